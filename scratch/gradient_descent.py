@@ -11,14 +11,14 @@ another function, f(x) = x^4 - 3x^3 + 2. For (x - 2)^2 the minimum is at 2, wher
 On this parabola each step multiplies the distance to the minimum by (1 - 2 eta):
   eta < 1    the iterates approach 2 (monotonically for eta < 0.5, zig-zagging above 0.5);
   eta = 1    they jump between x0 and 4 - x0 for ever (4, 0, 4, 0, ...): only max_iters stops them;
-  eta > 1    they run away, growing like |1 - 2 eta|^k until they overflow to inf.
+  eta > 1    they run away, growing like |1 - 2 eta|^k, until they pass `divergence_bound`.
 
 Stopping rules, in the order they are checked after each step:
   1. diverged: the new iterate is not finite (inf, NaN) or |x_{k+1}| > divergence_bound (1e150 by
      default). It is kept as the last entry, so `abs(xs[-1]) > divergence_bound` (or NaN) tells
      the caller the run blew up. The bound stops a run before df is evaluated anywhere near the
-     float64 limit (1.8e308): the derivative of a quadratic at 1e150 is still finite, so even a df
-     written with NumPy raises no overflow RuntimeWarning;
+     float64 limit (1.8e308): a derivative growing like x or x^2 is still finite at 1e150, so even
+     a df written with NumPy raises no overflow RuntimeWarning on a diverging parabola;
   2. converged: |x_{k+1} - x_k| < precision (the tutorial keeps going while the step is > precision);
   3. max_iters steps taken.
 The iterates are Python floats.
