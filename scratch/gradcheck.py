@@ -1,0 +1,69 @@
+"""Finite differences: a framework-free second opinion on every gradient.
+
+The central difference  df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)  has error O(h^2);
+with h ~ 1e-6 in float64 that leaves about 1e-10 of truncation and rounding error on smooth
+functions. Near a kink (ReLU at 0, the step, a clipped probability) the two sides of the
+difference see different slopes, so compare only away from kinks.
+
+Agreement is measured by the relative error  |a - b| / max(eps, |a| + |b|),  which is 0 for equal
+numbers, 1 for opposite signs, and does not blow up when both are tiny. `relative_error` takes it
+entry by entry (the strictest reading); `vector_relative_error` takes it with norms over a whole
+gradient array, ||a - b|| / max(eps, ||a|| + ||b||), the usual check for a network's weight
+gradients, where an entry of size 1e-7 next to entries of size 1 would otherwise be judged by
+rounding noise alone (the difference quotient has an absolute error near 1e-10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def relative_error(a, b, eps: float = 1e-12) -> float:
+    """max over entries of |a - b| / max(eps, |a| + |b|)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error needs equal shapes, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(eps, np.abs(a) + np.abs(b))))
+
+
+def vector_relative_error(a, b, eps: float = 1e-12) -> float:
+    """||a - b|| / max(eps, ||a|| + ||b||) with Euclidean norms over all entries."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"vector_relative_error needs equal shapes, got {a.shape} and {b.shape}")
+    return float(np.linalg.norm(a - b) / max(eps, np.linalg.norm(a) + np.linalg.norm(b)))
+
+
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of the scalar f() with respect to every entry of the array x.
+
+    `x` is perturbed in place, one entry at a time, and restored; `f` reads it (for a network,
+    `x` is one of its weight arrays and f computes the loss).
+    """
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"numerical_gradient needs a float array, got {x.dtype}")
+    grad = np.zeros_like(x, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + h
+        f_plus = f()
+        x[i] = original - h
+        f_minus = f()
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def network_numerical_gradients(net, X, y, loss, h: float = 1e-6) -> list[np.ndarray]:
+    """[dL/dW_1, dL/db_1, ...] of `net` by central differences, in the order of loss_and_gradients."""
+    return [numerical_gradient(lambda: net.loss(X, y, loss), param, h) for param in net.params()]
+
+
+def numerical_input_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of f(x) with respect to x, for functions of an array (activations, losses)."""
+    x = np.array(x, dtype=np.float64)
+    return numerical_gradient(lambda: f(x), x, h)

@@ -1,0 +1,85 @@
+"""A fully connected (dense) layer: forward pass and the layer's share of backpropagation.
+
+The tutorials write one example as a column vector:  z^l = w^l a^{l-1} + b^l,  a^l = g(z^l),
+with w^l of shape (n_out, n_in). Here a whole mini-batch is stored row by row, as in Keras:
+
+    z = a_prev @ W + b          a_prev (m, n_in), W (n_in, n_out), b (n_out,), z (m, n_out)
+    a = g(z)                    (m, n_out)
+
+so W is the tutorials' w transposed, and one matrix product handles all m examples at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch import activations
+from scratch.activations import Activation
+
+
+class Dense:
+    """Fully connected layer:  z = a_prev @ W + b,  a = g(z).
+
+    Shapes: a_prev (m, n_in), W (n_in, n_out), b (n_out,), z and a (m, n_out).
+    W and b use Keras' kernel/bias layout, so weights copy across without a transpose.
+    Initialisation is Keras' default: W ~ Glorot uniform, U(-r, r) with r = sqrt(6 / (n_in + n_out)),
+    and b = 0. Pass `seed` for a reproducible W.
+
+    After `backward`, the layer keeps what backpropagation computed, for inspection:
+    `delta` = dC/dz (m, n_out), `grad_W` (n_in, n_out), `grad_b` (n_out,).
+    """
+
+    def __init__(self, n_in: int, n_out: int, activation: str | Activation | None = "linear",
+                 *, seed: int | np.random.Generator | None = None, dtype: str | np.dtype = "float64"):
+        for label, n in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer):
+                raise TypeError(f"Dense {label} must be an int, got {type(n).__name__}")
+            if n < 1:
+                raise ValueError(f"Dense {label} must be at least 1, got {n}")
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Dense dtype must be a float type, got {dtype}")
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.g = activations.get(activation)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        r = np.sqrt(6.0 / (n_in + n_out))
+        self.W = rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype)   # (n_in, n_out)
+        self.b = np.zeros(n_out, dtype=dtype)                           # (n_out,)
+        self.a_prev = self.z = self.a = None
+        self.delta = self.grad_W = self.grad_b = None
+
+    @property
+    def activation(self) -> Activation:
+        return self.g
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W.dtype
+
+    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+        """z = a_prev @ W + b, a = g(z); keeps a_prev and z for the backward pass."""
+        if a_prev.ndim != 2 or a_prev.shape[1] != self.n_in:
+            raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects input of shape (m, {self.n_in}), "
+                             f"got {a_prev.shape}")
+        self.a_prev = a_prev                                    # (m, n_in)
+        self.z = a_prev @ self.W + self.b                       # (m, n_out)
+        self.a = self.g.forward(self.z)                         # (m, n_out)
+        return self.a
+
+    def backward(self, grad_a: np.ndarray) -> np.ndarray:
+        """From dC/da of this layer, compute delta, the gradients, and dC/da of the layer below."""
+        delta = self.g.backward(self.z, grad_a)                 # (m, n_out)   BP1 / BP2: delta = dC/da * g'(z)
+        return self.backward_from_delta(delta)
+
+    def backward_from_delta(self, delta: np.ndarray) -> np.ndarray:
+        """The rest of backpropagation once delta = dC/dz is known (BP3, BP4, and BP2's product)."""
+        self.delta = delta                                      # (m, n_out)
+        self.grad_W = self.a_prev.T @ delta                     # (n_in, n_out)  BP4: dC/dW = a_prev^T delta
+        self.grad_b = delta.sum(axis=0)                         # (n_out,)       BP3: dC/db = sum over batch of delta
+        return delta @ self.W.T                                 # (m, n_in)      feeds BP2 of the layer below
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [self.W, self.b]
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out}, activation={self.g.name!r}, dtype={self.dtype})"

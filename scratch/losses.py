@@ -1,0 +1,205 @@
+"""Loss functions L(y, a) over a batch, with their gradients dL/da.
+
+    forward(y_true, y_pred)  -> L, a float: the mean over the batch, like Keras' default
+                                 reduction "sum_over_batch_size"
+    backward(y_true, y_pred) -> dL/dy_pred, shaped like y_pred (m, k)
+
+Four losses, by name:
+
+    "quadratic"                 C = 1/(2m) sum_i ||y_i - a_i||^2     the tutorials' quadratic cost
+    "mse"                       L = 1/m sum_i (1/k) sum_j (y_ij - a_ij)^2   Keras' MeanSquaredError
+                                  = (2/k) C  -- Keras averages over the k outputs too, and has no 1/2
+    "binary_crossentropy"       L = -1/m sum_i (1/k) sum_j [y log a + (1-y) log(1-a)]
+    "categorical_crossentropy"  L = -1/m sum_i sum_j y_ij log a_ij
+
+On probabilities the cross-entropies clip a to [eps, 1-eps], eps = 1e-7, exactly as Keras does
+(so log never sees 0), and categorical cross-entropy first renormalises each row of a to sum to 1.
+With `from_logits=True`, y_pred holds the pre-activations z and the loss is computed in the
+stable fused form (no clipping needed). `Network` switches to that form by itself when a
+sigmoid/softmax output meets its cross-entropy -- as Keras does -- see `fused_output_delta`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch.activations import Sigmoid, Softmax
+from scratch.checks import as_float_array
+
+EPSILON = 1e-7  # keras.config.epsilon()
+
+
+class Loss:
+    """Base class. Subclasses implement `_forward` / `_backward` on checked arrays."""
+
+    name = "loss"
+
+    def __init__(self, from_logits: bool = False):
+        self.from_logits = bool(from_logits)
+
+    def forward(self, y_true, y_pred) -> float:
+        y, a = self._check(y_true, y_pred)
+        return float(self._forward(y, a))
+
+    def backward(self, y_true, y_pred) -> np.ndarray:
+        y, a = self._check(y_true, y_pred)
+        return self._backward(y, a)
+
+    __call__ = forward
+
+    # -- input checks shared by every loss ---------------------------------------------------
+    def _check(self, y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+        a = as_float_array(y_pred, "y_pred")
+        y = as_float_array(y_true, "y_true", dtype=a.dtype)
+        if a.ndim != 2:
+            raise ValueError(f"{self.name}: y_pred must be 2-D (batch, outputs), got shape {a.shape}")
+        if a.shape[0] == 0:
+            raise ValueError(f"{self.name}: empty batch (y_pred has 0 rows)")
+        # Keras reshapes targets of shape (m,) against predictions (m, 1); NumPy would broadcast
+        # them to (m, m) and silently compute the wrong loss. Reshape explicitly, reject the rest.
+        if y.ndim == 1 and a.shape[1] == 1 and y.shape[0] == a.shape[0]:
+            y = y.reshape(-1, 1)                                # (m, 1)
+        if y.shape != a.shape:
+            raise ValueError(f"{self.name}: y_true shape {y.shape} does not match y_pred shape {a.shape}")
+        self._check_targets(y)
+        return y, a
+
+    def _check_targets(self, y: np.ndarray) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"losses.get({self.name!r}, from_logits={self.from_logits})"
+
+
+class MeanSquaredError(Loss):
+    """Keras' MSE: L = mean_i mean_j (y_ij - a_ij)^2,  dL/da = 2 (a - y) / (m k)."""
+
+    name = "mse"
+
+    def _forward(self, y, a):
+        return np.mean(np.mean((y - a) ** 2, axis=-1))
+
+    def _backward(self, y, a):
+        m, k = a.shape
+        return 2 * (a - y) / (m * k)                            # (m, k)
+
+
+class Quadratic(Loss):
+    """The tutorials' quadratic cost: C = 1/(2m) sum_i ||y_i - a_i||^2,  dC/da = (a - y) / m."""
+
+    name = "quadratic"
+
+    def _forward(self, y, a):
+        return 0.5 * np.sum((y - a) ** 2) / a.shape[0]
+
+    def _backward(self, y, a):
+        return (a - y) / a.shape[0]                             # (m, k)
+
+
+class BinaryCrossentropy(Loss):
+    """L = -mean_i mean_j [y log a + (1 - y) log(1 - a)] for labels y in {0, 1}.
+
+    From logits z (a = sigmoid(z)), the same loss without any log(0):
+        L = mean [max(z, 0) - z y + log(1 + exp(-|z|))],   dL/dz = (sigmoid(z) - y) / (m k)
+    """
+
+    name = "binary_crossentropy"
+
+    def _check_targets(self, y):
+        bad = (y != 0) & (y != 1)
+        if bad.any():
+            raise ValueError(
+                f"binary_crossentropy: labels must be 0 or 1, found {np.unique(y[bad])[:5].tolist()}"
+            )
+
+    def _forward(self, y, a):
+        if self.from_logits:
+            z = a
+            per_entry = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        else:
+            p = _clip(a)
+            per_entry = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        return np.mean(np.mean(per_entry, axis=-1))
+
+    def _backward(self, y, a):
+        m, k = a.shape
+        if self.from_logits:
+            return (Sigmoid().forward(a) - y) / (m * k)         # (m, k)
+        p = _clip(a)
+        inside = _inside_clip(a)                                # clipped entries pass no gradient
+        return inside * (-y / p + (1 - y) / (1 - p)) / (m * k)  # (m, k)
+
+
+class CategoricalCrossentropy(Loss):
+    """L = -mean_i sum_j y_ij log a_ij for target rows that are distributions (one-hot or soft).
+
+    On probabilities Keras first renormalises, p = a / sum_j a_j, then clips p. The gradient
+    goes back through both steps. From logits z (a = softmax(z)):
+        L = mean_i [logsumexp(z_i) sum_j y_ij - sum_j y_ij z_ij],
+        dL/dz = (softmax(z) sum_j y_ij - y) / m  =  (softmax(z) - y) / m  for distributions.
+    """
+
+    name = "categorical_crossentropy"
+
+    def _check_targets(self, y):
+        if (y < 0).any():
+            raise ValueError(f"categorical_crossentropy: targets must be non-negative, min is {y.min()}")
+        row_sums = y.sum(axis=-1)
+        bad = ~np.isclose(row_sums, 1, rtol=0, atol=1e-6)
+        if bad.any():
+            raise ValueError(
+                "categorical_crossentropy: each target row must be one-hot or sum to 1; "
+                f"row {int(np.argmax(bad))} sums to {row_sums[bad][0]:g}"
+            )
+
+    def _forward(self, y, a):
+        if self.from_logits:
+            z_shift = a - a.max(axis=-1, keepdims=True)          # (m, k)
+            log_softmax = z_shift - np.log(np.exp(z_shift).sum(axis=-1, keepdims=True))
+            return np.mean(-np.sum(y * log_softmax, axis=-1))
+        p = _clip(a / a.sum(axis=-1, keepdims=True))
+        return np.mean(-np.sum(y * np.log(p), axis=-1))
+
+    def _backward(self, y, a):
+        m = a.shape[0]
+        if self.from_logits:
+            return (Softmax().forward(a) * y.sum(axis=-1, keepdims=True) - y) / m   # (m, k)
+        s = a.sum(axis=-1, keepdims=True)                       # (m, 1)
+        p_raw = a / s                                           # (m, k) renormalised
+        grad_p = -y / _clip(p_raw) * _inside_clip(p_raw)        # (m, k) dL_i/dp
+        # back through p = a / s:  dL/da_k = (grad_p_k - sum_j grad_p_j p_j) / s
+        grad_a = (grad_p - (grad_p * p_raw).sum(axis=-1, keepdims=True)) / s
+        return grad_a / m                                       # (m, k)
+
+
+def _clip(p: np.ndarray) -> np.ndarray:
+    # Bounds in p's own dtype: in float32, 1 - 1e-7 rounds to 0.99999988, as in Keras.
+    eps = np.asarray(EPSILON, dtype=p.dtype)
+    return np.clip(p, eps, np.asarray(1.0 - EPSILON, dtype=p.dtype))
+
+
+def _inside_clip(p: np.ndarray) -> np.ndarray:
+    """1 where clip(p) passes p through (bounds included, as tf.clip_by_value's gradient), else 0."""
+    eps = np.asarray(EPSILON, dtype=p.dtype)
+    return ((p >= eps) & (p <= np.asarray(1.0 - EPSILON, dtype=p.dtype))).astype(p.dtype)
+
+
+_REGISTRY: dict[str, type[Loss]] = {
+    "mse": MeanSquaredError,
+    "mean_squared_error": MeanSquaredError,
+    "quadratic": Quadratic,
+    "binary_crossentropy": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+}
+
+
+def get(identifier: str | Loss, from_logits: bool = False) -> Loss:
+    """Look a loss up by name ("mse", "quadratic", "binary_crossentropy", ...), or pass a Loss through."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(f"loss must be a name or a Loss, got {type(identifier).__name__}")
+    key = identifier.lower()
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown loss {identifier!r}; choose one of {sorted(_REGISTRY)}")
+    return _REGISTRY[key](from_logits=from_logits)

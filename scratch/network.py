@@ -1,0 +1,174 @@
+"""A feed-forward network of Dense layers, and backpropagation's four equations.
+
+In the tutorials' column-vector notation, for a cost C and layers l = 1..L:
+
+    BP1  delta^L = grad_a C (*) g'(z^L)                  error at the output layer
+    BP2  delta^l = ((w^{l+1})^T delta^{l+1}) (*) g'(z^l)  error moved one layer back
+    BP3  dC/db^l = delta^l
+    BP4  dC/dw^l = delta^l (a^{l-1})^T
+
+With a batch stored row by row (a_prev @ W, see `scratch.layers`) the same equations read
+
+    BP1  delta_L = g_L.backward(z_L, dC/da_L)                         (m, n_L)
+    BP2  delta_l = g_l.backward(z_l, delta_{l+1} @ W_{l+1}.T)           (m, n_l)
+    BP3  grad_b_l = delta_l.sum(axis=0)                                 (n_l,)
+    BP4  grad_W_l = a_{l-1}.T @ delta_l                                 (n_{l-1}, n_l)
+
+where C is the mean over the batch, so delta already carries the 1/m, and the sums in BP3/BP4
+add up the batch's examples. `backward` replaces the (*) g'(z) product, so softmax (whose
+Jacobian is not diagonal) goes through the same code.
+
+One exception, the same one Keras makes: a sigmoid output with binary cross-entropy, or a softmax
+output with categorical cross-entropy, is computed from the logits z_L. Its BP1 collapses to
+delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), which stays
+exact where a_L has saturated to 0 or 1 and the chain dC/da * g'(z) would lose everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from scratch import losses as losses_module
+from scratch.activations import Sigmoid, Softmax
+from scratch.checks import as_float_array
+from scratch.layers import Dense
+from scratch.losses import BinaryCrossentropy, CategoricalCrossentropy, Loss
+
+
+class Network:
+    """A stack of Dense layers: a_0 = X, a_l = g_l(a_{l-1} @ W_l + b_l), output a_L.
+
+    Shapes: X (m, n_0) -> output (m, n_L). Weights are listed as Keras lists them:
+    [W_1, b_1, W_2, b_2, ...], so `get_weights`/`set_weights` trade with `keras.Model` directly.
+    """
+
+    def __init__(self, layers: Sequence[Dense]):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Network needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Dense):
+                raise TypeError(f"layer {i} must be a Dense, got {type(layer).__name__}")
+        for i, (below, above) in enumerate(zip(layers, layers[1:], strict=False)):
+            if below.n_out != above.n_in:
+                raise ValueError(f"layer {i} outputs {below.n_out} units but layer {i + 1} expects "
+                                 f"{above.n_in} inputs")
+        self.layers = layers
+
+    # -- sizes and weights --------------------------------------------------------------------
+    @property
+    def n_in(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def n_out(self) -> int:
+        return self.layers[-1].n_out
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.layers[0].dtype
+
+    @property
+    def deltas(self) -> list[np.ndarray]:
+        """delta_l = dC/dz_l of each layer from the last backward pass (None before one)."""
+        return [layer.delta for layer in self.layers]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """[W_1, b_1, W_2, b_2, ...] as copies, the order of keras' Model.get_weights()."""
+        return [w.copy() for layer in self.layers for w in (layer.W, layer.b)]
+
+    def params(self) -> list[np.ndarray]:
+        """The live weight arrays (not copies), for an optimizer to update in place."""
+        return [w for layer in self.layers for w in (layer.W, layer.b)]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        """Copy [W_1, b_1, ...] into the layers (cast to the layers' dtype), checking count and shapes."""
+        weights = list(weights)
+        expected = [w.shape for w in self.params()]
+        if len(weights) != len(expected):
+            raise ValueError(f"set_weights got {len(weights)} arrays, the network has {len(expected)} "
+                             f"(W and b for each of {len(self.layers)} layers)")
+        arrays = [as_float_array(w, f"weights[{i}]") for i, w in enumerate(weights)]
+        for i, (w, shape) in enumerate(zip(arrays, expected, strict=True)):
+            if w.shape != shape:
+                raise ValueError(f"weights[{i}] has shape {w.shape}, expected {shape}")
+        for param, w in zip(self.params(), arrays, strict=True):
+            param[...] = w                                      # in place: optimizers keep their references
+
+    def astype(self, dtype) -> Network:
+        """Convert every layer's weights to `dtype` (float32 for speed, float64 for parity)."""
+        for layer in self.layers:
+            layer.W = layer.W.astype(dtype)
+            layer.b = layer.b.astype(dtype)
+        return self
+
+    # -- forward and backward -------------------------------------------------------------------
+    def check_inputs(self, X) -> np.ndarray:
+        X = as_float_array(X, "X")
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (examples, features), got shape {X.shape}")
+        if X.shape[0] == 0:
+            raise ValueError("X is an empty batch (0 rows)")
+        if X.shape[1] != self.n_in:
+            raise ValueError(f"X has {X.shape[1]} features, the network expects {self.n_in}")
+        return X
+
+    def forward(self, X) -> np.ndarray:
+        """a_L for a batch X (m, n_in) -> (m, n_out)."""
+        a = self.check_inputs(X)
+        for layer in self.layers:
+            a = layer.forward(a)                                # (m, n_l)
+        return a
+
+    predict = forward
+
+    def loss(self, X, y, loss: str | Loss) -> float:
+        """The loss of the network's output on (X, y), fused exactly as in `loss_and_gradients`."""
+        loss = losses_module.get(loss)
+        self.forward(X)
+        return self._output_loss(y, loss)
+
+    def _output_loss(self, y, loss: Loss) -> float:
+        output = self.layers[-1]
+        if self._fused(loss):
+            return loss.__class__(from_logits=True).forward(y, output.z)
+        return loss.forward(y, output.a)
+
+    def loss_and_gradients(self, X, y, loss: str | Loss) -> tuple[float, list[np.ndarray]]:
+        """Forward pass, then BP1-BP4. Returns (L, [grad_W_1, grad_b_1, grad_W_2, ...])."""
+        loss = losses_module.get(loss)
+        value = self.loss(X, y, loss)
+        output = self.layers[-1]
+
+        if self._fused(loss):
+            # BP1, fused: the loss is computed from the logits z_L, and dC/dz_L comes straight from it.
+            delta_L = loss.__class__(from_logits=True).backward(y, output.z)   # (m, n_L)
+            grad_a = output.backward_from_delta(delta_L)
+        else:
+            grad_a = output.backward(loss.backward(y, output.a))               # BP1 (then BP3, BP4)
+        for layer in reversed(self.layers[:-1]):
+            grad_a = layer.backward(grad_a)                                     # BP2 (then BP3, BP4)
+
+        grads = [g for layer in self.layers for g in (layer.grad_W, layer.grad_b)]
+        return value, grads
+
+    def _fused(self, loss: Loss) -> bool:
+        """True where Keras would compute the cross-entropy from the output's logits."""
+        if loss.from_logits:
+            return False
+        g = self.layers[-1].g
+        return (isinstance(g, Sigmoid) and isinstance(loss, BinaryCrossentropy)) or (
+            isinstance(g, Softmax) and isinstance(loss, CategoricalCrossentropy))
+
+    # -- training ---------------------------------------------------------------------------------
+    def fit(self, X, y, **kwargs):
+        """Mini-batch training with an optimizer; see `scratch.training.fit` for the arguments."""
+        from scratch.training import fit
+
+        return fit(self, X, y, **kwargs)
+
+    def __repr__(self) -> str:
+        inner = ",\n    ".join(repr(layer) for layer in self.layers)
+        return f"Network([\n    {inner},\n])"

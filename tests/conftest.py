@@ -1,0 +1,133 @@
+"""Shared test helpers: one `rng`, one `assert_close` with the project's tolerances, and the
+TensorFlow/Keras twin of each scratch component (the independent reference every parity test uses).
+
+Tolerances (DESIGN.md): relative error <= 1e-10 against TF in float64, <= 1e-5 in float32,
+<= 1e-6 against central finite differences (float64, away from kinks).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Keras writes ~/.keras/keras.json on import unless KERAS_HOME points elsewhere; keep tests out of $HOME.
+os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+TOLERANCE = {np.dtype("float64"): 1e-10, np.dtype("float32"): 1e-5}
+FINITE_DIFFERENCE_TOLERANCE = 1e-6
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261123)
+
+
+def relative_gap(actual, expected) -> float:
+    """Largest |actual - expected| relative to the size of `expected` (its max magnitude, at least 1e-300).
+
+    Measured against the whole array's scale, so an entry that is 0 in one and 1e-18 in the other
+    (rounding after cancellation) does not count as 100% off.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
+    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
+
+
+def assert_close(actual, expected, *, dtype=np.float64, tol: float | None = None, what: str = "") -> float:
+    """Assert `actual` matches the reference `expected` within the tolerance for `dtype`.
+
+    The failure message names `what` (the equation, layer, parameter), the shapes, the gap and
+    where it is largest. Returns the observed gap, so a test can report it.
+    """
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != reference shape {expected.shape}"
+    assert np.isfinite(actual).all(), f"{what}: non-finite values in {actual}"
+    tol = TOLERANCE[np.dtype(dtype)] if tol is None else tol
+    gap = relative_gap(actual, expected)
+    if gap > tol:
+        where = np.unravel_index(np.argmax(np.abs(actual.astype(float) - expected.astype(float))), actual.shape)
+        pytest.fail(f"{what}: relative gap {gap:.3e} > {tol:.0e} (largest at index {where}: "
+                    f"scratch {actual[where]!r} vs reference {expected[where]!r})")
+    return gap
+
+
+# --- the TensorFlow / Keras twins ----------------------------------------------------------------
+# Imported lazily so that test modules which must not load TensorFlow (the import-isolation test)
+# can still use the fixtures above.
+
+def tf_activation(name: str):
+    """Keras' own activation function for `name` (keras.activations.*)."""
+    import keras
+
+    return {
+        "linear": keras.activations.linear,
+        "sigmoid": keras.activations.sigmoid,
+        "tanh": keras.activations.tanh,
+        "relu": keras.activations.relu,
+        "softmax": keras.activations.softmax,
+    }[name]
+
+
+def keras_loss(name: str, dtype: str = "float64", from_logits: bool = False):
+    """Keras' own loss object for `name` (computing in `dtype`); "quadratic" is written in TF ops."""
+    import keras
+    import tensorflow as tf
+
+    if name == "quadratic":
+        def quadratic(y_true, y_pred):   # C = 1/(2m) sum ||y - a||^2, in TF ops
+            y_true = tf.cast(y_true, y_pred.dtype)
+            return 0.5 * tf.reduce_sum(tf.square(y_true - y_pred)) / tf.cast(tf.shape(y_pred)[0], y_pred.dtype)
+        return quadratic
+    cls = {
+        "mse": keras.losses.MeanSquaredError,
+        "binary_crossentropy": keras.losses.BinaryCrossentropy,
+        "categorical_crossentropy": keras.losses.CategoricalCrossentropy,
+    }[name]
+    if name == "mse":
+        return cls(dtype=dtype)
+    return cls(from_logits=from_logits, dtype=dtype)
+
+
+def tf_forward(weights, X, activation_names, *, watch_z: bool = True):
+    """The network's forward pass written in TF ops (z = a @ W + b, a = keras activation).
+
+    Returns (a_L, zs) where zs are the pre-activation tensors, so `tape.gradient(C, zs)` gives
+    every layer's delta for BP1/BP2.
+    """
+    import tensorflow as tf
+
+    a = tf.convert_to_tensor(X)
+    zs = []
+    for (W, b), name in zip(zip(weights[::2], weights[1::2], strict=True), activation_names, strict=True):
+        z = tf.matmul(a, W) + b
+        zs.append(z)
+        a = tf_activation(name)(z)
+    return a, zs
+
+
+def random_targets(loss_name: str, m: int, k: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
+    """Targets of the right kind for each loss: reals, {0,1} labels, or one-hot rows."""
+    if loss_name in ("mse", "quadratic"):
+        return rng.normal(size=(m, k)).astype(dtype)
+    if loss_name == "binary_crossentropy":
+        return rng.integers(0, 2, size=(m, k)).astype(dtype)
+    return np.eye(k, dtype=dtype)[rng.integers(0, k, size=m)]
+
+
+@pytest.fixture
+def floatx64():
+    """Run a test with keras.config.floatx() == "float64", restoring the previous value afterwards."""
+    import keras
+
+    previous = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)

@@ -1,0 +1,96 @@
+"""Activations: forward and backward (a vector-Jacobian product) against Keras and finite differences."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, tf_activation
+
+from scratch import activations
+from scratch.gradcheck import numerical_input_gradient, relative_error
+
+SMOOTH = ["linear", "sigmoid", "tanh", "softmax"]
+WITH_TF_TWIN = ["linear", "sigmoid", "tanh", "relu", "softmax"]
+
+
+def tape_vjp(name, z, upstream):
+    """d/dz sum(upstream * g(z)) by tf.GradientTape: the reference for backward(z, upstream)."""
+    z_tf = tf.Variable(z)
+    with tf.GradientTape() as tape:
+        out = tf.reduce_sum(upstream * tf_activation(name)(z_tf))
+    return tape.gradient(out, z_tf).numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", WITH_TF_TWIN)
+def test_activation_forward_matches_keras(name, dtype, rng):
+    z = (3 * rng.normal(size=(6, 5))).astype(dtype)
+    a = activations.get(name).forward(z)
+    assert a.dtype == dtype
+    assert_close(a, tf_activation(name)(tf.constant(z)).numpy(), dtype=dtype, what=f"{name} forward")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", WITH_TF_TWIN)
+def test_activation_backward_matches_tape(name, dtype, rng):
+    z = (3 * rng.normal(size=(6, 5))).astype(dtype)
+    upstream = rng.normal(size=(6, 5)).astype(dtype)
+    grad_z = activations.get(name).backward(z, upstream)
+    assert_close(grad_z, tape_vjp(name, z, upstream), dtype=dtype, what=f"{name} backward")
+
+
+@pytest.mark.parametrize("name", SMOOTH + ["relu"])
+def test_activation_backward_matches_finite_differences(name, rng):
+    z = rng.normal(size=(4, 3))
+    z[np.abs(z) < 1e-3] = 0.5                                 # stay away from ReLU's kink
+    upstream = rng.normal(size=(4, 3))
+    g = activations.get(name)
+    numeric = numerical_input_gradient(lambda x: float(np.sum(upstream * g.forward(x))), z)
+    assert relative_error(g.backward(z, upstream), numeric) <= FINITE_DIFFERENCE_TOLERANCE
+
+
+def test_softmax_backward_is_not_elementwise(rng):
+    """Softmax's Jacobian has off-diagonal terms: grad_a * g'(z) with g' = a(1-a) would be wrong."""
+    z = rng.normal(size=(3, 4))
+    upstream = rng.normal(size=(3, 4))
+    a = activations.get("softmax").forward(z)
+    diagonal_only = upstream * a * (1 - a)
+    assert relative_error(activations.get("softmax").backward(z, upstream), diagonal_only) > 1e-2
+
+
+def test_step_by_hand():
+    """Step: 1 above 0, 0 at and below 0 (the perceptron's tie convention); gradient 0 everywhere."""
+    z = np.array([[-2.0, 0.0, 1e-12, 3.0]])
+    step = activations.get("step")
+    np.testing.assert_array_equal(step.forward(z), [[0.0, 0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(step.backward(z, np.ones_like(z)), np.zeros_like(z))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "relu"])
+def test_activation_extreme_inputs_are_finite_and_match_keras(name, dtype):
+    """z = +/-1000 saturates everything: results stay finite, equal Keras', and warn about nothing."""
+    z = np.array([[-1000.0, -30.0, 0.0, 30.0, 1000.0]], dtype=dtype)
+    upstream = np.ones_like(z)
+    g = activations.get(name)
+    a = g.forward(z)
+    assert np.isfinite(a).all()
+    assert_close(a, tf_activation(name)(tf.constant(z)).numpy(), dtype=dtype, what=f"{name}(+/-1000)")
+    assert_close(g.backward(z, upstream), tape_vjp(name, z, upstream), dtype=dtype,
+                 what=f"{name} backward at +/-1000")
+
+
+def test_sigmoid_values_by_hand():
+    a = activations.get("sigmoid").forward(np.array([[0.0, np.log(3.0), -np.log(3.0)]]))
+    np.testing.assert_allclose(a, [[0.5, 0.75, 0.25]], rtol=1e-15)
+
+
+def test_unknown_activation_name_is_named_in_the_error():
+    with pytest.raises(ValueError, match="unknown activation 'sigmod'.*sigmoid"):
+        activations.get("sigmod")
+    with pytest.raises(TypeError, match="activation must be a name"):
+        activations.get(3)
+
+
+def test_backward_rejects_mismatched_upstream_shape():
+    with pytest.raises(ValueError, match=r"z \(2, 3\), grad_a \(3, 2\)"):
+        activations.get("tanh").backward(np.zeros((2, 3)), np.zeros((3, 2)))

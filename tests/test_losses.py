@@ -1,0 +1,136 @@
+"""Losses: value and dL/dy_pred against Keras' own loss objects (through tf.GradientTape) and finite
+differences, including the clipping at [1e-7, 1 - 1e-7] and exact 0/1 probabilities."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, keras_loss, random_targets
+
+from scratch import losses
+from scratch.activations import Sigmoid, Softmax
+from scratch.gradcheck import numerical_input_gradient, relative_error
+
+ALL = ["mse", "quadratic", "binary_crossentropy", "categorical_crossentropy"]
+
+
+def predictions(name, m, k, rng, dtype, from_logits=False):
+    """Valid y_pred for each loss: reals, probabilities in (0,1), or rows of a softmax."""
+    z = rng.normal(size=(m, k))
+    if name in ("mse", "quadratic") or from_logits:
+        return z.astype(dtype)
+    if name == "binary_crossentropy":
+        return Sigmoid().forward(z).astype(dtype)
+    return Softmax().forward(z).astype(dtype)
+
+
+def keras_value_and_grad(name, y, p, dtype, from_logits=False):
+    p_tf = tf.Variable(p)
+    with tf.GradientTape() as tape:
+        value = keras_loss(name, dtype=np.dtype(dtype).name, from_logits=from_logits)(tf.constant(y), p_tf)
+    return float(value), tape.gradient(value, p_tf).numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ALL)
+def test_loss_value_and_gradient_match_keras(name, dtype, rng):
+    y = random_targets(name, 7, 3, rng, dtype)
+    p = predictions(name, 7, 3, rng, dtype)
+    loss = losses.get(name)
+    value, grad = keras_value_and_grad(name, y, p, dtype)
+    assert_close(loss.forward(y, p), value, dtype=dtype, what=f"{name} value")
+    assert_close(loss.backward(y, p), grad, dtype=dtype, what=f"{name} dL/da")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_loss_from_logits_matches_keras(name, dtype, rng):
+    y = random_targets(name, 7, 3, rng, dtype)
+    z = (5 * rng.normal(size=(7, 3))).astype(dtype)
+    loss = losses.get(name, from_logits=True)
+    value, grad = keras_value_and_grad(name, y, z, dtype, from_logits=True)
+    assert_close(loss.forward(y, z), value, dtype=dtype, what=f"{name} from logits value")
+    assert_close(loss.backward(y, z), grad, dtype=dtype, what=f"{name} from logits dL/dz")
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_loss_gradient_matches_finite_differences(name, rng):
+    y = random_targets(name, 5, 3, rng)
+    p = predictions(name, 5, 3, rng, np.float64)
+    loss = losses.get(name)
+    numeric = numerical_input_gradient(lambda a: loss.forward(y, a), p)
+    assert relative_error(loss.backward(y, p), numeric) <= FINITE_DIFFERENCE_TOLERANCE
+
+
+def test_mse_is_two_over_k_times_the_quadratic_cost(rng):
+    """Keras' MSE averages over the k outputs and has no 1/2: L = (2/k) C."""
+    y, a = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    assert losses.get("mse").forward(y, a) == pytest.approx(2 / 4 * losses.get("quadratic").forward(y, a),
+                                                              rel=1e-14)
+
+
+def test_quadratic_cost_by_hand():
+    """C = 1/(2n) sum ||y - a||^2: two examples with errors (1, 2) and (0, 3) give (5 + 9) / 4 = 3.5."""
+    y = np.array([[1.0, 2.0], [0.0, 3.0]])
+    a = np.zeros((2, 2))
+    assert losses.get("quadratic").forward(y, a) == 3.5
+    np.testing.assert_array_equal(losses.get("quadratic").backward(y, a), -y / 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_probabilities_of_exactly_zero_and_one_are_clipped_like_keras(name, dtype):
+    """p = 0 or 1 exactly: log(0) is avoided by clipping to [1e-7, 1 - 1e-7]; value and gradient equal Keras'."""
+    if name == "binary_crossentropy":
+        y = np.array([[1.0, 0.0, 1.0, 0.0]], dtype=dtype)
+        p = np.array([[0.0, 1.0, 1.0, 0.0]], dtype=dtype)
+    else:
+        y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=dtype)
+        p = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]], dtype=dtype)
+    value, grad = keras_value_and_grad(name, y, p, dtype)
+    loss = losses.get(name)
+    assert np.isfinite(loss.forward(y, p))
+    assert_close(loss.forward(y, p), value, dtype=dtype, what=f"{name} value at p in {{0,1}}")
+    assert_close(loss.backward(y, p), grad, dtype=dtype, what=f"{name} gradient at p in {{0,1}}")
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_logits_of_plus_minus_1000_stay_finite_and_match_keras(name):
+    z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 3.0]])
+    y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    value, grad = keras_value_and_grad(name, y, z, np.float64, from_logits=True)
+    loss = losses.get(name, from_logits=True)
+    assert_close(loss.forward(y, z), value, what=f"{name} value at logits +/-1000")
+    assert_close(loss.backward(y, z), grad, what=f"{name} gradient at logits +/-1000")
+
+
+def test_targets_of_shape_n_are_reshaped_not_broadcast(rng):
+    """y (n,) against y_pred (n, 1) is reshaped to (n, 1), as Keras does: never broadcast to (n, n)."""
+    y = rng.normal(size=5)
+    a = rng.normal(size=(5, 1))
+    loss = losses.get("mse")
+    assert loss.forward(y, a) == pytest.approx(np.mean((y - a[:, 0]) ** 2), rel=1e-14)
+    assert loss.backward(y, a).shape == (5, 1)
+
+
+@pytest.mark.parametrize(
+    "name, y, p, message",
+    [
+        ("binary_crossentropy", [[0.0], [2.0]], [[0.5], [0.5]], r"labels must be 0 or 1, found \[2.0\]"),
+        ("binary_crossentropy", [[0.3]], [[0.5]], r"labels must be 0 or 1"),
+        ("categorical_crossentropy", [[-1.0, 2.0]], [[0.5, 0.5]], "must be non-negative"),
+        ("categorical_crossentropy", [[1.0, 1.0]], [[0.5, 0.5]], "row 0 sums to 2"),
+        ("mse", [[1.0, 2.0]], [[1.0], [2.0]], r"y_true shape \(1, 2\) does not match y_pred shape \(2, 1\)"),
+        ("mse", [[np.nan]], [[1.0]], "y_true contains NaN or inf"),
+        ("mse", [[1.0]], [[np.inf]], "y_pred contains NaN or inf"),
+        ("mse", np.zeros((0, 1)), np.zeros((0, 1)), "empty batch"),
+        ("mse", [["a"]], [[1.0]], "y_true must be numeric"),
+    ],
+)
+def test_bad_targets_and_predictions_are_named(name, y, p, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        losses.get(name).forward(y, p)
+
+
+def test_unknown_loss_name_lists_the_choices():
+    with pytest.raises(ValueError, match="unknown loss 'crossentropy'.*binary_crossentropy"):
+        losses.get("crossentropy")
