@@ -26,21 +26,17 @@ import numbers
 
 import numpy as np
 
+from scratch.checks import as_float_array
+
 
 def _check_X(X, name: str = "X") -> np.ndarray:
     """X as a finite float64 array of shape (m, n) with m, n >= 1, or a clear error."""
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {X.dtype}")
+    X = as_float_array(X, name, dtype=np.float64)                              # numeric and finite
     if X.ndim != 2:
         raise ValueError(f"{name} must be 2-D (samples, features), got shape {X.shape}")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} must have at least one sample and one feature, got shape {X.shape}")
-    X = X.astype(np.float64)                                                   # (m, n)
-    if not np.isfinite(X).all():
-        row, col = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"{name} contains NaN or inf (first at row {row}, column {col})")
-    return X
+    return X                                                                   # (m, n)
 
 
 class Perceptron:

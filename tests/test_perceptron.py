@@ -175,9 +175,10 @@ def test_refitting_starts_again_from_zero():
         ([[0, 2], [1, 0]], [1, 0, 1], ValueError, r"y must have shape \(2,\) to match X \(2, 2\)"),
         ([[0, 2], [1, 0]], [[1], [0]], ValueError, r"y must have shape \(2,\).*got \(2, 1\)"),
         ([0, 2, 1], [1, 0, 1], ValueError, r"X must be 2-D .* got shape \(3,\)"),
-        ([[0, np.inf], [1, 0]], [1, 0], ValueError, r"NaN or inf \(first at row 0, column 1\)"),
+        ([[0, np.inf], [1, 0]], [1, 0], ValueError, r"X contains NaN or inf \(first at index \[0, 1\]\)"),
         ([["a", "b"], ["c", "d"]], [1, 0], TypeError, "X must be numeric"),
         (np.zeros((0, 2)), [], ValueError, "at least one sample"),
+        ([[0, 2], [1]], [1, 0], TypeError, "X must be a numeric array"),
     ],
 )
 def test_bad_training_data_raises_a_clear_error(X, y, error, match):
