@@ -199,7 +199,10 @@ class SGD(Optimizer):
         buf = slot["momentum"]
         buf *= mu
         buf -= g * eta                                        # buf = mu * buf - eta * g
-        theta += buf * mu - g * eta if self.nesterov else buf
+        if self.nesterov:
+            theta += buf * mu - g * eta                       # look one momentum step further ahead
+        else:
+            theta += buf
 
 
 class RMSprop(Optimizer):
