@@ -165,7 +165,7 @@ class Network:
     # -- training ---------------------------------------------------------------------------------
     def fit(self, X, y, **kwargs):
         """Mini-batch training with an optimizer; see `scratch.training.fit` for the arguments."""
-        from scratch.training import fit
+        from scratch.training import fit  # training.py builds on this module, so import it late
 
         return fit(self, X, y, **kwargs)
 

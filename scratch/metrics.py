@@ -1,0 +1,46 @@
+"""Metrics reported during training, computed the way Keras computes them.
+
+Each metric gives one number per example; an epoch's value is the mean over all examples seen,
+which is what Keras' running mean over batches (weighted by batch size) amounts to.
+
+    binary accuracy       mean_j [ (a_ij > 0.5) == y_ij ]        a single sigmoid or several (multi-label)
+    categorical accuracy  [ argmax_j a_ij == argmax_j y_ij ]      softmax: exactly one class per example
+    mae                   mean_j |y_ij - a_ij|
+    mse                   mean_j (y_ij - a_ij)^2
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def binary_accuracy(y: np.ndarray, a: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """(m,) fraction of outputs on the right side of the threshold (strictly above counts as 1)."""
+    return np.mean((a > threshold) == (y == 1), axis=-1)
+
+
+def categorical_accuracy(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """(m,) 1 where the most probable class is the target class."""
+    return (np.argmax(a, axis=-1) == np.argmax(y, axis=-1)).astype(np.float64)
+
+
+def mean_absolute_error(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.mean(np.abs(y - a), axis=-1)
+
+
+def mean_squared_error(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return np.mean((y - a) ** 2, axis=-1)
+
+
+_BY_NAME = {"mae": mean_absolute_error, "mse": mean_squared_error,
+            "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy}
+
+
+def resolve(name: str, loss_name: str):
+    """The per-example function for a metric name. "accuracy" follows the loss, as in Keras' compile:
+    binary accuracy for binary cross-entropy (one or several sigmoids), categorical otherwise."""
+    if name in ("accuracy", "acc"):
+        return binary_accuracy if loss_name == "binary_crossentropy" else categorical_accuracy
+    if name not in _BY_NAME:
+        raise ValueError(f"unknown metric {name!r}; choose one of {['accuracy', *sorted(_BY_NAME)]}")
+    return _BY_NAME[name]

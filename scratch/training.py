@@ -1,0 +1,170 @@
+"""Mini-batch training: the loop that turns gradients into learning.
+
+For each epoch: (shuffle,) cut the training set into batches of `batch_size` (the last one may be
+smaller), and for each batch compute the loss and its gradients (`Network.loss_and_gradients`),
+then let the optimizer update the weights in place. The numbers reported are Keras':
+
+    loss      mean of the per-batch losses, weighted by batch size, each taken *before* that
+              batch's update (so the epoch-0 loss describes the starting weights)
+    metrics   the same running mean of per-example metrics (accuracy, mae, ...)
+    val_*     loss and metrics on the validation data with the weights at the end of the epoch
+
+The tutorials' gradient descent is the special case batch_size = m (all examples at once) with
+optimizer SGD(learning_rate=eta).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from scratch import losses as losses_module
+from scratch import metrics as metrics_module
+from scratch import optimizers as optimizers_module
+from scratch.callbacks import History
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss or the weights stopped being finite numbers: the learning rate is usually too large."""
+
+
+def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: int = 32,
+        shuffle: bool = True, seed: int | None = None, validation_data=None, validation_split: float = 0.0,
+        metrics=(), callbacks=(), verbose: int = 1, initial_epoch: int = 0) -> History:
+    """Train `net` on (X, y); returns a History whose `.history` has Keras' keys.
+
+    X (m, n_in), y (m, n_out) -- or (m,) for a single output, reshaped as Keras does. Both are cast
+    to the network's dtype. `validation_split` holds out the *last* fraction of the rows before any
+    shuffling (Keras' rule). `seed` fixes the shuffling order. `verbose`: 0 silent, 1 one line per
+    epoch (with a live batch counter on a terminal), 2 one line per epoch.
+    """
+    loss = losses_module.get(loss)
+    optimizer = optimizers_module.get(optimizer)
+    _check_positive_int(epochs, "epochs")
+    _check_positive_int(batch_size, "batch_size")
+    X, y = _check_xy(net, X, y, "")
+    if validation_split:
+        if validation_data is not None:
+            raise ValueError("pass validation_data or validation_split, not both")
+        if not 0 < validation_split < 1:
+            raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+        split_at = int(np.floor(len(X) * (1.0 - validation_split)))     # Keras: floor, last rows held out
+        if split_at in (0, len(X)):
+            raise ValueError(f"validation_split={validation_split} leaves an empty split of {len(X)} rows")
+        X, X_val, y, y_val = X[:split_at], X[split_at:], y[:split_at], y[split_at:]
+        validation_data = (X_val, y_val)
+    if validation_data is not None:
+        if len(validation_data) != 2:
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        X_val, y_val = _check_xy(net, *validation_data, "validation ")
+
+    metric_fns = {name: metrics_module.resolve(name, loss.name) for name in metrics}
+    history = History()
+    callbacks = [history, *callbacks]
+    for cb in callbacks:
+        if hasattr(cb, "set_model"):
+            cb.set_model(net)
+        else:
+            cb.model = net
+    net.stop_training = False
+    rng = np.random.default_rng(seed)
+    params = net.params()
+    m = len(X)
+    n_batches = -(-m // batch_size)
+    _call(callbacks, "on_train_begin", {})
+
+    for epoch in range(initial_epoch, epochs):
+        _call(callbacks, "on_epoch_begin", epoch, {})
+        start = time.perf_counter()
+        order = rng.permutation(m) if shuffle else np.arange(m)
+        loss_sum, metric_sums = 0.0, dict.fromkeys(metric_fns, 0.0)
+        for i in range(n_batches):
+            rows = order[i * batch_size:(i + 1) * batch_size]
+            Xb, yb = X[rows], y[rows]                               # (mb, n_in), (mb, n_out)
+            value, grads = net.loss_and_gradients(Xb, yb, loss)
+            if not np.isfinite(value):
+                raise TrainingDiverged(_diverged_message(net, epoch, i, value, optimizer))
+            loss_sum += value * len(rows)
+            for name, fn in metric_fns.items():
+                metric_sums[name] += float(np.sum(fn(yb, net.layers[-1].a)))
+            optimizer.apply(grads, params)
+            if verbose == 1 and sys.stdout.isatty():
+                print(f"\rEpoch {epoch + 1}/{epochs}  batch {i + 1}/{n_batches}", end="", flush=True)
+        bad_layer = _first_non_finite_layer(net)
+        if bad_layer is not None:
+            raise TrainingDiverged(_diverged_message(net, epoch, n_batches - 1, float("nan"), optimizer,
+                                                     layer=bad_layer))
+
+        logs = {"loss": loss_sum / m, **{name: s / m for name, s in metric_sums.items()}}
+        if validation_data is not None:
+            logs.update(evaluate(net, X_val, y_val, loss=loss, metrics=metrics, prefix="val_"))
+        _call(callbacks, "on_epoch_end", epoch, logs)
+        if verbose:
+            shown = "  ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+            print(f"\rEpoch {epoch + 1}/{epochs}  {shown}  ({time.perf_counter() - start:.2f}s)", flush=True)
+        if net.stop_training:
+            break
+    _call(callbacks, "on_train_end", {})
+    return history
+
+
+def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, float]:
+    """Loss and metrics of the current weights on (X, y), as `{prefix + "loss": ..., ...}`."""
+    loss = losses_module.get(loss)
+    value = net.loss(X, y, loss)
+    a = net.layers[-1].a
+    y2 = y.reshape(a.shape) if y.ndim == 1 else y
+    logs = {prefix + "loss": value}
+    for name in metrics:
+        logs[prefix + name] = float(np.mean(metrics_module.resolve(name, loss.name)(y2, a)))
+    return logs
+
+
+def _check_xy(net, X, y, what: str):
+    X = net.check_inputs(X).astype(net.dtype, copy=False)
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"{what}y must be numeric, got dtype {y.dtype}")
+    y = y.astype(net.dtype, copy=False)
+    if y.ndim == 1 and net.n_out == 1:
+        y = y.reshape(-1, 1)                                        # (m, 1), as Keras does
+    if y.ndim != 2 or y.shape[1] != net.n_out or y.shape[0] != X.shape[0]:
+        raise ValueError(f"{what}y has shape {y.shape}; expected ({X.shape[0]}, {net.n_out}) for "
+                         f"{what}X of shape {X.shape} and a network with {net.n_out} outputs")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{what}y contains NaN or inf")
+    return X, y
+
+
+def _check_positive_int(value, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+
+
+def _call(callbacks, hook: str, *args) -> None:
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(*args)
+
+
+def _first_non_finite_layer(net) -> int | None:
+    for l, layer in enumerate(net.layers):
+        if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
+            return l
+    return None
+
+
+def _diverged_message(net, epoch, batch, value, optimizer, layer=None) -> str:
+    if layer is None:
+        layer = _first_non_finite_layer(net)
+    where = (f"the weights of layer {layer + 1} ({net.layers[layer]!r})" if layer is not None
+             else "the loss")
+    lr = getattr(optimizer, "learning_rate", None)
+    hint = f"try a smaller learning rate than {lr:g}" if lr is not None else "try a smaller learning rate"
+    return (f"training diverged in epoch {epoch + 1}, batch {batch + 1}: {where} became NaN or inf "
+            f"(loss {value}); {hint}")

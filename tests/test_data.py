@@ -1,0 +1,393 @@
+"""The shipped data sets: loaders, checksums, digit attributes, and prepare()'s splits and scaling.
+
+References are independent of data/: scikit-learn's own bundled copies of the breast-cancer and
+digits data, hashlib on the raw bytes, the ranges printed in the R documentation of diamonds,
+pandas' own mean/std, and tables written out by hand. Tests only read data/; altered or missing
+files are made under tmp_path.
+"""
+
+import dataclasses
+import hashlib
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn.datasets
+
+from data import (
+    DATA_DIR,
+    SHA256,
+    TASKS,
+    Prepared,
+    digit_attributes,
+    load_breast_cancer,
+    load_diamonds,
+    load_digits,
+    load_housing,
+    prepare,
+    verify_checksum,
+)
+from data.encoding import encode_features
+
+LOADERS = {
+    "breast_cancer.csv": load_breast_cancer,
+    "digits.csv": load_digits,
+    "diamonds.csv": load_diamonds,
+    "housing.csv": load_housing,
+}
+YES_NO = ["driveway", "recroom", "fullbase", "gashw", "airco", "prefarea"]
+
+
+# --- the files and their checksums -------------------------------------------------------------
+
+@pytest.mark.parametrize("filename", sorted(SHA256))
+def test_shipped_file_bytes_match_recorded_sha256(filename):
+    assert hashlib.sha256((DATA_DIR / filename).read_bytes()).hexdigest() == SHA256[filename]
+
+
+def test_readme_records_the_checksums_the_loaders_check():
+    readme = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    recorded = {}
+    for line in readme.splitlines():
+        names = re.findall(r"`(\w+\.csv)`", line)
+        digests = re.findall(r"`([0-9a-f]{64})`", line)
+        if names and digests:
+            recorded[names[0]] = digests[0]
+    assert recorded == SHA256
+
+
+@pytest.mark.parametrize("filename", sorted(LOADERS))
+def test_loader_reads_a_verified_copy(filename, tmp_path):
+    copy = tmp_path / filename
+    shutil.copyfile(DATA_DIR / filename, copy)
+    from_copy, shipped = LOADERS[filename](path=copy), LOADERS[filename]()
+    if isinstance(shipped, tuple):
+        pd.testing.assert_frame_equal(from_copy[0], shipped[0])
+        pd.testing.assert_series_equal(from_copy[1], shipped[1])
+    else:
+        pd.testing.assert_frame_equal(from_copy, shipped)
+
+
+@pytest.mark.parametrize("filename", sorted(LOADERS))
+def test_loader_names_a_missing_file_and_how_to_restore_it(filename, tmp_path):
+    missing = tmp_path / filename
+    with pytest.raises(FileNotFoundError) as error:
+        LOADERS[filename](path=missing)
+    assert str(missing) in str(error.value)
+    assert f"git checkout data/{filename}" in str(error.value)
+
+
+@pytest.mark.parametrize("filename", sorted(LOADERS))
+def test_loader_rejects_an_altered_file_with_both_checksums(filename, tmp_path):
+    altered = tmp_path / filename
+    content = bytearray((DATA_DIR / filename).read_bytes())
+    content[-2] = ord("9") if content[-2] != ord("9") else ord("8")   # one digit of the last row
+    altered.write_bytes(bytes(content))
+    with pytest.raises(ValueError) as error:
+        LOADERS[filename](path=altered)
+    message = str(error.value)
+    assert str(altered) in message and filename in message
+    assert SHA256[filename] in message
+    assert hashlib.sha256(bytes(content)).hexdigest() in message
+
+
+def test_verify_checksum_of_a_copy_under_another_name(tmp_path):
+    copy = tmp_path / "renamed.csv"
+    shutil.copyfile(DATA_DIR / "housing.csv", copy)
+    assert verify_checksum(copy, "housing.csv") == copy
+    with pytest.raises(ValueError, match="renamed.csv"):
+        verify_checksum(copy)   # no recorded checksum for that name
+    with pytest.raises(ValueError, match="does not match the shipped digits.csv"):
+        verify_checksum(copy, "digits.csv")   # a copy of one file checked as another
+
+
+# --- the loaders --------------------------------------------------------------------------------
+
+def test_breast_cancer_shape_and_dtypes():
+    X, y = load_breast_cancer()
+    assert X.shape == (569, 30) and (X.dtypes == np.float64).all()
+    assert y.shape == (569,) and y.dtype == np.int64 and y.name == "malignant"
+    assert set(y.unique()) == {0, 1}
+
+
+def test_breast_cancer_label_is_1_for_malignant_the_reverse_of_sklearn():
+    reference = sklearn.datasets.load_breast_cancer()
+    assert list(reference.target_names) == ["malignant", "benign"]     # sklearn: 0 = malignant
+    sklearn_malignant = reference.target == 0
+    X, y = load_breast_cancer()
+    np.testing.assert_array_equal(y.to_numpy(), sklearn_malignant.astype(np.int64))
+    assert y.sum() == sklearn_malignant.sum() == 212
+    assert (y == 0).sum() == 357
+    np.testing.assert_array_equal(X.to_numpy(), reference.data)        # exact: same decimal digits
+    assert list(X.columns) == list(reference.feature_names)
+
+
+def test_digits_match_sklearn_exactly():
+    reference = sklearn.datasets.load_digits()
+    X, y = load_digits()
+    assert X.shape == (1797, 64) and (X.dtypes == np.float64).all()
+    assert y.dtype == np.int64 and X.to_numpy().min() == 0 and X.to_numpy().max() == 16
+    np.testing.assert_array_equal(X.to_numpy(), reference.data)
+    np.testing.assert_array_equal(y.to_numpy(), reference.target)
+
+
+def test_diamonds_shape_grades_and_the_ranges_ggplot2_documents():
+    frame = load_diamonds()
+    assert frame.shape == (53_940, 10)
+    assert list(frame.columns) == ["carat", "cut", "color", "clarity", "depth", "table", "price",
+                                   "x", "y", "z"]
+    assert frame["price"].dtype == np.int64
+    assert (frame["price"].min(), frame["price"].max()) == (326, 18_823)      # "$326-$18,823"
+    assert (frame["carat"].min(), frame["carat"].max()) == (0.2, 5.01)         # "0.2-5.01"
+    for column in ["cut", "color", "clarity"]:
+        assert isinstance(frame[column].dtype, pd.CategoricalDtype) and frame[column].cat.ordered
+        assert frame[column].notna().all()
+    assert list(frame["cut"].cat.categories) == ["Fair", "Good", "Very Good", "Premium", "Ideal"]
+    assert list(frame["color"].cat.categories) == ["J", "I", "H", "G", "F", "E", "D"]
+    assert list(frame["clarity"].cat.categories) == ["I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"]
+
+
+def test_housing_shape_and_columns_as_stored():
+    frame = load_housing()
+    assert frame.shape == (546, 12)
+    numeric = ["price", "lotsize", "bedrooms", "bathrms", "stories", "garagepl"]
+    assert all(frame[column].dtype == np.int64 for column in numeric)
+    for column in YES_NO:
+        assert set(frame[column]) == {"yes", "no"}
+
+
+# --- digit attributes ---------------------------------------------------------------------------
+
+def test_digit_attributes_match_a_table_written_by_hand():
+    #            even  >4  prime
+    expected = [[1, 0, 0],   # 0
+                [0, 0, 0],   # 1
+                [1, 0, 1],   # 2
+                [0, 0, 1],   # 3
+                [1, 0, 0],   # 4
+                [0, 1, 1],   # 5
+                [1, 1, 0],   # 6
+                [0, 1, 1],   # 7
+                [1, 1, 0],   # 8
+                [0, 1, 0]]   # 9
+    result = digit_attributes(np.arange(10))
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result, np.array(expected, dtype=np.float64))
+
+
+@pytest.mark.parametrize("bad, error", [
+    (np.array([[1, 2]]), ValueError),         # 2-D
+    (np.array([1.0, 2.0]), TypeError),        # not integers
+    (np.array([3, 10, -1]), ValueError),      # outside 0..9
+])
+def test_digit_attributes_rejects_bad_input(bad, error):
+    with pytest.raises(error, match="digit"):
+        digit_attributes(bad)
+
+
+# --- prepare(): shapes, targets, splits ---------------------------------------------------------
+
+@pytest.fixture(scope="module", params=TASKS)
+def prepared(request) -> Prepared:
+    """float64 so the scaling checks are not blurred by float32 rounding. Tests only read it."""
+    return prepare(request.param, dtype="float64")
+
+
+EXPECTED = {   # task: (rows, features, outputs, output activation, loss)
+    "regression": (53_940, 26, 1, "linear", "mse"),
+    "binary": (569, 30, 1, "sigmoid", "binary_crossentropy"),
+    "multiclass": (1797, 64, 10, "softmax", "categorical_crossentropy"),
+    "multilabel": (1797, 64, 3, "sigmoid", "binary_crossentropy"),
+}
+
+
+def raw_features(task: str) -> pd.DataFrame:
+    """The raw feature rows of a task, straight from its loader."""
+    if task == "regression":
+        return load_diamonds().drop(columns="price")
+    return load_breast_cancer()[0] if task == "binary" else load_digits()[0]
+
+
+def test_prepare_shapes_dtypes_and_names(prepared):
+    rows, features, outputs, activation, loss = EXPECTED[prepared.task]
+    splits = [(prepared.X_train, prepared.y_train), (prepared.X_val, prepared.y_val),
+              (prepared.X_test, prepared.y_test)]
+    for X, y in splits:
+        assert X.dtype == y.dtype == np.float64
+        assert X.ndim == 2 and y.ndim == 2 and X.shape[0] == y.shape[0] > 0
+        assert X.shape[1] == features == len(prepared.feature_names)
+        assert y.shape[1] == outputs == len(prepared.target_names)
+    assert sum(X.shape[0] for X, _ in splits) == rows
+    assert (prepared.output_activation, prepared.loss) == (activation, loss)
+    assert prepared.X_train.shape[0] == pytest.approx(0.7 * rows, abs=10)
+
+
+def test_prepare_splits_are_disjoint_and_cover_every_row(prepared):
+    rows = np.concatenate([prepared.train_rows, prepared.val_rows, prepared.test_rows])
+    np.testing.assert_array_equal(np.sort(rows), np.arange(EXPECTED[prepared.task][0]))
+
+
+def test_prepare_targets_belong_to_their_rows(prepared):
+    rows = prepared.train_rows
+    if prepared.task == "regression":
+        price = load_diamonds()["price"].to_numpy()
+        np.testing.assert_allclose(prepared.y_train[:, 0], price[rows] / 1000, rtol=1e-15)
+    elif prepared.task == "binary":
+        np.testing.assert_array_equal(prepared.y_train[:, 0], load_breast_cancer()[1].to_numpy()[rows])
+    else:
+        digits = load_digits()[1].to_numpy()[rows]
+        if prepared.task == "multiclass":
+            assert (prepared.y_train.sum(axis=1) == 1).all()
+            np.testing.assert_array_equal(prepared.y_train.argmax(axis=1), digits)
+        else:
+            np.testing.assert_array_equal(prepared.y_train, digit_attributes(digits))
+
+
+def test_prepare_classification_splits_keep_the_class_balance():
+    p = prepare("binary")
+    for y in (p.y_train, p.y_val, p.y_test):
+        assert y.mean() == pytest.approx(212 / 569, abs=1 / len(y))
+    p = prepare("multiclass")
+    for y in (p.y_train, p.y_val, p.y_test):
+        np.testing.assert_allclose(y.mean(axis=0), np.bincount(load_digits()[1]) / 1797, atol=1.5 / len(y))
+
+
+def test_prepare_is_deterministic_and_the_seed_matters():
+    first, again = prepare("binary", seed=3), prepare("binary", seed=3)
+    for name in ["X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "train_rows"]:
+        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
+    assert not np.array_equal(first.train_rows, prepare("binary", seed=4).train_rows)
+
+
+def test_max_rows_takes_a_prefix_of_one_shuffled_order():
+    small, larger = prepare("regression", max_rows=200), prepare("regression", max_rows=400)
+    small_rows = np.concatenate([small.train_rows, small.val_rows, small.test_rows])
+    larger_rows = np.concatenate([larger.train_rows, larger.val_rows, larger.test_rows])
+    assert len(small_rows) == 200 and len(set(small_rows)) == 200
+    assert set(small_rows) <= set(larger_rows)
+    np.testing.assert_array_equal(small.X_train, prepare("regression", max_rows=200).X_train)
+
+
+def test_prepare_float32_by_default():
+    p = prepare("multiclass")
+    assert p.X_train.dtype == p.y_test.dtype == np.float32
+
+
+# --- prepare(): scaling -------------------------------------------------------------------------
+
+def test_standardiser_uses_training_rows_only(prepared):
+    raw = encode_features(raw_features(prepared.task), prepared.categories)[prepared.train_rows]
+    reference = pd.DataFrame(raw)   # pandas computes the statistics independently
+    np.testing.assert_allclose(prepared.standardiser.mean, reference.mean().to_numpy(),
+                               rtol=1e-12, atol=1e-12)
+    population_std = reference.std(ddof=0).to_numpy()
+    varying = population_std > 0
+    np.testing.assert_allclose(prepared.standardiser.std[varying], population_std[varying], rtol=1e-12)
+    X = prepared.X_train[:, varying]
+    np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(X.std(axis=0), 1.0, rtol=1e-9)
+    # validation and test rows are scaled with the training numbers, so they are not exactly centred
+    assert np.abs(prepared.X_val[:, varying].mean(axis=0)).max() > 1e-3
+    assert np.abs(prepared.X_test[:, varying].mean(axis=0)).max() > 1e-3
+
+
+def test_constant_training_column_gets_std_1_not_nan():
+    p = prepare("multiclass", dtype="float64")
+    corner = p.feature_names.index("pixel_0_0")     # 0 in every digit image
+    assert p.standardiser.std[corner] == 1.0
+    assert (p.X_train[:, corner] == 0).all() and np.isfinite(p.X_train).all()
+
+
+def test_scale_of_raw_training_rows_reproduces_their_prepared_rows(prepared):
+    raw = raw_features(prepared.task).iloc[prepared.train_rows[:5]]
+    np.testing.assert_array_equal(prepared.scale(raw), prepared.X_train[:5])
+    one = raw.iloc[[0], ::-1]                       # a single row, columns in another order
+    np.testing.assert_array_equal(prepared.scale(one), prepared.X_train[:1])
+    if not prepared.categories:                     # the all-numeric sets also take arrays
+        np.testing.assert_array_equal(prepared.scale(raw.to_numpy()), prepared.X_train[:5])
+
+
+def test_scale_keeps_the_prepared_dtype():
+    p = prepare("binary")
+    assert p.scale(load_breast_cancer()[0].iloc[:2]).dtype == np.float32
+
+
+def test_one_hot_encoding_of_a_diamond_written_by_hand():
+    p = prepare("regression", max_rows=50)
+    diamond = pd.DataFrame({"carat": [0.5], "cut": ["Good"], "color": ["J"], "clarity": ["IF"],
+                            "depth": [61.0], "table": [57.0], "x": [5.1], "y": [5.2], "z": [3.1]})
+    expected = ([0.5] + [0, 1, 0, 0, 0] + [1, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 1]
+                + [61.0, 57.0, 5.1, 5.2, 3.1])
+    np.testing.assert_array_equal(encode_features(diamond, p.categories)[0], expected)
+    assert p.feature_names[:3] == ["carat", "cut=Fair", "cut=Good"]
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+def test_unknown_task_lists_the_valid_ones():
+    with pytest.raises(ValueError) as error:
+        prepare("clustering")
+    assert all(task in str(error.value) for task in TASKS) and "clustering" in str(error.value)
+
+
+@pytest.mark.parametrize("fractions", [(0.7, 0.2, 0.2), (0.8, 0.3, -0.1), (1.0, 0.0, 0.0), (0.5, 0.5)])
+def test_prepare_rejects_bad_fractions(fractions):
+    with pytest.raises(ValueError, match="fractions"):
+        prepare("binary", fractions=fractions)
+
+
+@pytest.mark.parametrize("arguments, match", [
+    ({"dtype": "int32"}, "dtype"),
+    ({"seed": -1}, "seed"),
+    ({"max_rows": 0}, "max_rows"),
+    ({"max_rows": 570}, "569"),
+    ({"max_rows": 3, "fractions": (0.9, 0.05, 0.05)}, "empty"),
+])
+def test_prepare_rejects_bad_arguments(arguments, match):
+    with pytest.raises(ValueError, match=match):
+        prepare("binary", **arguments)
+
+
+def test_prepared_is_frozen():
+    p = prepare("binary")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.X_train = np.zeros((1, 30))
+
+
+def test_scale_names_missing_and_unexpected_columns():
+    p = prepare("regression", max_rows=50)
+    raw = load_diamonds().iloc[:2]                  # still has the target column price
+    with pytest.raises(ValueError, match=r"unexpected \['price'\]"):
+        p.scale(raw)
+    with pytest.raises(ValueError, match=r"missing \['carat'\]"):
+        p.scale(raw.drop(columns=["price", "carat"]))
+    with pytest.raises(TypeError, match="DataFrame"):
+        p.scale(raw.drop(columns="price").to_numpy())
+
+
+def test_scale_rejects_unknown_grades_and_missing_numbers():
+    p = prepare("regression", max_rows=50)
+    raw = load_diamonds().drop(columns="price").iloc[:2].astype({"cut": object})
+    raw.loc[raw.index[0], "cut"] = "Perfect"
+    with pytest.raises(ValueError, match="'cut'.*Perfect"):
+        p.scale(raw)
+    raw = load_diamonds().drop(columns="price").iloc[:2]
+    raw.loc[raw.index[0], "carat"] = np.nan
+    with pytest.raises(ValueError, match="'carat'.*NaN"):
+        p.scale(raw)
+
+
+@pytest.mark.parametrize("shape", [(30,), (1, 29), (1, 31)])
+def test_scale_rejects_arrays_of_the_wrong_width(shape):
+    p = prepare("binary")
+    with pytest.raises(ValueError, match=r"\(m, 30\)"):
+        p.scale(np.zeros(shape))
+
+
+def test_scale_rejects_no_rows():
+    p = prepare("binary")
+    with pytest.raises(ValueError, match="no rows"):
+        p.scale(np.zeros((0, 30)))
+
