@@ -40,7 +40,7 @@ def encode_features(frame: pd.DataFrame, categories: dict[str, tuple[str, ...]])
         values = frame[column]
         if column in categories:
             known = categories[column]
-            codes = pd.Categorical(values.astype(object), categories=known).codes   # (n,), -1 = unknown
+            codes = pd.Index(known).get_indexer(values.astype(object))   # (n,) position; -1 = unknown, NaN
             if (codes < 0).any():
                 unknown = sorted({str(v) for v in values[codes < 0]})
                 raise ValueError(f"column {column!r} has values {unknown} "
