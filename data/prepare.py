@@ -149,7 +149,10 @@ def _load_task(task: str) -> _TaskData:
 def _check_arguments(task, dtype, seed, fractions) -> np.dtype:
     if not isinstance(task, str) or task not in TASKS:
         raise ValueError(f"unknown task {task!r}; valid tasks are {', '.join(TASKS)}")
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype {dtype!r} is not a NumPy data type; use 'float32' or 'float64'") from None
     if not np.issubdtype(dtype, np.floating):
         raise ValueError(f"dtype must be a floating type such as 'float32' or 'float64', got {dtype}")
     if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:

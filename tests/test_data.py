@@ -350,6 +350,11 @@ def test_prepare_rejects_bad_arguments(arguments, match):
         prepare("binary", **arguments)
 
 
+def test_prepare_rejects_an_unknown_dtype_by_name():
+    with pytest.raises(TypeError, match="dtype 'float33'"):
+        prepare("binary", dtype="float33")
+
+
 def test_prepared_is_frozen():
     p = prepare("binary")
     with pytest.raises(dataclasses.FrozenInstanceError):
