@@ -1,0 +1,90 @@
+"""Pictures for the lessons: a matplotlib figure saved as a PNG file, and PNG files as TensorBoard images.
+
+The lessons draw on a bare `matplotlib.figure.Figure` rendered by the Agg backend (set explicitly in
+`save_png`): it writes files and never opens a window, so it runs on a machine without a display,
+and it keeps no global pyplot state (no "too many open figures" warning after many lessons).
+
+A figure is saved at its own size, figsize (inches) x DPI pixels -- no "tight" cropping -- so every
+picture has a known width and height.
+
+TensorBoard shows images in its IMAGES tab. `write_to_tensorboard` reads the PNG files back,
+decodes them (`tf.io.decode_png`, shape (height, width, channels)) and logs each one with
+`tf.summary.image` under its tag, e.g. "lesson_01_perceptron/boundary". TensorFlow is imported
+there, and only there: importing this module (or running one lesson) does not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+DPI = 100                       # pixels per inch: a 9 x 3 inch figure is a 900 x 300 PNG
+
+# Colours shared by the lessons: class 1 is blue "+", class 0 is red "-", as in the tutorial's plots.
+BLUE, RED = "tab:blue", "tab:red"
+LIGHT_BLUE, LIGHT_RED = "#dce9f5", "#f8dede"
+
+
+@dataclass
+class LessonResult:
+    """What every lesson hands back: its one-line key fact and its pictures.
+
+    pngs maps a picture name ("boundary") to the PNG file; the TensorBoard tag is "<lesson>/<name>".
+    Each lesson subclasses this to add what it computed (the fitted perceptron, the history, ...).
+    """
+
+    lesson: str                                  # module name, e.g. "lesson_01_perceptron"
+    summary: str                                 # the key fact, one line
+    pngs: dict[str, Path] = field(default_factory=dict)
+
+    def tags(self) -> dict[str, Path]:
+        """{"lesson_01_perceptron/boundary": Path(...png), ...} for TensorBoard."""
+        return {f"{self.lesson}/{name}": path for name, path in self.pngs.items()}
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A blank figure of width x height inches (width * DPI x height * DPI pixels), laid out for us."""
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+
+
+def save_png(fig: Figure, out_dir: str | Path, filename: str) -> Path:
+    """Render `fig` with Agg and write it to out_dir/filename (created if missing); returns the path."""
+    if not filename.endswith(".png"):
+        raise ValueError(f"filename must end in .png, got {filename!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / filename
+    FigureCanvasAgg(fig)                          # the Agg backend, chosen explicitly: files only
+    fig.savefig(path, dpi=DPI)                    # the figure's own size: no bbox_inches="tight"
+    return path
+
+
+def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int = 0) -> Path:
+    """Log each PNG as a TensorBoard image under its tag, in one run at `logdir`; returns logdir.
+
+    Event files left in `logdir` by an earlier run of the lessons are removed first, so the run
+    holds this invocation's pictures only (nothing else in the directory is touched).
+    """
+    if not images:
+        raise ValueError("write_to_tensorboard needs at least one image")
+    for tag, path in images.items():
+        if not Path(path).is_file():
+            raise ValueError(f"image {tag!r}: no PNG file at {path}")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")    # before TensorFlow loads: keep its C++ chatter quiet
+    import tensorflow as tf  # here only: the one place the lessons need it
+
+    logdir = Path(logdir)
+    logdir.mkdir(parents=True, exist_ok=True)
+    for old in logdir.glob("events.out.tfevents.*"):
+        old.unlink()
+    writer = tf.summary.create_file_writer(str(logdir))
+    with writer.as_default():
+        for tag, path in images.items():
+            pixels = tf.io.decode_png(Path(path).read_bytes())          # (height, width, 4) uint8, RGBA
+            tf.summary.image(tag, pixels[tf.newaxis], step=step)       # (1, height, width, 4): a batch of one
+    writer.close()
+    return logdir
