@@ -36,11 +36,15 @@ _BY_NAME = {"mae": mean_absolute_error, "mse": mean_squared_error,
             "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy}
 
 
-def resolve(name: str, loss_name: str):
-    """The per-example function for a metric name. "accuracy" follows the loss, as in Keras' compile:
-    binary accuracy for binary cross-entropy (one or several sigmoids), categorical otherwise."""
+def resolve(name: str, n_outputs: int):
+    """The per-example function for a metric name.
+
+    "accuracy" is resolved as Keras 3's compile resolves it: by the output width alone. One output
+    means binary accuracy; several mean *categorical* accuracy (argmax) -- even for a multi-label
+    model with several sigmoids, where it is the wrong measure. Ask for "binary_accuracy" there.
+    """
     if name in ("accuracy", "acc"):
-        return binary_accuracy if loss_name == "binary_crossentropy" else categorical_accuracy
+        return binary_accuracy if n_outputs == 1 else categorical_accuracy
     if name not in _BY_NAME:
         raise ValueError(f"unknown metric {name!r}; choose one of {['accuracy', *sorted(_BY_NAME)]}")
     return _BY_NAME[name]

@@ -105,14 +105,15 @@ class Network:
         return self
 
     # -- forward and backward -------------------------------------------------------------------
-    def check_inputs(self, X) -> np.ndarray:
-        X = as_float_array(X, "X")
+    def check_inputs(self, X, name: str = "X") -> np.ndarray:
+        """X as a finite float array of shape (m, n_in), m >= 1, or an error naming what is wrong."""
+        X = as_float_array(X, name)
         if X.ndim != 2:
-            raise ValueError(f"X must be 2-D (examples, features), got shape {X.shape}")
+            raise ValueError(f"{name} must be 2-D (examples, features), got shape {X.shape}")
         if X.shape[0] == 0:
-            raise ValueError("X is an empty batch (0 rows)")
+            raise ValueError(f"{name} is an empty batch (0 rows)")
         if X.shape[1] != self.n_in:
-            raise ValueError(f"X has {X.shape[1]} features, the network expects {self.n_in}")
+            raise ValueError(f"{name} has {X.shape[1]} features, the network expects {self.n_in}")
         return X
 
     def forward(self, X) -> np.ndarray:

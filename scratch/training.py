@@ -60,7 +60,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         X_val, y_val = _check_xy(net, *validation_data, "validation ")
 
-    metric_fns = {name: metrics_module.resolve(name, loss.name) for name in metrics}
+    metric_fns = {name: metrics_module.resolve(name, net.n_out) for name in metrics}
     history = History()
     callbacks = [history, *callbacks]
     for cb in callbacks:
@@ -83,19 +83,21 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         for i in range(n_batches):
             rows = order[i * batch_size:(i + 1) * batch_size]
             Xb, yb = X[rows], y[rows]                               # (mb, n_in), (mb, n_out)
-            value, grads = net.loss_and_gradients(Xb, yb, loss)
-            if not np.isfinite(value):
-                raise TrainingDiverged(_diverged_message(net, epoch, i, value, optimizer))
+            try:
+                # Watchdog: an overflow or NaN anywhere in this step stops training with a message
+                # naming the epoch, the batch and the first layer whose weights went bad.
+                with np.errstate(over="raise", invalid="raise"):
+                    value, grads = net.loss_and_gradients(Xb, yb, loss)
+                    if not np.isfinite(value):
+                        raise FloatingPointError("non-finite loss")
+                    optimizer.apply(grads, params)
+            except FloatingPointError as exc:
+                raise TrainingDiverged(_diverged_message(net, epoch, i, exc)) from None
             loss_sum += value * len(rows)
             for name, fn in metric_fns.items():
                 metric_sums[name] += float(np.sum(fn(yb, net.layers[-1].a)))
-            optimizer.apply(grads, params)
             if verbose == 1 and sys.stdout.isatty():
                 print(f"\rEpoch {epoch + 1}/{epochs}  batch {i + 1}/{n_batches}", end="", flush=True)
-        bad_layer = _first_non_finite_layer(net)
-        if bad_layer is not None:
-            raise TrainingDiverged(_diverged_message(net, epoch, n_batches - 1, float("nan"), optimizer,
-                                                     layer=bad_layer))
 
         logs = {"loss": loss_sum / m, **{name: s / m for name, s in metric_sums.items()}}
         if validation_data is not None:
@@ -118,12 +120,12 @@ def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, floa
     y2 = y.reshape(a.shape) if y.ndim == 1 else y
     logs = {prefix + "loss": value}
     for name in metrics:
-        logs[prefix + name] = float(np.mean(metrics_module.resolve(name, loss.name)(y2, a)))
+        logs[prefix + name] = float(np.mean(metrics_module.resolve(name, net.n_out)(y2, a)))
     return logs
 
 
 def _check_xy(net, X, y, what: str):
-    X = net.check_inputs(X).astype(net.dtype, copy=False)
+    X = net.check_inputs(X, name=f"{what}X").astype(net.dtype, copy=False)
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise TypeError(f"{what}y must be numeric, got dtype {y.dtype}")
@@ -159,12 +161,8 @@ def _first_non_finite_layer(net) -> int | None:
     return None
 
 
-def _diverged_message(net, epoch, batch, value, optimizer, layer=None) -> str:
-    if layer is None:
-        layer = _first_non_finite_layer(net)
-    where = (f"the weights of layer {layer + 1} ({net.layers[layer]!r})" if layer is not None
-             else "the loss")
-    lr = getattr(optimizer, "learning_rate", None)
-    hint = f"try a smaller learning rate than {lr:g}" if lr is not None else "try a smaller learning rate"
-    return (f"training diverged in epoch {epoch + 1}, batch {batch + 1}: {where} became NaN or inf "
-            f"(loss {value}); {hint}")
+def _diverged_message(net, epoch: int, batch: int, cause: Exception) -> str:
+    layer = _first_non_finite_layer(net)
+    where = f"; the weights of layer {layer + 1} are no longer finite" if layer is not None else ""
+    return (f"training diverged in epoch {epoch + 1}, batch {batch + 1}: {cause}{where}. "
+            "The learning rate is probably too large: try a smaller one (for example a tenth).")

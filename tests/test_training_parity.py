@@ -1,0 +1,216 @@
+"""Whole training runs, scratch `fit` against Keras `fit`, from identical starting weights.
+
+shuffle=False, float64 (floatx set to float64 so nothing is rounded to float32), several epochs with
+a partial last batch: every epoch's loss and metrics, the validation numbers, and the final weights
+must agree to 1e-10 -- for regression, binary, multi-class and multi-label models, with SGD,
+momentum, RMSprop and Adam.
+"""
+
+import keras
+import numpy as np
+import pytest
+from conftest import assert_close
+
+from keras_models.twin import keras_loss, keras_optimizer, to_keras
+from scratch import Dense, Network, optimizers
+from scratch.callbacks import EarlyStopping
+
+M, M_VAL, BATCH, EPOCHS = 45, 13, 16, 3          # 45 = 16 + 16 + 13: the last batch is partial
+
+TASKS = {
+    # name: (output units, output activation, loss, metric)
+    "regression": (1, "linear", "mse", "mae"),
+    "binary": (1, "sigmoid", "binary_crossentropy", "accuracy"),
+    "multiclass": (4, "softmax", "categorical_crossentropy", "accuracy"),
+    # several sigmoids: Keras' "accuracy" would mean argmax here, so ask for binary accuracy
+    "multilabel": (3, "sigmoid", "binary_crossentropy", "binary_accuracy"),
+}
+# Keras rounds SGD's momentum and Adam's betas (inside beta**t) through float32 even under float64
+# floatx (DESIGN.md), so these hyper-parameters are chosen exactly representable in float32; the
+# optimizer tests bound the gap for Keras' defaults separately.
+OPTIMIZERS = {
+    "sgd": lambda: optimizers.SGD(learning_rate=0.1),
+    "momentum": lambda: optimizers.SGD(learning_rate=0.05, momentum=0.875),
+    "nesterov": lambda: optimizers.SGD(learning_rate=0.05, momentum=0.875, nesterov=True),
+    "rmsprop": lambda: optimizers.RMSprop(learning_rate=0.01, rho=0.9, momentum=0.5),
+    "adam": lambda: optimizers.Adam(learning_rate=0.01, beta_1=0.875, beta_2=1 - 2**-10),
+}
+
+
+def task_data(task, rng):
+    """Inputs and targets of the right kind, with a learnable signal."""
+    k, _, _, _ = TASKS[task]
+    X = rng.normal(size=(M + M_VAL, 5))
+    scores = X @ rng.normal(size=(5, k))                                        # (m, k)
+    if task == "regression":
+        y = scores + 0.1 * rng.normal(size=scores.shape)
+    elif task == "multiclass":
+        y = np.eye(k)[np.argmax(scores, axis=1)]
+    else:
+        y = (scores > 0).astype(float)
+    return X[:M], y[:M], X[M:], y[M:]
+
+
+def twin_networks(task, seed=0):
+    k, output, _, _ = TASKS[task]
+    return Network([Dense(5, 8, "tanh", seed=seed), Dense(8, 6, "relu", seed=seed + 1),
+                    Dense(6, k, output, seed=seed + 2)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("opt_name", OPTIMIZERS)
+@pytest.mark.parametrize("task", TASKS)
+def test_fit_matches_keras_epoch_by_epoch(task, opt_name, rng, floatx64):
+    X, y, X_val, y_val = task_data(task, rng)
+    _, _, loss_name, metric = TASKS[task]
+    net = twin_networks(task)
+    model = to_keras(net)
+    model.compile(loss=keras_loss(net, loss_name), optimizer=keras_optimizer(OPTIMIZERS[opt_name]()),
+                  metrics=[metric])
+    keras_history = model.fit(X, y, epochs=EPOCHS, batch_size=BATCH, shuffle=False,
+                              validation_data=(X_val, y_val), verbose=0).history
+    scratch_history = net.fit(X, y, loss=loss_name, optimizer=OPTIMIZERS[opt_name](), epochs=EPOCHS,
+                              batch_size=BATCH, shuffle=False, validation_data=(X_val, y_val),
+                              metrics=[metric], verbose=0).history
+
+    assert set(scratch_history) == set(keras_history)
+    for key in keras_history:
+        assert_close(scratch_history[key], keras_history[key], what=f"{task}/{opt_name} history[{key!r}]")
+    for i, (w, w_ref) in enumerate(zip(net.get_weights(), model.get_weights(), strict=True)):
+        assert_close(w, w_ref, what=f"{task}/{opt_name} final {'Wb'[i % 2]}_{i // 2 + 1}")
+
+
+@pytest.mark.slow
+def test_accuracy_on_several_sigmoids_means_argmax_in_keras_and_here(rng, floatx64):
+    """Keras 3 resolves "accuracy" by output width: 3 sigmoid outputs get *categorical* accuracy.
+    Scratch mirrors that (so the numbers match) and the lessons use "binary_accuracy" for multi-label."""
+    X, y, _, _ = task_data("multilabel", rng)
+    net = twin_networks("multilabel")
+    model = to_keras(net)
+    model.compile(loss=keras_loss(net, "binary_crossentropy"), metrics=["accuracy", "binary_accuracy"])
+    keras_logs = model.evaluate(X, y, batch_size=M, verbose=0, return_dict=True)
+    from scratch.training import evaluate
+    scratch_logs = evaluate(net, X, y, loss="binary_crossentropy", metrics=["accuracy", "binary_accuracy"])
+    assert_close(scratch_logs["accuracy"], keras_logs["accuracy"], what="'accuracy' on 3 sigmoids")
+    assert_close(scratch_logs["binary_accuracy"], keras_logs["binary_accuracy"], what="binary_accuracy")
+    assert scratch_logs["accuracy"] != scratch_logs["binary_accuracy"]
+
+
+@pytest.mark.slow
+def test_validation_split_holds_out_the_last_rows_like_keras(rng, floatx64):
+    X, y, _, _ = task_data("binary", rng)
+    net = twin_networks("binary")
+    model = to_keras(net)
+    model.compile(loss=keras_loss(net, "binary_crossentropy"), optimizer=keras.optimizers.SGD(0.1),
+                  metrics=["accuracy"])
+    keras_history = model.fit(X, y, epochs=2, batch_size=BATCH, shuffle=False, validation_split=0.3,
+                              verbose=0).history
+    scratch_history = net.fit(X, y, loss="binary_crossentropy", optimizer=optimizers.SGD(0.1), epochs=2,
+                              batch_size=BATCH, shuffle=False, validation_split=0.3, metrics=["accuracy"],
+                              verbose=0).history
+    for key in keras_history:
+        assert_close(scratch_history[key], keras_history[key], what=f"validation_split history[{key!r}]")
+
+
+class _StubWeights:
+    """Just enough of a model for a callback: weights that record which epoch they came from."""
+
+    def __init__(self):
+        self.epoch, self.stop_training, self.restored = 0, False, None
+
+    def get_weights(self):
+        return [np.array(self.epoch)]
+
+    def set_weights(self, ws):
+        self.restored = int(ws[0])
+
+
+HISTORIES = [
+    ([1.0, 0.9, 0.95, 0.97, 0.8, 0.85, 0.9, 0.91, 0.92], dict(patience=2)),
+    ([1.0, 0.9, 0.95, 0.97, 0.8, 0.85, 0.9, 0.91, 0.92], dict(patience=0)),
+    ([1.0, 0.99, 0.985, 0.984, 0.9839], dict(patience=1, min_delta=0.01)),
+    ([1.0, 0.9, 0.8, 0.7, 0.6], dict(patience=1, baseline=0.75)),
+    ([0.5, 0.6, 0.7, 0.8, 0.9, 0.95], dict(monitor="val_accuracy", patience=1)),
+    ([0.5, 0.6, 0.55, 0.4, 0.3], dict(patience=2, start_from_epoch=2)),
+]
+
+
+@pytest.mark.parametrize("values, kwargs", HISTORIES)
+def test_early_stopping_stops_at_the_same_epoch_as_keras(values, kwargs):
+    """Feed the same monitored values to Keras' EarlyStopping and ours: same stop epoch, same best epoch."""
+    monitor = kwargs.get("monitor", "val_loss")
+    results = []
+    for make in (keras.callbacks.EarlyStopping, EarlyStopping):
+        stub = _StubWeights()
+        cb = make(restore_best_weights=True, mode="max" if "acc" in monitor else "min", **kwargs)
+        cb.set_model(stub) if hasattr(cb, "set_model") else setattr(cb, "model", stub)
+        cb.on_train_begin({})
+        epochs_run = 0
+        for epoch, value in enumerate(values):
+            stub.epoch = epoch
+            cb.on_epoch_end(epoch, {monitor: value})
+            epochs_run += 1
+            if stub.stop_training:
+                break
+        cb.on_train_end({})
+        results.append((epochs_run, cb.stopped_epoch, cb.best_epoch, stub.restored))
+    assert results[1] == results[0], f"scratch (epochs, stopped, best, restored) {results[1]} vs keras {results[0]}"
+
+
+def test_early_stopping_in_fit_restores_the_best_weights(rng):
+    X, y, X_val, y_val = task_data("regression", rng)
+    net = twin_networks("regression")
+    snapshots = []
+
+    class Snapshot:
+        def on_epoch_end(self, epoch, logs):
+            snapshots.append((logs["val_loss"], net.get_weights()))
+
+    stopper = EarlyStopping(monitor="val_loss", patience=3, min_delta=1e-3, restore_best_weights=True)
+    history = net.fit(X, y, loss="mse", optimizer=optimizers.Adam(0.05), epochs=300, batch_size=BATCH,
+                      validation_data=(X_val, y_val), callbacks=[Snapshot(), stopper], verbose=0, seed=0)
+    assert len(history.epoch) < 300, "val_loss should stop improving by 1e-3 long before 300 epochs"
+    assert stopper.stopped_epoch == history.epoch[-1] > 0
+    best = min(range(len(snapshots)), key=lambda i: snapshots[i][0])
+    for w, w_best in zip(net.get_weights(), snapshots[best][1], strict=True):
+        np.testing.assert_array_equal(w, w_best)
+
+
+def test_seeded_shuffling_is_reproducible_and_differs_from_no_shuffling(rng):
+    X, y, _, _ = task_data("regression", rng)
+    runs = []
+    for shuffle, seed in [(True, 7), (True, 7), (False, None)]:
+        net = twin_networks("regression")
+        net.fit(X, y, loss="mse", optimizer=optimizers.SGD(0.05), epochs=2, batch_size=BATCH,
+                shuffle=shuffle, seed=seed, verbose=0)
+        runs.append(net.get_weights()[0])
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.array_equal(runs[0], runs[2])
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(batch_size=0), ValueError, "batch_size must be at least 1, got 0"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    (dict(epochs=0), ValueError, "epochs must be at least 1"),
+    (dict(validation_data=(np.zeros((3, 4)), np.zeros((3, 1)))), ValueError,
+     "validation X has 4 features, the network expects 5"),
+    (dict(validation_data=(np.zeros((3, 5)), np.zeros((3, 2)))), ValueError,
+     r"validation y has shape \(3, 2\); expected \(3, 1\)"),
+    (dict(validation_split=1.5), ValueError, r"validation_split must be in \(0, 1\)"),
+    (dict(optimizer="adagrad"), ValueError, "adagrad"),
+    (dict(metrics=["f1"]), ValueError, "unknown metric 'f1'"),
+])
+def test_fit_rejects_bad_arguments_with_a_clear_message(kwargs, error, message, rng):
+    X, y, _, _ = task_data("regression", rng)
+    net = twin_networks("regression")
+    with pytest.raises(error, match=message):
+        net.fit(X, y, loss="mse", verbose=0, **kwargs)
+
+
+def test_a_diverging_learning_rate_stops_with_the_watchdog_message(rng):
+    X, y, _, _ = task_data("regression", rng)
+    net = twin_networks("regression")
+    weights_before = net.get_weights()
+    with pytest.raises(FloatingPointError, match=r"training diverged in epoch \d+, batch \d+: .*smaller one"):
+        net.fit(1e3 * X, 1e3 * y, loss="mse", optimizer=optimizers.SGD(10.0), epochs=50, verbose=0)
+    assert not np.array_equal(net.get_weights()[0], weights_before[0])
