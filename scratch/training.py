@@ -31,13 +31,13 @@ class TrainingDiverged(FloatingPointError):
 
 
 def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: int = 32,
-        shuffle: bool = True, seed: int | None = None, validation_data=None, validation_split: float = 0.0,
+        shuffle: bool = True, seed: int | np.random.Generator | None = None, validation_data=None, validation_split: float = 0.0,
         metrics=(), callbacks=(), verbose: int = 1, initial_epoch: int = 0) -> History:
     """Train `net` on (X, y); returns a History whose `.history` has Keras' keys.
 
     X (m, n_in), y (m, n_out) -- or (m,) for a single output, reshaped as Keras does. Both are cast
     to the network's dtype. `validation_split` holds out the *last* fraction of the rows before any
-    shuffling (Keras' rule). `seed` fixes the shuffling order. `verbose`: 0 silent, 1 one line per
+    shuffling (Keras' rule). `seed` (an int, or a Generator to continue) fixes the shuffling order. `verbose`: 0 silent, 1 one line per
     epoch (with a live batch counter on a terminal), 2 one line per epoch.
     """
     loss = losses_module.get(loss)
@@ -68,8 +68,11 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
             cb.set_model(net)
         else:
             cb.model = net
+    # Like Keras' model.optimizer: callbacks (a checkpoint, say) can reach the optimizer's state and
+    # the shuffling generator through the network while it trains.
     net.stop_training = False
-    rng = np.random.default_rng(seed)
+    net.optimizer = optimizer
+    net.shuffle_rng = rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     params = net.params()
     m = len(X)
     n_batches = -(-m // batch_size)
