@@ -1,0 +1,161 @@
+"""The lessons: what they compute, and the pictures `make lessons` writes (PNG files and TensorBoard images).
+
+References: closed forms (the parabola's (1 - 2 eta)^k, the saturation points of sigmoid and tanh),
+the tutorial's worked numbers, a forward pass written out here in NumPy, and the files themselves
+read back with a PNG header parser and TensorBoard's own EventAccumulator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import struct
+
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from keras_models.lessons import (
+    lesson_01_perceptron,
+    lesson_02_xor_limit,
+    lesson_03_activations,
+    lesson_04_gradient_descent,
+    lesson_05_hidden_layer_xor,
+    main,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# Every picture and its size in pixels (figsize in inches x 100 dpi); the tag is "<lesson>/<picture>".
+EXPECTED_PIXELS = {
+    "lesson_01_perceptron/boundary": (1200, 260),          # 6 panels: the start and 5 epochs
+    "lesson_02_xor_limit/mistakes": (900, 360),
+    "lesson_03_activations/functions": (1100, 500),
+    "lesson_04_gradient_descent/tutorial": (1000, 360),
+    "lesson_04_gradient_descent/learning_rates": (1200, 340),
+    "lesson_04_gradient_descent/distance": (700, 420),
+    "lesson_05_hidden_layer_xor/boundary": (1100, 260),
+    "lesson_05_hidden_layer_xor/loss": (700, 360),
+}
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk, which the format requires to come first."""
+    assert data[:8] == PNG_SIGNATURE, f"not a PNG: starts with {data[:8]!r}"
+    assert data[12:16] == b"IHDR", f"first chunk is {data[12:16]!r}, not IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def make_lessons(tmp_path_factory):
+    """`python -m keras_models.lessons --logdir DIR`, in process: (DIR, what it printed)."""
+    logdir = tmp_path_factory.mktemp("lessons")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--logdir", str(logdir)])
+    assert status == 0
+    return logdir, printed.getvalue()
+
+
+# --- make lessons: the files ------------------------------------------------------------------------
+
+def test_make_lessons_writes_every_png_non_empty_and_of_the_expected_size(make_lessons):
+    logdir, _ = make_lessons
+    written = {path.name: path for path in (logdir / "png").iterdir()}
+    expected = {tag.replace("/", "_") + ".png": size for tag, size in EXPECTED_PIXELS.items()}
+    assert sorted(written) == sorted(expected)
+    for name, size in expected.items():
+        data = written[name].read_bytes()
+        assert len(data) > 10_000, f"{name} is only {len(data)} bytes"
+        assert png_size(data) == size, f"{name}: {png_size(data)} pixels, expected {size}"
+
+
+def test_make_lessons_logs_every_picture_as_a_tensorboard_image(make_lessons):
+    logdir, _ = make_lessons
+    board = logdir / "tensorboard"
+    assert len(list(board.glob("events.out.tfevents.*"))) == 1          # one run
+    acc = EventAccumulator(str(board), size_guidance={"tensors": 0})
+    acc.Reload()
+    assert sorted(acc.Tags()["tensors"]) == sorted(EXPECTED_PIXELS)
+    for tag, (width, height) in EXPECTED_PIXELS.items():
+        events = acc.Tensors(tag)
+        assert len(events) == 1 and events[0].step == 0, f"{tag}: {len(events)} events"
+        # tf.summary.image stores [width, height, png bytes...] as strings.
+        entries = events[0].tensor_proto.string_val
+        assert entries[:2] == [str(width).encode(), str(height).encode()], f"{tag}: {entries[:2]}"
+        assert png_size(entries[2]) == (width, height)
+
+
+def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(make_lessons):
+    logdir, printed = make_lessons
+    lines = printed.splitlines()
+    for number, fact in enumerate(["perceptron converged in 5 epochs", "XOR: perceptron not converged",
+                                   "sigmoid saturates", "gradient descent:", "100% on XOR"], start=1):
+        assert any(line.startswith(f"{number}. ") and fact in line for line in lines), f"lesson {number}: {fact!r}"
+    assert f"tensorboard --logdir {logdir}" in printed
+
+
+# --- the lessons' facts, from what each lesson function returns -----------------------------------
+
+def test_perceptron_lesson_converges_on_the_seven_points(tmp_path):
+    lesson = lesson_01_perceptron.run(tmp_path)
+    p = lesson.perceptron
+    assert p.converged and p.errors_per_epoch[-1] == 0
+    assert len(p.history_) == len(p.errors_per_epoch) + 1 == 6           # one panel per state
+    # the final line, checked by hand: w . x + b > 0 exactly for the class-1 points
+    z = lesson_01_perceptron.X @ p.weights + p.bias
+    np.testing.assert_array_equal(z > 0, lesson_01_perceptron.y == 1)
+    assert lesson.pngs["boundary"].is_file()
+
+
+def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(tmp_path):
+    lesson = lesson_02_xor_limit.run(tmp_path)
+    p = lesson.perceptron
+    assert not p.converged
+    assert len(p.errors_per_epoch) == lesson_02_xor_limit.MAX_EPOCHS
+    assert min(p.errors_per_epoch) > 0
+    assert (p.predict(lesson_02_xor_limit.X) != lesson_02_xor_limit.y).any()
+    assert lesson.separable.converged                                      # the contrast on the same plot
+
+
+def test_activations_lesson_finds_the_closed_form_saturation_points(tmp_path):
+    lesson = lesson_03_activations.run(tmp_path)
+    # sigmoid' = s (1 - s) = 0.05  at s = (1 + sqrt(0.8)) / 2;  tanh' = 1 - t^2 = 0.05  at t = sqrt(0.95)
+    s = (1 + math.sqrt(0.8)) / 2
+    closed_form = {"sigmoid": math.log(s / (1 - s)), "tanh": math.atanh(math.sqrt(0.95))}
+    spacing = lesson_03_activations.z[1] - lesson_03_activations.z[0]
+    for name, z_sat in closed_form.items():
+        assert abs(lesson.saturation[name] - z_sat) <= spacing, f"{name}: {lesson.saturation[name]} vs {z_sat}"
+
+
+def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_regime(tmp_path):
+    lesson = lesson_04_gradient_descent.run(tmp_path)
+    steps = lesson_04_gradient_descent.STEPS
+    # the tutorial's worked numbers, and convergence to the minimum
+    np.testing.assert_allclose(lesson.tutorial[4.0][:4], [4.0, 3.96, 3.9208, 3.882384], rtol=1e-12)
+    np.testing.assert_allclose(lesson.tutorial[0.0][:4], [0.0, 0.04, 0.0792, 0.117616], rtol=1e-12)
+    assert abs(lesson.tutorial[4.0][-1] - 2) < 1e-3 and abs(lesson.tutorial[0.0][-1] - 2) < 1e-3
+    # eta = 1.0: 4, 0, 4, 0, ... until max_iters
+    assert lesson.runs[1.0] == [4.0, 0.0] * (steps // 2) + [4.0]
+    # eta = 1.05: the distance to 2 grows by |1 - 2 eta| = 1.1 every step
+    distance = np.abs(np.asarray(lesson.runs[1.05]) - 2)
+    assert len(distance) == steps + 1
+    np.testing.assert_allclose(distance[1:] / distance[:-1], 1.1, rtol=1e-9)
+    # eta = 0.01 is too small: after STEPS steps it has closed under half the distance (0.98^30 = 0.55)
+    assert abs(lesson.runs[0.01][-1] - 2) == pytest.approx(2 * 0.98 ** steps, rel=1e-9)
+
+
+def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(tmp_path):
+    lesson = lesson_05_hidden_layer_xor.run(tmp_path)
+    X, y = lesson_05_hidden_layer_xor.X, lesson_05_hidden_layer_xor.y
+    # the trained network's forward pass written out here: tanh hidden layer, sigmoid output
+    W1, b1, W2, b2 = lesson.network.get_weights()
+    p = 1 / (1 + np.exp(-(np.tanh(X @ W1 + b1) @ W2 + b2)))[:, 0]              # (4,)
+    np.testing.assert_array_equal((p > 0.5).astype(int), y)
+    assert lesson.history.history["accuracy"][-1] == 1.0
+    assert lesson.history.history["loss"][-1] < 0.1 * lesson.history.history["loss"][0]
+    # the seed fixes the starting weights
+    for a, b in zip(lesson_05_hidden_layer_xor.build_network().get_weights(),
+                    lesson_05_hidden_layer_xor.build_network().get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
