@@ -130,9 +130,9 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     # The best eta here is 0.5, which lands on 2 in one step: 1 / (the curvature f'' = 2). Real loss
     # surfaces have many curvatures at once, which is why learning rates are found by experiment.
     slow = tutorial[4.0]
-    summary = (f"gradient descent: eta = 0.01 from 4 gives {slow[1]:g}, {slow[2]:g}, {slow[3]:g}, ... and stops at "
-               f"{slow[-1]:.4f} after {len(slow) - 1} steps; eta = 1.0 bounces {runs[1.0][:4]}...; eta = 1.05 "
-               f"is {abs(runs[1.05][-1] - 2):.1f} from the minimum after {STEPS} steps")
+    summary = (f"gradient descent: eta = 0.01 from 4 gives {slow[1]:.7g}, {slow[2]:.7g}, {slow[3]:.7g}, ... "
+               f"and stops at {slow[-1]:.4f} after {len(slow) - 1} steps; eta = 1.0 bounces {runs[1.0][:4]}...; "
+               f"eta = 1.05 is {abs(runs[1.05][-1] - 2):.1f} from the minimum after {STEPS} steps")
     pngs = {"tutorial": png_tutorial, "learning_rates": png_rates, "distance": png_distance}
     return GradientDescentLesson("lesson_04_gradient_descent", summary, pngs, tutorial, runs)
 
