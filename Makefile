@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON_SYSTEM)" || { echo "error: python3.11 not found on PATH" >&2; exit 1; }
 	@echo "setting up $(VENV) with $(PYTHON_SYSTEM) (first run: about a minute)"
 	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install the pinned dependencies
