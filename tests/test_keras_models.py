@@ -1,0 +1,276 @@
+"""The course's Keras models on real data, and the evaluation that scores them.
+
+- Each course script (4 tasks) trains 2 epochs on a small slice, writes its .keras file, loss-curve
+  PNG and TensorBoard logs; the .keras file reloads with identical predictions; a raw new example,
+  scaled with prepare()'s numbers, gets the same prediction as the prepared row.
+- The evaluation functions agree with numbers worked out by hand (written in the tests) on tiny
+  cases, and with Keras' own metric objects on the tie and argmax rules.
+- Bad input: a file that is not a .keras model, mismatched shapes, unknown tasks.
+"""
+
+import re
+import zipfile
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from data import TASKS, load_breast_cancer, load_diamonds, load_digits
+from keras_models.course import classification_breast_cancer, multiclass_digits, multilabel_digits, regression_diamonds
+from keras_models.evaluation import (
+    argmax_labels,
+    class_labels,
+    evaluate_classifier,
+    history_frame,
+    plot_loss_curves,
+    regression_metrics,
+)
+from keras_models.models import build_model, load_model, standard_callbacks
+
+SCRIPTS = {"regression": regression_diamonds, "binary": classification_breast_cancer,
+           "multiclass": multiclass_digits, "multilabel": multilabel_digits}
+EPOCHS, MAX_ROWS = 2, 300
+HISTORY_KEYS = {  # what each model's fit() records: its loss and its task's metric, train and validation
+    "regression": ["loss", "mae", "val_loss", "val_mae"],
+    "binary": ["accuracy", "loss", "val_accuracy", "val_loss"],
+    "multiclass": ["accuracy", "loss", "val_accuracy", "val_loss"],
+    "multilabel": ["binary_accuracy", "loss", "val_binary_accuracy", "val_loss"],
+}
+OUTPUTS = {"regression": (26, 1, "linear"), "binary": (30, 1, "sigmoid"),
+           "multiclass": (64, 10, "softmax"), "multilabel": (64, 3, "sigmoid")}
+
+
+@pytest.fixture(scope="module", params=TASKS)
+def course_run(request, tmp_path_factory):
+    """One short run of the task's course script (2 epochs, 300 rows) into a fresh temporary folder."""
+    out_dir = tmp_path_factory.mktemp(f"course_{request.param}")
+    return SCRIPTS[request.param].run(out_dir, epochs=EPOCHS, max_rows=MAX_ROWS, seed=0)
+
+
+def raw_rows(dataset: str) -> pd.DataFrame:
+    """The data set's raw feature columns as loaded (no target), in the loader's row order."""
+    if dataset == "diamonds":
+        return load_diamonds().drop(columns="price")
+    if dataset == "breast_cancer":
+        return load_breast_cancer()[0]
+    return load_digits()[0]
+
+
+# --- the four models, trained briefly on real data ----------------------------------------------
+
+def test_model_architecture_follows_the_task(course_run):
+    n_features, n_outputs, activation = OUTPUTS[course_run.task]
+    model = course_run.model
+    assert model.input_shape == (None, n_features)
+    assert model.output_shape == (None, n_outputs)
+    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    assert keras.activations.serialize(model.layers[-1].activation) == activation
+    assert model.loss == course_run.prepared.loss
+
+
+def test_fit_records_the_task_metric_for_each_epoch(course_run):
+    assert list(course_run.history.columns) == HISTORY_KEYS[course_run.task]
+    assert len(course_run.history) == EPOCHS
+    assert np.isfinite(course_run.history.to_numpy()).all()
+
+
+def test_keras_metric_agrees_with_our_evaluation_on_the_validation_split(course_run):
+    """Keras' compiled metric (its own code) and evaluation.py give the same number."""
+    prepared, model = course_run.prepared, course_run.model
+    keras_scores = model.evaluate(prepared.X_val, prepared.y_val, batch_size=len(prepared.X_val),
+                                  return_dict=True, verbose=0)
+    y_pred = model.predict(prepared.X_val, verbose=0)
+    if course_run.task == "regression":
+        ours, theirs = regression_metrics(prepared.y_val, y_pred)["mae"], keras_scores["mae"]
+    else:
+        metric = HISTORY_KEYS[course_run.task][0]
+        ours, theirs = evaluate_classifier(prepared.y_val, y_pred, course_run.task).accuracy, keras_scores[metric]
+    assert ours == pytest.approx(theirs, rel=1e-5)
+
+
+def test_script_writes_model_curves_and_tensorboard_logs(course_run):
+    assert course_run.model_path.suffix == ".keras" and zipfile.is_zipfile(course_run.model_path)
+    assert course_run.curves_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for split in ("train", "validation"):
+        assert list((course_run.log_dir / split).glob("events.out.tfevents.*")), f"no {split} event file"
+
+
+def test_keras_file_round_trip_predicts_identically(course_run):
+    reloaded = keras.models.load_model(course_run.model_path, safe_mode=True)     # Keras' own loader
+    X_test = course_run.prepared.X_test
+    np.testing.assert_array_equal(reloaded.predict(X_test, verbose=0), course_run.model.predict(X_test, verbose=0))
+    for w_reloaded, w_trained in zip(reloaded.get_weights(), course_run.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(w_reloaded, w_trained)
+
+
+def test_single_raw_example_scaled_like_training_gets_the_prepared_rows_prediction(course_run):
+    prepared, model = course_run.prepared, course_run.model
+    raw = raw_rows(prepared.dataset).iloc[[prepared.test_rows[0]]]                # (1, raw columns)
+    x = prepared.scale(raw)                                                        # (1, n_features)
+    np.testing.assert_array_equal(x, prepared.X_test[:1])
+    prediction = model.predict(x, verbose=0)
+    assert prediction.shape == (1, OUTPUTS[course_run.task][1])
+    np.testing.assert_array_equal(prediction, model.predict(prepared.X_test[:1], verbose=0))
+    # and the script's own new example went through the same scaling
+    assert course_run.new_prediction.shape == (1, OUTPUTS[course_run.task][1])
+    expected = model.predict(prepared.scale(course_run.new_example), verbose=0)
+    np.testing.assert_allclose(course_run.new_prediction, expected, rtol=1e-6)
+
+
+# --- evaluation on tiny cases worked out by hand ------------------------------------------------
+
+def test_regression_metrics_match_hand_computation():
+    y = np.array([[1.0], [2.0], [3.0], [4.0]])
+    y_hat = np.array([[1.5], [2.0], [2.0], [5.0]])
+    # e = y - y_hat = [-0.5, 0, 1, -1]
+    # MAE = (0.5 + 0 + 1 + 1) / 4 = 0.625;  MSE = (0.25 + 0 + 1 + 1) / 4 = 0.5625, RMSE = 0.75
+    # mean(e) = -0.125, Var(e) = 0.5625 - 0.015625 = 0.546875;  Var(y) = 1.25
+    # explained variance = 1 - 0.546875 / 1.25 = 0.5625   (R^2 would be 1 - 0.5625 / 1.25 = 0.55)
+    scores = regression_metrics(y, y_hat)
+    assert scores == pytest.approx({"mae": 0.625, "rmse": 0.75, "explained_variance": 0.5625}, rel=1e-12)
+
+
+def test_single_sigmoid_is_thresholded_and_exactly_half_is_class_0_like_keras():
+    y = np.array([[1], [0], [1], [0], [1], [0]], dtype=float)
+    p = np.array([[0.9], [0.5], [0.4], [0.2], [0.7], [0.1]])
+    # p > 0.5 -> [1, 0, 0, 0, 1, 0]: the row at exactly 0.5 (a true 0) is class 0, so it is right.
+    np.testing.assert_array_equal(class_labels(p, "binary"), [1, 0, 0, 0, 1, 0])
+    result = evaluate_classifier(y, p, "binary", ["benign", "malignant"])
+    # true benign: 3 rows, all called benign; true malignant: 3 rows, 2 found (0.4 is missed)
+    np.testing.assert_array_equal(result.confusion.to_numpy(), [[3, 0], [1, 2]])
+    assert result.table.loc["malignant", "precision"] == pytest.approx(2 / 2)
+    assert result.table.loc["malignant", "recall"] == pytest.approx(2 / 3)
+    assert result.table.loc["benign", "precision"] == pytest.approx(3 / 4)
+    assert result.table.loc["benign", "recall"] == pytest.approx(3 / 3)
+    assert result.accuracy == pytest.approx(5 / 6)        # with ">= 0.5" it would be 4 / 6
+    keras_accuracy = keras.metrics.BinaryAccuracy()
+    keras_accuracy.update_state(y, p)
+    assert float(keras_accuracy.result()) == pytest.approx(5 / 6)
+
+
+def test_softmax_decision_is_the_argmax_of_each_row():
+    y = np.eye(3)[[0, 1, 2, 2]]
+    p = np.array([[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [0.5, 0.1, 0.4], [0.1, 0.1, 0.8]])
+    # argmax -> [0, 1, 0, 2]: the third row (a true 2) is read as 0
+    np.testing.assert_array_equal(class_labels(p, "multiclass"), [0, 1, 0, 2])
+    result = evaluate_classifier(y, p, "multiclass")
+    np.testing.assert_array_equal(result.confusion.to_numpy(), [[1, 0, 0], [0, 1, 0], [1, 0, 1]])
+    assert result.table.loc["0", "precision"] == pytest.approx(1 / 2)     # two rows called 0, one right
+    assert result.table.loc["2", "recall"] == pytest.approx(1 / 2)        # two true 2s, one found
+    assert result.accuracy == pytest.approx(3 / 4)
+    keras_accuracy = keras.metrics.CategoricalAccuracy()
+    keras_accuracy.update_state(y, p)
+    assert float(keras_accuracy.result()) == pytest.approx(3 / 4)
+
+
+def test_multilabel_thresholds_each_sigmoid_and_argmax_accuracy_would_mislead():
+    y = np.array([[1, 0, 0], [0, 1, 1], [1, 1, 0]], dtype=float)
+    p = np.array([[0.8, 0.3, 0.6], [0.2, 0.9, 0.4], [0.6, 0.5, 0.1]])
+    # p > 0.5 -> [[1, 0, 1], [0, 1, 0], [1, 0, 0]]  (the 0.5 in row 3 is a "no")
+    np.testing.assert_array_equal(class_labels(p, "multilabel"), [[1, 0, 1], [0, 1, 0], [1, 0, 0]])
+    result = evaluate_classifier(y, p, "multilabel", ["a", "b", "c"])
+    # per label, true column vs decisions: a [1,0,1] vs [1,0,1]; b [0,1,1] vs [0,1,0]; c [0,1,0] vs [1,0,0]
+    #                                                           tn fp fn tp
+    np.testing.assert_array_equal(result.confusion.to_numpy(), [[1, 0, 0, 2], [1, 0, 1, 1], [1, 1, 1, 0]])
+    assert result.table.loc["b", "recall"] == pytest.approx(1 / 2)
+    assert result.table.loc["c", "precision"] == pytest.approx(0.0)
+    assert result.accuracy == pytest.approx(6 / 9)        # 9 yes/no answers, 6 right
+    binary_accuracy = keras.metrics.BinaryAccuracy()
+    binary_accuracy.update_state(y, p)
+    assert float(binary_accuracy.result()) == pytest.approx(6 / 9)
+    # What "accuracy" resolves to for 3 outputs: argmax of p [0, 1, 0] vs argmax of y [0, 1, 0] -> 1.0
+    categorical = keras.metrics.CategoricalAccuracy()
+    categorical.update_state(y, p)
+    assert float(categorical.result()) == pytest.approx(1.0)
+
+
+def test_argmax_of_a_single_sigmoid_column_is_always_class_0_and_is_refused():
+    p = np.array([[0.9], [0.2], [0.7], [0.6]])
+    np.testing.assert_array_equal(np.argmax(p, axis=1), [0, 0, 0, 0])        # what argmax would say
+    np.testing.assert_array_equal(class_labels(p, "binary"), [1, 0, 1, 1])   # what the threshold says
+    with pytest.raises(ValueError, match=r"\(4, 1\).*always 0"):
+        argmax_labels(p)
+    with pytest.raises(ValueError, match=r"\(4, 1\)"):
+        class_labels(p, "multiclass")
+
+
+# --- loss curves ----------------------------------------------------------------------------------
+
+def test_loss_curves_frame_has_the_history_keys_and_png_is_written(tmp_path, rng):
+    keras.utils.set_random_seed(0)
+    X = rng.normal(size=(40, 30)).astype("float32")
+    y = (X[:, :1] > 0).astype("float32")                                         # (40, 1)
+    model = build_model("binary", hidden=(8,), dropout=0.0)
+    history = model.fit(X[:30], y[:30], validation_data=(X[30:], y[30:]), epochs=3, verbose=0)
+    frame = history_frame(history)
+    assert list(frame.columns) == list(history.history)
+    assert list(frame.index) == history.epoch == [0, 1, 2]
+    for key, values in history.history.items():
+        np.testing.assert_allclose(frame[key].to_numpy(), values)
+    png = plot_loss_curves(frame, tmp_path / "curves" / "binary.png")
+    assert png.stat().st_size > 1000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_standard_callbacks_stop_on_val_loss_and_log_every_epoch(tmp_path):
+    early, board = standard_callbacks(tmp_path / "logs" / "run", patience=3)
+    assert (early.monitor, early.patience, early.restore_best_weights) == ("val_loss", 3, True)
+    assert (board.histogram_freq, board.update_freq) == (1, "epoch")
+    assert board.log_dir == str(tmp_path / "logs" / "run")
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def test_loading_a_file_that_is_not_a_keras_model_names_the_file(tmp_path):
+    text = tmp_path / "notes.keras"
+    text.write_text("not a model")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(text))}.*zip"):
+        load_model(text)
+    empty_zip = tmp_path / "empty.keras"
+    with zipfile.ZipFile(empty_zip, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(empty_zip))}.*config\.json"):
+        load_model(empty_zip)
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "missing.keras"))):
+        load_model(tmp_path / "missing.keras")
+    with pytest.raises(ValueError, match=r"model\.h5.*\.keras"):
+        (tmp_path / "model.h5").write_bytes(b"")
+        load_model(tmp_path / "model.h5")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: regression_metrics(np.zeros((4, 1)), np.zeros(4)),
+    lambda: evaluate_classifier(np.zeros((4, 1)), np.zeros(4), "binary"),
+    lambda: evaluate_classifier(np.eye(3)[[0, 1, 2, 0]], np.full((4, 2), 0.5), "multiclass"),
+], ids=["regression", "binary", "multiclass"])
+def test_evaluation_with_mismatched_shapes_names_them(call):
+    with pytest.raises(ValueError, match=r"y_true \(4, \d\) and y_pred \(4,( 2)?\)"):
+        call()
+
+
+def test_unknown_task_lists_the_valid_tasks():
+    with pytest.raises(ValueError, match="regression, binary, multiclass, multilabel") as error:
+        build_model("clustering")
+    assert "'clustering'" in str(error.value)
+    with pytest.raises(ValueError, match="binary, multiclass, multilabel"):
+        evaluate_classifier(np.zeros((2, 1)), np.zeros((2, 1)), "regression")
+
+
+def test_logits_or_non_binary_targets_are_refused():
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*-2\.0"):
+        class_labels(np.array([[-2.0], [3.0]]), "binary")
+    with pytest.raises(ValueError, match="0/1"):
+        evaluate_classifier(np.array([[2.0], [0.0]]), np.array([[0.3], [0.6]]), "binary")
+    with pytest.raises(ValueError, match="one-hot"):
+        evaluate_classifier(np.array([[1.0, 1.0], [0.0, 1.0]]), np.full((2, 2), 0.5), "multiclass")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"hidden": (64, 0)}, "hidden"),
+    ({"hidden": 64}, "hidden"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"learning_rate": 0}, "learning_rate"),
+])
+def test_build_model_rejects_bad_settings_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_model("binary", **kwargs)
