@@ -16,7 +16,8 @@ On probabilities the cross-entropies clip a to [eps, 1-eps], eps = 1e-7, exactly
 (so log never sees 0), and categorical cross-entropy first renormalises each row of a to sum to 1.
 With `from_logits=True`, y_pred holds the pre-activations z and the loss is computed in the
 stable fused form (no clipping needed). `Network` switches to that form by itself when a
-sigmoid/softmax output meets its cross-entropy -- as Keras does -- see `fused_output_delta`.
+sigmoid/softmax output meets its cross-entropy -- as Keras does -- and takes dL/dz from
+`logits_gradient(y, a)`, reusing the output a = g(z) its forward pass already computed.
 """
 
 from __future__ import annotations
@@ -124,10 +125,16 @@ class BinaryCrossentropy(Loss):
     def _backward(self, y, a):
         m, k = a.shape
         if self.from_logits:
-            return (Sigmoid().forward(a) - y) / (m * k)         # (m, k)
+            return self.logits_gradient(y, Sigmoid().forward(a))   # (m, k)
         p = _clip(a)
         inside = _inside_clip(a)                                # clipped entries pass no gradient
         return inside * (-y / p + (1 - y) / (1 - p)) / (m * k)  # (m, k)
+
+    @staticmethod
+    def logits_gradient(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """dL/dz = (a - y) / (m k) from a = sigmoid(z) already computed (the forward pass keeps it)."""
+        m, k = a.shape
+        return (a - y) / (m * k)                                # (m, k)
 
 
 class CategoricalCrossentropy(Loss):
@@ -163,13 +170,18 @@ class CategoricalCrossentropy(Loss):
     def _backward(self, y, a):
         m = a.shape[0]
         if self.from_logits:
-            return (Softmax().forward(a) * y.sum(axis=-1, keepdims=True) - y) / m   # (m, k)
+            return self.logits_gradient(y, Softmax().forward(a))   # (m, k)
         s = a.sum(axis=-1, keepdims=True)                       # (m, 1)
         p_raw = a / s                                           # (m, k) renormalised
         grad_p = -y / _clip(p_raw) * _inside_clip(p_raw)        # (m, k) dL_i/dp
         # back through p = a / s:  dL/da_k = (grad_p_k - sum_j grad_p_j p_j) / s
         grad_a = (grad_p - (grad_p * p_raw).sum(axis=-1, keepdims=True)) / s
         return grad_a / m                                       # (m, k)
+
+    @staticmethod
+    def logits_gradient(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """dL/dz = (a sum_j y_ij - y) / m from a = softmax(z) already computed (the forward pass keeps it)."""
+        return (a * y.sum(axis=-1, keepdims=True) - y) / a.shape[0]   # (m, k)
 
 
 def _clip(p: np.ndarray) -> np.ndarray:

@@ -118,37 +118,57 @@ class Network:
 
     def forward(self, X) -> np.ndarray:
         """a_L for a batch X (m, n_in) -> (m, n_out)."""
-        a = self.check_inputs(X)
+        return self._forward(self.check_inputs(X))
+
+    predict = forward
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        """`forward` without the input checks, for X already checked."""
+        a = X
         for layer in self.layers:
             a = layer.forward(a)                                # (m, n_l)
         return a
 
-    predict = forward
-
     def loss(self, X, y, loss: str | Loss) -> float:
         """The loss of the network's output on (X, y), fused exactly as in `loss_and_gradients`."""
         loss = losses_module.get(loss)
-        self.forward(X)
+        a_L = self.forward(X)
+        y, _ = loss._check(y, a_L)                              # y as an array shaped like a_L, valid targets
         return self._output_loss(y, loss)
 
-    def _output_loss(self, y, loss: Loss) -> float:
+    def _output_loss(self, y: np.ndarray, loss: Loss) -> float:
+        """L of the last forward pass, for targets y already checked against its output."""
         output = self.layers[-1]
         if self._fused(loss):
-            return loss.__class__(from_logits=True).forward(y, output.z)
-        return loss.forward(y, output.a)
+            return float(loss.__class__(from_logits=True)._forward(y, output.z))
+        return float(loss._forward(y, output.a))
 
     def loss_and_gradients(self, X, y, loss: str | Loss) -> tuple[float, list[np.ndarray]]:
         """Forward pass, then BP1-BP4. Returns (L, [grad_W_1, grad_b_1, grad_W_2, ...])."""
         loss = losses_module.get(loss)
-        value = self.loss(X, y, loss)
+        a_L = self.forward(X)                                   # checks X
+        y, _ = loss._check(y, a_L)                              # checks y against a_L: shape, dtype, labels
+        return self._backprop(y, loss)
+
+    def _loss_and_gradients(self, X: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, list[np.ndarray]]:
+        """`loss_and_gradients` for X (m, n_in) and y (m, n_out) already checked and in the network's
+        dtype. `fit` checks the whole training set once, then calls this for every batch: the checks
+        (finite values, shapes, valid labels) would otherwise cost more than the small batches' math."""
+        self._forward(X)
+        return self._backprop(y, loss)
+
+    def _backprop(self, y: np.ndarray, loss: Loss) -> tuple[float, list[np.ndarray]]:
+        """BP1-BP4 after a forward pass, for targets y already checked against its output."""
+        value = self._output_loss(y, loss)
         output = self.layers[-1]
 
         if self._fused(loss):
             # BP1, fused: the loss is computed from the logits z_L, and dC/dz_L comes straight from it.
-            delta_L = loss.__class__(from_logits=True).backward(y, output.z)   # (m, n_L)
+            # (a_L - y)/m needs a_L = g(z_L), which the forward pass kept: no second sigmoid/softmax.
+            delta_L = loss.logits_gradient(y, output.a)                          # (m, n_L)
             grad_a = output.backward_from_delta(delta_L)
         else:
-            grad_a = output.backward(loss.backward(y, output.a))               # BP1 (then BP3, BP4)
+            grad_a = output.backward(loss._backward(y, output.a))               # BP1 (then BP3, BP4)
         for layer in reversed(self.layers[:-1]):
             grad_a = layer.backward(grad_a)                                     # BP2 (then BP3, BP4)
 
