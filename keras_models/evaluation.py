@@ -137,7 +137,9 @@ def evaluate_classifier(y_true, y_prob, task: str, class_names=None) -> Classifi
     """Report and confusion matrix for probabilities y_prob (m, k) against 0/1 targets y_true (m, k).
 
     class_names: one per class (binary: [negative, positive], or just [positive]); default "0", "1", ...
-    Precision of a class that is never predicted is 0/0: reported as 0 (scikit-learn's zero_division=0).
+    Precision of a class that is never predicted is 0/0: reported as NaN ("undefined", scikit-learn's
+    zero_division=nan), not as 0, and left out of the averages. So is a multi-label example with no
+    true and no predicted label (a digit 1: not even, not > 4, not prime) in the "samples avg" row.
     """
     _check_task(task)
     y_true, y_prob = _checked_pair(y_true, y_prob, "evaluate_classifier")
@@ -145,7 +147,7 @@ def evaluate_classifier(y_true, y_prob, task: str, class_names=None) -> Classifi
     actual = _true_labels(y_true, task)                              # same shape
     names = _class_names(task, y_prob.shape[1], class_names)
     labels = list(range(len(names)))
-    report_args = dict(labels=labels, target_names=names, zero_division=0)
+    report_args = dict(labels=labels, target_names=names, zero_division=np.nan)
     report = classification_report(actual, predicted, digits=3, **report_args)
     numbers = classification_report(actual, predicted, output_dict=True, **report_args)
     numbers.pop("accuracy", None)                                    # a bare number among the rows; kept below

@@ -195,6 +195,15 @@ def test_argmax_of_a_single_sigmoid_column_is_always_class_0_and_is_refused():
         class_labels(p, "multiclass")
 
 
+def test_precision_of_a_class_never_predicted_is_nan_not_zero():
+    y = np.array([[0], [1], [1]], dtype=float)
+    p = np.array([[0.1], [0.2], [0.3]])                   # nobody is called class 1: precision 0/0
+    table = evaluate_classifier(y, p, "binary").table
+    assert np.isnan(table.loc["1", "precision"])
+    assert table.loc["1", "recall"] == 0.0                # 0 of 2 found: defined, and 0
+    assert table.loc["0", "precision"] == pytest.approx(1 / 3)
+
+
 # --- loss curves ----------------------------------------------------------------------------------
 
 def test_loss_curves_frame_has_the_history_keys_and_png_is_written(tmp_path, rng):
