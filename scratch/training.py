@@ -15,6 +15,7 @@ optimizer SGD(learning_rate=eta).
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -31,20 +32,23 @@ class TrainingDiverged(FloatingPointError):
 
 
 def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: int = 32,
-        shuffle: bool = True, seed: int | np.random.Generator | None = None, validation_data=None, validation_split: float = 0.0,
-        metrics=(), callbacks=(), verbose: int = 1, initial_epoch: int = 0) -> History:
+        shuffle: bool = True, seed: int | np.random.Generator | None = None, validation_data=None,
+        validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int = 1,
+        initial_epoch: int = 0) -> History:
     """Train `net` on (X, y); returns a History whose `.history` has Keras' keys.
 
     X (m, n_in), y (m, n_out) -- or (m,) for a single output, reshaped as Keras does. Both are cast
     to the network's dtype. `validation_split` holds out the *last* fraction of the rows before any
-    shuffling (Keras' rule). `seed` (an int, or a Generator to continue) fixes the shuffling order. `verbose`: 0 silent, 1 one line per
-    epoch (with a live batch counter on a terminal), 2 one line per epoch.
+    shuffling (Keras' rule). `seed` (an int, or a Generator to continue) fixes the shuffling order.
+    `verbose`: 0 silent, 1 one line per epoch (with a live batch counter on a terminal), 2 one line
+    per epoch.
     """
     loss = losses_module.get(loss)
     optimizer = optimizers_module.get(optimizer)
     _check_positive_int(epochs, "epochs")
     _check_positive_int(batch_size, "batch_size")
     X, y = _check_xy(net, X, y, "")
+    loss._check_targets(y)          # valid labels, checked once here: the batch loop below skips every check
     if validation_split:
         if validation_data is not None:
             raise ValueError("pass validation_data or validation_split, not both")
@@ -90,8 +94,8 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
                 # Watchdog: an overflow or NaN anywhere in this step stops training with a message
                 # naming the epoch, the batch and the first layer whose weights went bad.
                 with np.errstate(over="raise", invalid="raise"):
-                    value, grads = net.loss_and_gradients(Xb, yb, loss)
-                    if not np.isfinite(value):
+                    value, grads = net._loss_and_gradients(Xb, yb, loss)     # (X, y checked above)
+                    if not math.isfinite(value):
                         raise FloatingPointError("non-finite loss")
                     optimizer.apply(grads, params)
             except FloatingPointError as exc:
