@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test tensorboard lessons exercises exercises-solutions bench lint clean
+.PHONY: help setup train test tensorboard lessons course exercises exercises-solutions bench lint clean
 
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
@@ -42,6 +42,9 @@ tensorboard: $(STAMP) ## serve logs/ on http://127.0.0.1 (PORT=6006)
 
 lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/
 	@$(PY) -m keras_models.lessons
+
+course: $(STAMP) ## the course's Keras scripts on real data (regression, classification); logs/course/
+	@$(PY) -m keras_models.course
 
 exercises: $(STAMP) ## grade your exercise files (hints for what fails)
 	@$(PY) -m keras_models.exercises.grade
