@@ -85,11 +85,17 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     for epoch in range(initial_epoch, epochs):
         _call(callbacks, "on_epoch_begin", epoch, {})
         start = time.perf_counter()
-        order = rng.permutation(m) if shuffle else np.arange(m)
+        # One permuted copy of the data per epoch, then every batch is a slice: a view, no copy.
+        # (Indexing X[rows] batch by batch would copy each batch's rows, in the hot loop.)
+        if shuffle:
+            order = rng.permutation(m)
+            X_epoch, y_epoch = X[order], y[order]                   # (m, n_in), (m, n_out)
+        else:
+            X_epoch, y_epoch = X, y
         loss_sum, metric_sums = 0.0, dict.fromkeys(metric_fns, 0.0)
         for i in range(n_batches):
-            rows = order[i * batch_size:(i + 1) * batch_size]
-            Xb, yb = X[rows], y[rows]                               # (mb, n_in), (mb, n_out)
+            batch = slice(i * batch_size, (i + 1) * batch_size)
+            Xb, yb = X_epoch[batch], y_epoch[batch]                 # (mb, n_in), (mb, n_out)
             try:
                 # Watchdog: an overflow or NaN anywhere in this step stops training with a message
                 # naming the epoch, the batch and the first layer whose weights went bad.
@@ -100,7 +106,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
                     optimizer.apply(grads, params)
             except FloatingPointError as exc:
                 raise TrainingDiverged(_diverged_message(net, epoch, i, exc)) from None
-            loss_sum += value * len(rows)
+            loss_sum += value * len(Xb)
             for name, fn in metric_fns.items():
                 metric_sums[name] += float(np.sum(fn(yb, net.layers[-1].a)))
             if verbose == 1 and sys.stdout.isatty():
