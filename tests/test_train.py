@@ -1,0 +1,236 @@
+"""`make train`, shortened: the TensorBoard logs it writes, read back as TensorBoard reads them.
+
+One run of every task (2 epochs, 1,000 diamonds) goes to a temporary directory. Keras' own
+TensorBoard callback wrote the keras/ runs, so they are the reference for the scratch/ runs: same
+directories, same tags, same steps, and the same numbers to float32 rounding. The scratch writer's
+extras (gradient histograms, delta sizes, the parity scalar) are checked against tf.GradientTape
+on a tiny network.
+"""
+
+import io
+import re
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import keras_loss, tf_forward
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from keras_models import train as train_module
+from keras_models.board import ScratchBoard, max_relative_gap
+from keras_models.progress import EpochPrinter
+from scratch import Dense, Network
+
+EPOCHS = 2
+TASKS = ("regression", "binary", "multiclass", "multilabel")
+METRIC = {"regression": "mae", "binary": "accuracy", "multiclass": "accuracy", "multilabel": "binary_accuracy"}
+FLOAT32 = 1e-5
+
+
+def read_run(path) -> dict[str, tuple[str, list[int], list[np.ndarray]]]:
+    """{tag: (plugin, steps, values)} of one run directory; TF2 summaries are stored as tensors."""
+    acc = EventAccumulator(str(path), size_guidance={"tensors": 0})     # 0 = keep every event
+    acc.Reload()
+    run = {}
+    for tag in acc.Tags()["tensors"]:
+        events = acc.Tensors(tag)
+        run[tag] = (acc.SummaryMetadata(tag).plugin_data.plugin_name, [e.step for e in events],
+                    [tf.make_ndarray(e.tensor_proto) for e in events])
+    return run
+
+
+def scalar_tags(run) -> set[str]:
+    return {tag for tag, (plugin, _, _) in run.items() if plugin == "scalars"}
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    logdir = tmp_path_factory.mktemp("logs")
+    repo_logs = train_module.DEFAULT_LOGDIR
+    before = sorted(repo_logs.iterdir()) if repo_logs.exists() else []
+    run_dir, results = train_module.train(list(TASKS), epochs=EPOCHS, logdir=logdir, quiet=True, max_rows=1000)
+    after = sorted(repo_logs.iterdir()) if repo_logs.exists() else []
+    runs = {(task, side, split): read_run(run_dir / task / side / split)
+            for task in TASKS for side in ("keras", "scratch") for split in ("train", "validation")}
+    return logdir, run_dir, results, runs, before == after
+
+
+@pytest.mark.slow
+def test_each_task_gets_keras_and_scratch_runs_under_one_timestamped_directory(short_run):
+    logdir, run_dir, results, _, repo_logs_untouched = short_run
+    assert run_dir.parent == logdir
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d", run_dir.name), run_dir.name
+    for task in TASKS:
+        for side in ("keras", "scratch"):
+            for split in ("train", "validation"):
+                assert list((run_dir / task / side / split).glob("events.out.tfevents.*")), f"{task}/{side}/{split}"
+    assert [r.task for r in results] == list(TASKS)
+    assert repo_logs_untouched, "the run wrote into the repository's logs/"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["train", "validation"])
+@pytest.mark.parametrize("task", TASKS)
+def test_scratch_logs_the_same_epoch_scalars_at_the_same_steps_as_keras(short_run, task, split):
+    runs = short_run[3]
+    keras_run, scratch_run = runs[task, "keras", split], runs[task, "scratch", split]
+    shared = {"epoch_loss", f"epoch_{METRIC[task]}"} | ({"epoch_learning_rate"} if split == "train" else set())
+    assert shared <= scalar_tags(keras_run), f"Keras' callback no longer writes {shared - scalar_tags(keras_run)}"
+    keras_tags = {t for t in scalar_tags(keras_run) if t.startswith(("epoch_", "evaluation_"))}
+    scratch_tags = {t for t in scalar_tags(scratch_run) if t.startswith(("epoch_", "evaluation_"))}
+    assert scratch_tags == keras_tags
+    for tag in keras_tags:
+        assert scratch_run[tag][1] == keras_run[tag][1], f"{task}/{split} {tag}: steps differ"
+    assert keras_run["epoch_loss"][1] == list(range(EPOCHS))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["train", "validation"])
+@pytest.mark.parametrize("task", TASKS)
+def test_scratch_and_keras_losses_agree_to_float32_rounding(short_run, task, split):
+    runs = short_run[3]
+    keras_run, scratch_run = runs[task, "keras", split], runs[task, "scratch", split]
+    for tag in ("epoch_loss", f"epoch_{METRIC[task]}"):
+        for step, ours, ref in zip(scratch_run[tag][1], scratch_run[tag][2], keras_run[tag][2], strict=True):
+            gap = abs(float(ours) - float(ref)) / abs(float(ref))
+            assert gap <= FLOAT32, f"{task}/{split} {tag} at epoch {step}: scratch {ours} vs Keras {ref} ({gap:.1e})"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_parity_scalar_is_logged_every_epoch_and_stays_at_float32_rounding(short_run, task):
+    runs, results = short_run[3], short_run[2]
+    _, steps, values = runs[task, "scratch", "train"]["parity/max_weight_gap"]
+    assert steps == list(range(EPOCHS))
+    assert all(0 <= float(v) < 1e-4 for v in values), values
+    result = next(r for r in results if r.task == task)
+    assert np.allclose(result.weight_gaps, [float(v) for v in values], rtol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_scratch_writes_weight_histograms_like_keras_plus_gradients_and_delta_sizes(short_run, task):
+    runs = short_run[3]
+    keras_run, scratch_run = runs[task, "keras", "train"], runs[task, "scratch", "train"]
+    keras_hists = {t for t, (plugin, _, _) in keras_run.items() if plugin == "histograms"}
+    assert keras_hists and all(t.startswith(f"{task}/dense_") for t in keras_hists)
+    scratch_hists = {t for t, (plugin, _, _) in scratch_run.items() if plugin == "histograms"}
+    assert keras_hists <= scratch_hists
+    weight_paths = {t.removesuffix("/histogram") for t in keras_hists}
+    assert scratch_hists - keras_hists == {f"gradients/{p}" for p in weight_paths}
+    for tag in keras_hists:
+        # buckets (k, 3): left edge, right edge, count -- same weights, so (nearly) the same histogram
+        ours, ref = scratch_run[tag][2][0], keras_run[tag][2][0]
+        np.testing.assert_allclose(ours[:, :2], ref[:, :2], rtol=FLOAT32, atol=1e-7, err_msg=tag)
+        assert ours[:, 2].sum() == ref[:, 2].sum()
+    n_layers = len(weight_paths) // 2
+    assert {t for t in scalar_tags(scratch_run) if t.startswith("deltas/")} == {
+        f"deltas/dense_{l}" for l in range(1, n_layers + 1)}
+
+
+def _tiny_board(tmp_path, reference_shift=0.0):
+    rng = np.random.default_rng(3)
+    net = Network([Dense(5, 4, "tanh", seed=1), Dense(4, 2, "sigmoid", seed=2)])
+    X = rng.normal(size=(7, 5))                                             # (7, 5)
+    y = rng.integers(0, 2, size=(7, 2)).astype(float)                       # (7, 2)
+    reference = net.get_weights()
+    reference[2][0, 0] += reference_shift
+    board = ScratchBoard(tmp_path, learning_rate=0.01, train_data=(X, y, "binary_crossentropy"), steps_per_epoch=3,
+                         reference=[reference])
+    board.set_model(net)
+    board.on_train_begin()
+    board.on_epoch_end(0, {"loss": 0.7, "accuracy": 0.5, "val_loss": 0.8, "val_accuracy": 0.25})
+    board.on_train_end()
+    return net, X, y, reference
+
+
+def test_board_mirrors_keras_tags_and_strips_the_val_prefix(tmp_path):
+    _tiny_board(tmp_path)
+    train, validation = read_run(tmp_path / "train"), read_run(tmp_path / "validation")
+    assert float(train["epoch_loss"][2][0]) == pytest.approx(0.7)
+    assert float(train["epoch_learning_rate"][2][0]) == pytest.approx(0.01)
+    assert float(validation["epoch_accuracy"][2][0]) == pytest.approx(0.25)
+    assert validation["evaluation_loss_vs_iterations"][1] == [3]            # step = optimizer steps so far
+    assert not any(tag.startswith("epoch_val_") for tag in [*train, *validation])
+    assert "dense_2/kernel/histogram" in train
+
+
+def test_board_gradient_histograms_and_delta_sizes_match_the_tape(tmp_path):
+    net, X, y, _ = _tiny_board(tmp_path)
+    weights = [tf.Variable(w) for w in net.get_weights()]
+    with tf.GradientTape() as tape:
+        a, zs = tf_forward(weights, X, ["tanh", "sigmoid"])
+        C = keras_loss("binary_crossentropy")(y, a)
+    *grads, deltas = tape.gradient(C, [*weights, zs])
+    train = read_run(tmp_path / "train")
+    for l, delta in enumerate(deltas):
+        expected = np.sqrt(np.mean(np.sum((len(X) * delta.numpy()) ** 2, axis=1)))   # per-example error size
+        assert float(train[f"deltas/dense_{l + 1}"][2][0]) == pytest.approx(expected, rel=FLOAT32)
+    for name, g in zip(["dense_1/kernel", "dense_1/bias", "dense_2/kernel", "dense_2/bias"], grads, strict=True):
+        buckets = train[f"gradients/{name}"][2][0]                          # (k, 3): left, right, count
+        assert buckets[0, 0] == pytest.approx(np.min(g), rel=FLOAT32, abs=1e-9), name
+        assert buckets[-1, 1] == pytest.approx(np.max(g), rel=FLOAT32, abs=1e-9), name
+        assert buckets[:, 2].sum() == np.size(g)
+
+
+def test_board_parity_scalar_measures_a_known_gap(tmp_path):
+    net, _, _, reference = _tiny_board(tmp_path, reference_shift=0.5)
+    expected = 0.5 / np.max(np.abs(reference[2]))
+    assert max_relative_gap(net.get_weights(), reference) == pytest.approx(expected)
+    logged = read_run(tmp_path / "train")["parity/max_weight_gap"][2][0]
+    assert float(logged) == pytest.approx(expected, rel=FLOAT32)
+
+
+def test_max_relative_gap_rejects_mismatched_weights():
+    with pytest.raises(ValueError, match="2 weight arrays against 1 reference"):
+        max_relative_gap([np.zeros(2), np.zeros(2)], [np.zeros(2)])
+    with pytest.raises(ValueError, match=r"weights\[0\] has shape \(2,\), the reference \(3,\)"):
+        max_relative_gap([np.zeros(2)], [np.zeros(3)])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--tasks", "regresion"], "unknown task(s) 'regresion'; valid tasks: regression, binary, multiclass, multilabel"),
+    (["--tasks", "binary,images"], "unknown task(s) 'images'; valid tasks: regression, binary"),
+    (["--tasks", ","], "no task given; valid tasks: regression"),
+    (["--epochs", "0"], "--epochs must be at least 1, got 0"),
+    (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+    (["--epoch", "3", "--fast"], "unrecognized arguments: --fast"),
+])
+def test_bad_command_lines_stop_with_a_message_naming_the_valid_choices(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train_module.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "usage: python -m keras_models.train" in err
+
+
+def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):
+    with pytest.raises(ValueError, match="unknown task.*'xor'.*valid tasks: regression, binary, multiclass"):
+        train_module.train(["xor"], logdir=tmp_path)
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
+        train_module.train(["binary"], epochs=0, logdir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_prints_first_every_fifth_and_last_epoch_or_nothing_when_quiet():
+    stream = io.StringIO()
+    printer = EpochPrinter("scratch", 10, stream=stream)
+    for epoch in range(10):
+        printer.on_epoch_end(epoch, {"val_loss": 0.5, "mae": 0.25, "loss": 1.0, "val_mae": 0.125})
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[2] for line in lines] == ["1/10", "2/10", "4/10", "6/10", "8/10", "10/10"]
+    assert "loss 1.0000  mae 0.2500  val_loss 0.5000  val_mae 0.1250" in lines[0]
+    quiet = io.StringIO()
+    EpochPrinter("keras", 3, quiet=True, stream=quiet).on_epoch_end(0, {"loss": 1.0})
+    assert quiet.getvalue() == ""
+
+
+@pytest.mark.slow
+def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_path, capsys):
+    assert train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "keras    epoch   1/1  loss" in out and "scratch  epoch   1/1  loss" in out
+    table = out[out.index("task "):]
+    assert re.search(r"binary\s+keras\s+1\s+[\d.]+\s+[\d.]+\s+accuracy", table)
+    assert re.search(r"binary\s+scratch\s+1\s+.*\d\.\de-\d\d", table)       # the weight gap, scratch row
+    assert "make tensorboard" in out and "http://127.0.0.1:6006" in out
