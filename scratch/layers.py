@@ -62,20 +62,27 @@ class Dense:
             raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects input of shape (m, {self.n_in}), "
                              f"got {a_prev.shape}")
         self.a_prev = a_prev                                    # (m, n_in)
-        self.z = a_prev @ self.W + self.b                       # (m, n_out)
+        self.z = a_prev @ self.W                                # (m, n_out)
+        self.z += self.b                                        # (m, n_out)  + b in place: no second (m, n_out) array
         self.a = self.g.forward(self.z)                         # (m, n_out)
         return self.a
 
-    def backward(self, grad_a: np.ndarray) -> np.ndarray:
+    def backward(self, grad_a: np.ndarray, grad_input: bool = True) -> np.ndarray | None:
         """From dC/da of this layer, compute delta, the gradients, and dC/da of the layer below."""
         delta = self.g.backward(self.z, grad_a)                 # (m, n_out)   BP1 / BP2: delta = dC/da * g'(z)
-        return self.backward_from_delta(delta)
+        return self.backward_from_delta(delta, grad_input)
 
-    def backward_from_delta(self, delta: np.ndarray) -> np.ndarray:
-        """The rest of backpropagation once delta = dC/dz is known (BP3, BP4, and BP2's product)."""
+    def backward_from_delta(self, delta: np.ndarray, grad_input: bool = True) -> np.ndarray | None:
+        """The rest of backpropagation once delta = dC/dz is known (BP3, BP4, and BP2's product).
+
+        Returns dC/da_prev, or None with grad_input=False: the network's first layer passes that,
+        because nothing below it needs dC/dX, and skipping the product saves a third of its matmuls.
+        """
         self.delta = delta                                      # (m, n_out)
         self.grad_W = self.a_prev.T @ delta                     # (n_in, n_out)  BP4: dC/dW = a_prev^T delta
         self.grad_b = delta.sum(axis=0)                         # (n_out,)       BP3: dC/db = sum over batch of delta
+        if not grad_input:
+            return None
         return delta @ self.W.T                                 # (m, n_in)      feeds BP2 of the layer below
 
     def get_weights(self) -> list[np.ndarray]:

@@ -162,15 +162,18 @@ class Network:
         value = self._output_loss(y, loss)
         output = self.layers[-1]
 
+        # No layer needs dC/dX, the gradient with respect to the inputs: the first layer (l = 0 here)
+        # skips that product (grad_input=False), as TensorFlow's graph does.
+        L = len(self.layers)
         if self._fused(loss):
             # BP1, fused: the loss is computed from the logits z_L, and dC/dz_L comes straight from it.
             # (a_L - y)/m needs a_L = g(z_L), which the forward pass kept: no second sigmoid/softmax.
             delta_L = loss.logits_gradient(y, output.a)                          # (m, n_L)
-            grad_a = output.backward_from_delta(delta_L)
+            grad_a = output.backward_from_delta(delta_L, grad_input=L > 1)
         else:
-            grad_a = output.backward(loss._backward(y, output.a))               # BP1 (then BP3, BP4)
-        for layer in reversed(self.layers[:-1]):
-            grad_a = layer.backward(grad_a)                                     # BP2 (then BP3, BP4)
+            grad_a = output.backward(loss._backward(y, output.a), grad_input=L > 1)   # BP1 (then BP3, BP4)
+        for l in reversed(range(L - 1)):
+            grad_a = self.layers[l].backward(grad_a, grad_input=l > 0)           # BP2 (then BP3, BP4)
 
         grads = [g for layer in self.layers for g in (layer.grad_W, layer.grad_b)]
         return value, grads
