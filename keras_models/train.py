@@ -22,6 +22,11 @@ import time
 
 STARTED = time.perf_counter()                            # for the total in the last line, imports included
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
+# Before NumPy loads: one BLAS thread. TensorFlow keeps its own thread pools on the same cores, and
+# NumPy's BLAS threads competing with them made the scratch side 2-3x slower on this 2-core machine;
+# matrices of a few thousand rows gain nothing from a second thread. (Only when run as a program:
+# if NumPy is already imported, this line changes nothing.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
@@ -57,7 +62,7 @@ class TaskSettings:
 
 
 TASK_SETTINGS = {
-    "regression": TaskSettings(hidden=(64, 32), metric="mae", epochs=15, max_rows=10_000),
+    "regression": TaskSettings(hidden=(64, 32), metric="mae", epochs=30, max_rows=10_000),
     "binary": TaskSettings(hidden=(16, 8), metric="accuracy", epochs=30),
     "multiclass": TaskSettings(hidden=(64,), metric="accuracy", epochs=20),
     # several sigmoids: Keras' "accuracy" would mean argmax here (scratch/metrics.py), so binary accuracy
