@@ -22,6 +22,9 @@ and, in <log_dir>/train, what only the scratch network can show:
                               carries the 1/m of the mean), so it does not depend on the number of rows
     parity/max_weight_gap     largest relative gap between this run's weights and the Keras twin's at the
                               end of the same epoch: max over arrays of max|W - W_keras| / max|W_keras|
+
+Both writers count the seconds they spend (`.seconds`; `TimedTensorBoard` is Keras' callback with a
+stopwatch), so `make train` can show how much of each side's time goes into logging.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -132,3 +136,19 @@ class ScratchBoard:
         for writer in (self._train_writer, self._val_writer):
             if writer is not None:
                 writer.close()
+
+
+class TimedTensorBoard(keras.callbacks.TensorBoard):
+    """keras.callbacks.TensorBoard, counting the seconds it spends writing (for the summary table)."""
+
+    seconds = 0.0
+
+    def on_epoch_end(self, epoch, logs=None):
+        start = time.perf_counter()
+        super().on_epoch_end(epoch, logs)
+        self.seconds += time.perf_counter() - start
+
+    def on_test_end(self, logs=None):
+        start = time.perf_counter()
+        super().on_test_end(logs)
+        self.seconds += time.perf_counter() - start

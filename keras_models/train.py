@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from data.prepare import TASKS, Prepared, prepare  # noqa: E402
-from keras_models.board import ScratchBoard  # noqa: E402
+from keras_models.board import ScratchBoard, TimedTensorBoard  # noqa: E402
 from keras_models.progress import EpochPrinter, format_summary  # noqa: E402
 from keras_models.twin import keras_loss, keras_optimizer, to_keras  # noqa: E402
 from scratch import Dense, Network, optimizers  # noqa: E402
@@ -91,22 +91,6 @@ class SideResult:
     history: dict[str, list[float]]
     seconds: float                  # wall time of fit, TensorBoard writing included
     board_seconds: float            # of which the TensorBoard callback's own work
-
-
-class TimedTensorBoard(keras.callbacks.TensorBoard):
-    """keras.callbacks.TensorBoard, counting the seconds it spends writing (for the summary table)."""
-
-    seconds = 0.0
-
-    def on_epoch_end(self, epoch, logs=None):
-        start = time.perf_counter()
-        super().on_epoch_end(epoch, logs)
-        self.seconds += time.perf_counter() - start
-
-    def on_test_end(self, logs=None):
-        start = time.perf_counter()
-        super().on_test_end(logs)
-        self.seconds += time.perf_counter() - start
 
 
 @dataclass
