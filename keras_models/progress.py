@@ -19,6 +19,7 @@ class EpochPrinter:
         self.stream = sys.stdout if stream is None else stream
         self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.every = max(1, math.ceil(epochs / 5))
+        self.width = 0
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -31,7 +32,9 @@ class EpochPrinter:
         shown = "  ".join(f"{name} {float(logs[name]):.4f}" for name in names)
         line = f"  {self.side:<8} epoch {done:>3}/{self.epochs}  {shown}  {time.perf_counter() - self.start:5.1f}s"
         if self.live:
-            print("\r" + line, end="\n" if done == self.epochs else "", file=self.stream, flush=True)
+            self.width = max(self.width, len(line))                 # pad: a shorter line must cover a longer one
+            print("\r" + line.ljust(self.width), end="\n" if done == self.epochs else "", file=self.stream,
+                  flush=True)
         elif done == 1 or done % self.every == 0 or done == self.epochs:
             print(line, file=self.stream, flush=True)
 

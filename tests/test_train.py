@@ -236,6 +236,22 @@ def test_progress_prints_first_every_fifth_and_last_epoch_or_nothing_when_quiet(
     assert quiet.getvalue() == ""
 
 
+def test_progress_on_a_terminal_rewrites_one_line_per_side():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    printer = EpochPrinter("keras", 3, stream=stream)
+    for epoch, loss in enumerate([10.5, 1.25, 0.5]):
+        printer.on_epoch_end(epoch, {"loss": loss})
+    text = stream.getvalue()
+    assert text.count("\r") == 3 and text.count("\n") == 1 and text.endswith("\n")
+    last = text.split("\r")[-1]
+    assert "epoch   3/3  loss 0.5000" in last
+    assert len(last.rstrip("\n")) >= len(text.split("\r")[1])      # padded over the longer first line
+
+
 @pytest.mark.slow
 def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_path, capsys):
     assert train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path)]) == 0
