@@ -20,6 +20,7 @@ SEED = 7
 # A run the grader writes itself: validation lowest at epoch 3, training lowest at epoch 7.
 KNOWN_VALIDATION = [0.90, 0.70, 0.50, 0.45, 0.52, 0.60, 0.48, 0.70]
 KNOWN_TRAINING = [0.90, 0.60, 0.40, 0.30, 0.25, 0.20, 0.15, 0.10]
+TRAIN_RUN_HINT = "best_epoch read the train/ run: the validation loss is under log_dir / 'validation'"
 
 
 def read_logged(run_dir: Path, tag: str = "epoch_loss") -> dict[int, float]:
@@ -79,6 +80,9 @@ def grade(module, workdir) -> str:
     lowest = min(logged, key=logged.get)
     answer = module.best_epoch(log_dir)
     check(isinstance(answer, int | np.integer), f"best_epoch must return an int, got {type(answer).__name__}")
+    training = read_logged(log_dir / "train")
+    if answer != lowest and answer == min(training, key=training.get):
+        raise Fail(TRAIN_RUN_HINT)
     check(answer == lowest, f"best_epoch says {answer}, but the lowest validation loss in the logs is at epoch "
                             f"{lowest} (epochs count from 0)")
 
@@ -86,7 +90,7 @@ def grade(module, workdir) -> str:
     write_known_run(known)
     answer = module.best_epoch(known)
     if answer == int(np.argmin(KNOWN_TRAINING)):
-        raise Fail("best_epoch read the train/ run: the validation loss is under log_dir / 'validation'")
+        raise Fail(TRAIN_RUN_HINT)
     check(answer == int(np.argmin(KNOWN_VALIDATION)),
           f"on a run written by the grader, whose lowest validation loss is at epoch "
           f"{int(np.argmin(KNOWN_VALIDATION))}, best_epoch says {answer}: read the logs under the log_dir it "
