@@ -1,0 +1,284 @@
+"""The graded exercises: every grader passes its reference solution and fails the untouched skeleton,
+the hints name the mistake, the targets are out of reach of trivial models, and the shipped
+learner files are exactly the skeletons cut from the solutions.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from keras_models.exercises import grade as grade_cli
+from keras_models.exercises.graders import EXERCISES, find, grade_file, load_module
+from keras_models.exercises.graders.checks import Fail
+from keras_models.exercises.skeleton import BEGIN, END, PLACEHOLDER, make_skeleton, reset, skeleton_of
+
+FAST = {"ex01", "ex02"}            # no training; the others train a Keras model for a few seconds
+
+
+def by_speed(exercises):
+    return [pytest.param(e, id=e.name, marks=() if e.name in FAST else pytest.mark.slow) for e in exercises]
+
+
+# --- every grader can pass and can fail --------------------------------------------------------
+
+@pytest.mark.parametrize("exercise", by_speed(EXERCISES))
+def test_grader_passes_on_its_solution(exercise, tmp_path):
+    result = grade_file(exercise, exercise.solution_path, tmp_path)
+    assert result.passed, f"{exercise.name} solution failed its grader: {result.message}"
+    print(f"{exercise.name}: {result.message} ({result.seconds:.1f} s)")
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
+def test_grader_fails_on_the_pristine_skeleton(exercise, tmp_path):
+    skeleton = tmp_path / exercise.learner_path.name
+    skeleton.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
+    result = grade_file(exercise, skeleton, tmp_path)
+    assert not result.passed
+    assert result.message.startswith("not started: fill in the TODO in "), result.message
+
+
+def _git_says_modified(path) -> bool | None:
+    """True/False if git can tell whether `path` differs from HEAD; None without git or a repository."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    done = subprocess.run([git, "diff", "--quiet", "HEAD", "--", path.name], cwd=path.parent,
+                          capture_output=True, check=False)
+    return {0: False, 1: True}.get(done.returncode)
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
+def test_shipped_learner_file_is_the_skeleton_of_its_solution(exercise):
+    expected = skeleton_of(exercise.solution_path)
+    actual = exercise.learner_path.read_text(encoding="utf-8")
+    if actual != expected and _git_says_modified(exercise.learner_path):
+        pytest.skip(f"{exercise.learner_path.name} has your work in it (reset: python -m "
+                    f"keras_models.exercises.grade --reset {exercise.name})")
+    assert actual == expected, (f"{exercise.learner_path.name} is not the skeleton of solutions/"
+                                f"{exercise.solution_path.name}: regenerate it with --reset {exercise.name}")
+
+
+# --- the skeleton cutter and the reset --------------------------------------------------------
+
+def test_make_skeleton_replaces_each_marked_block_at_its_indentation():
+    solution = f"def f(x):\n    # TODO: double it\n    {BEGIN}\n    y = 2 * x\n    return y\n    {END}\n\nZ = 1\n"
+    assert make_skeleton(solution) == f"def f(x):\n    # TODO: double it\n    {PLACEHOLDER}\n\nZ = 1\n"
+
+
+@pytest.mark.parametrize("text, problem", [
+    (f"{BEGIN}\nx = 1\n", "never closed"),
+    (f"x = 1\n{END}\n", "without"),
+    (f"{BEGIN}\n{BEGIN}\n{END}\n", "inside the block"),
+    (f"    {BEGIN}\n    x = 1\n{END}\n", "not indented like"),
+])
+def test_make_skeleton_rejects_unbalanced_markers(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        make_skeleton(text)
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
+def test_every_solution_has_solution_blocks(exercise):
+    assert exercise.solution_path.read_text(encoding="utf-8").count(BEGIN) >= 3
+
+
+def test_reset_restores_the_skeleton_and_keeps_the_learners_version(tmp_path):
+    exercise = find("ex01")
+    learner = tmp_path / exercise.learner_path.name
+    learner.write_text("# my work in progress\n", encoding="utf-8")
+    backup = reset(exercise.solution_path, learner, tmp_path / "backup")
+    assert backup is not None and backup.read_text(encoding="utf-8") == "# my work in progress\n"
+    assert learner.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
+    assert reset(exercise.solution_path, learner, tmp_path / "backup") is None     # nothing left to keep
+
+
+@pytest.mark.parametrize("name", ["ex05", "5", "05", "ex05_breast_cancer_dropout", "ex05_breast_cancer_dropout.py"])
+def test_find_accepts_the_names_a_learner_types(name):
+    assert find(name).name == "ex05"
+
+
+def test_cli_grades_a_solution_with_exit_0_and_rejects_an_unknown_name(capsys):
+    assert grade_cli.main(["--solutions", "--only", "ex01"]) == 0
+    assert "PASS" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        grade_cli.main(["--only", "ex99"])
+    assert stop.value.code == 2
+
+
+# --- the hints name the mistake (mutants of the solutions) ------------------------------------
+
+def grade_mutant(name: str, workdir, **replacements) -> str:
+    """Grade the solution of exercise `name` with some of its functions replaced; return the hint."""
+    exercise = find(name)
+    module = load_module(exercise.solution_path)
+    for attribute, value in replacements.items():
+        setattr(module, attribute, value)
+    with pytest.raises(Fail) as failure:
+        exercise.grader.grade(module, workdir)
+    return str(failure.value)
+
+
+def test_ex01_hint_for_a_sigmoid_that_overflows(tmp_path):
+    class NaiveSigmoid:
+        @staticmethod
+        def fn(z):
+            return 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=float)))
+
+    hint = grade_mutant("ex01", tmp_path, Sigmoid=NaiveSigmoid)
+    assert "Sigmoid.fn" in hint and "overflow" in hint
+
+
+def test_ex01_hint_for_a_relu_that_changes_its_input(tmp_path):
+    class InPlaceReLU:
+        @staticmethod
+        def fn(z):
+            z[z < 0] = 0.0 if isinstance(z, np.ndarray) else z
+            return np.maximum(z, 0.0)
+
+    assert "changed the array" in grade_mutant("ex01", tmp_path, ReLU=InPlaceReLU)
+
+
+def test_ex01_hint_for_a_perceptron_that_fires_on_a_tie(tmp_path):
+    module = load_module(find("ex01").solution_path)
+
+    class EagerPerceptron(module.Perceptron):
+        def predict(self, x):
+            return (self.run(x) >= 0).astype(int)
+
+    assert "tie" in grade_mutant("ex01", tmp_path, Perceptron=EagerPerceptron)
+
+
+def _sigmoid_prime(z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return s * (1.0 - s)
+
+
+@pytest.mark.parametrize("mutant, expected", [
+    ({"output_error": lambda a2, y, z2: (a2 - y) * _sigmoid_prime(z2)}, "BP1 (output_error) is m = 5 times too large"),
+    ({"output_error": lambda a2, y, z2: (y - a2) / len(a2) * _sigmoid_prime(z2)}, "wrong sign"),
+    ({"hidden_error": lambda delta2, W2, z1: delta2 @ W2.T}, "sigma'(z1)"),
+    ({"bias_gradient": lambda delta: delta.mean(axis=0)}, "BP3 (bias_gradient) is m = 5 times too small"),
+    ({"weight_gradient": lambda a_prev, delta: delta.T @ a_prev}, "BP4 (weight_gradient) returned shape (4, 3)"),
+], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed"])
+def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
+    assert expected in grade_mutant("ex02", tmp_path, **mutant)
+
+
+def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    def fitted_on_all_rows(features, price):                    # the test rows leak into the scaling
+        scaler = StandardScaler().fit(features)
+        X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+        return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler
+
+    def refitted_on_the_test_rows(features, price):
+        X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+        scaler = MinMaxScaler().fit(X_train)
+        return scaler.transform(X_train), MinMaxScaler().fit_transform(X_test), y_train, y_test, scaler
+
+    assert "fit the scaler on the training rows" in grade_mutant("ex03", tmp_path, split_and_scale=fitted_on_all_rows)
+    assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
+
+
+@pytest.mark.slow
+def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
+    import keras
+
+    def relu_output(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1, activation="relu")])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    def plane(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    assert "the output activation is relu" in grade_mutant("ex04", tmp_path, build_model=relu_output)
+    assert "no hidden layer with a nonlinear activation" in grade_mutant("ex04", tmp_path, build_model=plane)
+
+
+@pytest.mark.slow
+def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_path):
+    import keras
+
+    module = load_module(find("ex05").solution_path)
+
+    def no_dropout(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    def no_early_stopping(model, X_train, y_train, X_val, y_val):
+        return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=3, verbose=0)
+
+    def argmax_labels(model, X):
+        return np.argmax(model.predict(X, verbose=0), axis=1)
+
+    assert "no Dropout layer" in grade_mutant("ex05", tmp_path, build_model=no_dropout)
+    assert "early stopping never fired" in grade_mutant("ex05", tmp_path, train=no_early_stopping)
+    assert "argmax" in grade_mutant("ex05", tmp_path, predict_labels=argmax_labels, train=module.train)
+
+
+def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):
+    module = load_module(find("ex06").solution_path)
+
+    def leaky_features(houses):
+        features = module.engineer_features(houses)
+        return (features - features.mean()) / features.std()
+
+    assert "depending on which other houses" in grade_mutant("ex06", tmp_path, engineer_features=leaky_features)
+
+
+@pytest.mark.slow
+def test_ex07_hint_for_best_epoch_read_from_the_training_run(tmp_path):
+    module = load_module(find("ex07").solution_path)
+
+    def best_epoch_of_train_run(log_dir):
+        loss = module.read_scalars(log_dir / "train", "epoch_loss")
+        return min(loss, key=loss.get)
+
+    assert "train/" in grade_mutant("ex07", tmp_path, best_epoch=best_epoch_of_train_run)
+
+
+# --- the targets: reachable, and out of reach of trivial models ---------------------------------
+
+def test_ex03_target_is_above_the_noise_and_far_below_the_mean_predictor():
+    from keras_models.exercises.graders import ex03
+    from keras_models.exercises.price_data import make_price_data, true_price
+
+    X, y = make_price_data(500, seed=7)
+    noise_only = float(np.sqrt(np.mean((true_price(X) - y) ** 2)))
+    mean_only = float(np.sqrt(np.mean((y - y.mean()) ** 2)))
+    assert noise_only < ex03.TARGET_RMSE < mean_only / 5
+
+
+def test_ex04_target_rejects_the_mean_and_a_linear_model():
+    from keras_models.exercises.graders import ex04
+
+    base = ex04.baselines(ex04.load_data())
+    assert base["mean"] > 4 * ex04.TARGET_MAE
+    assert base["linear"] > ex04.TARGET_MAE + 0.2
+
+
+def test_ex05_target_rejects_always_answering_the_majority_class():
+    from keras_models.exercises.graders import ex05
+
+    y_test = ex05.load_data().y_test
+    assert max(y_test.mean(), 1 - y_test.mean()) < ex05.TARGET_ACCURACY - 0.25
+
+
+def test_ex06_target_rejects_predicting_the_mean_price():
+    from keras_models.exercises.graders import ex06
+
+    train, test = ex06.split_houses()
+    assert len(test) == ex06.N_TEST and not set(train.index) & set(test.index)
+    mean_mae = float(np.mean(np.abs(test["price"] - train["price"].mean())))
+    assert mean_mae > ex06.TARGET_MAE + 4000
