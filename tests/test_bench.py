@@ -1,0 +1,116 @@
+"""`make bench` smoke test: the table-building code runs end to end on a tiny shape.
+
+No timing is asserted here: speed is what the bench shows (`make bench`), never what a test on a
+shared machine could promise. These tests check that every run happens, that the columns and the
+reports have the expected form, and that the NumPy half of the bench never loads TensorFlow
+(otherwise the scratch side's peak memory would include TensorFlow's).
+"""
+
+import csv
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keras_models import bench
+from keras_models.bench_numpy import SHAPES, Shape, make_data, matmul_flops
+
+TINY = Shape("tiny", rows=40, sizes=(5, 6, 3), batch_size=16, repeats=1, quick_repeats=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_rows():
+    X, y = make_data(TINY)
+    runs = bench.make_runs(TINY, X, y)
+    return bench.epoch_rows(TINY, bench.measure(runs, repeats=1))
+
+
+@pytest.mark.slow
+def test_every_run_gives_one_row_with_the_expected_columns(tiny_rows):
+    names = [row["run"] for row in tiny_rows]
+    assert len(names) == len(set(names))
+    for prefix in ["floor: NumPy matmuls, 1 BLAS thread", "scratch fit, 1 BLAS thread", "keras fit, default",
+                   "keras fit, steps_per_execution=", "keras fit, as make train", "keras fit, tuned"]:
+        assert any(name.startswith(prefix) for name in names), f"no run named {prefix!r}... in {names}"
+    for row in tiny_rows:
+        assert list(row) == bench.COLUMNS
+        assert row["shape"] == "tiny" and row["repeats"] == 1
+        for column in ["epoch_ms", "x_vs_keras_default", "floor_share", "gflops"]:
+            assert math.isfinite(row[column]) and row[column] > 0, f"{row['run']}: {column} = {row[column]}"
+
+
+@pytest.mark.slow
+def test_ratios_are_taken_against_default_keras_and_the_fastest_floor(tiny_rows):
+    by_name = {row["run"]: row for row in tiny_rows}
+    assert by_name["keras fit, default"]["x_vs_keras_default"] == pytest.approx(1.0)
+    floors = [row for row in tiny_rows if row["run"].startswith("floor")]
+    assert max(row["floor_share"] for row in floors) == pytest.approx(1.0)
+    for row in tiny_rows:       # every run is credited with the floor's products, over its own time
+        assert row["gflops"] == pytest.approx(matmul_flops(TINY) / (row["epoch_ms"] / 1000) / 1e9)
+
+
+@pytest.mark.slow
+def test_goals_not_measured_are_shown_as_such(tiny_rows):
+    goals = bench.goal_rows(tiny_rows, processes=[])
+    assert [list(goal) for goal in goals] == [["goal", "target", "measured", "met"]] * len(goals)
+    assert len(goals) == 8
+    assert all(goal["met"] is None and goal["measured"] == "not measured" for goal in goals)
+
+
+def test_goals_read_the_course_rows_and_the_make_targets():
+    rows = [{"shape": "course", "run": "scratch fit, 1 BLAS thread", "x_vs_keras_default": 12.0, "floor_share": 0.1,
+             "epoch_ms": 3.0},
+            {"shape": "course", "run": "keras fit, as make train (spe=32)", "x_vs_keras_default": 2.5,
+             "floor_share": 0.01, "epoch_ms": 20.0}]
+    processes = [{"process": "make train", "seconds": 30.0, "peak_mib": 3000.0, "returncode": 0},
+                 {"process": "make test", "seconds": 100.0, "peak_mib": 500.0, "returncode": 1}]
+    met = {goal["goal"]: goal["met"] for goal in bench.goal_rows(rows, processes)}
+    assert met["scratch vs default keras fit, course"] is True
+    assert met["make train's keras setup vs default fit, course"] is False
+    assert met["make train wall time"] is True
+    assert met["peak memory of make train"] is False
+    assert met["make test wall time"] is False          # it failed: a fast failure is not a pass
+
+
+@pytest.mark.slow
+def test_reports_are_written_as_markdown_csv_and_latest(tiny_rows, tmp_path):
+    args = bench.parse_args(["--quick", "--shapes", "course"])
+    processes = [{"process": "make train", "seconds": 12.5, "peak_mib": 700.0, "returncode": 0}]
+    markdown = bench.report_markdown(args, [TINY], tiny_rows, processes, bench.goal_rows(tiny_rows, processes))
+    assert f"{bench.CORES} cores" in markdown and "tensorflow" in markdown and "keras" in markdown
+    paths = bench.write_reports(tmp_path / "bench", "stamp", markdown, tiny_rows, processes)
+    assert [p.name for p in paths] == ["bench_stamp.md", "bench_stamp.csv", "latest.md"]
+    assert paths[0].read_text() == paths[2].read_text() == markdown
+    with paths[1].open() as f:
+        records = list(csv.DictReader(f))
+    assert len(records) == len(tiny_rows) + 1
+    assert set(bench.COLUMNS) <= set(records[0])
+    assert records[-1]["process"] == "make train"
+
+
+def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():
+    # sizes 2 -> 3 -> 4, 5 rows: layer 1 has 6 weights (a @ W, a.T @ delta), layer 2 has 12 (all three).
+    shape = Shape("hand", rows=5, sizes=(2, 3, 4), batch_size=5, repeats=1, quick_repeats=1)
+    assert matmul_flops(shape) == 2 * 5 * (2 * 6 + 3 * 12)
+
+
+def test_course_shape_uses_all_569_breast_cancer_rows_one_hot():
+    X, y = make_data(SHAPES["course"])
+    assert X.shape == (569, 30) and y.shape == (569, 2)
+    assert X.dtype == y.dtype == np.float32
+    np.testing.assert_array_equal(y.sum(axis=1), 1)
+    assert 0 < y[:, 1].sum() < 569
+
+
+def test_the_numpy_half_of_the_bench_does_not_load_tensorflow():
+    code = "import sys, keras_models.bench_numpy; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    repo = Path(__file__).resolve().parents[1]
+    assert subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True).returncode == 0
+
+
+def test_unknown_shapes_are_named():
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--shapes", "huge"])
