@@ -70,6 +70,8 @@ from scratch import optimizers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORES = os.cpu_count() or 1
+# Four Keras models per shape trace their graphs on purpose: TensorFlow's "retracing" warning is noise.
+tf.get_logger().setLevel("ERROR")
 
 
 # -- The Keras runs (the shapes, the floor and the scratch runs are in bench_numpy) ----------------
