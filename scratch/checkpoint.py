@@ -7,6 +7,7 @@ A checkpoint is one `.npz` file holding plain arrays only (it is written and rea
     weight_0, weight_1 ...  [W_1, b_1, W_2, b_2, ...] in Keras order
     optimizer/<name>        the optimizer's state (step count, momentum/velocity arrays)
     rng_state               the shuffling generator's PCG64 state, as decimal strings
+    extra/<name>            anything else the caller keeps beside them (e.g. the logs so far)
 
 It is written atomically: to a temporary file in the same directory, flushed to disk, then
 renamed over the old one. A run killed mid-write leaves the previous checkpoint intact and at
@@ -35,9 +36,12 @@ class CheckpointError(ValueError):
     """A checkpoint file that is missing, damaged, or made for a different network."""
 
 
-def save(path, net, optimizer, rng: np.random.Generator, epoch: int) -> Path:
-    """Write the checkpoint for the end of `epoch` atomically; returns its path."""
-    path = Path(path)
+def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
+         extra: dict[str, np.ndarray] | None = None) -> Path:
+    """Write the checkpoint for the end of `epoch` atomically; returns its path.
+
+    `extra` arrays are stored as extra/<name> and come back from `load` under the same keys.
+    """
     arrays = {"format_version": np.array(FORMAT_VERSION), "epoch": np.array(int(epoch))}
     for i, w in enumerate(net.get_weights()):
         arrays[f"weight_{i}"] = w
@@ -48,6 +52,14 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int) -> Path:
         raise TypeError(f"checkpoints store PCG64 generators, got {state['bit_generator']}")
     arrays["rng_state"] = np.array([str(state["state"]["state"]), str(state["state"]["inc"]),
                                     str(state["has_uint32"]), str(state["uinteger"])])
+    for name, value in (extra or {}).items():
+        arrays[f"extra/{name}"] = np.asarray(value)
+    return write_atomically(path, arrays)
+
+
+def write_atomically(path, arrays: dict[str, np.ndarray]) -> Path:
+    """np.savez to a temporary file beside `path`, flushed to disk, then renamed over `path`."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
@@ -63,7 +75,16 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int) -> Path:
 
 
 def load(path) -> dict[str, np.ndarray]:
-    """The arrays of a checkpoint file, read with allow_pickle=False, or a CheckpointError naming the file."""
+    """The arrays of a scratch checkpoint file, or a CheckpointError naming the file."""
+    arrays = read_arrays(path)
+    missing = {"format_version", "epoch", "rng_state"} - set(arrays)
+    if missing:
+        raise CheckpointError(f"checkpoint {path} lacks {sorted(missing)}; it was not written by scratch")
+    return arrays
+
+
+def read_arrays(path) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, read with allow_pickle=False, or a CheckpointError naming the file."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
@@ -74,9 +95,6 @@ def load(path) -> dict[str, np.ndarray]:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path} is damaged or not a checkpoint ({exc}); "
                               "delete it to start over") from None
-    missing = {"format_version", "epoch", "rng_state"} - set(arrays)
-    if missing:
-        raise CheckpointError(f"checkpoint {path} lacks {sorted(missing)}; it was not written by scratch")
     return arrays
 
 
