@@ -69,9 +69,12 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
 
 def reset_exercises(exercises: list[Exercise]) -> int:
     for exercise in exercises:
+        existed = exercise.learner_path.exists()
         backup = reset(exercise.solution_path, exercise.learner_path, BACKUP_DIR)
         name = exercise.learner_path.relative_to(REPO)
-        if backup is None:
+        if not existed:
+            print(f"{name} was missing; wrote the untouched skeleton")
+        elif backup is None:
             print(f"{name} is already the untouched skeleton")
         else:
             print(f"{name} reset to the untouched skeleton; your version is in {backup.relative_to(REPO)}")
