@@ -75,7 +75,8 @@ def grade(module, workdir) -> str:
     mse = float(np.mean((model.predict(X_test, verbose=0)[:, 0] - y_test) ** 2))
     reported = module.evaluate(model, X_test, y_test)
     check(isinstance(reported, float | np.floating),
-          f"evaluate must return the test MSE as one float, got {type(reported).__name__}")
+          f"evaluate must return the test MSE as one float, got {type(reported).__name__} (with metrics, "
+          "model.evaluate returns a list: take the loss, or use return_dict=True)")
     check(abs(reported - mse) <= 1e-3 * mse + 1e-6,
           f"evaluate returned {reported:.3f} but the test MSE is {mse:.3f}: return model.evaluate's loss")
 
