@@ -15,7 +15,8 @@ the first epoch of each run left out as warm-up: Keras traces and compiles its g
     floor     the epoch's matrix products alone, in a plain NumPy loop over preallocated arrays:
               per batch a @ W for every layer (forward), a.T @ delta for every layer (BP4), and
               delta @ W.T for every layer but the first (BP2; nobody needs dC/dX, and neither side
-              computes it). Nothing a real step can skip; `floor share` = floor time / epoch time.
+              computes it). Nothing a real step can skip; `floor share` = floor time / epoch time,
+              for scratch against the floor with its own number of BLAS threads.
     scratch   Network.fit, with NumPy's BLAS (OpenBLAS) on 1 thread and on every core
     keras     Model.fit with default settings; with steps_per_execution; exactly as `make train`
               configures it; and tuned (a shuffled, cached, prefetched tf.data pipeline + XLA).
@@ -144,15 +145,22 @@ COLUMNS = ["shape", "run", "epoch_ms", "repeats", "x_vs_keras_default", "floor_s
 def epoch_rows(shape: Shape, seconds: dict[str, list[float]]) -> list[dict]:
     """One row per run: median epoch time, speed-up over default Keras fit, floor share, GFLOP/s.
 
-    The floor is the fastest of the floor runs (the matmuls on 1 thread or on every core), and
-    GFLOP/s counts the floor's products only: the useful arithmetic each run got through per second.
+    floor share = floor time / the run's time. A scratch run is held to the floor with the same
+    number of BLAS threads (its own matmuls, under the same settings); Keras, which brings its own
+    matmul library (oneDNN), to the fastest floor. GFLOP/s counts the floor's products only: the
+    useful arithmetic each run got through per second.
     """
     median = {name: statistics.median(s) for name, s in seconds.items()}
-    floor = min(t for name, t in median.items() if name.startswith("floor"))
+    floors = {name.split(", ")[-1]: t for name, t in median.items() if name.startswith("floor")}  # by threads
+    fastest = min(floors.values())
+
+    def floor_for(name: str) -> float:
+        return floors.get(name.split(", ")[-1], fastest) if name.startswith("scratch") else fastest
+
     keras_default = median.get("keras fit, default", float("nan"))
     flops = matmul_flops(shape)
     return [{"shape": shape.name, "run": name, "epoch_ms": 1000 * t, "repeats": len(seconds[name]),
-             "x_vs_keras_default": keras_default / t, "floor_share": floor / t, "gflops": flops / t / 1e9}
+             "x_vs_keras_default": keras_default / t, "floor_share": floor_for(name) / t, "gflops": flops / t / 1e9}
             for name, t in median.items()]
 
 

@@ -44,7 +44,7 @@ class Shape:
 SHAPES = {
     "course": Shape("course", 569, (30, 64, 64, 2), 32, repeats=5, quick_repeats=3, data="breast_cancer"),
     "medium": Shape("medium", 20_000, (64, 128, 128, 10), 32, repeats=5, quick_repeats=2),
-    "large": Shape("large", 20_000, (784, 1024, 1024, 10), 512, repeats=3, quick_repeats=1),
+    "large": Shape("large", 20_000, (784, 1024, 1024, 10), 512, repeats=5, quick_repeats=1),
 }
 
 

@@ -46,8 +46,12 @@ def test_every_run_gives_one_row_with_the_expected_columns(tiny_rows):
 def test_ratios_are_taken_against_default_keras_and_the_fastest_floor(tiny_rows):
     by_name = {row["run"]: row for row in tiny_rows}
     assert by_name["keras fit, default"]["x_vs_keras_default"] == pytest.approx(1.0)
-    floors = [row for row in tiny_rows if row["run"].startswith("floor")]
-    assert max(row["floor_share"] for row in floors) == pytest.approx(1.0)
+    floors = {row["run"].split(", ")[-1]: row["epoch_ms"] for row in tiny_rows if row["run"].startswith("floor")}
+    for row in tiny_rows:
+        if row["run"].startswith("floor"):         # the floors against the fastest of them
+            assert row["floor_share"] == pytest.approx(min(floors.values()) / row["epoch_ms"])
+        elif row["run"].startswith("scratch"):     # scratch against the floor with its own BLAS threads
+            assert row["floor_share"] == pytest.approx(floors[row["run"].split(", ")[-1]] / row["epoch_ms"])
     for row in tiny_rows:       # every run is credited with the floor's products, over its own time
         assert row["gflops"] == pytest.approx(matmul_flops(TINY) / (row["epoch_ms"] / 1000) / 1e9)
 
