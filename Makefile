@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test tensorboard lessons course exercises exercises-solutions bench lint clean
+.PHONY: help setup train test tensorboard lessons course exercises exercise-reset exercises-solutions bench lint clean
 
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
@@ -46,8 +46,12 @@ lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/
 course: $(STAMP) ## the course's Keras scripts on real data (regression, classification); logs/course/
 	@$(PY) -m keras_models.course
 
-exercises: $(STAMP) ## grade your exercise files (hints for what fails)
-	@$(PY) -m keras_models.exercises.grade
+exercises: $(STAMP) ## grade your exercise files (hints for what fails); ONLY=ex03 grades one
+	@$(PY) -m keras_models.exercises.grade $(if $(ONLY),--only $(ONLY))
+
+exercise-reset: $(STAMP) ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
+	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
+	@$(PY) -m keras_models.exercises.grade --reset $(NAME)
 
 exercises-solutions: $(STAMP) ## grade the reference solutions with the same tests
 	@$(PY) -m keras_models.exercises.grade --solutions
