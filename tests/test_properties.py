@@ -32,7 +32,7 @@ def architectures(draw):
     return widths, hidden + [output], loss_name, batch, seed
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(architectures())
 def test_random_networks_match_tape(arch):
     widths, names, loss_name, m, seed = arch
