@@ -23,12 +23,17 @@ and, in <log_dir>/train, what only the scratch network can show:
     parity/max_weight_gap     largest relative gap between this run's weights and the Keras twin's at the
                               end of the same epoch: max over arrays of max|W - W_keras| / max|W_keras|
 
+`forget_epochs_after` prepares a log directory for a resumed run: what an interrupted run logged
+after its last checkpoint is dropped, so the repeated epochs appear once.
+
 Both writers count the seconds they spend (`.seconds`; `TimedTensorBoard` is Keras' callback with a
 stopwatch), so `make train` can show how much of each side's time goes into logging.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +41,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+from tensorboard.compat.proto import event_pb2
 
 
 def max_relative_gap(weights: Sequence[np.ndarray], reference: Sequence[np.ndarray]) -> float:
@@ -139,16 +146,52 @@ class ScratchBoard:
 
 
 class TimedTensorBoard(keras.callbacks.TensorBoard):
-    """keras.callbacks.TensorBoard, counting the seconds it spends writing (for the summary table)."""
+    """keras.callbacks.TensorBoard, counting the seconds it spends writing (for the summary table), and
+    flushing both writers every epoch as ScratchBoard does (Keras flushes only the train writer's
+    histograms), so a run killed outright loses no finished epoch from its logs."""
 
     seconds = 0.0
 
     def on_epoch_end(self, epoch, logs=None):
         start = time.perf_counter()
         super().on_epoch_end(epoch, logs)
+        for writer in self._writers.values():
+            writer.flush()
         self.seconds += time.perf_counter() - start
 
     def on_test_end(self, logs=None):
         start = time.perf_counter()
         super().on_test_end(logs)
         self.seconds += time.perf_counter() - start
+
+
+def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -> int:
+    """Drop from the event files in log_dir/* every summary logged for an epoch after `epoch` (-1: all).
+
+    A run interrupted between writing an epoch's summaries and saving its checkpoint logged an epoch
+    that its resumption will train and log again; TensorBoard would then show two points at one step.
+    Summaries are stepped by epoch, except evaluation_*_vs_iterations, stepped by optimizer steps
+    ((epoch + 1) * steps_per_epoch at the end of an epoch). Files are rewritten atomically, and only
+    when something is dropped. Returns the number of summaries dropped.
+    """
+    last_iteration = (epoch + 1) * steps_per_epoch
+    dropped = 0
+    for path in sorted(Path(log_dir).glob("*/events.out.tfevents.*")):
+        records = list(RawEventFileLoader(str(path)).Load())      # stops quietly at a truncated last record
+        kept = []
+        for record in records:
+            event = event_pb2.Event.FromString(record)
+            tags = [value.tag for value in event.summary.value]
+            last = last_iteration if any(tag.startswith("evaluation_") for tag in tags) else epoch
+            if tags and event.step > last:
+                continue
+            kept.append(record)
+        if len(kept) < len(records):
+            dropped += len(records) - len(kept)
+            fd, tmp = tempfile.mkstemp(prefix=".rewrite-", suffix=".tmp", dir=path.parent)   # no "tfevents"
+            os.close(fd)
+            with tf.io.TFRecordWriter(tmp) as writer:
+                for record in kept:
+                    writer.write(record)
+            os.replace(tmp, path)
+    return dropped

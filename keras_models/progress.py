@@ -45,6 +45,8 @@ def format_summary(results) -> str:
     `seconds` is the whole fit, TensorBoard writing included; `TensorBoard s` is the writer's share
     (the scratch writer also runs its extra gradient pass and the parity check there).
 
+    A side that finished before an interruption was not timed in this session: its seconds read "-".
+
     `max weight gap` (scratch rows) is the parity/max_weight_gap of the last epoch: how far the
     scratch weights ended from the Keras twin's, relative to each array's largest entry.
     """
@@ -58,7 +60,7 @@ def format_summary(results) -> str:
             gap = f"{result.weight_gaps[-1]:.1e}" if side == "scratch" and result.weight_gaps else ""
             rows.append([result.task, side, str(len(h["loss"])), f"{h['loss'][-1]:.4f}", f"{h['val_loss'][-1]:.4f}",
                          metric, f"{h[metric][-1]:.4f}", f"{h['val_' + metric][-1]:.4f}",
-                         f"{outcome.seconds:.1f}", f"{outcome.board_seconds:.1f}", gap])
+                         _seconds(outcome.seconds), _seconds(outcome.board_seconds), gap])
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     numeric = {2, 3, 4, 6, 7, 8, 9}
     lines = []
@@ -68,3 +70,7 @@ def format_summary(results) -> str:
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _seconds(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1f}"

@@ -1,6 +1,7 @@
 """`make train`: every task trained twice, from scratch and in Keras, from the same start, side by side.
 
-    python -m keras_models.train [--tasks regression,binary,...] [--epochs N] [--logdir DIR] [--quiet]
+    python -m keras_models.train [--tasks regression,binary,...] [--epochs N] [--learning-rate R]
+                                 [--logdir DIR] [--quiet] [--resume]
 
 For each task the scratch Network (float32) and its Keras twin (`to_keras`) start from identical
 weights, see the same mini-batches in the same order (no shuffling on either side: `data.prepare`
@@ -13,6 +14,15 @@ each epoch (`parity/max_weight_gap`). Logs go to
     <logdir>/<timestamp>/<task>/scratch/{train,validation}    keras_models.board.ScratchBoard
 
 with the same tags and steps, so `make tensorboard` overlays the two curves in one chart.
+
+Nothing is lost to an interruption. Both sides save a checkpoint at the end of every epoch
+(`keras_models.checkpoints`: <task>/{keras,scratch}/checkpoint.npz) and <timestamp>/run.json says
+how far the run got (`keras_models.runs`). Ctrl-C stops cleanly -- logs flushed, a message saying
+what was kept, exit code 130 -- and `--resume` (`make train RESUME=1`) continues the newest run that
+is not complete, with its own settings: finished tasks are skipped, the others go on from their last
+checkpoint, and their TensorBoard curves continue at the next epoch (what was logged after the last
+checkpoint is dropped first: `board.forget_epochs_after`). It ends with the weights an uninterrupted
+run would have had.
 """
 
 from __future__ import annotations
@@ -28,46 +38,66 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow load
 # if NumPy is already imported, this line changes nothing.)
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 from dataclasses import dataclass, field, replace  # noqa: E402
-from datetime import datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from keras_models.runs import (  # noqa: E402
+    NothingToResume,
+    check_writable,
+    new_run_directory,
+    newest_unfinished,
+    read_status,
+    write_status,
+)
+from keras_models.train_options import (  # noqa: E402
+    DEFAULT_LOGDIR,
+    TASK_SETTINGS,
+    TaskSettings,
+    check_tasks,
+    parse_args,
+)
 
-from data.prepare import TASKS, Prepared, prepare  # noqa: E402
-from keras_models.board import ScratchBoard, TimedTensorBoard  # noqa: E402
-from keras_models.progress import EpochPrinter, format_summary  # noqa: E402
-from keras_models.twin import keras_loss, keras_optimizer, to_keras  # noqa: E402
-from scratch import Dense, Network, optimizers  # noqa: E402
+if __name__ == "__main__":
+    # Everything that can be checked without TensorFlow is checked before it loads (about 5 s): a typo,
+    # a --logdir that cannot be written or a --resume with nothing to resume is answered at once.
+    _args = parse_args(sys.argv[1:])
+    if _args.resume:
+        try:
+            newest_unfinished(_args.logdir)
+        except NothingToResume as exc:
+            sys.exit(f"error: {exc}")
 
-DEFAULT_LOGDIR = Path(__file__).resolve().parents[1] / "logs"     # the repository's logs/: `make tensorboard`
+try:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from data.prepare import TASKS, Prepared, prepare
+    from keras_models.board import ScratchBoard, TimedTensorBoard, forget_epochs_after, max_relative_gap
+    from keras_models.checkpoints import (
+        CHECKPOINT,
+        KerasCheckpoint,
+        ScratchCheckpoint,
+        SideState,
+        finished_epochs,
+        restore_keras,
+        restore_scratch,
+    )
+    from keras_models.progress import EpochPrinter, format_summary
+    from keras_models.twin import keras_loss, keras_optimizer, to_keras  # noqa: F401 (keras_optimizer: tests)
+    from keras_models.watchdog import KerasWatchdog
+    from scratch import Dense, Network, optimizers
+    from scratch.checkpoint import CheckpointError
+    from scratch.training import TrainingDiverged
+except ImportError as exc:
+    from keras_models.train_options import missing_dependency
+    if __name__ == "__main__" and missing_dependency(exc):
+        sys.exit(missing_dependency(exc))
+    raise
+
 SEED = 0
 STEPS_PER_EXECUTION = 32        # Keras runs 32 batches per call into its compiled graph (measured: see README)
-
-
-@dataclass(frozen=True)
-class TaskSettings:
-    """How one task is trained; both sides use every field."""
-
-    hidden: tuple[int, ...]         # units of the relu hidden layers
-    metric: str                     # Keras' name; logged as epoch_<metric>
-    epochs: int
-    max_rows: int | None = None     # a deterministic sample of the data set (see data.prepare)
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-
-
-TASK_SETTINGS = {
-    "regression": TaskSettings(hidden=(64, 32), metric="mae", epochs=30, max_rows=10_000),
-    "binary": TaskSettings(hidden=(16, 8), metric="accuracy", epochs=30),
-    "multiclass": TaskSettings(hidden=(64,), metric="accuracy", epochs=20),
-    # several sigmoids: Keras' "accuracy" would mean argmax here (scratch/metrics.py), so binary accuracy
-    "multilabel": TaskSettings(hidden=(64,), metric="binary_accuracy", epochs=20),
-}
 assert set(TASK_SETTINGS) == set(TASKS)
 
 
@@ -88,9 +118,9 @@ def adam_in_float32(learning_rate: float) -> optimizers.Adam:
 
 @dataclass
 class SideResult:
-    history: dict[str, list[float]]
-    seconds: float                  # wall time of fit, TensorBoard writing included
-    board_seconds: float            # of which the TensorBoard callback's own work
+    history: dict[str, list[float]]     # every epoch, those before a resume included
+    seconds: float                      # wall time of fit in this session, TensorBoard writing included (nan: skipped)
+    board_seconds: float                # of which the TensorBoard callback's own work
 
 
 @dataclass
@@ -102,151 +132,218 @@ class TaskResult:
     weight_gaps: list[float] = field(default_factory=list)         # parity/max_weight_gap per epoch
 
 
-def check_tasks(names: list[str]) -> list[str]:
-    """The task names, each valid and listed once, or a ValueError listing the valid ones."""
-    valid = ", ".join(TASK_SETTINGS)
-    if not names:
-        raise ValueError(f"no task given; valid tasks: {valid}")
-    unknown = [n for n in names if n not in TASK_SETTINGS]
-    if unknown:
-        raise ValueError(f"unknown task(s) {', '.join(map(repr, unknown))}; valid tasks: {valid}")
-    return list(dict.fromkeys(names))
-
-
-def new_run_directory(logdir: Path) -> Path:
-    """logdir/<timestamp> for this invocation, e.g. logs/2026-11-23_01-23-45 (suffixed _2, _3 if taken)."""
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    run_dir, n = logdir / stamp, 1
-    while run_dir.exists():
-        n += 1
-        run_dir = logdir / f"{stamp}_{n}"
-    run_dir.mkdir(parents=True)
-    return run_dir
-
-
 def build_twins(task: str, data: Prepared, settings: TaskSettings) -> tuple[Network, keras.Sequential]:
-    """The scratch network (float32, seeded Glorot weights) and its Keras copy with the same weights."""
+    """The scratch network (float32, seeded Glorot weights) and its compiled Keras copy with the same weights."""
     sizes = [data.n_features, *settings.hidden, data.n_outputs]
     activations = ["relu"] * len(settings.hidden) + [data.output_activation]
     net = Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")
                    for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False))])
-    return net, to_keras(net, name=task)        # named: the histogram tags read "<task>/dense_1/kernel"
-
-
-def fit_keras(model: keras.Sequential, data: Prepared, settings: TaskSettings, log_dir: Path,
-              printer: EpochPrinter) -> tuple[SideResult, list[list[np.ndarray]]]:
-    """Keras' fit with its TensorBoard callback; returns the result and the weights after every epoch."""
+    model = to_keras(net, name=task)        # named: the histogram tags read "<task>/dense_1/kernel"
     keras.utils.set_random_seed(SEED)
     model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
                   optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
                   metrics=[settings.metric], steps_per_execution=STEPS_PER_EXECUTION)
+    return net, model
+
+
+def fit_keras(model: keras.Sequential, data: Prepared, settings: TaskSettings, log_dir: Path,
+              printer: EpochPrinter, state: SideState) -> SideResult:
+    """Keras' fit from epoch state.epoch + 1 with its TensorBoard callback; `state` records every epoch."""
+    if state.epoch == settings.epochs - 1:
+        return SideResult(state.history, float("nan"), float("nan"))        # finished before a resume
     # A cached tf.data pipeline, batched in order: the batches scratch sees, without Keras re-slicing
     # the NumPy arrays every epoch (about 1.5x faster here).
     train = tf.data.Dataset.from_tensor_slices((data.X_train, data.y_train)).batch(settings.batch_size).cache()
     val = tf.data.Dataset.from_tensor_slices((data.X_val, data.y_val)).batch(settings.batch_size).cache()
-    weights_after_epoch: list[list[np.ndarray]] = []
     board = TimedTensorBoard(log_dir=str(log_dir), histogram_freq=1, profile_batch=0, update_freq="epoch",
                              write_graph=False)
-    callbacks = [
-        board,
-        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: weights_after_epoch.append(
-            model.get_weights())),
-        keras.callbacks.LambdaCallback(on_epoch_end=printer.on_epoch_end),
-    ]
+    callbacks = [KerasWatchdog(settings.learning_rate), board, KerasCheckpoint(log_dir / CHECKPOINT, state),
+                 keras.callbacks.LambdaCallback(on_epoch_end=printer.on_epoch_end)]
     start = time.perf_counter()
-    history = model.fit(train, epochs=settings.epochs, validation_data=val, shuffle=False, verbose=0,
-                        callbacks=callbacks)
-    return SideResult(history.history, time.perf_counter() - start, board.seconds), weights_after_epoch
+    try:
+        model.fit(train, epochs=settings.epochs, initial_epoch=state.epoch + 1, validation_data=val, shuffle=False,
+                  verbose=0, callbacks=callbacks)
+    except BaseException:                   # Ctrl-C, a diverged loss: close (and flush) the writers fit left open
+        board.on_train_end()
+        raise
+    return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
-def fit_scratch(net: Network, data: Prepared, settings: TaskSettings, board: ScratchBoard,
-                printer: EpochPrinter) -> SideResult:
+def fit_scratch(net: Network, data: Prepared, settings: TaskSettings, board: ScratchBoard, printer: EpochPrinter,
+                state: SideState, optimizer: optimizers.Adam, rng: np.random.Generator | None) -> SideResult:
+    """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint."""
     start = time.perf_counter()
-    history = net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=adam_in_float32(settings.learning_rate),
-                      epochs=settings.epochs, batch_size=settings.batch_size, shuffle=False,
-                      validation_data=(data.X_val, data.y_val), metrics=[settings.metric],
-                      callbacks=[board, printer], verbose=0)
-    return SideResult(history.history, time.perf_counter() - start, board.seconds)
+    try:
+        net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=optimizer, epochs=settings.epochs,
+                batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1,
+                validation_data=(data.X_val, data.y_val), metrics=[settings.metric], verbose=0,
+                callbacks=[board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])
+    except BaseException:
+        board.on_train_end()
+        raise
+    return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
-def run_task(task: str, task_dir: Path, *, epochs: int | None = None, max_rows: int | None = None,
-             quiet: bool = False) -> TaskResult:
-    """Train `task` on both sides, logging to task_dir/keras and task_dir/scratch.
-
-    epochs replaces the task's own number; max_rows replaces the sample size of a task that trains on
-    a sample (regression) -- the smaller data sets are always used whole.
-    """
+def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,
+                  learning_rate: float | None = None) -> TaskSettings:
+    """The task's settings with the overrides given: epochs and learning_rate replace the task's own;
+    max_rows replaces the sample size of a task that trains on a sample (regression) -- the smaller
+    data sets are always used whole."""
     settings = TASK_SETTINGS[task]
     if epochs is not None:
         settings = replace(settings, epochs=epochs)
+    if learning_rate is not None:
+        settings = replace(settings, learning_rate=learning_rate)
     if max_rows is not None and settings.max_rows is not None:
         settings = replace(settings, max_rows=max_rows)
+    return settings
+
+
+def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> TaskResult:
+    """Train `task` on both sides, logging to task_dir/keras and task_dir/scratch; a side that has a
+    checkpoint from an interrupted attempt continues from it. `overrides`: see task_settings."""
+    settings = task_settings(task, **overrides)
     data = prepare(task, dtype="float32", seed=SEED, max_rows=settings.max_rows)
     net, model = build_twins(task, data, settings)
+    optimizer = adam_in_float32(settings.learning_rate)
+    keras_dir, scratch_dir = task_dir / "keras", task_dir / "scratch"
+    keras_state = restore_keras(keras_dir / CHECKPOINT, model) if (keras_dir / CHECKPOINT).exists() else SideState()
+    scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer)
+                          if (scratch_dir / CHECKPOINT).exists() else (SideState(), None))
+    result = TaskResult(task, settings, task_dir)
+    if keras_state.epoch == scratch_state.epoch == settings.epochs - 1:
+        print(f"\n{task}: finished before the interruption, skipped", flush=True)
+        result.sides = {"keras": SideResult(keras_state.history, float("nan"), float("nan")),
+                        "scratch": SideResult(scratch_state.history, float("nan"), float("nan"))}
+        result.weight_gaps = [max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])]
+        return result
     steps_per_epoch = -(-len(data.X_train) // settings.batch_size)
+    for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
+        forget_epochs_after(side_dir, state.epoch, steps_per_epoch)     # what was logged after the checkpoint
     if not quiet:
         layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.layers)])
+        resumed = (f" (resuming: keras {keras_state.epoch + 1}/{settings.epochs} epochs done, scratch "
+                   f"{scratch_state.epoch + 1}/{settings.epochs})" if keras_state.epoch >= 0 else "")
         print(f"\n{task}: {data.dataset}, {len(data.X_train):,} train / {len(data.X_val):,} validation rows, "
               f"{layers} ({data.output_activation}), {data.loss}, Adam(learning_rate={settings.learning_rate:g}), "
-              f"batch {settings.batch_size}, {settings.epochs} epochs", flush=True)
+              f"batch {settings.batch_size}, {settings.epochs} epochs{resumed}", flush=True)
 
-    result = TaskResult(task, settings, task_dir)
-    keras_side, keras_weights = fit_keras(model, data, settings, task_dir / "keras",
-                                          EpochPrinter("keras", settings.epochs, quiet))
-    result.sides["keras"] = keras_side
-    board = ScratchBoard(task_dir / "scratch", learning_rate=adam_in_float32(settings.learning_rate).learning_rate,
-                         train_data=(data.X_train, data.y_train, data.loss), steps_per_epoch=steps_per_epoch,
-                         weight_names=[w.path for w in model.weights], reference=keras_weights)
-    result.sides["scratch"] = fit_scratch(net, data, settings, board, EpochPrinter("scratch", settings.epochs, quiet))
+    side = "keras"
+    try:
+        result.sides["keras"] = fit_keras(model, data, settings, keras_dir,
+                                          EpochPrinter("keras", settings.epochs, quiet), keras_state)
+        side = "scratch"
+        board = ScratchBoard(scratch_dir, learning_rate=optimizer.learning_rate,
+                             train_data=(data.X_train, data.y_train, data.loss),
+                             steps_per_epoch=steps_per_epoch,
+                             weight_names=[w.path for w in model.weights], reference=keras_state.weights_after_epoch)
+        result.sides["scratch"] = fit_scratch(net, data, settings, board,
+                                              EpochPrinter("scratch", settings.epochs, quiet),
+                                              scratch_state, optimizer, rng)
+    except TrainingDiverged as exc:
+        raise TrainingDiverged(f"{task} ({side} side): {exc}") from None
     result.weight_gaps = board.gaps
     return result
 
 
 def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: str | Path = DEFAULT_LOGDIR,
-          quiet: bool = False, max_rows: int | None = None) -> tuple[Path, list[TaskResult]]:
+          quiet: bool = False, max_rows: int | None = None,
+          learning_rate: float | None = None) -> tuple[Path, list[TaskResult]]:
     """Run the tasks (default: all) into a new run directory under logdir; returns it and the results.
 
-    epochs and max_rows override every task's settings (see run_task); the tests use them to stay short.
+    epochs, learning_rate and max_rows override every task's settings (see run_task); the tests use
+    epochs and max_rows to stay short.
     """
+    run_dir = start_run(logdir, tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate)
+    return run_dir, run_tasks(run_dir, quiet=quiet)
+
+
+def resume(logdir: str | Path = DEFAULT_LOGDIR, *, quiet: bool = False) -> tuple[Path, list[TaskResult]]:
+    """Continue the newest run under logdir that is not complete (NothingToResume if there is none)."""
+    run_dir = newest_unfinished(logdir)
+    return run_dir, run_tasks(run_dir, quiet=quiet)
+
+
+def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int | None = None,
+              max_rows: int | None = None, learning_rate: float | None = None) -> Path:
+    """Check the settings, then create the run directory and its run.json ("running")."""
     tasks = check_tasks(list(TASK_SETTINGS) if tasks is None else list(tasks))
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if learning_rate is not None and not (isinstance(learning_rate, float) and 0 < learning_rate < float("inf")):
+        raise ValueError(f"learning_rate must be a positive float, got {learning_rate!r}")
+    run_dir = new_run_directory(check_writable(logdir))
+    write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate)
+    return run_dir
+
+
+def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
+    """Train (or finish) every task that run_dir/run.json lists; the status says how it ended."""
+    plan = read_status(run_dir)
+    write_status(run_dir, "running", error=None)
     tf.config.experimental.enable_op_determinism()      # same result on every run (Keras: no XLA then)
-    run_dir = new_run_directory(Path(logdir))
-    results = [run_task(task, run_dir / task, epochs=epochs, max_rows=max_rows, quiet=quiet) for task in tasks]
-    return run_dir, results
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m keras_models.train", description=__doc__.split("\n")[0])
-    parser.add_argument("--tasks", default=",".join(TASK_SETTINGS),
-                        help=f"comma-separated, from: {','.join(TASK_SETTINGS)} (default: all)")
-    parser.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
-    parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR, help="where runs go (default: logs/)")
-    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress, only the summary")
-    args = parser.parse_args(argv)
     try:
-        args.tasks = check_tasks([t.strip() for t in args.tasks.split(",") if t.strip()])
-    except ValueError as exc:
-        parser.error(str(exc))
-    if args.epochs is not None and args.epochs < 1:
-        parser.error(f"--epochs must be at least 1, got {args.epochs}")
-    return args
+        results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
+                            learning_rate=plan["learning_rate"], quiet=quiet) for task in plan["tasks"]]
+    except KeyboardInterrupt:
+        write_status(run_dir, "interrupted")
+        raise
+    except BaseException as exc:
+        write_status(run_dir, "failed", error=str(exc))
+        raise
+    write_status(run_dir, "complete")
+    return results
+
+
+def what_was_kept(run_dir: Path, logdir: Path) -> str:
+    """After Ctrl-C: which tasks finished, how far the others got on each side, and how to resume."""
+    plan = read_status(run_dir)
+    lines = [f"Interrupted. Kept in {_shown(run_dir)} (checkpoints saved after every finished epoch):"]
+    for task in plan["tasks"]:
+        total = plan["epochs"] or TASK_SETTINGS[task].epochs
+        done = {side: finished_epochs(run_dir / task / side / CHECKPOINT) for side in ("keras", "scratch")}
+        state = ("finished" if done["scratch"] == total else "not started" if done["keras"] == 0 else
+                 f"keras {done['keras']}/{total} epochs, scratch {done['scratch']}/{total} epochs")
+        lines.append(f"  {task:<11} {state}")
+    command = "make train RESUME=1"
+    if Path(logdir).resolve() != DEFAULT_LOGDIR:
+        command += f" (this --logdir: python -m keras_models.train --resume --logdir {logdir})"
+    lines.append(f"Resume with: {command}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    run_dir, results = train(args.tasks, epochs=args.epochs, logdir=args.logdir, quiet=args.quiet)
+    run_dir = None
+    try:
+        if args.resume:
+            run_dir = newest_unfinished(args.logdir)
+            print(f"resuming {_shown(run_dir)}: tasks {', '.join(read_status(run_dir)['tasks'])}", flush=True)
+        else:
+            run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate)
+        results = run_tasks(run_dir, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print("\n" + (what_was_kept(run_dir, args.logdir) if run_dir else "Interrupted before training started."),
+              flush=True)
+        return 130
+    except (TrainingDiverged, NothingToResume, CheckpointError, FileNotFoundError, ValueError) as exc:
+        # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide it
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
     print()
     print(format_summary(results))
-    try:
-        run_dir = run_dir.resolve().relative_to(Path.cwd())       # logs/2026-... when run from the repository
-    except ValueError:
-        pass
-    print(f"\nLogs: {run_dir}/<task>/{{keras,scratch}}/{{train,validation}}   "
+    print(f"\nLogs: {_shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
           f"(total {time.perf_counter() - STARTED:.1f} s, importing TensorFlow included)")
     print("Open them: make tensorboard   then http://127.0.0.1:6006")
     return 0
+
+
+def _shown(path: Path) -> Path:
+    """logs/2026-... when run from the repository, the full path otherwise."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

@@ -1,0 +1,98 @@
+"""What `make train` can be asked to do: the tasks with their settings, and the command line.
+
+Only the standard library is imported here, so `python -m keras_models.train` reads and checks its
+command line before TensorFlow loads (about 5 s): a misspelt task, a bad number, a --logdir that
+cannot be written are answered at once, with the valid choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from keras_models.runs import check_writable
+
+DEFAULT_LOGDIR = Path(__file__).resolve().parents[1] / "logs"     # the repository's logs/: `make tensorboard`
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """How one task is trained; both sides use every field."""
+
+    hidden: tuple[int, ...]         # units of the relu hidden layers
+    metric: str                     # Keras' name; logged as epoch_<metric>
+    epochs: int
+    max_rows: int | None = None     # a deterministic sample of the data set (see data.prepare)
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+
+
+TASK_SETTINGS = {
+    "regression": TaskSettings(hidden=(64, 32), metric="mae", epochs=30, max_rows=10_000),
+    "binary": TaskSettings(hidden=(16, 8), metric="accuracy", epochs=30),
+    "multiclass": TaskSettings(hidden=(64,), metric="accuracy", epochs=20),
+    # several sigmoids: Keras' "accuracy" would mean argmax here (scratch/metrics.py), so binary accuracy
+    "multilabel": TaskSettings(hidden=(64,), metric="binary_accuracy", epochs=20),
+}
+
+# What `make setup` installs that make train imports, by the name of the module.
+REQUIRED = {"tensorflow": "TensorFlow", "keras": "Keras", "tensorboard": "TensorBoard", "numpy": "NumPy",
+            "pandas": "pandas"}
+
+
+def check_tasks(names: list[str]) -> list[str]:
+    """The task names, each valid and listed once, or a ValueError listing the valid ones."""
+    valid = ", ".join(TASK_SETTINGS)
+    if not names:
+        raise ValueError(f"no task given; valid tasks: {valid}")
+    unknown = [n for n in names if n not in TASK_SETTINGS]
+    if unknown:
+        raise ValueError(f"unknown task(s) {', '.join(map(repr, unknown))}; valid tasks: {valid}")
+    return list(dict.fromkeys(names))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The checked command line; a mistake exits with status 2 and a message naming it (argparse's way)."""
+    parser = argparse.ArgumentParser(prog="python -m keras_models.train",
+                                     description="`make train`: every task trained twice, from scratch and in "
+                                                 "Keras, from the same start, side by side.")
+    parser.add_argument("--tasks", help=f"comma-separated, from: {','.join(TASK_SETTINGS)} (default: all)")
+    parser.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
+    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate for every task (default: 0.001)")
+    parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR, help="where runs go (default: logs/)")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress, only the summary")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the newest unfinished run under --logdir, with the settings it started "
+                             "with (make train RESUME=1)")
+    args = parser.parse_args(argv)
+    if args.resume:
+        given = [flag for flag, value in (("--tasks", args.tasks), ("--epochs", args.epochs),
+                                          ("--learning-rate", args.learning_rate)) if value is not None]
+        if given:
+            parser.error(f"--resume continues a run with the settings it started with; leave out {', '.join(given)}")
+    try:
+        args.tasks = check_tasks(list(TASK_SETTINGS) if args.tasks is None else
+                                 [t.strip() for t in args.tasks.split(",") if t.strip()])
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.epochs is not None and args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    if args.learning_rate is not None and not (0 < args.learning_rate < math.inf):
+        parser.error(f"--learning-rate must be a positive number, got {args.learning_rate}")
+    try:
+        check_writable(args.logdir)                 # last: it creates the directory if it is missing
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def missing_dependency(exc: ImportError) -> str | None:
+    """What to do when a package make train needs cannot be imported (None: not one of those packages)."""
+    top = (exc.name or "").split(".")[0]
+    if top not in REQUIRED:
+        return None
+    return (f"{REQUIRED[top]} is not installed in this Python ({sys.executable}): run `make setup` "
+            f"(or `make train`, which sets up .venv). The import failed with: {exc}")
