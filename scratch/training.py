@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+import traceback
 
 import numpy as np
 
@@ -177,8 +178,26 @@ def _first_non_finite_layer(net) -> int | None:
     return None
 
 
+def _where_it_appeared(net, cause: Exception) -> str:
+    """The step in which the overflow or NaN appeared, read from the traceback (innermost frame first):
+    a layer's forward or backward pass, the loss, or the optimizer's update of a layer's W or b."""
+    frames = [frame for frame, _ in traceback.walk_tb(cause.__traceback__)]
+    for frame in reversed(frames):
+        owner = frame.f_locals.get("self")
+        for l, layer in enumerate(net.layers):
+            if owner is layer:
+                step = "forward" if frame.f_code.co_name == "forward" else "backward"
+                return f" in the {step} pass of layer {l + 1}"
+        if isinstance(owner, losses_module.Loss):
+            return f" in the loss ({type(owner).__name__})"
+        if isinstance(owner, optimizers_module.Optimizer) and "i" in frame.f_locals:
+            i = frame.f_locals["i"]                                     # params = [W_1, b_1, W_2, b_2, ...]
+            return f" in the {type(owner).__name__} update of layer {i // 2 + 1}'s {'W' if i % 2 == 0 else 'b'}"
+    return ""
+
+
 def _diverged_message(net, epoch: int, batch: int, cause: Exception) -> str:
     layer = _first_non_finite_layer(net)
-    where = f"; the weights of layer {layer + 1} are no longer finite" if layer is not None else ""
-    return (f"training diverged in epoch {epoch + 1}, batch {batch + 1}: {cause}{where}. "
-            "The learning rate is probably too large: try a smaller one (for example a tenth).")
+    weights = f"; the weights of layer {layer + 1} are no longer finite" if layer is not None else ""
+    return (f"training diverged in epoch {epoch + 1}, batch {batch + 1}: {cause}{_where_it_appeared(net, cause)}"
+            f"{weights}. The learning rate is probably too large: try a smaller one (for example a tenth).")
