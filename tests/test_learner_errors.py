@@ -1,0 +1,231 @@
+"""A learner's mistakes, each answered with a message that names the problem and says what to do.
+
+`make train` runs `python -m keras_models.train`; its mistakes are tested through that entry point
+(in a subprocess, or through `main`), the library's through the function a learner would call.
+Mistakes covered elsewhere: a missing or altered data file at the loader (tests/test_data.py), a
+damaged, foreign or half-written scratch checkpoint (tests/test_checkpoint.py), a `.keras` file
+that is not one (tests/test_keras_models.py), bad X, y and labels at the network
+(tests/test_bad_input.py, tests/test_losses.py), bad fit arguments and the scratch watchdog
+(tests/test_training_parity.py).
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import data.checksums
+from keras_models import train as train_module
+from keras_models.checkpoints import KerasCheckpoint, SideState, restore_keras
+from keras_models.runs import check_writable, write_status
+from keras_models.watchdog import KerasWatchdog
+from scratch import Dense, Network
+from scratch.checkpoint import CheckpointError
+from scratch.optimizers import SGD
+from scratch.training import TrainingDiverged
+
+ROOT = Path(__file__).resolve().parents[1]
+VALID = "valid tasks: regression, binary, multiclass, multilabel"
+# `python -m keras_models.train` in a Python where `import tensorflow` fails
+WITHOUT_TENSORFLOW = ("import runpy, sys; sys.modules['tensorflow'] = None; sys.argv[0] = 'keras_models.train'; "
+                      "runpy.run_module('keras_models.train', run_name='__main__')")
+NO_TENSORFLOW = "TensorFlow is not installed in this Python"
+
+
+def train_without_tensorflow(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW, *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path):
+    done = train_without_tensorflow("--tasks", "binary", "--logdir", str(tmp_path))
+    assert done.returncode == 1
+    assert (f"{NO_TENSORFLOW} ({sys.executable}): run `make setup` (or `make train`, which sets up .venv)"
+            in done.stderr)
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []                       # no run directory was started
+
+
+@pytest.mark.parametrize("argv, code, message", [
+    (["--tasks", "regresion"], 2, f"unknown task(s) 'regresion'; {VALID}"),
+    (["--tasks", "binary,images"], 2, f"unknown task(s) 'images'; {VALID}"),
+    (["--tsks", "binary"], 2, "unrecognized arguments: --tsks binary"),
+    (["--epochs", "0"], 2, "--epochs must be at least 1, got 0"),
+    (["--learning-rate", "0"], 2, "--learning-rate must be a positive number, got 0.0"),
+    (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number, got inf"),
+    (["--logdir", "{file}"], 2, "log directory {file} is a file, not a directory; choose another with --logdir"),
+    (["--logdir", "{file}/logs"], 2, "log directory {file}/logs cannot be created: {file} is a file, not a directory"),
+    (["--resume", "--tasks", "binary"], 2, "--resume continues a run with the settings it started with; leave out "
+                                           "--tasks"),
+    (["--resume", "--logdir", "{empty}"], 1, "nothing to resume: every run under {empty} finished (or none was "
+                                             "started). Start a new one with `make train`."),
+], ids=["task", "second-task", "flag", "epochs", "zero-rate", "infinite-rate", "logdir-is-file", "logdir-under-file",
+        "resume-with-tasks", "nothing-to-resume"])
+def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, message, tmp_path):
+    places = {"file": tmp_path / "notes.txt", "empty": tmp_path / "empty"}
+    places["file"].write_text("not a directory")
+    places["empty"].mkdir()
+    done = train_without_tensorflow(*(arg.format(**places) for arg in argv))
+    assert done.returncode == code, done.stderr
+    assert message.format(**places) in done.stderr
+    assert NO_TENSORFLOW not in done.stderr                     # answered before `import tensorflow`
+    assert list(places["empty"].iterdir()) == []
+
+
+def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match=f"log directory {blocker}/a/b cannot be created: {blocker} is a file"):
+        check_writable(blocker / "a" / "b")
+    with pytest.raises(ValueError, match=f"log directory {blocker} is a file, not a directory"):
+        train_module.train(["binary"], epochs=1, logdir=blocker)
+    assert check_writable(tmp_path / "new" / "logs").is_dir()  # missing directories are created
+
+
+def run_main(capsys, *argv):
+    code = train_module.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def only_run(logdir: Path) -> dict:
+    (run_dir,) = logdir.iterdir()
+    return json.loads((run_dir / "run.json").read_text())
+
+
+@pytest.mark.slow
+def test_a_learning_rate_that_makes_the_loss_nan_stops_make_train_with_the_epoch_and_advice(tmp_path, capsys):
+    code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "3", "--learning-rate", "1e12",
+                            "--logdir", str(tmp_path), "--quiet")
+    assert code == 1
+    assert "error: binary (keras side): training diverged in epoch 1: loss is nan" in err
+    assert "The learning rate (1e+12) is probably too large: try a smaller one (for example 1e+11" in err
+    assert "Traceback" not in err
+    record = only_run(tmp_path)
+    assert record["status"] == "failed" and "training diverged in epoch 1" in record["error"]
+
+
+class NoKerasWatchdog(keras.callbacks.Callback):
+    def __init__(self, learning_rate):
+        super().__init__()
+
+
+@pytest.mark.slow
+def test_the_scratch_watchdog_reaches_make_train_with_the_layer_and_epoch(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(train_module, "KerasWatchdog", NoKerasWatchdog)     # let Keras train on NaN, unchecked
+    code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "1", "--learning-rate", "1e12",
+                            "--logdir", str(tmp_path), "--quiet")
+    assert code == 1
+    # where it appeared: a layer's forward or backward pass, the loss, or the optimizer's update of a layer
+    assert re.search(r"error: binary \(scratch side\): training diverged in epoch 1, batch \d+: .+ in "
+                     r"(the (forward|backward) pass of layer \d|the loss \(BinaryCrossentropy\)|the Adam update of "
+                     r"layer \d)", err), err
+    assert "try a smaller one" in err and "Traceback" not in err
+
+
+def test_an_altered_data_file_stops_make_train_with_both_checksums(tmp_path, capsys, monkeypatch):
+    expected = "0" * 64
+    monkeypatch.setitem(data.checksums.SHA256, "breast_cancer.csv", expected)   # as if the file had changed
+    code, _, err = run_main(capsys, "--tasks", "binary", "--logdir", str(tmp_path), "--quiet")
+    assert code == 1
+    assert f"does not match the shipped breast_cancer.csv: expected sha256 {expected}, got " in err
+    assert "The file was altered or corrupted; restore it with `git checkout data/breast_cancer.csv`" in err
+    assert only_run(tmp_path)["status"] == "failed"
+
+
+def test_a_missing_data_file_stops_make_train_saying_how_to_restore_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "no-data")
+    code, _, err = run_main(capsys, "--tasks", "binary", "--logdir", str(tmp_path / "logs"), "--quiet")
+    assert code == 1
+    assert (f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; restore it with "
+            "`git checkout data/breast_cancer.csv`") in err
+
+
+@pytest.mark.parametrize("loss, y, message", [
+    ("binary_crossentropy", [[0.0], [2.0], [1.0]], r"labels must be 0 or 1, found \[2.0\]"),
+    ("categorical_crossentropy", [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0]], "row 1 sums to 2"),
+    ("categorical_crossentropy", [[0.0, 1.0], [1.5, -0.5], [1.0, 0.0]], "must be non-negative"),
+])
+def test_labels_of_the_wrong_kind_for_the_loss_are_refused_by_fit(loss, y, message):
+    n_out = len(y[0])
+    net = Network([Dense(2, n_out, "sigmoid" if n_out == 1 else "softmax", seed=0)])
+    with pytest.raises(ValueError, match=message):
+        net.fit(np.zeros((3, 2)), np.array(y), loss=loss, epochs=1, verbose=0)
+
+
+def tiny_keras(n_in: int, n_out: int) -> keras.Sequential:
+    model = keras.Sequential([keras.Input(shape=(n_in,)), keras.layers.Dense(n_out, name="dense_1")], name="tiny")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def keras_checkpoint(path: Path, model: keras.Model) -> Path:
+    callback = KerasCheckpoint(path, SideState())
+    callback.set_model(model)
+    callback.on_epoch_end(0, {"loss": 1.0})
+    return path
+
+
+def test_a_keras_checkpoint_of_another_architecture_is_refused_by_name(tmp_path):
+    path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2))
+    with pytest.raises(CheckpointError, match=rf"checkpoint {path} holds weights of shapes \[\(4, 2\), \(2,\)\], "
+                                              r"but the Keras model 'tiny' has \[\(30, 2\), \(2,\)\]: it belongs to "
+                                              "a different architecture"):
+        restore_keras(path, tiny_keras(30, 2))
+
+
+def test_a_scratch_checkpoint_in_the_keras_place_is_refused(tmp_path):
+    path = tmp_path / "checkpoint.npz"
+    np.savez(path, format_version=np.array(1), epoch=np.array(0), rng_state=np.array(["1", "2", "0", "0"]))
+    with pytest.raises(CheckpointError, match="was not written by the Keras side of make train"):
+        restore_keras(path, tiny_keras(4, 2))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda path: path.write_bytes(b"PK\x03\x04 cut short"), "is damaged or not a checkpoint .*delete it to start "
+                                                             "over"),
+    (lambda path: keras_checkpoint(path, tiny_keras(4, 2)), "belongs to a different architecture"),
+], ids=["damaged", "other-architecture"])
+def test_resume_refuses_a_bad_keras_checkpoint_with_its_name(damage, message, tmp_path, capsys):
+    run_dir = tmp_path / "2026-01-01_00-00-00"
+    run_dir.mkdir()
+    write_status(run_dir, "interrupted", tasks=["binary"], epochs=2, max_rows=None, learning_rate=None)
+    checkpoint = run_dir / "binary" / "keras" / "checkpoint.npz"
+    checkpoint.parent.mkdir(parents=True)
+    damage(checkpoint)
+    code, _, err = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert code == 1
+    assert err.strip().startswith(f"error: checkpoint {checkpoint}")
+    assert re.search(message, err), err
+
+
+def test_fit_watchdog_names_the_epoch_batch_and_layer_where_the_overflow_appeared():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 5))                                            # (64, 5)
+    y = X @ rng.normal(size=(5, 1))                                         # (64, 1)
+    net = Network([Dense(5, 8, "relu", seed=1, dtype="float32"), Dense(8, 4, "tanh", seed=2, dtype="float32"),
+                   Dense(4, 1, seed=3, dtype="float32")])
+    with pytest.raises(FloatingPointError, match=r"training diverged in epoch 1, batch 2: overflow encountered in "
+                                                 r"matmul in the forward pass of layer 2\. The learning rate is "
+                                                 r"probably too large: try a smaller one"):
+        net.fit(X, y, loss="mse", optimizer=SGD(1e20), epochs=5, verbose=0)
+
+
+def test_keras_watchdog_names_the_epoch_the_bad_numbers_and_the_first_bad_layer():
+    model = tiny_keras(4, 2)
+    kernel, bias = model.get_weights()
+    model.set_weights([np.full_like(kernel, np.nan), bias])
+    watchdog = KerasWatchdog(learning_rate=0.5)
+    watchdog.set_model(model)
+    with pytest.raises(TrainingDiverged, match=r"training diverged in epoch 5: loss is nan; the weights of layer "
+                                               r"dense_1 are no longer finite\. The learning rate \(0\.5\) is probably "
+                                               r"too large: try a smaller one \(for example 0\.05"):
+        watchdog.on_epoch_end(4, {"loss": float("nan"), "val_loss": 0.25})
+    model.set_weights([kernel, bias])
+    watchdog.on_epoch_end(4, {"loss": 0.5})                                # finite: nothing to say
