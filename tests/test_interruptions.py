@@ -22,7 +22,10 @@ import pytest
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
-from keras_models.board import max_relative_gap
+from keras_models import train as train_module
+from keras_models.board import forget_epochs_after, max_relative_gap
+from keras_models.checkpoints import KerasCheckpoint, SideState, restore_keras
+from keras_models.runs import NothingToResume, newest_unfinished, read_status, write_status
 
 EPOCHS = 6
 STEPS_PER_EPOCH = 13                   # 398 training rows in batches of 32
@@ -165,3 +168,118 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
     assert_every_epoch_logged_once(run_dir)
     parity = logged_steps(run_dir / "binary" / "scratch")["train", "parity/max_weight_gap"]
     assert parity == list(range(EPOCHS))                # the Keras weights of every epoch came from its checkpoint
+
+
+# ---- the pieces, one at a time (no subprocess) ----------------------------------------------------------------
+
+
+def write_epochs(log_dir, epochs):
+    """Summaries as both writers log them: epoch_loss at step = epoch, evaluation_* at optimizer steps."""
+    import tensorflow as tf
+
+    for split in ("train", "validation"):
+        writer = tf.summary.create_file_writer(str(log_dir / split))
+        with writer.as_default():
+            for epoch in epochs:
+                tf.summary.scalar("epoch_loss", 1.0 / (epoch + 1), step=epoch)
+                if split == "validation":
+                    tf.summary.scalar("evaluation_loss_vs_iterations", 1.0, step=(epoch + 1) * 3)
+        writer.close()
+
+
+def test_forget_epochs_after_drops_what_was_logged_after_the_checkpoint_and_nothing_else(tmp_path):
+    write_epochs(tmp_path, range(5))
+    assert forget_epochs_after(tmp_path, epoch=2, steps_per_epoch=3) == 2 + 2 + 2
+    steps = logged_steps(tmp_path)
+    assert steps["train", "epoch_loss"] == steps["validation", "epoch_loss"] == [0, 1, 2]
+    assert steps["validation", "evaluation_loss_vs_iterations"] == [3, 6, 9]
+    before = {p: p.read_bytes() for p in tmp_path.glob("*/*")}
+    assert forget_epochs_after(tmp_path, epoch=2, steps_per_epoch=3) == 0
+    assert {p: p.read_bytes() for p in tmp_path.glob("*/*")} == before         # nothing to drop: untouched
+    assert forget_epochs_after(tmp_path, epoch=-1, steps_per_epoch=3) == 9     # starting over: everything
+    assert all(tag_steps == [] for tag_steps in logged_steps(tmp_path).values())
+
+
+def make_run(logdir, name, status_, **fields):
+    run_dir = logdir / name
+    run_dir.mkdir(parents=True)
+    write_status(run_dir, status_, tasks=["binary"], epochs=1, max_rows=None, learning_rate=None)
+    if fields:
+        record = json.loads((run_dir / "run.json").read_text()) | fields
+        (run_dir / "run.json").write_text(json.dumps(record))
+    return run_dir
+
+
+def test_resume_picks_the_newest_run_that_is_not_complete(tmp_path):
+    make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    wanted = make_run(tmp_path, "2026-01-02_09-00-00_10", "failed")
+    make_run(tmp_path, "2026-01-02_09-00-00_2", "interrupted")                # _10 came after _2
+    make_run(tmp_path, "2026-01-03_09-00-00", "complete")
+    make_run(tmp_path, "2026-01-04_09-00-00", "running", pid=os.getppid())    # its process is alive: leave it
+    (tmp_path / "2026-01-05_09-00-00").mkdir()                                # no run.json: not make train's
+    (tmp_path / "lessons").mkdir()
+    assert newest_unfinished(tmp_path) == wanted
+
+
+def test_a_run_killed_outright_still_says_running_and_is_resumed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = make_run(tmp_path, "2026-01-01_09-00-00", "running", pid=int(dead.stdout))
+    assert newest_unfinished(tmp_path) == killed
+
+
+def test_nothing_to_resume_is_said_plainly(tmp_path, capsys):
+    make_run(tmp_path, "2026-01-01_09-00-00", "complete")
+    with pytest.raises(NothingToResume, match=f"nothing to resume: every run under {tmp_path} finished"):
+        newest_unfinished(tmp_path)
+    assert train_module.main(["--resume", "--logdir", str(tmp_path)]) == 1
+    assert "error: nothing to resume" in capsys.readouterr().err
+
+
+def test_run_status_is_replaced_whole_and_a_damaged_one_is_named(tmp_path):
+    run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "running")
+    (run_dir / "run.json.x1y2.tmp").write_text('{"status": "compl')              # a write cut short
+    write_status(run_dir, "interrupted")
+    assert read_status(run_dir) | {"pid": 0} == {"status": "interrupted", "tasks": ["binary"], "epochs": 1,
+                                                 "max_rows": None, "learning_rate": None, "pid": 0}
+    (run_dir / "run.json").write_text('{"status": "compl')
+    with pytest.raises(ValueError, match=f"{run_dir / 'run.json'} cannot be read"):
+        read_status(run_dir)
+
+
+def test_a_keras_checkpoint_restores_weights_optimizer_state_and_every_epochs_record(tmp_path):
+    import keras
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=(40, 1)).astype("float32")
+
+    def model():
+        m = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="tanh"), keras.layers.Dense(1)])
+        m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        return m
+
+    trained, state = model(), SideState()
+    trained.fit(X, y, epochs=3, batch_size=8, verbose=0, callbacks=[KerasCheckpoint(tmp_path / "c.npz", state)])
+    fresh = model()
+    restored = restore_keras(tmp_path / "c.npz", fresh)
+    assert restored.epoch == 2 and restored.history == state.history and len(restored.history["loss"]) == 3
+    for ours, theirs in zip(fresh.get_weights(), trained.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    for ours, theirs in zip(fresh.optimizer.variables, trained.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))       # step count, m, v
+    assert int(np.asarray(fresh.optimizer.iterations)) == 15
+    for epoch in range(3):
+        for ours, theirs in zip(restored.weights_after_epoch[epoch], state.weights_after_epoch[epoch], strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.slow
+def test_resume_skips_a_finished_task_and_reports_it_from_its_checkpoints(tmp_path, capsys):
+    run_dir, results = train_module.train(["binary"], epochs=2, logdir=tmp_path, quiet=True)
+    write_status(run_dir, "interrupted")                          # as if Ctrl-C had come after the last save
+    assert train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "binary: finished before the interruption, skipped" in out
+    row = next(line for line in out.splitlines() if line.startswith("binary  scratch"))
+    loss = results[0].sides["scratch"].history["loss"][-1]
+    assert row.split()[2:4] == ["2", f"{loss:.4f}"] and " - " in row               # not timed this session
+    assert status(run_dir) == "complete"
