@@ -1,4 +1,5 @@
-"""What `make train` keeps after every epoch, so that an interrupted run continues where it stopped.
+"""What `make train` keeps after every epoch, so that an interrupted run continues where it stopped,
+and what it tells the learner it kept (`what_was_kept`, printed after Ctrl-C).
 
 Each side of each task has one checkpoint, replaced atomically at the end of every epoch (written
 to a temporary file, flushed, renamed: `scratch.checkpoint.write_atomically`) and read back with
@@ -30,6 +31,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from keras_models.runs import read_status, shown
+from keras_models.train_options import DEFAULT_LOGDIR, TASK_SETTINGS
 from scratch.checkpoint import Checkpoint, CheckpointError, read_arrays, restore, save, write_atomically
 
 CHECKPOINT = "checkpoint.npz"
@@ -57,6 +60,23 @@ class SideState:
 def finished_epochs(path: Path) -> int:
     """How many epochs the checkpoint at `path` has finished (0 if there is none yet)."""
     return int(read_arrays(path)["epoch"]) + 1 if Path(path).is_file() else 0
+
+
+def what_was_kept(run_dir: Path, logdir: Path) -> str:
+    """After Ctrl-C: which tasks finished, how far the others got on each side, and how to resume."""
+    plan = read_status(run_dir)
+    lines = [f"Interrupted. Kept in {shown(run_dir)} (checkpoints saved after every finished epoch):"]
+    for task in plan["tasks"]:
+        total = plan["epochs"] or TASK_SETTINGS[task].epochs
+        done = {side: finished_epochs(run_dir / task / side / CHECKPOINT) for side in ("keras", "scratch")}
+        state = ("finished" if done["scratch"] == total else "not started" if done["keras"] == 0 else
+                 f"keras {done['keras']}/{total} epochs, scratch {done['scratch']}/{total} epochs")
+        lines.append(f"  {task:<11} {state}")
+    command = "make train RESUME=1"
+    if Path(logdir).resolve() != DEFAULT_LOGDIR:
+        command += f" (this --logdir: python -m keras_models.train --resume --logdir {logdir})"
+    lines.append(f"Resume with: {command}")
+    return "\n".join(lines)
 
 
 # ---- the Keras twin --------------------------------------------------------------------------------------------

@@ -117,3 +117,11 @@ def _still_running(pid) -> bool:
     except PermissionError:
         return True                                 # it exists, under another user
     return True
+
+
+def shown(path: Path) -> Path:
+    """logs/2026-... when run from the repository, the full path otherwise."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd())
+    except ValueError:
+        return Path(path)

@@ -39,7 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow load
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import sys  # noqa: E402
-from dataclasses import dataclass, field, replace  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.runs import (  # noqa: E402
@@ -48,6 +48,7 @@ from keras_models.runs import (  # noqa: E402
     new_run_directory,
     newest_unfinished,
     read_status,
+    shown,
     write_status,
 )
 from keras_models.train_options import (  # noqa: E402
@@ -56,6 +57,7 @@ from keras_models.train_options import (  # noqa: E402
     TaskSettings,
     check_tasks,
     parse_args,
+    task_settings,
 )
 
 if __name__ == "__main__":
@@ -80,9 +82,9 @@ try:
         KerasCheckpoint,
         ScratchCheckpoint,
         SideState,
-        finished_epochs,
         restore_keras,
         restore_scratch,
+        what_was_kept,
     )
     from keras_models.progress import EpochPrinter, format_summary
     from keras_models.twin import keras_loss, keras_optimizer, to_keras  # noqa: F401 (keras_optimizer: tests)
@@ -184,21 +186,6 @@ def fit_scratch(net: Network, data: Prepared, settings: TaskSettings, board: Scr
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
-def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,
-                  learning_rate: float | None = None) -> TaskSettings:
-    """The task's settings with the overrides given: epochs and learning_rate replace the task's own;
-    max_rows replaces the sample size of a task that trains on a sample (regression) -- the smaller
-    data sets are always used whole."""
-    settings = TASK_SETTINGS[task]
-    if epochs is not None:
-        settings = replace(settings, epochs=epochs)
-    if learning_rate is not None:
-        settings = replace(settings, learning_rate=learning_rate)
-    if max_rows is not None and settings.max_rows is not None:
-        settings = replace(settings, max_rows=max_rows)
-    return settings
-
-
 def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> TaskResult:
     """Train `task` on both sides, logging to task_dir/keras and task_dir/scratch; a side that has a
     checkpoint from an interrupted attempt continues from it. `overrides`: see task_settings."""
@@ -258,12 +245,6 @@ def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: 
     return run_dir, run_tasks(run_dir, quiet=quiet)
 
 
-def resume(logdir: str | Path = DEFAULT_LOGDIR, *, quiet: bool = False) -> tuple[Path, list[TaskResult]]:
-    """Continue the newest run under logdir that is not complete (NothingToResume if there is none)."""
-    run_dir = newest_unfinished(logdir)
-    return run_dir, run_tasks(run_dir, quiet=quiet)
-
-
 def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int | None = None,
               max_rows: int | None = None, learning_rate: float | None = None) -> Path:
     """Check the settings, then create the run directory and its run.json ("running")."""
@@ -295,30 +276,13 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     return results
 
 
-def what_was_kept(run_dir: Path, logdir: Path) -> str:
-    """After Ctrl-C: which tasks finished, how far the others got on each side, and how to resume."""
-    plan = read_status(run_dir)
-    lines = [f"Interrupted. Kept in {_shown(run_dir)} (checkpoints saved after every finished epoch):"]
-    for task in plan["tasks"]:
-        total = plan["epochs"] or TASK_SETTINGS[task].epochs
-        done = {side: finished_epochs(run_dir / task / side / CHECKPOINT) for side in ("keras", "scratch")}
-        state = ("finished" if done["scratch"] == total else "not started" if done["keras"] == 0 else
-                 f"keras {done['keras']}/{total} epochs, scratch {done['scratch']}/{total} epochs")
-        lines.append(f"  {task:<11} {state}")
-    command = "make train RESUME=1"
-    if Path(logdir).resolve() != DEFAULT_LOGDIR:
-        command += f" (this --logdir: python -m keras_models.train --resume --logdir {logdir})"
-    lines.append(f"Resume with: {command}")
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     run_dir = None
     try:
         if args.resume:
             run_dir = newest_unfinished(args.logdir)
-            print(f"resuming {_shown(run_dir)}: tasks {', '.join(read_status(run_dir)['tasks'])}", flush=True)
+            print(f"resuming {shown(run_dir)}: tasks {', '.join(read_status(run_dir)['tasks'])}", flush=True)
         else:
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate)
         results = run_tasks(run_dir, quiet=args.quiet)
@@ -332,18 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print()
     print(format_summary(results))
-    print(f"\nLogs: {_shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
+    print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
           f"(total {time.perf_counter() - STARTED:.1f} s, importing TensorFlow included)")
     print("Open them: make tensorboard   then http://127.0.0.1:6006")
     return 0
-
-
-def _shown(path: Path) -> Path:
-    """logs/2026-... when run from the repository, the full path otherwise."""
-    try:
-        return path.resolve().relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 if __name__ == "__main__":

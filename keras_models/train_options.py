@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keras_models.runs import check_writable
@@ -41,6 +41,21 @@ TASK_SETTINGS = {
 # What `make setup` installs that make train imports, by the name of the module.
 REQUIRED = {"tensorflow": "TensorFlow", "keras": "Keras", "tensorboard": "TensorBoard", "numpy": "NumPy",
             "pandas": "pandas"}
+
+
+def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,
+                  learning_rate: float | None = None) -> TaskSettings:
+    """The task's settings with the overrides given: epochs and learning_rate replace the task's own;
+    max_rows replaces the sample size of a task that trains on a sample (regression) -- the smaller
+    data sets are always used whole."""
+    settings = TASK_SETTINGS[task]
+    if epochs is not None:
+        settings = replace(settings, epochs=epochs)
+    if learning_rate is not None:
+        settings = replace(settings, learning_rate=learning_rate)
+    if max_rows is not None and settings.max_rows is not None:
+        settings = replace(settings, max_rows=max_rows)
+    return settings
 
 
 def check_tasks(names: list[str]) -> list[str]:
