@@ -229,3 +229,13 @@ def test_keras_watchdog_names_the_epoch_the_bad_numbers_and_the_first_bad_layer(
         watchdog.on_epoch_end(4, {"loss": float("nan"), "val_loss": 0.25})
     model.set_weights([kernel, bias])
     watchdog.on_epoch_end(4, {"loss": 0.5})                                # finite: nothing to say
+
+
+def test_a_keras_checkpoint_of_another_optimizer_is_refused(tmp_path):
+    sgd_model = tiny_keras(4, 2)
+    sgd_model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    sgd_model.optimizer.build(sgd_model.trainable_variables)
+    path = keras_checkpoint(tmp_path / "checkpoint.npz", sgd_model)
+    with pytest.raises(CheckpointError, match=rf"checkpoint {path} holds the state of another optimizer \(2 arrays, "
+                                              r"Adam has 6\)"):
+        restore_keras(path, tiny_keras(4, 2))
