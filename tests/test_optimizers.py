@@ -329,3 +329,19 @@ def test_get_looks_up_keras_names_and_passes_instances_through():
         optimizers.get("adagrad")
     with pytest.raises(TypeError, match="optimizer must be a name or a scratch Optimizer"):
         optimizers.get(keras.optimizers.Adam())
+
+
+def test_adam_updates_large_arrays_block_by_block_with_the_same_numbers_as_keras(floatx64):
+    """Arrays above 32k numbers are updated in row blocks (for the cache); the numbers stay Keras' exactly."""
+    rng = np.random.default_rng(3)
+    theta = rng.normal(size=(400, 300))                        # 120,000 numbers: 4 blocks
+    assert len(optimizers._row_blocks(theta)) > 1
+    ours = theta.copy()
+    variable = keras.Variable(theta.copy(), dtype="float64")
+    scratch_adam = optimizers.Adam(learning_rate=2**-7, beta_1=0.875, beta_2=1 - 2**-10)
+    keras_adam = keras.optimizers.Adam(learning_rate=2**-7, beta_1=0.875, beta_2=1 - 2**-10)
+    for _ in range(3):
+        g = rng.normal(size=theta.shape)
+        scratch_adam.apply([g], [ours])
+        keras_adam.apply([g], [variable])
+    np.testing.assert_array_equal(ours, variable.numpy())
