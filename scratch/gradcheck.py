@@ -1,4 +1,5 @@
-"""Finite differences: a framework-free second opinion on every gradient.
+"""Finite differences, a framework-free second opinion on every gradient, and the project's
+measures of agreement.
 
 The central difference  df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)  has error O(h^2);
 with h ~ 1e-6 in float64 that leaves about 1e-10 of truncation and rounding error on smooth
@@ -10,7 +11,8 @@ numbers, 1 for opposite signs, and does not blow up when both are tiny. `relativ
 entry by entry (the strictest reading); `vector_relative_error` takes it with norms over a whole
 gradient array, ||a - b|| / max(eps, ||a|| + ||b||), the usual check for a network's weight
 gradients, where an entry of size 1e-7 next to entries of size 1 would otherwise be judged by
-rounding noise alone (the difference quotient has an absolute error near 1e-10).
+rounding noise alone (the difference quotient has an absolute error near 1e-10). `relative_gap`,
+max |actual - expected| / max |expected|, is the measure the parity tests hold against TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +20,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+
+def relative_gap(actual, expected) -> float:
+    """max |actual - expected| / max |expected|: the gap measured against the reference array's scale.
+
+    The parity tests' measure against TensorFlow: an entry that is 1e-18 on one side and 0 on the
+    other (rounding after cancellation) is not 100% off, as it would be entry by entry. The scale is
+    at least 1e-300, so an all-zero reference gives the absolute gap.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape:
+        raise ValueError(f"relative_gap needs equal shapes, got {actual.shape} and {expected.shape}")
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
+    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
 
 
 def relative_error(a, b, eps: float = 1e-12) -> float:

@@ -20,6 +20,7 @@ from keras_models import train as train_module
 from keras_models.board import ScratchBoard, max_relative_gap
 from keras_models.progress import EpochPrinter
 from scratch import Dense, Network
+from scratch.gradcheck import relative_gap
 
 EPOCHS = 2
 TASKS = ("regression", "binary", "multiclass", "multilabel")
@@ -92,7 +93,7 @@ def test_scratch_and_keras_losses_agree_to_float32_rounding(short_run, task, spl
     keras_run, scratch_run = runs[task, "keras", split], runs[task, "scratch", split]
     for tag in ("epoch_loss", f"epoch_{METRIC[task]}"):
         for step, ours, ref in zip(scratch_run[tag][1], scratch_run[tag][2], keras_run[tag][2], strict=True):
-            gap = abs(float(ours) - float(ref)) / abs(float(ref))
+            gap = relative_gap(ours, ref)
             assert gap <= FLOAT32, f"{task}/{split} {tag} at epoch {step}: scratch {ours} vs Keras {ref} ({gap:.1e})"
 
 

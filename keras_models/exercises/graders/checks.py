@@ -40,12 +40,6 @@ def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarr
     return array
 
 
-def relative_gap(actual: np.ndarray, expected: np.ndarray) -> float:
-    """max |actual - expected| over max |expected| (at least 1e-300)."""
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
-    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
-
-
 @contextlib.contextmanager
 def deterministic(seed: int) -> Iterator[None]:
     """Seed Python, NumPy and Keras, and make TensorFlow's ops deterministic, for one grading.

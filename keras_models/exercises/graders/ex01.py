@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_models.exercises.graders.checks import Fail, as_array, check, relative_gap
+from keras_models.exercises.graders.checks import Fail, as_array, check
 from scratch import activations
+from scratch.gradcheck import relative_gap
 
 TITLE = "perceptron, activations, one-layer network"
 TOLERANCE = 1e-12

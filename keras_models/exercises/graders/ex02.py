@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_models.exercises.graders.checks import Fail, as_array, check, relative_gap
+from keras_models.exercises.graders.checks import Fail, as_array, check
+from scratch.gradcheck import relative_gap
 
 TITLE = "backpropagation: BP1-BP4"
 TOLERANCE = 1e-10
