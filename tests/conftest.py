@@ -17,6 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from scratch.gradcheck import relative_gap  # noqa: E402  (max |actual - expected| / max |expected|)
+
 TOLERANCE = {np.dtype("float64"): 1e-10, np.dtype("float32"): 1e-5}
 FINITE_DIFFERENCE_TOLERANCE = 1e-6
 
@@ -24,18 +26,6 @@ FINITE_DIFFERENCE_TOLERANCE = 1e-6
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261123)
-
-
-def relative_gap(actual, expected) -> float:
-    """Largest |actual - expected| relative to the size of `expected` (its max magnitude, at least 1e-300).
-
-    Measured against the whole array's scale, so an entry that is 0 in one and 1e-18 in the other
-    (rounding after cancellation) does not count as 100% off.
-    """
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
-    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
 
 
 def assert_close(actual, expected, *, dtype=np.float64, tol: float | None = None, what: str = "") -> float:
@@ -122,12 +112,18 @@ def random_targets(loss_name: str, m: int, k: int, rng: np.random.Generator, dty
 
 @pytest.fixture
 def floatx64():
-    """Run a test with keras.config.floatx() == "float64", restoring the previous value afterwards."""
+    """Run a test with Keras in float64: floatx *and* the global dtype policy, restoring both afterwards.
+
+    Keras caches its global dtype policy the first time a layer is built, so once any float32 layer
+    exists in the process, set_floatx("float64") alone no longer changes what new layers compute in.
+    """
     import keras
 
-    previous = keras.config.floatx()
+    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         yield
     finally:
-        keras.config.set_floatx(previous)
+        keras.config.set_floatx(previous_floatx)
+        keras.config.set_dtype_policy(previous_policy)
