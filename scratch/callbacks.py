@@ -8,8 +8,6 @@ The TensorBoard writer lives in `keras_models.board`: this package stays NumPy-o
 
 from __future__ import annotations
 
-import numpy as np
-
 
 class Callback:
     model = None
@@ -95,7 +93,3 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
             self.model.set_weights(self.best_weights)
-
-
-def all_finite(arrays) -> bool:
-    return all(np.isfinite(a).all() for a in arrays)

@@ -55,6 +55,10 @@ class Network:
             if below.n_out != above.n_in:
                 raise ValueError(f"layer {i} outputs {below.n_out} units but layer {i + 1} expects "
                                  f"{above.n_in} inputs")
+        dtypes = sorted({layer.dtype.name for layer in layers})
+        if len(dtypes) > 1:
+            raise TypeError(f"all layers must share one dtype, got {dtypes}: pass the same dtype= to each "
+                            "Dense, or convert the network with net.astype(...)")
         self.layers = layers
 
     # -- sizes and weights --------------------------------------------------------------------

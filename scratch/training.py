@@ -132,6 +132,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
 def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, float]:
     """Loss and metrics of the current weights on (X, y), as `{prefix + "loss": ..., ...}`."""
     loss = losses_module.get(loss)
+    y = np.asarray(y)
     value = net.loss(X, y, loss)
     a = net.layers[-1].a
     y2 = y.reshape(a.shape) if y.ndim == 1 else y

@@ -84,6 +84,11 @@ def test_layers_that_do_not_connect_are_named():
         Network([Dense(3, 4), Dense(5, 1)])
 
 
+def test_layers_of_different_dtypes_are_named():
+    with pytest.raises(TypeError, match=r"all layers must share one dtype, got \['float32', 'float64'\]"):
+        Network([Dense(3, 4, dtype="float32"), Dense(4, 1, dtype="float64")])
+
+
 def test_set_weights_checks_count_and_shapes(net):
     weights = net.get_weights()
     with pytest.raises(ValueError, match="set_weights got 3 arrays, the network has 4"):
