@@ -38,7 +38,7 @@ test: $(STAMP) ## run the whole test suite: parity, properties, lessons, exercis
 	@$(PY) -m pytest -n 2 -q
 
 tensorboard: $(STAMP) ## serve logs/ on http://127.0.0.1 (PORT=6006)
-	@$(VENV)/bin/tensorboard --logdir logs --host 127.0.0.1 --port $(or $(PORT),6006) --reload_interval 5
+	@$(VENV)/bin/tensorboard --logdir logs --host 127.0.0.1 --port $(or $(PORT),6006) --reload_interval 1
 
 lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/
 	@$(PY) -m keras_models.lessons
