@@ -6,7 +6,7 @@
 Provenance, licences, sizes and checksums: data/README.md.
 """
 
-from data.checksums import DATA_DIR, SHA256, verify_checksum
+from data.checksums import DATA_DIR, SHA256, ChecksumError, verify_checksum
 from data.encoding import Standardiser
 from data.loaders import (
                           DIAMOND_GRADES,
@@ -21,7 +21,7 @@ from data.prepare import TASKS, Prepared, prepare
 from data.splits import split_rows
 
 __all__ = [
-    "DATA_DIR", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS", "Prepared", "Standardiser",
+    "ChecksumError", "DATA_DIR", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS", "Prepared", "Standardiser",
     "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
     "prepare", "split_rows", "verify_checksum",
 ]

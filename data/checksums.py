@@ -28,11 +28,15 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+class ChecksumError(ValueError):
+    """A data file whose bytes are not the shipped file's (altered or corrupted)."""
+
+
 def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
     """Check that the file at `path` has the recorded SHA-256 of the shipped file `filename`.
 
     `filename` defaults to the name of `path`; pass it when checking a copy under another name.
-    Returns the path. Raises FileNotFoundError if there is no file at `path`, and ValueError if
+    Returns the path. Raises FileNotFoundError if there is no file at `path`, and ChecksumError (a ValueError) if
     its checksum differs (the message gives the expected and the actual SHA-256).
     """
     path = Path(path)
@@ -44,7 +48,7 @@ def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
         raise FileNotFoundError(f"data file {path} is missing; {restore}")
     expected, actual = SHA256[filename], sha256_of(path)
     if actual != expected:
-        raise ValueError(
+        raise ChecksumError(
             f"data file {path} does not match the shipped {filename}: expected sha256 {expected}, "
             f"got {actual}. The file was altered or corrupted; {restore}"
         )

@@ -32,19 +32,23 @@ class NothingToResume(FileNotFoundError):
     """--resume found no run that is unfinished."""
 
 
+class RunDirectoryError(ValueError):
+    """A log directory that cannot be written, or a run directory whose status file is not ours."""
+
+
 def check_writable(logdir: str | Path) -> Path:
-    """logdir, created if missing, after writing a file in it -- or a ValueError naming the path and why."""
+    """logdir, created if missing, after writing a file in it -- or a RunDirectoryError naming the path and why."""
     logdir = Path(logdir)
     blocker = next((p for p in [logdir, *logdir.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         where = "is a file" if blocker == logdir else f"cannot be created: {blocker} is a file"
-        raise ValueError(f"log directory {logdir} {where}, not a directory; choose another with --logdir")
+        raise RunDirectoryError(f"log directory {logdir} {where}, not a directory; choose another with --logdir")
     try:
         logdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=logdir):
             pass
     except OSError as exc:
-        raise ValueError(f"log directory {logdir} cannot be written ({exc.strerror or exc}); "
+        raise RunDirectoryError(f"log directory {logdir} cannot be written ({exc.strerror or exc}); "
                          "choose another with --logdir") from None
     return logdir
 
@@ -84,9 +88,9 @@ def read_status(run_dir: Path) -> dict:
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} cannot be read ({exc}); it is not a make-train status file") from None
+        raise RunDirectoryError(f"{path} cannot be read ({exc}); it is not a make-train status file") from None
     if not isinstance(record, dict) or "status" not in record or "tasks" not in record:
-        raise ValueError(f"{path} is not a make-train status file (no status or tasks)")
+        raise RunDirectoryError(f"{path} is not a make-train status file (no status or tasks)")
     return record
 
 

@@ -44,6 +44,7 @@ from pathlib import Path  # noqa: E402
 
 from keras_models.runs import (  # noqa: E402
     NothingToResume,
+    RunDirectoryError,
     check_writable,
     new_run_directory,
     newest_unfinished,
@@ -75,6 +76,7 @@ try:
     import numpy as np
     import tensorflow as tf
 
+    from data.checksums import ChecksumError
     from data.prepare import TASKS, Prepared, prepare
     from keras_models.board import ScratchBoard, TimedTensorBoard, forget_epochs_after, max_relative_gap
     from keras_models.checkpoints import (
@@ -290,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + (what_was_kept(run_dir, args.logdir) if run_dir else "Interrupted before training started."),
               flush=True)
         return 130
-    except (TrainingDiverged, NothingToResume, CheckpointError, FileNotFoundError, ValueError) as exc:
-        # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide it
+    except (TrainingDiverged, NothingToResume, CheckpointError, FileNotFoundError, ChecksumError,
+            RunDirectoryError) as exc:
+        # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide
+        # it. Any other error is a bug in the project, and keeps its traceback.
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     print()
