@@ -32,8 +32,6 @@ stopwatch), so `make train` can show how much of each side's time goes into logg
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +42,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
+from scratch.checkpoint import atomic_path
 from scratch.gradcheck import relative_gap
 
 
@@ -188,10 +187,8 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
             kept.append(record)
         if len(kept) < len(records):
             dropped += len(records) - len(kept)
-            fd, tmp = tempfile.mkstemp(prefix=".rewrite-", suffix=".tmp", dir=path.parent)   # no "tfevents"
-            os.close(fd)
-            with tf.io.TFRecordWriter(tmp) as writer:
+            # the temporary file's name must not contain "tfevents", or TensorBoard would read it
+            with atomic_path(path, prefix=".rewrite-") as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
                 for record in kept:
                     writer.write(record)
-            os.replace(tmp, path)
     return dropped

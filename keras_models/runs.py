@@ -69,16 +69,10 @@ def write_status(run_dir: Path, status: str, **plan) -> dict:
     path = Path(run_dir) / STATUS_FILE
     record = read_status(run_dir) if path.exists() else {}
     record.update(plan, status=status, pid=os.getpid())
-    fd, tmp = tempfile.mkstemp(prefix=STATUS_FILE + ".", suffix=".tmp", dir=run_dir)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(record, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from scratch.checkpoint import atomic_path  # here, not at the top: this module loads before NumPy
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1))
     return record
 
 

@@ -20,9 +20,11 @@ worst a stray temporary file, which is never read.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -57,21 +59,33 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
     return write_atomically(path, arrays)
 
 
-def write_atomically(path, arrays: dict[str, np.ndarray]) -> Path:
-    """np.savez to a temporary file beside `path`, flushed to disk, then renamed over `path`."""
+@contextlib.contextmanager
+def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `path` to write; then flush it to disk and rename it over `path`.
+
+    The rename is atomic (POSIX and Windows): readers see the old file or the new one, never half of
+    one. If the writing fails, the temporary file is removed and `path` is untouched. `prefix` names
+    the temporary file (by default `path`'s name and a dot), for readers that pick files by name.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=prefix or path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
+        yield Path(tmp)
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, path)                                  # atomic on POSIX and Windows
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_atomically(path, arrays: dict[str, np.ndarray]) -> Path:
+    """np.savez to a temporary file beside `path`, flushed to disk, then renamed over `path`."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    return Path(path)
 
 
 def load(path) -> dict[str, np.ndarray]:
