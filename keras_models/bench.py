@@ -66,7 +66,7 @@ from keras_models.bench_numpy import (  # noqa: E402
     matmul_flops,
     thread_label,
 )
-from keras_models.train import STEPS_PER_EXECUTION  # noqa: E402
+from keras_models.train import STEPS_PER_EXECUTION, keras_batches  # noqa: E402
 from keras_models.twin import keras_loss, keras_optimizer, to_keras  # noqa: E402
 from scratch import optimizers  # noqa: E402
 
@@ -107,7 +107,7 @@ def make_runs(shape: Shape, X: np.ndarray, y: np.ndarray) -> dict[str, object]:
     spe = STEPS_PER_EXECUTION
 
     def as_make_train() -> tf.data.Dataset:             # keras_models.train.fit_keras's pipeline
-        return tf.data.Dataset.from_tensor_slices((X, y)).batch(shape.batch_size).cache()
+        return keras_batches(X, y, shape.batch_size)
 
     def shuffled() -> tf.data.Dataset:                   # cached once, reshuffled every epoch, prefetched
         return (tf.data.Dataset.from_tensor_slices((X, y)).cache().shuffle(len(X), seed=0)
