@@ -89,6 +89,7 @@ try:
         what_was_kept,
     )
     from keras_models.progress import EpochPrinter, format_summary
+    from keras_models.reproducible import op_determinism
     from keras_models.twin import keras_loss, keras_optimizer, to_keras  # noqa: F401 (keras_optimizer: tests)
     from keras_models.watchdog import KerasWatchdog
     from scratch import Dense, Network, optimizers
@@ -268,10 +269,10 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     """Train (or finish) every task that run_dir/run.json lists; the status says how it ended."""
     plan = read_status(run_dir)
     write_status(run_dir, "running", error=None)
-    tf.config.experimental.enable_op_determinism()      # same result on every run (Keras: no XLA then)
     try:
-        results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
-                            learning_rate=plan["learning_rate"], quiet=quiet) for task in plan["tasks"]]
+        with op_determinism():                          # same result on every run (Keras: no XLA then)
+            results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
+                                learning_rate=plan["learning_rate"], quiet=quiet) for task in plan["tasks"]]
     except KeyboardInterrupt:
         write_status(run_dir, "interrupted")
         raise

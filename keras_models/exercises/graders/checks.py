@@ -8,9 +8,6 @@ the effect of a callback. It never reads the learner's source text. When a check
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import numpy as np
 
 # Loss names as keras.losses.get(...).__name__ or Loss.fn.__name__ spell them.
@@ -40,26 +37,12 @@ def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarr
     return array
 
 
-@contextlib.contextmanager
-def deterministic(seed: int) -> Iterator[None]:
-    """Seed Python, NumPy and Keras, and make TensorFlow's ops deterministic, for one grading.
+def deterministic(seed: int):
+    """Seed Python, NumPy and Keras and make TensorFlow's ops deterministic, for one grading; the
+    process is left as it was found (the tests run in shared pytest workers)."""
+    from keras_models.reproducible import deterministic as _deterministic  # TensorFlow loads here
 
-    Op determinism is switched back off afterwards if it was off, so the grader leaves the process
-    as it found it (the tests run in shared pytest workers).
-    """
-    import keras
-    import tensorflow as tf
-    from tensorflow.python.framework import config as tf_config  # disable_op_determinism is not public
-
-    was_on = tf_config.is_op_determinism_enabled()
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
-    try:
-        yield
-    finally:
-        if not was_on:
-            tf_config.disable_op_determinism()
+    return _deterministic(seed)
 
 
 # --- Keras models ------------------------------------------------------------------------------
