@@ -26,9 +26,10 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "setting up $(VENV) with $(PYTHON_SYSTEM) (first run: about a minute)"
 	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
 	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@$(PY) -m keras_models.course.exercises.grade --write-missing
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv and install the pinned dependencies
+setup: $(STAMP) ## create .venv, install the pinned dependencies, write your exercise files
 	@echo "ready: $(VENV)"
 
 train: $(STAMP) ## train scratch and Keras side by side, logging to logs/ (TASKS=..., RESUME=1)
@@ -41,20 +42,20 @@ tensorboard: $(STAMP) ## serve logs/ on http://127.0.0.1 (PORT=6006)
 	@$(VENV)/bin/tensorboard --logdir logs --host 127.0.0.1 --port $(or $(PORT),6006) --reload_interval 1
 
 lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/
-	@$(PY) -m keras_models.lessons
+	@$(PY) -m keras_models.course.lessons
 
 course: $(STAMP) ## the course's Keras scripts on real data (regression, classification); logs/course/
-	@$(PY) -m keras_models.course
+	@$(PY) -m keras_models.course.real_data
 
 exercises: $(STAMP) ## grade your exercise files (hints for what fails); ONLY=ex03 grades one
-	@$(PY) -m keras_models.exercises.grade $(if $(ONLY),--only $(ONLY))
+	@$(PY) -m keras_models.course.exercises.grade $(if $(ONLY),--only $(ONLY))
 
 exercise-reset: $(STAMP) ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
 	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
-	@$(PY) -m keras_models.exercises.grade --reset $(NAME)
+	@$(PY) -m keras_models.course.exercises.grade --reset $(NAME)
 
 exercises-solutions: $(STAMP) ## grade the reference solutions with the same tests
-	@$(PY) -m keras_models.exercises.grade --solutions
+	@$(PY) -m keras_models.course.exercises.grade --solutions
 
 bench: $(STAMP) ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench

@@ -1,7 +1,8 @@
 """Real data sets shipped as CSV files in data/, loaded offline and checked against their SHA-256.
 
     from data import load_breast_cancer, load_digits, load_diamonds, load_housing
-    from data import digit_attributes, prepare, Prepared, TASKS, verify_checksum
+    from data import digit_attributes, prepare, Prepared, verify_checksum
+    from data import TASKS, get_task            # the task table (data/tasks.py): every fact of a task
 
 Provenance, licences, sizes and checksums: data/README.md.
 """
@@ -17,11 +18,13 @@ from data.loaders import (
                           load_digits,
                           load_housing,
 )
-from data.prepare import TASKS, Prepared, prepare
+from data.prepare import Prepared, prepare
 from data.splits import split_rows
+from data.tasks import TASK_TABLE, TASKS, Defaults, Task, TaskData, get_task
 
 __all__ = [
-    "ChecksumError", "DATA_DIR", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS", "Prepared", "Standardiser",
+    "ChecksumError", "DATA_DIR", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS", "TASK_TABLE", "Defaults",
+    "Prepared", "Standardiser", "Task", "TaskData", "get_task",
     "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
     "prepare", "split_rows", "verify_checksum",
 ]

@@ -1,13 +1,8 @@
 """prepare(task): a learning task on real data, split, encoded and scaled, ready for a network.
 
-    task        data set       X        y, always 2-D                     output   loss
-    regression  diamonds       (n, 26)  (n, 1) price, thousands of USD    linear   mse
-    binary      breast cancer  (n, 30)  (n, 1) 1 = malignant              sigmoid  binary_crossentropy
-    multiclass  digits         (n, 64)  (n, 10) one-hot digit             softmax  categorical_crossentropy
-    multilabel  digits         (n, 64)  (n, 3) even, greater_than_4,      sigmoid  binary_crossentropy
-                                        prime (not exclusive)
-
-The diamonds' 26 input columns are 6 numeric ones and 20 one-hot columns for the grades.
+The tasks -- their data sets, shapes, output heads and losses -- are the table in `data/tasks.py`;
+X is (n, n_features) and y is always 2-D, (n, n_outputs). The diamonds' 26 input columns are 6
+numeric ones and 20 one-hot columns for the grades.
 
 The steps are the same for every task:
 1. shuffle the row numbers with a seeded permutation; keep the first `max_rows` if given;
@@ -32,17 +27,8 @@ import numpy as np
 import pandas as pd
 
 from data.encoding import Standardiser, encode_features, encoded_names
-from data.loaders import (
-    DIAMOND_GRADES,
-    DIGIT_ATTRIBUTES,
-    digit_attributes,
-    load_breast_cancer,
-    load_diamonds,
-    load_digits,
-)
 from data.splits import split_rows
-
-TASKS = ("regression", "binary", "multiclass", "multilabel")
+from data.tasks import get_task
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,41 +100,8 @@ class Prepared:
         return frame
 
 
-@dataclass(frozen=True)
-class _TaskData:
-    dataset: str
-    features: pd.DataFrame          # (n, n_raw) raw feature columns
-    y: np.ndarray                   # (n, n_outputs) float64
-    target_names: list[str]
-    strata: np.ndarray | None       # (n,) class of each row for a stratified split, or None
-    categories: dict[str, tuple[str, ...]]
-    output_activation: str
-    loss: str
-
-
-def _load_task(task: str) -> _TaskData:
-    if task == "regression":
-        frame = load_diamonds()
-        price = frame.pop("price").to_numpy(dtype=np.float64)          # (53940,) US dollars
-        return _TaskData("diamonds", frame, price[:, None] / 1000.0, ["price_thousands_usd"], None,
-                         DIAMOND_GRADES, "linear", "mse")
-    if task == "binary":
-        X, y = load_breast_cancer()
-        malignant = y.to_numpy()                                        # (569,)
-        return _TaskData("breast_cancer", X, malignant[:, None].astype(np.float64), ["malignant"],
-                         malignant, {}, "sigmoid", "binary_crossentropy")
-    X, y = load_digits()
-    digits = y.to_numpy()                                               # (1797,)
-    if task == "multiclass":
-        return _TaskData("digits", X, np.eye(10)[digits], [str(d) for d in range(10)], digits, {},
-                         "softmax", "categorical_crossentropy")
-    return _TaskData("digits", X, digit_attributes(digits), list(DIGIT_ATTRIBUTES), digits, {},
-                     "sigmoid", "binary_crossentropy")
-
-
 def _check_arguments(task, dtype, seed, fractions) -> np.dtype:
-    if not isinstance(task, str) or task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; valid tasks are {', '.join(TASKS)}")
+    get_task(task)                                                      # a ValueError naming the valid tasks
     try:
         dtype = np.dtype(dtype)
     except TypeError:
@@ -167,39 +120,44 @@ def _check_arguments(task, dtype, seed, fractions) -> np.dtype:
 def prepare(task: str, *, dtype: str = "float32", seed: int = 0,
             fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
             max_rows: int | None = None) -> Prepared:
-    """Load, split, encode and scale the data of `task` (one of TASKS); see the module docstring.
+    """Load, split, encode and scale the data of `task` (a name in data.tasks.TASKS); see the module docstring.
 
     seed fixes the shuffle, so equal arguments give equal arrays. max_rows keeps the first
     max_rows rows of the shuffled order (a smaller, still random, deterministic sample).
     """
     dtype = _check_arguments(task, dtype, seed, fractions)
-    data = _load_task(task)
+    spec = get_task(task)
+    data = spec.load()                                                  # raw features and targets
     n_rows = len(data.features)
     if max_rows is not None and (not isinstance(max_rows, Integral) or isinstance(max_rows, bool)
                                  or not 1 <= max_rows <= n_rows):
         raise ValueError(f"max_rows must be None or an integer from 1 to the {n_rows} rows of "
-                         f"{data.dataset}, got {max_rows!r}")
+                         f"{spec.dataset}, got {max_rows!r}")
     rows = split_rows(n_rows, fractions, seed, max_rows, data.strata)
     for name, part in zip(("train", "validation", "test"), rows, strict=True):
         if part.size == 0:
-            raise ValueError(f"the {name} split of {data.dataset} is empty with max_rows={max_rows} and "
+            raise ValueError(f"the {name} split of {spec.dataset} is empty with max_rows={max_rows} and "
                              f"fractions={fractions}; use more rows")
     train_rows, val_rows, test_rows = rows
 
-    X = encode_features(data.features, data.categories)                # (n_rows, n_features) float64
+    categories = data.categories or {}
+    X = encode_features(data.features, categories)                     # (n_rows, n_features) float64
+    if X.shape[1] != spec.n_features:
+        raise ValueError(f"the {task} task expects {spec.n_features} features after encoding, the "
+                         f"{spec.dataset} data give {X.shape[1]}: fix n_features in data/tasks.py")
     standardiser = Standardiser.fit(X[train_rows])                     # training rows only
 
     def inputs(part: np.ndarray) -> np.ndarray:
         return standardiser.transform(X[part]).astype(dtype)           # (m, n_features)
 
     return Prepared(
-        task=task, dataset=data.dataset,
+        task=task, dataset=spec.dataset,
         X_train=inputs(train_rows), y_train=data.y[train_rows].astype(dtype),
         X_val=inputs(val_rows), y_val=data.y[val_rows].astype(dtype),
         X_test=inputs(test_rows), y_test=data.y[test_rows].astype(dtype),
-        feature_names=encoded_names(tuple(data.features.columns), data.categories),
+        feature_names=encoded_names(tuple(data.features.columns), categories),
         target_names=data.target_names, standardiser=standardiser,
-        raw_columns=tuple(data.features.columns), categories=data.categories,
+        raw_columns=tuple(data.features.columns), categories=categories,
         train_rows=train_rows, val_rows=val_rows, test_rows=test_rows,
-        output_activation=data.output_activation, loss=data.loss,
+        output_activation=spec.output_activation, loss=spec.loss,
     )

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import lookup
+
 
 class Activation:
     """Base class: an activation is a pair of functions, forward and backward."""
@@ -157,12 +159,7 @@ def get(identifier: str | Activation | None) -> Activation:
         return Linear()
     if isinstance(identifier, Activation):
         return identifier
-    if not isinstance(identifier, str):
-        raise TypeError(f"activation must be a name or an Activation, got {type(identifier).__name__}")
-    key = identifier.lower()
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown activation {identifier!r}; choose one of {sorted(_REGISTRY)}")
-    return _REGISTRY[key]()
+    return lookup(identifier, _REGISTRY, "activation", Activation)()
 
 
 def _float_dtype(z: np.ndarray) -> np.dtype:

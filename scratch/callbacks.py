@@ -3,7 +3,7 @@
 A callback may define any of  on_train_begin(logs), on_epoch_begin(epoch, logs),
 on_epoch_end(epoch, logs), on_train_end(logs)  -- Keras' names -- and sees the network as
 `self.model` (set by `fit`). Setting `model.stop_training = True` ends training after the epoch.
-The TensorBoard writer lives in `keras_models.board`: this package stays NumPy-only.
+The TensorBoard writer lives in `keras_models.train.board`: this package stays NumPy-only.
 """
 
 from __future__ import annotations

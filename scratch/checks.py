@@ -26,3 +26,14 @@ def as_float_array(x, name: str, dtype=None) -> np.ndarray:
         where = np.argwhere(~np.isfinite(arr))[0].tolist()
         raise ValueError(f"{name} contains NaN or inf (first at index {where})")
     return arr
+
+
+def lookup(identifier: object, registry: dict[str, type], what: str, kind: type) -> type:
+    """The class `registry` holds for the name `identifier` (any case), Keras-style, or an error naming
+    `what` and the valid names. (Callers pass an instance of `kind` through before asking.)"""
+    if not isinstance(identifier, str):
+        raise TypeError(f"{what} must be a name or a scratch {kind.__name__}, got {type(identifier).__name__}")
+    key = identifier.lower()
+    if key not in registry:
+        raise ValueError(f"unknown {what} {identifier!r}; choose one of {sorted(registry)}")
+    return registry[key]

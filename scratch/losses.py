@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array
+from scratch.checks import as_float_array, lookup
 
 EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -209,9 +209,4 @@ def get(identifier: str | Loss, from_logits: bool = False) -> Loss:
     """Look a loss up by name ("mse", "quadratic", "binary_crossentropy", ...), or pass a Loss through."""
     if isinstance(identifier, Loss):
         return identifier
-    if not isinstance(identifier, str):
-        raise TypeError(f"loss must be a name or a Loss, got {type(identifier).__name__}")
-    key = identifier.lower()
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown loss {identifier!r}; choose one of {sorted(_REGISTRY)}")
-    return _REGISTRY[key](from_logits=from_logits)
+    return lookup(identifier, _REGISTRY, "loss", Loss)(from_logits=from_logits)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-import traceback
 
 import numpy as np
 
@@ -26,10 +25,7 @@ from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import History
-
-
-class TrainingDiverged(FloatingPointError):
-    """The loss or the weights stopped being finite numbers: the learning rate is usually too large."""
+from scratch.divergence import TrainingDiverged, diverged_message
 
 
 def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: int = 32,
@@ -109,7 +105,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
                         raise FloatingPointError("non-finite loss")
                     optimizer.apply(grads, params)
             except FloatingPointError as exc:
-                raise TrainingDiverged(_diverged_message(net, epoch, i, exc)) from None
+                raise TrainingDiverged(diverged_message(net, epoch, i, exc)) from None
             loss_sum += value * len(Xb)
             for name, fn in metric_fns.items():
                 metric_sums[name] += float(np.sum(fn(yb, net.layers[-1].a)))
@@ -170,35 +166,3 @@ def _call(callbacks, hook: str, *args) -> None:
         method = getattr(cb, hook, None)
         if method is not None:
             method(*args)
-
-
-def _first_non_finite_layer(net) -> int | None:
-    for l, layer in enumerate(net.layers):
-        if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
-            return l
-    return None
-
-
-def _where_it_appeared(net, cause: Exception) -> str:
-    """The step in which the overflow or NaN appeared, read from the traceback (innermost frame first):
-    a layer's forward or backward pass, the loss, or the optimizer's update of a layer's W or b."""
-    frames = [frame for frame, _ in traceback.walk_tb(cause.__traceback__)]
-    for frame in reversed(frames):
-        owner = frame.f_locals.get("self")
-        for l, layer in enumerate(net.layers):
-            if owner is layer:
-                step = "forward" if frame.f_code.co_name == "forward" else "backward"
-                return f" in the {step} pass of layer {l + 1}"
-        if isinstance(owner, losses_module.Loss):
-            return f" in the loss ({type(owner).__name__})"
-        if isinstance(owner, optimizers_module.Optimizer) and "i" in frame.f_locals:
-            i = frame.f_locals["i"]                                     # params = [W_1, b_1, W_2, b_2, ...]
-            return f" in the {type(owner).__name__} update of layer {i // 2 + 1}'s {'W' if i % 2 == 0 else 'b'}"
-    return ""
-
-
-def _diverged_message(net, epoch: int, batch: int, cause: Exception) -> str:
-    layer = _first_non_finite_layer(net)
-    weights = f"; the weights of layer {layer + 1} are no longer finite" if layer is not None else ""
-    return (f"training diverged in epoch {epoch + 1}, batch {batch + 1}: {cause}{_where_it_appeared(net, cause)}"
-            f"{weights}. The learning rate is probably too large: try a smaller one (for example a tenth).")

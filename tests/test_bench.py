@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keras_models import bench
-from keras_models.bench_numpy import SHAPES, Shape, make_data, matmul_flops
+from keras_models.bench import keras_runs, report
+from keras_models.bench import run as bench_run
+from keras_models.bench.numpy_runs import SHAPES, Shape, make_data, matmul_flops
 
 TINY = Shape("tiny", rows=40, sizes=(5, 6, 3), batch_size=16, repeats=1, quick_repeats=1)
 
@@ -24,8 +25,8 @@ TINY = Shape("tiny", rows=40, sizes=(5, 6, 3), batch_size=16, repeats=1, quick_r
 @pytest.fixture(scope="module")
 def tiny_rows():
     X, y = make_data(TINY)
-    runs = bench.make_runs(TINY, X, y)
-    return bench.epoch_rows(TINY, bench.measure(runs, repeats=1))
+    runs = keras_runs.make_runs(TINY, X, y)
+    return report.epoch_rows(TINY, keras_runs.measure(runs, repeats=1))
 
 
 @pytest.mark.slow
@@ -36,7 +37,7 @@ def test_every_run_gives_one_row_with_the_expected_columns(tiny_rows):
                    "keras fit, steps_per_execution=", "keras fit, as make train", "keras fit, tuned"]:
         assert any(name.startswith(prefix) for name in names), f"no run named {prefix!r}... in {names}"
     for row in tiny_rows:
-        assert list(row) == bench.COLUMNS
+        assert list(row) == report.COLUMNS
         assert row["shape"] == "tiny" and row["repeats"] == 1
         for column in ["epoch_ms", "x_vs_keras_default", "floor_share", "gflops"]:
             assert math.isfinite(row[column]) and row[column] > 0, f"{row['run']}: {column} = {row[column]}"
@@ -58,7 +59,7 @@ def test_ratios_are_taken_against_default_keras_and_the_fastest_floor(tiny_rows)
 
 @pytest.mark.slow
 def test_goals_not_measured_are_shown_as_such(tiny_rows):
-    goals = bench.goal_rows(tiny_rows, processes=[])
+    goals = report.goal_rows(tiny_rows, processes=[])
     assert [list(goal) for goal in goals] == [["goal", "target", "measured", "met"]] * len(goals)
     assert len(goals) == 8
     assert all(goal["met"] is None and goal["measured"] == "not measured" for goal in goals)
@@ -71,7 +72,7 @@ def test_goals_read_the_course_rows_and_the_make_targets():
              "floor_share": 0.01, "epoch_ms": 20.0}]
     processes = [{"process": "make train", "seconds": 30.0, "peak_mib": 3000.0, "returncode": 0},
                  {"process": "make test", "seconds": 100.0, "peak_mib": 500.0, "returncode": 1}]
-    met = {goal["goal"]: goal["met"] for goal in bench.goal_rows(rows, processes)}
+    met = {goal["goal"]: goal["met"] for goal in report.goal_rows(rows, processes)}
     assert met["scratch vs default keras fit, course"] is True
     assert met["make train's keras setup vs default fit, course"] is False
     assert met["make train wall time"] is True
@@ -81,17 +82,17 @@ def test_goals_read_the_course_rows_and_the_make_targets():
 
 @pytest.mark.slow
 def test_reports_are_written_as_markdown_csv_and_latest(tiny_rows, tmp_path):
-    args = bench.parse_args(["--quick", "--shapes", "course"])
+    args = bench_run.parse_args(["--quick", "--shapes", "course"])
     processes = [{"process": "make train", "seconds": 12.5, "peak_mib": 700.0, "returncode": 0}]
-    markdown = bench.report_markdown(args, [TINY], tiny_rows, processes, bench.goal_rows(tiny_rows, processes))
-    assert f"{bench.CORES} cores" in markdown and "tensorflow" in markdown and "keras" in markdown
-    paths = bench.write_reports(tmp_path / "bench", "stamp", markdown, tiny_rows, processes)
+    markdown = report.report_markdown(args, [TINY], tiny_rows, processes, report.goal_rows(tiny_rows, processes))
+    assert f"{keras_runs.CORES} cores" in markdown and "tensorflow" in markdown and "keras" in markdown
+    paths = report.write_reports(tmp_path / "bench", "stamp", markdown, tiny_rows, processes)
     assert [p.name for p in paths] == ["bench_stamp.md", "bench_stamp.csv", "latest.md"]
     assert paths[0].read_text() == paths[2].read_text() == markdown
     with paths[1].open() as f:
         records = list(csv.DictReader(f))
     assert len(records) == len(tiny_rows) + 1
-    assert set(bench.COLUMNS) <= set(records[0])
+    assert set(report.COLUMNS) <= set(records[0])
     assert records[-1]["process"] == "make train"
 
 
@@ -110,11 +111,11 @@ def test_course_shape_uses_all_569_breast_cancer_rows_one_hot():
 
 
 def test_the_numpy_half_of_the_bench_does_not_load_tensorflow():
-    code = "import sys, keras_models.bench_numpy; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    code = "import sys, keras_models.bench.numpy_runs; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
     repo = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True).returncode == 0
 
 
 def test_unknown_shapes_are_named():
     with pytest.raises(SystemExit):
-        bench.parse_args(["--shapes", "huge"])
+        bench_run.parse_args(["--shapes", "huge"])

@@ -1,20 +1,27 @@
 """The graded exercises: every grader passes its reference solution and fails the untouched skeleton,
-the hints name the mistake, the targets are out of reach of trivial models, and the shipped
-learner files are exactly the skeletons cut from the solutions.
+the hints name the mistake, the targets are out of reach of trivial models, and each exercise is kept
+once, as its solution: the learner's file is generated from it and never overwritten.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
-from keras_models.exercises import grade as grade_cli
-from keras_models.exercises.graders import EXERCISES, find, grade_file, load_module
-from keras_models.exercises.graders.checks import Fail
-from keras_models.exercises.skeleton import BEGIN, END, PLACEHOLDER, make_skeleton, reset, skeleton_of
+from keras_models.course.exercises import grade as grade_cli
+from keras_models.course.exercises.graders import EXERCISES, find, grade_file, load_module
+from keras_models.course.exercises.graders.checks import Fail
+from keras_models.course.exercises.skeleton import (
+    BEGIN,
+    END,
+    PLACEHOLDER,
+    make_skeleton,
+    reset,
+    skeleton_of,
+    write_missing,
+)
 
 FAST = {"ex01", "ex02"}            # no training; the others train a Keras model for a few seconds
 
@@ -41,25 +48,39 @@ def test_grader_fails_on_the_pristine_skeleton(exercise, tmp_path):
     assert result.message.startswith("not started: fill in the TODO in "), result.message
 
 
-def _git_says_modified(path) -> bool | None:
-    """True/False if git can tell whether `path` differs from HEAD; None without git or a repository."""
-    git = shutil.which("git")
-    if git is None:
-        return None
-    done = subprocess.run([git, "diff", "--quiet", "HEAD", "--", path.name], cwd=path.parent,
-                          capture_output=True, check=False)
-    return {0: False, 1: True}.get(done.returncode)
+def test_the_repository_holds_each_exercise_once_as_its_solution():
+    """The learner files are generated, not kept: git tracks only the solutions and ignores the copies."""
+    folder = EXERCISES[0].learner_path.parent
+    tracked = subprocess.run(["git", "ls-files", "."], cwd=folder, capture_output=True, text=True, check=True)
+    names = set(tracked.stdout.split())
+    for exercise in EXERCISES:
+        assert f"solutions/{exercise.stem}.py" in names, f"{exercise.name}'s solution is not in the repository"
+        assert f"{exercise.stem}.py" not in names, f"{exercise.name}'s learner file is committed: only its solution is"
+        ignored = subprocess.run(["git", "check-ignore", "-q", exercise.learner_path.name], cwd=folder, check=False)
+        assert ignored.returncode == 0, f"{exercise.learner_path.name} is not git-ignored"
 
 
-@pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
-def test_shipped_learner_file_is_the_skeleton_of_its_solution(exercise):
-    expected = skeleton_of(exercise.solution_path)
-    actual = exercise.learner_path.read_text(encoding="utf-8")
-    if actual != expected and _git_says_modified(exercise.learner_path):
-        pytest.skip(f"{exercise.learner_path.name} has your work in it (reset: python -m "
-                    f"keras_models.exercises.grade --reset {exercise.name})")
-    assert actual == expected, (f"{exercise.learner_path.name} is not the skeleton of solutions/"
-                                f"{exercise.solution_path.name}: regenerate it with --reset {exercise.name}")
+def test_write_missing_writes_skeletons_and_never_touches_a_learners_file(tmp_path):
+    ex01, ex02 = find("ex01"), find("ex02")
+    mine = tmp_path / ex01.learner_path.name
+    mine.write_text("# my work in progress\n", encoding="utf-8")
+    pairs = [(ex01.solution_path, mine), (ex02.solution_path, tmp_path / ex02.learner_path.name)]
+    assert write_missing(pairs) == [tmp_path / ex02.learner_path.name]
+    assert mine.read_text(encoding="utf-8") == "# my work in progress\n"
+    assert (tmp_path / ex02.learner_path.name).read_text(encoding="utf-8") == skeleton_of(ex02.solution_path)
+    assert write_missing(pairs) == []                                      # nothing left to write
+
+
+def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    assert grade_cli.main(["--only", "ex01"]) == 1
+    out = capsys.readouterr().out
+    assert f"wrote {find('ex01').learner_path.name}: your copy of the exercise" in out
+    assert "not started: fill in the TODO" in out and "make exercises ONLY=ex01" in out
+    assert find("ex01").learner_path.read_text(encoding="utf-8") == skeleton_of(find("ex01").solution_path)
 
 
 # --- the skeleton cutter and the reset --------------------------------------------------------
@@ -251,8 +272,8 @@ def test_ex07_hint_for_best_epoch_read_from_the_training_run(tmp_path):
 # --- the targets: reachable, and out of reach of trivial models ---------------------------------
 
 def test_ex03_target_is_above_the_noise_and_far_below_the_mean_predictor():
-    from keras_models.exercises.graders import ex03
-    from keras_models.exercises.price_data import make_price_data, true_price
+    from keras_models.course.exercises.graders import ex03
+    from keras_models.course.exercises.price_data import make_price_data, true_price
 
     X, y = make_price_data(500, seed=7)
     noise_only = float(np.sqrt(np.mean((true_price(X) - y) ** 2)))
@@ -261,7 +282,7 @@ def test_ex03_target_is_above_the_noise_and_far_below_the_mean_predictor():
 
 
 def test_ex04_target_rejects_the_mean_and_a_linear_model():
-    from keras_models.exercises.graders import ex04
+    from keras_models.course.exercises.graders import ex04
 
     base = ex04.baselines(ex04.load_data())
     assert base["mean"] > 4 * ex04.TARGET_MAE
@@ -269,14 +290,14 @@ def test_ex04_target_rejects_the_mean_and_a_linear_model():
 
 
 def test_ex05_target_rejects_always_answering_the_majority_class():
-    from keras_models.exercises.graders import ex05
+    from keras_models.course.exercises.graders import ex05
 
     y_test = ex05.load_data().y_test
     assert max(y_test.mean(), 1 - y_test.mean()) < ex05.TARGET_ACCURACY - 0.25
 
 
 def test_ex06_target_rejects_predicting_the_mean_price():
-    from keras_models.exercises.graders import ex06
+    from keras_models.course.exercises.graders import ex06
 
     train, test = ex06.split_houses()
     assert len(test) == ex06.N_TEST and not set(train.index) & set(test.index)

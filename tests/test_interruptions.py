@@ -1,6 +1,6 @@
 """make train, interrupted: nothing lost, nothing logged twice, and the uninterrupted weights at the end.
 
-`python -m keras_models.train --tasks binary --epochs 6` runs in a subprocess three ways: straight
+`.venv/bin/python -m keras_models.train --tasks binary --epochs 6` runs in a subprocess three ways: straight
 through; killed with SIGKILL while Keras trains; stopped with Ctrl-C (SIGINT) while the scratch
 network trains -- each interrupted run then continued with --resume. A small harness pauses the run
 right after one epoch's TensorBoard summaries are written and before its checkpoint is saved: the
@@ -22,10 +22,10 @@ import pytest
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
-from keras_models import train as train_module
-from keras_models.board import forget_epochs_after, max_relative_gap
-from keras_models.checkpoints import KerasCheckpoint, SideState, restore_keras
-from keras_models.runs import NothingToResume, newest_unfinished, read_status, write_status
+from keras_models.train import run as train_module
+from keras_models.train.board import forget_epochs_after, max_relative_gap
+from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
+from keras_models.train.runs import NothingToResume, newest_unfinished, read_status, write_status
 
 EPOCHS = 6
 STEPS_PER_EPOCH = 13                   # 398 training rows in batches of 32
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 HARNESS = textwrap.dedent("""
     import runpy, sys, time
-    from keras_models import board
+    from keras_models.train import board
     side, pause_epoch = sys.argv[1], int(sys.argv[2])
     writer = board.TimedTensorBoard if side == "keras" else board.ScratchBoard
     original = writer.on_epoch_end

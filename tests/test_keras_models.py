@@ -17,8 +17,13 @@ import pandas as pd
 import pytest
 
 from data import TASKS, load_breast_cancer, load_diamonds, load_digits
-from keras_models.course import classification_breast_cancer, multiclass_digits, multilabel_digits, regression_diamonds
-from keras_models.evaluation import (
+from keras_models.course.real_data import (
+    classification_breast_cancer,
+    multiclass_digits,
+    multilabel_digits,
+    regression_diamonds,
+)
+from keras_models.twins.evaluation import (
     argmax_labels,
     class_labels,
     evaluate_classifier,
@@ -26,7 +31,7 @@ from keras_models.evaluation import (
     plot_loss_curves,
     regression_metrics,
 )
-from keras_models.models import build_model, load_model, standard_callbacks
+from keras_models.twins.models import build_model, load_model, standard_callbacks
 
 SCRIPTS = {"regression": regression_diamonds, "binary": classification_breast_cancer,
            "multiclass": multiclass_digits, "multilabel": multilabel_digits}

@@ -1,6 +1,6 @@
 """A learner's mistakes, each answered with a message that names the problem and says what to do.
 
-`make train` runs `python -m keras_models.train`; its mistakes are tested through that entry point
+`make train` runs `.venv/bin/python -m keras_models.train`; its mistakes are tested through that entry point
 (in a subprocess, or through `main`), the library's through the function a learner would call.
 Mistakes covered elsewhere: a missing or altered data file at the loader (tests/test_data.py), a
 damaged, foreign or half-written scratch checkpoint (tests/test_checkpoint.py), a `.keras` file
@@ -20,18 +20,19 @@ import numpy as np
 import pytest
 
 import data.checksums
-from keras_models import train as train_module
-from keras_models.checkpoints import KerasCheckpoint, SideState, restore_keras
-from keras_models.runs import check_writable, write_status
-from keras_models.watchdog import KerasWatchdog
+from keras_models.train import run as train_module
+from keras_models.train import sides
+from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
+from keras_models.train.runs import check_writable, write_status
+from keras_models.train.watchdog import KerasWatchdog
 from scratch import Dense, Network
 from scratch.checkpoint import CheckpointError
+from scratch.divergence import TrainingDiverged
 from scratch.optimizers import SGD
-from scratch.training import TrainingDiverged
 
 ROOT = Path(__file__).resolve().parents[1]
 VALID = "valid tasks: regression, binary, multiclass, multilabel"
-# `python -m keras_models.train` in a Python where `import tensorflow` fails
+# `.venv/bin/python -m keras_models.train` in a Python where `import tensorflow` fails
 WITHOUT_TENSORFLOW = ("import runpy, sys; sys.modules['tensorflow'] = None; sys.argv[0] = 'keras_models.train'; "
                       "runpy.run_module('keras_models.train', run_name='__main__')")
 NO_TENSORFLOW = "TensorFlow is not installed in this Python"
@@ -117,7 +118,7 @@ class NoKerasWatchdog(keras.callbacks.Callback):
 
 @pytest.mark.slow
 def test_the_scratch_watchdog_reaches_make_train_with_the_layer_and_epoch(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(train_module, "KerasWatchdog", NoKerasWatchdog)     # let Keras train on NaN, unchecked
+    monkeypatch.setattr(sides, "KerasWatchdog", NoKerasWatchdog)            # let Keras train on NaN, unchecked
     code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "1", "--learning-rate", "1e12",
                             "--logdir", str(tmp_path), "--quiet")
     assert code == 1

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from keras_models.lessons import (
+from keras_models.course.lessons import (
     lesson_01_perceptron,
     lesson_02_xor_limit,
     lesson_03_activations,
@@ -49,7 +49,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def make_lessons(tmp_path_factory):
-    """`python -m keras_models.lessons --logdir DIR`, in process: (DIR, what it printed)."""
+    """`.venv/bin/python -m keras_models.course.lessons --logdir DIR`, in process: (DIR, what it printed)."""
     logdir = tmp_path_factory.mktemp("lessons")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):

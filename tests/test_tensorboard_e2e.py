@@ -18,9 +18,11 @@ import urllib.request
 
 import pytest
 
-from keras_models import train as train_module
+from data import get_task
+from keras_models.train import run as train_module
 
-TASK, METRIC, EPOCHS = "binary", "accuracy", 2
+TASK, EPOCHS = "binary", 2
+METRIC = get_task(TASK).metric
 STARTUP_TIMEOUT, LOAD_TIMEOUT = 60, 30
 URL_LINE = re.compile(r"TensorBoard \S+ at (http://127\.0\.0\.1:\d+/)")
 

@@ -16,15 +16,15 @@ import tensorflow as tf
 from conftest import keras_loss, tf_forward
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from keras_models import train as train_module
-from keras_models.board import ScratchBoard, max_relative_gap
-from keras_models.progress import EpochPrinter
+from data import TASKS, get_task
+from keras_models.train import run as train_module
+from keras_models.train.board import ScratchBoard, max_relative_gap
+from keras_models.train.progress import EpochPrinter
+from keras_models.twins.bridge import adam_in_float32, keras_optimizer
 from scratch import Dense, Network
 from scratch.gradcheck import relative_gap
 
 EPOCHS = 2
-TASKS = ("regression", "binary", "multiclass", "multilabel")
-METRIC = {"regression": "mae", "binary": "accuracy", "multiclass": "accuracy", "multilabel": "binary_accuracy"}
 FLOAT32 = 1e-5
 
 
@@ -75,7 +75,7 @@ def test_each_task_gets_keras_and_scratch_runs_under_one_timestamped_directory(s
 def test_scratch_logs_the_same_epoch_scalars_at_the_same_steps_as_keras(short_run, task, split):
     runs = short_run[3]
     keras_run, scratch_run = runs[task, "keras", split], runs[task, "scratch", split]
-    shared = {"epoch_loss", f"epoch_{METRIC[task]}"} | ({"epoch_learning_rate"} if split == "train" else set())
+    shared = {"epoch_loss", f"epoch_{get_task(task).metric}"} | ({"epoch_learning_rate"} if split == "train" else set())
     assert shared <= scalar_tags(keras_run), f"Keras' callback no longer writes {shared - scalar_tags(keras_run)}"
     keras_tags = {t for t in scalar_tags(keras_run) if t.startswith(("epoch_", "evaluation_"))}
     scratch_tags = {t for t in scalar_tags(scratch_run) if t.startswith(("epoch_", "evaluation_"))}
@@ -91,7 +91,7 @@ def test_scratch_logs_the_same_epoch_scalars_at_the_same_steps_as_keras(short_ru
 def test_scratch_and_keras_losses_agree_to_float32_rounding(short_run, task, split):
     runs = short_run[3]
     keras_run, scratch_run = runs[task, "keras", split], runs[task, "scratch", split]
-    for tag in ("epoch_loss", f"epoch_{METRIC[task]}"):
+    for tag in ("epoch_loss", f"epoch_{get_task(task).metric}"):
         for step, ours, ref in zip(scratch_run[tag][1], scratch_run[tag][2], keras_run[tag][2], strict=True):
             gap = relative_gap(ours, ref)
             assert gap <= FLOAT32, f"{task}/{split} {tag} at epoch {step}: scratch {ours} vs Keras {ref} ({gap:.1e})"
@@ -131,8 +131,8 @@ def test_scratch_writes_weight_histograms_like_keras_plus_gradients_and_delta_si
 
 def test_adam_hyper_parameters_are_the_float32_numbers_keras_computes_with():
     """Keras stores learning_rate, beta_1, beta_2 as float32: scratch must get those very numbers."""
-    ours = train_module.adam_in_float32(1e-3)
-    theirs = train_module.keras_optimizer(ours)
+    ours = adam_in_float32(1e-3)
+    theirs = keras_optimizer(ours)
     for name in ("learning_rate", "beta_1", "beta_2"):
         value = getattr(ours, name)
         assert float(np.float32(value)) == value, f"{name} = {value!r} is not a float32 number"
@@ -213,7 +213,7 @@ def test_bad_command_lines_stop_with_a_message_naming_the_valid_choices(argv, me
         train_module.main(argv)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert message in err and "usage: python -m keras_models.train" in err
+    assert message in err and "usage: .venv/bin/python -m keras_models.train" in err
 
 
 def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):

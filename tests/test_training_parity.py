@@ -11,20 +11,17 @@ import numpy as np
 import pytest
 from conftest import assert_close
 
-from keras_models.twin import keras_loss, keras_optimizer, to_keras
+from data import TASK_TABLE
+from keras_models.twins.bridge import keras_loss, keras_optimizer, to_keras
 from scratch import Dense, Network, optimizers
 from scratch.callbacks import EarlyStopping
 
 M, M_VAL, BATCH, EPOCHS = 45, 13, 16, 3          # 45 = 16 + 16 + 13: the last batch is partial
 
-TASKS = {
-    # name: (output units, output activation, loss, metric)
-    "regression": (1, "linear", "mse", "mae"),
-    "binary": (1, "sigmoid", "binary_crossentropy", "accuracy"),
-    "multiclass": (4, "softmax", "categorical_crossentropy", "accuracy"),
-    # several sigmoids: Keras' "accuracy" would mean argmax here, so ask for binary accuracy
-    "multilabel": (3, "sigmoid", "binary_crossentropy", "binary_accuracy"),
-}
+# Each task's head as the task table has it (data/tasks.py), on synthetic data of at most 4 outputs:
+# name -> (output units, output activation, loss, metric)
+TASKS = {task.name: (min(task.output_units, 4), task.output_activation, task.loss, task.metric)
+         for task in TASK_TABLE.values()}
 # Keras rounds SGD's momentum and Adam's betas (inside beta**t) through float32 even under float64
 # floatx (DESIGN.md), so these hyper-parameters are chosen exactly representable in float32; the
 # optimizer tests bound the gap for Keras' defaults separately.

@@ -1,0 +1,78 @@
+"""`make bench` from start to end: time every shape's runs, the whole programs, then write the reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from keras_models.bench.keras_runs import make_runs, measure
+from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
+from keras_models.bench.processes import REPO, keras_memory_run, process_rows
+from keras_models.bench.report import (
+    epoch_rows,
+    format_epoch_rows,
+    goal_rows,
+    header_lines,
+    report_markdown,
+    write_reports,
+)
+
+
+def bench_shapes(shapes: list[Shape], quick: bool, progress: Callable[[str], None] = print) -> list[dict]:
+    rows = []
+    for shape in shapes:
+        X, y = make_data(shape)
+        repeats = shape.quick_repeats if quick else shape.repeats
+        progress(f"{shape.name}: {shape.label} ({shape.data}), {repeats} repeats ...")
+        shape_rows = epoch_rows(shape, measure(make_runs(shape, X, y), repeats))
+        for row in format_epoch_rows(shape_rows):
+            progress(f"  {row[1]:<58} {row[2]:>9} ms  {row[4]:>7}  floor share {row[5]:>4}  {row[6]:>6} GFLOP/s")
+        rows += shape_rows
+    return rows
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench", description="the scratch network's speed next to Keras "
+                                                                    "and next to the bare matrix products")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and no make test (for iterating)")
+    parser.add_argument("--skip-make", action="store_true", help="do not time make train / make test")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated, from {','.join(SHAPES)}")
+    parser.add_argument("--out", type=Path, default=REPO / "logs" / "bench", help="where the reports go")
+    parser.add_argument("--memory-run", choices=["import", *SHAPES], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
+    unknown = [s for s in args.shapes if s not in SHAPES]
+    if unknown or not args.shapes:
+        parser.error(f"unknown shape(s) {unknown}; choose from {', '.join(SHAPES)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.memory_run:
+        keras_memory_run(None if args.memory_run == "import" else args.memory_run)
+        return 0
+    started = time.perf_counter()
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("\n".join(header_lines(args)), flush=True)
+    shapes = [SHAPES[name] for name in args.shapes]
+    rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
+    print("peak memory and make targets (each in its own process) ...", flush=True)
+    processes = process_rows(args.out, stamp, make_train=not args.skip_make,
+                             make_test=not (args.skip_make or args.quick), memory_shape=args.shapes[-1])
+    goals = goal_rows(rows, processes)
+    markdown = report_markdown(args, shapes, rows, processes, goals)
+    paths = write_reports(args.out, stamp, markdown, rows, processes)
+    print("\n" + markdown)
+    print(f"written: {', '.join(str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)}"
+          f"  (bench took {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

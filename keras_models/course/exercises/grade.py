@@ -1,0 +1,121 @@
+"""Grade the exercises: PASS, or FAIL with a hint. Reset an exercise to its untouched skeleton.
+
+    make exercises                   # grade your files (a missing one is first written from its solution)
+    make exercises ONLY=ex03         # one exercise (--only, repeatable)
+    make exercises-solutions         # grade the reference solutions (--solutions)
+    make exercise-reset NAME=ex03    # start ex03 over; your version is backed up (--reset)
+    make setup                       # among other things, writes the exercise files you do not have yet
+                                     # (--write-missing)
+
+Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line.
+Grading writes only to a temporary directory; --reset writes the exercise file, and a backup of
+your version under logs/exercises/backup/. Your exercise files are yours: nothing but --reset ever
+overwrites one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# The grader prints its own messages; TensorFlow's C++ log lines would bury them.
+# (Set before TensorFlow is imported: the graders import it.)
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+
+from keras_models.course.exercises.graders import EXERCISES, Exercise, Result, find, grade_file  # noqa: E402
+from keras_models.course.exercises.skeleton import reset, write_missing  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
+
+
+def _quiet_tensorflow() -> None:
+    """Keep TensorFlow's Python warnings ("... triggered tf.function retracing") out of the report."""
+    for name in ("tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _print_result(result: Result) -> None:
+    status = "PASS" if result.passed else "FAIL"
+    exercise = result.exercise
+    print(f"  {exercise.name}  {exercise.grader.TITLE:<46} {status}  {result.seconds:5.1f} s", flush=True)
+    for line in result.message.splitlines():
+        print(f"        {line}")
+
+
+def grade(exercises: list[Exercise], solutions: bool) -> int:
+    where = "the reference solutions in keras_models/course/exercises/solutions/" if solutions \
+        else "your exercise files in keras_models/course/exercises/"
+    print(f"Grading {where}")
+    _quiet_tensorflow()
+    start = time.perf_counter()
+    results = []
+    for exercise in exercises:
+        path = exercise.solution_path if solutions else exercise.learner_path
+        with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
+            result = grade_file(exercise, path, Path(workdir))
+        _print_result(result)
+        results.append(result)
+    passed = sum(result.passed for result in results)
+    print(f"{passed} of {len(results)} passed in {time.perf_counter() - start:.0f} s.")
+    if passed < len(results) and not solutions:
+        first = next(result.exercise.name for result in results if not result.passed)
+        print(f"Next: edit {first}'s file, then grade it alone with `make exercises ONLY={first}`.")
+    return 0 if passed == len(results) else 1
+
+
+def write_missing_files(exercises: list[Exercise]) -> None:
+    """Write the untouched file of every exercise you do not have yet, and say so."""
+    for path in write_missing([(exercise.solution_path, exercise.learner_path) for exercise in exercises]):
+        print(f"wrote {path.relative_to(REPO)}: your copy of the exercise, yours to edit")
+
+
+def reset_exercises(exercises: list[Exercise]) -> int:
+    for exercise in exercises:
+        existed = exercise.learner_path.exists()
+        backup = reset(exercise.solution_path, exercise.learner_path, BACKUP_DIR)
+        name = exercise.learner_path.relative_to(REPO)
+        if not existed:
+            print(f"{name} was missing; wrote the untouched skeleton")
+        elif backup is None:
+            print(f"{name} is already the untouched skeleton")
+        else:
+            print(f"{name} reset to the untouched skeleton; your version is in {backup.relative_to(REPO)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make exercises", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--solutions", action="store_true", help="grade the reference solutions")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="grade only this exercise (ex03, 3 or its file name); repeatable")
+    parser.add_argument("--write-missing", action="store_true",
+                        help="write the exercise files you do not have yet, then stop (make setup)")
+    parser.add_argument("--reset", action="append", metavar="NAME",
+                        help="overwrite your file with the untouched skeleton (a backup is kept); repeatable")
+    args = parser.parse_args(argv)
+    try:
+        if args.reset:
+            if args.only or args.solutions:
+                parser.error("--reset does not grade: use it without --only and --solutions")
+            return reset_exercises([find(name) for name in args.reset])
+        if args.write_missing:
+            write_missing_files(list(EXERCISES))
+            return 0
+        wanted = {find(name) for name in args.only} if args.only else set(EXERCISES)
+        selected = [exercise for exercise in EXERCISES if exercise in wanted]    # in course order
+    except ValueError as error:
+        parser.error(str(error))
+    if not args.solutions:
+        write_missing_files(selected)
+    return grade(selected, args.solutions)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

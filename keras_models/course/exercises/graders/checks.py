@@ -1,0 +1,135 @@
+"""What the graders share: the failure that carries a hint, and checks on models and arrays.
+
+A grader calls the learner's functions and checks what they *do*: shapes and values against a
+reference it computes itself, a Keras model's output layer and loss, a metric on held-out data,
+the effect of a callback. It never reads the learner's source text. When a check fails it raises
+`Fail(hint)`: the hint says what went wrong and where to look, never what the answer is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Loss names as keras.losses.get(...).__name__ or Loss.fn.__name__ spell them.
+REGRESSION_LOSSES = {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
+                     "mean_squared_logarithmic_error"}
+
+
+class Fail(Exception):
+    """A check failed. str(self) is the hint shown to the learner."""
+
+
+def check(condition: bool, hint: str) -> None:
+    """Raise Fail(hint) unless `condition` holds."""
+    if not condition:
+        raise Fail(hint)
+
+
+def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """`value` as a finite float64 array, of `shape` if given, or a Fail naming `what`."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Fail(f"{what} returned {type(value).__name__}, not an array of numbers") from None
+    if shape is not None:
+        check(array.shape == shape, f"{what} returned shape {array.shape}, expected {shape}")
+    check(bool(np.isfinite(array).all()), f"{what} returned non-finite values (nan or inf)")
+    return array
+
+
+def deterministic(seed: int):
+    """Seed Python, NumPy and Keras and make TensorFlow's ops deterministic, for one grading; the
+    process is left as it was found (the tests run in shared pytest workers)."""
+    from keras_models.twins.reproducible import deterministic as _deterministic  # TensorFlow loads here
+
+    return _deterministic(seed)
+
+
+# --- Keras models ------------------------------------------------------------------------------
+
+def require_model(obj, function: str):
+    """`obj` must be a compiled keras.Model."""
+    import keras
+
+    check(isinstance(obj, keras.Model), f"{function} must return a keras model, got {type(obj).__name__}")
+    check(bool(getattr(obj, "compiled", False)),
+          f"{function} returned a model that is not compiled: call model.compile(optimizer=..., loss=...)")
+    return obj
+
+
+def layers_of(model) -> list:
+    """The model's layers in order, nested models flattened, input layers left out."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found.extend(layers_of(layer))
+        elif not isinstance(layer, keras.layers.InputLayer):
+            found.append(layer)
+    return found
+
+
+def _activation_name(activation) -> str:
+    if activation is None:
+        return "linear"
+    return getattr(activation, "__name__", type(activation).__name__)
+
+
+def output_activation(model) -> str:
+    """Name of the activation that makes the model's output ('linear', 'sigmoid', 'softmax', ...).
+
+    The last layer that is not Dropout decides: an Activation layer, or a Dense layer's activation.
+    """
+    import keras
+
+    for layer in reversed(layers_of(model)):
+        if isinstance(layer, keras.layers.Dropout):
+            continue
+        if isinstance(layer, keras.layers.Activation | keras.layers.Dense):
+            return _activation_name(layer.activation)
+        return type(layer).__name__
+    return "none"
+
+
+def hidden_nonlinear_layers(model) -> int:
+    """How many layers before the output apply a nonlinear activation."""
+    import keras
+
+    layers = [layer for layer in layers_of(model) if not isinstance(layer, keras.layers.Dropout)]
+    count = 0
+    for layer in layers[:-1]:
+        if isinstance(layer, keras.layers.Dense | keras.layers.Activation):
+            count += _activation_name(layer.activation) not in ("linear", "none")
+    return count
+
+
+def loss_of(model) -> tuple[str, bool]:
+    """(name, from_logits) of the loss the model was compiled with, e.g. ('binary_crossentropy', False)."""
+    import keras
+
+    loss = model.loss
+    if isinstance(loss, list | tuple | dict):
+        raise Fail("compile the model with one loss, not a list or dict of losses")
+    if isinstance(loss, str):
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            raise Fail(f"Keras does not know the loss {model.loss!r}") from None
+    function = getattr(loss, "fn", loss)
+    return getattr(function, "__name__", type(loss).__name__), bool(getattr(loss, "from_logits", False))
+
+
+def require_output(model, function: str, *, n_features: int, units: int, activation: str, why: str) -> None:
+    """The model takes (None, n_features) and ends in `units` outputs made by `activation`."""
+    try:
+        input_shape = tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, ValueError):
+        raise Fail(f"{function}: give the model its input shape, keras.Input(shape=({n_features},))") from None
+    check(input_shape == (None, n_features),
+          f"{function}: the model takes inputs of shape {input_shape}, the data has (None, {n_features})")
+    output_shape = tuple(model.outputs[0].shape)
+    check(output_shape == (None, units),
+          f"{function}: the model's output has shape {output_shape}, expected (None, {units}): {why}")
+    found = output_activation(model)
+    check(found == activation, f"{function}: the output activation is {found}; {why}")

@@ -1,0 +1,105 @@
+"""Grader for exercise 1: Perceptron1D, Perceptron, Sigmoid / Tanh / ReLU, NeuralNetwork.
+
+References are computed here, independently of the learner's code: NumPy formulas on moderate
+inputs, and scratch.activations (itself checked against Keras in tests/) on extreme ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch import activations
+from scratch.gradcheck import relative_gap
+
+from .checks import Fail, as_array, check
+
+TITLE = "perceptron, activations, one-layer network"
+TOLERANCE = 1e-12
+EXTREMES = np.array([-1000.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 1000.0])
+
+
+def _close(actual, expected, what: str) -> None:
+    actual = as_array(actual, what, np.shape(expected))
+    gap = relative_gap(actual, expected)
+    check(gap <= TOLERANCE, f"{what} is off by a relative {gap:.1e} from the formula")
+
+
+def _call_quietly(function, z, what: str):
+    """Call function(z) with NumPy's overflow / invalid / divide warnings turned into errors."""
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            return function(z)
+    except FloatingPointError as error:
+        raise Fail(f"{what} for z in {EXTREMES.tolist()}: NumPy reported '{error}'; "
+                   "rewrite it so that no intermediate value overflows") from None
+
+
+def _grade_perceptrons(module, rng: np.random.Generator) -> None:
+    one_d = module.Perceptron1D(2.0, -1.0)
+    check(np.isclose(float(np.squeeze(one_d.run(3.0))), 5.0), "Perceptron1D(2, -1).run(3) should be 2*3 - 1 = 5")
+    x = rng.normal(size=6)
+    _close(one_d.run(x), 2.0 * x - 1.0, "Perceptron1D.run on an array")
+
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)               # (3, 2), (2,)
+    X = rng.normal(size=(5, 3))                                      # (5, 3)
+    z_ref = np.einsum("mi,io->mo", X, W) + b                         # (5, 2)
+    perceptron = module.Perceptron(W, b)
+    _close(perceptron.run(X), z_ref, "Perceptron.run on a batch (5, 3) with W (3, 2)")
+    _close(perceptron.run(X[0]), z_ref[0], "Perceptron.run on one example of shape (3,)")
+    try:
+        perceptron.run(rng.normal(size=(5, 4)))
+    except ValueError:
+        pass
+    else:
+        raise Fail("Perceptron.run accepted 4 inputs for a perceptron with 3: a mismatch must raise ValueError")
+
+    X_tie = np.vstack([X, np.zeros(3)])                              # last row: z = b
+    tie = module.Perceptron(W, np.zeros(2))
+    expected = activations.get("step").forward(np.einsum("mi,io->mo", X_tie, W))   # (6, 2), ties -> 0
+    decided = as_array(tie.predict(X_tie), "Perceptron.predict", expected.shape)
+    check(bool(np.all(decided[-1] == 0)), "Perceptron.predict: a tie z = 0 must give 0 (1 only where z > 0)")
+    check(bool(np.array_equal(decided, expected)), "Perceptron.predict must give 1 where z > 0 and 0 elsewhere")
+
+
+def _grade_activation(module, name: str, formula, rng: np.random.Generator) -> None:
+    fn = getattr(module, name).fn
+    z = rng.uniform(-10, 10, size=(4, 5))                            # moderate: the plain formula is safe
+    original = z.copy()
+    _close(fn(z), formula(z), f"{name}.fn on a (4, 5) array")
+    check(bool(np.array_equal(z, original)), f"{name}.fn changed the array it was given: return a new array")
+    _close(fn(0.5), formula(np.float64(0.5)), f"{name}.fn(0.5) on a plain number")
+    reference = activations.get(name.lower()).forward(EXTREMES[None, :])[0]
+    _close(_call_quietly(fn, EXTREMES.copy(), f"{name}.fn"), reference, f"{name}.fn at extreme inputs")
+
+
+def _grade_network(module, rng: np.random.Generator) -> None:
+    W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
+    X = rng.normal(size=(6, 3))
+    z = X @ W + b                                                    # (6, 4)
+
+    class Cube:                                                      # an activation only the grader knows
+        @staticmethod
+        def fn(values):
+            return np.asarray(values) ** 3
+
+    _close(module.NeuralNetwork(W, b, Cube).run(X), z ** 3,
+           "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given)")
+    for name, formula in FORMULAS.items():
+        _close(module.NeuralNetwork(W, b, getattr(module, name)).run(X), formula(z),
+               f"NeuralNetwork.run with {name}")
+
+
+FORMULAS = {
+    "Sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "Tanh": lambda z: (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)),
+    "ReLU": lambda z: np.where(z > 0, z, 0.0),
+}
+
+
+def grade(module, workdir) -> str:
+    rng = np.random.default_rng(1)
+    _grade_perceptrons(module, rng)
+    for name, formula in FORMULAS.items():
+        _grade_activation(module, name, formula, rng)
+    _grade_network(module, rng)
+    return "Perceptron1D, Perceptron, Sigmoid, Tanh, ReLU and NeuralNetwork match the formulas"

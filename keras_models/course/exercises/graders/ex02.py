@@ -1,0 +1,94 @@
+"""Grader for exercise 2: BP1-BP4 for a two-layer sigmoid network with the mean quadratic cost.
+
+The reference is tf.GradientTape on the same network written in TensorFlow ops, in float64.
+Each equation is checked on its own -- fed the tape's exact inputs (the tape's delta2 goes into
+the learner's BP2, and so on) -- so a failure names the equation at fault; then `gradients`
+is checked end to end on a second, differently shaped batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scratch.gradcheck import relative_gap
+
+from .checks import Fail, as_array, check
+
+TITLE = "backpropagation: BP1-BP4"
+TOLERANCE = 1e-10
+
+
+def _tape_reference(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """z1, z2 and dC/d(z1, z2, W1, b1, W2, b2) from tf.GradientTape."""
+    import tensorflow as tf
+
+    variables = {name: tf.Variable(value) for name, value in params.items()}
+    with tf.GradientTape() as tape:
+        z1 = tf.matmul(X, variables["W1"]) + variables["b1"]
+        z2 = tf.matmul(tf.sigmoid(z1), variables["W2"]) + variables["b2"]
+        C = tf.reduce_sum(tf.square(tf.sigmoid(z2) - y)) / (2.0 * X.shape[0])
+    names = ["z1", "z2", "W1", "b1", "W2", "b2"]
+    grads = tape.gradient(C, [z1, z2] + [variables[name] for name in names[2:]])
+    reference = {f"d{name}": grad.numpy() for name, grad in zip(names, grads, strict=True)}
+    reference.update(z1=z1.numpy(), z2=z2.numpy())
+    return reference
+
+
+def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dict[str, np.ndarray]) -> None:
+    """Check one equation; on a mismatch, name the likely slip if a known one matches."""
+    if np.shape(actual) != expected.shape:
+        raise Fail(f"{equation} returned shape {np.shape(actual)}, expected {expected.shape}: "
+                   "write down the shape of each factor and make the product give this one")
+    actual = as_array(actual, equation, expected.shape)
+    if relative_gap(actual, expected) <= TOLERANCE:
+        return
+    if relative_gap(actual, m * expected) <= 1e-8:
+        raise Fail(f"{equation} is m = {m} times too large: C is the mean over the batch, so a 1/m belongs in BP1")
+    if relative_gap(actual, expected / m) <= 1e-8:
+        raise Fail(f"{equation} is m = {m} times too small: the 1/m goes in BP1 only; BP3 and BP4 sum over "
+                   "the batch")
+    if relative_gap(actual, -expected) <= 1e-8:
+        raise Fail(f"{equation} has the wrong sign: for C = 1/(2m) sum ||a - y||^2, dC/da = (a - y)/m")
+    for slip, wrong in diagnoses.items():
+        if relative_gap(actual, wrong) <= 1e-8:
+            raise Fail(f"{equation}: {slip}")
+    raise Fail(f"{equation} differs from tf.GradientTape's by a relative {relative_gap(actual, expected):.1e}")
+
+
+def _random_problem(rng: np.random.Generator, m: int, n: int, h: int, k: int):
+    params = {"W1": rng.normal(size=(n, h)), "b1": rng.normal(size=h),
+              "W2": rng.normal(size=(h, k)), "b2": rng.normal(size=k)}
+    X = rng.normal(size=(m, n))                                          # (m, n)
+    y = rng.uniform(size=(m, k))                                         # (m, k) targets in [0, 1]
+    return params, X, y
+
+
+def grade(module, workdir) -> str:
+    rng = np.random.default_rng(2)
+    m, n, h, k = 5, 3, 4, 2                                              # all different: shapes tell
+    params, X, y = _random_problem(rng, m, n, h, k)
+    ref = _tape_reference(params, X, y)
+    a1 = 1.0 / (1.0 + np.exp(-ref["z1"]))                                # (m, h)
+    a2 = 1.0 / (1.0 + np.exp(-ref["z2"]))                                # (m, k)
+
+    _compare(module.output_error(a2.copy(), y.copy(), ref["z2"].copy()), ref["dz2"], "BP1 (output_error)", m,
+             {"the factor sigma'(z2) is missing": (a2 - y) / m})
+    _compare(module.hidden_error(ref["dz2"].copy(), params["W2"].copy(), ref["z1"].copy()), ref["dz1"],
+             "BP2 (hidden_error)", m,
+             {"the factor sigma'(z1) of the hidden layer is missing": ref["dz2"] @ params["W2"].T})
+    _compare(module.bias_gradient(ref["dz1"].copy()), ref["db1"], "BP3 (bias_gradient)", m, {})
+    _compare(module.weight_gradient(X.copy(), ref["dz1"].copy()), ref["dW1"], "BP4 (weight_gradient)", m,
+             {"the result is the hidden layer's a1 paired with delta1; the input of layer 1 is X": a1.T @ ref["dz1"]})
+
+    params, X, y = _random_problem(rng, 7, 2, 5, 3)                      # gradients() on another shape
+    ref = _tape_reference(params, X, y)
+    grads = module.gradients(params, X, y)
+    check(isinstance(grads, dict) and set(grads) == {"W1", "b1", "W2", "b2"},
+          "gradients must return a dict with the keys W1, b1, W2, b2")
+    worst = 0.0
+    for name in ("W1", "b1", "W2", "b2"):
+        actual = as_array(grads[name], f"gradients()['{name}']", ref[f"d{name}"].shape)
+        gap = relative_gap(actual, ref[f"d{name}"])
+        check(gap <= TOLERANCE, f"gradients()['{name}'] differs from tf.GradientTape's by a relative {gap:.1e}")
+        worst = max(worst, gap)
+    return f"BP1-BP4 and gradients() match tf.GradientTape (largest relative gap {worst:.1e})"

@@ -1,0 +1,99 @@
+"""Grader for exercise 3: the Keras workflow on the synthetic two-feature price set.
+
+Checks, in order: the split and the scaler (fitted on the training rows, not the test rows);
+the model's input, output and loss; that training lowered the loss; evaluate() against the
+grader's own MSE; the RMSE on fresh rows the grader draws itself; and the new gem's price.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keras_models.course.exercises.price_data import make_price_data, true_price
+
+from .checks import Fail, as_array, check, deterministic, loss_of, require_model, require_output
+
+TITLE = "Keras basics: compile, fit, evaluate, predict"
+TARGET_RMSE = 8.0                  # the noise alone costs 5; predicting the mean about 70
+NEW_GEM = [998.0, 1000.0]
+NEW_GEM_TOLERANCE = 10.0           # noise-free price 280
+SEED = 3
+
+
+def _spans_unit_range(X: np.ndarray) -> bool:
+    return bool(np.allclose(X.min(axis=0), 0.0, atol=1e-9) and np.allclose(X.max(axis=0), 1.0, atol=1e-9))
+
+
+def _standardised(X: np.ndarray) -> bool:
+    return bool(np.allclose(X.mean(axis=0), 0.0, atol=1e-9) and np.allclose(X.std(axis=0), 1.0, atol=1e-9))
+
+
+def _check_split(result, n_rows: int):
+    check(isinstance(result, tuple) and len(result) == 5,
+          "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
+    X_train, X_test, y_train, y_test, scaler = result
+    X_train, X_test = as_array(X_train, "X_train"), as_array(X_test, "X_test")
+    y_train, y_test = as_array(y_train, "y_train"), as_array(y_test, "y_test")
+    check(X_train.ndim == 2 and X_train.shape[1] == 2 and X_test.ndim == 2 and X_test.shape[1] == 2,
+          f"the feature splits must have 2 columns, got {X_train.shape} and {X_test.shape}")
+    check(len(X_train) == len(y_train) and len(X_test) == len(y_test),
+          "each feature split needs one target per row")
+    check(len(X_train) + len(X_test) == n_rows, f"the two splits must hold all {n_rows} rows between them")
+    check(0.2 <= len(X_test) / n_rows <= 0.4, f"hold out about 30% of the rows for the test, not {len(X_test)}")
+    check(hasattr(scaler, "transform"), "the fifth thing returned must be the fitted scaler (with .transform)")
+    fitted_on_train = _spans_unit_range(X_train) or _standardised(X_train)
+    check(fitted_on_train, "the training features are not scaled by a scaler fitted on them: "
+                           "fit the scaler on the training rows, then transform both splits")
+    check(not (_spans_unit_range(X_test) or _standardised(X_test)),
+          "the test features look scaled by a scaler fitted on the test rows: transform them with the "
+          "scaler fitted on the training rows")
+    return X_train, X_test, y_train, y_test, scaler
+
+
+def grade(module, workdir) -> str:
+    features, price = make_price_data()
+    X_train, X_test, y_train, y_test, scaler = _check_split(module.split_and_scale(features, price), len(price))
+
+    with deterministic(SEED):
+        model = require_model(module.build_model(), "build_model")
+        require_output(model, "build_model", n_features=2, units=1, activation="linear",
+                       why="a price is one unbounded number: one linear output unit")
+        name, _ = loss_of(model)
+        check(name == "mean_squared_error", f"compile with the mean squared error loss (\"mse\"), not {name}")
+        history = module.train(model, X_train, y_train)
+    losses = getattr(history, "history", {}).get("loss", [])
+    check(len(losses) >= 2, "train must call model.fit for a few epochs and return its History")
+    check(losses[-1] < losses[0], f"the training loss did not go down ({losses[0]:.1f} -> {losses[-1]:.1f})")
+
+    mse = float(np.mean((model.predict(X_test, verbose=0)[:, 0] - y_test) ** 2))
+    reported = module.evaluate(model, X_test, y_test)
+    check(isinstance(reported, float | np.floating),
+          f"evaluate must return the test MSE as one float, got {type(reported).__name__} (with metrics, "
+          "model.evaluate returns a list: take the loss, or use return_dict=True)")
+    check(abs(reported - mse) <= 1e-3 * mse + 1e-6,
+          f"evaluate returned {reported:.3f} but the test MSE is {mse:.3f}: return model.evaluate's loss")
+
+    fresh_X, fresh_y = make_price_data(500, seed=7)                     # rows the learner never saw
+    prediction = model.predict(scaler.transform(fresh_X), verbose=0)[:, 0]
+    rmse = float(np.sqrt(np.mean((prediction - fresh_y) ** 2)))
+    baseline = float(np.sqrt(np.mean((fresh_y - y_train.mean()) ** 2)))
+    check(float(np.std(prediction)) > 0.1 * float(np.std(fresh_y)),
+          "the model predicts nearly the same price for every gem: its ReLU units have probably all died "
+          "(output 0 for every input); use more units per layer or a smaller learning rate")
+    check(rmse <= TARGET_RMSE, f"RMSE on fresh gems is {rmse:.1f}, the target is {TARGET_RMSE:.0f} "
+                               f"(predicting the mean price: {baseline:.1f}): train longer or raise the learning rate")
+
+    expected = float(model.predict(scaler.transform(np.array([NEW_GEM])), verbose=0)[0, 0])
+    try:
+        price_new = float(module.predict_price(model, scaler, list(NEW_GEM)))
+    except (TypeError, ValueError) as error:
+        raise Fail(f"predict_price must return one number: {error}") from None
+    check(abs(price_new - expected) <= 1e-3 * abs(expected) + 1e-3,
+          f"predict_price gave {price_new:.1f}, but the model says {expected:.1f} for the scaled gem: "
+          "scale the raw features with the training scaler before predicting")
+    truth = float(true_price(np.array([NEW_GEM]))[0])
+    check(abs(price_new - truth) <= NEW_GEM_TOLERANCE,
+          f"the gem {NEW_GEM} is priced {price_new:.1f}, more than {NEW_GEM_TOLERANCE:.0f} from its price "
+          f"{truth:.0f}: train the model further")
+    return (f"fresh-data RMSE {rmse:.2f} (target <= {TARGET_RMSE:.0f}, mean predictor {baseline:.1f}); "
+            f"gem {NEW_GEM} priced {price_new:.1f} (true {truth:.0f} +- {NEW_GEM_TOLERANCE:.0f})")

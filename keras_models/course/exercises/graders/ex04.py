@@ -1,0 +1,83 @@
+"""Grader for exercise 4: Keras regression on the diamonds, with a target error to beat.
+
+The grader prepares the data itself (the same 5,000-row slice as the exercise) and keeps the test
+split: the learner's code sees only the training and validation rows. Checks: a regression model
+(linear output, regression loss, at least one nonlinear hidden layer), validation used during fit,
+the test MAE under the target, and the dollar price of one raw test diamond.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import (
+    REGRESSION_LOSSES,
+    Fail,
+    check,
+    deterministic,
+    hidden_nonlinear_layers,
+    loss_of,
+    require_model,
+    require_output,
+)
+
+TITLE = "Keras regression: diamond prices"
+MAX_ROWS = 5000
+TARGET_MAE = 0.60                  # thousand dollars; the mean predictor makes ~3.1, least squares ~0.84
+SEED = 4
+
+
+def load_data():
+    from data import prepare
+
+    return prepare("regression", max_rows=MAX_ROWS, seed=0)
+
+
+def baselines(data) -> dict[str, float]:
+    """Test MAE of predicting the training mean, and of a least-squares linear model (NumPy)."""
+    mean_mae = float(np.mean(np.abs(data.y_test - data.y_train.mean())))
+    A = np.c_[data.X_train, np.ones(len(data.X_train))].astype(np.float64)          # (m, n + 1)
+    w = np.linalg.lstsq(A, data.y_train.astype(np.float64), rcond=None)[0]           # (n + 1, 1)
+    linear = np.c_[data.X_test, np.ones(len(data.X_test))] @ w                       # (m_test, 1)
+    return {"mean": mean_mae, "linear": float(np.mean(np.abs(linear - data.y_test)))}
+
+
+def grade(module, workdir) -> str:
+    from data import load_diamonds
+
+    data = load_data()
+    with deterministic(SEED):
+        model = require_model(module.build_model(data.n_features), "build_model")
+        require_output(model, "build_model", n_features=data.n_features, units=1, activation="linear",
+                       why="a price is one number, and a linear output can reach any value")
+        name, _ = loss_of(model)
+        check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
+        check(hidden_nonlinear_layers(model) >= 1,
+              "the model has no hidden layer with a nonlinear activation, so it can only fit a plane; "
+              "add hidden Dense layers with activation=\"relu\"")
+        history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
+    logged = getattr(history, "history", None)
+    check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
+    check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+
+    prediction = model.predict(data.X_test, verbose=0)                               # (m, 1)
+    mae = float(np.mean(np.abs(prediction - data.y_test)))
+    base = baselines(data)
+    check(mae < TARGET_MAE,
+          f"test MAE {mae:.3f} thousand dollars, the target is < {TARGET_MAE:.2f} (predicting the mean: "
+          f"{base['mean']:.2f}, a linear model: {base['linear']:.2f}): more hidden units, a better learning "
+          "rate or more epochs")
+
+    diamond = load_diamonds().iloc[[data.test_rows[0]]].drop(columns="price")
+    expected = float(model.predict(data.scale(diamond), verbose=0)[0, 0]) * 1000.0
+    try:
+        dollars = float(module.predict_price_dollars(model, data, diamond))
+    except (TypeError, ValueError) as error:
+        raise Fail(f"predict_price_dollars must return one number: {error}") from None
+    if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
+        raise Fail("predict_price_dollars returned thousands of dollars: the target is price / 1000")
+    check(abs(dollars - expected) <= 1e-3 * abs(expected) + 0.01,
+          f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
+          "encode and scale the raw row with data.scale(...) before predicting")
+    return (f"test MAE {mae:.3f} thousand dollars (target < {TARGET_MAE:.2f}; mean predictor {base['mean']:.2f}, "
+            f"linear {base['linear']:.2f})")

@@ -1,0 +1,72 @@
+"""Grader for exercise 5: breast-cancer classification with Dropout and EarlyStopping.
+
+Checks: a Dropout layer with a rate in (0, 1); one sigmoid output with binary cross-entropy on
+probabilities; validation during fit; early stopping fired (fit ran fewer epochs than it was
+asked for: History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5; and the
+accuracy on the test rows, which the learner's code never sees during training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import Fail, as_array, check, deterministic, layers_of, loss_of, require_model, require_output
+
+TITLE = "Keras classification: Dropout, EarlyStopping"
+TARGET_ACCURACY = 0.92             # always answering "benign" scores 0.62
+SEED = 5
+
+
+def load_data():
+    from data import prepare
+
+    return prepare("binary", seed=0)
+
+
+def _check_model(model, n_features: int) -> None:
+    import keras
+
+    rates = [layer.rate for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
+    check(len(rates) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
+    check(all(0.0 < rate < 1.0 for rate in rates), f"a Dropout rate must be between 0 and 1, got {rates}")
+    require_output(model, "build_model", n_features=n_features, units=1, activation="sigmoid",
+                   why="one yes/no answer needs one unit with a sigmoid, giving the probability of malignant")
+    name, from_logits = loss_of(model)
+    check(name == "binary_crossentropy",
+          f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy")
+    check(not from_logits, "the loss has from_logits=True, but the model outputs probabilities (sigmoid)")
+
+
+def grade(module, workdir) -> str:
+    data = load_data()
+    with deterministic(SEED):
+        model = require_model(module.build_model(data.n_features), "build_model")
+        _check_model(model, data.n_features)
+        history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
+    logged = getattr(history, "history", None)
+    check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
+    check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+    asked, ran = history.params.get("epochs"), len(history.epoch)
+    check(ran < asked, f"early stopping never fired: fit ran all {asked} epochs it was asked for. Monitor "
+                       "val_loss with patience <= 5 and ask for enough epochs (e.g. 200)")
+
+    probability = model.predict(data.X_test, verbose=0)[:, 0]                        # (m,)
+    expected = (probability > 0.5).astype(int)
+    labels = module.predict_labels(model, data.X_test)
+    if np.shape(labels) == (len(expected), 1):
+        labels = np.asarray(labels)[:, 0]
+    labels = as_array(labels, "predict_labels", expected.shape)
+    check(bool(np.all((labels == 0) | (labels == 1))), "predict_labels must return labels 0 and 1")
+    if np.all(labels == 0) and expected.any():
+        raise Fail("predict_labels says 0 for every biopsy: argmax over a single sigmoid column is always 0; "
+                   "threshold the probability at 0.5 instead")
+    check(bool(np.array_equal(labels, expected)),
+          "predict_labels disagrees with the model: a label is 1 where the predicted probability is above 0.5")
+
+    accuracy = float(np.mean(labels == data.y_test[:, 0]))
+    majority = float(max(data.y_test.mean(), 1.0 - data.y_test.mean()))
+    check(accuracy >= TARGET_ACCURACY,
+          f"test accuracy {accuracy:.3f}, the target is {TARGET_ACCURACY:.2f} (always guessing the most common "
+          f"class: {majority:.2f}): try another learning rate, layer size or dropout rate")
+    return (f"test accuracy {accuracy:.3f} (target >= {TARGET_ACCURACY:.2f}, majority class {majority:.2f}); "
+            f"early stopping after {ran} of {asked} epochs")

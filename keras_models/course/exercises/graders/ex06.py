@@ -1,0 +1,92 @@
+"""Grader for exercise 6, the capstone: house prices from housing.csv.
+
+The grader splits the 546 houses itself (a seeded permutation: 436 to train, 110 to test) and
+gives the learner's `train` only the training houses. Checks: engineer_features is numeric,
+row by row (no statistics of the whole table: they would leak the test houses) and leaves its
+input alone; build_model is a regression network; the trained predictor prices raw test houses
+in dollars; evaluate() agrees with the grader; and the test MAE beats the target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .checks import REGRESSION_LOSSES, Fail, as_array, check, deterministic, loss_of, require_model, require_output
+
+TITLE = "capstone: Windsor house prices"
+TARGET_MAE = 15_000.0              # dollars; predicting the training mean misses by ~19,500
+N_TEST = 110
+SEED = 6
+
+
+def split_houses() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training houses, test houses), from a permutation seeded with SEED."""
+    from data import load_housing
+
+    houses = load_housing()
+    order = np.random.default_rng(SEED).permutation(len(houses))
+    return houses.iloc[order[N_TEST:]], houses.iloc[order[:N_TEST]]
+
+
+def _check_features(module, houses: pd.DataFrame) -> int:
+    raw = houses.drop(columns="price")
+    untouched = raw.copy()
+    try:
+        features = module.engineer_features(raw)
+    except KeyError as error:
+        raise Fail(f"engineer_features looked for the column {error}; it gets the raw columns without the price "
+                   "(new houses have none)") from None
+    check(isinstance(features, pd.DataFrame), f"engineer_features must return a DataFrame, "
+                                              f"got {type(features).__name__}")
+    check(raw.equals(untouched), "engineer_features changed the DataFrame it was given: work on a copy")
+    check(features.index.equals(raw.index), "engineer_features must keep one row per house, with the same index")
+    text = [column for column in features.columns if not pd.api.types.is_numeric_dtype(features[column])]
+    check(not text, f"engineer_features left non-numeric columns {text}: encode yes/no as 1/0")
+    check(features.shape[1] >= 1, "engineer_features returned no columns")
+    values = as_array(features.to_numpy(dtype=float), "engineer_features")
+    few = module.engineer_features(raw.iloc[:7].copy())
+    check(isinstance(few, pd.DataFrame) and few.shape == (7, values.shape[1])
+          and np.allclose(few.to_numpy(dtype=float), values[:7]),
+          "engineer_features gives different features for a house depending on which other houses are in the "
+          "table: compute each row from that house alone, and fit means / scalers in train()")
+    return values.shape[1]
+
+
+def grade(module, workdir) -> str:
+    houses_train, houses_test = split_houses()
+    n_features = _check_features(module, houses_train)
+    with deterministic(SEED):
+        model = require_model(module.build_model(n_features), "build_model")
+        require_output(model, "build_model", n_features=n_features, units=1, activation="linear",
+                       why="a price is one number: one linear output unit")
+        name, _ = loss_of(model)
+        check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
+        predictor = module.train(houses_train.copy())
+    check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
+
+    predicted = predictor.predict(houses_test.drop(columns="price"))
+    if np.shape(predicted) == (N_TEST, 1):
+        predicted = np.asarray(predicted)[:, 0]
+    predicted = as_array(predicted, "HousePriceModel.predict", (N_TEST,))
+    price = houses_test["price"].to_numpy(dtype=float)                              # (110,)
+    check(float(np.median(predicted)) > 1000.0,
+          f"the predicted prices are around {np.median(predicted):.3g}, not dollars: undo the target scaling "
+          "(the transform you applied to the price in train) in predict")
+    mae = float(np.mean(np.abs(price - predicted)))
+    r2 = float(1.0 - np.sum((price - predicted) ** 2) / np.sum((price - price.mean()) ** 2))
+
+    report = module.evaluate(predictor, houses_test.copy())
+    check(isinstance(report, dict) and {"mae", "r2"} <= set(report),
+          "evaluate must return a dict with the keys \"mae\" and \"r2\"")
+    check(abs(float(report["mae"]) - mae) <= 1e-3 * mae,
+          f"evaluate says MAE {float(report['mae']):,.0f}, but the mean |price - prediction| is {mae:,.0f}")
+    check(abs(float(report["r2"]) - r2) <= 1e-3,
+          f"evaluate says r2 {float(report['r2']):.3f}, but 1 - SS_res / SS_tot is {r2:.3f}")
+
+    baseline = float(np.mean(np.abs(price - houses_train["price"].mean())))
+    check(mae < TARGET_MAE,
+          f"test MAE ${mae:,.0f}, the target is < ${TARGET_MAE:,.0f} (predicting the mean: ${baseline:,.0f}): "
+          "look at the features (log of the lot size? the yes/no columns?), the target's scale, the model size")
+    return (f"test MAE ${mae:,.0f} (target < ${TARGET_MAE:,.0f}, mean predictor ${baseline:,.0f}); "
+            f"R^2 {r2:.3f}")

@@ -1,0 +1,99 @@
+"""Grader for exercise 7: the TensorBoard callback, and answers read back from its event files.
+
+The grader trains through the learner's function into its own temporary directory, reads the
+event files itself (EventAccumulator with size_guidance={"tensors": 0}) and compares: the logged
+validation losses with the History, the learner's read_scalars with its own reading, and the
+learner's best_epoch with the epoch it finds. Then it writes a run of its own with a known
+answer, to make sure best_epoch reads the logs it is pointed at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .checks import Fail, check, deterministic
+
+TITLE = "TensorBoard: log a run, answer from the logs"
+SEED = 7
+# A run the grader writes itself: validation lowest at epoch 3, training lowest at epoch 7.
+KNOWN_VALIDATION = [0.90, 0.70, 0.50, 0.45, 0.52, 0.60, 0.48, 0.70]
+KNOWN_TRAINING = [0.90, 0.60, 0.40, 0.30, 0.25, 0.20, 0.15, 0.10]
+TRAIN_RUN_HINT = "best_epoch read the train/ run: the validation loss is under log_dir / 'validation'"
+
+
+def read_logged(run_dir: Path, tag: str = "epoch_loss") -> dict[int, float]:
+    """{step: value} of `tag` in run_dir, read with TensorBoard's EventAccumulator."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util import tensor_util
+
+    accumulator = EventAccumulator(str(run_dir), size_guidance={"tensors": 0})
+    accumulator.Reload()
+    if tag not in accumulator.Tags()["tensors"]:
+        return {}
+    return {event.step: float(tensor_util.make_ndarray(event.tensor_proto)) for event in accumulator.Tensors(tag)}
+
+
+def write_known_run(log_dir: Path) -> None:
+    """Event files with the KNOWN_* losses under log_dir/validation and log_dir/train."""
+    import tensorflow as tf
+
+    for split, losses in (("validation", KNOWN_VALIDATION), ("train", KNOWN_TRAINING)):
+        writer = tf.summary.create_file_writer(str(log_dir / split))
+        with writer.as_default():
+            for epoch, loss in enumerate(losses):
+                tf.summary.scalar("epoch_loss", loss, step=epoch)
+        writer.close()
+
+
+def _check_run(log_dir: Path, history) -> dict[int, float]:
+    for split in ("train", "validation"):
+        run = log_dir / split
+        check(run.is_dir() and any(run.glob("events.out.tfevents*")),
+              f"no event file in {split}/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
+              "profile_batch=0) to fit's callbacks" + (", and pass validation_data" if split == "validation" else ""))
+    logged = read_logged(log_dir / "validation")
+    check(bool(logged), "the validation run has no epoch_loss: fit must validate (validation_data=...)")
+    val_loss = getattr(history, "history", {}).get("val_loss")
+    check(val_loss is not None, "train_with_tensorboard must return the History that model.fit returns")
+    check(sorted(logged) == list(range(len(val_loss))),
+          f"the logs hold epochs {sorted(logged)} but the History has {len(val_loss)}: log one run per log_dir")
+    check(np.allclose([logged[step] for step in sorted(logged)], val_loss, rtol=1e-5),
+          "the logged validation losses differ from the History's val_loss")
+    return logged
+
+
+def grade(module, workdir) -> str:
+    workdir = Path(workdir)
+    log_dir = workdir / "run"
+    with deterministic(SEED):
+        history = module.train_with_tensorboard(log_dir)
+    logged = _check_run(log_dir, history)
+
+    read = module.read_scalars(log_dir / "validation", "epoch_loss")
+    check(isinstance(read, dict), f"read_scalars must return a dict {{epoch: value}}, got {type(read).__name__}")
+    check(sorted(read) == sorted(logged) and np.allclose([read[s] for s in sorted(logged)],
+                                                         [logged[s] for s in sorted(logged)], rtol=1e-6),
+          "read_scalars(log_dir / 'validation', 'epoch_loss') does not match the values in the event files")
+
+    lowest = min(logged, key=logged.get)
+    answer = module.best_epoch(log_dir)
+    check(isinstance(answer, int | np.integer), f"best_epoch must return an int, got {type(answer).__name__}")
+    training = read_logged(log_dir / "train")
+    if answer != lowest and answer == min(training, key=training.get):
+        raise Fail(TRAIN_RUN_HINT)
+    check(answer == lowest, f"best_epoch says {answer}, but the lowest validation loss in the logs is at epoch "
+                            f"{lowest} (epochs count from 0)")
+
+    known = workdir / "known_run"
+    write_known_run(known)
+    answer = module.best_epoch(known)
+    if answer == int(np.argmin(KNOWN_TRAINING)):
+        raise Fail(TRAIN_RUN_HINT)
+    check(answer == int(np.argmin(KNOWN_VALIDATION)),
+          f"on a run written by the grader, whose lowest validation loss is at epoch "
+          f"{int(np.argmin(KNOWN_VALIDATION))}, best_epoch says {answer}: read the logs under the log_dir it "
+          "is given, not the last History")
+    return (f"{len(logged)} epochs logged; lowest validation loss {logged[lowest]:.4f} at epoch {lowest}, "
+            "read back from the event files")

@@ -1,0 +1,96 @@
+"""The learner's files are made from the reference solutions: cut out the solution, leave a TODO.
+
+Each exercise exists once in the repository, as its solution in `solutions/` with the parts the
+learner writes marked; the learner's own file (`exercises/<name>.py`, git-ignored) is generated from it.
+
+A solution marks each part the learner writes, at the indentation where the code goes:
+
+    def output_error(a2, y, z2):
+        # TODO: BP1 ...
+        ### BEGIN SOLUTION
+        ...
+        ### END SOLUTION
+
+`make_skeleton` replaces every marked block with `raise NotImplementedError(...)` and keeps every
+other line, so the brief, the signatures, the given code and the TODO comments are the same in
+both files and cannot drift apart. `write_missing` writes the skeleton of every exercise whose learner
+file does not exist yet (`make setup`, `make exercises`) and never touches one that does; `reset`
+writes one back on request, keeping the learner's version in a backup first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+PLACEHOLDER = 'raise NotImplementedError("TODO: write this part, then grade it")'
+
+
+def make_skeleton(solution_source: str, source_name: str = "<solution>") -> str:
+    """The solution text with each BEGIN/END SOLUTION block replaced by a NotImplementedError.
+
+    Raises ValueError naming the line for an unbalanced, nested or mis-indented marker.
+    """
+    out: list[str] = []
+    open_at: int | None = None          # line number of the BEGIN marker of the block being cut
+    indent = ""
+    for number, line in enumerate(solution_source.splitlines(keepends=True), start=1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if open_at is not None:
+                raise ValueError(f"{source_name}:{number}: {BEGIN} inside the block opened at line {open_at}")
+            open_at = number
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}{PLACEHOLDER}\n")
+        elif marker == END:
+            if open_at is None:
+                raise ValueError(f"{source_name}:{number}: {END} without a {BEGIN}")
+            if not line.startswith(indent) or line[len(indent):].startswith((" ", "\t")):
+                raise ValueError(f"{source_name}:{number}: {END} is not indented like its {BEGIN} "
+                                 f"at line {open_at}")
+            open_at = None
+        elif open_at is None:
+            out.append(line)
+    if open_at is not None:
+        raise ValueError(f"{source_name}:{open_at}: {BEGIN} is never closed by {END}")
+    return "".join(out)
+
+
+def skeleton_of(solution_path: Path) -> str:
+    """The pristine learner file for the solution at `solution_path`."""
+    return make_skeleton(solution_path.read_text(encoding="utf-8"), str(solution_path))
+
+
+def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | None:
+    """Write the pristine skeleton to `learner_path`; return where the old version was saved.
+
+    Nothing is lost: if the learner's file differs from the skeleton, it is first copied to
+    backup_dir/<name>.<timestamp>.py. Returns None when there was nothing to keep.
+    """
+    skeleton = skeleton_of(solution_path)
+    backup = None
+    if learner_path.exists():
+        current = learner_path.read_text(encoding="utf-8")
+        if current == skeleton:
+            return None
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        backup = backup_dir / f"{learner_path.stem}.{stamp}.py"
+        backup.write_text(current, encoding="utf-8")
+    learner_path.write_text(skeleton, encoding="utf-8")
+    return backup
+
+
+def write_missing(pairs: list[tuple[Path, Path]]) -> list[Path]:
+    """For each (solution_path, learner_path) whose learner file does not exist, write its skeleton.
+
+    A learner file that exists is never touched, whatever it holds. Returns the files written.
+    """
+    written = []
+    for solution_path, learner_path in pairs:
+        if not learner_path.exists():
+            learner_path.write_text(skeleton_of(solution_path), encoding="utf-8")
+            written.append(learner_path)
+    return written

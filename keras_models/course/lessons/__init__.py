@@ -1,0 +1,77 @@
+"""The lessons: short runnable scripts that turn the tutorials' first ideas into pictures.
+
+    1  lesson_01_perceptron         the perceptron's line, epoch by epoch, on the tutorial's seven points
+    2  lesson_02_xor_limit          XOR: the perceptron never stops making mistakes
+    3  lesson_03_activations        step, sigmoid, tanh, ReLU and their derivatives; where they saturate
+    4  lesson_04_gradient_descent   gradient descent on y = (x - 2)^2 and four learning rates
+    5  lesson_05_hidden_layer_xor   one hidden layer learns XOR
+
+Run them all (this is `make lessons`):
+
+    make lessons          # or: .venv/bin/python -m keras_models.course.lessons [--logdir DIR] (logs/lessons)
+
+PNG files go to DIR/png and the same pictures to TensorBoard, as images, in DIR/tensorboard.
+Each lesson also runs on its own, e.g.
+`.venv/bin/python -m keras_models.course.lessons.lesson_01_perceptron`, and
+exposes `run(out_dir)`, which returns what it computed and the paths of its PNGs.
+
+Importing this package is cheap: the lessons (matplotlib) and TensorFlow load when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keras_models.course.lessons.pictures import LessonResult
+
+LESSONS = (
+    "lesson_01_perceptron",
+    "lesson_02_xor_limit",
+    "lesson_03_activations",
+    "lesson_04_gradient_descent",
+    "lesson_05_hidden_layer_xor",
+)
+DEFAULT_LOGDIR = Path("logs") / "lessons"
+
+
+def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[LessonResult]:
+    """Run every lesson in order: PNGs to logdir/png, TensorBoard images to logdir/tensorboard."""
+    from keras_models.course.lessons.pictures import write_to_tensorboard
+
+    logdir = Path(logdir)
+    png_dir, board_dir = logdir / "png", logdir / "tensorboard"
+    results = []
+    for number, name in enumerate(LESSONS, start=1):
+        lesson = importlib.import_module(f"keras_models.course.lessons.{name}")
+        result = lesson.run(png_dir)
+        results.append(result)
+        if verbose:
+            wrote = ", ".join(path.name for path in result.pngs.values())
+            print(f"{number}. {result.summary}\n   wrote {wrote}", flush=True)
+
+    images = {tag: path for result in results for tag, path in result.tags().items()}
+    write_to_tensorboard(board_dir, images)
+    if verbose:
+        print(f"{len(images)} pictures: PNG files in {png_dir}/, TensorBoard images in {board_dir}/")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
+    parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR,
+                        help=f"where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default {DEFAULT_LOGDIR})")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    run_all(args.logdir)
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    if args.logdir == DEFAULT_LOGDIR:
+        print("see them in TensorBoard (IMAGES tab): make tensorboard")
+    else:
+        print(f"see them in TensorBoard (IMAGES tab): .venv/bin/tensorboard --logdir {args.logdir} --host 127.0.0.1")
+    return 0

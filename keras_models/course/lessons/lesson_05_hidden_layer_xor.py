@@ -1,0 +1,150 @@
+"""
+Title: One hidden layer learns XOR
+Description: A 2-4-1 scratch network (tanh, then sigmoid) learns what the perceptron of lesson 2 could not.
+Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_05_hidden_layer_xor
+"""
+
+# ## Introduction
+#
+# Lesson 2 showed that no single line separates XOR. A hidden layer gets round it: four tanh units
+# each draw their own line and bend the plane, and the sigmoid output unit combines them, so the
+# boundary it draws in the input plane can curve around the points:
+#
+#     h = tanh(X @ W1 + b1)          X (4, 2), W1 (2, 4), h (4, 4)
+#     p = sigmoid(h @ W2 + b2)       W2 (4, 1), p (4, 1): the probability of class 1
+#
+# Unlike the perceptron's step, tanh and sigmoid have useful derivatives (lesson 3), so the
+# network can be trained by gradient descent (lesson 4) on the binary cross-entropy, with the
+# gradients from backpropagation. Everything here is `scratch/`: NumPy only.
+
+# ## Setup
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from keras_models.course.lessons.lesson_01_perceptron import plot_points
+from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
+from scratch import Dense, Network, optimizers
+from scratch.callbacks import Callback, History
+
+# ## Data
+
+X = np.array([[0, 1], [1, 0], [1, 1], [0, 0]], dtype=float)         # (4, 2)
+y = np.array([1, 1, 0, 0])                                          # (4,)
+
+EPOCHS = 300
+SNAPSHOTS = (0, 10, 30, 100, EPOCHS)          # epochs after which we draw the boundary (0 = untrained)
+LIMITS = (-0.5, 1.5)
+grid = np.linspace(*LIMITS, 161)                                    # (161,)
+x1, x2 = np.meshgrid(grid, grid)                                    # (161, 161) each
+plane = np.column_stack([x1.ravel(), x2.ravel()])                   # (161 * 161, 2) every grid point
+
+
+# ## Model
+#
+# Fixed seeds for the Glorot-uniform initial weights, so the run is the same every time.
+
+def build_network() -> Network:
+    return Network([Dense(2, 4, "tanh", seed=0),
+                    Dense(4, 1, "sigmoid", seed=1)])
+
+
+@dataclass
+class HiddenLayerLesson(LessonResult):
+    network: Network | None = None              # the trained network
+    history: History | None = None              # history.history["loss"], ["accuracy"], one entry per epoch
+
+
+class BoundarySnapshots(Callback):
+    """After the epochs in SNAPSHOTS, keeps the network's output over the plane and at the four points.
+
+    `fit` calls on_epoch_end after every epoch, as Keras does; `self.model` is the network.
+    """
+
+    def __init__(self):
+        self.outputs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def take(self, net: Network, epoch: int) -> None:
+        self.outputs[epoch] = (net.forward(plane).reshape(x1.shape),  # (161, 161)
+                               net.forward(X)[:, 0])                  # (4,)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in SNAPSHOTS:                                    # `epoch` counts from 0, like Keras
+            self.take(self.model, epoch + 1)
+
+
+def draw_output(ax, p: np.ndarray) -> None:
+    """Colour the plane by the network's output p (red near 0, blue near 1); the p = 0.5 line in black."""
+    ax.contourf(x1, x2, p, levels=np.linspace(0, 1, 11), cmap="RdBu", vmin=-0.2, vmax=1.2)
+    if p.min() < 0.5 < p.max():                                      # no line to draw if p never crosses 0.5
+        ax.contour(x1, x2, p, levels=[0.5], colors="black", linewidths=1.5)
+    ax.set_xlim(*LIMITS)
+    ax.set_ylim(*LIMITS)
+    ax.set_aspect("equal")
+
+
+# ## Train
+#
+# Full batch (all 4 points per step), Adam with learning rate 0.05, no shuffling.
+
+def run(out_dir: str | Path) -> HiddenLayerLesson:
+    """Train the 2-4-1 network on XOR; draw its decision boundary over training and its loss curve."""
+    net = build_network()
+    snapshots = BoundarySnapshots()
+    snapshots.take(net, 0)                                           # before any training
+    history = net.fit(X, y, loss="binary_crossentropy", optimizer=optimizers.Adam(learning_rate=0.05),
+                      epochs=EPOCHS, batch_size=4, shuffle=False, metrics=["accuracy"],
+                      callbacks=[snapshots], verbose=0)
+    p = net.forward(X)[:, 0]                                         # (4,) probabilities of class 1
+    predictions = (p > 0.5).astype(int)                              # (4,) one sigmoid: threshold at 0.5
+    accuracy = float(np.mean(predictions == y))
+
+    # ## Look: the boundary as it learns
+    fig = new_figure(11.0, 2.6)
+    axes = fig.subplots(1, len(SNAPSHOTS), sharey=True)
+    for ax, epoch in zip(axes, SNAPSHOTS, strict=True):
+        out, at_points = snapshots.outputs[epoch]                    # (161, 161), (4,)
+        draw_output(ax, out)
+        plot_points(ax, X, y, wrong=(at_points > 0.5).astype(int) != y)
+        ax.set_title("untrained" if epoch == 0 else f"after epoch {epoch}", fontsize=9)
+        ax.set_xlabel("$x_1$")
+    axes[0].set_ylabel("$x_2$")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
+    fig.suptitle("A 2-4-1 network's output over the plane while it learns XOR "
+                 "(blue: p near 1, red: p near 0, black: p = 0.5)", fontsize=10)
+    png_boundary = save_png(fig, out_dir, "lesson_05_hidden_layer_xor_boundary.png")
+
+    # ## Look: the loss curve
+    fig = new_figure(7.0, 3.6)
+    ax_loss = fig.subplots()
+    epochs = np.arange(1, len(history.history["loss"]) + 1)         # (EPOCHS,)
+    ax_loss.semilogy(epochs, history.history["loss"], color="tab:purple", label="loss (binary cross-entropy)")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("loss (log scale)")
+    ax_acc = ax_loss.twinx()
+    ax_acc.plot(epochs, history.history["accuracy"], color="tab:green", label="accuracy")
+    ax_acc.set_ylim(0, 1.05)
+    ax_acc.set_ylabel("accuracy")
+    handles = ax_loss.get_legend_handles_labels()[0] + ax_acc.get_legend_handles_labels()[0]
+    ax_loss.legend(handles, [h.get_label() for h in handles], loc="center right", fontsize=8)
+    ax_loss.set_title(f"Training on XOR: final loss {history.history['loss'][-1]:.4f}, "
+                      f"accuracy {accuracy:.0%}", fontsize=10)
+    png_loss = save_png(fig, out_dir, "lesson_05_hidden_layer_xor_loss.png")
+
+    # ## What to notice
+    #
+    # The untrained network's 0.5 line is nearly straight, and wrong. Within a few dozen epochs two
+    # curves cut the plane into three parts: a red band along the diagonal through (0, 0) and (1, 1),
+    # and a blue region on each side for (0, 1) and (1, 0) -- a shape no single line can make.
+    summary = (f"hidden-layer network: {accuracy:.0%} on XOR after {EPOCHS} epochs "
+               f"(p = {np.round(p, 3).tolist()} for y = {y.tolist()}; loss {history.history['loss'][-1]:.4f})")
+    return HiddenLayerLesson("lesson_05_hidden_layer_xor", summary, {"boundary": png_boundary, "loss": png_loss},
+                             net, history)
+
+
+if __name__ == "__main__":
+    print(run(Path("logs/lessons/png")).summary)

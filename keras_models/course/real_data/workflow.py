@@ -1,0 +1,128 @@
+"""What the four course scripts do alike, so that each script keeps only what its task teaches.
+
+    prepared, model, fitted = prepare_and_fit(task, out_dir, epochs, max_rows, seed, verbose, title="...")
+    model_path, reloaded = save_and_reload(model, out_dir, task, prepared.X_test, predictions)
+    return course_run(prepared, model, fitted, scores, model_path, example, prediction, headline, lines,
+                      matrix="confusion matrix (rows: true class)")    # a classifier's report and matrix too
+
+`prepare_and_fit` is the course's Keras workflow, written out step by step in regression_diamonds.py:
+with Python, NumPy and TensorFlow seeded and op determinism on (`deterministic`), prepare the task's
+data (`data.prepare`), build its model (`keras_models.twins.models.build_model`) and `fit` it.
+
+`fit` is the course's training step: the validation split decides when to stop -- EarlyStopping
+watches `task.monitor` (val_loss) and, once it has not improved for `task.course.patience` epochs,
+stops and restores the best epoch's weights -- and TensorBoard writes the curves and the weight
+histograms to <out>/tensorboard/<task>/{train,validation}. The batch size is the task's own
+(data/tasks.py). `save_and_reload` checks that the `.keras` file, holding the architecture, the
+weights and the compile settings, predicts exactly what the trained model does.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from data import Prepared, get_task, prepare
+from keras_models.twins.evaluation import history_frame, plot_loss_curves
+from keras_models.twins.models import build_model, load_model, standard_callbacks
+from keras_models.twins.reproducible import deterministic
+
+DEFAULT_OUT = Path("logs") / "course"
+
+
+@dataclass
+class Fitted:
+    history: pd.DataFrame                     # one row per epoch, one column per History key
+    curves_png: Path                          # <out>/<task>_loss_curves.png
+    log_dir: Path                             # <out>/tensorboard/<task>/{train,validation}
+
+
+def fit(model: keras.Model, prepared: Prepared, out_dir: Path, epochs: int | None, verbose: int,
+        title: str) -> Fitted:
+    """model.fit on the training split with EarlyStopping and TensorBoard, then the loss curves as a PNG.
+    epochs: the most epochs (None: the task's own, `task.course.epochs`)."""
+    task = get_task(prepared.task)
+    epochs = task.course.epochs if epochs is None else epochs
+    log_dir = out_dir / "tensorboard" / task.name
+    history = model.fit(prepared.X_train, prepared.y_train, validation_data=(prepared.X_val, prepared.y_val),
+                        epochs=epochs, batch_size=task.course.batch_size,
+                        callbacks=standard_callbacks(log_dir, task.course.patience, task.monitor), verbose=verbose)
+    curves = history_frame(history)                         # loss, <metric> and their val_ twins
+    return Fitted(curves, plot_loss_curves(curves, out_dir / f"{task.name}_loss_curves.png", title=title), log_dir)
+
+
+def prepare_and_fit(task: str, out_dir: Path, epochs: int | None, max_rows: int | None, seed: int, verbose: int,
+                    title: str) -> tuple[Prepared, keras.Model, Fitted]:
+    """Seeded and deterministic: the task's prepared data, its model, and the model fitted (see `fit`)."""
+    with deterministic(seed):
+        prepared = prepare(task, seed=seed, max_rows=max_rows)
+        model = build_model(prepared)
+        return prepared, model, fit(model, prepared, out_dir, epochs, verbose, title)
+
+
+def save_and_reload(model: keras.Model, out_dir: Path, task: str, X_test: np.ndarray,
+                    predictions: np.ndarray) -> tuple[Path, keras.Model]:
+    """Save as <out>/<task>.keras, load it back (safe_mode), and check it predicts `predictions` exactly."""
+    model_path = out_dir / f"{task}.keras"
+    model.save(model_path)
+    reloaded = load_model(model_path)
+    if not np.array_equal(reloaded.predict(X_test, verbose=0), predictions):
+        raise RuntimeError(f"{model_path} does not reproduce the trained model's predictions")
+    return model_path, reloaded
+
+
+@dataclass
+class CourseRun:
+    """What a course script hands back (and prints): the trained model, its curves, its test scores,
+    the files it wrote, and its prediction for one new example."""
+
+    task: str
+    prepared: Prepared
+    model: keras.Model                        # the trained model (weights of the best epoch)
+    history: pd.DataFrame                     # one row per epoch, one column per History key
+    test_scores: object                       # dict of regression metrics, or a ClassificationEvaluation
+    model_path: Path                          # <out>/<task>.keras
+    curves_png: Path                          # <out>/<task>_loss_curves.png
+    log_dir: Path                             # <out>/tensorboard/<task>/{train,validation}
+    new_example: pd.DataFrame                 # the raw new example, (1, raw columns)
+    new_prediction: np.ndarray                # the reloaded model's output for it after scaling, (1, k)
+    report: str                               # the lines printed by the script
+
+
+def course_run(prepared: Prepared, model: keras.Model, fitted: Fitted, scores: object, model_path: Path,
+               new_example: pd.DataFrame, new_prediction: np.ndarray, headline: str, lines: list[str],
+               matrix: str | None = None) -> CourseRun:
+    """The CourseRun, with its report: the headline and epochs, for a classifier (`matrix`: the confusion
+    matrix's caption) the test accuracy, sklearn's report and the matrix, then the script's own lines and
+    the files written."""
+    metric = get_task(prepared.task).metric.replace("_", " ")            # "accuracy", "binary accuracy"
+    classifier = [f"  test {metric} {scores.accuracy:.3f}", scores.report.rstrip(), f"  {matrix}:",
+                  scores.confusion.to_string()] if matrix else []
+    report = "\n".join([
+        f"{headline}: {len(fitted.history)} epochs, {len(prepared.X_train)} training rows",
+        *classifier,
+        *lines,
+        f"  model {model_path}, curves {fitted.curves_png}, TensorBoard {fitted.log_dir}",
+    ])
+    return CourseRun(prepared.task, prepared, model, fitted.history, scores, model_path, fitted.curves_png,
+                     fitted.log_dir, new_example, new_prediction, report)
+
+
+def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | None = None) -> CourseRun:
+    """Parse --out, --epochs (default: the task's), --max-rows, --seed, call run(...) and print its report."""
+    parser = argparse.ArgumentParser(description=run.__doc__)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"most epochs (default {get_task(task).course.epochs}; EarlyStopping may stop sooner)")
+    parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of the data set")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
+    print(result.report)
+    return result

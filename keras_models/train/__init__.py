@@ -1,0 +1,20 @@
+"""`make train`: every task trained twice, from scratch and in Keras, from the same start, side by side.
+
+    python -m keras_models.train [--tasks regression,binary,...] [--epochs N] [--learning-rate R]
+                                 [--logdir DIR] [--quiet] [--resume]
+
+The run machinery, in reading order:
+
+    __main__.py     the command line, checked before TensorFlow loads
+    options.py      what can be asked: tasks (the task table, data/tasks.py), epochs, learning rate, logdir
+    sides.py        one task: the scratch Network and its Keras twin from the same weights, each fitted
+    run.py          a whole run: the run directory, every task in turn, the summary (`train`, `main`)
+    board.py        the scratch side's TensorBoard writer: Keras' tags and steps, plus a look inside
+    progress.py     the per-epoch lines and the summary table
+    checkpoints.py  both sides saved every epoch, and restored on --resume
+    runs.py         run directories and their run.json status
+    watchdog.py     the Keras side's divergence check (scratch's fit has its own)
+
+This package builds on the Keras twins (`keras_models.twins`) and on `scratch`; nothing outside it
+imports it, except the tests. Importing it is cheap: TensorFlow loads with `sides`/`run`.
+"""

@@ -1,0 +1,49 @@
+"""`python -m keras_models.train` (what `make train` runs): the command line first, TensorFlow after.
+
+Everything that can be checked without TensorFlow is checked before it loads (about 5 s): a typo, a
+--logdir that cannot be written, or a --resume with nothing to resume is answered at once. A package
+that is missing from this Python gets one line saying how to set up the project's .venv.
+"""
+
+import os
+import sys
+import time
+
+STARTED = time.perf_counter()                            # for the total in the last line, imports included
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
+# Before NumPy loads: one BLAS thread. TensorFlow keeps its own thread pools on the same cores, and
+# NumPy's BLAS threads competing with them made the scratch side 2-3x slower on this 2-core machine;
+# matrices of a few thousand rows gain nothing from a second thread.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# What `make setup` installs that make train imports, by the name of the module.
+REQUIRED = {"tensorflow": "TensorFlow", "keras": "Keras", "tensorboard": "TensorBoard", "numpy": "NumPy",
+            "pandas": "pandas"}
+
+
+def missing_dependency(exc: ImportError) -> str | None:
+    """What to do when a package make train needs cannot be imported (None: not one of those packages)."""
+    top = (exc.name or "").split(".")[0]
+    if top not in REQUIRED:
+        return None
+    return (f"{REQUIRED[top]} is not installed in this Python ({sys.executable}): run `make setup` "
+            f"(or `make train`, which sets up .venv). The import failed with: {exc}")
+
+
+try:
+    from keras_models.train.options import parse_args
+    from keras_models.train.runs import NothingToResume, newest_unfinished
+
+    args = parse_args(sys.argv[1:])
+    if args.resume:
+        try:
+            newest_unfinished(args.logdir)
+        except NothingToResume as exc:
+            sys.exit(f"error: {exc}")
+    from keras_models.train.run import main
+except ImportError as exc:
+    if missing_dependency(exc):
+        sys.exit(missing_dependency(exc))
+    raise
+
+sys.exit(main(sys.argv[1:], started=STARTED))

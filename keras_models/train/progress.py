@@ -1,0 +1,76 @@
+"""What `make train` prints: a progress line per side while training, and the summary table at the end.
+
+On a terminal each side's line is rewritten in place after every epoch; in a pipe or a log file
+(no terminal) a line is printed for the first epoch, about every fifth of the run, and the last.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+
+class EpochPrinter:
+    """Callback for either side: scratch calls on_epoch_end directly, Keras through a LambdaCallback."""
+
+    def __init__(self, side: str, epochs: int, quiet: bool = False, stream=None):
+        self.side, self.epochs, self.quiet = side, epochs, quiet
+        self.stream = sys.stdout if stream is None else stream
+        self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.every = max(1, math.ceil(epochs / 5))
+        self.width = 0
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.quiet:
+            return
+        done = epoch + 1
+        logs = logs or {}
+        # the same order on both sides (Keras sorts its keys): loss, metric, val_loss, val_metric
+        names = sorted(logs, key=lambda k: (k.startswith("val_"), k.removeprefix("val_") != "loss"))
+        shown = "  ".join(f"{name} {float(logs[name]):.4f}" for name in names)
+        line = f"  {self.side:<8} epoch {done:>3}/{self.epochs}  {shown}  {time.perf_counter() - self.start:5.1f}s"
+        if self.live:
+            self.width = max(self.width, len(line))                 # pad: a shorter line must cover a longer one
+            print("\r" + line.ljust(self.width), end="\n" if done == self.epochs else "", file=self.stream,
+                  flush=True)
+        elif done == 1 or done % self.every == 0 or done == self.epochs:
+            print(line, file=self.stream, flush=True)
+
+
+def format_summary(results) -> str:
+    """The table: one row per task and side with the last epoch's numbers and the wall time of its fit.
+
+    `seconds` is the whole fit, TensorBoard writing included; `TensorBoard s` is the writer's share
+    (the scratch writer also runs its extra gradient pass and the parity check there).
+
+    A side that finished before an interruption was not timed in this session: its seconds read "-".
+
+    `max weight gap` (scratch rows) is the parity/max_weight_gap of the last epoch: how far the
+    scratch weights ended from the Keras twin's, relative to each array's largest entry.
+    """
+    header = ["task", "side", "epochs", "loss", "val_loss", "metric", "train", "val", "seconds", "TensorBoard s",
+              "max weight gap"]
+    rows = []
+    for result in results:
+        metric = result.metric
+        for side, outcome in result.sides.items():
+            h = outcome.history
+            gap = f"{result.weight_gaps[-1]:.1e}" if side == "scratch" and result.weight_gaps else ""
+            rows.append([result.task, side, str(len(h["loss"])), f"{h['loss'][-1]:.4f}", f"{h['val_loss'][-1]:.4f}",
+                         metric, f"{h[metric][-1]:.4f}", f"{h['val_' + metric][-1]:.4f}",
+                         _seconds(outcome.seconds), _seconds(outcome.board_seconds), gap])
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    numeric = {2, 3, 4, 6, 7, 8, 9}
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.rjust(w) if i in numeric else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _seconds(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1f}"

@@ -1,0 +1,162 @@
+"""One task of `make train`: the scratch Network and its Keras twin, from the same start, side by side.
+
+For a task the scratch Network (float32) and its Keras twin (`to_keras`) start from identical
+weights, see the same mini-batches in the same order (no shuffling on either side: `data.prepare`
+has already shuffled the rows once, with a seed, before splitting), and use the same optimizer
+hyper-parameters. Keras trains first and its weights are recorded at the end of every epoch; then
+the scratch network trains, and its TensorBoard writer (`board.ScratchBoard`) compares the two at
+each epoch (`parity/max_weight_gap`). Logs go to
+
+    <task_dir>/keras/{train,validation}      keras.callbacks.TensorBoard
+    <task_dir>/scratch/{train,validation}    board.ScratchBoard
+
+with the same tags and steps, so `make tensorboard` overlays the two curves in one chart. Each side
+saves a checkpoint at the end of every epoch (<task_dir>/{keras,scratch}/checkpoint.npz) and a side
+that finds one continues from it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from data import Defaults, Prepared, get_task, prepare
+from keras_models.train.board import ScratchBoard, TimedTensorBoard, forget_epochs_after, max_relative_gap
+from keras_models.train.checkpoints import (
+    CHECKPOINT,
+    KerasCheckpoint,
+    ScratchCheckpoint,
+    SideState,
+    restore_keras,
+    restore_scratch,
+)
+from keras_models.train.options import task_settings
+from keras_models.train.progress import EpochPrinter
+from keras_models.train.watchdog import KerasWatchdog
+from keras_models.twins.bridge import adam_in_float32, keras_loss, keras_optimizer, to_keras
+from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
+from scratch import Dense, Network, optimizers
+from scratch.divergence import TrainingDiverged
+
+SEED = 0
+
+
+@dataclass
+class SideResult:
+    history: dict[str, list[float]]     # every epoch, those before a resume included
+    seconds: float                      # wall time of fit in this session, TensorBoard writing included (nan: skipped)
+    board_seconds: float                # of which the TensorBoard callback's own work
+
+
+@dataclass
+class TaskResult:
+    task: str
+    settings: Defaults
+    log_dir: Path
+    sides: dict[str, SideResult] = field(default_factory=dict)     # "keras", "scratch"
+    weight_gaps: list[float] = field(default_factory=list)         # parity/max_weight_gap per epoch
+
+    @property
+    def metric(self) -> str:
+        return get_task(self.task).metric
+
+
+def build_twins(task: str, data: Prepared, settings: Defaults) -> tuple[Network, keras.Sequential]:
+    """The scratch network (float32, seeded Glorot weights) and its compiled Keras copy with the same weights."""
+    sizes = [data.n_features, *settings.hidden, data.n_outputs]
+    activations = ["relu"] * len(settings.hidden) + [data.output_activation]
+    net = Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")
+                   for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False))])
+    model = to_keras(net, name=task)        # named: the histogram tags read "<task>/dense_1/kernel"
+    keras.utils.set_random_seed(SEED)
+    model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
+                  optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
+                  metrics=[get_task(task).metric], steps_per_execution=STEPS_PER_EXECUTION)
+    return net, model
+
+
+def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_dir: Path,
+              printer: EpochPrinter, state: SideState) -> SideResult:
+    """Keras' fit from epoch state.epoch + 1 with its TensorBoard callback; `state` records every epoch."""
+    if state.epoch == settings.epochs - 1:
+        return SideResult(state.history, float("nan"), float("nan"))        # finished before a resume
+    train = keras_batches(data.X_train, data.y_train, settings.batch_size)
+    val = keras_batches(data.X_val, data.y_val, settings.batch_size)
+    board = TimedTensorBoard(log_dir=str(log_dir), histogram_freq=1, profile_batch=0, update_freq="epoch",
+                             write_graph=False)
+    callbacks = [KerasWatchdog(settings.learning_rate), board, KerasCheckpoint(log_dir / CHECKPOINT, state),
+                 keras.callbacks.LambdaCallback(on_epoch_end=printer.on_epoch_end)]
+    start = time.perf_counter()
+    try:
+        model.fit(train, epochs=settings.epochs, initial_epoch=state.epoch + 1, validation_data=val, shuffle=False,
+                  verbose=0, callbacks=callbacks)
+    except BaseException:                   # Ctrl-C, a diverged loss: close (and flush) the writers fit left open
+        board.on_train_end()
+        raise
+    return SideResult(state.history, time.perf_counter() - start, board.seconds)
+
+
+def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: ScratchBoard, printer: EpochPrinter,
+                state: SideState, optimizer: optimizers.Adam, rng: np.random.Generator | None) -> SideResult:
+    """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint."""
+    start = time.perf_counter()
+    try:
+        net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=optimizer, epochs=settings.epochs,
+                batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1,
+                validation_data=(data.X_val, data.y_val), metrics=[get_task(data.task).metric], verbose=0,
+                callbacks=[board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])
+    except BaseException:
+        board.on_train_end()
+        raise
+    return SideResult(state.history, time.perf_counter() - start, board.seconds)
+
+
+def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> TaskResult:
+    """Train `task` on both sides, logging to task_dir/keras and task_dir/scratch; a side that has a
+    checkpoint from an interrupted attempt continues from it. `overrides`: see options.task_settings."""
+    settings = task_settings(task, **overrides)
+    data = prepare(task, dtype="float32", seed=SEED, max_rows=settings.max_rows)
+    net, model = build_twins(task, data, settings)
+    optimizer = adam_in_float32(settings.learning_rate)
+    keras_dir, scratch_dir = task_dir / "keras", task_dir / "scratch"
+    keras_state = restore_keras(keras_dir / CHECKPOINT, model) if (keras_dir / CHECKPOINT).exists() else SideState()
+    scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer)
+                          if (scratch_dir / CHECKPOINT).exists() else (SideState(), None))
+    result = TaskResult(task, settings, task_dir)
+    if keras_state.epoch == scratch_state.epoch == settings.epochs - 1:
+        print(f"\n{task}: finished before the interruption, skipped", flush=True)
+        result.sides = {"keras": SideResult(keras_state.history, float("nan"), float("nan")),
+                        "scratch": SideResult(scratch_state.history, float("nan"), float("nan"))}
+        result.weight_gaps = [max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])]
+        return result
+    steps_per_epoch = -(-len(data.X_train) // settings.batch_size)
+    for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
+        forget_epochs_after(side_dir, state.epoch, steps_per_epoch)     # what was logged after the checkpoint
+    if not quiet:
+        layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.layers)])
+        resumed = (f" (resuming: keras {keras_state.epoch + 1}/{settings.epochs} epochs done, scratch "
+                   f"{scratch_state.epoch + 1}/{settings.epochs})" if keras_state.epoch >= 0 else "")
+        print(f"\n{task}: {data.dataset}, {len(data.X_train):,} train / {len(data.X_val):,} validation rows, "
+              f"{layers} ({data.output_activation}), {data.loss}, Adam(learning_rate={settings.learning_rate:g}), "
+              f"batch {settings.batch_size}, {settings.epochs} epochs{resumed}", flush=True)
+
+    side = "keras"
+    try:
+        result.sides["keras"] = fit_keras(model, data, settings, keras_dir,
+                                          EpochPrinter("keras", settings.epochs, quiet), keras_state)
+        side = "scratch"
+        board = ScratchBoard(scratch_dir, learning_rate=optimizer.learning_rate,
+                             train_data=(data.X_train, data.y_train, data.loss),
+                             steps_per_epoch=steps_per_epoch,
+                             weight_names=[w.path for w in model.weights], reference=keras_state.weights_after_epoch)
+        result.sides["scratch"] = fit_scratch(net, data, settings, board,
+                                              EpochPrinter("scratch", settings.epochs, quiet),
+                                              scratch_state, optimizer, rng)
+    except TrainingDiverged as exc:
+        raise TrainingDiverged(f"{task} ({side} side): {exc}") from None
+    result.weight_gaps = board.gaps
+    return result

@@ -1,0 +1,129 @@
+"""The layout a newcomer reads: one room per concept, imports in one direction, a file map that is true.
+
+    scratch/               the math, NumPy only: imports nothing of the project's other rooms
+    data/                  the data sets and the task table: imports neither scratch nor keras_models
+    keras_models/twins/    the Keras twins                      -> scratch, data
+    keras_models/train/    `make train`'s machinery              -> twins, scratch, data
+    keras_models/course/   lessons, course scripts, exercises   -> twins, scratch, data
+    keras_models/bench/    `make bench`                         -> twins, scratch, data
+
+Read from the source (every `import` statement, top level or inside a function), so an import that
+only runs in one code path counts too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ROOMS = ("scratch", "data", "keras_models.twins", "keras_models.train", "keras_models.course", "keras_models.bench")
+ALLOWED = {
+    "scratch": set(),
+    "data": set(),
+    "keras_models.twins": {"scratch", "data"},
+    "keras_models.train": {"keras_models.twins", "scratch", "data"},
+    "keras_models.course": {"keras_models.twins", "scratch", "data"},
+    "keras_models.bench": {"keras_models.twins", "scratch", "data"},
+}
+FRAMEWORKS = ("tensorflow", "keras", "tensorboard")
+
+
+def room_of(module: str) -> str | None:
+    """The room a dotted module name lives in ('keras_models.train.run' -> 'keras_models.train')."""
+    return next((room for room in ROOMS if module == room or module.startswith(room + ".")), None)
+
+
+def source_files(room: str) -> list[Path]:
+    folder = REPO / room.replace(".", "/")
+    return sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def imported_modules(source: str, package: str) -> set[str]:
+    """Every module an `import x` / `from x import y` in `source` names, relative imports resolved
+    against `package` (the dotted name of the folder the file is in)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:                                   # from .checks import x: relative to `package`
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{module}" if module else base
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}   # from keras_models import train
+    return found
+
+
+def imports_of(path: Path) -> set[str]:
+    return imported_modules(path.read_text(encoding="utf-8"), ".".join(path.relative_to(REPO).parts[:-1]))
+
+
+def forbidden(room: str, modules: set[str]) -> list[str]:
+    """The modules of other rooms that `room` may not import."""
+    return sorted(m for m in modules if room_of(m) not in (None, room, *ALLOWED[room]))
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_each_room_imports_only_the_rooms_below_it(room):
+    wrong = [f"{path.relative_to(REPO)} imports {module}"
+             for path in source_files(room) for module in forbidden(room, imports_of(path))]
+    allowed = sorted(ALLOWED[room]) or "none of the other rooms"
+    assert not wrong, f"{room} may import only {allowed}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("room", ["scratch", "data"])
+def test_the_math_and_the_data_import_no_framework(room):
+    wrong = [f"{path.relative_to(REPO)} imports {module}" for path in source_files(room)
+             for module in imports_of(path) if module.split(".")[0] in FRAMEWORKS]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_catches_a_forbidden_import_absolute_or_relative():
+    probe = "from keras_models.train.run import train\nfrom ..train import sides\nimport numpy\n"
+    found = forbidden("keras_models.course", imported_modules(probe, "keras_models.course"))
+    assert {"keras_models.train.run", "keras_models.train.sides"} <= set(found)
+    assert "numpy" not in found
+    assert forbidden("keras_models.train", imported_modules(probe, "keras_models.train")) == []
+
+
+# -- the README's file map -------------------------------------------------------------------------
+def file_map() -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Read it in this order")
+    return readme[start:readme.index("\n## ", start + 1)]
+
+
+def named_paths() -> set[str]:
+    """Every `path` the file map names: files (`scratch/layers.py`) and folders (`keras_models/train/`)."""
+    return {token for token in re.findall(r"`([\w./-]+)`", file_map())
+            if "/" in token and not token.startswith(("logs/", ".venv/"))}
+
+
+def test_every_path_the_file_map_names_exists():
+    missing = sorted(path for path in named_paths() if not (REPO / path).exists())
+    assert not missing, f"the README's file map names paths that do not exist: {missing}"
+
+
+def test_every_source_file_is_in_the_file_map():
+    """Each product module is named, or its own folder is (`keras_models/train/` covers train/*.py)."""
+    named = named_paths()
+    folders = {path.rstrip("/") for path in named if path.endswith("/")}
+    unnamed = []
+    for room in ("scratch", "data", "keras_models"):
+        for path in source_files(room):
+            relative = path.relative_to(REPO)
+            if str(relative) not in named and str(relative.parent) not in folders:
+                unnamed.append(str(relative))
+    assert not unnamed, f"the README's file map does not name these files or their folders: {unnamed}"
+
+
+def test_the_file_map_states_the_directions_between_rooms():
+    text = file_map()
+    for line in ("`keras_models/train/` -> `keras_models/twins/`", "`keras_models/course/` -> `keras_models/twins/`",
+                 "`keras_models/bench/` -> `keras_models/twins/`"):
+        assert line in text, f"the file map does not say {line}"

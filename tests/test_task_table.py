@@ -1,0 +1,71 @@
+"""The task table (data/tasks.py) is the one place a task's facts live, and everything reads it.
+
+Each entry agrees with the data it loads, and a fifth task -- the Windsor house prices, whose file
+already ships for the capstone exercise -- needs nothing but its entry: data loading, the Keras model
+and `make train`'s side-by-side run all take it from there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from data import TASK_TABLE, TASKS, Defaults, Task, TaskData, get_task, load_housing, prepare
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_each_entry_agrees_with_the_data_it_loads(name):
+    task = get_task(name)
+    prepared = prepare(name, max_rows=300 if name == "regression" else None)
+    assert prepared.X_train.shape[1] == task.n_features
+    assert prepared.y_train.shape[1] == task.output_units
+    assert (prepared.output_activation, prepared.loss) == (task.output_activation, task.loss)
+    assert task.metric == task.metrics[0] and task.train.epochs >= 1 and task.course.patience >= 1
+
+
+def test_an_unknown_task_is_named_with_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown task 'regresion'; valid tasks are regression, binary, "):
+        get_task("regresion")
+
+
+YES_NO = ("no", "yes")
+
+
+def house_prices() -> TaskData:
+    frame = load_housing()
+    price = frame.pop("price").to_numpy(dtype=np.float64)              # (546,) Canadian dollars
+    text = ("driveway", "recroom", "fullbase", "gashw", "airco", "prefarea")
+    return TaskData(frame, price[:, None] / 1000.0, ["price_thousands_cad"], categories=dict.fromkeys(text, YES_NO))
+
+
+HOUSING = Task("housing", "housing", house_prices, n_features=17, output_activation="linear", output_units=1,
+               loss="mse", metrics=("mae",), train=Defaults(hidden=(8,), epochs=2),
+               course=Defaults(hidden=(8,), epochs=2, patience=1))
+
+
+@pytest.fixture
+def fifth_task(monkeypatch):
+    monkeypatch.setitem(TASK_TABLE, "housing", HOUSING)
+    return HOUSING
+
+
+def test_a_fifth_task_is_one_entry_for_the_data_and_the_keras_model(fifth_task):
+    from keras_models.twins.models import build_model
+
+    prepared = prepare("housing")
+    assert prepared.X_train.shape == (len(prepared.train_rows), 17) and prepared.y_train.shape[1] == 1
+    model = build_model(prepared)
+    assert model.output_shape == (None, 1) and model.loss == "mse"
+    assert model.layers[-1].activation.__name__ == "linear"
+
+
+@pytest.mark.slow
+def test_a_fifth_task_is_one_entry_for_make_train(fifth_task, tmp_path):
+    from keras_models.train.run import train
+
+    run_dir, (result,) = train(["housing"], logdir=tmp_path, quiet=True)
+    assert result.task == "housing" and len(result.sides["scratch"].history["loss"]) == 2
+    for side in ("keras", "scratch"):
+        assert (run_dir / "housing" / side / "train").is_dir()
+    np.testing.assert_allclose(result.sides["scratch"].history["val_mae"], result.sides["keras"].history["val_mae"],
+                               rtol=1e-4)
