@@ -5,8 +5,6 @@ PYTHON_SYSTEM ?= $(shell command -v python3.11 || command -v python3)
 VENV          := .venv
 PY            := $(VENV)/bin/python
 STAMP         := $(VENV)/.installed
-TASKS         ?=
-RESUME        ?=
 
 # Keep Keras' config file and TensorFlow's C++ chatter out of the learner's way.
 export KERAS_HOME := $(CURDIR)/.keras_home
@@ -32,17 +30,37 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP) ## create .venv, install the pinned dependencies, write your exercise files
 	@echo "ready: $(VENV)"
 
-train: $(STAMP) ## train scratch and Keras side by side, logging to logs/ (TASKS=..., RESUME=1)
-	@$(PY) -m keras_models.train $(if $(TASKS),--tasks $(TASKS)) $(if $(RESUME),--resume)
+# The variables each target takes on the command line (make train TASKS=binary EPOCHS=5). Any other
+# name given there -- a typo such as TASK=binary -- stops make with one line naming the valid ones,
+# instead of being silently ignored. (make lists command-line variables in MAKEOVERRIDES.)
+TAKES_train          := TASKS EPOCHS LR LOGDIR RESUME QUIET
+TAKES_tensorboard    := LOGDIR PORT
+TAKES_lessons        := LOGDIR
+TAKES_exercises      := ONLY
+TAKES_exercise-reset := NAME
+TAKES_ANY            := PYTHON_SYSTEM
+GIVEN   := $(patsubst %:,%,$(foreach v,$(MAKEOVERRIDES),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
+TAKEN   := $(TAKES_ANY) $(foreach goal,$(or $(MAKECMDGOALS),help),$(TAKES_$(goal)))
+UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
+ifneq ($(UNKNOWN),)
+$(error unknown variable $(UNKNOWN) for make $(or $(MAKECMDGOALS),help); $(foreach goal,$(or $(MAKECMDGOALS),help),make $(goal) takes $(or $(TAKES_$(goal)),no variables);) see `make help`)
+endif
+ifneq ($(filter-out 1,$(RESUME) $(QUIET)),)
+$(error RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=$(RESUME) QUIET=$(QUIET))
+endif
+
+train: $(STAMP) ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 LOGDIR=DIR RESUME=1 QUIET=1)
+	@$(PY) -m keras_models.train --via-make $(if $(TASKS),--tasks "$(TASKS)") $(if $(EPOCHS),--epochs "$(EPOCHS)") \
+		$(if $(LR),--learning-rate "$(LR)") $(if $(LOGDIR),--logdir "$(LOGDIR)") $(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
 test: $(STAMP) ## run the whole test suite: parity, properties, lessons, exercises, end to end
 	@$(PY) -m pytest -n 2 -q
 
-tensorboard: $(STAMP) ## serve logs/ on http://127.0.0.1 (PORT=6006)
-	@$(VENV)/bin/tensorboard --logdir logs --host 127.0.0.1 --port $(or $(PORT),6006) --reload_interval 1
+tensorboard: $(STAMP) ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
+	@$(PY) -m keras_models.train.board_server --logdir "$(or $(LOGDIR),logs)" --port "$(or $(PORT),6006)"
 
-lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/
-	@$(PY) -m keras_models.course.lessons
+lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
+	@$(PY) -m keras_models.course.lessons $(if $(LOGDIR),--logdir "$(LOGDIR)")
 
 course: $(STAMP) ## the course's Keras scripts on real data (regression, classification); logs/course/
 	@$(PY) -m keras_models.course.real_data
@@ -63,6 +81,9 @@ bench: $(STAMP) ## scratch vs Keras speed and the matmul floor; table in logs/be
 lint: $(STAMP) ## ruff
 	@$(VENV)/bin/ruff check .
 
-clean: ## remove logs and caches (keeps .venv)
-	rm -rf logs/* .pytest_cache .ruff_cache .hypothesis
+clean: ## remove logs and caches (keeps .venv, and your exercise versions in logs/exercises/backup/)
+	@mkdir -p logs
+	find logs -mindepth 1 ! -path logs/.gitkeep ! -path logs/exercises ! -path logs/exercises/backup \
+		! -path 'logs/exercises/backup/*' -delete
+	rm -rf .pytest_cache .ruff_cache .hypothesis
 	@touch logs/.gitkeep

@@ -9,9 +9,17 @@ A checkpoint is one `.npz` file holding plain arrays only (it is written and rea
     rng_state               the shuffling generator's PCG64 state, as decimal strings
     extra/<name>            anything else the caller keeps beside them (e.g. the logs so far)
 
+    optimizer_class         the optimizer's class name ("Adam"), so another optimizer's state is refused
+
 It is written atomically: to a temporary file in the same directory, flushed to disk, then
 renamed over the old one. A run killed mid-write leaves the previous checkpoint intact and at
-worst a stray temporary file, which is never read.
+worst a stray temporary file, which is never read, and which the next training into the same
+checkpoint removes (`scratch.atomic_write`; only files of the writer's own pattern).
+
+`restore` is all or nothing: it checks everything first -- the format version, the epoch, every
+weight's shape, dtype and finiteness, the optimizer's class and each state array, the generator's
+state -- and only then changes the network and the optimizer. Any damage is a CheckpointError that
+names the file and the key.
 
     net.fit(..., callbacks=[Checkpoint("run/scratch.npz")])       # save after every epoch
     epoch, rng = restore("run/scratch.npz", net, optimizer)        # after a crash
@@ -20,15 +28,13 @@ worst a stray temporary file, which is never read.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
+import copy
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from scratch.atomic_write import remove_stale_temporaries, write_atomically
 from scratch.callbacks import Callback
 
 FORMAT_VERSION = 1
@@ -47,6 +53,7 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
     arrays = {"format_version": np.array(FORMAT_VERSION), "epoch": np.array(int(epoch))}
     for i, w in enumerate(net.get_weights()):
         arrays[f"weight_{i}"] = w
+    arrays["optimizer_class"] = np.array(type(optimizer).__name__)
     for name, value in optimizer.get_state().items():
         arrays[f"optimizer/{name}"] = np.asarray(value)
     state = rng.bit_generator.state
@@ -59,42 +66,45 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
     return write_atomically(path, arrays)
 
 
-@contextlib.contextmanager
-def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside `path` to write; then flush it to disk and rename it over `path`.
-
-    The rename is atomic (POSIX and Windows): readers see the old file or the new one, never half of
-    one. If the writing fails, the temporary file is removed and `path` is untouched. `prefix` names
-    the temporary file (by default `path`'s name and a dot), for readers that pick files by name.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=prefix or path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_atomically(path, arrays: dict[str, np.ndarray]) -> Path:
-    """np.savez to a temporary file beside `path`, flushed to disk, then renamed over `path`."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)
-    return Path(path)
-
-
 def load(path) -> dict[str, np.ndarray]:
-    """The arrays of a scratch checkpoint file, or a CheckpointError naming the file."""
+    """The arrays of a scratch checkpoint file, or a CheckpointError naming the file (and the key at fault)."""
     arrays = read_arrays(path)
     missing = {"format_version", "epoch", "rng_state"} - set(arrays)
     if missing:
         raise CheckpointError(f"checkpoint {path} lacks {sorted(missing)}; it was not written by scratch")
+    check_header(path, arrays, FORMAT_VERSION)
     return arrays
+
+
+def check_header(path, arrays: dict[str, np.ndarray], version: int) -> int:
+    """format_version must be `version` and epoch an integer >= 0; returns the epoch."""
+    found = arrays["format_version"]
+    if found.shape != () or found.dtype.kind not in "iu" or int(found) != version:
+        raise CheckpointError(f"checkpoint {path}: format_version is {found!r}, this code reads version {version} "
+                              "only; delete it to start over")
+    epoch = arrays["epoch"]
+    if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
+        raise CheckpointError(f"checkpoint {path}: epoch must be an integer >= 0 (the last finished epoch), got "
+                              f"{epoch!r}; it is damaged")
+    return int(epoch)
+
+
+def check_weights(path, weights: list, expected: list[np.ndarray], owner: str, key: str = "weight_") -> None:
+    """Each weights[i] (the checkpoint's `<key><i>`) must have the shape and dtype of expected[i] (what
+    `owner` has) and hold finite numbers only; None stands for a missing key."""
+    if key == "weight_" and [np.shape(w) for w in weights] != [e.shape for e in expected]:
+        raise CheckpointError(f"checkpoint {path} holds weights of shapes {[np.shape(w) for w in weights]}, "
+                              f"but {owner} has {[e.shape for e in expected]}: it belongs to a different "
+                              "architecture")
+    for i, (w, e) in enumerate(zip(weights, expected, strict=True)):
+        if w is None:
+            raise CheckpointError(f"checkpoint {path} lacks {key}{i}; it is damaged (delete it to start over)")
+        if (w.shape, w.dtype) != (e.shape, e.dtype):
+            raise CheckpointError(f"checkpoint {path}: {key}{i} is {w.dtype} of shape {w.shape}, but {owner} is "
+                                  f"{e.dtype} of shape {e.shape}; it was saved for another network")
+        if w.dtype.kind in "fc" and not np.isfinite(w).all():
+            raise CheckpointError(f"checkpoint {path}: {key}{i} holds {np.size(w) - np.isfinite(w).sum()} NaN or "
+                                  "inf values; it is damaged (delete it to start over)")
 
 
 def read_arrays(path) -> dict[str, np.ndarray]:
@@ -115,24 +125,69 @@ def read_arrays(path) -> dict[str, np.ndarray]:
 def restore(path, net, optimizer) -> tuple[int, np.random.Generator]:
     """Load a checkpoint into `net` and `optimizer`; return (last finished epoch, shuffling generator).
 
-    The weights must match the network's shapes exactly (a checkpoint of another architecture
-    is refused with the first mismatch named).
+    Everything is checked before anything changes (see the module's docstring): a damaged checkpoint,
+    or one of another architecture, dtype or optimizer, is a CheckpointError naming the file and the key,
+    and leaves `net` and `optimizer` as they were.
     """
     arrays = load(path)
+    epoch = int(arrays["epoch"])
     n_weights = sum(1 for key in arrays if key.startswith("weight_"))
+    if not all(f"weight_{i}" in arrays for i in range(n_weights)):
+        raise CheckpointError(f"checkpoint {path}: its weight_<i> keys are not numbered 0 to {n_weights - 1}")
     weights = [arrays[f"weight_{i}"] for i in range(n_weights)]
-    expected = [w.shape for w in net.get_weights()]
-    if [w.shape for w in weights] != expected:
-        raise CheckpointError(f"checkpoint {path} holds weights of shapes {[w.shape for w in weights]}, "
-                              f"but the network has {expected}: it belongs to a different architecture")
-    net.set_weights(weights)
-    optimizer.set_state({key.removeprefix("optimizer/"): value for key, value in arrays.items()
-                         if key.startswith("optimizer/")})
-    state, inc, has_uint32, uinteger = (int(s) for s in arrays["rng_state"])
-    rng = np.random.default_rng()
-    rng.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
-                               "has_uint32": has_uint32, "uinteger": uinteger}
-    return int(arrays["epoch"]), rng
+    check_weights(path, weights, net.params(), "the network")
+    state = _optimizer_state(path, arrays, optimizer, net.params())
+    rng = _generator(path, arrays["rng_state"])
+    net.set_weights(weights)                            # nothing has changed until here
+    optimizer.set_state(state)
+    return epoch, rng
+
+
+def _optimizer_state(path, arrays: dict[str, np.ndarray], optimizer, params: list[np.ndarray]) -> dict:
+    """The checkpoint's optimizer state, checked against `optimizer` and the network's params."""
+    name = type(optimizer).__name__
+    saved_by = str(arrays["optimizer_class"]) if "optimizer_class" in arrays else None
+    if saved_by is not None and saved_by != name:
+        raise CheckpointError(f"checkpoint {path}: optimizer_class is {saved_by}, not {name}: it holds the state "
+                              f"of another optimizer; resume with {saved_by}, or delete it to start over")
+    state = {key.removeprefix("optimizer/"): value for key, value in arrays.items() if key.startswith("optimizer/")}
+    slots = {f"{slot}_{i}": p for slot in optimizer.slot_names for i, p in enumerate(params)}
+    steps = state.get("iterations")
+    if slots and set(state) == {"iterations"} and steps is not None and steps.dtype.kind in "iu" and steps > 0:
+        raise CheckpointError(f"checkpoint {path}: optimizer/ holds no {' or '.join(optimizer.slot_names)} arrays "
+                              f"after {int(steps)} steps, which {name} keeps: it holds the state of another "
+                              "optimizer (SGD without momentum?); delete it to start over")
+    for key, value in state.items():
+        if key == "iterations":
+            continue
+        if key not in slots:
+            raise CheckpointError(f"checkpoint {path}: optimizer/{key} is not part of {name}'s state (its slots "
+                                  f"are {list(optimizer.slot_names) or 'none'}): it holds another optimizer's state")
+        if (value.shape, value.dtype) != (slots[key].shape, slots[key].dtype) or not np.isfinite(value).all():
+            raise CheckpointError(f"checkpoint {path}: optimizer/{key} ({value.dtype}, shape {value.shape}) must "
+                                  f"hold finite {slots[key].dtype} numbers of shape {slots[key].shape}; it is damaged")
+    try:
+        copy.deepcopy(optimizer).set_state(state)       # the optimizer's own checks, on a copy
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"checkpoint {path}: its optimizer/ state does not fit {name} ({exc})") from None
+    return state
+
+
+def _generator(path, rng_state: np.ndarray) -> np.random.Generator:
+    """The PCG64 generator rng_state describes: [state, inc, has_uint32, uinteger] as decimal strings."""
+    try:
+        if rng_state.shape != (4,) or rng_state.dtype.kind != "U":
+            raise ValueError(f"shape {rng_state.shape}, dtype {rng_state.dtype}")
+        state, inc, has_uint32, uinteger = (int(s) for s in rng_state)
+        if not (0 <= state < 2**128 and 0 <= inc < 2**128 and has_uint32 in (0, 1) and 0 <= uinteger < 2**32):
+            raise ValueError("numbers out of range")
+        rng = np.random.default_rng()
+        rng.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc},
+                                   "has_uint32": has_uint32, "uinteger": uinteger}
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"checkpoint {path}: rng_state is not a PCG64 generator state ({exc}); it is "
+                              "damaged") from None
+    return rng
 
 
 class Checkpoint(Callback):
@@ -141,6 +196,9 @@ class Checkpoint(Callback):
 
     def __init__(self, path):
         self.path = Path(path)
+
+    def on_train_begin(self, logs=None):
+        remove_stale_temporaries(self.path)
 
     def on_epoch_end(self, epoch, logs=None):
         save(self.path, self.model, self.model.optimizer, self.model.shuffle_rng, epoch)

@@ -15,7 +15,6 @@ optimizer SGD(learning_rate=eta).
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 
@@ -25,7 +24,7 @@ from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import History
-from scratch.divergence import TrainingDiverged, diverged_message
+from scratch.divergence import Watchdog
 
 
 def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: int = 32,
@@ -38,14 +37,18 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     to the network's dtype. `validation_split` holds out the *last* fraction of the rows before any
     shuffling (Keras' rule). `seed` (an int, or a Generator to continue) fixes the shuffling order.
     `verbose`: 0 silent, 1 one line per epoch (with a live batch counter on a terminal), 2 one line
-    per epoch.
+    per epoch. `initial_epoch` (0-based, at most `epochs`) is where a resumed training starts.
+    Training stops with a TrainingDiverged naming the epoch, the batch and the likely cause as soon as
+    the rule of `scratch.divergence` says it has diverged (a NaN or inf, or the loss 1000x above its start).
     """
     loss = losses_module.get(loss)
     optimizer = optimizers_module.get(optimizer)
     _check_positive_int(epochs, "epochs")
     _check_positive_int(batch_size, "batch_size")
+    _check_initial_epoch(initial_epoch, epochs)
+    rng = _shuffling_generator(seed)
     X, y = _check_xy(net, X, y, "")
-    loss._check_targets(y)          # valid labels, checked once here: the batch loop below skips every check
+    _check_labels(loss, y, "y")     # valid labels, checked once here: the batch loop below skips every check
     if validation_split:
         if validation_data is not None:
             raise ValueError("pass validation_data or validation_split, not both")
@@ -60,6 +63,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         X_val, y_val = _check_xy(net, *validation_data, "validation ")
+        _check_labels(loss, y_val, "validation y")
 
     metric_fns = {name: metrics_module.resolve(name, net.n_out) for name in metrics}
     history = History()
@@ -73,10 +77,11 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     # the shuffling generator through the network while it trains.
     net.stop_training = False
     net.optimizer = optimizer
-    net.shuffle_rng = rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    net.shuffle_rng = rng
     params = net.params()
     m = len(X)
     n_batches = -(-m // batch_size)
+    watchdog = Watchdog(net, optimizer, m)
     _call(callbacks, "on_train_begin", {})
 
     for epoch in range(initial_epoch, epochs):
@@ -93,19 +98,16 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         else:
             X_epoch, y_epoch = X, y
         loss_sum, metric_sums = 0.0, dict.fromkeys(metric_fns, 0.0)
+        watchdog.start_epoch(epoch)
         for i in range(n_batches):
             batch = slice(i * batch_size, (i + 1) * batch_size)
             Xb, yb = X_epoch[batch], y_epoch[batch]                 # (mb, n_in), (mb, n_out)
-            try:
-                # Watchdog: an overflow or NaN anywhere in this step stops training with a message
-                # naming the epoch, the batch and the first layer whose weights went bad.
-                with np.errstate(over="raise", invalid="raise"):
-                    value, grads = net._loss_and_gradients(Xb, yb, loss)     # (X, y checked above)
-                    if not math.isfinite(value):
-                        raise FloatingPointError("non-finite loss")
-                    optimizer.apply(grads, params)
-            except FloatingPointError as exc:
-                raise TrainingDiverged(diverged_message(net, epoch, i, exc)) from None
+            # Watchdog: an overflow or NaN anywhere in this step, or a loss far above the starting one,
+            # stops training with a message naming the epoch, the batch and the likely cause.
+            with watchdog.batch(i, Xb, yb):
+                value, grads = net._loss_and_gradients(Xb, yb, loss)     # (X, y checked above)
+                watchdog.loss(value, len(Xb))                           # before the update
+                optimizer.apply(grads, params)
             loss_sum += value * len(Xb)
             for name, fn in metric_fns.items():
                 metric_sums[name] += float(np.sum(fn(yb, net.layers[-1].a)))
@@ -139,11 +141,11 @@ def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, floa
 
 
 def _check_xy(net, X, y, what: str):
-    X = net.check_inputs(X, name=f"{what}X").astype(net.dtype, copy=False)
+    X = _in_dtype(net.check_inputs(X, name=f"{what}X"), net.dtype, f"{what}X")
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise TypeError(f"{what}y must be numeric, got dtype {y.dtype}")
-    y = y.astype(net.dtype, copy=False)
+    y = _in_dtype(y, net.dtype, f"{what}y")
     if y.ndim == 1 and net.n_out == 1:
         y = y.reshape(-1, 1)                                        # (m, 1), as Keras does
     if y.ndim != 2 or y.shape[1] != net.n_out or y.shape[0] != X.shape[0]:
@@ -152,6 +154,47 @@ def _check_xy(net, X, y, what: str):
     if not np.isfinite(y).all():
         raise ValueError(f"{what}y contains NaN or inf")
     return X, y
+
+
+def _in_dtype(a: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """`a` cast to the network's dtype, refusing values that the cast turns into inf (1e39 in float32)."""
+    with np.errstate(over="ignore"):
+        cast = a.astype(dtype, copy=False)
+    overflow = np.isfinite(a) & ~np.isfinite(cast)
+    if overflow.any():
+        where = np.argwhere(overflow)[0].tolist()
+        raise ValueError(f"{name} holds values too large for the network's {dtype} (first at index {where}: "
+                         f"{a[tuple(where)]:.3g}; {dtype} holds up to {np.finfo(dtype).max:.3g}): scale them "
+                         "(standardise the inputs) or use a float64 network")
+    return cast
+
+
+def _check_labels(loss, y: np.ndarray, name: str) -> None:
+    """The loss's own label check (0/1, one-hot rows ...), its message prefixed with which labels."""
+    try:
+        loss._check_targets(y)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _shuffling_generator(seed) -> np.random.Generator:
+    """The generator that shuffles: `seed` itself if it is one, else a new one from an int >= 0 (or None)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"seed must be an int >= 0, a np.random.Generator or None, got {type(seed).__name__} "
+                        f"{seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed}")
+    return np.random.default_rng(seed)
+
+
+def _check_initial_epoch(initial_epoch, epochs: int) -> None:
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int | np.integer):
+        raise TypeError(f"initial_epoch must be an int, got {type(initial_epoch).__name__}")
+    if not 0 <= initial_epoch <= epochs:
+        raise ValueError(f"initial_epoch must be between 0 and epochs={epochs} (the 0-based epoch to start "
+                         f"from), got {initial_epoch}")
 
 
 def _check_positive_int(value, name: str) -> None:

@@ -8,6 +8,7 @@ Tolerances (DESIGN.md): relative error <= 1e-10 against TF in float64, <= 1e-5 i
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 # Keras writes ~/.keras/keras.json on import unless KERAS_HOME points elsewhere; keep tests out of $HOME.
@@ -127,3 +128,16 @@ def floatx64():
     finally:
         keras.config.set_floatx(previous_floatx)
         keras.config.set_dtype_policy(previous_policy)
+
+
+# --- what a learner reads ----------------------------------------------------------------------
+# TensorFlow 2.21 prints its oneDNN and CPU-feature notices on stderr as it starts, before its logging
+# is set up, whatever TF_CPP_MIN_LOG_LEVEL says; they are not the project's, so tests that count the
+# lines a command prints leave them out.
+_TENSORFLOW_STARTUP = re.compile(r"(WARNING: All log messages before absl::InitializeLog|[IWE]\d{4} \d\d:\d\d:\d+\.\d+ "
+                                 r"|To enable the following instructions: )")
+
+
+def learner_lines(text: str) -> list[str]:
+    """The non-empty lines of a command's output, without TensorFlow's start-up notices."""
+    return [line for line in text.splitlines() if line.strip() and not _TENSORFLOW_STARTUP.match(line)]

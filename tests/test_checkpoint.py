@@ -176,3 +176,110 @@ def test_a_checkpoint_of_another_architecture_is_refused(tmp_path):
 def test_a_missing_checkpoint_is_named(tmp_path):
     with pytest.raises(CheckpointError, match="no checkpoint at .*nothing.npz"):
         load(tmp_path / "nothing.npz")
+
+
+# ---- restore is all or nothing: any damage is refused by file and key, and nothing changes -------------------
+
+
+def saved(tmp_path, optimizer, name="ckpt.npz"):
+    """A checkpoint after 2 epochs of `optimizer` on the problem, as Checkpoint writes it."""
+    net, X, y = problem()
+    path = tmp_path / name
+    train(net, X, y, optimizer, epochs=2, seed=0, callbacks=[Checkpoint(path)])
+    return path
+
+
+def rewrite(path, **changes):
+    """Replace arrays of the checkpoint (a function of the old array, or a new array), or drop them (None)."""
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {key: f[key] for key in f.files}
+    for key, change in changes.items():
+        key = key.replace("__", "/")
+        if change is None:
+            del arrays[key]
+        else:
+            arrays[key] = change(arrays[key]) if callable(change) else np.asarray(change)
+    np.savez(path, **arrays)
+
+
+def with_nan(a):
+    a = a.copy()
+    a.flat[3] = np.nan
+    return a
+
+
+DAMAGE = {
+    "nan-weight": ({"weight_2": with_nan}, "weight_2 holds 1 NaN or inf values; it is damaged"),
+    "missing-weight": ({"weight_1": None}, r"its weight_<i> keys are not numbered 0 to 2"),
+    "wrong-dtype": ({"weight_0": lambda a: a.astype("float32")}, r"weight_0 is float32 of shape \(4, 8\), but the "
+                                                                 r"network is float64"),
+    "wrong-shape": ({"weight_0": np.zeros((4, 9))}, "holds weights of shapes .* different architecture"),
+    "garbage-rng": ({"rng_state": np.array(["x", "y", "z", "w"])}, "rng_state is not a PCG64 generator state"),
+    "rng-out-of-range": ({"rng_state": np.array(["-1", "3", "0", "0"])}, "rng_state is not a PCG64 generator state"),
+    "format-99": ({"format_version": 99}, "format_version is array\\(99\\), this code reads version 1 only"),
+    "negative-epoch": ({"epoch": -7}, r"epoch must be an integer >= 0 \(the last finished epoch\), got array\(-7\)"),
+    "missing-epoch": ({"epoch": None}, r"lacks \['epoch'\]"),
+    "nan-slot": ({"optimizer__momentum_0": with_nan}, r"optimizer/momentum_0 \(float64, shape \(4, 8\)\) must hold "
+                                                      r"finite float64 numbers"),
+    "slot-shape": ({"optimizer__velocity_1": np.zeros(3)}, r"optimizer/velocity_1 .* of shape \(8,\); it is damaged"),
+    "negative-steps": ({"optimizer__iterations": np.array(-1)}, r"does not fit Adam \(state\['iterations'\] must be "
+                                                                r"an integer >= 0"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_a_damaged_checkpoint_is_refused_by_file_and_key_and_changes_nothing(case, tmp_path):
+    changes, message = DAMAGE[case]
+    path = saved(tmp_path, optimizers.Adam(0.01))
+    rewrite(path, **changes)
+    net, X, y = problem(seed=1)
+    opt = optimizers.Adam(0.01)
+    train(net, X, y, opt, epochs=1, seed=3)                              # a network and optimizer with a state
+    weights, state = net.get_weights(), opt.get_state()
+    with pytest.raises(CheckpointError, match=f"checkpoint {path}.*{message}"):
+        restore(path, net, opt)
+    for w, w_before in zip(net.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(w, w_before)
+    assert opt.get_state().keys() == state.keys()
+    for key, value in opt.get_state().items():
+        np.testing.assert_array_equal(value, state[key], err_msg=key)
+
+
+@pytest.mark.parametrize("saved_with, restored_into, message", [
+    (lambda: optimizers.SGD(0.1), lambda: optimizers.Adam(0.01), "optimizer_class is SGD, not Adam: it holds the "
+                                                                  "state of another optimizer; resume with SGD"),
+    (lambda: optimizers.Adam(0.01), lambda: optimizers.RMSprop(0.01), "optimizer_class is Adam, not RMSprop"),
+], ids=["sgd-into-adam", "adam-into-rmsprop"])
+def test_another_optimizers_checkpoint_is_refused_by_name(saved_with, restored_into, message, tmp_path):
+    path = saved(tmp_path, saved_with())
+    net, _, _ = problem()
+    with pytest.raises(CheckpointError, match=f"checkpoint {path}: {message}"):
+        restore(path, net, restored_into())
+
+
+@pytest.mark.parametrize("saved_with, restored_into, message", [
+    (lambda: optimizers.SGD(0.1), lambda: optimizers.Adam(0.01),
+     "optimizer/ holds no momentum or velocity arrays after 10 steps, which Adam keeps: it holds the state of "
+     "another optimizer"),
+    (lambda: optimizers.Adam(0.01), lambda: optimizers.RMSprop(0.01),
+     r"optimizer/momentum_0 is not part of RMSprop's state \(its slots are \['velocity'\]\)"),
+], ids=["sgd-into-adam", "adam-into-rmsprop"])
+def test_an_older_checkpoint_without_the_class_name_is_told_apart_by_its_arrays(saved_with, restored_into, message,
+                                                                                 tmp_path):
+    path = saved(tmp_path, saved_with())
+    rewrite(path, optimizer_class=None)                                 # as checkpoints were before it was stored
+    net, _, _ = problem()
+    with pytest.raises(CheckpointError, match=f"checkpoint {path}: {message}"):
+        restore(path, net, restored_into())
+
+
+def test_training_into_a_checkpoint_removes_only_the_temporaries_its_writer_left(tmp_path):
+    path = saved(tmp_path, optimizers.Adam(0.01))
+    stale = tmp_path / "ckpt.npz.k1ll3d9x.tmp"                          # tempfile's pattern: 8 characters
+    kept = [tmp_path / "ckpt.npz.k1ll3d.tmp", tmp_path / "other.npz.k1ll3d9x.tmp", tmp_path / "notes.tmp"]
+    for p in [stale, *kept]:
+        p.write_bytes(b"half a checkpoint")
+    net, X, y = problem()
+    train(net, X, y, optimizers.Adam(0.01), epochs=1, callbacks=[Checkpoint(path)])
+    assert not stale.exists()
+    assert all(p.exists() for p in kept)

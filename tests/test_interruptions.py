@@ -11,21 +11,32 @@ The final weights are read from the checkpoints the runs leave in their run dire
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import learner_lines
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
 from keras_models.train import run as train_module
 from keras_models.train.board import forget_epochs_after, max_relative_gap
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
-from keras_models.train.runs import NothingToResume, newest_unfinished, read_status, write_status
+from keras_models.train.runs import (
+    NothingToResume,
+    RunDirectoryError,
+    describe,
+    hold,
+    newest_unfinished,
+    read_status,
+    write_status,
+)
 
 EPOCHS = 6
 STEPS_PER_EPOCH = 13                   # 398 training rows in batches of 32
@@ -135,6 +146,7 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
     assert not (run_dir / "binary" / "scratch").exists()
 
     out = run_to_the_end(tmp_path, logdir, "--resume")
+    assert f"resuming {run_dir} (killed while running): binary keras 2/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
     assert f"resuming: keras 2/{EPOCHS} epochs done, scratch 0/{EPOCHS}" in out
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)
@@ -149,25 +161,70 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
     assert process.returncode == 130, err
     assert "Traceback" not in err
     (run_dir,) = logdir.iterdir()
-    assert f"Interrupted. Kept in {run_dir}" in out
-    assert f"binary      keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS} epochs" in out
-    assert "Resume with: make train RESUME=1" in out and f"--resume --logdir {logdir}" in out
+    assert learner_lines(out)[-1] == (f"Interrupted. Kept in {run_dir} (a checkpoint after every finished epoch): "
+                                      f"binary keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}. Resume with: "
+                                      f".venv/bin/python -m keras_models.train --resume --logdir {logdir}")
     assert status(run_dir) == "interrupted"
     # flushed and closed: every summary written before Ctrl-C is on disk
     assert logged_steps(run_dir / "binary" / "scratch")["train", "epoch_loss"] == [0, 1, 2, 3]
     assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == list(range(EPOCHS))
 
-    # a checkpoint write cut short leaves only a temporary file, which the resumed run must ignore
+    # writes cut short leave only temporary files, which the resumed run must ignore, then remove
     checkpoint = run_dir / "binary" / "scratch" / "checkpoint.npz"
-    (checkpoint.parent / "checkpoint.npz.k1ll3d.tmp").write_bytes(checkpoint.read_bytes()[:500])
+    stale = [checkpoint.parent / "checkpoint.npz.k1ll3d9x.tmp", run_dir / "run.json.k1ll3d9x.tmp",
+             run_dir / "binary" / "keras" / "train" / ".rewrite-k1ll3d9x.tmp"]
+    for temporary in stale:
+        temporary.write_bytes(checkpoint.read_bytes()[:500])
 
     out = run_to_the_end(tmp_path, logdir, "--resume")
-    assert f"resuming {run_dir}" in out and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 3/{EPOCHS}" in out
+    assert (f"resuming {run_dir} (interrupted): binary keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}" in out
+            and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 3/{EPOCHS}" in out)
+    assert [t for t in stale if t.exists()] == []
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)
     assert_every_epoch_logged_once(run_dir)
     parity = logged_steps(run_dir / "binary" / "scratch")["train", "parity/max_weight_gap"]
     assert parity == list(range(EPOCHS))                # the Keras weights of every epoch came from its checkpoint
+
+
+def tensorflow_is_loading(pid: int) -> bool:
+    """True once the process has mapped TensorFlow's shared library: its import has begun (and takes seconds)."""
+    return "libtensorflow" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["after-half-a-second", "during-the-tensorflow-import", "during-training"])
+def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_no_traceback(moment, tmp_path):
+    if moment == "during-the-tensorflow-import" and not Path("/proc/self/maps").exists():
+        pytest.skip("needs /proc to see when TensorFlow's import begins")
+    logdir = tmp_path / "logs"
+    process = subprocess.Popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs", "30",
+                                "--logdir", str(logdir)], cwd=ROOT, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if moment == "after-half-a-second":
+        time.sleep(0.5)
+    elif moment == "during-the-tensorflow-import":
+        deadline = time.monotonic() + 120
+        while not tensorflow_is_loading(process.pid):
+            assert time.monotonic() < deadline and process.poll() is None, "TensorFlow never started to load"
+            time.sleep(0.01)
+    else:
+        for line in process.stdout:
+            if "keras    epoch" in line:                # the Keras side has finished an epoch: training runs
+                break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert "Traceback" not in out + err
+    assert learner_lines(err) == [], err
+    if moment == "during-training":
+        (run_dir,) = logdir.iterdir()
+        assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir} (a checkpoint after every finished "
+                                                 "epoch): binary keras "), out
+        assert status(run_dir) == "interrupted"
+    else:
+        assert learner_lines(out) == ["Interrupted before training started; nothing was written."]
+        assert not logdir.exists() or list(logdir.iterdir()) == []
 
 
 # ---- the pieces, one at a time (no subprocess) ----------------------------------------------------------------
@@ -210,15 +267,69 @@ def make_run(logdir, name, status_, **fields):
     return run_dir
 
 
-def test_resume_picks_the_newest_run_that_is_not_complete(tmp_path):
+HOLD_LOCK = ("import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
+             "print('held', flush=True); time.sleep(60)")
+
+
+@pytest.fixture
+def another_process_holds(tmp_path):
+    """Start a process that holds a run's lock, as a make train writing into it does."""
+    holders = []
+
+    def hold(run_dir):
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(run_dir / "run.lock")], stdout=subprocess.PIPE,
+                                  text=True)
+        assert holder.stdout.readline().strip() == "held"
+        holders.append(holder)
+    yield hold
+    for holder in holders:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+
+
+def test_resume_picks_the_newest_run_that_is_not_complete_diverged_or_being_written(tmp_path, another_process_holds):
     make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
-    wanted = make_run(tmp_path, "2026-01-02_09-00-00_10", "failed")
+    wanted = make_run(tmp_path, "2026-01-02_09-00-00_10", "failed", error="[Errno 32] Broken pipe")
     make_run(tmp_path, "2026-01-02_09-00-00_2", "interrupted")                # _10 came after _2
     make_run(tmp_path, "2026-01-03_09-00-00", "complete")
-    make_run(tmp_path, "2026-01-04_09-00-00", "running", pid=os.getppid())    # its process is alive: leave it
+    make_run(tmp_path, "2026-01-03_10-00-00", "diverged")                     # would diverge again: start anew
+    another_process_holds(make_run(tmp_path, "2026-01-04_09-00-00", "running"))   # being written: leave it
+    another_process_holds(make_run(tmp_path, "2026-01-04_10-00-00", "interrupted"))   # being resumed right now
     (tmp_path / "2026-01-05_09-00-00").mkdir()                                # no run.json: not make train's
     (tmp_path / "lessons").mkdir()
     assert newest_unfinished(tmp_path) == wanted
+    assert describe(wanted) == "failed: [Errno 32] Broken pipe"
+
+
+def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_process_holds):
+    run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    another_process_holds(run_dir)
+    with pytest.raises(RunDirectoryError, match=f"another make train is writing {run_dir} right now"):
+        hold(run_dir)
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"status": "interrupt', "cannot be read"),
+    ('{"status": "interrupted", "tasks": ["xor"], "epochs": 2, "max_rows": null, "learning_rate": null}',
+     "is damaged: 'tasks' is \\['xor'\\]"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": -7, "max_rows": null, "learning_rate": null}',
+     "is damaged: 'epochs' is -7"),
+    ('{"status": "interrupted", "tasks": ["binary"], "max_rows": null, "learning_rate": null}',
+     "is damaged: 'epochs' is 'missing'"),
+], ids=["not-json", "unknown-task", "negative-epochs", "no-epochs"])
+def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
+    older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    newest = make_run(tmp_path, "2026-01-02_09-00-00", "interrupted")
+    (newest / "run.json").write_text(content)
+    skipped = []
+    assert newest_unfinished(tmp_path, skipped) == older
+    (line,) = skipped
+    assert re.match(f"skipped {newest}: {newest / 'run.json'} {message}", line), line
+    (older / "run.json").write_text(content)                                  # nothing left to resume
+    assert train_module.main(["--resume", "--logdir", str(tmp_path)]) == 1
+    (line,) = learner_lines(capsys.readouterr().err)
+    assert line.startswith(f"error: nothing to resume: every run under {tmp_path} finished") and "skipped" in line
 
 
 def test_a_run_killed_outright_still_says_running_and_is_resumed(tmp_path):

@@ -9,8 +9,10 @@ that is not one (tests/test_keras_models.py), bad X, y and labels at the network
 (tests/test_training_parity.py).
 """
 
+import errno
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +20,14 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import learner_lines
 
 import data.checksums
 from keras_models.train import run as train_module
 from keras_models.train import sides
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
-from keras_models.train.runs import check_writable, write_status
+from keras_models.train.options import check_writable
+from keras_models.train.runs import write_status
 from keras_models.train.watchdog import KerasWatchdog
 from scratch import Dense, Network
 from scratch.checkpoint import CheckpointError
@@ -56,15 +60,16 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path):
     (["--tasks", "regresion"], 2, f"unknown task(s) 'regresion'; {VALID}"),
     (["--tasks", "binary,images"], 2, f"unknown task(s) 'images'; {VALID}"),
     (["--tsks", "binary"], 2, "unrecognized arguments: --tsks binary"),
-    (["--epochs", "0"], 2, "--epochs must be at least 1, got 0"),
-    (["--learning-rate", "0"], 2, "--learning-rate must be a positive number, got 0.0"),
-    (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number, got inf"),
+    (["--epochs", "0"], 2, "--epochs must be a whole number >= 1, got '0'"),
+    (["--learning-rate", "0"], 2, "--learning-rate must be a positive number such as 0.001, got '0'"),
+    (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number such as 0.001, got 'inf'"),
     (["--logdir", "{file}"], 2, "log directory {file} is a file, not a directory; choose another with --logdir"),
     (["--logdir", "{file}/logs"], 2, "log directory {file}/logs cannot be created: {file} is a file, not a directory"),
     (["--resume", "--tasks", "binary"], 2, "--resume continues a run with the settings it started with; leave out "
                                            "--tasks"),
-    (["--resume", "--logdir", "{empty}"], 1, "nothing to resume: every run under {empty} finished (or none was "
-                                             "started). Start a new one with `make train`."),
+    (["--resume", "--logdir", "{empty}"], 1, "nothing to resume: every run under {empty} finished or diverged, or "
+                                             "another make train is writing it (or none was started). Start a new "
+                                             "one with `make train`."),
 ], ids=["task", "second-task", "flag", "epochs", "zero-rate", "infinite-rate", "logdir-is-file", "logdir-under-file",
         "resume-with-tasks", "nothing-to-resume"])
 def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, message, tmp_path):
@@ -75,7 +80,23 @@ def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, 
     assert done.returncode == code, done.stderr
     assert message.format(**places) in done.stderr
     assert NO_TENSORFLOW not in done.stderr                     # answered before `import tensorflow`
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr          # one line, no usage, no traceback
     assert list(places["empty"].iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--epochs", "two"], "error: EPOCHS must be a whole number >= 1, got 'two'"),
+    (["--learning-rate", "fast"], "error: LR must be a positive number such as 0.001, got 'fast'"),
+    (["--logdir", "{file}"], "error: log directory {file} is a file, not a directory; choose another with LOGDIR=DIR"),
+    (["--resume", "--epochs", "3"], "error: RESUME=1 continues a run with the settings it started with; leave out "
+                                    "EPOCHS"),
+], ids=["epochs", "rate", "logdir", "resume-with-epochs"])
+def test_under_make_the_messages_name_the_make_variables(argv, message, tmp_path):
+    file = tmp_path / "notes.txt"
+    file.write_text("not a directory")
+    done = train_without_tensorflow("--via-make", *(arg.format(file=file) for arg in argv))
+    assert done.returncode == 2
+    assert done.stderr.strip() == message.format(file=file)
 
 
 def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):
@@ -107,12 +128,13 @@ def test_a_learning_rate_that_makes_the_loss_nan_stops_make_train_with_the_epoch
     assert "error: binary (keras side): training diverged in epoch 1: loss is nan" in err
     assert "The learning rate (1e+12) is probably too large: try a smaller one (for example 1e+11" in err
     assert "Traceback" not in err
+    assert "Try: .venv/bin/python -m keras_models.train --tasks binary --epochs 3 --learning-rate 1e+11" in err
     record = only_run(tmp_path)
-    assert record["status"] == "failed" and "training diverged in epoch 1" in record["error"]
+    assert record["status"] == "diverged" and "training diverged in epoch 1" in record["error"]
 
 
 class NoKerasWatchdog(keras.callbacks.Callback):
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate, first_batch):
         super().__init__()
 
 
@@ -213,8 +235,9 @@ def test_fit_watchdog_names_the_epoch_batch_and_layer_where_the_overflow_appeare
     net = Network([Dense(5, 8, "relu", seed=1, dtype="float32"), Dense(8, 4, "tanh", seed=2, dtype="float32"),
                    Dense(4, 1, seed=3, dtype="float32")])
     with pytest.raises(FloatingPointError, match=r"training diverged in epoch 1, batch 2: overflow encountered in "
-                                                 r"matmul in the forward pass of layer 2\. The learning rate is "
-                                                 r"probably too large: try a smaller one"):
+                                                 r"matmul in the forward pass of layer 2\. The learning rate "
+                                                 r"\(1e\+20\) is probably too large: try a smaller one \(for "
+                                                 r"example 1e\+19\)"):
         net.fit(X, y, loss="mse", optimizer=SGD(1e20), epochs=5, verbose=0)
 
 
@@ -222,7 +245,7 @@ def test_keras_watchdog_names_the_epoch_the_bad_numbers_and_the_first_bad_layer(
     model = tiny_keras(4, 2)
     kernel, bias = model.get_weights()
     model.set_weights([np.full_like(kernel, np.nan), bias])
-    watchdog = KerasWatchdog(learning_rate=0.5)
+    watchdog = KerasWatchdog(learning_rate=0.5, first_batch=(np.zeros((3, 4)), np.zeros((3, 2))))
     watchdog.set_model(model)
     with pytest.raises(TrainingDiverged, match=r"training diverged in epoch 5: loss is nan; the weights of layer "
                                                r"dense_1 are no longer finite\. The learning rate \(0\.5\) is probably "
@@ -240,3 +263,137 @@ def test_a_keras_checkpoint_of_another_optimizer_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match=rf"checkpoint {path} holds the state of another optimizer \(2 arrays, "
                                               r"Adam has 6\)"):
         restore_keras(path, tiny_keras(4, 2))
+
+
+# ---- fit's arguments: each mistake named ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"seed": "a"}, TypeError, "seed must be an int >= 0, a np.random.Generator or None, got str 'a'"),
+    ({"seed": -1}, ValueError, "seed must be an int >= 0, got -1"),
+    ({"initial_epoch": -3}, ValueError, r"initial_epoch must be between 0 and epochs=2 \(the 0-based epoch to start "
+                                        r"from\), got -3"),
+    ({"initial_epoch": 7}, ValueError, "initial_epoch must be between 0 and epochs=2"),
+    ({"validation_data": (np.zeros((3, 2)), np.array([0.0, 2.0, 1.0]))}, ValueError,
+     r"^validation y: binary_crossentropy: labels must be 0 or 1, found \[2.0\]"),
+    ({"y": np.array([0.0, 3.0, 1.0, 1.0])}, ValueError, r"^y: binary_crossentropy: labels must be 0 or 1, found "
+                                                        r"\[3.0\]"),
+], ids=["seed-text", "seed-negative", "initial-epoch-negative", "initial-epoch-past-the-end", "validation-labels",
+        "training-labels"])
+def test_fit_names_a_bad_seed_initial_epoch_or_which_labels_are_wrong(kwargs, error, message):
+    net = Network([Dense(2, 1, "sigmoid", seed=0)])
+    before = net.get_weights()
+    y = kwargs.pop("y", np.array([0.0, 1.0, 1.0, 0.0]))
+    with pytest.raises(error, match=message):
+        net.fit(np.zeros((4, 2)), y, loss="binary_crossentropy", epochs=2, verbose=0, **kwargs)
+    for w, w_before in zip(net.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, w_before)                           # refused before any training
+
+
+# ---- make train over damaged files, a full disk, a closed pipe: one line each ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A run of binary (2 epochs) whose run.json says "interrupted", as if Ctrl-C came after its last save."""
+    logdir = tmp_path_factory.mktemp("finished")
+    run_dir, _ = train_module.train(["binary"], epochs=2, logdir=logdir, quiet=True)
+    write_status(run_dir, "interrupted")
+    return run_dir
+
+
+def copy_of(run_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    return copy
+
+
+def rewrite_npz(path: Path, **changes) -> None:
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {key: f[key] for key in f.files}
+    arrays.update({key: change(arrays[key]) if callable(change) else np.asarray(change)
+                   for key, change in changes.items()})
+    np.savez(path, **arrays)
+
+
+def nan_at_3(a):
+    a = a.copy()
+    a.flat[3] = np.nan
+    return a
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side, changes, message", [
+    ("scratch", {"weight_0": nan_at_3}, "weight_0 holds 1 NaN or inf values; it is damaged"),
+    ("scratch", {"rng_state": np.array(["garbage", "1", "0", "0"])}, "rng_state is not a PCG64 generator state"),
+    ("keras", {"weight_2": nan_at_3}, "weight_2 holds 1 NaN or inf values; it is damaged"),
+    ("keras", {"format_version": 99}, r"format_version is array\(99\), this code reads version 1 only"),
+    ("keras", {"epoch": -7}, r"epoch must be an integer >= 0 \(the last finished epoch\), got array\(-7\)"),
+    ("scratch", {"epoch": 5}, "says 6 epochs finished, but this run has 2: it belongs to another run"),
+], ids=["scratch-nan", "scratch-rng", "keras-nan", "keras-format-99", "keras-negative-epoch", "scratch-past-the-run"])
+def test_resume_over_a_damaged_checkpoint_is_one_line_naming_the_file_and_key(side, changes, message, finished_run,
+                                                                             tmp_path, capsys):
+    run_dir = copy_of(finished_run, tmp_path)
+    checkpoint = run_dir / "binary" / side / "checkpoint.npz"
+    rewrite_npz(checkpoint, **changes)
+    code, out, err = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert code == 1
+    (line,) = learner_lines(err)
+    assert re.match(rf"error: checkpoint {checkpoint}:? .*{message}", line), line
+    assert f"resuming {run_dir} (interrupted): binary " in out                  # which run, before the error
+    assert only_run(tmp_path)["status"] == "failed"                      # resumable once the file is deleted
+
+
+def test_a_damaged_keras_checkpoint_leaves_the_model_as_it_was(tmp_path):
+    model = tiny_keras(4, 2)
+    path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2))
+    rewrite_npz(path, optimizer_3=nan_at_3)
+    before = [np.asarray(v).copy() for v in [*model.weights, *model.optimizer.variables]]
+    with pytest.raises(CheckpointError, match=f"checkpoint {path}: optimizer_3 holds 1 NaN or inf values"):
+        restore_keras(path, model)
+    for v, v_before in zip([*model.weights, *model.optimizer.variables], before, strict=True):
+        np.testing.assert_array_equal(np.asarray(v), v_before)
+
+
+@pytest.mark.slow
+def test_a_full_disk_during_make_train_is_one_line_and_the_run_resumes_afterwards(tmp_path, capsys, monkeypatch):
+    real_savez = np.savez
+
+    def full_disk(file, **arrays):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet")
+    assert code == 1
+    (run_dir,) = tmp_path.iterdir()
+    checkpoint = run_dir / "binary" / "keras" / "checkpoint.npz"
+    assert learner_lines(err) == [
+        f"error: the disk is full: {checkpoint} could not be written. The run is kept; once that is put right, "
+        f"continue it with `.venv/bin/python -m keras_models.train --resume --logdir {tmp_path}`"]
+    assert [p.name for p in checkpoint.parent.iterdir() if p.suffix == ".tmp"] == []      # nothing half-written
+    monkeypatch.setattr(np, "savez", real_savez)                         # space freed: resume
+    code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert code == 0
+    assert f"resuming {run_dir} (failed: [Errno 28] No space left on device: '{checkpoint}')" in out
+    assert only_run(tmp_path)["status"] == "complete"
+
+
+@pytest.mark.slow
+def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_revives(tmp_path, capsys):
+    process = subprocess.Popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs", "3",
+                                "--logdir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    assert process.stdout.readline() == "\n"                          # the blank line before the task's header
+    process.stdout.close()                                              # `make train | head -1`
+    err = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=300) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    (run_dir,) = tmp_path.iterdir()
+    (line,) = learner_lines(err)
+    assert line.startswith("error: the output was closed while make train was printing"), line
+    assert line.endswith(f"continue it with `.venv/bin/python -m keras_models.train --resume --logdir {tmp_path}`")
+    assert only_run(tmp_path)["status"] == "failed"
+    code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert code == 0
+    assert f"resuming {run_dir} (failed: [Errno 32] Broken pipe): binary " in out

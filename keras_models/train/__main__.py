@@ -3,13 +3,32 @@
 Everything that can be checked without TensorFlow is checked before it loads (about 5 s): a typo, a
 --logdir that cannot be written, or a --resume with nothing to resume is answered at once. A package
 that is missing from this Python gets one line saying how to set up the project's .venv.
+
+Ctrl-C works at any moment. Until training starts (TensorFlow's import takes seconds, and nothing has
+been written yet) it ends the program at once with one line; from then on `run.main` turns it into a
+clean stop that keeps every finished epoch; after the summary it ends the program at once again.
+Each way the exit status is 130 and there is no traceback.
 """
 
 import os
+import signal
 import sys
 import time
 
 STARTED = time.perf_counter()                            # for the total in the last line, imports included
+
+
+def leave_at_once(message: str):
+    """A SIGINT handler that prints `message` and ends the process with status 130 (no cleanup needed)."""
+    def handler(signum, frame):
+        sys.stdout.flush()
+        os.write(sys.stdout.fileno(), f"\n{message}\n".encode())
+        os._exit(130)
+    return handler
+
+
+signal.signal(signal.SIGINT, leave_at_once("Interrupted before training started; nothing was written."))
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
 # Before NumPy loads: one BLAS thread. TensorFlow keeps its own thread pools on the same cores, and
 # NumPy's BLAS threads competing with them made the scratch side 2-3x slower on this 2-core machine;
@@ -32,13 +51,13 @@ def missing_dependency(exc: ImportError) -> str | None:
 
 try:
     from keras_models.train.options import parse_args
-    from keras_models.train.runs import NothingToResume, newest_unfinished
+    from keras_models.train.runs import NothingToResume, RunDirectoryError, newest_unfinished
 
     args = parse_args(sys.argv[1:])
     if args.resume:
         try:
             newest_unfinished(args.logdir)
-        except NothingToResume as exc:
+        except (NothingToResume, RunDirectoryError, OSError) as exc:
             sys.exit(f"error: {exc}")
     from keras_models.train.run import main
 except ImportError as exc:
@@ -46,4 +65,7 @@ except ImportError as exc:
         sys.exit(missing_dependency(exc))
     raise
 
-sys.exit(main(sys.argv[1:], started=STARTED))
+signal.signal(signal.SIGINT, signal.default_int_handler)   # KeyboardInterrupt: run.main stops cleanly
+code = main(sys.argv[1:], started=STARTED)
+signal.signal(signal.SIGINT, leave_at_once("Interrupted while exiting; the run had already ended."))
+sys.exit(code)

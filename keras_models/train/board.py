@@ -42,8 +42,10 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
-from scratch.checkpoint import atomic_path
+from scratch.atomic_write import atomic_path, remove_stale_temporaries
 from scratch.gradcheck import relative_gap
+
+REWRITE_PREFIX = ".rewrite-"        # of forget_epochs_after's temporary files: no "tfevents" in the name
 
 
 def max_relative_gap(weights: Sequence[np.ndarray], reference: Sequence[np.ndarray]) -> float:
@@ -175,6 +177,8 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     """
     last_iteration = (epoch + 1) * steps_per_epoch
     dropped = 0
+    for split in Path(log_dir).glob("*/"):
+        remove_stale_temporaries(split / "events", prefix=REWRITE_PREFIX)  # a rewrite killed half way
     for path in sorted(Path(log_dir).glob("*/events.out.tfevents.*")):
         records = list(RawEventFileLoader(str(path)).Load())      # stops quietly at a truncated last record
         kept = []
@@ -188,7 +192,7 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
         if len(kept) < len(records):
             dropped += len(records) - len(kept)
             # the temporary file's name must not contain "tfevents", or TensorBoard would read it
-            with atomic_path(path, prefix=".rewrite-") as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
+            with atomic_path(path, prefix=REWRITE_PREFIX) as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
                 for record in kept:
                     writer.write(record)
     return dropped

@@ -2,7 +2,7 @@
 and what it tells the learner it kept (`what_was_kept`, printed after Ctrl-C).
 
 Each side of each task has one checkpoint, replaced atomically at the end of every epoch (written
-to a temporary file, flushed, renamed: `scratch.checkpoint.write_atomically`) and read back with
+to a temporary file, flushed, renamed: `scratch.atomic_write`) and read back with
 allow_pickle=False, so a half-written file is never picked up and loading one never runs code:
 
     <task>/scratch/checkpoint.npz   scratch.checkpoint's arrays (weights, Adam's state, the RNG), plus
@@ -32,9 +32,19 @@ import keras
 import numpy as np
 
 from data.tasks import TASK_TABLE
-from keras_models.train.options import DEFAULT_LOGDIR
+from keras_models.train.options import command, logdir_option, option
 from keras_models.train.runs import read_status, shown
-from scratch.checkpoint import Checkpoint, CheckpointError, read_arrays, restore, save, write_atomically
+from scratch.atomic_write import remove_stale_temporaries, write_atomically
+from scratch.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    check_header,
+    check_weights,
+    load,
+    read_arrays,
+    restore,
+    save,
+)
 
 CHECKPOINT = "checkpoint.npz"
 FORMAT_VERSION = 1
@@ -58,26 +68,34 @@ class SideState:
             self.weights_after_epoch.append([np.array(w) for w in weights])
 
 
-def finished_epochs(path: Path) -> int:
-    """How many epochs the checkpoint at `path` has finished (0 if there is none yet)."""
-    return int(read_arrays(path)["epoch"]) + 1 if Path(path).is_file() else 0
+def finished_epochs(path: Path) -> int | None:
+    """How many epochs the checkpoint at `path` has finished: 0 if there is none yet, None if it is unreadable."""
+    if not Path(path).is_file():
+        return 0
+    try:
+        return check_header(path, read_arrays(path), FORMAT_VERSION) + 1
+    except (CheckpointError, KeyError):
+        return None
 
 
-def what_was_kept(run_dir: Path, logdir: Path) -> str:
-    """After Ctrl-C: which tasks finished, how far the others got on each side, and how to resume."""
+def progress(run_dir: Path) -> str:
+    """How far each task of the run got, from its checkpoints: 'binary keras 6/6 epochs, scratch 3/6; ...'."""
     plan = read_status(run_dir)
-    lines = [f"Interrupted. Kept in {shown(run_dir)} (checkpoints saved after every finished epoch):"]
+    states = []
     for task in plan["tasks"]:
         total = plan["epochs"] or TASK_TABLE[task].train.epochs
         done = {side: finished_epochs(run_dir / task / side / CHECKPOINT) for side in ("keras", "scratch")}
-        state = ("finished" if done["scratch"] == total else "not started" if done["keras"] == 0 else
-                 f"keras {done['keras']}/{total} epochs, scratch {done['scratch']}/{total} epochs")
-        lines.append(f"  {task:<11} {state}")
-    command = "make train RESUME=1"
-    if Path(logdir).resolve() != DEFAULT_LOGDIR:
-        command += f" (this --logdir: .venv/bin/python -m keras_models.train --resume --logdir {logdir})"
-    lines.append(f"Resume with: {command}")
-    return "\n".join(lines)
+        state = ("a checkpoint cannot be read" if None in done.values() else "finished" if done["scratch"] == total
+                 else "not started" if done["keras"] == 0 else
+                 f"keras {done['keras']}/{total} epochs, scratch {done['scratch']}/{total}")
+        states.append(f"{task} {state}")
+    return "; ".join(states)
+
+
+def what_was_kept(run_dir: Path, logdir: Path) -> str:
+    """After Ctrl-C, in one line: how far each task got and how to resume."""
+    return (f"Interrupted. Kept in {shown(run_dir)} (a checkpoint after every finished epoch): {progress(run_dir)}. "
+            f"Resume with: {command(option('--resume'), *logdir_option(logdir))}")
 
 
 # ---- the Keras twin --------------------------------------------------------------------------------------------
@@ -89,6 +107,9 @@ class KerasCheckpoint(keras.callbacks.Callback):
     def __init__(self, path: str | Path, state: SideState):
         super().__init__()
         self.path, self.state = Path(path), state
+
+    def on_train_begin(self, logs=None):
+        remove_stale_temporaries(self.path)                      # left by a run killed while writing
 
     def on_epoch_end(self, epoch, logs=None):
         self.state.record(epoch, logs, self.model.get_weights())
@@ -102,20 +123,21 @@ class KerasCheckpoint(keras.callbacks.Callback):
         write_atomically(self.path, arrays)
 
 
-def restore_keras(path: str | Path, model: keras.Model) -> SideState:
+def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = None) -> SideState:
     """Load a Keras checkpoint into a compiled `model` (weights and optimizer state); returns what it recorded.
 
-    A checkpoint of another architecture, or of the scratch side, is refused with a CheckpointError.
+    All or nothing, like scratch.checkpoint.restore: a checkpoint of another architecture, of the scratch
+    side or of another optimizer, a damaged one, or one past the run's `epochs`, is refused with a
+    CheckpointError naming the file and the key before the model changes.
     """
     arrays = read_arrays(path)
-    if str(arrays.get("side", "")) != "keras":
+    if str(arrays.get("side", "")) != "keras" or not {"format_version", "epoch"} <= set(arrays):
         raise CheckpointError(f"checkpoint {path} was not written by the Keras side of make train")
+    epoch = check_header(path, arrays, FORMAT_VERSION)
+    _check_within(path, epoch, epochs)
     weights = [arrays[f"weight_{i}"] for i in range(_count(arrays, "weight_"))]
-    expected = [tuple(w.shape) for w in model.get_weights()]
-    if [w.shape for w in weights] != expected:
-        raise CheckpointError(f"checkpoint {path} holds weights of shapes {[w.shape for w in weights]}, but the "
-                              f"Keras model {model.name!r} has {expected}: it belongs to a different architecture")
-    model.set_weights(weights)
+    current = model.get_weights()
+    check_weights(path, weights, current, f"the Keras model {model.name!r}")
     optimizer = model.optimizer
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
@@ -123,12 +145,19 @@ def restore_keras(path: str | Path, model: keras.Model) -> SideState:
     if [s.shape for s in saved] != [tuple(v.shape) for v in optimizer.variables]:
         raise CheckpointError(f"checkpoint {path} holds the state of another optimizer "
                               f"({len(saved)} arrays, {type(optimizer).__name__} has {len(optimizer.variables)})")
-    for variable, value in zip(optimizer.variables, saved, strict=True):
-        variable.assign(value)
-    epoch = int(arrays["epoch"])
-    after_epoch = [arrays[f"after_epoch_{i}"] for i in range(len(weights))]
+    check_weights(path, saved, [np.asarray(v) for v in optimizer.variables],
+                  f"{type(optimizer).__name__}'s variable", key="optimizer_")
+    negative = next((i for i, a in enumerate(saved) if a.dtype.kind == "i" and (a < 0).any()), None)
+    if negative is not None:
+        raise CheckpointError(f"checkpoint {path}: optimizer_{negative} (a step count) is negative; it is damaged")
+    after_epoch = [arrays.get(f"after_epoch_{i}") for i in range(len(weights))]
+    check_weights(path, after_epoch, [np.broadcast_to(w, (epoch + 1, *w.shape)) for w in current],
+                  "the weights of every finished epoch", key="after_epoch_")
     state = SideState(epoch, _history(arrays, "history/", epoch, path),
                       [[a[e] for a in after_epoch] for e in range(epoch + 1)])
+    model.set_weights(weights)                           # nothing has changed until here
+    for variable, value in zip(optimizer.variables, saved, strict=True):
+        variable.assign(value)
     return state
 
 
@@ -148,10 +177,21 @@ class ScratchCheckpoint(Checkpoint):
              extra={f"history/{name}": np.array(values) for name, values in self.state.history.items()})
 
 
-def restore_scratch(path: str | Path, net, optimizer) -> tuple[SideState, np.random.Generator]:
+def restore_scratch(path: str | Path, net, optimizer, epochs: int | None = None
+                    ) -> tuple[SideState, np.random.Generator]:
     """scratch.checkpoint.restore, plus the logs it kept: (what it recorded, the shuffling generator)."""
-    epoch, rng = restore(path, net, optimizer)
-    return SideState(epoch, _history(read_arrays(path), "extra/history/", epoch, path)), rng
+    arrays = load(path)                                         # the header checked
+    epoch = int(arrays["epoch"])
+    _check_within(path, epoch, epochs)
+    history = _history(arrays, "extra/history/", epoch, path)
+    epoch, rng = restore(path, net, optimizer)                  # checks everything else, then changes net
+    return SideState(epoch, history), rng
+
+
+def _check_within(path, epoch: int, epochs: int | None) -> None:
+    if epochs is not None and epoch >= epochs:
+        raise CheckpointError(f"checkpoint {path} says {epoch + 1} epochs finished, but this run has {epochs}: "
+                              "it belongs to another run (delete it to start that side over)")
 
 
 def _count(arrays: dict, prefix: str) -> int:

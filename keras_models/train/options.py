@@ -3,20 +3,49 @@
 The tasks and their defaults are the task table (`data/tasks.py`, `task.train`). Nothing here imports
 TensorFlow, so `.venv/bin/python -m keras_models.train` reads and checks its command line before TensorFlow
 loads (about 5 s): a misspelt task, a bad number, a --logdir that cannot be written are answered at
-once, with the valid choices.
+once, in one line, with the valid choices.
+
+`make train` passes its make variables as options (TASKS -> --tasks, EPOCHS -> --epochs, LR ->
+--learning-rate, LOGDIR -> --logdir, QUIET=1 -> --quiet, RESUME=1 -> --resume) and adds --via-make, so
+every message spells an option the way the learner gives it: `LOGDIR=DIR` after `make train`,
+`--logdir DIR` after `.venv/bin/python -m keras_models.train` (`option`, `command`).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults
-from keras_models.train.runs import check_writable
+from keras_models.train.runs import RunDirectoryError
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
+PROG = ".venv/bin/python -m keras_models.train"
+MAKE_VARIABLES = {"--tasks": "TASKS", "--epochs": "EPOCHS", "--learning-rate": "LR", "--logdir": "LOGDIR",
+                  "--quiet": "QUIET=1", "--resume": "RESUME=1"}
+via_make = False                    # set by parse_args: the options came from make variables
+
+
+def option(flag: str, value: object | None = None) -> str:
+    """`flag` (with `value`) as the learner writes it: 'LOGDIR=x' under make train, '--logdir x' otherwise."""
+    if via_make:
+        name = MAKE_VARIABLES[flag]
+        return name if value is None else f"{name}={value}"
+    return flag if value is None else f"{flag} {value}"
+
+
+def command(*options: str) -> str:
+    """The command that runs make train with `options` (already spelled by `option`), e.g. for a hint."""
+    return " ".join(["make train" if via_make else PROG, *options])
+
+
+def logdir_option(logdir: str | Path) -> list[str]:
+    """[option('--logdir', logdir)] unless logdir is the default, for commands in hints."""
+    return [] if Path(logdir).resolve() == DEFAULT_LOGDIR else [option("--logdir", logdir)]
 
 
 def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,
@@ -45,34 +74,76 @@ def check_tasks(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def check_writable(logdir: str | Path) -> Path:
+    """logdir, created if missing, after writing a file in it -- or a RunDirectoryError naming the path and why."""
+    logdir = Path(logdir)
+    blocker = next((p for p in [logdir, *logdir.parents] if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        where = "is a file" if blocker == logdir else f"cannot be created: {blocker} is a file"
+        raise RunDirectoryError(f"log directory {logdir} {where}, not a directory; choose another with "
+                                f"{option('--logdir', 'DIR')}")
+    try:
+        logdir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=logdir):
+            pass
+    except OSError as exc:
+        raise RunDirectoryError(f"log directory {logdir} cannot be written ({exc.strerror or exc}); "
+                                f"choose another with {option('--logdir', 'DIR')}") from None
+    return logdir
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
+
+    def error(self, message: str):
+        hint = "" if via_make else f" (all options: {PROG} --help)"
+        self.exit(2, f"error: {message}{hint}\n")
+
+
+def _number(text: str | None, kind: type, flag: str, check, requirement: str, parser) -> int | float | None:
+    """The option's value as an int or float that passes `check`, or one line naming the option."""
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not check(value):
+        parser.error(f"{option(flag)} must be {requirement}, got {text!r}")
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The checked command line; a mistake exits with status 2 and a message naming it (argparse's way)."""
-    parser = argparse.ArgumentParser(prog=".venv/bin/python -m keras_models.train",
-                                     description="`make train`: every task trained twice, from scratch and in "
-                                                 "Keras, from the same start, side by side.")
+    """The checked command line; a mistake exits with status 2 and one line naming it."""
+    global via_make
+    argv = list(sys.argv[1:] if argv is None else argv)
+    via_make = "--via-make" in argv                 # before parsing: the messages below depend on it
+    parser = OneLineParser(prog=PROG, description="`make train`: every task trained twice, from scratch and in "
+                                                  "Keras, from the same start, side by side.")
     parser.add_argument("--tasks", help=f"comma-separated, from: {','.join(TASK_TABLE)} (default: all)")
-    parser.add_argument("--epochs", type=int, help="epochs for every task (default: each task's own)")
-    parser.add_argument("--learning-rate", type=float, help="Adam's learning rate for every task (default: 0.001)")
+    parser.add_argument("--epochs", help="epochs for every task (default: each task's own)")
+    parser.add_argument("--learning-rate", help="Adam's learning rate for every task (default: 0.001)")
     parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR, help="where runs go (default: logs/)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress, only the summary")
     parser.add_argument("--resume", action="store_true",
                         help="continue the newest unfinished run under --logdir, with the settings it started "
                              "with (make train RESUME=1)")
+    parser.add_argument("--via-make", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.epochs = _number(args.epochs, int, "--epochs", lambda n: n >= 1, "a whole number >= 1", parser)
+    args.learning_rate = _number(args.learning_rate, float, "--learning-rate", lambda r: 0 < r < math.inf,
+                                 "a positive number such as 0.001", parser)
     if args.resume:
-        given = [flag for flag, value in (("--tasks", args.tasks), ("--epochs", args.epochs),
-                                          ("--learning-rate", args.learning_rate)) if value is not None]
+        given = [option(flag) for flag, value in (("--tasks", args.tasks), ("--epochs", args.epochs),
+                                                  ("--learning-rate", args.learning_rate)) if value is not None]
         if given:
-            parser.error(f"--resume continues a run with the settings it started with; leave out {', '.join(given)}")
+            parser.error(f"{option('--resume')} continues a run with the settings it started with; leave out "
+                         f"{', '.join(given)}")
     try:
         args.tasks = check_tasks(list(TASK_TABLE) if args.tasks is None else
                                  [t.strip() for t in args.tasks.split(",") if t.strip()])
     except ValueError as exc:
         parser.error(str(exc))
-    if args.epochs is not None and args.epochs < 1:
-        parser.error(f"--epochs must be at least 1, got {args.epochs}")
-    if args.learning_rate is not None and not (0 < args.learning_rate < math.inf):
-        parser.error(f"--learning-rate must be a positive number, got {args.learning_rate}")
     try:
         check_writable(args.logdir)                 # last: it creates the directory if it is missing
     except ValueError as exc:

@@ -4,39 +4,60 @@
     <logdir>/<timestamp>/<task>/{keras,scratch}/  each side's TensorBoard logs and checkpoint
 
 Nothing is lost to an interruption. Both sides save a checkpoint at the end of every epoch, and
-run.json says how far the run got. Ctrl-C stops cleanly -- logs flushed, a message saying what was
+run.json says how far the run got. Ctrl-C stops cleanly -- logs flushed, one line saying what was
 kept, exit code 130 -- and `--resume` (`make train RESUME=1`) continues the newest run that is not
-complete, with its own settings: finished tasks are skipped, the others go on from their last
-checkpoint, and their TensorBoard curves continue at the next epoch (what was logged after the last
-checkpoint is dropped first: `board.forget_epochs_after`). It ends with the weights an uninterrupted
-run would have had.
+complete (runs.py says which ones qualify), with its own settings, saying which run it continues:
+finished tasks are skipped, the others go on from their last checkpoint, and their TensorBoard curves
+continue at the next epoch (what was logged after the last checkpoint is dropped first:
+`board.forget_epochs_after`). It ends with the weights an uninterrupted run would have had.
+
+Whatever a learner or a damaged file can cause -- a diverging learning rate, an altered data file, a
+damaged checkpoint or run.json, a full disk, a closed output pipe -- ends in one line starting with
+`error:` and exit status 1 (`main`). Any other error is a bug in the project, and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 import time
 from pathlib import Path
 
 from data import TASKS
 from data.checksums import ChecksumError
-from keras_models.train.checkpoints import what_was_kept
-from keras_models.train.options import DEFAULT_LOGDIR, check_tasks, parse_args
+from keras_models.train.checkpoints import progress, what_was_kept
+from keras_models.train.options import (
+    DEFAULT_LOGDIR,
+    check_tasks,
+    check_writable,
+    command,
+    logdir_option,
+    option,
+    parse_args,
+)
 from keras_models.train.progress import format_summary
 from keras_models.train.runs import (
+    STATUS_FILE,
     NothingToResume,
     RunDirectoryError,
-    check_writable,
+    describe,
+    hold,
     new_run_directory,
     newest_unfinished,
     read_status,
+    release,
     shown,
     write_status,
 )
 from keras_models.train.sides import TaskResult, run_task
 from keras_models.twins.reproducible import op_determinism
+from scratch.atomic_write import remove_stale_temporaries
 from scratch.checkpoint import CheckpointError
 from scratch.divergence import TrainingDiverged
+
+# a learner's mistake or a damaged file: the message says what to do, a traceback would only hide it
+LEARNER_ERRORS = (TrainingDiverged, NothingToResume, CheckpointError, ChecksumError, RunDirectoryError, OSError)
 
 
 def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: str | Path = DEFAULT_LOGDIR,
@@ -53,33 +74,50 @@ def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: 
 
 def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int | None = None,
               max_rows: int | None = None, learning_rate: float | None = None) -> Path:
-    """Check the settings, then create the run directory and its run.json ("running")."""
+    """Check the settings, then create the run directory, lock it, and write its run.json ("running")."""
     tasks = check_tasks(list(TASKS) if tasks is None else list(tasks))
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if learning_rate is not None and not (isinstance(learning_rate, float) and 0 < learning_rate < float("inf")):
         raise ValueError(f"learning_rate must be a positive float, got {learning_rate!r}")
     run_dir = new_run_directory(check_writable(logdir))
+    hold(run_dir)                                       # before run.json exists: no --resume can pick it
     write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate)
     return run_dir
 
 
 def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
-    """Train (or finish) every task that run_dir/run.json lists; the status says how it ended."""
+    """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; the status says
+    how it ended ("complete", "interrupted", "diverged" or "failed")."""
     plan = read_status(run_dir)
-    write_status(run_dir, "running", error=None)
+    hold(run_dir)
     try:
+        remove_stale_temporaries(run_dir / STATUS_FILE)      # a status write killed half way
+        write_status(run_dir, "running", error=None)
         with op_determinism():                          # same result on every run (Keras: no XLA then)
             results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
                                 learning_rate=plan["learning_rate"], quiet=quiet) for task in plan["tasks"]]
+        write_status(run_dir, "complete")
     except KeyboardInterrupt:
-        write_status(run_dir, "interrupted")
+        _record(run_dir, "interrupted")
+        raise
+    except TrainingDiverged as exc:
+        _record(run_dir, "diverged", error=str(exc))
         raise
     except BaseException as exc:
-        write_status(run_dir, "failed", error=str(exc))
+        _record(run_dir, "failed", error=str(exc) or type(exc).__name__)
         raise
-    write_status(run_dir, "complete")
+    finally:
+        release(run_dir)
     return results
+
+
+def _record(run_dir: Path, status: str, **fields) -> None:
+    """Write the status if the disk allows; a run whose run.json still says "running" stays resumable."""
+    try:
+        write_status(run_dir, status, **fields)
+    except OSError:
+        pass
 
 
 def main(argv: list[str] | None = None, started: float | None = None) -> int:
@@ -90,24 +128,61 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     run_dir = None
     try:
         if args.resume:
-            run_dir = newest_unfinished(args.logdir)
-            print(f"resuming {shown(run_dir)}: tasks {', '.join(read_status(run_dir)['tasks'])}", flush=True)
+            skipped: list[str] = []
+            run_dir = newest_unfinished(args.logdir, skipped)
+            hold(run_dir)
+            for line in skipped:
+                print(line, flush=True)
+            print(f"resuming {shown(run_dir)} ({describe(run_dir)}): {progress(run_dir)}", flush=True)
         else:
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate)
         results = run_tasks(run_dir, quiet=args.quiet)
+        print()
+        print(format_summary(results))
+        print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
+              f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
+        board = "make tensorboard" + (f" LOGDIR={args.logdir}" if logdir_option(args.logdir) else "")
+        print(f"Open them: {board}   then http://127.0.0.1:6006", flush=True)
     except KeyboardInterrupt:
-        print("\n" + (what_was_kept(run_dir, args.logdir) if run_dir else "Interrupted before training started."),
-              flush=True)
+        print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130
-    except (TrainingDiverged, NothingToResume, CheckpointError, FileNotFoundError, ChecksumError,
-            RunDirectoryError) as exc:
-        # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide
-        # it. Any other error is a bug in the project, and keeps its traceback.
-        print(f"\nerror: {exc}", file=sys.stderr)
+    except LEARNER_ERRORS as exc:
+        print(f"\nerror: {explain(exc, run_dir, args.logdir)}", file=sys.stderr, flush=True)
         return 1
-    print()
-    print(format_summary(results))
-    print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
-          f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
-    print("Open them: make tensorboard   then http://127.0.0.1:6006")
     return 0
+
+
+def _kept(run_dir: Path | None, logdir: Path) -> str:
+    if run_dir is None:
+        return "Interrupted before training started; nothing was written."
+    try:
+        return what_was_kept(run_dir, logdir)
+    except (RunDirectoryError, OSError):
+        return f"Interrupted. Kept in {shown(run_dir)}; resume with: {command(option('--resume'))}"
+
+
+def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
+    """The one line a learner sees for a LEARNER_ERRORS exception, with the command that goes on from there."""
+    resume = command(option("--resume"), *logdir_option(logdir))
+    if isinstance(exc, TrainingDiverged):
+        if exc.smaller_learning_rate is None or run_dir is None:
+            return str(exc)
+        plan = read_status(run_dir)
+        settings = [option("--tasks", ",".join(plan["tasks"]))] + (
+            [option("--epochs", plan["epochs"])] if plan["epochs"] else [])
+        smaller = option("--learning-rate", f"{exc.smaller_learning_rate:.3g}")
+        return f"{exc} Try: {command(*settings, smaller, *logdir_option(logdir))}"
+    if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
+        return str(exc)                             # ours, or a missing data file: the message says it all
+    if exc.errno == errno.EPIPE:
+        try:    # nobody reads stdout any more (`make train | head`): stop Python from failing again at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):           # no file descriptor behind sys.stdout (captured)
+            pass
+        what = "the output was closed while make train was printing (a pipe into a command that ended?)"
+    elif exc.errno == errno.ENOSPC:
+        what = f"the disk is full: {exc.filename or 'a log file'} could not be written"
+    else:
+        what = f"{exc.filename or 'a file'}: {exc.strerror or exc}"
+    return f"{what}. The run is kept; once that is put right, continue it with `{resume}`" if run_dir \
+        else f"{what}."

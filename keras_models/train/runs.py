@@ -1,31 +1,46 @@
-"""Run directories of `make train`: one per invocation, with a status file saying how far it got.
+"""Run directories of `make train`: one per invocation, a status file saying how far it got, and a lock.
 
     logs/<timestamp>/run.json            what was asked for, and where it stands:
-        {"status": "running" | "interrupted" | "failed" | "complete",
-         "tasks": ["binary", ...], "epochs": null, "max_rows": null, "learning_rate": null, "pid": 4242}
+        {"status": "running" | "interrupted" | "failed" | "diverged" | "complete",
+         "tasks": ["binary", ...], "epochs": null, "max_rows": null, "learning_rate": null, "pid": 4242,
+         "error": "..." (when it failed or diverged)}
+    logs/<timestamp>/run.lock            held locked (fcntl.flock) by the process that trains in the run
     logs/<timestamp>/<task>/{keras,scratch}/...   the TensorBoard logs and checkpoints of each side
 
-`run.json` is written at the start ("running"), on Ctrl-C ("interrupted"), on an error ("failed") and
-at the very end ("complete"), each time atomically (a temporary file renamed over the old one), so it
-is always one whole JSON document. `make train RESUME=1` continues the newest run that is not
-complete, with the settings stored here. A run killed outright (kill -9, a power cut) still says
-"running"; the process id tells it apart from a run that really is still going.
+`run.json` is written at the start ("running"), on Ctrl-C ("interrupted"), on an error ("failed", or
+"diverged") and at the very end ("complete"), each time atomically (a temporary file renamed over
+the old one), so it is always one whole JSON document. The lock is the kernel's: it goes when its
+process ends, however it ends (kill -9 included), so a run is being written exactly while it is locked.
 
-Only the standard library is imported here: the command line uses these checks before TensorFlow
-loads (about 5 s), so a wrong --logdir or an empty --resume is answered at once.
+What `make train RESUME=1` continues: the newest run that is not "complete" nor "diverged" (with the
+same settings a diverged run would diverge again: start a new one with a smaller rate) and that no
+other process holds locked. That is a run interrupted with Ctrl-C, one killed outright (it still says
+"running"), or one that failed for a reason since put right (a full disk, a closed pipe, a damaged
+checkpoint deleted). A run whose run.json is damaged is skipped, and named (`newest_unfinished`).
+
+Only the standard library is imported at the top: the command line uses these checks before
+TensorFlow loads (about 5 s), so an empty --resume is answered at once.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:                                  # Windows: no flock; the pid in run.json decides
+    fcntl = None
+
 STATUS_FILE = "run.json"
+LOCK_FILE = "run.lock"
+STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
+_held: dict[Path, object] = {}                       # run directory -> the open lock file this process holds
 
 
 class NothingToResume(FileNotFoundError):
@@ -33,24 +48,7 @@ class NothingToResume(FileNotFoundError):
 
 
 class RunDirectoryError(ValueError):
-    """A log directory that cannot be written, or a run directory whose status file is not ours."""
-
-
-def check_writable(logdir: str | Path) -> Path:
-    """logdir, created if missing, after writing a file in it -- or a RunDirectoryError naming the path and why."""
-    logdir = Path(logdir)
-    blocker = next((p for p in [logdir, *logdir.parents] if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        where = "is a file" if blocker == logdir else f"cannot be created: {blocker} is a file"
-        raise RunDirectoryError(f"log directory {logdir} {where}, not a directory; choose another with --logdir")
-    try:
-        logdir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=logdir):
-            pass
-    except OSError as exc:
-        raise RunDirectoryError(f"log directory {logdir} cannot be written ({exc.strerror or exc}); "
-                         "choose another with --logdir") from None
-    return logdir
+    """A log directory that cannot be written, a run another process is writing, or a damaged run.json."""
 
 
 def new_run_directory(logdir: Path) -> Path:
@@ -69,7 +67,7 @@ def write_status(run_dir: Path, status: str, **plan) -> dict:
     path = Path(run_dir) / STATUS_FILE
     record = read_status(run_dir) if path.exists() else {}
     record.update(plan, status=status, pid=os.getpid())
-    from scratch.checkpoint import atomic_path  # here, not at the top: this module loads before NumPy
+    from scratch.atomic_write import atomic_path  # here, not at the top: this module loads before NumPy
 
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(record, indent=1))
@@ -77,32 +75,97 @@ def write_status(run_dir: Path, status: str, **plan) -> dict:
 
 
 def read_status(run_dir: Path) -> dict:
-    """The record in run_dir/run.json, or a ValueError naming the file."""
+    """The record in run_dir/run.json, checked field by field, or a RunDirectoryError naming the file."""
     path = Path(run_dir) / STATUS_FILE
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise RunDirectoryError(f"{path} cannot be read ({exc}); it is not a make-train status file") from None
-    if not isinstance(record, dict) or "status" not in record or "tasks" not in record:
-        raise RunDirectoryError(f"{path} is not a make-train status file (no status or tasks)")
+    from data.tasks import TASK_TABLE  # here: loaded by then (options.py), and this module stays light
+
+    def whole(n) -> bool:
+        return n is None or (isinstance(n, int) and not isinstance(n, bool) and n >= 1)
+
+    checks = {"status": lambda s: s in STATUSES,
+              "tasks": lambda t: isinstance(t, list) and t and all(isinstance(n, str) and n in TASK_TABLE for n in t),
+              "epochs": whole, "max_rows": whole,
+              "learning_rate": lambda r: r is None or (isinstance(r, int | float) and not isinstance(r, bool)
+                                                       and 0 < r < math.inf)}
+    if not isinstance(record, dict):
+        raise RunDirectoryError(f"{path} is not a make-train status file (not a JSON object)")
+    for key, valid in checks.items():
+        if key not in record or not valid(record[key]):
+            raise RunDirectoryError(f"{path} is damaged: {key!r} is {record.get(key, 'missing')!r}; delete that "
+                                    "run directory, or start a new run")
     return record
 
 
-def newest_unfinished(logdir: str | Path) -> Path:
-    """The newest run directory under logdir whose run.json is not "complete" (and whose process has ended)."""
+def hold(run_dir: Path) -> None:
+    """Lock run_dir for this process (kept until `release`), or a RunDirectoryError if another holds it."""
+    run_dir = Path(run_dir).resolve()
+    if run_dir in _held or fcntl is None:
+        return
+    f = open(run_dir / LOCK_FILE, "a")               # noqa: SIM115 -- stays open: the lock lives with it
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise RunDirectoryError(f"another make train is writing {shown(run_dir)} right now; wait for it to end, "
+                                "or interrupt it first") from None
+    _held[run_dir] = f
+
+
+def release(run_dir: Path) -> None:
+    f = _held.pop(Path(run_dir).resolve(), None)
+    if f is not None:
+        f.close()                                     # closing the file drops the lock
+
+
+def being_written(run_dir: Path, record: dict) -> bool:
+    """True while another process trains in run_dir: it holds the lock (or, without flock, its pid lives)."""
+    if fcntl is None:
+        return record["status"] == "running" and _still_running(record.get("pid"))
+    if Path(run_dir).resolve() in _held or not (Path(run_dir) / LOCK_FILE).exists():
+        return False
+    with open(Path(run_dir) / LOCK_FILE, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return False
+
+
+def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None) -> Path:
+    """The newest run under logdir that --resume may continue (see the module's docstring). Runs whose
+    run.json is damaged are passed over; `skipped` (if given) receives one line for each."""
     logdir = Path(logdir)
     runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and (p / STATUS_FILE).is_file()),
                   key=lambda p: (RUN_NAME.fullmatch(p.name)[1], int(RUN_NAME.fullmatch(p.name)[2] or 1)),
                   reverse=True) if logdir.is_dir() else []
+    damaged = []
     for run_dir in runs:
-        record = read_status(run_dir)
-        if record["status"] == "complete":
+        try:
+            record = read_status(run_dir)
+        except RunDirectoryError as exc:
+            damaged.append(f"skipped {shown(run_dir)}: {exc}")
             continue
-        if record["status"] == "running" and _still_running(record.get("pid")):
-            continue                                # another `make train` is writing there right now
+        if record["status"] in ("complete", "diverged") or being_written(run_dir, record):
+            continue
+        if skipped is not None:
+            skipped.extend(damaged)
         return run_dir
-    raise NothingToResume(f"nothing to resume: every run under {logdir} finished (or none was started). "
-                          "Start a new one with `make train`.")
+    raise NothingToResume(f"nothing to resume: every run under {logdir} finished or diverged, or another make "
+                          "train is writing it (or none was started). Start a new one with `make train`."
+                          + "".join(f" ({line})" for line in damaged))
+
+
+def describe(run_dir: Path) -> str:
+    """How the run ended, for the 'resuming ...' line: interrupted, killed while running, or failed (why)."""
+    record = read_status(run_dir)
+    if record["status"] == "failed":
+        return f"failed: {record.get('error') or 'no reason recorded'}"
+    return "killed while running" if record["status"] == "running" else record["status"]
 
 
 def _still_running(pid) -> bool:

@@ -88,7 +88,9 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
     val = keras_batches(data.X_val, data.y_val, settings.batch_size)
     board = TimedTensorBoard(log_dir=str(log_dir), histogram_freq=1, profile_batch=0, update_freq="epoch",
                              write_graph=False)
-    callbacks = [KerasWatchdog(settings.learning_rate), board, KerasCheckpoint(log_dir / CHECKPOINT, state),
+    first_batch = (data.X_train[:settings.batch_size], data.y_train[:settings.batch_size])
+    callbacks = [KerasWatchdog(settings.learning_rate, first_batch), board,
+                 KerasCheckpoint(log_dir / CHECKPOINT, state),
                  keras.callbacks.LambdaCallback(on_epoch_end=printer.on_epoch_end)]
     start = time.perf_counter()
     try:
@@ -123,8 +125,9 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> 
     net, model = build_twins(task, data, settings)
     optimizer = adam_in_float32(settings.learning_rate)
     keras_dir, scratch_dir = task_dir / "keras", task_dir / "scratch"
-    keras_state = restore_keras(keras_dir / CHECKPOINT, model) if (keras_dir / CHECKPOINT).exists() else SideState()
-    scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer)
+    keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs)
+                   if (keras_dir / CHECKPOINT).exists() else SideState())
+    scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer, settings.epochs)
                           if (scratch_dir / CHECKPOINT).exists() else (SideState(), None))
     result = TaskResult(task, settings, task_dir)
     if keras_state.epoch == scratch_state.epoch == settings.epochs - 1:
@@ -157,6 +160,6 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> 
                                               EpochPrinter("scratch", settings.epochs, quiet),
                                               scratch_state, optimizer, rng)
     except TrainingDiverged as exc:
-        raise TrainingDiverged(f"{task} ({side} side): {exc}") from None
+        raise TrainingDiverged(f"{task} ({side} side): {exc}", exc.smaller_learning_rate) from None
     result.weight_gaps = board.gaps
     return result

@@ -7,10 +7,10 @@
     make setup                       # among other things, writes the exercise files you do not have yet
                                      # (--write-missing)
 
-Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line.
-Grading writes only to a temporary directory; --reset writes the exercise file, and a backup of
-your version under logs/exercises/backup/. Your exercise files are yours: nothing but --reset ever
-overwrites one.
+Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line (one line
+naming it), 130 after Ctrl-C. Grading writes only to a temporary directory; --reset writes the
+exercise file, and a backup of your version under logs/exercises/backup/ (which `make clean`
+keeps). Your exercise files are yours: nothing but --reset ever overwrites one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,14 @@ from pathlib import Path
 # (Set before TensorFlow is imported: the graders import it.)
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 
-from keras_models.course.exercises.graders import EXERCISES, Exercise, Result, find, grade_file  # noqa: E402
+from keras_models.course.exercises.graders import (  # noqa: E402
+    EXERCISES,
+    SOLUTIONS_DIR,
+    Exercise,
+    Result,
+    find,
+    grade_file,
+)
 from keras_models.course.exercises.skeleton import reset, write_missing  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
@@ -58,7 +65,13 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     for exercise in exercises:
         path = exercise.solution_path if solutions else exercise.learner_path
         with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
-            result = grade_file(exercise, path, Path(workdir))
+            try:
+                if not path.is_file():
+                    raise FileNotFoundError(2, "No such file", str(path))
+                result = grade_file(exercise, path, Path(workdir))
+            except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
+                result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
+                                                 "instead", 0.0)
         _print_result(result)
         results.append(result)
     passed = sum(result.passed for result in results)
@@ -101,20 +114,38 @@ def main(argv: list[str] | None = None) -> int:
                         help="overwrite your file with the untouched skeleton (a backup is kept); repeatable")
     args = parser.parse_args(argv)
     try:
+        if args.reset and (args.only or args.solutions):
+            raise ValueError("--reset does not grade: use it without --only and --solutions")
+        wanted = [find(name) for name in args.reset or args.only or []]
+    except ValueError as error:                         # ONLY=ex99, NAME=ex99: one line, the valid names
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
         if args.reset:
-            if args.only or args.solutions:
-                parser.error("--reset does not grade: use it without --only and --solutions")
-            return reset_exercises([find(name) for name in args.reset])
+            return reset_exercises(wanted)
         if args.write_missing:
             write_missing_files(list(EXERCISES))
             return 0
-        wanted = {find(name) for name in args.only} if args.only else set(EXERCISES)
-        selected = [exercise for exercise in EXERCISES if exercise in wanted]    # in course order
-    except ValueError as error:
-        parser.error(str(error))
-    if not args.solutions:
-        write_missing_files(selected)
-    return grade(selected, args.solutions)
+        selected = [exercise for exercise in EXERCISES if exercise in wanted or not wanted]   # in course order
+        if not args.solutions:
+            write_missing_files(selected)
+        return grade(selected, args.solutions)
+    except KeyboardInterrupt:
+        print("\nInterrupted; nothing was changed.", file=sys.stderr)
+        return 130
+    except (OSError, UnicodeError) as error:         # a solution file missing, a folder that cannot be written
+        print(f"error: {_what_failed(error)}", file=sys.stderr)
+        return 1
+
+
+def _what_failed(error: OSError | UnicodeError) -> str:
+    if isinstance(error, UnicodeError):
+        return f"a file is not UTF-8 text ({error})"
+    path = Path(error.filename) if error.filename else None
+    if isinstance(error, FileNotFoundError) and path is not None and path.parent == SOLUTIONS_DIR:
+        return (f"the solution {path.relative_to(REPO)} is missing: restore it with "
+                f"`git checkout {path.relative_to(REPO)}`")
+    return f"{path or 'a file'}: {error.strerror or error}"
 
 
 if __name__ == "__main__":

@@ -72,13 +72,13 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
     skeleton = skeleton_of(solution_path)
     backup = None
     if learner_path.exists():
-        current = learner_path.read_text(encoding="utf-8")
-        if current == skeleton:
+        current = learner_path.read_bytes()                 # bytes: a file that is not UTF-8 is kept too
+        if current == skeleton.encode("utf-8"):
             return None
         backup_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         backup = backup_dir / f"{learner_path.stem}.{stamp}.py"
-        backup.write_text(current, encoding="utf-8")
+        backup.write_bytes(current)
     learner_path.write_text(skeleton, encoding="utf-8")
     return backup
 

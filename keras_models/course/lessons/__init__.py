@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,16 +64,28 @@ def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[L
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`make lessons`; a log directory that cannot be written, or Ctrl-C, ends in one line (exit 1, 130)."""
     parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR,
                         help=f"where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default {DEFAULT_LOGDIR})")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    run_all(args.logdir)
+    try:
+        for where in (args.logdir / "png", args.logdir / "tensorboard"):
+            where.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=where).close()        # can we write there? Ask before any lesson runs
+        run_all(args.logdir)
+    except KeyboardInterrupt:
+        print("\nInterrupted; the lessons that finished have written their pictures.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "
+              "choose another folder: make lessons LOGDIR=DIR", file=sys.stderr)
+        return 1
     print(f"done in {time.perf_counter() - start:.1f} s")
     if args.logdir == DEFAULT_LOGDIR:
         print("see them in TensorBoard (IMAGES tab): make tensorboard")
     else:
-        print(f"see them in TensorBoard (IMAGES tab): .venv/bin/tensorboard --logdir {args.logdir} --host 127.0.0.1")
+        print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={args.logdir}")
     return 0

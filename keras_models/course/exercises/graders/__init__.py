@@ -125,7 +125,8 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
         where, _ = _where(error, path)
         return result(False, f"not started: fill in the TODO in {where}")
     except SyntaxError as error:
-        return result(False, f"the file does not parse: {error.msg} at line {error.lineno}")
+        where = f" at line {error.lineno}" if error.lineno else ""
+        return result(False, f"the file does not parse: {error.msg}{where}")
     except Exception as error:     # the learner's code crashed: say where, so they can fix it
         where, line = _where(error, path)
         if line is None:           # not raised in the learner's file: show everything

@@ -1,0 +1,79 @@
+"""`make tensorboard`: check the port and the log directory, then run the real TensorBoard server on them.
+
+    make tensorboard [PORT=6006] [LOGDIR=logs]
+    .venv/bin/python -m keras_models.train.board_server --logdir logs --port 6006     # the same
+
+TensorBoard alone answers `--port abc` with "invalid <lambda> value", serves an empty board without a
+word when the log directory is a file or missing, and prints a long traceback when Ctrl-C comes while
+it is still importing TensorFlow. Here each of those is one line: a port that is not a whole number
+from 1 to 65535 or that another program already listens on, a log directory that is missing or is a
+file (exit status 2, before TensorBoard loads); Ctrl-C at any moment (exit status 130). Then this
+process runs TensorBoard's own program -- what `.venv/bin/tensorboard` runs -- with
+`--host 127.0.0.1 --reload_interval 1`: it listens on this machine only and rereads the logs every second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+
+def stop_at_once(signum, frame):
+    os.write(sys.stderr.fileno(), b"\nTensorBoard stopped (Ctrl-C).\n")
+    os._exit(130)
+
+
+def check_port(text: str) -> int:
+    """The port as an int from 1 to 65535 that nothing on 127.0.0.1 listens on yet, or a ValueError."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"PORT must be a whole number from 1 to 65535, got {text!r}")
+    port = int(text)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # as the server does: TIME_WAIT is no obstacle
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise ValueError(f"port {port} on 127.0.0.1 cannot be used ({exc.strerror}; another TensorBoard?): "
+                             f"stop that one, or choose another port with PORT={port + 1 if port < 65535 else 6006}"
+                             ) from None
+    return port
+
+
+def check_logdir(logdir: Path) -> Path:
+    """The log directory, which must exist and be a directory, or a ValueError saying what to do."""
+    if not logdir.exists():
+        raise ValueError(f"log directory {logdir} does not exist: `make train` (or `make lessons`) writes logs there "
+                         "first, or choose another with LOGDIR=DIR")
+    if not logdir.is_dir():
+        raise ValueError(f"log directory {logdir} is a file, not a directory; choose another with LOGDIR=DIR")
+    return logdir
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGINT, stop_at_once)
+    parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
+    parser.add_argument("--logdir", type=Path, default=Path("logs"))
+    parser.add_argument("--port", default="6006")
+    args = parser.parse_args(argv)
+    try:
+        port, logdir = check_port(args.port), check_logdir(args.logdir)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from absl import app  # TensorFlow loads with TensorBoard: seconds
+    from tensorboard import default, main_lib, program
+
+    main_lib.global_init()
+    board = program.TensorBoard(plugins=default.get_plugins())
+    argv = ["tensorboard", "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port),
+            "--reload_interval", "1"]
+    app.run(board.main, argv=argv, flags_parser=board.configure)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Writing a file so that readers see the old version or the new one, never half of one.
+
+    with atomic_path("run/run.json") as tmp:      # write tmp; it is flushed and renamed over the target
+        tmp.write_text(...)
+    write_atomically("run/checkpoint.npz", arrays) # the same for np.savez
+
+The temporary file sits beside the target (same directory, so the rename stays on one file system) and
+is named `<target name>.<8 random characters>.tmp`. A writer killed outright (kill -9, a power cut)
+leaves at worst that temporary file, which no reader picks up; `remove_stale_temporaries` deletes
+them, and only them, before the target is written again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `path` to write; then flush it to disk and rename it over `path`.
+
+    The rename is atomic (POSIX and Windows): readers see the old file or the new one, never half of
+    one. If the writing fails, the temporary file is removed and `path` is untouched; an OSError (a full
+    disk) is raised again naming `path`. `prefix` names the temporary file (by default `path`'s name
+    and a dot), for readers that pick files by name.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix or path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None     # one error naming the file
+        raise
+
+
+def remove_stale_temporaries(path, prefix: str | None = None) -> list[Path]:
+    """Delete the temporary files that an `atomic_path(path, prefix)` killed mid-write left beside `path`.
+
+    Only names of the writer's own pattern go (`prefix`, 8 characters of `tempfile`'s alphabet, `.tmp`);
+    call it where no other process writes `path`. Returns the files removed.
+    """
+    path = Path(path)
+    pattern = re.compile(re.escape(prefix or path.name + ".") + r"[a-z0-9_]{8}\.tmp")
+    stale = [p for p in path.parent.glob("*.tmp") if pattern.fullmatch(p.name) and p.is_file()] \
+        if path.parent.is_dir() else []
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def write_atomically(path, arrays: dict[str, np.ndarray]) -> Path:
+    """np.savez to a temporary file beside `path`, flushed to disk, then renamed over `path`."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    return Path(path)

@@ -1,0 +1,167 @@
+"""Divergence is caught by one stated rule, on both sides, and the message tells a large learning rate from
+inputs that overflow float32.
+
+The rule (scratch/divergence.py): training has diverged when a loss, a gradient or a weight stops being
+finite, or when an epoch's training loss rises above 1000 x max(1, L0), L0 being the loss of the first
+batch at the starting weights. Each case of issue 18 that used to pass silently is a test here: Adam(1e6)
+and RMSprop(1e30) in float64 (losses of 1e19 and 1e92 reported as success), an input of 1e39 in float32,
+and `make train --learning-rate 1e6 --tasks binary --epochs 5` exiting 0 with a loss of 241,548.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from conftest import learner_lines
+
+from data import TASKS, prepare
+from keras_models.train.options import task_settings
+from keras_models.train.sides import SEED, build_twins
+from keras_models.train.watchdog import KerasWatchdog
+from keras_models.twins.bridge import adam_in_float32
+from scratch import Dense, Network, optimizers
+from scratch.divergence import RISE, TrainingDiverged, Watchdog, loss_limit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def breast_cancer_net(dtype="float64"):
+    return Network([Dense(30, 16, "relu", seed=0, dtype=dtype), Dense(16, 8, "relu", seed=1, dtype=dtype),
+                    Dense(8, 1, "sigmoid", seed=2, dtype=dtype)])
+
+
+@pytest.fixture(scope="module")
+def breast_cancer():
+    return prepare("binary", dtype="float64", seed=0)
+
+
+@pytest.mark.parametrize("optimizer, rate, tenth", [
+    (optimizers.Adam(1e6), "1e+06", "1e+05"),
+    (optimizers.RMSprop(1e30), "1e+30", "1e+29"),
+], ids=["adam-1e6", "rmsprop-1e30"])
+def test_a_finite_but_exploding_loss_stops_fit_naming_the_epoch_batch_and_the_learning_rate(
+        optimizer, rate, tenth, breast_cancer):
+    data = breast_cancer
+    net = breast_cancer_net()
+    start = net.loss(data.X_train[:32], data.y_train[:32], "binary_crossentropy")       # L0: the first batch
+    with pytest.raises(TrainingDiverged) as diverged:
+        net.fit(data.X_train, data.y_train, loss="binary_crossentropy", optimizer=optimizer, epochs=5,
+                shuffle=False, verbose=0)
+    message = str(diverged.value)
+    assert message.startswith("training diverged in epoch 1, batch 2: the loss rose to "), message
+    assert f"exceeds 1e+03 = 1000 x max(1, the starting loss {start:.3g})" in message
+    assert f"The learning rate ({rate}) is probably too large: try a smaller one (for example {tenth})." in message
+    assert diverged.value.smaller_learning_rate == float(tenth)
+
+
+def test_the_rule_fires_exactly_when_the_epochs_loss_is_certain_to_pass_1000_times_the_start():
+    net = breast_cancer_net()
+    watchdog = Watchdog(net, optimizers.SGD(0.1), rows_per_epoch=10)
+    Xb, yb = np.zeros((5, 30)), np.zeros((5, 1))
+    watchdog.start_epoch(0)
+    with watchdog.batch(0, Xb, yb):
+        watchdog.loss(0.5, 5)                                  # L0 = 0.5: the limit is 1000 x max(1, 0.5) = 1000
+    assert loss_limit(0.5) == RISE == 1000 and loss_limit(3.0) == 3000
+    with watchdog.batch(1, Xb, yb):
+        watchdog.loss(1999.0, 5)                               # the epoch sums 2.5 + 9995 = 9997.5 <= 1000 x 10
+    watchdog.start_epoch(1)
+    with watchdog.batch(0, Xb, yb):
+        watchdog.loss(1000.0, 5)                               # 5000: the epoch's loss may still end below 1000
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 2: the loss rose to 1e\+03, so this epoch's loss "
+                                               r"exceeds 1e\+03 = 1000 x max\(1, the starting loss 0\.5\)"):
+        with watchdog.batch(1, Xb, yb):
+            watchdog.loss(1000.5, 5)                           # 10002.5 > 10000: it cannot end below any more
+
+
+def test_an_input_that_overflows_float32_is_refused_before_training_with_its_index():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    X[7, 2] = 1e39                                             # finite in float64, inf in float32
+    net = Network([Dense(3, 4, "relu", seed=0, dtype="float32"), Dense(4, 1, seed=1, dtype="float32")])
+    before = net.get_weights()
+    with pytest.raises(ValueError, match=r"^X holds values too large for the network's float32 \(first at index "
+                                         r"\[7, 2\]: 1e\+39; float32 holds up to 3\.4e\+38\): scale them"):
+        net.fit(X, X.sum(axis=1), loss="mse", epochs=1, verbose=0)
+    for w, w_before in zip(net.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, w_before)
+
+
+def test_an_overflow_before_the_first_update_blames_the_inputs_not_the_learning_rate():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)) * 1e19                        # finite in float32, but the MSE squares 1e19s
+    net = Network([Dense(3, 4, "relu", seed=0, dtype="float32"), Dense(4, 1, seed=1, dtype="float32")])
+    with pytest.raises(TrainingDiverged) as diverged:
+        net.fit(X, X.sum(axis=1), loss="mse", optimizer=optimizers.Adam(1e-3), epochs=2, shuffle=False, verbose=0)
+    message = str(diverged.value)
+    assert message.startswith("training diverged in epoch 1, batch 1: overflow encountered in "), message
+    x_max = np.max(np.abs(X[:32].astype("float32")))            # the first batch: 32 rows, not shuffled yet
+    assert ("before any update, so the learning rate is not the cause: the inputs are too large for float32 "
+            f"(largest |X| in this batch {x_max:.3g}, ") in message
+    assert "Scale them (standardise the inputs) or use float64." in message and "learning rate (" not in message
+    assert diverged.value.smaller_learning_rate is None
+
+
+def tiny_keras():
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, name="dense_1")], name="tiny")
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    return model
+
+
+def test_keras_watchdog_applies_the_same_rule_at_the_end_of_each_epoch():
+    model = tiny_keras()
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(8, 4)).astype("float32"), 100 * rng.normal(size=(8, 2)).astype("float32")
+    watchdog = KerasWatchdog(learning_rate=0.5, first_batch=(X, y))
+    watchdog.set_model(model)
+    watchdog.on_train_begin()
+    kernel, bias = model.get_weights()
+    start = np.mean((X @ kernel + bias - y) ** 2)              # Keras' MSE at the starting weights, by hand
+    assert watchdog.start_loss == pytest.approx(start, rel=1e-6) and start > 1
+    watchdog.on_epoch_end(2, {"loss": 999 * start})           # below the limit: training goes on
+    with pytest.raises(TrainingDiverged) as diverged:
+        watchdog.on_epoch_end(2, {"loss": 1001 * start})
+    assert str(diverged.value).startswith(
+        f"training diverged in epoch 3: the epoch's loss rose to {1001 * start:.3g}, above {1000 * start:.3g} = "
+        f"1000 x max(1, the starting loss {start:.3g}). The learning rate (0.5) is probably too large"), diverged.value
+
+
+def test_keras_watchdog_blames_the_inputs_when_the_starting_loss_already_overflows():
+    X = np.full((8, 4), 3e19, dtype="float32")                 # finite, but z**2 in the MSE overflows float32
+    watchdog = KerasWatchdog(learning_rate=1e-3, first_batch=(X, np.zeros((8, 2))))
+    model = tiny_keras()
+    with pytest.raises(TrainingDiverged, match=r"training diverged before the first update: the loss of the first "
+                                               r"batch at the starting weights is (inf|nan), so the learning rate is "
+                                               r"not the cause: the inputs are too large for float32"):
+        model.fit(X, np.zeros((8, 2)), epochs=1, verbose=0, callbacks=[watchdog])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_the_rule_never_comes_near_firing_on_make_trains_own_trainings(task):
+    """The scratch side of make train, every task with its full settings: the highest epoch loss stays
+    below a tenth of the limit (the Keras side has the same losses to four decimals)."""
+    settings = task_settings(task)
+    data = prepare(task, dtype="float32", seed=SEED, max_rows=settings.max_rows)
+    net, _ = build_twins(task, data, settings)
+    start = net.loss(data.X_train[:settings.batch_size], data.y_train[:settings.batch_size], data.loss)
+    history = net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=adam_in_float32(settings.learning_rate),
+                      epochs=settings.epochs, batch_size=settings.batch_size, shuffle=False, verbose=0)
+    worst = max(history.history["loss"]) / loss_limit(start)
+    print(f"{task}: highest epoch loss / limit = {worst:.1e}")
+    assert worst < 0.1
+
+
+@pytest.mark.slow
+def test_make_train_with_a_learning_rate_of_1e6_exits_1_with_one_divergence_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "keras_models.train", "--via-make", "--learning-rate", "1e6",
+                           "--tasks", "binary", "--epochs", "5", "--logdir", str(tmp_path), "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    (line,) = learner_lines(done.stderr)
+    assert line.startswith("error: binary (keras side): training diverged in epoch 1: the epoch's loss rose to "), line
+    assert line.endswith(f"The learning rate (1e+06) is probably too large: try a smaller one (for example 1e+05). "
+                         f"Try: make train TASKS=binary EPOCHS=5 LR=1e+05 LOGDIR={tmp_path}"), line
