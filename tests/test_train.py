@@ -204,16 +204,17 @@ def test_max_relative_gap_rejects_mismatched_weights():
     (["--tasks", "regresion"], "unknown task(s) 'regresion'; valid tasks: regression, binary, multiclass, multilabel"),
     (["--tasks", "binary,images"], "unknown task(s) 'images'; valid tasks: regression, binary"),
     (["--tasks", ","], "no task given; valid tasks: regression"),
-    (["--epochs", "0"], "--epochs must be at least 1, got 0"),
-    (["--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+    (["--epochs", "0"], "--epochs must be a whole number >= 1, got '0'"),
+    (["--epochs", "two"], "--epochs must be a whole number >= 1, got 'two'"),
     (["--epoch", "3", "--fast"], "unrecognized arguments: --fast"),
 ])
-def test_bad_command_lines_stop_with_a_message_naming_the_valid_choices(argv, message, capsys):
+def test_bad_command_lines_stop_with_one_line_naming_the_valid_choices(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         train_module.main(argv)
     assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert message in err and "usage: .venv/bin/python -m keras_models.train" in err
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {message}") and line.endswith("(all options: .venv/bin/python -m "
+                                                                  "keras_models.train --help)"), line
 
 
 def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):

@@ -1,7 +1,8 @@
 """`make train`: every task trained twice, from scratch and in Keras, from the same start, side by side.
 
-    python -m keras_models.train [--tasks regression,binary,...] [--epochs N] [--learning-rate R]
-                                 [--logdir DIR] [--quiet] [--resume]
+    make train [TASKS=regression,binary,...] [EPOCHS=N] [LR=R] [LOGDIR=DIR] [QUIET=1] [RESUME=1]
+    .venv/bin/python -m keras_models.train [--tasks ...] [--epochs N] [--learning-rate R] [--logdir DIR]
+                                           [--quiet] [--resume]
 
 The run machinery, in reading order:
 
@@ -13,7 +14,8 @@ The run machinery, in reading order:
     progress.py     the per-epoch lines and the summary table
     checkpoints.py  both sides saved every epoch, and restored on --resume
     runs.py         run directories and their run.json status
-    watchdog.py     the Keras side's divergence check (scratch's fit has its own)
+    watchdog.py     the Keras side's divergence check (the rule of scratch/divergence.py, once per epoch)
+    board_server.py `make tensorboard`: the port and log directory checked, then the real TensorBoard server
 
 This package builds on the Keras twins (`keras_models.twins`) and on `scratch`; nothing outside it
 imports it, except the tests. Importing it is cheap: TensorFlow loads with `sides`/`run`.

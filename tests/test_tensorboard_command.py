@@ -1,0 +1,102 @@
+"""`make tensorboard` (keras_models/train/board_server.py): a bad PORT, a port in use, a log directory that is a
+file or missing -- each one line and exit status 2 before TensorBoard loads; then the real TensorBoard
+server on 127.0.0.1, which Ctrl-C stops with one line and exit status 130, also while it is still loading.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import learner_lines
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def board(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "keras_models.train.board_server", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "65536", "-1", "60 06"])
+def test_a_port_that_is_not_one_is_one_line(port, tmp_path):
+    process = board("--logdir", str(tmp_path), "--port", port)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert (out, err) == ("", f"error: PORT must be a whole number from 1 to 65535, got {port!r}\n")
+
+
+def test_a_port_another_program_listens_on_is_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = board("--logdir", str(tmp_path), "--port", str(port))
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: port {port} on 127.0.0.1 cannot be used (") and "choose another port with PORT=" \
+        in line, line
+
+
+@pytest.mark.parametrize("what, message", [
+    ("file", "error: log directory {logdir} is a file, not a directory; choose another with LOGDIR=DIR"),
+    ("missing", "error: log directory {logdir} does not exist: `make train` (or `make lessons`) writes logs there "
+                "first, or choose another with LOGDIR=DIR"),
+])
+def test_a_log_directory_that_is_a_file_or_missing_is_one_line(what, message, tmp_path):
+    logdir = tmp_path / "logs"
+    if what == "file":
+        logdir.write_text("not a directory")
+    process = board("--logdir", str(logdir), "--port", str(free_port()))
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert err == message.format(logdir=logdir) + "\n"
+
+
+def stop(process: subprocess.Popen) -> tuple[str, str]:
+    process.send_signal(signal.SIGINT)
+    return process.communicate(timeout=60)
+
+
+@pytest.mark.slow
+def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(tmp_path):
+    (tmp_path / "run").mkdir()
+    port = free_port()
+    process = board("--logdir", str(tmp_path), "--port", str(port), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 180
+    runs = None
+    while runs is None and time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=5) as answer:
+                runs = json.loads(answer.read())
+        except OSError:
+            time.sleep(0.5)
+    out, err = stop(process)
+    assert runs == [], err                                     # TensorBoard's own JSON, from an empty log directory
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert learner_lines(err)[-1] == "TensorBoard stopped (Ctrl-C)."
+    assert f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/" in err
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_tensorboard_still_loads_is_one_line(tmp_path):
+    process = board("--logdir", str(tmp_path), "--port", str(free_port()))
+    time.sleep(1.0)                                            # TensorBoard imports TensorFlow for seconds
+    out, err = stop(process)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert learner_lines(out + err) == ["TensorBoard stopped (Ctrl-C)."]
