@@ -148,17 +148,17 @@ def test_saturated_outputs_use_the_fused_form_and_match_keras(output, loss_name,
         assert_close(g, ref, what=f"saturated gradient {i}")
 
 
-@pytest.mark.parametrize("loss_name, y, value, delta", [
-    # z = (0, ln 3): sigmoid(z) = (1/2, 3/4), softmax(z) = (1/4, 3/4)
-    # BCE, y = (1, 0): mean(log(1 + e^0), log(1 + e^{ln 3})) = (ln 2 + ln 4)/2;  delta = (sigmoid(z) - y)/k
-    ("binary_crossentropy", [[1.0, 0.0]], 1.5 * np.log(2), [[-0.25, 0.375]]),
-    # CCE, y = (0, 1): -ln(3/4);  delta = softmax(z) - y
-    ("categorical_crossentropy", [[0.0, 1.0]], np.log(4 / 3), [[0.25, -0.25]]),
+@pytest.mark.parametrize("loss_name, z, y, value, delta", [
+    # BCE, z = (ln 3, 0), y = (1, 0): sigmoid(z) = (3/4, 1/2);
+    #   L = mean(-ln(3/4), -ln(1 - 1/2)) = (ln(4/3) + ln 2)/2;  delta = (sigmoid(z) - y)/k = (-1/8, 1/4)
+    ("binary_crossentropy", [np.log(3.0), 0.0], [[1.0, 0.0]], np.log(8 / 3) / 2, [[-0.125, 0.25]]),
+    # CCE, z = (0, ln 3), y = (0, 1): softmax(z) = (1/4, 3/4);  L = -ln(3/4);  delta = softmax(z) - y
+    ("categorical_crossentropy", [0.0, np.log(3.0)], [[0.0, 1.0]], np.log(4 / 3), [[0.25, -0.25]]),
 ])
-def test_linear_output_with_from_logits_true_by_hand(loss_name, y, value, delta):
+def test_linear_output_with_from_logits_true_by_hand(loss_name, z, y, value, delta):
     """A linear output handing its z to a cross-entropy with from_logits=True: the value and BP1-BP4 by hand."""
     net = Network([Dense(2, 2, "linear", seed=0)])
-    net.set_weights([np.zeros((2, 2)), np.array([0.0, np.log(3.0)])])
+    net.set_weights([np.zeros((2, 2)), np.array(z)])                          # W = 0: z = b for every x
     X = np.array([[2.0, -1.0]])                                                # (1, 2)
     C, (grad_W, grad_b) = net.loss_and_gradients(X, y, losses.get(loss_name, from_logits=True))
     assert C == pytest.approx(value, rel=1e-15)
