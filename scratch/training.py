@@ -40,7 +40,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     `verbose`: 0 silent, 1 one line per epoch (with a live batch counter on a terminal), 2 one line
     per epoch.
     """
-    loss = losses_module.get(loss)
+    loss = net.check_loss(loss)     # the output/loss pairing, once: the batch loop does not check it again
     optimizer = optimizers_module.get(optimizer)
     _check_positive_int(epochs, "epochs")
     _check_positive_int(batch_size, "batch_size")
