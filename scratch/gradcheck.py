@@ -27,7 +27,8 @@ def relative_gap(actual, expected) -> float:
 
     The parity tests' measure against TensorFlow: an entry that is 1e-18 on one side and 0 on the
     other (rounding after cancellation) is not 100% off, as it would be entry by entry. The scale is
-    at least 1e-300, so an all-zero reference gives the absolute gap.
+    at least 1e-300, so against an all-zero reference only an all-zero array passes (0); anything else
+    is a huge gap (the absolute gap / 1e-300), never a silent pass.
     """
     actual = np.asarray(actual, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)

@@ -17,7 +17,8 @@ On probabilities the cross-entropies clip a to [eps, 1-eps], eps = 1e-7, exactly
 With `from_logits=True`, y_pred holds the pre-activations z and the loss is computed in the
 stable fused form (no clipping needed). `Network` switches to that form by itself when a
 sigmoid/softmax output meets its cross-entropy -- as Keras does -- and takes dL/dz from
-`logits_gradient(y, a)`, reusing the output a = g(z) its forward pass already computed.
+`logits_gradient(y, a)`, reusing the output a = g(z) its forward pass already computed. Any other
+output with a cross-entropy is refused there (`scratch.pairing`: what Keras would compute instead).
 """
 
 from __future__ import annotations

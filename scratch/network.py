@@ -22,6 +22,9 @@ One exception, the same one Keras makes: a sigmoid output with binary cross-entr
 output with categorical cross-entropy, is computed from the logits z_L. Its BP1 collapses to
 delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), which stays
 exact where a_L has saturated to 0 or 1 and the chain dC/da * g'(z) would lose everything.
+Every other cross-entropy pairing (a sigmoid output with categorical cross-entropy, a softmax with
+binary, a linear/ReLU/tanh output with a cross-entropy on probabilities) is refused with a ValueError:
+Keras would silently score a different model than it predicts with (see `scratch.pairing`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from scratch import losses as losses_module
+from scratch import pairing
 from scratch.activations import Sigmoid, Softmax
 from scratch.checks import as_float_array
 from scratch.layers import Dense
@@ -135,10 +139,16 @@ class Network:
 
     def loss(self, X, y, loss: str | Loss) -> float:
         """The loss of the network's output on (X, y), fused exactly as in `loss_and_gradients`."""
-        loss = losses_module.get(loss)
+        loss = self.check_loss(loss)
         a_L = self.forward(X)
         y, _ = loss._check(y, a_L)                              # y as an array shaped like a_L, valid targets
         return self._output_loss(y, loss)
+
+    def check_loss(self, loss: str | Loss) -> Loss:
+        """The Loss for `loss`, if it suits the output activation (`scratch.pairing`), else a ValueError."""
+        loss = losses_module.get(loss)
+        pairing.check(self.layers[-1].g, loss)
+        return loss
 
     def _output_loss(self, y: np.ndarray, loss: Loss) -> float:
         """L of the last forward pass, for targets y already checked against its output."""
@@ -149,7 +159,7 @@ class Network:
 
     def loss_and_gradients(self, X, y, loss: str | Loss) -> tuple[float, list[np.ndarray]]:
         """Forward pass, then BP1-BP4. Returns (L, [grad_W_1, grad_b_1, grad_W_2, ...])."""
-        loss = losses_module.get(loss)
+        loss = self.check_loss(loss)
         a_L = self.forward(X)                                   # checks X
         y, _ = loss._check(y, a_L)                              # checks y against a_L: shape, dtype, labels
         return self._backprop(y, loss)

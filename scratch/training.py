@@ -41,7 +41,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     Training stops with a TrainingDiverged naming the epoch, the batch and the likely cause as soon as
     the rule of `scratch.divergence` says it has diverged (a NaN or inf, or the loss 1000x above its start).
     """
-    loss = losses_module.get(loss)
+    loss = net.check_loss(loss)     # the output/loss pairing, once: the batch loop does not check it again
     optimizer = optimizers_module.get(optimizer)
     _check_positive_int(epochs, "epochs")
     _check_positive_int(batch_size, "batch_size")

@@ -65,6 +65,25 @@ def test_step_by_hand():
     np.testing.assert_array_equal(step.backward(z, np.ones_like(z)), np.zeros_like(z))
 
 
+@pytest.mark.parametrize("z0", [0.0, -0.0])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_step_at_zero_is_0_with_derivative_0_like_the_perceptrons_tie(z0, dtype):
+    """step(0) = 0 and step'(0) = 0 (undefined there; 0 by convention), in every dtype, and a perceptron whose
+    w . x + b is exactly 0 predicts the same 0."""
+    from scratch.perceptron import Perceptron
+
+    step = activations.get("step")
+    z = np.array([[z0, -1.0, 1.0]]).astype(dtype)
+    a = step.forward(z)
+    assert a.dtype == (np.float64 if dtype == np.int64 else dtype)
+    np.testing.assert_array_equal(a, [[0.0, 0.0, 1.0]])
+    np.testing.assert_array_equal(step.derivative(z), [[0.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(step.backward(z, np.full(z.shape, 7.0, dtype=a.dtype)), [[0.0, 0.0, 0.0]])
+    p = Perceptron().fit([[1.0, 0.0], [0.0, 1.0]], [1, 0])      # w = (1, -1), b = 0 (traced: both points missed once)
+    assert (p.weights.tolist(), p.bias) == ([1.0, -1.0], 0.0)
+    np.testing.assert_array_equal(p.predict([[2.0, 2.0]]), [0])  # w . x + b = 0 exactly: a tie
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax", "relu"])
 def test_activation_extreme_inputs_are_finite_and_match_keras(name, dtype):

@@ -20,8 +20,9 @@ from conftest import (
     random_targets,
     tf_forward,
 )
+from keras_models.twins.bridge import to_keras
 
-from scratch import Dense, Network
+from scratch import Dense, Network, losses
 from scratch.gradcheck import network_numerical_gradients, vector_relative_error
 
 # (hidden activation, output activation, loss): the pairings a learner meets
@@ -112,7 +113,7 @@ def test_gradients_match_finite_differences(hidden, output, loss_name, rng):
         assert err <= FINITE_DIFFERENCE_TOLERANCE, f"{'Wb'[i % 2]}_{i // 2 + 1}: relative error {err:.2e}"
 
 
-@pytest.mark.parametrize("hidden, output, loss_name", CASES[:4], ids=IDS[:4])
+@pytest.mark.parametrize("hidden, output, loss_name", CASES, ids=IDS)
 def test_gradients_match_a_real_keras_model(hidden, output, loss_name, rng, floatx64):
     """The same weights in a keras.Sequential: its loss and tape gradients equal the scratch ones."""
     net, X, y, C, grads = case(hidden, output, loss_name, rng)
@@ -145,6 +146,40 @@ def test_saturated_outputs_use_the_fused_form_and_match_keras(output, loss_name,
     assert_close(net.layers[-1].delta, deltas_ref[-1], what="saturated BP1 delta_L")
     for i, (g, ref) in enumerate(zip(grads, grads_ref, strict=True)):
         assert_close(g, ref, what=f"saturated gradient {i}")
+
+
+@pytest.mark.parametrize("loss_name, z, y, value, delta", [
+    # BCE, z = (ln 3, 0), y = (1, 0): sigmoid(z) = (3/4, 1/2);
+    #   L = mean(-ln(3/4), -ln(1 - 1/2)) = (ln(4/3) + ln 2)/2;  delta = (sigmoid(z) - y)/k = (-1/8, 1/4)
+    ("binary_crossentropy", [np.log(3.0), 0.0], [[1.0, 0.0]], np.log(8 / 3) / 2, [[-0.125, 0.25]]),
+    # CCE, z = (0, ln 3), y = (0, 1): softmax(z) = (1/4, 3/4);  L = -ln(3/4);  delta = softmax(z) - y
+    ("categorical_crossentropy", [0.0, np.log(3.0)], [[0.0, 1.0]], np.log(4 / 3), [[0.25, -0.25]]),
+])
+def test_linear_output_with_from_logits_true_by_hand(loss_name, z, y, value, delta):
+    """A linear output handing its z to a cross-entropy with from_logits=True: the value and BP1-BP4 by hand."""
+    net = Network([Dense(2, 2, "linear", seed=0)])
+    net.set_weights([np.zeros((2, 2)), np.array(z)])                          # W = 0: z = b for every x
+    X = np.array([[2.0, -1.0]])                                                # (1, 2)
+    C, (grad_W, grad_b) = net.loss_and_gradients(X, y, losses.get(loss_name, from_logits=True))
+    assert C == pytest.approx(value, rel=1e-15)
+    np.testing.assert_allclose(net.layers[-1].delta, delta, rtol=1e-15)       # BP1: no g'(z), z is the output
+    np.testing.assert_allclose(grad_b, delta[0], rtol=1e-15)                   # BP3
+    np.testing.assert_allclose(grad_W, X.T @ np.array(delta), rtol=1e-15)     # BP4
+
+
+@pytest.mark.parametrize("loss_name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_linear_output_with_from_logits_true_matches_a_real_keras_model(loss_name, rng, floatx64):
+    net = build("tanh", "linear")
+    X = rng.normal(size=(8, net.n_in))
+    y = random_targets(loss_name, 8, net.n_out, rng)
+    C, grads = net.loss_and_gradients(X, y, losses.get(loss_name, from_logits=True))
+    model = to_keras(net)
+    with tf.GradientTape() as tape:
+        C_ref = keras_loss(loss_name, from_logits=True)(tf.constant(y), model(X))
+    grads_ref = tape.gradient(C_ref, model.trainable_variables)
+    assert_close(C, float(C_ref), what=f"{loss_name}(from_logits=True) vs keras.Model")
+    for i, (g, ref) in enumerate(zip(grads, grads_ref, strict=True)):
+        assert_close(g, ref.numpy(), what=f"gradient {i} with from_logits=True vs keras.Model")
 
 
 def test_deltas_stay_inspectable_after_backward(rng):

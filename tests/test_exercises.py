@@ -243,7 +243,21 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
     def argmax_labels(model, X):
         return np.argmax(model.predict(X, verbose=0), axis=1)
 
+    def paired_wrongly(output, loss):
+        def build_model(n_features):
+            model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                      keras.layers.Dropout(0.2), keras.layers.Dense(1, activation=output)])
+            model.compile(optimizer="adam", loss=loss)
+            return model
+        return build_model
+
     assert "no Dropout layer" in grade_mutant("ex05", tmp_path, build_model=no_dropout)
+    for output, loss, computed in [("sigmoid", "categorical_crossentropy", "categorical_crossentropy(softmax(z))"),
+                                   ("softmax", "binary_crossentropy", "binary_crossentropy(sigmoid(z))"),
+                                   ("linear", "binary_crossentropy", "binary_crossentropy(clip(z, 1e-7, 1 - 1e-7))")]:
+        hint = grade_mutant("ex05", tmp_path, build_model=paired_wrongly(output, loss))
+        assert hint.startswith("Keras compiles and fits this model without a warning"), hint
+        assert f"{output} output with {loss}: " in hint and f"Keras would silently compute {computed}" in hint, hint
     assert "early stopping never fired" in grade_mutant("ex05", tmp_path, train=no_early_stopping)
     assert "argmax" in grade_mutant("ex05", tmp_path, predict_labels=argmax_labels, train=module.train)
 

@@ -1,4 +1,5 @@
-"""scratch.optimizers against keras.optimizers: whole trajectories, state round trips, bad input.
+"""scratch.optimizers against keras.optimizers: whole trajectories, state export, bad input (the exact-arithmetic
+reference and the npz round trip are in test_exact_arithmetic.py).
 
 A trajectory feeds the same seeded gradients (drawn here, never computed by the code under test) to a
 scratch optimizer and to its Keras twin for 100 steps on float64 weights, and compares the weights
@@ -198,30 +199,8 @@ def test_slots_match_param_shapes_and_dtypes_on_first_apply():
     assert state["momentum_1"].dtype == np.float64 and params[0].dtype == np.float32
 
 
-@pytest.mark.parametrize("case", EXACT)
-def test_state_round_trip_through_npz_continues_bit_for_bit(case, tmp_path):
-    cls_name, kwargs = EXACT[case]
-    grads = gradient_sequence()
-    uninterrupted = getattr(optimizers, cls_name)(**kwargs)
-    params_a = initial_weights()
-    for g in grads:
-        uninterrupted.apply(list(g), params_a)
-
-    first = getattr(optimizers, cls_name)(**kwargs)
-    params_b = initial_weights()
-    for g in grads[:37]:
-        first.apply(list(g), params_b)
-    np.savez(tmp_path / "opt.npz", allow_pickle=False, **first.get_state())   # arrays only, no objects
-    with np.load(tmp_path / "opt.npz", allow_pickle=False) as f:
-        state = dict(f)
-    resumed = getattr(optimizers, cls_name)(**kwargs)
-    resumed.set_state(state)
-    assert resumed.iterations == 37
-    for g in grads[37:]:
-        resumed.apply(list(g), params_b)
-    assert resumed.iterations == uninterrupted.iterations == N_STEPS
-    for a, b in zip(params_a, params_b, strict=True):
-        np.testing.assert_array_equal(a, b)
+# The npz round trip is checked against exact arithmetic, slots included, in test_exact_arithmetic.py
+# (test_state_round_trip_through_npz_continues_on_the_exact_trajectory).
 
 
 def test_get_state_returns_copies_of_plain_arrays():

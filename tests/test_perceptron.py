@@ -38,21 +38,72 @@ def separable_data(seed, m, n, margin):
     return X, y, u
 
 
-def exact_perceptron(X, y, max_epochs=100):
-    """The tutorial's rule in exact rational arithmetic, w and b kept apart: a reference free of rounding."""
+def exact_perceptron(X, y, max_epochs=100, tie=0, stop_when_clean=True):
+    """The tutorial's rule in exact rational arithmetic, w and b kept apart: a reference free of rounding.
+
+    `tie` is what z = w.x + b = 0 predicts while training: 0 for scratch, 1 for the tutorial's snippet
+    (`>= 0.0`), which also runs all its epochs (stop_when_clean=False)."""
     X = [[Fraction(str(v)) for v in row] for row in X.tolist()]
     w, b, errors = [Fraction(0)] * len(X[0]), Fraction(0), []
     for _ in range(max_epochs):
         errors.append(0)
         for x, target in zip(X, y.tolist(), strict=True):
-            f = 1 if sum(wi * xi for wi, xi in zip(w, x, strict=True)) + b > 0 else 0
+            z = sum(wi * xi for wi, xi in zip(w, x, strict=True)) + b
+            f = 1 if z > 0 or (z == 0 and tie == 1) else 0
             if f != target:
                 w = [wi + (target - f) * xi for wi, xi in zip(w, x, strict=True)]
                 b += target - f
                 errors[-1] += 1
-        if errors[-1] == 0:
+        if errors[-1] == 0 and stop_when_clean:
             break
     return w, b, errors
+
+
+def test_the_workshops_two_point_table():
+    """The workshop's table for w = (0, 1), b = -1:
+         point     label  w.x  w.x + b  sign
+         u = (0,2)   1     2      1      +
+         v = (1,0)   0     0     -1      -
+    """
+    p = Perceptron()
+    p.weights, p.bias = np.array([0.0, 1.0]), -1.0
+    X = np.array([[0.0, 2.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(X @ p.weights, [2.0, 0.0])
+    np.testing.assert_array_equal(p.decision_function(X), [1.0, -1.0])
+    np.testing.assert_array_equal(p.predict(X), [1, 0])                # + -> label 1, - -> label 0
+
+
+def test_the_tutorials_snippet_ends_at_w_minus_1_2_3_2_b_minus_1_with_ties_counted_as_1():
+    """The snippet trains with `>= 0.0` (a tie predicts 1) for all 100 epochs from w = 0: it ends at
+    w = (-1.2, 3.2), b = -1, after mistakes 4, 4, 4, 4, 2, 2, 3 and then none. Its line separates the seven
+    points under scratch's `> 0` too (no point lies on it); scratch's own run, which counts a tie as 0,
+    ends elsewhere: w = (0, 2.2), b = -1."""
+    w, b, errors = exact_perceptron(SEVEN_X, SEVEN_Y, tie=1, stop_when_clean=False)
+    assert (w, b) == ([Fraction(-6, 5), Fraction(16, 5)], -1)
+    assert errors == [4, 4, 4, 4, 2, 2, 3] + [0] * 93
+    p = Perceptron()
+    p.weights, p.bias = np.array([-1.2, 3.2]), -1.0
+    assert np.all(p.decision_function(SEVEN_X) != 0)
+    np.testing.assert_array_equal(p.predict(SEVEN_X), SEVEN_Y)
+    ours = Perceptron(learning_rate=1.0).fit(SEVEN_X, SEVEN_Y)
+    np.testing.assert_allclose(ours.weights, [0.0, 2.2], rtol=0, atol=1e-12)
+    assert ours.bias == -1.0
+
+
+def test_the_lessons_run_on_the_seven_points_epoch_by_epoch():
+    """Ties predict 0, eta = 1, w' = (w, b) from 0. Epoch 1, by hand:
+         (0.8, 0.4) -> 0: z = 0, a tie, 0: right          (0.3, 0.1) -> 0: z = 0: right
+         (0.8, 0.8) -> 1: z = 0 -> 0: mistake, w' = (0.8, 0.8, 1)
+         (0.4, 0.6) -> 1: z = 0.32 + 0.48 + 1 > 0: right   (0.6, 0.8) -> 1: z > 0: right
+         (0.4, 0.2) -> 0: z = 0.32 + 0.16 + 1 > 0 -> 1: mistake, w' = (0.4, 0.6, 0)
+         (0.4, 0.5) -> 1: z = 0.16 + 0.3 > 0: right                                   2 mistakes
+       then 4, 4 and 3 mistakes, and a clean fifth epoch, with w' after each epoch
+       (0.4, 0.6, 0), (0.4, 1.3, 0), (0.4, 2, 0), (0, 2.2, -1), (0, 2.2, -1)."""
+    p = Perceptron(learning_rate=1.0).fit(SEVEN_X, SEVEN_Y)
+    assert p.errors_per_epoch == [2, 4, 4, 3, 0] and p.converged
+    states = [[*w, b] for w, b in p.history_]
+    expected = [[0, 0, 0], [0.4, 0.6, 0], [0.4, 1.3, 0], [0.4, 2.0, 0], [0.0, 2.2, -1], [0.0, 2.2, -1]]
+    np.testing.assert_allclose(states, expected, rtol=0, atol=1e-12)
 
 
 def test_two_point_exercise_hand_traced():

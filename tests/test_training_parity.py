@@ -15,6 +15,7 @@ from data import TASK_TABLE
 from keras_models.twins.bridge import keras_loss, keras_optimizer, to_keras
 from scratch import Dense, Network, optimizers
 from scratch.callbacks import EarlyStopping
+from scratch.gradcheck import relative_gap
 
 M, M_VAL, BATCH, EPOCHS = 45, 13, 16, 3          # 45 = 16 + 16 + 13: the last batch is partial
 
@@ -154,35 +155,51 @@ def test_early_stopping_stops_at_the_same_epoch_as_keras(values, kwargs):
     assert results[1] == results[0], f"scratch (epochs, stopped, best, restored) {results[1]} vs keras {results[0]}"
 
 
-def test_early_stopping_in_fit_restores_the_best_weights(rng):
+@pytest.mark.slow
+def test_early_stopping_in_fit_stops_and_restores_the_best_weights_like_keras_fit(rng, floatx64):
+    """The same twin, data and Adam through both fits with EarlyStopping(restore_best_weights=True): the
+    same number of epochs, the same val_loss history, and the same restored weights as Keras'."""
     X, y, X_val, y_val = task_data("regression", rng)
     net = twin_networks("regression")
-    snapshots = []
+    model = to_keras(net)
+    adam = dict(learning_rate=0.05, beta_1=0.875, beta_2=1 - 2**-10)          # exact in Keras too
+    stop = dict(monitor="val_loss", patience=3, min_delta=1e-3, restore_best_weights=True)
+    model.compile(loss=keras_loss(net, "mse"), optimizer=keras_optimizer(optimizers.Adam(**adam)))
+    keras_stopper = keras.callbacks.EarlyStopping(**stop)
+    keras_history = model.fit(X, y, epochs=300, batch_size=BATCH, shuffle=False, validation_data=(X_val, y_val),
+                              callbacks=[keras_stopper], verbose=0).history
+    stopper = EarlyStopping(**stop)
+    history = net.fit(X, y, loss="mse", optimizer=optimizers.Adam(**adam), epochs=300, batch_size=BATCH,
+                      shuffle=False, validation_data=(X_val, y_val), callbacks=[stopper], verbose=0)
+    assert len(keras_history["val_loss"]) < 300, "Keras' val_loss should stop improving by 1e-3 long before 300"
+    assert_close(history.history["val_loss"], keras_history["val_loss"], what="val_loss per epoch")
+    assert (stopper.stopped_epoch, stopper.best_epoch) == (keras_stopper.stopped_epoch, keras_stopper.best_epoch)
+    assert stopper.best_epoch < stopper.stopped_epoch                          # something had to be restored
+    for i, (w, w_ref) in enumerate(zip(net.get_weights(), model.get_weights(), strict=True)):
+        assert_close(w, w_ref, what=f"restored {'Wb'[i % 2]}_{i // 2 + 1}")
 
-    class Snapshot:
-        def on_epoch_end(self, epoch, logs):
-            snapshots.append((logs["val_loss"], net.get_weights()))
 
-    stopper = EarlyStopping(monitor="val_loss", patience=3, min_delta=1e-3, restore_best_weights=True)
-    history = net.fit(X, y, loss="mse", optimizer=optimizers.Adam(0.05), epochs=300, batch_size=BATCH,
-                      validation_data=(X_val, y_val), callbacks=[Snapshot(), stopper], verbose=0, seed=0)
-    assert len(history.epoch) < 300, "val_loss should stop improving by 1e-3 long before 300 epochs"
-    assert stopper.stopped_epoch == history.epoch[-1] > 0
-    best = min(range(len(snapshots)), key=lambda i: snapshots[i][0])
-    for w, w_best in zip(net.get_weights(), snapshots[best][1], strict=True):
-        np.testing.assert_array_equal(w, w_best)
-
-
-def test_seeded_shuffling_is_reproducible_and_differs_from_no_shuffling(rng):
+@pytest.mark.slow
+def test_seeded_shuffling_visits_the_seeds_permutations_like_keras_on_presorted_data(rng, floatx64):
+    """seed=7 means: each epoch visits the rows in the order np.random.default_rng(7).permutation(m) draws
+    next. Keras, fed the rows already in those orders (one epoch per fit, shuffle=False), ends on the same
+    weights; without shuffling the weights differ."""
     X, y, _, _ = task_data("regression", rng)
-    runs = []
-    for shuffle, seed in [(True, 7), (True, 7), (False, None)]:
-        net = twin_networks("regression")
-        net.fit(X, y, loss="mse", optimizer=optimizers.SGD(0.05), epochs=2, batch_size=BATCH,
-                shuffle=shuffle, seed=seed, verbose=0)
-        runs.append(net.get_weights()[0])
-    np.testing.assert_array_equal(runs[0], runs[1])
-    assert not np.array_equal(runs[0], runs[2])
+    net = twin_networks("regression")
+    model = to_keras(net)
+    model.compile(loss=keras_loss(net, "mse"), optimizer=keras.optimizers.SGD(0.05))
+    orders = np.random.default_rng(7)
+    for _ in range(2):
+        order = orders.permutation(len(X))
+        model.fit(X[order], y[order], epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
+    net.fit(X, y, loss="mse", optimizer=optimizers.SGD(0.05), epochs=2, batch_size=BATCH, shuffle=True, seed=7,
+            verbose=0)
+    for i, (w, w_ref) in enumerate(zip(net.get_weights(), model.get_weights(), strict=True)):
+        assert_close(w, w_ref, what=f"shuffled {'Wb'[i % 2]}_{i // 2 + 1}")
+    unshuffled = twin_networks("regression")
+    unshuffled.fit(X, y, loss="mse", optimizer=optimizers.SGD(0.05), epochs=2, batch_size=BATCH, shuffle=False,
+                   verbose=0)
+    assert relative_gap(unshuffled.get_weights()[0], model.get_weights()[0]) > 1e-3
 
 
 @pytest.mark.parametrize("kwargs, error, message", [

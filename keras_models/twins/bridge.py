@@ -18,7 +18,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from scratch import Dense, Network, optimizers
+from scratch import Dense, Network, optimizers, pairing
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
@@ -64,7 +64,13 @@ def from_keras(model: keras.Model) -> Network:
 
 
 def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.losses.Loss:
-    """Keras' loss object for a scratch loss name, computing in the network's dtype."""
+    """Keras' loss object for a scratch loss name, computing in the network's dtype.
+
+    Given a network, the pair (its output activation, this loss) must be one Keras scores as it
+    predicts: a mismatched pair is a ValueError (`scratch.pairing`), never a silently different model.
+    """
+    if isinstance(net_or_dtype, Network):
+        pairing.check(net_or_dtype.layers[-1].g, name, from_logits)
     dtype = net_or_dtype.dtype.name if isinstance(net_or_dtype, Network) else np.dtype(net_or_dtype).name
     if name in ("mse", "mean_squared_error"):
         return keras.losses.MeanSquaredError(dtype=dtype)

@@ -1,7 +1,8 @@
 """Grader for exercise 5: breast-cancer classification with Dropout and EarlyStopping.
 
-Checks: a Dropout layer with a rate in (0, 1); one sigmoid output with binary cross-entropy on
-probabilities; validation during fit; early stopping fired (fit ran fewer epochs than it was
+Checks: a Dropout layer with a rate in (0, 1); an output activation that suits the loss (a mismatch,
+which Keras trains without a word, is explained by scratch.pairing); one sigmoid output with binary
+cross-entropy on probabilities; validation during fit; early stopping fired (fit ran fewer epochs than it was
 asked for: History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5; and the
 accuracy on the test rows, which the learner's code never sees during training.
 """
@@ -10,7 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import Fail, as_array, check, deterministic, layers_of, loss_of, require_model, require_output
+from scratch import pairing
+
+from .checks import (
+    Fail,
+    as_array,
+    check,
+    deterministic,
+    layers_of,
+    loss_of,
+    output_activation,
+    require_model,
+    require_output,
+)
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
 TARGET_ACCURACY = 0.92             # always answering "benign" scores 0.62
@@ -29,12 +42,16 @@ def _check_model(model, n_features: int) -> None:
     rates = [layer.rate for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
     check(len(rates) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
     check(all(0.0 < rate < 1.0 for rate in rates), f"a Dropout rate must be between 0 and 1, got {rates}")
+    # A teaching moment first: Keras accepts a mismatched output and loss without a word, and trains
+    # another model than the one it predicts with (scratch.pairing explains what it computes instead).
+    name, from_logits = loss_of(model)
+    problem = pairing.mismatch(output_activation(model), name, from_logits)
+    check(problem is None, f"Keras compiles and fits this model without a warning, but it does not score what "
+                           f"it predicts. {problem}")
     require_output(model, "build_model", n_features=n_features, units=1, activation="sigmoid",
                    why="one yes/no answer needs one unit with a sigmoid, giving the probability of malignant")
-    name, from_logits = loss_of(model)
     check(name == "binary_crossentropy",
           f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy")
-    check(not from_logits, "the loss has from_logits=True, but the model outputs probabilities (sigmoid)")
 
 
 def grade(module, workdir) -> str:

@@ -1,0 +1,149 @@
+"""Scratch's float64 against exact rational arithmetic (tests/exact.py): every optimizer over 30 steps and
+a small mini-batch `fit` -- a second reference beside Keras that owes nothing to TensorFlow.
+
+Measure: after every step t, max |theta_scratch_t - theta_exact_t| / D_t, where D_t is the farthest the
+exact parameters have moved from theta_0 so far (max over s <= t of max |theta_exact_s - theta_0|).
+Relative to the distance moved, not to |theta|: a wrong constant inside the step (a rate, a beta, an
+epsilon off by a relative 1e-9) shows here at 1e-9, where against a parameter of size 1 that has moved
+by 1e-3 it would shrink to 1e-12 and pass. Float64 rounds theta by about 1e-16 |theta| per step, so the
+array fed tiny gradients (1e-6, where epsilon matters) starts at theta_0 = 0: its size is its distance moved.
+
+Here nothing is rounded through float32, so Keras' defaults themselves (0.01, 0.9, 0.999, 1e-7), which
+the Keras trajectory tests can only bound, are checked to float64 precision.
+"""
+
+from fractions import Fraction
+
+import exact
+import numpy as np
+import pytest
+
+from scratch import Dense, Network, optimizers
+
+TOLERANCE = 1e-12
+N_STEPS = 30
+ARRAYS = {"unit": (2, 3), "tiny": (4,)}          # gradients of size ~1 and ~1e-6
+
+# name -> (scratch class, keyword arguments for both scratch and the exact reference)
+CASES = {
+    "sgd": ("SGD", dict(learning_rate=0.01)),
+    "sgd_momentum": ("SGD", dict(learning_rate=0.01, momentum=0.9)),
+    "sgd_nesterov": ("SGD", dict(learning_rate=0.01, momentum=0.9, nesterov=True)),
+    "rmsprop": ("RMSprop", dict()),
+    "rmsprop_momentum": ("RMSprop", dict(momentum=0.9)),
+    "adam": ("Adam", dict()),
+    "adam_fast": ("Adam", dict(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-6)),
+}
+
+
+def starting_weights() -> list[np.ndarray]:
+    rng = np.random.default_rng(140)
+    return [rng.normal(size=ARRAYS["unit"]), np.zeros(ARRAYS["tiny"])]
+
+
+def gradient_sequence(n_steps: int = N_STEPS) -> list[list[np.ndarray]]:
+    """A drift plus noise, so the parameters travel; drawn here, never computed by the code under test."""
+    rng = np.random.default_rng(141)
+    scale = {"unit": 1.0, "tiny": 1e-6}
+    return [[scale[name] * (0.3 + rng.normal(size=shape)) for name, shape in ARRAYS.items()]
+            for _ in range(n_steps)]
+
+
+def run_against_exact(opt, cls_name, kwargs, theta_0, grads, params=None, first_step=1):
+    """Apply grads with `opt` and return the worst step-by-step error against the exact trajectory."""
+    path, rules = exact.trajectory(cls_name, kwargs, theta_0, grads)
+    params = [p.copy() for p in theta_0] if params is None else params
+    moved = [Fraction(0)] * len(params)
+    worst = 0.0
+    for t in range(1, len(grads) + 1):
+        for i, ref in enumerate(path[t]):
+            moved[i] = max(moved[i], exact.distance(ref, path[0][i]))
+        if t < first_step:
+            continue
+        opt.apply([g.copy() for g in grads[t - 1]], params)
+        for i, (p, ref, name) in enumerate(zip(params, path[t], ARRAYS, strict=True)):
+            err = exact.gap(p, ref, moved[i])
+            assert err <= TOLERANCE, f"{cls_name}{kwargs}: {name} array, step {t}: {err:.2e} of the distance moved"
+            worst = max(worst, err)
+    return worst, rules
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_optimizer_matches_exact_arithmetic_at_every_step(case):
+    cls_name, kwargs = CASES[case]
+    opt = getattr(optimizers, cls_name)(**kwargs)
+    worst, _ = run_against_exact(opt, cls_name, kwargs, starting_weights(), gradient_sequence())
+    assert worst > 0 or cls_name == "SGD"        # float64 rounds somewhere (plain SGD may be exact)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_state_round_trip_through_npz_continues_on_the_exact_trajectory(case, tmp_path):
+    """Stop after 12 steps, save the state as plain arrays, restore it into a new optimizer: the saved slots
+    are the exact ones, and the resumed optimizer stays on the exact trajectory to the last step."""
+    cls_name, kwargs = CASES[case]
+    theta_0, grads = starting_weights(), gradient_sequence()
+    first = getattr(optimizers, cls_name)(**kwargs)
+    params = [p.copy() for p in theta_0]
+    for g in grads[:12]:
+        first.apply([gi.copy() for gi in g], params)
+    np.savez(tmp_path / "opt.npz", allow_pickle=False, **first.get_state())   # arrays only, no objects
+    with np.load(tmp_path / "opt.npz", allow_pickle=False) as f:
+        state = dict(f)
+
+    _, rules = exact.trajectory(cls_name, kwargs, theta_0, grads[:12])
+    assert int(state["iterations"]) == 12
+    for i, rule in enumerate(rules):
+        for slot, values in rule.slots.items():
+            if f"{slot}_{i}" in state or values:
+                scale = max(abs(x) for x in values)
+                assert exact.gap(state[f"{slot}_{i}"], values, scale) <= TOLERANCE, f"{slot}_{i} after 12 steps"
+
+    resumed = getattr(optimizers, cls_name)(**kwargs)
+    resumed.set_state(state)
+    run_against_exact(resumed, cls_name, kwargs, theta_0, grads, params=params, first_step=13)
+    assert resumed.iterations == N_STEPS
+
+
+# --- a whole fit ---------------------------------------------------------------------------------------------
+FITS = {   # name: ((hidden, output) activations, loss)
+    "relu-linear-mse": (("relu", "linear"), "mse"),
+    "relu-sigmoid-binary_crossentropy": (("relu", "sigmoid"), "binary_crossentropy"),  # the fused delta
+}
+M, BATCH, EPOCHS, ETA = 5, 2, 3, 0.5          # batches of 2, 2, 1: three SGD steps per epoch
+
+
+@pytest.mark.parametrize("case", FITS)
+def test_fit_matches_exact_arithmetic_epoch_by_epoch(case):
+    (hidden, output), loss = FITS[case]
+    rng = np.random.default_rng(142)
+    X = rng.integers(-8, 9, size=(M, 3)) / 8                                   # (5, 3) exact in binary
+    Y = rng.integers(-8, 9, size=(M, 2)) / 8 if loss == "mse" else rng.integers(0, 2, size=(M, 2)).astype(float)
+    net = Network([Dense(3, 4, hidden, seed=1), Dense(4, 2, output, seed=2)])
+    # Glorot's draws rounded to sixteenths. One SGD step makes the new weights a polynomial of degree 3 in
+    # the old ones, so exact weights triple in length per step: 53-bit starts took 40 s, 5-bit ones 1 s.
+    net.set_weights([np.round(16 * w) / 16 for w in net.get_weights()])
+    w_0 = net.get_weights()
+    snapshots = []
+
+    class Snapshot:
+        def on_epoch_end(self, epoch, logs):
+            snapshots.append(net.get_weights())
+
+    history = net.fit(X, Y, loss=loss, optimizer=optimizers.SGD(learning_rate=ETA), epochs=EPOCHS,
+                      batch_size=BATCH, shuffle=False, verbose=0, callbacks=[Snapshot()]).history
+    losses, weights = exact.sgd_fit(w_0, (hidden, output), loss, X, Y, learning_rate=ETA, epochs=EPOCHS,
+                                    batch_size=BATCH)
+    for epoch in range(EPOCHS):
+        L = losses[epoch]
+        err = abs(Fraction(history["loss"][epoch]) - L) / L
+        assert err <= TOLERANCE, f"{case}: epoch {epoch + 1} loss {history['loss'][epoch]!r} vs exact {float(L)!r}"
+        for i, (w, ref, start) in enumerate(zip(snapshots[epoch], weights[epoch], w_0, strict=True)):
+            ref_flat, start_flat = _flat(ref), exact.exact(start)
+            err = exact.gap(w, ref_flat, exact.distance(ref_flat, start_flat))
+            what = f"{'Wb'[i % 2]}_{i // 2 + 1}"
+            assert err <= TOLERANCE, f"{case}: epoch {epoch + 1}, {what}: {err:.2e} of the distance moved"
+    assert losses[-1] < losses[0]                                              # it learnt something
+
+
+def _flat(rows):
+    return [x for row in rows for x in row] if isinstance(rows[0], list) else list(rows)

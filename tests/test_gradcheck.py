@@ -1,0 +1,84 @@
+"""The measuring instruments themselves: relative_gap, relative_error, vector_relative_error and
+numerical_gradient on inputs whose answers are known by hand (every parity test trusts them)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from scratch.gradcheck import (
+    numerical_gradient,
+    numerical_input_gradient,
+    relative_error,
+    relative_gap,
+    vector_relative_error,
+)
+
+
+@pytest.mark.parametrize("actual, expected, gap", [
+    ([1.0, 2.0, 3.0], [1.0, 2.5, 2.0], 1.0 / 2.5),        # largest difference 1 (last entry), scale 2.5
+    ([[2.0]], [[1.0]], 1.0),
+    ([[1.0]], [[2.0]], 0.5),                                # measured against the reference: not symmetric
+    ([-4.0, 0.0], [-8.0, 0.0], 0.5),                        # magnitudes, whatever the sign
+    ([1e-18, 1.0], [0.0, 1.0], 1e-18),                      # a rounding crumb next to 1 is not "100% off"
+    ([3.0, 3.0], [3.0, 3.0], 0.0),
+    ([0.0], [0.0], 0.0),
+    ([1e-3], [0.0], 1e-3 / 1e-300),                         # an all-zero reference: the scale floor is 1e-300
+])
+def test_relative_gap_by_hand(actual, expected, gap):
+    assert relative_gap(actual, expected) == pytest.approx(gap, rel=1e-15)
+
+
+def test_relative_gap_rejects_different_shapes():
+    with pytest.raises(ValueError, match=r"relative_gap needs equal shapes, got \(2,\) and \(3,\)"):
+        relative_gap(np.zeros(2), np.zeros(3))
+
+
+@pytest.mark.parametrize("a, b, error", [
+    ([1.0], [3.0], 2.0 / 4.0),                              # |a - b| / (|a| + |b|)
+    ([1.0, 5.0], [1.0, -5.0], 1.0),                         # opposite signs: 10 / 10
+    ([2.0, 1.0], [2.0, 1.5], 0.5 / 2.5),                    # the worst entry
+    ([0.0], [0.0], 0.0),
+    ([1e-13], [0.0], 1e-13 / 1e-12),                        # below eps = 1e-12 the denominator is eps
+])
+def test_relative_error_by_hand(a, b, error):
+    assert relative_error(a, b) == pytest.approx(error, rel=1e-15)
+
+
+@pytest.mark.parametrize("a, b, error", [
+    ([3.0, 4.0], [0.0, 0.0], 5.0 / 5.0),                    # ||a - b|| / (||a|| + ||b||)
+    ([1.0, 0.0], [0.0, 1.0], math.sqrt(2) / 2),
+    ([3.0, 4.0], [3.0, 4.5], 0.5 / (5.0 + math.hypot(3.0, 4.5))),
+])
+def test_vector_relative_error_by_hand(a, b, error):
+    assert vector_relative_error(a, b) == pytest.approx(error, rel=1e-15)
+
+
+def test_central_difference_of_a_cubic_is_the_derivative_plus_h_squared():
+    """(f(x+h) - f(x-h)) / (2h) for f = sum x^3 is exactly 3x^2 + h^2 (the Taylor series stops there):
+    with h = 1/4 every entry is known, exactly, and the x's are put back."""
+    x = np.array([[-1.5, 0.0], [0.5, 2.0]])
+    original = x.copy()
+    grad = numerical_gradient(lambda: float(np.sum(x**3)), x, h=0.25)
+    np.testing.assert_array_equal(grad, 3 * original**2 + 0.25**2)
+    np.testing.assert_array_equal(x, original)
+
+
+def test_central_difference_is_exact_on_a_quadratic_form():
+    """f(x) = x.A x + c.x has gradient (A + A^T) x + c, and central differences are exact on a quadratic."""
+    A = np.array([[2.0, 1.0, 0.0], [-1.0, 0.5, 3.0], [0.0, 0.0, -2.0]])
+    c = np.array([1.0, -2.0, 0.5])
+    x = np.array([0.25, -1.0, 2.0])
+    grad = numerical_input_gradient(lambda v: float(v @ A @ v + c @ v), x, h=2.0**-10)
+    np.testing.assert_allclose(grad, (A + A.T) @ x + c, rtol=0, atol=1e-12)
+
+
+def test_central_difference_of_sine_is_cosine_to_h_squared():
+    z = np.linspace(-3, 3, 13)
+    grad = numerical_input_gradient(lambda v: float(np.sum(np.sin(v))), z, h=1e-5)
+    np.testing.assert_allclose(grad, np.cos(z), rtol=0, atol=1e-9)     # error h^2/6 |cos| + rounding
+
+
+def test_numerical_gradient_needs_a_float_array():
+    with pytest.raises(TypeError, match="numerical_gradient needs a float array, got int64"):
+        numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.int64))

@@ -1,0 +1,56 @@
+"""Metrics by hand: per-example values of mse, mae and the accuracies, and what evaluate/fit report."""
+
+import numpy as np
+import pytest
+
+from scratch import Dense, Network, metrics, optimizers
+from scratch.training import evaluate
+
+Y = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, 1.0]])
+A = np.array([[1.0, 4.0], [3.0, 1.0], [-1.5, 1.5]])
+# per example, mean over the 2 outputs: squared errors (0 + 4)/2, (9 + 1)/2, (0.25 + 0.25)/2
+MSE_BY_HAND = [2.0, 5.0, 0.25]
+MAE_BY_HAND = [1.0, 2.0, 0.5]                     # (0 + 2)/2, (3 + 1)/2, (0.5 + 0.5)/2
+
+
+def test_mse_and_mae_per_example_by_hand():
+    np.testing.assert_array_equal(metrics.resolve("mse", 2)(Y, A), MSE_BY_HAND)
+    np.testing.assert_array_equal(metrics.resolve("mae", 2)(Y, A), MAE_BY_HAND)
+
+
+def test_accuracies_by_hand():
+    y = np.array([[1.0], [0.0], [1.0], [0.0]])
+    a = np.array([[0.9], [0.5], [0.5], [0.1]])   # 0.5 itself is class 0, as in Keras' BinaryAccuracy
+    np.testing.assert_array_equal(metrics.resolve("accuracy", 1)(y, a), [1.0, 1.0, 0.0, 1.0])
+    y3 = np.eye(3)[[0, 2, 1]]
+    a3 = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
+    np.testing.assert_array_equal(metrics.resolve("accuracy", 3)(y3, a3), [1.0, 1.0, 0.0])
+
+
+def constant_network(outputs):
+    """W = 0, b = outputs: every example gets the same prediction, known in advance."""
+    net = Network([Dense(2, len(outputs), "linear", seed=0)])
+    net.set_weights([np.zeros((2, len(outputs))), np.asarray(outputs, dtype=float)])
+    return net
+
+
+def test_evaluate_reports_the_mse_metric_over_all_examples():
+    net = constant_network([1.0, 4.0])
+    X = np.zeros((2, 2))
+    y = np.array([[1.0, 2.0], [3.0, 4.0]])
+    # errors (0, 2) and (2, 0): per-example mse 2 and 2, mae 1 and 1
+    logs = evaluate(net, X, y, loss="quadratic", metrics=["mse", "mae"])
+    assert logs == {"loss": (4 + 4) / (2 * 2), "mse": 2.0, "mae": 1.0}
+
+
+def test_fit_reports_the_mse_metric_of_the_weights_before_each_batch():
+    """Batch 1 is seen with b = 0 (mse 1), batch 2 after one SGD step on batch 1, computed here by hand."""
+    net = constant_network([0.0])
+    X = np.zeros((2, 2))
+    y = np.array([[1.0], [3.0]])
+    # batch 1 (y = 1): a = 0, mse 1, dL/db = 2 (a - y) = -2, b <- 0 - 0.25 * (-2) = 0.5
+    # batch 2 (y = 3): a = 0.5, mse (2.5)^2 = 6.25.  Epoch mse = (1 + 6.25) / 2
+    history = net.fit(X, y, loss="mse", optimizer=optimizers.SGD(0.25), epochs=1, batch_size=1, shuffle=False,
+                      metrics=["mse", "mae"], verbose=0).history
+    assert history["mse"] == [pytest.approx(3.625, rel=1e-15)]
+    assert history["mae"] == [pytest.approx((1 + 2.5) / 2, rel=1e-15)]
