@@ -93,7 +93,7 @@ def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(ma
     for number, fact in enumerate(["perceptron converged in 5 epochs", "XOR: perceptron not converged",
                                    "sigmoid saturates", "gradient descent:", "100% on XOR"], start=1):
         assert any(line.startswith(f"{number}. ") and fact in line for line in lines), f"lesson {number}: {fact!r}"
-    assert f"tensorboard --logdir {logdir}" in printed
+    assert f"make tensorboard LOGDIR={logdir}" in printed
 
 
 # --- the lessons' facts, from what each lesson function returns -----------------------------------
