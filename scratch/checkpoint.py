@@ -80,12 +80,12 @@ def check_header(path, arrays: dict[str, np.ndarray], version: int) -> int:
     """format_version must be `version` and epoch an integer >= 0; returns the epoch."""
     found = arrays["format_version"]
     if found.shape != () or found.dtype.kind not in "iu" or int(found) != version:
-        raise CheckpointError(f"checkpoint {path}: format_version is {found!r}, this code reads version {version} "
-                              "only; delete it to start over")
+        raise CheckpointError(f"checkpoint {path}: format_version is {found.tolist()!r}, this code reads version "
+                              f"{version} only; delete it to start over")
     epoch = arrays["epoch"]
     if epoch.shape != () or epoch.dtype.kind not in "iu" or int(epoch) < 0:
         raise CheckpointError(f"checkpoint {path}: epoch must be an integer >= 0 (the last finished epoch), got "
-                              f"{epoch!r}; it is damaged")
+                              f"{epoch.tolist()!r}; it is damaged")
     return int(epoch)
 
 
@@ -178,7 +178,11 @@ def _generator(path, rng_state: np.ndarray) -> np.random.Generator:
     try:
         if rng_state.shape != (4,) or rng_state.dtype.kind != "U":
             raise ValueError(f"shape {rng_state.shape}, dtype {rng_state.dtype}")
-        state, inc, has_uint32, uinteger = (int(s) for s in rng_state)
+        texts = [str(s) for s in rng_state]
+        bad = next((t for t in texts if not t.lstrip("-").isdigit()), None)
+        if bad is not None:
+            raise ValueError(f"{bad!r} is not a whole number")
+        state, inc, has_uint32, uinteger = (int(t) for t in texts)
         if not (0 <= state < 2**128 and 0 <= inc < 2**128 and has_uint32 in (0, 1) and 0 <= uinteger < 2**32):
             raise ValueError("numbers out of range")
         rng = np.random.default_rng()

@@ -216,8 +216,8 @@ DAMAGE = {
     "wrong-shape": ({"weight_0": np.zeros((4, 9))}, "holds weights of shapes .* different architecture"),
     "garbage-rng": ({"rng_state": np.array(["x", "y", "z", "w"])}, "rng_state is not a PCG64 generator state"),
     "rng-out-of-range": ({"rng_state": np.array(["-1", "3", "0", "0"])}, "rng_state is not a PCG64 generator state"),
-    "format-99": ({"format_version": 99}, "format_version is array\\(99\\), this code reads version 1 only"),
-    "negative-epoch": ({"epoch": -7}, r"epoch must be an integer >= 0 \(the last finished epoch\), got array\(-7\)"),
+    "format-99": ({"format_version": 99}, "format_version is 99, this code reads version 1 only"),
+    "negative-epoch": ({"epoch": -7}, r"epoch must be an integer >= 0 \(the last finished epoch\), got -7"),
     "missing-epoch": ({"epoch": None}, r"lacks \['epoch'\]"),
     "nan-slot": ({"optimizer__momentum_0": with_nan}, r"optimizer/momentum_0 \(float64, shape \(4, 8\)\) must hold "
                                                       r"finite float64 numbers"),
