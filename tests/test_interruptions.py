@@ -146,7 +146,7 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
     assert not (run_dir / "binary" / "scratch").exists()
 
     out = run_to_the_end(tmp_path, logdir, "--resume")
-    assert f"resuming {run_dir} (killed while running): binary keras 2/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
+    assert f"resuming {run_dir} (killed while running): binary: keras 2/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
     assert f"resuming: keras 2/{EPOCHS} epochs done, scratch 0/{EPOCHS}" in out
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)
@@ -162,7 +162,7 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
     assert "Traceback" not in err
     (run_dir,) = logdir.iterdir()
     assert learner_lines(out)[-1] == (f"Interrupted. Kept in {run_dir} (a checkpoint after every finished epoch): "
-                                      f"binary keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}. Resume with: "
+                                      f"binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}. Resume with: "
                                       f".venv/bin/python -m keras_models.train --resume --logdir {logdir}")
     assert status(run_dir) == "interrupted"
     # flushed and closed: every summary written before Ctrl-C is on disk
@@ -177,7 +177,7 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
         temporary.write_bytes(checkpoint.read_bytes()[:500])
 
     out = run_to_the_end(tmp_path, logdir, "--resume")
-    assert (f"resuming {run_dir} (interrupted): binary keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}" in out
+    assert (f"resuming {run_dir} (interrupted): binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}" in out
             and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 3/{EPOCHS}" in out)
     assert [t for t in stale if t.exists()] == []
     assert status(run_dir) == "complete"
@@ -220,7 +220,7 @@ def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_no_traceback(moment, t
     if moment == "during-training":
         (run_dir,) = logdir.iterdir()
         assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir} (a checkpoint after every finished "
-                                                 "epoch): binary keras "), out
+                                                 "epoch): binary: keras "), out
         assert status(run_dir) == "interrupted"
     else:
         assert learner_lines(out) == ["Interrupted before training started; nothing was written."]

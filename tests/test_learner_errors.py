@@ -340,8 +340,23 @@ def test_resume_over_a_damaged_checkpoint_is_one_line_naming_the_file_and_key(si
     assert code == 1
     (line,) = learner_lines(err)
     assert re.match(rf"error: checkpoint {checkpoint}:? .*{message}", line), line
-    assert f"resuming {run_dir} (interrupted): binary " in out                  # which run, before the error
+    assert f"resuming {run_dir} (interrupted): binary: " in out                  # which run, before the error
     assert only_run(tmp_path)["status"] == "failed"                      # resumable once the file is deleted
+
+
+@pytest.mark.slow
+def test_resume_removes_the_temporary_files_writes_killed_half_way_left_even_in_finished_tasks(finished_run, tmp_path,
+                                                                                              capsys):
+    run_dir = copy_of(finished_run, tmp_path)
+    side = run_dir / "binary" / "scratch"
+    stale = [run_dir / "run.json.k1ll3d9x.tmp", side / "checkpoint.npz.k1ll3d9x.tmp",
+             side / "train" / ".rewrite-k1ll3d9x.tmp"]
+    kept = [side / "notes.tmp", side / "train" / "events.out.tfevents.1.k1ll3d9x.tmp"]      # not our writer's names
+    for path in [*stale, *kept]:
+        path.write_bytes(b"half written")
+    code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert code == 0 and "binary: finished before the interruption, skipped" in out
+    assert [p for p in stale if p.exists()] == [] and all(p.exists() for p in kept)
 
 
 def test_a_damaged_keras_checkpoint_leaves_the_model_as_it_was(tmp_path):
@@ -396,4 +411,4 @@ def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_
     assert only_run(tmp_path)["status"] == "failed"
     code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
     assert code == 0
-    assert f"resuming {run_dir} (failed: [Errno 32] Broken pipe): binary " in out
+    assert f"resuming {run_dir} (failed: [Errno 32] Broken pipe): binary: " in out

@@ -42,10 +42,11 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
-from scratch.atomic_write import atomic_path, remove_stale_temporaries
+from scratch.atomic_write import atomic_path
 from scratch.gradcheck import relative_gap
 
-REWRITE_PREFIX = ".rewrite-"        # of forget_epochs_after's temporary files: no "tfevents" in the name
+REWRITE_PREFIX = ".rewrite-"        # forget_epochs_after's temporary files (no "tfevents" in the name); run.py
+                                    # removes those a killed run left
 
 
 def max_relative_gap(weights: Sequence[np.ndarray], reference: Sequence[np.ndarray]) -> float:
@@ -177,8 +178,6 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     """
     last_iteration = (epoch + 1) * steps_per_epoch
     dropped = 0
-    for split in Path(log_dir).glob("*/"):
-        remove_stale_temporaries(split / "events", prefix=REWRITE_PREFIX)  # a rewrite killed half way
     for path in sorted(Path(log_dir).glob("*/events.out.tfevents.*")):
         records = list(RawEventFileLoader(str(path)).Load())      # stops quietly at a truncated last record
         kept = []

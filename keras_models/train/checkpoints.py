@@ -79,7 +79,7 @@ def finished_epochs(path: Path) -> int | None:
 
 
 def progress(run_dir: Path) -> str:
-    """How far each task of the run got, from its checkpoints: 'binary keras 6/6 epochs, scratch 3/6; ...'."""
+    """How far each task of the run got, from its checkpoints: 'binary: keras 6/6 epochs, scratch 3/6; ...'."""
     plan = read_status(run_dir)
     states = []
     for task in plan["tasks"]:
@@ -88,7 +88,7 @@ def progress(run_dir: Path) -> str:
         state = ("a checkpoint cannot be read" if None in done.values() else "finished" if done["scratch"] == total
                  else "not started" if done["keras"] == 0 else
                  f"keras {done['keras']}/{total} epochs, scratch {done['scratch']}/{total}")
-        states.append(f"{task} {state}")
+        states.append(f"{task}: {state}")
     return "; ".join(states)
 
 

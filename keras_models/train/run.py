@@ -26,7 +26,8 @@ from pathlib import Path
 
 from data import TASKS
 from data.checksums import ChecksumError
-from keras_models.train.checkpoints import progress, what_was_kept
+from keras_models.train.board import REWRITE_PREFIX
+from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.options import (
     DEFAULT_LOGDIR,
     check_tasks,
@@ -92,7 +93,7 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     plan = read_status(run_dir)
     hold(run_dir)
     try:
-        remove_stale_temporaries(run_dir / STATUS_FILE)      # a status write killed half way
+        _remove_stale_temporaries(run_dir, plan["tasks"])
         write_status(run_dir, "running", error=None)
         with op_determinism():                          # same result on every run (Keras: no XLA then)
             results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
@@ -110,6 +111,15 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     finally:
         release(run_dir)
     return results
+
+
+def _remove_stale_temporaries(run_dir: Path, tasks: list[str]) -> None:
+    """What writes killed half way left in the run (the lock is held: nobody else writes there)."""
+    remove_stale_temporaries(run_dir / STATUS_FILE)
+    for side_dir in (run_dir / task / side for task in tasks for side in ("keras", "scratch")):
+        remove_stale_temporaries(side_dir / CHECKPOINT)
+        for split in side_dir.glob("*/"):
+            remove_stale_temporaries(split / "events", prefix=REWRITE_PREFIX)
 
 
 def _record(run_dir: Path, status: str, **fields) -> None:
