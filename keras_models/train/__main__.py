@@ -21,8 +21,11 @@ STARTED = time.perf_counter()                            # for the total in the 
 def leave_at_once(message: str):
     """A SIGINT handler that prints `message` and ends the process with status 130 (no cleanup needed)."""
     def handler(signum, frame):
-        sys.stdout.flush()
-        os.write(sys.stdout.fileno(), f"\n{message}\n".encode())
+        try:
+            sys.stdout.flush()
+            os.write(sys.stdout.fileno(), f"\n{message}\n".encode())
+        except (OSError, ValueError):          # stdout closed (a pipe that ended): leave without a word
+            pass
         os._exit(130)
     return handler
 
