@@ -168,16 +168,20 @@ def _kept(run_dir: Path | None, logdir: Path) -> str:
     try:
         return what_was_kept(run_dir, logdir)
     except (RunDirectoryError, OSError):
-        return f"Interrupted. Kept in {shown(run_dir)}; resume with: {command(option('--resume'))}"
+        resume = command(option("--resume"), *logdir_option(logdir))
+        return f"Interrupted. Kept in {shown(run_dir)}. Resume with: {resume}"
 
 
 def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
     """The one line a learner sees for a LEARNER_ERRORS exception, with the command that goes on from there."""
     resume = command(option("--resume"), *logdir_option(logdir))
     if isinstance(exc, TrainingDiverged):
-        if exc.smaller_learning_rate is None or run_dir is None:
+        try:
+            plan = read_status(run_dir) if run_dir is not None else None
+        except (RunDirectoryError, OSError):
+            plan = None
+        if exc.smaller_learning_rate is None or plan is None:
             return str(exc)
-        plan = read_status(run_dir)
         settings = [option("--tasks", ",".join(plan["tasks"]))] + (
             [option("--epochs", plan["epochs"])] if plan["epochs"] else [])
         smaller = option("--learning-rate", f"{exc.smaller_learning_rate:.3g}")
