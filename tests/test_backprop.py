@@ -20,8 +20,8 @@ from conftest import (
     random_targets,
     tf_forward,
 )
-from keras_models.twins.bridge import to_keras
 
+from keras_models.twins.bridge import to_keras
 from scratch import Dense, Network, losses
 from scratch.gradcheck import network_numerical_gradients, vector_relative_error
 

@@ -11,8 +11,8 @@ import re
 import keras
 import numpy as np
 import pytest
-from keras_models.twins.bridge import keras_loss, to_keras
 
+from keras_models.twins.bridge import keras_loss, to_keras
 from scratch import Dense, Network, losses, pairing
 from scratch.training import evaluate
 
