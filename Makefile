@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test tensorboard lessons course exercises exercise-reset exercises-solutions bench lint clean
+.PHONY: help setup train test tensorboard lessons course exercises exercise-reset exercises-solutions bench mutants lint clean
 
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
@@ -77,6 +77,9 @@ exercises-solutions: $(STAMP) ## grade the reference solutions with the same tes
 
 bench: $(STAMP) ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench
+
+mutants: $(STAMP) ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
+	@$(PY) tests/mutation/run.py
 
 lint: $(STAMP) ## ruff
 	@$(VENV)/bin/ruff check .

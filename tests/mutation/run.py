@@ -1,0 +1,139 @@
+"""`make mutants`: break scratch/ one line at a time and check that the tests notice every break.
+
+Each mutant in mutants.toml names a file of scratch/, a piece of its text, the text that replaces it
+(an operator swapped, a constant changed, an axis or a transpose dropped, epsilon moved, the fused
+path disabled, ...), why it matters, and the test files fast enough to run against it. For every
+mutant, alone, on a copy of the repository:
+
+    1. the original text must occur exactly once in the file (else: an error, the list is stale);
+    2. the mutated copy is tested with `pytest -x` on the mutant's test files;
+    3. a test failure KILLS the mutant; all tests passing means it SURVIVED -- a formula the tests
+       do not guard.
+
+First the untouched copy is tested with every file the list names (they must pass, or a kill would
+prove nothing). Prints a table and the kill count; exits 1 if any mutant survives or is stale.
+
+    .venv/bin/python tests/mutation/run.py [--only NAME ...] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LIST = Path(__file__).with_name("mutants.toml")
+COPIED = ("scratch", "data", "keras_models", "tests", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str
+    original: str
+    mutated: str
+    why: str
+    tests: tuple[str, ...]
+
+
+def load(path: Path = LIST) -> list[Mutant]:
+    """The mutants of the list, each checked to be complete and to change scratch/ only."""
+    entries = tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]
+    mutants = []
+    for i, entry in enumerate(entries):
+        missing = {"name", "file", "original", "mutated", "why", "tests"} - set(entry)
+        if missing:
+            raise SystemExit(f"{path.name}: mutant {i + 1} lacks {sorted(missing)}")
+        if not entry["file"].startswith("scratch/"):
+            raise SystemExit(f"{path.name}: mutant {entry['name']!r} changes {entry['file']}, outside scratch/")
+        if entry["original"] == entry["mutated"]:
+            raise SystemExit(f"{path.name}: mutant {entry['name']!r} does not change anything")
+        mutants.append(Mutant(entry["name"], entry["file"], entry["original"], entry["mutated"], entry["why"],
+                              tuple(entry["tests"])))
+    names = [m.name for m in mutants]
+    if len(set(names)) != len(names):
+        raise SystemExit(f"{path.name}: mutant names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+    return mutants
+
+
+def copy_repository(into: Path) -> Path:
+    """The parts of the repository the tests need, under `into` (no .venv, .git or logs)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "notebooks")
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=ignore)
+        else:
+            shutil.copy2(source, into / name)
+    (into / "logs").mkdir()
+    return into
+
+
+def run_tests(copy: Path, tests: tuple[str, ...]) -> tuple[bool, str]:
+    """pytest -x on `tests` in the copy: (passed, the last line it printed)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider",
+                           "--no-header", *tests], cwd=copy, capture_output=True, text=True, env=env)
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    return done.returncode == 0, (lines[-1] if lines else done.stderr.strip()[-200:])
+
+
+def try_mutant(mutant: Mutant, workdir: Path) -> tuple[str, str, float]:
+    """Apply one mutant to a fresh copy and test it: (verdict, what pytest said, seconds)."""
+    start = time.perf_counter()
+    copy = copy_repository(Path(tempfile.mkdtemp(prefix=f"mutant_{mutant.name}_", dir=workdir)))
+    target = copy / mutant.file
+    text = target.read_text(encoding="utf-8")
+    count = text.count(mutant.original)
+    if count != 1:
+        return ("STALE", f"original text found {count} times in {mutant.file}", time.perf_counter() - start)
+    target.write_text(text.replace(mutant.original, mutant.mutated), encoding="utf-8")
+    passed, said = run_tests(copy, mutant.tests)
+    shutil.rmtree(copy, ignore_errors=True)
+    return ("SURVIVED" if passed else "killed", said, time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make mutants", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant (repeatable)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    args = parser.parse_args(argv)
+    mutants = load()
+    if args.only:
+        unknown = sorted(set(args.only) - {m.name for m in mutants})
+        if unknown:
+            parser.error(f"no mutant called {', '.join(unknown)}")
+        mutants = [m for m in mutants if m.name in args.only]
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mutants_") as workdir:
+        workdir = Path(workdir)
+        every_test = tuple(sorted({t for m in mutants for t in m.tests}))
+        passed, said = run_tests(copy_repository(workdir / "untouched"), every_test)
+        if not passed:
+            print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
+            return 1
+        print(f"{len(mutants)} mutants of scratch/, each tested alone on a copy ({args.jobs} at once) ...", flush=True)
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            results = list(pool.map(lambda m: try_mutant(m, workdir), mutants))
+    width = max(len(m.name) for m in mutants)
+    print(f"\n{'mutant':<{width}}  {'file':<30}  verdict   seconds  why")
+    for mutant, (verdict, said, seconds) in zip(mutants, results, strict=True):
+        print(f"{mutant.name:<{width}}  {mutant.file:<30}  {verdict:<8}  {seconds:7.1f}  {mutant.why}")
+        if verdict != "killed":
+            print(f"{'':<{width}}  {'':<30}  -> {said}")
+    killed = sum(verdict == "killed" for verdict, _, _ in results)
+    print(f"\n{killed} of {len(mutants)} mutants killed in {time.perf_counter() - started:.0f} s.")
+    return 0 if killed == len(mutants) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""`make mutants` itself: its list is well formed and current, and a stale entry is an error, not a pass."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
+import run as mutation  # noqa: E402  (tests/mutation/run.py)
+
+
+def test_the_list_has_at_least_40_mutants_each_found_once_in_scratch():
+    mutants = mutation.load()
+    assert len(mutants) >= 40
+    for mutant in mutants:
+        text = (mutation.REPO / mutant.file).read_text(encoding="utf-8")
+        assert text.count(mutant.original) == 1, f"{mutant.name}: original text found {text.count(mutant.original)}x"
+        assert all((mutation.REPO / test.split("::")[0]).is_file() for test in mutant.tests), mutant.name
+
+
+def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
+    gone = mutation.Mutant("gone", "scratch/activations.py", "this text is not in the file", "x", "why",
+                           ("tests/test_activations.py",))
+    verdict, said, _ = mutation.try_mutant(gone, tmp_path)
+    assert verdict == "STALE" and "found 0 times" in said
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ('name = "a"\nfile = "keras_models/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = []', "outside scratch"),
+    ('name = "a"\nfile = "scratch/x.py"\noriginal = "1"\nmutated = "1"\nwhy = "w"\ntests = []', "does not change"),
+    ('name = "a"\nfile = "scratch/x.py"\noriginal = "1"\nwhy = "w"\ntests = []', "lacks ['mutated']"),
+])
+def test_a_malformed_entry_is_refused_with_its_problem(entry, problem, tmp_path):
+    listing = tmp_path / "mutants.toml"
+    listing.write_text(f"[[mutant]]\n{entry}\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=problem.replace("[", r"\[").replace("]", r"\]")):
+        mutation.load(listing)
