@@ -60,8 +60,8 @@ def test_each_make_variable_becomes_its_option(project, args, command):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "TASK=binary"], "unknown variable TASK for make train; make train takes TASKS EPOCHS LR LOGDIR RESUME "
-                               "QUIET; see `make help`."),
+    (["train", "TASK=binary"], "unknown variable TASK for make train; make train takes TASKS EPOCHS LR DEVICES LOGDIR "
+                               "RESUME QUIET; see `make help`."),
     (["train", "TASKS=binary", "EPOCH=3"], "unknown variable EPOCH for make train;"),
     (["train", "RESUMES=1"], "unknown variable RESUMES for make train;"),
     (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT;"),

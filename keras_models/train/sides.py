@@ -23,6 +23,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from data import Defaults, Prepared, get_task, prepare
 from keras_models.train.board import ScratchBoard, TimedTensorBoard, forget_epochs_after, max_relative_gap
@@ -38,6 +39,7 @@ from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins.bridge import adam_in_float32, keras_loss, keras_optimizer, to_keras
+from keras_models.twins.data_parallel import DataParallelSequential
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import Dense, Network, optimizers
 from scratch.divergence import TrainingDiverged
@@ -65,17 +67,26 @@ class TaskResult:
         return get_task(self.task).metric
 
 
-def build_twins(task: str, data: Prepared, settings: Defaults) -> tuple[Network, keras.Sequential]:
-    """The scratch network (float32, seeded Glorot weights) and its compiled Keras copy with the same weights."""
+def build_twins(task: str, data: Prepared, settings: Defaults,
+                strategy: tf.distribute.Strategy | None = None) -> tuple[Network, keras.Sequential]:
+    """The scratch network (float32, seeded Glorot weights) and its compiled Keras copy with the same weights,
+    built in `strategy`'s scope (default: one device) so that its weights live on every replica."""
     sizes = [data.n_features, *settings.hidden, data.n_outputs]
     activations = ["relu"] * len(settings.hidden) + [data.output_activation]
     net = Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")
                    for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False))])
-    model = to_keras(net, name=task)        # named: the histogram tags read "<task>/dense_1/kernel"
-    keras.utils.set_random_seed(SEED)
-    model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
-                  optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
-                  metrics=[get_task(task).metric], steps_per_execution=STEPS_PER_EXECUTION)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        # named: the histogram tags read "<task>/dense_1/kernel"; DataParallelSequential: the full batch's
+        # gradient however the replicas split it (on one device it is keras.Sequential)
+        model = to_keras(net, name=task, model_class=DataParallelSequential)
+        keras.utils.set_random_seed(SEED)
+        # Keras 3.15's fit fails under MirroredStrategy with steps_per_execution > 1 ("You must feed a value
+        # for placeholder tensor", as in keras-team/keras#19246): one batch per call there (devices.py)
+        model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
+                      optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
+                      metrics=[get_task(task).metric],
+                      steps_per_execution=STEPS_PER_EXECUTION if strategy.num_replicas_in_sync == 1 else 1)
     return net, model
 
 
@@ -117,16 +128,19 @@ def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: Scratch
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
-def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> TaskResult:
+def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.distribute.Strategy | None = None,
+             **overrides) -> TaskResult:
     """Train `task` on both sides, logging to task_dir/keras and task_dir/scratch; a side that has a
-    checkpoint from an interrupted attempt continues from it. `overrides`: see options.task_settings."""
+    checkpoint from an interrupted attempt continues from it. The Keras side trains under `strategy`
+    (default: one device; see devices.py). `overrides`: see options.task_settings."""
     settings = task_settings(task, **overrides)
     data = prepare(task, dtype="float32", seed=SEED, max_rows=settings.max_rows)
-    net, model = build_twins(task, data, settings)
+    net, model = build_twins(task, data, settings, strategy)
     optimizer = adam_in_float32(settings.learning_rate)
     keras_dir, scratch_dir = task_dir / "keras", task_dir / "scratch"
-    keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs)
-                   if (keras_dir / CHECKPOINT).exists() else SideState())
+    with (strategy or tf.distribute.get_strategy()).scope():     # the optimizer's state: on every replica
+        keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs)
+                       if (keras_dir / CHECKPOINT).exists() else SideState())
     scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer, settings.epochs)
                           if (scratch_dir / CHECKPOINT).exists() else (SideState(), None))
     result = TaskResult(task, settings, task_dir)

@@ -24,8 +24,12 @@ from scratch import Dense, Network, optimizers, pairing
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
 
-def to_keras(net: Network, name: str | None = None) -> keras.Sequential:
-    """A keras.Sequential equal to `net`: Input -> Dense(n_out, activation) per layer, same weights."""
+def to_keras(net: Network, name: str | None = None,
+             model_class: type[keras.Sequential] = keras.Sequential) -> keras.Sequential:
+    """A keras.Sequential equal to `net`: Input -> Dense(n_out, activation) per layer, same weights.
+
+    model_class: keras.Sequential or a subclass of it (data_parallel.DataParallelSequential for tf.distribute);
+    under a strategy, call this inside `strategy.scope()` so the weights are created on every replica."""
     dtype = net.dtype.name
     layers = [keras.Input(shape=(net.n_in,), dtype=dtype)]
     for i, layer in enumerate(net.layers):
@@ -34,7 +38,9 @@ def to_keras(net: Network, name: str | None = None) -> keras.Sequential:
                              f"twins can use {SHARED_ACTIVATIONS}")
         layers.append(keras.layers.Dense(layer.n_out, activation=layer.g.name, dtype=dtype,
                                          name=f"dense_{i + 1}"))
-    model = keras.Sequential(layers, name=name)
+    if not (isinstance(model_class, type) and issubclass(model_class, keras.Sequential)):
+        raise TypeError(f"model_class must be keras.Sequential or a subclass of it, got {model_class!r}")
+    model = model_class(layers, name=name)
     model.set_weights(net.get_weights())
     return model
 
