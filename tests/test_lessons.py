@@ -37,6 +37,7 @@ EXPECTED_PIXELS = {
     "lesson_04_gradient_descent/distance": (700, 420),
     "lesson_05_hidden_layer_xor/boundary": (1100, 260),
     "lesson_05_hidden_layer_xor/loss": (700, 360),
+    "lesson_07_data_parallel/shards": (1200, 380),
 }
 
 

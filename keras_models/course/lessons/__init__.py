@@ -5,6 +5,7 @@
     3  lesson_03_activations        step, sigmoid, tanh, ReLU and their derivatives; where they saturate
     4  lesson_04_gradient_descent   gradient descent on y = (x - 2)^2 and four learning rates
     5  lesson_05_hidden_layer_xor   one hidden layer learns XOR
+    7  lesson_07_data_parallel      a batch's gradient from its shards: the all-reduce behind make train DEVICES=N
 
 Run them all (this is `make lessons`):
 
@@ -37,6 +38,7 @@ LESSONS = (
     "lesson_03_activations",
     "lesson_04_gradient_descent",
     "lesson_05_hidden_layer_xor",
+    "lesson_07_data_parallel",
 )
 DEFAULT_LOGDIR = Path("logs") / "lessons"
 
@@ -48,7 +50,8 @@ def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[L
     logdir = Path(logdir)
     png_dir, board_dir = logdir / "png", logdir / "tensorboard"
     results = []
-    for number, name in enumerate(LESSONS, start=1):
+    for name in LESSONS:
+        number = int(name.split("_")[1])                        # lesson_07_... is lesson 7
         lesson = importlib.import_module(f"keras_models.course.lessons.{name}")
         result = lesson.run(png_dir)
         results.append(result)
