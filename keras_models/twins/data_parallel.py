@@ -11,8 +11,9 @@ the rows (lesson 7, `keras_models/course/lessons/lesson_07_data_parallel.py`, sh
 Keras 3's `fit` under `tf.distribute.MirroredStrategy` gives every replica the weight 1/N instead: its
 `compute_loss` returns mean(shard k) / N, and the optimizer sums the replicas' gradients. That is the
 same only when every shard has m/N rows. A batch of 32 on 3 replicas (11 + 11 + 10 rows), or the last,
-shorter batch of an epoch (7 rows on 2 replicas: 4 + 3), gets a different gradient than on one device
--- an SGD step on 7 rows moved the weights by 0.12 more than on one device (tests/test_data_parallel.py).
+shorter batch of an epoch (3 rows on 2 replicas: 2 + 1), gets a different gradient than on one device
+-- one SGD epoch (learning rate 0.1) on 7 rows in batches of 4 ended 0.12 away from the one-device weights
+(tests/test_devices.py pins it).
 
 `DataParallelSequential` puts the weight right: on replica k it scales the gradient of Keras' loss by
 
