@@ -7,6 +7,8 @@ with w^l of shape (n_out, n_in). Here a whole mini-batch is stored row by row, a
     a = g(z)                    (m, n_out)
 
 so W is the tutorials' w transposed, and one matrix product handles all m examples at once.
+A kernel_regularizer adds a penalty R(W) to the loss and its gradient dR/dW to grad_W (BPr, see
+`scratch.regularizers`); W starts as its kernel_initializer draws it (`scratch.initializers`).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class Dense:
             return None
         return delta @ self.W.T                                 # (m, n_in)      feeds BP2 of the layer below
 
-    def penalty(self):
+    def penalty(self) -> np.floating:
         """R(W) of the kernel_regularizer (0 without one), in W's dtype: this layer's share of the loss."""
         return self.W.dtype.type(0) if self.kernel_regularizer is None else self.kernel_regularizer.penalty(self.W)
 

@@ -29,7 +29,7 @@ import numpy as np
 from scratch.checks import lookup
 
 
-def factor(value: float, dtype: np.dtype):
+def factor(value: float, dtype: np.dtype) -> np.floating:
     """The factor as Keras applies it: rounded to float32, then in the weights' dtype."""
     return np.dtype(dtype).type(np.float32(value))
 
@@ -49,7 +49,7 @@ class L1L2:
         self.l1 = _check_factor(l1, "l1")            # as given (Keras' get_config); applied through `factor`
         self.l2 = _check_factor(l2, "l2")
 
-    def penalty(self, W: np.ndarray) -> float:
+    def penalty(self, W: np.ndarray) -> np.floating:
         """R(W), a scalar in W's dtype (only the terms whose factor is not 0, as Keras adds them)."""
         R = W.dtype.type(0)
         if self.l1:

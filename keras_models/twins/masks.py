@@ -84,9 +84,19 @@ def record(model: keras.Model, steps: int, batch_size: int) -> None:
         layer._buffer = _MaskBuffer(steps, batch_size, int(layer.input.shape[-1]), model.optimizer.iterations)
 
 
+def buffers(model: keras.Model) -> list[tf.Variable]:
+    """Each RecordingDropout's (steps, batch_size, n) buffer, in order; an error if `record` was not called."""
+    layers = recording_layers(model)
+    missing = [layer.name for layer in layers if layer._buffer is None]
+    if missing:
+        raise ValueError(f"RecordingDropout layer(s) {missing} record nothing: call masks.record(model, steps, "
+                         "batch_size) after compile and before fit")
+    return [layer._buffer.masks for layer in layers]
+
+
 def recorded(model: keras.Model) -> list[np.ndarray]:
     """Every recorded mask: one (steps, batch_size, n) bool array per RecordingDropout, in order."""
-    return [np.asarray(layer._buffer.masks) for layer in recording_layers(model)]
+    return [np.asarray(buffer) for buffer in buffers(model)]
 
 
 def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np.ndarray]]:
@@ -107,10 +117,17 @@ def state(model: keras.Model) -> dict[str, np.ndarray]:
     far (masks_<j>) and each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
     steps = int(np.asarray(model.optimizer.iterations))
     arrays = {}
-    for j, layer in enumerate(recording_layers(model)):
-        arrays[f"masks_{j}"] = np.asarray(layer._buffer.masks)[:steps]
-        arrays[f"seed_{j}"] = np.asarray(layer.seed_generator.state)
+    for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
+        arrays[f"masks_{j}"] = np.asarray(buffer)[:steps]
+        if _seed_state(layer) is not None:
+            arrays[f"seed_{j}"] = np.asarray(_seed_state(layer))
     return arrays
+
+
+def _seed_state(layer: RecordingDropout) -> keras.Variable | None:
+    """The state of the layer's random generator (Keras creates none for rate 0)."""
+    generator = getattr(layer, "seed_generator", None)
+    return None if generator is None else generator.state
 
 
 def check_state(model: keras.Model, arrays: dict[str, np.ndarray], steps: int) -> None:
@@ -120,12 +137,14 @@ def check_state(model: keras.Model, arrays: dict[str, np.ndarray], steps: int) -
     if saved != len(layers):
         raise ValueError(f"it holds the masks of {saved} Dropout layers, the model has {len(layers)}: it was saved "
                          "for another model")
-    for j, layer in enumerate(layers):
-        masks, seed, buffer = arrays.get(f"masks_{j}"), arrays.get(f"seed_{j}"), layer._buffer.masks
+    for j, (layer, buffer) in enumerate(zip(layers, buffers(model), strict=True)):
+        masks, seed = arrays.get(f"masks_{j}"), arrays.get(f"seed_{j}")
         if masks is None or masks.dtype != np.bool_ or masks.shape != (steps, *buffer.shape[1:]):
             found = "nothing" if masks is None else f"{masks.dtype} {masks.shape}"
             raise ValueError(f"masks_{j} is {found}, expected bool {(steps, *buffer.shape[1:])} after {steps} steps")
-        expected = np.asarray(layer.seed_generator.state)
+        if _seed_state(layer) is None:
+            continue
+        expected = np.asarray(_seed_state(layer))
         if seed is None or seed.shape != expected.shape or seed.dtype != expected.dtype:
             raise ValueError(f"seed_{j} is {'missing' if seed is None else f'{seed.dtype} {seed.shape}'}, "
                              f"expected {expected.dtype} {expected.shape}")
@@ -133,8 +152,9 @@ def check_state(model: keras.Model, arrays: dict[str, np.ndarray], steps: int) -
 
 def load_state(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
     """Put back what `state` saved (checked first with `check_state`)."""
-    for j, layer in enumerate(recording_layers(model)):
-        masks, buffer = arrays[f"masks_{j}"], layer._buffer.masks
+    for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
+        masks = arrays[f"masks_{j}"]
         unrecorded = np.zeros((buffer.shape[0] - len(masks), *buffer.shape[1:]), dtype=bool)
         buffer.assign(np.concatenate([masks, unrecorded]))
-        layer.seed_generator.state.assign(arrays[f"seed_{j}"])
+        if _seed_state(layer) is not None:
+            _seed_state(layer).assign(arrays[f"seed_{j}"])
