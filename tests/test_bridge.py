@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_models.twins import masks
 from keras_models.twins.bridge import from_keras, to_keras
 from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, regularizers
@@ -43,6 +44,9 @@ def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
     model = to_keras(net, dropout_layer=RecordingDropout)
     assert isinstance(model.layers[1], RecordingDropout)
     assert repr(from_keras(model)) == repr(net)
+    with pytest.raises(ValueError, match=r"RecordingDropout layer\(s\) \['dropout_1'\] record nothing: call "
+                                         r"masks.record\(model, steps, batch_size\)"):
+        masks.recorded(model)
 
 
 def keras_model(*layers) -> keras.Sequential:
