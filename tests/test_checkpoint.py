@@ -267,7 +267,7 @@ def test_another_optimizers_checkpoint_is_refused_by_name(saved_with, restored_i
 def test_an_older_checkpoint_without_the_class_name_is_told_apart_by_its_arrays(saved_with, restored_into, message,
                                                                                  tmp_path):
     path = saved(tmp_path, saved_with())
-    rewrite(path, optimizer_class=None)                                 # as checkpoints were before it was stored
+    rewrite(path, optimizer_class=None, optimizer_config=None)          # as checkpoints were before they were stored
     net, _, _ = problem()
     with pytest.raises(CheckpointError, match=f"checkpoint {path}: {message}"):
         restore(path, net, restored_into())
