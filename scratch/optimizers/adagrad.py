@@ -18,8 +18,8 @@ class Adagrad(Optimizer):
     shrinks like 1 / sqrt(number of steps) -- fast for rare features, often too slow late in training,
     which is why RMSprop and Adam replaced it. The starting value keeps the first steps finite.
 
-    Keras makes the starting G in floatx and then casts it to the weights' dtype, so on float64 weights
-    under float32 floatx it starts at float32(0.1) = 0.10000000149011612; scratch uses the number as given.
+    Keras casts the starting value through float32 (even under floatx float64), so on float64 weights its G
+    starts at float32(0.1) = 0.10000000149011612; scratch uses the number as given.
     """
 
     slot_names = ("accumulator",)
