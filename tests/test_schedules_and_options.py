@@ -47,12 +47,38 @@ def test_weight_decay_shrinks_the_weights_by_decay_times_rate_before_the_step():
     assert theta.tolist() == [2.0 - 2.0 * 0.25 * 0.5, -4.0 + 4.0 * 0.25 * 0.5 - 0.5 * 1.0]   # 1.75, -3.0
 
 
+def test_centered_rmsprop_divides_by_the_standard_deviation():
+    """rho = 0.5, g = 2, epsilon = 0: s = 0.5 * 4 = 2 and a = 0.5 * 2 = 1, so the step is eta * 2 / sqrt(2 - 1)
+    = 2 eta centred, and eta * 2 / sqrt(2) uncentred."""
+    centred, plain = np.zeros(1), np.zeros(1)
+    optimizers.RMSprop(0.25, rho=0.5, epsilon=0.0, centered=True).apply([np.array([2.0])], [centred])
+    optimizers.RMSprop(0.25, rho=0.5, epsilon=0.0).apply([np.array([2.0])], [plain])
+    assert centred.tolist() == [-0.5] and plain[0] == pytest.approx(-0.25 * math.sqrt(2), rel=1e-15)
+
+
+def test_amsgrad_divides_by_the_largest_second_moment_so_far():
+    """beta_1 = 0, beta_2 = 0.5: v = 0.5 * 4 = 2 after g = 2, then v = 0.5 * 2 + 0 = 1 after g = 0 ... so at
+    the third step (g = 1) v = 0.5 + 0.5 = 1 while v_hat stays 2: the step is alpha / sqrt(2), not alpha."""
+    ams, plain = np.zeros(1), np.zeros(1)
+    ams_opt = optimizers.Adam(1.0, beta_1=0.0, beta_2=0.5, epsilon=0.0, amsgrad=True)
+    plain_opt = optimizers.Adam(1.0, beta_1=0.0, beta_2=0.5, epsilon=0.0)
+    for g in (2.0, 0.0):
+        ams_opt.apply([np.array([g])], [ams])
+        plain_opt.apply([np.array([g])], [plain])
+    before = ams[0], plain[0]
+    ams_opt.apply([np.array([1.0])], [ams])
+    plain_opt.apply([np.array([1.0])], [plain])
+    alpha = math.sqrt(1 - 0.5**3)                                       # eta sqrt(1 - b2^t) / (1 - b1^t), t = 3
+    assert before[0] - ams[0] == pytest.approx(alpha / math.sqrt(2), rel=1e-15)
+    assert before[1] - plain[0] == pytest.approx(alpha, rel=1e-15)
+
+
 # ---- schedules by hand -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("schedule, rates", [
     (schedules.ExponentialDecay(1.0, decay_steps=2, decay_rate=0.25), [1.0, 0.5, 0.25, 0.125]),
     (schedules.ExponentialDecay(1.0, decay_steps=2, decay_rate=0.25, staircase=True), [1.0, 1.0, 0.25, 0.25]),
-    (schedules.InverseTimeDecay(1.0, decay_steps=1, decay_rate=1.0), [1.0, 1 / 2, 1 / 3, 1 / 4]),
-    (schedules.InverseTimeDecay(1.0, decay_steps=2, decay_rate=1.0, staircase=True), [1.0, 1.0, 0.5, 0.5]),
+    (schedules.InverseTimeDecay(1.0, decay_steps=1, decay_rate=2.0), [1.0, 1 / 3, 1 / 5, 1 / 7]),
+    (schedules.InverseTimeDecay(1.0, decay_steps=2, decay_rate=2.0, staircase=True), [1.0, 1.0, 1 / 3, 1 / 3]),
     (schedules.PiecewiseConstantDecay([2, 4], [1.0, 0.5, 0.1]), [1.0, 1.0, 1.0, 0.5, 0.5, 0.1, 0.1]),
     (schedules.CosineDecay(1.0, decay_steps=4, alpha=0.2), [1.0, 0.2 + 0.8 * (1 + math.sqrt(0.5)) / 2, 0.6,
                                                              0.2 + 0.8 * (1 - math.sqrt(0.5)) / 2, 0.2, 0.2]),

@@ -26,9 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.optimizers import clipping, schedules
-from scratch.optimizers.hyperparameters import in_unit_interval, non_negative, positive, real
-
-__all__ = ["Optimizer", "in_unit_interval", "non_negative", "real"]
+from scratch.optimizers.hyperparameters import non_negative, positive
 
 # Keras arguments we do not implement, and old names: each gets a hint instead of a bare TypeError.
 _HINTS = {"lr": "use learning_rate= (Keras 3 removed the `lr` alias)",
