@@ -217,7 +217,7 @@ BAD = {
     "warm-up steps without target": (lambda: schedules.CosineDecay(0.1, 10, warmup_steps=5), ValueError,
                                      "a warm-up needs both warmup_target and warmup_steps >= 1.*Keras silently"),
     "warm-up target without steps": (lambda: schedules.CosineDecay(0.0, 10, warmup_target=0.1), ValueError,
-                                     "a warm-up needs both"),
+                                     "a warm-up needs both.*Keras silently ignores initial_learning_rate"),
     "negative warm-up steps": (lambda: schedules.CosineDecay(0.0, 10, warmup_target=0.1, warmup_steps=-1),
                                ValueError, "warmup_steps must be >= 0, got -1"),
 }

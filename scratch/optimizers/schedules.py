@@ -121,9 +121,10 @@ class CosineDecay(LearningRateSchedule):
                  warmup_target: float | None = None, warmup_steps: int = 0):
         self.warmup_steps = whole("warmup_steps", warmup_steps)
         if (warmup_target is None) != (self.warmup_steps == 0):
+            keras_does = ("ignores warmup_steps without a target" if warmup_target is None else
+                          "ignores initial_learning_rate with 0 warm-up steps and starts at warmup_target")
             raise ValueError(f"a warm-up needs both warmup_target and warmup_steps >= 1, got warmup_target="
-                             f"{warmup_target!r}, warmup_steps={warmup_steps!r} (Keras silently ignores "
-                             "warmup_steps without a target)")
+                             f"{warmup_target!r}, warmup_steps={warmup_steps!r} (Keras silently {keras_does})")
         self.warmup_target = None if warmup_target is None else positive("warmup_target", warmup_target)
         # a warm-up may start from 0 (Keras' own example does); without one, eta0 is the peak and must be > 0
         check = non_negative if warmup_target is not None else positive
