@@ -17,7 +17,8 @@ from conftest import assert_close
 
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
 from keras_models.twins import masks
-from keras_models.twins.bridge import keras_loss, keras_optimizer, to_keras
+from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.optimizer_bridge import keras_optimizer
 from keras_models.twins.pipeline import keras_batches
 from scratch import Dense, Dropout, Network, optimizers, regularizers
 from scratch.checkpoint import CheckpointError
