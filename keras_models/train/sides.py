@@ -37,7 +37,8 @@ from keras_models.train.checkpoints import (
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.watchdog import KerasWatchdog
-from keras_models.twins.bridge import adam_in_float32, keras_loss, keras_optimizer, to_keras
+from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import Dense, Network, optimizers
 from scratch.divergence import TrainingDiverged

@@ -3,8 +3,7 @@
     model = to_keras(net)          # keras.Sequential with net's layers, activations, weights and dtype
     net = from_keras(model)        # and back
     loss = keras_loss(net, "binary_crossentropy")
-    opt = keras_optimizer(optimizers.Adam(learning_rate=0.01))
-    adam = adam_in_float32(0.001)  # Adam with every hyper-parameter as Keras stores it (float32)
+    (optimizers and schedules: optimizer_bridge.py)
 
 Weights copy across without a transpose because `scratch.Dense` stores W in Keras' kernel layout
 (n_in, n_out). For results that agree to float64 rounding, the loss must compute in the model's
@@ -18,7 +17,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from scratch import Dense, Network, optimizers, pairing
+from scratch import Dense, Network, pairing
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
@@ -80,30 +79,3 @@ def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.loss
         return keras.losses.CategoricalCrossentropy(from_logits=from_logits, dtype=dtype)
     raise ValueError(f"no Keras loss for {name!r}; Keras twins use 'mse', 'binary_crossentropy' or "
                      "'categorical_crossentropy' (the tutorials' 'quadratic' is (k/2) * mse)")
-
-
-def keras_optimizer(opt: optimizers.Optimizer) -> keras.optimizers.Optimizer:
-    """The Keras optimizer with the same hyper-parameters as a scratch one (fresh state)."""
-    config = opt.get_config()
-    if isinstance(opt, optimizers.SGD):
-        return keras.optimizers.SGD(**config)
-    if isinstance(opt, optimizers.RMSprop):
-        return keras.optimizers.RMSprop(**config)
-    if isinstance(opt, optimizers.Adam):
-        return keras.optimizers.Adam(**config)
-    raise TypeError(f"no Keras twin for optimizer {type(opt).__name__}")
-
-
-def adam_in_float32(learning_rate: float) -> optimizers.Adam:
-    """Adam with Keras' default betas, every hyper-parameter rounded to float32 before either side sees it.
-
-    Keras keeps beta_1 and beta_2 as float32 and raises the rounded values to the power t; scratch
-    uses the Python floats it is given. Unrounded, 1 - 0.999 and 1 - float32(0.999) differ by 1.3e-5
-    (relative), so the first steps differ by 6e-6, and Adam's sign-like steps carry that into a 7% weight
-    gap within ten epochs. With the rounded numbers both sides compute the same Adam, and only the
-    order of float32 sums differs (gap ~1e-6).
-    """
-    def f32(x: float) -> float:
-        return float(np.float32(x))
-
-    return optimizers.Adam(learning_rate=f32(learning_rate), beta_1=f32(0.9), beta_2=f32(0.999), epsilon=1e-7)
