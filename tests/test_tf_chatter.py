@@ -43,11 +43,26 @@ REAL = [
 
 
 def run(body: str, **kwargs) -> subprocess.Popen:
-    """A Python program that installs the filter, then runs `body` (os and sys imported)."""
-    program = "import os, sys, time\nfrom keras_models.twins.tf_chatter import filter_tensorflow_chatter\n" \
-              "filter_tensorflow_chatter()\n" + textwrap.dedent(body)
+    """A Python program that installs the filter, then runs `body` (os, signal, sys and time imported).
+
+    Ctrl-C raises KeyboardInterrupt in it, as in a program started from a terminal (pytest-xdist's workers
+    ignore SIGINT, and a child inherits that).
+    """
+    program = "import os, signal, sys, time\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n" \
+              "from keras_models.twins.tf_chatter import filter_tensorflow_chatter\nfilter_tensorflow_chatter()\n" \
+              + textwrap.dedent(body)
     return subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             **kwargs)
+
+
+def finish(process: subprocess.Popen, timeout: float = 60) -> tuple[bytes, bytes]:
+    """Its stdout and stderr once it ends; killed (and the test failed) if it has not ended in `timeout` s."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
 
 
 def test_the_startup_lines_are_dropped_and_everything_else_passes_in_order():
@@ -59,7 +74,7 @@ def test_the_startup_lines_are_dropped_and_everything_else_passes_in_order():
         print("training...", flush=True)
         raise ValueError("a bug of ours")
     """)
-    out, err = process.communicate(timeout=60)
+    out, err = finish(process)
     assert process.returncode == 1
     assert out == b"training...\n"
     assert err.decode().splitlines()[:len(REAL)] == REAL
@@ -72,7 +87,7 @@ def test_a_crash_loses_nothing():
         os.write(2, {CHATTER[0]!r}.encode() + b"\\n" + {REAL[0]!r}.encode() + b"\\nthe last wo")
         os.kill(os.getpid(), 9)
     """)
-    _, err = process.communicate(timeout=60)
+    _, err = finish(process)
     assert process.returncode == -9
     assert err.decode() == REAL[0] + "\nthe last wo"
 
@@ -89,7 +104,7 @@ def test_an_unfinished_line_is_passed_on_while_the_program_waits():
         assert seen == b"Continue? [y/n] "                          # within 10 s, while the program still waits
     finally:
         process.kill()
-        process.communicate(timeout=60)
+        finish(process)
 
 
 def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
@@ -102,9 +117,11 @@ def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
             print("Interrupted. Kept in logs/x", file=sys.stderr)
             sys.exit(130)
     """, start_new_session=True)                               # its own process group, as a terminal's job is
-    assert process.stdout.readline() == b"training\n"
-    os.killpg(process.pid, signal.SIGINT)
-    out, err = process.communicate(timeout=60)
+    try:
+        assert process.stdout.readline() == b"training\n"
+        os.killpg(process.pid, signal.SIGINT)
+    finally:
+        _, err = finish(process)
     assert (process.returncode, err) == (130, b"Interrupted. Kept in logs/x\n")
 
 
@@ -134,5 +151,5 @@ for module in sys.argv[1:]:
 
 def test_every_program_make_runs_filters_before_tensorflow_loads():
     done = subprocess.run([sys.executable, "-c", PROBE, *PROGRAMS], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120)        # (subprocess.run kills it on a timeout)
     assert done.stdout.splitlines() == [f"{module} filters first" for module in PROGRAMS], done.stderr
