@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import learner_lines
-from test_makefile import make, project  # noqa: F401  (project: the fixture make() runs in)
 
 from keras_models.train import devices as devices_module
 from keras_models.train import run as train_module
@@ -208,8 +207,3 @@ def test_the_train_function_and_a_damaged_run_json_refuse_devices_that_do_not_di
     (run_dir / "run.json").write_text(json.dumps(record))
     assert "devices" not in read_status(run_dir)
 
-
-def test_make_train_passes_devices_on(project):  # noqa: F811
-    done = make(project, "train", "DEVICES=2", "TASKS=binary")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "python -m keras_models.train --via-make --tasks binary --devices 2"
