@@ -95,7 +95,7 @@ setup: venv ## create .venv (PYTHON=python3.12 to choose the Python), install th
 # The variables each target takes on the command line (make train TASKS=binary EPOCHS=5). Any other
 # name given there -- a typo such as TASK=binary -- stops make with one line naming the valid ones,
 # instead of being silently ignored. (make lists command-line variables in MAKEOVERRIDES.)
-TAKES_train          := TASKS EPOCHS LR LOGDIR RESUME QUIET
+TAKES_train          := TASKS EPOCHS LR DEVICES LOGDIR RESUME QUIET
 TAKES_tensorboard    := LOGDIR PORT
 TAKES_lessons        := LOGDIR
 TAKES_exercises      := ONLY
@@ -115,9 +115,10 @@ ifneq ($(filter-out 1,$(UPGRADE)),)
 $(error UPGRADE takes the value 1 (make lock UPGRADE=1), got UPGRADE=$(UPGRADE))
 endif
 
-train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 LOGDIR=DIR RESUME=1 QUIET=1)
+train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 DEVICES=2 LOGDIR=DIR RESUME=1 QUIET=1)
 	@$(PY) -m keras_models.train --via-make $(if $(TASKS),--tasks "$(TASKS)") $(if $(EPOCHS),--epochs "$(EPOCHS)") \
-		$(if $(LR),--learning-rate "$(LR)") $(if $(LOGDIR),--logdir "$(LOGDIR)") $(if $(QUIET),--quiet) $(if $(RESUME),--resume)
+		$(if $(LR),--learning-rate "$(LR)") $(if $(DEVICES),--devices "$(DEVICES)") $(if $(LOGDIR),--logdir "$(LOGDIR)") \
+		$(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
 test: venv ## run the whole test suite: parity, properties, lessons, exercises, end to end
 	@$(PY) -m pytest -n 2 -q

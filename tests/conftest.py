@@ -20,6 +20,13 @@ import pytest  # noqa: E402
 
 from scratch.gradcheck import relative_gap  # noqa: E402  (max |actual - expected| / max |expected|)
 
+
+def pytest_collection_finish(session):
+    """Two logical CPU devices for tests/test_devices.py, before any test starts TensorFlow (cpu_devices.py)."""
+    import cpu_devices
+
+    cpu_devices.split_cpu()
+
 TOLERANCE = {np.dtype("float64"): 1e-10, np.dtype("float32"): 1e-5}
 FINITE_DIFFERENCE_TOLERANCE = 1e-6
 

@@ -40,6 +40,7 @@ EXPECTED_PIXELS = {
     "lesson_05_hidden_layer_xor/boundary": (1100, 260),
     "lesson_05_hidden_layer_xor/loss": (700, 360),
     "lesson_06_regularisation/curves": (1200, 380),
+    "lesson_07_data_parallel/shards": (1200, 380),
 }
 
 

@@ -97,9 +97,9 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args, command", [
-    (["train", "TASKS=binary,regression", "EPOCHS=5", "LR=1e-3", "LOGDIR=runs/a b", "QUIET=1"],
+    (["train", "TASKS=binary,regression", "EPOCHS=5", "LR=1e-3", "DEVICES=2", "LOGDIR=runs/a b", "QUIET=1"],
      "python -m keras_models.train --via-make --tasks binary,regression --epochs 5 --learning-rate 1e-3 "
-     "--logdir runs/a b --quiet"),
+     "--devices 2 --logdir runs/a b --quiet"),
     (["train", "RESUME=1", "LOGDIR=elsewhere"], "python -m keras_models.train --via-make --logdir elsewhere --resume"),
     (["train"], "python -m keras_models.train --via-make"),
     (["tensorboard", "PORT=6007", "LOGDIR=runs"],
@@ -116,8 +116,8 @@ def test_each_make_variable_becomes_its_option(project, args, command):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "TASK=binary"], "unknown variable TASK for make train; make train takes TASKS EPOCHS LR LOGDIR RESUME "
-                               "QUIET; see `make help`."),
+    (["train", "TASK=binary"], "unknown variable TASK for make train; make train takes TASKS EPOCHS LR DEVICES LOGDIR "
+                               "RESUME QUIET; see `make help`."),
     (["train", "TASKS=binary", "EPOCH=3"], "unknown variable EPOCH for make train;"),
     (["train", "RESUMES=1"], "unknown variable RESUMES for make train;"),
     (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT;"),

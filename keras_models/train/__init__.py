@@ -1,13 +1,14 @@
 """`make train`: every task trained twice, from scratch and in Keras, from the same start, side by side.
 
-    make train [TASKS=regression,binary,...] [EPOCHS=N] [LR=R] [LOGDIR=DIR] [QUIET=1] [RESUME=1]
-    .venv/bin/python -m keras_models.train [--tasks ...] [--epochs N] [--learning-rate R] [--logdir DIR]
-                                           [--quiet] [--resume]
+    make train [TASKS=regression,binary,...] [EPOCHS=N] [LR=R] [DEVICES=N] [LOGDIR=DIR] [QUIET=1] [RESUME=1]
+    .venv/bin/python -m keras_models.train [--tasks ...] [--epochs N] [--learning-rate R] [--devices N]
+                                           [--logdir DIR] [--quiet] [--resume]
 
 The run machinery, in reading order:
 
     __main__.py     the command line, checked before TensorFlow loads
-    options.py      what can be asked: tasks (the task table, data/tasks.py), epochs, learning rate, logdir
+    options.py      what can be asked: tasks (the task table, data/tasks.py), epochs, learning rate, devices, logdir
+    devices.py      DEVICES=N: the Keras side data-parallel under tf.distribute.MirroredStrategy on N devices
     sides.py        one task: the scratch Network and its Keras twin from the same weights, each fitted
     run.py          a whole run: the run directory, every task in turn, the summary (`train`, `main`)
     board.py        the scratch side's TensorBoard writer: Keras' tags and steps, plus a look inside

@@ -6,7 +6,8 @@ loads (about 5 s): a misspelt task, a bad number, a --logdir that cannot be writ
 once, in one line, with the valid choices.
 
 `make train` passes its make variables as options (TASKS -> --tasks, EPOCHS -> --epochs, LR ->
---learning-rate, LOGDIR -> --logdir, QUIET=1 -> --quiet, RESUME=1 -> --resume) and adds --via-make, so
+--learning-rate, DEVICES -> --devices, LOGDIR -> --logdir, QUIET=1 -> --quiet, RESUME=1 -> --resume) and
+adds --via-make, so
 every message spells an option the way the learner gives it: `LOGDIR=DIR` after `make train`,
 `--logdir DIR` after `.venv/bin/python -m keras_models.train` (`option`, `command`).
 """
@@ -25,8 +26,8 @@ from keras_models.train.runs import RunDirectoryError
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
 PROG = ".venv/bin/python -m keras_models.train"
-MAKE_VARIABLES = {"--tasks": "TASKS", "--epochs": "EPOCHS", "--learning-rate": "LR", "--logdir": "LOGDIR",
-                  "--quiet": "QUIET=1", "--resume": "RESUME=1"}
+MAKE_VARIABLES = {"--tasks": "TASKS", "--epochs": "EPOCHS", "--learning-rate": "LR", "--devices": "DEVICES",
+                  "--logdir": "LOGDIR", "--quiet": "QUIET=1", "--resume": "RESUME=1"}
 via_make = False                    # set by parse_args: the options came from make variables
 
 
@@ -72,6 +73,25 @@ def check_tasks(names: list[str]) -> list[str]:
     if unknown:
         raise ValueError(f"unknown task(s) {', '.join(map(repr, unknown))}; valid tasks: {valid}")
     return list(dict.fromkeys(names))
+
+
+def check_devices(devices: int, tasks: list[str]) -> int:
+    """The number of devices, if it splits the batches of every task evenly, or a ValueError saying which do.
+
+    The Keras side cuts each batch into `devices` shards, one per device (devices.py). Keras 3.15's fit fails
+    when the first batch does not split into equal shards (it averages the shards of that batch to build the
+    model), so the number must divide the batch size; a shorter last batch is fine (data_parallel.py).
+    """
+    if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
+        raise ValueError(f"{option('--devices')} must be a whole number >= 1, got {devices!r}")
+    for task in tasks:
+        batch_size = TASK_TABLE[task].train.batch_size
+        if batch_size % devices:
+            choices = ", ".join(str(n) for n in range(1, batch_size + 1) if batch_size % n == 0)
+            why = ("is more than the batch size" if devices > batch_size else "does not divide the batch size")
+            raise ValueError(f"{option('--devices', devices)} {why} {batch_size} of task {task}: each batch is cut "
+                             f"into that many equal shards, one per device; choose one of {choices}")
+    return devices
 
 
 def check_writable(logdir: str | Path) -> Path:
@@ -123,6 +143,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tasks", help=f"comma-separated, from: {','.join(TASK_TABLE)} (default: all)")
     parser.add_argument("--epochs", help="epochs for every task (default: each task's own)")
     parser.add_argument("--learning-rate", help="Adam's learning rate for every task (default: 0.001)")
+    parser.add_argument("--devices", help="train the Keras side data-parallel on N devices (GPUs, else logical "
+                                          "CPU devices) under tf.distribute.MirroredStrategy (default: 1)")
     parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR, help="where runs go (default: logs/)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress, only the summary")
     parser.add_argument("--resume", action="store_true",
@@ -133,15 +155,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.epochs = _number(args.epochs, int, "--epochs", lambda n: n >= 1, "a whole number >= 1", parser)
     args.learning_rate = _number(args.learning_rate, float, "--learning-rate", lambda r: 0 < r < math.inf,
                                  "a positive number such as 0.001", parser)
+    args.devices = _number(args.devices, int, "--devices", lambda n: n >= 1, "a whole number >= 1", parser)
     if args.resume:
         given = [option(flag) for flag, value in (("--tasks", args.tasks), ("--epochs", args.epochs),
-                                                  ("--learning-rate", args.learning_rate)) if value is not None]
+                                                  ("--learning-rate", args.learning_rate),
+                                                  ("--devices", args.devices)) if value is not None]
         if given:
             parser.error(f"{option('--resume')} continues a run with the settings it started with; leave out "
                          f"{', '.join(given)}")
     try:
         args.tasks = check_tasks(list(TASK_TABLE) if args.tasks is None else
                                  [t.strip() for t in args.tasks.split(",") if t.strip()])
+        if not args.resume:                         # a resumed run keeps the devices it started with
+            args.devices = check_devices(1 if args.devices is None else args.devices, args.tasks)
     except ValueError as exc:
         parser.error(str(exc))
     try:

@@ -29,8 +29,10 @@ from data.checksums import ChecksumError
 from keras_models.train.board import REWRITE_PREFIX
 from keras_models.train.board_server import task_link
 from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
+from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
 from keras_models.train.options import (
     DEFAULT_LOGDIR,
+    check_devices,
     check_tasks,
     check_writable,
     command,
@@ -59,32 +61,36 @@ from scratch.checkpoint import CheckpointError
 from scratch.divergence import TrainingDiverged
 
 # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide it
-LEARNER_ERRORS = (TrainingDiverged, NothingToResume, CheckpointError, ChecksumError, RunDirectoryError, OSError)
+LEARNER_ERRORS = (TrainingDiverged, NothingToResume, CheckpointError, ChecksumError, RunDirectoryError, DeviceError,
+                  OSError)
 
 
 def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: str | Path = DEFAULT_LOGDIR,
-          quiet: bool = False, max_rows: int | None = None,
-          learning_rate: float | None = None) -> tuple[Path, list[TaskResult]]:
+          quiet: bool = False, max_rows: int | None = None, learning_rate: float | None = None,
+          devices: int = 1) -> tuple[Path, list[TaskResult]]:
     """Run the tasks (default: all) into a new run directory under logdir; returns it and the results.
 
     epochs, learning_rate and max_rows override every task's settings (see sides.run_task); the tests
-    use epochs and max_rows to stay short.
+    use epochs and max_rows to stay short. devices: the Keras side trains on that many (devices.py).
     """
-    run_dir = start_run(logdir, tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate)
+    run_dir = start_run(logdir, tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
+                        devices=devices)
     return run_dir, run_tasks(run_dir, quiet=quiet)
 
 
 def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int | None = None,
-              max_rows: int | None = None, learning_rate: float | None = None) -> Path:
+              max_rows: int | None = None, learning_rate: float | None = None, devices: int = 1) -> Path:
     """Check the settings, then create the run directory, lock it, and write its run.json ("running")."""
     tasks = check_tasks(list(TASKS) if tasks is None else list(tasks))
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if learning_rate is not None and not (isinstance(learning_rate, float) and 0 < learning_rate < float("inf")):
         raise ValueError(f"learning_rate must be a positive float, got {learning_rate!r}")
+    check_devices(devices, tasks)
     run_dir = new_run_directory(check_writable(logdir))
     hold(run_dir)                                       # before run.json exists: no --resume can pick it
-    write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate)
+    write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
+                 devices=devices)
     return run_dir
 
 
@@ -95,10 +101,14 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     hold(run_dir)
     try:
         _remove_stale_temporaries(run_dir, plan["tasks"])
-        write_status(run_dir, "running", error=None)
+        strategy = strategy_for(plan.get("devices", 1))        # before TensorFlow runs anything: it may split the CPU
+        record = write_status(run_dir, "running", error=None, **strategy_record(strategy))
+        if record["replicas"] > 1 and not quiet:
+            print(announce(record), flush=True)
         with op_determinism():                          # same result on every run (Keras: no XLA then)
             results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
-                                learning_rate=plan["learning_rate"], quiet=quiet) for task in plan["tasks"]]
+                                learning_rate=plan["learning_rate"], quiet=quiet, strategy=strategy)
+                       for task in plan["tasks"]]
         write_status(run_dir, "complete")
     except KeyboardInterrupt:
         _record(run_dir, "interrupted")
@@ -146,10 +156,15 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
                 print(line, flush=True)
             print(f"resuming {shown(run_dir)} ({describe(run_dir)}): {progress(run_dir)}", flush=True)
         else:
-            run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate)
+            replica_devices(args.devices)               # no such devices: say so before a run directory exists
+            run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate,
+                                devices=args.devices)
         results = run_tasks(run_dir, quiet=args.quiet)
         print()
         print(format_summary(results))
+        record = read_status(run_dir)
+        if record.get("replicas", 1) > 1:
+            print(announce(record))
         print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
               f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
         board = "make tensorboard" + (f" LOGDIR={args.logdir}" if logdir_option(args.logdir) else "")

@@ -2,8 +2,9 @@
 
     logs/<timestamp>/run.json            what was asked for, and where it stands:
         {"status": "running" | "interrupted" | "failed" | "diverged" | "complete",
-         "tasks": ["binary", ...], "epochs": null, "max_rows": null, "learning_rate": null, "pid": 4242,
-         "error": "..." (when it failed or diverged)}
+         "tasks": ["binary", ...], "epochs": null, "max_rows": null, "learning_rate": null, "devices": 1,
+         "strategy": "MirroredStrategy", "replicas": 2, "replica_devices": [...] (once training started),
+         "pid": 4242, "error": "..." (when it failed or diverged)}
     logs/<timestamp>/run.lock            held locked (fcntl.flock) by the process that trains in the run
     logs/<timestamp>/<task>/{keras,scratch}/...   the TensorBoard logs and checkpoints of each side
 
@@ -93,6 +94,9 @@ def read_status(run_dir: Path) -> dict:
                                                        and 0 < r < math.inf)}
     if not isinstance(record, dict):
         raise RunDirectoryError(f"{path} is not a make-train status file (not a JSON object)")
+    if "devices" in record:                         # runs started before DEVICES existed trained on one device
+        checks["devices"] = lambda n: whole(n) and n is not None and all(      # splits every task's batches evenly
+            TASK_TABLE[task].train.batch_size % n == 0 for task in record["tasks"])
     for key, valid in checks.items():
         if key not in record or not valid(record[key]):
             raise RunDirectoryError(f"{path} is damaged: {key!r} is {record.get(key, 'missing')!r}; delete that "

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from data import Defaults, Prepared, get_task, prepare
 from keras_models.train.board import ScratchBoard, TimedTensorBoard, forget_epochs_after, max_relative_gap
@@ -42,6 +43,7 @@ from keras_models.train.progress import EpochPrinter
 from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins import masks
 from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.data_parallel import DataParallelSequential
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import Dense, Dropout, Network, optimizers
@@ -70,9 +72,11 @@ class TaskResult:
         return get_task(self.task).metric
 
 
-def build_twins(task: str, data: Prepared, settings: Defaults) -> tuple[Network, keras.Sequential]:
+def build_twins(task: str, data: Prepared, settings: Defaults,
+                strategy: tf.distribute.Strategy | None = None) -> tuple[Network, keras.Sequential]:
     """The scratch network (float32, seeded Glorot weights; Dropout(settings.dropout) after each hidden layer
-    if that rate is not 0) and its compiled Keras copy with the same weights, recording its dropout masks."""
+    if that rate is not 0) and its compiled Keras copy with the same weights, recording its dropout masks,
+    built in `strategy`'s scope (default: one device) so that its weights live on every replica."""
     sizes = [data.n_features, *settings.hidden, data.n_outputs]
     activations = ["relu"] * len(settings.hidden) + [data.output_activation]
     layers: list[Dense | Dropout] = []
@@ -81,13 +85,19 @@ def build_twins(task: str, data: Prepared, settings: Defaults) -> tuple[Network,
         if settings.dropout and l < len(settings.hidden):
             layers.append(Dropout(settings.dropout, seed=SEED + l))     # the seed of Keras' draws
     net = Network(layers)
-    # named: the histogram tags read "<task>/dense_1/kernel"
-    model = to_keras(net, name=task, dropout_layer=masks.RecordingDropout)
-    keras.utils.set_random_seed(SEED)
-    model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
-                  optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
-                  metrics=[get_task(task).metric], steps_per_execution=STEPS_PER_EXECUTION)
-    masks.record(model, settings.epochs * steps_per_epoch(data, settings), settings.batch_size)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        # named: the histogram tags read "<task>/dense_1/kernel"; DataParallelSequential: the full batch's
+        # gradient however the replicas split it (on one device it is keras.Sequential)
+        model = to_keras(net, name=task, dropout_layer=masks.RecordingDropout, model_class=DataParallelSequential)
+        keras.utils.set_random_seed(SEED)
+        # Keras 3.15's fit fails under MirroredStrategy with steps_per_execution > 1 ("You must feed a value
+        # for placeholder tensor", as in keras-team/keras#19246): one batch per call there (devices.py)
+        model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
+                      optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
+                      metrics=[get_task(task).metric],
+                      steps_per_execution=STEPS_PER_EXECUTION if strategy.num_replicas_in_sync == 1 else 1)
+        masks.record(model, settings.epochs * steps_per_epoch(data, settings), settings.batch_size)
     return net, model
 
 
@@ -136,16 +146,19 @@ def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: Scratch
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
-def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> TaskResult:
+def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.distribute.Strategy | None = None,
+             **overrides) -> TaskResult:
     """Train `task` on both sides, logging to task_dir/keras and task_dir/scratch; a side that has a
-    checkpoint from an interrupted attempt continues from it. `overrides`: see options.task_settings."""
+    checkpoint from an interrupted attempt continues from it. The Keras side trains under `strategy`
+    (default: one device; see devices.py). `overrides`: see options.task_settings."""
     settings = task_settings(task, **overrides)
     data = prepare(task, dtype="float32", seed=SEED, max_rows=settings.max_rows)
-    net, model = build_twins(task, data, settings)
+    net, model = build_twins(task, data, settings, strategy)
     optimizer = adam_in_float32(settings.learning_rate)
     keras_dir, scratch_dir = task_dir / "keras", task_dir / "scratch"
-    keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs)
-                   if (keras_dir / CHECKPOINT).exists() else SideState())
+    with (strategy or tf.distribute.get_strategy()).scope():     # the optimizer's state: on every replica
+        keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs)
+                       if (keras_dir / CHECKPOINT).exists() else SideState())
     scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer, settings.epochs)
                           if (scratch_dir / CHECKPOINT).exists() else (SideState(), None))
     result = TaskResult(task, settings, task_dir)

@@ -5,6 +5,7 @@
     masks.py         RecordingDropout: Keras' dropout masks recorded, for scratch to replay
     pipeline.py      the cached tf.data batches and steps_per_execution that make Keras' fit fast
     reproducible.py  op determinism for one block of code, then the process as it was
+    data_parallel.py DataParallelSequential: the full batch's gradient however tf.distribute splits the batch
     models.py        the course's Keras models, one per task (the head from data/tasks.py)
     evaluation.py    test-split metrics, classification reports, loss curves
     tf_chatter.py    TensorFlow's C++ start-up lines filtered out of stderr, for every program make runs

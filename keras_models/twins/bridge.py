@@ -31,9 +31,12 @@ SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
 
 def to_keras(net: Network, name: str | None = None, *,
-             dropout_layer: type[keras.layers.Dropout] = keras.layers.Dropout) -> keras.Sequential:
+             dropout_layer: type[keras.layers.Dropout] = keras.layers.Dropout,
+             model_class: type[keras.Sequential] = keras.Sequential) -> keras.Sequential:
     """A keras.Sequential equal to `net`: Input, then Dense(n_out, activation, ...) and Dropout(rate) as in
-    net.layers, same weights. `dropout_layer`: the class for the Dropout layers (e.g. masks.RecordingDropout)."""
+    net.layers, same weights. `dropout_layer`: the class for the Dropout layers (e.g. masks.RecordingDropout).
+    `model_class`: keras.Sequential or a subclass (data_parallel.DataParallelSequential for tf.distribute);
+    under a strategy, call this inside `strategy.scope()` so the weights are created on every replica."""
     dtype = net.dtype.name
     layers = [keras.Input(shape=(net.n_in,), dtype=dtype)]
     for i, layer in enumerate(net.layers):
@@ -49,7 +52,9 @@ def to_keras(net: Network, name: str | None = None, *,
                                          kernel_initializer=layer.kernel_initializer.name,
                                          kernel_regularizer=_keras_regularizer(layer.kernel_regularizer),
                                          name=f"dense_{net.dense_layers.index(layer) + 1}"))
-    model = keras.Sequential(layers, name=name)
+    if not (isinstance(model_class, type) and issubclass(model_class, keras.Sequential)):
+        raise TypeError(f"model_class must be keras.Sequential or a subclass of it, got {model_class!r}")
+    model = model_class(layers, name=name)
     model.set_weights(net.get_weights())
     return model
 

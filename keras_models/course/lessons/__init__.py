@@ -6,6 +6,7 @@
     4  lesson_04_gradient_descent   gradient descent on y = (x - 2)^2 and four learning rates
     5  lesson_05_hidden_layer_xor   one hidden layer learns XOR
     6  lesson_06_regularisation     a large network overfits real data; Dropout and L2 narrow the gap
+    7  lesson_07_data_parallel      a batch's gradient from its shards: the all-reduce behind make train DEVICES=N
 
 Run them all (this is `make lessons`):
 
@@ -39,6 +40,7 @@ LESSONS = (
     "lesson_04_gradient_descent",
     "lesson_05_hidden_layer_xor",
     "lesson_06_regularisation",
+    "lesson_07_data_parallel",
 )
 DEFAULT_LOGDIR = Path("logs") / "lessons"
 
@@ -50,7 +52,8 @@ def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[L
     logdir = Path(logdir)
     png_dir, board_dir = logdir / "png", logdir / "tensorboard"
     results = []
-    for number, name in enumerate(LESSONS, start=1):
+    for name in LESSONS:
+        number = int(name.split("_")[1])                        # lesson_07_... is lesson 7
         lesson = importlib.import_module(f"keras_models.course.lessons.{name}")
         result = lesson.run(png_dir)
         results.append(result)

@@ -1,0 +1,180 @@
+"""
+Title: One model on several machines: MultiWorkerMirroredStrategy and a custom training loop
+Description: The binary task (breast cancer) trained by two worker processes that add up their gradients.
+Run: one process per machine (or two terminals on one machine), each with its own "index" (0, then 1):
+
+    export TF_CONFIG='{"cluster": {"worker": ["127.0.0.1:2222", "127.0.0.1:2223"]},
+                       "task": {"type": "worker", "index": 0}}'
+    .venv/bin/python -m keras_models.course.multi_worker --out logs/multi_worker
+
+Without TF_CONFIG it runs as a single worker: the same numbers, on one process.
+"""
+
+# ## Introduction
+#
+# `make train DEVICES=2` spreads one batch over the devices of one machine (MirroredStrategy). Across
+# machines the idea is the same -- every *replica* holds the model, takes a share of each batch, and
+# the replicas add up their gradients (the all-reduce) before the same update -- but the replicas live
+# in separate processes that talk over the network: `tf.distribute.MultiWorkerMirroredStrategy`.
+# Each process learns who it is, and where the others are, from the environment variable TF_CONFIG:
+#
+#     {"cluster": {"worker": ["host1:12345", "host2:12345"]},   every worker's address, the same list on all
+#      "task": {"type": "worker", "index": 0}}                  which of them this process is (0 = the chief)
+#
+# Keras 3's `fit` does not work under this strategy (keras-team/keras#20585), so this is a custom
+# training loop: a GradientTape per replica, and `optimizer.apply_gradients`, which sums the
+# replicas' gradients across the cluster and applies one identical Adam step everywhere.
+#
+# The one thing to get right is the mean (lesson 7). Replica r of R takes rows
+# [r*ceil(m/R), (r+1)*ceil(m/R)) of every global batch of m rows (as MirroredStrategy cuts them) and
+# divides its summed loss by the GLOBAL m, not by its own rows: `tf.nn.compute_average_loss(...,
+# global_batch_size=m)`. Then the sum over the replicas is exactly the full batch's mean and gradient,
+# even for the last, shorter batch. tests/test_multi_worker.py runs two workers on 127.0.0.1 and
+# checks that they end with the weights of a single worker.
+
+# ## Setup
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")                    # before TensorFlow loads
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from data import prepare  # noqa: E402
+from keras_models.twins.bridge import adam_in_float32, keras_optimizer, to_keras  # noqa: E402
+from scratch import Dense, Network  # noqa: E402
+
+TASK, BATCH_SIZE, HIDDEN, SEED = "binary", 32, (16, 8), 0             # make train's binary task (data/tasks.py)
+
+
+def replica_shares(X: np.ndarray, y: np.ndarray, batch_size: int):
+    """dataset_fn for `strategy.distribute_datasets_from_function`: for each global batch of m rows, one
+    element per replica of this worker, (x_share, y_share, m), in the order its replicas take them."""
+    def dataset_fn(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        R = context.num_replicas_in_sync                              # replicas in the whole cluster
+        local = R // context.num_input_pipelines                      # replicas on this worker (its devices)
+        first = context.input_pipeline_id * local                     # global number of its first replica
+
+        def shares(xb, yb):                                           # xb (m, n_in), yb (m, n_out)
+            m = tf.shape(xb)[0]
+            size = (m + R - 1) // R                                   # ceil(m / R) rows per replica
+            parts = [tf.data.Dataset.from_tensors((xb[tf.minimum(r * size, m):tf.minimum((r + 1) * size, m)],
+                                                   yb[tf.minimum(r * size, m):tf.minimum((r + 1) * size, m)], m))
+                     for r in range(first, first + local)]
+            dataset = parts[0]
+            for part in parts[1:]:
+                dataset = dataset.concatenate(part)
+            return dataset                                            # its replicas take these in turn
+
+        return tf.data.Dataset.from_tensor_slices((X, y)).batch(batch_size).flat_map(shares)
+    return dataset_fn
+
+
+# ## Model and training loop
+
+def train(strategy: tf.distribute.Strategy, epochs: int, batch_size: int = BATCH_SIZE,
+          data=None) -> tuple[list[np.ndarray], list[float]]:
+    """Train the binary task's network under `strategy`; returns the final weights and each epoch's loss
+    (the mean over the epoch's rows, as Keras reports it)."""
+    data = prepare(TASK, dtype="float32", seed=SEED) if data is None else data
+    sizes = [data.n_features, *HIDDEN, data.n_outputs]
+    activations = ["relu"] * len(HIDDEN) + [data.output_activation]
+    net = Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")          # the same start on every worker
+                   for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False))])
+    with strategy.scope():                                            # variables mirrored on every replica
+        model = to_keras(net, name=TASK)
+        optimizer = keras_optimizer(adam_in_float32(1e-3))
+        per_example = keras.losses.BinaryCrossentropy(reduction=None)  # (m_k,): one loss per row, not their mean
+    batches = strategy.distribute_datasets_from_function(replica_shares(data.X_train, data.y_train, batch_size))
+
+    @tf.function
+    def train_step(iterator):
+        def step(x, y, m):                                            # on each replica: its share of one batch
+            with tf.GradientTape() as tape:
+                loss = tf.nn.compute_average_loss(per_example(y, model(x, training=True)), global_batch_size=m)
+            gradients = tape.gradient(loss, model.trainable_variables)        # d(sum over my rows / m)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))  # all-reduce, Adam
+            return loss * tf.cast(m, loss.dtype)                      # this replica's summed loss
+        summed = strategy.run(step, args=next(iterator))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, summed, axis=None)    # the batch's summed loss
+
+    steps = -(-len(data.X_train) // batch_size)                       # every worker runs every step
+    losses = []
+    for _ in range(epochs):
+        iterator = iter(batches)
+        total = sum(float(train_step(iterator)) for _ in range(steps))
+        losses.append(total / len(data.X_train))
+    return [np.asarray(w) for w in model.get_weights()], losses
+
+
+# ## Run
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (all options: .venv/bin/python -m keras_models.course.multi_worker --help)\n")
+
+
+def whole_number(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = OneLineParser(prog="python -m keras_models.course.multi_worker",
+                           description=__doc__.split("\n")[1].removeprefix("Title: "))
+    parser.add_argument("--out", type=Path, default=Path("logs") / "multi_worker",
+                        help="where each worker writes worker_<index>.npz (default logs/multi_worker)")
+    parser.add_argument("--epochs", type=whole_number, default=3)
+    parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,
+                        help=f"rows per global batch, shared between all replicas (default {BATCH_SIZE})")
+    parser.add_argument("--timeout", type=whole_number, default=120,
+                        help="seconds to wait for the other workers before giving up (default 120)")
+    args = parser.parse_args(argv)
+    try:
+        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+        index = int(config.get("task", {}).get("index", 0))
+        workers = len(config.get("cluster", {}).get("worker", [])) or 1
+    except (ValueError, TypeError, AttributeError) as exc:
+        print(f"error: TF_CONFIG is not a cluster description like the one at the top of this script ({exc})",
+              file=sys.stderr)
+        return 1
+    # First, before TensorFlow runs anything: the strategy reads TF_CONFIG and waits until every worker is up.
+    # TensorFlow waits for ever, holding Python's lock (no Python timer, no Ctrl-C gets through), so
+    # faulthandler's watchdog, which runs outside it, ends the process (status 1) after --timeout seconds.
+    # Once all train, a worker that stops answering is an error after as long (CommunicationOptions).
+    if workers > 1:
+        print(f"worker {index} of {workers}: waiting for the other workers; without them this stops after "
+              f"{args.timeout} s (--timeout) with exit status 1", file=sys.stderr, flush=True)
+    try:
+        with open(os.devnull, "w") as nowhere:                          # the watchdog's traceback: not for you
+            faulthandler.dump_traceback_later(args.timeout, exit=True, file=nowhere)
+            strategy = tf.distribute.MultiWorkerMirroredStrategy(
+                communication_options=tf.distribute.experimental.CommunicationOptions(timeout_seconds=args.timeout))
+            faulthandler.cancel_dump_traceback_later()
+        weights, losses = train(strategy, args.epochs, args.batch_size)
+    except (ValueError, tf.errors.OpError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"error: worker {index} of {workers} could not train with the others ({first}); start every worker "
+              "with the same cluster list in TF_CONFIG and its own index", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez(args.out / f"worker_{index}.npz", *weights, losses=np.array(losses))
+    print(f"worker {index} of {workers}: {strategy.num_replicas_in_sync} replicas, loss per epoch "
+          f"{', '.join(f'{loss:.4f}' for loss in losses)}; weights in {args.out / f'worker_{index}.npz'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""Data parallelism in scratch (scratch/data_parallel.py) and lesson 7: the shards' gradients, each a mean
+over its own rows, weighted by m_k/m and added up (the all-reduce), are the full batch's gradient.
+
+The reference is the whole batch through `Network.loss_and_gradients` in one piece (itself checked
+against tf.GradientTape in test_properties.py); what is tested is the cutting and the weighting. NumPy
+only: no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import assert_close, random_targets
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from keras_models.course.lessons import lesson_07_data_parallel as lesson
+from scratch import Dense, Network
+from scratch.data_parallel import all_reduce, shard_gradients, shard_slices, sharded_loss_and_gradients
+
+ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu"]
+OUTPUT_FOR_LOSS = {"mse": ["linear", "tanh"], "quadratic": ["linear", "sigmoid"],
+                   "binary_crossentropy": ["sigmoid"], "categorical_crossentropy": ["softmax"]}
+
+
+@st.composite
+def sharded_batches(draw):
+    depth = draw(st.integers(1, 3))
+    widths = draw(st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1))
+    loss = draw(st.sampled_from(sorted(OUTPUT_FOR_LOSS)))
+    names = draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=depth - 1, max_size=depth - 1))
+    names.append(draw(st.sampled_from(OUTPUT_FOR_LOSS[loss])))
+    if loss == "categorical_crossentropy":
+        widths[-1] = max(widths[-1], 2)
+    m = draw(st.integers(1, 20))
+    return widths, names, loss, m, draw(st.integers(1, 8)), draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(sharded_batches())
+def test_the_all_reduce_of_shard_gradients_is_the_full_batch_gradient(case):
+    widths, names, loss, m, n_shards, seed = case
+    rng = np.random.default_rng(seed)
+    net = Network([Dense(n_in, n_out, g, seed=rng) for n_in, n_out, g in zip(widths, widths[1:], names, strict=False)])
+    X, y = rng.normal(size=(m, widths[0])), random_targets(loss, m, widths[-1], rng)
+    L, grads = net.loss_and_gradients(X, y, loss)
+    grads = [g.copy() for g in grads]                                # the layers reuse their arrays
+    L_sharded, grads_sharded = sharded_loss_and_gradients(net, X, y, loss, n_shards)
+    what = f"{widths} {names} {loss}, {m} rows on {n_shards} replicas"
+    assert_close(L_sharded, L, tol=1e-12, what=f"loss of {what}")
+    for i, (g_sharded, g) in enumerate(zip(grads_sharded, grads, strict=True)):
+        assert_close(g_sharded, g, tol=1e-12, what=f"{'Wb'[i % 2]}_{i // 2 + 1} of {what}")
+
+
+@pytest.mark.parametrize("m, n_shards, rows", [
+    (10, 4, [3, 3, 3, 1]), (14, 4, [4, 4, 4, 2]), (32, 3, [11, 11, 10]), (1, 2, [1, 0]), (8, 2, [4, 4]),
+])
+def test_shards_take_ceil_m_over_n_rows_in_order_as_mirrored_strategy(m, n_shards, rows):
+    # MirroredStrategy's own split is checked against these in test_devices.py (2 replicas)
+    slices = shard_slices(m, n_shards)
+    assert [s.stop - s.start for s in slices] == rows
+    assert [s.start for s in slices] == [sum(rows[:k]) for k in range(n_shards)]
+
+
+def test_a_plain_average_of_unequal_shards_is_not_the_full_batch_gradient():
+    net = lesson.build_network()
+    _, full = net.loss_and_gradients(lesson.X, lesson.y, lesson.LOSS)
+    full = [g.copy() for g in full]
+    equal = shard_gradients(net, lesson.X, lesson.y, lesson.LOSS, 2)              # 5 + 5 rows
+    unequal = shard_gradients(net, lesson.X, lesson.y, lesson.LOSS, 4)            # 3 + 3 + 3 + 1 rows
+    for i, g in enumerate(full):
+        assert_close(lesson.plain_average(equal)[i], g, tol=1e-12, what=f"equal shards, weight {i}")
+        assert_close(all_reduce(unequal)[1][i], g, tol=1e-12, what=f"all-reduce of unequal shards, weight {i}")
+    assert max(np.max(np.abs(a - g)) for a, g in zip(lesson.plain_average(unequal), full, strict=True)) > 1e-2
+
+
+def test_the_lesson_draws_the_shards_and_reports_both_gaps(tmp_path):
+    result = lesson.run(tmp_path)
+    assert result.shard_rows == [3, 3, 3, 1]
+    assert result.all_reduce_gap < 1e-14 < 1e-1 < result.plain_average_gap
+    for n, (all_reduce_gap, plain_gap) in result.gaps_by_shards.items():
+        assert all_reduce_gap < 1e-14, f"{n} replicas"
+        equal_shards = 10 % n == 0                                   # ceil(10/n) rows each, none short
+        assert (plain_gap < 1e-14) == equal_shards, f"{n} replicas: plain average off by {plain_gap:.1e}"
+    assert result.pngs["shards"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert result.summary.startswith("data parallelism: 10 rows on 4 replicas (3, 3, 3, 1 rows)")
+
+
+def test_bad_shard_counts_and_mismatched_targets_are_named():
+    net = lesson.build_network()
+    with pytest.raises(ValueError, match="n_shards must be a whole number >= 1, got 0"):
+        sharded_loss_and_gradients(net, lesson.X, lesson.y, lesson.LOSS, 0)
+    with pytest.raises(ValueError, match=r"y has shape \(9, 3\), X has 10 rows"):
+        sharded_loss_and_gradients(net, lesson.X, lesson.y[:9], lesson.LOSS, 2)
+    with pytest.raises(ValueError, match="at least one shard with rows"):
+        all_reduce([(0, 0.0, [np.zeros(2)])])

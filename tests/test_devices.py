@@ -1,0 +1,209 @@
+"""`make train DEVICES=N`: the Keras side under tf.distribute.MirroredStrategy computes what one device computes.
+
+The test process has two logical CPU devices (tests/cpu_devices.py splits the CPU before any test runs),
+so `make train TASKS=binary EPOCHS=2 DEVICES=2` runs here, through the command line's `main`. The
+references are computed on one device: the same make train run with DEVICES=1, a plain Keras fit, and
+scratch (the run's own scratch side, trained on the same batches). Everything a learner can get wrong is
+answered in one line, most of it before TensorFlow loads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import cpu_devices
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import learner_lines
+
+from keras_models.train import devices as devices_module
+from keras_models.train import run as train_module
+from keras_models.train.board import max_relative_gap
+from keras_models.train.runs import RunDirectoryError, read_status
+from keras_models.twins.data_parallel import DataParallelSequential
+from scratch.data_parallel import shard_slices
+
+FLOAT32 = 1e-5
+
+
+def physical_devices(gpus: int):
+    """A stand-in for tf.config.list_physical_devices on a machine with `gpus` GPUs and one CPU."""
+    real = tf.config.list_physical_devices
+
+    def listing(kind=None):
+        if kind == "GPU":
+            return [tf.config.PhysicalDevice(f"/physical_device:GPU:{i}", "GPU") for i in range(gpus)]
+        return real(kind)
+    return listing
+
+
+@pytest.fixture(scope="module")
+def two_cpu_devices():
+    """MirroredStrategy over this process's two logical CPU devices (GPUs, if any, left out)."""
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+        pytest.fail(cpu_devices.SPLIT_ERROR or "the test process has one CPU device: conftest.py did not call "
+                                               "tests/cpu_devices.py")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(devices_module.tf.config, "list_physical_devices", physical_devices(0))
+        yield devices_module.strategy_for(2)
+
+
+def checkpoint(run_dir, side: str) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    """The final weights and the per-epoch history that make train saved for one side of the binary task."""
+    with np.load(run_dir / "binary" / side / "checkpoint.npz") as arrays:
+        names = sorted((k for k in arrays if k.startswith("weight_") and k[len("weight_"):].isdigit()),
+                       key=lambda k: int(k[len("weight_"):]))
+        history = {k.rsplit("/", 1)[1]: arrays[k] for k in arrays if "history/" in k}
+        return [arrays[k] for k in names], history
+
+
+@pytest.fixture(scope="module")
+def two_devices(two_cpu_devices, tmp_path_factory):
+    """`make train TASKS=binary EPOCHS=2 DEVICES=2 QUIET=1`: (its run directory, what it printed)."""
+    logdir = tmp_path_factory.mktemp("two_devices")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = train_module.main(["--via-make", "--tasks", "binary", "--epochs", "2", "--devices", "2", "--quiet",
+                                    "--logdir", str(logdir)])
+    assert status == 0
+    (run_dir,) = logdir.iterdir()
+    return run_dir, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def one_device(tmp_path_factory):
+    """The same make train run on one device: its run directory."""
+    return train_module.train(["binary"], epochs=2, logdir=tmp_path_factory.mktemp("one_device"), quiet=True)[0]
+
+
+# --- make train DEVICES=2 against DEVICES=1 ----------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_two_replicas_are_recorded_in_run_json_and_announced_under_the_summary(two_devices):
+    run_dir, printed = two_devices
+    record = read_status(run_dir)
+    assert record["status"] == "complete" and record["devices"] == 2
+    assert record["strategy"] == "MirroredStrategy" and record["replicas"] == 2
+    assert [d.rsplit("/", 1)[1] for d in record["replica_devices"]] == ["device:CPU:0", "device:CPU:1"]
+    lines = learner_lines(printed)
+    assert lines[0].startswith("task ") and lines[2].startswith("binary  keras")          # --quiet: the table first
+    assert lines[4].startswith("keras side: MirroredStrategy, 2 replicas on cpu:0, cpu:1")
+
+
+@pytest.mark.slow
+def test_two_replica_keras_losses_and_weights_equal_the_one_device_run(two_devices, one_device):
+    weights_2, history_2 = checkpoint(two_devices[0], "keras")
+    weights_1, history_1 = checkpoint(one_device, "keras")
+    assert sorted(history_2) == sorted(history_1) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    for name, curve in history_1.items():
+        assert len(curve) == 2
+        gap = np.max(np.abs(history_2[name] - curve) / np.abs(curve))
+        assert gap <= FLOAT32, f"{name} per epoch: 2 replicas {history_2[name]}, 1 device {curve} ({gap:.1e})"
+    assert max_relative_gap(weights_2, weights_1) <= FLOAT32
+    assert read_status(one_device)["replicas"] == 1
+
+
+@pytest.mark.slow
+def test_scratch_fit_on_the_same_batches_matches_the_two_replica_keras_run(two_devices):
+    keras_weights, keras_history = checkpoint(two_devices[0], "keras")
+    scratch_weights, scratch_history = checkpoint(two_devices[0], "scratch")
+    assert max_relative_gap(scratch_weights, keras_weights) <= FLOAT32
+    for name in ("loss", "val_loss"):
+        np.testing.assert_allclose(scratch_history[name], keras_history[name], rtol=FLOAT32)
+
+
+def sgd_epoch(model_class, strategy, X, y, W, b) -> list[np.ndarray]:
+    """One SGD epoch (learning rate 0.1, MSE) in batches of 4, from weights W, b, under `strategy`."""
+    with strategy.scope():
+        model = model_class([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+        model.set_weights([W, b])
+        model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))
+    model.fit(tf.data.Dataset.from_tensor_slices((X, y)).batch(4), epochs=1, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
+def test_keras_fit_alone_weights_unequal_shards_wrongly_and_the_twin_puts_it_right(two_cpu_devices):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(7, 3)).astype("float32"), rng.normal(size=(7, 1)).astype("float32")  # (7, 3), (7, 1)
+    W, b = rng.normal(size=(3, 1)).astype("float32"), np.zeros(1, "float32")
+    expected = sgd_epoch(keras.Sequential, tf.distribute.get_strategy(), X, y, W, b)           # one device
+    # The last batch of 3 rows goes 2 + 1 to the replicas: Keras averages the two shard means, 1/2 each,
+    # instead of 2/3 and 1/3 -- a different step. Pinned, so a Keras that fixes it is noticed (data_parallel.py).
+    assert max_relative_gap(sgd_epoch(keras.Sequential, two_cpu_devices, X, y, W, b), expected) > 1e-2
+    assert max_relative_gap(sgd_epoch(DataParallelSequential, two_cpu_devices, X, y, W, b), expected) <= FLOAT32
+
+
+def test_scratch_cuts_a_batch_between_replicas_as_mirrored_strategy_does(two_cpu_devices):
+    for rows, batches in {33: [32, 1], 45: [32, 13], 46: [32, 14]}.items():
+        dataset = tf.data.Dataset.from_tensor_slices(np.zeros(rows)).batch(32)
+        theirs = [[len(part) for part in two_cpu_devices.experimental_local_results(batch)]
+                  for batch in two_cpu_devices.experimental_distribute_dataset(dataset)]
+        ours = [[part.stop - part.start for part in shard_slices(m, 2)] for m in batches]
+        assert theirs == ours, f"{rows} rows: MirroredStrategy {theirs}, scratch {ours}"
+
+
+# --- bad input: one line each -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, message", [
+    (["--devices", "0"], "DEVICES must be a whole number >= 1, got '0'"),
+    (["--devices", "two"], "DEVICES must be a whole number >= 1, got 'two'"),
+    (["--devices", "2.0"], "DEVICES must be a whole number >= 1, got '2.0'"),
+    (["--devices", "3"], "DEVICES=3 does not divide the batch size 32 of task regression: each batch is cut into "
+                         "that many equal shards, one per device; choose one of 1, 2, 4, 8, 16, 32"),
+    (["--devices", "64", "--tasks", "binary"], "DEVICES=64 is more than the batch size 32 of task binary"),
+    (["--devices", "2", "--resume"], "RESUME=1 continues a run with the settings it started with; leave out DEVICES"),
+], ids=["zero", "word", "not-whole", "not-a-divisor", "more-than-the-batch", "with-resume"])
+def test_bad_devices_stop_with_one_line_before_tensorflow_runs(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        train_module.main(["--via-make", *argv, "--logdir", str(tmp_path)])
+    assert stopped.value.code == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith("error: ") and message in line and captured.out == ""
+    assert list(tmp_path.iterdir()) == []                                           # no run was started
+
+
+def test_more_gpus_than_the_machine_has_is_one_line_and_no_run(tmp_path, capsys, monkeypatch):
+    with pytest.raises(devices_module.DeviceError, match="this machine has 2 GPUs: use at most 2"):
+        devices_module.replica_devices(4, gpus=["gpu 0", "gpu 1"])
+    monkeypatch.setattr(devices_module.tf.config, "list_physical_devices", physical_devices(1))
+    assert train_module.main(["--via-make", "--devices", "2", "--tasks", "binary", "--logdir", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert learner_lines(captured.err) == ["error: 2 devices asked for, but this machine has 1 GPU: use at most 1"]
+    assert list(tmp_path.iterdir()) == []
+    assert devices_module.replica_devices(2, gpus=["gpu 0", "gpu 1", "gpu 2"]) == ["/gpu:0", "/gpu:1"]
+
+
+def test_a_process_whose_tensorflow_started_with_fewer_cpu_devices_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(devices_module.tf.config, "list_physical_devices", physical_devices(0))
+    tf.constant(0.0)                              # TensorFlow has started in this process: its devices are fixed
+    have = len(tf.config.list_logical_devices("CPU"))                 # 2 here (tests/cpu_devices.py)
+    asked = 2 * have
+    assert train_module.main(["--devices", str(asked), "--tasks", "binary", "--logdir", str(tmp_path)]) == 1
+    (line,) = learner_lines(capsys.readouterr().err)
+    assert line == (f"error: {asked} devices asked for, but TensorFlow has already started in this process with "
+                    f"{have} CPU device(s); the CPU can only be split before TensorFlow runs anything (start a new "
+                    "process)")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_train_function_and_a_damaged_run_json_refuse_devices_that_do_not_divide_the_batch(tmp_path):
+    with pytest.raises(ValueError, match="does not divide the batch size 32 of task binary"):
+        train_module.train(["binary"], epochs=1, logdir=tmp_path, devices=3)
+    with pytest.raises(ValueError, match="must be a whole number >= 1, got 0"):
+        train_module.start_run(tmp_path, ["binary"], devices=0)
+    run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1, devices=2)
+    train_module.release(run_dir)
+    record = json.loads((run_dir / "run.json").read_text())
+    assert record["devices"] == 2
+    (run_dir / "run.json").write_text(json.dumps(record | {"devices": 3}))
+    with pytest.raises(RunDirectoryError, match="is damaged: 'devices' is 3"):
+        read_status(run_dir)
+    del record["devices"]                                         # a run from before DEVICES: one device
+    (run_dir / "run.json").write_text(json.dumps(record))
+    assert "devices" not in read_status(run_dir)
+

@@ -1,0 +1,109 @@
+"""Two machines, played by two processes on 127.0.0.1: keras_models/course/multi_worker.py under
+MultiWorkerMirroredStrategy ends with the weights of a single worker.
+
+The two workers are the script as a learner runs it (`python -m keras_models.course.multi_worker`), each
+with its own TF_CONFIG; the reference is the same training loop run here on one device, with TensorFlow's
+default strategy. Batches of 31 rows split 16 + 15 between the workers, so every step checks that each
+worker's share is divided by the global batch size, not its own. On GPUs each worker holds several
+replicas; the same training loop under MirroredStrategy over this process's two logical CPU devices
+(tests/cpu_devices.py) checks that a worker hands its replicas their own shares.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cpu_devices
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_models.course import multi_worker
+from keras_models.train.board import max_relative_gap
+
+REPO = Path(__file__).resolve().parents[1]
+EPOCHS, BATCH = 2, 31
+
+
+def free_ports(n: int) -> list[int]:
+    """n TCP ports on 127.0.0.1 that nothing listens on right now (the kernel picks them)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def start_worker(index: int, cluster: list[str], out: Path) -> subprocess.Popen:
+    config = {"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}}
+    return subprocess.Popen([sys.executable, "-m", "keras_models.course.multi_worker", "--out", str(out),
+                             "--epochs", str(EPOCHS), "--batch-size", str(BATCH), "--timeout", "60"],
+                            cwd=REPO, env=os.environ | {"TF_CONFIG": json.dumps(config)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path):
+    cluster = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    start = time.perf_counter()
+    workers = [start_worker(index, cluster, tmp_path) for index in range(2)]
+    try:
+        outputs = [worker.communicate(timeout=120) for worker in workers]
+    finally:
+        for worker in workers:                                  # a worker left waiting for the other: stop it
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    seconds = time.perf_counter() - start
+    for worker, (_, stderr) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, stderr[-3000:]
+    assert [out.splitlines()[-1].split(":")[0] for out, _ in outputs] == ["worker 0 of 2", "worker 1 of 2"]
+
+    weights, losses = multi_worker.train(tf.distribute.get_strategy(), EPOCHS, BATCH)      # one worker, here
+    saved = [np.load(tmp_path / f"worker_{index}.npz") for index in range(2)]
+    for index, arrays in enumerate(saved):
+        worker_weights = [arrays[f"arr_{i}"] for i in range(len(weights))]
+        gap = max_relative_gap(worker_weights, weights)
+        assert gap <= 1e-5, f"worker {index}: weights {gap:.1e} from one worker's"
+        np.testing.assert_allclose(arrays["losses"], losses, rtol=1e-5)
+    for i in range(len(weights)):                               # the all-reduce keeps the two copies identical
+        np.testing.assert_array_equal(saved[0][f"arr_{i}"], saved[1][f"arr_{i}"])
+    assert seconds < 90, f"the two workers took {seconds:.0f} s"
+
+
+def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus():
+    if len(tf.config.list_logical_devices("CPU")) < 2:
+        pytest.fail(cpu_devices.SPLIT_ERROR or "the test process has one CPU device (tests/cpu_devices.py)")
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"],
+                                              cross_device_ops=tf.distribute.ReductionToOneDevice("/cpu:0"))
+    weights, losses = multi_worker.train(strategy, 1, BATCH)           # one worker, two replicas: 16 + 15 rows
+    reference, reference_losses = multi_worker.train(tf.distribute.get_strategy(), 1, BATCH)
+    assert max_relative_gap(weights, reference) <= 1e-5
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+
+
+@pytest.mark.parametrize("argv, config, message", [
+    (["--epochs", "0"], None, "error: argument --epochs: must be a whole number >= 1, got '0'"),
+    (["--batch-size", "x"], None, "error: argument --batch-size: must be a whole number >= 1, got 'x'"),
+    ([], "{not json", "error: TF_CONFIG is not a cluster description like the one at the top of this script"),
+    ([], '{"task": {"index": "first"}}', "error: TF_CONFIG is not a cluster description"),
+], ids=["epochs-0", "batch-size-word", "config-not-json", "index-not-a-number"])
+def test_the_workers_mistakes_are_one_line(argv, config, message, monkeypatch, capsys):
+    if config is not None:
+        monkeypatch.setenv("TF_CONFIG", config)
+    try:
+        status = multi_worker.main(argv)
+    except SystemExit as stopped:                                   # argparse: status 2
+        status = stopped.code
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert status in (1, 2) and line.startswith(message) and captured.out == ""
