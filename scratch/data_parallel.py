@@ -36,20 +36,32 @@ def shard_slices(m: int, n_shards: int) -> list[slice]:
     return [slice(min(k * size, m), min((k + 1) * size, m)) for k in range(n_shards)]
 
 
-def shard_gradients(net, X, y, loss: str | Loss, n_shards: int) -> list[tuple[int, float, list[np.ndarray]]]:
+def shard_gradients(net, X, y, loss: str | Loss, n_shards: int,
+                    masks: list[np.ndarray] | None = None) -> list[tuple[int, float, list[np.ndarray]]]:
     """Each replica's work: (m_k, L_k, [dL_k/dW_1, dL_k/db_1, ...]) for the rows `shard_slices` gives it,
-    computed separately, as on its own device; an empty shard computes nothing (0, 0.0, zeros)."""
+    computed separately, as on its own device; an empty shard computes nothing (0, 0.0, zeros).
+
+    masks: the whole batch's Dropout keep-masks, one (m, n) bool array per Dropout layer (a training
+    step): each shard gets its own rows of every mask, as each replica keeps its rows of the batch's draw
+    under make train DEVICES=N. A weight penalty (L2) is not a mean over rows: every shard adds all of it,
+    and the weights m_k/m sum to 1, so the all-reduce counts it once."""
     X = net.check_inputs(X)                                           # (m, n_in)
     y = np.asarray(y)                                                 # (m, n_out) or (m,)
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"y has shape {y.shape}, X has {len(X)} rows: one target row per example")
+    if masks is not None:
+        wrong = [np.shape(mask) for mask in masks if np.ndim(mask) != 2 or len(mask) != len(X)]
+        if wrong:
+            raise ValueError(f"masks of shape {wrong}: each mask needs one row per example of X ({len(X)} rows)")
     shards = []
     for rows in shard_slices(len(X), n_shards):
         m_k = rows.stop - rows.start
         if m_k == 0:
             shards.append((0, 0.0, [np.zeros_like(w) for w in net.params()]))
             continue
-        L_k, grads_k = net.loss_and_gradients(X[rows], y[rows], loss)    # means over the shard's m_k rows
+        shard_masks = None if masks is None else [np.asarray(mask)[rows] for mask in masks]   # (m_k, n) each
+        L_k, grads_k = net.loss_and_gradients(X[rows], y[rows], loss, training=masks is not None,
+                                              masks=shard_masks)     # means over the shard's m_k rows
         shards.append((m_k, L_k, [g.copy() for g in grads_k]))           # copies: the layers reuse their arrays
     return shards
 
@@ -65,6 +77,8 @@ def all_reduce(shards: list[tuple[int, float, list[np.ndarray]]]) -> tuple[float
     return float(L), grads
 
 
-def sharded_loss_and_gradients(net, X, y, loss: str | Loss, n_shards: int) -> tuple[float, list[np.ndarray]]:
-    """`net.loss_and_gradients(X, y, loss)` computed data-parallel: cut into n_shards, then all-reduced."""
-    return all_reduce(shard_gradients(net, X, y, loss, n_shards))
+def sharded_loss_and_gradients(net, X, y, loss: str | Loss, n_shards: int,
+                               masks: list[np.ndarray] | None = None) -> tuple[float, list[np.ndarray]]:
+    """`net.loss_and_gradients(X, y, loss)` computed data-parallel: cut into n_shards, then all-reduced
+    (with `masks`: the training step `net.loss_and_gradients(X, y, loss, training=True, masks=masks)`)."""
+    return all_reduce(shard_gradients(net, X, y, loss, n_shards, masks))

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keras_models.course.lessons import lesson_07_data_parallel as lesson
-from scratch import Dense, Network
+from scratch import Dense, Dropout, Network
 from scratch.data_parallel import all_reduce, shard_gradients, shard_slices, sharded_loss_and_gradients
+from scratch.regularizers import L2
 
 ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu"]
 OUTPUT_FOR_LOSS = {"mse": ["linear", "tanh"], "quadratic": ["linear", "sigmoid"],
@@ -50,6 +51,38 @@ def test_the_all_reduce_of_shard_gradients_is_the_full_batch_gradient(case):
     assert_close(L_sharded, L, tol=1e-12, what=f"loss of {what}")
     for i, (g_sharded, g) in enumerate(zip(grads_sharded, grads, strict=True)):
         assert_close(g_sharded, g, tol=1e-12, what=f"{'Wb'[i % 2]}_{i // 2 + 1} of {what}")
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(sharded_batches(), st.floats(0.05, 0.8), st.sampled_from([0.0, 0.01, 0.3]))
+def test_with_dropout_and_l2_each_shard_takes_its_rows_of_the_batch_mask(case, rate, l2):
+    # the whole batch's masks are drawn once; shard k gets its rows. The L2 penalty is not a mean over
+    # rows, so every shard's L_k carries all of it and the weights m_k/m (summing to 1) count it once.
+    widths, names, loss, m, n_shards, seed = case
+    rng = np.random.default_rng(seed)
+    layers = []
+    for l, (n_in, n_out, g) in enumerate(zip(widths, widths[1:], names, strict=False)):
+        if l > 0:
+            layers.append(Dropout(rate))
+        layers.append(Dense(n_in, n_out, g, seed=rng, kernel_regularizer=L2(l2) if l2 else None))
+    net = Network(layers)
+    masks = [rng.random((m, n)) >= rate for n in widths[1:-1]]        # (m, n_l) keep-masks, one per Dropout
+    X, y = rng.normal(size=(m, widths[0])), random_targets(loss, m, widths[-1], rng)
+    L, grads = net.loss_and_gradients(X, y, loss, training=True, masks=masks)
+    grads = [g.copy() for g in grads]
+    L_sharded, grads_sharded = sharded_loss_and_gradients(net, X, y, loss, n_shards, masks=masks)
+    what = f"{widths} {names} {loss}, Dropout({rate:.2f}), L2({l2}), {m} rows on {n_shards} replicas"
+    assert_close(L_sharded, L, tol=1e-12, what=f"loss of {what}")
+    for i, (g_sharded, g) in enumerate(zip(grads_sharded, grads, strict=True)):
+        assert_close(g_sharded, g, tol=1e-12, what=f"{'Wb'[i % 2]}_{i // 2 + 1} of {what}")
+
+
+def test_masks_with_other_rows_than_the_batch_are_refused():
+    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "linear", seed=1)])
+    X, y = np.ones((6, 3)), np.ones((6, 1))                           # (6, 3), (6, 1)
+    with pytest.raises(ValueError, match=r"masks of shape \[\(5, 4\)\]: each mask needs one row per example of X "
+                                         r"\(6 rows\)"):
+        sharded_loss_and_gradients(net, X, y, "mse", 2, masks=[np.ones((5, 4), bool)])
 
 
 @pytest.mark.parametrize("m, n_shards, rows", [

@@ -50,7 +50,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from data import prepare  # noqa: E402
-from keras_models.twins.bridge import adam_in_float32, keras_optimizer, to_keras  # noqa: E402
+from keras_models.twins.bridge import to_keras  # noqa: E402
+from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
 from scratch import Dense, Network  # noqa: E402
 
 TASK, BATCH_SIZE, HIDDEN, SEED = "binary", 32, (16, 8), 0             # make train's binary task (data/tasks.py)

@@ -38,13 +38,18 @@ class _MaskBuffer:
     (rows padded with False to batch_size). Kept in a plain object so Keras does not count it as a weight."""
 
     def __init__(self, steps: int, batch_size: int, n: int, step: keras.Variable):
-        self.masks = tf.Variable(tf.zeros((steps, batch_size, n), tf.bool), trainable=False)
+        # ONLY_FIRST_REPLICA: under a tf.distribute strategy every replica writes the same global mask
+        self.masks = tf.Variable(tf.zeros((steps, batch_size, n), tf.bool), trainable=False,
+                                 aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.batch_size, self.step = batch_size, step
 
     def write(self, mask: tf.Tensor) -> None:
         padded = tf.pad(mask, [[0, self.batch_size - tf.shape(mask)[0]], [0, 0]])     # (batch_size, n)
         row = tf.reshape(tf.cast(self.step.value, tf.int64), (1, 1))
-        self.masks.scatter_nd_update(row, padded[tf.newaxis])        # an out-of-range step is an error
+        if tf.distribute.in_cross_replica_context() or not tf.distribute.has_strategy():
+            self.masks.scatter_nd_update(row, padded[tf.newaxis])    # an out-of-range step is an error
+        else:                                                        # a mirrored variable has no scatter there
+            self.masks.assign(tf.tensor_scatter_nd_update(self.masks, row, padded[tf.newaxis]))
 
 
 class RecordingDropout(keras.layers.Dropout):
@@ -62,8 +67,8 @@ class RecordingDropout(keras.layers.Dropout):
         if not training:
             return inputs
         if self.rate > 0:
-            kept = keras.random.dropout(keras.ops.ones_like(inputs), self.rate, seed=self.seed_generator)   # (m, n)
-            mask, outputs = kept != 0, inputs * kept                  # (m, n) bool, (m, n)
+            kept, mine = self._draw(inputs)                           # (m, n), (m_k, n)
+            mask, outputs = kept != 0, inputs * mine                  # (m, n) bool, (m_k, n)
         else:                                                         # rate 0: Keras returns the inputs, no draw
             mask, outputs = keras.ops.ones_like(inputs, dtype="bool"), inputs
         if self._buffer is not None:
@@ -71,6 +76,26 @@ class RecordingDropout(keras.layers.Dropout):
         if tf.executing_eagerly():
             self.last_mask = np.asarray(mask)
         return outputs
+
+    def _draw(self, inputs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Keras' draw on ones for the whole batch (scale where kept, 0 where dropped), and this replica's rows.
+
+        On one device both are the (m, n) draw. Under a tf.distribute strategy with N replicas (make train
+        DEVICES=N) the batch of m rows arrives as shards of m_1, ..., m_N rows, replica k holding rows
+        m_1 + ... + m_(k-1) onwards; each replica draws the whole (m, n) batch's mask with the same seed
+        state -- the very draw one device makes -- and keeps its own rows, so N devices drop the same
+        units as one (tests/test_devices.py). Drawing on a shard's shape instead would give other masks.
+        """
+        replica = tf.distribute.get_replica_context()
+        if replica is None or replica.num_replicas_in_sync == 1:
+            kept = keras.random.dropout(keras.ops.ones_like(inputs), self.rate, seed=self.seed_generator)  # (m, n)
+            return kept, kept
+        m_k = tf.shape(inputs)[:1]                                    # (1,) this replica's rows
+        rows = replica.all_gather(m_k, axis=0)                        # (N,) every replica's rows, in order
+        start = tf.reduce_sum(rows[:replica.replica_id_in_sync_group])
+        ones = tf.ones(tf.stack([tf.reduce_sum(rows), tf.shape(inputs)[1]]), inputs.dtype)     # (m, n)
+        kept = keras.random.dropout(ones, self.rate, seed=self.seed_generator)                 # (m, n)
+        return kept, kept[start:start + m_k[0]]                       # (m, n), (m_k, n)
 
 
 def recording_layers(model: keras.Model) -> list[RecordingDropout]:
