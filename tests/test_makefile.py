@@ -25,7 +25,7 @@ def project(tmp_path):
         (tmp_path / name).write_text("")
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "python $*"\n')
+    python.write_text('#!/bin/sh\necho "$0 $*"\n')
     python.chmod(0o755)
     stamp = tmp_path / ".venv" / ".installed"
     stamp.write_text("")
@@ -42,17 +42,25 @@ def make(project: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("args, command", [
     (["train", "TASKS=binary,regression", "EPOCHS=5", "LR=1e-3", "LOGDIR=runs/a b", "QUIET=1"],
-     "python -m keras_models.train --via-make --tasks binary,regression --epochs 5 --learning-rate 1e-3 "
+     ".venv/bin/python -m keras_models.train --via-make --tasks binary,regression --epochs 5 --learning-rate 1e-3 "
      "--logdir runs/a b --quiet"),
-    (["train", "RESUME=1", "LOGDIR=elsewhere"], "python -m keras_models.train --via-make --logdir elsewhere --resume"),
-    (["train"], "python -m keras_models.train --via-make"),
+    (["train", "RESUME=1", "LOGDIR=elsewhere"],
+     ".venv/bin/python -m keras_models.train --via-make --logdir elsewhere --resume"),
+    (["train"], ".venv/bin/python -m keras_models.train --via-make"),
     (["tensorboard", "PORT=6007", "LOGDIR=runs"],
-     "python -m keras_models.train.board_server --logdir runs --port 6007"),
-    (["tensorboard"], "python -m keras_models.train.board_server --logdir logs --port 6006"),
-    (["lessons", "LOGDIR=pictures"], "python -m keras_models.course.lessons --logdir pictures"),
-    (["exercises", "ONLY=ex03"], "python -m keras_models.course.exercises.grade --only ex03"),
+     ".venv/bin/python -m keras_models.train.board_server --logdir runs --port 6007"),
+    (["tensorboard"], ".venv/bin/python -m keras_models.train.board_server --logdir logs --port 6006"),
+    (["lessons", "LOGDIR=pictures"], ".venv/bin/python -m keras_models.course.lessons --logdir pictures"),
+    (["exercises", "ONLY=ex03"], ".venv/bin/python -m keras_models.course.exercises.grade --only ex03"),
+    (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter.build"),
+    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.build\n"
+                           ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
+    (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
+     ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),
+    (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "JOBS=2"],
+     ".venv/bin/python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 --jobs 2"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
-        "exercises"])
+        "exercises", "notebooks", "lab-after-notebooks", "release", "grade"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr
@@ -66,8 +74,12 @@ def test_each_make_variable_becomes_its_option(project, args, command):
     (["train", "RESUMES=1"], "unknown variable RESUMES for make train;"),
     (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT;"),
     (["exercises", "NAME=ex03"], "unknown variable NAME for make exercises; make exercises takes ONLY;"),
+    (["grade", "SUBMISSION=class"], "unknown variable SUBMISSION for make grade; make grade takes SUBMISSIONS ONLY "
+                                    "TIME_LIMIT JOBS;"),
+    (["release", "DEST=x", "WITH_SOLUTIONS=yes"], "WITH_SOLUTIONS takes the value 1 (make release DEST=dir "
+                                                  "WITH_SOLUTIONS=1), got WITH_SOLUTIONS=yes"),
     (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0 QUIET="),
-], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "RESUME-0"])
+], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "WITH_SOLUTIONS-yes", "RESUME-0"])
 def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(project, args, message):
     done = make(project, *args)
     assert done.returncode == 2
