@@ -162,6 +162,40 @@ def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edite
     assert f"your version is in {backup}" in out and f"{len(LESSONS)} rewritten" in out
 
 
+def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
+    exercise = find("ex03")
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "backup")
+    (tmp_path / "exercises").mkdir()
+    exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
+    build.write_exercise_notebook(exercise.learner_path, exercise.notebook_path)
+    assert grade_cli.main(["--reset", "ex03"]) == 0                         # untouched: nothing to keep
+    assert not (tmp_path / "backup").exists()
+    mine = nbformat.read(exercise.notebook_path, as_version=4)
+    mine.cells[2].source += "\nmy_work = 42"
+    nbformat.write(mine, exercise.notebook_path)
+    capsys.readouterr()
+    assert grade_cli.main(["--reset", "ex03"]) == 0
+    (backup,) = (tmp_path / "backup").glob("ex03_keras_basics.*.ipynb")
+    assert "my_work = 42" in nbformat.read(backup, as_version=4).cells[2].source
+    assert "my_work" not in exercise.notebook_path.read_text(encoding="utf-8")
+    assert capsys.readouterr().out.endswith(f"reset too; your notebook is in backup/{backup.name}\n")
+
+
+def test_make_notebooks_with_a_lesson_that_is_not_utf8_is_one_line(tmp_path, monkeypatch, capsys):
+    lessons = tmp_path / "course" / "lessons"
+    lessons.mkdir(parents=True)
+    for name in LESSONS:
+        (lessons / f"{name}.py").write_bytes(b"# caf\xe9\n")                 # Latin-1
+    monkeypatch.setattr(build, "COURSE", tmp_path / "course")
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
+    assert build.main([]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: {LESSONS[0]}.py is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"
+
+
 # --- lessons -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lesson", LESSONS)

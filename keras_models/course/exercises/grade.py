@@ -28,7 +28,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -161,14 +160,12 @@ def reset_exercises(exercises: list[Exercise]) -> int:
 
 
 def _reset_notebook(exercise: Exercise) -> None:
-    """Move the learner's notebook to the backups and write it again from the reset file."""
-    from keras_models.course.jupyter.build import write_exercise_notebook  # jupytext loads only here
+    """Write the learner's notebook again from the reset file; a notebook they had changed goes to the backups."""
+    from keras_models.course.jupyter.build import reset_exercise_notebook  # jupytext loads only here
 
-    BACKUP_DIR.mkdir(parents=True, exist_ok=True)
-    backup = BACKUP_DIR / f"{exercise.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}.ipynb"
-    exercise.notebook_path.replace(backup)
-    write_exercise_notebook(exercise.learner_path, exercise.notebook_path)
-    print(f"{_shown(exercise.notebook_path)} reset too; your notebook is in {_shown(backup)}")
+    backup = reset_exercise_notebook(exercise.learner_path, exercise.notebook_path, BACKUP_DIR)
+    if backup is not None:
+        print(f"{_shown(exercise.notebook_path)} reset too; your notebook is in {_shown(backup)}")
 
 
 def main(argv: list[str] | None = None) -> int:

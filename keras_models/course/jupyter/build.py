@@ -122,6 +122,19 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
+def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir: Path) -> Path | None:
+    """Write the learner's notebook again from their (reset) .py file; return where their old one was kept,
+    or None when it already said the same (its outputs then go, nothing else)."""
+    fresh = exercise_notebook(learner_file, paired=True)
+    backup = None
+    if notebook_path.exists() and _read_inputs_sha256(notebook_path)[0] != _inputs_sha256(fresh):
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        backup = backup_dir / f"{notebook_path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}.ipynb"
+        notebook_path.replace(backup)
+    _write(fresh, notebook_path)
+    return backup
+
+
 def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> bool:
     """Write the learner's notebook from their .py file unless it exists; True if written."""
     if notebook_path.exists():
