@@ -7,6 +7,7 @@
     reproducible.py  op determinism for one block of code, then the process as it was
     models.py        the course's Keras models, one per task (the head from data/tasks.py)
     evaluation.py    test-split metrics, classification reports, loss curves
+    tf_chatter.py    TensorFlow's C++ start-up lines filtered out of stderr, for every program make runs
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
 (`keras_models.course`) and the bench (`keras_models.bench`) build on it.
