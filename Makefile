@@ -11,7 +11,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-reset exercises-solutions bench mutants lint clean
+.PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-reset \
+	exercises-solutions notebooks lab release grade bench mutants lint clean
 
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
@@ -100,6 +101,9 @@ TAKES_tensorboard    := LOGDIR PORT
 TAKES_lessons        := LOGDIR
 TAKES_exercises      := ONLY
 TAKES_exercise-reset := NAME
+TAKES_lab            := PORT
+TAKES_release        := DEST WITH_SOLUTIONS
+TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT JOBS
 TAKES_lock           := UPGRADE
 TAKES_ANY            := PYTHON
 GIVEN   := $(patsubst %:,%,$(foreach v,$(MAKEOVERRIDES),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
@@ -114,13 +118,20 @@ endif
 ifneq ($(filter-out 1,$(UPGRADE)),)
 $(error UPGRADE takes the value 1 (make lock UPGRADE=1), got UPGRADE=$(UPGRADE))
 endif
+ifneq ($(filter-out 1,$(WITH_SOLUTIONS)),)
+$(error WITH_SOLUTIONS takes the value 1 (make release DEST=dir WITH_SOLUTIONS=1), got WITH_SOLUTIONS=$(WITH_SOLUTIONS))
+endif
+# A learner copy (make release) has no tests/: say so instead of running pytest on nothing.
+NO_TESTS = test -d tests || { echo "make $@: this learner copy has no test suite (it checks the reference solutions, \
+which are not included)" >&2; exit 2; }
 
 train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 DEVICES=2 LOGDIR=DIR RESUME=1 QUIET=1)
 	@$(PY) -m keras_models.train --via-make $(if $(TASKS),--tasks "$(TASKS)") $(if $(EPOCHS),--epochs "$(EPOCHS)") \
 		$(if $(LR),--learning-rate "$(LR)") $(if $(DEVICES),--devices "$(DEVICES)") $(if $(LOGDIR),--logdir "$(LOGDIR)") \
 		$(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
-test: venv ## run the whole test suite: parity, properties, lessons, exercises, end to end
+test: venv ## run the whole test suite: parity, properties, lessons, exercises, notebooks, end to end
+	@$(NO_TESTS)
 	@$(PY) -m pytest -n 2 -q
 
 # Debian's Chromium and its driver, which `make test-browser` installs when it runs as root.
@@ -128,6 +139,7 @@ CHROMIUM     ?= /usr/bin/chromium
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
 test-browser: venv ## TensorBoard in a real headless Chromium: every task's link shows its curves (installs chromium)
+	@$(NO_TESTS)
 	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(CHROMEDRIVER)" ]; then \
 		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
 			echo "error: make test-browser needs Chromium and ChromeDriver at $(CHROMIUM) and $(CHROMEDRIVER): install them with: sudo apt-get install chromium chromium-driver" >&2; \
@@ -152,6 +164,7 @@ lock: venv ## compile constraints.txt from pyproject.toml with uv, keeping today
 	else mv $(VENV)/lock.new constraints.txt; echo "constraints.txt: $$(grep -c '==' constraints.txt) pins; check them with: make lock-check"; fi
 
 lock-check: venv ## prove that constraints.txt installs, pin for pin, on Python 3.11, 3.12 and 3.13 (pip, dry run)
+	@$(NO_TESTS)
 	@$(PY) tests/lock_check.py
 
 tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
@@ -173,10 +186,27 @@ exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (y
 exercises-solutions: venv ## grade the reference solutions with the same tests
 	@$(PY) -m keras_models.course.exercises.grade --solutions
 
+notebooks: venv ## a notebook for every lesson and exercise in keras_models/course/notebooks/ (yours are kept)
+	@$(PY) -m keras_models.course.jupyter.build
+
+lab: notebooks ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
+	@$(PY) -m keras_models.course.jupyter.lab $(if $(PORT),--port "$(PORT)")
+
+release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
+	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
+	@$(PY) -m keras_models.course.instructor.release "$(DEST)" $(if $(WITH_SOLUTIONS),--with-solutions)
+
+grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 JOBS=)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
+	[JOBS=2]" >&2; exit 2; }
+	@$(PY) -m keras_models.course.instructor.grade_class "$(SUBMISSIONS)" $(if $(ONLY),--only "$(ONLY)") \
+		$(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)") $(if $(JOBS),--jobs "$(JOBS)")
+
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench
 
 mutants: venv ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
+	@$(NO_TESTS)
 	@$(PY) tests/mutation/run.py
 
 lint: venv ## ruff

@@ -3,6 +3,10 @@
 References: closed forms (the parabola's (1 - 2 eta)^k, the saturation points of sigmoid and tanh),
 the tutorial's worked numbers, a forward pass written out here in NumPy, and the files themselves
 read back with a PNG header parser and TensorBoard's own EventAccumulator.
+
+The lessons run once here, through `make lessons` (its `run_all` is watched to keep what each lesson
+returned), and once more as notebooks (tests/test_notebooks.py: the pictures inline, the findings). The
+tests of this file share that one run, so they run on one worker (xdist_group; pyproject: --dist loadgroup).
 """
 
 from __future__ import annotations
@@ -17,15 +21,16 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from data import prepare
+from keras_models.course import lessons
 from keras_models.course.lessons import (
-    lesson_01_perceptron,
     lesson_02_xor_limit,
     lesson_03_activations,
     lesson_04_gradient_descent,
     lesson_05_hidden_layer_xor,
-    lesson_06_regularisation,
     main,
 )
+
+pytestmark = pytest.mark.xdist_group("lessons")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -53,19 +58,35 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def make_lessons(tmp_path_factory):
-    """`.venv/bin/python -m keras_models.course.lessons --logdir DIR`, in process: (DIR, what it printed)."""
+    """`.venv/bin/python -m keras_models.course.lessons --logdir DIR`, in process: (DIR, what it printed,
+    {lesson name: what its run() returned on the way})."""
     logdir = tmp_path_factory.mktemp("lessons")
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    real_run_all = lessons.run_all
+    ran = {}
+
+    def watched_run_all(*args, **kwargs):
+        results = real_run_all(*args, **kwargs)
+        ran.update({result.lesson: result for result in results})
+        return results
+
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(lessons, "run_all", watched_run_all)
         status = main(["--logdir", str(logdir)])
     assert status == 0
-    return logdir, printed.getvalue()
+    return logdir, printed.getvalue(), ran
+
+
+@pytest.fixture
+def ran(make_lessons):
+    """{lesson name: what its run() returned} in the one `make lessons` run of this module."""
+    return make_lessons[2]
 
 
 # --- make lessons: the files ------------------------------------------------------------------------
 
 def test_make_lessons_writes_every_png_non_empty_and_of_the_expected_size(make_lessons):
-    logdir, _ = make_lessons
+    logdir, _, _ = make_lessons
     written = {path.name: path for path in (logdir / "png").iterdir()}
     expected = {tag.replace("/", "_") + ".png": size for tag, size in EXPECTED_PIXELS.items()}
     assert sorted(written) == sorted(expected)
@@ -76,7 +97,7 @@ def test_make_lessons_writes_every_png_non_empty_and_of_the_expected_size(make_l
 
 
 def test_make_lessons_logs_every_picture_as_a_tensorboard_image(make_lessons):
-    logdir, _ = make_lessons
+    logdir, _, _ = make_lessons
     board = logdir / "tensorboard"
     assert len(list(board.glob("events.out.tfevents.*"))) == 1          # one run
     acc = EventAccumulator(str(board), size_guidance={"tensors": 0})
@@ -92,7 +113,7 @@ def test_make_lessons_logs_every_picture_as_a_tensorboard_image(make_lessons):
 
 
 def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(make_lessons):
-    logdir, printed = make_lessons
+    logdir, printed, _ = make_lessons
     lines = printed.splitlines()
     for number, fact in enumerate(["perceptron converged in 5 epochs", "XOR: perceptron not converged",
                                    "sigmoid saturates", "gradient descent:", "100% on XOR",
@@ -103,8 +124,8 @@ def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(ma
 
 # --- the lessons' facts, from what each lesson function returns -----------------------------------
 
-def test_perceptron_lesson_converges_on_the_seven_points(tmp_path):
-    lesson = lesson_01_perceptron.run(tmp_path)
+def test_perceptron_lesson_converges_on_the_seven_points(ran):
+    lesson = ran["lesson_01_perceptron"]
     p = lesson.perceptron
     # traced by hand in test_perceptron.py (test_the_lessons_run_on_the_seven_points_epoch_by_epoch)
     assert p.converged and p.errors_per_epoch == [2, 4, 4, 3, 0]
@@ -115,8 +136,8 @@ def test_perceptron_lesson_converges_on_the_seven_points(tmp_path):
     assert lesson.pngs["boundary"].is_file()
 
 
-def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(tmp_path):
-    lesson = lesson_02_xor_limit.run(tmp_path)
+def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(ran):
+    lesson = ran["lesson_02_xor_limit"]
     p = lesson.perceptron
     assert not p.converged
     assert len(p.errors_per_epoch) == lesson_02_xor_limit.MAX_EPOCHS
@@ -125,8 +146,8 @@ def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(tmp_path):
     assert lesson.separable.converged                                      # the contrast on the same plot
 
 
-def test_activations_lesson_finds_the_closed_form_saturation_points(tmp_path):
-    lesson = lesson_03_activations.run(tmp_path)
+def test_activations_lesson_finds_the_closed_form_saturation_points(ran):
+    lesson = ran["lesson_03_activations"]
     # sigmoid' = s (1 - s) = 0.05  at s = (1 + sqrt(0.8)) / 2;  tanh' = 1 - t^2 = 0.05  at t = sqrt(0.95)
     s = (1 + math.sqrt(0.8)) / 2
     closed_form = {"sigmoid": math.log(s / (1 - s)), "tanh": math.atanh(math.sqrt(0.95))}
@@ -135,8 +156,8 @@ def test_activations_lesson_finds_the_closed_form_saturation_points(tmp_path):
         assert abs(lesson.saturation[name] - z_sat) <= spacing, f"{name}: {lesson.saturation[name]} vs {z_sat}"
 
 
-def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_regime(tmp_path):
-    lesson = lesson_04_gradient_descent.run(tmp_path)
+def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_regime(ran):
+    lesson = ran["lesson_04_gradient_descent"]
     steps = lesson_04_gradient_descent.STEPS
     # the tutorial's worked numbers, and convergence to the minimum
     np.testing.assert_allclose(lesson.tutorial[4.0][:4], [4.0, 3.96, 3.9208, 3.882384], rtol=1e-12)
@@ -152,8 +173,8 @@ def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_reg
     assert abs(lesson.runs[0.01][-1] - 2) == pytest.approx(2 * 0.98 ** steps, rel=1e-9)
 
 
-def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(tmp_path):
-    lesson = lesson_05_hidden_layer_xor.run(tmp_path)
+def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(ran):
+    lesson = ran["lesson_05_hidden_layer_xor"]
     X, y = lesson_05_hidden_layer_xor.X, lesson_05_hidden_layer_xor.y
     # the trained network's forward pass written out here: tanh hidden layer, sigmoid output
     W1, b1, W2, b2 = lesson.network.get_weights()
@@ -167,8 +188,8 @@ def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(tmp_pa
         np.testing.assert_array_equal(a, b)
 
 
-def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap(tmp_path):
-    lesson = lesson_06_regularisation.run(tmp_path)
+def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap(ran):
+    lesson = ran["lesson_06_regularisation"]
     data = prepare("binary", dtype="float32", seed=0)
     final = {}
     for variant, net in lesson.networks.items():

@@ -100,15 +100,23 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["train", "TASKS=binary,regression", "EPOCHS=5", "LR=1e-3", "DEVICES=2", "LOGDIR=runs/a b", "QUIET=1"],
      "python -m keras_models.train --via-make --tasks binary,regression --epochs 5 --learning-rate 1e-3 "
      "--devices 2 --logdir runs/a b --quiet"),
-    (["train", "RESUME=1", "LOGDIR=elsewhere"], "python -m keras_models.train --via-make --logdir elsewhere --resume"),
+    (["train", "RESUME=1", "LOGDIR=elsewhere"],
+     "python -m keras_models.train --via-make --logdir elsewhere --resume"),
     (["train"], "python -m keras_models.train --via-make"),
     (["tensorboard", "PORT=6007", "LOGDIR=runs"],
      "python -m keras_models.train.board_server --logdir runs --port 6007"),
     (["tensorboard"], "python -m keras_models.train.board_server --logdir logs --port 6006"),
     (["lessons", "LOGDIR=pictures"], "python -m keras_models.course.lessons --logdir pictures"),
     (["exercises", "ONLY=ex03"], "python -m keras_models.course.exercises.grade --only ex03"),
+    (["notebooks"], "python -m keras_models.course.jupyter.build"),
+    (["lab", "PORT=8890"], "python -m keras_models.course.jupyter.build\n"
+                           "python -m keras_models.course.jupyter.lab --port 8890"),
+    (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
+     "python -m keras_models.course.instructor.release out/copy --with-solutions"),
+    (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "JOBS=2"],
+     "python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 --jobs 2"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
-        "exercises"])
+        "exercises", "notebooks", "lab-after-notebooks", "release", "grade"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr
@@ -122,8 +130,12 @@ def test_each_make_variable_becomes_its_option(project, args, command):
     (["train", "RESUMES=1"], "unknown variable RESUMES for make train;"),
     (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT;"),
     (["exercises", "NAME=ex03"], "unknown variable NAME for make exercises; make exercises takes ONLY;"),
+    (["grade", "SUBMISSION=class"], "unknown variable SUBMISSION for make grade; make grade takes SUBMISSIONS ONLY "
+                                    "TIME_LIMIT JOBS;"),
+    (["release", "DEST=x", "WITH_SOLUTIONS=yes"], "WITH_SOLUTIONS takes the value 1 (make release DEST=dir "
+                                                  "WITH_SOLUTIONS=1), got WITH_SOLUTIONS=yes"),
     (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0 QUIET="),
-], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "RESUME-0"])
+], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "WITH_SOLUTIONS-yes", "RESUME-0"])
 def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(project, args, message):
     done = make(project, *args)
     assert done.returncode == 2

@@ -1,7 +1,7 @@
 """End to end: a real TensorBoard server, started on 127.0.0.1 against a short `make train`-equivalent run,
 serves the scratch and Keras runs with the same scalar tags and the same first losses.
 
-The server is a separate process (`python -m tensorboard.main`, what `make tensorboard` runs) on a
+The server is a separate process (`.venv/bin/python -m tensorboard.main`, what `make tensorboard` runs) on a
 port the system picks (--port 0); it prints its URL on stderr. Every request goes to 127.0.0.1
 through urllib, and the server is stopped (terminate, then kill) whatever the outcome.
 """

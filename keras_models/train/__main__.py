@@ -1,4 +1,4 @@
-"""`python -m keras_models.train` (what `make train` runs): the command line first, TensorFlow after.
+"""`.venv/bin/python -m keras_models.train` (what `make train` runs): the command line first, TensorFlow after.
 
 Everything that can be checked without TensorFlow is checked before it loads (about 5 s): a typo, a
 --logdir that cannot be written, or a --resume with nothing to resume is answered at once. A package

@@ -7,6 +7,13 @@
     make setup                       # among other things, writes the exercise files you do not have yet
                                      # (--write-missing)
 
+Your file is the `.py`, or its notebook (keras_models/course/notebooks/exercises/, written by `make
+notebooks`) when you saved that more than a second after the `.py`: in `make lab` jupytext saves the
+two together, so they agree; an editor that does not know the pairing saves only the notebook.
+
+Inside a notebook (or at the end of the script), `grade_here("ex03")` grades the code you have run so
+far with the same grader, and prints the same verdict.
+
 Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line (one line
 naming it), 130 after Ctrl-C. Grading writes only to a temporary directory; --reset writes the
 exercise file, and a backup of your version under logs/exercises/backup/ (which `make clean`
@@ -22,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 # The grader prints its own messages; TensorFlow's C++ log lines would bury them.
 # (Set before TensorFlow is imported: the graders import it.)
@@ -34,6 +42,7 @@ from keras_models.course.exercises.graders import (  # noqa: E402
     Result,
     find,
     grade_file,
+    grade_module,
 )
 from keras_models.course.exercises.skeleton import reset, write_missing  # noqa: E402
 
@@ -47,12 +56,28 @@ def _quiet_tensorflow() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _print_result(result: Result) -> None:
+def _print_result(result: Result, graded: Path | None = None) -> None:
     status = "PASS" if result.passed else "FAIL"
     exercise = result.exercise
     print(f"  {exercise.name}  {exercise.grader.TITLE:<46} {status}  {result.seconds:5.1f} s", flush=True)
+    if graded is not None and graded.suffix == ".ipynb":
+        print(f"        (graded your notebook {_shown(graded)}: you saved it after the .py)")
     for line in result.message.splitlines():
         print(f"        {line}")
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def newest_version(script: Path, notebook: Path) -> Path:
+    """The learner's file to grade: the .py, or its notebook when that was saved more than 1 s later.
+
+    (jupytext writes the pair within a second of each other; its own check allows the same margin.)
+    """
+    if notebook.is_file() and (not script.exists() or notebook.stat().st_mtime > script.stat().st_mtime + 1.0):
+        return notebook
+    return script
 
 
 def grade(exercises: list[Exercise], solutions: bool) -> int:
@@ -63,7 +88,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     start = time.perf_counter()
     results = []
     for exercise in exercises:
-        path = exercise.solution_path if solutions else exercise.learner_path
+        path = exercise.solution_path if solutions else newest_version(exercise.learner_path, exercise.notebook_path)
         with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
             try:
                 if not path.is_file():
@@ -72,7 +97,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
                 result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
                                                  "instead", 0.0)
-        _print_result(result)
+        _print_result(result, path)
         results.append(result)
     passed = sum(result.passed for result in results)
     print(f"{passed} of {len(results)} passed in {time.perf_counter() - start:.0f} s.")
@@ -82,16 +107,46 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     return 0 if passed == len(results) else 1
 
 
+def grade_here(name: str) -> None:
+    """Grade exercise `name` on the code run so far in this notebook or script; print make exercises' verdict.
+
+    The grader calls the functions and classes defined in the caller's namespace (the cells you have
+    run), exactly as `make exercises ONLY=name` calls those of your file.
+    """
+    try:
+        exercise = find(name)
+    except ValueError as error:
+        print(f"error: {error}")
+        return None
+    _quiet_tensorflow()
+    caller = sys._getframe(1)
+    namespace = ModuleType(f"_graded_here_{exercise.name}")
+    namespace.__dict__.update(caller.f_globals)
+    with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
+        result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller.f_code.co_filename))
+    _print_result(result)
+    if not result.passed:
+        print(f"Change your code, run its cell again, then this one (or in a terminal: make exercises "
+              f"ONLY={exercise.name}).")
+
+
+def _learners_code(caller_file: str):
+    """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook
+    (IPython compiles each cell to a file of its own in one folder, ipykernel_<pid>)."""
+    cells = Path(caller_file).parent if Path(caller_file).parent.name.startswith("ipykernel_") else None
+    return lambda filename: filename == caller_file or (cells is not None and Path(filename).parent == cells)
+
+
 def write_missing_files(exercises: list[Exercise]) -> None:
     """Write the untouched file of every exercise you do not have yet, and say so."""
-    for path in write_missing([(exercise.solution_path, exercise.learner_path) for exercise in exercises]):
+    for path in write_missing([(exercise.source_path, exercise.learner_path) for exercise in exercises]):
         print(f"wrote {path.relative_to(REPO)}: your copy of the exercise, yours to edit")
 
 
 def reset_exercises(exercises: list[Exercise]) -> int:
     for exercise in exercises:
         existed = exercise.learner_path.exists()
-        backup = reset(exercise.solution_path, exercise.learner_path, BACKUP_DIR)
+        backup = reset(exercise.source_path, exercise.learner_path, BACKUP_DIR)
         name = exercise.learner_path.relative_to(REPO)
         if not existed:
             print(f"{name} was missing; wrote the untouched skeleton")
@@ -99,7 +154,18 @@ def reset_exercises(exercises: list[Exercise]) -> int:
             print(f"{name} is already the untouched skeleton")
         else:
             print(f"{name} reset to the untouched skeleton; your version is in {backup.relative_to(REPO)}")
+        if exercise.notebook_path.exists():
+            _reset_notebook(exercise)
     return 0
+
+
+def _reset_notebook(exercise: Exercise) -> None:
+    """Write the learner's notebook again from the reset file; a notebook they had changed goes to the backups."""
+    from keras_models.course.jupyter.build import reset_exercise_notebook  # jupytext loads only here
+
+    backup = reset_exercise_notebook(exercise.learner_path, exercise.notebook_path, BACKUP_DIR)
+    if backup is not None:
+        print(f"{_shown(exercise.notebook_path)} reset too; your notebook is in {_shown(backup)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.reset and (args.only or args.solutions):
             raise ValueError("--reset does not grade: use it without --only and --solutions")
         wanted = [find(name) for name in args.reset or args.only or []]
+        if args.solutions and not SOLUTIONS_DIR.is_dir():
+            raise ValueError("this learner copy of the course does not include the reference solutions")
     except ValueError as error:                         # ONLY=ex99, NAME=ex99: one line, the valid names
         print(f"error: {error}", file=sys.stderr)
         return 2

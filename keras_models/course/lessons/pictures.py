@@ -5,7 +5,8 @@ The lessons draw on a bare `matplotlib.figure.Figure` rendered by the Agg backen
 and it keeps no global pyplot state (no "too many open figures" warning after many lessons).
 
 A figure is saved at its own size, figsize (inches) x DPI pixels -- no "tight" cropping -- so every
-picture has a known width and height.
+picture has a known width and height. Run in a Jupyter notebook (`make notebooks`), `save_png` also
+shows the PNG it wrote, inline below the cell (an image/png output); as a script it only writes it.
 
 TensorBoard shows images in its IMAGES tab. `write_to_tensorboard` reads the PNG files back,
 decodes them (`tf.io.decode_png`, shape (height, width, channels)) and logs each one with
@@ -16,6 +17,7 @@ there, and only there: importing this module (or running one lesson) does not pa
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +62,18 @@ def save_png(fig: Figure, out_dir: str | Path, filename: str) -> Path:
     path = out_dir / filename
     FigureCanvasAgg(fig)                          # the Agg backend, chosen explicitly: files only
     fig.savefig(path, dpi=DPI)                    # the figure's own size: no bbox_inches="tight"
+    show_in_notebook(path)
     return path
+
+
+def show_in_notebook(png: Path) -> None:
+    """Display the PNG file inline when running in a Jupyter kernel; do nothing in a plain script."""
+    ipython = sys.modules.get("IPython")                    # loaded by every Jupyter kernel, never by us
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import Image, display
+
+        display(Image(filename=str(png)))
 
 
 def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int = 0) -> Path:

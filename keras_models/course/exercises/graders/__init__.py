@@ -1,4 +1,4 @@
-"""The list of exercises, and grading one exercise file into a PASS or a FAIL with a hint.
+"""The list of exercises with their points, and grading one exercise into a PASS or a FAIL with a hint.
 
 Each grader module `graders/exNN.py` has `TITLE` and `grade(module, workdir) -> str`: it calls
 the functions of the loaded exercise `module`, writes only under `workdir` (a temporary
@@ -9,52 +9,75 @@ its target) when all pass. `grade_file` turns whatever happens into a `Result`:
     a check fails                -> FAIL   the grader's hint
     a TODO still raises          -> FAIL   "not started: fill in the TODO in <function>"
     the learner's code raises    -> FAIL   the error, with the function and line where it happened
+
+The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
+`notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
+a notebook that calls `grade_here` (grade.py).
+
+`EXERCISES` is the one place an exercise is declared: its id, its file name, and its points, which
+`make grade` and the GitHub Classroom configuration (keras_models/course/instructor/) both read.
 """
 
 from __future__ import annotations
+import __future__
 
 import importlib
-import importlib.util
 import itertools
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from ..notebook_source import SourceError, cell_label, code_pieces
 from .checks import Fail
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = EXERCISES_DIR / "solutions"
+STARTERS_DIR = EXERCISES_DIR / "starters"             # a learner copy (make release) has these instead
 
 
 @dataclass(frozen=True)
 class Exercise:
-    name: str            # "ex05": what --only and --reset take
+    name: str            # "ex05": what --only and --reset take, and the column of grades.csv
     stem: str            # file name without .py, the same for the learner file and the solution
+    points: int          # what a PASS is worth in make grade and GitHub Classroom (a FAIL is worth 0)
 
     @property
     def learner_path(self) -> Path:
         return EXERCISES_DIR / f"{self.stem}.py"
 
     @property
+    def notebook_path(self) -> Path:
+        """The learner's notebook, paired with learner_path by jupytext (make notebooks writes it)."""
+        return EXERCISES_DIR.parent / "notebooks" / "exercises" / f"{self.stem}.ipynb"
+
+    @property
     def solution_path(self) -> Path:
         return SOLUTIONS_DIR / f"{self.stem}.py"
+
+    @property
+    def source_path(self) -> Path:
+        """What the learner's file is cut from: the solution; in a learner copy, the untouched starter."""
+        if not SOLUTIONS_DIR.is_dir() and STARTERS_DIR.is_dir():
+            return STARTERS_DIR / f"{self.stem}.py"
+        return self.solution_path
 
     @property
     def grader(self) -> ModuleType:
         return importlib.import_module(f"keras_models.course.exercises.graders.{self.name}")
 
 
-EXERCISES = (
-    Exercise("ex01", "ex01_perceptron_activations"),
-    Exercise("ex02", "ex02_backprop"),
-    Exercise("ex03", "ex03_keras_basics"),
-    Exercise("ex04", "ex04_diamonds_regression"),
-    Exercise("ex05", "ex05_breast_cancer_dropout"),
-    Exercise("ex06", "ex06_capstone_housing"),
-    Exercise("ex07", "ex07_tensorboard"),
+EXERCISES = (                                          # in course order; the points add up to 100
+    Exercise("ex01", "ex01_perceptron_activations", points=10),
+    Exercise("ex02", "ex02_backprop", points=15),
+    Exercise("ex03", "ex03_keras_basics", points=10),
+    Exercise("ex04", "ex04_diamonds_regression", points=15),
+    Exercise("ex05", "ex05_breast_cancer_dropout", points=15),
+    Exercise("ex06", "ex06_capstone_housing", points=20),
+    Exercise("ex07", "ex07_tensorboard", points=15),
 )
 
 
@@ -78,60 +101,79 @@ class Result:
 
 
 _load_counter = itertools.count()
+FUTURE_FLAGS = sum(getattr(__future__, feature).compiler_flag for feature in __future__.all_feature_names)
 
 
 def load_module(path: Path) -> ModuleType:
-    """Import the Python file at `path` under a fresh module name (no bytecode written next to it)."""
-    name = f"_graded_{path.stem}_{next(_load_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module           # dataclasses look their module up while the file runs
-    previous, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = previous
+    """Run the exercise file at `path` (.py, or a notebook's code cells) in a fresh module and return it.
+
+    Like a notebook, a `from __future__ import` in one piece holds for the pieces after it.
+    """
+    module = ModuleType(f"_graded_{path.stem}_{next(_load_counter)}")
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module          # dataclasses look their module up while the file runs
+    flags = 0
+    for source, name in code_pieces(path):
+        code = compile(source, name, "exec", flags=flags, dont_inherit=True)   # not this file's own __future__s
+        flags |= code.co_flags & FUTURE_FLAGS
+        exec(code, module.__dict__)
     return module
 
 
-def _where(error: BaseException, path: Path) -> tuple[str, int | None]:
-    """(qualified function name, line) of the deepest frame of `error` inside the file `path`."""
+def _where(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
+    """(function name, "line L of <file or cell>") of the deepest frame of `error` in the learner's code."""
     where, line = "the top level of the file", None
     tb = error.__traceback__
     while tb is not None:
         code = tb.tb_frame.f_code
-        if Path(code.co_filename).resolve() == path.resolve():
+        if is_learners(code.co_filename):
             where = "the top level of the file" if code.co_name == "<module>" else code.co_qualname
-            line = tb.tb_lineno
+            line = f"line {tb.tb_lineno} of {cell_label(code.co_filename)}"
         tb = tb.tb_next
     return where, line
 
 
+def in_file(path: Path) -> Callable[[str], bool]:
+    """Whether a code object's file name is the exercise file at `path` (or one of its notebook cells)."""
+    return lambda filename: filename == str(path) or filename.startswith(f"{path} cell ")
+
+
 def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
-    """Grade the exercise file at `path` (a learner file, a solution or a copy) with its grader."""
+    """Grade the exercise file at `path` (a learner file or notebook, a solution or a copy) with its grader."""
     start = time.perf_counter()
-
-    def result(passed: bool, message: str) -> Result:
-        return Result(exercise, passed, message, time.perf_counter() - start)
-
     try:
         module = load_module(path)
-        summary = exercise.grader.grade(module, workdir)
-    except Fail as failure:
-        return result(False, str(failure))
-    except NotImplementedError as error:
-        where, _ = _where(error, path)
-        return result(False, f"not started: fill in the TODO in {where}")
+    except SourceError as error:
+        return Result(exercise, False, str(error), time.perf_counter() - start)
     except SyntaxError as error:
-        where = f" at line {error.lineno}" if error.lineno else ""
-        return result(False, f"the file does not parse: {error.msg}{where}")
-    except Exception as error:     # the learner's code crashed: say where, so they can fix it
-        where, line = _where(error, path)
-        if line is None:           # not raised in the learner's file: show everything
-            return result(False, "the grader hit an error it did not expect:\n"
-                                 + "".join(traceback.format_exception(error)))
-        return result(False, f"your code raised {type(error).__name__} in {where} (line {line} of "
-                             f"{path.name}): {error}")
-    return result(True, summary)
+        where = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
+        return Result(exercise, False, f"the file does not parse: {error.msg}{where}", time.perf_counter() - start)
+    except Exception as error:                     # its top level raised: a FAIL that says where
+        return _failed(exercise, error, in_file(path), start)
+    return grade_module(exercise, module, workdir, in_file(path), start)
+
+
+def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learners: Callable[[str], bool],
+                 start: float | None = None) -> Result:
+    """Grade code already loaded in `module`; `is_learners(filename)` tells the learner's frames from ours."""
+    start = time.perf_counter() if start is None else start
+    try:
+        summary = exercise.grader.grade(module, workdir)
+    except Exception as error:
+        return _failed(exercise, error, is_learners, start)
+    return Result(exercise, True, summary, time.perf_counter() - start)
+
+
+def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], bool], start: float) -> Result:
+    """The FAIL for an exception: the grader's hint, a TODO not started, or where the learner's code raised."""
+    def result(message: str) -> Result:
+        return Result(exercise, False, message, time.perf_counter() - start)
+
+    if isinstance(error, Fail):
+        return result(str(error))
+    where, line = _where(error, is_learners)
+    if isinstance(error, NotImplementedError):
+        return result(f"not started: fill in the TODO in {where}")
+    if line is None:               # not raised in the learner's code: show everything
+        return result("the grader hit an error it did not expect:\n" + "".join(traceback.format_exception(error)))
+    return result(f"your code raised {type(error).__name__} in {where} ({line}): {error}")

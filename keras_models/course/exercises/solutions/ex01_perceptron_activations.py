@@ -147,3 +147,16 @@ if __name__ == "__main__":
     print("decisions =\n", Perceptron(W, b).predict(x))
     for activation in (Sigmoid, Tanh, ReLU):
         print(f"{activation.__name__}(z) =\n", NeuralNetwork(W, b, activation).run(x))
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex01`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex01")

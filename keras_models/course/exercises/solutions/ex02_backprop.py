@@ -139,3 +139,16 @@ if __name__ == "__main__":
         for name, grad in gradients(params, X, y).items():
             params[name] -= eta * grad
     print("a2 =", forward(params, X)["a2"].ravel().round(3), " targets:", y.ravel())
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex02`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex02")

@@ -115,3 +115,16 @@ if __name__ == "__main__":
     print(f"training loss: {history.history['loss'][0]:.1f} -> {history.history['loss'][-1]:.1f}")
     print(f"test MSE {evaluate(model, X_test, y_test):.1f}")
     print(f"a new gem [998, 1000]: predicted price {predict_price(model, scaler, [998, 1000]):.1f}")
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex03`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex03")

@@ -100,3 +100,16 @@ if __name__ == "__main__":
     diamond = load_diamonds().iloc[[data.test_rows[0]]]
     print(diamond.to_string())
     print(f"predicted price: ${predict_price_dollars(model, data, diamond.drop(columns='price')):,.0f}")
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex04`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex04")

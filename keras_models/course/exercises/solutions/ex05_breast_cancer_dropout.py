@@ -102,3 +102,16 @@ if __name__ == "__main__":
     labels = predict_labels(model, data.X_test)
     accuracy = float(np.mean(labels == data.y_test[:, 0]))
     print(f"test accuracy {accuracy:.3f} (target >= 0.92)")
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex05`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex05")

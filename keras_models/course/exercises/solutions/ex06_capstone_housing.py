@@ -149,3 +149,16 @@ if __name__ == "__main__":
     predictor = train(training)
     print("test:", evaluate(predictor, test))
     print(f"predicting the mean: MAE {np.mean(np.abs(test['price'] - training['price'].mean())):,.0f}")
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex06`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex06")

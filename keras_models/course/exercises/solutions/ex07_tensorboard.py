@@ -26,8 +26,9 @@
 #    (e.g. log_dir / "validation").
 # 3. `best_epoch(log_dir)`: the epoch with the lowest validation loss, read from the logs.
 #
-# Look at the run yourself: `python keras_models/course/exercises/ex07_tensorboard.py` writes to
-# logs/exercises/ex07/<time>/; then `make tensorboard` and open the printed address.
+# Look at the run yourself: run this notebook, or `.venv/bin/python keras_models/course/exercises/ex07_tensorboard.py`
+# from the repository's folder; either writes to logs/exercises/ex07/<time>/. Then `make tensorboard` and open
+# the printed address.
 #
 # **Grade it:** `make exercises ONLY=ex07`
 
@@ -41,10 +42,9 @@ import keras
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: F401
 from tensorboard.util import tensor_util  # noqa: F401  (the two you will need)
 
-import keras_models
 from data import prepare
 
-LOGS = Path(keras_models.__file__).resolve().parent.parent / "logs"     # the repository's logs/
+LOGS = Path("logs")     # the logs/ folder where you run: the repository's, with make or the project's kernel
 
 
 def build_model(n_features: int) -> keras.Model:
@@ -111,3 +111,16 @@ if __name__ == "__main__":
     for epoch, value in read_scalars(log_dir / "validation").items():
         print(f"  {epoch:3d}  {value:.4f}")
     print(f"lowest validation loss at epoch {best_epoch(log_dir)}; logs in {log_dir}")
+
+
+# %% [markdown]
+# ## Grade it
+#
+# The same grader and the same verdict as `make exercises ONLY=ex07`, on the code you have run above
+# (`make exercises` grades your saved file). Run as a script, the file grades itself here.
+
+# %%
+if __name__ == "__main__":
+    from keras_models.course.exercises.grade import grade_here
+
+    grade_here("ex07")

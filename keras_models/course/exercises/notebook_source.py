@@ -1,0 +1,83 @@
+"""An exercise file as the code a grader runs: a `.py` script, or a Jupyter notebook's code cells.
+
+A learner hands in either form: the `.py` file (a jupytext "percent" script), or its notebook
+(`make notebooks` writes one per exercise; in `make lab` jupytext keeps the two in step). The
+grader runs the code the same way for both, top to bottom in one fresh module:
+
+    ex03_keras_basics.py      one piece of code, named after the file
+    ex03_keras_basics.ipynb   one piece per code cell, named "<file> cell N" (N counts every cell
+                              from 1, as JupyterLab shows them), so an error says which cell
+
+Notebook cells may hold IPython syntax that plain Python does not know: a line magic (`%time`),
+a shell command (`!ls`), a cell magic (`%%time`), help (`x?`). The grader runs no IPython, so
+those lines are left out (a cell magic's whole cell), as jupytext comments them out in a script.
+
+Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8, not a
+notebook (JSON that nbformat does not accept).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+class SourceError(ValueError):
+    """The file cannot be read as an exercise: str(self) says why, in one line."""
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or a SourceError naming the first byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SourceError(f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
+                          f"{error.start}): save it as UTF-8") from None
+
+
+def _ipython_only(line: str) -> bool:
+    """A line magic (%time), a shell command (!ls) or a help request (np.mean?)."""
+    stripped = line.strip()
+    return stripped.startswith(("%", "!")) or (stripped.endswith("?") and
+                                               stripped.rstrip("?").replace(".", "").isidentifier())
+
+
+def _python_only(cell_source: str) -> str:
+    """The cell without IPython-only lines (kept as blank lines, so line numbers stay those of the cell)."""
+    if cell_source.lstrip().startswith("%%"):                  # a cell magic: the whole cell is IPython's
+        return ""
+    return "\n".join("" if _ipython_only(line) else line for line in cell_source.splitlines()) + "\n"
+
+
+def code_pieces(path: Path) -> list[tuple[str, str]]:
+    """[(source, name), ...]: the code to run, in order, and the name errors will report for it."""
+    text = read_text(path)
+    if path.suffix != ".ipynb":
+        return [(text, str(path))]
+    import nbformat
+
+    try:
+        json.loads(text)                            # first: the JSON error says where
+    except json.JSONDecodeError as error:
+        raise SourceError(f"{path.name} is not a Jupyter notebook (not JSON: {error.msg} at line {error.lineno} "
+                          f"column {error.colno})") from None
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except (ValueError, nbformat.ValidationError, KeyError, TypeError, AttributeError) as error:
+        first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
+        raise SourceError(f"{path.name} is not a Jupyter notebook ({first_line})") from None
+    return [(_python_only(cell.source), f"{path} cell {number}")
+            for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+
+
+def cell_label(filename: str) -> str:
+    """How an error names a piece of code: 'ex03.py' -> 'ex03.py', '.../ex03.ipynb cell 4' -> 'cell 4 of ex03.ipynb',
+    a cell run in a notebook's kernel (IPython names it ipykernel_<pid>/<hash>.py) -> 'its cell'."""
+    if Path(filename).parent.name.startswith("ipykernel_"):
+        return "its cell"
+    path, _, cell = filename.rpartition(" cell ")
+    if path.endswith(".ipynb") and cell.isdigit():
+        return f"cell {cell} of {Path(path).name}"
+    return Path(filename).name

@@ -1,0 +1,10 @@
+"""The instructor's kit: a learner copy of the course, a class graded at once, GitHub Classroom.
+
+    release.py      `make release DEST=dir`: the learner copy (every solution line removed, notebooks,
+                    graders, data, Makefile); `WITH_SOLUTIONS=1`: the instructor's copy
+    grade_class.py  `make grade SUBMISSIONS=dir`: one sub-folder per learner -> dir/grades.csv and a table
+    sandbox.py      how each submission is graded: its own process, a copy, a time limit
+    classroom.py    .github/classroom/autograding.json: one GitHub Classroom test per exercise
+
+What each exercise is worth is declared once, in `keras_models.course.exercises.graders.EXERCISES`.
+"""

@@ -1,0 +1,152 @@
+"""`make release DEST=dir`: a learner copy of the course; `WITH_SOLUTIONS=1`: the instructor's copy.
+
+The learner copy is the project as git has it (the files git tracks, and new ones it does not
+ignore), except what gives answers away or checks them:
+
+    left out    keras_models/course/exercises/solutions/   the reference solutions
+                tests/, .ci/                               the test suite checks those solutions
+    added       keras_models/course/exercises/<name>.py    each exercise with its solution cut out
+                keras_models/course/exercises/starters/    the same files again, untouched: what
+                                                           `make exercise-reset` and `make setup` copy
+                keras_models/course/notebooks/             the lessons' and exercises' notebooks
+                .github/classroom/autograding.json         GitHub Classroom: one test per exercise
+    changed     .gitignore                                 the learner's files are tracked (commit them)
+                README.md                                  a note on top: what this copy is
+
+In it, `make setup`, `make exercises`, `make exercise-reset`, `make notebooks`, `make lab`, `make
+lessons`, `make train` and the rest work as here; `make test`, `make mutants` and `make
+exercises-solutions` say in one line that this copy has no tests or solutions.
+
+The instructor copy is the whole project -- solutions, tests (`make test` works in it), graders --
+plus the same learner files, the notebooks (solutions' notebooks too) and the Classroom file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from keras_models.course.exercises.graders import EXERCISES
+from keras_models.course.exercises.skeleton import skeleton_of
+from keras_models.course.instructor.classroom import AUTOGRADING, render
+from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook
+from keras_models.course.lessons import LESSONS
+
+REPO = Path(__file__).resolve().parents[3]
+COURSE = Path("keras_models", "course")
+SOLUTIONS = COURSE / "exercises" / "solutions"
+LEARNER_LEAVES_OUT = (SOLUTIONS, Path("tests"), Path(".ci"))
+LEARNER_WORK_IGNORED = ("keras_models/course/exercises/ex[0-9][0-9]_*.py", "keras_models/course/notebooks/")
+LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). The exercises' solutions and the test
+> suite are not included: `make test`, `make mutants` and `make exercises-solutions` say so. Your
+> exercise files are `keras_models/course/exercises/ex*.py` and their notebooks
+> `keras_models/course/notebooks/exercises/` (`make lab` opens them); grade them with `make exercises`,
+> and commit them: they are yours.
+
+"""
+
+
+def project_files() -> list[Path]:
+    """The files git tracks, and the new ones it does not ignore, relative to the repository."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                                capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        raise ValueError("make release copies the files git tracks: run it in a git clone of the project") from None
+    return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+
+
+def _learner_gitignore(text: str) -> str:
+    """.gitignore without the lines that ignore the learner's work (and the comment block above each)."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if line.strip() in LEARNER_WORK_IGNORED:
+            while kept and kept[-1].startswith("#"):
+                kept.pop()
+            continue
+        kept.append(line)
+    note = "# Learner copy: your exercise files and notebooks are tracked: commit them."
+    return "\n".join(kept).rstrip("\n") + f"\n{note}\n"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def release(dest: Path, with_solutions: bool) -> dict[str, int]:
+    """Write the copy into `dest` (which must not exist or be empty); returns counts of what it holds."""
+    files = [f for f in project_files() if with_solutions or not any(f.is_relative_to(p) for p in LEARNER_LEAVES_OUT)]
+    for relative in files:
+        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / relative, dest / relative)
+    for exercise in EXERCISES:                        # the learner's files, cut from the solutions here
+        skeleton = skeleton_of(exercise.solution_path)
+        _write(dest / COURSE / "exercises" / f"{exercise.stem}.py", skeleton)
+        if not with_solutions:
+            _write(dest / COURSE / "exercises" / "starters" / f"{exercise.stem}.py", skeleton)
+    notebooks = dest / COURSE / "notebooks"
+    written = 0
+    for name in LESSONS:
+        lesson = lesson_notebook(dest / COURSE / "lessons" / f"{name}.py")
+        _write_notebook(lesson, notebooks / "lessons" / f"{name}.ipynb")
+        written += 1
+    for exercise in EXERCISES:
+        learner = exercise_notebook(dest / COURSE / "exercises" / f"{exercise.stem}.py", paired=True)
+        _write_notebook(learner, notebooks / "exercises" / f"{exercise.stem}.ipynb")
+        written += 1
+        if with_solutions:
+            solution = exercise_notebook(dest / SOLUTIONS / f"{exercise.stem}.py", paired=False)
+            _write_notebook(solution, notebooks / "solutions" / f"{exercise.stem}.ipynb")
+            written += 1
+    _write(dest / AUTOGRADING, render())
+    if not with_solutions:
+        _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
+        _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
+    return {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
+
+
+def _write_notebook(notebook, path: Path) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+
+
+def _check_destination(dest: Path) -> None:
+    if dest.resolve().is_relative_to(REPO):
+        raise ValueError(f"DEST={dest} is inside this repository: choose a folder outside it")
+    if dest.is_file():
+        raise ValueError(f"DEST={dest} is a file: choose a new folder")
+    if dest.is_dir() and any(dest.iterdir()):
+        raise ValueError(f"DEST={dest} is not empty: choose a new folder (nothing was written)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make release", description=__doc__.splitlines()[0])
+    parser.add_argument("dest", type=Path, help="the folder to write (DEST=dir); must not exist or be empty")
+    parser.add_argument("--with-solutions", action="store_true", help="the instructor's copy (WITH_SOLUTIONS=1)")
+    args = parser.parse_args(argv)
+    kind = ("instructor copy (with solutions and tests)" if args.with_solutions
+            else "learner copy (no solutions, no tests)")
+    try:
+        _check_destination(args.dest)
+        counts = release(args.dest, args.with_solutions)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {error.filename or args.dest}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
+          f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
+    print(f"Next: cd {args.dest} && make setup && make lab. For GitHub Classroom, push it as a template repository: "
+          f"{AUTOGRADING} grades each exercise.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

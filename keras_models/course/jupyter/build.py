@@ -1,0 +1,190 @@
+"""`make notebooks`: a runnable notebook for every lesson, every exercise and every solution.
+
+    keras_models/course/notebooks/lessons/<lesson>.ipynb       from keras_models/course/lessons/<lesson>.py
+    keras_models/course/notebooks/exercises/<exercise>.ipynb   YOURS: from your exercise file, written once
+    keras_models/course/notebooks/solutions/<exercise>.ipynb   from keras_models/course/exercises/solutions/
+
+jupytext reads each .py file (the lessons are plain scripts whose comment blocks become text cells;
+the exercises are "percent" scripts, `# %%` cells) and writes the notebook, with the project's kernel
+"Inside the network (.venv)" (kernel.py). The .py files stay the only source: the notebooks are
+git-ignored and made again by this command. The lists come from where the lessons
+(`keras_models.course.lessons.LESSONS`) and the exercises (`graders.EXERCISES`) are declared.
+
+What is rewritten, and what is never touched:
+- An exercise notebook is yours, like your exercise file: written only when it does not exist, from
+  your .py file as it is, and paired with it by jupytext (in `make lab`, saving the notebook saves
+  the .py too, so `make exercises` grades what you see). `make exercise-reset` starts both over.
+- A lesson or solution notebook is rewritten only when its .py changed since the notebook was written
+  (a fingerprint of its cells is kept in its metadata). If you had edited that notebook too, your
+  version is first kept in logs/exercises/backup/ (which `make clean` keeps).
+
+A lesson notebook shows its pictures inline: the lesson saves each PNG with pictures.save_png,
+which also displays it when it runs in a notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
+from keras_models.course.exercises.notebook_source import SourceError, read_text
+from keras_models.course.exercises.skeleton import write_missing
+from keras_models.course.jupyter.kernel import KERNELSPEC
+from keras_models.course.lessons import LESSONS
+
+REPO = Path(__file__).resolve().parents[3]
+COURSE = REPO / "keras_models" / "course"
+NOTEBOOKS = COURSE / "notebooks"
+BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
+# jupytext pairs notebooks/exercises/<name>.ipynb with exercises/<name>.py (paths relative to course/)
+PAIRING = "notebooks/exercises//ipynb,exercises//py:percent"
+
+
+def _inputs_sha256(notebook) -> str:
+    """A fingerprint of what a notebook says (cell types and sources), ignoring outputs and metadata."""
+    text = "\x00".join(f"{cell.cell_type}\x01{cell.source}" for cell in notebook.cells)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _title_cell(header: str):
+    """The lesson's docstring header (Title:, Description:, Run:) as the notebook's first text cell."""
+    fields = dict(line.split(":", 1) for line in header.strip().strip('"').strip().splitlines() if ":" in line)
+    title, description, run = (fields.get(key, "").strip() for key in ("Title", "Description", "Run"))
+    return nbformat.v4.new_markdown_cell(f"# {title}\n\n{description}\n\nAs a script: {run}.")
+
+
+def lesson_notebook(source: Path):
+    """The lesson script as a notebook: its header as a title, its comment blocks as text, its code as code."""
+    notebook = jupytext.reads(read_text(source), fmt="py:light")
+    first = notebook.cells[0] if notebook.cells else None
+    if first is not None and first.cell_type == "code" and first.source.startswith('"""') and "Title:" in first.source:
+        notebook.cells[0] = _title_cell(first.source)
+    return _finish(notebook, source)
+
+
+def exercise_notebook(source: Path, paired: bool):
+    """An exercise file ("percent" script) as a notebook; `paired` ties it to its .py for jupytext."""
+    notebook = _finish(jupytext.reads(read_text(source), fmt="py:percent"), source)
+    if paired:
+        notebook.metadata["jupytext"] = {"formats": PAIRING}
+    return notebook
+
+
+def _finish(notebook, source: Path):
+    notebook.metadata = {"kernelspec": dict(KERNELSPEC),
+                         "language_info": {"name": "python"},
+                         "inside_the_network": {"source": source.name, "inputs_sha256": _inputs_sha256(notebook)}}
+    for cell in notebook.cells:
+        cell.metadata = {}
+    return notebook
+
+
+def _read_inputs_sha256(path: Path) -> tuple[str | None, str | None]:
+    """(fingerprint of the notebook at `path` now, the one recorded when it was written); None if unreadable."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:                          # not a notebook any more: treat it as the learner's
+        return None, None
+    return _inputs_sha256(notebook), notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
+
+
+def refresh(notebook, path: Path, backup_dir: Path) -> str:
+    """Write a lesson or solution notebook when its .py changed since it was written: 'written',
+    'unchanged' or 'rewritten'. A notebook you edited is first kept in backup_dir, and a line says where."""
+    if path.exists():
+        now, recorded = _read_inputs_sha256(path)
+        if _inputs_sha256(notebook) in (now, recorded):
+            return "unchanged"                         # the .py did not change: yours, edits and outputs, stays
+        if now != recorded:                            # you changed it since it was written
+            backup_dir.mkdir(parents=True, exist_ok=True)
+            backup = backup_dir / f"{path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}.ipynb"
+            path.replace(backup)
+            print(f"{_shown(path)}: its lesson changed, and so had you: your version is in {_shown(backup)}")
+        _write(notebook, path)
+        return "rewritten"
+    _write(notebook, path)
+    return "written"
+
+
+def _write(notebook, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir: Path) -> Path | None:
+    """Write the learner's notebook again from their (reset) .py file; return where their old one was kept,
+    or None when it already said the same (its outputs then go, nothing else)."""
+    fresh = exercise_notebook(learner_file, paired=True)
+    backup = None
+    if notebook_path.exists() and _read_inputs_sha256(notebook_path)[0] != _inputs_sha256(fresh):
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        backup = backup_dir / f"{notebook_path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}.ipynb"
+        notebook_path.replace(backup)
+    _write(fresh, notebook_path)
+    return backup
+
+
+def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> bool:
+    """Write the learner's notebook from their .py file unless it exists; True if written."""
+    if notebook_path.exists():
+        return False
+    _write(exercise_notebook(learner_file, paired=True), notebook_path)
+    return True
+
+
+def build(out_dir: Path, backup_dir: Path) -> dict[str, list[str]]:
+    """Write every notebook into out_dir; returns {"lessons": [status, ...], "exercises": [...], "solutions": [...]}."""
+    lessons_dir = COURSE / "lessons"
+    done: dict[str, list[str]] = {"lessons": [], "exercises": [], "solutions": []}
+    for name in LESSONS:
+        done["lessons"].append(refresh(lesson_notebook(lessons_dir / f"{name}.py"),
+                                       out_dir / "lessons" / f"{name}.ipynb", backup_dir))
+    write_missing([(exercise.source_path, exercise.learner_path) for exercise in EXERCISES])
+    for exercise in EXERCISES:
+        written = write_exercise_notebook(exercise.learner_path, out_dir / "exercises" / f"{exercise.stem}.ipynb")
+        done["exercises"].append("written" if written else "kept")
+    if SOLUTIONS_DIR.is_dir():                         # a learner copy (make release) has none
+        for exercise in EXERCISES:
+            done["solutions"].append(refresh(exercise_notebook(exercise.solution_path, paired=False),
+                                             out_dir / "solutions" / f"{exercise.stem}.ipynb", backup_dir))
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make notebooks", description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    try:
+        done = build(NOTEBOOKS, BACKUP_DIR)
+    except (SourceError, ValueError) as error:           # a source that is not UTF-8, unbalanced markers
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error.filename or NOTEBOOKS}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    for kind, statuses in done.items():
+        if not statuses:
+            continue
+        counts = {status: statuses.count(status) for status in dict.fromkeys(statuses)}
+        print(f"  {kind:<10} {len(statuses):2d} notebooks in {_shown(NOTEBOOKS / kind)}/: "
+              + ", ".join(f"{count} {status}" for status, count in counts.items()))
+    kept = done["exercises"].count("kept")
+    total = sum(len(statuses) for statuses in done.values())
+    print(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
+          f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
+                                                    if kept else "") + ". Open them: make lab")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

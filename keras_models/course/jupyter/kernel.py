@@ -1,0 +1,47 @@
+"""The project's Jupyter kernel: the .venv's Python, started in the repository's root folder.
+
+A notebook's kernel normally starts in the notebook's own folder. This one starts where every make
+command runs, the repository's root, so a path means the same in a notebook and in a script: a
+lesson writes its pictures to logs/lessons/png/, exercise 7 its runs to logs/exercises/ex07/, and
+`data/...` is the data folder. Its kernelspec (kernel.json) names it "Inside the network (.venv)":
+
+    {"argv": [".../.venv/bin/python", "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"],
+     "display_name": "Inside the network (.venv)", "language": "python"}
+
+`register(data_dir)` writes it under data_dir/kernels/inside-the-network/ (`make lab` uses
+.venv/share/jupyter, the .venv's own Jupyter folder: nothing is written to your home folder).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+KERNEL_NAME = "inside-the-network"
+DISPLAY_NAME = "Inside the network (.venv)"
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": DISPLAY_NAME, "language": "python"}   # a notebook's metadata
+
+
+def register(data_dir: Path) -> Path:
+    """Write the kernelspec into data_dir/kernels/inside-the-network/kernel.json; return that folder."""
+    folder = Path(data_dir) / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {"argv": [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"],
+            "display_name": DISPLAY_NAME, "language": "python", "metadata": {"debugger": True}}
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    return folder
+
+
+def main() -> None:
+    """Start an IPython kernel in the repository's root (Jupyter passes -f <connection file>)."""
+    os.chdir(REPO)
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()

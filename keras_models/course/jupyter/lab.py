@@ -1,0 +1,150 @@
+"""`make lab`: JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks.
+
+    make lab            # then open the printed address; Ctrl-C stops JupyterLab
+    make lab PORT=8890  # another port (PORT=0: any free one)
+
+What it does, in order:
+1. registers the kernel "Inside the network (.venv)" (kernel.py) in .venv/share/jupyter/kernels/;
+2. keeps every file Jupyter, IPython and matplotlib write inside .venv/ (JUPYTER_CONFIG_DIR,
+   JUPYTER_DATA_DIR, JUPYTER_RUNTIME_DIR, IPYTHONDIR, MPLCONFIGDIR): nothing goes to your home folder;
+3. starts JupyterLab listening on 127.0.0.1 only (never the network), with a fresh login token, the
+   repository as its root folder (so jupytext can pair an exercise notebook with its .py) and
+   keras_models/course/notebooks/ as the page it opens on; its own log goes to logs/lab/jupyterlab.log;
+4. once the server answers, prints its address with the token -- the one line you need -- and waits.
+
+A port that is taken, or a server that stops by itself, ends in one line and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from keras_models.course.jupyter.kernel import DISPLAY_NAME, register
+
+REPO = Path(__file__).resolve().parents[3]
+NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
+STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
+
+
+def jupyter_environment(home: Path) -> dict[str, str]:
+    """The environment for JupyterLab and its kernels: all their files under `home` (.venv)."""
+    return {**os.environ, **jupyter_folders(home), "JUPYTER_PLATFORM_DIRS": "1"}   # the new layout, no notice
+
+
+def jupyter_folders(home: Path) -> dict[str, str]:
+    return {"JUPYTER_CONFIG_DIR": str(home / "etc" / "jupyter"),
+            "JUPYTER_DATA_DIR": str(home / "share" / "jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(home / "share" / "jupyter" / "runtime"),
+            "IPYTHONDIR": str(home / "etc" / "ipython"),
+            "MPLCONFIGDIR": str(home / "etc" / "matplotlib")}
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subprocess.Popen, str]:
+    """Start JupyterLab in the background; return the process and its login token."""
+    register(home / "share" / "jupyter")
+    for folder in jupyter_folders(home).values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(24)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+               "--ServerApp.port_retries=0", f"--ServerApp.root_dir={REPO}", f"--IdentityProvider.token={token}",
+               f"--ServerApp.default_url=/{NOTEBOOKS_URL_PATH}", f"--ServerApp.open_browser={open_browser}",
+               "--LanguageServerManager.autodetect=False"]     # no language servers to look for (it asks npm)
+    if os.geteuid() == 0:                      # as root (a container): Jupyter refuses unless told
+        command.append("--ServerApp.allow_root=True")
+    with open(log, "w", encoding="utf-8") as log_file:
+        server = subprocess.Popen(command, env=jupyter_environment(home), stdin=subprocess.DEVNULL, stdout=log_file,
+                                  stderr=subprocess.STDOUT, start_new_session=True)   # our Ctrl-C, not its own
+    return server, token
+
+
+def wait_until_ready(server: subprocess.Popen, home: Path, log: Path) -> int:
+    """The port the server listens on, read from the file it writes once it listens (jpserver-<pid>.json)."""
+    info = home / "share" / "jupyter" / "runtime" / f"jpserver-{server.pid}.json"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            return int(json.loads(info.read_text(encoding="utf-8"))["port"])
+        except (OSError, ValueError, KeyError):       # not written yet, or half written
+            time.sleep(0.2)
+    raise RuntimeError(f"JupyterLab stopped before it was ready ({_last_line(log)}); its log: {log}")
+
+
+def _last_line(log: Path) -> str:
+    lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    return lines[-1] if lines else "it printed nothing"
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Ask JupyterLab to shut down (it stops its kernels), then insist."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", default="8888", help="port on 127.0.0.1 (PORT=); 0 picks a free one")
+    parser.add_argument("--jupyter-home", type=Path, default=REPO / ".venv", help="where Jupyter's files go")
+    parser.add_argument("--log", type=Path, default=REPO / "logs" / "lab" / "jupyterlab.log")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    args = parser.parse_args(argv)
+    if not args.port.isdigit() or int(args.port) > 65535:
+        print(f"error: PORT must be a whole number from 0 to 65535, got {args.port!r}", file=sys.stderr)
+        return 2
+    port = int(args.port)
+    if port and not port_is_free(port):
+        print(f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab PORT={port + 1}",
+              file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _interrupted)          # stopped like Ctrl-C: JupyterLab stops too
+    server = None
+    try:
+        server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
+        port = wait_until_ready(server, args.jupyter_home, args.log)
+        log = args.log.relative_to(REPO) if args.log.is_relative_to(REPO) else args.log
+        print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
+              f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
+              f"Ctrl-C stops it (its log: {log}).", flush=True)
+        code = server.wait()
+        print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nJupyterLab stopped.", file=sys.stderr)
+        return 130
+    except (RuntimeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if server is not None:
+            stop(server)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""The instructor's kit: the learner copy holds no solution line, a class is graded at once with each
+submission in a sandbox, and GitHub Classroom gets one test per exercise -- all from the one declaration
+of the exercises and their points (graders.EXERCISES).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from keras_models.course.exercises.graders import EXERCISES, find
+from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
+from keras_models.course.instructor import classroom, grade_class, release
+from keras_models.course.lessons import LESSONS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    # a make running this test (make test) passes its own command-line variables down: not to this one
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+# --- GitHub Classroom ------------------------------------------------------------------------------------
+
+def test_autograding_json_has_one_test_per_exercise_worth_its_points():
+    committed = json.loads((REPO / ".github" / "classroom" / "autograding.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(classroom.render()), "regenerate it: .venv/bin/python -m " \
+                                                        "keras_models.course.instructor.classroom"
+    tests = committed["tests"]
+    assert [t["name"].split()[0] for t in tests] == [e.name for e in EXERCISES]
+    assert [t["points"] for t in tests] == [e.points for e in EXERCISES] and sum(e.points for e in EXERCISES) == 100
+    for test, exercise in zip(tests, EXERCISES, strict=True):
+        assert test["run"].endswith(f"--learner . --only {exercise.name}")
+        assert test["comparison"] == "included" and test["output"] == "" and test["timeout"] > 0
+
+
+# --- make release ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def learner_copy(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("release") / "learner"
+    assert release.main([str(dest)]) == 0
+    return dest
+
+
+def solution_lines() -> set[str]:
+    """The lines a learner writes (inside BEGIN/END SOLUTION) that appear nowhere public: not in the
+    project's other files a learner gets (scratch/, data/, keras_models/ without the solutions, README.md)."""
+    public = set()
+    for folder in ("scratch", "data", "keras_models"):
+        for path in (REPO / folder).rglob("*.py"):
+            if "solutions" not in path.parts:
+                public |= {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
+    public |= {line.strip() for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()}
+    secret, inside = set(), False
+    for exercise in EXERCISES:
+        for line in exercise.solution_path.read_text(encoding="utf-8").splitlines():
+            if line.strip() in (BEGIN, END):
+                inside = line.strip() == BEGIN
+            elif inside and line.strip() and line.strip() not in public:
+                secret.add(line.strip())
+    return secret
+
+
+def every_text(folder: Path):
+    """(path, text) of every file in the copy; a notebook's text is its cells' sources and outputs."""
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".ipynb":
+            notebook = nbformat.read(path, as_version=4)
+            yield path, "\n".join(cell.source + json.dumps(cell.get("outputs", [])) for cell in notebook.cells)
+        else:
+            yield path, path.read_bytes().decode("utf-8", errors="replace")
+
+
+def test_no_solution_line_survives_in_the_learner_copy(learner_copy):
+    secret = solution_lines()
+    assert len(secret) > 50                                        # the check has something to find
+    leaks = [f"{path.relative_to(learner_copy)}: {line}" for path, text in every_text(learner_copy)
+             for line in {line.strip() for line in text.splitlines()} & secret]
+    leaks += [f"{path.relative_to(learner_copy)}: a solution marker" for path, text in every_text(learner_copy)
+              if path.stem in {e.stem for e in EXERCISES} and (BEGIN in text or END in text)]
+    assert not leaks, "\n".join(leaks[:20])
+    assert not (learner_copy / "keras_models" / "course" / "exercises" / "solutions").exists()
+
+
+def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests(learner_copy):
+    exercises = learner_copy / "keras_models" / "course" / "exercises"
+    for exercise in EXERCISES:
+        skeleton = skeleton_of(exercise.solution_path)
+        assert (exercises / f"{exercise.stem}.py").read_text(encoding="utf-8") == skeleton
+        assert (exercises / "starters" / f"{exercise.stem}.py").read_text(encoding="utf-8") == skeleton
+        assert (exercises / "graders" / f"{exercise.name}.py").is_file()
+    notebooks = learner_copy / "keras_models" / "course" / "notebooks"
+    assert sorted(p.stem for p in (notebooks / "lessons").glob("*.ipynb")) == sorted(LESSONS)
+    assert sorted(p.stem for p in (notebooks / "exercises").glob("*.ipynb")) == sorted(e.stem for e in EXERCISES)
+    assert not (notebooks / "solutions").exists() and not (learner_copy / "tests").exists()
+    for name in ("Makefile", "pyproject.toml", "constraints.txt", "data/breast_cancer.csv", "scratch/network.py"):
+        assert (learner_copy / name).is_file(), name
+    autograding = learner_copy / ".github" / "classroom" / "autograding.json"
+    assert autograding.read_text(encoding="utf-8") == classroom.render()
+    ignored = (learner_copy / ".gitignore").read_text(encoding="utf-8")
+    assert "ex[0-9][0-9]" not in ignored and "notebooks" not in ignored.replace("notebooks are tracked", "")
+    assert (learner_copy / "README.md").read_text(encoding="utf-8").startswith("> **Learner copy**")
+
+
+def test_make_test_in_the_learner_copy_says_in_one_line_that_it_has_no_tests(learner_copy):
+    stamp = learner_copy / ".venv" / ".installed"               # pretend set up: make test must not install
+    stamp.parent.mkdir()
+    stamp.write_text("")
+    done = make("test", cwd=learner_copy)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == ("make test: this learner copy has no test suite (it checks the reference "
+                                           "solutions, which are not included)")
+
+
+def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(tmp_path, capsys):
+    dest = tmp_path / "instructor"
+    assert release.main([str(dest), "--with-solutions"]) == 0
+    assert f"wrote the instructor copy (with solutions and tests) to {dest}" in capsys.readouterr().out
+    for exercise in EXERCISES:
+        assert (dest / "keras_models/course/exercises/solutions" / f"{exercise.stem}.py").read_bytes() == \
+            exercise.solution_path.read_bytes()
+        assert (dest / "keras_models/course/notebooks/solutions" / f"{exercise.stem}.ipynb").is_file()
+    assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
+
+
+@pytest.mark.parametrize("where, message", [
+    ("inside", "is inside this repository: choose a folder outside it"),
+    ("not-empty", "is not empty: choose a new folder (nothing was written)"),
+])
+def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path, capsys):
+    dest = REPO / "logs" / "release-here" if where == "inside" else tmp_path
+    (tmp_path / "mine.txt").write_text("keep me")
+    assert release.main([str(dest)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"error: DEST={dest} {message}\n"
+    assert not dest.exists() or where == "not-empty"
+    assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+# --- make grade ------------------------------------------------------------------------------------------
+
+LOOP = "while True:\n    pass\n"
+SLEEP = "import time\nwhile True:\n    time.sleep(1)\n"
+RAISES = "raise RuntimeError('broken at import')\n"
+FAKE_PASS = ("print('  ex01  perceptron, activations, one-layer network     PASS    0.0 s')\n"
+             "print('ex01  PASS  10 of 10')\nimport os\nos._exit(0)\n")
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """`make grade` on a class of six, two exercises, a 2 s limit: (folder, exit status, stdout, stderr)."""
+    ex01, ex02 = find("ex01"), find("ex02")
+    solved = {e: e.solution_path.read_text(encoding="utf-8") for e in (ex01, ex02)}
+    untouched = {e: skeleton_of(e.solution_path) for e in (ex01, ex02)}
+    folder = tmp_path_factory.mktemp("class")
+    learners = {
+        "ada": {f"{ex01.stem}.py": solved[ex01], f"{ex02.stem}.ipynb": _notebook(solved[ex02])},
+        "bo": {f"{ex01.stem}.py": untouched[ex01], f"{ex02.stem}.py": untouched[ex02]},
+        "cy": {f"{ex01.stem}.py": LOOP, f"{ex02.stem}.py": solved[ex02]},
+        "di": {f"keras_models/course/exercises/{ex01.stem}.py": solved[ex01], f"{ex02.stem}.py": RAISES},
+        "ed": {f"{ex01.stem}.py": FAKE_PASS},
+        "fay": {f"{ex01.stem}.py": SLEEP},
+    }
+    for learner, files in learners.items():
+        for name, text in files.items():
+            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / learner / name).write_text(text, encoding="utf-8")
+    done = make("grade", f"SUBMISSIONS={folder}", "ONLY=ex01,ex02", "TIME_LIMIT=2", "JOBS=2")
+    return folder, done.returncode, done.stdout, done.stderr
+
+
+def _notebook(source: str) -> str:
+    import jupytext
+
+    return nbformat.writes(jupytext.reads(source, fmt="py:percent"))
+
+
+def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_class):
+    folder, status, out, err = graded_class
+    assert status == 0, err
+    with open(folder / "grades.csv", newline="", encoding="utf-8") as table:
+        rows = list(csv.reader(table))
+    assert rows == [["learner", "ex01", "ex02", "total"],   # (the reasons: the next test)
+                    ["ada", "10", "15", "25"],        # solved (ex02 handed in as a notebook)
+                    ["bo", "0", "0", "0"],            # untouched
+                    ["cy", "0", "15", "15"],          # ex01 loops: 0 for ex01 only
+                    ["di", "10", "0", "10"],          # ex02 raises at import: 0 for ex02 only (ex01: release layout)
+                    ["ed", "0", "0", "0"],            # prints a fake PASS, then leaves; no ex02
+                    ["fay", "0", "0", "0"]]           # ex01 sleeps forever: the wall-clock limit; no ex02
+    lines = out.splitlines()
+    assert lines[0] == "grading 6 learners x 2 exercises (2 s of CPU each, 2 at a time)", out
+    table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:8]]
+    assert table_lines[0] == ["learner", "ex01", "ex02", "total"], out
+    assert table_lines[-1] == ["out", "of", "10", "15", "25"], out
+    assert table_lines[1:-1] == rows[1:], out
+
+
+def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
+    folder, _, out, _ = graded_class
+    with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
+        why = {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(reasons)}
+    assert why[("bo", "ex01")] == "not started: fill in the TODO in Perceptron1D.run"
+    # an endless loop is stopped by its CPU limit (2 s); sleeping forever uses no CPU: the wall clock
+    # (3 x 2 + 5 s) stops it
+    assert why[("cy", "ex01")] == "used more than 2 s of CPU time (time limit)"
+    assert why[("di", "ex02")] == ("your code raised RuntimeError in the top level of the file (line 1 of "
+                                   "ex02_backprop.py): broken at import")
+    assert why[("ed", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
+    assert why[("ed", "ex02")] == "missing: no ex02_backprop.py or .ipynb"
+    assert why[("fay", "ex01")] == "did not finish within 11 s (time limit)"
+    assert why[("ada", "ex02")].startswith("BP1-BP4 and gradients() match tf.GradientTape")
+    for (learner, exercise), reason in why.items():
+        if not reason.startswith(("BP1", "Perceptron1D, Perceptron")):
+            assert f"  {learner:<7}  {exercise}  {reason}" in out
+
+
+def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
+    ex01 = find("ex01")
+    command = shlex.split(classroom.autograding()["tests"][0]["run"])
+    assert command[0] == ".venv/bin/python"
+    for text, status, verdict in [(ex01.solution_path.read_text(encoding="utf-8"), 0, "ex01  PASS   10 of 10  "),
+                                  (skeleton_of(ex01.solution_path), 1, "ex01  FAIL    0 of 10  not started: ")]:
+        learner = tmp_path / f"learner{status}"               # (a folder named keras_models/ here would hide
+        learner.mkdir()                                          # the package from `-m`: files at the top)
+        (learner / f"{ex01.stem}.py").write_text(text, encoding="utf-8")
+        done = subprocess.run([sys.executable, *command[1:]], cwd=learner, capture_output=True, text=True, timeout=120)
+        assert done.returncode == status, done.stderr
+        assert done.stdout.startswith(verdict), done.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["{missing}"], "error: the submissions folder {missing} does not exist"),
+    (["{empty}"], "error: {empty} holds no learner folders: one sub-folder per learner, holding their exercise "
+                  "files"),
+    (["{empty}", "--only", "ex01,ex99"], "error: no exercise called 'ex99'; the exercises are ex01, ex02, ex03, ex04, "
+                                         "ex05, ex06, ex07"),
+    (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a number of seconds > 0 and JOBS a whole number "
+                                       ">= 1, got 0 and"),
+], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit"])
+def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
+    names = {"missing": tmp_path / "nowhere", "empty": tmp_path}
+    assert grade_class.main([arg.format(**names) for arg in argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and err.startswith(message.format(**names)), err

@@ -1,0 +1,113 @@
+"""`make lab`: a real JupyterLab on 127.0.0.1, reached at the address it prints, with the project's kernel
+registered (it starts, and runs code in the repository's root), every Jupyter file kept out of the home
+folder, and stopped by Ctrl-C.
+
+The server runs as `make lab` runs it (`.venv/bin/python -m keras_models.course.jupyter.lab`), with its
+Jupyter folders and log in a temporary folder instead of .venv/ and logs/, and HOME pointed at an empty
+folder that must stay empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from keras_models.course.jupyter import lab
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def get(url: str, method: str = "GET", body: dict | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+async def run_in_kernel(channels_url: str, code: str) -> str:
+    """What `code` prints when run in the kernel behind the server's websocket (Jupyter's messaging protocol)."""
+    from tornado.websocket import websocket_connect
+
+    socket_ = await websocket_connect(channels_url, connect_timeout=60)
+    msg_id = uuid.uuid4().hex
+    socket_.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex,
+                   "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False}}))
+    printed = ""
+    while True:
+        message = json.loads(await asyncio.wait_for(socket_.read_message(), timeout=120))
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        if message["msg_type"] == "stream":
+            printed += message["content"]["text"]
+        if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+            socket_.close()
+            return printed
+
+
+def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    command = [sys.executable, "-m", "keras_models.course.jupyter.lab", "--port", "0", "--no-browser",
+               "--jupyter-home", str(tmp_path / "venv"), "--log", str(tmp_path / "lab.log")]
+    server = subprocess.Popen(command, cwd=REPO, env={**os.environ, "HOME": str(home)}, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        printed = [server.stdout.readline() for _ in range(3)]           # the three lines it prints once ready
+        assert printed[0] == 'JupyterLab is running with the kernel "Inside the network (.venv)". Open:\n', printed
+        url = printed[1].strip()
+        base, token = url.split("/lab/tree/")[0], url.split("?token=")[1]
+        assert base.startswith("http://127.0.0.1:")
+        assert url == f"{base}/lab/tree/keras_models/course/notebooks?token={token}"
+        status, page = get(url)
+        assert status == 200 and "JupyterLab" in page
+        port = int(base.rsplit(":", 1)[1])
+        with socket.socket() as elsewhere, pytest.raises(ConnectionRefusedError):
+            elsewhere.connect(("127.0.0.2", port))                              # bound to 127.0.0.1 alone
+        _, specs = get(f"{base}/api/kernelspecs?token={token}")
+        spec = json.loads(specs)["kernelspecs"]["inside-the-network"]["spec"]
+        assert spec["display_name"] == "Inside the network (.venv)"
+        assert spec["argv"] == [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"]
+        with pytest.raises(urllib.error.HTTPError) as refused:                 # no token, no entry
+            get(f"{base}/api/kernelspecs")
+        assert refused.value.code == 403
+        _, started = get(f"{base}/api/kernels?token={token}", "POST", {"name": "inside-the-network"})
+        kernel = f"{base.replace('http', 'ws')}/api/kernels/{json.loads(started)['id']}/channels?token={token}"
+        assert asyncio.run(run_in_kernel(kernel, "import os; print(os.getcwd())")) == f"{REPO}\n"
+    finally:
+        server.send_signal(signal.SIGINT)                                      # Ctrl-C
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 130 and err.strip() == "JupyterLab stopped.", err
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", port))                                     # the server is gone
+    assert list(home.iterdir()) == [], "Jupyter wrote into the home folder"
+
+
+def test_make_lab_on_a_port_in_use_is_one_line(tmp_path, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert lab.main(["--port", str(port), "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log")]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == (f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab "
+                                 f"PORT={port + 1}\n")
+
+
+def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(tmp_path, capsys):
+    assert lab.main(["--port", "eighty", "--jupyter-home", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == "error: PORT must be a whole number from 0 to 65535, got 'eighty'\n"

@@ -1,0 +1,308 @@
+"""The notebooks as a learner runs them: `make notebooks` writes one per lesson and exercise, and each
+runs top to bottom on a real ipykernel (nbclient), showing what the learner should see.
+
+    lessons             every picture inline as image/png (the very PNG file the lesson wrote) and the
+                        lesson's stated finding
+    solved exercises    the grader's PASS from the notebook's own "Grade it" cell -- this is the check
+                        that every grader passes its reference solution
+    learner exercises   "not started: fill in the TODO in ..." from that cell, the same verdict that
+                        `make exercises` prints for the same file
+
+One kernel serves every notebook of a test worker (started once; between notebooks its namespace is
+reset and it moves to the notebook's own temporary folder), so TensorFlow loads once. The tests of
+this file run on one worker (xdist_group; pyproject sets --dist loadgroup).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import os
+import re
+
+import nbformat
+import pytest
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+
+from keras_models.course.exercises import grade as grade_cli
+from keras_models.course.exercises import graders
+from keras_models.course.exercises.graders import EXERCISES, find, grade_file
+from keras_models.course.exercises.skeleton import skeleton_of
+from keras_models.course.jupyter import build
+from keras_models.course.lessons import LESSONS
+
+pytestmark = pytest.mark.xdist_group("notebooks")
+
+SAME_VERDICT_CHECKED = ["ex01", "ex02"]           # graded in a fraction of a second: the cell and make exercises
+
+# What each lesson states (its summary line, as `make lessons` prints it too).
+FINDINGS = {
+    "lesson_01_perceptron": "perceptron converged in 5 epochs on the tutorial's 7 points (mistakes per epoch "
+                            "[2, 4, 4, 3, 0]; w = [0, 2.2], b = -1)",
+    "lesson_02_xor_limit": "XOR: perceptron not converged after 100 epochs",
+    "lesson_03_activations": "sigmoid saturates (g' < 0.05) beyond |z| = 2.89, tanh beyond |z| = 2.18",
+    "lesson_04_gradient_descent": "gradient descent: eta = 0.01 from 4 gives 3.96, 3.9208, 3.882384",
+    "lesson_05_hidden_layer_xor": "hidden-layer network: 100% on XOR after 300 epochs",
+    "lesson_06_regularisation": "regularisation: validation - training loss after 30 epochs on breast cancer: "
+                                "no regularisation ",
+}
+
+
+@pytest.fixture(scope="session")
+def notebooks(tmp_path_factory):
+    """`make notebooks` into a temporary folder (the learner's files there too): (its folder, what it printed)."""
+    root = tmp_path_factory.mktemp("course")
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(graders, "EXERCISES_DIR", root / "exercises")
+        patch.setattr(build, "NOTEBOOKS", root / "notebooks")
+        patch.setattr(build, "BACKUP_DIR", root / "backup")
+        (root / "exercises").mkdir()
+        assert build.main([]) == 0
+    return root, printed.getvalue()
+
+
+@pytest.fixture(scope="session")
+def kernel(tmp_path_factory):
+    """One real ipykernel for every notebook of this worker; its files (connection, IPython) in tmp."""
+    home = tmp_path_factory.mktemp("kernel")
+    manager = KernelManager(kernel_name="python3", connection_file=str(home / "connection.json"))
+    manager.start_kernel(cwd=str(home), env={**os.environ, "IPYTHONDIR": str(home / "ipython"),
+                                             "MPLCONFIGDIR": str(home / "matplotlib"), "JUPYTER_PLATFORM_DIRS": "1"})
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=120)
+    yield manager, client
+    client.stop_channels()
+    manager.shutdown_kernel(now=False)
+
+
+def execute(kernel, path, workdir, allow_errors=False):
+    """Run the notebook at `path` top to bottom in `workdir` on the shared kernel; return it with its outputs."""
+    manager, client = kernel
+    workdir.mkdir(parents=True, exist_ok=True)
+    reply = client.execute_interactive(f"%reset -f\nimport os\nos.chdir({str(workdir)!r})", timeout=60)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    notebook = nbformat.read(path, as_version=4)
+    runner = NotebookClient(notebook, km=manager, timeout=600, allow_errors=allow_errors)
+    runner.kc = client
+    runner.execute()
+    return notebook
+
+
+def outputs(notebook, kind):
+    return [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
+            if out.output_type == kind]
+
+
+def printed(notebook) -> str:
+    return "".join(out.text for out in outputs(notebook, "stream"))
+
+
+def verdict(text: str, name: str) -> list[str]:
+    """The lines of a grading printout from the exercise's status line on (status, then the message)."""
+    lines = [line for line in text.splitlines() if line.strip() and "(graded your notebook" not in line]
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"  {name}  "))
+    status = re.sub(r"\s+\d+\.\d s$", "", lines[start])                     # the seconds differ from run to run
+    return [status] + [line for line in lines[start + 1:start + 3] if line.startswith("        ")][:1]
+
+
+# --- make notebooks -----------------------------------------------------------------------------------
+
+def test_make_notebooks_writes_one_per_lesson_exercise_and_solution(notebooks):
+    root, out = notebooks
+    names = {kind: sorted(p.stem for p in (root / "notebooks" / kind).glob("*.ipynb"))
+             for kind in ("lessons", "exercises", "solutions")}
+    assert names == {"lessons": sorted(LESSONS), "exercises": sorted(e.stem for e in EXERCISES),
+                     "solutions": sorted(e.stem for e in EXERCISES)}
+    n_lessons, n_exercises = len(LESSONS), len(EXERCISES)
+    assert (f"{n_lessons + 2 * n_exercises} notebooks ({n_lessons} lessons, {n_exercises} exercises, {n_exercises} "
+            "solutions). Open them: make lab") in out
+    lesson = nbformat.read(root / "notebooks" / "lessons" / f"{LESSONS[0]}.ipynb", as_version=4)
+    assert lesson.metadata.kernelspec.display_name == "Inside the network (.venv)"
+    assert lesson.cells[0].cell_type == "markdown"
+    assert lesson.cells[0].source.startswith("# The perceptron draws a line")
+    exercise = nbformat.read(root / "notebooks" / "exercises" / f"{EXERCISES[0].stem}.ipynb", as_version=4)
+    assert exercise.metadata.jupytext.formats == "notebooks/exercises//ipynb,exercises//py:percent"
+
+
+ORIGINAL_LESSON_NOTEBOOK = build.lesson_notebook
+
+
+def changed_lesson(source):
+    notebook = ORIGINAL_LESSON_NOTEBOOK(source)
+    notebook.cells.append(nbformat.v4.new_code_cell("print('a new step in the lesson')"))
+    return notebook
+
+
+def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edited_lesson(notebooks, tmp_path,
+                                                                                          monkeypatch, capsys):
+    root, _ = notebooks
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(build, "BACKUP_DIR", tmp_path / "backup")
+    (tmp_path / "exercises").mkdir()
+    assert build.main([]) == 0
+    mine = tmp_path / "notebooks" / "exercises" / f"{EXERCISES[0].stem}.ipynb"
+    mine.write_text("my own notebook, not even JSON", encoding="utf-8")
+    lesson_path = tmp_path / "notebooks" / "lessons" / f"{LESSONS[0]}.ipynb"
+    lesson = nbformat.read(lesson_path, as_version=4)
+    lesson.cells.append(nbformat.v4.new_markdown_cell("my notes"))
+    nbformat.write(lesson, lesson_path)
+    capsys.readouterr()
+    assert build.main([]) == 0                                          # the lesson did not change: kept as edited
+    assert nbformat.read(lesson_path, as_version=4).cells[-1].source == "my notes"
+    monkeypatch.setattr(build, "lesson_notebook", changed_lesson)        # now the lesson changes
+    capsys.readouterr()
+    assert build.main([]) == 0
+    out = capsys.readouterr().out
+    assert mine.read_text(encoding="utf-8") == "my own notebook, not even JSON"
+    (backup,) = (tmp_path / "backup").glob(f"{LESSONS[0]}.*.ipynb")
+    assert nbformat.read(backup, as_version=4).cells[-1].source == "my notes"
+    assert f"your version is in {backup}" in out and f"{len(LESSONS)} rewritten" in out
+
+
+def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
+    exercise = find("ex03")
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "backup")
+    (tmp_path / "exercises").mkdir()
+    exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
+    build.write_exercise_notebook(exercise.learner_path, exercise.notebook_path)
+    assert grade_cli.main(["--reset", "ex03"]) == 0                         # untouched: nothing to keep
+    assert not (tmp_path / "backup").exists()
+    mine = nbformat.read(exercise.notebook_path, as_version=4)
+    mine.cells[2].source += "\nmy_work = 42"
+    nbformat.write(mine, exercise.notebook_path)
+    capsys.readouterr()
+    assert grade_cli.main(["--reset", "ex03"]) == 0
+    (backup,) = (tmp_path / "backup").glob("ex03_keras_basics.*.ipynb")
+    assert "my_work = 42" in nbformat.read(backup, as_version=4).cells[2].source
+    assert "my_work" not in exercise.notebook_path.read_text(encoding="utf-8")
+    assert capsys.readouterr().out.endswith(f"reset too; your notebook is in backup/{backup.name}\n")
+
+
+def test_make_notebooks_with_a_lesson_that_is_not_utf8_is_one_line(tmp_path, monkeypatch, capsys):
+    lessons = tmp_path / "course" / "lessons"
+    lessons.mkdir(parents=True)
+    for name in LESSONS:
+        (lessons / f"{name}.py").write_bytes(b"# caf\xe9\n")                 # Latin-1
+    monkeypatch.setattr(build, "COURSE", tmp_path / "course")
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
+    assert build.main([]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: {LESSONS[0]}.py is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"
+
+
+# --- lessons -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_notebook_shows_its_pictures_inline_and_states_its_finding(lesson, notebooks, kernel, tmp_path):
+    root, _ = notebooks
+    notebook = execute(kernel, root / "notebooks" / "lessons" / f"{lesson}.ipynb", tmp_path)
+    written = sorted((tmp_path / "logs" / "lessons" / "png").glob(f"{lesson}_*.png"))
+    shown = [base64.b64decode(out.data["image/png"]) for out in outputs(notebook, "display_data")
+             if "image/png" in out.data]
+    assert written and len(shown) == len(written), f"{len(shown)} pictures shown, {len(written)} written"
+    assert sorted(shown) == sorted(path.read_bytes() for path in written)   # each PNG the lesson wrote, shown
+    assert lesson in FINDINGS, f"{lesson} states no finding this test knows: add its summary to FINDINGS"
+    assert FINDINGS[lesson] in printed(notebook)
+
+
+# --- exercises -----------------------------------------------------------------------------------------
+
+def test_every_exercise_ends_with_a_grade_cell_for_itself():
+    for exercise in EXERCISES:
+        text = exercise.solution_path.read_text(encoding="utf-8")
+        last_cell = text.rsplit("# %%", 1)[-1]
+        assert f'grade_here("{exercise.name}")' in last_cell, f"{exercise.solution_path.name}: no grade cell at the end"
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
+def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exercise, notebooks, kernel, tmp_path):
+    root, _ = notebooks
+    notebook = execute(kernel, root / "notebooks" / "solutions" / f"{exercise.stem}.ipynb", tmp_path)
+    status = verdict(printed(notebook), exercise.name)
+    assert status[0] == f"  {exercise.name}  {exercise.grader.TITLE:<46} PASS", f"{exercise.name}: {status}"
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
+def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path, monkeypatch, capsys):
+    root, _ = notebooks
+    notebook = execute(kernel, root / "notebooks" / "exercises" / f"{exercise.stem}.ipynb", tmp_path, allow_errors=True)
+    first_error = outputs(notebook, "error")[0]
+    assert (first_error.ename, first_error.evalue) == ("NotImplementedError", "TODO: write this part, then grade it")
+    in_the_notebook = verdict(printed(notebook), exercise.name)
+    assert in_the_notebook[0] == f"  {exercise.name}  {exercise.grader.TITLE:<46} FAIL"
+    assert in_the_notebook[1].strip().startswith("not started: fill in the TODO in "), in_the_notebook
+    if exercise.name not in SAME_VERDICT_CHECKED:
+        return
+    # the same verdict from `make exercises` on the learner's file (ex01, ex02: they grade in no time)
+    monkeypatch.setattr(graders, "EXERCISES_DIR", root / "exercises")
+    monkeypatch.setattr(grade_cli, "REPO", root)
+    assert grade_cli.main(["--only", exercise.name]) == 1
+    assert verdict(capsys.readouterr().out, exercise.name) == in_the_notebook
+
+
+@pytest.mark.parametrize("name", SAME_VERDICT_CHECKED)
+def test_a_solved_notebook_gets_the_same_pass_in_its_cell_and_from_make_exercises(name, notebooks, kernel, tmp_path,
+                                                                                  monkeypatch, capsys):
+    root, _ = notebooks
+    exercise = find(name)
+    notebook = execute(kernel, root / "notebooks" / "solutions" / f"{exercise.stem}.ipynb", tmp_path / "run")
+    learner = tmp_path / "course" / "exercises"
+    learner.mkdir(parents=True)
+    (learner / f"{exercise.stem}.py").write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
+    saved = tmp_path / "course" / "notebooks" / "exercises" / f"{exercise.stem}.ipynb"
+    saved.parent.mkdir(parents=True)
+    nbformat.write(notebook, saved)                         # the learner saved the notebook; the .py is older
+    os.utime(learner / f"{exercise.stem}.py", (saved.stat().st_mtime - 10,) * 2)
+    monkeypatch.setattr(graders, "EXERCISES_DIR", learner)
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path / "course")
+    assert grade_cli.main(["--only", name]) == 0
+    out = capsys.readouterr().out
+    assert f"(graded your notebook notebooks/exercises/{exercise.stem}.ipynb: you saved it after the .py)" in out
+    assert verdict(out, name) == verdict(printed(notebook), name)
+    assert verdict(out, name)[0].endswith("PASS")
+
+
+# --- exercise files that are not what the grader expects: one line each --------------------------------
+
+def notebook_with(*cells: str):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+
+
+@pytest.mark.parametrize("cells, message", [
+    (["x = 1", "%matplotlib inline\nimport numpy as np", "def broken(:\n    pass"],
+     "the file does not parse: invalid syntax at line 1 of cell 3 of ex01_perceptron_activations.ipynb"),
+    (["x = 1", "y = 1 / 0"], "your code raised ZeroDivisionError in the top level of the file (line 1 of cell 2 of "
+                             "ex01_perceptron_activations.ipynb): division by zero"),
+], ids=["syntax-error-in-cell-3", "raises-in-cell-2"])
+def test_a_notebook_that_fails_is_one_line_naming_its_cell(cells, message, tmp_path):
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook_with(*cells), path)
+    result = grade_file(find("ex01"), path, tmp_path)
+    assert not result.passed and result.message == message
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
+    ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "x": "\xff"}',
+     "ex01_perceptron_activations.ipynb is not UTF-8 text (byte 0xff at position {at}): save it as UTF-8"),
+    ("ex01_perceptron_activations.ipynb", b'{"cells": [',
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (not JSON: Expecting value at line 1 column 12)"),
+    ("ex01_perceptron_activations.ipynb", b'{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook ("),
+], ids=["py-latin-1", "ipynb-not-utf8", "ipynb-not-json", "ipynb-not-a-notebook"])
+def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = grade_file(find("ex01"), path, tmp_path)
+    first_bad_byte = next((i for i, byte in enumerate(content) if byte >= 0x80), None)
+    assert not result.passed and len(result.message.splitlines()) == 1
+    assert result.message.startswith(message.format(at=first_bad_byte)), result.message

@@ -1,0 +1,40 @@
+"""Every command the project shows a learner runs as shown: `make ...` or `.venv/bin/python ...`, never a bare
+`python -m ...` or `python file.py`, which outside the virtual environment fails with ModuleNotFoundError.
+
+Scanned: the README, the Makefile, and every .py file of the project (the code's messages, docstrings,
+exercise headers, and the tests' own texts).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# "python" or "python3" not preceded by a path (.venv/bin/) or a word character, then -m or a .py file
+BARE_PYTHON = re.compile(r"(?<![\w/.-])python3?(?:\.\d+)?\s+(?:-m\s|[\w./-]+\.py\b)")
+
+
+def scanned_files() -> list[Path]:
+    files = [REPO / "README.md", REPO / "Makefile"]
+    for folder in ("scratch", "data", "keras_models", "tests"):
+        files += sorted(path for path in (REPO / folder).rglob("*.py") if "__pycache__" not in path.parts)
+    return files
+
+
+def bare_pythons(text: str) -> list[str]:
+    return [match.group(0) for match in BARE_PYTHON.finditer(text)]
+
+
+def test_the_pattern_finds_a_bare_python_and_spares_the_venv_one():
+    assert bare_pythons("run `python -m keras_models.train` or python keras_models/x.py, python3 -m pip") == [
+        "python -m ", "python keras_models/x.py", "python3 -m "]
+    assert bare_pythons("`.venv/bin/python -m keras_models.train`, $(PY) -m x, python3.11 found, a python script") == []
+
+
+def test_no_file_tells_a_learner_to_run_a_bare_python():
+    found = [f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+             for path in scanned_files() if path != Path(__file__)
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if bare_pythons(line)]
+    assert not found, "say `.venv/bin/python ...` or `make ...`:\n" + "\n".join(found)
