@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -109,3 +110,31 @@ def test_wait_times_out_while_the_command_runs(python_without_tensorflow):
 def test_what_a_warm_python_cannot_do_is_refused_by_name(argv, env, message, python_without_tensorflow):
     with pytest.raises(ValueError, match=message):
         python_without_tensorflow.run(argv, env={**os.environ, **env})
+
+
+LEAVE_A_COMMAND_RUNNING = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from zygote import Zygote
+    python = Zygote(sys.argv[2], sys.argv[3], tuple(sys.argv[4:]))
+    sleeper = python.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, "
+                            "signal.SIG_IGN); time.sleep(300)"])
+    print(sleeper.pid)
+""")
+
+
+def test_no_warm_command_outlives_the_test_process_that_started_it(python_without_tensorflow):
+    zygote = python_without_tensorflow
+    done = subprocess.run([sys.executable, "-c", LEAVE_A_COMMAND_RUNNING, os.path.dirname(__file__),
+                           str(zygote.directory), zygote.name, *zygote.preload], capture_output=True, text=True,
+                          timeout=60, check=True)
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)                                  # still there (or not yet reaped)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"the warm command {pid} kept running after its test process ended")

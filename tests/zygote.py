@@ -149,9 +149,11 @@ class Zygote:
     def _hello(self) -> socket.socket:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
+            sock.settimeout(60)                           # a zygote that is there answers at once
             sock.connect(self.socket_path)
             send(sock, {"kind": "session"})
             reply, _ = receive(sock)
+            sock.settimeout(None)
         except BaseException:
             sock.close()
             raise

@@ -24,6 +24,7 @@ each child from its own sys.path, so a command run in a mutated copy of scratch/
 from __future__ import annotations
 
 import builtins
+import contextlib
 import gc
 import importlib
 import io
@@ -103,7 +104,11 @@ def serve(path: str) -> tuple[list, list[int], dict] | None:
         reap(block=False)
         for sock in readable:
             if sock is not listener:
-                if not sock.recv(1):                     # a client process ended (or closed its session)
+                try:
+                    ended = not sock.recv(1)             # a client process ended (or closed its session)
+                except OSError:
+                    ended = True
+                if ended:
                     sessions.remove(sock)
                     sock.close()
                 continue
@@ -114,7 +119,7 @@ def serve(path: str) -> tuple[list, list[int], dict] | None:
             except (OSError, EOFError, ValueError):
                 conn.close()
                 continue
-            if request["kind"] == "session":
+            if request.get("kind") == "session":
                 send(conn, {"pid": os.getpid(), "env": dict(os.environ)})
                 conn.settimeout(None)
                 sessions.append(conn)
@@ -128,7 +133,8 @@ def serve(path: str) -> tuple[list, list[int], dict] | None:
                 conn.close()
                 for fd in fds:
                     os.close(fd)
-    os.unlink(path)                                      # from now on a client starts a new zygote
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)                                  # from now on a client starts a new zygote
     listener.close()
     reap(block=True)
     return None
@@ -150,7 +156,8 @@ def reap(block: bool, at_most: float = 10.0) -> None:
 
 
 def wait_for_command(conn: socket.socket, request: dict, fds: list[int]) -> tuple[list, list[int], dict]:
-    """In the waiter: fork the command, tell the client its pid, wait, tell the client its status."""
+    """In the waiter: fork the command, tell the client its pid, wait, tell the client its status. A command
+    still running when its client process ends is killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)         # a Ctrl-C meant for the command must not lose its status
     pid = os.fork()
     if pid == 0:
@@ -162,7 +169,15 @@ def wait_for_command(conn: socket.socket, request: dict, fds: list[int]) -> tupl
         send(conn, {"pid": pid})
     except OSError:                                      # the client went away: nobody to tell
         pass
-    _, status, usage = os.wait4(pid, 0)
+    ended = [os.pidfd_open(pid)] if hasattr(os, "pidfd_open") else []     # readable once the command ends
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if conn in select.select([conn, *ended], [], [], 0.2 if ended else 0.02)[0] and not _still_there(conn):
+            os.kill(pid, signal.SIGKILL)                 # the test process ended: no command outlives it
+            _, status, usage = os.wait4(pid, 0)
+            break
     kind, target, args = request["command"]
     print(f"{usage.ru_utime:5.2f}+{usage.ru_stime:4.2f} CPU-s  status {os.waitstatus_to_exitcode(status):4d}  "
           f"{kind} {target[:60]!r} {' '.join(args)[:120]}", file=sys.stderr, flush=True)
@@ -171,6 +186,14 @@ def wait_for_command(conn: socket.socket, request: dict, fds: list[int]) -> tupl
     except OSError:
         pass
     os._exit(0)
+
+
+def _still_there(conn: socket.socket) -> bool:
+    """False once the client closed its end (it never sends anything after its request)."""
+    try:
+        return bool(conn.recv(1))
+    except OSError:
+        return False
 
 
 def _stdio(fd: int, mode: str, like: io.TextIOWrapper, unbuffered: bool) -> io.TextIOWrapper:
