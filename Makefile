@@ -1,10 +1,9 @@
 # Every target a learner needs. `make` alone lists them; `make train` and `make test` set
 # themselves up (a .venv with the pinned versions from constraints.txt) on first use.
 
-PYTHON_SYSTEM ?= $(shell command -v python3.11 || command -v python3)
-VENV          := .venv
-PY            := $(VENV)/bin/python
-STAMP         := $(VENV)/.installed
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
 
 # Keep Keras' config file and TensorFlow's C++ chatter out of the learner's way.
 export KERAS_HOME := $(CURDIR)/.keras_home
@@ -12,23 +11,86 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train test tensorboard lessons course exercises exercise-reset exercises-solutions bench mutants lint clean
+.PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-reset exercises-solutions bench mutants lint clean
 
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}'
 
-# The virtual environment is rebuilt when pyproject.toml or constraints.txt changes (stale).
-$(STAMP): pyproject.toml constraints.txt
-	@test -n "$(PYTHON_SYSTEM)" || { echo "error: python3.11 not found on PATH" >&2; exit 1; }
-	@echo "setting up $(VENV) with $(PYTHON_SYSTEM) (first run: about a minute)"
-	@test -x $(PY) || $(PYTHON_SYSTEM) -m venv $(VENV)
-	@$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e ".[dev]"
-	@$(PY) -m keras_models.course.exercises.grade --write-missing
-	@touch $(STAMP)
+# --- .venv: which Python builds it, and when it is built again -----------------------------------
+# PYTHON=/path/to/python (on the command line or in the environment) chooses the Python. Without it,
+# .venv keeps the Python it was built with while that still runs, and a new .venv takes the newest of
+# CANDIDATES that runs and is a supported version. Each candidate is probed by running it, not by
+# finding it: a pyenv shim for a version that is not selected is on PATH but refuses to run.
+# $(STAMP) records "<version> <prefix>" of the Python that built .venv and is written last, so a
+# set-up that stopped half way has none. .venv is rebuilt, with a line saying why, when it has no
+# stamp, when PYTHON= names another Python, or when its own Python changed or no longer runs; the
+# packages are installed again when pyproject.toml or constraints.txt is newer than the stamp.
+SUPPORTED  := 3.11, 3.12 or 3.13
+CANDIDATES := python3.13 python3.12 python3.11 python3
 
-setup: $(STAMP) ## create .venv, install the pinned dependencies, write your exercise files
-	@echo "ready: $(VENV)"
+define SETUP_VENV
+set -e
+about() { "$$1" -c 'import platform, sys; sys.stdout.write("%s %s\n" % (platform.python_version(), getattr(sys, "base_prefix", sys.prefix)))' 2>/dev/null || true; }
+supported() { case "$$1" in 3.1[123].*) return 0;; esac; return 1; }
+show() { echo "$${1%% *} ($${1#* })"; }
+recorded=$$(cat $(STAMP) 2>/dev/null || true)
+if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
+python=
+if [ -n "$(PYTHON)" ]; then
+	python='$(PYTHON)'; want=$$(about "$$python")
+	[ -n "$$want" ] || { echo "error: PYTHON=$(PYTHON) does not run (not installed, or a pyenv shim for a version pyenv has not selected: PYENV_VERSION=3.12.1 make ... selects one); this project needs Python $(SUPPORTED)" >&2; exit 1; }
+	supported "$$want" || { echo "error: PYTHON=$(PYTHON) is Python $${want%% *}; this project needs Python $(SUPPORTED)" >&2; exit 1; }
+elif [ -n "$$recorded" ] && supported "$$recorded" && [ "$$(about $(PY))" = "$$recorded" ]; then
+	want=$$recorded
+else
+	tried=
+	for candidate in $(CANDIDATES); do
+		found=$$(about $$candidate)
+		if [ -n "$$found" ] && supported "$$found"; then python=$$candidate; want=$$found; break; fi
+		tried="$$tried$${tried:+, }$$candidate$${found:+ is Python $${found%% *}}"
+	done
+	[ -n "$$python" ] || { echo "error: no Python $(SUPPORTED) runs here (tried $$tried: not installed, too old, or a pyenv shim whose version is not selected). Install one -- Ubuntu 24.04: sudo apt install python3.12 python3.12-venv; Debian 13: sudo apt install python3.13 python3.13-venv; elsewhere: pyenv install 3.12 -- or name one: make setup PYTHON=/path/to/python3.12" >&2; exit 1; }
+fi
+why=
+if [ -d $(VENV) ] && [ ! -f $(STAMP) ]; then why="its set-up stopped half way"
+elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
+	now=$$(about $(PY))
+	if [ -z "$$recorded" ]; then why="its Python no longer runs"
+	elif [ -n "$(PYTHON)" ]; then why="it was built with Python $$(show "$$recorded")"
+	elif [ -z "$$now" ]; then why="the Python it was built with, $$(show "$$recorded"), no longer runs"
+	else why="the Python it was built with, $$(show "$$recorded"), is now Python $$(show "$$now")"; fi
+fi
+[ -z "$$why" ] || { echo "rebuilding $(VENV) with Python $$(show "$$want"): $$why"; rm -rf $(VENV); }
+if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt $(STAMP) ]; then
+	started=$$(date +%s)
+	if [ ! -x $(PY) ]; then
+		echo "setting up $(VENV) with $$python, Python $$(show "$$want") (about a minute, 2.3 GB)"
+		version=$${want%% *}
+		"$$python" -m venv $(VENV) || { rm -rf $(VENV); echo "error: $$python could not make a virtual environment (on Debian or Ubuntu: sudo apt install python$${version%.*}-venv)" >&2; exit 1; }
+	else
+		echo "installing the pinned packages into $(VENV) again (pyproject.toml or constraints.txt changed)"
+	fi
+	rm -f $(STAMP)
+	if $(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt uv >/dev/null 2>&1; then
+		$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]"
+	else
+		echo "(uv cannot be installed here: installing with pip instead, which takes about twice as long)"
+		$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	fi
+	$(PY) -m keras_models.course.exercises.grade --write-missing
+	echo "$$want" > $(STAMP)
+	echo "$(VENV) ready in $$(( $$(date +%s) - started )) s"
+fi
+endef
+
+# The recipe is the script above, handed to the shell as one piece.
+venv: export SETUP_VENV_SCRIPT = $(SETUP_VENV)
+venv:
+	@eval "$$SETUP_VENV_SCRIPT"
+
+setup: venv ## create .venv (PYTHON=python3.12 to choose the Python), install the pinned dependencies, write your exercise files
+	@echo "ready: $(VENV), $$($(PY) --version)"
 
 # The variables each target takes on the command line (make train TASKS=binary EPOCHS=5). Any other
 # name given there -- a typo such as TASK=binary -- stops make with one line naming the valid ones,
@@ -38,7 +100,8 @@ TAKES_tensorboard    := LOGDIR PORT
 TAKES_lessons        := LOGDIR
 TAKES_exercises      := ONLY
 TAKES_exercise-reset := NAME
-TAKES_ANY            := PYTHON_SYSTEM
+TAKES_lock           := UPGRADE
+TAKES_ANY            := PYTHON
 GIVEN   := $(patsubst %:,%,$(foreach v,$(MAKEOVERRIDES),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
 TAKEN   := $(TAKES_ANY) $(foreach goal,$(or $(MAKECMDGOALS),help),$(TAKES_$(goal)))
 UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
@@ -48,40 +111,74 @@ endif
 ifneq ($(filter-out 1,$(RESUME) $(QUIET)),)
 $(error RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=$(RESUME) QUIET=$(QUIET))
 endif
+ifneq ($(filter-out 1,$(UPGRADE)),)
+$(error UPGRADE takes the value 1 (make lock UPGRADE=1), got UPGRADE=$(UPGRADE))
+endif
 
-train: $(STAMP) ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 LOGDIR=DIR RESUME=1 QUIET=1)
+train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 LOGDIR=DIR RESUME=1 QUIET=1)
 	@$(PY) -m keras_models.train --via-make $(if $(TASKS),--tasks "$(TASKS)") $(if $(EPOCHS),--epochs "$(EPOCHS)") \
 		$(if $(LR),--learning-rate "$(LR)") $(if $(LOGDIR),--logdir "$(LOGDIR)") $(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
-test: $(STAMP) ## run the whole test suite: parity, properties, lessons, exercises, end to end
+test: venv ## run the whole test suite: parity, properties, lessons, exercises, end to end
 	@$(PY) -m pytest -n 2 -q
 
-tensorboard: $(STAMP) ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
+# Debian's Chromium and its driver, which `make test-browser` installs when it runs as root.
+CHROMIUM     ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+
+test-browser: venv ## TensorBoard in a real headless Chromium: every task's link shows its curves (installs chromium)
+	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(CHROMEDRIVER)" ]; then \
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+			echo "error: make test-browser needs Chromium and ChromeDriver at $(CHROMIUM) and $(CHROMEDRIVER): install them with: sudo apt-get install chromium chromium-driver" >&2; \
+			exit 1; \
+		fi; \
+		echo "installing Debian's chromium and chromium-driver (about a minute and 480 MB, the first time only)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+	@CHROMIUM="$(CHROMIUM)" CHROMEDRIVER="$(CHROMEDRIVER)" SCREENSHOTS=logs/browser \
+		$(PY) -m pytest -q -p no:cacheprovider tests/tensorboard_in_chromium.py
+
+# constraints.txt pins every package, the same versions on Python 3.11, 3.12 and 3.13. `make lock`
+# compiles it again from pyproject.toml with uv, for the oldest supported Python, keeping today's pins
+# wherever pyproject.toml still allows them (they are uv's preferences; UPGRADE=1: the newest allowed).
+# `make lock-check` proves that pip installs it, pin for pin, on each supported version.
+lock: venv ## compile constraints.txt from pyproject.toml with uv, keeping today's pins (UPGRADE=1: the newest)
+	@cp constraints.txt $(VENV)/lock.txt
+	@$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--no-header --no-annotate --quiet $(if $(UPGRADE),--upgrade) -o $(VENV)/lock.txt
+	@sed '/^[^#]/,$$d' constraints.txt | cat - $(VENV)/lock.txt > $(VENV)/lock.new
+	@if cmp -s $(VENV)/lock.new constraints.txt; then echo "constraints.txt is unchanged ($$(grep -c '==' constraints.txt) pins)"; \
+	else mv $(VENV)/lock.new constraints.txt; echo "constraints.txt: $$(grep -c '==' constraints.txt) pins; check them with: make lock-check"; fi
+
+lock-check: venv ## prove that constraints.txt installs, pin for pin, on Python 3.11, 3.12 and 3.13 (pip, dry run)
+	@$(PY) tests/lock_check.py
+
+tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
 	@$(PY) -m keras_models.train.board_server --logdir "$(or $(LOGDIR),logs)" --port "$(or $(PORT),6006)"
 
-lessons: $(STAMP) ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
+lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
 	@$(PY) -m keras_models.course.lessons $(if $(LOGDIR),--logdir "$(LOGDIR)")
 
-course: $(STAMP) ## the course's Keras scripts on real data (regression, classification); logs/course/
+course: venv ## the course's Keras scripts on real data (regression, classification); logs/course/
 	@$(PY) -m keras_models.course.real_data
 
-exercises: $(STAMP) ## grade your exercise files (hints for what fails); ONLY=ex03 grades one
+exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one
 	@$(PY) -m keras_models.course.exercises.grade $(if $(ONLY),--only $(ONLY))
 
-exercise-reset: $(STAMP) ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
+exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
 	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
 	@$(PY) -m keras_models.course.exercises.grade --reset $(NAME)
 
-exercises-solutions: $(STAMP) ## grade the reference solutions with the same tests
+exercises-solutions: venv ## grade the reference solutions with the same tests
 	@$(PY) -m keras_models.course.exercises.grade --solutions
 
-bench: $(STAMP) ## scratch vs Keras speed and the matmul floor; table in logs/bench/
+bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench
 
-mutants: $(STAMP) ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
+mutants: venv ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
 	@$(PY) tests/mutation/run.py
 
-lint: $(STAMP) ## ruff
+lint: venv ## ruff
 	@$(VENV)/bin/ruff check .
 
 clean: ## remove logs and caches (keeps .venv, and your exercise versions in logs/exercises/backup/)

@@ -109,7 +109,7 @@ _TABLE = (
          course=Defaults(hidden=(64, 32), epochs=30, batch_size=64, dropout=0.2, patience=5)),
     Task("binary", "breast_cancer", malignant_tumours, n_features=30, output_activation="sigmoid", output_units=1,
          loss="binary_crossentropy", metrics=("accuracy",),
-         train=Defaults(hidden=(16, 8), epochs=30),
+         train=Defaults(hidden=(16, 8), epochs=30, dropout=0.2),
          course=Defaults(hidden=(64, 32), epochs=200, dropout=0.2, patience=10)),
     Task("multiclass", "digits", digit_classes, n_features=64, output_activation="softmax", output_units=10,
          loss="categorical_crossentropy", metrics=("accuracy",),

@@ -10,6 +10,10 @@ A checkpoint is one `.npz` file holding plain arrays only (it is written and rea
     extra/<name>            anything else the caller keeps beside them (e.g. the logs so far)
 
     optimizer_class         the optimizer's class name ("Adam"), so another optimizer's state is refused
+    optimizer_config        its hyper-parameters and options as JSON text (get_config()), so a restore into
+                            the same class with other options (amsgrad, weight decay, a schedule, ...) is
+                            refused too; only a float learning rate may differ (lowering it on resuming is
+                            a deliberate choice)
 
 It is written atomically: to a temporary file in the same directory, flushed to disk, then
 renamed over the old one. A run killed mid-write leaves the previous checkpoint intact and at
@@ -29,6 +33,7 @@ names the file and the key.
 from __future__ import annotations
 
 import copy
+import json
 import zipfile
 from pathlib import Path
 
@@ -54,6 +59,7 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
     for i, w in enumerate(net.get_weights()):
         arrays[f"weight_{i}"] = w
     arrays["optimizer_class"] = np.array(type(optimizer).__name__)
+    arrays["optimizer_config"] = np.array(json.dumps(optimizer.get_config()))
     for name, value in optimizer.get_state().items():
         arrays[f"optimizer/{name}"] = np.asarray(value)
     state = rng.bit_generator.state
@@ -150,6 +156,8 @@ def _optimizer_state(path, arrays: dict[str, np.ndarray], optimizer, params: lis
     if saved_by is not None and saved_by != name:
         raise CheckpointError(f"checkpoint {path}: optimizer_class is {saved_by}, not {name}: it holds the state "
                               f"of another optimizer; resume with {saved_by}, or delete it to start over")
+    if "optimizer_config" in arrays:                     # (checkpoints written before it existed lack it)
+        _check_same_options(path, arrays["optimizer_config"], optimizer)
     state = {key.removeprefix("optimizer/"): value for key, value in arrays.items() if key.startswith("optimizer/")}
     slots = {f"{slot}_{i}": p for slot in optimizer.slot_names for i, p in enumerate(params)}
     steps = state.get("iterations")
@@ -171,6 +179,25 @@ def _optimizer_state(path, arrays: dict[str, np.ndarray], optimizer, params: lis
     except (ValueError, TypeError) as exc:
         raise CheckpointError(f"checkpoint {path}: its optimizer/ state does not fit {name} ({exc})") from None
     return state
+
+
+def _check_same_options(path, saved: np.ndarray, optimizer) -> None:
+    """The checkpoint's optimizer_config must equal the optimizer's, a float learning rate excepted."""
+    name = type(optimizer).__name__
+    try:
+        config = json.loads(str(saved)) if saved.shape == () and saved.dtype.kind == "U" else None
+    except json.JSONDecodeError:
+        config = None
+    if not isinstance(config, dict):
+        raise CheckpointError(f"checkpoint {path}: optimizer_config is not the JSON text of a dict; it is damaged")
+    ours = json.loads(json.dumps(optimizer.get_config()))           # tuples -> lists, as the file holds them
+    if all(isinstance(c.get("learning_rate"), float) for c in (config, ours)):
+        config["learning_rate"] = ours["learning_rate"]
+    for key in sorted(set(config) | set(ours)):
+        if config.get(key, "(absent)") != ours.get(key, "(absent)"):
+            raise CheckpointError(f"checkpoint {path}: optimizer_config has {key}={config.get(key, '(absent)')!r}, "
+                                  f"but this {name} has {key}={ours.get(key, '(absent)')!r}: it was saved with other "
+                                  f"options; resume with the same ones, or delete it to start over")
 
 
 def _generator(path, rng_state: np.ndarray) -> np.random.Generator:

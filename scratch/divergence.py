@@ -135,9 +135,9 @@ class Watchdog:
 
 
 def _first_non_finite_layer(net) -> int | None:
-    for l, layer in enumerate(net.layers):
+    for layer in net.dense_layers:                                      # (Dropout layers have no weights)
         if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
-            return l
+            return net.layers.index(layer)
     return None
 
 
@@ -155,5 +155,6 @@ def _where_it_appeared(net, cause: Exception) -> str:
             return f" in the loss ({type(owner).__name__})"
         if isinstance(owner, Optimizer) and "i" in frame.f_locals:
             i = frame.f_locals["i"]                                     # params = [W_1, b_1, W_2, b_2, ...]
-            return f" in the {type(owner).__name__} update of layer {i // 2 + 1}'s {'W' if i % 2 == 0 else 'b'}"
+            l = net.layers.index(net.dense_layers[i // 2])             # its position among all the layers
+            return f" in the {type(owner).__name__} update of layer {l + 1}'s {'W' if i % 2 == 0 else 'b'}"
     return ""

@@ -7,13 +7,15 @@ with w^l of shape (n_out, n_in). Here a whole mini-batch is stored row by row, a
     a = g(z)                    (m, n_out)
 
 so W is the tutorials' w transposed, and one matrix product handles all m examples at once.
+A kernel_regularizer adds a penalty R(W) to the loss and its gradient dR/dW to grad_W (BPr, see
+`scratch.regularizers`); W starts as its kernel_initializer draws it (`scratch.initializers`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from scratch import activations
+from scratch import activations, initializers, regularizers
 from scratch.activations import Activation
 
 
@@ -22,15 +24,19 @@ class Dense:
 
     Shapes: a_prev (m, n_in), W (n_in, n_out), b (n_out,), z and a (m, n_out).
     W and b use Keras' kernel/bias layout, so weights copy across without a transpose.
-    Initialisation is Keras' default: W ~ Glorot uniform, U(-r, r) with r = sqrt(6 / (n_in + n_out)),
-    and b = 0. Pass `seed` for a reproducible W.
+    W is drawn by `kernel_initializer` (Keras' default "glorot_uniform": U(-r, r) with
+    r = sqrt(6 / (n_in + n_out)); the others in `scratch.initializers`), b = 0. Pass `seed` for a
+    reproducible W. `kernel_regularizer` (`scratch.regularizers`: L1, L2, L1L2 or Keras' name) adds
+    its penalty R(W) to the loss (`penalty()`) and dR/dW to grad_W.
 
     After `backward`, the layer keeps what backpropagation computed, for inspection:
     `delta` = dC/dz (m, n_out), `grad_W` (n_in, n_out), `grad_b` (n_out,).
     """
 
-    def __init__(self, n_in: int, n_out: int, activation: str | Activation | None = "linear",
-                 *, seed: int | np.random.Generator | None = None, dtype: str | np.dtype = "float64"):
+    def __init__(self, n_in: int, n_out: int, activation: str | Activation | None = "linear", *,
+                 kernel_initializer: str | initializers.VarianceScaling | initializers.Zeros = "glorot_uniform",
+                 kernel_regularizer: str | regularizers.L1L2 | None = None,
+                 seed: int | np.random.Generator | None = None, dtype: str | np.dtype = "float64"):
         for label, n in (("n_in", n_in), ("n_out", n_out)):
             if isinstance(n, bool) or not isinstance(n, int | np.integer):
                 raise TypeError(f"Dense {label} must be an int, got {type(n).__name__}")
@@ -41,10 +47,11 @@ class Dense:
             raise TypeError(f"Dense dtype must be a float type, got {dtype}")
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.g = activations.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        r = np.sqrt(6.0 / (n_in + n_out))
-        self.W = rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype)   # (n_in, n_out)
-        self.b = np.zeros(n_out, dtype=dtype)                           # (n_out,)
+        self.W = self.kernel_initializer(self.n_in, self.n_out, rng, dtype)   # (n_in, n_out)
+        self.b = np.zeros(n_out, dtype=dtype)                               # (n_out,)
         self.a_prev = self.z = self.a = None
         self.delta = self.grad_W = self.grad_b = None
 
@@ -80,13 +87,22 @@ class Dense:
         """
         self.delta = delta                                      # (m, n_out)
         self.grad_W = self.a_prev.T @ delta                     # (n_in, n_out)  BP4: dC/dW = a_prev^T delta
+        if self.kernel_regularizer is not None:                 # BPr: the penalty's share, dR/dW
+            self.grad_W += self.kernel_regularizer.gradient(self.W)             # (n_in, n_out)
         self.grad_b = delta.sum(axis=0)                         # (n_out,)       BP3: dC/db = sum over batch of delta
         if not grad_input:
             return None
         return delta @ self.W.T                                 # (m, n_in)      feeds BP2 of the layer below
 
+    def penalty(self) -> np.floating:
+        """R(W) of the kernel_regularizer (0 without one), in W's dtype: this layer's share of the loss."""
+        return self.W.dtype.type(0) if self.kernel_regularizer is None else self.kernel_regularizer.penalty(self.W)
+
     def get_weights(self) -> list[np.ndarray]:
         return [self.W, self.b]
 
     def __repr__(self) -> str:
-        return f"Dense({self.n_in}, {self.n_out}, activation={self.g.name!r}, dtype={self.dtype})"
+        options = "" if self.kernel_initializer.name == "glorot_uniform" else \
+            f", kernel_initializer={self.kernel_initializer.name!r}"
+        options += "" if self.kernel_regularizer is None else f", kernel_regularizer={self.kernel_regularizer!r}"
+        return f"Dense({self.n_in}, {self.n_out}, activation={self.g.name!r}{options}, dtype={self.dtype})"

@@ -18,6 +18,15 @@ where C is the mean over the batch, so delta already carries the 1/m, and the su
 add up the batch's examples. `backward` replaces the (*) g'(z) product, so softmax (whose
 Jacobian is not diagonal) goes through the same code.
 
+Dropout and weight penalties (`scratch.dropout`, `scratch.regularizers`) add one equation each:
+
+    BPd  delta_in = (delta_out * mask) * scale     through a Dropout layer, training only
+    BPr  grad_W_l += dR_l/dW_l                     a kernel_regularizer's penalty R_l, whose value joins
+                                                   the loss: C_total = C + sum_l R_l(W_l)
+
+Dropout acts only with training=True (as `fit` trains), with masks each layer draws or `masks=`: one
+boolean keep-array (m, n) per Dropout layer, in order -- how a test or `make train` replays Keras' draws.
+
 One exception, the same one Keras makes: a sigmoid output with binary cross-entropy, or a softmax
 output with categorical cross-entropy, is computed from the logits z_L. Its BP1 collapses to
 delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), which stays
@@ -37,59 +46,68 @@ from scratch import losses as losses_module
 from scratch import pairing
 from scratch.activations import Sigmoid, Softmax
 from scratch.checks import as_float_array
+from scratch.dropout import Dropout, check_masks
 from scratch.layers import Dense
 from scratch.losses import BinaryCrossentropy, CategoricalCrossentropy, Loss
 
 
 class Network:
-    """A stack of Dense layers: a_0 = X, a_l = g_l(a_{l-1} @ W_l + b_l), output a_L.
+    """Dense layers (Dropout between them): a_0 = X, a_l = g_l(a_{l-1} @ W_l + b_l), output a_L.
 
-    Shapes: X (m, n_0) -> output (m, n_L). Weights are listed as Keras lists them:
-    [W_1, b_1, W_2, b_2, ...], so `get_weights`/`set_weights` trade with `keras.Model` directly.
+    Shapes: X (m, n_0) -> output (m, n_L). Weights are listed as Keras lists them: [W_1, b_1, W_2, b_2,
+    ...] (Dropout has none), so `get_weights`/`set_weights` trade with `keras.Model` directly.
     """
 
-    def __init__(self, layers: Sequence[Dense]):
+    def __init__(self, layers: Sequence[Dense | Dropout]):
         layers = list(layers)
         if not layers:
             raise ValueError("Network needs at least one layer")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Dense):
-                raise TypeError(f"layer {i} must be a Dense, got {type(layer).__name__}")
-        for i, (below, above) in enumerate(zip(layers, layers[1:], strict=False)):
+        wrong = next((i for i, layer in enumerate(layers) if not isinstance(layer, Dense | Dropout)), None)
+        if wrong is not None:
+            raise TypeError(f"layer {wrong} must be a Dense or a Dropout, got {type(layers[wrong]).__name__}")
+        if not isinstance(layers[-1], Dense):
+            raise ValueError(f"the last layer must be a Dense (the output layer), got {layers[-1]!r}: put Dropout "
+                             "between Dense layers")
+        dense = [layer for layer in layers if isinstance(layer, Dense)]
+        for below, above in zip(dense, dense[1:], strict=False):
             if below.n_out != above.n_in:
-                raise ValueError(f"layer {i} outputs {below.n_out} units but layer {i + 1} expects "
-                                 f"{above.n_in} inputs")
-        dtypes = sorted({layer.dtype.name for layer in layers})
+                raise ValueError(f"layer {layers.index(below)} outputs {below.n_out} units but layer "
+                                 f"{layers.index(above)} expects {above.n_in} inputs")
+        dtypes = sorted({layer.dtype.name for layer in dense})
         if len(dtypes) > 1:
             raise TypeError(f"all layers must share one dtype, got {dtypes}: pass the same dtype= to each "
                             "Dense, or convert the network with net.astype(...)")
-        self.layers = layers
+        self.layers, self.dense_layers = layers, dense
+        self.dropout_layers = [layer for layer in layers if isinstance(layer, Dropout)]
+        # the width n of each Dropout's input: the units of the Dense below it (or X's features)
+        self.dropout_widths = [next((below.n_out for below in reversed(layers[:i]) if isinstance(below, Dense)),
+                                    dense[0].n_in) for i, layer in enumerate(layers) if isinstance(layer, Dropout)]
 
     # -- sizes and weights --------------------------------------------------------------------
     @property
     def n_in(self) -> int:
-        return self.layers[0].n_in
+        return self.dense_layers[0].n_in
 
     @property
     def n_out(self) -> int:
-        return self.layers[-1].n_out
+        return self.dense_layers[-1].n_out
 
     @property
     def dtype(self) -> np.dtype:
-        return self.layers[0].dtype
+        return self.dense_layers[0].dtype
 
     @property
     def deltas(self) -> list[np.ndarray]:
-        """delta_l = dC/dz_l of each layer from the last backward pass (None before one)."""
-        return [layer.delta for layer in self.layers]
+        """delta_l = dC/dz_l of each Dense layer from the last backward pass (None before one)."""
+        return [layer.delta for layer in self.dense_layers]
 
     def get_weights(self) -> list[np.ndarray]:
         """[W_1, b_1, W_2, b_2, ...] as copies, the order of keras' Model.get_weights()."""
-        return [w.copy() for layer in self.layers for w in (layer.W, layer.b)]
+        return [w.copy() for layer in self.dense_layers for w in (layer.W, layer.b)]
 
     def params(self) -> list[np.ndarray]:
         """The live weight arrays (not copies), for an optimizer to update in place."""
-        return [w for layer in self.layers for w in (layer.W, layer.b)]
+        return [w for layer in self.dense_layers for w in (layer.W, layer.b)]
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """Copy [W_1, b_1, ...] into the layers (cast to the layers' dtype), checking count and shapes."""
@@ -97,7 +115,7 @@ class Network:
         expected = [w.shape for w in self.params()]
         if len(weights) != len(expected):
             raise ValueError(f"set_weights got {len(weights)} arrays, the network has {len(expected)} "
-                             f"(W and b for each of {len(self.layers)} layers)")
+                             f"(W and b for each of {len(self.dense_layers)} Dense layers)")
         arrays = [as_float_array(w, f"weights[{i}]") for i, w in enumerate(weights)]
         for i, (w, shape) in enumerate(zip(arrays, expected, strict=True)):
             if w.shape != shape:
@@ -107,7 +125,7 @@ class Network:
 
     def astype(self, dtype) -> Network:
         """Convert every layer's weights to `dtype` (float32 for speed, float64 for parity)."""
-        for layer in self.layers:
+        for layer in self.dense_layers:
             layer.W = layer.W.astype(dtype)
             layer.b = layer.b.astype(dtype)
         return self
@@ -124,21 +142,30 @@ class Network:
             raise ValueError(f"{name} has {X.shape[1]} features, the network expects {self.n_in}")
         return X
 
-    def forward(self, X) -> np.ndarray:
-        """a_L for a batch X (m, n_in) -> (m, n_out)."""
-        return self._forward(self.check_inputs(X))
+    def forward(self, X, training: bool = False, masks: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """a_L for a batch X (m, n_in) -> (m, n_out). training=True applies Dropout: with `masks` (one
+        boolean keep-array (m, n) per Dropout layer, in order) or with masks each layer draws."""
+        X = self.check_inputs(X)
+        return self._forward(X, training, check_masks(masks, self.dropout_widths, len(X), training))
 
-    predict = forward
+    def predict(self, X) -> np.ndarray:
+        """a_L for a batch X at inference (Dropout is the identity), as keras' Model.predict."""
+        return self.forward(X)
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        """`forward` without the input checks, for X already checked."""
+    def _forward(self, X: np.ndarray, training: bool = False, masks: Sequence[np.ndarray] | None = None
+                 ) -> np.ndarray:
+        """`forward` without the checks, for X and masks already checked."""
         a = X
+        masks = iter(masks or ())
         for layer in self.layers:
-            a = layer.forward(a)                                # (m, n_l)
+            if isinstance(layer, Dropout):
+                a = layer.forward(a, training, next(masks, None))   # (m, n_l)  the same n_l, thinned
+            else:
+                a = layer.forward(a)                                # (m, n_l)
         return a
 
     def loss(self, X, y, loss: str | Loss) -> float:
-        """The loss of the network's output on (X, y), fused exactly as in `loss_and_gradients`."""
+        """The loss at inference on (X, y), penalties included (as keras' evaluate), fused as in backprop."""
         loss = self.check_loss(loss)
         a_L = self.forward(X)
         y, _ = loss._check(y, a_L)                              # y as an array shaped like a_L, valid targets
@@ -154,21 +181,26 @@ class Network:
         """L of the last forward pass, for targets y already checked against its output."""
         output = self.layers[-1]
         if self._fused(loss):
-            return float(loss.__class__(from_logits=True)._forward(y, output.z))
-        return float(loss._forward(y, output.a))
+            C = loss.__class__(from_logits=True)._forward(y, output.z)
+        else:
+            C = loss._forward(y, output.a)
+        penalties = [layer.penalty() for layer in self.dense_layers if layer.kernel_regularizer is not None]
+        return float(C + sum(penalties))                        # C_total = C + sum_l R_l(W_l)
 
-    def loss_and_gradients(self, X, y, loss: str | Loss) -> tuple[float, list[np.ndarray]]:
-        """Forward pass, then BP1-BP4. Returns (L, [grad_W_1, grad_b_1, grad_W_2, ...])."""
+    def loss_and_gradients(self, X, y, loss: str | Loss, training: bool = False,
+                           masks: Sequence[np.ndarray] | None = None) -> tuple[float, list[np.ndarray]]:
+        """Forward pass (training, masks as in `forward`), then BP1-BP4, BPd, BPr: (L, [grad_W_1, grad_b_1, ...])."""
         loss = self.check_loss(loss)
-        a_L = self.forward(X)                                   # checks X
+        a_L = self.forward(X, training, masks)                  # checks X and the masks
         y, _ = loss._check(y, a_L)                              # checks y against a_L: shape, dtype, labels
         return self._backprop(y, loss)
 
-    def _loss_and_gradients(self, X: np.ndarray, y: np.ndarray, loss: Loss) -> tuple[float, list[np.ndarray]]:
+    def _loss_and_gradients(self, X: np.ndarray, y: np.ndarray, loss: Loss, training: bool = False,
+                            masks: Sequence[np.ndarray] | None = None) -> tuple[float, list[np.ndarray]]:
         """`loss_and_gradients` for X (m, n_in) and y (m, n_out) already checked and in the network's
-        dtype. `fit` checks the whole training set once, then calls this for every batch: the checks
-        (finite values, shapes, valid labels) would otherwise cost more than the small batches' math."""
-        self._forward(X)
+        dtype (masks too). `fit` checks the whole training set once, then calls this for every batch: the
+        checks (finite values, shapes, valid labels) would otherwise cost more than the small batches' math."""
+        self._forward(X, training, masks)
         return self._backprop(y, loss)
 
     def _backprop(self, y: np.ndarray, loss: Loss) -> tuple[float, list[np.ndarray]]:
@@ -176,20 +208,25 @@ class Network:
         value = self._output_loss(y, loss)
         output = self.layers[-1]
 
-        # No layer needs dC/dX, the gradient with respect to the inputs: the first layer (l = 0 here)
-        # skips that product (grad_input=False), as TensorFlow's graph does.
+        # No layer needs dC/dX, the gradient with respect to the inputs: the first Dense layer skips that
+        # product (grad_input=False), as TensorFlow's graph does, and Dropout layers below it are not visited.
+        first = self.layers.index(self.dense_layers[0])
         L = len(self.layers)
         if self._fused(loss):
             # BP1, fused: the loss is computed from the logits z_L, and dC/dz_L comes straight from it.
             # (a_L - y)/m needs a_L = g(z_L), which the forward pass kept: no second sigmoid/softmax.
             delta_L = loss.logits_gradient(y, output.a)                          # (m, n_L)
-            grad_a = output.backward_from_delta(delta_L, grad_input=L > 1)
+            grad_a = output.backward_from_delta(delta_L, grad_input=L - 1 > first)
         else:
-            grad_a = output.backward(loss._backward(y, output.a), grad_input=L > 1)   # BP1 (then BP3, BP4)
-        for l in reversed(range(L - 1)):
-            grad_a = self.layers[l].backward(grad_a, grad_input=l > 0)           # BP2 (then BP3, BP4)
+            grad_a = output.backward(loss._backward(y, output.a), grad_input=L - 1 > first)   # BP1 (BP3, BP4)
+        for l in reversed(range(first, L - 1)):
+            layer = self.layers[l]
+            if isinstance(layer, Dropout):
+                grad_a = layer.backward(grad_a)                                  # BPd
+            else:
+                grad_a = layer.backward(grad_a, grad_input=l > first)            # BP2 (then BP3, BP4, BPr)
 
-        grads = [g for layer in self.layers for g in (layer.grad_W, layer.grad_b)]
+        grads = [g for layer in self.dense_layers for g in (layer.grad_W, layer.grad_b)]
         return value, grads
 
     def _fused(self, loss: Loss) -> bool:

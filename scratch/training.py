@@ -25,12 +25,13 @@ from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import History
 from scratch.divergence import Watchdog
+from scratch.dropout import check_masks
 
 
 def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: int = 32,
         shuffle: bool = True, seed: int | np.random.Generator | None = None, validation_data=None,
         validation_split: float = 0.0, metrics=(), callbacks=(), verbose: int = 1,
-        initial_epoch: int = 0) -> History:
+        initial_epoch: int = 0, masks=None) -> History:
     """Train `net` on (X, y); returns a History whose `.history` has Keras' keys.
 
     X (m, n_in), y (m, n_out) -- or (m,) for a single output, reshaped as Keras does. Both are cast
@@ -38,6 +39,10 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     shuffling (Keras' rule). `seed` (an int, or a Generator to continue) fixes the shuffling order.
     `verbose`: 0 silent, 1 one line per epoch (with a live batch counter on a terminal), 2 one line
     per epoch. `initial_epoch` (0-based, at most `epochs`) is where a resumed training starts.
+    Training runs with training=True: each Dropout layer draws a mask per batch, or, with
+    `masks(epoch, batch)` (a callable; both 0-based), uses the list it returns, one boolean keep-array
+    (rows of that batch, n) per Dropout layer -- to replay masks drawn elsewhere (Keras', in make train).
+    The loss includes the layers' penalties (kernel_regularizer), as in Keras.
     Training stops with a TrainingDiverged naming the epoch, the batch and the likely cause as soon as
     the rule of `scratch.divergence` says it has diverged (a NaN or inf, or the loss 1000x above its start).
     """
@@ -46,6 +51,11 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     _check_positive_int(epochs, "epochs")
     _check_positive_int(batch_size, "batch_size")
     _check_initial_epoch(initial_epoch, epochs)
+    if masks is not None and not callable(masks):
+        raise TypeError(f"masks must be None or a callable masks(epoch, batch) -> list of boolean keep-arrays, "
+                        f"got {type(masks).__name__}")
+    if masks is not None and not net.dropout_layers:
+        raise ValueError("masks were given, but the network has no Dropout layer")
     rng = _shuffling_generator(seed)
     X, y = _check_xy(net, X, y, "")
     _check_labels(loss, y, "y")     # valid labels, checked once here: the batch loop below skips every check
@@ -102,10 +112,11 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         for i in range(n_batches):
             batch = slice(i * batch_size, (i + 1) * batch_size)
             Xb, yb = X_epoch[batch], y_epoch[batch]                 # (mb, n_in), (mb, n_out)
+            step_masks = None if masks is None else _replayed(masks, epoch, i, net, len(Xb))
             # Watchdog: an overflow or NaN anywhere in this step, or a loss far above the starting one,
             # stops training with a message naming the epoch, the batch and the likely cause.
             with watchdog.batch(i, Xb, yb):
-                value, grads = net._loss_and_gradients(Xb, yb, loss)     # (X, y checked above)
+                value, grads = net._loss_and_gradients(Xb, yb, loss, True, step_masks)   # training=True
                 watchdog.loss(value, len(Xb))                           # before the update
                 optimizer.apply(grads, params)
             loss_sum += value * len(Xb)
@@ -138,6 +149,14 @@ def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, floa
     for name in metrics:
         logs[prefix + name] = float(np.mean(metrics_module.resolve(name, net.n_out)(y2, a)))
     return logs
+
+
+def _replayed(masks, epoch: int, batch: int, net, rows: int) -> list[np.ndarray]:
+    """masks(epoch, batch), checked against this batch; an error names the call that returned it."""
+    try:
+        return check_masks(masks(epoch, batch), net.dropout_widths, rows, True)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"masks({epoch}, {batch}): {exc}") from None
 
 
 def _check_xy(net, X, y, what: str):

@@ -12,6 +12,7 @@ import pytest
 
 from scratch import Dense, Network, optimizers
 from scratch.checkpoint import Checkpoint, CheckpointError, load, restore, save
+from scratch.optimizers import schedules
 
 EPOCHS = 6
 
@@ -40,8 +41,23 @@ class StopAfter:
             self.model.stop_training = True
 
 
-@pytest.mark.parametrize("make_opt", [lambda: optimizers.Adam(0.01), lambda: optimizers.SGD(0.1, momentum=0.9),
-                                      lambda: optimizers.RMSprop(0.01)], ids=["adam", "momentum", "rmsprop"])
+RESUMABLE = {   # each of Keras' options and schedules at least once, and every kind of slot
+    "adam": lambda: optimizers.Adam(0.01),
+    "momentum": lambda: optimizers.SGD(0.1, momentum=0.9),
+    "rmsprop": lambda: optimizers.RMSprop(0.01),
+    "adam-amsgrad-clipnorm-exponential": lambda: optimizers.Adam(
+        schedules.ExponentialDecay(0.01, decay_steps=7, decay_rate=0.5), amsgrad=True, beta_2=0.9, clipnorm=0.5),
+    "rmsprop-centered-momentum-decay-inverse-time": lambda: optimizers.RMSprop(
+        schedules.InverseTimeDecay(0.01, decay_steps=5, decay_rate=1.0), momentum=0.5, centered=True,
+        weight_decay=0.1),
+    "adamw-cosine-warmup-clipvalue": lambda: optimizers.AdamW(
+        schedules.CosineDecay(0.001, decay_steps=20, alpha=0.1, warmup_target=0.01, warmup_steps=8), clipvalue=0.1),
+    "adagrad-piecewise-global-clipnorm": lambda: optimizers.Adagrad(
+        schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.05, 0.01]), global_clipnorm=1.0),
+}
+
+
+@pytest.mark.parametrize("make_opt", RESUMABLE.values(), ids=RESUMABLE.keys())
 def test_resumed_training_equals_uninterrupted_training_bit_for_bit(make_opt, tmp_path):
     net, X, y = problem()
     train(net, X, y, make_opt(), seed=5)
@@ -267,10 +283,49 @@ def test_another_optimizers_checkpoint_is_refused_by_name(saved_with, restored_i
 def test_an_older_checkpoint_without_the_class_name_is_told_apart_by_its_arrays(saved_with, restored_into, message,
                                                                                  tmp_path):
     path = saved(tmp_path, saved_with())
-    rewrite(path, optimizer_class=None)                                 # as checkpoints were before it was stored
+    rewrite(path, optimizer_class=None, optimizer_config=None)          # as checkpoints were before they were stored
     net, _, _ = problem()
     with pytest.raises(CheckpointError, match=f"checkpoint {path}: {message}"):
         restore(path, net, restored_into())
+
+
+@pytest.mark.parametrize("saved_with, restored_into, message", [
+    (lambda: optimizers.Adam(0.01, amsgrad=True), lambda: optimizers.Adam(0.01),
+     "optimizer_config has amsgrad=True, but this Adam has amsgrad=False: it was saved with other options"),
+    (lambda: optimizers.SGD(0.1, momentum=0.9, weight_decay=0.01), lambda: optimizers.SGD(0.1, momentum=0.9),
+     "optimizer_config has weight_decay=0.01, but this SGD has weight_decay=None"),
+    (lambda: optimizers.RMSprop(0.01, clipnorm=1.0), lambda: optimizers.RMSprop(0.01, global_clipnorm=1.0),
+     "optimizer_config has clipnorm=1.0, but this RMSprop has clipnorm=None"),
+    (lambda: optimizers.Adam(schedules.ExponentialDecay(0.01, 10, 0.5)), lambda: optimizers.Adam(0.01),
+     r"optimizer_config has learning_rate=\{'class_name': 'ExponentialDecay', .*\}, but this Adam has "
+     r"learning_rate=0.01"),
+    (lambda: optimizers.AdamW(0.01), lambda: optimizers.AdamW(0.01, weight_decay=0.1),
+     "optimizer_config has weight_decay=0.004, but this AdamW has weight_decay=0.1"),
+], ids=["amsgrad", "weight-decay", "clip-option", "schedule-into-a-float", "adamw-decay"])
+def test_a_restore_into_the_same_optimizer_with_other_options_is_refused(saved_with, restored_into, message,
+                                                                         tmp_path):
+    path = saved(tmp_path, saved_with())
+    net, _, _ = problem(seed=1)
+    weights = net.get_weights()
+    with pytest.raises(CheckpointError, match=f"checkpoint {path}: {message}"):
+        restore(path, net, restored_into())
+    for w, w_before in zip(net.get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(w, w_before)
+
+
+def test_a_float_learning_rate_may_change_on_resuming(tmp_path):
+    path = saved(tmp_path, optimizers.Adam(0.01))
+    net, _, _ = problem()
+    opt = optimizers.Adam(0.001)
+    restore(path, net, opt)
+    assert opt.iterations == 10 and opt.learning_rate == 0.001
+
+
+def test_a_damaged_optimizer_config_is_refused(tmp_path):
+    path = saved(tmp_path, optimizers.Adam(0.01))
+    rewrite(path, optimizer_config=np.array("{not json"))
+    with pytest.raises(CheckpointError, match=f"checkpoint {path}: optimizer_config is not the JSON text of a dict"):
+        restore(path, problem()[0], optimizers.Adam(0.01))
 
 
 def test_training_into_a_checkpoint_removes_only_the_temporaries_its_writer_left(tmp_path):

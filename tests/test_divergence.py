@@ -20,7 +20,7 @@ from data import TASKS, prepare
 from keras_models.train.options import task_settings
 from keras_models.train.sides import SEED, build_twins
 from keras_models.train.watchdog import KerasWatchdog
-from keras_models.twins.bridge import adam_in_float32
+from keras_models.twins.optimizer_bridge import adam_in_float32
 from scratch import Dense, Network, optimizers
 from scratch.divergence import RISE, TrainingDiverged, Watchdog, loss_limit
 

@@ -34,6 +34,39 @@ CASES = {
     "adam": ("Adam", dict()),
     "adam_fast": ("Adam", dict(learning_rate=0.02, beta_1=0.8, beta_2=0.99, epsilon=1e-6)),
 }
+# Keras' options and schedules (issue 15). A learning_rate ("Name", {...}) is a schedule of that name, built
+# from scratch.optimizers.schedules for scratch and from exact.SCHEDULES for the reference.
+OPTION_CASES = {
+    "sgd_weight_decay": ("SGD", dict(learning_rate=0.05, momentum=0.9, weight_decay=0.3)),
+    "rmsprop_weight_decay": ("RMSprop", dict(learning_rate=0.01, weight_decay=0.5)),
+    "adamw_defaults": ("AdamW", dict()),
+    "sgd_clipnorm": ("SGD", dict(learning_rate=0.01, momentum=0.9, clipnorm=1.0)),
+    "sgd_global_clipnorm": ("SGD", dict(learning_rate=0.01, global_clipnorm=1.0)),
+    "sgd_clipvalue": ("SGD", dict(learning_rate=0.01, clipvalue=0.5)),
+    "adam_amsgrad": ("Adam", dict(learning_rate=0.02, beta_2=0.8, amsgrad=True)),   # v falls now and then
+    "rmsprop_centered": ("RMSprop", dict(centered=True)),
+    "rmsprop_centered_momentum": ("RMSprop", dict(momentum=0.9, centered=True)),
+    "adagrad_defaults": ("Adagrad", dict()),
+    "adagrad_options": ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.5, epsilon=1e-6,
+                                        weight_decay=0.05, clipnorm=0.5)),
+    "sgd_exponential": ("SGD", dict(learning_rate=("ExponentialDecay", dict(
+        initial_learning_rate=0.1, decay_steps=7, decay_rate=0.5)), momentum=0.9)),
+    "sgd_exponential_staircase": ("SGD", dict(learning_rate=("ExponentialDecay", dict(
+        initial_learning_rate=0.1, decay_steps=7, decay_rate=0.5, staircase=True)))),
+    "rmsprop_inverse_time": ("RMSprop", dict(learning_rate=("InverseTimeDecay", dict(
+        initial_learning_rate=0.01, decay_steps=5, decay_rate=0.5)))),
+    "sgd_inverse_time_staircase": ("SGD", dict(learning_rate=("InverseTimeDecay", dict(
+        initial_learning_rate=0.1, decay_steps=4, decay_rate=2.0, staircase=True)))),
+    "sgd_piecewise": ("SGD", dict(learning_rate=("PiecewiseConstantDecay", dict(
+        boundaries=[9, 19], values=[0.1, 0.03, 0.01])), momentum=0.5)),
+    "adam_cosine": ("Adam", dict(learning_rate=("CosineDecay", dict(
+        initial_learning_rate=0.01, decay_steps=20, alpha=0.1)))),
+    "sgd_cosine_warmup_weight_decay": ("SGD", dict(learning_rate=("CosineDecay", dict(
+        initial_learning_rate=0.01, decay_steps=15, alpha=0.05, warmup_target=0.1, warmup_steps=10)),
+        weight_decay=0.2)),
+}
+ALL_CASES = {**CASES, **OPTION_CASES}
+ROUND_TRIP = [*CASES, "adam_amsgrad", "rmsprop_centered_momentum", "adagrad_options", "sgd_cosine_warmup_weight_decay"]
 
 
 def starting_weights() -> list[np.ndarray]:
@@ -47,6 +80,15 @@ def gradient_sequence(n_steps: int = N_STEPS) -> list[list[np.ndarray]]:
     scale = {"unit": 1.0, "tiny": 1e-6}
     return [[scale[name] * (0.3 + rng.normal(size=shape)) for name, shape in ARRAYS.items()]
             for _ in range(n_steps)]
+
+
+def make_optimizer(cls_name: str, kwargs: dict) -> optimizers.Optimizer:
+    """The scratch optimizer of a case (its schedule, if any, from scratch.optimizers.schedules)."""
+    kwargs = dict(kwargs)
+    if isinstance(kwargs.get("learning_rate"), tuple):
+        name, arguments = kwargs["learning_rate"]
+        kwargs["learning_rate"] = getattr(optimizers.schedules, name)(**arguments)
+    return getattr(optimizers, cls_name)(**kwargs)
 
 
 def run_against_exact(opt, cls_name, kwargs, theta_0, grads, params=None, first_step=1):
@@ -68,21 +110,21 @@ def run_against_exact(opt, cls_name, kwargs, theta_0, grads, params=None, first_
     return worst, rules
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_optimizer_matches_exact_arithmetic_at_every_step(case):
-    cls_name, kwargs = CASES[case]
-    opt = getattr(optimizers, cls_name)(**kwargs)
+    cls_name, kwargs = ALL_CASES[case]
+    opt = make_optimizer(cls_name, kwargs)
     worst, _ = run_against_exact(opt, cls_name, kwargs, starting_weights(), gradient_sequence())
     assert worst > 0 or cls_name == "SGD"        # float64 rounds somewhere (plain SGD may be exact)
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", ROUND_TRIP)
 def test_state_round_trip_through_npz_continues_on_the_exact_trajectory(case, tmp_path):
     """Stop after 12 steps, save the state as plain arrays, restore it into a new optimizer: the saved slots
     are the exact ones, and the resumed optimizer stays on the exact trajectory to the last step."""
-    cls_name, kwargs = CASES[case]
+    cls_name, kwargs = ALL_CASES[case]
     theta_0, grads = starting_weights(), gradient_sequence()
-    first = getattr(optimizers, cls_name)(**kwargs)
+    first = make_optimizer(cls_name, kwargs)
     params = [p.copy() for p in theta_0]
     for g in grads[:12]:
         first.apply([gi.copy() for gi in g], params)
@@ -98,7 +140,7 @@ def test_state_round_trip_through_npz_continues_on_the_exact_trajectory(case, tm
                 scale = max(abs(x) for x in values)
                 assert exact.gap(state[f"{slot}_{i}"], values, scale) <= TOLERANCE, f"{slot}_{i} after 12 steps"
 
-    resumed = getattr(optimizers, cls_name)(**kwargs)
+    resumed = make_optimizer(cls_name, kwargs)
     resumed.set_state(state)
     run_against_exact(resumed, cls_name, kwargs, theta_0, grads, params=params, first_step=13)
     assert resumed.iterations == N_STEPS

@@ -4,7 +4,8 @@ Known values: the formula's limit (uniform) or standard deviation (truncated nor
 fans, checked on 60,000 draws -- the range, the mean, the variance, and a one-sample Kolmogorov-Smirnov
 test against the formula's CDF. Two-sample: a Kolmogorov-Smirnov test between scratch's draws and
 `keras.initializers` draws of the same shape. Both tests are shown to have the power to notice a scale
-5% off. One line per initialiser in INITIALIZERS; the checks are shared.
+5% off. One line per initialiser in INITIALIZERS (each with its formula written out here); the checks
+are shared.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import keras
 import numpy as np
 import pytest
 
-from scratch import Dense
+from scratch import Dense, initializers
 
 N_IN, N_OUT = 300, 200                       # unequal fans, so a formula using the wrong fan is caught
 KS_C_ALPHA = 1.949                           # Kolmogorov's c(alpha) for alpha = 0.001
@@ -31,13 +32,36 @@ class Initializer:
     scale: Callable[[int, int], float]               # (fan_in, fan_out) -> limit, or std before truncation
 
 
+def uniform(scale: float, fan: str) -> Callable[[int, int], float]:
+    """The limit r = sqrt(3 scale / fan) of U(-r, r), whose variance r^2 / 3 is scale / fan."""
+    return lambda fan_in, fan_out: math.sqrt(3 * scale / (fan_in if fan == "in" else (fan_in + fan_out) / 2))
+
+
+def truncated(scale: float, fan: str) -> Callable[[int, int], float]:
+    """The std s = sqrt(scale / fan) / 0.8796... of the normal cut at 2 s (DESIGN.md, Keras' VarianceScaling)."""
+    return lambda fan_in, fan_out: (math.sqrt(scale / (fan_in if fan == "in" else (fan_in + fan_out) / 2))
+                                    / 0.87962566103423978)
+
+
+def scratch_draw(name: str) -> Callable[[int, int, int], np.ndarray]:
+    return lambda n_in, n_out, seed: Dense(n_in, n_out, kernel_initializer=name, seed=seed).W
+
+
+# Glorot & Bengio (2010): fan_avg, scale 1; He et al. (2015): fan_in, scale 2; LeCun (1998): fan_in, scale 1.
 INITIALIZERS = {
-    # Glorot & Bengio (2010): U(-r, r), r = sqrt(6 / (fan_in + fan_out)), variance r^2 / 3 = 2 / (fan_in + fan_out)
-    "glorot_uniform": Initializer(lambda n_in, n_out, seed: Dense(n_in, n_out, seed=seed).W,
-                                  lambda seed: keras.initializers.GlorotUniform(seed=seed),
-                                  "uniform", lambda fan_in, fan_out: math.sqrt(6 / (fan_in + fan_out))),
-    # more follow with Dense(..., kernel_initializer=name), e.g. he_normal: "truncated_normal",
-    # lambda fan_in, fan_out: math.sqrt(2 / fan_in) / 0.87962566103423978 (DESIGN.md)
+    "glorot_uniform": Initializer(lambda n_in, n_out, seed: Dense(n_in, n_out, seed=seed).W,     # the default
+                                  lambda seed: keras.initializers.GlorotUniform(seed=seed), "uniform",
+                                  uniform(1, "avg")),
+    "glorot_normal": Initializer(scratch_draw("glorot_normal"), lambda seed: keras.initializers.GlorotNormal(seed=seed),
+                                 "truncated_normal", truncated(1, "avg")),
+    "he_uniform": Initializer(scratch_draw("he_uniform"), lambda seed: keras.initializers.HeUniform(seed=seed),
+                              "uniform", uniform(2, "in")),
+    "he_normal": Initializer(scratch_draw("he_normal"), lambda seed: keras.initializers.HeNormal(seed=seed),
+                             "truncated_normal", truncated(2, "in")),
+    "lecun_uniform": Initializer(scratch_draw("lecun_uniform"), lambda seed: keras.initializers.LecunUniform(seed=seed),
+                                 "uniform", uniform(1, "in")),
+    "lecun_normal": Initializer(scratch_draw("lecun_normal"), lambda seed: keras.initializers.LecunNormal(seed=seed),
+                                "truncated_normal", truncated(1, "in")),
 }
 
 
@@ -100,3 +124,24 @@ def test_initializer_draws_match_keras_draws(name):
     assert D < critical, f"{name}: KS statistic {D:.4f} >= {critical:.4f} (alpha = 0.001) against Keras' draws"
     # ... and the test would notice a limit or std 5% off:
     assert ks_statistic(1.05 * ours, theirs) > critical
+
+
+def test_glorot_uniform_limit_is_sqrt_6_over_fan_in_plus_fan_out():
+    assert INITIALIZERS["glorot_uniform"].scale(N_IN, N_OUT) == math.sqrt(6 / (N_IN + N_OUT))
+
+
+def test_zeros_gives_a_zero_kernel_and_names_are_keras_names():
+    assert np.array_equal(Dense(3, 4, kernel_initializer="zeros").W, np.zeros((3, 4)))
+    for name in initializers.NAMES:
+        assert type(keras.initializers.get(name)).__name__.lower() == name.replace("_", "")
+        assert initializers.get(name.upper()).name == name                  # any case, as Keras' names
+
+
+@pytest.mark.parametrize("value, error, message", [
+    ("he_norml", ValueError, r"unknown kernel_initializer 'he_norml'; choose one of \['glorot_normal', "),
+    ("orthogonal", ValueError, "unknown kernel_initializer 'orthogonal'"),
+    (None, TypeError, "kernel_initializer must be a name or a scratch VarianceScaling, got NoneType"),
+])
+def test_an_unknown_initializer_is_refused_with_the_valid_names(value, error, message):
+    with pytest.raises(error, match=message):
+        Dense(2, 3, kernel_initializer=value)

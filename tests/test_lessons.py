@@ -16,12 +16,14 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from data import prepare
 from keras_models.course.lessons import (
     lesson_01_perceptron,
     lesson_02_xor_limit,
     lesson_03_activations,
     lesson_04_gradient_descent,
     lesson_05_hidden_layer_xor,
+    lesson_06_regularisation,
     main,
 )
 
@@ -37,6 +39,7 @@ EXPECTED_PIXELS = {
     "lesson_04_gradient_descent/distance": (700, 420),
     "lesson_05_hidden_layer_xor/boundary": (1100, 260),
     "lesson_05_hidden_layer_xor/loss": (700, 360),
+    "lesson_06_regularisation/curves": (1200, 380),
 }
 
 
@@ -91,7 +94,8 @@ def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(ma
     logdir, printed = make_lessons
     lines = printed.splitlines()
     for number, fact in enumerate(["perceptron converged in 5 epochs", "XOR: perceptron not converged",
-                                   "sigmoid saturates", "gradient descent:", "100% on XOR"], start=1):
+                                   "sigmoid saturates", "gradient descent:", "100% on XOR",
+                                   "regularisation: validation - training loss"], start=1):
         assert any(line.startswith(f"{number}. ") and fact in line for line in lines), f"lesson {number}: {fact!r}"
     assert f"make tensorboard LOGDIR={logdir}" in printed
 
@@ -160,3 +164,23 @@ def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(tmp_pa
     for a, b in zip(lesson_05_hidden_layer_xor.build_network().get_weights(),
                     lesson_05_hidden_layer_xor.build_network().get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap(tmp_path):
+    lesson = lesson_06_regularisation.run(tmp_path)
+    data = prepare("binary", dtype="float32", seed=0)
+    final = {}
+    for variant, net in lesson.networks.items():
+        # the final losses recomputed here: BCE of the trained network's predictions at inference, in NumPy
+        for split, X, y in (("train", data.X_train, data.y_train), ("validation", data.X_val, data.y_val)):
+            p = np.clip(net.predict(X).astype(np.float64), 1e-7, 1 - 1e-7)
+            final[variant, split] = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+            recorded = getattr(lesson.curves[variant], split)[-1]
+            assert recorded == pytest.approx(final[variant, split], rel=1e-4, abs=1e-6), (variant, split)
+    gap = {variant: final[variant, "validation"] - final[variant, "train"] for variant in lesson.networks}
+    # the finding, loosely: without regularisation the network overfits; each remedy at least halves the gap
+    assert final["no regularisation", "train"] < 0.01 < gap["no regularisation"]
+    assert gap["Dropout"] < 0.5 * gap["no regularisation"]
+    assert gap["L2"] < 0.5 * gap["no regularisation"]
+    # ... and is not bought by failing to learn: validation loss no worse than without regularisation
+    assert max(final["Dropout", "validation"], final["L2", "validation"]) < final["no regularisation", "validation"]

@@ -1,9 +1,11 @@
 """The Makefile as a learner types it: every option of `make train` is a make variable, a misspelt variable
-stops make with one line instead of being ignored, and `make clean` keeps the learner's exercise backups.
+stops make with one line instead of being ignored, `make clean` keeps the learner's exercise backups, and
+`make setup` finds a Python 3.11-3.13 that runs, or says how to get one.
 
-Each test runs the real Makefile with the real `make`, in a copy of it in a temporary folder whose
-`.venv/bin/python` only prints the arguments it gets, so no test trains anything or writes into the
-repository.
+Each test runs the real Makefile with the real `make`, in a copy of it in a temporary folder. Pythons are
+stand-ins (shell scripts): they answer the Makefile's probe with a version, make a stand-in `.venv` whose
+`python` prints the arguments it gets, and print every other command instead of running it. So no test
+builds a real virtual environment, trains anything or writes into the repository.
 """
 
 import os
@@ -14,29 +16,83 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+MAKE = shutil.which("make")
+pytestmark = pytest.mark.skipif(MAKE is None, reason="needs GNU make")
+
+# What a stand-in Python does. `-c`: the Makefile's probe (answer "<version> <prefix>"); `-m venv DIR`: make a
+# stand-in .venv (a copy of itself); `-m pip install ... uv`: put a stand-in uv beside itself (unless NO_UV is
+# set); anything else: print it. The stand-in uv prints its arguments, and writes one pin for `pip compile -o`.
+PYTHON_SCRIPT = """#!/bin/sh
+case "$1 $2" in
+    "-c "*) echo "{version} {prefix}" ;;
+    "--version ") echo "Python {version}" ;;
+    "-m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;
+    "-m pip")
+        echo "pip $*"
+        case "$*" in *" uv")
+            [ -z "$NO_UV" ] || exit 1
+            printf '%s\\n' '#!/bin/sh' 'echo "uv $*"' '[ -z "$FAIL_UV" ] || exit 1' \\
+                'eval out=\\${{$#}}; [ "$2" != compile ] || echo "numpy==9.9.9" > "$out"' > "$(dirname "$0")/uv"
+            chmod +x "$(dirname "$0")/uv" ;;
+        esac ;;
+    *) echo "python $*" ;;
+esac
+"""
+REFUSING_SHIM = """#!/bin/sh
+echo "pyenv: $(basename "$0"): command not found" >&2
+exit 127
+"""
+TOOLS = ("cat", "rm", "date", "mkdir", "cp", "chmod", "dirname", "basename", "touch", "find", "grep", "sed", "cmp",
+         "mv", "cut")
+
+
+def stand_in(path: Path, version: str | None, prefix: str = "/usr") -> Path:
+    """A stand-in Python at `path` reporting `version` (None: a pyenv shim for a version that is not selected)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(REFUSING_SHIM if version is None else PYTHON_SCRIPT.format(version=version, prefix=prefix))
+    path.chmod(0o755)
+    return path
+
+
+def with_pythons(project: Path, **versions: str | None) -> Path:
+    """Put stand-in Pythons on the project's PATH: with_pythons(project, python3_12="3.12.3"); returns that folder."""
+    for name, version in versions.items():
+        stand_in(project.parent / "bin" / name.replace("_", "."), version, prefix=f"/opt/{name}")
+    return project.parent / "bin"
 
 
 @pytest.fixture
-def project(tmp_path):
-    """A folder with the Makefile, an up-to-date stamp and a .venv/bin/python that echoes its arguments."""
-    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
-    for name in ("pyproject.toml", "constraints.txt"):
-        (tmp_path / name).write_text("")
-    python = tmp_path / ".venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "python $*"\n')
-    python.chmod(0o755)
-    stamp = tmp_path / ".venv" / ".installed"
-    stamp.write_text("")
-    os.utime(stamp, (os.path.getmtime(tmp_path / "pyproject.toml") + 10,) * 2)      # newer than what it depends on
-    return tmp_path
+def bare(tmp_path):
+    """A folder with the Makefile and a lock, no .venv yet; beside it the folder that is the whole PATH: the basic
+    tools, and no Python until a test puts one there (so no test can reach the machine's own Pythons)."""
+    project, path = tmp_path / "repo", tmp_path / "bin"
+    project.mkdir()
+    path.mkdir()
+    shutil.copy(ROOT / "Makefile", project / "Makefile")
+    (project / "pyproject.toml").write_text("")
+    (project / "constraints.txt").write_text("# the lock\nnumpy==2.4.6\n")
+    for tool in TOOLS:
+        os.symlink(shutil.which(tool), path / tool)
+    return project
 
 
-def make(project: Path, *args: str) -> subprocess.CompletedProcess:
-    # a make running this test (make test) passes its own command-line variables down: not to this one
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=project, env=env, capture_output=True,
+@pytest.fixture
+def project(bare):
+    """`bare` with a .venv built by a stand-in Python 3.11.7, its stamp newer than the lock."""
+    stand_in(bare / ".venv" / "bin" / "python", "3.11.7")
+    stamp = bare / ".venv" / ".installed"
+    stamp.write_text("3.11.7 /usr\n")
+    os.utime(stamp, (os.path.getmtime(bare / "constraints.txt") + 10,) * 2)      # newer than what it depends on
+    return bare
+
+
+def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run make in `project` with the folder beside it as the whole PATH; env: more variables."""
+    # a make running this test (make test PYTHON=...) passes its command-line variables down: not to this one
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHON")},
+           "PATH": str(project.parent / "bin"), **env}
+    return subprocess.run([MAKE, "--no-print-directory", *args], cwd=project, env=env, capture_output=True,
                           text=True, timeout=60)
 
 
@@ -91,3 +147,167 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
     assert sorted(p.relative_to(project) for p in logs.rglob("*")) == [
         Path("logs/.gitkeep"), Path("logs/exercises"), Path("logs/exercises/backup"), backup.relative_to(project)]
     assert not (project / ".pytest_cache").exists()
+
+
+# -- which Python builds .venv -------------------------------------------------------------------------------
+def venv_python_version(project: Path) -> str:
+    return subprocess.run([project / ".venv" / "bin" / "python", "--version"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.mark.parametrize("pythons, chosen", [
+    ({"python3_13": None, "python3_12": None, "python3_11": "3.11.7", "python3": "3.11.7"}, "python3_11"),
+    ({"python3_13": "3.10.13", "python3_11": "3.11.2"}, "python3_11"),
+    ({"python3_13": "3.13.0", "python3_12": "3.12.3", "python3": "3.12.3"}, "python3_13"),
+    ({"python3": "3.12.3"}, "python3"),
+], ids=["pyenv-shims-that-refuse-are-skipped", "a-too-old-one-is-skipped", "the-newest-wins", "python3-alone"])
+def test_setup_takes_the_newest_supported_python_that_runs(bare, pythons, chosen):
+    with_pythons(bare, **pythons)
+    done = make(bare, "setup")
+    assert done.returncode == 0, done.stderr
+    version, name = pythons[chosen], chosen.replace("_", ".")
+    assert f"setting up .venv with {name}, Python {version} (/opt/{chosen})" in done.stdout
+    assert "uv pip install --quiet --compile-bytecode --python .venv/bin/python -c constraints.txt -e .[dev]" \
+        in done.stdout                                                  # installed with uv, from the lock
+    assert "python -m keras_models.course.exercises.grade --write-missing" in done.stdout
+    assert (bare / ".venv" / ".installed").read_text() == f"{version} /opt/{chosen}\n"
+    assert venv_python_version(bare) == f"Python {version}"
+    assert done.stdout.splitlines()[-1] == f"ready: .venv, Python {version}"
+
+
+def test_with_no_supported_python_setup_names_the_versions_and_how_to_get_one(bare):
+    with_pythons(bare, python3_13=None, python3_12=None, python3="3.10.12")
+    done = make(bare, "setup")
+    assert done.returncode == 2
+    message, make_says = done.stderr.splitlines()
+    assert message.startswith("error: no Python 3.11, 3.12 or 3.13 runs here (tried python3.13, python3.12, "
+                              "python3.11, python3 is Python 3.10.12: "), message
+    for how in ("Ubuntu 24.04: sudo apt install python3.12 python3.12-venv",
+                "Debian 13: sudo apt install python3.13 python3.13-venv", "pyenv install 3.12",
+                "make setup PYTHON=/path/to/python3.12"):
+        assert how in message
+    assert make_says.startswith("make: *** [Makefile:")
+    assert not (bare / ".venv").exists()
+
+
+@pytest.mark.parametrize("version, message", [
+    ("3.10.13", "error: PYTHON={python} is Python 3.10.13; this project needs Python 3.11, 3.12 or 3.13"),
+    ("3.14.0", "error: PYTHON={python} is Python 3.14.0; this project needs Python 3.11, 3.12 or 3.13"),
+    (None, "error: PYTHON={python} does not run (not installed, or a pyenv shim for a version pyenv has not "
+           "selected: PYENV_VERSION=3.12.1 make ... selects one); this project needs Python 3.11, 3.12 or 3.13"),
+], ids=["too-old", "too-new", "a-shim-that-refuses"])
+def test_a_python_given_that_does_not_fit_is_refused_with_one_line(bare, version, message):
+    with_pythons(bare, python3_12="3.12.3")
+    python = stand_in(bare.parent / "elsewhere" / "python", version)
+    done = make(bare, "setup", f"PYTHON={python}")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == message.format(python=python)
+    assert done.stdout == "" and not (bare / ".venv").exists()
+
+
+def test_a_venv_of_another_python_is_rebuilt_with_a_line_saying_why(bare):
+    with_pythons(bare, python3_11="3.11.7", python3_12="3.12.1")
+    assert make(bare, "setup", "PYTHON=python3.11").returncode == 0
+    again = make(bare, "setup", "PYTHON=python3.11")                    # the same Python: nothing to do
+    assert again.stdout == "ready: .venv, Python 3.11.7\n"
+    done = make(bare, "setup", "PYTHON=python3.12")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == ("rebuilding .venv with Python 3.12.1 (/opt/python3_12): it was built "
+                                           "with Python 3.11.7 (/opt/python3_11)")
+    assert venv_python_version(bare) == "Python 3.12.1"
+    kept = make(bare, "setup")                       # without PYTHON=, .venv keeps its Python while that runs
+    assert kept.stdout == "ready: .venv, Python 3.12.1\n"
+
+
+@pytest.mark.parametrize("now, why", [
+    ("3.12.9", "the Python it was built with, 3.12.1 (/opt/python3_12), is now Python 3.12.9 (/opt/python3_12)"),
+    (None, "the Python it was built with, 3.12.1 (/opt/python3_12), no longer runs"),
+], ids=["upgraded-in-place", "removed"])
+def test_a_venv_whose_own_python_changed_is_rebuilt_with_the_newest(bare, now, why):
+    path = with_pythons(bare, python3_12="3.12.1", python3_11="3.11.7")
+    assert make(bare, "setup").returncode == 0
+    stand_in(bare / ".venv" / "bin" / "python", now, prefix="/opt/python3_12")
+    (path / "python3.12").unlink()
+    done = make(bare, "setup")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"rebuilding .venv with Python 3.11.7 (/opt/python3_11): {why}"
+    assert venv_python_version(bare) == "Python 3.11.7"
+
+
+def test_a_set_up_that_stopped_half_way_is_rebuilt(bare):
+    with_pythons(bare, python3_11="3.11.7")
+    failed = make(bare, "setup", FAIL_UV="1")                           # the download broke off, say
+    assert failed.returncode == 2 and (bare / ".venv").is_dir() and not (bare / ".venv" / ".installed").exists()
+    done = make(bare, "setup")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "rebuilding .venv with Python 3.11.7 (/opt/python3_11): its set-up stopped half way",
+        "setting up .venv with python3.11, Python 3.11.7 (/opt/python3_11) (about a minute, 2.3 GB)"]
+
+
+def test_pip_installs_the_lock_when_uv_cannot_be_had(bare):
+    with_pythons(bare, python3="3.13.0")
+    done = make(bare, "setup", NO_UV="1")
+    assert done.returncode == 0, done.stderr
+    assert "(uv cannot be installed here: installing with pip instead, which takes about twice as long)" in done.stdout
+    assert "pip -m pip install -qq --disable-pip-version-check -c constraints.txt -e .[dev]" in done.stdout
+    assert "uv pip" not in done.stdout
+
+
+def test_a_changed_lock_is_installed_again_into_the_same_venv(project):
+    os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
+    done = make(project, "setup")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == ("installing the pinned packages into .venv again (pyproject.toml or "
+                                           "constraints.txt changed)")
+    assert "uv pip install" in done.stdout and "rebuilding" not in done.stdout
+    assert (project / ".venv" / ".installed").read_text() == "3.11.7 /usr\n"
+
+
+def test_an_older_makefiles_empty_stamp_is_taken_at_its_pythons_word(project):
+    stamp = project / ".venv" / ".installed"
+    stamp.write_text("")
+    os.utime(stamp, (os.path.getmtime(project / "constraints.txt") + 10,) * 2)
+    done = make(project, "setup")
+    assert (done.returncode, done.stdout) == (0, "ready: .venv, Python 3.11.7\n"), done.stderr
+
+
+# -- the lock and the browser test -------------------------------------------------------------------------
+def test_make_lock_compiles_with_uv_and_keeps_the_header(bare):
+    with_pythons(bare, python3="3.11.7")
+    assert make(bare, "setup").returncode == 0
+    done = make(bare, "lock", "UPGRADE=1")
+    assert done.returncode == 0, done.stderr
+    assert ("uv pip compile pyproject.toml --extra dev --python-version 3.11 --python-platform x86_64-manylinux_2_28 "
+            "--no-header --no-annotate --quiet --upgrade -o .venv/lock.txt") in done.stdout
+    assert (bare / "constraints.txt").read_text() == "# the lock\nnumpy==9.9.9\n"      # the stand-in uv's answer
+    assert make(bare, "lock").stdout.splitlines()[-1] == "constraints.txt is unchanged (1 pins)"
+
+
+def tool(project: Path, name: str, script: str) -> None:
+    """A stand-in for a system command on the project's PATH."""
+    path = project.parent / "bin" / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+
+
+def test_browser_test_without_chromium_and_not_root_says_what_to_install(project):
+    tool(project, "id", "echo 1000")
+    done = make(project, "test-browser", CHROMIUM="/nowhere/chromium")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == (
+        "error: make test-browser needs Chromium and ChromeDriver at /nowhere/chromium and /usr/bin/chromedriver: "
+        "install them with: sudo apt-get install chromium chromium-driver")
+    assert done.stdout == ""                                                   # no test ran
+
+
+def test_browser_test_as_root_installs_chromium_with_apt_then_runs_the_browser_test(project):
+    log = project.parent / "apt.log"
+    tool(project, "id", "echo 0")
+    tool(project, "apt-get", f'echo "apt-get $*" >> {log}')
+    done = make(project, "test-browser", CHROMIUM="/nowhere/chromium")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "installing Debian's chromium and chromium-driver (about a minute and 480 MB, the first time only)",
+        "python -m pytest -q -p no:cacheprovider tests/tensorboard_in_chromium.py"]
+    assert log.read_text().splitlines() == ["apt-get update -qq", "apt-get install -y -qq chromium chromium-driver"]

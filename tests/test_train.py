@@ -22,7 +22,7 @@ from data import TASKS, get_task
 from keras_models.train import run as train_module
 from keras_models.train.board import ScratchBoard, max_relative_gap
 from keras_models.train.progress import EpochPrinter
-from keras_models.twins.bridge import adam_in_float32, keras_optimizer
+from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from scratch import Dense, Network, optimizers
 from scratch.gradcheck import relative_gap
 

@@ -34,6 +34,11 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
 
+from keras_models.twins.tf_chatter import filter_tensorflow_chatter  # noqa: E402
+
+if __name__ == "__main__":
+    filter_tensorflow_chatter()      # what TF_CPP_MIN_LOG_LEVEL does not reach (keras_models/twins/tf_chatter.py)
+
 from keras_models.bench.run import main  # noqa: E402
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from keras_models.bench.numpy_runs import (
     make_network,
     thread_label,
 )
-from keras_models.twins.bridge import keras_loss, keras_optimizer, to_keras
+from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.optimizer_bridge import keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import optimizers
 

@@ -94,10 +94,11 @@ class ScratchBoard:
 
     def set_model(self, net) -> None:
         self.model = net
-        names = self.weight_names or [f"dense_{l + 1}/{kind}" for l in range(len(net.layers))
+        n_arrays = len(net.params())                                    # W and b of each Dense layer
+        names = self.weight_names or [f"dense_{l + 1}/{kind}" for l in range(n_arrays // 2)
                                       for kind in ("kernel", "bias")]
-        if len(names) != 2 * len(net.layers):
-            raise ValueError(f"weight_names has {len(names)} names, the network {2 * len(net.layers)} arrays")
+        if len(names) != n_arrays:
+            raise ValueError(f"weight_names has {len(names)} names, the network {n_arrays} arrays")
         self.weight_names = names
 
     def on_train_begin(self, logs=None):

@@ -20,6 +20,18 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from urllib.parse import quote
+
+DEFAULT_PORT = 6006
+
+
+def task_link(task: str, port: int = DEFAULT_PORT) -> str:
+    """The address that opens TensorBoard straight on one task's loss curves, scratch and Keras overlaid.
+
+    Out of the box the TIME SERIES page opens on histograms with every task mixed: `runFilter` keeps the runs
+    whose name contains the task (<timestamp>/<task>/<side>/<split>), `tagFilter` the epoch_loss chart.
+    """
+    return f"http://127.0.0.1:{port}/?runFilter={quote(task)}&tagFilter=epoch_loss#timeseries"
 
 
 def stop_at_once(signum, frame):
@@ -57,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", type=Path, default=Path("logs"))
-    parser.add_argument("--port", default="6006")
+    parser.add_argument("--port", default=str(DEFAULT_PORT))
     args = parser.parse_args(argv)
     try:
         port, logdir = check_port(args.port), check_logdir(args.logdir)
@@ -76,4 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+    filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
     sys.exit(main())

@@ -16,6 +16,10 @@ allow_pickle=False, so a half-written file is never picked up and loading one ne
                                                            parity/max_weight_gap compares against -- after a
                                                            resume too
                                     history/<name>         every epoch's logs, for the summary table
+                                    dropout/masks_<j>      with Dropout: the keep-masks of every step so far
+                                    dropout/seed_<j>       and each Dropout's seed-generator state, so that a
+                                                           resumed run draws the masks it would have drawn
+                                                           (keras_models.twins.masks)
 
 Why not keras.callbacks.BackupAndRestore (Keras 3.15)? It overwrites latest.weights.h5 in place, then
 writes the epoch number to a separate training_metadata.json: a kill during the first leaves a damaged
@@ -34,6 +38,7 @@ import numpy as np
 from data.tasks import TASK_TABLE
 from keras_models.train.options import command, logdir_option, option
 from keras_models.train.runs import read_status, shown
+from keras_models.twins import masks
 from scratch.atomic_write import remove_stale_temporaries, write_atomically
 from scratch.checkpoint import (
     Checkpoint,
@@ -120,6 +125,7 @@ class KerasCheckpoint(keras.callbacks.Callback):
         for i, per_epoch in enumerate(zip(*self.state.weights_after_epoch, strict=True)):
             arrays[f"after_epoch_{i}"] = np.stack(per_epoch)             # (epochs so far, *shape)
         arrays |= {f"history/{name}": np.array(values) for name, values in self.state.history.items()}
+        arrays |= {f"dropout/{key}": value for key, value in masks.state(self.model).items()}
         write_atomically(self.path, arrays)
 
 
@@ -150,6 +156,12 @@ def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = Non
     negative = next((i for i, a in enumerate(saved) if a.dtype.kind == "i" and (a < 0).any()), None)
     if negative is not None:
         raise CheckpointError(f"checkpoint {path}: optimizer_{negative} (a step count) is negative; it is damaged")
+    steps = int(saved[next(i for i, v in enumerate(optimizer.variables) if v is optimizer.iterations)])
+    dropout = {key.removeprefix("dropout/"): value for key, value in arrays.items() if key.startswith("dropout/")}
+    try:
+        masks.check_state(model, dropout, steps)
+    except ValueError as exc:
+        raise CheckpointError(f"checkpoint {path}: dropout/: {exc}; delete it to start that side over") from None
     after_epoch = [arrays.get(f"after_epoch_{i}") for i in range(len(weights))]
     check_weights(path, after_epoch, [np.broadcast_to(w, (epoch + 1, *w.shape)) for w in current],
                   "the weights of every finished epoch", key="after_epoch_")
@@ -158,6 +170,7 @@ def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = Non
     model.set_weights(weights)                           # nothing has changed until here
     for variable, value in zip(optimizer.variables, saved, strict=True):
         variable.assign(value)
+    masks.load_state(model, dropout)
     return state
 
 

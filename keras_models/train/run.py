@@ -27,6 +27,7 @@ from pathlib import Path
 from data import TASKS
 from data.checksums import ChecksumError
 from keras_models.train.board import REWRITE_PREFIX
+from keras_models.train.board_server import task_link
 from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.options import (
     DEFAULT_LOGDIR,
@@ -152,7 +153,9 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
               f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
         board = "make tensorboard" + (f" LOGDIR={args.logdir}" if logdir_option(args.logdir) else "")
-        print(f"Open them: {board}   then http://127.0.0.1:6006", flush=True)
+        print(f"Open them: {board}, then each task's loss curves (scratch lies on Keras):")
+        for result in results:
+            print(f"  {result.task:<10}  {task_link(result.task)}", flush=True)
     except KeyboardInterrupt:
         print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130

@@ -5,7 +5,10 @@ weights, see the same mini-batches in the same order (no shuffling on either sid
 has already shuffled the rows once, with a seed, before splitting), and use the same optimizer
 hyper-parameters. Keras trains first and its weights are recorded at the end of every epoch; then
 the scratch network trains, and its TensorBoard writer (`board.ScratchBoard`) compares the two at
-each epoch (`parity/max_weight_gap`). Logs go to
+each epoch (`parity/max_weight_gap`). A task trained with Dropout (its `dropout` rate in the task
+table) has a Dropout layer after each hidden layer on both sides; the Keras side records the masks it
+draws at every step (`keras_models.twins.masks.RecordingDropout`, inside its compiled fit), and the
+scratch side replays them, so both switch off the same units at the same step. Logs go to
 
     <task_dir>/keras/{train,validation}      keras.callbacks.TensorBoard
     <task_dir>/scratch/{train,validation}    board.ScratchBoard
@@ -37,9 +40,11 @@ from keras_models.train.checkpoints import (
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.watchdog import KerasWatchdog
-from keras_models.twins.bridge import adam_in_float32, keras_loss, keras_optimizer, to_keras
+from keras_models.twins import masks
+from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
-from scratch import Dense, Network, optimizers
+from scratch import Dense, Dropout, Network, optimizers
 from scratch.divergence import TrainingDiverged
 
 SEED = 0
@@ -66,17 +71,28 @@ class TaskResult:
 
 
 def build_twins(task: str, data: Prepared, settings: Defaults) -> tuple[Network, keras.Sequential]:
-    """The scratch network (float32, seeded Glorot weights) and its compiled Keras copy with the same weights."""
+    """The scratch network (float32, seeded Glorot weights; Dropout(settings.dropout) after each hidden layer
+    if that rate is not 0) and its compiled Keras copy with the same weights, recording its dropout masks."""
     sizes = [data.n_features, *settings.hidden, data.n_outputs]
     activations = ["relu"] * len(settings.hidden) + [data.output_activation]
-    net = Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")
-                   for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False))])
-    model = to_keras(net, name=task)        # named: the histogram tags read "<task>/dense_1/kernel"
+    layers: list[Dense | Dropout] = []
+    for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False)):
+        layers.append(Dense(n_in, n_out, g, seed=SEED + l, dtype="float32"))
+        if settings.dropout and l < len(settings.hidden):
+            layers.append(Dropout(settings.dropout, seed=SEED + l))     # the seed of Keras' draws
+    net = Network(layers)
+    # named: the histogram tags read "<task>/dense_1/kernel"
+    model = to_keras(net, name=task, dropout_layer=masks.RecordingDropout)
     keras.utils.set_random_seed(SEED)
     model.compile(loss=keras_loss(data.X_train.dtype, data.loss),
                   optimizer=keras_optimizer(adam_in_float32(settings.learning_rate)),
                   metrics=[get_task(task).metric], steps_per_execution=STEPS_PER_EXECUTION)
+    masks.record(model, settings.epochs * steps_per_epoch(data, settings), settings.batch_size)
     return net, model
+
+
+def steps_per_epoch(data: Prepared, settings: Defaults) -> int:
+    return -(-len(data.X_train) // settings.batch_size)
 
 
 def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_dir: Path,
@@ -103,12 +119,15 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
 
 
 def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: ScratchBoard, printer: EpochPrinter,
-                state: SideState, optimizer: optimizers.Adam, rng: np.random.Generator | None) -> SideResult:
-    """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint."""
+                state: SideState, optimizer: optimizers.Adam, rng: np.random.Generator | None,
+                model: keras.Sequential) -> SideResult:
+    """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint,
+    replaying the dropout masks the Keras twin `model` drew (if it has Dropout)."""
+    replayed = masks.replay(masks.recorded(model), len(data.X_train)) if net.dropout_layers else None
     start = time.perf_counter()
     try:
         net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=optimizer, epochs=settings.epochs,
-                batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1,
+                batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1, masks=replayed,
                 validation_data=(data.X_val, data.y_val), metrics=[get_task(data.task).metric], verbose=0,
                 callbacks=[board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])
     except BaseException:
@@ -136,11 +155,12 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> 
                         "scratch": SideResult(scratch_state.history, float("nan"), float("nan"))}
         result.weight_gaps = [max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])]
         return result
-    steps_per_epoch = -(-len(data.X_train) // settings.batch_size)
+    steps = steps_per_epoch(data, settings)
     for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
-        forget_epochs_after(side_dir, state.epoch, steps_per_epoch)     # what was logged after the checkpoint
+        forget_epochs_after(side_dir, state.epoch, steps)               # what was logged after the checkpoint
     if not quiet:
-        layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.layers)])
+        layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.dense_layers)])
+        layers += f", dropout {settings.dropout:g}" if net.dropout_layers else ""
         resumed = (f" (resuming: keras {keras_state.epoch + 1}/{settings.epochs} epochs done, scratch "
                    f"{scratch_state.epoch + 1}/{settings.epochs})" if keras_state.epoch >= 0 else "")
         print(f"\n{task}: {data.dataset}, {len(data.X_train):,} train / {len(data.X_val):,} validation rows, "
@@ -154,11 +174,11 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, **overrides) -> 
         side = "scratch"
         board = ScratchBoard(scratch_dir, learning_rate=optimizer.learning_rate,
                              train_data=(data.X_train, data.y_train, data.loss),
-                             steps_per_epoch=steps_per_epoch,
+                             steps_per_epoch=steps,
                              weight_names=[w.path for w in model.weights], reference=keras_state.weights_after_epoch)
         result.sides["scratch"] = fit_scratch(net, data, settings, board,
                                               EpochPrinter("scratch", settings.epochs, quiet),
-                                              scratch_state, optimizer, rng)
+                                              scratch_state, optimizer, rng, model)
     except TrainingDiverged as exc:
         raise TrainingDiverged(f"{task} ({side} side): {exc}", exc.smaller_learning_rate) from None
     result.weight_gaps = board.gaps

@@ -1,10 +1,13 @@
 """The Keras twins: the same networks as `scratch`, in Keras, weight for weight, and the course's models.
 
-    bridge.py        to_keras / from_keras, and the Keras loss and optimizer of a scratch one
+    bridge.py        to_keras / from_keras, and the Keras loss of a scratch one
+    optimizer_bridge.py  the Keras optimizer and schedule of a scratch one, and back
+    masks.py         RecordingDropout: Keras' dropout masks recorded, for scratch to replay
     pipeline.py      the cached tf.data batches and steps_per_execution that make Keras' fit fast
     reproducible.py  op determinism for one block of code, then the process as it was
     models.py        the course's Keras models, one per task (the head from data/tasks.py)
     evaluation.py    test-split metrics, classification reports, loss curves
+    tf_chatter.py    TensorFlow's C++ start-up lines filtered out of stderr, for every program make runs
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
 (`keras_models.course`) and the bench (`keras_models.bench`) build on it.

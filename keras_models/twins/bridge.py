@@ -3,14 +3,20 @@
     model = to_keras(net)          # keras.Sequential with net's layers, activations, weights and dtype
     net = from_keras(model)        # and back
     loss = keras_loss(net, "binary_crossentropy")
-    opt = keras_optimizer(optimizers.Adam(learning_rate=0.01))
-    adam = adam_in_float32(0.001)  # Adam with every hyper-parameter as Keras stores it (float32)
+    (optimizers and schedules: optimizer_bridge.py)
 
 Weights copy across without a transpose because `scratch.Dense` stores W in Keras' kernel layout
 (n_in, n_out). For results that agree to float64 rounding, the loss must compute in the model's
 dtype (a float32 loss casts a float64 model's output, which drops Keras' logits shortcut) and the
 optimizer's learning rate must not be rounded to float32: `keras.config.set_floatx("float64")`
 before building does both (see DESIGN.md, "Keras 3 / TF 2.21 facts").
+
+What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer
+L1/L2/L1L2 with its factors) and Dropout (rate, seed). Anything else -- another layer, a bias that is
+off or penalised, an activity regularizer, a constraint, a noise_shape, an initialiser or regularizer
+scratch does not have -- is refused with an error that names the layer and the option, never skipped:
+the scratch twin would silently compute something else. The two sides' Dropout layers draw their own
+masks (different generators); to share them, see `keras_models.twins.masks`.
 """
 
 from __future__ import annotations
@@ -18,49 +24,114 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from scratch import Dense, Network, optimizers, pairing
+from scratch import Dense, Dropout, Network, initializers, pairing, regularizers
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
 
-def to_keras(net: Network, name: str | None = None) -> keras.Sequential:
-    """A keras.Sequential equal to `net`: Input -> Dense(n_out, activation) per layer, same weights."""
+def to_keras(net: Network, name: str | None = None, *,
+             dropout_layer: type[keras.layers.Dropout] = keras.layers.Dropout) -> keras.Sequential:
+    """A keras.Sequential equal to `net`: Input, then Dense(n_out, activation, ...) and Dropout(rate) as in
+    net.layers, same weights. `dropout_layer`: the class for the Dropout layers (e.g. masks.RecordingDropout)."""
     dtype = net.dtype.name
     layers = [keras.Input(shape=(net.n_in,), dtype=dtype)]
     for i, layer in enumerate(net.layers):
+        if isinstance(layer, Dropout):
+            seed = layer.seed if isinstance(layer.seed, int | np.integer) else None
+            layers.append(dropout_layer(layer.rate, seed=seed, dtype=dtype,
+                                        name=f"dropout_{net.dropout_layers.index(layer) + 1}"))
+            continue
         if layer.g.name not in SHARED_ACTIVATIONS:
             raise ValueError(f"layer {i + 1} uses activation {layer.g.name!r}, which Keras does not have; "
                              f"twins can use {SHARED_ACTIVATIONS}")
         layers.append(keras.layers.Dense(layer.n_out, activation=layer.g.name, dtype=dtype,
-                                         name=f"dense_{i + 1}"))
+                                         kernel_initializer=layer.kernel_initializer.name,
+                                         kernel_regularizer=_keras_regularizer(layer.kernel_regularizer),
+                                         name=f"dense_{net.dense_layers.index(layer) + 1}"))
     model = keras.Sequential(layers, name=name)
     model.set_weights(net.get_weights())
     return model
 
 
 def from_keras(model: keras.Model) -> Network:
-    """A scratch Network equal to a Keras model made only of Dense layers (Dropout is skipped:
-    it is the identity at inference). Weights and dtype are copied."""
-    dense = []
+    """A scratch Network equal to a Keras model of Dense and Dropout layers: weights, dtype, activations,
+    initialiser names, regularizers and dropout rates copied; any layer or option scratch cannot
+    compute is a ValueError naming it."""
+    net_layers = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dropout):
-            continue
-        if not isinstance(layer, keras.layers.Dense):
-            raise ValueError(f"from_keras handles Dense (and Dropout) layers only, found "
-                             f"{type(layer).__name__} {layer.name!r}")
-        dense.append(layer)
-    if not dense:
+            net_layers.append(_scratch_dropout(layer))
+        elif isinstance(layer, keras.layers.Dense):
+            net_layers.append(_scratch_dense(layer))
+        else:
+            raise ValueError(f"from_keras handles Dense and Dropout layers only, found {type(layer).__name__} "
+                             f"{layer.name!r}")
+    if not any(isinstance(layer, Dense) for layer in net_layers):
         raise ValueError("the Keras model has no Dense layers")
-    net_layers = []
-    for layer in dense:
-        W, b = (np.asarray(w) for w in layer.get_weights())
-        activation = keras.activations.serialize(layer.activation)
-        activation = activation if isinstance(activation, str) else activation.get("config", activation)
-        scratch_layer = Dense(W.shape[0], W.shape[1], activation, dtype=W.dtype)
-        scratch_layer.W[...], scratch_layer.b[...] = W, b
-        net_layers.append(scratch_layer)
     return Network(net_layers)
+
+
+def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
+    if layer.noise_shape is not None:
+        raise ValueError(f"Dropout layer {layer.name!r} has noise_shape={layer.noise_shape}: scratch's Dropout draws "
+                         "one mask entry per unit and example (noise_shape=None)")
+    if not 0 <= layer.rate < 1:
+        raise ValueError(f"Dropout layer {layer.name!r} has rate={layer.rate}; scratch's Dropout takes a rate in "
+                         "[0, 1) (rate=1 drops every unit)")
+    return Dropout(float(layer.rate), seed=layer.seed)
+
+
+def _scratch_dense(layer: keras.layers.Dense) -> Dense:
+    refused = {"use_bias=False": not layer.use_bias, "bias_regularizer": layer.bias_regularizer is not None,
+               "activity_regularizer": layer.activity_regularizer is not None,
+               "kernel_constraint": layer.kernel_constraint is not None,
+               "bias_constraint": layer.bias_constraint is not None,
+               "LoRA": getattr(layer, "lora_enabled", False),
+               "bias_initializer other than zeros": not isinstance(layer.bias_initializer, keras.initializers.Zeros)}
+    wrong = [option for option, present in refused.items() if present]
+    if wrong:
+        raise ValueError(f"Dense layer {layer.name!r} uses {', '.join(wrong)}, which scratch's Dense does not have")
+    activation = keras.activations.serialize(layer.activation)
+    activation = activation if isinstance(activation, str) else activation.get("config", activation)
+    W, b = (np.asarray(w) for w in layer.get_weights())
+    dense = Dense(W.shape[0], W.shape[1], activation, dtype=W.dtype,
+                  kernel_initializer=_initializer_name(layer), kernel_regularizer=_scratch_regularizer(layer))
+    dense.W[...], dense.b[...] = W, b
+    return dense
+
+
+def _initializer_name(layer: keras.layers.Dense) -> str:
+    """The scratch name of the layer's kernel initializer: the variance-scaling triple, or zeros."""
+    init = layer.kernel_initializer
+    if isinstance(init, keras.initializers.Zeros):
+        return "zeros"
+    if isinstance(init, keras.initializers.VarianceScaling):
+        triple = (float(init.scale), init.mode, init.distribution)
+        name = next((n for n, t in initializers.INITIALIZERS.items() if t == triple), None)
+        if name is not None:
+            return name
+    raise ValueError(f"Dense layer {layer.name!r} has kernel_initializer {type(init).__name__}"
+                     f"{keras.initializers.serialize(init)['config']}, which scratch does not have; it has "
+                     f"{list(initializers.NAMES)}")
+
+
+def _scratch_regularizer(layer: keras.layers.Dense) -> regularizers.L1L2 | None:
+    reg = layer.kernel_regularizer
+    if reg is None:
+        return None
+    kinds = {keras.regularizers.L1: regularizers.L1, keras.regularizers.L2: regularizers.L2,
+             keras.regularizers.L1L2: regularizers.L1L2}
+    if type(reg) not in kinds:
+        raise ValueError(f"Dense layer {layer.name!r} has kernel_regularizer {type(reg).__name__}, which scratch "
+                         "does not have; it has L1, L2 and L1L2")
+    return kinds[type(reg)](**{k: float(v) for k, v in reg.get_config().items()})
+
+
+def _keras_regularizer(reg: regularizers.L1L2 | None) -> keras.regularizers.Regularizer | None:
+    if reg is None:
+        return None
+    return getattr(keras.regularizers, type(reg).__name__)(**reg.get_config())
 
 
 def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.losses.Loss:
@@ -80,30 +151,3 @@ def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.loss
         return keras.losses.CategoricalCrossentropy(from_logits=from_logits, dtype=dtype)
     raise ValueError(f"no Keras loss for {name!r}; Keras twins use 'mse', 'binary_crossentropy' or "
                      "'categorical_crossentropy' (the tutorials' 'quadratic' is (k/2) * mse)")
-
-
-def keras_optimizer(opt: optimizers.Optimizer) -> keras.optimizers.Optimizer:
-    """The Keras optimizer with the same hyper-parameters as a scratch one (fresh state)."""
-    config = opt.get_config()
-    if isinstance(opt, optimizers.SGD):
-        return keras.optimizers.SGD(**config)
-    if isinstance(opt, optimizers.RMSprop):
-        return keras.optimizers.RMSprop(**config)
-    if isinstance(opt, optimizers.Adam):
-        return keras.optimizers.Adam(**config)
-    raise TypeError(f"no Keras twin for optimizer {type(opt).__name__}")
-
-
-def adam_in_float32(learning_rate: float) -> optimizers.Adam:
-    """Adam with Keras' default betas, every hyper-parameter rounded to float32 before either side sees it.
-
-    Keras keeps beta_1 and beta_2 as float32 and raises the rounded values to the power t; scratch
-    uses the Python floats it is given. Unrounded, 1 - 0.999 and 1 - float32(0.999) differ by 1.3e-5
-    (relative), so the first steps differ by 6e-6, and Adam's sign-like steps carry that into a 7% weight
-    gap within ten epochs. With the rounded numbers both sides compute the same Adam, and only the
-    order of float32 sums differs (gap ~1e-6).
-    """
-    def f32(x: float) -> float:
-        return float(np.float32(x))
-
-    return optimizers.Adam(learning_rate=f32(learning_rate), beta_1=f32(0.9), beta_2=f32(0.999), epsilon=1e-7)

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from scratch.optimizers.base import Optimizer, in_unit_interval, non_negative
+from scratch.optimizers.base import Optimizer
+from scratch.optimizers.hyperparameters import flag, in_unit_interval, non_negative
 
 
 class Adam(Optimizer):
@@ -24,21 +25,27 @@ class Adam(Optimizer):
     bias correction, so it weighs more in early steps (x31.6 at t = 1 with beta_2 = 0.999). The two
     forms agree when |g| >> epsilon and part when gradients are ~1e-6. Compared with the tutorials'
     theta - eta * g, the step is about eta * sign(g) while the gradients keep their sign.
+
+    amsgrad=True (Reddi et al. 2018, "On the convergence of Adam and beyond") divides by the largest v
+    seen so far (Keras' "velocity_hat" slot), so a step can never grow because v shrank after a burst:
+
+        v_hat <- max(v_hat, v);   theta <- theta - alpha * m / (sqrt(v_hat) + epsilon)
     """
 
-    slot_names = ("momentum", "velocity")
-
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **kwargs):
+                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.beta_1, self.beta_2 = in_unit_interval("beta_1", beta_1), in_unit_interval("beta_2", beta_2)
         self.epsilon = non_negative("epsilon", epsilon)
+        self.amsgrad = flag("amsgrad", amsgrad)
+        self.slot_names = ("momentum", "velocity", "velocity_hat") if amsgrad else ("momentum", "velocity")
 
-    def get_config(self) -> dict[str, float | bool]:
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+    def get_config(self) -> dict:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
 
-    def update_step(self, theta, g, slot, t):
-        eta, b1, b2, eps = self.learning_rate, self.beta_1, self.beta_2, self.epsilon
+    def update_step(self, theta, g, slot, t, eta):
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
         alpha = eta * math.sqrt(1 - b2**t) / (1 - b1**t)     # both bias corrections, folded into the rate
         # Block by block (about 32k numbers each): a block's temporaries stay in the CPU cache, where the
         # whole of a 1024x1024 layer would send a dozen full-size temporaries through memory (1.75x
@@ -47,6 +54,10 @@ class Adam(Optimizer):
             m, v, g_rows, theta_rows = slot["momentum"][rows], slot["velocity"][rows], g[rows], theta[rows]
             m += (g_rows - m) * (1 - b1)
             v += (np.square(g_rows) - v) * (1 - b2)
+            if self.amsgrad:
+                v_hat = slot["velocity_hat"][rows]
+                np.maximum(v_hat, v, out=v_hat)               # v_hat = max(v_hat, v), in place
+                v = v_hat
             theta_rows -= m * alpha / (np.sqrt(v) + eps)
 
 

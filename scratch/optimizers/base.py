@@ -1,24 +1,37 @@
-"""What every optimizer shares: checked hyper-parameters, per-parameter slots, `iterations`, state export.
+"""What every optimizer shares: checked hyper-parameters, per-parameter slots, `iterations`, state export,
+and Keras' options that work the same for every rule -- a learning-rate schedule, weight decay, clipping.
 
     opt.apply(grads, params)      # params: list of float ndarrays, updated IN PLACE; grads: same shapes
 
-Per-parameter memory ("slots": momentum, velocity) is created on the first `apply`, one zero array per
-param with its shape and dtype; later calls must pass the same list. `get_state()` / `set_state()`
-export and restore `iterations` and the slots as plain NumPy arrays (checkpointable with
-`np.savez(..., allow_pickle=False)`); the hyper-parameters are constructor arguments (`get_config()`).
+One `apply` is Keras' `optimizer.apply`, in Keras' order:
+    1. eta = learning_rate, or schedule(iterations) -- the step count BEFORE this step (0 on the first);
+    2. clip the gradients (clipping.py: clipnorm, global_clipnorm or clipvalue);
+    3. weight decay, straight on the weights:  theta <- theta - theta * weight_decay * eta;
+    4. the rule's own step, `update_step(theta, g, slot, t, eta)`, with t = iterations + 1;
+    5. iterations += 1.
+Weight decay here is "decoupled" (Loshchilov & Hutter): it shrinks the weights by a fraction of eta each
+step, outside the rule, so Adam's division by sqrt(v) never touches it. An L2 penalty on the loss instead
+adds 2 * l2 * W to the gradient, which Adam then rescales: the two agree for plain SGD only
+(weight_decay * eta = 2 * l2 * eta).
+
+Per-parameter memory ("slots": momentum, velocity) is created on the first `apply`, one array per
+param with its shape and dtype (zeros, unless the rule says otherwise); later calls must pass the same
+list. `get_state()` / `set_state()` export and restore `iterations` and the slots as plain NumPy arrays
+(checkpointable with `np.savez(..., allow_pickle=False)`); the hyper-parameters are constructor
+arguments (`get_config()`).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+
+from scratch.optimizers import clipping, schedules
+from scratch.optimizers.hyperparameters import non_negative, positive
 
 # Keras arguments we do not implement, and old names: each gets a hint instead of a bare TypeError.
 _HINTS = {"lr": "use learning_rate= (Keras 3 removed the `lr` alias)",
-          "decay": "Keras 3 removed `decay`; change opt.learning_rate between steps instead"}
-_KERAS_ONLY = ("centered", "amsgrad", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
-               "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+          "decay": "Keras 3 removed `decay`; pass a schedule from scratch.optimizers.schedules as learning_rate"}
+_KERAS_ONLY = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
                "gradient_accumulation_steps", "name")
 
 
@@ -29,50 +42,76 @@ def reject_unknown(cls_name: str, kwargs: dict) -> None:
         raise TypeError(f"{cls_name}() got an unexpected keyword argument {name!r}: {hint}")
 
 
-def real(name: str, value: object) -> float:
-    """A hyper-parameter as a float. Keras wants a Python float; we also accept ints (1 == 1.0)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number such as 0.01, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
-
-
-def in_unit_interval(name: str, value: object) -> float:
-    """Momentum, rho, beta: a decay rate in [0, 1). At 1 the average would never forget (or, for Adam,
-    1 - beta**t would be 0)."""
-    value = real(name, value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
-
-
 class Optimizer:
-    """Shared machinery: input checks, lazily created slots, `iterations`, state export.
+    """Shared machinery: input checks, the learning rate or its schedule, weight decay and clipping, lazily
+    created slots, `iterations`, state export.
 
-    A subclass names its slots and writes `update_step(theta, g, slot, t)`, which changes `theta` and
-    the arrays in `slot` in place; t = iterations + 1 is the number of this step (Adam needs it).
+    A subclass names its slots and writes `update_step(theta, g, slot, t, eta)`, which changes `theta` and
+    the arrays in `slot` in place; t = iterations + 1 is the number of this step (Adam needs it) and eta
+    this step's learning rate. `new_slot(name, p)` gives a slot's starting array (zeros by default).
     """
 
     slot_names: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate: float, **kwargs):
+    def __init__(self, learning_rate: float | schedules.LearningRateSchedule, *, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, **kwargs):
         reject_unknown(type(self).__name__, kwargs)             # a Keras option we lack, an old name: a hint
-        self.learning_rate = real("learning_rate", learning_rate)
-        if self.learning_rate <= 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        self.learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else non_negative("weight_decay", weight_decay)
+        self.clip_options = clipping.check(clipnorm, global_clipnorm, clipvalue)   # {} or {name: value}
         self.iterations = 0                                   # steps taken (Keras: optimizer.iterations)
         self._built_for: list[tuple[tuple[int, ...], np.dtype]] | None = None   # (shape, dtype) per param
         self._slots: dict[str, list[np.ndarray]] = {}         # slot name -> one array per param
 
-    def get_config(self) -> dict[str, float | bool]:
-        return {"learning_rate": self.learning_rate}
+    @property
+    def learning_rate(self) -> float | schedules.LearningRateSchedule:
+        """What was given: a float, or a schedule (`current_learning_rate()` is the number the next step uses)."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float | schedules.LearningRateSchedule) -> None:
+        if not isinstance(value, schedules.LearningRateSchedule):
+            if callable(value):
+                raise TypeError("learning_rate must be a number or a schedule from scratch.optimizers.schedules, "
+                                f"got the callable {value!r}")
+            value = positive("learning_rate", value)
+        self._learning_rate = value
+
+    def current_learning_rate(self) -> float:
+        """eta for the next step: the float, or the schedule at `iterations` (Keras' optimizer.learning_rate)."""
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            return self._learning_rate(self.iterations)
+        return self._learning_rate
+
+    @property
+    def clipnorm(self) -> float | None:
+        return self.clip_options.get("clipnorm")
+
+    @property
+    def global_clipnorm(self) -> float | None:
+        return self.clip_options.get("global_clipnorm")
+
+    @property
+    def clipvalue(self) -> float | None:
+        return self.clip_options.get("clipvalue")
+
+    def get_config(self) -> dict:
+        """Keras' names and plain values (a schedule as {"class_name": ..., "config": ...}), e.g. for JSON."""
+        lr = self._learning_rate
+        return {"learning_rate": schedules.serialize(lr) if isinstance(lr, schedules.LearningRateSchedule) else lr,
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        config = {**self.get_config(), "learning_rate": self._learning_rate}
+        args = ", ".join(f"{k}={v!r}" for k, v in config.items() if v is not None)   # options left out: None
         return f"{type(self).__name__}({args})"
 
-    def update_step(self, theta: np.ndarray, g: np.ndarray, slot: dict[str, np.ndarray], t: int) -> None:
+    def new_slot(self, name: str, p: np.ndarray) -> np.ndarray:
+        return np.zeros_like(p)
+
+    def update_step(self, theta: np.ndarray, g: np.ndarray, slot: dict[str, np.ndarray], t: int, eta: float) -> None:
         raise NotImplementedError
 
     def apply(self, grads: list[np.ndarray], params: list[np.ndarray]) -> None:
@@ -81,11 +120,15 @@ class Optimizer:
         _check_pairs(grads, params)
         if self._built_for is None:                          # first step: remember the params, make slots
             self._built_for = [(p.shape, p.dtype) for p in params]
-            self._slots = {name: [np.zeros_like(p) for p in params] for name in self.slot_names}
+            self._slots = {name: [self.new_slot(name, p) for p in params] for name in self.slot_names}
         _check_same_params(params, self._built_for)
+        eta = self.current_learning_rate()                   # at iterations, before this step (Keras' order)
+        grads = clipping.clip(grads, **self.clip_options)
         t = self.iterations + 1
         for i, (g, theta) in enumerate(zip(grads, params, strict=True)):
-            self.update_step(theta, g, {name: arrays[i] for name, arrays in self._slots.items()}, t)
+            if self.weight_decay is not None:
+                theta -= theta * self.weight_decay * eta      # decoupled weight decay, before the rule
+            self.update_step(theta, g, {name: arrays[i] for name, arrays in self._slots.items()}, t, eta)
         self.iterations = t
 
     def get_state(self) -> dict[str, np.ndarray]:
@@ -156,8 +199,3 @@ def _check_same_params(params: list[np.ndarray], built_for: list[tuple[tuple[int
                              f"built for shape {shape} and dtype {dtype} on its first apply")
 
 
-def non_negative(name: str, value: object) -> float:
-    value = real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.optimizers.base import Optimizer, in_unit_interval, non_negative
+from scratch.optimizers.base import Optimizer
+from scratch.optimizers.hyperparameters import flag, in_unit_interval, non_negative
 
 
 class RMSprop(Optimizer):
@@ -14,27 +15,46 @@ class RMSprop(Optimizer):
         theta <- theta - eta * g / sqrt(s + epsilon)          epsilon INSIDE the root, as in Keras
         with momentum mu:  buf <- mu * buf + eta * g / sqrt(s + epsilon);  theta <- theta - buf
 
+    centered=True (Graves 2013) also keeps a running mean of the gradient (Keras' "average_gradient"
+    slot a) and divides by the running *standard deviation* instead of the root-mean-square:
+
+        a <- rho * a + (1 - rho) * g
+        theta <- theta - eta * g / sqrt(s - a * a + epsilon)  (s - a^2: mean square minus squared mean)
+
     Compared with the tutorials' theta - eta * g, each coordinate's step is scaled by 1 / its recent
-    gradient size. Keras' `centered=True` variant (subtracting the mean gradient) is not implemented.
+    gradient size; centred, a gradient that is large but steady takes larger steps than a noisy one.
     """
 
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
-                 epsilon: float = 1e-7, **kwargs):
+                 epsilon: float = 1e-7, centered: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.rho = in_unit_interval("rho", rho)
         self.momentum = in_unit_interval("momentum", momentum)
         self.epsilon = non_negative("epsilon", epsilon)
-        self.slot_names = ("velocity", "momentum") if self.momentum > 0 else ("velocity",)
+        self.centered = flag("centered", centered)
+        self.slot_names = ("velocity",)                      # Keras' slots, in Keras' order
+        if self.momentum > 0:
+            self.slot_names += ("momentum",)
+        if self.centered:
+            self.slot_names += ("average_gradient",)
 
-    def get_config(self) -> dict[str, float | bool]:
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon}
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
 
-    def update_step(self, theta, g, slot, t):
-        eta, rho, mu, eps = self.learning_rate, self.rho, self.momentum, self.epsilon
+    def update_step(self, theta, g, slot, t, eta):
+        rho, mu, eps = self.rho, self.momentum, self.epsilon
         s = slot["velocity"]
         s *= rho
         s += (1 - rho) * np.square(g)                         # s = rho * s + (1 - rho) * g^2
-        increment = eta * g / np.sqrt(s + eps)                # (same shape as theta)
+        if self.centered:
+            a = slot["average_gradient"]
+            a *= rho
+            a += (1 - rho) * g                                # a = rho * a + (1 - rho) * g
+            denominator = s - np.square(a) + eps              # (same shape as theta)
+        else:
+            denominator = s + eps
+        increment = eta * g / np.sqrt(denominator)            # (same shape as theta)
         if "momentum" in slot:
             buf = slot["momentum"]
             buf *= mu

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scratch.optimizers.base import Optimizer, in_unit_interval
+from scratch.optimizers.base import Optimizer
+from scratch.optimizers.hyperparameters import flag, in_unit_interval
 
 
 class SGD(Optimizer):
@@ -19,16 +20,14 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.momentum = in_unit_interval("momentum", momentum)
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
-        self.nesterov = nesterov
+        self.nesterov = flag("nesterov", nesterov)
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
 
-    def get_config(self) -> dict[str, float | bool]:
+    def get_config(self) -> dict:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
-    def update_step(self, theta, g, slot, t):
-        eta, mu = self.learning_rate, self.momentum
+    def update_step(self, theta, g, slot, t, eta):
+        mu = self.momentum
         if not self.slot_names:
             theta -= g * eta
             return

@@ -149,4 +149,7 @@ def _what_failed(error: OSError | UnicodeError) -> str:
 
 
 if __name__ == "__main__":
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+    filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
     sys.exit(main())

@@ -1,10 +1,11 @@
-"""The lessons: short runnable scripts that turn the tutorials' first ideas into pictures.
+"""The lessons: short runnable scripts that turn the tutorials' ideas into pictures.
 
     1  lesson_01_perceptron         the perceptron's line, epoch by epoch, on the tutorial's seven points
     2  lesson_02_xor_limit          XOR: the perceptron never stops making mistakes
     3  lesson_03_activations        step, sigmoid, tanh, ReLU and their derivatives; where they saturate
     4  lesson_04_gradient_descent   gradient descent on y = (x - 2)^2 and four learning rates
     5  lesson_05_hidden_layer_xor   one hidden layer learns XOR
+    6  lesson_06_regularisation     a large network overfits real data; Dropout and L2 narrow the gap
 
 Run them all (this is `make lessons`):
 
@@ -37,6 +38,7 @@ LESSONS = (
     "lesson_03_activations",
     "lesson_04_gradient_descent",
     "lesson_05_hidden_layer_xor",
+    "lesson_06_regularisation",
 )
 DEFAULT_LOGDIR = Path("logs") / "lessons"
 

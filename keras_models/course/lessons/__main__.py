@@ -2,6 +2,10 @@
 
 import sys
 
-from keras_models.course.lessons import main
+from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+filter_tensorflow_chatter()          # before TensorFlow loads: its C++ start-up lines are not the learner's business
+
+from keras_models.course.lessons import main  # noqa: E402
 
 sys.exit(main())

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keras_models.course.real_data import classification_breast_cancer as binary
-from keras_models.course.real_data import multiclass_digits as multiclass
-from keras_models.course.real_data import multilabel_digits as multilabel
-from keras_models.course.real_data import regression_diamonds as regression
-from keras_models.course.real_data.workflow import DEFAULT_OUT
+from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+if __name__ == "__main__":
+    filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
+
+from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
+from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
+from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
+from keras_models.course.real_data import regression_diamonds as regression  # noqa: E402
+from keras_models.course.real_data.workflow import DEFAULT_OUT  # noqa: E402
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
 

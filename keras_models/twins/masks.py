@@ -1,0 +1,160 @@
+"""Keras' dropout masks, recorded where Keras draws them, so that scratch can replay them.
+
+Two Dropout layers with different random generators switch off different units, so a scratch network
+and its Keras twin trained with Dropout drift apart from the first step. To compare like with like,
+scratch replays the masks Keras drew (`net.loss_and_gradients(..., training=True, masks=[...])`,
+`net.fit(..., masks=...)`), and this module records them:
+
+    RecordingDropout(rate, seed=...)         keras.layers.Dropout, Keras' own draw, keeping its masks:
+        layer.last_mask                        (m, n) bool: the keep-mask of the last eager training call
+    record(model, steps, batch_size)         inside a compiled fit too: row `step` of a buffer gets the mask
+                                             of optimizer step `step` (the optimizer's `iterations`)
+    recorded(model) -> [(steps, batch_size, n) bool, ...]      one per RecordingDropout, in order
+    replay(recorded(model), n_rows) -> masks(epoch, batch)      for scratch's fit(..., masks=...)
+    state(model), check_state(...), load_state(model, arrays)  what a checkpoint keeps (make train)
+
+How the mask is read. Keras' Dropout returns where(U >= rate, x * scale, 0), with U uniform on [0, 1).
+Reading the mask off that output (out != 0) is wrong wherever x itself is 0 -- a ReLU unit that is off,
+which a Dropout after a ReLU layer sees in about half its entries: kept or dropped, the output is 0.
+(For the gradient that position does not matter, since relu'(z) = 0 there; for replaying a training
+run it must be exact.) So RecordingDropout makes Keras' draw on a tensor of ones instead:
+keras.random.dropout(ones, rate, seed=self.seed_generator) is scale where kept and 0 where dropped,
+so kept = (that != 0) without ambiguity, and the layer returns x * that. The draw depends only on the
+shape, the dtype and the seed generator, which advances once per call as in Dropout, so the output is
+keras.layers.Dropout's bit for bit (tests/test_dropout.py checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class _MaskBuffer:
+    """A (steps, batch_size, n) bool tf.Variable; writing a batch's (rows, n) mask fills row `step`
+    (rows padded with False to batch_size). Kept in a plain object so Keras does not count it as a weight."""
+
+    def __init__(self, steps: int, batch_size: int, n: int, step: keras.Variable):
+        self.masks = tf.Variable(tf.zeros((steps, batch_size, n), tf.bool), trainable=False)
+        self.batch_size, self.step = batch_size, step
+
+    def write(self, mask: tf.Tensor) -> None:
+        padded = tf.pad(mask, [[0, self.batch_size - tf.shape(mask)[0]], [0, 0]])     # (batch_size, n)
+        row = tf.reshape(tf.cast(self.step.value, tf.int64), (1, 1))
+        self.masks.scatter_nd_update(row, padded[tf.newaxis])        # an out-of-range step is an error
+
+
+class RecordingDropout(keras.layers.Dropout):
+    """keras.layers.Dropout (the same draw, the same output) that records the keep-mask of each training call."""
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        if noise_shape is not None:
+            raise ValueError(f"RecordingDropout records one mask entry per example and unit; noise_shape="
+                             f"{noise_shape} is not supported")
+        super().__init__(rate, seed=seed, **kwargs)
+        self.last_mask: np.ndarray | None = None
+        self._buffer: _MaskBuffer | None = None
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        if self.rate > 0:
+            kept = keras.random.dropout(keras.ops.ones_like(inputs), self.rate, seed=self.seed_generator)   # (m, n)
+            mask, outputs = kept != 0, inputs * kept                  # (m, n) bool, (m, n)
+        else:                                                         # rate 0: Keras returns the inputs, no draw
+            mask, outputs = keras.ops.ones_like(inputs, dtype="bool"), inputs
+        if self._buffer is not None:
+            self._buffer.write(mask)
+        if tf.executing_eagerly():
+            self.last_mask = np.asarray(mask)
+        return outputs
+
+
+def recording_layers(model: keras.Model) -> list[RecordingDropout]:
+    return [layer for layer in model.layers if isinstance(layer, RecordingDropout)]
+
+
+def record(model: keras.Model, steps: int, batch_size: int) -> None:
+    """Give each RecordingDropout of a compiled `model` a buffer for `steps` optimizer steps of at most
+    `batch_size` rows. Call it before the first fit: a train function traced earlier does not record."""
+    for layer in recording_layers(model):
+        layer._buffer = _MaskBuffer(steps, batch_size, int(layer.input.shape[-1]), model.optimizer.iterations)
+
+
+def buffers(model: keras.Model) -> list[tf.Variable]:
+    """Each RecordingDropout's (steps, batch_size, n) buffer, in order; an error if `record` was not called."""
+    layers = recording_layers(model)
+    missing = [layer.name for layer in layers if layer._buffer is None]
+    if missing:
+        raise ValueError(f"RecordingDropout layer(s) {missing} record nothing: call masks.record(model, steps, "
+                         "batch_size) after compile and before fit")
+    return [layer._buffer.masks for layer in layers]
+
+
+def recorded(model: keras.Model) -> list[np.ndarray]:
+    """Every recorded mask: one (steps, batch_size, n) bool array per RecordingDropout, in order."""
+    return [np.asarray(buffer) for buffer in buffers(model)]
+
+
+def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np.ndarray]]:
+    """masks(epoch, batch) for scratch's fit over n_rows training rows in order (no shuffling): the masks
+    Keras drew at step epoch * steps_per_epoch + batch, cut to that batch's rows."""
+    batch_size = masks[0].shape[1]
+    steps_per_epoch = -(-n_rows // batch_size)
+
+    def masks_of(epoch: int, batch: int) -> list[np.ndarray]:
+        rows = min(batch_size, n_rows - batch * batch_size)
+        return [m[epoch * steps_per_epoch + batch, :rows] for m in masks]        # (rows, n) each
+
+    return masks_of
+
+
+def state(model: keras.Model) -> dict[str, np.ndarray]:
+    """What a checkpoint needs to continue recording as if never stopped: the masks of the steps taken so
+    far (masks_<j>) and each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
+    steps = int(np.asarray(model.optimizer.iterations))
+    arrays = {}
+    for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
+        arrays[f"masks_{j}"] = np.asarray(buffer)[:steps]
+        if _seed_state(layer) is not None:
+            arrays[f"seed_{j}"] = np.asarray(_seed_state(layer))
+    return arrays
+
+
+def _seed_state(layer: RecordingDropout) -> keras.Variable | None:
+    """The state of the layer's random generator (Keras creates none for rate 0)."""
+    generator = getattr(layer, "seed_generator", None)
+    return None if generator is None else generator.state
+
+
+def check_state(model: keras.Model, arrays: dict[str, np.ndarray], steps: int) -> None:
+    """A ValueError naming the key unless `arrays` (from `state`) fit the model after `steps` optimizer steps."""
+    layers = recording_layers(model)
+    saved = sum(1 for key in arrays if key.startswith("masks_"))
+    if saved != len(layers):
+        raise ValueError(f"it holds the masks of {saved} Dropout layers, the model has {len(layers)}: it was saved "
+                         "for another model")
+    for j, (layer, buffer) in enumerate(zip(layers, buffers(model), strict=True)):
+        masks, seed = arrays.get(f"masks_{j}"), arrays.get(f"seed_{j}")
+        if masks is None or masks.dtype != np.bool_ or masks.shape != (steps, *buffer.shape[1:]):
+            found = "nothing" if masks is None else f"{masks.dtype} {masks.shape}"
+            raise ValueError(f"masks_{j} is {found}, expected bool {(steps, *buffer.shape[1:])} after {steps} steps")
+        if _seed_state(layer) is None:
+            continue
+        expected = np.asarray(_seed_state(layer))
+        if seed is None or seed.shape != expected.shape or seed.dtype != expected.dtype:
+            raise ValueError(f"seed_{j} is {'missing' if seed is None else f'{seed.dtype} {seed.shape}'}, "
+                             f"expected {expected.dtype} {expected.shape}")
+
+
+def load_state(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
+    """Put back what `state` saved (checked first with `check_state`)."""
+    for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
+        masks = arrays[f"masks_{j}"]
+        unrecorded = np.zeros((buffer.shape[0] - len(masks), *buffer.shape[1:]), dtype=bool)
+        buffer.assign(np.concatenate([masks, unrecorded]))
+        if _seed_state(layer) is not None:
+            _seed_state(layer).assign(arrays[f"seed_{j}"])

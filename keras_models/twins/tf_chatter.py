@@ -1,0 +1,127 @@
+"""TensorFlow's start-up chatter, kept out of the learner's output, and nothing else with it.
+
+As it loads, TensorFlow 2.21 writes lines like these to stderr, from C++ (twice: two of its libraries
+each carry a copy of Abseil's logging):
+
+    WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
+    I0000 00:00:1796412893.410396   13326 port.cc:153] oneDNN custom operations are on. You may see ...
+
+and, when Keras feeds a tf.data pipeline (`make course`), an error-level line about an attribute this
+build of TensorFlow does not know (harmless: "Unknown attributes will be ignored"):
+
+    E0000 00:00:1796412960.169097   14009 node_def_util.cc:682] NodeDef mentions attribute use_unbounded_threadpool ...
+
+Abseil prints every message until a program calls absl::InitializeLog(), which nothing in TensorFlow
+does, so TF_CPP_MIN_LOG_LEVEL does not reach these lines, and no other setting does either
+(TF_ENABLE_ONEDNN_OPTS=0 would drop the oneDNN line only by turning oneDNN off, which changes the
+numbers and the speed). They are written before Python's logging exists, straight to file descriptor 2.
+
+So every program of the project (make train, tensorboard, lessons, course, exercises, bench) calls
+`filter_tensorflow_chatter()` before TensorFlow loads: file descriptor 2 becomes a pipe into a small child
+process, which copies every line to the real stderr except those that match CHATTER, exactly. Anything
+else -- a real error from TensorFlow's C++, a Python traceback, a message of ours -- passes unchanged and
+in order. The child is a separate process, so even a crash of the program loses nothing: the kernel
+closes the pipe, and the child copies what is left before it exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import select
+import signal
+import sys
+import time
+
+# One TensorFlow C++ log line's prefix: severity and date (0000 before absl::InitializeLog), time, thread id.
+_PREFIX = rb"[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ "
+CHATTER = re.compile(
+    rb"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    rb"|" + _PREFIX + rb"port\.cc:\d+\] oneDNN custom operations are on\. .*"
+    rb"|" + _PREFIX + rb"cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized to use available CPU "
+                      rb"instructions in performance-critical operations\."
+    rb"|" + _PREFIX + rb"node_def_util\.cc:\d+\] NodeDef mentions attribute use_unbounded_threadpool which is not "
+                      rb"in the op definition: .* Unknown attributes will be ignored\. .*")
+# cpu_feature_guard's notice goes on over a second line, dropped only right after the first
+CPU_NOTICE_CONTINUED = re.compile(rb"To enable the following instructions: .*, in other operations, rebuild "
+                                  rb"TensorFlow with the appropriate compiler flags\.")
+
+_filter_pid: int | None = None
+
+
+def filter_tensorflow_chatter() -> None:
+    """Route file descriptor 2 through a child process that drops the CHATTER lines (once per program)."""
+    global _filter_pid
+    if _filter_pid is not None:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    real_stderr = os.dup(2)
+    pid = os.fork()
+    if pid == 0:                                    # the child: copy and filter until every writer has gone
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is for the program, which says what happened
+            os.close(write_end)
+            for fd in (0, 1):                   # hold nothing of the program's open: a closed stdout stays closed
+                os.close(fd)
+            copy_without_chatter(read_end, real_stderr)
+        finally:
+            os._exit(0)
+    os.close(read_end)
+    os.dup2(write_end, 2)                       # from here on, whatever writes to fd 2 writes into the pipe
+    os.close(write_end)
+    _filter_pid = pid
+    atexit.register(_let_the_filter_finish, pid, real_stderr)
+
+
+def copy_without_chatter(read_fd: int, write_fd: int) -> None:
+    """Copy lines from read_fd to write_fd until end of file, leaving out the CHATTER lines.
+
+    A line is copied once its newline arrives; an unfinished line that waits 0.2 s (a prompt) is copied as it is.
+    """
+    pending = b""                                   # the start of a line whose newline has not come yet
+    after_cpu_notice = False
+    while True:
+        ready, _, _ = select.select([read_fd], [], [], 0.2 if pending else None)
+        if not ready:                               # an unfinished line waited: pass it on
+            _write_all(write_fd, pending)
+            pending, after_cpu_notice = b"", False
+            continue
+        chunk = os.read(read_fd, 65536)
+        if not chunk:                               # end of file: every writer has gone
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        kept = []
+        for line in lines:
+            if CHATTER.fullmatch(line) or (after_cpu_notice and CPU_NOTICE_CONTINUED.fullmatch(line)):
+                after_cpu_notice = b"] This TensorFlow binary is optimized" in line
+            else:
+                after_cpu_notice = False
+                kept.append(line + b"\n")
+        _write_all(write_fd, b"".join(kept))
+    _write_all(write_fd, pending)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:                     # nobody reads stderr any more: keep draining, so no writer ever blocks
+        pass
+
+
+def _let_the_filter_finish(pid: int, real_stderr: int) -> None:
+    """At exit: close the pipe, so the child copies the last lines before the shell prints anything else."""
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os.dup2(real_stderr, 2)
+    deadline = time.monotonic() + 2                       # a child process of ours may still hold the pipe
+    try:
+        while os.waitpid(pid, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.005)
+    except ChildProcessError:                             # already gone
+        pass

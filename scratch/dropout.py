@@ -1,0 +1,108 @@
+"""Dropout: switch off a random part of a layer's units at every training step, none at inference.
+
+A network that can lean on any single unit can memorise its training set; one whose units vanish at
+random, a different set at every step, has to spread what it learns (Srivastava et al., 2014). A
+Dropout layer sits between two Dense layers and has no weights. This is *inverted* dropout, as Keras
+computes it: the kept units are scaled up during training, so inference needs no change at all.
+
+    training    mask ~ Bernoulli(1 - rate)           (m, n) boolean keep-mask, True = kept, drawn anew
+                                                     for every batch: kept where U[0, 1) >= rate
+                a = (a_prev * scale) * mask          (m, n)   scale = 1 / (1 - rate), so E[a] = a_prev
+    inference   a = a_prev                           (m, n)   the identity: no mask, no scale
+
+and its share of backpropagation, beside BP1-BP4 (`scratch.network`):
+
+    BPd         delta_in = (delta_out * mask) * scale    (m, n)   dC/da_prev from dC/da
+
+A dropped unit passes no gradient back: for this step it is not part of the network. `rate` is the
+fraction dropped (Keras' name); the tutorials' "keep probability" is p = 1 - rate.
+
+    Dropout(0.2)                             a layer of Network([...]), between Dense layers
+    net.forward(X, training=True)            draws a mask per Dropout layer; fit trains this way
+    net.forward(X, training=True, masks=[keep])   uses the given masks instead (to replay Keras' draws)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+
+import numpy as np
+
+
+class Dropout:
+    """Inverted dropout on inputs a_prev (m, n): a = (a_prev * scale) * mask while training, a = a_prev
+    otherwise; scale = 1 / (1 - rate). `seed` (an int or a Generator) fixes the masks it draws.
+
+    After a training forward pass the layer keeps its mask (m, n) for the backward pass (None after
+    an inference pass, whose backward is the identity).
+    """
+
+    def __init__(self, rate: float, seed: int | np.random.Generator | None = None):
+        if isinstance(rate, bool) or not isinstance(rate, Real):
+            raise TypeError(f"Dropout rate must be a number in [0, 1) (the fraction of units dropped), got "
+                            f"{type(rate).__name__} {rate!r}")
+        if not (math.isfinite(rate) and 0.0 <= rate < 1.0):
+            raise ValueError(f"Dropout rate must be in [0, 1) (the fraction of units dropped), got {rate!r}"
+                             + (": rate=1 would drop every unit" if rate == 1 else ""))
+        if seed is not None and not isinstance(seed, np.random.Generator) and (
+                isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+            raise TypeError(f"Dropout seed must be an int >= 0, a np.random.Generator or None, got {seed!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.mask: np.ndarray | None = None
+
+    @property
+    def scale(self) -> float:
+        """1 / (1 - rate), a Python float: exact in float64, rounded once to float32 in float32, as in Keras."""
+        return 1.0 / (1.0 - self.rate)
+
+    def draw_mask(self, shape: tuple[int, int]) -> np.ndarray:
+        """A fresh keep-mask: True where U[0, 1) >= rate, so each unit is kept with probability 1 - rate."""
+        return self.rng.random(shape) >= self.rate                              # (m, n) bool
+
+    def forward(self, a_prev: np.ndarray, training: bool = False, mask: np.ndarray | None = None) -> np.ndarray:
+        """a = (a_prev * scale) * mask while training (mask drawn if not given), a = a_prev at inference."""
+        if not training:
+            self.mask = None
+            return a_prev                                                       # (m, n)  the identity
+        self.mask = self.draw_mask(a_prev.shape) if mask is None else mask      # (m, n) bool
+        return (a_prev * self.scale) * self.mask                                # (m, n)
+
+    def backward(self, grad_a: np.ndarray) -> np.ndarray:
+        """BPd: dC/da_prev = (dC/da * mask) * scale; the identity after an inference pass."""
+        if self.mask is None:
+            return grad_a                                                       # (m, n)
+        return (grad_a * self.mask) * self.scale                                # (m, n)  BPd
+
+    def get_weights(self) -> list[np.ndarray]:
+        return []                                                               # no weights, as in Keras
+
+    def __repr__(self) -> str:
+        return f"Dropout({self.rate!r})"
+
+
+def check_masks(masks, widths: Sequence[int], m: int, training: bool) -> list[np.ndarray] | None:
+    """`masks` for a batch of m rows through Dropout layers whose inputs have `widths` units: None, or a
+    list of one boolean (m, n) keep-array per Dropout layer, in order -- else an error naming what is wrong."""
+    if masks is None:
+        return None
+    if not training:
+        raise ValueError("masks were given with training=False: at inference Dropout is the identity and uses "
+                         "no mask; pass training=True to apply them")
+    if isinstance(masks, np.ndarray) or not isinstance(masks, Sequence):
+        raise TypeError(f"masks must be a list of boolean arrays, one per Dropout layer, got {type(masks).__name__}")
+    masks = list(masks)
+    if len(masks) != len(widths):
+        raise ValueError(f"masks holds {len(masks)} arrays, but the network has {len(widths)} Dropout layers: "
+                         "give one boolean keep-array (m, n) per Dropout layer, in order")
+    for i, (mask, n) in enumerate(zip(masks, widths, strict=True)):
+        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+            raise TypeError(f"masks[{i}] must be a boolean NumPy array (True = kept), got "
+                            f"{getattr(mask, 'dtype', type(mask).__name__)}")
+        if mask.shape != (m, n):
+            raise ValueError(f"masks[{i}] has shape {mask.shape}, but Dropout layer {i + 1} sees a batch of "
+                             f"shape ({m}, {n})")
+    return masks

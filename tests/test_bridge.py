@@ -1,0 +1,83 @@
+"""The twin bridge both ways with Keras' wave-2 options: Dropout, kernel regularizers and initialiser names
+cross to Keras and back unchanged, and whatever scratch cannot compute is refused by name, never skipped."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_models.twins import masks
+from keras_models.twins.bridge import from_keras, to_keras
+from keras_models.twins.masks import RecordingDropout
+from scratch import Dense, Dropout, Network, regularizers
+
+
+def test_dropout_regularizers_and_initializers_cross_to_keras_and_back():
+    # (Keras' L1 keeps its factor as a float32 tensor, so L1(0.01) would come back as L1(0.009999999776...):
+    # the same penalty, since the factor is applied through float32 anyway; 0.015625 = 2**-6 stays itself.)
+    net = Network([Dropout(0.1, seed=4),
+                   Dense(4, 6, "relu", kernel_initializer="he_normal", kernel_regularizer=regularizers.L2(0.02),
+                         seed=0),
+                   Dropout(0.3, seed=5),
+                   Dense(6, 3, "tanh", kernel_initializer="lecun_uniform", kernel_regularizer=regularizers.L1(2**-6),
+                         seed=1),
+                   Dense(3, 1, "sigmoid", kernel_initializer="zeros",
+                         kernel_regularizer=regularizers.L1L2(0.01, 0.03), seed=2)])
+    model = to_keras(net)
+    assert [type(layer).__name__ for layer in model.layers] == ["Dropout", "Dense", "Dropout", "Dense", "Dense"]
+    dropouts, dense = model.layers[0::2][:2], [model.layers[i] for i in (1, 3, 4)]
+    assert [(d.rate, d.seed) for d in dropouts] == [(0.1, 4), (0.3, 5)]
+    assert [type(d.kernel_initializer).__name__ for d in dense] == ["HeNormal", "LecunUniform", "Zeros"]
+    assert [(type(d.kernel_regularizer).__name__, d.kernel_regularizer.get_config()) for d in dense] == [
+        ("L2", {"l2": 0.02}), ("L1", {"l1": 2**-6}), ("L1L2", {"l1": 0.01, "l2": 0.03})]
+    for ours, theirs in zip(net.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+    back = from_keras(model)
+    assert repr(back) == repr(net)                    # layers, rates, activations, initialisers, regularizers
+    for ours, theirs in zip(back.get_weights(), net.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert [layer.seed for layer in back.dropout_layers] == [4, 5]
+
+
+def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
+    net = Network([Dense(3, 4, "relu"), Dropout(0.5), Dense(4, 1)])
+    model = to_keras(net, dropout_layer=RecordingDropout)
+    assert isinstance(model.layers[1], RecordingDropout)
+    assert repr(from_keras(model)) == repr(net)
+    with pytest.raises(ValueError, match=r"RecordingDropout layer\(s\) \['dropout_1'\] record nothing: call "
+                                         r"masks.record\(model, steps, batch_size\)"):
+        masks.recorded(model)
+
+
+def keras_model(*layers) -> keras.Sequential:
+    return keras.Sequential([keras.Input(shape=(3,)), *layers])
+
+
+@pytest.mark.parametrize("layers, message", [
+    ([keras.layers.BatchNormalization(name="norm")], "Dense and Dropout layers only, found BatchNormalization 'norm'"),
+    ([keras.layers.Dense(2, use_bias=False, name="d")], "Dense layer 'd' uses use_bias=False"),
+    ([keras.layers.Dense(2, bias_regularizer="l2", name="d")], "Dense layer 'd' uses bias_regularizer"),
+    ([keras.layers.Dense(2, activity_regularizer="l2", name="d")], "Dense layer 'd' uses activity_regularizer"),
+    ([keras.layers.Dense(2, kernel_constraint="non_neg", name="d")], "Dense layer 'd' uses kernel_constraint"),
+    ([keras.layers.Dense(2, bias_initializer="ones", name="d")], "bias_initializer other than zeros"),
+    ([keras.layers.Dense(2, kernel_initializer="orthogonal", name="d")],
+     "Dense layer 'd' has kernel_initializer Orthogonal"),
+    ([keras.layers.Dense(2, kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out"), name="d")],
+     "Dense layer 'd' has kernel_initializer VarianceScaling"),
+    ([keras.layers.Dense(2, kernel_regularizer=keras.regularizers.OrthogonalRegularizer(), name="d")],
+     "Dense layer 'd' has kernel_regularizer OrthogonalRegularizer"),
+    ([keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), keras.layers.Dense(1)],
+     r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
+    ([keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
+    ([keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
+], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "orthogonal",
+        "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last"])
+def test_what_scratch_cannot_compute_is_refused_by_name(layers, message):
+    with pytest.raises(ValueError, match=message):
+        from_keras(keras_model(*layers))
+
+
+def test_a_variance_scaling_that_is_he_normal_by_its_numbers_maps_to_he_normal():
+    init = keras.initializers.VarianceScaling(2.0, "fan_in", "truncated_normal")
+    net = from_keras(keras_model(keras.layers.Dense(2, kernel_initializer=init)))
+    assert net.layers[0].kernel_initializer.name == "he_normal"

@@ -1,0 +1,226 @@
+"""Dropout: the forward pass, BPd and the penalties against tf.GradientTape over Keras' own Dropout layers
+and regularizers, sharing Keras' masks; inference against model.predict and model.evaluate; the
+recording layer against keras.layers.Dropout; the keep rule's statistics; and bad input, by name.
+
+How the masks are shared. Reading Keras' mask off a Dropout output (kept = out != 0) is not exact: where
+the layer's INPUT is 0 it says "dropped" even if Keras kept the unit. After a ReLU that is off this does
+not matter (relu'(z) = 0 there), but zeros also arrive where relu'(z) is not 0: a Dropout that dropped
+the only input of a layer with zero biases gives z = 0 exactly, tanh(0) = 0, and tanh'(0) = 1 -- the
+property test below found such a network. So the reference uses RecordingDropout
+(keras_models/twins/masks.py): Keras' own draw and keras.layers.Dropout's output bit for bit (checked
+below), with the exact mask.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import assert_close, keras_loss, random_targets, tf_activation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keras_models.twins.bridge import keras_loss as bridge_loss
+from keras_models.twins.bridge import to_keras
+from keras_models.twins.masks import RecordingDropout
+from scratch import Dense, Dropout, Network, regularizers
+
+OUTPUT_FOR_LOSS = {"mse": ["linear", "tanh"], "binary_crossentropy": ["sigmoid"],
+                   "categorical_crossentropy": ["softmax"]}
+
+
+@st.composite
+def architectures(draw):
+    """1-3 Dense layers (relu/tanh/sigmoid hidden), each hidden one followed or not by Dropout(rate), an optional
+    Dropout on the inputs, an optional L2 (or L1L2) penalty per layer, a loss and its output, a batch size."""
+    depth = draw(st.integers(1, 3))
+    widths = draw(st.lists(st.integers(1, 12), min_size=depth + 1, max_size=depth + 1))
+    loss_name = draw(st.sampled_from(sorted(OUTPUT_FOR_LOSS)))
+    if loss_name == "categorical_crossentropy":
+        widths[-1] = max(widths[-1], 2)
+    names = draw(st.lists(st.sampled_from(["relu", "tanh", "sigmoid"]), min_size=depth - 1, max_size=depth - 1))
+    names.append(draw(st.sampled_from(OUTPUT_FOR_LOSS[loss_name])))
+    rate = st.one_of(st.none(), st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.9]))
+    rates = draw(st.lists(rate, min_size=depth, max_size=depth))      # rates[0]: on X; rates[l]: after layer l
+    penalty = st.one_of(st.none(), st.sampled_from([("l2", 0.01), ("l2", 0.3), ("l1l2", 0.05)]))
+    penalties = draw(st.lists(penalty, min_size=depth, max_size=depth))
+    return widths, names, rates, penalties, loss_name, draw(st.integers(1, 24)), draw(st.integers(0, 2**32 - 1))
+
+
+def scratch_regularizer(penalty):
+    return None if penalty is None else (regularizers.L2(penalty[1]) if penalty[0] == "l2"
+                                         else regularizers.L1L2(penalty[1], penalty[1]))
+
+
+def keras_regularizer(penalty):
+    return None if penalty is None else (keras.regularizers.L2(penalty[1]) if penalty[0] == "l2"
+                                         else keras.regularizers.L1L2(penalty[1], penalty[1]))
+
+
+def check_against_tape(arch) -> tuple[float, float]:
+    """Scratch's loss and gradients given Keras' masks against the tape's; returns the (loss, gradient) gaps."""
+    widths, names, rates, penalties, loss_name, m, seed = arch
+    rng = np.random.default_rng(seed)
+    layers = []
+    for l, (n_in, n_out) in enumerate(zip(widths, widths[1:], strict=False)):
+        if rates[l] is not None:
+            layers.append(Dropout(rates[l]))
+        layers.append(Dense(n_in, n_out, names[l], seed=rng, kernel_regularizer=scratch_regularizer(penalties[l])))
+    net = Network(layers)
+    X = rng.normal(size=(m, widths[0]))
+    y = random_targets(loss_name, m, widths[-1], rng)
+
+    # The reference: TF ops for Dense, Keras' Dropout (its own draws, recorded) and regularizers, the tape.
+    weights = [tf.Variable(w) for w in net.get_weights()]
+    masks = []
+    with tf.GradientTape() as tape:
+        a = tf.constant(X)
+        for l in range(len(names)):
+            if rates[l] is not None:
+                dropout = RecordingDropout(rates[l], seed=seed % 1000 + l, dtype="float64")
+                a = dropout(a, training=True)
+                masks.append(dropout.last_mask)                      # the mask Keras drew
+            a = tf_activation(names[l])(tf.matmul(a, weights[2 * l]) + weights[2 * l + 1])
+        C_ref = keras_loss(loss_name)(tf.constant(y), a)
+        for l, penalty in enumerate(penalties):
+            if penalty is not None:
+                C_ref += keras_regularizer(penalty)(weights[2 * l])
+    grads_ref = tape.gradient(C_ref, weights)
+
+    C, grads = net.loss_and_gradients(X, y, loss_name, training=True, masks=masks)
+    arch_text = f"{widths} {names} dropout {rates} penalties {penalties} {loss_name} batch {m}"
+    loss_gap = assert_close(C, float(C_ref), what=f"loss of {arch_text}")
+    gradient_gap = max(assert_close(g, ref.numpy(), what=f"{'Wb'[i % 2]}_{i // 2 + 1} of {arch_text}")
+                       for i, (g, ref) in enumerate(zip(grads, grads_ref, strict=True)))
+    return loss_gap, gradient_gap
+
+
+def test_dropout_and_penalty_networks_match_tape_given_keras_masks():
+    gaps = []
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(architectures())
+    def check(arch):
+        gaps.append(check_against_tape(arch))
+
+    check()
+    assert len(gaps) >= 50, f"only {len(gaps)} networks were drawn"
+    worst_loss, worst_gradient = (max(column) for column in zip(*gaps, strict=True))
+    print(f"\n{len(gaps)} networks: worst relative gap, loss {worst_loss:.1e}, gradients {worst_gradient:.1e}")
+
+
+def test_a_dropped_unit_changes_the_gradient_and_the_replayed_mask_follows_keras(rng):
+    """The masks matter: with every unit kept, scratch no longer matches Keras' training step."""
+    net = Network([Dense(3, 6, "tanh", seed=0), Dropout(0.5), Dense(6, 1, "sigmoid", seed=1)])
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)
+    weights = [tf.Variable(w) for w in net.get_weights()]
+    with tf.GradientTape() as tape:
+        h = keras.layers.Dropout(0.5, seed=3, dtype="float64")(tf.tanh(X @ weights[0] + weights[1]), training=True)
+        C_ref = keras_loss("binary_crossentropy")(y, tf.sigmoid(h @ weights[2] + weights[3]))
+    mask = h.numpy() != 0                                   # exact here: tanh of random z is never 0
+    assert 0 < mask.mean() < 1
+    C, grads = net.loss_and_gradients(X, y, "binary_crossentropy", training=True, masks=[mask])
+    assert_close(grads[0], tape.gradient(C_ref, weights)[0].numpy(), what="BPd into W_1")
+    _, kept_all = net.loss_and_gradients(X, y, "binary_crossentropy", training=True, masks=[np.ones_like(mask)])
+    assert np.abs(kept_all[0] - grads[0]).max() > 1e-3
+
+
+@pytest.fixture
+def dropout_twins(floatx64):
+    """A float64 Dense/Dropout/L2 network and its Keras twin (plain Dropout layers), compiled (floatx float64:
+    predict and evaluate cast NumPy inputs to floatx)."""
+    net = Network([Dense(5, 8, "relu", seed=1, kernel_regularizer=regularizers.L2(0.01)), Dropout(0.5, seed=2),
+                   Dense(8, 6, "tanh", seed=3, kernel_regularizer="l1l2"), Dropout(0.25, seed=4),
+                   Dense(6, 1, "sigmoid", seed=5, kernel_regularizer=regularizers.L2(0.3))])
+    model = to_keras(net)
+    model.compile(loss=bridge_loss(net, "binary_crossentropy"))
+    return net, model
+
+
+def test_inference_equals_model_predict_and_the_loss_equals_model_evaluate(dropout_twins, rng):
+    net, model = dropout_twins
+    X, y = rng.normal(size=(40, 5)), rng.integers(0, 2, size=(40, 1)).astype(float)
+    assert_close(net.predict(X), model.predict(X, verbose=0), what="predict with Dropout (the identity)")
+    assert_close(net.forward(X, training=False), model.predict(X, verbose=0), what="forward(training=False)")
+    # evaluate reports the loss at inference with every penalty added, as Network.loss does
+    assert_close(net.loss(X, y, "binary_crossentropy"), model.evaluate(X, y, batch_size=40, verbose=0),
+                 what="loss with penalties vs model.evaluate")
+    assert not np.allclose(net.forward(X, training=True), net.predict(X))   # training really drops units
+
+
+def test_recording_dropout_is_keras_dropout_bit_for_bit_and_its_mask_is_exact(rng):
+    x = tf.constant(np.maximum(rng.normal(size=(64, 10)), 0.0).astype("float32"))   # half of them exactly 0
+    plain, recording = keras.layers.Dropout(0.3, seed=7), RecordingDropout(0.3, seed=7)
+    for _ in range(3):                                                       # the seed generators advance alike
+        out, out_rec = plain(x, training=True).numpy(), recording(x, training=True).numpy()
+        np.testing.assert_array_equal(out_rec, out)
+        nonzero = x.numpy() != 0
+        np.testing.assert_array_equal(recording.last_mask[nonzero], (out != 0)[nonzero])
+        assert recording.last_mask[~nonzero].any()          # kept zeros: what out != 0 could not tell
+    np.testing.assert_array_equal(recording(x, training=False).numpy(), x.numpy())
+
+
+def test_each_unit_is_kept_with_probability_1_minus_rate_and_scaled_by_1_over_1_minus_rate():
+    layer = Dropout(0.3, seed=0)
+    a = layer.forward(np.ones((400, 500)), training=True)                   # (400, 500)
+    kept = layer.mask.mean()
+    assert abs(kept - 0.7) < 4 * np.sqrt(0.7 * 0.3 / layer.mask.size)      # 4 standard errors
+    assert set(np.unique(a)) == {0.0, 1 / 0.7}
+    assert np.array_equal(layer.backward(np.ones((400, 500))), a)          # BPd: the same mask and scale
+    assert np.array_equal(layer.forward(np.ones((2, 3))), np.ones((2, 3))) and layer.mask is None   # inference
+
+
+def test_float32_stays_float32_through_dropout():
+    layer = Dropout(0.5, seed=0)
+    a = layer.forward(np.ones((4, 3), dtype=np.float32), training=True)
+    assert a.dtype == np.float32 and layer.backward(np.ones((4, 3), dtype=np.float32)).dtype == np.float32
+
+
+@pytest.fixture
+def net():
+    return Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 2, "tanh", seed=1), Dropout(0.2),
+                    Dense(2, 1, "sigmoid", seed=2)])
+
+
+@pytest.mark.parametrize("masks, training, error, message", [
+    ([np.ones((5, 4), bool)], True, ValueError, r"masks holds 1 arrays, but the network has 2 Dropout layers"),
+    ([np.ones((5, 4), bool), np.ones((5, 3), bool)], True, ValueError,
+     r"masks\[1\] has shape \(5, 3\), but Dropout layer 2 sees a batch of shape \(5, 2\)"),
+    ([np.ones((4, 4), bool), np.ones((5, 2), bool)], True, ValueError, r"masks\[0\] has shape \(4, 4\)"),
+    ([np.ones((5, 4)), np.ones((5, 2), bool)], True, TypeError, r"masks\[0\] must be a boolean NumPy array .* float64"),
+    ([[[True] * 4] * 5, np.ones((5, 2), bool)], True, TypeError, r"masks\[0\] must be a boolean NumPy array"),
+    (np.ones((5, 4), bool), True, TypeError, "masks must be a list of boolean arrays"),
+    ([np.ones((5, 4), bool), np.ones((5, 2), bool)], False, ValueError, "masks were given with training=False"),
+], ids=["count", "shape", "rows", "dtype", "nested-list", "bare-array", "inference"])
+def test_bad_masks_are_named(net, masks, training, error, message):
+    with pytest.raises(error, match=message):
+        net.loss_and_gradients(np.zeros((5, 3)), np.zeros((5, 1)), "binary_crossentropy", training=training,
+                               masks=masks)
+
+
+@pytest.mark.parametrize("rate, error, message", [
+    (1.0, ValueError, r"Dropout rate must be in \[0, 1\) .* got 1.0: rate=1 would drop every unit"),
+    (-0.1, ValueError, r"Dropout rate must be in \[0, 1\)"),
+    (float("nan"), ValueError, r"Dropout rate must be in \[0, 1\) .* got nan"),
+    ("0.5", TypeError, r"Dropout rate must be a number in \[0, 1\) .* got str '0.5'"),
+    (None, TypeError, "Dropout rate must be a number"),
+])
+def test_a_bad_rate_is_refused_by_name(rate, error, message):
+    with pytest.raises(error, match=message):
+        Dropout(rate)
+
+
+def test_dropout_must_sit_before_a_dense_layer_and_fit_names_a_bad_replay():
+    with pytest.raises(ValueError, match="the last layer must be a Dense .* got Dropout"):
+        Network([Dense(2, 3), Dropout(0.5)])
+    with pytest.raises(TypeError, match="layer 1 must be a Dense or a Dropout, got float"):
+        Network([Dense(2, 3), 0.5, Dense(3, 1)])
+    plain = Network([Dense(2, 1, "sigmoid")])
+    X, y = np.zeros((4, 2)), np.zeros((4, 1))
+    with pytest.raises(ValueError, match="masks were given, but the network has no Dropout layer"):
+        plain.fit(X, y, loss="binary_crossentropy", masks=lambda epoch, batch: [], verbose=0)
+    dropping = Network([Dense(2, 3, "relu"), Dropout(0.5), Dense(3, 1, "sigmoid")])
+    with pytest.raises(TypeError, match="masks must be None or a callable masks"):
+        dropping.fit(X, y, loss="binary_crossentropy", masks=[np.ones((4, 3), bool)], verbose=0)
+    with pytest.raises(ValueError, match=r"masks\(0, 0\): masks\[0\] has shape \(2, 3\), but .* \(3, 3\)"):
+        dropping.fit(X, y, loss="binary_crossentropy", batch_size=3, verbose=0,
+                     masks=lambda epoch, batch: [np.ones((2, 3), bool)])

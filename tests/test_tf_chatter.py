@@ -1,0 +1,155 @@
+"""TensorFlow's start-up chatter is dropped from stderr (keras_models/twins/tf_chatter.py), and nothing else is:
+real errors, our messages and a traceback pass unchanged and in order, an unfinished line is not held back, and a
+crash loses nothing. Every program that `make` runs installs the filter before TensorFlow loads.
+
+The filter runs in small Python programs that write what TensorFlow 2.21 wrote on this machine (the lines
+below are copied from its stderr), so no test pays for importing TensorFlow.
+"""
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHATTER = [
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "I0000 00:00:1796412893.410396   13326 port.cc:153] oneDNN custom operations are on. You may see slightly "
+    "different numerical results due to floating-point round-off errors from different computation orders. To turn "
+    "them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.",
+    "I0000 00:00:1796414046.398466   23785 cpu_feature_guard.cc:227] This TensorFlow binary is optimized to use "
+    "available CPU instructions in performance-critical operations.",
+    "To enable the following instructions: AVX2 AVX512F AVX512_VNNI AVX512_BF16 FMA, in other operations, rebuild "
+    "TensorFlow with the appropriate compiler flags.",
+    "E0000 00:00:1796412960.169097   14009 node_def_util.cc:682] NodeDef mentions attribute use_unbounded_threadpool "
+    "which is not in the op definition: Op<name=MapDataset; signature=input_dataset:variant, other_arguments: -> "
+    "handle:variant; attr=f:func; attr=use_inter_op_parallelism:bool,default=true> This may be expected if your "
+    "graph generating binary is newer  than this binary. Unknown attributes will be ignored. NodeDef: {{node "
+    "ParallelMapDatasetV2/_15}}",
+]
+REAL = [
+    "E0000 00:00:1796412960.170001   14009 op_kernel.cc:1857] OP_REQUIRES failed at matmul_op.cc:61 : "
+    "INVALID_ARGUMENT: Matrix size-incompatible: In[0]: [32,30], In[1]: [31,16]",
+    "W0000 00:00:1796412960.170002   14009 port.cc:153] a warning from the same file, about something else",
+    "To enable the following instructions: AVX2, in other operations, rebuild TensorFlow with the appropriate "
+    "compiler flags.",                                                     # not after its first line: not chatter
+    "error: the disk is full: logs/x could not be written.",
+]
+
+
+def run(body: str, **kwargs) -> subprocess.Popen:
+    """A Python program that installs the filter, then runs `body` (os, signal, sys and time imported).
+
+    Ctrl-C raises KeyboardInterrupt in it, as in a program started from a terminal (pytest-xdist's workers
+    ignore SIGINT, and a child inherits that).
+    """
+    program = "import os, signal, sys, time\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n" \
+              "from keras_models.twins.tf_chatter import filter_tensorflow_chatter\nfilter_tensorflow_chatter()\n" \
+              + textwrap.dedent(body)
+    return subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            **kwargs)
+
+
+def finish(process: subprocess.Popen, timeout: float = 60) -> tuple[bytes, bytes]:
+    """Its stdout and stderr once it ends; killed (and the test failed) if it has not ended in `timeout` s."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
+
+
+def test_the_startup_lines_are_dropped_and_everything_else_passes_in_order():
+    lines = [CHATTER[0], CHATTER[1], REAL[0], CHATTER[0], CHATTER[1], CHATTER[2], CHATTER[3], REAL[1], REAL[2],
+             CHATTER[4], REAL[3]]
+    process = run(f"""
+        for line in {lines!r}:
+            os.write(2, line.encode() + b"\\n")          # as TensorFlow's C++ writes: straight to file descriptor 2
+        print("training...", flush=True)
+        raise ValueError("a bug of ours")
+    """)
+    out, err = finish(process)
+    assert process.returncode == 1
+    assert out == b"training...\n"
+    assert err.decode().splitlines()[:len(REAL)] == REAL
+    assert err.decode().splitlines()[len(REAL)] == "Traceback (most recent call last):"
+    assert err.decode().splitlines()[-1] == "ValueError: a bug of ours"
+
+
+def test_a_crash_loses_nothing():
+    process = run(f"""
+        os.write(2, {CHATTER[0]!r}.encode() + b"\\n" + {REAL[0]!r}.encode() + b"\\nthe last wo")
+        os.kill(os.getpid(), 9)
+    """)
+    _, err = finish(process)
+    assert process.returncode == -9
+    assert err.decode() == REAL[0] + "\nthe last wo"
+
+
+def test_an_unfinished_line_is_passed_on_while_the_program_waits():
+    process = run("""
+        os.write(2, b"Continue? [y/n] ")
+        time.sleep(20)
+    """)
+    try:
+        seen, deadline = b"", time.monotonic() + 10
+        while not seen.endswith(b"[y/n] ") and select.select([process.stderr], [], [], deadline - time.monotonic())[0]:
+            seen += os.read(process.stderr.fileno(), 100)
+        assert seen == b"Continue? [y/n] "                          # within 10 s, while the program still waits
+    finally:
+        process.kill()
+        finish(process)
+
+
+def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
+    """A terminal sends SIGINT to the whole process group: the program says what it kept, and that line arrives."""
+    process = run("""
+        try:
+            print("training", flush=True)
+            time.sleep(60)
+        except KeyboardInterrupt:
+            print("Interrupted. Kept in logs/x", file=sys.stderr)
+            sys.exit(130)
+    """, start_new_session=True)                               # its own process group, as a terminal's job is
+    try:
+        assert process.stdout.readline() == b"training\n"
+        os.killpg(process.pid, signal.SIGINT)
+    finally:
+        _, err = finish(process)
+    assert (process.returncode, err) == (130, b"Interrupted. Kept in logs/x\n")
+
+
+# Each program make runs, as `python -m <module>`; and a probe that runs them one after the other with the filter
+# replaced by a stop, noting at that moment whether anything has loaded TensorFlow yet.
+PROGRAMS = ["keras_models.train", "keras_models.train.board_server", "keras_models.course.lessons",
+            "keras_models.course.real_data", "keras_models.course.exercises.grade", "keras_models.bench"]
+PROBE = """
+import runpy, sys
+import keras_models.twins.tf_chatter as tf_chatter
+
+class Called(Exception):
+    pass
+
+def stop():
+    raise Called
+
+tf_chatter.filter_tensorflow_chatter = stop
+for module in sys.argv[1:]:
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        print(module, "never calls filter_tensorflow_chatter()")
+    except Called:
+        print(module, "loaded TensorFlow before the filter" if "tensorflow" in sys.modules else "filters first")
+"""
+
+
+def test_every_program_make_runs_filters_before_tensorflow_loads():
+    done = subprocess.run([sys.executable, "-c", PROBE, *PROGRAMS], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)        # (subprocess.run kills it on a timeout)
+    assert done.stdout.splitlines() == [f"{module} filters first" for module in PROGRAMS], done.stderr
