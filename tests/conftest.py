@@ -3,13 +3,41 @@ TensorFlow/Keras twin of each scratch component (the independent reference every
 
 Tolerances (DESIGN.md): relative error <= 1e-10 against TF in float64, <= 1e-5 in float32,
 <= 1e-6 against central finite differences (float64, away from kinks).
+
+Test time is a budget (`make test`: about a minute on 2 cores). What keeps it there, for new tests too:
+
+- Warm Pythons for command-line tests. `python_with_tensorflow.Popen([...])` / `.run([...])` take the
+  arguments of subprocess.Popen / subprocess.run for `[sys.executable, "-m" | "-c" | script, ...]` and fork
+  the command from a zygote that imported TensorFlow, Keras and TensorBoard once (tests/zygote.py): a real
+  process (pid, exit status, SIGINT, SIGKILL, pipes) for ~1 CPU-second instead of ~7. Use
+  `python_without_tensorflow` for commands whose point is to run without TensorFlow (it preloads NumPy
+  and pandas only). Keep a fresh `subprocess.Popen` where starting up is what is tested (Ctrl-C during
+  the TensorFlow import, a missing package, TensorFlow's start-up lines) or where the command is not
+  this Python (make, git).
+- Built once per session, for every xdist worker: `built_once(name, build)` runs `build(path)` in the
+  first worker that asks and hands the others the same directory. `finished_run(tasks, epochs,
+  max_rows)` is a finished `make train` run built that way (tests/finished_runs.py): read it in place,
+  or change a private `run.copy_into(tmp_path)`.
+- A module whose tests share expensive module-scoped state (a training run, cached Keras trajectories)
+  runs whole on one xdist worker when it is listed in ONE_WORKER_MODULES below; otherwise each worker
+  builds that state again.
+- Keras models built once per module, the shortest run that still shows the property (say why in the
+  test), hypothesis budgets only as large as the property needs.
+
+Measure a new test's CPU with `/usr/bin/time -f '%U user %S sys' .venv/bin/python -m pytest -n 0 -q
+-p no:cacheprovider tests/<file>`; the zygote's log (zygote-*.log in the session's temporary directory)
+lists every warm command with its CPU time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 # Keras writes ~/.keras/keras.json on import unless KERAS_HOME points elsewhere; keep tests out of $HOME.
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
@@ -34,6 +62,93 @@ FINITE_DIFFERENCE_TOLERANCE = 1e-6
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261123)
+
+
+# --- what the whole session shares (see the module docstring) ---------------------------------------
+
+# Each of these modules has module-scoped state (a fixture, a cache) and runs whole on one xdist worker, the
+# modules with the most tests first; every other test is dealt out one at a time (pytest_xdist_make_scheduler
+# below). pytest-xdist's own `--dist loadgroup` would do this from an `xdist_group` mark, but it silently
+# stopped grouping on pytest 9.2 (pytest-dev/pytest-xdist#1386).
+ONE_WORKER_MODULES = {"test_bench.py", "test_data.py", "test_divergence.py", "test_interruptions.py",
+                      "test_keras_models.py", "test_lessons.py", "test_optimizers.py", "test_tensorboard_e2e.py",
+                      "test_train.py"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`-n N` (xdist's default "load" mode) with ONE_WORKER_MODULES kept together; other modes as asked."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerModules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:             # the unit of work a worker gets at once
+            module = nodeid.split("::")[0]
+            return module if Path(module).name in ONE_WORKER_MODULES else nodeid
+
+    return OneWorkerModules(config, log)
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory, request) -> Path:
+    """A directory for the whole pytest run, the same for every xdist worker (their common parent)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(request.config, "workerinput") else base
+
+
+@pytest.fixture(scope="session")
+def built_once(session_dir) -> Callable[[str, Callable[[Path], None]], Path]:
+    """built_once(name, build) -> path: build(path) runs in the first worker that asks; the others wait for it
+    and get the same path. Read what is there; copy it before changing anything."""
+    def get(name: str, build: Callable[[Path], None]) -> Path:
+        path = session_dir / "built_once" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{path}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (path / ".complete").exists():
+                shutil.rmtree(path, ignore_errors=True)          # a build that failed half way
+                path.mkdir()
+                build(path)
+                (path / ".complete").touch()
+        return path
+    return get
+
+
+@pytest.fixture(scope="session")
+def finished_run(built_once):
+    """finished_run(tasks, epochs, max_rows=None) -> finished_runs.FinishedRun, trained once per session."""
+    import finished_runs
+
+    def get(tasks, epochs: int, max_rows: int | None = None) -> finished_runs.FinishedRun:
+        name = f"train_{'-'.join(tasks)}_{epochs}-epochs_{max_rows or 'all'}-rows"
+        return finished_runs.load(built_once(name, lambda path: finished_runs.build(path, list(tasks), epochs,
+                                                                                    max_rows)))
+    return get
+
+
+def _warm_python(session_dir: Path, name: str, preload: tuple[str, ...]):
+    from zygote import Zygote
+
+    zygote = Zygote(session_dir, name, preload)
+    yield zygote
+    zygote.close()
+
+
+@pytest.fixture(scope="session")
+def python_with_tensorflow(session_dir):
+    """Popen/run for this Python's commands, forked warm with TensorFlow, Keras and TensorBoard imported."""
+    from zygote import WITH_TENSORFLOW
+
+    yield from _warm_python(session_dir, "with-tensorflow", WITH_TENSORFLOW)
+
+
+@pytest.fixture(scope="session")
+def python_without_tensorflow(session_dir):
+    """Popen/run for this Python's commands, forked warm with only NumPy and pandas imported."""
+    from zygote import WITHOUT_TENSORFLOW
+
+    yield from _warm_python(session_dir, "without-tensorflow", WITHOUT_TENSORFLOW)
 
 
 def assert_close(actual, expected, *, dtype=np.float64, tol: float | None = None, what: str = "") -> float:

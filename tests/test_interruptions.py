@@ -6,6 +6,10 @@ network trains -- each interrupted run then continued with --resume. A small har
 right after one epoch's TensorBoard summaries are written and before its checkpoint is saved: the
 worst moment, since that epoch is on disk in the logs but must be trained again.
 The final weights are read from the checkpoints the runs leave in their run directories.
+
+The runs are warm processes (conftest.py: forked from a zygote that has imported TensorFlow): real
+processes that SIGKILL and SIGINT reach as they would reach `make train`. Ctrl-C before training starts
+and during the TensorFlow import is tested on fresh processes, since starting up is what those test.
 """
 
 import collections
@@ -62,16 +66,16 @@ HARNESS = textwrap.dedent("""
 """)
 
 
-def start(tmp_path, logdir, *args, pause=("none", -1)):
+def start(python, tmp_path, logdir, *args, pause=("none", -1)):
     script = tmp_path / "harness.py"
     script.write_text(HARNESS)
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, str(script), pause[0], str(pause[1]), "--logdir", str(logdir), *args],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return python.Popen([sys.executable, str(script), pause[0], str(pause[1]), "--logdir", str(logdir), *args],
+                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def run_to_the_end(tmp_path, logdir, *args):
-    process = start(tmp_path, logdir, *args)
+def run_to_the_end(python, tmp_path, logdir, *args):
+    process = start(python, tmp_path, logdir, *args)
     out, err = process.communicate(timeout=240)
     assert process.returncode == 0, err
     return out
@@ -125,18 +129,21 @@ def status(run_dir):
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
+def uninterrupted(tmp_path_factory, python_with_tensorflow):
     tmp_path = tmp_path_factory.mktemp("uninterrupted")
-    run_to_the_end(tmp_path, tmp_path / "logs", "--tasks", "binary", "--epochs", str(EPOCHS), "--quiet")
+    run_to_the_end(python_with_tensorflow, tmp_path, tmp_path / "logs", "--tasks", "binary", "--epochs", str(EPOCHS),
+                   "--quiet")
     (run_dir,) = (tmp_path / "logs").iterdir()
     assert status(run_dir) == "complete"
     return run_dir
 
 
 @pytest.mark.slow
-def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_and_logs(uninterrupted, tmp_path):
+def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_and_logs(uninterrupted, tmp_path,
+                                                                                      python_with_tensorflow):
     logdir = tmp_path / "logs"
-    process = start(tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS), pause=("keras", 2))
+    process = start(python_with_tensorflow, tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS),
+                    pause=("keras", 2))
     _, err = interrupt_at_pause(process, signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL, err
     (run_dir,) = logdir.iterdir()
@@ -145,7 +152,7 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
     assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == [0, 1, 2]   # ... 2 only logged
     assert not (run_dir / "binary" / "scratch").exists()
 
-    out = run_to_the_end(tmp_path, logdir, "--resume")
+    out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
     assert f"resuming {run_dir} (killed while running): binary: keras 2/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
     assert f"resuming: keras 2/{EPOCHS} epochs done, scratch 0/{EPOCHS}" in out
     assert status(run_dir) == "complete"
@@ -154,9 +161,11 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
 
 
 @pytest.mark.slow
-def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_run(uninterrupted, tmp_path):
+def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_run(uninterrupted, tmp_path,
+                                                                                     python_with_tensorflow):
     logdir = tmp_path / "logs"
-    process = start(tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS), pause=("scratch", 3))
+    process = start(python_with_tensorflow, tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS),
+                    pause=("scratch", 3))
     out, err = interrupt_at_pause(process, signal.SIGINT)
     assert process.returncode == 130, err
     assert "Traceback" not in err
@@ -176,7 +185,7 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
     for temporary in stale:
         temporary.write_bytes(checkpoint.read_bytes()[:500])
 
-    out = run_to_the_end(tmp_path, logdir, "--resume")
+    out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
     assert (f"resuming {run_dir} (interrupted): binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}" in out
             and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 3/{EPOCHS}" in out)
     assert [t for t in stale if t.exists()] == []
@@ -194,13 +203,15 @@ def tensorflow_is_loading(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", ["after-half-a-second", "during-the-tensorflow-import", "during-training"])
-def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_no_traceback(moment, tmp_path):
+def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_no_traceback(moment, tmp_path, python_with_tensorflow):
     if moment == "during-the-tensorflow-import" and not Path("/proc/self/maps").exists():
         pytest.skip("needs /proc to see when TensorFlow's import begins")
     logdir = tmp_path / "logs"
-    process = subprocess.Popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs", "30",
-                                "--logdir", str(logdir)], cwd=ROOT, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # before training, the start-up is what is tested: a fresh process; during training, a warm one will do
+    popen = python_with_tensorflow.Popen if moment == "during-training" else subprocess.Popen
+    process = popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs", "30",
+                      "--logdir", str(logdir)], cwd=ROOT, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if moment == "after-half-a-second":
         time.sleep(0.5)
     elif moment == "during-the-tensorflow-import":
@@ -384,13 +395,14 @@ def test_a_keras_checkpoint_restores_weights_optimizer_state_and_every_epochs_re
 
 
 @pytest.mark.slow
-def test_resume_skips_a_finished_task_and_reports_it_from_its_checkpoints(tmp_path, capsys):
-    run_dir, results = train_module.train(["binary"], epochs=2, logdir=tmp_path, quiet=True)
+def test_resume_skips_a_finished_task_and_reports_it_from_its_checkpoints(tmp_path, capsys, finished_run):
+    finished = finished_run(["binary"], epochs=2)                 # train(["binary"], epochs=2), shared
+    run_dir = finished.copy_into(tmp_path)
     write_status(run_dir, "interrupted")                          # as if Ctrl-C had come after the last save
     assert train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "binary: finished before the interruption, skipped" in out
     row = next(line for line in out.splitlines() if line.startswith("binary  scratch"))
-    loss = results[0].sides["scratch"].history["loss"][-1]
+    loss = finished.histories["binary"]["scratch"]["loss"][-1]           # what train() returned
     assert row.split()[2:4] == ["2", f"{loss:.4f}"] and " - " in row               # not timed this session
     assert status(run_dir) == "complete"

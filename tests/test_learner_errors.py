@@ -1,7 +1,9 @@
 """A learner's mistakes, each answered with a message that names the problem and says what to do.
 
 `make train` runs `.venv/bin/python -m keras_models.train`; its mistakes are tested through that entry point
-(in a subprocess, or through `main`), the library's through the function a learner would call.
+(in a subprocess, or through `main`), the library's through the function a learner would call. The
+subprocesses are warm (conftest.py): forked from a Python that has already imported NumPy and pandas --
+and TensorFlow only where the command needs it, so that "answered before TensorFlow loads" still means it.
 Mistakes covered elsewhere: a missing or altered data file at the loader (tests/test_data.py), a
 damaged, foreign or half-written scratch checkpoint (tests/test_checkpoint.py), a `.keras` file
 that is not one (tests/test_keras_models.py), bad X, y and labels at the network
@@ -12,7 +14,6 @@ that is not one (tests/test_keras_models.py), bad X, y and labels at the network
 import errno
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,13 +43,13 @@ WITHOUT_TENSORFLOW = ("import runpy, sys; sys.modules['tensorflow'] = None; sys.
 NO_TENSORFLOW = "TensorFlow is not installed in this Python"
 
 
-def train_without_tensorflow(*argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW, *argv], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+def train_without_tensorflow(python, *argv: str) -> subprocess.CompletedProcess:
+    return python.run([sys.executable, "-c", WITHOUT_TENSORFLOW, *argv], cwd=ROOT, capture_output=True, text=True,
+                      timeout=60)
 
 
-def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path):
-    done = train_without_tensorflow("--tasks", "binary", "--logdir", str(tmp_path))
+def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_without_tensorflow):
+    done = train_without_tensorflow(python_without_tensorflow, "--tasks", "binary", "--logdir", str(tmp_path))
     assert done.returncode == 1
     assert (f"{NO_TENSORFLOW} ({sys.executable}): run `make setup` (or `make train`, which sets up .venv)"
             in done.stderr)
@@ -72,11 +73,12 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path):
                                              "one with `make train`."),
 ], ids=["task", "second-task", "flag", "epochs", "zero-rate", "infinite-rate", "logdir-is-file", "logdir-under-file",
         "resume-with-tasks", "nothing-to-resume"])
-def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, message, tmp_path):
+def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, message, tmp_path,
+                                                                    python_without_tensorflow):
     places = {"file": tmp_path / "notes.txt", "empty": tmp_path / "empty"}
     places["file"].write_text("not a directory")
     places["empty"].mkdir()
-    done = train_without_tensorflow(*(arg.format(**places) for arg in argv))
+    done = train_without_tensorflow(python_without_tensorflow, *(arg.format(**places) for arg in argv))
     assert done.returncode == code, done.stderr
     assert message.format(**places) in done.stderr
     assert NO_TENSORFLOW not in done.stderr                     # answered before `import tensorflow`
@@ -91,10 +93,10 @@ def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, 
     (["--resume", "--epochs", "3"], "error: RESUME=1 continues a run with the settings it started with; leave out "
                                     "EPOCHS"),
 ], ids=["epochs", "rate", "logdir", "resume-with-epochs"])
-def test_under_make_the_messages_name_the_make_variables(argv, message, tmp_path):
+def test_under_make_the_messages_name_the_make_variables(argv, message, tmp_path, python_without_tensorflow):
     file = tmp_path / "notes.txt"
     file.write_text("not a directory")
-    done = train_without_tensorflow("--via-make", *(arg.format(file=file) for arg in argv))
+    done = train_without_tensorflow(python_without_tensorflow, "--via-make", *(arg.format(file=file) for arg in argv))
     assert done.returncode == 2
     assert done.stderr.strip() == message.format(file=file)
 
@@ -293,19 +295,12 @@ def test_fit_names_a_bad_seed_initial_epoch_or_which_labels_are_wrong(kwargs, er
 # ---- make train over damaged files, a full disk, a closed pipe: one line each ------------------------------------
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    """A run of binary (2 epochs) whose run.json says "interrupted", as if Ctrl-C came after its last save."""
-    logdir = tmp_path_factory.mktemp("finished")
-    run_dir, _ = train_module.train(["binary"], epochs=2, logdir=logdir, quiet=True)
+def interrupted_copy(finished_run, tmp_path: Path) -> Path:
+    """A copy of a finished run of binary (2 epochs, trained once per session: conftest's finished_run) whose
+    run.json says "interrupted", as if Ctrl-C came after its last save."""
+    run_dir = finished_run(["binary"], epochs=2).copy_into(tmp_path)
     write_status(run_dir, "interrupted")
     return run_dir
-
-
-def copy_of(run_dir: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / run_dir.name
-    shutil.copytree(run_dir, copy)
-    return copy
 
 
 def rewrite_npz(path: Path, **changes) -> None:
@@ -333,7 +328,7 @@ def nan_at_3(a):
 ], ids=["scratch-nan", "scratch-rng", "keras-nan", "keras-format-99", "keras-negative-epoch", "scratch-past-the-run"])
 def test_resume_over_a_damaged_checkpoint_is_one_line_naming_the_file_and_key(side, changes, message, finished_run,
                                                                              tmp_path, capsys):
-    run_dir = copy_of(finished_run, tmp_path)
+    run_dir = interrupted_copy(finished_run, tmp_path)
     checkpoint = run_dir / "binary" / side / "checkpoint.npz"
     rewrite_npz(checkpoint, **changes)
     code, out, err = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
@@ -347,7 +342,7 @@ def test_resume_over_a_damaged_checkpoint_is_one_line_naming_the_file_and_key(si
 @pytest.mark.slow
 def test_resume_removes_the_temporary_files_writes_killed_half_way_left_even_in_finished_tasks(finished_run, tmp_path,
                                                                                               capsys):
-    run_dir = copy_of(finished_run, tmp_path)
+    run_dir = interrupted_copy(finished_run, tmp_path)
     side = run_dir / "binary" / "scratch"
     stale = [run_dir / "run.json.k1ll3d9x.tmp", side / "checkpoint.npz.k1ll3d9x.tmp",
              side / "train" / ".rewrite-k1ll3d9x.tmp"]
@@ -394,10 +389,11 @@ def test_a_full_disk_during_make_train_is_one_line_and_the_run_resumes_afterward
 
 
 @pytest.mark.slow
-def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_revives(tmp_path, capsys):
-    process = subprocess.Popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs", "3",
-                                "--logdir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_revives(tmp_path, capsys,
+                                                                                       python_with_tensorflow):
+    process = python_with_tensorflow.Popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs",
+                                            "3", "--logdir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                                           stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline() == "\n"                          # the blank line before the task's header
     process.stdout.close()                                              # `make train | head -1`
     err = process.stderr.read()

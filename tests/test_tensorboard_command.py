@@ -1,6 +1,9 @@
 """`make tensorboard` (keras_models/train/board_server.py): a bad PORT, a port in use, a log directory that is a
 file or missing -- each one line and exit status 2 before TensorBoard loads; then the real TensorBoard
 server on 127.0.0.1, which Ctrl-C stops with one line and exit status 130, also while it is still loading.
+
+The real server runs warm (conftest.py: forked from a Python that has imported TensorFlow and TensorBoard);
+Ctrl-C while TensorBoard still loads needs a fresh process, since loading is what it tests.
 """
 
 import json
@@ -19,9 +22,9 @@ from conftest import learner_lines
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def board(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "keras_models.train.board_server", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+def board(*args: str, popen=subprocess.Popen, **kwargs) -> subprocess.Popen:
+    return popen([sys.executable, "-m", "keras_models.train.board_server", *args], cwd=ROOT,
+                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
 def free_port() -> int:
@@ -72,10 +75,11 @@ def stop(process: subprocess.Popen) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(tmp_path):
+def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(tmp_path, python_with_tensorflow):
     (tmp_path / "run").mkdir()
     port = free_port()
-    process = board("--logdir", str(tmp_path), "--port", str(port), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = board("--logdir", str(tmp_path), "--port", str(port), env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                    popen=python_with_tensorflow.Popen)
     deadline = time.monotonic() + 180
     runs = None
     while runs is None and time.monotonic() < deadline and process.poll() is None:

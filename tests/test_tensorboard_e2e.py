@@ -3,7 +3,9 @@ serves the scratch and Keras runs with the same scalar tags and the same first l
 
 The server is a separate process (`.venv/bin/python -m tensorboard.main`, what `make tensorboard` runs) on a
 port the system picks (--port 0); it prints its URL on stderr. Every request goes to 127.0.0.1
-through urllib, and the server is stopped (terminate, then kill) whatever the outcome.
+through urllib, and the server is stopped (terminate, then kill) whatever the outcome. The run is the
+session's shared finished run of binary (conftest's finished_run), and the server a warm process
+(forked from a Python that has imported TensorFlow and TensorBoard).
 """
 
 import json
@@ -19,7 +21,6 @@ import urllib.request
 import pytest
 
 from data import get_task
-from keras_models.train import run as train_module
 
 TASK, EPOCHS = "binary", 2
 METRIC = get_task(TASK).metric
@@ -28,17 +29,16 @@ URL_LINE = re.compile(r"TensorBoard \S+ at (http://127\.0\.0\.1:\d+/)")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    logdir = tmp_path_factory.mktemp("logs")
-    run_dir, _ = train_module.train([TASK], epochs=EPOCHS, logdir=logdir, quiet=True)
-    return logdir, run_dir.name
+def run(finished_run):
+    finished = finished_run([TASK], epochs=EPOCHS)                 # train([TASK], epochs=EPOCHS), read only
+    return finished.logdir, finished.run_dir.name
 
 
 @pytest.fixture(scope="module")
-def server(run):
+def server(run, python_with_tensorflow):
     """The base URL of a TensorBoard process serving the run's logdir; stopped afterwards."""
     logdir, _ = run
-    process = subprocess.Popen(
+    process = python_with_tensorflow.Popen(
         [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
          "--port", "0", "--reload_interval", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

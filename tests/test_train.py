@@ -1,6 +1,7 @@
 """`make train`, shortened: the TensorBoard logs it writes, read back as TensorBoard reads them.
 
-One run of every task (2 epochs, 1,000 diamonds) goes to a temporary directory. Keras' own
+One run of every task (2 epochs, 1,000 diamonds) goes to a temporary directory (built once per test
+session and shared: conftest's finished_run). Keras' own
 TensorBoard callback wrote the keras/ runs, so they are the reference for the scratch/ runs: same
 directories, same tags, same steps, and the same numbers to float32 rounding. The scratch writer's
 extras (gradient histograms, delta sizes, the parity scalar) are checked against tf.GradientTape
@@ -46,27 +47,25 @@ def scalar_tags(run) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def short_run(tmp_path_factory):
-    logdir = tmp_path_factory.mktemp("logs")
-    repo_logs = train_module.DEFAULT_LOGDIR
-    before = sorted(repo_logs.iterdir()) if repo_logs.exists() else []
-    run_dir, results = train_module.train(list(TASKS), epochs=EPOCHS, logdir=logdir, quiet=True, max_rows=1000)
-    after = sorted(repo_logs.iterdir()) if repo_logs.exists() else []
-    runs = {(task, side, split): read_run(run_dir / task / side / split)
+def short_run(finished_run):
+    # train(list(TASKS), epochs=EPOCHS, quiet=True, max_rows=1000), which also recorded the tasks of the
+    # results it returned and whether the repository's logs/ listed the same files before and after
+    finished = finished_run(list(TASKS), epochs=EPOCHS, max_rows=1000)
+    runs = {(task, side, split): read_run(finished.run_dir / task / side / split)
             for task in TASKS for side in ("keras", "scratch") for split in ("train", "validation")}
-    return logdir, run_dir, results, runs, before == after
+    return finished.logdir, finished.run_dir, finished.tasks, runs, finished.repo_logs_untouched
 
 
 @pytest.mark.slow
 def test_each_task_gets_keras_and_scratch_runs_under_one_timestamped_directory(short_run):
-    logdir, run_dir, results, _, repo_logs_untouched = short_run
+    logdir, run_dir, result_tasks, _, repo_logs_untouched = short_run
     assert run_dir.parent == logdir
     assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d", run_dir.name), run_dir.name
     for task in TASKS:
         for side in ("keras", "scratch"):
             for split in ("train", "validation"):
                 assert list((run_dir / task / side / split).glob("events.out.tfevents.*")), f"{task}/{side}/{split}"
-    assert [r.task for r in results] == list(TASKS)
+    assert result_tasks == list(TASKS)                     # [r.task for r in results], recorded at the build
     assert repo_logs_untouched, "the run wrote into the repository's logs/"
 
 

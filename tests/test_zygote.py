@@ -1,0 +1,140 @@
+"""The warm Python of the command-line tests (tests/zygote.py) behaves as a fresh one: each case runs the same
+command both ways -- warm, and with subprocess (the reference) -- and compares what a test can observe:
+exit status, output, argv, working directory, sys.path, stdio buffering, signals, and which copy of the
+project's modules gets imported. Then what it refuses to run warm, with the reason.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+SHOW = textwrap.dedent("""
+    import os, sys
+    print(sys.argv[1:], os.path.basename(sys.argv[0]), os.getcwd(), sys.path[0], os.environ.get("WHO"),
+          "PATH" in os.environ)
+    print(sys.stdout.line_buffering, sys.stdout.write_through, sys.stderr.line_buffering, sys.stdin.readline().strip())
+    print("to stderr", file=sys.stderr)
+    sys.exit(int(sys.argv[1]))
+""")
+
+
+def both(python, argv, **kwargs):
+    """(warm, fresh) CompletedProcess of the same command."""
+    kwargs = {"capture_output": True, "text": True, "timeout": 60, **kwargs}
+    return python.run(argv, **kwargs), subprocess.run(argv, **kwargs)
+
+
+def same(warm, fresh):
+    assert (warm.returncode, warm.stdout, warm.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("form", ["-c", "script", "-m"])
+def test_argv_cwd_path_env_stdio_and_exit_status_are_a_fresh_pythons(form, unbuffered, tmp_path,
+                                                                     python_without_tensorflow):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "show.py").write_text(SHOW)
+    command = {"-c": ["-c", SHOW], "script": [str(tmp_path / "sub" / "show.py")], "-m": ["-m", "show"]}[form]
+    env = {**os.environ, "WHO": "warm or fresh", "PYTHONUNBUFFERED": unbuffered}
+    del env["PATH"]                                             # a variable the command does not get
+    warm, fresh = both(python_without_tensorflow, [sys.executable, *command, "3", "and more"],
+                       cwd=tmp_path if form == "script" else tmp_path / "sub", env=env, input="a line on stdin\n")
+    same(warm, fresh)
+    assert warm.returncode == 3 and "['3', 'and more']" in warm.stdout and "a line on stdin" in warm.stdout
+
+
+def test_an_uncaught_exception_prints_its_traceback_and_exits_1(python_without_tensorflow):
+    warm, fresh = both(python_without_tensorflow, [sys.executable, "-c", "raise ValueError('boom')"])
+    assert warm.returncode == fresh.returncode == 1
+    assert warm.stderr.splitlines()[-1] == fresh.stderr.splitlines()[-1] == "ValueError: boom"
+
+
+def test_the_commands_own_copy_of_the_project_is_imported(tmp_path, python_without_tensorflow):
+    """As in a fresh start from that directory: what make mutants relies on to test a mutated copy."""
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "scratch" / "__init__.py").write_text("WHERE = __file__\n")
+    warm, fresh = both(python_without_tensorflow, [sys.executable, "-c", "import scratch; print(scratch.WHERE)"],
+                       cwd=tmp_path)
+    same(warm, fresh)
+    assert warm.stdout.strip() == str(tmp_path / "scratch" / "__init__.py")
+
+
+WAIT = "import os, sys, time\n{handler}\nprint(os.getpid(), flush=True)\nwhile True:\n    time.sleep(0.05)\n"
+ON_SIGINT = ("import signal\nsignal.signal(signal.SIGINT, lambda *a: (print('handled', flush=True), "
+             "os._exit(130)))")
+
+
+@pytest.mark.parametrize("sig, handler, expected", [
+    (signal.SIGINT, "", -signal.SIGINT),                     # KeyboardInterrupt uncaught: Python dies of SIGINT
+    (signal.SIGINT, ON_SIGINT, 130),
+    (signal.SIGTERM, "", -signal.SIGTERM),
+    (signal.SIGKILL, "", -signal.SIGKILL),
+], ids=["sigint", "sigint-handled", "sigterm", "sigkill"])
+def test_signals_reach_the_command_and_its_exit_status_says_so(sig, handler, expected, python_without_tensorflow):
+    outcomes = []
+    for popen in (python_without_tensorflow.Popen, subprocess.Popen):
+        with popen([sys.executable, "-c", WAIT.format(handler=handler)], stdout=subprocess.PIPE,
+                   stderr=subprocess.DEVNULL, text=True) as process:
+            try:
+                assert int(process.stdout.readline()) == process.pid     # the pid is the command's own
+                process.send_signal(sig)
+                out, _ = process.communicate(timeout=30)
+            finally:
+                process.kill()                                           # nothing left running if it failed
+        outcomes.append((process.returncode, out))
+    assert outcomes[0] == outcomes[1] and outcomes[0][0] == expected
+
+
+def test_wait_times_out_while_the_command_runs(python_without_tensorflow):
+    with python_without_tensorflow.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as process:
+        try:
+            with pytest.raises(subprocess.TimeoutExpired):
+                process.wait(timeout=0.2)
+            assert process.poll() is None
+        finally:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("argv, env, message", [
+    (["python3", "-c", "pass"], {}, "a warm process runs"),
+    ([sys.executable, "-X", "importtime", "-c", "pass"], {}, "interpreter option '-X'"),
+    ([sys.executable, "-c", "pass"], {"TF_CPP_MIN_LOG_LEVEL": "0"}, "TF_CPP_MIN_LOG_LEVEL='0' for this command"),
+    ([sys.executable, "-c", "pass"], {"OPENBLAS_NUM_THREADS": "2"}, "OPENBLAS_NUM_THREADS='2' for this command"),
+], ids=["other-program", "interpreter-option", "import-time-variable", "blas-threads"])
+def test_what_a_warm_python_cannot_do_is_refused_by_name(argv, env, message, python_without_tensorflow):
+    with pytest.raises(ValueError, match=message):
+        python_without_tensorflow.run(argv, env={**os.environ, **env})
+
+
+LEAVE_A_COMMAND_RUNNING = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from zygote import Zygote
+    python = Zygote(sys.argv[2], sys.argv[3], tuple(sys.argv[4:]))
+    sleeper = python.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, "
+                            "signal.SIG_IGN); time.sleep(300)"])
+    print(sleeper.pid)
+""")
+
+
+def test_no_warm_command_outlives_the_test_process_that_started_it(python_without_tensorflow):
+    zygote = python_without_tensorflow
+    done = subprocess.run([sys.executable, "-c", LEAVE_A_COMMAND_RUNNING, os.path.dirname(__file__),
+                           str(zygote.directory), zygote.name, *zygote.preload], capture_output=True, text=True,
+                          timeout=60, check=True)
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)                                  # still there (or not yet reaped)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail(f"the warm command {pid} kept running after its test process ended")
