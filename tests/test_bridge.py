@@ -53,28 +53,31 @@ def keras_model(*layers) -> keras.Sequential:
     return keras.Sequential([keras.Input(shape=(3,)), *layers])
 
 
-@pytest.mark.parametrize("layers, message", [
-    ([keras.layers.BatchNormalization(name="norm")], "Dense and Dropout layers only, found BatchNormalization 'norm'"),
-    ([keras.layers.Dense(2, use_bias=False, name="d")], "Dense layer 'd' uses use_bias=False"),
-    ([keras.layers.Dense(2, bias_regularizer="l2", name="d")], "Dense layer 'd' uses bias_regularizer"),
-    ([keras.layers.Dense(2, activity_regularizer="l2", name="d")], "Dense layer 'd' uses activity_regularizer"),
-    ([keras.layers.Dense(2, kernel_constraint="non_neg", name="d")], "Dense layer 'd' uses kernel_constraint"),
-    ([keras.layers.Dense(2, bias_initializer="ones", name="d")], "bias_initializer other than zeros"),
-    ([keras.layers.Dense(2, kernel_initializer="orthogonal", name="d")],
+# the layers are built in the test (lambda), not at import: a Keras layer made at import starts TensorFlow,
+# which must not run before conftest.py splits the CPU into two devices (tests/cpu_devices.py)
+@pytest.mark.parametrize("make_layers, message", [
+    (lambda: [keras.layers.BatchNormalization(name="norm")],
+     "Dense and Dropout layers only, found BatchNormalization 'norm'"),
+    (lambda: [keras.layers.Dense(2, use_bias=False, name="d")], "Dense layer 'd' uses use_bias=False"),
+    (lambda: [keras.layers.Dense(2, bias_regularizer="l2", name="d")], "Dense layer 'd' uses bias_regularizer"),
+    (lambda: [keras.layers.Dense(2, activity_regularizer="l2", name="d")], "Dense layer 'd' uses activity_regularizer"),
+    (lambda: [keras.layers.Dense(2, kernel_constraint="non_neg", name="d")], "Dense layer 'd' uses kernel_constraint"),
+    (lambda: [keras.layers.Dense(2, bias_initializer="ones", name="d")], "bias_initializer other than zeros"),
+    (lambda: [keras.layers.Dense(2, kernel_initializer="orthogonal", name="d")],
      "Dense layer 'd' has kernel_initializer Orthogonal"),
-    ([keras.layers.Dense(2, kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out"), name="d")],
+    (lambda: [keras.layers.Dense(2, kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out"), name="d")],
      "Dense layer 'd' has kernel_initializer VarianceScaling"),
-    ([keras.layers.Dense(2, kernel_regularizer=keras.regularizers.OrthogonalRegularizer(), name="d")],
+    (lambda: [keras.layers.Dense(2, kernel_regularizer=keras.regularizers.OrthogonalRegularizer(), name="d")],
      "Dense layer 'd' has kernel_regularizer OrthogonalRegularizer"),
-    ([keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), keras.layers.Dense(1)],
+    (lambda: [keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), keras.layers.Dense(1)],
      r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
-    ([keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
-    ([keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
+    (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
+    (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
 ], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "orthogonal",
         "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last"])
-def test_what_scratch_cannot_compute_is_refused_by_name(layers, message):
+def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):
-        from_keras(keras_model(*layers))
+        from_keras(keras_model(*make_layers()))
 
 
 def test_a_variance_scaling_that_is_he_normal_by_its_numbers_maps_to_he_normal():

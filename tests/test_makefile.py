@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(MAKE is None, reason="needs GNU make")
 
 # What a stand-in Python does. `-c`: the Makefile's probe (answer "<version> <prefix>"); `-m venv DIR`: make a
 # stand-in .venv (a copy of itself); `-m pip install ... uv`: put a stand-in uv beside itself (unless NO_UV is
-# set); anything else: print it. The stand-in uv prints its arguments, and writes one pin for `pip compile -o`.
+# set); anything else: print it, as "$0 $*" (so a test sees which Python ran). The stand-in uv prints its
+# arguments, and writes one pin for `pip compile -o`.
 PYTHON_SCRIPT = """#!/bin/sh
 case "$1 $2" in
     "-c "*) echo "{version} {prefix}" ;;
@@ -35,7 +36,7 @@ case "$1 $2" in
                 'eval out=\\${{$#}}; [ "$2" != compile ] || echo "numpy==9.9.9" > "$out"' > "$(dirname "$0")/uv"
             chmod +x "$(dirname "$0")/uv" ;;
         esac ;;
-    *) echo "python $*" ;;
+    *) echo "$0 $*" ;;
 esac
 """
 REFUSING_SHIM = """#!/bin/sh
@@ -71,6 +72,7 @@ def bare(tmp_path):
     shutil.copy(ROOT / "Makefile", project / "Makefile")
     (project / "pyproject.toml").write_text("")
     (project / "constraints.txt").write_text("# the lock\nnumpy==2.4.6\n")
+    (project / "tests").mkdir()                         # a whole project (a learner copy has no tests/)
     for tool in TOOLS:
         os.symlink(shutil.which(tool), path / tool)
     return project
@@ -98,23 +100,23 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("args, command", [
     (["train", "TASKS=binary,regression", "EPOCHS=5", "LR=1e-3", "DEVICES=2", "LOGDIR=runs/a b", "QUIET=1"],
-     "python -m keras_models.train --via-make --tasks binary,regression --epochs 5 --learning-rate 1e-3 "
+     ".venv/bin/python -m keras_models.train --via-make --tasks binary,regression --epochs 5 --learning-rate 1e-3 "
      "--devices 2 --logdir runs/a b --quiet"),
     (["train", "RESUME=1", "LOGDIR=elsewhere"],
-     "python -m keras_models.train --via-make --logdir elsewhere --resume"),
-    (["train"], "python -m keras_models.train --via-make"),
+     ".venv/bin/python -m keras_models.train --via-make --logdir elsewhere --resume"),
+    (["train"], ".venv/bin/python -m keras_models.train --via-make"),
     (["tensorboard", "PORT=6007", "LOGDIR=runs"],
-     "python -m keras_models.train.board_server --logdir runs --port 6007"),
-    (["tensorboard"], "python -m keras_models.train.board_server --logdir logs --port 6006"),
-    (["lessons", "LOGDIR=pictures"], "python -m keras_models.course.lessons --logdir pictures"),
-    (["exercises", "ONLY=ex03"], "python -m keras_models.course.exercises.grade --only ex03"),
-    (["notebooks"], "python -m keras_models.course.jupyter.build"),
-    (["lab", "PORT=8890"], "python -m keras_models.course.jupyter.build\n"
-                           "python -m keras_models.course.jupyter.lab --port 8890"),
+     ".venv/bin/python -m keras_models.train.board_server --logdir runs --port 6007"),
+    (["tensorboard"], ".venv/bin/python -m keras_models.train.board_server --logdir logs --port 6006"),
+    (["lessons", "LOGDIR=pictures"], ".venv/bin/python -m keras_models.course.lessons --logdir pictures"),
+    (["exercises", "ONLY=ex03"], ".venv/bin/python -m keras_models.course.exercises.grade --only ex03"),
+    (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter.build"),
+    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.build\n"
+                           ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
     (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
-     "python -m keras_models.course.instructor.release out/copy --with-solutions"),
+     ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),
     (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "JOBS=2"],
-     "python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 --jobs 2"),
+     ".venv/bin/python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 --jobs 2"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "notebooks", "lab-after-notebooks", "release", "grade"])
 def test_each_make_variable_becomes_its_option(project, args, command):
@@ -181,7 +183,7 @@ def test_setup_takes_the_newest_supported_python_that_runs(bare, pythons, chosen
     assert f"setting up .venv with {name}, Python {version} (/opt/{chosen})" in done.stdout
     assert "uv pip install --quiet --compile-bytecode --python .venv/bin/python -c constraints.txt -e .[dev]" \
         in done.stdout                                                  # installed with uv, from the lock
-    assert "python -m keras_models.course.exercises.grade --write-missing" in done.stdout
+    assert ".venv/bin/python -m keras_models.course.exercises.grade --write-missing" in done.stdout
     assert (bare / ".venv" / ".installed").read_text() == f"{version} /opt/{chosen}\n"
     assert venv_python_version(bare) == f"Python {version}"
     assert done.stdout.splitlines()[-1] == f"ready: .venv, Python {version}"
@@ -321,5 +323,5 @@ def test_browser_test_as_root_installs_chromium_with_apt_then_runs_the_browser_t
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "installing Debian's chromium and chromium-driver (about a minute and 480 MB, the first time only)",
-        "python -m pytest -q -p no:cacheprovider tests/tensorboard_in_chromium.py"]
+        ".venv/bin/python -m pytest -q -p no:cacheprovider tests/tensorboard_in_chromium.py"]
     assert log.read_text().splitlines() == ["apt-get update -qq", "apt-get install -y -qq chromium chromium-driver"]

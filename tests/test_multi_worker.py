@@ -1,7 +1,7 @@
 """Two machines, played by two processes on 127.0.0.1: keras_models/course/multi_worker.py under
 MultiWorkerMirroredStrategy ends with the weights of a single worker.
 
-The two workers are the script as a learner runs it (`python -m keras_models.course.multi_worker`), each
+The two workers are the script as a learner runs it (`.venv/bin/python -m keras_models.course.multi_worker`), each
 with its own TF_CONFIG; the reference is the same training loop run here on one device, with TensorFlow's
 default strategy. Batches of 31 rows split 16 + 15 between the workers, so every step checks that each
 worker's share is divided by the global batch size, not its own. On GPUs each worker holds several

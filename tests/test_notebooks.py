@@ -47,6 +47,8 @@ FINDINGS = {
     "lesson_05_hidden_layer_xor": "hidden-layer network: 100% on XOR after 300 epochs",
     "lesson_06_regularisation": "regularisation: validation - training loss after 30 epochs on breast cancer: "
                                 "no regularisation ",
+    "lesson_07_data_parallel": "data parallelism: 10 rows on 4 replicas (3, 3, 3, 1 rows): the all-reduce sum of "
+                               "(m_k/m) x shard gradient matches the full batch's to ",
 }
 
 

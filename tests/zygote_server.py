@@ -1,9 +1,9 @@
 """The zygote: one Python that imports TensorFlow (or whatever it is told to preload) once, then forks a
 child for every command it is sent. The child is a real process -- its own pid, its own exit status, real
-SIGINT and SIGKILL -- that runs `python -m module`, `python script.py` or `python -c code` the way a fresh
+SIGINT and SIGKILL -- that runs `-m module`, `script.py` or `-c code` the way a fresh
 interpreter would, only without paying for the imports again (TensorFlow's costs ~5 CPU-seconds).
 
-    python tests/zygote_server.py SOCKET MODULE [MODULE ...]
+    .venv/bin/python tests/zygote_server.py SOCKET MODULE [MODULE ...]
 
 tests/zygote.py starts it and talks to it (see there for how tests use it). The protocol, over a Unix
 socket, one JSON message per line of the table, each prefixed with its length:

@@ -133,7 +133,7 @@ def whole_number(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = OneLineParser(prog="python -m keras_models.course.multi_worker",
+    parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker",
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
     parser.add_argument("--out", type=Path, default=Path("logs") / "multi_worker",
                         help="where each worker writes worker_<index>.npz (default logs/multi_worker)")
