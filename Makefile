@@ -121,16 +121,18 @@ endif
 ifneq ($(filter-out 1,$(WITH_SOLUTIONS)),)
 $(error WITH_SOLUTIONS takes the value 1 (make release DEST=dir WITH_SOLUTIONS=1), got WITH_SOLUTIONS=$(WITH_SOLUTIONS))
 endif
-# A learner copy (make release) has no tests/: say so instead of running pytest on nothing.
+# A learner copy (make release) has no tests/: its test targets say so at once, before any set-up
+# (TESTED_VENV is empty there, so they do not build .venv first).
 NO_TESTS = test -d tests || { echo "make $@: this learner copy has no test suite (it checks the reference solutions, \
 which are not included)" >&2; exit 2; }
+TESTED_VENV := $(if $(wildcard tests),venv)
 
 train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 DEVICES=2 LOGDIR=DIR RESUME=1 QUIET=1)
 	@$(PY) -m keras_models.train --via-make $(if $(TASKS),--tasks "$(TASKS)") $(if $(EPOCHS),--epochs "$(EPOCHS)") \
 		$(if $(LR),--learning-rate "$(LR)") $(if $(DEVICES),--devices "$(DEVICES)") $(if $(LOGDIR),--logdir "$(LOGDIR)") \
 		$(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
-test: venv ## run the whole test suite: parity, properties, lessons, exercises, notebooks, end to end
+test: $(TESTED_VENV) ## run the whole test suite: parity, properties, lessons, exercises, notebooks, end to end
 	@$(NO_TESTS)
 	@$(PY) -m pytest -n 2 -q
 
@@ -138,7 +140,7 @@ test: venv ## run the whole test suite: parity, properties, lessons, exercises, 
 CHROMIUM     ?= /usr/bin/chromium
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-test-browser: venv ## TensorBoard in a real headless Chromium: every task's link shows its curves (installs chromium)
+test-browser: $(TESTED_VENV) ## TensorBoard in a real headless Chromium: every task's link shows its curves (installs chromium)
 	@$(NO_TESTS)
 	@if [ ! -x "$(CHROMIUM)" ] || [ ! -x "$(CHROMEDRIVER)" ]; then \
 		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
@@ -163,7 +165,7 @@ lock: venv ## compile constraints.txt from pyproject.toml with uv, keeping today
 	@if cmp -s $(VENV)/lock.new constraints.txt; then echo "constraints.txt is unchanged ($$(grep -c '==' constraints.txt) pins)"; \
 	else mv $(VENV)/lock.new constraints.txt; echo "constraints.txt: $$(grep -c '==' constraints.txt) pins; check them with: make lock-check"; fi
 
-lock-check: venv ## prove that constraints.txt installs, pin for pin, on Python 3.11, 3.12 and 3.13 (pip, dry run)
+lock-check: $(TESTED_VENV) ## prove that constraints.txt installs, pin for pin, on Python 3.11, 3.12 and 3.13 (pip, dry run)
 	@$(NO_TESTS)
 	@$(PY) tests/lock_check.py
 
@@ -205,7 +207,7 @@ grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=di
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench
 
-mutants: venv ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
+mutants: $(TESTED_VENV) ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
 	@$(NO_TESTS)
 	@$(PY) tests/mutation/run.py
 

@@ -116,14 +116,13 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
     assert (learner_copy / "README.md").read_text(encoding="utf-8").startswith("> **Learner copy**")
 
 
-def test_make_test_in_the_learner_copy_says_in_one_line_that_it_has_no_tests(learner_copy):
-    stamp = learner_copy / ".venv" / ".installed"               # pretend set up: make test must not install
-    stamp.parent.mkdir()
-    stamp.write_text("")
-    done = make("test", cwd=learner_copy)
+@pytest.mark.parametrize("target", ["test", "test-browser", "lock-check", "mutants"])
+def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tests(learner_copy, target):
+    done = make(target, cwd=learner_copy)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == ("make test: this learner copy has no test suite (it checks the reference "
-                                           "solutions, which are not included)")
+    assert done.stderr.splitlines()[0] == (f"make {target}: this learner copy has no test suite (it checks the "
+                                           "reference solutions, which are not included)")
+    assert not (learner_copy / ".venv").exists()                # said before setting anything up
 
 
 def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(tmp_path, capsys):
@@ -162,7 +161,8 @@ FAKE_PASS = ("print('  ex01  perceptron, activations, one-layer network     PASS
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    """`make grade` on a class of six, two exercises, a 2 s limit: (folder, exit status, stdout, stderr)."""
+    """`make grade` on a class of six, two exercises, a 1 s limit (a solution here needs at most 0.2 s of CPU):
+    (folder, exit status, stdout, stderr)."""
     ex01, ex02 = find("ex01"), find("ex02")
     solved = {e: e.solution_path.read_text(encoding="utf-8") for e in (ex01, ex02)}
     untouched = {e: skeleton_of(e.solution_path) for e in (ex01, ex02)}
@@ -179,7 +179,7 @@ def graded_class(tmp_path_factory):
         for name, text in files.items():
             (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / learner / name).write_text(text, encoding="utf-8")
-    done = make("grade", f"SUBMISSIONS={folder}", "ONLY=ex01,ex02", "TIME_LIMIT=2", "JOBS=2")
+    done = make("grade", f"SUBMISSIONS={folder}", "ONLY=ex01,ex02", "TIME_LIMIT=1", "JOBS=2")
     return folder, done.returncode, done.stdout, done.stderr
 
 
@@ -202,7 +202,7 @@ def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_clas
                     ["ed", "0", "0", "0"],            # prints a fake PASS, then leaves; no ex02
                     ["fay", "0", "0", "0"]]           # ex01 sleeps forever: the wall-clock limit; no ex02
     lines = out.splitlines()
-    assert lines[0] == "grading 6 learners x 2 exercises (2 s of CPU each, 2 at a time)", out
+    assert lines[0] == "grading 6 learners x 2 exercises (1 s of CPU each, 2 at a time)", out
     table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:8]]
     assert table_lines[0] == ["learner", "ex01", "ex02", "total"], out
     assert table_lines[-1] == ["out", "of", "10", "15", "25"], out
@@ -214,14 +214,14 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
     with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
         why = {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(reasons)}
     assert why[("bo", "ex01")] == "not started: fill in the TODO in Perceptron1D.run"
-    # an endless loop is stopped by its CPU limit (2 s); sleeping forever uses no CPU: the wall clock
-    # (3 x 2 + 5 s) stops it
-    assert why[("cy", "ex01")] == "used more than 2 s of CPU time (time limit)"
+    # an endless loop is stopped by its CPU limit (1 s); sleeping forever uses no CPU: the wall clock
+    # (3 x 1 + 5 s) stops it
+    assert why[("cy", "ex01")] == "used more than 1 s of CPU time (time limit)"
     assert why[("di", "ex02")] == ("your code raised RuntimeError in the top level of the file (line 1 of "
                                    "ex02_backprop.py): broken at import")
     assert why[("ed", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
     assert why[("ed", "ex02")] == "missing: no ex02_backprop.py or .ipynb"
-    assert why[("fay", "ex01")] == "did not finish within 11 s (time limit)"
+    assert why[("fay", "ex01")] == "did not finish within 8 s (time limit)"
     assert why[("ada", "ex02")].startswith("BP1-BP4 and gradients() match tf.GradientTape")
     for (learner, exercise), reason in why.items():
         if not reason.startswith(("BP1", "Perceptron1D, Perceptron")):

@@ -6,7 +6,7 @@ read back with a PNG header parser and TensorBoard's own EventAccumulator.
 
 The lessons run once here, through `make lessons` (its `run_all` is watched to keep what each lesson
 returned), and once more as notebooks (tests/test_notebooks.py: the pictures inline, the findings). The
-tests of this file share that one run, so they run on one worker (xdist_group; pyproject: --dist loadgroup).
+tests of this file share that one run, so they run on one worker (conftest.py: ONE_WORKER_MODULES).
 """
 
 from __future__ import annotations
@@ -29,8 +29,6 @@ from keras_models.course.lessons import (
     lesson_05_hidden_layer_xor,
     main,
 )
-
-pytestmark = pytest.mark.xdist_group("lessons")
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -10,7 +10,7 @@ runs top to bottom on a real ipykernel (nbclient), showing what the learner shou
 
 One kernel serves every notebook of a test worker (started once; between notebooks its namespace is
 reset and it moves to the notebook's own temporary folder), so TensorFlow loads once. The tests of
-this file run on one worker (xdist_group; pyproject sets --dist loadgroup).
+this file run on one worker (conftest.py: ONE_WORKER_MODULES).
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from keras_models.course.exercises.graders import EXERCISES, find, grade_file
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.jupyter import build
 from keras_models.course.lessons import LESSONS
-
-pytestmark = pytest.mark.xdist_group("notebooks")
 
 SAME_VERDICT_CHECKED = ["ex01", "ex02"]           # graded in a fraction of a second: the cell and make exercises
 
