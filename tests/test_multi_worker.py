@@ -43,19 +43,20 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
-def start_worker(index: int, cluster: list[str], out: Path) -> subprocess.Popen:
+def start_worker(python, index: int, cluster: list[str], out: Path) -> subprocess.Popen:
+    """One worker: the script's own process (forked warm, TensorFlow imported but not started: conftest.py)."""
     config = {"cluster": {"worker": cluster}, "task": {"type": "worker", "index": index}}
-    return subprocess.Popen([sys.executable, "-m", "keras_models.course.multi_worker", "--out", str(out),
-                             "--epochs", str(EPOCHS), "--batch-size", str(BATCH), "--timeout", "60"],
-                            cwd=REPO, env=os.environ | {"TF_CONFIG": json.dumps(config)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return python.Popen([sys.executable, "-m", "keras_models.course.multi_worker", "--out", str(out),
+                         "--epochs", str(EPOCHS), "--batch-size", str(BATCH), "--timeout", "60"],
+                        cwd=REPO, env=os.environ | {"TF_CONFIG": json.dumps(config)},
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.mark.slow
-def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path):
+def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, python_with_tensorflow):
     cluster = [f"127.0.0.1:{port}" for port in free_ports(2)]
     start = time.perf_counter()
-    workers = [start_worker(index, cluster, tmp_path) for index in range(2)]
+    workers = [start_worker(python_with_tensorflow, index, cluster, tmp_path) for index in range(2)]
     try:
         outputs = [worker.communicate(timeout=120) for worker in workers]
     finally:
