@@ -42,45 +42,47 @@ class LearningRateSchedule:
         return type(other) is type(self) and other.get_config() == self.get_config()
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _DecayEveryStep(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: eta0, decay_steps, decay_rate, staircase, and
+    p = step / decay_steps (floored with staircase=True)."""
+
+    def _keep(self, initial_learning_rate, decay_steps, decay_rate: float, staircase) -> None:
+        self.eta0 = positive("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = positive("decay_steps", decay_steps)
+        self.decay_rate = decay_rate                                 # checked by the subclass: its own range
+        self.staircase = flag("staircase", staircase)
+        self._config = {"initial_learning_rate": self.eta0, "decay_steps": self.decay_steps,
+                        "decay_rate": self.decay_rate, "staircase": self.staircase}
+
+    def _p(self, step: int) -> float:
+        p = step / self.decay_steps
+        return math.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_DecayEveryStep):
     """eta = initial_learning_rate * decay_rate ** (step / decay_steps); the exponent is floored with
     staircase=True, so eta drops by decay_rate once every decay_steps steps instead of a little each step."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float, staircase: bool = False):
-        self.eta0 = positive("initial_learning_rate", initial_learning_rate)
-        self.decay_steps = positive("decay_steps", decay_steps)
-        self.decay_rate = positive("decay_rate", decay_rate)
-        if self.decay_rate > 1:
-            raise ValueError(f"decay_rate must be in (0, 1] (the factor per decay_steps steps), got {self.decay_rate}: "
+        decay_rate = positive("decay_rate", decay_rate)
+        if decay_rate > 1:
+            raise ValueError(f"decay_rate must be in (0, 1] (the factor per decay_steps steps), got {decay_rate}: "
                              "above 1 the learning rate would grow without bound")
-        self.staircase = flag("staircase", staircase)
-        self._config = {"initial_learning_rate": self.eta0, "decay_steps": self.decay_steps,
-                        "decay_rate": self.decay_rate, "staircase": self.staircase}
+        self._keep(initial_learning_rate, decay_steps, decay_rate, staircase)
 
     def __call__(self, step: int) -> float:
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.eta0 * self.decay_rate ** p
+        return self.eta0 * self.decay_rate ** self._p(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_DecayEveryStep):
     """eta = initial_learning_rate / (1 + decay_rate * step / decay_steps); staircase=True floors
     step / decay_steps. Halves by step decay_steps / decay_rate, and keeps falling like 1/step."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float, staircase: bool = False):
-        self.eta0 = positive("initial_learning_rate", initial_learning_rate)
-        self.decay_steps = positive("decay_steps", decay_steps)
-        self.decay_rate = non_negative("decay_rate", decay_rate)
-        self.staircase = flag("staircase", staircase)
-        self._config = {"initial_learning_rate": self.eta0, "decay_steps": self.decay_steps,
-                        "decay_rate": self.decay_rate, "staircase": self.staircase}
+        self._keep(initial_learning_rate, decay_steps, non_negative("decay_rate", decay_rate), staircase)
 
     def __call__(self, step: int) -> float:
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.eta0 / (1 + self.decay_rate * p)
+        return self.eta0 / (1 + self.decay_rate * self._p(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
