@@ -216,7 +216,8 @@ lint: venv ## ruff
 
 clean: ## remove logs and caches (keeps .venv, and your exercise versions in logs/exercises/backup/)
 	@mkdir -p logs
-	find logs -mindepth 1 ! -path logs/.gitkeep ! -path logs/exercises ! -path logs/exercises/backup \
+	@find logs -mindepth 1 ! -path logs/.gitkeep ! -path logs/exercises ! -path logs/exercises/backup \
 		! -path 'logs/exercises/backup/*' -delete
-	rm -rf .pytest_cache .ruff_cache .hypothesis
+	@rm -rf .pytest_cache .ruff_cache .hypothesis
+	@echo "removed logs/ (your exercise versions in logs/exercises/backup/ are kept) and the test caches"
 	@touch logs/.gitkeep

@@ -161,6 +161,8 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
     assert sorted(p.relative_to(project) for p in logs.rglob("*")) == [
         Path("logs/.gitkeep"), Path("logs/exercises"), Path("logs/exercises/backup"), backup.relative_to(project)]
     assert not (project / ".pytest_cache").exists()
+    assert done.stdout == ("removed logs/ (your exercise versions in logs/exercises/backup/ are kept) and the test "
+                           "caches\n")                                   # one line, not make's recipe
 
 
 # -- which Python builds .venv -------------------------------------------------------------------------------
