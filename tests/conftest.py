@@ -45,6 +45,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from scratch.gradcheck import relative_gap  # noqa: E402  (max |actual - expected| / max |expected|)
 
@@ -231,6 +232,32 @@ def random_targets(loss_name: str, m: int, k: int, rng: np.random.Generator, dty
     if loss_name == "binary_crossentropy":
         return rng.integers(0, 2, size=(m, k)).astype(dtype)
     return np.eye(k, dtype=dtype)[rng.integers(0, k, size=m)]
+
+
+# Random networks for the property tests (test_properties.py, test_data_parallel.py): depth 1-4, widths
+# 1-16, every hidden activation, every loss with each output it is defined for, batches of 1-32.
+HIDDEN = ["linear", "sigmoid", "tanh", "relu", "softmax"]
+OUTPUT_FOR_LOSS = {
+    "mse": ["linear", "sigmoid", "tanh", "relu", "softmax"],
+    "quadratic": ["linear", "sigmoid", "tanh"],
+    "binary_crossentropy": ["sigmoid"],
+    "categorical_crossentropy": ["softmax"],
+}
+
+
+@st.composite
+def architectures(draw):
+    """(widths [n_0, ..., n_L], activations [g_1, ..., g_L], loss name, batch size m, seed)."""
+    depth = draw(st.integers(1, 4))
+    widths = draw(st.lists(st.integers(1, 16), min_size=depth + 1, max_size=depth + 1))
+    loss_name = draw(st.sampled_from(sorted(OUTPUT_FOR_LOSS)))
+    hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=depth - 1, max_size=depth - 1))
+    output = draw(st.sampled_from(OUTPUT_FOR_LOSS[loss_name]))
+    if loss_name == "categorical_crossentropy" and widths[-1] == 1:
+        widths[-1] = 2        # a one-unit softmax always outputs 1 (Keras warns): at least two classes
+    batch = draw(st.integers(1, 32))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return widths, hidden + [output], loss_name, batch, seed
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import assert_close, random_targets
+from conftest import architectures, assert_close, random_targets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,28 +19,11 @@ from scratch import Dense, Dropout, Network
 from scratch.data_parallel import all_reduce, shard_gradients, shard_slices, sharded_loss_and_gradients
 from scratch.regularizers import L2
 
-ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu"]
-OUTPUT_FOR_LOSS = {"mse": ["linear", "tanh"], "quadratic": ["linear", "sigmoid"],
-                   "binary_crossentropy": ["sigmoid"], "categorical_crossentropy": ["softmax"]}
-
-
-@st.composite
-def sharded_batches(draw):
-    depth = draw(st.integers(1, 3))
-    widths = draw(st.lists(st.integers(1, 6), min_size=depth + 1, max_size=depth + 1))
-    loss = draw(st.sampled_from(sorted(OUTPUT_FOR_LOSS)))
-    names = draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=depth - 1, max_size=depth - 1))
-    names.append(draw(st.sampled_from(OUTPUT_FOR_LOSS[loss])))
-    if loss == "categorical_crossentropy":
-        widths[-1] = max(widths[-1], 2)
-    m = draw(st.integers(1, 20))
-    return widths, names, loss, m, draw(st.integers(1, 8)), draw(st.integers(0, 2**32 - 1))
-
 
 @settings(max_examples=60, deadline=None, database=None)
-@given(sharded_batches())
-def test_the_all_reduce_of_shard_gradients_is_the_full_batch_gradient(case):
-    widths, names, loss, m, n_shards, seed = case
+@given(architectures(), st.integers(1, 8))
+def test_the_all_reduce_of_shard_gradients_is_the_full_batch_gradient(architecture, n_shards):
+    widths, names, loss, m, seed = architecture
     rng = np.random.default_rng(seed)
     net = Network([Dense(n_in, n_out, g, seed=rng) for n_in, n_out, g in zip(widths, widths[1:], names, strict=False)])
     X, y = rng.normal(size=(m, widths[0])), random_targets(loss, m, widths[-1], rng)
@@ -54,11 +37,11 @@ def test_the_all_reduce_of_shard_gradients_is_the_full_batch_gradient(case):
 
 
 @settings(max_examples=50, deadline=None, database=None)
-@given(sharded_batches(), st.floats(0.05, 0.8), st.sampled_from([0.0, 0.01, 0.3]))
-def test_with_dropout_and_l2_each_shard_takes_its_rows_of_the_batch_mask(case, rate, l2):
+@given(architectures(), st.integers(1, 8), st.floats(0.05, 0.8), st.sampled_from([0.0, 0.01, 0.3]))
+def test_with_dropout_and_l2_each_shard_takes_its_rows_of_the_batch_mask(architecture, n_shards, rate, l2):
     # the whole batch's masks are drawn once; shard k gets its rows. The L2 penalty is not a mean over
     # rows, so every shard's L_k carries all of it and the weights m_k/m (summing to 1) count it once.
-    widths, names, loss, m, n_shards, seed = case
+    widths, names, loss, m, seed = architecture
     rng = np.random.default_rng(seed)
     layers = []
     for l, (n_in, n_out, g) in enumerate(zip(widths, widths[1:], names, strict=False)):
