@@ -75,9 +75,9 @@ def two_devices(two_cpu_devices, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def one_device(tmp_path_factory):
-    """The same make train run on one device: its run directory."""
-    return train_module.train(["binary"], epochs=2, logdir=tmp_path_factory.mktemp("one_device"), quiet=True)[0]
+def one_device(finished_run):
+    """The same make train run on one device (the session's shared train(["binary"], epochs=2)): its run directory."""
+    return finished_run(["binary"], epochs=2).run_dir
 
 
 # --- make train DEVICES=2 against DEVICES=1 ----------------------------------------------------------------------
