@@ -49,21 +49,11 @@ def submission(learner_dir: Path, exercise: Exercise) -> Path | None:
 
 def _preload(exercises: list[Exercise]) -> None:
     """Import TensorFlow, Keras, nbformat and the graders once, here, so that every forked child starts with them
-    (worth it from two submissions on: one child alone imports what its grader needs).
-
-    (TensorFlow prints start-up notices on stderr while it loads, whatever TF_CPP_MIN_LOG_LEVEL says.)
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved = os.dup(2)
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            # nbformat: a notebook submission's reader (notebook_source.py), 1.5 s of CPU per child otherwise
-            for module in ("tensorflow", "keras", "nbformat"):
-                importlib.import_module(module)
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    (worth it from two submissions on: one child alone imports what its grader needs). TensorFlow's start-up
+    lines are dropped by the filter that `make grade` starts first (keras_models/twins/tf_chatter.py)."""
+    # nbformat: a notebook submission's reader (notebook_source.py), 1.5 s of CPU per child otherwise
+    for module in ("tensorflow", "keras", "nbformat"):
+        importlib.import_module(module)
     for exercise in exercises:
         exercise.grader                         # noqa: B018 -- imports the grader module
 
@@ -183,5 +173,8 @@ def _report_one(exercises: list[Exercise], mine: dict[str, Verdict]) -> int:
 
 
 if __name__ == "__main__":
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+    filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the instructor's business
     with contextlib.suppress(BrokenPipeError):
         sys.exit(main())
