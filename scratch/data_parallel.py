@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.dropout import check_masks
 from scratch.losses import Loss
 
 
@@ -49,10 +50,7 @@ def shard_gradients(net, X, y, loss: str | Loss, n_shards: int,
     y = np.asarray(y)                                                 # (m, n_out) or (m,)
     if y.ndim == 0 or len(y) != len(X):
         raise ValueError(f"y has shape {y.shape}, X has {len(X)} rows: one target row per example")
-    if masks is not None:
-        wrong = [np.shape(mask) for mask in masks if np.ndim(mask) != 2 or len(mask) != len(X)]
-        if wrong:
-            raise ValueError(f"masks of shape {wrong}: each mask needs one row per example of X ({len(X)} rows)")
+    masks = check_masks(masks, net.dropout_widths, len(X), training=True)   # the whole batch's: (m, n) each
     shards = []
     for rows in shard_slices(len(X), n_shards):
         m_k = rows.stop - rows.start
@@ -62,7 +60,7 @@ def shard_gradients(net, X, y, loss: str | Loss, n_shards: int,
         shard_masks = None if masks is None else [np.asarray(mask)[rows] for mask in masks]   # (m_k, n) each
         L_k, grads_k = net.loss_and_gradients(X[rows], y[rows], loss, training=masks is not None,
                                               masks=shard_masks)     # means over the shard's m_k rows
-        shards.append((m_k, L_k, [g.copy() for g in grads_k]))           # copies: the layers reuse their arrays
+        shards.append((m_k, L_k, grads_k))                               # (each backward pass makes new arrays)
     return shards
 
 

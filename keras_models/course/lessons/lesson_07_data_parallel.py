@@ -65,7 +65,6 @@ def gaps(net: Network, n_shards: int) -> tuple[float, float]:
     """(gap of the all-reduce, gap of the plain average) against the full batch's gradient, the largest
     relative gap over the weight arrays."""
     _, full = net.loss_and_gradients(X, y, LOSS)
-    full = [g.copy() for g in full]
     shards = shard_gradients(net, X, y, LOSS, n_shards)
     _, summed = all_reduce(shards)
     return (max(relative_gap(s, f) for s, f in zip(summed, full, strict=True)),
