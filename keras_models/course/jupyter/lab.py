@@ -50,6 +50,7 @@ def jupyter_folders(home: Path) -> dict[str, str]:
 
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # as the server does: TIME_WAIT is no obstacle
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
