@@ -49,12 +49,16 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from data import prepare  # noqa: E402
+from data import get_task, prepare  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
 from scratch import Dense, Network  # noqa: E402
 
-TASK, BATCH_SIZE, HIDDEN, SEED = "binary", 32, (16, 8), 0             # make train's binary task (data/tasks.py)
+TASK, SEED = "binary", 0
+# make train's binary task (data/tasks.py): its hidden layers and batch size, without its Dropout -- each
+# worker would draw masks of its own; this loop shows the all-reduce (make train DEVICES=N replays masks:
+# keras_models/twins/masks.py)
+BATCH_SIZE, HIDDEN = get_task(TASK).train.batch_size, get_task(TASK).train.hidden
 
 
 def replica_shares(X: np.ndarray, y: np.ndarray, batch_size: int):
