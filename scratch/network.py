@@ -184,7 +184,7 @@ class Network:
             C = loss.__class__(from_logits=True)._forward(y, output.z)
         else:
             C = loss._forward(y, output.a)
-        penalties = [layer.penalty() for layer in self.dense_layers if layer.kernel_regularizer is not None]
+        penalties = [layer.penalty() for layer in self.dense_layers]     # R_l(W_l), 0 without a regularizer
         return float(C + sum(penalties))                        # C_total = C + sum_l R_l(W_l)
 
     def loss_and_gradients(self, X, y, loss: str | Loss, training: bool = False,
