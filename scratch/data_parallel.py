@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import whole
 from scratch.dropout import check_masks
 from scratch.losses import Loss
 
@@ -30,9 +31,7 @@ from scratch.losses import Loss
 def shard_slices(m: int, n_shards: int) -> list[slice]:
     """The rows of each replica for a batch of m rows: ceil(m / n_shards) each, in order, as
     MirroredStrategy splits a batch (10 rows on 4 replicas: 0-2, 3-5, 6-8, 9; the last may be empty)."""
-    for name, n in (("m", m), ("n_shards", n_shards)):
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"{name} must be a whole number >= 1, got {n!r}")
+    m, n_shards = whole("m", m, minimum=1), whole("n_shards", n_shards, minimum=1)
     size = -(-m // n_shards)                                          # ceil(m / n_shards)
     return [slice(min(k * size, m), min((k + 1) * size, m)) for k in range(n_shards)]
 

@@ -21,12 +21,9 @@ L1L2) are Keras' string identifiers.
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import numpy as np
 
-from scratch.checks import lookup
+from scratch.checks import lookup, non_negative
 
 
 def factor(value: float, dtype: np.dtype) -> np.floating:
@@ -34,20 +31,12 @@ def factor(value: float, dtype: np.dtype) -> np.floating:
     return np.dtype(dtype).type(np.float32(value))
 
 
-def _check_factor(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number >= 0 (the penalty's factor), got {type(value).__name__} {value!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0 (the penalty's factor), got {value!r}")
-    return float(value)
-
-
 class L1L2:
     """R(W) = l1 * sum(|W|) + l2 * sum(W^2);  dR/dW = l1 * sign(W) + l2 * (2 W).  W: (n_in, n_out)."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
-        self.l1 = _check_factor(l1, "l1")            # as given (Keras' get_config); applied through `factor`
-        self.l2 = _check_factor(l2, "l2")
+        self.l1 = non_negative("l1", l1)            # as given (Keras' get_config); applied through `factor`
+        self.l2 = non_negative("l2", l2)
 
     def penalty(self, W: np.ndarray) -> np.floating:
         """R(W), a scalar in W's dtype (only the terms whose factor is not 0, as Keras adds them)."""

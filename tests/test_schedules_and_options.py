@@ -210,7 +210,7 @@ BAD = {
     "a value too few": (lambda: schedules.PiecewiseConstantDecay([5, 9], [0.1, 0.05]), ValueError,
                         "values must have one entry more than boundaries"),
     "fractional boundary": (lambda: schedules.PiecewiseConstantDecay([2.5], [0.1, 0.05]), TypeError,
-                            r"boundaries\[0\] must be a whole number of steps"),
+                            r"boundaries\[0\] must be a whole number, got"),
     "negative value": (lambda: schedules.PiecewiseConstantDecay([5], [0.1, -0.05]), ValueError,
                        r"values\[1\] must be > 0"),
     "alpha above 1": (lambda: schedules.CosineDecay(0.1, 10, alpha=1.5), ValueError, r"alpha must be in \[0, 1\]"),

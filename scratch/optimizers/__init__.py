@@ -12,7 +12,6 @@ gradients (RMSprop, Adam, Adagrad). Each is written exactly as Keras 3.15 comput
     optimizers.Adam(learning_rate=schedules.CosineDecay(1e-3, decay_steps=1000), weight_decay=0.01,
                     global_clipnorm=1.0, amsgrad=True)
 
-    hyperparameters.py  checked numbers: a bad one is refused by name
     base.py       what every optimizer shares: slots, iterations, get_state / set_state, and the options
                   every optimizer takes -- a schedule as learning_rate, weight_decay, clipping
     clipping.py   clipnorm, global_clipnorm, clipvalue
@@ -22,6 +21,9 @@ gradients (RMSprop, Adam, Adagrad). Each is written exactly as Keras 3.15 comput
     adam.py       Adam (amsgrad=True: by the largest second moment so far)
     adamw.py      AdamW: Adam with weight decay on by default
     adagrad.py    Adagrad
+
+Every number is checked when the optimizer or schedule is made (`scratch/checks.py`): a bad one is
+refused by name.
 
 Precision: scratch uses the hyper-parameters exactly as given. Keras keeps `learning_rate` in a float32
 variable (unless `keras.config.set_floatx("float64")`), casts SGD's momentum, Adam's beta_1, beta_2 (inside

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import non_negative
 from scratch.optimizers.base import Optimizer
-from scratch.optimizers.hyperparameters import non_negative
 
 
 class Adagrad(Optimizer):

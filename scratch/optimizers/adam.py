@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
+from scratch.checks import flag, in_unit_interval, non_negative
 from scratch.optimizers.base import Optimizer
-from scratch.optimizers.hyperparameters import flag, in_unit_interval, non_negative
 
 
 class Adam(Optimizer):

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import non_negative, positive
 from scratch.optimizers import clipping, schedules
-from scratch.optimizers.hyperparameters import non_negative, positive
 
 # Keras arguments we do not implement, and old names: each gets a hint instead of a bare TypeError.
 _HINTS = {"lr": "use learning_rate= (Keras 3 removed the `lr` alias)",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.optimizers.hyperparameters import real
+from scratch.checks import real
 
 OPTIONS = ("clipnorm", "global_clipnorm", "clipvalue")
 

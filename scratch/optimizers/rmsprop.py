@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import flag, in_unit_interval, non_negative
 from scratch.optimizers.base import Optimizer
-from scratch.optimizers.hyperparameters import flag, in_unit_interval, non_negative
 
 
 class RMSprop(Optimizer):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from scratch.optimizers.hyperparameters import flag, non_negative, positive, real, whole
+from scratch.checks import flag, non_negative, positive, real, whole
 
 
 class LearningRateSchedule:

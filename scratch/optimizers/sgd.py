@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from scratch.checks import flag, in_unit_interval
 from scratch.optimizers.base import Optimizer
-from scratch.optimizers.hyperparameters import flag, in_unit_interval
 
 
 class SGD(Optimizer):
