@@ -90,3 +90,15 @@ def flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
+
+
+def generator(seed: object, name: str = "seed") -> np.random.Generator:
+    """A random generator: `seed` itself if it is one, else a new one from an int >= 0 (or None: fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
+        raise TypeError(f"{name} must be an int >= 0, a np.random.Generator or None, got {type(seed).__name__} "
+                        f"{seed!r}")
+    if seed is not None and seed < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {seed}")
+    return np.random.default_rng(seed)

@@ -30,6 +30,8 @@ from numbers import Real
 
 import numpy as np
 
+from scratch.checks import generator
+
 
 class Dropout:
     """Inverted dropout on inputs a_prev (m, n): a = (a_prev * scale) * mask while training, a = a_prev
@@ -46,12 +48,9 @@ class Dropout:
         if not (math.isfinite(rate) and 0.0 <= rate < 1.0):
             raise ValueError(f"Dropout rate must be in [0, 1) (the fraction of units dropped), got {rate!r}"
                              + (": rate=1 would drop every unit" if rate == 1 else ""))
-        if seed is not None and not isinstance(seed, np.random.Generator) and (
-                isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-            raise TypeError(f"Dropout seed must be an int >= 0, a np.random.Generator or None, got {seed!r}")
+        self.rng = generator(seed, "Dropout seed")
         self.rate = float(rate)
         self.seed = seed
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.mask: np.ndarray | None = None
 
     @property

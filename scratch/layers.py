@@ -17,6 +17,7 @@ import numpy as np
 
 from scratch import activations, initializers, regularizers
 from scratch.activations import Activation
+from scratch.checks import generator
 
 
 class Dense:
@@ -49,7 +50,7 @@ class Dense:
         self.g = activations.get(activation)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = generator(seed, "Dense seed")
         self.W = self.kernel_initializer(self.n_in, self.n_out, rng, dtype)   # (n_in, n_out)
         self.b = np.zeros(n_out, dtype=dtype)                               # (n_out,)
         self.a_prev = self.z = self.a = None

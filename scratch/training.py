@@ -24,6 +24,7 @@ from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import History
+from scratch.checks import generator
 from scratch.divergence import Watchdog
 from scratch.dropout import check_masks
 
@@ -56,7 +57,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
                         f"got {type(masks).__name__}")
     if masks is not None and not net.dropout_layers:
         raise ValueError("masks were given, but the network has no Dropout layer")
-    rng = _shuffling_generator(seed)
+    rng = generator(seed)                                   # the generator that shuffles
     X, y = _check_xy(net, X, y, "")
     _check_labels(loss, y, "y")     # valid labels, checked once here: the batch loop below skips every check
     if validation_split:
@@ -194,18 +195,6 @@ def _check_labels(loss, y: np.ndarray, name: str) -> None:
         loss._check_targets(y)
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
-
-
-def _shuffling_generator(seed) -> np.random.Generator:
-    """The generator that shuffles: `seed` itself if it is one, else a new one from an int >= 0 (or None)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)):
-        raise TypeError(f"seed must be an int >= 0, a np.random.Generator or None, got {type(seed).__name__} "
-                        f"{seed!r}")
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed}")
-    return np.random.default_rng(seed)
 
 
 def _check_initial_epoch(initial_epoch, epochs: int) -> None:

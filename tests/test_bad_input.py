@@ -1,9 +1,11 @@
 """Bad input is answered with a ValueError/TypeError that names what is wrong; nothing is broadcast."""
 
+import re
+
 import numpy as np
 import pytest
 
-from scratch import Dense, Network
+from scratch import Dense, Dropout, Network
 
 
 @pytest.fixture
@@ -89,6 +91,19 @@ def test_unknown_loss_names_are_named(net):
 def test_non_positive_layer_sizes_are_named(n_in, n_out, error, message):
     with pytest.raises(error, match=message):
         Dense(n_in, n_out)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Dense(2, 3, seed="a"), TypeError, "Dense seed must be an int >= 0, a np.random.Generator or None, got "
+                                               "str 'a'"),
+    (lambda: Dense(2, 3, seed=-1), ValueError, "Dense seed must be an int >= 0, got -1"),
+    (lambda: Dropout(0.5, seed=1.5), TypeError, "Dropout seed must be an int >= 0, a np.random.Generator or None, got "
+                                                "float 1.5"),
+    (lambda: Dropout(0.5, seed=-2), ValueError, "Dropout seed must be an int >= 0, got -2"),
+], ids=["dense-text", "dense-negative", "dropout-float", "dropout-negative"])
+def test_seeds_that_are_not_seeds_are_named(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
 
 
 def test_layers_that_do_not_connect_are_named():
