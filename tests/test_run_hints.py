@@ -1,5 +1,5 @@
 """Every command the project shows a learner runs as shown: `make ...` or `.venv/bin/python ...`, never a bare
-`python -m ...` or `python file.py`, which outside the virtual environment fails with ModuleNotFoundError.
+python (a module with -m, or a .py file), which outside the virtual environment fails with ModuleNotFoundError.
 
 Scanned: the README, the Makefile, and every .py file of the project (the code's messages, docstrings,
 exercise headers, and the tests' own texts).
