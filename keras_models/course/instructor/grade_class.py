@@ -51,7 +51,7 @@ def _preload(exercises: list[Exercise]) -> None:
     """Import TensorFlow, Keras, nbformat and the graders once, here, so that every forked child starts with them
     (worth it from two submissions on: one child alone imports what its grader needs). TensorFlow's start-up
     lines are dropped by the filter that `make grade` starts first (keras_models/twins/tf_chatter.py)."""
-    # nbformat: a notebook submission's reader (notebook_source.py), 1.5 s of CPU per child otherwise
+    # nbformat: a notebook submission's reader (notebook_source.py), imported once here rather than in every child
     for module in ("tensorflow", "keras", "nbformat"):
         importlib.import_module(module)
     for exercise in exercises:
