@@ -83,7 +83,7 @@ def test_fit_matches_keras_epoch_by_epoch(task, opt_name, rng, floatx64):
     # Keras is fed as make train feeds it: keras_batches, the same batches in row order from a cached tf.data
     # pipeline (about 40% less CPU than Keras slicing NumPy arrays; that path is checked by the validation_split,
     # early-stopping and seeded-shuffling tests below).
-    keras_history = model.fit(keras_batches(X, y, BATCH), epochs=EPOCHS,
+    keras_history = model.fit(keras_batches(X, y, BATCH), epochs=EPOCHS, shuffle=False,
                               validation_data=keras_batches(X_val, y_val, BATCH), verbose=0).history
     scratch_history = net.fit(X, y, loss=loss_name, optimizer=OPTIMIZERS[opt_name](), epochs=EPOCHS,
                               batch_size=BATCH, shuffle=False, validation_data=(X_val, y_val),
