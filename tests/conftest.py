@@ -71,9 +71,9 @@ def rng() -> np.random.Generator:
 # modules with the most tests first; every other test is dealt out one at a time (pytest_xdist_make_scheduler
 # below). pytest-xdist's own `--dist loadgroup` would do this from an `xdist_group` mark, but it silently
 # stopped grouping on pytest 9.2 (pytest-dev/pytest-xdist#1386).
-ONE_WORKER_MODULES = {"test_bench.py", "test_data.py", "test_devices.py", "test_divergence.py", "test_instructor.py",
-                      "test_interruptions.py", "test_keras_models.py", "test_lessons.py", "test_notebooks.py",
-                      "test_optimizers.py", "test_tensorboard_e2e.py", "test_train.py", "test_exact_arithmetic.py"}
+ONE_WORKER_MODULES = {"test_bench.py", "test_data.py", "test_devices.py", "test_divergence.py",
+                      "test_exact_arithmetic.py", "test_instructor.py", "test_interruptions.py", "test_keras_models.py",
+                      "test_lessons.py", "test_optimizers.py", "test_tensorboard_e2e.py", "test_train.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
