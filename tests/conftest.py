@@ -73,7 +73,8 @@ def rng() -> np.random.Generator:
 # stopped grouping on pytest 9.2 (pytest-dev/pytest-xdist#1386).
 ONE_WORKER_MODULES = {"test_bench.py", "test_data.py", "test_devices.py", "test_divergence.py",
                       "test_exact_arithmetic.py", "test_instructor.py", "test_interruptions.py", "test_keras_models.py",
-                      "test_lessons.py", "test_optimizers.py", "test_tensorboard_e2e.py", "test_train.py"}
+                      "test_lessons.py", "test_multi_worker.py", "test_optimizers.py", "test_tensorboard_e2e.py",
+                      "test_train.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
