@@ -13,7 +13,8 @@ Test time is a budget (`make test`: about a minute on 2 cores). What keeps it th
   `python_without_tensorflow` for commands whose point is to run without TensorFlow (it preloads NumPy
   and pandas only). Keep a fresh `subprocess.Popen` where starting up is what is tested (Ctrl-C during
   the TensorFlow import, a missing package, TensorFlow's start-up lines) or where the command is not
-  this Python (make, git).
+  this Python (make, git). A library that starts Python itself can be handed the warm Popen: the
+  notebooks' ipykernel is started by jupyter_client with it (test_notebooks.py).
 - Built once per session, for every xdist worker: `built_once(name, build)` runs `build(path)` in the
   first worker that asks and hands the others the same directory. `finished_run(tasks, epochs,
   max_rows)` is a finished `make train` run built that way (tests/finished_runs.py): read it in place,
