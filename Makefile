@@ -103,7 +103,7 @@ TAKES_exercises      := ONLY
 TAKES_exercise-reset := NAME
 TAKES_lab            := PORT
 TAKES_release        := DEST WITH_SOLUTIONS
-TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT JOBS
+TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT WALL_LIMIT JOBS
 TAKES_lock           := UPGRADE
 TAKES_ANY            := PYTHON
 GIVEN   := $(patsubst %:,%,$(foreach v,$(MAKEOVERRIDES),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
@@ -198,11 +198,12 @@ release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (W
 	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
 	@$(PY) -m keras_models.course.instructor.release "$(DEST)" $(if $(WITH_SOLUTIONS),--with-solutions)
 
-grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 JOBS=)
+grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
-	[JOBS=2]" >&2; exit 2; }
+	[WALL_LIMIT=365] [JOBS=2]" >&2; exit 2; }
 	@$(PY) -m keras_models.course.instructor.grade_class "$(SUBMISSIONS)" $(if $(ONLY),--only "$(ONLY)") \
-		$(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)") $(if $(JOBS),--jobs "$(JOBS)")
+		$(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)") $(if $(WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") \
+		$(if $(JOBS),--jobs "$(JOBS)")
 
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench

@@ -4,7 +4,7 @@ TensorFlow/Keras twin of each scratch component (the independent reference every
 Tolerances (DESIGN.md): relative error <= 1e-10 against TF in float64, <= 1e-5 in float32,
 <= 1e-6 against central finite differences (float64, away from kinks).
 
-Test time is a budget (`make test`: about a minute on 2 cores). What keeps it there, for new tests too:
+Test time is a budget (`make test`: 90 s on 2 cores, the goal a minute). What keeps it there, for new tests too:
 
 - Warm Pythons for command-line tests. `python_with_tensorflow.Popen([...])` / `.run([...])` take the
   arguments of subprocess.Popen / subprocess.run for `[sys.executable, "-m" | "-c" | script, ...]` and fork
@@ -13,7 +13,8 @@ Test time is a budget (`make test`: about a minute on 2 cores). What keeps it th
   `python_without_tensorflow` for commands whose point is to run without TensorFlow (it preloads NumPy
   and pandas only). Keep a fresh `subprocess.Popen` where starting up is what is tested (Ctrl-C during
   the TensorFlow import, a missing package, TensorFlow's start-up lines) or where the command is not
-  this Python (make, git).
+  this Python (make, git). A library that starts Python itself can be handed the warm Popen: the
+  notebooks' ipykernel is started by jupyter_client with it (test_notebooks.py).
 - Built once per session, for every xdist worker: `built_once(name, build)` runs `build(path)` in the
   first worker that asks and hands the others the same directory. `finished_run(tasks, epochs,
   max_rows)` is a finished `make train` run built that way (tests/finished_runs.py): read it in place,
@@ -71,9 +72,10 @@ def rng() -> np.random.Generator:
 # modules with the most tests first; every other test is dealt out one at a time (pytest_xdist_make_scheduler
 # below). pytest-xdist's own `--dist loadgroup` would do this from an `xdist_group` mark, but it silently
 # stopped grouping on pytest 9.2 (pytest-dev/pytest-xdist#1386).
-ONE_WORKER_MODULES = {"test_bench.py", "test_data.py", "test_devices.py", "test_divergence.py", "test_instructor.py",
-                      "test_interruptions.py", "test_keras_models.py", "test_lessons.py", "test_notebooks.py",
-                      "test_optimizers.py", "test_tensorboard_e2e.py", "test_train.py"}
+ONE_WORKER_MODULES = {"test_bench.py", "test_data.py", "test_devices.py", "test_divergence.py",
+                      "test_exact_arithmetic.py", "test_instructor.py", "test_interruptions.py", "test_keras_models.py",
+                      "test_lessons.py", "test_multi_worker.py", "test_optimizers.py", "test_tensorboard_e2e.py",
+                      "test_train.py"}
 
 
 @pytest.hookimpl(optionalhook=True)

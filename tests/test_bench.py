@@ -8,7 +8,6 @@ reports have the expected form, and that the NumPy half of the bench never loads
 
 import csv
 import math
-import subprocess
 import sys
 from pathlib import Path
 
@@ -110,10 +109,12 @@ def test_course_shape_uses_all_569_breast_cancer_rows_one_hot():
     assert 0 < y[:, 1].sum() < 569
 
 
-def test_the_numpy_half_of_the_bench_does_not_load_tensorflow():
+def test_the_numpy_half_of_the_bench_does_not_load_tensorflow(python_without_tensorflow):
+    # a Python that has imported NumPy and pandas, never TensorFlow or Keras (conftest.py): the rest is the module's
     code = "import sys, keras_models.bench.numpy_runs; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
     repo = Path(__file__).resolve().parents[1]
-    assert subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True).returncode == 0
+    done = python_without_tensorflow.run([sys.executable, "-c", code], cwd=repo, capture_output=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_unknown_shapes_are_named():

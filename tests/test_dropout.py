@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import assert_close, keras_loss, random_targets, tf_activation
+from conftest import TOLERANCE, assert_close, keras_loss, random_targets, tf_activation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,8 +89,21 @@ def check_against_tape(arch) -> tuple[float, float]:
     C, grads = net.loss_and_gradients(X, y, loss_name, training=True, masks=masks)
     arch_text = f"{widths} {names} dropout {rates} penalties {penalties} {loss_name} batch {m}"
     loss_gap = assert_close(C, float(C_ref), what=f"loss of {arch_text}")
-    gradient_gap = max(assert_close(g, ref.numpy(), what=f"{'Wb'[i % 2]}_{i // 2 + 1} of {arch_text}")
-                       for i, (g, ref) in enumerate(zip(grads, grads_ref, strict=True)))
+    # Each gradient array is compared relative to its own size, or to a thousandth of the network's largest
+    # gradient entry if it is smaller than that. An array can be tiny because every path to it runs through a
+    # saturated unit: after Dropout(0.9) scales the kept inputs by 10, tanh'(z) = 1 - tanh(z)^2 is 1e-13, and
+    # NumPy's and TensorFlow's tanh, which may differ in the last bit, then give 1 - a^2 values that differ by
+    # 1e-4 of their size (hypothesis found [1, 2, 2] tanh/softmax, input dropout 0.9: W_1 ~ 9e-14, 2.4e-4 apart).
+    # A thousandth of the largest entry is still some 1e6 times float64's resolution of it.
+    references = [ref.numpy() for ref in grads_ref]
+    floor = 1e-3 * max(float(np.abs(ref).max()) for ref in references)
+    gradient_gap = 0.0
+    for i, (g, ref) in enumerate(zip(grads, references, strict=True)):
+        assert g.shape == ref.shape and np.isfinite(g).all(), f"{'Wb'[i % 2]}_{i // 2 + 1} of {arch_text}: {g!r}"
+        gap = float(np.abs(g - ref).max()) / max(float(np.abs(ref).max()), floor, np.finfo(float).tiny)
+        assert gap <= TOLERANCE[np.dtype("float64")], (f"{'Wb'[i % 2]}_{i // 2 + 1} of {arch_text}: relative gap "
+                                                       f"{gap:.3e} (scratch {g!r}, tape {ref!r})")
+        gradient_gap = max(gradient_gap, gap)
     return loss_gap, gradient_gap
 
 

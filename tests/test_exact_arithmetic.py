@@ -12,6 +12,7 @@ Here nothing is rounded through float32, so Keras' defaults themselves (0.01, 0.
 the Keras trajectory tests can only bound, are checked to float64 precision.
 """
 
+import functools
 from fractions import Fraction
 
 import exact
@@ -91,9 +92,21 @@ def make_optimizer(cls_name: str, kwargs: dict) -> optimizers.Optimizer:
     return getattr(optimizers, cls_name)(**kwargs)
 
 
-def run_against_exact(opt, cls_name, kwargs, theta_0, grads, params=None, first_step=1):
-    """Apply grads with `opt` and return the worst step-by-step error against the exact trajectory."""
-    path, rules = exact.trajectory(cls_name, kwargs, theta_0, grads)
+@functools.cache
+def exact_trajectory(case: str, n_steps: int = N_STEPS):
+    """exact.trajectory of a case from starting_weights() over the first n_steps of gradient_sequence(): the
+    exact path and the rules (whose slots hold the state after n_steps). Computed once per module -- the
+    optimizer test and the round trip walk the same 30 steps -- and only read."""
+    cls_name, kwargs = ALL_CASES[case]
+    return exact.trajectory(cls_name, kwargs, starting_weights(), gradient_sequence(n_steps))
+
+
+def run_against_exact(opt, case, params=None, first_step=1):
+    """Apply the case's gradients with `opt` and return the worst step-by-step error against the exact
+    trajectory (from starting_weights(), or from `params` after first_step - 1 steps)."""
+    cls_name, kwargs = ALL_CASES[case]
+    theta_0, grads = starting_weights(), gradient_sequence()
+    path, rules = exact_trajectory(case)
     params = [p.copy() for p in theta_0] if params is None else params
     moved = [Fraction(0)] * len(params)
     worst = 0.0
@@ -114,7 +127,7 @@ def run_against_exact(opt, cls_name, kwargs, theta_0, grads, params=None, first_
 def test_optimizer_matches_exact_arithmetic_at_every_step(case):
     cls_name, kwargs = ALL_CASES[case]
     opt = make_optimizer(cls_name, kwargs)
-    worst, _ = run_against_exact(opt, cls_name, kwargs, starting_weights(), gradient_sequence())
+    worst, _ = run_against_exact(opt, case)
     assert worst > 0 or cls_name == "SGD"        # float64 rounds somewhere (plain SGD may be exact)
 
 
@@ -132,7 +145,7 @@ def test_state_round_trip_through_npz_continues_on_the_exact_trajectory(case, tm
     with np.load(tmp_path / "opt.npz", allow_pickle=False) as f:
         state = dict(f)
 
-    _, rules = exact.trajectory(cls_name, kwargs, theta_0, grads[:12])
+    _, rules = exact_trajectory(case, 12)
     assert int(state["iterations"]) == 12
     for i, rule in enumerate(rules):
         for slot, values in rule.slots.items():
@@ -142,7 +155,7 @@ def test_state_round_trip_through_npz_continues_on_the_exact_trajectory(case, tm
 
     resumed = make_optimizer(cls_name, kwargs)
     resumed.set_state(state)
-    run_against_exact(resumed, cls_name, kwargs, theta_0, grads, params=params, first_step=13)
+    run_against_exact(resumed, case, params=params, first_step=13)
     assert resumed.iterations == N_STEPS
 
 

@@ -18,3 +18,13 @@ def test_importing_every_scratch_module_loads_no_tensorflow_or_keras():
     n_modules, loaded = out.stdout.strip().split(" ", 1)
     assert int(n_modules) >= 12, out.stdout          # every file in scratch/ was imported
     assert loaded == "[]", out.stdout
+
+
+def test_reading_a_notebook_builds_no_grammar_parsers():
+    """nbformat imports jsonschema; from 4.25 jsonschema also imports rfc3987-syntax, which builds some 30 Earley
+    parsers (lark) as it is imported: 4 s of CPU in every process that reads a notebook (make notebooks, make
+    grade, the kernel's grader). pyproject.toml keeps jsonschema below 4.25; this notices if it comes back."""
+    code = ("import sys, nbformat, jupytext\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'rfc3987_syntax')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -161,28 +161,30 @@ FAKE_PASS = ("print('  ex01  perceptron, activations, one-layer network     PASS
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory, python_with_tensorflow):
-    """`make grade` on a class of six, two exercises, a 1 s limit (a solution here needs at most 0.2 s of CPU):
-    (folder, exit status, stdout, stderr)."""
+    """`make grade` on a class of six, two exercises, a 1 s limit of CPU (a solution here needs at most 0.2 s)
+    and 4 s of wall clock: (folder, exit status, stdout, stderr)."""
     ex01, ex02 = find("ex01"), find("ex02")
     solved = {e: e.solution_path.read_text(encoding="utf-8") for e in (ex01, ex02)}
     untouched = {e: skeleton_of(e.solution_path) for e in (ex01, ex02)}
     folder = tmp_path_factory.mktemp("class")
     learners = {
+        # abe sleeps forever; sorted first, he is graded first, so his wait for the wall-clock limit (4 s)
+        # overlaps the other gradings instead of following them
+        "abe": {f"{ex01.stem}.py": SLEEP},
         "ada": {f"{ex01.stem}.py": solved[ex01], f"{ex02.stem}.ipynb": _notebook(solved[ex02])},
         "bo": {f"{ex01.stem}.py": untouched[ex01], f"{ex02.stem}.py": untouched[ex02]},
         "cy": {f"{ex01.stem}.py": LOOP, f"{ex02.stem}.py": solved[ex02]},
         "di": {f"keras_models/course/exercises/{ex01.stem}.py": solved[ex01], f"{ex02.stem}.py": RAISES},
         "ed": {f"{ex01.stem}.py": FAKE_PASS},
-        "fay": {f"{ex01.stem}.py": SLEEP},
     }
     for learner, files in learners.items():
         for name, text in files.items():
             (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / learner / name).write_text(text, encoding="utf-8")
-    # what `make grade SUBMISSIONS=... ONLY=ex01,ex02 TIME_LIMIT=1 JOBS=2` runs (test_makefile.py checks that it
-    # does), forked from the warm Python: TensorFlow is imported once for the session
+    # what `make grade SUBMISSIONS=... ONLY=ex01,ex02 TIME_LIMIT=1 WALL_LIMIT=4 JOBS=2` runs (test_makefile.py checks
+    # that it does), forked from the warm Python: TensorFlow is imported once for the session
     done = python_with_tensorflow.run([sys.executable, "-m", "keras_models.course.instructor.grade_class", str(folder),
-                                       "--only", "ex01,ex02", "--time-limit", "1", "--jobs", "2"],
+                                       "--only", "ex01,ex02", "--time-limit", "1", "--wall-limit", "4", "--jobs", "2"],
                                       cwd=REPO, capture_output=True, text=True, timeout=300)
     return folder, done.returncode, done.stdout, done.stderr
 
@@ -199,12 +201,12 @@ def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_clas
     with open(folder / "grades.csv", newline="", encoding="utf-8") as table:
         rows = list(csv.reader(table))
     assert rows == [["learner", "ex01", "ex02", "total"],   # (the reasons: the next test)
+                    ["abe", "0", "0", "0"],           # ex01 sleeps forever: the wall-clock limit; no ex02
                     ["ada", "10", "15", "25"],        # solved (ex02 handed in as a notebook)
                     ["bo", "0", "0", "0"],            # untouched
                     ["cy", "0", "15", "15"],          # ex01 loops: 0 for ex01 only
                     ["di", "10", "0", "10"],          # ex02 raises at import: 0 for ex02 only (ex01: release layout)
-                    ["ed", "0", "0", "0"],            # prints a fake PASS, then leaves; no ex02
-                    ["fay", "0", "0", "0"]]           # ex01 sleeps forever: the wall-clock limit; no ex02
+                    ["ed", "0", "0", "0"]]            # prints a fake PASS, then leaves; no ex02
     lines = out.splitlines()
     assert lines[0] == "grading 6 learners x 2 exercises (1 s of CPU each, 2 at a time)", out
     table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:8]]
@@ -219,13 +221,13 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
         why = {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(reasons)}
     assert why[("bo", "ex01")] == "not started: fill in the TODO in Perceptron1D.run"
     # an endless loop is stopped by its CPU limit (1 s); sleeping forever uses no CPU: the wall clock
-    # (3 x 1 + 5 s) stops it
+    # (WALL_LIMIT=4 s) stops it
     assert why[("cy", "ex01")] == "used more than 1 s of CPU time (time limit)"
     assert why[("di", "ex02")] == ("your code raised RuntimeError in the top level of the file (line 1 of "
                                    "ex02_backprop.py): broken at import")
     assert why[("ed", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
     assert why[("ed", "ex02")] == "missing: no ex02_backprop.py or .ipynb"
-    assert why[("fay", "ex01")] == "did not finish within 8 s (time limit)"
+    assert why[("abe", "ex01")] == "did not finish within 4 s (time limit)"
     assert why[("ada", "ex02")].startswith("BP1-BP4 and gradients() match tf.GradientTape")
     for (learner, exercise), reason in why.items():
         if not reason.startswith(("BP1", "Perceptron1D, Perceptron")):
@@ -254,7 +256,8 @@ def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
                                          "ex05, ex06, ex07"),
     (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a number of seconds > 0 and JOBS a whole number "
                                        ">= 1, got 0 and"),
-], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit"])
+    (["{empty}", "--wall-limit", "-1"], "error: WALL_LIMIT must be a number of seconds > 0, got -1"),
+], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit", "negative-wall-limit"])
 def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
     names = {"missing": tmp_path / "nowhere", "empty": tmp_path}
     assert grade_class.main([arg.format(**names) for arg in argv]) == 2

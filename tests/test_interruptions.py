@@ -1,10 +1,12 @@
 """make train, interrupted: nothing lost, nothing logged twice, and the uninterrupted weights at the end.
 
-`.venv/bin/python -m keras_models.train --tasks binary --epochs 6` runs in a subprocess three ways: straight
-through; killed with SIGKILL while Keras trains; stopped with Ctrl-C (SIGINT) while the scratch
-network trains -- each interrupted run then continued with --resume. A small harness pauses the run
-right after one epoch's TensorBoard summaries are written and before its checkpoint is saved: the
-worst moment, since that epoch is on disk in the logs but must be trained again.
+`.venv/bin/python -m keras_models.train --tasks binary --epochs 2` is killed with SIGKILL while Keras trains,
+or stopped with Ctrl-C (SIGINT) while the scratch network trains, then continued with --resume; both must
+end as the same run straight through does (the session's shared finished run of binary, 2 epochs:
+conftest's finished_run). A small harness pauses the run right after one epoch's TensorBoard summaries
+are written and before its checkpoint is saved: the worst moment, since that epoch is on disk in the logs
+but must be trained again. Two epochs are the shortest run with that moment after a saved epoch: the
+second epoch is the interrupted one, the first the checkpoint it resumes from.
 The final weights are read from the checkpoints the runs leave in their run directories.
 
 The runs are warm processes (conftest.py: forked from a zygote that has imported TensorFlow): real
@@ -42,7 +44,7 @@ from keras_models.train.runs import (
     write_status,
 )
 
-EPOCHS = 6
+EPOCHS = 2                             # the shared finished run's (see the module docstring)
 STEPS_PER_EPOCH = 13                   # 398 training rows in batches of 32
 KERAS_TOLERANCE = 1e-6                 # relative; observed: 0 (bit for bit, op determinism is on)
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,11 +131,8 @@ def status(run_dir):
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, python_with_tensorflow):
-    tmp_path = tmp_path_factory.mktemp("uninterrupted")
-    run_to_the_end(python_with_tensorflow, tmp_path, tmp_path / "logs", "--tasks", "binary", "--epochs", str(EPOCHS),
-                   "--quiet")
-    (run_dir,) = (tmp_path / "logs").iterdir()
+def uninterrupted(finished_run):
+    run_dir = finished_run(["binary"], epochs=EPOCHS).run_dir      # train(["binary"], epochs=EPOCHS), read only
     assert status(run_dir) == "complete"
     return run_dir
 
@@ -143,18 +142,18 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
                                                                                       python_with_tensorflow):
     logdir = tmp_path / "logs"
     process = start(python_with_tensorflow, tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS),
-                    pause=("keras", 2))
+                    pause=("keras", 1))
     _, err = interrupt_at_pause(process, signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL, err
     (run_dir,) = logdir.iterdir()
     assert status(run_dir) == "running"                                  # killed: it could not say otherwise
-    assert final_weights(run_dir, "keras")[1] == 1                       # epochs 0 and 1 saved ...
-    assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == [0, 1, 2]   # ... 2 only logged
+    assert final_weights(run_dir, "keras")[1] == 0                       # epoch 0 saved ...
+    assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == [0, 1]      # ... 1 only logged
     assert not (run_dir / "binary" / "scratch").exists()
 
     out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
-    assert f"resuming {run_dir} (killed while running): binary: keras 2/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
-    assert f"resuming: keras 2/{EPOCHS} epochs done, scratch 0/{EPOCHS}" in out
+    assert f"resuming {run_dir} (killed while running): binary: keras 1/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
+    assert f"resuming: keras 1/{EPOCHS} epochs done, scratch 0/{EPOCHS}" in out
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)
     assert_every_epoch_logged_once(run_dir)
@@ -165,17 +164,17 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
                                                                                      python_with_tensorflow):
     logdir = tmp_path / "logs"
     process = start(python_with_tensorflow, tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS),
-                    pause=("scratch", 3))
+                    pause=("scratch", 1))
     out, err = interrupt_at_pause(process, signal.SIGINT)
     assert process.returncode == 130, err
     assert "Traceback" not in err
     (run_dir,) = logdir.iterdir()
     assert learner_lines(out)[-1] == (f"Interrupted. Kept in {run_dir} (a checkpoint after every finished epoch): "
-                                      f"binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}. Resume with: "
+                                      f"binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 1/{EPOCHS}. Resume with: "
                                       f".venv/bin/python -m keras_models.train --resume --logdir {logdir}")
     assert status(run_dir) == "interrupted"
     # flushed and closed: every summary written before Ctrl-C is on disk
-    assert logged_steps(run_dir / "binary" / "scratch")["train", "epoch_loss"] == [0, 1, 2, 3]
+    assert logged_steps(run_dir / "binary" / "scratch")["train", "epoch_loss"] == [0, 1]
     assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == list(range(EPOCHS))
 
     # writes cut short leave only temporary files, which the resumed run must ignore, then remove
@@ -186,8 +185,8 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
         temporary.write_bytes(checkpoint.read_bytes()[:500])
 
     out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
-    assert (f"resuming {run_dir} (interrupted): binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 3/{EPOCHS}" in out
-            and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 3/{EPOCHS}" in out)
+    assert (f"resuming {run_dir} (interrupted): binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 1/{EPOCHS}" in out
+            and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 1/{EPOCHS}" in out)
     assert [t for t in stale if t.exists()] == []
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)

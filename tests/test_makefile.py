@@ -115,8 +115,9 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
                            ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
     (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
      ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),
-    (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "JOBS=2"],
-     ".venv/bin/python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 --jobs 2"),
+    (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "WALL_LIMIT=60", "JOBS=2"],
+     ".venv/bin/python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 "
+     "--wall-limit 60 --jobs 2"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "notebooks", "lab-after-notebooks", "release", "grade"])
 def test_each_make_variable_becomes_its_option(project, args, command):
@@ -133,7 +134,7 @@ def test_each_make_variable_becomes_its_option(project, args, command):
     (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT;"),
     (["exercises", "NAME=ex03"], "unknown variable NAME for make exercises; make exercises takes ONLY;"),
     (["grade", "SUBMISSION=class"], "unknown variable SUBMISSION for make grade; make grade takes SUBMISSIONS ONLY "
-                                    "TIME_LIMIT JOBS;"),
+                                    "TIME_LIMIT WALL_LIMIT JOBS;"),
     (["release", "DEST=x", "WITH_SOLUTIONS=yes"], "WITH_SOLUTIONS takes the value 1 (make release DEST=dir "
                                                   "WITH_SOLUTIONS=1), got WITH_SOLUTIONS=yes"),
     (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0 QUIET="),

@@ -6,7 +6,8 @@ with its own TF_CONFIG; the reference is the same training loop run here on one 
 default strategy. Batches of 31 rows split 16 + 15 between the workers, so every step checks that each
 worker's share is divided by the global batch size, not its own. On GPUs each worker holds several
 replicas; the same training loop under MirroredStrategy over this process's two logical CPU devices
-(tests/cpu_devices.py) checks that a worker hands its replicas their own shares.
+(tests/cpu_devices.py) checks that a worker hands its replicas their own shares. Both compare with one
+reference run of the loop, shared by the module (so it runs on one xdist worker: conftest.py).
 """
 
 from __future__ import annotations
@@ -52,8 +53,15 @@ def start_worker(python, index: int, cluster: list[str], out: Path) -> subproces
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.fixture(scope="module")
+def one_worker() -> tuple[list[np.ndarray], list[float]]:
+    """The reference of both tests: (weights, losses) of the training loop run here on one device, with
+    TensorFlow's default strategy, for EPOCHS epochs in batches of BATCH rows."""
+    return multi_worker.train(tf.distribute.get_strategy(), EPOCHS, BATCH)
+
+
 @pytest.mark.slow
-def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, python_with_tensorflow):
+def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, python_with_tensorflow, one_worker):
     cluster = [f"127.0.0.1:{port}" for port in free_ports(2)]
     start = time.perf_counter()
     workers = [start_worker(python_with_tensorflow, index, cluster, tmp_path) for index in range(2)]
@@ -69,7 +77,7 @@ def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, p
         assert worker.returncode == 0, stderr[-3000:]
     assert [out.splitlines()[-1].split(":")[0] for out, _ in outputs] == ["worker 0 of 2", "worker 1 of 2"]
 
-    weights, losses = multi_worker.train(tf.distribute.get_strategy(), EPOCHS, BATCH)      # one worker, here
+    weights, losses = one_worker
     saved = [np.load(tmp_path / f"worker_{index}.npz") for index in range(2)]
     for index, arrays in enumerate(saved):
         worker_weights = [arrays[f"arr_{i}"] for i in range(len(weights))]
@@ -81,13 +89,13 @@ def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, p
     assert seconds < 90, f"the two workers took {seconds:.0f} s"
 
 
-def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus():
+def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus(one_worker):
     if len(tf.config.list_logical_devices("CPU")) < 2:
         pytest.fail(cpu_devices.SPLIT_ERROR or "the test process has one CPU device (tests/cpu_devices.py)")
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"],
                                               cross_device_ops=tf.distribute.ReductionToOneDevice("/cpu:0"))
-    weights, losses = multi_worker.train(strategy, 1, BATCH)           # one worker, two replicas: 16 + 15 rows
-    reference, reference_losses = multi_worker.train(tf.distribute.get_strategy(), 1, BATCH)
+    weights, losses = multi_worker.train(strategy, EPOCHS, BATCH)      # one worker, two replicas: 16 + 15 rows
+    reference, reference_losses = one_worker
     assert max_relative_gap(weights, reference) <= 1e-5
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
 

@@ -9,8 +9,9 @@ runs top to bottom on a real ipykernel (nbclient), showing what the learner shou
                         `make exercises` prints for the same file
 
 One kernel serves every notebook of a test worker (started once; between notebooks its namespace is
-reset and it moves to the notebook's own temporary folder), so TensorFlow loads once. The tests of
-this file run on one worker (conftest.py: ONE_WORKER_MODULES).
+reset and it moves to the notebook's own temporary folder). It is a real ipykernel, started by
+jupyter_client's KernelManager as Jupyter starts one, only forked from the session's warm Python
+(tests/zygote.py) instead of a fresh interpreter, so TensorFlow is already imported in it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import io
 import os
 import re
 
+import jupyter_client.launcher
 import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from zygote import WarmPopen
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
@@ -65,12 +68,16 @@ def notebooks(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def kernel(tmp_path_factory):
+def kernel(tmp_path_factory, python_with_tensorflow):
     """One real ipykernel for every notebook of this worker; its files (connection, IPython) in tmp."""
     home = tmp_path_factory.mktemp("kernel")
     manager = KernelManager(kernel_name="python3", connection_file=str(home / "connection.json"))
-    manager.start_kernel(cwd=str(home), env={**os.environ, "IPYTHONDIR": str(home / "ipython"),
-                                             "MPLCONFIGDIR": str(home / "matplotlib"), "JUPYTER_PLATFORM_DIRS": "1"})
+    with pytest.MonkeyPatch.context() as patch:      # jupyter_client's launcher starts the kernel's command warm
+        patch.setattr(jupyter_client.launcher, "Popen", python_with_tensorflow.Popen)
+        manager.start_kernel(cwd=str(home), env={**os.environ, "IPYTHONDIR": str(home / "ipython"),
+                                                 "MPLCONFIGDIR": str(home / "matplotlib"),
+                                                 "JUPYTER_PLATFORM_DIRS": "1"})
+    assert isinstance(manager.provisioner.process, WarmPopen), "the kernel was not started warm"
     client = manager.client()
     client.start_channels()
     client.wait_for_ready(timeout=120)

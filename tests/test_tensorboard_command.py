@@ -87,7 +87,7 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/data/runs", timeout=5) as answer:
                 runs = json.loads(answer.read())
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.05)                                   # not listening yet: TensorBoard is still loading
     out, err = stop(process)
     assert runs == [], err                                     # TensorBoard's own JSON, from an empty log directory
     assert process.returncode == 130
@@ -96,10 +96,23 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
     assert f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/" in err
 
 
+def wait_until_tensorflow_loads(process: subprocess.Popen) -> None:
+    """Return once the process has mapped TensorFlow's shared library: TensorBoard's import of TensorFlow has begun
+    (and takes seconds). Without /proc, a second after the start, when it is loading too."""
+    maps = Path(f"/proc/{process.pid}/maps")
+    if not maps.exists():
+        time.sleep(1.0)
+        return
+    deadline = time.monotonic() + 120
+    while "libtensorflow" not in maps.read_text():
+        assert time.monotonic() < deadline and process.poll() is None, "TensorFlow never started to load"
+        time.sleep(0.01)
+
+
 @pytest.mark.slow
 def test_ctrl_c_while_tensorboard_still_loads_is_one_line(tmp_path):
     process = board("--logdir", str(tmp_path), "--port", str(free_port()))
-    time.sleep(1.0)                                            # TensorBoard imports TensorFlow for seconds
+    wait_until_tensorflow_loads(process)
     out, err = stop(process)
     assert process.returncode == 130
     assert "Traceback" not in err

@@ -101,6 +101,23 @@ def test_wait_times_out_while_the_command_runs(python_without_tensorflow):
     assert process.returncode == -signal.SIGKILL
 
 
+@pytest.mark.parametrize("new_session", [False, True], ids=["same-group", "start_new_session"])
+def test_start_new_session_gives_the_command_its_own_group_before_popen_returns(new_session,
+                                                                                python_without_tensorflow):
+    """What jupyter_client relies on: right after Popen(start_new_session=True) returns, signalling the pid's
+    process group (killpg) reaches the command alone, never the test run's group."""
+    argv = [sys.executable, "-c", "import os, sys; sys.stdin.read(); print(os.getpgid(0) == os.getpid(), "
+                                  "os.getsid(0) == os.getpid())"]
+    outcomes = []
+    for start in (python_without_tensorflow.Popen, subprocess.Popen):
+        with start(argv, start_new_session=new_session, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                   text=True) as process:
+            leads_a_group = os.getpgid(process.pid) == process.pid               # at once, before it reads stdin
+            out, _ = process.communicate("", timeout=60)
+        outcomes.append((leads_a_group, out, process.returncode))
+    assert outcomes[0] == outcomes[1] == (new_session, f"{new_session} {new_session}\n", 0)
+
+
 @pytest.mark.parametrize("argv, env, message", [
     (["python3", "-c", "pass"], {}, "a warm process runs"),
     ([sys.executable, "-X", "importtime", "-c", "pass"], {}, "interpreter option '-X'"),

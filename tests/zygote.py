@@ -8,13 +8,14 @@ by a zygote (tests/zygote_server.py) that imported TensorFlow once and forks eac
 
 The process is a real one: `pid`, `send_signal` (SIGINT reaches the command's own handlers), `kill`,
 `communicate`, `wait`, `returncode` (negative when a signal ended it) and pipes behave as subprocess's,
-because this Popen IS subprocess.Popen with only the start (a request to the zygote instead of
-fork + exec) and the wait (the zygote's waiter reports the status) replaced. Commands: `-m module`,
-`-c code` or a script path, with any cwd, env, stdin/stdout/stderr. What a warm child cannot show, and
-needs a fresh `subprocess.Popen`: anything about starting up (Ctrl-C during `import tensorflow`, a
-package that is missing, TensorFlow's start-up lines, which the zygote printed once to its log), and a
-different value of a variable read while the preloaded modules were imported (IMPORT_TIME: refused
-with a ValueError naming it). BLAS runs one thread in warm children, as `make train` runs it.
+because this Popen IS subprocess.Popen with only the start (a request to the zygote instead of fork +
+exec) and the wait (the zygote's waiter reports the status) replaced. Commands: `-m module`, `-c code`
+or a script path, with any cwd, env, stdin/stdout/stderr, and start_new_session. What a warm child
+cannot show, and needs a fresh `subprocess.Popen`: anything about starting up (Ctrl-C during `import
+tensorflow`, a package that is missing, TensorFlow's start-up lines, which the zygote printed once to
+its log), and a different value of a variable read while the preloaded modules were imported
+(IMPORT_TIME: refused with a ValueError naming it). BLAS runs one thread in warm children, as `make
+train` runs it.
 
 One zygote per name serves the whole pytest session, all xdist workers included: the first worker to
 need it starts it (under a file lock in `directory`), the others connect; each client process holds a
@@ -96,8 +97,10 @@ class Zygote:
             raise subprocess.CalledProcessError(process.returncode, process.args, stdout, stderr)
         return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
-    def spawn(self, command: list, cwd: str, env: dict[str, str], fds: list[int]) -> tuple[int, socket.socket]:
-        """Ask the zygote to start `command`: its pid, and the connection its exit status will come on."""
+    def spawn(self, command: list, cwd: str, env: dict[str, str], fds: list[int],
+              new_session: bool = False) -> tuple[int, socket.socket]:
+        """Ask the zygote to start `command` (in a session of its own with new_session, as Popen's
+        start_new_session): its pid, and the connection its exit status will come on."""
         self._connect()
         for name in IMPORT_TIME:
             wanted = env.get(name, ONE_THREAD.get(name))
@@ -107,7 +110,7 @@ class Zygote:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(self.socket_path)
-            send(conn, {"kind": "spawn", "command": command, "cwd": cwd, "env": env}, fds)
+            send(conn, {"kind": "spawn", "command": command, "cwd": cwd, "env": env, "new_session": new_session}, fds)
             reply, _ = receive(conn)
         except BaseException:
             conn.close()
@@ -189,7 +192,8 @@ class WarmPopen(subprocess.Popen):
         super().__init__(args, **kwargs)
 
     def _execute_child(self, args, executable, preexec_fn, close_fds, pass_fds, cwd, env, startupinfo,
-                       creationflags, shell, p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite, *unused):
+                       creationflags, shell, p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite,
+                       restore_signals, gid, gids, uid, umask, start_new_session, *unused):
         try:
             if shell or executable or preexec_fn or pass_fds:
                 raise ValueError("a warm process takes no shell, executable, preexec_fn or pass_fds")
@@ -198,7 +202,7 @@ class WarmPopen(subprocess.Popen):
                    errwrite if errwrite != -1 else 2]
             environment = {os.fsdecode(k): os.fsdecode(v) for k, v in (os.environ if env is None else env).items()}
             self.pid, self._status = self._zygote.spawn(command, os.path.abspath(os.fspath(cwd or os.curdir)),
-                                                        environment, fds)
+                                                        environment, fds, new_session=bool(start_new_session))
         finally:
             self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)
 

@@ -11,7 +11,8 @@ socket, one JSON message per line of the table, each prefixed with its length:
     client -> zygote   {"kind": "session"}                    one per client process, kept open: the
     zygote -> client   {"pid": ..., "env": {...}}             zygote exits when the last one closes
     client -> zygote   {"kind": "spawn", "command": [...],    a new connection per command, with the
-                        "cwd": ..., "env": {...}} + 3 fds     command's stdin, stdout and stderr
+                        "cwd": ..., "env": {...},             command's stdin, stdout and stderr
+                        "new_session": bool} + 3 fds          (new_session: Popen's start_new_session)
     zygote -> client   {"pid": <the command's pid>}           sent by a waiter, a forked child of the
     zygote -> client   {"status": <os.waitpid status>}        zygote that forks the command and waits
 
@@ -162,9 +163,17 @@ def wait_for_command(conn: socket.socket, request: dict, fds: list[int]) -> tupl
     pid = os.fork()
     if pid == 0:
         conn.close()
+        if request.get("new_session"):
+            os.setsid()                                  # Popen(start_new_session=True): its own session and group
         return request["command"], fds, request
     for fd in fds:
         os.close(fd)
+    if request.get("new_session"):                       # the client may signal the command's group (killpg) as
+        for _ in range(2000):                            # soon as it has the pid: not before the group exists
+            with contextlib.suppress(ProcessLookupError):
+                if os.getpgid(pid) == pid:
+                    break
+            time.sleep(0.001)
     try:
         send(conn, {"pid": pid})
     except OSError:                                      # the client went away: nobody to tell

@@ -15,7 +15,8 @@ exercises`: jupytext in `make lab` keeps the two the same).
     dir/grades_reasons.csv   learner, exercise, points, reason: one row per exercise, for feedback
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
-exercise (the wall-clock limit is three times that, and 5 s), JOBS=2 submissions at a time.
+exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
+submission that sleeps or waits uses no CPU), JOBS=2 submissions at a time.
 GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
 exit status 0 only for a PASS.
 """
@@ -51,7 +52,7 @@ def _preload(exercises: list[Exercise]) -> None:
     """Import TensorFlow, Keras, nbformat and the graders once, here, so that every forked child starts with them
     (worth it from two submissions on: one child alone imports what its grader needs). TensorFlow's start-up
     lines are dropped by the filter that `make grade` starts first (keras_models/twins/tf_chatter.py)."""
-    # nbformat: a notebook submission's reader (notebook_source.py), 1.5 s of CPU per child otherwise
+    # nbformat: a notebook submission's reader (notebook_source.py), imported once here rather than in every child
     for module in ("tensorflow", "keras", "nbformat"):
         importlib.import_module(module)
     for exercise in exercises:
@@ -59,7 +60,7 @@ def _preload(exercises: list[Exercise]) -> None:
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: float,
-                   jobs: int) -> dict[str, dict[str, Verdict]]:
+                   jobs: int, wall_seconds: float | None = None) -> dict[str, dict[str, Verdict]]:
     """{learner: {exercise name: Verdict}} for every learner folder and exercise."""
     verdicts: dict[str, dict[str, Verdict]] = {name: {} for name in learners}
     tasks = []
@@ -72,7 +73,7 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
                 tasks.append(((name, exercise.name), exercise.name, path))
     if len(tasks) > 1:
         _preload(exercises)
-    for (name, exercise_name), verdict in grade_in_sandboxes(tasks, time_limit, jobs).items():
+    for (name, exercise_name), verdict in grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds).items():
         verdicts[name][exercise_name] = verdict
     return verdicts
 
@@ -128,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learner", type=Path, help="grade this one learner's folder instead (GitHub Classroom)")
     parser.add_argument("--only", default="", help="exercises to grade, e.g. ex01,ex03 (ONLY=); default all")
     parser.add_argument("--time-limit", type=float, default=120.0, help="CPU seconds per exercise (TIME_LIMIT=)")
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="wall-clock seconds per exercise (WALL_LIMIT=); default 3 x TIME_LIMIT + 5")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions at a time (JOBS=)")
     args = parser.parse_args(argv)
     try:
@@ -137,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.time_limit > 0 or args.jobs < 1:
             raise ValueError(f"TIME_LIMIT must be a number of seconds > 0 and JOBS a whole number >= 1, got "
                              f"{args.time_limit:g} and {args.jobs}")
+        if args.wall_limit is not None and not args.wall_limit > 0:
+            raise ValueError(f"WALL_LIMIT must be a number of seconds > 0, got {args.wall_limit:g}")
         learners = {args.learner.name or ".": args.learner} if args.learner else _learner_folders(args.submissions)
         if args.learner and not args.learner.is_dir():
             raise ValueError(f"the learner folder {args.learner} does not exist")
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.submissions is not None:
             print(f"grading {len(learners)} learners x {len(exercises)} exercises ({args.time_limit:g} s of CPU "
                   f"each, {args.jobs} at a time)", flush=True)
-        verdicts = grade_learners(learners, exercises, args.time_limit, args.jobs)
+        verdicts = grade_learners(learners, exercises, args.time_limit, args.jobs, args.wall_limit)
     except KeyboardInterrupt:
         print("\nInterrupted; no grades were written.", file=sys.stderr)
         return 130

@@ -7,7 +7,7 @@ the child starts with a clean runtime and skips the ~5 s import. The child:
     copies nothing back: it grades its own copy of the file, in a temporary folder that is its
         working directory, and that folder is deleted afterwards
     has a CPU-time limit (RLIMIT_CPU: the kernel stops it), and the parent kills it after a wall-time
-        limit, 3 x that + 5 s (a submission that sleeps uses no CPU)
+        limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
     prints into a file nobody reads: its stdout and stderr are redirected, so a submission that
         prints junk -- or a fake "PASS" line -- changes nothing
     sends its verdict to the parent over a pipe of its own, as JSON (never a pickle, which could run
@@ -77,11 +77,13 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     conn.close()
 
 
-def grade_in_sandboxes(tasks: list[tuple[object, str, Path]], time_limit: float, jobs: int) -> dict[object, Verdict]:
+def grade_in_sandboxes(tasks: list[tuple[object, str, Path]], time_limit: float, jobs: int,
+                       wall_seconds: float | None = None) -> dict[object, Verdict]:
     """Grade each (key, exercise name, submission file) in its own child, `jobs` at a time; {key: Verdict}.
 
-    time_limit: seconds of CPU per submission; the wall-clock limit is wall_limit(time_limit).
+    time_limit: seconds of CPU per submission; wall_seconds: of wall clock (None: wall_limit(time_limit)).
     """
+    wall_seconds = wall_limit(time_limit) if wall_seconds is None else wall_seconds
     context = multiprocessing.get_context("fork")
     verdicts: dict[object, Verdict] = {}
     pending = list(reversed(tasks))
@@ -91,7 +93,7 @@ def grade_in_sandboxes(tasks: list[tuple[object, str, Path]], time_limit: float,
             running.append(_start(context, *pending.pop(), time_limit))
         ready = wait([r.conn for r in running] + [r.process.sentinel for r in running], timeout=0.1)
         for r in list(running):
-            verdict = _poll(r, ready, time_limit)
+            verdict = _poll(r, ready, time_limit, wall_seconds)
             if verdict is not None:
                 verdicts[r.key] = verdict
                 running.remove(r)
@@ -115,14 +117,14 @@ def _start(context, key: object, exercise_name: str, submission: Path, time_limi
     return _Running(key, process, receive, workdir, time.monotonic())
 
 
-def _poll(r: _Running, ready: list, time_limit: float) -> Verdict | None:
+def _poll(r: _Running, ready: list, time_limit: float, wall_seconds: float) -> Verdict | None:
     """The verdict of a child that has answered, ended or run out of time; None while it still runs."""
     verdict = _received(r.conn) if r.conn in ready else None
     if verdict is None and r.process.sentinel not in ready:
-        if time.monotonic() - r.started <= wall_limit(time_limit):
+        if time.monotonic() - r.started <= wall_seconds:
             return None
         r.process.kill()
-        verdict = Verdict(False, f"did not finish within {wall_limit(time_limit):g} s (time limit)")
+        verdict = Verdict(False, f"did not finish within {wall_seconds:g} s (time limit)")
     r.process.join()
     if verdict is None:
         code = r.process.exitcode

@@ -56,7 +56,7 @@ def build_model(n_features: int) -> keras.Model:
         keras.layers.Dense(32, activation="relu"),
         keras.layers.Dense(1),
     ])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss="mse", metrics=["mae"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse", metrics=["mae"])
     return model
     ### END SOLUTION
 
@@ -67,7 +67,7 @@ def train(model: keras.Model, X_train: np.ndarray, y_train: np.ndarray,
     # TODO: model.fit(..., validation_data=(X_val, y_val), ...) -- with EarlyStopping if you like
     ### BEGIN SOLUTION
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
-    return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=40, batch_size=64,
+    return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=40, batch_size=128,
                      callbacks=[stop], verbose=0)
     ### END SOLUTION
 

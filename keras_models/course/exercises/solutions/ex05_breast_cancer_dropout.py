@@ -59,7 +59,7 @@ def build_model(n_features: int) -> keras.Model:
         keras.layers.Dropout(0.3),
         keras.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss="binary_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy",
                   metrics=["accuracy"])
     return model
     ### END SOLUTION
@@ -71,7 +71,7 @@ def train(model: keras.Model, X_train: np.ndarray, y_train: np.ndarray,
     # TODO: an EarlyStopping callback, then model.fit(..., validation_data=..., epochs=200, callbacks=[...])
     ### BEGIN SOLUTION
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
-    return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=200, batch_size=32,
+    return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=200, batch_size=64,
                      callbacks=[stop], verbose=0)
     ### END SOLUTION
 

@@ -79,7 +79,7 @@ def build_model(n_features: int) -> keras.Model:
         keras.layers.Dropout(0.3),
         keras.layers.Dense(1),
     ])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
     return model
     ### END SOLUTION
 
