@@ -32,6 +32,7 @@ lists every warm command with its CPU time.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -225,6 +226,36 @@ def tf_forward(weights, X, activation_names, *, watch_z: bool = True):
         zs.append(z)
         a = tf_activation(name)(z)
     return a, zs
+
+
+@contextlib.contextmanager
+def floatx(dtype: str):
+    """Keras' floatx set to `dtype` for the block (an optimizer's learning-rate variable is made in floatx)."""
+    import keras
+
+    previous = keras.config.floatx()
+    keras.config.set_floatx(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(previous)
+
+
+def keras_steps(opt, weights, gradients) -> list[list[np.ndarray]]:
+    """Keras' optimizer `opt` from `weights` (float64) through each step's `gradients`: the weights before and
+    after every step. Its slots are built first and `apply` runs in a tf.function traced once, as fit runs it
+    (a third of the CPU of eager applies, which agree with it to 1e-15 of the distance moved)."""
+    import keras
+    import tensorflow as tf
+
+    variables = [keras.Variable(w, dtype="float64") for w in weights]
+    opt.build(variables)
+    step = tf.function(lambda grads: opt.apply(grads, variables))
+    path = [[v.numpy() for v in variables]]
+    for grads in gradients:
+        step([tf.constant(g) for g in grads])
+        path.append([v.numpy() for v in variables])
+    return path
 
 
 def random_targets(loss_name: str, m: int, k: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:

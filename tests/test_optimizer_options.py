@@ -15,13 +15,13 @@ The Keras side calls its `opt.apply` in a tf.function, traced once per optimizer
 a loop over all 60 steps); the scratch side is `opt.apply` 60 times.
 """
 
-import contextlib
 import functools
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import floatx, keras_steps
 
 from scratch import optimizers
 from scratch.optimizers import schedules
@@ -65,16 +65,6 @@ CASES = {
 }
 
 
-@contextlib.contextmanager
-def floatx(dtype: str):
-    previous = keras.config.floatx()
-    keras.config.set_floatx(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx(previous)
-
-
 @functools.cache
 def gradient_sequence() -> tuple[tuple[np.ndarray, ...], ...]:
     """N_STEPS lists of float64 gradients: a drift plus noise, at sizes 1 and 1e-6."""
@@ -112,13 +102,7 @@ def keras_optimizer(cls_name: str, kwargs: dict) -> keras.optimizers.Optimizer:
 
 def keras_trajectory(opt: keras.optimizers.Optimizer) -> list[np.ndarray]:
     """Per array, the weights before and after each of the N_STEPS steps: shape (N_STEPS + 1, *shape)."""
-    variables = [keras.Variable(w, dtype="float64") for w in initial_weights()]
-    opt.build(variables)                                      # its slots exist before the trace
-    step = tf.function(lambda grads: opt.apply(grads, variables))
-    path = [[v.numpy() for v in variables]]
-    for grads in gradient_sequence():
-        step([tf.constant(g) for g in grads])
-        path.append([v.numpy() for v in variables])
+    path = keras_steps(opt, initial_weights(), gradient_sequence())
     return [np.stack(steps) for steps in zip(*path, strict=True)]
 
 

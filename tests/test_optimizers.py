@@ -21,13 +21,12 @@ Scratch uses the numbers as given, so parity to 1e-10 needs hyper-parameters tha
 floatx agree within the looser, measured DEFAULTS_BOUND.
 """
 
-import contextlib
 import functools
 
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from conftest import floatx, keras_steps
 
 from scratch import optimizers
 
@@ -66,15 +65,6 @@ DEFAULTS = {   # Keras' defaults, float32 floatx: lr, SGD momentum and Adam's be
 DEFAULTS_BOUND = {"SGD": 1e-6, "RMSprop": 1e-6, "Adam": 1e-5}
 
 
-@contextlib.contextmanager
-def floatx(dtype: str):
-    keras.config.set_floatx(dtype)
-    try:
-        yield
-    finally:
-        keras.config.set_floatx("float32")
-
-
 @functools.cache
 def gradient_sequence(seed: int = 0) -> tuple[tuple[np.ndarray, ...], ...]:
     """N_STEPS lists of float64 gradients: a fixed drift plus noise, at three scales."""
@@ -92,19 +82,10 @@ def initial_weights() -> list[np.ndarray]:
 
 @functools.cache
 def keras_trajectory(cls_name: str, kwargs_items: tuple, dtype: str = "float32") -> list[list[np.ndarray]]:
-    """Keras' weights before and after each step. The step is Keras' `apply` in a tf.function, traced once
-    (as fit runs it; a third of the CPU of 100 eager applies, which agree with it to 1e-15 of the distance
-    moved)."""
+    """Keras' weights before and after each step (conftest.keras_steps)."""
     with floatx(dtype):                                       # floatx must be set when lr is created
         opt = getattr(keras.optimizers, cls_name)(**dict(kwargs_items))
-        variables = [keras.Variable(w, dtype="float64") for w in initial_weights()]
-        opt.build(variables)                                  # its slots exist before the trace
-        step = tf.function(lambda grads: opt.apply(grads, variables))
-        path = [[v.numpy() for v in variables]]
-        for grads in gradient_sequence():
-            step([tf.constant(g) for g in grads])
-            path.append([v.numpy() for v in variables])
-    return path
+        return keras_steps(opt, initial_weights(), gradient_sequence())
 
 
 def scratch_trajectory(opt, n_steps: int = N_STEPS) -> list[list[np.ndarray]]:
