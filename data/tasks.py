@@ -125,6 +125,11 @@ TASK_TABLE: dict[str, Task] = {task.name: task for task in _TABLE}
 TASKS: tuple[str, ...] = tuple(TASK_TABLE)
 
 
+def unevenly_split(devices: int, tasks: list[str]) -> list[str]:
+    """The tasks whose training batch does not cut into `devices` equal shards (make train DEVICES=)."""
+    return [task for task in tasks if TASK_TABLE[task].train.batch_size % devices]
+
+
 def get_task(name: str) -> Task:
     """The Task called `name`, or a ValueError listing the valid names."""
     if not isinstance(name, str) or name not in TASK_TABLE:

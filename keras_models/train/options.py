@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from data.tasks import TASK_TABLE, Defaults
+from data.tasks import TASK_TABLE, Defaults, unevenly_split
 from keras_models.train.runs import RunDirectoryError
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
@@ -84,13 +84,13 @@ def check_devices(devices: int, tasks: list[str]) -> int:
     """
     if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
         raise ValueError(f"{option('--devices')} must be a whole number >= 1, got {devices!r}")
-    for task in tasks:
-        batch_size = TASK_TABLE[task].train.batch_size
-        if batch_size % devices:
-            choices = ", ".join(str(n) for n in range(1, batch_size + 1) if batch_size % n == 0)
-            why = ("is more than the batch size" if devices > batch_size else "does not divide the batch size")
-            raise ValueError(f"{option('--devices', devices)} {why} {batch_size} of task {task}: each batch is cut "
-                             f"into that many equal shards, one per device; choose one of {choices}")
+    uneven = unevenly_split(devices, tasks)
+    if uneven:
+        task, batch_size = uneven[0], TASK_TABLE[uneven[0]].train.batch_size
+        choices = ", ".join(str(n) for n in range(1, batch_size + 1) if batch_size % n == 0)
+        why = ("is more than the batch size" if devices > batch_size else "does not divide the batch size")
+        raise ValueError(f"{option('--devices', devices)} {why} {batch_size} of task {task}: each batch is cut "
+                         f"into that many equal shards, one per device; choose one of {choices}")
     return devices
 
 

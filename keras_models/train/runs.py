@@ -82,7 +82,7 @@ def read_status(run_dir: Path) -> dict:
         record = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise RunDirectoryError(f"{path} cannot be read ({exc}); it is not a make-train status file") from None
-    from data.tasks import TASK_TABLE  # here: loaded by then (options.py), and this module stays light
+    from data.tasks import TASK_TABLE, unevenly_split  # here: loaded by then (options.py); this module stays light
 
     def whole(n) -> bool:
         return n is None or (isinstance(n, int) and not isinstance(n, bool) and n >= 1)
@@ -95,8 +95,7 @@ def read_status(run_dir: Path) -> dict:
     if not isinstance(record, dict):
         raise RunDirectoryError(f"{path} is not a make-train status file (not a JSON object)")
     if "devices" in record:                         # runs started before DEVICES existed trained on one device
-        checks["devices"] = lambda n: whole(n) and n is not None and all(      # splits every task's batches evenly
-            TASK_TABLE[task].train.batch_size % n == 0 for task in record["tasks"])
+        checks["devices"] = lambda n: whole(n) and n is not None and not unevenly_split(n, record["tasks"])
     for key, valid in checks.items():
         if key not in record or not valid(record[key]):
             raise RunDirectoryError(f"{path} is damaged: {key!r} is {record.get(key, 'missing')!r}; delete that "
