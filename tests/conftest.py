@@ -155,11 +155,15 @@ def python_without_tensorflow(session_dir):
     yield from _warm_python(session_dir, "without-tensorflow", WITHOUT_TENSORFLOW)
 
 
-def assert_close(actual, expected, *, dtype=np.float64, tol: float | None = None, what: str = "") -> float:
+def assert_close(actual, expected, *, dtype=np.float64, tol: float | None = None, what: str = "",
+                 floor: float = 0.0) -> float:
     """Assert `actual` matches the reference `expected` within the tolerance for `dtype`.
 
-    The failure message names `what` (the equation, layer, parameter), the shapes, the gap and
-    where it is largest. Returns the observed gap, so a test can report it.
+    The gap is relative_gap's, max |actual - expected| / max |expected|; with `floor`, an `expected` whose
+    largest entry is below it is measured against `floor` instead (an array far smaller than the rest of
+    the computation it comes from carries that computation's rounding). The failure message names `what`
+    (the equation, layer, parameter), the shapes, the gap and where it is largest. Returns the observed
+    gap, so a test can report it.
     """
     actual = np.asarray(actual)
     expected = np.asarray(expected)
@@ -167,6 +171,8 @@ def assert_close(actual, expected, *, dtype=np.float64, tol: float | None = None
     assert np.isfinite(actual).all(), f"{what}: non-finite values in {actual}"
     tol = TOLERANCE[np.dtype(dtype)] if tol is None else tol
     gap = relative_gap(actual, expected)
+    if float(np.max(np.abs(expected), initial=0.0)) < floor:
+        gap = float(np.max(np.abs(actual.astype(float) - expected.astype(float)))) / floor
     if gap > tol:
         where = np.unravel_index(np.argmax(np.abs(actual.astype(float) - expected.astype(float))), actual.shape)
         pytest.fail(f"{what}: relative gap {gap:.3e} > {tol:.0e} (largest at index {where}: "
