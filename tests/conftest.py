@@ -318,6 +318,21 @@ def floatx64():
         keras.config.set_dtype_policy(previous_policy)
 
 
+def wait_until_tensorflow_loads(process) -> bool:
+    """Return True once `process` has mapped TensorFlow's shared library: its import has begun (and takes
+    seconds). False at once where there is no /proc to tell."""
+    import time
+
+    maps = Path(f"/proc/{process.pid}/maps")
+    if not maps.exists():
+        return False
+    deadline = time.monotonic() + 120
+    while "libtensorflow" not in maps.read_text():
+        assert time.monotonic() < deadline and process.poll() is None, "TensorFlow never started to load"
+        time.sleep(0.01)
+    return True
+
+
 # --- what a learner reads ----------------------------------------------------------------------
 # TensorFlow 2.21 prints its oneDNN and CPU-feature notices on stderr as it starts, before its logging
 # is set up, whatever TF_CPP_MIN_LOG_LEVEL says; they are not the project's, so tests that count the

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import learner_lines
+from conftest import learner_lines, wait_until_tensorflow_loads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,23 +96,11 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
     assert f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/" in err
 
 
-def wait_until_tensorflow_loads(process: subprocess.Popen) -> None:
-    """Return once the process has mapped TensorFlow's shared library: TensorBoard's import of TensorFlow has begun
-    (and takes seconds). Without /proc, a second after the start, when it is loading too."""
-    maps = Path(f"/proc/{process.pid}/maps")
-    if not maps.exists():
-        time.sleep(1.0)
-        return
-    deadline = time.monotonic() + 120
-    while "libtensorflow" not in maps.read_text():
-        assert time.monotonic() < deadline and process.poll() is None, "TensorFlow never started to load"
-        time.sleep(0.01)
-
-
 @pytest.mark.slow
 def test_ctrl_c_while_tensorboard_still_loads_is_one_line(tmp_path):
     process = board("--logdir", str(tmp_path), "--port", str(free_port()))
-    wait_until_tensorflow_loads(process)
+    if not wait_until_tensorflow_loads(process):              # TensorBoard's import of TensorFlow has begun
+        time.sleep(1.0)                                        # (no /proc: a second in, it is loading too)
     out, err = stop(process)
     assert process.returncode == 130
     assert "Traceback" not in err
