@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import assert_close
+from conftest import assert_close, build_before_fit
 
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
 from keras_models.twins import masks
@@ -85,11 +85,7 @@ def recorded_fit(rng, floatx64):
     model.compile(loss=keras_loss(net, "binary_crossentropy"), optimizer=keras_optimizer(adam()),
                   steps_per_execution=32)
     masks.record(model, EPOCHS * STEPS, BATCH)
-    # Adam's slots and the compiled loss's state made before fit: else fit's first trace of its train step
-    # creates them and TensorFlow traces it again. (compute_loss on inference outputs draws no mask.)
-    model.optimizer.build(model.trainable_variables)
-    model.compute_loss(X[:2], y[:2], model(X[:2]))
-    model.reset_metrics()
+    build_before_fit(model, X, y)
     return X, y, net, model
 
 

@@ -9,7 +9,7 @@ and multi-label models, with SGD, momentum, RMSprop and Adam.
 import keras
 import numpy as np
 import pytest
-from conftest import assert_close
+from conftest import assert_close, build_before_fit
 
 from data import TASK_TABLE
 from keras_models.twins.bridge import keras_loss, to_keras
@@ -58,17 +58,10 @@ def twin_networks(task, seed=0):
 
 
 def compiled_twin(net, loss_name, X, y, metrics=(), optimizer="rmsprop"):
-    """net's Keras twin, compiled, with every variable fit needs made before fit: the optimizer's slots and
-    the compiled loss's and metrics' state (built eagerly on two rows of X, y; fit and evaluate reset the
-    metrics before they count). Otherwise fit's first trace of its train step creates them, and TensorFlow
-    traces the step a second time: about a third of the CPU of a fit this short. The numbers are the same."""
+    """net's Keras twin, compiled, every variable fit needs made before fit (conftest.build_before_fit)."""
     model = to_keras(net)
     model.compile(loss=keras_loss(net, loss_name), optimizer=optimizer, metrics=list(metrics))
-    model.optimizer.build(model.trainable_variables)
-    y_pred = model(X[:2])
-    model.compute_loss(X[:2], y[:2], y_pred)
-    model.compute_metrics(X[:2], y[:2], y_pred)
-    model.reset_metrics()
+    build_before_fit(model, X, y)
     return model
 
 
