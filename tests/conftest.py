@@ -37,6 +37,7 @@ import fcntl
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -328,6 +329,18 @@ def floatx64():
     finally:
         keras.config.set_floatx(previous_floatx)
         keras.config.set_dtype_policy(previous_policy)
+
+
+def free_ports(n: int = 1) -> list[int]:
+    """n TCP ports on 127.0.0.1 that nothing listens on right now (the kernel picks them)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_until_tensorflow_loads(process) -> bool:

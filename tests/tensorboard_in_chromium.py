@@ -18,7 +18,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_ports
 from PIL import Image
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -47,12 +47,6 @@ CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
                   "--window-size=1200,900"]
 CHATTER = re.compile(r"absl::InitializeLog|oneDNN custom operations|cpu_feature_guard|use_unbounded_threadpool")
 WAIT = 120                                          # seconds: the page, then its chart, on a busy 2-core machine
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +73,7 @@ def trained(tmp_path_factory) -> tuple[Path, str, dict[str, str]]:
 def board(trained, tmp_path_factory):
     """The real TensorBoard server on a free port, once it lists every run; yields the port."""
     logdir, run, _ = trained
-    port, log = free_port(), tmp_path_factory.mktemp("board") / "stderr.txt"
+    port, log = free_ports()[0], tmp_path_factory.mktemp("board") / "stderr.txt"
     with open(log, "w") as stderr:
         server = subprocess.Popen([sys.executable, "-m", "keras_models.train.board_server", "--logdir", str(logdir),
                                    "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,24 +23,13 @@ import cpu_devices
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import free_ports
 
 from keras_models.course import multi_worker
 from keras_models.train.board import max_relative_gap
 
 REPO = Path(__file__).resolve().parents[1]
 EPOCHS, BATCH = 2, 31
-
-
-def free_ports(n: int) -> list[int]:
-    """n TCP ports on 127.0.0.1 that nothing listens on right now (the kernel picks them)."""
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def start_worker(python, index: int, cluster: list[str], out: Path) -> subprocess.Popen:

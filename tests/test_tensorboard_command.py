@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import learner_lines, wait_until_tensorflow_loads
+from conftest import free_ports, learner_lines, wait_until_tensorflow_loads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,12 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def board(*args: str, popen=subprocess.Popen, **kwargs) -> subprocess.Popen:
     return popen([sys.executable, "-m", "keras_models.train.board_server", *args], cwd=ROOT,
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("port", ["abc", "0", "65536", "-1", "60 06"])
@@ -63,7 +57,7 @@ def test_a_log_directory_that_is_a_file_or_missing_is_one_line(what, message, tm
     logdir = tmp_path / "logs"
     if what == "file":
         logdir.write_text("not a directory")
-    process = board("--logdir", str(logdir), "--port", str(free_port()))
+    process = board("--logdir", str(logdir), "--port", str(free_ports()[0]))
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
     assert err == message.format(logdir=logdir) + "\n"
@@ -77,7 +71,7 @@ def stop(process: subprocess.Popen) -> tuple[str, str]:
 @pytest.mark.slow
 def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(tmp_path, python_with_tensorflow):
     (tmp_path / "run").mkdir()
-    port = free_port()
+    port = free_ports()[0]
     process = board("--logdir", str(tmp_path), "--port", str(port), env={**os.environ, "PYTHONUNBUFFERED": "1"},
                     popen=python_with_tensorflow.Popen)
     deadline = time.monotonic() + 180
@@ -98,7 +92,7 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
 
 @pytest.mark.slow
 def test_ctrl_c_while_tensorboard_still_loads_is_one_line(tmp_path):
-    process = board("--logdir", str(tmp_path), "--port", str(free_port()))
+    process = board("--logdir", str(tmp_path), "--port", str(free_ports()[0]))
     if not wait_until_tensorflow_loads(process):              # TensorBoard's import of TensorFlow has begun
         time.sleep(1.0)                                        # (no /proc: a second in, it is loading too)
     out, err = stop(process)
