@@ -63,6 +63,13 @@ def skeleton_of(solution_path: Path) -> str:
     return make_skeleton(solution_path.read_text(encoding="utf-8"), str(solution_path))
 
 
+def backup_path(path: Path, backup_dir: Path) -> Path:
+    """Where the learner's version of `path` is kept before it is replaced: backup_dir/<name>.<timestamp><suffix>
+    (the folder is made)."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    return backup_dir / f"{path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}"
+
+
 def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | None:
     """Write the pristine skeleton to `learner_path`; return where the old version was saved.
 
@@ -75,9 +82,7 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
         current = learner_path.read_bytes()                 # bytes: a file that is not UTF-8 is kept too
         if current == skeleton.encode("utf-8"):
             return None
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        backup = backup_dir / f"{learner_path.stem}.{stamp}.py"
+        backup = backup_path(learner_path, backup_dir)
         backup.write_bytes(current)
     learner_path.write_text(skeleton, encoding="utf-8")
     return backup

@@ -32,7 +32,7 @@ from pathlib import Path
 from keras_models.course.exercises.graders import EXERCISES
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, render
-from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook
+from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
 
 REPO = Path(__file__).resolve().parents[3]
@@ -92,28 +92,21 @@ def release(dest: Path, with_solutions: bool) -> dict[str, int]:
     written = 0
     for name in LESSONS:
         lesson = lesson_notebook(dest / COURSE / "lessons" / f"{name}.py")
-        _write_notebook(lesson, notebooks / "lessons" / f"{name}.ipynb")
+        write_notebook(lesson, notebooks / "lessons" / f"{name}.ipynb")
         written += 1
     for exercise in EXERCISES:
         learner = exercise_notebook(dest / COURSE / "exercises" / f"{exercise.stem}.py", paired=True)
-        _write_notebook(learner, notebooks / "exercises" / f"{exercise.stem}.ipynb")
+        write_notebook(learner, notebooks / "exercises" / f"{exercise.stem}.ipynb")
         written += 1
         if with_solutions:
             solution = exercise_notebook(dest / SOLUTIONS / f"{exercise.stem}.py", paired=False)
-            _write_notebook(solution, notebooks / "solutions" / f"{exercise.stem}.ipynb")
+            write_notebook(solution, notebooks / "solutions" / f"{exercise.stem}.ipynb")
             written += 1
     _write(dest / AUTOGRADING, render())
     if not with_solutions:
         _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
         _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
     return {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
-
-
-def _write_notebook(notebook, path: Path) -> None:
-    import nbformat
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, path)
 
 
 def _check_destination(dest: Path) -> None:

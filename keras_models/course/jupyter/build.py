@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import jupytext
@@ -35,7 +34,7 @@ import nbformat
 
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
-from keras_models.course.exercises.skeleton import write_missing
+from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC
 from keras_models.course.lessons import LESSONS
 
@@ -103,17 +102,16 @@ def refresh(notebook, path: Path, backup_dir: Path) -> str:
         if _inputs_sha256(notebook) in (now, recorded):
             return "unchanged"                         # the .py did not change: yours, edits and outputs, stays
         if now != recorded:                            # you changed it since it was written
-            backup_dir.mkdir(parents=True, exist_ok=True)
-            backup = backup_dir / f"{path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}.ipynb"
+            backup = backup_path(path, backup_dir)
             path.replace(backup)
             print(f"{_shown(path)}: its lesson changed, and so had you: your version is in {_shown(backup)}")
-        _write(notebook, path)
+        write_notebook(notebook, path)
         return "rewritten"
-    _write(notebook, path)
+    write_notebook(notebook, path)
     return "written"
 
 
-def _write(notebook, path: Path) -> None:
+def write_notebook(notebook, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
 
@@ -128,10 +126,9 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
     fresh = exercise_notebook(learner_file, paired=True)
     backup = None
     if notebook_path.exists() and _read_inputs_sha256(notebook_path)[0] != _inputs_sha256(fresh):
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        backup = backup_dir / f"{notebook_path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}.ipynb"
+        backup = backup_path(notebook_path, backup_dir)
         notebook_path.replace(backup)
-    _write(fresh, notebook_path)
+    write_notebook(fresh, notebook_path)
     return backup
 
 
@@ -139,7 +136,7 @@ def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> bool:
     """Write the learner's notebook from their .py file unless it exists; True if written."""
     if notebook_path.exists():
         return False
-    _write(exercise_notebook(learner_file, paired=True), notebook_path)
+    write_notebook(exercise_notebook(learner_file, paired=True), notebook_path)
     return True
 
 
