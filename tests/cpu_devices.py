@@ -39,3 +39,12 @@ def split_cpu(devices: int = DEVICES) -> None:
     except RuntimeError as exc:
         SPLIT_ERROR = (f"TensorFlow started during test collection, so tests/cpu_devices.py could not split the CPU "
                        f"into {devices} devices ({exc}); a test module runs TensorFlow when it is imported")
+
+
+def require_split() -> None:
+    """Fail the calling test, saying why, unless this process has its DEVICES logical CPU devices."""
+    import pytest
+    import tensorflow as tf
+
+    if len(tf.config.list_logical_devices("CPU")) < DEVICES:
+        pytest.fail(SPLIT_ERROR or "the test process has one CPU device: conftest.py did not call tests/cpu_devices.py")

@@ -44,9 +44,7 @@ def physical_devices(gpus: int):
 @pytest.fixture(scope="module")
 def two_cpu_devices():
     """MirroredStrategy over this process's two logical CPU devices (GPUs, if any, left out)."""
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-        pytest.fail(cpu_devices.SPLIT_ERROR or "the test process has one CPU device: conftest.py did not call "
-                                               "tests/cpu_devices.py")
+    cpu_devices.require_split()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(devices_module.tf.config, "list_physical_devices", physical_devices(0))
         yield devices_module.strategy_for(2)

@@ -78,8 +78,7 @@ def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, p
 
 
 def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus(one_worker):
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-        pytest.fail(cpu_devices.SPLIT_ERROR or "the test process has one CPU device (tests/cpu_devices.py)")
+    cpu_devices.require_split()
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"],
                                               cross_device_ops=tf.distribute.ReductionToOneDevice("/cpu:0"))
     weights, losses = multi_worker.train(strategy, EPOCHS, BATCH)      # one worker, two replicas: 16 + 15 rows
