@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -329,6 +330,15 @@ def floatx64():
     finally:
         keras.config.set_floatx(previous_floatx)
         keras.config.set_dtype_policy(previous_policy)
+
+
+def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
+    """`make --no-print-directory ARGS` in `folder`, captured; env: more variables. A make running this test (make
+    test PYTHON=...) passes its command-line variables down: not to this one."""
+    inherited = {k: v for k, v in os.environ.items()
+                 if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHON")}
+    return subprocess.run([shutil.which("make") or "make", "--no-print-directory", *args], cwd=folder,
+                          env={**inherited, **env}, capture_output=True, text=True, timeout=timeout)
 
 
 def free_ports(n: int = 1) -> list[int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import run_make
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
@@ -22,13 +22,6 @@ from keras_models.course.instructor import classroom, grade_class, release
 from keras_models.course.lessons import LESSONS
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def make(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    # a make running this test (make test) passes its own command-line variables down: not to this one
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
 
 
 # --- GitHub Classroom ------------------------------------------------------------------------------------
@@ -118,7 +111,7 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
 
 @pytest.mark.parametrize("target", ["test", "test-browser", "lock-check", "mutants"])
 def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tests(learner_copy, target):
-    done = make(target, cwd=learner_copy)
+    done = run_make(learner_copy, target, timeout=300)
     assert done.returncode == 2
     assert done.stderr.splitlines()[0] == (f"make {target}: this learner copy has no test suite (it checks the "
                                            "reference solutions, which are not included)")

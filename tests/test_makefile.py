@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import run_make
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -90,12 +91,7 @@ def project(bare):
 
 def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """Run make in `project` with the folder beside it as the whole PATH; env: more variables."""
-    # a make running this test (make test PYTHON=...) passes its command-line variables down: not to this one
-    env = {**{k: v for k, v in os.environ.items()
-              if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHON")},
-           "PATH": str(project.parent / "bin"), **env}
-    return subprocess.run([MAKE, "--no-print-directory", *args], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return run_make(project, *args, PATH=str(project.parent / "bin"), **env)
 
 
 @pytest.mark.parametrize("args, command", [
