@@ -85,6 +85,7 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         with pytest.raises(urllib.error.HTTPError) as refused:                 # no token, no entry
             get(f"{base}/api/kernelspecs")
         assert refused.value.code == 403
+        refused.value.close()                     # the error holds the answer's connection open until closed
         _, started = get(f"{base}/api/kernels?token={token}", "POST", {"name": "inside-the-network"})
         kernel = f"{base.replace('http', 'ws')}/api/kernels/{json.loads(started)['id']}/channels?token={token}"
         assert asyncio.run(run_in_kernel(kernel, "import os; print(os.getcwd())")) == f"{REPO}\n"
