@@ -35,8 +35,9 @@ def get(url: str, method: str = "GET", body: dict | None = None):
         return response.status, response.read().decode("utf-8")
 
 
-async def run_in_kernel(channels_url: str, code: str) -> str:
-    """What `code` prints when run in the kernel behind the server's websocket (Jupyter's messaging protocol)."""
+async def run_in_kernel(channels_url: str, code: str) -> dict[str, str]:
+    """What `code` prints when run in the kernel behind the server's websocket (Jupyter's messaging protocol),
+    as the notebook shows it: {"stdout": ..., "stderr": ...}."""
     from tornado.websocket import websocket_connect
 
     socket_ = await websocket_connect(channels_url, connect_timeout=60)
@@ -47,13 +48,13 @@ async def run_in_kernel(channels_url: str, code: str) -> str:
         "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
         "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
                     "allow_stdin": False}}))
-    printed = ""
+    printed = {"stdout": "", "stderr": ""}
     while True:
         message = json.loads(await asyncio.wait_for(socket_.read_message(), timeout=120))
         if message["parent_header"].get("msg_id") != msg_id:
             continue
         if message["msg_type"] == "stream":
-            printed += message["content"]["text"]
+            printed[message["content"]["name"]] += message["content"]["text"]
         if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
             socket_.close()
             return printed
@@ -64,7 +65,9 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     home.mkdir()
     command = [sys.executable, "-m", "keras_models.course.jupyter.lab", "--port", "0", "--no-browser",
                "--jupyter-home", str(tmp_path / "venv"), "--log", str(tmp_path / "lab.log")]
-    server = subprocess.Popen(command, cwd=REPO, env={**os.environ, "HOME": str(home)}, stdout=subprocess.PIPE,
+    # without PYTEST_CURRENT_TEST, which would make ipykernel leave file descriptors 1 and 2 out of the notebook
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+    server = subprocess.Popen(command, cwd=REPO, env={**environment, "HOME": str(home)}, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         printed = [server.stdout.readline() for _ in range(3)]           # the three lines it prints once ready
@@ -88,7 +91,11 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         refused.value.close()                     # the error holds the answer's connection open until closed
         _, started = get(f"{base}/api/kernels?token={token}", "POST", {"name": "inside-the-network"})
         kernel = f"{base.replace('http', 'ws')}/api/kernels/{json.loads(started)['id']}/channels?token={token}"
-        assert asyncio.run(run_in_kernel(kernel, "import os; print(os.getcwd())")) == f"{REPO}\n"
+        # the kernel starts in the repository's root; TensorFlow's start-up chatter, which the kernel shows in the
+        # notebook like anything written to file descriptor 2, is filtered out; any other line from C++ shows
+        code = "import os, tensorflow; print(os.getcwd()); os.write(2, b'E0000 a real error from C++\\n')"
+        assert asyncio.run(run_in_kernel(kernel, code)) == {"stdout": f"{REPO}\n",
+                                                            "stderr": "E0000 a real error from C++\n"}
     finally:
         server.send_signal(signal.SIGINT)                                      # Ctrl-C
         _, err = server.communicate(timeout=60)

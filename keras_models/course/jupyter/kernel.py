@@ -36,11 +36,22 @@ def register(data_dir: Path) -> Path:
 
 
 def main() -> None:
-    """Start an IPython kernel in the repository's root (Jupyter passes -f <connection file>)."""
-    os.chdir(REPO)
-    from ipykernel import kernelapp
+    """Start an IPython kernel in the repository's root (Jupyter passes -f <connection file>), with
+    TensorFlow's chatter kept out of the notebook (keras_models/twins/tf_chatter.py).
 
-    kernelapp.launch_new_instance()
+    ipykernel shows in the notebook whatever is written to file descriptor 2, C++ included, so TensorFlow's
+    start-up lines would open the first cell that imports it. Its capture is set up by `initialize`; the
+    filter then goes in front of it, so that every other line (a real error from C++) still shows.
+    """
+    os.chdir(REPO)
+    from ipykernel.kernelapp import IPKernelApp
+
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+    app = IPKernelApp.instance()
+    app.initialize()                                # what kernelapp.launch_new_instance() does, in two steps
+    filter_tensorflow_chatter()
+    app.start()
 
 
 if __name__ == "__main__":
