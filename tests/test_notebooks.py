@@ -35,6 +35,7 @@ from keras_models.course.exercises import graders
 from keras_models.course.exercises.graders import EXERCISES, find, grade_file
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.jupyter import build
+from keras_models.course.jupyter import kernel as kernel_module
 from keras_models.course.lessons import LESSONS
 
 SAME_VERDICT_CHECKED = ["ex01", "ex02"]           # graded in a fraction of a second: the cell and make exercises
@@ -72,10 +73,15 @@ def notebooks(tmp_path_factory):
 def kernel(tmp_path_factory, python_with_tensorflow):
     """One real ipykernel for every notebook of this worker; its files (connection, IPython) in tmp."""
     home = tmp_path_factory.mktemp("kernel")
-    manager = KernelManager(kernel_name="python3", connection_file=str(home / "connection.json"))
+    kernel_module.register(home / "jupyter")                        # the project's kernel, as make lab registers it
     with pytest.MonkeyPatch.context() as patch:      # jupyter_client's launcher starts the kernel's command warm
+        patch.setenv("JUPYTER_PATH", str(home / "jupyter"))
+        manager = KernelManager(kernel_name=kernel_module.KERNEL_NAME, connection_file=str(home / "connection.json"))
         patch.setattr(jupyter_client.launcher, "Popen", python_with_tensorflow.Popen)
-        manager.start_kernel(cwd=str(home), env={**os.environ, "IPYTHONDIR": str(home / "ipython"),
+        # without PYTEST_CURRENT_TEST: ipykernel sees it and then leaves file descriptors 1 and 2 alone, but for
+        # a learner it shows what C++ writes there (TensorFlow's chatter, if nothing filtered it) in the notebook
+        environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+        manager.start_kernel(cwd=str(home), env={**environment, "IPYTHONDIR": str(home / "ipython"),
                                                  "MPLCONFIGDIR": str(home / "matplotlib"),
                                                  "JUPYTER_PLATFORM_DIRS": "1"})
     assert isinstance(manager.provisioner.process, WarmPopen), "the kernel was not started warm"
@@ -105,8 +111,9 @@ def outputs(notebook, kind):
             if out.output_type == kind]
 
 
-def printed(notebook) -> str:
-    return "".join(out.text for out in outputs(notebook, "stream"))
+def printed(notebook, stream: str | None = None) -> str:
+    """What the notebook's cells printed: to stdout and stderr, or to `stream` ("stdout" or "stderr") alone."""
+    return "".join(out.text for out in outputs(notebook, "stream") if stream in (None, out.name))
 
 
 def verdict(text: str, name: str) -> list[str]:
@@ -237,6 +244,7 @@ def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exerc
     notebook = execute(kernel, root / "notebooks" / "solutions" / f"{exercise.stem}.ipynb", tmp_path / "run")
     status = verdict(printed(notebook), exercise.name)
     assert status[0] == f"  {exercise.name}  {exercise.grader.TITLE:<46} PASS", f"{exercise.name}: {status}"
+    assert printed(notebook, "stderr") == "", "TensorFlow's chatter (or a warning) in the learner's notebook"
     if exercise.name not in SAME_VERDICT_CHECKED:
         return
     # the same PASS from `make exercises` when the learner saved this notebook after the .py (ex01, ex02: they
