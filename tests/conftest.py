@@ -35,7 +35,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
-import gc
 import os
 import re
 import shutil
@@ -52,6 +51,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from collector import long_lived_imports  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from scratch.gradcheck import relative_gap  # noqa: E402  (max |actual - expected| / max |expected|)
@@ -73,27 +73,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     atexit.register(_leave_at_once)
 
 
-GC_THRESHOLD = (700, 10, 100)         # Python's is (700, 10, 10): a full collection after 100 young ones, not 10
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_collection(session):
-    """Python's cyclic garbage collector paused while collection imports TensorFlow and Keras, then what they
-    made frozen out of every later collection, and full collections ten times rarer.
-
-    The import makes hundreds of thousands of objects that live as long as the process, and each traced
-    Keras model adds more; every full collection walks them all (0.1-0.4 s each in a test worker). Paused,
-    the import takes 3.2 CPU-s instead of 4.1; frozen (gc.freeze), a full collection walks only what the
-    tests made. Nothing a test checks depends on when garbage is collected; tests/zygote_server.py does the
-    same for its warm Pythons.
-    """
-    gc.disable()
-    try:
+    """Collection imports the test modules, TensorFlow and Keras with them: their objects are kept out of the
+    garbage collector's way (tests/collector.py)."""
+    with long_lived_imports():
         yield
-    finally:
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLD)
-        gc.enable()
 
 
 def pytest_collection_finish(session):

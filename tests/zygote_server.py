@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import gc
 import importlib
 import io
 import json
@@ -39,6 +38,8 @@ import struct
 import sys
 import time
 import types
+
+from collector import long_lived_imports
 
 HEADER = struct.Struct("!I")                # the length of the JSON message that follows
 PROJECT = ("scratch", "data", "keras_models", "conftest", "zygote")
@@ -262,13 +263,10 @@ if __name__ == "__main__":
     pythonpath = {entry for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry}
     base_path = [entry for entry in sys.path if entry not in pythonpath]
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(0))     # Ctrl-C on the test run: leave
-    gc.disable()                                         # the imports' objects live on: no collection walks them
-    for name in preload:
-        importlib.import_module(name)
+    with long_lived_imports():                           # children's collections skip what was preloaded
+        for name in preload:
+            importlib.import_module(name)
     check_fork_safe(preload)
-    gc.freeze()                                          # children's collections skip what was preloaded
-    gc.set_threshold(700, 10, 100)                       # and their full collections are rarer (conftest.GC_THRESHOLD)
-    gc.enable()
     sys.stdout.flush()
     sys.stderr.flush()
     job = serve(socket_path)
