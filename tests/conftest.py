@@ -368,6 +368,14 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
                           env={**inherited, **env}, capture_output=True, text=True, timeout=timeout)
 
 
+def jupyter_environment(**more: str) -> dict[str, str]:
+    """The environment for a Jupyter server or kernel started by a test, as a learner's: this process's, plus
+    `more`, without PYTEST_CURRENT_TEST. ipykernel sees that variable and then leaves what is written to file
+    descriptors 1 and 2 out of the notebook; for a learner it shows it (C++ output: TensorFlow's chatter, if
+    nothing filtered it)."""
+    return {**{name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}, **more}
+
+
 def free_ports(n: int = 1) -> list[int]:
     """n TCP ports on 127.0.0.1 that nothing listens on right now (the kernel picks them)."""
     sockets = [socket.socket() for _ in range(n)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -22,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from conftest import jupyter_environment
 
 from keras_models.course.jupyter import lab
 
@@ -65,9 +65,7 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     home.mkdir()
     command = [sys.executable, "-m", "keras_models.course.jupyter.lab", "--port", "0", "--no-browser",
                "--jupyter-home", str(tmp_path / "venv"), "--log", str(tmp_path / "lab.log")]
-    # without PYTEST_CURRENT_TEST, which would make ipykernel leave file descriptors 1 and 2 out of the notebook
-    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
-    server = subprocess.Popen(command, cwd=REPO, env={**environment, "HOME": str(home)}, stdout=subprocess.PIPE,
+    server = subprocess.Popen(command, cwd=REPO, env=jupyter_environment(HOME=str(home)), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:
         printed = [server.stdout.readline() for _ in range(3)]           # the three lines it prints once ready

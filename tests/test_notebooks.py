@@ -26,6 +26,7 @@ import re
 import jupyter_client.launcher
 import nbformat
 import pytest
+from conftest import jupyter_environment
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from zygote import WarmPopen
@@ -78,12 +79,9 @@ def kernel(tmp_path_factory, python_with_tensorflow):
         patch.setenv("JUPYTER_PATH", str(home / "jupyter"))
         manager = KernelManager(kernel_name=kernel_module.KERNEL_NAME, connection_file=str(home / "connection.json"))
         patch.setattr(jupyter_client.launcher, "Popen", python_with_tensorflow.Popen)
-        # without PYTEST_CURRENT_TEST: ipykernel sees it and then leaves file descriptors 1 and 2 alone, but for
-        # a learner it shows what C++ writes there (TensorFlow's chatter, if nothing filtered it) in the notebook
-        environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
-        manager.start_kernel(cwd=str(home), env={**environment, "IPYTHONDIR": str(home / "ipython"),
-                                                 "MPLCONFIGDIR": str(home / "matplotlib"),
-                                                 "JUPYTER_PLATFORM_DIRS": "1"})
+        manager.start_kernel(cwd=str(home), env=jupyter_environment(IPYTHONDIR=str(home / "ipython"),
+                                                                    MPLCONFIGDIR=str(home / "matplotlib"),
+                                                                    JUPYTER_PLATFORM_DIRS="1"))
     assert isinstance(manager.provisioner.process, WarmPopen), "the kernel was not started warm"
     client = manager.client()
     client.start_channels()
