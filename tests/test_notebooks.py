@@ -22,6 +22,7 @@ import contextlib
 import io
 import os
 import re
+import subprocess
 
 import jupyter_client.launcher
 import nbformat
@@ -70,10 +71,9 @@ def notebooks(tmp_path_factory):
     return root, printed.getvalue()
 
 
-@pytest.fixture(scope="session")
-def kernel(tmp_path_factory, python_with_tensorflow):
-    """One real ipykernel for every notebook of this worker; its files (connection, IPython) in tmp."""
-    home = tmp_path_factory.mktemp("kernel")
+def start_kernel(home, python_with_tensorflow):
+    """A real ipykernel of the project's kernelspec, started warm; its files (connection, IPython) in `home`:
+    (its KernelManager, a client whose channels are started)."""
     kernel_module.register(home / "jupyter")                        # the project's kernel, as make lab registers it
     with pytest.MonkeyPatch.context() as patch:      # jupyter_client's launcher starts the kernel's command warm
         patch.setenv("JUPYTER_PATH", str(home / "jupyter"))
@@ -86,9 +86,35 @@ def kernel(tmp_path_factory, python_with_tensorflow):
     client = manager.client()
     client.start_channels()
     client.wait_for_ready(timeout=120)
+    return manager, client
+
+
+@pytest.fixture(scope="session")
+def kernel(tmp_path_factory, python_with_tensorflow):
+    """One real ipykernel for every notebook of this worker."""
+    manager, client = start_kernel(tmp_path_factory.mktemp("kernel"), python_with_tensorflow)
     yield manager, client
     client.stop_channels()
     manager.shutdown_kernel(now=False)
+
+
+def test_a_shutdown_request_ends_the_kernel_by_itself(tmp_path, python_with_tensorflow):
+    """What a restart in JupyterLab does first. ipykernel ends every process in the kernel's process group, then
+    waits for each to be gone; the kernel's own chatter filter (keras_models/twins/tf_chatter.py), were it in
+    that group, would never be gone (it is reaped when the kernel exits), and the kernel would wait through
+    14.4 s of SIGTERMs and as long of SIGKILLs -- longer than Jupyter waits before killing the kernel."""
+    manager, client = start_kernel(tmp_path, python_with_tensorflow)
+    try:
+        assert client.execute_interactive("print('ready')", timeout=60)["content"]["status"] == "ok"
+        manager.request_shutdown()
+        try:
+            status = manager.provisioner.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the kernel was still running 10 s after a shutdown request")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert status == 0
 
 
 def execute(kernel, path, workdir, allow_errors=False):

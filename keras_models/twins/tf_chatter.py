@@ -50,8 +50,14 @@ CPU_NOTICE_CONTINUED = re.compile(rb"To enable the following instructions: .*, i
 _filter_pid: int | None = None
 
 
-def filter_tensorflow_chatter() -> None:
-    """Route file descriptor 2 through a child process that drops the CHATTER lines (once per program)."""
+def filter_tensorflow_chatter(own_process_group: bool = False) -> None:
+    """Route file descriptor 2 through a child process that drops the CHATTER lines (once per program).
+
+    With own_process_group, the child leaves the program's process group: the notebooks' kernel asks for
+    that, because ipykernel's shutdown terminates every process in the kernel's group and then waits for
+    each to be gone -- and a child of the kernel that is not reaped until the kernel exits is never gone
+    (ipykernel 7 waited 29 s on it, through its whole SIGTERM and SIGKILL ladder, at every restart).
+    """
     global _filter_pid
     if _filter_pid is not None:
         return
@@ -62,6 +68,8 @@ def filter_tensorflow_chatter() -> None:
     pid = os.fork()
     if pid == 0:                                    # the child: copy and filter until every writer has gone
         try:
+            if own_process_group:
+                os.setpgid(0, 0)
             signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is for the program, which says what happened
             os.close(write_end)
             for fd in (0, 1):                   # hold nothing of the program's open: a closed stdout stays closed
@@ -69,6 +77,8 @@ def filter_tensorflow_chatter() -> None:
             copy_without_chatter(read_end, real_stderr)
         finally:
             os._exit(0)
+    if own_process_group:
+        os.setpgid(pid, pid)                    # in both processes, so it holds whichever runs first
     os.close(read_end)
     os.dup2(write_end, 2)                       # from here on, whatever writes to fd 2 writes into the pipe
     os.close(write_end)

@@ -50,7 +50,7 @@ def main() -> None:
 
     app = IPKernelApp.instance()
     app.initialize()                                # what kernelapp.launch_new_instance() does, in two steps
-    filter_tensorflow_chatter()
+    filter_tensorflow_chatter(own_process_group=True)   # out of the group whose processes a shutdown ends
     app.start()
 
 
