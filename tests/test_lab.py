@@ -96,7 +96,12 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
                                                             "stderr": "E0000 a real error from C++\n"}
     finally:
         server.send_signal(signal.SIGINT)                                      # Ctrl-C
-        _, err = server.communicate(timeout=60)
+        try:
+            _, err = server.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.terminate()                              # its SIGTERM handler stops JupyterLab and its kernel too
+            server.communicate(timeout=60)
+            pytest.fail("Ctrl-C did not stop make lab within 60 s")
     assert server.returncode == 130 and err.strip() == "JupyterLab stopped.", err
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))                                     # the server is gone

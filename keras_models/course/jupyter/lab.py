@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab PORT={port + 1}",
               file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _interrupted)          # stopped like Ctrl-C: JupyterLab stops too
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
+    signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
     server = None
     try:
         server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
