@@ -98,6 +98,8 @@ def kernel(tmp_path_factory, python_with_tensorflow):
     manager.shutdown_kernel(now=False)
 
 
+# --- the kernel ---------------------------------------------------------------------------------------
+
 def test_a_shutdown_request_ends_the_kernel_by_itself(tmp_path, python_with_tensorflow):
     """What a restart in JupyterLab does first. ipykernel ends every process in the kernel's process group, then
     waits for each to be gone; the kernel's own chatter filter (keras_models/twins/tf_chatter.py), were it in
