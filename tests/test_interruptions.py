@@ -8,6 +8,8 @@ are written and before its checkpoint is saved: the worst moment, since that epo
 but must be trained again. Two epochs are the shortest run with that moment after a saved epoch: the
 second epoch is the interrupted one, the first the checkpoint it resumes from.
 The final weights are read from the checkpoints the runs leave in their run directories.
+While Keras fits, a Ctrl-C is raised by our callback when the batch in progress ends, never inside TensorFlow,
+and a second one at once (keras_models/train/interrupts.py; tested in-process with a real SIGINT).
 
 The runs are warm processes (conftest.py: forked from a zygote that has imported TensorFlow): real
 processes that SIGKILL and SIGINT reach as they would reach `make train`. Ctrl-C before training starts
@@ -22,6 +24,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -230,6 +233,80 @@ def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_no_traceback(moment, t
 
 
 # ---- the pieces, one at a time (no subprocess) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT as in a terminal (KeyboardInterrupt), whatever this worker inherited; put back afterwards."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def innermost_frames(exc: BaseException, n: int = 2) -> list[str]:
+    """'file:function' of the n innermost frames of the exception's traceback, innermost last."""
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        frames.append(f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_frame.f_code.co_name}")
+        tb = tb.tb_next
+    return frames[-n:]
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])       # in the first trace of Keras' step; while it trains
+def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_inside_tensorflow(delay, sigint_raises):
+    import keras
+
+    from keras_models.train.interrupts import HeldInterrupt
+    from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=STEPS_PER_EXECUTION)     # as make train fits
+    epochs = keras.callbacks.History()
+    held = HeldInterrupt()
+    ctrl_c = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))           # a learner's Ctrl-C, any time
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with held:
+            ctrl_c.start()
+            model.fit(keras_batches(X, y, 8), validation_data=keras_batches(X, y, 8), epochs=2000, verbose=0,
+                      callbacks=[epochs, held])
+    ctrl_c.join()
+    # from the callback, at a batch end; wherever the signal arrived (tracing, a step, validation), not there
+    assert innermost_frames(raised.value)[-1] == "interrupts.py:raise_if_pending", innermost_frames(raised.value, 4)
+    assert innermost_frames(raised.value)[0] in {"interrupts.py:on_train_batch_end", "interrupts.py:on_test_batch_end",
+                                                 "interrupts.py:on_epoch_end"}
+    assert len(epochs.epoch) < 2000                           # it stopped training, not after the last epoch
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # the handler before is back
+
+
+def test_a_second_ctrl_c_is_raised_at_once_and_one_after_the_last_batch_on_leaving(sigint_raises):
+    from keras_models.train.interrupts import HeldInterrupt
+
+    held = HeldInterrupt()
+    with held:                                                # no Ctrl-C: held while inside, as before after
+        assert signal.getsignal(signal.SIGINT) == held._hold
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler and not held.pending
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with held:
+            os.kill(os.getpid(), signal.SIGINT)               # the first: held for the next batch end
+            assert held.pending
+            os.kill(os.getpid(), signal.SIGINT)               # the second: at once, here
+            pytest.fail("a second Ctrl-C was held too")
+    assert innermost_frames(raised.value, 1) == ["test_interruptions.py:" + sys._getframe().f_code.co_name]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with pytest.raises(KeyboardInterrupt) as raised:          # Ctrl-C after fit's last batch end, before it returned
+        with held:
+            os.kill(os.getpid(), signal.SIGINT)
+    assert innermost_frames(raised.value, 1) == ["interrupts.py:raise_if_pending"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)              # a background job ignores Ctrl-C: it still does
+    with held:
+        os.kill(os.getpid(), signal.SIGINT)
+    assert not held.pending and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
 def write_epochs(log_dir, epochs):

@@ -38,6 +38,7 @@ from keras_models.train.checkpoints import (
     restore_keras,
     restore_scratch,
 )
+from keras_models.train.interrupts import HeldInterrupt
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.watchdog import KerasWatchdog
@@ -115,13 +116,16 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
     board = TimedTensorBoard(log_dir=str(log_dir), histogram_freq=1, profile_batch=0, update_freq="epoch",
                              write_graph=False)
     first_batch = (data.X_train[:settings.batch_size], data.y_train[:settings.batch_size])
+    held = HeldInterrupt()                  # Ctrl-C: raised after a batch, never inside TensorFlow (interrupts.py)
     callbacks = [KerasWatchdog(settings.learning_rate, first_batch), board,
                  KerasCheckpoint(log_dir / CHECKPOINT, state),
-                 keras.callbacks.LambdaCallback(on_epoch_end=printer.on_epoch_end)]
+                 keras.callbacks.LambdaCallback(on_epoch_end=printer.on_epoch_end),
+                 held]                      # last: an epoch that ended is saved and printed first
     start = time.perf_counter()
     try:
-        model.fit(train, epochs=settings.epochs, initial_epoch=state.epoch + 1, validation_data=val, shuffle=False,
-                  verbose=0, callbacks=callbacks)
+        with held:
+            model.fit(train, epochs=settings.epochs, initial_epoch=state.epoch + 1, validation_data=val,
+                      shuffle=False, verbose=0, callbacks=callbacks)
     except BaseException:                   # Ctrl-C, a diverged loss: close (and flush) the writers fit left open
         board.on_train_end()
         raise

@@ -1,0 +1,70 @@
+"""Ctrl-C while Keras trains: held until the batch in progress has ended, then raised from our own code.
+
+Python raises KeyboardInterrupt wherever the main thread happens to be when SIGINT arrives. Inside Keras'
+fit that can be the middle of TensorFlow turning a Python object into a tensor, and TensorFlow's C++ does
+not always survive an exception there: once in about twenty test runs, Ctrl-C ended `make train` with a
+segmentation fault (exit -11, in tensorflow::PySeqToTFE_TensorHandle) instead of the one line that says
+what was kept.
+
+So while Keras fits, SIGINT only sets a flag, and the callback `HeldInterrupt` raises KeyboardInterrupt
+when the batch (or validation batch, or epoch) in progress ends: in Python, in this file, never inside
+TensorFlow. From there it is the Ctrl-C it always was: run.main turns it into the clean stop that keeps
+every finished epoch. With steps_per_execution=32 a "batch end" comes after each call of 32 batches,
+a fraction of a second in make train; the wait is longest before the first one (Keras traces its step,
+about a second). A second Ctrl-C raises at once, wherever the program is, for a step that never ends.
+
+    held = HeldInterrupt()
+    with held:                                          # SIGINT sets held.pending
+        model.fit(..., callbacks=[..., held])           # ... and is raised at the next batch end
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import keras
+
+
+class HeldInterrupt(keras.callbacks.Callback):
+    """A Keras callback, and the context in which SIGINT waits for it (see the module docstring)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pending = False                     # a Ctrl-C arrived and has not been raised yet
+        self._previous = None                    # the SIGINT handler to put back on leaving
+
+    def __enter__(self) -> HeldInterrupt:
+        self.pending = False
+        # Signals reach the main thread only; and a process that ignores SIGINT (a shell's background
+        # job) keeps ignoring it. In both cases there is nothing to hold.
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            self._previous = signal.signal(signal.SIGINT, self._hold)
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+        if exc_type is None:
+            self.raise_if_pending()              # Ctrl-C after the last batch: raised here, fit has returned
+
+    def _hold(self, signum, frame) -> None:
+        """The SIGINT handler while Keras fits: remember it; a second one is raised at once."""
+        self.pending = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def raise_if_pending(self) -> None:
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.raise_if_pending()
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.raise_if_pending()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.raise_if_pending()
