@@ -252,7 +252,7 @@ def innermost_frames(exc: BaseException, n: int = 2) -> list[str]:
     return frames[-n:]
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])       # in the first trace of Keras' step; while it trains
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])       # as fit starts, as it traces its step, as it trains
 def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_inside_tensorflow(delay, sigint_raises):
     import keras
 
