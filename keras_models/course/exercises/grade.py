@@ -43,6 +43,7 @@ from keras_models.course.exercises.graders import (  # noqa: E402
     find,
     grade_file,
     grade_module,
+    newest_version,
 )
 from keras_models.course.exercises.skeleton import reset, write_missing  # noqa: E402
 
@@ -68,16 +69,6 @@ def _print_result(result: Result, graded: Path | None = None) -> None:
 
 def _shown(path: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
-
-
-def newest_version(script: Path, notebook: Path) -> Path:
-    """The learner's file to grade: the .py, or its notebook when that was saved more than 1 s later.
-
-    (jupytext writes the pair within a second of each other; its own check allows the same margin.)
-    """
-    if notebook.is_file() and (not script.exists() or notebook.stat().st_mtime > script.stat().st_mtime + 1.0):
-        return notebook
-    return script
 
 
 def grade(exercises: list[Exercise], solutions: bool) -> int:

@@ -31,8 +31,7 @@ import os
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.grade import newest_version
-from keras_models.course.exercises.graders import EXERCISES, Exercise, find
+from keras_models.course.exercises.graders import EXERCISES, Exercise, find, newest_version
 from keras_models.course.instructor.sandbox import Verdict, grade_in_sandboxes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))

@@ -92,6 +92,16 @@ def find(name: str) -> Exercise:
     raise ValueError(f"no exercise called {name!r}; the exercises are {known}")
 
 
+def newest_version(script: Path, notebook: Path) -> Path:
+    """The learner's file, to grade or to run: the .py, or its notebook when that was saved more than 1 s later.
+
+    (jupytext writes the pair within a second of each other; its own check allows the same margin.)
+    """
+    if notebook.is_file() and (not script.exists() or notebook.stat().st_mtime > script.stat().st_mtime + 1.0):
+        return notebook
+    return script
+
+
 @dataclass(frozen=True)
 class Result:
     exercise: Exercise
@@ -104,12 +114,13 @@ _load_counter = itertools.count()
 FUTURE_FLAGS = sum(getattr(__future__, feature).compiler_flag for feature in __future__.all_feature_names)
 
 
-def load_module(path: Path) -> ModuleType:
+def load_module(path: Path, name: str | None = None) -> ModuleType:
     """Run the exercise file at `path` (.py, or a notebook's code cells) in a fresh module and return it.
 
-    Like a notebook, a `from __future__ import` in one piece holds for the pieces after it.
+    Like a notebook, a `from __future__ import` in one piece holds for the pieces after it. The module is
+    registered in sys.modules under `name` (default: a new name for each load).
     """
-    module = ModuleType(f"_graded_{path.stem}_{next(_load_counter)}")
+    module = ModuleType(name or f"_graded_{path.stem}_{next(_load_counter)}")
     module.__file__ = str(path)
     sys.modules[module.__name__] = module          # dataclasses look their module up while the file runs
     flags = 0
@@ -120,7 +131,7 @@ def load_module(path: Path) -> ModuleType:
     return module
 
 
-def _where(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
+def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
     """(function name, "line L of <file or cell>") of the deepest frame of `error` in the learner's code."""
     where, line = "the top level of the file", None
     tb = error.__traceback__
@@ -171,7 +182,7 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
 
     if isinstance(error, Fail):
         return result(str(error))
-    where, line = _where(error, is_learners)
+    where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
         return result(f"not started: fill in the TODO in {where}")
     if line is None:               # not raised in the learner's code: show everything
