@@ -11,8 +11,8 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-reset \
-	exercises-solutions notebooks lab release grade bench mutants lint clean
+.PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-run \
+	exercise-reset exercises-solutions notebooks lab release grade bench mutants lint clean
 
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
@@ -101,6 +101,7 @@ TAKES_tensorboard    := LOGDIR PORT
 TAKES_lessons        := LOGDIR
 TAKES_exercises      := ONLY
 TAKES_exercise-reset := NAME
+TAKES_exercise-run   := NAME
 TAKES_lab            := PORT
 TAKES_release        := DEST WITH_SOLUTIONS
 TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT WALL_LIMIT JOBS
@@ -180,6 +181,10 @@ course: venv ## the course's Keras scripts on real data (regression, classificat
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one
 	@$(PY) -m keras_models.course.exercises.grade $(if $(ONLY),--only $(ONLY))
+
+exercise-run: venv ## run your exercise file as a script, without TensorFlow's start-up lines: make exercise-run NAME=ex03
+	@test -n "$(NAME)" || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
+	@$(PY) -m keras_models.course.exercises.run $(NAME)
 
 exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
 	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }

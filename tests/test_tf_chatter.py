@@ -128,7 +128,8 @@ def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
 # Each program make runs, as `$(PY) -m <module>`; and a probe that runs them one after the other with the filter
 # replaced by a stop, noting at that moment whether anything has loaded TensorFlow yet.
 PROGRAMS = ["keras_models.train", "keras_models.train.board_server", "keras_models.course.lessons",
-            "keras_models.course.real_data", "keras_models.course.exercises.grade", "keras_models.bench",
+            "keras_models.course.real_data", "keras_models.course.exercises.grade",
+            "keras_models.course.exercises.run", "keras_models.bench",
             "keras_models.course.instructor.grade_class"]
 PROBE = """
 import runpy, sys

@@ -26,9 +26,8 @@
 #    (e.g. log_dir / "validation").
 # 3. `best_epoch(log_dir)`: the epoch with the lowest validation loss, read from the logs.
 #
-# Look at the run yourself: run this notebook, or `.venv/bin/python keras_models/course/exercises/ex07_tensorboard.py`
-# from the repository's folder; either writes to logs/exercises/ex07/<time>/. Then `make tensorboard` and open
-# the printed address.
+# Look at the run yourself: run this notebook, or `make exercise-run NAME=ex07` (your file as a script);
+# either writes to logs/exercises/ex07/<time>/. Then `make tensorboard` and open the printed address.
 #
 # **Grade it:** `make exercises ONLY=ex07`
 

@@ -1,0 +1,111 @@
+"""Run your exercise file as a script: `make exercise-run NAME=ex03`.
+
+What `.venv/bin/python keras_models/course/exercises/ex03_keras_basics.py` does -- the file runs top to
+bottom as the program, its `if __name__ == "__main__":` cells included, so its "Run it" cell prints
+its results and its "Grade it" cell grades the code -- with what a learner should see and nothing else:
+
+    TensorFlow's C++ start-up lines   left out (keras_models/twins/tf_chatter.py), as in every make target
+    a TODO not written yet            one line: the function and the line of the TODO
+    an error in your code             one line: its type, the function and line where it was raised, its message
+                                      (the same words as `make exercises`), instead of Python's traceback
+
+The file run is the one `make exercises` grades: the `.py`, or its notebook when you saved that more than
+a second after the `.py` (keras_models/course/exercises/grade.py); a notebook runs cell by cell, and an
+error names its cell. A missing exercise file is written first, as `make exercises` does.
+
+Exit status: 0 when the file ran to its end, 1 when it stopped on an error, 2 for an unknown exercise
+(one line naming the exercises), 130 after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from keras_models.course.exercises.graders import (
+    EXERCISES_DIR,
+    Exercise,
+    find,
+    in_file,
+    load_module,
+    newest_version,
+    where_raised,
+)
+from keras_models.course.exercises.notebook_source import SourceError, cell_label
+from keras_models.course.exercises.skeleton import write_missing
+
+
+class Stopped(Exception):
+    """The learner's file stopped: str(self) is the one line that says where and why."""
+
+
+def shown(path: Path) -> str:
+    """The path as the learner knows it: from the repository's folder when it is inside it."""
+    repo = EXERCISES_DIR.parents[2]
+    return str(path.relative_to(repo)) if path.is_relative_to(repo) else str(path)
+
+
+def run_as_main(path: Path) -> None:
+    """Run the file at `path` (.py, or a notebook's code cells in order) as the program's __main__ module.
+
+    As `python path` would: __name__ is "__main__", sys.argv[0] is the file and its folder comes first on
+    sys.path. Raises Stopped when the file cannot be read or parsed, or its code raises.
+    """
+    saved = sys.modules["__main__"], sys.argv[0], list(sys.path)
+    sys.argv[0] = str(path)
+    sys.path.insert(0, str(path.parent))
+    try:
+        load_module(path, name="__main__")              # the module it runs in is sys.modules["__main__"]
+    except SourceError as error:                        # not UTF-8, not a notebook
+        raise Stopped(str(error)) from None
+    except SyntaxError as error:
+        at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
+        raise Stopped(f"the file does not parse: {error.msg}{at}") from None
+    except Exception as error:
+        function, line = where_raised(error, in_file(path))
+        if isinstance(error, NotImplementedError):
+            raise Stopped(f"stopped at the TODO in {function} ({line}): write that part, then run it again") from None
+        raise Stopped(f"your code raised {type(error).__name__} in {function} ({line}): {error}") from None
+    finally:
+        sys.modules["__main__"], sys.argv[0] = saved[0], saved[1]
+        sys.path[:] = saved[2]
+
+
+def run_exercise(exercise: Exercise) -> int:
+    for path in write_missing([(exercise.source_path, exercise.learner_path)]):
+        print(f"wrote {shown(path)}: your copy of the exercise, yours to edit", flush=True)
+    path = newest_version(exercise.learner_path, exercise.notebook_path)
+    if path.suffix == ".ipynb":
+        print(f"(running your notebook {shown(path)}: you saved it after the .py)", flush=True)
+    try:
+        run_as_main(path)
+    except Stopped as stopped:
+        sys.stdout.flush()
+        print(f"{exercise.name}: {stopped}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make exercise-run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", metavar="NAME", help="the exercise: ex03, 3 or its file name")
+    args = parser.parse_args(argv)
+    try:
+        exercise = find(args.name)
+    except ValueError as error:                         # NAME=ex99: one line, the valid names
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        return run_exercise(exercise)
+    except KeyboardInterrupt:
+        print(f"\n{exercise.name}: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+    filter_tensorflow_chatter()      # before your file imports TensorFlow: its C++ start-up lines are not yours to read
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""`make exercise-run NAME=ex01` (keras_models/course/exercises/run.py): the learner's exercise file run as a
+script, its "Try it" and "Grade it" cells included, and every way it can stop said in one line.
+
+    a solved file           runs to its end: its own printout, then the grader's PASS from its Grade it cell
+    an untouched file       one line naming the function and the line of the first TODO
+    an error in the code    one line: the exception, the function, the line, the message; no traceback
+    a newer notebook        the notebook runs instead, as `make exercises` grades it; an error names its cell
+    a file that cannot run  one line each: a syntax error, bytes that are not UTF-8; an unknown exercise: exit 2
+    Ctrl-C                  exit 130 and one line
+
+Each runs in the test's own process (TensorFlow already loaded) on files in a temporary folder, and the test
+checks that the program's __main__, sys.argv[0] and sys.path are as they were. That the program filters
+TensorFlow's start-up lines before anything loads TensorFlow is checked with every other program make runs
+(test_tf_chatter.py); the Makefile line in test_makefile.py.
+"""
+
+import os
+import shutil
+import signal
+import sys
+
+import nbformat
+import pytest
+
+from keras_models.course.exercises import graders
+from keras_models.course.exercises import run as run_cli
+from keras_models.course.exercises.graders import find
+from keras_models.course.exercises.skeleton import PLACEHOLDER, skeleton_of
+
+EX01 = find("ex01")
+
+
+@pytest.fixture
+def exercises(tmp_path, monkeypatch):
+    """An empty exercises folder in place of the repository's (the learner's notebooks beside it, as in a clone)."""
+    folder = tmp_path / "keras_models" / "course" / "exercises"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(graders, "EXERCISES_DIR", folder)
+    return folder
+
+
+@pytest.fixture
+def unchanged_program():
+    """Fails the test if the run left the program's __main__, argv[0] or sys.path changed."""
+    before = sys.modules["__main__"], sys.argv[0], list(sys.path)
+    yield
+    assert (sys.modules["__main__"], sys.argv[0], list(sys.path)) == before
+
+
+def run(name, capsys):
+    """(exit status, stdout, stderr) of `make exercise-run NAME=name`."""
+    status = run_cli.main([name])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
+def test_a_solved_exercise_runs_its_try_it_cell_then_grades_itself(exercises, unchanged_program, capsys):
+    shutil.copy(EX01.solution_path, EX01.learner_path)
+    status, out, err = run("ex01", capsys)
+    assert (status, err) == (0, "")
+    assert "1-D perceptron, w=2, b=-1, x=3: 5.0" in out   # z = 2 * 3 - 1: the Try it cell (its __main__ guard) ran
+    assert "  ex01  perceptron, activations, one-layer network     PASS" in out   # then the Grade it cell
+
+
+def test_a_missing_file_is_written_and_stops_at_its_first_todo_in_one_line(exercises, unchanged_program, capsys):
+    status, out, err = run("1", capsys)
+    written = EX01.learner_path.read_text(encoding="utf-8")
+    assert written == skeleton_of(EX01.solution_path)
+    assert out == f"wrote {EX01.learner_path}: your copy of the exercise, yours to edit\n"
+    first_todo = line_of(written, PLACEHOLDER)
+    assert (status, err) == (1, f"ex01: stopped at the TODO in Perceptron1D.run (line {first_todo} of "
+                                f"{EX01.learner_path.name}): write that part, then run it again\n")
+
+
+def test_an_error_in_the_learners_code_is_one_line_with_its_function_line_and_message(exercises, unchanged_program,
+                                                                                     capsys):
+    solved = EX01.solution_path.read_text(encoding="utf-8")
+    EX01.learner_path.write_text(solved.replace("# %% [markdown]\n# ## Try it",
+                                                "def scale(x):\n    return x / 0.0 + {}\n\n\nscale(1.0)\n\n\n"
+                                                "# %% [markdown]\n# ## Try it"), encoding="utf-8")
+    status, out, err = run("ex01", capsys)
+    raised_at = line_of(EX01.learner_path.read_text(encoding="utf-8"), "return x / 0.0")
+    assert (status, out) == (1, "")
+    assert err == (f"ex01: your code raised ZeroDivisionError in scale (line {raised_at} of {EX01.learner_path.name}): "
+                   "float division by zero\n")
+
+
+def test_a_notebook_saved_after_the_py_is_what_runs_and_an_error_names_its_cell(exercises, unchanged_program, capsys):
+    shutil.copy(EX01.solution_path, EX01.learner_path)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# mine"),
+                                               nbformat.v4.new_code_cell("print('from the notebook')"),
+                                               nbformat.v4.new_code_cell("x = 1\nraise ValueError('cell three')")])
+    EX01.notebook_path.parent.mkdir(parents=True)
+    nbformat.write(notebook, EX01.notebook_path)
+    later = os.path.getmtime(EX01.learner_path) + 5
+    os.utime(EX01.notebook_path, (later, later))
+    status, out, err = run("ex01", capsys)
+    assert status == 1
+    assert out == f"(running your notebook {EX01.notebook_path}: you saved it after the .py)\nfrom the notebook\n"
+    assert err == (f"ex01: your code raised ValueError in the top level of the file (line 2 of cell 3 of "
+                   f"{EX01.notebook_path.name}): cell three\n")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"def run(self, x):\n    return x +\n", "ex01: the file does not parse: invalid syntax at line 2 of {name}\n"),
+    (b"# caf\xe9\nx = 1\n", "ex01: {name} is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"),
+], ids=["syntax-error", "not-utf-8"])
+def test_a_file_that_cannot_run_is_one_line(exercises, unchanged_program, capsys, content, message):
+    EX01.learner_path.write_bytes(content)
+    status, out, err = run("ex01", capsys)
+    assert (status, out, err) == (1, "", message.format(name=EX01.learner_path.name))
+
+
+def test_an_unknown_exercise_is_one_line_naming_the_exercises(exercises, capsys):
+    status, out, err = run("ex99", capsys)
+    assert (status, out) == (2, "")
+    assert err == "error: no exercise called 'ex99'; the exercises are ex01, ex02, ex03, ex04, ex05, ex06, ex07\n"
+    assert not any(exercises.iterdir())                                 # and nothing was written
+
+
+def test_ctrl_c_while_the_file_runs_exits_130_with_one_line(exercises, unchanged_program, capsys):
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a test worker ignores it)
+    try:
+        EX01.learner_path.write_text("import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(30)\n",
+                                     encoding="utf-8")
+        status, out, err = run("ex01", capsys)
+    except KeyboardInterrupt:
+        pytest.fail("the KeyboardInterrupt left make exercise-run as a traceback")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (status, out, err) == (130, "", "\nex01: interrupted.\n")
