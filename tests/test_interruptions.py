@@ -9,7 +9,8 @@ but must be trained again. Two epochs are the shortest run with that moment afte
 second epoch is the interrupted one, the first the checkpoint it resumes from.
 The final weights are read from the checkpoints the runs leave in their run directories.
 While Keras fits, a Ctrl-C is raised by our callback when the batch in progress ends, never inside TensorFlow,
-and a second one at once (keras_models/train/interrupts.py; tested in-process with a real SIGINT).
+and a second one at once; while the scratch side writes an epoch's summaries, once they are all written
+(keras_models/train/interrupts.py; tested in-process with a real SIGINT).
 
 The runs are warm processes (conftest.py: forked from a zygote that has imported TensorFlow): real
 processes that SIGKILL and SIGINT reach as they would reach `make train`. Ctrl-C before training starts
@@ -307,6 +308,41 @@ def test_a_second_ctrl_c_is_raised_at_once_and_one_after_the_last_batch_on_leavi
     with held:
         os.kill(os.getpid(), signal.SIGINT)
     assert not held.pending and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_ctrl_c_while_the_scratch_board_writes_waits_until_the_epoch_is_written(tmp_path, sigint_raises, monkeypatch):
+    """The scratch side's TensorBoard writes call TensorFlow once per epoch: a Ctrl-C in the middle of them is held
+    until the epoch's last summary is flushed, then raised from our code."""
+    import tensorflow as tf
+
+    from keras_models.train.board import ScratchBoard
+    from scratch.layers import Dense
+    from scratch.network import Network
+
+    histogram = tf.summary.histogram
+
+    def ctrl_c_while_writing(*args, **kwargs):                # the learner's Ctrl-C, as TensorFlow writes one
+        if args[0] == "dense_2/kernel/histogram":            # midway: the epoch's scalars are written, not the rest
+            os.kill(os.getpid(), signal.SIGINT)
+        return histogram(*args, **kwargs)
+
+    monkeypatch.setattr(tf.summary, "histogram", ctrl_c_while_writing)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=(6, 1)).astype(float)          # (6, 3), (6, 1)
+    board = ScratchBoard(tmp_path, learning_rate=0.01, train_data=(X, y, "binary_crossentropy"), steps_per_epoch=2)
+    board.set_model(Network([Dense(3, 4, "relu", seed=0), Dense(4, 1, "sigmoid", seed=1)]))
+    board.on_train_begin()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        board.on_epoch_end(0, {"loss": 0.7, "val_loss": 0.8})
+    board.on_train_end()
+    assert innermost_frames(raised.value) == ["interrupts.py:__exit__", "interrupts.py:raise_if_pending"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    steps = logged_steps(tmp_path)                            # everything of epoch 0, once, interrupted or not
+    arrays = [f"dense_{layer}/{array}" for layer in (1, 2) for array in ("kernel", "bias")]
+    train = ["epoch_loss", "epoch_learning_rate", *[f"{name}/histogram" for name in arrays],
+             *[f"gradients/{name}" for name in arrays], "deltas/dense_1", "deltas/dense_2"]
+    assert steps == {**{("train", tag): [0] for tag in train},
+                     ("validation", "epoch_loss"): [0], ("validation", "evaluation_loss_vs_iterations"): [2]}
 
 
 def write_epochs(log_dir, epochs):

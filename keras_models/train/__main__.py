@@ -6,8 +6,9 @@ that is missing from this Python gets one line saying how to set up the project'
 
 Ctrl-C works at any moment. Until training starts (TensorFlow's import takes seconds, and nothing has
 been written yet) it ends the program at once with one line; from then on `run.main` turns it into a
-clean stop that keeps every finished epoch (while Keras fits, once the batch in progress has ended:
-interrupts.py); after the summary it ends the program at once again.
+clean stop that keeps every finished epoch (while Keras fits, once the batch in progress has ended;
+while the scratch side writes its summaries, once they are written: interrupts.py); after the summary
+it ends the program at once again.
 Each way the exit status is 130 and there is no traceback.
 """
 

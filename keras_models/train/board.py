@@ -42,6 +42,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
+from keras_models.train.interrupts import HeldInterrupt
 from scratch.atomic_write import atomic_path
 from scratch.gradcheck import relative_gap
 
@@ -101,11 +102,19 @@ class ScratchBoard:
             raise ValueError(f"weight_names has {len(names)} names, the network {n_arrays} arrays")
         self.weight_names = names
 
+    # Each hook below calls TensorFlow, and a Ctrl-C must not land inside it (interrupts.py): under
+    # HeldInterrupt it waits until the hook has finished, then is raised from our code.
+
     def on_train_begin(self, logs=None):
-        self._train_writer = tf.summary.create_file_writer(str(self.log_dir / "train"))
-        self._val_writer = tf.summary.create_file_writer(str(self.log_dir / "validation"))
+        with HeldInterrupt():
+            self._train_writer = tf.summary.create_file_writer(str(self.log_dir / "train"))
+            self._val_writer = tf.summary.create_file_writer(str(self.log_dir / "validation"))
 
     def on_epoch_end(self, epoch, logs=None):
+        with HeldInterrupt():
+            self._write_epoch(epoch, logs)
+
+    def _write_epoch(self, epoch, logs=None):
         start = time.perf_counter()
         logs = logs or {}
         train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
@@ -143,9 +152,10 @@ class ScratchBoard:
             tf.summary.scalar(f"deltas/dense_{l + 1}", size)
 
     def on_train_end(self, logs=None):
-        for writer in (self._train_writer, self._val_writer):
-            if writer is not None:
-                writer.close()
+        with HeldInterrupt():
+            for writer in (self._train_writer, self._val_writer):
+                if writer is not None:
+                    writer.close()
 
 
 class TimedTensorBoard(keras.callbacks.TensorBoard):

@@ -16,6 +16,12 @@ about a second). A second Ctrl-C raises at once, wherever the program is, for a 
     held = HeldInterrupt()
     with held:                                          # SIGINT sets held.pending
         model.fit(..., callbacks=[..., held])           # ... and is raised at the next batch end
+
+Used alone, without fit, the context holds a Ctrl-C until its block ends and raises it there: the scratch
+side's TensorBoard writer (board.ScratchBoard) writes each epoch's summaries, TensorFlow calls all, that way.
+
+    with HeldInterrupt():
+        tf.summary.scalar(...)                          # a Ctrl-C here is raised on leaving the block
 """
 
 from __future__ import annotations
