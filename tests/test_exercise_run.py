@@ -80,7 +80,7 @@ def test_an_error_in_the_learners_code_is_one_line_with_its_function_line_and_me
                                                                                      capsys):
     solved = EX01.solution_path.read_text(encoding="utf-8")
     EX01.learner_path.write_text(solved.replace("# %% [markdown]\n# ## Try it",
-                                                "def scale(x):\n    return x / 0.0 + {}\n\n\nscale(1.0)\n\n\n"
+                                                "def scale(x):\n    return x / 0.0\n\n\nscale(1.0)\n\n\n"
                                                 "# %% [markdown]\n# ## Try it"), encoding="utf-8")
     status, out, err = run("ex01", capsys)
     raised_at = line_of(EX01.learner_path.read_text(encoding="utf-8"), "return x / 0.0")
