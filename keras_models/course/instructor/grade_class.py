@@ -179,6 +179,7 @@ def _report_one(exercises: list[Exercise], mine: dict[str, Verdict]) -> int:
 if __name__ == "__main__":
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"     # as make exercises grades (grade.py): the table, not C++ log lines
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the instructor's business
     with contextlib.suppress(BrokenPipeError):
         sys.exit(main())
