@@ -31,11 +31,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-# The grader prints its own messages; TensorFlow's C++ log lines would bury them.
-# (Set before TensorFlow is imported: the graders import it.)
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-
-from keras_models.course.exercises.graders import (  # noqa: E402
+from keras_models.course.exercises.graders import (
     EXERCISES,
     SOLUTIONS_DIR,
     Exercise,
@@ -45,7 +41,7 @@ from keras_models.course.exercises.graders import (  # noqa: E402
     grade_module,
     newest_version,
 )
-from keras_models.course.exercises.skeleton import reset, write_missing  # noqa: E402
+from keras_models.course.exercises.skeleton import reset, write_missing
 
 REPO = Path(__file__).resolve().parents[3]
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
@@ -62,12 +58,13 @@ def _print_result(result: Result, graded: Path | None = None) -> None:
     exercise = result.exercise
     print(f"  {exercise.name}  {exercise.grader.TITLE:<46} {status}  {result.seconds:5.1f} s", flush=True)
     if graded is not None and graded.suffix == ".ipynb":
-        print(f"        (graded your notebook {_shown(graded)}: you saved it after the .py)")
+        print(f"        (graded your notebook {shown(graded)}: you saved it after the .py)")
     for line in result.message.splitlines():
         print(f"        {line}")
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
+    """The path as the learner knows it: from the repository's folder when it is inside it."""
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
@@ -131,7 +128,7 @@ def _learners_code(caller_file: str):
 def write_missing_files(exercises: list[Exercise]) -> None:
     """Write the untouched file of every exercise you do not have yet, and say so."""
     for path in write_missing([(exercise.source_path, exercise.learner_path) for exercise in exercises]):
-        print(f"wrote {path.relative_to(REPO)}: your copy of the exercise, yours to edit")
+        print(f"wrote {shown(path)}: your copy of the exercise, yours to edit", flush=True)
 
 
 def reset_exercises(exercises: list[Exercise]) -> int:
@@ -156,7 +153,7 @@ def _reset_notebook(exercise: Exercise) -> None:
 
     backup = reset_exercise_notebook(exercise.learner_path, exercise.notebook_path, BACKUP_DIR)
     if backup is not None:
-        print(f"{_shown(exercise.notebook_path)} reset too; your notebook is in {_shown(backup)}")
+        print(f"{shown(exercise.notebook_path)} reset too; your notebook is in {shown(backup)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,5 +207,9 @@ def _what_failed(error: OSError | UnicodeError) -> str:
 if __name__ == "__main__":
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
+    # The grader prints its own messages; TensorFlow's C++ log lines would bury them. Both are set before
+    # TensorFlow loads (the graders import it), and here rather than on import: `make exercise-run` imports
+    # this module and keeps TensorFlow's real errors in the learner's own run.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
     sys.exit(main())

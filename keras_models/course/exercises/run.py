@@ -23,8 +23,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from keras_models.course.exercises.grade import shown, write_missing_files
 from keras_models.course.exercises.graders import (
-    EXERCISES_DIR,
     Exercise,
     find,
     in_file,
@@ -33,17 +33,10 @@ from keras_models.course.exercises.graders import (
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import SourceError, cell_label
-from keras_models.course.exercises.skeleton import write_missing
 
 
 class Stopped(Exception):
     """The learner's file stopped: str(self) is the one line that says where and why."""
-
-
-def shown(path: Path) -> str:
-    """The path as the learner knows it: from the repository's folder when it is inside it."""
-    repo = EXERCISES_DIR.parents[2]
-    return str(path.relative_to(repo)) if path.is_relative_to(repo) else str(path)
 
 
 def run_as_main(path: Path) -> None:
@@ -73,8 +66,7 @@ def run_as_main(path: Path) -> None:
 
 
 def run_exercise(exercise: Exercise) -> int:
-    for path in write_missing([(exercise.source_path, exercise.learner_path)]):
-        print(f"wrote {shown(path)}: your copy of the exercise, yours to edit", flush=True)
+    write_missing_files([exercise])
     path = newest_version(exercise.learner_path, exercise.notebook_path)
     if path.suffix == ".ipynb":
         print(f"(running your notebook {shown(path)}: you saved it after the .py)", flush=True)
