@@ -1,4 +1,4 @@
-"""Ctrl-C while Keras trains: held until the batch in progress has ended, then raised from our own code.
+"""Ctrl-C while TensorFlow works: held until the batch in progress (or the block) has ended, then raised from our code.
 
 Python raises KeyboardInterrupt wherever the main thread happens to be when SIGINT arrives. Inside Keras'
 fit that can be the middle of TensorFlow turning a Python object into a tensor, and TensorFlow's C++ does
