@@ -2,6 +2,7 @@
 script, its "Try it" and "Grade it" cells included, and every way it can stop said in one line.
 
     a solved file           runs to its end: its own printout, then the grader's PASS from its Grade it cell
+    a wrong answer          runs to its end: the grader's FAIL, then how to run the file again (make, not a cell)
     an untouched file       one line naming the function and the line of the first TODO
     an error in the code    one line: the exception, the function, the line, the message; no traceback
     a newer notebook        the notebook runs instead, as `make exercises` grades it; an error names its cell
@@ -64,6 +65,18 @@ def test_a_solved_exercise_runs_its_try_it_cell_then_grades_itself(exercises, un
     assert (status, err) == (0, "")
     assert "1-D perceptron, w=2, b=-1, x=3: 5.0" in out   # z = 2 * 3 - 1: the Try it cell (its __main__ guard) ran
     assert "  ex01  perceptron, activations, one-layer network     PASS" in out   # then the Grade it cell
+
+
+def test_a_wrong_answer_gets_the_graders_fail_and_says_how_to_run_the_file_again(exercises, unchanged_program,
+                                                                                  capsys):
+    solved = EX01.solution_path.read_text(encoding="utf-8")
+    right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
+    EX01.learner_path.write_text(solved.replace(right, right.replace("+ self.bias", "- self.bias")), encoding="utf-8")
+    status, out, err = run("ex01", capsys)
+    assert (status, err) == (0, "")                            # the file ran to its end; its Grade it cell said FAIL
+    assert "1-D perceptron, w=2, b=-1, x=3: 7.0" in out        # z = 2 * 3 + 1: the sign the learner wrote
+    assert "  ex01  perceptron, activations, one-layer network     FAIL" in out
+    assert out.endswith("Change your code, then run the file again: make exercise-run NAME=ex01\n")
 
 
 def test_a_missing_file_is_written_and_stops_at_its_first_todo_in_one_line(exercises, unchanged_program, capsys):

@@ -299,6 +299,8 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
     in_the_notebook = verdict(printed(notebook), exercise.name)
     assert in_the_notebook[0] == f"  {exercise.name}  {exercise.grader.TITLE:<46} FAIL"
     assert in_the_notebook[1].strip().startswith("not started: fill in the TODO in "), in_the_notebook
+    assert printed(notebook).endswith(f"Change your code, run its cell again, then this one (or in a terminal: "
+                                      f"make exercises ONLY={exercise.name}).\n")
     if exercise.name not in SAME_VERDICT_CHECKED:
         return
     # the same verdict from `make exercises` on the learner's file (ex01, ex02: they grade in no time)

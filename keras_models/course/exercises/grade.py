@@ -110,18 +110,29 @@ def grade_here(name: str) -> None:
     caller = sys._getframe(1)
     namespace = ModuleType(f"_graded_here_{exercise.name}")
     namespace.__dict__.update(caller.f_globals)
+    caller_file = caller.f_code.co_filename
     with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
-        result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller.f_code.co_filename))
+        result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
     _print_result(result)
-    if not result.passed:
+    if result.passed:
+        return
+    if _notebook_cells(caller_file) is not None:
         print(f"Change your code, run its cell again, then this one (or in a terminal: make exercises "
               f"ONLY={exercise.name}).")
+    else:                                                       # a script: make exercise-run, or python itself
+        print(f"Change your code, then run the file again: make exercise-run NAME={exercise.name}")
+
+
+def _notebook_cells(caller_file: str) -> Path | None:
+    """The folder of the calling notebook's cells, or None when the caller is a script (IPython compiles each
+    cell to a file of its own in one folder, ipykernel_<pid>)."""
+    folder = Path(caller_file).parent
+    return folder if folder.name.startswith("ipykernel_") else None
 
 
 def _learners_code(caller_file: str):
-    """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook
-    (IPython compiles each cell to a file of its own in one folder, ipykernel_<pid>)."""
-    cells = Path(caller_file).parent if Path(caller_file).parent.name.startswith("ipykernel_") else None
+    """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook."""
+    cells = _notebook_cells(caller_file)
     return lambda filename: filename == caller_file or (cells is not None and Path(filename).parent == cells)
 
 
