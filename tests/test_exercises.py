@@ -5,13 +5,15 @@ each exercise is kept once, as its solution: the learner's file is generated fro
 
 from __future__ import annotations
 
+import os
 import subprocess
 
+import nbformat
 import numpy as np
 import pytest
 
 from keras_models.course.exercises import grade as grade_cli
-from keras_models.course.exercises.graders import EXERCISES, find, load_module
+from keras_models.course.exercises.graders import EXERCISES, Version, find, grade_file, load_module, version_to_grade
 from keras_models.course.exercises.graders.checks import Fail
 from keras_models.course.exercises.skeleton import (
     BEGIN,
@@ -51,6 +53,49 @@ def test_write_missing_writes_skeletons_and_never_touches_a_learners_file(tmp_pa
     assert mine.read_text(encoding="utf-8") == "# my work in progress\n"
     assert (tmp_path / ex02.learner_path.name).read_text(encoding="utf-8") == skeleton_of(ex02.solution_path)
     assert write_missing(pairs) == []                                      # nothing left to write
+
+
+EX01 = find("ex01")
+UNTOUCHED, SOLVED = skeleton_of(EX01.solution_path), EX01.solution_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("script, notebook, notebook_later_by, graded, why", [
+    (SOLVED, None, 0, ".py", ""),
+    (None, SOLVED, 0, ".ipynb", ""),
+    (UNTOUCHED, SOLVED, 0, ".ipynb", "it has fewer TODOs left than ex01_perceptron_activations.py"),   # a git clone
+    (SOLVED, UNTOUCHED, 5, ".py", "it has fewer TODOs left than ex01_perceptron_activations.ipynb"),
+    (SOLVED, SOLVED.replace("1.0", "2.0"), 5, ".ipynb", "you saved it after the .py"),    # same TODOs: the later
+    (SOLVED, SOLVED.replace("1.0", "2.0"), 0.5, ".py", ""),                # within jupytext's second: the pair
+    (UNTOUCHED, b'{"cells": [', 5, ".ipynb", "you saved it after the .py"),  # unreadable: its error is the verdict
+], ids=["py-alone", "notebook-alone", "clone-work-in-notebook", "work-in-py-notebook-later", "notebook-later",
+        "saved-together", "broken-notebook-later"])
+def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp_path, script, notebook,
+                                                                           notebook_later_by, graded, why):
+    """make exercises, make exercise-run and make grade all take the file version_to_grade picks."""
+    script_path, notebook_path = tmp_path / f"{EX01.stem}.py", tmp_path / f"{EX01.stem}.ipynb"
+    if script is not None:
+        script_path.write_text(script, encoding="utf-8")
+        os.utime(script_path, (1_000_000_000,) * 2)
+    if isinstance(notebook, bytes):
+        notebook_path.write_bytes(notebook)
+    elif notebook is not None:
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(notebook)]), notebook_path)
+    if notebook is not None:
+        os.utime(notebook_path, (1_000_000_000 + notebook_later_by,) * 2)
+    assert version_to_grade(script_path, notebook_path) == Version(tmp_path / f"{EX01.stem}{graded}", why)
+
+
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_a_file_saved_with_a_byte_order_mark_grades_as_python_runs_it(tmp_path, suffix):
+    """Windows Notepad starts UTF-8 with the bytes EF BB BF; Python skips them, so the grader does too."""
+    path = tmp_path / f"{EX01.stem}{suffix}"
+    if suffix == ".py":
+        path.write_text(SOLVED, encoding="utf-8")
+    else:
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED)]), path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = grade_file(EX01, path, tmp_path)
+    assert result.passed, result.message
 
 
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):

@@ -36,10 +36,11 @@ from keras_models.course.exercises.graders import (
     SOLUTIONS_DIR,
     Exercise,
     Result,
+    Version,
     find,
     grade_file,
     grade_module,
-    newest_version,
+    version_to_grade,
 )
 from keras_models.course.exercises.skeleton import reset, write_missing
 
@@ -53,14 +54,18 @@ def _quiet_tensorflow() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _print_result(result: Result, graded: Path | None = None) -> None:
+def _print_result(result: Result, graded: Version | None = None) -> None:
     status = "PASS" if result.passed else "FAIL"
     exercise = result.exercise
     print(f"  {exercise.name}  {exercise.grader.TITLE:<46} {status}  {result.seconds:5.1f} s", flush=True)
-    if graded is not None and graded.suffix == ".ipynb":
-        print(f"        (graded your notebook {shown(graded)}: you saved it after the .py)")
+    if graded is not None and graded.why:
+        print(f"        (graded your {kind_of(graded.path)} {shown(graded.path)}: {graded.why})")
     for line in result.message.splitlines():
         print(f"        {line}")
+
+
+def kind_of(path: Path) -> str:
+    return "notebook" if path.suffix == ".ipynb" else "file"
 
 
 def shown(path: Path) -> str:
@@ -76,7 +81,9 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     start = time.perf_counter()
     results = []
     for exercise in exercises:
-        path = exercise.solution_path if solutions else newest_version(exercise.learner_path, exercise.notebook_path)
+        version = Version(exercise.solution_path, "") if solutions else \
+            version_to_grade(exercise.learner_path, exercise.notebook_path)
+        path = version.path
         with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
             try:
                 if not path.is_file():
@@ -85,7 +92,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
                 result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
                                                  "instead", 0.0)
-        _print_result(result, path)
+        _print_result(result, version)
         results.append(result)
     passed = sum(result.passed for result in results)
     print(f"{passed} of {len(results)} passed in {time.perf_counter() - start:.0f} s.")

@@ -27,10 +27,11 @@ class SourceError(ValueError):
 
 
 def read_text(path: Path) -> str:
-    """The file's text, or a SourceError naming the first byte that is not UTF-8."""
+    """The file's text, or a SourceError naming the first byte that is not UTF-8. A byte-order mark, which
+    Windows editors write and Python itself skips, is dropped."""
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         raise SourceError(f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
                           f"{error.start}): save it as UTF-8") from None

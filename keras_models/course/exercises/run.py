@@ -23,13 +23,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.grade import shown, write_missing_files
+from keras_models.course.exercises.grade import kind_of, shown, write_missing_files
 from keras_models.course.exercises.graders import (
     Exercise,
     find,
     in_file,
     load_module,
-    newest_version,
+    version_to_grade,
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import SourceError, cell_label
@@ -67,9 +67,10 @@ def run_as_main(path: Path) -> None:
 
 def run_exercise(exercise: Exercise) -> int:
     write_missing_files([exercise])
-    path = newest_version(exercise.learner_path, exercise.notebook_path)
-    if path.suffix == ".ipynb":
-        print(f"(running your notebook {shown(path)}: you saved it after the .py)", flush=True)
+    version = version_to_grade(exercise.learner_path, exercise.notebook_path)
+    path = version.path
+    if version.why:
+        print(f"(running your {kind_of(path)} {shown(path)}: {version.why})", flush=True)
     try:
         run_as_main(path)
     except Stopped as stopped:

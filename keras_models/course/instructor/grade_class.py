@@ -31,7 +31,7 @@ import os
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.graders import EXERCISES, Exercise, find, newest_version
+from keras_models.course.exercises.graders import EXERCISES, Exercise, find, version_to_grade
 from keras_models.course.instructor.sandbox import Verdict, grade_in_sandboxes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
@@ -43,7 +43,7 @@ def submission(learner_dir: Path, exercise: Exercise) -> Path | None:
         script = learner_dir / script_dir / f"{exercise.stem}.py"
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"
         if script.is_file() or notebook.is_file():
-            return newest_version(script, notebook)
+            return version_to_grade(script, notebook).path
     return None
 
 

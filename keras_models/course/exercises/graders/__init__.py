@@ -32,6 +32,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..notebook_source import SourceError, cell_label, code_pieces
+from ..skeleton import PLACEHOLDER
 from .checks import Fail
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent
@@ -92,14 +93,38 @@ def find(name: str) -> Exercise:
     raise ValueError(f"no exercise called {name!r}; the exercises are {known}")
 
 
-def newest_version(script: Path, notebook: Path) -> Path:
-    """The learner's file, to grade or to run: the .py, or its notebook when that was saved more than 1 s later.
+@dataclass(frozen=True)
+class Version:
+    path: Path           # the file to grade or to run: the learner's .py or its notebook
+    why: str             # "" when there was no choice to make; else why this one, for the learner to read
 
-    (jupytext writes the pair within a second of each other; its own check allows the same margin.)
+
+def version_to_grade(script: Path, notebook: Path) -> Version:
+    """Which of the learner's two files holds their work: the .py or its notebook.
+
+    The one with fewer TODOs left, else the one saved more than 1 s after the other, else the .py. Content
+    comes first because a file's time can say nothing: a git clone (GitHub Classroom's included) gives both
+    files the time of the checkout. The 1 s is jupytext's own margin: it writes a pair within a second.
     """
-    if notebook.is_file() and (not script.exists() or notebook.stat().st_mtime > script.stat().st_mtime + 1.0):
-        return notebook
-    return script
+    if not notebook.is_file():
+        return Version(script, "")
+    if not script.is_file():
+        return Version(notebook, "")
+    left = {path: _todos_left(path) for path in (script, notebook)}
+    if None not in left.values() and left[script] != left[notebook]:
+        fewer, more = (script, notebook) if left[script] < left[notebook] else (notebook, script)
+        return Version(fewer, f"it has fewer TODOs left than {more.name}")
+    if notebook.stat().st_mtime > script.stat().st_mtime + 1.0:
+        return Version(notebook, "you saved it after the .py")
+    return Version(script, "")
+
+
+def _todos_left(path: Path) -> int | None:
+    """How many TODO placeholders the file's code still holds; None if it cannot be read."""
+    try:
+        return sum(source.count(PLACEHOLDER) for source, _ in code_pieces(path))
+    except (OSError, SourceError):
+        return None
 
 
 @dataclass(frozen=True)
