@@ -24,6 +24,7 @@ from keras_models.course.exercises.skeleton import (
     skeleton_of,
     write_missing,
 )
+from keras_models.course.jupyter import build
 
 # Every grader passing its reference solution, and failing the untouched skeleton with "not started",
 # is checked where a learner sees it: tests/test_notebooks.py runs each solution's notebook top to bottom
@@ -57,6 +58,8 @@ def test_write_missing_writes_skeletons_and_never_touches_a_learners_file(tmp_pa
 
 EX01 = find("ex01")
 UNTOUCHED, SOLVED = skeleton_of(EX01.solution_path), EX01.solution_path.read_text(encoding="utf-8")
+MAKE_NOTEBOOKS = object()                              # the notebook as `make notebooks` writes it
+WORKED_IN = object()                                   # ... and then the learner's work in it
 
 
 @pytest.mark.parametrize("script, notebook, notebook_later_by, graded, why", [
@@ -67,8 +70,12 @@ UNTOUCHED, SOLVED = skeleton_of(EX01.solution_path), EX01.solution_path.read_tex
     (SOLVED, SOLVED.replace("1.0", "2.0"), 5, ".ipynb", "you saved it after the .py"),    # same TODOs: the later
     (SOLVED, SOLVED.replace("1.0", "2.0"), 0.5, ".py", ""),                # within jupytext's second: the pair
     (UNTOUCHED, b'{"cells": [', 5, ".ipynb", "you saved it after the .py"),  # unreadable: its error is the verdict
+    (UNTOUCHED, MAKE_NOTEBOOKS, 5, ".py", ""),           # make notebooks wrote it later; nobody worked in it
+    (SOLVED.replace("1.0", "2.0"), MAKE_NOTEBOOKS, 5, ".py", ""),  # ... and the learner went on in the .py
+    (UNTOUCHED, WORKED_IN, 0, ".ipynb", "it has fewer TODOs left than ex01_perceptron_activations.py"),  # a clone
 ], ids=["py-alone", "notebook-alone", "clone-work-in-notebook", "work-in-py-notebook-later", "notebook-later",
-        "saved-together", "broken-notebook-later"])
+        "saved-together", "broken-notebook-later", "as-make-notebooks-wrote-it", "as-written-from-an-earlier-py",
+        "make-notebooks-then-worked-in"])
 def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp_path, script, notebook,
                                                                            notebook_later_by, graded, why):
     """make exercises, make exercise-run and make grade all take the file version_to_grade picks."""
@@ -76,7 +83,17 @@ def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp
     if script is not None:
         script_path.write_text(script, encoding="utf-8")
         os.utime(script_path, (1_000_000_000,) * 2)
-    if isinstance(notebook, bytes):
+    if notebook is MAKE_NOTEBOOKS:                       # from the .py as it was before the learner went on
+        written_from = tmp_path / "earlier" / script_path.name
+        written_from.parent.mkdir()
+        written_from.write_text(script if script == UNTOUCHED else SOLVED, encoding="utf-8")
+        nbformat.write(build.exercise_notebook(written_from, paired=True), notebook_path)
+    elif notebook is WORKED_IN:                          # written by make notebooks, then every TODO filled in it
+        written = build.exercise_notebook(script_path, paired=True)
+        for cell in written.cells:
+            cell.source = cell.source.replace(PLACEHOLDER, "return 0.0")
+        nbformat.write(written, notebook_path)
+    elif isinstance(notebook, bytes):
         notebook_path.write_bytes(notebook)
     elif notebook is not None:
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(notebook)]), notebook_path)

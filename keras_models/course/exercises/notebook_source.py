@@ -18,6 +18,7 @@ notebook (JSON that nbformat does not accept).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -82,3 +83,22 @@ def cell_label(filename: str) -> str:
     if path.endswith(".ipynb") and cell.isdigit():
         return f"cell {cell} of {Path(path).name}"
     return Path(filename).name
+
+
+def fingerprint(notebook) -> str:
+    """A fingerprint of what a notebook says (cell types and sources), ignoring outputs and metadata."""
+    text = "\x00".join(f"{cell.cell_type}\x01{cell.source}" for cell in notebook.cells)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unchanged_since_written(path: Path) -> bool:
+    """Whether the notebook at `path` says what it said when `make notebooks` wrote it (which records the
+    fingerprint in its metadata): no one has worked in it. False for a notebook that cannot be read."""
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(read_text(path), as_version=4)
+        recorded = notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
+        return recorded is not None and recorded == fingerprint(notebook)
+    except Exception:                      # noqa: BLE001 -- not a notebook (any more): it is the learner's to explain
+        return False

@@ -25,7 +25,6 @@ which also displays it when it runs in a notebook.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import jupytext
 import nbformat
 
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
-from keras_models.course.exercises.notebook_source import SourceError, read_text
+from keras_models.course.exercises.notebook_source import SourceError, fingerprint, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC
 from keras_models.course.lessons import LESSONS
@@ -44,12 +43,6 @@ NOTEBOOKS = COURSE / "notebooks"
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 # jupytext pairs notebooks/exercises/<name>.ipynb with exercises/<name>.py (paths relative to course/)
 PAIRING = "notebooks/exercises//ipynb,exercises//py:percent"
-
-
-def _inputs_sha256(notebook) -> str:
-    """A fingerprint of what a notebook says (cell types and sources), ignoring outputs and metadata."""
-    text = "\x00".join(f"{cell.cell_type}\x01{cell.source}" for cell in notebook.cells)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _title_cell(header: str):
@@ -79,7 +72,7 @@ def exercise_notebook(source: Path, paired: bool):
 def _finish(notebook, source: Path):
     notebook.metadata = {"kernelspec": dict(KERNELSPEC),
                          "language_info": {"name": "python"},
-                         "inside_the_network": {"source": source.name, "inputs_sha256": _inputs_sha256(notebook)}}
+                         "inside_the_network": {"source": source.name, "inputs_sha256": fingerprint(notebook)}}
     for cell in notebook.cells:
         cell.metadata = {}
     return notebook
@@ -91,7 +84,7 @@ def _read_inputs_sha256(path: Path) -> tuple[str | None, str | None]:
         notebook = nbformat.read(path, as_version=4)
     except Exception:                          # not a notebook any more: treat it as the learner's
         return None, None
-    return _inputs_sha256(notebook), notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
+    return fingerprint(notebook), notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
 
 
 def refresh(notebook, path: Path, backup_dir: Path) -> str:
@@ -99,7 +92,7 @@ def refresh(notebook, path: Path, backup_dir: Path) -> str:
     'unchanged' or 'rewritten'. A notebook you edited is first kept in backup_dir, and a line says where."""
     if path.exists():
         now, recorded = _read_inputs_sha256(path)
-        if _inputs_sha256(notebook) in (now, recorded):
+        if fingerprint(notebook) in (now, recorded):
             return "unchanged"                         # the .py did not change: yours, edits and outputs, stays
         if now != recorded:                            # you changed it since it was written
             backup = backup_path(path, backup_dir)
@@ -125,7 +118,7 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
     or None when it already said the same (its outputs then go, nothing else)."""
     fresh = exercise_notebook(learner_file, paired=True)
     backup = None
-    if notebook_path.exists() and _read_inputs_sha256(notebook_path)[0] != _inputs_sha256(fresh):
+    if notebook_path.exists() and _read_inputs_sha256(notebook_path)[0] != fingerprint(fresh):
         backup = backup_path(notebook_path, backup_dir)
         notebook_path.replace(backup)
     write_notebook(fresh, notebook_path)
