@@ -143,6 +143,29 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+UNTRACKED = ["my_answer_key.py", "submissions/alice/ex01_perceptron_activations.py", "submissions/grades.csv"]
+
+
+def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_path, monkeypatch):
+    """An instructor's untracked files (an answer key, a learner's solved exercise, the class's grades) are not
+    the course: they stay out of the copy, and are named so that a forgotten `git add` is noticed."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for name in (".gitignore", "Makefile", *UNTRACKED, "logs/run.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("logs/\n" if name == ".gitignore" else name, encoding="utf-8")
+    subprocess.run(["git", "add", ".gitignore", "Makefile"], cwd=tmp_path, check=True)
+    monkeypatch.setattr(release, "REPO", tmp_path)
+    assert release.project_files() == [Path(".gitignore"), Path("Makefile")]
+    assert release.untracked_files() == [Path(name) for name in UNTRACKED]          # logs/ is ignored: not named
+    assert release.left_out_line(release.untracked_files()) == (
+        "left out 3 files git does not track (commit them to include them): my_answer_key.py, "
+        "submissions/alice/ex01_perceptron_activations.py, submissions/grades.csv")
+    many = [Path(f"submissions/learner{i}/ex01.py") for i in range(9)]
+    assert release.left_out_line(many).endswith(": submissions/learner0/ex01.py, submissions/learner1/ex01.py, "
+                                                "submissions/learner2/ex01.py and 6 more")
+    assert release.left_out_line([]) == ""
+
+
 # --- make grade ------------------------------------------------------------------------------------------
 
 LOOP = "while True:\n    pass\n"

@@ -1,7 +1,8 @@
 """`make release DEST=dir`: a learner copy of the course; `WITH_SOLUTIONS=1`: the instructor's copy.
 
-The learner copy is the project as git has it (the files git tracks, and new ones it does not
-ignore), except what gives answers away or checks them:
+The learner copy is the project as git tracks it, except what gives answers away or checks them. A file
+git does not track (an answer key, the class's submissions, grades.csv) is not copied, and is named in
+one line: commit it to include it.
 
     left out    keras_models/course/exercises/solutions/   the reference solutions
                 tests/, .ci/                               the test suite checks those solutions
@@ -49,14 +50,33 @@ LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). T
 """
 
 
-def project_files() -> list[Path]:
-    """The files git tracks, and the new ones it does not ignore, relative to the repository."""
+def _listed(*options: str) -> list[Path]:
+    """`git ls-files OPTIONS` in the repository: paths relative to it, of files that exist, sorted."""
     try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                                capture_output=True, check=True).stdout
+        listed = subprocess.run(["git", "ls-files", "-z", *options], cwd=REPO, capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         raise ValueError("make release copies the files git tracks: run it in a git clone of the project") from None
     return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+
+
+def project_files() -> list[Path]:
+    """The files git tracks, relative to the repository: the course, and nothing else of the instructor's."""
+    return _listed("--cached")
+
+
+def untracked_files() -> list[Path]:
+    """The files git neither tracks nor ignores (an answer key, the class's submissions and grades ...)."""
+    return _listed("--others", "--exclude-standard")
+
+
+def left_out_line(untracked: list[Path], shown: int = 3) -> str:
+    """One line naming the untracked files a release left out ("" if none): the first `shown`, then a count."""
+    if not untracked:
+        return ""
+    names = ", ".join(path.as_posix() for path in untracked[:shown])
+    more = f" and {len(untracked) - shown} more" if len(untracked) > shown else ""
+    files = "file" if len(untracked) == 1 else "files"
+    return f"left out {len(untracked)} {files} git does not track (commit them to include them): {names}{more}"
 
 
 def _learner_gitignore(text: str) -> str:
@@ -134,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"error: {error.filename or args.dest}: {error.strerror or error}", file=sys.stderr)
         return 1
+    if left_out := left_out_line(untracked_files()):
+        print(left_out)
     print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
           f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
     print(f"Next: cd {args.dest} && make setup && make lab. For GitHub Classroom, push it as a template repository: "
