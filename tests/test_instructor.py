@@ -5,7 +5,9 @@ of the exercises and their points (graders.EXERCISES).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import shlex
 import subprocess
@@ -40,11 +42,46 @@ def test_autograding_json_has_one_test_per_exercise_worth_its_points():
 
 # --- make release ----------------------------------------------------------------------------------------
 
+UNTRACKED = ["my_answer_key.py", "submissions/alice/ex01_perceptron_activations.py", "submissions/grades.csv"]
+
+
 @pytest.fixture(scope="module")
 def learner_copy(tmp_path_factory):
     dest = tmp_path_factory.mktemp("release") / "learner"
     assert release.main([str(dest)]) == 0
     return dest
+
+
+@pytest.fixture(scope="module")
+def instructor_copy(tmp_path_factory):
+    """(folder, printed output) of the instructor copy, made as on a new machine whose git has no identity
+    (no user.name or user.email anywhere), and as from a git hook, with GIT_DIR naming another repository."""
+    home, decoy = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("decoy")
+    subprocess.run(["git", "init", "-q"], cwd=decoy, check=True)
+    dest = tmp_path_factory.mktemp("release") / "instructor"
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as out:
+        for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+            patch.delenv(name, raising=False)
+        for name, value in {"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_GLOBAL": home / "gitconfig",
+                            "GIT_CONFIG_NOSYSTEM": "1", "GIT_DIR": decoy / ".git"}.items():
+            patch.setenv(name, str(value))
+        assert release.main([str(dest), "--with-solutions"]) == 0
+    decoy_log = subprocess.run(["git", "log"], cwd=decoy, capture_output=True, text=True, check=False)
+    assert decoy_log.returncode != 0 and "does not have any commits" in decoy_log.stderr   # untouched
+    return dest, out.getvalue()
+
+
+def copied_files(folder: Path) -> dict[str, object]:
+    """{relative path: content} of every file in a copy, its .git/ aside; a notebook's content is its cells
+    without their ids (nbformat draws them at random)."""
+    def content(path: Path) -> object:
+        if path.suffix != ".ipynb":
+            return path.read_bytes()
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        return notebook | {"cells": [{k: v for k, v in cell.items() if k != "id"} for cell in notebook["cells"]]}
+
+    return {path.relative_to(folder).as_posix(): content(path) for path in folder.rglob("*")
+            if path.is_file() and ".git" not in path.relative_to(folder).parts}
 
 
 def solution_lines() -> set[str]:
@@ -118,15 +155,36 @@ def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tes
     assert not (learner_copy / ".venv").exists()                # said before setting anything up
 
 
-def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(tmp_path, capsys):
-    dest = tmp_path / "instructor"
-    assert release.main([str(dest), "--with-solutions"]) == 0
-    assert f"wrote the instructor copy (with solutions and tests) to {dest}" in capsys.readouterr().out
+def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_copy):
+    dest, out = instructor_copy
+    assert f"wrote the instructor copy (with solutions and tests) to {dest}" in out
     for exercise in EXERCISES:
         assert (dest / "keras_models/course/exercises/solutions" / f"{exercise.stem}.py").read_bytes() == \
             exercise.solution_path.read_bytes()
         assert (dest / "keras_models/course/notebooks/solutions" / f"{exercise.stem}.ipynb").is_file()
     assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
+
+
+def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_same_learner_copy(
+        instructor_copy, learner_copy, tmp_path, monkeypatch, capsys):
+    """A working project: one commit holds what git tracks here (the learner files and notebooks it ignores,
+    as here), and `make release` run in it -- which reads git -- makes a learner copy equal to this one's,
+    leaving out the files the instructor has not committed there."""
+    dest, _ = instructor_copy
+    git = {"cwd": dest, "capture_output": True, "text": True, "check": True}
+    assert subprocess.run(["git", "log", "--format=%an: %s"], **git).stdout.startswith(
+        "make release: Instructor copy, made by make release from ")
+    assert len(subprocess.run(["git", "rev-list", "--all"], **git).stdout.split()) == 1
+    assert subprocess.run(["git", "status", "--porcelain"], **git).stdout == ""          # all of it committed
+    for name in UNTRACKED:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text("# the instructor's, not the course's\n", encoding="utf-8")
+    monkeypatch.setattr(release, "REPO", dest)                      # what `make release` in the copy runs
+    again = tmp_path / "learner"
+    assert release.main([str(again)]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"left out 3 files git does not track (commit them to include them): {', '.join(UNTRACKED)}\n")
+    assert copied_files(again) == copied_files(learner_copy)
 
 
 @pytest.mark.parametrize("where, message", [
@@ -141,9 +199,6 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert out == "" and err == f"error: DEST={dest} {message}\n"
     assert not dest.exists() or where == "not-empty"
     assert (tmp_path / "mine.txt").read_text() == "keep me"
-
-
-UNTRACKED = ["my_answer_key.py", "submissions/alice/ex01_perceptron_activations.py", "submissions/grades.csv"]
 
 
 def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_path, monkeypatch):
