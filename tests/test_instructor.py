@@ -1,6 +1,6 @@
-"""The instructor's kit: the learner copy holds no solution line, a class is graded at once with each
-submission in a sandbox, and GitHub Classroom gets one test per exercise -- all from the one declaration
-of the exercises and their points (graders.EXERCISES).
+"""The instructor's kit: the learner copy holds no solution line but those it ships on purpose, a class is
+graded at once with each submission in a sandbox, and GitHub Classroom gets one test per exercise -- all
+from the one declaration of the exercises and their points (graders.EXERCISES).
 """
 
 from __future__ import annotations
@@ -84,21 +84,31 @@ def copied_files(folder: Path) -> dict[str, object]:
             if path.is_file() and ".git" not in path.relative_to(folder).parts}
 
 
+def stripped_lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines()}
+
+
 def solution_lines() -> set[str]:
-    """The lines a learner writes (inside BEGIN/END SOLUTION) that appear nowhere public: not in the
-    project's other files a learner gets (scratch/, data/, keras_models/ without the solutions, README.md)."""
-    public = set()
-    for folder in ("scratch", "data", "keras_models"):
-        for path in (REPO / folder).rglob("*.py"):
-            if "solutions" not in path.parts:
-                public |= {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
-    public |= {line.strip() for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()}
-    secret, inside = set(), False
-    for exercise in EXERCISES:
+    """The lines a learner writes (inside BEGIN/END SOLUTION) that nothing shipped on purpose holds. Shipped on
+    purpose: the project's own library, which the exercises re-derive (the .py files git tracks in scratch/,
+    data/ and keras_models/ outside the exercises' folder), README.md, and the given code of the same or a
+    later exercise (ex02 hands over ex01's sigmoid). The graders are not among them: a solution line in a
+    grader gives the answer away."""
+    exercises_folder = Path("keras_models", "course", "exercises")
+    public = stripped_lines((REPO / "README.md").read_text(encoding="utf-8"))
+    for path in release.project_files():
+        if path.suffix == ".py" and path.parts[0] in ("scratch", "data", "keras_models") \
+                and not path.is_relative_to(exercises_folder):
+            public |= stripped_lines((REPO / path).read_text(encoding="utf-8"))
+    given = [stripped_lines(skeleton_of(exercise.solution_path)) for exercise in EXERCISES]
+    secret = set()
+    for index, exercise in enumerate(EXERCISES):
+        handed_over = public.union(*given[index:])
+        inside = False
         for line in exercise.solution_path.read_text(encoding="utf-8").splitlines():
             if line.strip() in (BEGIN, END):
                 inside = line.strip() == BEGIN
-            elif inside and line.strip() and line.strip() not in public:
+            elif inside and line.strip() and line.strip() not in handed_over:
                 secret.add(line.strip())
     return secret
 

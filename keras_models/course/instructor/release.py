@@ -14,6 +14,12 @@ one line: commit it to include it.
     changed     .gitignore                                 the learner's files are tracked (commit them)
                 README.md                                  a note on top: what this copy is
 
+No line a learner writes in a solution is in it -- not in the exercises, notebooks or graders (which
+ship, for `make exercises`) -- except what ships on purpose: the project's own library, which the
+exercises re-derive (ex01's perceptron and activations can be read in scratch/, written their own way),
+and the given code of an exercise, which may hand over an earlier one's answer (ex02 gives ex01's
+sigmoid). tests/test_instructor.py checks it.
+
 In it, `make setup`, `make exercises`, `make exercise-reset`, `make notebooks`, `make lab`, `make
 lessons`, `make train` and the rest work as here; `make test`, `make mutants` and `make
 exercises-solutions` say in one line that this copy has no tests or solutions.
