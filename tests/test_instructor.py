@@ -154,6 +154,8 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
     ignored = (learner_copy / ".gitignore").read_text(encoding="utf-8")
     assert "ex[0-9][0-9]" not in ignored and "notebooks" not in ignored.replace("notebooks are tracked", "")
     assert (learner_copy / "README.md").read_text(encoding="utf-8").startswith("> **Learner copy**")
+    committed = subprocess.run(["git", "ls-files", "-z"], cwd=learner_copy, capture_output=True, text=True, check=True)
+    assert sorted(filter(None, committed.stdout.split("\0"))) == sorted(copied_files(learner_copy))   # all of it
 
 
 @pytest.mark.parametrize("target", ["test", "test-browser", "lock-check", "mutants"])
