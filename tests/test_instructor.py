@@ -1,11 +1,13 @@
-"""The instructor's kit: the learner copy holds no solution line, a class is graded at once with each
-submission in a sandbox, and GitHub Classroom gets one test per exercise -- all from the one declaration
-of the exercises and their points (graders.EXERCISES).
+"""The instructor's kit: the learner copy holds no solution line but those it ships on purpose, a class is
+graded at once with each submission in a sandbox, and GitHub Classroom gets one test per exercise -- all
+from the one declaration of the exercises and their points (graders.EXERCISES).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import shlex
 import subprocess
@@ -40,6 +42,9 @@ def test_autograding_json_has_one_test_per_exercise_worth_its_points():
 
 # --- make release ----------------------------------------------------------------------------------------
 
+UNTRACKED = ["my_answer_key.py", "submissions/alice/ex01_perceptron_activations.py", "submissions/grades.csv"]
+
+
 @pytest.fixture(scope="module")
 def learner_copy(tmp_path_factory):
     dest = tmp_path_factory.mktemp("release") / "learner"
@@ -47,21 +52,63 @@ def learner_copy(tmp_path_factory):
     return dest
 
 
+@pytest.fixture(scope="module")
+def instructor_copy(tmp_path_factory):
+    """(folder, printed output) of the instructor copy, made as on a new machine whose git has no identity
+    (no user.name or user.email anywhere), and as from a git hook, with GIT_DIR naming another repository."""
+    home, decoy = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("decoy")
+    subprocess.run(["git", "init", "-q"], cwd=decoy, check=True)
+    dest = tmp_path_factory.mktemp("release") / "instructor"
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as out:
+        for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
+            patch.delenv(name, raising=False)
+        for name, value in {"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_GLOBAL": home / "gitconfig",
+                            "GIT_CONFIG_NOSYSTEM": "1", "GIT_DIR": decoy / ".git"}.items():
+            patch.setenv(name, str(value))
+        assert release.main([str(dest), "--with-solutions"]) == 0
+    decoy_log = subprocess.run(["git", "log"], cwd=decoy, capture_output=True, text=True, check=False)
+    assert decoy_log.returncode != 0 and "does not have any commits" in decoy_log.stderr   # untouched
+    return dest, out.getvalue()
+
+
+def copied_files(folder: Path) -> dict[str, object]:
+    """{relative path: content} of every file in a copy, its .git/ aside; a notebook's content is its cells
+    without their ids (nbformat draws them at random)."""
+    def content(path: Path) -> object:
+        if path.suffix != ".ipynb":
+            return path.read_bytes()
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        return notebook | {"cells": [{k: v for k, v in cell.items() if k != "id"} for cell in notebook["cells"]]}
+
+    return {path.relative_to(folder).as_posix(): content(path) for path in folder.rglob("*")
+            if path.is_file() and ".git" not in path.relative_to(folder).parts}
+
+
+def stripped_lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines()}
+
+
 def solution_lines() -> set[str]:
-    """The lines a learner writes (inside BEGIN/END SOLUTION) that appear nowhere public: not in the
-    project's other files a learner gets (scratch/, data/, keras_models/ without the solutions, README.md)."""
-    public = set()
-    for folder in ("scratch", "data", "keras_models"):
-        for path in (REPO / folder).rglob("*.py"):
-            if "solutions" not in path.parts:
-                public |= {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
-    public |= {line.strip() for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()}
-    secret, inside = set(), False
-    for exercise in EXERCISES:
+    """The lines a learner writes (inside BEGIN/END SOLUTION) that nothing shipped on purpose holds. Shipped on
+    purpose: the project's own library, which the exercises re-derive (the .py files git tracks in scratch/,
+    data/ and keras_models/ outside the exercises' folder), README.md, and the given code of the same or a
+    later exercise (ex02 hands over ex01's sigmoid). The graders are not among them: a solution line in a
+    grader gives the answer away."""
+    exercises_folder = Path("keras_models", "course", "exercises")
+    public = stripped_lines((REPO / "README.md").read_text(encoding="utf-8"))
+    for path in release.project_files():
+        if path.suffix == ".py" and path.parts[0] in ("scratch", "data", "keras_models") \
+                and not path.is_relative_to(exercises_folder):
+            public |= stripped_lines((REPO / path).read_text(encoding="utf-8"))
+    given = [stripped_lines(skeleton_of(exercise.solution_path)) for exercise in EXERCISES]
+    secret = set()
+    for index, exercise in enumerate(EXERCISES):
+        handed_over = public.union(*given[index:])
+        inside = False
         for line in exercise.solution_path.read_text(encoding="utf-8").splitlines():
             if line.strip() in (BEGIN, END):
                 inside = line.strip() == BEGIN
-            elif inside and line.strip() and line.strip() not in public:
+            elif inside and line.strip() and line.strip() not in handed_over:
                 secret.add(line.strip())
     return secret
 
@@ -107,6 +154,8 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
     ignored = (learner_copy / ".gitignore").read_text(encoding="utf-8")
     assert "ex[0-9][0-9]" not in ignored and "notebooks" not in ignored.replace("notebooks are tracked", "")
     assert (learner_copy / "README.md").read_text(encoding="utf-8").startswith("> **Learner copy**")
+    committed = subprocess.run(["git", "ls-files", "-z"], cwd=learner_copy, capture_output=True, text=True, check=True)
+    assert sorted(filter(None, committed.stdout.split("\0"))) == sorted(copied_files(learner_copy))   # all of it
 
 
 @pytest.mark.parametrize("target", ["test", "test-browser", "lock-check", "mutants"])
@@ -118,15 +167,36 @@ def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tes
     assert not (learner_copy / ".venv").exists()                # said before setting anything up
 
 
-def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(tmp_path, capsys):
-    dest = tmp_path / "instructor"
-    assert release.main([str(dest), "--with-solutions"]) == 0
-    assert f"wrote the instructor copy (with solutions and tests) to {dest}" in capsys.readouterr().out
+def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_copy):
+    dest, out = instructor_copy
+    assert f"wrote the instructor copy (with solutions and tests) to {dest}" in out
     for exercise in EXERCISES:
         assert (dest / "keras_models/course/exercises/solutions" / f"{exercise.stem}.py").read_bytes() == \
             exercise.solution_path.read_bytes()
         assert (dest / "keras_models/course/notebooks/solutions" / f"{exercise.stem}.ipynb").is_file()
     assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
+
+
+def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_same_learner_copy(
+        instructor_copy, learner_copy, tmp_path, monkeypatch, capsys):
+    """A working project: one commit holds what git tracks here (the learner files and notebooks it ignores,
+    as here), and `make release` run in it -- which reads git -- makes a learner copy equal to this one's,
+    leaving out the files the instructor has not committed there."""
+    dest, _ = instructor_copy
+    git = {"cwd": dest, "capture_output": True, "text": True, "check": True}
+    assert subprocess.run(["git", "log", "--format=%an: %s"], **git).stdout.startswith(
+        "make release: Instructor copy, made by make release from ")
+    assert len(subprocess.run(["git", "rev-list", "--all"], **git).stdout.split()) == 1
+    assert subprocess.run(["git", "status", "--porcelain"], **git).stdout == ""          # all of it committed
+    for name in UNTRACKED:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_text("# the instructor's, not the course's\n", encoding="utf-8")
+    monkeypatch.setattr(release, "REPO", dest)                      # what `make release` in the copy runs
+    again = tmp_path / "learner"
+    assert release.main([str(again)]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"left out 3 files git does not track (commit them to include them): {', '.join(UNTRACKED)}\n")
+    assert copied_files(again) == copied_files(learner_copy)
 
 
 @pytest.mark.parametrize("where, message", [
@@ -141,6 +211,26 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert out == "" and err == f"error: DEST={dest} {message}\n"
     assert not dest.exists() or where == "not-empty"
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_path, monkeypatch):
+    """An instructor's untracked files (an answer key, a learner's solved exercise, the class's grades) are not
+    the course: they stay out of the copy, and are named so that a forgotten `git add` is noticed."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for name in (".gitignore", "Makefile", *UNTRACKED, "logs/run.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("logs/\n" if name == ".gitignore" else name, encoding="utf-8")
+    subprocess.run(["git", "add", ".gitignore", "Makefile"], cwd=tmp_path, check=True)
+    monkeypatch.setattr(release, "REPO", tmp_path)
+    assert release.project_files() == [Path(".gitignore"), Path("Makefile")]
+    assert release.untracked_files() == [Path(name) for name in UNTRACKED]          # logs/ is ignored: not named
+    assert release.left_out_line(release.untracked_files()) == (
+        "left out 3 files git does not track (commit them to include them): my_answer_key.py, "
+        "submissions/alice/ex01_perceptron_activations.py, submissions/grades.csv")
+    many = [Path(f"submissions/learner{i}/ex01.py") for i in range(9)]
+    assert release.left_out_line(many).endswith(": submissions/learner0/ex01.py, submissions/learner1/ex01.py, "
+                                                "submissions/learner2/ex01.py and 6 more")
+    assert release.left_out_line([]) == ""
 
 
 # --- make grade ------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """`make release DEST=dir`: a learner copy of the course; `WITH_SOLUTIONS=1`: the instructor's copy.
 
-The learner copy is the project as git has it (the files git tracks, and new ones it does not
-ignore), except what gives answers away or checks them:
+The learner copy is the project as git tracks it, except what gives answers away or checks them. A file
+git does not track (an answer key, the class's submissions, grades.csv) is not copied, and is named in
+one line: commit it to include it.
 
     left out    keras_models/course/exercises/solutions/   the reference solutions
                 tests/, .ci/                               the test suite checks those solutions
@@ -13,17 +14,29 @@ ignore), except what gives answers away or checks them:
     changed     .gitignore                                 the learner's files are tracked (commit them)
                 README.md                                  a note on top: what this copy is
 
+No line a learner writes in a solution is in it -- not in the exercises, notebooks or graders (which
+ship, for `make exercises`) -- except what ships on purpose: the project's own library, which the
+exercises re-derive (ex01's perceptron and activations can be read in scratch/, written their own way),
+and the given code of an exercise, which may hand over an earlier one's answer (ex02 gives ex01's
+sigmoid). tests/test_instructor.py checks it.
+
 In it, `make setup`, `make exercises`, `make exercise-reset`, `make notebooks`, `make lab`, `make
 lessons`, `make train` and the rest work as here; `make test`, `make mutants` and `make
 exercises-solutions` say in one line that this copy has no tests or solutions.
 
 The instructor copy is the whole project -- solutions, tests (`make test` works in it), graders --
 plus the same learner files, the notebooks (solutions' notebooks too) and the Classroom file.
+
+Each copy is a git repository (branch main) with one commit of its files, authored by `make release`:
+ready to push as a GitHub Classroom template, and a git clone as `make release` in it needs. In the
+instructor copy, as here, git ignores the learner files and notebooks (written again by `make setup`
+and `make notebooks`); in the learner copy they are committed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -40,6 +53,14 @@ COURSE = Path("keras_models", "course")
 SOLUTIONS = COURSE / "exercises" / "solutions"
 LEARNER_LEAVES_OUT = (SOLUTIONS, Path("tests"), Path(".ci"))
 LEARNER_WORK_IGNORED = ("keras_models/course/exercises/ex[0-9][0-9]_*.py", "keras_models/course/notebooks/")
+# The variables with which a git hook points git at its repository (`git rev-parse --local-env-vars`)
+GIT_REPOSITORY_VARIABLES = ("GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
+                            "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE",
+                            "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+                            "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE",
+                            "GIT_COMMON_DIR")
+RELEASE_IDENTITY = ("-c", "user.name=make release", "-c", "user.email=make-release@localhost",
+                    "-c", "commit.gpgsign=false")
 LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). The exercises' solutions and the test
 > suite are not included: `make test`, `make mutants` and `make exercises-solutions` say so. Your
 > exercise files are `keras_models/course/exercises/ex*.py` and their notebooks
@@ -49,14 +70,40 @@ LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). T
 """
 
 
-def project_files() -> list[Path]:
-    """The files git tracks, and the new ones it does not ignore, relative to the repository."""
+def _git(folder: Path, *args: str) -> bytes:
+    """`git ARGS` run in `folder`, its output. Variables that point git at another repository (GIT_DIR,
+    GIT_INDEX_FILE ..., set in a git hook) are dropped: the folder's own repository is the one meant."""
+    environment = {name: value for name, value in os.environ.items() if name not in GIT_REPOSITORY_VARIABLES}
+    return subprocess.run(["git", *args], cwd=folder, env=environment, capture_output=True, check=True).stdout
+
+
+def _listed(*options: str) -> list[Path]:
+    """`git ls-files OPTIONS` in the repository: paths relative to it, of files that exist, sorted."""
     try:
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                                capture_output=True, check=True).stdout
+        listed = _git(REPO, "ls-files", "-z", *options)
     except (OSError, subprocess.CalledProcessError):
         raise ValueError("make release copies the files git tracks: run it in a git clone of the project") from None
     return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+
+
+def project_files() -> list[Path]:
+    """The files git tracks, relative to the repository: the course, and nothing else of the instructor's."""
+    return _listed("--cached")
+
+
+def untracked_files() -> list[Path]:
+    """The files git neither tracks nor ignores (an answer key, the class's submissions and grades ...)."""
+    return _listed("--others", "--exclude-standard")
+
+
+def left_out_line(untracked: list[Path], shown: int = 3) -> str:
+    """One line naming the untracked files a release left out ("" if none): the first `shown`, then a count."""
+    if not untracked:
+        return ""
+    names = ", ".join(path.as_posix() for path in untracked[:shown])
+    more = f" and {len(untracked) - shown} more" if len(untracked) > shown else ""
+    files = "file" if len(untracked) == 1 else "files"
+    return f"left out {len(untracked)} {files} git does not track (commit them to include them): {names}{more}"
 
 
 def _learner_gitignore(text: str) -> str:
@@ -75,6 +122,25 @@ def _learner_gitignore(text: str) -> str:
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def _commit(dest: Path, kind: str) -> None:
+    """Make dest a git repository with one commit of its files (those its .gitignore does not ignore), as
+    a GitHub Classroom template repository is, and as `make release` in it needs. The commit's author is
+    `make release`, so that it works where git has no user.name or user.email; the source repository is
+    only read (its HEAD, for the message)."""
+    try:
+        source = _git(REPO, "rev-parse", "--short", "HEAD").decode().strip()
+    except subprocess.CalledProcessError:
+        source = "a repository with no commit yet"
+    message = f"{kind.capitalize()} copy, made by make release from {source} (the files git tracks there, as they were)"
+    try:
+        _git(dest, "init", "-q", "--initial-branch=main")
+        _git(dest, "add", "--all")
+        _git(dest, *RELEASE_IDENTITY, "commit", "-q", "--no-verify", "-m", message)
+    except (OSError, subprocess.CalledProcessError) as error:
+        reason = getattr(error, "stderr", b"").decode("utf-8", errors="replace").strip().splitlines() or [str(error)]
+        raise ValueError(f"the files are in {dest}, but git could not commit them: {reason[-1]}") from None
 
 
 def release(dest: Path, with_solutions: bool) -> dict[str, int]:
@@ -106,7 +172,9 @@ def release(dest: Path, with_solutions: bool) -> dict[str, int]:
     if not with_solutions:
         _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
         _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
-    return {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
+    counts = {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
+    _commit(dest, "instructor" if with_solutions else "learner")
+    return counts
 
 
 def _check_destination(dest: Path) -> None:
@@ -134,10 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"error: {error.filename or args.dest}: {error.strerror or error}", file=sys.stderr)
         return 1
+    if left_out := left_out_line(untracked_files()):
+        print(left_out)
     print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
           f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
-    print(f"Next: cd {args.dest} && make setup && make lab. For GitHub Classroom, push it as a template repository: "
-          f"{AUTOGRADING} grades each exercise.")
+    print(f"Next: cd {args.dest} && make setup && make lab. It is a git repository with one commit: "
+          f"for GitHub Classroom, push it as a template repository ({AUTOGRADING} grades each exercise).")
     return 0
 
 
