@@ -115,6 +115,19 @@ def test_a_file_saved_with_a_byte_order_mark_grades_as_python_runs_it(tmp_path, 
     assert result.passed, result.message
 
 
+@pytest.mark.parametrize("code, missing", [("", "Perceptron1D"),
+                                           (SOLVED.replace("class Sigmoid", "class Sigmoidal"), "Sigmoid")],
+                         ids=["empty-file", "renamed-class"])
+def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path, code, missing):
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(code, encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (False, f"your code defines no {missing}, which the exercise asks for "
+                                                      "(in a notebook: run the cell that defines it; deleted or "
+                                                      "renamed: make exercise-reset NAME=ex01 starts the exercise "
+                                                      "over)")
+
+
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 

@@ -198,6 +198,13 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
     start = time.perf_counter() if start is None else start
     try:
         summary = exercise.grader.grade(module, workdir)
+    except AttributeError as error:
+        if error.obj is not module:                 # not a name missing from the file: one of the other cases
+            return _failed(exercise, error, is_learners, start)
+        return Result(exercise, False, f"your code defines no {error.name}, which the exercise asks for (in a "
+                                       "notebook: run the cell that defines it; deleted or renamed: make "
+                                       f"exercise-reset NAME={exercise.name} starts the exercise over)",
+                      time.perf_counter() - start)
     except Exception as error:
         return _failed(exercise, error, is_learners, start)
     return Result(exercise, True, summary, time.perf_counter() - start)
