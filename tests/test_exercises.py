@@ -128,6 +128,26 @@ def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path, c
                                                       "over)")
 
 
+@pytest.mark.parametrize("damage", ["truncated", "deleted"])
+def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_path, monkeypatch, damage):
+    """ex05's grader reads data/breast_cancer.csv before anything else: here from a damaged copy of data/."""
+    import data.checksums
+
+    shipped = data.checksums.DATA_DIR / "breast_cancer.csv"
+    damaged_dir = tmp_path / "data"
+    damaged_dir.mkdir()
+    if damage == "truncated":
+        (damaged_dir / "breast_cancer.csv").write_bytes(shipped.read_bytes()[:5000])
+    monkeypatch.setattr(data.checksums, "DATA_DIR", damaged_dir)
+    ex05 = find("ex05")
+    result = grade_file(ex05, ex05.solution_path, tmp_path)
+    assert not result.passed and len(result.message.splitlines()) == 1
+    what = "does not match the shipped breast_cancer.csv" if damage == "truncated" else "is missing"
+    assert result.message.startswith(f"the grader cannot read its data: data file {damaged_dir / 'breast_cancer.csv'} "
+                                     f"{what}"), result.message
+    assert result.message.endswith("restore it with `git checkout data/breast_cancer.csv`"), result.message
+
+
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 

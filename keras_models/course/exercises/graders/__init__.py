@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from data.checksums import ChecksumError
+
 from ..notebook_source import SourceError, cell_label, code_pieces, unchanged_since_written
 from ..skeleton import PLACEHOLDER
 from .checks import Fail
@@ -220,6 +222,8 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
         return result(f"not started: fill in the TODO in {where}")
+    if line is None and isinstance(error, (ChecksumError, FileNotFoundError)):      # a data file damaged or gone
+        return result(f"the grader cannot read its data: {error}")
     if line is None:               # not raised in the learner's code: show everything
         return result("the grader hit an error it did not expect:\n" + "".join(traceback.format_exception(error)))
     return result(f"your code raised {type(error).__name__} in {where} ({line}): {error}")
