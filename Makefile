@@ -179,16 +179,16 @@ lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=
 course: venv ## the course's Keras scripts on real data (regression, classification); logs/course/
 	@$(PY) -m keras_models.course.real_data
 
-exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one
-	@$(PY) -m keras_models.course.exercises.grade $(if $(ONLY),--only $(ONLY))
+exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some
+	@$(PY) -m keras_models.course.exercises.grade $(if $(ONLY),--only "$(ONLY)")
 
 exercise-run: venv ## run your exercise file as a script, without TensorFlow's start-up lines: make exercise-run NAME=ex03
 	@test -n "$(NAME)" || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
-	@$(PY) -m keras_models.course.exercises.run $(NAME)
+	@$(PY) -m keras_models.course.exercises.run "$(NAME)"
 
 exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
 	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
-	@$(PY) -m keras_models.course.exercises.grade --reset $(NAME)
+	@$(PY) -m keras_models.course.exercises.grade --reset "$(NAME)"
 
 exercises-solutions: venv ## grade the reference solutions with the same tests
 	@$(PY) -m keras_models.course.exercises.grade --solutions

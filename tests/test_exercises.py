@@ -160,6 +160,19 @@ def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypat
     assert find("ex01").learner_path.read_text(encoding="utf-8") == skeleton_of(find("ex01").solution_path)
 
 
+def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_does(tmp_path, monkeypatch, capsys):
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    assert grade_cli.main(["--only", "ex02,ex01"]) == 1
+    graded = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ex")]
+    assert graded == ["ex01", "ex02"]                                   # each once, in course order
+    assert grade_cli.main(["--only", ",", "--only", "ex01"]) == 2
+    assert capsys.readouterr().err == ("error: ',' names no exercise; the exercises are ex01, ex02, ex03, ex04, "
+                                       "ex05, ex06, ex07\n")
+
+
 # --- the skeleton cutter and the reset --------------------------------------------------------
 
 def test_make_skeleton_replaces_each_marked_block_at_its_indentation():

@@ -107,6 +107,12 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["lessons", "LOGDIR=pictures"], ".venv/bin/python -m keras_models.course.lessons --logdir pictures"),
     (["exercises", "ONLY=ex03"], ".venv/bin/python -m keras_models.course.exercises.grade --only ex03"),
     (["exercise-run", "NAME=ex03"], ".venv/bin/python -m keras_models.course.exercises.run ex03"),
+    (["exercise-run", "NAME=ex01;echo INJECTED"],                 # one argument: nothing reaches the shell
+     ".venv/bin/python -m keras_models.course.exercises.run ex01;echo INJECTED"),
+    (["exercise-reset", "NAME=ex01;echo INJECTED"],
+     ".venv/bin/python -m keras_models.course.exercises.grade --reset ex01;echo INJECTED"),
+    (["exercises", "ONLY=ex01;echo INJECTED"],
+     ".venv/bin/python -m keras_models.course.exercises.grade --only ex01;echo INJECTED"),
     (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter.build"),
     (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.build\n"
                            ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
@@ -116,7 +122,8 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
      ".venv/bin/python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 "
      "--wall-limit 60 --jobs 2"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
-        "exercises", "exercise-run", "notebooks", "lab-after-notebooks", "release", "grade"])
+        "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
+        "exercises-one-argument", "notebooks", "lab-after-notebooks", "release", "grade"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr

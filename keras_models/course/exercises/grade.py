@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--solutions", action="store_true", help="grade the reference solutions")
     parser.add_argument("--only", action="append", metavar="NAME",
-                        help="grade only this exercise (ex03, 3 or its file name); repeatable")
+                        help="grade only this exercise (ex03, 3 or its file name), or these (ex01,ex03); repeatable")
     parser.add_argument("--write-missing", action="store_true",
                         help="write the exercise files you do not have yet, then stop (make setup)")
     parser.add_argument("--reset", action="append", metavar="NAME",
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.reset and (args.only or args.solutions):
             raise ValueError("--reset does not grade: use it without --only and --solutions")
-        wanted = [find(name) for name in args.reset or args.only or []]
+        wanted = [find(name) for value in args.reset or args.only or [] for name in names_in(value)]
         if args.solutions and not SOLUTIONS_DIR.is_dir():
             raise ValueError("this learner copy of the course does not include the reference solutions")
     except ValueError as error:                         # ONLY=ex99, NAME=ex99: one line, the valid names
@@ -210,6 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, UnicodeError) as error:         # a solution file missing, a folder that cannot be written
         print(f"error: {_what_failed(error)}", file=sys.stderr)
         return 1
+
+
+def names_in(value: str) -> list[str]:
+    """The exercise names in ONLY= or NAME=: one, or several separated by commas (as make grade takes them)."""
+    names = [name for name in value.split(",") if name.strip()]
+    if not names:
+        raise ValueError(f"{value!r} names no exercise; the exercises are {', '.join(e.name for e in EXERCISES)}")
+    return names
 
 
 def _what_failed(error: OSError | UnicodeError) -> str:
