@@ -7,6 +7,7 @@ script, its "Try it" and "Grade it" cells included, and every way it can stop sa
     an error in the code    one line: the exception, the function, the line, the message; no traceback
     a newer notebook        the notebook runs instead, as `make exercises` grades it; an error names its cell
     a file that cannot run  one line each: a syntax error, bytes that are not UTF-8; an unknown exercise: exit 2
+    sys.exit in the file    ends it, as python does; a failure status is one line saying where
     Ctrl-C                  exit 130 and one line
 
 Each runs in the test's own process (TensorFlow already loaded) on files in a temporary folder, and the test
@@ -100,6 +101,17 @@ def test_an_error_in_the_learners_code_is_one_line_with_its_function_line_and_me
     assert (status, out) == (1, "")
     assert err == (f"ex01: your code raised ZeroDivisionError in scale (line {raised_at} of {EX01.learner_path.name}): "
                    "float division by zero\n")
+
+
+@pytest.mark.parametrize("call, status, message", [
+    ("sys.exit(3)", 1, "ex01: your code called sys.exit(3) in the top level of the file (line 2 of "
+                       "ex01_perceptron_activations.py)\n"),
+    ("sys.exit(0)", 0, ""),
+], ids=["failure", "success"])
+def test_sys_exit_in_the_file_ends_it_and_a_failure_status_is_one_line(exercises, unchanged_program, capsys, call,
+                                                                       status, message):
+    EX01.learner_path.write_text(f"import sys\n{call}\nprint('after the exit')\n", encoding="utf-8")
+    assert run("ex01", capsys) == (status, "", message)
 
 
 def test_a_notebook_saved_after_the_py_is_what_runs_and_an_error_names_its_cell(exercises, unchanged_program, capsys):

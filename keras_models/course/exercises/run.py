@@ -43,7 +43,8 @@ def run_as_main(path: Path) -> None:
     """Run the file at `path` (.py, or a notebook's code cells in order) as the program's __main__ module.
 
     As `python path` would: __name__ is "__main__", sys.argv[0] is the file and its folder comes first on
-    sys.path. Raises Stopped when the file cannot be read or parsed, or its code raises.
+    sys.path. Raises Stopped when the file cannot be read or parsed, its code raises, or it calls sys.exit
+    with a failure status.
     """
     saved = sys.modules["__main__"], sys.argv[0], list(sys.path)
     sys.argv[0] = str(path)
@@ -55,6 +56,10 @@ def run_as_main(path: Path) -> None:
     except SyntaxError as error:
         at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
         raise Stopped(f"the file does not parse: {error.msg}{at}") from None
+    except SystemExit as exit_:
+        if exit_.code not in (None, 0):                 # sys.exit() and sys.exit(0) end the file, as in python
+            function, line = where_raised(exit_, in_file(path))
+            raise Stopped(f"your code called sys.exit({exit_.code!r}) in {function} ({line})") from None
     except Exception as error:
         function, line = where_raised(error, in_file(path))
         if isinstance(error, NotImplementedError):
