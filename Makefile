@@ -111,7 +111,7 @@ GIVEN   := $(patsubst %:,%,$(foreach v,$(MAKEOVERRIDES),$(if $(findstring =,$(v)
 TAKEN   := $(TAKES_ANY) $(foreach goal,$(or $(MAKECMDGOALS),help),$(TAKES_$(goal)))
 UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
 ifneq ($(UNKNOWN),)
-$(error unknown variable $(UNKNOWN) for make $(or $(MAKECMDGOALS),help); $(foreach goal,$(or $(MAKECMDGOALS),help),make $(goal) takes $(or $(TAKES_$(goal)),no variables);) see `make help`)
+$(error unknown variable $(UNKNOWN) for make $(or $(MAKECMDGOALS),help); $(foreach goal,$(or $(MAKECMDGOALS),help),make $(goal) takes $(strip $(TAKES_$(goal)) $(TAKES_ANY));) see `make help`)
 endif
 ifneq ($(filter-out 1,$(RESUME) $(QUIET)),)
 $(error RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=$(RESUME) QUIET=$(QUIET))
