@@ -135,7 +135,8 @@ def test_each_make_variable_becomes_its_option(project, args, command):
                                "RESUME QUIET PYTHON; see `make help`."),
     (["train", "TASKS=binary", "EPOCH=3"], "unknown variable EPOCH for make train;"),
     (["train", "RESUMES=1"], "unknown variable RESUMES for make train;"),
-    (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT PYTHON;"),
+    (["tensorboard", "PRT=6007"], "unknown variable PRT for make tensorboard; make tensorboard takes LOGDIR PORT "
+                                  "PYTHON;"),
     (["exercises", "NAME=ex03"], "unknown variable NAME for make exercises; make exercises takes ONLY PYTHON;"),
     (["grade", "SUBMISSION=class"], "unknown variable SUBMISSION for make grade; make grade takes SUBMISSIONS ONLY "
                                     "TIME_LIMIT WALL_LIMIT JOBS PYTHON;"),
@@ -144,7 +145,8 @@ def test_each_make_variable_becomes_its_option(project, args, command):
     (["release", "DEST=x", "WITH_SOLUTIONS=yes"], "WITH_SOLUTIONS takes the value 1 (make release DEST=dir "
                                                   "WITH_SOLUTIONS=1), got WITH_SOLUTIONS=yes"),
     (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0 QUIET="),
-], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "PYTHONN-for-setup", "WITH_SOLUTIONS-yes", "RESUME-0"])
+], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "PYTHONN-for-setup",
+        "WITH_SOLUTIONS-yes", "RESUME-0"])
 def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(project, args, message):
     done = make(project, *args)
     assert done.returncode == 2
