@@ -128,6 +128,20 @@ def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path, c
                                                       "over)")
 
 
+def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):
+    """ex01's Perceptron1D.run returning a string: the grader's float() fails on it, in the grader's own code."""
+    right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED.replace(right, 'return "abc"'), encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    tripped_at = next(number for number, line in enumerate(EX01.grader.__loader__.get_source(EX01.grader.__name__)
+                                                             .splitlines(), start=1) if "float(" in line)
+    assert (result.passed, result.message) == (
+        False, f"the grader could not check your code: ValueError in _grade_perceptrons (line {tripped_at} of "
+               "graders/ex01.py): could not convert string to float: 'abc' -- check what your functions return "
+               "(types, shapes)")
+
+
 @pytest.mark.parametrize("damage", ["truncated", "deleted"])
 def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_path, monkeypatch, damage):
     """ex05's grader reads data/breast_cancer.csv before anything else: here from a damaged copy of data/."""

@@ -9,6 +9,8 @@ its target) when all pass. `grade_file` turns whatever happens into a `Result`:
     a check fails                -> FAIL   the grader's hint
     a TODO still raises          -> FAIL   "not started: fill in the TODO in <function>"
     the learner's code raises    -> FAIL   the error, with the function and line where it happened
+    the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
+    a name the grader needs      -> FAIL   "your code defines no <name> ..."
 
 The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
 `notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
@@ -25,7 +27,6 @@ import importlib
 import itertools
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from .checks import Fail
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = EXERCISES_DIR / "solutions"
+GRADERS_DIR = Path(__file__).resolve().parent
 STARTERS_DIR = EXERCISES_DIR / "starters"             # a learner copy (make release) has these instead
 
 
@@ -225,5 +227,9 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
     if line is None and isinstance(error, (ChecksumError, FileNotFoundError)):      # a data file damaged or gone
         return result(f"the grader cannot read its data: {error}")
     if line is None:               # not raised in the learner's code: show everything
-        return result("the grader hit an error it did not expect:\n" + "".join(traceback.format_exception(error)))
+        function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
+        return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
+                      "what your functions return (types, shapes)")
     return result(f"your code raised {type(error).__name__} in {where} ({line}): {error}")
