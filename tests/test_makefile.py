@@ -107,8 +107,8 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["lessons", "LOGDIR=pictures"], ".venv/bin/python -m keras_models.course.lessons --logdir pictures"),
     (["exercises", "ONLY=ex03"], ".venv/bin/python -m keras_models.course.exercises.grade --only ex03"),
     (["exercise-run", "NAME=ex03"], ".venv/bin/python -m keras_models.course.exercises.run ex03"),
-    (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter.build"),
-    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.build\n"
+    (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter"),
+    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter\n"
                            ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
     (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
      ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),
