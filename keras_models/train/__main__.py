@@ -29,9 +29,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow load
 # matrices of a few thousand rows gain nothing from a second thread.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from keras_models.twins.tf_chatter import filter_tensorflow_chatter  # noqa: E402
+from keras_models.twins.tf_chatter import filter_tensorflow_chatter, quiet_keras_retracing_warning  # noqa: E402
 
 filter_tensorflow_chatter()          # before TensorFlow loads: its C++ start-up lines are not the learner's business
+quiet_keras_retracing_warning()      # a false alarm when a run trains one Keras model per task (tf_chatter.py)
 
 # What `make setup` installs that make train imports, by the name of the module.
 REQUIRED = {"tensorflow": "TensorFlow", "keras": "Keras", "tensorboard": "TensorBoard", "numpy": "NumPy",

@@ -17,7 +17,7 @@ if __name__ == "__main__":
 
     on_ctrl_c_leave_at_once("Interrupted before the course started; nothing was written.")
 
-from keras_models.twins.tf_chatter import filter_tensorflow_chatter  # noqa: E402
+from keras_models.twins.tf_chatter import filter_tensorflow_chatter, quiet_keras_retracing_warning  # noqa: E402
 
 if __name__ == "__main__":
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of each data set")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    quiet_keras_retracing_warning()         # a false alarm: each script fits and reloads its own models (tf_chatter.py)
     try:
         for script in SCRIPTS:
             result = script.run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed)

@@ -35,6 +35,7 @@ from keras_models.twins.evaluation import history_frame, plot_loss_curves
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.models import build_model, load_model, standard_callbacks
 from keras_models.twins.reproducible import deterministic
+from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
 DEFAULT_OUT = Path("logs") / "course"
 # a damaged or missing data file, or a --max-rows too small to split: one line (`explain`), not a traceback
@@ -137,6 +138,7 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of the data set")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    quiet_keras_retracing_warning()         # a false alarm once a second model is fitted (twins/tf_chatter.py)
     try:
         result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
     except KeyboardInterrupt:
