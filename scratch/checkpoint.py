@@ -130,7 +130,8 @@ def read_arrays(path) -> dict[str, np.ndarray]:
         raise CheckpointError(f"checkpoint {path} is damaged or not a checkpoint ({exc}); "
                               "delete it to start over") from None
     if not is_npz:
-        raise CheckpointError(f"checkpoint {path} is not a checkpoint file (damaged?): delete it to start over")
+        raise CheckpointError(f"checkpoint {path} is damaged or not a checkpoint (not an .npz archive); "
+                              "delete it to start over")
     return arrays
 
 

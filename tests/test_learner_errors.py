@@ -215,7 +215,8 @@ def test_a_scratch_checkpoint_in_the_keras_place_is_refused(tmp_path):
 @pytest.mark.parametrize("damage, message", [
     (lambda path: path.write_bytes(b"PK\x03\x04 cut short"), "is damaged or not a checkpoint .*delete it to start "
                                                              "over"),
-    (lambda path: path.write_text("garbage\n"), r"is not a checkpoint file \(damaged\?\): delete it to start over$"),
+    (lambda path: path.write_text("garbage\n"), r"is damaged or not a checkpoint \(not an .npz archive\); delete it "
+                                                r"to start over$"),
     (lambda path: keras_checkpoint(path, tiny_keras(4, 2)), "belongs to a different architecture"),
 ], ids=["damaged", "text", "other-architecture"])
 def test_resume_refuses_a_bad_keras_checkpoint_with_its_name(damage, message, tmp_path, capsys):
