@@ -405,7 +405,7 @@ def wait_until_tensorflow_loads(process) -> bool:
 
 
 def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subprocess.CompletedProcess:
-    """`python -m module` (a fresh process: its start-up is what is tested) sent SIGINT while it imports
+    """This Python running `-m module` (a fresh process: its start-up is what is tested), sent SIGINT while it imports
     `slow_import`: a stand-in for that module, first on PYTHONPATH, that says it has begun and sleeps."""
     import time
 
