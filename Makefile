@@ -194,7 +194,7 @@ exercises-solutions: venv ## grade the reference solutions with the same tests
 	@$(PY) -m keras_models.course.exercises.grade --solutions
 
 notebooks: venv ## a notebook for every lesson and exercise in keras_models/course/notebooks/ (yours are kept)
-	@$(PY) -m keras_models.course.jupyter.build
+	@$(PY) -m keras_models.course.jupyter
 
 lab: notebooks ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
 	@$(PY) -m keras_models.course.jupyter.lab $(if $(PORT),--port "$(PORT)")

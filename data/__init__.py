@@ -7,7 +7,7 @@
 Provenance, licences, sizes and checksums: data/README.md.
 """
 
-from data.checksums import DATA_DIR, SHA256, ChecksumError, verify_checksum
+from data.checksums import DATA_DIR, DATA_FILE_ERRORS, SHA256, ChecksumError, MissingDataFile, verify_checksum
 from data.encoding import Standardiser
 from data.loaders import (
                           DIAMOND_GRADES,
@@ -18,13 +18,14 @@ from data.loaders import (
                           load_digits,
                           load_housing,
 )
-from data.prepare import Prepared, prepare
+from data.prepare import MaxRowsError, Prepared, prepare
 from data.splits import split_rows
 from data.tasks import TASK_TABLE, TASKS, Defaults, Task, TaskData, get_task
 
 __all__ = [
-    "ChecksumError", "DATA_DIR", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS", "TASK_TABLE", "Defaults",
-    "Prepared", "Standardiser", "Task", "TaskData", "get_task",
+    "ChecksumError", "DATA_DIR", "DATA_FILE_ERRORS", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS",
+    "TASK_TABLE", "Defaults", "MaxRowsError", "MissingDataFile", "Prepared", "Standardiser", "Task", "TaskData",
+    "get_task",
     "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
     "prepare", "split_rows", "verify_checksum",
 ]

@@ -32,12 +32,21 @@ class ChecksumError(ValueError):
     """A data file whose bytes are not the shipped file's (altered or corrupted)."""
 
 
+class MissingDataFile(FileNotFoundError):
+    """A shipped data file that is not there (deleted, or a clone without it)."""
+
+
+# What a damaged or missing data file raises: each message names the file and how to restore it, so a
+# command a learner runs prints it as its one line (`error: ...`), never as a traceback.
+DATA_FILE_ERRORS = (ChecksumError, MissingDataFile)
+
+
 def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
     """Check that the file at `path` has the recorded SHA-256 of the shipped file `filename`.
 
     `filename` defaults to the name of `path`; pass it when checking a copy under another name.
-    Returns the path. Raises FileNotFoundError if there is no file at `path`, and ChecksumError (a ValueError) if
-    its checksum differs (the message gives the expected and the actual SHA-256).
+    Returns the path. Raises MissingDataFile (a FileNotFoundError) if there is no file at `path`, and
+    ChecksumError (a ValueError) if its checksum differs (the message gives the expected and the actual SHA-256).
     """
     path = Path(path)
     filename = path.name if filename is None else filename
@@ -45,7 +54,7 @@ def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
         raise ValueError(f"no recorded checksum for {filename!r}; the shipped files are {sorted(SHA256)}")
     restore = f"restore it with `git checkout data/{filename}`"
     if not path.is_file():
-        raise FileNotFoundError(f"data file {path} is missing; {restore}")
+        raise MissingDataFile(f"data file {path} is missing; {restore}")
     expected, actual = SHA256[filename], sha256_of(path)
     if actual != expected:
         raise ChecksumError(

@@ -31,6 +31,10 @@ from data.splits import split_rows
 from data.tasks import get_task
 
 
+class MaxRowsError(ValueError):
+    """max_rows outside 1..n, or too few to give every split a row (a command line's --max-rows)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Prepared:
     """The splits of one task as arrays of `dtype`, and everything needed to treat new rows alike.
@@ -131,13 +135,13 @@ def prepare(task: str, *, dtype: str = "float32", seed: int = 0,
     n_rows = len(data.features)
     if max_rows is not None and (not isinstance(max_rows, Integral) or isinstance(max_rows, bool)
                                  or not 1 <= max_rows <= n_rows):
-        raise ValueError(f"max_rows must be None or an integer from 1 to the {n_rows} rows of "
-                         f"{spec.dataset}, got {max_rows!r}")
+        raise MaxRowsError(f"max_rows must be None or an integer from 1 to the {n_rows} rows of "
+                           f"{spec.dataset}, got {max_rows!r}")
     rows = split_rows(n_rows, fractions, seed, max_rows, data.strata)
     for name, part in zip(("train", "validation", "test"), rows, strict=True):
         if part.size == 0:
-            raise ValueError(f"the {name} split of {spec.dataset} is empty with max_rows={max_rows} and "
-                             f"fractions={fractions}; use more rows")
+            raise MaxRowsError(f"the {name} split of {spec.dataset} is empty with max_rows={max_rows} and "
+                               f"fractions={fractions}; use more rows")
     train_rows, val_rows, test_rows = rows
 
     categories = data.categories or {}

@@ -120,11 +120,18 @@ def read_arrays(path) -> dict[str, np.ndarray]:
         raise CheckpointError(f"no checkpoint at {path}")
     try:
         # open the file ourselves: np.load leaks its handle when the zip turns out to be broken
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        with open(path, "rb") as f:
+            is_npz = f.read(4) == b"PK\x03\x04"          # an .npz is a zip archive
+            f.seek(0)
+            if is_npz:                                    # anything else np.load would take for a pickle
+                with np.load(f, allow_pickle=False) as npz:
+                    arrays = {key: npz[key] for key in npz.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path} is damaged or not a checkpoint ({exc}); "
                               "delete it to start over") from None
+    if not is_npz:
+        raise CheckpointError(f"checkpoint {path} is damaged or not a checkpoint (not an .npz archive); "
+                              "delete it to start over")
     return arrays
 
 

@@ -38,6 +38,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -401,6 +402,27 @@ def wait_until_tensorflow_loads(process) -> bool:
         assert time.monotonic() < deadline and process.poll() is None, "TensorFlow never started to load"
         time.sleep(0.01)
     return True
+
+
+def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subprocess.CompletedProcess:
+    """This Python running `-m module` (a fresh process: its start-up is what is tested), sent SIGINT while it imports
+    `slow_import`: a stand-in for that module, first on PYTHONPATH, that says it has begun and sleeps."""
+    import time
+
+    fake, begun = folder / "slow_imports", folder / "import-begun"
+    fake.mkdir()
+    (fake / f"{slow_import}.py").write_text(f"import pathlib, time\npathlib.Path({str(begun)!r}).touch()\n"
+                                            "time.sleep(60)\n")
+    process = subprocess.Popen([sys.executable, "-m", module], cwd=Path(__file__).resolve().parents[1],
+                               env={**os.environ, "PYTHONPATH": str(fake)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not begun.exists():
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate(timeout=5)
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 # --- what a learner reads ----------------------------------------------------------------------

@@ -1,17 +1,26 @@
-"""`make lessons` and `make exercises`: what a learner or a damaged file can break ends in one line.
+"""`make lessons`, `make course` and `make exercises`: what a learner or a damaged file can break ends in one line.
 
-A log directory that cannot be written (the lessons), an unknown exercise name, a solution file that is
+A log directory that cannot be written (the lessons), a damaged or missing data file and Ctrl-C (the lessons
+and the course), a --max-rows too small to split (the course), an unknown exercise name, a solution file that is
 missing, an exercise file that calls sys.exit() or is not UTF-8 text, Ctrl-C while grading: each is
 answered by name, with a non-zero exit status, and none loses the learner's work.
 """
 
+import os
+import signal
+from types import SimpleNamespace
+
 import pytest
 
+import data.checksums
 from keras_models.course import lessons
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
+from keras_models.course.real_data import __main__ as course_cli
+from keras_models.course.real_data import workflow
+from keras_models.twins.interrupts import HeldInterrupt
 
 
 def test_lessons_into_a_folder_that_is_a_file_is_one_line_before_any_lesson_runs(tmp_path, capsys, monkeypatch):
@@ -88,3 +97,93 @@ def test_ctrl_c_while_grading_is_one_line_and_exit_130(learner_folder, capsys, m
     monkeypatch.setattr(grade_cli, "grade", interrupted)
     assert grade_cli.main(["--only", "ex01"]) == 130
     assert capsys.readouterr().err == "\nInterrupted; nothing was changed.\n"
+
+
+# ---- make lessons and make course: a damaged data file, a --max-rows too small, Ctrl-C ------------------------
+
+
+@pytest.fixture
+def damaged_breast_cancer(monkeypatch):
+    """As if data/breast_cancer.csv had been altered: its recorded checksum no longer matches (the file is kept)."""
+    monkeypatch.setitem(data.checksums.SHA256, "breast_cancer.csv", "0" * 64)
+    return data.checksums.DATA_DIR / "breast_cancer.csv"
+
+
+def damaged_line(path) -> str:
+    return (f"error: data file {path} does not match the shipped breast_cancer.csv: expected sha256 {'0' * 64}, "
+            f"got {data.checksums.sha256_of(path)}. The file was altered or corrupted; restore it with "
+            "`git checkout data/breast_cancer.csv`\n")
+
+
+def test_a_damaged_data_file_stops_the_lessons_with_one_line_naming_it(damaged_breast_cancer, tmp_path, capsys,
+                                                                       monkeypatch):
+    monkeypatch.setattr(lessons, "LESSONS", ("lesson_06_regularisation",))     # the lesson that reads the data
+    assert lessons.main(["--logdir", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == damaged_line(damaged_breast_cancer)
+
+
+def test_a_missing_data_file_stops_the_lessons_with_one_line_not_a_pictures_folder_error(tmp_path, capsys,
+                                                                                       monkeypatch):
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "no-data")
+    monkeypatch.setattr(lessons, "LESSONS", ("lesson_06_regularisation",))
+    assert lessons.main(["--logdir", str(tmp_path / "logs")]) == 1
+    assert capsys.readouterr().err == (f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; "
+                                       "restore it with `git checkout data/breast_cancer.csv`\n")
+
+
+def test_a_damaged_data_file_stops_make_course_with_one_line_naming_it(damaged_breast_cancer, tmp_path, capsys,
+                                                                       monkeypatch):
+    monkeypatch.setattr(course_cli, "SCRIPTS", (course_cli.binary,))
+    assert course_cli.main(["--out", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == damaged_line(damaged_breast_cancer)
+
+
+def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, capsys):
+    assert course_cli.main(["--out", str(tmp_path), "--max-rows", "5"]) == 1
+    message = ("error: --max-rows 5: the test split of diamonds is empty with max_rows=5 and "
+               "fractions=(0.7, 0.15, 0.15); use more rows\n")
+    assert capsys.readouterr().err == message
+    with pytest.raises(SystemExit) as stopped:                  # one script alone: the same line
+        workflow.command_line(course_cli.regression.run, "regression", ["--out", str(tmp_path), "--max-rows", "5"])
+    assert stopped.value.code == 1 and capsys.readouterr().err == message
+
+
+def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_make_tensorboard(tmp_path, capsys,
+                                                                                                 monkeypatch):
+    def interrupted(out_dir, **settings):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(run=interrupted),))
+    assert course_cli.main(["--out", str(tmp_path)]) == 130
+    assert capsys.readouterr().out == (f"\nInterrupted; the scripts that finished have written their models and "
+                                       f"curves to {tmp_path}/.\n")
+
+    monkeypatch.setattr(course_cli, "SCRIPTS", ())
+    assert course_cli.main(["--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == f"TensorBoard: make tensorboard LOGDIR={tmp_path / 'tensorboard'}\n"
+
+
+def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised_from_our_code(tmp_path,
+                                                                                                monkeypatch):
+    """workflow.fit holds SIGINT while Keras fits (keras_models/twins/interrupts.py): no fit runs here, a stand-in
+    sends itself SIGINT, goes on, and ends its batch by calling every callback's on_train_batch_end."""
+    went_on = []
+
+    def fit(*args, callbacks, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        went_on.append(True)                                   # the signal did not raise here, inside "TensorFlow"
+        for callback in callbacks:
+            if isinstance(callback, HeldInterrupt):
+                callback.on_train_batch_end(0)
+        pytest.fail("the Ctrl-C was not raised at the batch end")
+
+    prepared = SimpleNamespace(task="binary", X_train=None, y_train=None, X_val=None, y_val=None)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            workflow.fit(SimpleNamespace(fit=fit), prepared, tmp_path, epochs=1, verbose=0, title="")
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert went_on == [True]

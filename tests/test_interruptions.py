@@ -10,7 +10,7 @@ second epoch is the interrupted one, the first the checkpoint it resumes from.
 The final weights are read from the checkpoints the runs leave in their run directories.
 While Keras fits, a Ctrl-C is raised by our callback when the batch in progress ends, never inside TensorFlow,
 and a second one at once; while the scratch side writes an epoch's summaries, once they are all written
-(keras_models/train/interrupts.py; tested in-process with a real SIGINT).
+(keras_models/twins/interrupts.py; tested in-process with a real SIGINT).
 
 The runs are warm processes (conftest.py: forked from a zygote that has imported TensorFlow): real
 processes that SIGKILL and SIGINT reach as they would reach `make train`. Ctrl-C before training starts
@@ -257,7 +257,7 @@ def innermost_frames(exc: BaseException, n: int = 2) -> list[str]:
 def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_inside_tensorflow(delay, sigint_raises):
     import keras
 
-    from keras_models.train.interrupts import HeldInterrupt
+    from keras_models.twins.interrupts import HeldInterrupt
     from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 
     rng = np.random.default_rng(0)
@@ -282,7 +282,7 @@ def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_ins
 
 
 def test_a_second_ctrl_c_is_raised_at_once_and_one_after_the_last_batch_on_leaving(sigint_raises):
-    from keras_models.train.interrupts import HeldInterrupt
+    from keras_models.twins.interrupts import HeldInterrupt
 
     held = HeldInterrupt()
     with held:                                                # no Ctrl-C: held while inside, as before after

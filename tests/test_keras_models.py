@@ -8,6 +8,7 @@
 - Bad input: a file that is not a .keras model, mismatched shapes, unknown tasks.
 """
 
+import logging
 import re
 import zipfile
 
@@ -32,6 +33,7 @@ from keras_models.twins.evaluation import (
     regression_metrics,
 )
 from keras_models.twins.models import build_model, load_model, standard_callbacks
+from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
 SCRIPTS = {"regression": regression_diamonds, "binary": classification_breast_cancer,
            "multiclass": multiclass_digits, "multilabel": multilabel_digits}
@@ -288,3 +290,46 @@ def test_logits_or_non_binary_targets_are_refused():
 def test_build_model_rejects_bad_settings_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
         build_model("binary", **kwargs)
+
+
+class TensorFlowTrainer:
+    """Named as Keras' trainer class (keras/src/backend/tensorflow/trainer.py): its step functions are closures."""
+
+    def _make_function(self):
+        import tensorflow as tf
+
+        @tf.function
+        def multi_step_on_iterator(x):
+            return x + 1
+        return multi_step_on_iterator
+
+
+def learners_function():
+    import tensorflow as tf
+
+    @tf.function
+    def step(x):
+        return x + 1
+    return step
+
+
+def test_the_retracing_warning_is_dropped_for_keras_step_functions_and_kept_for_the_learners_own():
+    """Six models' step functions, each traced once, as make train EPOCHS=1 makes them: TensorFlow counts them
+    as one function (one code object) and warns (twice at most); here made by a method named like Keras' trainer,
+    so that no model is needed."""
+    import tensorflow as tf
+
+    logged = []
+    catcher = logging.Handler()
+    catcher.emit = logged.append
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(catcher)
+    try:
+        quiet_keras_retracing_warning()
+        for make in [TensorFlowTrainer()._make_function] * 6 + [learners_function] * 6:
+            make()(tf.constant(1.0))
+    finally:
+        logger.removeHandler(catcher)
+    retracing = [record.getMessage() for record in logged if "triggered tf.function retracing" in record.getMessage()]
+    assert len(retracing) == 2 and all("calls to <function learners_function.<locals>.step at " in message
+                                       for message in retracing), retracing

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import jupyter_environment
+from conftest import ctrl_c_while_importing, jupyter_environment
 
 from keras_models.course.jupyter import lab
 
@@ -122,3 +122,8 @@ def test_make_lab_on_a_port_in_use_is_one_line(tmp_path, capsys):
 def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(tmp_path, capsys):
     assert lab.main(["--port", "eighty", "--jupyter-home", str(tmp_path)]) == 2
     assert capsys.readouterr().err == "error: PORT must be a whole number from 0 to 65535, got 'eighty'\n"
+
+
+def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(tmp_path):
+    done = ctrl_c_while_importing("keras_models.course.jupyter.lab", "secrets", tmp_path)   # secrets loads hmac
+    assert (done.returncode, done.stdout, done.stderr) == (130, "\nJupyterLab was not started.\n", "")

@@ -113,8 +113,8 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
      ".venv/bin/python -m keras_models.course.exercises.grade --reset ex01;echo INJECTED"),
     (["exercises", "ONLY=ex01;echo INJECTED"],
      ".venv/bin/python -m keras_models.course.exercises.grade --only ex01;echo INJECTED"),
-    (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter.build"),
-    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.build\n"
+    (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter"),
+    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter\n"
                            ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
     (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
      ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),

@@ -27,7 +27,7 @@ import subprocess
 import jupyter_client.launcher
 import nbformat
 import pytest
-from conftest import jupyter_environment
+from conftest import ctrl_c_while_importing, jupyter_environment
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from zygote import WarmPopen
@@ -347,3 +347,18 @@ def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, messag
     first_bad_byte = next((i for i, byte in enumerate(content) if byte >= 0x80), None)
     assert not result.passed and len(result.message.splitlines()) == 1
     assert result.message.startswith(message.format(at=first_bad_byte)), result.message
+
+
+def test_ctrl_c_while_make_notebooks_imports_jupytext_is_one_line_and_exit_130(tmp_path):
+    done = ctrl_c_while_importing("keras_models.course.jupyter", "jupytext", tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "\nInterrupted before any notebook was written.\n", "")
+
+
+def test_ctrl_c_while_make_notebooks_writes_is_one_line_and_exit_130(capsys, monkeypatch):
+    def interrupted(out_dir, backup_dir):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "build", interrupted)
+    assert build.main([]) == 130
+    assert capsys.readouterr() == ("", "\nInterrupted; the notebooks written so far are kept, run make notebooks "
+                                       "again for the others.\n")

@@ -88,6 +88,7 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
     assert "Traceback" not in err
     assert learner_lines(err)[-1] == "TensorBoard stopped (Ctrl-C)."
     assert f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/" in err
+    assert "--load_fast" not in err and "NOTE" not in err     # the fast loader's notice is not the learner's business
 
 
 @pytest.mark.slow

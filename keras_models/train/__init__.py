@@ -16,7 +16,6 @@ The run machinery, in reading order:
     checkpoints.py  both sides saved every epoch, and restored on --resume
     runs.py         run directories and their run.json status
     watchdog.py     the Keras side's divergence check (the rule of scratch/divergence.py, once per epoch)
-    interrupts.py   Ctrl-C in Keras' fit or the scratch side's summaries: raised after, from our code
     board_server.py `make tensorboard`: the port and log directory checked, then the real TensorBoard server
 
 This package builds on the Keras twins (`keras_models.twins`) and on `scratch`; nothing outside it

@@ -7,7 +7,7 @@ that is missing from this Python gets one line saying how to set up the project'
 Ctrl-C works at any moment. Until training starts (TensorFlow's import takes seconds, and nothing has
 been written yet) it ends the program at once with one line; from then on `run.main` turns it into a
 clean stop that keeps every finished epoch (while Keras fits, once the batch in progress has ended;
-while the scratch side writes its summaries, once they are written: interrupts.py); after the summary
+while the scratch side writes its summaries, once they are written: twins/interrupts.py); after the summary
 it ends the program at once again.
 Each way the exit status is 130 and there is no traceback.
 """
@@ -19,20 +19,9 @@ import time
 
 STARTED = time.perf_counter()                            # for the total in the last line, imports included
 
+from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once  # noqa: E402
 
-def leave_at_once(message: str):
-    """A SIGINT handler that prints `message` and ends the process with status 130 (no cleanup needed)."""
-    def handler(signum, frame):
-        try:
-            sys.stdout.flush()
-            os.write(sys.stdout.fileno(), f"\n{message}\n".encode())
-        except (OSError, ValueError):          # stdout closed (a pipe that ended): leave without a word
-            pass
-        os._exit(130)
-    return handler
-
-
-signal.signal(signal.SIGINT, leave_at_once("Interrupted before training started; nothing was written."))
+on_ctrl_c_leave_at_once("Interrupted before training started; nothing was written.")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
 # Before NumPy loads: one BLAS thread. TensorFlow keeps its own thread pools on the same cores, and
@@ -40,9 +29,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow load
 # matrices of a few thousand rows gain nothing from a second thread.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from keras_models.twins.tf_chatter import filter_tensorflow_chatter  # noqa: E402
+from keras_models.twins.tf_chatter import filter_tensorflow_chatter, quiet_keras_retracing_warning  # noqa: E402
 
 filter_tensorflow_chatter()          # before TensorFlow loads: its C++ start-up lines are not the learner's business
+quiet_keras_retracing_warning()      # a false alarm when a run trains one Keras model per task (tf_chatter.py)
 
 # What `make setup` installs that make train imports, by the name of the module.
 REQUIRED = {"tensorflow": "TensorFlow", "keras": "Keras", "tensorboard": "TensorBoard", "numpy": "NumPy",
@@ -76,5 +66,5 @@ except ImportError as exc:
 
 signal.signal(signal.SIGINT, signal.default_int_handler)   # KeyboardInterrupt: run.main stops cleanly
 code = main(sys.argv[1:], started=STARTED)
-signal.signal(signal.SIGINT, leave_at_once("Interrupted while exiting; the run had already ended."))
+on_ctrl_c_leave_at_once("Interrupted while exiting; the run had already ended.")
 sys.exit(code)

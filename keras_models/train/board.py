@@ -42,7 +42,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
-from keras_models.train.interrupts import HeldInterrupt
+from keras_models.twins.interrupts import HeldInterrupt
 from scratch.atomic_write import atomic_path
 from scratch.gradcheck import relative_gap
 

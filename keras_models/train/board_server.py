@@ -80,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     from tensorboard import default, main_lib, program
 
     main_lib.global_init()
+    # With the fast loader (a Rust data server, the default when its package is installed, as here) TensorBoard
+    # prints a three-line "NOTE: Using experimental fast data loading logic. To disable, pass --load_fast=false
+    # ..." on every start. It reports no error -- it is printed only once that loader has started; when it
+    # cannot start, TensorBoard falls back to its Python loader without a word either way -- and asks a learner
+    # to judge an experiment: it is left out. A real error (`Could not start data server`, only with
+    # --load_fast=true) is a different message, and still printed.
+    program._DATA_SERVER_ADVISORY_MESSAGE = ""
     board = program.TensorBoard(plugins=default.get_plugins())
     argv = ["tensorboard", "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port),
             "--reload_interval", "1"]

@@ -65,14 +65,18 @@ def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None 
 
 
 def check_tasks(names: list[str]) -> list[str]:
-    """The task names, each valid and listed once, or a ValueError listing the valid ones."""
+    """The task names if each is valid and listed once, or a ValueError naming the wrong or repeated one."""
     valid = ", ".join(TASK_TABLE)
     if not names:
         raise ValueError(f"no task given; valid tasks: {valid}")
     unknown = [n for n in names if n not in TASK_TABLE]
     if unknown:
         raise ValueError(f"unknown task(s) {', '.join(map(repr, unknown))}; valid tasks: {valid}")
-    return list(dict.fromkeys(names))
+    repeated = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+    if repeated:                    # a typo for another task, more likely than a wish to train one twice
+        raise ValueError(f"task(s) {', '.join(map(repr, repeated))} given more than once in {option('--tasks')}; "
+                         "list each task once")
+    return list(names)
 
 
 def check_devices(devices: int, tasks: list[str]) -> int:
@@ -170,6 +174,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             args.devices = check_devices(1 if args.devices is None else args.devices, args.tasks)
     except ValueError as exc:
         parser.error(str(exc))
+    if str(args.logdir).startswith("~"):            # LOGDIR=~/runs reaches us as it is from most shells
+        home = Path(str(args.logdir).replace("~", str(Path.home()), 1)) if str(args.logdir)[1:2] in ("", "/") \
+            else "/full/path"
+        parser.error(f"{option('--logdir', args.logdir)} starts with ~, which the shell did not expand (it would "
+                     f"create a folder named ~ here); write the full path, e.g. {option('--logdir', home)}")
     try:
         check_writable(args.logdir)                 # last: it creates the directory if it is missing
     except ValueError as exc:

@@ -38,13 +38,13 @@ from keras_models.train.checkpoints import (
     restore_keras,
     restore_scratch,
 )
-from keras_models.train.interrupts import HeldInterrupt
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins import masks
 from keras_models.twins.bridge import keras_loss, to_keras
 from keras_models.twins.data_parallel import DataParallelSequential
+from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import Dense, Dropout, Network, optimizers

@@ -22,11 +22,27 @@ pipe into a small child process, which copies every line to the real stderr exce
 exactly. Anything else -- a real error from TensorFlow's C++, a Python traceback, a message of ours --
 passes unchanged and in order. The child is a separate process, so even a crash of the program loses
 nothing: the kernel closes the pipe, and the child copies what is left before it exits.
+
+One Python warning goes too (`quiet_keras_retracing_warning`), a false alarm whenever a program trains
+several Keras models, as make train (one per task) and make course (one per script, and its reloaded copy) do:
+
+    WARNING:tensorflow:5 out of the last 12 calls to <function TensorFlowTrainer._make_function.<locals>.
+    multi_step_on_iterator at 0x7f...> triggered tf.function retracing. Tracing is expensive ...
+
+Its cause: TensorFlow counts calls and tracings per *code object* (polymorphic_function.py,
+_get_key_for_call_stats), and every model's train, test and predict functions are closures made by the same
+Keras method (TensorFlowTrainer._make_function, make_predict_function), so one code object. Each new model
+traces its own functions once (a partial last batch, or a predict on one row, once more -- Keras' functions
+have reduce_retracing=True, so never again); a few calls per model (make train EPOCHS=1) then look like
+"5 tracings in the last 10 calls". Nothing retraces needlessly, and a model cannot share another's
+functions, so the warning is dropped where it is logged: only for Keras' trainer functions; a tf.function of
+the learner's own that retraces is still reported.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import re
 import select
@@ -48,6 +64,23 @@ CPU_NOTICE_CONTINUED = re.compile(rb"To enable the following instructions: .*, i
                                   rb"TensorFlow with the appropriate compiler flags\.")
 
 _filter_pid: int | None = None
+
+# TensorFlow's retracing warning about one of Keras' own step functions (see the module docstring)
+KERAS_RETRACING = re.compile(r"calls to <function TensorFlowTrainer\.[\w.<>]+ at 0x[0-9a-f]+> triggered "
+                             r"tf\.function retracing\.")
+
+
+class _KerasRetracing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return KERAS_RETRACING.search(record.getMessage()) is None
+
+
+def quiet_keras_retracing_warning() -> None:
+    """Drop TensorFlow's retracing warning about Keras' own train/test/predict functions (module docstring);
+    every other message of the "tensorflow" logger passes. Before or after TensorFlow loads; once is enough."""
+    logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _KerasRetracing) for f in logger.filters):
+        logger.addFilter(_KerasRetracing())
 
 
 def filter_tensorflow_chatter(own_process_group: bool = False) -> None:

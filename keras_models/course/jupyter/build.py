@@ -156,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     try:
         done = build(NOTEBOOKS, BACKUP_DIR)
+    except KeyboardInterrupt:                            # make notebooks: see keras_models/course/jupyter/__main__.py
+        print("\nInterrupted; the notebooks written so far are kept, run make notebooks again for the others.",
+              file=sys.stderr)
+        return 130
     except (SourceError, ValueError) as error:           # a source that is not UTF-8, unbalanced markers
         print(f"error: {error}", file=sys.stderr)
         return 1

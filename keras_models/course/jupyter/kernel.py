@@ -46,11 +46,12 @@ def main() -> None:
     os.chdir(REPO)
     from ipykernel.kernelapp import IPKernelApp
 
-    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter, quiet_keras_retracing_warning
 
     app = IPKernelApp.instance()
     app.initialize()                                # what kernelapp.launch_new_instance() does, in two steps
     filter_tensorflow_chatter(own_process_group=True)   # out of the group whose processes a shutdown ends
+    quiet_keras_retracing_warning()                 # a false alarm once a notebook fits a second model
     app.start()
 
 

@@ -17,18 +17,23 @@ A port that is taken, or a server that stops by itself, ends in one line and a n
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
+if __name__ == "__main__":                   # before the imports (secrets loads hmac): Ctrl-C is one line
+    from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once
 
-from keras_models.course.jupyter.kernel import DISPLAY_NAME, register
+    on_ctrl_c_leave_at_once("JupyterLab was not started.")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import secrets  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from keras_models.course.jupyter.kernel import DISPLAY_NAME, register  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"

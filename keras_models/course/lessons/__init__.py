@@ -68,8 +68,16 @@ def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[L
     return results
 
 
+def _data_file_errors() -> tuple[type[Exception], ...]:
+    """data.checksums.DATA_FILE_ERRORS, imported only when an error is being matched (data loads pandas)."""
+    from data.checksums import DATA_FILE_ERRORS
+
+    return DATA_FILE_ERRORS
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`make lessons`; a log directory that cannot be written, or Ctrl-C, ends in one line (exit 1, 130)."""
+    """`make lessons`; a log directory that cannot be written, a damaged or missing data file (lesson 6 reads
+    data/breast_cancer.csv), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
     parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR,
                         help=f"where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default {DEFAULT_LOGDIR})")
@@ -84,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted; the lessons that finished have written their pictures.", file=sys.stderr)
         return 130
+    except _data_file_errors() as exc:              # before OSError: a missing data file is a FileNotFoundError
+        print(f"error: {exc}", file=sys.stderr)     # names the file and how to restore it, as make train does
+        return 1
     except OSError as exc:
         print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "
               "choose another folder: make lessons LOGDIR=DIR", file=sys.stderr)

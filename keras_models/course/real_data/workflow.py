@@ -13,13 +13,15 @@ data (`data.prepare`), build its model (`keras_models.twins.models.build_model`)
 watches `task.monitor` (val_loss) and, once it has not improved for `task.course.patience` epochs,
 stops and restores the best epoch's weights -- and TensorBoard writes the curves and the weight
 histograms to <out>/tensorboard/<task>/{train,validation}. The batch size is the task's own
-(data/tasks.py). `save_and_reload` checks that the `.keras` file, holding the architecture, the
-weights and the compile settings, predicts exactly what the trained model does.
+(data/tasks.py). A Ctrl-C while Keras fits is raised once the batch in progress has ended, from our code,
+never inside TensorFlow (keras_models/twins/interrupts.py). `save_and_reload` checks that the `.keras` file,
+holding the architecture, the weights and the compile settings, predicts exactly what the trained model does.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +30,21 @@ import keras
 import numpy as np
 import pandas as pd
 
-from data import Prepared, get_task, prepare
+from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, get_task, prepare
 from keras_models.twins.evaluation import history_frame, plot_loss_curves
+from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.models import build_model, load_model, standard_callbacks
 from keras_models.twins.reproducible import deterministic
+from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
 DEFAULT_OUT = Path("logs") / "course"
+# a damaged or missing data file, or a --max-rows too small to split: one line (`explain`), not a traceback
+LEARNER_ERRORS = (*DATA_FILE_ERRORS, MaxRowsError)
+
+
+def explain(exc: Exception, max_rows: int | None) -> str:
+    """The one line for a LEARNER_ERRORS exception: a max_rows error names the flag it came from."""
+    return f"--max-rows {max_rows}: {exc}" if isinstance(exc, MaxRowsError) else str(exc)
 
 
 @dataclass
@@ -50,9 +61,12 @@ def fit(model: keras.Model, prepared: Prepared, out_dir: Path, epochs: int | Non
     task = get_task(prepared.task)
     epochs = task.course.epochs if epochs is None else epochs
     log_dir = out_dir / "tensorboard" / task.name
-    history = model.fit(prepared.X_train, prepared.y_train, validation_data=(prepared.X_val, prepared.y_val),
-                        epochs=epochs, batch_size=task.course.batch_size,
-                        callbacks=standard_callbacks(log_dir, task.course.patience, task.monitor), verbose=verbose)
+    held = HeldInterrupt()                  # Ctrl-C: raised after a batch, never inside TensorFlow
+    with held:
+        history = model.fit(prepared.X_train, prepared.y_train, validation_data=(prepared.X_val, prepared.y_val),
+                            epochs=epochs, batch_size=task.course.batch_size,
+                            callbacks=[*standard_callbacks(log_dir, task.course.patience, task.monitor), held],
+                            verbose=verbose)
     curves = history_frame(history)                         # loss, <metric> and their val_ twins
     return Fitted(curves, plot_loss_curves(curves, out_dir / f"{task.name}_loss_curves.png", title=title), log_dir)
 
@@ -115,7 +129,8 @@ def course_run(prepared: Prepared, model: keras.Model, fitted: Fitted, scores: o
 
 
 def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | None = None) -> CourseRun:
-    """Parse --out, --epochs (default: the task's), --max-rows, --seed, call run(...) and print its report."""
+    """Parse --out, --epochs (default: the task's), --max-rows, --seed, call run(...) and print its report.
+    A LEARNER_ERRORS exception or Ctrl-C ends the program with one line (exit status 1 or 130)."""
     parser = argparse.ArgumentParser(description=run.__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--epochs", type=int, default=None,
@@ -123,6 +138,14 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of the data set")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
+    quiet_keras_retracing_warning()         # a false alarm once a second model is fitted (twins/tf_chatter.py)
+    try:
+        result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
+    except KeyboardInterrupt:
+        print("\nInterrupted.", flush=True)
+        raise SystemExit(130) from None
+    except LEARNER_ERRORS as exc:
+        print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     print(result.report)
     return result
