@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from data.checksums import ChecksumError
+from data.checksums import DATA_FILE_ERRORS
 
 from ..notebook_source import SourceError, cell_label, code_pieces, unchanged_since_written
 from ..skeleton import PLACEHOLDER
@@ -224,7 +224,7 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
         return result(f"not started: fill in the TODO in {where}")
-    if line is None and isinstance(error, (ChecksumError, FileNotFoundError)):      # a data file damaged or gone
+    if line is None and isinstance(error, DATA_FILE_ERRORS):                       # a data file damaged or gone
         return result(f"the grader cannot read its data: {error}")
     if line is None:               # not raised in the learner's code: show everything
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
