@@ -106,21 +106,22 @@ class Version:
 def version_to_grade(script: Path, notebook: Path) -> Version:
     """Which of the learner's two files holds their work: the .py or its notebook.
 
-    The .py when the notebook is as `make notebooks` wrote it; else the one with fewer TODOs left; else the
-    one saved more than 1 s after the other; else the .py. Content comes first because a file's time can say
-    nothing: `make notebooks` writes the notebook after the .py, and a git clone (GitHub Classroom's
-    included) gives both files the time of the checkout. The 1 s is jupytext's margin for a pair.
+    The one with fewer TODOs left; with as many, the .py while the notebook is as `make notebooks` wrote it
+    (from the .py); else the one saved more than 1 s after the other; else the .py. Content comes first
+    because a file's time can say nothing: `make notebooks` writes the notebook after the .py, and a git
+    clone (GitHub Classroom's included) gives both files the time of the checkout. The 1 s is jupytext's
+    margin for a pair.
     """
     if not notebook.is_file():
         return Version(script, "")
     if not script.is_file():
         return Version(notebook, "")
-    if unchanged_since_written(notebook):
-        return Version(script, "")
     left = {path: _todos_left(path) for path in (script, notebook)}
     if None not in left.values() and left[script] != left[notebook]:
         fewer, more = (script, notebook) if left[script] < left[notebook] else (notebook, script)
         return Version(fewer, f"it has fewer TODOs left than {more.name}")
+    if unchanged_since_written(notebook):
+        return Version(script, "")
     if notebook.stat().st_mtime > script.stat().st_mtime + 1.0:
         return Version(notebook, "you saved it after the .py")
     return Version(script, "")
