@@ -323,13 +323,16 @@ def test_the_retracing_warning_is_dropped_for_keras_step_functions_and_kept_for_
     catcher = logging.Handler()
     catcher.emit = logged.append
     logger = logging.getLogger("tensorflow")
+    level = logger.level
     logger.addHandler(catcher)
+    logger.setLevel(logging.WARNING)           # as a program starts (make exercises, run earlier here, raises it)
     try:
         quiet_keras_retracing_warning()
         for make in [TensorFlowTrainer()._make_function] * 6 + [learners_function] * 6:
             make()(tf.constant(1.0))
     finally:
         logger.removeHandler(catcher)
+        logger.setLevel(level)
     retracing = [record.getMessage() for record in logged if "triggered tf.function retracing" in record.getMessage()]
     assert len(retracing) == 2 and all("calls to <function learners_function.<locals>.step at " in message
                                        for message in retracing), retracing
