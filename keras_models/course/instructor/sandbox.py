@@ -52,9 +52,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
-# Largest file a submission may write. The graders' own files stay far below it: ex07's TensorBoard logs
-# and the models the graders save are tens of KB; a notebook with a few plots, a few MB. A submission
-# that writes in a loop stops here instead of filling the disk.
+# Largest file a submission may write. The graders' own files stay far below it: grading the seven
+# solutions, only ex07 writes any (TensorBoard logs, 4 files, the largest 8 KB); no grader saves a
+# model. A learner's own model file or plot is well under 1 MB. A submission that writes in a loop
+# stops here instead of filling the disk.
 OUTPUT_LIMIT = 64 * 2**20
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
