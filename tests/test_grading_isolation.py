@@ -116,7 +116,9 @@ def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiti
 
 # --- 2. processes that leave the sandbox's process group --------------------------------------------------
 
-def test_a_double_forked_background_process_of_a_submission_is_dead_before_the_grades_are_written(tmp_path):
+def test_a_double_forked_background_process_of_a_submission_is_dead_before_the_grades_are_written(tmp_path,
+                                                                                                 monkeypatch):
+    monkeypatch.setattr(sandbox, "KILL_WAIT", 60)          # the background process holds the child's pipes open
     csv_path = tmp_path / "class" / "grades.csv"
     daemon = f"""
 import os, time
@@ -135,11 +137,14 @@ if os.fork() == 0:
     os._exit(0)
 os.read(ready_read, 1)
 """
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + daemon}, "bob": {FILE01: "x = 1\n"}})
-    assert grade(folder, "--only", "ex01") == 0
-    [pid] = pids_in(tmp_path)
-    assert not alive(pid)
+    leaves = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    open({str(tmp_path / 'orphan.pid')!r}, "
+              "'w').write(str(os.getpid()))\n    time.sleep(600)\ntime.sleep(0.2)\nos._exit(0)\n")
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + daemon}, "bob": {FILE01: leaves}})
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60") == 0
+    assert [alive(pid) for pid in pids_in(tmp_path)] == [False, False]
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]}
+    # bob left without a verdict, while his background process held the pipes open: seen at once, not at 60 s
+    assert reasons(folder)[("bob", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
 
 
 # --- 3. submissions read before any learner code runs; symbolic links refused --------------------------------

@@ -191,7 +191,8 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
     if r.conn_open and r.conn in ready:
         verdict = _received(r.conn)
         r.conn_open = verdict is not None       # closed without a verdict: wait for the end, not for the pipe
-    if verdict is None and r.process.sentinel not in ready:
+    # (exitcode asks the kernel: the sentinel pipe stays open while a process the child started holds it)
+    if verdict is None and r.process.sentinel not in ready and r.process.exitcode is None:
         if time.monotonic() - r.started <= wall_seconds:
             return None
         verdict = Verdict(False, f"did not finish within {wall_seconds:g} s (time limit)")
@@ -213,7 +214,9 @@ def _end(r: _Running) -> None:
     except OSError:                             # killed before its setsid: no group of its own yet
         with contextlib.suppress(OSError):
             r.process.kill()
-    r.process.join(timeout=KILL_WAIT)           # a stuck one is killed again with the strays
+    deadline = time.monotonic() + KILL_WAIT     # not join(timeout), which waits on the sentinel pipe
+    while r.process.exitcode is None and time.monotonic() < deadline:      # (reaps it; a stuck one is
+        time.sleep(0.005)                                                   # killed again with the strays)
     r.conn.close()
     shutil.rmtree(r.workdir, ignore_errors=True)
 
