@@ -337,9 +337,9 @@ def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
                   "files"),
     (["{empty}", "--only", "ex01,ex99"], "error: no exercise called 'ex99'; the exercises are ex01, ex02, ex03, ex04, "
                                          "ex05, ex06, ex07"),
-    (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a number of seconds > 0 and JOBS a whole number "
-                                       ">= 1, got 0 and"),
-    (["{empty}", "--wall-limit", "-1"], "error: WALL_LIMIT must be a number of seconds > 0, got -1"),
+    (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a whole number of seconds from 1 to 86400, got '0'"),
+    (["{empty}", "--wall-limit", "-1"], "error: WALL_LIMIT must be a whole number of seconds from 1 to 604800, got "
+                                        "'-1'"),
 ], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit", "negative-wall-limit"])
 def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
     names = {"missing": tmp_path / "nowhere", "empty": tmp_path}

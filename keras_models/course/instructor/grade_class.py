@@ -4,19 +4,28 @@
     dir/alice/ex02_backprop.ipynb                named as in the release: .py or .ipynb, at the top of the
     dir/bob/keras_models/course/exercises/...    folder or where the release keeps them (a clone works)
 
-Every exercise of every learner is graded by its grader in a process of its own, on a copy, with a
-time limit (sandbox.py). A PASS scores the exercise's points (declared once, in graders.EXERCISES),
-anything else 0 with a one-line reason: a FAIL's hint, a missing file, a file that does not parse
-or raises at import, an endless loop, a crash. One learner's submission cannot change another
-score. When a learner has both the .py and the notebook, the one saved last counts (as in `make
-exercises`: jupytext in `make lab` keeps the two the same).
+Every submission is read into memory before any learner code runs; then every exercise of every
+learner is graded by its grader in a process of its own, on a copy, with limits (sandbox.py). A PASS
+scores the exercise's points (declared once, in graders.EXERCISES), anything else 0 with a one-line
+reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could point at the
+solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
+rewriting another learner's file during grading changes nothing: it was read already. When a learner
+has both the .py and the notebook, the one `make exercises` would grade counts: the one with fewer TODOs
+left, then the one saved last (graders.version_to_grade). Entries of dir that are not learner folders (hidden folders,
+files, symbolic links) are listed in one line and skipped.
+
+The project's .py files (keras_models/, scratch/, the solutions among them) are hashed before and after
+grading: a submission runs as the instructor's user and could change them (a grader, for every later
+run). If one changed, each is named in one line and no grades are written (exit status 1).
 
     dir/grades.csv           learner, ex01, ..., ex07, total
     dir/grades_reasons.csv   learner, exercise, points, reason: one row per exercise, for feedback
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
-submission that sleeps or waits uses no CPU), JOBS=2 submissions at a time.
+submission that sleeps or waits uses no CPU), JOBS=2 submissions at a time. A bad value is refused in
+one line that names the make variable (the program is also run by hand and by GitHub Classroom, but
+`make grade` is how an instructor meets it).
 GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
 exit status 0 only for a PASS.
 """
@@ -26,15 +35,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import hashlib
 import importlib
+import math
 import os
+import stat
 import sys
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise, find, version_to_grade
-from keras_models.course.instructor.sandbox import Verdict, grade_in_sandboxes
+from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
+PROJECT = Path(__file__).resolve().parents[3]
+WATCHED = ("keras_models", "scratch")           # the folders of PROJECT whose .py files grading must not change
+OUTPUTS = ("grades.csv", "grades_reasons.csv")  # written into the submissions folder: not learners, not skipped
+MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
 
 def submission(learner_dir: Path, exercise: Exercise) -> Path | None:
@@ -44,6 +60,39 @@ def submission(learner_dir: Path, exercise: Exercise) -> Path | None:
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"
         if script.is_file() or notebook.is_file():
             return version_to_grade(script, notebook).path
+    return None
+
+
+def _staged(learner_dir: Path, exercise: Exercise) -> tuple[str, bytes] | Verdict:
+    """(file name, contents) of the learner's file for `exercise`, read now; or the 0 and why."""
+    path = submission(learner_dir, exercise)
+    if path is None:
+        deeper = _found_deeper(learner_dir, exercise)
+        where = f" at the top of the folder (found {deeper}: move it up)" if deeper else ""
+        return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
+    relative = path.relative_to(learner_dir)
+    for part in [*reversed(relative.parents[:-1]), relative]:      # keras_models, keras_models/course, ..., the file
+        if (learner_dir / part).is_symlink():
+            inside = "" if part == relative else f" inside a symbolic link ({part.as_posix()})"
+            return Verdict(False, f"refused: {relative.as_posix()} is{inside or ' a symbolic link'}; hand in the "
+                                  "file itself")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return Verdict(False, f"refused: {relative.as_posix()} is not a regular file")
+            return path.name, file.read()
+    except OSError as error:
+        return Verdict(False, f"cannot be read: {relative.as_posix()} ({error.strerror or error})")
+
+
+def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
+    """Where under `learner_dir` (hidden folders and symbolic links left out) a file named for `exercise` is."""
+    names = {f"{exercise.stem}.py", f"{exercise.stem}.ipynb"}
+    for folder, subfolders, files in os.walk(learner_dir):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in sorted(names.intersection(files)):
+            return Path(folder, name).relative_to(learner_dir).as_posix()
     return None
 
 
@@ -58,18 +107,21 @@ def _preload(exercises: list[Exercise]) -> None:
         exercise.grader                         # noqa: B018 -- imports the grader module
 
 
-def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: float,
+def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
                    jobs: int, wall_seconds: float | None = None) -> dict[str, dict[str, Verdict]]:
-    """{learner: {exercise name: Verdict}} for every learner folder and exercise."""
+    """{learner: {exercise name: Verdict}} for every learner folder and exercise.
+
+    Every file is read before any of them runs: a submission that deletes or rewrites another learner's
+    file changes nothing."""
     verdicts: dict[str, dict[str, Verdict]] = {name: {} for name in learners}
     tasks = []
     for name, folder in learners.items():
         for exercise in exercises:
-            path = submission(folder, exercise)
-            if path is None:
-                verdicts[name][exercise.name] = Verdict(False, f"missing: no {exercise.stem}.py or .ipynb")
+            staged = _staged(folder, exercise)
+            if isinstance(staged, Verdict):
+                verdicts[name][exercise.name] = staged
             else:
-                tasks.append(((name, exercise.name), exercise.name, path))
+                tasks.append(Submission((name, exercise.name), exercise.name, *staged))
     if len(tasks) > 1:
         _preload(exercises)
     for (name, exercise_name), verdict in grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds).items():
@@ -110,52 +162,117 @@ def print_table(exercises: list[Exercise], verdicts: dict[str, dict[str, Verdict
             print(f"  {learner:<{width}}  {name}  {reason}")
 
 
-def _learner_folders(submissions: Path) -> dict[str, Path]:
+def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
+    """{learner: folder}, and the entries skipped, each with why ("stray_file.zip (not a folder)")."""
     if not submissions.exists():
         raise ValueError(f"the submissions folder {submissions} does not exist")
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is a file, not a folder of submissions")
-    learners = {p.name: p for p in sorted(submissions.iterdir()) if p.is_dir() and not p.name.startswith(".")}
+    learners, skipped = {}, []
+    for path in sorted(submissions.iterdir()):
+        if path.is_symlink():
+            skipped.append(f"{path.name} (symbolic link)")
+        elif not path.is_dir():
+            if path.name not in OUTPUTS:
+                skipped.append(f"{path.name} (not a folder)")
+        elif path.name.startswith("."):
+            skipped.append(f"{path.name} (hidden folder)")
+        else:
+            learners[path.name] = path
     if not learners:
         raise ValueError(f"{submissions} holds no learner folders: one sub-folder per learner, holding their "
                          "exercise files")
-    return learners
+    return learners, skipped
+
+
+def fingerprint(project: Path) -> dict[str, str]:
+    """{path relative to project: SHA-256} of the .py files in its WATCHED folders (a few hundred small files)."""
+    hashes = {}
+    for top in WATCHED:
+        for folder, subfolders, files in os.walk(project / top):
+            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+            for name in files:
+                if name.endswith(".py"):
+                    path = Path(folder, name)
+                    with contextlib.suppress(OSError):
+                        hashes[path.relative_to(project).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (main returns 2), not the usage and then the error."""
+
+    def error(self, message: str):
+        raise ValueError(message)
+
+
+def _whole(text: str | None, variable: str, low: int, high: int, unit: str = "") -> int | None:
+    """`text` as a whole number from low to high, or a ValueError naming the make variable."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value.is_integer() and low <= value <= high):      # inf and nan are not integers
+        raise ValueError(f"{variable} must be a whole number {unit}from {low} to {high}, got {text!r}")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make grade", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(prog="make grade", description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path, nargs="?", help="one sub-folder per learner (SUBMISSIONS=dir)")
     parser.add_argument("--learner", type=Path, help="grade this one learner's folder instead (GitHub Classroom)")
-    parser.add_argument("--only", default="", help="exercises to grade, e.g. ex01,ex03 (ONLY=); default all")
-    parser.add_argument("--time-limit", type=float, default=120.0, help="CPU seconds per exercise (TIME_LIMIT=)")
-    parser.add_argument("--wall-limit", type=float, default=None,
-                        help="wall-clock seconds per exercise (WALL_LIMIT=); default 3 x TIME_LIMIT + 5")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions at a time (JOBS=)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--only", help="exercises to grade, e.g. ex01,ex03 (ONLY=); default all")
+    parser.add_argument("--time-limit", help="CPU seconds per exercise (TIME_LIMIT=); default 120")
+    parser.add_argument("--wall-limit", help="wall-clock seconds per exercise (WALL_LIMIT=); default 3 x TIME_LIMIT "
+                                             "+ 5")
+    parser.add_argument("--jobs", help="submissions at a time (JOBS=); default: the number of CPUs")
+    skipped: list[str] = []
     try:
+        args = parser.parse_args(argv)
         if (args.submissions is None) == (args.learner is None):
             raise ValueError("give the submissions folder (make grade SUBMISSIONS=dir), or --learner DIR")
-        exercises = [find(name) for name in args.only.split(",") if name.strip()] or list(EXERCISES)
-        if not args.time_limit > 0 or args.jobs < 1:
-            raise ValueError(f"TIME_LIMIT must be a number of seconds > 0 and JOBS a whole number >= 1, got "
-                             f"{args.time_limit:g} and {args.jobs}")
-        if args.wall_limit is not None and not args.wall_limit > 0:
-            raise ValueError(f"WALL_LIMIT must be a number of seconds > 0, got {args.wall_limit:g}")
-        learners = {args.learner.name or ".": args.learner} if args.learner else _learner_folders(args.submissions)
-        if args.learner and not args.learner.is_dir():
-            raise ValueError(f"the learner folder {args.learner} does not exist")
+        names = [name for name in (args.only or "").split(",") if name.strip()]
+        if args.only is not None and not names:
+            raise ValueError(f"ONLY={args.only!r} names no exercise: give their names, e.g. ONLY=ex01,ex03")
+        exercises = [find(name) for name in names] or list(EXERCISES)
+        time_limit = _whole("120" if args.time_limit is None else args.time_limit, "TIME_LIMIT", 1, MAX_TIME_LIMIT,
+                            "of seconds ")
+        wall_seconds = _whole(args.wall_limit, "WALL_LIMIT", 1, MAX_WALL_LIMIT, "of seconds ")
+        jobs = _whole(str(os.cpu_count() or 1) if args.jobs is None else args.jobs, "JOBS", 1, MAX_JOBS)
+        if args.learner is not None:
+            if not args.learner.is_dir():
+                where = "is a file, not a folder" if args.learner.exists() else "does not exist"
+                raise ValueError(f"the learner folder {args.learner} {where}")
+            learners = {args.learner.name or ".": args.learner}
+        else:
+            learners, skipped = _learner_folders(args.submissions)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
     try:
+        if skipped:
+            print(f"skipped in the submissions folder: {', '.join(skipped)}")
         if args.submissions is not None:
-            print(f"grading {len(learners)} learners x {len(exercises)} exercises ({args.time_limit:g} s of CPU "
-                  f"each, {args.jobs} at a time)", flush=True)
-        verdicts = grade_learners(learners, exercises, args.time_limit, args.jobs, args.wall_limit)
+            print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
+                  f"each, {jobs} at a time)", flush=True)
+        before = fingerprint(PROJECT)
+        verdicts = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
     except KeyboardInterrupt:
         print("\nInterrupted; no grades were written.", file=sys.stderr)
         return 130
+    changed = _changed(before, fingerprint(PROJECT))
+    for path in changed:
+        print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
+              "again", file=sys.stderr)
+    if changed:
+        return 1
     if args.learner is not None:
         return _report_one(exercises, next(iter(verdicts.values())))
     try:

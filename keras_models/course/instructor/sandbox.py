@@ -1,26 +1,44 @@
-"""One submission graded in a process of its own: on a copy, with a time limit, with a verdict its output cannot forge.
+"""One submission graded in a process of its own: on a copy, with limits, with a verdict its output cannot forge.
 
 For each (learner, exercise) `make grade` forks a child process (start method "fork") from a parent
 that has already imported TensorFlow, Keras and the graders -- but never ran a TensorFlow op, so
 the child starts with a clean runtime and skips the ~5 s import. The child:
 
-    copies nothing back: it grades its own copy of the file, in a temporary folder that is its
-        working directory, and that folder is deleted afterwards
+    grades a copy: the parent read every submission before any learner code ran (grade_class.py), and
+        writes the child's copy into a temporary folder that is the child's working directory and
+        TMPDIR; every such folder is deleted when the child ends, and all of them when grading ends,
+        Ctrl-C and errors included
     has a CPU-time limit (RLIMIT_CPU: the kernel stops it), and the parent kills it after a wall-time
         limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
+    cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
+        limit is per file, so many files can still add up. Memory is not limited: TensorFlow reserves a
+        large address space, so RLIMIT_AS would stop the graders themselves
     prints into a file nobody reads: its stdout and stderr are redirected, so a submission that
         prints junk -- or a fake "PASS" line -- changes nothing
     sends its verdict to the parent over a pipe of its own, as JSON (never a pickle, which could run
         code in the parent), and that is the only thing the parent believes: no verdict (a crash,
-        os._exit, the time limit) is a 0 with the reason
+        os._exit, a limit) is a 0 with the reason
+    runs in a session and process group of its own (os.setsid, first thing): once its verdict is in,
+        or a limit has passed, the parent kills the whole group at once (a thread that never ends, a
+        background process, cannot keep grading waiting), and nothing waits on it without a bound
+    outlives nothing it started: the parent is a child subreaper (Linux prctl), so a process that left
+        the group (setsid, a double fork) becomes the parent's child when its own parent dies; after
+        each child, and once more before the grades are written, every child of the parent that is
+        not a running sandbox and was not there before grading is killed, until none is left
 
-What this does not stop: the grader runs in the same process as the submission, so a submission
-written to attack the grader (patch it, write to its pipe) could. It stops accidents, endless
-loops and output that looks like a verdict; read the code of a suspicious full mark.
+What this does not stop: the submission runs as the instructor's user. It can read the instructor's
+files (the solutions included), patch the grader inside its own process, signal or trace the parent,
+and change files on disk (grade_class.py notices changes to the project's .py files, and refuses to
+write grades). It stops accidents, endless loops, runaway output and processes, and output that
+looks like a verdict; for an untrusted class, grade in a container or a throwaway VM, or from a learner
+copy (`make release`, which has no solutions), and read the code of a suspicious full mark.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import json
 import multiprocessing
 import os
@@ -34,12 +52,27 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
+# Largest file a submission may write. The graders' own files stay far below it: grading the seven
+# solutions, only ex07 writes any (TensorBoard logs, 4 files, the largest 8 KB); no grader saves a
+# model. A learner's own model file or plot is well under 1 MB. A submission that writes in a loop
+# stops here instead of filling the disk.
+OUTPUT_LIMIT = 64 * 2**20
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
+KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
 
 
 @dataclass(frozen=True)
 class Verdict:
     passed: bool
     reason: str                # one line: the grader's summary, or why it is a 0
+
+
+@dataclass(frozen=True)
+class Submission:
+    key: object
+    exercise_name: str
+    file_name: str             # the learner's file name, e.g. ex02_backprop.ipynb (the grader's messages use it)
+    source: bytes              # read before any learner code ran
 
 
 @dataclass
@@ -49,54 +82,88 @@ class _Running:
     conn: Connection
     workdir: Path
     started: float
+    conn_open: bool = True
 
 
 def one_line(text: str) -> str:
-    """The first non-empty line of `text`, shortened to MAX_REASON characters."""
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """The first non-empty line of `text`, shortened to MAX_REASON characters.
+
+    A first line that only announces the rest ("the grader hit an error it did not expect:" and a
+    traceback) gets the last line too, which names the exception.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    if line.endswith(":") and len(lines) > 1:
+        line = f"{line} {lines[-1]}"
     return line if len(line) <= MAX_REASON else line[:MAX_REASON - 3] + "..."
 
 
-def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, cpu_seconds: int) -> None:
-    """In the forked process: limit the CPU, silence the submission, grade it, send the verdict."""
-    from keras_models.course.exercises.graders import find, grade_file
-
+def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, cpu_seconds: int,
+           others: list[int]) -> None:
+    """In the forked process: a session of its own, the limits, silence, grade, send the verdict."""
+    os.setsid()                                 # first: everything it starts is in its process group
+    for fd in others:                           # the other children's verdict pipes: not this one's to read
+        with contextlib.suppress(OSError):
+            os.close(fd)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)       # Python ignores it (a write fails instead): stop
     os.chdir(workdir)
+    os.environ["TMPDIR"] = tempfile.tempdir = workdir   # temporary files go where they are deleted
     output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(output, 1)
     os.dup2(output, 2)
+    from keras_models.course.exercises.graders import find, grade_file
+
     try:
         result = grade_file(find(exercise_name), Path(submission), Path(tempfile.mkdtemp(dir=".")))
         verdict = Verdict(result.passed, one_line(result.message))
     except SystemExit as exit_:
         verdict = Verdict(False, f"the code called sys.exit({exit_.code!r})")
     except BaseException as error:              # noqa: BLE001 -- anything the submission raised is its 0
-        verdict = Verdict(False, one_line(f"{type(error).__name__}: {error}"))
+        detail = one_line(str(error))
+        verdict = Verdict(False, one_line(f"the code raised {type(error).__name__}" + (f": {detail}" if detail
+                                                                                       else "")))
     conn.send_bytes(json.dumps({"passed": verdict.passed, "reason": verdict.reason}).encode("utf-8"))
     conn.close()
 
 
-def grade_in_sandboxes(tasks: list[tuple[object, str, Path]], time_limit: float, jobs: int,
+def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int,
                        wall_seconds: float | None = None) -> dict[object, Verdict]:
-    """Grade each (key, exercise name, submission file) in its own child, `jobs` at a time; {key: Verdict}.
+    """Grade each submission in its own child, `jobs` at a time; {key: Verdict}.
 
     time_limit: seconds of CPU per submission; wall_seconds: of wall clock (None: wall_limit(time_limit)).
+    Whatever happens (Ctrl-C included), no child, nothing a child started and no temporary folder is left.
     """
     wall_seconds = wall_limit(time_limit) if wall_seconds is None else wall_seconds
     context = multiprocessing.get_context("fork")
     verdicts: dict[object, Verdict] = {}
     pending = list(reversed(tasks))
     running: list[_Running] = []
-    while pending or running:
-        while pending and len(running) < jobs:
-            running.append(_start(context, *pending.pop(), time_limit))
-        ready = wait([r.conn for r in running] + [r.process.sentinel for r in running], timeout=0.1)
-        for r in list(running):
-            verdict = _poll(r, ready, time_limit, wall_seconds)
-            if verdict is not None:
-                verdicts[r.key] = verdict
-                running.remove(r)
+    ours_before = _children()                   # e.g. make grade's filter of TensorFlow's chatter: left alone
+    was_subreaper = _subreaper(True)
+    root = Path(tempfile.mkdtemp(prefix="grade_"))
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                running.append(_start(context, pending.pop(), root, time_limit, [r.conn.fileno() for r in running
+                                                                                  if r.conn_open]))
+            ready = wait([r.conn for r in running if r.conn_open] + [r.process.sentinel for r in running],
+                         timeout=0.1)
+            for r in list(running):
+                verdict = _poll(r, ready, time_limit, wall_seconds)
+                if verdict is not None:
+                    verdicts[r.key] = verdict
+                    running.remove(r)
+                    _kill_strays(ours_before | {r.process.pid for r in running})
+    finally:
+        for r in running:
+            _end(r)
+        _kill_strays(ours_before)
+        if not was_subreaper:
+            _subreaper(False)
+        shutil.rmtree(root, ignore_errors=True)
     return verdicts
 
 
@@ -105,35 +172,53 @@ def wall_limit(time_limit: float) -> float:
     return 3 * time_limit + 5
 
 
-def _start(context, key: object, exercise_name: str, submission: Path, time_limit: float) -> _Running:
-    workdir = Path(tempfile.mkdtemp(prefix=f"grade_{exercise_name}_"))
-    copy = workdir / submission.name
-    shutil.copyfile(submission, copy)
+def _start(context, task: Submission, root: Path, time_limit: int, others: list[int]) -> _Running:
+    workdir = Path(tempfile.mkdtemp(prefix=f"{task.exercise_name}_", dir=root))
+    copy = workdir / task.file_name
+    copy.write_bytes(task.source)
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, exercise_name, str(copy), str(workdir),
-                                                   max(1, round(time_limit))))
+    process = context.Process(target=_child, args=(send, task.exercise_name, str(copy), str(workdir),
+                                                   time_limit, others))
     process.start()
     send.close()
-    return _Running(key, process, receive, workdir, time.monotonic())
+    return _Running(task.key, process, receive, workdir, time.monotonic())
 
 
-def _poll(r: _Running, ready: list, time_limit: float, wall_seconds: float) -> Verdict | None:
-    """The verdict of a child that has answered, ended or run out of time; None while it still runs."""
-    verdict = _received(r.conn) if r.conn in ready else None
-    if verdict is None and r.process.sentinel not in ready:
+def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Verdict | None:
+    """The verdict of a child that has answered, ended or run out of time (the child is then gone); None while
+    it still runs."""
+    verdict = None
+    if r.conn_open and r.conn in ready:
+        verdict = _received(r.conn)
+        r.conn_open = verdict is not None       # closed without a verdict: wait for the end, not for the pipe
+    # (exitcode asks the kernel: the sentinel pipe stays open while a process the child started holds it)
+    if verdict is None and r.process.sentinel not in ready and r.process.exitcode is None:
         if time.monotonic() - r.started <= wall_seconds:
             return None
-        r.process.kill()
         verdict = Verdict(False, f"did not finish within {wall_seconds:g} s (time limit)")
-    r.process.join()
+    _end(r)
     if verdict is None:
         code = r.process.exitcode
         reason = (f"used more than {time_limit:g} s of CPU time (time limit)" if code == -signal.SIGXCPU
+                  else f"wrote a file larger than {OUTPUT_LIMIT / 2**20:g} MiB (output limit)"
+                  if code == -signal.SIGXFSZ
                   else f"stopped before the grader gave a verdict (exit status {code})")
         verdict = Verdict(False, reason)
+    return verdict
+
+
+def _end(r: _Running) -> None:
+    """Kill the child's whole process group, reap the child, delete its folder."""
+    try:
+        os.killpg(r.process.pid, signal.SIGKILL)
+    except OSError:                             # killed before its setsid: no group of its own yet
+        with contextlib.suppress(OSError):
+            r.process.kill()
+    deadline = time.monotonic() + KILL_WAIT     # not join(timeout), which waits on the sentinel pipe
+    while r.process.exitcode is None and time.monotonic() < deadline:      # (reaps it; a stuck one is
+        time.sleep(0.005)                                                   # killed again with the strays)
     r.conn.close()
     shutil.rmtree(r.workdir, ignore_errors=True)
-    return verdict
 
 
 def _received(conn: Connection) -> Verdict | None:
@@ -143,3 +228,43 @@ def _received(conn: Connection) -> Verdict | None:
         return Verdict(message["passed"] is True, one_line(str(message["reason"])))
     except (EOFError, OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _subreaper(on: bool) -> bool:
+    """Make this process a child subreaper (on) or not; whether it was one before. Orphaned descendants then
+    become our children, where _kill_strays finds them, instead of init's. Linux only: elsewhere (prctl
+    missing) this does nothing, and only the sandboxes' process groups are killed."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        before = ctypes.c_int(0)
+        libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(before), 0, 0, 0)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+        return bool(before.value)
+    except (OSError, AttributeError):
+        return False
+
+
+def _children() -> set[int]:
+    """The pids of this process's children (zombies included), from /proc/<pid>/stat (field 4 is the parent)."""
+    me, children = os.getpid(), set()
+    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()     # after the command name, which may hold ")"
+            except OSError:                     # ended meanwhile
+                continue
+            if int(fields[1]) == me:
+                children.add(int(entry.name))
+    return children
+
+
+def _kill_strays(keep: set[int]) -> None:
+    """Kill and reap every child of ours not in `keep`, again and again: a killed one's children become ours."""
+    while strays := _children() - keep:
+        for pid in strays:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)

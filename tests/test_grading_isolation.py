@@ -1,0 +1,269 @@
+"""`make grade` holds a class's submissions apart and outlives none of them: each test hands grade_class.main
+(called in this process, as `make grade` would run it) a real submission -- the ex01 or ex02 solution with
+something hostile added -- and checks the grades, the one-line reasons, and that no process the submission
+started is alive afterwards (by the pid it wrote to a file).
+
+Cheap on purpose: ex01's grader needs about 0.1 s of CPU, the limits are short (TIME_LIMIT=2, and a WALL_LIMIT
+only where a submission waits), and a hang is stopped by an alarm instead of stalling the suite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from keras_models.course.exercises.graders import find
+from keras_models.course.instructor import grade_class, sandbox
+
+# fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+
+EX01, EX02 = find("ex01"), find("ex02")
+SOLVED01 = EX01.solution_path.read_text(encoding="utf-8")
+SOLVED02 = EX02.solution_path.read_text(encoding="utf-8")
+FILE01, FILE02 = f"{EX01.stem}.py", f"{EX02.stem}.py"
+
+
+def make_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
+    for learner, files in learners.items():
+        for name, text in files.items():
+            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / learner / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+class StillRunning(BaseException):
+    """Raised by the alarm: a BaseException, so that no `except OSError` or `except Exception` on the way eats it."""
+
+
+@contextlib.contextmanager
+def at_most(seconds: int):
+    """Fail (rather than hang the suite) if the block takes longer than `seconds` of wall clock."""
+    def too_long(signum, frame):
+        raise StillRunning(f"make grade was still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def grade(folder: Path, *options: str, within: int = 20) -> int:
+    with at_most(within):
+        return grade_class.main([str(folder), "--time-limit", "2", "--jobs", "2", *options])
+
+
+def grades(folder: Path) -> dict[str, list[str]]:
+    with open(folder / "grades.csv", newline="", encoding="utf-8") as table:
+        return {row[0]: row[1:] for row in list(csv.reader(table))[1:]}
+
+
+def reasons(folder: Path) -> dict[tuple[str, str], str]:
+    with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as table:
+        return {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(table)}
+
+
+def alive(pid: int) -> bool:
+    """True while process `pid` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def pids_in(folder: Path) -> list[int]:
+    return [int(path.read_text()) for path in sorted(folder.glob("*.pid"))]
+
+
+@pytest.fixture(autouse=True)
+def no_preload(monkeypatch):
+    """Two submissions or more make the grader import TensorFlow first, for its children (4 s of CPU here, where
+    nothing else needs it): ex01's grader needs NumPy only, so each child imports what it needs."""
+    monkeypatch.setattr(grade_class, "_preload", lambda exercises: None)
+
+
+@pytest.fixture
+def own_tmp(tmp_path, monkeypatch):
+    """The grader's temporary folders go to <tmp>/tmp, where a test can see what is left."""
+    scratch_tmp = tmp_path / "tmp"
+    scratch_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_tmp))
+    return scratch_tmp
+
+
+# --- 1. a child that never exits ---------------------------------------------------------------------------
+
+def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiting_for_the_wall_limit(tmp_path,
+                                                                                                         monkeypatch):
+    monkeypatch.setattr(sandbox, "KILL_WAIT", 60)          # no help from the bounded wait: the kill must work
+    forever = (f"\nimport os, threading, time\nopen({str(tmp_path / 'thread.pid')!r}, 'w').write(str(os.getpid()))\n"
+               "threading.Thread(target=lambda: [time.sleep(1) for _ in iter(int, 1)]).start()\n")
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + forever}})
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60", within=20) == 0
+    assert grades(folder) == {"ann": ["10", "10"]}               # the verdict came before the thread's forever
+    [pid] = pids_in(tmp_path)
+    assert not alive(pid)
+
+
+# --- 2. processes that leave the sandbox's process group --------------------------------------------------
+
+def test_a_double_forked_background_process_of_a_submission_is_dead_before_the_grades_are_written(tmp_path,
+                                                                                                 monkeypatch):
+    monkeypatch.setattr(sandbox, "KILL_WAIT", 60)          # the background process holds the child's pipes open
+    csv_path = tmp_path / "class" / "grades.csv"
+    daemon = f"""
+import os, time
+ready_read, ready_write = os.pipe()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        with open({str(tmp_path / 'daemon.pid')!r}, 'w') as file:
+            file.write(str(os.getpid()))
+        os.write(ready_write, b'x')
+        while True:                      # wait for grades.csv, then give everyone full marks
+            time.sleep(0.02)
+            if os.path.exists({str(csv_path)!r}):
+                with open({str(csv_path)!r}, 'w') as table:
+                    table.write('learner,ex01,total\\nann,10,10\\nbob,10,10\\n')
+    os._exit(0)
+os.read(ready_read, 1)
+"""
+    leaves = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    open({str(tmp_path / 'orphan.pid')!r}, "
+              "'w').write(str(os.getpid()))\n    time.sleep(600)\ntime.sleep(0.2)\nos._exit(0)\n")
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + daemon}, "bob": {FILE01: leaves}})
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60") == 0
+    assert [alive(pid) for pid in pids_in(tmp_path)] == [False, False]
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]}
+    # bob left without a verdict, while his background process held the pipes open: seen at once, not at 60 s
+    assert reasons(folder)[("bob", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
+
+
+# --- 3. submissions read before any learner code runs; symbolic links refused --------------------------------
+
+def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_is_graded(tmp_path, own_tmp):
+    folder = tmp_path / "class"
+    vandal = (f"\nimport os\nos.remove({str(folder / 'bob' / FILE01)!r})\n"
+              f"open({str(folder / 'cy' / FILE01)!r}, 'w').write('raise RuntimeError(\"rewritten\")')\n")
+    make_class(folder, {"ann": {FILE01: SOLVED01 + vandal}, "bob": {FILE01: SOLVED01}, "cy": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01", "--jobs", "1") == 0       # one at a time: ann is graded first
+    assert not (folder / "bob" / FILE01).exists()                     # (it did what it says)
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"], "cy": ["10", "10"]}
+    assert list(own_tmp.iterdir()) == []
+
+
+def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_folder(tmp_path, capsys):
+    folder = make_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
+    (folder / "ann" / FILE01).symlink_to(EX01.solution_path)
+    (folder / "ann" / "keras_models" / "course").mkdir(parents=True)
+    (folder / "ann" / "keras_models" / "course" / "exercises").symlink_to(EX02.solution_path.parent)
+    (folder / "zed").symlink_to(make_class(tmp_path / "elsewhere", {"zed": {FILE01: SOLVED01}}) / "zed")
+    assert grade(folder, "--only", "ex01,ex02") == 0
+    assert grades(folder) == {"ann": ["0", "0", "0"]}
+    assert reasons(folder) == {
+        ("ann", "ex01"): f"refused: {FILE01} is a symbolic link; hand in the file itself",
+        ("ann", "ex02"): f"refused: keras_models/course/exercises/{FILE02} is inside a symbolic link "
+                         "(keras_models/course/exercises); hand in the file itself"}
+    assert "skipped in the submissions folder: zed (symbolic link)\n" in capsys.readouterr().out
+
+
+# --- 4. output size --------------------------------------------------------------------------------------
+
+def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_that_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "OUTPUT_LIMIT", 2**20)               # 1 MiB here: the same rule, less to write
+    writes = "\nwith open('big.bin', 'wb') as big:\n    for _ in range(40):\n        big.write(bytes(65536))\n"
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + writes}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert reasons(folder) == {("ann", "ex01"): "wrote a file larger than 1 MiB (output limit)"}
+
+
+# --- 5, 6. bad make variables, and what is skipped or misplaced ---------------------------------------------
+
+@pytest.mark.parametrize("options, message", [
+    (["--time-limit", "inf"], "TIME_LIMIT must be a whole number of seconds from 1 to 86400, got 'inf'"),
+    (["--time-limit", "1e30"], "TIME_LIMIT must be a whole number of seconds from 1 to 86400, got '1e30'"),
+    (["--time-limit", "0.001"], "TIME_LIMIT must be a whole number of seconds from 1 to 86400, got '0.001'"),
+    (["--time-limit", "abc"], "TIME_LIMIT must be a whole number of seconds from 1 to 86400, got 'abc'"),
+    (["--wall-limit", "nan"], "WALL_LIMIT must be a whole number of seconds from 1 to 604800, got 'nan'"),
+    (["--jobs", "x"], "JOBS must be a whole number from 1 to 1024, got 'x'"),
+    (["--jobs", "0"], "JOBS must be a whole number from 1 to 1024, got '0'"),
+    (["--only", ","], "ONLY=',' names no exercise: give their names, e.g. ONLY=ex01,ex03"),
+    (["--time-limits", "3"], "unrecognized arguments: --time-limits 3"),
+], ids=["inf", "huge", "tiny", "not-a-number", "wall-nan", "jobs-x", "jobs-0", "only-comma", "unknown-option"])
+def test_a_bad_make_variable_is_refused_in_one_line_that_names_it(options, message, tmp_path, capsys):
+    folder = make_class(tmp_path / "class", {"ann": {"notes.txt": "nothing to grade"}})
+    assert grade_class.main([str(folder), *options]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"error: {message}\n")
+    assert not (folder / "grades.csv").exists()
+
+
+def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_is_named_in_its_reason(tmp_path, capsys):
+    folder = make_class(tmp_path / "class", {"alice": {f"course-2027/{FILE01}": "x = 1\n"},
+                                             ".git": {"HEAD": "ref"}, "bob": {"notes.txt": ""}})
+    (folder / "stray_file.zip").write_bytes(b"PK")
+    assert grade(folder, "--only", "ex01") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("skipped in the submissions folder: .git (hidden folder), stray_file.zip (not a "
+                                   "folder)")
+    assert reasons(folder) == {
+        ("alice", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb at the top of the folder (found "
+                           f"course-2027/{FILE01}: move it up)",
+        ("bob", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb"}
+    assert grade(folder, "--only", "ex01") == 0                       # its own grades.csv is not "skipped"
+    assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
+    assert grade_class.main(["--learner", str(folder / "stray_file.zip")]) == 2
+    assert capsys.readouterr().err == f"error: the learner folder {folder / 'stray_file.zip'} is a file, not a folder\n"
+
+
+# --- 7. reasons that say what happened -----------------------------------------------------------------------
+
+def test_an_unexpected_grader_error_and_a_keyboard_interrupt_at_import_get_reasons_that_say_what_happened(tmp_path):
+    returns_text = SOLVED01.replace("return self.weight * np.asarray(x, dtype=float) + self.bias", "return 'abc'")
+    assert returns_text != SOLVED01
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: returns_text},
+                                             "bob": {FILE01: "raise KeyboardInterrupt\n"}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert reasons(folder) == {
+        ("ann", "ex01"): "the grader hit an error it did not expect: ValueError: could not convert string to float: "
+                         "'abc'",
+        ("bob", "ex01"): "the code raised KeyboardInterrupt"}
+
+
+# --- 8. Ctrl-C ---------------------------------------------------------------------------------------------
+
+def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_submission(tmp_path, own_tmp, capsys):
+    interrupts = (f"import os, signal, time\nopen({str(tmp_path / 'sleeper.pid')!r}, 'w').write(str(os.getpid()))\n"
+                  "os.kill(os.getppid(), signal.SIGINT)\nwhile True:\n    time.sleep(1)\n")
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: interrupts}, "bob": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60", "--jobs", "1") == 130
+    assert capsys.readouterr().err == "\nInterrupted; no grades were written.\n"
+    [pid] = pids_in(tmp_path)
+    assert not alive(pid)
+    assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
+
+
+# --- 9. the instructor's files, changed by a submission ----------------------------------------------------------
+
+def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(tmp_path, monkeypatch,
+                                                                                                 capsys):
+    project = tmp_path / "project"
+    (project / "keras_models" / "course").mkdir(parents=True)
+    grader = project / "keras_models" / "course" / "grader.py"
+    grader.write_text("PASS = False\n")
+    monkeypatch.setattr(grade_class, "PROJECT", project)
+    patch = f"\nopen({str(grader)!r}, 'a').write('PASS = True\\n')\n"
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
+    assert grade(folder, "--only", "ex01") == 1
+    assert capsys.readouterr().err == ("error: a submission changed keras_models/course/grader.py during grading: "
+                                       "restore it (git checkout -- keras_models/course/grader.py) and grade again\n")
+    assert not (folder / "grades.csv").exists()
+
