@@ -86,15 +86,8 @@ class _Running:
 
 
 def one_line(text: str) -> str:
-    """The first non-empty line of `text`, shortened to MAX_REASON characters.
-
-    A first line that only announces the rest ("the grader hit an error it did not expect:" and a
-    traceback) gets the last line too, which names the exception.
-    """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    line = lines[0] if lines else ""
-    if line.endswith(":") and len(lines) > 1:
-        line = f"{line} {lines[-1]}"
+    """The first non-empty line of `text`, shortened to MAX_REASON characters."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return line if len(line) <= MAX_REASON else line[:MAX_REASON - 3] + "..."
 
 
@@ -188,8 +181,8 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
     """The verdict of a child that has answered, ended or run out of time (the child is then gone); None while
     it still runs."""
     verdict = None
-    if r.conn_open and r.conn in ready:
-        verdict = _received(r.conn)
+    if r.conn_open and r.conn.poll():           # not `in ready`: the verdict may have come since wait() returned,
+        verdict = _received(r.conn)             # and the child may have ended too, as the next line asks
         r.conn_open = verdict is not None       # closed without a verdict: wait for the end, not for the pipe
     # (exitcode asks the kernel: the sentinel pipe stays open while a process the child started holds it)
     if verdict is None and r.process.sentinel not in ready and r.process.exitcode is None:
