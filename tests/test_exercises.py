@@ -183,7 +183,7 @@ def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_do
     graded = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ex")]
     assert graded == ["ex01", "ex02"]                                   # each once, in course order
     assert grade_cli.main(["--only", ",", "--only", "ex01"]) == 2
-    assert capsys.readouterr().err == ("error: ',' names no exercise; the exercises are ex01, ex02, ex03, ex04, "
+    assert capsys.readouterr().err == ("error: ONLY=',' names no exercise; the exercises are ex01, ex02, ex03, ex04, "
                                        "ex05, ex06, ex07\n")
 
 

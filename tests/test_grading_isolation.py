@@ -195,7 +195,7 @@ def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_tha
     (["--wall-limit", "nan"], "WALL_LIMIT must be a whole number of seconds from 1 to 604800, got 'nan'"),
     (["--jobs", "x"], "JOBS must be a whole number from 1 to 1024, got 'x'"),
     (["--jobs", "0"], "JOBS must be a whole number from 1 to 1024, got '0'"),
-    (["--only", ","], "ONLY=',' names no exercise: give their names, e.g. ONLY=ex01,ex03"),
+    (["--only", ","], "ONLY=',' names no exercise; the exercises are ex01, ex02, ex03, ex04, ex05, ex06, ex07"),
     (["--time-limits", "3"], "unrecognized arguments: --time-limits 3"),
 ], ids=["inf", "huge", "tiny", "not-a-number", "wall-nan", "jobs-x", "jobs-0", "only-comma", "unknown-option"])
 def test_a_bad_make_variable_is_refused_in_one_line_that_names_it(options, message, tmp_path, capsys):

@@ -38,6 +38,7 @@ from keras_models.course.exercises.graders import (
     Result,
     Version,
     find,
+    find_all,
     grade_file,
     grade_module,
     version_to_grade,
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.reset and (args.only or args.solutions):
             raise ValueError("--reset does not grade: use it without --only and --solutions")
-        wanted = [find(name) for value in args.reset or args.only or [] for name in names_in(value)]
+        wanted = [exercise for value in args.reset or [] for exercise in find_all(value, "NAME")] + \
+                 [exercise for value in args.only or [] for exercise in find_all(value, "ONLY")]
         if args.solutions and not SOLUTIONS_DIR.is_dir():
             raise ValueError("this learner copy of the course does not include the reference solutions")
     except ValueError as error:                         # ONLY=ex99, NAME=ex99: one line, the valid names
@@ -210,14 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, UnicodeError) as error:         # a solution file missing, a folder that cannot be written
         print(f"error: {_what_failed(error)}", file=sys.stderr)
         return 1
-
-
-def names_in(value: str) -> list[str]:
-    """The exercise names in ONLY= or NAME=: one, or several separated by commas (as make grade takes them)."""
-    names = [name for name in value.split(",") if name.strip()]
-    if not names:
-        raise ValueError(f"{value!r} names no exercise; the exercises are {', '.join(e.name for e in EXERCISES)}")
-    return names
 
 
 def _what_failed(error: OSError | UnicodeError) -> str:

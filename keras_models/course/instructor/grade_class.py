@@ -10,9 +10,9 @@ scores the exercise's points (declared once, in graders.EXERCISES), anything els
 reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could point at the
 solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
 rewriting another learner's file during grading changes nothing: it was read already. When a learner
-has both the .py and the notebook, the one `make exercises` would grade counts: the one with fewer TODOs
-left, then the one saved last (graders.version_to_grade). Entries of dir that are not learner folders (hidden folders,
-files, symbolic links) are listed in one line and skipped.
+has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
+fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
+folders, files, symbolic links) are listed in one line and skipped.
 
 The project's .py files (keras_models/, scratch/, the solutions among them) are hashed before and after
 grading: a submission runs as the instructor's user and could change them (a grader, for every later
@@ -43,7 +43,7 @@ import stat
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.graders import EXERCISES, Exercise, find, version_to_grade
+from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, version_to_grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
@@ -185,7 +185,7 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     return learners, skipped
 
 
-def fingerprint(project: Path) -> dict[str, str]:
+def project_hashes(project: Path) -> dict[str, str]:
     """{path relative to project: SHA-256} of the .py files in its WATCHED folders (a few hundred small files)."""
     hashes = {}
     for top in WATCHED:
@@ -237,10 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if (args.submissions is None) == (args.learner is None):
             raise ValueError("give the submissions folder (make grade SUBMISSIONS=dir), or --learner DIR")
-        names = [name for name in (args.only or "").split(",") if name.strip()]
-        if args.only is not None and not names:
-            raise ValueError(f"ONLY={args.only!r} names no exercise: give their names, e.g. ONLY=ex01,ex03")
-        exercises = [find(name) for name in names] or list(EXERCISES)
+        exercises = list(EXERCISES) if args.only is None else find_all(args.only)
         time_limit = _whole("120" if args.time_limit is None else args.time_limit, "TIME_LIMIT", 1, MAX_TIME_LIMIT,
                             "of seconds ")
         wall_seconds = _whole(args.wall_limit, "WALL_LIMIT", 1, MAX_WALL_LIMIT, "of seconds ")
@@ -262,12 +259,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.submissions is not None:
             print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
                   f"each, {jobs} at a time)", flush=True)
-        before = fingerprint(PROJECT)
+        before = project_hashes(PROJECT)
         verdicts = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
     except KeyboardInterrupt:
         print("\nInterrupted; no grades were written.", file=sys.stderr)
         return 130
-    changed = _changed(before, fingerprint(PROJECT))
+    changed = _changed(before, project_hashes(PROJECT))
     for path in changed:
         print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
               "again", file=sys.stderr)

@@ -97,6 +97,15 @@ def find(name: str) -> Exercise:
     raise ValueError(f"no exercise called {name!r}; the exercises are {known}")
 
 
+def find_all(value: str, variable: str = "ONLY") -> list[Exercise]:
+    """The exercises named in `value` (the make variable `variable`): one name, or several between commas."""
+    names = [name for name in value.split(",") if name.strip()]
+    if not names:
+        known = ", ".join(exercise.name for exercise in EXERCISES)
+        raise ValueError(f"{variable}={value!r} names no exercise; the exercises are {known}")
+    return [find(name) for name in names]
+
+
 @dataclass(frozen=True)
 class Version:
     path: Path           # the file to grade or to run: the learner's .py or its notebook
