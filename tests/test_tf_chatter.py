@@ -125,6 +125,21 @@ def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
     assert (process.returncode, err) == (130, b"Interrupted. Kept in logs/x\n")
 
 
+def test_ctrl_c_as_the_filter_starts_prints_no_traceback_from_the_filter():
+    """The Ctrl-C arrives while the filter's process is being made: here sent from Python's own after-fork code in
+    that process (os.register_at_fork), the moment a real one can land in before the filter ignores it."""
+    program = textwrap.dedent("""
+        import os, signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+        from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+        filter_tensorflow_chatter()
+        print("training", flush=True)
+    """)
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"training\n", b"")
+
+
 # Each program make runs, as `$(PY) -m <module>`; and a probe that runs them one after the other with the filter
 # replaced by a stop, noting at that moment whether anything has loaded TensorFlow yet.
 PROGRAMS = ["keras_models.train", "keras_models.train.board_server", "keras_models.course.lessons",

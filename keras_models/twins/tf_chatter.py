@@ -99,18 +99,24 @@ def filter_tensorflow_chatter(own_process_group: bool = False) -> None:
     sys.stderr.flush()
     read_end, write_end = os.pipe()
     real_stderr = os.dup(2)
+    # A Ctrl-C in the moment the child starts would reach Python's own after-fork code in it, before the child
+    # can ignore it, and print a traceback there: held (blocked) across the fork, then dropped in the child
+    # and delivered in the program.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     pid = os.fork()
     if pid == 0:                                    # the child: copy and filter until every writer has gone
         try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is for the program, which says what happened
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})     # (a held one is dropped: ignored)
             if own_process_group:
                 os.setpgid(0, 0)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is for the program, which says what happened
             os.close(write_end)
             for fd in (0, 1):                   # hold nothing of the program's open: a closed stdout stays closed
                 os.close(fd)
             copy_without_chatter(read_end, real_stderr)
         finally:
             os._exit(0)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})     # a Ctrl-C held meanwhile arrives now
     if own_process_group:
         os.setpgid(pid, pid)                    # in both processes, so it holds whichever runs first
     os.close(read_end)
