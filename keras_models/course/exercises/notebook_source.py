@@ -91,14 +91,19 @@ def fingerprint(notebook) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def unchanged_since_written(path: Path) -> bool:
-    """Whether the notebook at `path` says what it said when `make notebooks` wrote it (which records the
-    fingerprint in its metadata): no one has worked in it. False for a notebook that cannot be read."""
+def fingerprints(path: Path) -> tuple[str | None, str | None]:
+    """(fingerprint of the notebook at `path` now, the one `make notebooks` recorded in it when it wrote it);
+    None for what cannot be read (not a notebook any more) or was never recorded."""
     import nbformat
 
     try:
         notebook = nbformat.reads(read_text(path), as_version=4)
-        recorded = notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
-        return recorded is not None and recorded == fingerprint(notebook)
-    except Exception:                      # noqa: BLE001 -- not a notebook (any more): it is the learner's to explain
-        return False
+    except Exception:                      # noqa: BLE001 -- not a notebook (any more): nothing to compare
+        return None, None
+    return fingerprint(notebook), notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
+
+
+def unchanged_since_written(path: Path) -> bool:
+    """Whether the notebook at `path` says what it said when `make notebooks` wrote it: no one has worked in it."""
+    now, recorded = fingerprints(path)
+    return recorded is not None and now == recorded

@@ -32,7 +32,7 @@ import jupytext
 import nbformat
 
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
-from keras_models.course.exercises.notebook_source import SourceError, fingerprint, read_text
+from keras_models.course.exercises.notebook_source import SourceError, fingerprint, fingerprints, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC
 from keras_models.course.lessons import LESSONS
@@ -78,20 +78,11 @@ def _finish(notebook, source: Path):
     return notebook
 
 
-def _read_inputs_sha256(path: Path) -> tuple[str | None, str | None]:
-    """(fingerprint of the notebook at `path` now, the one recorded when it was written); None if unreadable."""
-    try:
-        notebook = nbformat.read(path, as_version=4)
-    except Exception:                          # not a notebook any more: treat it as the learner's
-        return None, None
-    return fingerprint(notebook), notebook.metadata.get("inside_the_network", {}).get("inputs_sha256")
-
-
 def refresh(notebook, path: Path, backup_dir: Path) -> str:
     """Write a lesson or solution notebook when its .py changed since it was written: 'written',
     'unchanged' or 'rewritten'. A notebook you edited is first kept in backup_dir, and a line says where."""
     if path.exists():
-        now, recorded = _read_inputs_sha256(path)
+        now, recorded = fingerprints(path)
         if fingerprint(notebook) in (now, recorded):
             return "unchanged"                         # the .py did not change: yours, edits and outputs, stays
         if now != recorded:                            # you changed it since it was written
@@ -118,7 +109,7 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
     or None when it already said the same (its outputs then go, nothing else)."""
     fresh = exercise_notebook(learner_file, paired=True)
     backup = None
-    if notebook_path.exists() and _read_inputs_sha256(notebook_path)[0] != fingerprint(fresh):
+    if notebook_path.exists() and fingerprints(notebook_path)[0] != fingerprint(fresh):
         backup = backup_path(notebook_path, backup_dir)
         notebook_path.replace(backup)
     write_notebook(fresh, notebook_path)
