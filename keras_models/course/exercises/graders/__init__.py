@@ -212,20 +212,15 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
     start = time.perf_counter() if start is None else start
     try:
         summary = exercise.grader.grade(module, workdir)
-    except AttributeError as error:
-        if error.obj is not module:                 # not a name missing from the file: one of the other cases
-            return _failed(exercise, error, is_learners, start)
-        return Result(exercise, False, f"your code defines no {error.name}, which the exercise asks for (in a "
-                                       "notebook: run the cell that defines it; deleted or renamed: make "
-                                       f"exercise-reset NAME={exercise.name} starts the exercise over)",
-                      time.perf_counter() - start)
     except Exception as error:
-        return _failed(exercise, error, is_learners, start)
+        return _failed(exercise, error, is_learners, start, module)
     return Result(exercise, True, summary, time.perf_counter() - start)
 
 
-def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], bool], start: float) -> Result:
-    """The FAIL for an exception: the grader's hint, a TODO not started, or where the learner's code raised."""
+def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], bool], start: float,
+            module: ModuleType | None = None) -> Result:
+    """The FAIL for an exception: the grader's hint, a TODO not started, a name `module` (the learner's code,
+    once loaded) lacks, a damaged data file, what the grader tripped on, or where the learner's code raised."""
     def result(message: str) -> Result:
         return Result(exercise, False, message, time.perf_counter() - start)
 
@@ -234,9 +229,13 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
         return result(f"not started: fill in the TODO in {where}")
+    if module is not None and isinstance(error, AttributeError) and error.obj is module:   # Python 3.10+: .obj
+        return result(f"your code defines no {error.name}, which the exercise asks for (in a notebook: run the "
+                      f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
+                      "the exercise over)")
     if line is None and isinstance(error, DATA_FILE_ERRORS):                       # a data file damaged or gone
         return result(f"the grader cannot read its data: {error}")
-    if line is None:               # not raised in the learner's code: show everything
+    if line is None:               # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
         first_line = (str(error).strip().splitlines() or [""])[0]
         at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
