@@ -26,13 +26,15 @@ from pathlib import Path
 from keras_models.course.exercises.grade import kind_of, shown, write_missing_files
 from keras_models.course.exercises.graders import (
     Exercise,
+    does_not_parse,
     find,
     in_file,
     load_module,
+    raised,
     version_to_grade,
     where_raised,
 )
-from keras_models.course.exercises.notebook_source import SourceError, cell_label
+from keras_models.course.exercises.notebook_source import SourceError
 
 
 class Stopped(Exception):
@@ -54,8 +56,7 @@ def run_as_main(path: Path) -> None:
     except SourceError as error:                        # not UTF-8, not a notebook
         raise Stopped(str(error)) from None
     except SyntaxError as error:
-        at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
-        raise Stopped(f"the file does not parse: {error.msg}{at}") from None
+        raise Stopped(does_not_parse(error, path)) from None
     except SystemExit as exit_:
         if exit_.code not in (None, 0):                 # sys.exit() and sys.exit(0) end the file, as in python
             function, line = where_raised(exit_, in_file(path))
@@ -64,7 +65,7 @@ def run_as_main(path: Path) -> None:
         function, line = where_raised(error, in_file(path))
         if isinstance(error, NotImplementedError):
             raise Stopped(f"stopped at the TODO in {function} ({line}): write that part, then run it again") from None
-        raise Stopped(f"your code raised {type(error).__name__} in {function} ({line}): {error}") from None
+        raise Stopped(raised(error, function, line)) from None
     finally:
         sys.modules["__main__"], sys.argv[0] = saved[0], saved[1]
         sys.path[:] = saved[2]

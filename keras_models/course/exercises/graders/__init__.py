@@ -199,8 +199,7 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
     except SourceError as error:
         return Result(exercise, False, str(error), time.perf_counter() - start)
     except SyntaxError as error:
-        where = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
-        return Result(exercise, False, f"the file does not parse: {error.msg}{where}", time.perf_counter() - start)
+        return Result(exercise, False, does_not_parse(error, path), time.perf_counter() - start)
     except Exception as error:                     # its top level raised: a FAIL that says where
         return _failed(exercise, error, in_file(path), start)
     return grade_module(exercise, module, workdir, in_file(path), start)
@@ -241,4 +240,15 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
         at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
         return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
                       "what your functions return (types, shapes)")
-    return result(f"your code raised {type(error).__name__} in {where} ({line}): {error}")
+    return result(raised(error, where, line))
+
+
+def does_not_parse(error: SyntaxError, path: Path) -> str:
+    """The one line for an exercise file at `path` that Python cannot parse (make exercises, make exercise-run)."""
+    at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
+    return f"the file does not parse: {error.msg}{at}"
+
+
+def raised(error: BaseException, function: str, line: str | None) -> str:
+    """The one line for an error the learner's code raised in `function`, at `line` (from where_raised)."""
+    return f"your code raised {type(error).__name__} in {function} ({line}): {error}"
