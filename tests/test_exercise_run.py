@@ -7,6 +7,7 @@ script, its "Try it" and "Grade it" cells included, and every way it can stop sa
     an error in the code    one line: the exception, the function, the line, the message; no traceback
     a newer notebook        the notebook runs instead, as `make exercises` grades it; an error names its cell
     a file that cannot run  one line each: a syntax error, bytes that are not UTF-8; an unknown exercise: exit 2
+    a file with no code     one line (python would print nothing): blank, comments only, a notebook of markdown
     sys.exit in the file    ends it, as python does; a failure status is one line saying where
     Ctrl-C                  exit 130 and one line
 
@@ -138,6 +139,27 @@ def test_a_file_that_cannot_run_is_one_line(exercises, unchanged_program, capsys
     EX01.learner_path.write_bytes(content)
     status, out, err = run("ex01", capsys)
     assert (status, out, err) == (1, "", message.format(name=EX01.learner_path.name))
+
+
+def notebook_of_markdown():
+    """A notebook with notes and one blank code cell (and no .py yet: exercise-run writes it, TODOs and all)."""
+    EX01.notebook_path.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# notes"),
+                                                   nbformat.v4.new_code_cell("  \n")]), EX01.notebook_path)
+
+
+@pytest.mark.parametrize("write", [
+    lambda: EX01.learner_path.write_text("", encoding="utf-8"),
+    lambda: EX01.learner_path.write_text("\n   \n# my notes: start with run()\n", encoding="utf-8"),
+    notebook_of_markdown,
+], ids=["empty", "comments-only", "notebook-of-markdown"])
+def test_a_file_with_no_code_is_one_line_saying_so_not_silence(exercises, unchanged_program, capsys, write):
+    write()
+    status, out, err = run("ex01", capsys)
+    ran = EX01.notebook_path if EX01.notebook_path.exists() else EX01.learner_path
+    assert status == 1
+    assert err == (f"ex01: {ran.name} has no code in it, so there is nothing to run: write the exercise there, or "
+                   "start over with make exercise-reset NAME=ex01\n")
 
 
 def test_an_unknown_exercise_is_one_line_naming_the_exercises(exercises, capsys):

@@ -8,18 +8,20 @@ its results and its "Grade it" cell grades the code -- with what a learner shoul
     a TODO not written yet            one line: the function and the line of the TODO
     an error in your code             one line: its type, the function and line where it was raised, its message
                                       (the same words as `make exercises`), instead of Python's traceback
+    a file with no code in it         one line saying so (python would print nothing), and how to start over
 
 The file run is the one `make exercises` grades: the `.py`, or its notebook when you saved that more than
 a second after the `.py` (keras_models/course/exercises/grade.py); a notebook runs cell by cell, and an
 error names its cell. A missing exercise file is written first, as `make exercises` does.
 
-Exit status: 0 when the file ran to its end, 1 when it stopped on an error, 2 for an unknown exercise
+Exit status: 0 when the file ran to its end, 1 when it stopped on an error or has no code, 2 for an unknown exercise
 (one line naming the exercises), 130 after Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from keras_models.course.exercises.graders import (
     version_to_grade,
     where_raised,
 )
-from keras_models.course.exercises.notebook_source import SourceError
+from keras_models.course.exercises.notebook_source import SourceError, code_pieces
 
 
 class Stopped(Exception):
@@ -71,12 +73,25 @@ def run_as_main(path: Path) -> None:
         sys.path[:] = saved[2]
 
 
+def has_no_code(path: Path) -> bool:
+    """True when the file holds no statement at all (empty, blank, or comments only): it would run and print
+    nothing. A file that cannot be read or parsed is not such a file: run_as_main says what is wrong with it."""
+    try:
+        return all(not ast.parse(source).body for source, _ in code_pieces(path))
+    except (SourceError, SyntaxError, ValueError):      # ValueError: a null byte in the source
+        return False
+
+
 def run_exercise(exercise: Exercise) -> int:
     write_missing_files([exercise])
     version = version_to_grade(exercise.learner_path, exercise.notebook_path)
     path = version.path
     if version.why:
         print(f"(running your {kind_of(path)} {shown(path)}: {version.why})", flush=True)
+    if has_no_code(path):
+        print(f"{exercise.name}: {path.name} has no code in it, so there is nothing to run: write the exercise "
+              f"there, or start over with make exercise-reset NAME={exercise.name}", file=sys.stderr)
+        return 1
     try:
         run_as_main(path)
     except Stopped as stopped:
