@@ -5,7 +5,9 @@
     write_atomically("run/checkpoint.npz", arrays) # the same for np.savez
 
 The temporary file sits beside the target (same directory, so the rename stays on one file system) and
-is named `<target name>.<8 random characters>.tmp`. A writer killed outright (kill -9, a power cut)
+is named `<target name>.<8 random characters>.tmp`. It is created as `open(path, "w")` would create the
+target (0o666 less the umask), not with `tempfile.mkstemp`'s 0o600: the renamed file must be as readable
+as one written in place. A writer killed outright (kill -9, a power cut)
 leaves at worst that temporary file, which no reader picks up; `remove_stale_temporaries` deletes
 them, and only them, before the target is written again.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,8 +35,7 @@ def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=prefix or path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = _create_temporary(path.parent, prefix or path.name + ".")
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as f:
@@ -47,10 +48,23 @@ def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
         raise
 
 
+def _create_temporary(folder: Path, prefix: str) -> Path:
+    """A new empty file `<prefix><8 random characters>.tmp` in `folder`, created with mode 0o666 less the umask."""
+    for _ in range(100):
+        tmp = folder / f"{prefix}{secrets.token_hex(4)}.tmp"             # 8 of [0-9a-f]
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the kernel applies the umask
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {folder / prefix}...")
+
+
 def remove_stale_temporaries(path, prefix: str | None = None) -> list[Path]:
     """Delete the temporary files that an `atomic_path(path, prefix)` killed mid-write left beside `path`.
 
-    Only names of the writer's own pattern go (`prefix`, 8 characters of `tempfile`'s alphabet, `.tmp`);
+    Only names of the writer's own pattern go (`prefix`, 8 characters of [a-z0-9_], `.tmp`: the hex names
+    written now and the `tempfile` names of earlier versions);
     call it where no other process writes `path`. Returns the files removed.
     """
     path = Path(path)

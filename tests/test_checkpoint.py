@@ -1,7 +1,9 @@
 """Checkpoints: a resumed run ends with exactly the weights of one that was never interrupted,
 a half-written checkpoint is never picked up, and a damaged or foreign one is refused by name."""
 
+import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 
 from scratch import Dense, Network, optimizers
+from scratch.atomic_write import atomic_path
 from scratch.checkpoint import Checkpoint, CheckpointError, load, restore, save
 from scratch.optimizers import schedules
 
@@ -162,6 +165,19 @@ def test_save_replaces_the_file_atomically(tmp_path, monkeypatch):
         save(path, net, opt, np.random.default_rng(0), epoch=1)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.npz"]
+
+
+def test_an_atomically_written_file_is_as_readable_as_one_written_in_place(tmp_path):
+    """The rename keeps the temporary file's mode: it must be open()'s (0o666 less the umask), not 0o600."""
+    umask = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "run.json") as tmp:
+            tmp.write_text("{}", encoding="utf-8")
+        (tmp_path / "in_place.json").write_text("{}", encoding="utf-8")
+    finally:
+        os.umask(umask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"run.json": 0o644, "in_place.json": 0o644}
 
 
 @pytest.mark.parametrize("content, message", [
