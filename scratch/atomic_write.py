@@ -3,6 +3,7 @@
     with atomic_path("run/run.json") as tmp:      # write tmp; it is flushed and renamed over the target
         tmp.write_text(...)
     write_atomically("run/checkpoint.npz", arrays) # the same for np.savez
+    write_text_atomically("ex01.py", text)         # and for a text file
 
 The temporary file sits beside the target (same directory, so the rename stays on one file system) and
 is named `<target name>.<8 random characters>.tmp`. It is created as `open(path, "w")` would create the
@@ -74,6 +75,13 @@ def remove_stale_temporaries(path, prefix: str | None = None) -> list[Path]:
     for p in stale:
         p.unlink(missing_ok=True)
     return stale
+
+
+def write_text_atomically(path, text: str) -> Path:
+    """`Path(path).write_text(text, encoding="utf-8")`, but readers never see half of it (a learner's file)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def write_atomically(path, arrays: dict[str, np.ndarray]) -> Path:

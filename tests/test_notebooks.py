@@ -22,6 +22,8 @@ import contextlib
 import io
 import os
 import re
+import resource
+import signal
 import subprocess
 
 import jupyter_client.launcher
@@ -224,6 +226,45 @@ def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, mo
     assert "my_work = 42" in nbformat.read(backup, as_version=4).cells[2].source
     assert "my_work" not in exercise.notebook_path.read_text(encoding="utf-8")
     assert capsys.readouterr().out.endswith(f"reset too; your notebook is in backup/{backup.name}\n")
+
+
+@contextlib.contextmanager
+def file_size_limit(nbytes: int):
+    """Files of this process cannot grow past `nbytes` (a write beyond fails with EFBIG, as on a full disk)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)        # else the kernel's SIGXFSZ ends the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+@pytest.mark.parametrize("first_write", ["lesson-notebook", "exercise-file"])
+def test_make_notebooks_stopped_mid_write_leaves_no_half_file_and_the_next_run_writes_it(first_write, tmp_path,
+                                                                                         monkeypatch, capsys):
+    """A half-written notebook or exercise file would be kept by the next run as the learner's own."""
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(build, "BACKUP_DIR", tmp_path / "backup")
+    (tmp_path / "exercises").mkdir()
+    if first_write == "exercise-file":       # the lessons are written; the first write is an exercise's skeleton
+        assert build.main([]) == 0
+        for exercise in EXERCISES:
+            exercise.learner_path.unlink()
+            exercise.notebook_path.unlink()
+    capsys.readouterr()
+    with file_size_limit(1000):              # every lesson notebook and skeleton is larger
+        assert build.main([]) == 1
+    first = EXERCISES[0].learner_path if first_write == "exercise-file" else \
+        tmp_path / "notebooks" / "lessons" / f"{LESSONS[0]}.ipynb"
+    assert not first.exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+    assert capsys.readouterr().err == f"error: {first}: File too large\n"        # the file named, not its folder
+    assert build.main([]) == 0
+    assert first.stat().st_size > 1000
+    assert all(nbformat.read(path, as_version=4).cells for path in (tmp_path / "notebooks").rglob("*.ipynb"))
 
 
 def test_make_notebooks_with_a_lesson_that_is_not_utf8_is_one_line(tmp_path, monkeypatch, capsys):

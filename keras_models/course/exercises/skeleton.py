@@ -23,6 +23,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from scratch.atomic_write import write_text_atomically
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 PLACEHOLDER = 'raise NotImplementedError("TODO: write this part, then grade it")'
@@ -84,7 +86,7 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
             return None
         backup = backup_path(learner_path, backup_dir)
         backup.write_bytes(current)
-    learner_path.write_text(skeleton, encoding="utf-8")
+    write_text_atomically(learner_path, skeleton)          # stopped half way, the file is the old one, not half
     return backup
 
 
@@ -96,6 +98,6 @@ def write_missing(pairs: list[tuple[Path, Path]]) -> list[Path]:
     written = []
     for solution_path, learner_path in pairs:
         if not learner_path.exists():
-            learner_path.write_text(skeleton_of(solution_path), encoding="utf-8")
+            write_text_atomically(learner_path, skeleton_of(solution_path))   # never half a file, taken as yours
             written.append(learner_path)
     return written

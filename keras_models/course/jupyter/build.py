@@ -36,6 +36,7 @@ from keras_models.course.exercises.notebook_source import SourceError, fingerpri
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC
 from keras_models.course.lessons import LESSONS
+from scratch.atomic_write import write_text_atomically
 
 REPO = Path(__file__).resolve().parents[3]
 COURSE = REPO / "keras_models" / "course"
@@ -96,8 +97,9 @@ def refresh(notebook, path: Path, backup_dir: Path) -> str:
 
 
 def write_notebook(notebook, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, path)
+    """Write the notebook whole or not at all: a half-written one would be taken as yours and kept."""
+    text = nbformat.writes(notebook)
+    write_text_atomically(path, text if text.endswith("\n") else text + "\n")     # as nbformat.write ends it
 
 
 def _shown(path: Path) -> str:
