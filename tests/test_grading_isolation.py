@@ -267,17 +267,19 @@ def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_su
 
 # --- 9. the instructor's files, changed by a submission ----------------------------------------------------------
 
-def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(tmp_path, monkeypatch,
-                                                                                                 capsys):
+@pytest.mark.parametrize("watched, before, added", [
+    ("keras_models/course/grader.py", "PASS = False\n", "PASS = True\n"),       # a grader, for every later learner
+    ("data/housing.csv", "area,price\n50,100\n", "60,1\n"),                    # a data set the graders read
+], ids=["grader-code", "data-set"])
+def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(
+        watched, before, added, tmp_path, monkeypatch, capsys):
     project = tmp_path / "project"
-    (project / "keras_models" / "course").mkdir(parents=True)
-    grader = project / "keras_models" / "course" / "grader.py"
-    grader.write_text("PASS = False\n")
+    (project / watched).parent.mkdir(parents=True)
+    (project / watched).write_text(before)
     monkeypatch.setattr(grade_class, "PROJECT", project)
-    patch = f"\nopen({str(grader)!r}, 'a').write('PASS = True\\n')\n"
+    patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
     folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
     assert grade(folder, "--only", "ex01") == 1
-    assert capsys.readouterr().err == ("error: a submission changed keras_models/course/grader.py during grading: "
-                                       "restore it (git checkout -- keras_models/course/grader.py) and grade again\n")
+    assert capsys.readouterr().err == (f"error: a submission changed {watched} during grading: restore it (git "
+                                       f"checkout -- {watched}) and grade again\n")
     assert not (folder / "grades.csv").exists()
-

@@ -14,9 +14,10 @@ has both the .py and the notebook, the one `make exercises` would grade counts (
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
 folders, files, symbolic links) are listed in one line and skipped.
 
-The project's .py files (keras_models/, scratch/, the solutions among them) are hashed before and after
-grading: a submission runs as the instructor's user and could change them (a grader, for every later
-run). If one changed, each is named in one line and no grades are written (exit status 1).
+The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
+data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
+and could change them (a grader or a data set, for every learner graded after it and every later run). If
+one changed, each is named in one line and no grades are written (exit status 1).
 
     dir/grades.csv           learner, ex01, ..., ex07, total
     dir/grades_reasons.csv   learner, exercise, points, reason: one row per exercise, for feedback
@@ -48,7 +49,9 @@ from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
-WATCHED = ("keras_models", "scratch")           # the folders of PROJECT whose .py files grading must not change
+# What a submission must not change (it runs as the instructor's user): the code the graders import and the data
+# sets they read, as (folder of PROJECT, ending of the files watched there; "" for every file).
+WATCHED = (("keras_models", ".py"), ("scratch", ".py"), ("data", ""))
 OUTPUTS = ("grades.csv", "grades_reasons.csv")  # written into the submissions folder: not learners, not skipped
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
@@ -186,13 +189,14 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
 
 
 def project_hashes(project: Path) -> dict[str, str]:
-    """{path relative to project: SHA-256} of the .py files in its WATCHED folders (a few hundred small files)."""
+    """{path relative to project: SHA-256} of the WATCHED files: the .py files of keras_models/ and scratch/, and
+    every file of data/ (about 130 files, 4 MB in all: hashed in about 10 ms)."""
     hashes = {}
-    for top in WATCHED:
+    for top, ending in WATCHED:
         for folder, subfolders, files in os.walk(project / top):
             subfolders[:] = [name for name in subfolders if name != "__pycache__"]
             for name in files:
-                if name.endswith(".py"):
+                if name.endswith(ending):                  # every name ends with ""
                     path = Path(folder, name)
                     with contextlib.suppress(OSError):
                         hashes[path.relative_to(project).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
