@@ -9,6 +9,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -244,7 +245,7 @@ FAKE_PASS = ("print('  ex01  perceptron, activations, one-layer network     PASS
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory, python_with_tensorflow):
-    """`make grade` on a class of six, two exercises, a 1 s limit of CPU (a solution here needs at most 0.2 s)
+    """`make grade` on a class of seven, two exercises, a 1 s limit of CPU (a solution here needs at most 0.2 s)
     and 4 s of wall clock: (folder, exit status, stdout, stderr)."""
     ex01, ex02 = find("ex01"), find("ex02")
     solved = {e: e.solution_path.read_text(encoding="utf-8") for e in (ex01, ex02)}
@@ -259,11 +260,15 @@ def graded_class(tmp_path_factory, python_with_tensorflow):
         "cy": {f"{ex01.stem}.py": LOOP, f"{ex02.stem}.py": solved[ex02]},
         "di": {f"keras_models/course/exercises/{ex01.stem}.py": solved[ex01], f"{ex02.stem}.py": RAISES},
         "ed": {f"{ex01.stem}.py": FAKE_PASS},
+        # both versions of each: ex01 solved in the notebook only; ex02 solved in both, saved together
+        "fay": {f"{ex01.stem}.py": untouched[ex01], f"{ex01.stem}.ipynb": _notebook(solved[ex01]),
+                f"{ex02.stem}.py": solved[ex02], f"{ex02.stem}.ipynb": _notebook(solved[ex02])},
     }
     for learner, files in learners.items():
         for name, text in files.items():
             (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / learner / name).write_text(text, encoding="utf-8")
+            os.utime(folder / learner / name, (1_000_000_000,) * 2)      # saved together: no version is the later
     # what `make grade SUBMISSIONS=... ONLY=ex01,ex02 TIME_LIMIT=1 WALL_LIMIT=4 JOBS=2` runs (test_makefile.py checks
     # that it does), forked from the warm Python: TensorFlow is imported once for the session
     done = python_with_tensorflow.run([sys.executable, "-m", "keras_models.course.instructor.grade_class", str(folder),
@@ -289,10 +294,11 @@ def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_clas
                     ["bo", "0", "0", "0"],            # untouched
                     ["cy", "0", "15", "15"],          # ex01 loops: 0 for ex01 only
                     ["di", "10", "0", "10"],          # ex02 raises at import: 0 for ex02 only (ex01: release layout)
-                    ["ed", "0", "0", "0"]]            # prints a fake PASS, then leaves; no ex02
+                    ["ed", "0", "0", "0"],            # prints a fake PASS, then leaves; no ex02
+                    ["fay", "10", "15", "25"]]        # a .py and a notebook of each: the one holding the work
     lines = out.splitlines()
-    assert lines[0] == "grading 6 learners x 2 exercises (1 s of CPU each, 2 at a time)", out
-    table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:8]]
+    assert lines[0] == "grading 7 learners x 2 exercises (1 s of CPU each, 2 at a time)", out
+    table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:9]]
     assert table_lines[0] == ["learner", "ex01", "ex02", "total"], out
     assert table_lines[-1] == ["out", "of", "10", "15", "25"], out
     assert table_lines[1:-1] == rows[1:], out
@@ -315,6 +321,28 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
     for (learner, exercise), reason in why.items():
         if not reason.startswith(("BP1", "Perceptron1D, Perceptron")):
             assert f"  {learner:<7}  {exercise}  {reason}" in out
+
+
+def test_grades_reasons_csv_names_the_file_graded_and_which_of_two_versions_counted(graded_class):
+    folder = graded_class[0]
+    with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
+        header, *rows = list(csv.reader(reasons))
+    assert header == ["learner", "exercise", "file", "points", "reason"]
+    ex01, ex02 = find("ex01").stem, find("ex02").stem
+    assert {(learner, exercise): file for learner, exercise, file, _, _ in rows} == {
+        ("abe", "ex01"): f"{ex01}.py", ("abe", "ex02"): "",                       # "": none was found
+        ("ada", "ex01"): f"{ex01}.py", ("ada", "ex02"): f"{ex02}.ipynb",
+        ("bo", "ex01"): f"{ex01}.py", ("bo", "ex02"): f"{ex02}.py",
+        ("cy", "ex01"): f"{ex01}.py", ("cy", "ex02"): f"{ex02}.py",
+        ("di", "ex01"): f"keras_models/course/exercises/{ex01}.py", ("di", "ex02"): f"{ex02}.py",   # a clone's
+        ("ed", "ex01"): f"{ex01}.py", ("ed", "ex02"): "",
+        ("fay", "ex01"): f"{ex01}.ipynb", ("fay", "ex02"): f"{ex02}.py"}
+    why = {(learner, exercise): reason for learner, exercise, _, _, reason in rows}
+    # with both versions, the reason says which one counted, and why when version_to_grade gives a reason
+    assert why[("fay", "ex01")].endswith(f" (graded {ex01}.ipynb, not the .py: it has fewer TODOs left than "
+                                         f"{ex01}.py)")
+    assert why[("fay", "ex02")].endswith(f" (graded {ex02}.py, not the notebook)")
+    assert [key for key, reason in why.items() if "(graded " in reason] == [("fay", "ex01"), ("fay", "ex02")]
 
 
 def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):

@@ -20,7 +20,12 @@ and could change them (a grader or a data set, for every learner graded after it
 one changed, each is named in one line and no grades are written (exit status 1).
 
     dir/grades.csv           learner, ex01, ..., ex07, total
-    dir/grades_reasons.csv   learner, exercise, points, reason: one row per exercise, for feedback
+    dir/grades_reasons.csv   learner, exercise, file, points, reason: one row per exercise, for feedback
+
+`file` is the learner's file that was graded, relative to their folder (ex02_backprop.ipynb, or
+keras_models/course/exercises/ex02_backprop.py in a clone), empty when none was found. When a learner
+handed in both the .py and the notebook, the reason ends with which one was graded and why:
+"(graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)".
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
@@ -42,6 +47,7 @@ import math
 import os
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, version_to_grade
@@ -56,23 +62,50 @@ OUTPUTS = ("grades.csv", "grades_reasons.csv")  # written into the submissions f
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
 
-def submission(learner_dir: Path, exercise: Exercise) -> Path | None:
-    """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them."""
+@dataclass(frozen=True)
+class Chosen:
+    """The learner's file for an exercise, and whether it was chosen over another version of it."""
+    path: Path           # the file to grade: the learner's .py or their notebook
+    of_two: bool         # the learner handed in both the .py and the notebook, and this one counts
+    why: str             # version_to_grade's reason for this one of the two ("" when it gives none)
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One learner's grade for one exercise: a cell of grades.csv, a row of grades_reasons.csv."""
+    file: str            # the learner's file graded, relative to their folder; "" when none was found
+    points: int          # a PASS scores the exercise's points, anything else 0
+    reason: str          # one line: the grader's summary, or why it is a 0
+
+
+def submission(learner_dir: Path, exercise: Exercise) -> Chosen | None:
+    """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them;
+    of the two, the one version_to_grade picks (the one `make exercises` would grade)."""
     for script_dir, notebook_dir in ((Path(), Path()), RELEASE_LAYOUT):
         script = learner_dir / script_dir / f"{exercise.stem}.py"
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"
         if script.is_file() or notebook.is_file():
-            return version_to_grade(script, notebook).path
+            version = version_to_grade(script, notebook)
+            return Chosen(version.path, script.is_file() and notebook.is_file(), version.why)
     return None
 
 
-def _staged(learner_dir: Path, exercise: Exercise) -> tuple[str, bytes] | Verdict:
-    """(file name, contents) of the learner's file for `exercise`, read now; or the 0 and why."""
-    path = submission(learner_dir, exercise)
-    if path is None:
+def which_of_two(chosen: Chosen) -> str:
+    """What a reason says after its line when the learner handed in both versions, so that they know which one
+    counted: " (graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)"."""
+    if not chosen.of_two:
+        return ""
+    other = "the .py" if chosen.path.suffix == ".ipynb" else "the notebook"
+    return f" (graded {chosen.path.name}, not {other}{': ' + chosen.why if chosen.why else ''})"
+
+
+def _staged(learner_dir: Path, exercise: Exercise, chosen: Chosen | None) -> tuple[str, bytes] | Verdict:
+    """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
+    if chosen is None:
         deeper = _found_deeper(learner_dir, exercise)
         where = f" at the top of the folder (found {deeper}: move it up)" if deeper else ""
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
+    path = chosen.path
     relative = path.relative_to(learner_dir)
     for part in [*reversed(relative.parents[:-1]), relative]:      # keras_models, keras_models/course, ..., the file
         if (learner_dir / part).is_symlink():
@@ -111,54 +144,61 @@ def _preload(exercises: list[Exercise]) -> None:
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
-                   jobs: int, wall_seconds: float | None = None) -> dict[str, dict[str, Verdict]]:
-    """{learner: {exercise name: Verdict}} for every learner folder and exercise.
+                   jobs: int, wall_seconds: float | None = None) -> dict[str, dict[str, Grade]]:
+    """{learner: {exercise name: Grade}} for every learner folder and exercise.
 
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
-    verdicts: dict[str, dict[str, Verdict]] = {name: {} for name in learners}
+    chosen: dict[tuple[str, str], Chosen | None] = {}
+    verdicts: dict[tuple[str, str], Verdict] = {}
     tasks = []
     for name, folder in learners.items():
         for exercise in exercises:
-            staged = _staged(folder, exercise)
+            key = (name, exercise.name)
+            chosen[key] = submission(folder, exercise)
+            staged = _staged(folder, exercise, chosen[key])
             if isinstance(staged, Verdict):
-                verdicts[name][exercise.name] = staged
+                verdicts[key] = staged
             else:
-                tasks.append(Submission((name, exercise.name), exercise.name, *staged))
+                tasks.append(Submission(key, exercise.name, *staged))
     if len(tasks) > 1:
         _preload(exercises)
-    for (name, exercise_name), verdict in grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds).items():
-        verdicts[name][exercise_name] = verdict
-    return verdicts
+    verdicts.update(grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds))
+    return {name: {e.name: _grade(e, verdicts[name, e.name], chosen[name, e.name], folder) for e in exercises}
+            for name, folder in learners.items()}
 
 
-def points(verdict: Verdict, exercise: Exercise) -> int:
-    return exercise.points if verdict.passed else 0
+def _grade(exercise: Exercise, verdict: Verdict, chosen: Chosen | None, learner_dir: Path) -> Grade:
+    """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded."""
+    if chosen is None:
+        return Grade("", 0, verdict.reason)
+    return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
+                 verdict.reason + which_of_two(chosen))
 
 
-def write_csvs(folder: Path, exercises: list[Exercise], verdicts: dict[str, dict[str, Verdict]]) -> None:
-    with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as grades, \
-         open(folder / "grades_reasons.csv", "w", newline="", encoding="utf-8") as reasons:
-        table, why = csv.writer(grades, lineterminator="\n"), csv.writer(reasons, lineterminator="\n")
+def write_csvs(folder: Path, exercises: list[Exercise], grades: dict[str, dict[str, Grade]]) -> None:
+    with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as table_file, \
+         open(folder / "grades_reasons.csv", "w", newline="", encoding="utf-8") as reasons_file:
+        table, why = csv.writer(table_file, lineterminator="\n"), csv.writer(reasons_file, lineterminator="\n")
         table.writerow(["learner", *(e.name for e in exercises), "total"])
-        why.writerow(["learner", "exercise", "points", "reason"])
-        for learner, mine in verdicts.items():
-            scores = [points(mine[e.name], e) for e in exercises]
+        why.writerow(["learner", "exercise", "file", "points", "reason"])
+        for learner, mine in grades.items():
+            scores = [mine[e.name].points for e in exercises]
             table.writerow([learner, *scores, sum(scores)])
-            why.writerows([learner, e.name, score, mine[e.name].reason] for e, score in zip(exercises, scores,
-                                                                                              strict=True))
+            why.writerows([learner, e.name, mine[e.name].file, mine[e.name].points, mine[e.name].reason]
+                          for e in exercises)
 
 
-def print_table(exercises: list[Exercise], verdicts: dict[str, dict[str, Verdict]]) -> None:
-    width = max([len("learner"), len("out of"), *map(len, verdicts)])
+def print_table(exercises: list[Exercise], grades: dict[str, dict[str, Grade]]) -> None:
+    width = max([len("learner"), len("out of"), *map(len, grades)])
     print(f"{'learner':<{width}}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
-    for learner, mine in verdicts.items():
-        scores = [points(mine[e.name], e) for e in exercises]
+    for learner, mine in grades.items():
+        scores = [mine[e.name].points for e in exercises]
         print(f"{learner:<{width}}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
     print(f"{'out of':<{width}}  " + "  ".join(f"{e.points:>4}" for e in exercises)
           + f"  {sum(e.points for e in exercises):>5}")
-    zeros = [(learner, e.name, mine[e.name].reason) for learner, mine in verdicts.items() for e in exercises
-             if not mine[e.name].passed]
+    zeros = [(learner, e.name, mine[e.name].reason) for learner, mine in grades.items() for e in exercises
+             if mine[e.name].points == 0]
     if zeros:
         print("\nWhy the zeros:")
         for learner, name, reason in zeros:
@@ -264,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
                   f"each, {jobs} at a time)", flush=True)
         before = project_hashes(PROJECT)
-        verdicts = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
+        grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
     except KeyboardInterrupt:
         print("\nInterrupted; no grades were written.", file=sys.stderr)
         return 130
@@ -275,23 +315,24 @@ def main(argv: list[str] | None = None) -> int:
     if changed:
         return 1
     if args.learner is not None:
-        return _report_one(exercises, next(iter(verdicts.values())))
+        return _report_one(exercises, next(iter(grades.values())))
     try:
-        write_csvs(args.submissions, exercises, verdicts)
+        write_csvs(args.submissions, exercises, grades)
     except OSError as error:
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})", file=sys.stderr)
         return 1
-    print_table(exercises, verdicts)
+    print_table(exercises, grades)
     print(f"\nWrote {args.submissions / 'grades.csv'} and {args.submissions / 'grades_reasons.csv'}.")
     return 0
 
 
-def _report_one(exercises: list[Exercise], mine: dict[str, Verdict]) -> int:
+def _report_one(exercises: list[Exercise], mine: dict[str, Grade]) -> int:
+    passed = {e.name: mine[e.name].points == e.points for e in exercises}      # a PASS scores all the points
     for exercise in exercises:
-        verdict = mine[exercise.name]
-        print(f"{exercise.name}  {'PASS' if verdict.passed else 'FAIL'}  {points(verdict, exercise):>3} of "
-              f"{exercise.points}  {verdict.reason}")
-    return 0 if all(verdict.passed for verdict in mine.values()) else 1
+        grade = mine[exercise.name]
+        print(f"{exercise.name}  {'PASS' if passed[exercise.name] else 'FAIL'}  {grade.points:>3} of "
+              f"{exercise.points}  {grade.reason}")
+    return 0 if all(passed.values()) else 1
 
 
 if __name__ == "__main__":
