@@ -27,6 +27,11 @@ keras_models/course/exercises/ex02_backprop.py in a clone), empty when none was 
 handed in both the .py and the notebook, the reason ends with which one was graded and why:
 "(graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)".
 
+Each file is written whole or not at all (gradebook.py). With ONLY=, the exercises graded replace their
+columns of an earlier dir/grades.csv and the others are kept, in one line that says so ("kept ex01, ex02
+from the earlier grades.csv (ONLY=ex03 regraded ex03)"); an earlier file that cannot be understood is refused
+in one line before anything is graded (exit status 2). Without ONLY=, both are written afresh.
+
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
 submission that sleeps or waits uses no CPU), JOBS=2 submissions at a time. A bad value is refused in
@@ -40,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import hashlib
 import importlib
 import math
@@ -51,6 +55,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, version_to_grade
+from keras_models.course.instructor import gradebook
+from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
@@ -58,7 +64,7 @@ PROJECT = Path(__file__).resolve().parents[3]
 # What a submission must not change (it runs as the instructor's user): the code the graders import and the data
 # sets they read, as (folder of PROJECT, ending of the files watched there; "" for every file).
 WATCHED = (("keras_models", ".py"), ("scratch", ".py"), ("data", ""))
-OUTPUTS = ("grades.csv", "grades_reasons.csv")  # written into the submissions folder: not learners, not skipped
+OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
 
@@ -68,14 +74,6 @@ class Chosen:
     path: Path           # the file to grade: the learner's .py or their notebook
     of_two: bool         # the learner handed in both the .py and the notebook, and this one counts
     why: str             # version_to_grade's reason for this one of the two ("" when it gives none)
-
-
-@dataclass(frozen=True)
-class Grade:
-    """One learner's grade for one exercise: a cell of grades.csv, a row of grades_reasons.csv."""
-    file: str            # the learner's file graded, relative to their folder; "" when none was found
-    points: int          # a PASS scores the exercise's points, anything else 0
-    reason: str          # one line: the grader's summary, or why it is a 0
 
 
 def submission(learner_dir: Path, exercise: Exercise) -> Chosen | None:
@@ -144,7 +142,7 @@ def _preload(exercises: list[Exercise]) -> None:
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
-                   jobs: int, wall_seconds: float | None = None) -> dict[str, dict[str, Grade]]:
+                   jobs: int, wall_seconds: float | None = None) -> Book:
     """{learner: {exercise name: Grade}} for every learner folder and exercise.
 
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
@@ -176,20 +174,7 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Chosen | None, learner_
                  verdict.reason + which_of_two(chosen))
 
 
-def write_csvs(folder: Path, exercises: list[Exercise], grades: dict[str, dict[str, Grade]]) -> None:
-    with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as table_file, \
-         open(folder / "grades_reasons.csv", "w", newline="", encoding="utf-8") as reasons_file:
-        table, why = csv.writer(table_file, lineterminator="\n"), csv.writer(reasons_file, lineterminator="\n")
-        table.writerow(["learner", *(e.name for e in exercises), "total"])
-        why.writerow(["learner", "exercise", "file", "points", "reason"])
-        for learner, mine in grades.items():
-            scores = [mine[e.name].points for e in exercises]
-            table.writerow([learner, *scores, sum(scores)])
-            why.writerows([learner, e.name, mine[e.name].file, mine[e.name].points, mine[e.name].reason]
-                          for e in exercises)
-
-
-def print_table(exercises: list[Exercise], grades: dict[str, dict[str, Grade]]) -> None:
+def print_table(exercises: list[Exercise], grades: Book) -> None:
     width = max([len("learner"), len("out of"), *map(len, grades)])
     print(f"{'learner':<{width}}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
     for learner, mine in grades.items():
@@ -293,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
             learners = {args.learner.name or ".": args.learner}
         else:
             learners, skipped = _learner_folders(args.submissions)
+        earlier = None
+        if args.only is not None and args.submissions is not None:    # ONLY= keeps the other exercises' grades:
+            earlier = gradebook.read_earlier(args.submissions)         # read and checked before any submission runs
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -316,12 +304,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.learner is not None:
         return _report_one(exercises, next(iter(grades.values())))
+    columns, kept = exercises, ""
+    if earlier is not None:
+        columns, grades, kept = gradebook.merge(earlier, exercises, grades)
     try:
-        write_csvs(args.submissions, exercises, grades)
+        gradebook.write(args.submissions, columns, grades)
     except OSError as error:
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})", file=sys.stderr)
         return 1
-    print_table(exercises, grades)
+    if kept:
+        print(kept)
+    print_table(columns, grades)
     print(f"\nWrote {args.submissions / 'grades.csv'} and {args.submissions / 'grades_reasons.csv'}.")
     return 0
 
