@@ -12,7 +12,9 @@ solutions), a file that does not parse or raises at import, an endless loop, a c
 rewriting another learner's file during grading changes nothing: it was read already. When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
-folders, files, symbolic links) are listed in one line and skipped.
+folders, files, symbolic links) are listed in one line and skipped. Ctrl-C, or SIGTERM (from `timeout`, a
+cancelled CI job, `kill`), stops grading with every submission's processes killed and every temporary folder
+deleted, in one line ("Interrupted; no grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
 
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
@@ -49,6 +51,7 @@ import hashlib
 import importlib
 import math
 import os
+import signal
 import stat
 import sys
 from dataclasses import dataclass
@@ -228,6 +231,28 @@ def project_hashes(project: Path) -> dict[str, str]:
     return hashes
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (from `timeout`, a cancelled CI job, `kill`) while grading: a KeyboardInterrupt, so that it stops
+    grading as Ctrl-C does -- every submission's process group killed, every temporary folder deleted (sandbox.py
+    cleans up for any exception, and code that lets KeyboardInterrupt through lets this through too)."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_like_ctrl_c():
+    """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends, so that
+    it cannot cut the clean-up short (`timeout make grade` sends SIGTERM to make's whole process group, and make
+    passes its own on to this program as well)."""
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
+
+
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
@@ -285,17 +310,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
-    try:
-        if skipped:
-            print(f"skipped in the submissions folder: {', '.join(skipped)}")
-        if args.submissions is not None:
-            print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
-                  f"each, {jobs} at a time)", flush=True)
-        before = project_hashes(PROJECT)
-        grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
-    except KeyboardInterrupt:
-        print("\nInterrupted; no grades were written.", file=sys.stderr)
-        return 130
+    with _sigterm_stops_like_ctrl_c():
+        try:
+            if skipped:
+                print(f"skipped in the submissions folder: {', '.join(skipped)}")
+            if args.submissions is not None:
+                print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
+                      f"each, {jobs} at a time)", flush=True)
+            before = project_hashes(PROJECT)
+            grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
+        except Terminated:
+            print("\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
+            return 128 + signal.SIGTERM             # 143, as a shell reports a program SIGTERM ended
+        except KeyboardInterrupt:
+            print("\nInterrupted; no grades were written.", file=sys.stderr)
+            return 130
     changed = _changed(before, project_hashes(PROJECT))
     for path in changed:
         print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
