@@ -295,14 +295,14 @@ while True:
             time.sleep(0.01)
         assert [path.name for path in own_tmp.iterdir()][0].startswith("grade_")     # (the folder to be deleted)
         os.killpg(process.pid, signal.SIGTERM)
-        out, err = process.communicate(timeout=10)
+        process.wait(timeout=10)
     finally:
+        left_running = [pid for pid in pids_in(tmp_path) if alive(pid)]
+        for pid in left_running:                # a failed test leaves nothing running either (and they hold
+            os.kill(pid, signal.SIGKILL)        # make grade's stderr, which communicate() reads to its end)
         if process.poll() is None:
             process.kill()
-            process.communicate()
-    left_running = [pid for pid in pids_in(tmp_path) if alive(pid)]
-    for pid in left_running:                                  # (a failed test leaves nothing behind either)
-        os.kill(pid, signal.SIGKILL)
+        out, err = process.communicate()
     assert (process.returncode, err) == (143, "\nTerminated (SIGTERM); no grades were written.\n"), out
     assert left_running == []
     assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
