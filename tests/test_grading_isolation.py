@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import os
 import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,7 @@ from keras_models.course.instructor import grade_class, sandbox
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 
+REPO = Path(__file__).resolve().parents[1]
 EX01, EX02 = find("ex01"), find("ex02")
 SOLVED01 = EX01.solution_path.read_text(encoding="utf-8")
 SOLVED02 = EX02.solution_path.read_text(encoding="utf-8")
@@ -252,7 +257,7 @@ def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_
     assert sandbox._poll(running, [], time_limit=2, wall_seconds=10) == sandbox.Verdict(True, "sent, then gone")
 
 
-# --- 8. Ctrl-C ---------------------------------------------------------------------------------------------
+# --- 8. Ctrl-C and SIGTERM ---------------------------------------------------------------------------------
 
 def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_submission(tmp_path, own_tmp, capsys):
     interrupts = (f"import os, signal, time\nopen({str(tmp_path / 'sleeper.pid')!r}, 'w').write(str(os.getpid()))\n"
@@ -265,19 +270,59 @@ def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_su
     assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
 
 
+def test_sigterm_to_make_grades_process_group_stops_it_as_ctrl_c_does(tmp_path, own_tmp, python_without_tensorflow):
+    """As `timeout make grade` sends it (and a cancelled CI job, or `kill`): to the program and the filter of
+    TensorFlow's chatter it starts (its process group), while a submission and the process it started sleep."""
+    sleeps = f"""
+import os, time
+if os.fork() == 0:
+    open({str(tmp_path / 'child.pid')!r}, 'w').write(str(os.getpid()))
+    while True:
+        time.sleep(1)
+open({str(tmp_path / 'sleeper.pid')!r}, 'w').write(str(os.getpid()))
+while True:
+    time.sleep(1)
+"""
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: sleeps}})
+    process = python_without_tensorflow.Popen(
+        [sys.executable, "-m", "keras_models.course.instructor.grade_class", str(folder), "--only", "ex01",
+         "--time-limit", "2", "--wall-limit", "60"], cwd=REPO, env={**os.environ, "TMPDIR": str(own_tmp)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20                     # grading has started: both processes are there
+        while [path.read_text() != "" for path in tmp_path.glob("*.pid")] != [True, True]:
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.01)
+        assert [path.name for path in own_tmp.iterdir()][0].startswith("grade_")     # (the folder to be deleted)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    finally:
+        left_running = [pid for pid in pids_in(tmp_path) if alive(pid)]
+        for pid in left_running:                # a failed test leaves nothing running either (and they hold
+            os.kill(pid, signal.SIGKILL)        # make grade's stderr, which communicate() reads to its end)
+        if process.poll() is None:
+            process.kill()
+        out, err = process.communicate()
+    assert (process.returncode, err) == (143, "\nTerminated (SIGTERM); no grades were written.\n"), out
+    assert left_running == []
+    assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
+
+
 # --- 9. the instructor's files, changed by a submission ----------------------------------------------------------
 
-def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(tmp_path, monkeypatch,
-                                                                                                 capsys):
+@pytest.mark.parametrize("watched, before, added", [
+    ("keras_models/course/grader.py", "PASS = False\n", "PASS = True\n"),       # a grader, for every later learner
+    ("data/housing.csv", "area,price\n50,100\n", "60,1\n"),                    # a data set the graders read
+], ids=["grader-code", "data-set"])
+def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(
+        watched, before, added, tmp_path, monkeypatch, capsys):
     project = tmp_path / "project"
-    (project / "keras_models" / "course").mkdir(parents=True)
-    grader = project / "keras_models" / "course" / "grader.py"
-    grader.write_text("PASS = False\n")
+    (project / watched).parent.mkdir(parents=True)
+    (project / watched).write_text(before)
     monkeypatch.setattr(grade_class, "PROJECT", project)
-    patch = f"\nopen({str(grader)!r}, 'a').write('PASS = True\\n')\n"
+    patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
     folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
     assert grade(folder, "--only", "ex01") == 1
-    assert capsys.readouterr().err == ("error: a submission changed keras_models/course/grader.py during grading: "
-                                       "restore it (git checkout -- keras_models/course/grader.py) and grade again\n")
+    assert capsys.readouterr().err == (f"error: a submission changed {watched} during grading: restore it (git "
+                                       f"checkout -- {watched}) and grade again\n")
     assert not (folder / "grades.csv").exists()
-

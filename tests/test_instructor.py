@@ -9,6 +9,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from conftest import run_make
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
-from keras_models.course.instructor import classroom, grade_class, release
+from keras_models.course.instructor import classroom, grade_class, gradebook, release
 from keras_models.course.lessons import LESSONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -244,7 +245,7 @@ FAKE_PASS = ("print('  ex01  perceptron, activations, one-layer network     PASS
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory, python_with_tensorflow):
-    """`make grade` on a class of six, two exercises, a 1 s limit of CPU (a solution here needs at most 0.2 s)
+    """`make grade` on a class of seven, two exercises, a 1 s limit of CPU (a solution here needs at most 0.2 s)
     and 4 s of wall clock: (folder, exit status, stdout, stderr)."""
     ex01, ex02 = find("ex01"), find("ex02")
     solved = {e: e.solution_path.read_text(encoding="utf-8") for e in (ex01, ex02)}
@@ -259,17 +260,27 @@ def graded_class(tmp_path_factory, python_with_tensorflow):
         "cy": {f"{ex01.stem}.py": LOOP, f"{ex02.stem}.py": solved[ex02]},
         "di": {f"keras_models/course/exercises/{ex01.stem}.py": solved[ex01], f"{ex02.stem}.py": RAISES},
         "ed": {f"{ex01.stem}.py": FAKE_PASS},
+        # both versions of each: ex01 solved in the notebook only; ex02 solved in both, saved together
+        "fay": {f"{ex01.stem}.py": untouched[ex01], f"{ex01.stem}.ipynb": _notebook(solved[ex01]),
+                f"{ex02.stem}.py": solved[ex02], f"{ex02.stem}.ipynb": _notebook(solved[ex02])},
     }
-    for learner, files in learners.items():
-        for name, text in files.items():
-            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / learner / name).write_text(text, encoding="utf-8")
+    write_class(folder, learners)
     # what `make grade SUBMISSIONS=... ONLY=ex01,ex02 TIME_LIMIT=1 WALL_LIMIT=4 JOBS=2` runs (test_makefile.py checks
     # that it does), forked from the warm Python: TensorFlow is imported once for the session
     done = python_with_tensorflow.run([sys.executable, "-m", "keras_models.course.instructor.grade_class", str(folder),
                                        "--only", "ex01,ex02", "--time-limit", "1", "--wall-limit", "4", "--jobs", "2"],
                                       cwd=REPO, capture_output=True, text=True, timeout=300)
     return folder, done.returncode, done.stdout, done.stderr
+
+
+def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
+    """Write {learner: {file name: text}} as one folder per learner, every file saved at the same time."""
+    for learner, files in learners.items():
+        for name, text in files.items():
+            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / learner / name).write_text(text, encoding="utf-8")
+            os.utime(folder / learner / name, (1_000_000_000,) * 2)      # saved together: no version is the later
+    return folder
 
 
 def _notebook(source: str) -> str:
@@ -289,10 +300,11 @@ def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_clas
                     ["bo", "0", "0", "0"],            # untouched
                     ["cy", "0", "15", "15"],          # ex01 loops: 0 for ex01 only
                     ["di", "10", "0", "10"],          # ex02 raises at import: 0 for ex02 only (ex01: release layout)
-                    ["ed", "0", "0", "0"]]            # prints a fake PASS, then leaves; no ex02
+                    ["ed", "0", "0", "0"],            # prints a fake PASS, then leaves; no ex02
+                    ["fay", "10", "15", "25"]]        # a .py and a notebook of each: the one holding the work
     lines = out.splitlines()
-    assert lines[0] == "grading 6 learners x 2 exercises (1 s of CPU each, 2 at a time)", out
-    table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:8]]
+    assert lines[0] == "grading 7 learners x 2 exercises (1 s of CPU each, 2 at a time)", out
+    table_lines = [line.split() for line in lines[lines.index(next(l for l in lines if l.startswith("learner"))):][:9]]
     assert table_lines[0] == ["learner", "ex01", "ex02", "total"], out
     assert table_lines[-1] == ["out", "of", "10", "15", "25"], out
     assert table_lines[1:-1] == rows[1:], out
@@ -315,6 +327,28 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
     for (learner, exercise), reason in why.items():
         if not reason.startswith(("BP1", "Perceptron1D, Perceptron")):
             assert f"  {learner:<7}  {exercise}  {reason}" in out
+
+
+def test_grades_reasons_csv_names_the_file_graded_and_which_of_two_versions_counted(graded_class):
+    folder = graded_class[0]
+    with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
+        header, *rows = list(csv.reader(reasons))
+    assert header == ["learner", "exercise", "file", "points", "reason"]
+    ex01, ex02 = find("ex01").stem, find("ex02").stem
+    assert {(learner, exercise): file for learner, exercise, file, _, _ in rows} == {
+        ("abe", "ex01"): f"{ex01}.py", ("abe", "ex02"): "",                       # "": none was found
+        ("ada", "ex01"): f"{ex01}.py", ("ada", "ex02"): f"{ex02}.ipynb",
+        ("bo", "ex01"): f"{ex01}.py", ("bo", "ex02"): f"{ex02}.py",
+        ("cy", "ex01"): f"{ex01}.py", ("cy", "ex02"): f"{ex02}.py",
+        ("di", "ex01"): f"keras_models/course/exercises/{ex01}.py", ("di", "ex02"): f"{ex02}.py",   # a clone's
+        ("ed", "ex01"): f"{ex01}.py", ("ed", "ex02"): "",
+        ("fay", "ex01"): f"{ex01}.ipynb", ("fay", "ex02"): f"{ex02}.py"}
+    why = {(learner, exercise): reason for learner, exercise, _, _, reason in rows}
+    # with both versions, the reason says which one counted, and why when version_to_grade gives a reason
+    assert why[("fay", "ex01")].endswith(f" (graded {ex01}.ipynb, not the .py: it has fewer TODOs left than "
+                                         f"{ex01}.py)")
+    assert why[("fay", "ex02")].endswith(f" (graded {ex02}.py, not the notebook)")
+    assert [key for key, reason in why.items() if "(graded " in reason] == [("fay", "ex01"), ("fay", "ex02")]
 
 
 def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
@@ -346,3 +380,148 @@ def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, ca
     assert grade_class.main([arg.format(**names) for arg in argv]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and err.startswith(message.format(**names)), err
+
+
+# --- make grade ONLY=: the earlier grade book is kept ----------------------------------------------------------
+
+EX01_PASSED = "Perceptron1D, Perceptron, Sigmoid, Tanh, ReLU and NeuralNetwork match the formulas"
+# what an earlier `make grade ONLY=ex01,ex03` left, bob's ex03 since marked 7 of 10 by hand
+EARLIER_GRADES = "learner,ex01,ex03,total\nann,0,10,10\nbob,10,7,17\nzoe,10,10,20\n"
+EARLIER_REASONS = f"""learner,exercise,file,points,reason
+ann,ex01,ex01_perceptron_activations.py,0,not started: fill in the TODO in Perceptron1D.run
+ann,ex03,ex03_keras_basics.ipynb,10,fresh-data RMSE 5.33 (target <= 8)
+bob,ex01,ex01_perceptron_activations.py,10,"{EX01_PASSED}"
+bob,ex03,ex03_keras_basics.py,7,"partial: 7 of 10, see the mail of 3 May"
+zoe,ex01,ex01_perceptron_activations.py,10,"{EX01_PASSED}"
+zoe,ex03,ex03_keras_basics.py,10,fresh-data RMSE 6.01 (target <= 8)
+"""
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as file:
+        return list(csv.reader(file))
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")   # fork(): see
+def test_only_regrades_its_exercises_and_keeps_the_rest_of_the_earlier_grades(tmp_path, monkeypatch,  # isolation
+                                                                              capsys):
+    monkeypatch.setattr(grade_class, "_preload", lambda exercises: None)      # ex01's grader needs NumPy only
+    ex01 = find("ex01")
+    folder = write_class(tmp_path / "class", {"ann": {f"{ex01.stem}.py": ex01.solution_path.read_text("utf-8")},
+                                              "bob": {f"{ex01.stem}.py": RAISES},
+                                              "fay": {f"{ex01.stem}.py": ex01.solution_path.read_text("utf-8")}})
+    (folder / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
+    (folder / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
+    assert grade_class.main([str(folder), "--only", "ex01,ex02,ex04", "--time-limit", "2", "--jobs", "2"]) == 0
+    merged = [["learner", "ex01", "ex02", "ex03", "ex04", "total"],   # course order: the new ex02 and ex04 on
+              ["ann", "10", "0", "10", "0", "20"],                    # either side of the kept ex03; ann's ex01
+              ["bob", "0", "0", "7", "0", "7"],                       # regraded (solved since), bob's (raises now)
+              ["fay", "10", "0", "0", "0", "10"],                     # and his hand-given 7 kept; fay is new since,
+              ["zoe", "10", "0", "10", "0", "20"]]                    # zoe has no folder now: her row is kept
+    assert read_csv(folder / "grades.csv") == merged
+    reasons = {(learner, exercise): (file, points, reason)
+               for learner, exercise, file, points, reason in read_csv(folder / "grades_reasons.csv")[1:]}
+    missing = {name: ("", "0", f"missing: no {find(name).stem}.py or .ipynb") for name in ("ex02", "ex04")}
+    assert reasons == {
+        ("ann", "ex01"): (f"{ex01.stem}.py", "10", EX01_PASSED), ("ann", "ex02"): missing["ex02"],
+        ("ann", "ex03"): ("ex03_keras_basics.ipynb", "10", "fresh-data RMSE 5.33 (target <= 8)"),
+        ("ann", "ex04"): missing["ex04"],
+        ("bob", "ex01"): (f"{ex01.stem}.py", "0", "your code raised RuntimeError in the top level of the file (line 1 "
+                                                  f"of {ex01.stem}.py): broken at import"),
+        ("bob", "ex02"): missing["ex02"],
+        ("bob", "ex03"): ("ex03_keras_basics.py", "7", "partial: 7 of 10, see the mail of 3 May"),
+        ("bob", "ex04"): missing["ex04"],
+        ("fay", "ex01"): (f"{ex01.stem}.py", "10", EX01_PASSED), ("fay", "ex02"): missing["ex02"],
+        ("fay", "ex03"): ("", "0", "not graded: the earlier grades.csv has no row for fay, and ONLY=ex01,ex02,ex04 "
+                                   "left ex03 out"),
+        ("fay", "ex04"): missing["ex04"],
+        ("zoe", "ex01"): (f"{ex01.stem}.py", "10", EX01_PASSED),
+        ("zoe", "ex02"): ("", "0", "not graded: zoe has no folder now, and the earlier grades.csv has no ex02"),
+        ("zoe", "ex03"): ("ex03_keras_basics.py", "10", "fresh-data RMSE 6.01 (target <= 8)"),
+        ("zoe", "ex04"): ("", "0", "not graded: zoe has no folder now, and the earlier grades.csv has no ex04")}
+    lines = capsys.readouterr().out.splitlines()
+    kept = lines.index("kept ex03 and the rows of zoe (no folder now) from the earlier grades.csv "
+                       "(ONLY=ex01,ex02,ex04 regraded ex01, ex02, ex04)")
+    assert [line.split() for line in lines[kept + 1:kept + 7]] == [*merged, ["out", "of", "10", "15", "10", "15",
+                                                                             "50"]]
+    assert sorted(path.name for path in folder.iterdir() if path.is_file()) == ["grades.csv", "grades_reasons.csv"]
+
+
+def test_without_only_the_grade_book_is_written_afresh(tmp_path):
+    ex01 = find("ex01")
+    folder = write_class(tmp_path / "class", {"ann": {f"{ex01.stem}.py": ex01.solution_path.read_text("utf-8")}})
+    (folder / "grades.csv").write_bytes(b"learner,ex01,total\nb\xe9a,10,10\n")       # not even UTF-8: not read
+    assert grade_class.main([str(folder), "--time-limit", "2"]) == 0
+    assert read_csv(folder / "grades.csv") == [["learner", *(e.name for e in EXERCISES), "total"],
+                                               ["ann", "10", "0", "0", "0", "0", "0", "0", "10"]]
+
+
+@pytest.mark.parametrize("reasons, kept", [
+    (EARLIER_REASONS, ("ex03_keras_basics.py", "partial: 7 of 10, see the mail of 3 May")),
+    ("learner,exercise,points,reason\nbob,ex03,7,partial\n", ("", "partial")),     # before the file column
+    (None, ("", "(graded earlier; reason not kept)")),
+], ids=["with-files", "without-the-file-column", "missing"])
+def test_each_kept_grade_keeps_its_file_and_reason_when_grades_reasons_csv_has_them(reasons, kept, tmp_path):
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
+    if reasons is not None:
+        (tmp_path / "grades_reasons.csv").write_text(reasons, encoding="utf-8")
+    earlier = gradebook.read_earlier(tmp_path)
+    assert [e.name for e in earlier.exercises] == ["ex01", "ex03"] and list(earlier.grades) == ["ann", "bob", "zoe"]
+    assert earlier.grades["bob"]["ex03"] == gradebook.Grade(*kept[:1], 7, kept[1])     # the points: grades.csv's
+
+
+@pytest.mark.parametrize("grades, reasons, problem", [
+    (b"learner,ex01,total\nb\xe9a,10,10\n", None, "not UTF-8 text: byte 0xe9 at position 20"),
+    (b"name,ex01,total\nann,10,10\n", None, "its first line is 'name,ex01,total', not learner, exercise ids, total"),
+    (b"learner,ex01,ex9,total\nann,10,0,10\n", None, "its column 'ex9' is not an exercise: they are ex01, ex02, ex03, "
+                                                       "ex04, ex05, ex06, ex07"),
+    (b"learner,ex01,ex01,total\n", None, "two ex01 columns"),
+    (b"learner,ex01,total\nann,ten,10\n", None, "line 2 gives ann 'ten' for ex01, not a whole number from 0 to 10"),
+    (b"learner,ex01,total\nann,11,11\n", None, "line 2 gives ann '11' for ex01, not a whole number from 0 to 10"),
+    (b"learner,ex01,total\nann,7.5,7.5\n", None, "line 2 gives ann '7.5' for ex01, not a whole number from 0 to 10"),
+    (b"learner,ex01,total\nann,-1,-1\n", None, "line 2 gives ann '-1' for ex01, not a whole number from 0 to 10"),
+    (b"learner,ex01,total\nann,10,10\nann,0,0\n", None, "two rows for ann: lines 2 and 3"),
+    (b"learner,ex01,total\nann,10\n", None, "line 2 has 2 values, the first line 3"),
+    (b"", None, "it is empty"),
+    (b"learner,ex01,total\nann,10,10\n", b"learner,points\n", "its first line is 'learner,points', not "
+                                                                "'learner,exercise,file,points,reason'"),
+], ids=["not-utf8", "header", "unknown-exercise", "twice-a-column", "not-a-number", "above-the-points", "fraction",
+        "negative", "twice-a-learner", "short-row", "empty", "reasons-header"])
+def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_before_grading(
+        grades, reasons, problem, tmp_path, capsys):
+    folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
+    (folder / "grades.csv").write_bytes(grades)
+    if reasons is not None:
+        (folder / "grades_reasons.csv").write_bytes(reasons)
+    before = {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    assert grade_class.main([str(folder), "--only", "ex03"]) == 2
+    out, err = capsys.readouterr()
+    wrong = folder / ("grades.csv" if reasons is None else "grades_reasons.csv")
+    assert (out, err) == ("", f"error: {wrong}: {problem}; ONLY= would keep the other exercises' grades from it: move "
+                              "it away, or grade all the exercises (no ONLY=)\n")
+    assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == before   # untouched
+
+
+def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Each file goes into a temporary file beside it, then over it: stopped halfway (here a Ctrl-C after the
+    first row), the earlier file is as it was and nothing else is left."""
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
+
+    real_writer = csv.writer
+
+    class StoppedHalfway:
+        def __init__(self, file, **options):
+            self.writer = real_writer(file, **options)
+
+        def writerows(self, rows):
+            self.writer.writerow(rows[0])
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(gradebook.csv, "writer", StoppedHalfway)
+    ex01 = find("ex01")
+    with pytest.raises(KeyboardInterrupt):
+        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
+    assert (tmp_path / "grades.csv").read_text(encoding="utf-8") == EARLIER_GRADES
+    assert (tmp_path / "grades_reasons.csv").read_text(encoding="utf-8") == EARLIER_REASONS
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["grades.csv", "grades_reasons.csv"]

@@ -15,6 +15,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CHATTER = [
@@ -107,9 +109,12 @@ def test_an_unfinished_line_is_passed_on_while_the_program_waits():
         finish(process)
 
 
-def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
-    """A terminal sends SIGINT to the whole process group: the program says what it kept, and that line arrives."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_to_the_process_group_reaches_the_program_and_not_the_filter(stop):
+    """A terminal sends SIGINT to the whole process group, and `timeout` SIGTERM: the program says what it kept,
+    and that line arrives."""
     process = run("""
+        signal.signal(signal.SIGTERM, signal.default_int_handler)     # as make grade stops on it: like Ctrl-C
         try:
             print("training", flush=True)
             time.sleep(60)
@@ -119,7 +124,7 @@ def test_ctrl_c_in_a_terminal_reaches_the_program_and_not_the_filter():
     """, start_new_session=True)                               # its own process group, as a terminal's job is
     try:
         assert process.stdout.readline() == b"training\n"
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, stop)
     finally:
         _, err = finish(process)
     assert (process.returncode, err) == (130, b"Interrupted. Kept in logs/x\n")

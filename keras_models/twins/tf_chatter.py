@@ -21,7 +21,8 @@ notebooks' kernel) calls `filter_tensorflow_chatter()` before TensorFlow loads: 
 pipe into a small child process, which copies every line to the real stderr except those that match CHATTER,
 exactly. Anything else -- a real error from TensorFlow's C++, a Python traceback, a message of ours --
 passes unchanged and in order. The child is a separate process, so even a crash of the program loses
-nothing: the kernel closes the pipe, and the child copies what is left before it exits.
+nothing: the kernel closes the pipe, and the child copies what is left before it exits. It ignores Ctrl-C
+and SIGTERM, which reach a whole process group: the program's last line ("Interrupted; ...") still arrives.
 
 One Python warning goes too (`quiet_keras_retracing_warning`), a false alarm whenever a program trains
 several Keras models, as make train (one per task) and make course (one per script, and its reloaded copy) do:
@@ -64,6 +65,9 @@ CPU_NOTICE_CONTINUED = re.compile(rb"To enable the following instructions: .*, i
                                   rb"TensorFlow with the appropriate compiler flags\.")
 
 _filter_pid: int | None = None
+# What stops a whole process group, the filter's included: Ctrl-C in a terminal, SIGTERM from `timeout` (which
+# signals its command's group) or a cancelled CI job. The filter ignores both (see filter_tensorflow_chatter).
+GROUP_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 # TensorFlow's retracing warning about one of Keras' own step functions (see the module docstring)
 KERAS_RETRACING = re.compile(r"calls to <function TensorFlowTrainer\.[\w.<>]+ at 0x[0-9a-f]+> triggered "
@@ -100,14 +104,15 @@ def filter_tensorflow_chatter(own_process_group: bool = False) -> None:
     read_end, write_end = os.pipe()
     real_stderr = os.dup(2)
     # A Ctrl-C in the moment the child starts would reach Python's own after-fork code in it, before the child
-    # can ignore it, and print a traceback there: held (blocked) across the fork, then dropped in the child
-    # and delivered in the program.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    # can ignore it, and print a traceback there (a SIGTERM would end the child): held (blocked) across the
+    # fork, then dropped in the child and delivered in the program.
+    signal.pthread_sigmask(signal.SIG_BLOCK, GROUP_STOPS)
     pid = os.fork()
     if pid == 0:                                    # the child: copy and filter until every writer has gone
         try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is for the program, which says what happened
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})     # (a held one is dropped: ignored)
+            for stop in GROUP_STOPS:                # for the program, which says what happened: the child passes
+                signal.signal(stop, signal.SIG_IGN)             # that line on, and ends when the program has
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_STOPS)         # (a held one is dropped: ignored)
             if own_process_group:
                 os.setpgid(0, 0)
             os.close(write_end)
@@ -116,7 +121,7 @@ def filter_tensorflow_chatter(own_process_group: bool = False) -> None:
             copy_without_chatter(read_end, real_stderr)
         finally:
             os._exit(0)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})     # a Ctrl-C held meanwhile arrives now
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_STOPS)         # a Ctrl-C held meanwhile arrives now
     if own_process_group:
         os.setpgid(pid, pid)                    # in both processes, so it holds whichever runs first
     os.close(read_end)

@@ -4,6 +4,7 @@
                     graders, data, Makefile); `WITH_SOLUTIONS=1`: the instructor's copy
     grade_class.py  `make grade SUBMISSIONS=dir`: one sub-folder per learner -> dir/grades.csv and a table
     sandbox.py      how each submission is graded: its own process, a copy, a time limit
+    gradebook.py    dir/grades.csv and grades_reasons.csv: written whole; ONLY= keeps the other exercises' grades
     classroom.py    .github/classroom/autograding.json: one GitHub Classroom test per exercise
 
 What each exercise is worth is declared once, in `keras_models.course.exercises.graders.EXERCISES`.

@@ -12,14 +12,27 @@ solutions), a file that does not parse or raises at import, an endless loop, a c
 rewriting another learner's file during grading changes nothing: it was read already. When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
-folders, files, symbolic links) are listed in one line and skipped.
+folders, files, symbolic links) are listed in one line and skipped. Ctrl-C, or SIGTERM (from `timeout`, a
+cancelled CI job, `kill`), stops grading with every submission's processes killed and every temporary folder
+deleted, in one line ("Interrupted; no grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
 
-The project's .py files (keras_models/, scratch/, the solutions among them) are hashed before and after
-grading: a submission runs as the instructor's user and could change them (a grader, for every later
-run). If one changed, each is named in one line and no grades are written (exit status 1).
+The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
+data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
+and could change them (a grader or a data set, for every learner graded after it and every later run). If
+one changed, each is named in one line and no grades are written (exit status 1).
 
     dir/grades.csv           learner, ex01, ..., ex07, total
-    dir/grades_reasons.csv   learner, exercise, points, reason: one row per exercise, for feedback
+    dir/grades_reasons.csv   learner, exercise, file, points, reason: one row per exercise, for feedback
+
+`file` is the learner's file that was graded, relative to their folder (ex02_backprop.ipynb, or
+keras_models/course/exercises/ex02_backprop.py in a clone), empty when none was found. When a learner
+handed in both the .py and the notebook, the reason ends with which one was graded and why:
+"(graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)".
+
+Each file is written whole or not at all (gradebook.py). With ONLY=, the exercises graded replace their
+columns of an earlier dir/grades.csv and the others are kept, in one line that says so ("kept ex01, ex02
+from the earlier grades.csv (ONLY=ex03 regraded ex03)"); an earlier file that cannot be understood is refused
+in one line before anything is graded (exit status 2). Without ONLY=, both are written afresh.
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
@@ -34,42 +47,66 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import hashlib
 import importlib
 import math
 import os
+import signal
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, version_to_grade
+from keras_models.course.instructor import gradebook
+from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
-WATCHED = ("keras_models", "scratch")           # the folders of PROJECT whose .py files grading must not change
-OUTPUTS = ("grades.csv", "grades_reasons.csv")  # written into the submissions folder: not learners, not skipped
+# What a submission must not change (it runs as the instructor's user): the code the graders import and the data
+# sets they read, as (folder of PROJECT, ending of the files watched there; "" for every file).
+WATCHED = (("keras_models", ".py"), ("scratch", ".py"), ("data", ""))
+OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
 
-def submission(learner_dir: Path, exercise: Exercise) -> Path | None:
-    """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them."""
+@dataclass(frozen=True)
+class Chosen:
+    """The learner's file for an exercise, and whether it was chosen over another version of it."""
+    path: Path           # the file to grade: the learner's .py or their notebook
+    of_two: bool         # the learner handed in both the .py and the notebook, and this one counts
+    why: str             # version_to_grade's reason for this one of the two ("" when it gives none)
+
+
+def submission(learner_dir: Path, exercise: Exercise) -> Chosen | None:
+    """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them;
+    of the two, the one version_to_grade picks (the one `make exercises` would grade)."""
     for script_dir, notebook_dir in ((Path(), Path()), RELEASE_LAYOUT):
         script = learner_dir / script_dir / f"{exercise.stem}.py"
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"
         if script.is_file() or notebook.is_file():
-            return version_to_grade(script, notebook).path
+            version = version_to_grade(script, notebook)
+            return Chosen(version.path, script.is_file() and notebook.is_file(), version.why)
     return None
 
 
-def _staged(learner_dir: Path, exercise: Exercise) -> tuple[str, bytes] | Verdict:
-    """(file name, contents) of the learner's file for `exercise`, read now; or the 0 and why."""
-    path = submission(learner_dir, exercise)
-    if path is None:
+def which_of_two(chosen: Chosen) -> str:
+    """What a reason says after its line when the learner handed in both versions, so that they know which one
+    counted: " (graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)"."""
+    if not chosen.of_two:
+        return ""
+    other = "the .py" if chosen.path.suffix == ".ipynb" else "the notebook"
+    return f" (graded {chosen.path.name}, not {other}{': ' + chosen.why if chosen.why else ''})"
+
+
+def _staged(learner_dir: Path, exercise: Exercise, chosen: Chosen | None) -> tuple[str, bytes] | Verdict:
+    """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
+    if chosen is None:
         deeper = _found_deeper(learner_dir, exercise)
         where = f" at the top of the folder (found {deeper}: move it up)" if deeper else ""
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
+    path = chosen.path
     relative = path.relative_to(learner_dir)
     for part in [*reversed(relative.parents[:-1]), relative]:      # keras_models, keras_models/course, ..., the file
         if (learner_dir / part).is_symlink():
@@ -108,54 +145,48 @@ def _preload(exercises: list[Exercise]) -> None:
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
-                   jobs: int, wall_seconds: float | None = None) -> dict[str, dict[str, Verdict]]:
-    """{learner: {exercise name: Verdict}} for every learner folder and exercise.
+                   jobs: int, wall_seconds: float | None = None) -> Book:
+    """{learner: {exercise name: Grade}} for every learner folder and exercise.
 
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
-    verdicts: dict[str, dict[str, Verdict]] = {name: {} for name in learners}
+    chosen: dict[tuple[str, str], Chosen | None] = {}
+    verdicts: dict[tuple[str, str], Verdict] = {}
     tasks = []
     for name, folder in learners.items():
         for exercise in exercises:
-            staged = _staged(folder, exercise)
+            key = (name, exercise.name)
+            chosen[key] = submission(folder, exercise)
+            staged = _staged(folder, exercise, chosen[key])
             if isinstance(staged, Verdict):
-                verdicts[name][exercise.name] = staged
+                verdicts[key] = staged
             else:
-                tasks.append(Submission((name, exercise.name), exercise.name, *staged))
+                tasks.append(Submission(key, exercise.name, *staged))
     if len(tasks) > 1:
         _preload(exercises)
-    for (name, exercise_name), verdict in grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds).items():
-        verdicts[name][exercise_name] = verdict
-    return verdicts
+    verdicts.update(grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds))
+    return {name: {e.name: _grade(e, verdicts[name, e.name], chosen[name, e.name], folder) for e in exercises}
+            for name, folder in learners.items()}
 
 
-def points(verdict: Verdict, exercise: Exercise) -> int:
-    return exercise.points if verdict.passed else 0
+def _grade(exercise: Exercise, verdict: Verdict, chosen: Chosen | None, learner_dir: Path) -> Grade:
+    """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded."""
+    if chosen is None:
+        return Grade("", 0, verdict.reason)
+    return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
+                 verdict.reason + which_of_two(chosen))
 
 
-def write_csvs(folder: Path, exercises: list[Exercise], verdicts: dict[str, dict[str, Verdict]]) -> None:
-    with open(folder / "grades.csv", "w", newline="", encoding="utf-8") as grades, \
-         open(folder / "grades_reasons.csv", "w", newline="", encoding="utf-8") as reasons:
-        table, why = csv.writer(grades, lineterminator="\n"), csv.writer(reasons, lineterminator="\n")
-        table.writerow(["learner", *(e.name for e in exercises), "total"])
-        why.writerow(["learner", "exercise", "points", "reason"])
-        for learner, mine in verdicts.items():
-            scores = [points(mine[e.name], e) for e in exercises]
-            table.writerow([learner, *scores, sum(scores)])
-            why.writerows([learner, e.name, score, mine[e.name].reason] for e, score in zip(exercises, scores,
-                                                                                              strict=True))
-
-
-def print_table(exercises: list[Exercise], verdicts: dict[str, dict[str, Verdict]]) -> None:
-    width = max([len("learner"), len("out of"), *map(len, verdicts)])
+def print_table(exercises: list[Exercise], grades: Book) -> None:
+    width = max([len("learner"), len("out of"), *map(len, grades)])
     print(f"{'learner':<{width}}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
-    for learner, mine in verdicts.items():
-        scores = [points(mine[e.name], e) for e in exercises]
+    for learner, mine in grades.items():
+        scores = [mine[e.name].points for e in exercises]
         print(f"{learner:<{width}}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
     print(f"{'out of':<{width}}  " + "  ".join(f"{e.points:>4}" for e in exercises)
           + f"  {sum(e.points for e in exercises):>5}")
-    zeros = [(learner, e.name, mine[e.name].reason) for learner, mine in verdicts.items() for e in exercises
-             if not mine[e.name].passed]
+    zeros = [(learner, e.name, mine[e.name].reason) for learner, mine in grades.items() for e in exercises
+             if mine[e.name].points == 0]
     if zeros:
         print("\nWhy the zeros:")
         for learner, name, reason in zeros:
@@ -186,17 +217,40 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
 
 
 def project_hashes(project: Path) -> dict[str, str]:
-    """{path relative to project: SHA-256} of the .py files in its WATCHED folders (a few hundred small files)."""
+    """{path relative to project: SHA-256} of the WATCHED files: the .py files of keras_models/ and scratch/, and
+    every file of data/ (about 130 files, 4 MB in all: hashed in about 10 ms)."""
     hashes = {}
-    for top in WATCHED:
+    for top, ending in WATCHED:
         for folder, subfolders, files in os.walk(project / top):
             subfolders[:] = [name for name in subfolders if name != "__pycache__"]
             for name in files:
-                if name.endswith(".py"):
+                if name.endswith(ending):                  # every name ends with ""
                     path = Path(folder, name)
                     with contextlib.suppress(OSError):
                         hashes[path.relative_to(project).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (from `timeout`, a cancelled CI job, `kill`) while grading: a KeyboardInterrupt, so that it stops
+    grading as Ctrl-C does -- every submission's process group killed, every temporary folder deleted (sandbox.py
+    cleans up for any exception, and code that lets KeyboardInterrupt through lets this through too)."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_like_ctrl_c():
+    """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends, so that
+    it cannot cut the clean-up short (`timeout make grade` sends SIGTERM to make's whole process group, and make
+    passes its own on to this program as well)."""
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
 
 
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -249,21 +303,28 @@ def main(argv: list[str] | None = None) -> int:
             learners = {args.learner.name or ".": args.learner}
         else:
             learners, skipped = _learner_folders(args.submissions)
+        earlier = None
+        if args.only is not None and args.submissions is not None:    # ONLY= keeps the other exercises' grades:
+            earlier = gradebook.read_earlier(args.submissions)         # read and checked before any submission runs
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
-    try:
-        if skipped:
-            print(f"skipped in the submissions folder: {', '.join(skipped)}")
-        if args.submissions is not None:
-            print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
-                  f"each, {jobs} at a time)", flush=True)
-        before = project_hashes(PROJECT)
-        verdicts = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
-    except KeyboardInterrupt:
-        print("\nInterrupted; no grades were written.", file=sys.stderr)
-        return 130
+    with _sigterm_stops_like_ctrl_c():
+        try:
+            if skipped:
+                print(f"skipped in the submissions folder: {', '.join(skipped)}")
+            if args.submissions is not None:
+                print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
+                      f"each, {jobs} at a time)", flush=True)
+            before = project_hashes(PROJECT)
+            grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
+        except Terminated:
+            print("\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
+            return 128 + signal.SIGTERM             # 143, as a shell reports a program SIGTERM ended
+        except KeyboardInterrupt:
+            print("\nInterrupted; no grades were written.", file=sys.stderr)
+            return 130
     changed = _changed(before, project_hashes(PROJECT))
     for path in changed:
         print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
@@ -271,23 +332,29 @@ def main(argv: list[str] | None = None) -> int:
     if changed:
         return 1
     if args.learner is not None:
-        return _report_one(exercises, next(iter(verdicts.values())))
+        return _report_one(exercises, next(iter(grades.values())))
+    columns, kept = exercises, ""
+    if earlier is not None:
+        columns, grades, kept = gradebook.merge(earlier, exercises, grades)
     try:
-        write_csvs(args.submissions, exercises, verdicts)
+        gradebook.write(args.submissions, columns, grades)
     except OSError as error:
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})", file=sys.stderr)
         return 1
-    print_table(exercises, verdicts)
+    if kept:
+        print(kept)
+    print_table(columns, grades)
     print(f"\nWrote {args.submissions / 'grades.csv'} and {args.submissions / 'grades_reasons.csv'}.")
     return 0
 
 
-def _report_one(exercises: list[Exercise], mine: dict[str, Verdict]) -> int:
+def _report_one(exercises: list[Exercise], mine: dict[str, Grade]) -> int:
+    passed = {e.name: mine[e.name].points == e.points for e in exercises}      # a PASS scores all the points
     for exercise in exercises:
-        verdict = mine[exercise.name]
-        print(f"{exercise.name}  {'PASS' if verdict.passed else 'FAIL'}  {points(verdict, exercise):>3} of "
-              f"{exercise.points}  {verdict.reason}")
-    return 0 if all(verdict.passed for verdict in mine.values()) else 1
+        grade = mine[exercise.name]
+        print(f"{exercise.name}  {'PASS' if passed[exercise.name] else 'FAIL'}  {grade.points:>3} of "
+              f"{exercise.points}  {grade.reason}")
+    return 0 if all(passed.values()) else 1
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ the child starts with a clean runtime and skips the ~5 s import. The child:
     grades a copy: the parent read every submission before any learner code ran (grade_class.py), and
         writes the child's copy into a temporary folder that is the child's working directory and
         TMPDIR; every such folder is deleted when the child ends, and all of them when grading ends,
-        Ctrl-C and errors included
+        Ctrl-C, SIGTERM (grade_class.py turns it into a KeyboardInterrupt) and errors included
     has a CPU-time limit (RLIMIT_CPU: the kernel stops it), and the parent kills it after a wall-time
         limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
@@ -28,10 +28,10 @@ the child starts with a clean runtime and skips the ~5 s import. The child:
 
 What this does not stop: the submission runs as the instructor's user. It can read the instructor's
 files (the solutions included), patch the grader inside its own process, signal or trace the parent,
-and change files on disk (grade_class.py notices changes to the project's .py files, and refuses to
-write grades). It stops accidents, endless loops, runaway output and processes, and output that
-looks like a verdict; for an untrusted class, grade in a container or a throwaway VM, or from a learner
-copy (`make release`, which has no solutions), and read the code of a suspicious full mark.
+and change files on disk (grade_class.py notices changes to the project's .py files and data sets, and
+refuses to write grades). It stops accidents, endless loops, runaway output and processes, and output
+that looks like a verdict; for an untrusted class, grade in a container or a throwaway VM, or from a
+learner copy (`make release`, which has no solutions), and read the code of a suspicious full mark.
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)       # Python ignores it (a write fails instead): stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (grade_class.py) is not the child's
     os.chdir(workdir)
     os.environ["TMPDIR"] = tempfile.tempdir = workdir   # temporary files go where they are deleted
     output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)

@@ -1,0 +1,217 @@
+"""The class's grade book, two files in the submissions folder: written whole, and kept when ONLY= regrades
+some of the exercises.
+
+    grades.csv           learner, ex01, ..., ex07, total             one row per learner
+    grades_reasons.csv   learner, exercise, file, points, reason     one row per learner and exercise
+
+Each file is written into a temporary file beside it, then moved over it (os.replace, one step on one file
+system): an interrupted run leaves the earlier file or the new one, never half of one.
+
+`make grade ONLY=ex03` regrades ex03 and keeps the rest. When grades.csv exists, the new ex03 grades replace
+its ex03 column and the ex03 rows of grades_reasons.csv; every other column is kept with its reasons, a learner
+found only in the earlier file keeps their row, the columns stay in course order, and each total is the sum of
+the columns now present. Without ONLY= both files are written afresh.
+
+The earlier files are read before any submission runs, as the submissions are: a submission that rewrites
+grades.csv while it is graded changes nothing that is kept. One that cannot be understood (not UTF-8, another
+header, a points value that is not a whole number from 0 to the exercise's points, a learner twice) is refused
+in one line that names it and what is wrong, before anything is graded: a grade book is not guessed at. When
+grades_reasons.csv is missing, each kept grade's reason is REASON_NOT_KEPT and its file is empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from keras_models.course.exercises.graders import EXERCISES, Exercise
+
+GRADES, REASONS = "grades.csv", "grades_reasons.csv"
+REASONS_HEADER = ["learner", "exercise", "file", "points", "reason"]
+OLD_REASONS_HEADER = ["learner", "exercise", "points", "reason"]      # written before the file column: still read
+REASON_NOT_KEPT = "(graded earlier; reason not kept)"                  # a kept grade whose reason cannot be found
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One learner's grade for one exercise: a cell of grades.csv, a row of grades_reasons.csv."""
+    file: str            # the learner's file graded, relative to their folder; "" when none was found
+    points: int          # a PASS scores the exercise's points, anything else 0 (a hand-edited grades.csv: any)
+    reason: str          # one line: the grader's summary, or why it is a 0
+
+
+Book = dict[str, dict[str, Grade]]       # {learner: {exercise name: Grade}}, the learners in the files' order
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The grade book an earlier run left in the submissions folder."""
+    exercises: list[Exercise]            # the columns of its grades.csv
+    grades: Book                         # its rows, each grade with its file and reason from grades_reasons.csv
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+def write(folder: Path, exercises: list[Exercise], grades: Book) -> None:
+    """Write folder/grades.csv and folder/grades_reasons.csv: a column (and a row per learner) for each exercise."""
+    table = [["learner", *(e.name for e in exercises), "total"]]
+    reasons = [REASONS_HEADER]
+    for learner, mine in grades.items():
+        scores = [mine[e.name].points for e in exercises]
+        table.append([learner, *scores, sum(scores)])
+        reasons += [[learner, e.name, mine[e.name].file, mine[e.name].points, mine[e.name].reason]
+                    for e in exercises]
+    _write_whole(folder / REASONS, reasons)
+    _write_whole(folder / GRADES, table)       # last: the file whose presence makes the next ONLY= run merge
+
+
+def _write_whole(path: Path, rows: list[list]) -> None:
+    """Write `rows` to the CSV file at `path` in one step: into a temporary file in the same folder, then
+    os.replace over `path`. Stopped before that (an error, Ctrl-C), `path` is as it was and the temporary file
+    is gone."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as file:
+            umask = os.umask(0)                 # read the umask (only os.umask tells it), then put it back:
+            os.umask(umask)                     # mkstemp's file is private (0600); open() would have made it
+            os.fchmod(file.fileno(), 0o666 & ~umask)                  # readable as the umask allows
+            csv.writer(file, lineterminator="\n").writerows(rows)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+# --- reading an earlier grade book --------------------------------------------------------------------------
+
+def read_earlier(folder: Path) -> Earlier | None:
+    """The grade book in `folder`, or None when it has no grades.csv. A ValueError naming the file and what is
+    wrong when it cannot be understood."""
+    path = folder / GRADES
+    if not path.exists():
+        return None
+    header, rows = _rows(path)
+    exercises = _columns(path, header)
+    grades: Book = {}
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        if len(row) != len(header):
+            raise _cannot(path, f"line {line} has {len(row)} values, the first line {len(header)}")
+        learner = row[0]
+        if not learner.strip():
+            raise _cannot(path, f"line {line} names no learner")
+        if learner in first_line:
+            raise _cannot(path, f"two rows for {learner}: lines {first_line[learner]} and {line}")
+        first_line[learner] = line
+        # the last value, the total, is not read: it is the sum of the columns, written again
+        grades[learner] = {e.name: Grade("", _points(path, line, learner, e, value), REASON_NOT_KEPT)
+                           for e, value in zip(exercises, row[1:-1], strict=True)}
+    for (learner, exercise_name), (file, reason) in _reasons(folder / REASONS).items():
+        if exercise_name in grades.get(learner, {}):     # the points stay grades.csv's, where a hand edit goes
+            grades[learner][exercise_name] = replace(grades[learner][exercise_name], file=file, reason=reason)
+    return Earlier(exercises, grades)
+
+
+def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """{(learner, exercise name): (file, reason)} from grades_reasons.csv; {} when there is none."""
+    if not path.exists():
+        return {}
+    header, rows = _rows(path)
+    if header not in (REASONS_HEADER, OLD_REASONS_HEADER):
+        raise _cannot(path, f"its first line is {','.join(header)!r}, not {','.join(REASONS_HEADER)!r}")
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    first_line: dict[tuple[str, str], int] = {}
+    for line, row in rows:
+        if len(row) != len(header):
+            raise _cannot(path, f"line {line} has {len(row)} values, the first line {len(header)}")
+        fields = dict(zip(header, row, strict=True))
+        key = (fields["learner"], fields["exercise"])
+        if key in first_line:
+            raise _cannot(path, f"two rows for {key[0]} and {key[1]}: lines {first_line[key]} and {line}")
+        first_line[key] = line
+        found[key] = (fields.get("file", ""), fields["reason"])
+    return found
+
+
+def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The first line of the CSV file at `path` (each name stripped of spaces), and each later line that is not
+    blank, with its line number."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")       # -sig: a spreadsheet may have saved it with a BOM
+    except UnicodeDecodeError as error:
+        raise _cannot(path, f"not UTF-8 text: byte 0x{error.object[error.start]:02x} at position "
+                            f"{error.start}") from None
+    except OSError as error:
+        raise _cannot(path, f"it cannot be read: {error.strerror or error}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = [(reader.line_num, row) for row in reader if any(value.strip() for value in row)]
+    except csv.Error as error:
+        raise _cannot(path, f"not CSV: {error}") from None
+    if not rows:
+        raise _cannot(path, "it is empty")
+    (_, header), *rest = rows
+    return [name.strip() for name in header], rest
+
+
+def _columns(path: Path, header: list[str]) -> list[Exercise]:
+    """The exercises of grades.csv's columns, from its first line: learner, exercise ids, total."""
+    if len(header) < 3 or header[0] != "learner" or header[-1] != "total":
+        raise _cannot(path, f"its first line is {','.join(header)!r}, not learner, exercise ids, total")
+    known = {exercise.name: exercise for exercise in EXERCISES}
+    for index, name in enumerate(header[1:-1]):
+        if name not in known:
+            raise _cannot(path, f"its column {name!r} is not an exercise: they are {', '.join(known)}")
+        if name in header[1:index + 1]:
+            raise _cannot(path, f"two {name} columns")
+    return [known[name] for name in header[1:-1]]
+
+
+def _points(path: Path, line: int, learner: str, exercise: Exercise, value: str) -> int:
+    """`value` as points for `exercise`: a whole number from 0 to what the exercise is worth."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and int(text) <= exercise.points):    # isdigit: no sign, no point
+        raise _cannot(path, f"line {line} gives {learner} {value!r} for {exercise.name}, not a whole number from 0 "
+                            f"to {exercise.points}")
+    return int(text)
+
+
+def _cannot(path: Path, problem: str) -> ValueError:
+    return ValueError(f"{path}: {problem}; ONLY= would keep the other exercises' grades from it: move it away, or "
+                      "grade all the exercises (no ONLY=)")
+
+
+# --- merging ------------------------------------------------------------------------------------------------
+
+def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[list[Exercise], Book, str]:
+    """(columns, grades, the one line that says what was kept): the `regraded` exercises' `grades` over `earlier`."""
+    columns = [e for e in EXERCISES if e in regraded or e in earlier.exercises]          # course order
+    only = ",".join(e.name for e in regraded)
+    merged: Book = {}
+    for learner in sorted(grades.keys() | earlier.grades.keys()):
+        now, before = grades.get(learner, {}), earlier.grades.get(learner, {})
+        merged[learner] = {}
+        for exercise in columns:
+            if exercise.name in now:                 # graded in this run
+                merged[learner][exercise.name] = now[exercise.name]
+            elif exercise.name in before:            # kept: not regraded, or no folder for this learner now
+                merged[learner][exercise.name] = before[exercise.name]
+            elif learner in grades:                  # a learner new since the earlier run
+                merged[learner][exercise.name] = Grade("", 0, f"not graded: the earlier grades.csv has no row for "
+                                                              f"{learner}, and ONLY={only} left {exercise.name} out")
+            else:                                    # no folder now, and no such column before
+                merged[learner][exercise.name] = Grade("", 0, f"not graded: {learner} has no folder now, and the "
+                                                              f"earlier grades.csv has no {exercise.name}")
+    kept = ", ".join(e.name for e in columns if e not in regraded)
+    gone = ", ".join(sorted(earlier.grades.keys() - grades.keys()))
+    what = " and ".join(filter(None, [kept, gone and f"the rows of {gone} (no folder now)"]))
+    regraded_names = ", ".join(e.name for e in regraded)
+    line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
+            else f"replaced the earlier grades.csv: ONLY={only} regraded all it held")
+    return columns, merged, line
