@@ -4,8 +4,8 @@ some of the exercises.
     grades.csv           learner, ex01, ..., ex07, total             one row per learner
     grades_reasons.csv   learner, exercise, file, points, reason     one row per learner and exercise
 
-Each file is written into a temporary file beside it, then moved over it (os.replace, one step on one file
-system): an interrupted run leaves the earlier file or the new one, never half of one.
+Each file is written into a temporary file beside it, then moved over it (scratch.atomic_write: os.replace,
+one step on one file system): an interrupted run leaves the earlier file or the new one, never half of one.
 
 `make grade ONLY=ex03` regrades ex03 and keeps the rest. When grades.csv exists, the new ex03 grades replace
 its ex03 column and the ex03 rows of grades_reasons.csv; every other column is kept with its reasons, a learner
@@ -21,15 +21,13 @@ grades_reasons.csv is missing, each kept grade's reason is REASON_NOT_KEPT and i
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise
+from scratch.atomic_write import atomic_path
 
 GRADES, REASONS = "grades.csv", "grades_reasons.csv"
 REASONS_HEADER = ["learner", "exercise", "file", "points", "reason"]
@@ -71,21 +69,10 @@ def write(folder: Path, exercises: list[Exercise], grades: Book) -> None:
 
 
 def _write_whole(path: Path, rows: list[list]) -> None:
-    """Write `rows` to the CSV file at `path` in one step: into a temporary file in the same folder, then
-    os.replace over `path`. Stopped before that (an error, Ctrl-C), `path` is as it was and the temporary file
-    is gone."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as file:
-            umask = os.umask(0)                 # read the umask (only os.umask tells it), then put it back:
-            os.umask(umask)                     # mkstemp's file is private (0600); open() would have made it
-            os.fchmod(file.fileno(), 0o666 & ~umask)                  # readable as the umask allows
-            csv.writer(file, lineterminator="\n").writerows(rows)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """Write `rows` to the CSV file at `path` in one step (scratch.atomic_write): stopped before the end (an
+    error, Ctrl-C), `path` is as it was and no temporary file is left."""
+    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as file:
+        csv.writer(file, lineterminator="\n").writerows(rows)
 
 
 # --- reading an earlier grade book --------------------------------------------------------------------------
