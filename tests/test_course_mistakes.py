@@ -6,8 +6,10 @@ missing, an exercise file that calls sys.exit() or is not UTF-8 text, Ctrl-C whi
 answered by name, with a non-zero exit status, and none loses the learner's work.
 """
 
+import io
 import os
 import signal
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -88,6 +90,16 @@ def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_ex
     (backup,) = (learner_folder / "logs" / "exercises" / "backup").iterdir()
     assert backup.read_bytes() == mine
     assert exercise.learner_path.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
+
+
+def test_an_exception_holding_bytes_that_are_not_utf8_is_printed_escaped(learner_folder, monkeypatch):
+    """A lone surrogate in the learner's exception (bytes that were not UTF-8) is printed as its escape: printed
+    as it is, a terminal that is strict UTF-8 (most locales) stopped make exercises with "a file is not UTF-8"."""
+    find("ex01").learner_path.write_text('raise ValueError("bad \\udcff byte")\n', encoding="utf-8")
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict", write_through=True)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert grade_cli.main(["--only", "ex01"]) == 1
+    assert "): bad \\udcff byte" in stdout.buffer.getvalue().decode("utf-8")
 
 
 def test_ctrl_c_while_grading_is_one_line_and_exit_130(learner_folder, capsys, monkeypatch):

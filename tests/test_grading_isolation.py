@@ -244,6 +244,22 @@ def test_an_unexpected_grader_error_and_a_keyboard_interrupt_at_import_get_reaso
     assert "could not convert string to float: 'abc'" in why[("ann", "ex01")]
 
 
+def test_bytes_that_are_not_utf8_are_escaped_in_a_reason_and_a_folder_name_and_the_class_is_graded(tmp_path, capsys):
+    """Bytes that are not UTF-8 reach grading as lone surrogates (in a learner's exception, in a folder's name);
+    unescaped, they stopped `make grade` with a UnicodeEncodeError at the CSV, and every grade was lost."""
+    folder = make_class(tmp_path / "class", {"ann": {FILE01: 'raise ValueError("bad \\udcff byte")\n'},
+                                             "bob": {FILE01: SOLVED01},      # and one past the grader's except:
+                                             "cy": {FILE01: 'raise KeyboardInterrupt("bad \\udcff byte")\n'}})
+    os.mkdir(os.fsencode(folder) + b"/caf\xe9")                  # a folder name in Latin-1
+    assert grade(folder, "--only", "ex01") == 0
+    assert capsys.readouterr().out.splitlines()[0] == ("skipped in the submissions folder: caf\\udce9 (its name is "
+                                                       "not UTF-8: rename the folder)")
+    assert grades(folder) == {"ann": ["0", "0"], "bob": ["10", "10"], "cy": ["0", "0"]}
+    assert reasons(folder)[("ann", "ex01")] == (f"your code raised ValueError in the top level of the file (line 1 "
+                                                f"of {FILE01}): bad \\udcff byte")
+    assert reasons(folder)[("cy", "ex01")] == "the code raised KeyboardInterrupt: bad \\udcff byte"
+
+
 def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_before_it():
     """The race behind "stopped before the grader gave a verdict (exit status 0)" for a child that had sent one: the
     child answers and exits between the parent's wait() and its look at the child."""

@@ -12,9 +12,11 @@ solutions), a file that does not parse or raises at import, an endless loop, a c
 rewriting another learner's file during grading changes nothing: it was read already. When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
-folders, files, symbolic links) are listed in one line and skipped. Ctrl-C, or SIGTERM (from `timeout`, a
-cancelled CI job, `kill`), stops grading with every submission's processes killed and every temporary folder
-deleted, in one line ("Interrupted; no grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
+folders, files, symbolic links, names that are not UTF-8) are listed in one line and skipped. A reason quoting
+bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason can stop the CSV
+or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every
+submission's processes killed and every temporary folder deleted, in one line ("Interrupted; no grades were
+written.", exit status 130; "Terminated (SIGTERM); ...", 143).
 
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
@@ -57,7 +59,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, version_to_grade
+from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, printable, version_to_grade
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
@@ -208,6 +210,8 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
                 skipped.append(f"{path.name} (not a folder)")
         elif path.name.startswith("."):
             skipped.append(f"{path.name} (hidden folder)")
+        elif printable(path.name) != path.name:          # bytes that are not UTF-8: no CSV or terminal takes them
+            skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         else:
             learners[path.name] = path
     if not learners:

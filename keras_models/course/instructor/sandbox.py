@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from keras_models.course.exercises.graders import printable
+
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
 # Largest file a submission may write. The graders' own files stay far below it: grading the seven
 # solutions, only ex07 writes any (TensorBoard logs, 4 files, the largest 8 KB); no grader saves a
@@ -86,8 +88,9 @@ class _Running:
 
 
 def one_line(text: str) -> str:
-    """The first non-empty line of `text`, shortened to MAX_REASON characters."""
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """The first non-empty line of `text`, printable (a lone surrogate escaped: graders.printable), shortened to
+    MAX_REASON characters."""
+    line = next((line.strip() for line in printable(text).splitlines() if line.strip()), "")
     return line if len(line) <= MAX_REASON else line[:MAX_REASON - 3] + "..."
 
 

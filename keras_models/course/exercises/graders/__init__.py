@@ -144,12 +144,22 @@ def _todos_left(path: Path) -> int | None:
         return None
 
 
+def printable(text: str) -> str:
+    """`text` with each lone surrogate written as its escape ("\\udcff"): an exception's message can hold one (bytes
+    that were not UTF-8, decoded with surrogateescape, or the learner's own "\\udcff"), and then printing it, or
+    writing it to a UTF-8 file, raises UnicodeEncodeError in the middle of the output that was to show it."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Result:
     exercise: Exercise
     passed: bool
-    message: str
+    message: str         # one line, printable (see printable): it may quote the learner's exception
     seconds: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "message", printable(self.message))
 
 
 _load_counter = itertools.count()
