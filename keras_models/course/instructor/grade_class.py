@@ -257,6 +257,10 @@ def _sigterm_stops_like_ctrl_c():
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
 
 
+def _counted(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"             # "1 exercise", "2 exercises"
+
+
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
@@ -319,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
             if skipped:
                 print(f"skipped in the submissions folder: {', '.join(skipped)}")
             if args.submissions is not None:
-                print(f"grading {len(learners)} learners x {len(exercises)} exercises ({time_limit} s of CPU "
-                      f"each, {jobs} at a time)", flush=True)
+                print(f"grading {_counted(len(learners), 'learner')} x {_counted(len(exercises), 'exercise')} "
+                      f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
             before = project_hashes(PROJECT)
             grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
         except Terminated:
