@@ -110,8 +110,8 @@ def filter_tensorflow_chatter(own_process_group: bool = False) -> None:
     pid = os.fork()
     if pid == 0:                                    # the child: copy and filter until every writer has gone
         try:
-            for stop in GROUP_STOPS:                # for the program, which says what happened: the child passes
-                signal.signal(stop, signal.SIG_IGN)             # that line on, and ends when the program has
+            for stop in GROUP_STOPS:                # the program's to handle: it says what happened, and this
+                signal.signal(stop, signal.SIG_IGN)     # child passes that line on, then ends when the pipe closes
             signal.pthread_sigmask(signal.SIG_UNBLOCK, GROUP_STOPS)         # (a held one is dropped: ignored)
             if own_process_group:
                 os.setpgid(0, 0)
