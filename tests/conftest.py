@@ -93,6 +93,18 @@ FINITE_DIFFERENCE_TOLERANCE = 1e-6
 
 
 @pytest.fixture
+def sigint_raises():
+    """SIGINT as in a terminal (KeyboardInterrupt), whatever this worker inherited; put back afterwards.
+
+    A `make test` started in the background (`make test &`, nohup, some CI runners) inherits SIGINT ignored, and
+    a worker keeps that until a module that sets Python's handler back is imported (the programs' __main__
+    modules do): a test of Ctrl-C that relied on it passed or hung depending on the tests run before it."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261123)
 

@@ -178,7 +178,7 @@ def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_ma
 
 
 def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised_from_our_code(tmp_path,
-                                                                                                monkeypatch):
+                                                                                                sigint_raises):
     """workflow.fit holds SIGINT while Keras fits (keras_models/twins/interrupts.py): no fit runs here, a stand-in
     sends itself SIGINT, goes on, and ends its batch by calling every callback's on_train_batch_end."""
     went_on = []
@@ -192,10 +192,6 @@ def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised
         pytest.fail("the Ctrl-C was not raised at the batch end")
 
     prepared = SimpleNamespace(task="binary", X_train=None, y_train=None, X_val=None, y_val=None)
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            workflow.fit(SimpleNamespace(fit=fit), prepared, tmp_path, epochs=1, verbose=0, title="")
-    finally:
-        signal.signal(signal.SIGINT, before)
+    with pytest.raises(KeyboardInterrupt):
+        workflow.fit(SimpleNamespace(fit=fit), prepared, tmp_path, epochs=1, verbose=0, title="")
     assert went_on == [True]

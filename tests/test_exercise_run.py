@@ -19,7 +19,6 @@ TensorFlow's start-up lines before anything loads TensorFlow is checked with eve
 
 import os
 import shutil
-import signal
 import sys
 
 import nbformat
@@ -169,14 +168,11 @@ def test_an_unknown_exercise_is_one_line_naming_the_exercises(exercises, capsys)
     assert not any(exercises.iterdir())                                 # and nothing was written
 
 
-def test_ctrl_c_while_the_file_runs_exits_130_with_one_line(exercises, unchanged_program, capsys):
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a test worker ignores it)
+def test_ctrl_c_while_the_file_runs_exits_130_with_one_line(exercises, unchanged_program, capsys, sigint_raises):
+    EX01.learner_path.write_text("import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(30)\n",
+                                 encoding="utf-8")
     try:
-        EX01.learner_path.write_text("import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(30)\n",
-                                     encoding="utf-8")
         status, out, err = run("ex01", capsys)
     except KeyboardInterrupt:
         pytest.fail("the KeyboardInterrupt left make exercise-run as a traceback")
-    finally:
-        signal.signal(signal.SIGINT, previous)
     assert (status, out, err) == (130, "", "\nex01: interrupted.\n")

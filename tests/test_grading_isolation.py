@@ -276,7 +276,8 @@ def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_
 
 # --- 8. Ctrl-C and SIGTERM ---------------------------------------------------------------------------------
 
-def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_submission(tmp_path, own_tmp, capsys):
+def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_submission(tmp_path, own_tmp, capsys,
+                                                                                         sigint_raises):
     interrupts = (f"import os, signal, time\nopen({str(tmp_path / 'sleeper.pid')!r}, 'w').write(str(os.getpid()))\n"
                   "os.kill(os.getppid(), signal.SIGINT)\nwhile True:\n    time.sleep(1)\n")
     folder = make_class(tmp_path / "class", {"ann": {FILE01: interrupts}, "bob": {FILE01: SOLVED01}})

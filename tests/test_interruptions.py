@@ -236,14 +236,6 @@ def test_ctrl_c_at_any_moment_exits_130_with_one_line_and_no_traceback(moment, t
 # ---- the pieces, one at a time (no subprocess) ----------------------------------------------------------------
 
 
-@pytest.fixture
-def sigint_raises():
-    """SIGINT as in a terminal (KeyboardInterrupt), whatever this worker inherited; put back afterwards."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, before)
-
-
 def innermost_frames(exc: BaseException, n: int = 2) -> list[str]:
     """'file:function' of the n innermost frames of the exception's traceback, innermost last."""
     frames, tb = [], exc.__traceback__
