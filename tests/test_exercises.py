@@ -99,7 +99,8 @@ def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(notebook)]), notebook_path)
     if notebook is not None:
         os.utime(notebook_path, (1_000_000_000 + notebook_later_by,) * 2)
-    assert version_to_grade(script_path, notebook_path) == Version(tmp_path / f"{EX01.stem}{graded}", why)
+    both = script is not None and notebook is not None
+    assert version_to_grade(script_path, notebook_path) == Version(tmp_path / f"{EX01.stem}{graded}", why, both)
 
 
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])

@@ -56,10 +56,16 @@ import os
 import signal
 import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from keras_models.course.exercises.graders import EXERCISES, Exercise, find_all, printable, version_to_grade
+from keras_models.course.exercises.graders import (
+    EXERCISES,
+    Exercise,
+    Version,
+    find_all,
+    printable,
+    version_to_grade,
+)
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
@@ -73,27 +79,18 @@ OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions 
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
 
-@dataclass(frozen=True)
-class Chosen:
-    """The learner's file for an exercise, and whether it was chosen over another version of it."""
-    path: Path           # the file to grade: the learner's .py or their notebook
-    of_two: bool         # the learner handed in both the .py and the notebook, and this one counts
-    why: str             # version_to_grade's reason for this one of the two ("" when it gives none)
-
-
-def submission(learner_dir: Path, exercise: Exercise) -> Chosen | None:
+def submission(learner_dir: Path, exercise: Exercise) -> Version | None:
     """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them;
     of the two, the one version_to_grade picks (the one `make exercises` would grade)."""
     for script_dir, notebook_dir in ((Path(), Path()), RELEASE_LAYOUT):
         script = learner_dir / script_dir / f"{exercise.stem}.py"
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"
         if script.is_file() or notebook.is_file():
-            version = version_to_grade(script, notebook)
-            return Chosen(version.path, script.is_file() and notebook.is_file(), version.why)
+            return version_to_grade(script, notebook)
     return None
 
 
-def which_of_two(chosen: Chosen) -> str:
+def which_of_two(chosen: Version) -> str:
     """What a reason says after its line when the learner handed in both versions, so that they know which one
     counted: " (graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)"."""
     if not chosen.of_two:
@@ -102,7 +99,7 @@ def which_of_two(chosen: Chosen) -> str:
     return f" (graded {chosen.path.name}, not {other}{': ' + chosen.why if chosen.why else ''})"
 
 
-def _staged(learner_dir: Path, exercise: Exercise, chosen: Chosen | None) -> tuple[str, bytes] | Verdict:
+def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tuple[str, bytes] | Verdict:
     """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
     if chosen is None:
         deeper = _found_deeper(learner_dir, exercise)
@@ -152,7 +149,7 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
 
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
-    chosen: dict[tuple[str, str], Chosen | None] = {}
+    chosen: dict[tuple[str, str], Version | None] = {}
     verdicts: dict[tuple[str, str], Verdict] = {}
     tasks = []
     for name, folder in learners.items():
@@ -171,7 +168,7 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
             for name, folder in learners.items()}
 
 
-def _grade(exercise: Exercise, verdict: Verdict, chosen: Chosen | None, learner_dir: Path) -> Grade:
+def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path) -> Grade:
     """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded."""
     if chosen is None:
         return Grade("", 0, verdict.reason)

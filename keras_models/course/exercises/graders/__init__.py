@@ -110,6 +110,7 @@ def find_all(value: str, variable: str = "ONLY") -> list[Exercise]:
 class Version:
     path: Path           # the file to grade or to run: the learner's .py or its notebook
     why: str             # "" when there was no choice to make; else why this one, for the learner to read
+    of_two: bool = False  # both files were there, and this one was chosen (make grade says which, for the record)
 
 
 def version_to_grade(script: Path, notebook: Path) -> Version:
@@ -128,12 +129,12 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
     left = {path: _todos_left(path) for path in (script, notebook)}
     if None not in left.values() and left[script] != left[notebook]:
         fewer, more = (script, notebook) if left[script] < left[notebook] else (notebook, script)
-        return Version(fewer, f"it has fewer TODOs left than {more.name}")
+        return Version(fewer, f"it has fewer TODOs left than {more.name}", of_two=True)
     if unchanged_since_written(notebook):
-        return Version(script, "")
+        return Version(script, "", of_two=True)
     if notebook.stat().st_mtime > script.stat().st_mtime + 1.0:
-        return Version(notebook, "you saved it after the .py")
-    return Version(script, "")
+        return Version(notebook, "you saved it after the .py", of_two=True)
+    return Version(script, "", of_two=True)
 
 
 def _todos_left(path: Path) -> int | None:
