@@ -88,8 +88,6 @@ def read_earlier(folder: Path) -> Earlier | None:
     grades: Book = {}
     first_line: dict[str, int] = {}
     for line, row in rows:
-        if len(row) != len(header):
-            raise _cannot(path, f"line {line} has {len(row)} values, the first line {len(header)}")
         learner = row[0]
         if not learner.strip():
             raise _cannot(path, f"line {line} names no learner")
@@ -115,8 +113,6 @@ def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
     found: dict[tuple[str, str], tuple[str, str]] = {}
     first_line: dict[tuple[str, str], int] = {}
     for line, row in rows:
-        if len(row) != len(header):
-            raise _cannot(path, f"line {line} has {len(row)} values, the first line {len(header)}")
         fields = dict(zip(header, row, strict=True))
         key = (fields["learner"], fields["exercise"])
         if key in first_line:
@@ -128,7 +124,7 @@ def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
 
 def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The first line of the CSV file at `path` (each name stripped of spaces), and each later line that is not
-    blank, with its line number."""
+    blank, with its line number; a line with another number of values than the first is refused."""
     try:
         text = path.read_bytes().decode("utf-8-sig")       # -sig: a spreadsheet may have saved it with a BOM
     except UnicodeDecodeError as error:
@@ -144,6 +140,9 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not rows:
         raise _cannot(path, "it is empty")
     (_, header), *rest = rows
+    for line, row in rest:
+        if len(row) != len(header):
+            raise _cannot(path, f"line {line} has {len(row)} values, the first line {len(header)}")
     return [name.strip() for name in header], rest
 
 
