@@ -372,6 +372,17 @@ def floatx64():
         keras.config.set_dtype_policy(previous_policy)
 
 
+def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
+    """A class's submissions for `make grade`: {learner: {file name: text}} as one folder per learner, every file
+    saved at the same time (so that no version of an exercise is the later one)."""
+    for learner, files in learners.items():
+        for name, text in files.items():
+            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / learner / name).write_text(text, encoding="utf-8")
+            os.utime(folder / learner / name, (1_000_000_000,) * 2)
+    return folder
+
+
 def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
     """`make --no-print-directory ARGS` in `folder`, captured; env: more variables. A make running this test (make
     test PYTHON=...) passes its command-line variables down: not to this one."""

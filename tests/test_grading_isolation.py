@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.instructor import grade_class, sandbox
@@ -32,14 +33,6 @@ EX01, EX02 = find("ex01"), find("ex02")
 SOLVED01 = EX01.solution_path.read_text(encoding="utf-8")
 SOLVED02 = EX02.solution_path.read_text(encoding="utf-8")
 FILE01, FILE02 = f"{EX01.stem}.py", f"{EX02.stem}.py"
-
-
-def make_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
-    for learner, files in learners.items():
-        for name, text in files.items():
-            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / learner / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 class StillRunning(BaseException):
@@ -112,7 +105,7 @@ def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiti
     monkeypatch.setattr(sandbox, "KILL_WAIT", 60)          # no help from the bounded wait: the kill must work
     forever = (f"\nimport os, threading, time\nopen({str(tmp_path / 'thread.pid')!r}, 'w').write(str(os.getpid()))\n"
                "threading.Thread(target=lambda: [time.sleep(1) for _ in iter(int, 1)]).start()\n")
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + forever}})
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + forever}})
     assert grade(folder, "--only", "ex01", "--wall-limit", "60", within=20) == 0
     assert grades(folder) == {"ann": ["10", "10"]}               # the verdict came before the thread's forever
     [pid] = pids_in(tmp_path)
@@ -144,7 +137,7 @@ os.read(ready_read, 1)
 """
     leaves = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    open({str(tmp_path / 'orphan.pid')!r}, "
               "'w').write(str(os.getpid()))\n    time.sleep(600)\ntime.sleep(0.2)\nos._exit(0)\n")
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + daemon}, "bob": {FILE01: leaves}})
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + daemon}, "bob": {FILE01: leaves}})
     assert grade(folder, "--only", "ex01", "--wall-limit", "60") == 0
     assert [alive(pid) for pid in pids_in(tmp_path)] == [False, False]
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]}
@@ -158,7 +151,7 @@ def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_i
     folder = tmp_path / "class"
     vandal = (f"\nimport os\nos.remove({str(folder / 'bob' / FILE01)!r})\n"
               f"open({str(folder / 'cy' / FILE01)!r}, 'w').write('raise RuntimeError(\"rewritten\")')\n")
-    make_class(folder, {"ann": {FILE01: SOLVED01 + vandal}, "bob": {FILE01: SOLVED01}, "cy": {FILE01: SOLVED01}})
+    write_class(folder, {"ann": {FILE01: SOLVED01 + vandal}, "bob": {FILE01: SOLVED01}, "cy": {FILE01: SOLVED01}})
     assert grade(folder, "--only", "ex01", "--jobs", "1") == 0       # one at a time: ann is graded first
     assert not (folder / "bob" / FILE01).exists()                     # (it did what it says)
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"], "cy": ["10", "10"]}
@@ -166,11 +159,11 @@ def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_i
 
 
 def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_folder(tmp_path, capsys):
-    folder = make_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
+    folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
     (folder / "ann" / FILE01).symlink_to(EX01.solution_path)
     (folder / "ann" / "keras_models" / "course").mkdir(parents=True)
     (folder / "ann" / "keras_models" / "course" / "exercises").symlink_to(EX02.solution_path.parent)
-    (folder / "zed").symlink_to(make_class(tmp_path / "elsewhere", {"zed": {FILE01: SOLVED01}}) / "zed")
+    (folder / "zed").symlink_to(write_class(tmp_path / "elsewhere", {"zed": {FILE01: SOLVED01}}) / "zed")
     assert grade(folder, "--only", "ex01,ex02") == 0
     assert grades(folder) == {"ann": ["0", "0", "0"]}
     assert reasons(folder) == {
@@ -185,7 +178,7 @@ def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_fol
 def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_that_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "OUTPUT_LIMIT", 2**20)               # 1 MiB here: the same rule, less to write
     writes = "\nwith open('big.bin', 'wb') as big:\n    for _ in range(40):\n        big.write(bytes(65536))\n"
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + writes}})
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + writes}})
     assert grade(folder, "--only", "ex01") == 0
     assert reasons(folder) == {("ann", "ex01"): "wrote a file larger than 1 MiB (output limit)"}
 
@@ -204,7 +197,7 @@ def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_tha
     (["--time-limits", "3"], "unrecognized arguments: --time-limits 3"),
 ], ids=["inf", "huge", "tiny", "not-a-number", "wall-nan", "jobs-x", "jobs-0", "only-comma", "unknown-option"])
 def test_a_bad_make_variable_is_refused_in_one_line_that_names_it(options, message, tmp_path, capsys):
-    folder = make_class(tmp_path / "class", {"ann": {"notes.txt": "nothing to grade"}})
+    folder = write_class(tmp_path / "class", {"ann": {"notes.txt": "nothing to grade"}})
     assert grade_class.main([str(folder), *options]) == 2
     out, err = capsys.readouterr()
     assert (out, err) == ("", f"error: {message}\n")
@@ -212,7 +205,7 @@ def test_a_bad_make_variable_is_refused_in_one_line_that_names_it(options, messa
 
 
 def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_is_named_in_its_reason(tmp_path, capsys):
-    folder = make_class(tmp_path / "class", {"alice": {f"course-2027/{FILE01}": "x = 1\n"},
+    folder = write_class(tmp_path / "class", {"alice": {f"course-2027/{FILE01}": "x = 1\n"},
                                              ".git": {"HEAD": "ref"}, "bob": {"notes.txt": ""}})
     (folder / "stray_file.zip").write_bytes(b"PK")
     assert grade(folder, "--only", "ex01") == 0
@@ -234,7 +227,7 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_is_named_in_i
 def test_an_unexpected_grader_error_and_a_keyboard_interrupt_at_import_get_reasons_that_say_what_happened(tmp_path):
     returns_text = SOLVED01.replace("return self.weight * np.asarray(x, dtype=float) + self.bias", "return 'abc'")
     assert returns_text != SOLVED01
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: returns_text},
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: returns_text},
                                              "bob": {FILE01: "raise KeyboardInterrupt\n"}})
     assert grade(folder, "--only", "ex01") == 0
     why = reasons(folder)
@@ -247,7 +240,7 @@ def test_an_unexpected_grader_error_and_a_keyboard_interrupt_at_import_get_reaso
 def test_bytes_that_are_not_utf8_are_escaped_in_a_reason_and_a_folder_name_and_the_class_is_graded(tmp_path, capsys):
     """Bytes that are not UTF-8 reach grading as lone surrogates (in a learner's exception, in a folder's name);
     unescaped, they stopped `make grade` with a UnicodeEncodeError at the CSV, and every grade was lost."""
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: 'raise ValueError("bad \\udcff byte")\n'},
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: 'raise ValueError("bad \\udcff byte")\n'},
                                              "bob": {FILE01: SOLVED01},      # and one past the grader's except:
                                              "cy": {FILE01: 'raise KeyboardInterrupt("bad \\udcff byte")\n'}})
     os.mkdir(os.fsencode(folder) + b"/caf\xe9")                  # a folder name in Latin-1
@@ -280,7 +273,7 @@ def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_su
                                                                                          sigint_raises):
     interrupts = (f"import os, signal, time\nopen({str(tmp_path / 'sleeper.pid')!r}, 'w').write(str(os.getpid()))\n"
                   "os.kill(os.getppid(), signal.SIGINT)\nwhile True:\n    time.sleep(1)\n")
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: interrupts}, "bob": {FILE01: SOLVED01}})
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: interrupts}, "bob": {FILE01: SOLVED01}})
     assert grade(folder, "--only", "ex01", "--wall-limit", "60", "--jobs", "1") == 130
     assert capsys.readouterr().err == "\nInterrupted; no grades were written.\n"
     [pid] = pids_in(tmp_path)
@@ -301,7 +294,7 @@ open({str(tmp_path / 'sleeper.pid')!r}, 'w').write(str(os.getpid()))
 while True:
     time.sleep(1)
 """
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: sleeps}})
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: sleeps}})
     process = python_without_tensorflow.Popen(
         [sys.executable, "-m", "keras_models.course.instructor.grade_class", str(folder), "--only", "ex01",
          "--time-limit", "2", "--wall-limit", "60"], cwd=REPO, env={**os.environ, "TMPDIR": str(own_tmp)},
@@ -339,7 +332,7 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     (project / watched).write_text(before)
     monkeypatch.setattr(grade_class, "PROJECT", project)
     patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
-    folder = make_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
     assert grade(folder, "--only", "ex01") == 1
     assert capsys.readouterr().err == (f"error: a submission changed {watched} during grading: restore it (git "
                                        f"checkout -- {watched}) and grade again\n")

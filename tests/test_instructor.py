@@ -9,7 +9,6 @@ import contextlib
 import csv
 import io
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import run_make
+from conftest import run_make, write_class
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
@@ -271,16 +270,6 @@ def graded_class(tmp_path_factory, python_with_tensorflow):
                                        "--only", "ex01,ex02", "--time-limit", "1", "--wall-limit", "4", "--jobs", "2"],
                                       cwd=REPO, capture_output=True, text=True, timeout=300)
     return folder, done.returncode, done.stdout, done.stderr
-
-
-def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
-    """Write {learner: {file name: text}} as one folder per learner, every file saved at the same time."""
-    for learner, files in learners.items():
-        for name, text in files.items():
-            (folder / learner / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / learner / name).write_text(text, encoding="utf-8")
-            os.utime(folder / learner / name, (1_000_000_000,) * 2)      # saved together: no version is the later
-    return folder
 
 
 def _notebook(source: str) -> str:
