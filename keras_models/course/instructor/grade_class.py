@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     if kept:
         print(kept)
     print_table(columns, grades)
-    print(f"\nWrote {args.submissions / 'grades.csv'} and {args.submissions / 'grades_reasons.csv'}.")
+    print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
     return 0
 
 
