@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import csv
 import fcntl
 import os
 import re
@@ -381,6 +382,12 @@ def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
             (folder / learner / name).write_text(text, encoding="utf-8")
             os.utime(folder / learner / name, (1_000_000_000,) * 2)
     return folder
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """The rows of the CSV file at `path` (a class's grades.csv or grades_reasons.csv), its first line first."""
+    with open(path, newline="", encoding="utf-8") as file:
+        return list(csv.reader(file))
 
 
 def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_class
+from conftest import read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.instructor import grade_class, sandbox
@@ -60,8 +60,7 @@ def grade(folder: Path, *options: str, within: int = 20) -> int:
 
 
 def grades(folder: Path) -> dict[str, list[str]]:
-    with open(folder / "grades.csv", newline="", encoding="utf-8") as table:
-        return {row[0]: row[1:] for row in list(csv.reader(table))[1:]}
+    return {row[0]: row[1:] for row in read_csv(folder / "grades.csv")[1:]}
 
 
 def reasons(folder: Path) -> dict[tuple[str, str], str]:

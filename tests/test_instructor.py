@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import run_make, write_class
+from conftest import read_csv, run_make, write_class
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
@@ -281,8 +281,7 @@ def _notebook(source: str) -> str:
 def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_class):
     folder, status, out, err = graded_class
     assert status == 0, err
-    with open(folder / "grades.csv", newline="", encoding="utf-8") as table:
-        rows = list(csv.reader(table))
+    rows = read_csv(folder / "grades.csv")
     assert rows == [["learner", "ex01", "ex02", "total"],   # (the reasons: the next test)
                     ["abe", "0", "0", "0"],           # ex01 sleeps forever: the wall-clock limit; no ex02
                     ["ada", "10", "15", "25"],        # solved (ex02 handed in as a notebook)
@@ -320,8 +319,7 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
 
 def test_grades_reasons_csv_names_the_file_graded_and_which_of_two_versions_counted(graded_class):
     folder = graded_class[0]
-    with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
-        header, *rows = list(csv.reader(reasons))
+    header, *rows = read_csv(folder / "grades_reasons.csv")
     assert header == ["learner", "exercise", "file", "points", "reason"]
     ex01, ex02 = find("ex01").stem, find("ex02").stem
     assert {(learner, exercise): file for learner, exercise, file, _, _ in rows} == {
@@ -384,11 +382,6 @@ bob,ex03,ex03_keras_basics.py,7,"partial: 7 of 10, see the mail of 3 May"
 zoe,ex01,ex01_perceptron_activations.py,10,"{EX01_PASSED}"
 zoe,ex03,ex03_keras_basics.py,10,fresh-data RMSE 6.01 (target <= 8)
 """
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8") as file:
-        return list(csv.reader(file))
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")   # fork(): see
