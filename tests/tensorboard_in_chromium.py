@@ -7,7 +7,8 @@ must list exactly that task's four runs -- {keras, scratch} x {train, validation
 and draw the epoch_loss chart card with lines (the TIME SERIES page draws into a canvas only after real
 waiting: the test looks at the canvas's pixels for the runs' colours). The table under the chart must show
 each scratch value equal to its Keras twin's: the two curves lie on top of each other. A screenshot per task
-goes to $SCREENSHOTS (default: pytest's temporary folder), with the chart in full size.
+goes to $SCREENSHOTS (default: pytest's temporary folder), with the chart in full size. The binary task's losses
+must be those the README's picture of it says it shows: a change to make train that moves them asks for a new picture.
 
 Not part of `make test`: it needs Chromium, which `make test-browser` installs (Debian's chromium and
 chromium-driver). When anything is missing -- Chromium, the driver, Selenium -- the test fails; it never skips.
@@ -47,6 +48,10 @@ CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
                   "--window-size=1200,900"]
 CHATTER = re.compile(r"absl::InitializeLog|oneDNN custom operations|cpu_feature_guard|use_unbounded_threadpool")
 WAIT = 120                                          # seconds: the page, then its chart, on a busy 2-core machine
+# The README's picture of the binary task (a screenshot this test took) and the losses its text says it shows
+PICTURE_TASK, PICTURE = "binary", "keras_models/train/tensorboard_binary_loss.png"
+PICTURE_TEXT = re.compile(r"scratch/train and keras/train both read ([0-9.]+), "
+                          r"scratch/validation and keras/validation both ([0-9.]+)\]\(" + re.escape(PICTURE) + r"\)")
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +189,12 @@ def test_each_tasks_link_shows_its_scratch_and_keras_loss_curves_on_top_of_each_
         keras, scratch = rows[f"{run}/{task}/keras/{split}"], rows[f"{run}/{task}/scratch/{split}"]
         assert keras[3] == scratch[3] == str(EPOCHS - 1), (keras, scratch)          # the step: the last epoch
         assert abs(float(keras[2]) - float(scratch[2])) <= 1e-3 * max(1.0, abs(float(keras[2]))), (keras, scratch)
+    if task == PICTURE_TASK:                        # the README's picture still shows what make train gives
+        shown = PICTURE_TEXT.search((ROOT / "README.md").read_text(encoding="utf-8"))
+        assert shown, f"README.md has no picture {PICTURE} whose text gives its train and validation losses"
+        now = tuple(rows[f"{run}/{task}/keras/{split}"][2] for split in ("train", "validation"))
+        assert shown.groups() == now, (f"README.md's picture shows losses {shown.groups()}, make train now gives "
+                                       f"{now}: copy {screenshots / f'{task}.png'} to {PICTURE} and update its text")
 
     # the picture: the chart in full size, the settings pane closed
     for label in ("Close side pane", "Toggle full size mode"):
