@@ -7,17 +7,19 @@
     make setup                       # among other things, writes the exercise files you do not have yet
                                      # (--write-missing)
 
-Your file is the `.py`, or its notebook (keras_models/course/notebooks/exercises/, written by `make
-notebooks`) when you saved that more than a second after the `.py`: in `make lab` jupytext saves the
-two together, so they agree; an editor that does not know the pairing saves only the notebook.
+Your file is the `.py` or its notebook (keras_models/course/notebooks/exercises/, written by `make
+notebooks`), whichever has fewer TODOs left; with as many, the notebook when you saved it more than a
+second after the `.py` (graders.version_to_grade). In `make lab` jupytext saves the two together, so
+they agree; an editor that does not know the pairing saves only the notebook.
 
 Inside a notebook (or at the end of the script), `grade_here("ex03")` grades the code you have run so
 far with the same grader, and prints the same verdict.
 
-Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line (one line
-naming it), 130 after Ctrl-C. Grading writes only to a temporary directory; --reset writes the
-exercise file, and a backup of your version under logs/exercises/backup/ (which `make clean`
-keeps). Your exercise files are yours: nothing but --reset ever overwrites one.
+Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line (an unknown
+exercise name: one line naming it; an unknown option: argparse's usage and error), 130 after Ctrl-C.
+Grading writes only to a temporary directory; --reset writes the exercise file, and a backup of your
+version under logs/exercises/backup/ (which `make clean` keeps). Your exercise files are yours: nothing
+but --reset ever overwrites one.
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ its results and its "Grade it" cell grades the code -- with what a learner shoul
                                       (the same words as `make exercises`), instead of Python's traceback
     a file with no code in it         one line saying so (python would print nothing), and how to start over
 
-The file run is the one `make exercises` grades: the `.py`, or its notebook when you saved that more than
-a second after the `.py` (keras_models/course/exercises/grade.py); a notebook runs cell by cell, and an
-error names its cell. A missing exercise file is written first, as `make exercises` does.
+The file run is the one `make exercises` grades: the `.py` or its notebook, whichever has fewer TODOs left,
+else the notebook when you saved it more than a second after the `.py` (graders.version_to_grade); a
+notebook runs cell by cell, and an error names its cell. A missing exercise file is written first, as
+`make exercises` does.
 
 Exit status: 0 when the file ran to its end, 1 when it stopped on an error or has no code, 2 for an unknown exercise
 (one line naming the exercises), 130 after Ctrl-C.

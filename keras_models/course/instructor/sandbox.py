@@ -1,8 +1,9 @@
 """One submission graded in a process of its own: on a copy, with limits, with a verdict its output cannot forge.
 
-For each (learner, exercise) `make grade` forks a child process (start method "fork") from a parent
-that has already imported TensorFlow, Keras and the graders -- but never ran a TensorFlow op, so
-the child starts with a clean runtime and skips the ~5 s import. The child:
+For each (learner, exercise) `make grade` forks a child process (start method "fork"). With more than
+one submission to grade, the parent has first imported TensorFlow, Keras and the graders -- but never
+ran a TensorFlow op -- so each child starts with a clean runtime and skips the ~5 s import; one
+submission alone (GitHub Classroom's `--learner`) imports them in its child. The child:
 
     grades a copy: the parent read every submission before any learner code ran (grade_class.py), and
         writes the child's copy into a temporary folder that is the child's working directory and

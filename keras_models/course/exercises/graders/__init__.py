@@ -5,7 +5,7 @@ the functions of the loaded exercise `module`, writes only under `workdir` (a te
 directory), raises `Fail(hint)` when a check fails and returns a one-line summary (the metric and
 its target) when all pass. `grade_file` turns whatever happens into a `Result`:
 
-    checks pass                  -> PASS   "test MAE 0.44 < 0.60 ..."
+    checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
     a check fails                -> FAIL   the grader's hint
     a TODO still raises          -> FAIL   "not started: fill in the TODO in <function>"
     the learner's code raises    -> FAIL   the error, with the function and line where it happened
