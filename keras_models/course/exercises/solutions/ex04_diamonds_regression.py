@@ -5,8 +5,8 @@
 # data/README.md). To keep training short we use 5,000 of them.
 #
 # **Data.** `prepare("regression", max_rows=5000)` returns the splits ready for a network:
-# 26 inputs per diamond (carat, depth, table, x, y, z standardised, and the cut, color and
-# clarity grades one-hot encoded), and the price in *thousands* of US dollars as a column (n, 1).
+# 26 inputs per diamond (carat, depth, table, x, y, z, and the cut, color and clarity grades
+# one-hot encoded; every column standardised), and the price in *thousands* of US dollars as a column (n, 1).
 # Train on `X_train`, watch `X_val`; the grader keeps `X_test` for the verdict.
 #
 # **Your part.**

@@ -5,9 +5,10 @@
 # The same files can be read from Python, and that is how the grader checks your run.
 #
 # **What the callback writes.** Under its `log_dir`: `train/` and `validation/`, each with an
-# `events.out.tfevents...` file holding one value per epoch for each tag: `epoch_loss`,
-# `epoch_accuracy` if you ask for that metric, `epoch_learning_rate`. The step is the epoch,
-# counted from 0. TensorFlow 2 stores these values as *tensors*, so read them with
+# `events.out.tfevents...` file holding one value per epoch for each tag: `epoch_loss` and
+# `epoch_accuracy` if you ask for that metric (`train/` also has `epoch_learning_rate`,
+# `validation/` also has `evaluation_*_vs_iterations`). The step is the epoch, counted from 0.
+# TensorFlow 2 stores these values as *tensors*, so read them with
 #
 #     EventAccumulator(str(run_dir), size_guidance={"tensors": 0})   # 0 = keep every value
 #     accumulator.Reload()                   # actually reads the files
