@@ -163,6 +163,21 @@ def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_
     assert result.message.endswith("restore it with `git checkout data/breast_cancer.csv`"), result.message
 
 
+def test_make_exercises_after_a_damaged_data_file_says_to_restore_it_not_to_edit_the_exercise(tmp_path, monkeypatch,
+                                                                                             capsys):
+    import data.checksums
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "data")            # breast_cancer.csv is gone
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    assert grade_cli.main(["--only", "ex05"]) == 1
+    out = capsys.readouterr().out
+    assert "the grader cannot read its data: data file " in out, out
+    assert out.splitlines()[-1] == ("Next: restore the data file as ex05's line says, then grade again with "
+                                    "`make exercises ONLY=ex05`."), out
+
+
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 

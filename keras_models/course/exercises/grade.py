@@ -34,6 +34,7 @@ from pathlib import Path
 from types import ModuleType
 
 from keras_models.course.exercises.graders import (
+    DATA_UNREADABLE,
     EXERCISES,
     SOLUTIONS_DIR,
     Exercise,
@@ -100,8 +101,13 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     passed = sum(result.passed for result in results)
     print(f"{passed} of {len(results)} passed in {time.perf_counter() - start:.0f} s.")
     if passed < len(results) and not solutions:
-        first = next(result.exercise.name for result in results if not result.passed)
-        print(f"Next: edit {first}'s file, then grade it alone with `make exercises ONLY={first}`.")
+        failed = next(result for result in results if not result.passed)
+        first = failed.exercise.name
+        if failed.message.startswith(DATA_UNREADABLE):          # the data, not the learner's file, needs mending
+            print(f"Next: restore the data file as {first}'s line says, then grade again with "
+                  f"`make exercises ONLY={first}`.")
+        else:
+            print(f"Next: edit {first}'s file, then grade it alone with `make exercises ONLY={first}`.")
     return 0 if passed == len(results) else 1
 
 

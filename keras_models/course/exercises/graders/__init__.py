@@ -152,6 +152,10 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# How a FAIL that is no fault of the learner's code begins: a data file is damaged or gone (its error says which)
+DATA_UNREADABLE = "the grader cannot read its data: "
+
+
 @dataclass(frozen=True)
 class Result:
     exercise: Exercise
@@ -244,7 +248,7 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
                       f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
                       "the exercise over)")
     if line is None and isinstance(error, DATA_FILE_ERRORS):                       # a data file damaged or gone
-        return result(f"the grader cannot read its data: {error}")
+        return result(f"{DATA_UNREADABLE}{error}")
     if line is None:               # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
         first_line = (str(error).strip().splitlines() or [""])[0]
