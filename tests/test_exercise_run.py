@@ -5,6 +5,7 @@ script, its "Try it" and "Grade it" cells included, and every way it can stop sa
     a wrong answer          runs to its end: the grader's FAIL, then how to run the file again (make, not a cell)
     an untouched file       one line naming the function and the line of the first TODO
     an error in the code    one line: the exception, the function, the line, the message; no traceback
+    a data file gone        one line naming the file and how to restore it, not blaming the learner's code
     a newer notebook        the notebook runs instead, as `make exercises` grades it; an error names its cell
     a file that cannot run  one line each: a syntax error, bytes that are not UTF-8; an unknown exercise: exit 2
     a file with no code     one line (python would print nothing): blank, comments only, a notebook of markdown
@@ -101,6 +102,20 @@ def test_an_error_in_the_learners_code_is_one_line_with_its_function_line_and_me
     assert (status, out) == (1, "")
     assert err == (f"ex01: your code raised ZeroDivisionError in scale (line {raised_at} of {EX01.learner_path.name}): "
                    "float division by zero\n")
+
+
+def test_a_missing_data_file_is_one_line_that_blames_the_file_not_the_learners_code(exercises, unchanged_program,
+                                                                                   capsys, monkeypatch, tmp_path):
+    import data.checksums
+
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "data")            # breast_cancer.csv is gone
+    ex05 = find("ex05")
+    shutil.copy(ex05.solution_path, ex05.learner_path)                  # a solved file: its load_data reads the data
+    status, out, err = run("ex05", capsys)
+    assert (status, out) == (1, "")
+    assert err == (f"ex05: a data file the exercise reads is damaged or gone: data file "
+                   f"{tmp_path / 'data' / 'breast_cancer.csv'} is missing; restore it with "
+                   "`git checkout data/breast_cancer.csv`\n")
 
 
 @pytest.mark.parametrize("call, status, message", [

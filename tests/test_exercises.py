@@ -158,7 +158,8 @@ def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_
     result = grade_file(ex05, ex05.solution_path, tmp_path)
     assert not result.passed and len(result.message.splitlines()) == 1
     what = "does not match the shipped breast_cancer.csv" if damage == "truncated" else "is missing"
-    assert result.message.startswith(f"the grader cannot read its data: data file {damaged_dir / 'breast_cancer.csv'} "
+    assert result.message.startswith(f"a data file the exercise reads is damaged or gone: data file "
+                                     f"{damaged_dir / 'breast_cancer.csv'} "
                                      f"{what}"), result.message
     assert result.message.endswith("restore it with `git checkout data/breast_cancer.csv`"), result.message
 
@@ -173,7 +174,7 @@ def test_make_exercises_after_a_damaged_data_file_says_to_restore_it_not_to_edit
     monkeypatch.setattr(grade_cli, "REPO", tmp_path)
     assert grade_cli.main(["--only", "ex05"]) == 1
     out = capsys.readouterr().out
-    assert "the grader cannot read its data: data file " in out, out
+    assert "a data file the exercise reads is damaged or gone: data file " in out, out
     assert out.splitlines()[-1] == ("Next: restore the data file as ex05's line says, then grade again with "
                                     "`make exercises ONLY=ex05`."), out
 

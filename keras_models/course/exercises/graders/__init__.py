@@ -152,8 +152,10 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-# How a FAIL that is no fault of the learner's code begins: a data file is damaged or gone (its error says which)
-DATA_UNREADABLE = "the grader cannot read its data: "
+# How the line for an error that is no fault of the learner's code begins: a shipped data file is damaged or gone
+# (data.checksums' error, which follows, says which and how to restore it), whether the grader or the learner's
+# load_data read it
+DATA_UNREADABLE = "a data file the exercise reads is damaged or gone: "
 
 
 @dataclass(frozen=True)
@@ -247,8 +249,8 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
         return result(f"your code defines no {error.name}, which the exercise asks for (in a notebook: run the "
                       f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
                       "the exercise over)")
-    if line is None and isinstance(error, DATA_FILE_ERRORS):                       # a data file damaged or gone
-        return result(f"{DATA_UNREADABLE}{error}")
+    if isinstance(error, DATA_FILE_ERRORS):
+        return result(raised(error, where, line))
     if line is None:               # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
         first_line = (str(error).strip().splitlines() or [""])[0]
@@ -266,4 +268,6 @@ def does_not_parse(error: SyntaxError, path: Path) -> str:
 
 def raised(error: BaseException, function: str, line: str | None) -> str:
     """The one line for an error the learner's code raised in `function`, at `line` (from where_raised)."""
+    if isinstance(error, DATA_FILE_ERRORS):
+        return f"{DATA_UNREADABLE}{error}"
     return f"your code raised {type(error).__name__} in {function} ({line}): {error}"
