@@ -484,6 +484,30 @@ def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_
     assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == before   # untouched
 
 
+@pytest.mark.parametrize("damage", ["deleted", "changed"])
+def test_a_damaged_data_set_is_one_line_before_grading_not_a_class_of_zeros(damage, tmp_path, monkeypatch, capsys):
+    from data import checksums
+
+    shipped = tmp_path / "data"
+    shipped.mkdir()
+    for filename in checksums.SHA256:
+        (shipped / filename).write_bytes((checksums.DATA_DIR / filename).read_bytes())
+    if damage == "deleted":
+        (shipped / "digits.csv").unlink()
+    else:
+        crlf = (checksums.DATA_DIR / "digits.csv").read_bytes().replace(b"\n", b"\r\n")     # core.autocrlf's doing
+        (shipped / "digits.csv").write_bytes(crlf)
+    monkeypatch.setattr(checksums, "DATA_DIR", shipped)
+    folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
+    assert grade_class.main([str(folder), "--only", "ex01"]) == 1
+    out, err = capsys.readouterr()
+    what = "is missing" if damage == "deleted" else "does not match the shipped digits.csv"
+    assert out == "" and err.startswith(f"error: data file {shipped / 'digits.csv'} {what}"), err
+    assert err.count("\n") == 1
+    assert err.endswith("restore it with `git checkout data/digits.csv` (nothing was graded)\n"), err
+    assert sorted(path.name for path in folder.iterdir()) == ["ann"]                  # no grade book written
+
+
 def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     """Each file goes into a temporary file beside it, then over it: stopped halfway (here a Ctrl-C after the
     first row), the earlier file is as it was and nothing else is left."""

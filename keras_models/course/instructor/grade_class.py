@@ -21,7 +21,10 @@ written.", exit status 130; "Terminated (SIGTERM); ...", 143).
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
 and could change them (a grader or a data set, for every learner graded after it and every later run). If
-one changed, each is named in one line and no grades are written (exit status 1).
+one changed, each is named in one line and no grades are written (exit status 1). Before any submission runs,
+each data set is checked against its recorded SHA-256 (data/checksums.py): a missing or damaged one would give
+every learner 0 for the exercises that read it, so it is named in one line instead, with how to restore it, and
+nothing is graded (exit status 1).
 
     dir/grades.csv           learner, ex01, ..., ex07, total
     dir/grades_reasons.csv   learner, exercise, file, points, reason: one row per exercise, for feedback
@@ -58,6 +61,7 @@ import stat
 import sys
 from pathlib import Path
 
+from data import checksums
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
@@ -238,6 +242,12 @@ class Terminated(KeyboardInterrupt):
     cleans up for any exception, and code that lets KeyboardInterrupt through lets this through too)."""
 
 
+def check_data_files() -> None:
+    """Every shipped data set as committed, or MissingDataFile / ChecksumError naming the first that is not."""
+    for filename in sorted(checksums.SHA256):
+        checksums.verify_checksum(checksums.DATA_DIR / filename)
+
+
 @contextlib.contextmanager
 def _sigterm_stops_like_ctrl_c():
     """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends, so that
@@ -314,6 +324,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        check_data_files()
+    except checksums.DATA_FILE_ERRORS as error:
+        print(f"error: {error} (nothing was graded)", file=sys.stderr)
+        return 1
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
     with _sigterm_stops_like_ctrl_c():
         try:
