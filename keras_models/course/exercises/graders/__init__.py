@@ -249,7 +249,7 @@ def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], b
         return result(f"your code defines no {error.name}, which the exercise asks for (in a notebook: run the "
                       f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
                       "the exercise over)")
-    if isinstance(error, DATA_FILE_ERRORS):
+    if isinstance(error, DATA_FILE_ERRORS):                           # a data file damaged or gone, read by either
         return result(raised(error, where, line))
     if line is None:               # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
@@ -267,7 +267,8 @@ def does_not_parse(error: SyntaxError, path: Path) -> str:
 
 
 def raised(error: BaseException, function: str, line: str | None) -> str:
-    """The one line for an error the learner's code raised in `function`, at `line` (from where_raised)."""
+    """The one line for an error the learner's code raised in `function`, at `line` (from where_raised). A
+    damaged or missing data file is not the learner's doing, wherever it was read: DATA_UNREADABLE and its error."""
     if isinstance(error, DATA_FILE_ERRORS):
         return f"{DATA_UNREADABLE}{error}"
     return f"your code raised {type(error).__name__} in {function} ({line}): {error}"
