@@ -87,6 +87,13 @@ def formula_cdf(kind: str, scale: float) -> Callable[[np.ndarray], np.ndarray]:
     raise ValueError(kind)
 
 
+def ks_distance_from(cdf: Callable[[np.ndarray], np.ndarray], draws: np.ndarray) -> float:
+    """One-sample Kolmogorov-Smirnov distance: the largest gap between the draws' empirical CDF and `cdf`."""
+    x = np.sort(draws.ravel())                                       # (n,)
+    n, F = x.size, cdf(x)
+    return max(np.max(np.arange(1, n + 1) / n - F), np.max(F - np.arange(n) / n))
+
+
 def expected_variance(kind: str, scale: float) -> float:
     if kind == "uniform":
         return scale**2 / 3
@@ -106,11 +113,12 @@ def test_initializer_draws_follow_the_formula(name):
     variance = expected_variance(init.kind, scale)
     assert abs(W.mean()) < 5 * math.sqrt(variance / n)
     assert W.var() == pytest.approx(variance, rel=0.03)
-    # one-sample KS against the formula's CDF, on the sorted draws
-    x = np.sort(W.ravel())
-    F = formula_cdf(init.kind, scale)(x)
-    D = max(np.max(np.arange(1, n + 1) / n - F), np.max(F - np.arange(n) / n))
-    assert D < KS_C_ALPHA / math.sqrt(n), f"{name}: KS distance {D:.4f} from the formula"
+    # one-sample KS against the formula's CDF
+    cdf, critical = formula_cdf(init.kind, scale), KS_C_ALPHA / math.sqrt(n)
+    D = ks_distance_from(cdf, W)
+    assert D < critical, f"{name}: KS distance {D:.4f} from the formula"
+    # ... and the test would notice a limit or std 5% off:
+    assert ks_distance_from(cdf, 1.05 * W) > critical
     assert np.all(Dense(N_IN, N_OUT, seed=14).b == 0)
 
 
