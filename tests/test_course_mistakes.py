@@ -152,6 +152,14 @@ def test_a_damaged_data_file_stops_make_course_with_one_line_naming_it(damaged_b
     assert out == "" and err == damaged_line(damaged_breast_cancer)
 
 
+def test_a_missing_data_file_stops_make_course_with_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "no-data")
+    monkeypatch.setattr(course_cli, "SCRIPTS", (course_cli.binary,))
+    assert course_cli.main(["--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr() == ("", f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; "
+                                       "restore it with `git checkout data/breast_cancer.csv`\n")
+
+
 def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, capsys):
     assert course_cli.main(["--out", str(tmp_path), "--max-rows", "5"]) == 1
     message = ("error: --max-rows 5: the test split of diamonds is empty with max_rows=5 and "
