@@ -1,7 +1,7 @@
 """Shared test helpers: one `rng`, one `assert_close` with the project's tolerances, and the
 TensorFlow/Keras twin of each scratch component (the independent reference every parity test uses).
 
-Tolerances (DESIGN.md): relative error <= 1e-10 against TF in float64, <= 1e-5 in float32,
+Tolerances (the README's "How we know it's right"): relative error <= 1e-10 against TF in float64, <= 1e-5 in float32,
 <= 1e-6 against central finite differences (float64, away from kinks).
 
 Test time is a budget (`make test`: 88 s on 2 cores, the goal a minute). What keeps it there, for new tests too:
@@ -84,7 +84,8 @@ def pytest_collection(session):
 
 
 def pytest_collection_finish(session):
-    """Two logical CPU devices for tests/test_devices.py, before any test starts TensorFlow (cpu_devices.py)."""
+    """Two logical CPU devices for tests/test_devices.py and test_multi_worker.py, before any test starts
+    TensorFlow (cpu_devices.py)."""
     import cpu_devices
 
     cpu_devices.split_cpu()

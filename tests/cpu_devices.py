@@ -7,8 +7,9 @@ test module is imported (TensorFlow with them, if any needs it) and no test has 
 tests/test_devices.py a process of its own, which would import TensorFlow a second time (about 5 s of CPU).
 
 The split changes nothing for the other tests. Operations without a device still run on /device:CPU:0;
-the logical devices share the process's thread pools; nothing else in the suite lists devices or builds a
-strategy. Measured when it was added: a 10^7-element float32 sum, a 1000 x 1000 matmul and two tasks of
+the logical devices share the process's thread pools; besides tests/test_devices.py only
+tests/test_multi_worker.py lists devices or builds a strategy (a MirroredStrategy on the two devices).
+Measured when it was added: a 10^7-element float32 sum, a 1000 x 1000 matmul and two tasks of
 `make train` (both sides, weights, optimizer state, every epoch's logs) were bit-identical with and without
 the split, and the whole suite passes with it.
 

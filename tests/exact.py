@@ -1,6 +1,6 @@
 """Exact references: the optimizers' update rules and a small mini-batch `fit`, in rational arithmetic.
 
-Written from the formulas (DESIGN.md, Keras' `update_step`), not from scratch's code: plain Python
+Written from the formulas (scratch/optimizers' docstrings, Keras' `update_step`), not from scratch's code: plain Python
 lists of `fractions.Fraction`, one loop per example. Every float64 number is a binary fraction, so
 `Fraction(x)` holds it exactly, and + - * / on Fractions never round. Only square roots, exp, log and
 cos leave the rationals; they are taken in `decimal` at DIGITS significant digits (an error near 1e-50,

@@ -6,7 +6,8 @@ Chromium, driven by Selenium through Debian's chromedriver, opens each task's li
 must list exactly that task's four runs -- {keras, scratch} x {train, validation} -- in the run selector,
 and draw the epoch_loss chart card with lines (the TIME SERIES page draws into a canvas only after real
 waiting: the test looks at the canvas's pixels for the runs' colours). The table under the chart must show
-each scratch value equal to its Keras twin's: the two curves lie on top of each other. A screenshot per task
+each scratch value equal to its Keras twin's to 1e-3 (the table rounds to four digits): the two curves lie on
+top of each other. A screenshot per task
 goes to $SCREENSHOTS (default: pytest's temporary folder), with the chart in full size. The binary task's losses
 must be those the README's picture of it says it shows: a change to make train that moves them asks for a new picture.
 

@@ -27,7 +27,7 @@ M, BATCH, EPOCHS = 45, 16, 3                 # 45 = 16 + 16 + 13: the last batch
 STEPS = -(-M // BATCH)
 
 
-def adam() -> optimizers.Adam:               # hyper-parameters float32 represents exactly (DESIGN.md)
+def adam() -> optimizers.Adam:         # hyper-parameters float32 holds exactly (scratch/optimizers/__init__.py)
     return optimizers.Adam(learning_rate=0.01, beta_1=0.875, beta_2=1 - 2**-10)
 
 

@@ -29,8 +29,8 @@ from keras_models.course.jupyter import build
 # Every grader passing its reference solution, and failing the untouched skeleton with "not started",
 # is checked where a learner sees it: tests/test_notebooks.py runs each solution's notebook top to bottom
 # (its "Grade it" cell must print PASS) and each learner notebook (its cell must say "not started: fill in
-# the TODO in ...", exactly as `make exercises` says for the same file). Grading them here again would
-# repeat that work.
+# the TODO in ...", as `make exercises` says; for ex01 and ex02 the very same verdict on the same file).
+# Grading them here again would repeat that work.
 
 
 def test_the_repository_holds_each_exercise_once_as_its_solution():

@@ -38,7 +38,7 @@ def uniform(scale: float, fan: str) -> Callable[[int, int], float]:
 
 
 def truncated(scale: float, fan: str) -> Callable[[int, int], float]:
-    """The std s = sqrt(scale / fan) / 0.8796... of the normal cut at 2 s (DESIGN.md, Keras' VarianceScaling)."""
+    """The std s = sqrt(scale / fan) / 0.8796... of the normal cut at 2 s (Keras' VarianceScaling)."""
     return lambda fan_in, fan_out: (math.sqrt(scale / (fan_in if fan == "in" else (fan_in + fan_out) / 2))
                                     / 0.87962566103423978)
 

@@ -6,8 +6,8 @@ runs top to bottom on a real ipykernel (nbclient), showing what the learner shou
     solved exercises    the grader's PASS from the notebook's own "Grade it" cell -- this is the check
                         that every grader passes its reference solution -- and, for ex01 and ex02, the
                         same PASS from `make exercises` on that notebook saved by the learner
-    learner exercises   "not started: fill in the TODO in ..." from that cell, the same verdict that
-                        `make exercises` prints for the same file
+    learner exercises   "not started: fill in the TODO in ..." from that cell, and for ex01 and ex02 the
+                        same verdict that `make exercises` prints for the same file
 
 One kernel serves every notebook of a test worker (started once; between notebooks its namespace is
 reset and it moves to the notebook's own temporary folder). It is a real ipykernel, started by

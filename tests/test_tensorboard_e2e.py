@@ -1,11 +1,13 @@
 """End to end: a real TensorBoard server, started on 127.0.0.1 against a short `make train`-equivalent run,
 serves the scratch and Keras runs with the same scalar tags and the same first losses.
 
-The server is a separate process (`.venv/bin/python -m tensorboard.main`, what `make tensorboard` runs) on a
-port the system picks (--port 0); it prints its URL on stderr. Every request goes to 127.0.0.1
-through urllib, and the server is stopped (terminate, then kill) whatever the outcome. The run is the
-session's shared finished run of binary (conftest's finished_run), and the server a warm process
-(forked from a Python that has imported TensorFlow and TensorBoard).
+The server is a separate process, `.venv/bin/python -m tensorboard.main`: TensorBoard's own entry point,
+which `make tensorboard`'s keras_models/train/board_server.py runs in-process after checking the port and
+the log directory (test_tensorboard_command.py tests that wrapper). It listens on a port the system picks
+(--port 0) and prints its URL on stderr. Every request goes to 127.0.0.1 through urllib, and the server is
+stopped (terminate, then kill) whatever the outcome. The run is the session's shared finished run of binary
+(conftest's finished_run), and the server a warm process (forked from a Python that has imported TensorFlow
+and TensorBoard).
 """
 
 import json

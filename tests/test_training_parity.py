@@ -26,7 +26,7 @@ M, M_VAL, BATCH, EPOCHS = 45, 13, 16, 3          # 45 = 16 + 16 + 13: the last b
 TASKS = {task.name: (min(task.output_units, 4), task.output_activation, task.loss, task.metric)
          for task in TASK_TABLE.values()}
 # Keras rounds SGD's momentum and Adam's betas (inside beta**t) through float32 even under float64
-# floatx (DESIGN.md), so these hyper-parameters are chosen exactly representable in float32; the
+# floatx (scratch/optimizers/__init__.py), so these hyper-parameters are chosen exactly representable in float32; the
 # optimizer tests bound the gap for Keras' defaults separately.
 OPTIMIZERS = {
     "sgd": lambda: optimizers.SGD(learning_rate=0.1),
