@@ -13,7 +13,8 @@ the tests loop over `TASKS`. Adding a fifth task is one `Task(...)` entry below,
 data/ (with its SHA-256 in `data/checksums.py`) and, if the file needs one, a loader in
 `data/loaders.py`.
 
-Keras resolves the metric name "accuracy" by the width of the output: one column -> BinaryAccuracy
+For one-hot or 0/1 targets (those of every task here) Keras resolves the metric name "accuracy" by the width
+of the output: one column -> BinaryAccuracy
 (threshold 0.5), several columns -> CategoricalAccuracy, an ARGMAX over the row. Three independent
 sigmoids are not one choice among three, so the multi-label task asks for "binary_accuracy", which
 thresholds each sigmoid at 0.5 and averages over the labels.

@@ -41,7 +41,8 @@ class EarlyStopping(Callback):
     improvement; `wait` counts epochs since the last one; training stops once wait >= patience
     (never after epoch 0); with `restore_best_weights` the weights of the best epoch come back at
     the end -- only if training actually stopped early is the *stop* reported, but the best weights
-    are restored either way, as in Keras.
+    are restored either way, as in Keras. One departure: a `monitor` missing from the logs (no validation
+    data for "val_loss") is a ValueError here, where Keras warns and goes on without ever stopping.
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,

@@ -39,7 +39,8 @@ _BY_NAME = {"mae": mean_absolute_error, "mse": mean_squared_error,
 def resolve(name: str, n_outputs: int):
     """The per-example function for a metric name.
 
-    "accuracy" is resolved as Keras 3's compile resolves it: by the output width alone. One output
+    "accuracy" is resolved as Keras 3's compile resolves it for one-hot or 0/1 targets (the only ones scratch
+    takes; for integer class labels Keras picks sparse categorical accuracy): by the output width. One output
     means binary accuracy; several mean *categorical* accuracy (argmax) -- even for a multi-label
     model with several sigmoids, where it is the wrong measure. Ask for "binary_accuracy" there.
     """

@@ -9,7 +9,8 @@ expects, or hand it the logits z themselves and say so:
     mse, quadratic             any output
 
 Keras 3 checks none of this. Whenever the output comes from a Keras sigmoid or softmax, its
-cross-entropies take the "logits shortcut" and compute from z, whatever the pair (DESIGN.md):
+cross-entropies take the "logits shortcut" and compute from z, whatever the pair (the README's "Which
+output goes with which loss"):
 
     sigmoid + categorical_crossentropy     Keras scores CCE(softmax(z)) but predicts sigmoid(z)
     softmax + binary_crossentropy          Keras scores BCE(sigmoid(z)) but predicts softmax(z)

@@ -45,7 +45,8 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     (rows of that batch, n) per Dropout layer -- to replay masks drawn elsewhere (Keras', in make train).
     The loss includes the layers' penalties (kernel_regularizer), as in Keras.
     Training stops with a TrainingDiverged naming the epoch, the batch and the likely cause as soon as
-    the rule of `scratch.divergence` says it has diverged (a NaN or inf, or the loss 1000x above its start).
+    the rule of `scratch.divergence` says it has diverged (a NaN or inf, or an epoch's loss above
+    1000 x max(1, the starting loss)).
     """
     loss = net.check_loss(loss)     # the output/loss pairing, once: the batch loop does not check it again
     optimizer = optimizers_module.get(optimizer)

@@ -9,7 +9,7 @@ Weights copy across without a transpose because `scratch.Dense` stores W in Kera
 (n_in, n_out). For results that agree to float64 rounding, the loss must compute in the model's
 dtype (a float32 loss casts a float64 model's output, which drops Keras' logits shortcut) and the
 optimizer's learning rate must not be rounded to float32: `keras.config.set_floatx("float64")`
-before building does both (see DESIGN.md, "Keras 3 / TF 2.21 facts").
+before building does both (the `floatx64` fixture of tests/conftest.py).
 
 What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer
 L1/L2/L1L2 with its factors) and Dropout (rate, seed). Anything else -- another layer, a bias that is

@@ -11,7 +11,7 @@ Adamax, Lion, ...), another schedule (PolynomialDecay, CosineDecayRestarts, a cu
 learning rate, and the Keras-only options use_ema, loss_scale_factor, gradient_accumulation_steps and
 exclude_from_weight_decay.
 
-Precision (see DESIGN.md and scratch/optimizers/__init__.py): Keras computes a schedule in the dtype of its
+Precision (see scratch/optimizers/__init__.py): Keras computes a schedule in the dtype of its
 `initial_learning_rate` -- float32 for a Python float, whatever floatx is -- and casts `decay_rate` and
 `warmup_target` through float32, so `keras_schedule` hands Keras float64 numbers (np.float64, which is a
 Python float too): the Keras schedule then computes in float64 what the scratch one computes. A Keras

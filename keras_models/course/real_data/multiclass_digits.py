@@ -34,8 +34,9 @@ def run(out_dir: str | Path, epochs: int | None = None, max_rows: int | None = N
     # ## Data
     #
     # 1,797 images of 64 pixels, each pixel 0..16. The split is stratified by digit. Standardising
-    # uses the training images' mean and std per pixel (three corner pixels are blank in every
-    # image: they keep std 1 instead of dividing by zero). X (m, 64), y (m, 10) one-hot.
+    # uses the training images' mean and std per pixel (three pixels are blank in every
+    # image -- the top-left corner and the middle of the left and right edges: they keep std 1 instead of
+    # dividing by zero). X (m, 64), y (m, 10) one-hot.
     #
     # ## Model
     #
