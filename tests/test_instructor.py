@@ -71,16 +71,10 @@ def instructor_copy(tmp_path_factory):
     return dest, out.getvalue()
 
 
-def copied_files(folder: Path) -> dict[str, object]:
-    """{relative path: content} of every file in a copy, its .git/ aside; a notebook's content is its cells
-    without their ids (nbformat draws them at random)."""
-    def content(path: Path) -> object:
-        if path.suffix != ".ipynb":
-            return path.read_bytes()
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        return notebook | {"cells": [{k: v for k, v in cell.items() if k != "id"} for cell in notebook["cells"]]}
-
-    return {path.relative_to(folder).as_posix(): content(path) for path in folder.rglob("*")
+def copied_files(folder: Path) -> dict[str, bytes]:
+    """{relative path: bytes} of every file in a copy, its .git/ aside (notebooks included: their cell ids are
+    not drawn at random)."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*")
             if path.is_file() and ".git" not in path.relative_to(folder).parts}
 
 

@@ -71,11 +71,14 @@ def exercise_notebook(source: Path, paired: bool):
 
 
 def _finish(notebook, source: Path):
+    """The notebook's metadata, and each cell's id: "cell-N" counting from 1, where jupytext and nbformat draw
+    them at random -- so the same .py gives the same notebook, byte for byte (a release committed to git
+    again shows only what changed)."""
     notebook.metadata = {"kernelspec": dict(KERNELSPEC),
                          "language_info": {"name": "python"},
                          "inside_the_network": {"source": source.name, "inputs_sha256": fingerprint(notebook)}}
-    for cell in notebook.cells:
-        cell.metadata = {}
+    for number, cell in enumerate(notebook.cells, start=1):
+        cell.metadata, cell.id = {}, f"cell-{number}"
     return notebook
 
 
