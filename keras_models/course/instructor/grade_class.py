@@ -242,12 +242,6 @@ class Terminated(KeyboardInterrupt):
     cleans up for any exception, and code that lets KeyboardInterrupt through lets this through too)."""
 
 
-def check_data_files() -> None:
-    """Every shipped data set as committed, or MissingDataFile / ChecksumError naming the first that is not."""
-    for filename in sorted(checksums.SHA256):
-        checksums.verify_checksum(checksums.DATA_DIR / filename)
-
-
 @contextlib.contextmanager
 def _sigterm_stops_like_ctrl_c():
     """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends, so that
@@ -325,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        check_data_files()
+        checksums.verify_all()
     except checksums.DATA_FILE_ERRORS as error:
         print(f"error: {error} (nothing was graded)", file=sys.stderr)
         return 1
