@@ -179,6 +179,21 @@ def test_make_exercises_after_a_damaged_data_file_says_to_restore_it_not_to_edit
                                     "`make exercises ONLY=ex05`."), out
 
 
+def test_a_grade_cell_after_a_damaged_data_file_says_to_restore_it_not_to_change_the_code(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """A script's "Grade it" cell (grade_here) when the data went missing after the cells above ran; the same
+    cell in a notebook is test_notebooks.py's."""
+    import data.checksums
+    from keras_models.course.exercises.grade import grade_here
+
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "data")            # breast_cancer.csv is gone
+    grade_here("ex05")
+    out = capsys.readouterr().out
+    assert "a data file the exercise reads is damaged or gone: data file " in out, out
+    assert out.splitlines()[-1] == ("Restore the data file as the line above says, then run the file again: "
+                                    "make exercise-run NAME=ex05"), out
+
+
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 

@@ -8,6 +8,8 @@ runs top to bottom on a real ipykernel (nbclient), showing what the learner shou
                         same PASS from `make exercises` on that notebook saved by the learner
     learner exercises   "not started: fill in the TODO in ..." from that cell, and for ex01 and ex02 the
                         same verdict that `make exercises` prints for the same file
+    damaged data        the grade cell says to restore the data file and run the cell again, not to change
+                        the code
 
 One kernel serves every notebook of a test worker (started once; between notebooks its namespace is
 reset and it moves to the notebook's own temporary folder). It is a real ipykernel, started by
@@ -350,6 +352,19 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
     monkeypatch.setattr(grade_cli, "REPO", root)
     assert grade_cli.main(["--only", exercise.name]) == 1
     assert verdict(capsys.readouterr().out, exercise.name) == in_the_notebook
+
+
+def test_a_grade_cell_after_a_damaged_data_file_says_to_restore_it_then_run_the_cell_again(kernel, tmp_path):
+    """ex05's "Grade it" cell run before the cells that read the data, data/breast_cancer.csv gone meanwhile."""
+    cells = ["import data.checksums\nfrom pathlib import Path\n\nshipped = data.checksums.DATA_DIR\n"
+             "data.checksums.DATA_DIR = Path('gone').resolve()",
+             "from keras_models.course.exercises.grade import grade_here\n\ntry:\n    grade_here('ex05')\nfinally:\n"
+             "    data.checksums.DATA_DIR = shipped      # the kernel runs the other notebooks too"]
+    path = tmp_path / "damaged.ipynb"
+    nbformat.write(notebook_with(*cells), path)
+    out = printed(execute(kernel, path, tmp_path / "run"))
+    assert f"a data file the exercise reads is damaged or gone: data file {tmp_path / 'run' / 'gone'}" in out, out
+    assert out.splitlines()[-1] == "Restore the data file as the line above says, then run this cell again.", out
 
 
 # --- exercise files that are not what the grader expects: one line each --------------------------------

@@ -132,7 +132,11 @@ def grade_here(name: str) -> None:
     _print_result(result)
     if result.passed:
         return
-    if _notebook_cells(caller_file) is not None:
+    in_notebook = _notebook_cells(caller_file) is not None
+    if result.message.startswith(DATA_UNREADABLE):              # the data, not the learner's code, needs mending
+        print("Restore the data file as the line above says, then run "
+              + ("this cell again." if in_notebook else f"the file again: make exercise-run NAME={exercise.name}"))
+    elif in_notebook:
         print(f"Change your code, run its cell again, then this one (or in a terminal: make exercises "
               f"ONLY={exercise.name}).")
     else:                                                       # a script: make exercise-run, or python itself
