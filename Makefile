@@ -196,8 +196,8 @@ exercises-solutions: venv ## grade the reference solutions with the same tests
 notebooks: venv ## a notebook for every lesson and exercise in keras_models/course/notebooks/ (yours are kept)
 	@$(PY) -m keras_models.course.jupyter
 
-lab: notebooks ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
-	@$(PY) -m keras_models.course.jupyter.lab $(if $(PORT),--port "$(PORT)")
+lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
+	@$(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(PORT),--port "$(PORT)")
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
 	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }

@@ -23,9 +23,12 @@ from pathlib import Path
 import pytest
 from conftest import ctrl_c_while_importing, jupyter_environment
 
+from keras_models.course.exercises.graders import EXERCISES
 from keras_models.course.jupyter import lab
+from keras_models.course.lessons import LESSONS
 
 REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = len(LESSONS) + 2 * len(EXERCISES)                   # a lesson's, an exercise's and its solution's
 
 
 def get(url: str, method: str = "GET", body: dict | None = None):
@@ -108,20 +111,54 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     assert list(home.iterdir()) == [], "Jupyter wrote into the home folder"
 
 
-def test_make_lab_on_a_port_in_use_is_one_line(tmp_path, capsys):
+@pytest.fixture
+def notebooks_folder(tmp_path, monkeypatch):
+    """Where make lab's --write-notebooks writes (build.py's folders, in a temporary folder here)."""
+    from keras_models.course.exercises import graders
+    from keras_models.course.jupyter import build
+
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(build, "BACKUP_DIR", tmp_path / "backup")
+    (tmp_path / "exercises").mkdir()
+    return tmp_path / "notebooks"
+
+
+def test_make_lab_on_a_port_in_use_is_one_line_before_writing_any_notebook(notebooks_folder, tmp_path, capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert lab.main(["--port", str(port), "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log")]) == 1
+        assert lab.main(["--port", str(port), "--write-notebooks", "--jupyter-home", str(tmp_path), "--log",
+                         str(tmp_path / "log")]) == 1
     out, err = capsys.readouterr()
     assert out == "" and err == (f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab "
                                  f"PORT={port + 1}\n")
+    assert not notebooks_folder.exists()
 
 
 def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(tmp_path, capsys):
     assert lab.main(["--port", "eighty", "--jupyter-home", str(tmp_path)]) == 2
     assert capsys.readouterr().err == "error: PORT must be a whole number from 0 to 65535, got 'eighty'\n"
+
+
+def test_make_lab_refuses_a_port_out_of_range_before_writing_any_notebook(notebooks_folder, tmp_path, capsys):
+    assert lab.main(["--port", "99999", "--write-notebooks", "--jupyter-home", str(tmp_path)]) == 2
+    assert capsys.readouterr() == ("", "error: PORT must be a whole number from 0 to 65535, got '99999'\n")
+    assert not notebooks_folder.exists()
+
+
+def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_server(notebooks_folder, tmp_path,
+                                                                                       monkeypatch, capsys):
+    def launch(port, home, log, open_browser):
+        assert len(list(notebooks_folder.rglob("*.ipynb"))) == NOTEBOOKS, "JupyterLab started before the notebooks"
+        raise RuntimeError("the server was reached")
+
+    monkeypatch.setattr(lab, "launch", launch)
+    assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--no-browser"]) == 1
+    out, err = capsys.readouterr()
+    assert out.endswith(" solutions). Open them: make lab\n") and f"\n{NOTEBOOKS} notebooks (" in out, out
+    assert err == "error: the server was reached\n"
 
 
 def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(tmp_path):

@@ -114,8 +114,7 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["exercises", "ONLY=ex01;echo INJECTED"],
      ".venv/bin/python -m keras_models.course.exercises.grade --only ex01;echo INJECTED"),
     (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter"),
-    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter\n"
-                           ".venv/bin/python -m keras_models.course.jupyter.lab --port 8890"),
+    (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.lab --write-notebooks --port 8890"),
     (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
      ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),
     (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "WALL_LIMIT=60", "JOBS=2"],
@@ -123,7 +122,7 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
      "--wall-limit 60 --jobs 2"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
-        "exercises-one-argument", "notebooks", "lab-after-notebooks", "release", "grade"])
+        "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr

@@ -4,6 +4,8 @@
     make lab PORT=8890  # another port (PORT=0: any free one)
 
 What it does, in order:
+0. checks PORT, then writes the notebooks as `make notebooks` does (build.py; make lab passes
+   --write-notebooks), so a mistyped PORT is refused before anything is written;
 1. registers the kernel "Inside the network (.venv)" (kernel.py) in .venv/share/jupyter/kernels/;
 2. keeps every file Jupyter, IPython and matplotlib write inside .venv/ (JUPYTER_CONFIG_DIR,
    JUPYTER_DATA_DIR, JUPYTER_RUNTIME_DIR, IPYTHONDIR, MPLCONFIGDIR): nothing goes to your home folder;
@@ -116,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jupyter-home", type=Path, default=REPO / ".venv", help="where Jupyter's files go")
     parser.add_argument("--log", type=Path, default=REPO / "logs" / "lab" / "jupyterlab.log")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--write-notebooks", action="store_true",
+                        help="first write the notebooks, as make notebooks does (make lab does)")
     args = parser.parse_args(argv)
     if not args.port.isdigit() or int(args.port) > 65535:
         print(f"error: PORT must be a whole number from 0 to 65535, got {args.port!r}", file=sys.stderr)
@@ -127,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
+    if args.write_notebooks:
+        from keras_models.course.jupyter import build  # imports jupytext, nbformat, the graders: only here
+
+        written = build.main([])                       # says what it wrote, or its one line and its status
+        if written != 0:
+            return written
     server = None
     try:
         server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
