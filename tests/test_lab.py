@@ -161,6 +161,7 @@ def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_
     assert err == "error: the server was reached\n"
 
 
-def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(tmp_path):
-    done = ctrl_c_while_importing("keras_models.course.jupyter.lab", "secrets", tmp_path)   # secrets loads hmac
+@pytest.mark.parametrize("slow_import", ["secrets", "jupytext"])     # secrets loads hmac; jupytext, the notebooks'
+def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(slow_import, tmp_path):
+    done = ctrl_c_while_importing("keras_models.course.jupyter.lab", slow_import, tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (130, "\nJupyterLab was not started.\n", "")

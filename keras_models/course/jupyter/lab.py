@@ -35,6 +35,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, register  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
@@ -132,8 +133,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
     if args.write_notebooks:
-        from keras_models.course.jupyter import build  # imports jupytext, nbformat, the graders: only here
-
         written = build.main([])                       # says what it wrote, or its one line and its status
         if written != 0:
             return written
