@@ -34,7 +34,6 @@ from pathlib import Path
 from types import ModuleType
 
 from keras_models.course.exercises.graders import (
-    DATA_UNREADABLE,
     EXERCISES,
     SOLUTIONS_DIR,
     Exercise,
@@ -103,7 +102,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     if passed < len(results) and not solutions:
         failed = next(result for result in results if not result.passed)
         first = failed.exercise.name
-        if failed.message.startswith(DATA_UNREADABLE):          # the data, not the learner's file, needs mending
+        if failed.data_unreadable:
             print(f"Next: restore the data file as {first}'s line says, then grade again with "
                   f"`make exercises ONLY={first}`.")
         else:
@@ -133,7 +132,7 @@ def grade_here(name: str) -> None:
     if result.passed:
         return
     in_notebook = _notebook_cells(caller_file) is not None
-    if result.message.startswith(DATA_UNREADABLE):              # the data, not the learner's code, needs mending
+    if result.data_unreadable:
         print("Restore the data file as the line above says, then run "
               + ("this cell again." if in_notebook else f"the file again: make exercise-run NAME={exercise.name}"))
     elif in_notebook:

@@ -168,6 +168,12 @@ class Result:
     def __post_init__(self):
         object.__setattr__(self, "message", printable(self.message))
 
+    @property
+    def data_unreadable(self) -> bool:
+        """Whether it failed on a shipped data file that is damaged or gone: the data, not the learner's code, needs
+        mending (what to do next says so)."""
+        return self.message.startswith(DATA_UNREADABLE)
+
 
 _load_counter = itertools.count()
 FUTURE_FLAGS = sum(getattr(__future__, feature).compiler_flag for feature in __future__.all_feature_names)
