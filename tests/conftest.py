@@ -400,6 +400,20 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
                           env={**inherited, **env}, capture_output=True, text=True, timeout=timeout)
 
 
+def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:
+    """`make notebooks` (keras_models/course/jupyter/build.py) moved into `root` for the rest of the test through
+    `patch`: the learner's exercise files in root/exercises (made, empty), the notebooks in root/notebooks, the
+    backups in root/backup. Returns the notebooks' folder."""
+    from keras_models.course.exercises import graders
+    from keras_models.course.jupyter import build
+
+    patch.setattr(graders, "EXERCISES_DIR", root / "exercises")
+    patch.setattr(build, "NOTEBOOKS", root / "notebooks")
+    patch.setattr(build, "BACKUP_DIR", root / "backup")
+    (root / "exercises").mkdir()
+    return root / "notebooks"
+
+
 def jupyter_environment(**more: str) -> dict[str, str]:
     """The environment for a Jupyter server or kernel started by a test, as a learner's: this process's, plus
     `more`, without PYTEST_CURRENT_TEST. ipykernel sees that variable and then leaves what is written to file

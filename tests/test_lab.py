@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ctrl_c_while_importing, jupyter_environment
+from conftest import ctrl_c_while_importing, jupyter_environment, notebooks_written_into
 
 from keras_models.course.exercises.graders import EXERCISES
 from keras_models.course.jupyter import lab
@@ -114,14 +114,7 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
 @pytest.fixture
 def notebooks_folder(tmp_path, monkeypatch):
     """Where make lab's --write-notebooks writes (build.py's folders, in a temporary folder here)."""
-    from keras_models.course.exercises import graders
-    from keras_models.course.jupyter import build
-
-    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
-    monkeypatch.setattr(build, "BACKUP_DIR", tmp_path / "backup")
-    (tmp_path / "exercises").mkdir()
-    return tmp_path / "notebooks"
+    return notebooks_written_into(tmp_path, monkeypatch)
 
 
 def test_make_lab_on_a_port_in_use_is_one_line_before_writing_any_notebook(notebooks_folder, tmp_path, capsys):

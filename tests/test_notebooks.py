@@ -31,7 +31,7 @@ import subprocess
 import jupyter_client.launcher
 import nbformat
 import pytest
-from conftest import ctrl_c_while_importing, jupyter_environment
+from conftest import ctrl_c_while_importing, jupyter_environment, notebooks_written_into
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from zygote import WarmPopen
@@ -67,10 +67,7 @@ def notebooks(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
-        patch.setattr(graders, "EXERCISES_DIR", root / "exercises")
-        patch.setattr(build, "NOTEBOOKS", root / "notebooks")
-        patch.setattr(build, "BACKUP_DIR", root / "backup")
-        (root / "exercises").mkdir()
+        notebooks_written_into(root, patch)
         assert build.main([]) == 0
     return root, printed.getvalue()
 
@@ -185,10 +182,7 @@ def changed_lesson(source):
 def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edited_lesson(notebooks, tmp_path,
                                                                                           monkeypatch, capsys):
     root, _ = notebooks
-    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
-    monkeypatch.setattr(build, "BACKUP_DIR", tmp_path / "backup")
-    (tmp_path / "exercises").mkdir()
+    notebooks_written_into(tmp_path, monkeypatch)
     assert build.main([]) == 0
     mine = tmp_path / "notebooks" / "exercises" / f"{EXERCISES[0].stem}.ipynb"
     mine.write_text("my own notebook, not even JSON", encoding="utf-8")
@@ -247,10 +241,7 @@ def file_size_limit(nbytes: int):
 def test_make_notebooks_stopped_mid_write_leaves_no_half_file_and_the_next_run_writes_it(first_write, tmp_path,
                                                                                          monkeypatch, capsys):
     """A half-written notebook or exercise file would be kept by the next run as the learner's own."""
-    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(build, "NOTEBOOKS", tmp_path / "notebooks")
-    monkeypatch.setattr(build, "BACKUP_DIR", tmp_path / "backup")
-    (tmp_path / "exercises").mkdir()
+    notebooks_written_into(tmp_path, monkeypatch)
     if first_write == "exercise-file":       # the lessons are written; the first write is an exercise's skeleton
         assert build.main([]) == 0
         for exercise in EXERCISES:
