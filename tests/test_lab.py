@@ -150,7 +150,7 @@ def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_
     monkeypatch.setattr(lab, "launch", launch)
     assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--no-browser"]) == 1
     out, err = capsys.readouterr()
-    assert out.endswith(" solutions). Open them: make lab\n") and f"\n{NOTEBOOKS} notebooks (" in out, out
+    assert out.endswith(" solutions). Starting JupyterLab on them.\n") and f"\n{NOTEBOOKS} notebooks (" in out, out
     assert err == "error: the server was reached\n"
 
 

@@ -147,7 +147,8 @@ def build(out_dir: Path, backup_dir: Path) -> dict[str, list[str]]:
     return done
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") -> int:
+    """make notebooks; its summary ends with `next_step` (make lab, which calls it first, says what it does next)."""
     parser = argparse.ArgumentParser(prog="make notebooks", description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     try:
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(len(statuses) for statuses in done.values())
     print(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
           f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
-                                                    if kept else "") + ". Open them: make lab")
+                                                    if kept else "") + f". {next_step}")
     return 0
 
 

@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
     if args.write_notebooks:
-        written = build.main([])                       # says what it wrote, or its one line and its status
+        written = build.main([], next_step="Starting JupyterLab on them.")  # what it wrote, or one line and a status
         if written != 0:
             return written
     server = None
