@@ -65,6 +65,13 @@ class Network:
         wrong = next((i for i, layer in enumerate(layers) if not isinstance(layer, Dense | Dropout)), None)
         if wrong is not None:
             raise TypeError(f"layer {wrong} must be a Dense or a Dropout, got {type(layers[wrong]).__name__}")
+        twice = next(((first, i) for i, layer in enumerate(layers) for first in range(i) if layers[first] is layer),
+                     None)
+        if twice is not None:
+            # each layer keeps its own z, a_prev (and Dropout its mask) for the backward pass: a second use
+            # would overwrite the first's, and BP2-BP4 would mix the two places
+            raise ValueError(f"layers {twice[0]} and {twice[1]} are the same {type(layers[twice[1]]).__name__} object: "
+                             "each place in a network needs a layer of its own (create another one)")
         if not isinstance(layers[-1], Dense):
             raise ValueError(f"the last layer must be a Dense (the output layer), got {layers[-1]!r}: put Dropout "
                              "between Dense layers")

@@ -111,6 +111,15 @@ def test_layers_that_do_not_connect_are_named():
         Network([Dense(3, 4), Dense(5, 1)])
 
 
+@pytest.mark.parametrize("make_layer", [lambda: Dense(2, 2, "tanh", seed=0), lambda: Dropout(0.5, seed=0)],
+                         ids=["dense", "dropout"])
+def test_a_layer_used_twice_is_named_not_given_wrong_gradients(make_layer):
+    # One object at two places would keep only the second place's z and a_prev (or mask) for backprop.
+    layer = make_layer()
+    with pytest.raises(ValueError, match=f"layers 1 and 3 are the same {type(layer).__name__} object: each place"):
+        Network([Dense(2, 2, seed=1), layer, Dense(2, 2, seed=2), layer, Dense(2, 1, seed=3)])
+
+
 def test_layers_of_different_dtypes_are_named():
     with pytest.raises(TypeError, match=r"all layers must share one dtype, got \['float32', 'float64'\]"):
         Network([Dense(3, 4, dtype="float32"), Dense(4, 1, dtype="float64")])
