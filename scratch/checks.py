@@ -7,12 +7,13 @@ import math
 import numpy as np
 
 
-def as_float_array(x, name: str, dtype=None) -> np.ndarray:
+def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.ndarray:
     """Return `x` as a finite floating-point array, or raise naming `name`.
 
     Integers and booleans become float64 (or `dtype`); floats keep their precision unless
     `dtype` is given. Strings, objects and complex numbers are a TypeError; NaN or inf is a
-    ValueError that says where the first one is.
+    ValueError that says where the first one is, and so is a finite value too large for `dtype`
+    (see `cast`; `into` says whose dtype it is).
     """
     try:
         arr = np.asarray(x)
@@ -20,14 +21,38 @@ def as_float_array(x, name: str, dtype=None) -> np.ndarray:
         raise TypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
-    if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
-    elif arr.dtype.kind != "f":
+    if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
         where = np.argwhere(~np.isfinite(arr))[0].tolist()
         raise ValueError(f"{name} contains NaN or inf (first at index {where})")
-    return arr
+    return arr if dtype is None else cast(arr, np.dtype(dtype), name, into)
+
+
+def cast(a: np.ndarray, dtype: np.dtype, name: str, into: str = "the network's") -> np.ndarray:
+    """`a` in `dtype`, refusing values that the cast turns into inf (1e39 in float32) rather than warning."""
+    with np.errstate(over="ignore"):
+        converted = a.astype(dtype, copy=False)
+    overflow = np.isfinite(a) & ~np.isfinite(converted)
+    if overflow.any():
+        where = np.argwhere(overflow)[0].tolist()
+        raise ValueError(f"{name} holds values too large for {into} {dtype} (first at index {where}: "
+                         f"{a[tuple(where)]:.3g}; {dtype} holds up to {np.finfo(dtype).max:.3g}): scale them "
+                         "(standardise the inputs) or use float64")
+    return converted
+
+
+def float_dtype(dtype: object, name: str) -> np.dtype:
+    """float32 or float64, the dtypes a network computes in (Keras' too), or a TypeError naming `name`."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
+    if dtype not in (np.float32, np.float64):
+        why = (": float16 rounds 1 - 1e-7 to 1, so a cross-entropy's clipped log(1 - a) would be infinite"
+               if dtype == np.float16 else "")
+        raise TypeError(f"{name} must be float32 or float64, got {dtype}{why}")
+    return dtype
 
 
 def lookup(identifier: object, registry: dict[str, type], what: str, kind: type) -> type:

@@ -17,7 +17,7 @@ import numpy as np
 
 from scratch import activations, initializers, regularizers
 from scratch.activations import Activation
-from scratch.checks import generator
+from scratch.checks import float_dtype, generator
 
 
 class Dense:
@@ -43,9 +43,7 @@ class Dense:
                 raise TypeError(f"Dense {label} must be an int, got {type(n).__name__}")
             if n < 1:
                 raise ValueError(f"Dense {label} must be at least 1, got {n}")
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Dense dtype must be a float type, got {dtype}")
+        dtype = float_dtype(dtype, "Dense dtype")
         self.n_in, self.n_out = int(n_in), int(n_out)
         self.g = activations.get(activation)
         self.kernel_initializer = initializers.get(kernel_initializer)

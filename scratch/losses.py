@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array, lookup
+from scratch.checks import as_float_array, float_dtype, lookup
 
 EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -52,7 +52,8 @@ class Loss:
     # -- input checks shared by every loss ---------------------------------------------------
     def _check(self, y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
         a = as_float_array(y_pred, "y_pred")
-        y = as_float_array(y_true, "y_true", dtype=a.dtype)
+        float_dtype(a.dtype, "y_pred's dtype")
+        y = as_float_array(y_true, "y_true", a.dtype, into="y_pred's")
         if a.ndim != 2:
             raise ValueError(f"{self.name}: y_pred must be 2-D (batch, outputs), got shape {a.shape}")
         if a.shape[0] == 0:

@@ -45,7 +45,7 @@ import numpy as np
 from scratch import losses as losses_module
 from scratch import pairing
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array
+from scratch.checks import as_float_array, float_dtype
 from scratch.dropout import Dropout, check_masks
 from scratch.layers import Dense
 from scratch.losses import BinaryCrossentropy, CategoricalCrossentropy, Loss
@@ -123,7 +123,8 @@ class Network:
         if len(weights) != len(expected):
             raise ValueError(f"set_weights got {len(weights)} arrays, the network has {len(expected)} "
                              f"(W and b for each of {len(self.dense_layers)} Dense layers)")
-        arrays = [as_float_array(w, f"weights[{i}]") for i, w in enumerate(weights)]
+        arrays = [as_float_array(w, f"weights[{i}]", p.dtype) for i, (w, p) in enumerate(zip(weights, self.params(),
+                                                                                             strict=True))]
         for i, (w, shape) in enumerate(zip(arrays, expected, strict=True)):
             if w.shape != shape:
                 raise ValueError(f"weights[{i}] has shape {w.shape}, expected {shape}")
@@ -132,6 +133,7 @@ class Network:
 
     def astype(self, dtype) -> Network:
         """Convert every layer's weights to `dtype` (float32 for speed, float64 for parity)."""
+        dtype = float_dtype(dtype, "astype's dtype")
         for layer in self.dense_layers:
             layer.W = layer.W.astype(dtype)
             layer.b = layer.b.astype(dtype)
@@ -139,8 +141,9 @@ class Network:
 
     # -- forward and backward -------------------------------------------------------------------
     def check_inputs(self, X, name: str = "X") -> np.ndarray:
-        """X as a finite float array of shape (m, n_in), m >= 1, or an error naming what is wrong."""
-        X = as_float_array(X, name)
+        """X as a finite array of shape (m, n_in), m >= 1, in the network's dtype (as Keras casts its inputs
+        to the layers' dtype), or an error naming what is wrong."""
+        X = as_float_array(X, name, self.dtype)
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-D (examples, features), got shape {X.shape}")
         if X.shape[0] == 0:

@@ -24,7 +24,7 @@ from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import History
-from scratch.checks import generator
+from scratch.checks import cast, generator
 from scratch.divergence import Watchdog
 from scratch.dropout import check_masks
 
@@ -162,11 +162,11 @@ def _replayed(masks, epoch: int, batch: int, net, rows: int) -> list[np.ndarray]
 
 
 def _check_xy(net, X, y, what: str):
-    X = _in_dtype(net.check_inputs(X, name=f"{what}X"), net.dtype, f"{what}X")
+    X = net.check_inputs(X, name=f"{what}X")                       # in the network's dtype
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise TypeError(f"{what}y must be numeric, got dtype {y.dtype}")
-    y = _in_dtype(y, net.dtype, f"{what}y")
+    y = cast(y, net.dtype, f"{what}y")
     if y.ndim == 1 and net.n_out == 1:
         y = y.reshape(-1, 1)                                        # (m, 1), as Keras does
     if y.ndim != 2 or y.shape[1] != net.n_out or y.shape[0] != X.shape[0]:
@@ -175,19 +175,6 @@ def _check_xy(net, X, y, what: str):
     if not np.isfinite(y).all():
         raise ValueError(f"{what}y contains NaN or inf")
     return X, y
-
-
-def _in_dtype(a: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
-    """`a` cast to the network's dtype, refusing values that the cast turns into inf (1e39 in float32)."""
-    with np.errstate(over="ignore"):
-        cast = a.astype(dtype, copy=False)
-    overflow = np.isfinite(a) & ~np.isfinite(cast)
-    if overflow.any():
-        where = np.argwhere(overflow)[0].tolist()
-        raise ValueError(f"{name} holds values too large for the network's {dtype} (first at index {where}: "
-                         f"{a[tuple(where)]:.3g}; {dtype} holds up to {np.finfo(dtype).max:.3g}): scale them "
-                         "(standardise the inputs) or use a float64 network")
-    return cast
 
 
 def _check_labels(loss, y: np.ndarray, name: str) -> None:

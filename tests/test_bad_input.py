@@ -1,11 +1,12 @@
 """Bad input is answered with a ValueError/TypeError that names what is wrong; nothing is broadcast."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
 
-from scratch import Dense, Dropout, Network
+from scratch import Dense, Dropout, Network, losses, optimizers
 
 
 @pytest.fixture
@@ -140,3 +141,49 @@ def test_set_weights_copies_in_place_and_keeps_dtype(net):
     net.set_weights(new)
     assert all(p is q for p, q in zip(params, net.params(), strict=True))
     assert all(w.dtype == np.float64 and (w == 1).all() for w in net.get_weights())
+
+
+# -- dtypes: a network computes in float32 or float64, and what it is given is cast to its dtype -------------
+
+def test_a_float32_network_casts_float64_inputs_so_its_gradients_fit_its_optimizer(rng):
+    # Keras casts a model's inputs to its layers' dtype; float64 inputs once gave float64 gradients here,
+    # which the optimizer then refused for a float32 network.
+    net = Network([Dense(3, 4, "relu", seed=0, dtype="float32"), Dense(4, 1, "sigmoid", seed=1, dtype="float32")])
+    X, y = rng.normal(size=(5, 3)), rng.integers(0, 2, size=(5, 1))                    # float64, int64
+    assert net.forward(X).dtype == np.float32
+    np.testing.assert_array_equal(net.forward(X), net.forward(X.astype(np.float32)))    # cast first, not after
+    _, grads = net.loss_and_gradients(X.tolist(), y, "binary_crossentropy")
+    assert [g.dtype for g in grads] == [np.float32] * 4
+    optimizers.SGD(0.1).apply(grads, net.params())
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda net: net.forward(np.full((1, 3), 1e39)), r"^X holds values too large for the network's float32 "
+                                                     r"\(first at index \[0, 0\]: 1e\+39"),
+    (lambda net: net.set_weights([np.full((3, 1), 1e39), np.zeros(1)]),
+     r"^weights\[0\] holds values too large for the network's float32"),
+    (lambda net: net.loss_and_gradients(np.zeros((1, 3)), [[1e39]], "mse"),
+     r"^y_true holds values too large for y_pred's float32 \(first at index \[0, 0\]: 1e\+39"),
+], ids=["forward-X", "set_weights", "y"])
+def test_a_value_too_large_for_float32_is_named_not_turned_into_inf(call, message):
+    net = Network([Dense(3, 1, seed=0, dtype="float32")])
+    before = net.get_weights()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                # no "overflow encountered in cast" either
+        with pytest.raises(ValueError, match=message):
+            call(net)
+    for w, w_before in zip(net.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(w, w_before)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Dense(2, 1, dtype="float16"), "Dense dtype must be float32 or float64, got float16: float16 rounds "
+                                           "1 - 1e-7 to 1"),
+    (lambda: Dense(2, 1, dtype="int32"), "Dense dtype must be float32 or float64, got int32"),
+    (lambda: Network([Dense(2, 1, seed=0)]).astype("int64"), "astype's dtype must be float32 or float64, got int64"),
+    (lambda: losses.get("binary_crossentropy").forward(np.zeros((1, 1), np.float16), np.ones((1, 1), np.float16)),
+     "y_pred's dtype must be float32 or float64, got float16"),
+], ids=["dense-float16", "dense-int", "astype-int", "loss-float16"])
+def test_a_dtype_other_than_float32_or_float64_is_named(make, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make()
