@@ -174,12 +174,16 @@ def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_fol
 
 # --- 4. output size --------------------------------------------------------------------------------------
 
-def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_that_reason(tmp_path, monkeypatch):
+@pytest.mark.parametrize("writes", [
+    "\nwith open('big.bin', 'wb') as big:\n    for _ in range(40):\n        big.write(bytes(65536))\n",
+    "\nfor _ in range(40):\n    print('x' * 65536)\n",           # printed: its output file is the one that grows
+], ids=["a-file", "printed"])
+def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_that_reason(writes, tmp_path,
+                                                                                          monkeypatch):
     monkeypatch.setattr(sandbox, "OUTPUT_LIMIT", 2**20)               # 1 MiB here: the same rule, less to write
-    writes = "\nwith open('big.bin', 'wb') as big:\n    for _ in range(40):\n        big.write(bytes(65536))\n"
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + writes}})
     assert grade(folder, "--only", "ex01") == 0
-    assert reasons(folder) == {("ann", "ex01"): "wrote a file larger than 1 MiB (output limit)"}
+    assert reasons(folder) == {("ann", "ex01"): "wrote or printed more than 1 MiB into one file (output limit)"}
 
 
 # --- 5, 6. bad make variables, and what is skipped or misplaced ---------------------------------------------

@@ -383,10 +383,15 @@ def test_a_notebook_that_fails_is_one_line_naming_its_cell(cells, message, tmp_p
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "x": "\xff"}',
      "ex01_perceptron_activations.ipynb is not UTF-8 text (byte 0xff at position {at}): save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [',
-     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (not JSON: Expecting value at line 1 column 12)"),
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (not JSON: Expecting value, line 1 column 12)"),
+    ("ex01_perceptron_activations.ipynb", b'{"cells": "abc',         # json's message ends in "at": said once
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (not JSON: Unterminated string starting at, line 1 "
+     "column 11)"),
+    ("ex01_perceptron_activations.ipynb", b'[1, 2]',
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its JSON is a list, not an object with cells)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook ("),
-], ids=["py-latin-1", "ipynb-not-utf8", "ipynb-not-json", "ipynb-not-a-notebook"])
+], ids=["py-latin-1", "ipynb-not-utf8", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
     path = tmp_path / name
     path.write_bytes(content)

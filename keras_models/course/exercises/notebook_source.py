@@ -60,10 +60,13 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
     import nbformat
 
     try:
-        json.loads(text)                            # first: the JSON error says where
-    except json.JSONDecodeError as error:
-        raise SourceError(f"{path.name} is not a Jupyter notebook (not JSON: {error.msg} at line {error.lineno} "
+        parsed = json.loads(text)                   # first: the JSON error says where
+    except json.JSONDecodeError as error:           # (its msg may end in "at": "Unterminated string starting at")
+        raise SourceError(f"{path.name} is not a Jupyter notebook (not JSON: {error.msg}, line {error.lineno} "
                           f"column {error.colno})") from None
+    if not isinstance(parsed, dict):                # nbformat would trip over it: "'list' object has no attribute"
+        raise SourceError(f"{path.name} is not a Jupyter notebook (its JSON is a {type(parsed).__name__}, not an "
+                          "object with cells)")
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)

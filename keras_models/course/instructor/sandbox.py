@@ -198,7 +198,7 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
     if verdict is None:
         code = r.process.exitcode
         reason = (f"used more than {time_limit:g} s of CPU time (time limit)" if code == -signal.SIGXCPU
-                  else f"wrote a file larger than {OUTPUT_LIMIT / 2**20:g} MiB (output limit)"
+                  else f"wrote or printed more than {OUTPUT_LIMIT / 2**20:g} MiB into one file (output limit)"
                   if code == -signal.SIGXFSZ
                   else f"stopped before the grader gave a verdict (exit status {code})")
         verdict = Verdict(False, reason)
