@@ -122,6 +122,10 @@ endif
 ifneq ($(filter-out 1,$(WITH_SOLUTIONS)),)
 $(error WITH_SOLUTIONS takes the value 1 (make release DEST=dir WITH_SOLUTIONS=1), got WITH_SOLUTIONS=$(WITH_SOLUTIONS))
 endif
+# $(call given,ONLY): whether ONLY was given at all. $(if $(ONLY),...) would take ONLY=" " (or ONLY= with an
+# empty expansion) for no ONLY=, and make grade would then regrade every exercise and write the grade book afresh
+# instead of keeping the other columns; given, the program names the value that names no exercise.
+given = $(filter-out undefined,$(origin $(1)))
 # A learner copy (make release) has no tests/: its test targets say so at once, before any set-up
 # (TESTED_VENV is empty there, so they do not build .venv first).
 NO_TESTS = test -d tests || { echo "make $@: this learner copy has no test suite (it checks the reference solutions, \
@@ -180,7 +184,7 @@ course: venv ## the course's Keras scripts on real data (regression, classificat
 	@$(PY) -m keras_models.course.real_data
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some
-	@$(PY) -m keras_models.course.exercises.grade $(if $(ONLY),--only "$(ONLY)")
+	@$(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only "$(ONLY)")
 
 exercise-run: venv ## run your exercise file as a script, without TensorFlow's start-up lines: make exercise-run NAME=ex03
 	@test -n "$(NAME)" || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
@@ -205,8 +209,8 @@ release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (W
 
 grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
-	[WALL_LIMIT=365] [JOBS=2]" >&2; exit 2; }
-	@$(PY) -m keras_models.course.instructor.grade_class "$(SUBMISSIONS)" $(if $(ONLY),--only "$(ONLY)") \
+	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs]" >&2; exit 2; }
+	@$(PY) -m keras_models.course.instructor.grade_class "$(SUBMISSIONS)" $(if $(call given,ONLY),--only "$(ONLY)") \
 		$(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)") $(if $(WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") \
 		$(if $(JOBS),--jobs "$(JOBS)")
 

@@ -146,7 +146,8 @@ os.read(ready_read, 1)
 
 # --- 3. submissions read before any learner code runs; symbolic links refused --------------------------------
 
-def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_is_graded(tmp_path, own_tmp):
+def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_is_graded_and_is_named(
+        tmp_path, own_tmp, capsys):
     folder = tmp_path / "class"
     vandal = (f"\nimport os\nos.remove({str(folder / 'bob' / FILE01)!r})\n"
               f"open({str(folder / 'cy' / FILE01)!r}, 'w').write('raise RuntimeError(\"rewritten\")')\n")
@@ -155,6 +156,10 @@ def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_i
     assert not (folder / "bob" / FILE01).exists()                     # (it did what it says)
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"], "cy": ["10", "10"]}
     assert list(own_tmp.iterdir()) == []
+    # the grades stand, but the files on disk are not what the learners handed in: the instructor is told which
+    assert capsys.readouterr().err == (f"warning: a submission changed the submissions folder during grading: "
+                                       f"bob/{FILE01} (deleted), cy/{FILE01} (changed). The grades use every file as "
+                                       "it was before grading; restore the learners' files from their hand-ins.\n")
 
 
 def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_folder(tmp_path, capsys):
@@ -207,9 +212,11 @@ def test_a_bad_make_variable_is_refused_in_one_line_that_names_it(options, messa
     assert not (folder / "grades.csv").exists()
 
 
-def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_is_named_in_its_reason(tmp_path, capsys):
+def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_is_named_in_its_reason(tmp_path,
+                                                                                                     capsys):
     folder = write_class(tmp_path / "class", {"alice": {f"course-2027/{FILE01}": "x = 1\n"},
-                                             ".git": {"HEAD": "ref"}, "bob": {"notes.txt": ""}})
+                                             ".git": {"HEAD": "ref"}, "bob": {"notes.txt": ""},
+                                             "cat": {"ex01.py": "x = 1\n"}, "dan": {"EX01_Perceptron (2).IPYNB": "{}"}})
     (folder / "stray_file.zip").write_bytes(b"PK")
     assert grade(folder, "--only", "ex01") == 0
     out = capsys.readouterr().out
@@ -218,11 +225,34 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_is_named_in_i
     assert reasons(folder) == {
         ("alice", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb at the top of the folder (found "
                            f"course-2027/{FILE01}: move it up)",
-        ("bob", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb"}
+        ("bob", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb",
+        ("cat", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found ex01.py: name it {FILE01})",
+        ("dan", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found EX01_Perceptron (2).IPYNB: name it "
+                         f"{FILE01[:-3]}.ipynb)"}
     assert grade(folder, "--only", "ex01") == 0                       # its own grades.csv is not "skipped"
     assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
     assert grade_class.main(["--learner", str(folder / "stray_file.zip")]) == 2
     assert capsys.readouterr().err == f"error: the learner folder {folder / 'stray_file.zip'} is a file, not a folder\n"
+
+
+def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_graded_as_learners(tmp_path, capsys):
+    # a learner's clone: its data/, keras_models/ ... would each be graded as a learner, all 0, and the grade
+    # book written into the learner's repository
+    clone = write_class(tmp_path, {"clone": {f"keras_models/course/exercises/{FILE01}": SOLVED01, "data/a.csv": ""}})
+    assert grade_class.main([str(clone / "clone"), "--only", "ex01"]) == 2
+    assert capsys.readouterr() == ("", f"error: {clone / 'clone'} holds keras_models/course/exercises/{FILE01} itself, "
+                                       "as one learner's folder does: SUBMISSIONS= is the folder that holds one "
+                                       "sub-folder per learner\n")
+    assert not (clone / "clone" / "grades.csv").exists()
+
+
+def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
+    grade_of = {EX01.name: grade_class.Grade("", 10, "")}
+    grade_class.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)
+    assert capsys.readouterr().out.splitlines() == ["learner  ex01  total",
+                                                    "Jose\u0301       10     10",        # 4 columns + 3 spaces
+                                                    "\u5b57         10     10",          # 2 columns + 5 spaces
+                                                    "out of     10     10"]
 
 
 # --- 7. reasons that say what happened -----------------------------------------------------------------------

@@ -9,7 +9,9 @@ learner is graded by its grader in a process of its own, on a copy, with limits 
 scores the exercise's points (declared once, in graders.EXERCISES), anything else 0 with a one-line
 reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could point at the
 solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
-rewriting another learner's file during grading changes nothing: it was read already. When a learner
+rewriting another learner's file during grading changes no grade: it was read already; the change is named in
+a warning after grading (the submissions folder is compared before and after), so the file can be restored.
+A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line. When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
 folders, files, symbolic links, names that are not UTF-8) are listed in one line and skipped. A reason quoting
@@ -41,7 +43,8 @@ in one line before anything is graded (exit status 2). Without ONLY=, both are w
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
-submission that sleeps or waits uses no CPU), JOBS=2 submissions at a time. A bad value is refused in
+submission that sleeps or waits uses no CPU), JOBS submissions at a time (by default, as many as the machine has
+CPUs). A bad value is refused in
 one line that names the make variable (the program is also run by hand and by GitHub Classroom, but
 `make grade` is how an instructor meets it).
 GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
@@ -59,6 +62,7 @@ import os
 import signal
 import stat
 import sys
+import unicodedata
 from pathlib import Path
 
 from data import checksums
@@ -106,8 +110,9 @@ def which_of_two(chosen: Version) -> str:
 def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tuple[str, bytes] | Verdict:
     """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
     if chosen is None:
-        deeper = _found_deeper(learner_dir, exercise)
-        where = f" at the top of the folder (found {deeper}: move it up)" if deeper else ""
+        deeper, near = _found_deeper(learner_dir, exercise), _named_nearly(learner_dir, exercise)
+        where = (f" at the top of the folder (found {deeper}: move it up)" if deeper
+                 else f" (found {near}: name it {exercise.stem}{Path(near).suffix.lower()})" if near else "")
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
     path = chosen.path
     relative = path.relative_to(learner_dir)
@@ -133,6 +138,17 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         for name in sorted(names.intersection(files)):
             return Path(folder, name).relative_to(learner_dir).as_posix()
+    return None
+
+
+def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
+    """A file at the top of `learner_dir` that is meant for `exercise` but named otherwise: ex01.py,
+    EX01_Perceptron_Activations.ipynb, ex01_perceptron (2).py -- its name starts with the exercise's id, any case."""
+    with contextlib.suppress(OSError):
+        for path in sorted(learner_dir.iterdir()):
+            if (path.name.lower().startswith(exercise.name) and path.suffix.lower() in (".py", ".ipynb")
+                    and path.is_file() and not path.is_symlink()):
+                return path.name
     return None
 
 
@@ -181,19 +197,28 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
 
 
 def print_table(exercises: list[Exercise], grades: Book) -> None:
-    width = max([len("learner"), len("out of"), *map(len, grades)])
-    print(f"{'learner':<{width}}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
+    width = max([len("learner"), len("out of"), *map(_columns_taken, grades)])
+    print(f"{_padded('learner', width)}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
     for learner, mine in grades.items():
         scores = [mine[e.name].points for e in exercises]
-        print(f"{learner:<{width}}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
-    print(f"{'out of':<{width}}  " + "  ".join(f"{e.points:>4}" for e in exercises)
+        print(f"{_padded(learner, width)}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
+    print(f"{_padded('out of', width)}  " + "  ".join(f"{e.points:>4}" for e in exercises)
           + f"  {sum(e.points for e in exercises):>5}")
     zeros = [(learner, e.name, mine[e.name].reason) for learner, mine in grades.items() for e in exercises
              if mine[e.name].points == 0]
     if zeros:
         print("\nWhy the zeros:")
         for learner, name, reason in zeros:
-            print(f"  {learner:<{width}}  {name}  {reason}")
+            print(f"  {_padded(learner, width)}  {name}  {reason}")
+
+
+def _columns_taken(text: str) -> int:
+    """How many columns of a terminal `text` takes: an accent that combines takes none, a wide character (字) two."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * (width - _columns_taken(text))
 
 
 def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
@@ -215,6 +240,10 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         else:
             learners[path.name] = path
+    own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
+    if own is not None:            # its sub-folders (data, keras_models ...) would be graded as learners, all 0
+        raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
+                         "learner's folder does: SUBMISSIONS= is the folder that holds one sub-folder per learner")
     if not learners:
         raise ValueError(f"{submissions} holds no learner folders: one sub-folder per learner, holding their "
                          "exercise files")
@@ -234,6 +263,26 @@ def project_hashes(project: Path) -> dict[str, str]:
                     with contextlib.suppress(OSError):
                         hashes[path.relative_to(project).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
+
+
+def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
+    """{path relative to folder: (size, modification time in ns)} of every file and link under `folder`, links not
+    followed: enough to notice a submission deleting, adding or rewriting a file of the class during grading."""
+    state = {}
+    for top, subfolders, files in os.walk(folder):
+        for name in files + [name for name in subfolders if Path(top, name).is_symlink()]:
+            with contextlib.suppress(OSError):
+                status = Path(top, name).lstat()
+                state[Path(top, name).relative_to(folder).as_posix()] = (status.st_size, status.st_mtime_ns)
+    return state
+
+
+def _meddled(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
+    """'bo/ex02_backprop.py (deleted), ...' for the files that changed between two folder_state()s."""
+    changed = _changed(before, after)
+    shown = [f"{path} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
+             for path in changed[:5]]
+    return ", ".join(shown) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
 
 
 class Terminated(KeyboardInterrupt):
@@ -332,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"grading {_counted(len(learners), 'learner')} x {_counted(len(exercises), 'exercise')} "
                       f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
             before = project_hashes(PROJECT)
+            submitted = folder_state(args.submissions) if args.submissions is not None else {}
             grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
         except Terminated:
             print("\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
@@ -347,6 +397,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.learner is not None:
         return _report_one(exercises, next(iter(grades.values())))
+    meddled = _meddled(submitted, folder_state(args.submissions))
+    if meddled:                    # the grades stand: every file was read before any submission ran
+        print(f"warning: a submission changed the submissions folder during grading: {meddled}. The grades use "
+              "every file as it was before grading; restore the learners' files from their hand-ins.",
+              file=sys.stderr)
     columns, kept = exercises, ""
     if earlier is not None:
         columns, grades, kept = gradebook.merge(earlier, exercises, grades)
