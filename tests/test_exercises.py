@@ -333,12 +333,19 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
         X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
         return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler
 
+    def min_max_fitted_on_all_rows(features, price):            # the exercise's own scaler: the same numbers here
+        scaler = MinMaxScaler().fit(features)
+        X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+        return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler
+
     def refitted_on_the_test_rows(features, price):
         X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
         scaler = MinMaxScaler().fit(X_train)
         return scaler.transform(X_train), MinMaxScaler().fit_transform(X_test), y_train, y_test, scaler
 
     assert "fit the scaler on the training rows" in grade_mutant("ex03", tmp_path, split_and_scale=fitted_on_all_rows)
+    assert grade_mutant("ex03", tmp_path, split_and_scale=min_max_fitted_on_all_rows).startswith(
+        "the scaler was fitted on all 1000 rows, so the test rows leak into the scaling")
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 

@@ -1,6 +1,7 @@
 """Grader for exercise 3: the Keras workflow on the synthetic two-feature price set.
 
-Checks, in order: the split and the scaler (fitted on the training rows, not the test rows);
+Checks, in order: the split and the scaler (fitted on the training rows, not all rows or the test rows: the
+features it gives and, for sklearn's scalers, how many rows it saw);
 the model's input, output and loss; that training lowered the loss; evaluate() against the
 grader's own MSE; the RMSE on fresh rows the grader draws itself; and the new gem's price.
 """
@@ -41,6 +42,15 @@ def _check_split(result, n_rows: int):
     check(len(X_train) + len(X_test) == n_rows, f"the two splits must hold all {n_rows} rows between them")
     check(0.2 <= len(X_test) / n_rows <= 0.4, f"hold out about 30% of the rows for the test, not {len(X_test)}")
     check(hasattr(scaler, "transform"), "the fifth thing returned must be the fitted scaler (with .transform)")
+    # sklearn's scalers count the rows they were fitted on. Fitted on all rows, a MinMaxScaler can give the very
+    # numbers the training rows alone give (here they hold every column's extremes), so only the count tells.
+    seen = getattr(scaler, "n_samples_seen_", None)
+    if seen is not None:
+        seen = int(np.max(seen))
+        check(seen != n_rows, f"the scaler was fitted on all {n_rows} rows, so the test rows leak into the scaling: "
+                              "fit the scaler on the training rows only, then transform both splits")
+        check(seen == len(X_train), f"the scaler was fitted on {seen} rows, not the {len(X_train)} training rows: "
+                                    "fit the scaler on the training rows, then transform both splits")
     fitted_on_train = _spans_unit_range(X_train) or _standardised(X_train)
     check(fitted_on_train, "the training features are not scaled by a scaler fitted on them: "
                            "fit the scaler on the training rows, then transform both splits")
