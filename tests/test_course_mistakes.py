@@ -170,6 +170,28 @@ def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, cap
     assert stopped.value.code == 1 and capsys.readouterr().err == message
 
 
+@pytest.mark.parametrize("option, message", [
+    (["--epochs", "0"], "argument --epochs: must be a whole number >= 1, got '0'"),           # once: the empty
+    (["--epochs", "-1"], "argument --epochs: must be a whole number >= 1, got '-1'"),         # history's traceback
+    (["--seed", "-1"], "argument --seed: must be a whole number from 0 to 4294967295, got '-1'"),   # Keras' seeding
+    (["--out", "{file}"], "argument --out: {file} is a file: give a folder"),            # TensorBoard's writer, after
+    (["--out", "{file}/curves"], "argument --out: {file}/curves is inside {file}, which is a file: give a folder"),
+], ids=["epochs-0", "epochs-negative", "seed-negative", "out-a-file", "out-inside-a-file"])
+def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(option, message, tmp_path, capsys,
+                                                                          monkeypatch):
+    (tmp_path / "notes.txt").write_text("")
+    option = [text.format(file=tmp_path / "notes.txt") for text in option]
+    message = message.format(file=tmp_path / "notes.txt")
+    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(run=lambda *a, **k: pytest.fail("it trained")),))
+    for name, main in [("keras_models.course.real_data", course_cli.main),
+                       ("keras_models.course.real_data.regression_diamonds",
+                        lambda argv: workflow.command_line(course_cli.regression.run, "regression", argv))]:
+        with pytest.raises(SystemExit) as stopped:
+            main(option)
+        assert stopped.value.code == 2
+        assert capsys.readouterr() == ("", f"error: {message} (all options: .venv/bin/python -m {name} --help)\n")
+
+
 def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_make_tensorboard(tmp_path, capsys,
                                                                                                  monkeypatch):
     def interrupted(out_dir, **settings):

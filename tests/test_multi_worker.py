@@ -92,8 +92,12 @@ def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus(one_wor
     (["--batch-size", "x"], None, "error: argument --batch-size: must be a whole number >= 1, got 'x'"),
     ([], "{not json", "error: TF_CONFIG is not a cluster description like the one at the top of this script"),
     ([], '{"task": {"index": "first"}}', "error: TF_CONFIG is not a cluster description"),
-], ids=["epochs-0", "batch-size-word", "config-not-json", "index-not-a-number"])
-def test_the_workers_mistakes_are_one_line(argv, config, message, monkeypatch, capsys):
+    (["--out", "{file}"], None, "error: argument --out: {file} is a file: give a folder"),   # once: after training
+], ids=["epochs-0", "batch-size-word", "config-not-json", "index-not-a-number", "out-a-file"])
+def test_the_workers_mistakes_are_one_line(argv, config, message, monkeypatch, capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    argv = [text.format(file=tmp_path / "notes.txt") for text in argv]
+    message = message.format(file=tmp_path / "notes.txt")
     if config is not None:
         monkeypatch.setenv("TF_CONFIG", config)
     try:

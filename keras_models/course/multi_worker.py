@@ -36,7 +36,6 @@ Without TF_CONFIG it runs as a single worker: the same numbers, on one process.
 
 from __future__ import annotations
 
-import argparse
 import faulthandler
 import json
 import os
@@ -50,6 +49,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from data import get_task, prepare  # noqa: E402
+from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
 from scratch import Dense, Network  # noqa: E402
@@ -123,23 +123,10 @@ def train(strategy: tf.distribute.Strategy, epochs: int, batch_size: int = BATCH
 
 # ## Run
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
-
-    def error(self, message: str):
-        self.exit(2, f"error: {message} (all options: .venv/bin/python -m keras_models.course.multi_worker --help)\n")
-
-
-def whole_number(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker",
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
-    parser.add_argument("--out", type=Path, default=Path("logs") / "multi_worker",
+    parser.add_argument("--out", type=folder, default=Path("logs") / "multi_worker",
                         help="where each worker writes worker_<index>.npz (default logs/multi_worker)")
     parser.add_argument("--epochs", type=whole_number, default=3)
     parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,
@@ -176,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez(args.out / f"worker_{index}.npz", *weights, losses=np.array(losses))
-    print(f"worker {index} of {workers}: {strategy.num_replicas_in_sync} replicas, loss per epoch "
+    replicas = strategy.num_replicas_in_sync
+    print(f"worker {index} of {workers}: {replicas} replica{'' if replicas == 1 else 's'}, loss per epoch "
           f"{', '.join(f'{loss:.4f}' for loss in losses)}; weights in {args.out / f'worker_{index}.npz'}", flush=True)
     return 0
 

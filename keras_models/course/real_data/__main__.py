@@ -7,10 +7,8 @@ damaged or missing data file, or a --max-rows too small to split (exit status 1)
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
-from pathlib import Path
 
 if __name__ == "__main__":
     from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once
@@ -26,20 +24,15 @@ from keras_models.course.real_data import classification_breast_cancer as binary
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
 from keras_models.course.real_data import regression_diamonds as regression  # noqa: E402
-from keras_models.course.real_data.workflow import DEFAULT_OUT, LEARNER_ERRORS, explain  # noqa: E402
+from keras_models.course.real_data.workflow import LEARNER_ERRORS, course_options, explain  # noqa: E402
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
 
 
 def main(argv: list[str] | None = None) -> int:
     """`make course`: every script in turn, each report printed; the exit status (0, 1 or 130)."""
-    parser = argparse.ArgumentParser(description="the course's Keras half: regression, binary, multi-class, "
-                                                 "multi-label")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    parser.add_argument("--epochs", type=int, default=None, help="most epochs for every script (default: each "
-                                                                  "script's own)")
-    parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of each data set")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = course_options(".venv/bin/python -m keras_models.course.real_data", "the course's Keras half: "
+                            "regression, binary, multi-class, multi-label", "each script's own")
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm: each script fits and reloads its own models (tf_chatter.py)
     try:

@@ -20,7 +20,6 @@ holding the architecture, the weights and the compile settings, predicts exactly
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, get_task, prepare
+from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
 from keras_models.twins.evaluation import history_frame, plot_loss_curves
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.models import build_model, load_model, standard_callbacks
@@ -128,15 +128,26 @@ def course_run(prepared: Prepared, model: keras.Model, fitted: Fitted, scores: o
                      fitted.log_dir, new_example, new_prediction, report)
 
 
-def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | None = None) -> CourseRun:
-    """Parse --out, --epochs (default: the task's), --max-rows, --seed, call run(...) and print its report.
-    A LEARNER_ERRORS exception or Ctrl-C ends the program with one line (exit status 1 or 130)."""
-    parser = argparse.ArgumentParser(description=run.__doc__)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    parser.add_argument("--epochs", type=int, default=None,
-                        help=f"most epochs (default {get_task(task).course.epochs}; EarlyStopping may stop sooner)")
+def course_options(prog: str, description: str | None, epochs: str) -> OneLineParser:
+    """The options of `make course` and of each course script: --out, --epochs (default: `epochs`), --max-rows,
+    --seed, each checked as it is read (keras_models/course/command_line.py): a mistake is one line."""
+    parser = OneLineParser(prog=prog, description=description)
+    parser.add_argument("--out", type=folder, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--epochs", type=whole_number, default=None,
+                        help=f"most epochs (default {epochs}; EarlyStopping may stop sooner)")
+    # a --max-rows too small to split is data.prepare's to refuse (MaxRowsError, `explain`): it knows the splits
     parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of the data set")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed, default=0)
+    return parser
+
+
+def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | None = None) -> CourseRun:
+    """Parse the course_options, call run(...) and print its report. A mistake in an option, a LEARNER_ERRORS
+    exception or Ctrl-C ends the program with one line (exit status 2, 1 or 130)."""
+    module = run.__module__
+    if module == "__main__":                                    # run as python -m keras_models.course.real_data.X
+        module = sys.modules["__main__"].__spec__.name
+    parser = course_options(f".venv/bin/python -m {module}", run.__doc__, str(get_task(task).course.epochs))
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm once a second model is fitted (twins/tf_chatter.py)
     try:

@@ -1,0 +1,51 @@
+"""What the course's scripts share on their command line: a mistake in an option is one line, not a traceback.
+
+    parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker", description=...)
+    parser.add_argument("--epochs", type=whole_number, default=3)
+    parser.add_argument("--seed", type=seed, default=0)
+    parser.add_argument("--out", type=folder, default=Path("logs") / "multi_worker")
+
+Each type checks its value when the options are read, before anything trains: `--epochs 0` once trained nothing
+and then failed on the empty history, `--seed -1` failed inside Keras' seeding, and `--out README.md` failed
+inside TensorBoard's writer, each with a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+MAX_SEED = 2**32 - 1                  # keras.utils.set_random_seed (NumPy's legacy seeding) takes 0 .. 2**32 - 1
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (all options: {self.prog} --help)\n")
+
+
+def whole_number(text: str) -> int:
+    """A count such as epochs or rows per batch: a whole number >= 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number from 0 to 2**32 - 1."""
+    if not text.strip().isdigit() or int(text) > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {text!r}")
+    return int(text)
+
+
+def folder(text: str) -> Path:
+    """An output folder: it may not exist yet, but nothing on its path may be a file."""
+    path = Path(text)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                where = "is a file" if part == path else f"is inside {part}, which is a file"
+                raise argparse.ArgumentTypeError(f"{text} {where}: give a folder")
+            break
+    return path
