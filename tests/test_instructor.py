@@ -193,6 +193,29 @@ def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_sa
     assert copied_files(again) == copied_files(learner_copy)
 
 
+def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(instructor_copy, tmp_path,
+                                                                                monkeypatch, capsys):
+    """The copy takes what is on disk; a commit message naming only the source's commit would say otherwise."""
+    dest, _ = instructor_copy
+    makefile = dest / "Makefile"
+    committed = makefile.read_bytes()
+    monkeypatch.setattr(release, "REPO", dest)
+    try:
+        makefile.write_bytes(committed + b"# an edit not committed yet\n")
+        again = tmp_path / "learner copy"                                 # a space: the Next line quotes it
+        assert release.main([str(again)]) == 0
+    finally:
+        makefile.write_bytes(committed)
+    out = capsys.readouterr().out.splitlines()                  # (after the left-out line, if a test left any)
+    assert ("copied 1 file with changes not committed here, as they are on disk (commit them so that the copy's "
+            "commit names them): Makefile") in out
+    assert out[-1].startswith(f"Next: cd '{again}' && make setup")
+    assert (again / "Makefile").read_bytes().endswith(b"# an edit not committed yet\n")
+    subject = subprocess.run(["git", "log", "--format=%s"], cwd=again, capture_output=True, text=True,
+                             check=True).stdout
+    assert " with uncommitted changes to Makefile (the files git tracks there, as they were on disk)" in subject
+
+
 @pytest.mark.parametrize("where, message", [
     ("inside", "is inside this repository: choose a folder outside it"),
     ("not-empty", "is not empty: choose a new folder (nothing was written)"),

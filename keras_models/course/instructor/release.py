@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -96,14 +97,23 @@ def untracked_files() -> list[Path]:
     return _listed("--others", "--exclude-standard")
 
 
+def uncommitted_files() -> list[Path]:
+    """The tracked files whose contents on disk are not those of the last commit (edited, staged or not): the copy
+    takes them as they are on disk."""
+    try:
+        listed = _git(REPO, "diff", "--name-only", "-z", "HEAD")
+    except (OSError, subprocess.CalledProcessError):             # no commit yet: nothing to compare with
+        return []
+    return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+
+
 def left_out_line(untracked: list[Path], shown: int = 3) -> str:
     """One line naming the untracked files a release left out ("" if none): the first `shown`, then a count."""
     if not untracked:
         return ""
-    names = ", ".join(path.as_posix() for path in untracked[:shown])
-    more = f" and {len(untracked) - shown} more" if len(untracked) > shown else ""
     files = "file" if len(untracked) == 1 else "files"
-    return f"left out {len(untracked)} {files} git does not track (commit them to include them): {names}{more}"
+    return (f"left out {len(untracked)} {files} git does not track (commit them to include them): "
+            f"{_names(untracked, shown)}")
 
 
 def _learner_gitignore(text: str) -> str:
@@ -124,7 +134,22 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _commit(dest: Path, kind: str) -> None:
+def _names(paths: list[Path], shown: int = 3) -> str:
+    """'a.py, b.py, c.py and 6 more'."""
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return ", ".join(path.as_posix() for path in paths[:shown]) + more
+
+
+def uncommitted_line(uncommitted: list[Path]) -> str:
+    """One line naming the tracked files the copy took with changes not committed here ("" if none)."""
+    if not uncommitted:
+        return ""
+    files = "file" if len(uncommitted) == 1 else "files"
+    return (f"copied {len(uncommitted)} {files} with changes not committed here, as they are on disk (commit them so "
+            f"that the copy's commit names them): {_names(uncommitted)}")
+
+
+def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
     """Make dest a git repository with one commit of its files (those its .gitignore does not ignore), as
     a GitHub Classroom template repository is, and as `make release` in it needs. The commit's author is
     `make release`, so that it works where git has no user.name or user.email; the source repository is
@@ -133,7 +158,9 @@ def _commit(dest: Path, kind: str) -> None:
         source = _git(REPO, "rev-parse", "--short", "HEAD").decode().strip()
     except subprocess.CalledProcessError:
         source = "a repository with no commit yet"
-    message = f"{kind.capitalize()} copy, made by make release from {source} (the files git tracks there, as they were)"
+    changes = f" with uncommitted changes to {_names(uncommitted)}" if uncommitted else ""
+    message = (f"{kind.capitalize()} copy, made by make release from {source}{changes} (the files git tracks there, "
+               "as they were on disk)")
     try:
         _git(dest, "init", "-q", "--initial-branch=main")
         _git(dest, "add", "--all")
@@ -173,7 +200,7 @@ def release(dest: Path, with_solutions: bool) -> dict[str, int]:
         _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
         _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
     counts = {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
-    _commit(dest, "instructor" if with_solutions else "learner")
+    _commit(dest, "instructor" if with_solutions else "learner", uncommitted_files())
     return counts
 
 
@@ -202,12 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"error: {error.filename or args.dest}: {error.strerror or error}", file=sys.stderr)
         return 1
-    if left_out := left_out_line(untracked_files()):
-        print(left_out)
+    for line in (left_out_line(untracked_files()), uncommitted_line(uncommitted_files())):
+        if line:
+            print(line)
     print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
           f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
-    print(f"Next: cd {args.dest} && make setup && make lab. It is a git repository with one commit: "
-          f"for GitHub Classroom, push it as a template repository ({AUTOGRADING} grades each exercise).")
+    print(f"Next: cd {shlex.quote(str(args.dest))} && make setup && make lab. It is a git repository with one "
+          f"commit: for GitHub Classroom, push it as a template repository ({AUTOGRADING} grades each exercise).")
     return 0
 
 
