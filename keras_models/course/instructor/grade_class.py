@@ -44,9 +44,8 @@ in one line before anything is graded (exit status 2). Without ONLY=, both are w
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
 submission that sleeps or waits uses no CPU), JOBS submissions at a time (by default, as many as the machine has
-CPUs). A bad value is refused in
-one line that names the make variable (the program is also run by hand and by GitHub Classroom, but
-`make grade` is how an instructor meets it).
+CPUs). A bad value is refused in one line that names the make variable (the program is also run by hand and by
+GitHub Classroom, but `make grade` is how an instructor meets it).
 GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
 exit status 0 only for a PASS.
 """

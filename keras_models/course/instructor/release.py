@@ -170,8 +170,9 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
         raise ValueError(f"the files are in {dest}, but git could not commit them: {reason[-1]}") from None
 
 
-def release(dest: Path, with_solutions: bool) -> dict[str, int]:
-    """Write the copy into `dest` (which must not exist or be empty); returns counts of what it holds."""
+def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[str, int]:
+    """Write the copy into `dest` (which must not exist or be empty); returns counts of what it holds.
+    uncommitted: the tracked files copied with changes not committed here (uncommitted_files), for its commit."""
     files = [f for f in project_files() if with_solutions or not any(f.is_relative_to(p) for p in LEARNER_LEAVES_OUT)]
     for relative in files:
         (dest / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +201,7 @@ def release(dest: Path, with_solutions: bool) -> dict[str, int]:
         _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
         _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
     counts = {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
-    _commit(dest, "instructor" if with_solutions else "learner", uncommitted_files())
+    _commit(dest, "instructor" if with_solutions else "learner", uncommitted)
     return counts
 
 
@@ -222,14 +223,15 @@ def main(argv: list[str] | None = None) -> int:
             else "learner copy (no solutions, no tests)")
     try:
         _check_destination(args.dest)
-        counts = release(args.dest, args.with_solutions)
+        uncommitted = uncommitted_files()
+        counts = release(args.dest, args.with_solutions, uncommitted)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         print(f"error: {error.filename or args.dest}: {error.strerror or error}", file=sys.stderr)
         return 1
-    for line in (left_out_line(untracked_files()), uncommitted_line(uncommitted_files())):
+    for line in (left_out_line(untracked_files()), uncommitted_line(uncommitted)):
         if line:
             print(line)
     print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
