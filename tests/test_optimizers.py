@@ -218,6 +218,9 @@ def test_get_state_returns_copies_of_plain_arrays():
     (lambda: optimizers.RMSprop(rho=1.0), ValueError, r"rho must be in \[0, 1\)"),
     (lambda: optimizers.Adam(beta_2=1.0), ValueError, r"beta_2 must be in \[0, 1\)"),
     (lambda: optimizers.Adam(epsilon=-1e-7), ValueError, "epsilon must be >= 0"),
+    (lambda: optimizers.Adam(epsilon=0.0), ValueError, r"epsilon must be > 0, got 0\.0: .*0 / 0 = NaN"),
+    (lambda: optimizers.AdamW(epsilon=0), ValueError, r"epsilon must be > 0, got 0\.0: .*0 / 0 = NaN"),
+    (lambda: optimizers.RMSprop(epsilon=0.0), ValueError, r"epsilon must be > 0, got 0\.0: .*0 / 0 = NaN"),
     (lambda: optimizers.SGD(nesterov="yes"), TypeError, "nesterov must be True or False"),
 ])
 def test_bad_hyperparameters_raise_naming_the_argument(make, error, match):

@@ -48,20 +48,21 @@ def test_weight_decay_shrinks_the_weights_by_decay_times_rate_before_the_step():
 
 
 def test_centered_rmsprop_divides_by_the_standard_deviation():
-    """rho = 0.5, g = 2, epsilon = 0: s = 0.5 * 4 = 2 and a = 0.5 * 2 = 1, so the step is eta * 2 / sqrt(2 - 1)
-    = 2 eta centred, and eta * 2 / sqrt(2) uncentred."""
+    """rho = 0.5, g = 2, epsilon = 1e-300 (it vanishes beside s; 0 itself is refused): s = 0.5 * 4 = 2 and
+    a = 0.5 * 2 = 1, so the step is eta * 2 / sqrt(2 - 1) = 2 eta centred, and eta * 2 / sqrt(2) uncentred."""
     centred, plain = np.zeros(1), np.zeros(1)
-    optimizers.RMSprop(0.25, rho=0.5, epsilon=0.0, centered=True).apply([np.array([2.0])], [centred])
-    optimizers.RMSprop(0.25, rho=0.5, epsilon=0.0).apply([np.array([2.0])], [plain])
+    optimizers.RMSprop(0.25, rho=0.5, epsilon=1e-300, centered=True).apply([np.array([2.0])], [centred])
+    optimizers.RMSprop(0.25, rho=0.5, epsilon=1e-300).apply([np.array([2.0])], [plain])
     assert centred.tolist() == [-0.5] and plain[0] == pytest.approx(-0.25 * math.sqrt(2), rel=1e-15)
 
 
 def test_amsgrad_divides_by_the_largest_second_moment_so_far():
     """beta_1 = 0, beta_2 = 0.5: v = 0.5 * 4 = 2 after g = 2, then v = 0.5 * 2 + 0 = 1 after g = 0 ... so at
-    the third step (g = 1) v = 0.5 + 0.5 = 1 while v_hat stays 2: the step is alpha / sqrt(2), not alpha."""
+    the third step (g = 1) v = 0.5 + 0.5 = 1 while v_hat stays 2: the step is alpha / sqrt(2), not alpha.
+    (epsilon = 1e-300 vanishes beside sqrt(v); 0 itself is refused.)"""
     ams, plain = np.zeros(1), np.zeros(1)
-    ams_opt = optimizers.Adam(1.0, beta_1=0.0, beta_2=0.5, epsilon=0.0, amsgrad=True)
-    plain_opt = optimizers.Adam(1.0, beta_1=0.0, beta_2=0.5, epsilon=0.0)
+    ams_opt = optimizers.Adam(1.0, beta_1=0.0, beta_2=0.5, epsilon=1e-300, amsgrad=True)
+    plain_opt = optimizers.Adam(1.0, beta_1=0.0, beta_2=0.5, epsilon=1e-300)
     for g in (2.0, 0.0):
         ams_opt.apply([np.array([g])], [ams])
         plain_opt.apply([np.array([g])], [plain])

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from scratch.checks import flag, in_unit_interval, non_negative
-from scratch.optimizers.base import Optimizer
+from scratch.checks import flag, in_unit_interval
+from scratch.optimizers.base import Optimizer, positive_epsilon
 
 
 class Adam(Optimizer):
@@ -36,7 +36,7 @@ class Adam(Optimizer):
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.beta_1, self.beta_2 = in_unit_interval("beta_1", beta_1), in_unit_interval("beta_2", beta_2)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.epsilon = positive_epsilon(epsilon)
         self.amsgrad = flag("amsgrad", amsgrad)
         self.slot_names = ("momentum", "velocity", "velocity_hat") if amsgrad else ("momentum", "velocity")
 

@@ -35,6 +35,16 @@ _KERAS_ONLY = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale
                "gradient_accumulation_steps", "name")
 
 
+def positive_epsilon(value: object) -> float:
+    """Adam's and RMSprop's epsilon: > 0. Their denominator has no other term that keeps it off 0, so with
+    epsilon = 0 a weight whose gradients have all been 0 steps by 0 / 0. Keras accepts 0 and gives NaN weights."""
+    epsilon = non_negative("epsilon", value)
+    if epsilon == 0:
+        raise ValueError("epsilon must be > 0, got 0.0: a weight whose gradients have all been 0 would step by "
+                         "0 / 0 = NaN (Keras accepts 0 and silently makes those weights NaN)")
+    return epsilon
+
+
 def reject_unknown(cls_name: str, kwargs: dict) -> None:
     for name in kwargs:
         hint = _HINTS.get(name, "a Keras option that scratch does not implement" if name in _KERAS_ONLY

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import flag, in_unit_interval, non_negative
-from scratch.optimizers.base import Optimizer
+from scratch.checks import flag, in_unit_interval
+from scratch.optimizers.base import Optimizer, positive_epsilon
 
 
 class RMSprop(Optimizer):
@@ -30,7 +30,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, **kwargs)
         self.rho = in_unit_interval("rho", rho)
         self.momentum = in_unit_interval("momentum", momentum)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.epsilon = positive_epsilon(epsilon)
         self.centered = flag("centered", centered)
         self.slot_names = ("velocity",)                      # Keras' slots, in Keras' order
         if self.momentum > 0:
