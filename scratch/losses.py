@@ -58,6 +58,8 @@ class Loss:
             raise ValueError(f"{self.name}: y_pred must be 2-D (batch, outputs), got shape {a.shape}")
         if a.shape[0] == 0:
             raise ValueError(f"{self.name}: empty batch (y_pred has 0 rows)")
+        if a.shape[1] == 0:
+            raise ValueError(f"{self.name}: y_pred has 0 outputs (shape {a.shape}): there is nothing to average")
         # Keras reshapes targets of shape (m,) against predictions (m, 1); NumPy would broadcast
         # them to (m, m) and silently compute the wrong loss. Reshape explicitly, reject the rest.
         if y.ndim == 1 and a.shape[1] == 1 and y.shape[0] == a.shape[0]:

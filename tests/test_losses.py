@@ -123,6 +123,8 @@ def test_targets_of_shape_n_are_reshaped_not_broadcast(rng):
         ("mse", [[np.nan]], [[1.0]], "y_true contains NaN or inf"),
         ("mse", [[1.0]], [[np.inf]], "y_pred contains NaN or inf"),
         ("mse", np.zeros((0, 1)), np.zeros((0, 1)), "empty batch"),
+        ("mse", np.zeros((2, 0)), np.zeros((2, 0)), r"mse: y_pred has 0 outputs \(shape \(2, 0\)\)"),
+        ("binary_crossentropy", np.zeros((2, 0)), np.zeros((2, 0)), r"y_pred has 0 outputs"),
         ("mse", [["a"]], [[1.0]], "y_true must be numeric"),
     ],
 )
