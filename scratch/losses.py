@@ -14,6 +14,8 @@ Four losses, by name:
 
 On probabilities the cross-entropies clip a to [eps, 1-eps], eps = 1e-7, exactly as Keras does
 (so log never sees 0), and categorical cross-entropy first renormalises each row of a to sum to 1.
+Values that are not probabilities (below 0 or above 1, or a row of zeros for categorical cross-entropy),
+which Keras would clip or divide by without a word, are refused by `forward` and `backward`.
 With `from_logits=True`, y_pred holds the pre-activations z and the loss is computed in the
 stable fused form (no clipping needed). `Network` switches to that form by itself when a
 sigmoid/softmax output meets its cross-entropy -- as Keras does -- and takes dL/dz from
@@ -41,10 +43,12 @@ class Loss:
 
     def forward(self, y_true, y_pred) -> float:
         y, a = self._check(y_true, y_pred)
+        self._check_predictions(a)
         return float(self._forward(y, a))
 
     def backward(self, y_true, y_pred) -> np.ndarray:
         y, a = self._check(y_true, y_pred)
+        self._check_predictions(a)
         return self._backward(y, a)
 
     __call__ = forward
@@ -71,6 +75,10 @@ class Loss:
 
     def _check_targets(self, y: np.ndarray) -> None:
         pass
+
+    def _check_predictions(self, a: np.ndarray) -> None:
+        """Only `forward` and `backward` ask: `Network` and `fit` call `_check` and `_forward` themselves, and
+        their y_pred comes from their own sigmoid or softmax, so they skip this scan of every batch."""
 
     def __repr__(self) -> str:
         return f"losses.get({self.name!r}, from_logits={self.from_logits})"
@@ -116,6 +124,10 @@ class BinaryCrossentropy(Loss):
             raise ValueError(
                 f"binary_crossentropy: labels must be 0 or 1, found {np.unique(y[bad])[:5].tolist()}"
             )
+
+    def _check_predictions(self, a):
+        if not self.from_logits:
+            _check_probabilities(self.name, a, "sigmoid")
 
     def _forward(self, y, a):
         if self.from_logits:
@@ -163,6 +175,15 @@ class CategoricalCrossentropy(Loss):
                 f"row {int(np.argmax(bad))} sums to {row_sums[bad][0]:g}"
             )
 
+    def _check_predictions(self, a):
+        if self.from_logits:
+            return
+        _check_probabilities(self.name, a, "softmax")
+        empty = a.sum(axis=-1) == 0
+        if empty.any():
+            raise ValueError(f"categorical_crossentropy: row {int(np.argmax(empty))} of y_pred sums to 0, so it "
+                             "cannot be divided by its sum into a distribution (Keras would give NaN)")
+
     def _forward(self, y, a):
         if self.from_logits:
             z_shift = a - a.max(axis=-1, keepdims=True)          # (m, k)
@@ -186,6 +207,17 @@ class CategoricalCrossentropy(Loss):
     def logits_gradient(y: np.ndarray, a: np.ndarray) -> np.ndarray:
         """dL/dz = (a sum_j y_ij - y) / m from a = softmax(z) already computed (the forward pass keeps it)."""
         return (a * y.sum(axis=-1, keepdims=True) - y) / a.shape[0]   # (m, k)
+
+
+def _check_probabilities(name: str, a: np.ndarray, activation: str) -> None:
+    """y_pred of a cross-entropy on probabilities must lie in [0, 1]. Keras would clip anything else to
+    [1e-7, 1 - 1e-7] without a word (or divide by 0), a number that is not the loss of anything."""
+    outside = (a < 0) | (a > 1)
+    if outside.any():
+        where = tuple(np.argwhere(outside)[0].tolist())
+        raise ValueError(f"{name}: y_pred must be probabilities in [0, 1], but y_pred[{', '.join(map(str, where))}]"
+                         f" is {float(a[where]):g}; if y_pred holds logits (the values before {activation}), "
+                         f"use losses.get({name!r}, from_logits=True)")
 
 
 def _clip(p: np.ndarray) -> np.ndarray:

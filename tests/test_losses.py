@@ -133,6 +133,30 @@ def test_bad_targets_and_predictions_are_named(name, y, p, message):
         losses.get(name).forward(y, p)
 
 
+@pytest.mark.parametrize("name, p, message", [
+    ("categorical_crossentropy", [[0.5, -0.5]], r"y_pred must be probabilities in \[0, 1\], but y_pred\[0, 1\] is "
+                                                r"-0\.5; if y_pred holds logits \(the values before softmax\), use "
+                                                r"losses\.get\('categorical_crossentropy', from_logits=True\)"),
+    ("categorical_crossentropy", [[0.0, 0.0]], "row 0 of y_pred sums to 0"),
+    ("binary_crossentropy", [[0.5, 1.5]], r"y_pred\[0, 1\] is 1\.5; if y_pred holds logits \(the values before "
+                                          r"sigmoid\), use losses\.get\('binary_crossentropy', from_logits=True\)"),
+])
+@pytest.mark.parametrize("method", ["forward", "backward"])
+def test_cross_entropy_on_probabilities_refuses_y_pred_that_are_not_probabilities(name, p, message, method):
+    """Keras clips -0.5 and 1.5 to [1e-7, 1 - 1e-7] and divides a row of zeros by its sum (NaN) without a word."""
+    y = [[1.0, 0.0]]
+    with pytest.raises(ValueError, match=message):
+        getattr(losses.get(name), method)(y, p)
+
+
+def test_cross_entropy_from_logits_takes_any_real_y_pred():
+    """The check is for probabilities only: logits may be any real number, a row of zeros included."""
+    y = np.array([[1.0, 0.0]])
+    for name in ("binary_crossentropy", "categorical_crossentropy"):
+        for z in ([[0.5, -0.5]], [[0.0, 0.0]], [[3.0, 7.0]]):
+            assert np.isfinite(losses.get(name, from_logits=True).forward(y, z))
+
+
 def test_unknown_loss_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown loss 'crossentropy'.*binary_crossentropy"):
         losses.get("crossentropy")
