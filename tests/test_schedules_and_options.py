@@ -36,6 +36,28 @@ def test_global_clipnorm_scales_every_array_by_the_norm_of_all():
     assert zeros.tolist() == [0.0, 0.0]
 
 
+@pytest.mark.parametrize("option", ["clipnorm", "global_clipnorm"])
+def test_clipping_a_gradient_whose_square_overflows_still_gives_norm_c_not_a_zero_step(option):
+    """[1e200, -1e200]: the sum of squares 2e400 overflows to inf, and c / inf = 0 would silently zero the step
+    (it does in Keras). Its norm is sqrt(2) * 1e200, so clipped to norm 1 it is [1, -1] / sqrt(2)."""
+    with np.errstate(all="raise"):                                      # no overflow warning either
+        out = clipping.clip([np.array([1e200, -1e200])], **{option: 1.0})[0]
+    np.testing.assert_allclose(out, [1 / math.sqrt(2), -1 / math.sqrt(2)], rtol=1e-15)
+    theta = np.zeros(2)
+    optimizers.SGD(1.0, **{option: 1.0}).apply([np.array([1e200, -1e200])], [theta])
+    np.testing.assert_allclose(theta, [-1 / math.sqrt(2), 1 / math.sqrt(2)], rtol=1e-15)
+
+
+@pytest.mark.parametrize("option", ["clipnorm", "global_clipnorm"])
+def test_clipping_float32_gradients_near_1e20_and_beyond_the_float32_range_gives_norm_c(option):
+    """float32 squares overflow from |g| ~ 1.8e19; and [3e38, 3e38] has a norm (4.2e38) float32 cannot hold at all."""
+    for g in ([1e20, -1e20], [3e38, 3e38]):
+        with np.errstate(all="raise"):
+            out = clipping.clip([np.array(g, dtype=np.float32)], **{option: 2.0})[0]
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out, 2.0 * np.sign(g) / math.sqrt(2), rtol=1e-6)
+
+
 def test_clipvalue_clips_each_number_on_both_sides():
     out = clipping.clip([np.array([-2.0, 0.3, 5.0, -0.7])], clipvalue=1.0)[0]
     assert out.tolist() == [-1.0, 0.3, 1.0, -0.7]

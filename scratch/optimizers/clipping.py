@@ -52,13 +52,37 @@ def clip(grads: list[np.ndarray], clipnorm: float | None = None, global_clipnorm
 
 def clip_by_norm(g: np.ndarray, c: float) -> np.ndarray:
     """g * c / max(||g||, c): unchanged if ||g|| <= c, else rescaled to norm c (tf.clip_by_norm)."""
-    norm = np.sqrt(np.sum(np.square(g)))                                # 0-d, in g's dtype
+    with np.errstate(over="ignore"):
+        norm = np.sqrt(np.sum(np.square(g)))                            # 0-d, in g's dtype
+    if np.isinf(norm):                                                  # g^2 overflowed: see _overflow_free_norm
+        norm, s, r = _overflow_free_norm([g])
+        if np.isinf(norm):
+            return (g / s) * (c / r)                                    # (same shape as g)
     return g * c / np.maximum(norm, c)                                  # (same shape as g)
 
 
 def clip_by_global_norm(grads: list[np.ndarray], c: float) -> list[np.ndarray]:
     """Every g_i times c * min(1 / N, 1 / c), with N the norm of all of them stacked into one vector."""
-    N = np.sqrt(np.sum(np.stack([np.sum(np.square(g)) for g in grads])))   # 0-d
+    with np.errstate(over="ignore"):
+        N = np.sqrt(np.sum(np.stack([np.sum(np.square(g)) for g in grads])))   # 0-d
+    if np.isinf(N):                                                     # some g^2 overflowed
+        N, s, r = _overflow_free_norm(grads)
+        if np.isinf(N):
+            return [(g / s) * (c / r) for g in grads]                   # (same shapes)
     with np.errstate(divide="ignore"):                                  # N = 0: 1/N = inf, the min is 1/c
         scale = c * np.minimum(1.0 / N, 1.0 / c)
     return [g * scale for g in grads]                                   # (same shapes)
+
+
+def _overflow_free_norm(grads: list[np.ndarray]) -> tuple[np.floating, np.floating, np.floating]:
+    """(s * r, s, r): the norm of all of grads as s = max |g| times r = ||grads / s||, which lies in [1, sqrt(n)].
+
+    sqrt(sum g^2) overflows as soon as |g| > 1e154 in float64 (1e19 in float32): the norm is inf, and
+    c / inf made the step silently 0 -- in Keras too. The scaled sum cannot overflow, so only the product
+    s * r still can, when the norm itself is beyond the dtype's range. Used only then: in the normal range
+    the formula above is Keras', rounding for rounding.
+    """
+    s = max(np.max(np.abs(g)) for g in grads)
+    r = np.sqrt(sum(np.sum(np.square(g / s)) for g in grads))
+    with np.errstate(over="ignore"):
+        return s * r, s, r
