@@ -31,12 +31,28 @@ def factor(value: float, dtype: np.dtype) -> np.floating:
     return np.dtype(dtype).type(np.float32(value))
 
 
+def _float32_factor(name: str, value: object) -> float:
+    """A factor >= 0 that survives `factor`'s rounding to float32: Keras turns 1e39 into inf (an infinite
+    penalty, with an overflow warning) and 1e-46 into 0 (no penalty at all), without a word."""
+    value = non_negative(name, value)
+    with np.errstate(over="ignore"):
+        rounded = np.float32(value)
+    if np.isinf(rounded):
+        raise ValueError(f"{name}={value:g} is too large: the factor is rounded to float32 (as Keras does), which "
+                         f"holds up to {np.finfo(np.float32).max:.3g}")
+    if value > 0 and rounded == 0:
+        raise ValueError(f"{name}={value:g} is too small: the factor is rounded to float32 (as Keras does), where "
+                         f"it becomes 0 and would penalise nothing; the smallest float32 above 0 is "
+                         f"{np.finfo(np.float32).smallest_subnormal:.3g}")
+    return value
+
+
 class L1L2:
     """R(W) = l1 * sum(|W|) + l2 * sum(W^2);  dR/dW = l1 * sign(W) + l2 * (2 W).  W: (n_in, n_out)."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
-        self.l1 = non_negative("l1", l1)            # as given (Keras' get_config); applied through `factor`
-        self.l2 = non_negative("l2", l2)
+        self.l1 = _float32_factor("l1", l1)         # as given (Keras' get_config); applied through `factor`
+        self.l2 = _float32_factor("l2", l2)
 
     def penalty(self, W: np.ndarray) -> np.floating:
         """R(W), a scalar in W's dtype (only the terms whose factor is not 0, as Keras adds them)."""

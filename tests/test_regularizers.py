@@ -80,7 +80,21 @@ def test_keras_names_give_keras_defaults():
     (lambda: regularizers.get("l1_l2"), ValueError, r"unknown kernel_regularizer 'l1_l2'; choose one of \['l1', "
                                                     r"'l1l2', 'l2'\]"),
     (lambda: Dense(2, 2, kernel_regularizer=0.01), TypeError, "kernel_regularizer must be a name or a scratch L1L2"),
-], ids=["negative", "nan", "inf", "string-factor", "bool-factor", "unknown-name", "bare-number"])
+    (lambda: regularizers.L2(1e39), ValueError, r"l2=1e\+39 is too large: the factor is rounded to float32 .*"
+                                                r"holds up to 3\.4e\+38"),
+    (lambda: regularizers.L1L2(l1=1e-46), ValueError, r"l1=1e-46 is too small: .* becomes 0 and would penalise "
+                                                      r"nothing"),
+], ids=["negative", "nan", "inf", "string-factor", "bool-factor", "unknown-name", "bare-number", "beyond-float32",
+        "rounds-to-0-in-float32"])
 def test_bad_regularizers_are_refused_by_name(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_factors_at_the_edges_of_float32_are_kept():
+    """The largest float32 and the smallest one above 0 are factors float32 holds: accepted, finite penalties."""
+    big, tiny = float(np.finfo(np.float32).max), float(np.finfo(np.float32).smallest_subnormal)
+    W = np.ones((1, 1), np.float32)
+    with np.errstate(all="raise"):
+        assert regularizers.L2(big).penalty(W) == np.float32(big)
+        assert regularizers.L1(tiny).penalty(W) == np.float32(tiny) > 0
