@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array, float_dtype, lookup
+from scratch.checks import as_float_array, flag, float_dtype, lookup
 
 EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -39,7 +39,7 @@ class Loss:
     name = "loss"
 
     def __init__(self, from_logits: bool = False):
-        self.from_logits = bool(from_logits)
+        self.from_logits = flag("from_logits", from_logits)    # bool("no") and bool(nan) would be True
 
     def forward(self, y_true, y_pred) -> float:
         y, a = self._check(y_true, y_pred)

@@ -157,6 +157,13 @@ def test_cross_entropy_from_logits_takes_any_real_y_pred():
             assert np.isfinite(losses.get(name, from_logits=True).forward(y, z))
 
 
+@pytest.mark.parametrize("value", ["no", float("nan"), 0, None])
+def test_from_logits_must_be_true_or_false_not_anything_truthy(value):
+    """bool("no") and bool(nan) are True: a string or a number would silently pick the logits formula."""
+    with pytest.raises(TypeError, match=rf"from_logits must be True or False, got {value!r}"):
+        losses.get("binary_crossentropy", from_logits=value)
+
+
 def test_unknown_loss_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown loss 'crossentropy'.*binary_crossentropy"):
         losses.get("crossentropy")
