@@ -45,7 +45,7 @@ import numpy as np
 from scratch import losses as losses_module
 from scratch import pairing
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array, float_dtype
+from scratch.checks import as_float_array, flag, float_dtype
 from scratch.dropout import Dropout, check_masks
 from scratch.layers import Dense
 from scratch.losses import BinaryCrossentropy, CategoricalCrossentropy, Loss
@@ -156,6 +156,7 @@ class Network:
         """a_L for a batch X (m, n_in) -> (m, n_out). training=True applies Dropout: with `masks` (one
         boolean keep-array (m, n) per Dropout layer, in order) or with masks each layer draws."""
         X = self.check_inputs(X)
+        training = flag("training", training)
         return self._forward(X, training, check_masks(masks, self.dropout_widths, len(X), training))
 
     def predict(self, X) -> np.ndarray:

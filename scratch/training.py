@@ -24,7 +24,7 @@ from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import History
-from scratch.checks import cast, generator
+from scratch.checks import cast, flag, generator, real
 from scratch.divergence import Watchdog
 from scratch.dropout import check_masks
 
@@ -39,7 +39,8 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     to the network's dtype. `validation_split` holds out the *last* fraction of the rows before any
     shuffling (Keras' rule). `seed` (an int, or a Generator to continue) fixes the shuffling order.
     `verbose`: 0 silent, 1 one line per epoch (with a live batch counter on a terminal), 2 one line
-    per epoch. `initial_epoch` (0-based, at most `epochs`) is where a resumed training starts.
+    per epoch; "auto" is 1, as in Keras. `metrics` is a list of names such as ["accuracy"]; `callbacks` a
+    list (None: none, as in Keras). `initial_epoch` (0-based, at most `epochs`) is where a resumed training starts.
     Training runs with training=True: each Dropout layer draws a mask per batch, or, with
     `masks(epoch, batch)` (a callable; both 0-based), uses the list it returns, one boolean keep-array
     (rows of that batch, n) per Dropout layer -- to replay masks drawn elsewhere (Keras', in make train).
@@ -59,6 +60,11 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     if masks is not None and not net.dropout_layers:
         raise ValueError("masks were given, but the network has no Dropout layer")
     rng = generator(seed)                                   # the generator that shuffles
+    shuffle = flag("shuffle", shuffle)
+    verbose = _check_verbose(verbose)
+    metrics = _check_metrics(metrics)
+    callbacks = _check_callbacks(callbacks)
+    validation_split = real("validation_split", validation_split)
     X, y = _check_xy(net, X, y, "")
     _check_labels(loss, y, "y")     # valid labels, checked once here: the batch loop below skips every check
     if validation_split:
@@ -143,6 +149,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
 def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, float]:
     """Loss and metrics of the current weights on (X, y), as `{prefix + "loss": ..., ...}`."""
     loss = losses_module.get(loss)
+    metrics = _check_metrics(metrics)
     y = np.asarray(y)
     value = net.loss(X, y, loss)
     a = net.layers[-1].a
@@ -183,6 +190,42 @@ def _check_labels(loss, y: np.ndarray, name: str) -> None:
         loss._check_targets(y)
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
+
+
+def _check_verbose(verbose) -> int:
+    if verbose == "auto":
+        return 1                                            # Keras' default, 1 outside a distribution strategy
+    choices = "0 (silent), 1 (a line per epoch and a batch counter), 2 (a line per epoch) or \"auto\" (1)"
+    if isinstance(verbose, bool) or not isinstance(verbose, int | np.integer):
+        raise TypeError(f"verbose must be {choices}, got {type(verbose).__name__} {verbose!r}")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be {choices}, got {verbose}")
+    return int(verbose)
+
+
+def _check_metrics(metrics) -> list[str]:
+    # A bare string would be read letter by letter ("unknown metric 'a'"); Keras 3 refuses it too.
+    if not isinstance(metrics, list | tuple):
+        raise TypeError(f"metrics must be a list of names such as [\"accuracy\"], got {type(metrics).__name__} "
+                        f"{metrics!r}")
+    return list(metrics)
+
+
+_HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")
+
+
+def _check_callbacks(callbacks) -> list:
+    """The callbacks as a list: None is none (Keras' default); each must define one of Keras' hooks at least."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, list | tuple):
+        raise TypeError(f"callbacks must be a list such as [EarlyStopping()] (or None), got "
+                        f"{type(callbacks).__name__}")
+    for i, cb in enumerate(callbacks):
+        if not any(callable(getattr(cb, hook, None)) for hook in _HOOKS):
+            raise TypeError(f"callbacks[{i}] is a {type(cb).__name__}, not a callback: a callback is a "
+                            f"scratch.callbacks.Callback, or any object with one of the methods {', '.join(_HOOKS)}")
+    return list(callbacks)
 
 
 def _check_initial_epoch(initial_epoch, epochs: int) -> None:

@@ -32,6 +32,14 @@ def test_bad_inputs_are_named(net, X, error, message):
         net.forward(X)
 
 
+@pytest.mark.parametrize("call", [lambda net, X: net.forward(X, training="yes"),
+                                  lambda net, X: net.loss_and_gradients(X, np.zeros((2, 1)), "mse", training=1)])
+def test_training_must_be_true_or_false_not_anything_truthy(net, call):
+    """training="yes" would have switched Dropout on, and training="no" too (any non-empty string is true)."""
+    with pytest.raises(TypeError, match="training must be True or False, got "):
+        call(net, np.zeros((2, 3)))
+
+
 def test_mismatched_row_counts_are_named(net):
     with pytest.raises(ValueError, match=r"y_true shape \(4, 1\) does not match y_pred shape \(5, 1\)"):
         net.loss_and_gradients(np.zeros((5, 3)), np.zeros((4, 1)), "binary_crossentropy")

@@ -219,12 +219,38 @@ def test_seeded_shuffling_visits_the_seeds_permutations_like_keras_on_presorted_
     (dict(validation_split=1.5), ValueError, r"validation_split must be in \(0, 1\)"),
     (dict(optimizer="adadelta"), ValueError, "unknown optimizer .adadelta."),
     (dict(metrics=["f1"]), ValueError, "unknown metric 'f1'"),
+    (dict(metrics="mae"), TypeError, r'metrics must be a list of names such as \["accuracy"\], got str .mae.'),
+    (dict(shuffle="no"), TypeError, "shuffle must be True or False, got 'no'"),
+    (dict(verbose="x"), TypeError, r'verbose must be 0 \(silent\), 1 .* or "auto" \(1\), got str .x.'),
+    (dict(verbose=3), ValueError, "verbose must be 0 .*, got 3"),
+    (dict(validation_split="0.2"), TypeError, "validation_split must be a real number such as 0.01, got str '0.2'"),
+    (dict(callbacks=[1]), TypeError, r"callbacks\[0\] is a int, not a callback: a callback is a "
+                                     r"scratch\.callbacks\.Callback, or any object with one of the methods "
+                                     r"on_train_begin, on_epoch_begin, on_epoch_end, on_train_end"),
+    (dict(callbacks=EarlyStopping()), TypeError, r"callbacks must be a list such as \[EarlyStopping\(\)\] \(or None\), "
+                                                 r"got EarlyStopping"),
 ])
 def test_fit_rejects_bad_arguments_with_a_clear_message(kwargs, error, message, rng):
     X, y, _, _ = task_data("regression", rng)
     net = twin_networks("regression")
     with pytest.raises(error, match=message):
-        net.fit(X, y, loss="mse", verbose=0, **kwargs)
+        net.fit(X, y, loss="mse", **{"verbose": 0, **kwargs})
+
+
+def test_fit_takes_kerass_callbacks_none_and_verbose_auto(rng, capsys):
+    """Keras' defaults: callbacks=None is no callbacks, verbose="auto" is 1 (one line per epoch)."""
+    X, y, _, _ = task_data("regression", rng)
+    history = twin_networks("regression").fit(X, y, loss="mse", epochs=2, callbacks=None, verbose="auto")
+    assert history.epoch == [0, 1]
+    assert capsys.readouterr().out.count("Epoch ") == 2
+
+
+def test_evaluate_refuses_a_bare_metric_name_too(rng):
+    from scratch.training import evaluate
+
+    X, y, _, _ = task_data("regression", rng)
+    with pytest.raises(TypeError, match=r'metrics must be a list of names such as \["accuracy"\], got str .mae.'):
+        evaluate(twin_networks("regression"), X, y, loss="mse", metrics="mae")
 
 
 def test_a_diverging_learning_rate_stops_with_the_watchdog_message(rng):
