@@ -8,6 +8,8 @@ The TensorBoard writer lives in `keras_models.train.board`: this package stays N
 
 from __future__ import annotations
 
+from scratch.checks import flag, real, whole
+
 
 class Callback:
     model = None
@@ -50,8 +52,15 @@ class EarlyStopping(Callback):
                  start_from_epoch: int = 0):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if patience < 0:
-            raise ValueError(f"EarlyStopping patience must be >= 0, got {patience}")
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping monitor must be the name of a log such as 'val_loss', got {monitor!r}")
+        # Keras takes these on trust: min_delta=nan compares False every epoch (a stop after `patience`
+        # epochs whatever the values), patience=2.5 waits 3 epochs.
+        min_delta = real("EarlyStopping min_delta", min_delta)
+        patience = whole("EarlyStopping patience", patience)
+        start_from_epoch = whole("EarlyStopping start_from_epoch", start_from_epoch)
+        baseline = None if baseline is None else real("EarlyStopping baseline", baseline)
+        restore_best_weights = flag("EarlyStopping restore_best_weights", restore_best_weights)
         self.monitor, self.patience, self.baseline = monitor, patience, baseline
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
         if mode == "auto":

@@ -163,6 +163,23 @@ def test_early_stopping_stops_at_the_same_epoch_as_keras(values, kwargs):
     assert results[1] == results[0], f"scratch (epochs, stopped, best, restored) {results[1]} vs keras {results[0]}"
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(min_delta=float("nan")), ValueError, "EarlyStopping min_delta must be finite, got nan"),
+    (dict(patience=2.5), TypeError, "EarlyStopping patience must be a whole number, got float 2.5"),
+    (dict(patience=-1), ValueError, "EarlyStopping patience must be >= 0, got -1"),
+    (dict(start_from_epoch=1.0), TypeError, "EarlyStopping start_from_epoch must be a whole number, got float 1.0"),
+    (dict(baseline="0.5"), TypeError, "EarlyStopping baseline must be a real number such as 0.01, got str '0.5'"),
+    (dict(restore_best_weights="yes"), TypeError, "EarlyStopping restore_best_weights must be True or False"),
+    (dict(monitor=None), TypeError, "EarlyStopping monitor must be the name of a log such as 'val_loss', got None"),
+], ids=["min_delta-nan", "patience-fraction", "patience-negative", "start-fraction", "baseline-text",
+        "restore-text", "monitor-none"])
+def test_early_stopping_refuses_options_keras_takes_on_trust(kwargs, error, message):
+    """Keras accepts these and misbehaves: with min_delta=nan no epoch ever improves, so it stops after
+    `patience` epochs whatever the values; patience=2.5 waits 3 epochs."""
+    with pytest.raises(error, match=message):
+        EarlyStopping(**kwargs)
+
+
 @pytest.mark.slow
 def test_early_stopping_in_fit_stops_and_restores_the_best_weights_like_keras_fit(rng, floatx64):
     """The same twin, data and Adam through both fits with EarlyStopping(restore_best_weights=True): the
