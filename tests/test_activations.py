@@ -113,3 +113,19 @@ def test_unknown_activation_name_is_named_in_the_error():
 def test_backward_rejects_mismatched_upstream_shape():
     with pytest.raises(ValueError, match=r"z \(2, 3\), grad_a \(3, 2\)"):
         activations.get("tanh").backward(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("name", ["linear", "step", "sigmoid", "tanh", "relu", "softmax"])
+@pytest.mark.parametrize("z, got", [([[1.0, -1.0]], "list"),
+                                    (np.array([[True, False]]), "a NumPy array of dtype bool")])
+def test_forward_and_backward_on_a_list_or_bool_array_name_z_or_grad_a(name, z, got):
+    """A list gave "bad operand type for unary -: 'list'" (softmax an AttributeError); a bool array other raw
+    NumPy errors. One TypeError says which argument and how to pass it."""
+    g = activations.get(name)
+    fix = r": pass np\.asarray\({}, dtype=float\)"
+    with pytest.raises(TypeError, match=f"z must be a float NumPy array, got {got}" + fix.format("z")):
+        g.forward(z)
+    with pytest.raises(TypeError, match=f"z must be a float NumPy array, got {got}" + fix.format("z")):
+        g.backward(z, np.ones((1, 2)))
+    with pytest.raises(TypeError, match=f"grad_a must be a float NumPy array, got {got}" + fix.format("grad_a")):
+        g.backward(np.ones((1, 2)), z)
