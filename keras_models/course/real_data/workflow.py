@@ -145,7 +145,7 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     """Parse the course_options, call run(...) and print its report. A mistake in an option, a LEARNER_ERRORS
     exception or Ctrl-C ends the program with one line (exit status 2, 1 or 130)."""
     module = run.__module__
-    if module == "__main__":                                    # run as python -m keras_models.course.real_data.X
+    if module == "__main__":                          # run as .venv/bin/python -m keras_models.course.real_data.X
         module = sys.modules["__main__"].__spec__.name
     parser = course_options(f".venv/bin/python -m {module}", run.__doc__, str(get_task(task).course.epochs))
     args = parser.parse_args(argv)
