@@ -384,6 +384,9 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
     def argmax_labels(model, X):
         return np.argmax(model.predict(X, verbose=0), axis=1)
 
+    def column_of_labels(model, X):
+        return (model.predict(X, verbose=0) > 0.5).astype(int)                # (m, 1): the header asks for (m,)
+
     def stopped_early_after_3_epochs(model, X_train, y_train, X_val, y_val):
         # the checks before predict_labels pass (validation, early stopping fired); the full training of the
         # solution's train would only take longer to reach the argmax check
@@ -408,6 +411,50 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
         assert f"{output} output with {loss}: " in hint and f"Keras would silently compute {computed}" in hint, hint
     assert "early stopping never fired" in grade_mutant("ex05", tmp_path, train=no_early_stopping)
     assert "argmax" in grade_mutant("ex05", tmp_path, predict_labels=argmax_labels, train=stopped_early_after_3_epochs)
+    assert grade_mutant("ex05", tmp_path, predict_labels=column_of_labels, train=stopped_early_after_3_epochs
+                        ).startswith("predict_labels returned shape (85, 1), a column: return labels of shape (85,)")
+
+
+def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoch_runs(tmp_path):
+    """Validated on the training rows, the test rows or a validation_split, or stopped by the training loss, a
+    model still scores well: the graders look at what train hands model.fit, as it is called."""
+    import keras
+
+    from keras_models.course.exercises.graders import ex04
+
+    def fitting(validation=None, monitor="val_loss", **options):
+        def train(model, X_train, y_train, X_val, y_val):
+            rows = {"train": (X_train, y_train), "val": (X_val, y_val), "test": (test.X_test, test.y_test)}
+            stop = keras.callbacks.EarlyStopping(monitor=monitor, patience=2)
+            return model.fit(X_train, y_train, validation_data=rows.get(validation), callbacks=[stop], epochs=200,
+                             verbose=0, **options)
+        return train
+
+    test = ex04.load_data()                                   # the learner's own load_data gives the test rows too
+    for validation, options, hint in [
+            ("train", {}, "fit validated on the training rows: a model always looks good on the rows it learns"),
+            ("test", {}, "fit validated on other rows than the X_val, y_val train is given: pass validation_data"),
+            (None, {"validation_split": 0.2}, "fit validated on a slice of the training rows (validation_split)"),
+            (None, {}, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")]:
+        assert grade_mutant("ex04", tmp_path, train=fitting(validation, **options)).startswith(hint), validation
+    assert grade_mutant("ex04", tmp_path, train=fitting("val", monitor="loss")).startswith(
+        "EarlyStopping monitors 'loss', a number of the training rows, which keeps improving while the model")
+    assert grade_mutant("ex05", tmp_path, train=fitting("val", monitor="val_accuracy")).startswith(
+        "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
+
+
+def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
+    import keras
+
+    def dropout_last(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid"),
+                                  keras.layers.Dropout(0.3)])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    assert grade_mutant("ex05", tmp_path, build_model=dropout_last).startswith(
+        "a Dropout comes after the output layer: while training it zeroes some probabilities")
 
 
 def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):
@@ -418,6 +465,42 @@ def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):
         return (features - features.mean()) / features.std()
 
     assert "depending on which other houses" in grade_mutant("ex06", tmp_path, engineer_features=leaky_features)
+
+
+def _graded_with(name: str, folder, original: str, changed: str) -> str:
+    """The grader's message for exercise `name`'s solution with one piece of its text changed, as a learner's
+    file would hold it."""
+    exercise = find(name)
+    text = exercise.solution_path.read_text(encoding="utf-8")
+    assert text.count(original) == 1, original
+    path = folder / exercise.solution_path.name
+    path.write_text(text.replace(original, changed), encoding="utf-8")
+    result = grade_file(exercise, path, folder)
+    assert not result.passed, result.message
+    return result.message
+
+
+@pytest.mark.parametrize("original, changed, hint", [
+    ('(houses[column] == "yes")', '(houses[column] == "Yes")',          # six columns of 0s, the MAE still passes
+     'engineer_features gives the same features whether the yes/no columns say "yes" or "no"'),
+    ('log_price = np.log(houses["price"].to_numpy(dtype=float))',        # the target's statistics from every house
+     'log_price = np.log(load_housing()["price"].to_numpy(dtype=float))',
+     "train read the whole data set (load_housing()), test houses included"),
+    ("validation_split=0.2, ", "", "fit holds out no houses for validation"),
+    ('EarlyStopping(monitor="val_loss"', 'EarlyStopping(monitor="loss"', "EarlyStopping monitors 'loss'"),
+], ids=["yes-no-misspelt", "load-housing-in-train", "no-validation", "early-stopping-on-training-loss"])
+def test_ex06_hints_for_leaks_and_steps_left_out_before_any_epoch_runs(original, changed, hint, tmp_path):
+    assert hint in _graded_with("ex06", tmp_path, original, changed)
+
+
+@pytest.mark.slow
+def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
+    # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
+    # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide")
+    own = "X = (engineer_features(houses).to_numpy() - self.feature_mean) / self.feature_std"
+    hint = _graded_with("ex06", tmp_path, own, own.replace("self.feature_mean)",
+                                                           "engineer_features(houses).to_numpy().mean(0))"))
+    assert hint.startswith("HousePriceModel.predict prices a house at $") and " alone but $" in hint, hint
 
 
 @pytest.mark.slow

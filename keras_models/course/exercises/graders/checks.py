@@ -8,6 +8,9 @@ the effect of a callback. It never reads the learner's source text. When a check
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+
 import numpy as np
 
 # Loss names as keras.losses.get(...).__name__ or Loss.fn.__name__ spell them.
@@ -133,3 +136,75 @@ def require_output(model, function: str, *, n_features: int, units: int, activat
           f"{function}: the model's output has shape {output_shape}, expected (None, {units}): {why}")
     found = output_activation(model)
     check(found == activation, f"{function}: the output activation is {found}; {why}")
+
+
+# --- what the learner's code hands model.fit ------------------------------------------------------------
+
+@contextlib.contextmanager
+def fit_checked(check_call):
+    """While the block runs, every keras Model.fit call is first shown to check_call({argument: value}, as fit
+    binds them, defaults included), which raises Fail for a call the exercise forbids: before any epoch runs,
+    and naming the argument, where a wrong validation set would otherwise pass unseen (a model validated on
+    the test rows still scores well on them)."""
+    import keras
+
+    fit = keras.Model.fit
+    signature = inspect.signature(fit)
+
+    def checked(self, *args, **kwargs):
+        arguments = signature.bind(self, *args, **kwargs)
+        arguments.apply_defaults()
+        check_call(arguments.arguments)
+        return fit(self, *args, **kwargs)
+
+    keras.Model.fit = checked
+    try:
+        yield
+    finally:
+        keras.Model.fit = fit
+
+
+def _same_rows(given, expected: np.ndarray) -> bool:
+    try:
+        given = np.asarray(given)
+    except (TypeError, ValueError):
+        return False
+    return given.size == expected.size and len(given) == len(expected) and bool(
+        np.array_equal(given.reshape(len(given), -1), expected.reshape(len(expected), -1)))
+
+
+def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
+    """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
+    for it -- not the training rows, not the test rows, not a validation_split of the training rows -- and an
+    EarlyStopping must watch them (early_stopping_watches_validation)."""
+    def check_call(arguments: dict) -> None:
+        early_stopping_watches_validation(arguments, loss_only)
+        data = arguments.get("validation_data")
+        if data is None:
+            check(not arguments.get("validation_split"),
+                  "fit validated on a slice of the training rows (validation_split): pass validation_data=(X_val, "
+                  "y_val), the validation rows train is given")
+            raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+        x, y = (data[0], data[1]) if isinstance(data, tuple | list) and len(data) >= 2 else (data, None)
+        check(not _same_rows(x, X_train), "fit validated on the training rows: a model always looks good on the "
+                                          "rows it learns from; pass validation_data=(X_val, y_val)")
+        check(_same_rows(x, X_val) and y is not None and _same_rows(y, y_val),
+              "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
+              "y_val) (the test rows must stay unseen until the model is scored on them)")
+    return check_call
+
+
+def early_stopping_watches_validation(arguments: dict, loss_only: bool = False) -> None:
+    """Each keras EarlyStopping among fit's callbacks (the arguments fit_checked shows) watches the validation
+    rows (a val_ quantity; with loss_only, exactly "val_loss"), or a Fail."""
+    import keras
+
+    for callback in arguments.get("callbacks") or ():
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            monitor = callback.monitor
+            check(monitor.startswith("val_"), f"EarlyStopping monitors {monitor!r}, a number of the training rows, "
+                                              "which keeps improving while the model overfits: watch the validation "
+                                              "rows, monitor=\"val_loss\"")
+            check(not loss_only or monitor == "val_loss",
+                  f"EarlyStopping monitors {monitor!r}; the exercise asks it to watch the validation loss: "
+                  "monitor=\"val_loss\"")

@@ -2,7 +2,8 @@
 
 The grader prepares the data itself (the same 5,000-row slice as the exercise) and keeps the test
 split: the learner's code sees only the training and validation rows. Checks: a regression model
-(linear output, regression loss, at least one nonlinear hidden layer), validation used during fit,
+(linear output, regression loss, at least one nonlinear hidden layer), fit validating on the validation rows
+(not the training or test rows: checked as fit is called) with any EarlyStopping watching them,
 the test MAE under the target, and the dollar price of one raw test diamond.
 """
 
@@ -15,10 +16,12 @@ from .checks import (
     Fail,
     check,
     deterministic,
+    fit_checked,
     hidden_nonlinear_layers,
     loss_of,
     require_model,
     require_output,
+    validated_on,
 )
 
 TITLE = "Keras regression: diamond prices"
@@ -55,7 +58,8 @@ def grade(module, workdir) -> str:
         check(hidden_nonlinear_layers(model) >= 1,
               "the model has no hidden layer with a nonlinear activation, so it can only fit a plane; "
               "add hidden Dense layers with activation=\"relu\"")
-        history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
+        with fit_checked(validated_on(data.X_val, data.y_val, data.X_train)):
+            history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     logged = getattr(history, "history", None)
     check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
     check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")

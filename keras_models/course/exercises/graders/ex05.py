@@ -2,8 +2,10 @@
 
 Checks: a Dropout layer with a rate in (0, 1); an output activation that suits the loss (a mismatch,
 which Keras trains without a word, is explained by scratch.pairing); one sigmoid output with binary
-cross-entropy on probabilities; validation during fit; early stopping fired (fit ran fewer epochs than it was
-asked for: History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5; and the
+cross-entropy on probabilities, no Dropout after it; fit validating on the validation rows (checked as fit is
+called: not the training or test rows) with any EarlyStopping on "val_loss"; early stopping fired (fit ran fewer
+epochs than it was asked for: History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5 and
+returns labels of shape (m,); and the
 accuracy on the test rows, which the learner's code never sees during training.
 """
 
@@ -18,11 +20,13 @@ from .checks import (
     as_array,
     check,
     deterministic,
+    fit_checked,
     layers_of,
     loss_of,
     output_activation,
     require_model,
     require_output,
+    validated_on,
 )
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
@@ -42,6 +46,9 @@ def _check_model(model, n_features: int) -> None:
     rates = [layer.rate for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
     check(len(rates) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
     check(all(0.0 < rate < 1.0 for rate in rates), f"a Dropout rate must be between 0 and 1, got {rates}")
+    check(not isinstance(layers_of(model)[-1], keras.layers.Dropout),
+          "a Dropout comes after the output layer: while training it zeroes some probabilities and divides the "
+          "others by 1 - rate (they can pass 1); put Dropout after the hidden layers only")
     # A teaching moment first: Keras accepts a mismatched output and loss without a word, and trains
     # another model than the one it predicts with (scratch.pairing explains what it computes instead).
     name, from_logits = loss_of(model)
@@ -59,7 +66,8 @@ def grade(module, workdir) -> str:
     with deterministic(SEED):
         model = require_model(module.build_model(data.n_features), "build_model")
         _check_model(model, data.n_features)
-        history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
+        with fit_checked(validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)):
+            history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     logged = getattr(history, "history", None)
     check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
     check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
@@ -70,8 +78,10 @@ def grade(module, workdir) -> str:
     probability = model.predict(data.X_test, verbose=0)[:, 0]                        # (m,)
     expected = (probability > 0.5).astype(int)
     labels = module.predict_labels(model, data.X_test)
-    if np.shape(labels) == (len(expected), 1):
-        labels = np.asarray(labels)[:, 0]
+    check(np.shape(labels) != (len(expected), 1),
+          f"predict_labels returned shape {np.shape(labels)}, a column: return labels of shape ({len(expected)},), "
+          f"taking column 0 of the predictions (a column compared with labels of shape ({len(expected)},) "
+          f"broadcasts to ({len(expected)}, {len(expected)}) pairs: the accuracy would be wrong)")
     labels = as_array(labels, "predict_labels", expected.shape)
     check(bool(np.all((labels == 0) | (labels == 1))), "predict_labels must return labels 0 and 1")
     if np.all(labels == 0) and expected.any():

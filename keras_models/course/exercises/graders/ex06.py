@@ -2,22 +2,38 @@
 
 The grader splits the 546 houses itself (a seeded permutation: 436 to train, 110 to test) and
 gives the learner's `train` only the training houses. Checks: engineer_features is numeric,
-row by row (no statistics of the whole table: they would leak the test houses) and leaves its
-input alone; build_model is a regression network; the trained predictor prices raw test houses
-in dollars; evaluate() agrees with the grader; and the test MAE beats the target.
+row by row (no statistics of the whole table: they would leak the test houses), leaves its
+input alone and reads the yes/no columns; build_model is a regression network; train reads no
+other houses (the file's load_housing refuses while it runs) and fits with held-out houses and
+EarlyStopping on them; the trained predictor prices raw test houses in dollars, a house alone as
+among others; evaluate() agrees with the grader; and the test MAE beats the target.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 
-from .checks import REGRESSION_LOSSES, Fail, as_array, check, deterministic, loss_of, require_model, require_output
+from .checks import (
+    REGRESSION_LOSSES,
+    Fail,
+    as_array,
+    check,
+    deterministic,
+    early_stopping_watches_validation,
+    fit_checked,
+    loss_of,
+    require_model,
+    require_output,
+)
 
 TITLE = "capstone: Windsor house prices"
 TARGET_MAE = 15_000.0              # dollars; predicting the training mean misses by ~19,500
 N_TEST = 110
 SEED = 6
+YES_NO_COLUMNS = ("driveway", "recroom", "fullbase", "gashw", "airco", "prefarea")      # "yes" or "no" in the data
 
 
 def split_houses() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -50,7 +66,42 @@ def _check_features(module, houses: pd.DataFrame) -> int:
           and np.allclose(few.to_numpy(dtype=float), values[:7]),
           "engineer_features gives different features for a house depending on which other houses are in the "
           "table: compute each row from that house alone, and fit means / scalers in train()")
+    flipped = raw.iloc[:20].copy()
+    for yes_no in YES_NO_COLUMNS:
+        flipped[yes_no] = flipped[yes_no].map({"yes": "no", "no": "yes"})
+    check(not np.allclose(module.engineer_features(flipped).to_numpy(dtype=float), values[:20]),
+          "engineer_features gives the same features whether the yes/no columns say \"yes\" or \"no\": encode "
+          "each as 1 for \"yes\" and 0 for \"no\" (the data spell them in lower case)")
     return values.shape[1]
+
+
+def _holds_out_houses(arguments: dict) -> None:
+    """fit_checked's check of each fit in train: step 3 holds out houses for validation and early stopping."""
+    import keras
+
+    check(arguments.get("validation_data") is not None or bool(arguments.get("validation_split")),
+          "fit holds out no houses for validation: pass validation_split=0.2 (step 3), for early stopping to watch")
+    check(any(isinstance(callback, keras.callbacks.EarlyStopping) for callback in arguments.get("callbacks") or ()),
+          "fit has no EarlyStopping callback: step 3 stops training when the held-out houses stop improving")
+    early_stopping_watches_validation(arguments)
+
+
+@contextlib.contextmanager
+def _without_the_data_set(module):
+    """While `train` runs, the learner's load_housing (if the file imports it) refuses: train must fit everything
+    on the houses it is given, and reading the whole table would let the test houses' prices in."""
+    def whole_table(*args, **kwargs):
+        raise Fail("train read the whole data set (load_housing()), test houses included: fit the scaling and the "
+                   "target's statistics on the houses train is given")
+
+    loader = getattr(module, "load_housing", None)
+    if loader is not None:
+        module.load_housing = whole_table
+    try:
+        yield
+    finally:
+        if loader is not None:
+            module.load_housing = loader
 
 
 def grade(module, workdir) -> str:
@@ -62,13 +113,18 @@ def grade(module, workdir) -> str:
                        why="a price is one number: one linear output unit")
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
-        predictor = module.train(houses_train.copy())
+        with _without_the_data_set(module), fit_checked(_holds_out_houses):
+            predictor = module.train(houses_train.copy())
     check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
 
     predicted = predictor.predict(houses_test.drop(columns="price"))
     if np.shape(predicted) == (N_TEST, 1):
         predicted = np.asarray(predicted)[:, 0]
     predicted = as_array(predicted, "HousePriceModel.predict", (N_TEST,))
+    alone = float(np.ravel(predictor.predict(houses_test.drop(columns="price").iloc[[0]]))[0])
+    check(abs(alone - predicted[0]) <= 1e-3 * abs(predicted[0]),
+          f"HousePriceModel.predict prices a house at ${alone:,.0f} alone but ${predicted[0]:,.0f} among the test "
+          "houses: scale new houses with the means and stds train stored, not with the new houses' own")
     price = houses_test["price"].to_numpy(dtype=float)                              # (110,)
     check(float(np.median(predicted)) > 1000.0,
           f"the predicted prices are around {np.median(predicted):.3g}, not dollars: undo the target scaling "
