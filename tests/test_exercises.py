@@ -494,6 +494,14 @@ def test_ex06_hints_for_leaks_and_steps_left_out_before_any_epoch_runs(original,
 
 
 @pytest.mark.slow
+def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with_its_line(tmp_path):
+    # the raw row handed to the model: once turned into "must return one number: Cannot cast str dtype ..."
+    message = _graded_with("ex04", tmp_path, "model.predict(data.scale(diamond), verbose=0)",
+                           "model.predict(diamond, verbose=0)")
+    assert message.startswith("your code raised ") and " in predict_price_dollars (line 83 of " in message, message
+
+
+@pytest.mark.slow
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide")
