@@ -308,6 +308,22 @@ def test_ex01_hint_for_a_perceptron_that_fires_on_a_tie(tmp_path):
     assert "tie" in grade_mutant("ex01", tmp_path, Perceptron=EagerPerceptron)
 
 
+def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(tmp_path):
+    module = load_module(find("ex01").solution_path)
+
+    class UnbiasedPerceptron(module.Perceptron):
+        def predict(self, x):
+            return (np.asarray(x, dtype=float) @ self.weights > 0).astype(int)
+
+    class BoolPerceptron(module.Perceptron):
+        def predict(self, x):
+            return self.run(x) > 0
+
+    assert "the bias included" in grade_mutant("ex01", tmp_path, Perceptron=UnbiasedPerceptron)
+    assert "returned bool values: return the labels as integers" in grade_mutant("ex01", tmp_path,
+                                                                                  Perceptron=BoolPerceptron)
+
+
 def _sigmoid_prime(z):
     s = 1.0 / (1.0 + np.exp(-z))
     return s * (1.0 - s)

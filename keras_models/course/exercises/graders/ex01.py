@@ -56,9 +56,22 @@ def _grade_perceptrons(module, rng: np.random.Generator) -> None:
     X_tie = np.vstack([X, np.zeros(3)])                              # last row: z = b
     tie = module.Perceptron(W, np.zeros(2))
     expected = activations.get("step").forward(np.einsum("mi,io->mo", X_tie, W))   # (6, 2), ties -> 0
-    decided = as_array(tie.predict(X_tie), "Perceptron.predict", expected.shape)
+    labels = tie.predict(X_tie)
+    decided = as_array(labels, "Perceptron.predict", expected.shape)
     check(bool(np.all(decided[-1] == 0)), "Perceptron.predict: a tie z = 0 must give 0 (1 only where z > 0)")
     check(bool(np.array_equal(decided, expected)), "Perceptron.predict must give 1 where z > 0 and 0 elsewhere")
+    kind = np.asarray(labels).dtype
+    check(np.issubdtype(kind, np.integer),
+          f"Perceptron.predict returned {kind} values: return the labels as integers 0 and 1, as its docstring says")
+
+    # the perceptrons above have a zero bias; these two do not: z = x @ W + b, the bias included
+    only_bias = module.Perceptron(np.zeros((3, 2)), np.array([1.0, -1.0]))        # z = b for every x
+    with_bias = activations.get("step").forward(z_ref)                             # (5, 2)
+    for who, given, want in [("Perceptron(W = 0, b = [1, -1])", only_bias, np.tile([1.0, 0.0], (5, 1))),
+                             ("Perceptron(W, b) with a non-zero b", perceptron, with_bias)]:
+        decided = as_array(given.predict(X), f"{who}.predict", want.shape)
+        check(bool(np.array_equal(decided, want)),
+              f"{who}.predict is wrong though it is right when b = 0: threshold z = x @ W + b, the bias included")
 
 
 def _grade_activation(module, name: str, formula, rng: np.random.Generator) -> None:
