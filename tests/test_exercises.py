@@ -335,7 +335,11 @@ def _sigmoid_prime(z):
     ({"hidden_error": lambda delta2, W2, z1: delta2 @ W2.T}, "sigma'(z1)"),
     ({"bias_gradient": lambda delta: delta.mean(axis=0)}, "BP3 (bias_gradient) is m = 5 times too small"),
     ({"weight_gradient": lambda a_prev, delta: delta.T @ a_prev}, "BP4 (weight_gradient) returned shape (4, 3)"),
-], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed"])
+    ({"hidden_error": lambda delta2, W2, z1: (delta2 @ W2.T) * -_sigmoid_prime(z1)},     # s * (s - 1)
+     "BP2 (hidden_error) has the wrong sign: delta1 = (delta2 @ W2.T) * sigma'(z1)"),
+    ({"weight_gradient": lambda a_prev, delta: -(a_prev.T @ delta)},
+     "BP4 (weight_gradient) has the wrong sign: dC/dW = a_prev.T @ delta"),
+], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed", "bp2_sign", "bp4_sign"])
 def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
     assert expected in grade_mutant("ex02", tmp_path, **mutant)
 

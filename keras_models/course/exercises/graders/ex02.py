@@ -16,6 +16,7 @@ from .checks import Fail, as_array, check
 
 TITLE = "backpropagation: BP1-BP4"
 TOLERANCE = 1e-10
+SIGMA_PRIME = "where sigma'(z) = sigma(z) (1 - sigma(z)) is positive: check the sign of each factor"
 
 
 def _tape_reference(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
@@ -34,8 +35,10 @@ def _tape_reference(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray)
     return reference
 
 
-def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dict[str, np.ndarray]) -> None:
-    """Check one equation; on a mismatch, name the likely slip if a known one matches."""
+def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dict[str, np.ndarray],
+             formula: str) -> None:
+    """Check one equation; on a mismatch, name the likely slip if a known one matches. `formula` is the
+    equation's own, for the hint on a wrong sign: each equation gets the tape's inputs, so the sign is its own."""
     if np.shape(actual) != expected.shape:
         raise Fail(f"{equation} returned shape {np.shape(actual)}, expected {expected.shape}: "
                    "write down the shape of each factor and make the product give this one")
@@ -48,7 +51,7 @@ def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dic
         raise Fail(f"{equation} is m = {m} times too small: the 1/m goes in BP1 only; BP3 and BP4 sum over "
                    "the batch")
     if relative_gap(actual, -expected) <= 1e-8:
-        raise Fail(f"{equation} has the wrong sign: for C = 1/(2m) sum ||a - y||^2, dC/da = (a - y)/m")
+        raise Fail(f"{equation} has the wrong sign: {formula}")
     for slip, wrong in diagnoses.items():
         if relative_gap(actual, wrong) <= 1e-8:
             raise Fail(f"{equation}: {slip}")
@@ -72,13 +75,17 @@ def grade(module, workdir) -> str:
     a2 = 1.0 / (1.0 + np.exp(-ref["z2"]))                                # (m, k)
 
     _compare(module.output_error(a2.copy(), y.copy(), ref["z2"].copy()), ref["dz2"], "BP1 (output_error)", m,
-             {"the factor sigma'(z2) is missing": (a2 - y) / m})
+             {"the factor sigma'(z2) is missing": (a2 - y) / m},
+             f"delta2 = (a2 - y)/m * sigma'(z2) for C = 1/(2m) sum ||a - y||^2, {SIGMA_PRIME}")
     _compare(module.hidden_error(ref["dz2"].copy(), params["W2"].copy(), ref["z1"].copy()), ref["dz1"],
              "BP2 (hidden_error)", m,
-             {"the factor sigma'(z1) of the hidden layer is missing": ref["dz2"] @ params["W2"].T})
-    _compare(module.bias_gradient(ref["dz1"].copy()), ref["db1"], "BP3 (bias_gradient)", m, {})
+             {"the factor sigma'(z1) of the hidden layer is missing": ref["dz2"] @ params["W2"].T},
+             f"delta1 = (delta2 @ W2.T) * sigma'(z1), {SIGMA_PRIME}")
+    _compare(module.bias_gradient(ref["dz1"].copy()), ref["db1"], "BP3 (bias_gradient)", m, {},
+             "dC/db = delta summed over the batch (its rows), with no minus sign")
     _compare(module.weight_gradient(X.copy(), ref["dz1"].copy()), ref["dW1"], "BP4 (weight_gradient)", m,
-             {"the result is the hidden layer's a1 paired with delta1; the input of layer 1 is X": a1.T @ ref["dz1"]})
+             {"the result is the hidden layer's a1 paired with delta1; the input of layer 1 is X": a1.T @ ref["dz1"]},
+             "dC/dW = a_prev.T @ delta, with no minus sign")
 
     params, X, y = _random_problem(rng, 7, 2, 5, 3)                      # gradients() on another shape
     ref = _tape_reference(params, X, y)
