@@ -369,6 +369,18 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 
+def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
+    import keras
+
+    def linear_hidden_layers():                                 # the prices are nearly a plane: it would pass
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(16), keras.layers.Dense(16),
+                                  keras.layers.Dense(16), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="mse")
+        return model
+
+    assert "no nonlinear activation" in grade_mutant("ex03", tmp_path, build_model=linear_hidden_layers)
+
+
 @pytest.mark.slow
 def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
     import keras

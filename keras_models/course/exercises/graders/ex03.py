@@ -2,7 +2,7 @@
 
 Checks, in order: the split and the scaler (fitted on the training rows, not all rows or the test rows: the
 features it gives and, for sklearn's scalers, how many rows it saw);
-the model's input, output and loss; that training lowered the loss; evaluate() against the
+the model's input, output, loss and hidden nonlinearity; that training lowered the loss; evaluate() against the
 grader's own MSE; the RMSE on fresh rows the grader draws itself; and the new gem's price.
 """
 
@@ -12,7 +12,16 @@ import numpy as np
 
 from keras_models.course.exercises.price_data import make_price_data, true_price
 
-from .checks import Fail, as_array, check, deterministic, loss_of, require_model, require_output
+from .checks import (
+    Fail,
+    as_array,
+    check,
+    deterministic,
+    hidden_nonlinear_layers,
+    loss_of,
+    require_model,
+    require_output,
+)
 
 TITLE = "Keras basics: compile, fit, evaluate, predict"
 TARGET_RMSE = 8.0                  # the noise alone costs 5; predicting the mean about 70
@@ -70,6 +79,10 @@ def grade(module, workdir) -> str:
                        why="a price is one unbounded number: one linear output unit")
         name, _ = loss_of(model)
         check(name == "mean_squared_error", f"compile with the mean squared error loss (\"mse\"), not {name}")
+        # the prices are nearly a plane in the features, so a model without a nonlinearity reaches the target too
+        check(hidden_nonlinear_layers(model) >= 1,
+              "the hidden layers have no nonlinear activation, so however many there are the model is one plane: "
+              "give the hidden Dense layers activation=\"relu\", as the exercise asks")
         history = module.train(model, X_train, y_train)
     losses = getattr(history, "history", {}).get("loss", [])
     check(len(losses) >= 2, "train must call model.fit for a few epochs and return its History")
