@@ -369,6 +369,20 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 
+def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    def split_apart(features, price):                           # two calls shuffle the rows two ways
+        X_train, X_test = train_test_split(features, test_size=0.3, random_state=1)
+        y_train, y_test = train_test_split(price, test_size=0.3, random_state=2)
+        scaler = MinMaxScaler().fit(X_train)
+        return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler
+
+    assert grade_mutant("ex03", tmp_path, split_and_scale=split_apart).startswith(
+        "features and prices were split apart")
+
+
 def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
     import keras
 

@@ -1,7 +1,7 @@
 """Grader for exercise 3: the Keras workflow on the synthetic two-feature price set.
 
 Checks, in order: the split and the scaler (fitted on the training rows, not all rows or the test rows: the
-features it gives and, for sklearn's scalers, how many rows it saw);
+features it gives and, for sklearn's scalers, how many rows it saw); that each price still belongs to its row;
 the model's input, output, loss and hidden nonlinearity; that training lowered the loss; evaluate() against the
 grader's own MSE; the RMSE on fresh rows the grader draws itself; and the new gem's price.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_models.course.exercises.price_data import make_price_data, true_price
+from keras_models.course.exercises.price_data import NOISE_STD, make_price_data, true_price
 
 from .checks import (
     Fail,
@@ -28,6 +28,7 @@ TARGET_RMSE = 8.0                  # the noise alone costs 5; predicting the mea
 NEW_GEM = [998.0, 1000.0]
 NEW_GEM_TOLERANCE = 10.0           # noise-free price 280
 SEED = 3
+MISALIGNED_RMS = 4 * NOISE_STD      # prices around the formula; shuffled against the rows: about 100
 
 
 def _spans_unit_range(X: np.ndarray) -> bool:
@@ -66,7 +67,25 @@ def _check_split(result, n_rows: int):
     check(not (_spans_unit_range(X_test) or _standardised(X_test)),
           "the test features look scaled by a scaler fitted on the test rows: transform them with the "
           "scaler fitted on the training rows")
+    for X, y in ((X_train, y_train), (X_test, y_test)):
+        check(_misfit(X, y, scaler) <= MISALIGNED_RMS,
+              "features and prices were split apart (the prices no longer belong to their rows of features): "
+              "split them in one train_test_split call")
     return X_train, X_test, y_train, y_test, scaler
+
+
+def _misfit(X: np.ndarray, y: np.ndarray, scaler) -> float:
+    """RMS of the prices y around the price formula at the features X: about NOISE_STD when each price belongs to
+    its row, several times more when the rows were paired with other rows' prices. The raw features come back
+    through the scaler's inverse_transform (sklearn's); without one, around the best plane in the scaled
+    features, which is the formula's own for a scaler that is linear, as MinMaxScaler and StandardScaler are."""
+    y = y.reshape(-1) if y.size == len(y) else y                         # (m,) also from a column (m, 1)
+    if hasattr(scaler, "inverse_transform"):
+        residual = y - true_price(np.asarray(scaler.inverse_transform(X), dtype=np.float64))
+    else:
+        design = np.column_stack([np.ones(len(X)), X])
+        residual = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(np.sqrt(np.mean(residual ** 2)))
 
 
 def grade(module, workdir) -> str:
