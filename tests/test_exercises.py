@@ -395,6 +395,55 @@ def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
     assert "no nonlinear activation" in grade_mutant("ex03", tmp_path, build_model=linear_hidden_layers)
 
 
+def test_ex03_an_error_in_predict_price_names_its_line_and_a_wrong_return_type_gets_a_hint(tmp_path):
+    import types
+
+    import keras
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.graders import grade_module
+    from keras_models.course.exercises.price_data import make_price_data
+
+    exercise = find("ex03")
+    features, price = make_price_data()
+    scaler = MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
+    lowest, span = scaler.data_min_, scaler.data_range_
+
+    def exact_model():                # the price formula in the scaled features, through relu(x + 10): no training
+        slope = np.array([60.0, 35.0]) * span                   # dprice / dscaled feature
+        intercept = 400.0 + 60.0 * (lowest[0] - 1000.0) + 35.0 * (lowest[1] - 1000.0)
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, activation="relu"),
+                                  keras.layers.Dense(1)])
+        model.layers[0].set_weights([np.eye(2), np.full(2, 10.0)])
+        model.layers[1].set_weights([slope[:, None], np.array([intercept - 10.0 * slope.sum()])])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    def trained(model, X_train, y_train):
+        return types.SimpleNamespace(history={"loss": [2.0, 1.0]})
+
+    def grade(predict_price):
+        module = load_module(exercise.solution_path)
+        module.build_model, module.train, module.predict_price = exact_model, trained, predict_price
+        result = grade_module(exercise, module, tmp_path, lambda filename: filename == __file__)
+        assert not result.passed
+        return result.message
+
+    def predict_price(model, scaler, features):                 # a 1-D row: sklearn's scaler raises
+        return float(model.predict(scaler.transform(features), verbose=0)[0, 0])
+
+    def predict_array(model, scaler, features):
+        return model.predict(scaler.transform(np.array([features])), verbose=0)[0]
+
+    raised_at = predict_price.__code__.co_firstlineno + 1
+    assert grade(predict_price).startswith(
+        f"your code raised ValueError in {predict_price.__qualname__} (line {raised_at} of ")
+    assert grade(predict_array).startswith("predict_price must return one number (a float), got ndarray of shape (1,)")
+    assert grade(lambda model, scaler, features: "280.0").startswith(
+        "predict_price must return one number (a float), got str")
+
+
 @pytest.mark.slow
 def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
     import keras
