@@ -607,7 +607,11 @@ def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
 
 
 @pytest.mark.slow
-def test_ex07_hint_for_best_epoch_read_from_the_training_run(tmp_path):
+def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_loss(tmp_path):
+    import types
+
+    import tensorflow as tf
+
     module = load_module(find("ex07").solution_path)
 
     def best_epoch_of_train_run(log_dir):
@@ -621,6 +625,32 @@ def test_ex07_hint_for_best_epoch_read_from_the_training_run(tmp_path):
 
     assert "train/" in grade_mutant("ex07", tmp_path, best_epoch=best_epoch_of_train_run,
                                     train_with_tensorboard=train_10_epochs)
+
+    def overfitting_run(log_dir):
+        # written, not trained: the validation loss is lowest at epoch 2, and both the highest validation loss and
+        # the lowest training loss are at the last epoch, 4, as in the solution's 20 epochs
+        losses = {"validation": [0.50, 0.40, 0.35, 0.45, 0.60], "train": [0.60, 0.40, 0.30, 0.20, 0.10]}
+        for split, values in losses.items():
+            with tf.summary.create_file_writer(str(log_dir / split)).as_default():
+                for epoch, value in enumerate(values):
+                    tf.summary.scalar("epoch_loss", value, step=epoch)
+        return types.SimpleNamespace(history={"loss": losses["train"], "val_loss": losses["validation"]})
+
+    def best_epoch_at_the_highest_loss(log_dir):
+        loss = module.read_scalars(log_dir / "validation", "epoch_loss")
+        return max(loss, key=loss.get)
+
+    def the_last_epoch(log_dir):
+        return len(module.read_scalars(log_dir / "validation", "epoch_loss")) - 1
+
+    for best_epoch, expected in [
+        (best_epoch_at_the_highest_loss, "best_epoch gave the epoch of the highest validation loss"),
+        (best_epoch_of_train_run, "best_epoch read the train/ run"),
+        (the_last_epoch, "best_epoch says 4, but the lowest validation loss in the logs is at epoch 2"),
+    ]:
+        hint = grade_mutant("ex07", tmp_path / best_epoch.__name__, best_epoch=best_epoch,
+                            train_with_tensorboard=overfitting_run)
+        assert hint.startswith(expected), hint
 
 
 # --- the targets: reachable, and out of reach of trivial models ---------------------------------
