@@ -4,7 +4,7 @@ The grader prepares the data itself (the same 5,000-row slice as the exercise) a
 split: the learner's code sees only the training and validation rows. Checks: a regression model
 (linear output, regression loss, at least one nonlinear hidden layer), fit validating on the validation rows
 (not the training or test rows: checked as fit is called) with any EarlyStopping watching them,
-the test MAE under the target, and the dollar price of one raw test diamond.
+the dollar price of one raw test diamond, and the test MAE under the target.
 """
 
 from __future__ import annotations
@@ -64,14 +64,6 @@ def grade(module, workdir) -> str:
     check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
     check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
 
-    prediction = model.predict(data.X_test, verbose=0)                               # (m, 1)
-    mae = float(np.mean(np.abs(prediction - data.y_test)))
-    base = baselines(data)
-    check(mae < TARGET_MAE,
-          f"test MAE {mae:.3f} thousand dollars, the target is < {TARGET_MAE:.2f} (predicting the mean: "
-          f"{base['mean']:.2f}, a linear model: {base['linear']:.2f}): more hidden units, a better learning "
-          "rate or more epochs")
-
     diamond = load_diamonds().iloc[[data.test_rows[0]]].drop(columns="price")
     expected = float(model.predict(data.scale(diamond), verbose=0)[0, 0]) * 1000.0
     returned = module.predict_price_dollars(model, data, diamond)     # an error in it is the learner's, with its line
@@ -84,5 +76,13 @@ def grade(module, workdir) -> str:
     check(abs(dollars - expected) <= 1e-3 * abs(expected) + 0.01,
           f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
           "encode and scale the raw row with data.scale(...) before predicting")
+
+    prediction = model.predict(data.X_test, verbose=0)                               # (m, 1)
+    mae = float(np.mean(np.abs(prediction - data.y_test)))
+    base = baselines(data)
+    check(mae < TARGET_MAE,
+          f"test MAE {mae:.3f} thousand dollars, the target is < {TARGET_MAE:.2f} (predicting the mean: "
+          f"{base['mean']:.2f}, a linear model: {base['linear']:.2f}): more hidden units, a better learning "
+          "rate or more epochs")
     return (f"test MAE {mae:.3f} thousand dollars (target < {TARGET_MAE:.2f}; mean predictor {base['mean']:.2f}, "
             f"linear {base['linear']:.2f})")
