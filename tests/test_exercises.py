@@ -143,6 +143,17 @@ def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_th
                "(types, shapes)")
 
 
+def test_an_error_whose_message_has_several_lines_is_still_one_line(tmp_path):
+    """sklearn's "Expected 2D array, got 1D array instead:" goes on for two more lines, Reshape advice included."""
+    right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED.replace(right, 'raise ValueError("Expected 2D array:\\narray=[1.].\\n\\nReshape it")'),
+                    encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert not result.passed and result.message.startswith("your code raised ValueError in Perceptron1D.run (line ")
+    assert result.message.endswith("): Expected 2D array: array=[1.]. Reshape it"), result.message
+
+
 @pytest.mark.parametrize("damage", ["truncated", "deleted"])
 def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_path, monkeypatch, damage):
     """ex05's grader reads data/breast_cancer.csv before anything else: here from a damaged copy of data/."""

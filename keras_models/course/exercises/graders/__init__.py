@@ -277,4 +277,5 @@ def raised(error: BaseException, function: str, line: str | None) -> str:
     damaged or missing data file is not the learner's doing, wherever it was read: DATA_UNREADABLE and its error."""
     if isinstance(error, DATA_FILE_ERRORS):
         return f"{DATA_UNREADABLE}{error}"
-    return f"your code raised {type(error).__name__} in {function} ({line}): {error}"
+    message = " ".join(part.strip() for part in str(error).splitlines() if part.strip())   # sklearn's has 3 lines
+    return f"your code raised {type(error).__name__} in {function} ({line}): {message}"
