@@ -38,7 +38,7 @@ def cast(a: np.ndarray, dtype: np.dtype, name: str, into: str = "the network's")
         where = np.argwhere(overflow)[0].tolist()
         raise ValueError(f"{name} holds values too large for {into} {dtype} (first at index {where}: "
                          f"{a[tuple(where)]:.3g}; {dtype} holds up to {np.finfo(dtype).max:.3g}): scale them "
-                         "(standardise the inputs) or use float64")
+                         "or use float64")
     return converted
 
 
