@@ -40,6 +40,19 @@ def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarr
     return array
 
 
+def one_number(value, function: str) -> float:
+    """What `function` returned, as a float, or a Fail saying what it returned instead of one number. (Call the
+    learner's function outside: an error raised in it is the learner's, reported with its line.)"""
+    what = type(value).__name__ + (f" of shape {np.shape(value)}" if isinstance(value, np.ndarray) else "")
+    if isinstance(value, str | bytes):
+        raise Fail(f"{function} must return one number (a float), got {what}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Fail(f"{function} must return one number (a float), got {what}: "
+                   "take the single value out of what model.predict returns") from None
+
+
 def deterministic(seed: int):
     """Seed Python, NumPy and Keras and make TensorFlow's ops deterministic, for one grading; the
     process is left as it was found (the tests run in shared pytest workers)."""

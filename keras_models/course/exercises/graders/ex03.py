@@ -13,12 +13,12 @@ import numpy as np
 from keras_models.course.exercises.price_data import NOISE_STD, make_price_data, true_price
 
 from .checks import (
-    Fail,
     as_array,
     check,
     deterministic,
     hidden_nonlinear_layers,
     loss_of,
+    one_number,
     require_model,
     require_output,
 )
@@ -88,18 +88,6 @@ def _misfit(X: np.ndarray, y: np.ndarray, scaler) -> float:
     return float(np.sqrt(np.mean(residual ** 2)))
 
 
-def _one_number(value, function: str) -> float:
-    """`value` as a float, or a Fail saying what `function` returned instead of one number."""
-    what = type(value).__name__ + (f" of shape {np.shape(value)}" if isinstance(value, np.ndarray) else "")
-    if isinstance(value, str | bytes):
-        raise Fail(f"{function} must return one number (a float), got {what}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise Fail(f"{function} must return one number (a float), got {what}: "
-                   "take the single value out of what model.predict returns") from None
-
-
 def grade(module, workdir) -> str:
     features, price = make_price_data()
     X_train, X_test, y_train, y_test, scaler = _check_split(module.split_and_scale(features, price), len(price))
@@ -140,7 +128,7 @@ def grade(module, workdir) -> str:
     expected = float(model.predict(scaler.transform(np.array([NEW_GEM])), verbose=0)[0, 0])
     # what predict_price raises is its own error, reported with its line (graders/__init__.py); only what it
     # returns is judged here
-    price_new = _one_number(module.predict_price(model, scaler, list(NEW_GEM)), "predict_price")
+    price_new = one_number(module.predict_price(model, scaler, list(NEW_GEM)), "predict_price")
     check(abs(price_new - expected) <= 1e-3 * abs(expected) + 1e-3,
           f"predict_price gave {price_new:.1f}, but the model says {expected:.1f} for the scaled gem: "
           "scale the raw features with the training scaler before predicting")

@@ -19,6 +19,7 @@ from .checks import (
     fit_checked,
     hidden_nonlinear_layers,
     loss_of,
+    one_number,
     require_model,
     require_output,
     validated_on,
@@ -66,11 +67,7 @@ def grade(module, workdir) -> str:
 
     diamond = load_diamonds().iloc[[data.test_rows[0]]].drop(columns="price")
     expected = float(model.predict(data.scale(diamond), verbose=0)[0, 0]) * 1000.0
-    returned = module.predict_price_dollars(model, data, diamond)     # an error in it is the learner's, with its line
-    try:
-        dollars = float(returned)
-    except (TypeError, ValueError) as error:
-        raise Fail(f"predict_price_dollars must return one number, got {type(returned).__name__}: {error}") from None
+    dollars = one_number(module.predict_price_dollars(model, data, diamond), "predict_price_dollars")
     if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
         raise Fail("predict_price_dollars returned thousands of dollars: the target is price / 1000")
     check(abs(dollars - expected) <= 1e-3 * abs(expected) + 0.01,
