@@ -117,11 +117,12 @@ def grade(module, workdir) -> str:
             predictor = module.train(houses_train.copy())
     check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
 
-    predicted = predictor.predict(houses_test.drop(columns="price"))
+    raw_test = houses_test.drop(columns="price")
+    predicted = predictor.predict(raw_test)
     if np.shape(predicted) == (N_TEST, 1):
         predicted = np.asarray(predicted)[:, 0]
     predicted = as_array(predicted, "HousePriceModel.predict", (N_TEST,))
-    alone = float(np.ravel(predictor.predict(houses_test.drop(columns="price").iloc[[0]]))[0])
+    alone = float(np.ravel(predictor.predict(raw_test.iloc[[0]]))[0])
     check(abs(alone - predicted[0]) <= 1e-3 * abs(predicted[0]),
           f"HousePriceModel.predict prices a house at ${alone:,.0f} alone but ${predicted[0]:,.0f} among the test "
           "houses: scale new houses with the means and stds train stored, not with the new houses' own")
