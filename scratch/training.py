@@ -5,7 +5,8 @@ smaller), and for each batch compute the loss and its gradients (`Network.loss_a
 then let the optimizer update the weights in place. The numbers reported are Keras':
 
     loss      mean of the per-batch losses, weighted by batch size, each taken *before* that
-              batch's update (so the epoch-0 loss describes the starting weights)
+              batch's update (so an epoch's loss mixes the weights of all its batches; only with
+              one batch per epoch is the first epoch's loss that of the starting weights)
     metrics   the same running mean of per-example metrics (accuracy, mae, ...)
     val_*     loss and metrics on the validation data with the weights at the end of the epoch
 
