@@ -86,7 +86,7 @@ class Sigmoid(Elementwise):
     """g(z) = 1 / (1 + exp(-z)),  g'(z) = g(z) (1 - g(z)).
 
     Computed as exp(-log(1 + exp(-z))) with `logaddexp`, which never overflows:
-    a naive exp(-z) overflows for z < -709 in float64 (and warns).
+    a naive exp(-z) overflows for z < -709.78 in float64 (and warns).
     """
 
     name = "sigmoid"
