@@ -100,8 +100,9 @@ def run(out_dir: str | Path) -> ActivationsLesson:
 
     # ## What to notice
     #
-    # Sigmoid's slope is at most 0.25 (at z = 0), so every sigmoid layer shrinks the error signal at
-    # least four-fold: stack a few and the first layers hardly learn (vanishing gradients). tanh is
+    # Sigmoid's slope is at most 0.25 (at z = 0), so every sigmoid layer multiplies the error signal by
+    # at most 1/4 on its way back (BP2), on top of what the weights do: unless large weights make up for
+    # it, stack a few and the first layers hardly learn (vanishing gradients). tanh is
     # four times steeper at 0 but also flat beyond |z| of about 2. ReLU passes the gradient unchanged
     # wherever z > 0 (and nothing where z < 0: a unit stuck there is "dead").
     summary = (f"activations: sigmoid saturates (g' < {SATURATED}) beyond |z| = {saturation['sigmoid']:.2f}, "
