@@ -84,3 +84,40 @@ def test_a_variance_scaling_that_is_he_normal_by_its_numbers_maps_to_he_normal()
     init = keras.initializers.VarianceScaling(2.0, "fan_in", "truncated_normal")
     net = from_keras(keras_model(keras.layers.Dense(2, kernel_initializer=init)))
     assert net.layers[0].kernel_initializer.name == "he_normal"
+
+
+class DoubledHidden(keras.Model):
+    """A subclassed model whose call does more than chain its layers: b(2 * a(x))."""
+
+    def __init__(self):
+        super().__init__(name="doubled")
+        self.a, self.b = keras.layers.Dense(3), keras.layers.Dense(1)
+
+    def call(self, x):
+        return self.b(2.0 * self.a(x))
+
+
+class SkipsDense(keras.Sequential):
+    """A Sequential whose call skips its first layer."""
+
+    def call(self, inputs, training=None, mask=None):
+        return self.layers[-1](inputs)
+
+
+def functional_with_a_shared_layer() -> keras.Model:
+    x = keras.Input(shape=(3,))
+    shared = keras.layers.Dense(3)
+    return keras.Model(x, shared(shared(x)), name="twice")
+
+
+@pytest.mark.parametrize("make_model, message", [
+    (lambda: DoubledHidden(), "got DoubledHidden 'doubled'"),
+    (functional_with_a_shared_layer, "got Functional 'twice'"),
+    (lambda: SkipsDense([keras.Input(shape=(3,)), keras.layers.Dense(3), keras.layers.Dense(1)], name="skips"),
+     "got SkipsDense 'skips', which overrides Sequential.call"),
+], ids=["subclassed", "functional", "sequential-with-its-own-call"])
+def test_a_model_whose_call_is_not_the_chain_of_its_layers_is_refused_by_name(make_model, message):
+    model = make_model()
+    model(np.zeros((1, 3), "float32"))
+    with pytest.raises(ValueError, match=f"from_keras takes a keras.Sequential of Dense and Dropout layers, {message}"):
+        from_keras(model)

@@ -12,7 +12,8 @@ optimizer's learning rate must not be rounded to float32: `keras.config.set_floa
 before building does both (the `floatx64` fixture of tests/conftest.py).
 
 What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer
-L1/L2/L1L2 with its factors) and Dropout (rate, seed). Anything else -- another layer, a bias that is
+L1/L2/L1L2 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional
+or subclassed model (its call need not chain its layers), another layer, a bias that is
 off or penalised, an activity regularizer, a constraint, a noise_shape, an initialiser or regularizer
 scratch does not have -- is refused with an error that names the layer and the option, never skipped:
 the scratch twin would silently compute something else. The two sides' Dropout layers draw their own
@@ -60,9 +61,10 @@ def to_keras(net: Network, name: str | None = None, *,
 
 
 def from_keras(model: keras.Model) -> Network:
-    """A scratch Network equal to a Keras model of Dense and Dropout layers: weights, dtype, activations,
+    """A scratch Network equal to a keras.Sequential of Dense and Dropout layers: weights, dtype, activations,
     initialiser names, regularizers and dropout rates copied; any layer or option scratch cannot
     compute is a ValueError naming it."""
+    _check_sequential(model)
     net_layers = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dropout):
@@ -75,6 +77,18 @@ def from_keras(model: keras.Model) -> Network:
     if not any(isinstance(layer, Dense) for layer in net_layers):
         raise ValueError("the Keras model has no Dense layers")
     return Network(net_layers)
+
+
+def _check_sequential(model: keras.Model) -> None:
+    """A ValueError unless `model` is a keras.Sequential that runs its layers one after the other: a functional
+    model may branch or call a layer twice, and a subclassed one's call can do anything between its layers."""
+    takes = "from_keras takes a keras.Sequential of Dense and Dropout layers"
+    if not isinstance(model, keras.Sequential):
+        raise ValueError(f"{takes}, got {type(model).__name__} {getattr(model, 'name', '')!r}: its call need not be "
+                         "the chain of its layers; rebuild it as keras.Sequential([keras.Input(...), Dense, ...])")
+    if type(model).call is not keras.Sequential.call:
+        raise ValueError(f"{takes}, got {type(model).__name__} {model.name!r}, which overrides Sequential.call: its "
+                         "call need not be the chain of its layers")
 
 
 def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
