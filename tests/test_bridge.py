@@ -121,3 +121,11 @@ def test_a_model_whose_call_is_not_the_chain_of_its_layers_is_refused_by_name(ma
     model(np.zeros((1, 3), "float32"))
     with pytest.raises(ValueError, match=f"from_keras takes a keras.Sequential of Dense and Dropout layers, {message}"):
         from_keras(model)
+
+
+def test_a_model_not_yet_built_is_refused_with_what_to_do():
+    model = keras.Sequential([keras.layers.Dense(2), keras.layers.Dense(1)], name="unbuilt")
+    with pytest.raises(ValueError, match=r"Keras model 'unbuilt' is not built, so its Dense layers have no weights "
+                                         r"yet to copy: start it with keras.Input\(shape=\(n_in,\)\), or call "
+                                         r"model.build\(\(None, n_in\)\) first"):
+        from_keras(model)

@@ -89,6 +89,11 @@ def _check_sequential(model: keras.Model) -> None:
     if type(model).call is not keras.Sequential.call:
         raise ValueError(f"{takes}, got {type(model).__name__} {model.name!r}, which overrides Sequential.call: its "
                          "call need not be the chain of its layers")
+    if not model.layers:
+        raise ValueError("the Keras model has no Dense layers")
+    if not model.built:
+        raise ValueError(f"Keras model {model.name!r} is not built, so its Dense layers have no weights yet to copy: "
+                         "start it with keras.Input(shape=(n_in,)), or call model.build((None, n_in)) first")
 
 
 def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
