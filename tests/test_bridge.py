@@ -129,3 +129,11 @@ def test_a_model_not_yet_built_is_refused_with_what_to_do():
                                          r"yet to copy: start it with keras.Input\(shape=\(n_in,\)\), or call "
                                          r"model.build\(\(None, n_in\)\) first"):
         from_keras(model)
+
+
+def test_a_model_whose_inputs_are_not_rows_is_refused_by_its_input_shape():
+    # Keras' Dense maps each row of a (m, 2, 3) input to (m, 2, 1); a Network of Dense(3, 1) takes (m, 3) only
+    model = keras.Sequential([keras.Input(shape=(2, 3)), keras.layers.Dense(1)], name="images")
+    with pytest.raises(ValueError, match=r"Keras model 'images' takes inputs of shape \(None, 2, 3\); a scratch "
+                                         r"Network takes a batch of rows \(m, n_in\)"):
+        from_keras(model)

@@ -94,6 +94,9 @@ def _check_sequential(model: keras.Model) -> None:
     if not model.built:
         raise ValueError(f"Keras model {model.name!r} is not built, so its Dense layers have no weights yet to copy: "
                          "start it with keras.Input(shape=(n_in,)), or call model.build((None, n_in)) first")
+    if len(model.input_shape) != 2:
+        raise ValueError(f"Keras model {model.name!r} takes inputs of shape {model.input_shape}; a scratch Network "
+                         "takes a batch of rows (m, n_in), and its Dense has no further axis to map over")
 
 
 def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
