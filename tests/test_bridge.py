@@ -63,6 +63,8 @@ def keras_model(*layers) -> keras.Sequential:
     (lambda: [keras.layers.Dense(2, activity_regularizer="l2", name="d")], "Dense layer 'd' uses activity_regularizer"),
     (lambda: [keras.layers.Dense(2, kernel_constraint="non_neg", name="d")], "Dense layer 'd' uses kernel_constraint"),
     (lambda: [keras.layers.Dense(2, bias_initializer="ones", name="d")], "bias_initializer other than zeros"),
+    (lambda: [keras.layers.Dense(2, trainable=False, name="d")], r"Dense layer 'd' uses trainable=False \(a frozen "
+                                                                  r"layer: scratch's fit trains every layer\)"),
     (lambda: [keras.layers.Dense(2, kernel_initializer="orthogonal", name="d")],
      "Dense layer 'd' has kernel_initializer Orthogonal"),
     (lambda: [keras.layers.Dense(2, kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out"), name="d")],
@@ -73,7 +75,7 @@ def keras_model(*layers) -> keras.Sequential:
      r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
     (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
-], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "orthogonal",
+], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "frozen", "orthogonal",
         "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last"])
 def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):

@@ -13,11 +13,12 @@ before building does both (the `floatx64` fixture of tests/conftest.py).
 
 What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer
 L1/L2/L1L2 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional
-or subclassed model (its call need not chain its layers), another layer, a bias that is
-off or penalised, an activity regularizer, a constraint, a noise_shape, an initialiser or regularizer
-scratch does not have -- is refused with an error that names the layer and the option, never skipped:
-the scratch twin would silently compute something else. The two sides' Dropout layers draw their own
-masks (different generators); to share them, see `keras_models.twins.masks`.
+or subclassed model (its call need not chain its layers), another layer, a bias that is off or penalised,
+an activity regularizer, a constraint, a frozen Dense (trainable=False: scratch's fit trains every layer),
+a noise_shape, an initialiser or regularizer scratch does not have -- is refused with an error that names
+the layer and the option, never skipped: the scratch twin would silently compute something else. The two
+sides' Dropout layers draw their own masks (different generators); to share them, see
+`keras_models.twins.masks`.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def _scratch_dense(layer: keras.layers.Dense) -> Dense:
                "kernel_constraint": layer.kernel_constraint is not None,
                "bias_constraint": layer.bias_constraint is not None,
                "LoRA": getattr(layer, "lora_enabled", False),
+               "trainable=False (a frozen layer: scratch's fit trains every layer)": not layer.trainable,
                "bias_initializer other than zeros": not isinstance(layer.bias_initializer, keras.initializers.Zeros)}
     wrong = [option for option, present in refused.items() if present]
     if wrong:
