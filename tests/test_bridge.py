@@ -75,8 +75,13 @@ def keras_model(*layers) -> keras.Sequential:
      r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
     (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
+    (lambda: [keras.layers.Dense(2, dtype="mixed_float16", name="d")],
+     r"Dense layer 'd' has dtype policy 'mixed_float16' \(weights float32, math in float16\)"),
+    (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5, dtype="float64", name="drop"), keras.layers.Dense(1)],
+     "Dropout layer 'drop' computes in float64, the layers before it in float32"),
 ], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "frozen", "orthogonal",
-        "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last"])
+        "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last",
+        "mixed-precision", "two-dtypes"])
 def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):
         from_keras(keras_model(*make_layers()))
@@ -139,3 +144,13 @@ def test_a_model_whose_inputs_are_not_rows_is_refused_by_its_input_shape():
     with pytest.raises(ValueError, match=r"Keras model 'images' takes inputs of shape \(None, 2, 3\); a scratch "
                                          r"Network takes a batch of rows \(m, n_in\)"):
         from_keras(model)
+
+
+def test_float32_inputs_into_float64_layers_are_refused_since_keras_rounds_them_first():
+    # keras.Input's dtype is floatx (float32) unless given: Keras casts X to it, then to the float64 layers
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1, dtype="float64")], name="half")
+    with pytest.raises(ValueError, match=r"Keras model 'half' takes float32 inputs \(keras.Input's dtype\) into "
+                                         r"float64 layers, so Keras rounds X to float32 first"):
+        from_keras(model)
+    wider = keras.Sequential([keras.Input(shape=(3,), dtype="float64"), keras.layers.Dense(1)])   # rounded once
+    assert from_keras(wider).dtype == np.float32

@@ -15,10 +15,11 @@ What crosses, both ways: Dense (units, activation, kernel_initializer by name, k
 L1/L2/L1L2 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional
 or subclassed model (its call need not chain its layers), another layer, a bias that is off or penalised,
 an activity regularizer, a constraint, a frozen Dense (trainable=False: scratch's fit trains every layer),
-a noise_shape, an initialiser or regularizer scratch does not have -- is refused with an error that names
-the layer and the option, never skipped: the scratch twin would silently compute something else. The two
-sides' Dropout layers draw their own masks (different generators); to share them, see
-`keras_models.twins.masks`.
+a noise_shape, an initialiser or regularizer scratch does not have, math in another dtype than float32 or
+float64 throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers) -- is refused with
+an error that names the layer and the option, never skipped: the scratch twin would silently compute
+something else. The two sides' Dropout layers draw their own masks (different generators); to share them,
+see `keras_models.twins.masks`.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def from_keras(model: keras.Model) -> Network:
     initialiser names, regularizers and dropout rates copied; any layer or option scratch cannot
     compute is a ValueError naming it."""
     _check_sequential(model)
+    _check_dtypes(model)
     net_layers = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dropout):
@@ -78,6 +80,30 @@ def from_keras(model: keras.Model) -> Network:
     if not any(isinstance(layer, Dense) for layer in net_layers):
         raise ValueError("the Keras model has no Dense layers")
     return Network(net_layers)
+
+
+def _check_dtypes(model: keras.Sequential) -> None:
+    """A ValueError unless the inputs and every layer compute in one dtype, float32 or float64, as a scratch
+    Network does: Keras casts the data to each layer's compute dtype, so a float16 layer (or a mixed_float16
+    policy, float32 weights and float16 math) rounds it, and so do float32 inputs to float64 layers (float64
+    inputs to float32 layers are rounded once, on both sides)."""
+    dtype = None
+    for layer in model.layers:
+        policy = layer.dtype_policy
+        if policy.compute_dtype not in ("float32", "float64") or policy.compute_dtype != policy.variable_dtype:
+            raise ValueError(f"{type(layer).__name__} layer {layer.name!r} has dtype policy {policy.name!r} (weights "
+                             f"{policy.variable_dtype}, math in {policy.compute_dtype}); a scratch Network keeps and "
+                             "computes everything in one dtype, float32 or float64")
+        if dtype is not None and policy.compute_dtype != dtype:
+            raise ValueError(f"{type(layer).__name__} layer {layer.name!r} computes in {policy.compute_dtype}, the "
+                             f"layers before it in {dtype}; a scratch Network computes in one dtype: give every "
+                             "layer the same dtype=")
+        dtype = policy.compute_dtype
+    inputs = model.inputs[0].dtype     # Keras casts X to it, then to the layers' dtype; scratch casts X once
+    if inputs not in ("float32", "float64") or np.dtype(inputs).itemsize < np.dtype(dtype).itemsize:
+        raise ValueError(f"Keras model {model.name!r} takes {inputs} inputs (keras.Input's dtype) into {dtype} layers, "
+                         f"so Keras rounds X to {inputs} first and the scratch twin would not: give keras.Input "
+                         f"dtype={dtype!r}")
 
 
 def _check_sequential(model: keras.Model) -> None:
