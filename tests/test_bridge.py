@@ -49,6 +49,13 @@ def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
         masks.recorded(model)
 
 
+class AlwaysDropping(keras.layers.Dropout):
+    """Monte Carlo dropout: drops units at inference too, unlike keras.layers.Dropout and scratch's Dropout."""
+
+    def call(self, inputs, training=None):
+        return super().call(inputs, training=True)
+
+
 def keras_model(*layers) -> keras.Sequential:
     return keras.Sequential([keras.Input(shape=(3,)), *layers])
 
@@ -75,13 +82,15 @@ def keras_model(*layers) -> keras.Sequential:
      r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
     (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
+    (lambda: [keras.layers.Dense(4), AlwaysDropping(0.5, name="mc"), keras.layers.Dense(1)],
+     "AlwaysDropping layer 'mc' is a subclass of keras.layers.Dropout, whose call may compute something else"),
     (lambda: [keras.layers.Dense(2, dtype="mixed_float16", name="d")],
      r"Dense layer 'd' has dtype policy 'mixed_float16' \(weights float32, math in float16\)"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5, dtype="float64", name="drop"), keras.layers.Dense(1)],
      "Dropout layer 'drop' computes in float64, the layers before it in float32"),
 ], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "frozen", "orthogonal",
         "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last",
-        "mixed-precision", "two-dtypes"])
+        "dropout-subclass", "mixed-precision", "two-dtypes"])
 def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):
         from_keras(keras_model(*make_layers()))

@@ -13,11 +13,12 @@ before building does both (the `floatx64` fixture of tests/conftest.py).
 
 What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer
 L1/L2/L1L2 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional
-or subclassed model (its call need not chain its layers), another layer, a bias that is off or penalised,
-an activity regularizer, a constraint, a frozen Dense (trainable=False: scratch's fit trains every layer),
-a noise_shape, an initialiser or regularizer scratch does not have, math in another dtype than float32 or
-float64 throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers) -- is refused with
-an error that names the layer and the option, never skipped: the scratch twin would silently compute
+or subclassed model (its call need not chain its layers), another layer (a subclass of Dense or Dropout
+too, but for masks.RecordingDropout), a bias that is off or penalised, an activity regularizer, a
+constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), a noise_shape, an
+initialiser or regularizer scratch does not have, math in another dtype than float32 or float64
+throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers) -- is refused with an
+error that names the layer and the option, never skipped: the scratch twin would silently compute
 something else. The two sides' Dropout layers draw their own masks (different generators); to share them,
 see `keras_models.twins.masks`.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, initializers, pairing, regularizers
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
@@ -70,10 +72,14 @@ def from_keras(model: keras.Model) -> Network:
     _check_dtypes(model)
     net_layers = []
     for layer in model.layers:
-        if isinstance(layer, keras.layers.Dropout):
+        if type(layer) in (keras.layers.Dropout, RecordingDropout):       # RecordingDropout: Dropout's own output
             net_layers.append(_scratch_dropout(layer))
-        elif isinstance(layer, keras.layers.Dense):
+        elif type(layer) is keras.layers.Dense:
             net_layers.append(_scratch_dense(layer))
+        elif isinstance(layer, keras.layers.Dropout | keras.layers.Dense):
+            base = "Dropout" if isinstance(layer, keras.layers.Dropout) else "Dense"
+            raise ValueError(f"{type(layer).__name__} layer {layer.name!r} is a subclass of keras.layers.{base}, whose "
+                             f"call may compute something else; from_keras takes keras.layers.{base} itself")
         else:
             raise ValueError(f"from_keras handles Dense and Dropout layers only, found {type(layer).__name__} "
                              f"{layer.name!r}")
