@@ -163,3 +163,18 @@ def test_float32_inputs_into_float64_layers_are_refused_since_keras_rounds_them_
         from_keras(model)
     wider = keras.Sequential([keras.Input(shape=(3,), dtype="float64"), keras.layers.Dense(1)])   # rounded once
     assert from_keras(wider).dtype == np.float32
+
+
+def relu(z):
+    """Not Keras' relu, though Keras serializes it as 'relu' (by its __name__)."""
+    return 2.0 * keras.ops.relu(z)
+
+
+@pytest.mark.parametrize("activation, what", [(relu, "test_bridge.relu"), (lambda z: z, r"test_bridge.<lambda>"),
+                                              ("gelu", "keras.src.activations.activations.gelu")],
+                         ids=["own-function-called-relu", "lambda", "keras-gelu"])
+def test_an_activation_that_is_not_keras_own_of_a_shared_name_is_refused_by_name(activation, what):
+    model = keras_model(keras.layers.Dense(2, activation=activation, name="d"))
+    with pytest.raises(ValueError, match=f"Dense layer 'd' has activation {what}, which is not one of Keras' own "
+                                         r"\('linear', 'sigmoid', 'tanh', 'relu', 'softmax'\)"):
+        from_keras(model)

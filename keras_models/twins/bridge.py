@@ -153,13 +153,26 @@ def _scratch_dense(layer: keras.layers.Dense) -> Dense:
     wrong = [option for option, present in refused.items() if present]
     if wrong:
         raise ValueError(f"Dense layer {layer.name!r} uses {', '.join(wrong)}, which scratch's Dense does not have")
-    activation = keras.activations.serialize(layer.activation)
-    activation = activation if isinstance(activation, str) else activation.get("config", activation)
     W, b = (np.asarray(w) for w in layer.get_weights())
-    dense = Dense(W.shape[0], W.shape[1], activation, dtype=W.dtype,
+    dense = Dense(W.shape[0], W.shape[1], _activation_name(layer), dtype=W.dtype,
                   kernel_initializer=_initializer_name(layer), kernel_regularizer=_scratch_regularizer(layer))
     dense.W[...], dense.b[...] = W, b
     return dense
+
+
+def _activation_name(layer: keras.layers.Dense) -> str:
+    """The name of the layer's activation if it is Keras' own function of one of SHARED_ACTIVATIONS.
+
+    By identity, not by name: Keras serializes any function by its __name__, so a function of one's own called
+    relu reads as 'relu', and tf.nn.sigmoid as 'sigmoid' although its output lacks the logits that Keras'
+    cross-entropy takes from keras.activations.sigmoid's (its loss is clipped, not fused)."""
+    f = layer.activation
+    name = next((name for name in SHARED_ACTIVATIONS if f is keras.activations.get(name)), None)
+    if name is not None:
+        return name
+    what = f"{getattr(f, '__module__', None)}.{getattr(f, '__qualname__', type(f).__name__)}"
+    raise ValueError(f"Dense layer {layer.name!r} has activation {what}, which is not one of Keras' own "
+                     f"{SHARED_ACTIVATIONS} (keras.activations.get(name)), the activations twins can use")
 
 
 def _initializer_name(layer: keras.layers.Dense) -> str:
