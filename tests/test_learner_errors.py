@@ -62,6 +62,7 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
     (["--tasks", "binary,images"], 2, f"unknown task(s) 'images'; {VALID}"),
     (["--tsks", "binary"], 2, "unrecognized arguments: --tsks binary"),
     (["--epochs", "0"], 2, "--epochs must be a whole number >= 1, got '0'"),
+    (["--epochs", "99999999999999999999999"], 2, "--epochs must be at most 10000, got '99999999999999999999999'"),
     (["--learning-rate", "0"], 2, "--learning-rate must be a positive number such as 0.001, got '0'"),
     (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number such as 0.001, got 'inf'"),
     (["--logdir", "{file}"], 2, "log directory {file} is a file, not a directory; choose another with --logdir"),
@@ -75,8 +76,8 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
                                                  "once"),
     (["--logdir", "~/runs"], 2, f"--logdir ~/runs starts with ~, which the shell did not expand (it would create a "
                                 f"folder named ~ here); write the full path, e.g. --logdir {Path.home() / 'runs'}"),
-], ids=["task", "second-task", "flag", "epochs", "zero-rate", "infinite-rate", "logdir-is-file", "logdir-under-file",
-        "resume-with-tasks", "nothing-to-resume", "repeated-task", "unexpanded-tilde"])
+], ids=["task", "second-task", "flag", "epochs", "too-many-epochs", "zero-rate", "infinite-rate", "logdir-is-file",
+        "logdir-under-file", "resume-with-tasks", "nothing-to-resume", "repeated-task", "unexpanded-tilde"])
 def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, message, tmp_path,
                                                                     python_without_tensorflow):
     places = {"file": tmp_path / "notes.txt", "empty": tmp_path / "empty"}

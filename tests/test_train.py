@@ -247,6 +247,8 @@ def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):
         train_module.train(["xor"], logdir=tmp_path)
     with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
         train_module.train(["binary"], epochs=0, logdir=tmp_path)
+    with pytest.raises(ValueError, match="epochs must be at most 10000, got 10001"):
+        train_module.train(["binary"], epochs=10_001, logdir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 

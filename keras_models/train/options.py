@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, unevenly_split
-from keras_models.train.runs import RunDirectoryError
+from keras_models.train.runs import MAX_EPOCHS, RunDirectoryError
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
 PROG = ".venv/bin/python -m keras_models.train"
@@ -156,7 +156,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "with (make train RESUME=1)")
     parser.add_argument("--via-make", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    epochs = args.epochs
     args.epochs = _number(args.epochs, int, "--epochs", lambda n: n >= 1, "a whole number >= 1", parser)
+    if args.epochs is not None and args.epochs > MAX_EPOCHS:
+        parser.error(f"{option('--epochs')} must be at most {MAX_EPOCHS}, got {epochs!r}")
     args.learning_rate = _number(args.learning_rate, float, "--learning-rate", lambda r: 0 < r < math.inf,
                                  "a positive number such as 0.001", parser)
     args.devices = _number(args.devices, int, "--devices", lambda n: n >= 1, "a whole number >= 1", parser)

@@ -42,6 +42,7 @@ from keras_models.train.options import (
 )
 from keras_models.train.progress import format_summary
 from keras_models.train.runs import (
+    MAX_EPOCHS,
     STATUS_FILE,
     NothingToResume,
     RunDirectoryError,
@@ -84,6 +85,8 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     tasks = check_tasks(list(TASKS) if tasks is None else list(tasks))
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if epochs is not None and epochs > MAX_EPOCHS:
+        raise ValueError(f"epochs must be at most {MAX_EPOCHS}, got {epochs!r}")
     if learning_rate is not None and not (isinstance(learning_rate, float) and 0 < learning_rate < float("inf")):
         raise ValueError(f"learning_rate must be a positive float, got {learning_rate!r}")
     check_devices(devices, tasks)

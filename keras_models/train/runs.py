@@ -40,6 +40,10 @@ except ImportError:                                  # Windows: no flock; the pi
 STATUS_FILE = "run.json"
 LOCK_FILE = "run.lock"
 STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
+# The most epochs a run may ask for. The binary task's Keras side keeps every Dropout mask of the run in one
+# buffer made before the first step (10 KB an epoch: 100 MB at the limit); EPOCHS=10000000 asked TensorFlow
+# for 100 GB, and a number beyond int64 failed to become a tensor shape -- both tracebacks.
+MAX_EPOCHS = 10_000
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
 _held: dict[Path, object] = {}                       # run directory -> the open lock file this process holds
 
@@ -89,7 +93,7 @@ def read_status(run_dir: Path) -> dict:
 
     checks = {"status": lambda s: s in STATUSES,
               "tasks": lambda t: isinstance(t, list) and t and all(isinstance(n, str) and n in TASK_TABLE for n in t),
-              "epochs": whole, "max_rows": whole,
+              "epochs": lambda n: whole(n) and (n is None or n <= MAX_EPOCHS), "max_rows": whole,
               "learning_rate": lambda r: r is None or (isinstance(r, int | float) and not isinstance(r, bool)
                                                        and 0 < r < math.inf)}
     if not isinstance(record, dict):
