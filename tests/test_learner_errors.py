@@ -65,6 +65,10 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
     (["--epochs", "99999999999999999999999"], 2, "--epochs must be at most 10000, got '99999999999999999999999'"),
     (["--learning-rate", "0"], 2, "--learning-rate must be a positive number such as 0.001, got '0'"),
     (["--learning-rate", "inf"], 2, "--learning-rate must be a positive number such as 0.001, got 'inf'"),
+    (["--learning-rate", "1e39"], 2, "--learning-rate must be a number that float32, in which both sides train, "
+                                     "holds: from 1.4e-45 to 3.4e+38, got '1e39'"),
+    (["--learning-rate", "1e-50"], 2, "--learning-rate must be a number that float32, in which both sides train, "
+                                      "holds: from 1.4e-45 to 3.4e+38, got '1e-50'"),
     (["--logdir", "{file}"], 2, "log directory {file} is a file, not a directory; choose another with --logdir"),
     (["--logdir", "{file}/logs"], 2, "log directory {file}/logs cannot be created: {file} is a file, not a directory"),
     (["--resume", "--tasks", "binary"], 2, "--resume continues a run with the settings it started with; leave out "
@@ -76,8 +80,9 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
                                                  "once"),
     (["--logdir", "~/runs"], 2, f"--logdir ~/runs starts with ~, which the shell did not expand (it would create a "
                                 f"folder named ~ here); write the full path, e.g. --logdir {Path.home() / 'runs'}"),
-], ids=["task", "second-task", "flag", "epochs", "too-many-epochs", "zero-rate", "infinite-rate", "logdir-is-file",
-        "logdir-under-file", "resume-with-tasks", "nothing-to-resume", "repeated-task", "unexpanded-tilde"])
+], ids=["task", "second-task", "flag", "epochs", "too-many-epochs", "zero-rate", "infinite-rate",
+        "rate-beyond-float32", "rate-rounding-to-0-in-float32", "logdir-is-file", "logdir-under-file",
+        "resume-with-tasks", "nothing-to-resume", "repeated-task", "unexpanded-tilde"])
 def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, message, tmp_path,
                                                                     python_without_tensorflow):
     places = {"file": tmp_path / "notes.txt", "empty": tmp_path / "empty"}

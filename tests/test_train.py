@@ -249,6 +249,8 @@ def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):
         train_module.train(["binary"], epochs=0, logdir=tmp_path)
     with pytest.raises(ValueError, match="epochs must be at most 10000, got 10001"):
         train_module.train(["binary"], epochs=10_001, logdir=tmp_path)
+    with pytest.raises(ValueError, match="learning_rate must be a number that float32 holds.*got 1e-50"):
+        train_module.train(["binary"], learning_rate=1e-50, logdir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, unevenly_split
-from keras_models.train.runs import MAX_EPOCHS, RunDirectoryError
+from keras_models.train.runs import FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
 PROG = ".venv/bin/python -m keras_models.train"
@@ -160,8 +160,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.epochs = _number(args.epochs, int, "--epochs", lambda n: n >= 1, "a whole number >= 1", parser)
     if args.epochs is not None and args.epochs > MAX_EPOCHS:
         parser.error(f"{option('--epochs')} must be at most {MAX_EPOCHS}, got {epochs!r}")
+    learning_rate = args.learning_rate
     args.learning_rate = _number(args.learning_rate, float, "--learning-rate", lambda r: 0 < r < math.inf,
                                  "a positive number such as 0.001", parser)
+    if args.learning_rate is not None and not fits_float32(args.learning_rate):
+        parser.error(f"{option('--learning-rate')} must be a number that float32, in which both sides train, holds: "
+                     f"{FLOAT32_RATES}, got {learning_rate!r}")
     args.devices = _number(args.devices, int, "--devices", lambda n: n >= 1, "a whole number >= 1", parser)
     if args.resume:
         given = [option(flag) for flag, value in (("--tasks", args.tasks), ("--epochs", args.epochs),

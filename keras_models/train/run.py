@@ -42,11 +42,13 @@ from keras_models.train.options import (
 )
 from keras_models.train.progress import format_summary
 from keras_models.train.runs import (
+    FLOAT32_RATES,
     MAX_EPOCHS,
     STATUS_FILE,
     NothingToResume,
     RunDirectoryError,
     describe,
+    fits_float32,
     hold,
     new_run_directory,
     newest_unfinished,
@@ -89,6 +91,8 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
         raise ValueError(f"epochs must be at most {MAX_EPOCHS}, got {epochs!r}")
     if learning_rate is not None and not (isinstance(learning_rate, float) and 0 < learning_rate < float("inf")):
         raise ValueError(f"learning_rate must be a positive float, got {learning_rate!r}")
+    if learning_rate is not None and not fits_float32(learning_rate):
+        raise ValueError(f"learning_rate must be a number that float32 holds, {FLOAT32_RATES}, got {learning_rate!r}")
     check_devices(devices, tasks)
     run_dir = new_run_directory(check_writable(logdir))
     hold(run_dir)                                       # before run.json exists: no --resume can pick it

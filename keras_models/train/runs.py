@@ -29,6 +29,7 @@ import json
 import math
 import os
 import re
+import struct
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +45,19 @@ STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
 # buffer made before the first step (10 KB an epoch: 100 MB at the limit); EPOCHS=10000000 asked TensorFlow
 # for 100 GB, and a number beyond int64 failed to become a tensor shape -- both tracebacks.
 MAX_EPOCHS = 10_000
+FLOAT32_RATES = "from 1.4e-45 to 3.4e+38"           # the positive numbers float32 holds (subnormals included)
+
+
+def fits_float32(rate: float) -> bool:
+    """Whether a positive learning rate stays positive and finite in float32, in which both sides train: 1e-50
+    rounds to 0 and 1e39 to inf, which Adam refused with a traceback once the run had started."""
+    try:
+        rounded = struct.unpack("f", struct.pack("f", rate))[0]
+    except OverflowError:                           # beyond float32's largest number
+        return False
+    return 0 < rounded < math.inf
+
+
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
 _held: dict[Path, object] = {}                       # run directory -> the open lock file this process holds
 
@@ -95,7 +109,7 @@ def read_status(run_dir: Path) -> dict:
               "tasks": lambda t: isinstance(t, list) and t and all(isinstance(n, str) and n in TASK_TABLE for n in t),
               "epochs": lambda n: whole(n) and (n is None or n <= MAX_EPOCHS), "max_rows": whole,
               "learning_rate": lambda r: r is None or (isinstance(r, int | float) and not isinstance(r, bool)
-                                                       and 0 < r < math.inf)}
+                                                       and 0 < r < math.inf and fits_float32(r))}
     if not isinstance(record, dict):
         raise RunDirectoryError(f"{path} is not a make-train status file (not a JSON object)")
     if "devices" in record:                         # runs started before DEVICES existed trained on one device
