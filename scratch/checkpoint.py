@@ -116,6 +116,9 @@ def check_weights(path, weights: list, expected: list[np.ndarray], owner: str, k
 def read_arrays(path) -> dict[str, np.ndarray]:
     """Every array of an .npz file, read with allow_pickle=False, or a CheckpointError naming the file."""
     path = Path(path)
+    if path.exists() and not path.is_file():        # a folder in its place: "no checkpoint" would send one looking
+        raise CheckpointError(f"checkpoint {path} is not a file (a folder?), so it is damaged or not a checkpoint; "
+                              "delete it to start over")
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
     try:

@@ -213,6 +213,12 @@ def test_a_missing_checkpoint_is_named(tmp_path):
         load(tmp_path / "nothing.npz")
 
 
+def test_a_folder_in_the_checkpoints_place_is_named_as_not_a_file_not_as_missing(tmp_path):
+    (tmp_path / "ckpt.npz").mkdir()
+    with pytest.raises(CheckpointError, match=r"checkpoint .*ckpt.npz is not a file \(a folder\?\).*delete it"):
+        load(tmp_path / "ckpt.npz")
+
+
 # ---- restore is all or nothing: any damage is refused by file and key, and nothing changes -------------------
 
 

@@ -37,7 +37,7 @@ from tensorboard.compat.proto import event_pb2
 
 from keras_models.train import run as train_module
 from keras_models.train.board import forget_epochs_after, max_relative_gap
-from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
+from keras_models.train.checkpoints import KerasCheckpoint, SideState, progress, restore_keras
 from keras_models.train.runs import (
     NothingToResume,
     RunDirectoryError,
@@ -362,6 +362,12 @@ def test_forget_epochs_after_drops_what_was_logged_after_the_checkpoint_and_noth
     assert {p: p.read_bytes() for p in tmp_path.glob("*/*")} == before         # nothing to drop: untouched
     assert forget_epochs_after(tmp_path, epoch=-1, steps_per_epoch=3) == 9     # starting over: everything
     assert all(tag_steps == [] for tag_steps in logged_steps(tmp_path).values())
+
+
+def test_a_folder_in_a_checkpoints_place_is_reported_as_unreadable_not_as_not_started(tmp_path):
+    run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    (run_dir / "binary" / "keras" / "checkpoint.npz").mkdir(parents=True)
+    assert progress(run_dir) == "binary: a checkpoint cannot be read"
 
 
 def make_run(logdir, name, status_, **fields):

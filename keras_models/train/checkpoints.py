@@ -75,7 +75,7 @@ class SideState:
 
 def finished_epochs(path: Path) -> int | None:
     """How many epochs the checkpoint at `path` has finished: 0 if there is none yet, None if it is unreadable."""
-    if not Path(path).is_file():
+    if not Path(path).exists():
         return 0
     try:
         return check_header(path, read_arrays(path), FORMAT_VERSION) + 1
