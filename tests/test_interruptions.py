@@ -18,6 +18,7 @@ and during the TensorFlow import is tested on fresh processes, since starting up
 """
 
 import collections
+import datetime
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from tensorboard.backend.event_processing.event_file_loader import RawEventFileL
 from tensorboard.compat.proto import event_pb2
 
 from keras_models.train import run as train_module
+from keras_models.train import runs
 from keras_models.train.board import forget_epochs_after, max_relative_gap
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, progress, restore_keras
 from keras_models.train.runs import (
@@ -43,6 +45,7 @@ from keras_models.train.runs import (
     RunDirectoryError,
     describe,
     hold,
+    new_run_directory,
     newest_unfinished,
     read_status,
     write_status,
@@ -368,6 +371,20 @@ def test_a_folder_in_a_checkpoints_place_is_reported_as_unreadable_not_as_not_st
     run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     (run_dir / "binary" / "keras" / "checkpoint.npz").mkdir(parents=True)
     assert progress(run_dir) == "binary: a checkpoint cannot be read"
+
+
+def test_two_runs_started_in_the_same_second_each_get_a_directory(tmp_path, monkeypatch):
+    class OneSecond(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 1, 1, 9, 0, 0)
+
+    monkeypatch.setattr(runs, "datetime", OneSecond)
+    assert new_run_directory(tmp_path) == tmp_path / "2026-01-01_09-00-00"
+    # the other make train looked first and found the name free; this one made it in between
+    looked = Path.exists
+    monkeypatch.setattr(Path, "exists", lambda self, **kw: self.parent != tmp_path and looked(self, **kw))
+    assert new_run_directory(tmp_path) == tmp_path / "2026-01-01_09-00-00_2"
 
 
 def make_run(logdir, name, status_, **fields):

@@ -25,6 +25,7 @@ TensorFlow loads (about 5 s), so an empty --resume is answered at once.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -73,12 +74,14 @@ class RunDirectoryError(ValueError):
 def new_run_directory(logdir: Path) -> Path:
     """logdir/<timestamp> for this invocation, e.g. logs/2026-11-23_01-23-45 (suffixed _2, _3 if taken)."""
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    run_dir, n = logdir / stamp, 1
-    while run_dir.exists():
-        n += 1
-        run_dir = logdir / f"{stamp}_{n}"
-    run_dir.mkdir(parents=True)
-    return run_dir
+    logdir.mkdir(parents=True, exist_ok=True)
+    for n in itertools.count(1):
+        run_dir = logdir / (stamp if n == 1 else f"{stamp}_{n}")
+        try:                    # mkdir decides, not a look first: two make trains started in one second both
+            run_dir.mkdir()     # saw the name free, and the second stopped with "File exists"
+        except FileExistsError:
+            continue
+        return run_dir
 
 
 def write_status(run_dir: Path, status: str, **plan) -> dict:
