@@ -58,7 +58,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def make_lessons(tmp_path_factory):
     """`.venv/bin/python -m keras_models.course.lessons --logdir DIR`, in process: (DIR, what it printed,
     {lesson name: what its run() returned on the way})."""
-    logdir = tmp_path_factory.mktemp("lessons")
+    logdir = tmp_path_factory.mktemp("lessons") / "my lessons"     # a space: the printed command quotes it
     printed = io.StringIO()
     real_run_all = lessons.run_all
     ran = {}
@@ -117,7 +117,7 @@ def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(ma
                                    "sigmoid saturates", "gradient descent:", "100% on XOR",
                                    "regularisation: validation - training loss"], start=1):
         assert any(line.startswith(f"{number}. ") and fact in line for line in lines), f"lesson {number}: {fact!r}"
-    assert f"make tensorboard LOGDIR={logdir}" in printed
+    assert f"make tensorboard LOGDIR='{logdir}'" in printed
 
 
 # --- the lessons' facts, from what each lesson function returns -----------------------------------

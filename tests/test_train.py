@@ -19,6 +19,7 @@ from conftest import keras_loss, tf_forward
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from data import TASKS, get_task
+from keras_models.train import options
 from keras_models.train import run as train_module
 from keras_models.train.board import ScratchBoard, max_relative_gap
 from keras_models.train.progress import EpochPrinter
@@ -254,6 +255,13 @@ def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_hint_quotes_a_log_directory_with_a_space_so_it_can_be_copied(monkeypatch, tmp_path):
+    monkeypatch.setattr(options, "via_make", True)
+    logdir = tmp_path / "my runs"
+    assert options.command(options.option("--resume"), *options.logdir_option(logdir)) == \
+        f"make train RESUME=1 LOGDIR='{logdir}'"
+
+
 def test_progress_prints_first_every_fifth_and_last_epoch_or_nothing_when_quiet():
     stream = io.StringIO()
     printer = EpochPrinter("scratch", 10, stream=stream)
@@ -285,10 +293,11 @@ def test_progress_on_a_terminal_rewrites_one_line_per_side():
 
 @pytest.mark.slow
 def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_path, capsys):
-    assert train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path)]) == 0
+    logdir = tmp_path / "my runs"                   # a space: the printed command quotes it, to be copied as it is
+    assert train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(logdir)]) == 0
     out = capsys.readouterr().out
     assert "keras    epoch   1/1  loss" in out and "scratch  epoch   1/1  loss" in out
     table = out[out.index("task "):]
     assert re.search(r"binary\s+keras\s+1\s+[\d.]+\s+[\d.]+\s+accuracy", table)
     assert re.search(r"binary\s+scratch\s+1\s+.*\d\.\de-\d\d", table)       # the weight gap, scratch row
-    assert "make tensorboard" in out and "http://127.0.0.1:6006" in out
+    assert f"Open them: make tensorboard LOGDIR='{logdir}', then" in out and "http://127.0.0.1:6006" in out

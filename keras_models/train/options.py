@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 import tempfile
 from dataclasses import replace
@@ -45,8 +46,9 @@ def command(*options: str) -> str:
 
 
 def logdir_option(logdir: str | Path) -> list[str]:
-    """[option('--logdir', logdir)] unless logdir is the default, for commands in hints."""
-    return [] if Path(logdir).resolve() == DEFAULT_LOGDIR else [option("--logdir", logdir)]
+    """[option('--logdir', logdir)] unless logdir is the default, for commands in hints: quoted where the shell
+    needs it (LOGDIR='my runs'), so that the command can be copied as it stands."""
+    return [] if Path(logdir).resolve() == DEFAULT_LOGDIR else [option("--logdir", shlex.quote(str(logdir)))]
 
 
 def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             print(announce(record))
         print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
               f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
-        board = "make tensorboard" + (f" LOGDIR={args.logdir}" if logdir_option(args.logdir) else "")
+        board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir) else "")
         print(f"Open them: {board}, then each task's loss curves (scratch lies on Keras):")
         for result in results:
             print(f"  {result.task:<10}  {task_link(result.task)}", flush=True)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 import tempfile
 import time
@@ -103,5 +104,5 @@ def main(argv: list[str] | None = None) -> int:
     if args.logdir == DEFAULT_LOGDIR:
         print("see them in TensorBoard (IMAGES tab): make tensorboard")
     else:
-        print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={args.logdir}")
+        print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={shlex.quote(str(args.logdir))}")
     return 0
