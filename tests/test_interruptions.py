@@ -367,6 +367,13 @@ def test_forget_epochs_after_drops_what_was_logged_after_the_checkpoint_and_noth
     assert all(tag_steps == [] for tag_steps in logged_steps(tmp_path).values())
 
 
+def test_a_folder_in_an_event_files_place_is_named_when_a_run_resumes(tmp_path):
+    (tmp_path / "train" / "events.out.tfevents.1.vm.2.0.v2").mkdir(parents=True)
+    with pytest.raises(RunDirectoryError, match=r"the TensorBoard log .*/train/events.out.tfevents.1.vm.2.0.v2 cannot "
+                                                r"be read \(Is a directory\); delete it .*then resume again"):
+        forget_epochs_after(tmp_path, epoch=0, steps_per_epoch=3)
+
+
 def test_a_folder_in_a_checkpoints_place_is_reported_as_unreadable_not_as_not_started(tmp_path):
     run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     (run_dir / "binary" / "keras" / "checkpoint.npz").mkdir(parents=True)

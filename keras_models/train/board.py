@@ -42,6 +42,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
+from keras_models.train.runs import RunDirectoryError
 from keras_models.twins.interrupts import HeldInterrupt
 from scratch.atomic_write import atomic_path
 from scratch.gradcheck import relative_gap
@@ -190,7 +191,12 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     last_iteration = (epoch + 1) * steps_per_epoch
     dropped = 0
     for path in sorted(Path(log_dir).glob("*/events.out.tfevents.*")):
-        records = list(RawEventFileLoader(str(path)).Load())      # stops quietly at a truncated last record
+        try:
+            records = list(RawEventFileLoader(str(path)).Load())  # stops quietly at a truncated last record
+        except (tf.errors.OpError, OSError) as exc:     # a folder in its place, a file that cannot be opened
+            why = exc.message if isinstance(exc, tf.errors.OpError) else (exc.strerror or str(exc))
+            raise RunDirectoryError(f"the TensorBoard log {path} cannot be read ({why.rpartition('; ')[2]}); "
+                                    "delete it (the curves it held go with it), then resume again") from None
         kept = []
         for record in records:
             event = event_pb2.Event.FromString(record)
