@@ -174,9 +174,10 @@ def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, cap
     (["--epochs", "0"], "argument --epochs: must be a whole number >= 1, got '0'"),           # once: the empty
     (["--epochs", "-1"], "argument --epochs: must be a whole number >= 1, got '-1'"),         # history's traceback
     (["--seed", "-1"], "argument --seed: must be a whole number from 0 to 4294967295, got '-1'"),   # Keras' seeding
+    (["--epochs", "²"], "argument --epochs: must be a whole number >= 1, got '²'"),   # a digit to isdigit, not to int
     (["--out", "{file}"], "argument --out: {file} is a file: give a folder"),            # TensorBoard's writer, after
     (["--out", "{file}/curves"], "argument --out: {file}/curves is inside {file}, which is a file: give a folder"),
-], ids=["epochs-0", "epochs-negative", "seed-negative", "out-a-file", "out-inside-a-file"])
+], ids=["epochs-0", "epochs-negative", "seed-negative", "epochs-superscript", "out-a-file", "out-inside-a-file"])
 def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(option, message, tmp_path, capsys,
                                                                           monkeypatch):
     (tmp_path / "notes.txt").write_text("")

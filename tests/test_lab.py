@@ -130,9 +130,10 @@ def test_make_lab_on_a_port_in_use_is_one_line_before_writing_any_notebook(noteb
     assert not notebooks_folder.exists()
 
 
-def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(tmp_path, capsys):
-    assert lab.main(["--port", "eighty", "--jupyter-home", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == "error: PORT must be a whole number from 0 to 65535, got 'eighty'\n"
+@pytest.mark.parametrize("port", ["eighty", "²"])            # "²" is a digit to str.isdigit, not to int
+def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(port, tmp_path, capsys):
+    assert lab.main(["--port", port, "--jupyter-home", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: PORT must be a whole number from 0 to 65535, got {port!r}\n"
 
 
 def test_make_lab_refuses_a_port_out_of_range_before_writing_any_notebook(notebooks_folder, tmp_path, capsys):

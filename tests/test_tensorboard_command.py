@@ -27,7 +27,7 @@ def board(*args: str, popen=subprocess.Popen, **kwargs) -> subprocess.Popen:
                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-@pytest.mark.parametrize("port", ["abc", "0", "65536", "-1", "60 06"])
+@pytest.mark.parametrize("port", ["abc", "0", "65536", "-1", "60 06", "²"])
 def test_a_port_that_is_not_one_is_one_line(port, tmp_path):
     process = board("--logdir", str(tmp_path), "--port", port)
     out, err = process.communicate(timeout=60)

@@ -27,14 +27,14 @@ class OneLineParser(argparse.ArgumentParser):
 
 def whole_number(text: str) -> int:
     """A count such as epochs or rows per batch: a whole number >= 1."""
-    if not text.strip().isdigit() or int(text) < 1:
+    if not text.strip().isdecimal() or int(text) < 1:         # isdigit takes "²", which int refuses
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return int(text)
 
 
 def seed(text: str) -> int:
     """A random seed: a whole number from 0 to 2**32 - 1."""
-    if not text.strip().isdigit() or int(text) > MAX_SEED:
+    if not text.strip().isdecimal() or int(text) > MAX_SEED:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {text!r}")
     return int(text)
 

@@ -41,7 +41,7 @@ def stop_at_once(signum, frame):
 
 def check_port(text: str) -> int:
     """The port as an int from 1 to 65535 that nothing on 127.0.0.1 listens on yet, or a ValueError."""
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 65535:     # isdigit takes "²", which int refuses
         raise ValueError(f"PORT must be a whole number from 1 to 65535, got {text!r}")
     port = int(text)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

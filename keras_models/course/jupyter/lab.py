@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-notebooks", action="store_true",
                         help="first write the notebooks, as make notebooks does (make lab does)")
     args = parser.parse_args(argv)
-    if not args.port.isdigit() or int(args.port) > 65535:
+    if not args.port.isdecimal() or int(args.port) > 65535:     # isdigit takes "²", which int refuses
         print(f"error: PORT must be a whole number from 0 to 65535, got {args.port!r}", file=sys.stderr)
         return 2
     port = int(args.port)
