@@ -667,6 +667,31 @@ def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_
         assert hint.startswith(expected), hint
 
 
+@pytest.mark.parametrize("damage, why", [
+    (lambda events: events.write_bytes(events.read_bytes()[:-7]), "cut short or corrupted"),
+    (lambda events: events.with_name(events.name + ".x").mkdir(), "Is a directory"),
+], ids=["cut-short", "a-folder"])
+def test_ex07_an_event_file_that_cannot_be_read_is_named_in_the_hint_not_a_grader_error(damage, why, tmp_path):
+    import types
+
+    import tensorflow as tf
+
+    def damaged_run(log_dir):
+        losses = [0.50, 0.40]
+        for split in ("validation", "train"):
+            writer = tf.summary.create_file_writer(str(log_dir / split))
+            with writer.as_default():
+                for epoch, value in enumerate(losses):
+                    tf.summary.scalar("epoch_loss", value, step=epoch)
+            writer.close()
+        (events,) = (log_dir / "validation").glob("events.out.tfevents*")
+        damage(events)
+        return types.SimpleNamespace(history={"loss": losses, "val_loss": losses})
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=damaged_run)
+    assert hint.startswith("the event file validation/events.out.tfevents") and f"cannot be read ({why})" in hint, hint
+
+
 # --- the targets: reachable, and out of reach of trivial models ---------------------------------
 
 def test_ex03_target_is_above_the_noise_and_far_below_the_mean_predictor():

@@ -35,13 +35,20 @@ def read_logged(run_dir: Path, tag: str = "epoch_loss") -> dict[int, float]:
     import tensorflow as tf
     from tensorflow.core.util import event_pb2
 
-    files = sorted(str(path) for path in Path(run_dir).glob("events.out.tfevents*"))
     values: dict[int, float] = {}
-    for record in tf.data.TFRecordDataset(files):        # one serialized Event per record
-        event = event_pb2.Event.FromString(record.numpy())
-        for value in event.summary.value:
-            if value.tag == tag and value.HasField("tensor"):   # TF2 summaries hold a tensor, not simple_value
-                values[event.step] = float(tf.make_ndarray(value.tensor))
+    for path in sorted(Path(run_dir).glob("events.out.tfevents*")):
+        try:
+            records = [record.numpy() for record in tf.data.TFRecordDataset(str(path))]   # one Event per record
+        except tf.errors.OpError as error:            # cut short, corrupted, or a folder of that name
+            why = ("cut short or corrupted" if isinstance(error, tf.errors.DataLossError)
+                   else error.message.rpartition("; ")[2].split(" [Op:")[0])
+            raise Fail(f"the event file {path.parent.name}/{path.name} under the log_dir cannot be read ({why}): "
+                       "leave the log_dir to the TensorBoard callback alone") from None
+        for record in records:
+            event = event_pb2.Event.FromString(record)
+            for value in event.summary.value:
+                if value.tag == tag and value.HasField("tensor"):   # TF2 summaries hold a tensor, not simple_value
+                    values[event.step] = float(tf.make_ndarray(value.tensor))
     return values
 
 
