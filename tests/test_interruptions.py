@@ -394,6 +394,12 @@ def test_two_runs_started_in_the_same_second_each_get_a_directory(tmp_path, monk
     assert new_run_directory(tmp_path) == tmp_path / "2026-01-01_09-00-00_2"
 
 
+def damage(run_json, content):
+    """Write `content` over run.json; None puts a folder in its place."""
+    run_json.unlink()
+    run_json.mkdir() if content is None else run_json.write_text(content)
+
+
 def make_run(logdir, name, status_, **fields):
     run_dir = logdir / name
     run_dir.mkdir(parents=True)
@@ -460,17 +466,18 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      "is damaged: 'epochs' is 'missing'"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": 1e39}',
      "is damaged: 'learning_rate' is 1e\\+39"),
+    (None, "cannot be read \\(\\[Errno 21\\] Is a directory"),
 ], ids=["not-json", "unknown-task", "negative-epochs", "float-epochs", "too-many-epochs", "no-epochs",
-        "rate-beyond-float32"])
+        "rate-beyond-float32", "a-folder"])
 def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
     older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     newest = make_run(tmp_path, "2026-01-02_09-00-00", "interrupted")
-    (newest / "run.json").write_text(content)
+    damage(newest / "run.json", content)
     skipped = []
     assert newest_unfinished(tmp_path, skipped) == older
     (line,) = skipped
     assert re.match(f"skipped {newest}: {newest / 'run.json'} {message}", line), line
-    (older / "run.json").write_text(content)                                  # nothing left to resume
+    damage(older / "run.json", content)                                       # nothing left to resume
     assert train_module.main(["--resume", "--logdir", str(tmp_path)]) == 1
     (line,) = learner_lines(capsys.readouterr().err)
     assert line.startswith(f"error: nothing to resume: every run under {tmp_path} finished") and "skipped" in line

@@ -164,7 +164,8 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None) -> P
     """The newest run under logdir that --resume may continue (see the module's docstring). Runs whose
     run.json is damaged are passed over; `skipped` (if given) receives one line for each."""
     logdir = Path(logdir)
-    runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and (p / STATUS_FILE).is_file()),
+    # exists, not is_file: a folder where run.json should be is a damaged run, named below, not a stranger's folder
+    runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and (p / STATUS_FILE).exists()),
                   key=lambda p: (RUN_NAME.fullmatch(p.name)[1], int(RUN_NAME.fullmatch(p.name)[2] or 1)),
                   reverse=True) if logdir.is_dir() else []
     damaged = []
