@@ -483,6 +483,16 @@ def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(c
     assert line.startswith(f"error: nothing to resume: every run under {tmp_path} finished") and "skipped" in line
 
 
+def test_a_folder_in_a_runs_lock_files_place_is_named_and_older_runs_stay_resumable(tmp_path):
+    older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    newest = make_run(tmp_path, "2026-01-02_09-00-00", "interrupted")
+    (newest / "run.lock").mkdir()
+    skipped = []
+    assert newest_unfinished(tmp_path, skipped) == older
+    assert skipped == [f"skipped {newest}: {newest / 'run.lock'} cannot be opened (Is a directory); delete it to "
+                       "resume this run"]
+
+
 def test_a_run_killed_outright_still_says_running_and_is_resumed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     killed = make_run(tmp_path, "2026-01-01_09-00-00", "running", pid=int(dead.stdout))

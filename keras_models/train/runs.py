@@ -149,9 +149,15 @@ def being_written(run_dir: Path, record: dict) -> bool:
     """True while another process trains in run_dir: it holds the lock (or, without flock, its pid lives)."""
     if fcntl is None:
         return record["status"] == "running" and _still_running(record.get("pid"))
-    if Path(run_dir).resolve() in _held or not (Path(run_dir) / LOCK_FILE).exists():
+    lock = Path(run_dir) / LOCK_FILE
+    if Path(run_dir).resolve() in _held or not lock.exists():
         return False
-    with open(Path(run_dir) / LOCK_FILE, "a") as f:
+    try:
+        f = open(lock, "a")                                  # noqa: SIM115 -- closed by the with below
+    except OSError as exc:                                   # a folder in its place: nobody can hold it, nor can we
+        raise RunDirectoryError(f"{lock} cannot be opened ({exc.strerror or exc}); delete it to resume this run") \
+            from None
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -172,10 +178,10 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None) -> P
     for run_dir in runs:
         try:
             record = read_status(run_dir)
+            if record["status"] in ("complete", "diverged") or being_written(run_dir, record):
+                continue
         except RunDirectoryError as exc:
             damaged.append(f"skipped {shown(run_dir)}: {exc}")
-            continue
-        if record["status"] in ("complete", "diverged") or being_written(run_dir, record):
             continue
         if skipped is not None:
             skipped.extend(damaged)
