@@ -87,8 +87,8 @@ EXERCISES = (                                          # in course order; the po
 
 
 def find(name: str) -> Exercise:
-    """The exercise called `name`: "ex05", "5", "05" or its file name with or without ".py"."""
-    wanted = name.strip().removesuffix(".py").rsplit("/", 1)[-1]
+    """The exercise called `name`: "ex05", "5", "05" or its file name, with or without ".py" or ".ipynb"."""
+    wanted = name.strip().rsplit("/", 1)[-1].removesuffix(".py").removesuffix(".ipynb")
     for exercise in EXERCISES:
         number = exercise.name[2:]
         if wanted in (exercise.name, exercise.stem, number, number.lstrip("0")):
