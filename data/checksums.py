@@ -53,6 +53,9 @@ def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
     if filename not in SHA256:
         raise ValueError(f"no recorded checksum for {filename!r}; the shipped files are {sorted(SHA256)}")
     restore = f"restore it with `git checkout data/{filename}`"
+    if path.is_dir():
+        raise MissingDataFile(f"data file {path} is a folder, not the data file: remove it, then restore the file "
+                              f"with `git checkout data/{filename}`")
     if not path.is_file():
         raise MissingDataFile(f"data file {path} is missing; {restore}")
     expected, actual = SHA256[filename], sha256_of(path)

@@ -79,6 +79,15 @@ def test_loader_names_a_missing_file_and_how_to_restore_it(filename, tmp_path):
     assert f"git checkout data/{filename}" in str(error.value)
 
 
+def test_a_folder_in_place_of_a_data_file_is_named_as_a_folder_not_as_missing(tmp_path):
+    folder = tmp_path / "housing.csv"
+    folder.mkdir()
+    with pytest.raises(FileNotFoundError) as error:
+        verify_checksum(folder)
+    assert str(error.value) == (f"data file {folder} is a folder, not the data file: remove it, then restore the "
+                                "file with `git checkout data/housing.csv`")
+
+
 @pytest.mark.parametrize("filename", sorted(LOADERS))
 def test_loader_rejects_an_altered_file_with_both_checksums(filename, tmp_path):
     altered = tmp_path / filename
