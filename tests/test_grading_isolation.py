@@ -287,6 +287,23 @@ def test_bytes_that_are_not_utf8_are_escaped_in_a_reason_and_a_folder_name_and_t
     assert reasons(folder)[("cy", "ex01")] == "the code raised KeyboardInterrupt: bad \\udcff byte"
 
 
+@pytest.mark.parametrize("nested", ['{"cells": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                                    '{"cells": [], "metadata": {"a": ' + "[" * 700 + "]" * 700 + "}, "
+                                    '"nbformat": 4, "nbformat_minor": 5}'], ids=["json", "nbformat"])
+def test_a_notebook_nested_too_deeply_beside_its_py_is_a_one_line_zero_and_the_class_is_graded(nested, tmp_path):
+    """Choosing between a learner's .py and notebook reads the notebook before any submission runs: its
+    RecursionError (in json, or nested less deeply, in nbformat) stopped `make grade` with a traceback."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01, f"{EX01.stem}.ipynb": nested},
+                                             "bob": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"]}      # ann's .py: the notebook holds no code
+    (folder / "ann" / FILE01).unlink()
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["0", "0"], "bob": ["10", "10"]}
+    assert reasons(folder)[("ann", "ex01")] == (f"{EX01.stem}.ipynb is not a Jupyter notebook (its JSON is nested "
+                                                "too deeply to read)")
+
+
 def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_before_it():
     """The race behind "stopped before the grader gave a verdict (exit status 0)" for a child that had sent one: the
     child answers and exits between the parent's wait() and its look at the child."""

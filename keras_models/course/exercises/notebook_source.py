@@ -27,6 +27,12 @@ class SourceError(ValueError):
     """The file cannot be read as an exercise: str(self) says why, in one line."""
 
 
+# A notebook whose JSON nests hundreds of lists or objects: reading it raised RecursionError, which no caller
+# expects -- in make grade, before any submission ran (to choose between a learner's .py and notebook), it stopped
+# the grading of the whole class with a traceback
+TOO_DEEP = "{name} is not a Jupyter notebook (its JSON is nested too deeply to read)"
+
+
 def read_text(path: Path) -> str:
     """The file's text, or a SourceError naming the first byte that is not UTF-8. A byte-order mark, which
     Windows editors write and Python itself skips, is dropped."""
@@ -64,6 +70,8 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
     except json.JSONDecodeError as error:           # (its msg may end in "at": "Unterminated string starting at")
         raise SourceError(f"{path.name} is not a Jupyter notebook (not JSON: {error.msg}, line {error.lineno} "
                           f"column {error.colno})") from None
+    except RecursionError:                          # "[[[[...": json (and nbformat, below) recurse once per level
+        raise SourceError(TOO_DEEP.format(name=path.name)) from None
     if not isinstance(parsed, dict):                # nbformat would trip over it: "'list' object has no attribute"
         raise SourceError(f"{path.name} is not a Jupyter notebook (its JSON is a {type(parsed).__name__}, not an "
                           "object with cells)")
@@ -73,6 +81,8 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
     except (ValueError, nbformat.ValidationError, KeyError, TypeError, AttributeError) as error:
         first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
         raise SourceError(f"{path.name} is not a Jupyter notebook ({first_line})") from None
+    except RecursionError:
+        raise SourceError(TOO_DEEP.format(name=path.name)) from None
     return [(_python_only(cell.source), f"{path} cell {number}")
             for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
 
