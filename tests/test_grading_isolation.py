@@ -304,6 +304,17 @@ def test_a_notebook_nested_too_deeply_beside_its_py_is_a_one_line_zero_and_the_c
                                                 "too deeply to read)")
 
 
+@pytest.mark.parametrize("ours", ['"written by hand"', "[]", '{"inputs_sha256": 3}'])
+def test_a_notebook_whose_metadata_make_notebooks_reads_was_written_by_hand_is_graded_with_the_class(ours, tmp_path):
+    """With as many TODOs in a learner's .py and notebook, the notebook's metadata says whether anyone worked in it:
+    read before any submission runs, a value that is not make notebooks' own stopped `make grade` with a traceback."""
+    notebook = '{"cells": [], "metadata": {"inside_the_network": ' + ours + '}, "nbformat": 4, "nbformat_minor": 5}'
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01, f"{EX01.stem}.ipynb": notebook},
+                                             "bob": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"]}
+
+
 def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_before_it():
     """The race behind "stopped before the grader gave a verdict (exit status 0)" for a child that had sent one: the
     child answers and exits between the parent's wait() and its look at the child."""
