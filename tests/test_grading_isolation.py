@@ -246,6 +246,17 @@ def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_grade
     assert not (clone / "clone" / "grades.csv").exists()
 
 
+@pytest.mark.parametrize("name", ["grades.csv", "grades_reasons.csv"])
+@pytest.mark.parametrize("only", [[], ["--only", "ex01"]], ids=["all", "only"])
+def test_a_folder_named_as_a_grade_book_file_is_refused_in_one_line_before_grading(name, only, tmp_path, capsys):
+    # it was graded as a learner, and then, with every exercise of the class graded, no grades could be written:
+    # "error: the grades cannot be written to <class> (Is a directory)"
+    folder = write_class(tmp_path / "class", {name: {FILE01: SOLVED01}, "bob": {FILE01: SOLVED01}})
+    assert grade_class.main([str(folder), *only]) == 2
+    assert capsys.readouterr() == ("", f"error: {folder / name} is a folder, where make grade writes its {name}: "
+                                       "rename it (if it is a learner's) or move it away\n")
+
+
 def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
     grade_class.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)

@@ -228,6 +228,9 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         raise ValueError(f"{submissions} is a file, not a folder of submissions")
     learners, skipped = {}, []
     for path in sorted(submissions.iterdir()):
+        if path.name in OUTPUTS and path.is_dir() and not path.is_symlink():    # graded, then no grades written
+            raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
+                             "learner's) or move it away")
         if path.is_symlink():
             skipped.append(f"{path.name} (symbolic link)")
         elif not path.is_dir():
