@@ -377,6 +377,26 @@ def test_a_notebook_that_fails_is_one_line_naming_its_cell(cells, message, tmp_p
     assert not result.passed and result.message == message
 
 
+@pytest.mark.parametrize("magic, passes", [("%%time", True), ("%%capture out", True), ("%%bash", False)])
+def test_a_cell_magic_that_runs_its_cell_as_python_keeps_the_cell_as_jupytext_keeps_it_in_the_py(magic, passes,
+                                                                                                   tmp_path):
+    """`%%time` on the cell that defines Perceptron1D: IPython runs it, the .py jupytext pairs with it keeps it, but
+    the grader left the whole cell out -- "your code defines no Perceptron1D" for a notebook that worked. A
+    `files = !ls` line is IPython's too: it did not parse. Other cell magics (%%bash) are still left out."""
+    import jupytext
+
+    notebook = jupytext.reads(find("ex01").solution_path.read_text(encoding="utf-8"), fmt="py:percent")
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    defines = next(cell for cell in code if "class Perceptron1D" in cell.source)
+    defines.source = f"{magic}\n{defines.source}"
+    code[0].source = f"files = !ls\n{code[0].source}"
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook, path)
+    result = grade_file(find("ex01"), path, tmp_path)
+    assert result.passed == passes, result.message
+    assert passes or result.message.startswith("your code defines no Perceptron1D")
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),

@@ -9,8 +9,11 @@ grader runs the code the same way for both, top to bottom in one fresh module:
                               from 1, as JupyterLab shows them), so an error says which cell
 
 Notebook cells may hold IPython syntax that plain Python does not know: a line magic (`%time`),
-a shell command (`!ls`), a cell magic (`%%time`), help (`x?`). The grader runs no IPython, so
-those lines are left out (a cell magic's whole cell), as jupytext comments them out in a script.
+a shell command (`!ls`) or its output assigned (`files = !ls`), a cell magic (`%%time`), help (`x?`).
+The grader runs no IPython, so those lines are left out, as jupytext comments them out in a script. A
+cell magic's whole cell is left out, except `%%time` and `%%capture`: IPython runs their cell as
+Python, once, in the notebook's namespace (what it defines stays defined), and jupytext keeps it as
+code in the paired .py.
 
 Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8, not a
 notebook (JSON that nbformat does not accept).
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 
@@ -44,16 +48,24 @@ def read_text(path: Path) -> str:
                           f"{error.start}): save it as UTF-8") from None
 
 
+# `name = !ls`, `a, b = %sx ls`: IPython assigns a shell command's or a magic's output
+_ASSIGNED_FROM_IPYTHON = re.compile(r"[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[!%]")
+# Cell magics whose cell IPython runs as Python, once, in the notebook's namespace
+_PYTHON_CELL_MAGICS = ("time", "capture")
+
+
 def _ipython_only(line: str) -> bool:
-    """A line magic (%time), a shell command (!ls) or a help request (np.mean?)."""
+    """A line magic (%time), a shell command (!ls), its output assigned (files = !ls) or a help request (np.mean?)."""
     stripped = line.strip()
-    return stripped.startswith(("%", "!")) or (stripped.endswith("?") and
-                                               stripped.rstrip("?").replace(".", "").isidentifier())
+    return stripped.startswith(("%", "!")) or bool(_ASSIGNED_FROM_IPYTHON.match(stripped)) or (
+        stripped.endswith("?") and stripped.rstrip("?").replace(".", "").isidentifier())
 
 
 def _python_only(cell_source: str) -> str:
     """The cell without IPython-only lines (kept as blank lines, so line numbers stay those of the cell)."""
-    if cell_source.lstrip().startswith("%%"):                  # a cell magic: the whole cell is IPython's
+    first = cell_source.lstrip()
+    magic = (first[2:].split(maxsplit=1) or [""])[0] if first.startswith("%%") else None
+    if magic is not None and magic not in _PYTHON_CELL_MAGICS:  # a cell magic: the whole cell is IPython's
         return ""
     return "\n".join("" if _ipython_only(line) else line for line in cell_source.splitlines()) + "\n"
 
