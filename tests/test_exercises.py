@@ -154,6 +154,20 @@ def test_an_error_whose_message_has_several_lines_is_still_one_line(tmp_path):
     assert result.message.endswith("): Expected 2D array: array=[1.]. Reshape it"), result.message
 
 
+def test_an_exception_class_of_the_learners_own_derived_from_baseexception_is_a_fail_with_its_line(tmp_path):
+    """`class Stop(BaseException)` raised at the top level or in a function passed the grader's `except Exception`:
+    make exercises ended in Python's traceback, and the exercises after it were not graded."""
+    right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
+    stop = "class Stop(BaseException):\n    pass\n\n\n"
+    path = tmp_path / f"{EX01.stem}.py"
+    for code, where in [(SOLVED.replace(right, 'raise Stop("stopped")') + "\n\n" + stop, "Perceptron1D.run (line "),
+                        (stop + 'raise Stop("stopped")\n', "the top level of the file (line 5 of ")]:
+        path.write_text(code, encoding="utf-8")
+        result = grade_file(EX01, path, tmp_path)
+        assert not result.passed and result.message.startswith(f"your code raised Stop in {where}"), result.message
+        assert result.message.endswith("): stopped")
+
+
 @pytest.mark.parametrize("damage", ["truncated", "deleted"])
 def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_path, monkeypatch, damage):
     """ex05's grader reads data/breast_cancer.csv before anything else: here from a damaged copy of data/."""

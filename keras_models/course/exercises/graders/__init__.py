@@ -223,8 +223,10 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
         return Result(exercise, False, str(error), time.perf_counter() - start)
     except SyntaxError as error:
         return Result(exercise, False, does_not_parse(error, path), time.perf_counter() - start)
-    except Exception as error:                     # its top level raised: a FAIL that says where
-        return _failed(exercise, error, in_file(path), start)
+    except (KeyboardInterrupt, SystemExit):        # Ctrl-C stops grading; sys.exit() is the caller's to report
+        raise
+    except BaseException as error:                 # its top level raised: a FAIL that says where (an exception
+        return _failed(exercise, error, in_file(path), start)      # class of the learner's own included)
     return grade_module(exercise, module, workdir, in_file(path), start)
 
 
@@ -234,12 +236,14 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
     start = time.perf_counter() if start is None else start
     try:
         summary = exercise.grader.grade(module, workdir)
-    except Exception as error:
-        return _failed(exercise, error, is_learners, start, module)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:                 # a BaseException subclass of the learner's own too: a FAIL, not
+        return _failed(exercise, error, is_learners, start, module)     # a traceback that ends make exercises
     return Result(exercise, True, summary, time.perf_counter() - start)
 
 
-def _failed(exercise: Exercise, error: Exception, is_learners: Callable[[str], bool], start: float,
+def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str], bool], start: float,
             module: ModuleType | None = None) -> Result:
     """The FAIL for an exception: the grader's hint, a TODO not started, a name `module` (the learner's code,
     once loaded) lacks, a damaged data file, what the grader tripped on, or where the learner's code raised."""
