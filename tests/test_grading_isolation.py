@@ -326,6 +326,20 @@ def test_a_notebook_whose_metadata_make_notebooks_reads_was_written_by_hand_is_g
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"]}
 
 
+def test_a_folder_whose_name_holds_a_line_break_is_skipped_by_name_and_the_table_keeps_one_row_a_learner(tmp_path,
+                                                                                                        capsys):
+    """It was graded, and its name split its row of the table and its line of "Why the zeros" in two."""
+    folder = write_class(tmp_path / "class", {"ann\nbob": {FILE01: "x = 1\n"}, "cy\tdi": {FILE01: "x = 1\n"},
+                                             "eve": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("skipped in the submissions folder: ann\\nbob (its name holds a control character such as a "
+                      "line break: rename the folder), cy\\tdi (its name holds a control character such as a line "
+                      "break: rename the folder)")
+    assert out[2:5] == ["learner  ex01  total", "eve        10     10", "out of     10     10"]
+    assert grades(folder) == {"eve": ["10", "10"]}
+
+
 def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_before_it():
     """The race behind "stopped before the grader gave a verdict (exit status 0)" for a child that had sent one: the
     child answers and exits between the parent's wait() and its look at the child."""

@@ -14,11 +14,11 @@ a warning after grading (the submissions folder is compared before and after), s
 A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line. When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
-folders, files, symbolic links, names that are not UTF-8) are listed in one line and skipped. A reason quoting
-bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason can stop the CSV
-or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every
-submission's processes killed and every temporary folder deleted, in one line ("Interrupted; no grades were
-written.", exit status 130; "Terminated (SIGTERM); ...", 143).
+folders, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one line and
+skipped. A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so
+that no reason can stop the CSV or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`),
+stops grading with every submission's processes killed and every temporary folder deleted, in one line
+("Interrupted; no grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
 
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
@@ -240,6 +240,10 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
             skipped.append(f"{path.name} (hidden folder)")
         elif printable(path.name) != path.name:          # bytes that are not UTF-8: no CSV or terminal takes them
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
+        elif any(unicodedata.category(c) == "Cc" for c in path.name):  # a line break splits the table's rows
+            shown = "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
+                            for c in path.name)
+            skipped.append(f"{shown} (its name holds a control character such as a line break: rename the folder)")
         else:
             learners[path.name] = path
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
