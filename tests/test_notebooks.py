@@ -224,6 +224,26 @@ def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, mo
     assert capsys.readouterr().out.endswith(f"reset too; your notebook is in backup/{backup.name}\n")
 
 
+def test_an_exercise_notebook_written_long_after_its_file_opens_in_jupyterlab(tmp_path, monkeypatch):
+    """make setup writes the exercise files; make notebooks or make lab writes their notebooks later. JupyterLab
+    reads a paired notebook through jupytext, which refuses one more than a second newer than its .py whose
+    cells read differently (the notebook carries jupytext's header, the .py does not): 'HTTP 400 ... is more
+    recent than ...', and the learner's notebook would not open at all."""
+    from jupytext import TextFileContentsManager
+
+    notebooks_written_into(tmp_path, monkeypatch)
+    assert build.main([]) == 0
+    an_hour_ago = os.path.getmtime(EXERCISES[0].learner_path) - 3600
+    for exercise in EXERCISES:                                      # the files written by make setup, an hour ago
+        os.utime(exercise.learner_path, (an_hour_ago, an_hour_ago))
+        exercise.notebook_path.unlink()
+    assert build.main([]) == 0                                      # the notebooks, written now
+    lab = TextFileContentsManager(root_dir=str(tmp_path))
+    for exercise in EXERCISES:
+        opened = lab.get(str(exercise.notebook_path.relative_to(tmp_path)))
+        assert opened["content"].cells[-1].source.endswith(f'grade_here("{exercise.name}")')
+
+
 @contextlib.contextmanager
 def file_size_limit(nbytes: int):
     """Files of this process cannot grow past `nbytes` (a write beyond fails with EFBIG, as on a full disk)."""

@@ -25,6 +25,7 @@ which also displays it when it runs in a notebook.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
         backup = backup_path(notebook_path, backup_dir)
         notebook_path.replace(backup)
     write_notebook(fresh, notebook_path)
+    dated_like(notebook_path, learner_file)
     return backup
 
 
@@ -126,7 +128,17 @@ def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> bool:
     if notebook_path.exists():
         return False
     write_notebook(exercise_notebook(learner_file, paired=True), notebook_path)
+    dated_like(notebook_path, learner_file)
     return True
+
+
+def dated_like(notebook_path: Path, learner_file: Path) -> None:
+    """Give the notebook just written from `learner_file` that file's modification time. JupyterLab reads a paired
+    notebook through jupytext, which refuses to open one saved more than a second after its .py when their cells
+    read differently ("... is more recent than ..."), and these do: the notebook carries jupytext's header, the
+    .py does not. make setup writes the .py, make notebooks or make lab the notebook seconds or days later."""
+    modified = learner_file.stat().st_mtime_ns
+    os.utime(notebook_path, ns=(modified, modified))
 
 
 def build(out_dir: Path, backup_dir: Path) -> dict[str, list[str]]:
