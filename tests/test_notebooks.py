@@ -378,6 +378,19 @@ def test_a_grade_cell_after_a_damaged_data_file_says_to_restore_it_then_run_the_
     assert out.splitlines()[-1] == "Restore the data file as the line above says, then run this cell again.", out
 
 
+def test_a_grade_cell_interrupted_while_it_grades_is_one_line_saying_nothing_was_graded(kernel, tmp_path):
+    """The kernel's interrupt (JupyterLab's stop button) raises KeyboardInterrupt wherever the grader is, here in
+    the learner's Perceptron1D: one line, not a traceback through grade.py, the graders and Keras."""
+    cells = ["class Perceptron1D:\n    def __init__(self, weight, bias):\n        raise KeyboardInterrupt   # as the "
+             "interrupt lands while the grader runs this",
+             "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
+    path = tmp_path / "interrupted.ipynb"
+    nbformat.write(notebook_with(*cells), path)
+    notebook = execute(kernel, path, tmp_path / "run", allow_errors=True)
+    assert outputs(notebook, "error") == []
+    assert printed(notebook) == "Interrupted: ex01 was not graded. Run this cell again to grade it.\n"
+
+
 # --- exercise files that are not what the grader expects: one line each --------------------------------
 
 def notebook_with(*cells: str):

@@ -126,12 +126,18 @@ def grade_here(name: str) -> None:
     namespace = ModuleType(f"_graded_here_{exercise.name}")
     namespace.__dict__.update(caller.f_globals)
     caller_file = caller.f_code.co_filename
-    with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
-        result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
+    in_notebook = _notebook_cells(caller_file) is not None
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
+            result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
+    except KeyboardInterrupt:
+        if not in_notebook:
+            raise                                               # a script: make exercise-run says it in one line
+        print(f"Interrupted: {exercise.name} was not graded. Run this cell again to grade it.")   # the stop button
+        return None
     _print_result(result)
     if result.passed:
         return
-    in_notebook = _notebook_cells(caller_file) is not None
     if result.data_unreadable:
         print("Restore the data file as the line above says, then run "
               + ("this cell again." if in_notebook else f"the file again: make exercise-run NAME={exercise.name}"))
