@@ -13,7 +13,16 @@ import numpy as np
 import pytest
 
 from keras_models.course.exercises import grade as grade_cli
-from keras_models.course.exercises.graders import EXERCISES, Version, find, grade_file, load_module, version_to_grade
+from keras_models.course.exercises.graders import (
+    EXERCISES,
+    Version,
+    find,
+    grade_file,
+    grade_module,
+    in_file,
+    load_module,
+    version_to_grade,
+)
 from keras_models.course.exercises.graders.checks import Fail
 from keras_models.course.exercises.skeleton import (
     BEGIN,
@@ -313,6 +322,18 @@ def test_ex01_hint_for_a_sigmoid_that_overflows(tmp_path):
 
     hint = grade_mutant("ex01", tmp_path, Sigmoid=NaiveSigmoid)
     assert "Sigmoid.fn" in hint and "overflow" in hint
+
+
+def test_ex01_passes_its_solution_graded_after_the_learner_made_numpy_raise_on_every_floating_point_error(tmp_path):
+    """np.seterr(all="raise") in an earlier cell (or at the top of the file) to hunt an overflow: the grader's own
+    reference sigmoid underflows harmlessly at z = -1000, and a stable Sigmoid.fn may too (exp(-1000) is 0);
+    neither is the overflow the exercise asks about. It said 'the grader could not check your code:
+    FloatingPointError ... underflow', then 'NumPy reported underflow ...: rewrite it', for the solution."""
+    exercise = find("ex01")
+    module = load_module(exercise.solution_path)
+    with np.errstate(all="raise"):
+        result = grade_module(exercise, module, tmp_path, in_file(exercise.solution_path))
+    assert result.passed, result.message
 
 
 def test_ex01_hint_for_a_relu_that_changes_its_input(tmp_path):
