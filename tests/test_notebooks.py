@@ -224,7 +224,8 @@ def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, mo
     assert capsys.readouterr().out.endswith(f"reset too; your notebook is in backup/{backup.name}\n")
 
 
-def test_an_exercise_notebook_written_long_after_its_file_opens_in_jupyterlab(tmp_path, monkeypatch):
+def test_an_exercise_notebook_written_long_after_its_file_opens_in_jupyterlab_and_so_does_an_untouched_older_one(
+        tmp_path, monkeypatch):
     """make setup writes the exercise files; make notebooks or make lab writes their notebooks later. JupyterLab
     reads a paired notebook through jupytext, which refuses one more than a second newer than its .py whose
     cells read differently (the notebook carries jupytext's header, the .py does not): 'HTTP 400 ... is more
@@ -238,6 +239,10 @@ def test_an_exercise_notebook_written_long_after_its_file_opens_in_jupyterlab(tm
         os.utime(exercise.learner_path, (an_hour_ago, an_hour_ago))
         exercise.notebook_path.unlink()
     assert build.main([]) == 0                                      # the notebooks, written now
+    old_one = EXERCISES[-1].notebook_path                            # and one written so by an earlier make notebooks
+    os.utime(old_one, (an_hour_ago + 60, an_hour_ago + 60))
+    assert build.main([]) == 0
+    assert old_one.stat().st_mtime == EXERCISES[-1].learner_path.stat().st_mtime
     lab = TextFileContentsManager(root_dir=str(tmp_path))
     for exercise in EXERCISES:
         opened = lab.get(str(exercise.notebook_path.relative_to(tmp_path)))

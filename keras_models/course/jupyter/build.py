@@ -33,7 +33,13 @@ import jupytext
 import nbformat
 
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
-from keras_models.course.exercises.notebook_source import SourceError, fingerprint, fingerprints, read_text
+from keras_models.course.exercises.notebook_source import (
+    SourceError,
+    fingerprint,
+    fingerprints,
+    read_text,
+    unchanged_since_written,
+)
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC
 from keras_models.course.lessons import LESSONS
@@ -124,8 +130,12 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
 
 
 def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> bool:
-    """Write the learner's notebook from their .py file unless it exists; True if written."""
+    """Write the learner's notebook from their .py file unless it exists; True if written. One that exists, untouched
+    since it was written and newer than the .py (written before make notebooks dated it like its .py), is dated
+    like its .py now, so that JupyterLab opens it (dated_like)."""
     if notebook_path.exists():
+        if unchanged_since_written(notebook_path) and notebook_path.stat().st_mtime > learner_file.stat().st_mtime:
+            dated_like(notebook_path, learner_file)     # untouched and newer: the .py says the same, and is older
         return False
     write_notebook(exercise_notebook(learner_file, paired=True), notebook_path)
     dated_like(notebook_path, learner_file)
