@@ -159,3 +159,44 @@ def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_
 def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(slow_import, tmp_path):
     done = ctrl_c_while_importing("keras_models.course.jupyter.lab", slow_import, tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (130, "\nJupyterLab was not started.\n", "")
+
+
+class Hangup(Exception):
+    """What SIGHUP raises in this test when make lab leaves it to its default action, which ends the process."""
+
+
+def test_closing_the_terminal_of_make_lab_stops_jupyterlab_as_ctrl_c_does(tmp_path, monkeypatch, capsys):
+    """Closing the terminal sends SIGHUP. make lab's own process ended at once, and JupyterLab, in a session of its
+    own, kept running with its kernels and its port, behind a token no one had any more."""
+    class Server:
+        pid, stopped = 0, False
+
+        def poll(self):
+            return 0 if self.stopped else None
+
+        def terminate(self):
+            self.stopped = True
+
+        def wait(self, timeout=None):
+            return 0
+
+    server = Server()
+
+    def hangup(signum, frame):
+        raise Hangup
+
+    def terminal_closed(server, home, log):
+        signal.raise_signal(signal.SIGHUP)
+        return 8888
+
+    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
+    monkeypatch.setattr(lab, "wait_until_ready", terminal_closed)
+    handlers = {sig: signal.signal(sig, hangup if sig == signal.SIGHUP else signal.getsignal(sig))
+                for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--no-browser"]) == 130
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert server.stopped
+    assert capsys.readouterr().err == "\nJupyterLab stopped.\n"

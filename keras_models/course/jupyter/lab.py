@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
+    signal.signal(signal.SIGHUP, _interrupted)           # its terminal closed: JupyterLab, in a session of its own,
+                                                         # would outlive us, holding the port behind a lost token
     if args.write_notebooks:
         written = build.main([], next_step="Starting JupyterLab on them.")  # what it wrote, or one line and a status
         if written != 0:
