@@ -83,7 +83,9 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         with socket.socket() as elsewhere, pytest.raises(ConnectionRefusedError):
             elsewhere.connect(("127.0.0.2", port))                              # bound to 127.0.0.1 alone
         _, specs = get(f"{base}/api/kernelspecs?token={token}")
-        spec = json.loads(specs)["kernelspecs"]["inside-the-network"]["spec"]
+        specs = json.loads(specs)         # the project's kernel alone: ipykernel's "Python 3" starts elsewhere
+        assert (specs["default"], sorted(specs["kernelspecs"])) == ("inside-the-network", ["inside-the-network"])
+        spec = specs["kernelspecs"]["inside-the-network"]["spec"]
         assert spec["display_name"] == "Inside the network (.venv)"
         assert spec["argv"] == [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"]
         with pytest.raises(urllib.error.HTTPError) as refused:                 # no token, no entry

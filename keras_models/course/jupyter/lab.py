@@ -36,7 +36,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
-from keras_models.course.jupyter.kernel import DISPLAY_NAME, register  # noqa: E402
+from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
@@ -76,7 +76,11 @@ def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subpro
     command = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={REPO}", f"--IdentityProvider.token={token}",
                f"--ServerApp.default_url=/{NOTEBOOKS_URL_PATH}", f"--ServerApp.open_browser={open_browser}",
-               "--LanguageServerManager.autodetect=False"]     # no language servers to look for (it asks npm)
+               "--LanguageServerManager.autodetect=False",     # no language servers to look for (it asks npm)
+               # the project's kernel only: ipykernel's "Python 3", also in .venv, would start a notebook in its own
+               # folder (a lesson's pictures, ex07's runs under notebooks/.../logs/) and show TensorFlow's chatter
+               f"--KernelSpecManager.allowed_kernelspecs={KERNEL_NAME}",
+               f"--MappingKernelManager.default_kernel_name={KERNEL_NAME}"]
     if os.geteuid() == 0:                      # as root (a container): Jupyter refuses unless told
         command.append("--ServerApp.allow_root=True")
     with open(log, "w", encoding="utf-8") as log_file:
