@@ -367,6 +367,21 @@ def test_forget_epochs_after_drops_what_was_logged_after_the_checkpoint_and_noth
     assert all(tag_steps == [] for tag_steps in logged_steps(tmp_path).values())
 
 
+def test_a_resumed_run_keeps_no_event_file_that_holds_no_summary(tmp_path):
+    """A run stopped before an epoch's checkpoint leaves files whose every summary is dropped, and one stopped
+    in its first epoch leaves writers' files with only their header: TensorBoard's folders keep neither."""
+    import tensorflow as tf
+
+    write_epochs(tmp_path, range(3))
+    header_only = tf.summary.create_file_writer(str(tmp_path / "train"))    # opened, stopped before any epoch
+    header_only.close()
+    assert len(list(tmp_path.glob("*/events.out.tfevents.*"))) == 3
+    assert forget_epochs_after(tmp_path, epoch=2, steps_per_epoch=3) == 0      # no summary dropped ...
+    assert len(list(tmp_path.glob("*/events.out.tfevents.*"))) == 2            # ... but the header-only file went
+    assert forget_epochs_after(tmp_path, epoch=-1, steps_per_epoch=3) == 9
+    assert sorted(tmp_path.rglob("*")) == [tmp_path / "train", tmp_path / "validation"]
+
+
 def test_a_folder_in_an_event_files_place_is_named_when_a_run_resumes(tmp_path):
     (tmp_path / "train" / "events.out.tfevents.1.vm.2.0.v2").mkdir(parents=True)
     with pytest.raises(RunDirectoryError, match=r"the TensorBoard log .*/train/events.out.tfevents.1.vm.2.0.v2 cannot "

@@ -186,7 +186,9 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     that its resumption will train and log again; TensorBoard would then show two points at one step.
     Summaries are stepped by epoch, except evaluation_*_vs_iterations, stepped by optimizer steps
     ((epoch + 1) * steps_per_epoch at the end of an epoch). Files are rewritten atomically, and only
-    when something is dropped. Returns the number of summaries dropped.
+    when something is dropped. A file left with no summary at all -- every one dropped, or a writer
+    opened by a run stopped before its first epoch ended -- is deleted: the resumed run writes a new
+    one, and an event file holding only its header is clutter. Returns the number of summaries dropped.
     """
     last_iteration = (epoch + 1) * steps_per_epoch
     dropped = 0
@@ -197,7 +199,7 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
             why = exc.message if isinstance(exc, tf.errors.OpError) else (exc.strerror or str(exc))
             raise RunDirectoryError(f"the TensorBoard log {path} cannot be read ({why.rpartition('; ')[2]}); "
                                     "delete it (the curves it held go with it), then resume again") from None
-        kept = []
+        kept, summaries = [], 0
         for record in records:
             event = event_pb2.Event.FromString(record)
             tags = [value.tag for value in event.summary.value]
@@ -205,8 +207,11 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
             if tags and event.step > last:
                 continue
             kept.append(record)
-        if len(kept) < len(records):
-            dropped += len(records) - len(kept)
+            summaries += bool(tags)
+        dropped += len(records) - len(kept)
+        if not summaries:                               # only the file's header is left: nothing to show
+            path.unlink()
+        elif len(kept) < len(records):
             # the temporary file's name must not contain "tfevents", or TensorBoard would read it
             with atomic_path(path, prefix=REWRITE_PREFIX) as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
                 for record in kept:
