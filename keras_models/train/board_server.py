@@ -15,6 +15,7 @@ process runs TensorBoard's own program -- what `.venv/bin/tensorboard` runs -- w
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import socket
@@ -77,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from absl import app  # TensorFlow loads with TensorBoard: seconds
-    from tensorboard import default, main_lib, program
+    from tensorboard import default, main_lib
+
+    # the module itself: `from tensorboard import program` hands out tensorboard's lazy stand-in for it, on which
+    # the assignment below would set an attribute of the stand-in and leave the module's message as it was
+    program = importlib.import_module("tensorboard.program")
 
     main_lib.global_init()
     # With the fast loader (a Rust data server, the default when its package is installed, as here) TensorBoard
