@@ -42,7 +42,9 @@ def test_ctrl_c_during_the_lessons_is_one_line_and_exit_130(tmp_path, capsys, mo
 
     monkeypatch.setattr(lessons, "run_all", interrupted)
     assert lessons.main(["--logdir", str(tmp_path)]) == 130
-    assert capsys.readouterr().err == "\nInterrupted; the lessons that finished have written their pictures.\n"
+    assert capsys.readouterr().err == ("\nInterrupted; the lessons that finished have written their PNG files "
+                                       "(TensorBoard gets the pictures when every lesson has run: "
+                                       "make lessons again).\n")
 
 
 @pytest.fixture

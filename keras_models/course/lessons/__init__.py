@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             tempfile.TemporaryFile(dir=where).close()        # can we write there? Ask before any lesson runs
         run_all(args.logdir)
     except KeyboardInterrupt:
-        print("\nInterrupted; the lessons that finished have written their pictures.", file=sys.stderr)
+        print("\nInterrupted; the lessons that finished have written their PNG files (TensorBoard gets the "
+              "pictures when every lesson has run: make lessons again).", file=sys.stderr)
         return 130
     except _data_file_errors() as exc:              # before OSError: a missing data file is a FileNotFoundError
         print(f"error: {exc}", file=sys.stderr)     # names the file and how to restore it, as make train does
