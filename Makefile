@@ -205,14 +205,14 @@ lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the no
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
 	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
-	@$(PY) -m keras_models.course.instructor.release "$(DEST)" $(if $(WITH_SOLUTIONS),--with-solutions)
+	@$(PY) -m keras_models.course.instructor.release $(if $(WITH_SOLUTIONS),--with-solutions) -- "$(DEST)"
 
 grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
 	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs]" >&2; exit 2; }
-	@$(PY) -m keras_models.course.instructor.grade_class "$(SUBMISSIONS)" $(if $(call given,ONLY),--only "$(ONLY)") \
+	@$(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only "$(ONLY)") \
 		$(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)") $(if $(WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") \
-		$(if $(JOBS),--jobs "$(JOBS)")
+		$(if $(JOBS),--jobs "$(JOBS)") -- "$(SUBMISSIONS)"
 
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench

@@ -116,19 +116,22 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["notebooks"], ".venv/bin/python -m keras_models.course.jupyter"),
     (["lab", "PORT=8890"], ".venv/bin/python -m keras_models.course.jupyter.lab --write-notebooks --port 8890"),
     (["release", "DEST=out/copy", "WITH_SOLUTIONS=1"],
-     ".venv/bin/python -m keras_models.course.instructor.release out/copy --with-solutions"),
+     ".venv/bin/python -m keras_models.course.instructor.release --with-solutions -- out/copy"),
     (["grade", "SUBMISSIONS=class", "ONLY=ex01,ex02", "TIME_LIMIT=30", "WALL_LIMIT=60", "JOBS=2"],
-     ".venv/bin/python -m keras_models.course.instructor.grade_class class --only ex01,ex02 --time-limit 30 "
-     "--wall-limit 60 --jobs 2"),
+     ".venv/bin/python -m keras_models.course.instructor.grade_class --only ex01,ex02 --time-limit 30 "
+     "--wall-limit 60 --jobs 2 -- class"),
+    # a folder whose name starts with a dash is a folder, not an option (after --)
+    (["grade", "SUBMISSIONS=-class"], ".venv/bin/python -m keras_models.course.instructor.grade_class -- -class"),
+    (["release", "DEST=-copy"], ".venv/bin/python -m keras_models.course.instructor.release -- -copy"),
     # ONLY= given blank is passed on, for the program to refuse: taken for "no ONLY=", make grade would regrade
     # every exercise and write the grade book afresh instead of keeping its other columns
-    (["grade", "SUBMISSIONS=class", "ONLY= "], ".venv/bin/python -m keras_models.course.instructor.grade_class class "
-                                              "--only"),
+    (["grade", "SUBMISSIONS=class", "ONLY= "], ".venv/bin/python -m keras_models.course.instructor.grade_class "
+                                              "--only  -- class"),   # an empty argument after --only
     (["exercises", "ONLY="], ".venv/bin/python -m keras_models.course.exercises.grade --only"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
-        "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade", "grade-blank-only",
-        "exercises-empty-only"])
+        "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade", "grade-dash-folder",
+        "release-dash-folder", "grade-blank-only", "exercises-empty-only"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr
