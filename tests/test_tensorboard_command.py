@@ -91,20 +91,6 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
     assert "--load_fast" not in err and "NOTE" not in err     # the fast loader's notice is not the learner's business
 
 
-def test_the_fast_loaders_notice_is_silenced_in_a_fresh_process_as_make_tensorboard_starts_one(tmp_path):
-    """The warm server above has TensorBoard's program module imported already; `make tensorboard` starts cold,
-    where `from tensorboard import program` is a lazy stand-in. The server is replaced by a print of the notice
-    it would write."""
-    script = ("import sys; from absl import app; "
-              "app.run = lambda main, argv, flags_parser: print(repr(sys.modules['tensorboard.program']"
-              "._DATA_SERVER_ADVISORY_MESSAGE)); "
-              "from keras_models.train import board_server; "
-              f"board_server.main(['--logdir', {str(tmp_path)!r}, '--port', '{free_ports()[0]}'])")
-    process = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert process.returncode == 0, process.stderr
-    assert process.stdout == "''\n"
-
-
 @pytest.mark.slow
 def test_ctrl_c_while_tensorboard_still_loads_is_one_line(tmp_path):
     process = board("--logdir", str(tmp_path), "--port", str(free_ports()[0]))
