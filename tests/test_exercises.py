@@ -443,37 +443,43 @@ def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
     assert "no nonlinear activation" in grade_mutant("ex03", tmp_path, build_model=linear_hidden_layers)
 
 
-def test_ex03_an_error_in_predict_price_names_its_line_and_a_wrong_return_type_gets_a_hint(tmp_path):
-    import types
-
+def ex03_exact_model(relu_layer: bool = False):
+    """A compiled ex03 model that is the price formula in the scaled features, through relu(x + 10): no training.
+    With relu_layer, the ReLU is a keras.layers.ReLU of its own after a linear Dense."""
     import keras
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler
 
-    from keras_models.course.exercises.graders import grade_module
     from keras_models.course.exercises.price_data import make_price_data
 
-    exercise = find("ex03")
     features, price = make_price_data()
     scaler = MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
     lowest, span = scaler.data_min_, scaler.data_range_
+    slope = np.array([60.0, 35.0]) * span                       # dprice / dscaled feature
+    intercept = 400.0 + 60.0 * (lowest[0] - 1000.0) + 35.0 * (lowest[1] - 1000.0)
+    hidden = [keras.layers.Dense(2), keras.layers.ReLU()] if relu_layer else [keras.layers.Dense(2, activation="relu")]
+    model = keras.Sequential([keras.Input(shape=(2,)), *hidden, keras.layers.Dense(1)])
+    model.layers[0].set_weights([np.eye(2), np.full(2, 10.0)])
+    model.layers[-1].set_weights([slope[:, None], np.array([intercept - 10.0 * slope.sum()])])
+    model.compile(optimizer="adam", loss="mse")
+    return model
 
-    def exact_model():                # the price formula in the scaled features, through relu(x + 10): no training
-        slope = np.array([60.0, 35.0]) * span                   # dprice / dscaled feature
-        intercept = 400.0 + 60.0 * (lowest[0] - 1000.0) + 35.0 * (lowest[1] - 1000.0)
-        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, activation="relu"),
-                                  keras.layers.Dense(1)])
-        model.layers[0].set_weights([np.eye(2), np.full(2, 10.0)])
-        model.layers[1].set_weights([slope[:, None], np.array([intercept - 10.0 * slope.sum()])])
-        model.compile(optimizer="adam", loss="mse")
-        return model
 
-    def trained(model, X_train, y_train):
-        return types.SimpleNamespace(history={"loss": [2.0, 1.0]})
+def ex03_no_training(model, X_train, y_train):
+    """ex03's train, standing in for model.fit: the History of a loss that went down."""
+    import types
+
+    return types.SimpleNamespace(history={"loss": [2.0, 1.0]})
+
+
+def test_ex03_an_error_in_predict_price_names_its_line_and_a_wrong_return_type_gets_a_hint(tmp_path):
+    from keras_models.course.exercises.graders import grade_module
+
+    exercise = find("ex03")
 
     def grade(predict_price):
         module = load_module(exercise.solution_path)
-        module.build_model, module.train, module.predict_price = exact_model, trained, predict_price
+        module.build_model, module.train, module.predict_price = ex03_exact_model, ex03_no_training, predict_price
         result = grade_module(exercise, module, tmp_path, lambda filename: filename == __file__)
         assert not result.passed
         return result.message
@@ -490,6 +496,26 @@ def test_ex03_an_error_in_predict_price_names_its_line_and_a_wrong_return_type_g
     assert grade(predict_array).startswith("predict_price must return one number (a float), got ndarray of shape (1,)")
     assert grade(lambda model, scaler, features: "280.0").startswith(
         "predict_price must return one number (a float), got str")
+
+
+def ex03_passes(tmp_path, **replacements) -> str:
+    """Grade ex03's solution with the exact model in place of training and these functions replaced; it must
+    pass. Returns the verdict's message."""
+    from keras_models.course.exercises.graders import grade_module
+
+    exercise = find("ex03")
+    module = load_module(exercise.solution_path)
+    module.build_model, module.train = ex03_exact_model, ex03_no_training
+    for attribute, value in replacements.items():
+        setattr(module, attribute, value)
+    result = grade_module(exercise, module, tmp_path, in_file(exercise.solution_path))
+    assert result.passed, result.message
+    return result.message
+
+
+def test_ex03_passes_a_split_and_scale_that_returns_its_five_things_as_a_list(tmp_path):
+    solution = load_module(find("ex03").solution_path).split_and_scale
+    ex03_passes(tmp_path, split_and_scale=lambda features, price: list(solution(features, price)))
 
 
 @pytest.mark.slow

@@ -40,7 +40,7 @@ def _standardised(X: np.ndarray) -> bool:
 
 
 def _check_split(result, n_rows: int):
-    check(isinstance(result, tuple) and len(result) == 5,
+    check(isinstance(result, tuple | list) and len(result) == 5,              # (a, b, ...) or [a, b, ...]
           "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
     X_train, X_test, y_train, y_test, scaler = result
     X_train, X_test = as_array(X_train, "X_train"), as_array(X_test, "X_test")
