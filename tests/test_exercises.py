@@ -518,6 +518,10 @@ def test_ex03_passes_a_split_and_scale_that_returns_its_five_things_as_a_list(tm
     ex03_passes(tmp_path, split_and_scale=lambda features, price: list(solution(features, price)))
 
 
+def test_ex03_counts_a_relu_layer_after_a_linear_dense_as_the_hidden_nonlinearity(tmp_path):
+    ex03_passes(tmp_path, build_model=lambda: ex03_exact_model(relu_layer=True))
+
+
 @pytest.mark.slow
 def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
     import keras

@@ -109,14 +109,19 @@ def output_activation(model) -> str:
 
 
 def hidden_nonlinear_layers(model) -> int:
-    """How many layers before the output apply a nonlinear activation."""
+    """How many layers before the output apply a nonlinear activation: a Dense or Activation layer with one, or
+    an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""
     import keras
 
     layers = [layer for layer in layers_of(model) if not isinstance(layer, keras.layers.Dropout)]
+    activation_layers = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU,
+                         keras.layers.Softmax)
     count = 0
     for layer in layers[:-1]:
         if isinstance(layer, keras.layers.Dense | keras.layers.Activation):
             count += _activation_name(layer.activation) not in ("linear", "none")
+        else:
+            count += isinstance(layer, activation_layers)
     return count
 
 
