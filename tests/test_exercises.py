@@ -522,6 +522,11 @@ def test_ex03_counts_a_relu_layer_after_a_linear_dense_as_the_hidden_nonlinearit
     ex03_passes(tmp_path, build_model=lambda: ex03_exact_model(relu_layer=True))
 
 
+def test_ex03_passes_prices_split_as_a_column_of_one_price_per_row(tmp_path):
+    solution = load_module(find("ex03").solution_path).split_and_scale
+    ex03_passes(tmp_path, split_and_scale=lambda features, price: solution(features, price.reshape(-1, 1)))
+
+
 @pytest.mark.slow
 def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
     import keras

@@ -47,8 +47,8 @@ def _check_split(result, n_rows: int):
     y_train, y_test = as_array(y_train, "y_train"), as_array(y_test, "y_test")
     check(X_train.ndim == 2 and X_train.shape[1] == 2 and X_test.ndim == 2 and X_test.shape[1] == 2,
           f"the feature splits must have 2 columns, got {X_train.shape} and {X_test.shape}")
-    check(len(X_train) == len(y_train) and len(X_test) == len(y_test),
-          "each feature split needs one target per row")
+    check(len(X_train) == len(y_train) == y_train.size and len(X_test) == len(y_test) == y_test.size,
+          "each feature split needs one target per row")         # (m,) or a column (m, 1)
     check(len(X_train) + len(X_test) == n_rows, f"the two splits must hold all {n_rows} rows between them")
     check(0.2 <= len(X_test) / n_rows <= 0.4, f"hold out about 30% of the rows for the test, not {len(X_test)}")
     check(hasattr(scaler, "transform"), "the fifth thing returned must be the fitted scaler (with .transform)")
@@ -107,7 +107,7 @@ def grade(module, workdir) -> str:
     check(len(losses) >= 2, "train must call model.fit for a few epochs and return its History")
     check(losses[-1] < losses[0], f"the training loss did not go down ({losses[0]:.1f} -> {losses[-1]:.1f})")
 
-    mse = float(np.mean((model.predict(X_test, verbose=0)[:, 0] - y_test) ** 2))
+    mse = float(np.mean((model.predict(X_test, verbose=0)[:, 0] - y_test.reshape(-1)) ** 2))   # y_test (m,) or (m, 1)
     reported = module.evaluate(model, X_test, y_test)
     check(isinstance(reported, float | np.floating),
           f"evaluate must return the test MSE as one float, got {type(reported).__name__} (with metrics, "
