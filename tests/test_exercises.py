@@ -645,6 +645,21 @@ def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):
     assert "depending on which other houses" in grade_mutant("ex06", tmp_path, engineer_features=leaky_features)
 
 
+def test_ex06_takes_yes_no_replaced_by_numbers_in_object_columns_and_still_refuses_text_left_in():
+    """pandas 3 keeps houses.replace({"yes": 1, "no": 0})'s numbers in object columns (it no longer downcasts
+    them); they are the 1/0 the exercise asks for, not text."""
+    import types
+
+    from keras_models.course.exercises.graders import ex06
+
+    houses = ex06.split_houses()[0]
+    replaced = types.SimpleNamespace(engineer_features=lambda rows: rows.replace({"yes": 1, "no": 0}))
+    assert ex06._check_features(replaced, houses) == houses.shape[1] - 1
+    left_as_text = types.SimpleNamespace(engineer_features=lambda rows: rows.copy())
+    with pytest.raises(Fail, match=r"engineer_features left non-numeric columns \['driveway', "):
+        ex06._check_features(left_as_text, houses)
+
+
 def _graded_with(name: str, folder, *changes: tuple[str, str]) -> str:
     """The grader's message for exercise `name`'s solution with pieces of its text changed, (original, changed)
     each, as a learner's file would hold it."""

@@ -12,6 +12,7 @@ among others; evaluate() agrees with the grader; and the test MAE beats the targ
 from __future__ import annotations
 
 import contextlib
+from numbers import Number
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,12 @@ def split_houses() -> tuple[pd.DataFrame, pd.DataFrame]:
     return houses.iloc[order[N_TEST:]], houses.iloc[order[:N_TEST]]
 
 
+def _holds_numbers(column: pd.Series) -> bool:
+    """A numeric column, or one of numbers held as Python objects: pandas 3 leaves houses.replace({"yes": 1,
+    "no": 0})'s 1s and 0s in object columns. Text ("yes", "1") is not numbers."""
+    return pd.api.types.is_numeric_dtype(column) or bool(column.map(lambda value: isinstance(value, Number)).all())
+
+
 def _check_features(module, houses: pd.DataFrame) -> int:
     raw = houses.drop(columns="price")
     untouched = raw.copy()
@@ -57,7 +64,7 @@ def _check_features(module, houses: pd.DataFrame) -> int:
                                               f"got {type(features).__name__}")
     check(raw.equals(untouched), "engineer_features changed the DataFrame it was given: work on a copy")
     check(features.index.equals(raw.index), "engineer_features must keep one row per house, with the same index")
-    text = [column for column in features.columns if not pd.api.types.is_numeric_dtype(features[column])]
+    text = [column for column in features.columns if not _holds_numbers(features[column])]
     check(not text, f"engineer_features left non-numeric columns {text}: encode yes/no as 1/0")
     check(features.shape[1] >= 1, "engineer_features returned no columns")
     values = as_array(features.to_numpy(dtype=float), "engineer_features")
