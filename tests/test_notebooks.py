@@ -350,6 +350,16 @@ def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exerc
     assert verdict(out, exercise.name) == status
 
 
+def test_a_grade_cell_run_before_the_cells_above_says_to_run_them_not_to_change_the_code(kernel, tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')")])
+    nbformat.write(notebook, tmp_path / "grade_only.ipynb")
+    lines = printed(execute(kernel, tmp_path / "grade_only.ipynb", tmp_path)).strip().splitlines()
+    assert lines[-2].strip().startswith("your code defines no Perceptron1D, which the exercise asks for (in a "
+                                        "notebook: run the cell that defines it;"), lines
+    assert lines[-1] == "Run the cells above first (or write what the line above names), then this one."
+
+
 @pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
 def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path, monkeypatch, capsys):
     root, _ = notebooks

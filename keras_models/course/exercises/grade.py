@@ -141,6 +141,8 @@ def grade_here(name: str) -> None:
     if result.data_unreadable:
         print("Restore the data file as the line above says, then run "
               + ("this cell again." if in_notebook else f"the file again: make exercise-run NAME={exercise.name}"))
+    elif in_notebook and result.lacks_a_name:
+        print("Run the cells above first (or write what the line above names), then this one.")
     elif in_notebook:
         print(f"Change your code, run its cell again, then this one (or in a terminal: make exercises "
               f"ONLY={exercise.name}).")

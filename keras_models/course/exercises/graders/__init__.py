@@ -156,6 +156,7 @@ def printable(text: str) -> str:
 # (data.checksums' error, which follows, says which and how to restore it), whether the grader or the learner's
 # load_data read it
 DATA_UNREADABLE = "a data file the exercise reads is damaged or gone: "
+DEFINES_NO = "your code defines no "           # the start of the FAIL for a name the grader needs
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,12 @@ class Result:
         """Whether it failed on a shipped data file that is damaged or gone: the data, not the learner's code, needs
         mending (what to do next says so)."""
         return self.message.startswith(DATA_UNREADABLE)
+
+    @property
+    def lacks_a_name(self) -> bool:
+        """Whether it failed because the code graded defines no function or class the grader needs: in a notebook,
+        most often the cells above the Grade cell have not been run yet."""
+        return self.message.startswith(DEFINES_NO)
 
 
 _load_counter = itertools.count()
@@ -256,7 +263,7 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
     if isinstance(error, NotImplementedError):
         return result(f"not started: fill in the TODO in {where}")
     if module is not None and isinstance(error, AttributeError) and error.obj is module:   # Python 3.10+: .obj
-        return result(f"your code defines no {error.name}, which the exercise asks for (in a notebook: run the "
+        return result(f"{DEFINES_NO}{error.name}, which the exercise asks for (in a notebook: run the "
                       f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
                       "the exercise over)")
     if isinstance(error, DATA_FILE_ERRORS):                           # a data file damaged or gone, read by either
