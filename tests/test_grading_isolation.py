@@ -191,6 +191,16 @@ def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_tha
     assert reasons(folder) == {("ann", "ex01"): "wrote or printed more than 1 MiB into one file (output limit)"}
 
 
+def test_a_submission_allocating_more_memory_than_the_limit_gets_a_memory_error_as_its_reason(tmp_path):
+    takes = "\nimport numpy as np\nbig = np.empty(6 * 2**30, dtype=np.uint8)    # 6 GiB, beyond MEMORY_LIMIT\n"
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + takes}, "bob": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["0", "0"], "bob": ["10", "10"]}
+    assert reasons(folder)[("ann", "ex01")].startswith("your code raised MemoryError in the top level of the file "
+                                                       f"(line {SOLVED01.count(chr(10)) + 3} of {FILE01}): Unable "
+                                                       "to allocate 6.00 GiB"), reasons(folder)
+
+
 # --- 5, 6. bad make variables, and what is skipped or misplaced ---------------------------------------------
 
 @pytest.mark.parametrize("options, message", [

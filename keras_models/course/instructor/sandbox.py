@@ -12,8 +12,10 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
     has a CPU-time limit (RLIMIT_CPU: the kernel stops it), and the parent kills it after a wall-time
         limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
-        limit is per file, so many files can still add up. Memory is not limited: TensorFlow reserves a
-        large address space, so RLIMIT_AS would stop the graders themselves
+        limit is per file, so many files can still add up
+    cannot write to more than MEMORY_LIMIT of memory (RLIMIT_DATA: an allocation beyond it fails with a
+        MemoryError); not RLIMIT_AS, which counts the large address space TensorFlow reserves and would
+        stop the graders themselves
     prints into a file nobody reads: its stdout and stderr are redirected, so a submission that
         prints junk -- or a fake "PASS" line -- changes nothing
     sends its verdict to the parent over a pipe of its own, as JSON (never a pickle, which could run
@@ -60,6 +62,11 @@ MAX_REASON = 300               # characters of a reason kept for the table and t
 # model. A learner's own model file or plot is well under 1 MB. A submission that writes in a loop
 # stops here instead of filling the disk.
 OUTPUT_LIMIT = 64 * 2**20
+# The memory a submission may write to (RLIMIT_DATA: the heap and every private writable mapping, NumPy's and
+# TensorFlow's arrays among them). Grading a solution takes well under 1 GiB, TensorFlow's own included; an
+# array of 6 GiB then fails at once, as a MemoryError the reason names, instead of pushing the machine into its
+# out-of-memory killer, which may pick the grader or another learner's process.
+MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
 
@@ -105,6 +112,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_LIMIT, MEMORY_LIMIT))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)       # Python ignores it (a write fails instead): stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (grade_class.py) is not the child's
     os.chdir(workdir)
