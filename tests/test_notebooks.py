@@ -203,6 +203,29 @@ def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edite
     assert f"your version is in {backup}" in out and f"{len(LESSONS)} rewritten" in out
 
 
+def test_make_notebooks_writes_an_untouched_exercise_notebook_again_from_a_py_that_changed_and_keeps_an_edited_one(
+        tmp_path, monkeypatch, capsys):
+    """Outside JupyterLab (VS Code, nbclient) nothing pairs the notebook with the .py: an untouched notebook of
+    an older .py would show TODOs that the .py has filled in."""
+    notebooks_written_into(tmp_path, monkeypatch)
+    assert build.main([]) == 0
+    ex01, ex02 = find("ex01"), find("ex02")
+    for exercise in (ex01, ex02):
+        exercise.learner_path.write_text(exercise.learner_path.read_text(encoding="utf-8") + "\nmy_work = 1\n",
+                                         encoding="utf-8")
+    edited = nbformat.read(tmp_path / "notebooks" / "exercises" / f"{ex02.stem}.ipynb", as_version=4)
+    edited.cells.append(nbformat.v4.new_code_cell("notebook_work = 2"))
+    nbformat.write(edited, tmp_path / "notebooks" / "exercises" / f"{ex02.stem}.ipynb")
+    capsys.readouterr()
+    assert build.main([]) == 0
+    sources = {exercise.name: "".join(cell.source for cell in nbformat.read(
+        tmp_path / "notebooks" / "exercises" / f"{exercise.stem}.ipynb", as_version=4).cells)
+        for exercise in (ex01, ex02)}
+    assert "my_work = 1" in sources["ex01"]                                     # untouched: the .py's code now
+    assert "notebook_work = 2" in sources["ex02"] and "my_work = 1" not in sources["ex02"]   # edited: kept
+    assert f"exercises   {len(EXERCISES)} notebooks in " in capsys.readouterr().out
+
+
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
     exercise = find("ex03")
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")

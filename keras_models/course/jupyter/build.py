@@ -129,17 +129,27 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
     return backup
 
 
-def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> bool:
-    """Write the learner's notebook from their .py file unless it exists; True if written. One that exists, untouched
-    since it was written and newer than the .py (written before make notebooks dated it like its .py), is dated
-    like its .py now, so that JupyterLab opens it (dated_like)."""
+def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> str:
+    """Write the learner's notebook from their .py file unless it exists: "written", "rewritten" or "kept".
+
+    One that exists is the learner's and is kept, unless no one has worked in it since it was written
+    (unchanged_since_written): then, if the .py has changed since, it is written again from the .py -- outside
+    JupyterLab nothing pairs the two, and it would show TODOs the .py has filled in -- and if the .py has not,
+    it is dated like the .py (an untouched notebook newer than its .py, written before make notebooks dated it,
+    would not open in JupyterLab: dated_like)."""
+    fresh = exercise_notebook(learner_file, paired=True)
+    status = "written"
     if notebook_path.exists():
-        if unchanged_since_written(notebook_path) and notebook_path.stat().st_mtime > learner_file.stat().st_mtime:
-            dated_like(notebook_path, learner_file)     # untouched and newer: the .py says the same, and is older
-        return False
-    write_notebook(exercise_notebook(learner_file, paired=True), notebook_path)
+        if not unchanged_since_written(notebook_path):
+            return "kept"                               # the learner's work: never overwritten
+        if fingerprints(notebook_path)[0] == fingerprint(fresh):
+            if notebook_path.stat().st_mtime > learner_file.stat().st_mtime:
+                dated_like(notebook_path, learner_file) # untouched and newer: the .py says the same, and is older
+            return "kept"
+        status = "rewritten"                            # untouched, and the .py says more: nothing of theirs is lost
+    write_notebook(fresh, notebook_path)
     dated_like(notebook_path, learner_file)
-    return True
+    return status
 
 
 def dated_like(notebook_path: Path, learner_file: Path) -> None:
@@ -160,8 +170,8 @@ def build(out_dir: Path, backup_dir: Path) -> dict[str, list[str]]:
                                        out_dir / "lessons" / f"{name}.ipynb", backup_dir))
     write_missing([(exercise.source_path, exercise.learner_path) for exercise in EXERCISES])
     for exercise in EXERCISES:
-        written = write_exercise_notebook(exercise.learner_path, out_dir / "exercises" / f"{exercise.stem}.ipynb")
-        done["exercises"].append("written" if written else "kept")
+        done["exercises"].append(write_exercise_notebook(exercise.learner_path,
+                                                         out_dir / "exercises" / f"{exercise.stem}.ipynb"))
     if SOLUTIONS_DIR.is_dir():                         # a learner copy (make release) has none
         for exercise in EXERCISES:
             done["solutions"].append(refresh(exercise_notebook(exercise.solution_path, paired=False),
