@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from pathlib import Path
 
 
@@ -88,8 +89,10 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         raise SourceError(f"{path.name} is not a Jupyter notebook (its JSON is a {type(parsed).__name__}, not an "
                           "object with cells)")
     try:
-        notebook = nbformat.reads(text, as_version=4)
-        nbformat.validate(notebook)
+        notebook = quietly_read(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", nbformat.warnings.MissingIDFieldWarning)
+            nbformat.validate(notebook)
     except (ValueError, nbformat.ValidationError, KeyError, TypeError, AttributeError) as error:
         first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
         raise SourceError(f"{path.name} is not a Jupyter notebook ({first_line})") from None
@@ -110,6 +113,16 @@ def cell_label(filename: str) -> str:
     return Path(filename).name
 
 
+def quietly_read(text: str):
+    """nbformat.reads(text, as_version=4) without nbformat's warning for cells that have no id, which older tools
+    save that way: it printed two lines in the middle of make grade's table and of make exercises."""
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", nbformat.warnings.MissingIDFieldWarning)
+        return nbformat.reads(text, as_version=4)
+
+
 def fingerprint(notebook) -> str:
     """A fingerprint of what a notebook says (cell types and sources), ignoring outputs and metadata."""
     text = "\x00".join(f"{cell.cell_type}\x01{cell.source}" for cell in notebook.cells)
@@ -119,10 +132,8 @@ def fingerprint(notebook) -> str:
 def fingerprints(path: Path) -> tuple[str | None, str | None]:
     """(fingerprint of the notebook at `path` now, the one `make notebooks` recorded in it when it wrote it);
     None for what cannot be read (not a notebook any more) or was never recorded."""
-    import nbformat
-
     try:
-        notebook = nbformat.reads(read_text(path), as_version=4)
+        notebook = quietly_read(read_text(path))
         now = fingerprint(notebook)
     except Exception:                      # noqa: BLE001 -- not a notebook (any more): nothing to compare
         return None, None
