@@ -45,6 +45,7 @@ OPTION_CASES = {
     "sgd_global_clipnorm": ("SGD", dict(learning_rate=0.01, global_clipnorm=1.0)),
     "sgd_clipvalue": ("SGD", dict(learning_rate=0.01, clipvalue=0.5)),
     "adam_amsgrad": ("Adam", dict(learning_rate=0.02, beta_2=0.8, amsgrad=True)),   # v falls now and then
+    "adamw_amsgrad": ("AdamW", dict(learning_rate=0.02, beta_2=0.8, amsgrad=True, weight_decay=0.1)),
     "rmsprop_centered": ("RMSprop", dict(centered=True)),
     "rmsprop_centered_momentum": ("RMSprop", dict(momentum=0.9, centered=True)),
     "adagrad_defaults": ("Adagrad", dict()),
