@@ -138,6 +138,10 @@ HISTORIES = [
     ([1.0, 0.9, 0.8, 0.7, 0.6], dict(patience=1, baseline=0.75)),
     ([0.5, 0.6, 0.7, 0.8, 0.9, 0.95], dict(monitor="val_accuracy", patience=1)),
     ([0.5, 0.6, 0.55, 0.4, 0.3], dict(patience=2, start_from_epoch=2)),
+    # improvements that never beat the baseline do not reset the wait: the third epoch stops
+    ([1.0, 0.9, 0.95, 0.97, 0.96], dict(patience=2, baseline=0.5)),
+    # max mode is strict too: an accuracy that only equals the best is no improvement
+    ([0.5, 0.6, 0.6, 0.6, 0.6], dict(monitor="val_accuracy", patience=1)),
 ]
 
 
@@ -161,6 +165,25 @@ def test_early_stopping_stops_at_the_same_epoch_as_keras(values, kwargs):
         cb.on_train_end({})
         results.append((epochs_run, cb.stopped_epoch, cb.best_epoch, stub.restored))
     assert results[1] == results[0], f"scratch (epochs, stopped, best, restored) {results[1]} vs keras {results[0]}"
+
+
+def test_early_stopping_in_auto_mode_maximises_an_accuracy_as_keras_mode_max_does():
+    """mode="auto" (the default) reads "accuracy" in the monitor's name as a quantity to maximise, as Keras
+    infers from its accuracy metrics' direction: on rising, then falling accuracies it stops where Keras'
+    EarlyStopping(mode="max") stops -- minimising, it would stop at the first rise."""
+    values = [0.5, 0.6, 0.55, 0.58, 0.7]
+    results = []
+    for stopper in (keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, mode="max"),
+                    EarlyStopping(monitor="val_accuracy", patience=1)):
+        stub = _StubWeights()
+        stopper.set_model(stub)
+        stopper.on_train_begin({})
+        for epoch, value in enumerate(values):
+            stopper.on_epoch_end(epoch, {"val_accuracy": value})
+            if stub.stop_training:
+                break
+        results.append((stopper.stopped_epoch, stopper.best_epoch))
+    assert results[1] == results[0] == (2, 1), f"scratch (stopped, best) {results[1]} vs keras {results[0]}"
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
