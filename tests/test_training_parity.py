@@ -285,6 +285,37 @@ def test_fit_takes_kerass_callbacks_none_and_verbose_auto(rng, capsys):
     assert capsys.readouterr().out.count("Epoch ") == 2
 
 
+def test_a_resumed_fit_numbers_its_epochs_from_initial_epoch_as_keras_does(floatx64):
+    """fit(initial_epoch=2, epochs=4) trains two epochs numbered 2 and 3, not 0 and 1: History.epoch and the
+    epoch every callback sees (a Checkpoint saves it, to resume from) are Keras' for the same call."""
+    X, y = np.arange(8.0).reshape(4, 2) / 8, np.array([[0.0], [1.0], [1.0], [0.0]])
+    net = Network([Dense(2, 1, seed=0)])
+    seen = {"keras": [], "scratch": []}
+    model = to_keras(net)
+    model.compile(loss="mse", optimizer="sgd")
+    keras_history = model.fit(X, y, epochs=4, initial_epoch=2, verbose=0, callbacks=[keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen["keras"].append(epoch))])
+
+    class Seen:
+        def on_epoch_begin(self, epoch, logs):
+            seen["scratch"].append(epoch)
+
+    history = net.fit(X, y, loss="mse", optimizer="sgd", epochs=4, initial_epoch=2, verbose=0, callbacks=[Seen()])
+    assert keras_history.epoch == seen["keras"] == [2, 3]
+    assert history.epoch == seen["scratch"] == [2, 3]
+
+
+def test_evaluate_reshapes_targets_of_one_output_given_as_a_vector_before_its_metrics():
+    """Targets y of shape (m,) against one sigmoid output (m, 1), as Keras takes them: accuracy compares
+    each example with its own label (2 of 3 right here), not every example with every label."""
+    from scratch.training import evaluate
+    net = Network([Dense(1, 1, "sigmoid", seed=0)])
+    net.set_weights([np.array([[1.0]]), np.array([0.0])])                  # a = sigmoid(x)
+    X, y = np.array([[-1.0], [2.0], [3.0]]), np.array([0.0, 0.0, 1.0])     # predicts 0, 1, 1
+    logs = evaluate(net, X, y, loss="binary_crossentropy", metrics=["accuracy"])
+    assert logs["accuracy"] == pytest.approx(2 / 3)
+
+
 def test_evaluate_refuses_a_bare_metric_name_too(rng):
     from scratch.training import evaluate
 
