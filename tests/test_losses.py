@@ -93,6 +93,20 @@ def test_probabilities_of_exactly_zero_and_one_are_clipped_like_keras(name, dtyp
     assert_close(loss.backward(y, p), grad, dtype=dtype, what=f"{name} gradient at p in {{0,1}}")
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_probabilities_exactly_on_the_clip_bounds_pass_their_gradient_like_keras(dtype):
+    """p = 1e-7 and p = 1 - 1e-7 exactly (in p's dtype): clipping leaves them as they are, and tf.clip_by_value
+    passes the gradient there (bounds included); only values beyond a bound lose it."""
+    bounds = np.array([1e-7, 1 - 1e-7], dtype=dtype)
+    y = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=dtype)
+    p = np.array([bounds, bounds], dtype=dtype)
+    value, grad = keras_value_and_grad("binary_crossentropy", y, p, dtype)
+    assert np.all(grad != 0)
+    loss = losses.get("binary_crossentropy")
+    assert_close(loss.forward(y, p), value, dtype=dtype, what="binary_crossentropy value on the clip bounds")
+    assert_close(loss.backward(y, p), grad, dtype=dtype, what="binary_crossentropy gradient on the clip bounds")
+
+
 @pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
 def test_logits_of_plus_minus_1000_stay_finite_and_match_keras(name):
     z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 3.0]])
@@ -119,6 +133,7 @@ def test_targets_of_shape_n_are_reshaped_not_broadcast(rng):
         ("binary_crossentropy", [[0.3]], [[0.5]], r"labels must be 0 or 1"),
         ("categorical_crossentropy", [[-1.0, 2.0]], [[0.5, 0.5]], "must be non-negative"),
         ("categorical_crossentropy", [[1.0, 1.0]], [[0.5, 0.5]], "row 0 sums to 2"),
+        ("categorical_crossentropy", [[0.5, 0.5], [0.5, 0.51]], [[0.5, 0.5], [0.5, 0.5]], "row 1 sums to 1.01"),
         ("mse", [[1.0, 2.0]], [[1.0], [2.0]], r"y_true shape \(1, 2\) does not match y_pred shape \(2, 1\)"),
         ("mse", [[np.nan]], [[1.0]], "y_true contains NaN or inf"),
         ("mse", [[1.0]], [[np.inf]], "y_pred contains NaN or inf"),
