@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import architectures, assert_close, random_targets
+from conftest import FINITE_DIFFERENCE_TOLERANCE, architectures, assert_close, random_targets
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from keras_models.course.lessons import lesson_07_data_parallel as lesson
 from scratch import Dense, Dropout, Network
 from scratch.data_parallel import all_reduce, shard_gradients, shard_slices, sharded_loss_and_gradients
+from scratch.gradcheck import network_numerical_gradients, relative_error
 from scratch.regularizers import L2
 
 
@@ -62,6 +63,19 @@ def test_with_dropout_and_l2_each_shard_takes_its_rows_of_the_batch_mask(archite
     assert_close(L_sharded, L, what=f"loss of {what}")                 # tolerance: as in the test above
     for i, (g_sharded, g) in enumerate(zip(grads_sharded, grads, strict=True)):
         assert_close(g_sharded, g, what=f"{'Wb'[i % 2]}_{i // 2 + 1} of {what}")
+
+
+def test_without_masks_a_network_with_dropout_is_differentiated_at_inference():
+    """No masks: the shards compute net.loss_and_gradients(X, y, loss) as documented, Dropout the identity --
+    the loss is net.loss's and the gradient its central differences. (Training shards would each draw masks
+    of their own, a random gradient.)"""
+    rng = np.random.default_rng(3)
+    net = Network([Dense(3, 4, "tanh", seed=1), Dropout(0.5, seed=2), Dense(4, 1, seed=3)])
+    X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 1))
+    L, grads = sharded_loss_and_gradients(net, X, y, "mse", 2)
+    assert L == pytest.approx(net.loss(X, y, "mse"), rel=1e-12)
+    for i, (g, numerical) in enumerate(zip(grads, network_numerical_gradients(net, X, y, "mse"), strict=True)):
+        assert relative_error(g, numerical) < FINITE_DIFFERENCE_TOLERANCE, f"{'Wb'[i % 2]}_{i // 2 + 1}"
 
 
 def test_masks_with_other_rows_than_the_batch_are_refused():
