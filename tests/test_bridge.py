@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from keras_models.twins import masks
-from keras_models.twins.bridge import from_keras, to_keras
+from keras_models.twins.bridge import from_keras, keras_loss, to_keras
 from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, regularizers
 
@@ -69,6 +69,8 @@ def keras_model(*layers) -> keras.Sequential:
     (lambda: [keras.layers.Dense(2, bias_regularizer="l2", name="d")], "Dense layer 'd' uses bias_regularizer"),
     (lambda: [keras.layers.Dense(2, activity_regularizer="l2", name="d")], "Dense layer 'd' uses activity_regularizer"),
     (lambda: [keras.layers.Dense(2, kernel_constraint="non_neg", name="d")], "Dense layer 'd' uses kernel_constraint"),
+    (lambda: [keras.layers.Dense(2, bias_constraint="non_neg", name="d")], "Dense layer 'd' uses bias_constraint"),
+    (lambda: [keras.layers.Dense(2, lora_rank=1, name="d")], "Dense layer 'd' uses LoRA"),
     (lambda: [keras.layers.Dense(2, bias_initializer="ones", name="d")], "bias_initializer other than zeros"),
     (lambda: [keras.layers.Dense(2, trainable=False, name="d")], r"Dense layer 'd' uses trainable=False \(a frozen "
                                                                   r"layer: scratch's fit trains every layer\)"),
@@ -88,12 +90,25 @@ def keras_model(*layers) -> keras.Sequential:
      r"Dense layer 'd' has dtype policy 'mixed_float16' \(weights float32, math in float16\)"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5, dtype="float64", name="drop"), keras.layers.Dense(1)],
      "Dropout layer 'drop' computes in float64, the layers before it in float32"),
-], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-init", "frozen", "orthogonal",
+], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-constraint", "lora",
+        "bias-init", "frozen", "orthogonal",
         "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-last",
         "dropout-subclass", "mixed-precision", "two-dtypes"])
 def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):
         from_keras(keras_model(*make_layers()))
+
+
+def test_keras_loss_computes_in_the_given_dtype_and_keeps_from_logits():
+    """The twin's Keras loss: in float64, (1 + 2**-40)**2 is 1 + 2**-39 (float32 would round it to 1); from
+    logits z = [0, log 3], whose softmax is [1/4, 3/4], categorical cross-entropy is -log(3/4) = log(4/3),
+    and binary cross-entropy of z = log 3 (sigmoid 3/4) against 1 is log(4/3) too."""
+    assert float(keras_loss("float64", "mse")(np.array([[0.0]]), np.array([[1 + 2**-40]]))) == 1 + 2**-39
+    z = np.array([[0.0, np.log(3.0)]])
+    cce = keras_loss("float64", "categorical_crossentropy", from_logits=True)
+    assert float(cce(np.array([[0.0, 1.0]]), z)) == pytest.approx(np.log(4 / 3), rel=1e-12)
+    bce = keras_loss("float64", "binary_crossentropy", from_logits=True)
+    assert float(bce(np.array([[1.0]]), z[:, 1:])) == pytest.approx(np.log(4 / 3), rel=1e-12)
 
 
 def test_a_variance_scaling_that_is_he_normal_by_its_numbers_maps_to_he_normal():
