@@ -105,6 +105,20 @@ TRAIN_SCRIPT = textwrap.dedent("""
 """)
 
 
+def test_the_generator_comes_back_with_its_buffered_32_bit_half(tmp_path):
+    """A generator that drew one 32-bit number keeps the other half of its 64-bit draw (has_uint32,
+    uinteger): the restored one has NumPy's own state of the saved one and draws the same numbers next."""
+    net, _, _ = problem()
+    rng = np.random.default_rng(5)
+    rng.integers(0, 10, dtype=np.int32)                                  # half of a 64-bit draw is kept
+    assert rng.bit_generator.state["has_uint32"] == 1
+    save(tmp_path / "c.npz", net, optimizers.SGD(), rng, epoch=0)
+    _, restored = restore(tmp_path / "c.npz", net, optimizers.SGD())
+    assert restored.bit_generator.state == rng.bit_generator.state
+    assert restored.integers(0, 2**31, size=3, dtype=np.int32).tolist() == \
+        rng.integers(0, 2**31, size=3, dtype=np.int32).tolist()
+
+
 @pytest.mark.slow
 def test_kill_9_mid_run_then_resume_gives_the_uninterrupted_weights(tmp_path, python_without_tensorflow):
     # warm processes (conftest.py: forked from a Python that has imported NumPy), which SIGKILL ends as any other
