@@ -197,7 +197,7 @@ exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (y
 exercises-solutions: venv ## grade the reference solutions with the same tests
 	@$(PY) -m keras_models.course.exercises.grade --solutions
 
-notebooks: venv ## a notebook for every lesson and exercise in keras_models/course/notebooks/ (yours are kept)
+notebooks: venv ## a notebook for every lesson, exercise and solution in keras_models/course/notebooks/ (yours are kept)
 	@$(PY) -m keras_models.course.jupyter
 
 lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
