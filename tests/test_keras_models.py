@@ -16,6 +16,8 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from data import TASKS, load_breast_cancer, load_diamonds, load_digits
 from keras_models.course.real_data import (
@@ -101,6 +103,18 @@ def test_script_writes_model_curves_and_tensorboard_logs(course_run):
     assert course_run.curves_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for split in ("train", "validation"):
         assert list((course_run.log_dir / split).glob("events.out.tfevents.*")), f"no {split} event file"
+
+
+def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(tmp_path):
+    """TensorBoard reads every event file of a folder as one run: the first run's epochs must be gone."""
+    classification_breast_cancer.run(tmp_path, epochs=2, max_rows=100, seed=0)
+    second = classification_breast_cancer.run(tmp_path, epochs=1, max_rows=100, seed=1)
+    for split, key in (("train", "loss"), ("validation", "val_loss")):
+        acc = EventAccumulator(str(second.log_dir / split), size_guidance={"tensors": 0})
+        acc.Reload()
+        events = acc.Tensors("epoch_loss")
+        assert [e.step for e in events] == [0], split                     # the second run's one epoch, alone
+        assert float(tf.make_ndarray(events[0].tensor_proto)) == pytest.approx(second.history[key].iloc[0], rel=1e-6)
 
 
 def test_keras_file_round_trip_predicts_identically(course_run):

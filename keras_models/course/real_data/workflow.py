@@ -12,8 +12,8 @@ data (`data.prepare`), build its model (`keras_models.twins.models.build_model`)
 `fit` is the course's training step: the validation split decides when to stop -- EarlyStopping
 watches `task.monitor` (val_loss) and, once it has not improved for `task.course.patience` epochs,
 stops and restores the best epoch's weights -- and TensorBoard writes the curves and the weight
-histograms to <out>/tensorboard/<task>/{train,validation}. The batch size is the task's own
-(data/tasks.py). A Ctrl-C while Keras fits is raised once the batch in progress has ended, from our code,
+histograms to <out>/tensorboard/<task>/{train,validation}, replacing an earlier run's. The batch size is
+the task's own (data/tasks.py). A Ctrl-C while Keras fits is raised once the batch in progress has ended, from our code,
 never inside TensorFlow (keras_models/twins/interrupts.py). `save_and_reload` checks that the `.keras` file,
 holding the architecture, the weights and the compile settings, predicts exactly what the trained model does.
 """
@@ -61,6 +61,7 @@ def fit(model: keras.Model, prepared: Prepared, out_dir: Path, epochs: int | Non
     task = get_task(prepared.task)
     epochs = task.course.epochs if epochs is None else epochs
     log_dir = out_dir / "tensorboard" / task.name
+    forget_earlier_runs(log_dir)
     held = HeldInterrupt()                  # Ctrl-C: raised after a batch, never inside TensorFlow
     with held:
         history = model.fit(prepared.X_train, prepared.y_train, validation_data=(prepared.X_val, prepared.y_val),
@@ -69,6 +70,15 @@ def fit(model: keras.Model, prepared: Prepared, out_dir: Path, epochs: int | Non
                             verbose=verbose)
     curves = history_frame(history)                         # loss, <metric> and their val_ twins
     return Fitted(curves, plot_loss_curves(curves, out_dir / f"{task.name}_loss_curves.png", title=title), log_dir)
+
+
+def forget_earlier_runs(log_dir: Path) -> None:
+    """Delete the event files an earlier run left in log_dir/{train,validation}. TensorBoard reads every event
+    file of a run's folder as one run, so a second run would interleave its epochs 0, 1, ... with the first's
+    in every chart; like the .keras file and the PNG, the folder holds the latest run only."""
+    for split in ("train", "validation"):
+        for events in (log_dir / split).glob("events.out.tfevents.*"):
+            events.unlink()
 
 
 def prepare_and_fit(task: str, out_dir: Path, epochs: int | None, max_rows: int | None, seed: int, verbose: int,
