@@ -7,6 +7,8 @@ and `make train`'s side-by-side run all take it from there.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -47,6 +49,16 @@ HOUSING = Task("housing", "housing", house_prices, n_features=17, output_activat
 def fifth_task(monkeypatch):
     monkeypatch.setitem(TASK_TABLE, "housing", HOUSING)
     return HOUSING
+
+
+def test_a_course_entry_without_patience_runs_every_epoch_as_its_defaults_say(tmp_path, monkeypatch):
+    """Defaults.patience=None means "every epoch runs": the course script must train all of them, not refuse."""
+    from keras_models.course.real_data import classification_breast_cancer
+
+    binary = get_task("binary")
+    monkeypatch.setitem(TASK_TABLE, "binary", replace(binary, course=replace(binary.course, patience=None)))
+    run = classification_breast_cancer.run(tmp_path, epochs=3, max_rows=100, seed=0)
+    assert list(run.history.index) == [0, 1, 2]                     # Keras' History: all 3 epochs, none stopped
 
 
 def test_a_fifth_task_is_one_entry_for_the_data_and_the_keras_model(fifth_task):

@@ -77,22 +77,22 @@ def build_model(task: str | Prepared, hidden: tuple[int, ...] | None = None, dro
     return model
 
 
-def standard_callbacks(log_dir: str | Path, patience: int = 5,
+def standard_callbacks(log_dir: str | Path, patience: int | None = 5,
                        monitor: str = "val_loss") -> list[keras.callbacks.Callback]:
     """EarlyStopping on the validation loss, and TensorBoard logs under log_dir/{train,validation}.
 
     EarlyStopping stops after `patience` epochs without a lower `monitor` (val_loss) and puts back the weights
-    of the best epoch (without restore_best_weights the model keeps the last, worse, weights).
+    of the best epoch (without restore_best_weights the model keeps the last, worse, weights). patience=None,
+    as in the task table's Defaults, leaves EarlyStopping out: every epoch runs, and TensorBoard alone is returned.
     TensorBoard: one point per epoch (update_freq="epoch"; an integer would drop the epoch summaries),
     weight histograms every epoch, no profiler (profile_batch=0), and a pathlib path, never "\\".
     """
-    if not isinstance(patience, Integral) or isinstance(patience, bool) or patience < 1:
-        raise ValueError(f"patience must be a positive integer, got {patience!r}")
-    return [
-        keras.callbacks.EarlyStopping(monitor=monitor, patience=int(patience), restore_best_weights=True),
-        keras.callbacks.TensorBoard(log_dir=Path(log_dir), histogram_freq=1, profile_batch=0,
-                                    update_freq="epoch"),
-    ]
+    if patience is not None and (not isinstance(patience, Integral) or isinstance(patience, bool) or patience < 1):
+        raise ValueError(f"patience must be a positive integer, or None for no EarlyStopping, got {patience!r}")
+    board = keras.callbacks.TensorBoard(log_dir=Path(log_dir), histogram_freq=1, profile_batch=0, update_freq="epoch")
+    if patience is None:
+        return [board]
+    return [keras.callbacks.EarlyStopping(monitor=monitor, patience=int(patience), restore_best_weights=True), board]
 
 
 def load_model(path: str | Path) -> keras.Model:
