@@ -61,6 +61,19 @@ def test_a_course_entry_without_patience_runs_every_epoch_as_its_defaults_say(tm
     assert list(run.history.index) == [0, 1, 2]                     # Keras' History: all 3 epochs, none stopped
 
 
+@pytest.mark.parametrize("task", ["regression", "binary"])   # the regression script prepares its data itself
+def test_a_course_entrys_max_rows_is_the_sample_its_script_trains_on_without_max_rows_given(task, tmp_path,
+                                                                                            monkeypatch):
+    from keras_models.course.real_data import classification_breast_cancer, regression_diamonds
+
+    spec = get_task(task)
+    monkeypatch.setitem(TASK_TABLE, task, replace(spec, course=replace(spec.course, max_rows=300)))
+    script = {"regression": regression_diamonds, "binary": classification_breast_cancer}[task]
+    run = script.run(tmp_path, epochs=1, seed=0)
+    assert len(run.prepared.X_train) + len(run.prepared.X_val) + len(run.prepared.X_test) == 300
+    assert len(run.prepared.X_train) == 210                           # 70% of the 300 rows
+
+
 def test_a_fifth_task_is_one_entry_for_the_data_and_the_keras_model(fifth_task):
     from keras_models.twins.models import build_model
 

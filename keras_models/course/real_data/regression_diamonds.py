@@ -24,7 +24,14 @@ import pandas as pd
 
 from data import prepare
 from data.encoding import encode_features
-from keras_models.course.real_data.workflow import CourseRun, command_line, course_run, fit, save_and_reload
+from keras_models.course.real_data.workflow import (
+    CourseRun,
+    command_line,
+    course_rows,
+    course_run,
+    fit,
+    save_and_reload,
+)
 from keras_models.twins.evaluation import regression_metrics
 from keras_models.twins.models import build_model
 from keras_models.twins.reproducible import deterministic
@@ -45,8 +52,8 @@ def run(out_dir: str | Path, epochs: int | None = None, max_rows: int | None = N
         #
         # prepare() shuffles with the seed, cuts train / validation / test (70 / 15 / 15), one-hot
         # encodes the grades and standardises every column with the mean and std of the TRAINING rows.
-        # `max_rows` takes a smaller random sample for a quick run.
-        prepared = prepare(TASK, seed=seed, max_rows=max_rows)     # X (m, 26), y (m, 1)
+        # `max_rows` (else the task table's course.max_rows) takes a smaller random sample for a quick run.
+        prepared = prepare(TASK, seed=seed, max_rows=course_rows(TASK, max_rows))     # X (m, 26), y (m, 1)
 
         # ## Model
         #

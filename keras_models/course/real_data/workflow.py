@@ -81,11 +81,16 @@ def forget_earlier_runs(log_dir: Path) -> None:
             events.unlink()
 
 
+def course_rows(task: str, max_rows: int | None) -> int | None:
+    """The rows to train on: --max-rows if given, else the task table's `task.course.max_rows` (None: all)."""
+    return get_task(task).course.max_rows if max_rows is None else max_rows
+
+
 def prepare_and_fit(task: str, out_dir: Path, epochs: int | None, max_rows: int | None, seed: int, verbose: int,
                     title: str) -> tuple[Prepared, keras.Model, Fitted]:
     """Seeded and deterministic: the task's prepared data, its model, and the model fitted (see `fit`)."""
     with deterministic(seed):
-        prepared = prepare(task, seed=seed, max_rows=max_rows)
+        prepared = prepare(task, seed=seed, max_rows=course_rows(task, max_rows))
         model = build_model(prepared)
         return prepared, model, fit(model, prepared, out_dir, epochs, verbose, title)
 
