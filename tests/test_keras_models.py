@@ -19,12 +19,13 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from data import TASKS, load_breast_cancer, load_diamonds, load_digits
+from data import TASKS, load_breast_cancer, load_diamonds, load_digits, prepare
 from keras_models.course.real_data import (
     classification_breast_cancer,
     multiclass_digits,
     multilabel_digits,
     regression_diamonds,
+    workflow,
 )
 from keras_models.twins.evaluation import (
     argmax_labels,
@@ -107,14 +108,24 @@ def test_script_writes_model_curves_and_tensorboard_logs(course_run):
 
 def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(tmp_path):
     """TensorBoard reads every event file of a folder as one run: the first run's epochs must be gone."""
-    classification_breast_cancer.run(tmp_path, epochs=2, max_rows=100, seed=0)
-    second = classification_breast_cancer.run(tmp_path, epochs=1, max_rows=100, seed=1)
+    for split in ("train", "validation"):                                  # what an earlier run of 3 epochs left
+        with tf.summary.create_file_writer(str(tmp_path / "tensorboard" / "binary" / split)).as_default():
+            for epoch in range(3):
+                tf.summary.scalar("epoch_loss", 9.0, step=epoch)
+    prepared = prepare("binary", seed=0, max_rows=60)
+    second = workflow.fit(build_model(prepared), prepared, tmp_path, epochs=1, verbose=0, title="second")
     for split, key in (("train", "loss"), ("validation", "val_loss")):
         acc = EventAccumulator(str(second.log_dir / split), size_guidance={"tensors": 0})
         acc.Reload()
         events = acc.Tensors("epoch_loss")
         assert [e.step for e in events] == [0], split                     # the second run's one epoch, alone
         assert float(tf.make_ndarray(events[0].tensor_proto)) == pytest.approx(second.history[key].iloc[0], rel=1e-6)
+
+
+def test_standard_callbacks_without_patience_leave_early_stopping_out_as_the_task_tables_none_means(tmp_path):
+    """Defaults.patience=None: "every epoch runs" -- the course's fit hands the table's patience on as it is."""
+    (board,) = standard_callbacks(tmp_path / "logs" / "run", patience=None)
+    assert isinstance(board, keras.callbacks.TensorBoard)
 
 
 def test_keras_file_round_trip_predicts_identically(course_run):
