@@ -21,6 +21,7 @@ notebook (JSON that nbformat does not accept).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -89,9 +90,8 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         raise SourceError(f"{path.name} is not a Jupyter notebook (its JSON is a {type(parsed).__name__}, not an "
                           "object with cells)")
     try:
-        notebook = quietly_read(text)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", nbformat.warnings.MissingIDFieldWarning)
+        with cell_ids_not_required():
+            notebook = nbformat.reads(text, as_version=4)
             nbformat.validate(notebook)
     except (ValueError, nbformat.ValidationError, KeyError, TypeError, AttributeError) as error:
         first_line = (str(error).strip() or type(error).__name__).splitlines()[0]
@@ -113,14 +113,15 @@ def cell_label(filename: str) -> str:
     return Path(filename).name
 
 
-def quietly_read(text: str):
-    """nbformat.reads(text, as_version=4) without nbformat's warning for cells that have no id, which older tools
-    save that way: it printed two lines in the middle of make grade's table and of make exercises."""
+@contextlib.contextmanager
+def cell_ids_not_required():
+    """Read and validate notebooks without nbformat's warning for cells that have no id, which older tools save
+    that way: it printed two lines in the middle of make grade's table and of make exercises."""
     import nbformat
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nbformat.warnings.MissingIDFieldWarning)
-        return nbformat.reads(text, as_version=4)
+        yield
 
 
 def fingerprint(notebook) -> str:
@@ -132,8 +133,11 @@ def fingerprint(notebook) -> str:
 def fingerprints(path: Path) -> tuple[str | None, str | None]:
     """(fingerprint of the notebook at `path` now, the one `make notebooks` recorded in it when it wrote it);
     None for what cannot be read (not a notebook any more) or was never recorded."""
+    import nbformat
+
     try:
-        notebook = quietly_read(read_text(path))
+        with cell_ids_not_required():
+            notebook = nbformat.reads(read_text(path), as_version=4)
         now = fingerprint(notebook)
     except Exception:                      # noqa: BLE001 -- not a notebook (any more): nothing to compare
         return None, None
