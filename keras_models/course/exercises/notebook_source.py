@@ -150,5 +150,11 @@ def fingerprints(path: Path) -> tuple[str | None, str | None]:
 
 def unchanged_since_written(path: Path) -> bool:
     """Whether the notebook at `path` says what it said when `make notebooks` wrote it: no one has worked in it."""
+    return untouched_fingerprint(path) is not None
+
+
+def untouched_fingerprint(path: Path) -> str | None:
+    """The fingerprint of the notebook at `path` if no one has worked in it since `make notebooks` wrote it
+    (it says what was recorded then), else None."""
     now, recorded = fingerprints(path)
-    return recorded is not None and now == recorded
+    return now if recorded is not None and now == recorded else None

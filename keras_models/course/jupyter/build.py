@@ -38,7 +38,7 @@ from keras_models.course.exercises.notebook_source import (
     fingerprint,
     fingerprints,
     read_text,
-    unchanged_since_written,
+    untouched_fingerprint,
 )
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC
@@ -133,16 +133,17 @@ def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> str:
     """Write the learner's notebook from their .py file unless it exists: "written", "rewritten" or "kept".
 
     One that exists is the learner's and is kept, unless no one has worked in it since it was written
-    (unchanged_since_written): then, if the .py has changed since, it is written again from the .py -- outside
+    (untouched_fingerprint): then, if the .py has changed since, it is written again from the .py -- outside
     JupyterLab nothing pairs the two, and it would show TODOs the .py has filled in -- and if the .py has not,
     it is dated like the .py (an untouched notebook newer than its .py, written before make notebooks dated it,
     would not open in JupyterLab: dated_like)."""
     fresh = exercise_notebook(learner_file, paired=True)
     status = "written"
     if notebook_path.exists():
-        if not unchanged_since_written(notebook_path):
+        now = untouched_fingerprint(notebook_path)
+        if now is None:
             return "kept"                               # the learner's work: never overwritten
-        if fingerprints(notebook_path)[0] == fingerprint(fresh):
+        if now == fingerprint(fresh):
             if notebook_path.stat().st_mtime > learner_file.stat().st_mtime:
                 dated_like(notebook_path, learner_file) # untouched and newer: the .py says the same, and is older
             return "kept"
