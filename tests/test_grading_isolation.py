@@ -194,14 +194,31 @@ def test_a_submission_writing_a_file_beyond_the_output_limit_is_stopped_with_tha
     assert reasons(folder) == {("ann", "ex01"): "wrote or printed more than 1 MiB into one file (output limit)"}
 
 
-def test_a_submission_allocating_more_memory_than_the_limit_gets_a_memory_error_as_its_reason(tmp_path):
-    takes = "\nimport numpy as np\nbig = np.empty(6 * 2**30, dtype=np.uint8)    # 6 GiB, beyond MEMORY_LIMIT\n"
+def test_a_submission_allocating_more_memory_than_the_limit_gets_a_memory_error_as_its_reason(tmp_path,
+                                                                                             monkeypatch):
+    monkeypatch.setattr(sandbox, "MEMORY_LIMIT", 2**30)               # 1 GiB here: the same rule
+    takes = "\nimport numpy as np\nbig = np.empty(2 * 2**30, dtype=np.uint8)    # 2 GiB, beyond MEMORY_LIMIT\n"
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + takes}, "bob": {FILE01: SOLVED01}})
     assert grade(folder, "--only", "ex01") == 0
     assert grades(folder) == {"ann": ["0", "0"], "bob": ["10", "10"]}
     assert reasons(folder)[("ann", "ex01")].startswith("your code raised MemoryError in the top level of the file "
                                                        f"(line {SOLVED01.count(chr(10)) + 3} of {FILE01}): Unable "
-                                                       "to allocate 6.00 GiB"), reasons(folder)
+                                                       "to allocate 2.00 GiB"), reasons(folder)
+
+
+def test_the_memory_limit_counts_from_what_the_grading_process_already_holds(tmp_path, monkeypatch):
+    """An absolute limit failed every submission at its first sizeable allocation once the process that forks
+    them held more than the limit: a test worker that had trained models did (2.8 GB seen), and a solved ex01
+    then got 0 for a MemoryError in the full suite now and then."""
+    import numpy as np
+
+    monkeypatch.setattr(sandbox, "MEMORY_LIMIT", 2**30)
+    held = np.empty(2 * 2**30, dtype=np.uint8)      # the parent's own 2 GiB, never written: address space only
+    takes = "\nimport numpy as np\nsome = np.ones(2**24)          # 128 MiB, well within the limit\n"
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + takes}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["10", "10"]}, reasons(folder)
+    del held
 
 
 # --- 5, 6. bad make variables, and what is skipped or misplaced ---------------------------------------------

@@ -13,9 +13,9 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
         limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
         limit is per file, so many files can still add up
-    cannot write to more than MEMORY_LIMIT of memory (RLIMIT_DATA: an allocation beyond it fails with a
-        MemoryError); not RLIMIT_AS, which counts the large address space TensorFlow reserves and would
-        stop the graders themselves
+    cannot take more than MEMORY_LIMIT of memory beyond what it holds when it starts (RLIMIT_DATA: an
+        allocation beyond it fails with a MemoryError); not RLIMIT_AS, which counts the large address
+        space TensorFlow reserves and would stop the graders themselves
     prints into a file nobody reads: its stdout and stderr are redirected, so a submission that
         prints junk -- or a fake "PASS" line -- changes nothing
     sends its verdict to the parent over a pipe of its own, as JSON (never a pickle, which could run
@@ -65,7 +65,9 @@ OUTPUT_LIMIT = 64 * 2**20
 # The memory a submission may write to (RLIMIT_DATA: the heap and every private writable mapping, NumPy's and
 # TensorFlow's arrays among them). Grading a solution takes well under 1 GiB, TensorFlow's own included; an
 # array of 6 GiB then fails at once, as a MemoryError the reason names, instead of pushing the machine into its
-# out-of-memory killer, which may pick the grader or another learner's process.
+# out-of-memory killer, which may pick the grader or another learner's process. It is counted on top of what the
+# child holds when it starts, a copy of its parent's: a parent that has run more than TensorFlow's import (a test
+# process that trained models) may already hold more than the limit, and an absolute limit would fail at once.
 MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
@@ -112,7 +114,8 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_DATA, (MEMORY_LIMIT, MEMORY_LIMIT))
+    data = _data_in_use() + MEMORY_LIMIT
+    resource.setrlimit(resource.RLIMIT_DATA, (data, data))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)       # Python ignores it (a write fails instead): stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (grade_class.py) is not the child's
     os.chdir(workdir)
@@ -133,6 +136,19 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
                                                                                        else "")))
     conn.send_bytes(json.dumps({"passed": verdict.passed, "reason": verdict.reason}).encode("utf-8"))
     conn.close()
+
+
+def _data_in_use() -> int:
+    """Bytes this process holds as RLIMIT_DATA counts them (VmData in /proc/self/status); 0 where that is not
+    there (not Linux), which makes MEMORY_LIMIT absolute."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024                 # "VmData:   432720 kB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int,
