@@ -370,6 +370,35 @@ def test_a_notebook_whose_metadata_make_notebooks_reads_was_written_by_hand_is_g
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"]}
 
 
+class CrashesWhenCollectedInAFork:
+    """Garbage whose finalizer, run in a process other than the one that made it, ends that process as TensorFlow's
+    objects did: a child collecting what a test worker that had trained Keras models let go of died of a
+    segmentation fault (reproduced with three small fits, then a fork and gc.collect(); 2 s of CPU, hence this
+    stand-in for the test)."""
+
+    def __init__(self):
+        self.owner, self.cycle = os.getpid(), self
+
+    def __del__(self):
+        if os.getpid() != self.owner:
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def test_a_submission_is_not_ended_by_collecting_the_garbage_of_the_process_that_grades_it(tmp_path):
+    """A solved submission got 0 ("exit status -11") in a full-suite run: its child collected the garbage of the
+    test worker it was forked from. The submission here collects, as Python does by itself sooner or later."""
+    import gc
+
+    gc.disable()                                # the garbage stays uncollected until the fork
+    try:
+        CrashesWhenCollectedInAFork()
+        folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + "\nimport gc\ngc.collect()\n"}})
+        assert grade(folder, "--only", "ex01") == 0
+    finally:
+        gc.enable()
+    assert grades(folder) == {"ann": ["10", "10"]}, reasons(folder)
+
+
 def test_a_folder_whose_name_holds_a_line_break_is_skipped_by_name_and_the_table_keeps_one_row_a_learner(tmp_path,
                                                                                                         capsys):
     """It was graded, and its name split its row of the table and its line of "Why the zeros" in two."""

@@ -21,6 +21,10 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
     sends its verdict to the parent over a pipe of its own, as JSON (never a pickle, which could run
         code in the parent), and that is the only thing the parent believes: no verdict (a crash,
         os._exit, a limit) is a 0 with the reason
+    never collects its parent's garbage: the parent freezes its objects (gc.freeze) for the fork, so the
+        child's garbage collector leaves them alone. Collected in a fork, the TensorFlow objects a parent
+        that had trained Keras models let go of crash it (a segmentation fault, which gave solved
+        submissions a 0 in a test process that had trained models)
     runs in a session and process group of its own (os.setsid, first thing): once its verdict is in,
         or a limit has passed, the parent kills the whole group at once (a thread that never ends, a
         background process, cannot keep grading waiting), and nothing waits on it without a bound
@@ -42,6 +46,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import json
 import multiprocessing
 import os
@@ -201,7 +206,11 @@ def _start(context, task: Submission, root: Path, time_limit: int, others: list[
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(send, task.exercise_name, str(copy), str(workdir),
                                                    time_limit, others))
-    process.start()
+    gc.freeze()                                 # the child's collector must not touch the parent's objects
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     send.close()
     return _Running(task.key, process, receive, workdir, time.monotonic())
 
