@@ -20,12 +20,12 @@ from data.loaders import (
 )
 from data.prepare import MaxRowsError, Prepared, prepare
 from data.splits import split_rows
-from data.tasks import TASK_TABLE, TASKS, Defaults, Task, TaskData, get_task
+from data.tasks import TASK_TABLE, TASKS, Defaults, Task, TaskData, TaskTableError, checked_settings, get_task
 
 __all__ = [
     "ChecksumError", "DATA_DIR", "DATA_FILE_ERRORS", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS",
     "TASK_TABLE", "Defaults", "MaxRowsError", "MissingDataFile", "Prepared", "Standardiser", "Task", "TaskData",
-    "get_task",
+    "TaskTableError", "checked_settings", "get_task",
     "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
     "prepare", "split_rows", "verify_checksum",
 ]

@@ -22,8 +22,10 @@ thresholds each sigmoid at 0.5 and averages over the labels.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -129,6 +131,26 @@ TASKS: tuple[str, ...] = tuple(TASK_TABLE)
 def unevenly_split(devices: int, tasks: list[str]) -> list[str]:
     """The tasks whose training batch does not cut into `devices` equal shards (make train DEVICES=)."""
     return [task for task in tasks if TASK_TABLE[task].train.batch_size % devices]
+
+
+class TaskTableError(ValueError):
+    """A hand-edited entry of this table holds a value that cannot work (see `checked_settings`)."""
+
+
+def checked_settings(name: str, use: str) -> Defaults:
+    """The `use` settings ("train" or "course") of task `name`, or a TaskTableError naming the task and the value.
+
+    The table is Python a learner edits by hand, and the layer that first meets a wrong Dropout rate is
+    built only after the data are loaded -- in `make course`, after the scripts before it have trained. So
+    the programs call this for every task they will run before they start the first. None is refused
+    too, not read as "no Dropout": 0.0 says that, and a None would be passed on silently.
+    """
+    settings = getattr(get_task(name), use)
+    rate = settings.dropout
+    if isinstance(rate, bool) or not isinstance(rate, Real) or not (math.isfinite(rate) and 0.0 <= rate < 1.0):
+        raise TaskTableError(f"data/tasks.py, task {name}: {use}=Defaults(dropout={rate!r}): a Dropout rate is the "
+                             "fraction of units dropped, a number in [0, 1) (0.0: no Dropout)")
+    return settings
 
 
 def get_task(name: str) -> Task:

@@ -200,7 +200,7 @@ def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_ma
     def interrupted(out_dir, **settings):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(run=interrupted),))
+    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(TASK="binary", run=interrupted),))
     assert course_cli.main(["--out", str(tmp_path)]) == 130
     assert capsys.readouterr().out == (f"\nInterrupted; the scripts that finished have written their models and "
                                        f"curves to {tmp_path}/.\n")

@@ -96,3 +96,41 @@ def test_a_fifth_task_is_one_entry_for_make_train(fifth_task, tmp_path):
         assert (run_dir / "housing" / side / "train").is_dir()
     np.testing.assert_allclose(result.sides["scratch"].history["val_mae"], result.sides["keras"].history["val_mae"],
                                rtol=1e-4)
+
+
+# What a learner editing a Dropout rate in the table might write: all of it, dropped; a negative fraction; the
+# number as text; None for "no Dropout" (0.0 says that).
+WRONG_RATES = [1.0, -0.1, "0.5", None]
+
+
+def with_dropout(monkeypatch, task: str, use: str, rate) -> None:
+    spec = get_task(task)
+    monkeypatch.setitem(TASK_TABLE, task, replace(spec, **{use: replace(getattr(spec, use), dropout=rate)}))
+
+
+@pytest.mark.parametrize("rate", WRONG_RATES)
+def test_a_wrong_dropout_rate_in_the_table_stops_make_train_in_one_line_before_tensorflow(rate, tmp_path, capsys,
+                                                                                         monkeypatch):
+    from keras_models.train.options import parse_args
+
+    with_dropout(monkeypatch, "multilabel", "train", rate)        # the last task: the others would train first
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--via-make", "--logdir", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (f"error: data/tasks.py, task multilabel: train=Defaults(dropout={rate!r}): a "
+                                       "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
+                                       "Dropout)\n")
+
+
+@pytest.mark.parametrize("rate", WRONG_RATES)
+def test_a_wrong_dropout_rate_in_the_table_stops_make_course_in_one_line_before_any_script(rate, tmp_path, capsys,
+                                                                                          monkeypatch):
+    from keras_models.course.real_data import __main__ as course_cli
+
+    with_dropout(monkeypatch, "multilabel", "course", rate)       # the last script: three would train first
+    for script in course_cli.SCRIPTS:
+        monkeypatch.setattr(script, "run", lambda *args, **kwargs: pytest.fail("a course script ran"))
+    assert course_cli.main(["--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (f"error: data/tasks.py, task multilabel: course=Defaults(dropout={rate!r}): a "
+                                       "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
+                                       "Dropout)\n")

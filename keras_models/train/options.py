@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from data.tasks import TASK_TABLE, Defaults, unevenly_split
+from data.tasks import TASK_TABLE, Defaults, checked_settings, unevenly_split
 from keras_models.train.runs import FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
@@ -67,7 +67,8 @@ def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None 
 
 
 def check_tasks(names: list[str]) -> list[str]:
-    """The task names if each is valid and listed once, or a ValueError naming the wrong or repeated one."""
+    """The task names if each is valid and listed once and its settings in the task table can train, or a
+    ValueError naming the wrong or repeated one (a TaskTableError for a wrong entry in data/tasks.py)."""
     valid = ", ".join(TASK_TABLE)
     if not names:
         raise ValueError(f"no task given; valid tasks: {valid}")
@@ -78,6 +79,8 @@ def check_tasks(names: list[str]) -> list[str]:
     if repeated:                    # a typo for another task, more likely than a wish to train one twice
         raise ValueError(f"task(s) {', '.join(map(repr, repeated))} given more than once in {option('--tasks')}; "
                          "list each task once")
+    for name in names:              # all of them before the first trains, not each when its turn comes
+        checked_settings(name, "train")
     return list(names)
 
 

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from data import TASKS
+from data import TASKS, TaskTableError, checked_settings
 from data.checksums import ChecksumError
 from keras_models.train.board import REWRITE_PREFIX
 from keras_models.train.board_server import task_link
@@ -66,7 +66,7 @@ from scratch.divergence import TrainingDiverged
 
 # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide it
 LEARNER_ERRORS = (TrainingDiverged, NothingToResume, CheckpointError, ChecksumError, RunDirectoryError, DeviceError,
-                  OSError)
+                  TaskTableError, OSError)
 
 
 def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: str | Path = DEFAULT_LOGDIR,
@@ -106,6 +106,8 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; the status says
     how it ended ("complete", "interrupted", "diverged" or "failed")."""
     plan = read_status(run_dir)
+    for task in plan["tasks"]:      # a resumed run reads the task table again, which may have been edited since
+        checked_settings(task, "train")
     hold(run_dir)
     try:
         _remove_stale_temporaries(run_dir, plan["tasks"])

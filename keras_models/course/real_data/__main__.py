@@ -20,6 +20,7 @@ from keras_models.twins.tf_chatter import filter_tensorflow_chatter, quiet_keras
 if __name__ == "__main__":
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
 
+from data import checked_settings  # noqa: E402
 from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm: each script fits and reloads its own models (tf_chatter.py)
     try:
+        for script in SCRIPTS:              # every script's settings before the first trains
+            checked_settings(script.TASK, "course")
         for script in SCRIPTS:
             result = script.run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed)
             print(result.report, end="\n\n", flush=True)

@@ -29,7 +29,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, get_task, prepare
+from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, TaskTableError, checked_settings, get_task, prepare
 from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
 from keras_models.twins.evaluation import history_frame, plot_loss_curves
 from keras_models.twins.interrupts import HeldInterrupt
@@ -38,8 +38,9 @@ from keras_models.twins.reproducible import deterministic
 from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
 DEFAULT_OUT = Path("logs") / "course"
-# a damaged or missing data file, or a --max-rows too small to split: one line (`explain`), not a traceback
-LEARNER_ERRORS = (*DATA_FILE_ERRORS, MaxRowsError)
+# a damaged or missing data file, a --max-rows too small to split, or a wrong value written into the task table:
+# one line (`explain`), not a traceback
+LEARNER_ERRORS = (*DATA_FILE_ERRORS, MaxRowsError, TaskTableError)
 
 
 def explain(exc: Exception, max_rows: int | None) -> str:
@@ -166,6 +167,7 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm once a second model is fitted (twins/tf_chatter.py)
     try:
+        checked_settings(task, "course")
         result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
     except KeyboardInterrupt:
         print("\nInterrupted.", flush=True)
