@@ -180,7 +180,7 @@ tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs
 lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
 	@$(PY) -m keras_models.course.lessons $(if $(LOGDIR),--logdir "$(LOGDIR)")
 
-course: venv ## the course's Keras scripts on real data (regression, classification); logs/course/
+course: venv ## the course's four Keras scripts on real data (regression, binary, multi-class, multi-label); logs/course/
 	@$(PY) -m keras_models.course.real_data
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some

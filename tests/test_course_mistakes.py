@@ -6,6 +6,7 @@ missing, an exercise file that calls sys.exit() or is not UTF-8 text, Ctrl-C whi
 answered by name, with a non-zero exit status, and none loses the learner's work.
 """
 
+import argparse
 import io
 import os
 import signal
@@ -193,6 +194,37 @@ def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(opti
             main(option)
         assert stopped.value.code == 2
         assert capsys.readouterr() == ("", f"error: {message} (all options: .venv/bin/python -m {name} --help)\n")
+
+
+class Parser(Exception):
+    """Raised by a stand-in for parse_args: the parser a command line was about to read with, and no run."""
+
+
+def course_command_lines():
+    from keras_models.course import multi_worker
+    from keras_models.course.jupyter import lab
+    from keras_models.train import board_server
+
+    scripts = [lambda argv, script=script: workflow.command_line(script.run, script.TASK, argv)
+               for script in course_cli.SCRIPTS]
+    return [course_cli.main, *scripts, multi_worker.main, lab.main, board_server.main]
+
+
+def test_every_option_of_the_course_and_tensorboard_command_lines_says_what_it_does_in_help(monkeypatch):
+    def parser_of(self, args=None, namespace=None):
+        raise Parser(self)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parser_of)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)      # make tensorboard's Ctrl-C handler: not here
+    parsers = []
+    for main in course_command_lines():
+        with pytest.raises(Parser) as built:
+            main([])
+        parsers.append(built.value.args[0])
+    assert [f"{parser.prog} {action.option_strings[-1]}" for parser in parsers for action in parser._actions
+            if not action.help] == []
+    # a course script's --help opens with its title, not with run()'s docstring ("files go to out_dir")
+    assert [parser.prog for parser in parsers if "out_dir" in parser.description] == []
 
 
 def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_make_tensorboard(tmp_path, capsys,

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
     parser.add_argument("--out", type=folder, default=Path("logs") / "multi_worker",
                         help="where each worker writes worker_<index>.npz (default logs/multi_worker)")
-    parser.add_argument("--epochs", type=whole_number, default=3)
+    parser.add_argument("--epochs", type=whole_number, default=3, help="epochs to train (default 3)")
     parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,
                         help=f"rows per global batch, shared between all replicas (default {BATCH_SIZE})")
     parser.add_argument("--timeout", type=whole_number, default=120,

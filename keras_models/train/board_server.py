@@ -69,8 +69,9 @@ def check_logdir(logdir: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
-    parser.add_argument("--logdir", type=Path, default=Path("logs"))
-    parser.add_argument("--port", default=str(DEFAULT_PORT))
+    parser.add_argument("--logdir", type=Path, default=Path("logs"), help="the runs to show (LOGDIR=; default logs)")
+    parser.add_argument("--port", default=str(DEFAULT_PORT),
+                        help=f"port on 127.0.0.1, 1 to 65535 (PORT=; default {DEFAULT_PORT})")
     args = parser.parse_args(argv)
     try:
         port, logdir = check_port(args.port), check_logdir(args.logdir)

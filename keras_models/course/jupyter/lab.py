@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make lab", description=__doc__.splitlines()[0])
     parser.add_argument("--port", default="8888", help="port on 127.0.0.1 (PORT=); 0 picks a free one")
     parser.add_argument("--jupyter-home", type=Path, default=REPO / ".venv", help="where Jupyter's files go")
-    parser.add_argument("--log", type=Path, default=REPO / "logs" / "lab" / "jupyterlab.log")
+    parser.add_argument("--log", type=Path, default=REPO / "logs" / "lab" / "jupyterlab.log",
+                        help="where JupyterLab's own output goes (default logs/lab/jupyterlab.log)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
     parser.add_argument("--write-notebooks", action="store_true",
                         help="first write the notebooks, as make notebooks does (make lab does)")

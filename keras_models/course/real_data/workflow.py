@@ -152,8 +152,12 @@ def course_options(prog: str, description: str | None, epochs: str) -> OneLinePa
     parser.add_argument("--epochs", type=whole_number, default=None,
                         help=f"most epochs (default {epochs}; EarlyStopping may stop sooner)")
     # a --max-rows too small to split is data.prepare's to refuse (MaxRowsError, `explain`): it knows the splits
-    parser.add_argument("--max-rows", type=int, default=None, help="use only this many rows of the data set")
-    parser.add_argument("--seed", type=seed, default=0)
+    parser.add_argument("--max-rows", type=int, default=None,
+                        help="train on a random sample of this many rows (default: all, or the task table's "
+                             "course.max_rows)")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="seeds the sample, the splits, the weights and Dropout: the same seed gives the same "
+                             "model (default 0)")
     return parser
 
 
@@ -163,7 +167,8 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     module = run.__module__
     if module == "__main__":                          # run as .venv/bin/python -m keras_models.course.real_data.X
         module = sys.modules["__main__"].__spec__.name
-    parser = course_options(f".venv/bin/python -m {module}", run.__doc__, str(get_task(task).course.epochs))
+    title = sys.modules[run.__module__].__doc__.split("Title: ")[1].splitlines()[0]   # the script's header
+    parser = course_options(f".venv/bin/python -m {module}", title, str(get_task(task).course.epochs))
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm once a second model is fitted (twins/tf_chatter.py)
     try:
