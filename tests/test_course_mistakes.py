@@ -173,6 +173,28 @@ def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, cap
     assert stopped.value.code == 1 and capsys.readouterr().err == message
 
 
+def test_a_max_rows_too_small_for_a_later_script_is_refused_before_the_first_trains(tmp_path, capsys, monkeypatch):
+    for script in course_cli.SCRIPTS:             # 10 rows split for the diamonds, not for the breast-cancer data
+        monkeypatch.setattr(script, "run", lambda *args, **kwargs: pytest.fail("a course script ran"))
+    assert course_cli.main(["--out", str(tmp_path), "--max-rows", "10"]) == 1
+    assert capsys.readouterr() == ("", "error: --max-rows 10: the test split of breast_cancer is empty with "
+                                       "max_rows=10 and fractions=(0.7, 0.15, 0.15); use more rows\n")
+
+
+def test_a_max_rows_above_a_data_sets_rows_uses_that_one_whole_and_says_so_before_the_first_script(tmp_path, capsys,
+                                                                                                 monkeypatch):
+    handed = {}
+    for script in course_cli.SCRIPTS:
+        def run(out_dir, *, max_rows, task=script.TASK, **settings):
+            handed[task] = max_rows
+            return SimpleNamespace(report=f"{task} ran")
+        monkeypatch.setattr(script, "run", run)
+    assert course_cli.main(["--out", str(tmp_path), "--max-rows", "600"]) == 0
+    assert handed == {"regression": 600, "binary": 569, "multiclass": 600, "multilabel": 600}
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "--max-rows 600 is more than the 569 rows of breast_cancer: the binary script uses them all", "regression ran"]
+
+
 @pytest.mark.parametrize("option, message", [
     (["--epochs", "0"], "argument --epochs: must be a whole number >= 1, got '0'"),           # once: the empty
     (["--epochs", "-1"], "argument --epochs: must be a whole number >= 1, got '-1'"),         # history's traceback

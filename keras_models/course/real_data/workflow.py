@@ -144,16 +144,17 @@ def course_run(prepared: Prepared, model: keras.Model, fitted: Fitted, scores: o
                      fitted.log_dir, new_example, new_prediction, report)
 
 
-def course_options(prog: str, description: str | None, epochs: str) -> OneLineParser:
-    """The options of `make course` and of each course script: --out, --epochs (default: `epochs`), --max-rows,
-    --seed, each checked as it is read (keras_models/course/command_line.py): a mistake is one line."""
+def course_options(prog: str, description: str | None, epochs: str, rows: str = "") -> OneLineParser:
+    """The options of `make course` and of each course script: --out, --epochs (default: `epochs`), --max-rows
+    (`rows`: what its help adds), --seed, each checked as it is read (keras_models/course/command_line.py): a
+    mistake is one line."""
     parser = OneLineParser(prog=prog, description=description)
     parser.add_argument("--out", type=folder, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--epochs", type=whole_number, default=None,
                         help=f"most epochs (default {epochs}; EarlyStopping may stop sooner)")
     # a --max-rows too small to split is data.prepare's to refuse (MaxRowsError, `explain`): it knows the splits
-    parser.add_argument("--max-rows", type=int, default=None,
-                        help="train on a random sample of this many rows (default: all, or the task table's "
+    parser.add_argument("--max-rows", type=whole_number, default=None,
+                        help=f"train on a random sample of this many rows{rows} (default: all, or the task table's "
                              "course.max_rows)")
     parser.add_argument("--seed", type=seed, default=0,
                         help="seeds the sample, the splits, the weights and Dropout: the same seed gives the same "
