@@ -132,9 +132,12 @@ NO_TESTS = test -d tests || { echo "make $@: this learner copy has no test suite
 which are not included)" >&2; exit 2; }
 TESTED_VENV := $(if $(wildcard tests),venv)
 
+# A variable given empty (LOGDIR= , TASKS=$(unset)) is passed on as given, for the program to refuse by name:
+# read as not given, LOGDIR= would write into logs/ and TASKS= train every task.
 train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 DEVICES=2 LOGDIR=DIR RESUME=1 QUIET=1)
-	@$(PY) -m keras_models.train --via-make $(if $(TASKS),--tasks "$(TASKS)") $(if $(EPOCHS),--epochs "$(EPOCHS)") \
-		$(if $(LR),--learning-rate "$(LR)") $(if $(DEVICES),--devices "$(DEVICES)") $(if $(LOGDIR),--logdir "$(LOGDIR)") \
+	@$(PY) -m keras_models.train --via-make $(if $(call given,TASKS),--tasks "$(TASKS)") \
+		$(if $(call given,EPOCHS),--epochs "$(EPOCHS)") $(if $(call given,LR),--learning-rate "$(LR)") \
+		$(if $(call given,DEVICES),--devices "$(DEVICES)") $(if $(call given,LOGDIR),--logdir "$(LOGDIR)") \
 		$(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
 test: $(TESTED_VENV) ## run the whole test suite: parity, properties, lessons, exercises, notebooks, end to end
@@ -178,7 +181,7 @@ tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs
 	@$(PY) -m keras_models.train.board_server --logdir "$(or $(LOGDIR),logs)" --port "$(or $(PORT),6006)"
 
 lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
-	@$(PY) -m keras_models.course.lessons $(if $(LOGDIR),--logdir "$(LOGDIR)")
+	@$(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir "$(LOGDIR)")
 
 course: venv ## the course's four Keras scripts on real data (regression, binary, multi-class, multi-label); logs/course/
 	@$(PY) -m keras_models.course.real_data

@@ -37,6 +37,12 @@ def test_lessons_into_a_folder_that_is_a_file_is_one_line_before_any_lesson_runs
                    "folder: make lessons LOGDIR=DIR\n")
 
 
+def test_an_empty_lessons_logdir_is_one_line_not_the_current_folder(capsys, monkeypatch):
+    monkeypatch.setattr(lessons, "run_all", lambda logdir: pytest.fail("a lesson ran"))
+    assert lessons.main(["--logdir", ""]) == 2
+    assert capsys.readouterr() == ("", "error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons\n")
+
+
 def test_ctrl_c_during_the_lessons_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
     def interrupted(logdir):
         raise KeyboardInterrupt

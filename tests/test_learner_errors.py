@@ -424,3 +424,12 @@ def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_
     code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
     assert code == 0
     assert f"resuming {run_dir} (failed: [Errno 32] Broken pipe): binary: " in out
+
+
+def test_an_empty_make_train_logdir_is_one_line_not_the_current_folder(capsys):
+    from keras_models.train.options import parse_args
+
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--via-make", "--logdir", ""])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == "error: LOGDIR is empty; name a folder, e.g. LOGDIR=logs\n"

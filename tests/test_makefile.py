@@ -128,10 +128,14 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["grade", "SUBMISSIONS=class", "ONLY= "], ".venv/bin/python -m keras_models.course.instructor.grade_class "
                                               "--only  -- class"),   # an empty argument after --only
     (["exercises", "ONLY="], ".venv/bin/python -m keras_models.course.exercises.grade --only"),
+    # the same for make train's and make lessons' variables: read as not given, LOGDIR= wrote into logs/ and TASKS=
+    # trained every task
+    (["train", "TASKS=", "LOGDIR="], ".venv/bin/python -m keras_models.train --via-make --tasks  --logdir"),
+    (["lessons", "LOGDIR="], ".venv/bin/python -m keras_models.course.lessons --logdir"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
         "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade", "grade-dash-folder",
-        "release-dash-folder", "grade-blank-only", "exercises-empty-only"])
+        "release-dash-folder", "grade-blank-only", "exercises-empty-only", "train-empty", "lessons-empty-logdir"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr

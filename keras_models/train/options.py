@@ -154,7 +154,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--learning-rate", help="Adam's learning rate for every task (default: 0.001)")
     parser.add_argument("--devices", help="train the Keras side data-parallel on N devices (GPUs, else logical "
                                           "CPU devices) under tf.distribute.MirroredStrategy (default: 1)")
-    parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR, help="where runs go (default: logs/)")
+    parser.add_argument("--logdir", default=str(DEFAULT_LOGDIR), help="where runs go (default: logs/)")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress, only the summary")
     parser.add_argument("--resume", action="store_true",
                         help="continue the newest unfinished run under --logdir, with the settings it started "
@@ -186,6 +186,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             args.devices = check_devices(1 if args.devices is None else args.devices, args.tasks)
     except ValueError as exc:
         parser.error(str(exc))
+    if not args.logdir.strip():                     # Path("") is ".": the runs would land in the current folder
+        parser.error(f"{option('--logdir')} is empty; name a folder, e.g. {option('--logdir', 'logs')}")
+    args.logdir = Path(args.logdir)
     if str(args.logdir).startswith("~"):            # LOGDIR=~/runs reaches us as it is from most shells
         home = Path(str(args.logdir).replace("~", str(Path.home()), 1)) if str(args.logdir)[1:2] in ("", "/") \
             else "/full/path"

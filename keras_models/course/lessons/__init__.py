@@ -80,9 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     """`make lessons`; a log directory that cannot be written, a damaged or missing data file (lesson 6 reads
     data/breast_cancer.csv), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
     parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
-    parser.add_argument("--logdir", type=Path, default=DEFAULT_LOGDIR,
+    parser.add_argument("--logdir", default=str(DEFAULT_LOGDIR),
                         help=f"where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default {DEFAULT_LOGDIR})")
     args = parser.parse_args(argv)
+    if not args.logdir.strip():                     # Path("") is ".": the pictures would land in the current folder
+        print("error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons", file=sys.stderr)
+        return 2
+    args.logdir = Path(args.logdir)
 
     start = time.perf_counter()
     try:
