@@ -107,3 +107,32 @@ def test_the_workers_mistakes_are_one_line(argv, config, message, monkeypatch, c
     captured = capsys.readouterr()
     (line,) = captured.err.splitlines()
     assert status in (1, 2) and line.startswith(message) and captured.out == ""
+
+
+def never_join(**options):
+    """A stand-in for MultiWorkerMirroredStrategy in a test that must stop before any cluster is joined."""
+    pytest.fail("the worker tried to join the cluster")
+
+
+def cluster_config(addresses, index: int = 0) -> str:
+    return json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}})
+
+
+@pytest.mark.parametrize("addresses, index, message", [
+    ("127.0.0.1:2222", 0, "TF_CONFIG's cluster \"worker\" must be a list of \"host:port\" addresses, got "
+                          "'127.0.0.1:2222'"),
+    (["127.0.0.1:99999", "127.0.0.1:2223"], 0, "TF_CONFIG's worker address '127.0.0.1:99999' needs a port "
+                                               "from 1 to 65535"),
+    (["127.0.0.1:0", "127.0.0.1:2223"], 1, "TF_CONFIG's worker address '127.0.0.1:0' needs a port from 1 to 65535"),
+    (["127.0.0.1", "127.0.0.1:2223"], 0, "TF_CONFIG's worker address '127.0.0.1' needs a port from 1 to 65535"),
+    (["127.0.0.1:2222", "127.0.0.1:2223"], 2, "TF_CONFIG's task index is 2, but its cluster lists 2 workers: "
+                                              "give each worker its own index from 0 to 1"),
+], ids=["list-as-a-string", "port-too-big", "port-zero", "no-port", "index-too-big"])
+def test_a_cluster_that_cannot_form_is_one_line_before_any_wait(addresses, index, message, monkeypatch, capsys):
+    # Each of these once waited --timeout seconds for a cluster that could never form and ended without a word,
+    # or with a traceback (a string instead of a list: TensorFlow's TypeError).
+    monkeypatch.setattr(multi_worker.tf.distribute, "MultiWorkerMirroredStrategy", never_join)
+    monkeypatch.setenv("TF_CONFIG", cluster_config(addresses, index))
+    status = multi_worker.main([])
+    captured = capsys.readouterr()
+    assert status == 1 and captured.err.splitlines() == [f"error: {message}"] and captured.out == ""

@@ -123,6 +123,35 @@ def train(strategy: tf.distribute.Strategy, epochs: int, batch_size: int = BATCH
 
 # ## Run
 
+MAX_PORT = 65535
+
+
+def read_cluster(text: str | None) -> tuple[int, list[str]]:
+    """(this worker's index, every worker's "host:port") from TF_CONFIG's text; (0, []) without a cluster.
+
+    A ValueError names what is wrong. It is checked here, before TensorFlow joins the cluster, because
+    TensorFlow does not check it: given a port it cannot use (0, 99999) every worker waits --timeout seconds
+    for a cluster that can never form and stops without a word; given one address instead of a list, it
+    stops with a traceback; given an index past the list, it names a `task_id` only after its start-up."""
+    try:
+        config = json.loads(text or "{}")
+        index = int(config.get("task", {}).get("index", 0))
+        addresses = config.get("cluster", {}).get("worker", [])
+    except (ValueError, TypeError, AttributeError) as exc:            # not JSON, not objects, an index "first"
+        raise ValueError(f"TF_CONFIG is not a cluster description like the one at the top of this script "
+                         f"({exc})") from None
+    if not isinstance(addresses, list):
+        raise ValueError(f'TF_CONFIG\'s cluster "worker" must be a list of "host:port" addresses, got {addresses!r}')
+    for address in addresses:
+        host, _, port = str(address).rpartition(":")
+        if not (host and port.isdecimal() and 1 <= int(port) <= MAX_PORT):
+            raise ValueError(f"TF_CONFIG's worker address {address!r} needs a port from 1 to {MAX_PORT}")
+    if addresses and not 0 <= index < len(addresses):
+        raise ValueError(f"TF_CONFIG's task index is {index}, but its cluster lists {len(addresses)} workers: "
+                         f"give each worker its own index from 0 to {len(addresses) - 1}")
+    return index, addresses
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker",
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
@@ -135,13 +164,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds to wait for the other workers before giving up (default 120)")
     args = parser.parse_args(argv)
     try:
-        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-        index = int(config.get("task", {}).get("index", 0))
-        workers = len(config.get("cluster", {}).get("worker", [])) or 1
-    except (ValueError, TypeError, AttributeError) as exc:
-        print(f"error: TF_CONFIG is not a cluster description like the one at the top of this script ({exc})",
-              file=sys.stderr)
+        index, addresses = read_cluster(os.environ.get("TF_CONFIG"))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
+    workers = len(addresses) or 1
     # First, before TensorFlow runs anything: the strategy reads TF_CONFIG and waits until every worker is up.
     # TensorFlow waits for ever, holding Python's lock (no Python timer, no Ctrl-C gets through), so
     # faulthandler's watchdog, which runs outside it, ends the process (status 1) after --timeout seconds.
