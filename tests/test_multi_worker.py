@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -136,3 +137,22 @@ def test_a_cluster_that_cannot_form_is_one_line_before_any_wait(addresses, index
     status = multi_worker.main([])
     captured = capsys.readouterr()
     assert status == 1 and captured.err.splitlines() == [f"error: {message}"] and captured.out == ""
+
+
+def test_a_port_in_use_is_named_in_one_line(monkeypatch, capsys):
+    def cannot_serve(**options):               # what TensorFlow raises when the worker's gRPC server cannot listen
+        raise tf.errors.UnknownError(None, None, "Could not start gRPC server")
+
+    monkeypatch.setattr(multi_worker.tf.distribute, "MultiWorkerMirroredStrategy", cannot_serve)
+    (port,) = free_ports(1)
+    with socket.socket() as other_program:     # a port given by number, as a learner's other program would take it
+        other_program.bind(("127.0.0.1", port))
+        other_program.listen()
+        monkeypatch.setenv("TF_CONFIG", cluster_config([f"127.0.0.1:{port}", "127.0.0.1:2223"], index=0))
+        status = multi_worker.main([])
+    captured = capsys.readouterr()
+    # was: "could not train with the others (Could not start gRPC server); start every worker with the same
+    # cluster list in TF_CONFIG and its own index" -- not what was wrong
+    assert status == 1 and captured.err.splitlines() == [
+        f"error: worker 0 of 2 cannot listen on port {port} (Address already in use): another program, or a worker "
+        "still running from before, holds it; stop it or give this worker another port in TF_CONFIG"]

@@ -36,9 +36,11 @@ Without TF_CONFIG it runs as a single worker: the same numbers, on one process.
 
 from __future__ import annotations
 
+import errno
 import faulthandler
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -152,6 +154,23 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
     return index, addresses
 
 
+def cannot_listen(port: int) -> str | None:
+    """Why this worker cannot listen on `port`, as its gRPC server will (on every interface), or None if it can.
+    Asked first because TensorFlow's own error, "Could not start gRPC server", names neither the port nor why."""
+    with socket.socket() as probe:
+        # Bind and listen, as the server does. SO_REUSEADDR: a closed connection still in TIME_WAIT is no
+        # obstacle; but with it a bind alone passed on a port the server then could not use (seen here).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("", port))
+            probe.listen()
+        except OSError as exc:
+            held = ": another program, or a worker still running from before, holds it; stop it or" \
+                if exc.errno == errno.EADDRINUSE else ";"
+            return f"cannot listen on port {port} ({exc.strerror}){held} give this worker another port in TF_CONFIG"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker",
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
@@ -169,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     workers = len(addresses) or 1
+    problem = cannot_listen(int(addresses[index].rpartition(":")[2])) if workers > 1 else None
+    if problem:
+        print(f"error: worker {index} of {workers} {problem}", file=sys.stderr)
+        return 1
     # First, before TensorFlow runs anything: the strategy reads TF_CONFIG and waits until every worker is up.
     # TensorFlow waits for ever, holding Python's lock (no Python timer, no Ctrl-C gets through), so
     # faulthandler's watchdog, which runs outside it, ends the process (status 1) after --timeout seconds.
