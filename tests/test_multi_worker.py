@@ -156,3 +156,22 @@ def test_a_port_in_use_is_named_in_one_line(monkeypatch, capsys):
     assert status == 1 and captured.err.splitlines() == [
         f"error: worker 0 of 2 cannot listen on port {port} (Address already in use): another program, or a worker "
         "still running from before, holds it; stop it or give this worker another port in TF_CONFIG"]
+
+
+def test_a_worker_that_dies_during_training_is_said_so_in_one_line(tmp_path, monkeypatch, capsys):
+    def other_worker_died(*args, **kwargs):    # what the survivor's training step raises (worker 1 killed, seen)
+        raise tf.errors.UnavailableError(None, None, "Graph execution error:\n\nThe following tasks are unhealthy "
+                                         "(stopped sending heartbeats):\n/job:worker/replica:0/task:1")
+
+    monkeypatch.setattr(multi_worker.tf.distribute, "MultiWorkerMirroredStrategy",
+                        lambda **options: tf.distribute.get_strategy())
+    monkeypatch.setattr(multi_worker, "train", other_worker_died)
+    monkeypatch.setenv("TF_CONFIG", cluster_config([f"127.0.0.1:{port}" for port in free_ports(2)], index=0))
+    status = multi_worker.main(["--out", str(tmp_path)])
+    last = capsys.readouterr().err.splitlines()[-1]
+    # was: "could not train with the others (Graph execution error:); start every worker with the same cluster
+    # list in TF_CONFIG and its own index" -- they had trained together until one stopped
+    assert status == 1 and last == (
+        "error: worker 0 of 2 lost the other workers during training (UnavailableError): a worker stopped, or the "
+        "network between them failed; start every worker again")
+    assert list(tmp_path.iterdir()) == []                                  # no weights saved

@@ -202,14 +202,25 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with open(os.devnull, "w") as nowhere:                          # the watchdog's traceback: not for you
             faulthandler.dump_traceback_later(args.timeout, exit=True, file=nowhere)
-            strategy = tf.distribute.MultiWorkerMirroredStrategy(
-                communication_options=tf.distribute.experimental.CommunicationOptions(timeout_seconds=args.timeout))
-            faulthandler.cancel_dump_traceback_later()
-        weights, losses = train(strategy, args.epochs, args.batch_size)
+            try:
+                strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=tf.distribute.experimental
+                                                                     .CommunicationOptions(timeout_seconds=args.timeout))
+            finally:                                                  # joined or refused: no longer waiting
+                faulthandler.cancel_dump_traceback_later()
     except (ValueError, tf.errors.OpError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"error: worker {index} of {workers} could not train with the others ({first}); start every worker "
               "with the same cluster list in TF_CONFIG and its own index", file=sys.stderr)
+        return 1
+    try:
+        weights, losses = train(strategy, args.epochs, args.batch_size)
+    except tf.errors.OpError as exc:
+        if workers == 1:
+            raise                                                     # no network involved: a fault, shown in full
+        # They had formed a cluster and trained together: the all-reduce failed because a worker died or stopped
+        # answering (TensorFlow's first line, "Graph execution error:", says nothing of that).
+        print(f"error: worker {index} of {workers} lost the other workers during training ({type(exc).__name__}): "
+              "a worker stopped, or the network between them failed; start every worker again", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez(args.out / f"worker_{index}.npz", *weights, losses=np.array(losses))
