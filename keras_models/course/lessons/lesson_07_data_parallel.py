@@ -18,7 +18,7 @@ Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_07_
 #     dL =                   sum_k (m_k/m) dL_k        the gradient is linear (BP3, BP4 sum over rows)
 #
 # Mind the 1/m. Each shard's own loss divides by m_k, not m, so its gradient must be weighted by
-# m_k/m. When every shard has m/k rows, that is a plain average (1/k each); when they differ, a
+# m_k/m. When each of the N shards has m/N rows, that is a plain average (1/N each); when they differ, a
 # plain average of the shards' gradients is a different step -- and that is what Keras 3's `fit`
 # takes under tf.distribute (keras_models/twins/data_parallel.py puts it right). Everything here is
 # `scratch/` (scratch/data_parallel.py): NumPy only.
