@@ -75,7 +75,12 @@ ON_SIGINT = ("import signal\nsignal.signal(signal.SIGINT, lambda *a: (print('han
     (signal.SIGTERM, "", -signal.SIGTERM),
     (signal.SIGKILL, "", -signal.SIGKILL),
 ], ids=["sigint", "sigint-handled", "sigterm", "sigkill"])
-def test_signals_reach_the_command_and_its_exit_status_says_so(sig, handler, expected, python_without_tensorflow):
+def test_signals_reach_the_command_and_its_exit_status_says_so(sig, handler, expected, python_without_tensorflow,
+                                                              sigint_raises):
+    """sigint_raises: the fresh command is compared with a program started from a terminal, where Python's Ctrl-C
+    handler is set. A worker of a `make test` started in the background inherits SIGINT ignored and hands that on
+    through exec; the fresh command then never saw the SIGINT, and this test waited 30 s and failed -- unless
+    another test on the same worker had set the handler already (make lab's main does)."""
     outcomes = []
     for popen in (python_without_tensorflow.Popen, subprocess.Popen):
         with popen([sys.executable, "-c", WAIT.format(handler=handler)], stdout=subprocess.PIPE,
