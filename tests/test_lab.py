@@ -31,6 +31,18 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = len(LESSONS) + 2 * len(EXERCISES)                   # a lesson's, an exercise's and its solution's
 
 
+@pytest.fixture(autouse=True)
+def signal_handlers_put_back():
+    """make lab's main, called here in the test's own process, sets its handlers for SIGINT, SIGTERM and SIGHUP as a
+    program does, for good. Left in the test worker, they changed later tests there: with SIGINT handled, a worker
+    that had inherited it ignored (a `make test` started in the background) no longer passed that on to the
+    commands it starts, and a test of how those commands meet Ctrl-C passed or failed by the order of the tests."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+
+
 def get(url: str, method: str = "GET", body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
