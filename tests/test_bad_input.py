@@ -102,6 +102,13 @@ def test_non_positive_layer_sizes_are_named(n_in, n_out, error, message):
         Dense(n_in, n_out)
 
 
+def test_a_dense_layer_called_on_a_list_names_a_prev():
+    # Network.forward converts X; a Dense called by itself keeps a_prev for BP4, which needs an array.
+    message = "Dense(2, 3).forward needs a_prev as a NumPy array (m, 2), got list"
+    with pytest.raises(TypeError, match=re.escape(message)):
+        Dense(2, 3).forward([[1.0, 2.0]])
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: Dense(2, 3, seed="a"), TypeError, "Dense seed must be an int >= 0, a np.random.Generator or None, got "
                                                "str 'a'"),
