@@ -12,10 +12,12 @@ computes it: the kept units are scaled up during training, so inference needs no
 
 and its share of backpropagation, beside BP1-BP4 (`scratch.network`):
 
-    BPd         delta_in = (delta_out * mask) * scale    (m, n)   dC/da_prev from dC/da
+    BPd         grad_a_prev = (grad_a * mask) * scale    (m, n)   dC/da_prev from dC/da
 
-A dropped unit passes no gradient back: for this step it is not part of the network. `rate` is the
-fraction dropped (Keras' name); the tutorials' "keep probability" is p = 1 - rate.
+What passes through is dC/da, not a delta = dC/dz (a Dropout layer has no z); the Dense layer below
+turns it into its delta (BP2). A dropped unit passes no gradient back: for this step it is not part of
+the network. `rate` is the fraction dropped (Keras' name); the tutorials' "keep probability" is
+p = 1 - rate.
 
     Dropout(0.2)                             a layer of Network([...]), between Dense layers
     net.forward(X, training=True)            draws a mask per Dropout layer; fit trains this way

@@ -20,7 +20,8 @@ Jacobian is not diagonal) goes through the same code.
 
 Dropout and weight penalties (`scratch.dropout`, `scratch.regularizers`) add one equation each:
 
-    BPd  delta_in = (delta_out * mask) * scale     through a Dropout layer, training only
+    BPd  grad_a_prev = (grad_a * mask) * scale     through a Dropout layer, training only: dC/da, not a
+                                                   delta (Dropout has no z), on its way to the next BP2
     BPr  grad_W_l += dR_l/dW_l                     a kernel_regularizer's penalty R_l, whose value joins
                                                    the loss: C_total = C + sum_l R_l(W_l)
 
