@@ -6,10 +6,11 @@ weights far (exploding gradients). Keras' three options, at most one per optimiz
     clipvalue=v         each number:             g <- min(max(g, -v), v)
 
 clipnorm and global_clipnorm keep the gradient's direction (clipnorm per array, global_clipnorm for the
-whole model), clipvalue does not. Each formula is written as Keras computes it (`_clip_gradients` in
-keras/src/optimizers/base_optimizer.py; TensorFlow's `tf.clip_by_norm` for clipnorm), so it divides even
-when nothing is clipped: c / max(||g||, c) = c / c, and c * min(1/N, 1/c) = c * (1/c), are 1 up to one
-rounding. The clipped copies are new arrays; the caller's gradients are never changed.
+whole model), clipvalue does not. Each formula is written as Keras computes it (`_clip_gradients`,
+`_clip_by_norm` and `clip_by_global_norm` in keras/src/optimizers/base_optimizer.py, not TensorFlow's
+`tf.clip_by_norm`), so it divides even when nothing is clipped: c / max(||g||, c) = c / c, and
+c * min(1/N, 1/c) = c * (1/c), are 1 up to one rounding. The clipped copies are new arrays; the caller's
+gradients are never changed.
 
 Keras ignores a clip value <= 0 without a word (`if self.clipnorm and self.clipnorm > 0`); scratch refuses it.
 """
@@ -51,7 +52,7 @@ def clip(grads: list[np.ndarray], clipnorm: float | None = None, global_clipnorm
 
 
 def clip_by_norm(g: np.ndarray, c: float) -> np.ndarray:
-    """g * c / max(||g||, c): unchanged if ||g|| <= c, else rescaled to norm c (tf.clip_by_norm)."""
+    """g * c / max(||g||, c): unchanged if ||g|| <= c, else rescaled to norm c (Keras' _clip_by_norm)."""
     with np.errstate(over="ignore"):
         norm = np.sqrt(np.sum(np.square(g)))                            # 0-d, in g's dtype
     if np.isinf(norm):                                                  # g^2 overflowed: see _overflow_free_norm
