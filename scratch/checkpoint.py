@@ -3,6 +3,7 @@
 A checkpoint is one `.npz` file holding plain arrays only (it is written and read with
 `allow_pickle=False`, so loading one can never run code):
 
+    format_version          1: the layout described here (another version is refused)
     epoch                   the last finished epoch (0-based)
     weight_0, weight_1 ...  [W_1, b_1, W_2, b_2, ...] in Keras order
     optimizer/<name>        the optimizer's state (step count, momentum/velocity arrays)
