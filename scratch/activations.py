@@ -177,7 +177,7 @@ def _check_array(x: object, name: str) -> None:
     this runs for every layer on every batch, so there is no scan of the values."""
     if not isinstance(x, np.ndarray | np.generic) or x.dtype.kind not in "iuf":
         got = f"a NumPy array of dtype {x.dtype}" if isinstance(x, np.ndarray | np.generic) else type(x).__name__
-        raise TypeError(f"{name} must be a float NumPy array, got {got}: pass np.asarray({name}, dtype=float)")
+        raise TypeError(f"{name} must be a NumPy array of numbers, got {got}: pass np.asarray({name}, dtype=float)")
 
 
 def _check_backward_inputs(z: np.ndarray, grad_a: np.ndarray) -> None:

@@ -55,11 +55,13 @@ def float_dtype(dtype: object, name: str) -> np.dtype:
     return dtype
 
 
-def lookup(identifier: object, registry: dict[str, type], what: str, kind: type) -> type:
+def lookup(identifier: object, registry: dict[str, type], what: str, kind: type | tuple[type, ...]) -> type:
     """The class `registry` holds for the name `identifier` (any case), Keras-style, or an error naming
-    `what` and the valid names. (Callers pass an instance of `kind` through before asking.)"""
+    `what` and the valid names. (Callers pass an instance of `kind`, one class or several, through before
+    asking.)"""
     if not isinstance(identifier, str):
-        raise TypeError(f"{what} must be a name or a scratch {kind.__name__}, got {type(identifier).__name__}")
+        kinds = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise TypeError(f"{what} must be a name or a scratch {kinds}, got {type(identifier).__name__}")
     key = identifier.lower()
     if key not in registry:
         raise ValueError(f"unknown {what} {identifier!r}; choose one of {sorted(registry)}")

@@ -95,6 +95,6 @@ def get(identifier: str | VarianceScaling | Zeros) -> VarianceScaling | Zeros:
     if isinstance(identifier, VarianceScaling | Zeros):
         return identifier
     registry = dict.fromkeys(NAMES, VarianceScaling)
-    lookup(identifier, registry, "kernel_initializer", VarianceScaling)     # an error naming the valid names
+    lookup(identifier, registry, "kernel_initializer", (VarianceScaling, Zeros))  # an error naming the valid names
     name = identifier.lower()
     return Zeros() if name == "zeros" else VarianceScaling(name, *INITIALIZERS[name])

@@ -148,7 +148,7 @@ def test_zeros_gives_a_zero_kernel_and_names_are_keras_names():
 @pytest.mark.parametrize("value, error, message", [
     ("he_norml", ValueError, r"unknown kernel_initializer 'he_norml'; choose one of \['glorot_normal', "),
     ("orthogonal", ValueError, "unknown kernel_initializer 'orthogonal'"),
-    (None, TypeError, "kernel_initializer must be a name or a scratch VarianceScaling, got NoneType"),
+    (None, TypeError, "kernel_initializer must be a name or a scratch VarianceScaling or Zeros, got NoneType"),
 ])
 def test_an_unknown_initializer_is_refused_with_the_valid_names(value, error, message):
     with pytest.raises(error, match=message):
