@@ -813,3 +813,14 @@ def test_ex06_target_rejects_predicting_the_mean_price():
     assert len(test) == ex06.N_TEST and not set(train.index) & set(test.index)
     mean_mae = float(np.mean(np.abs(test["price"] - train["price"].mean())))
     assert mean_mae > ex06.TARGET_MAE + 4000
+
+
+@pytest.mark.parametrize("rows, hint", [
+    ("data.X_test, data.y_test", "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen"),
+    ("data.X_train, data.y_train", "fit validated on the training rows (data.X_train, data.y_train): their loss"),
+], ids=["test-rows", "training-rows"])
+def test_ex07_refuses_a_run_validated_on_the_test_or_training_rows_before_any_epoch_runs(rows, hint, tmp_path):
+    # either run logs a validation loss and a best epoch the grader accepted: the test rows' (a verdict leaked
+    # into training), or the training rows' (a loss that only falls: no overfitting to see, the best epoch the last)
+    message = _graded_with("ex07", tmp_path, ("validation_data=(data.X_val, data.y_val)", f"validation_data=({rows})"))
+    assert message.startswith(hint), message

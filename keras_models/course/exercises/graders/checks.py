@@ -182,7 +182,7 @@ def fit_checked(check_call):
         keras.Model.fit = fit
 
 
-def _same_rows(given, expected: np.ndarray) -> bool:
+def same_rows(given, expected: np.ndarray) -> bool:
     try:
         given = np.asarray(given)
     except (TypeError, ValueError):
@@ -204,9 +204,9 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
                   "y_val), the validation rows train is given")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
         x, y = (data[0], data[1]) if isinstance(data, tuple | list) and len(data) >= 2 else (data, None)
-        check(not _same_rows(x, X_train), "fit validated on the training rows: a model always looks good on the "
+        check(not same_rows(x, X_train), "fit validated on the training rows: a model always looks good on the "
                                           "rows it learns from; pass validation_data=(X_val, y_val)")
-        check(_same_rows(x, X_val) and y is not None and _same_rows(y, y_val),
+        check(same_rows(x, X_val) and y is not None and same_rows(y, y_val),
               "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
               "y_val) (the test rows must stay unseen until the model is scored on them)")
     return check_call

@@ -1,6 +1,7 @@
 """Grader for exercise 7: the TensorBoard callback, and answers read back from its event files.
 
-The grader trains through the learner's function into its own temporary directory, reads the
+The grader trains through the learner's function into its own temporary directory (checking, as
+fit is called, that it validates on neither the test rows nor the training rows), reads the
 event files itself and compares: the logged validation losses with the History, the learner's
 read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it
 writes a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import Fail, check, deterministic
+from .checks import Fail, check, deterministic, fit_checked, same_rows
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 SEED = 7
@@ -64,6 +65,24 @@ def write_known_run(log_dir: Path) -> None:
         writer.close()
 
 
+def _validated_on_the_validation_rows(arguments: dict) -> None:
+    """fit_checked's check of the fit in train_with_tensorboard: validation_data must not be the test rows or the
+    training rows. Either run logs a validation loss and a lowest epoch that read back fine, so only the fit call
+    tells: the test rows' curve leaks the final verdict into the choice of epoch, and the training rows' loss only
+    falls, so the logs show no overfitting and the best epoch is always the last."""
+    from data import prepare
+
+    data = prepare("binary", seed=0)                       # the rows train_with_tensorboard prepares
+    given = arguments.get("validation_data")
+    x = given[0] if isinstance(given, tuple | list) and given else given
+    check(not same_rows(x, data.X_test),
+          "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
+          "scored; pass validation_data=(data.X_val, data.y_val)")
+    check(not same_rows(x, data.X_train),
+          "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, so the logs "
+          "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
+
+
 def _check_run(log_dir: Path, history) -> dict[int, float]:
     for split in ("train", "validation"):
         run = log_dir / split
@@ -92,7 +111,7 @@ def _slips(answer, validation: dict[int, float], training: dict[int, float]) -> 
 def grade(module, workdir) -> str:
     workdir = Path(workdir)
     log_dir = workdir / "run"
-    with deterministic(SEED):
+    with deterministic(SEED), fit_checked(_validated_on_the_validation_rows):
         history = module.train_with_tensorboard(log_dir)
     logged = _check_run(log_dir, history)
 
