@@ -824,3 +824,13 @@ def test_ex07_refuses_a_run_validated_on_the_test_or_training_rows_before_any_ep
     # into training), or the training rows' (a loss that only falls: no overfitting to see, the best epoch the last)
     message = _graded_with("ex07", tmp_path, ("validation_data=(data.X_val, data.y_val)", f"validation_data=({rows})"))
     assert message.startswith(hint), message
+
+
+@pytest.mark.parametrize("name, patience", [("ex04", 5), ("ex05", 5), ("ex06", 10)])
+def test_ex04_to_ex06_refuse_early_stopping_that_keeps_the_last_epochs_weights_before_any_epoch_runs(name, patience,
+                                                                                                   tmp_path):
+    # without restore_best_weights the model ends `patience` epochs past its best one; it still passed the targets
+    restoring = f"patience={patience}, restore_best_weights=True)"
+    message = _graded_with(name, tmp_path, (restoring, f"patience={patience})"))
+    assert message.startswith("EarlyStopping without restore_best_weights=True leaves the model with the weights of "
+                              "the last epoch"), message

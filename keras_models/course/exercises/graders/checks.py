@@ -194,7 +194,8 @@ def same_rows(given, expected: np.ndarray) -> bool:
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
     for it -- not the training rows, not the test rows, not a validation_split of the training rows -- and an
-    EarlyStopping must watch them (early_stopping_watches_validation)."""
+    EarlyStopping must watch them (early_stopping_watches_validation) and hand back its best epoch's weights
+    (early_stopping_restores_best)."""
     def check_call(arguments: dict) -> None:
         early_stopping_watches_validation(arguments, loss_only)
         data = arguments.get("validation_data")
@@ -209,6 +210,7 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
         check(same_rows(x, X_val) and y is not None and same_rows(y, y_val),
               "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
               "y_val) (the test rows must stay unseen until the model is scored on them)")
+        early_stopping_restores_best(arguments)
     return check_call
 
 
@@ -226,3 +228,16 @@ def early_stopping_watches_validation(arguments: dict, loss_only: bool = False) 
             check(not loss_only or monitor == "val_loss",
                   f"EarlyStopping monitors {monitor!r}; the exercise asks it to watch the validation loss: "
                   "monitor=\"val_loss\"")
+
+
+def early_stopping_restores_best(arguments: dict) -> None:
+    """Each keras EarlyStopping among fit's callbacks restores the weights of its best epoch, or a Fail. Without
+    restore_best_weights=True the model keeps the weights of the last epoch, `patience` epochs past the best, on
+    which the validation loss had already stopped improving; a target can still pass, the lesson would not."""
+    import keras
+
+    for callback in arguments.get("callbacks") or ():
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            check(callback.restore_best_weights,
+                  f"EarlyStopping without restore_best_weights=True leaves the model with the weights of the last "
+                  f"epoch, patience={callback.patience} epochs past the best one: pass restore_best_weights=True")

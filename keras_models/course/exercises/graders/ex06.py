@@ -5,8 +5,9 @@ gives the learner's `train` only the training houses. Checks: engineer_features 
 row by row (no statistics of the whole table: they would leak the test houses), leaves its
 input alone and reads the yes/no columns; build_model is a regression network; train reads no
 other houses (the file's load_housing refuses while it runs) and fits with held-out houses and
-EarlyStopping on them; the trained predictor prices raw test houses in dollars, a house alone as
-among others; evaluate() agrees with the grader; and the test MAE beats the target.
+EarlyStopping on them, restoring its best epoch's weights; the trained predictor prices raw test
+houses in dollars, a house alone as among others; evaluate() agrees with the grader; and the test
+MAE beats the target.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .checks import (
     as_array,
     check,
     deterministic,
+    early_stopping_restores_best,
     early_stopping_watches_validation,
     fit_checked,
     loss_of,
@@ -91,6 +93,7 @@ def _holds_out_houses(arguments: dict) -> None:
     check(any(isinstance(callback, keras.callbacks.EarlyStopping) for callback in arguments.get("callbacks") or ()),
           "fit has no EarlyStopping callback: step 3 stops training when the held-out houses stop improving")
     early_stopping_watches_validation(arguments)
+    early_stopping_restores_best(arguments)
 
 
 @contextlib.contextmanager
