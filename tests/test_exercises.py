@@ -834,3 +834,13 @@ def test_ex04_to_ex06_refuse_early_stopping_that_keeps_the_last_epochs_weights_b
     message = _graded_with(name, tmp_path, (restoring, f"patience={patience})"))
     assert message.startswith("EarlyStopping without restore_best_weights=True leaves the model with the weights of "
                               "the last epoch"), message
+
+
+
+@pytest.mark.parametrize("name", ["ex04", "ex05"])
+def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_before_any_epoch_runs(name, tmp_path):
+    # the validation loss then scores rows the model learns from, and early stopping watches nothing new; it passed
+    message = _graded_with(name, tmp_path, ("return model.fit(X_train, y_train, validation_data",
+                                            "return model.fit(np.concatenate([X_train, X_val]), "
+                                            "np.concatenate([y_train, y_val]), validation_data"))
+    assert message.startswith("fit trained on the validation rows too"), message

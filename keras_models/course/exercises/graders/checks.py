@@ -193,9 +193,9 @@ def same_rows(given, expected: np.ndarray) -> bool:
 
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
-    for it -- not the training rows, not the test rows, not a validation_split of the training rows -- and an
-    EarlyStopping must watch them (early_stopping_watches_validation) and hand back its best epoch's weights
-    (early_stopping_restores_best)."""
+    for it -- not the training rows, not the test rows, not a validation_split of the training rows -- without
+    training on them too, and an EarlyStopping must watch them (early_stopping_watches_validation) and hand back
+    its best epoch's weights (early_stopping_restores_best)."""
     def check_call(arguments: dict) -> None:
         early_stopping_watches_validation(arguments, loss_only)
         data = arguments.get("validation_data")
@@ -210,8 +210,27 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
         check(same_rows(x, X_val) and y is not None and same_rows(y, y_val),
               "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
               "y_val) (the test rows must stay unseen until the model is scored on them)")
+        # Most, not any: a data set can hold the same row twice, once in each split.
+        found = rows_among(X_val, arguments.get("x"))
+        check(found <= len(X_val) // 2,
+              f"fit trained on the validation rows too ({found} of the {len(X_val)} rows of X_val are among the rows "
+              "it learns from): their loss then scores rows the model has seen, and early stopping watches nothing "
+              "new; fit on X_train, y_train only")
         early_stopping_restores_best(arguments)
     return check_call
+
+
+def rows_among(rows: np.ndarray, given) -> int:
+    """How many of `rows` (m, n) are also rows of `given`, compared in float32 (what Keras feeds the model); 0 when
+    `given` is not an array of such rows (a tf.data.Dataset, say: nothing to compare)."""
+    try:
+        given = np.asarray(given, dtype=np.float32)
+    except (TypeError, ValueError):
+        return 0
+    if given.ndim != 2 or given.shape[1] != rows.shape[1]:
+        return 0
+    seen = {row.tobytes() for row in given}
+    return sum(row.tobytes() in seen for row in np.asarray(rows, dtype=np.float32))
 
 
 def early_stopping_watches_validation(arguments: dict, loss_only: bool = False) -> None:

@@ -3,8 +3,9 @@
 The grader prepares the data itself (the same 5,000-row slice as the exercise) and keeps the test
 split: the learner's code sees only the training and validation rows. Checks: a regression model
 (linear output, regression loss, at least one nonlinear hidden layer), fit validating on the validation rows
-(not the training or test rows: checked as fit is called) with any EarlyStopping watching them and
-restoring its best epoch's weights, the dollar price of one raw test diamond, and the test MAE under the target.
+(not the training or test rows, and not training on them too: checked as fit is called) with any EarlyStopping
+watching them and restoring its best epoch's weights, the dollar price of one raw test diamond, and the test MAE
+under the target.
 """
 
 from __future__ import annotations

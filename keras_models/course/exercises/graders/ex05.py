@@ -3,10 +3,10 @@
 Checks: a Dropout layer with a rate in (0, 1); an output activation that suits the loss (a mismatch,
 which Keras trains without a word, is explained by scratch.pairing); one sigmoid output with binary
 cross-entropy on probabilities, no Dropout after it; fit validating on the validation rows (checked as fit is
-called: not the training or test rows) with any EarlyStopping on "val_loss", restoring its best weights; early
-stopping fired (fit ran fewer epochs than it was asked for: History.params["epochs"]); predict_labels thresholds
-the sigmoid at 0.5 and returns labels of shape (m,); and the accuracy on the test rows, which the learner's code
-never sees during training.
+called: not the training or test rows, and not training on them too) with any EarlyStopping on "val_loss",
+restoring its best weights; early stopping fired (fit ran fewer epochs than it was asked for:
+History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5 and returns labels of shape (m,); and the
+accuracy on the test rows, which the learner's code never sees during training.
 """
 
 from __future__ import annotations
