@@ -844,3 +844,15 @@ def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_befo
                                             "return model.fit(np.concatenate([X_train, X_val]), "
                                             "np.concatenate([y_train, y_val]), validation_data"))
     assert message.startswith("fit trained on the validation rows too"), message
+
+
+@pytest.mark.parametrize("name, original, changed", [
+    ("ex03", 'loss="mse")\n    return model', 'loss="mse", metrics=["accuracy"])\n    return model'),
+    ("ex04", 'metrics=["mae"]', 'metrics=["accuracy"]'),
+    ("ex06", 'loss="mse")\n    return model', 'loss="mse", metrics=["accuracy"])\n    return model'),
+], ids=["ex03", "ex04", "ex06"])
+def test_ex03_ex04_ex06_refuse_a_regression_compiled_with_accuracy_before_any_epoch_runs(name, original, changed,
+                                                                                        tmp_path):
+    # Keras computes some "accuracy" for a price without a word, and the model still reached the targets
+    message = _graded_with(name, tmp_path, (original, changed))
+    assert message.startswith("build_model compiles a regression with the metric 'accuracy'"), message

@@ -141,6 +141,33 @@ def loss_of(model) -> tuple[str, bool]:
     return getattr(function, "__name__", type(loss).__name__), bool(getattr(loss, "from_logits", False))
 
 
+def metric_names(config) -> list[str]:
+    """The metrics in a model's compile config (model.get_compile_config()["metrics"]): "accuracy" as written, a
+    metric object as its class name; lists and dicts of them (one per output) flattened."""
+    if config is None:
+        return []
+    if isinstance(config, str):
+        return [config]
+    if isinstance(config, dict):
+        if "class_name" in config:                        # a serialised metric object
+            return [config["class_name"]]
+        return [name for value in config.values() for name in metric_names(value)]
+    if isinstance(config, list | tuple):
+        return [name for item in config for name in metric_names(item)]
+    return [type(config).__name__]
+
+
+def no_accuracy_for_a_regression(model, function: str) -> None:
+    """A regression model compiled without an accuracy metric. Keras accepts metrics=["accuracy"] for a price
+    without a word and reports a number for it every epoch; it counts predicted classes that match the labels, and
+    a price has no classes, so the number means nothing and teaches the wrong habit."""
+    config = model.get_compile_config() or {}
+    for name in metric_names(config.get("metrics")):
+        check("acc" not in name.lower(),
+              f"{function} compiles a regression with the metric {name!r}: accuracy counts predicted classes that "
+              "match the labels, and a price has no classes; track the error in dollars, metrics=[\"mae\"]")
+
+
 def require_output(model, function: str, *, n_features: int, units: int, activation: str, why: str) -> None:
     """The model takes (None, n_features) and ends in `units` outputs made by `activation`."""
     try:

@@ -2,8 +2,9 @@
 
 Checks, in order: the split and the scaler (fitted on the training rows, not all rows or the test rows: the
 features it gives and, for sklearn's scalers, how many rows it saw); that each price still belongs to its row;
-the model's input, output, loss and hidden nonlinearity; that training lowered the loss; evaluate() against the
-grader's own MSE; the RMSE on fresh rows the grader draws itself; and the new gem's price.
+the model's input, output, loss (and no accuracy metric: a price has no classes) and hidden nonlinearity; that
+training lowered the loss; evaluate() against the grader's own MSE; the RMSE on fresh rows the grader draws
+itself; and the new gem's price.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .checks import (
     deterministic,
     hidden_nonlinear_layers,
     loss_of,
+    no_accuracy_for_a_regression,
     one_number,
     require_model,
     require_output,
@@ -98,6 +100,7 @@ def grade(module, workdir) -> str:
                        why="a price is one unbounded number: one linear output unit")
         name, _ = loss_of(model)
         check(name == "mean_squared_error", f"compile with the mean squared error loss (\"mse\"), not {name}")
+        no_accuracy_for_a_regression(model, "build_model")
         # the prices are nearly a plane in the features, so a model without a nonlinearity reaches the target too
         check(hidden_nonlinear_layers(model) >= 1,
               "the hidden layers have no nonlinear activation, so however many there are the model is one plane: "

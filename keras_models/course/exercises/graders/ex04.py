@@ -20,6 +20,7 @@ from .checks import (
     fit_checked,
     hidden_nonlinear_layers,
     loss_of,
+    no_accuracy_for_a_regression,
     one_number,
     require_model,
     require_output,
@@ -57,6 +58,7 @@ def grade(module, workdir) -> str:
                        why="a price is one number, and a linear output can reach any value")
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
+        no_accuracy_for_a_regression(model, "build_model")
         check(hidden_nonlinear_layers(model) >= 1,
               "the model has no hidden layer with a nonlinear activation, so it can only fit a plane; "
               "add hidden Dense layers with activation=\"relu\"")

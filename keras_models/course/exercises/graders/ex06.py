@@ -28,6 +28,7 @@ from .checks import (
     early_stopping_watches_validation,
     fit_checked,
     loss_of,
+    no_accuracy_for_a_regression,
     require_model,
     require_output,
 )
@@ -123,6 +124,7 @@ def grade(module, workdir) -> str:
                        why="a price is one number: one linear output unit")
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
+        no_accuracy_for_a_regression(model, "build_model")
         with _without_the_data_set(module), fit_checked(_holds_out_houses):
             predictor = module.train(houses_train.copy())
     check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
