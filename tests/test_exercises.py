@@ -691,9 +691,10 @@ def test_ex06_hints_for_leaks_and_steps_left_out_before_any_epoch_runs(original,
 def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with_its_line(tmp_path):
     # the raw row handed to the model: once turned into "must return one number: Cannot cast str dtype ...".
     # (One epoch is enough: the grader asks predict_price_dollars before it scores the model.)
-    message = _graded_with("ex04", tmp_path, ("model.predict(data.scale(diamond), verbose=0)",
-                                              "model.predict(diamond, verbose=0)"), ("epochs=40", "epochs=1"))
-    assert message.startswith("your code raised ") and " in predict_price_dollars (line 83 of " in message, message
+    broken = "model.predict(data.scale(diamond), verbose=0)"
+    message = _graded_with("ex04", tmp_path, (broken, "model.predict(diamond, verbose=0)"), ("epochs=40", "epochs=1"))
+    line = 1 + find("ex04").solution_path.read_text(encoding="utf-8").split(broken)[0].count("\n")
+    assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):

@@ -64,7 +64,8 @@ def build_model(n_features: int) -> keras.Model:
 def train(model: keras.Model, X_train: np.ndarray, y_train: np.ndarray,
           X_val: np.ndarray, y_val: np.ndarray) -> keras.callbacks.History:
     """Fit on the training rows, validating on the validation rows; return the History."""
-    # TODO: model.fit(..., validation_data=(X_val, y_val), ...) -- with EarlyStopping if you like
+    # TODO: model.fit(..., validation_data=(X_val, y_val), ...) -- with EarlyStopping if you like (then with
+    #       restore_best_weights=True: the grader refuses one that keeps the last epoch's weights)
     ### BEGIN SOLUTION
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
     return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=40, batch_size=128,

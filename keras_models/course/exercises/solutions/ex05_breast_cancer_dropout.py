@@ -18,7 +18,8 @@
 # 1. `build_model(n_features)`: hidden `Dense` layers with ReLU, a `Dropout` after each, and
 #    an output fit for a yes/no question: one unit whose output is a probability (sigmoid),
 #    with the binary cross-entropy loss. Add `metrics=["accuracy"]` to see it while training.
-# 2. `train`: fit with `validation_data` and an EarlyStopping callback on the validation loss.
+# 2. `train`: fit with `validation_data` and an EarlyStopping callback on the validation loss,
+#    with `restore_best_weights=True` (the grader refuses one that keeps the last epoch's weights).
 #    Ask for many more epochs (e.g. 200) than it needs: early stopping decides when to stop.
 # 3. `predict_labels`: 0/1 labels (m,) for a batch. `predict_classes` no longer exists in
 #    Keras; for one sigmoid output, a label is 1 where the probability is above 0.5 (`argmax`

@@ -107,7 +107,7 @@ class HousePriceModel:
 def train(houses: pd.DataFrame) -> HousePriceModel:
     """Fit features, scaling and network on these houses (prices included); return the HousePriceModel."""
     # TODO: engineer_features; mean and std of the features; the scaled log price; build_model; fit
-    #       with validation_split and EarlyStopping; return HousePriceModel(...)
+    #       with validation_split and EarlyStopping(restore_best_weights=True); return HousePriceModel(...)
     ### BEGIN SOLUTION
     features = engineer_features(houses).to_numpy()                     # (m, n)
     mean, std = features.mean(axis=0), features.std(axis=0)
