@@ -837,6 +837,16 @@ def test_ex04_to_ex06_refuse_early_stopping_that_keeps_the_last_epochs_weights_b
                               "the last epoch"), message
 
 
+@pytest.mark.parametrize("name, patience", [("ex04", 5), ("ex05", 5), ("ex06", 10)])
+def test_ex04_to_ex06_refuse_early_stopping_that_takes_the_highest_loss_as_best_before_any_epoch_runs(name, patience,
+                                                                                                      tmp_path):
+    # mode="max" on val_loss: the "best" epoch is the worst one; ex05 failed it only by luck, advised to change the
+    # learning rate
+    restoring = f"patience={patience}, restore_best_weights=True)"
+    message = _graded_with(name, tmp_path, (restoring, f"patience={patience}, restore_best_weights=True, mode='max')"))
+    assert message == ("EarlyStopping(monitor='val_loss', mode='max') takes the val_loss's highest value as its best, "
+                       "but a lower one is better: leave mode out (\"auto\") or pass mode='min'"), message
+
 
 @pytest.mark.parametrize("name", ["ex04", "ex05"])
 def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_before_any_epoch_runs(name, tmp_path):

@@ -274,6 +274,24 @@ def early_stopping_watches_validation(arguments: dict, loss_only: bool = False) 
             check(not loss_only or monitor == "val_loss",
                   f"EarlyStopping monitors {monitor!r}; the exercise asks it to watch the validation loss: "
                   "monitor=\"val_loss\"")
+            # mode="max" on a loss keeps the epoch whose loss was highest as its best (and stops patience epochs
+            # after the first); Keras takes it without a word. "auto" infers the direction from the name.
+            better = _better_direction(monitor)
+            check(callback.mode in ("auto", better) or better is None,
+                  f"EarlyStopping(monitor={monitor!r}, mode={callback.mode!r}) takes the {monitor}'s "
+                  f"{'highest' if callback.mode == 'max' else 'lowest'} value as its best, but a "
+                  f"{'lower' if better == 'min' else 'higher'} one is better: leave mode out (\"auto\") or pass "
+                  f"mode={better!r}")
+
+
+def _better_direction(monitor: str) -> str | None:
+    """"min" for a loss or an error, "max" for accuracy-like metrics, None for a name this does not know."""
+    name = monitor.lower()
+    if any(word in name for word in ("loss", "error", "mae", "mse")):
+        return "min"
+    if any(word in name for word in ("acc", "auc", "precision", "recall")):
+        return "max"
+    return None
 
 
 def early_stopping_restores_best(arguments: dict) -> None:
