@@ -848,6 +848,17 @@ def test_ex04_to_ex06_refuse_early_stopping_that_takes_the_highest_loss_as_best_
                        "but a lower one is better: leave mode out (\"auto\") or pass mode='min'"), message
 
 
+def test_ex03_hint_for_a_bounded_hidden_layer_names_it_instead_of_dead_relu_units(tmp_path):
+    # a sigmoid last hidden layer predicts nearly one price for every gem (30 epochs or 3: 3 here, to be quick); the
+    # hint said "its ReLU units have probably all died", of a layer without ReLU
+    last_hidden = 'keras.layers.Dense(16, activation="relu"),\n        keras.layers.Dense(1),'
+    hint = _graded_with("ex03", tmp_path, (last_hidden, last_hidden.replace("relu", "sigmoid")),
+                        ("epochs=30", "epochs=3"))
+    assert hint == ("the model predicts nearly the same price for every gem: its sigmoid units are bounded and flatten "
+                    "out for large inputs, so it learns far more slowly; give the hidden Dense layers "
+                    "activation=\"relu\", as the exercise asks"), hint
+
+
 @pytest.mark.parametrize("name", ["ex04", "ex05"])
 def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_before_any_epoch_runs(name, tmp_path):
     # the validation loss then scores rows the model learns from, and early stopping watches nothing new; it passed

@@ -108,6 +108,14 @@ def output_activation(model) -> str:
     return "none"
 
 
+def hidden_activations(model) -> set[str]:
+    """The names of the activations of the Dense and Activation layers before the output ("relu", "tanh", ...)."""
+    import keras
+
+    return {_activation_name(layer.activation) for layer in layers_of(model)[:-1]
+            if isinstance(layer, keras.layers.Dense | keras.layers.Activation)}
+
+
 def hidden_nonlinear_layers(model) -> int:
     """How many layers before the output apply a nonlinear activation: a Dense or Activation layer with one, or
     an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""

@@ -17,6 +17,7 @@ from .checks import (
     as_array,
     check,
     deterministic,
+    hidden_activations,
     hidden_nonlinear_layers,
     loss_of,
     no_accuracy_for_a_regression,
@@ -122,9 +123,13 @@ def grade(module, workdir) -> str:
     prediction = model.predict(scaler.transform(fresh_X), verbose=0)[:, 0]
     rmse = float(np.sqrt(np.mean((prediction - fresh_y) ** 2)))
     baseline = float(np.sqrt(np.mean((fresh_y - y_train.mean()) ** 2)))
+    bounded = sorted(hidden_activations(model) & {"tanh", "sigmoid"})
     check(float(np.std(prediction)) > 0.1 * float(np.std(fresh_y)),
-          "the model predicts nearly the same price for every gem: its ReLU units have probably all died "
-          "(output 0 for every input); use more units per layer or a smaller learning rate")
+          "the model predicts nearly the same price for every gem: " + (
+              f"its {' and '.join(bounded)} units are bounded and flatten out for large inputs, so it learns far "
+              "more slowly; give the hidden Dense layers activation=\"relu\", as the exercise asks" if bounded else
+              "its ReLU units have probably all died (output 0 for every input); use more units per layer or a "
+              "smaller learning rate"))
     check(rmse <= TARGET_RMSE, f"RMSE on fresh gems is {rmse:.1f}, the target is {TARGET_RMSE:.0f} "
                                f"(predicting the mean price: {baseline:.1f}): train longer or raise the learning rate")
 
