@@ -175,3 +175,18 @@ def test_a_worker_that_dies_during_training_is_said_so_in_one_line(tmp_path, mon
         "error: worker 0 of 2 lost the other workers during training (UnavailableError): a worker stopped, or the "
         "network between them failed; start every worker again")
     assert list(tmp_path.iterdir()) == []                                  # no weights saved
+
+
+def test_a_damaged_data_file_is_one_line_naming_it(monkeypatch, capsys, tmp_path):
+    # train() reads the data: a ChecksumError there was a traceback once train left the join's try
+    from data.checksums import ChecksumError
+
+    def damaged(*args, **kwargs):
+        raise ChecksumError("data file data/breast_cancer.csv does not match the shipped breast_cancer.csv")
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.setattr(multi_worker, "prepare", damaged)
+    status = multi_worker.main(["--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert status == 1 and captured.err.splitlines() == [
+        "error: data file data/breast_cancer.csv does not match the shipped breast_cancer.csv"]

@@ -50,7 +50,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from data import get_task, prepare  # noqa: E402
+from data import DATA_FILE_ERRORS, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
@@ -214,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         weights, losses = train(strategy, args.epochs, args.batch_size)
+    except DATA_FILE_ERRORS as exc:                                  # the message names the file and the fix
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except tf.errors.OpError as exc:
         if workers == 1:
             raise                                                     # no network involved: a fault, shown in full
