@@ -151,12 +151,15 @@ def loss_of(model) -> tuple[str, bool]:
 
 def metric_names(config) -> list[str]:
     """The metrics in a model's compile config (model.get_compile_config()["metrics"]): "accuracy" as written, a
-    metric object as its class name; lists and dicts of them (one per output) flattened."""
+    metric object as its class name, a metric function (keras.metrics.binary_accuracy) as its name; lists and
+    dicts of them (one per output) flattened."""
     if config is None:
         return []
     if isinstance(config, str):
         return [config]
     if isinstance(config, dict):
+        if config.get("class_name") == "function":        # a serialised function: its name is the config
+            return [str(config.get("config"))]
         if "class_name" in config:                        # a serialised metric object
             return [config["class_name"]]
         return [name for value in config.values() for name in metric_names(value)]
@@ -170,7 +173,7 @@ def no_accuracy_for_a_regression(model, function: str) -> None:
     without a word and reports a number for it every epoch; it counts predicted classes that match the labels, and
     a price has no classes, so the number means nothing and teaches the wrong habit."""
     config = model.get_compile_config() or {}
-    for name in metric_names(config.get("metrics")):
+    for name in metric_names(config.get("metrics")) + metric_names(config.get("weighted_metrics")):
         check("acc" not in name.lower(),
               f"{function} compiles a regression with the metric {name!r}: accuracy counts predicted classes that "
               "match the labels, and a price has no classes; track the error in dollars, metrics=[\"mae\"]")
