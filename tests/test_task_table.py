@@ -134,3 +134,11 @@ def test_a_wrong_dropout_rate_in_the_table_stops_make_course_in_one_line_before_
     assert capsys.readouterr().err == (f"error: data/tasks.py, task multilabel: course=Defaults(dropout={rate!r}): a "
                                        "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
                                        "Dropout)\n")
+
+
+def test_make_train_resume_is_not_refused_for_a_wrong_rate_of_a_task_it_may_not_resume(tmp_path, monkeypatch):
+    # which tasks a resumed run trains is in its run.json: run_tasks checks those; parse_args checked every task
+    from keras_models.train.options import parse_args
+
+    with_dropout(monkeypatch, "multilabel", "train", 1.0)
+    assert parse_args(["--via-make", "--resume", "--logdir", str(tmp_path)]).resume

@@ -66,9 +66,9 @@ def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None 
     return settings
 
 
-def check_tasks(names: list[str]) -> list[str]:
-    """The task names if each is valid and listed once and its settings in the task table can train, or a
-    ValueError naming the wrong or repeated one (a TaskTableError for a wrong entry in data/tasks.py)."""
+def check_tasks(names: list[str], *, settings: bool = True) -> list[str]:
+    """The task names if each is valid and listed once and (with `settings`) its settings in the task table can
+    train, or a ValueError naming the wrong or repeated one (a TaskTableError for a wrong entry in data/tasks.py)."""
     valid = ", ".join(TASK_TABLE)
     if not names:
         raise ValueError(f"no task given; valid tasks: {valid}")
@@ -79,7 +79,7 @@ def check_tasks(names: list[str]) -> list[str]:
     if repeated:                    # a typo for another task, more likely than a wish to train one twice
         raise ValueError(f"task(s) {', '.join(map(repr, repeated))} given more than once in {option('--tasks')}; "
                          "list each task once")
-    for name in names:              # all of them before the first trains, not each when its turn comes
+    for name in names if settings else ():      # all of them before the first trains, not each in its turn
         checked_settings(name, "train")
     return list(names)
 
@@ -181,7 +181,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          f"{', '.join(given)}")
     try:
         args.tasks = check_tasks(list(TASK_TABLE) if args.tasks is None else
-                                 [t.strip() for t in args.tasks.split(",") if t.strip()])
+                                 [t.strip() for t in args.tasks.split(",") if t.strip()],
+                                 settings=not args.resume)      # resumed: run_tasks checks the run's own tasks
         if not args.resume:                         # a resumed run keeps the devices it started with
             args.devices = check_devices(1 if args.devices is None else args.devices, args.tasks)
     except ValueError as exc:
