@@ -172,8 +172,9 @@ def test_a_worker_that_dies_during_training_is_said_so_in_one_line(tmp_path, mon
     # was: "could not train with the others (Graph execution error:); start every worker with the same cluster
     # list in TF_CONFIG and its own index" -- they had trained together until one stopped
     assert status == 1 and last == (
-        "error: worker 0 of 2 lost the other workers during training (UnavailableError): a worker stopped, or the "
-        "network between them failed; start every worker again")
+        "error: worker 0 of 2 lost the other workers during training (UnavailableError): a worker stopped, was "
+        "started with other options (--epochs, --batch-size) and finished first, or the network between them "
+        "failed; start every worker again with the same options")
     assert list(tmp_path.iterdir()) == []                                  # no weights saved
 
 

@@ -221,9 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         if workers == 1:
             raise                                                     # no network involved: a fault, shown in full
         # They had formed a cluster and trained together: the all-reduce failed because a worker died or stopped
-        # answering (TensorFlow's first line, "Graph execution error:", says nothing of that).
+        # answering (TensorFlow's first line, "Graph execution error:", says nothing of that) -- or finished
+        # first: the workers' options are not compared, and one given fewer steps (--epochs, --batch-size) ends
+        # while the others still wait for it.
         print(f"error: worker {index} of {workers} lost the other workers during training ({type(exc).__name__}): "
-              "a worker stopped, or the network between them failed; start every worker again", file=sys.stderr)
+              "a worker stopped, was started with other options (--epochs, --batch-size) and finished first, or the "
+              "network between them failed; start every worker again with the same options", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez(args.out / f"worker_{index}.npz", *weights, losses=np.array(losses))

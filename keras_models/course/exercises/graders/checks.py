@@ -296,7 +296,9 @@ def early_stopping_watches_validation(arguments: dict, loss_only: bool = False) 
 
 
 def _better_direction(monitor: str) -> str | None:
-    """"min" for a loss or an error, "max" for accuracy-like metrics, None for a name this does not know."""
+    """"min" for a loss or an error, "max" for accuracy-like metrics, None for a name this does not know.
+    (scratch.callbacks.EarlyStopping's "auto" says "max" for "acc" and "min" for everything else, as Keras does
+    for the metrics scratch has; a grader must not refuse a mode it cannot judge, hence None.)"""
     name = monitor.lower()
     if any(word in name for word in ("loss", "error", "mae", "mse")):
         return "min"
