@@ -178,7 +178,8 @@ lock-check: $(TESTED_VENV) ## prove that constraints.txt installs, pin for pin, 
 	@$(PY) tests/lock_check.py
 
 tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
-	@$(PY) -m keras_models.train.board_server --logdir "$(or $(LOGDIR),logs)" --port "$(or $(PORT),6006)"
+	@$(PY) -m keras_models.train.board_server --logdir "$(if $(call given,LOGDIR),$(LOGDIR),logs)" \
+		--port "$(if $(call given,PORT),$(PORT),6006)"
 
 lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
 	@$(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir "$(LOGDIR)")
@@ -204,7 +205,7 @@ notebooks: venv ## a notebook for every lesson, exercise and solution in keras_m
 	@$(PY) -m keras_models.course.jupyter
 
 lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
-	@$(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(PORT),--port "$(PORT)")
+	@$(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(call given,PORT),--port "$(PORT)")
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
 	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
@@ -214,8 +215,8 @@ grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=di
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
 	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs]" >&2; exit 2; }
 	@$(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only "$(ONLY)") \
-		$(if $(TIME_LIMIT),--time-limit "$(TIME_LIMIT)") $(if $(WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") \
-		$(if $(JOBS),--jobs "$(JOBS)") -- "$(SUBMISSIONS)"
+		$(if $(call given,TIME_LIMIT),--time-limit "$(TIME_LIMIT)") \
+		$(if $(call given,WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") $(if $(call given,JOBS),--jobs "$(JOBS)") -- "$(SUBMISSIONS)"
 
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@$(PY) -m keras_models.bench

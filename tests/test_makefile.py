@@ -132,10 +132,17 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     # trained every task
     (["train", "TASKS=", "LOGDIR="], ".venv/bin/python -m keras_models.train --via-make --tasks  --logdir"),
     (["lessons", "LOGDIR="], ".venv/bin/python -m keras_models.course.lessons --logdir"),
+    # and for make tensorboard's, make lab's and make grade's: LOGDIR= served the current folder, PORT= and the
+    # limits took their defaults without a word
+    (["tensorboard", "LOGDIR=", "PORT="], ".venv/bin/python -m keras_models.train.board_server --logdir  --port"),
+    (["lab", "PORT="], ".venv/bin/python -m keras_models.course.jupyter.lab --write-notebooks --port"),
+    (["grade", "SUBMISSIONS=class", "TIME_LIMIT=", "WALL_LIMIT=", "JOBS="],
+     ".venv/bin/python -m keras_models.course.instructor.grade_class --time-limit  --wall-limit  --jobs  -- class"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
         "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade", "grade-dash-folder",
-        "release-dash-folder", "grade-blank-only", "exercises-empty-only", "train-empty", "lessons-empty-logdir"])
+        "release-dash-folder", "grade-blank-only", "exercises-empty-only", "train-empty", "lessons-empty-logdir",
+        "tensorboard-empty", "lab-empty-port", "grade-empty-limits"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr

@@ -1,5 +1,5 @@
 """`make tensorboard` (keras_models/train/board_server.py): a bad PORT, a port in use, a log directory that is a
-file or missing -- each one line and exit status 2 before TensorBoard loads; then the real TensorBoard
+file, missing or empty -- each one line and exit status 2 before TensorBoard loads; then the real TensorBoard
 server on 127.0.0.1, which Ctrl-C stops with one line and exit status 130, also while it is still loading.
 
 The real server runs warm (conftest.py: forked from a Python that has imported TensorFlow and TensorBoard);
@@ -52,12 +52,14 @@ def test_a_port_another_program_listens_on_is_one_line(tmp_path):
     ("file", "error: log directory {logdir} is a file, not a directory; choose another with LOGDIR=DIR"),
     ("missing", "error: log directory {logdir} does not exist: `make train` (or `make lessons`) writes logs there "
                 "first, or choose another with LOGDIR=DIR"),
+    # LOGDIR= given empty: Path("") is ".", and TensorBoard served the folder make was started in
+    ("empty", "error: LOGDIR is empty; name a folder, e.g. make tensorboard LOGDIR=logs"),
 ])
-def test_a_log_directory_that_is_a_file_or_missing_is_one_line(what, message, tmp_path):
+def test_a_log_directory_that_is_a_file_or_missing_or_empty_is_one_line(what, message, tmp_path):
     logdir = tmp_path / "logs"
     if what == "file":
         logdir.write_text("not a directory")
-    process = board("--logdir", str(logdir), "--port", str(free_ports()[0]))
+    process = board("--logdir", "" if what == "empty" else str(logdir), "--port", str(free_ports()[0]))
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
     assert err == message.format(logdir=logdir) + "\n"

@@ -56,8 +56,11 @@ def check_port(text: str) -> int:
     return port
 
 
-def check_logdir(logdir: Path) -> Path:
-    """The log directory, which must exist and be a directory, or a ValueError saying what to do."""
+def check_logdir(text: str) -> Path:
+    """The log directory, which must be named, exist and be a directory, or a ValueError saying what to do."""
+    if not text.strip():                        # Path("") is ".": TensorBoard would serve the current folder
+        raise ValueError("LOGDIR is empty; name a folder, e.g. make tensorboard LOGDIR=logs")
+    logdir = Path(text)
     if not logdir.exists():
         raise ValueError(f"log directory {logdir} does not exist: `make train` (or `make lessons`) writes logs there "
                          "first, or choose another with LOGDIR=DIR")
@@ -69,7 +72,7 @@ def check_logdir(logdir: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
-    parser.add_argument("--logdir", type=Path, default=Path("logs"), help="the runs to show (LOGDIR=; default logs)")
+    parser.add_argument("--logdir", default="logs", help="the runs to show (LOGDIR=; default logs)")
     parser.add_argument("--port", default=str(DEFAULT_PORT),
                         help=f"port on 127.0.0.1, 1 to 65535 (PORT=; default {DEFAULT_PORT})")
     args = parser.parse_args(argv)
