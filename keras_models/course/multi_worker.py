@@ -40,7 +40,6 @@ import errno
 import faulthandler
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -54,6 +53,7 @@ from data import DATA_FILE_ERRORS, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
+from keras_models.twins.ports import MAX_PORT, why_taken  # noqa: E402
 from scratch import Dense, Network  # noqa: E402
 
 TASK, SEED = "binary", 0
@@ -125,9 +125,6 @@ def train(strategy: tf.distribute.Strategy, epochs: int, batch_size: int = BATCH
 
 # ## Run
 
-MAX_PORT = 65535
-
-
 def read_cluster(text: str | None) -> tuple[int, list[str]]:
     """(this worker's index, every worker's "host:port") from TF_CONFIG's text; (0, []) without a cluster.
 
@@ -157,18 +154,11 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
 def cannot_listen(port: int) -> str | None:
     """Why this worker cannot listen on `port`, as its gRPC server will (on every interface), or None if it can.
     Asked first because TensorFlow's own error, "Could not start gRPC server", names neither the port nor why."""
-    with socket.socket() as probe:
-        # Bind and listen, as the server does. SO_REUSEADDR: a closed connection still in TIME_WAIT is no
-        # obstacle; but with it a bind alone passed on a port the server then could not use (seen here).
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("", port))
-            probe.listen()
-        except OSError as exc:
-            held = ": another program, or a worker still running from before, holds it; stop it or" \
-                if exc.errno == errno.EADDRINUSE else ";"
-            return f"cannot listen on port {port} ({exc.strerror}){held} give this worker another port in TF_CONFIG"
-    return None
+    if (taken := why_taken(port, host="")) is None:
+        return None
+    held = ": another program, or a worker still running from before, holds it; stop it or" \
+        if taken.errno == errno.EADDRINUSE else ";"
+    return f"cannot listen on port {port} ({taken.strerror}){held} give this worker another port in TF_CONFIG"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,10 +18,11 @@ import argparse
 import importlib
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 from urllib.parse import quote
+
+from keras_models.twins.ports import MAX_PORT, read_port, why_taken
 
 DEFAULT_PORT = 6006
 
@@ -42,17 +43,10 @@ def stop_at_once(signum, frame):
 
 def check_port(text: str) -> int:
     """The port as an int from 1 to 65535 that nothing on 127.0.0.1 listens on yet, or a ValueError."""
-    if not text.strip().isdecimal() or not 1 <= int(text) <= 65535:     # isdigit takes "²", which int refuses
-        raise ValueError(f"PORT must be a whole number from 1 to 65535, got {text!r}")
-    port = int(text)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # as the server does: TIME_WAIT is no obstacle
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise ValueError(f"port {port} on 127.0.0.1 cannot be used ({exc.strerror}; another TensorBoard?): "
-                             f"stop that one, or choose another port with PORT={port + 1 if port < 65535 else 6006}"
-                             ) from None
+    port = read_port(text, "PORT")
+    if taken := why_taken(port):
+        raise ValueError(f"port {port} on 127.0.0.1 cannot be used ({taken.strerror}; another TensorBoard?): "
+                         f"stop that one, or choose another port with PORT={port + 1 if port < MAX_PORT else 6006}")
     return port
 
 

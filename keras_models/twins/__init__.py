@@ -11,6 +11,7 @@
     tf_chatter.py    TensorFlow's C++ start-up lines filtered out of stderr, for every program make runs
     interrupts.py    Ctrl-C in Keras' fit or in TensorFlow's summaries: raised after, from our code
     leave_at_once.py Ctrl-C while a program starts (its imports): one line and exit status 130
+    ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
 (`keras_models.course`) and the bench (`keras_models.bench`) build on it.

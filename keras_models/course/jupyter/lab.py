@@ -29,7 +29,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -37,6 +36,7 @@ from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
+from keras_models.twins.ports import read_port, why_taken  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
@@ -54,16 +54,6 @@ def jupyter_folders(home: Path) -> dict[str, str]:
             "JUPYTER_RUNTIME_DIR": str(home / "share" / "jupyter" / "runtime"),
             "IPYTHONDIR": str(home / "etc" / "ipython"),
             "MPLCONFIGDIR": str(home / "etc" / "matplotlib")}
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # as the server does: TIME_WAIT is no obstacle
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subprocess.Popen, str]:
@@ -127,11 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-notebooks", action="store_true",
                         help="first write the notebooks, as make notebooks does (make lab does)")
     args = parser.parse_args(argv)
-    if not args.port.isdecimal() or int(args.port) > 65535:     # isdigit takes "²", which int refuses
-        print(f"error: PORT must be a whole number from 0 to 65535, got {args.port!r}", file=sys.stderr)
+    try:
+        port = read_port(args.port, "PORT", lowest=0)           # 0: JupyterLab picks a free one
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    port = int(args.port)
-    if port and not port_is_free(port):
+    if port and why_taken(port):
         print(f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab PORT={port + 1}",
               file=sys.stderr)
         return 1
