@@ -381,6 +381,22 @@ def test_a_resumed_run_keeps_no_event_file_that_holds_no_summary(tmp_path):
     assert forget_epochs_after(tmp_path, epoch=-1, steps_per_epoch=3) == 9
     assert sorted(tmp_path.rglob("*")) == [tmp_path / "train", tmp_path / "validation"]
 
+def test_a_resume_within_the_second_of_the_kept_logs_writes_a_file_that_tensorboard_reads_after_them(tmp_path):
+    """Event files are named <second>.<host>.<pid>, and read in name order: a writer opened in the kept file's
+    second by a process whose pid sorts lower would put the repeated epoch before the kept ones (seen once in
+    the Ctrl-C test above, where the resumed run starts from a forked, already-loaded Python)."""
+    import tensorflow as tf
+
+    write_epochs(tmp_path, range(3))                                 # opened this second ...
+    for path in tmp_path.glob("*/events.out.tfevents.*"):            # ... by a pid that sorts after any real one
+        second, host = path.name.split(".")[3:5]
+        path.rename(path.with_name(f"events.out.tfevents.{second}.{host}.9999999999.0.v2"))
+    forget_epochs_after(tmp_path, epoch=1, steps_per_epoch=3)
+    with tf.summary.create_file_writer(str(tmp_path / "train")).as_default():
+        tf.summary.scalar("epoch_loss", 1.0, step=2)                  # the resumed run logs epoch 2 again
+    assert logged_steps(tmp_path)["train", "epoch_loss"] == [0, 1, 2]
+
+
 
 def test_a_folder_in_an_event_files_place_is_named_when_a_run_resumes(tmp_path):
     (tmp_path / "train" / "events.out.tfevents.1.vm.2.0.v2").mkdir(parents=True)

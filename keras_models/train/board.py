@@ -189,9 +189,15 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     when something is dropped. A file left with no summary at all -- every one dropped, or a writer
     opened by a run stopped before its first epoch ended -- is deleted: the resumed run writes a new
     one, and an event file holding only its header is clutter. Returns the number of summaries dropped.
+
+    It returns once the clock has left the second in which the newest kept file was opened. An event
+    file is named after that second, then the process id (events.out.tfevents.<second>.<host>.<pid>...),
+    and TensorBoard reads a folder's files in name order: a resumed run that opens its writer in the
+    same second (a quick resume) could have the lower-sorting pid, and its repeated epochs would be read
+    before the kept ones.
     """
     last_iteration = (epoch + 1) * steps_per_epoch
-    dropped = 0
+    dropped, newest_second = 0, 0
     for path in sorted(Path(log_dir).glob("*/events.out.tfevents.*")):
         try:
             records = list(RawEventFileLoader(str(path)).Load())  # stops quietly at a truncated last record
@@ -211,9 +217,15 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
         dropped += len(records) - len(kept)
         if not summaries:                               # only the file's header is left: nothing to show
             path.unlink()
-        elif len(kept) < len(records):
+            continue
+        if len(kept) < len(records):
             # the temporary file's name must not contain "tfevents", or TensorBoard would read it
             with atomic_path(path, prefix=REWRITE_PREFIX) as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
                 for record in kept:
                     writer.write(record)
+        second = path.name.split(".")[3]                # events.out.tfevents.<second>.<host>.<pid>.<n>.v2
+        newest_second = max(newest_second, int(second) if second.isdecimal() else 0)
+    wait = newest_second + 1 - time.time()
+    if 0 < wait <= 1:                                   # more: the clock went back, and waiting cannot help
+        time.sleep(wait)
     return dropped
