@@ -23,6 +23,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -380,6 +381,35 @@ def test_a_resumed_run_keeps_no_event_file_that_holds_no_summary(tmp_path):
     assert len(list(tmp_path.glob("*/events.out.tfevents.*"))) == 2            # ... but the header-only file went
     assert forget_epochs_after(tmp_path, epoch=-1, steps_per_epoch=3) == 9
     assert sorted(tmp_path.rglob("*")) == [tmp_path / "train", tmp_path / "validation"]
+
+@pytest.mark.parametrize("where", ["a summary's data", "a length field", "zeros after the last record"])
+def test_an_event_file_damaged_before_its_end_is_named_when_a_run_resumes_not_cut_there(tmp_path, where):
+    """The loader stops quietly at the first record it cannot read; read on from a damaged one, the rewrite
+    would drop every summary after it without a word. A last record cut short by a kill is expected."""
+    write_epochs(tmp_path, range(3))
+    (path,) = tmp_path.glob("train/events.out.tfevents.*")
+    data = bytearray(path.read_bytes())
+    second_record = 8 + 4 + struct.unpack("<Q", data[:8])[0] + 4    # the file's header event comes first
+    if where == "zeros after the last record":
+        data += bytes(64)
+    else:
+        data[second_record + (20 if where == "a summary's data" else 5)] ^= 1   # 5: a high byte of the length
+    path.write_bytes(data)
+    with pytest.raises(RunDirectoryError, match=rf"the TensorBoard log .*/train/{path.name} is damaged at byte "
+                                                r"[0-9,]+ \(a record there fails its checksum\); delete it"):
+        forget_epochs_after(tmp_path, epoch=0, steps_per_epoch=3)
+
+
+@pytest.mark.parametrize("kept", [5, 8 + 4 + 10], ids=["in-its-length-field", "in-its-data"])
+def test_an_event_file_whose_last_record_was_cut_short_by_a_kill_resumes_without_it(tmp_path, kept):
+    write_epochs(tmp_path, range(3))
+    (path,) = tmp_path.glob("train/events.out.tfevents.*")
+    data = path.read_bytes()
+    last_record = len(data) - (8 + 4 + len(list(RawEventFileLoader(str(path)).Load())[-1]) + 4)
+    path.write_bytes(data[:last_record + kept])                      # epoch 2's record, cut short
+    assert forget_epochs_after(tmp_path, epoch=2, steps_per_epoch=3) == 0
+    assert logged_steps(tmp_path)["train", "epoch_loss"] == [0, 1]
+
 
 def test_a_resume_within_the_second_of_the_kept_logs_writes_a_file_that_tensorboard_reads_after_them(tmp_path):
     """Event files are named <second>.<host>.<pid>, and read in name order: a writer opened in the kept file's

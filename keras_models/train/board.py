@@ -32,6 +32,7 @@ stopwatch), so `make train` can show how much of each side's time goes into logg
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +42,7 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
+from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
 from keras_models.train.runs import RunDirectoryError
 from keras_models.twins.interrupts import HeldInterrupt
@@ -205,6 +207,10 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
             why = exc.message if isinstance(exc, tf.errors.OpError) else (exc.strerror or str(exc))
             raise RunDirectoryError(f"the TensorBoard log {path} cannot be read ({why.rpartition('; ')[2]}); "
                                     "delete it (the curves it held go with it), then resume again") from None
+        damaged = damaged_at(path, records)
+        if damaged is not None:
+            raise RunDirectoryError(f"the TensorBoard log {path} is damaged at byte {damaged:,} (a record there fails "
+                                    "its checksum); delete it (the curves it held go with it), then resume again")
         kept, summaries = [], 0
         for record in records:
             event = event_pb2.Event.FromString(record)
@@ -229,3 +235,24 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     if 0 < wait <= 1:                                   # more: the clock went back, and waiting cannot help
         time.sleep(wait)
     return dropped
+
+
+def damaged_at(path: Path, records: Sequence[bytes]) -> int | None:
+    """Where the event file stops being readable, if it stops at a damaged record rather than at its end.
+
+    The loader yields records until the first it cannot read, and says nothing. A run killed while it
+    wrote leaves its last record cut short: fewer bytes than that record's length field promises, and
+    losing it is expected. Anything else -- a length field or a record that fails its checksum with
+    the whole record there -- is damage, and reading on would drop every summary after it unseen.
+    A TFRecord is  length (8 bytes, little-endian) | masked CRC-32C of the length (4) | data | CRC (4).
+    """
+    offset = sum(8 + 4 + len(record) + 4 for record in records)       # where the loader stopped
+    with open(path, "rb") as file:
+        file.seek(offset)
+        rest = file.read()
+    if len(rest) < 12:                                                 # no whole length field: cut short
+        return None
+    length_ok = struct.unpack("<I", rest[8:12])[0] == masked_crc32c(rest[:8])
+    if length_ok and 8 + 4 + struct.unpack("<Q", rest[:8])[0] + 4 > len(rest):
+        return None                                                    # its data is cut short
+    return offset
