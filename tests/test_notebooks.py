@@ -485,6 +485,15 @@ def test_a_cell_magic_that_runs_its_cell_as_python_keeps_the_cell_as_jupytext_ke
     assert passes or result.message.startswith("your code defines no Perceptron1D")
 
 
+@pytest.mark.parametrize("line", ["?np.mean", "??np.maximum", "np.mean?"])
+def test_a_help_request_is_left_out_whichever_side_its_question_mark_is_on(line, tmp_path):
+    """IPython's help takes `?np.mean` as well as `np.mean?`: the grader left out only the second, and a notebook
+    that ran said "the file does not parse: invalid syntax" for the first."""
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook_with("import numpy as np", line, "x = 1"), path)
+    assert [source for source, _ in code_pieces(path)] == ["import numpy as np\n", "\n", "x = 1\n"]
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),

@@ -9,7 +9,7 @@ grader runs the code the same way for both, top to bottom in one fresh module:
                               from 1, as JupyterLab shows them), so an error says which cell
 
 Notebook cells may hold IPython syntax that plain Python does not know: a line magic (`%time`),
-a shell command (`!ls`) or its output assigned (`files = !ls`), a cell magic (`%%time`), help (`x?`).
+a shell command (`!ls`) or its output assigned (`files = !ls`), a cell magic (`%%time`), help (`x?`, `?x`).
 The grader runs no IPython, so those lines are left out, as jupytext comments them out in a script. A
 cell magic's whole cell is left out, except `%%time` and `%%capture`: IPython runs their cell as
 Python, once, in the notebook's namespace (what it defines stays defined), and jupytext keeps it as
@@ -57,9 +57,10 @@ _PYTHON_CELL_MAGICS = ("time", "capture")
 
 
 def _ipython_only(line: str) -> bool:
-    """A line magic (%time), a shell command (!ls), its output assigned (files = !ls) or a help request (np.mean?)."""
+    """A line magic (%time), a shell command (!ls), its output assigned (files = !ls) or a help request (np.mean?,
+    ?np.mean: no Python line starts with a question mark)."""
     stripped = line.strip()
-    return stripped.startswith(("%", "!")) or bool(_ASSIGNED_FROM_IPYTHON.match(stripped)) or (
+    return stripped.startswith(("%", "!", "?")) or bool(_ASSIGNED_FROM_IPYTHON.match(stripped)) or (
         stripped.endswith("?") and stripped.rstrip("?").replace(".", "").isidentifier())
 
 
