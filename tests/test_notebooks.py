@@ -494,6 +494,14 @@ def test_a_help_request_is_left_out_whichever_side_its_question_mark_is_on(line,
     assert [source for source, _ in code_pieces(path)] == ["import numpy as np\n", "\n", "x = 1\n"]
 
 
+def test_an_ipython_line_alone_in_a_block_leaves_a_block_that_parses(tmp_path):
+    """IPython runs `!pip install` inside an `if` (Colab notebooks do it): left out as a blank line, the `if` had no
+    body, and a notebook that ran said "the file does not parse: expected an indented block"."""
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook_with("IN_COLAB = False\nif IN_COLAB:\n    !pip install numpy\nx = 1"), path)
+    assert code_pieces(path)[0][0] == "IN_COLAB = False\nif IN_COLAB:\n    pass\nx = 1\n"
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),

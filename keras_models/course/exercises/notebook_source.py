@@ -65,12 +65,19 @@ def _ipython_only(line: str) -> bool:
 
 
 def _python_only(cell_source: str) -> str:
-    """The cell without IPython-only lines (kept as blank lines, so line numbers stay those of the cell)."""
+    """The cell without IPython-only lines (kept as blank lines, so line numbers stay those of the cell; an indented
+    one as `pass`, so that a block holding nothing else, `if IN_COLAB:` over `!pip install ...`, still parses)."""
     first = cell_source.lstrip()
     magic = (first[2:].split(maxsplit=1) or [""])[0] if first.startswith("%%") else None
     if magic is not None and magic not in _PYTHON_CELL_MAGICS:  # a cell magic: the whole cell is IPython's
         return ""
-    return "\n".join("" if _ipython_only(line) else line for line in cell_source.splitlines()) + "\n"
+    return "\n".join(_left_out(line) if _ipython_only(line) else line for line in cell_source.splitlines()) + "\n"
+
+
+def _left_out(line: str) -> str:
+    """What an IPython-only line becomes: nothing, or `pass` at its indentation inside a block."""
+    indent = line[:len(line) - len(line.lstrip())]
+    return f"{indent}pass" if indent else ""
 
 
 def code_pieces(path: Path) -> list[tuple[str, str]]:
