@@ -494,6 +494,20 @@ def test_a_help_request_is_left_out_whichever_side_its_question_mark_is_on(line,
     assert [source for source, _ in code_pieces(path)] == ["import numpy as np\n", "\n", "x = 1\n"]
 
 
+def test_display_without_an_import_works_as_in_the_notebook(tmp_path, capsys):
+    """IPython makes `display` a built-in name; the grader did not, and a notebook that ran in JupyterLab, its
+    solution correct, failed with "your code raised NameError ...: name 'display' is not defined"."""
+    import jupytext
+
+    notebook = jupytext.reads(find("ex01").solution_path.read_text(encoding="utf-8"), fmt="py:percent")
+    notebook.cells.insert(2, nbformat.v4.new_code_cell("z = np.arange(3)\ndisplay(z, z + 1)"))
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook, path)
+    result = grade_file(find("ex01"), path, tmp_path)
+    assert result.passed, result.message
+    assert capsys.readouterr().out == "[0 1 2] [1 2 3]\n"
+
+
 def test_an_ipython_line_alone_in_a_block_leaves_a_block_that_parses(tmp_path):
     """IPython runs `!pip install` inside an `if` (Colab notebooks do it): left out as a blank line, the `if` had no
     body, and a notebook that ran said "the file does not parse: expected an indented block"."""

@@ -13,7 +13,8 @@ a shell command (`!ls`) or its output assigned (`files = !ls`), a cell magic (`%
 The grader runs no IPython, so those lines are left out, as jupytext comments them out in a script. A
 cell magic's whole cell is left out, except `%%time` and `%%capture`: IPython runs their cell as
 Python, once, in the notebook's namespace (what it defines stays defined), and jupytext keeps it as
-code in the paired .py.
+code in the paired .py. IPython's `display(...)`, which a notebook calls without importing it, is
+defined for the code (`display`): it prints, as IPython's own does outside a notebook.
 
 Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8, not a
 notebook (JSON that nbformat does not accept).
@@ -108,6 +109,12 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         raise SourceError(TOO_DEEP.format(name=path.name)) from None
     return [(_python_only(cell.source), f"{path} cell {number}")
             for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+
+
+def display(*objects, **_options) -> None:
+    """IPython's `display`, a built-in name in a notebook (no import needed), for the code the grader runs: prints
+    the objects, as IPython.display.display does outside a notebook."""
+    print(*objects)
 
 
 def cell_label(filename: str) -> str:

@@ -34,7 +34,7 @@ from types import ModuleType
 
 from data.checksums import DATA_FILE_ERRORS
 
-from ..notebook_source import SourceError, cell_label, code_pieces, unchanged_since_written
+from ..notebook_source import SourceError, cell_label, code_pieces, display, unchanged_since_written
 from ..skeleton import PLACEHOLDER
 from .checks import Fail
 
@@ -189,11 +189,13 @@ FUTURE_FLAGS = sum(getattr(__future__, feature).compiler_flag for feature in __f
 def load_module(path: Path, name: str | None = None) -> ModuleType:
     """Run the exercise file at `path` (.py, or a notebook's code cells) in a fresh module and return it.
 
-    Like a notebook, a `from __future__ import` in one piece holds for the pieces after it. The module is
+    Like a notebook, a `from __future__ import` in one piece holds for the pieces after it, and `display` is
+    defined, as IPython defines it (the .py jupytext pairs with a notebook holds the same calls). The module is
     registered in sys.modules under `name` (default: a new name for each load).
     """
     module = ModuleType(name or f"_graded_{path.stem}_{next(_load_counter)}")
     module.__file__ = str(path)
+    module.display = display
     sys.modules[module.__name__] = module          # dataclasses look their module up while the file runs
     flags = 0
     for source, name in code_pieces(path):
