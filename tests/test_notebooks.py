@@ -434,6 +434,22 @@ def test_a_grade_cell_interrupted_while_it_grades_is_one_line_saying_nothing_was
     assert printed(notebook) == "Interrupted: ex01 was not graded. Run this cell again to grade it.\n"
 
 
+def test_a_grade_cell_names_the_line_of_a_time_cell_that_raised(tmp_path, capsys):
+    """A `%%time` cell defines Sigmoid, whose fn raises: IPython compiles the cell as "<timed exec>", which the
+    grade cell did not count as the learner's, and said "the grader could not check your code: ValueError in
+    _grade_activation (line 81 of graders/ex01.py) ... check what your functions return", where make exercises, on
+    the same notebook, names Sigmoid.fn and its line. Without a kernel: the code compiled as IPython compiles it."""
+    body = find("ex01").solution_path.read_text(encoding="utf-8").replace(
+        "e = np.exp(-np.abs(z))", "raise ValueError('oops')", 1)
+    raising = next(number for number, line in enumerate(body.splitlines(), 1) if "oops" in line)
+    namespace = {"__name__": "notebook"}                                 # its Try it and Grade it cells not run
+    exec(compile(body, "<timed exec>", "exec"), namespace)               # the cell below its %%time line
+    grade_cell = "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"
+    exec(compile(grade_cell, str(tmp_path / "ipykernel_4242" / "1234.py"), "exec"), namespace)
+    assert (f"your code raised ValueError in Sigmoid.fn (line {raising + 1} of its %%time cell): oops"
+            in capsys.readouterr().out.splitlines()[1])
+
+
 # --- exercise files that are not what the grader expects: one line each --------------------------------
 
 def notebook_with(*cells: str):

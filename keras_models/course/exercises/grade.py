@@ -45,6 +45,7 @@ from keras_models.course.exercises.graders import (
     grade_module,
     version_to_grade,
 )
+from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.skeleton import reset, write_missing
 
 REPO = Path(__file__).resolve().parents[3]
@@ -158,9 +159,11 @@ def _notebook_cells(caller_file: str) -> Path | None:
 
 
 def _learners_code(caller_file: str):
-    """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook."""
+    """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook (a `%%time`
+    cell's code included, which IPython compiles under a name of its own)."""
     cells = _notebook_cells(caller_file)
-    return lambda filename: filename == caller_file or (cells is not None and Path(filename).parent == cells)
+    return lambda filename: filename == caller_file or (cells is not None and (
+        Path(filename).parent == cells or filename in TIMED_IN_A_KERNEL))
 
 
 def write_missing_files(exercises: list[Exercise]) -> None:

@@ -117,6 +117,18 @@ def display(*objects, **_options) -> None:
     print(*objects)
 
 
+# What IPython names the code of a `%%time` cell (or a `%time` line) it runs: not the cell's own file name. The code
+# is the cell without its first line, `%%time`, so its line numbers are one less than the cell's.
+TIMED_IN_A_KERNEL = ("<timed exec>", "<timed eval>")
+
+
+def cell_line(filename: str, line: int) -> str:
+    """'line L of <cell_label>': where the code compiled as `filename` is at its line `line`, as the learner sees it."""
+    if filename in TIMED_IN_A_KERNEL:
+        return f"line {line + 1} of its %%time cell"
+    return f"line {line} of {cell_label(filename)}"
+
+
 def cell_label(filename: str) -> str:
     """How an error names a piece of code: 'ex03.py' -> 'ex03.py', '.../ex03.ipynb cell 4' -> 'cell 4 of ex03.ipynb',
     a cell run in a notebook's kernel (IPython names it ipykernel_<pid>/<hash>.py) -> 'its cell'."""

@@ -34,7 +34,7 @@ from types import ModuleType
 
 from data.checksums import DATA_FILE_ERRORS
 
-from ..notebook_source import SourceError, cell_label, code_pieces, display, unchanged_since_written
+from ..notebook_source import SourceError, cell_label, cell_line, code_pieces, display, unchanged_since_written
 from ..skeleton import PLACEHOLDER
 from .checks import Fail
 
@@ -213,7 +213,7 @@ def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tu
         code = tb.tb_frame.f_code
         if is_learners(code.co_filename):
             where = "the top level of the file" if code.co_name == "<module>" else code.co_qualname
-            line = f"line {tb.tb_lineno} of {cell_label(code.co_filename)}"
+            line = cell_line(code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return where, line
 
