@@ -524,6 +524,20 @@ def test_display_without_an_import_works_as_in_the_notebook(tmp_path, capsys):
     assert capsys.readouterr().out == "[0 1 2] [1 2 3]\n"
 
 
+def test_a_grade_cell_outside_its_main_guard_is_not_a_second_verdict(tmp_path, capsys):
+    """A learner who writes the grade cell as `grade_here("ex01")` alone: graded by make exercises, the file graded
+    itself in the middle of the report, a second verdict line without the file's, for ex03-ex07 a second training."""
+    import jupytext
+
+    notebook = jupytext.reads(find("ex01").solution_path.read_text(encoding="utf-8"), fmt="py:percent")
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"))
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook, path)
+    assert grade_file(find("ex01"), path, tmp_path).passed
+    assert capsys.readouterr().out == ""
+
+
 def test_an_ipython_line_alone_in_a_block_leaves_a_block_that_parses(tmp_path):
     """IPython runs `!pip install` inside an `if` (Colab notebooks do it): left out as a blank line, the `if` had no
     body, and a notebook that ran said "the file does not parse: expected an indented block"."""

@@ -35,6 +35,7 @@ from types import ModuleType
 
 from keras_models.course.exercises.graders import (
     EXERCISES,
+    GRADED_PREFIX,
     SOLUTIONS_DIR,
     Exercise,
     Result,
@@ -115,15 +116,19 @@ def grade_here(name: str) -> None:
     """Grade exercise `name` on the code run so far in this notebook or script; print make exercises' verdict.
 
     The grader calls the functions and classes defined in the caller's namespace (the cells you have
-    run), exactly as `make exercises ONLY=name` calls those of your file.
+    run), exactly as `make exercises ONLY=name` calls those of your file. Run by the grader itself (the file
+    graded holds the call outside its `if __name__ == "__main__":`), it does nothing: the grader gives the verdict.
     """
+    caller = sys._getframe(1)
+    if caller.f_globals.get("__name__", "").startswith(GRADED_PREFIX):
+        return None             # a grade cell outside `if __name__ == "__main__":`, run by the grader grading the
+                                # file: it gives the verdict, and a second one, graded again, would precede it
     try:
         exercise = find(name)
     except ValueError as error:
         print(f"error: {error}")
         return None
     _quiet_tensorflow()
-    caller = sys._getframe(1)
     namespace = ModuleType(f"_graded_here_{exercise.name}")
     namespace.__dict__.update(caller.f_globals)
     caller_file = caller.f_code.co_filename

@@ -183,6 +183,7 @@ class Result:
 
 
 _load_counter = itertools.count()
+GRADED_PREFIX = "_graded_"          # the name of a module load_module runs a file in, to grade it
 FUTURE_FLAGS = sum(getattr(__future__, feature).compiler_flag for feature in __future__.all_feature_names)
 
 
@@ -193,7 +194,7 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
     defined, as IPython defines it (the .py jupytext pairs with a notebook holds the same calls). The module is
     registered in sys.modules under `name` (default: a new name for each load).
     """
-    module = ModuleType(name or f"_graded_{path.stem}_{next(_load_counter)}")
+    module = ModuleType(name or f"{GRADED_PREFIX}{path.stem}_{next(_load_counter)}")
     module.__file__ = str(path)
     module.display = display
     sys.modules[module.__name__] = module          # dataclasses look their module up while the file runs
