@@ -246,7 +246,8 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
                                                                                                      capsys):
     folder = write_class(tmp_path / "class", {"alice": {f"course-2027/{FILE01}": "x = 1\n"},
                                              ".git": {"HEAD": "ref"}, "bob": {"notes.txt": ""},
-                                             "cat": {"ex01.py": "x = 1\n"}, "dan": {"EX01_Perceptron (2).IPYNB": "{}"}})
+                                             "cat": {"ex01.py": "x = 1\n"}, "dan": {"EX01_Perceptron (2).IPYNB": "{}"},
+                                             "eve": {f"Copy of {FILE01[:-3]}.ipynb": "{}"}})
     (folder / "stray_file.zip").write_bytes(b"PK")
     assert grade(folder, "--only", "ex01") == 0
     out = capsys.readouterr().out
@@ -258,6 +259,8 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
         ("bob", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb",
         ("cat", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found ex01.py: name it {FILE01})",
         ("dan", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found EX01_Perceptron (2).IPYNB: name it "
+                         f"{FILE01[:-3]}.ipynb)",
+        ("eve", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found Copy of {FILE01[:-3]}.ipynb: name it "
                          f"{FILE01[:-3]}.ipynb)"}
     assert grade(folder, "--only", "ex01") == 0                       # its own grades.csv is not "skipped"
     assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]

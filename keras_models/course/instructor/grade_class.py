@@ -142,10 +142,12 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
 
 def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     """A file at the top of `learner_dir` that is meant for `exercise` but named otherwise: ex01.py,
-    EX01_Perceptron_Activations.ipynb, ex01_perceptron (2).py -- its name starts with the exercise's id, any case."""
+    EX01_Perceptron_Activations.ipynb, ex01_perceptron (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's
+    name for a notebook saved to one's Drive) -- its name starts with the exercise's id, any case."""
     with contextlib.suppress(OSError):
         for path in sorted(learner_dir.iterdir()):
-            if (path.name.lower().startswith(exercise.name) and path.suffix.lower() in (".py", ".ipynb")
+            if (path.name.lower().removeprefix("copy of ").startswith(exercise.name)
+                    and path.suffix.lower() in (".py", ".ipynb")
                     and path.is_file() and not path.is_symlink()):
                 return path.name
     return None
