@@ -387,7 +387,14 @@ def _sigmoid_prime(z):
      "BP2 (hidden_error) has the wrong sign: delta1 = (delta2 @ W2.T) * sigma'(z1)"),
     ({"weight_gradient": lambda a_prev, delta: -(a_prev.T @ delta)},
      "BP4 (weight_gradient) has the wrong sign: dC/dW = a_prev.T @ delta"),
-], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed", "bp2_sign", "bp4_sign"])
+    # a BP4 of the right shape but the wrong values went on to a diagnosis of shape (h, h) for an (n, h) result:
+    # 'the grader could not check your code: ValueError in _compare ... relative_gap needs equal shapes'
+    ({"weight_gradient": lambda a_prev, delta: a_prev[:1].T @ delta[:1]},
+     "BP4 (weight_gradient) differs from tf.GradientTape's by a relative"),
+    ({"weight_gradient": lambda a_prev, delta: (1.0 / (1.0 + np.exp(-a_prev))).T @ delta},
+     "BP4 (weight_gradient): a_prev is the layer's input as it is"),
+], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed", "bp2_sign", "bp4_sign",
+        "bp4_first_example_only", "bp4_sigmoid_of_a_prev"])
 def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
     assert expected in grade_mutant("ex02", tmp_path, **mutant)
 
