@@ -762,6 +762,24 @@ def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_
         assert hint.startswith(expected), hint
 
 
+def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its_history(tmp_path):
+    # a fitted keras model has a .history too, its History callback, which has no .get: the grader said 'the
+    # grader could not check your code: AttributeError in _check_run ... 'History' object has no attribute 'get''
+    import keras
+
+    def returns_the_model(log_dir):
+        rng = np.random.default_rng(0)
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)
+        model.fit(X[:6], y[:6], validation_data=(X[6:], y[6:]), epochs=2, verbose=0,
+                  callbacks=[keras.callbacks.TensorBoard(log_dir=log_dir, profile_batch=0)])
+        return model
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=returns_the_model)
+    assert hint.startswith("train_with_tensorboard must return the History that model.fit returns"), hint
+
+
 @pytest.mark.parametrize("damage, why", [
     (lambda events: events.write_bytes(events.read_bytes()[:-7]), "cut short or corrupted"),
     (lambda events: events.with_name(events.name + ".x").mkdir(), "Is a directory"),

@@ -91,7 +91,8 @@ def _check_run(log_dir: Path, history) -> dict[int, float]:
               "profile_batch=0) to fit's callbacks" + (", and pass validation_data" if split == "validation" else ""))
     logged = read_logged(log_dir / "validation")
     check(bool(logged), "the validation run has no epoch_loss: fit must validate (validation_data=...)")
-    val_loss = getattr(history, "history", {}).get("val_loss")
+    recorded = getattr(history, "history", None)       # a returned model has one too: its History, not a dict
+    val_loss = recorded.get("val_loss") if isinstance(recorded, dict) else None
     check(val_loss is not None, "train_with_tensorboard must return the History that model.fit returns")
     check(sorted(logged) == list(range(len(val_loss))),
           f"the logs hold epochs {sorted(logged)} but the History has {len(val_loss)}: log one run per log_dir")
