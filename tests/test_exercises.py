@@ -841,6 +841,22 @@ def test_ex06_target_rejects_predicting_the_mean_price():
     assert mean_mae > ex06.TARGET_MAE + 4000
 
 
+@pytest.mark.parametrize("original, changed, hint", [
+    # both passed: a slice of the training rows read back as a validation curve, and the validation rows also
+    # trained on gave a loss that only fell (lowest at the last epoch, no overfitting in the logs)
+    ("validation_data=(data.X_val, data.y_val)", "validation_split=0.2",
+     "fit validated on a slice of the training rows (validation_split)"),
+    ("model.fit(data.X_train, data.y_train,",
+     "model.fit(np.concatenate([data.X_train, data.X_val]), np.concatenate([data.y_train, data.y_val]),",
+     "fit trained on the validation rows too"),
+], ids=["validation-split", "trained-on-validation-rows"])
+def test_ex07_refuses_a_run_validated_on_a_slice_or_trained_on_the_validation_rows_before_any_epoch_runs(
+        original, changed, hint, tmp_path):
+    message = _graded_with("ex07", tmp_path, ("import keras\n", "import keras\nimport numpy as np\n"),
+                           (original, changed))
+    assert message.startswith(hint), message
+
+
 @pytest.mark.parametrize("rows, hint", [
     ("data.X_test, data.y_test", "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen"),
     ("data.X_train, data.y_train", "fit validated on the training rows (data.X_train, data.y_train): their loss"),

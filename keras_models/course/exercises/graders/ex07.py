@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import Fail, check, deterministic, fit_checked, same_rows
+from .checks import Fail, check, deterministic, fit_checked, rows_among, same_rows
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 SEED = 7
@@ -67,13 +67,22 @@ def write_known_run(log_dir: Path) -> None:
 
 def _validated_on_the_validation_rows(arguments: dict) -> None:
     """fit_checked's check of the fit in train_with_tensorboard: validation_data must not be the test rows or the
-    training rows. Either run logs a validation loss and a lowest epoch that read back fine, so only the fit call
-    tells: the test rows' curve leaks the final verdict into the choice of epoch, and the training rows' loss only
-    falls, so the logs show no overfitting and the best epoch is always the last."""
+    training rows, nor a validation_split of the training rows, and fit must not train on the validation rows too.
+    Each run logs a validation loss and a lowest epoch that read back fine, so only the fit call tells: the test
+    rows' curve leaks the final verdict into the choice of epoch, and the loss of rows the model learns from only
+    falls, so the logs show no overfitting and the best epoch is the last."""
     from data import prepare
 
     data = prepare("binary", seed=0)                       # the rows train_with_tensorboard prepares
     given = arguments.get("validation_data")
+    check(given is not None or not arguments.get("validation_split"),
+          "fit validated on a slice of the training rows (validation_split): pass validation_data=(data.X_val, "
+          "data.y_val), the rows prepare set aside for it")
+    found = rows_among(data.X_val, arguments.get("x"))     # most, not any: a row can be in both splits
+    check(found <= len(data.X_val) // 2,
+          f"fit trained on the validation rows too ({found} of the {len(data.X_val)} rows of data.X_val are among "
+          "the rows it learns from): their loss then only falls, and the logs show no overfitting; fit on "
+          "data.X_train, data.y_train only")
     x = given[0] if isinstance(given, tuple | list) and given else given
     check(not same_rows(x, data.X_test),
           "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
