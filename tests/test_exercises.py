@@ -762,6 +762,15 @@ def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_
         assert hint.startswith(expected), hint
 
 
+@pytest.mark.slow
+def test_ex07_hint_for_read_scalars_that_reads_epoch_loss_whatever_its_tag(tmp_path):
+    # the grader asked read_scalars for epoch_loss alone, so one that ignored its tag passed
+    tag = 'accumulator.Tensors(tag)'
+    message = _graded_with("ex07", tmp_path, (tag, 'accumulator.Tensors("epoch_loss")'))
+    assert message == ("read_scalars(log_dir / 'validation', 'epoch_accuracy') does not match the values in the "
+                       "event files: read the tag it is given"), message
+
+
 def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its_history(tmp_path):
     # a fitted keras model has a .history too, its History callback, which has no .get: the grader said 'the
     # grader could not check your code: AttributeError in _check_run ... 'History' object has no attribute 'get''
