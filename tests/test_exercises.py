@@ -372,6 +372,33 @@ def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(t
                                                                                   Perceptron=BoolPerceptron)
 
 
+FLOAT32_RESULT = "; your result is float32: keep the computation in float64, the type of the arrays it is given"
+FLOAT32_STEP = ("; a gap this small is float32's rounding: if a step of yours is in float32, keep it in float64, the "
+                "type of the arrays it is given")
+
+
+@pytest.mark.parametrize("name, original, changed, start, end", [
+    ("ex01", "np.asarray(x, dtype=float) @ self.weights + self.bias",          # float32 @ float32 + a float64 bias
+     "np.asarray(x, dtype=np.float32) @ self.weights.astype(np.float32) + self.bias",
+     "Perceptron.run on a batch (5, 3) with W (3, 2) is off by a relative ", FLOAT32_STEP),
+    ("ex01", "np.tanh(np.asarray(z, dtype=float))", "np.tanh(np.asarray(z, dtype=np.float32))",
+     "Tanh.fn on a (4, 5) array is off by a relative ", FLOAT32_RESULT),
+    ("ex02", "return a_prev.T @ delta ", "return (a_prev.T @ delta).astype(np.float32) ",
+     "BP4 (weight_gradient) differs from tf.GradientTape's by a relative ", FLOAT32_RESULT),
+], ids=["ex01-perceptron", "ex01-tanh", "ex02-bp4"])
+def test_a_result_computed_in_float32_is_told_so_not_sent_to_look_for_a_wrong_formula(name, original, changed, start,
+                                                                                         end, tmp_path):
+    # 'off by a relative 6.1e-08 from the formula' alone sent the learner to look for a mistake in a right formula
+    message = _graded_with(name, tmp_path, (original, changed))
+    assert message.startswith(start) and message.endswith(end), message
+
+
+def test_a_float64_result_as_close_as_float32_rounding_is_not_blamed_on_float32(tmp_path):
+    # a sigmoid clipped at |z| = 20 misses sigmoid(50) by 2e-9: a small gap, but a formula that is wrong
+    message = _graded_with("ex01", tmp_path, ("e = np.exp(-np.abs(z))", "e = np.exp(-np.minimum(np.abs(z), 20))"))
+    assert message == f"Sigmoid.fn at extreme inputs is off by a relative {np.exp(-20):.1e} from the formula"
+
+
 def _sigmoid_prime(z):
     s = 1.0 / (1.0 + np.exp(-z))
     return s * (1.0 - s)

@@ -40,6 +40,23 @@ def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarr
     return array
 
 
+def float32_hint(value, gap: float) -> str:
+    """What to add to a hint about a result `gap` (relative) off its float64 reference, when float32 may be why.
+
+    A result of a smaller float type (float32, float16) says so itself. One computed partly in float32 may
+    come back as float64 (x.astype(np.float32) @ W32 + b64), off by a gap of float32's rounding, 1e-8 to 1e-5:
+    the learner is asked whether a step is float32, rather than sent to look for a mistake in a right formula.
+    A smaller gap is no float32 rounding (a sigmoid clipped at |z| = 20 is off by 2e-9 at z = 50).
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+        return f"; your result is {dtype}: keep the computation in float64, the type of the arrays it is given"
+    if 1e-8 <= gap <= 1e-5:
+        return ("; a gap this small is float32's rounding: if a step of yours is in float32, keep it in float64, "
+                "the type of the arrays it is given")
+    return ""
+
+
 def one_number(value, function: str) -> float:
     """What `function` returned, as a float, or a Fail saying what it returned instead of one number. (Call the
     learner's function outside: an error raised in it is the learner's, reported with its line.)"""

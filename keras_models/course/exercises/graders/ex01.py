@@ -11,7 +11,7 @@ import numpy as np
 from scratch import activations
 from scratch.gradcheck import relative_gap
 
-from .checks import Fail, as_array, check
+from .checks import Fail, as_array, check, float32_hint
 
 TITLE = "perceptron, activations, one-layer network"
 TOLERANCE = 1e-12
@@ -19,9 +19,9 @@ EXTREMES = np.array([-1000.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 1000.0])
 
 
 def _close(actual, expected, what: str) -> None:
-    actual = as_array(actual, what, np.shape(expected))
-    gap = relative_gap(actual, expected)
-    check(gap <= TOLERANCE, f"{what} is off by a relative {gap:.1e} from the formula")
+    array = as_array(actual, what, np.shape(expected))
+    gap = relative_gap(array, expected)
+    check(gap <= TOLERANCE, f"{what} is off by a relative {gap:.1e} from the formula{float32_hint(actual, gap)}")
 
 
 def _call_quietly(function, z, what: str):

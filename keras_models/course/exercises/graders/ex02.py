@@ -12,7 +12,7 @@ import numpy as np
 
 from scratch.gradcheck import relative_gap
 
-from .checks import Fail, as_array, check
+from .checks import Fail, as_array, check, float32_hint
 
 TITLE = "backpropagation: BP1-BP4"
 TOLERANCE = 1e-10
@@ -42,7 +42,7 @@ def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dic
     if np.shape(actual) != expected.shape:
         raise Fail(f"{equation} returned shape {np.shape(actual)}, expected {expected.shape}: "
                    "write down the shape of each factor and make the product give this one")
-    actual = as_array(actual, equation, expected.shape)
+    given, actual = actual, as_array(actual, equation, expected.shape)
     if relative_gap(actual, expected) <= TOLERANCE:
         return
     if relative_gap(actual, m * expected) <= 1e-8:
@@ -55,7 +55,8 @@ def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dic
     for slip, wrong in diagnoses.items():
         if np.shape(wrong) == expected.shape and relative_gap(actual, wrong) <= 1e-8:
             raise Fail(f"{equation}: {slip}")
-    raise Fail(f"{equation} differs from tf.GradientTape's by a relative {relative_gap(actual, expected):.1e}")
+    raise Fail(f"{equation} differs from tf.GradientTape's by a relative {relative_gap(actual, expected):.1e}"
+               f"{float32_hint(given, relative_gap(actual, expected))}")
 
 
 def _random_problem(rng: np.random.Generator, m: int, n: int, h: int, k: int):
@@ -96,6 +97,7 @@ def grade(module, workdir) -> str:
     for name in ("W1", "b1", "W2", "b2"):
         actual = as_array(grads[name], f"gradients()['{name}']", ref[f"d{name}"].shape)
         gap = relative_gap(actual, ref[f"d{name}"])
-        check(gap <= TOLERANCE, f"gradients()['{name}'] differs from tf.GradientTape's by a relative {gap:.1e}")
+        check(gap <= TOLERANCE, f"gradients()['{name}'] differs from tf.GradientTape's by a relative {gap:.1e}"
+                                f"{float32_hint(grads[name], gap)}")
         worst = max(worst, gap)
     return f"BP1-BP4 and gradients() match tf.GradientTape (largest relative gap {worst:.1e})"
