@@ -798,6 +798,26 @@ def test_ex07_hint_for_read_scalars_that_reads_epoch_loss_whatever_its_tag(tmp_p
                        "event files: read the tag it is given"), message
 
 
+@pytest.mark.parametrize("folder", ["20240101-120000", "train"])
+def test_ex07_hint_for_a_callback_given_a_folder_under_the_log_dir(folder, tmp_path):
+    # log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard
+    # callback, which the learner had done
+    import types
+
+    import tensorflow as tf
+
+    def run_one_level_down(log_dir):
+        for split in ("train", "validation"):
+            with tf.summary.create_file_writer(str(log_dir / folder / split)).as_default():
+                tf.summary.scalar("epoch_loss", 0.5, step=0)
+        return types.SimpleNamespace(history={"loss": [0.5], "val_loss": [0.5]})
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=run_one_level_down)
+    assert hint == (f"no event file in train/ right under the log_dir, but some in {folder}/train/, "
+                    f"{folder}/validation/: give the TensorBoard callback the log_dir itself, log_dir=log_dir; it "
+                    "makes train/ and validation/ under it"), hint
+
+
 def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its_history(tmp_path):
     # a fitted keras model has a .history too, its History callback, which has no .get: the grader said 'the
     # grader could not check your code: AttributeError in _check_run ... 'History' object has no attribute 'get''

@@ -95,6 +95,12 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
 def _check_run(log_dir: Path, history) -> dict[int, float]:
     for split in ("train", "validation"):
         run = log_dir / split
+        if not any(run.glob("events.out.tfevents*")):      # a callback given a folder under the log_dir writes there
+            elsewhere = sorted({path.parent.relative_to(log_dir).as_posix() + "/"
+                                for path in log_dir.rglob("events.out.tfevents*")})
+            check(not elsewhere, f"no event file in {split}/ right under the log_dir, but some in "
+                                 f"{', '.join(elsewhere)}: give the TensorBoard callback the log_dir itself, "
+                                 "log_dir=log_dir; it makes train/ and validation/ under it")
         check(run.is_dir() and any(run.glob("events.out.tfevents*")),
               f"no event file in {split}/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
               "profile_batch=0) to fit's callbacks" + (", and pass validation_data" if split == "validation" else ""))
