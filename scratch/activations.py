@@ -142,7 +142,10 @@ class Softmax(Activation):
         _check_array(z, "z")
         if z.ndim < 1 or z.shape[-1] == 0:
             raise ValueError(f"softmax needs at least one unit on the last axis, got shape {z.shape}")
-        e = np.exp(z - z.max(axis=-1, keepdims=True))          # (m, n), every entry in (0, 1]
+        # z - max is <= 0, so no exp overflows; only the subtraction can, for finite logits more than the dtype's
+        # largest number apart: it gives -inf there, whose exp is the right 0, so that overflow is no error.
+        with np.errstate(over="ignore"):
+            e = np.exp(z - z.max(axis=-1, keepdims=True))      # (m, n), every entry in [0, 1]
         return e / e.sum(axis=-1, keepdims=True)                # (m, n)
 
     def backward(self, z, grad_a):

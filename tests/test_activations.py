@@ -129,3 +129,14 @@ def test_forward_and_backward_on_a_list_or_bool_array_name_z_or_grad_a(name, z, 
         g.backward(z, np.ones((1, 2)))
     with pytest.raises(TypeError, match=f"grad_a must be a NumPy array of numbers, got {got}" + fix.format("grad_a")):
         g.backward(np.ones((1, 2)), z)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_of_finite_logits_farther_apart_than_the_dtype_holds_warns_nothing(dtype):
+    """z - max(z) of a row holding +/-0.9 x the dtype's largest number is below -max: -inf, so exp gives 0 (right),
+    but the subtraction must not raise an overflow RuntimeWarning (warnings are errors, as in `make test`)."""
+    big = 0.9 * np.finfo(dtype).max
+    z = np.array([[big, -big, 0.0]], dtype=dtype)
+    softmax = activations.get("softmax")
+    np.testing.assert_array_equal(softmax.forward(z), [[1.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(softmax.backward(z, np.ones_like(z)), [[0.0, 0.0, 0.0]])
