@@ -244,5 +244,8 @@ _REGISTRY: dict[str, type[Loss]] = {
 def get(identifier: str | Loss, from_logits: bool = False) -> Loss:
     """Look a loss up by name ("mse", "quadratic", "binary_crossentropy", ...), or pass a Loss through."""
     if isinstance(identifier, Loss):
+        if flag("from_logits", from_logits) and not identifier.from_logits:   # the object decides; True asks otherwise
+            raise ValueError(f"from_logits=True was given with {identifier!r}, a loss on probabilities: make it with "
+                             f"losses.get({identifier.name!r}, from_logits=True)")
         return identifier
     return lookup(identifier, _REGISTRY, "loss", Loss)(from_logits=from_logits)

@@ -182,3 +182,13 @@ def test_from_logits_must_be_true_or_false_not_anything_truthy(value):
 def test_unknown_loss_name_lists_the_choices():
     with pytest.raises(ValueError, match="unknown loss 'crossentropy'.*binary_crossentropy"):
         losses.get("crossentropy")
+
+
+def test_get_refuses_from_logits_that_a_loss_object_does_not_have():
+    """losses.get(loss, from_logits=True) on a Loss made for probabilities would score logits as probabilities."""
+    probabilities = losses.get("binary_crossentropy")
+    assert losses.get(probabilities) is probabilities
+    logits = losses.get("binary_crossentropy", from_logits=True)
+    assert losses.get(logits, from_logits=True) is logits
+    with pytest.raises(ValueError, match=r"from_logits=True.*binary_crossentropy.*from_logits=False"):
+        losses.get(probabilities, from_logits=True)
