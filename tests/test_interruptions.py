@@ -568,6 +568,19 @@ def test_nothing_to_resume_is_said_plainly(tmp_path, capsys):
     assert "error: nothing to resume" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("via_make, new_run", [
+    (True, "make train LOGDIR={logdir}"),
+    (False, ".venv/bin/python -m keras_models.train --logdir {logdir}"),
+])
+def test_nothing_to_resume_suggests_a_new_run_in_the_same_folder_spelled_as_given(tmp_path, capsys, via_make,
+                                                                                  new_run):
+    """A plain `make train` would start the new run in logs/, not in the LOGDIR whose runs were all finished."""
+    make_run(tmp_path, "2026-01-01_09-00-00", "complete")
+    argv = ["--via-make"] * via_make + ["--resume", "--logdir", str(tmp_path)]
+    assert train_module.main(argv) == 1
+    assert f"Start a new one with `{new_run.format(logdir=tmp_path)}`." in capsys.readouterr().err
+
+
 def test_run_status_is_replaced_whole_and_a_damaged_one_is_named(tmp_path):
     run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "running")
     (run_dir / "run.json.x1y2.tmp").write_text('{"status": "compl')              # a write cut short

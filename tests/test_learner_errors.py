@@ -75,7 +75,7 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
                                            "--tasks"),
     (["--resume", "--logdir", "{empty}"], 1, "nothing to resume: every run under {empty} finished or diverged, or "
                                              "another make train is writing it (or none was started). Start a new "
-                                             "one with `make train`."),
+                                             "one with `.venv/bin/python -m keras_models.train --logdir {empty}`."),
     (["--tasks", "binary,multiclass,binary"], 2, "task(s) 'binary' given more than once in --tasks; list each task "
                                                  "once"),
     (["--logdir", "~/runs"], 2, f"--logdir ~/runs starts with ~, which the shell did not expand (it would create a "

@@ -49,13 +49,13 @@ def missing_dependency(exc: ImportError) -> str | None:
 
 
 try:
-    from keras_models.train.options import parse_args
+    from keras_models.train.options import command, logdir_option, parse_args
     from keras_models.train.runs import NothingToResume, RunDirectoryError, newest_unfinished
 
     args = parse_args(sys.argv[1:])
     if args.resume:
         try:
-            newest_unfinished(args.logdir)
+            newest_unfinished(args.logdir, new_run=command(*logdir_option(args.logdir)))
         except (NothingToResume, RunDirectoryError, OSError) as exc:
             sys.exit(f"error: {exc}")
     from keras_models.train.run import main

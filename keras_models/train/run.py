@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     try:
         if args.resume:
             skipped: list[str] = []
-            run_dir = newest_unfinished(args.logdir, skipped)
+            run_dir = newest_unfinished(args.logdir, skipped, new_run=command(*logdir_option(args.logdir)))
             hold(run_dir)
             for line in skipped:
                 print(line, flush=True)

@@ -166,9 +166,10 @@ def being_written(run_dir: Path, record: dict) -> bool:
     return False
 
 
-def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None) -> Path:
+def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_run: str = "make train") -> Path:
     """The newest run under logdir that --resume may continue (see the module's docstring). Runs whose
-    run.json is damaged are passed over; `skipped` (if given) receives one line for each."""
+    run.json is damaged are passed over; `skipped` (if given) receives one line for each. `new_run`: the
+    command that starts a new run in logdir, spelled as the learner ran make train (options.command)."""
     logdir = Path(logdir)
     # exists, not is_file: a folder where run.json should be is a damaged run, named below, not a stranger's folder
     runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and (p / STATUS_FILE).exists()),
@@ -187,7 +188,7 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None) -> P
             skipped.extend(damaged)
         return run_dir
     raise NothingToResume(f"nothing to resume: every run under {logdir} finished or diverged, or another make "
-                          "train is writing it (or none was started). Start a new one with `make train`."
+                          f"train is writing it (or none was started). Start a new one with `{new_run}`."
                           + "".join(f" ({line})" for line in damaged))
 
 
