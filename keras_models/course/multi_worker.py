@@ -44,6 +44,9 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")                    # before TensorFlow loads
+if __name__ == "__main__":          # run as a program: TensorFlow's C++ start-up lines are not the learner's business
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+    filter_tensorflow_chatter()
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

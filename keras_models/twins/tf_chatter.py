@@ -16,13 +16,14 @@ does, so TF_CPP_MIN_LOG_LEVEL does not reach these lines, and no other setting d
 (TF_ENABLE_ONEDNN_OPTS=0 would drop the oneDNN line only by turning oneDNN off, which changes the
 numbers and the speed). They are written before Python's logging exists, straight to file descriptor 2.
 
-So every program of the project (make train, tensorboard, lessons, course, exercises, bench, and the
-notebooks' kernel) calls `filter_tensorflow_chatter()` before TensorFlow loads: file descriptor 2 becomes a
-pipe into a small child process, which copies every line to the real stderr except those that match CHATTER,
-exactly. Anything else -- a real error from TensorFlow's C++, a Python traceback, a message of ours --
-passes unchanged and in order. The child is a separate process, so even a crash of the program loses
-nothing: the kernel closes the pipe, and the child copies what is left before it exits. It ignores Ctrl-C
-and SIGTERM, which reach a whole process group: the program's last line ("Interrupted; ...") still arrives.
+So every program of the project (make train, tensorboard, lessons, course, exercises, bench, the
+multi-worker script and the notebooks' kernel) calls `filter_tensorflow_chatter()` before TensorFlow loads:
+file descriptor 2 becomes a pipe into a small child process, which copies every line to the real stderr
+except those that match CHATTER, exactly. Anything else -- a real error from TensorFlow's C++, a Python
+traceback, a message of ours -- passes unchanged and in order. The child is a separate process, so even a
+crash of the program loses nothing: the kernel closes the pipe, and the child copies what is left before it
+exits. It ignores Ctrl-C and SIGTERM, which reach a whole process group: the program's last line
+("Interrupted; ...") still arrives.
 
 One Python warning goes too (`quiet_keras_retracing_warning`), a false alarm whenever a program trains
 several Keras models, as make train (one per task) and make course (one per script, and its reloaded copy) do:
