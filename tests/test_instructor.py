@@ -159,6 +159,8 @@ def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tes
     assert done.stderr.splitlines()[0] == (f"make {target}: this learner copy has no test suite (it checks the "
                                            "reference solutions, which are not included)")
     assert not (learner_copy / ".venv").exists()                # said before setting anything up
+    note = (learner_copy / "README.md").read_text(encoding="utf-8").split("\n\n")[0]
+    assert f"`make {target}`" in note, note                     # and the copy's README says so up front
 
 
 def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_copy):

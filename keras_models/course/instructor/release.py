@@ -63,10 +63,10 @@ GIT_REPOSITORY_VARIABLES = ("GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "G
 RELEASE_IDENTITY = ("-c", "user.name=make release", "-c", "user.email=make-release@localhost",
                     "-c", "commit.gpgsign=false")
 LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). The exercises' solutions and the test
-> suite are not included: `make test`, `make mutants` and `make exercises-solutions` say so. Your
-> exercise files are `keras_models/course/exercises/ex*.py` and their notebooks
-> `keras_models/course/notebooks/exercises/` (`make lab` opens them); grade them with `make exercises`,
-> and commit them: they are yours.
+> suite are not included: `make test`, `make test-browser`, `make lock-check`, `make mutants` and
+> `make exercises-solutions` say so. Your exercise files are `keras_models/course/exercises/ex*.py`
+> and their notebooks `keras_models/course/notebooks/exercises/` (`make lab` opens them); grade them
+> with `make exercises`, and commit them: they are yours.
 
 """
 
