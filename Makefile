@@ -135,14 +135,14 @@ TESTED_VENV := $(if $(wildcard tests),venv)
 # A variable given empty (LOGDIR= , TASKS=$(unset)) is passed on as given, for the program to refuse by name:
 # read as not given, LOGDIR= would write into logs/ and TASKS= train every task.
 train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 DEVICES=2 LOGDIR=DIR RESUME=1 QUIET=1)
-	@$(PY) -m keras_models.train --via-make $(if $(call given,TASKS),--tasks "$(TASKS)") \
+	@exec $(PY) -m keras_models.train --via-make $(if $(call given,TASKS),--tasks "$(TASKS)") \
 		$(if $(call given,EPOCHS),--epochs "$(EPOCHS)") $(if $(call given,LR),--learning-rate "$(LR)") \
 		$(if $(call given,DEVICES),--devices "$(DEVICES)") $(if $(call given,LOGDIR),--logdir "$(LOGDIR)") \
 		$(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
 test: $(TESTED_VENV) ## run the whole test suite: parity, properties, lessons, exercises, notebooks, end to end
 	@$(NO_TESTS)
-	@$(PY) -m pytest -n 2 -q
+	@exec $(PY) -m pytest -n 2 -q
 
 # Debian's Chromium and its driver, which `make test-browser` installs when it runs as root.
 CHROMIUM     ?= /usr/bin/chromium
@@ -158,7 +158,7 @@ test-browser: $(TESTED_VENV) ## TensorBoard in a real headless Chromium: every t
 		echo "installing Debian's chromium and chromium-driver (about a minute and 480 MB, the first time only)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
-	@CHROMIUM="$(CHROMIUM)" CHROMEDRIVER="$(CHROMEDRIVER)" SCREENSHOTS=logs/browser \
+	@CHROMIUM="$(CHROMIUM)" CHROMEDRIVER="$(CHROMEDRIVER)" SCREENSHOTS=logs/browser exec \
 		$(PY) -m pytest -q -p no:cacheprovider tests/tensorboard_in_chromium.py
 
 # constraints.txt pins every package, the same versions on Python 3.11, 3.12 and 3.13. `make lock`
@@ -175,55 +175,55 @@ lock: venv ## compile constraints.txt from pyproject.toml with uv, keeping today
 
 lock-check: $(TESTED_VENV) ## prove that constraints.txt installs, pin for pin, on Python 3.11, 3.12 and 3.13 (pip, dry run)
 	@$(NO_TESTS)
-	@$(PY) tests/lock_check.py
+	@exec $(PY) tests/lock_check.py
 
 tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
-	@$(PY) -m keras_models.train.board_server --logdir "$(if $(call given,LOGDIR),$(LOGDIR),logs)" \
+	@exec $(PY) -m keras_models.train.board_server --logdir "$(if $(call given,LOGDIR),$(LOGDIR),logs)" \
 		--port "$(if $(call given,PORT),$(PORT),6006)"
 
 lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
-	@$(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir "$(LOGDIR)")
+	@exec $(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir "$(LOGDIR)")
 
 course: venv ## the course's four Keras scripts on real data (regression, binary, multi-class, multi-label); logs/course/
-	@$(PY) -m keras_models.course.real_data
+	@exec $(PY) -m keras_models.course.real_data
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some
-	@$(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only "$(ONLY)")
+	@exec $(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only "$(ONLY)")
 
 exercise-run: venv ## run your exercise file as a script, without TensorFlow's start-up lines: make exercise-run NAME=ex03
 	@test -n "$(NAME)" || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
-	@$(PY) -m keras_models.course.exercises.run "$(NAME)"
+	@exec $(PY) -m keras_models.course.exercises.run "$(NAME)"
 
 exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
 	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
-	@$(PY) -m keras_models.course.exercises.grade --reset "$(NAME)"
+	@exec $(PY) -m keras_models.course.exercises.grade --reset "$(NAME)"
 
 exercises-solutions: venv ## grade the reference solutions with the same tests
-	@$(PY) -m keras_models.course.exercises.grade --solutions
+	@exec $(PY) -m keras_models.course.exercises.grade --solutions
 
 notebooks: venv ## a notebook for every lesson, exercise and solution in keras_models/course/notebooks/ (yours are kept)
-	@$(PY) -m keras_models.course.jupyter
+	@exec $(PY) -m keras_models.course.jupyter
 
 lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
-	@$(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(call given,PORT),--port "$(PORT)")
+	@exec $(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(call given,PORT),--port "$(PORT)")
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
 	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
-	@$(PY) -m keras_models.course.instructor.release $(if $(WITH_SOLUTIONS),--with-solutions) -- "$(DEST)"
+	@exec $(PY) -m keras_models.course.instructor.release $(if $(WITH_SOLUTIONS),--with-solutions) -- "$(DEST)"
 
 grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
 	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs]" >&2; exit 2; }
-	@$(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only "$(ONLY)") \
+	@exec $(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only "$(ONLY)") \
 		$(if $(call given,TIME_LIMIT),--time-limit "$(TIME_LIMIT)") \
 		$(if $(call given,WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") $(if $(call given,JOBS),--jobs "$(JOBS)") -- "$(SUBMISSIONS)"
 
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
-	@$(PY) -m keras_models.bench
+	@exec $(PY) -m keras_models.bench
 
 mutants: $(TESTED_VENV) ## break scratch/ one line at a time (tests/mutation/mutants.toml): every break must fail a test
 	@$(NO_TESTS)
-	@$(PY) tests/mutation/run.py
+	@exec $(PY) tests/mutation/run.py
 
 lint: venv ## ruff
 	@$(VENV)/bin/ruff check .

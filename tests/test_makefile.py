@@ -9,6 +9,7 @@ builds a real virtual environment, trains anything or writes into the repository
 """
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -172,6 +173,61 @@ def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(proj
     assert done.stdout == ""                                   # nothing ran
     (line,) = done.stderr.splitlines()
     assert line.startswith("Makefile:") and message in line, line
+
+
+def programs_make_runs() -> list[str]:
+    """The targets whose recipe runs a program of the project with the .venv's Python (not the set-up's own)."""
+    targets, target = [], None
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if rule := re.match(r"([a-z][a-z-]*):(?!=)", line):
+            target = rule[1]
+        elif not line.startswith("\t"):                                   # the recipe, if any, has ended
+            target = None
+        elif line.startswith("\t") and "$(PY) " in line and target not in (None, "setup", *targets):
+            targets.append(target)
+    return targets
+
+
+# A stand-in .venv Python whose program runs until SIGTERM reaches it, and writes down that it did
+RUNS_UNTIL_SIGTERM = PYTHON_SCRIPT.replace(
+    '    *) echo "$0 $*" ;;',
+    '    *) trap \'echo "SIGTERM reached $*" >> "$MARK"; exit 143\' TERM; echo "running $*" >> "$MARK"\n'
+    '       while :; do sleep 0.05; done ;;')
+NEEDED = {"exercise-run": ["NAME=ex01"], "exercise-reset": ["NAME=ex01"], "release": ["DEST=copy"],
+          "grade": ["SUBMISSIONS=class"]}
+BROWSER = {"CHROMIUM": "/bin/sh", "CHROMEDRIVER": "/bin/sh"}         # for make test-browser: both found
+
+
+@pytest.mark.parametrize("target", programs_make_runs())
+def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_path):
+    """`kill <make's pid>` (a script, or a CI runner that signals make alone): make passes SIGTERM on to the
+    program, which stops as it does on Ctrl-C. With a shell left in between, the shell got it and the program
+    kept running, orphaned: make lab's server kept serving, make grade kept grading."""
+    import signal
+    import time
+
+    python = project / ".venv" / "bin" / "python"
+    python.write_text(RUNS_UNTIL_SIGTERM.format(version="3.11.7", prefix="/usr"))
+    mark = tmp_path / "mark"
+    inherited = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON")}
+    process = subprocess.Popen([MAKE, "--no-print-directory", target, *NEEDED.get(target, [])], cwd=project,
+                               env={**inherited, **BROWSER, "PATH": str(project.parent / "bin"), "MARK": str(mark)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert mark.exists(), f"make {target} never started its program"
+        process.send_signal(signal.SIGTERM)                                 # make's pid, not its process group
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 5                                     # (its trap runs once a sleep ends)
+        while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (running, *after) = mark.read_text().splitlines()
+        assert after == [f"SIGTERM reached {running.removeprefix('running ')}"], mark.read_text()
+    finally:
+        process.kill()
+        subprocess.run(["pkill", "-KILL", "-f", str(python)], check=False)  # what a failure left running
 
 
 def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
