@@ -372,6 +372,17 @@ def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(t
                                                                                   Perceptron=BoolPerceptron)
 
 
+def test_ex01_a_perceptron_that_predicts_with_a_rounded_sigmoid_fails_where_z_is_tiny(tmp_path):
+    module = load_module(find("ex01").solution_path)
+
+    class RoundedSigmoidPerceptron(module.Perceptron):    # right wherever |z| is not tiny: sigmoid(1e-20) = 0.5 -> 0
+        def predict(self, x):
+            return np.round(module.Sigmoid.fn(self.run(x))).astype(int)
+
+    assert "must give 1 for z = 1e-20 and 0 for z = -1e-20" in grade_mutant("ex01", tmp_path,
+                                                                            Perceptron=RoundedSigmoidPerceptron)
+
+
 FLOAT32_RESULT = "; your result is float32: keep the computation in float64, the type of the arrays it is given"
 FLOAT32_STEP = ("; a gap this small is float32's rounding: if a step of yours is in float32, keep it in float64, the "
                 "type of the arrays it is given")

@@ -73,6 +73,13 @@ def _grade_perceptrons(module, rng: np.random.Generator) -> None:
         check(bool(np.array_equal(decided, want)),
               f"{who}.predict is wrong though it is right when b = 0: threshold z = x @ W + b, the bias included")
 
+    # z = +-1e-20: the sign decides, where a rounded sigmoid (0.5 there, rounded to 0) or a tolerance does not
+    tiny = module.Perceptron(np.zeros((3, 2)), np.array([1e-20, -1e-20]))
+    decided = as_array(tiny.predict(X), "Perceptron(W = 0, b = [1e-20, -1e-20]).predict", (5, 2))
+    check(bool(np.array_equal(decided, np.tile([1.0, 0.0], (5, 1)))),
+          "Perceptron.predict must give 1 for z = 1e-20 and 0 for z = -1e-20: threshold z itself (z > 0); a "
+          "rounded sigmoid of z is 0.5 there, and rounds to 0")
+
 
 def _grade_activation(module, name: str, formula, rng: np.random.Generator) -> None:
     fn = getattr(module, name).fn
