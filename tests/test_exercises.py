@@ -372,6 +372,14 @@ def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(t
                                                                                   Perceptron=BoolPerceptron)
 
 
+def test_ex02_an_m_written_in_as_a_number_is_blamed_on_bp1_not_on_the_given_gradients(tmp_path):
+    # right on the first batch, of 5 rows; on the second, of 7, the error surfaced in gradients()['W1']
+    message = _graded_with("ex02", tmp_path, ("    m = a2.shape[0]\n    return (a2 - y) / m",
+                                              "    m = 5\n    return (a2 - y) / m"))
+    assert message == ("BP1 (output_error) on a batch of 7 rows: it divides by 5, the first batch's m: take m from "
+                       "the arrays it is given (a.shape[0])"), message
+
+
 def test_ex01_a_perceptron_that_predicts_with_a_rounded_sigmoid_fails_where_z_is_tiny(tmp_path):
     module = load_module(find("ex01").solution_path)
 

@@ -90,6 +90,12 @@ def grade(module, workdir) -> str:
 
     params, X, y = _random_problem(rng, 7, 2, 5, 3)                      # gradients() on another shape
     ref = _tape_reference(params, X, y)
+    a2 = 1.0 / (1.0 + np.exp(-ref["z2"]))                                # (7, 3)
+    # BP1 again first: an m written in as 5 passes the batch above, and would be blamed on gradients() below
+    _compare(module.output_error(a2.copy(), y.copy(), ref["z2"].copy()), ref["dz2"],
+             "BP1 (output_error) on a batch of 7 rows", 7,
+             {"it divides by 5, the first batch's m: take m from the arrays it is given (a.shape[0])":
+              ref["dz2"] * 7 / 5}, f"delta2 = (a2 - y)/m * sigma'(z2), {SIGMA_PRIME}")
     grads = module.gradients(params, X, y)
     check(isinstance(grads, dict) and set(grads) == {"W1", "b1", "W2", "b2"},
           "gradients must return a dict with the keys W1, b1, W2, b2")
