@@ -8,6 +8,7 @@ stand-ins (shell scripts): they answer the Makefile's probe with a version, make
 builds a real virtual environment, trains anything or writes into the repository.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -212,7 +213,7 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
     inherited = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON")}
     process = subprocess.Popen([MAKE, "--no-print-directory", target, *NEEDED.get(target, [])], cwd=project,
                                env={**inherited, **BROWSER, "PATH": str(project.parent / "bin"), "MARK": str(mark)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
@@ -226,8 +227,9 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
         (running, *after) = mark.read_text().splitlines()
         assert after == [f"SIGTERM reached {running.removeprefix('running ')}"], mark.read_text()
     finally:
-        process.kill()
-        subprocess.run(["pkill", "-KILL", "-f", str(python)], check=False)  # what a failure left running
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)                      # what a failure left running: its group
+        process.wait()
 
 
 def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
