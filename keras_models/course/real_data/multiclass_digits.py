@@ -36,7 +36,8 @@ def run(out_dir: str | Path, epochs: int | None = None, max_rows: int | None = N
     # 1,797 images of 64 pixels, each pixel 0..16. The split is stratified by digit. Standardising
     # uses the training images' mean and std per pixel (three pixels are blank in every
     # image -- the top-left corner and the middle of the left and right edges: they keep std 1 instead of
-    # dividing by zero). X (m, 64), y (m, 10) one-hot.
+    # dividing by zero, as does any pixel blank in every TRAINING image: none more with seed 0, the
+    # bottom-left corner too with --seed 1). X (m, 64), y (m, 10) one-hot.
     #
     # ## Model
     #
