@@ -154,8 +154,9 @@ def course_options(prog: str, description: str | None, epochs: str, rows: str = 
                         help=f"most epochs (default {epochs}; EarlyStopping may stop sooner)")
     # a --max-rows too small to split is data.prepare's to refuse (MaxRowsError, `explain`): it knows the splits
     parser.add_argument("--max-rows", type=whole_number, default=None,
-                        help=f"train on a random sample of this many rows{rows} (default: all, or the task table's "
-                             "course.max_rows)")
+                        help=f"use a random sample of this many rows{rows}, split into training, validation "
+                             "and test (70/15/15: the model trains on about 70%% of them; default: all, or the "
+                             "task table's course.max_rows)")
     parser.add_argument("--seed", type=seed, default=0,
                         help="seeds the sample, the splits, the weights and Dropout: the same seed gives the same "
                              "model (default 0)")
