@@ -470,6 +470,25 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 
+def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses_test_rows_scaled_on_their_own():
+    # float32 is TensorFlow's type, so a common cast; a StandardScaler's training columns then have a mean about 1e-9
+    # off 0, and the grader said "the training features are not scaled by a scaler fitted on them"
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from keras_models.course.exercises.graders import ex03
+    from keras_models.course.exercises.price_data import make_price_data
+
+    features, price = make_price_data()
+    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    scaler = StandardScaler().fit(X_train)
+    in_float32 = scaler.transform(X_train).astype(np.float32), scaler.transform(X_test).astype(np.float32)
+    ex03._check_split((*in_float32, y_train, y_test, scaler), len(price))
+    on_their_own = StandardScaler().fit_transform(X_test).astype(np.float32)
+    with pytest.raises(Fail, match="the test features look scaled by a scaler fitted on the test rows"):
+        ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), len(price))
+
+
 def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler

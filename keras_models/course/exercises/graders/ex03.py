@@ -34,18 +34,30 @@ SEED = 3
 MISALIGNED_RMS = 4 * NOISE_STD      # prices around the formula; shuffled against the rows: about 100
 
 
-def _spans_unit_range(X: np.ndarray) -> bool:
-    return bool(np.allclose(X.min(axis=0), 0.0, atol=1e-9) and np.allclose(X.max(axis=0), 1.0, atol=1e-9))
+def _spans_unit_range(X: np.ndarray, atol: float = 1e-9) -> bool:
+    return bool(np.allclose(X.min(axis=0), 0.0, atol=atol) and np.allclose(X.max(axis=0), 1.0, atol=atol))
 
 
-def _standardised(X: np.ndarray) -> bool:
-    return bool(np.allclose(X.mean(axis=0), 0.0, atol=1e-9) and np.allclose(X.std(axis=0), 1.0, atol=1e-9))
+def _standardised(X: np.ndarray, atol: float = 1e-9) -> bool:
+    return bool(np.allclose(X.mean(axis=0), 0.0, atol=atol) and np.allclose(X.std(axis=0), 1.0, atol=atol))
+
+
+def _scaling_tolerance(X) -> float:
+    """How far from exact the 0 and 1 of a scaler fitted on X's rows may come out, in the type X was returned in:
+    1e-9 in float64. Cast to float32 (TensorFlow's type, so a common step), a StandardScaler's mean and std are off
+    by about 1e-9 already; ten of the type's epsilon (1e-6 for float32) is still far below the 0.04 by which
+    rows the scaler was not fitted on miss them."""
+    dtype = getattr(X, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+        return max(1e-9, 10 * float(np.finfo(dtype).eps))
+    return 1e-9
 
 
 def _check_split(result, n_rows: int):
     check(isinstance(result, tuple | list) and len(result) == 5,              # (a, b, ...) or [a, b, ...]
           "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
     X_train, X_test, y_train, y_test, scaler = result
+    atol = max(_scaling_tolerance(np.asarray(X_train)), _scaling_tolerance(np.asarray(X_test)))
     X_train, X_test = as_array(X_train, "X_train"), as_array(X_test, "X_test")
     y_train, y_test = as_array(y_train, "y_train"), as_array(y_test, "y_test")
     check(X_train.ndim == 2 and X_train.shape[1] == 2 and X_test.ndim == 2 and X_test.shape[1] == 2,
@@ -64,10 +76,10 @@ def _check_split(result, n_rows: int):
                               "fit the scaler on the training rows only, then transform both splits")
         check(seen == len(X_train), f"the scaler was fitted on {seen} rows, not the {len(X_train)} training rows: "
                                     "fit the scaler on the training rows, then transform both splits")
-    fitted_on_train = _spans_unit_range(X_train) or _standardised(X_train)
+    fitted_on_train = _spans_unit_range(X_train, atol) or _standardised(X_train, atol)
     check(fitted_on_train, "the training features are not scaled by a scaler fitted on them: "
                            "fit the scaler on the training rows, then transform both splits")
-    check(not (_spans_unit_range(X_test) or _standardised(X_test)),
+    check(not (_spans_unit_range(X_test, atol) or _standardised(X_test, atol)),
           "the test features look scaled by a scaler fitted on the test rows: transform them with the "
           "scaler fitted on the training rows")
     for X, y in ((X_train, y_train), (X_test, y_test)):
