@@ -693,6 +693,36 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
         "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
 
 
+def test_ex04_ex05_ex07_read_a_validation_set_given_as_a_tf_data_dataset_in_any_order():
+    # Keras takes validation_data as a tf.data.Dataset of (x, y) batches; ex04 and ex05 refused one of exactly
+    # (X_val, y_val) with "fit validated on other rows than the X_val, y_val", and ex07 did not see the test rows in one
+    import tensorflow as tf
+
+    from data import prepare
+    from keras_models.course.exercises.graders import ex07
+    from keras_models.course.exercises.graders.checks import validated_on
+
+    data = prepare("binary", seed=0)                        # the rows ex05 and ex07 prepare
+
+    def dataset(X, y, shuffled=False):
+        rows = tf.data.Dataset.from_tensor_slices((X, y))
+        return (rows.shuffle(len(X), seed=0) if shuffled else rows).batch(32)
+
+    def fit_arguments(validation) -> dict:
+        return {"x": data.X_train, "validation_data": validation, "validation_split": 0.0, "callbacks": None}
+
+    check_call = validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)
+    for shuffled in (False, True):
+        check_call(fit_arguments(dataset(data.X_val, data.y_val, shuffled)))
+        ex07._validated_on_the_validation_rows(fit_arguments(dataset(data.X_val, data.y_val, shuffled)))
+    with pytest.raises(Fail, match="fit validated on the training rows: a model always looks good"):
+        check_call(fit_arguments(dataset(data.X_train, data.y_train, shuffled=True)))
+    with pytest.raises(Fail, match="fit validated on other rows than the X_val, y_val train is given"):
+        check_call(fit_arguments(dataset(data.X_val, data.y_val[::-1])))          # the labels of other rows
+    with pytest.raises(Fail, match=r"fit validated on the test rows \(data.X_test, data.y_test\)"):
+        ex07._validated_on_the_validation_rows(fit_arguments(dataset(data.X_test, data.y_test)))
+
+
 def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
     import keras
 

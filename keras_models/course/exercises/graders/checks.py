@@ -237,18 +237,63 @@ def fit_checked(check_call):
         keras.Model.fit = fit
 
 
-def same_rows(given, expected: np.ndarray) -> bool:
+def same_rows(given, expected: np.ndarray, any_order: bool = False) -> bool:
+    """Whether `given` holds the rows of `expected` (a column (m, 1) and a vector (m,) alike), in the same order or,
+    with any_order, in any order."""
     try:
         given = np.asarray(given)
     except (TypeError, ValueError):
         return False
-    return given.size == expected.size and len(given) == len(expected) and bool(
-        np.array_equal(given.reshape(len(given), -1), expected.reshape(len(expected), -1)))
+    if given.ndim == 0 or given.size != expected.size or len(given) != len(expected):
+        return False
+    given, expected = given.reshape(len(given), -1), expected.reshape(len(expected), -1)
+    if any_order:
+        given, expected = (rows[np.lexsort(rows.T[::-1])] if rows.shape[1] else rows for rows in (given, expected))
+    return bool(np.array_equal(given, expected))
+
+
+def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
+    """Whether the rows x with their targets y are the rows X with their targets Y, in any order (a tf.data.Dataset
+    made with .shuffle gives them in another order at each reading)."""
+    try:
+        x, y = np.asarray(x), np.asarray(y)
+    except (TypeError, ValueError):
+        return False
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(X) != len(Y):
+        return False
+    both = np.hstack([x.reshape(len(x), -1), y.reshape(len(y), -1)])
+    return same_rows(both, np.hstack([X.reshape(len(X), -1), Y.reshape(len(Y), -1)]), any_order=True)
+
+
+def validation_rows(data, limit: int) -> tuple:
+    """(x, y) of what fit was given as validation_data: (x, y[, sample_weight]) as a tuple or list, or the batches
+    (x, y[, sample_weight]) of a tf.data.Dataset, which Keras takes as well, read into two arrays (at most about
+    `limit` rows: a repeated dataset never ends); (data, None) for what this cannot read."""
+    if isinstance(data, tuple | list):
+        return (data[0], data[1]) if len(data) >= 2 else (data, None)
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return data, None
+    xs, ys, count = [], [], 0
+    for element in data.as_numpy_iterator():
+        if not (isinstance(element, tuple) and len(element) >= 2 and isinstance(element[0], np.ndarray)
+                and element[0].ndim == 2 and isinstance(element[1], np.ndarray) and len(element[1]) == len(element[0])):
+            return data, None                              # not batches of rows and their targets: nothing to compare
+        xs.append(element[0])
+        ys.append(element[1].reshape(len(element[1]), -1))
+        count += len(element[0])
+        if count > limit:
+            break
+    if not xs:
+        return data, None
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
-    for it -- not the training rows, not the test rows, not a validation_split of the training rows -- without
+    for it (in any order, as arrays or a tf.data.Dataset of them) -- not the training rows, not the test rows, not a
+    validation_split of the training rows -- without
     training on them too, and an EarlyStopping must watch them (early_stopping_watches_validation) and hand back
     its best epoch's weights (early_stopping_restores_best)."""
     def check_call(arguments: dict) -> None:
@@ -259,10 +304,11 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
                   "fit validated on a slice of the training rows (validation_split): pass validation_data=(X_val, "
                   "y_val), the validation rows train is given")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
-        x, y = (data[0], data[1]) if isinstance(data, tuple | list) and len(data) >= 2 else (data, None)
-        check(not same_rows(x, X_train), "fit validated on the training rows: a model always looks good on the "
-                                          "rows it learns from; pass validation_data=(X_val, y_val)")
-        check(same_rows(x, X_val) and y is not None and same_rows(y, y_val),
+        x, y = validation_rows(data, max(len(X_train), len(X_val)))
+        check(not same_rows(x, X_train, any_order=True),
+              "fit validated on the training rows: a model always looks good on the rows it learns from; pass "
+              "validation_data=(X_val, y_val)")
+        check(y is not None and same_pairs(x, y, X_val, y_val),
               "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
               "y_val) (the test rows must stay unseen until the model is scored on them)")
         # Most, not any: a data set can hold the same row twice, once in each split.

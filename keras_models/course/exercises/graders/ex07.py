@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import Fail, check, deterministic, fit_checked, rows_among, same_rows
+from .checks import Fail, check, deterministic, fit_checked, rows_among, same_rows, validation_rows
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 SEED = 7
@@ -83,11 +83,11 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
           f"fit trained on the validation rows too ({found} of the {len(data.X_val)} rows of data.X_val are among "
           "the rows it learns from): their loss then only falls, and the logs show no overfitting; fit on "
           "data.X_train, data.y_train only")
-    x = given[0] if isinstance(given, tuple | list) and given else given
-    check(not same_rows(x, data.X_test),
+    x, _ = validation_rows(given, len(data.X_train))      # a tf.data.Dataset of them too
+    check(not same_rows(x, data.X_test, any_order=True),
           "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
           "scored; pass validation_data=(data.X_val, data.y_val)")
-    check(not same_rows(x, data.X_train),
+    check(not same_rows(x, data.X_train, any_order=True),
           "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, so the logs "
           "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
 
