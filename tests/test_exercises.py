@@ -723,6 +723,32 @@ def test_ex04_ex05_ex07_read_a_validation_set_given_as_a_tf_data_dataset_in_any_
         ex07._validated_on_the_validation_rows(fit_arguments(dataset(data.X_test, data.y_test)))
 
 
+@pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
+def test_a_subclassed_model_is_told_to_use_sequential_or_the_functional_api_not_to_add_an_input_shape(built):
+    # it has no model.inputs however it is built, and the hint said "give the model its input shape, keras.Input(...)"
+    import keras
+
+    from keras_models.course.exercises.graders.checks import require_output
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    model = Net()
+    if built:
+        model(np.zeros((1, 3), dtype=np.float32))
+    with pytest.raises(Fail, match=r"^build_model returned a subclassed keras.Model \(Net\), whose layers the grader "
+                                   r"cannot follow .* starting from keras.Input\(shape=\(3,\)\)$"):
+        require_output(model, "build_model", n_features=3, units=1, activation="linear", why="")
+    unbuilt = keras.Sequential([keras.layers.Dense(1)])                  # a Sequential can be given one
+    with pytest.raises(Fail, match=r"^build_model: give the model its input shape, keras.Input\(shape=\(3,\)\)$"):
+        require_output(unbuilt, "build_model", n_features=3, units=1, activation="linear", why="")
+
+
 def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
     import keras
 

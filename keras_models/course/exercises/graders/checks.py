@@ -198,9 +198,17 @@ def no_accuracy_for_a_regression(model, function: str) -> None:
 
 def require_output(model, function: str, *, n_features: int, units: int, activation: str, why: str) -> None:
     """The model takes (None, n_features) and ends in `units` outputs made by `activation`."""
+    import keras
+
     try:
         input_shape = tuple(model.inputs[0].shape)
     except (AttributeError, IndexError, ValueError):
+        # A model of a class of the learner's own (a call method) has no inputs however it is built: the hint to
+        # give it an input shape could not be followed.
+        check(isinstance(model, keras.Sequential) or type(model).__module__.startswith("keras."),
+              f"{function} returned a subclassed keras.Model ({type(model).__name__}), whose layers the grader cannot "
+              "follow from input to output: build the same layers with keras.Sequential or the functional API "
+              f"(keras.Model(inputs, outputs)), starting from keras.Input(shape=({n_features},))")
         raise Fail(f"{function}: give the model its input shape, keras.Input(shape=({n_features},))") from None
     check(input_shape == (None, n_features),
           f"{function}: the model takes inputs of shape {input_shape}, the data has (None, {n_features})")
