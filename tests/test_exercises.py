@@ -825,6 +825,15 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
+def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names_the_column(tmp_path):
+    # the grader takes predict's (m, 1), but price (m,) - a column broadcasts in evaluate; the hint blamed evaluate
+    prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
+    message = _graded_with("ex06", tmp_path, (prices, f"{prices}.reshape(-1, 1)"), ("epochs=200", "epochs=2"))
+    assert message.startswith("evaluate says MAE ") and message.endswith(
+        ": HousePriceModel.predict returns a column (110, 1), and the prices (110,) minus a column are (110, 110) "
+        "pairs; return prices of shape (m,)"), message
+
+
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide").

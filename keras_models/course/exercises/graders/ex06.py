@@ -131,7 +131,8 @@ def grade(module, workdir) -> str:
 
     raw_test = houses_test.drop(columns="price")
     predicted = predictor.predict(raw_test)
-    if np.shape(predicted) == (N_TEST, 1):
+    column = np.shape(predicted) == (N_TEST, 1)
+    if column:
         predicted = np.asarray(predicted)[:, 0]
     predicted = as_array(predicted, "HousePriceModel.predict", (N_TEST,))
     alone = float(np.ravel(predictor.predict(raw_test.iloc[[0]]))[0])
@@ -148,10 +149,13 @@ def grade(module, workdir) -> str:
     report = module.evaluate(predictor, houses_test.copy())
     check(isinstance(report, dict) and {"mae", "r2"} <= set(report),
           "evaluate must return a dict with the keys \"mae\" and \"r2\"")
+    # a column (m, 1) from predict is taken above, but price (m,) - a column broadcasts to (m, m) in evaluate
+    broadcast = (f": HousePriceModel.predict returns a column ({N_TEST}, 1), and the prices ({N_TEST},) minus a "
+                 f"column are ({N_TEST}, {N_TEST}) pairs; return prices of shape (m,)") if column else ""
     check(abs(float(report["mae"]) - mae) <= 1e-3 * mae,
-          f"evaluate says MAE {float(report['mae']):,.0f}, but the mean |price - prediction| is {mae:,.0f}")
+          f"evaluate says MAE {float(report['mae']):,.0f}, but the mean |price - prediction| is {mae:,.0f}{broadcast}")
     check(abs(float(report["r2"]) - r2) <= 1e-3,
-          f"evaluate says r2 {float(report['r2']):.3f}, but 1 - SS_res / SS_tot is {r2:.3f}")
+          f"evaluate says r2 {float(report['r2']):.3f}, but 1 - SS_res / SS_tot is {r2:.3f}{broadcast}")
 
     baseline = float(np.mean(np.abs(price - houses_train["price"].mean())))
     check(mae < TARGET_MAE,
