@@ -693,7 +693,7 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
         "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
 
 
-def test_ex04_ex05_ex07_read_a_validation_set_given_as_a_tf_data_dataset_in_any_order():
+def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_data_dataset_in_any_order():
     # Keras takes validation_data as a tf.data.Dataset of (x, y) batches; ex04 and ex05 refused one of exactly
     # (X_val, y_val) with "fit validated on other rows than the X_val, y_val", and ex07 did not see the test rows in one
     import tensorflow as tf
@@ -721,6 +721,14 @@ def test_ex04_ex05_ex07_read_a_validation_set_given_as_a_tf_data_dataset_in_any_
         check_call(fit_arguments(dataset(data.X_val, data.y_val[::-1])))          # the labels of other rows
     with pytest.raises(Fail, match=r"fit validated on the test rows \(data.X_test, data.y_test\)"):
         ex07._validated_on_the_validation_rows(fit_arguments(dataset(data.X_test, data.y_test)))
+    # the training rows as a Dataset too: one that also holds the validation rows is refused, as arrays are
+    both = dataset(np.concatenate([data.X_train, data.X_val]), np.concatenate([data.y_train, data.y_val]), True)
+    validation = (data.X_val, data.y_val)
+    with pytest.raises(Fail, match=r"fit trained on the validation rows too \(86 of the 86 rows"):
+        check_call({**fit_arguments(validation), "x": both.repeat()})                   # repeated: read up to a limit
+    with pytest.raises(Fail, match=r"fit trained on the validation rows too \(86 of the 86 rows"):
+        ex07._validated_on_the_validation_rows({**fit_arguments(validation), "x": both})
+    check_call({**fit_arguments(validation), "x": dataset(data.X_train, data.y_train, shuffled=True).repeat()})
 
 
 @pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])

@@ -273,29 +273,33 @@ def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
     return same_rows(both, np.hstack([X.reshape(len(X), -1), Y.reshape(len(Y), -1)]), any_order=True)
 
 
-def validation_rows(data, limit: int) -> tuple:
-    """(x, y) of what fit was given as validation_data: (x, y[, sample_weight]) as a tuple or list, or the batches
-    (x, y[, sample_weight]) of a tf.data.Dataset, which Keras takes as well, read into two arrays (at most about
-    `limit` rows: a repeated dataset never ends); (data, None) for what this cannot read."""
-    if isinstance(data, tuple | list):
-        return (data[0], data[1]) if len(data) >= 2 else (data, None)
+def batches_read(data, limit: int) -> tuple | None:
+    """(x, y) of a tf.data.Dataset of (x, y[, sample_weight]) batches, which Keras' fit takes for its data and for
+    validation_data, read into two arrays (at most about `limit` rows: a repeated dataset never ends); None for
+    anything else, or a dataset of other elements (nothing to compare)."""
     import tensorflow as tf
 
     if not isinstance(data, tf.data.Dataset):
-        return data, None
+        return None
     xs, ys, count = [], [], 0
     for element in data.as_numpy_iterator():
         if not (isinstance(element, tuple) and len(element) >= 2 and isinstance(element[0], np.ndarray)
                 and element[0].ndim == 2 and isinstance(element[1], np.ndarray) and len(element[1]) == len(element[0])):
-            return data, None                              # not batches of rows and their targets: nothing to compare
+            return None
         xs.append(element[0])
         ys.append(element[1].reshape(len(element[1]), -1))
         count += len(element[0])
         if count > limit:
             break
-    if not xs:
-        return data, None
-    return np.concatenate(xs), np.concatenate(ys)
+    return (np.concatenate(xs), np.concatenate(ys)) if xs else None
+
+
+def validation_rows(data, limit: int) -> tuple:
+    """(x, y) of what fit was given as validation_data: (x, y[, sample_weight]) as a tuple or list, or a
+    tf.data.Dataset of such batches (batches_read); (data, None) for what this cannot read."""
+    if isinstance(data, tuple | list):
+        return (data[0], data[1]) if len(data) >= 2 else (data, None)
+    return batches_read(data, limit) or (data, None)
 
 
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
@@ -320,7 +324,7 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
               "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
               "y_val) (the test rows must stay unseen until the model is scored on them)")
         # Most, not any: a data set can hold the same row twice, once in each split.
-        found = rows_among(X_val, arguments.get("x"))
+        found = rows_among(X_val, arguments.get("x"), limit=len(X_train) + len(X_val))
         check(found <= len(X_val) // 2,
               f"fit trained on the validation rows too ({found} of the {len(X_val)} rows of X_val are among the rows "
               "it learns from): their loss then scores rows the model has seen, and early stopping watches nothing "
@@ -329,9 +333,11 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
     return check_call
 
 
-def rows_among(rows: np.ndarray, given) -> int:
-    """How many of `rows` (m, n) are also rows of `given`, compared in float32 (what Keras feeds the model); 0 when
-    `given` is not an array of such rows (a tf.data.Dataset, say: nothing to compare)."""
+def rows_among(rows: np.ndarray, given, limit: int) -> int:
+    """How many of `rows` (m, n) are also rows of `given` -- an array, or a tf.data.Dataset of (x, y) batches, read
+    up to about `limit` rows -- compared in float32 (what Keras feeds the model); 0 when `given` is neither."""
+    read = batches_read(given, limit)
+    given = read[0] if read is not None else given
     try:
         given = np.asarray(given, dtype=np.float32)
     except (TypeError, ValueError):

@@ -78,7 +78,8 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     check(given is not None or not arguments.get("validation_split"),
           "fit validated on a slice of the training rows (validation_split): pass validation_data=(data.X_val, "
           "data.y_val), the rows prepare set aside for it")
-    found = rows_among(data.X_val, arguments.get("x"))     # most, not any: a row can be in both splits
+    # most, not any: a row can be in both splits
+    found = rows_among(data.X_val, arguments.get("x"), limit=len(data.X_train) + len(data.X_val))
     check(found <= len(data.X_val) // 2,
           f"fit trained on the validation rows too ({found} of the {len(data.X_val)} rows of data.X_val are among "
           "the rows it learns from): their loss then only falls, and the logs show no overfitting; fit on "
