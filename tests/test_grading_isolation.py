@@ -443,6 +443,41 @@ def test_ctrl_c_during_grading_leaves_no_temporary_folder_and_no_process_of_a_su
     assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
 
 
+_SIGNAL_AT_NEXT_FORK: list[int] = []       # armed by the test below; the hook stays registered, unarmed
+
+
+def _signal_during_the_fork() -> None:
+    if _SIGNAL_AT_NEXT_FORK:
+        os.kill(os.getpid(), _SIGNAL_AT_NEXT_FORK.pop())
+
+
+@pytest.mark.parametrize("sig, status, said", [
+    (signal.SIGINT, 130, "\nInterrupted; no grades were written.\n"),
+    (signal.SIGTERM, 143, "\nTerminated (SIGTERM); no grades were written.\n"),
+], ids=["ctrl-c", "sigterm"])
+def test_a_ctrl_c_or_sigterm_that_arrives_while_a_submissions_child_is_forked_stops_grading(
+        sig, status, said, tmp_path, own_tmp, capsys, sigint_raises):
+    """Python runs its own code around a fork (logging's lock is taken before it and given back after it, in the
+    parent) as callbacks whose exceptions it prints and drops. A Ctrl-C that landed there was such an exception:
+    make grade graded on and wrote the grades (a SIGTERM the same, and every later one ignored), and logging's lock
+    stayed taken, so that any other thread that logged hung -- in the suite, the notebooks' kernel client, whose
+    teardown then waited for ever. Seen as the Ctrl-C test above waiting 20 s for its alarm (6 runs of 40 in a
+    process that had imported TensorFlow, on a busy machine); here the signal is sent from a before-fork callback,
+    so that it lands there every time."""
+    if not hasattr(os, "register_at_fork"):
+        pytest.skip("needs os.register_at_fork")
+    if not getattr(_signal_during_the_fork, "registered", False):
+        os.register_at_fork(before=_signal_during_the_fork)          # runs before logging's (registered earlier)
+        _signal_during_the_fork.registered = True
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}})
+    _SIGNAL_AT_NEXT_FORK.append(sig)
+    try:
+        assert (grade(folder, "--only", "ex01", "--jobs", "1"), capsys.readouterr().err) == (status, said)
+    finally:
+        _SIGNAL_AT_NEXT_FORK.clear()
+    assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
+
+
 def test_sigterm_to_make_grades_process_group_stops_it_as_ctrl_c_does(tmp_path, own_tmp, python_without_tensorflow):
     """As `timeout make grade` sends it (and a cancelled CI job, or `kill`): to the program and the filter of
     TensorFlow's chatter it starts (its process group), while a submission and the process it started sleep."""

@@ -54,6 +54,7 @@ import resource
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -76,6 +77,7 @@ OUTPUT_LIMIT = 64 * 2**20
 MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
+STOPS = (signal.SIGINT, signal.SIGTERM)    # what stops grading (grade_class.py): held across each fork
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,10 @@ def one_line(text: str) -> str:
 
 
 def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, cpu_seconds: int,
-           others: list[int]) -> None:
+           others: list[int], held: _HeldAcrossTheFork) -> None:
     """In the forked process: a session of its own, the limits, silence, grade, send the verdict."""
     os.setsid()                                 # first: everything it starts is in its process group
+    held.put_back()                             # the parent's handlers; a signal held meanwhile was the parent's
     for fd in others:                           # the other children's verdict pipes: not this one's to read
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -199,18 +202,56 @@ def wall_limit(time_limit: float) -> float:
     return 3 * time_limit + 5
 
 
+class _HeldAcrossTheFork:
+    """Within the block, Ctrl-C and SIGTERM only set a flag; on leaving it, one that arrived is raised there.
+
+    Python runs its own code around a fork (logging's, which takes its lock before it and gives it back after it,
+    in the parent) as callbacks whose exceptions it prints and drops. The KeyboardInterrupt (or grade_class.py's
+    Terminated) of a signal that arrived during the fork was raised in one of them: make grade graded on as if
+    nothing had been pressed -- every later SIGTERM ignored, as Terminated's handler ignores the next one -- and,
+    raised in logging's, it left the lock taken for good, so that any other thread that logged hung. Blocking
+    the signals (pthread_sigmask) does not do: it blocks them for this thread alone, and the kernel hands a
+    signal sent to the process to any thread that does not block it (TensorFlow's), whose arrival Python then
+    acts on in the main thread all the same. Only handlers that Python calls are held: the kernel's default
+    action and SIG_IGN involve no Python code.
+    """
+
+    def __enter__(self) -> _HeldAcrossTheFork:
+        self.arrived: list[int] = []
+        self.previous = {}
+        if threading.current_thread() is threading.main_thread():     # (Python runs handlers in it alone)
+            self.previous = {stop: signal.signal(stop, self._hold) for stop in STOPS
+                             if callable(signal.getsignal(stop))}
+        return self
+
+    def _hold(self, signum, frame) -> None:
+        self.arrived.append(signum)
+
+    def put_back(self) -> None:
+        """The handlers from before the block (the child calls it too: a signal held in it is dropped)."""
+        for stop, handler in self.previous.items():
+            signal.signal(stop, handler)
+        self.previous = {}
+
+    def __exit__(self, *exc) -> None:
+        self.put_back()
+        for stop in dict.fromkeys(self.arrived):            # in the order they came, each once
+            signal.raise_signal(stop)                       # to the handler put back: raised here
+
+
 def _start(context, task: Submission, root: Path, time_limit: int, others: list[int]) -> _Running:
     workdir = Path(tempfile.mkdtemp(prefix=f"{task.exercise_name}_", dir=root))
     copy = workdir / task.file_name
     copy.write_bytes(task.source)
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, task.exercise_name, str(copy), str(workdir),
-                                                   time_limit, others))
-    gc.freeze()                                 # the child's collector must not touch the parent's objects
-    try:
-        process.start()
-    finally:
-        gc.unfreeze()
+    with _HeldAcrossTheFork() as held:
+        process = context.Process(target=_child, args=(send, task.exercise_name, str(copy), str(workdir),
+                                                       time_limit, others, held))
+        gc.freeze()                             # the child's collector must not touch the parent's objects
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
     send.close()
     return _Running(task.key, process, receive, workdir, time.monotonic())
 
