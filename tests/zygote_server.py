@@ -161,20 +161,22 @@ def wait_for_command(conn: socket.socket, request: dict, fds: list[int]) -> tupl
     """In the waiter: fork the command, tell the client its pid, wait, tell the client its status. A command
     still running when its client process ends is killed."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)         # a Ctrl-C meant for the command must not lose its status
+    # the client may signal the command's group (killpg) as soon as it has the pid: not before the group exists,
+    # or it would signal the waiter's own, the test run's. The command closes `started` once it is in its group.
+    settled, started = os.pipe()
     pid = os.fork()
     if pid == 0:
         conn.close()
+        os.close(settled)
         if request.get("new_session"):
             os.setsid()                                  # Popen(start_new_session=True): its own session and group
+        os.close(started)
         return request["command"], fds, request
+    os.close(started)
     for fd in fds:
         os.close(fd)
-    if request.get("new_session"):                       # the client may signal the command's group (killpg) as
-        for _ in range(2000):                            # soon as it has the pid: not before the group exists
-            with contextlib.suppress(ProcessLookupError):
-                if os.getpgid(pid) == pid:
-                    break
-            time.sleep(0.001)
+    os.read(settled, 1)                                  # end of file: the command has its group (or has died)
+    os.close(settled)
     try:
         send(conn, {"pid": pid})
     except OSError:                                      # the client went away: nobody to tell
