@@ -412,6 +412,25 @@ def test_a_result_computed_in_float32_is_told_so_not_sent_to_look_for_a_wrong_fo
     assert message.startswith(start) and message.endswith(end), message
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_an_activation_that_returns_a_tensorflow_tensor_is_graded_as_its_numbers(dtype, tmp_path):
+    # a tf.Tensor's dtype is a tf.DType, with no .kind: the float32 hint tripped on it, even for a right result
+    import tensorflow as tf
+
+    class TfTanh:
+        @staticmethod
+        def fn(z):
+            return tf.math.tanh(tf.constant(z, dtype=getattr(tf, dtype)))
+
+    exercise = find("ex01")
+    module = load_module(exercise.solution_path)
+    module.Tanh = TfTanh
+    if dtype == "float64":
+        assert "match the formulas" in exercise.grader.grade(module, tmp_path)
+    else:
+        assert grade_mutant("ex01", tmp_path, Tanh=TfTanh).endswith(FLOAT32_RESULT)
+
+
 def test_a_float64_result_as_close_as_float32_rounding_is_not_blamed_on_float32(tmp_path):
     # a sigmoid clipped at |z| = 20 misses sigmoid(50) by 2e-9: a small gap, but a formula that is wrong
     message = _graded_with("ex01", tmp_path, ("e = np.exp(-np.abs(z))", "e = np.exp(-np.minimum(np.abs(z), 20))"))

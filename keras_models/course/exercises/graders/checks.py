@@ -48,7 +48,10 @@ def float32_hint(value, gap: float) -> str:
     the learner is asked whether a step is float32, rather than sent to look for a mistake in a right formula.
     A smaller gap is no float32 rounding (a sigmoid clipped at |z| = 20 is off by 2e-9 at z = 50).
     """
-    dtype = getattr(value, "dtype", None)
+    try:                                            # np.asarray: a tf.Tensor's dtype is a tf.DType, without .kind
+        dtype = np.asarray(value).dtype
+    except (TypeError, ValueError):
+        dtype = None
     if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
         return f"; your result is {dtype}: keep the computation in float64, the type of the arrays it is given"
     if 1e-8 <= gap <= 1e-5:
