@@ -861,6 +861,16 @@ def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names
         "pairs; return prices of shape (m,)"), message
 
 
+def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_flattens(tmp_path):
+    # predict returns a column, evaluate flattens it and takes the median: its MAE is wrong, not broadcast
+    prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
+    message = _graded_with("ex06", tmp_path, (prices, f"{prices}.reshape(-1, 1)"), ("epochs=200", "epochs=2"),
+                           ("error = price - predictor.predict(houses)  ",
+                            "error = price - predictor.predict(houses).ravel()"),
+                           ('"mae": float(np.mean(np.abs(error)))', '"mae": float(np.median(np.abs(error)))'))
+    assert message.startswith("evaluate says MAE ") and "column" not in message, message
+
+
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide").
