@@ -546,6 +546,16 @@ def test_an_ipython_line_alone_in_a_block_leaves_a_block_that_parses(tmp_path):
     assert code_pieces(path)[0][0] == "IN_COLAB = False\nif IN_COLAB:\n    pass\nx = 1\n"
 
 
+def test_a_line_inside_brackets_or_a_string_is_python_whatever_it_starts_with(tmp_path):
+    """Only a line on which a statement starts can be IPython's: black writes `"%d items"` then `% 3` on the next
+    line, and a string may hold a line starting with `!`. They were left out (a wrong value; then, as `pass`,
+    "the file does not parse")."""
+    cell = 'msg = (\n    "%d items"\n    % 3\n)\nnote = """\n!important\n"""\n%time y = 2\n'
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook_with(cell), path)
+    assert code_pieces(path)[0][0] == cell.replace("%time y = 2", "")
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),

@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import re
+import tokenize
 import warnings
 from pathlib import Path
 
@@ -72,7 +73,24 @@ def _python_only(cell_source: str) -> str:
     magic = (first[2:].split(maxsplit=1) or [""])[0] if first.startswith("%%") else None
     if magic is not None and magic not in _PYTHON_CELL_MAGICS:  # a cell magic: the whole cell is IPython's
         return ""
-    return "\n".join(_left_out(line) if _ipython_only(line) else line for line in cell_source.splitlines()) + "\n"
+    lines, starts = cell_source.splitlines(), _statement_starts(cell_source)
+    return "\n".join(_left_out(line) if number in starts and _ipython_only(line) else line
+                     for number, line in enumerate(lines, start=1)) + "\n"
+
+
+def _statement_starts(cell_source: str) -> set[int]:
+    """The numbers (from 1) of the lines on which a statement starts, as IPython groups them: a line inside
+    brackets or a string (`    % 3` continuing `"%d items"`) is Python whatever it starts with."""
+    from IPython.core.inputtransformer2 import make_tokens_by_line
+
+    skipped = {tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT,
+               tokenize.ENDMARKER}
+    starts = set()
+    for tokens in make_tokens_by_line(cell_source.splitlines(keepends=True)):
+        first = next((token for token in tokens if token.type not in skipped), None)
+        if first is not None:
+            starts.add(first.start[0])
+    return starts
 
 
 def _left_out(line: str) -> str:
