@@ -244,7 +244,9 @@ _REGISTRY: dict[str, type[Loss]] = {
 def get(identifier: str | Loss, from_logits: bool = False) -> Loss:
     """Look a loss up by name ("mse", "quadratic", "binary_crossentropy", ...), or pass a Loss through."""
     if isinstance(identifier, Loss):
-        if flag("from_logits", from_logits) and not identifier.from_logits:   # the object decides; True asks otherwise
+        # the object decides; True asks otherwise, where it changes the loss (mse and quadratic have no logits)
+        cross_entropy = isinstance(identifier, BinaryCrossentropy | CategoricalCrossentropy)
+        if flag("from_logits", from_logits) and cross_entropy and not identifier.from_logits:
             raise ValueError(f"from_logits=True was given with {identifier!r}, a loss on probabilities: make it with "
                              f"losses.get({identifier.name!r}, from_logits=True)")
         return identifier

@@ -192,3 +192,6 @@ def test_get_refuses_from_logits_that_a_loss_object_does_not_have():
     assert losses.get(logits, from_logits=True) is logits
     with pytest.raises(ValueError, match=r"from_logits=True.*binary_crossentropy.*from_logits=False"):
         losses.get(probabilities, from_logits=True)
+    for name in ("mse", "quadratic"):        # no logits to speak of: taken as losses.get(name, from_logits=True) is
+        loss = losses.get(name)
+        assert losses.get(loss, from_logits=True) is loss and losses.get(name, from_logits=True).name == name
