@@ -748,6 +748,8 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_da
     with pytest.raises(Fail, match=r"fit trained on the validation rows too \(86 of the 86 rows"):
         ex07._validated_on_the_validation_rows({**fit_arguments(validation), "x": both})
     check_call({**fit_arguments(validation), "x": dataset(data.X_train, data.y_train, shuffled=True).repeat()})
+    # a repeated validation Dataset is read as fit reads it, validation_steps batches (3 of 32 rows: the 86)
+    check_call({**fit_arguments(dataset(data.X_val, data.y_val).repeat()), "validation_steps": 3})
 
 
 @pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])

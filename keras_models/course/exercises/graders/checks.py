@@ -276,16 +276,17 @@ def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
     return same_rows(both, np.hstack([X.reshape(len(X), -1), Y.reshape(len(Y), -1)]), any_order=True)
 
 
-def batches_read(data, limit: int) -> tuple | None:
+def batches_read(data, limit: int, steps: int | None = None) -> tuple | None:
     """(x, y) of a tf.data.Dataset of (x, y[, sample_weight]) batches, which Keras' fit takes for its data and for
-    validation_data, read into two arrays (at most about `limit` rows: a repeated dataset never ends); None for
-    anything else, or a dataset of other elements (nothing to compare)."""
+    validation_data, read into two arrays: its first `steps` batches if given (what fit reads of a repeated one
+    with validation_steps), at most about `limit` rows (a repeated dataset never ends); None for anything else,
+    or a dataset of other elements (nothing to compare)."""
     import tensorflow as tf
 
     if not isinstance(data, tf.data.Dataset):
         return None
     xs, ys, count = [], [], 0
-    for element in data.as_numpy_iterator():
+    for element in (data.take(steps) if steps else data).as_numpy_iterator():
         if not (isinstance(element, tuple) and len(element) >= 2 and isinstance(element[0], np.ndarray)
                 and element[0].ndim == 2 and isinstance(element[1], np.ndarray) and len(element[1]) == len(element[0])):
             return None
@@ -297,20 +298,22 @@ def batches_read(data, limit: int) -> tuple | None:
     return (np.concatenate(xs), np.concatenate(ys)) if xs else None
 
 
-def validation_rows(data, limit: int) -> tuple:
-    """(x, y) of what fit was given as validation_data: (x, y[, sample_weight]) as a tuple or list, or a
-    tf.data.Dataset of such batches (batches_read); (data, None) for what this cannot read."""
+def validation_rows(arguments: dict, limit: int) -> tuple:
+    """(x, y) of what fit was given as validation_data (fit's `arguments`): (x, y[, sample_weight]) as a tuple or
+    list, or a tf.data.Dataset of such batches (batches_read, as many as validation_steps says); (data, None) for
+    what this cannot read."""
+    data = arguments.get("validation_data")
     if isinstance(data, tuple | list):
         return (data[0], data[1]) if len(data) >= 2 else (data, None)
-    return batches_read(data, limit) or (data, None)
+    return batches_read(data, limit, arguments.get("validation_steps")) or (data, None)
 
 
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
-    for it (in any order, as arrays or a tf.data.Dataset of them) -- not the training rows, not the test rows, not a
-    validation_split of the training rows -- without
-    training on them too, and an EarlyStopping must watch them (early_stopping_watches_validation) and hand back
-    its best epoch's weights (early_stopping_restores_best)."""
+    for it (in any order, as arrays or a tf.data.Dataset of them) -- not the training rows, not the test rows,
+    not a validation_split of the training rows -- without training on them too, and an EarlyStopping must
+    watch them (early_stopping_watches_validation) and hand back its best epoch's weights
+    (early_stopping_restores_best)."""
     def check_call(arguments: dict) -> None:
         early_stopping_watches_validation(arguments, loss_only)
         data = arguments.get("validation_data")
@@ -319,7 +322,7 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
                   "fit validated on a slice of the training rows (validation_split): pass validation_data=(X_val, "
                   "y_val), the validation rows train is given")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
-        x, y = validation_rows(data, max(len(X_train), len(X_val)))
+        x, y = validation_rows(arguments, max(len(X_train), len(X_val)))
         check(not same_rows(x, X_train, any_order=True),
               "fit validated on the training rows: a model always looks good on the rows it learns from; pass "
               "validation_data=(X_val, y_val)")

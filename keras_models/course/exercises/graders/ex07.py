@@ -84,7 +84,7 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
           f"fit trained on the validation rows too ({found} of the {len(data.X_val)} rows of data.X_val are among "
           "the rows it learns from): their loss then only falls, and the logs show no overfitting; fit on "
           "data.X_train, data.y_train only")
-    x, _ = validation_rows(given, len(data.X_train))      # a tf.data.Dataset of them too
+    x, _ = validation_rows(arguments, len(data.X_train))  # a tf.data.Dataset of them too
     check(not same_rows(x, data.X_test, any_order=True),
           "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
           "scored; pass validation_data=(data.X_val, data.y_val)")
