@@ -318,9 +318,7 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
         early_stopping_watches_validation(arguments, loss_only)
         data = arguments.get("validation_data")
         if data is None:
-            check(not arguments.get("validation_split"),
-                  "fit validated on a slice of the training rows (validation_split): pass validation_data=(X_val, "
-                  "y_val), the validation rows train is given")
+            not_a_split(arguments, "X_val, y_val")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
         x, y = validation_rows(arguments, max(len(X_train), len(X_val)))
         check(not same_rows(x, X_train, any_order=True),
@@ -329,14 +327,28 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
         check(y is not None and same_pairs(x, y, X_val, y_val),
               "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
               "y_val) (the test rows must stay unseen until the model is scored on them)")
-        # Most, not any: a data set can hold the same row twice, once in each split.
-        found = rows_among(X_val, arguments.get("x"), limit=len(X_train) + len(X_val))
-        check(found <= len(X_val) // 2,
-              f"fit trained on the validation rows too ({found} of the {len(X_val)} rows of X_val are among the rows "
-              "it learns from): their loss then scores rows the model has seen, and early stopping watches nothing "
-              "new; fit on X_train, y_train only")
+        not_trained_on(arguments, X_val, len(X_train), "X_val", "X_train, y_train",
+                       "their loss then scores rows the model has seen, and early stopping watches nothing new")
         early_stopping_restores_best(arguments)
     return check_call
+
+
+def not_a_split(arguments: dict, validation: str) -> None:
+    """fit validates on the rows set aside for it (`validation`, as the learner's code names them), not on a
+    validation_split of the training rows."""
+    check(arguments.get("validation_data") is not None or not arguments.get("validation_split"),
+          f"fit validated on a slice of the training rows (validation_split): pass validation_data=({validation}), "
+          "the rows set aside for it")
+
+
+def not_trained_on(arguments: dict, X_val: np.ndarray, n_train: int, name: str, training: str, why: str) -> None:
+    """fit does not also train on most of the validation rows X_val (`name` in the learner's code; `training`:
+    what it should fit on; `why` it matters there). Most, not any: a data set can hold the same row twice, once
+    in each split."""
+    found = rows_among(X_val, arguments.get("x"), limit=n_train + len(X_val))
+    check(found <= len(X_val) // 2,
+          f"fit trained on the validation rows too ({found} of the {len(X_val)} rows of {name} are among the rows "
+          f"it learns from): {why}; fit on {training} only")
 
 
 def rows_among(rows: np.ndarray, given, limit: int) -> int:

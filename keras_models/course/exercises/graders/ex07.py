@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import Fail, check, deterministic, fit_checked, rows_among, same_rows, validation_rows
+from .checks import Fail, check, deterministic, fit_checked, not_a_split, not_trained_on, same_rows, validation_rows
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 SEED = 7
@@ -74,16 +74,9 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     from data import prepare
 
     data = prepare("binary", seed=0)                       # the rows train_with_tensorboard prepares
-    given = arguments.get("validation_data")
-    check(given is not None or not arguments.get("validation_split"),
-          "fit validated on a slice of the training rows (validation_split): pass validation_data=(data.X_val, "
-          "data.y_val), the rows prepare set aside for it")
-    # most, not any: a row can be in both splits
-    found = rows_among(data.X_val, arguments.get("x"), limit=len(data.X_train) + len(data.X_val))
-    check(found <= len(data.X_val) // 2,
-          f"fit trained on the validation rows too ({found} of the {len(data.X_val)} rows of data.X_val are among "
-          "the rows it learns from): their loss then only falls, and the logs show no overfitting; fit on "
-          "data.X_train, data.y_train only")
+    not_a_split(arguments, "data.X_val, data.y_val")
+    not_trained_on(arguments, data.X_val, len(data.X_train), "data.X_val", "data.X_train, data.y_train",
+                   "their loss then only falls, and the logs show no overfitting")
     x, _ = validation_rows(arguments, len(data.X_train))  # a tf.data.Dataset of them too
     check(not same_rows(x, data.X_test, any_order=True),
           "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
