@@ -135,8 +135,9 @@ def display(*objects, **_options) -> None:
     print(*objects)
 
 
-# What IPython names the code of a `%%time` cell (or a `%time` line) it runs: not the cell's own file name. The code
-# is the cell without its first line, `%%time`, so its line numbers are one less than the cell's.
+# What IPython names the code of a `%%time` cell it runs: not the cell's own file name. The code is the cell without
+# its first line, `%%time`, so its line numbers are one less than the cell's. (A `%time` line's code has the same
+# names; an error there is reported as in a %%time cell, its line number one too many.)
 TIMED_IN_A_KERNEL = ("<timed exec>", "<timed eval>")
 
 
