@@ -4,8 +4,8 @@ TensorFlow/Keras twin of each scratch component (the independent reference every
 Tolerances (the README's "How we know it's right"): relative error <= 1e-10 against TF in float64, <= 1e-5 in float32,
 <= 1e-6 against central finite differences (float64, away from kinks).
 
-Test time is a budget (`make test`: 125 s on 2 cores on a slow day, the goal a minute). What keeps it there,
-for new tests too:
+Test time is a budget (`make test`: 100 s on 2 cores on a quiet day, 190 s on a busy one; the goal a
+minute). What keeps it there, for new tests too:
 
 - Warm Pythons for command-line tests. `python_with_tensorflow.Popen([...])` / `.run([...])` take the
   arguments of subprocess.Popen / subprocess.run for `[sys.executable, "-m" | "-c" | script, ...]` and fork
