@@ -32,6 +32,7 @@ stopwatch), so `make train` can show how much of each side's time goes into logg
 
 from __future__ import annotations
 
+import os
 import struct
 import time
 from collections.abc import Sequence
@@ -196,7 +197,8 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     file is named after that second, then the process id (events.out.tfevents.<second>.<host>.<pid>...),
     and TensorBoard reads a folder's files in name order: a resumed run that opens its writer in the
     same second (a quick resume) could have the lower-sorting pid, and its repeated epochs would be read
-    before the kept ones.
+    before the kept ones. Files this process wrote itself do not count (a test's; a run resumes in a new
+    process): ours have the same pid, and TensorFlow numbers a process's writers in order.
     """
     last_iteration = (epoch + 1) * steps_per_epoch
     dropped, newest_second = 0, 0
@@ -229,8 +231,9 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
             with atomic_path(path, prefix=REWRITE_PREFIX) as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
                 for record in kept:
                     writer.write(record)
-        second = path.name.split(".")[3]                # events.out.tfevents.<second>.<host>.<pid>.<n>.v2
-        newest_second = max(newest_second, int(second) if second.isdecimal() else 0)
+        parts = path.name.split(".")                    # events.out.tfevents.<second>.<host>.<pid>.<n>.v2
+        if parts[3].isdecimal() and parts[-3:-2] != [str(os.getpid())]:      # (a host name may hold dots)
+            newest_second = max(newest_second, int(parts[3]))
     wait = newest_second + 1 - time.time()
     if 0 < wait <= 1:                                   # more: the clock went back, and waiting cannot help
         time.sleep(wait)
