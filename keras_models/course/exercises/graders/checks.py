@@ -40,6 +40,16 @@ def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarr
     return array
 
 
+def narrower_float(value) -> np.dtype | None:
+    """The float type of `value` (an array, a tf.Tensor, a list) if it is narrower than float64 (float32,
+    float16), else None."""
+    try:                                            # np.asarray: a tf.Tensor's dtype is a tf.DType, without .kind
+        dtype = np.asarray(value).dtype
+    except (TypeError, ValueError):
+        return None
+    return dtype if dtype.kind == "f" and dtype.itemsize < 8 else None
+
+
 def float32_hint(value, gap: float) -> str:
     """What to add to a hint about a result `gap` (relative) off its float64 reference, when float32 may be why.
 
@@ -48,11 +58,7 @@ def float32_hint(value, gap: float) -> str:
     the learner is asked whether a step is float32, rather than sent to look for a mistake in a right formula.
     A smaller gap is no float32 rounding (a sigmoid clipped at |z| = 20 is off by 2e-9 at z = 50).
     """
-    try:                                            # np.asarray: a tf.Tensor's dtype is a tf.DType, without .kind
-        dtype = np.asarray(value).dtype
-    except (TypeError, ValueError):
-        dtype = None
-    if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+    if (dtype := narrower_float(value)) is not None:
         return f"; your result is {dtype}: keep the computation in float64, the type of the arrays it is given"
     if 1e-8 <= gap <= 1e-5:
         return ("; a gap this small is float32's rounding: if a step of yours is in float32, keep it in float64, "

@@ -20,6 +20,7 @@ from .checks import (
     hidden_activations,
     hidden_nonlinear_layers,
     loss_of,
+    narrower_float,
     no_accuracy_for_a_regression,
     one_number,
     require_model,
@@ -47,17 +48,15 @@ def _scaling_tolerance(X) -> float:
     1e-9 in float64. Cast to float32 (TensorFlow's type, so a common step), a StandardScaler's mean and std are off
     by about 1e-9 already; ten of the type's epsilon (1e-6 for float32) is still far below the 0.04 by which
     rows the scaler was not fitted on miss them."""
-    dtype = getattr(X, "dtype", None)
-    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
-        return max(1e-9, 10 * float(np.finfo(dtype).eps))
-    return 1e-9
+    dtype = narrower_float(X)
+    return 1e-9 if dtype is None else max(1e-9, 10 * float(np.finfo(dtype).eps))
 
 
 def _check_split(result, n_rows: int):
     check(isinstance(result, tuple | list) and len(result) == 5,              # (a, b, ...) or [a, b, ...]
           "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
     X_train, X_test, y_train, y_test, scaler = result
-    atol = max(_scaling_tolerance(np.asarray(X_train)), _scaling_tolerance(np.asarray(X_test)))
+    atol = max(_scaling_tolerance(X_train), _scaling_tolerance(X_test))
     X_train, X_test = as_array(X_train, "X_train"), as_array(X_test, "X_test")
     y_train, y_test = as_array(y_train, "y_train"), as_array(y_test, "y_test")
     check(X_train.ndim == 2 and X_train.shape[1] == 2 and X_test.ndim == 2 and X_test.shape[1] == 2,
