@@ -56,7 +56,7 @@ from data import DATA_FILE_ERRORS, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
-from keras_models.twins.ports import MAX_PORT, why_taken  # noqa: E402
+from keras_models.twins.ports import MAX_PORT, read_port, why_taken  # noqa: E402
 from scratch import Dense, Network  # noqa: E402
 
 TASK, SEED = "binary", 0
@@ -146,8 +146,10 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
         raise ValueError(f'TF_CONFIG\'s cluster "worker" must be a list of "host:port" addresses, got {addresses!r}')
     for address in addresses:
         host, _, port = str(address).rpartition(":")
-        if not (host and port.isdecimal() and 1 <= int(port) <= MAX_PORT):
-            raise ValueError(f"TF_CONFIG's worker address {address!r} needs a port from 1 to {MAX_PORT}")
+        try:
+            read_port(port if host else "", "a worker's port")     # "host:port", a port from 1 to MAX_PORT
+        except ValueError:
+            raise ValueError(f"TF_CONFIG's worker address {address!r} needs a port from 1 to {MAX_PORT}") from None
     if addresses and not 0 <= index < len(addresses):
         raise ValueError(f"TF_CONFIG's task index is {index}, but its cluster lists {len(addresses)} workers: "
                          f"give each worker its own index from 0 to {len(addresses) - 1}")
