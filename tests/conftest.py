@@ -392,13 +392,18 @@ def read_csv(path: Path) -> list[list[str]]:
         return list(csv.reader(file))
 
 
-def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
-    """`make --no-print-directory ARGS` in `folder`, captured; env: more variables. A make running this test (make
-    test PYTHON=...) passes its command-line variables down: not to this one."""
+def make_environment(**env: str) -> dict[str, str]:
+    """The environment for a make a test starts: this one's, with `env` added, but without what a make running
+    this test (make test PYTHON=...) passes down to its children: its command-line variables are not this one's."""
     inherited = {k: v for k, v in os.environ.items()
                  if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHON")}
+    return {**inherited, **env}
+
+
+def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
+    """`make --no-print-directory ARGS` in `folder`, captured; env: more variables (make_environment)."""
     return subprocess.run([shutil.which("make") or "make", "--no-print-directory", *args], cwd=folder,
-                          env={**inherited, **env}, capture_output=True, text=True, timeout=timeout)
+                          env=make_environment(**env), capture_output=True, text=True, timeout=timeout)
 
 
 def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:

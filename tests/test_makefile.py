@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_make
+from conftest import make_environment, run_make
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -210,9 +210,8 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
     python = project / ".venv" / "bin" / "python"
     python.write_text(RUNS_UNTIL_SIGTERM.format(version="3.11.7", prefix="/usr"))
     mark = tmp_path / "mark"
-    inherited = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON")}
     process = subprocess.Popen([MAKE, "--no-print-directory", target, *NEEDED.get(target, [])], cwd=project,
-                               env={**inherited, **BROWSER, "PATH": str(project.parent / "bin"), "MARK": str(mark)},
+                               env=make_environment(**BROWSER, PATH=str(project.parent / "bin"), MARK=str(mark)),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
