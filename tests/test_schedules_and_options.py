@@ -78,6 +78,17 @@ def test_centered_rmsprop_divides_by_the_standard_deviation():
     assert centred.tolist() == [-0.5] and plain[0] == pytest.approx(-0.25 * math.sqrt(2), rel=1e-15)
 
 
+def test_centered_rmsprop_keeps_float32_weights_finite_under_a_steady_gradient():
+    """A constant gradient makes the variance s - a^2 tend to 0; in float32 rounding takes it below -epsilon
+    (g = 1.497875: at step 132), and sqrt(s - a^2 + epsilon) made the weight NaN, silently -- as Keras does."""
+    theta, g = np.zeros(1, dtype=np.float32), np.array([1.497875], dtype=np.float32)
+    opt = optimizers.RMSprop(centered=True)
+    with np.errstate(all="raise"):                                      # no invalid-value warning either
+        for _ in range(150):
+            opt.apply([g], [theta])
+    assert np.isfinite(theta).all() and theta[0] < 0
+
+
 def test_amsgrad_divides_by_the_largest_second_moment_so_far():
     """beta_1 = 0, beta_2 = 0.5: v = 0.5 * 4 = 2 after g = 2, then v = 0.5 * 2 + 0 = 1 after g = 0 ... so at
     the third step (g = 1) v = 0.5 + 0.5 = 1 while v_hat stays 2: the step is alpha / sqrt(2), not alpha.

@@ -19,7 +19,8 @@ class RMSprop(Optimizer):
     slot a) and divides by the running *standard deviation* instead of the root-mean-square:
 
         a <- rho * a + (1 - rho) * g
-        theta <- theta - eta * g / sqrt(s - a * a + epsilon)  (s - a^2: mean square minus squared mean)
+        theta <- theta - eta * g / sqrt(s - a * a + epsilon)  (s - a^2: mean square minus squared mean,
+                                                              a variance; rounding below 0 is taken as 0)
 
     Compared with the tutorials' theta - eta * g, each coordinate's step is scaled by 1 / its recent
     gradient size; centred, a gradient that is large but steady takes larger steps than a noisy one.
@@ -51,7 +52,10 @@ class RMSprop(Optimizer):
             a = slot["average_gradient"]
             a *= rho
             a += (1 - rho) * g                                # a = rho * a + (1 - rho) * g
-            denominator = s - np.square(a) + eps              # (same shape as theta)
+            # s - a^2 is a variance, >= 0 in exact arithmetic; rounded it can fall below -epsilon once a
+            # steady gradient has made it ~0 (float32, constant g = 1.5: step 132), and sqrt would give NaN
+            # weights -- as in Keras. Clamped at 0, the step is what Keras computes wherever Keras' s - a^2 >= 0.
+            denominator = np.maximum(s - np.square(a), 0) + eps   # (same shape as theta)
         else:
             denominator = s + eps
         increment = eta * g / np.sqrt(denominator)            # (same shape as theta)
