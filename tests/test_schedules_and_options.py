@@ -58,6 +58,24 @@ def test_clipping_float32_gradients_near_1e20_and_beyond_the_float32_range_gives
         np.testing.assert_allclose(out, 2.0 * np.sign(g) / math.sqrt(2), rtol=1e-6)
 
 
+@pytest.mark.parametrize("rule, options", [
+    (optimizers.Adam, {}), (optimizers.RMSprop, {}), (optimizers.Adagrad, {}),
+    (optimizers.RMSprop, {"centered": True}), (optimizers.Adam, {"amsgrad": True})])
+@pytest.mark.parametrize("dtype, g", [("float64", 1e155), ("float32", 1e20)])
+def test_a_gradient_whose_square_overflows_is_refused_by_the_rules_that_square_it(rule, options, dtype, g):
+    """g * g = inf made the second moment inf: the step was silently 0 (RMSprop, Adagrad), or the weights NaN a
+    step later (Adam, centered RMSprop: inf - inf), as in Keras. Nothing is updated; clipping first cures it."""
+    theta, grad = np.ones(2, dtype=dtype), np.array([0.5, -g], dtype=dtype)
+    with pytest.raises(FloatingPointError, match=r"^grads\[0\] holds -?1e\+(155|20), and \w+ squares the gradients"):
+        rule(**options).apply([grad], [theta])
+    assert theta.tolist() == [1.0, 1.0]
+    clipped = rule(clipnorm=1.0, **options)
+    with np.errstate(over="raise", invalid="raise"):
+        for _ in range(2):
+            clipped.apply([grad], [theta])
+    assert np.isfinite(theta).all() and theta[1] > 1
+
+
 def test_clipvalue_clips_each_number_on_both_sides():
     out = clipping.clip([np.array([-2.0, 0.3, 5.0, -0.7])], clipvalue=1.0)[0]
     assert out.tolist() == [-1.0, 0.3, 1.0, -0.7]

@@ -23,6 +23,7 @@ class Adagrad(Optimizer):
     """
 
     slot_names = ("accumulator",)
+    squares_gradients = True
 
     def __init__(self, learning_rate: float = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, **kwargs):

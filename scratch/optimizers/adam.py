@@ -32,6 +32,8 @@ class Adam(Optimizer):
         v_hat <- max(v_hat, v);   theta <- theta - alpha * m / (sqrt(v_hat) + epsilon)
     """
 
+    squares_gradients = True
+
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)

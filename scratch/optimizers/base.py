@@ -62,6 +62,7 @@ class Optimizer:
     """
 
     slot_names: tuple[str, ...] = ()
+    squares_gradients = False      # True for the rules that keep a running mean of g * g (RMSprop, Adam, Adagrad)
 
     def __init__(self, learning_rate: float | schedules.LearningRateSchedule, *, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
@@ -126,7 +127,8 @@ class Optimizer:
 
     def apply(self, grads: list[np.ndarray], params: list[np.ndarray]) -> None:
         """One step: params[i] -= (rule applied to grads[i]), in place, for every i. Nothing is updated
-        unless every pair passes the checks (same count, shape and dtype; finite gradients)."""
+        unless every pair passes the checks (same count, shape and dtype; finite gradients, and for the rules
+        that square them, gradients whose squares are finite: a FloatingPointError otherwise)."""
         _check_pairs(grads, params)
         if self._built_for is None:                          # first step: remember the params, make slots
             self._built_for = [(p.shape, p.dtype) for p in params]
@@ -134,6 +136,19 @@ class Optimizer:
         _check_same_params(params, self._built_for)
         eta = self.current_learning_rate()                   # at iterations, before this step (Keras' order)
         grads = clipping.clip(grads, **self.clip_options)
+        if self.squares_gradients:
+            # g * g overflows from |g| = sqrt(max): 1.3e154 in float64, 1.8e19 in float32. The running mean
+            # of the squares is then inf, and the step silently 0 -- or NaN weights one step later (inf - inf),
+            # as in Keras. Refused before anything is updated (clipping, above, is the cure).
+            for i, g in enumerate(grads):
+                limit = np.sqrt(np.finfo(g.dtype).max)
+                largest = np.max(np.abs(g), initial=0)
+                if largest > limit:
+                    raise FloatingPointError(
+                        f"grads[{i}] holds {largest:.3g}, and {type(self).__name__} squares the gradients: beyond "
+                        f"{limit:.3g} the square overflows {g.dtype} (the step would be 0 or the weights NaN). "
+                        "Clip the gradients (clipnorm= or global_clipnorm=)"
+                        + (" or use float64" if g.dtype == np.float32 else ""))
         t = self.iterations + 1
         for i, (g, theta) in enumerate(zip(grads, params, strict=True)):
             if self.weight_decay is not None:

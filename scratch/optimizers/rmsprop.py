@@ -26,6 +26,8 @@ class RMSprop(Optimizer):
     gradient size; centred, a gradient that is large but steady takes larger steps than a noisy one.
     """
 
+    squares_gradients = True
+
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, **kwargs):
         super().__init__(learning_rate, **kwargs)
