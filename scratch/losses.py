@@ -19,7 +19,7 @@ which Keras would clip or divide by without a word, are refused by `forward` and
 With `from_logits=True`, y_pred holds the pre-activations z and the loss is computed in the
 stable fused form (no clipping needed). `Network` switches to that form by itself when a
 sigmoid/softmax output meets its cross-entropy -- as Keras does -- and takes dL/dz from
-`logits_gradient(y, a)`, reusing the output a = g(z) its forward pass already computed. Any other
+`logits_gradient(y, z, a)`, reusing the output a = g(z) its forward pass already computed. Any other
 output with a cross-entropy is refused there (`scratch.pairing`: what Keras would compute instead).
 """
 
@@ -141,16 +141,20 @@ class BinaryCrossentropy(Loss):
     def _backward(self, y, a):
         m, k = a.shape
         if self.from_logits:
-            return self.logits_gradient(y, Sigmoid().forward(a))   # (m, k)
+            return self.logits_gradient(y, a, Sigmoid().forward(a))   # (m, k)
         p = _clip(a)
         inside = _inside_clip(a)                                # clipped entries pass no gradient
         return inside * (-y / p + (1 - y) / (1 - p)) / (m * k)  # (m, k)
 
     @staticmethod
-    def logits_gradient(y: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """dL/dz = (a - y) / (m k) from a = sigmoid(z) already computed (the forward pass keeps it)."""
+    def logits_gradient(y: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """dL/dz = (a - y) / (m k) from a = sigmoid(z) already computed (the forward pass keeps it).
+
+        Where z > 0, a - y is computed as (1 - y) - sigmoid(-z): a rounds to exactly 1 from z = 37 on, and
+        a - 1 would be 0 where the gradient is -e^-z (as TensorFlow's tape of the logits loss gives it)."""
         m, k = a.shape
-        return (a - y) / (m * k)                                # (m, k)
+        a_minus_y = np.where(z > 0, (1 - y) - Sigmoid().forward(-z), a - y)   # (m, k)
+        return a_minus_y / (m * k)                              # (m, k)
 
 
 class CategoricalCrossentropy(Loss):
@@ -195,7 +199,7 @@ class CategoricalCrossentropy(Loss):
     def _backward(self, y, a):
         m = a.shape[0]
         if self.from_logits:
-            return self.logits_gradient(y, Softmax().forward(a))   # (m, k)
+            return self.logits_gradient(y, a, Softmax().forward(a))   # (m, k)
         s = a.sum(axis=-1, keepdims=True)                       # (m, 1)
         p_raw = a / s                                           # (m, k) renormalised
         grad_p = -y / _clip(p_raw) * _inside_clip(p_raw)        # (m, k) dL_i/dp
@@ -204,8 +208,9 @@ class CategoricalCrossentropy(Loss):
         return grad_a / m                                       # (m, k)
 
     @staticmethod
-    def logits_gradient(y: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """dL/dz = (a sum_j y_ij - y) / m from a = softmax(z) already computed (the forward pass keeps it)."""
+    def logits_gradient(y: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """dL/dz = (a sum_j y_ij - y) / m from a = softmax(z) already computed (the forward pass keeps it).
+        z is not needed: where a rounds to exactly y, TensorFlow's softmax_cross_entropy_with_logits gives 0 too."""
         return (a * y.sum(axis=-1, keepdims=True) - y) / a.shape[0]   # (m, k)
 
 

@@ -30,8 +30,9 @@ boolean keep-array (m, n) per Dropout layer, in order -- how a test or `make tra
 
 One exception, the same one Keras makes: a sigmoid output with binary cross-entropy, or a softmax
 output with categorical cross-entropy, is computed from the logits z_L. Its BP1 collapses to
-delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), which stays
-exact where a_L has saturated to 0 or 1 and the chain dC/da * g'(z) would lose everything.
+delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), as accurate
+as a_L itself where the chain dC/da * g'(z) would lose everything (0/0 once a_L rounds to 0 or 1); a
+sigmoid's a_L - 1 is taken as -sigmoid(-z), which stays -e^-z where a_L has rounded to exactly 1 (z > 37).
 Every other cross-entropy pairing (a sigmoid output with categorical cross-entropy, a softmax with
 binary, a linear/ReLU/tanh output with a cross-entropy on probabilities) is refused with a ValueError:
 Keras would silently score a different model than it predicts with (see `scratch.pairing`).
@@ -227,7 +228,7 @@ class Network:
         if self._fused(loss):
             # BP1, fused: the loss is computed from the logits z_L, and dC/dz_L comes straight from it.
             # (a_L - y)/m needs a_L = g(z_L), which the forward pass kept: no second sigmoid/softmax.
-            delta_L = loss.logits_gradient(y, output.a)                          # (m, n_L)
+            delta_L = loss.logits_gradient(y, output.z, output.a)                # (m, n_L)
             grad_a = output.backward_from_delta(delta_L, grad_input=L - 1 > first)
         else:
             grad_a = output.backward(loss._backward(y, output.a), grad_input=L - 1 > first)   # BP1 (BP3, BP4)

@@ -148,6 +148,22 @@ def test_saturated_outputs_use_the_fused_form_and_match_keras(output, loss_name,
         assert_close(g, ref, what=f"saturated gradient {i}")
 
 
+def test_a_sigmoid_output_rounded_to_its_label_still_passes_e_to_the_minus_z_as_the_tape_does():
+    """z = (40, -40), y = (1, 0): sigmoid(40) rounds to exactly 1.0, so a - y would be 0 in the first row, where
+    dC/dz = -sigmoid(-40)/m = -e^-40/(1 + e^-40)/2; the tape of the logits loss gives that, and so must BP1."""
+    net = Network([Dense(1, 1, "sigmoid", seed=0)])
+    net.set_weights([np.array([[40.0]]), np.array([0.0])])
+    X, y = np.array([[1.0], [-1.0]]), np.array([[1.0], [0.0]])
+    _, (grad_W, grad_b) = net.loss_and_gradients(X, y, "binary_crossentropy")
+    e = 1 / (1 + np.exp(40.0))                                                 # sigmoid(-40) = 4.25e-18
+    np.testing.assert_allclose(net.layers[-1].delta, [[-e / 2], [e / 2]], rtol=1e-15)
+    np.testing.assert_allclose(grad_W, [[-e]], rtol=1e-15)                     # (1 * -e/2) + (-1 * e/2)
+    _, deltas_ref, grads_ref = tape_reference(net, X, y, "binary_crossentropy")
+    assert_close(net.layers[-1].delta, deltas_ref[-1], what="BP1 delta_L where a_L rounds to 1")
+    assert_close(grad_W, grads_ref[0], what="BP4 where a_L rounds to 1")
+    assert grad_b.tolist() == grads_ref[1].tolist() == [0.0]
+
+
 @pytest.mark.parametrize("loss_name, z, y, value, delta", [
     # BCE, z = (ln 3, 0), y = (1, 0): sigmoid(z) = (3/4, 1/2);
     #   L = mean(-ln(3/4), -ln(1 - 1/2)) = (ln(4/3) + ln 2)/2;  delta = (sigmoid(z) - y)/k = (-1/8, 1/4)
