@@ -162,6 +162,36 @@ def test_textbook_adam_epsilon_placement_fails_tiny_gradient_parity():
     assert compare(EXACT, "adam", "float32", N_STEPS)["tiny"] <= PARITY
 
 
+def keras_float32_path(opt, weights, gradient, n_steps):
+    """Keras' `opt` on one float32 variable starting at `weights`, fed the same float32 `gradient` n_steps
+    times: the weights after each step."""
+    import tensorflow as tf
+
+    variable = keras.Variable(np.asarray(weights, dtype=np.float32), dtype="float32")
+    opt.build([variable])
+    step = tf.function(lambda g: opt.apply([g], [variable]))
+    g = tf.constant(np.asarray(gradient, dtype=np.float32))
+    path = []
+    for _ in range(n_steps):
+        step(g)
+        path.append(variable.numpy())
+    return path
+
+
+def test_keras_gives_nan_or_no_step_where_scratch_clamps_or_refuses():
+    """What Keras 3 does where scratch departs from it (test_schedules_and_options.py has scratch's side), pinned
+    so that an upgrade that changes it is noticed: a steady float32 gradient takes centred RMSprop's rounded
+    variance below -epsilon at step 132 (scratch clamps it at 0); a gradient whose square overflows float32
+    leaves RMSprop and Adagrad stepping by 0 and makes Adam's weight NaN one step later (scratch refuses it)."""
+    path = keras_float32_path(keras.optimizers.RMSprop(centered=True), [0.0], [1.497875], 132)
+    assert np.isfinite(path[130]).all() and np.isnan(path[131]).all()
+    for rule in (keras.optimizers.RMSprop(), keras.optimizers.Adagrad()):
+        path = keras_float32_path(rule, [1.0, 1.0], [0.5, -1e20], 2)
+        assert [w[1] for w in path] == [1.0, 1.0] and path[1][0] < path[0][0] < 1, type(rule).__name__
+    path = keras_float32_path(keras.optimizers.Adam(), [1.0, 1.0], [0.5, -1e20], 2)
+    assert path[0][1] == 1.0 and np.isnan(path[1][1]) and np.isfinite(path[1][0])
+
+
 # ---- In place, lazily built, and checkpointable.
 @pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam"])
 def test_apply_updates_the_same_arrays_in_place(name):
