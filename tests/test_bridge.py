@@ -193,3 +193,49 @@ def test_an_activation_that_is_not_keras_own_of_a_shared_name_is_refused_by_name
     with pytest.raises(ValueError, match=f"Dense layer 'd' has activation {what}, which is not one of Keras' own "
                                          r"\('linear', 'sigmoid', 'tanh', 'relu', 'softmax'\)"):
         from_keras(model)
+
+
+def built_dense(**options) -> keras.layers.Dense:
+    dense = keras.layers.Dense(2, name="d", **options)
+    dense.build((None, 3))
+    return dense
+
+
+def set_kernel_regularizer_after_build(dense):
+    dense.kernel_regularizer = keras.regularizers.L2(0.5)       # Keras' kernel variable keeps None
+
+
+def freeze_kernel(dense):
+    dense.kernel.trainable = False
+
+
+# Keras trains with what the weight VARIABLES carry (variable.regularizer, .constraint, .trainable), fixed when
+# the layer is built; the layer's attributes may say otherwise, and the twin must follow the variables
+@pytest.mark.parametrize("options, change, message", [
+    ({}, set_kernel_regularizer_after_build,
+     r"Dense layer 'd' has kernel_regularizer L2\(\{'l2': 0.5\}\), but Keras penalises its kernel with None"),
+    ({"kernel_regularizer": "l2"}, lambda dense: setattr(dense, "kernel_regularizer", None),
+     r"Dense layer 'd' has kernel_regularizer None, but Keras penalises its kernel with L2\(\{'l2': 0.01"),
+    ({}, lambda dense: setattr(dense.kernel, "regularizer", keras.regularizers.L1(0.5)),
+     r"Dense layer 'd' has kernel_regularizer None, but Keras penalises its kernel with L1"),
+    ({}, lambda dense: setattr(dense.bias, "regularizer", keras.regularizers.L2(0.5)), "Dense layer 'd' uses "
+                                                                                       "bias_regularizer"),
+    ({}, lambda dense: setattr(dense.kernel, "constraint", keras.constraints.NonNeg()), "Dense layer 'd' uses "
+                                                                                        "kernel_constraint"),
+    ({}, lambda dense: setattr(dense.bias, "constraint", keras.constraints.NonNeg()), "Dense layer 'd' uses "
+                                                                                      "bias_constraint"),
+    ({}, freeze_kernel, r"Dense layer 'd' uses a frozen weight \(variable.trainable=False"),
+], ids=["regularizer-set-after-build", "regularizer-removed-after-build", "variable-regularizer",
+        "variable-bias-regularizer", "variable-constraint", "variable-bias-constraint", "frozen-variable"])
+def test_what_keras_weight_variables_carry_is_what_the_twin_follows(options, change, message):
+    dense = built_dense(**options)
+    change(dense)
+    with pytest.raises(ValueError, match=message):
+        from_keras(keras_model(dense))
+
+
+def test_a_regularizer_given_when_the_layer_was_made_still_crosses_after_saving_and_loading(tmp_path):
+    model = keras_model(keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(0.25)))
+    model.save(tmp_path / "m.keras")
+    net = from_keras(keras.models.load_model(tmp_path / "m.keras"))
+    assert repr(net.layers[0].kernel_regularizer) == "L2(l2=0.25)"

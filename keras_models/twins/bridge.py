@@ -19,8 +19,11 @@ constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), 
 initialiser or regularizer scratch does not have, math in another dtype than float32 or float64
 throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers) -- is refused with an
 error that names the layer and the option, never skipped: the scratch twin would silently compute
-something else. The two sides' Dropout layers draw their own masks (different generators); to share them,
-see `keras_models.twins.masks`.
+something else. Keras trains with what the weight variables carry (variable.regularizer, .constraint,
+.trainable, fixed when the layer is built), so those are read too: a kernel_regularizer set on a built
+layer (which Keras never applies) or a regularizer put on a variable is refused, not copied. The two
+sides' Dropout layers draw their own masks (different generators); to share them, see
+`keras_models.twins.masks`.
 """
 
 from __future__ import annotations
@@ -143,12 +146,21 @@ def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
 
 
 def _scratch_dense(layer: keras.layers.Dense) -> Dense:
-    refused = {"use_bias=False": not layer.use_bias, "bias_regularizer": layer.bias_regularizer is not None,
+    # Keras trains with what its weight variables carry (variable.regularizer, .constraint, .trainable), set
+    # from the layer's options when it was built: an option set on the layer afterwards, or on a variable
+    # itself, changes what Keras computes only through the variable, so both are read.
+    lora = getattr(layer, "lora_enabled", False)                       # then layer.kernel is a sum, no variable
+    kernel, bias = None if lora else layer.kernel, layer.bias          # bias: None with use_bias=False
+    variables = [v for v in (kernel, bias) if v is not None]
+    refused = {"use_bias=False": not layer.use_bias,
+               "bias_regularizer": layer.bias_regularizer is not None or _carries(bias, "regularizer"),
                "activity_regularizer": layer.activity_regularizer is not None,
-               "kernel_constraint": layer.kernel_constraint is not None,
-               "bias_constraint": layer.bias_constraint is not None,
-               "LoRA": getattr(layer, "lora_enabled", False),
+               "kernel_constraint": layer.kernel_constraint is not None or _carries(kernel, "constraint"),
+               "bias_constraint": layer.bias_constraint is not None or _carries(bias, "constraint"),
+               "LoRA": lora,
                "trainable=False (a frozen layer: scratch's fit trains every layer)": not layer.trainable,
+               "a frozen weight (variable.trainable=False: scratch's fit trains every weight)":
+                   layer.trainable and not all(v.trainable for v in variables),
                "bias_initializer other than zeros": not isinstance(layer.bias_initializer, keras.initializers.Zeros)}
     wrong = [option for option, present in refused.items() if present]
     if wrong:
@@ -158,6 +170,11 @@ def _scratch_dense(layer: keras.layers.Dense) -> Dense:
                   kernel_initializer=_initializer_name(layer), kernel_regularizer=_scratch_regularizer(layer))
     dense.W[...], dense.b[...] = W, b
     return dense
+
+
+def _carries(variable: keras.Variable | None, option: str) -> bool:
+    """True if a weight variable carries a regularizer or constraint (what Keras trains with)."""
+    return getattr(variable, option, None) is not None
 
 
 def _activation_name(layer: keras.layers.Dense) -> str:
@@ -191,7 +208,15 @@ def _initializer_name(layer: keras.layers.Dense) -> str:
 
 
 def _scratch_regularizer(layer: keras.layers.Dense) -> regularizers.L1L2 | None:
-    reg = layer.kernel_regularizer
+    """The scratch twin of the penalty Keras adds for the kernel: the kernel variable's regularizer, which is
+    the layer's kernel_regularizer unless that was set (or the variable's changed) after the layer was built."""
+    reg, option = layer.kernel.regularizer, layer.kernel_regularizer
+    if reg is not option:
+        def described(r):
+            return "None" if r is None else f"{type(r).__name__}({getattr(r, 'get_config', dict)()})"
+        raise ValueError(f"Dense layer {layer.name!r} has kernel_regularizer {described(option)}, but Keras penalises "
+                         f"its kernel with {described(reg)}, the kernel variable's regularizer (set when the layer was "
+                         "built): give kernel_regularizer= when making the layer, or rebuild the model from its config")
     if reg is None:
         return None
     kinds = {keras.regularizers.L1: regularizers.L1, keras.regularizers.L2: regularizers.L2,
