@@ -139,6 +139,12 @@ def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
     if layer.noise_shape is not None:
         raise ValueError(f"Dropout layer {layer.name!r} has noise_shape={layer.noise_shape}: scratch's Dropout draws "
                          "one mask entry per unit and example (noise_shape=None)")
+    if isinstance(layer.rate, bool) or not isinstance(layer.rate, int | float):
+        # TensorFlow's dropout computes the scale 1 / (1 - rate) in the rate's own type: a float32 rate gives a
+        # float32 scale even for float64 layers, 1e-9 away from the Python float scratch's Dropout uses
+        raise ValueError(f"Dropout layer {layer.name!r} has rate {layer.rate!r} of type {type(layer.rate).__name__}: "
+                         "Keras computes the scale 1 / (1 - rate) in that type, scratch's Dropout in Python floats; "
+                         "give the rate as a Python float, Dropout(float(rate))")
     if not 0 <= layer.rate < 1:
         raise ValueError(f"Dropout layer {layer.name!r} has rate={layer.rate}; scratch's Dropout takes a rate in "
                          "[0, 1) (rate=1 drops every unit)")
