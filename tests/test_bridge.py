@@ -241,3 +241,13 @@ def test_a_regularizer_given_when_the_layer_was_made_still_crosses_after_saving_
     model.save(tmp_path / "m.keras")
     net = from_keras(keras.models.load_model(tmp_path / "m.keras"))
     assert repr(net.layers[0].kernel_regularizer) == "L2(l2=0.25)"
+
+
+@pytest.mark.filterwarnings("ignore:Layer .* does not have a `quantize` method")
+def test_a_quantized_model_is_refused_by_name():
+    # its Dense keeps float32 math (so the dtype check alone would pass) on an int8 kernel and its scales
+    model = keras_model(keras.layers.Dense(2, name="d"))
+    model.quantize("int8")
+    with pytest.raises(ValueError, match=r"Dense layer 'd' is quantized \(dtype policy 'int8_from_float32', "
+                                         r"model.quantize\): its kernel is stored as int8 numbers with scales"):
+        from_keras(model)

@@ -17,7 +17,7 @@ or subclassed model (its call need not chain its layers), another layer (a subcl
 too, but for masks.RecordingDropout), a bias that is off or penalised, an activity regularizer, a
 constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), a noise_shape, an
 initialiser or regularizer scratch does not have, math in another dtype than float32 or float64
-throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers) -- is refused with an
+throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers), a quantized layer -- is refused with an
 error that names the layer and the option, never skipped: the scratch twin would silently compute
 something else. Keras trains with what the weight variables carry (variable.regularizer, .constraint,
 .trainable, fixed when the layer is built), so those are read too: a kernel_regularizer set on a built
@@ -99,6 +99,12 @@ def _check_dtypes(model: keras.Sequential) -> None:
     dtype = None
     for layer in model.layers:
         policy = layer.dtype_policy
+        # model.quantize("int8") leaves float32 math but stores the kernel as int8 numbers times scales
+        if getattr(policy, "quantization_mode", None) is not None:
+            raise ValueError(f"{type(layer).__name__} layer {layer.name!r} is quantized (dtype policy "
+                             f"{policy.name!r}, model.quantize): its kernel is stored as "
+                             f"{policy.quantization_mode} numbers with scales, which a scratch Network does not have; "
+                             "convert the model before quantizing it")
         if policy.compute_dtype not in ("float32", "float64") or policy.compute_dtype != policy.variable_dtype:
             raise ValueError(f"{type(layer).__name__} layer {layer.name!r} has dtype policy {policy.name!r} (weights "
                              f"{policy.variable_dtype}, math in {policy.compute_dtype}); a scratch Network keeps and "
