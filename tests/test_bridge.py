@@ -83,6 +83,8 @@ def keras_model(*layers) -> keras.Sequential:
     (lambda: [keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), keras.layers.Dense(1)],
      r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
     (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
+    (lambda: [keras.layers.Dropout(0.5, activity_regularizer="l2", name="drop"), keras.layers.Dense(1)],
+     "Dropout layer 'drop' uses activity_regularizer, a penalty on its output"),
     (lambda: [keras.layers.Dropout(np.float32(0.3), name="drop"), keras.layers.Dense(1)],
      r"Dropout layer 'drop' has rate np.float32\(0.3\) of type float32: Keras computes the scale 1 / \(1 - rate\)"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
@@ -94,8 +96,8 @@ def keras_model(*layers) -> keras.Sequential:
      "Dropout layer 'drop' computes in float64, the layers before it in float32"),
 ], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-constraint", "lora",
         "bias-init", "frozen", "orthogonal",
-        "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "float32-rate", "dropout-last",
-        "dropout-subclass", "mixed-precision", "two-dtypes"])
+        "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-activity-penalty", "float32-rate",
+        "dropout-last", "dropout-subclass", "mixed-precision", "two-dtypes"])
 def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):
         from_keras(keras_model(*make_layers()))

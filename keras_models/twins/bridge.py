@@ -11,19 +11,18 @@ dtype (a float32 loss casts a float64 model's output, which drops Keras' logits 
 optimizer's learning rate must not be rounded to float32: `keras.config.set_floatx("float64")`
 before building does both (the `floatx64` fixture of tests/conftest.py).
 
-What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer
-L1/L2/L1L2 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional
-or subclassed model (its call need not chain its layers), another layer (a subclass of Dense or Dropout
-too, but for masks.RecordingDropout), a bias that is off or penalised, an activity regularizer, a
-constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), a noise_shape, an
-initialiser or regularizer scratch does not have, math in another dtype than float32 or float64
-throughout (mixed_float16, a float16 layer, float32 inputs into float64 layers), a quantized layer -- is refused with an
-error that names the layer and the option, never skipped: the scratch twin would silently compute
-something else. Keras trains with what the weight variables carry (variable.regularizer, .constraint,
-.trainable, fixed when the layer is built), so those are read too: a kernel_regularizer set on a built
-layer (which Keras never applies) or a regularizer put on a variable is refused, not copied. The two
-sides' Dropout layers draw their own masks (different generators); to share them, see
-`keras_models.twins.masks`.
+What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer L1/L2/L1L2
+with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional or subclassed
+model (its call need not chain its layers), another layer (a subclass of Dense or Dropout too, but for
+masks.RecordingDropout), a bias that is off or penalised, an activity regularizer (on a Dense or a Dropout), a
+constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), a noise_shape, an initialiser
+or regularizer scratch does not have, math in another dtype than float32 or float64 throughout (mixed_float16,
+a float16 layer, float32 inputs into float64 layers), a quantized layer -- is refused with an error that names
+the layer and the option, never skipped: the scratch twin would silently compute something else. Keras trains
+with what the weight variables carry (variable.regularizer, .constraint, .trainable, fixed when the layer is
+built), so those are read too: a kernel_regularizer set on a built layer (which Keras never applies) or a
+regularizer put on a variable is refused, not copied. The two sides' Dropout layers draw their own masks
+(different generators); to share them, see `keras_models.twins.masks`.
 """
 
 from __future__ import annotations
@@ -142,6 +141,9 @@ def _check_sequential(model: keras.Model) -> None:
 
 
 def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
+    if layer.activity_regularizer is not None:      # any Keras layer takes one: a penalty on its output
+        raise ValueError(f"Dropout layer {layer.name!r} uses activity_regularizer, a penalty on its output that "
+                         "Keras adds to the loss; scratch's Dropout has none")
     if layer.noise_shape is not None:
         raise ValueError(f"Dropout layer {layer.name!r} has noise_shape={layer.noise_shape}: scratch's Dropout draws "
                          "one mask entry per unit and example (noise_shape=None)")
