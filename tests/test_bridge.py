@@ -253,3 +253,12 @@ def test_a_quantized_model_is_refused_by_name():
     with pytest.raises(ValueError, match=r"Dense layer 'd' is quantized \(dtype policy 'int8_from_float32', "
                                          r"model.quantize\): its kernel is stored as int8 numbers with scales"):
         from_keras(model)
+
+
+def test_a_dense_layer_that_comes_twice_is_refused_since_keras_shares_its_weights():
+    shared = keras.layers.Dense(3, kernel_regularizer="l2", name="shared")
+    model = keras_model(shared, keras.layers.Dropout(0.5), shared, keras.layers.Dense(1))
+    with pytest.raises(ValueError, match="Dense layer 'shared' comes twice in the model: Keras shares its weights"):
+        from_keras(model)
+    dropout = keras.layers.Dropout(0.5)          # no weights: a Dropout may come twice, drawing anew each time
+    assert len(from_keras(keras_model(dropout, keras.layers.Dense(3), dropout, keras.layers.Dense(1))).layers) == 4

@@ -77,6 +77,10 @@ def from_keras(model: keras.Model) -> Network:
         if type(layer) in (keras.layers.Dropout, RecordingDropout):       # RecordingDropout: Dropout's own output
             net_layers.append(_scratch_dropout(layer))
         elif type(layer) is keras.layers.Dense:
+            if any(other is layer for other in model.layers[:len(net_layers)]):
+                raise ValueError(f"Dense layer {layer.name!r} comes twice in the model: Keras shares its weights "
+                                 "between the two places (one W, one gradient, one penalty), a scratch Network "
+                                 "gives each place a Dense of its own; use two Dense layers")
             net_layers.append(_scratch_dense(layer))
         elif isinstance(layer, keras.layers.Dropout | keras.layers.Dense):
             base = "Dropout" if isinstance(layer, keras.layers.Dropout) else "Dense"
