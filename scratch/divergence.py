@@ -20,9 +20,10 @@ first overflow or NaN raises at the operation that made it.
 
 The one-line message names the epoch, the batch, the step where it appeared (a layer's forward or
 backward pass, the loss, or the optimizer's update of a W or b, read from the traceback) and the likely
-cause. If it appears before the optimizer has taken a single step, the learning rate cannot be the
-cause: the inputs (or targets) are too large for the network's dtype on the starting weights -- an
-input of 1e20 in float32, say, whose square overflows. Otherwise the learning rate is too large.
+cause. If it appears before the optimizer has taken a single step, and not in that step's own eta x g,
+the learning rate cannot be the cause: the inputs (or targets) are too large for the network's dtype on
+the starting weights -- an input of 1e20 in float32, say, whose square overflows, or a gradient whose
+square overflows inside Adam. Otherwise the learning rate is too large.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 
 from scratch.losses import Loss
 from scratch.optimizers import Optimizer
+from scratch.optimizers.base import GradientOverflow
 
 RISE = 1000.0
 
@@ -77,13 +79,12 @@ class Watchdog:
         self.epoch = self.i = 0
         self.epoch_sum = 0.0                            # sum over this epoch's batches of loss x rows
         self.Xb = self.yb = None
-        self.checked = False                            # this batch's loss passed the check: now the update
 
     def start_epoch(self, epoch: int) -> None:
         self.epoch, self.epoch_sum = epoch, 0.0
 
     def batch(self, i: int, Xb: np.ndarray, yb: np.ndarray) -> Watchdog:
-        self.i, self.Xb, self.yb, self.checked = i, Xb, yb, False
+        self.i, self.Xb, self.yb = i, Xb, yb
         return self
 
     def __enter__(self) -> Watchdog:
@@ -114,13 +115,14 @@ class Watchdog:
                 f"training diverged in epoch {self.epoch + 1}, batch {self.i + 1}: the loss rose to {value:.3g}, "
                 f"so this epoch's loss exceeds {limit:.3g} = {RISE:g} x max(1, the starting loss "
                 f"{self.start_loss:.3g}). {advice}", smaller)
-        self.checked = True
 
     def _diverged(self, cause: Exception) -> TrainingDiverged:
         where = _where_it_appeared(self.net, cause)
-        head = f"training diverged in epoch {self.epoch + 1}, batch {self.i + 1}: {cause}{where}"
-        if self.steps == 0 and not self.checked:
-            # Before the first update: the starting weights on these inputs already overflow.
+        what = cause.what if isinstance(cause, GradientOverflow) else cause   # its cure is said below
+        head = f"training diverged in epoch {self.epoch + 1}, batch {self.i + 1}: {what}{where}"
+        if self.steps == 0 and (isinstance(cause, GradientOverflow) or not _in_an_update(cause)):
+            # Before the first update: the starting weights on these inputs already overflow (in the forward
+            # pass, the loss, the backward pass, or a gradient whose square overflows, which Adam refuses).
             with np.errstate(all="ignore"):
                 x_max, y_max = float(np.max(np.abs(self.Xb))), float(np.max(np.abs(self.yb)))
             dtype = self.net.dtype
@@ -132,6 +134,11 @@ class Watchdog:
         weights = f"; the weights of layer {layer + 1} are no longer finite" if layer is not None else ""
         advice, smaller = rate_advice(self.optimizer.learning_rate)
         return TrainingDiverged(f"{head}{weights}. {advice}", smaller)
+
+
+def _in_an_update(cause: Exception) -> bool:
+    """True if the overflow or NaN appeared in an optimizer's own arithmetic (where eta multiplies)."""
+    return any(isinstance(frame.f_locals.get("self"), Optimizer) for frame, _ in traceback.walk_tb(cause.__traceback__))
 
 
 def _first_non_finite_layer(net) -> int | None:

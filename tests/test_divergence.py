@@ -109,6 +109,27 @@ def tiny_keras():
     return model
 
 
+def test_a_first_gradient_too_large_for_adam_blames_the_inputs_and_an_overflowing_first_step_the_rate():
+    """Both before any update: a float32 gradient whose square overflows (refused by Adam) comes from the
+    inputs on the starting weights; an overflow in the first step's eta x g comes from the learning rate."""
+    X = np.random.default_rng(0).normal(size=(40, 3)) * 1e10       # the loss (~1e20) fits float32, its gradient's
+    net = Network([Dense(3, 4, "relu", seed=0, dtype="float32"), Dense(4, 1, seed=1, dtype="float32")])  # square not
+    with pytest.raises(TrainingDiverged) as diverged:
+        net.fit(X, X.sum(axis=1), loss="mse", optimizer=optimizers.Adam(1e-3), epochs=1, shuffle=False, verbose=0)
+    message = str(diverged.value)
+    assert message.startswith("training diverged in epoch 1, batch 1: grads[0] holds "), message
+    assert ("and Adam squares the gradients: beyond 1.84e+19 the square overflows float32 in the Adam update of "
+            "layer 1's W, before any update, so the learning rate is not the cause: the inputs are too large for "
+            "float32") in message and "learning rate (" not in message
+    assert diverged.value.smaller_learning_rate is None
+    net = Network([Dense(3, 1, seed=0)])
+    with pytest.raises(TrainingDiverged) as diverged:
+        net.fit(X[:8] / 1e10, X[:8].sum(axis=1) / 1e10, loss="mse", optimizer=optimizers.SGD(1e308), epochs=1,
+                verbose=0)
+    assert " in the SGD update of layer 1's " in str(diverged.value), str(diverged.value)
+    assert "The learning rate (1e+308) is probably too large" in str(diverged.value)
+
+
 def test_keras_watchdog_applies_the_same_rule_at_the_end_of_each_epoch():
     model = tiny_keras()
     rng = np.random.default_rng(1)

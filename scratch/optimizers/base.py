@@ -35,6 +35,16 @@ _KERAS_ONLY = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale
                "gradient_accumulation_steps", "name")
 
 
+class GradientOverflow(FloatingPointError):
+    """A gradient whose square overflows its dtype, refused by the rules that square the gradients.
+
+    `what` says what happened without the cure, for a message that goes on (the watchdog of `fit`)."""
+
+    def __init__(self, what: str, cure: str):
+        super().__init__(f"{what}. {cure}")
+        self.what = what
+
+
 def positive_epsilon(value: object) -> float:
     """Adam's and RMSprop's epsilon: > 0. Their denominator has no other term that keeps it off 0, so with
     epsilon = 0 a weight whose gradients have all been 0 steps by 0 / 0. Keras accepts 0 and gives NaN weights."""
@@ -144,10 +154,10 @@ class Optimizer:
                 limit = np.sqrt(np.finfo(g.dtype).max)
                 largest = np.max(np.abs(g), initial=0)
                 if largest > limit:
-                    raise FloatingPointError(
+                    raise GradientOverflow(
                         f"grads[{i}] holds {largest:.3g}, and {type(self).__name__} squares the gradients: beyond "
-                        f"{limit:.3g} the square overflows {g.dtype} (the step would be 0 or the weights NaN). "
-                        "Clip the gradients (clipnorm= or global_clipnorm=)"
+                        f"{limit:.3g} the square overflows {g.dtype}",
+                        "The step would be 0 or the weights NaN: clip the gradients (clipnorm= or global_clipnorm=)"
                         + (" or use float64" if g.dtype == np.float32 else ""))
         t = self.iterations + 1
         for i, (g, theta) in enumerate(zip(grads, params, strict=True)):
