@@ -173,6 +173,13 @@ def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_
     assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
 
 
+def test_only_the_learner_copy_is_offered_as_the_classroom_template():
+    """The instructor copy holds the solutions: a Classroom template made of it would hand them to every learner."""
+    learner, instructor = release.next_line(Path("course"), False), release.next_line(Path("key"), True)
+    assert "push it as a template repository" in learner
+    assert "push it as a template" not in instructor and "keep it private, it holds the solutions" in instructor
+
+
 def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_same_learner_copy(
         instructor_copy, learner_copy, tmp_path, monkeypatch, capsys):
     """A working project: one commit holds what git tracks here (the learner files and notebooks it ignores,

@@ -28,7 +28,8 @@ The instructor copy is the whole project -- solutions, tests (`make test` works 
 plus the same learner files, the notebooks (solutions' notebooks too) and the Classroom file.
 
 Each copy is a git repository (branch main) with one commit of its files, authored by `make release`:
-ready to push as a GitHub Classroom template, and a git clone as `make release` in it needs. In the
+the learner copy ready to push as a GitHub Classroom template (the instructor copy, which holds the
+solutions, is kept private), and a git clone as `make release` in it needs. In the
 instructor copy, as here, git ignores the learner files and notebooks (written again by `make setup`
 and `make notebooks`); in the learner copy they are committed.
 """
@@ -236,9 +237,18 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
     print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
           f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
-    print(f"Next: cd {shlex.quote(str(args.dest))} && make setup && make lab. It is a git repository with one "
-          f"commit: for GitHub Classroom, push it as a template repository ({AUTOGRADING} grades each exercise).")
+    print(next_line(args.dest, args.with_solutions))
     return 0
+
+
+def next_line(dest: Path, with_solutions: bool) -> str:
+    """What to do with the copy: the learner copy is the GitHub Classroom template; the instructor copy holds the
+    solutions, so it is kept private (a template made of it would hand every learner the answers)."""
+    start = f"Next: cd {shlex.quote(str(dest))} && make setup && make lab. It is a git repository with one commit: "
+    if with_solutions:
+        return start + ("keep it private, it holds the solutions; for GitHub Classroom, push the learner copy "
+                        "(make release DEST=dir, without WITH_SOLUTIONS) as the template repository.")
+    return start + f"for GitHub Classroom, push it as a template repository ({AUTOGRADING} grades each exercise)."
 
 
 if __name__ == "__main__":
