@@ -239,6 +239,17 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solutions(tmp_path, monkeypatch, capsys):
+    subprocess.run(["git", "init", "-q", str(tmp_path / "learner")], check=True)
+    monkeypatch.setattr(release, "REPO", tmp_path / "learner")     # a learner copy: no exercises/solutions/
+    assert release.main([str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("error: this learner copy has no keras_models/course/exercises/solutions/ to cut the "
+                                 "exercises from: run make release in the instructor's copy (make release DEST=dir "
+                                 "WITH_SOLUTIONS=1 made it)\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_path, monkeypatch):
     """An instructor's untracked files (an answer key, a learner's solved exercise, the class's grades) are not
     the course: they stay out of the copy, and are named so that a forgotten `git add` is noticed."""

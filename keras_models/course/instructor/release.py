@@ -223,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     kind = ("instructor copy (with solutions and tests)" if args.with_solutions
             else "learner copy (no solutions, no tests)")
     try:
+        if not (REPO / SOLUTIONS).is_dir():          # a learner copy: no solution to cut the exercises from
+            raise ValueError(f"this learner copy has no {SOLUTIONS.as_posix()}/ to cut the exercises from: run make "
+                             "release in the instructor's copy (make release DEST=dir WITH_SOLUTIONS=1 made it)")
         _check_destination(args.dest)
         uncommitted = uncommitted_files()
         counts = release(args.dest, args.with_solutions, uncommitted)
