@@ -268,6 +268,13 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
     assert capsys.readouterr().err == f"error: the learner folder {folder / 'stray_file.zip'} is a file, not a folder\n"
 
 
+def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_path):
+    # a class zipped on a Mac and unzipped elsewhere: __MACOSX/alice/._ex01... beside alice/ -- not a learner
+    folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, "__MACOSX": {f"alice/._{FILE01}": ""}})
+    learners, skipped = grade_class._learner_folders(folder)
+    assert list(learners) == ["alice"] and skipped == ["__MACOSX (the macOS zip's metadata folder)"]
+
+
 def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_graded_as_learners(tmp_path, capsys):
     # a learner's clone: its data/, keras_models/ ... would each be graded as a learner, all 0, and the grade
     # book written into the learner's repository

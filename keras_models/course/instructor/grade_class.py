@@ -14,7 +14,7 @@ a warning after grading (the submissions folder is compared before and after), s
 A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line. When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
-folders, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one line and
+folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one line and
 skipped. A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so
 that no reason can stop the CSV or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`),
 stops grading with every submission's processes killed and every temporary folder deleted, in one line
@@ -82,6 +82,7 @@ PROJECT = Path(__file__).resolve().parents[3]
 # What a submission must not change (it runs as the instructor's user): the code the graders import and the data
 # sets they read, as (folder of PROJECT, ending of the files watched there; "" for every file).
 WATCHED = (("keras_models", ".py"), ("scratch", ".py"), ("data", ""))
+MACOS_ZIP_FOLDER = "__MACOSX"          # what unzipping a zip made by macOS adds beside the learners
 OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
@@ -240,6 +241,8 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
                 skipped.append(f"{path.name} (not a folder)")
         elif path.name.startswith("."):
             skipped.append(f"{path.name} (hidden folder)")
+        elif path.name == MACOS_ZIP_FOLDER:         # unzipping a class zipped on a Mac: its ._ files, no learner's
+            skipped.append(f"{path.name} (the macOS zip's metadata folder)")
         elif printable(path.name) != path.name:          # bytes that are not UTF-8: no CSV or terminal takes them
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         elif any(unicodedata.category(c) == "Cc" for c in path.name):  # a line break splits the table's rows
