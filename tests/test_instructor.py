@@ -489,6 +489,21 @@ def test_each_kept_grade_keeps_its_file_and_reason_when_grades_reasons_csv_has_t
     assert earlier.grades["bob"]["ex03"] == gradebook.Grade(*kept[:1], 7, kept[1])     # the points: grades.csv's
 
 
+def test_a_learner_whose_folder_name_changed_unicode_form_keeps_their_earlier_row(tmp_path):
+    """Zoë's folder unzipped from a Mac's zip spells ë as e + a combining accent (NFD); the earlier grades.csv, as
+    one character (NFC). She is one learner: her kept ex01 joins her regraded ex03, in one row."""
+    composed, decomposed = "Zo\u00eb", "Zoe\u0308"
+    (tmp_path / "grades.csv").write_text(f"learner,ex01,ex03,total\n{composed},10,0,10\n", encoding="utf-8")
+    regraded = {decomposed: {"ex03": gradebook.Grade("ex03_keras_basics.py", 10, "passed")}}
+    columns, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [find("ex03")], regraded)
+    assert list(merged) == [decomposed] and line.startswith("kept ex01 from the earlier grades.csv")
+    assert [merged[decomposed][e.name].points for e in columns] == [10, 10]
+    (tmp_path / "grades.csv").write_text(f"learner,ex01,total\n{composed},10,10\n{decomposed},0,0\n",
+                                         encoding="utf-8")
+    with pytest.raises(ValueError, match=f"two rows for {decomposed}: lines 2 and 3"):
+        gradebook.read_earlier(tmp_path)
+
+
 @pytest.mark.parametrize("grades, reasons, problem", [
     (b"learner,ex01,total\nb\xe9a,10,10\n", None, "not UTF-8 text: byte 0xe9 at position 20"),
     (b"name,ex01,total\nann,10,10\n", None, "its first line is 'name,ex01,total', not learner, exercise ids, total"),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -91,9 +92,9 @@ def read_earlier(folder: Path) -> Earlier | None:
         learner = row[0]
         if not learner.strip():
             raise _cannot(path, f"line {line} names no learner")
-        if learner in first_line:
-            raise _cannot(path, f"two rows for {learner}: lines {first_line[learner]} and {line}")
-        first_line[learner] = line
+        if same_name(learner) in first_line:             # Zoë twice, once with ë as e and a combining accent
+            raise _cannot(path, f"two rows for {learner}: lines {first_line[same_name(learner)]} and {line}")
+        first_line[same_name(learner)] = line
         # the last value, the total, is not read: it is the sum of the columns, written again
         grades[learner] = {e.name: Grade("", _points(path, line, learner, e, value), REASON_NOT_KEPT)
                            for e, value in zip(exercises, row[1:-1], strict=True)}
@@ -175,13 +176,21 @@ def _cannot(path: Path, problem: str) -> ValueError:
 
 # --- merging ------------------------------------------------------------------------------------------------
 
+def same_name(learner: str) -> str:
+    """`learner` in one Unicode form (NFC): a folder named "Zoë" on a Mac, or unzipped from a Mac's zip, spells ë
+    as e and a combining accent (NFD), a grades.csv saved elsewhere as one character -- the same learner."""
+    return unicodedata.normalize("NFC", learner)
+
+
 def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[list[Exercise], Book, str]:
     """(columns, grades, the one line that says what was kept): the `regraded` exercises' `grades` over `earlier`."""
     columns = [e for e in EXERCISES if e in regraded or e in earlier.exercises]          # course order
     only = ",".join(e.name for e in regraded)
+    named_now = {same_name(learner): learner for learner in grades}        # an earlier row goes by today's name
+    earlier_grades = {named_now.get(same_name(learner), learner): mine for learner, mine in earlier.grades.items()}
     merged: Book = {}
-    for learner in sorted(grades.keys() | earlier.grades.keys()):
-        now, before = grades.get(learner, {}), earlier.grades.get(learner, {})
+    for learner in sorted(grades.keys() | earlier_grades.keys()):
+        now, before = grades.get(learner, {}), earlier_grades.get(learner, {})
         merged[learner] = {}
         for exercise in columns:
             if exercise.name in now:                 # graded in this run
@@ -195,7 +204,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
                 merged[learner][exercise.name] = Grade("", 0, f"not graded: {learner} has no folder now, and the "
                                                               f"earlier grades.csv has no {exercise.name}")
     kept = ", ".join(e.name for e in columns if e not in regraded)
-    gone = ", ".join(sorted(earlier.grades.keys() - grades.keys()))
+    gone = ", ".join(sorted(earlier_grades.keys() - grades.keys()))
     what = " and ".join(filter(None, [kept, gone and f"the rows of {gone} (no folder now)"]))
     regraded_names = ", ".join(e.name for e in regraded)
     line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
