@@ -26,6 +26,7 @@ import pytest
 from conftest import read_csv, write_class
 
 from keras_models.course.exercises.graders import find
+from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor import grade_class, sandbox
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
@@ -266,6 +267,19 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
     assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
     assert grade_class.main(["--learner", str(folder / "stray_file.zip")]) == 2
     assert capsys.readouterr().err == f"error: the learner folder {folder / 'stray_file.zip'} is a file, not a folder\n"
+
+
+def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path):
+    """A clone holds the release's untouched exercise; the learner's own work, uploaded from Colab as "Copy of
+    ...", lies at the top, ungraded: the 0 names it. A pass needs no such line."""
+    skeleton = skeleton_of(EX01.solution_path)
+    folder = write_class(tmp_path / "class", {
+        "ann": {f"keras_models/course/exercises/{FILE01}": skeleton, f"Copy of {EX01.stem}.ipynb": "{}"},
+        "bob": {FILE01: SOLVED01, f"{EX01.stem} (1).py": skeleton}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert reasons(folder)[("ann", "ex01")].endswith(f"(found Copy of {EX01.stem}.ipynb too, not graded: name it "
+                                                     f"{EX01.stem}.ipynb)")
+    assert "found" not in reasons(folder)[("bob", "ex01")]
 
 
 def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_path):

@@ -147,6 +147,8 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     name for a notebook saved to one's Drive) -- its name starts with the exercise's id, any case."""
     with contextlib.suppress(OSError):
         for path in sorted(learner_dir.iterdir()):
+            if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
+                continue
             if (path.name.lower().removeprefix("copy of ").startswith(exercise.name)
                     and path.suffix.lower() in (".py", ".ipynb")
                     and path.is_file() and not path.is_symlink()):
@@ -172,12 +174,14 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
     chosen: dict[tuple[str, str], Version | None] = {}
+    near: dict[tuple[str, str], str | None] = {}         # a file named nearly right beside a file graded, for its 0
     verdicts: dict[tuple[str, str], Verdict] = {}
     tasks = []
     for name, folder in learners.items():
         for exercise in exercises:
             key = (name, exercise.name)
             chosen[key] = submission(folder, exercise)
+            near[key] = _named_nearly(folder, exercise) if chosen[key] is not None else None
             staged = _staged(folder, exercise, chosen[key])
             if isinstance(staged, Verdict):
                 verdicts[key] = staged
@@ -186,16 +190,22 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
     if len(tasks) > 1:
         _preload(exercises)
     verdicts.update(grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds))
-    return {name: {e.name: _grade(e, verdicts[name, e.name], chosen[name, e.name], folder) for e in exercises}
+    return {name: {e.name: _grade(e, verdicts[name, e.name], chosen[name, e.name], folder, near[name, e.name])
+                   for e in exercises}
             for name, folder in learners.items()}
 
 
-def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path) -> Grade:
-    """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded."""
+def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path,
+           near: str | None = None) -> Grade:
+    """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded. A 0's
+    reason also names `near`, a file at the top named nearly right, which was not graded: in a clone the release's
+    untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
     if chosen is None:
         return Grade("", 0, verdict.reason)
+    also = (f" (found {near} too, not graded: name it {exercise.stem}{Path(near).suffix.lower()})"
+            if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
-                 verdict.reason + which_of_two(chosen))
+                 verdict.reason + which_of_two(chosen) + also)
 
 
 def print_table(exercises: list[Exercise], grades: Book) -> None:
