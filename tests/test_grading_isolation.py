@@ -352,6 +352,17 @@ def test_bytes_that_are_not_utf8_are_escaped_in_a_reason_and_a_folder_name_and_t
     assert reasons(folder)[("cy", "ex01")] == "the code raised KeyboardInterrupt: bad \\udcff byte"
 
 
+def test_control_characters_in_a_reason_are_escaped_so_they_cannot_rewrite_the_table(tmp_path, capsys):
+    """A reason quotes what a learner wrote: an exception's message, a file's name. A terminal's escape sequence
+    there (\\x1b[1A\\x1b[2K: up a line, erase it) rewrote the printed table, and a line break split the reason."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: 'raise ValueError("\\x1b[1A\\x1b[2Kann 10")\n'},
+                                             "bob": {"ex01 \x1b[2K\nx.py": "x = 1\n"}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert "\x1b" not in capsys.readouterr().out
+    assert reasons(folder)[("ann", "ex01")].endswith(f"(line 1 of {FILE01}): \\x1b[1A\\x1b[2Kann 10")
+    assert reasons(folder)[("bob", "ex01")].endswith("(found ex01 \\x1b[2K\\nx.py: name it " + FILE01 + ")")
+
+
 def nested_for_nbformat_only() -> str:
     """A notebook nested just deeply enough that nbformat, not json, runs out of recursion on this Python: the depth
     differs between versions (about 500 levels on 3.11, 1000 on 3.12, where json's own limit is higher too)."""

@@ -75,7 +75,7 @@ from keras_models.course.exercises.graders import (
 )
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.gradebook import Book, Grade
-from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes
+from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes, shown
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
@@ -200,12 +200,12 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
     """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded. A 0's
     reason also names `near`, a file at the top named nearly right, which was not graded: in a clone the release's
     untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
-    if chosen is None:
-        return Grade("", 0, verdict.reason)
+    if chosen is None:                # the reason may name a learner's file: its name is shown, escaped
+        return Grade("", 0, shown(verdict.reason))
     also = (f" (found {near} too, not graded: name it {exercise.stem}{Path(near).suffix.lower()})"
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
-                 verdict.reason + which_of_two(chosen) + also)
+                 shown(verdict.reason + which_of_two(chosen) + also))
 
 
 def print_table(exercises: list[Exercise], grades: Book) -> None:

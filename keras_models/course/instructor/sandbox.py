@@ -56,6 +56,7 @@ import signal
 import tempfile
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -104,10 +105,19 @@ class _Running:
     conn_open: bool = True
 
 
+def shown(text: str) -> str:
+    """`text` as one printable line: a lone surrogate (graders.printable) and a control character -- a line break,
+    or the escape that starts a terminal's command to move the cursor or erase a line -- written as its escape
+    ("\\n", "\\x1b"). A reason is printed in the instructor's terminal, and it quotes what a learner wrote (an
+    exception's message, a file's name), which could otherwise split the table or rewrite its other rows."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
+                   for c in printable(text))
+
+
 def one_line(text: str) -> str:
-    """The first non-empty line of `text`, printable (a lone surrogate escaped: graders.printable), shortened to
-    MAX_REASON characters."""
-    line = next((line.strip() for line in printable(text).splitlines() if line.strip()), "")
+    """The first non-empty line of `text`, shown (its control characters escaped), shortened to MAX_REASON
+    characters."""
+    line = shown(next((line.strip() for line in printable(text).splitlines() if line.strip()), ""))
     return line if len(line) <= MAX_REASON else line[:MAX_REASON - 3] + "..."
 
 
