@@ -504,6 +504,17 @@ def test_a_learner_whose_folder_name_changed_unicode_form_keeps_their_earlier_ro
         gradebook.read_earlier(tmp_path)
 
 
+def test_grades_reasons_csv_without_grades_csv_is_refused_in_one_line_not_replaced(tmp_path):
+    """grades.csv deleted (or moved to a spreadsheet): ONLY=ex03 kept nothing, and wrote grades_reasons.csv again
+    with ex03's rows alone -- the other exercises' points and reasons gone, and no line said so."""
+    (tmp_path / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"grades_reasons.csv is here without grades.csv: ONLY= would write it "
+                                         r"again with the regraded exercises' rows alone; put grades.csv back"):
+        gradebook.read_earlier(tmp_path)
+    (tmp_path / "grades_reasons.csv").unlink()
+    assert gradebook.read_earlier(tmp_path) is None                        # no grade book at all: nothing to keep
+
+
 @pytest.mark.parametrize("grades, reasons, problem", [
     (b"learner,ex01,total\nb\xe9a,10,10\n", None, "not UTF-8 text: byte 0xe9 at position 20"),
     (b"name,ex01,total\nann,10,10\n", None, "its first line is 'name,ex01,total', not learner, exercise ids, total"),

@@ -83,6 +83,10 @@ def read_earlier(folder: Path) -> Earlier | None:
     wrong when it cannot be understood."""
     path = folder / GRADES
     if not path.exists():
+        if (folder / REASONS).exists():     # its other exercises' rows would be replaced by this run's, unsaid
+            raise ValueError(f"{folder / REASONS} is here without {GRADES}: ONLY= would write it again with the "
+                             f"regraded exercises' rows alone; put {GRADES} back, move {REASONS} away, or grade all "
+                             "the exercises (no ONLY=)")
         return None
     header, rows = _rows(path)
     exercises = _columns(path, header)
