@@ -40,6 +40,25 @@ def test_autograding_json_has_one_test_per_exercise_worth_its_points():
         assert test["comparison"] == "included" and test["output"] == "" and test["timeout"] > 0
 
 
+def test_the_classroom_workflow_runs_the_same_tests_worth_the_same_points_and_reports_each():
+    """Classroom today runs .github/workflows/classroom.yml: one grader step per exercise, then the reporter,
+    which finds each step's result under <ID>_RESULTS and sums the runners it is given."""
+    import yaml  # (jupyter's dependency, pinned in constraints.txt)
+
+    job = yaml.safe_load(classroom.workflow())["jobs"]["run-autograding-tests"]
+    checkout, *graders, reporter = job["steps"]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert [step["id"] for step in graders] == [e.name for e in EXERCISES]
+    for step, test in zip(graders, classroom.autograding()["tests"], strict=True):
+        assert step["uses"].startswith("classroom-resources/autograding-command-grader@")
+        assert step["with"] == {"test-name": test["name"], "setup-command": test["setup"], "command": test["run"],
+                                "timeout": test["timeout"], "max-score": test["points"]}
+    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter@")
+    assert reporter["with"]["runners"].split(",") == [e.name for e in EXERCISES]
+    assert reporter["env"] == {f"{e.name.upper()}_RESULTS": f"${{{{steps.{e.name}.outputs.result}}}}"
+                               for e in EXERCISES}
+
+
 # --- make release ----------------------------------------------------------------------------------------
 
 UNTRACKED = ["my_answer_key.py", "submissions/alice/ex01_perceptron_activations.py", "submissions/grades.csv"]
@@ -145,6 +164,8 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
         assert (learner_copy / name).is_file(), name
     autograding = learner_copy / ".github" / "classroom" / "autograding.json"
     assert autograding.read_text(encoding="utf-8") == classroom.render()
+    workflow = learner_copy / ".github" / "workflows" / "classroom.yml"
+    assert workflow.read_text(encoding="utf-8") == classroom.workflow()
     ignored = (learner_copy / ".gitignore").read_text(encoding="utf-8")
     assert "ex[0-9][0-9]" not in ignored and "notebooks" not in ignored.replace("notebooks are tracked", "")
     assert (learner_copy / "README.md").read_text(encoding="utf-8").startswith("> **Learner copy**")
@@ -171,6 +192,7 @@ def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_
             exercise.solution_path.read_bytes()
         assert (dest / "keras_models/course/notebooks/solutions" / f"{exercise.stem}.ipynb").is_file()
     assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
+    assert not (dest / ".github" / "workflows").exists()      # a push of the private copy would grade its skeletons
 
 
 def test_only_the_learner_copy_is_offered_as_the_classroom_template():

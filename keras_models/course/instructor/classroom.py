@@ -11,6 +11,14 @@ the exercise's `points`. `timeout` is in minutes, the first one including the se
 
 The file in this repository is written by `.venv/bin/python -m keras_models.course.instructor.classroom`
 (and by `make release` into the copy); a test checks it says what EXERCISES says.
+
+Classroom as it is today no longer reads that file by itself: it runs a GitHub Actions workflow,
+.github/workflows/classroom.yml, which it writes from the tests an instructor enters in its web form,
+one step per test (classroom-resources/autograding-command-grader) and a last step that reports the
+scores. `workflow()` is that file with the same tests, so that a template holding it is graded without
+the form. `make release` writes it into the learner copy only: in this repository, or in the instructor's
+copy, a push would grade the untouched exercise files. (Written from the files Classroom itself writes;
+not tried against GitHub from here, which has no network.)
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from keras_models.course.exercises.graders import EXERCISES
 
 REPO = Path(__file__).resolve().parents[3]
 AUTOGRADING = Path(".github", "classroom", "autograding.json")
+WORKFLOW = Path(".github", "workflows", "classroom.yml")
 SETUP_MINUTES, GRADE_MINUTES = 15, 10        # pip installs TensorFlow first; a grading takes seconds
 
 
@@ -45,6 +54,37 @@ def autograding() -> dict:
 
 def render() -> str:
     return json.dumps(autograding(), indent=2) + "\n"
+
+
+def workflow() -> str:
+    """The tests of `autograding()` as the workflow Classroom writes from its web form: one grader step per
+    exercise (its id is the exercise's, its max-score the points), then the reporter, which reads each step's
+    result from the environment variable <ID>_RESULTS. A string is written as a JSON string, which YAML reads
+    as the same double-quoted string."""
+    steps = []
+    for test, exercise in zip(autograding()["tests"], EXERCISES, strict=True):
+        steps += [f"    - name: {json.dumps(test['name'])}",
+                  f"      id: {exercise.name}",
+                  "      uses: classroom-resources/autograding-command-grader@v1",
+                  "      with:",
+                  f"        test-name: {json.dumps(test['name'])}",
+                  f"        setup-command: {json.dumps(test['setup'])}",
+                  f"        command: {json.dumps(test['run'])}",
+                  f"        timeout: {test['timeout']}",
+                  f"        max-score: {test['points']}"]
+    results = [f'        {e.name.upper()}_RESULTS: "${{{{steps.{e.name}.outputs.result}}}}"' for e in EXERCISES]
+    lines = ["# GitHub Classroom autograding, written by make release from EXERCISES (one step per exercise).",
+             "name: Autograding Tests",
+             "'on':", "- push", "- workflow_dispatch", "- repository_dispatch",
+             "permissions:", "  checks: write", "  actions: read", "  contents: read",
+             "jobs:", "  run-autograding-tests:", "    runs-on: ubuntu-latest",
+             "    if: github.actor != 'github-classroom[bot]'",
+             "    steps:", "    - name: Checkout code", "      uses: actions/checkout@v4",
+             *steps,
+             "    - name: Autograding Reporter", "      uses: classroom-resources/autograding-grading-reporter@v1",
+             "      env:", *results,
+             "      with:", f"        runners: {','.join(e.name for e in EXERCISES)}"]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:

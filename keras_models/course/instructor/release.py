@@ -11,6 +11,8 @@ one line: commit it to include it.
                                                            `make exercise-reset` and `make setup` copy
                 keras_models/course/notebooks/             the lessons' and exercises' notebooks
                 .github/classroom/autograding.json         GitHub Classroom: one test per exercise
+                .github/workflows/classroom.yml            the same tests as Classroom runs them today
+                                                           (learner copy only: classroom.py says why)
     changed     .gitignore                                 the learner's files are tracked (commit them)
                 README.md                                  a note on top: what this copy is
 
@@ -46,7 +48,7 @@ from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.instructor.classroom import AUTOGRADING, render
+from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
 
@@ -199,6 +201,7 @@ def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[s
             written += 1
     _write(dest / AUTOGRADING, render())
     if not with_solutions:
+        _write(dest / WORKFLOW, workflow())
         _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
         _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
     counts = {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
@@ -251,7 +254,8 @@ def next_line(dest: Path, with_solutions: bool) -> str:
     if with_solutions:
         return start + ("keep it private, it holds the solutions; for GitHub Classroom, push the learner copy "
                         "(make release DEST=dir, without WITH_SOLUTIONS) as the template repository.")
-    return start + f"for GitHub Classroom, push it as a template repository ({AUTOGRADING} grades each exercise)."
+    return start + (f"for GitHub Classroom, push it as a template repository ({WORKFLOW} grades each exercise, "
+                    f"{AUTOGRADING} says the same for Classroom's older form).")
 
 
 if __name__ == "__main__":
