@@ -87,8 +87,9 @@ def test_two_replicas_are_recorded_in_run_json_and_announced_under_the_summary(t
     assert record["status"] == "complete" and record["devices"] == 2
     assert record["strategy"] == "MirroredStrategy" and record["replicas"] == 2
     assert [d.rsplit("/", 1)[1] for d in record["replica_devices"]] == ["device:CPU:0", "device:CPU:1"]
+    assert printed.startswith("task "), printed[:80]                     # --quiet: the table first, no blank line
     lines = learner_lines(printed)
-    assert lines[0].startswith("task ") and lines[2].startswith("binary  keras")          # --quiet: the table first
+    assert lines[0].startswith("task ") and lines[2].startswith("binary  keras")
     assert lines[4].startswith("keras side: MirroredStrategy, 2 replicas on cpu:0, cpu:1")
 
 

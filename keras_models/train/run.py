@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate,
                                 devices=args.devices)
         results = run_tasks(run_dir, quiet=args.quiet)
-        print()
+        if not args.quiet or args.resume:               # a line between the progress (or resuming) and the table
+            print()
         print(format_summary(results))
         record = read_status(run_dir)
         if record.get("replicas", 1) > 1:
