@@ -113,14 +113,18 @@ UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
 ifneq ($(UNKNOWN),)
 $(error unknown variable $(UNKNOWN) for make $(or $(MAKECMDGOALS),help); $(foreach goal,$(or $(MAKECMDGOALS),help),make $(goal) takes $(strip $(TAKES_$(goal)) $(TAKES_ANY));) see `make help`)
 endif
+# $(call got,RESUME QUIET): each of those whose value is not 1, as given; one exported by the shell says so, as
+# make reads it for every target (QUIET=true in a shell's profile would otherwise stop make help unexplained)
+got = $(strip $(foreach v,$(1),$(if $(filter-out 1,$($(v))),$(v)=$($(v))$(if $(filter environment,$(origin $(v))),\
+ (from your shell's environment: unset $(v)),))))
 ifneq ($(filter-out 1,$(RESUME) $(QUIET)),)
-$(error RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=$(RESUME) QUIET=$(QUIET))
+$(error RESUME and QUIET take the value 1 (make train RESUME=1), got $(call got,RESUME QUIET))
 endif
 ifneq ($(filter-out 1,$(UPGRADE)),)
-$(error UPGRADE takes the value 1 (make lock UPGRADE=1), got UPGRADE=$(UPGRADE))
+$(error UPGRADE takes the value 1 (make lock UPGRADE=1), got $(call got,UPGRADE))
 endif
 ifneq ($(filter-out 1,$(WITH_SOLUTIONS)),)
-$(error WITH_SOLUTIONS takes the value 1 (make release DEST=dir WITH_SOLUTIONS=1), got WITH_SOLUTIONS=$(WITH_SOLUTIONS))
+$(error WITH_SOLUTIONS takes the value 1 (make release DEST=dir WITH_SOLUTIONS=1), got $(call got,WITH_SOLUTIONS))
 endif
 # $(call given,ONLY): whether ONLY was given at all. $(if $(ONLY),...) would take ONLY=" " (or ONLY= with an
 # empty expansion) for no ONLY=, and make grade would then regrade every exercise and write the grade book afresh

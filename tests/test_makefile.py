@@ -165,11 +165,15 @@ def test_each_make_variable_becomes_its_option(project, args, command):
                                       "help`."),
     (["release", "DEST=x", "WITH_SOLUTIONS=yes"], "WITH_SOLUTIONS takes the value 1 (make release DEST=dir "
                                                   "WITH_SOLUTIONS=1), got WITH_SOLUTIONS=yes"),
-    (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0 QUIET="),
+    (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0.  Stop."),
+    # a shell that exports QUIET=true: make reads it for every target, so the line says where it came from
+    (["help", "env:QUIET=true"], "RESUME and QUIET take the value 1 (make train RESUME=1), got QUIET=true (from "
+                                 "your shell's environment: unset QUIET).  Stop."),
 ], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "PYTHONN-for-setup",
-        "WITH_SOLUTIONS-yes", "RESUME-0"])
+        "WITH_SOLUTIONS-yes", "RESUME-0", "QUIET-from-the-environment"])
 def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(project, args, message):
-    done = make(project, *args)
+    environment = dict(arg.removeprefix("env:").split("=", 1) for arg in args if arg.startswith("env:"))
+    done = make(project, *[arg for arg in args if not arg.startswith("env:")], **environment)
     assert done.returncode == 2
     assert done.stdout == ""                                   # nothing ran
     (line,) = done.stderr.splitlines()
