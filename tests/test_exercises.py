@@ -286,8 +286,8 @@ def test_reset_restores_the_skeleton_and_keeps_the_learners_version(tmp_path):
     assert reset(exercise.solution_path, learner, tmp_path / "backup") is None     # nothing left to keep
 
 
-@pytest.mark.parametrize("name", ["ex05", "5", "05", "ex05_breast_cancer_dropout", "ex05_breast_cancer_dropout.py",
-                                  "ex05_breast_cancer_dropout.ipynb",
+@pytest.mark.parametrize("name", ["ex05", "ex5", "5", "05", "ex05_breast_cancer_dropout",
+                                  "ex05_breast_cancer_dropout.py", "ex05_breast_cancer_dropout.ipynb",
                                   "notebooks/exercises/ex05_breast_cancer_dropout.ipynb"])
 def test_find_accepts_the_names_a_learner_types(name):
     assert find(name).name == "ex05"

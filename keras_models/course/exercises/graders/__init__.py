@@ -87,11 +87,11 @@ EXERCISES = (                                          # in course order; the po
 
 
 def find(name: str) -> Exercise:
-    """The exercise called `name`: "ex05", "5", "05" or its file name, with or without ".py" or ".ipynb"."""
+    """The exercise called `name`: "ex05", "ex5", "5", "05" or its file name, with or without ".py" or ".ipynb"."""
     wanted = name.strip().rsplit("/", 1)[-1].removesuffix(".py").removesuffix(".ipynb")
     for exercise in EXERCISES:
         number = exercise.name[2:]
-        if wanted in (exercise.name, exercise.stem, number, number.lstrip("0")):
+        if wanted in (exercise.name, exercise.stem, number, number.lstrip("0"), f"ex{number.lstrip('0')}"):
             return exercise
     known = ", ".join(exercise.name for exercise in EXERCISES)
     raise ValueError(f"no exercise called {name!r}; the exercises are {known}")
