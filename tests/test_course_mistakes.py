@@ -11,6 +11,7 @@ import io
 import os
 import signal
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -222,6 +223,28 @@ def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(opti
             main(option)
         assert stopped.value.code == 2
         assert capsys.readouterr() == ("", f"error: {message} (all options: .venv/bin/python -m {name} --help)\n")
+
+
+def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains_the_default_too(tmp_path, capsys,
+                                                                                                  monkeypatch):
+    from keras_models.course import multi_worker
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs").mkdir()                # read-only for the learner; root writes anywhere, so os.access says so
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).absolute() != tmp_path / "logs" and
+                        access(path, mode))
+    monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
+    monkeypatch.setattr(multi_worker, "read_cluster", lambda *a: pytest.fail("it went on past the options"))
+    for main, argv, what in [(course_cli.main, [], "logs/course cannot be created in logs"),    # make course's
+                             (course_cli.main, ["--out", "logs"], "logs cannot be written"),
+                             (multi_worker.main, [], "logs/multi_worker cannot be created in logs")]:
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err.startswith(f"error: argument --out: {what} (permission denied or a read-only file "
+                                            "system): give a folder you can write in (all options: ")
 
 
 class Parser(Exception):

@@ -13,6 +13,7 @@ inside TensorBoard's writer, each with a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 MAX_SEED = 2**32 - 1                  # keras.utils.set_random_seed (NumPy's legacy seeding) takes 0 .. 2**32 - 1
@@ -40,12 +41,17 @@ def seed(text: str) -> int:
 
 
 def folder(text: str) -> Path:
-    """An output folder: it may not exist yet, but nothing on its path may be a file."""
+    """An output folder: it may not exist yet, but nothing on its path may be a file, and the nearest folder that
+    exists must be one this user can write in (a read-only logs/ once failed inside TensorBoard's writer)."""
     path = Path(text)
     for part in (path, *path.parents):
         if part.exists():
             if not part.is_dir():
                 where = "is a file" if part == path else f"is inside {part}, which is a file"
                 raise argparse.ArgumentTypeError(f"{text} {where}: give a folder")
+            if not os.access(part, os.W_OK | os.X_OK):
+                where = "cannot be written" if part == path else f"cannot be created in {part}"
+                raise argparse.ArgumentTypeError(f"{text} {where} (permission denied or a read-only file system): "
+                                                 "give a folder you can write in")
             break
     return path

@@ -169,7 +169,7 @@ def cannot_listen(port: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker",
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
-    parser.add_argument("--out", type=folder, default=Path("logs") / "multi_worker",
+    parser.add_argument("--out", type=folder, default=str(Path("logs") / "multi_worker"),   # text: checked as given
                         help="where each worker writes worker_<index>.npz (default logs/multi_worker)")
     parser.add_argument("--epochs", type=whole_number, default=3, help="epochs to train (default 3)")
     parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,

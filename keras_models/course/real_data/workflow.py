@@ -149,7 +149,9 @@ def course_options(prog: str, description: str | None, epochs: str, rows: str = 
     (`rows`: what its help adds), --seed, each checked as it is read (keras_models/course/command_line.py): a
     mistake is one line."""
     parser = OneLineParser(prog=prog, description=description)
-    parser.add_argument("--out", type=folder, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    # the default as text: argparse runs `folder` on a default only when it is a string, and a read-only logs/
+    # must be refused as a given --out is
+    parser.add_argument("--out", type=folder, default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--epochs", type=whole_number, default=None,
                         help=f"most epochs (default {epochs}; EarlyStopping may stop sooner)")
     # a --max-rows too small to split is data.prepare's to refuse (MaxRowsError, `explain`): it knows the splits
