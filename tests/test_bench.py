@@ -120,3 +120,13 @@ def test_the_numpy_half_of_the_bench_does_not_load_tensorflow(python_without_ten
 def test_unknown_shapes_are_named():
     with pytest.raises(SystemExit):
         bench_run.parse_args(["--shapes", "huge"])
+
+
+def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(tmp_path, capsys, monkeypatch):
+    blocker = tmp_path / "bench"
+    blocker.write_text("a file, not a folder")          # what a read-only logs/ is for a learner, root or not
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
+    assert bench_run.main(["--out", str(blocker)]) == 1
+    assert capsys.readouterr() == ("", f"error: the reports cannot be written to {blocker} (a file is in the way); "
+                                       "make it writable, or give another: .venv/bin/python -m keras_models.bench "
+                                       "--out DIR\n")

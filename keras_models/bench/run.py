@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -58,7 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:                          # asked before minutes of timing, not when the reports are written at the end
+        args.out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=args.out).close()
+    except OSError as exc:
+        why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror or exc
+        print(f"error: the reports cannot be written to {args.out} ({why}); "
+              "make it writable, or give another: .venv/bin/python -m keras_models.bench --out DIR", file=sys.stderr)
+        return 1
     print("\n".join(header_lines(args)), flush=True)
     shapes = [SHAPES[name] for name in args.shapes]
     rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
