@@ -155,6 +155,15 @@ def test_a_file_that_cannot_run_is_one_line(exercises, unchanged_program, capsys
     assert (status, out, err) == (1, "", message.format(name=EX01.learner_path.name))
 
 
+def test_a_file_that_cannot_be_read_is_one_line_naming_it_in_run_and_in_grading(exercises, unchanged_program,
+                                                                                  capsys, tmp_path):
+    EX01.learner_path.mkdir()                  # unreadable even for root; no read permission is the same OSError
+    status, out, err = run("ex01", capsys)
+    assert (status, out, err) == (1, "", f"ex01: {EX01.learner_path} cannot be read (Is a directory)\n")
+    result = graders.grade_file(EX01, EX01.learner_path, tmp_path)
+    assert (result.passed, result.message) == (False, f"{EX01.learner_path} cannot be read (Is a directory)")
+
+
 def notebook_of_markdown():
     """A notebook with notes and one blank code cell (and no .py yet: exercise-run writes it, TODOs and all)."""
     EX01.notebook_path.parent.mkdir(parents=True)

@@ -42,9 +42,13 @@ TOO_DEEP = "{name} is not a Jupyter notebook (its JSON is nested too deeply to r
 
 
 def read_text(path: Path) -> str:
-    """The file's text, or a SourceError naming the first byte that is not UTF-8. A byte-order mark, which
-    Windows editors write and Python itself skips, is dropped."""
-    data = path.read_bytes()
+    """The file's text, or a SourceError naming the first byte that is not UTF-8, or why the file cannot be read
+    (no read permission, a folder of that name). A byte-order mark, which Windows editors write and Python itself
+    skips, is dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:        # raised inside load_module, it was blamed on the learner's code, or a traceback
+        raise SourceError(f"{path} cannot be read ({error.strerror or error})") from None
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
