@@ -272,6 +272,16 @@ def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solution
     assert not (tmp_path / "out").exists()
 
 
+def test_make_release_outside_a_clone_git_refuses_says_what_git_said(tmp_path, monkeypatch):
+    """Run by another user than the clone's owner (sudo), git refuses a clone ("detected dubious ownership"):
+    "run it in a git clone" alone sent the instructor looking for a clone they were in."""
+    monkeypatch.setattr(release, "REPO", tmp_path)                    # no repository at all: git refuses it too
+    with pytest.raises(ValueError) as refused:
+        release.project_files()
+    assert str(refused.value).startswith("make release copies the files git tracks: run it in a git clone of the "
+                                         "project (git said: fatal: not a git repository")
+
+
 def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_path, monkeypatch):
     """An instructor's untracked files (an answer key, a learner's solved exercise, the class's grades) are not
     the course: they stay out of the copy, and are named so that a forgotten `git add` is noticed."""

@@ -85,8 +85,13 @@ def _listed(*options: str) -> list[Path]:
     """`git ls-files OPTIONS` in the repository: paths relative to it, of files that exist, sorted."""
     try:
         listed = _git(REPO, "ls-files", "-z", *options)
-    except (OSError, subprocess.CalledProcessError):
-        raise ValueError("make release copies the files git tracks: run it in a git clone of the project") from None
+    except OSError as error:                                     # no git at all
+        raise ValueError(f"make release copies the files git tracks, and git cannot be run here "
+                         f"({error.strerror or error}): install git") from None
+    except subprocess.CalledProcessError as error:   # not a clone, or one git refuses ("dubious ownership": sudo)
+        said = error.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ValueError("make release copies the files git tracks: run it in a git clone of the project"
+                         + (f" (git said: {said[0]})" if said else "")) from None
     return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
 
 
