@@ -181,6 +181,23 @@ def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_fol
     assert "skipped in the submissions folder: zed (symbolic link)\n" in capsys.readouterr().out
 
 
+def test_a_learner_folder_that_cannot_be_read_is_a_one_line_zero_and_the_class_is_graded(tmp_path, monkeypatch):
+    """A folder whose modes (from a learner's archive) let no one else look inside: is_file() raises
+    PermissionError there (Python 3.11-3.13), and that stopped the whole class's grading with a traceback."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}, "bob": {FILE01: SOLVED01}})
+    is_file = Path.is_file
+
+    def locked(path):                          # root reads every folder: bob's is made unreadable by stand-in
+        if path.is_relative_to(folder / "bob"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return is_file(path)
+
+    monkeypatch.setattr(Path, "is_file", locked)
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]}
+    assert reasons(folder)[("bob", "ex01")] == f"cannot be read: {FILE01} (Permission denied)"
+
+
 # --- 4. output size --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("writes", [

@@ -180,7 +180,14 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
     for name, folder in learners.items():
         for exercise in exercises:
             key = (name, exercise.name)
-            chosen[key] = submission(folder, exercise)
+            try:
+                chosen[key] = submission(folder, exercise)
+            except OSError as error:            # a learner folder the instructor may not read (an archive's modes)
+                chosen[key] = near[key] = None
+                where = Path(error.filename or folder)
+                named = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else str(where)
+                verdicts[key] = Verdict(False, f"cannot be read: {named or '.'} ({error.strerror or error})")
+                continue
             near[key] = _named_nearly(folder, exercise) if chosen[key] is not None else None
             staged = _staged(folder, exercise, chosen[key])
             if isinstance(staged, Verdict):
