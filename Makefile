@@ -130,6 +130,10 @@ endif
 # empty expansion) for no ONLY=, and make grade would then regrade every exercise and write the grade book afresh
 # instead of keeping the other columns; given, the program names the value that names no exercise.
 given = $(filter-out undefined,$(origin $(1)))
+# $(call arg,LOGDIR): the value exactly as typed, as one shell word (in single quotes, each ' written '\'').
+# "$(LOGDIR)" let make expand a $ in it -- LOGDIR='runs $HOME' wrote into "runs OME", DEST='course $ 2026'
+# into "course 2026" -- and then the shell expand $, ` and \ inside the double quotes.
+arg = '$(subst ','\'',$(value $(1)))'
 # A learner copy (make release) has no tests/: its test targets say so at once, before any set-up
 # (TESTED_VENV is empty there, so they do not build .venv first).
 NO_TESTS = test -d tests || { echo "make $@: this learner copy has no test suite (it checks the reference solutions, \
@@ -139,9 +143,9 @@ TESTED_VENV := $(if $(wildcard tests),venv)
 # A variable given empty (LOGDIR= , TASKS=$(unset)) is passed on as given, for the program to refuse by name:
 # read as not given, LOGDIR= would write into logs/ and TASKS= train every task.
 train: venv ## train scratch and Keras side by side into logs/ (TASKS=binary,... EPOCHS=N LR=1e-3 DEVICES=2 LOGDIR=DIR RESUME=1 QUIET=1)
-	@exec $(PY) -m keras_models.train --via-make $(if $(call given,TASKS),--tasks "$(TASKS)") \
-		$(if $(call given,EPOCHS),--epochs "$(EPOCHS)") $(if $(call given,LR),--learning-rate "$(LR)") \
-		$(if $(call given,DEVICES),--devices "$(DEVICES)") $(if $(call given,LOGDIR),--logdir "$(LOGDIR)") \
+	@exec $(PY) -m keras_models.train --via-make $(if $(call given,TASKS),--tasks $(call arg,TASKS)) \
+		$(if $(call given,EPOCHS),--epochs $(call arg,EPOCHS)) $(if $(call given,LR),--learning-rate $(call arg,LR)) \
+		$(if $(call given,DEVICES),--devices $(call arg,DEVICES)) $(if $(call given,LOGDIR),--logdir $(call arg,LOGDIR)) \
 		$(if $(QUIET),--quiet) $(if $(RESUME),--resume)
 
 test: $(TESTED_VENV) ## run the whole test suite: parity, properties, lessons, exercises, notebooks, end to end
@@ -182,25 +186,25 @@ lock-check: $(TESTED_VENV) ## prove that constraints.txt installs, pin for pin, 
 	@exec $(PY) tests/lock_check.py
 
 tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
-	@exec $(PY) -m keras_models.train.board_server --logdir "$(if $(call given,LOGDIR),$(LOGDIR),logs)" \
-		--port "$(if $(call given,PORT),$(PORT),6006)"
+	@exec $(PY) -m keras_models.train.board_server --logdir $(if $(call given,LOGDIR),$(call arg,LOGDIR),logs) \
+		--port $(if $(call given,PORT),$(call arg,PORT),6006)
 
 lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
-	@exec $(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir "$(LOGDIR)")
+	@exec $(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir $(call arg,LOGDIR))
 
 course: venv ## the course's four Keras scripts on real data (regression, binary, multi-class, multi-label); logs/course/
 	@exec $(PY) -m keras_models.course.real_data
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some
-	@exec $(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only "$(ONLY)")
+	@exec $(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only $(call arg,ONLY))
 
 exercise-run: venv ## run your exercise file as a script, without TensorFlow's start-up lines: make exercise-run NAME=ex03
-	@test -n "$(NAME)" || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.exercises.run "$(NAME)"
+	@test -n $(call arg,NAME) || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
+	@exec $(PY) -m keras_models.course.exercises.run $(call arg,NAME)
 
 exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
-	@test -n "$(NAME)" || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.exercises.grade --reset "$(NAME)"
+	@test -n $(call arg,NAME) || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
+	@exec $(PY) -m keras_models.course.exercises.grade --reset $(call arg,NAME)
 
 exercises-solutions: venv ## grade the reference solutions with the same tests
 	@exec $(PY) -m keras_models.course.exercises.grade --solutions
@@ -209,18 +213,18 @@ notebooks: venv ## a notebook for every lesson, exercise and solution in keras_m
 	@exec $(PY) -m keras_models.course.jupyter
 
 lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
-	@exec $(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(call given,PORT),--port "$(PORT)")
+	@exec $(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(call given,PORT),--port $(call arg,PORT))
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
-	@test -n "$(DEST)" || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.instructor.release $(if $(WITH_SOLUTIONS),--with-solutions) -- "$(DEST)"
+	@test -n $(call arg,DEST) || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
+	@exec $(PY) -m keras_models.course.instructor.release $(if $(WITH_SOLUTIONS),--with-solutions) -- $(call arg,DEST)
 
 grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
+	@test -n $(call arg,SUBMISSIONS) || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
 	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs]" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only "$(ONLY)") \
-		$(if $(call given,TIME_LIMIT),--time-limit "$(TIME_LIMIT)") \
-		$(if $(call given,WALL_LIMIT),--wall-limit "$(WALL_LIMIT)") $(if $(call given,JOBS),--jobs "$(JOBS)") -- "$(SUBMISSIONS)"
+	@exec $(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only $(call arg,ONLY)) \
+		$(if $(call given,TIME_LIMIT),--time-limit $(call arg,TIME_LIMIT)) \
+		$(if $(call given,WALL_LIMIT),--wall-limit $(call arg,WALL_LIMIT)) $(if $(call given,JOBS),--jobs $(call arg,JOBS)) -- $(call arg,SUBMISSIONS)
 
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@exec $(PY) -m keras_models.bench

@@ -140,11 +140,24 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["lab", "PORT="], ".venv/bin/python -m keras_models.course.jupyter.lab --write-notebooks --port"),
     (["grade", "SUBMISSIONS=class", "TIME_LIMIT=", "WALL_LIMIT=", "JOBS="],
      ".venv/bin/python -m keras_models.course.instructor.grade_class --time-limit  --wall-limit  --jobs  -- class"),
+    # a path as a folder's name may have it: no $, quote, backquote or backslash is expanded by make or the shell
+    # (make read LOGDIR='runs $HOME' as "runs OME", DEST='course $ x' as "course x")
+    (["train", "LOGDIR=runs $HOME $(x) `id` a\\q 'été' \"q\""],
+     ".venv/bin/python -m keras_models.train --via-make --logdir runs $HOME $(x) `id` a\\q 'été' \"q\""),
+    (["tensorboard", "LOGDIR=my course $ 'été'"],
+     ".venv/bin/python -m keras_models.train.board_server --logdir my course $ 'été' --port 6006"),
+    (["release", "DEST=course $ 'été'"],
+     ".venv/bin/python -m keras_models.course.instructor.release -- course $ 'été'"),
+    (["grade", "SUBMISSIONS=class $1"], ".venv/bin/python -m keras_models.course.instructor.grade_class -- class $1"),
+    (["exercise-run", "NAME=ex01\"; echo INJECTED; \""],
+     ".venv/bin/python -m keras_models.course.exercises.run ex01\"; echo INJECTED; \""),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
         "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade", "grade-dash-folder",
         "release-dash-folder", "grade-blank-only", "exercises-empty-only", "train-empty", "lessons-empty-logdir",
-        "tensorboard-empty", "lab-empty-port", "grade-empty-limits"])
+        "tensorboard-empty", "lab-empty-port", "grade-empty-limits", "train-logdir-as-typed",
+        "tensorboard-logdir-as-typed", "release-dest-as-typed", "grade-submissions-as-typed",
+        "exercise-run-double-quote"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr

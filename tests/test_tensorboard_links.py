@@ -19,4 +19,4 @@ def test_each_tasks_link_opens_the_time_series_page_on_its_loss_curves():
 
 def test_the_default_port_is_the_one_make_tensorboard_serves_on():
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
-    assert f'--port "$(if $(call given,PORT),$(PORT),{DEFAULT_PORT})"' in makefile
+    assert f"--port $(if $(call given,PORT),$(call arg,PORT),{DEFAULT_PORT})" in makefile
