@@ -95,7 +95,8 @@ setup: venv ## create .venv (PYTHON=python3.12 to choose the Python), install th
 
 # The variables each target takes on the command line (make train TASKS=binary EPOCHS=5). Any other
 # name given there -- a typo such as TASK=binary -- stops make with one line naming the valid ones,
-# instead of being silently ignored. (make lists command-line variables in MAKEOVERRIDES.)
+# instead of being silently ignored. (make lists command-line variables in MAKEOVERRIDES, a space in a value
+# written "\ ": read as two words, DEST='class v=2' named an unknown variable v.)
 TAKES_train          := TASKS EPOCHS LR DEVICES LOGDIR RESUME QUIET
 TAKES_tensorboard    := LOGDIR PORT
 TAKES_lessons        := LOGDIR
@@ -107,7 +108,7 @@ TAKES_release        := DEST WITH_SOLUTIONS
 TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT WALL_LIMIT JOBS
 TAKES_lock           := UPGRADE
 TAKES_ANY            := PYTHON
-GIVEN   := $(patsubst %:,%,$(foreach v,$(MAKEOVERRIDES),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
+GIVEN   := $(patsubst %:,%,$(foreach v,$(subst \ ,_,$(MAKEOVERRIDES)),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
 TAKEN   := $(TAKES_ANY) $(foreach goal,$(or $(MAKECMDGOALS),help),$(TAKES_$(goal)))
 UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
 ifneq ($(UNKNOWN),)

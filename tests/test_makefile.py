@@ -149,6 +149,7 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["release", "DEST=course $ 'été'"],
      ".venv/bin/python -m keras_models.course.instructor.release -- course $ 'été'"),
     (["grade", "SUBMISSIONS=class $1"], ".venv/bin/python -m keras_models.course.instructor.grade_class -- class $1"),
+    (["release", "DEST=class v=2"], ".venv/bin/python -m keras_models.course.instructor.release -- class v=2"),
     (["exercise-run", "NAME=ex01\"; echo INJECTED; \""],
      ".venv/bin/python -m keras_models.course.exercises.run ex01\"; echo INJECTED; \""),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
@@ -157,7 +158,7 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
         "release-dash-folder", "grade-blank-only", "exercises-empty-only", "train-empty", "lessons-empty-logdir",
         "tensorboard-empty", "lab-empty-port", "grade-empty-limits", "train-logdir-as-typed",
         "tensorboard-logdir-as-typed", "release-dest-as-typed", "grade-submissions-as-typed",
-        "exercise-run-double-quote"])
+        "release-dest-with-space-and-equals", "exercise-run-double-quote"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr
