@@ -125,6 +125,21 @@ def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_
     assert check_writable(tmp_path / "new" / "logs").is_dir()  # missing directories are created
 
 
+def test_a_log_directory_inside_a_folder_that_cannot_be_entered_is_one_line(tmp_path, monkeypatch):
+    locked = tmp_path / "locked"                 # mode 000 for a learner; root enters anything: exists() stands in
+    exists = Path.exists
+
+    def refused(path):
+        if path.is_relative_to(locked) and path != locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return exists(path)
+
+    monkeypatch.setattr(Path, "exists", refused)
+    with pytest.raises(ValueError, match=f"^log directory {locked}/runs cannot be written \\(Permission denied\\); "
+                                         "choose another with "):
+        check_writable(locked / "runs")
+
+
 def run_main(capsys, *argv):
     code = train_module.main(list(argv))
     out, err = capsys.readouterr()

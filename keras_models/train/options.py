@@ -106,12 +106,12 @@ def check_devices(devices: int, tasks: list[str]) -> int:
 def check_writable(logdir: str | Path) -> Path:
     """logdir, created if missing, after writing a file in it -- or a RunDirectoryError naming the path and why."""
     logdir = Path(logdir)
-    blocker = next((p for p in [logdir, *logdir.parents] if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        where = "is a file" if blocker == logdir else f"cannot be created: {blocker} is a file"
-        raise RunDirectoryError(f"log directory {logdir} {where}, not a directory; choose another with "
-                                f"{option('--logdir', 'DIR')}")
-    try:
+    try:                                  # exists() raises, not answers, inside a folder this user may not enter
+        blocker = next((p for p in [logdir, *logdir.parents] if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            where = "is a file" if blocker == logdir else f"cannot be created: {blocker} is a file"
+            raise RunDirectoryError(f"log directory {logdir} {where}, not a directory; choose another with "
+                                    f"{option('--logdir', 'DIR')}")
         logdir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=logdir):
             pass
