@@ -65,6 +65,29 @@ def test_a_log_directory_that_is_a_file_or_missing_or_empty_is_one_line(what, me
     assert err == message.format(logdir=logdir) + "\n"
 
 
+def test_a_log_directory_that_cannot_be_read_or_entered_is_one_line(tmp_path, monkeypatch):
+    """Mode 000 for the learner (root reads anything: os.access and exists() stand in). Unreadable, TensorBoard served
+    no runs and warned every second; inside it, exists() raised and the check ended in a traceback."""
+    from keras_models.train import board_server
+
+    locked = tmp_path / "logs"
+    locked.mkdir()
+    access, exists = os.access, Path.exists
+
+    def refused(path):
+        if path.is_relative_to(locked) and path != locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return exists(path)
+
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and access(path, mode))
+    monkeypatch.setattr(Path, "exists", refused)
+    for logdir in (locked, locked / "runs"):
+        with pytest.raises(ValueError) as refused_line:
+            board_server.check_logdir(str(logdir))
+        assert str(refused_line.value) == (f"log directory {logdir} cannot be read (Permission denied); choose "
+                                           "another with LOGDIR=DIR")
+
+
 def stop(process: subprocess.Popen) -> tuple[str, str]:
     process.send_signal(signal.SIGINT)
     return process.communicate(timeout=60)

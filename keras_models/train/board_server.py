@@ -55,11 +55,18 @@ def check_logdir(text: str) -> Path:
     if not text.strip():                        # Path("") is ".": TensorBoard would serve the current folder
         raise ValueError("LOGDIR is empty; name a folder, e.g. make tensorboard LOGDIR=logs")
     logdir = Path(text)
-    if not logdir.exists():
+    try:                                        # exists() raises inside a folder this user may not enter
+        found, folder = logdir.exists(), logdir.is_dir()
+    except OSError as exc:
+        raise ValueError(f"log directory {logdir} cannot be read ({exc.strerror or exc}); choose another with "
+                         "LOGDIR=DIR") from None
+    if not found:
         raise ValueError(f"log directory {logdir} does not exist: `make train` (or `make lessons`) writes logs there "
                          "first, or choose another with LOGDIR=DIR")
-    if not logdir.is_dir():
+    if not folder:
         raise ValueError(f"log directory {logdir} is a file, not a directory; choose another with LOGDIR=DIR")
+    if not os.access(logdir, os.R_OK | os.X_OK):    # TensorBoard would serve no runs, and warn every second
+        raise ValueError(f"log directory {logdir} cannot be read (Permission denied); choose another with LOGDIR=DIR")
     return logdir
 
 
