@@ -245,6 +245,19 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
         out, err = capsys.readouterr()
         assert out == "" and err.startswith(f"error: argument --out: {what} (permission denied or a read-only file "
                                             "system): give a folder you can write in (all options: ")
+    exists = Path.exists                        # logs/ not even searchable (mode 000): exists() raises inside it
+
+    def refused(path):
+        if path.absolute().is_relative_to(tmp_path / "logs") and path.absolute() != tmp_path / "logs":
+            raise PermissionError(13, "Permission denied", str(path))
+        return exists(path)
+
+    monkeypatch.setattr(Path, "exists", refused)
+    with pytest.raises(SystemExit) as stopped:
+        course_cli.main([])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.startswith("error: argument --out: logs/course cannot be written (Permission "
+                                              "denied): give a folder you can write in (all options: ")
 
 
 class Parser(Exception):

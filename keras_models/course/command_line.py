@@ -45,7 +45,12 @@ def folder(text: str) -> Path:
     exists must be one this user can write in (a read-only logs/ once failed inside TensorBoard's writer)."""
     path = Path(text)
     for part in (path, *path.parents):
-        if part.exists():
+        try:
+            found = part.exists()
+        except OSError as error:                # inside a folder this user may not enter: exists() raises
+            raise argparse.ArgumentTypeError(f"{text} cannot be written ({error.strerror or error}): give a folder "
+                                             "you can write in") from None
+        if found:
             if not part.is_dir():
                 where = "is a file" if part == path else f"is inside {part}, which is a file"
                 raise argparse.ArgumentTypeError(f"{text} {where}: give a folder")
