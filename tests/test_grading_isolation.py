@@ -198,6 +198,19 @@ def test_a_learner_folder_that_cannot_be_read_is_a_one_line_zero_and_the_class_i
     assert reasons(folder)[("bob", "ex01")] == f"cannot be read: {FILE01} (Permission denied)"
 
 
+def test_a_submissions_folder_the_grades_cannot_be_written_to_is_refused_before_grading(tmp_path, capsys,
+                                                                                         monkeypatch):
+    """Read-only for the instructor (a share, a folder of another user's): the whole class was graded, minutes of
+    it, and only then "the grades cannot be written"."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}})
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != folder and access(path, mode))
+    monkeypatch.setattr(grade_class, "grade_learners", lambda *a, **k: pytest.fail("it graded"))
+    assert grade(folder, "--only", "ex01") == 2
+    assert capsys.readouterr() == ("", f"error: the grades cannot be written to {folder} (permission denied or a "
+                                       "read-only file system); nothing was graded\n")
+
+
 # --- 4. output size --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("writes", [

@@ -389,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
             learners = {args.learner.name or ".": args.learner}
         else:
             learners, skipped = _learner_folders(args.submissions)
+            if not os.access(args.submissions, os.W_OK | os.X_OK):     # asked now, not after the class is graded
+                raise ValueError(f"the grades cannot be written to {args.submissions} (permission denied or a "
+                                 "read-only file system); nothing was graded")
         earlier = None
         if args.only is not None and args.submissions is not None:    # ONLY= keeps the other exercises' grades:
             earlier = gradebook.read_earlier(args.submissions)         # read and checked before any submission runs
