@@ -38,10 +38,11 @@ show() { echo "$${1%% *} ($${1#* })"; }
 recorded=$$(cat $(STAMP) 2>/dev/null || true)
 if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
 python=
-if [ -n "$(PYTHON)" ]; then
-	python='$(PYTHON)'; want=$$(about "$$python")
-	[ -n "$$want" ] || { echo "error: PYTHON=$(PYTHON) does not run (not installed, or a pyenv shim for a version pyenv has not selected: PYENV_VERSION=3.12.1 make ... selects one); this project needs Python $(SUPPORTED)" >&2; exit 1; }
-	supported "$$want" || { echo "error: PYTHON=$(PYTHON) is Python $${want%% *}; this project needs Python $(SUPPORTED)" >&2; exit 1; }
+named=$(call arg,PYTHON)                 # as typed: a $ or ' in its path is part of the path
+if [ -n "$$named" ]; then
+	python=$$named; want=$$(about "$$python")
+	[ -n "$$want" ] || { echo "error: PYTHON=$$named does not run (not installed, or a pyenv shim for a version pyenv has not selected: PYENV_VERSION=3.12.1 make ... selects one); this project needs Python $(SUPPORTED)" >&2; exit 1; }
+	supported "$$want" || { echo "error: PYTHON=$$named is Python $${want%% *}; this project needs Python $(SUPPORTED)" >&2; exit 1; }
 elif [ -n "$$recorded" ] && supported "$$recorded" && [ "$$(about $(PY))" = "$$recorded" ]; then
 	want=$$recorded
 else
@@ -58,7 +59,7 @@ if [ -d $(VENV) ] && [ ! -f $(STAMP) ]; then why="its set-up stopped half way"
 elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 	now=$$(about $(PY))
 	if [ -z "$$recorded" ]; then why="its Python no longer runs"
-	elif [ -n "$(PYTHON)" ]; then why="it was built with Python $$(show "$$recorded")"
+	elif [ -n "$$named" ]; then why="it was built with Python $$(show "$$recorded")"
 	elif [ -z "$$now" ]; then why="the Python it was built with, $$(show "$$recorded"), no longer runs"
 	else why="the Python it was built with, $$(show "$$recorded"), is now Python $$(show "$$now")"; fi
 fi

@@ -324,6 +324,14 @@ def test_a_python_given_that_does_not_fit_is_refused_with_one_line(bare, version
     assert done.stdout == "" and not (bare / ".venv").exists()
 
 
+def test_a_python_given_in_a_folder_with_a_dollar_and_quotes_is_that_python(bare):
+    python = stand_in(bare.parent / "my $x 'py'" / "python", "3.12.3")     # make read it as "my  'py'"
+    done = make(bare, "setup", f"PYTHON={python}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"setting up .venv with {python}, Python 3.12.3 (/usr) (about a minute, " \
+                                          "2.3 GB)"
+
+
 def test_a_venv_of_another_python_is_rebuilt_with_a_line_saying_why(bare):
     with_pythons(bare, python3_11="3.11.7", python3_12="3.12.1")
     assert make(bare, "setup", "PYTHON=python3.11").returncode == 0
