@@ -36,7 +36,10 @@ def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _create_temporary(path.parent, prefix or path.name + ".")
+    try:
+        tmp = _create_temporary(path.parent, prefix or path.name + ".")
+    except OSError as exc:                  # a folder it may not write in: name `path`, not a random temporary name
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as f:

@@ -194,6 +194,24 @@ def test_an_atomically_written_file_is_as_readable_as_one_written_in_place(tmp_p
     assert modes == {"run.json": 0o644, "in_place.json": 0o644}
 
 
+def test_a_folder_the_temporary_file_cannot_be_made_in_is_named_by_the_file_meant(tmp_path, monkeypatch):
+    """make notebooks in a read-only notebooks/exercises/ said "error: <path>/ex01_perceptron_activations.ipynb.
+    2abf5568.tmp: Permission denied": a name the learner never saw. (Root writes anywhere: os.open stands in.)"""
+    opened = os.open
+
+    def refused(file, flags, *args):
+        if str(file).endswith(".tmp"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return opened(file, flags, *args)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(OSError) as refused_error:
+        with atomic_path(tmp_path / "run.json"):
+            pytest.fail("it wrote")
+    assert (refused_error.value.filename, refused_error.value.strerror) == (str(tmp_path / "run.json"),
+                                                                            "Permission denied")
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "is damaged or not a checkpoint"),
     (b"PK\x03\x04 truncated zip", "is damaged or not a checkpoint"),
