@@ -44,6 +44,17 @@ def test_an_empty_lessons_logdir_is_one_line_not_the_current_folder(capsys, monk
     assert capsys.readouterr() == ("", "error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons\n")
 
 
+def test_a_lessons_logdir_starting_with_an_unexpanded_tilde_is_one_line_not_a_folder_named_tilde(tmp_path, capsys,
+                                                                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(lessons, "run_all", lambda logdir: pytest.fail("a lesson ran"))
+    assert lessons.main(["--logdir", "~/pics"]) == 2
+    assert capsys.readouterr() == ("", f"error: LOGDIR=~/pics starts with ~, which the shell did not expand (it "
+                                       f"would create a folder named ~ here); write the full path, e.g. make lessons "
+                                       f"LOGDIR={Path.home() / 'pics'}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ctrl_c_during_the_lessons_is_one_line_and_exit_130(tmp_path, capsys, monkeypatch):
     def interrupted(logdir):
         raise KeyboardInterrupt

@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.logdir.strip():                     # Path("") is ".": the pictures would land in the current folder
         print("error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons", file=sys.stderr)
         return 2
+    if args.logdir.startswith("~"):                 # LOGDIR=~/pics reaches us as it is from zsh (macOS) and sh
+        home = args.logdir.replace("~", str(Path.home()), 1) if args.logdir[1:2] in ("", "/") else "/full/path"
+        print(f"error: LOGDIR={args.logdir} starts with ~, which the shell did not expand (it would create a folder "
+              f"named ~ here); write the full path, e.g. make lessons LOGDIR={home}", file=sys.stderr)
+        return 2
     args.logdir = Path(args.logdir)
 
     start = time.perf_counter()
