@@ -69,7 +69,8 @@ LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). T
 > suite are not included: `make test`, `make test-browser`, `make lock-check`, `make mutants` and
 > `make exercises-solutions` say so. Your exercise files are `keras_models/course/exercises/ex*.py`
 > and their notebooks `keras_models/course/notebooks/exercises/` (`make lab` opens them); grade them
-> with `make exercises`, and commit them: they are yours.
+> with `make exercises`, and commit them: they are yours. The README below is the project's own: the
+> `tests/`, `.ci/` and `keras_models/course/exercises/solutions/` it names are in your instructor's copy only.
 
 """
 
