@@ -60,18 +60,25 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
     """Central differences of the scalar f() with respect to every entry of the array x.
 
     `x` is perturbed in place, one entry at a time, and restored; `f` reads it (for a network,
-    `x` is one of its weight arrays and f computes the loss).
+    `x` is one of its weight arrays and f computes the loss). x must be float64: in float32 the loss
+    itself rounds at ~1e-7 of its size, as much as a step of h changes it. (For |x| far above 1 the
+    rounding of x +- h and of f grows with |x|: at |x| = 1e6 a slope is ~1e-5 off, at 1e10 ~10%.)
     """
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"numerical_gradient needs a float array, got {x.dtype}")
+    if x.dtype != np.float64:
+        raise TypeError(f"numerical_gradient needs a float64 array, got {x.dtype}: finite differences in a narrower "
+                        "type are rounding noise (a float32 network's loss rounds at ~1e-7, as much as a step of h "
+                        "changes it); build the network in float64 to check its gradients")
     grad = np.zeros_like(x, dtype=np.float64)
     for i in np.ndindex(x.shape):
         original = x[i]
         x[i] = original + h
-        f_plus = f()
+        x_plus, f_plus = x[i], f()
         x[i] = original - h
-        f_minus = f()
+        x_minus, f_minus = x[i], f()
         x[i] = original
+        if x_plus == x_minus:
+            raise ValueError(f"h = {h:g} is below the spacing of float64 numbers at x{list(i)} = {original:g} "
+                             "(x + h rounds to x): give a larger h")
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 

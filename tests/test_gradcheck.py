@@ -79,6 +79,15 @@ def test_central_difference_of_sine_is_cosine_to_h_squared():
     np.testing.assert_allclose(grad, np.cos(z), rtol=0, atol=1e-9)     # error h^2/6 |cos| + rounding
 
 
-def test_numerical_gradient_needs_a_float_array():
-    with pytest.raises(TypeError, match="numerical_gradient needs a float array, got int64"):
-        numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.int64))
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float16"])
+def test_numerical_gradient_needs_a_float64_array(dtype):
+    """float32 differences are noise: a float32 network's gradients came out 4-10% off a correct backprop."""
+    with pytest.raises(TypeError, match=f"^numerical_gradient needs a float64 array, got {dtype}: "):
+        numerical_gradient(lambda: 0.0, np.zeros(2, dtype=dtype))
+
+
+def test_a_step_h_that_leaves_x_where_it_is_is_refused_not_a_slope_of_0():
+    """At x = 1e12 float64 numbers are 1.2e-4 apart: x +- 1e-6 rounds to x, and the difference was 0."""
+    x = np.array([1e12])
+    with pytest.raises(ValueError, match=r"^h = 1e-06 is below the spacing of float64 numbers at x\[0\] = 1e\+12 "):
+        numerical_gradient(lambda: float(3 * x[0]), x)
