@@ -111,6 +111,10 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         spec = specs["kernelspecs"]["inside-the-network"]["spec"]
         assert spec["display_name"] == "Inside the network (.venv)"
         assert spec["argv"] == [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"]
+        _, notification = get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}")
+        # JupyterLab's own toast "Would you like to get notified about official Jupyter news?": answered No, as the
+        # learner's setting that this JupyterLab reads
+        assert json.loads(notification)["settings"].get("fetchNews") == "false", notification
         with pytest.raises(urllib.error.HTTPError) as refused:                 # no token, no entry
             get(f"{base}/api/kernelspecs")
         assert refused.value.code == 403
@@ -134,6 +138,14 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))                                     # the server is gone
     assert list(home.iterdir()) == [], "Jupyter wrote into the home folder"
+
+
+def test_make_lab_answers_jupyterlabs_news_question_no_and_keeps_the_answer_a_learner_gave(tmp_path):
+    setting = lab.no_jupyter_news(tmp_path)
+    assert json.loads(setting.read_text(encoding="utf-8")) == {"fetchNews": "false"}
+    setting.write_text('{"fetchNews": "true"}', encoding="utf-8")            # Settings > Notifications: Always
+    assert lab.no_jupyter_news(tmp_path) == setting
+    assert setting.read_text(encoding="utf-8") == '{"fetchNews": "true"}'
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ What it does, in order:
 1. registers the kernel "Inside the network (.venv)" (kernel.py) in .venv/share/jupyter/kernels/;
 2. keeps every file Jupyter, IPython and matplotlib write inside .venv/ (JUPYTER_CONFIG_DIR,
    JUPYTER_DATA_DIR, JUPYTER_RUNTIME_DIR, IPYTHONDIR, MPLCONFIGDIR): nothing goes to your home folder;
+   there, JupyterLab's question whether to fetch Jupyter news from the internet is answered No, once;
 3. starts JupyterLab listening on 127.0.0.1 only (never the network), with a fresh login token, the
    repository as its root folder (so jupytext can pair an exercise notebook with its .py) and
    keras_models/course/notebooks/ as the page it opens on; its own log goes to logs/lab/jupyterlab.log;
@@ -56,11 +57,27 @@ def jupyter_folders(home: Path) -> dict[str, str]:
             "MPLCONFIGDIR": str(home / "etc" / "matplotlib")}
 
 
+def no_jupyter_news(config_dir: Path) -> Path:
+    """Answer JupyterLab's own question "Would you like to get notified about official Jupyter news?" with No,
+    as the learner's setting (config_dir/lab/user-settings/...), unless the learner has answered it already.
+
+    Left unanswered, it opens every fresh .venv's JupyterLab beside the course; a Yes fetches news from the
+    internet and checks for a newer JupyterLab, which the pinned versions here must not follow. The learner can
+    still change it (Settings > Notifications)."""
+    plugin = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    setting = plugin / "notification.jupyterlab-settings"            # what JupyterLab writes when you click No
+    if not setting.exists():
+        setting.parent.mkdir(parents=True, exist_ok=True)
+        setting.write_text(json.dumps({"fetchNews": "false"}, indent=1) + "\n", encoding="utf-8")
+    return setting
+
+
 def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subprocess.Popen, str]:
     """Start JupyterLab in the background; return the process and its login token."""
     register(home / "share" / "jupyter")
     for folder in jupyter_folders(home).values():
         Path(folder).mkdir(parents=True, exist_ok=True)
+    no_jupyter_news(Path(jupyter_folders(home)["JUPYTER_CONFIG_DIR"]))
     token = secrets.token_hex(24)
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
