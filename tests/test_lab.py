@@ -148,6 +148,17 @@ def test_make_lab_answers_jupyterlabs_news_question_no_and_keeps_the_answer_a_le
     assert setting.read_text(encoding="utf-8") == '{"fetchNews": "true"}'
 
 
+def test_make_lab_passes_jupyterlab_no_make_variables_so_make_in_its_terminal_takes_its_own(tmp_path, monkeypatch):
+    """What `make lab PORT=8890` hands its program; JupyterLab's Terminal and kernels inherit the server's env."""
+    for name, value in {"MAKEFLAGS": " -- PORT=8890", "MFLAGS": "", "MAKELEVEL": "1",
+                        "MAKEOVERRIDES": "${-*-command-variables-*-}"}.items():
+        monkeypatch.setenv(name, value)
+    done = subprocess.run(["make", "-n", "exercises", "ONLY=ex01"], cwd=REPO, env=lab.jupyter_environment(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr           # not "unknown variable PORT"
+    assert "Entering directory" not in done.stdout, done.stdout             # nor "make[1]: ..." around everything
+
+
 @pytest.fixture
 def notebooks_folder(tmp_path, monkeypatch):
     """Where make lab's --write-notebooks writes (build.py's folders, in a temporary folder here)."""

@@ -44,9 +44,16 @@ NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
 STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
 
 
+# What make passes down to the program it runs (`make lab PORT=8890`: MAKEFLAGS=" -- PORT=8890", MAKELEVEL=1).
+# JupyterLab's Terminal and its kernels would hand it on to every make run there, which then took PORT for its own
+# command-line variable ("unknown variable PORT for make exercises") and said "make[1]: Entering directory".
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+
+
 def jupyter_environment(home: Path) -> dict[str, str]:
-    """The environment for JupyterLab and its kernels: all their files under `home` (.venv)."""
-    return {**os.environ, **jupyter_folders(home), "JUPYTER_PLATFORM_DIRS": "1"}   # the new layout, no notice
+    """The environment for JupyterLab and its kernels: all their files under `home` (.venv), no make variables."""
+    inherited = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
+    return {**inherited, **jupyter_folders(home), "JUPYTER_PLATFORM_DIRS": "1"}   # the new layout, no notice
 
 
 def jupyter_folders(home: Path) -> dict[str, str]:
