@@ -390,15 +390,17 @@ def test_a_grade_cell_run_before_the_cells_above_says_to_run_them_not_to_change_
 
 @pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
 def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path, monkeypatch, capsys):
+    """Run All, as JupyterLab runs it: it stops at a cell that raises unless the cell is tagged raises-exception,
+    as the "Try it" cell is, so the grade cell is reached and says what is not done yet."""
     root, _ = notebooks
-    notebook = execute(kernel, root / "notebooks" / "exercises" / f"{exercise.stem}.ipynb", tmp_path, allow_errors=True)
-    first_error = outputs(notebook, "error")[0]
-    assert (first_error.ename, first_error.evalue) == ("NotImplementedError", "TODO: write this part, then grade it")
+    notebook = execute(kernel, root / "notebooks" / "exercises" / f"{exercise.stem}.ipynb", tmp_path)
+    (error,) = outputs(notebook, "error")
+    assert (error.ename, error.evalue) == ("NotImplementedError", "TODO: write this part, then grade it")
     in_the_notebook = verdict(printed(notebook), exercise.name)
     assert in_the_notebook[0] == f"  {exercise.name}  {exercise.grader.TITLE:<46} FAIL"
     assert in_the_notebook[1].strip().startswith("not started: fill in the TODO in "), in_the_notebook
-    assert printed(notebook).endswith(f"Change your code, run its cell again, then this one (or in a terminal: "
-                                      f"make exercises ONLY={exercise.name}).\n")
+    assert printed(notebook).endswith(f"Change your code, run its cell again, then this one (or in a terminal, in "
+                                      f"the project's folder: make exercises ONLY={exercise.name}).\n")
     if exercise.name not in SAME_VERDICT_CHECKED:
         return
     # the same verdict from `make exercises` on the learner's file (ex01, ex02: they grade in no time)

@@ -150,8 +150,9 @@ def grade_here(name: str) -> None:
     elif in_notebook and result.lacks_a_name:
         print("Run the cells above first (or write what the line above names), then this one.")
     elif in_notebook:
-        print(f"Change your code, run its cell again, then this one (or in a terminal: make exercises "
-              f"ONLY={exercise.name}).")
+        # JupyterLab's Terminal opens in the folder its file browser shows, where make finds no Makefile
+        print(f"Change your code, run its cell again, then this one (or in a terminal, in the project's folder: "
+              f"make exercises ONLY={exercise.name}).")
     else:                                                       # a script: make exercise-run, or python itself
         print(f"Change your code, then run the file again: make exercise-run NAME={exercise.name}")
 

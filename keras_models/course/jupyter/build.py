@@ -80,12 +80,15 @@ def exercise_notebook(source: Path, paired: bool):
 def _finish(notebook, source: Path):
     """The notebook's metadata, and each cell's id: "cell-N" counting from 1, where jupytext and nbformat draw
     them at random -- so the same .py gives the same notebook, byte for byte (a release committed to git
-    again shows only what changed)."""
+    again shows only what changed). Of a cell's metadata only its tags are kept: an exercise's "Try it" cell
+    is tagged raises-exception (`# %% tags=["raises-exception"]` in the .py), so that Run All in JupyterLab
+    goes on past its NotImplementedError to the grade cell, which then says what is not done yet."""
     notebook.metadata = {"kernelspec": dict(KERNELSPEC),
                          "language_info": {"name": "python"},
                          "inside_the_network": {"source": source.name, "inputs_sha256": fingerprint(notebook)}}
     for number, cell in enumerate(notebook.cells, start=1):
-        cell.metadata, cell.id = {}, f"cell-{number}"
+        tags = cell.metadata.get("tags")
+        cell.metadata, cell.id = ({"tags": tags} if tags else {}), f"cell-{number}"
     return notebook
 
 

@@ -137,7 +137,7 @@ class NeuralNetwork:
 # %% [markdown]
 # ## Try it
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 3))                              # 4 examples, 3 inputs

@@ -126,7 +126,7 @@ def gradients(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> di
 # %% [markdown]
 # ## Try it: learn XOR with plain gradient descent
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     rng = np.random.default_rng(0)
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])   # (4, 2)

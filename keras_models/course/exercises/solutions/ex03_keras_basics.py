@@ -104,7 +104,7 @@ def predict_price(model: keras.Model, scaler, features) -> float:
 # %% [markdown]
 # ## Run it
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     keras.utils.set_random_seed(0)
     features, price = make_price_data()

@@ -89,7 +89,7 @@ def predict_price_dollars(model: keras.Model, data, diamond: pd.DataFrame) -> fl
 # %% [markdown]
 # ## Run it
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     keras.utils.set_random_seed(0)
     data = load_data()

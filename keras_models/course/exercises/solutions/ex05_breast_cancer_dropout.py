@@ -93,7 +93,7 @@ def predict_labels(model: keras.Model, X: np.ndarray) -> np.ndarray:
 # %% [markdown]
 # ## Run it
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     keras.utils.set_random_seed(0)
     data = load_data()

@@ -142,7 +142,7 @@ def evaluate(predictor: HousePriceModel, houses: pd.DataFrame) -> dict[str, floa
 # %% [markdown]
 # ## Run it
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     keras.utils.set_random_seed(0)
     houses = load_housing()

@@ -102,7 +102,7 @@ def best_epoch(log_dir: Path) -> int:
 # %% [markdown]
 # ## Run it
 
-# %%
+# %% tags=["raises-exception"]
 if __name__ == "__main__":
     keras.utils.set_random_seed(0)
     log_dir = LOGS / "exercises" / "ex07" / datetime.now().strftime("%Y%m%d-%H%M%S")
