@@ -112,7 +112,7 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
     if chosen is None:
         deeper, near = _found_deeper(learner_dir, exercise), _named_nearly(learner_dir, exercise)
         where = (f" at the top of the folder (found {deeper}: move it up)" if deeper
-                 else f" (found {near}: name it {exercise.stem}{Path(near).suffix.lower()})" if near else "")
+                 else f" (found {near}: name it {exercise.stem}{_meant_ending(near)})" if near else "")
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
     path = chosen.path
     relative = path.relative_to(learner_dir)
@@ -144,16 +144,27 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
 def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     """A file at the top of `learner_dir` that is meant for `exercise` but named otherwise: ex01.py,
     EX01_Perceptron_Activations.ipynb, ex01_perceptron (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's
-    name for a notebook saved to one's Drive) -- its name starts with the exercise's id, any case."""
+    name for a notebook saved to one's Drive), ex01_perceptron_activations.py.txt (Notepad's) -- its name starts
+    with the exercise's id, any case, and ends as a .py or a notebook does (_meant_ending)."""
     with contextlib.suppress(OSError):
         for path in sorted(learner_dir.iterdir()):
             if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
                 continue
             if (path.name.lower().removeprefix("copy of ").startswith(exercise.name)
-                    and path.suffix.lower() in (".py", ".ipynb")
+                    and _meant_ending(path.name) is not None
                     and path.is_file() and not path.is_symlink()):
                 return path.name
     return None
+
+
+# A file's ending, as an editor may have left it, and the ending it is meant to have: Notepad saves "Save as
+# ex02_backprop.py" as ex02_backprop.py.txt, a browser may save a notebook as .ipynb.txt or .ipynb.json.
+MEANT_ENDINGS = {".py.txt": ".py", ".ipynb.txt": ".ipynb", ".ipynb.json": ".ipynb", ".py": ".py", ".ipynb": ".ipynb"}
+
+
+def _meant_ending(name: str) -> str | None:
+    """".py" or ".ipynb" for a file name that ends as one of MEANT_ENDINGS (any case); else None."""
+    return next((meant for ending, meant in MEANT_ENDINGS.items() if name.lower().endswith(ending)), None)
 
 
 def _preload(exercises: list[Exercise]) -> None:
@@ -209,7 +220,7 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
     untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
     if chosen is None:                # the reason may name a learner's file: its name is shown, escaped
         return Grade("", 0, shown(verdict.reason))
-    also = (f" (found {near} too, not graded: name it {exercise.stem}{Path(near).suffix.lower()})"
+    also = (f" (found {near} too, not graded: name it {exercise.stem}{_meant_ending(near)})"
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
                  shown(verdict.reason + which_of_two(chosen) + also))
