@@ -279,7 +279,8 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
                                              ".git": {"HEAD": "ref"}, "bob": {"notes.txt": ""},
                                              "cat": {"ex01.py": "x = 1\n"}, "dan": {"EX01_Perceptron (2).IPYNB": "{}"},
                                              "eve": {f"Copy of {FILE01[:-3]}.ipynb": "{}"},
-                                             "fay": {f"{FILE01}.txt": "x = 1\n"}})               # Notepad's name
+                                             "fay": {f"{FILE01}.txt": "x = 1\n"},                # Notepad's name
+                                             "Ann": {"notes.txt": ""}})
     (folder / "stray_file.zip").write_bytes(b"PK")
     assert grade(folder, "--only", "ex01") == 0
     out = capsys.readouterr().out
@@ -294,7 +295,10 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
                          f"{FILE01[:-3]}.ipynb)",
         ("eve", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found Copy of {FILE01[:-3]}.ipynb: name it "
                          f"{FILE01[:-3]}.ipynb)",
-        ("fay", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found {FILE01}.txt: name it {FILE01})"}
+        ("fay", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb (found {FILE01}.txt: name it {FILE01})",
+        ("Ann", "ex01"): f"missing: no {FILE01[:-3]}.py or .ipynb"}
+    with open(folder / "grades.csv", newline="", encoding="utf-8") as table:        # a class list's order, any case
+        assert [row["learner"] for row in csv.DictReader(table)] == ["alice", "Ann", "bob", "cat", "dan", "eve", "fay"]
     assert grade(folder, "--only", "ex01") == 0                       # its own grades.csv is not "skipped"
     assert capsys.readouterr().out.splitlines()[0] == out.splitlines()[0]
     assert grade_class.main(["--learner", str(folder / "stray_file.zip")]) == 2

@@ -180,6 +180,12 @@ def _cannot(path: Path, problem: str) -> ValueError:
 
 # --- merging ------------------------------------------------------------------------------------------------
 
+def in_roll_order(learners) -> list[str]:
+    """`learners` as a class list reads: alphabetically whatever the case ("alice", "Bob", "carol"), where
+    Python's own order puts every capital first ("Bob", "Zoë", "alice")."""
+    return sorted(learners, key=lambda learner: (learner.casefold(), learner))
+
+
 def same_name(learner: str) -> str:
     """`learner` in one Unicode form (NFC): a folder named "Zoë" on a Mac, or unzipped from a Mac's zip, spells ë
     as e and a combining accent (NFD), a grades.csv saved elsewhere as one character -- the same learner."""
@@ -193,7 +199,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     named_now = {same_name(learner): learner for learner in grades}        # an earlier row goes by today's name
     earlier_grades = {named_now.get(same_name(learner), learner): mine for learner, mine in earlier.grades.items()}
     merged: Book = {}
-    for learner in sorted(grades.keys() | earlier_grades.keys()):
+    for learner in in_roll_order(grades.keys() | earlier_grades.keys()):
         now, before = grades.get(learner, {}), earlier_grades.get(learner, {})
         merged[learner] = {}
         for exercise in columns:
@@ -208,7 +214,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
                 merged[learner][exercise.name] = Grade("", 0, f"not graded: {learner} has no folder now, and the "
                                                               f"earlier grades.csv has no {exercise.name}")
     kept = ", ".join(e.name for e in columns if e not in regraded)
-    gone = ", ".join(sorted(earlier_grades.keys() - grades.keys()))
+    gone = ", ".join(in_roll_order(earlier_grades.keys() - grades.keys()))
     what = " and ".join(filter(None, [kept, gone and f"the rows of {gone} (no folder now)"]))
     regraded_names = ", ".join(e.name for e in regraded)
     line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
