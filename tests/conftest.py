@@ -392,6 +392,21 @@ def read_csv(path: Path) -> list[list[str]]:
         return list(csv.reader(file))
 
 
+def as_for_a_learner(monkeypatch: pytest.MonkeyPatch, folder: Path, *, entered: bool = False) -> None:
+    """Make `folder` behave as mode 000 does for a learner, where root (these tests' user) reads, writes and
+    enters anything: os.access answers no for it, and Path.exists raises PermissionError inside it, as the
+    kernel does for a folder one may not enter (`entered=True` leaves paths inside it reachable)."""
+    access, exists = os.access, Path.exists
+
+    def refused(path: Path) -> bool:
+        if not entered and path.absolute().is_relative_to(folder) and path.absolute() != folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return exists(path)
+
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).absolute() != folder and access(path, mode))
+    monkeypatch.setattr(Path, "exists", refused)
+
+
 def make_environment(**env: str) -> dict[str, str]:
     """The environment for a make a test starts: this one's, with `env` added, but without what a make running
     this test (make test PYTHON=...) passes down to its children: its command-line variables are not this one's."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import as_for_a_learner
 
 import data.checksums
 from keras_models.course import lessons
@@ -241,10 +242,8 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
     from keras_models.course import multi_worker
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "logs").mkdir()                # read-only for the learner; root writes anywhere, so os.access says so
-    access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).absolute() != tmp_path / "logs" and
-                        access(path, mode))
+    (tmp_path / "logs").mkdir()
+    as_for_a_learner(monkeypatch, tmp_path / "logs", entered=True)       # read-only for the learner
     monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
     monkeypatch.setattr(multi_worker, "read_cluster", lambda *a: pytest.fail("it went on past the options"))
     for main, argv, what in [(course_cli.main, [], "logs/course cannot be created in logs"),    # make course's
@@ -256,14 +255,7 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
         out, err = capsys.readouterr()
         assert out == "" and err.startswith(f"error: argument --out: {what} (permission denied or a read-only file "
                                             "system): give a folder you can write in (all options: ")
-    exists = Path.exists                        # logs/ not even searchable (mode 000): exists() raises inside it
-
-    def refused(path):
-        if path.absolute().is_relative_to(tmp_path / "logs") and path.absolute() != tmp_path / "logs":
-            raise PermissionError(13, "Permission denied", str(path))
-        return exists(path)
-
-    monkeypatch.setattr(Path, "exists", refused)
+    as_for_a_learner(monkeypatch, tmp_path / "logs")          # not even searchable: exists() raises inside it
     with pytest.raises(SystemExit) as stopped:
         course_cli.main([])
     assert stopped.value.code == 2

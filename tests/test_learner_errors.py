@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import learner_lines
+from conftest import as_for_a_learner, learner_lines
 
 import data.checksums
 from keras_models.train import run as train_module
@@ -126,15 +126,8 @@ def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_
 
 
 def test_a_log_directory_inside_a_folder_that_cannot_be_entered_is_one_line(tmp_path, monkeypatch):
-    locked = tmp_path / "locked"                 # mode 000 for a learner; root enters anything: exists() stands in
-    exists = Path.exists
-
-    def refused(path):
-        if path.is_relative_to(locked) and path != locked:
-            raise PermissionError(13, "Permission denied", str(path))
-        return exists(path)
-
-    monkeypatch.setattr(Path, "exists", refused)
+    locked = tmp_path / "locked"
+    as_for_a_learner(monkeypatch, locked)
     with pytest.raises(ValueError, match=f"^log directory {locked}/runs cannot be written \\(Permission denied\\); "
                                          "choose another with "):
         check_writable(locked / "runs")

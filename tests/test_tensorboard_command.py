@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_ports, learner_lines, wait_until_tensorflow_loads
+from conftest import as_for_a_learner, free_ports, learner_lines, wait_until_tensorflow_loads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,15 +72,7 @@ def test_a_log_directory_that_cannot_be_read_or_entered_is_one_line(tmp_path, mo
 
     locked = tmp_path / "logs"
     locked.mkdir()
-    access, exists = os.access, Path.exists
-
-    def refused(path):
-        if path.is_relative_to(locked) and path != locked:
-            raise PermissionError(13, "Permission denied", str(path))
-        return exists(path)
-
-    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and access(path, mode))
-    monkeypatch.setattr(Path, "exists", refused)
+    as_for_a_learner(monkeypatch, locked)
     for logdir in (locked, locked / "runs"):
         with pytest.raises(ValueError) as refused_line:
             board_server.check_logdir(str(logdir))
