@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import io
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -436,6 +438,23 @@ def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, ca
     assert grade_class.main([arg.format(**names) for arg in argv]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and err.startswith(message.format(**names)), err
+
+
+def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
+    """Two make grades at once on one folder: the last to finish wrote its grades.csv over the other's (under ONLY=,
+    the other's regraded column back to its earlier value), and each warned that a submission had changed the folder."""
+    folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
+    (folder / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
+    other = os.open(folder, os.O_RDONLY)                      # the first make grade, still grading
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert grade_class.main([str(folder), "--only", "ex03"]) == 2
+    finally:
+        os.close(other)
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"error: another make grade is grading {folder} right now; wait for it to end, then "
+                              "grade again (each writes its own grades.csv there)\n")
+    assert (folder / "grades.csv").read_text(encoding="utf-8") == EARLIER_GRADES
 
 
 # --- make grade ONLY=: the earlier grade book is kept ----------------------------------------------------------

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import importlib
 import math
@@ -374,7 +375,26 @@ def _whole(text: str | None, variable: str, low: int, high: int, unit: str = "")
     return int(value)
 
 
+def _hold(submissions: Path, held: contextlib.ExitStack) -> None:
+    """Lock the submissions folder for this process until `held` closes (the kernel's flock, on the folder itself:
+    nothing is written into it, and the lock goes when the process ends, however it ends), or a ValueError: two make
+    grades on one folder each wrote its grade book over the other's, ONLY= columns lost, and each warned that a
+    submission had changed the folder when the other wrote grades.csv."""
+    folder = os.open(submissions, os.O_RDONLY)
+    held.callback(os.close, folder)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ValueError(f"another make grade is grading {submissions} right now; wait for it to end, then grade "
+                         "again (each writes its own grades.csv there)") from None
+
+
 def main(argv: list[str] | None = None) -> int:
+    with contextlib.ExitStack() as held:                # the submissions folder's lock, while this grades it
+        return _main(argv, held)
+
+
+def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     parser = _OneLineParser(prog="make grade", description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path, nargs="?", help="one sub-folder per learner (SUBMISSIONS=dir)")
     parser.add_argument("--learner", type=Path, help="grade this one learner's folder instead (GitHub Classroom)")
@@ -403,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
             if not os.access(args.submissions, os.W_OK | os.X_OK):     # asked now, not after the class is graded
                 raise ValueError(f"the grades cannot be written to {args.submissions} (permission denied or a "
                                  "read-only file system); nothing was graded")
+            _hold(args.submissions, held)                          # before the earlier grade book is read
         earlier = None
         if args.only is not None and args.submissions is not None:    # ONLY= keeps the other exercises' grades:
             earlier = gradebook.read_earlier(args.submissions)         # read and checked before any submission runs
