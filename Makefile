@@ -238,8 +238,10 @@ mutants: $(TESTED_VENV) ## break scratch/ one line at a time (tests/mutation/mut
 lint: venv ## ruff
 	@$(VENV)/bin/ruff check .
 
+# A run that a make train is writing (it holds its run.lock) stops make clean before anything is removed.
 clean: ## remove logs and caches (keeps .venv, and your exercise versions in logs/exercises/backup/)
 	@mkdir -p logs
+	@if [ -x $(PY) ] && [ -n "$$(find logs -name run.lock 2>/dev/null)" ]; then $(PY) -m keras_models.train.runs logs; fi
 	@find logs -mindepth 1 ! -path logs/.gitkeep ! -path logs/exercises ! -path logs/exercises/backup \
 		! -path 'logs/exercises/backup/*' -delete
 	@rm -rf .pytest_cache .ruff_cache .hypothesis

@@ -9,10 +9,12 @@ builds a real virtual environment, trains anything or writes into the repository
 """
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,14 +197,15 @@ def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(proj
 
 
 def programs_make_runs() -> list[str]:
-    """The targets whose recipe runs a program of the project with the .venv's Python (not the set-up's own)."""
+    """The targets whose recipe runs a program of the project with the .venv's Python (not the set-up's own, nor make
+    clean's look at the run locks: a few milliseconds, over before a signal could matter)."""
     targets, target = [], None
     for line in (ROOT / "Makefile").read_text().splitlines():
         if rule := re.match(r"([a-z][a-z-]*):(?!=)", line):
             target = rule[1]
         elif not line.startswith("\t"):                                   # the recipe, if any, has ended
             target = None
-        elif line.startswith("\t") and "$(PY) " in line and target not in (None, "setup", *targets):
+        elif line.startswith("\t") and "$(PY) " in line and target not in (None, "setup", "clean", *targets):
             targets.append(target)
     return targets
 
@@ -266,6 +269,27 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
     assert not (project / ".pytest_cache").exists()
     assert done.stdout == ("removed logs/ (your exercise versions in logs/exercises/backup/ are kept) and the test "
                            "caches\n")                                   # one line, not make's recipe
+
+
+def test_make_clean_refuses_while_a_make_train_writes_a_run_and_removes_nothing(project):
+    """make clean deleted a running run's run.json, checkpoints and event files; the run went on into files no
+    longer there and ended with a run.json that RESUME=1 called damaged."""
+    (project / ".venv" / "bin" / "python").write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT}" exec "{sys.executable}" "$@"\n')
+    run_dir = project / "logs" / "mine" / "2026-11-23_01-31-51"          # LOGDIR=logs/mine: found at any depth
+    checkpoint = run_dir / "binary" / "keras" / "checkpoint.npz"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_text("x")
+    with open(run_dir / "run.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)                                 # as the make train writing the run holds it
+        refused = make(project, "clean")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines()[0] == ("error: make train is writing logs/mine/2026-11-23_01-31-51 right now: "
+                                              "stop it (Ctrl-C) or let it end, then make clean again (nothing was "
+                                              "removed)")
+    assert checkpoint.read_text() == "x"
+    done = make(project, "clean")                                        # the run ended: its lock is free
+    assert done.returncode == 0, done.stderr
+    assert not run_dir.exists()
 
 
 # -- which Python builds .venv -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import math
 import os
 import re
 import struct
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -166,6 +167,20 @@ def being_written(run_dir: Path, record: dict) -> bool:
     return False
 
 
+def trained_now(logdir: str | Path) -> list[Path]:
+    """The runs under logdir, at any depth (LOGDIR=logs/mine), that a make train is writing at this moment: `make
+    clean` asks first (below), for it deleted a running run's run.json, checkpoints and event files, and the run
+    went on into files no longer there, to end with a run.json that RESUME=1 called damaged."""
+    found = []
+    for lock in sorted(Path(logdir).rglob(LOCK_FILE)):
+        try:
+            if being_written(lock.parent, read_status(lock.parent) if fcntl is None else {}):
+                found.append(lock.parent)
+        except RunDirectoryError:                   # a folder in the lock's place, a damaged run.json: nobody trains
+            pass
+    return found
+
+
 def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_run: str = "make train") -> Path:
     """The newest run under logdir that --resume may continue (see the module's docstring). Runs whose
     run.json is damaged are passed over; `skipped` (if given) receives one line for each. `new_run`: the
@@ -218,3 +233,11 @@ def shown(path: Path) -> Path:
         return Path(path).resolve().relative_to(Path.cwd())
     except ValueError:
         return Path(path)
+
+
+if __name__ == "__main__":                 # make clean, first: .venv/bin/python -m keras_models.train.runs logs
+    busy = trained_now(sys.argv[1])
+    if busy:
+        print(f"error: make train is writing {', '.join(str(shown(run_dir)) for run_dir in busy)} right now: stop it "
+              "(Ctrl-C) or let it end, then make clean again (nothing was removed)", file=sys.stderr)
+    sys.exit(2 if busy else 0)
