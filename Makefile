@@ -26,12 +26,19 @@ help: ## list the targets
 # $(STAMP) records "<version> <prefix>" of the Python that built .venv and is written last, so a
 # set-up that stopped half way has none. .venv is rebuilt, with a line saying why, when it has no
 # stamp, when PYTHON= names another Python, or when its own Python changed or no longer runs; the
-# packages are installed again when pyproject.toml or constraints.txt is newer than the stamp.
+# packages are installed again when pyproject.toml or constraints.txt is newer than the stamp. A second make that
+# needs .venv while one sets it up waits for it (where flock(1) is found: Linux), then finds .venv ready.
 SUPPORTED  := 3.11, 3.12 or 3.13
 CANDIDATES := python3.13 python3.12 python3.11 python3
 
 define SETUP_VENV
 set -e
+# One set-up at a time in this folder (flock(1), where there is one): two at once built one .venv together, and
+# one of them failed with "Text file busy". The checks below take milliseconds: a wait of 2 s is a set-up.
+if command -v flock >/dev/null 2>&1; then
+	exec 9<.
+	flock -w 2 9 || { echo "another make is setting up $(VENV) in this folder; waiting for it to finish"; flock 9; }
+fi
 about() { "$$1" -c 'import platform, sys; sys.stdout.write("%s %s\n" % (platform.python_version(), getattr(sys, "base_prefix", sys.prefix)))' 2>/dev/null || true; }
 supported() { case "$$1" in 3.1[123].*) return 0;; esac; return 1; }
 show() { echo "$${1%% *} ($${1#* })"; }

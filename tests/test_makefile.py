@@ -32,7 +32,7 @@ PYTHON_SCRIPT = """#!/bin/sh
 case "$1 $2" in
     "-c "*) echo "{version} {prefix}" ;;
     "--version ") echo "Python {version}" ;;
-    "-m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;
+    "-m venv") [ -z "$SLOW_VENV" ] || sleep "$SLOW_VENV"; mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;
     "-m pip")
         echo "pip $*"
         case "$*" in *" uv")
@@ -49,7 +49,7 @@ echo "pyenv: $(basename "$0"): command not found" >&2
 exit 127
 """
 TOOLS = ("cat", "rm", "date", "mkdir", "cp", "chmod", "dirname", "basename", "touch", "find", "grep", "sed", "cmp",
-         "mv", "cut")
+         "mv", "cut", "sleep")
 
 
 def stand_in(path: Path, version: str | None, prefix: str = "/usr") -> Path:
@@ -80,6 +80,8 @@ def bare(tmp_path):
     (project / "tests").mkdir()                         # a whole project (a learner copy has no tests/)
     for tool in TOOLS:
         os.symlink(shutil.which(tool), path / tool)
+    if shutil.which("flock"):                           # Linux's: one set-up at a time (not on macOS)
+        os.symlink(shutil.which("flock"), path / "flock")
     return project
 
 
@@ -394,6 +396,24 @@ def test_a_set_up_that_stopped_half_way_is_rebuilt(bare):
     assert done.stdout.splitlines()[:2] == [
         "rebuilding .venv with Python 3.11.7 (/opt/python3_11): its set-up stopped half way",
         "setting up .venv with python3.11, Python 3.11.7 (/opt/python3_11) (about a minute, 2.3 GB)"]
+
+
+@pytest.mark.skipif(shutil.which("flock") is None, reason="needs flock(1), as the Makefile does")
+def test_a_second_make_while_one_sets_up_venv_waits_for_it_instead_of_building_it_too(bare):
+    """Two make setups at once on a fresh clone (or make train in one terminal, make lab in another) built one .venv
+    together: both said "setting up .venv", and one failed with ".venv/bin/uv: Text file busy"."""
+    with_pythons(bare, python3_11="3.11.7")
+    first = subprocess.Popen([MAKE, "--no-print-directory", "setup"], cwd=bare, stdout=subprocess.PIPE, text=True,
+                             env=make_environment(PATH=str(bare.parent / "bin"), SLOW_VENV="0.5"))
+    try:
+        assert first.stdout.readline().startswith("setting up .venv with python3.11")     # and now making it
+        second = make(bare, "setup", SLOW_VENV="0.5")
+        rest = first.communicate(timeout=30)[0]
+    finally:
+        first.kill()
+        first.wait()
+    assert first.returncode == 0 and rest.splitlines()[-1] == "ready: .venv, Python 3.11.7"
+    assert (second.returncode, second.stdout) == (0, "ready: .venv, Python 3.11.7\n"), second.stderr
 
 
 def test_pip_installs_the_lock_when_uv_cannot_be_had(bare):
