@@ -7,6 +7,7 @@ answered by name, with a non-zero exit status, and none loses the learner's work
 """
 
 import argparse
+import fcntl
 import io
 import os
 import signal
@@ -190,6 +191,27 @@ def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, cap
     with pytest.raises(SystemExit) as stopped:                  # one script alone: the same line
         workflow.command_line(course_cli.regression.run, "regression", ["--out", str(tmp_path), "--max-rows", "5"])
     assert stopped.value.code == 1 and capsys.readouterr().err == message
+
+
+def test_a_second_course_run_into_the_same_folder_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    """make course twice at once: both saved logs/course/regression.keras together (one stopped with zipfile's
+    "Bad CRC-32 for file 'config.json'" traceback), and each TensorBoard run held both runs' event files."""
+    regression = course_cli.regression.run                   # never reached: refused before it
+    for script in course_cli.SCRIPTS:
+        monkeypatch.setattr(script, "run", lambda *args, **kwargs: pytest.fail("a course script ran"))
+    message = (f"error: another make course (or course script) is writing into {tmp_path} right now; wait for it "
+               "to end (both would write the same models and logs there)\n")
+    first = os.open(tmp_path, os.O_RDONLY)                    # the course run already writing there
+    try:
+        fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert course_cli.main(["--out", str(tmp_path)]) == 1
+        assert capsys.readouterr() == ("", message)
+        with pytest.raises(SystemExit) as stopped:            # one script alone: the same line
+            workflow.command_line(regression, "regression", ["--out", str(tmp_path)])
+        assert stopped.value.code == 1 and capsys.readouterr() == ("", message)
+    finally:
+        os.close(first)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_max_rows_too_small_for_a_later_script_is_refused_before_the_first_trains(tmp_path, capsys, monkeypatch):

@@ -26,7 +26,13 @@ from keras_models.course.real_data import classification_breast_cancer as binary
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
 from keras_models.course.real_data import regression_diamonds as regression  # noqa: E402
-from keras_models.course.real_data.workflow import LEARNER_ERRORS, course_options, course_rows, explain  # noqa: E402
+from keras_models.course.real_data.workflow import (  # noqa: E402
+    LEARNER_ERRORS,
+    course_options,
+    course_rows,
+    explain,
+    writing_into,
+)
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
 
@@ -60,10 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm: each script fits and reloads its own models (tf_chatter.py)
     try:
-        rows = rows_per_script(args.max_rows, args.seed)
-        for script in SCRIPTS:
-            result = script.run(args.out, epochs=args.epochs, max_rows=rows[script.TASK], seed=args.seed)
-            print(result.report, end="\n\n", flush=True)
+        with writing_into(args.out):                   # another course run writing there: one line, nothing written
+            rows = rows_per_script(args.max_rows, args.seed)
+            for script in SCRIPTS:
+                result = script.run(args.out, epochs=args.epochs, max_rows=rows[script.TASK], seed=args.seed)
+                print(result.report, end="\n\n", flush=True)
     except KeyboardInterrupt:
         print(f"\nInterrupted; the scripts that finished have written their models and curves to {args.out}/.",
               flush=True)

@@ -20,8 +20,11 @@ holding the architecture, the weights and the compile settings, predicts exactly
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +41,34 @@ from keras_models.twins.reproducible import deterministic
 from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
 DEFAULT_OUT = Path("logs") / "course"
-# a damaged or missing data file, a --max-rows too small to split, or a wrong value written into the task table:
-# one line (`explain`), not a traceback
-LEARNER_ERRORS = (*DATA_FILE_ERRORS, MaxRowsError, TaskTableError)
+
+
+class OutputFolderBusy(Exception):
+    """Another course run is writing into the same output folder right now (`writing_into`)."""
+
+
+# a damaged or missing data file, a --max-rows too small to split, a wrong value written into the task table, or an
+# output folder another course run is writing: one line (`explain`), not a traceback
+LEARNER_ERRORS = (*DATA_FILE_ERRORS, MaxRowsError, TaskTableError, OutputFolderBusy)
+
+
+@contextlib.contextmanager
+def writing_into(out_dir: Path) -> Iterator[None]:
+    """Hold out_dir (made if missing) while the block runs: the kernel's flock on the folder itself, gone when the
+    block or the process ends, however it ends. Two course runs at once in one folder saved the same .keras file
+    together (one stopped with zipfile's "Bad CRC-32" traceback) and left both runs' event files in one
+    TensorBoard run, their epochs interleaved; the second now stops with an OutputFolderBusy naming the folder."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    held = os.open(out_dir, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputFolderBusy(f"another make course (or course script) is writing into {out_dir} right now; "
+                                   "wait for it to end (both would write the same models and logs there)") from None
+        yield
+    finally:
+        os.close(held)
 
 
 def explain(exc: Exception, max_rows: int | None) -> str:
@@ -177,7 +205,8 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     quiet_keras_retracing_warning()         # a false alarm once a second model is fitted (twins/tf_chatter.py)
     try:
         checked_settings(task, "course")
-        result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
+        with writing_into(args.out):
+            result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
     except KeyboardInterrupt:
         print("\nInterrupted.", flush=True)
         raise SystemExit(130) from None
