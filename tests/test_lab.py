@@ -10,6 +10,7 @@ folder that must stay empty.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import signal
 import socket
@@ -178,6 +179,23 @@ def test_make_lab_on_a_port_in_use_is_one_line_before_writing_any_notebook(noteb
     assert not notebooks_folder.exists()
 
 
+def test_a_second_make_lab_in_the_same_folder_is_one_line_before_writing_any_notebook(notebooks_folder, tmp_path,
+                                                                                        capsys):
+    """Two make labs at once: the second wrote the notebooks again, emptied the first's log to write its own into
+    it, and stopped (the port had just been taken) quoting the first's last log line as its reason."""
+    log = tmp_path / "lab" / "jupyterlab.log"
+    log.parent.mkdir()
+    log.write_text("the first make lab's log\n")
+    with open(log, "a") as first:                               # held by the make lab already running
+        fcntl.flock(first, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--log", str(log),
+                         "--no-browser"]) == 1
+    assert capsys.readouterr() == ("", f"error: another make lab is running in this folder (its log: {log}): open "
+                                       "the address it printed, or stop it (Ctrl-C) first\n")
+    assert log.read_text() == "the first make lab's log\n"
+    assert not notebooks_folder.exists()
+
+
 @pytest.mark.parametrize("port", ["eighty", "²"])            # "²" is a digit to str.isdigit, not to int
 def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(port, tmp_path, capsys):
     assert lab.main(["--port", port, "--jupyter-home", str(tmp_path)]) == 2
@@ -197,7 +215,8 @@ def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_
         raise RuntimeError("the server was reached")
 
     monkeypatch.setattr(lab, "launch", launch)
-    assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--no-browser"]) == 1
+    assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--log",
+                     str(tmp_path / "log"), "--no-browser"]) == 1
     out, err = capsys.readouterr()
     assert out.endswith(" solutions). Starting JupyterLab on them.\n") and f"\n{NOTEBOOKS} notebooks (" in out, out
     assert err == "error: the server was reached\n"
@@ -242,7 +261,8 @@ def test_closing_the_terminal_of_make_lab_stops_jupyterlab_as_ctrl_c_does(tmp_pa
     handlers = {sig: signal.signal(sig, hangup if sig == signal.SIGHUP else signal.getsignal(sig))
                 for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)}
     try:
-        assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--no-browser"]) == 130
+        assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
+                         "--no-browser"]) == 130
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)

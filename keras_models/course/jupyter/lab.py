@@ -26,6 +26,8 @@ if __name__ == "__main__":                   # before the imports (secrets loads
     on_ctrl_c_leave_at_once("JupyterLab was not started.")
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import fcntl  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
@@ -131,7 +133,27 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def hold_log(log: Path, held: contextlib.ExitStack) -> None:
+    """Lock the log file for this make lab until `held` closes (the kernel's flock: it goes when the process ends,
+    however it ends), or a RuntimeError: a second make lab in the same folder wrote the notebooks again, emptied the
+    first one's log to write its own into it, and, on a port just taken by the first, quoted the first's last log
+    line as its own reason for stopping."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log_file = held.enter_context(open(log, "a", encoding="utf-8"))
+    try:
+        fcntl.flock(log_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        shown = log.relative_to(REPO) if log.is_relative_to(REPO) else log
+        raise RuntimeError(f"another make lab is running in this folder (its log: {shown}): open the address it "
+                           "printed, or stop it (Ctrl-C) first") from None
+
+
 def main(argv: list[str] | None = None) -> int:
+    with contextlib.ExitStack() as held:               # the log's lock, while this make lab runs
+        return _main(argv, held)
+
+
+def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     parser = argparse.ArgumentParser(prog="make lab", description=__doc__.splitlines()[0])
     parser.add_argument("--port", default="8888", help="port on 127.0.0.1 (PORT=); 0 picks a free one")
     parser.add_argument("--jupyter-home", type=Path, default=REPO / ".venv", help="where Jupyter's files go")
@@ -149,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     if port and why_taken(port):
         print(f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab PORT={port + 1}",
               file=sys.stderr)
+        return 1
+    try:
+        hold_log(args.log, held)                        # before the notebooks: another make lab writes them too
+    except (RuntimeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
