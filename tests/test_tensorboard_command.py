@@ -48,6 +48,27 @@ def test_a_port_another_program_listens_on_is_one_line(tmp_path):
         in line, line
 
 
+def test_a_port_taken_after_the_check_before_tensorboard_binds_it_is_the_same_one_line(capsys):
+    """Two make tensorboards started in the same second both passed the check; the second then stopped with
+    TensorBoard's own log line and "ERROR: TensorBoard could not bind to port N, it was already in use", exit
+    status 255. server_or_one_line is the server TensorBoard makes (board_server.main passes it as server_class)."""
+    from types import SimpleNamespace
+
+    from keras_models.train import board_server
+
+    with socket.socket() as taken:                    # the first make tensorboard, which bound the port first
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        flags = SimpleNamespace(host="127.0.0.1", port=port, bind_all=False, path_prefix="")
+        with pytest.raises(SystemExit) as stopped:
+            board_server.server_or_one_line(lambda environ, start_response: [], flags)
+    assert stopped.value.code == 2
+    assert capsys.readouterr() == ("", f"error: port {port} on 127.0.0.1 cannot be used (taken while TensorBoard "
+                                       f"started; another TensorBoard?): stop that one, or choose another port with "
+                                       f"PORT={port + 1}\n")
+
+
 @pytest.mark.parametrize("what, message", [
     ("file", "error: log directory {logdir} is a file, not a directory; choose another with LOGDIR=DIR"),
     ("missing", "error: log directory {logdir} does not exist: `make train` (or `make lessons`) writes logs there "

@@ -41,13 +41,29 @@ def stop_at_once(signum, frame):
     os._exit(130)
 
 
+def port_taken(port: int, why: str) -> str:
+    return (f"port {port} on 127.0.0.1 cannot be used ({why}; another TensorBoard?): stop that one, or choose "
+            f"another port with PORT={port + 1 if port < MAX_PORT else 6006}")
+
+
 def check_port(text: str) -> int:
     """The port as an int from 1 to 65535 that nothing on 127.0.0.1 listens on yet, or a ValueError."""
     port = read_port(text, "PORT")
     if taken := why_taken(port):
-        raise ValueError(f"port {port} on 127.0.0.1 cannot be used ({taken.strerror}; another TensorBoard?): "
-                         f"stop that one, or choose another port with PORT={port + 1 if port < MAX_PORT else 6006}")
+        raise ValueError(port_taken(port, taken.strerror))
     return port
+
+
+def server_or_one_line(wsgi_app, flags):
+    """TensorBoard's own server (its server_class). A port taken after check_port, before TensorBoard binds it --
+    two make tensorboards started in the same second -- ends here in check_port's one line and exit status 2,
+    instead of TensorBoard's log line, its "ERROR: TensorBoard could not bind ..." and exit status 255."""
+    program = importlib.import_module("tensorboard.program")
+    try:
+        return program.create_port_scanning_werkzeug_server(wsgi_app, flags)
+    except program.TensorBoardPortInUseError:
+        print(f"error: {port_taken(flags.port, 'taken while TensorBoard started')}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 def check_logdir(text: str) -> Path:
@@ -97,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     # to judge an experiment: it is left out. A real error (`Could not start data server`, only with
     # --load_fast=true) is a different message, and still printed.
     program._DATA_SERVER_ADVISORY_MESSAGE = ""
-    board = program.TensorBoard(plugins=default.get_plugins())
+    board = program.TensorBoard(plugins=default.get_plugins(), server_class=server_or_one_line)
     argv = ["tensorboard", "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port),
             "--reload_interval", "1"]
     app.run(board.main, argv=argv, flags_parser=board.configure)
