@@ -6,6 +6,7 @@ The real server runs warm (conftest.py: forked from a Python that has imported T
 Ctrl-C while TensorBoard still loads needs a fresh process, since loading is what it tests.
 """
 
+import importlib
 import json
 import os
 import signal
@@ -67,6 +68,30 @@ def test_a_port_taken_after_the_check_before_tensorboard_binds_it_is_the_same_on
     assert capsys.readouterr() == ("", f"error: port {port} on 127.0.0.1 cannot be used (taken while TensorBoard "
                                        f"started; another TensorBoard?): stop that one, or choose another port with "
                                        f"PORT={port + 1}\n")
+
+
+def test_make_tensorboard_hands_tensorboard_the_server_that_says_one_line(tmp_path, monkeypatch):
+    """server_or_one_line says the line only if TensorBoard makes its server with it: main passes it as
+    server_class. (TensorBoard's start-up, which loads TensorFlow, is stood in for: it would take seconds.)"""
+    from types import SimpleNamespace
+
+    from absl import app
+    from tensorboard import default, main_lib
+
+    from keras_models.train import board_server
+
+    program = importlib.import_module("tensorboard.program")
+    made = {}
+    monkeypatch.setattr(program, "TensorBoard", lambda **options: made.update(options) or SimpleNamespace(
+        main=None, configure=None))
+    monkeypatch.setattr(program, "_DATA_SERVER_ADVISORY_MESSAGE", program._DATA_SERVER_ADVISORY_MESSAGE)
+    monkeypatch.setattr(default, "get_plugins", list)
+    monkeypatch.setattr(main_lib, "global_init", lambda: None)
+    monkeypatch.setattr(app, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)        # main's Ctrl-C handler: not this process's
+    (port,) = free_ports()
+    assert board_server.main(["--logdir", str(tmp_path), "--port", str(port)]) == 0
+    assert made["server_class"] is board_server.server_or_one_line
 
 
 @pytest.mark.parametrize("what, message", [
