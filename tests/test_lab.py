@@ -180,9 +180,10 @@ def test_make_lab_on_a_port_in_use_is_one_line_before_writing_any_notebook(noteb
 
 
 def test_a_second_make_lab_in_the_same_folder_is_one_line_before_writing_any_notebook(notebooks_folder, tmp_path,
-                                                                                        capsys):
+                                                                                        capsys, monkeypatch):
     """Two make labs at once: the second wrote the notebooks again, emptied the first's log to write its own into
     it, and stopped (the port had just been taken) quoting the first's last log line as its reason."""
+    monkeypatch.setattr(lab, "launch", lambda *args, **kwargs: pytest.fail("a second JupyterLab was started"))
     log = tmp_path / "lab" / "jupyterlab.log"
     log.parent.mkdir()
     log.write_text("the first make lab's log\n")
