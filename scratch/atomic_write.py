@@ -39,6 +39,8 @@ def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
     try:
         tmp = _create_temporary(path.parent, prefix or path.name + ".")
     except OSError as exc:                  # a folder it may not write in: name `path`, not a random temporary name
+        if exc.errno is None:               # no free name: _create_temporary's own message names path already
+            raise
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         yield Path(tmp)

@@ -2,6 +2,7 @@
 a half-written checkpoint is never picked up, and a damaged or foreign one is refused by name."""
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -210,6 +211,18 @@ def test_a_folder_the_temporary_file_cannot_be_made_in_is_named_by_the_file_mean
             pytest.fail("it wrote")
     assert (refused_error.value.filename, refused_error.value.strerror) == (str(tmp_path / "run.json"),
                                                                             "Permission denied")
+
+
+def test_no_free_temporary_name_keeps_its_own_message(tmp_path, monkeypatch):
+    """Every temporary name taken (one name, drawn 100 times here) is a FileExistsError with a message and no errno:
+    re-raised as OSError(errno, strerror, path) it read "[Errno None] None: '<path>'"."""
+    import secrets
+
+    monkeypatch.setattr(secrets, "token_hex", lambda n: "0" * 2 * n)
+    (tmp_path / "run.json.00000000.tmp").write_text("")
+    with pytest.raises(FileExistsError, match=f"^no free temporary name beside {re.escape(str(tmp_path))}/run.json"):
+        with atomic_path(tmp_path / "run.json"):
+            pytest.fail("it wrote")
 
 
 @pytest.mark.parametrize("content, message", [
