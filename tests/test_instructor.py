@@ -555,6 +555,17 @@ def test_a_learner_whose_folder_name_changed_unicode_form_keeps_their_earlier_ro
         gradebook.read_earlier(tmp_path)
 
 
+def test_the_only_merge_lists_learners_as_a_class_list_reads_whatever_the_case(tmp_path):
+    """ONLY= merges today's rows with the earlier grades.csv's: alphabetically whatever the case (alice, bob, Carol,
+    Dan), as the full grading does, not Python's order with every capital first (Carol, Dan, alice, bob)."""
+    (tmp_path / "grades.csv").write_text("learner,ex01,ex03,total\nDan,10,0,10\nbob,10,0,10\n", encoding="utf-8")
+    regraded = {learner: {"ex03": gradebook.Grade("ex03_keras_basics.py", 10, "passed")} for learner in ("Carol",
+                                                                                                           "alice")}
+    _, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [find("ex03")], regraded)
+    assert list(merged) == ["alice", "bob", "Carol", "Dan"]
+    assert "the rows of bob, Dan (no folder now)" in line, line
+
+
 def test_grades_reasons_csv_without_grades_csv_is_refused_in_one_line_not_replaced(tmp_path):
     """grades.csv deleted (or moved to a spreadsheet): ONLY=ex03 kept nothing, and wrote grades_reasons.csv again
     with ex03's rows alone -- the other exercises' points and reasons gone, and no line said so."""
