@@ -8,6 +8,7 @@ reports have the expected form, and that the NumPy half of the bench never loads
 
 import csv
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -128,5 +129,19 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(t
     monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
     assert bench_run.main(["--out", str(blocker)]) == 1
     assert capsys.readouterr() == ("", f"error: the reports cannot be written to {blocker} (a file is in the way); "
+                                       "make it writable, or give another: .venv/bin/python -m keras_models.bench "
+                                       "--out DIR\n")
+    read_only = tmp_path / "read-only"                  # a folder in its place that may not be written in
+    read_only.mkdir()
+    opened = os.open
+
+    def refused(file, flags, *args):                    # root writes anywhere: os.open stands in
+        if Path(file).absolute().is_relative_to(read_only):
+            raise PermissionError(13, "Permission denied", str(file))
+        return opened(file, flags, *args)
+
+    monkeypatch.setattr(os, "open", refused)
+    assert bench_run.main(["--out", str(read_only)]) == 1
+    assert capsys.readouterr().err == (f"error: the reports cannot be written to {read_only} (Permission denied); "
                                        "make it writable, or give another: .venv/bin/python -m keras_models.bench "
                                        "--out DIR\n")
