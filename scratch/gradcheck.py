@@ -61,13 +61,14 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
 
     `x` is perturbed in place, one entry at a time, and restored; `f` reads it (for a network,
     `x` is one of its weight arrays and f computes the loss). x must be float64: in float32 the loss
-    itself rounds at ~1e-7 of its size, as much as a step of h changes it. (For |x| far above 1 the
-    rounding of x +- h and of f grows with |x|: at |x| = 1e6 a slope is ~1e-5 off, at 1e10 ~10%.)
+    itself rounds at ~1e-7 of its size, as much as a step of h changes it. With a fixed h the rounding
+    of f grows with |x| (a slope of 3x is ~1e-4 off at |x| = 1e6), and from |x| ~ 1e9 x +- h itself
+    rounds: where the step x took is not 2h (to 0.1%), the difference is refused.
     """
     if x.dtype != np.float64:
         raise TypeError(f"numerical_gradient needs a float64 array, got {x.dtype}: finite differences in a narrower "
-                        "type are rounding noise (a float32 network's loss rounds at ~1e-7, as much as a step of h "
-                        "changes it); build the network in float64 to check its gradients")
+                        "type are rounding noise (in float32 a loss rounds at ~1e-7 of its size, as much as a step "
+                        "of h changes it); check in float64 (a network: build it with dtype='float64')")
     grad = np.zeros_like(x, dtype=np.float64)
     for i in np.ndindex(x.shape):
         original = x[i]
@@ -76,9 +77,10 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
         x[i] = original - h
         x_minus, f_minus = x[i], f()
         x[i] = original
-        if x_plus == x_minus:
-            raise ValueError(f"h = {h:g} is below the spacing of float64 numbers at x{list(i)} = {original:g} "
-                             "(x + h rounds to x): give a larger h")
+        if abs((x_plus - x_minus) - 2 * h) > 1e-3 * 2 * h:
+            raise ValueError(f"h = {h:g} is too small for x{list(i)} = {original:g}: float64 numbers there are "
+                             f"{np.spacing(abs(original)):.2g} apart, so x - h and x + h are "
+                             f"{x_plus - x_minus:.2g} apart, not 2h; give h of about {h:g} x |x|")
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 

@@ -2,6 +2,7 @@
 numerical_gradient on inputs whose answers are known by hand (every parity test trusts them)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -86,8 +87,14 @@ def test_numerical_gradient_needs_a_float64_array(dtype):
         numerical_gradient(lambda: 0.0, np.zeros(2, dtype=dtype))
 
 
-def test_a_step_h_that_leaves_x_where_it_is_is_refused_not_a_slope_of_0():
-    """At x = 1e12 float64 numbers are 1.2e-4 apart: x +- 1e-6 rounds to x, and the difference was 0."""
-    x = np.array([1e12])
-    with pytest.raises(ValueError, match=r"^h = 1e-06 is below the spacing of float64 numbers at x\[0\] = 1e\+12 "):
+@pytest.mark.parametrize("x0, step", [(1e10, "3.8e-06"), (1e12, "0")])
+def test_a_step_h_that_x_cannot_take_is_refused_not_a_wrong_slope(x0, step):
+    """float64 numbers are 1.9e-6 apart at 1e10 and 1.2e-4 at 1e12: x +- 1e-6 rounds to 2 steps apart, or to x
+    itself, and the slope of 3x came out 5.7 (divided by 2h where x moved 3.8e-6) or 0."""
+    x = np.array([x0])
+    message = (rf"^h = 1e-06 is too small for x\[0\] = {re.escape(f'{x0:g}')}: float64 numbers there are .* apart, "
+               rf"so x - h and x \+ h are {step} apart, not 2h")
+    with pytest.raises(ValueError, match=message):
         numerical_gradient(lambda: float(3 * x[0]), x)
+    x = np.array([1e6])                              # x +- h exact: the slope is 3 to the rounding of f = 3e6
+    assert numerical_gradient(lambda: float(3 * x[0]), x)[0] == pytest.approx(3, rel=1e-3)
