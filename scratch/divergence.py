@@ -23,7 +23,8 @@ backward pass, the loss, or the optimizer's update of a W or b, read from the tr
 cause. If it appears before the optimizer has taken a single step, and not in that step's own eta x g,
 the learning rate cannot be the cause: the inputs (or targets) are too large for the network's dtype on
 the starting weights -- an input of 1e20 in float32, say, whose square overflows, or a gradient whose
-square overflows inside Adam. Otherwise the learning rate is too large.
+square overflows in an optimizer that squares the gradients (RMSprop, Adam, Adagrad refuse it). Otherwise
+the learning rate is too large.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class Watchdog:
         head = f"training diverged in epoch {self.epoch + 1}, batch {self.i + 1}: {what}{where}"
         if self.steps == 0 and (isinstance(cause, GradientOverflow) or not _in_an_update(cause)):
             # Before the first update: the starting weights on these inputs already overflow (in the forward
-            # pass, the loss, the backward pass, or a gradient whose square overflows, which Adam refuses).
+            # pass, the loss, the backward pass, or a gradient whose square overflows: GradientOverflow).
             with np.errstate(all="ignore"):
                 x_max, y_max = float(np.max(np.abs(self.Xb))), float(np.max(np.abs(self.yb)))
             dtype = self.net.dtype

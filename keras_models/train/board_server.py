@@ -6,8 +6,9 @@
 TensorBoard alone answers `--port abc` with "invalid <lambda> value", serves an empty board without a
 word when the log directory is a file or missing, and prints a long traceback when Ctrl-C comes while
 it is still importing TensorFlow. Here each of those is one line: a port that is not a whole number
-from 1 to 65535 or that another program already listens on, a log directory that is missing or is a
-file (exit status 2, before TensorBoard loads); Ctrl-C at any moment (exit status 130). Then this
+from 1 to 65535 or that another program already listens on, a log directory that is missing, is a
+file or cannot be read (exit status 2, before TensorBoard loads); a port another program takes while
+TensorBoard starts (exit status 2, `server_or_one_line`); Ctrl-C at any moment (exit status 130). Then this
 process runs TensorBoard's own program -- what `.venv/bin/tensorboard` runs -- with
 `--host 127.0.0.1 --reload_interval 1`: it listens on this machine only and rereads the logs every second.
 """

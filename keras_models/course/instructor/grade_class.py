@@ -259,7 +259,7 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is a file, not a folder of submissions")
     learners, skipped = {}, []
-    for path in sorted(submissions.iterdir(), key=lambda path: (path.name.casefold(), path.name)):  # as in_roll_order
+    for path in sorted(submissions.iterdir(), key=lambda path: gradebook.roll_key(path.name)):
         if path.name in OUTPUTS and path.is_dir() and not path.is_symlink():    # graded, then no grades written
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
                              "learner's) or move it away")

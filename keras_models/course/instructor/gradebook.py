@@ -180,10 +180,14 @@ def _cannot(path: Path, problem: str) -> ValueError:
 
 # --- merging ------------------------------------------------------------------------------------------------
 
-def in_roll_order(learners) -> list[str]:
-    """`learners` as a class list reads: alphabetically whatever the case ("alice", "Bob", "carol"), where
+def roll_key(learner: str) -> tuple[str, str]:
+    """Where `learner` goes in a class list: alphabetically whatever the case ("alice", "Bob", "carol"), where
     Python's own order puts every capital first ("Bob", "Zoë", "alice")."""
-    return sorted(learners, key=lambda learner: (learner.casefold(), learner))
+    return learner.casefold(), learner
+
+
+def in_roll_order(learners) -> list[str]:
+    return sorted(learners, key=roll_key)
 
 
 def same_name(learner: str) -> str:
