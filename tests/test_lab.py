@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import ctrl_c_while_importing, jupyter_environment, notebooks_written_into
@@ -139,6 +142,32 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))                                     # the server is gone
     assert list(home.iterdir()) == [], "Jupyter wrote into the home folder"
+
+
+def test_make_lab_prints_the_address_only_once_the_server_takes_connections(tmp_path):
+    """Jupyter Server writes jpserver-<pid>.json before its event loop runs and listens only in that loop: the
+    address printed on the file alone was refused in a full `make test` (the test above, 1 run in 4)."""
+    runtime = tmp_path / "share" / "jupyter" / "runtime"
+    runtime.mkdir(parents=True)
+    server = SimpleNamespace(pid=os.getpid(), poll=lambda: None)                 # a server that is still starting
+    about_to_listen = threading.Event()
+
+    def start_listening():
+        about_to_listen.set()
+        listener.listen()
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))                         # its port, taken but not listening: refused
+        port = listener.getsockname()[1]
+        (runtime / f"jpserver-{server.pid}.json").write_text(json.dumps({"port": port}), encoding="utf-8")
+        later = threading.Timer(0.3, start_listening)
+        later.start()
+        try:
+            assert lab.wait_until_ready(server, tmp_path, tmp_path / "lab.log") == port
+            assert about_to_listen.is_set(), "make lab gave the address before the server listened on it"
+        finally:
+            later.cancel()
+            later.join()
 
 
 def test_make_lab_answers_jupyterlabs_news_question_no_and_keeps_the_answer_a_learner_gave(tmp_path):

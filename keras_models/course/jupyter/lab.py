@@ -32,6 +32,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -106,13 +107,17 @@ def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subpro
 
 
 def wait_until_ready(server: subprocess.Popen, home: Path, log: Path) -> int:
-    """The port the server listens on, read from the file it writes once it listens (jpserver-<pid>.json)."""
+    """The port the server answers on: read from the file it writes as it starts (jpserver-<pid>.json), then
+    connected to. Jupyter Server writes that file before its event loop runs, and it starts listening only in that
+    loop: on a loaded machine the address printed on the file alone was refused for a moment."""
     info = home / "share" / "jupyter" / "runtime" / f"jpserver-{server.pid}.json"
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            return int(json.loads(info.read_text(encoding="utf-8"))["port"])
-        except (OSError, ValueError, KeyError):       # not written yet, or half written
+            port = int(json.loads(info.read_text(encoding="utf-8"))["port"])
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                return port
+        except (OSError, ValueError, KeyError):       # not written yet, half written, or not listening yet
             time.sleep(0.2)
     raise RuntimeError(f"JupyterLab stopped before it was ready ({_last_line(log)}); its log: {log}")
 
