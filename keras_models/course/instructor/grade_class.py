@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
 import importlib
 import math
@@ -77,6 +76,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes, shown
+from keras_models.twins.alone import held_alone
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
@@ -376,17 +376,12 @@ def _whole(text: str | None, variable: str, low: int, high: int, unit: str = "")
 
 
 def _hold(submissions: Path, held: contextlib.ExitStack) -> None:
-    """Lock the submissions folder for this process until `held` closes (the kernel's flock, on the folder itself:
-    nothing is written into it, and the lock goes when the process ends, however it ends), or a ValueError: two make
+    """Hold the submissions folder for this process until `held` closes (twins/alone.py), or a ValueError: two make
     grades on one folder each wrote its grade book over the other's, ONLY= columns lost, and each warned that a
     submission had changed the folder when the other wrote grades.csv."""
-    folder = os.open(submissions, os.O_RDONLY)
-    held.callback(os.close, folder)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise ValueError(f"another make grade is grading {submissions} right now; wait for it to end, then grade "
-                         "again (each writes its own grades.csv there)") from None
+    held.enter_context(held_alone(submissions, ValueError(
+        f"another make grade is grading {submissions} right now; wait for it to end, then grade again (each writes "
+        "its own grades.csv there)")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,6 @@ if __name__ == "__main__":                   # before the imports (secrets loads
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
-import fcntl  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
@@ -40,6 +39,7 @@ from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
+from keras_models.twins.alone import held_alone  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
@@ -139,18 +139,15 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def hold_log(log: Path, held: contextlib.ExitStack) -> None:
-    """Lock the log file for this make lab until `held` closes (the kernel's flock: it goes when the process ends,
-    however it ends), or a RuntimeError: a second make lab in the same folder wrote the notebooks again, emptied the
-    first one's log to write its own into it, and, on a port just taken by the first, quoted the first's last log
-    line as its own reason for stopping."""
+    """Hold the log file for this make lab until `held` closes (twins/alone.py), or a RuntimeError: a second make lab
+    in the same folder wrote the notebooks again, emptied the first one's log to write its own into it, and, on a
+    port just taken by the first, quoted the first's last log line as its own reason for stopping."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    log_file = held.enter_context(open(log, "a", encoding="utf-8"))
-    try:
-        fcntl.flock(log_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        shown = log.relative_to(REPO) if log.is_relative_to(REPO) else log
-        raise RuntimeError(f"another make lab is running in this folder (its log: {shown}): open the address it "
-                           "printed, or stop it (Ctrl-C) first") from None
+    log.touch()
+    shown = log.relative_to(REPO) if log.is_relative_to(REPO) else log
+    held.enter_context(held_alone(log, RuntimeError(
+        f"another make lab is running in this folder (its log: {shown}): open the address it printed, or stop it "
+        "(Ctrl-C) first")))
 
 
 def main(argv: list[str] | None = None) -> int:

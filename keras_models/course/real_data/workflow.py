@@ -21,8 +21,6 @@ holding the architecture, the weights and the compile settings, predicts exactly
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ import pandas as pd
 
 from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, TaskTableError, checked_settings, get_task, prepare
 from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
+from keras_models.twins.alone import held_alone
 from keras_models.twins.evaluation import history_frame, plot_loss_curves
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.models import build_model, load_model, standard_callbacks
@@ -54,21 +53,15 @@ LEARNER_ERRORS = (*DATA_FILE_ERRORS, MaxRowsError, TaskTableError, OutputFolderB
 
 @contextlib.contextmanager
 def writing_into(out_dir: Path) -> Iterator[None]:
-    """Hold out_dir (made if missing) while the block runs: the kernel's flock on the folder itself, gone when the
-    block or the process ends, however it ends. Two course runs at once in one folder saved the same .keras file
-    together (one stopped with zipfile's "Bad CRC-32" traceback) and left both runs' event files in one
-    TensorBoard run, their epochs interleaved; the second now stops with an OutputFolderBusy naming the folder."""
+    """Hold out_dir (made if missing) while the block runs (twins/alone.py). Two course runs at once in one folder
+    saved the same .keras file together (one stopped with zipfile's "Bad CRC-32" traceback) and left both runs'
+    event files in one TensorBoard run, their epochs interleaved; the second now stops with an OutputFolderBusy
+    naming the folder."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    held = os.open(out_dir, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputFolderBusy(f"another make course (or course script) is writing into {out_dir} right now; "
-                                   "wait for it to end (both would write the same models and logs there)") from None
+    with held_alone(out_dir, OutputFolderBusy(f"another make course (or course script) is writing into {out_dir} "
+                                              "right now; wait for it to end (both would write the same models and "
+                                              "logs there)")):
         yield
-    finally:
-        os.close(held)
 
 
 def explain(exc: Exception, max_rows: int | None) -> str:
