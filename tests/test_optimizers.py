@@ -163,19 +163,11 @@ def test_textbook_adam_epsilon_placement_fails_tiny_gradient_parity():
 
 
 def keras_float32_path(opt, weights, gradient, n_steps):
-    """Keras' `opt` on one float32 variable starting at `weights`, fed the same float32 `gradient` n_steps
-    times: the weights after each step."""
-    import tensorflow as tf
-
-    variable = keras.Variable(np.asarray(weights, dtype=np.float32), dtype="float32")
-    opt.build([variable])
-    step = tf.function(lambda g: opt.apply([g], [variable]))
-    g = tf.constant(np.asarray(gradient, dtype=np.float32))
-    path = []
-    for _ in range(n_steps):
-        step(g)
-        path.append(variable.numpy())
-    return path
+    """Keras' `opt` on float32 `weights`, fed the same float32 `gradient` n_steps times: the weights after each
+    step (path[0] after the first)."""
+    f32 = np.float32
+    path = keras_steps(opt, [np.asarray(weights, f32)], [[np.asarray(gradient, f32)]] * n_steps, dtype="float32")
+    return [w for (w,) in path[1:]]
 
 
 def test_keras_gives_nan_or_no_step_where_scratch_clamps_or_refuses():
