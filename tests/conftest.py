@@ -392,19 +392,31 @@ def read_csv(path: Path) -> list[list[str]]:
         return list(csv.reader(file))
 
 
-def as_for_a_learner(monkeypatch: pytest.MonkeyPatch, folder: Path, *, entered: bool = False) -> None:
-    """Make `folder` behave as mode 000 does for a learner, where root (these tests' user) reads, writes and
-    enters anything: os.access answers no for it, and Path.exists raises PermissionError inside it, as the
-    kernel does for a folder one may not enter (`entered=True` leaves paths inside it reachable)."""
-    access, exists = os.access, Path.exists
+def as_for_a_learner(monkeypatch: pytest.MonkeyPatch, folder: Path, *, read_only: bool = False) -> None:
+    """Make `folder` behave for a learner as mode 000 does (or 555 with `read_only=True`), where root, these tests'
+    user, reads, writes and enters anything: os.access answers no for it, no file can be created inside it
+    (os.open with O_CREAT), and, mode 000, nothing inside it can even be looked at (Path.exists, os.open raise
+    PermissionError, as the kernel does for a folder one may not enter)."""
+    access, exists, opened = os.access, Path.exists, os.open
 
-    def refused(path: Path) -> bool:
-        if not entered and path.absolute().is_relative_to(folder) and path.absolute() != folder:
+    def inside(path) -> bool:
+        return Path(path).absolute().is_relative_to(folder) and Path(path).absolute() != folder
+
+    def refused_exists(path: Path) -> bool:
+        if not read_only and inside(path):
             raise PermissionError(13, "Permission denied", str(path))
         return exists(path)
 
+    def refused_open(path, flags, *args, **kwargs):
+        tmpfile = getattr(os, "O_TMPFILE", 0)              # tempfile's nameless file: opened on the folder itself
+        creates = flags & os.O_CREAT or (tmpfile and flags & tmpfile == tmpfile)
+        if Path(path).absolute().is_relative_to(folder) and (not read_only or creates):
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, flags, *args, **kwargs)
+
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path).absolute() != folder and access(path, mode))
-    monkeypatch.setattr(Path, "exists", refused)
+    monkeypatch.setattr(Path, "exists", refused_exists)
+    monkeypatch.setattr(os, "open", refused_open)
 
 
 def make_environment(**env: str) -> dict[str, str]:

@@ -8,12 +8,12 @@ reports have the expected form, and that the NumPy half of the bench never loads
 
 import csv
 import math
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import as_for_a_learner
 
 from keras_models.bench import keras_runs, report
 from keras_models.bench import run as bench_run
@@ -133,14 +133,7 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(t
                                        "--out DIR\n")
     read_only = tmp_path / "read-only"                  # a folder in its place that may not be written in
     read_only.mkdir()
-    opened = os.open
-
-    def refused(file, flags, *args):                    # root writes anywhere: os.open stands in
-        if Path(file).absolute().is_relative_to(read_only):
-            raise PermissionError(13, "Permission denied", str(file))
-        return opened(file, flags, *args)
-
-    monkeypatch.setattr(os, "open", refused)
+    as_for_a_learner(monkeypatch, read_only, read_only=True)
     assert bench_run.main(["--out", str(read_only)]) == 1
     assert capsys.readouterr().err == (f"error: the reports cannot be written to {read_only} (Permission denied); "
                                        "make it writable, or give another: .venv/bin/python -m keras_models.bench "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import as_for_a_learner
 
 from scratch import Dense, Network, optimizers
 from scratch.atomic_write import atomic_path
@@ -197,15 +198,8 @@ def test_an_atomically_written_file_is_as_readable_as_one_written_in_place(tmp_p
 
 def test_a_folder_the_temporary_file_cannot_be_made_in_is_named_by_the_file_meant(tmp_path, monkeypatch):
     """make notebooks in a read-only notebooks/exercises/ said "error: <path>/ex01_perceptron_activations.ipynb.
-    2abf5568.tmp: Permission denied": a name the learner never saw. (Root writes anywhere: os.open stands in.)"""
-    opened = os.open
-
-    def refused(file, flags, *args):
-        if str(file).endswith(".tmp"):
-            raise PermissionError(13, "Permission denied", str(file))
-        return opened(file, flags, *args)
-
-    monkeypatch.setattr(os, "open", refused)
+    2abf5568.tmp: Permission denied": a name the learner never saw."""
+    as_for_a_learner(monkeypatch, tmp_path, read_only=True)
     with pytest.raises(OSError) as refused_error:
         with atomic_path(tmp_path / "run.json"):
             pytest.fail("it wrote")

@@ -265,7 +265,7 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "logs").mkdir()
-    as_for_a_learner(monkeypatch, tmp_path / "logs", entered=True)       # read-only for the learner
+    as_for_a_learner(monkeypatch, tmp_path / "logs", read_only=True)
     monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
     monkeypatch.setattr(multi_worker, "read_cluster", lambda *a: pytest.fail("it went on past the options"))
     for main, argv, what in [(course_cli.main, [], "logs/course cannot be created in logs"),    # make course's
