@@ -275,9 +275,8 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         elif printable(path.name) != path.name:          # bytes that are not UTF-8: no CSV or terminal takes them
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         elif any(unicodedata.category(c) == "Cc" for c in path.name):  # a line break splits the table's rows
-            shown = "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
-                            for c in path.name)
-            skipped.append(f"{shown} (its name holds a control character such as a line break: rename the folder)")
+            skipped.append(f"{shown(path.name)} (its name holds a control character such as a line break: rename "
+                           "the folder)")
         else:
             learners[path.name] = path
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
