@@ -62,8 +62,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
     `x` is perturbed in place, one entry at a time, and restored; `f` reads it (for a network,
     `x` is one of its weight arrays and f computes the loss). x must be float64: in float32 the loss
     itself rounds at ~1e-7 of its size, as much as a step of h changes it. With a fixed h the rounding
-    of f grows with |x| (a slope of 3x is ~1e-4 off at |x| = 1e6), and from |x| ~ 1e9 x +- h itself
-    rounds: where the step x took is not 2h (to 0.1%), the difference is refused.
+    of f grows with |x| (a slope of 3x is ~1e-4 off at |x| = 1e6), and x +- h itself rounds by up to
+    the float64 spacing at x, which reaches 0.1% of 2h from |x| ~ 1.7e7 on (h = 1e-6): where the step x
+    took is not 2h (to 0.1%), the difference is refused.
     """
     if x.dtype != np.float64:
         raise TypeError(f"numerical_gradient needs a float64 array, got {x.dtype}: finite differences in a narrower "
