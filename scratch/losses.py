@@ -150,8 +150,9 @@ class BinaryCrossentropy(Loss):
     def logits_gradient(y: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """dL/dz = (a - y) / (m k) from a = sigmoid(z) already computed (the forward pass keeps it).
 
-        Where z > 0, a - y is computed as (1 - y) - sigmoid(-z): a rounds to exactly 1 from z = 37 on, and
-        a - 1 would be 0 where the gradient is -e^-z (as TensorFlow's tape of the logits loss gives it)."""
+        Where z > 0, a - y is computed as (1 - y) - sigmoid(-z): a rounds to exactly 1 from z = 37.64 on in
+        float64 (z = 17 in float32), and a - 1 would be 0 where the gradient is -e^-z (as TensorFlow's tape
+        of the logits loss gives it)."""
         m, k = a.shape
         a_minus_y = np.where(z > 0, (1 - y) - Sigmoid().forward(-z), a - y)   # (m, k)
         return a_minus_y / (m * k)                              # (m, k)

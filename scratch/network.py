@@ -32,7 +32,8 @@ One exception, the same one Keras makes: a sigmoid output with binary cross-entr
 output with categorical cross-entropy, is computed from the logits z_L. Its BP1 collapses to
 delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), as accurate
 as a_L itself where the chain dC/da * g'(z) would lose everything (0/0 once a_L rounds to 0 or 1); a
-sigmoid's a_L - 1 is taken as -sigmoid(-z), which stays -e^-z where a_L has rounded to exactly 1 (z > 37).
+sigmoid's a_L - 1 is taken as -sigmoid(-z), which stays -e^-z where a_L has rounded to exactly 1
+(z >= 37.64 in float64, z > 17 in float32).
 Every other cross-entropy pairing (a sigmoid output with categorical cross-entropy, a softmax with
 binary, a linear/ReLU/tanh output with a cross-entropy on probabilities) is refused with a ValueError:
 Keras would silently score a different model than it predicts with (see `scratch.pairing`).
