@@ -1,6 +1,7 @@
 """A feed-forward network of Dense layers, and backpropagation's four equations.
 
-In the tutorials' column-vector notation, for a cost C and layers l = 1..L:
+In the tutorials' column-vector notation, for a cost C and layers l = 2..L (their layer 1 is the
+input, a^1 = x):
 
     BP1  delta^L = grad_a C (*) g'(z^L)                  error at the output layer
     BP2  delta^l = ((w^{l+1})^T delta^{l+1}) (*) g'(z^l)  error moved one layer back
@@ -15,8 +16,10 @@ With a batch stored row by row (a_prev @ W, see `scratch.layers`) the same equat
     BP4  grad_W_l = a_{l-1}.T @ delta_l                                 (n_{l-1}, n_l)
 
 where C is the mean over the batch, so delta already carries the 1/m, and the sums in BP3/BP4
-add up the batch's examples. `backward` replaces the (*) g'(z) product, so softmax (whose
-Jacobian is not diagonal) goes through the same code.
+add up the batch's examples. Here the input is a_0 = X and the Dense layers count from 1 (W_1, b_1 are
+the first kernel and bias, as Keras' get_weights lists them), so the tutorials' w^l is W_{l-1} here.
+`backward` replaces the (*) g'(z) product, so softmax (whose Jacobian is not diagonal) goes through
+the same code.
 
 Dropout and weight penalties (`scratch.dropout`, `scratch.regularizers`) add one equation each:
 
