@@ -195,7 +195,7 @@ class Network:
         return loss
 
     def _output_loss(self, y: np.ndarray, loss: Loss) -> float:
-        """L of the last forward pass, for targets y already checked against its output."""
+        """C_total = C + sum_l R_l(W_l) of the last forward pass, for targets y already checked against its output."""
         output = self.layers[-1]
         if self._fused(loss):
             C = loss.__class__(from_logits=True)._forward(y, output.z)
@@ -206,7 +206,7 @@ class Network:
 
     def loss_and_gradients(self, X, y, loss: str | Loss, training: bool = False,
                            masks: Sequence[np.ndarray] | None = None) -> tuple[float, list[np.ndarray]]:
-        """Forward pass (training, masks as in `forward`), then BP1-BP4, BPd, BPr: (L, [grad_W_1, grad_b_1, ...])."""
+        """Forward pass (training, masks as in `forward`), then BP1-BP4, BPd, BPr: (C_total, [grad_W_1, ...])."""
         loss = self.check_loss(loss)
         a_L = self.forward(X, training, masks)                  # checks X and the masks
         y, _ = loss._check(y, a_L)                              # checks y against a_L: shape, dtype, labels
@@ -227,21 +227,21 @@ class Network:
 
         # No layer needs dC/dX, the gradient with respect to the inputs: the first Dense layer skips that
         # product (grad_input=False), as TensorFlow's graph does, and Dropout layers below it are not visited.
-        first = self.layers.index(self.dense_layers[0])
-        L = len(self.layers)
+        # i and first, last are positions in self.layers (Dropout included), not the equations' l and L.
+        first, last = self.layers.index(self.dense_layers[0]), len(self.layers) - 1
         if self._fused(loss):
             # BP1, fused: the loss is computed from the logits z_L, and dC/dz_L comes straight from it.
             # (a_L - y)/m needs a_L = g(z_L), which the forward pass kept: no second sigmoid/softmax.
             delta_L = loss.logits_gradient(y, output.z, output.a)                # (m, n_L)
-            grad_a = output.backward_from_delta(delta_L, grad_input=L - 1 > first)
+            grad_a = output.backward_from_delta(delta_L, grad_input=last > first)
         else:
-            grad_a = output.backward(loss._backward(y, output.a), grad_input=L - 1 > first)   # BP1 (BP3, BP4)
-        for l in reversed(range(first, L - 1)):
-            layer = self.layers[l]
+            grad_a = output.backward(loss._backward(y, output.a), grad_input=last > first)    # BP1 (BP3, BP4)
+        for i in reversed(range(first, last)):
+            layer = self.layers[i]
             if isinstance(layer, Dropout):
                 grad_a = layer.backward(grad_a)                                  # BPd
             else:
-                grad_a = layer.backward(grad_a, grad_input=l > first)            # BP2 (then BP3, BP4, BPr)
+                grad_a = layer.backward(grad_a, grad_input=i > first)            # BP2 (then BP3, BP4, BPr)
 
         grads = [g for layer in self.dense_layers for g in (layer.grad_W, layer.grad_b)]
         return value, grads
