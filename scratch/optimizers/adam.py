@@ -27,9 +27,10 @@ class Adam(Optimizer):
     theta - eta * g, the step is about eta * sign(g) while the gradients keep their sign.
 
     amsgrad=True (Reddi et al. 2018, "On the convergence of Adam and beyond") divides by the largest v
-    seen so far (Keras' "velocity_hat" slot), so a step can never grow because v shrank after a burst:
+    seen so far, v_max (Keras' "velocity_hat" slot, the paper's v-hat: not the bias-corrected v_hat
+    above), so a step can never grow because v shrank after a burst:
 
-        v_hat <- max(v_hat, v);   theta <- theta - alpha * m / (sqrt(v_hat) + epsilon)
+        v_max <- max(v_max, v);   theta <- theta - alpha * m / (sqrt(v_max) + epsilon)
     """
 
     squares_gradients = True
@@ -57,9 +58,9 @@ class Adam(Optimizer):
             m += (g_rows - m) * (1 - b1)
             v += (np.square(g_rows) - v) * (1 - b2)
             if self.amsgrad:
-                v_hat = slot["velocity_hat"][rows]
-                np.maximum(v_hat, v, out=v_hat)               # v_hat = max(v_hat, v), in place
-                v = v_hat
+                v_max = slot["velocity_hat"][rows]
+                np.maximum(v_max, v, out=v_max)               # v_max = max(v_max, v), in place
+                v = v_max
             theta_rows -= m * alpha / (np.sqrt(v) + eps)
 
 
