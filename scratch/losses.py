@@ -141,7 +141,8 @@ class BinaryCrossentropy(Loss):
     def _backward(self, y, a):
         m, k = a.shape
         if self.from_logits:
-            return self.logits_gradient(y, a, Sigmoid().forward(a))   # (m, k)
+            z = a                                               # y_pred holds the logits
+            return self.logits_gradient(y, z, Sigmoid().forward(z))   # (m, k)
         p = _clip(a)
         inside = _inside_clip(a)                                # clipped entries pass no gradient
         return inside * (-y / p + (1 - y) / (1 - p)) / (m * k)  # (m, k)
@@ -191,7 +192,8 @@ class CategoricalCrossentropy(Loss):
 
     def _forward(self, y, a):
         if self.from_logits:
-            z_shift = a - a.max(axis=-1, keepdims=True)          # (m, k)
+            z = a                                               # y_pred holds the logits
+            z_shift = z - z.max(axis=-1, keepdims=True)          # (m, k)
             log_softmax = z_shift - np.log(np.exp(z_shift).sum(axis=-1, keepdims=True))
             return np.mean(-np.sum(y * log_softmax, axis=-1))
         p = _clip(a / a.sum(axis=-1, keepdims=True))
@@ -200,7 +202,8 @@ class CategoricalCrossentropy(Loss):
     def _backward(self, y, a):
         m = a.shape[0]
         if self.from_logits:
-            return self.logits_gradient(y, a, Softmax().forward(a))   # (m, k)
+            z = a                                               # y_pred holds the logits
+            return self.logits_gradient(y, z, Softmax().forward(z))   # (m, k)
         s = a.sum(axis=-1, keepdims=True)                       # (m, 1)
         p_raw = a / s                                           # (m, k) renormalised
         grad_p = -y / _clip(p_raw) * _inside_clip(p_raw)        # (m, k) dL_i/dp
