@@ -12,6 +12,9 @@ Four losses, by name:
     "binary_crossentropy"       L = -1/m sum_i (1/k) sum_j [y log a + (1-y) log(1-a)]
     "categorical_crossentropy"  L = -1/m sum_i sum_j y_ij log a_ij
 
+The workshop calls C "Mean Squared Error (MSE)" and writes 1/(2n) over its n samples: that is
+"quadratic" here, not "mse". (Here m counts the examples, and n a layer's units.)
+
 On probabilities the cross-entropies clip a to [eps, 1-eps], eps = 1e-7, exactly as Keras does
 (so log never sees 0), and categorical cross-entropy first renormalises each row of a to sum to 1.
 Values that are not probabilities (below 0 or above 1, or a row of zeros for categorical cross-entropy),
