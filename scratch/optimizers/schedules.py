@@ -14,9 +14,10 @@ and `warmup_target` through float32; the bridge hands Keras float64 numbers so b
     ExponentialDecay        eta0 * decay_rate ** p                       halves every decay_steps at 0.5
     InverseTimeDecay        eta0 / (1 + decay_rate * p)                  1/t decay
     PiecewiseConstantDecay  values[0] while s <= boundaries[0], values[i] while boundaries[i-1] < s <= boundaries[i]
-    CosineDecay             peak * ((1 - alpha) * 0.5 * (1 + cos(pi * min(s, decay_steps) / decay_steps)) + alpha)
-                            with warm-up: from eta0 up to peak = warmup_target in a straight line over
-                            warmup_steps, then the cosine over the next decay_steps; without, peak = eta0
+    CosineDecay             peak * ((1 - alpha) * 0.5 * (1 + cos(pi * min(s - w, decay_steps) / decay_steps)) + alpha)
+                            with w = warmup_steps: from eta0 up to peak = warmup_target in a straight line
+                            over the w warm-up steps, then the cosine over the next decay_steps; without a
+                            warm-up, w = 0 and peak = eta0
 """
 
 from __future__ import annotations
