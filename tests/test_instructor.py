@@ -594,11 +594,13 @@ def test_grades_reasons_csv_without_grades_csv_is_refused_in_one_line_not_replac
     (b"learner,ex01,total\nann,-1,-1\n", None, "line 2 gives ann '-1' for ex01, not a whole number from 0 to 10"),
     (b"learner,ex01,total\nann,10,10\nann,0,0\n", None, "two rows for ann: lines 2 and 3"),
     (b"learner,ex01,total\nann,10\n", None, "line 2 has 2 values, the first line 3"),
+    (b"learner,ex01,total\nann,10,10\n ,0,0\n", None, "line 3 names no learner"),
+    (b"learner,ex01,total\nann," + b"9" * 200_000 + b",10\n", None, "not CSV: field larger than field limit (131072)"),
     (b"", None, "it is empty"),
     (b"learner,ex01,total\nann,10,10\n", b"learner,points\n", "its first line is 'learner,points', not "
                                                                 "'learner,exercise,file,points,reason'"),
 ], ids=["not-utf8", "header", "unknown-exercise", "twice-a-column", "not-a-number", "above-the-points", "fraction",
-        "negative", "twice-a-learner", "short-row", "empty", "reasons-header"])
+        "negative", "twice-a-learner", "short-row", "no-learner", "field-too-long", "empty", "reasons-header"])
 def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_before_grading(
         grades, reasons, problem, tmp_path, capsys):
     folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
