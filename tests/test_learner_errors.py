@@ -227,6 +227,19 @@ def test_a_keras_checkpoint_of_another_architecture_is_refused_by_name(tmp_path)
         restore_keras(path, tiny_keras(30, 2))
 
 
+@pytest.mark.parametrize("changed, message", [
+    ({"optimizer_0": np.array(-3)}, r"optimizer_0 \(a step count\) is negative; it is damaged$"),
+    ({"history/loss": np.array([1.0, 0.5])}, "is damaged: its logs do not cover epochs 1 to 1$"),
+], ids=["negative-step-count", "logs-of-another-length"])
+def test_a_keras_checkpoint_with_damaged_counts_is_refused_by_name(changed, message, tmp_path):
+    path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2))
+    with np.load(path) as saved:
+        arrays = dict(saved) | changed
+    np.savez(path, **arrays)
+    with pytest.raises(CheckpointError, match=rf"^checkpoint {path}:? .*{message}"):
+        restore_keras(path, tiny_keras(4, 2))
+
+
 def test_a_scratch_checkpoint_in_the_keras_place_is_refused(tmp_path):
     path = tmp_path / "checkpoint.npz"
     np.savez(path, format_version=np.array(1), epoch=np.array(0), rng_state=np.array(["1", "2", "0", "0"]))
