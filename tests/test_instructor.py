@@ -252,14 +252,15 @@ def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(in
 @pytest.mark.parametrize("where, message", [
     ("inside", "is inside this repository: choose a folder outside it"),
     ("not-empty", "is not empty: choose a new folder (nothing was written)"),
+    ("a-file", "is a file: choose a new folder"),
 ])
 def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path, capsys):
-    dest = REPO / "logs" / "release-here" if where == "inside" else tmp_path
+    dest = {"inside": REPO / "logs" / "release-here", "a-file": tmp_path / "mine.txt"}.get(where, tmp_path)
     (tmp_path / "mine.txt").write_text("keep me")
     assert release.main([str(dest)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err == f"error: DEST={dest} {message}\n"
-    assert not dest.exists() or where == "not-empty"
+    assert not dest.exists() or where in ("not-empty", "a-file")
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
@@ -437,9 +438,13 @@ def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
     (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a whole number of seconds from 1 to 86400, got '0'"),
     (["{empty}", "--wall-limit", "-1"], "error: WALL_LIMIT must be a whole number of seconds from 1 to 604800, got "
                                         "'-1'"),
-], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit", "negative-wall-limit"])
+    (["{file}"], "error: {file} is a file, not a folder of submissions"),
+    ([], "error: give the submissions folder (make grade SUBMISSIONS=dir), or --learner DIR"),
+], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit", "negative-wall-limit", "a-file",
+        "no-folder"])
 def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
-    names = {"missing": tmp_path / "nowhere", "empty": tmp_path}
+    names = {"missing": tmp_path / "nowhere", "empty": tmp_path, "file": tmp_path / "class.zip"}
+    names["file"].write_bytes(b"PK")
     assert grade_class.main([arg.format(**names) for arg in argv]) == 2
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and err.startswith(message.format(**names)), err
