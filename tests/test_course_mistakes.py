@@ -93,6 +93,14 @@ def test_an_exercise_that_calls_sys_exit_fails_and_the_grading_goes_on(learner_f
     assert f"  {ex02.name}  " in out and "0 of 2 passed" in out                 # ex02 was graded after it
 
 
+def test_make_exercises_solutions_in_a_learner_copy_says_in_one_line_that_it_has_none(learner_folder, tmp_path,
+                                                                                        capsys, monkeypatch):
+    monkeypatch.setattr(grade_cli, "SOLUTIONS_DIR", tmp_path / "solutions")      # make release cut it out
+    assert grade_cli.main(["--solutions"]) == 2
+    assert capsys.readouterr() == ("", "error: this learner copy of the course does not include the reference "
+                                       "solutions\n")
+
+
 def test_a_missing_solution_is_one_line_saying_how_to_restore_it(learner_folder, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(graders, "SOLUTIONS_DIR", tmp_path / "solutions")
     monkeypatch.setattr(grade_cli, "SOLUTIONS_DIR", tmp_path / "solutions")
