@@ -230,11 +230,13 @@ def test_a_keras_checkpoint_of_another_architecture_is_refused_by_name(tmp_path)
 @pytest.mark.parametrize("changed, message", [
     ({"optimizer_0": np.array(-3)}, r"optimizer_0 \(a step count\) is negative; it is damaged$"),
     ({"history/loss": np.array([1.0, 0.5])}, "is damaged: its logs do not cover epochs 1 to 1$"),
-], ids=["negative-step-count", "logs-of-another-length"])
-def test_a_keras_checkpoint_with_damaged_counts_is_refused_by_name(changed, message, tmp_path):
+    ({"after_epoch_1": None}, r"lacks after_epoch_1; it is damaged \(delete it to start over\)$"),
+], ids=["negative-step-count", "logs-of-another-length", "an-epochs-weights-missing"])
+def test_a_damaged_keras_checkpoint_is_refused_by_name(changed, message, tmp_path):
+    """`changed`: the arrays written over the checkpoint's, None for one taken out."""
     path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2))
     with np.load(path) as saved:
-        arrays = dict(saved) | changed
+        arrays = {key: value for key, value in (dict(saved) | changed).items() if value is not None}
     np.savez(path, **arrays)
     with pytest.raises(CheckpointError, match=rf"^checkpoint {path}:? .*{message}"):
         restore_keras(path, tiny_keras(4, 2))
