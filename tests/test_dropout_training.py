@@ -121,3 +121,10 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
     with pytest.raises(CheckpointError, match=r"no_masks.npz: dropout/: it holds the masks of 0 Dropout layers, "
                                               r"the model has 2"):
         restore_keras(tmp_path / "no_masks.npz", fresh)
+    for key, value, message in [("dropout/masks_0", np.zeros((1, BATCH, 8)), r"dropout/: masks_0 is float64 \(1, "),
+                                ("dropout/seed_1", None, "dropout/: seed_1 is missing, expected ")]:
+        with np.load(tmp_path / "keras.npz") as f:
+            damaged = {k: f[k] for k in f.files if k != key} | ({} if value is None else {key: value})
+        np.savez(tmp_path / "damaged.npz", **damaged)
+        with pytest.raises(CheckpointError, match=message):
+            restore_keras(tmp_path / "damaged.npz", fresh)
