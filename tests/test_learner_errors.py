@@ -315,12 +315,13 @@ def test_a_keras_checkpoint_of_another_optimizer_is_refused(tmp_path):
     ({"initial_epoch": -3}, ValueError, r"initial_epoch must be between 0 and epochs=2 \(the 0-based epoch to start "
                                         r"from\), got -3"),
     ({"initial_epoch": 7}, ValueError, "initial_epoch must be between 0 and epochs=2"),
+    ({"initial_epoch": 1.0}, TypeError, "initial_epoch must be an int, got float"),
     ({"validation_data": (np.zeros((3, 2)), np.array([0.0, 2.0, 1.0]))}, ValueError,
      r"^validation y: binary_crossentropy: labels must be 0 or 1, found \[2.0\]"),
     ({"y": np.array([0.0, 3.0, 1.0, 1.0])}, ValueError, r"^y: binary_crossentropy: labels must be 0 or 1, found "
                                                         r"\[3.0\]"),
-], ids=["seed-text", "seed-negative", "initial-epoch-negative", "initial-epoch-past-the-end", "validation-labels",
-        "training-labels"])
+], ids=["seed-text", "seed-negative", "initial-epoch-negative", "initial-epoch-past-the-end", "initial-epoch-float",
+        "validation-labels", "training-labels"])
 def test_fit_names_a_bad_seed_initial_epoch_or_which_labels_are_wrong(kwargs, error, message):
     net = Network([Dense(2, 1, "sigmoid", seed=0)])
     before = net.get_weights()

@@ -194,8 +194,9 @@ def test_early_stopping_in_auto_mode_maximises_an_accuracy_as_keras_mode_max_doe
     (dict(baseline="0.5"), TypeError, "EarlyStopping baseline must be a real number such as 0.01, got str '0.5'"),
     (dict(restore_best_weights="yes"), TypeError, "EarlyStopping restore_best_weights must be True or False"),
     (dict(monitor=None), TypeError, "EarlyStopping monitor must be the name of a log such as 'val_loss', got None"),
+    (dict(mode="minimum"), ValueError, "EarlyStopping mode must be 'auto', 'min' or 'max', got 'minimum'"),
 ], ids=["min_delta-nan", "patience-fraction", "patience-negative", "start-fraction", "baseline-text",
-        "restore-text", "monitor-none"])
+        "restore-text", "monitor-none", "mode-unknown"])
 def test_early_stopping_refuses_options_keras_takes_on_trust(kwargs, error, message):
     """Keras accepts these and misbehaves: with min_delta=nan no epoch ever improves, so it stops after
     `patience` epochs whatever the values; patience=2.5 waits 3 epochs."""
@@ -257,6 +258,12 @@ def test_seeded_shuffling_visits_the_seeds_permutations_like_keras_on_presorted_
     (dict(validation_data=(np.zeros((3, 5)), np.zeros((3, 2)))), ValueError,
      r"validation y has shape \(3, 2\); expected \(3, 1\)"),
     (dict(validation_split=1.5), ValueError, r"validation_split must be in \(0, 1\)"),
+    (dict(validation_split=0.2, validation_data=(np.zeros((3, 5)), np.zeros((3, 1)))), ValueError,
+     "pass validation_data or validation_split, not both"),
+    (dict(validation_split=1e-17), ValueError, r"validation_split=1e-17 leaves an empty split of \d+ rows"),
+    (dict(validation_data=(np.zeros((3, 5)),)), ValueError, r"validation_data must be a pair \(X_val, y_val\)"),
+    (dict(callbacks=[EarlyStopping()]), ValueError, r"EarlyStopping monitors 'val_loss', which is not in the logs: "
+                                                    r"\['loss'\] \(pass validation data for val_ metrics\)"),
     (dict(optimizer="adadelta"), ValueError, "unknown optimizer .adadelta."),
     (dict(metrics=["f1"]), ValueError, "unknown metric 'f1'"),
     (dict(metrics="mae"), TypeError, r'metrics must be a list of names such as \["accuracy"\], got str .mae.'),
