@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from scratch import Dense, Dropout, Network, losses, optimizers
+from scratch import Dense, Dropout, Network, activations, gradcheck, losses, optimizers
 
 
 @pytest.fixture
@@ -107,6 +107,31 @@ def test_a_dense_layer_called_on_a_list_names_a_prev():
     message = "Dense(2, 3).forward needs a_prev as a NumPy array (m, 2), got list"
     with pytest.raises(TypeError, match=re.escape(message)):
         Dense(2, 3).forward([[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: Network([]), ValueError, "Network needs at least one layer"),
+    (lambda: Dense(2, 3).forward(np.zeros((4, 5))), ValueError,
+     "Dense(2, 3) expects input of shape (m, 2), got (4, 5)"),
+    (lambda: Dense(2, 3).forward(np.zeros(2)), ValueError, "Dense(2, 3) expects input of shape (m, 2), got (2,)"),
+    (lambda: losses.get("mse").forward(np.zeros(3), np.zeros(3)), ValueError,
+     "mse: y_pred must be 2-D (batch, outputs), got shape (3,)"),
+    (lambda: activations.get("softmax").forward(np.zeros((2, 0))), ValueError,
+     "softmax needs at least one unit on the last axis, got shape (2, 0)"),
+    (lambda: activations.get("softmax").derivative(np.zeros((2, 3))), NotImplementedError,
+     "softmax has no elementwise derivative"),
+    (lambda: gradcheck.relative_error(np.zeros(3), np.zeros(4)), ValueError,
+     "relative_error needs equal shapes, got (3,) and (4,)"),
+    (lambda: gradcheck.vector_relative_error(np.zeros(3), np.zeros(4)), ValueError,
+     "vector_relative_error needs equal shapes, got (3,) and (4,)"),
+    (lambda: optimizers.schedules.PiecewiseConstantDecay(np.array([5]), np.array([0.1, 0.01])), TypeError,
+     "boundaries and values must be lists, got ndarray and ndarray"),
+    (lambda: Dense(2, 3, dtype="floaty"), TypeError, "Dense dtype must be float32 or float64, got 'floaty'"),
+], ids=["no-layers", "dense-wrong-width", "dense-1-D", "loss-1-D", "softmax-no-units", "softmax-derivative",
+        "relative-error-shapes", "vector-relative-error-shapes", "schedule-arrays", "dtype-not-a-dtype"])
+def test_a_component_called_on_the_wrong_thing_says_what_is_wrong(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
 
 
 @pytest.mark.parametrize("make, error, message", [
