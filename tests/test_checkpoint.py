@@ -252,6 +252,15 @@ def test_a_missing_checkpoint_is_named(tmp_path):
         load(tmp_path / "nothing.npz")
 
 
+def test_a_shuffling_generator_that_is_not_pcg64_is_named_not_saved(tmp_path):
+    """rng_state holds PCG64's four numbers: another bit generator's state could not be put back on resuming."""
+    net, mt19937 = Network([Dense(3, 1, seed=0)]), np.random.Generator(np.random.MT19937(0))
+    with pytest.raises(TypeError, match="^checkpoints store PCG64 generators, got MT19937$"):
+        net.fit(np.zeros((4, 3)), np.zeros((4, 1)), loss="mse", verbose=0, seed=mt19937,
+                callbacks=[Checkpoint(tmp_path / "c.npz")])
+    assert not (tmp_path / "c.npz").exists()
+
+
 def test_a_folder_in_the_checkpoints_place_is_named_as_not_a_file_not_as_missing(tmp_path):
     (tmp_path / "ckpt.npz").mkdir()
     with pytest.raises(CheckpointError, match=r"checkpoint .*ckpt.npz is not a file \(a folder\?\).*delete it"):
