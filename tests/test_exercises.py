@@ -684,6 +684,22 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
                         ).startswith("predict_labels returned shape (85, 1), a column: return labels of shape (85,)")
 
 
+@pytest.mark.parametrize("loss, hint", [
+    (["binary_crossentropy"], "compile the model with one loss, not a list or dict of losses"),
+    ("binary_crossentropie", "Keras does not know the loss 'binary_crossentropie'"),
+], ids=["a-list", "a-misspelt-name"])
+def test_a_model_compiled_with_a_list_of_losses_or_a_name_keras_lacks_gets_a_hint(loss, hint, tmp_path):
+    """Keras compiles both without a word (the name fails at the first fit); the graders read the loss first."""
+    solution = load_module(find("ex05").solution_path)
+
+    def build_model(n_features):
+        model = solution.build_model(n_features)
+        model.compile(optimizer="adam", loss=loss)
+        return model
+
+    assert grade_mutant("ex05", tmp_path, build_model=build_model) == hint
+
+
 def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoch_runs(tmp_path):
     """Validated on the training rows, the test rows or a validation_split, or stopped by the training loss, a
     model still scores well: the graders look at what train hands model.fit, as it is called."""
