@@ -252,6 +252,9 @@ def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):
         train_module.train(["binary"], epochs=10_001, logdir=tmp_path)
     with pytest.raises(ValueError, match="learning_rate must be a number that float32 holds.*got 1e-50"):
         train_module.train(["binary"], learning_rate=1e-50, logdir=tmp_path)
+    for rate in (-0.01, 1, float("inf")):                  # the command line refuses these first; train() too
+        with pytest.raises(ValueError, match=f"learning_rate must be a positive float, got {rate!r}"):
+            train_module.train(["binary"], learning_rate=rate, logdir=tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
