@@ -108,6 +108,8 @@ def test_a_missing_solution_is_one_line_saying_how_to_restore_it(learner_folder,
     assert grade_cli.main(["--only", "ex03"]) == 1                   # the learner file is missing too: write it
     path = f"solutions/{find('ex03').stem}.py"
     assert capsys.readouterr().err == f"error: the solution {path} is missing: restore it with `git checkout {path}`\n"
+    assert grade_cli.main(["--solutions", "--only", "ex03"]) == 1     # make exercises-solutions: graded in place
+    assert capsys.readouterr().err == f"error: the solution {path} is missing: restore it with `git checkout {path}`\n"
 
 
 def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_exact_bytes(learner_folder, capsys):
