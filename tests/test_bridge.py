@@ -103,6 +103,19 @@ def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
         from_keras(keras_model(*make_layers()))
 
 
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: to_keras(Network([Dense(2, 1, "step", seed=0)])), ValueError,
+     r"layer 1 uses activation 'step', which Keras does not have; twins can use \('linear', 'sigmoid', "),
+    (lambda: to_keras(Network([Dense(2, 1, seed=0)]), model_class=keras.Model), TypeError,
+     "model_class must be keras.Sequential or a subclass of it, got <class 'keras"),
+    (lambda: keras_loss("float64", "quadratic"), ValueError,
+     r"no Keras loss for 'quadratic'; Keras twins use 'mse', .* \(the tutorials' 'quadratic' is \(k/2\) \* mse\)"),
+], ids=["step-activation", "functional-model-class", "quadratic-loss"])
+def test_what_keras_cannot_twin_is_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 def test_keras_loss_computes_in_the_given_dtype_and_keeps_from_logits():
     """The twin's Keras loss: in float64, (1 + 2**-40)**2 is 1 + 2**-39 (float32 would round it to 1); from
     logits z = [0, log 3], whose softmax is [1/4, 3/4], categorical cross-entropy is -log(3/4) = log(4/3),
