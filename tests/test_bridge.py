@@ -110,7 +110,11 @@ def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
      "model_class must be keras.Sequential or a subclass of it, got <class 'keras"),
     (lambda: keras_loss("float64", "quadratic"), ValueError,
      r"no Keras loss for 'quadratic'; Keras twins use 'mse', .* \(the tutorials' 'quadratic' is \(k/2\) \* mse\)"),
-], ids=["step-activation", "functional-model-class", "quadratic-loss"])
+    (lambda: from_keras(keras.Sequential([keras.Input(shape=(3,))])), ValueError,
+     "the Keras model has no Dense layers"),
+    (lambda: from_keras(keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dropout(0.5)])), ValueError,
+     "the Keras model has no Dense layers"),
+], ids=["step-activation", "functional-model-class", "quadratic-loss", "no-layers", "dropout-only"])
 def test_what_keras_cannot_twin_is_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()
