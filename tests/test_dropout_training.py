@@ -89,10 +89,12 @@ def recorded_fit(rng, floatx64):
     return X, y, net, model
 
 
+# make train's own fit (keras_models/train/sides.py) says shuffle=False: Keras warns that a Dataset is not reshuffled
+@pytest.mark.filterwarnings("error:`shuffle=True` was passed:UserWarning")
 def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_path, capsys):
     X, y, net, model = recorded_fit
     state = SideState()
-    keras_history = model.fit(keras_batches(X, y, BATCH), epochs=EPOCHS, verbose=0,
+    keras_history = model.fit(keras_batches(X, y, BATCH), epochs=EPOCHS, shuffle=False, verbose=0,
                               callbacks=[KerasCheckpoint(tmp_path / "keras.npz", state)]).history
     recorded = masks.recorded(model)
     assert [m.shape for m in recorded] == [(EPOCHS * STEPS, BATCH, 8), (EPOCHS * STEPS, BATCH, 6)]

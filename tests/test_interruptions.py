@@ -250,6 +250,7 @@ def innermost_frames(exc: BaseException, n: int = 2) -> list[str]:
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])       # as fit starts, as it traces its step, as it trains
+@pytest.mark.filterwarnings("error:`shuffle=True` was passed:UserWarning")   # fits as make train does: shuffle=False
 def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_inside_tensorflow(delay, sigint_raises):
     import keras
 
@@ -266,8 +267,8 @@ def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_ins
     with pytest.raises(KeyboardInterrupt) as raised:
         with held:
             ctrl_c.start()
-            model.fit(keras_batches(X, y, 8), validation_data=keras_batches(X, y, 8), epochs=2000, verbose=0,
-                      callbacks=[epochs, held])
+            model.fit(keras_batches(X, y, 8), validation_data=keras_batches(X, y, 8), epochs=2000, shuffle=False,
+                      verbose=0, callbacks=[epochs, held])
     ctrl_c.join()
     # from the callback, at a batch end; wherever the signal arrived (tracing, a step, validation), not there
     assert innermost_frames(raised.value)[-1] == "interrupts.py:raise_if_pending", innermost_frames(raised.value, 4)
