@@ -64,6 +64,11 @@ def scratch_optimizer(keras_opt: keras.optimizers.Optimizer) -> optimizers.Optim
     if type(keras_opt) not in twins:
         raise ValueError(f"Keras optimizer {name} has no scratch twin; the bridge maps "
                          f"{sorted(cls.__name__ for cls in twins)}")
+    learning_rate = keras_opt._learning_rate      # what was given: a Variable, a schedule, or a callable
+    if not isinstance(learning_rate, keras.Variable | keras.optimizers.schedules.LearningRateSchedule):
+        # refused before get_config(), which serializes a lambda with Keras' warning that it is unsafe to reload
+        raise ValueError(f"Keras {name} has a callable learning rate ({learning_rate!r}), which has no scratch "
+                         "twin: use a number or one of scratch.optimizers.schedules")
     config = keras_opt.get_config()
     for option, off in KERAS_ONLY.items():
         value = config.pop(option)
@@ -76,12 +81,8 @@ def scratch_optimizer(keras_opt: keras.optimizers.Optimizer) -> optimizers.Optim
                          "scratch does not implement: its weight decay applies to every array")
     for label in INERT:
         config.pop(label, None)
-    learning_rate = keras_opt._learning_rate      # what was given: a Variable, a schedule, or a callable
     if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
         config["learning_rate"] = scratch_schedule(learning_rate)
-    elif not isinstance(learning_rate, keras.Variable):
-        raise ValueError(f"Keras {name} has a callable learning rate ({learning_rate!r}), which has no scratch "
-                         "twin: use a number or one of scratch.optimizers.schedules")
     try:
         return twins[type(keras_opt)](**config)
     except (ValueError, TypeError) as exc:
