@@ -349,8 +349,9 @@ def architectures(draw):
     loss_name = draw(st.sampled_from(sorted(OUTPUT_FOR_LOSS)))
     hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=depth - 1, max_size=depth - 1))
     output = draw(st.sampled_from(OUTPUT_FOR_LOSS[loss_name]))
-    if loss_name == "categorical_crossentropy" and widths[-1] == 1:
-        widths[-1] = 2        # a one-unit softmax always outputs 1 (Keras warns): at least two classes
+    for l, g in enumerate(hidden + [output], start=1):
+        if g == "softmax" and widths[l] == 1:
+            widths[l] = 2     # a one-unit softmax always outputs 1 (Keras warns): at least two units, hidden ones too
     batch = draw(st.integers(1, 32))
     seed = draw(st.integers(0, 2**32 - 1))
     return widths, hidden + [output], loss_name, batch, seed

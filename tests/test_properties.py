@@ -2,6 +2,7 @@
 every gradient equal TensorFlow's (float64, relative gap <= 1e-10)."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 from conftest import architectures, assert_close, keras_loss, random_targets, tf_forward
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from scratch import Dense, Network
 
 
+@pytest.mark.filterwarnings("error:You are using a softmax over axis:UserWarning")   # a one-unit softmax (Keras')
 @settings(max_examples=120, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(architectures())
 def test_random_networks_match_tape(arch):
