@@ -63,14 +63,22 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
     arrays["optimizer_config"] = np.array(json.dumps(optimizer.get_config()))
     for name, value in optimizer.get_state().items():
         arrays[f"optimizer/{name}"] = np.asarray(value)
+    check_generator(rng)
     state = rng.bit_generator.state
-    if state["bit_generator"] != "PCG64":
-        raise TypeError(f"checkpoints store PCG64 generators, got {state['bit_generator']}")
     arrays["rng_state"] = np.array([str(state["state"]["state"]), str(state["state"]["inc"]),
                                     str(state["has_uint32"]), str(state["uinteger"])])
     for name, value in (extra or {}).items():
         arrays[f"extra/{name}"] = np.asarray(value)
     return write_atomically(path, arrays)
+
+
+def check_generator(rng: np.random.Generator) -> None:
+    """rng_state holds PCG64's four numbers (np.random.default_rng's): another bit generator's state could not
+    be put back on resuming."""
+    name = type(rng.bit_generator).__name__
+    if name != "PCG64":
+        raise TypeError(f"checkpoints store PCG64 generators, got {name}: shuffle with np.random.default_rng(seed) "
+                        "or pass seed=<int>")
 
 
 def load(path) -> dict[str, np.ndarray]:
@@ -240,6 +248,7 @@ class Checkpoint(Callback):
         self.path = Path(path)
 
     def on_train_begin(self, logs=None):
+        check_generator(self.model.shuffle_rng)                 # before the first epoch trains, not after it
         remove_stale_temporaries(self.path)
 
     def on_epoch_end(self, epoch, logs=None):
