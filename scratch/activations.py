@@ -46,7 +46,7 @@ class Elementwise(Activation):
     """a_j = g(z_j): the Jacobian is diagonal, so grad_z = grad_a * g'(z)."""
 
     def backward(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
-        _check_backward_inputs(z, grad_a)
+        z, grad_a = _check_backward_inputs(z, grad_a)
         return grad_a * self.derivative(z)                      # (m, n)
 
 
@@ -56,7 +56,7 @@ class Linear(Elementwise):
     name = "linear"
 
     def forward(self, z):
-        _check_array(z, "z")
+        z = _check_array(z, "z")
         return z
 
     def derivative(self, z):
@@ -75,7 +75,7 @@ class Step(Elementwise):
     name = "step"
 
     def forward(self, z):
-        _check_array(z, "z")
+        z = _check_array(z, "z")
         return (z > 0).astype(_float_dtype(z))
 
     def derivative(self, z):
@@ -92,7 +92,7 @@ class Sigmoid(Elementwise):
     name = "sigmoid"
 
     def forward(self, z):
-        _check_array(z, "z")
+        z = _check_array(z, "z")
         return np.exp(-np.logaddexp(0, -z))
 
     def derivative(self, z):
@@ -106,7 +106,7 @@ class Tanh(Elementwise):
     name = "tanh"
 
     def forward(self, z):
-        _check_array(z, "z")
+        z = _check_array(z, "z")
         return np.tanh(z)
 
     def derivative(self, z):
@@ -119,7 +119,7 @@ class ReLU(Elementwise):
     name = "relu"
 
     def forward(self, z):
-        _check_array(z, "z")
+        z = _check_array(z, "z")
         return np.maximum(z, 0)
 
     def derivative(self, z):
@@ -139,7 +139,7 @@ class Softmax(Activation):
     name = "softmax"
 
     def forward(self, z):
-        _check_array(z, "z")
+        z = _check_array(z, "z")
         if z.ndim < 1 or z.shape[-1] == 0:
             raise ValueError(f"softmax needs at least one unit on the last axis, got shape {z.shape}")
         # z - max is <= 0, so no exp overflows; only the subtraction can, for finite logits more than the dtype's
@@ -149,7 +149,7 @@ class Softmax(Activation):
         return e / e.sum(axis=-1, keepdims=True)                # (m, n)
 
     def backward(self, z, grad_a):
-        _check_backward_inputs(z, grad_a)
+        z, grad_a = _check_backward_inputs(z, grad_a)
         a = self.forward(z)                                     # (m, n)
         return a * (grad_a - (grad_a * a).sum(axis=-1, keepdims=True))   # (m, n)
 
@@ -175,16 +175,20 @@ def _float_dtype(z: np.ndarray) -> np.dtype:
     return z.dtype if np.issubdtype(z.dtype, np.floating) else np.dtype(np.float64)
 
 
-def _check_array(x: object, name: str) -> None:
-    """A NumPy array of numbers, or one TypeError saying so. Only the type and the dtype are looked at:
-    this runs for every layer on every batch, so there is no scan of the values."""
+def _check_array(x: object, name: str) -> np.ndarray:
+    """`x` as floats if it is a NumPy array of numbers, or one TypeError saying so. Only the type and the dtype
+    are looked at: this runs for every layer on every batch, so there is no scan of the values.
+
+    Integers become float64 (a float array passes unchanged): NumPy would compute on them in float16 for
+    int8/uint8 (sigmoid(1) = 0.73095703), and wrap -z around for unsigned ones (sigmoid(uint8 5) = 0)."""
     if not isinstance(x, np.ndarray | np.generic) or x.dtype.kind not in "iuf":
         got = f"a NumPy array of dtype {x.dtype}" if isinstance(x, np.ndarray | np.generic) else type(x).__name__
         raise TypeError(f"{name} must be a NumPy array of numbers, got {got}: pass np.asarray({name}, dtype=float)")
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
-def _check_backward_inputs(z: np.ndarray, grad_a: np.ndarray) -> None:
-    _check_array(z, "z")
-    _check_array(grad_a, "grad_a")
+def _check_backward_inputs(z: np.ndarray, grad_a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    z, grad_a = _check_array(z, "z"), _check_array(grad_a, "grad_a")
     if np.shape(z) != np.shape(grad_a):
         raise ValueError(f"backward needs grad_a shaped like z: z {np.shape(z)}, grad_a {np.shape(grad_a)}")
+    return z, grad_a

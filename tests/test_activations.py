@@ -140,3 +140,17 @@ def test_softmax_of_finite_logits_farther_apart_than_the_dtype_holds_warns_nothi
     softmax = activations.get("softmax")
     np.testing.assert_array_equal(softmax.forward(z), [[1.0, 0.0, 0.0]])
     np.testing.assert_array_equal(softmax.backward(z, np.ones_like(z)), [[0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("name", WITH_TF_TWIN)
+@pytest.mark.parametrize("int_dtype", [np.uint8, np.int8, np.uint16, np.int64])
+def test_integer_inputs_give_the_float64_answer(name, int_dtype):
+    """Integers are computed as float64. NumPy computes int8/uint8 in float16 (sigmoid(1) was 0.73095703), and
+    -z of an unsigned array wraps around: sigmoid(uint8 5) was 0, softmax([0, 5]) of uint8 was [nan, 0]."""
+    g = activations.get(name)
+    z = np.array([[0, 1, 5]], dtype=int_dtype)
+    grad_a = np.array([[1, 2, 3]], dtype=int_dtype)
+    expected = g.forward(z.astype(np.float64))
+    np.testing.assert_array_equal(g.forward(z), expected)
+    assert g.forward(z).dtype == np.float64
+    np.testing.assert_array_equal(g.backward(z, grad_a), g.backward(z.astype(np.float64), grad_a.astype(np.float64)))
