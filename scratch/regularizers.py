@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import lookup, non_negative
+from scratch.checks import as_float_array, lookup, non_negative
 
 
 def factor(value: float, dtype: np.dtype) -> np.floating:
@@ -47,6 +47,13 @@ def _float32_factor(name: str, value: object) -> float:
     return value
 
 
+def _float_weights(W: object) -> np.ndarray:
+    """W as a float array. A layer's own float W passes as it is (no scan of every batch's weights); anything else
+    (W typed by hand: ints, a list) goes through `as_float_array`. An int W gave an int penalty: factor(0.01) in
+    int64 is 0, so L2(0.01).penalty(np.array([[3]])) was 0."""
+    return W if isinstance(W, np.ndarray) and W.dtype.kind == "f" else as_float_array(W, "W")
+
+
 class L1L2:
     """R(W) = l1 * sum(|W|) + l2 * sum(W^2);  dR/dW = l1 * sign(W) + l2 * (2 W).  W: (n_in, n_out)."""
 
@@ -56,6 +63,7 @@ class L1L2:
 
     def penalty(self, W: np.ndarray) -> np.floating:
         """R(W), a scalar in W's dtype (only the terms whose factor is not 0, as Keras adds them)."""
+        W = _float_weights(W)
         R = W.dtype.type(0)
         if self.l1:
             R += factor(self.l1, W.dtype) * np.sum(np.abs(W))
@@ -65,6 +73,7 @@ class L1L2:
 
     def gradient(self, W: np.ndarray) -> np.ndarray:
         """dR/dW (n_in, n_out). sign(0) = 0, as TensorFlow differentiates |W|."""
+        W = _float_weights(W)
         grad = np.zeros_like(W)                                                  # (n_in, n_out)
         if self.l1:
             grad += factor(self.l1, W.dtype) * np.sign(W)                        # (n_in, n_out)

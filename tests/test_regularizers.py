@@ -98,3 +98,16 @@ def test_factors_at_the_edges_of_float32_are_kept():
     with np.errstate(all="raise"):
         assert regularizers.L2(big).penalty(W) == np.float32(big)
         assert regularizers.L1(tiny).penalty(W) == np.float32(tiny) > 0
+
+
+@pytest.mark.parametrize("W", [np.array([[3, -1]]), np.array([[True, False]]), [[3.0, -1.0]]],
+                         ids=["int", "bool", "list"])
+def test_penalty_and_gradient_of_a_weight_typed_by_hand_are_those_of_its_floats(W):
+    """README's table writes L2(l2).penalty(W) by hand. An int W gave 0 (the factor cast to int64), a bool W an
+    int, and a list an AttributeError ('list' object has no attribute 'dtype'); gradient raised NumPy's errors."""
+    reg = regularizers.L1L2(l1=0.5, l2=0.25)
+    W_float = np.asarray(W, dtype=np.float64)
+    assert reg.penalty(W) == reg.penalty(W_float)
+    np.testing.assert_array_equal(reg.gradient(W), reg.gradient(W_float))
+    with pytest.raises(ValueError, match=r"W contains NaN or inf \(first at index \[0, 1\]\)"):
+        reg.penalty([[1.0, np.nan]])
