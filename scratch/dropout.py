@@ -69,6 +69,8 @@ class Dropout:
         if not training:
             self.mask = None
             return a_prev                                                       # (m, n)  the identity
+        if mask is not None:
+            check_mask(mask, np.shape(a_prev))                                  # no broadcast (1, n) mask
         self.mask = self.draw_mask(a_prev.shape) if mask is None else mask      # (m, n) bool
         return (a_prev * self.scale) * self.mask                                # (m, n)
 
@@ -100,10 +102,15 @@ def check_masks(masks, widths: Sequence[int], m: int, training: bool) -> list[np
         raise ValueError(f"masks holds {len(masks)} arrays, but the network has {len(widths)} Dropout layers: "
                          "give one boolean keep-array (m, n) per Dropout layer, in order")
     for i, (mask, n) in enumerate(zip(masks, widths, strict=True)):
-        if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-            raise TypeError(f"masks[{i}] must be a boolean NumPy array (True = kept), got "
-                            f"{getattr(mask, 'dtype', type(mask).__name__)}")
-        if mask.shape != (m, n):
-            raise ValueError(f"masks[{i}] has shape {mask.shape}, but Dropout layer {i + 1} sees a batch of "
-                             f"shape ({m}, {n})")
+        check_mask(mask, (m, n), f"masks[{i}]", f"Dropout layer {i + 1}")
     return masks
+
+
+def check_mask(mask, shape: tuple[int, ...], name: str = "mask", layer: str = "this Dropout layer") -> None:
+    """One keep-mask: a boolean array of exactly `shape` -- never broadcast, never an int or float array (whose
+    entries would multiply a_prev: a 2 doubles a unit) -- else an error naming `name` and `layer`."""
+    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
+        raise TypeError(f"{name} must be a boolean NumPy array (True = kept), got "
+                        f"{getattr(mask, 'dtype', type(mask).__name__)}")
+    if mask.shape != tuple(shape):
+        raise ValueError(f"{name} has shape {mask.shape}, but {layer} sees a batch of shape {tuple(shape)}")

@@ -205,6 +205,19 @@ def test_bad_masks_are_named(net, masks, training, error, message):
                                masks=masks)
 
 
+@pytest.mark.parametrize("mask, error, message", [
+    (np.ones((1, 3), bool), ValueError,
+     r"mask has shape \(1, 3\), but this Dropout layer sees a batch of shape \(4, 3\)"),
+    (np.ones(3, bool), ValueError, r"mask has shape \(3,\)"),
+    (np.full((4, 3), 2), TypeError, r"mask must be a boolean NumPy array \(True = kept\), got int64"),
+], ids=["one-row", "1-D", "int"])
+def test_a_layers_own_mask_is_checked_like_the_networks(mask, error, message):
+    """Dropout.forward(a_prev, True, mask) broadcast a (1, n) or (n,) mask over every row (one mask for the whole
+    batch), and an int mask of 2s doubled every unit on top of the 1 / (1 - rate) scale."""
+    with pytest.raises(error, match=message):
+        Dropout(0.5).forward(np.ones((4, 3)), True, mask)
+
+
 @pytest.mark.parametrize("rate, error, message", [
     (1.0, ValueError, r"Dropout rate must be in \[0, 1\) .* got 1.0: rate=1 would drop every unit"),
     (-0.1, ValueError, r"Dropout rate must be in \[0, 1\)"),
