@@ -102,11 +102,14 @@ def test_non_positive_layer_sizes_are_named(n_in, n_out, error, message):
         Dense(n_in, n_out)
 
 
-def test_a_dense_layer_called_on_a_list_names_a_prev():
-    # Network.forward converts X; a Dense called by itself keeps a_prev for BP4, which needs an array.
-    message = "Dense(2, 3).forward needs a_prev as a NumPy array (m, 2), got list"
+@pytest.mark.parametrize("a_prev, got", [([[1.0, 2.0]], "list"), (np.array([["1", "2"]]), "dtype <U1"),
+                                         (np.array([[1j, 2j]]), "dtype complex128")])
+def test_a_dense_layer_called_on_a_list_or_non_numbers_names_a_prev(a_prev, got):
+    # Network.forward converts X; a Dense called by itself keeps a_prev for BP4, which needs an array. Strings
+    # raised NumPy's "ufunc 'matmul' did not contain a loop", complex numbers an error about the activation's z.
+    message = f"Dense(2, 3).forward needs a_prev as a NumPy array of numbers (m, 2), got {got}"
     with pytest.raises(TypeError, match=re.escape(message)):
-        Dense(2, 3).forward([[1.0, 2.0]])
+        Dense(2, 3).forward(a_prev)
 
 
 @pytest.mark.parametrize("call, error, message", [
