@@ -39,6 +39,13 @@ def test_dropout_regularizers_and_initializers_cross_to_keras_and_back():
     assert [layer.seed for layer in back.dropout_layers] == [4, 5]
 
 
+def test_a_dropout_seeded_with_a_numpy_integer_crosses_with_that_seed():
+    """scratch's Dropout takes np.int64(7) as a seed; to_keras passed it on, and Keras refused it with
+    "Argument `seed` must be an integer. Received: seed=7"."""
+    net = Network([Dense(3, 2, seed=0), Dropout(0.5, seed=np.int64(7)), Dense(2, 1, seed=1)])
+    assert to_keras(net).layers[1].seed == 7
+
+
 def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
     net = Network([Dense(3, 4, "relu"), Dropout(0.5), Dense(4, 1)])
     model = to_keras(net, dropout_layer=RecordingDropout)

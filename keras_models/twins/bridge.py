@@ -48,7 +48,8 @@ def to_keras(net: Network, name: str | None = None, *,
     layers = [keras.Input(shape=(net.n_in,), dtype=dtype)]
     for i, layer in enumerate(net.layers):
         if isinstance(layer, Dropout):
-            seed = layer.seed if isinstance(layer.seed, int | np.integer) else None
+            # int(): Keras refuses a NumPy integer ("`seed` must be an integer. Received: seed=7")
+            seed = int(layer.seed) if isinstance(layer.seed, int | np.integer) else None
             layers.append(dropout_layer(layer.rate, seed=seed, dtype=dtype,
                                         name=f"dropout_{net.dropout_layers.index(layer) + 1}"))
             continue
