@@ -46,6 +46,14 @@ def test_a_dropout_seeded_with_a_numpy_integer_crosses_with_that_seed():
     assert to_keras(net).layers[1].seed == 7
 
 
+def test_a_keras_model_with_nan_weights_is_refused_by_layer_and_index():
+    """A diverged Keras model crossed with its NaN weights, and the twin's every output was NaN."""
+    model = to_keras(Network([Dense(3, 2, "relu", seed=0), Dense(2, 1, seed=1)]))
+    model.layers[1].bias.assign(np.array([np.inf]))
+    with pytest.raises(ValueError, match=r"Dense layer 'dense_2' bias contains NaN or inf \(first at index \[0\]\)"):
+        from_keras(model)
+
+
 def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
     net = Network([Dense(3, 4, "relu"), Dropout(0.5), Dense(4, 1)])
     model = to_keras(net, dropout_layer=RecordingDropout)

@@ -32,6 +32,7 @@ import numpy as np
 
 from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, initializers, pairing, regularizers
+from scratch.checks import as_float_array
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
@@ -184,7 +185,10 @@ def _scratch_dense(layer: keras.layers.Dense) -> Dense:
     wrong = [option for option, present in refused.items() if present]
     if wrong:
         raise ValueError(f"Dense layer {layer.name!r} uses {', '.join(wrong)}, which scratch's Dense does not have")
-    W, b = (np.asarray(w) for w in layer.get_weights())
+    # finite weights only, as Network.set_weights takes them: a diverged model's NaN would cross without a word
+    W, b = layer.get_weights()
+    W = as_float_array(W, f"Dense layer {layer.name!r} kernel")                # (n_in, n_out)
+    b = as_float_array(b, f"Dense layer {layer.name!r} bias")                  # (n_out,)
     dense = Dense(W.shape[0], W.shape[1], _activation_name(layer), dtype=W.dtype,
                   kernel_initializer=_initializer_name(layer), kernel_regularizer=_scratch_regularizer(layer))
     dense.W[...], dense.b[...] = W, b
