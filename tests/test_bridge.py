@@ -54,6 +54,16 @@ def test_a_keras_model_with_nan_weights_is_refused_by_layer_and_index():
         from_keras(model)
 
 
+def test_to_keras_of_something_else_than_a_network_is_named():
+    """to_keras(model) -- the bridge's other direction -- raised AttributeError: 'Sequential' has no attribute 'dtype'
+    ('str' object has no attribute 'name'), to_keras(None) 'NoneType' object has no attribute 'dtype'."""
+    model = to_keras(Network([Dense(3, 1, seed=0)]))
+    with pytest.raises(TypeError, match="to_keras takes a scratch Network, got Sequential: from_keras turns a Keras"):
+        to_keras(model)
+    with pytest.raises(TypeError, match="to_keras takes a scratch Network, got NoneType$"):
+        to_keras(None)
+
+
 def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
     net = Network([Dense(3, 4, "relu"), Dropout(0.5), Dense(4, 1)])
     model = to_keras(net, dropout_layer=RecordingDropout)

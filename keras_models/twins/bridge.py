@@ -45,6 +45,9 @@ def to_keras(net: Network, name: str | None = None, *,
     net.layers, same weights. `dropout_layer`: the class for the Dropout layers (e.g. masks.RecordingDropout).
     `model_class`: keras.Sequential or a subclass (data_parallel.DataParallelSequential for tf.distribute);
     under a strategy, call this inside `strategy.scope()` so the weights are created on every replica."""
+    if not isinstance(net, Network):
+        back = ": from_keras turns a Keras model into one" if isinstance(net, keras.Model) else ""
+        raise TypeError(f"to_keras takes a scratch Network, got {type(net).__name__}{back}")
     dtype = net.dtype.name
     layers = [keras.Input(shape=(net.n_in,), dtype=dtype)]
     for i, layer in enumerate(net.layers):
