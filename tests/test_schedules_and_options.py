@@ -48,6 +48,15 @@ def test_clipping_a_gradient_whose_square_overflows_still_gives_norm_c_not_a_zer
     np.testing.assert_allclose(theta, [-1 / math.sqrt(2), 1 / math.sqrt(2)], rtol=1e-15)
 
 
+def test_global_clipnorm_of_an_overflowing_gradient_beside_an_empty_one():
+    """The overflow-free norm took max |g| of every array: an empty one raised NumPy's "zero-size array to
+    reduction operation maximum which has no identity" from inside apply."""
+    with np.errstate(all="raise"):
+        out = clipping.clip([np.array([1e200, -1e200]), np.zeros((0, 2))], global_clipnorm=1.0)
+    np.testing.assert_allclose(out[0], [1 / math.sqrt(2), -1 / math.sqrt(2)], rtol=1e-15)
+    assert out[1].shape == (0, 2)
+
+
 @pytest.mark.parametrize("option", ["clipnorm", "global_clipnorm"])
 def test_clipping_float32_gradients_near_1e20_and_beyond_the_float32_range_gives_norm_c(option):
     """float32 squares overflow from |g| ~ 1.8e19; and [3e38, 3e38] has a norm (4.2e38) float32 cannot hold at all."""

@@ -83,7 +83,7 @@ def _overflow_free_norm(grads: list[np.ndarray]) -> tuple[np.floating, np.floati
     s * r still can, when the norm itself is beyond the dtype's range. Used only then: in the normal range
     the formula above is Keras', rounding for rounding.
     """
-    s = max(np.max(np.abs(g)) for g in grads)
+    s = max(np.max(np.abs(g), initial=0) for g in grads)                   # initial: an empty g has no max
     r = np.sqrt(sum(np.sum(np.square(g / s)) for g in grads))
     with np.errstate(over="ignore"):
         return s * r, s, r
