@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from scratch.checks import lookup
+from scratch.checks import float_dtype, lookup, whole
 
 TRUNCATION_STD = 0.87962566103423978    # std of N(0, 1) cut at +/-2 and renormalised
 
@@ -52,6 +52,7 @@ class VarianceScaling:
         return math.sqrt(self.scale / self.fan(n_in, n_out)) / TRUNCATION_STD
 
     def __call__(self, n_in: int, n_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
+        n_in, n_out, rng, dtype = _check_call(n_in, n_out, rng, dtype)
         if self.distribution == "uniform":
             r = self.limit(n_in, n_out)
             return rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype)          # (n_in, n_out)
@@ -67,12 +68,22 @@ class VarianceScaling:
         return f"initializers.get({self.name!r})"
 
 
+def _check_call(n_in, n_out, rng, dtype) -> tuple[int, int, np.random.Generator, np.dtype]:
+    """The arguments of a direct call `initializer(n_in, n_out, rng, dtype)` (Dense passes checked ones), or an
+    error naming the one at fault: n_in = 0 was a ZeroDivisionError in the fan, True a NumPy TypeError."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a np.random.Generator such as np.random.default_rng(0), got "
+                        f"{type(rng).__name__} {rng!r}")
+    return whole("n_in", n_in, 1), whole("n_out", n_out, 1), rng, float_dtype(dtype, "dtype")
+
+
 class Zeros:
     """W = 0."""
 
     name = "zeros"
 
     def __call__(self, n_in: int, n_out: int, rng: np.random.Generator, dtype) -> np.ndarray:
+        n_in, n_out, rng, dtype = _check_call(n_in, n_out, rng, dtype)
         return np.zeros((n_in, n_out), dtype=dtype)                              # (n_in, n_out)
 
     def __repr__(self) -> str:

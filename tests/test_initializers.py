@@ -153,3 +153,17 @@ def test_zeros_gives_a_zero_kernel_and_names_are_keras_names():
 def test_an_unknown_initializer_is_refused_with_the_valid_names(value, error, message):
     with pytest.raises(error, match=message):
         Dense(2, 3, kernel_initializer=value)
+
+
+@pytest.mark.parametrize("n_in, n_out, rng, dtype, error, message", [
+    (0, 2, np.random.default_rng(0), "float64", ValueError, "n_in must be >= 1, got 0"),
+    (3, True, np.random.default_rng(0), "float64", TypeError, "n_out must be a whole number, got bool True"),
+    (3, 2, 0, "float64", TypeError, r"rng must be a np.random.Generator such as np.random.default_rng\(0\), got int 0"),
+    (3, 2, np.random.default_rng(0), "float16", TypeError, "dtype must be float32 or float64, got float16"),
+], ids=["zero-fan", "bool-size", "seed-for-rng", "float16"])
+@pytest.mark.parametrize("name", initializers.NAMES)
+def test_a_direct_call_with_bad_arguments_is_named(name, n_in, n_out, rng, dtype, error, message):
+    """The module docstring's initializers.get(name)(n_in, n_out, rng, dtype): n_in=0 raised ZeroDivisionError
+    (float division by zero), True NumPy's "an integer is required", an int for rng an AttributeError."""
+    with pytest.raises(error, match=message):
+        initializers.get(name)(n_in, n_out, rng, dtype)
