@@ -66,8 +66,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
     the float64 spacing at x, which reaches 0.1% of 2h from |x| ~ 1.7e7 on (h = 1e-6): where the step x
     took is not 2h (to 0.1%), the difference is refused.
     """
-    if x.dtype != np.float64:
-        raise TypeError(f"numerical_gradient needs a float64 array, got {x.dtype}: finite differences in a narrower "
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:    # a list has no entries to perturb in place
+        got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"numerical_gradient needs a float64 array, got {got}: finite differences in a narrower "
                         "type are rounding noise (in float32 a loss rounds at ~1e-7 of its size, as much as a step "
                         "of h changes it); check in float64 (a network: build it with dtype='float64')")
     grad = np.zeros_like(x, dtype=np.float64)

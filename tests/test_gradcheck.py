@@ -87,6 +87,12 @@ def test_numerical_gradient_needs_a_float64_array(dtype):
         numerical_gradient(lambda: 0.0, np.zeros(2, dtype=dtype))
 
 
+def test_numerical_gradient_of_a_list_is_named():
+    """A list raised "AttributeError: 'list' object has no attribute 'dtype'"."""
+    with pytest.raises(TypeError, match="^numerical_gradient needs a float64 array, got list: "):
+        numerical_gradient(lambda: 0.0, [1.0, 2.0])
+
+
 @pytest.mark.parametrize("x0, step", [(1e10, "3.8e-06"), (1e12, "0")])
 def test_a_step_h_that_x_cannot_take_is_refused_not_a_wrong_slope(x0, step):
     """float64 numbers are 1.9e-6 apart at 1e10 and 1.2e-4 at 1e12: x +- 1e-6 rounds to 2 steps apart, or to x
