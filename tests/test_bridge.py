@@ -157,6 +157,14 @@ def test_keras_loss_computes_in_the_given_dtype_and_keeps_from_logits():
     assert float(bce(np.array([[1.0]]), z[:, 1:])) == pytest.approx(np.log(4 / 3), rel=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["int32", "float16", "bogus"])
+def test_keras_loss_in_a_dtype_no_network_computes_in_is_refused(dtype):
+    """keras_loss("int32", "mse") gave a Keras loss that cast y_pred to int32: MSE(1, 0.5) came out 1.0, not 0.25;
+    "bogus" raised NumPy's "data type 'bogus' not understood"."""
+    with pytest.raises(TypeError, match=f"keras_loss's dtype must be float32 or float64, got '?{dtype}"):
+        keras_loss(dtype, "mse")
+
+
 def test_a_variance_scaling_that_is_he_normal_by_its_numbers_maps_to_he_normal():
     init = keras.initializers.VarianceScaling(2.0, "fan_in", "truncated_normal")
     net = from_keras(keras_model(keras.layers.Dense(2, kernel_initializer=init)))

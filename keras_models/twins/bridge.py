@@ -32,7 +32,7 @@ import numpy as np
 
 from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, initializers, pairing, regularizers
-from scratch.checks import as_float_array
+from scratch.checks import as_float_array, float_dtype
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
@@ -267,7 +267,9 @@ def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.loss
     """
     if isinstance(net_or_dtype, Network):
         pairing.check(net_or_dtype.layers[-1].g, name, from_logits)
-    dtype = net_or_dtype.dtype.name if isinstance(net_or_dtype, Network) else np.dtype(net_or_dtype).name
+    # float32 or float64, as a network's: an int32 loss casts the predictions to ints (0.5 -> 0) without a word
+    dtype = net_or_dtype.dtype if isinstance(net_or_dtype, Network) else float_dtype(net_or_dtype, "keras_loss's dtype")
+    dtype = dtype.name
     if name in ("mse", "mean_squared_error"):
         return keras.losses.MeanSquaredError(dtype=dtype)
     if name == "binary_crossentropy":
