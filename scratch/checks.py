@@ -114,9 +114,11 @@ def whole(name: str, value: object, minimum: int = 0) -> int:
 
 
 def flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
+    """True or False -- NumPy's too (np.True_, what `x > 0` gives for a NumPy number), as `whole` and `real` take
+    NumPy's ints and floats; 1, "no" or NaN are refused, not read by their truth value."""
+    if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
+    return bool(value)
 
 
 def generator(seed: object, name: str = "seed") -> np.random.Generator:

@@ -40,6 +40,19 @@ def test_training_must_be_true_or_false_not_anything_truthy(net, call):
         call(net, np.zeros((2, 3)))
 
 
+def test_a_numpy_bool_is_a_bool():
+    """np.True_ (what a comparison of NumPy numbers gives) was refused: "shuffle must be True or False, got np.True_",
+    though np.int64 passes for an int and np.float32 for a float."""
+    def dropping():
+        return Network([Dense(2, 3, "relu", seed=0), Dropout(0.5, seed=1), Dense(3, 1, seed=2)])
+
+    X = np.ones((4, 2))
+    np.testing.assert_array_equal(dropping().forward(X, training=np.True_), dropping().forward(X, training=True))
+    history = dropping().fit(X, np.zeros(4), loss="mse", epochs=1, shuffle=np.False_, verbose=0)
+    assert len(history.history["loss"]) == 1
+    assert optimizers.SGD(nesterov=np.True_, momentum=0.5).nesterov is True
+
+
 def test_mismatched_row_counts_are_named(net):
     with pytest.raises(ValueError, match=r"y_true shape \(4, 1\) does not match y_pred shape \(5, 1\)"):
         net.loss_and_gradients(np.zeros((5, 3)), np.zeros((4, 1)), "binary_crossentropy")
