@@ -20,7 +20,10 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
     except Exception as exc:  # ragged nested lists, for example
         raise TypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        # a DataFrame of numbers becomes an object array when its columns mix kinds (bool and float, nullable Int64)
+        mixed = arr.dtype == object and hasattr(x, "to_numpy")
+        hint = ": its columns mix types, so NumPy keeps Python objects; pass df.to_numpy(dtype=float)" if mixed else ""
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}{hint}")
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():

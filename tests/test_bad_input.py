@@ -4,6 +4,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from scratch import Dense, Dropout, Network, activations, gradcheck, losses, optimizers
@@ -38,6 +39,17 @@ def test_training_must_be_true_or_false_not_anything_truthy(net, call):
     """training="yes" would have switched Dropout on, and training="no" too (any non-empty string is true)."""
     with pytest.raises(TypeError, match="training must be True or False, got "):
         call(net, np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("column", [[True, False], pd.array([1, 2], dtype="Int64")], ids=["bool", "nullable-Int64"])
+def test_a_dataframe_of_numbers_whose_columns_mix_types_is_told_how_to_convert(net, column):
+    """A float column beside a bool (or pandas' nullable Int64) column gives an object array: the error said only
+    "X must be numeric, got dtype object", of a table that holds nothing but numbers."""
+    X = pd.DataFrame({"a": column, "b": [1.0, 2.0], "c": [3.0, 4.0]})
+    with pytest.raises(TypeError, match=r"X must be numeric, got dtype object: its columns mix types, .* "
+                                        r"pass df\.to_numpy\(dtype=float\)$"):
+        net.forward(X)
+    assert net.forward(X.to_numpy(dtype=float)).shape == (2, 1)
 
 
 def test_a_numpy_bool_is_a_bool():
