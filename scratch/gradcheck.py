@@ -49,10 +49,17 @@ def relative_error(a, b, eps: float = 1e-12) -> float:
 
 
 def vector_relative_error(a, b, eps: float = 1e-12) -> float:
-    """||a - b|| / max(eps, ||a|| + ||b||) with Euclidean norms over all entries."""
+    """||a - b|| / max(eps, ||a|| + ||b||) with Euclidean norms over all entries.
+
+    Entries beyond ~1e154 would overflow the squares inside the norms (inf / inf = nan): a and b are then
+    divided by their largest |entry| s > 1 first, which leaves the ratio as it is (eps cannot matter there:
+    ||a|| + ||b|| >= s > 1)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"vector_relative_error needs equal shapes, got {a.shape} and {b.shape}")
+    s = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
+    if 1 < s < np.inf:
+        a, b = a / s, b / s
     return float(np.linalg.norm(a - b) / max(eps, np.linalg.norm(a) + np.linalg.norm(b)))
 
 
@@ -79,6 +86,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
         x[i] = original - h
         x_minus, f_minus = x[i], f()
         x[i] = original
+        if not (np.isfinite(f_plus) and np.isfinite(f_minus)):      # a nan slope would pass for a number
+            raise ValueError(f"f() is {f_plus if not np.isfinite(f_plus) else f_minus} near x{list(i)} = "
+                             f"{original:g}: a finite difference needs finite values on both sides")
         if abs((x_plus - x_minus) - 2 * h) > 1e-3 * 2 * h:
             raise ValueError(f"h = {h:g} is too small for x{list(i)} = {original:g}: float64 numbers there are "
                              f"{np.spacing(abs(original)):.2g} apart, so x - h and x + h are "

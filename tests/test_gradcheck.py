@@ -50,6 +50,7 @@ def test_relative_error_by_hand(a, b, error):
     ([3.0, 4.0], [0.0, 0.0], 5.0 / 5.0),                    # ||a - b|| / (||a|| + ||b||)
     ([1.0, 0.0], [0.0, 1.0], math.sqrt(2) / 2),
     ([3.0, 4.0], [3.0, 4.5], 0.5 / (5.0 + math.hypot(3.0, 4.5))),
+    ([3e300, 4e300], [3e300, 4.5e300], 0.5 / (5.0 + math.hypot(3.0, 4.5))),   # squares beyond float64: was nan
 ])
 def test_vector_relative_error_by_hand(a, b, error):
     assert vector_relative_error(a, b) == pytest.approx(error, rel=1e-15)
@@ -91,6 +92,14 @@ def test_numerical_gradient_of_a_list_is_named():
     """A list raised "AttributeError: 'list' object has no attribute 'dtype'"."""
     with pytest.raises(TypeError, match="^numerical_gradient needs a float64 array, got list: "):
         numerical_gradient(lambda: 0.0, [1.0, 2.0])
+
+
+def test_a_function_that_is_not_finite_beside_x_is_refused_not_a_nan_slope():
+    """sqrt(x) at x = 0: x - h is negative, so f is nan there, and the slope came out nan without a word."""
+    x = np.array([4.0, 0.0])
+    with pytest.raises(ValueError, match=r"^f\(\) is nan near x\[1\] = 0: a finite difference needs finite values "):
+        with np.errstate(invalid="ignore"):
+            numerical_gradient(lambda: float(np.sum(np.sqrt(x))), x)
 
 
 @pytest.mark.parametrize("x0, step", [(1e10, "3.8e-06"), (1e12, "0")])
