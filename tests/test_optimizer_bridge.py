@@ -79,12 +79,13 @@ def test_a_bridged_optimizer_steps_like_its_scratch_twin_over_60_steps(floatx64)
     (lambda: keras.optimizers.SGD(gradient_accumulation_steps=2), "Keras SGD uses gradient_accumulation_steps=2"),
     (lambda: keras.optimizers.RMSprop(loss_scale_factor=128.0), "Keras RMSprop uses loss_scale_factor=128.0"),
     (lambda: _excluding_bias(keras.optimizers.AdamW()), "Keras AdamW excludes variables from weight decay"),
+    (lambda: _excluding_a_variable(keras.optimizers.AdamW()), "Keras AdamW excludes variables from weight decay"),
     (lambda: keras.optimizers.SGD(clipnorm=-1.0), r"Keras SGD cannot be mapped to scratch: clipnorm must be > 0, "
                                                   r"got -1.0 \(Keras silently clips nothing"),
     (lambda: keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.ExponentialDecay(0.1, 10, 1.5)),
      r"Keras ExponentialDecay cannot be mapped to scratch: decay_rate must be in \(0, 1\]"),
 ], ids=["nadam", "lion", "polynomial-decay", "cosine-restarts", "callable-rate", "ema", "accumulation",
-        "loss-scale", "exclude-from-decay", "negative-clipnorm", "growing-decay-rate"])
+        "loss-scale", "exclude-from-decay", "exclude-a-variable-from-decay", "negative-clipnorm", "growing-decay-rate"])
 def test_what_has_no_scratch_twin_is_refused_by_name(make, match):
     keras_opt = make()
     with warnings.catch_warnings(), pytest.raises(ValueError, match=match):
@@ -94,6 +95,11 @@ def test_what_has_no_scratch_twin_is_refused_by_name(make, match):
 
 def _excluding_bias(opt):
     opt.exclude_from_weight_decay(var_names=["bias"])
+    return opt
+
+
+def _excluding_a_variable(opt):
+    opt.exclude_from_weight_decay(var_list=[keras.Variable(np.zeros(2))])     # by the variable, not by a name
     return opt
 
 
