@@ -148,6 +148,7 @@ def test_adam_hyper_parameters_are_the_float32_numbers_keras_computes_with():
         assert float(np.float32(value)) == value, f"{name} = {value!r} is not a float32 number"
         assert float(np.float32(tf.cast(getattr(theirs, name), tf.float32))) == value, name
     assert (ours.beta_1, ours.beta_2) == pytest.approx((0.9, 0.999), rel=1e-7)
+    assert ours.epsilon == theirs.epsilon == keras.optimizers.Adam().epsilon      # Keras' default, 1e-7
 
 
 def test_each_hidden_layer_is_followed_by_dropout_on_both_sides_as_the_task_table_says():
