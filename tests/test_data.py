@@ -30,6 +30,7 @@ from data import (
     verify_checksum,
 )
 from data.encoding import encode_features
+from data.splits import split_rows
 
 LOADERS = {
     "breast_cancer.csv": load_breast_cancer,
@@ -268,6 +269,18 @@ def test_prepare_is_deterministic_and_the_seed_matters():
     for name in ["X_train", "y_train", "X_val", "y_val", "X_test", "y_test", "train_rows"]:
         np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
     assert not np.array_equal(first.train_rows, prepare("binary", seed=4).train_rows)
+
+
+def test_splits_are_runs_of_numpys_seeded_permutation_in_its_order():
+    """The rows are np.random.default_rng(seed).permutation(n) cut 70 / 15 / 15, and each split keeps that
+    shuffled order: make train feeds them to fit with shuffle=False, and the diamonds file is sorted by price."""
+    order = np.random.default_rng(0).permutation(53940)[:200]                 # NumPy's own draw, (200,)
+    p = prepare("regression", max_rows=200)
+    for rows, expected in zip((p.train_rows, p.val_rows, p.test_rows), np.split(order, [140, 170]), strict=True):
+        np.testing.assert_array_equal(rows, expected)
+    rank = np.argsort(np.random.default_rng(5).permutation(40))              # position of each row in the shuffle
+    for rows in split_rows(40, (0.7, 0.15, 0.15), seed=5, strata=np.arange(40) % 2):    # stratified: classes mixed
+        assert np.all(np.diff(rank[rows]) > 0), rows
 
 
 def test_max_rows_takes_a_prefix_of_one_shuffled_order():
