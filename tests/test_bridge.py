@@ -81,6 +81,13 @@ class AlwaysDropping(keras.layers.Dropout):
         return super().call(inputs, training=True)
 
 
+class Doubled(keras.layers.Dense):
+    """A Dense whose call returns twice what Dense computes: the weights alone do not tell."""
+
+    def call(self, inputs, training=None):
+        return 2 * super().call(inputs)
+
+
 def keras_model(*layers) -> keras.Sequential:
     return keras.Sequential([keras.Input(shape=(3,)), *layers])
 
@@ -115,6 +122,8 @@ def keras_model(*layers) -> keras.Sequential:
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
     (lambda: [keras.layers.Dense(4), AlwaysDropping(0.5, name="mc"), keras.layers.Dense(1)],
      "AlwaysDropping layer 'mc' is a subclass of keras.layers.Dropout, whose call may compute something else"),
+    (lambda: [Doubled(2, name="twice")],
+     "Doubled layer 'twice' is a subclass of keras.layers.Dense, whose call may compute something else"),
     (lambda: [keras.layers.Dense(2, dtype="mixed_float16", name="d")],
      r"Dense layer 'd' has dtype policy 'mixed_float16' \(weights float32, math in float16\)"),
     (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5, dtype="float64", name="drop"), keras.layers.Dense(1)],
@@ -122,7 +131,7 @@ def keras_model(*layers) -> keras.Sequential:
 ], ids=["other-layer", "no-bias", "bias-penalty", "activity-penalty", "constraint", "bias-constraint", "lora",
         "bias-init", "frozen", "orthogonal",
         "fan-out-scaling", "orthogonal-penalty", "noise-shape", "rate-1", "dropout-activity-penalty", "float32-rate",
-        "dropout-last", "dropout-subclass", "mixed-precision", "two-dtypes"])
+        "dropout-last", "dropout-subclass", "dense-subclass", "mixed-precision", "two-dtypes"])
 def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     with pytest.raises(ValueError, match=message):
         from_keras(keras_model(*make_layers()))
