@@ -242,6 +242,16 @@ def test_a_damaged_keras_checkpoint_is_refused_by_name(changed, message, tmp_pat
         restore_keras(path, tiny_keras(4, 2))
 
 
+def test_a_keras_checkpoint_one_epoch_past_the_run_is_refused(tmp_path):
+    callback = KerasCheckpoint(tmp_path / "checkpoint.npz", SideState())
+    callback.set_model(tiny_keras(4, 2))
+    callback.on_epoch_end(0, {"loss": 1.0})
+    callback.on_epoch_end(1, {"loss": 0.5})                                  # 2 epochs finished
+    assert restore_keras(callback.path, tiny_keras(4, 2), epochs=2).epoch == 1
+    with pytest.raises(CheckpointError, match="says 2 epochs finished, but this run has 1: it belongs to another run"):
+        restore_keras(callback.path, tiny_keras(4, 2), epochs=1)
+
+
 def test_a_scratch_checkpoint_in_the_keras_place_is_refused(tmp_path):
     path = tmp_path / "checkpoint.npz"
     np.savez(path, format_version=np.array(1), epoch=np.array(0), rng_state=np.array(["1", "2", "0", "0"]))
