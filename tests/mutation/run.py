@@ -1,9 +1,11 @@
-"""`make mutants`: break scratch/ one line at a time and check that the tests notice every break.
+"""`make mutants`: break the code one line at a time and check that the tests notice every break.
 
-Each mutant in mutants.toml names a file of scratch/, a piece of its text, the text that replaces it
-(an operator swapped, a constant changed, an axis or a transpose dropped, epsilon moved, the fused
-path disabled, ...), why it matters, and the test files fast enough to run against it. For every
-mutant, alone, on a copy of the repository:
+Each mutant in mutants.toml names a file of scratch/ (or of keras_models/ or data/, where the bridge to
+Keras, the recorded Dropout masks, the pipeline and the splits decide whether the twins agree), a piece
+of its text, the text that replaces it (an operator swapped, a constant changed, an axis or a
+transpose dropped, epsilon moved, the fused path disabled, a refusal switched off, ...), why it
+matters, and the test files fast enough to run against it. For every mutant, alone, on a copy of
+the repository:
 
     1. the original text must occur exactly once in the file (else: an error, the list is stale);
     2. the mutated copy is tested with `pytest -x` on the mutant's test files;
@@ -38,6 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 LIST = Path(__file__).with_name("mutants.toml")
 COPIED = ("scratch", "data", "keras_models", "tests", "pyproject.toml")
+MUTABLE = ("scratch/", "keras_models/", "data/")     # the tests' own code is not mutated
 TEST_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}    # no __pycache__ in the copies
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -58,15 +61,16 @@ class Mutant:
 
 
 def load(path: Path = LIST) -> list[Mutant]:
-    """The mutants of the list, each checked to be complete and to change scratch/ only."""
+    """The mutants of the list, each checked to be complete and to change MUTABLE code only."""
     entries = tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]
     mutants = []
     for i, entry in enumerate(entries):
         missing = {"name", "file", "original", "mutated", "why", "tests"} - set(entry)
         if missing:
             raise SystemExit(f"{path.name}: mutant {i + 1} lacks {sorted(missing)}")
-        if not entry["file"].startswith("scratch/"):
-            raise SystemExit(f"{path.name}: mutant {entry['name']!r} changes {entry['file']}, outside scratch/")
+        if not entry["file"].startswith(MUTABLE):
+            raise SystemExit(f"{path.name}: mutant {entry['name']!r} changes {entry['file']}, outside "
+                             f"{', '.join(MUTABLE)}")
         if entry["original"] == entry["mutated"]:
             raise SystemExit(f"{path.name}: mutant {entry['name']!r} does not change anything")
         mutants.append(Mutant(entry["name"], entry["file"], entry["original"], entry["mutated"], entry["why"],
@@ -134,15 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         if not passed:
             print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
             return 1
-        print(f"{len(mutants)} mutants of scratch/, each tested alone on a copy ({args.jobs} at once) ...", flush=True)
+        print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once) ...",
+              flush=True)
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             results = list(pool.map(lambda m: try_mutant(m, workdir, python), mutants))
-    width = max(len(m.name) for m in mutants)
-    print(f"\n{'mutant':<{width}}  {'file':<30}  verdict   seconds  why")
+    width, file_width = max(len(m.name) for m in mutants), max(len(m.file) for m in mutants)
+    print(f"\n{'mutant':<{width}}  {'file':<{file_width}}  verdict   seconds  why")
     for mutant, (verdict, said, seconds) in zip(mutants, results, strict=True):
-        print(f"{mutant.name:<{width}}  {mutant.file:<30}  {verdict:<8}  {seconds:7.1f}  {mutant.why}")
+        print(f"{mutant.name:<{width}}  {mutant.file:<{file_width}}  {verdict:<8}  {seconds:7.1f}  {mutant.why}")
         if verdict != "killed":
-            print(f"{'':<{width}}  {'':<30}  -> {said}")
+            print(f"{'':<{width}}  {'':<{file_width}}  -> {said}")
     killed = sum(verdict == "killed" for verdict, _, _ in results)
     print(f"\n{killed} of {len(mutants)} mutants killed in {time.perf_counter() - started:.0f} s.")
     return 0 if killed == len(mutants) else 1
