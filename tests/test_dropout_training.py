@@ -124,8 +124,11 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
                                               r"the model has 2"):
         restore_keras(tmp_path / "no_masks.npz", fresh)
     for key, value, message in [("dropout/masks_0", np.zeros((1, BATCH, 8)), r"dropout/: masks_0 is float64 \(1, "),
+                                ("dropout/masks_0", "int8", r"dropout/: masks_0 is int8 \(9, 16, 8\), expected bool "),
                                 ("dropout/seed_1", None, "dropout/: seed_1 is missing, expected ")]:
         with np.load(tmp_path / "keras.npz") as f:
+            if isinstance(value, str):                          # the right shape, stored as numbers
+                value = f[key].astype(np.int8)
             damaged = {k: f[k] for k in f.files if k != key} | ({} if value is None else {key: value})
         np.savez(tmp_path / "damaged.npz", **damaged)
         with pytest.raises(CheckpointError, match=message):
