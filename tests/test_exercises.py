@@ -454,10 +454,13 @@ def test_an_activation_that_returns_a_tensorflow_tensor_is_graded_as_its_numbers
         assert grade_mutant("ex01", tmp_path, Tanh=TfTanh).endswith(FLOAT32_RESULT)
 
 
-def test_a_float64_result_as_close_as_float32_rounding_is_not_blamed_on_float32(tmp_path):
-    # a sigmoid clipped at |z| = 20 misses sigmoid(50) by 2e-9: a small gap, but a formula that is wrong
-    message = _graded_with("ex01", tmp_path, ("e = np.exp(-np.abs(z))", "e = np.exp(-np.minimum(np.abs(z), 20))"))
-    assert message == f"Sigmoid.fn at extreme inputs is off by a relative {np.exp(-20):.1e} from the formula"
+@pytest.mark.parametrize("clip", [20, 10], ids=["below-float32", "above-float32"])
+def test_a_float64_result_as_close_as_float32_rounding_is_not_blamed_on_float32(clip, tmp_path):
+    # a sigmoid clipped at |z| = 20 misses sigmoid(50) by 2e-9, one clipped at 10 by 5e-5: gaps on either side of
+    # float32's rounding (1e-8 to 1e-5), each from a formula that is wrong
+    message = _graded_with("ex01", tmp_path, ("e = np.exp(-np.abs(z))",
+                                              f"e = np.exp(-np.minimum(np.abs(z), {clip}))"))
+    assert message == f"Sigmoid.fn at extreme inputs is off by a relative {np.exp(-clip):.1e} from the formula"
 
 
 def _sigmoid_prime(z):
