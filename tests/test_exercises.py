@@ -347,6 +347,18 @@ def test_ex01_hint_for_a_sigmoid_that_overflows(tmp_path):
     assert "Sigmoid.fn" in hint and "overflow" in hint
 
 
+def test_ex01_hint_for_a_tanh_whose_overflow_warnings_are_silenced_names_its_nan(tmp_path):
+    # nan only at z = +-1000 (inf / inf), the other entries right: the hint says nan, not "off by a relative nan"
+    class SilencedTanh:
+        @staticmethod
+        def fn(z):
+            with np.errstate(all="ignore"):
+                return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
+
+    hint = grade_mutant("ex01", tmp_path, Tanh=SilencedTanh)
+    assert hint == "Tanh.fn at extreme inputs returned non-finite values (nan or inf)", hint
+
+
 def test_ex01_passes_its_solution_graded_after_the_learner_made_numpy_raise_on_every_floating_point_error(tmp_path):
     """np.seterr(all="raise") in an earlier cell (or at the top of the file) to hunt an overflow: the grader's own
     reference sigmoid underflows harmlessly at z = -1000, and a stable Sigmoid.fn may too (exp(-1000) is 0);
