@@ -406,6 +406,13 @@ def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(t
     assert "returned bool values: return the labels as integers" in grade_mutant("ex01", tmp_path,
                                                                                   Perceptron=BoolPerceptron)
 
+    class FloatPerceptron(module.Perceptron):      # 0.0 and 1.0 are numbers, not the integer labels asked for
+        def predict(self, x):
+            return (self.run(x) > 0).astype(float)
+
+    assert "returned float64 values: return the labels as integers" in grade_mutant("ex01", tmp_path,
+                                                                                     Perceptron=FloatPerceptron)
+
 
 def test_ex02_an_m_written_in_as_a_number_is_blamed_on_bp1_not_on_the_given_gradients(tmp_path):
     # right on the first batch, of 5 rows; on the second, of 7, the error surfaced in gradients()['W1']
