@@ -534,6 +534,12 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 
+@pytest.mark.parametrize("share", ["0.1", "0.5"])
+def test_ex03_hint_for_a_test_split_far_from_30_percent(share, tmp_path):
+    message = _graded_with("ex03", tmp_path, ("price, test_size=0.3,", f"price, test_size={share},"))
+    assert message == f"hold out about 30% of the rows for the test, not {round(1000 * float(share))}", message
+
+
 def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses_test_rows_scaled_on_their_own():
     # float32 is TensorFlow's type, so a common cast; a StandardScaler's training columns then have a mean about 1e-9
     # off 0, and the grader said "the training features are not scaled by a scaler fitted on them"
