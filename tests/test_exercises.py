@@ -422,6 +422,20 @@ def test_ex02_an_m_written_in_as_a_number_is_blamed_on_bp1_not_on_the_given_grad
                        "the arrays it is given (a.shape[0])"), message
 
 
+def test_ex02_pass_names_the_largest_gap_of_gradients_to_the_tape(tmp_path):
+    exercise = find("ex02")
+    module = load_module(exercise.solution_path)
+    right = module.gradients
+
+    def gradients(params, X, y):                   # W2 off by a relative 1e-11, within the tolerance of 1e-10
+        found = right(params, X, y)
+        return {**found, "W2": found["W2"] * (1 + 1e-11)}
+
+    module.gradients = gradients
+    summary = exercise.grader.grade(module, tmp_path)
+    assert summary.startswith("BP1-BP4 and gradients() match tf.GradientTape (largest relative gap 1.0e-11"), summary
+
+
 def test_ex01_a_perceptron_that_predicts_with_a_rounded_sigmoid_fails_where_z_is_tiny(tmp_path):
     module = load_module(find("ex01").solution_path)
 
