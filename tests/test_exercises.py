@@ -654,6 +654,17 @@ def test_ex03_an_error_in_predict_price_names_its_line_and_a_wrong_return_type_g
         "predict_price must return one number (a float), got str")
 
 
+def test_ex03_hint_for_predict_price_that_leaves_the_gem_unscaled(tmp_path):
+    # not "train the model further": the model is right, the raw features were not scaled as its inputs were
+    def unscaled(model, scaler, features):
+        return float(model.predict(np.array([features]), verbose=0)[0, 0])
+
+    message = grade_mutant("ex03", tmp_path, build_model=ex03_exact_model, train=ex03_no_training,
+                           predict_price=unscaled)
+    assert message.startswith("predict_price gave ") and message.endswith(
+        "scale the raw features with the training scaler before predicting"), message
+
+
 def ex03_passes(tmp_path, **replacements) -> str:
     """Grade ex03's solution with the exact model in place of training and these functions replaced; it must
     pass. Returns the verdict's message."""
