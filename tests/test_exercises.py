@@ -1097,6 +1097,21 @@ def test_ex07_an_event_file_that_cannot_be_read_is_named_in_the_hint_not_a_grade
 
 # --- the targets: reachable, and out of reach of trivial models ---------------------------------
 
+@pytest.mark.parametrize("name, target", [
+    ("ex03", lambda grader: f"RMSE below {grader.TARGET_RMSE:.0f} "),
+    ("ex03", lambda grader: f"priced within {grader.NEW_GEM_TOLERANCE:.0f}\n"),
+    ("ex04", lambda grader: f"below {grader.TARGET_MAE:.2f} "),
+    ("ex05", lambda grader: f"at least {grader.TARGET_ACCURACY:.2f} "),
+    ("ex06", lambda grader: f"below ${grader.TARGET_MAE:,.0f} "),
+], ids=["ex03-rmse", "ex03-gem", "ex04", "ex05", "ex06"])
+def test_the_target_an_exercise_states_is_the_one_its_grader_applies(name, target):
+    # the learner reads the target in the exercise's "**Target.**" paragraph, the grader holds it as a constant
+    exercise = find(name)
+    text = exercise.solution_path.read_text(encoding="utf-8")
+    paragraph = text[text.index("# **Target.**"):].split("\n#\n", 1)[0].replace("\n# ", "\n")
+    assert target(exercise.grader) in paragraph + "\n", paragraph
+
+
 def test_ex03_target_is_above_the_noise_and_far_below_the_mean_predictor():
     from keras_models.course.exercises.graders import ex03
     from keras_models.course.exercises.price_data import make_price_data, true_price
