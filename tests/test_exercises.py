@@ -946,6 +946,13 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
+def test_ex04_hint_for_predict_price_dollars_that_returns_thousands(tmp_path):
+    # one epoch is enough: the grader asks predict_price_dollars before it scores the model
+    message = _graded_with("ex04", tmp_path, ("float(thousands[0, 0]) * 1000.0", "float(thousands[0, 0])"),
+                           ("epochs=40", "epochs=1"))
+    assert message == "predict_price_dollars returned thousands of dollars: the target is price / 1000", message
+
+
 def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names_the_column(tmp_path):
     # the grader takes predict's (m, 1), but price (m,) - a column broadcasts in evaluate; the hint blamed evaluate
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
