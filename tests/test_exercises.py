@@ -884,6 +884,19 @@ def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
         "a Dropout comes after the output layer: while training it zeroes some probabilities")
 
 
+def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):
+    import keras
+
+    def dropout_zero(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dropout(0.0), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    message = grade_mutant("ex05", tmp_path, build_model=dropout_zero)
+    assert message == "a Dropout rate must be between 0 and 1, got [0.0]", message
+
+
 def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):
     module = load_module(find("ex06").solution_path)
 
