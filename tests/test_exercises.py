@@ -985,6 +985,15 @@ def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_fl
     assert message.startswith("evaluate says MAE ") and "column" not in message, message
 
 
+def test_ex06_hint_for_prices_predicted_as_log_prices(tmp_path):
+    # the target's log left undone: prices around 11, which is not "look at the features" but the last step of predict
+    prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
+    message = _graded_with("ex06", tmp_path, (prices, "return scaled * self.log_price_std + self.log_price_mean"),
+                           ("epochs=200", "epochs=2"))
+    assert message.startswith("the predicted prices are around 11") and message.endswith(
+        "undo the target scaling (the transform you applied to the price in train) in predict"), message
+
+
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide").
