@@ -1012,12 +1012,34 @@ def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     assert hint.startswith("HousePriceModel.predict prices a house at $") and " alone but $" in hint, hint
 
 
-@pytest.mark.slow
-def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_loss(tmp_path):
+EX07_OVERFITTING = {"validation": [0.50, 0.40, 0.35, 0.45, 0.60], "train": [0.60, 0.40, 0.30, 0.20, 0.10]}
+
+
+def ex07_overfitting_run(log_dir, history_scale: float = 1.0):
+    """ex07's train_with_tensorboard, written, not trained: the validation loss is lowest at epoch 2, and both the
+    highest validation loss and the lowest training loss are at the last epoch, 4, as in the solution's 20 epochs.
+    The History it returns holds the logged losses times history_scale."""
     import types
 
     import tensorflow as tf
 
+    for split, values in EX07_OVERFITTING.items():
+        with tf.summary.create_file_writer(str(log_dir / split)).as_default():
+            for epoch, value in enumerate(values):
+                tf.summary.scalar("epoch_loss", value, step=epoch)
+    return types.SimpleNamespace(history={name: [value * history_scale for value in EX07_OVERFITTING[split]]
+                                          for name, split in (("loss", "train"), ("val_loss", "validation"))})
+
+
+def test_ex07_hint_for_best_epoch_that_answers_from_the_last_history_not_the_logs(tmp_path):
+    # right on the learner's own run, whose History it remembers; the grader's known run tells
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=ex07_overfitting_run, best_epoch=lambda log_dir: 2)
+    assert hint.startswith("on a run written by the grader, whose lowest validation loss is at epoch 3, best_epoch "
+                           "says 2: read the logs under the log_dir it is given"), hint
+
+
+@pytest.mark.slow
+def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_loss(tmp_path):
     module = load_module(find("ex07").solution_path)
 
     def best_epoch_of_train_run(log_dir):
@@ -1032,16 +1054,6 @@ def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_
     assert "train/" in grade_mutant("ex07", tmp_path, best_epoch=best_epoch_of_train_run,
                                     train_with_tensorboard=train_10_epochs)
 
-    def overfitting_run(log_dir):
-        # written, not trained: the validation loss is lowest at epoch 2, and both the highest validation loss and
-        # the lowest training loss are at the last epoch, 4, as in the solution's 20 epochs
-        losses = {"validation": [0.50, 0.40, 0.35, 0.45, 0.60], "train": [0.60, 0.40, 0.30, 0.20, 0.10]}
-        for split, values in losses.items():
-            with tf.summary.create_file_writer(str(log_dir / split)).as_default():
-                for epoch, value in enumerate(values):
-                    tf.summary.scalar("epoch_loss", value, step=epoch)
-        return types.SimpleNamespace(history={"loss": losses["train"], "val_loss": losses["validation"]})
-
     def best_epoch_at_the_highest_loss(log_dir):
         loss = module.read_scalars(log_dir / "validation", "epoch_loss")
         return max(loss, key=loss.get)
@@ -1055,7 +1067,7 @@ def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_
         (the_last_epoch, "best_epoch says 4, but the lowest validation loss in the logs is at epoch 2"),
     ]:
         hint = grade_mutant("ex07", tmp_path / best_epoch.__name__, best_epoch=best_epoch,
-                            train_with_tensorboard=overfitting_run)
+                            train_with_tensorboard=ex07_overfitting_run)
         assert hint.startswith(expected), hint
 
 
