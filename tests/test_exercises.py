@@ -1038,6 +1038,12 @@ def test_ex07_hint_for_best_epoch_that_answers_from_the_last_history_not_the_log
                            "says 2: read the logs under the log_dir it is given"), hint
 
 
+def test_ex07_hint_for_a_history_of_another_fit_than_the_one_logged(tmp_path):
+    # a second fit after the logged one returns its own History: its losses 5% lower than the logs
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=lambda log_dir: ex07_overfitting_run(log_dir, 0.95))
+    assert hint == "the logged validation losses differ from the History's val_loss", hint
+
+
 @pytest.mark.slow
 def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_loss(tmp_path):
     module = load_module(find("ex07").solution_path)
