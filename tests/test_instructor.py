@@ -429,6 +429,15 @@ def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
         assert done.stdout.startswith(verdict), done.stdout
 
 
+def test_the_learner_command_over_several_exercises_exits_0_only_when_every_one_passed(capsys):
+    # --learner without --only grades every exercise: one PASS among FAILs is not a PASS
+    ex01, ex02 = find("ex01"), find("ex02")
+    passed, missing = gradebook.Grade("ex01.py", ex01.points, "matches"), gradebook.Grade("", 0, "missing: no file")
+    assert grade_class._report_one([ex01, ex02], {"ex01": passed, "ex02": missing}) == 1
+    assert grade_class._report_one([ex01], {"ex01": passed}) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "ex02  FAIL    0 of 15  missing: no file"
+
+
 @pytest.mark.parametrize("argv, message", [
     (["{missing}"], "error: the submissions folder {missing} does not exist"),
     (["{empty}"], "error: {empty} holds no learner folders: one sub-folder per learner, holding their exercise "
