@@ -438,6 +438,22 @@ def test_the_learner_command_over_several_exercises_exits_0_only_when_every_one_
     assert capsys.readouterr().out.splitlines()[1] == "ex02  FAIL    0 of 15  missing: no file"
 
 
+def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(tmp_path, monkeypatch, capsys):
+    # the default lives in grade_class; `make help` and the usage line tell the instructor TIME_LIMIT=120
+    (tmp_path / "alice").mkdir()
+    given = {}
+
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+        given.update(time_limit=time_limit, wall_seconds=wall_seconds)
+        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
+
+    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 0
+    helped = (REPO / "Makefile").read_text(encoding="utf-8").split("\ngrade: ", 1)[1].split("\n", 1)[0]
+    assert f"TIME_LIMIT={given['time_limit']} " in helped and given["wall_seconds"] is None, (given, helped)
+    assert f"({given['time_limit']} s of CPU each" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("argv, message", [
     (["{missing}"], "error: the submissions folder {missing} does not exist"),
     (["{empty}"], "error: {empty} holds no learner folders: one sub-folder per learner, holding their exercise "
