@@ -103,6 +103,15 @@ def own_tmp(tmp_path, monkeypatch):
 
 # --- 1. a child that never exits ---------------------------------------------------------------------------
 
+def test_without_a_wall_limit_a_submission_that_waits_gets_3_times_its_cpu_time_and_5_s():
+    # WALL_LIMIT left out, as make grade is mostly run: the docstring, --help and the README say 3 x TIME_LIMIT + 5 s
+    # (TIME_LIMIT=120: 365 s); with 1 s of CPU, 8 s of waiting
+    sleeper = sandbox.Submission("abe", EX01.name, FILE01, b"import time\ntime.sleep(600)\n")
+    with at_most(20):
+        verdict = sandbox.grade_in_sandboxes([sleeper], 1, 1)["abe"]
+    assert not verdict.passed and verdict.reason == "did not finish within 8 s (time limit)", verdict
+
+
 def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiting_for_the_wall_limit(tmp_path,
                                                                                                          monkeypatch):
     monkeypatch.setattr(sandbox, "KILL_WAIT", 60)          # no help from the bounded wait: the kill must work
