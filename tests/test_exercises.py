@@ -1259,6 +1259,20 @@ def test_ex03_hint_for_a_bounded_hidden_layer_names_it_instead_of_dead_relu_unit
                     "activation=\"relu\", as the exercise asks"), hint
 
 
+def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(tmp_path):
+    # the exact model with its output squeezed 20-fold towards the mean price (ReLU units alive, no training): its
+    # prices vary, but by 5% of what the gems' prices do, under the 10% the grader asks for
+    def squeezed():
+        model = ex03_exact_model()
+        kernel, bias = model.layers[-1].get_weights()
+        mean = float(bias[0] + 10.0 * kernel.sum() + 0.5 * kernel.sum())   # about the price at mid-range features
+        model.layers[-1].set_weights([kernel / 20, np.array([mean - (mean - bias[0]) / 20])])
+        return model
+
+    hint = grade_mutant("ex03", tmp_path, build_model=squeezed, train=ex03_no_training)
+    assert hint.startswith("the model predicts nearly the same price for every gem: its ReLU units"), hint
+
+
 @pytest.mark.parametrize("name", ["ex04", "ex05"])
 def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_before_any_epoch_runs(name, tmp_path):
     # the validation loss then scores rows the model learns from, and early stopping watches nothing new; it passed
