@@ -997,7 +997,8 @@ def test_ex06_hint_for_prices_predicted_as_log_prices(tmp_path):
 def test_ex06_hint_for_evaluate_that_gives_the_squared_correlation_as_r2(tmp_path):
     # corrcoef ** 2 is R^2 only for a least-squares fit: for this model it is a few hundredths off
     message = _graded_with("ex06", tmp_path, ("r2 = 1.0 - np.sum(error ** 2) / np.sum((price - price.mean()) ** 2)",
-                                              "r2 = np.corrcoef(price, price - error)[0, 1] ** 2"))
+                                              "r2 = np.corrcoef(price, price - error)[0, 1] ** 2"),
+                           ("epochs=200", "epochs=2"))
     assert message.startswith("evaluate says r2 ") and ", but 1 - SS_res / SS_tot is " in message, message
 
 
