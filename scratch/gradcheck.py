@@ -51,15 +51,14 @@ def relative_error(a, b, eps: float = 1e-12) -> float:
 def vector_relative_error(a, b, eps: float = 1e-12) -> float:
     """||a - b|| / max(eps, ||a|| + ||b||) with Euclidean norms over all entries.
 
-    Entries beyond ~1e154 would overflow the squares inside the norms (inf / inf = nan): a and b are then
-    divided by their largest |entry| s > 1 first, which leaves the ratio as it is (eps cannot matter there:
-    ||a|| + ||b|| >= s > 1)."""
+    Entries beyond ~1e154 would overflow the squares inside the norms (inf / inf = nan): a, b and eps are
+    then divided by the largest |entry| s > 1 first, which leaves the ratio as it is."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"vector_relative_error needs equal shapes, got {a.shape} and {b.shape}")
     s = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
     if 1 < s < np.inf:
-        a, b = a / s, b / s
+        a, b, eps = a / s, b / s, eps / s                   # eps too: a large eps must stay the floor it was
     return float(np.linalg.norm(a - b) / max(eps, np.linalg.norm(a) + np.linalg.norm(b)))
 
 

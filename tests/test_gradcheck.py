@@ -56,6 +56,11 @@ def test_vector_relative_error_by_hand(a, b, error):
     assert vector_relative_error(a, b) == pytest.approx(error, rel=1e-15)
 
 
+def test_vector_relative_error_keeps_an_eps_above_the_norms_as_the_denominator():
+    # ||a - b|| = 5 over max(eps = 10, ||a|| + ||b|| = 5): the entries' scaling (by max |entry| = 4) must not change it
+    assert vector_relative_error([3.0, 4.0], [0.0, 0.0], eps=10.0) == pytest.approx(5.0 / 10.0, rel=1e-15)
+
+
 def test_central_difference_of_a_cubic_is_the_derivative_plus_h_squared():
     """(f(x+h) - f(x-h)) / (2h) for f = sum x^3 is exactly 3x^2 + h^2 (the Taylor series stops there):
     with h = 1/4 every entry is known, exactly, and the x's are put back."""
