@@ -20,8 +20,9 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
     except Exception as exc:  # ragged nested lists, for example
         raise TypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype.kind not in "biuf":
-        # a DataFrame of numbers becomes an object array when its columns mix kinds (bool and float, nullable Int64)
-        mixed = arr.dtype == object and hasattr(x, "to_numpy")
+        # a DataFrame of numbers becomes an object array when its columns mix kinds (bool and float, nullable Int64);
+        # not one with a text column, which to_numpy(dtype=float) cannot convert either
+        mixed = hasattr(x, "columns") and all(column.kind in "biuf" for column in x.dtypes)
         hint = ": its columns mix types, so NumPy keeps Python objects; pass df.to_numpy(dtype=float)" if mixed else ""
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}{hint}")
     if arr.dtype.kind != "f":

@@ -52,6 +52,13 @@ def test_a_dataframe_of_numbers_whose_columns_mix_types_is_told_how_to_convert(n
     assert net.forward(X.to_numpy(dtype=float)).shape == (2, 1)
 
 
+def test_a_dataframe_with_a_text_column_is_not_told_to_convert_it_to_floats(net):
+    # df.to_numpy(dtype=float) fails on text ("could not convert string to float"): the hint is for numbers only
+    X = pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0], "c": [3.0, 4.0]})
+    with pytest.raises(TypeError, match=r"^X must be numeric, got dtype object$"):
+        net.forward(X)
+
+
 def test_a_numpy_bool_is_a_bool():
     """np.True_ (what a comparison of NumPy numbers gives) was refused: "shuffle must be True or False, got np.True_",
     though np.int64 passes for an int and np.float32 for a float."""
