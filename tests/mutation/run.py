@@ -16,9 +16,10 @@ First the untouched copy is tested with every file the list names (they must pas
 prove nothing). Prints a table and the kill count; exits 1 if any mutant survives or is stale.
 
 Each pytest runs forked from one warm Python that imported TensorFlow, Keras and pytest once
-(tests/zygote.py): a real process in the copy, which imports the copy's scratch/ and tests -- only the
-third-party imports are shared. That is most of what a fresh `.venv/bin/python -m pytest` costs (about 6 of its 8
-CPU-seconds), so the whole list runs in a few minutes on 2 cores.
+(tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
+and tests -- only the third-party imports are shared. That is most of what a fresh
+`.venv/bin/python -m pytest` costs (about 6 of its 8 CPU-seconds), so the whole list runs in a few
+minutes on 2 cores.
 
     .venv/bin/python tests/mutation/run.py [--only NAME ...] [--jobs 2]
 """
