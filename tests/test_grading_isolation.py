@@ -103,11 +103,17 @@ def own_tmp(tmp_path, monkeypatch):
 
 # --- 1. a child that never exits ---------------------------------------------------------------------------
 
-def test_without_a_wall_limit_a_submission_gets_3_times_its_cpu_time_and_5_s_as_the_readme_says():
+def test_without_a_wall_limit_a_submission_gets_3_times_its_cpu_time_and_5_s_as_the_readme_says(monkeypatch):
     # WALL_LIMIT left out, as make grade is mostly run (TIME_LIMIT=120: 365 s). The waiting itself is shown by
-    # test_instructor's graded class (WALL_LIMIT=8); here only the default, without 8 s of waiting for it.
+    # test_instructor's graded class (WALL_LIMIT=8); here the default, and that grading without a wall limit uses
+    # it (shortened to 1 s, not 8 s of waiting).
     assert (sandbox.wall_limit(1), sandbox.wall_limit(120)) == (8, 365)
     assert "the wall clock allows 3 x that + 5 s" in (REPO / "README.md").read_text(encoding="utf-8")
+    monkeypatch.setattr(sandbox, "wall_limit", lambda time_limit: time_limit)
+    sleeper = sandbox.Submission("abe", EX01.name, FILE01, b"import time\ntime.sleep(600)\n")
+    with at_most(20):
+        verdict = sandbox.grade_in_sandboxes([sleeper], 1, 1)["abe"]
+    assert verdict.reason == "did not finish within 1 s (time limit)", verdict
 
 
 def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_path):
