@@ -60,6 +60,7 @@ class Linear(Elementwise):
         return z
 
     def derivative(self, z):
+        z = _check_array(z, "z")
         return np.ones_like(z)
 
 
@@ -76,9 +77,10 @@ class Step(Elementwise):
 
     def forward(self, z):
         z = _check_array(z, "z")
-        return (z > 0).astype(_float_dtype(z))
+        return (z > 0).astype(z.dtype)
 
     def derivative(self, z):
+        z = _check_array(z, "z")
         return np.zeros_like(z)
 
 
@@ -110,6 +112,7 @@ class Tanh(Elementwise):
         return np.tanh(z)
 
     def derivative(self, z):
+        z = _check_array(z, "z")
         return 1 - np.tanh(z) ** 2
 
 
@@ -123,7 +126,8 @@ class ReLU(Elementwise):
         return np.maximum(z, 0)
 
     def derivative(self, z):
-        return (z > 0).astype(_float_dtype(z))
+        z = _check_array(z, "z")
+        return (z > 0).astype(z.dtype)
 
 
 class Softmax(Activation):
@@ -169,10 +173,6 @@ def get(identifier: str | Activation | None) -> Activation:
     if isinstance(identifier, Activation):
         return identifier
     return lookup(identifier, _REGISTRY, "activation", Activation)()
-
-
-def _float_dtype(z: np.ndarray) -> np.dtype:
-    return z.dtype if np.issubdtype(z.dtype, np.floating) else np.dtype(np.float64)
 
 
 def _check_array(x: object, name: str) -> np.ndarray:

@@ -154,3 +154,12 @@ def test_integer_inputs_give_the_float64_answer(name, int_dtype):
     np.testing.assert_array_equal(g.forward(z), expected)
     assert g.forward(z).dtype == np.float64
     np.testing.assert_array_equal(g.backward(z, grad_a), g.backward(z.astype(np.float64), grad_a.astype(np.float64)))
+
+
+@pytest.mark.parametrize("name", ["linear", "step", "sigmoid", "tanh", "relu"])
+def test_the_derivative_of_integer_z_is_the_float64_derivative(name):
+    # derivative(z) is public (the elementwise g'): tanh's of uint8 was computed in float16, linear's was int ones
+    g = activations.get(name)
+    z = np.array([[0, 1, 5]], dtype=np.uint8)
+    assert g.derivative(z).dtype == np.float64
+    np.testing.assert_array_equal(g.derivative(z), g.derivative(z.astype(np.float64)))
