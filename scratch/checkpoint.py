@@ -75,10 +75,10 @@ def save(path, net, optimizer, rng: np.random.Generator, epoch: int,
 def check_generator(rng: np.random.Generator) -> None:
     """rng_state holds PCG64's four numbers (np.random.default_rng's): another bit generator's state could not
     be put back on resuming."""
-    name = type(rng.bit_generator).__name__
+    name = type(rng.bit_generator).__name__ if isinstance(rng, np.random.Generator) else type(rng).__name__
     if name != "PCG64":
-        raise TypeError(f"checkpoints store PCG64 generators, got {name}: shuffle with np.random.default_rng(seed) "
-                        "or pass seed=<int>")
+        raise TypeError(f"checkpoints store PCG64 generators, got {name}: use np.random.default_rng(seed) (fit's "
+                        "seed=<int> makes one)")
 
 
 def load(path) -> dict[str, np.ndarray]:

@@ -256,12 +256,14 @@ def test_a_shuffling_generator_that_is_not_pcg64_is_refused_before_the_first_epo
     """rng_state holds PCG64's four numbers: another bit generator's state could not be put back on resuming."""
     net, mt19937 = Network([Dense(3, 1, seed=0)]), np.random.Generator(np.random.MT19937(0))
     before = net.get_weights()
-    with pytest.raises(TypeError, match=r"^checkpoints store PCG64 generators, got MT19937: shuffle with "
-                                        r"np.random.default_rng\(seed\) or pass seed=<int>$"):
+    with pytest.raises(TypeError, match=r"^checkpoints store PCG64 generators, got MT19937: use "
+                                        r"np.random.default_rng\(seed\) \(fit's seed=<int> makes one\)$"):
         net.fit(np.ones((4, 3)), np.ones((4, 1)), loss="mse", verbose=0, seed=mt19937,
                 callbacks=[Checkpoint(tmp_path / "c.npz")])
     assert not (tmp_path / "c.npz").exists()
     assert all(np.array_equal(w, w0) for w, w0 in zip(net.get_weights(), before, strict=True))   # nothing trained
+    with pytest.raises(TypeError, match=r"^checkpoints store PCG64 generators, got NoneType: use "):
+        save(tmp_path / "c.npz", net, optimizers.SGD(), None, 0)                 # save called by hand
 
 
 def test_a_folder_in_the_checkpoints_place_is_named_as_not_a_file_not_as_missing(tmp_path):
