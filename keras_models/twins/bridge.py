@@ -268,8 +268,8 @@ def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.loss
     if isinstance(net_or_dtype, Network):
         pairing.check(net_or_dtype.layers[-1].g, name, from_logits)
     # float32 or float64, as a network's: an int32 loss casts the predictions to ints (0.5 -> 0) without a word
-    dtype = net_or_dtype.dtype if isinstance(net_or_dtype, Network) else float_dtype(net_or_dtype, "keras_loss's dtype")
-    dtype = dtype.name
+    dtype = (net_or_dtype.dtype if isinstance(net_or_dtype, Network)
+             else float_dtype(net_or_dtype, "keras_loss's dtype")).name
     if name in ("mse", "mean_squared_error"):
         return keras.losses.MeanSquaredError(dtype=dtype)
     if name == "binary_crossentropy":
