@@ -632,3 +632,20 @@ def test_resume_skips_a_finished_task_and_reports_it_from_its_checkpoints(tmp_pa
     loss = finished.histories["binary"]["scratch"]["loss"][-1]           # what train() returned
     assert row.split()[2:4] == ["2", f"{loss:.4f}"] and " - " in row               # not timed this session
     assert status(run_dir) == "complete"
+
+
+@pytest.mark.slow
+def test_a_finished_scratch_side_is_not_trained_again_when_its_keras_checkpoint_was_deleted(tmp_path, capsys,
+                                                                                            finished_run):
+    # "a deleted checkpoint starts that side over" (README): Keras trains again, the finished scratch side
+    # does not -- no writers opened (no header-only event files), not timed ("-"), its weight gap still shown
+    finished = finished_run(["binary"], epochs=2)                 # train(["binary"], epochs=2), shared
+    run_dir = finished.copy_into(tmp_path)
+    write_status(run_dir, "interrupted")
+    (run_dir / "binary" / "keras" / "checkpoint.npz").unlink()
+    scratch_logs = sorted((run_dir / "binary" / "scratch").glob("*/events.out.tfevents.*"))
+    assert train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("binary  scratch"))
+    assert row.split()[8:10] == ["-", "-"], row                                  # not timed this session
+    assert re.fullmatch(r"\d\.\de-\d\d", row.split()[-1]), row                   # max weight gap
+    assert sorted((run_dir / "binary" / "scratch").glob("*/events.out.tfevents.*")) == scratch_logs

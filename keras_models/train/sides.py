@@ -137,6 +137,8 @@ def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: Scratch
                 model: keras.Sequential) -> SideResult:
     """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint,
     replaying the dropout masks the Keras twin `model` drew (if it has Dropout)."""
+    if state.epoch == settings.epochs - 1:     # finished before a resume that retrains Keras (its checkpoint deleted)
+        return SideResult(state.history, float("nan"), float("nan"))
     replayed = masks.replay(masks.recorded(model), len(data.X_train)) if net.dropout_layers else None
     start = time.perf_counter()
     try:
@@ -198,5 +200,6 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                                               scratch_state, optimizer, rng, model)
     except TrainingDiverged as exc:
         raise TrainingDiverged(f"{task} ({side} side): {exc}", exc.smaller_learning_rate) from None
-    result.weight_gaps = board.gaps
+    # a scratch side that had finished before this resume logged no gap now: its final one, as a skipped task's
+    result.weight_gaps = board.gaps or [max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])]
     return result
