@@ -23,6 +23,7 @@ thresholds each sigmoid at 0.5 and averages over the labels.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
@@ -146,11 +147,27 @@ def checked_settings(name: str, use: str) -> Defaults:
     too, not read as "no Dropout": 0.0 says that, and a None would be passed on silently.
     """
     settings = getattr(get_task(name), use)
+    check_name(name)
     rate = settings.dropout
     if isinstance(rate, bool) or not isinstance(rate, Real) or not (math.isfinite(rate) and 0.0 <= rate < 1.0):
         raise TaskTableError(f"data/tasks.py, task {name}: {use}=Defaults(dropout={rate!r}): a Dropout rate is the "
                              "fraction of units dropped, a number in [0, 1) (0.0: no Dropout)")
     return settings
+
+
+def check_name(name: str) -> None:
+    """A task's name must not be part of another task's, nor hold a character that regular expressions read
+    specially: make train's TensorBoard link for a task filters runs by its name (runFilter, a case-insensitive
+    regular expression matched anywhere in <timestamp>/<task>/<side>/<split>), so `regression` beside a task
+    `regression_l2` would overlay both tasks' curves as if scratch and Keras disagreed."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise TaskTableError(f"data/tasks.py, task {name!r}: a task's name is lower-case letters, digits and _ only "
+                             "(make train's TensorBoard links filter runs by it)")
+    inside = [other for other in TASK_TABLE if other != name and (other in name or name in other)]
+    if inside:
+        raise TaskTableError(f"data/tasks.py, task {name}: its name and task {inside[0]}'s are one inside the other, "
+                             f"so the TensorBoard link of one (runFilter={min(name, inside[0], key=len)}) shows both "
+                             "tasks' runs: give it a name no other task's name is part of")
 
 
 def get_task(name: str) -> Task:

@@ -108,6 +108,26 @@ def with_dropout(monkeypatch, task: str, use: str, rate) -> None:
     monkeypatch.setitem(TASK_TABLE, task, replace(spec, **{use: replace(getattr(spec, use), dropout=rate)}))
 
 
+@pytest.mark.parametrize("name, problem", [
+    ("regression_l2", "task regression: its name and task regression_l2's are one inside the other, so the "
+                      "TensorBoard link of one (runFilter=regression) shows both tasks' runs: give it a name no other "
+                      "task's name is part of"),
+    ("Binary.v2", "task 'Binary.v2': a task's name is lower-case letters, digits and _ only (make train's "
+                  "TensorBoard links filter runs by it)"),
+], ids=["contains-another", "regex-characters"])
+def test_a_task_name_whose_tensorboard_link_would_catch_another_tasks_runs_stops_make_train(name, problem, tmp_path,
+                                                                                          capsys, monkeypatch):
+    """runFilter is a case-insensitive regular expression over the run's whole name: `regression` matches the runs
+    of regression_l2 too, and `.` matches any character."""
+    from keras_models.train.options import parse_args
+
+    monkeypatch.setitem(TASK_TABLE, name, replace(HOUSING, name=name))
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["--via-make", "--logdir", str(tmp_path)])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == f"error: data/tasks.py, {problem}\n"
+
+
 @pytest.mark.parametrize("rate", WRONG_RATES)
 def test_a_wrong_dropout_rate_in_the_table_stops_make_train_in_one_line_before_tensorflow(rate, tmp_path, capsys,
                                                                                          monkeypatch):

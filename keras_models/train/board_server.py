@@ -32,7 +32,8 @@ def task_link(task: str, port: int = DEFAULT_PORT) -> str:
     """The address that opens TensorBoard straight on one task's loss curves, scratch and Keras overlaid.
 
     Out of the box the TIME SERIES page opens on histograms with every task mixed: `runFilter` keeps the runs
-    whose name contains the task (<timestamp>/<task>/<side>/<split>), `tagFilter` the epoch_loss chart.
+    whose name (<timestamp>/<task>/<side>/<split>) the task's name matches, read as a case-insensitive regular
+    expression (data.tasks.check_name keeps every task's name out of the others'), `tagFilter` the epoch_loss chart.
     """
     return f"http://127.0.0.1:{port}/?runFilter={quote(task)}&tagFilter=epoch_loss#timeseries"
 
