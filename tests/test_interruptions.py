@@ -3,14 +3,15 @@
 `.venv/bin/python -m keras_models.train --tasks binary --epochs 2` is killed with SIGKILL while Keras trains,
 or stopped with Ctrl-C (SIGINT) while the scratch network trains, then continued with --resume; both must
 end as the same run straight through does (the session's shared finished run of binary, 2 epochs:
-conftest's finished_run). A small harness pauses the run right after one epoch's TensorBoard summaries
-are written and before its checkpoint is saved: the worst moment, since that epoch is on disk in the logs
-but must be trained again. Two epochs are the shortest run with that moment after a saved epoch: the
-second epoch is the interrupted one, the first the checkpoint it resumes from.
+conftest's finished_run). A small harness pauses the Keras side right after one epoch's TensorBoard summaries
+are written and before its checkpoint is saved: the worst moment for a kill, since that epoch is on disk in
+the logs but must be trained again. Two epochs are the shortest run with that moment after a saved epoch:
+the second epoch is the interrupted one, the first the checkpoint it resumes from. On the scratch side the
+harness sends the Ctrl-C itself, as an epoch starts training or while its summaries are written.
 The final weights are read from the checkpoints the runs leave in their run directories.
 While Keras fits, a Ctrl-C is raised by our callback when the batch in progress ends, never inside TensorFlow,
-and a second one at once; while the scratch side writes an epoch's summaries, once they are all written
-(keras_models/twins/interrupts.py; tested in-process with a real SIGINT).
+and a second one at once; while the scratch side ends an epoch, once its summaries are written, its checkpoint
+saved and its progress line printed (keras_models/twins/interrupts.py; tested in-process with a real SIGINT).
 
 The runs are warm processes (conftest.py: forked from a zygote that has imported TensorFlow): real
 processes that SIGKILL and SIGINT reach as they would reach `make train`. Ctrl-C before training starts
@@ -40,7 +41,7 @@ from tensorboard.compat.proto import event_pb2
 from keras_models.train import run as train_module
 from keras_models.train import runs
 from keras_models.train.board import forget_epochs_after, max_relative_gap
-from keras_models.train.checkpoints import KerasCheckpoint, SideState, progress, restore_keras
+from keras_models.train.checkpoints import KerasCheckpoint, SideState, finished_epochs, progress, restore_keras
 from keras_models.train.runs import (
     NothingToResume,
     RunDirectoryError,
@@ -58,19 +59,34 @@ KERAS_TOLERANCE = 1e-6                 # relative; observed: 0 (bit for bit, op 
 ROOT = Path(__file__).resolve().parents[1]
 
 HARNESS = textwrap.dedent("""
-    import runpy, sys, time
+    import os, runpy, signal, sys, time
     from keras_models.train import board
     side, pause_epoch = sys.argv[1], int(sys.argv[2])
-    writer = board.TimedTensorBoard if side == "keras" else board.ScratchBoard
-    original = writer.on_epoch_end
+    if side == "keras":
+        original = board.TimedTensorBoard.on_epoch_end
 
-    def on_epoch_end(self, epoch, logs=None):
-        original(self, epoch, logs)                      # the epoch's summaries are written and flushed ...
-        if epoch == pause_epoch:                         # ... and its checkpoint is not saved yet
-            print("PAUSED", flush=True)
-            time.sleep(120)
+        def on_epoch_end(self, epoch, logs=None):
+            original(self, epoch, logs)                  # the epoch's summaries are written and flushed ...
+            if epoch == pause_epoch:                     # ... and its checkpoint is not saved yet
+                print("PAUSED", flush=True)
+                time.sleep(120)
 
-    writer.on_epoch_end = on_epoch_end
+        board.TimedTensorBoard.on_epoch_end = on_epoch_end
+    elif side == "scratch-trains":                       # Ctrl-C as the scratch side starts training pause_epoch
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == pause_epoch:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        board.ScratchBoard.on_epoch_begin = on_epoch_begin
+    elif side == "scratch-writes":                       # Ctrl-C while the scratch board writes pause_epoch's summaries
+        write_epoch = board.ScratchBoard._write_epoch
+
+        def _write_epoch(self, epoch, logs=None):
+            if epoch == pause_epoch:
+                os.kill(os.getpid(), signal.SIGINT)
+            write_epoch(self, epoch, logs)
+
+        board.ScratchBoard._write_epoch = _write_epoch
     sys.argv = ["keras_models.train", *sys.argv[3:]]
     runpy.run_module("keras_models.train", run_name="__main__")
 """)
@@ -168,21 +184,32 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
 
 
 @pytest.mark.slow
-def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_run(uninterrupted, tmp_path,
+@pytest.mark.parametrize("moment", ["scratch-trains", "scratch-writes"])
+def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_run(moment, uninterrupted, tmp_path,
                                                                                      python_with_tensorflow):
+    """Whichever moment the Ctrl-C lands -- as the second epoch starts training, or while the first epoch's
+    summaries are written (about half of the scratch side's time) -- the epochs said kept are the epochs
+    checkpointed and the epochs logged: an epoch whose summaries were written is saved before Ctrl-C is raised."""
     logdir = tmp_path / "logs"
     process = start(python_with_tensorflow, tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS),
-                    pause=("scratch", 1))
-    out, err = interrupt_at_pause(process, signal.SIGINT)
+                    pause=(moment, {"scratch-trains": 1, "scratch-writes": 0}[moment]))
+    out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "Traceback" not in err
     (run_dir,) = logdir.iterdir()
+    kept = re.search(f"scratch (\\d+)/{EPOCHS}\\. Resume with", learner_lines(out)[-1])
+    assert kept, learner_lines(out)[-1]
+    k = int(kept[1])                                    # the epochs said kept
     assert learner_lines(out)[-1] == (f"Interrupted. Kept in {run_dir} (a checkpoint after every finished epoch): "
-                                      f"binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 1/{EPOCHS}. Resume with: "
+                                      f"binary: keras {EPOCHS}/{EPOCHS} epochs, scratch {k}/{EPOCHS}. Resume with: "
                                       f".venv/bin/python -m keras_models.train --resume --logdir {logdir}")
     assert status(run_dir) == "interrupted"
-    # flushed and closed: every summary written before Ctrl-C is on disk
-    assert logged_steps(run_dir / "binary" / "scratch")["train", "epoch_loss"] == [0, 1]
+    # k epochs said kept = k checkpointed = steps 0 .. k-1 logged (flushed and closed: all of them on disk)
+    assert finished_epochs(run_dir / "binary" / "scratch" / "checkpoint.npz") == k
+    for (split, tag), logged in logged_steps(run_dir / "binary" / "scratch").items():
+        assert logged == ([(e + 1) * STEPS_PER_EPOCH for e in range(k)] if tag.startswith("evaluation_")
+                          else list(range(k))), f"said scratch {k}/{EPOCHS}; logged {split} {tag}: steps {logged}"
+    assert k == 1                                       # the first epoch, written and kept; the second not finished
     assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == list(range(EPOCHS))
 
     # writes cut short leave only temporary files, which the resumed run must ignore, then remove
@@ -193,8 +220,8 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
         temporary.write_bytes(checkpoint.read_bytes()[:500])
 
     out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
-    assert (f"resuming {run_dir} (interrupted): binary: keras {EPOCHS}/{EPOCHS} epochs, scratch 1/{EPOCHS}" in out
-            and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch 1/{EPOCHS}" in out)
+    assert (f"resuming {run_dir} (interrupted): binary: keras {EPOCHS}/{EPOCHS} epochs, scratch {k}/{EPOCHS}" in out
+            and f"keras {EPOCHS}/{EPOCHS} epochs done, scratch {k}/{EPOCHS}" in out)
     assert [t for t in stale if t.exists()] == []
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)
@@ -307,6 +334,20 @@ def test_a_second_ctrl_c_is_raised_at_once_and_one_after_the_last_batch_on_leavi
     assert not held.pending and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
+def test_a_ctrl_c_in_a_held_block_inside_another_is_raised_when_the_outer_block_ends(sigint_raises):
+    from keras_models.twins.interrupts import HeldInterrupt
+
+    after_the_inner_block = []
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with HeldInterrupt():
+            with HeldInterrupt():                             # ScratchBoard's, inside sides.fit_scratch's
+                os.kill(os.getpid(), signal.SIGINT)
+            after_the_inner_block.append("ran")               # the checkpoint and the progress line, in make train
+    assert after_the_inner_block == ["ran"]
+    assert innermost_frames(raised.value) == ["interrupts.py:__exit__", "interrupts.py:raise_if_pending"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler and HeldInterrupt.holding is None
+
+
 def test_ctrl_c_while_the_scratch_board_writes_waits_until_the_epoch_is_written(tmp_path, sigint_raises, monkeypatch):
     """The scratch side's TensorBoard writes call TensorFlow once per epoch: a Ctrl-C in the middle of them is held
     until the epoch's last summary is flushed, then raised from our code."""
@@ -340,6 +381,55 @@ def test_ctrl_c_while_the_scratch_board_writes_waits_until_the_epoch_is_written(
              *[f"gradients/{name}" for name in arrays], "deltas/dense_1", "deltas/dense_2"]
     assert steps == {**{("train", tag): [0] for tag in train},
                      ("validation", "epoch_loss"): [0], ("validation", "evaluation_loss_vs_iterations"): [2]}
+
+
+def test_ctrl_c_while_the_scratch_board_writes_is_raised_once_that_epoch_is_saved_and_printed(tmp_path,
+                                                                                              sigint_raises,
+                                                                                              monkeypatch):
+    """make train's scratch side (sides.fit_scratch): a Ctrl-C as the first epoch's summaries are written is held
+    until that epoch is also checkpointed and printed, so the epochs printed, checkpointed and logged agree."""
+    import io
+    import types
+
+    import tensorflow as tf
+
+    from keras_models.train.board import ScratchBoard
+    from keras_models.train.progress import EpochPrinter
+    from keras_models.train.sides import fit_scratch
+    from scratch import optimizers
+    from scratch.layers import Dense
+    from scratch.network import Network
+
+    histogram = tf.summary.histogram
+    interrupted = []
+
+    def ctrl_c_while_writing(*args, **kwargs):                # the learner's Ctrl-C, as TensorFlow writes one
+        if args[0] == "dense_2/kernel/histogram" and not interrupted:      # in the first epoch's summaries
+            interrupted.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return histogram(*args, **kwargs)
+
+    monkeypatch.setattr(tf.summary, "histogram", ctrl_c_while_writing)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)          # (8, 3), (8, 1)
+    data = types.SimpleNamespace(task="binary", X_train=X, y_train=y, X_val=X, y_val=y, loss="binary_crossentropy")
+    settings = types.SimpleNamespace(epochs=2, batch_size=4)
+    board = ScratchBoard(tmp_path, learning_rate=0.01, train_data=(X, y, data.loss), steps_per_epoch=2)
+    printed, state = io.StringIO(), SideState()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        fit_scratch(Network([Dense(3, 4, "relu", seed=0), Dense(4, 1, "sigmoid", seed=1)]), data, settings, board,
+                    EpochPrinter("scratch", settings.epochs, stream=printed), state, optimizers.Adam(0.01), None,
+                    model=None)
+    assert interrupted
+    assert innermost_frames(raised.value) == ["interrupts.py:__exit__", "interrupts.py:raise_if_pending"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    lines = printed.getvalue().splitlines()                   # one line per epoch (2 epochs, not a terminal)
+    assert [line.split()[:3] for line in lines] == [["scratch", "epoch", "1/2"]], lines
+    assert finished_epochs(tmp_path / "checkpoint.npz") == len(lines) == 1, "the printed epoch was not checkpointed"
+    assert state.epoch == 0
+    steps = logged_steps(tmp_path)
+    assert steps["train", "epoch_loss"] == steps["train", "dense_2/kernel/histogram"] == [0]
+    assert steps["validation", "evaluation_loss_vs_iterations"] == [2]
 
 
 def write_epochs(log_dir, epochs):

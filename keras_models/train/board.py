@@ -107,7 +107,8 @@ class ScratchBoard:
         self.weight_names = names
 
     # Each hook below calls TensorFlow, and a Ctrl-C must not land inside it (interrupts.py): under
-    # HeldInterrupt it waits until the hook has finished, then is raised from our code.
+    # HeldInterrupt it waits until the hook has finished, then is raised from our code (in make train, once the
+    # epoch's checkpoint is saved and its progress line printed too: sides.HeldEpochEnd holds it across all three).
 
     def on_train_begin(self, logs=None):
         with HeldInterrupt():

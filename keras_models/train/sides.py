@@ -132,6 +132,41 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
+class HeldEpochEnd:
+    """Scratch callbacks whose epoch ends run as one block under HeldInterrupt: a Ctrl-C during any of them is
+    raised after the last. So an epoch whose summaries were written is also saved and printed, as on the
+    Keras side, where fit_keras places its `held` callback last."""
+
+    def __init__(self, callbacks: list):
+        self.callbacks = callbacks
+
+    def set_model(self, net) -> None:
+        for cb in self.callbacks:                   # as scratch's fit does for each callback it is given
+            if hasattr(cb, "set_model"):
+                cb.set_model(net)
+            else:
+                cb.model = net
+
+    def _call(self, hook: str, *args) -> None:
+        for cb in self.callbacks:
+            method = getattr(cb, hook, None)
+            if method is not None:
+                method(*args)
+
+    def on_train_begin(self, logs=None):
+        self._call("on_train_begin", logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._call("on_epoch_begin", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        with HeldInterrupt():                       # the board's own block, inside, leaves the holding to this one
+            self._call("on_epoch_end", epoch, logs)
+
+    def on_train_end(self, logs=None):
+        self._call("on_train_end", logs)
+
+
 def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: ScratchBoard, printer: EpochPrinter,
                 state: SideState, optimizer: optimizers.Adam, rng: np.random.Generator | None,
                 model: keras.Sequential) -> SideResult:
@@ -145,7 +180,7 @@ def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: Scratch
         net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=optimizer, epochs=settings.epochs,
                 batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1, masks=replayed,
                 validation_data=(data.X_val, data.y_val), metrics=[get_task(data.task).metric], verbose=0,
-                callbacks=[board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])
+                callbacks=[HeldEpochEnd([board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])])
     except BaseException:
         board.on_train_end()
         raise

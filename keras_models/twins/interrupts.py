@@ -22,6 +22,10 @@ side's TensorBoard writer (board.ScratchBoard) writes each epoch's summaries, Te
 
     with HeldInterrupt():
         tf.summary.scalar(...)                          # a Ctrl-C here is raised on leaving the block
+
+A block inside another holds nothing itself: the outer one holds the Ctrl-C and raises it when IT ends. So
+sides.fit_scratch holds one Ctrl-C across an epoch's summaries (ScratchBoard's own block, inside), its
+checkpoint and its progress line, and an epoch whose summaries were written is also saved and printed.
 """
 
 from __future__ import annotations
@@ -35,24 +39,31 @@ import keras
 class HeldInterrupt(keras.callbacks.Callback):
     """A Keras callback, and the context in which SIGINT waits for it (see the module docstring)."""
 
+    holding: HeldInterrupt | None = None         # the outermost block holding SIGINT now (main thread only)
+
     def __init__(self):
         super().__init__()
         self.pending = False                     # a Ctrl-C arrived and has not been raised yet
         self._previous = None                    # the SIGINT handler to put back on leaving
+        self._outermost = False                  # this block holds SIGINT (not one inside another's)
 
     def __enter__(self) -> HeldInterrupt:
         self.pending = False
         # Signals reach the main thread only; and a process that ignores SIGINT (a shell's background
-        # job) keeps ignoring it. In both cases there is nothing to hold.
-        if threading.current_thread() is threading.main_thread() and \
+        # job) keeps ignoring it. In both cases there is nothing to hold. Inside another block, that
+        # one holds: raising here, on leaving this inner block, would cut the outer one short.
+        if threading.current_thread() is threading.main_thread() and HeldInterrupt.holding is None and \
                 signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             self._previous = signal.signal(signal.SIGINT, self._hold)
+            self._outermost, HeldInterrupt.holding = True, self
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        if self._previous is not None:
+        if not self._outermost:
+            return
+        if self._previous is not None:           # None: a handler not set from Python, nothing to put back
             signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        self._previous, self._outermost, HeldInterrupt.holding = None, False, None
         if exc_type is None:
             self.raise_if_pending()              # Ctrl-C after the last batch: raised here, fit has returned
 
