@@ -23,6 +23,40 @@ class Callback:
     def on_train_end(self, logs=None): ...
 
 
+class CallbackList(Callback):
+    """Several callbacks as one, called in order: what `fit` calls (History first, then the caller's), and a
+    group the caller can hand `fit` as one callback. Each hook is called on the callbacks that define it."""
+
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks)
+
+    def set_model(self, model) -> None:
+        self.model = model
+        for cb in self.callbacks:
+            if hasattr(cb, "set_model"):
+                cb.set_model(model)
+            else:
+                cb.model = model
+
+    def call(self, hook: str, *args) -> None:
+        for cb in self.callbacks:
+            method = getattr(cb, hook, None)
+            if method is not None:
+                method(*args)
+
+    def on_train_begin(self, logs=None):
+        self.call("on_train_begin", logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.call("on_epoch_begin", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.call("on_epoch_end", epoch, logs)
+
+    def on_train_end(self, logs=None):
+        self.call("on_train_end", logs)
+
+
 class History(Callback):
     """Collects every epoch's logs: `history.history["val_loss"]` is a list, one entry per epoch."""
 

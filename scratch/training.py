@@ -24,7 +24,7 @@ import numpy as np
 from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
-from scratch.callbacks import History
+from scratch.callbacks import CallbackList, History
 from scratch.checks import as_float_array, flag, generator, real
 from scratch.divergence import Watchdog
 from scratch.dropout import check_masks
@@ -86,12 +86,8 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
 
     metric_fns = {name: metrics_module.resolve(name, net.n_out) for name in metrics}
     history = History()
-    callbacks = [history, *callbacks]
-    for cb in callbacks:
-        if hasattr(cb, "set_model"):
-            cb.set_model(net)
-        else:
-            cb.model = net
+    callbacks = CallbackList([history, *callbacks])
+    callbacks.set_model(net)
     # Like Keras' model.optimizer: callbacks (a checkpoint, say) can reach the optimizer's state and
     # the shuffling generator through the network while it trains.
     net.stop_training = False
@@ -101,10 +97,10 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
     m = len(X)
     n_batches = -(-m // batch_size)
     watchdog = Watchdog(net, optimizer, m)
-    _call(callbacks, "on_train_begin", {})
+    callbacks.on_train_begin({})
 
     for epoch in range(initial_epoch, epochs):
-        _call(callbacks, "on_epoch_begin", epoch, {})
+        callbacks.on_epoch_begin(epoch, {})
         start = time.perf_counter()
         # One permuted copy of the data per epoch, then every batch is a slice: a view, no copy.
         # (Indexing X[rows] batch by batch would copy each batch's rows, in the hot loop.)
@@ -137,13 +133,13 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         logs = {"loss": loss_sum / m, **{name: s / m for name, s in metric_sums.items()}}
         if validation_data is not None:
             logs.update(evaluate(net, X_val, y_val, loss=loss, metrics=metrics, prefix="val_"))
-        _call(callbacks, "on_epoch_end", epoch, logs)
+        callbacks.on_epoch_end(epoch, logs)
         if verbose:
             shown = "  ".join(f"{k}: {v:.4f}" for k, v in logs.items())
             print(f"\rEpoch {epoch + 1}/{epochs}  {shown}  ({time.perf_counter() - start:.2f}s)", flush=True)
         if net.stop_training:
             break
-    _call(callbacks, "on_train_end", {})
+    callbacks.on_train_end({})
     return history
 
 
@@ -237,10 +233,3 @@ def _check_positive_int(value, name: str) -> None:
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
-
-
-def _call(callbacks, hook: str, *args) -> None:
-    for cb in callbacks:
-        method = getattr(cb, hook, None)
-        if method is not None:
-            method(*args)

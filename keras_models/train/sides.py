@@ -48,6 +48,7 @@ from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import Dense, Dropout, Network, optimizers
+from scratch.callbacks import CallbackList
 from scratch.divergence import TrainingDiverged
 
 SEED = 0
@@ -132,39 +133,14 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
 
-class HeldEpochEnd:
+class HeldEpochEnd(CallbackList):
     """Scratch callbacks whose epoch ends run as one block under HeldInterrupt: a Ctrl-C during any of them is
     raised after the last. So an epoch whose summaries were written is also saved and printed, as on the
     Keras side, where fit_keras places its `held` callback last."""
 
-    def __init__(self, callbacks: list):
-        self.callbacks = callbacks
-
-    def set_model(self, net) -> None:
-        for cb in self.callbacks:                   # as scratch's fit does for each callback it is given
-            if hasattr(cb, "set_model"):
-                cb.set_model(net)
-            else:
-                cb.model = net
-
-    def _call(self, hook: str, *args) -> None:
-        for cb in self.callbacks:
-            method = getattr(cb, hook, None)
-            if method is not None:
-                method(*args)
-
-    def on_train_begin(self, logs=None):
-        self._call("on_train_begin", logs)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._call("on_epoch_begin", epoch, logs)
-
     def on_epoch_end(self, epoch, logs=None):
         with HeldInterrupt():                       # the board's own block, inside, leaves the holding to this one
-            self._call("on_epoch_end", epoch, logs)
-
-    def on_train_end(self, logs=None):
-        self._call("on_train_end", logs)
+            super().on_epoch_end(epoch, logs)
 
 
 def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: ScratchBoard, printer: EpochPrinter,
