@@ -60,6 +60,11 @@ class SideResult:
     seconds: float                      # wall time of fit in this session, TensorBoard writing included (nan: skipped)
     board_seconds: float                # of which the TensorBoard callback's own work
 
+    @classmethod
+    def finished_before(cls, state: SideState) -> SideResult:
+        """A side whose last epoch was done before this resume: its history, and no time in this session."""
+        return cls(state.history, float("nan"), float("nan"))
+
 
 @dataclass
 class TaskResult:
@@ -111,7 +116,7 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
               printer: EpochPrinter, state: SideState) -> SideResult:
     """Keras' fit from epoch state.epoch + 1 with its TensorBoard callback; `state` records every epoch."""
     if state.epoch == settings.epochs - 1:
-        return SideResult(state.history, float("nan"), float("nan"))        # finished before a resume
+        return SideResult.finished_before(state)
     train = keras_batches(data.X_train, data.y_train, settings.batch_size)
     val = keras_batches(data.X_val, data.y_val, settings.batch_size)
     board = TimedTensorBoard(log_dir=str(log_dir), histogram_freq=1, profile_batch=0, update_freq="epoch",
@@ -149,7 +154,7 @@ def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: Scratch
     """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint,
     replaying the dropout masks the Keras twin `model` drew (if it has Dropout)."""
     if state.epoch == settings.epochs - 1:     # finished before a resume that retrains Keras (its checkpoint deleted)
-        return SideResult(state.history, float("nan"), float("nan"))
+        return SideResult.finished_before(state)
     replayed = masks.replay(masks.recorded(model), len(data.X_train)) if net.dropout_layers else None
     start = time.perf_counter()
     try:
@@ -181,9 +186,9 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
     result = TaskResult(task, settings, task_dir)
     if keras_state.epoch == scratch_state.epoch == settings.epochs - 1:
         print(f"\n{task}: finished before the interruption, skipped", flush=True)
-        result.sides = {"keras": SideResult(keras_state.history, float("nan"), float("nan")),
-                        "scratch": SideResult(scratch_state.history, float("nan"), float("nan"))}
-        result.weight_gaps = [max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])]
+        result.sides = {"keras": SideResult.finished_before(keras_state),
+                        "scratch": SideResult.finished_before(scratch_state)}
+        result.weight_gaps = [final_gap(net, keras_state)]
         return result
     steps = steps_per_epoch(data, settings)
     for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
@@ -211,6 +216,11 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                                               scratch_state, optimizer, rng, model)
     except TrainingDiverged as exc:
         raise TrainingDiverged(f"{task} ({side} side): {exc}", exc.smaller_learning_rate) from None
-    # a scratch side that had finished before this resume logged no gap now: its final one, as a skipped task's
-    result.weight_gaps = board.gaps or [max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])]
+    result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
+
+
+def final_gap(net: Network, keras_state: SideState) -> float:
+    """The max weight gap of the scratch network's weights to the Keras side's after its last epoch, for a
+    scratch side that trained no epoch in this session (so its board logged no gap)."""
+    return max_relative_gap(net.get_weights(), keras_state.weights_after_epoch[-1])
