@@ -376,6 +376,20 @@ def floatx64():
         keras.config.set_dtype_policy(previous_policy)
 
 
+def rewrite_npz(path: Path, **changes) -> None:
+    """Damage a checkpoint in place: each key's array is replaced (by a function of the old array, or by a new
+    array) or dropped (None). `optimizer__momentum_0` stands for the key optimizer/momentum_0."""
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {key: f[key] for key in f.files}
+    for key, change in changes.items():
+        key = key.replace("__", "/")
+        if change is None:
+            del arrays[key]
+        else:
+            arrays[key] = change(arrays[key]) if callable(change) else np.asarray(change)
+    np.savez(path, **arrays)
+
+
 def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
     """A class's submissions for `make grade`: {learner: {file name: text}} as one folder per learner, every file
     saved at the same time (so that no version of an exercise is the later one)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import as_for_a_learner
+from conftest import as_for_a_learner, rewrite_npz
 
 from scratch import Dense, Network, optimizers
 from scratch.atomic_write import atomic_path
@@ -283,19 +283,6 @@ def saved(tmp_path, optimizer, name="ckpt.npz"):
     return path
 
 
-def rewrite(path, **changes):
-    """Replace arrays of the checkpoint (a function of the old array, or a new array), or drop them (None)."""
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {key: f[key] for key in f.files}
-    for key, change in changes.items():
-        key = key.replace("__", "/")
-        if change is None:
-            del arrays[key]
-        else:
-            arrays[key] = change(arrays[key]) if callable(change) else np.asarray(change)
-    np.savez(path, **arrays)
-
-
 def with_nan(a):
     a = a.copy()
     a.flat[3] = np.nan
@@ -325,7 +312,7 @@ DAMAGE = {
 def test_a_damaged_checkpoint_is_refused_by_file_and_key_and_changes_nothing(case, tmp_path):
     changes, message = DAMAGE[case]
     path = saved(tmp_path, optimizers.Adam(0.01))
-    rewrite(path, **changes)
+    rewrite_npz(path, **changes)
     assert_refused_and_untouched(path, optimizers.Adam(0.01), f"checkpoint {path}.*{message}")
 
 
@@ -364,7 +351,7 @@ def test_another_optimizers_checkpoint_is_refused_by_name_and_changes_nothing(sa
 def test_an_older_checkpoint_without_the_class_name_is_told_apart_by_its_arrays(saved_with, restored_into, message,
                                                                                  tmp_path):
     path = saved(tmp_path, saved_with())
-    rewrite(path, optimizer_class=None, optimizer_config=None)          # as checkpoints were before they were stored
+    rewrite_npz(path, optimizer_class=None, optimizer_config=None)      # as checkpoints were before they were stored
     net, _, _ = problem()
     with pytest.raises(CheckpointError, match=f"checkpoint {path}: {message}"):
         restore(path, net, restored_into())
@@ -404,7 +391,7 @@ def test_a_float_learning_rate_may_change_on_resuming(tmp_path):
 
 def test_a_damaged_optimizer_config_is_refused(tmp_path):
     path = saved(tmp_path, optimizers.Adam(0.01))
-    rewrite(path, optimizer_config=np.array("{not json"))
+    rewrite_npz(path, optimizer_config=np.array("{not json"))
     with pytest.raises(CheckpointError, match=f"checkpoint {path}: optimizer_config is not the JSON text of a dict"):
         restore(path, problem()[0], optimizers.Adam(0.01))
 

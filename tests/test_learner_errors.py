@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import as_for_a_learner, learner_lines
+from conftest import as_for_a_learner, learner_lines, rewrite_npz
 
 import data.checksums
 from keras_models.train import run as train_module
@@ -235,9 +235,7 @@ def test_a_keras_checkpoint_of_another_architecture_is_refused_by_name(tmp_path)
 def test_a_damaged_keras_checkpoint_is_refused_by_name(changed, message, tmp_path):
     """`changed`: the arrays written over the checkpoint's, None for one taken out."""
     path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2))
-    with np.load(path) as saved:
-        arrays = {key: value for key, value in (dict(saved) | changed).items() if value is not None}
-    np.savez(path, **arrays)
+    rewrite_npz(path, **changed)
     with pytest.raises(CheckpointError, match=rf"^checkpoint {path}:? .*{message}"):
         restore_keras(path, tiny_keras(4, 2))
 
@@ -351,14 +349,6 @@ def interrupted_copy(finished_run, tmp_path: Path) -> Path:
     run_dir = finished_run(["binary"], epochs=2).copy_into(tmp_path)
     write_status(run_dir, "interrupted")
     return run_dir
-
-
-def rewrite_npz(path: Path, **changes) -> None:
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {key: f[key] for key in f.files}
-    arrays.update({key: change(arrays[key]) if callable(change) else np.asarray(change)
-                   for key, change in changes.items()})
-    np.savez(path, **arrays)
 
 
 def nan_at_3(a):
