@@ -348,23 +348,32 @@ def test_a_ctrl_c_in_a_held_block_inside_another_is_raised_when_the_outer_block_
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler and HeldInterrupt.holding is None
 
 
-def test_ctrl_c_while_the_scratch_board_writes_waits_until_the_epoch_is_written(tmp_path, sigint_raises, monkeypatch):
-    """The scratch side's TensorBoard writes call TensorFlow once per epoch: a Ctrl-C in the middle of them is held
-    until the epoch's last summary is flushed, then raised from our code."""
+@pytest.fixture
+def ctrl_c_while_writing(sigint_raises, monkeypatch) -> list[bool]:
+    """The learner's Ctrl-C, once, as TensorFlow writes the first dense_2/kernel histogram: midway through an epoch's
+    summaries (its scalars are written, not the rest). The list it returns holds True once the Ctrl-C was sent."""
     import tensorflow as tf
 
+    histogram = tf.summary.histogram
+    interrupted = []
+
+    def histogram_with_ctrl_c(*args, **kwargs):
+        if args[0] == "dense_2/kernel/histogram" and not interrupted:
+            interrupted.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+        return histogram(*args, **kwargs)
+
+    monkeypatch.setattr(tf.summary, "histogram", histogram_with_ctrl_c)
+    return interrupted
+
+
+def test_ctrl_c_while_the_scratch_board_writes_waits_until_the_epoch_is_written(tmp_path, ctrl_c_while_writing):
+    """The scratch side's TensorBoard writes call TensorFlow once per epoch: a Ctrl-C in the middle of them is held
+    until the epoch's last summary is flushed, then raised from our code."""
     from keras_models.train.board import ScratchBoard
     from scratch.layers import Dense
     from scratch.network import Network
 
-    histogram = tf.summary.histogram
-
-    def ctrl_c_while_writing(*args, **kwargs):                # the learner's Ctrl-C, as TensorFlow writes one
-        if args[0] == "dense_2/kernel/histogram":            # midway: the epoch's scalars are written, not the rest
-            os.kill(os.getpid(), signal.SIGINT)
-        return histogram(*args, **kwargs)
-
-    monkeypatch.setattr(tf.summary, "histogram", ctrl_c_while_writing)
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, size=(6, 1)).astype(float)          # (6, 3), (6, 1)
     board = ScratchBoard(tmp_path, learning_rate=0.01, train_data=(X, y, "binary_crossentropy"), steps_per_epoch=2)
@@ -384,14 +393,11 @@ def test_ctrl_c_while_the_scratch_board_writes_waits_until_the_epoch_is_written(
 
 
 def test_ctrl_c_while_the_scratch_board_writes_is_raised_once_that_epoch_is_saved_and_printed(tmp_path,
-                                                                                              sigint_raises,
-                                                                                              monkeypatch):
+                                                                                              ctrl_c_while_writing):
     """make train's scratch side (sides.fit_scratch): a Ctrl-C as the first epoch's summaries are written is held
     until that epoch is also checkpointed and printed, so the epochs printed, checkpointed and logged agree."""
     import io
     import types
-
-    import tensorflow as tf
 
     from keras_models.train.board import ScratchBoard
     from keras_models.train.progress import EpochPrinter
@@ -400,16 +406,6 @@ def test_ctrl_c_while_the_scratch_board_writes_is_raised_once_that_epoch_is_save
     from scratch.layers import Dense
     from scratch.network import Network
 
-    histogram = tf.summary.histogram
-    interrupted = []
-
-    def ctrl_c_while_writing(*args, **kwargs):                # the learner's Ctrl-C, as TensorFlow writes one
-        if args[0] == "dense_2/kernel/histogram" and not interrupted:      # in the first epoch's summaries
-            interrupted.append(True)
-            os.kill(os.getpid(), signal.SIGINT)
-        return histogram(*args, **kwargs)
-
-    monkeypatch.setattr(tf.summary, "histogram", ctrl_c_while_writing)
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)          # (8, 3), (8, 1)
     data = types.SimpleNamespace(task="binary", X_train=X, y_train=y, X_val=X, y_val=y, loss="binary_crossentropy")
@@ -420,7 +416,7 @@ def test_ctrl_c_while_the_scratch_board_writes_is_raised_once_that_epoch_is_save
         fit_scratch(Network([Dense(3, 4, "relu", seed=0), Dense(4, 1, "sigmoid", seed=1)]), data, settings, board,
                     EpochPrinter("scratch", settings.epochs, stream=printed), state, optimizers.Adam(0.01), None,
                     model=None)
-    assert interrupted
+    assert ctrl_c_while_writing
     assert innermost_frames(raised.value) == ["interrupts.py:__exit__", "interrupts.py:raise_if_pending"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     lines = printed.getvalue().splitlines()                   # one line per epoch (2 epochs, not a terminal)
