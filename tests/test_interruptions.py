@@ -184,15 +184,16 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("moment", ["scratch-trains", "scratch-writes"])
-def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_run(moment, uninterrupted, tmp_path,
-                                                                                     python_with_tensorflow):
+@pytest.mark.parametrize("moment, epoch", [("scratch-trains", 1), ("scratch-writes", 0)],
+                         ids=["scratch-trains", "scratch-writes"])
+def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_run(moment, epoch, uninterrupted,
+                                                                                     tmp_path, python_with_tensorflow):
     """Whichever moment the Ctrl-C lands -- as the second epoch starts training, or while the first epoch's
     summaries are written (about half of the scratch side's time) -- the epochs said kept are the epochs
     checkpointed and the epochs logged: an epoch whose summaries were written is saved before Ctrl-C is raised."""
     logdir = tmp_path / "logs"
     process = start(python_with_tensorflow, tmp_path, logdir, "--tasks", "binary", "--epochs", str(EPOCHS),
-                    pause=(moment, {"scratch-trains": 1, "scratch-writes": 0}[moment]))
+                    pause=(moment, epoch))
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "Traceback" not in err
