@@ -109,5 +109,8 @@ def test_penalty_and_gradient_of_a_weight_typed_by_hand_are_those_of_its_floats(
     W_float = np.asarray(W, dtype=np.float64)
     assert reg.penalty(W) == reg.penalty(W_float)
     np.testing.assert_array_equal(reg.gradient(W), reg.gradient(W_float))
+
+
+def test_a_weight_typed_by_hand_with_a_nan_is_refused_by_index():
     with pytest.raises(ValueError, match=r"W contains NaN or inf \(first at index \[0, 1\]\)"):
-        reg.penalty([[1.0, np.nan]])
+        regularizers.L1L2(l1=0.5, l2=0.25).penalty([[1.0, np.nan]])
