@@ -250,17 +250,17 @@ def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(in
 
 
 @pytest.mark.parametrize("where, message", [
-    ("inside", "is inside this repository: choose a folder outside it"),
-    ("not-empty", "is not empty: choose a new folder (nothing was written)"),
-    ("a-file", "is a file: choose a new folder"),
-])
+    (lambda tmp_path: REPO / "logs" / "release-here", "is inside this repository: choose a folder outside it"),
+    (lambda tmp_path: tmp_path, "is not empty: choose a new folder (nothing was written)"),
+    (lambda tmp_path: tmp_path / "mine.txt", "is a file: choose a new folder"),
+], ids=["inside", "not-empty", "a-file"])
 def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path, capsys):
-    dest = {"inside": REPO / "logs" / "release-here", "a-file": tmp_path / "mine.txt"}.get(where, tmp_path)
+    dest = where(tmp_path)
     (tmp_path / "mine.txt").write_text("keep me")
     assert release.main([str(dest)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err == f"error: DEST={dest} {message}\n"
-    assert not dest.exists() or where in ("not-empty", "a-file")
+    assert not (REPO / "logs" / "release-here").exists()                  # nothing made inside the repository
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
