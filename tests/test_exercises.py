@@ -314,29 +314,6 @@ def grade_mutant(name: str, workdir, **replacements) -> str:
     return str(failure.value)
 
 
-def test_ex01_and_ex06_hints_for_a_run_that_takes_any_width_returns_text_or_a_feature_that_reads_the_price(tmp_path):
-    ex01, ex06 = load_module(find("ex01").solution_path), load_module(find("ex06").solution_path)
-
-    class Truncating(ex01.Perceptron):                   # silently drops the inputs it has no weight for
-        def run(self, x):
-            return np.asarray(x, dtype=float)[..., :len(self.weights)] @ self.weights + self.bias
-
-    class Text(ex01.Perceptron):
-        def run(self, x):
-            return "z"
-
-    def price_per_room(houses):                          # the target among the features: absent for a new house
-        return ex06.engineer_features(houses).assign(price_per_room=houses["price"] / houses["bedrooms"])
-
-    assert grade_mutant("ex01", tmp_path, Perceptron=Truncating) == (
-        "Perceptron.run accepted 4 inputs for a perceptron with 3: a mismatch must raise ValueError")
-    assert grade_mutant("ex01", tmp_path, Perceptron=Text) == ("Perceptron.run on a batch (5, 3) with W (3, 2) "
-                                                               "returned str, not an array of numbers")
-    assert grade_mutant("ex06", tmp_path, engineer_features=price_per_room) == (
-        "engineer_features looked for the column 'price'; it gets the raw columns without the price (new houses "
-        "have none)")
-
-
 def test_ex01_hint_for_a_sigmoid_that_overflows(tmp_path):
     class NaiveSigmoid:
         @staticmethod
@@ -389,6 +366,23 @@ def test_ex01_hint_for_a_perceptron_that_fires_on_a_tie(tmp_path):
             return (self.run(x) >= 0).astype(int)
 
     assert "tie" in grade_mutant("ex01", tmp_path, Perceptron=EagerPerceptron)
+
+
+def test_ex01_hints_for_a_run_that_takes_any_width_or_returns_text(tmp_path):
+    module = load_module(find("ex01").solution_path)
+
+    class Truncating(module.Perceptron):                 # silently drops the inputs it has no weight for
+        def run(self, x):
+            return np.asarray(x, dtype=float)[..., :len(self.weights)] @ self.weights + self.bias
+
+    class Text(module.Perceptron):
+        def run(self, x):
+            return "z"
+
+    assert grade_mutant("ex01", tmp_path, Perceptron=Truncating) == (
+        "Perceptron.run accepted 4 inputs for a perceptron with 3: a mismatch must raise ValueError")
+    assert grade_mutant("ex01", tmp_path, Perceptron=Text) == ("Perceptron.run on a batch (5, 3) with W (3, 2) "
+                                                               "returned str, not an array of numbers")
 
 
 def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(tmp_path):
@@ -905,6 +899,17 @@ def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):
         return (features - features.mean()) / features.std()
 
     assert "depending on which other houses" in grade_mutant("ex06", tmp_path, engineer_features=leaky_features)
+
+
+def test_ex06_hint_for_a_feature_that_reads_the_price(tmp_path):
+    module = load_module(find("ex06").solution_path)
+
+    def price_per_room(houses):                          # the target among the features: absent for a new house
+        return module.engineer_features(houses).assign(price_per_room=houses["price"] / houses["bedrooms"])
+
+    assert grade_mutant("ex06", tmp_path, engineer_features=price_per_room) == (
+        "engineer_features looked for the column 'price'; it gets the raw columns without the price (new houses "
+        "have none)")
 
 
 def test_ex06_takes_yes_no_replaced_by_numbers_in_object_columns_and_still_refuses_text_left_in():
