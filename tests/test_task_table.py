@@ -86,6 +86,26 @@ def test_a_fifth_task_is_one_entry_for_the_data_and_the_keras_model(fifth_task):
     assert model.layers[-1].activation.__name__ == "linear"
 
 
+def test_each_hidden_layer_is_followed_by_dropout_on_both_sides_as_the_task_table_says():
+    """binary trains with hidden=(16, 8), dropout=0.2 (data/tasks.py): Dense, Dropout, Dense, Dropout, Dense."""
+    import keras
+
+    from keras_models.train.sides import build_twins
+    from scratch import Dropout
+
+    settings = get_task("binary").train
+    assert len(settings.hidden) >= 2 and settings.dropout > 0             # else this test proves nothing
+    net, model = build_twins("binary", prepare("binary", max_rows=100), settings)
+    expected = ["Dense", "Dropout"] * len(settings.hidden) + ["Dense"]
+    assert [type(layer).__name__ for layer in net.layers] == expected
+    assert ["Dropout" if isinstance(layer, keras.layers.Dropout) else type(layer).__name__
+            for layer in model.layers] == expected
+    assert [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)][:-1] == list(
+        settings.hidden)
+    assert {layer.rate for layer in net.layers if isinstance(layer, Dropout)} == {settings.dropout}
+    assert {layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)} == {settings.dropout}
+
+
 @pytest.mark.slow
 def test_a_fifth_task_is_one_entry_for_make_train(fifth_task, tmp_path):
     from keras_models.train.run import train

@@ -18,14 +18,13 @@ import tensorflow as tf
 from conftest import keras_loss, tf_forward
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from data import TASKS, get_task, prepare
+from data import TASKS, get_task
 from keras_models.train import options
 from keras_models.train import run as train_module
 from keras_models.train.board import ScratchBoard, max_relative_gap
 from keras_models.train.progress import EpochPrinter
-from keras_models.train.sides import build_twins
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
-from scratch import Dense, Dropout, Network, optimizers
+from scratch import Dense, Network, optimizers
 from scratch.gradcheck import relative_gap
 
 EPOCHS = 2
@@ -149,21 +148,6 @@ def test_adam_hyper_parameters_are_the_float32_numbers_keras_computes_with():
         assert float(np.float32(tf.cast(getattr(theirs, name), tf.float32))) == value, name
     assert (ours.beta_1, ours.beta_2) == pytest.approx((0.9, 0.999), rel=1e-7)
     assert ours.epsilon == theirs.epsilon == keras.optimizers.Adam().epsilon      # Keras' default, 1e-7
-
-
-def test_each_hidden_layer_is_followed_by_dropout_on_both_sides_as_the_task_table_says():
-    """binary trains with hidden=(16, 8), dropout=0.2 (data/tasks.py): Dense, Dropout, Dense, Dropout, Dense."""
-    settings = get_task("binary").train
-    assert len(settings.hidden) >= 2 and settings.dropout > 0             # else this test proves nothing
-    net, model = build_twins("binary", prepare("binary", max_rows=100), settings)
-    expected = ["Dense", "Dropout"] * len(settings.hidden) + ["Dense"]
-    assert [type(layer).__name__ for layer in net.layers] == expected
-    assert ["Dropout" if isinstance(layer, keras.layers.Dropout) else type(layer).__name__
-            for layer in model.layers] == expected
-    assert [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)][:-1] == list(
-        settings.hidden)
-    assert {layer.rate for layer in net.layers if isinstance(layer, Dropout)} == {settings.dropout}
-    assert {layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)} == {settings.dropout}
 
 
 def _tiny_board(tmp_path, reference_shift=0.0):
