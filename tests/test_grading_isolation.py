@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import read_csv, write_class
+from conftest import as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
@@ -230,8 +230,7 @@ def test_a_submissions_folder_the_grades_cannot_be_written_to_is_refused_before_
     """Read-only for the instructor (a share, a folder of another user's): the whole class was graded, minutes of
     it, and only then "the grades cannot be written"."""
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}})
-    access = os.access
-    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != folder and access(path, mode))
+    as_for_a_learner(monkeypatch, folder, read_only=True)                # mode 555 for the instructor
     monkeypatch.setattr(grade_class, "grade_learners", lambda *a, **k: pytest.fail("it graded"))
     assert grade(folder, "--only", "ex01") == 2
     assert capsys.readouterr() == ("", f"error: the grades cannot be written to {folder} (permission denied or a "
