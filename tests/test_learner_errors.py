@@ -212,10 +212,12 @@ def tiny_keras(n_in: int, n_out: int) -> keras.Sequential:
     return model
 
 
-def keras_checkpoint(path: Path, model: keras.Model) -> Path:
+def keras_checkpoint(path: Path, model: keras.Model, losses: tuple[float, ...] = (1.0,)) -> Path:
+    """The checkpoint make train's Keras side writes after epochs with these losses (one epoch unless told)."""
     callback = KerasCheckpoint(path, SideState())
     callback.set_model(model)
-    callback.on_epoch_end(0, {"loss": 1.0})
+    for epoch, loss in enumerate(losses):
+        callback.on_epoch_end(epoch, {"loss": loss})
     return path
 
 
@@ -241,13 +243,10 @@ def test_a_damaged_keras_checkpoint_is_refused_by_name(changed, message, tmp_pat
 
 
 def test_a_keras_checkpoint_one_epoch_past_the_run_is_refused(tmp_path):
-    callback = KerasCheckpoint(tmp_path / "checkpoint.npz", SideState())
-    callback.set_model(tiny_keras(4, 2))
-    callback.on_epoch_end(0, {"loss": 1.0})
-    callback.on_epoch_end(1, {"loss": 0.5})                                  # 2 epochs finished
-    assert restore_keras(callback.path, tiny_keras(4, 2), epochs=2).epoch == 1
+    path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2), losses=(1.0, 0.5))  # 2 epochs finished
+    assert restore_keras(path, tiny_keras(4, 2), epochs=2).epoch == 1
     with pytest.raises(CheckpointError, match="says 2 epochs finished, but this run has 1: it belongs to another run"):
-        restore_keras(callback.path, tiny_keras(4, 2), epochs=1)
+        restore_keras(path, tiny_keras(4, 2), epochs=1)
 
 
 def test_a_scratch_checkpoint_in_the_keras_place_is_refused(tmp_path):
