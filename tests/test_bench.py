@@ -118,9 +118,12 @@ def test_the_numpy_half_of_the_bench_does_not_load_tensorflow(python_without_ten
     assert done.returncode == 0, done.stderr
 
 
-def test_unknown_shapes_are_named():
-    with pytest.raises(SystemExit):
-        bench_run.parse_args(["--shapes", "huge"])
+def test_unknown_shapes_are_named(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        bench_run.parse_args(["--shapes", "course,huge"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == ("make bench: error: unknown shape(s) ['huge']; choose from "
+                                                       "course, medium, large")
 
 
 def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(tmp_path, capsys, monkeypatch):
