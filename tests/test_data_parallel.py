@@ -111,6 +111,7 @@ def test_the_lesson_draws_the_shards_and_reports_both_gaps(tmp_path):
     result = lesson.run(tmp_path)
     assert result.shard_rows == [3, 3, 3, 1]
     assert result.all_reduce_gap < 1e-14 < 1e-1 < result.plain_average_gap
+    assert sorted(result.gaps_by_shards) == list(range(1, 11))       # N = 1 .. 10 replicas of the 10 rows
     for n, (all_reduce_gap, plain_gap) in result.gaps_by_shards.items():
         assert all_reduce_gap < 1e-14, f"{n} replicas"
         equal_shards = 10 % n == 0                                   # ceil(10/n) rows each, none short
