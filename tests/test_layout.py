@@ -39,7 +39,9 @@ def room_of(module: str) -> str | None:
 
 def source_files(room: str) -> list[Path]:
     folder = REPO / room.replace(".", "/")
-    return sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts)
+    files = sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts)
+    assert files, f"no .py files in {folder.relative_to(REPO)}: ROOMS names a folder that is not there"
+    return files
 
 
 def imported_modules(source: str, package: str) -> set[str]:
