@@ -187,13 +187,13 @@ def test_digit_attributes_match_a_table_written_by_hand():
     np.testing.assert_array_equal(result, np.array(expected, dtype=np.float64))
 
 
-@pytest.mark.parametrize("bad, error", [
-    (np.array([[1, 2]]), ValueError),         # 2-D
-    (np.array([1.0, 2.0]), TypeError),        # not integers
-    (np.array([3, 10, -1]), ValueError),      # outside 0..9
+@pytest.mark.parametrize("bad, error, message", [
+    (np.array([[1, 2]]), ValueError, r"a 1-D array of digits, got shape \(1, 2\)$"),   # 2-D
+    (np.array([1.0, 2.0]), TypeError, r"integer digits 0\.\.9, got dtype float64$"),   # not integers
+    (np.array([3, 10, -1]), ValueError, r"digits 0\.\.9, got \[-1, 10\]$"),              # outside 0..9: both named
 ])
-def test_digit_attributes_rejects_bad_input(bad, error):
-    with pytest.raises(error, match="digit"):
+def test_digit_attributes_rejects_bad_input(bad, error, message):
+    with pytest.raises(error, match=f"^digit_attributes expects {message}"):
         digit_attributes(bad)
 
 
