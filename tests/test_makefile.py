@@ -218,6 +218,14 @@ def programs_make_runs() -> list[str]:
     return targets
 
 
+def test_the_sigterm_test_below_runs_for_every_target_that_runs_a_program():
+    """Read from the Makefile, the list is checked against one written out here: a list that came out empty would
+    not fail test_sigterm_to_make_alone_reaches_the_program_it_runs, pytest would skip it (an empty parameter set)."""
+    assert programs_make_runs() == ["train", "test", "test-browser", "lock-check", "tensorboard", "lessons", "course",
+                                    "exercises", "exercise-run", "exercise-reset", "exercises-solutions", "notebooks",
+                                    "lab", "release", "grade", "bench", "mutants"]
+
+
 # A stand-in .venv Python whose program runs until SIGTERM reaches it, and writes down that it did
 RUNS_UNTIL_SIGTERM = PYTHON_SCRIPT.replace(
     '    *) echo "$0 $*" ;;',
