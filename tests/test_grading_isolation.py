@@ -130,6 +130,30 @@ def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_pa
     assert 0.5 < last < 1.2, last                                         # the kernel checks at each tick
 
 
+def _computes_then_is_killed(cpu_seconds: float) -> None:
+    while time.process_time() < cpu_seconds:
+        pass
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("time_limit, reason", [
+    (0.2, "used more than 0.2 s of CPU time (time limit)"),
+    (5, "stopped before the grader gave a verdict (exit status -9)"),
+], ids=["limit-used-up", "limit-not-reached"])
+def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_time(time_limit, reason):
+    """Past the soft limit, a child that has not died of SIGXCPU -- it came late, or the submission ignored it --
+    gets the hard limit's SIGKILL a second later: that was "stopped before the grader gave a verdict (exit status
+    -9)". Its CPU time says which it was (0.3 s here, a child that kills itself: the hard limit takes 2 s or more)."""
+    context = sandbox.multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_computes_then_is_killed, args=(0.3,))
+    child.start()
+    send.close()
+    ready = sandbox.wait([child.sentinel], timeout=10)
+    running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
+    assert sandbox._poll(running, ready, time_limit, wall_seconds=10) == sandbox.Verdict(False, reason)
+
+
 def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiting_for_the_wall_limit(tmp_path,
                                                                                                          monkeypatch):
     monkeypatch.setattr(sandbox, "KILL_WAIT", 60)          # no help from the bounded wait: the kill must work

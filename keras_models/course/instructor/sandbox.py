@@ -9,8 +9,9 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
         writes the child's copy into a temporary folder that is the child's working directory and
         TMPDIR; every such folder is deleted when the child ends, and all of them when grading ends,
         Ctrl-C, SIGTERM (grade_class.py turns it into a KeyboardInterrupt) and errors included
-    has a CPU-time limit (RLIMIT_CPU: the kernel stops it), and the parent kills it after a wall-time
-        limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
+    has a CPU-time limit (RLIMIT_CPU: the kernel stops it with SIGXCPU, or, if that came late or was ignored,
+        with SIGKILL a second later; a SIGKILL once its CPU time was used up is the time limit too), and the
+        parent kills it after a wall-time limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
         limit is per file, so many files can still add up
     cannot take more than MEMORY_LIMIT of memory beyond what it holds when it starts (RLIMIT_DATA: an
@@ -77,6 +78,7 @@ OUTPUT_LIMIT = 64 * 2**20
 # process that trained models) may already hold more than the limit, and an absolute limit would fail at once.
 MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
+EXIT_WAIT = 1                  # seconds to wait for a child whose sentinel closed to be ended (a moment, normally)
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
 STOPS = (signal.SIGINT, signal.SIGTERM)    # what stops grading (grade_class.py): held across each fork
 
@@ -273,20 +275,44 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
     if r.conn_open and r.conn.poll():           # not `in ready`: the verdict may have come since wait() returned,
         verdict = _received(r.conn)             # and the child may have ended too, as the next line asks
         r.conn_open = verdict is not None       # closed without a verdict: wait for the end, not for the pipe
-    # (exitcode asks the kernel: the sentinel pipe stays open while a process the child started holds it)
-    if verdict is None and r.process.sentinel not in ready and r.process.exitcode is None:
+    # (the kernel says whether it ended: the sentinel pipe stays open while a process the child started holds it)
+    # (a child closes its files, the sentinel among them, a moment before the kernel has it ended: wait that moment)
+    ended, cpu_seconds = _ended(r, within=EXIT_WAIT if r.process.sentinel in ready else 0) if verdict is None \
+        else (False, None)
+    if verdict is None and r.process.sentinel not in ready and not ended:
         if time.monotonic() - r.started <= wall_seconds:
             return None
         verdict = Verdict(False, f"did not finish within {wall_seconds:g} s (time limit)")
     _end(r)
     if verdict is None:
         code = r.process.exitcode
-        reason = (f"used more than {time_limit:g} s of CPU time (time limit)" if code == -signal.SIGXCPU
+        # past the soft limit, a child that has not yet died of SIGXCPU (it came late, or was ignored) gets the
+        # hard limit's SIGKILL: its CPU time, not its signal, says it used up its time
+        out_of_time = code == -signal.SIGXCPU or (code == -signal.SIGKILL and cpu_seconds is not None
+                                                  and cpu_seconds >= time_limit)
+        reason = (f"used more than {time_limit:g} s of CPU time (time limit)" if out_of_time
                   else f"wrote or printed more than {OUTPUT_LIMIT / 2**20:g} MiB into one file (output limit)"
                   if code == -signal.SIGXFSZ
                   else f"stopped before the grader gave a verdict (exit status {code})")
         verdict = Verdict(False, reason)
     return verdict
+
+
+def _ended(r: _Running, within: float = 0) -> tuple[bool, float | None]:
+    """Whether the child has ended (waiting up to `within` seconds for it), and then the CPU seconds it used (user
+    and system, all its threads), read while it is a zombie, before anything reaps it: /proc/<pid>/stat, fields
+    14 and 15 in clock ticks. The CPU seconds are None where that is not there (not Linux, or reaped already)."""
+    deadline = time.monotonic() + within
+    try:
+        while os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            if time.monotonic() >= deadline:
+                return False, None              # still running
+            time.sleep(0.005)
+        with open(f"/proc/{r.process.pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()         # after the command name, which may hold ")"
+        return True, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, ValueError, IndexError):       # no waitid, no /proc, or reaped already
+        return r.process.exitcode is not None, None
 
 
 def _end(r: _Running) -> None:
