@@ -138,7 +138,8 @@ def _computes_then_is_killed(cpu_seconds: float) -> None:
 
 @pytest.mark.parametrize("time_limit, reason", [
     (0.2, "used more than 0.2 s of CPU time (time limit)"),
-    (5, "stopped before the grader gave a verdict (exit status -9)"),
+    (5, "stopped before the grader gave a verdict: was killed by itself, another process or the out-of-memory "
+        "killer (signal SIGKILL)"),
 ], ids=["limit-used-up", "limit-not-reached"])
 def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_time(time_limit, reason):
     """Past the soft limit, a child that has not died of SIGXCPU -- it came late, or the submission ignored it --
@@ -152,6 +153,33 @@ def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_tim
     ready = sandbox.wait([child.sentinel], timeout=10)
     running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
     assert sandbox._poll(running, ready, time_limit, wall_seconds=10) == sandbox.Verdict(False, reason)
+
+
+def _ends(how: str) -> None:
+    import faulthandler
+
+    faulthandler.disable()                      # pytest's: its traceback, then the same signal
+    exec(how)
+
+
+@pytest.mark.parametrize("how, reason", [
+    ("import ctypes; ctypes.string_at(0)", "crashed with a segmentation fault (signal SIGSEGV)"),
+    ("os.abort()", "aborted, by os.abort() or a failed check in compiled code (signal SIGABRT)"),
+    ("os.kill(os.getpid(), signal.SIGTERM)", "was ended by a signal (signal SIGTERM)"),
+    ("os.kill(os.getpid(), signal.SIGRTMIN + 2)", f"was ended by a signal (signal {signal.SIGRTMIN + 2})"),
+    ("os._exit(3)", None),
+], ids=["segfault", "abort", "sigterm", "real-time", "exit-3"])
+def test_a_child_ended_by_a_signal_gets_a_reason_that_names_it_and_says_what_it_means(how, reason):
+    context = sandbox.multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_ends, args=(how,))
+    child.start()
+    send.close()
+    ready = sandbox.wait([child.sentinel], timeout=10)
+    running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
+    expected = ("stopped before the grader gave a verdict (exit status 3)" if reason is None
+                else f"stopped before the grader gave a verdict: {reason}")
+    assert sandbox._poll(running, ready, time_limit=5, wall_seconds=10) == sandbox.Verdict(False, expected)
 
 
 def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiting_for_the_wall_limit(tmp_path,

@@ -293,9 +293,29 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
         reason = (f"used more than {time_limit:g} s of CPU time (time limit)" if out_of_time
                   else f"wrote or printed more than {OUTPUT_LIMIT / 2**20:g} MiB into one file (output limit)"
                   if code == -signal.SIGXFSZ
-                  else f"stopped before the grader gave a verdict (exit status {code})")
+                  else _stopped(code))
         verdict = Verdict(False, reason)
     return verdict
+
+
+# What each signal that ends a process by its default action tells a teacher (the limits' own are _poll's)
+ENDED_BY = {signal.SIGSEGV: "crashed with a segmentation fault", signal.SIGBUS: "crashed with a bus error",
+            signal.SIGFPE: "crashed with an arithmetic error", signal.SIGILL: "crashed on an illegal instruction",
+            signal.SIGABRT: "aborted, by os.abort() or a failed check in compiled code",
+            signal.SIGKILL: "was killed by itself, another process or the out-of-memory killer"}
+
+
+def _stopped(code: int) -> str:
+    """The reason of a child that ended without a verdict, and not at a limit: its exit status, or the signal that
+    ended it, by name ("exit status -11" said nothing a teacher could act on)."""
+    if code >= 0:
+        return f"stopped before the grader gave a verdict (exit status {code})"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:                          # a real-time signal has no name of its own
+        name = str(-code)
+    return (f"stopped before the grader gave a verdict: {ENDED_BY.get(-code, 'was ended by a signal')} "
+            f"(signal {name})")
 
 
 def _ended(r: _Running, within: float = 0) -> tuple[bool, float | None]:
