@@ -130,6 +130,22 @@ def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_pa
     assert 0.5 < last < 1.2, last                                         # the kernel checks at each tick
 
 
+def verdict_of(target, *args, time_limit: float = 5) -> sandbox.Verdict:
+    """What make grade's loop makes of a forked child running target(*args) that sends no verdict: the sandbox's
+    wait and _poll, without a grader (a few milliseconds instead of an import)."""
+    context = sandbox.multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=target, args=args)
+    child.start()
+    send.close()
+    running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
+    with at_most(10):
+        while True:
+            ready = sandbox.wait([receive] * running.conn_open + [child.sentinel] * running.sentinel_open, 0.1)
+            if (verdict := sandbox._poll(running, ready, time_limit, wall_seconds=10)) is not None:
+                return verdict
+
+
 def _computes_then_is_killed(cpu_seconds: float) -> None:
     while time.process_time() < cpu_seconds:
         pass
@@ -145,14 +161,7 @@ def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_tim
     """Past the soft limit, a child that has not died of SIGXCPU -- it came late, or the submission ignored it --
     gets the hard limit's SIGKILL a second later: that was "stopped before the grader gave a verdict (exit status
     -9)". Its CPU time says which it was (0.3 s here, a child that kills itself: the hard limit takes 2 s or more)."""
-    context = sandbox.multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_computes_then_is_killed, args=(0.3,))
-    child.start()
-    send.close()
-    ready = sandbox.wait([child.sentinel], timeout=10)
-    running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
-    assert sandbox._poll(running, ready, time_limit, wall_seconds=10) == sandbox.Verdict(False, reason)
+    assert verdict_of(_computes_then_is_killed, 0.3, time_limit=time_limit) == sandbox.Verdict(False, reason)
 
 
 def _ends(how: str) -> None:
@@ -170,16 +179,16 @@ def _ends(how: str) -> None:
     ("os._exit(3)", None),
 ], ids=["segfault", "abort", "sigterm", "real-time", "exit-3"])
 def test_a_child_ended_by_a_signal_gets_a_reason_that_names_it_and_says_what_it_means(how, reason):
-    context = sandbox.multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_ends, args=(how,))
-    child.start()
-    send.close()
-    ready = sandbox.wait([child.sentinel], timeout=10)
-    running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
     expected = ("stopped before the grader gave a verdict (exit status 3)" if reason is None
                 else f"stopped before the grader gave a verdict: {reason}")
-    assert sandbox._poll(running, ready, time_limit=5, wall_seconds=10) == sandbox.Verdict(False, expected)
+    assert verdict_of(_ends, how) == sandbox.Verdict(False, expected)
+
+
+def test_a_child_that_closes_its_sentinel_pipe_is_not_taken_for_ended_and_killed():
+    """os.closerange(3, ...) closes the pipe whose end the parent waits on (multiprocessing's sentinel) with the
+    child still running: the parent killed it and blamed "signal SIGKILL" on it (before that, "exit status -9")."""
+    how = "os.closerange(3, 65536)\nimport time\ntime.sleep(1.2)\nos._exit(4)"     # alive well after the close
+    assert verdict_of(_ends, how) == sandbox.Verdict(False, "stopped before the grader gave a verdict (exit status 4)")
 
 
 def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiting_for_the_wall_limit(tmp_path,

@@ -78,7 +78,6 @@ OUTPUT_LIMIT = 64 * 2**20
 # process that trained models) may already hold more than the limit, and an absolute limit would fail at once.
 MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
-EXIT_WAIT = 1                  # seconds to wait for a child whose sentinel closed to be ended (a moment, normally)
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
 STOPS = (signal.SIGINT, signal.SIGTERM)    # what stops grading (grade_class.py): held across each fork
 
@@ -105,6 +104,7 @@ class _Running:
     workdir: Path
     started: float
     conn_open: bool = True
+    sentinel_open: bool = True   # False once it closed while the child ran: the kernel alone then says it ended
 
 
 def shown(text: str) -> str:
@@ -191,7 +191,8 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int,
             while pending and len(running) < jobs:
                 running.append(_start(context, pending.pop(), root, time_limit, [r.conn.fileno() for r in running
                                                                                   if r.conn_open]))
-            ready = wait([r.conn for r in running if r.conn_open] + [r.process.sentinel for r in running],
+            ready = wait([r.conn for r in running if r.conn_open] + [r.process.sentinel for r in running
+                                                                      if r.sentinel_open],
                          timeout=0.1)
             for r in list(running):
                 verdict = _poll(r, ready, time_limit, wall_seconds)
@@ -275,11 +276,11 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
     if r.conn_open and r.conn.poll():           # not `in ready`: the verdict may have come since wait() returned,
         verdict = _received(r.conn)             # and the child may have ended too, as the next line asks
         r.conn_open = verdict is not None       # closed without a verdict: wait for the end, not for the pipe
-    # (the kernel says whether it ended: the sentinel pipe stays open while a process the child started holds it)
-    # (a child closes its files, the sentinel among them, a moment before the kernel has it ended: wait that moment)
-    ended, cpu_seconds = _ended(r, within=EXIT_WAIT if r.process.sentinel in ready else 0) if verdict is None \
-        else (False, None)
-    if verdict is None and r.process.sentinel not in ready and not ended:
+    # The kernel says whether it ended, not the sentinel pipe: a process the child started may hold the pipe open
+    # after the child ended; the child closes it a moment before it has ended, or at any time (os.closerange)
+    ended, cpu_seconds = _ended(r) if verdict is None else (False, None)
+    if verdict is None and not ended:
+        r.sentinel_open = r.sentinel_open and r.process.sentinel not in ready     # (else wait() returns at once)
         if time.monotonic() - r.started <= wall_seconds:
             return None
         verdict = Verdict(False, f"did not finish within {wall_seconds:g} s (time limit)")
@@ -318,16 +319,13 @@ def _stopped(code: int) -> str:
             f"(signal {name})")
 
 
-def _ended(r: _Running, within: float = 0) -> tuple[bool, float | None]:
-    """Whether the child has ended (waiting up to `within` seconds for it), and then the CPU seconds it used (user
-    and system, all its threads), read while it is a zombie, before anything reaps it: /proc/<pid>/stat, fields
-    14 and 15 in clock ticks. The CPU seconds are None where that is not there (not Linux, or reaped already)."""
-    deadline = time.monotonic() + within
+def _ended(r: _Running) -> tuple[bool, float | None]:
+    """Whether the child has ended, and then the CPU seconds it used (user and system, all its threads), read
+    while it is a zombie, before anything reaps it: /proc/<pid>/stat, fields 14 and 15 in clock ticks. The CPU
+    seconds are None where that is not there (not Linux, or reaped already)."""
     try:
-        while os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-            if time.monotonic() >= deadline:
-                return False, None              # still running
-            time.sleep(0.005)
+        if os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            return False, None                  # still running
         with open(f"/proc/{r.process.pid}/stat", "rb") as stat:
             fields = stat.read().rsplit(b")", 1)[1].split()         # after the command name, which may hold ")"
         return True, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
