@@ -163,6 +163,19 @@ def test_an_error_whose_message_has_several_lines_is_still_one_line(tmp_path):
     assert result.message.endswith("): Expected 2D array: array=[1.]. Reshape it"), result.message
 
 
+@pytest.mark.parametrize("raises", ["assert x is None", "raise MemoryError"], ids=["bare-assert", "memory-error"])
+def test_an_error_without_a_message_ends_its_line_at_where_it_was_raised(raises, tmp_path):
+    """A bare `assert` and NumPy's or bytearray's MemoryError (make grade's memory limit) have no message: the line
+    ended in a dangling ": "."""
+    right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED.replace(right, raises), encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert not result.passed and result.message.startswith("your code raised ") and \
+        result.message.endswith(f" in Perceptron1D.run (line {SOLVED[:SOLVED.index(right)].count(chr(10)) + 1} of "
+                                f"{EX01.stem}.py)"), result.message
+
+
 def test_an_exception_class_of_the_learners_own_derived_from_baseexception_is_a_fail_with_its_line(tmp_path):
     """`class Stop(BaseException)` raised at the top level or in a function passed the grader's `except Exception`:
     make exercises ended in Python's traceback, and the exercises after it were not graded."""

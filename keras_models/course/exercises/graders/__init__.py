@@ -292,4 +292,4 @@ def raised(error: BaseException, function: str, line: str | None) -> str:
     if isinstance(error, DATA_FILE_ERRORS):
         return f"{DATA_UNREADABLE}{error}"
     message = " ".join(part.strip() for part in str(error).splitlines() if part.strip())   # sklearn's has 3 lines
-    return f"your code raised {type(error).__name__} in {function} ({line}): {message}"
+    return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
