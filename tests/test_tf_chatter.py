@@ -130,19 +130,75 @@ def test_ctrl_c_or_sigterm_to_the_process_group_reaches_the_program_and_not_the_
     assert (process.returncode, err) == (130, b"Interrupted. Kept in logs/x\n")
 
 
-def test_ctrl_c_as_the_filter_starts_prints_no_traceback_from_the_filter():
-    """The Ctrl-C arrives while the filter's process is being made: here sent from Python's own after-fork code in
-    that process (os.register_at_fork), the moment a real one can land in before the filter ignores it."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_as_the_filter_starts_up_neither_ends_it_nor_prints_from_it(stop):
+    """The filter is a Python of its own, and a Ctrl-C or SIGTERM can reach it while that Python starts up, before
+    its first lines ignore it: here sent to it the moment it exists. The program's lines still pass, and nothing
+    else."""
+    process = run(f"""
+        from keras_models.twins import tf_chatter
+        os.kill(tf_chatter._filter.pid, {int(stop)})
+        print("training", flush=True)
+        os.write(2, b"a line of ours\\n")
+    """)
+    out, err = finish(process)
+    assert (process.returncode, out, err) == (0, b"training\n", b"a line of ours\n")
+
+
+def test_a_program_with_threads_starts_the_filter_without_forking_itself():
+    """The notebooks' kernel starts the filter after ipykernel's threads. A fork copies the locks other threads hold
+    at that moment into the child, held there for ever, and a forked filter would run Python code in it; so the
+    filter is a new program, started by subprocess (fork + exec in C, no Python in between). Python 3.12+ warns
+    about a fork with threads running (a DeprecationWarning, shown here with -W always); on 3.11 only the stand-in
+    for os.fork below can tell."""
     program = textwrap.dedent("""
-        import os, signal, sys, time
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+        import os, threading
+        threading.Thread(target=threading.Event().wait, daemon=True).start()       # as ipykernel's threads
+        real_fork = os.fork
+
+        def fork():
+            print(f"os.fork() with {threading.active_count()} threads running", flush=True)
+            return real_fork()
+
+        os.fork = fork
         from keras_models.twins.tf_chatter import filter_tensorflow_chatter
         filter_tensorflow_chatter()
-        print("training", flush=True)
+        os.write(2, b"a line of ours\\n")
     """)
-    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, timeout=60)
-    assert (done.returncode, done.stdout, done.stderr) == (0, b"training\n", b"")
+    done = subprocess.run([sys.executable, "-W", "always::DeprecationWarning", "-c", program], cwd=ROOT,
+                          capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"a line of ours\n")
+
+
+def test_the_filter_holds_nothing_of_the_programs_stdout():
+    """A program that closes its stdout has closed it: whoever reads it sees the end, while the program runs on."""
+    process = run("""
+        print("done", flush=True)
+        os.close(1)
+        time.sleep(20)
+    """)
+    try:
+        seen, ended, deadline = b"", False, time.monotonic() + 10
+        while not ended and select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            chunk = os.read(process.stdout.fileno(), 100)
+            seen, ended = seen + chunk, chunk == b""
+        assert (seen, ended, process.poll()) == (b"done\n", True, None)        # within 10 s, while it sleeps
+    finally:
+        process.kill()
+        finish(process)
+
+
+def test_own_process_group_takes_the_filter_out_of_the_programs_group():
+    """As the notebooks' kernel asks: ipykernel's shutdown ends its process group and waits for each process in it."""
+    program = textwrap.dedent("""
+        import os
+        from keras_models.twins import tf_chatter
+        tf_chatter.filter_tensorflow_chatter(own_process_group=True)
+        print(os.getpgid(tf_chatter._filter.pid) == tf_chatter._filter.pid, os.getpgid(0) == os.getpid())
+    """)
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, timeout=60,
+                          start_new_session=True)           # the program leads a group of its own, as a kernel does
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"True True\n", b"")
 
 
 # Each program make runs, as `$(PY) -m <module>`; and a probe that runs them one after the other with the filter

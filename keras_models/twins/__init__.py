@@ -9,6 +9,7 @@
     models.py        the course's Keras models, one per task (the head from data/tasks.py)
     evaluation.py    test-split metrics, classification reports, loss curves
     tf_chatter.py    TensorFlow's C++ start-up lines filtered out of stderr, for every program make runs
+    chatter_filter.py  the filter process tf_chatter.py starts: a Python of its own, never a fork
     interrupts.py    Ctrl-C in Keras' fit or in TensorFlow's summaries: raised after, from our code
     leave_at_once.py Ctrl-C while a program starts (its imports): one line and exit status 130
     ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)
