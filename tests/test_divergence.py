@@ -17,8 +17,9 @@ import pytest
 from conftest import learner_lines
 
 from data import TASKS, prepare
+from keras_models.train import sides
 from keras_models.train.options import task_settings
-from keras_models.train.sides import SEED, build_twins
+from keras_models.train.sides import SEED, build_twins, run_task
 from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins.optimizer_bridge import adam_in_float32
 from scratch import Dense, Network, optimizers
@@ -190,3 +191,30 @@ def test_make_train_with_a_learning_rate_of_1e6_exits_1_with_one_divergence_line
     assert line.startswith("error: binary (keras side): training diverged in epoch 1: the epoch's loss rose to "), line
     assert line.endswith(f"The learning rate (1e+06) is probably too large: try a smaller one (for example 1e+05). "
                          f"Try: make train TASKS=binary EPOCHS=5 LR=1e+05 LOGDIR={tmp_path}"), line
+
+
+class NoKerasWatchdog(keras.callbacks.Callback):
+    def __init__(self, learning_rate, first_batch):
+        super().__init__()
+
+
+@pytest.mark.parametrize("side", ["keras", "scratch"])
+def test_a_diverged_epoch_leaves_no_point_and_no_empty_run_in_tensorboard(side, tmp_path, monkeypatch):
+    """The diverged epoch is logged by neither side (the scratch side stops mid-epoch, with no loss to log): Keras'
+    validation had written its evaluation_loss_vs_iterations point of 1e19 before the watchdog stopped the epoch,
+    and every writer opened the header of its file, which TensorBoard lists as an empty run."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    if side == "scratch":
+        monkeypatch.setattr(sides, "KerasWatchdog", NoKerasWatchdog)        # Keras trains on, the scratch side stops
+    with pytest.raises(TrainingDiverged, match=rf"^binary \({side} side\): training diverged in epoch 1"):
+        run_task("binary", tmp_path, epochs=1, learning_rate=1e6, quiet=True)
+    side_dir = tmp_path / side
+    logged = {}
+    for split in ("train", "validation"):
+        accumulator = EventAccumulator(str(side_dir / split))
+        accumulator.Reload()
+        logged[split] = {tag: [event.step for event in accumulator.Tensors(tag)]
+                         for tag in accumulator.Tags()["tensors"]}
+    assert logged == {"train": {}, "validation": {}}
+    assert sorted(p.relative_to(side_dir) for p in side_dir.glob("*/events.out.tfevents.*")) == []

@@ -24,7 +24,8 @@ and, in <log_dir>/train, what only the scratch network can show:
                               end of the same epoch: max over arrays of max|W - W_keras| / max|W_keras|
 
 `forget_epochs_after` prepares a log directory for a resumed run: what an interrupted run logged
-after its last checkpoint is dropped, so the repeated epochs appear once.
+after its last checkpoint is dropped, so the repeated epochs appear once. A diverged run drops the same
+way what its diverged epoch logged before the watchdog stopped it.
 
 Both writers count the seconds they spend (`.seconds`; `TimedTensorBoard` is Keras' callback with a
 stopwatch), so `make train` can show how much of each side's time goes into logging.

@@ -215,6 +215,12 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                                               EpochPrinter("scratch", settings.epochs, quiet),
                                               scratch_state, optimizer, rng, model)
     except TrainingDiverged as exc:
+        # The diverged epoch is logged on neither side: Keras has written its validation's
+        # evaluation_*_vs_iterations point (on_test_end comes before the watchdog's on_epoch_end), the scratch
+        # side stops mid-epoch, and each writer opened has written its file's header. Drop all of that, so
+        # TensorBoard shows the same finished epochs for both sides and no empty run; run.json says "diverged".
+        for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
+            forget_epochs_after(side_dir, state.epoch, steps)
         raise TrainingDiverged(f"{task} ({side} side): {exc}", exc.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
