@@ -429,6 +429,24 @@ def test_ctrl_c_while_the_scratch_board_writes_is_raised_once_that_epoch_is_save
     assert steps["validation", "evaluation_loss_vs_iterations"] == [2]
 
 
+@pytest.mark.parametrize("side", ["keras", "scratch"])
+def test_ctrl_c_in_the_first_epoch_leaves_no_empty_run_in_tensorboard(side, tmp_path, monkeypatch, sigint_raises):
+    """Each writer writes its file's header as it opens, before any epoch: stopped in the first epoch, a side
+    left files that TensorBoard lists as empty runs (keras/train; scratch/train and scratch/validation)."""
+    from keras_models.train import board
+    from keras_models.train.sides import run_task
+
+    owner = board.TimedTensorBoard if side == "keras" else board.ScratchBoard
+
+    def on_epoch_begin(self, epoch, logs=None):
+        os.kill(os.getpid(), signal.SIGINT)                          # the learner's Ctrl-C as epoch 1 begins
+
+    monkeypatch.setattr(owner, "on_epoch_begin", on_epoch_begin, raising=False)   # (ScratchBoard has none)
+    with pytest.raises(KeyboardInterrupt):
+        run_task("binary", tmp_path, epochs=1, quiet=True)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.glob(f"{side}/*/events.out.tfevents.*")) == []
+
+
 def write_epochs(log_dir, epochs):
     """Summaries as both writers log them: epoch_loss at step = epoch, evaluation_* at optimizer steps."""
     import tensorflow as tf

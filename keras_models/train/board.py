@@ -24,8 +24,8 @@ and, in <log_dir>/train, what only the scratch network can show:
                               end of the same epoch: max over arrays of max|W - W_keras| / max|W_keras|
 
 `forget_epochs_after` prepares a log directory for a resumed run: what an interrupted run logged
-after its last checkpoint is dropped, so the repeated epochs appear once. A diverged run drops the same
-way what its diverged epoch logged before the watchdog stopped it.
+after its last checkpoint is dropped, so the repeated epochs appear once. A diverged or interrupted run
+drops the same way what its stopped epoch logged (and the files of writers that logged nothing).
 
 Both writers count the seconds they spend (`.seconds`; `TimedTensorBoard` is Keras' callback with a
 stopwatch), so `make train` can show how much of each side's time goes into logging.

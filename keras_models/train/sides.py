@@ -214,14 +214,18 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         result.sides["scratch"] = fit_scratch(net, data, settings, board,
                                               EpochPrinter("scratch", settings.epochs, quiet),
                                               scratch_state, optimizer, rng, model)
-    except TrainingDiverged as exc:
-        # The diverged epoch is logged on neither side: Keras has written its validation's
-        # evaluation_*_vs_iterations point (on_test_end comes before the watchdog's on_epoch_end), the scratch
-        # side stops mid-epoch, and each writer opened has written its file's header. Drop all of that, so
-        # TensorBoard shows the same finished epochs for both sides and no empty run; run.json says "diverged".
-        for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
-            forget_epochs_after(side_dir, state.epoch, steps)
-        raise TrainingDiverged(f"{task} ({side} side): {exc}", exc.smaller_learning_rate) from None
+    except (TrainingDiverged, KeyboardInterrupt) as stop:
+        # The epoch that was stopped is logged on neither side: Keras has written its validation's
+        # evaluation_*_vs_iterations point if the watchdog stopped it (on_test_end comes before on_epoch_end), the
+        # scratch side stops mid-epoch, and each writer opened has written its file's header (stopped in the first
+        # epoch, only that). Drop all of that, so TensorBoard shows each side's checkpointed epochs and no empty
+        # run; run.json says why the curves stop ("diverged", "interrupted"). A second Ctrl-C waits for it.
+        with HeldInterrupt():
+            for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
+                forget_epochs_after(side_dir, state.epoch, steps)
+        if isinstance(stop, KeyboardInterrupt):
+            raise
+        raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
 
