@@ -514,6 +514,11 @@ def _sigmoid_prime(z):
     ({"hidden_error": lambda delta2, W2, z1: delta2 @ W2.T}, "sigma'(z1)"),
     ({"bias_gradient": lambda delta: delta.mean(axis=0)}, "BP3 (bias_gradient) is m = 5 times too small"),
     ({"weight_gradient": lambda a_prev, delta: delta.T @ a_prev}, "BP4 (weight_gradient) returned shape (4, 3)"),
+    # BP3 is a sum, not a product: its wrong shape is not sent to 'the shape of each factor'
+    ({"bias_gradient": lambda delta: delta.sum(axis=0, keepdims=True)},
+     "BP3 (bias_gradient) returned shape (1, 4), expected (4,): one number per unit: add up delta's rows"),
+    ({"bias_gradient": lambda delta: delta.sum(axis=1)},
+     "BP3 (bias_gradient) returned shape (5,), expected (4,): one number per unit: add up delta's rows"),
     ({"hidden_error": lambda delta2, W2, z1: (delta2 @ W2.T) * -_sigmoid_prime(z1)},     # s * (s - 1)
      "BP2 (hidden_error) has the wrong sign: delta1 = (delta2 @ W2.T) * sigma'(z1)"),
     ({"weight_gradient": lambda a_prev, delta: -(a_prev.T @ delta)},
@@ -524,8 +529,8 @@ def _sigmoid_prime(z):
      "BP4 (weight_gradient) differs from tf.GradientTape's by a relative"),
     ({"weight_gradient": lambda a_prev, delta: (1.0 / (1.0 + np.exp(-a_prev))).T @ delta},
      "BP4 (weight_gradient): a_prev is the layer's input as it is"),
-], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed", "bp2_sign", "bp4_sign",
-        "bp4_first_example_only", "bp4_sigmoid_of_a_prev"])
+], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed", "bp3_keepdims",
+        "bp3_summed_over_units", "bp2_sign", "bp4_sign", "bp4_first_example_only", "bp4_sigmoid_of_a_prev"])
 def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
     assert expected in grade_mutant("ex02", tmp_path, **mutant)
 

@@ -35,13 +35,16 @@ def _tape_reference(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray)
     return reference
 
 
+PRODUCT_SHAPE = "write down the shape of each factor and make the product give this one"
+
+
 def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dict[str, np.ndarray],
-             formula: str) -> None:
+             formula: str, shape_hint: str = PRODUCT_SHAPE) -> None:
     """Check one equation; on a mismatch, name the likely slip if a known one matches. `formula` is the
-    equation's own, for the hint on a wrong sign: each equation gets the tape's inputs, so the sign is its own."""
+    equation's own, for the hint on a wrong sign: each equation gets the tape's inputs, so the sign is its own.
+    `shape_hint` follows a wrong shape: how this equation's result gets its shape (a product's, or a sum's)."""
     if np.shape(actual) != expected.shape:
-        raise Fail(f"{equation} returned shape {np.shape(actual)}, expected {expected.shape}: "
-                   "write down the shape of each factor and make the product give this one")
+        raise Fail(f"{equation} returned shape {np.shape(actual)}, expected {expected.shape}: {shape_hint}")
     given, actual = actual, as_array(actual, equation, expected.shape)
     if relative_gap(actual, expected) <= TOLERANCE:
         return
@@ -82,7 +85,8 @@ def grade(module, workdir) -> str:
              {"the factor sigma'(z1) of the hidden layer is missing": ref["dz2"] @ params["W2"].T},
              f"delta1 = (delta2 @ W2.T) * sigma'(z1), {SIGMA_PRIME}")
     _compare(module.bias_gradient(ref["dz1"].copy()), ref["db1"], "BP3 (bias_gradient)", m, {},
-             "dC/db = delta summed over the batch (its rows), with no minus sign")
+             "dC/db = delta summed over the batch (its rows), with no minus sign",
+             shape_hint="one number per unit: add up delta's rows (the examples), keeping no axis of length 1")
     _compare(module.weight_gradient(X.copy(), ref["dz1"].copy()), ref["dW1"], "BP4 (weight_gradient)", m,
              {"a_prev is the layer's input as it is (X for layer 1, an activation already): do not pass it through "
               "sigmoid again": (1.0 / (1.0 + np.exp(-X))).T @ ref["dz1"]},
