@@ -144,6 +144,22 @@ def test_ctrl_c_while_grading_is_one_line_and_exit_130(learner_folder, capsys, m
     assert capsys.readouterr().err == "\nInterrupted; nothing was changed.\n"
 
 
+@pytest.mark.parametrize("code, where", [
+    ("class Perceptron1D:\n    def __init__(self, weight, bias):\n        pass\n\n    def run(self, x):\n"
+     "        while True:\n            raise KeyboardInterrupt\n", "in your Perceptron1D.run (line 7 of {file})"),
+    ("x = 0\nwhile True:\n    raise KeyboardInterrupt\n", "at the top level of your file (line 3 of {file})"),
+], ids=["in-a-function", "at-the-top-level"])
+def test_ctrl_c_in_a_loop_that_never_ends_names_the_exercise_and_where_the_code_was(code, where, learner_folder,
+                                                                                     capsys):
+    # make exercises sets no time limit: Ctrl-C is how a learner stops a loop that never ends, and the line it
+    # prints says where that loop is (the KeyboardInterrupt raised there, as Ctrl-C raises it)
+    exercise = find("ex01")
+    exercise.learner_path.write_text(code, encoding="utf-8")
+    assert grade_cli.main(["--only", "ex01"]) == 130
+    where = where.format(file=exercise.learner_path.name)
+    assert capsys.readouterr().err == f"\nInterrupted while grading ex01, {where}; nothing was changed.\n"
+
+
 # ---- make lessons and make course: a damaged data file, a --max-rows too small, Ctrl-C ------------------------
 
 

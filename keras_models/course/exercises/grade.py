@@ -44,7 +44,9 @@ from keras_models.course.exercises.graders import (
     find_all,
     grade_file,
     grade_module,
+    in_file,
     version_to_grade,
+    where_raised,
 )
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.skeleton import reset, write_missing
@@ -97,6 +99,8 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
                 result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
                                                  "instead", 0.0)
+            except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say where it was
+                raise KeyboardInterrupt(_interrupted_in(exercise, interrupt, path)) from None
         _print_result(result, version)
         results.append(result)
     passed = sum(result.passed for result in results)
@@ -110,6 +114,16 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
         else:
             print(f"Next: edit {first}'s file, then grade it alone with `make exercises ONLY={first}`.")
     return 0 if passed == len(results) else 1
+
+
+def _interrupted_in(exercise: Exercise, interrupt: KeyboardInterrupt, path: Path) -> str:
+    """'while grading ex01, in your Perceptron1D.run (line 44 of ex01_perceptron_activations.py)': the exercise
+    being graded, and the learner's function that was running (none when the grader's own code was)."""
+    function, line = where_raised(interrupt, in_file(path))
+    if line is None:
+        return f"while grading {exercise.name}"
+    where = "at the top level of your file" if function == "the top level of the file" else f"in your {function}"
+    return f"while grading {exercise.name}, {where} ({line})"
 
 
 def grade_here(name: str) -> None:
@@ -234,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.solutions:
             write_missing_files(selected)
         return grade(selected, args.solutions)
-    except KeyboardInterrupt:
-        print("\nInterrupted; nothing was changed.", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:             # its message, from grade(): which exercise, and where
+        where = f" {interrupt}" if str(interrupt) else ""
+        print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)
         return 130
     except (OSError, UnicodeError) as error:         # a solution file missing, a folder that cannot be written
         print(f"error: {_what_failed(error)}", file=sys.stderr)
