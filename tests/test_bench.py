@@ -8,6 +8,7 @@ reports have the expected form, and that the NumPy half of the bench never loads
 
 import csv
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import as_for_a_learner
 
-from keras_models.bench import keras_runs, report
+from keras_models.bench import keras_runs, processes, report
 from keras_models.bench import run as bench_run
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data, matmul_flops
 
@@ -94,6 +95,23 @@ def test_reports_are_written_as_markdown_csv_and_latest(tiny_rows, tmp_path):
     assert len(records) == len(tiny_rows) + 1
     assert set(report.COLUMNS) <= set(records[0])
     assert records[-1]["process"] == "make train"
+
+
+def test_a_learner_copy_without_tests_skips_make_test_instead_of_timing_its_refusal(tmp_path, monkeypatch):
+    # make release leaves tests/ out; there make test stops at once with exit 2, and the bench showed its goal
+    # "make test wall time" as measured and missed: "0 s (exit 2)"
+    shutil.copy(processes.REPO / "Makefile", tmp_path)                   # a set-up copy with no tests/
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / ".installed").touch()
+    monkeypatch.setattr(processes, "REPO", tmp_path)
+    ran = []
+    monkeypatch.setattr(processes, "run_measured", lambda command, log: ran.append(command) or
+                        {"seconds": 1.0, "peak_mib": 1.0, "returncode": 0})
+    rows = processes.process_rows(tmp_path, "stamp", make_train=False, make_test=True, memory_shape="course")
+    assert not any("test" in command for command in ran)
+    assert rows[-1]["process"] == "make test" and rows[-1]["returncode"] == "skipped: this learner copy has no tests/"
+    goal = next(g for g in report.goal_rows([], rows) if g["goal"] == "make test wall time")
+    assert goal["measured"] == "not measured" and goal["met"] is None
 
 
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():
