@@ -337,6 +337,34 @@ def test_ex01_hint_for_a_sigmoid_that_overflows(tmp_path):
     assert "Sigmoid.fn" in hint and "overflow" in hint
 
 
+class _NoReturnTanh:
+    @staticmethod
+    def fn(z):
+        np.tanh(z)                                      # computed, and not returned
+
+
+class _NoReturnPerceptron1D:
+    def __init__(self, weight, bias):
+        self.weight, self.bias = weight, bias
+
+    def run(self, x):
+        self.weight * x + self.bias                     # computed, and not returned
+
+
+@pytest.mark.parametrize("name, mutant, expected", [
+    ("ex01", {"Tanh": _NoReturnTanh}, "Tanh.fn on a (4, 5) array returned None: is its return statement missing?"),
+    ("ex01", {"Perceptron1D": _NoReturnPerceptron1D},
+     "Perceptron1D(2, -1).run(3) returned None: is its return statement missing?"),
+    ("ex02", {"output_error": lambda a2, y, z2: None},
+     "BP1 (output_error) returned None: is its return statement missing?"),
+], ids=["ex01-tanh", "ex01-perceptron1d", "ex02-bp1"])
+def test_a_forgotten_return_is_named_not_taken_for_a_shape_or_a_grader_error(name, mutant, expected, tmp_path):
+    # None as an array is nan of shape (): the hint was 'returned shape (), expected (4, 5)', BP1's added 'make the
+    # product give this one', and Perceptron1D's was 'the grader could not check your code: TypeError in
+    # _grade_perceptrons'
+    assert grade_mutant(name, tmp_path, **mutant) == expected
+
+
 def test_ex01_hint_for_a_tanh_whose_overflow_warnings_are_silenced_names_its_nan(tmp_path):
     # nan only at z = +-1000 (inf / inf), the other entries right: the hint says nan, not "off by a relative nan"
     class SilencedTanh:

@@ -28,8 +28,15 @@ def check(condition: bool, hint: str) -> None:
         raise Fail(hint)
 
 
+def not_none(value, what: str) -> None:
+    """A Fail when `what` returned None: a function that computes its result and forgets to `return` it. (As an
+    array, None is nan of shape (), and the hint would be about a shape or about nan instead.)"""
+    check(value is not None, f"{what} returned None: is its return statement missing?")
+
+
 def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """`value` as a finite float64 array, of `shape` if given, or a Fail naming `what`."""
+    not_none(value, what)
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

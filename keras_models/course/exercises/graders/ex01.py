@@ -11,7 +11,7 @@ import numpy as np
 from scratch import activations
 from scratch.gradcheck import relative_gap
 
-from .checks import Fail, as_array, check, float32_hint
+from .checks import Fail, as_array, check, float32_hint, not_none
 
 TITLE = "perceptron, activations, one-layer network"
 TOLERANCE = 1e-12
@@ -36,7 +36,9 @@ def _call_quietly(function, z, what: str):
 
 def _grade_perceptrons(module, rng: np.random.Generator) -> None:
     one_d = module.Perceptron1D(2.0, -1.0)
-    check(np.isclose(float(np.squeeze(one_d.run(3.0))), 5.0), "Perceptron1D(2, -1).run(3) should be 2*3 - 1 = 5")
+    five = one_d.run(3.0)
+    not_none(five, "Perceptron1D(2, -1).run(3)")
+    check(np.isclose(float(np.squeeze(five)), 5.0), "Perceptron1D(2, -1).run(3) should be 2*3 - 1 = 5")
     x = rng.normal(size=6)
     _close(one_d.run(x), 2.0 * x - 1.0, "Perceptron1D.run on an array")
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from scratch.gradcheck import relative_gap
 
-from .checks import Fail, as_array, check, float32_hint
+from .checks import Fail, as_array, check, float32_hint, not_none
 
 TITLE = "backpropagation: BP1-BP4"
 TOLERANCE = 1e-10
@@ -43,6 +43,7 @@ def _compare(actual, expected: np.ndarray, equation: str, m: int, diagnoses: dic
     """Check one equation; on a mismatch, name the likely slip if a known one matches. `formula` is the
     equation's own, for the hint on a wrong sign: each equation gets the tape's inputs, so the sign is its own.
     `shape_hint` follows a wrong shape: how this equation's result gets its shape (a product's, or a sum's)."""
+    not_none(actual, equation)
     if np.shape(actual) != expected.shape:
         raise Fail(f"{equation} returned shape {np.shape(actual)}, expected {expected.shape}: {shape_hint}")
     given, actual = actual, as_array(actual, equation, expected.shape)
