@@ -175,6 +175,16 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
     assert sorted(filter(None, committed.stdout.split("\0"))) == sorted(copied_files(learner_copy))   # all of it
 
 
+def test_what_the_learner_note_corrects_is_still_what_the_readme_says():
+    """The note on top of the learner copy's README names what the README below it says that is not true there:
+    a README reworded without the note would leave the note correcting sentences that are gone."""
+    readme = (release.REPO / "README.md").read_text(encoding="utf-8")
+    for said in ("git ignores them", "git-ignored", "the second ends with pytest's summary line", "7 solutions)"):
+        assert said in readme, said
+    for corrected in ("git tracks them", "`make test`'s summary line", "the solutions' notebooks"):
+        assert corrected in release.LEARNER_NOTE, corrected
+
+
 @pytest.mark.parametrize("target", ["test", "test-browser", "lock-check", "mutants"])
 def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tests(learner_copy, target):
     done = run_make(learner_copy, target, timeout=300)

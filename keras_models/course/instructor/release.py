@@ -70,7 +70,9 @@ LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). T
 > `make exercises-solutions` say so. Your exercise files are `keras_models/course/exercises/ex*.py`
 > and their notebooks `keras_models/course/notebooks/exercises/` (`make lab` opens them); grade them
 > with `make exercises`, and commit them: they are yours. The README below is the project's own: the
-> `tests/`, `.ci/` and `keras_models/course/exercises/solutions/` it names are in your instructor's copy only.
+> `tests/`, `.ci/` and `keras_models/course/exercises/solutions/` it names are in your instructor's copy only,
+> and so are what it says of them (`make test`'s summary line, the solutions' notebooks `make notebooks` counts).
+> Where it says git ignores your exercise files and notebooks, in this copy git tracks them.
 
 """
 
