@@ -142,6 +142,12 @@ def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(ran):
     assert min(p.errors_per_epoch) > 0
     assert (p.predict(lesson_02_xor_limit.X) != lesson_02_xor_limit.y).any()
     assert lesson.separable.converged                                      # the contrast on the same plot
+    # what it states: from epoch 2 on the same 4 updates (a cycle), and the last line's mistakes, counted here
+    assert p.errors_per_epoch[1:] == [4] * (lesson_02_xor_limit.MAX_EPOCHS - 1)
+    X, y = lesson_02_xor_limit.X, lesson_02_xor_limit.y
+    wrong = int(np.sum((X @ p.weights + p.bias > 0).astype(int) != y))
+    assert lesson.summary == (f"XOR: perceptron not converged after 100 epochs, still 4 mistakes in the last epoch "
+                              f"and {wrong} of 4 points wrong")
 
 
 def test_activations_lesson_finds_the_closed_form_saturation_points(ran):
