@@ -175,6 +175,10 @@ def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_reg
     np.testing.assert_allclose(distance[1:] / distance[:-1], 1.1, rtol=1e-9)
     # eta = 0.01 is too small: after STEPS steps it has closed under half the distance (0.98^30 = 0.55)
     assert abs(lesson.runs[0.01][-1] - 2) == pytest.approx(2 * 0.98 ** steps, rel=1e-9)
+    # what it states: step k + 1 moves 0.02 * 2 * 0.98^k, and the run stops after the first one under 1e-6
+    tutorial_steps = next(k + 1 for k in range(10_000) if 0.04 * 0.98 ** k < 1e-6)
+    assert (f"and stops at 2.0000 after {tutorial_steps} steps; eta = 1.0 bounces [4.0, 0.0, 4.0, 0.0]...; "
+            f"eta = 1.05 is {2 * 1.1 ** steps:.1f} from the minimum after {steps} steps") in lesson.summary
 
 
 def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(ran):
