@@ -190,6 +190,9 @@ def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(ran):
     np.testing.assert_array_equal((p > 0.5).astype(int), y)
     assert lesson.history.history["accuracy"][-1] == 1.0
     assert lesson.history.history["loss"][-1] < 0.1 * lesson.history.history["loss"][0]
+    # what it states: the probabilities of the forward pass above, and the last epoch's loss
+    assert lesson.summary.endswith(f"(p = {np.round(p, 3).tolist()} for y = [1, 1, 0, 0]; "
+                                   f"loss {lesson.history.history['loss'][-1]:.4f})")
     # the seed fixes the starting weights
     for a, b in zip(lesson_05_hidden_layer_xor.build_network().get_weights(),
                     lesson_05_hidden_layer_xor.build_network().get_weights(), strict=True):
