@@ -217,3 +217,6 @@ def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap
     assert gap["L2"] < 0.5 * gap["no regularisation"]
     # ... and is not bought by failing to learn: validation loss no worse than without regularisation
     assert max(final["Dropout", "validation"], final["L2", "validation"]) < final["no regularisation", "validation"]
+    # what it states: the gaps recomputed above
+    assert lesson.summary == ("regularisation: validation - training loss after 30 epochs on breast cancer: "
+                              + ", ".join(f"{variant} {gap[variant]:.3f}" for variant in lesson.networks))
