@@ -49,6 +49,9 @@ def test_the_classroom_workflow_runs_the_same_tests_worth_the_same_points_and_re
 
     job = yaml.safe_load(classroom.workflow())["jobs"]["run-autograding-tests"]
     checkout, *graders, reporter = job["steps"]
+    header = yaml.safe_load(classroom.workflow())       # graded on every push; the reporter writes check runs
+    assert "push" in header["on"] and header["permissions"]["checks"] == "write"
+    assert job["if"] == "github.actor != 'github-classroom[bot]'"  # not on the commit Classroom makes of the template
     assert checkout["uses"].startswith("actions/checkout@")
     assert [step["id"] for step in graders] == [e.name for e in EXERCISES]
     for step, test in zip(graders, classroom.autograding()["tests"], strict=True):
