@@ -164,6 +164,9 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
     notebooks = learner_copy / "keras_models" / "course" / "notebooks"
     assert sorted(p.stem for p in (notebooks / "lessons").glob("*.ipynb")) == sorted(LESSONS)
     assert sorted(p.stem for p in (notebooks / "exercises").glob("*.ipynb")) == sorted(e.stem for e in EXERCISES)
+    for path in (notebooks / "exercises").glob("*.ipynb"):     # paired: in make lab, saving one saves the .py too
+        formats = nbformat.read(path, as_version=4).metadata.jupytext.formats
+        assert formats == "notebooks/exercises//ipynb,exercises//py:percent", path.name
     assert not (notebooks / "solutions").exists() and not (learner_copy / "tests").exists()
     for name in ("Makefile", "pyproject.toml", "constraints.txt", "data/breast_cancer.csv", "scratch/network.py"):
         assert (learner_copy / name).is_file(), name
