@@ -168,6 +168,7 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
         formats = nbformat.read(path, as_version=4).metadata.jupytext.formats
         assert formats == "notebooks/exercises//ipynb,exercises//py:percent", path.name
     assert not (notebooks / "solutions").exists() and not (learner_copy / "tests").exists()
+    assert not (learner_copy / ".ci").exists()                  # it runs make test, which this copy has not
     for name in ("Makefile", "pyproject.toml", "constraints.txt", "data/breast_cancer.csv", "scratch/network.py"):
         assert (learner_copy / name).is_file(), name
     autograding = learner_copy / ".github" / "classroom" / "autograding.json"
