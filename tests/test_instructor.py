@@ -206,6 +206,8 @@ def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tes
 def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_copy):
     dest, out = instructor_copy
     assert f"wrote the instructor copy (with solutions and tests) to {dest}" in out
+    notebooks = len(list((dest / "keras_models" / "course" / "notebooks").rglob("*.ipynb")))
+    assert notebooks == len(LESSONS) + 2 * len(EXERCISES) and f", {notebooks} notebooks\n" in out
     for exercise in EXERCISES:
         assert (dest / "keras_models/course/exercises/solutions" / f"{exercise.stem}.py").read_bytes() == \
             exercise.solution_path.read_bytes()
