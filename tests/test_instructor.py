@@ -321,6 +321,8 @@ def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_
     many = [Path(f"submissions/learner{i}/ex01.py") for i in range(9)]
     assert release.left_out_line(many).endswith(": submissions/learner0/ex01.py, submissions/learner1/ex01.py, "
                                                 "submissions/learner2/ex01.py and 6 more")
+    assert release.left_out_line([Path("key.py")]) == ("left out 1 file git does not track (commit them to include "
+                                                       "them): key.py")
     assert release.left_out_line([]) == ""
 
 
