@@ -195,6 +195,8 @@ def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edite
     capsys.readouterr()
     assert build.main([]) == 0                                          # the lesson did not change: kept as edited
     assert nbformat.read(lesson_path, as_version=4).cells[-1].source == "my notes"
+    assert capsys.readouterr().out.endswith(f"; your {len(EXERCISES)} exercise notebooks were left as they are. "
+                                            "Open them: make lab\n")
     monkeypatch.setattr(build, "lesson_notebook", changed_lesson)        # now the lesson changes
     capsys.readouterr()
     assert build.main([]) == 0
