@@ -328,6 +328,16 @@ def test_make_notebooks_with_a_lesson_that_is_not_utf8_is_one_line(tmp_path, mon
     assert err == f"error: {LESSONS[0]}.py is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"
 
 
+def test_make_notebooks_in_a_learner_copy_writes_the_lessons_and_exercises_and_no_solutions(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """A learner copy (make release) has no exercises/solutions/: make notebooks there must not look for them."""
+    notebooks_written_into(tmp_path, monkeypatch)
+    monkeypatch.setattr(build, "SOLUTIONS_DIR", tmp_path / "solutions")              # not there
+    assert build.main([]) == 0
+    assert not (tmp_path / "notebooks" / "solutions").exists()
+    assert f"({len(LESSONS)} lessons, {len(EXERCISES)} exercises, 0 solutions)" in capsys.readouterr().out
+
+
 # --- lessons -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lesson", LESSONS)
