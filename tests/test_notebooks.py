@@ -338,6 +338,18 @@ def test_make_notebooks_in_a_learner_copy_writes_the_lessons_and_exercises_and_n
     assert f"({len(LESSONS)} lessons, {len(EXERCISES)} exercises, 0 solutions)" in capsys.readouterr().out
 
 
+def test_each_lesson_notebook_opens_with_its_whole_title_description_and_command():
+    """The first cell is the lesson's docstring header, each field whole even when it holds a colon of its own
+    (lesson 7: "Title: Data parallelism: a batch's gradient from its shards")."""
+    for name in LESSONS:
+        source = build.COURSE / "lessons" / f"{name}.py"
+        header = source.read_text(encoding="utf-8").split('"""')[1].strip().splitlines()
+        field = {line.partition(": ")[0]: line.partition(": ")[2] for line in header}
+        first = build.lesson_notebook(source).cells[0]
+        assert first.cell_type == "markdown", name
+        assert first.source == f"# {field['Title']}\n\n{field['Description']}\n\nAs a script: {field['Run']}.", name
+
+
 # --- lessons -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lesson", LESSONS)
