@@ -28,6 +28,7 @@ from keras_models.course.lessons import (
     lesson_04_gradient_descent,
     lesson_05_hidden_layer_xor,
     main,
+    pictures,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -118,6 +119,20 @@ def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(ma
                                    "regularisation: validation - training loss"], start=1):
         assert any(line.startswith(f"{number}. ") and fact in line for line in lines), f"lesson {number}: {fact!r}"
     assert f"make tensorboard LOGDIR='{logdir}'" in printed
+
+
+def test_the_pictures_of_an_earlier_make_lessons_are_replaced_in_tensorboard_and_nothing_else_is_touched(
+        make_lessons, tmp_path):
+    """Left in place, an earlier run's event file would show every picture twice in TensorBoard's IMAGES tab."""
+    logdir, _, _ = make_lessons
+    earlier = tmp_path / "events.out.tfevents.1700000000.earlier.1.v2"
+    earlier.write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    pictures.write_to_tensorboard(tmp_path, {"lesson_01_perceptron/boundary":
+                                             logdir / "png" / "lesson_01_perceptron_boundary.png"})
+    (written,) = tmp_path.glob("events.out.tfevents.*")
+    assert written != earlier
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 # --- the lessons' facts, from what each lesson function returns -----------------------------------
