@@ -23,6 +23,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from data import prepare
 from keras_models.course import lessons
 from keras_models.course.lessons import (
+    lesson_01_perceptron,
     lesson_02_xor_limit,
     lesson_03_activations,
     lesson_04_gradient_descent,
@@ -147,6 +148,23 @@ def test_perceptron_lesson_converges_on_the_seven_points(ran):
     assert p.bias == -1.0
     assert "mistakes per epoch [2, 4, 4, 3, 0]; w = [0, 2.2], b = -1" in lesson.summary
     assert lesson.pngs["boundary"].is_file()
+
+
+def test_perceptron_lesson_titles_each_panel_with_its_updates_and_the_points_its_line_gets_wrong(tmp_path,
+                                                                                                monkeypatch):
+    figures = []
+    save_png = lesson_01_perceptron.save_png
+    monkeypatch.setattr(lesson_01_perceptron, "save_png",
+                        lambda fig, *args: figures.append(fig) or save_png(fig, *args))   # keep the figure
+    p = lesson_01_perceptron.run(tmp_path).perceptron
+    # counted here: a point is predicted 1 when w . x + b > 0 (a tie is 0), so w = 0 gets the four 1s wrong
+    X, y = lesson_01_perceptron.X, lesson_01_perceptron.y
+    wrong = [int(np.sum((X @ w + b > 0).astype(int) != y)) for w, b in p.history_]
+    assert wrong[0] == 4 and wrong[-1] == 0
+    titles = [ax.get_title() for ax in figures[0].axes]
+    assert titles == [f"start: w = 0\n{wrong[0]} wrong"] + [
+        f"after epoch {epoch}: {updates} updates\n{wrong[epoch]} wrong now"
+        for epoch, updates in enumerate([2, 4, 4, 3, 0], start=1)]
 
 
 def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(ran):
