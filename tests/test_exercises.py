@@ -278,6 +278,7 @@ def test_make_skeleton_replaces_each_marked_block_at_its_indentation():
     (f"x = 1\n{END}\n", "without"),
     (f"{BEGIN}\n{BEGIN}\n{END}\n", "inside the block"),
     (f"    {BEGIN}\n    x = 1\n{END}\n", "not indented like"),
+    (f"{BEGIN}\nx = 1\n    {END}\n", "not indented like"),
 ])
 def test_make_skeleton_rejects_unbalanced_markers(text, problem):
     with pytest.raises(ValueError, match=problem):
