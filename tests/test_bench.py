@@ -159,3 +159,16 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(t
     assert capsys.readouterr().err == (f"error: the reports cannot be written to {read_only} (Permission denied); "
                                        "make it writable, or give another: .venv/bin/python -m keras_models.bench "
                                        "--out DIR\n")
+
+
+def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    rows = [{"shape": "course", "run": "scratch fit, 1 BLAS thread", "epoch_ms": 8.0, "repeats": 1,
+             "x_vs_keras_default": 4.0, "floor_share": 0.1, "gflops": 1.0}]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("make bench: 1 goal(s) missed: scratch vs default keras fit, course "
+                                       "(4.0x (scratch fit, 1 BLAS thread), target >= 10x)\n")
+    rows[0]["x_vs_keras_default"] = 12.0                # met, and every other goal not measured: success
+    assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == ""

@@ -24,6 +24,7 @@ the first epoch of each run left out as warm-up: Keras traces and compiles its g
 then the peak memory of a scratch and a Keras training run (each in its own process: one process
 cannot tell its two halves apart), and the wall time and peak memory of `make train` and `make test`.
 The table goes to the terminal and to logs/bench/bench_<time>.{md,csv} and logs/bench/latest.md.
+The exit status is 1 when a goal that was measured is missed (a **no** in the table's Goals), else 0.
 
 The machine is what it is: absolute times drift with whatever else runs on it; ratios measured side
 by side in one process hold far better. `--quick` uses fewer repeats and skips `make test`.

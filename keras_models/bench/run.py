@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + markdown)
     print(f"written: {', '.join(str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)}"
           f"  (bench took {time.perf_counter() - started:.0f} s)")
+    missed = [f"{g['goal']} ({g['measured']}, target {g['target']})" for g in goals if g["met"] is False]
+    if missed:                    # a goal missed is the bench's failure: the exit status says so, not only the table
+        print(f"make bench: {len(missed)} goal(s) missed: {'; '.join(missed)}", file=sys.stderr)
+        return 1
     return 0
 
 
