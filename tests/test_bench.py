@@ -114,6 +114,37 @@ def test_a_learner_copy_without_tests_skips_make_test_instead_of_timing_its_refu
     assert goal["measured"] == "not measured" and goal["met"] is None
 
 
+# Each goal at its target (met) and just past it (missed): the row or process that goal reads, alone.
+GOAL_EDGES = [
+    ("scratch vs default keras fit, course", "course", "scratch fit, 1 BLAS thread", "x_vs_keras_default", 10, 9.99),
+    ("scratch vs default keras fit, medium", "medium", "scratch fit, 2 BLAS threads", "x_vs_keras_default", 2, 1.99),
+    ("scratch vs default keras fit, large", "large", "scratch fit, 1 BLAS thread", "x_vs_keras_default", 1, 0.99),
+    ("large scratch epoch vs its matmul floor (1 BLAS thread)", "large", "scratch fit, 1 BLAS thread", "floor_share",
+     0.70, 0.69),
+    ("make train's keras setup vs default fit, course", "course", "keras fit, as make train (spe=32)",
+     "x_vs_keras_default", 3, 2.99),
+    ("make train wall time", None, "make train", "seconds", 60, 60.1),
+    ("make test wall time", None, "make test", "seconds", 300, 300.1),
+    ("peak memory of make train", None, "make train", "peak_mib", 2048, 2048.1),
+]
+
+
+@pytest.mark.parametrize(("goal", "shape", "name", "key", "at", "past"), GOAL_EDGES, ids=[g[0] for g in GOAL_EDGES])
+def test_each_goal_is_met_at_its_target_and_missed_just_past_it(goal, shape, name, key, at, past):
+    def met(value):
+        if shape is None:
+            processes = [{"process": name, "seconds": 1.0, "peak_mib": 1.0, "returncode": 0, key: value}]
+            goals = report.goal_rows([], processes)
+        else:
+            row = {"shape": shape, "run": name, "epoch_ms": 1.0, "x_vs_keras_default": 1.0, "floor_share": 0.5,
+                   key: value}
+            goals = report.goal_rows([row], [])
+        return {g["goal"]: g["met"] for g in goals}[goal]
+
+    assert met(at) is True
+    assert met(past) is False
+
+
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():
     # sizes 2 -> 3 -> 4, 5 rows: layer 1 has 6 weights (a @ W, a.T @ delta), layer 2 has 12 (all three).
     shape = Shape("hand", rows=5, sizes=(2, 3, 4), batch_size=5, repeats=1, quick_repeats=1)
