@@ -145,6 +145,16 @@ def test_each_goal_is_met_at_its_target_and_missed_just_past_it(goal, shape, nam
     assert met(past) is False
 
 
+def test_a_whole_program_is_measured_by_its_own_peak_memory_exit_status_and_output(tmp_path):
+    # a child that holds 200 MiB it has written (pages touched) and exits 3; the wrapper itself holds about 10
+    child = "import sys; block = b'x' * (200 * 2**20); print('child ran'); sys.exit(3)"
+    log = tmp_path / "child.log"
+    measured = processes.run_measured([sys.executable, "-c", child], log)
+    assert 200 <= measured["peak_mib"] < 400, measured
+    assert measured["returncode"] == 3 and measured["seconds"] > 0
+    assert log.read_text() == "child ran\n"
+
+
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():
     # sizes 2 -> 3 -> 4, 5 rows: layer 1 has 6 weights (a @ W, a.T @ delta), layer 2 has 12 (all three).
     shape = Shape("hand", rows=5, sizes=(2, 3, 4), batch_size=5, repeats=1, quick_repeats=1)
