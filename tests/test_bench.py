@@ -155,6 +155,23 @@ def test_a_whole_program_is_measured_by_its_own_peak_memory_exit_status_and_outp
     assert log.read_text() == "child ran\n"
 
 
+def test_measure_leaves_each_runs_first_epoch_out_and_interleaves_the_rest():
+    calls = []
+
+    class Run:                      # epoch() gives 100 s the first time (the warm-up), then 1, 2, ...
+        def __init__(self, name):
+            self.name, self.epochs = name, 0
+
+        def epoch(self):
+            calls.append(self.name)
+            self.epochs += 1
+            return 100.0 if self.epochs == 1 else float(self.epochs - 1)
+
+    seconds = keras_runs.measure({"A": Run("A"), "B": Run("B")}, repeats=2)
+    assert seconds == {"A": [1.0, 2.0], "B": [1.0, 2.0]}
+    assert calls == ["A", "B", "A", "B", "A", "B"]
+
+
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():
     # sizes 2 -> 3 -> 4, 5 rows: layer 1 has 6 weights (a @ W, a.T @ delta), layer 2 has 12 (all three).
     shape = Shape("hand", rows=5, sizes=(2, 3, 4), batch_size=5, repeats=1, quick_repeats=1)
