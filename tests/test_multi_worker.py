@@ -17,7 +17,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import cpu_devices
@@ -52,7 +51,6 @@ def one_worker() -> tuple[list[np.ndarray], list[float]]:
 @pytest.mark.slow
 def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, python_with_tensorflow, one_worker):
     cluster = [f"127.0.0.1:{port}" for port in free_ports(2)]
-    start = time.perf_counter()
     workers = [start_worker(python_with_tensorflow, index, cluster, tmp_path) for index in range(2)]
     try:
         outputs = [worker.communicate(timeout=120) for worker in workers]
@@ -61,7 +59,6 @@ def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, p
             if worker.poll() is None:
                 worker.kill()
                 worker.wait()
-    seconds = time.perf_counter() - start
     for worker, (_, stderr) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, stderr[-3000:]
     assert [out.splitlines()[-1].split(":")[0] for out, _ in outputs] == ["worker 0 of 2", "worker 1 of 2"]
@@ -75,7 +72,6 @@ def test_two_workers_on_localhost_end_with_the_weights_of_one_worker(tmp_path, p
         np.testing.assert_allclose(arrays["losses"], losses, rtol=1e-5)
     for i in range(len(weights)):                               # the all-reduce keeps the two copies identical
         np.testing.assert_array_equal(saved[0][f"arr_{i}"], saved[1][f"arr_{i}"])
-    assert seconds < 90, f"the two workers took {seconds:.0f} s"
 
 
 def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus(one_worker):
