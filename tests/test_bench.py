@@ -8,6 +8,7 @@ reports have the expected form, and that the NumPy half of the bench never loads
 
 import csv
 import math
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -170,6 +171,28 @@ def test_measure_leaves_each_runs_first_epoch_out_and_interleaves_the_rest():
     seconds = keras_runs.measure({"A": Run("A"), "B": Run("B")}, repeats=2)
     assert seconds == {"A": [1.0, 2.0], "B": [1.0, 2.0]}
     assert calls == ["A", "B", "A", "B", "A", "B"]
+
+
+def test_make_train_is_not_timed_while_make_would_first_install_the_packages_again(tmp_path, monkeypatch):
+    # a project whose pyproject.toml changed after .venv was set up: make train would reinstall, inside the time
+    repo = Path(__file__).resolve().parents[1]
+    project = tmp_path / "project"
+    (project / ".venv").mkdir(parents=True)
+    shutil.copy(repo / "Makefile", project / "Makefile")            # the rule the check must agree with
+    for name, when in [(".venv/.installed", 1_000_000), ("constraints.txt", 1_000_000), ("pyproject.toml", 2_000_000)]:
+        (project / name).write_text("")
+        os.utime(project / name, (when, when))
+    timed = []
+    monkeypatch.setattr(processes, "REPO", project)
+    monkeypatch.setattr(processes, "run_measured", lambda command, log: timed.append(command) or
+                        {"seconds": 1.0, "peak_mib": 1.0, "returncode": 0})
+    rows = processes.process_rows(tmp_path, "stamp", make_train=True, make_test=False, memory_shape="course")
+    assert ["make", "train"] not in timed
+    assert (rows[-1]["process"], rows[-1]["returncode"]) == ("make train", "skipped: .venv is out of date "
+                                                                           "(run `make setup` first)")
+    os.utime(project / ".venv/.installed", (3_000_000, 3_000_000))          # set up again: now it is timed
+    processes.process_rows(tmp_path, "stamp", make_train=True, make_test=False, memory_shape="course")
+    assert timed[-1] == ["make", "train"]
 
 
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():
