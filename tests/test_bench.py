@@ -146,6 +146,22 @@ def test_each_goal_is_met_at_its_target_and_missed_just_past_it(goal, shape, nam
     assert met(past) is False
 
 
+@pytest.mark.parametrize(("goal", "shape", "name", "key", "at", "past"), GOAL_EDGES, ids=[g[0] for g in GOAL_EDGES])
+def test_a_goal_missed_by_a_hair_does_not_read_as_its_target(goal, shape, name, key, at, past):
+    # just past the target, closer than the shown digits: rounded to nearest, 0.996x read "1.0x" beside ">= 1x", no
+    hair = at - 0.004 if at > past else at + 0.4
+    if shape is None:
+        processes = [{"process": name, "seconds": 1.0, "peak_mib": 1.0, "returncode": 0, key: hair}]
+        [shown] = [g for g in report.goal_rows([], processes) if g["goal"] == goal]
+    else:
+        row = {"shape": shape, "run": name, "epoch_ms": 1.0, "x_vs_keras_default": 1.0, "floor_share": 0.5, key: hair}
+        [shown] = [g for g in report.goal_rows([row], []) if g["goal"] == goal]
+    number = float(shown["measured"].split()[0].rstrip("x%"))
+    target = float(shown["target"].split()[1].rstrip("x%"))
+    assert shown["met"] is False
+    assert (number < target if at > past else number > target), shown
+
+
 def test_a_whole_program_is_measured_by_its_own_peak_memory_exit_status_and_output(tmp_path):
     # a child that holds 200 MiB it has written (pages touched) and exits 3; the wrapper itself holds about 10
     child = "import sys; block = b'x' * (200 * 2**20); print('child ran'); sys.exit(3)"
