@@ -7,6 +7,7 @@ reports have the expected form, and that the NumPy half of the bench never loads
 """
 
 import csv
+import importlib
 import math
 import os
 import shutil
@@ -209,6 +210,17 @@ def test_make_train_is_not_timed_while_make_would_first_install_the_packages_aga
     os.utime(project / ".venv/.installed", (3_000_000, 3_000_000))          # set up again: now it is timed
     processes.process_rows(tmp_path, "stamp", make_train=True, make_test=False, memory_shape="course")
     assert timed[-1] == ["make", "train"]
+
+
+def test_the_bench_counts_the_cores_this_process_may_use_not_the_machines(monkeypatch):
+    # taskset -c 0, or a container given 1 core of 8: one BLAS thread, not a run on 8 that fight over one
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    try:
+        assert importlib.reload(keras_runs).CORES == 1
+    finally:
+        monkeypatch.undo()
+        importlib.reload(keras_runs)
 
 
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():

@@ -108,7 +108,7 @@ def goal_rows(rows: list[dict], processes: list[dict]) -> list[dict]:
 def header_lines(args: argparse.Namespace) -> list[str]:
     blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, {i['num_threads']} threads)"
             for i in threadpool_info() if i.get("user_api") == "blas" and "numpy" in i.get("filepath", "")]
-    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {CORES} cores (os.cpu_count()), {platform.machine()}, "
+    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {CORES} cores (usable by this process), {platform.machine()}, "
             f"Python {platform.python_version()}",
             f"numpy {np.__version__} (BLAS: {', '.join(blas) or 'unknown'}), tensorflow {tf.__version__}, "
             f"keras {keras.__version__}",
