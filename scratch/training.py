@@ -104,8 +104,8 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         start = time.perf_counter()
         # One permuted copy of the data per epoch, then every batch is a slice: a view, no copy.
         # (Indexing X[rows] batch by batch would copy each batch's rows, in the hot loop.)
-        # np.take(X, order, axis=0) is X[order], but copies whole rows at a time: 10x faster for
-        # rows of 784 floats (NumPy 2.4), where X[order] took a tenth of a large epoch.
+        # np.take(X, order, axis=0) is X[order] (on NumPy 2.4 both copy 20,000 rows of 784 float32
+        # in about 6 ms, a few thousandths of a large epoch).
         if shuffle:
             order = rng.permutation(m)
             X_epoch = np.take(X, order, axis=0)                     # (m, n_in)  = X[order]
