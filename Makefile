@@ -14,9 +14,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-run \
 	exercise-reset exercises-solutions notebooks lab release grade bench mutants lint clean
 
+# What a learner copy (make release: no tests/, no solutions) refuses in one line: make help leaves them out there
+INSTRUCTOR_ONLY = test test-browser lock-check mutants exercises-solutions release
 help: ## list the targets
 	@echo "Inside the network -- make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | $(if $(wildcard tests),cat,grep -v -E '^($(subst $() ,|,$(INSTRUCTOR_ONLY))):') \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}'
+	@$(if $(wildcard tests),:,echo "(a learner copy: $(INSTRUCTOR_ONLY) are in your instructor's copy only)")
 
 # --- .venv: which Python builds it, and when it is built again -----------------------------------
 # PYTHON=/path/to/python (on the command line or in the environment) chooses the Python. Without it,

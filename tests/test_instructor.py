@@ -203,6 +203,19 @@ def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tes
     assert f"`make {target}`" in note, note                     # and the copy's README says so up front
 
 
+def test_make_help_in_the_learner_copy_lists_only_what_works_there(learner_copy):
+    """The targets that need the tests or the solutions refuse in a learner copy: its make help leaves them out, and
+    names them once, instead of offering them."""
+    refused = ["test", "test-browser", "lock-check", "mutants", "exercises-solutions", "release"]
+    listed = run_make(learner_copy, "help", timeout=60).stdout.splitlines()
+    targets = [line.split()[1] for line in listed if line.startswith("  make ")]
+    assert "exercises" in targets and "lab" in targets and not set(refused) & set(targets), targets
+    assert listed[-1] == f"(a learner copy: {' '.join(refused)} are in your instructor's copy only)"
+    everything = run_make(release.REPO, "help", timeout=60).stdout.splitlines()     # here, with tests/: all of them
+    assert set(refused) <= {line.split()[1] for line in everything if line.startswith("  make ")}
+    assert not everything[-1].startswith("(a learner copy")
+
+
 def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_copy):
     dest, out = instructor_copy
     assert f"wrote the instructor copy (with solutions and tests) to {dest}" in out
