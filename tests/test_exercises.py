@@ -5,6 +5,7 @@ each exercise is kept once, as its solution: the learner's file is generated fro
 
 from __future__ import annotations
 
+import linecache
 import os
 import subprocess
 
@@ -562,6 +563,89 @@ def _sigmoid_prime(z):
         "bp3_summed_over_units", "bp2_sign", "bp4_sign", "bp4_first_example_only", "bp4_sigmoid_of_a_prev"])
 def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
     assert expected in grade_mutant("ex02", tmp_path, **mutant)
+
+
+SWAPPED = ", or the operands swapped?"
+
+
+@pytest.mark.parametrize("name, original, changed, expected", [
+    ("ex02", "(delta2 @ W2.T) * sigmoid_prime(z1)", "(delta2 @ W2) * sigmoid_prime(z1)",
+     "hidden_error ({line}): matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a missing or "
+     f"extra .T{SWAPPED}"),
+    ("ex02", "return a_prev.T @ delta", "return delta @ a_prev.T",
+     "weight_gradient ({line}): matmul of delta (5, 4) @ a_prev.T (3, 5): the inner sizes 4 and 3 differ -- a missing "
+     f"or extra .T{SWAPPED}"),
+    ("ex01", "np.asarray(x, dtype=float) @ self.weights + self.bias", "x @ self.weights.T + self.bias",
+     "Perceptron.run ({line}): matmul of x (5, 3) @ self.weights.T (2, 3): the inner sizes 3 and 2 differ -- a missing "
+     f"or extra .T{SWAPPED}"),
+    # NeuralNetwork.run doing the perceptron's work itself: its weights reached through a list, read as they are
+    ("ex01", "z = self.layers[0].run(x)", "z = x @ self.layers[0].weights.T",
+     "NeuralNetwork.run ({line}): matmul of x (6, 3) @ self.layers[0].weights.T (4, 3): the inner sizes 3 and 4 "
+     f"differ -- a missing or extra .T{SWAPPED}"),
+    # an operand that is an expression is not evaluated again: its size alone, as NumPy reported it
+    ("ex02", "(delta2 @ W2.T) * sigmoid_prime(z1)", "(delta2 * 1.0) @ W2 * sigmoid_prime(z1)",
+     "hidden_error ({line}): matmul of (delta2 * 1.0) @ W2 (4, 2): the inner sizes 2 and 4 differ (the left's last, "
+     f"the right's first) -- a missing or extra .T{SWAPPED}"),
+    # the bias kept as a column (n_out, 1) by __init__: run's z = x @ W + b raises (its line, not the changed one)
+    ("ex01", "self.bias = np.asarray(bias, dtype=float)", "self.bias = np.asarray(bias, dtype=float).reshape(-1, 1)",
+     "Perceptron.run ({line_of_run}): the left side (5, 2) + self.bias (2, 1): on one axis (lined up from the last) "
+     "the sizes 5 and 2 differ and neither is 1 -- self.bias is a column (2, 1): was a vector (2,) meant?"),
+], ids=["ex02-bp2-without-transpose", "ex02-bp4-swapped", "ex01-perceptron-transposed", "ex01-network-transposed",
+        "ex02-expression-operand", "ex01-bias-a-column"])
+def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(name, original, changed, expected,
+                                                                              tmp_path):
+    """NumPy says 'matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature
+    (n?,k),(k,m?)->(n?,m?) (size 4 is different from 2)': not which arrays, nor what to change."""
+    exercise = find(name)
+    source = exercise.solution_path.read_text(encoding="utf-8")
+    assert source.count(original) == 1
+    source = source.replace(original, changed)
+    path = tmp_path / f"{exercise.stem}.py"
+    path.write_text(source, encoding="utf-8")
+
+    def line_of(text: str) -> str:
+        return f"line {source[:source.index(text)].count(chr(10)) + 1} of {path.name}"
+
+    result = grade_file(exercise, path, tmp_path)
+    run = "@ self.weights + self.bias"                       # ex01's Perceptron.run, where z = x @ W + b is
+    expected = expected.format(line=line_of(changed), line_of_run=line_of(run) if run in source else None)
+    assert (result.passed, result.message) == (False, f"your code raised ValueError in {expected}")
+
+
+def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade_cell_and_make_grade(tmp_path,
+                                                                                                   monkeypatch, capsys):
+    """A notebook's cells have no file to read the failing line from: graded from the .ipynb, the lines that ran are
+    kept for it; run in a kernel, IPython keeps each cell's lines (here, as it does, in linecache)."""
+    from keras_models.course.exercises import graders
+    from keras_models.course.instructor.sandbox import MAX_REASON, one_line
+
+    exercise = find("ex02")
+    source = exercise.solution_path.read_text(encoding="utf-8").replace("(delta2 @ W2.T) * sigmoid_prime(z1)",
+                                                                         "(delta2 @ W2) * sigmoid_prime(z1)")
+    line = source[:source.index("(delta2 @ W2) *")].count("\n") + 1
+    shapes = f"matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a missing or extra .T{SWAPPED}"
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    exercise.learner_path.write_text(source, encoding="utf-8")
+    assert grade_cli.main(["--only", "ex02"]) == 1                                          # make exercises
+    assert f"        your code raised ValueError in hidden_error (line {line} of ex02_backprop.py): {shapes}\n" in \
+        capsys.readouterr().out
+
+    notebook = tmp_path / f"{exercise.stem}.ipynb"                                        # the same code as a notebook
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)]), notebook)
+    result = grade_file(exercise, notebook, tmp_path)
+    assert result.message == (f"your code raised ValueError in hidden_error (line {line} of cell 1 of "
+                              f"{notebook.name}): {shapes}")
+    assert one_line(result.message) == result.message and len(result.message) <= MAX_REASON      # make grade's reason
+
+    cell, grade_cell = (str(tmp_path / "ipykernel_4242" / f"{number}.py") for number in (1, 2))    # grade_here
+    monkeypatch.setitem(linecache.cache, cell, (len(source), None, source.splitlines(keepends=True), cell))
+    namespace = {"__name__": "notebook"}                                  # its Try it and Grade it cells not run
+    exec(compile(source, cell, "exec"), namespace)
+    exec(compile("from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex02')", grade_cell,
+                 "exec"), namespace)
+    assert capsys.readouterr().out.splitlines()[1] == (f"        your code raised ValueError in hidden_error (line "
+                                                       f"{line} of its cell): {shapes}")
 
 
 def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):

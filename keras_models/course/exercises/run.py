@@ -68,7 +68,7 @@ def run_as_main(path: Path) -> None:
         function, line = where_raised(error, in_file(path))
         if isinstance(error, NotImplementedError):
             raise Stopped(f"stopped at the TODO in {function} ({line}): write that part, then run it again") from None
-        raise Stopped(raised(error, function, line)) from None
+        raise Stopped(raised(error, function, line, in_file(path))) from None
     finally:
         sys.modules["__main__"], sys.argv[0] = saved[0], saved[1]
         sys.path[:] = saved[2]

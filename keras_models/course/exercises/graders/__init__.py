@@ -25,6 +25,7 @@ import __future__
 
 import importlib
 import itertools
+import linecache
 import sys
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from data.checksums import DATA_FILE_ERRORS
 from ..notebook_source import SourceError, cell_label, cell_line, code_pieces, display, unchanged_since_written
 from ..skeleton import PLACEHOLDER
 from .checks import Fail
+from .shape_errors import explained
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = EXERCISES_DIR / "solutions"
@@ -201,6 +203,8 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
     flags = 0
     for source, name in code_pieces(path):
         code = compile(source, name, "exec", flags=flags, dont_inherit=True)   # not this file's own __future__s
+        linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)   # the lines that ran,
+        # as IPython keeps a cell's: a notebook cell has no file of its own (shape_errors reads the failing line)
         flags |= code.co_flags & FUTURE_FLAGS
         exec(code, module.__dict__)
     return module
@@ -277,7 +281,7 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
         return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
                       "what your functions return (types, shapes)")
-    return result(raised(error, where, line))
+    return result(raised(error, where, line, is_learners))
 
 
 def does_not_parse(error: SyntaxError, path: Path) -> str:
@@ -286,10 +290,13 @@ def does_not_parse(error: SyntaxError, path: Path) -> str:
     return f"the file does not parse: {error.msg}{at}"
 
 
-def raised(error: BaseException, function: str, line: str | None) -> str:
+def raised(error: BaseException, function: str, line: str | None,
+           is_learners: Callable[[str], bool] = lambda filename: False) -> str:
     """The one line for an error the learner's code raised in `function`, at `line` (from where_raised). A
-    damaged or missing data file is not the learner's doing, wherever it was read: DATA_UNREADABLE and its error."""
+    damaged or missing data file is not the learner's doing, wherever it was read: DATA_UNREADABLE and its error.
+    NumPy's shape errors raised on a line of the learner's (`is_learners`) are told with the arrays' shapes."""
     if isinstance(error, DATA_FILE_ERRORS):
         return f"{DATA_UNREADABLE}{error}"
-    message = " ".join(part.strip() for part in str(error).splitlines() if part.strip())   # sklearn's has 3 lines
+    message = explained(error, is_learners) or " ".join(part.strip() for part in str(error).splitlines()
+                                                        if part.strip())              # sklearn's has 3 lines
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")

@@ -1,0 +1,178 @@
+"""NumPy's shape errors in the learner's code, told with the shapes of the arrays on the failing line.
+
+NumPy's matmul error gives two sizes and a gufunc signature, not which arrays had which shapes:
+
+    matmul: Input operand 1 has a mismatch in its core dimension 0, ... (size 4 is different from 2)
+ -> matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a missing or extra .T, or the
+    operands swapped?
+
+The shapes are read, never computed: the traceback's last frame must be the learner's, the instruction that
+raised gives the columns of the expression that failed (Python's own ^^^ carets), and that expression's
+operands, when each is a name, an attribute of one or a constant index into a list or dict, are looked up in the
+frame's variables (inspect.getattr_static: no property or __getattr__ of the learner's runs). Nothing on the line
+is evaluated again. An operand that is an expression, or a shape that disagrees with NumPy's sizes (a file saved
+since it ran), keeps only the sizes NumPy reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import linecache
+import re
+from collections.abc import Callable
+from types import FrameType, TracebackType
+
+import numpy as np
+
+MATMUL = re.compile(r"matmul: Input operand 1 has a mismatch in its core dimension 0, .*"
+                    r"\(size (\d+) is different from (\d+)\)")
+DOT = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned: (\d+) \(dim \d+\) != (\d+) \(dim \d+\)")
+BROADCAST = re.compile(r"operands could not be broadcast together with shapes \(([\d, ]*)\) \(([\d, ]*)\)")
+SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+           ast.Pow: "**", ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+LONGEST_NAME = 30                   # characters of an operand's source kept in the line (make grade keeps 300)
+WHICH = " (the left's last, the right's first)"
+TRANSPOSE = " -- a missing or extra .T, or the operands swapped?"
+OPERATORS = ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda | ast.NamedExpr
+UNREAD = object()
+
+
+def explained(error: BaseException, is_learners: Callable[[str], bool]) -> str | None:
+    """NumPy's matmul, dot or broadcast ValueError raised on a line of the learner's, in plain words with the
+    shapes involved and the likely fix; None for any other error (its own message then stands)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if not isinstance(error, ValueError) or tb is None or not is_learners(tb.tb_frame.f_code.co_filename):
+        return None
+    text = str(error).strip()
+    if match := MATMUL.fullmatch(text):                      # sizes: operand 1's first, operand 0's last
+        return _matmul(_failing(tb), tb.tb_frame, int(match[2]), int(match[1]))
+    if match := DOT.fullmatch(text):
+        return _matmul(_failing(tb), tb.tb_frame, int(match[3]), int(match[4]))
+    if match := BROADCAST.fullmatch(text):
+        return _broadcast(_failing(tb), tb.tb_frame, _shape(match[1]), _shape(match[2]))
+    return None
+
+
+def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -> str:
+    """A @ B needs A's last size (k_left) equal to B's first (its second-to-last when 2-D or more: k_right)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        operands = [node.left, node.right]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "dot"):
+        operands = list(node.args) if len(node.args) == 2 else [node.func.value, *node.args]
+    else:
+        operands = []
+    if len(operands) != 2:
+        return f"matmul of two arrays: the inner sizes {k_left} and {k_right} differ{WHICH}{TRANSPOSE}"
+    left, right = (_read_shape(operand, frame) for operand in operands)
+    left = left if left and left[-1] == k_left else None
+    right = right if right and right[-2 if len(right) > 1 else 0] == k_right else None
+    shown = f"{_named(operands[0], left, 'the left side')} @ {_named(operands[1], right, 'the right side')}"
+    which = "" if left and right else WHICH
+    return f"matmul of {shown}: the inner sizes {k_left} and {k_right} differ{which}{TRANSPOSE}"
+
+
+def _broadcast(node: ast.AST | None, frame: FrameType, a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """Elementwise a (op) b: lined up from the last axis, each pair of sizes must be equal, or one of them 1."""
+    pairs = zip(reversed(a), reversed(b), strict=False)          # the axes both have, from the last
+    p, q = next(((p, q) for p, q in pairs if p != q and 1 not in (p, q)), (a, b))
+    sizes = f"on one axis (lined up from the last) the sizes {p} and {q} differ and neither is 1"
+    if isinstance(node, ast.BinOp) and type(node.op) in SYMBOLS:
+        operands, symbol = [node.left, node.right], SYMBOLS[type(node.op)]
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in SYMBOLS:
+        operands, symbol = [node.left, node.comparators[0]], SYMBOLS[type(node.ops[0])]
+    else:
+        return f"arrays of shapes {a} and {b} do not combine elementwise: {sizes}{_fix(a, b, [None, None])}"
+    if any(_read_shape(operand, frame) not in (shape, None) for operand, shape in zip(operands, (a, b), strict=True)):
+        return f"{a} {symbol} {b}: {sizes}{_fix(a, b, [None, None])}"      # the file was saved since it ran
+    shown = f"{_named(operands[0], a, 'the left side')} {symbol} {_named(operands[1], b, 'the right side')}"
+    return f"{shown}: {sizes}{_fix(a, b, operands)}"
+
+
+def _fix(a: tuple[int, ...], b: tuple[int, ...], operands: list[ast.expr | None]) -> str:
+    """The likely fix for shapes a and b that do not broadcast: a column (n, 1) meant as a vector (n,), a
+    transpose, or else a look at both shapes."""
+    for shape, other, operand in ((a, b, operands[0]), (b, a, operands[1])):
+        if len(shape) == 2 and shape[1] == 1 and shape[0] != 1 and _broadcasts(shape[:1], other):
+            return f" -- {_source(operand, 'one side')} is a column {shape}: was a vector ({shape[0]},) meant?"
+    if _broadcasts(a[::-1], b) or _broadcasts(a, b[::-1]):
+        return " -- a forgotten transpose (.T)?"
+    return " -- write down the shape of each side"
+
+
+def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _failing(tb: TracebackType) -> ast.expr | None:
+    """The expression that raised in the traceback entry `tb`, parsed from the columns of its instruction."""
+    code = tb.tb_frame.f_code
+    if tb.tb_lasti < 0:
+        return None
+    position = next(itertools.islice(code.co_positions(), tb.tb_lasti // 2, None), None)   # 2 bytes an instruction
+    if position is None or None in position:
+        return None
+    first, last, start, end = position
+    lines = [line.encode("utf-8") for line in linecache.getlines(code.co_filename, tb.tb_frame.f_globals)]
+    if not lines or last > len(lines):
+        return None
+    if first == last:
+        source = lines[first - 1][start:end]                  # columns are UTF-8 byte offsets
+    else:
+        source = lines[first - 1][start:] + b"".join(lines[first:last - 1]) + lines[last - 1][:end]
+    try:
+        return ast.parse(b"(" + source + b")", mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _read_shape(node: ast.expr, frame: FrameType) -> tuple[int, ...] | None:
+    """The shape of the array `node` names in `frame`, read without running any code; None if it names none."""
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        shape = _read_shape(node.value, frame)
+        return shape[::-1] if shape is not None else None
+    value = _read(node, frame)
+    return value.shape if type(value) is np.ndarray else None
+
+
+def _read(node: ast.expr, frame: FrameType):
+    """The value of a name, an attribute of one or a constant index into a list, tuple or dict; else UNREAD."""
+    if isinstance(node, ast.Name):
+        return next((scope[node.id] for scope in (frame.f_locals, frame.f_globals) if node.id in scope), UNREAD)
+    if isinstance(node, ast.Attribute):
+        owner = _read(node.value, frame)
+        return UNREAD if owner is UNREAD else inspect.getattr_static(owner, node.attr, UNREAD)
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        owner = _read(node.value, frame)
+        if type(owner) in (list, tuple, dict) and type(node.slice.value) in (int, str):
+            try:
+                return owner[node.slice.value]
+            except (IndexError, KeyError):
+                return UNREAD
+    return UNREAD
+
+
+def _named(node: ast.expr, shape: tuple[int, ...] | None, side: str) -> str:
+    """How the line names an operand: its source, then its shape if known."""
+    return _source(node, side) + (f" {shape}" if shape is not None else "")
+
+
+def _source(node: ast.expr | None, side: str) -> str:
+    """An operand's source, in brackets when it has an operator of its own; `side` when there is none or it is too
+    long."""
+    source = ast.unparse(node) if node is not None else ""
+    if not source or len(source) > LONGEST_NAME:
+        return side
+    return f"({source})" if isinstance(node, OPERATORS) else source
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    """'5,2' (NumPy's message) -> (5, 2)."""
+    return tuple(int(size) for size in text.split(",") if size.strip())
