@@ -568,6 +568,17 @@ def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
 SWAPPED = ", or the operands swapped?"
 
 
+class LineOf:
+    """Where the error was, in an expected message: '{line}' is 'line L of <file>' for the line of `source` where
+    `changed` starts, '{line:text}' for the line holding `text` (the error raised on another line)."""
+
+    def __init__(self, source: str, changed: str, file: str):
+        self.source, self.changed, self.file = source, changed, file
+
+    def __format__(self, text: str) -> str:
+        return f"line {self.source[:self.source.index(text or self.changed)].count(chr(10)) + 1} of {self.file}"
+
+
 @pytest.mark.parametrize("name, original, changed, expected", [
     ("ex02", "(delta2 @ W2.T) * sigmoid_prime(z1)", "(delta2 @ W2) * sigmoid_prime(z1)",
      "hidden_error ({line}): matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a missing or "
@@ -588,10 +599,17 @@ SWAPPED = ", or the operands swapped?"
      f"the right's first) -- a missing or extra .T{SWAPPED}"),
     # the bias kept as a column (n_out, 1) by __init__: run's z = x @ W + b raises (its line, not the changed one)
     ("ex01", "self.bias = np.asarray(bias, dtype=float)", "self.bias = np.asarray(bias, dtype=float).reshape(-1, 1)",
-     "Perceptron.run ({line_of_run}): the left side (5, 2) + self.bias (2, 1): on one axis (lined up from the last) "
-     "the sizes 5 and 2 differ and neither is 1 -- self.bias is a column (2, 1): was a vector (2,) meant?"),
+     "Perceptron.run ({line:@ self.weights + self.bias}): the left side (5, 2) + self.bias (2, 1): on one axis (lined "
+     "up from the last) the sizes 5 and 2 differ and neither is 1 -- self.bias is a column (2, 1): was a vector (2,) "
+     "meant?"),
+    # in place, z += b: NumPy lists a third shape, z's own
+    ("ex01", "return np.asarray(x, dtype=float) @ self.weights + self.bias",
+     "z = np.asarray(x, dtype=float) @ self.weights\n        z += self.bias.reshape(-1, 1)\n        return z",
+     "Perceptron.run ({line:z += }): z (5, 2) += self.bias.reshape(-1, 1) (2, 1): on one axis (lined up from the "
+     "last) the sizes 5 and 2 differ and neither is 1 -- self.bias.reshape(-1, 1) is a column (2, 1): was a vector "
+     "(2,) meant?"),
 ], ids=["ex02-bp2-without-transpose", "ex02-bp4-swapped", "ex01-perceptron-transposed", "ex01-network-transposed",
-        "ex02-expression-operand", "ex01-bias-a-column"])
+        "ex02-expression-operand", "ex01-bias-a-column", "ex01-bias-added-in-place"])
 def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(name, original, changed, expected,
                                                                               tmp_path):
     """NumPy says 'matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature
@@ -603,12 +621,8 @@ def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(na
     path = tmp_path / f"{exercise.stem}.py"
     path.write_text(source, encoding="utf-8")
 
-    def line_of(text: str) -> str:
-        return f"line {source[:source.index(text)].count(chr(10)) + 1} of {path.name}"
-
     result = grade_file(exercise, path, tmp_path)
-    run = "@ self.weights + self.bias"                       # ex01's Perceptron.run, where z = x @ W + b is
-    expected = expected.format(line=line_of(changed), line_of_run=line_of(run) if run in source else None)
+    expected = expected.format(line=LineOf(source, changed, path.name))
     assert (result.passed, result.message) == (False, f"your code raised ValueError in {expected}")
 
 

@@ -29,7 +29,8 @@ import numpy as np
 MATMUL = re.compile(r"matmul: Input operand 1 has a mismatch in its core dimension 0, .*"
                     r"\(size (\d+) is different from (\d+)\)")
 DOT = re.compile(r"shapes \(([\d, ]*)\) and \(([\d, ]*)\) not aligned: (\d+) \(dim \d+\) != (\d+) \(dim \d+\)")
-BROADCAST = re.compile(r"operands could not be broadcast together with shapes \(([\d, ]*)\) \(([\d, ]*)\)")
+BROADCAST = re.compile(r"operands could not be broadcast together with shapes \(([\d, ]*)\) \(([\d, ]*)\)"
+                       r"( \([\d, ]*\))?")                  # a third: the output of an in-place z += b
 SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
            ast.Pow: "**", ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 LONGEST_NAME = 30                   # characters of an operand's source kept in the line (make grade keeps 300)
@@ -53,7 +54,10 @@ def explained(error: BaseException, is_learners: Callable[[str], bool]) -> str |
     if match := DOT.fullmatch(text):
         return _matmul(_failing(tb), tb.tb_frame, int(match[3]), int(match[4]))
     if match := BROADCAST.fullmatch(text):
-        return _broadcast(_failing(tb), tb.tb_frame, _shape(match[1]), _shape(match[2]))
+        node = _failing(tb)
+        if match[3] and not isinstance(node, ast.AugAssign):
+            return None                 # three arrays (np.where, an out=): NumPy's own message lists their shapes
+        return _broadcast(node, tb.tb_frame, _shape(match[1]), _shape(match[2]))
     return None
 
 
@@ -84,6 +88,8 @@ def _broadcast(node: ast.AST | None, frame: FrameType, a: tuple[int, ...], b: tu
         operands, symbol = [node.left, node.right], SYMBOLS[type(node.op)]
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in SYMBOLS:
         operands, symbol = [node.left, node.comparators[0]], SYMBOLS[type(node.ops[0])]
+    elif isinstance(node, ast.AugAssign) and type(node.op) in SYMBOLS:
+        operands, symbol = [node.target, node.value], SYMBOLS[type(node.op)] + "="
     else:
         return f"arrays of shapes {a} and {b} do not combine elementwise: {sizes}{_fix(a, b, [None, None])}"
     if any(_read_shape(operand, frame) not in (shape, None) for operand, shape in zip(operands, (a, b), strict=True)):
@@ -111,8 +117,9 @@ def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return True
 
 
-def _failing(tb: TracebackType) -> ast.expr | None:
-    """The expression that raised in the traceback entry `tb`, parsed from the columns of its instruction."""
+def _failing(tb: TracebackType) -> ast.expr | ast.AugAssign | None:
+    """The expression that raised in the traceback entry `tb`, parsed from the columns of its instruction (for an
+    in-place z += b, the statement)."""
     code = tb.tb_frame.f_code
     if tb.tb_lasti < 0:
         return None
@@ -130,7 +137,12 @@ def _failing(tb: TracebackType) -> ast.expr | None:
     try:
         return ast.parse(b"(" + source + b")", mode="eval").body
     except (SyntaxError, ValueError):
+        pass
+    try:
+        statements = ast.parse(source).body
+    except (SyntaxError, ValueError):
         return None
+    return statements[0] if len(statements) == 1 and isinstance(statements[0], ast.AugAssign) else None
 
 
 def _read_shape(node: ast.expr, frame: FrameType) -> tuple[int, ...] | None:
