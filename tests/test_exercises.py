@@ -626,6 +626,24 @@ def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(na
     assert (result.passed, result.message) == (False, f"your code raised ValueError in {expected}")
 
 
+def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
+    """grade_here at the end of a script run as `python ex02.py`: the failing line is read from the file, which the
+    learner may have saved again meanwhile. An array there whose shape is not one NumPy multiplied is not named."""
+    from types import ModuleType
+
+    exercise = find("ex02")
+    ran = exercise.solution_path.read_text(encoding="utf-8").replace("(delta2 @ W2.T) * sigmoid_prime(z1)",
+                                                                      "(delta2 @ W2) * sigmoid_prime(z1)")
+    path = tmp_path / f"{exercise.stem}.py"
+    path.write_text(ran.replace("(delta2 @ W2) *", "(    z1 @ W2) *"), encoding="utf-8")   # z1 (5, 4), same columns
+    module = ModuleType("ex02_as_it_ran")
+    exec(compile(ran, str(path), "exec"), module.__dict__)
+    linecache.checkcache(str(path))
+    result = grade_module(exercise, module, tmp_path, in_file(path))
+    assert result.message.endswith("): matmul of two arrays: the inner sizes 2 and 4 differ (the left's last, the "
+                                   f"right's first) -- a missing or extra .T{SWAPPED}"), result.message
+
+
 def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade_cell_and_make_grade(tmp_path,
                                                                                                    monkeypatch, capsys):
     """A notebook's cells have no file to read the failing line from: graded from the .ipynb, the lines that ran are

@@ -69,14 +69,14 @@ def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -
         operands = list(node.args) if len(node.args) == 2 else [node.func.value, *node.args]
     else:
         operands = []
+    sizes = f"the inner sizes {k_left} and {k_right} differ"
     if len(operands) != 2:
-        return f"matmul of two arrays: the inner sizes {k_left} and {k_right} differ{WHICH}{TRANSPOSE}"
+        return f"matmul of two arrays: {sizes}{WHICH}{TRANSPOSE}"
     left, right = (_read_shape(operand, frame) for operand in operands)
-    left = left if left and left[-1] == k_left else None
-    right = right if right and right[-2 if len(right) > 1 else 0] == k_right else None
+    if (left and left[-1] != k_left) or (right and right[-2 if len(right) > 1 else 0] != k_right):
+        return f"matmul of two arrays: {sizes}{WHICH}{TRANSPOSE}"   # not the arrays NumPy had: the line was saved since
     shown = f"{_named(operands[0], left, 'the left side')} @ {_named(operands[1], right, 'the right side')}"
-    which = "" if left and right else WHICH
-    return f"matmul of {shown}: the inner sizes {k_left} and {k_right} differ{which}{TRANSPOSE}"
+    return f"matmul of {shown}: {sizes}{'' if left and right else WHICH}{TRANSPOSE}"
 
 
 def _broadcast(node: ast.AST | None, frame: FrameType, a: tuple[int, ...], b: tuple[int, ...]) -> str:
@@ -127,7 +127,7 @@ def _failing(tb: TracebackType) -> ast.expr | ast.AugAssign | None:
     if position is None or None in position:
         return None
     first, last, start, end = position
-    lines = [line.encode("utf-8") for line in linecache.getlines(code.co_filename, tb.tb_frame.f_globals)]
+    lines = [line.encode("utf-8") for line in linecache.getlines(code.co_filename)]
     if not lines or last > len(lines):
         return None
     if first == last:
@@ -166,7 +166,7 @@ def _read(node: ast.expr, frame: FrameType):
         if type(owner) in (list, tuple, dict) and type(node.slice.value) in (int, str):
             try:
                 return owner[node.slice.value]
-            except (IndexError, KeyError):
+            except (IndexError, KeyError, TypeError):
                 return UNREAD
     return UNREAD
 
