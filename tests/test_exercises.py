@@ -627,8 +627,9 @@ def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(na
 
 
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
-    """grade_here at the end of a script run as `python ex02.py`: the failing line is read from the file, which the
-    learner may have saved again meanwhile. An array there whose shape is not one NumPy multiplied is not named."""
+    """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
+    from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy
+    multiplied is not named."""
     from types import ModuleType
 
     exercise = find("ex02")

@@ -8,7 +8,8 @@ its target) when all pass. `grade_file` turns whatever happens into a `Result`:
     checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
     a check fails                -> FAIL   the grader's hint
     a TODO still raises          -> FAIL   "not started: fill in the TODO in <function>"
-    the learner's code raises    -> FAIL   the error, with the function and line where it happened
+    the learner's code raises    -> FAIL   the error, with the function and line where it happened (NumPy's
+                                           shape errors with the arrays' shapes: shape_errors.py)
     the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
     a name the grader needs      -> FAIL   "your code defines no <name> ..."
 

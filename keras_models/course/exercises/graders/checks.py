@@ -2,7 +2,8 @@
 
 A grader calls the learner's functions and checks what they *do*: shapes and values against a
 reference it computes itself, a Keras model's output layer and loss, a metric on held-out data,
-the effect of a callback. It never reads the learner's source text. When a check fails it raises
+the effect of a callback. Its verdict never reads the learner's source text (only an error's message does, to
+name the arrays on the line that raised: shape_errors.py). When a check fails it raises
 `Fail(hint)`: the hint says what went wrong and where to look, never what the answer is.
 """
 
