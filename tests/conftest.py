@@ -401,6 +401,17 @@ def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
     return folder
 
 
+def closed_pipe(monkeypatch: pytest.MonkeyPatch):
+    """sys.stdout as `make ... | head -1` leaves it once head has its line: a pipe nobody reads any more (its read
+    end closed), so a write that reaches it raises BrokenPipeError. Returns that stream, for the test to close:
+    closing flushes it, as Python does at exit."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stream = open(write_end, "w", encoding="utf-8", buffering=1)   # line-buffered: each line reaches the pipe
+    monkeypatch.setattr(sys, "stdout", stream)
+    return stream
+
+
 def read_csv(path: Path) -> list[list[str]]:
     """The rows of the CSV file at `path` (a class's grades.csv or grades_reasons.csv), its first line first."""
     with open(path, newline="", encoding="utf-8") as file:

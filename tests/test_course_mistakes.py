@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import as_for_a_learner
+from conftest import as_for_a_learner, closed_pipe
 
 import data.checksums
 from keras_models.course import lessons
@@ -75,6 +75,15 @@ def learner_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(grade_cli, "REPO", tmp_path)
     monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "logs" / "exercises" / "backup")
     return tmp_path
+
+
+def test_make_exercises_into_a_closed_pipe_is_one_line_not_a_file_error(learner_folder, monkeypatch, capsys):
+    stdout = closed_pipe(monkeypatch)                                   # `make exercises | head -1`
+    assert grade_cli.main(["--only", "ex01"]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
+                                       "into a command that ended?)\n")
+    stdout.write("the rest of the buffer\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 @pytest.mark.parametrize("argv", [["--only", "ex99"], ["--reset", "ex8"], ["--reset", "ex01", "--only", "ex01"]])

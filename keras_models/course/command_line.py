@@ -8,12 +8,16 @@
 Each type checks its value when the options are read, before anything trains: `--epochs 0` once trained nothing
 and then failed on the empty history, `--seed -1` failed inside Keras' seeding, and `--out README.md` failed
 inside TensorBoard's writer, each with a traceback.
+
+An output pipe closed while a program prints (`make exercises | head -1`) is one line too (`output_closed`), not
+Python's "Exception ignored ... BrokenPipeError" from the flush at exit, nor a message about some file.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 MAX_SEED = 2**32 - 1                  # keras.utils.set_random_seed (NumPy's legacy seeding) takes 0 .. 2**32 - 1
@@ -60,3 +64,18 @@ def folder(text: str) -> Path:
                                                  "give a folder you can write in")
             break
     return path
+
+
+def output_closed(program: str) -> str:
+    """After a BrokenPipeError on stdout (nobody reads it any more): the one line to print on stderr.
+
+    stdout is pointed at /dev/null first, so that what is still in its buffer has somewhere to go when Python
+    flushes it at exit (else: "Exception ignored in: <_io.TextIOWrapper name='<stdout>' ...> BrokenPipeError").
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):               # no file descriptor behind sys.stdout (captured)
+        pass
+    return f"error: the output was closed while {program} was printing (a pipe into a command that ended?)"
