@@ -68,6 +68,19 @@ def test_ctrl_c_during_the_lessons_is_one_line_and_exit_130(tmp_path, capsys, mo
                                        "make lessons again).\n")
 
 
+def test_lessons_into_a_closed_pipe_is_one_line_not_a_folder_that_cannot_be_written(tmp_path, capsys, monkeypatch):
+    def printing(logdir):
+        print("1. perceptron converged in 5 epochs")
+
+    monkeypatch.setattr(lessons, "run_all", printing)
+    stdout = closed_pipe(monkeypatch)                                   # `make lessons | head -1`
+    assert lessons.main(["--logdir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
+                                       "a command that ended?)\n")
+    stdout.write("done in 5.4 s\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
 @pytest.fixture
 def learner_folder(tmp_path, monkeypatch):
     """The learner's exercise files and backups in a temporary folder instead of the repository."""

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from keras_models.course.command_line import output_closed
+
 if TYPE_CHECKING:
     from keras_models.course.lessons.pictures import LessonResult
 
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except _data_file_errors() as exc:              # before OSError: a missing data file is a FileNotFoundError
         print(f"error: {exc}", file=sys.stderr)     # names the file and how to restore it, as make train does
+        return 1
+    except BrokenPipeError:                         # `make lessons | head -1`: not the pictures' folder
+        print(output_closed("make lessons"), file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "
