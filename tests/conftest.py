@@ -401,13 +401,14 @@ def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
     return folder
 
 
-def closed_pipe(monkeypatch: pytest.MonkeyPatch):
+def closed_pipe(monkeypatch: pytest.MonkeyPatch, line_buffered: bool = True):
     """sys.stdout as `make ... | head -1` leaves it once head has its line: a pipe nobody reads any more (its read
-    end closed), so a write that reaches it raises BrokenPipeError. Returns that stream, for the test to close:
+    end closed), so a write that reaches it raises BrokenPipeError: each line's print (line_buffered), or only the
+    flush of a buffer that was not full yet (a pipe's usual buffering). Returns that stream, for the test to close:
     closing flushes it, as Python does at exit."""
     read_end, write_end = os.pipe()
     os.close(read_end)
-    stream = open(write_end, "w", encoding="utf-8", buffering=1)   # line-buffered: each line reaches the pipe
+    stream = open(write_end, "w", encoding="utf-8", buffering=1 if line_buffered else -1)
     monkeypatch.setattr(sys, "stdout", stream)
     return stream
 

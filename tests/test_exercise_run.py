@@ -24,6 +24,7 @@ import sys
 
 import nbformat
 import pytest
+from conftest import closed_pipe
 
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import run as run_cli
@@ -183,6 +184,17 @@ def test_a_file_with_no_code_is_one_line_saying_so_not_silence(exercises, unchan
     assert status == 1
     assert err == (f"ex01: {ran.name} has no code in it, so there is nothing to run: write the exercise there, or "
                    "start over with make exercise-reset NAME=ex01\n")
+
+
+@pytest.mark.parametrize("line_buffered", [True, False], ids=["print-fails", "flush-at-exit-fails"])
+def test_a_closed_output_pipe_is_one_line_not_blamed_on_the_learners_code(exercises, unchanged_program, capsys,
+                                                                           monkeypatch, line_buffered):
+    EX01.learner_path.write_text('print("1-D perceptron, w=2, b=-1, x=3: 5.0")\n', encoding="utf-8")
+    stdout = closed_pipe(monkeypatch, line_buffered)                    # `make exercise-run NAME=ex01 | head -1`
+    assert run_cli.main(["ex01"]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make exercise-run was printing (a pipe "
+                                       "into a command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_an_unknown_exercise_is_one_line_naming_the_exercises(exercises, capsys):

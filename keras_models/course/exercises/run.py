@@ -26,6 +26,7 @@ import ast
 import sys
 from pathlib import Path
 
+from keras_models.course.command_line import output_closed
 from keras_models.course.exercises.grade import kind_of, shown, write_missing_files
 from keras_models.course.exercises.graders import (
     Exercise,
@@ -64,6 +65,8 @@ def run_as_main(path: Path) -> None:
         if exit_.code not in (None, 0):                 # sys.exit() and sys.exit(0) end the file, as in python
             function, line = where_raised(exit_, in_file(path))
             raise Stopped(f"your code called sys.exit({exit_.code!r}) in {function} ({line})") from None
+    except BrokenPipeError:                             # its print into a closed pipe: not the learner's mistake
+        raise
     except Exception as error:
         function, line = where_raised(error, in_file(path))
         if isinstance(error, NotImplementedError):
@@ -113,10 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        return run_exercise(exercise)
+        status = run_exercise(exercise)
+        sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
+        return status
     except KeyboardInterrupt:
         print(f"\n{exercise.name}: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:                             # `make exercise-run NAME=ex01 | head -1`
+        print(output_closed("make exercise-run"), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
