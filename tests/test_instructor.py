@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import read_csv, run_make, write_class
+from conftest import closed_pipe, read_csv, run_make, write_class
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
@@ -486,6 +486,20 @@ def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(t
     helped = (REPO / "Makefile").read_text(encoding="utf-8").split("\ngrade: ", 1)[1].split("\n", 1)[0]
     assert f"TIME_LIMIT={given['time_limit']} " in helped and given["wall_seconds"] is None, (given, helped)
     assert f"({given['time_limit']} s of CPU each" in capsys.readouterr().out
+
+
+def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):
+    (tmp_path / "alice").mkdir()
+
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
+
+    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    stdout = closed_pipe(monkeypatch, line_buffered=False)              # `make grade SUBMISSIONS=dir | head -1`
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make grade was printing (a pipe into a "
+                                       "command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -65,6 +65,7 @@ import unicodedata
 from pathlib import Path
 
 from data import checksums
+from keras_models.course.command_line import output_closed
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
@@ -384,8 +385,14 @@ def _hold(submissions: Path, held: contextlib.ExitStack) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    with contextlib.ExitStack() as held:                # the submissions folder's lock, while this grades it
-        return _main(argv, held)
+    try:
+        with contextlib.ExitStack() as held:            # the submissions folder's lock, while this grades it
+            code = _main(argv, held)
+        sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
+        return code
+    except BrokenPipeError:                             # `make grade SUBMISSIONS=dir | head -1`
+        print(output_closed("make grade"), file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
@@ -488,5 +495,4 @@ if __name__ == "__main__":
 
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"     # as make exercises grades (grade.py): the table, not C++ log lines
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the instructor's business
-    with contextlib.suppress(BrokenPipeError):
-        sys.exit(main())
+    sys.exit(main())
