@@ -9,6 +9,11 @@ STAMP := $(VENV)/.installed
 export KERAS_HOME := $(CURDIR)/.keras_home
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
+# A character the output's encoding cannot show (PYTHONIOENCODING=ascii, or PYTHONUTF8=0 in the C locale: a
+# learner folder "Zoë", LOGDIR=runé, a learner's print("×")) is written as an escape (\xeb), as Python already does
+# on stderr, instead of ending the program with a UnicodeEncodeError traceback. An encoding the learner chose is
+# kept; an error handler the learner chose (PYTHONIOENCODING=ascii:strict) too.
+export PYTHONIOENCODING := $(PYTHONIOENCODING)$(if $(findstring :,$(PYTHONIOENCODING)),,:backslashreplace)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-run \

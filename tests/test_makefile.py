@@ -169,6 +169,21 @@ def test_each_make_variable_becomes_its_option(project, args, command):
     assert done.stdout.strip() == command
 
 
+@pytest.mark.parametrize("given, passed", [
+    ("", ":backslashreplace"),                      # the locale's encoding, what it cannot show escaped
+    ("ascii", "ascii:backslashreplace"),            # the learner's encoding kept
+    ("utf-8:strict", "utf-8:strict"),               # an error handler the learner chose kept too
+])
+def test_what_the_output_cannot_encode_is_escaped_not_a_traceback_and_the_learners_encoding_kept(project, given,
+                                                                                                   passed):
+    # PYTHONIOENCODING=ascii (or PYTHONUTF8=0 in the C locale): printing a learner's folder "Zoë" or LOGDIR=runé
+    # ended make grade and make train with a UnicodeEncodeError traceback
+    python = project / ".venv" / "bin" / "python"
+    python.write_text(python.read_text().replace('*) echo "$0 $*" ;;', '*) echo "$PYTHONIOENCODING" ;;'))
+    done = make(project, "lessons", PYTHONIOENCODING=given)
+    assert (done.returncode, done.stdout) == (0, f"{passed}\n"), done.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["train", "TASK=binary"], "unknown variable TASK for make train; make train takes TASKS EPOCHS LR DEVICES LOGDIR "
                                "RESUME QUIET PYTHON; see `make help`."),
