@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 
 # Keep Keras' config file and TensorFlow's C++ chatter out of the learner's way.
 export KERAS_HOME := $(CURDIR)/.keras_home
+# matplotlib's config and font cache, where make lab keeps them (unless the learner chose a folder): with a home
+# folder that cannot be written, each make lessons, train and grade printed matplotlib's two-line warning
+# ("mkdir -p failed for path ~/.config/matplotlib ... it is highly recommended to set the MPLCONFIGDIR ...").
+export MPLCONFIGDIR ?= $(CURDIR)/$(VENV)/etc/matplotlib
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 # A character the output's encoding cannot show (PYTHONIOENCODING=ascii, or PYTHONUTF8=0 in the C locale: a

@@ -184,6 +184,19 @@ def test_what_the_output_cannot_encode_is_escaped_not_a_traceback_and_the_learne
     assert (done.returncode, done.stdout) == (0, f"{passed}\n"), done.stderr
 
 
+@pytest.mark.parametrize("given", [None, "/elsewhere/matplotlib"])
+def test_matplotlib_keeps_its_files_in_venv_not_in_a_home_folder_that_may_not_be_writable(project, given,
+                                                                                          monkeypatch):
+    # HOME=/nonexistent (or one that cannot be written): matplotlib's two-line warning on every make lessons
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    python = project / ".venv" / "bin" / "python"
+    python.write_text(python.read_text().replace('*) echo "$0 $*" ;;', '*) echo "$MPLCONFIGDIR" ;;'))
+    environment = {"HOME": "/nonexistent"} if given is None else {"HOME": "/nonexistent", "MPLCONFIGDIR": given}
+    done = make(project, "lessons", **environment)
+    expected = str(project / ".venv" / "etc" / "matplotlib") if given is None else given   # the learner's choice kept
+    assert (done.returncode, done.stdout) == (0, f"{expected}\n"), done.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["train", "TASK=binary"], "unknown variable TASK for make train; make train takes TASKS EPOCHS LR DEVICES LOGDIR "
                                "RESUME QUIET PYTHON; see `make help`."),
