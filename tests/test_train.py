@@ -295,6 +295,21 @@ def test_progress_on_a_terminal_rewrites_one_line_per_side():
     assert len(last.rstrip("\n")) >= len(text.split("\r")[1])      # padded over the longer first line
 
 
+def test_progress_on_a_terminal_narrower_than_the_line_prints_lines_as_in_a_pipe(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "40")             # the line below is 47 wide: rewritten with \r, it left a row
+    stream = Terminal()                             # behind every epoch
+    printer = EpochPrinter("keras", 3, stream=stream)
+    for epoch, loss in enumerate([10.5, 1.25, 0.5]):
+        printer.on_epoch_end(epoch, {"loss": loss, "mae": 0.25})
+    lines = stream.getvalue().split("\n")
+    assert "\r" not in stream.getvalue()
+    assert [line.split()[2] for line in lines[:-1]] == ["1/3", "2/3", "3/3"] and lines[-1] == ""
+
+
 @pytest.mark.slow
 def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_path, capsys):
     logdir = tmp_path / "my runs"                   # a space: the printed command quotes it, to be copied as it is

@@ -1,12 +1,15 @@
 """What `make train` prints: a progress line per side while training, and the summary table at the end.
 
 On a terminal each side's line is rewritten in place after every epoch; in a pipe or a log file
-(no terminal) a line is printed for the first epoch, about every fifth of the run, and the last.
+(no terminal) a line is printed for the first epoch, about every fifth of the run, and the last. So is it
+on a terminal narrower than the line (an 80-column one, for most tasks): a line that wraps cannot be rewritten,
+as "\r" goes back only to the start of its last row, and every epoch left the rows above behind.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import sys
 import time
 
@@ -31,6 +34,10 @@ class EpochPrinter:
         names = sorted(logs, key=lambda k: (k.startswith("val_"), k.removeprefix("val_") != "loss"))
         shown = "  ".join(f"{name} {float(logs[name]):.4f}" for name in names)
         line = f"  {self.side:<8} epoch {done:>3}/{self.epochs}  {shown}  {time.perf_counter() - self.start:5.1f}s"
+        if self.live and len(line) >= shutil.get_terminal_size().columns:      # it would wrap: as in a pipe
+            self.live = False
+            if self.width:
+                print(file=self.stream)                                     # end the line rewritten so far
         if self.live:
             self.width = max(self.width, len(line))                 # pad: a shorter line must cover a longer one
             print("\r" + line.ljust(self.width), end="\n" if done == self.epochs else "", file=self.stream,
