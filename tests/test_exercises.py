@@ -36,9 +36,9 @@ from keras_models.course.exercises.skeleton import (
 )
 from keras_models.course.jupyter import build
 
-# Every grader passing its reference solution, and failing the untouched skeleton with "not started",
+# Every grader passing its reference solution, and failing the untouched skeleton with "not done yet",
 # is checked where a learner sees it: tests/test_notebooks.py runs each solution's notebook top to bottom
-# (its "Grade it" cell must print PASS) and each learner notebook (its cell must say "not started: fill in
+# (its "Grade it" cell must print PASS) and each learner notebook (its cell must say "not done yet: fill in
 # the TODO in ...", as `make exercises` says; for ex01 and ex02 the very same verdict on the same file).
 # Grading them here again would repeat that work.
 
@@ -250,7 +250,7 @@ def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypat
     assert grade_cli.main(["--only", "ex01"]) == 1
     out = capsys.readouterr().out
     assert f"wrote {find('ex01').learner_path.name}: your copy of the exercise" in out
-    assert "not started: fill in the TODO" in out and "make exercises ONLY=ex01" in out
+    assert "not done yet: fill in the TODO" in out and "make exercises ONLY=ex01" in out
     assert find("ex01").learner_path.read_text(encoding="utf-8") == skeleton_of(find("ex01").solution_path)
 
 

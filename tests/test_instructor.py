@@ -413,7 +413,7 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
     folder, _, out, _ = graded_class
     with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
         why = {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(reasons)}
-    assert why[("bo", "ex01")] == "not started: fill in the TODO in Perceptron1D.run"
+    assert why[("bo", "ex01")] == "not done yet: fill in the TODO in Perceptron1D.run"
     # an endless loop is stopped by its CPU limit (1 s); sleeping forever uses no CPU: the wall clock
     # (WALL_LIMIT=8 s) stops it
     assert why[("cy", "ex01")] == "used more than 1 s of CPU time (time limit)"
@@ -454,7 +454,7 @@ def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
     command = shlex.split(classroom.autograding()["tests"][0]["run"])
     assert command[0] == ".venv/bin/python"
     for text, status, verdict in [(ex01.solution_path.read_text(encoding="utf-8"), 0, "ex01  PASS   10 of 10  "),
-                                  (skeleton_of(ex01.solution_path), 1, "ex01  FAIL    0 of 10  not started: ")]:
+                                  (skeleton_of(ex01.solution_path), 1, "ex01  FAIL    0 of 10  not done yet: ")]:
         learner = tmp_path / f"learner{status}"               # (a folder named keras_models/ here would hide
         learner.mkdir()                                          # the package from `-m`: files at the top)
         (learner / f"{ex01.stem}.py").write_text(text, encoding="utf-8")
@@ -546,7 +546,7 @@ EX01_PASSED = "Perceptron1D, Perceptron, Sigmoid, Tanh, ReLU and NeuralNetwork m
 # what an earlier `make grade ONLY=ex01,ex03` left, bob's ex03 since marked 7 of 10 by hand
 EARLIER_GRADES = "learner,ex01,ex03,total\nann,0,10,10\nbob,10,7,17\nzoe,10,10,20\n"
 EARLIER_REASONS = f"""learner,exercise,file,points,reason
-ann,ex01,ex01_perceptron_activations.py,0,not started: fill in the TODO in Perceptron1D.run
+ann,ex01,ex01_perceptron_activations.py,0,not done yet: fill in the TODO in Perceptron1D.run
 ann,ex03,ex03_keras_basics.ipynb,10,fresh-data RMSE 5.33 (target <= 8)
 bob,ex01,ex01_perceptron_activations.py,10,"{EX01_PASSED}"
 bob,ex03,ex03_keras_basics.py,7,"partial: 7 of 10, see the mail of 3 May"

@@ -6,7 +6,7 @@ runs top to bottom on a real ipykernel (nbclient), showing what the learner shou
     solved exercises    the grader's PASS from the notebook's own "Grade it" cell -- this is the check
                         that every grader passes its reference solution -- and, for ex01 and ex02, the
                         same PASS from `make exercises` on that notebook saved by the learner
-    learner exercises   "not started: fill in the TODO in ..." from that cell, and for ex01 and ex02 the
+    learner exercises   "not done yet: fill in the TODO in ..." from that cell, and for ex01 and ex02 the
                         same verdict that `make exercises` prints for the same file
     damaged data        the grade cell says to restore the data file and run the cell again, not to change
                         the code
@@ -422,7 +422,7 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
     assert (error.ename, error.evalue) == ("NotImplementedError", "TODO: write this part, then grade it")
     in_the_notebook = verdict(printed(notebook), exercise.name)
     assert in_the_notebook[0] == f"  {exercise.name}  {exercise.grader.TITLE:<46} FAIL"
-    assert in_the_notebook[1].strip().startswith("not started: fill in the TODO in "), in_the_notebook
+    assert in_the_notebook[1].strip().startswith("not done yet: fill in the TODO in "), in_the_notebook
     assert printed(notebook).endswith(f"Change your code, run its cell again, then this one (or in a terminal, in "
                                       f"the project's folder: make exercises ONLY={exercise.name}).\n")
     if exercise.name not in SAME_VERDICT_CHECKED:

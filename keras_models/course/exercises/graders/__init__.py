@@ -7,7 +7,7 @@ its target) when all pass. `grade_file` turns whatever happens into a `Result`:
 
     checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
     a check fails                -> FAIL   the grader's hint
-    a TODO still raises          -> FAIL   "not started: fill in the TODO in <function>"
+    a TODO still raises          -> FAIL   "not done yet: fill in the TODO in <function>"
     the learner's code raises    -> FAIL   the error, with the function and line where it happened (NumPy's
                                            shape errors with the arrays' shapes: shape_errors.py)
     the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
@@ -260,7 +260,7 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
 
 def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str], bool], start: float,
             module: ModuleType | None = None) -> Result:
-    """The FAIL for an exception: the grader's hint, a TODO not started, a name `module` (the learner's code,
+    """The FAIL for an exception: the grader's hint, a TODO not done yet, a name `module` (the learner's code,
     once loaded) lacks, a damaged data file, what the grader tripped on, or where the learner's code raised."""
     def result(message: str) -> Result:
         return Result(exercise, False, message, time.perf_counter() - start)
@@ -269,7 +269,7 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         return result(str(error))
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
-        return result(f"not started: fill in the TODO in {where}")
+        return result(f"not done yet: fill in the TODO in {where}")
     if module is not None and isinstance(error, AttributeError) and error.obj is module:   # Python 3.10+: .obj
         return result(f"{DEFINES_NO}{error.name}, which the exercise asks for (in a notebook: run the "
                       f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
