@@ -626,6 +626,22 @@ def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(na
     assert (result.passed, result.message) == (False, f"your code raised ValueError in {expected}")
 
 
+@pytest.mark.parametrize("separator", ["\f", "\u2028"], ids=["form-feed", "unicode-line-separator"])
+def test_a_numpy_shape_error_below_a_character_python_does_not_take_for_a_line_break_names_the_arrays(separator,
+                                                                                                        tmp_path):
+    """A form feed (an editor's page break) or U+2028 (pasted text) in a comment is no line break to Python, but is
+    one to str.splitlines: the lines kept for the file were shifted by one, and the failing line was not found."""
+    exercise = find("ex02")
+    source = exercise.solution_path.read_text(encoding="utf-8").replace(
+        "(delta2 @ W2.T) * sigmoid_prime(z1)", "(delta2 @ W2) * sigmoid_prime(z1)").replace(
+        "\ndef hidden_error", f"\n# BP2 {separator} the error of the hidden layer\ndef hidden_error")
+    path = tmp_path / f"{exercise.stem}.py"
+    path.write_text(source, encoding="utf-8")
+    result = grade_file(exercise, path, tmp_path)
+    assert result.message.endswith(f"): matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a "
+                                   f"missing or extra .T{SWAPPED}"), result.message
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

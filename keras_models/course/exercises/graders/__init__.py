@@ -25,6 +25,7 @@ from __future__ import annotations
 import __future__
 
 import importlib
+import io
 import itertools
 import linecache
 import sys
@@ -204,8 +205,9 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
     flags = 0
     for source, name in code_pieces(path):
         code = compile(source, name, "exec", flags=flags, dont_inherit=True)   # not this file's own __future__s
-        linecache.cache[name] = (len(source), None, source.splitlines(keepends=True), name)   # the lines that ran,
-        # as IPython keeps a cell's: a notebook cell has no file of its own (shape_errors reads the failing line)
+        lines = io.StringIO(source, newline=None).readlines()   # Python's line breaks, not str.splitlines' ("\f")
+        linecache.cache[name] = (len(source), None, lines, name)   # the lines that ran, as IPython keeps a cell's: a
+        # notebook cell has no file of its own (shape_errors reads the failing line)
         flags |= code.co_flags & FUTURE_FLAGS
         exec(code, module.__dict__)
     return module
