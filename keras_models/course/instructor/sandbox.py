@@ -326,8 +326,7 @@ def _ended(r: _Running) -> tuple[bool, float | None]:
     try:
         if os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
             return False, None                  # still running
-        with open(f"/proc/{r.process.pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()         # after the command name, which may hold ")"
+        fields = _stat(r.process.pid)
         return True, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, AttributeError, ValueError, IndexError):       # no waitid, no /proc, or reaped already
         return r.process.exitcode is not None, None
@@ -376,13 +375,18 @@ def _children() -> set[int]:
     for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
         if entry.name.isdigit():
             try:
-                with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                    fields = stat.read().rsplit(b")", 1)[1].split()     # after the command name, which may hold ")"
+                fields = _stat(entry.name)
             except OSError:                     # ended meanwhile
                 continue
             if int(fields[1]) == me:
                 children.add(int(entry.name))
     return children
+
+
+def _stat(pid: int | str) -> list[bytes]:
+    """The fields of /proc/<pid>/stat after the command name, which may hold ")": field N of proc(5) is [N - 3]."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return stat.read().rsplit(b")", 1)[1].split()
 
 
 def _kill_strays(keep: set[int]) -> None:
