@@ -81,6 +81,19 @@ def test_lessons_into_a_closed_pipe_is_one_line_not_a_folder_that_cannot_be_writ
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+@pytest.mark.parametrize("line_buffered", [True, False], ids=["print-fails", "flush-at-exit-fails"])
+def test_lessons_into_a_pipe_closed_before_their_last_lines_is_one_line_too(tmp_path, capsys, monkeypatch,
+                                                                           line_buffered):
+    # `make lessons | head -15`: head has the pictures' line and leaves, and "done in 5.7 s" met the closed pipe
+    # after the lessons, outside their try: Python's BrokenPipeError traceback
+    monkeypatch.setattr(lessons, "run_all", lambda logdir: None)
+    stdout = closed_pipe(monkeypatch, line_buffered)
+    assert lessons.main(["--logdir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
+                                       "a command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
 @pytest.fixture
 def learner_folder(tmp_path, monkeypatch):
     """The learner's exercise files and backups in a temporary folder instead of the repository."""

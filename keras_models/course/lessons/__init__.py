@@ -101,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
             where.mkdir(parents=True, exist_ok=True)
             tempfile.TemporaryFile(dir=where).close()        # can we write there? Ask before any lesson runs
         run_all(args.logdir)
+        print(f"done in {time.perf_counter() - start:.1f} s")
+        if args.logdir == DEFAULT_LOGDIR:
+            print("see them in TensorBoard (IMAGES tab): make tensorboard")
+        else:
+            print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={shlex.quote(str(args.logdir))}")
+        sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
     except KeyboardInterrupt:
         print("\nInterrupted; the lessons that finished have written their PNG files (TensorBoard gets the "
               "pictures when every lesson has run: make lessons again).", file=sys.stderr)
@@ -115,9 +121,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "
               "choose another folder: make lessons LOGDIR=DIR", file=sys.stderr)
         return 1
-    print(f"done in {time.perf_counter() - start:.1f} s")
-    if args.logdir == DEFAULT_LOGDIR:
-        print("see them in TensorBoard (IMAGES tab): make tensorboard")
-    else:
-        print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={shlex.quote(str(args.logdir))}")
     return 0
