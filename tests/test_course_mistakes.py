@@ -112,6 +112,23 @@ def test_make_exercises_into_a_closed_pipe_is_one_line_not_a_file_error(learner_
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_line(learner_folder, monkeypatch,
+                                                                                   capsys):
+    # `make exercises | head -1`: head leaves once the first result line is flushed, and the lines after it wait in
+    # stdout's buffer until Python flushes it at exit: "Exception ignored ... BrokenPipeError", exit status 120
+    def grade(exercises, solutions):
+        print("0 of 1 passed in 0 s.")                                  # not flushed: a pipe's buffering
+        return 1
+
+    monkeypatch.setattr(grade_cli, "grade", grade)
+    monkeypatch.setattr(grade_cli, "write_missing_files", lambda exercises: None)     # the learner's files are there
+    stdout = closed_pipe(monkeypatch, line_buffered=False)
+    assert grade_cli.main(["--only", "ex01"]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
+                                       "into a command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
 @pytest.mark.parametrize("argv", [["--only", "ex99"], ["--reset", "ex8"], ["--reset", "ex01", "--only", "ex01"]])
 def test_an_unknown_exercise_or_a_contradiction_is_one_line_and_exit_2(argv, learner_folder, capsys):
     assert grade_cli.main(argv) == 2

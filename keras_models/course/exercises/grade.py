@@ -241,14 +241,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.reset:
-            return reset_exercises(wanted)
-        if args.write_missing:
+            status = reset_exercises(wanted)
+        elif args.write_missing:
             write_missing_files(list(EXERCISES))
-            return 0
-        selected = [exercise for exercise in EXERCISES if exercise in wanted or not wanted]   # in course order
-        if not args.solutions:
-            write_missing_files(selected)
-        return grade(selected, args.solutions)
+            status = 0
+        else:
+            selected = [exercise for exercise in EXERCISES if exercise in wanted or not wanted]   # in course order
+            if not args.solutions:
+                write_missing_files(selected)
+            status = grade(selected, args.solutions)
+        sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
+        return status
     except KeyboardInterrupt as interrupt:             # its message, from grade(): which exercise, and where
         where = f" {interrupt}" if str(interrupt) else ""
         print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)
