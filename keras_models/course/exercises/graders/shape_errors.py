@@ -65,7 +65,8 @@ def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -
     """A @ B needs A's last size (k_left) equal to B's first (its second-to-last when 2-D or more: k_right)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         operands = [node.left, node.right]
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "dot"):
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "dot") \
+            and not any(isinstance(arg, ast.Starred) for arg in node.args):      # np.dot(*pair): not np and pair
         operands = list(node.args) if len(node.args) == 2 else [node.func.value, *node.args]
     else:
         operands = []
