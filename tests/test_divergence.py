@@ -218,3 +218,21 @@ def test_a_diverged_epoch_leaves_no_point_and_no_empty_run_in_tensorboard(side, 
                          for tag in accumulator.Tags()["tensors"]}
     assert logged == {"train": {}, "validation": {}}
     assert sorted(p.relative_to(side_dir) for p in side_dir.glob("*/events.out.tfevents.*")) == []
+
+
+def test_a_log_that_cannot_be_rewritten_after_a_divergence_leaves_the_divergence_its_message(tmp_path, monkeypatch):
+    """Dropping the diverged epoch's summaries rewrites the event files; a full disk then (or a damaged file) must not
+    replace "training diverged ... try a smaller learning rate" with a message about a log file."""
+    forget = sides.forget_epochs_after
+    calls = []
+
+    def full_disk_after_training(log_dir, epoch, steps):
+        calls.append(log_dir)
+        if len(calls) > 2:                                              # the two before training start are fine
+            raise OSError(28, "No space left on device", str(log_dir))
+        return forget(log_dir, epoch, steps)
+
+    monkeypatch.setattr(sides, "forget_epochs_after", full_disk_after_training)
+    with pytest.raises(TrainingDiverged, match=r"^binary \(keras side\): training diverged in epoch 1"):
+        run_task("binary", tmp_path, epochs=1, learning_rate=1e6, quiet=True)
+    assert len(calls) == 3

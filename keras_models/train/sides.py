@@ -20,6 +20,7 @@ that finds one continues from it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from keras_models.train.checkpoints import (
 )
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
+from keras_models.train.runs import RunDirectoryError
 from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins import masks
 from keras_models.twins.bridge import keras_loss, to_keras
@@ -191,7 +193,8 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         result.weight_gaps = [final_gap(net, keras_state)]
         return result
     steps = steps_per_epoch(data, settings)
-    for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
+    checkpointed = ((keras_state, keras_dir), (scratch_state, scratch_dir))
+    for state, side_dir in checkpointed:
         forget_epochs_after(side_dir, state.epoch, steps)               # what was logged after the checkpoint
     if not quiet:
         layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.dense_layers)])
@@ -219,9 +222,11 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         # evaluation_*_vs_iterations point if the watchdog stopped it (on_test_end comes before on_epoch_end), the
         # scratch side stops mid-epoch, and each writer opened has written its file's header (stopped in the first
         # epoch, only that). Drop all of that, so TensorBoard shows each side's checkpointed epochs and no empty
-        # run; run.json says why the curves stop ("diverged", "interrupted"). A second Ctrl-C waits for it.
-        with HeldInterrupt():
-            for state, side_dir in ((keras_state, keras_dir), (scratch_state, scratch_dir)):
+        # run; run.json says why the curves stop ("diverged", "interrupted"). A second Ctrl-C waits for it. A log
+        # that cannot be rewritten now (a full disk, a damaged file) stays as it is: the stop's own message is the
+        # learner's (the resumed run drops the same summaries, or names the file).
+        with HeldInterrupt(), contextlib.suppress(OSError, RunDirectoryError):
+            for state, side_dir in checkpointed:
                 forget_epochs_after(side_dir, state.epoch, steps)
         if isinstance(stop, KeyboardInterrupt):
             raise
