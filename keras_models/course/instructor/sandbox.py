@@ -322,7 +322,9 @@ def _stopped(code: int) -> str:
 def _ended(r: _Running) -> tuple[bool, float | None]:
     """Whether the child has ended, and then the CPU seconds it used (user and system, all its threads), read
     while it is a zombie, before anything reaps it: /proc/<pid>/stat, fields 14 and 15 in clock ticks. The CPU
-    seconds are None where that is not there (not Linux, or reaped already)."""
+    seconds are None where that is not there (not Linux, or reaped already: multiprocessing's Process.start reaps
+    the finished children it knows of, so a child that ended between its poll and the next child's start has lost
+    them, and a SIGKILL at the hard CPU limit then reads as a SIGKILL, not as the time limit: a rare pair)."""
     try:
         if os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
             return False, None                  # still running
