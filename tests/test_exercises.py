@@ -25,6 +25,7 @@ from keras_models.course.exercises.graders import (
     version_to_grade,
 )
 from keras_models.course.exercises.graders.checks import Fail
+from keras_models.course.exercises.graders.shape_errors import explained
 from keras_models.course.exercises.skeleton import (
     BEGIN,
     END,
@@ -644,6 +645,35 @@ def test_a_numpy_shape_error_below_a_character_python_does_not_take_for_a_line_b
     result = grade_file(exercise, path, tmp_path)
     assert result.message.endswith(f"): matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a "
                                    f"missing or extra .T{SWAPPED}"), result.message
+
+
+def explained_on(source: str, monkeypatch, **arrays) -> str | None:
+    """shape_errors.explained for the ValueError that `source`, a learner's file of its own, raises with `arrays` as its
+    variables: the explainer without an exercise or a grader around it (no TensorFlow, milliseconds)."""
+    filename = f"<learner's {len(linecache.cache)}>"
+    monkeypatch.setitem(linecache.cache, filename, (len(source), None, source.splitlines(keepends=True), filename))
+    with pytest.raises(ValueError) as raised:
+        exec(compile(source, filename, "exec"), {"np": np, **arrays})
+    return explained(raised.value, lambda name: name == filename)
+
+
+DELTA2, W2 = np.ones((5, 2)), np.ones((4, 2))            # hidden_error's delta2 @ W2, its .T forgotten
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("np.dot(delta2, W2)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),
+    ("delta2.dot(W2, None)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),  # out=None
+    ("np.ndarray.dot(delta2, W2)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),
+    # the operands spread from a list, or one given by keyword: not on the line to name (np is no operand)
+    ("np.dot(*(delta2, W2))", "matmul of two arrays: the inner sizes 2 and 4 differ (the left's last"),
+    ("np.matmul(*[delta2, W2])", "matmul of two arrays: the inner sizes 2 and 4 differ (the left's last"),
+    ("np.dot(delta2, b=W2)", "matmul of two arrays: the inner sizes 2 and 4 differ (the left's last"),
+], ids=["np.dot", "method-with-out", "unbound-method", "np.dot-starred", "np.matmul-starred", "np.dot-keyword"])
+def test_a_numpy_shape_error_in_a_call_names_the_two_arrays_multiplied_and_no_other_argument(line, expected,
+                                                                                             monkeypatch):
+    # np.dot(*pair) said 'matmul of np @ *pair', and delta2.dot(W2, None) 'matmul of W2 (4, 2) @ None'
+    message = explained_on(f"z = {line}\n", monkeypatch, delta2=DELTA2, W2=W2)
+    assert message.startswith(expected), message
 
 
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):

@@ -22,7 +22,7 @@ import itertools
 import linecache
 import re
 from collections.abc import Callable
-from types import FrameType, TracebackType
+from types import FrameType, ModuleType, TracebackType
 
 import numpy as np
 
@@ -65,9 +65,8 @@ def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -
     """A @ B needs A's last size (k_left) equal to B's first (its second-to-last when 2-D or more: k_right)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         operands = [node.left, node.right]
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "dot") \
-            and not any(isinstance(arg, ast.Starred) for arg in node.args):      # np.dot(*pair): not np and pair
-        operands = list(node.args) if len(node.args) == 2 else [node.func.value, *node.args]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "dot"):
+        operands = _multiplied(node, frame)
     else:
         operands = []
     sizes = f"the inner sizes {k_left} and {k_right} differ"
@@ -78,6 +77,18 @@ def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -
         return f"matmul of two arrays: {sizes}{WHICH}{TRANSPOSE}"   # not the arrays NumPy had: the line was saved since
     shown = f"{_named(operands[0], left, 'the left side')} @ {_named(operands[1], right, 'the right side')}"
     return f"matmul of {shown}: {sizes}{'' if left and right else WHICH}{TRANSPOSE}"
+
+
+def _multiplied(call: ast.Call, frame: FrameType) -> list[ast.expr]:
+    """The two arrays a call multiplies, as the line writes them: np.dot(a, b) or np.matmul(a, b) (called on a module,
+    or on a class: np.ndarray.dot(a, b)), else a.dot(b), an out= array after them either way; [] when the line does not
+    show them (np.dot(*pair), an operand given by keyword: b=W)."""
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+            keyword.arg in (None, "a", "b") for keyword in call.keywords):
+        return []
+    if isinstance(_read(call.func.value, frame), ModuleType | type):
+        return call.args[:2] if len(call.args) >= 2 else []
+    return [call.func.value, call.args[0]] if call.args else []
 
 
 def _broadcast(node: ast.AST | None, frame: FrameType, a: tuple[int, ...], b: tuple[int, ...]) -> str:
