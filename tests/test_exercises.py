@@ -676,6 +676,20 @@ def test_a_numpy_shape_error_in_a_call_names_the_two_arrays_multiplied_and_no_ot
     assert message.startswith(expected), message
 
 
+@pytest.mark.parametrize("line, expected", [
+    ("a > row", "a (6, 2) > row (3,): on one axis"),
+    # the left side no array: Python asks the right one (z > [0, 0, 0] for [0, 0, 0] < z), which NumPy then lists first
+    ("[0.0, 0.0, 0.0] < a", "[0.0, 0.0, 0.0] (3,) < a (6, 2): on one axis (lined up from the last) the sizes 3 and 2"),
+    ("row.tolist() >= a", "row.tolist() (3,) >= a (6, 2): on one axis"),
+    ("row.tolist() == a.copy()", "row.tolist() (3,) == a.copy() (6, 2): on one axis"),
+    ("row[:, None] < a.copy()", "row[:, None] (3, 1) < a.copy() (6, 2): on one axis"),   # an expression: an array
+], ids=["array-first", "list-first", "unread-list-first", "neither-read", "array-expression-first"])
+def test_a_numpy_shape_error_in_a_comparison_names_each_side_with_its_own_shape(line, expected, monkeypatch):
+    # '[0.0, 0.0, 0.0] < a' was told as '[0.0, 0.0, 0.0] (6, 2) < a (3,)': the shapes in NumPy's order, not the line's
+    message = explained_on(f"z = {line}\n", monkeypatch, a=np.ones((6, 2)), row=np.ones(3))
+    assert message.startswith(expected), message
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

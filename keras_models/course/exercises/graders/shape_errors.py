@@ -93,21 +93,57 @@ def _multiplied(call: ast.Call, frame: FrameType) -> list[ast.expr]:
 
 def _broadcast(node: ast.AST | None, frame: FrameType, a: tuple[int, ...], b: tuple[int, ...]) -> str:
     """Elementwise a (op) b: lined up from the last axis, each pair of sizes must be equal, or one of them 1."""
-    pairs = zip(reversed(a), reversed(b), strict=False)          # the axes both have, from the last
-    p, q = next(((p, q) for p, q in pairs if p != q and 1 not in (p, q)), (a, b))
-    sizes = f"on one axis (lined up from the last) the sizes {p} and {q} differ and neither is 1"
+    unnamed = f"arrays of shapes {a} and {b} do not combine elementwise: {_sizes(a, b)}{_fix(a, b, [None, None])}"
     if isinstance(node, ast.BinOp) and type(node.op) in SYMBOLS:
         operands, symbol = [node.left, node.right], SYMBOLS[type(node.op)]
     elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in SYMBOLS:
         operands, symbol = [node.left, node.comparators[0]], SYMBOLS[type(node.ops[0])]
+        in_order = _left_first(node.left, node.comparators[0], frame, a, b)
+        if in_order is None:
+            return unnamed
+        a, b = (a, b) if in_order else (b, a)
     elif isinstance(node, ast.AugAssign) and type(node.op) in SYMBOLS:
         operands, symbol = [node.target, node.value], SYMBOLS[type(node.op)] + "="
     else:
-        return f"arrays of shapes {a} and {b} do not combine elementwise: {sizes}{_fix(a, b, [None, None])}"
+        return unnamed
+    sizes = _sizes(a, b)
     if any(_read_shape(operand, frame) not in (shape, None) for operand, shape in zip(operands, (a, b), strict=True)):
         return f"{a} {symbol} {b}: {sizes}{_fix(a, b, [None, None])}"      # the file was saved since it ran
     shown = f"{_named(operands[0], a, 'the left side')} {symbol} {_named(operands[1], b, 'the right side')}"
     return f"{shown}: {sizes}{_fix(a, b, operands)}"
+
+
+def _sizes(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """The first pair of sizes, lined up from the last axis, that neither match nor broadcast."""
+    pairs = zip(reversed(a), reversed(b), strict=False)          # the axes both have, from the last
+    p, q = next(((p, q) for p, q in pairs if p != q and 1 not in (p, q)), (a, b))
+    return f"on one axis (lined up from the last) the sizes {p} and {q} differ and neither is 1"
+
+
+def _left_first(left: ast.expr, right: ast.expr, frame: FrameType, a: tuple[int, ...],
+                b: tuple[int, ...]) -> bool | None:
+    """Whether NumPy listed a comparison's shapes a, b left side first. It does when the left side is an array; when it
+    is a list ([0, 0] < z), Python asks the right side (z > [0, 0]), whose shape NumPy then lists first. A left side
+    not read is taken for an array unless it plainly makes a list. None: the right side read has neither shape."""
+    value = _read(left, frame)
+    if value is not UNREAD:
+        return isinstance(value, np.ndarray)
+    if _makes_a_list(left):
+        return False
+    shape = _read_shape(right, frame)
+    if shape is None:
+        return True
+    return shape == b if shape in (a, b) else None
+
+
+def _makes_a_list(node: ast.expr) -> bool:
+    """[0, 0], (0, 0), [f(z) for z in zs], z.tolist(), list(z), tuple(z): a value that is no array."""
+    if isinstance(node, ast.List | ast.Tuple | ast.ListComp | ast.Constant):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    return (isinstance(node.func, ast.Attribute) and node.func.attr == "tolist") or (
+        isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple"))
 
 
 def _fix(a: tuple[int, ...], b: tuple[int, ...], operands: list[ast.expr | None]) -> str:
