@@ -690,6 +690,13 @@ def test_a_numpy_shape_error_in_a_comparison_names_each_side_with_its_own_shape(
     assert message.startswith(expected), message
 
 
+@pytest.mark.parametrize("line", ["a" + ".T" * 1000 + " @ b", "a @ (" + " + ".join(["b"] * 400) + ")"],
+                         ids=["a-thousand-transposes", "a-sum-of-400"])
+def test_a_numpy_shape_error_on_a_line_too_deep_to_read_leaves_numpy_its_own_message(line, monkeypatch):
+    # Python compiles these; reading them back (ast.unparse, .T after .T) raised RecursionError out of the grader
+    assert explained_on(f"z = {line}\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2))) is None
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

@@ -42,7 +42,15 @@ UNREAD = object()
 
 def explained(error: BaseException, is_learners: Callable[[str], bool]) -> str | None:
     """NumPy's matmul, dot or broadcast ValueError raised on a line of the learner's, in plain words with the
-    shapes involved and the likely fix; None for any other error (its own message then stands)."""
+    shapes involved and the likely fix; None for any other error (its own message then stands), and for a line
+    nested too deep to read back (a .T a thousand times over: ast.unparse and _read_shape recurse once a level)."""
+    try:
+        return _explained(error, is_learners)
+    except RecursionError:
+        return None
+
+
+def _explained(error: BaseException, is_learners: Callable[[str], bool]) -> str | None:
     tb = error.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
