@@ -697,6 +697,12 @@ def test_a_numpy_shape_error_on_a_line_too_deep_to_read_leaves_numpy_its_own_mes
     assert explained_on(f"z = {line}\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2))) is None
 
 
+def test_a_numpy_shape_error_gives_no_shape_to_a_name_the_line_itself_rebinds(monkeypatch):
+    # a (5, 2) @ b (4, 2), and then a is b: 'matmul of a (4, 2) @ ...' was the shape a had after, not the one multiplied
+    message = explained_on("z = a @ (a := b)\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2)))
+    assert message.startswith("matmul of a @ ") and "(4, 2)" not in message, message
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

@@ -22,7 +22,7 @@ import itertools
 import linecache
 import re
 from collections.abc import Callable
-from types import FrameType, ModuleType, TracebackType
+from types import FrameType, ModuleType, SimpleNamespace, TracebackType
 
 import numpy as np
 
@@ -57,16 +57,28 @@ def _explained(error: BaseException, is_learners: Callable[[str], bool]) -> str 
     if not isinstance(error, ValueError) or tb is None or not is_learners(tb.tb_frame.f_code.co_filename):
         return None
     text = str(error).strip()
-    if match := MATMUL.fullmatch(text):                      # sizes: operand 1's first, operand 0's last
-        return _matmul(_failing(tb), tb.tb_frame, int(match[2]), int(match[1]))
-    if match := DOT.fullmatch(text):
-        return _matmul(_failing(tb), tb.tb_frame, int(match[3]), int(match[4]))
-    if match := BROADCAST.fullmatch(text):
-        node = _failing(tb)
-        if match[3] and not isinstance(node, ast.AugAssign):
-            return None                 # three arrays (np.where, an out=): NumPy's own message lists their shapes
-        return _broadcast(node, tb.tb_frame, _shape(match[1]), _shape(match[2]))
-    return None
+    matmul, dot, broadcast = (pattern.fullmatch(text) for pattern in (MATMUL, DOT, BROADCAST))
+    if not (matmul or dot or broadcast):
+        return None
+    node = _failing(tb)
+    frame = _before_rebinding(tb.tb_frame, node)
+    if matmul:                                               # sizes: operand 1's first, operand 0's last
+        return _matmul(node, frame, int(matmul[2]), int(matmul[1]))
+    if dot:
+        return _matmul(node, frame, int(dot[3]), int(dot[4]))
+    if broadcast[3] and not isinstance(node, ast.AugAssign):
+        return None                     # three arrays (np.where, an out=): NumPy's own message lists their shapes
+    return _broadcast(node, frame, _shape(broadcast[1]), _shape(broadcast[2]))
+
+
+def _before_rebinding(frame: FrameType, node: ast.AST | None) -> FrameType | SimpleNamespace:
+    """The frame's variables without those the failing expression itself binds (a @ (a := b)): their value now is not
+    the one NumPy was given, so they are not read."""
+    rebound = {named.target.id for named in ast.walk(node) if isinstance(named, ast.NamedExpr)} if node else set()
+    if not rebound:
+        return frame
+    return SimpleNamespace(f_locals={name: value for name, value in frame.f_locals.items() if name not in rebound},
+                           f_globals={name: value for name, value in frame.f_globals.items() if name not in rebound})
 
 
 def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -> str:
