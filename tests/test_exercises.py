@@ -703,6 +703,11 @@ def test_a_numpy_shape_error_gives_no_shape_to_a_name_the_line_itself_rebinds(mo
     assert message.startswith("matmul of a @ ") and "(4, 2)" not in message, message
 
 
+def test_a_numpy_shape_error_writes_an_assignment_expression_operand_in_one_pair_of_brackets(monkeypatch):
+    message = explained_on("z = (w := a) @ b\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2)))
+    assert message.startswith("matmul of (w := a) @ b (4, 2): the inner sizes 2 and 4 differ"), message  # ((w := a))
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

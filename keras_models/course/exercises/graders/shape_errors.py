@@ -36,7 +36,7 @@ SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv
 LONGEST_NAME = 30                   # characters of an operand's source kept in the line (make grade keeps 300)
 WHICH = " (the left's last, the right's first)"
 TRANSPOSE = " -- a missing or extra .T, or the operands swapped?"
-OPERATORS = ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda | ast.NamedExpr
+OPERATORS = ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda  # (a := b) has brackets
 UNREAD = object()
 
 
