@@ -708,6 +708,12 @@ def test_a_numpy_shape_error_writes_an_assignment_expression_operand_in_one_pair
     assert message.startswith("matmul of (w := a) @ b (4, 2): the inner sizes 2 and 4 differ"), message  # ((w := a))
 
 
+def test_a_numpy_shape_error_in_an_in_place_matmul_names_its_two_arrays(monkeypatch):
+    # as z += b names z and b: z @= W2 was 'matmul of two arrays', though both are names on the line
+    message = explained_on("z @= W2\n", monkeypatch, z=DELTA2.copy(), W2=W2)
+    assert message.startswith("matmul of z (5, 2) @= W2 (4, 2): the inner sizes 2 and 4 differ --"), message
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

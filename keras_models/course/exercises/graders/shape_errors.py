@@ -83,8 +83,11 @@ def _before_rebinding(frame: FrameType, node: ast.AST | None) -> FrameType | Sim
 
 def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -> str:
     """A @ B needs A's last size (k_left) equal to B's first (its second-to-last when 2-D or more: k_right)."""
+    symbol = "@"
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         operands = [node.left, node.right]
+    elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.MatMult):
+        operands, symbol = [node.target, node.value], "@="          # z @= W: z = z @ W, in place
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "dot"):
         operands = _multiplied(node, frame)
     else:
@@ -95,7 +98,7 @@ def _matmul(node: ast.AST | None, frame: FrameType, k_left: int, k_right: int) -
     left, right = (_read_shape(operand, frame) for operand in operands)
     if (left and left[-1] != k_left) or (right and right[-2 if len(right) > 1 else 0] != k_right):
         return f"matmul of two arrays: {sizes}{WHICH}{TRANSPOSE}"   # not the arrays NumPy had: the line was saved since
-    shown = f"{_named(operands[0], left, 'the left side')} @ {_named(operands[1], right, 'the right side')}"
+    shown = f"{_named(operands[0], left, 'the left side')} {symbol} {_named(operands[1], right, 'the right side')}"
     return f"matmul of {shown}: {sizes}{'' if left and right else WHICH}{TRANSPOSE}"
 
 
