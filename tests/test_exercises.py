@@ -714,6 +714,19 @@ def test_a_numpy_shape_error_in_an_in_place_matmul_names_its_two_arrays(monkeypa
     assert message.startswith("matmul of z (5, 2) @= W2 (4, 2): the inner sizes 2 and 4 differ --"), message
 
 
+def test_a_numpy_shape_error_below_a_form_feed_is_read_from_its_own_line(tmp_path):
+    # Python ends a line at a newline or carriage return only; str.splitlines also at a form feed (an editor's page
+    # break), and at the \x1c-\x1e, \x85, \u2028, \u2029 separators. The lines kept for the explainer were split so:
+    # each line below a page break was the one above it, and z = a @ b was told as 'matmul of a (5, 2) @ c (4, 2)'
+    path = tmp_path / "ex02_backprop.py"
+    path.write_text("import numpy as np\n\f\na, b, c = np.ones((5, 2)), np.ones((4, 2)), np.ones((4, 2))\n"
+                    "d = a @ c.T\nz = a @ b\n", encoding="utf-8")
+    with pytest.raises(ValueError) as raised:
+        load_module(path)
+    message = explained(raised.value, in_file(path))
+    assert message.startswith("matmul of a (5, 2) @ b (4, 2): the inner sizes 2 and 4 differ"), message
+
+
 def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(tmp_path):
     """grade_here at the end of the exercise run as a script (make exercise-run NAME=ex02): the failing line is read
     from the file, which the learner may have saved again meanwhile. An array there whose shape is not one NumPy

@@ -205,12 +205,17 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
     flags = 0
     for source, name in code_pieces(path):
         code = compile(source, name, "exec", flags=flags, dont_inherit=True)   # not this file's own __future__s
-        lines = io.StringIO(source, newline=None).readlines()   # Python's line breaks, not str.splitlines' ("\f")
-        linecache.cache[name] = (len(source), None, lines, name)   # the lines that ran, as IPython keeps a cell's: a
-        # notebook cell has no file of its own (shape_errors reads the failing line)
+        linecache.cache[name] = (len(source), None, python_lines(source), name)   # the lines that ran, as IPython
+        # keeps a cell's: a notebook cell has no file of its own (shape_errors reads the failing line)
         flags |= code.co_flags & FUTURE_FLAGS
         exec(code, module.__dict__)
     return module
+
+
+def python_lines(source: str) -> list[str]:
+    """`source` cut into lines as Python numbers them: at a newline, a carriage return or both, and not also at a form
+    feed, \\x85 or \\u2028 as str.splitlines does (a page break above the failing line shifted every line below it)."""
+    return io.StringIO(source, newline="").readlines()
 
 
 def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
