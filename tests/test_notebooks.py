@@ -582,6 +582,17 @@ def test_a_line_inside_brackets_or_a_string_is_python_whatever_it_starts_with(tm
     assert code_pieces(path)[0][0] == cell.replace("%time y = 2", "")
 
 
+def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
+    """Python ends a line at a newline or a carriage return only; the cell was cut with str.splitlines, which also ends
+    one at a form feed (an editor's page break), \\x85 or \\u2028: a string holding a \\u2028 was cut in two ("the
+    file does not parse: unterminated string literal", for a cell that runs), and below a page break each line was
+    numbered one too many in the FAIL."""
+    cell = 'note = "one\u2028two"\n\f\nx = 1\n'
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook_with(cell), path)
+    assert code_pieces(path)[0][0] == cell
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),

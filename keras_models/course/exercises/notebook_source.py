@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import re
 import tokenize
@@ -77,9 +78,15 @@ def _python_only(cell_source: str) -> str:
     magic = (first[2:].split(maxsplit=1) or [""])[0] if first.startswith("%%") else None
     if magic is not None and magic not in _PYTHON_CELL_MAGICS:  # a cell magic: the whole cell is IPython's
         return ""
-    lines, starts = cell_source.splitlines(), _statement_starts(cell_source)
+    lines, starts = [line.rstrip("\r\n") for line in python_lines(cell_source)], _statement_starts(cell_source)
     return "\n".join(_left_out(line) if number in starts and _ipython_only(line) else line
                      for number, line in enumerate(lines, start=1)) + "\n"
+
+
+def python_lines(source: str) -> list[str]:
+    """`source` cut into lines (each with its ending) as Python numbers them: at a newline, a carriage return or both,
+    not also at a form feed, \\x85 or \\u2028 as str.splitlines does."""
+    return io.StringIO(source, newline="").readlines()
 
 
 def _statement_starts(cell_source: str) -> set[int]:
@@ -90,7 +97,7 @@ def _statement_starts(cell_source: str) -> set[int]:
     skipped = {tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT,
                tokenize.ENDMARKER}
     starts = set()
-    for tokens in make_tokens_by_line(cell_source.splitlines(keepends=True)):
+    for tokens in make_tokens_by_line(python_lines(cell_source)):
         first = next((token for token in tokens if token.type not in skipped), None)
         if first is not None:
             starts.add(first.start[0])

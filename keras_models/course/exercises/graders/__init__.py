@@ -25,7 +25,6 @@ from __future__ import annotations
 import __future__
 
 import importlib
-import io
 import itertools
 import linecache
 import sys
@@ -37,7 +36,15 @@ from types import ModuleType
 
 from data.checksums import DATA_FILE_ERRORS
 
-from ..notebook_source import SourceError, cell_label, cell_line, code_pieces, display, unchanged_since_written
+from ..notebook_source import (
+    SourceError,
+    cell_label,
+    cell_line,
+    code_pieces,
+    display,
+    python_lines,
+    unchanged_since_written,
+)
 from ..skeleton import PLACEHOLDER
 from .checks import Fail
 from .shape_errors import explained
@@ -210,12 +217,6 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
         flags |= code.co_flags & FUTURE_FLAGS
         exec(code, module.__dict__)
     return module
-
-
-def python_lines(source: str) -> list[str]:
-    """`source` cut into lines as Python numbers them: at a newline, a carriage return or both, and not also at a form
-    feed, \\x85 or \\u2028 as str.splitlines does (a page break above the failing line shifted every line below it)."""
-    return io.StringIO(source, newline="").readlines()
 
 
 def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
