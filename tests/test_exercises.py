@@ -178,6 +178,22 @@ def test_an_error_without_a_message_ends_its_line_at_where_it_was_raised(raises,
                                 f"{EX01.stem}.py)"), result.message
 
 
+@pytest.mark.parametrize("base", ["ValueError", "Exception"])
+def test_an_exception_of_the_learners_whose_message_cannot_be_made_is_still_one_line(base, tmp_path):
+    """A learner's exception class whose __str__ raises: making the line's message raised again, out of grade_file,
+    and make exercises ended in a traceback (a ValueError went through the shape-error explainer first)."""
+    right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
+    broken = (f"class Odd({base}):\n            def __str__(self):\n                raise RuntimeError('no')\n"
+              "        raise Odd()")
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED.replace(right, broken), encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    line = SOLVED[:SOLVED.index(right)].count(chr(10)) + 4                      # the raise, below the class
+    assert (result.passed, result.message) == (False, f"your code raised Odd in Perceptron1D.run (line {line} of "
+                                               f"{EX01.stem}.py): (its message cannot be shown: its __str__ raised "
+                                               "RuntimeError)")
+
+
 def test_an_exception_class_of_the_learners_own_derived_from_baseexception_is_a_fail_with_its_line(tmp_path):
     """`class Stop(BaseException)` raised at the top level or in a function passed the grader's `except Exception`:
     make exercises ended in Python's traceback, and the exercises after it were not graded."""

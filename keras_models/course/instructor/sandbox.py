@@ -62,7 +62,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from keras_models.course.exercises.graders import printable
+from keras_models.course.exercises.graders import message_of, printable
 
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
 # Largest file a submission may write. The graders' own files stay far below it: grading the seven
@@ -151,7 +151,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     except SystemExit as exit_:
         verdict = Verdict(False, f"the code called sys.exit({exit_.code!r})")
     except BaseException as error:              # noqa: BLE001 -- anything the submission raised is its 0
-        detail = one_line(str(error))
+        detail = one_line(message_of(error))
         verdict = Verdict(False, one_line(f"the code raised {type(error).__name__}" + (f": {detail}" if detail
                                                                                        else "")))
     conn.send_bytes(json.dumps({"passed": verdict.passed, "reason": verdict.reason}).encode("utf-8"))

@@ -286,11 +286,20 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         return result(raised(error, where, line))
     if line is None:               # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
-        first_line = (str(error).strip().splitlines() or [""])[0]
+        first_line = (message_of(error).strip().splitlines() or [""])[0]
         at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
         return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
                       "what your functions return (types, shapes)")
     return result(raised(error, where, line, is_learners))
+
+
+def message_of(error: BaseException) -> str:
+    """str(error); or, for an exception class of the learner's whose __str__ raises, what the line says instead (the
+    line is still printed: that error, raised again here, was a traceback)."""
+    try:
+        return str(error)
+    except Exception as broken:                 # noqa: BLE001 -- whatever the learner's __str__ raises
+        return f"(its message cannot be shown: its __str__ raised {type(broken).__name__})"
 
 
 def does_not_parse(error: SyntaxError, path: Path) -> str:
@@ -306,6 +315,6 @@ def raised(error: BaseException, function: str, line: str | None,
     NumPy's shape errors raised on a line of the learner's (`is_learners`) are told with the arrays' shapes."""
     if isinstance(error, DATA_FILE_ERRORS):
         return f"{DATA_UNREADABLE}{error}"
-    message = explained(error, is_learners) or " ".join(part.strip() for part in str(error).splitlines()
+    message = explained(error, is_learners) or " ".join(part.strip() for part in message_of(error).splitlines()
                                                         if part.strip())              # sklearn's has 3 lines
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")

@@ -54,7 +54,7 @@ def _explained(error: BaseException, is_learners: Callable[[str], bool]) -> str 
     tb = error.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    if not isinstance(error, ValueError) or tb is None or not is_learners(tb.tb_frame.f_code.co_filename):
+    if type(error) is not ValueError or tb is None or not is_learners(tb.tb_frame.f_code.co_filename):  # NumPy's own
         return None
     text = str(error).strip()
     matmul, dot, broadcast = (pattern.fullmatch(text) for pattern in (MATMUL, DOT, BROADCAST))
