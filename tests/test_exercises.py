@@ -656,6 +656,15 @@ def explained_on(source: str, monkeypatch, **arrays) -> str | None:
 DELTA2, W2 = np.ones((5, 2)), np.ones((4, 2))            # hidden_error's delta2 @ W2, its .T forgotten
 
 
+def test_a_numpy_shape_error_whose_variables_cannot_be_read_leaves_numpy_its_own_message(monkeypatch):
+    """A class body whose namespace is a mapping of the learner's (a metaclass's __prepare__) runs the learner's code
+    when the explainer looks a name up in it: what that raises must not replace the learner's line with a traceback."""
+    source = ("class Odd(dict):\n    def __contains__(self, name):\n        raise RuntimeError('no')\n"
+              "class Meta(type):\n    @classmethod\n    def __prepare__(cls, name, bases):\n        return Odd()\n"
+              "class Layer(metaclass=Meta):\n    a, W = np.ones((5, 2)), np.ones((4, 2))\n    z = a @ W\n")
+    assert explained_on(source, monkeypatch) is None
+
+
 @pytest.mark.parametrize("line, expected", [
     ("np.dot(delta2, W2)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),
     ("delta2.dot(W2, None)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),  # out=None

@@ -9,8 +9,9 @@ NumPy's matmul error gives two sizes and a gufunc signature, not which arrays ha
 The shapes are read, never computed: the traceback's last frame must be the learner's, the instruction that
 raised gives the columns of the expression that failed (Python's own ^^^ carets), and that expression's
 operands, when each is a name, an attribute of one or a constant index into a list or dict, are looked up in the
-frame's variables (inspect.getattr_static: no property or __getattr__ of the learner's runs). Nothing on the line
-is evaluated again. An operand that is an expression, or a shape that disagrees with NumPy's sizes (a file saved
+frame's variables (inspect.getattr_static: no property or __getattr__ of the learner's runs; only a class body's
+namespace of the learner's own making could run code, and what it raises leaves NumPy's message). Nothing on the
+line is evaluated again. An operand that is an expression, or a shape that disagrees with NumPy's sizes (a file saved
 since it ran), keeps only the sizes NumPy reported.
 """
 
@@ -42,11 +43,12 @@ UNREAD = object()
 
 def explained(error: BaseException, is_learners: Callable[[str], bool]) -> str | None:
     """NumPy's matmul, dot or broadcast ValueError raised on a line of the learner's, in plain words with the
-    shapes involved and the likely fix; None for any other error (its own message then stands), and for a line
-    nested too deep to read back (a .T a thousand times over: ast.unparse and _read_shape recurse once a level)."""
+    shapes involved and the likely fix; None for any other error (its own message then stands), and whenever the
+    line cannot be read back: nested too deep (a .T a thousand times over: ast.unparse and _read_shape recurse once
+    a level), or variables in a mapping of the learner's whose lookup raises (a metaclass's __prepare__)."""
     try:
         return _explained(error, is_learners)
-    except RecursionError:
+    except Exception:                           # noqa: BLE001 -- NumPy's own message is the learner's line then
         return None
 
 
