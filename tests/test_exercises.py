@@ -708,6 +708,16 @@ def test_a_numpy_shape_error_gives_no_shape_to_a_name_the_line_itself_rebinds(mo
     assert message.startswith("matmul of a @ ") and "(4, 2)" not in message, message
 
 
+@pytest.mark.parametrize("brackets", ["[]", "{}"], ids=["list", "set"])
+def test_a_numpy_shape_error_in_a_comprehension_gives_no_shape_its_variable_had_before_it(brackets, monkeypatch):
+    # Python 3.12 runs a list or set comprehension inside the frame (PEP 709) and puts back, as the error leaves it, the
+    # x it hid: [x @ W2 for x in [delta2]] was told as 'matmul of x (3, 2) @ W2 (4, 2)', the x from before the list
+    open_, close = brackets
+    message = explained_on(f"ys = {open_}(x @ W2).sum() for x in [delta2]{close}\n", monkeypatch,
+                           x=np.ones((3, 2)), delta2=DELTA2, W2=W2)
+    assert message.startswith("matmul of x ") and "(3, 2)" not in message, message
+
+
 def test_a_numpy_shape_error_writes_an_assignment_expression_operand_in_one_pair_of_brackets(monkeypatch):
     message = explained_on("z = (w := a) @ b\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2)))
     assert message.startswith("matmul of (w := a) @ b (4, 2): the inner sizes 2 and 4 differ"), message  # ((w := a))

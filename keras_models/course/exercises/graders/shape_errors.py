@@ -12,7 +12,9 @@ operands, when each is a name, an attribute of one or a constant index into a li
 frame's variables (inspect.getattr_static: no property or __getattr__ of the learner's runs; only a class body's
 namespace of the learner's own making could run code, and what it raises leaves NumPy's message). Nothing on the
 line is evaluated again. An operand that is an expression, or a shape that disagrees with NumPy's sizes (a file saved
-since it ran), keeps only the sizes NumPy reported.
+since it ran), keeps only the sizes NumPy reported. So does a name a list, set or dict comprehension binds, from
+Python 3.12 on: the comprehension runs inside the frame (PEP 709), and once the error has left it the name holds what
+it held before the comprehension, or nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import inspect
 import itertools
 import linecache
 import re
+import sys
 from collections.abc import Callable
 from types import FrameType, ModuleType, SimpleNamespace, TracebackType
 
@@ -38,6 +41,8 @@ LONGEST_NAME = 30                   # characters of an operand's source kept in 
 WHICH = " (the left's last, the right's first)"
 TRANSPOSE = " -- a missing or extra .T, or the operands swapped?"
 OPERATORS = ast.BinOp | ast.UnaryOp | ast.BoolOp | ast.Compare | ast.IfExp | ast.Lambda  # (a := b) has brackets
+COMPREHENSIONS = ast.ListComp | ast.SetComp | ast.DictComp         # inline from Python 3.12 on (PEP 709)
+OWN_FRAME = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.GeneratorExp | ast.ClassDef
 UNREAD = object()
 
 
@@ -63,7 +68,7 @@ def _explained(error: BaseException, is_learners: Callable[[str], bool]) -> str 
     if not (matmul or dot or broadcast):
         return None
     node = _failing(tb)
-    frame = _before_rebinding(tb.tb_frame, node)
+    frame = _before_rebinding(tb.tb_frame, node, _bound_by_comprehensions(tb))
     if matmul:                                               # sizes: operand 1's first, operand 0's last
         return _matmul(node, frame, int(matmul[2]), int(matmul[1]))
     if dot:
@@ -73,10 +78,11 @@ def _explained(error: BaseException, is_learners: Callable[[str], bool]) -> str 
     return _broadcast(node, frame, _shape(broadcast[1]), _shape(broadcast[2]))
 
 
-def _before_rebinding(frame: FrameType, node: ast.AST | None) -> FrameType | SimpleNamespace:
-    """The frame's variables without those the failing expression itself binds (a @ (a := b)): their value now is not
-    the one NumPy was given, so they are not read."""
+def _before_rebinding(frame: FrameType, node: ast.AST | None, comprehended: set[str]) -> FrameType | SimpleNamespace:
+    """The frame's variables without those the failing expression itself binds (a @ (a := b)) or a comprehension
+    around it binds (`comprehended`): their value now is not the one NumPy was given, so they are not read."""
     rebound = {named.target.id for named in ast.walk(node) if isinstance(named, ast.NamedExpr)} if node else set()
+    rebound |= comprehended
     if not rebound:
         return frame
     return SimpleNamespace(f_locals={name: value for name, value in frame.f_locals.items() if name not in rebound},
@@ -190,17 +196,56 @@ def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
     return True
 
 
+def _position(tb: TracebackType) -> tuple[int, int, int, int] | None:
+    """The first and last line and the start and end columns of the instruction that raised in the traceback entry
+    `tb` (Python's ^^^ carets); None when Python kept none."""
+    if tb.tb_lasti < 0:
+        return None
+    code = tb.tb_frame.f_code
+    position = next(itertools.islice(code.co_positions(), tb.tb_lasti // 2, None), None)   # 2 bytes an instruction
+    return None if position is None or None in position else position
+
+
+def _bound_by_comprehensions(tb: TracebackType) -> set[str]:
+    """The names bound by the list, set and dict comprehensions around the failing instruction that ran inline, in
+    `tb`'s frame (Python 3.12 on): [x @ W for x in batches] fails with x back to what it was before the list."""
+    position = _position(tb)
+    if sys.version_info < (3, 12) or position is None:
+        return set()                        # before 3.12 a comprehension has a frame of its own, its names read there
+    try:
+        node = ast.parse("".join(linecache.getlines(tb.tb_frame.f_code.co_filename)))
+    except (SyntaxError, ValueError):
+        return set()
+    bound: set[str] = set()
+    while True:                             # down from the module, through the nodes around the instruction
+        node = next((child for child in ast.iter_child_nodes(node) if _encloses(child, position)), None)
+        if node is None:
+            return bound
+        if isinstance(node, COMPREHENSIONS | ast.GeneratorExp) and _encloses(node.generators[0].iter, position):
+            continue                        # its first iterable is evaluated before it, in the code around it
+        if isinstance(node, OWN_FRAME):
+            bound = set()                   # a frame of its own: what the code around it binds is not in `tb`'s
+        elif isinstance(node, COMPREHENSIONS):
+            bound |= {name.id for generator in node.generators for name in ast.walk(generator.target)
+                      if isinstance(name, ast.Name)}
+
+
+def _encloses(node: ast.AST, position: tuple[int, int, int, int]) -> bool:
+    """Whether the node's source spans the instruction's: its lines first..last, columns start..end (UTF-8 bytes)."""
+    first, last, start, end = position
+    if getattr(node, "end_lineno", None) is None:
+        return False                        # no source of its own: a context, an operator
+    return (node.lineno, node.col_offset) <= (first, start) and (last, end) <= (node.end_lineno, node.end_col_offset)
+
+
 def _failing(tb: TracebackType) -> ast.expr | ast.AugAssign | None:
     """The expression that raised in the traceback entry `tb`, parsed from the columns of its instruction (for an
     in-place z += b, the statement)."""
-    code = tb.tb_frame.f_code
-    if tb.tb_lasti < 0:
-        return None
-    position = next(itertools.islice(code.co_positions(), tb.tb_lasti // 2, None), None)   # 2 bytes an instruction
-    if position is None or None in position:
+    position = _position(tb)
+    if position is None:
         return None
     first, last, start, end = position
-    lines = [line.encode("utf-8") for line in linecache.getlines(code.co_filename)]
+    lines = [line.encode("utf-8") for line in linecache.getlines(tb.tb_frame.f_code.co_filename)]
     if not lines or last > len(lines):
         return None
     if first == last:
