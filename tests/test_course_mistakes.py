@@ -129,6 +129,22 @@ def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_li
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_make_exercises_printing_what_a_strict_output_encoding_cannot_show_is_one_line_about_the_output(
+        learner_folder, monkeypatch, capsys):
+    # PYTHONIOENCODING=ascii:strict (the Makefile keeps an error handler the learner chose), and a verdict naming the
+    # learner's delta2 written as a Greek letter: "error: a file is not UTF-8 text ('ascii' codec can't encode ...)"
+    def grade(exercises, solutions):
+        print("matmul of \u03b42 (5, 2) @ W2 (4, 2)")
+        return 1
+
+    monkeypatch.setattr(grade_cli, "grade", grade)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict"))
+    assert grade_cli.main(["--only", "ex02"]) == 1
+    assert capsys.readouterr().err == ("error: make exercises was printing the character '\\u03b4', which the "
+                                       "output's encoding (ascii) cannot show: leave out PYTHONIOENCODING's error "
+                                       "handler (:strict), or use PYTHONIOENCODING=utf-8\n")
+
+
 @pytest.mark.parametrize("argv", [["--only", "ex99"], ["--reset", "ex8"], ["--reset", "ex01", "--only", "ex01"]])
 def test_an_unknown_exercise_or_a_contradiction_is_one_line_and_exit_2(argv, learner_folder, capsys):
     assert grade_cli.main(argv) == 2

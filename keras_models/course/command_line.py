@@ -10,7 +10,9 @@ and then failed on the empty history, `--seed -1` failed inside Keras' seeding, 
 inside TensorBoard's writer, each with a traceback.
 
 An output pipe closed while a program prints (`make exercises | head -1`) is one line too (`output_closed`), not
-Python's "Exception ignored ... BrokenPipeError" from the flush at exit, nor a message about some file.
+Python's "Exception ignored ... BrokenPipeError" from the flush at exit, nor a message about some file. So is a
+character the output's encoding cannot show under an error handler the user chose (`output_cannot_show`: the
+Makefile otherwise escapes it).
 """
 
 from __future__ import annotations
@@ -79,3 +81,12 @@ def output_closed(program: str) -> str:
     except (OSError, ValueError):               # no file descriptor behind sys.stdout (captured)
         pass
     return f"error: the output was closed while {program} was printing (a pipe into a command that ended?)"
+
+
+def output_cannot_show(error: UnicodeEncodeError, program: str) -> str:
+    """After a UnicodeEncodeError on stdout (PYTHONIOENCODING=ascii:strict, an error handler the user chose, which the
+    Makefile keeps): the one line to print on stderr, naming the character and the way to see it."""
+    character = ascii(error.object[error.start:error.end])
+    return (f"error: {program} was printing the character {character}, which the output's encoding "
+            f"({error.encoding}) cannot show: leave out PYTHONIOENCODING's error handler (:{sys.stdout.errors}), or "
+            "use PYTHONIOENCODING=utf-8")

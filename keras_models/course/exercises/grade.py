@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from keras_models.course.command_line import output_closed
+from keras_models.course.command_line import output_cannot_show, output_closed
 from keras_models.course.exercises.graders import (
     EXERCISES,
     GRADED_PREFIX,
@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:                          # `make exercises | head -1`: not a file's fault
         print(output_closed("make exercises"), file=sys.stderr)
+        return 1
+    except UnicodeEncodeError as error:              # PYTHONIOENCODING=ascii:strict: not a file's fault either
+        print(output_cannot_show(error, "make exercises"), file=sys.stderr)
         return 1
     except (OSError, UnicodeError) as error:         # a solution file missing, a folder that cannot be written
         print(f"error: {_what_failed(error)}", file=sys.stderr)
