@@ -502,6 +502,22 @@ def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_p
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_line(tmp_path, monkeypatch, capsys):
+    # PYTHONIOENCODING=ascii:strict (the Makefile keeps an error handler the instructor chose) and a learner folder
+    # named Zoë: the table ended in a UnicodeEncodeError traceback out of print_table
+    (tmp_path / "Zo\u00eb").mkdir()
+
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
+
+    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict"))
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
+    assert capsys.readouterr().err == ("error: make grade was printing the character '\\xeb', which the output's "
+                                       "encoding (ascii) cannot show: leave out PYTHONIOENCODING's error handler "
+                                       "(:strict), or use PYTHONIOENCODING=utf-8\n")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["{missing}"], "error: the submissions folder {missing} does not exist"),
     (["{empty}"], "error: {empty} holds no learner folders: one sub-folder per learner, holding their exercise "

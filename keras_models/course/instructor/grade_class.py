@@ -65,7 +65,7 @@ import unicodedata
 from pathlib import Path
 
 from data import checksums
-from keras_models.course.command_line import output_closed
+from keras_models.course.command_line import output_cannot_show, output_closed
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
@@ -392,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except BrokenPipeError:                             # `make grade SUBMISSIONS=dir | head -1`
         print(output_closed("make grade"), file=sys.stderr)
+        return 1
+    except UnicodeEncodeError as error:                 # a learner folder "Zoë", PYTHONIOENCODING=ascii:strict
+        print(output_cannot_show(error, "make grade"), file=sys.stderr)
         return 1
 
 
