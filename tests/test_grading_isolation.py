@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import signal
@@ -441,6 +442,20 @@ def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(cap
                                                     "Jose\u0301       10     10",        # 4 columns + 3 spaces
                                                     "\u5b57         10     10",          # 2 columns + 5 spaces
                                                     "out of     10     10"]
+
+
+def test_the_table_lines_up_a_name_the_output_encoding_writes_as_an_escape(monkeypatch):
+    # PYTHONIOENCODING=ascii: the Makefile's :backslashreplace writes Zoë as Zo\\xeb, six columns, padded as three:
+    # "Zo\\xeb         10     10", its scores three columns right of bob's
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="backslashreplace")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    grade_of = {EX01.name: grade_class.Grade("", 10, "")}
+    grade_class.print_table([EX01], {"Zo\u00eb": grade_of, "bob": grade_of})
+    stdout.flush()
+    assert stdout.buffer.getvalue().decode("ascii").splitlines() == ["learner  ex01  total",
+                                                                     "Zo\\xeb     10     10",
+                                                                     "bob        10     10",
+                                                                     "out of     10     10"]
 
 
 # --- 7. reasons that say what happened -----------------------------------------------------------------------

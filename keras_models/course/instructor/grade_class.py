@@ -245,8 +245,21 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
 
 
 def _columns_taken(text: str) -> int:
-    """How many columns of a terminal `text` takes: an accent that combines takes none, a wide character (字) two."""
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """How many columns of a terminal `text` takes as stdout writes it: an accent that combines takes none, a wide
+    character (字) two, one the output's encoding cannot show as many as its escape (PYTHONIOENCODING=ascii: ë is
+    written \\xeb, four)."""
+    shown = _as_written(text)
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in shown)
+
+
+def _as_written(text: str) -> str:
+    """`text` as stdout's encoding and error handler write it (the Makefile's :backslashreplace escapes what the
+    encoding cannot show); `text` itself where they cannot (a strict handler then stops the print)."""
+    encoding, errors = getattr(sys.stdout, "encoding", None), getattr(sys.stdout, "errors", None)
+    try:
+        return text.encode(encoding or "utf-8", errors or "strict").decode(encoding or "utf-8")
+    except (UnicodeError, LookupError):
+        return text
 
 
 def _padded(text: str, width: int) -> str:
