@@ -9,10 +9,9 @@ Each type checks its value when the options are read, before anything trains: `-
 and then failed on the empty history, `--seed -1` failed inside Keras' seeding, and `--out README.md` failed
 inside TensorBoard's writer, each with a traceback.
 
-An output pipe closed while a program prints (`make exercises | head -1`) is one line too (`output_closed`), not
-Python's "Exception ignored ... BrokenPipeError" from the flush at exit, nor a message about some file. So is a
-character the output's encoding cannot show under an error handler the user chose (`output_cannot_show`: the
-Makefile otherwise escapes it).
+A character the output's encoding cannot show under an error handler the user chose is one line too
+(`output_cannot_show`: the Makefile otherwise escapes it), not a UnicodeEncodeError traceback; an output pipe closed
+while a program prints is keras_models/twins/closed_output.py's.
 """
 
 from __future__ import annotations
@@ -66,21 +65,6 @@ def folder(text: str) -> Path:
                                                  "give a folder you can write in")
             break
     return path
-
-
-def output_closed(program: str) -> str:
-    """After a BrokenPipeError on stdout (nobody reads it any more): the one line to print on stderr.
-
-    stdout is pointed at /dev/null first, so that what is still in its buffer has somewhere to go when Python
-    flushes it at exit (else: "Exception ignored in: <_io.TextIOWrapper name='<stdout>' ...> BrokenPipeError").
-    """
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):               # no file descriptor behind sys.stdout (captured)
-        pass
-    return f"error: the output was closed while {program} was printing (a pipe into a command that ended?)"
 
 
 def output_cannot_show(error: UnicodeEncodeError, program: str) -> str:

@@ -19,7 +19,6 @@ damaged checkpoint or run.json, a full disk, a closed output pipe -- ends in one
 from __future__ import annotations
 
 import errno
-import os
 import shlex
 import sys
 import time
@@ -59,6 +58,7 @@ from keras_models.train.runs import (
     write_status,
 )
 from keras_models.train.sides import TaskResult, run_task
+from keras_models.twins.closed_output import output_closed
 from keras_models.twins.reproducible import op_determinism
 from scratch.atomic_write import remove_stale_temporaries
 from scratch.checkpoint import CheckpointError
@@ -218,11 +218,7 @@ def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
     if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
         return str(exc)                             # ours, or a missing data file: the message says it all
     if exc.errno == errno.EPIPE:
-        try:    # nobody reads stdout any more (`make train | head`): stop Python from failing again at exit
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):           # no file descriptor behind sys.stdout (captured)
-            pass
-        what = "the output was closed while make train was printing (a pipe into a command that ended?)"
+        what = output_closed("make train")     # nobody reads stdout any more (`make train | head`)
     elif exc.errno == errno.ENOSPC:
         what = f"the disk is full: {exc.filename or 'a log file'} could not be written"
     else:

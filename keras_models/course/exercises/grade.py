@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from keras_models.course.command_line import output_cannot_show, output_closed
+from keras_models.course.command_line import output_cannot_show
 from keras_models.course.exercises.graders import (
     EXERCISES,
     GRADED_PREFIX,
@@ -51,6 +51,7 @@ from keras_models.course.exercises.graders import (
 )
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.skeleton import reset, write_missing
+from keras_models.twins.closed_output import output_closed
 
 REPO = Path(__file__).resolve().parents[3]
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)
         return 130
     except BrokenPipeError:                          # `make exercises | head -1`: not a file's fault
-        print(output_closed("make exercises"), file=sys.stderr)
+        print(f"error: {output_closed('make exercises')}", file=sys.stderr)
         return 1
     except UnicodeEncodeError as error:              # PYTHONIOENCODING=ascii:strict: not a file's fault either
         print(output_cannot_show(error, "make exercises"), file=sys.stderr)

@@ -26,7 +26,6 @@ import ast
 import sys
 from pathlib import Path
 
-from keras_models.course.command_line import output_closed
 from keras_models.course.exercises.grade import kind_of, shown, write_missing_files
 from keras_models.course.exercises.graders import (
     Exercise,
@@ -39,6 +38,7 @@ from keras_models.course.exercises.graders import (
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import SourceError, code_pieces
+from keras_models.twins.closed_output import output_closed
 
 
 class Stopped(Exception):
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{exercise.name}: interrupted.", file=sys.stderr)
         return 130
     except BrokenPipeError:                             # `make exercise-run NAME=ex01 | head -1`
-        print(output_closed("make exercise-run"), file=sys.stderr)
+        print(f"error: {output_closed('make exercise-run')}", file=sys.stderr)
         return 1
 
 

@@ -65,7 +65,7 @@ import unicodedata
 from pathlib import Path
 
 from data import checksums
-from keras_models.course.command_line import output_cannot_show, output_closed
+from keras_models.course.command_line import output_cannot_show
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
@@ -78,6 +78,7 @@ from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes, shown
 from keras_models.twins.alone import held_alone
+from keras_models.twins.closed_output import output_closed
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
@@ -404,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return code
     except BrokenPipeError:                             # `make grade SUBMISSIONS=dir | head -1`
-        print(output_closed("make grade"), file=sys.stderr)
+        print(f"error: {output_closed('make grade')}", file=sys.stderr)
         return 1
     except UnicodeEncodeError as error:                 # a learner folder "Zoë", PYTHONIOENCODING=ascii:strict
         print(output_cannot_show(error, "make grade"), file=sys.stderr)

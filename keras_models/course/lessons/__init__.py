@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keras_models.course.command_line import output_closed
+from keras_models.twins.closed_output import output_closed
 
 if TYPE_CHECKING:
     from keras_models.course.lessons.pictures import LessonResult
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)     # names the file and how to restore it, as make train does
         return 1
     except BrokenPipeError:                         # `make lessons | head -1`: not the pictures' folder
-        print(output_closed("make lessons"), file=sys.stderr)
+        print(f"error: {output_closed('make lessons')}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "
