@@ -25,11 +25,14 @@ export PYTHONIOENCODING := $(PYTHONIOENCODING)$(if $(findstring :,$(PYTHONIOENCO
 
 # What a learner copy (make release: no tests/, no solutions) refuses in one line: make help leaves them out there
 INSTRUCTOR_ONLY = test test-browser lock-check mutants exercises-solutions release
+# One sub-shell: a reader that stops early (make help | head -1) ends it with SIGPIPE, status 141, which is no
+# error of make's ("make: *** [Makefile:30: help] Error 141" under the first line); any other status stays.
 help: ## list the targets
-	@echo "Inside the network -- make targets:"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | $(if $(wildcard tests),cat,grep -v -E '^($(subst $() ,|,$(INSTRUCTOR_ONLY))):') \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}'
-	@$(if $(wildcard tests),:,echo "(a learner copy: $(INSTRUCTOR_ONLY) are in your instructor's copy only)")
+	@( echo "Inside the network -- make targets:" && \
+	grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | $(if $(wildcard tests),cat,grep -v -E '^($(subst $() ,|,$(INSTRUCTOR_ONLY))):') \
+		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}' && \
+	$(if $(wildcard tests),:,echo "(a learner copy: $(INSTRUCTOR_ONLY) are in your instructor's copy only)") ) \
+	|| [ $$? -eq 141 ]
 
 # --- .venv: which Python builds it, and when it is built again -----------------------------------
 # PYTHON=/path/to/python (on the command line or in the environment) chooses the Python. Without it,

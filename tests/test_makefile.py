@@ -225,6 +225,21 @@ def test_a_quiet_exported_by_the_shell_stops_make_with_one_line_saying_where_it_
                                     "your shell's environment: unset QUIET).  Stop.")
 
 
+@pytest.mark.parametrize("copy", ["whole project", "learner copy"])
+def test_make_help_into_a_reader_that_stops_early_ends_quietly(project, copy):
+    """`make help | head -1`: head leaves after one line, the recipe's awk (or echo) then dies of SIGPIPE, and make
+    said "make: *** [Makefile:30: help] Error 141" under the line asked for and exited with 2."""
+    if copy == "learner copy":
+        (project / "tests").rmdir()                    # make release's copy: its help ends with one more echo
+    for tool in ("awk", "head"):
+        os.symlink(shutil.which(tool), project.parent / "bin" / tool)
+    command = f'{{ "{MAKE}" --no-print-directory help; echo "make: $?" >&2; }} | head -1'    # make's status on stderr
+    done = subprocess.run(["/bin/sh", "-c", command], cwd=project, capture_output=True, text=True, timeout=60,
+                          env=make_environment(PATH=str(project.parent / "bin")))
+    assert done.stderr == "make: 0\n"                   # make's exit status, and nothing else on stderr
+    assert done.stdout == "Inside the network -- make targets:\n"
+
+
 def assert_make_stopped_in_one_line(done: subprocess.CompletedProcess, message: str) -> None:
     assert done.returncode == 2
     assert done.stdout == ""                                   # nothing ran
