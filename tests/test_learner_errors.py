@@ -13,6 +13,7 @@ that is not one (tests/test_keras_models.py), bad X, y and labels at the network
 
 import errno
 import json
+import os
 import re
 import subprocess
 import sys
@@ -447,6 +448,57 @@ def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_
     code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
     assert code == 0
     assert f"resuming {run_dir} (failed: [Errno 32] Broken pipe): binary: " in out
+
+
+PRINTS_ZOE = ("from keras_models.twins.closed_output import escape_what_output_cannot_show; "
+              "escape_what_output_cannot_show(); print('Zo\\xeb')")
+
+
+@pytest.mark.parametrize("environment, printed", [
+    ({"PYTHONIOENCODING": "ascii"}, b"Zo\\xeb\n"),                       # an output that cannot show it: its escape
+    ({"LC_ALL": "C", "PYTHONUTF8": "0"}, b"Zo\\xeb\n"),                  # the C locale: ASCII too
+    ({"PYTHONIOENCODING": "utf-8"}, "Zo\xeb\n".encode()),                 # one that can: the character itself
+], ids=["ascii", "c-locale", "utf-8"])
+def test_a_program_run_directly_writes_what_its_output_cannot_show_as_an_escape_not_a_traceback(environment, printed):
+    """What the Makefile's PYTHONIOENCODING=...:backslashreplace does for `make`'s programs, for one run as
+    `.venv/bin/python -m ...`: a learner folder "Zo\xeb" or --logdir run\xe9 printed to an ASCII output ended
+    `.venv/bin/python -m keras_models.course.lessons --logdir run\xe9` with a UnicodeEncodeError traceback."""
+    bare = {name: value for name, value in os.environ.items()
+            if name not in ("PYTHONIOENCODING", "PYTHONUTF8", "LC_ALL", "LC_CTYPE", "LANG")}
+    done = subprocess.run([sys.executable, "-c", PRINTS_ZOE], cwd=ROOT, env={**bare, **environment},
+                          capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, printed, b"")
+
+
+def test_an_error_handler_the_user_chose_for_the_output_is_kept():
+    # PYTHONIOENCODING=ascii:strict: as the Makefile keeps it (grade.py and grade_class.py then print one line)
+    done = subprocess.run([sys.executable, "-c", PRINTS_ZOE], cwd=ROOT, capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii:strict"})
+    assert done.returncode == 1 and b"UnicodeEncodeError: 'ascii' codec can't encode" in done.stderr
+
+
+# What each program runs first, so that a character its output cannot show is an escape: every module that the README
+# tells a learner to run with `.venv/bin/python -m` or that the Makefile runs with `$(PY) -m`, but these two
+WRITE_ONLY_ASCII = {
+    "keras_models.course.lessons.lesson_": "a lesson run alone prints its ASCII summary, into a fixed folder",  # any
+    "keras_models.train.runs": "make clean's look at the run locks writes to stderr only",
+}
+
+
+def test_every_program_a_learner_runs_escapes_what_its_output_cannot_show():
+    readme, makefile = (ROOT / "README.md").read_text(encoding="utf-8"), (ROOT / "Makefile").read_text()
+    programs = set(re.findall(r"\.venv/bin/python -m (keras_models[\w.]*)", readme))
+    programs |= set(re.findall(r"\$\(PY\) -m (keras_models[\w.]*)", makefile))
+    assert {"keras_models.train", "keras_models.course.lessons", "keras_models.course.instructor.release"} <= programs
+    unescaped = []
+    for program in sorted(name for name in programs if not name.startswith(tuple(WRITE_ONLY_ASCII))):
+        path = ROOT.joinpath(*program.split("."))
+        source = (path / "__main__.py" if path.is_dir() else path.with_suffix(".py")).read_text(encoding="utf-8")
+        if "command_line(run, TASK)" in source:             # a course script: workflow.command_line runs it
+            source = (ROOT / "keras_models" / "course" / "real_data" / "workflow.py").read_text(encoding="utf-8")
+        if "escape_what_output_cannot_show()" not in source:
+            unescaped.append(program)
+    assert not unescaped, f"these programs do not call escape_what_output_cannot_show() first: {unescaped}"
 
 
 def test_an_empty_make_train_logdir_is_one_line_not_the_current_folder(capsys):

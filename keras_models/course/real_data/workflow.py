@@ -33,6 +33,7 @@ import pandas as pd
 from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, TaskTableError, checked_settings, get_task, prepare
 from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
 from keras_models.twins.alone import held_alone
+from keras_models.twins.closed_output import escape_what_output_cannot_show
 from keras_models.twins.evaluation import history_frame, plot_loss_curves
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.models import build_model, load_model, standard_callbacks
@@ -189,6 +190,7 @@ def course_options(prog: str, description: str | None, epochs: str, rows: str = 
 def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | None = None) -> CourseRun:
     """Parse the course_options, call run(...) and print its report. A mistake in an option, a LEARNER_ERRORS
     exception or Ctrl-C ends the program with one line (exit status 2, 1 or 130)."""
+    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
     module = run.__module__
     if module == "__main__":                          # run as .venv/bin/python -m keras_models.course.real_data.X
         module = sys.modules["__main__"].__spec__.name
