@@ -413,6 +413,20 @@ def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_pa
     assert list(learners) == ["alice"] and skipped == ["__MACOSX (the macOS zip's metadata folder)"]
 
 
+def test_a_utf8_folder_name_read_in_the_c_locale_is_a_learner_not_skipped_as_not_utf8(tmp_path, monkeypatch):
+    """In the C locale without UTF-8 mode (LC_ALL=C PYTHONUTF8=0) Python reads file names as ASCII: the folder
+    "Zo\xeb" (UTF-8 on disk) is listed as "Zo\\udcc3\\udcab", and make grade skipped it as "its name is not UTF-8".
+    Here the listing is that one; the folder it names is the real one (the same bytes)."""
+    folder = write_class(tmp_path / "class", {"Zo\xeb": {FILE01: "x = 1\n"}, "bob": {FILE01: "x = 1\n"}})
+    os.mkdir(os.fsencode(folder) + b"/caf\xe9")                         # Latin-1: not UTF-8 in any locale
+    as_ascii = [folder / "Zo\udcc3\udcab", folder / "bob", folder / "caf\udce9"]
+    assert os.fsencode(as_ascii[0]) == os.fsencode(folder / "Zo\xeb")
+    monkeypatch.setattr(Path, "iterdir", lambda self: iter(as_ascii) if self == folder else pytest.fail(str(self)))
+    learners, skipped = grade_class._learner_folders(folder)
+    assert learners == {"bob": folder / "bob", "Zo\xeb": as_ascii[0]}
+    assert skipped == ["caf\\udce9 (its name is not UTF-8: rename the folder)"]
+
+
 def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_graded_as_learners(tmp_path, capsys):
     # a learner's clone: its data/, keras_models/ ... would each be graded as a learner, all 0, and the grade
     # book written into the learner's repository

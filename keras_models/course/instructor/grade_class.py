@@ -274,7 +274,7 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is a file, not a folder of submissions")
     learners, skipped = {}, []
-    for path in sorted(submissions.iterdir(), key=lambda path: gradebook.roll_key(path.name)):
+    for path in sorted(submissions.iterdir(), key=lambda path: gradebook.roll_key(_utf8_name(path) or path.name)):
         if path.name in OUTPUTS and path.is_dir() and not path.is_symlink():    # graded, then no grades written
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
                              "learner's) or move it away")
@@ -287,13 +287,13 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
             skipped.append(f"{path.name} (hidden folder)")
         elif path.name == MACOS_ZIP_FOLDER:         # unzipping a class zipped on a Mac: its ._ files, no learner's
             skipped.append(f"{path.name} (the macOS zip's metadata folder)")
-        elif printable(path.name) != path.name:          # bytes that are not UTF-8: no CSV or terminal takes them
+        elif _utf8_name(path) is None:                   # bytes that are not UTF-8: no CSV or terminal takes them
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         elif any(unicodedata.category(c) == "Cc" for c in path.name):  # a line break splits the table's rows
             skipped.append(f"{shown(path.name)} (its name holds a control character such as a line break: rename "
                            "the folder)")
         else:
-            learners[path.name] = path
+            learners[_utf8_name(path)] = path
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
     if own is not None:            # its sub-folders (data, keras_models ...) would be graded as learners, all 0
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
@@ -302,6 +302,16 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         raise ValueError(f"{submissions} holds no learner folders: one sub-folder per learner, holding their "
                          "exercise files")
     return learners, skipped
+
+
+def _utf8_name(path: Path) -> str | None:
+    """The folder's name as UTF-8 text, read from its bytes; None if they are not UTF-8. path.name will not do: in
+    the C locale without UTF-8 mode (LC_ALL=C PYTHONUTF8=0) Python reads every name as ASCII, and a folder "Zoë",
+    UTF-8 on disk, arrived as "Zo\\udcc3\\udcab" and was skipped as not UTF-8."""
+    try:
+        return os.fsencode(path.name).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def project_hashes(project: Path) -> dict[str, str]:
