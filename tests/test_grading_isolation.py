@@ -165,6 +165,24 @@ def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_tim
     assert verdict_of(_computes_then_is_killed, 0.3, time_limit=time_limit) == sandbox.Verdict(False, reason)
 
 
+def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_path):
+    """multiprocessing's Process.start reaps the finished children it knows of: a sandbox child that ended between
+    the parent's look at it and the next child's start was reaped there, its CPU time lost with it, and a SIGKILL
+    once its CPU time was used up read as a plain SIGKILL. Here the next child starts while the first is a zombie."""
+    fork, root = sandbox.multiprocessing.get_context("fork"), Path(tempfile.mkdtemp(dir=tmp_path))
+    computes = (b"import os, signal, time\nwhile time.process_time() < 0.3:\n    pass\n"
+                b"os.kill(os.getpid(), signal.SIGKILL)\n")
+    with at_most(10):
+        first = sandbox._start(fork, sandbox.Submission("cy", EX01.name, FILE01, computes), root, 5, [])
+        os.waitid(os.P_PID, first.process.pid, os.WEXITED | os.WNOWAIT)       # a zombie now: ended, not reaped
+        second = sandbox._start(fork, sandbox.Submission("di", EX01.name, FILE01, b""), root, 5, [])
+        try:
+            verdict = sandbox._poll(first, [], 0.2, wall_seconds=10)
+        finally:
+            sandbox._end(second)
+    assert verdict == sandbox.Verdict(False, "used more than 0.2 s of CPU time (time limit)")
+
+
 def _ends(how: str) -> None:
     import faulthandler
 

@@ -265,6 +265,10 @@ def _start(context, task: Submission, root: Path, time_limit: int, others: list[
             process.start()
         finally:
             gc.unfreeze()
+    # Process.start reaps the finished children multiprocessing knows of: this one only _end reaps, once _ended
+    # has read its CPU time (a child that ended before the next start had lost it, and a SIGKILL at the hard CPU
+    # limit then read as a plain SIGKILL)
+    multiprocessing.process._children.discard(process)
     send.close()
     return _Running(task.key, process, receive, workdir, time.monotonic())
 
@@ -322,15 +326,14 @@ def _stopped(code: int) -> str:
 def _ended(r: _Running) -> tuple[bool, float | None]:
     """Whether the child has ended, and then the CPU seconds it used (user and system, all its threads), read
     while it is a zombie, before anything reaps it: /proc/<pid>/stat, fields 14 and 15 in clock ticks. The CPU
-    seconds are None where that is not there (not Linux, or reaped already: multiprocessing's Process.start reaps
-    the finished children it knows of, so a child that ended between its poll and the next child's start has lost
-    them, and a SIGKILL at the hard CPU limit then reads as a SIGKILL, not as the time limit: a rare pair)."""
+    seconds are None where that is not there (not Linux). Only _end reaps the child: _start keeps it from
+    multiprocessing's own reaping."""
     try:
         if os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
             return False, None                  # still running
         fields = _stat(r.process.pid)
         return True, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, AttributeError, ValueError, IndexError):       # no waitid, no /proc, or reaped already
+    except (OSError, AttributeError, ValueError, IndexError):       # no waitid, no /proc
         return r.process.exitcode is not None, None
 
 
