@@ -507,6 +507,20 @@ def test_a_notebook_whose_cells_have_no_ids_is_read_without_nbformats_warning(tm
         assert fingerprints(path)[0] is not None
 
 
+def test_a_notebook_whose_cells_share_an_id_is_read_without_nbformats_warning(tmp_path):
+    """Cells pasted from another notebook, or a hand-merged notebook, can share an id; nbformat gives each repeat a
+    new id and warned in two lines per cell, in the middle of make grade's table or a learner's make exercises."""
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    cell = ('{"cell_type": "code", "id": "same", "metadata": {}, "source": "x = 1", "outputs": [], '
+            '"execution_count": null}')
+    path.write_text(f'{{"nbformat": 4, "nbformat_minor": 5, "metadata": {{}}, "cells": [{cell}, {cell}]}}',
+                    encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                 # any warning fails the test
+        assert [name for _, name in code_pieces(path)] == [f"{path} cell 1", f"{path} cell 2"]
+        assert fingerprints(path)[0] is not None
+
+
 @pytest.mark.parametrize("magic, passes", [("%%time", True), ("%%capture out", True), ("%%bash", False)])
 def test_a_cell_magic_that_runs_its_cell_as_python_keeps_the_cell_as_jupytext_keeps_it_in_the_py(magic, passes,
                                                                                                    tmp_path):

@@ -173,11 +173,14 @@ def cell_label(filename: str) -> str:
 @contextlib.contextmanager
 def cell_ids_not_required():
     """Read and validate notebooks without nbformat's warning for cells that have no id, which older tools save
-    that way: it printed two lines in the middle of make grade's table and of make exercises."""
+    that way: it printed two lines in the middle of make grade's table and of make exercises. Nor its warning for
+    two cells with the same id (cells pasted from another notebook, a hand-merged notebook): nbformat gives one of
+    them a new id and warned in two lines per cell, a dozen lines or more in the middle of the same output."""
     import nbformat
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", nbformat.warnings.MissingIDFieldWarning)
+        warnings.simplefilter("ignore", nbformat.warnings.DuplicateCellId)
         yield
 
 
