@@ -487,7 +487,9 @@ def notebook_with(*cells: str):
      "the file does not parse: invalid syntax at line 1 of cell 3 of ex01_perceptron_activations.ipynb"),
     (["x = 1", "y = 1 / 0"], "your code raised ZeroDivisionError in the top level of the file (line 1 of cell 2 of "
                              "ex01_perceptron_activations.ipynb): division by zero"),
-], ids=["syntax-error-in-cell-3", "raises-in-cell-2"])
+    (["x = 1", "y = 2\n\0"], "the file does not parse: source code string cannot contain null bytes at line 2 of "
+                             "cell 2 of ex01_perceptron_activations.ipynb"),
+], ids=["syntax-error-in-cell-3", "raises-in-cell-2", "a-nul-byte-in-cell-2"])
 def test_a_notebook_that_fails_is_one_line_naming_its_cell(cells, message, tmp_path):
     path = tmp_path / "ex01_perceptron_activations.ipynb"
     nbformat.write(notebook_with(*cells), path)

@@ -211,12 +211,25 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
     sys.modules[module.__name__] = module          # dataclasses look their module up while the file runs
     flags = 0
     for source, name in code_pieces(path):
-        code = compile(source, name, "exec", flags=flags, dont_inherit=True)   # not this file's own __future__s
+        code = _compiled(source, name, flags)
         linecache.cache[name] = (len(source), None, python_lines(source), name)   # the lines that ran, as IPython
         # keeps a cell's: a notebook cell has no file of its own (shape_errors reads the failing line)
         flags |= code.co_flags & FUTURE_FLAGS
         exec(code, module.__dict__)
     return module
+
+
+def _compiled(source: str, name: str, flags: int):
+    """`source` compiled as the code named `name`, with the `__future__` `flags` of the pieces before it (not this
+    file's own). Python's SyntaxError for a NUL byte says neither where nor in which cell (no line number, no file
+    name): a file cut short or padded by a sync tool ends in NULs no editor shows, so the error is given both."""
+    try:
+        return compile(source, name, "exec", flags=flags, dont_inherit=True)
+    except SyntaxError as error:
+        if error.lineno is None and "\0" in source:
+            error.filename = name
+            error.lineno = next(number for number, line in enumerate(python_lines(source), start=1) if "\0" in line)
+        raise
 
 
 def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
