@@ -413,14 +413,19 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
 
 def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path):
     """A clone holds the release's untouched exercise; the learner's own work, uploaded from Colab as "Copy of
-    ...", lies at the top, ungraded: the 0 names it. A pass needs no such line."""
+    ...", lies at the top, ungraded: the 0 names it; so does it for JupyterLab's Duplicate of the notebook, which
+    lies beside the notebook, where the release keeps it. A pass needs no such line."""
     skeleton = skeleton_of(EX01.solution_path)
+    notebooks = "keras_models/course/notebooks/exercises"
     folder = write_class(tmp_path / "class", {
         "ann": {f"keras_models/course/exercises/{FILE01}": skeleton, f"Copy of {EX01.stem}.ipynb": "{}"},
-        "bob": {FILE01: SOLVED01, f"{EX01.stem} (1).py": skeleton}})
+        "bob": {FILE01: SOLVED01, f"{EX01.stem} (1).py": skeleton},
+        "cat": {f"keras_models/course/exercises/{FILE01}": skeleton, f"{notebooks}/{EX01.stem}-Copy1.ipynb": "{}"}})
     assert grade(folder, "--only", "ex01") == 0
     assert reasons(folder)[("ann", "ex01")].endswith(f"(found Copy of {EX01.stem}.ipynb too, not graded: name it "
                                                      f"{EX01.stem}.ipynb)")
+    assert reasons(folder)[("cat", "ex01")].endswith(f"(found {notebooks}/{EX01.stem}-Copy1.ipynb too, not graded: "
+                                                     f"name it {EX01.stem}.ipynb)")
     assert "found" not in reasons(folder)[("bob", "ex01")]
 
 

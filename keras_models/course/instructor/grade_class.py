@@ -145,18 +145,21 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
 
 
 def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
-    """A file at the top of `learner_dir` that is meant for `exercise` but named otherwise: ex01.py,
-    EX01_Perceptron_Activations.ipynb, ex01_perceptron (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's
-    name for a notebook saved to one's Drive), ex01_perceptron_activations.py.txt (Notepad's) -- its name starts
-    with the exercise's id, any case, and ends as a .py or a notebook does (_meant_ending)."""
-    with contextlib.suppress(OSError):
-        for path in sorted(learner_dir.iterdir()):
-            if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
-                continue
-            if (path.name.lower().removeprefix("copy of ").startswith(exercise.name)
-                    and _meant_ending(path.name) is not None
-                    and path.is_file() and not path.is_symlink()):
-                return path.name
+    """A file meant for `exercise` but named otherwise, at the top of `learner_dir` or where the release keeps the
+    exercises (in a clone, beside the file graded: JupyterLab's Duplicate writes ex01_perceptron_activations-Copy1.ipynb
+    beside the notebook), as a path from `learner_dir`: ex01.py, EX01_Perceptron_Activations.ipynb, ex01_perceptron
+    (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's name for a notebook saved to one's Drive),
+    ex01_perceptron_activations.py.txt (Notepad's) -- its name starts with the exercise's id, any case, and ends as a
+    .py or a notebook does (_meant_ending)."""
+    for folder in (Path(), *RELEASE_LAYOUT):
+        with contextlib.suppress(OSError):
+            for path in sorted((learner_dir / folder).iterdir()):
+                if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
+                    continue
+                if (path.name.lower().removeprefix("copy of ").startswith(exercise.name)
+                        and _meant_ending(path.name) is not None
+                        and path.is_file() and not path.is_symlink()):
+                    return (folder / path.name).as_posix()
     return None
 
 
