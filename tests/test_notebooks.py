@@ -497,6 +497,17 @@ def test_a_notebook_that_fails_is_one_line_naming_its_cell(cells, message, tmp_p
     assert not result.passed and result.message == message
 
 
+def test_a_notebook_saved_as_a_py_is_one_line_naming_it_not_blamed_on_its_json(tmp_path):
+    """A notebook renamed, or saved from a browser, as ex01_....py: Python read its JSON as a dict literal and the
+    grader said "your code raised NameError ...: name 'null' is not defined" (or, with no null in it, that the code
+    defines no Perceptron1D)."""
+    path = tmp_path / "ex01_perceptron_activations.py"
+    nbformat.write(notebook_with("x = 1"), path)
+    result = grade_file(find("ex01"), path, tmp_path)
+    assert (result.passed, result.message) == (False, "ex01_perceptron_activations.py is a Jupyter notebook, not a "
+                                                      "Python script: name it ex01_perceptron_activations.ipynb")
+
+
 def test_a_notebook_whose_cells_have_no_ids_is_read_without_nbformats_warning(tmp_path):
     """Older tools save nbformat 4.5 notebooks without cell ids; nbformat then warned, two lines of it in the middle
     of make grade's table or a learner's make exercises."""

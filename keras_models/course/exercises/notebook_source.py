@@ -114,6 +114,8 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
     """[(source, name), ...]: the code to run, in order, and the name errors will report for it."""
     text = read_text(path)
     if path.suffix != ".ipynb":
+        if _a_notebook(text):       # Python reads its JSON as a dict: "name 'null' is not defined", or defines nothing
+            raise SourceError(f"{path.name} is a Jupyter notebook, not a Python script: name it {path.stem}.ipynb")
         return [(text, str(path))]
     import nbformat
 
@@ -138,6 +140,17 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         raise SourceError(TOO_DEEP.format(name=path.name)) from None
     return [(_python_only(cell.source), f"{path} cell {number}")
             for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+
+
+def _a_notebook(text: str) -> bool:
+    """Whether `text` is a notebook's JSON (an object with an "nbformat" key): a notebook saved or renamed as .py."""
+    if not text.lstrip().startswith("{"):           # no exercise script starts with a brace: no JSON read for them
+        return False
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(parsed, dict) and "nbformat" in parsed
 
 
 def display(*objects, **_options) -> None:
