@@ -599,6 +599,16 @@ def test_an_ipython_line_alone_in_a_block_leaves_a_block_that_parses(tmp_path):
     assert code_pieces(path)[0][0] == "IN_COLAB = False\nif IN_COLAB:\n    pass\nx = 1\n"
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_ipython_lines_are_left_out_whatever_a_cells_line_ends(end, tmp_path):
+    """A notebook saved with a carriage return alone ending each line (an old Mac's editor; JupyterLab reads it as
+    lines): IPython's tokens took the cell for one line, so only an IPython line on the first line was left out, and
+    an indented `!pip install` was graded "the file does not parse: invalid syntax at line 3 of cell 1"."""
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook_with(end.join(["x = 1", "if x:", "    !pip install numpy", "np?", "y = 2"])), path)
+    assert code_pieces(path)[0][0] == "x = 1\nif x:\n    pass\n\ny = 2\n"
+
+
 def test_a_line_inside_brackets_or_a_string_is_python_whatever_it_starts_with(tmp_path):
     """Only a line on which a statement starts can be IPython's: black writes `"%d items"` then `% 3` on the next
     line, and a string may hold a line starting with `!`. They were left out (a wrong value; then, as `pass`,

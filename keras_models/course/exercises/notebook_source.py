@@ -78,7 +78,8 @@ def _python_only(cell_source: str) -> str:
     magic = (first[2:].split(maxsplit=1) or [""])[0] if first.startswith("%%") else None
     if magic is not None and magic not in _PYTHON_CELL_MAGICS:  # a cell magic: the whole cell is IPython's
         return ""
-    lines, starts = [line.rstrip("\r\n") for line in python_lines(cell_source)], _statement_starts(cell_source)
+    lines = [line.rstrip("\r\n") for line in python_lines(cell_source)]
+    starts = _statement_starts("\n".join(lines))   # IPython's tokens take a lone \r (an old Mac's line end) for no end
     return "\n".join(_left_out(line) if number in starts and _ipython_only(line) else line
                      for number, line in enumerate(lines, start=1)) + "\n"
 
