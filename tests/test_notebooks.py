@@ -644,7 +644,15 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its JSON is a list, not an object with cells)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": 3, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook ("),
-], ids=["py-latin-1", "ipynb-not-utf8", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook"])
+    # no "nbformat": read as version 1, whose upgrade raised UnboundLocalError (in make grade, before any submission
+    # ran, a traceback that stopped the class); a minor version that is not a number: an AssertionError
+    ("ex01_perceptron_activations.ipynb", b'{"cells": [{"cell_type": "markdown", "metadata": {}, "source": "x"}], '
+                                          b'"metadata": {}}',
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (no nbformat version number in its JSON)"),
+    ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "x"}',
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (AssertionError)"),
+], ids=["py-latin-1", "ipynb-not-utf8", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook",
+        "ipynb-no-nbformat", "ipynb-minor-not-a-number"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
     path = tmp_path / name
     path.write_bytes(content)
