@@ -140,6 +140,19 @@ def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path, c
                                                       "over)")
 
 
+def test_a_notebook_downloaded_as_python_is_told_to_lose_its_get_ipython_lines(tmp_path):
+    """Jupyter's File > Download as > Python writes `%matplotlib inline` as get_ipython().run_line_magic(...), a
+    name that only a notebook's kernel defines: the NameError alone does not say where the line came from."""
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED + "\n# In[9]:\n\nget_ipython().run_line_magic('matplotlib', 'inline')\n", encoding="utf-8")
+    at = len(SOLVED.splitlines()) + 4
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (
+        False, f"your code raised NameError in the top level of the file (line {at} of {EX01.stem}.py): name "
+               "'get_ipython' is not defined -- a notebook downloaded as Python keeps IPython's lines (%magics, "
+               "!commands) as get_ipython() calls: delete them, or hand in the .ipynb")
+
+
 def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):
     """ex01's Perceptron1D.run returning a string: the grader's float() fails on it, in the grader's own code."""
     right = "return self.weight * np.asarray(x, dtype=float) + self.bias"

@@ -321,6 +321,11 @@ def does_not_parse(error: SyntaxError, path: Path) -> str:
     return f"the file does not parse: {error.msg}{at}"
 
 
+# Jupyter's File > Download as > Python keeps `%matplotlib inline` and `!pip install ...` as get_ipython() calls
+DOWNLOADED_AS_PYTHON = ("a notebook downloaded as Python keeps IPython's lines (%magics, !commands) as get_ipython() "
+                        "calls: delete them, or hand in the .ipynb")
+
+
 def raised(error: BaseException, function: str, line: str | None,
            is_learners: Callable[[str], bool] = lambda filename: False) -> str:
     """The one line for an error the learner's code raised in `function`, at `line` (from where_raised). A
@@ -330,4 +335,6 @@ def raised(error: BaseException, function: str, line: str | None,
         return f"{DATA_UNREADABLE}{error}"
     message = explained(error, is_learners) or " ".join(part.strip() for part in message_of(error).splitlines()
                                                         if part.strip())              # sklearn's has 3 lines
+    if isinstance(error, NameError) and error.name == "get_ipython":    # a name only a notebook's kernel defines
+        message += f" -- {DOWNLOADED_AS_PYTHON}"
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
