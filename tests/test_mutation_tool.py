@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,6 +31,26 @@ def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
                            ("tests/test_activations.py",))
     verdict, said, _ = mutation.try_mutant(gone, tmp_path)
     assert verdict == "STALE" and "found 0 times" in said
+
+
+def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_checkout(tmp_path, monkeypatch):
+    """The notebooks' ipykernel runs `.venv/bin/python -m keras_models.course.jupyter.kernel` in a folder of its
+    own: the .venv's editable install gave it the checkout's keras_models, and a mutant of a grader survived the
+    notebook test that kills it. Here a Python imports keras_models in another folder, with the environment
+    run_tests gives a copy's tests, a PYTHONPATH that names the checkout already included (the copy must come
+    first)."""
+    copy = tmp_path / "copy"
+    (copy / "keras_models").mkdir(parents=True)
+    (copy / "keras_models" / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(mutation.REPO))
+    run, given = subprocess.run, {}
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: given.update(kwargs)
+                        or subprocess.CompletedProcess(args, 0, "1 passed", ""))
+    mutation.run_tests(copy, ("tests/test_x.py",))
+    (tmp_path / "kernel").mkdir()
+    done = run([sys.executable, "-c", "import keras_models; print(keras_models.__file__, end='')"],
+               cwd=tmp_path / "kernel", env=given["env"], capture_output=True, text=True, check=True)
+    assert done.stdout == str(copy / "keras_models" / "__init__.py")
 
 
 @pytest.mark.parametrize("entry, problem", [

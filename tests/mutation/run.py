@@ -19,7 +19,8 @@ Each pytest runs forked from one warm Python that imported TensorFlow, Keras and
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
 and tests -- only the third-party imports are shared. That is most of what a fresh
 `.venv/bin/python -m pytest` costs (about 6 of its 8 CPU-seconds), so the whole list runs in a few
-minutes on 2 cores.
+minutes on 2 cores. Every Python a test starts in another folder (a notebook's ipykernel) imports the
+copy too: PYTHONPATH names the copy first, before the .venv's editable install, which names the checkout.
 
     .venv/bin/python tests/mutation/run.py [--only NAME ...] [--jobs 2]
 """
@@ -95,11 +96,20 @@ def copy_repository(into: Path) -> Path:
     return into
 
 
+def copy_first(copy: Path) -> dict[str, str]:
+    """The environment of a test run in `copy`: PYTHONPATH names the copy first. The .venv's editable install
+    finds scratch, data and keras_models in the ORIGINAL checkout for any Python whose own folder does not hold
+    them: a process a test starts elsewhere (the notebooks' ipykernel starts in a folder of its own) tested the
+    original, and its mutant survived. Python's path comes before the editable install's finder."""
+    inherited = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, **TEST_ENV, "PYTHONPATH": os.pathsep.join([str(copy), *([inherited] if inherited else [])])}
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None) -> tuple[bool, str]:
     """pytest -x on `tests` in the copy, warm when `python` is given: (passed, the last line it printed)."""
     run = python.run if python is not None else subprocess.run
     done = run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", "--no-header",
-                *tests], cwd=copy, capture_output=True, text=True, env={**os.environ, **TEST_ENV})
+                *tests], cwd=copy, capture_output=True, text=True, env=copy_first(copy))
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     return done.returncode == 0, (lines[-1] if lines else done.stderr.strip()[-200:])
 
