@@ -58,6 +58,10 @@ def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_chec
      "outside scratch/, keras_models/, data/"),
     ('name = "a"\nfile = "scratch/x.py"\noriginal = "1"\nmutated = "1"\nwhy = "w"\ntests = []', "does not change"),
     ('name = "a"\nfile = "scratch/x.py"\noriginal = "1"\nwhy = "w"\ntests = []', "lacks ['mutated']"),
+    ('name = "a"\nfile = "scratch/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = []',
+     "has tests = []: give a list of one or more test files"),
+    ('name = "a"\nfile = "scratch/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = "tests/test_data.py"',
+     "has tests = 'tests/test_data.py': give a list of one or more test files"),
 ])
 def test_a_malformed_entry_is_refused_with_its_problem(entry, problem, tmp_path):
     listing = tmp_path / "mutants.toml"

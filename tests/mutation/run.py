@@ -75,8 +75,12 @@ def load(path: Path = LIST) -> list[Mutant]:
                              f"{', '.join(MUTABLE)}")
         if entry["original"] == entry["mutated"]:
             raise SystemExit(f"{path.name}: mutant {entry['name']!r} does not change anything")
+        tests = entry["tests"]
+        if not isinstance(tests, list) or not tests or not all(isinstance(test, str) and test for test in tests):
+            raise SystemExit(f"{path.name}: mutant {entry['name']!r} has tests = {tests!r}: give a list of one or more "
+                             f"test files (pytest given none runs the whole suite)")
         mutants.append(Mutant(entry["name"], entry["file"], entry["original"], entry["mutated"], entry["why"],
-                              tuple(entry["tests"])))
+                              tuple(tests)))
     names = [m.name for m in mutants]
     if len(set(names)) != len(names):
         raise SystemExit(f"{path.name}: mutant names repeat: {sorted({n for n in names if names.count(n) > 1})}")
