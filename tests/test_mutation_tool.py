@@ -68,3 +68,16 @@ def test_a_malformed_entry_is_refused_with_its_problem(entry, problem, tmp_path)
     listing.write_text(f"[[mutant]]\n{entry}\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=problem.replace("[", r"\[").replace("]", r"\]")):
         mutation.load(listing)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('[[mutant]]\nname = "a\n', "mutants.toml is not valid TOML: "),
+    ('name = "a"\n', "mutants.toml has no [[mutant]] entries"),
+    ('[[mutant]]\nname = "a"\nfile = "scratch/x.py"\noriginal = 1\nmutated = 2\nwhy = "w"\ntests = ["t.py"]\n',
+     "mutants.toml: mutant 1 has mutated, original not in quotes: each is text"),
+], ids=["not-toml", "no-mutants", "a-number"])
+def test_a_damaged_list_is_one_line_naming_what_is_wrong(text, problem, tmp_path):
+    listing = tmp_path / "mutants.toml"
+    listing.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit, match=problem.replace("[", r"\[").replace("]", r"\]")):
+        mutation.load(listing)

@@ -64,12 +64,21 @@ class Mutant:
 
 def load(path: Path = LIST) -> list[Mutant]:
     """The mutants of the list, each checked to be complete and to change MUTABLE code only."""
-    entries = tomllib.loads(path.read_text(encoding="utf-8"))["mutant"]
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("mutant")
+    except tomllib.TOMLDecodeError as error:
+        raise SystemExit(f"{path.name} is not valid TOML: {error}") from None
+    if not isinstance(entries, list) or not entries:
+        raise SystemExit(f"{path.name} has no [[mutant]] entries")
     mutants = []
     for i, entry in enumerate(entries):
         missing = {"name", "file", "original", "mutated", "why", "tests"} - set(entry)
         if missing:
             raise SystemExit(f"{path.name}: mutant {i + 1} lacks {sorted(missing)}")
+        not_text = sorted(key for key in ("name", "file", "original", "mutated", "why")
+                          if not isinstance(entry[key], str))
+        if not_text:
+            raise SystemExit(f"{path.name}: mutant {i + 1} has {', '.join(not_text)} not in quotes: each is text")
         if not entry["file"].startswith(MUTABLE):
             raise SystemExit(f"{path.name}: mutant {entry['name']!r} changes {entry['file']}, outside "
                              f"{', '.join(MUTABLE)}")
