@@ -81,3 +81,13 @@ def test_a_damaged_list_is_one_line_naming_what_is_wrong(text, problem, tmp_path
     listing.write_text(text, encoding="utf-8")
     with pytest.raises(SystemExit, match=problem.replace("[", r"\[").replace("]", r"\]")):
         mutation.load(listing)
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2", "x"])
+def test_a_number_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys, monkeypatch):
+    monkeypatch.setattr(mutation, "load", lambda: pytest.fail(f"--jobs {jobs} was taken: the run began"))
+    with pytest.raises(SystemExit) as stop:
+        mutation.main(["--jobs", jobs])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (f"make mutants: error: argument --jobs: {jobs!r} is not a "
+                                                         f"whole number of mutants at once, 1 or more")

@@ -142,10 +142,17 @@ def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None) -> t
     return ("SURVIVED" if passed else "killed", said, time.perf_counter() - start)
 
 
+def at_least_one(text: str) -> int:
+    """--jobs: a whole number of mutants tested at once, 1 or more (else argparse prints this line and exits 2)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of mutants at once, 1 or more")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make mutants", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant (repeatable)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    parser.add_argument("--jobs", type=at_least_one, default=os.cpu_count() or 1, help="mutants tested at once")
     args = parser.parse_args(argv)
     mutants = load()
     if args.only:
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once) ...",
               flush=True)
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(lambda m: try_mutant(m, workdir, python), mutants))
     width, file_width = max(len(m.name) for m in mutants), max(len(m.file) for m in mutants)
     print(f"\n{'mutant':<{width}}  {'file':<{file_width}}  verdict   seconds  why")
