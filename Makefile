@@ -254,7 +254,7 @@ grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=di
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@exec $(PY) -m keras_models.bench
 
-mutants: $(TESTED_VENV) ## break scratch/ and the twins one line at a time (tests/mutation/mutants.toml): every break must fail a test
+mutants: $(TESTED_VENV) ## break scratch/, the twins and the graders one line at a time (tests/mutation/mutants.toml): every break must fail a test
 	@$(NO_TESTS)
 	@exec $(PY) tests/mutation/run.py
 
