@@ -33,6 +33,21 @@ def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
     assert verdict == "STALE" and "found 0 times" in said
 
 
+@pytest.mark.parametrize("returncode, verdict", [(0, "SURVIVED"), (1, "killed"), (2, "killed"), (3, "ERROR"),
+                                                 (4, "ERROR"), (5, "ERROR"), (-9, "ERROR")],
+                         ids=["passed", "a-test-failed", "collection-error", "internal-error", "usage-error",
+                              "no-tests-collected", "sigkill"])
+def test_only_a_failing_test_kills_a_mutant_never_a_crashed_run(returncode, verdict, tmp_path, monkeypatch):
+    """pytest's exit status 1 (a test failed) or 2 (the mutant broke an import: an error during collection) is a
+    kill; pytest's own internal or usage error, no test collected, or a run ended by a signal (the out-of-memory
+    killer) says nothing of the mutant, and counted as a kill it hid a survivor."""
+    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
+    mutant = mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("tests/test_activations.py",))
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: subprocess.CompletedProcess(args, returncode,
+                                                                                              "said\n", ""))
+    assert mutation.try_mutant(mutant, tmp_path)[0] == verdict
+
+
 def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_checkout(tmp_path, monkeypatch):
     """The notebooks' ipykernel runs `.venv/bin/python -m keras_models.course.jupyter.kernel` in a folder of its
     own: the .venv's editable install gave it the checkout's keras_models, and a mutant of a grader survived the

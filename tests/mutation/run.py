@@ -10,10 +10,10 @@ the repository:
     1. the original text must occur exactly once in the file (else: an error, the list is stale);
     2. the mutated copy is tested with `pytest -x` on the mutant's test files;
     3. a test failure KILLS the mutant; all tests passing means it SURVIVED -- a formula the tests
-       do not guard.
+       do not guard; a run that ended otherwise (pytest's own error, a signal) is an ERROR, never a kill.
 
 First the untouched copy is tested with every file the list names (they must pass, or a kill would
-prove nothing). Prints a table and the kill count; exits 1 if any mutant survives or is stale.
+prove nothing). Prints a table and the kill count; exits 1 if any mutant survives, is stale or ends in an error.
 
 Each pytest runs forked from one warm Python that imported TensorFlow, Keras and pytest once
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
@@ -118,13 +118,19 @@ def copy_first(copy: Path) -> dict[str, str]:
     return {**os.environ, **TEST_ENV, "PYTHONPATH": os.pathsep.join([str(copy), *([inherited] if inherited else [])])}
 
 
-def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None) -> tuple[bool, str]:
-    """pytest -x on `tests` in the copy, warm when `python` is given: (passed, the last line it printed)."""
+# pytest's exit statuses that say what the tests found: 1, a test failed; 2, an error while collecting them (the
+# mutant broke an import). Any other (3, its internal error; 4, usage; 5, no test collected; a signal: the
+# out-of-memory killer) says nothing of the mutant.
+FOUND_A_FAILURE = (1, 2)
+
+
+def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None) -> tuple[int, str]:
+    """pytest -x on `tests` in the copy, warm when `python` is given: (its exit status, the last line it printed)."""
     run = python.run if python is not None else subprocess.run
     done = run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", "--no-header",
                 *tests], cwd=copy, capture_output=True, text=True, env=copy_first(copy))
     lines = [line for line in done.stdout.splitlines() if line.strip()]
-    return done.returncode == 0, (lines[-1] if lines else done.stderr.strip()[-200:])
+    return done.returncode, (lines[-1] if lines else done.stderr.strip()[-200:])
 
 
 def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None) -> tuple[str, str, float]:
@@ -137,9 +143,11 @@ def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None) -> t
     if count != 1:
         return ("STALE", f"original text found {count} times in {mutant.file}", time.perf_counter() - start)
     target.write_text(text.replace(mutant.original, mutant.mutated), encoding="utf-8")
-    passed, said = run_tests(copy, mutant.tests, python)
+    status, said = run_tests(copy, mutant.tests, python)
     shutil.rmtree(copy, ignore_errors=True)
-    return ("SURVIVED" if passed else "killed", said, time.perf_counter() - start)
+    verdict = "SURVIVED" if status == 0 else "killed" if status in FOUND_A_FAILURE else "ERROR"
+    return (verdict, said if verdict != "ERROR" else f"pytest's exit status {status}: {said}",
+            time.perf_counter() - start)
 
 
 def at_least_one(text: str) -> int:
@@ -165,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutants_") as workdir, Zygote(workdir, "mutants", PRELOAD) as python:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
-        passed, said = run_tests(copy_repository(workdir / "untouched"), every_test, python)
-        if not passed:
+        status, said = run_tests(copy_repository(workdir / "untouched"), every_test, python)
+        if status != 0:
             print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
             return 1
         print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once) ...",
