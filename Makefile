@@ -246,7 +246,7 @@ release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (W
 
 grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
 	@test -n $(call arg,SUBMISSIONS) || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
-	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs]" >&2; exit 2; }
+	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs it may run on]" >&2; exit 2; }
 	@exec $(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only $(call arg,ONLY)) \
 		$(if $(call given,TIME_LIMIT),--time-limit $(call arg,TIME_LIMIT)) \
 		$(if $(call given,WALL_LIMIT),--wall-limit $(call arg,WALL_LIMIT)) $(if $(call given,JOBS),--jobs $(call arg,JOBS)) -- $(call arg,SUBMISSIONS)

@@ -488,6 +488,24 @@ def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(t
     assert f"({given['time_limit']} s of CPU each" in capsys.readouterr().out
 
 
+def test_make_grade_runs_as_many_submissions_at_once_as_it_has_cores_not_as_the_machine_has(tmp_path, monkeypatch,
+                                                                                           capsys):
+    # taskset -c 0, or a container given 1 core of 8: os.cpu_count() put 8 submissions on that one core by turns,
+    # each 8 times slower on the wall clock and nearer its wall-clock limit
+    (tmp_path / "alice").mkdir()
+    given = {}
+
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+        given.update(jobs=jobs)
+        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
+
+    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 0
+    assert given["jobs"] == 1 and "(120 s of CPU each, 1 at a time)" in capsys.readouterr().out
+
+
 def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "alice").mkdir()
 

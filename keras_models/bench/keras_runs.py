@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import time
 from collections.abc import Callable
 
@@ -26,13 +25,14 @@ from keras_models.bench.numpy_runs import (
     thread_label,
 )
 from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.cores import usable_cores
 from keras_models.twins.optimizer_bridge import keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import optimizers
 
 # The cores this process may run on: in a container or under taskset that is fewer than os.cpu_count(),
 # the machine's count, and as many BLAS threads as that would fight over the few it has.
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+CORES = usable_cores()
 # Four Keras models per shape trace their graphs on purpose: TensorFlow's "retracing" warning is noise.
 tf.get_logger().setLevel("ERROR")
 

@@ -43,9 +43,11 @@ in one line before anything is graded (exit status 2). Without ONLY=, both are w
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
-submission that sleeps or waits uses no CPU), JOBS submissions at a time (by default, as many as the machine has
-CPUs). A bad value is refused in one line that names the make variable (the program is also run by hand and by
-GitHub Classroom, but `make grade` is how an instructor meets it).
+submission that sleeps or waits uses no CPU), JOBS submissions at a time (by default, as many as the CPUs this
+process may run on: 1 under `taskset -c 0` or in a container given one core, where the machine's count put that
+many submissions on the one core by turns, each slowed towards its wall-clock limit). A bad value is refused in
+one line that names the make variable (the program is also run by hand and by GitHub Classroom, but `make grade`
+is how an instructor meets it).
 GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
 exit status 0 only for a PASS.
 """
@@ -79,6 +81,7 @@ from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes, shown
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.cores import usable_cores
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
@@ -433,7 +436,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     parser.add_argument("--time-limit", help="CPU seconds per exercise (TIME_LIMIT=); default 120")
     parser.add_argument("--wall-limit", help="wall-clock seconds per exercise (WALL_LIMIT=); default 3 x TIME_LIMIT "
                                              "+ 5")
-    parser.add_argument("--jobs", help="submissions at a time (JOBS=); default: the number of CPUs")
+    parser.add_argument("--jobs", help="submissions at a time (JOBS=); default: the number of CPUs this "
+                                       "process may run on")
     skipped: list[str] = []
     try:
         args = parser.parse_args(argv)
@@ -443,7 +447,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         time_limit = _whole("120" if args.time_limit is None else args.time_limit, "TIME_LIMIT", 1, MAX_TIME_LIMIT,
                             "of seconds ")
         wall_seconds = _whole(args.wall_limit, "WALL_LIMIT", 1, MAX_WALL_LIMIT, "of seconds ")
-        jobs = _whole(str(os.cpu_count() or 1) if args.jobs is None else args.jobs, "JOBS", 1, MAX_JOBS)
+        jobs = _whole(str(usable_cores()) if args.jobs is None else args.jobs, "JOBS", 1, MAX_JOBS)
         if args.learner is not None:
             if not args.learner.is_dir():
                 where = "is a file, not a folder" if args.learner.exists() else "does not exist"
