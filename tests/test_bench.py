@@ -6,6 +6,7 @@ reports have the expected form, and that the NumPy half of the bench never loads
 (otherwise the scratch side's peak memory would include TensorFlow's).
 """
 
+import argparse
 import csv
 import importlib
 import math
@@ -221,6 +222,16 @@ def test_the_bench_counts_the_cores_this_process_may_use_not_the_machines(monkey
     finally:
         monkeypatch.undo()
         importlib.reload(keras_runs)
+
+
+def test_the_bench_header_says_1_core_and_1_thread_under_taskset(monkeypatch):
+    # taskset -c 0: the header read "1 cores (usable by this process)" and "(SkylakeX, 1 threads)"
+    monkeypatch.setattr(report, "CORES", 1)
+    monkeypatch.setattr(report, "threadpool_info", lambda: [{"user_api": "blas", "internal_api": "openblas",
+                                                             "version": "0.3", "architecture": "SkylakeX",
+                                                             "num_threads": 1, "filepath": "site/numpy.libs/x.so"}])
+    header = "\n".join(report.header_lines(argparse.Namespace(quick=True)))
+    assert ", 1 core (usable by this process)," in header and "(SkylakeX, 1 thread))" in header, header
 
 
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():

@@ -106,14 +106,19 @@ def goal_rows(rows: list[dict], processes: list[dict]) -> list[dict]:
 
 # -- Reports ------------------------------------------------------------------------------------------
 def header_lines(args: argparse.Namespace) -> list[str]:
-    blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, {i['num_threads']} threads)"
+    blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, "
+            f"{_counted(i['num_threads'], 'thread')})"
             for i in threadpool_info() if i.get("user_api") == "blas" and "numpy" in i.get("filepath", "")]
-    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {CORES} cores (usable by this process), {platform.machine()}, "
-            f"Python {platform.python_version()}",
+    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {_counted(CORES, 'core')} (usable by this process), "
+            f"{platform.machine()}, Python {platform.python_version()}",
             f"numpy {np.__version__} (BLAS: {', '.join(blas) or 'unknown'}), tensorflow {tf.__version__}, "
             f"keras {keras.__version__}",
             f"mode: {'quick' if args.quick else 'full'}; float32, Adam(lr={LEARNING_RATE:g}), {LOSS}, "
             "accuracy every batch; medians of interleaved epochs, warm-up epoch excluded"]
+
+
+def _counted(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"             # "1 core" under taskset -c 0, "2 cores"
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
