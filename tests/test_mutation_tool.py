@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -106,3 +107,10 @@ def test_a_number_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys
     assert stop.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == (f"make mutants: error: argument --jobs: {jobs!r} is not a "
                                                          f"whole number of mutants at once, 1 or more")
+
+
+def test_make_mutants_tests_as_many_mutants_at_once_as_it_has_cores_not_as_the_machine_has(monkeypatch):
+    # taskset -c 0, or a container given 1 core of 8: 8 pytest processes with TensorFlow taking turns on one core
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert mutation.options_parser().parse_args([]).jobs == 1

@@ -48,6 +48,8 @@ TEST_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}    # no
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
 
+from keras_models.twins.cores import usable_cores  # noqa: E402
+
 # not the packages of pytest plugins (hypothesis, xdist, anyio): pytest rewrites their asserts as it imports them
 PRELOAD = (*WITH_TENSORFLOW, "pytest", "sklearn", "matplotlib.pyplot")
 
@@ -157,10 +159,17 @@ def at_least_one(text: str) -> int:
     return int(text)
 
 
-def main(argv: list[str] | None = None) -> int:
+def options_parser() -> argparse.ArgumentParser:
+    """make mutants' options; --jobs counts the cores this process may run on (taskset, a container's cpuset), not
+    the machine's: on one core, two mutants' pytest processes at once only take turns."""
     parser = argparse.ArgumentParser(prog="make mutants", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant (repeatable)")
-    parser.add_argument("--jobs", type=at_least_one, default=os.cpu_count() or 1, help="mutants tested at once")
+    parser.add_argument("--jobs", type=at_least_one, default=usable_cores(), help="mutants tested at once")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = options_parser()
     args = parser.parse_args(argv)
     mutants = load()
     if args.only:
