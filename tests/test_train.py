@@ -10,6 +10,7 @@ on a tiny network.
 
 import io
 import re
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -320,3 +321,18 @@ def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_
     assert re.search(r"binary\s+keras\s+1\s+[\d.]+\s+[\d.]+\s+accuracy", table)
     assert re.search(r"binary\s+scratch\s+1\s+.*\d\.\de-\d\d", table)       # the weight gap, scratch row
     assert f"Open them: make tensorboard LOGDIR='{logdir}', then" in out and "http://127.0.0.1:6006" in out
+
+
+@pytest.mark.parametrize("epochs, said", [(1, "batch 32, 1 epoch"), (2, "batch 32, 2 epochs")])
+def test_a_tasks_heading_counts_its_epochs_in_words(epochs, said):
+    from keras_models.train.checkpoints import SideState
+    from keras_models.train.sides import heading
+
+    data = get_task("binary")
+    net = Network([Dense(3, 4, activation="relu"), Dense(4, 1, activation="sigmoid")])
+    settings = options.task_settings("binary", epochs=epochs)
+    line = heading("binary", SimpleNamespace(dataset="biopsies", X_train=np.zeros((5, 3)), X_val=np.zeros((2, 3)),
+                                             output_activation="sigmoid", loss=data.loss), net, settings, SideState(),
+                   SideState())
+    assert line == (f"binary: biopsies, 5 train / 2 validation rows, 3 -> 4 -> 1 (sigmoid), {data.loss}, "
+                    f"Adam(learning_rate={settings.learning_rate:g}), {said}")

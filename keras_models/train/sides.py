@@ -197,13 +197,7 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
     for state, side_dir in checkpointed:
         forget_epochs_after(side_dir, state.epoch, steps)               # what was logged after the checkpoint
     if not quiet:
-        layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.dense_layers)])
-        layers += f", dropout {settings.dropout:g}" if net.dropout_layers else ""
-        resumed = (f" (resuming: keras {keras_state.epoch + 1}/{settings.epochs} epochs done, scratch "
-                   f"{scratch_state.epoch + 1}/{settings.epochs})" if keras_state.epoch >= 0 else "")
-        print(f"\n{task}: {data.dataset}, {len(data.X_train):,} train / {len(data.X_val):,} validation rows, "
-              f"{layers} ({data.output_activation}), {data.loss}, Adam(learning_rate={settings.learning_rate:g}), "
-              f"batch {settings.batch_size}, {settings.epochs} epochs{resumed}", flush=True)
+        print(f"\n{heading(task, data, net, settings, keras_state, scratch_state)}", flush=True)
 
     side = "keras"
     try:
@@ -233,6 +227,19 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
+
+
+def heading(task: str, data: Prepared, net: Network, settings: Defaults, keras_state: SideState,
+            scratch_state: SideState) -> str:
+    """The line that opens a task's training: its data, network, loss, optimizer, batch and epochs."""
+    layers = " -> ".join(str(n) for n in [net.n_in, *(layer.n_out for layer in net.dense_layers)])
+    layers += f", dropout {settings.dropout:g}" if net.dropout_layers else ""
+    resumed = (f" (resuming: keras {keras_state.epoch + 1}/{settings.epochs} epochs done, scratch "
+               f"{scratch_state.epoch + 1}/{settings.epochs})" if keras_state.epoch >= 0 else "")
+    epochs = f"{settings.epochs} epoch{'' if settings.epochs == 1 else 's'}"
+    return (f"{task}: {data.dataset}, {len(data.X_train):,} train / {len(data.X_val):,} validation rows, "
+            f"{layers} ({data.output_activation}), {data.loss}, Adam(learning_rate={settings.learning_rate:g}), "
+            f"batch {settings.batch_size}, {epochs}{resumed}")
 
 
 def final_gap(net: Network, keras_state: SideState) -> float:
