@@ -428,6 +428,32 @@ def test_a_full_disk_during_make_train_is_one_line_and_the_run_resumes_afterward
     assert only_run(tmp_path)["status"] == "complete"
 
 
+@pytest.mark.parametrize("side, failing_save", [("keras", 2), ("scratch", 4)])
+def test_an_epoch_whose_checkpoint_the_full_disk_refused_is_not_shown_in_tensorboard(side, failing_save, tmp_path,
+                                                                                       monkeypatch):
+    """Each side writes an epoch's summaries, then its checkpoint: when the disk refuses the checkpoint of epoch 2,
+    TensorBoard kept showing epoch 2, which the run did not keep (its progress line said 1/2) until a resume."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    real_savez, saves = np.savez, []
+
+    def full_disk_at_epoch_2(file, **arrays):          # saves: keras epoch 1, 2, then scratch epoch 1, 2
+        saves.append(file)
+        if len(saves) == failing_save:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_savez(file, **arrays)
+
+    monkeypatch.setattr(np, "savez", full_disk_at_epoch_2)
+    with pytest.raises(OSError, match="No space left on device"):
+        sides.run_task("binary", tmp_path, epochs=2, quiet=True)
+    steps = {}
+    for split in ("train", "validation"):
+        accumulator = EventAccumulator(str(tmp_path / side / split))
+        accumulator.Reload()
+        steps[split] = accumulator.Tensors("epoch_loss")
+    assert [[event.step for event in events] for events in steps.values()] == [[0], [0]]     # epoch 1 alone
+
+
 @pytest.mark.slow
 def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_revives(tmp_path, capsys,
                                                                                        python_with_tensorflow):

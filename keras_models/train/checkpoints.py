@@ -72,6 +72,16 @@ class SideState:
         if weights is not None:
             self.weights_after_epoch.append([np.array(w) for w in weights])
 
+    def take_back(self, epoch: int) -> None:
+        """Undo `record(epoch, ...)`, the last epoch recorded: its checkpoint could not be written (a full disk), so
+        the side has not kept it, and `sides.run_task` drops its TensorBoard summaries by this state's epoch."""
+        if epoch != self.epoch:
+            raise ValueError(f"epoch {epoch} taken back, but the last recorded is epoch {self.epoch}")
+        self.epoch = epoch - 1
+        for values in self.history.values():
+            del values[epoch:]
+        del self.weights_after_epoch[epoch:]
+
 
 def finished_epochs(path: Path) -> int | None:
     """How many epochs the checkpoint at `path` has finished: 0 if there is none yet, None if it is unreadable."""
@@ -126,7 +136,11 @@ class KerasCheckpoint(keras.callbacks.Callback):
             arrays[f"after_epoch_{i}"] = np.stack(per_epoch)             # (epochs so far, *shape)
         arrays |= {f"history/{name}": np.array(values) for name, values in self.state.history.items()}
         arrays |= {f"dropout/{key}": value for key, value in masks.state(self.model).items()}
-        write_atomically(self.path, arrays)
+        try:
+            write_atomically(self.path, arrays)
+        except BaseException:
+            self.state.take_back(epoch)                         # not kept: the run's state says the checkpoint's epoch
+            raise
 
 
 def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = None) -> SideState:
@@ -186,8 +200,12 @@ class ScratchCheckpoint(Checkpoint):
 
     def on_epoch_end(self, epoch, logs=None):
         self.state.record(epoch, logs)
-        save(self.path, self.model, self.model.optimizer, self.model.shuffle_rng, epoch,
-             extra={f"history/{name}": np.array(values) for name, values in self.state.history.items()})
+        try:
+            save(self.path, self.model, self.model.optimizer, self.model.shuffle_rng, epoch,
+                 extra={f"history/{name}": np.array(values) for name, values in self.state.history.items()})
+        except BaseException:
+            self.state.take_back(epoch)                         # not kept (a full disk): as on the Keras side
+            raise
 
 
 def restore_scratch(path: str | Path, net, optimizer, epochs: int | None = None

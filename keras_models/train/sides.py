@@ -211,18 +211,19 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         result.sides["scratch"] = fit_scratch(net, data, settings, board,
                                               EpochPrinter("scratch", settings.epochs, quiet),
                                               scratch_state, optimizer, rng, model)
-    except (TrainingDiverged, KeyboardInterrupt) as stop:
+    except BaseException as stop:
         # The epoch that was stopped is logged on neither side: Keras has written its validation's
         # evaluation_*_vs_iterations point if the watchdog stopped it (on_test_end comes before on_epoch_end), the
-        # scratch side stops mid-epoch, and each writer opened has written its file's header (stopped in the first
-        # epoch, only that). Drop all of that, so TensorBoard shows each side's checkpointed epochs and no empty
-        # run; run.json says why the curves stop ("diverged", "interrupted"). A second Ctrl-C waits for it. A log
-        # that cannot be rewritten now (a full disk, a damaged file) stays as it is: the stop's own message is the
+        # scratch side stops mid-epoch, an epoch whose checkpoint could not be written (a full disk) had written its
+        # summaries first, and each writer opened has written its file's header (stopped in the first epoch, only
+        # that). Drop all of that, so TensorBoard shows each side's checkpointed epochs and no empty run; run.json
+        # says why the curves stop ("diverged", "interrupted", "failed"). A second Ctrl-C waits for it. A log that
+        # cannot be rewritten now (a full disk, a damaged file) stays as it is: the stop's own message is the
         # learner's (the resumed run drops the same summaries, or names the file).
         with HeldInterrupt(), contextlib.suppress(OSError, RunDirectoryError):
             for state, side_dir in checkpointed:
                 forget_epochs_after(side_dir, state.epoch, steps)
-        if isinstance(stop, KeyboardInterrupt):
+        if not isinstance(stop, TrainingDiverged):
             raise
         raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
