@@ -220,6 +220,31 @@ def test_a_diverged_epoch_leaves_no_point_and_no_empty_run_in_tensorboard(side, 
     assert sorted(p.relative_to(side_dir) for p in side_dir.glob("*/events.out.tfevents.*")) == []
 
 
+class KerasDivergingInEpoch3(KerasWatchdog):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 2:
+            raise TrainingDiverged("training diverged in epoch 3: (as the test says).", 1e-4)
+        super().on_epoch_end(epoch, logs)
+
+
+def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as_far(tmp_path, monkeypatch):
+    """Keras trains first, and a diverged run is not resumed: the scratch side trains the epochs Keras finished
+    before the divergence is reported, so TensorBoard overlays both curves up to where Keras stopped."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch3)
+    with pytest.raises(TrainingDiverged) as diverged:
+        run_task("binary", tmp_path, epochs=4, quiet=True)
+    assert str(diverged.value) == ("binary (keras side): training diverged in epoch 3: (as the test says). The "
+                                   "scratch side has trained the 2 epochs Keras finished, to compare in TensorBoard.")
+    assert diverged.value.smaller_learning_rate == 1e-4
+    for side in ("keras", "scratch"):
+        accumulator = EventAccumulator(str(tmp_path / side / "validation"))
+        accumulator.Reload()
+        assert [event.step for event in accumulator.Tensors("epoch_loss")] == [0, 1], side
+        assert int(np.load(tmp_path / side / "checkpoint.npz")["epoch"]) == 1, side
+
+
 def test_a_log_that_cannot_be_rewritten_after_a_divergence_leaves_the_divergence_its_message(tmp_path, monkeypatch):
     """Dropping the diverged epoch's summaries rewrites the event files; a full disk then (or a damaged file) must not
     replace "training diverged ... try a smaller learning rate" with a message about a log file."""

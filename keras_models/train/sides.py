@@ -15,7 +15,8 @@ scratch side replays them, so both switch off the same units at the same step. L
 
 with the same tags and steps, so `make tensorboard` overlays the two curves in one chart. Each side
 saves a checkpoint at the end of every epoch (<task_dir>/{keras,scratch}/checkpoint.npz) and a side
-that finds one continues from it.
+that finds one continues from it. When the Keras side diverges, the scratch side still trains the epochs Keras
+finished (a diverged run is never resumed), and then the divergence is reported.
 """
 
 from __future__ import annotations
@@ -152,15 +153,16 @@ class HeldEpochEnd(CallbackList):
 
 def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: ScratchBoard, printer: EpochPrinter,
                 state: SideState, optimizer: optimizers.Adam, rng: np.random.Generator | None,
-                model: keras.Sequential) -> SideResult:
-    """The scratch network's fit from epoch state.epoch + 1, with its TensorBoard writer and checkpoint,
-    replaying the dropout masks the Keras twin `model` drew (if it has Dropout)."""
-    if state.epoch == settings.epochs - 1:     # finished before a resume that retrains Keras (its checkpoint deleted)
+                model: keras.Sequential, epochs: int | None = None) -> SideResult:
+    """The scratch network's fit from epoch state.epoch + 1 to `epochs` (default: the run's), with its TensorBoard
+    writer and checkpoint, replaying the dropout masks the Keras twin `model` drew (if it has Dropout)."""
+    epochs = settings.epochs if epochs is None else epochs
+    if state.epoch == epochs - 1:      # finished before a resume that retrains Keras (its checkpoint deleted)
         return SideResult.finished_before(state)
     replayed = masks.replay(masks.recorded(model), len(data.X_train)) if net.dropout_layers else None
     start = time.perf_counter()
     try:
-        net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=optimizer, epochs=settings.epochs,
+        net.fit(data.X_train, data.y_train, loss=data.loss, optimizer=optimizer, epochs=epochs,
                 batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1, masks=replayed,
                 validation_data=(data.X_val, data.y_val), metrics=[get_task(data.task).metric], verbose=0,
                 callbacks=[HeldEpochEnd([board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])])
@@ -199,18 +201,29 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
     if not quiet:
         print(f"\n{heading(task, data, net, settings, keras_state, scratch_state)}", flush=True)
 
-    side = "keras"
+    side, keras_diverged = "keras", None
     try:
-        result.sides["keras"] = fit_keras(model, data, settings, keras_dir,
-                                          EpochPrinter("keras", settings.epochs, quiet), keras_state)
+        try:
+            result.sides["keras"] = fit_keras(model, data, settings, keras_dir,
+                                              EpochPrinter("keras", settings.epochs, quiet), keras_state)
+        except TrainingDiverged as diverged:
+            # A diverged run is not resumed: the scratch side trains now the epochs Keras finished, or never (it
+            # would have no curve to lie on Keras'). The divergence is reported after them, below.
+            keras_diverged = diverged
         side = "scratch"
         board = ScratchBoard(scratch_dir, learning_rate=optimizer.learning_rate,
                              train_data=(data.X_train, data.y_train, data.loss),
                              steps_per_epoch=steps,
                              weight_names=[w.path for w in model.weights], reference=keras_state.weights_after_epoch)
-        result.sides["scratch"] = fit_scratch(net, data, settings, board,
-                                              EpochPrinter("scratch", settings.epochs, quiet),
-                                              scratch_state, optimizer, rng, model)
+        if keras_diverged is None or keras_state.epoch > scratch_state.epoch:
+            result.sides["scratch"] = fit_scratch(net, data, settings, board,
+                                                  EpochPrinter("scratch", settings.epochs, quiet),
+                                                  scratch_state, optimizer, rng, model,
+                                                  epochs=settings.epochs if keras_diverged is None
+                                                  else keras_state.epoch + 1)
+        if keras_diverged is not None:
+            side = "keras"
+            raise keras_diverged
     except BaseException as stop:
         # The epoch that was stopped is logged on neither side: Keras has written its validation's
         # evaluation_*_vs_iterations point if the watchdog stopped it (on_test_end comes before on_epoch_end), the
@@ -225,7 +238,10 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                 forget_epochs_after(side_dir, state.epoch, steps)
         if not isinstance(stop, TrainingDiverged):
             raise
-        raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
+        caught_up = (f" The scratch side has trained the {keras_state.epoch + 1} epoch{'s' * (keras_state.epoch > 0)} "
+                     "Keras finished, to compare in TensorBoard." if stop is keras_diverged and keras_state.epoch >= 0
+                     else "")
+        raise TrainingDiverged(f"{task} ({side} side): {stop}{caught_up}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
 
