@@ -8,6 +8,8 @@ and RMSprop(1e30) in float64 (losses of 1e19 and 1e92 reported as success), an i
 and `make train --learning-rate 1e6 --tasks binary --epochs 5` exiting 0 with a loss of 241,548.
 """
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -261,3 +263,23 @@ def test_a_log_that_cannot_be_rewritten_after_a_divergence_leaves_the_divergence
     with pytest.raises(TrainingDiverged, match=r"^binary \(keras side\): training diverged in epoch 1"):
         run_task("binary", tmp_path, epochs=1, learning_rate=1e6, quiet=True)
     assert len(calls) == 3
+
+
+def test_a_ctrl_c_while_the_diverged_epoch_is_dropped_leaves_the_divergence_its_message(tmp_path, monkeypatch):
+    """The learner presses Ctrl-C as the divergence stops training: it was held while the diverged epoch's summaries
+    were dropped, then raised, and make train said "Interrupted ... Resume with: make train RESUME=1" for a run that
+    diverges again on resuming (run.json "interrupted", not "diverged")."""
+    forget = sides.forget_epochs_after
+    calls = []
+
+    def ctrl_c_while_forgetting(log_dir, epoch, steps):
+        calls.append(log_dir)
+        if len(calls) == 3:                                             # the first after the divergence
+            os.kill(os.getpid(), signal.SIGINT)
+        return forget(log_dir, epoch, steps)
+
+    monkeypatch.setattr(sides, "forget_epochs_after", ctrl_c_while_forgetting)
+    with pytest.raises(BaseException) as stopped:                       # KeyboardInterrupt included
+        run_task("binary", tmp_path, epochs=1, learning_rate=1e6, quiet=True)
+    assert stopped.type is TrainingDiverged, stopped.type
+    assert len(calls) == 4                                              # the Keras and the scratch side dropped

@@ -230,10 +230,12 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         # scratch side stops mid-epoch, an epoch whose checkpoint could not be written (a full disk) had written its
         # summaries first, and each writer opened has written its file's header (stopped in the first epoch, only
         # that). Drop all of that, so TensorBoard shows each side's checkpointed epochs and no empty run; run.json
-        # says why the curves stop ("diverged", "interrupted", "failed"). A second Ctrl-C waits for it. A log that
-        # cannot be rewritten now (a full disk, a damaged file) stays as it is: the stop's own message is the
-        # learner's (the resumed run drops the same summaries, or names the file).
-        with HeldInterrupt(), contextlib.suppress(OSError, RunDirectoryError):
+        # says why the curves stop ("diverged", "interrupted", "failed"). A Ctrl-C waits for it, and is then
+        # answered by the stop itself: it must not turn a divergence into an "interrupted" run that RESUME=1 would
+        # take up only to diverge again (a second Ctrl-C cuts the dropping short). A log that cannot be rewritten
+        # now (a full disk, a damaged file) stays as it is: the stop's own message is the learner's (the resumed
+        # run drops the same summaries, or names the file).
+        with contextlib.suppress(KeyboardInterrupt), HeldInterrupt(), contextlib.suppress(OSError, RunDirectoryError):
             for state, side_dir in checkpointed:
                 forget_epochs_after(side_dir, state.epoch, steps)
         if not isinstance(stop, TrainingDiverged):
