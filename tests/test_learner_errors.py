@@ -12,9 +12,11 @@ that is not one (tests/test_keras_models.py), bad X, y and labels at the network
 """
 
 import errno
+import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -525,6 +527,26 @@ def test_every_program_a_learner_runs_escapes_what_its_output_cannot_show():
         if "escape_what_output_cannot_show()" not in source:
             unescaped.append(program)
     assert not unescaped, f"these programs do not call escape_what_output_cannot_show() first: {unescaped}"
+
+
+def test_a_ctrl_c_as_make_train_prints_its_error_line_leaves_no_traceback(tmp_path, monkeypatch):
+    """A learner who sees training blow up presses Ctrl-C just as the divergence line is printed: the
+    KeyboardInterrupt escaped main's error handler, and make train ended with a traceback (status -2 for 1)."""
+
+    class CtrlCAsTheLineIsWritten(io.StringIO):
+        def write(self, text):
+            written = super().write(text)
+            os.kill(os.getpid(), signal.SIGINT)
+            return written
+
+    stderr = CtrlCAsTheLineIsWritten()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    try:
+        code = train_module.main(["--resume", "--logdir", str(tmp_path)])       # an error: nothing to resume
+    except KeyboardInterrupt:
+        pytest.fail("the Ctrl-C escaped make train's main: a traceback")
+    assert code == 1
+    assert learner_lines(stderr.getvalue())[0].startswith("error: nothing to resume: every run under ")
 
 
 def test_an_empty_make_train_logdir_is_one_line_not_the_current_folder(capsys):

@@ -18,6 +18,7 @@ damaged checkpoint or run.json, a full disk, a closed output pipe -- ends in one
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import shlex
 import sys
@@ -59,6 +60,7 @@ from keras_models.train.runs import (
 )
 from keras_models.train.sides import TaskResult, run_task
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.reproducible import op_determinism
 from scratch.atomic_write import remove_stale_temporaries
 from scratch.checkpoint import CheckpointError
@@ -183,12 +185,23 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         for result in results:
             print(f"  {result.task:<10}  {task_link(result.task)}", flush=True)
     except KeyboardInterrupt:
-        print("\n" + _kept(run_dir, args.logdir), flush=True)
+        with _ended():
+            print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130
     except LEARNER_ERRORS as exc:
-        print(f"\nerror: {explain(exc, run_dir, args.logdir)}", file=sys.stderr, flush=True)
+        with _ended():
+            print(f"\nerror: {explain(exc, run_dir, args.logdir)}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+@contextlib.contextmanager
+def _ended():
+    """Around the line that says how the run ended: a Ctrl-C meanwhile (the learner who sees training blow up and
+    presses it as the divergence line appears) waits until the line is written, then is dropped: the run has
+    ended already, and it escaped main's handler as a traceback."""
+    with contextlib.suppress(KeyboardInterrupt), HeldInterrupt():
+        yield
 
 
 def _kept(run_dir: Path | None, logdir: Path) -> str:
