@@ -283,3 +283,27 @@ def test_a_ctrl_c_while_the_diverged_epoch_is_dropped_leaves_the_divergence_its_
         run_task("binary", tmp_path, epochs=1, learning_rate=1e6, quiet=True)
     assert stopped.type is TrainingDiverged, stopped.type
     assert len(calls) == 4                                              # the Keras and the scratch side dropped
+
+
+def test_a_ctrl_c_while_run_json_records_the_divergence_leaves_it_diverged(tmp_path, monkeypatch):
+    """The same Ctrl-C a moment later, as run.json is written: it stopped the write, the run still said "running"
+    (RESUME=1 would take it up) and make train said "Interrupted" instead of the divergence."""
+    from keras_models.train import run
+
+    def diverging(task, task_dir, **settings):
+        raise TrainingDiverged("binary (keras side): training diverged in epoch 1: (as the test says).", 1e-4)
+
+    write_status = run.write_status
+
+    def ctrl_c_while_written(run_dir, status, **plan):
+        if status == "diverged":
+            os.kill(os.getpid(), signal.SIGINT)
+        return write_status(run_dir, status, **plan)
+
+    monkeypatch.setattr(run, "run_task", diverging)
+    monkeypatch.setattr(run, "write_status", ctrl_c_while_written)
+    run_dir = run.start_run(tmp_path, ["binary"], epochs=1)
+    with pytest.raises(BaseException) as stopped:                       # KeyboardInterrupt included
+        run.run_tasks(run_dir, quiet=True)
+    assert stopped.type is TrainingDiverged, stopped.type
+    assert run.read_status(run_dir)["status"] == "diverged"

@@ -146,11 +146,11 @@ def _remove_stale_temporaries(run_dir: Path, tasks: list[str]) -> None:
 
 
 def _record(run_dir: Path, status: str, **fields) -> None:
-    """Write the status if the disk allows; a run whose run.json still says "running" stays resumable."""
-    try:
+    """Write the status if the disk allows; a run whose run.json still says "running" stays resumable. A Ctrl-C
+    meanwhile waits for the write and is dropped: the stop being recorded answers it (it had stopped the write of
+    "diverged", leaving a run that RESUME=1 took up, and turned the divergence's line into "Interrupted")."""
+    with contextlib.suppress(KeyboardInterrupt, OSError), HeldInterrupt():
         write_status(run_dir, status, **fields)
-    except OSError:
-        pass
 
 
 def main(argv: list[str] | None = None, started: float | None = None) -> int:
