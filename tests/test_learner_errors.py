@@ -24,6 +24,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import as_for_a_learner, learner_lines, rewrite_npz
 
 import data.checksums
@@ -527,6 +528,49 @@ def test_every_program_a_learner_runs_escapes_what_its_output_cannot_show():
         if "escape_what_output_cannot_show()" not in source:
             unescaped.append(program)
     assert not unescaped, f"these programs do not call escape_what_output_cannot_show() first: {unescaped}"
+
+
+def tensorflow_full_disk(path) -> tf.errors.ResourceExhaustedError:
+    """What TensorFlow raised when a real full disk (a 3 MB tmpfs, filled) stopped an event file's write."""
+    return tf.errors.ResourceExhaustedError(None, None, (
+        "{{function_node __wrapped__WriteSummary_device_/job:localhost/replica:0/task:0/device:CPU:0}} "
+        f"{path}; No space left on device\n\tFailed to flush 11 events to {path}\n\tCould not flush events file. "
+        "[Op:WriteSummary]"))
+
+
+def test_a_full_disk_under_tensorboards_writer_is_the_same_one_line_as_under_a_checkpoint(tmp_path, capsys,
+                                                                                          monkeypatch):
+    """TensorFlow reports a full disk as tf.errors.ResourceExhaustedError, not OSError: make train ended with its
+    traceback, and so did dropping the stopped epoch's summaries (a rewrite on the same full disk)."""
+    write_epoch = sides.ScratchBoard._write_epoch
+
+    def full_disk_in_epoch_2(board, epoch, logs=None):
+        write_epoch(board, epoch, logs)
+        if epoch == 1:                                      # written, then the disk was full: dropped afterwards
+            raise tensorflow_full_disk(next((board.log_dir / "train").glob("events.out.tfevents.*")))
+
+    class FullDiskRecordWriter:                             # forget_epochs_after's rewrite, on the same disk
+        def __init__(self, path):
+            self.path = path
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def write(self, record):
+            raise tensorflow_full_disk(self.path)
+
+    monkeypatch.setattr(sides.ScratchBoard, "_write_epoch", full_disk_in_epoch_2)
+    monkeypatch.setattr(tf.io, "TFRecordWriter", FullDiskRecordWriter)
+    code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "2", "--logdir", str(tmp_path), "--quiet")
+    (run_dir,) = tmp_path.iterdir()
+    (events,) = (run_dir / "binary" / "scratch" / "train").glob("events.out.tfevents.*")
+    assert learner_lines(err) == [
+        f"error: the disk is full: {events} could not be written. The run is kept; once that is put right, "
+        f"continue it with `.venv/bin/python -m keras_models.train --resume --logdir {tmp_path}`"]
+    assert code == 1 and only_run(tmp_path)["status"] == "failed"
 
 
 def test_a_ctrl_c_as_make_train_prints_its_error_line_leaves_no_traceback(tmp_path, monkeypatch):

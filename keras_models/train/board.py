@@ -33,6 +33,7 @@ stopwatch), so `make train` can show how much of each side's time goes into logg
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 import time
@@ -53,6 +54,17 @@ from scratch.gradcheck import relative_gap
 
 REWRITE_PREFIX = ".rewrite-"        # forget_epochs_after's temporary files (no "tfevents" in the name); run.py
                                     # removes those a killed run left
+FULL_DISK = "No space left on device"                   # strerror(ENOSPC), in TensorFlow's messages too
+
+
+def as_os_error(exc: BaseException) -> BaseException:
+    """`exc`, or the OSError(ENOSPC) it stands for. TensorFlow reports a full disk while it writes an event file as
+    tf.errors.ResourceExhaustedError ("<file>; No space left on device ..."), where Python raises OSError: as that,
+    make train answers it with its one line ("the disk is full: <file> could not be written ..."), not a traceback."""
+    if not (isinstance(exc, tf.errors.ResourceExhaustedError) and f"; {FULL_DISK}" in exc.message):
+        return exc
+    file = exc.message.partition(f"; {FULL_DISK}")[0].rpartition("}} ")[2]     # after "{{function_node ...}} "
+    return OSError(errno.ENOSPC, FULL_DISK, file)
 
 
 def max_relative_gap(weights: Sequence[np.ndarray], reference: Sequence[np.ndarray]) -> float:
@@ -230,9 +242,12 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
             continue
         if len(kept) < len(records):
             # the temporary file's name must not contain "tfevents", or TensorBoard would read it
-            with atomic_path(path, prefix=REWRITE_PREFIX) as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
-                for record in kept:
-                    writer.write(record)
+            try:
+                with atomic_path(path, prefix=REWRITE_PREFIX) as tmp, tf.io.TFRecordWriter(str(tmp)) as writer:
+                    for record in kept:
+                        writer.write(record)
+            except tf.errors.ResourceExhaustedError as exc:
+                raise as_os_error(exc) from None
         parts = path.name.split(".")                    # events.out.tfevents.<second>.<host>.<pid>.<n>.v2
         if parts[3].isdecimal() and parts[-3:-2] != [str(os.getpid())]:      # (a host name may hold dots)
             newest_second = max(newest_second, int(parts[3]))

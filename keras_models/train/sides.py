@@ -31,7 +31,13 @@ import numpy as np
 import tensorflow as tf
 
 from data import Defaults, Prepared, get_task, prepare
-from keras_models.train.board import ScratchBoard, TimedTensorBoard, forget_epochs_after, max_relative_gap
+from keras_models.train.board import (
+    ScratchBoard,
+    TimedTensorBoard,
+    as_os_error,
+    forget_epochs_after,
+    max_relative_gap,
+)
 from keras_models.train.checkpoints import (
     CHECKPOINT,
     KerasCheckpoint,
@@ -238,6 +244,8 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         with contextlib.suppress(KeyboardInterrupt), HeldInterrupt(), contextlib.suppress(OSError, RunDirectoryError):
             for state, side_dir in checkpointed:
                 forget_epochs_after(side_dir, state.epoch, steps)
+        if as_os_error(stop) is not stop:               # a full disk under TensorBoard's writer
+            raise as_os_error(stop) from None
         if not isinstance(stop, TrainingDiverged):
             raise
         caught_up = (f" The scratch side has trained the {keras_state.epoch + 1} epoch{'s' * (keras_state.epoch > 0)} "
