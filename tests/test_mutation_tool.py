@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,18 +36,74 @@ def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
 
 
 @pytest.mark.parametrize("returncode, verdict", [(0, "SURVIVED"), (1, "killed"), (2, "killed"), (3, "ERROR"),
-                                                 (4, "ERROR"), (5, "ERROR"), (-9, "ERROR")],
+                                                 (4, "ERROR"), (5, "ERROR"), (-9, "ERROR"), (None, "TIMEOUT")],
                          ids=["passed", "a-test-failed", "collection-error", "internal-error", "usage-error",
-                              "no-tests-collected", "sigkill"])
+                              "no-tests-collected", "sigkill", "time-limit"])
 def test_only_a_failing_test_kills_a_mutant_never_a_crashed_run(returncode, verdict, tmp_path, monkeypatch):
     """pytest's exit status 1 (a test failed) or 2 (the mutant broke an import: an error during collection) is a
     kill; pytest's own internal or usage error, no test collected, or a run ended by a signal (the out-of-memory
-    killer) says nothing of the mutant, and counted as a kill it hid a survivor."""
+    killer) says nothing of the mutant, and counted as a kill it hid a survivor. Neither does a run stopped at its
+    time limit (None): the suite has no time limit, so `make test` would hang on that break, not fail."""
     first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
     mutant = mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("tests/test_activations.py",))
-    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: subprocess.CompletedProcess(args, returncode,
-                                                                                              "said\n", ""))
+    monkeypatch.setattr(mutation, "run_tests", lambda copy, tests, python, time_limit: (returncode, "said"))
     assert mutation.try_mutant(mutant, tmp_path)[0] == verdict
+
+
+class Endless:
+    """Stands in for the zygote: whatever pytest it is asked to start, a shell that starts a sleep (a kernel a test
+    started), writes its pid into `pid_file`, and loops for ever."""
+
+    def __init__(self, pid_file: Path):
+        self.pid_file = pid_file
+
+    def Popen(self, args, **kwargs):  # noqa: N802  (subprocess's name)
+        return subprocess.Popen(["sh", "-c", f"sleep 60 & echo $! > '{self.pid_file}'; while :; do :; done"],
+                                **kwargs)
+
+
+def test_a_run_past_its_time_limit_is_stopped_with_every_process_it_started(tmp_path):
+    """A mutant that makes a loop endless hung `make mutants` without a word: no limit, no line until the end."""
+    pid_file = tmp_path / "sleep.pid"
+    started = time.monotonic()
+    status, said = mutation.run_tests(tmp_path, ("tests/test_x.py",), Endless(pid_file), time_limit=0.5)
+    assert status is None and said.startswith("still running after"), said
+    assert time.monotonic() - started < 5                # not waiting for the sleep, which held the output pipe
+    sleep = Path(f"/proc/{pid_file.read_text().strip()}/stat")
+    deadline = time.monotonic() + 5
+    while sleep.exists() and sleep.read_text().split(") ")[-1][0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not sleep.exists() or sleep.read_text().split(") ")[-1][0] == "Z", "the process the run started survived"
+
+
+def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_path, monkeypatch, capsys):
+    """The table comes only once every mutant has ended: a line for each as it ends shows a run that hangs."""
+    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
+    mutants = [mutation.Mutant(name, "scratch/activations.py", first, first + " ", "why", ("tests/test_x.py",))
+               for name in ("fails", "loops")]
+    limits = []
+
+    def run_tests(copy, tests, python, time_limit=None):
+        limits.append(time_limit)
+        if time_limit is None:                           # the untouched run
+            return 0, "1 passed"
+        return (1, "1 failed") if "fails" in copy.name else (None, f"still running after {time_limit:.0f} s: stopped")
+
+    class NoZygote:
+        def __init__(self, *args): pass
+        def __enter__(self): return self
+        def __exit__(self, *exc): pass
+
+    monkeypatch.setattr(mutation, "load", lambda: mutants)
+    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    monkeypatch.setattr(mutation, "Zygote", NoZygote)
+    monkeypatch.setattr(mutation, "TEST_ENV", {})       # main sets them in os.environ: not in this worker's
+    assert mutation.main(["--jobs", "1"]) == 1
+    assert limits == [None, mutation.MIN_TIME_LIMIT, mutation.MIN_TIME_LIMIT]      # the untouched run took < 15 s
+    out = capsys.readouterr().out
+    assert "[1/2] fails: killed in " in out and "[2/2] loops: TIMEOUT in " in out
+    assert f"-> still running after {mutation.MIN_TIME_LIMIT} s: stopped" in out
+    assert "1 of 2 mutants killed" in out
 
 
 def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_checkout(tmp_path, monkeypatch):
@@ -59,12 +116,17 @@ def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_chec
     (copy / "keras_models").mkdir(parents=True)
     (copy / "keras_models" / "__init__.py").write_text("", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(mutation.REPO))
-    run, given = subprocess.run, {}
-    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: given.update(kwargs)
-                        or subprocess.CompletedProcess(args, 0, "1 passed", ""))
-    mutation.run_tests(copy, ("tests/test_x.py",))
+    given = {}
+
+    def popen(args, **kwargs):                           # records what pytest would be started with
+        given.update(kwargs)
+        raise RuntimeError("pytest not started")
+
+    with monkeypatch.context() as patch, pytest.raises(RuntimeError, match="pytest not started"):
+        patch.setattr(subprocess, "Popen", popen)
+        mutation.run_tests(copy, ("tests/test_x.py",))
     (tmp_path / "kernel").mkdir()
-    done = run([sys.executable, "-c", "import keras_models; print(keras_models.__file__, end='')"],
+    done = subprocess.run([sys.executable, "-c", "import keras_models; print(keras_models.__file__, end='')"],
                cwd=tmp_path / "kernel", env=given["env"], capture_output=True, text=True, check=True)
     assert done.stdout == str(copy / "keras_models" / "__init__.py")
 

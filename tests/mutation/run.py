@@ -10,10 +10,15 @@ the repository:
     1. the original text must occur exactly once in the file (else: an error, the list is stale);
     2. the mutated copy is tested with `pytest -x` on the mutant's test files;
     3. a test failure KILLS the mutant; all tests passing means it SURVIVED -- a formula the tests
-       do not guard; a run that ended otherwise (pytest's own error, a signal) is an ERROR, never a kill.
+       do not guard; a run that ended otherwise (pytest's own error, a signal) is an ERROR, never a kill;
+    4. a run still going after the time limit (a mutant that makes a loop endless) is stopped, with every
+       process it started, and is a TIMEOUT, never a kill: the suite has no time limit of its own, so the
+       same break would hang `make test` rather than fail a test that names it.
 
 First the untouched copy is tested with every file the list names (they must pass, or a kill would
-prove nothing). Prints a table and the kill count; exits 1 if any mutant survives, is stale or ends in an error.
+prove nothing); the time limit is TIME_LIMIT_FACTOR times that run, and at least MIN_TIME_LIMIT seconds.
+Prints a line as each mutant ends, then a table and the kill count; exits 1 if any mutant survives, is
+stale, times out or ends in an error.
 
 Each pytest runs forked from one warm Python that imported TensorFlow, Keras and pytest once
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
@@ -30,12 +35,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +50,11 @@ LIST = Path(__file__).with_name("mutants.toml")
 COPIED = ("scratch", "data", "keras_models", "tests", "pyproject.toml")
 MUTABLE = ("scratch/", "keras_models/", "data/")     # the tests' own code is not mutated
 TEST_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}    # no __pycache__ in the copies
+# A mutant's time limit. The untouched run tested every file any mutant names, alone; a mutant tests a few of
+# them beside --jobs - 1 others, and may make them slower (the fused path disabled): 4 times leaves room for
+# both. A few seconds' untouched run (--only one mutant) would give a limit that a busy machine can miss.
+TIME_LIMIT_FACTOR = 4
+MIN_TIME_LIMIT = 60                                  # seconds
 
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
@@ -126,17 +137,29 @@ def copy_first(copy: Path) -> dict[str, str]:
 FOUND_A_FAILURE = (1, 2)
 
 
-def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None) -> tuple[int, str]:
-    """pytest -x on `tests` in the copy, warm when `python` is given: (its exit status, the last line it printed)."""
-    run = python.run if python is not None else subprocess.run
-    done = run([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", "--no-header",
-                *tests], cwd=copy, capture_output=True, text=True, env=copy_first(copy))
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    return done.returncode, (lines[-1] if lines else done.stderr.strip()[-200:])
+def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
+              time_limit: float | None = None) -> tuple[int | None, str]:
+    """pytest -x on `tests` in the copy, warm when `python` is given: (its exit status, the last line it printed).
+    Still running after `time_limit` seconds, it is stopped (SIGKILL) with every process it started, and the status
+    is None."""
+    popen = python.Popen if python is not None else subprocess.Popen
+    with popen([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", "--no-header",
+                *tests], cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=copy_first(copy),
+               start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)      # its session's group: pytest, and a kernel or server it started
+            process.wait()
+            return None, f"still running after {time_limit:.0f} s: stopped"
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    return process.returncode, (lines[-1] if lines else stderr.strip()[-200:])
 
 
-def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None) -> tuple[str, str, float]:
-    """Apply one mutant to a fresh copy and test it: (verdict, what pytest said, seconds)."""
+def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None,
+               time_limit: float | None = None) -> tuple[str, str, float]:
+    """Apply one mutant to a fresh copy and test it, for at most `time_limit` seconds: (verdict, what pytest said,
+    seconds)."""
     start = time.perf_counter()
     copy = copy_repository(Path(tempfile.mkdtemp(prefix=f"mutant_{mutant.name}_", dir=workdir)))
     target = copy / mutant.file
@@ -145,8 +168,10 @@ def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None) -> t
     if count != 1:
         return ("STALE", f"original text found {count} times in {mutant.file}", time.perf_counter() - start)
     target.write_text(text.replace(mutant.original, mutant.mutated), encoding="utf-8")
-    status, said = run_tests(copy, mutant.tests, python)
+    status, said = run_tests(copy, mutant.tests, python, time_limit)
     shutil.rmtree(copy, ignore_errors=True)
+    if status is None:
+        return "TIMEOUT", said, time.perf_counter() - start
     verdict = "SURVIVED" if status == 0 else "killed" if status in FOUND_A_FAILURE else "ERROR"
     return (verdict, said if verdict != "ERROR" else f"pytest's exit status {status}: {said}",
             time.perf_counter() - start)
@@ -182,14 +207,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutants_") as workdir, Zygote(workdir, "mutants", PRELOAD) as python:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
+        untouched_start = time.perf_counter()
         status, said = run_tests(copy_repository(workdir / "untouched"), every_test, python)
         if status != 0:
             print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
             return 1
-        print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once) ...",
-              flush=True)
+        time_limit = max(MIN_TIME_LIMIT, TIME_LIMIT_FACTOR * (time.perf_counter() - untouched_start))
+        print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once, "
+              f"at most {time_limit:.0f} s each) ...", flush=True)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(lambda m: try_mutant(m, workdir, python), mutants))
+            runs = {pool.submit(try_mutant, mutant, workdir, python, time_limit): mutant for mutant in mutants}
+            for ended, run in enumerate(as_completed(runs), start=1):
+                verdict, _, seconds = run.result()
+                print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
+            results = [run.result() for run in runs]          # in the list's order
     width, file_width = max(len(m.name) for m in mutants), max(len(m.file) for m in mutants)
     print(f"\n{'mutant':<{width}}  {'file':<{file_width}}  verdict   seconds  why")
     for mutant, (verdict, said, seconds) in zip(mutants, results, strict=True):
