@@ -130,6 +130,7 @@ TAKES_exercise-run   := NAME
 TAKES_lab            := PORT
 TAKES_release        := DEST WITH_SOLUTIONS
 TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT WALL_LIMIT JOBS
+TAKES_mutants        := ONLY JOBS
 TAKES_lock           := UPGRADE
 TAKES_ANY            := PYTHON
 GIVEN   := $(patsubst %:,%,$(foreach v,$(subst \ ,_,$(MAKEOVERRIDES)),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
@@ -254,9 +255,9 @@ grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=di
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@exec $(PY) -m keras_models.bench
 
-mutants: $(TESTED_VENV) ## break scratch/, the twins and the graders one line at a time (tests/mutation/mutants.toml): every break must fail a test
+mutants: $(TESTED_VENV) ## break scratch/, the twins and the graders one line at a time (tests/mutation/mutants.toml): every break must fail a test (ONLY=name,name JOBS=2)
 	@$(NO_TESTS)
-	@exec $(PY) tests/mutation/run.py
+	@exec $(PY) tests/mutation/run.py $(if $(call given,ONLY),--only $(call arg,ONLY)) $(if $(call given,JOBS),--jobs $(call arg,JOBS))
 
 lint: venv ## ruff
 	@$(VENV)/bin/ruff check .

@@ -156,13 +156,18 @@ def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     (["release", "DEST=class v=2"], ".venv/bin/python -m keras_models.course.instructor.release -- class v=2"),
     (["exercise-run", "NAME=ex01\"; echo INJECTED; \""],
      ".venv/bin/python -m keras_models.course.exercises.run ex01\"; echo INJECTED; \""),
+    (["mutants", "ONLY=sigmoid_sign,relu_kink", "JOBS=1"],
+     ".venv/bin/python tests/mutation/run.py --only sigmoid_sign,relu_kink --jobs 1"),
+    (["mutants"], ".venv/bin/python tests/mutation/run.py"),
+    (["mutants", "ONLY=", "JOBS="], ".venv/bin/python tests/mutation/run.py --only  --jobs"),
 ], ids=["train-every-option", "train-resume", "train-defaults", "tensorboard", "tensorboard-defaults", "lessons",
         "exercises", "exercise-run", "exercise-run-one-argument", "exercise-reset-one-argument",
         "exercises-one-argument", "notebooks", "lab-writes-notebooks", "release", "grade", "grade-dash-folder",
         "release-dash-folder", "grade-blank-only", "exercises-empty-only", "train-empty", "lessons-empty-logdir",
         "tensorboard-empty", "lab-empty-port", "grade-empty-limits", "train-logdir-as-typed",
         "tensorboard-logdir-as-typed", "release-dest-as-typed", "grade-submissions-as-typed",
-        "release-dest-with-space-and-equals", "exercise-run-double-quote"])
+        "release-dest-with-space-and-equals", "exercise-run-double-quote", "mutants", "mutants-defaults",
+        "mutants-empty"])
 def test_each_make_variable_becomes_its_option(project, args, command):
     done = make(project, *args)
     assert done.returncode == 0, done.stderr
@@ -207,12 +212,13 @@ def test_matplotlib_keeps_its_files_in_venv_not_in_a_home_folder_that_may_not_be
     (["exercises", "NAME=ex03"], "unknown variable NAME for make exercises; make exercises takes ONLY PYTHON;"),
     (["grade", "SUBMISSION=class"], "unknown variable SUBMISSION for make grade; make grade takes SUBMISSIONS ONLY "
                                     "TIME_LIMIT WALL_LIMIT JOBS PYTHON;"),
+    (["mutants", "NAME=sigmoid_sign"], "unknown variable NAME for make mutants; make mutants takes ONLY JOBS PYTHON;"),
     (["setup", "PYTHONN=python3.12"], "unknown variable PYTHONN for make setup; make setup takes PYTHON; see `make "
                                       "help`."),
     (["release", "DEST=x", "WITH_SOLUTIONS=yes"], "WITH_SOLUTIONS takes the value 1 (make release DEST=dir "
                                                   "WITH_SOLUTIONS=1), got WITH_SOLUTIONS=yes"),
     (["train", "RESUME=0"], "RESUME and QUIET take the value 1 (make train RESUME=1), got RESUME=0.  Stop."),
-], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "PYTHONN-for-setup",
+], ids=["TASK", "EPOCH", "RESUMES", "PRT", "NAME-for-exercises", "SUBMISSION", "NAME-for-mutants", "PYTHONN-for-setup",
         "WITH_SOLUTIONS-yes", "RESUME-0"])
 def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(project, args, message):
     assert_make_stopped_in_one_line(make(project, *args), message)

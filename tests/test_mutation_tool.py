@@ -171,6 +171,22 @@ def test_a_number_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys
                                                          f"whole number of mutants at once, 1 or more")
 
 
+def test_only_takes_names_separated_by_commas_as_make_mutants_only_passes_them():
+    assert mutation.options_parser().parse_args(["--only", "a,b", "--only", "c"]).only == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("only", ["", ",", "a,,b"])
+def test_an_only_with_an_empty_name_is_refused_not_read_as_every_mutant(only, capsys, monkeypatch):
+    # make mutants ONLY= passes --only '': refused by name, never read as no --only (every mutant)
+    monkeypatch.setattr(mutation, "load", lambda: pytest.fail(f"--only {only!r} was taken: the run began"))
+    with pytest.raises(SystemExit) as stop:
+        mutation.main(["--only", only])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (f"make mutants: error: argument --only: {only!r} has an empty "
+                                                         f"name: give mutant names separated by commas, e.g. "
+                                                         f"sigmoid_sign,relu_kink")
+
+
 def test_make_mutants_tests_as_many_mutants_at_once_as_it_has_cores_not_as_the_machine_has(monkeypatch):
     # taskset -c 0, or a container given 1 core of 8: 8 pytest processes with TensorFlow taking turns on one core
     monkeypatch.setattr(os, "cpu_count", lambda: 8)

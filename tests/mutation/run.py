@@ -27,7 +27,7 @@ and tests -- only the third-party imports are shared. That is most of what a fre
 minutes on 2 cores. Every Python a test starts in another folder (a notebook's ipykernel) imports the
 copy too: PYTHONPATH names the copy first, before the .venv's editable install, which names the checkout.
 
-    .venv/bin/python tests/mutation/run.py [--only NAME ...] [--jobs 2]
+    .venv/bin/python tests/mutation/run.py [--only NAME,NAME ...] [--jobs 2]     (make mutants ONLY= JOBS=)
 """
 
 from __future__ import annotations
@@ -177,6 +177,16 @@ def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None,
             time.perf_counter() - start)
 
 
+def mutant_names(text: str) -> list[str]:
+    """--only: mutant names separated by commas, as make mutants ONLY=a,b passes them (else argparse prints this
+    line and exits 2; ONLY= given empty is refused, not read as every mutant)."""
+    names = text.split(",")
+    if not all(name.strip() for name in names):
+        raise argparse.ArgumentTypeError(f"{text!r} has an empty name: give mutant names separated by commas, "
+                                         f"e.g. sigmoid_sign,relu_kink")
+    return [name.strip() for name in names]
+
+
 def at_least_one(text: str) -> int:
     """--jobs: a whole number of mutants tested at once, 1 or more (else argparse prints this line and exits 2)."""
     if not text.strip().isdigit() or int(text) < 1:
@@ -188,8 +198,9 @@ def options_parser() -> argparse.ArgumentParser:
     """make mutants' options; --jobs counts the cores this process may run on (taskset, a container's cpuset), not
     the machine's: on one core, two mutants' pytest processes at once only take turns."""
     parser = argparse.ArgumentParser(prog="make mutants", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", metavar="NAME", help="run only this mutant (repeatable)")
-    parser.add_argument("--jobs", type=at_least_one, default=usable_cores(), help="mutants tested at once")
+    parser.add_argument("--only", action="extend", type=mutant_names, metavar="NAME,NAME",
+                        help="run only these mutants (ONLY=; repeatable)")
+    parser.add_argument("--jobs", type=at_least_one, default=usable_cores(), help="mutants tested at once (JOBS=)")
     return parser
 
 
