@@ -35,6 +35,12 @@ def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
     assert verdict == "STALE" and "found 0 times" in said
 
 
+def test_a_mutant_whose_file_is_gone_is_stale_not_a_traceback(tmp_path):
+    # a file moved since the list was written: FileNotFoundError ended make mutants after every other mutant had run
+    moved = mutation.Mutant("moved", "scratch/moved_away.py", "a", "b", "why", ("tests/test_activations.py",))
+    assert mutation.try_mutant(moved, tmp_path)[:2] == ("STALE", "no file scratch/moved_away.py")
+
+
 @pytest.mark.parametrize("returncode, verdict", [(0, "SURVIVED"), (1, "killed"), (2, "killed"), (3, "ERROR"),
                                                  (4, "ERROR"), (5, "ERROR"), (-9, "ERROR"), (None, "TIMEOUT")],
                          ids=["passed", "a-test-failed", "collection-error", "internal-error", "usage-error",

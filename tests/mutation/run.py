@@ -163,6 +163,8 @@ def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None,
     start = time.perf_counter()
     copy = copy_repository(Path(tempfile.mkdtemp(prefix=f"mutant_{mutant.name}_", dir=workdir)))
     target = copy / mutant.file
+    if not target.is_file():
+        return "STALE", f"no file {mutant.file}", time.perf_counter() - start
     text = target.read_text(encoding="utf-8")
     count = text.count(mutant.original)
     if count != 1:
