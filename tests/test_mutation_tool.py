@@ -159,7 +159,8 @@ def test_a_malformed_entry_is_refused_with_its_problem(entry, problem, tmp_path)
     ('name = "a"\n', "mutants.toml has no [[mutant]] entries"),
     ('[[mutant]]\nname = "a"\nfile = "scratch/x.py"\noriginal = 1\nmutated = 2\nwhy = "w"\ntests = ["t.py"]\n',
      "mutants.toml: mutant 1 has mutated, original not in quotes: each is text"),
-], ids=["not-toml", "no-mutants", "a-number"])
+    ('mutant = [1, 2]\n', "mutants.toml: mutant 1 is 1, not a [[mutant]] table of name, file, ..."),
+], ids=["not-toml", "no-mutants", "a-number", "not-a-table"])
 def test_a_damaged_list_is_one_line_naming_what_is_wrong(text, problem, tmp_path):
     listing = tmp_path / "mutants.toml"
     listing.write_text(text, encoding="utf-8")

@@ -85,6 +85,8 @@ def load(path: Path = LIST) -> list[Mutant]:
         raise SystemExit(f"{path.name} has no [[mutant]] entries")
     mutants = []
     for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise SystemExit(f"{path.name}: mutant {i + 1} is {entry!r}, not a [[mutant]] table of name, file, ...")
         missing = {"name", "file", "original", "mutated", "why", "tests"} - set(entry)
         if missing:
             raise SystemExit(f"{path.name}: mutant {i + 1} lacks {sorted(missing)}")
