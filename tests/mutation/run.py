@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -94,6 +95,9 @@ def load(path: Path = LIST) -> list[Mutant]:
                           if not isinstance(entry[key], str))
         if not_text:
             raise SystemExit(f"{path.name}: mutant {i + 1} has {', '.join(not_text)} not in quotes: each is text")
+        if not re.fullmatch(r"\w+", entry["name"], re.ASCII):           # a folder's name; ONLY= splits at commas
+            raise SystemExit(f"{path.name}: mutant {i + 1} is named {entry['name']!r}: a name is letters, digits "
+                             f"and _ only")
         if not entry["file"].startswith(MUTABLE):
             raise SystemExit(f"{path.name}: mutant {entry['name']!r} changes {entry['file']}, outside "
                              f"{', '.join(MUTABLE)}")
