@@ -140,6 +140,8 @@ def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_chec
 @pytest.mark.parametrize("entry, problem", [
     ('name = "a"\nfile = "tests/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = []',
      "outside scratch/, keras_models/, data/"),
+    ('name = "a"\nfile = "scratch/../tests/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = ["t.py"]',
+     "changes scratch/../tests/x.py, outside scratch/, keras_models/, data/"),
     ('name = "a/b"\nfile = "scratch/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = ["t.py"]',
      "mutant 1 is named 'a/b': a name is letters, digits and _ only"),
     ('name = ""\nfile = "scratch/x.py"\noriginal = "1"\nmutated = "2"\nwhy = "w"\ntests = ["t.py"]',

@@ -98,7 +98,7 @@ def load(path: Path = LIST) -> list[Mutant]:
         if not re.fullmatch(r"\w+", entry["name"], re.ASCII):           # a folder's name; ONLY= splits at commas
             raise SystemExit(f"{path.name}: mutant {i + 1} is named {entry['name']!r}: a name is letters, digits "
                              f"and _ only")
-        if not entry["file"].startswith(MUTABLE):
+        if not os.path.normpath(entry["file"]).startswith(MUTABLE):      # scratch/../tests/x.py is in tests/
             raise SystemExit(f"{path.name}: mutant {entry['name']!r} changes {entry['file']}, outside "
                              f"{', '.join(MUTABLE)}")
         if entry["original"] == entry["mutated"]:
