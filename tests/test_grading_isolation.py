@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -114,7 +115,8 @@ def test_without_a_wall_limit_a_submission_gets_3_times_its_cpu_time_and_5_s_as_
     sleeper = sandbox.Submission("abe", EX01.name, FILE01, b"import time\ntime.sleep(600)\n")
     with at_most(20):
         verdict = sandbox.grade_in_sandboxes([sleeper], 1, 1)["abe"]
-    assert verdict.reason == "did not finish within 1 s (time limit)", verdict
+    assert re.fullmatch(r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s of CPU\)",
+                        verdict.reason), verdict
 
 
 def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_path):
@@ -163,6 +165,30 @@ def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_tim
     gets the hard limit's SIGKILL a second later: that was "stopped before the grader gave a verdict (exit status
     -9)". Its CPU time says which it was (0.3 s here, a child that kills itself: the hard limit takes 2 s or more)."""
     assert verdict_of(_computes_then_is_killed, 0.3, time_limit=time_limit) == sandbox.Verdict(False, reason)
+
+
+def _computes_then_waits(cpu_seconds: float, computed) -> None:
+    while time.process_time() < cpu_seconds:
+        pass
+    computed.send_bytes(b"")
+    time.sleep(60)
+
+
+def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_the_cpu_it_had_used():
+    """Both read "did not finish within ... s (time limit)": a submission that waits (0 s of CPU) and one that
+    computed but got too little of a core (more JOBS than cores) looked alike, and like the CPU limit's reason."""
+    context = sandbox.multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    computed, computing = context.Pipe(duplex=False)
+    child = context.Process(target=_computes_then_waits, args=(0.2, computing))
+    child.start()
+    send.close()
+    computing.close()
+    running = sandbox._Running("abe", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
+    with at_most(10):
+        computed.recv_bytes()                           # 0.2 s of CPU used, and waiting: past a 0.1 s wall limit
+    assert sandbox._poll(running, [], time_limit=5, wall_seconds=0.1) == sandbox.Verdict(
+        False, "did not finish within 0.1 s of wall-clock time (wall limit; it had used 0.2 s of CPU)")
 
 
 def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_path):

@@ -287,7 +287,7 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
         r.sentinel_open = r.sentinel_open and r.process.sentinel not in ready     # (else wait() returns at once)
         if time.monotonic() - r.started <= wall_seconds:
             return None
-        verdict = Verdict(False, f"did not finish within {wall_seconds:g} s (time limit)")
+        verdict = Verdict(False, _past_wall_limit(r, wall_seconds))
     _end(r)
     if verdict is None:
         code = r.process.exitcode
@@ -301,6 +301,17 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
                   else _stopped(code))
         verdict = Verdict(False, reason)
     return verdict
+
+
+def _past_wall_limit(r: _Running, wall_seconds: float) -> str:
+    """The reason of a child still running at its wall-clock limit, with the CPU seconds it had used by then (all
+    its threads; left out where /proc is not there): near 0, it waited or slept; near its CPU limit, it computed
+    but got too little of a core (more JOBS than cores, a busy machine)."""
+    try:
+        used = f"; it had used {round(_cpu_seconds(r.process.pid), 1):g} s of CPU"
+    except (OSError, AttributeError, ValueError, IndexError):
+        used = ""
+    return f"did not finish within {wall_seconds:g} s of wall-clock time (wall limit{used})"
 
 
 # What each signal that ends a process by its default action tells a teacher (the limits' own are _poll's)
@@ -331,10 +342,16 @@ def _ended(r: _Running) -> tuple[bool, float | None]:
     try:
         if os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
             return False, None                  # still running
-        fields = _stat(r.process.pid)
-        return True, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return True, _cpu_seconds(r.process.pid)
     except (OSError, AttributeError, ValueError, IndexError):       # no waitid, no /proc
         return r.process.exitcode is not None, None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU seconds process `pid` has used (user and system, all its threads): /proc/<pid>/stat, fields 14 and
+    15, in clock ticks. An OSError where it is not there (not Linux, or the process is gone)."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _end(r: _Running) -> None:
