@@ -45,7 +45,8 @@ Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 s
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
 submission that sleeps or waits uses no CPU), JOBS submissions at a time (by default, as many as the CPUs this
 process may run on: 1 under `taskset -c 0` or in a container given one core, where the machine's count put that
-many submissions on the one core by turns, each slowed towards its wall-clock limit). A bad value is refused in
+many submissions on the one core by turns, each slowed towards its wall-clock limit; a JOBS above those cores is
+warned of in one line before grading). A bad value is refused in
 one line that names the make variable (the program is also run by hand and by GitHub Classroom, but `make grade`
 is how an instructor meets it).
 GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
@@ -471,6 +472,10 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"error: {error} (nothing was graded)", file=sys.stderr)
         return 1
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
+    cores = usable_cores()
+    if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock
+        print(f"warning: JOBS={jobs} is more than the {_counted(cores, 'core')} make grade may run on: submissions "
+              "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
     with _sigterm_stops_like_ctrl_c():
         try:
             if skipped:
