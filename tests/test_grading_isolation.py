@@ -281,6 +281,18 @@ os.read(ready_read, 1)
     assert reasons(folder)[("bob", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
 
 
+def test_a_progress_line_on_stderr_says_when_each_learners_last_submission_is_graded(capsys):
+    """Between "grading ..." and the table nothing was printed: a class of 4 x 7 was silent for 4.5 minutes, and a
+    hang looked like work. bob has no file to run: graded from the start."""
+    tasks = [sandbox.Submission((learner, name), name, FILE01, b"") for learner, name in
+             [("ann", "ex01"), ("ann", "ex02"), ("cy", "ex01")]]
+    progress = grade_class._Progress({"ann": Path(), "bob": Path(), "cy": Path()}, tasks)
+    for key in [("ann", "ex01"), ("cy", "ex01"), ("ann", "ex02")]:
+        progress.graded(key)
+    assert capsys.readouterr() == ("", "  2 of 3 learners graded (cy; 0 s so far)\n"
+                                       "  3 of 3 learners graded (ann; 0 s so far)\n")
+
+
 # --- 3. submissions read before any learner code runs; symbolic links refused --------------------------------
 
 def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_is_graded_and_is_named(
@@ -293,10 +305,14 @@ def test_a_submission_cannot_delete_or_rewrite_another_learners_file_before_it_i
     assert not (folder / "bob" / FILE01).exists()                     # (it did what it says)
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"], "cy": ["10", "10"]}
     assert list(own_tmp.iterdir()) == []
-    # the grades stand, but the files on disk are not what the learners handed in: the instructor is told which
-    assert capsys.readouterr().err == (f"warning: a submission changed the submissions folder during grading: "
-                                       f"bob/{FILE01} (deleted), cy/{FILE01} (changed). The grades use every file as "
-                                       "it was before grading; restore the learners' files from their hand-ins.\n")
+    # the grades stand, but the files on disk are not what the learners handed in: the instructor is told which,
+    # after a progress line for each learner
+    *progress, warning = capsys.readouterr().err.splitlines()
+    assert [re.sub(r"; \d+ s so far\)$", ")", line) for line in progress] == [
+        "  1 of 3 learners graded (ann)", "  2 of 3 learners graded (bob)", "  3 of 3 learners graded (cy)"]
+    assert warning == (f"warning: a submission changed the submissions folder during grading: bob/{FILE01} "
+                       f"(deleted), cy/{FILE01} (changed). The grades use every file as it was before grading; "
+                       "restore the learners' files from their hand-ins.")
 
 
 def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_folder(tmp_path, capsys):
@@ -764,6 +780,8 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
     assert grade(folder, "--only", "ex01") == 1
-    assert capsys.readouterr().err == (f"error: a submission changed {watched} during grading: restore it (git "
-                                       f"checkout -- {watched}) and grade again\n")
+    progress, error = capsys.readouterr().err.splitlines()
+    assert progress.startswith("  1 of 1 learner graded (ann; ")
+    assert error == (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) "
+                     "and grade again")
     assert not (folder / "grades.csv").exists()

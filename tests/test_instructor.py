@@ -479,7 +479,7 @@ def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(t
     (tmp_path / "alice").mkdir()
     given = {}
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
         given.update(time_limit=time_limit, wall_seconds=wall_seconds)
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
@@ -497,7 +497,7 @@ def test_make_grade_runs_as_many_submissions_at_once_as_it_has_cores_not_as_the_
     (tmp_path / "alice").mkdir()
     given = {}
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
         given.update(jobs=jobs)
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
@@ -520,7 +520,7 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
     (tmp_path / "alice").mkdir()
     (tmp_path / "bob").mkdir()
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
@@ -532,7 +532,7 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
 def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "alice").mkdir()
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
@@ -548,7 +548,7 @@ def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_li
     # named Zoë: the table ended in a UnicodeEncodeError traceback out of print_table
     (tmp_path / "Zo\u00eb").mkdir()
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)

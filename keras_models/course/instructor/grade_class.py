@@ -5,7 +5,8 @@
     dir/bob/keras_models/course/exercises/...    folder or where the release keeps them (a clone works)
 
 Every submission is read into memory before any learner code runs; then every exercise of every
-learner is graded by its grader in a process of its own, on a copy, with limits (sandbox.py). A PASS
+learner is graded by its grader in a process of its own, on a copy, with limits (sandbox.py), and a line on
+stderr says when each learner is done ("  3 of 28 learners graded (ann; 41 s so far)"). A PASS
 scores the exercise's points (declared once, in graders.EXERCISES), anything else 0 with a one-line
 reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could point at the
 solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
@@ -56,6 +57,7 @@ exit status 0 only for a PASS.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import hashlib
 import importlib
@@ -64,6 +66,7 @@ import os
 import signal
 import stat
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -189,8 +192,9 @@ def _preload(exercises: list[Exercise]) -> None:
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
-                   jobs: int, wall_seconds: float | None = None) -> Book:
-    """{learner: {exercise name: Grade}} for every learner folder and exercise.
+                   jobs: int, wall_seconds: float | None = None, progress: bool = False) -> Book:
+    """{learner: {exercise name: Grade}} for every learner folder and exercise; with `progress`, a line on stderr
+    as each learner's last submission is graded (_Progress).
 
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
@@ -215,12 +219,39 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
                 verdicts[key] = staged
             else:
                 tasks.append(Submission(key, exercise.name, *staged))
+    graded = _Progress(learners, tasks).graded if progress else None
     if len(tasks) > 1:
         _preload(exercises)
-    verdicts.update(grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds))
+    verdicts.update(grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds, graded))
     return {name: {e.name: _grade(e, verdicts[name, e.name], chosen[name, e.name], folder, near[name, e.name])
                    for e in exercises}
             for name, folder in learners.items()}
+
+
+class _Progress:
+    """"  3 of 28 learners graded (ann; 41 s so far)" on stderr as each learner's last submission is graded: a class
+    of 30 took tens of minutes with nothing printed between the "grading ..." line and the table, and a hang looked
+    like work. On stderr, not stdout: the table and the grades stay as they were, and a closed stdout (`make grade
+    | head -1`) stops nothing before the grades are written. Printed in a pipe too (a log, a CI job), where there
+    is no terminal to ask about: make grade's stderr is the pipe of TensorFlow's chatter filter, never a terminal.
+    A learner with no submission to run (every file missing) counts as graded from the start."""
+
+    def __init__(self, learners: dict[str, Path], tasks: list[Submission]):
+        self.class_size = len(learners)
+        self.left = collections.Counter(task.key[0] for task in tasks)     # {learner: submissions not yet graded}
+        self.done = self.class_size - len(self.left)
+        self.started = time.monotonic()
+
+    def graded(self, key: tuple[str, str]) -> None:
+        learner = key[0]
+        self.left[learner] -= 1
+        if self.left[learner] == 0:
+            self.done += 1
+            line = (f"  {self.done} of {_counted(self.class_size, 'learner')} graded ({shown(learner)}; "
+                    f"{time.monotonic() - self.started:.0f} s so far)")
+            encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+            with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
+                print(line.encode(encoding, "backslashreplace").decode(encoding), file=sys.stderr, flush=True)
 
 
 def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path,
@@ -485,7 +516,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
                       f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
             before = project_hashes(PROJECT)
             submitted = folder_state(args.submissions) if args.submissions is not None else {}
-            grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds)
+            grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds,
+                                    progress=args.submissions is not None)
         except Terminated:
             print("\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
             return 128 + signal.SIGTERM             # 143, as a shell reports a program SIGTERM ended

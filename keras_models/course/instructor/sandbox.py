@@ -58,6 +58,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -171,11 +172,12 @@ def _data_in_use() -> int:
     return 0
 
 
-def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int,
-                       wall_seconds: float | None = None) -> dict[object, Verdict]:
+def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall_seconds: float | None = None,
+                       on_verdict: Callable[[object], None] | None = None) -> dict[object, Verdict]:
     """Grade each submission in its own child, `jobs` at a time; {key: Verdict}.
 
-    time_limit: seconds of CPU per submission; wall_seconds: of wall clock (None: wall_limit(time_limit)).
+    time_limit: seconds of CPU per submission; wall_seconds: of wall clock (None: wall_limit(time_limit));
+    on_verdict(key) is called as each verdict is in (grade_class.py's progress lines).
     Whatever happens (Ctrl-C included), no child, nothing a child started and no temporary folder is left.
     """
     wall_seconds = wall_limit(time_limit) if wall_seconds is None else wall_seconds
@@ -200,6 +202,8 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int,
                     verdicts[r.key] = verdict
                     running.remove(r)
                     _kill_strays(ours_before | {r.process.pid for r in running})
+                    if on_verdict is not None:
+                        on_verdict(r.key)
     finally:
         for r in running:
             _end(r)
