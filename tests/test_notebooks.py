@@ -633,6 +633,16 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
+    # python runs a .py in the encoding its coding line declares (PEP 263): the line says why, and that it must go
+    ("ex01_perceptron_activations.py", b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nx = '\xe9t\xe9'\n",
+     "ex01_perceptron_activations.py is not UTF-8 text (its line 2 declares latin-1): save it as UTF-8 and delete "
+     "that line"),
+    ("ex01_perceptron_activations.py", b"x = 1\n# coding: latin-1\ny = '\xe9'\n",         # not a coding line there
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
+    ("ex01_perceptron_activations.py", "x = 1\n".encode("utf-16"),                      # Notepad's "Unicode"
+     "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
+    ("ex01_perceptron_activations.ipynb", b"\xfe\xff" + "{}".encode("utf-16-be"),
+     "ex01_perceptron_activations.ipynb is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "x": "\xff"}',
      "ex01_perceptron_activations.ipynb is not UTF-8 text (byte 0xff at position {at}): save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [',
@@ -651,7 +661,8 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (no nbformat version number in its JSON)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "x"}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (AssertionError)"),
-], ids=["py-latin-1", "ipynb-not-utf8", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook",
+], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "ipynb-utf-16", "ipynb-not-utf8",
+        "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook",
         "ipynb-no-nbformat", "ipynb-minor-not-a-number"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
     path = tmp_path / name

@@ -22,6 +22,7 @@ notebook (JSON that nbformat does not accept).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import io
@@ -43,9 +44,10 @@ TOO_DEEP = "{name} is not a Jupyter notebook (its JSON is nested too deeply to r
 
 
 def read_text(path: Path) -> str:
-    """The file's text, or a SourceError naming the first byte that is not UTF-8, or why the file cannot be read
-    (no read permission, a folder of that name). A byte-order mark, which Windows editors write and Python itself
-    skips, is dropped."""
+    """The file's text, or a SourceError naming the first byte that is not UTF-8 -- or the encoding the file says it
+    is in (a UTF-16 byte-order mark; in a .py, a coding line, which is why python ran it) -- or why the file cannot be
+    read (no read permission, a folder of that name). A UTF-8 byte-order mark, which Windows editors write and Python
+    itself skips, is dropped."""
     try:
         data = path.read_bytes()
     except OSError as error:        # raised inside load_module, it was blamed on the learner's code, or a traceback
@@ -53,8 +55,43 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise SourceError(f"{path.name} is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
-                          f"{error.start}): save it as UTF-8") from None
+        byte = f"byte 0x{data[error.start]:02x} at position {error.start}"
+        encoding = _byte_order_mark(data)
+        declared = None if encoding or path.suffix != ".py" else _coding_line(data)
+        raise SourceError(f"{path.name} is not UTF-8 text (" + (
+            f"it is {encoding}, as its first bytes say): save it as UTF-8" if encoding else
+            f"its line {declared[0]} declares {declared[1]}): save it as UTF-8 and delete that line" if declared else
+            f"{byte}): save it as UTF-8")) from None
+
+
+# What Notepad's "Unicode" and "Unicode big endian" write first (UTF-32's marks begin as UTF-16's: asked first)
+_BYTE_ORDER_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                     (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+# PEP 263's coding line, `# -*- coding: latin-1 -*-`: line 1, or line 2 below a comment or a blank line
+_CODING_LINE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
+_COMMENT_OR_BLANK = re.compile(r"^[ \t\f]*(#.*)?$")
+
+
+def _byte_order_mark(data: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' for bytes that start with that encoding's byte-order mark; else None."""
+    return next((encoding for mark, encoding in _BYTE_ORDER_MARKS if data.startswith(mark)), None)
+
+
+def _coding_line(data: bytes) -> tuple[int, str] | None:
+    """(line number, encoding) of the coding line of Python source `data`, the encoding python reads it in, unless
+    that is UTF-8; else None."""
+    lines = python_lines(data[:1024].decode("latin-1"))     # one character per byte: the ASCII of the line is kept
+    for number, line in enumerate(lines[:2], start=1):
+        found = _CODING_LINE.match(line)
+        if found:
+            try:
+                utf_8 = codecs.lookup(found.group(1)).name == "utf-8"
+            except LookupError:                              # python refuses it too, but it is what the line says
+                utf_8 = False
+            return None if utf_8 else (number, found.group(1))
+        if not _COMMENT_OR_BLANK.match(line.rstrip("\r\n")):   # code on line 1: python reads no coding on line 2
+            return None
+    return None
 
 
 # `name = !ls`, `a, b = %sx ls`: IPython assigns a shell command's or a magic's output
