@@ -81,12 +81,14 @@ WORKED_IN = object()                                   # ... and then the learne
     (SOLVED, SOLVED.replace("1.0", "2.0"), 5, ".ipynb", "you saved it after the .py"),    # same TODOs: the later
     (SOLVED, SOLVED.replace("1.0", "2.0"), 0.5, ".py", ""),                # within jupytext's second: the pair
     (UNTOUCHED, b'{"cells": [', 5, ".ipynb", "you saved it after the .py"),  # unreadable: its error is the verdict
+    (UNTOUCHED, b'{"cells": [', 0, ".py", "ex01_perceptron_activations.ipynb is not a Jupyter notebook (not JSON: "
+                                          "Expecting value, line 1 column 12)"),  # why the notebook was not graded
     (UNTOUCHED, MAKE_NOTEBOOKS, 5, ".py", ""),           # make notebooks wrote it later; nobody worked in it
     (SOLVED.replace("1.0", "2.0"), MAKE_NOTEBOOKS, 5, ".py", ""),  # ... and the learner went on in the .py
     (UNTOUCHED, WORKED_IN, 0, ".ipynb", "it has fewer TODOs left than ex01_perceptron_activations.py"),  # a clone
 ], ids=["py-alone", "notebook-alone", "clone-work-in-notebook", "work-in-py-notebook-later", "notebook-later",
-        "saved-together", "broken-notebook-later", "as-make-notebooks-wrote-it", "as-written-from-an-earlier-py",
-        "make-notebooks-then-worked-in"])
+        "saved-together", "broken-notebook-later", "broken-notebook-beside-py", "as-make-notebooks-wrote-it",
+        "as-written-from-an-earlier-py", "make-notebooks-then-worked-in"])
 def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp_path, script, notebook,
                                                                            notebook_later_by, graded, why):
     """make exercises, make exercise-run and make grade all take the file version_to_grade picks."""

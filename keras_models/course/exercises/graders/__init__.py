@@ -131,29 +131,37 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
     (from the .py); else the one saved more than 1 s after the other; else the .py. Content comes first
     because a file's time can say nothing: `make notebooks` writes the notebook after the .py, and a git
     clone (GitHub Classroom's included) gives both files the time of the checkout. The 1 s is jupytext's
-    margin for a pair.
+    margin for a pair. When the other file cannot be read (a damaged notebook), `why` says why: the learner
+    who worked in it learns that it was not graded, and what is wrong with it.
     """
     if not notebook.is_file():
         return Version(script, "")
     if not script.is_file():
         return Version(notebook, "")
-    left = {path: _todos_left(path) for path in (script, notebook)}
-    if None not in left.values() and left[script] != left[notebook]:
+    left, unreadable = {}, {}
+    for path in (script, notebook):
+        try:
+            left[path] = _todos_left(path)
+        except SourceError as error:
+            unreadable[path] = str(error)
+
+    def chose(path: Path, why: str = "") -> Version:
+        other = notebook if path == script else script
+        return Version(path, "; ".join(filter(None, (why, unreadable.get(other)))), of_two=True)
+
+    if not unreadable and left[script] != left[notebook]:
         fewer, more = (script, notebook) if left[script] < left[notebook] else (notebook, script)
-        return Version(fewer, f"it has fewer TODOs left than {more.name}", of_two=True)
+        return chose(fewer, f"it has fewer TODOs left than {more.name}")
     if unchanged_since_written(notebook):
-        return Version(script, "", of_two=True)
+        return chose(script)
     if notebook.stat().st_mtime > script.stat().st_mtime + 1.0:
-        return Version(notebook, "you saved it after the .py", of_two=True)
-    return Version(script, "", of_two=True)
+        return chose(notebook, "you saved it after the .py")
+    return chose(script)
 
 
-def _todos_left(path: Path) -> int | None:
-    """How many TODO placeholders the file's code still holds; None if it cannot be read."""
-    try:
-        return sum(source.count(PLACEHOLDER) for source, _ in code_pieces(path))
-    except (OSError, SourceError):
-        return None
+def _todos_left(path: Path) -> int:
+    """How many TODO placeholders the file's code still holds; a SourceError if it cannot be read."""
+    return sum(source.count(PLACEHOLDER) for source, _ in code_pieces(path))
 
 
 def printable(text: str) -> str:
