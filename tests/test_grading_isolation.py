@@ -453,6 +453,20 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
     assert capsys.readouterr().err == f"error: the learner folder {folder / 'stray_file.zip'} is a file, not a folder\n"
 
 
+@pytest.mark.parametrize("name, found", [
+    (f"ex1_{EX01.stem[5:]}.py", f"ex1_{EX01.stem[5:]}.py"),          # the id without its zero, as ONLY=ex1 takes it
+    (f"EX1 {EX01.stem[5:]}.ipynb", f"EX1 {EX01.stem[5:]}.ipynb"),
+    (f"{FILE01} ", f'"{FILE01} "'),                                   # a space after .py: named in quotes to show it
+], ids=["ex1", "EX1-notebook", "space-after-py"])
+def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or_a_trailing_space(tmp_path, name,
+                                                                                                   found):
+    """ex10_notes.py, listed first, is no ex1 file."""
+    folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", "ex10_notes.py": ""}})
+    meant = f"{EX01.stem}.ipynb" if "ipynb" in name else FILE01
+    assert grade_class._staged(folder / "ann", EX01, None).reason == (f"missing: no {EX01.stem}.py or .ipynb (found "
+                                                                      f"{found}: name it {meant})")
+
+
 def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path):
     """A clone holds the release's untouched exercise; the learner's own work, uploaded from Colab as "Copy of
     ...", lies at the top, ungraded: the 0 names it; so does it for JupyterLab's Duplicate of the notebook, which

@@ -63,6 +63,7 @@ import hashlib
 import importlib
 import math
 import os
+import re
 import signal
 import stat
 import sys
@@ -122,7 +123,7 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
     if chosen is None:
         deeper, near = _found_deeper(learner_dir, exercise), _named_nearly(learner_dir, exercise)
         where = (f" at the top of the folder (found {deeper}: move it up)" if deeper
-                 else f" (found {near}: name it {exercise.stem}{_meant_ending(near)})" if near else "")
+                 else f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})" if near else "")
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
     path = chosen.path
     relative = path.relative_to(learner_dir)
@@ -156,15 +157,14 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     exercises (in a clone, beside the file graded: JupyterLab's Duplicate writes ex01_perceptron_activations-Copy1.ipynb
     beside the notebook), as a path from `learner_dir`: ex01.py, EX01_Perceptron_Activations.ipynb, ex01_perceptron
     (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's name for a notebook saved to one's Drive),
-    ex01_perceptron_activations.py.txt (Notepad's) -- its name starts with the exercise's id, any case, and ends as a
-    .py or a notebook does (_meant_ending)."""
+    ex01_perceptron_activations.py.txt (Notepad's), ex1_perceptron_activations.py -- its name starts with the
+    exercise's id (_starts_with_id), and ends as a .py or a notebook does (_meant_ending)."""
     for folder in (Path(), *RELEASE_LAYOUT):
         with contextlib.suppress(OSError):
             for path in sorted((learner_dir / folder).iterdir()):
                 if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
                     continue
-                if (path.name.lower().removeprefix("copy of ").startswith(exercise.name)
-                        and _meant_ending(path.name) is not None
+                if (_starts_with_id(path.name, exercise) and _meant_ending(path.name) is not None
                         and path.is_file() and not path.is_symlink()):
                     return (folder / path.name).as_posix()
     return None
@@ -176,8 +176,23 @@ MEANT_ENDINGS = {".py.txt": ".py", ".ipynb.txt": ".ipynb", ".ipynb.json": ".ipyn
 
 
 def _meant_ending(name: str) -> str | None:
-    """".py" or ".ipynb" for a file name that ends as one of MEANT_ENDINGS (any case); else None."""
-    return next((meant for ending, meant in MEANT_ENDINGS.items() if name.lower().endswith(ending)), None)
+    """".py" or ".ipynb" for a file name that ends as one of MEANT_ENDINGS (any case, spaces after it too); else
+    None."""
+    return next((meant for ending, meant in MEANT_ENDINGS.items() if name.lower().rstrip().endswith(ending)), None)
+
+
+def _starts_with_id(name: str, exercise: Exercise) -> bool:
+    """Whether a file name starts with the exercise's id, any case, its leading zero dropped or not (ex01, EX1, as
+    ONLY=ex1 names it), after Colab's "Copy of " and any spaces; not ex10 for ex01."""
+    start = name.lower().lstrip().removeprefix("copy of ").lstrip()
+    return re.match(rf"ex0*{int(exercise.name[2:])}(?!\d)", start) is not None
+
+
+def _as_found(near: str) -> str:
+    """A file named nearly right, as a reason names it: in quotes when its name starts or ends with a space, which
+    the reason would not show."""
+    name = near.rpartition("/")[2]
+    return f'"{near}"' if name != name.strip() else near
 
 
 def _preload(exercises: list[Exercise]) -> None:
@@ -261,7 +276,7 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
     untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
     if chosen is None:                # the reason may name a learner's file: its name is shown, escaped
         return Grade("", 0, shown(verdict.reason))
-    also = (f" (found {near} too, not graded: name it {exercise.stem}{_meant_ending(near)})"
+    also = (f" (found {_as_found(near)} too, not graded: name it {exercise.stem}{_meant_ending(near)})"
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
                  shown(verdict.reason + which_of_two(chosen) + also))
