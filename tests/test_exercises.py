@@ -129,17 +129,29 @@ def test_a_file_saved_with_a_byte_order_mark_grades_as_python_runs_it(tmp_path, 
     assert result.passed, result.message
 
 
-@pytest.mark.parametrize("code, missing", [("", "Perceptron1D"),
-                                           (SOLVED.replace("class Sigmoid", "class Sigmoidal"), "Sigmoid")],
-                         ids=["empty-file", "renamed-class"])
-def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path, code, missing):
+def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
-    path.write_text(code, encoding="utf-8")
+    path.write_text(SOLVED.replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")
     result = grade_file(EX01, path, tmp_path)
-    assert (result.passed, result.message) == (False, f"your code defines no {missing}, which the exercise asks for "
+    assert (result.passed, result.message) == (False, "your code defines no Sigmoid, which the exercise asks for "
                                                       "(in a notebook: run the cell that defines it; deleted or "
                                                       "renamed: make exercise-reset NAME=ex01 starts the exercise "
                                                       "over)")
+
+
+@pytest.mark.parametrize("suffix, content", [
+    (".py", b""), (".py", b"\n   \n# my notes: start with run()\n"),
+    (".ipynb", nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# ex01")])).encode()),
+], ids=["empty-file", "comments-only", "notebook-of-markdown"])
+def test_a_file_with_no_code_is_told_so_in_the_words_of_make_exercise_run(tmp_path, suffix, content):
+    """Not "your code defines no Perceptron1D ... (in a notebook: run the cell that defines it ...)": there is no
+    cell to run, and make exercise-run says "has no code in it" of the same file."""
+    path = tmp_path / f"{EX01.stem}{suffix}"
+    path.write_bytes(content)
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (False, f"{path.name} has no code in it, so there is nothing to grade: "
+                                                      "write the exercise there, or start over with make "
+                                                      "exercise-reset NAME=ex01")
 
 
 def test_a_notebook_downloaded_as_python_is_told_to_lose_its_get_ipython_lines(tmp_path):

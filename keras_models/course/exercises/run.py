@@ -22,7 +22,6 @@ Exit status: 0 when the file ran to its end, 1 when it stopped on an error or ha
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 from pathlib import Path
 
@@ -31,13 +30,15 @@ from keras_models.course.exercises.graders import (
     Exercise,
     does_not_parse,
     find,
+    has_no_code,
     in_file,
     load_module,
+    no_code_in,
     raised,
     version_to_grade,
     where_raised,
 )
-from keras_models.course.exercises.notebook_source import SourceError, code_pieces
+from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.twins.closed_output import output_closed
 
 
@@ -77,15 +78,6 @@ def run_as_main(path: Path) -> None:
         sys.path[:] = saved[2]
 
 
-def has_no_code(path: Path) -> bool:
-    """True when the file holds no statement at all (empty, blank, or comments only): it would run and print
-    nothing. A file that cannot be read or parsed is not such a file: run_as_main says what is wrong with it."""
-    try:
-        return all(not ast.parse(source).body for source, _ in code_pieces(path))
-    except (SourceError, SyntaxError, ValueError):      # ValueError: a null byte in the source
-        return False
-
-
 def run_exercise(exercise: Exercise) -> int:
     write_missing_files([exercise])
     version = version_to_grade(exercise.learner_path, exercise.notebook_path)
@@ -93,8 +85,7 @@ def run_exercise(exercise: Exercise) -> int:
     if version.why:
         print(f"(running your {kind_of(path)} {shown(path)}: {version.why})", flush=True)
     if has_no_code(path):
-        print(f"{exercise.name}: {path.name} has no code in it, so there is nothing to run: write the exercise "
-              f"there, or start over with make exercise-reset NAME={exercise.name}", file=sys.stderr)
+        print(f"{exercise.name}: {no_code_in(path, exercise, 'run')}", file=sys.stderr)
         return 1
     try:
         run_as_main(path)

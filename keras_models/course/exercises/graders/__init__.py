@@ -12,6 +12,7 @@ its target) when all pass. `grade_file` turns whatever happens into a `Result`:
                                            shape errors with the arrays' shapes: shape_errors.py)
     the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
     a name the grader needs      -> FAIL   "your code defines no <name> ..."
+    a file with no code in it    -> FAIL   "<file> has no code in it ...", as make exercise-run says
 
 The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
 `notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
@@ -24,6 +25,7 @@ a notebook that calls `grade_here` (grade.py).
 from __future__ import annotations
 import __future__
 
+import ast
 import importlib
 import itertools
 import linecache
@@ -261,6 +263,8 @@ def in_file(path: Path) -> Callable[[str], bool]:
 def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
     """Grade the exercise file at `path` (a learner file or notebook, a solution or a copy) with its grader."""
     start = time.perf_counter()
+    if has_no_code(path):       # "your code defines no Perceptron1D ... (in a notebook: run the cell that defines
+        return Result(exercise, False, no_code_in(path, exercise, "grade"), time.perf_counter() - start)   # it" misled
     try:
         module = load_module(path)
     except SourceError as error:
@@ -272,6 +276,23 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
     except BaseException as error:                 # its top level raised: a FAIL that says where (an exception
         return _failed(exercise, error, in_file(path), start)      # class of the learner's own included)
     return grade_module(exercise, module, workdir, in_file(path), start)
+
+
+def has_no_code(path: Path) -> bool:
+    """True when the file holds no statement at all (empty, blank, comments only, a notebook of markdown cells): it
+    would run and print nothing. A file that cannot be read or parsed is not such a file: loading it says what is
+    wrong with it."""
+    try:
+        return all(not ast.parse(source).body for source, _ in code_pieces(path))
+    except (SourceError, SyntaxError, ValueError):      # ValueError: a null byte in the source
+        return False
+
+
+def no_code_in(path: Path, exercise: Exercise, nothing_to: str) -> str:
+    """The one line for an exercise file with no code in it: the same words from make exercises, make grade
+    (`nothing_to` "grade") and make exercise-run ("run")."""
+    return (f"{path.name} has no code in it, so there is nothing to {nothing_to}: write the exercise there, or start "
+            f"over with make exercise-reset NAME={exercise.name}")
 
 
 def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learners: Callable[[str], bool],
