@@ -330,6 +330,19 @@ def test_a_symbolic_link_is_refused_as_a_submission_and_skipped_as_a_learner_fol
     assert "skipped in the submissions folder: zed (symbolic link)\n" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("make, reason", [
+    (lambda path: path.symlink_to("/Users/ann/course/" + FILE01), f"refused: {FILE01} is a symbolic link; hand in the "
+                                                                  "file itself"),
+    (os.mkfifo, f"refused: {FILE01} is not a regular file"),
+], ids=["link-to-nowhere", "pipe"])
+def test_what_holds_the_files_name_but_is_no_file_is_refused_not_found_and_moved_up(tmp_path, make, reason):
+    """A link copied from the learner's machine points nowhere here: it was taken for no file, then found at the top
+    by the search one folder deeper ("missing: ... at the top of the folder (found ex01_....py: move it up)")."""
+    learner = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}}) / "ann"
+    make(learner / FILE01)
+    assert grade_class._staged(learner, EX01, grade_class.submission(learner, EX01)).reason == reason
+
+
 def test_a_learner_folder_that_cannot_be_read_is_a_one_line_zero_and_the_class_is_graded(tmp_path, monkeypatch):
     """A folder whose modes (from a learner's archive) let no one else look inside: is_file() raises
     PermissionError there (Python 3.11-3.13), and that stopped the whole class's grading with a traceback."""

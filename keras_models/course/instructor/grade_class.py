@@ -100,12 +100,18 @@ MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of
 
 def submission(learner_dir: Path, exercise: Exercise) -> Version | None:
     """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them;
-    of the two, the one version_to_grade picks (the one `make exercises` would grade)."""
+    of the two, the one version_to_grade picks (the one `make exercises` would grade). Whatever holds the name is
+    the learner's file, a regular file or not, for _staged to refuse: a symbolic link to nowhere (a link copied
+    from the learner's machine) or a pipe was taken for no file, and _found_deeper then found it at the top: "no
+    ex01_....py at the top of the folder (found ex01_....py: move it up)"."""
     for script_dir, notebook_dir in ((Path(), Path()), RELEASE_LAYOUT):
         script = learner_dir / script_dir / f"{exercise.stem}.py"
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"
         if script.is_file() or notebook.is_file():
             return version_to_grade(script, notebook)
+        there = [path for path in (script, notebook) if os.path.lexists(path)]
+        if there:
+            return Version(there[0], "")
     return None
 
 
