@@ -28,6 +28,7 @@ import resource
 import signal
 import subprocess
 import warnings
+import zipfile
 
 import jupyter_client.launcher
 import nbformat
@@ -630,6 +631,14 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
     assert code_pieces(path)[0][0] == cell
 
 
+def zipped(name: str, content: bytes) -> bytes:
+    """A zip archive holding one file, as a learner's "Compress" makes it."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zip_file:
+        zip_file.writestr(name, content)
+    return archive.getvalue()
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
@@ -641,6 +650,8 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
     ("ex01_perceptron_activations.py", "x = 1\n".encode("utf-16"),                      # Notepad's "Unicode"
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
+    ("ex01_perceptron_activations.py", zipped("ex01_perceptron_activations.py", b"x = 1\n"),
+     "ex01_perceptron_activations.py is a zip archive, not text: unzip it and hand in the file inside"),
     ("ex01_perceptron_activations.ipynb", b"\xfe\xff" + "{}".encode("utf-16-be"),
      "ex01_perceptron_activations.ipynb is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "x": "\xff"}',
@@ -661,8 +672,8 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (no nbformat version number in its JSON)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "x"}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (AssertionError)"),
-], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "ipynb-utf-16", "ipynb-not-utf8",
-        "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook",
+], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "ipynb-utf-16",
+        "ipynb-not-utf8", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list", "ipynb-not-a-notebook",
         "ipynb-no-nbformat", "ipynb-minor-not-a-number"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
     path = tmp_path / name

@@ -45,9 +45,9 @@ TOO_DEEP = "{name} is not a Jupyter notebook (its JSON is nested too deeply to r
 
 def read_text(path: Path) -> str:
     """The file's text, or a SourceError naming the first byte that is not UTF-8 -- or the encoding the file says it
-    is in (a UTF-16 byte-order mark; in a .py, a coding line, which is why python ran it) -- or why the file cannot be
-    read (no read permission, a folder of that name). A UTF-8 byte-order mark, which Windows editors write and Python
-    itself skips, is dropped."""
+    is in (a UTF-16 byte-order mark; in a .py, a coding line, which is why python ran it), or that it is a zip -- or
+    why the file cannot be read (no read permission, a folder of that name). A UTF-8 byte-order mark, which Windows
+    editors write and Python itself skips, is dropped."""
     try:
         data = path.read_bytes()
     except OSError as error:        # raised inside load_module, it was blamed on the learner's code, or a traceback
@@ -55,6 +55,8 @@ def read_text(path: Path) -> str:
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
+        if data.startswith(ZIP_ARCHIVE):     # a zip named .py (or .ipynb): "save it as UTF-8" is no advice for it
+            raise SourceError(f"{path.name} is a zip archive, not text: unzip it and hand in the file inside") from None
         byte = f"byte 0x{data[error.start]:02x} at position {error.start}"
         encoding = _byte_order_mark(data)
         declared = None if encoding or path.suffix != ".py" else _coding_line(data)
@@ -64,6 +66,7 @@ def read_text(path: Path) -> str:
             f"{byte}): save it as UTF-8")) from None
 
 
+ZIP_ARCHIVE = b"PK\x03\x04"                  # how every zip archive with a file in it starts
 # What Notepad's "Unicode" and "Unicode big endian" write first (UTF-32's marks begin as UTF-16's: asked first)
 _BYTE_ORDER_MARKS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
