@@ -22,6 +22,7 @@ notebook (JSON that nbformat does not accept).
 
 from __future__ import annotations
 
+import ast
 import codecs
 import contextlib
 import hashlib
@@ -163,6 +164,9 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
     try:
         parsed = json.loads(text)                   # first: the JSON error says where
     except json.JSONDecodeError as error:           # (its msg may end in "at": "Unterminated string starting at")
+        if _a_python_script(text):                  # a .py renamed: "not JSON: Expecting value, line 1 column 1"
+            raise SourceError(f"{path.name} is a Python script, not a Jupyter notebook: name it {path.stem}.py") \
+                from None
         raise SourceError(f"{path.name} is not a Jupyter notebook (not JSON: {error.msg}, line {error.lineno} "
                           f"column {error.colno})") from None
     except RecursionError:                          # "[[[[...": json (and nbformat, below) recurse once per level
@@ -196,6 +200,15 @@ def _a_notebook(text: str) -> bool:
     except (ValueError, RecursionError):
         return False
     return isinstance(parsed, dict) and "nbformat" in parsed
+
+
+def _a_python_script(text: str) -> bool:
+    """Whether `text`, which is not JSON, is Python holding at least one statement: a script saved or renamed as a
+    notebook."""
+    try:
+        return bool(ast.parse(text).body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):    # ValueError: a null byte
+        return False
 
 
 def display(*objects, **_options) -> None:
