@@ -659,6 +659,8 @@ def zipped(name: str, content: bytes) -> bytes:
     ("ex01_perceptron_activations.ipynb", b"# %% [markdown]\n# # ex01\nimport numpy as np\n",      # a .py renamed
      "ex01_perceptron_activations.ipynb is a Python script, not a Jupyter notebook: name it "
      "ex01_perceptron_activations.py"),
+    ("ex01_perceptron_activations.ipynb", b"", "ex01_perceptron_activations.ipynb is not a Jupyter notebook (the file "
+                                               "is empty)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (not JSON: Expecting value, line 1 column 12)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": "abc',         # json's message ends in "at": said once
@@ -676,7 +678,7 @@ def zipped(name: str, content: bytes) -> bytes:
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "x"}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (AssertionError)"),
 ], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "ipynb-utf-16",
-        "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
+        "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-empty", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
         "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
     path = tmp_path / name

@@ -161,6 +161,9 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         return [(text, str(path))]
     import nbformat
 
+    # 0 bytes (a save or a sync that never finished): json's "Expecting value, line 1 column 1" does not say so
+    if not text.strip():
+        raise SourceError(f"{path.name} is not a Jupyter notebook (the file is empty)")
     try:
         parsed = json.loads(text)                   # first: the JSON error says where
     except json.JSONDecodeError as error:           # (its msg may end in "at": "Unterminated string starting at")
