@@ -23,7 +23,7 @@ from data import TASKS, get_task
 from keras_models.train import options
 from keras_models.train import run as train_module
 from keras_models.train.board import ScratchBoard, max_relative_gap
-from keras_models.train.progress import EpochPrinter
+from keras_models.train.progress import EpochPrinter, curves_lie_on_each_other, format_links
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from scratch import Dense, Network, optimizers
 from scratch.gradcheck import relative_gap
@@ -309,6 +309,32 @@ def test_progress_on_a_terminal_narrower_than_the_line_prints_lines_as_in_a_pipe
     lines = stream.getvalue().split("\n")
     assert "\r" not in stream.getvalue()
     assert [line.split()[2] for line in lines[:-1]] == ["1/3", "2/3", "3/3"] and lines[-1] == ""
+
+
+def fake_result(task, keras_losses, scratch_losses):
+    """A TaskResult as format_links reads it: each side's per-epoch loss and val_loss (the same list for both)."""
+    sides = {side: SimpleNamespace(history={"loss": losses, "val_loss": losses})
+             for side, losses in (("keras", keras_losses), ("scratch", scratch_losses))}
+    return SimpleNamespace(task=task, sides=sides)
+
+
+def test_the_links_say_scratch_lies_on_keras_only_for_loss_curves_that_do():
+    # the README's diamonds run: a ReLU flipped in the last epoch, val_loss 0.416877 vs 0.416997 (2.9e-4 apart)
+    flipped = fake_result("regression", [0.9, 0.416877], [0.9, 0.416997])
+    rounding = fake_result("binary", [0.5, 1e-6], [0.5, 3e-6])               # near 0: within 1e-4
+    assert curves_lie_on_each_other(flipped.sides["keras"].history, flipped.sides["scratch"].history)
+    assert format_links([flipped, rounding], "make tensorboard") == [
+        "Open them: make tensorboard, then each task's loss curves (scratch lies on Keras):",
+        "  regression  http://127.0.0.1:6006/?runFilter=regression&tagFilter=epoch_loss#timeseries",
+        "  binary      http://127.0.0.1:6006/?runFilter=binary&tagFilter=epoch_loss#timeseries"]
+    # --learning-rate 3.5 on multiclass: both sides trained, the curves 10% and more apart
+    parted = fake_result("multiclass", [2539.98, 1248.79, 1263.08], [2565.08, 3443.74, 1127.90])
+    assert not curves_lie_on_each_other(parted.sides["keras"].history, parted.sides["scratch"].history)
+    header, regression, multiclass = format_links([flipped, parted], "make tensorboard")
+    assert header == "Open them: make tensorboard, then each task's loss curves:"
+    assert regression == "  regression  http://127.0.0.1:6006/?runFilter=regression&tagFilter=epoch_loss#timeseries"
+    assert multiclass.endswith("#timeseries  (the sides part, most at epoch 2/3: loss scratch 3444, Keras 1249 "
+                               "-- float32 rounding, amplified by training)"), multiclass
 
 
 @pytest.mark.slow

@@ -28,7 +28,6 @@ from pathlib import Path
 from data import TASKS, TaskTableError, checked_settings
 from data.checksums import ChecksumError
 from keras_models.train.board import REWRITE_PREFIX
-from keras_models.train.board_server import task_link
 from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
 from keras_models.train.options import (
@@ -41,7 +40,7 @@ from keras_models.train.options import (
     option,
     parse_args,
 )
-from keras_models.train.progress import format_summary
+from keras_models.train.progress import format_links, format_summary
 from keras_models.train.runs import (
     FLOAT32_RATES,
     MAX_EPOCHS,
@@ -181,9 +180,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
               f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
         board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir) else "")
-        print(f"Open them: {board}, then each task's loss curves (scratch lies on Keras):")
-        for result in results:
-            print(f"  {result.task:<10}  {task_link(result.task)}", flush=True)
+        for line in format_links(results, board):
+            print(line, flush=True)
     except KeyboardInterrupt:
         with _ended():
             print("\n" + _kept(run_dir, args.logdir), flush=True)
