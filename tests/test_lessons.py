@@ -12,12 +12,17 @@ tests of this file share that one run, so they run on one worker (conftest.py: O
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import math
+import re
 import struct
 
 import numpy as np
 import pytest
+from matplotlib.collections import PathCollection, QuadMesh
+from matplotlib.colors import to_hex, to_rgb
+from matplotlib.contour import ContourSet
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from data import prepare
@@ -28,9 +33,12 @@ from keras_models.course.lessons import (
     lesson_03_activations,
     lesson_04_gradient_descent,
     lesson_05_hidden_layer_xor,
+    lesson_06_regularisation,
+    lesson_07_data_parallel,
     main,
     pictures,
 )
+from scratch import training
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -150,18 +158,13 @@ def test_perceptron_lesson_converges_on_the_seven_points(ran):
     assert lesson.pngs["boundary"].is_file()
 
 
-def test_perceptron_lesson_titles_each_panel_with_its_updates_and_the_points_its_line_gets_wrong(tmp_path,
-                                                                                                monkeypatch):
-    figures = []
-    save_png = lesson_01_perceptron.save_png
-    monkeypatch.setattr(lesson_01_perceptron, "save_png",
-                        lambda fig, *args: figures.append(fig) or save_png(fig, *args))   # keep the figure
-    p = lesson_01_perceptron.run(tmp_path).perceptron
+def test_perceptron_lesson_titles_each_panel_with_its_updates_and_the_points_its_line_gets_wrong(ran):
+    p = ran["lesson_01_perceptron"].perceptron
     # counted here: a point is predicted 1 when w . x + b > 0 (a tie is 0), so w = 0 gets the four 1s wrong
     X, y = lesson_01_perceptron.X, lesson_01_perceptron.y
     wrong = [int(np.sum((X @ w + b > 0).astype(int) != y)) for w, b in p.history_]
     assert wrong[0] == 4 and wrong[-1] == 0
-    titles = [ax.get_title() for ax in figures[0].axes]
+    titles = [ax.get_title() for ax in ran["lesson_01_perceptron"].figures["boundary"].axes]
     assert titles == [f"start: w = 0\n{wrong[0]} wrong"] + [
         f"after epoch {epoch}: {updates} updates\n{wrong[epoch]} wrong now"
         for epoch, updates in enumerate([2, 4, 4, 3, 0], start=1)]
@@ -253,3 +256,266 @@ def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap
     # what it states: the gaps recomputed above
     assert lesson.summary == ("regularisation: validation - training loss after 30 epochs on breast cancer: "
                               + ", ".join(f"{variant} {gap[variant]:.3f}" for variant in lesson.networks))
+
+
+# --- what each picture draws, read back from its matplotlib Figure (run() returns them) ------------
+
+def drawn(ax, label: str):
+    """The one line on `ax` with this legend label: (its x data, its y data)."""
+    (line,) = [line for line in ax.get_lines() if line.get_label() == label]
+    return np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+
+
+def level_lines(ax, linestyle: str) -> list[tuple[float, float]]:
+    """The axhline/axvline-like lines of this linestyle: (first x, first y) of each."""
+    return [(float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in ax.get_lines()
+            if line.get_linestyle() == linestyle and len(line.get_xdata()) == 2]
+
+
+def colour(artist) -> str:
+    return to_hex(artist.get_edgecolor()[0] if isinstance(artist, PathCollection) else artist.get_color())
+
+
+def points(ax, label: str) -> np.ndarray:
+    (scatter,) = [c for c in ax.collections if c.get_label() == label]
+    return np.asarray(scatter.get_offsets())
+
+
+def shading_and_line(ax):
+    """The perceptron's coloured plane (QuadMesh) and its contour lines."""
+    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    return mesh, contours
+
+
+def assert_draws_the_perceptron(ax, w, b, limits, X, y):
+    """Blue where w . x + b > 0, red elsewhere (on our own grid), the line at level 0, the points by class."""
+    grid = np.linspace(*limits, 201)
+    x1, x2 = np.meshgrid(grid, grid)
+    mesh, contours = shading_and_line(ax)
+    predicts_1 = (w[0] * x1 + w[1] * x2 + b > 0)                                  # (201, 201)
+    shade = np.asarray(mesh.to_rgba(np.asarray(mesh.get_array()).reshape(x1.shape)))[..., :3]
+    np.testing.assert_allclose(shade[predicts_1], np.broadcast_to(to_rgb(pictures.LIGHT_BLUE), shade[predicts_1].shape))
+    np.testing.assert_allclose(shade[~predicts_1],
+                               np.broadcast_to(to_rgb(pictures.LIGHT_RED), shade[~predicts_1].shape))
+    assert [list(c.levels) for c in contours] == ([[0.0]] if np.any(w != 0) else [])
+    np.testing.assert_array_equal(points(ax, "class 1"), X[y == 1])
+    np.testing.assert_array_equal(points(ax, "class 0"), X[y == 0])
+    (blue,) = [c for c in ax.collections if c.get_label() == "class 1"]
+    (red,) = [c for c in ax.collections if c.get_label() == "class 0"]
+    assert (colour(blue), colour(red)) == (to_hex(pictures.BLUE), to_hex(pictures.RED))
+
+
+def test_perceptron_picture_draws_each_epochs_line_and_circles_what_it_gets_wrong(ran):
+    lesson = ran["lesson_01_perceptron"]
+    X, y = lesson_01_perceptron.X, lesson_01_perceptron.y
+    fig = lesson.figures["boundary"]
+    panels = fig.axes
+    assert len(panels) == len(lesson.perceptron.history_)
+    for ax, (w, b) in zip(panels, lesson.perceptron.history_, strict=True):
+        assert_draws_the_perceptron(ax, w, b, lesson_01_perceptron.LIMITS, X, y)
+        wrong = (X @ w + b > 0).astype(int) != y                               # a tie is 0
+        circled = points(ax, "misclassified") if wrong.any() else np.empty((0, 2))
+        np.testing.assert_array_equal(circled, X[wrong])
+        assert ax.get_xlabel() == "$x_1$"
+    assert panels[0].get_ylabel() == "$x_2$"
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["class 1", "class 0", "misclassified"]
+    assert "blue: predicts 1, red: predicts 0" in fig.get_suptitle()
+
+
+def test_xor_picture_draws_the_last_line_and_both_mistake_curves(ran):
+    lesson = ran["lesson_02_xor_limit"]
+    X, y = lesson_02_xor_limit.X, lesson_02_xor_limit.y
+    ax_points, ax_errors = lesson.figures["mistakes"].axes
+    p = lesson.perceptron
+    assert_draws_the_perceptron(ax_points, p.weights, p.bias, (-0.5, 1.5), X, y)
+    # XOR as the lesson's text defines it: f([0, 1]) = 1, f([1, 0]) = 1, f([1, 1]) = 0, f([0, 0]) = 0
+    assert [t.get_text() for t in ax_points.texts] == ["(0,1) -> 1", "(1,0) -> 1", "(1,1) -> 0", "(0,0) -> 0"]
+    x, mistakes = drawn(ax_errors, "XOR (not separable)")
+    np.testing.assert_array_equal(x, np.arange(1, 101))
+    assert mistakes.tolist() == [2] + [4] * 99                     # the README: 2 in the first epoch, then 4
+    x, mistakes = drawn(ax_errors, "lesson 1's 7 points: 0 in epoch 5")
+    assert x.tolist() == [1, 2, 3, 4, 5] and mistakes.tolist() == [2, 4, 4, 3, 0]     # traced in test_perceptron.py
+    lines = {line.get_label(): colour(line) for line in ax_errors.get_lines()}
+    assert lines["XOR (not separable)"] == to_hex(pictures.RED)
+    assert lines["lesson 1's 7 points: 0 in epoch 5"] == to_hex(pictures.BLUE)
+    assert level_lines(ax_errors, "--") == [(0.0, 0.0)]
+    assert ax_errors.get_xscale() == "log" and "log scale" in ax_errors.get_xlabel()
+
+
+def test_activations_picture_draws_each_function_its_derivative_and_the_saturated_bands(ran):
+    lesson = ran["lesson_03_activations"]
+    z = lesson_03_activations.z
+    s, t = 1 / (1 + np.exp(-z)), np.tanh(z)
+    with np.errstate(invalid="ignore"):
+        expected = {"step": ((z > 0) * 1.0, np.zeros_like(z)), "sigmoid": (s, s * (1 - s)),
+                    "tanh": (t, 1 - t ** 2), "relu": (np.maximum(z, 0), (z > 0) * 1.0)}
+    fig = lesson.figures["functions"]
+    axes = np.asarray(fig.axes).reshape(2, 4)
+    s_ = (1 + math.sqrt(0.8)) / 2
+    closed_form = {"sigmoid": math.log(s_ / (1 - s_)), "tanh": math.atanh(math.sqrt(0.95))}
+    spacing = z[1] - z[0]
+    for col, name in enumerate(lesson_03_activations.NAMES):
+        ax_g, ax_slope = axes[:, col]
+        g, slope = expected[name]
+        jump = z == 0
+        g_drawn, slope_drawn = ax_g.get_lines()[0].get_ydata(), ax_slope.get_lines()[0].get_ydata()
+        np.testing.assert_allclose(g_drawn[~jump], g[~jump], atol=1e-12, err_msg=f"{name}: g(z)")
+        np.testing.assert_allclose(slope_drawn[~jump], slope[~jump], atol=1e-12, err_msg=f"{name}: g'(z)")
+        if name in ("step", "relu"):                                  # the value used at the jump: a dot at 0
+            assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in ax_slope.get_lines()
+                    if line.get_marker() == "o"] == [(0, 0)], name
+        if name in closed_form:
+            z_sat = closed_form[name]
+            assert level_lines(ax_slope, ":") == [(0.0, lesson_03_activations.SATURATED)], name
+            bands = [(p.get_x(), p.get_x() + p.get_width()) for p in ax_slope.patches]
+            assert len(bands) == 2, name
+            np.testing.assert_allclose(bands, [(-6.0, -z_sat), (z_sat, 6.0)], atol=spacing, err_msg=name)
+            assert ax_g.get_title() == f"{name}: flat beyond |z| = {z_sat:.2f}"
+    assert axes[0, 0].get_ylabel().startswith("activation") and axes[1, 0].get_ylabel().startswith("derivative")
+
+
+def test_gradient_descent_pictures_draw_the_iterates_the_closed_form_gives(ran):
+    lesson = ran["lesson_04_gradient_descent"]
+
+    def closed_form(x0, eta, steps):                   # x_k - 2 = (1 - 2 eta)^k (x0 - 2)
+        return 2 + (1 - 2 * eta) ** np.arange(steps + 1) * (x0 - 2)
+
+    ax_parabola, ax_path = lesson.figures["tutorial"].axes
+    for x0, head in ((4.0, "3.96, 3.9208"), (0.0, "0.04, 0.0792")):
+        x, fx = drawn(ax_parabola, f"from $x_0$ = {x0:g}")
+        np.testing.assert_allclose(x, closed_form(x0, 0.01, len(x) - 1), rtol=1e-10)
+        np.testing.assert_allclose(fx, (x - 2) ** 2, rtol=1e-10)
+        big = [line for line in ax_parabola.get_lines() if line.get_markersize() == 8 and line.get_xdata()[0] == x0]
+        assert len(big) == 1, f"x0 = {x0} is not marked large"
+        k, xk = drawn(ax_path, f"from {x0:g}: {head}, ... 526 steps")
+        np.testing.assert_allclose(xk, closed_form(x0, 0.01, 526), rtol=1e-10)
+    assert level_lines(ax_parabola, ":")[0][0] == 2.0 and level_lines(ax_path, ":") == [(0.0, 2.0)]
+
+    rates = lesson_04_gradient_descent.REGIMES
+    for ax, (regime, eta) in zip(lesson.figures["learning_rates"].axes, rates.items(), strict=True):
+        assert ax.get_title() == f"eta = {eta:g}: {regime}"
+        assert level_lines(ax, ":")[0][0] == 2.0
+        for x0 in (4.0, 0.0):
+            x, fx = drawn(ax, f"from $x_0$ = {x0:g}")
+            assert len(x) == 13, f"eta = {eta}: {len(x) - 1} steps, the title says at most 12"
+            np.testing.assert_allclose(x, closed_form(x0, eta, 12), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(fx, (x - 2) ** 2, rtol=1e-10, atol=1e-12)
+
+    (ax,) = lesson.figures["distance"].axes
+    for eta in lesson_04_gradient_descent.DISTANCE_RATES:
+        k, distance = drawn(ax, f"eta = {eta:g}  (factor {1 - 2 * eta:+.2f} per step)")
+        np.testing.assert_allclose(distance, np.abs(closed_form(4.0, eta, len(k) - 1) - 2), rtol=1e-9, atol=1e-15)
+    assert ax.get_yscale() == "log"
+
+
+def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_accuracy(ran):
+    lesson = ran["lesson_05_hidden_layer_xor"]
+    X, y = lesson_05_hidden_layer_xor.X, lesson_05_hidden_layer_xor.y
+
+    def forward(weights):                               # tanh hidden layer, sigmoid output, written out
+        W1, b1, W2, b2 = weights
+        return (1 / (1 + np.exp(-(np.tanh(X @ W1 + b1) @ W2 + b2))))[:, 0]
+
+    fig = lesson.figures["boundary"]
+    panels = fig.axes
+    assert [ax.get_title() for ax in panels] == ["untrained", "after epoch 10", "after epoch 30",
+                                                 "after epoch 100", "after epoch 300"]
+    first, last = forward(lesson_05_hidden_layer_xor.build_network().get_weights()), forward(
+        lesson.network.get_weights())
+    for ax, p in ((panels[0], first), (panels[-1], last)):
+        wrong = (p > 0.5).astype(int) != y
+        circled = points(ax, "misclassified") if wrong.any() else np.empty((0, 2))
+        np.testing.assert_array_equal(circled, X[wrong])
+    assert (first > 0.5).astype(int).tolist() != y.tolist()            # the untrained panel shows mistakes
+    for ax in panels:
+        contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+        filled, lines = [c for c in contours if c.filled], [c for c in contours if not c.filled]
+        assert [list(c.levels) for c in lines] in ([[0.5]], [])
+        blue_at_1, red_at_0 = filled[0].to_rgba(0.95), filled[0].to_rgba(0.05)
+        assert blue_at_1[2] > blue_at_1[0] and red_at_0[0] > red_at_0[2]   # "blue: p near 1, red: p near 0"
+
+    ax_loss, ax_acc = lesson.figures["loss"].axes
+    history = lesson.history.history
+    epoch, loss = drawn(ax_loss, "loss (binary cross-entropy)")
+    np.testing.assert_array_equal(epoch, np.arange(1, 301))
+    np.testing.assert_array_equal(loss, history["loss"])
+    epoch, accuracy = drawn(ax_acc, "accuracy")
+    np.testing.assert_array_equal(epoch, np.arange(1, 301))
+    np.testing.assert_array_equal(accuracy, history["accuracy"])
+    assert ax_loss.get_yscale() == "log"
+    assert ax_loss.get_title() == f"Training on XOR: final loss {history['loss'][-1]:.4f}, accuracy 100%"
+
+
+def test_regularisation_lesson_trains_with_the_rates_its_text_states(ran):
+    """The numbers the learner reads in the lesson's prose, read from it here, are the ones its networks use."""
+    prose = " ".join(line.strip().lstrip("#").strip() for line in
+                     inspect.getsource(lesson_06_regularisation).splitlines() if line.strip().startswith("#"))
+    inputs, hidden = re.search(r"with Dropout \((\S+) on the inputs, (\S+) after each hidden layer", prose).groups()
+    (l2,) = re.search(r"with L2\((\S+)\) on every kernel", prose).groups()
+    eta, batch, epochs = re.search(r"Adam\((\S+)\), mini-batches of (\d+), shuffled with a fixed seed, (\d+) epochs",
+                                   prose).groups()
+    networks = ran["lesson_06_regularisation"].networks
+    assert [(type(layer).__name__, getattr(layer, "rate", None)) for layer in networks["Dropout"].layers] == [
+        ("Dropout", float(inputs)), ("Dense", None), ("Dropout", float(hidden)), ("Dense", None),
+        ("Dropout", float(hidden)), ("Dense", None)]
+    assert [layer.kernel_regularizer.l2 for layer in networks["L2"].layers] == pytest.approx([float(l2)] * 3)
+    assert all(layer.kernel_regularizer is None for layer in networks["no regularisation"].layers)
+    assert (lesson_06_regularisation.LEARNING_RATE, lesson_06_regularisation.EPOCHS) == (float(eta), int(epochs))
+    assert inspect.signature(training.fit).parameters["batch_size"].default == int(batch)   # run() passes none
+
+
+def test_regularisation_picture_draws_each_variants_curves_gap_and_reported_loss(ran):
+    lesson = ran["lesson_06_regularisation"]
+    fig = lesson.figures["curves"]
+    for ax, variant in zip(fig.axes, lesson_06_regularisation.VARIANTS, strict=True):
+        curve = lesson.curves[variant]
+        epoch, train = drawn(ax, "training rows")
+        np.testing.assert_array_equal(epoch, np.arange(1, 31))
+        np.testing.assert_array_equal(train, curve.train)                  # its last value is recomputed above
+        epoch, validation = drawn(ax, "validation rows")
+        np.testing.assert_array_equal(validation, curve.validation)
+        lines = {line.get_label(): colour(line) for line in ax.get_lines()}
+        assert (lines["training rows"], lines["validation rows"]) == (to_hex("tab:blue"), to_hex("tab:red"))
+        reported = [line for line in ax.get_lines() if line.get_label() == "fit's reported loss"]
+        if variant == "no regularisation":
+            assert reported == []
+        else:
+            assert reported[0].get_linestyle() == ":"
+            np.testing.assert_array_equal(reported[0].get_ydata(), lesson.reported[variant])
+        (gap,) = ax.collections                                              # the shaded gap
+        shaded = gap.get_paths()[0].vertices[:, 1]
+        assert {curve.train[-1], curve.validation[-1]} <= set(shaded.tolist()), variant
+        assert ax.get_title() == f"{variant}: gap {curve.validation[-1] - curve.train[-1]:.3f} after epoch 30"
+        assert ax.get_yscale() == "log"
+    assert [t.get_text() for t in fig.axes[-1].get_legend().get_texts()] == [
+        "training rows", "validation rows", "fit's reported loss"]
+
+
+def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the_plain_average(ran):
+    lesson = ran["lesson_07_data_parallel"]
+    net, X, y, LOSS = lesson_07_data_parallel.build_network(), lesson_07_data_parallel.X, lesson_07_data_parallel.y, \
+        lesson_07_data_parallel.LOSS
+    full = net.loss_and_gradients(X, y, LOSS)[1][2].ravel()                  # (15,)
+    # the shards cut here by hand: ceil(10/4) = 3 rows each, the last one short
+    per_shard = [net.loss_and_gradients(X[a:b], y[a:b], LOSS)[1][2].ravel() for a, b in
+                 ((0, 3), (3, 6), (6, 9), (9, 10))]
+    ax_rows, ax_grad, ax_gap = lesson.figures["shards"].axes
+    assert [t.get_text() for t in ax_rows.texts] == [f"shard {k}: $m_{k}$ = {m}" for k, m in
+                                                     ((1, 3), (2, 3), (3, 3), (4, 1))]
+    (bars,) = ax_grad.containers
+    np.testing.assert_allclose([bar.get_height() for bar in bars], full, rtol=1e-12)
+    for k, g in enumerate(per_shard, start=1):
+        np.testing.assert_allclose(drawn(ax_grad, f"shard {k}: $dL_{k}$")[1], g, rtol=1e-12)
+    rings = drawn(ax_grad, "all-reduce: sum of $(m_k/m)\\,dL_k$")[1]
+    np.testing.assert_allclose(rings, sum(m / 10 * g for m, g in zip((3, 3, 3, 1), per_shard, strict=True)),
+                               rtol=1e-12)
+    crosses = drawn(ax_grad, "plain average of the $dL_k$")[1]
+    np.testing.assert_allclose(crosses, sum(per_shard) / 4, rtol=1e-12)
+    assert np.max(np.abs(crosses - full)) > 0.1 * np.max(np.abs(full))        # off the bars
+    n, all_reduce_gap = drawn(ax_gap, "all-reduce, weights $m_k/m$")
+    n, plain_gap = drawn(ax_gap, "plain average, weights 1/N")
+    np.testing.assert_array_equal(n, np.arange(1, 11))
+    assert np.all(all_reduce_gap < 1e-14)
+    assert [bool(gap < 1e-14) for gap in plain_gap] == [10 % n == 0 for n in range(1, 11)]
+    assert level_lines(ax_gap, ":") == [(0.0, np.finfo(np.float64).eps)]

@@ -111,7 +111,7 @@ def run(out_dir: str | Path) -> PerceptronLesson:
     w, b = perceptron.weights, perceptron.bias
     summary = (f"perceptron converged in {epochs} epochs on the tutorial's 7 points "
                f"(mistakes per epoch {perceptron.errors_per_epoch}; w = [{w[0]:g}, {w[1]:g}], b = {b:g})")
-    return PerceptronLesson("lesson_01_perceptron", summary, {"boundary": png}, perceptron)
+    return PerceptronLesson("lesson_01_perceptron", summary, {"boundary": png}, perceptron, figures={"boundary": fig})
 
 
 if __name__ == "__main__":

@@ -93,7 +93,8 @@ def run(out_dir: str | Path) -> XorLesson:
     last = perceptron.errors_per_epoch[-1]
     summary = (f"XOR: perceptron not converged after {len(perceptron.errors_per_epoch)} epochs, still {last} "
                f"mistakes in the last epoch and {wrong.sum()} of 4 points wrong")
-    return XorLesson("lesson_02_xor_limit", summary, {"mistakes": png}, perceptron, separable)
+    return XorLesson("lesson_02_xor_limit", summary, {"mistakes": png}, perceptron, separable,
+                     figures={"mistakes": fig})
 
 
 if __name__ == "__main__":

@@ -107,7 +107,8 @@ def run(out_dir: str | Path) -> ActivationsLesson:
     # wherever z > 0 (and nothing where z < 0: a unit stuck there is "dead").
     summary = (f"activations: sigmoid saturates (g' < {SATURATED}) beyond |z| = {saturation['sigmoid']:.2f}, "
                f"tanh beyond |z| = {saturation['tanh']:.2f}; step has g' = 0, ReLU g' = 1 for z > 0")
-    return ActivationsLesson("lesson_03_activations", summary, {"functions": png}, saturation)
+    return ActivationsLesson("lesson_03_activations", summary, {"functions": png}, saturation,
+                             figures={"functions": fig})
 
 
 if __name__ == "__main__":

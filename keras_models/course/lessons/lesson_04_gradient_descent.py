@@ -80,7 +80,7 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     """The tutorial's two runs, then four learning rates; three pictures."""
     tutorial = {x0: gradient_descent(df, x0, learning_rate=0.01, precision=1e-6) for x0 in STARTS}
 
-    fig = new_figure(10.0, 3.6)
+    fig_tutorial = fig = new_figure(10.0, 3.6)
     ax_parabola, ax_path = fig.subplots(1, 2)
     plot_iterates_on_parabola(ax_parabola, tutorial, "iterates on the parabola, eta = 0.01")
     ax_parabola.set_ylabel("y")
@@ -100,7 +100,7 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     #
     # The same parabola, both starts, a dozen steps each. Watch the path: creeping, sliding in,
     # bouncing between 4 and 0, and flying out.
-    fig = new_figure(12.0, 3.4)
+    fig_rates = fig = new_figure(12.0, 3.4)
     axes = fig.subplots(1, len(REGIMES))
     for ax, (regime, eta) in zip(axes, REGIMES.items(), strict=True):
         runs = {x0: gradient_descent(df, x0, learning_rate=eta, max_iters=STEPS_ON_PARABOLA) for x0 in STARTS}
@@ -136,7 +136,8 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
                f"and stops at {slow[-1]:.4f} after {len(slow) - 1} steps; eta = 1.0 bounces {runs[1.0][:4]}...; "
                f"eta = 1.05 is {abs(runs[1.05][-1] - 2):.1f} from the minimum after {STEPS} steps")
     pngs = {"tutorial": png_tutorial, "learning_rates": png_rates, "distance": png_distance}
-    return GradientDescentLesson("lesson_04_gradient_descent", summary, pngs, tutorial, runs)
+    figures = {"tutorial": fig_tutorial, "learning_rates": fig_rates, "distance": fig}
+    return GradientDescentLesson("lesson_04_gradient_descent", summary, pngs, tutorial, runs, figures=figures)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
     accuracy = float(np.mean(predictions == y))
 
     # ## Look: the boundary as it learns
-    fig = new_figure(11.0, 2.6)
+    fig_boundary = fig = new_figure(11.0, 2.6)
     axes = fig.subplots(1, len(SNAPSHOTS), sharey=True)
     for ax, epoch in zip(axes, SNAPSHOTS, strict=True):
         out, at_points = snapshots.outputs[epoch]                    # (161, 161), (4,)
@@ -147,7 +147,7 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
     summary = (f"hidden-layer network: {accuracy:.0%} on XOR after {EPOCHS} epochs "
                f"(p = {np.round(p, 3).tolist()} for y = {y.tolist()}; loss {history.history['loss'][-1]:.4f})")
     return HiddenLayerLesson("lesson_05_hidden_layer_xor", summary, {"boundary": png_boundary, "loss": png_loss},
-                             net, history)
+                             net, history, figures={"boundary": fig_boundary, "loss": fig})
 
 
 if __name__ == "__main__":

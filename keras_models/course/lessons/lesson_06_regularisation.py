@@ -143,7 +143,7 @@ def run(out_dir: str | Path) -> RegularisationLesson:
     # one (s = 6) the plain network's training loss ends at 0.011, not below 1e-3.
     gaps = ", ".join(f"{variant} {lesson.gap(variant):.3f}" for variant in VARIANTS)
     lesson.summary = f"regularisation: validation - training loss after {EPOCHS} epochs on breast cancer: {gaps}"
-    lesson.pngs = {"curves": png}
+    lesson.pngs, lesson.figures = {"curves": png}, {"curves": fig}
     return lesson
 
 

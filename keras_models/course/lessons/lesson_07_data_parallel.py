@@ -149,7 +149,7 @@ def run(out_dir: str | Path) -> DataParallelLesson:
                f"all-reduce sum of (m_k/m) x shard gradient matches the full batch's to {all_reduce_gap:.1e}; "
                f"the plain average of the shards' gradients is off by {plain_gap:.2f}")
     return DataParallelLesson("lesson_07_data_parallel", summary, {"shards": png}, rows, all_reduce_gap,
-                              plain_gap, by_shards)
+                              plain_gap, by_shards, figures={"shards": fig})
 
 
 def _row(i: int, colour: str):

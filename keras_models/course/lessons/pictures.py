@@ -36,12 +36,15 @@ class LessonResult:
     """What every lesson hands back: its one-line key fact and its pictures.
 
     pngs maps a picture name ("boundary") to the PNG file; the TensorBoard tag is "<lesson>/<name>".
+    figures maps the same names to the matplotlib Figures drawn, so what a picture shows can be read
+    back (its lines' data, titles, labels) without decoding the PNG.
     Each lesson subclasses this to add what it computed (the fitted perceptron, the history, ...).
     """
 
     lesson: str                                  # module name, e.g. "lesson_01_perceptron"
     summary: str                                 # the key fact, one line
     pngs: dict[str, Path] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict, kw_only=True, repr=False)
 
     def tags(self) -> dict[str, Path]:
         """{"lesson_01_perceptron/boundary": Path(...png), ...} for TensorBoard."""
