@@ -180,6 +180,8 @@ def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(ran):
     assert lesson.separable.converged                                      # the contrast on the same plot
     # what it states: from epoch 2 on the same 4 updates (a cycle), and the last line's mistakes, counted here
     assert p.errors_per_epoch[1:] == [4] * (lesson_02_xor_limit.MAX_EPOCHS - 1)
+    w2, b2 = p.history_[2]                                              # "... and ends with the same weights"
+    assert all(np.array_equal(w, w2) and b == b2 for w, b in p.history_[2:])
     X, y = lesson_02_xor_limit.X, lesson_02_xor_limit.y
     wrong = int(np.sum((X @ p.weights + p.bias > 0).astype(int) != y))
     assert lesson.summary == (f"XOR: perceptron not converged after 100 epochs, still 4 mistakes in the last epoch "
@@ -213,6 +215,12 @@ def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_reg
     assert abs(lesson.runs[0.01][-1] - 2) == pytest.approx(2 * 0.98 ** steps, rel=1e-9)
     # what it states: step k + 1 moves 0.02 * 2 * 0.98^k, and the run stops after the first one under 1e-6
     tutorial_steps = next(k + 1 for k in range(10_000) if 0.04 * 0.98 ** k < 1e-6)
+    # ... and its remark on the tutorial's snippet: a precision of 0.0001 stops after 298 steps at 2.0049
+    snippet_steps = next(k + 1 for k in range(10_000) if 0.04 * 0.98 ** k < 1e-4)
+    prose = " ".join(line.strip().lstrip("#").strip() for line in
+                     inspect.getsource(lesson_04_gradient_descent).splitlines() if line.strip().startswith("#"))
+    assert (f"its code snippet uses 0.0001, which stops after {snippet_steps} steps at "
+            f"{2 + 2 * 0.98 ** snippet_steps:.4f})") in prose
     assert (f"and stops at 2.0000 after {tutorial_steps} steps; eta = 1.0 bounces [4.0, 0.0, 4.0, 0.0]...; "
             f"eta = 1.05 is {2 * 1.1 ** steps:.1f} from the minimum after {steps} steps") in lesson.summary
 
@@ -249,6 +257,11 @@ def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap
     gap = {variant: final[variant, "validation"] - final[variant, "train"] for variant in lesson.networks}
     # the finding, loosely: without regularisation the network overfits; each remedy at least halves the gap
     assert final["no regularisation", "train"] < 0.01 < gap["no regularisation"]
+    # what the text says of the plain network: "the training loss falls below 1e-3 ... while the validation
+    # loss bottoms out within a few epochs and then climbs"
+    assert final["no regularisation", "train"] < 1e-3
+    validation = lesson.curves["no regularisation"].validation
+    assert np.argmin(validation) + 1 <= 10 and validation[-1] > min(validation) + 0.05
     assert gap["Dropout"] < 0.5 * gap["no regularisation"]
     assert gap["L2"] < 0.5 * gap["no regularisation"]
     # ... and is not bought by failing to learn: validation loss no worse than without regularisation
@@ -373,6 +386,10 @@ def test_activations_picture_draws_each_function_its_derivative_and_the_saturate
             np.testing.assert_allclose(bands, [(-6.0, -z_sat), (z_sat, 6.0)], atol=spacing, err_msg=name)
             assert ax_g.get_title() == f"{name}: flat beyond |z| = {z_sat:.2f}"
     assert axes[0, 0].get_ylabel().startswith("activation") and axes[1, 0].get_ylabel().startswith("derivative")
+    # "Sigmoid's slope is at most 0.25 (at z = 0)"; "tanh is four times steeper at 0"
+    sigmoid_slope, tanh_slope = (axes[1, col].get_lines()[0].get_ydata() for col in (1, 2))
+    assert sigmoid_slope.max() == sigmoid_slope[z == 0][0] == 0.25
+    assert tanh_slope[z == 0][0] == 4 * sigmoid_slope[z == 0][0]
 
 
 def test_gradient_descent_pictures_draw_the_iterates_the_closed_form_gives(ran):
