@@ -262,6 +262,11 @@ def test_regularisation_lesson_dropout_and_l2_shrink_the_validation_training_gap
     assert final["no regularisation", "train"] < 1e-3
     validation = lesson.curves["no regularisation"].validation
     assert np.argmin(validation) + 1 <= 10 and validation[-1] > min(validation) + 0.05
+    # "the shaded gap widens over the epochs (not at every one: it narrows now and then, by less than 0.01) to
+    # several times its width after the first"
+    widths = np.asarray(validation) - np.asarray(lesson.curves["no regularisation"].train)      # (30,)
+    assert widths[-1] > 3 * widths[0]
+    assert 0 < -np.min(np.diff(widths)) < 0.01
     assert gap["Dropout"] < 0.5 * gap["no regularisation"]
     assert gap["L2"] < 0.5 * gap["no regularisation"]
     # ... and is not bought by failing to learn: validation loss no worse than without regularisation
