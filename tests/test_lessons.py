@@ -541,3 +541,17 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
     assert np.all(all_reduce_gap < 1e-14)
     assert [bool(gap < 1e-14) for gap in plain_gap] == [10 % n == 0 for n in range(1, 11)]
     assert level_lines(ax_gap, ":") == [(0.0, np.finfo(np.float64).eps)]
+
+
+def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
+    """A notebook shows each picture with pictures.describe(fig) as its alt text, for a screen reader."""
+    for lesson in ran.values():
+        for name, fig in lesson.figures.items():
+            words = pictures.describe(fig)
+            expected = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes] + [
+                text.get_text() for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)] if legend
+                for text in legend.get_texts()]
+            for part in filter(None, expected):
+                assert " ".join(part.replace("$", "").replace("\\,", " ").split()) in words, f"{lesson.lesson}/{name}"
+            assert "$" not in words
+

@@ -362,6 +362,9 @@ def test_lesson_notebook_shows_its_pictures_inline_and_states_its_finding(lesson
              if "image/png" in out.data]
     assert written and len(shown) == len(written), f"{len(shown)} pictures shown, {len(written)} written"
     assert sorted(shown) == sorted(path.read_bytes() for path in written)   # each PNG the lesson wrote, shown
+    alt = [out.metadata.get("image/png", {}).get("alt", "") for out in outputs(notebook, "display_data")
+           if "image/png" in out.data]
+    assert all(len(text) > 40 for text in alt), f"a picture without alt text for a screen reader: {alt}"
     assert lesson in FINDINGS, f"{lesson} states no finding this test knows: add its summary to FINDINGS"
     assert FINDINGS[lesson] in printed(notebook)
 

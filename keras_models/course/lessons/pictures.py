@@ -6,7 +6,9 @@ and it keeps no global pyplot state (no "too many open figures" warning after ma
 
 A figure is saved at its own size, figsize (inches) x DPI pixels -- no "tight" cropping -- so every
 picture has a known width and height. Run in a Jupyter notebook (`make notebooks`), `save_png` also
-shows the PNG it wrote, inline below the cell (an image/png output); as a script it only writes it.
+shows the PNG it wrote, inline below the cell (an image/png output), with the figure in words as its
+alt text (`describe`: the title, each panel's title and legend) for a reader who cannot see it; as a
+script it only writes it.
 
 TensorBoard shows images in its IMAGES tab. `write_to_tensorboard` reads the PNG files back,
 decodes them (`tf.io.decode_png`, shape (height, width, channels)) and logs each one with
@@ -65,18 +67,33 @@ def save_png(fig: Figure, out_dir: str | Path, filename: str) -> Path:
     path = out_dir / filename
     FigureCanvasAgg(fig)                          # the Agg backend, chosen explicitly: files only
     fig.savefig(path, dpi=DPI)                    # the figure's own size: no bbox_inches="tight"
-    show_in_notebook(path)
+    show_in_notebook(path, describe(fig))
     return path
 
 
-def show_in_notebook(png: Path) -> None:
-    """Display the PNG file inline when running in a Jupyter kernel; do nothing in a plain script."""
+def describe(fig: Figure) -> str:
+    """The figure in words, read from the figure itself: its title, then each panel's title and legend entries.
+
+    This is the picture's alt text in a notebook, what a screen reader says instead of showing it.
+    """
+    words = [fig.get_suptitle()]
+    for ax in fig.axes:
+        legend = ax.get_legend() or (fig.legends[0] if fig.legends and ax is fig.axes[0] else None)
+        entries = [text.get_text() for text in legend.get_texts()] if legend is not None else []
+        words += [ax.get_title(), f"legend: {'; '.join(entries)}" if entries else ""]
+    words = [part.replace("$", "").replace("\\,", " ") for part in words]     # TeX: $x_0$ is read as x_0
+    return ". ".join(" ".join(part.split()) for part in words if part.strip())
+
+
+def show_in_notebook(png: Path, alt: str) -> None:
+    """Display the PNG file inline, with `alt` as its alt text, when running in a Jupyter kernel; do nothing
+    in a plain script."""
     ipython = sys.modules.get("IPython")                    # loaded by every Jupyter kernel, never by us
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None and getattr(shell, "kernel", None) is not None:
         from IPython.display import Image, display
 
-        display(Image(filename=str(png)))
+        display(Image(filename=str(png), alt=alt))       # the alt text goes in the output's metadata
 
 
 def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int = 0) -> Path:
