@@ -39,6 +39,7 @@ from keras_models.course.lessons import (
     pictures,
 )
 from scratch import training
+from scratch.gradient_descent import gradient_descent
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -221,6 +222,9 @@ def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_reg
                      inspect.getsource(lesson_04_gradient_descent).splitlines() if line.strip().startswith("#"))
     assert (f"its code snippet uses 0.0001, which stops after {snippet_steps} steps at "
             f"{2 + 2 * 0.98 ** snippet_steps:.4f})") in prose
+    # "The best eta here is 0.5, which lands on 2 in one step": read from the prose, run here
+    best = float(re.search(r"The best eta here is (\S+), which lands on 2 in one step", prose).group(1))
+    assert gradient_descent(lesson_04_gradient_descent.df, 4.0, learning_rate=best, max_iters=1) == [4.0, 2.0]
     assert (f"and stops at 2.0000 after {tutorial_steps} steps; eta = 1.0 bounces [4.0, 0.0, 4.0, 0.0]...; "
             f"eta = 1.05 is {2 * 1.1 ** steps:.1f} from the minimum after {steps} steps") in lesson.summary
 
