@@ -516,6 +516,10 @@ def test_regularisation_picture_draws_each_variants_curves_gap_and_reported_loss
         assert ax.get_yscale() == "log"
     assert [t.get_text() for t in fig.axes[-1].get_legend().get_texts()] == [
         "training rows", "validation rows", "fit's reported loss"]
+    # the title names the network and the rows it trained on: read from the trained network and the data
+    net, data = lesson.networks["no regularisation"], prepare("binary", dtype="float32", seed=0)
+    widths = [net.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in net.layers]
+    assert fig.get_suptitle().startswith(f"{'-'.join(map(str, widths))} on {len(data.X_train)} breast-cancer biopsies")
 
 
 def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the_plain_average(ran):

@@ -123,8 +123,9 @@ def run(out_dir: str | Path) -> RegularisationLesson:
         ax.set_xlabel("epoch")
     axes[0].set_ylabel("binary cross-entropy (log scale)")
     axes[-1].legend(fontsize=8, loc="lower left")
-    fig.suptitle("30-64-64-1 on 398 breast-cancer biopsies: training vs validation loss (shaded: the gap), "
-                 "measured at inference without the penalty", fontsize=10)
+    (m, n), width = data.X_train.shape, HIDDEN                            # 398 rows of 30 features; 64 units
+    fig.suptitle(f"{n}-{width}-{width}-1 on {m} breast-cancer biopsies: training vs validation loss (shaded: the "
+                 "gap), measured at inference without the penalty", fontsize=10)
     png = save_png(fig, out_dir, "lesson_06_regularisation_curves.png")
 
     # ## What to notice
