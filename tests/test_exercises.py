@@ -154,6 +154,18 @@ def test_a_file_with_no_code_is_told_so_in_the_words_of_make_exercise_run(tmp_pa
                                                       "exercise-reset NAME=ex01")
 
 
+@pytest.mark.parametrize("code, error", [("x = a" + ".b" * 100_000 + "\n", "RecursionError"),
+                                         ("x = " + "-" * 100_000 + "1\n", "MemoryError")],
+                         ids=["attributes-too-deep", "signs-too-deep"])
+def test_a_file_nested_too_deeply_to_parse_is_a_fail_not_a_traceback(tmp_path, code, error):
+    """has_no_code parses the file before it is loaded: the parser's RecursionError or MemoryError escaped grade_file
+    (a traceback from make exercises), where loading the file reports it as a FAIL."""
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(code, encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert not result.passed and f": {error} in " in result.message, result.message
+
+
 def test_a_notebook_downloaded_as_python_is_told_to_lose_its_get_ipython_lines(tmp_path):
     """Jupyter's File > Download as > Python writes `%matplotlib inline` as get_ipython().run_line_magic(...), a
     name that only a notebook's kernel defines: the NameError alone does not say where the line came from."""

@@ -208,10 +208,17 @@ def _a_notebook(text: str) -> bool:
 def _a_python_script(text: str) -> bool:
     """Whether `text`, which is not JSON, is Python holding at least one statement: a script saved or renamed as a
     notebook."""
+    return bool(statements(text))
+
+
+def statements(source: str) -> list[ast.stmt] | None:
+    """The statements of Python `source` ([] for a blank one, or comments only); None if it does not parse: a syntax
+    error, a NUL byte (ValueError), or nesting too deep for the parser (`a.b.b.b...`: RecursionError; `----1`:
+    MemoryError)."""
     try:
-        return bool(ast.parse(text).body)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):    # ValueError: a null byte
-        return False
+        return ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def display(*objects, **_options) -> None:

@@ -25,7 +25,6 @@ a notebook that calls `grade_here` (grade.py).
 from __future__ import annotations
 import __future__
 
-import ast
 import importlib
 import itertools
 import linecache
@@ -45,6 +44,7 @@ from ..notebook_source import (
     code_pieces,
     display,
     python_lines,
+    statements,
     unchanged_since_written,
 )
 from ..skeleton import PLACEHOLDER
@@ -283,9 +283,10 @@ def has_no_code(path: Path) -> bool:
     would run and print nothing. A file that cannot be read or parsed is not such a file: loading it says what is
     wrong with it."""
     try:
-        return all(not ast.parse(source).body for source, _ in code_pieces(path))
-    except (SourceError, SyntaxError, ValueError):      # ValueError: a null byte in the source
+        pieces = code_pieces(path)
+    except SourceError:
         return False
+    return all(statements(source) == [] for source, _ in pieces)
 
 
 def no_code_in(path: Path, exercise: Exercise, nothing_to: str) -> str:
