@@ -59,7 +59,7 @@ from keras_models.train.runs import (
 )
 from keras_models.train.sides import TaskResult, run_task
 from keras_models.twins.closed_output import output_closed
-from keras_models.twins.interrupts import HeldInterrupt
+from keras_models.twins.interrupts import held_then_dropped
 from keras_models.twins.reproducible import op_determinism
 from scratch.atomic_write import remove_stale_temporaries
 from scratch.checkpoint import CheckpointError
@@ -148,7 +148,7 @@ def _record(run_dir: Path, status: str, **fields) -> None:
     """Write the status if the disk allows; a run whose run.json still says "running" stays resumable. A Ctrl-C
     meanwhile waits for the write and is dropped: the stop being recorded answers it (it had stopped the write of
     "diverged", leaving a run that RESUME=1 took up, and turned the divergence's line into "Interrupted")."""
-    with contextlib.suppress(KeyboardInterrupt, OSError), HeldInterrupt():
+    with held_then_dropped(), contextlib.suppress(OSError):
         write_status(run_dir, status, **fields)
 
 
@@ -182,24 +182,18 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir) else "")
         for line in format_links(results, board):
             print(line, flush=True)
+    # The line that says how the run ended: a Ctrl-C meanwhile (the learner who sees training blow up and presses it
+    # as the divergence line appears) waits until the line is written, then is dropped: the run has ended already,
+    # and it escaped main's handler as a traceback.
     except KeyboardInterrupt:
-        with _ended():
+        with held_then_dropped():
             print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130
     except LEARNER_ERRORS as exc:
-        with _ended():
+        with held_then_dropped():
             print(f"\nerror: {explain(exc, run_dir, args.logdir)}", file=sys.stderr, flush=True)
         return 1
     return 0
-
-
-@contextlib.contextmanager
-def _ended():
-    """Around the line that says how the run ended: a Ctrl-C meanwhile (the learner who sees training blow up and
-    presses it as the divergence line appears) waits until the line is written, then is dropped: the run has
-    ended already, and it escaped main's handler as a traceback."""
-    with contextlib.suppress(KeyboardInterrupt), HeldInterrupt():
-        yield
 
 
 def _kept(run_dir: Path | None, logdir: Path) -> str:

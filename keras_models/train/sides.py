@@ -53,7 +53,7 @@ from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins import masks
 from keras_models.twins.bridge import keras_loss, to_keras
 from keras_models.twins.data_parallel import DataParallelSequential
-from keras_models.twins.interrupts import HeldInterrupt
+from keras_models.twins.interrupts import HeldInterrupt, held_then_dropped
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
 from scratch import Dense, Dropout, Network, optimizers
@@ -241,7 +241,7 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         # take up only to diverge again (a second Ctrl-C cuts the dropping short). A log that cannot be rewritten
         # now (a full disk, a damaged file) stays as it is: the stop's own message is the learner's (the resumed
         # run drops the same summaries, or names the file).
-        with contextlib.suppress(KeyboardInterrupt), HeldInterrupt(), contextlib.suppress(OSError, RunDirectoryError):
+        with held_then_dropped(), contextlib.suppress(OSError, RunDirectoryError):
             for state, side_dir in checkpointed:
                 forget_epochs_after(side_dir, state.epoch, steps)
         if as_os_error(stop) is not stop:               # a full disk under TensorBoard's writer

@@ -26,10 +26,15 @@ side's TensorBoard writer (board.ScratchBoard) writes each epoch's summaries, Te
 A block inside another holds nothing itself: the outer one holds the Ctrl-C and raises it when IT ends. So
 sides.fit_scratch holds one Ctrl-C across an epoch's summaries (ScratchBoard's own block, inside), its
 checkpoint and its progress line, and an epoch whose summaries were written is also saved and printed.
+
+Once a run has stopped, what records the stop (run.json's status, the line saying how it ended, the stopped
+epoch's summaries dropped) runs in `held_then_dropped()`: a Ctrl-C then waits for it and is dropped, since the
+stop being recorded answers it, and a second one ends the block at once, dropped too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 
@@ -85,3 +90,11 @@ class HeldInterrupt(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.raise_if_pending()
+
+
+@contextlib.contextmanager
+def held_then_dropped():
+    """A block in which a Ctrl-C waits until the block ends and is then dropped (a second one ends the block at once,
+    also dropped): for what records a stop that has happened already (see the module docstring)."""
+    with contextlib.suppress(KeyboardInterrupt), HeldInterrupt():
+        yield
