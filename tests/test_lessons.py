@@ -553,7 +553,9 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
 
 def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
     """A notebook shows each picture with pictures.describe(fig) as its alt text, for a screen reader."""
+    assert ran
     for lesson in ran.values():
+        assert lesson.figures.keys() == lesson.pngs.keys(), f"{lesson.lesson}: a picture without its Figure"
         for name, fig in lesson.figures.items():
             words = pictures.describe(fig)
             expected = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes] + [
