@@ -270,9 +270,9 @@ class _Progress:
             self.done += 1
             line = (f"  {self.done} of {_counted(self.class_size, 'learner')} graded ({shown(learner)}; "
                     f"{time.monotonic() - self.started:.0f} s so far)")
-            encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+            # Python's stderr writes what its encoding cannot show as an escape, whatever PYTHONIOENCODING says
             with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
-                print(line.encode(encoding, "backslashreplace").decode(encoding), file=sys.stderr, flush=True)
+                print(line, file=sys.stderr, flush=True)
 
 
 def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path,
