@@ -14,7 +14,7 @@
     leave_at_once.py Ctrl-C while a program starts (its imports): one line and exit status 130
     closed_output.py an output pipe closed while a program prints (`make train | head`): one line
     ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)
-    cores.py         the CPU cores this process may run on (make grade's JOBS, make bench's threads)
+    cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
 (`keras_models.course`) and the bench (`keras_models.bench`) build on it.

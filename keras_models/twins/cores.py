@@ -1,4 +1,5 @@
-"""The CPU cores this process may run on: what `make grade` (its JOBS) and `make bench` (its BLAS threads) count.
+"""The CPU cores this process may run on: what `make grade` and `make mutants` (their JOBS) and `make bench` (its BLAS
+threads) count.
 
 In a container given some of a machine's cores, or under `taskset -c 0`, that is fewer than os.cpu_count(), which
 counts the machine's: as many jobs or threads as the machine has would take turns on the few this process has.
