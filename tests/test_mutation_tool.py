@@ -174,7 +174,7 @@ def test_a_damaged_list_is_one_line_naming_what_is_wrong(text, problem, tmp_path
         mutation.load(listing)
 
 
-@pytest.mark.parametrize("jobs", ["0", "-2", "x"])
+@pytest.mark.parametrize("jobs", ["0", "-2", "x", "\u00b2"])
 def test_a_number_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys, monkeypatch):
     monkeypatch.setattr(mutation, "load", lambda: pytest.fail(f"--jobs {jobs} was taken: the run began"))
     with pytest.raises(SystemExit) as stop:

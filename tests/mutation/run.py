@@ -197,7 +197,7 @@ def mutant_names(text: str) -> list[str]:
 
 def at_least_one(text: str) -> int:
     """--jobs: a whole number of mutants tested at once, 1 or more (else argparse prints this line and exits 2)."""
-    if not text.strip().isdigit() or int(text) < 1:
+    if not text.strip().isdecimal() or int(text) < 1:      # isdigit takes "²", which int refuses
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of mutants at once, 1 or more")
     return int(text)
 
