@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -166,11 +167,12 @@ def test_a_malformed_entry_is_refused_with_its_problem(entry, problem, tmp_path)
     ('[[mutant]]\nname = "a"\nfile = "scratch/x.py"\noriginal = 1\nmutated = 2\nwhy = "w"\ntests = ["t.py"]\n',
      "mutants.toml: mutant 1 has mutated, original not in quotes: each is text"),
     ('mutant = [1, 2]\n', "mutants.toml: mutant 1 is 1, not a [[mutant]] table of name, file, ..."),
-], ids=["not-toml", "no-mutants", "a-number", "not-a-table"])
+    ('[[mutant]]\nname = "caf\xe9"\n', "mutants.toml is not UTF-8 text (byte 0xe9 at position 22): save it as UTF-8"),
+], ids=["not-toml", "no-mutants", "a-number", "not-a-table", "latin-1"])
 def test_a_damaged_list_is_one_line_naming_what_is_wrong(text, problem, tmp_path):
     listing = tmp_path / "mutants.toml"
-    listing.write_text(text, encoding="utf-8")
-    with pytest.raises(SystemExit, match=problem.replace("[", r"\[").replace("]", r"\]")):
+    listing.write_bytes(text.encode("latin-1"))                 # the same bytes as UTF-8, but for the latin-1 case
+    with pytest.raises(SystemExit, match=re.escape(problem)):
         mutation.load(listing)
 
 

@@ -82,6 +82,9 @@ def load(path: Path = LIST) -> list[Mutant]:
         entries = tomllib.loads(path.read_text(encoding="utf-8")).get("mutant")
     except tomllib.TOMLDecodeError as error:
         raise SystemExit(f"{path.name} is not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:                  # TOML is UTF-8: an editor saved it in Latin-1, say
+        raise SystemExit(f"{path.name} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at position "
+                         f"{error.start}): save it as UTF-8") from None
     if not isinstance(entries, list) or not entries:
         raise SystemExit(f"{path.name} has no [[mutant]] entries")
     mutants = []
