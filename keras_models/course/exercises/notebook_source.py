@@ -16,8 +16,9 @@ Python, once, in the notebook's namespace (what it defines stays defined), and j
 code in the paired .py. IPython's `display(...)`, which a notebook calls without importing it, is
 defined for the code (`display`): it prints, as IPython's own does outside a notebook.
 
-Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8, not a
-notebook (JSON that nbformat does not accept).
+Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8 (and the
+encoding it says it is in), a zip archive, not a notebook (an empty file, JSON that nbformat does not
+accept), a notebook named as a script or a script named as a notebook.
 """
 
 from __future__ import annotations
