@@ -232,9 +232,14 @@ def load_module(path: Path, name: str | None = None) -> ModuleType:
 def _compiled(source: str, name: str, flags: int):
     """`source` compiled as the code named `name`, with the `__future__` `flags` of the pieces before it (not this
     file's own). Python's SyntaxError for a NUL byte says neither where nor in which cell (no line number, no file
-    name): a file cut short or padded by a sync tool ends in NULs no editor shows, so the error is given both."""
+    name): a file cut short or padded by a sync tool ends in NULs no editor shows, so the error is given both. Code
+    nested too deeply to compile (100,000 attributes in a chain) is a SourceError saying so: the compiler's
+    RecursionError or MemoryError was told as the grader's ("the grader could not check your code")."""
     try:
         return compile(source, name, "exec", flags=flags, dont_inherit=True)
+    except (RecursionError, MemoryError):
+        raise SourceError(f"the file does not parse: its code is nested too deeply for Python to compile, in "
+                          f"{cell_label(name)}: split the longest expression into steps") from None
     except SyntaxError as error:
         if error.lineno is None and "\0" in source:
             error.filename = name
