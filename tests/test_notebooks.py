@@ -679,10 +679,12 @@ def zipped(name: str, content: bytes) -> bytes:
                                           b'"metadata": {}}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (no nbformat version number in its JSON)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": "x"}',
-     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (AssertionError)"),
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat_minor is 'x', not a whole number)"),
+    ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4.0, "nbformat_minor": 5}',
+     "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat is 4.0, not a whole number)"),
 ], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "ipynb-utf-16",
         "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-empty", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
-        "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number"])
+        "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number", "ipynb-version-a-float"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):
     path = tmp_path / name
     path.write_bytes(content)

@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import re
+import reprlib
 import tokenize
 import warnings
 from pathlib import Path
@@ -180,8 +181,13 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
                           "object with cells)")
     # Without a whole-number "nbformat", nbformat reads the JSON as version 1, whose upgrade raised UnboundLocalError:
     # a traceback that stopped make grade for the whole class (it reads a notebook to choose between it and the .py)
-    if type(parsed.get("nbformat")) is not int:
+    # and a minor version that is no whole number raised a bare AssertionError there
+    if "nbformat" not in parsed:
         raise SourceError(f"{path.name} is not a Jupyter notebook (no nbformat version number in its JSON)")
+    for key in ("nbformat", "nbformat_minor"):
+        if key in parsed and type(parsed[key]) is not int:
+            raise SourceError(f"{path.name} is not a Jupyter notebook (its {key} is {reprlib.repr(parsed[key])}, "
+                              "not a whole number)")
     try:
         with cell_ids_not_required():
             notebook = nbformat.reads(text, as_version=4)
