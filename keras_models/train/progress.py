@@ -117,9 +117,10 @@ def format_links(results, board: str) -> list[str]:
         if not curves_lie_on_each_other(keras, scratch):
             all_agree = False
             _, key, epoch = _most_apart(keras, scratch)
+            # what is measured, not why: a learning rate that makes training chaotic amplifies float32's rounding
+            # (README, "What to look for"), but at a task's own settings a parting would be a bug
             line += (f"  (the sides part, most at epoch {epoch + 1}/{len(keras[key])}: {key} scratch "
-                     f"{scratch[key][epoch]:.4g}, Keras {keras[key][epoch]:.4g} -- float32 rounding, amplified by "
-                     f"training)")
+                     f"{scratch[key][epoch]:.4g}, Keras {keras[key][epoch]:.4g})")
         links.append(line)
     claim = " (scratch lies on Keras)" if all_agree else ""
     return [f"Open them: {board}, then each task's loss curves{claim}:", *links]
