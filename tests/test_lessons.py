@@ -503,6 +503,9 @@ def test_regularisation_picture_draws_each_variants_curves_gap_and_reported_loss
         np.testing.assert_array_equal(validation, curve.validation)
         lines = {line.get_label(): colour(line) for line in ax.get_lines()}
         assert (lines["training rows"], lines["validation rows"]) == (to_hex("tab:blue"), to_hex("tab:red"))
+        styles = {line.get_label(): line.get_linestyle() for line in ax.get_lines()}
+        assert len({styles["training rows"], styles["validation rows"], styles.get("fit's reported loss")}) == 3, (
+            f"{variant}: training, validation and reported loss told apart by colour alone: {styles}")
         reported = [line for line in ax.get_lines() if line.get_label() == "fit's reported loss"]
         if variant == "no regularisation":
             assert reported == []

@@ -113,8 +113,9 @@ def run(out_dir: str | Path) -> RegularisationLesson:
     epochs = np.arange(1, EPOCHS + 1)                                  # (EPOCHS,)
     for ax, variant in zip(axes, VARIANTS, strict=True):
         curve = lesson.curves[variant]
+        # solid and dashed as well as blue and red: told apart without seeing colour
         ax.semilogy(epochs, curve.train, color="tab:blue", label="training rows")
-        ax.semilogy(epochs, curve.validation, color="tab:red", label="validation rows")
+        ax.semilogy(epochs, curve.validation, color="tab:red", linestyle="--", label="validation rows")
         ax.fill_between(epochs, curve.train, curve.validation, color="tab:red", alpha=0.12)
         if variant != "no regularisation":
             ax.semilogy(epochs, lesson.reported[variant], color="tab:blue", linestyle=":", linewidth=1,
