@@ -294,6 +294,12 @@ def level_lines(ax, linestyle: str) -> list[tuple[float, float]]:
             if line.get_linestyle() == linestyle and len(line.get_xdata()) == 2]
 
 
+def style(ax, label: str) -> tuple[str, str]:
+    """(marker, linestyle) of the one line on `ax` with this legend label: what tells it apart without colour."""
+    (line,) = [line for line in ax.get_lines() if line.get_label() == label]
+    return line.get_marker(), line.get_linestyle()
+
+
 def colour(artist) -> str:
     return to_hex(artist.get_edgecolor()[0] if isinstance(artist, PathCollection) else artist.get_color())
 
@@ -417,6 +423,10 @@ def test_gradient_descent_pictures_draw_the_iterates_the_closed_form_gives(ran):
         k, xk = drawn(ax_path, f"from {x0:g}: {head}, ... 526 steps")
         np.testing.assert_allclose(xk, closed_form(x0, 0.01, 526), rtol=1e-10)
     assert level_lines(ax_parabola, ":")[0][0] == 2.0 and level_lines(ax_path, ":") == [(0.0, 2.0)]
+    # the two starts differ in marker and line style, not only in colour
+    assert style(ax_parabola, "from $x_0$ = 4") != style(ax_parabola, "from $x_0$ = 0")
+    paths = [line.get_label() for line in ax_path.get_lines() if line.get_label().startswith("from")]
+    assert len({style(ax_path, label)[1] for label in paths}) == 2, paths
 
     rates = lesson_04_gradient_descent.REGIMES
     for ax, (regime, eta) in zip(lesson.figures["learning_rates"].axes, rates.items(), strict=True):
@@ -427,12 +437,15 @@ def test_gradient_descent_pictures_draw_the_iterates_the_closed_form_gives(ran):
             assert len(x) == 13, f"eta = {eta}: {len(x) - 1} steps, the title says at most 12"
             np.testing.assert_allclose(x, closed_form(x0, eta, 12), rtol=1e-10, atol=1e-12)
             np.testing.assert_allclose(fx, (x - 2) ** 2, rtol=1e-10, atol=1e-12)
+        assert style(ax, "from $x_0$ = 4")[0] != style(ax, "from $x_0$ = 0")[0], f"eta = {eta}: one marker"
 
     (ax,) = lesson.figures["distance"].axes
     for eta in lesson_04_gradient_descent.DISTANCE_RATES:
         k, distance = drawn(ax, f"eta = {eta:g}  (factor {1 - 2 * eta:+.2f} per step)")
         np.testing.assert_allclose(distance, np.abs(closed_form(4.0, eta, len(k) - 1) - 2), rtol=1e-9, atol=1e-15)
     assert ax.get_yscale() == "log"
+    markers = [line.get_marker() for line in ax.get_lines()]
+    assert len(set(markers)) == len(lesson_04_gradient_descent.DISTANCE_RATES), f"told apart by colour alone: {markers}"
 
 
 def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_accuracy(ran):

@@ -48,6 +48,10 @@ REGIMES = {"too small": 0.01, "about right": 0.3, "oscillates": 1.0, "diverges":
 DISTANCE_RATES = (0.01, 0.1, 0.3, 0.8, 1.0, 1.05)
 STEPS = 30                       # max_iters for the learning-rate runs (1.0 and 1.05 never stop by themselves)
 STEPS_ON_PARABOLA = 12           # fewer on the parabola panels, so the diverging run stays on the page
+# Each run has a marker (and the two starts a line style) of its own as well as a colour: told apart without
+# seeing colour.
+START_STYLES = {4.0: ("tab:blue", "o", "-"), 0.0: ("tab:orange", "s", "--")}    # x0 -> colour, marker, line
+RATE_MARKERS = ("o", "s", "^", "v", "D", "x")                                    # one per DISTANCE_RATES
 
 
 @dataclass
@@ -62,10 +66,12 @@ def plot_iterates_on_parabola(ax, runs: dict[float, list[float]], title: str) ->
     left, right = min(xs.min(), -0.5), max(xs.max(), 4.5)
     grid = np.linspace(left - 0.3, right + 0.3, 400)                   # (400,)
     ax.plot(grid, f(grid), color="lightgray", linewidth=2, label="$y = (x-2)^2$", zorder=1)
-    for (x0, iterates), color in zip(runs.items(), ("tab:blue", "tab:orange"), strict=False):
+    for x0, iterates in runs.items():
+        color, marker, linestyle = START_STYLES[x0]
         x = np.asarray(iterates)                                       # (K + 1,)
-        ax.plot(x, f(x), "-o", color=color, markersize=3, linewidth=0.8, label=f"from $x_0$ = {x0:g}")
-        ax.plot(x[0], f(x[0]), "o", color=color, markersize=8)
+        ax.plot(x, f(x), marker=marker, linestyle=linestyle, color=color, markersize=3, linewidth=0.8,
+                label=f"from $x_0$ = {x0:g}")
+        ax.plot(x[0], f(x[0]), marker, color=color, markersize=8)
     ax.axvline(2.0, color="gray", linestyle=":", linewidth=1)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("x")
@@ -85,8 +91,9 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     plot_iterates_on_parabola(ax_parabola, tutorial, "iterates on the parabola, eta = 0.01")
     ax_parabola.set_ylabel("y")
     ax_parabola.legend(fontsize=8)
-    for (x0, iterates), color in zip(tutorial.items(), ("tab:blue", "tab:orange"), strict=True):
-        ax_path.plot(iterates, color=color,
+    for x0, iterates in tutorial.items():
+        color, _, linestyle = START_STYLES[x0]
+        ax_path.plot(iterates, color=color, linestyle=linestyle,
                      label=f"from {x0:g}: {iterates[1]:g}, {iterates[2]:g}, ... {len(iterates) - 1} steps")
     ax_path.axhline(2.0, color="gray", linestyle=":", linewidth=1, label="the minimum, x = 2")
     ax_path.set_xlabel("step k")
@@ -118,9 +125,10 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     runs = {eta: gradient_descent(df, 4.0, learning_rate=eta, max_iters=STEPS) for eta in DISTANCE_RATES}
     fig = new_figure(7.0, 4.2)
     ax = fig.subplots()
-    for eta, iterates in runs.items():
+    for (eta, iterates), marker in zip(runs.items(), RATE_MARKERS, strict=True):
         distance = np.abs(np.asarray(iterates) - 2.0)                 # (K + 1,)
-        ax.semilogy(distance, "-o", markersize=3, label=f"eta = {eta:g}  (factor {1 - 2 * eta:+.2f} per step)")
+        ax.semilogy(distance, marker=marker, markersize=4,
+                    label=f"eta = {eta:g}  (factor {1 - 2 * eta:+.2f} per step)")
     ax.set_xlabel("step k")
     ax.set_ylabel("distance to the minimum  $|x_k - 2|$  (log scale)")
     ax.set_title(f"From $x_0$ = 4, at most {STEPS} steps: converging, oscillating, diverging", fontsize=10)
