@@ -482,6 +482,7 @@ def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_a
     epoch, accuracy = drawn(ax_acc, "accuracy")
     np.testing.assert_array_equal(epoch, np.arange(1, 301))
     np.testing.assert_array_equal(accuracy, history["accuracy"])
+    assert style(ax_loss, "loss (binary cross-entropy)")[1] != style(ax_acc, "accuracy")[1], "colour alone"
     assert ax_loss.get_yscale() == "log"
     assert ax_loss.get_title() == f"Training on XOR: final loss {history['loss'][-1]:.4f}, accuracy 100%"
 

@@ -126,7 +126,8 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("loss (log scale)")
     ax_acc = ax_loss.twinx()
-    ax_acc.plot(epochs, history.history["accuracy"], color="tab:green", label="accuracy")
+    # solid loss, dashed accuracy: the two lines (and so their two axes) are told apart without seeing colour
+    ax_acc.plot(epochs, history.history["accuracy"], color="tab:green", linestyle="--", label="accuracy")
     ax_acc.set_ylim(0, 1.05)
     ax_acc.set_ylabel("accuracy")
     handles = ax_loss.get_legend_handles_labels()[0] + ax_acc.get_legend_handles_labels()[0]
