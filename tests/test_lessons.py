@@ -106,7 +106,7 @@ def test_make_lessons_writes_every_png_non_empty_and_of_the_expected_size(make_l
 
 
 def test_make_lessons_logs_every_picture_as_a_tensorboard_image(make_lessons):
-    logdir, _, _ = make_lessons
+    logdir, _, ran = make_lessons
     board = logdir / "tensorboard"
     assert len(list(board.glob("events.out.tfevents.*"))) == 1          # one run
     acc = EventAccumulator(str(board), size_guidance={"tensors": 0})
@@ -119,6 +119,10 @@ def test_make_lessons_logs_every_picture_as_a_tensorboard_image(make_lessons):
         entries = events[0].tensor_proto.string_val
         assert entries[:2] == [str(width).encode(), str(height).encode()], f"{tag}: {entries[:2]}"
         assert png_size(entries[2]) == (width, height)
+        # its alt text, as a notebook shows it: the figure in words, read from the Figure the lesson returned
+        lesson, name = tag.split("/")
+        words = pictures.describe(ran[lesson].figures[name])
+        assert words and acc.SummaryMetadata(tag).summary_description == words, f"{tag}: no description"
 
 
 def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(make_lessons):

@@ -65,7 +65,8 @@ def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[L
             print(f"{number}. {result.summary}\n   wrote {wrote}", flush=True)
 
     images = {tag: path for result in results for tag, path in result.tags().items()}
-    write_to_tensorboard(board_dir, images)
+    descriptions = {tag: words for result in results for tag, words in result.descriptions().items()}
+    write_to_tensorboard(board_dir, images, descriptions=descriptions)
     if verbose:
         print(f"{len(images)} pictures: PNG files in {png_dir}/, TensorBoard images in {board_dir}/")
     return results

@@ -12,7 +12,8 @@ script it only writes it.
 
 TensorBoard shows images in its IMAGES tab. `write_to_tensorboard` reads the PNG files back,
 decodes them (`tf.io.decode_png`, shape (height, width, channels)) and logs each one with
-`tf.summary.image` under its tag, e.g. "lesson_01_perceptron/boundary". TensorFlow is imported
+`tf.summary.image` under its tag, e.g. "lesson_01_perceptron/boundary", with the same alt text as its
+description (shown under the image's tag in TensorBoard, stored in the event file). TensorFlow is imported
 there, and only there: importing this module (or running one lesson) does not pay for it.
 """
 
@@ -51,6 +52,10 @@ class LessonResult:
     def tags(self) -> dict[str, Path]:
         """{"lesson_01_perceptron/boundary": Path(...png), ...} for TensorBoard."""
         return {f"{self.lesson}/{name}": path for name, path in self.pngs.items()}
+
+    def descriptions(self) -> dict[str, str]:
+        """The same tags -> each picture in words (`describe` of its Figure): its alt text in TensorBoard."""
+        return {f"{self.lesson}/{name}": describe(self.figures[name]) for name in self.pngs}
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -96,8 +101,12 @@ def show_in_notebook(png: Path, alt: str) -> None:
         display(Image(filename=str(png), alt=alt))       # the alt text goes in the output's metadata
 
 
-def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int = 0) -> Path:
+def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int = 0,
+                         descriptions: dict[str, str] | None = None) -> Path:
     """Log each PNG as a TensorBoard image under its tag, in one run at `logdir`; returns logdir.
+
+    descriptions maps a tag to the picture in words (LessonResult.descriptions), logged as the image's
+    description: its alt text for a reader who cannot see it.
 
     Event files left in `logdir` by an earlier run of the lessons are removed first, so the run
     holds this invocation's pictures only (nothing else in the directory is touched).
@@ -118,6 +127,7 @@ def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int 
     with writer.as_default():
         for tag, path in images.items():
             pixels = tf.io.decode_png(Path(path).read_bytes())          # (height, width, 4) uint8, RGBA
-            tf.summary.image(tag, pixels[tf.newaxis], step=step)       # (1, height, width, 4): a batch of one
+            tf.summary.image(tag, pixels[tf.newaxis], step=step,      # (1, height, width, 4): a batch of one
+                             description=(descriptions or {}).get(tag))
     writer.close()
     return logdir
