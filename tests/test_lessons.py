@@ -426,6 +426,10 @@ def test_gradient_descent_pictures_draw_the_iterates_the_closed_form_gives(ran):
         assert len(big) == 1, f"x0 = {x0} is not marked large"
         k, xk = drawn(ax_path, f"from {x0:g}: {head}, ... 526 steps")
         np.testing.assert_allclose(xk, closed_form(x0, 0.01, 526), rtol=1e-10)
+        # its title's "each step closes 2% of the distance to 2", from the path drawn
+        closes = 1 - (xk[1:] - 2) / (xk[:-1] - 2)                                 # (526,)
+        np.testing.assert_allclose(closes, closes[0], rtol=1e-9)
+        assert ax_path.get_title() == f"each step closes {closes[0]:.0%} of the distance to 2"
     assert level_lines(ax_parabola, ":")[0][0] == 2.0 and level_lines(ax_path, ":") == [(0.0, 2.0)]
     # the two starts differ in marker and line style, not only in colour
     assert style(ax_parabola, "from $x_0$ = 4") != style(ax_parabola, "from $x_0$ = 0")

@@ -42,6 +42,7 @@ def df(x):
 
 
 STARTS = (4.0, 0.0)
+TUTORIAL_RATE = 0.01             # the tutorial's eta: each step multiplies the distance to 2 by 1 - 2 eta = 0.98
 # name -> learning rate, for the panels; the distance plot adds 0.1 (creeps, faster than 0.01) and 0.8
 # (overshoots, still converges)
 REGIMES = {"too small": 0.01, "about right": 0.3, "oscillates": 1.0, "diverges": 1.05}
@@ -84,11 +85,11 @@ def plot_iterates_on_parabola(ax, runs: dict[float, list[float]], title: str) ->
 
 def run(out_dir: str | Path) -> GradientDescentLesson:
     """The tutorial's two runs, then four learning rates; three pictures."""
-    tutorial = {x0: gradient_descent(df, x0, learning_rate=0.01, precision=1e-6) for x0 in STARTS}
+    tutorial = {x0: gradient_descent(df, x0, learning_rate=TUTORIAL_RATE, precision=1e-6) for x0 in STARTS}
 
     fig_tutorial = fig = new_figure(10.0, 3.6)
     ax_parabola, ax_path = fig.subplots(1, 2)
-    plot_iterates_on_parabola(ax_parabola, tutorial, "iterates on the parabola, eta = 0.01")
+    plot_iterates_on_parabola(ax_parabola, tutorial, f"iterates on the parabola, eta = {TUTORIAL_RATE:g}")
     ax_parabola.set_ylabel("y")
     ax_parabola.legend(fontsize=8)
     for x0, iterates in tutorial.items():
@@ -98,9 +99,9 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     ax_path.axhline(2.0, color="gray", linestyle=":", linewidth=1, label="the minimum, x = 2")
     ax_path.set_xlabel("step k")
     ax_path.set_ylabel("$x_k$")
-    ax_path.set_title("each step closes 2% of the distance to 2", fontsize=10)
+    ax_path.set_title(f"each step closes {2 * TUTORIAL_RATE:.0%} of the distance to 2", fontsize=10)
     ax_path.legend(fontsize=8)
-    fig.suptitle("The tutorial's gradient descent on $y = (x-2)^2$, learning rate 0.01", fontsize=11)
+    fig.suptitle(f"The tutorial's gradient descent on $y = (x-2)^2$, learning rate {TUTORIAL_RATE:g}", fontsize=11)
     png_tutorial = save_png(fig, out_dir, "lesson_04_gradient_descent_tutorial.png")
 
     # ## Four learning rates
@@ -140,8 +141,9 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     # The best eta here is 0.5, which lands on 2 in one step: 1 / (the curvature f'' = 2). Real loss
     # surfaces have many curvatures at once, which is why learning rates are found by experiment.
     slow = tutorial[4.0]
-    summary = (f"gradient descent: eta = 0.01 from 4 gives {slow[1]:.7g}, {slow[2]:.7g}, {slow[3]:.7g}, ... "
-               f"and stops at {slow[-1]:.4f} after {len(slow) - 1} steps; eta = 1.0 bounces {runs[1.0][:4]}...; "
+    summary = (f"gradient descent: eta = {TUTORIAL_RATE:g} from 4 gives "
+               f"{slow[1]:.7g}, {slow[2]:.7g}, {slow[3]:.7g}, ... and stops at {slow[-1]:.4f} "
+               f"after {len(slow) - 1} steps; eta = 1.0 bounces {runs[1.0][:4]}...; "
                f"eta = 1.05 is {abs(runs[1.05][-1] - 2):.1f} from the minimum after {STEPS} steps")
     pngs = {"tutorial": png_tutorial, "learning_rates": png_rates, "distance": png_distance}
     figures = {"tutorial": fig_tutorial, "learning_rates": fig_rates, "distance": fig}
