@@ -245,6 +245,12 @@ def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(ran):
     # what it states: the probabilities of the forward pass above, and the last epoch's loss
     assert lesson.summary.endswith(f"(p = {np.round(p, 3).tolist()} for y = [1, 1, 0, 0]; "
                                    f"loss {lesson.history.history['loss'][-1]:.4f})")
+    # "A 2-4-1 network", in its header (the notebook's first cell), run()'s docstring and the picture's title
+    net = lesson_05_hidden_layer_xor.build_network()
+    widths = "-".join(map(str, [net.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in net.layers]))
+    for text in (lesson_05_hidden_layer_xor.__doc__, lesson_05_hidden_layer_xor.run.__doc__,
+                 lesson.figures["boundary"].get_suptitle()):
+        assert re.findall(r"\b\d+(?:-\d+)+\b", text) == [widths], text
     # the seed fixes the starting weights
     for a, b in zip(lesson_05_hidden_layer_xor.build_network().get_weights(),
                     lesson_05_hidden_layer_xor.build_network().get_weights(), strict=True):

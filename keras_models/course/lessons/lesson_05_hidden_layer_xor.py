@@ -114,7 +114,8 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
         ax.set_xlabel("$x_1$")
     axes[0].set_ylabel("$x_2$")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
-    fig.suptitle("A 2-4-1 network's output over the plane while it learns XOR "
+    widths = "-".join(map(str, [net.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in net.layers]))  # 2-4-1
+    fig.suptitle(f"A {widths} network's output over the plane while it learns XOR "
                  "(blue: p near 1, red: p near 0, black: p = 0.5)", fontsize=10)
     png_boundary = save_png(fig, out_dir, "lesson_05_hidden_layer_xor_boundary.png")
 
