@@ -517,6 +517,16 @@ def test_regularisation_lesson_trains_with_the_rates_its_text_states(ran):
     assert all(layer.kernel_regularizer is None for layer in networks["no regularisation"].layers)
     assert (lesson_06_regularisation.LEARNING_RATE, lesson_06_regularisation.EPOCHS) == (float(eta), int(epochs))
     assert inspect.signature(training.fit).parameters["batch_size"].default == int(batch)   # run() passes none
+    # "30 -> 64 -> 64 -> 1: about 6,200 weights for 398 examples", "398 rows to train on and 86 to validate"
+    *widths, about, examples = re.search(r"(\d+) -> (\d+) -> (\d+) -> (\d+): about ([\d,]+) weights for (\d+) "
+                                         r"examples", prose).groups()
+    plain, data = networks["no regularisation"], prepare("binary", dtype="float32", seed=0)
+    assert [int(w) for w in widths] == [plain.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in plain.layers]
+    weights = sum(array.size for array in plain.get_weights())                  # kernels and biases: 6,209
+    assert round(weights, -2) == int(about.replace(",", "")), f"{weights} weights, the text says about {about}"
+    assert int(examples) == len(data.X_train)
+    train, validate = re.search(r"(\d+) rows to train on and (\d+) to validate", prose).groups()
+    assert (int(train), int(validate)) == (len(data.X_train), len(data.X_val))
 
 
 def test_regularisation_picture_draws_each_variants_curves_gap_and_reported_loss(ran):
