@@ -39,6 +39,7 @@ from keras_models.course.lessons import (
     pictures,
 )
 from scratch import training
+from scratch.data_parallel import shard_slices
 from scratch.gradient_descent import gradient_descent
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -590,6 +591,13 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
     assert np.all(all_reduce_gap < 1e-14)
     assert [bool(gap < 1e-14) for gap in plain_gap] == [10 % n == 0 for n in range(1, 11)]
     assert level_lines(ax_gap, ":") == [(0.0, np.finfo(np.float64).eps)]
+    # "the 15 entries of dL/dW_2", "(5 x 3, row by row)" and "shards of up to ceil(10/N) rows", against the code
+    n_in, n_out = net.layers[1].W.shape
+    assert ax_grad.get_xlabel() == f"entry of $W_2$ ({n_in} x {n_out}, row by row)" and len(full) == n_in * n_out == 15
+    for n in range(1, 11):
+        rows = [part.stop - part.start for part in shard_slices(10, n)]
+        assert sum(rows) == 10 and max(rows) == math.ceil(10 / n), (n, rows)
+    assert ax_gap.get_xlabel() == "replicas N (shards of up to ceil(10/N) rows)"
 
 
 def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):

@@ -118,7 +118,7 @@ def run(out_dir: str | Path) -> DataParallelLesson:
     ax_grad.plot(entries, summed[2].ravel(), "o", mfc="none", mec="black", label="all-reduce: sum of $(m_k/m)\\,dL_k$")
     ax_grad.plot(entries, plain_average(shards)[2].ravel(), "x", color="tab:red", label="plain average of the $dL_k$")
     ax_grad.axhline(0, color="black", linewidth=0.5)
-    ax_grad.set_xlabel("entry of $W_2$ (5 x 3, row by row)")
+    ax_grad.set_xlabel(f"entry of $W_2$ ({full[2].shape[0]} x {full[2].shape[1]}, row by row)")     # 5 x 3
     ax_grad.set_ylabel("dL / dW$_2$")
     ax_grad.legend(fontsize=7, ncols=2, loc="lower left")
 
@@ -130,7 +130,7 @@ def run(out_dir: str | Path) -> DataParallelLesson:
     ax_gap.axhline(np.finfo(float).eps, color="grey", linewidth=0.8, linestyle=":")
     ax_gap.text(7.5, np.finfo(float).eps / 20, "float64 rounding (machine epsilon)", ha="center", fontsize=7,
                 color="grey")
-    ax_gap.set_xlabel("replicas N (shards of ceil(10/N) rows)")
+    ax_gap.set_xlabel(f"replicas N (shards of up to ceil({len(X)}/N) rows)")       # shard_slices: the last ones short
     ax_gap.set_ylabel("relative gap to dL (log; 0 drawn at 1e-18)")
     ax_gap.set_xticks(counts)
     ax_gap.legend(fontsize=7, loc="center", bbox_to_anchor=(0.5, 0.45))
