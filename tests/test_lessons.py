@@ -611,6 +611,10 @@ def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
                 text.get_text() for legend in [*fig.legends, *(ax.get_legend() for ax in fig.axes)] if legend
                 for text in legend.get_texts()]
             for part in filter(None, expected):
-                assert " ".join(part.replace("$", "").replace("\\,", " ").split()) in words, f"{lesson.lesson}/{name}"
+                lines = part.replace("$", "").replace("\\,", " ").splitlines()         # a title's lines: phrases
+                assert ", ".join(" ".join(line.split()) for line in lines) in words, f"{lesson.lesson}/{name}"
             assert "$" not in words
+    # a panel title's second line is not run into its first ("w = 0 4 wrong" reads as one number list)
+    words = pictures.describe(ran["lesson_01_perceptron"].figures["boundary"])
+    assert "start: w = 0, 4 wrong. " in words and "after epoch 1: 2 updates, 3 wrong now" in words, words
 

@@ -87,6 +87,8 @@ def describe(fig: Figure) -> str:
         entries = [text.get_text() for text in legend.get_texts()] if legend is not None else []
         words += [ax.get_title(), f"legend: {'; '.join(entries)}" if entries else ""]
     words = [part.replace("$", "").replace("\\,", " ") for part in words]     # TeX: $x_0$ is read as x_0
+    words = [", ".join(line.strip() for line in part.splitlines() if line.strip()) for part in words]  # a title's
+    # two lines are two phrases: "start: w = 0\n4 wrong" reads "start: w = 0, 4 wrong", not "w = 0 4 wrong"
     return ". ".join(" ".join(part.split()) for part in words if part.strip())
 
 
