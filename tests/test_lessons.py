@@ -579,6 +579,8 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
     np.testing.assert_allclose([bar.get_height() for bar in bars], full, rtol=1e-12)
     for k, g in enumerate(per_shard, start=1):
         np.testing.assert_allclose(drawn(ax_grad, f"shard {k}: $dL_{k}$")[1], g, rtol=1e-12)
+    shard_markers = [style(ax_grad, f"shard {k}: $dL_{k}$")[0] for k in range(1, 5)]
+    assert len(set(shard_markers)) == 4, f"the shards' gradients told apart by colour alone: {shard_markers}"
     rings = drawn(ax_grad, "all-reduce: sum of $(m_k/m)\\,dL_k$")[1]
     np.testing.assert_allclose(rings, sum(m / 10 * g for m, g in zip((3, 3, 3, 1), per_shard, strict=True)),
                                rtol=1e-12)

@@ -39,6 +39,7 @@ from scratch.gradcheck import relative_gap
 
 SHARDS = 4                      # replicas in the first picture: a batch of 10 rows becomes 3, 3, 3, 1
 COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
+MARKERS = ["o", "^", "s", "v"]  # each shard's gradient has a marker of its own too: told apart without colour
 
 # ## Data and model
 #
@@ -82,9 +83,9 @@ class DataParallelLesson(LessonResult):
 # ## Look
 #
 # Left: the batch, coloured by shard. Middle: the 15 entries of dL/dW_2 (BP4 of the output layer)
-# -- each shard's own gradient (small dots), the full batch's (grey bars), the all-reduce (black
-# rings, on the bars) and the plain average (red crosses, off them). Right: the same comparison for
-# every number of replicas from 1 to 10.
+# -- each shard's own gradient (small marks, a shape per shard), the full batch's (grey bars), the
+# all-reduce (black rings, on the bars) and the plain average (red crosses, off them). Right: the same
+# comparison for every number of replicas from 1 to 10.
 
 def run(out_dir: str | Path) -> DataParallelLesson:
     """Split the batch, compute every shard's gradient, all-reduce, and compare with the full batch."""
@@ -113,8 +114,8 @@ def run(out_dir: str | Path) -> DataParallelLesson:
     ax_grad.bar(entries, full_W2, color="lightgrey", label="full batch: dL")
     for k, (m_k, _, grads_k) in enumerate(shards):
         if m_k:
-            ax_grad.plot(entries + 0.2 * (k - 1.5) / 1.5, grads_k[2].ravel(), ".", color=COLOURS[k], markersize=4,
-                         label=f"shard {k + 1}: $dL_{k + 1}$")
+            ax_grad.plot(entries + 0.2 * (k - 1.5) / 1.5, grads_k[2].ravel(), MARKERS[k], color=COLOURS[k],
+                         markersize=3, label=f"shard {k + 1}: $dL_{k + 1}$")
     ax_grad.plot(entries, summed[2].ravel(), "o", mfc="none", mec="black", label="all-reduce: sum of $(m_k/m)\\,dL_k$")
     ax_grad.plot(entries, plain_average(shards)[2].ravel(), "x", color="tab:red", label="plain average of the $dL_k$")
     ax_grad.axhline(0, color="black", linewidth=0.5)
