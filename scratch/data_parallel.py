@@ -30,7 +30,8 @@ from scratch.losses import Loss
 
 def shard_slices(m: int, n_shards: int) -> list[slice]:
     """The rows of each replica for a batch of m rows: ceil(m / n_shards) each, in order, as
-    MirroredStrategy splits a batch (10 rows on 4 replicas: 0-2, 3-5, 6-8, 9; the last may be empty)."""
+    MirroredStrategy splits a batch (10 rows on 4 replicas: 0-2, 3-5, 6-8, 9; the last ones may be
+    empty: on 7 replicas, five of 2 rows and two empty)."""
     m, n_shards = whole("m", m, minimum=1), whole("n_shards", n_shards, minimum=1)
     size = -(-m // n_shards)                                          # ceil(m / n_shards)
     return [slice(min(k * size, m), min((k + 1) * size, m)) for k in range(n_shards)]
