@@ -754,3 +754,26 @@ def test_a_finished_scratch_side_is_not_trained_again_when_its_keras_checkpoint_
     assert row.split()[8:10] == ["-", "-"], row                                  # not timed this session
     assert re.fullmatch(r"\d\.\de-\d\d", row.split()[-1]), row                   # max weight gap
     assert sorted((run_dir / "binary" / "scratch").glob("*/events.out.tfevents.*")) == scratch_logs
+
+
+def test_a_ctrl_c_as_a_finished_run_prints_its_table_leaves_it_finished_not_interrupted(tmp_path, monkeypatch, capsys,
+                                                                                          sigint_raises):
+    """Training has ended and run.json says "complete"; the learner presses Ctrl-C as the table appears. make train
+    said "Interrupted. ... binary: finished. Resume with: ... --resume" and exited 130, and that resume then found
+    nothing to resume (or took up an older unfinished run)."""
+
+    def finished(run_dir, quiet=False):                 # a run whose every task trained: no TensorFlow needed
+        write_status(run_dir, "complete")
+        runs.release(run_dir)                           # as run_tasks does once the run has ended
+        return []
+
+    def ctrl_c_as_the_table_is_made(results):
+        os.kill(os.getpid(), signal.SIGINT)
+        return "task  side  epochs"
+
+    monkeypatch.setattr(train_module, "run_tasks", finished)
+    monkeypatch.setattr(train_module, "format_summary", ctrl_c_as_the_table_is_made)
+    code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert (code, "Interrupted" in out) == (0, False), out
+    assert "each task's loss curves (scratch lies on Keras):" in out

@@ -171,17 +171,21 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate,
                                 devices=args.devices)
         results = run_tasks(run_dir, quiet=args.quiet)
-        if not args.quiet or args.resume:               # a line between the progress (or resuming) and the table
-            print()
-        print(format_summary(results))
-        record = read_status(run_dir)
-        if record.get("replicas", 1) > 1:
-            print(announce(record))
-        print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
-              f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
-        board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir) else "")
-        for line in format_links(results, board):
-            print(line, flush=True)
+        # The run is complete (run.json says so): a Ctrl-C while it is summed up would print "Interrupted ... Resume
+        # with" for a run that no resume takes up. It waits for the last line and is then dropped.
+        with held_then_dropped():
+            if not args.quiet or args.resume:           # a line between the progress (or resuming) and the table
+                print()
+            print(format_summary(results))
+            record = read_status(run_dir)
+            if record.get("replicas", 1) > 1:
+                print(announce(record))
+            print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
+                  f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
+            board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir)
+                                          else "")
+            for line in format_links(results, board):
+                print(line, flush=True)
     # The line that says how the run ended: a Ctrl-C meanwhile (the learner who sees training blow up and presses it
     # as the divergence line appears) waits until the line is written, then is dropped: the run has ended already,
     # and it escaped main's handler as a traceback.
