@@ -247,6 +247,28 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
         assert int(np.load(tmp_path / side / "checkpoint.npz")["epoch"]) == 1, side
 
 
+class CtrlCAfterScratchsFirstEpoch(sides.ScratchCheckpoint):
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        if epoch == 0:
+            os.kill(os.getpid(), signal.SIGINT)             # held until the epoch's block ends, then raised
+
+
+def test_a_ctrl_c_while_the_scratch_side_catches_up_after_keras_diverged_leaves_the_divergence(tmp_path, monkeypatch,
+                                                                                            sigint_raises):
+    """Keras diverged in epoch 3 and the scratch side trains its 2 epochs; the learner, having seen training blow up,
+    presses Ctrl-C meanwhile. The divergence was lost: make train said "Interrupted ... Resume with", run.json said
+    "interrupted", and RESUME=1 trained Keras' epoch 3 again only to diverge again."""
+    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch3)
+    monkeypatch.setattr(sides, "ScratchCheckpoint", CtrlCAfterScratchsFirstEpoch)
+    with pytest.raises(BaseException) as stopped:                       # KeyboardInterrupt included
+        run_task("binary", tmp_path, epochs=4, quiet=True)
+    assert stopped.type is TrainingDiverged, stopped.type
+    assert str(stopped.value) == ("binary (keras side): training diverged in epoch 3: (as the test says). The scratch "
+                                  "side was stopped after 1 of the 2 epochs Keras finished, to compare in TensorBoard.")
+    assert stopped.value.smaller_learning_rate == 1e-4
+
+
 def test_a_log_that_cannot_be_rewritten_after_a_divergence_leaves_the_divergence_its_message(tmp_path, monkeypatch):
     """Dropping the diverged epoch's summaries rewrites the event files; a full disk then (or a damaged file) must not
     replace "training diverged ... try a smaller learning rate" with a message about a log file."""

@@ -214,7 +214,8 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                                               EpochPrinter("keras", settings.epochs, quiet), keras_state)
         except TrainingDiverged as diverged:
             # A diverged run is not resumed: the scratch side trains now the epochs Keras finished, or never (it
-            # would have no curve to lie on Keras'). The divergence is reported after them, below.
+            # would have no curve to lie on Keras'). The divergence is reported after them, below, or after a Ctrl-C
+            # that stops them: a run reported "interrupted" would be resumed, only to diverge again.
             keras_diverged = diverged
         side = "scratch"
         board = ScratchBoard(scratch_dir, learning_rate=optimizer.learning_rate,
@@ -246,11 +247,16 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                 forget_epochs_after(side_dir, state.epoch, steps)
         if as_os_error(stop) is not stop:               # a full disk under TensorBoard's writer
             raise as_os_error(stop) from None
+        if isinstance(stop, KeyboardInterrupt) and keras_diverged is not None:
+            stop, side = keras_diverged, "keras"    # Ctrl-C as the scratch side caught up: diverged all the same
         if not isinstance(stop, TrainingDiverged):
             raise
-        caught_up = (f" The scratch side has trained the {keras_state.epoch + 1} epoch{'s' * (keras_state.epoch > 0)} "
-                     "Keras finished, to compare in TensorBoard." if stop is keras_diverged and keras_state.epoch >= 0
-                     else "")
+        finished, caught = keras_state.epoch + 1, scratch_state.epoch + 1
+        caught_up = ("" if stop is not keras_diverged or finished == 0 else
+                     f" The scratch side has trained the {finished} epoch{'s' * (finished > 1)} Keras finished, to "
+                     "compare in TensorBoard." if caught == finished else
+                     f" The scratch side was stopped after {caught} of the {finished} epochs Keras finished, to "
+                     "compare in TensorBoard.")
         raise TrainingDiverged(f"{task} ({side} side): {stop}{caught_up}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
