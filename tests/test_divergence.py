@@ -247,6 +247,24 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
         assert int(np.load(tmp_path / side / "checkpoint.npz")["epoch"]) == 1, side
 
 
+class KerasDivergingInEpoch4(KerasWatchdog):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 3:
+            raise TrainingDiverged("training diverged in epoch 4: (as the test says).", 1e-4)
+        super().on_epoch_end(epoch, logs)
+
+
+def test_the_scratch_side_catching_up_on_a_diverged_keras_side_prints_its_last_epoch(tmp_path, monkeypatch, capsys):
+    """Out of a terminal a side prints epoch 1, every fifth of the run and the last: 1, 2, 4, 6 of 6. The scratch side
+    that trains the 3 epochs a Keras side diverging in epoch 4 finished printed 1 and 2 only, above "The scratch side
+    has trained the 3 epochs Keras finished"."""
+    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch4)
+    with pytest.raises(TrainingDiverged, match="The scratch side has trained the 3 epochs Keras finished"):
+        run_task("binary", tmp_path, epochs=6)
+    printed = [line.split()[2] for line in capsys.readouterr().out.splitlines() if line.startswith("  scratch ")]
+    assert printed == ["1/6", "2/6", "3/6"]
+
+
 class CtrlCAfterScratchsFirstEpoch(sides.ScratchCheckpoint):
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)

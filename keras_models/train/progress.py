@@ -26,8 +26,11 @@ LOSS_RTOL, LOSS_ATOL = 1e-3, 1e-4
 class EpochPrinter:
     """Callback for either side: scratch calls on_epoch_end directly, Keras through a LambdaCallback."""
 
-    def __init__(self, side: str, epochs: int, quiet: bool = False, stream=None):
+    def __init__(self, side: str, epochs: int, quiet: bool = False, stream=None, last: int | None = None):
+        """last: the last epoch (1-based) this fit trains, when it stops before `epochs` -- the scratch side training
+        the epochs a diverged Keras side finished. Its line is printed, as the run's last epoch's is."""
         self.side, self.epochs, self.quiet = side, epochs, quiet
+        self.last = epochs if last is None else last
         self.stream = sys.stdout if stream is None else stream
         self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.every = max(1, math.ceil(epochs / 5))
@@ -49,9 +52,9 @@ class EpochPrinter:
                 print(file=self.stream)                                     # end the line rewritten so far
         if self.live:
             self.width = max(self.width, len(line))                 # pad: a shorter line must cover a longer one
-            print("\r" + line.ljust(self.width), end="\n" if done == self.epochs else "", file=self.stream,
-                  flush=True)
-        elif done == 1 or done % self.every == 0 or done == self.epochs:
+            print("\r" + line.ljust(self.width), end="\n" if done in (self.epochs, self.last) else "",
+                  file=self.stream, flush=True)
+        elif done == 1 or done % self.every == 0 or done in (self.epochs, self.last):
             print(line, file=self.stream, flush=True)
 
 

@@ -223,11 +223,10 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                              steps_per_epoch=steps,
                              weight_names=[w.path for w in model.weights], reference=keras_state.weights_after_epoch)
         if keras_diverged is None or keras_state.epoch > scratch_state.epoch:
+            last = settings.epochs if keras_diverged is None else keras_state.epoch + 1
             result.sides["scratch"] = fit_scratch(net, data, settings, board,
-                                                  EpochPrinter("scratch", settings.epochs, quiet),
-                                                  scratch_state, optimizer, rng, model,
-                                                  epochs=settings.epochs if keras_diverged is None
-                                                  else keras_state.epoch + 1)
+                                                  EpochPrinter("scratch", settings.epochs, quiet, last=last),
+                                                  scratch_state, optimizer, rng, model, epochs=last)
         if keras_diverged is not None:
             side = "keras"
             raise keras_diverged
