@@ -287,6 +287,30 @@ def test_a_ctrl_c_while_the_scratch_side_catches_up_after_keras_diverged_leaves_
     assert stopped.value.smaller_learning_rate == 1e-4
 
 
+class KerasDivergingInEpoch2(KerasWatchdog):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise TrainingDiverged("training diverged in epoch 2: (as the test says).", 1e-4)
+        super().on_epoch_end(epoch, logs)
+
+
+class CtrlCInScratchsFirstEpoch(sides.ScratchCheckpoint):
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt                             # before the epoch is saved: no scratch epoch kept
+
+
+def test_a_ctrl_c_before_the_scratch_side_kept_an_epoch_says_there_is_nothing_to_compare(tmp_path, monkeypatch):
+    """Keras diverged in epoch 2 and the scratch side, catching up on its 1 epoch, is stopped before saving it. The
+    line said "The scratch side was stopped after 0 of the 1 epochs Keras finished, to compare in TensorBoard": a
+    plural for one epoch, and nothing of the scratch side's in TensorBoard to compare."""
+    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch2)
+    monkeypatch.setattr(sides, "ScratchCheckpoint", CtrlCInScratchsFirstEpoch)
+    with pytest.raises(TrainingDiverged) as stopped:
+        run_task("binary", tmp_path, epochs=3, quiet=True)
+    assert str(stopped.value) == ("binary (keras side): training diverged in epoch 2: (as the test says). The scratch "
+                                  "side was stopped before its first epoch: nothing to compare in TensorBoard.")
+
+
 def test_a_log_that_cannot_be_rewritten_after_a_divergence_leaves_the_divergence_its_message(tmp_path, monkeypatch):
     """Dropping the diverged epoch's summaries rewrites the event files; a full disk then (or a damaged file) must not
     replace "training diverged ... try a smaller learning rate" with a message about a log file."""

@@ -250,15 +250,24 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
             stop, side = keras_diverged, "keras"    # Ctrl-C as the scratch side caught up: diverged all the same
         if not isinstance(stop, TrainingDiverged):
             raise
-        finished, caught = keras_state.epoch + 1, scratch_state.epoch + 1
-        caught_up = ("" if stop is not keras_diverged or finished == 0 else
-                     f" The scratch side has trained the {finished} epoch{'s' * (finished > 1)} Keras finished, to "
-                     "compare in TensorBoard." if caught == finished else
-                     f" The scratch side was stopped after {caught} of the {finished} epochs Keras finished, to "
-                     "compare in TensorBoard.")
+        caught_up = _caught_up(keras_state.epoch + 1, scratch_state.epoch + 1) if stop is keras_diverged else ""
         raise TrainingDiverged(f"{task} ({side} side): {stop}{caught_up}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
+
+
+def _caught_up(finished: int, caught: int) -> str:
+    """What the divergence's line adds about the scratch side, which trained after Keras diverged: the `finished`
+    epochs Keras finished, of which it kept `caught` (fewer when a Ctrl-C stopped it)."""
+    if finished == 0:                               # Keras diverged in its first epoch: the scratch side never trained
+        return ""
+    if caught == finished:
+        epochs = f"the {finished} epoch{'s' * (finished > 1)}"
+        return f" The scratch side has trained {epochs} Keras finished, to compare in TensorBoard."
+    if caught == 0:
+        return " The scratch side was stopped before its first epoch: nothing to compare in TensorBoard."
+    return (f" The scratch side was stopped after {caught} of the {finished} epochs Keras finished, to compare in "
+            "TensorBoard.")
 
 
 def heading(task: str, data: Prepared, net: Network, settings: Defaults, keras_state: SideState,
