@@ -194,8 +194,8 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
             nbformat.validate(notebook)
     except RecursionError:
         raise SourceError(TOO_DEEP.format(name=path.name)) from None
-    except Exception as error:      # noqa: BLE001 -- whatever nbformat's readers raise on a damaged file (a minor
-        first_line = (str(error).strip() or type(error).__name__).splitlines()[0]       # version "x": AssertionError)
+    except Exception as error:      # noqa: BLE001 -- whatever nbformat's readers raise on a damaged file ("Unsupported
+        first_line = (str(error).strip() or type(error).__name__).splitlines()[0]       # nbformat version 99")
         raise SourceError(f"{path.name} is not a Jupyter notebook ({first_line})") from None
     return [(_python_only(cell.source), f"{path} cell {number}")
             for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
