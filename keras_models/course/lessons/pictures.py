@@ -79,7 +79,9 @@ def save_png(fig: Figure, out_dir: str | Path, filename: str) -> Path:
 def describe(fig: Figure) -> str:
     """The figure in words, read from the figure itself: its title, then each panel's title and legend entries.
 
-    This is the picture's alt text in a notebook, what a screen reader says instead of showing it.
+    This is the picture's alt text in a notebook and its description in TensorBoard, what a screen reader says
+    instead of showing it. A title's lines are read as phrases: "start: w = 0" over "4 wrong" is read "start: w = 0,
+    4 wrong", not "w = 0 4 wrong".
     """
     words = [fig.get_suptitle()]
     for ax in fig.axes:
@@ -87,8 +89,7 @@ def describe(fig: Figure) -> str:
         entries = [text.get_text() for text in legend.get_texts()] if legend is not None else []
         words += [ax.get_title(), f"legend: {'; '.join(entries)}" if entries else ""]
     words = [part.replace("$", "").replace("\\,", " ") for part in words]     # TeX: $x_0$ is read as x_0
-    words = [", ".join(line.strip() for line in part.splitlines() if line.strip()) for part in words]  # a title's
-    # two lines are two phrases: "start: w = 0\n4 wrong" reads "start: w = 0, 4 wrong", not "w = 0 4 wrong"
+    words = [", ".join(line.strip() for line in part.splitlines() if line.strip()) for part in words]  # lines: phrases
     return ". ".join(" ".join(part.split()) for part in words if part.strip())
 
 
