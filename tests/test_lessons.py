@@ -248,7 +248,7 @@ def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(ran):
                                    f"loss {lesson.history.history['loss'][-1]:.4f})")
     # "A 2-4-1 network", in its header (the notebook's first cell), run()'s docstring and the picture's title
     net = lesson_05_hidden_layer_xor.build_network()
-    widths = "-".join(map(str, [net.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in net.layers]))
+    widths = "-".join(map(str, layer_widths(net)))
     for text in (lesson_05_hidden_layer_xor.__doc__, lesson_05_hidden_layer_xor.run.__doc__,
                  lesson.figures["boundary"].get_suptitle()):
         assert re.findall(r"\b\d+(?:-\d+)+\b", text) == [widths], text
@@ -303,6 +303,11 @@ def level_lines(ax, linestyle: str) -> list[tuple[float, float]]:
     """The axhline/axvline-like lines of this linestyle: (first x, first y) of each."""
     return [(float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in ax.get_lines()
             if line.get_linestyle() == linestyle and len(line.get_xdata()) == 2]
+
+
+def layer_widths(net) -> list[int]:
+    """The widths of a scratch network, inputs first: [2, 4, 1] for the 2-4-1 network."""
+    return [net.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in net.layers]
 
 
 def style(ax, label: str) -> tuple[str, str]:
@@ -522,7 +527,7 @@ def test_regularisation_lesson_trains_with_the_rates_its_text_states(ran):
     *widths, about, examples = re.search(r"(\d+) -> (\d+) -> (\d+) -> (\d+): about ([\d,]+) weights for (\d+) "
                                          r"examples", prose).groups()
     plain, data = networks["no regularisation"], prepare("binary", dtype="float32", seed=0)
-    assert [int(w) for w in widths] == [plain.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in plain.layers]
+    assert [int(w) for w in widths] == layer_widths(plain)
     weights = sum(array.size for array in plain.get_weights())                  # kernels and biases: 6,209
     assert round(weights, -2) == int(about.replace(",", "")), f"{weights} weights, the text says about {about}"
     assert int(examples) == len(data.X_train)
@@ -560,8 +565,8 @@ def test_regularisation_picture_draws_each_variants_curves_gap_and_reported_loss
         "training rows", "validation rows", "fit's reported loss"]
     # the title names the network and the rows it trained on: read from the trained network and the data
     net, data = lesson.networks["no regularisation"], prepare("binary", dtype="float32", seed=0)
-    widths = [net.layers[0].W.shape[0]] + [layer.W.shape[1] for layer in net.layers]
-    assert fig.get_suptitle().startswith(f"{'-'.join(map(str, widths))} on {len(data.X_train)} breast-cancer biopsies")
+    widths = "-".join(map(str, layer_widths(net)))
+    assert fig.get_suptitle().startswith(f"{widths} on {len(data.X_train)} breast-cancer biopsies")
 
 
 def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the_plain_average(ran):
