@@ -222,11 +222,16 @@ def test_a_diverged_epoch_leaves_no_point_and_no_empty_run_in_tensorboard(side, 
     assert sorted(p.relative_to(side_dir) for p in side_dir.glob("*/events.out.tfevents.*")) == []
 
 
-class KerasDivergingInEpoch3(KerasWatchdog):
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 2:
-            raise TrainingDiverged("training diverged in epoch 3: (as the test says).", 1e-4)
-        super().on_epoch_end(epoch, logs)
+def keras_diverging_in(epoch: int) -> type[KerasWatchdog]:
+    """make train's Keras watchdog, but the loss blows up in `epoch` (1-based)."""
+
+    class KerasDiverging(KerasWatchdog):
+        def on_epoch_end(self, index, logs=None):
+            if index == epoch - 1:
+                raise TrainingDiverged(f"training diverged in epoch {epoch}: (as the test says).", 1e-4)
+            super().on_epoch_end(index, logs)
+
+    return KerasDiverging
 
 
 def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as_far(tmp_path, monkeypatch):
@@ -234,7 +239,7 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
     before the divergence is reported, so TensorBoard overlays both curves up to where Keras stopped."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch3)
+    monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(3))
     with pytest.raises(TrainingDiverged) as diverged:
         run_task("binary", tmp_path, epochs=4, quiet=True)
     assert str(diverged.value) == ("binary (keras side): training diverged in epoch 3: (as the test says). The "
@@ -247,18 +252,11 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
         assert int(np.load(tmp_path / side / "checkpoint.npz")["epoch"]) == 1, side
 
 
-class KerasDivergingInEpoch4(KerasWatchdog):
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 3:
-            raise TrainingDiverged("training diverged in epoch 4: (as the test says).", 1e-4)
-        super().on_epoch_end(epoch, logs)
-
-
 def test_the_scratch_side_catching_up_on_a_diverged_keras_side_prints_its_last_epoch(tmp_path, monkeypatch, capsys):
     """Out of a terminal a side prints epoch 1, every fifth of the run and the last: 1, 2, 4, 6 of 6. The scratch side
     that trains the 3 epochs a Keras side diverging in epoch 4 finished printed 1 and 2 only, above "The scratch side
     has trained the 3 epochs Keras finished"."""
-    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch4)
+    monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(4))
     with pytest.raises(TrainingDiverged, match="The scratch side has trained the 3 epochs Keras finished"):
         run_task("binary", tmp_path, epochs=6)
     printed = [line.split()[2] for line in capsys.readouterr().out.splitlines() if line.startswith("  scratch ")]
@@ -277,7 +275,7 @@ def test_a_ctrl_c_while_the_scratch_side_catches_up_after_keras_diverged_leaves_
     """Keras diverged in epoch 3 and the scratch side trains its 2 epochs; the learner, having seen training blow up,
     presses Ctrl-C meanwhile. The divergence was lost: make train said "Interrupted ... Resume with", run.json said
     "interrupted", and RESUME=1 trained Keras' epoch 3 again only to diverge again."""
-    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch3)
+    monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(3))
     monkeypatch.setattr(sides, "ScratchCheckpoint", CtrlCAfterScratchsFirstEpoch)
     with pytest.raises(BaseException) as stopped:                       # KeyboardInterrupt included
         run_task("binary", tmp_path, epochs=4, quiet=True)
@@ -285,13 +283,6 @@ def test_a_ctrl_c_while_the_scratch_side_catches_up_after_keras_diverged_leaves_
     assert str(stopped.value) == ("binary (keras side): training diverged in epoch 3: (as the test says). The scratch "
                                   "side was stopped after 1 of the 2 epochs Keras finished, to compare in TensorBoard.")
     assert stopped.value.smaller_learning_rate == 1e-4
-
-
-class KerasDivergingInEpoch2(KerasWatchdog):
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == 1:
-            raise TrainingDiverged("training diverged in epoch 2: (as the test says).", 1e-4)
-        super().on_epoch_end(epoch, logs)
 
 
 class CtrlCInScratchsFirstEpoch(sides.ScratchCheckpoint):
@@ -303,7 +294,7 @@ def test_a_ctrl_c_before_the_scratch_side_kept_an_epoch_says_there_is_nothing_to
     """Keras diverged in epoch 2 and the scratch side, catching up on its 1 epoch, is stopped before saving it. The
     line said "The scratch side was stopped after 0 of the 1 epochs Keras finished, to compare in TensorBoard": a
     plural for one epoch, and nothing of the scratch side's in TensorBoard to compare."""
-    monkeypatch.setattr(sides, "KerasWatchdog", KerasDivergingInEpoch2)
+    monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(2))
     monkeypatch.setattr(sides, "ScratchCheckpoint", CtrlCInScratchsFirstEpoch)
     with pytest.raises(TrainingDiverged) as stopped:
         run_task("binary", tmp_path, epochs=3, quiet=True)
