@@ -27,9 +27,9 @@ A block inside another holds nothing itself: the outer one holds the Ctrl-C and 
 sides.fit_scratch holds one Ctrl-C across an epoch's summaries (ScratchBoard's own block, inside), its
 checkpoint and its progress line, and an epoch whose summaries were written is also saved and printed.
 
-Once a run has stopped, what records the stop (run.json's status, the line saying how it ended, the stopped
-epoch's summaries dropped) runs in `held_then_dropped()`: a Ctrl-C then waits for it and is dropped, since the
-stop being recorded answers it, and a second one ends the block at once, dropped too.
+Once a run has ended, what records how (run.json's status, the stopped epoch's summaries dropped, the line saying
+how it stopped, or a finished run's table) runs in `held_then_dropped()`: a Ctrl-C then waits for it and is
+dropped, since the run it would stop has ended already, and a second one ends the block at once, dropped too.
 """
 
 from __future__ import annotations
@@ -95,6 +95,6 @@ class HeldInterrupt(keras.callbacks.Callback):
 @contextlib.contextmanager
 def held_then_dropped():
     """A block in which a Ctrl-C waits until the block ends and is then dropped (a second one ends the block at once,
-    also dropped): for what records a stop that has happened already (see the module docstring)."""
+    also dropped): for what records how a run that has ended already ended (see the module docstring)."""
     with contextlib.suppress(KeyboardInterrupt), HeldInterrupt():
         yield
