@@ -8,6 +8,7 @@ and RMSprop(1e30) in float64 (losses of 1e19 and 1e92 reported as success), an i
 and `make train --learning-rate 1e6 --tasks binary --epochs 5` exiting 0 with a loss of 241,548.
 """
 
+import errno
 import os
 import signal
 import sys
@@ -285,19 +286,26 @@ def test_a_ctrl_c_while_the_scratch_side_catches_up_after_keras_diverged_leaves_
     assert stopped.value.smaller_learning_rate == 1e-4
 
 
-class CtrlCInScratchsFirstEpoch(sides.ScratchCheckpoint):
-    def on_epoch_end(self, epoch, logs=None):
-        raise KeyboardInterrupt                             # before the epoch is saved: no scratch epoch kept
+def stopped_in_scratchs_first_epoch(error: BaseException) -> type[sides.ScratchCheckpoint]:
+    class StoppedInScratchsFirstEpoch(sides.ScratchCheckpoint):
+        def on_epoch_end(self, epoch, logs=None):
+            raise error                                     # before the epoch is saved: no scratch epoch kept
+    return StoppedInScratchsFirstEpoch
 
 
-def test_a_ctrl_c_before_the_scratch_side_kept_an_epoch_says_there_is_nothing_to_compare(tmp_path, monkeypatch):
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError(errno.ENOSPC, "No space left on device")],
+                         ids=["ctrl-c", "full-disk"])
+def test_a_stop_before_the_scratch_side_kept_an_epoch_leaves_the_divergence_with_nothing_to_compare(tmp_path,
+                                                                                                   monkeypatch, error):
     """Keras diverged in epoch 2 and the scratch side, catching up on its 1 epoch, is stopped before saving it. The
     line said "The scratch side was stopped after 0 of the 1 epochs Keras finished, to compare in TensorBoard": a
-    plural for one epoch, and nothing of the scratch side's in TensorBoard to compare."""
+    plural for one epoch, and nothing of the scratch side's in TensorBoard to compare. A full disk then was the run's
+    message ("failed", offered to RESUME=1, which would only diverge again): the divergence is the run's end."""
     monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(2))
-    monkeypatch.setattr(sides, "ScratchCheckpoint", CtrlCInScratchsFirstEpoch)
-    with pytest.raises(TrainingDiverged) as stopped:
+    monkeypatch.setattr(sides, "ScratchCheckpoint", stopped_in_scratchs_first_epoch(error))
+    with pytest.raises(BaseException) as stopped:                       # KeyboardInterrupt, OSError included
         run_task("binary", tmp_path, epochs=3, quiet=True)
+    assert stopped.type is TrainingDiverged, stopped.type
     assert str(stopped.value) == ("binary (keras side): training diverged in epoch 2: (as the test says). The scratch "
                                   "side was stopped before its first epoch: nothing to compare in TensorBoard.")
 

@@ -214,8 +214,8 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                                               EpochPrinter("keras", settings.epochs, quiet), keras_state)
         except TrainingDiverged as diverged:
             # A diverged run is not resumed: the scratch side trains now the epochs Keras finished, or never (it
-            # would have no curve to lie on Keras'). The divergence is reported after them, below, or after a Ctrl-C
-            # that stops them: a run reported "interrupted" would be resumed, only to diverge again.
+            # would have no curve to lie on Keras'). The divergence is reported after them, below, or after whatever
+            # stops them: a run reported "interrupted" or "failed" would be resumed, only to diverge again.
             keras_diverged = diverged
         side = "scratch"
         board = ScratchBoard(scratch_dir, learning_rate=optimizer.learning_rate,
@@ -228,7 +228,6 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                                                   EpochPrinter("scratch", settings.epochs, quiet, last=last),
                                                   scratch_state, optimizer, rng, model, epochs=last)
         if keras_diverged is not None:
-            side = "keras"
             raise keras_diverged
     except BaseException as stop:
         # The epoch that was stopped is logged on neither side: Keras has written its validation's
@@ -244,14 +243,17 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         with held_then_dropped(), contextlib.suppress(OSError, RunDirectoryError):
             for state, side_dir in checkpointed:
                 forget_epochs_after(side_dir, state.epoch, steps)
+        if keras_diverged is not None:
+            # whatever stopped the scratch side as it caught up (a Ctrl-C, a full disk, its own divergence), the run
+            # diverged: reported "interrupted" or "failed", RESUME=1 would take it up only to diverge again
+            caught_up = _caught_up(keras_state.epoch + 1, scratch_state.epoch + 1)
+            raise TrainingDiverged(f"{task} (keras side): {keras_diverged}{caught_up}",
+                                   keras_diverged.smaller_learning_rate) from None
         if as_os_error(stop) is not stop:               # a full disk under TensorBoard's writer
             raise as_os_error(stop) from None
-        if isinstance(stop, KeyboardInterrupt) and keras_diverged is not None:
-            stop, side = keras_diverged, "keras"    # Ctrl-C as the scratch side caught up: diverged all the same
         if not isinstance(stop, TrainingDiverged):
             raise
-        caught_up = _caught_up(keras_state.epoch + 1, scratch_state.epoch + 1) if stop is keras_diverged else ""
-        raise TrainingDiverged(f"{task} ({side} side): {stop}{caught_up}", stop.smaller_learning_rate) from None
+        raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
 
