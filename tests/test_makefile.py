@@ -237,9 +237,16 @@ def test_make_help_into_a_reader_that_stops_early_ends_quietly(project, copy):
     said "make: *** [Makefile:30: help] Error 141" under the line asked for and exited with 2."""
     if copy == "learner copy":
         (project / "tests").rmdir()                    # make release's copy: its help ends with one more echo
-    for tool in ("awk", "head"):
-        os.symlink(shutil.which(tool), project.parent / "bin" / tool)
-    command = f'{{ "{MAKE}" --no-print-directory help; echo "make: $?" >&2; }} | head -1'    # make's status on stderr
+    os.symlink(shutil.which("head"), project.parent / "bin" / "head")
+    # awk writes only once the reader has gone (closed its end of the pipe): without that wait, a head slower than
+    # make (a busy machine) read everything, nothing died of SIGPIPE, and the test passed without the Makefile's fix
+    gone = project.parent / "reader-gone"
+    awk = project.parent / "bin" / "awk"
+    awk.write_text(f'#!/bin/sh\nwhile [ ! -e "{gone}" ]; do "{shutil.which("sleep")}" 0.01; done\n'
+                   f'exec "{shutil.which("awk")}" "$@"\n')
+    awk.chmod(0o755)
+    command = (f'{{ "{MAKE}" --no-print-directory help; echo "make: $?" >&2; }} '     # make's status on stderr
+               f'| {{ head -1; exec <&-; : > "{gone}"; }}')
     done = subprocess.run(["/bin/sh", "-c", command], cwd=project, capture_output=True, text=True, timeout=60,
                           env=make_environment(PATH=str(project.parent / "bin")))
     assert done.stderr == "make: 0\n"                   # make's exit status, and nothing else on stderr
