@@ -176,30 +176,25 @@ def test_a_damaged_list_is_one_line_naming_what_is_wrong(text, problem, tmp_path
         mutation.load(listing)
 
 
-@pytest.mark.parametrize("jobs", ["0", "-2", "x", "\u00b2"])
-def test_a_number_of_jobs_below_one_is_refused_before_anything_runs(jobs, capsys, monkeypatch):
-    monkeypatch.setattr(mutation, "load", lambda: pytest.fail(f"--jobs {jobs} was taken: the run began"))
+NOT_JOBS = "is not a whole number of mutants at once, 1 or more"
+EMPTY_NAME = "has an empty name: give mutant names separated by commas, e.g. sigmoid_sign,relu_kink"
+
+
+@pytest.mark.parametrize("option, value, refusal", [
+    *(("--jobs", jobs, NOT_JOBS) for jobs in ("0", "-2", "x", "\u00b2")),   # a number of jobs below one, or none
+    # make mutants ONLY= passes --only '': refused by name, never read as no --only (every mutant)
+    *(("--only", only, EMPTY_NAME) for only in ("", ",", "a,,b")),
+], ids=["jobs-0", "jobs-minus-2", "jobs-x", "jobs-superscript-2", "only-empty", "only-comma", "only-a-gap"])
+def test_a_bad_option_is_refused_in_one_line_before_anything_runs(option, value, refusal, capsys, monkeypatch):
+    monkeypatch.setattr(mutation, "load", lambda: pytest.fail(f"{option} {value!r} was taken: the run began"))
     with pytest.raises(SystemExit) as stop:
-        mutation.main(["--jobs", jobs])
+        mutation.main([option, value])
     assert stop.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == (f"make mutants: error: argument --jobs: {jobs!r} is not a "
-                                                         f"whole number of mutants at once, 1 or more")
+    assert capsys.readouterr().err.splitlines()[-1] == f"make mutants: error: argument {option}: {value!r} {refusal}"
 
 
 def test_only_takes_names_separated_by_commas_as_make_mutants_only_passes_them():
     assert mutation.options_parser().parse_args(["--only", "a,b", "--only", "c"]).only == ["a", "b", "c"]
-
-
-@pytest.mark.parametrize("only", ["", ",", "a,,b"])
-def test_an_only_with_an_empty_name_is_refused_not_read_as_every_mutant(only, capsys, monkeypatch):
-    # make mutants ONLY= passes --only '': refused by name, never read as no --only (every mutant)
-    monkeypatch.setattr(mutation, "load", lambda: pytest.fail(f"--only {only!r} was taken: the run began"))
-    with pytest.raises(SystemExit) as stop:
-        mutation.main(["--only", only])
-    assert stop.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == (f"make mutants: error: argument --only: {only!r} has an empty "
-                                                         f"name: give mutant names separated by commas, e.g. "
-                                                         f"sigmoid_sign,relu_kink")
 
 
 def test_make_mutants_tests_as_many_mutants_at_once_as_it_has_cores_not_as_the_machine_has(monkeypatch):
