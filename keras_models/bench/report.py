@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_info
 
 from keras_models.bench.keras_runs import CORES
 from keras_models.bench.numpy_runs import LEARNING_RATE, LOSS, Shape, matmul_flops, thread_label
+from keras_models.twins.counted import counted
 
 # -- The table --------------------------------------------------------------------------------------
 COLUMNS = ["shape", "run", "epoch_ms", "repeats", "x_vs_keras_default", "floor_share", "gflops"]
@@ -107,18 +108,14 @@ def goal_rows(rows: list[dict], processes: list[dict]) -> list[dict]:
 # -- Reports ------------------------------------------------------------------------------------------
 def header_lines(args: argparse.Namespace) -> list[str]:
     blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, "
-            f"{_counted(i['num_threads'], 'thread')})"
+            f"{counted(i['num_threads'], 'thread')})"
             for i in threadpool_info() if i.get("user_api") == "blas" and "numpy" in i.get("filepath", "")]
-    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {_counted(CORES, 'core')} (usable by this process), "
+    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {counted(CORES, 'core')} (usable by this process), "
             f"{platform.machine()}, Python {platform.python_version()}",
             f"numpy {np.__version__} (BLAS: {', '.join(blas) or 'unknown'}), tensorflow {tf.__version__}, "
             f"keras {keras.__version__}",
             f"mode: {'quick' if args.quick else 'full'}; float32, Adam(lr={LEARNING_RATE:g}), {LOSS}, "
             "accuracy every batch; medians of interleaved epochs, warm-up epoch excluded"]
-
-
-def _counted(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"             # "1 core" under taskset -c 0, "2 cores"
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:

@@ -57,6 +57,7 @@ import tensorflow as tf  # noqa: E402
 from data import DATA_FILE_ERRORS, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
+from keras_models.twins.counted import counted  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken  # noqa: E402
 from scratch import Dense, Network  # noqa: E402
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez(args.out / f"worker_{index}.npz", *weights, losses=np.array(losses))
     replicas = strategy.num_replicas_in_sync
-    print(f"worker {index} of {workers}: {replicas} replica{'' if replicas == 1 else 's'}, loss per epoch "
+    print(f"worker {index} of {workers}: {counted(replicas, 'replica')}, loss per epoch "
           f"{', '.join(f'{loss:.4f}' for loss in losses)}; weights in {args.out / f'worker_{index}.npz'}", flush=True)
     return 0
 

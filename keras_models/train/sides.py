@@ -52,6 +52,7 @@ from keras_models.train.runs import RunDirectoryError
 from keras_models.train.watchdog import KerasWatchdog
 from keras_models.twins import masks
 from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.counted import counted
 from keras_models.twins.data_parallel import DataParallelSequential
 from keras_models.twins.interrupts import HeldInterrupt, held_then_dropped
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
@@ -264,8 +265,8 @@ def _caught_up(finished: int, caught: int) -> str:
     if finished == 0:                               # Keras diverged in its first epoch: the scratch side never trained
         return ""
     if caught == finished:
-        epochs = f"the {finished} epoch{'s' * (finished > 1)}"
-        return f" The scratch side has trained {epochs} Keras finished, to compare in TensorBoard."
+        return (f" The scratch side has trained the {counted(finished, 'epoch')} Keras finished, to compare in "
+                "TensorBoard.")
     if caught == 0:
         return " The scratch side was stopped before its first epoch: nothing to compare in TensorBoard."
     return (f" The scratch side was stopped after {caught} of the {finished} epochs Keras finished, to compare in "
@@ -279,10 +280,9 @@ def heading(task: str, data: Prepared, net: Network, settings: Defaults, keras_s
     layers += f", dropout {settings.dropout:g}" if net.dropout_layers else ""
     resumed = (f" (resuming: keras {keras_state.epoch + 1}/{settings.epochs} epochs done, scratch "
                f"{scratch_state.epoch + 1}/{settings.epochs})" if keras_state.epoch >= 0 else "")
-    epochs = f"{settings.epochs} epoch{'' if settings.epochs == 1 else 's'}"
     return (f"{task}: {data.dataset}, {len(data.X_train):,} train / {len(data.X_val):,} validation rows, "
             f"{layers} ({data.output_activation}), {data.loss}, Adam(learning_rate={settings.learning_rate:g}), "
-            f"batch {settings.batch_size}, {epochs}{resumed}")
+            f"batch {settings.batch_size}, {counted(settings.epochs, 'epoch')}{resumed}")
 
 
 def final_gap(net: Network, keras_state: SideState) -> float:

@@ -87,6 +87,7 @@ from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.cores import usable_cores
+from keras_models.twins.counted import counted
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
@@ -268,7 +269,7 @@ class _Progress:
         self.left[learner] -= 1
         if self.left[learner] == 0:
             self.done += 1
-            line = (f"  {self.done} of {_counted(self.class_size, 'learner')} graded ({shown(learner)}; "
+            line = (f"  {self.done} of {counted(self.class_size, 'learner')} graded ({shown(learner)}; "
                     f"{time.monotonic() - self.started:.0f} s so far)")
             # Python's stderr writes what its encoding cannot show as an escape, whatever PYTHONIOENCODING says
             with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
@@ -430,10 +431,6 @@ def _sigterm_stops_like_ctrl_c():
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
 
 
-def _counted(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"             # "1 exercise", "2 exercises"
-
-
 def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
@@ -526,14 +523,14 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
     cores = usable_cores()
     if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock
-        print(f"warning: JOBS={jobs} is more than the {_counted(cores, 'core')} make grade may run on: submissions "
+        print(f"warning: JOBS={jobs} is more than the {counted(cores, 'core')} make grade may run on: submissions "
               "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
     with _sigterm_stops_like_ctrl_c():
         try:
             if skipped:
                 print(f"skipped in the submissions folder: {', '.join(skipped)}")
             if args.submissions is not None:
-                print(f"grading {_counted(len(learners), 'learner')} x {_counted(len(exercises), 'exercise')} "
+                print(f"grading {counted(len(learners), 'learner')} x {counted(len(exercises), 'exercise')} "
                       f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
             before = project_hashes(PROJECT)
             submitted = folder_state(args.submissions) if args.submissions is not None else {}
