@@ -334,7 +334,8 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is a file, not a folder of submissions")
     learners, skipped = {}, []
-    for path in sorted(submissions.iterdir(), key=lambda path: gradebook.roll_key(_utf8_name(path) or path.name)):
+    entries = [(_utf8_name(path), path) for path in submissions.iterdir()]         # (None: its bytes are not UTF-8)
+    for name, path in sorted(entries, key=lambda entry: gradebook.roll_key(entry[0] or entry[1].name)):
         if path.name in OUTPUTS and path.is_dir() and not path.is_symlink():    # graded, then no grades written
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
                              "learner's) or move it away")
@@ -347,13 +348,13 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
             skipped.append(f"{path.name} (hidden folder)")
         elif path.name == MACOS_ZIP_FOLDER:         # unzipping a class zipped on a Mac: its ._ files, no learner's
             skipped.append(f"{path.name} (the macOS zip's metadata folder)")
-        elif _utf8_name(path) is None:                   # bytes that are not UTF-8: no CSV or terminal takes them
+        elif name is None:                               # bytes that are not UTF-8: no CSV or terminal takes them
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         elif any(unicodedata.category(c) == "Cc" for c in path.name):  # a line break splits the table's rows
             skipped.append(f"{shown(path.name)} (its name holds a control character such as a line break: rename "
                            "the folder)")
         else:
-            learners[_utf8_name(path)] = path
+            learners[name] = path
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
     if own is not None:            # its sub-folders (data, keras_models ...) would be graded as learners, all 0
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
