@@ -250,8 +250,9 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
             caught_up = _caught_up(keras_state.epoch + 1, scratch_state.epoch + 1)
             raise TrainingDiverged(f"{task} (keras side): {keras_diverged}{caught_up}",
                                    keras_diverged.smaller_learning_rate) from None
-        if as_os_error(stop) is not stop:               # a full disk under TensorBoard's writer
-            raise as_os_error(stop) from None
+        full_disk = as_os_error(stop)
+        if full_disk is not stop:                       # a full disk under TensorBoard's writer
+            raise full_disk from None
         if not isinstance(stop, TrainingDiverged):
             raise
         raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
