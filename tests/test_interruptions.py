@@ -612,6 +612,18 @@ def test_resume_picks_the_newest_run_that_is_not_complete_diverged_or_being_writ
     assert describe(wanted) == "failed: [Errno 32] Broken pipe"
 
 
+def test_resume_picks_the_run_started_last_when_the_clocks_went_back_between_two(tmp_path, monkeypatch):
+    # The autumn daylight-saving change (New York, 2026-11-01): a run started at 01:50 EDT, and one twenty minutes
+    # later, at 01:10 EST. Their local-time names run backwards; RESUME=1 took the first, the older one.
+    monkeypatch.setattr(time, "time", lambda: 1_793_512_200.0 + 20 * 60)               # 06:10 UTC
+    make_run(tmp_path, "2026-11-01_01-50-00", "interrupted", started=1_793_512_200.0)    # 05:50 UTC
+    later = train_module.start_run(tmp_path, ["binary"], epochs=1)
+    runs.release(later)
+    later = later.rename(tmp_path / "2026-11-01_01-10-00")
+    assert newest_unfinished(tmp_path) == later
+    assert read_status(later)["started"] == 1_793_512_200.0 + 20 * 60
+
+
 def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_process_holds):
     run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     another_process_holds(run_dir)
@@ -633,10 +645,12 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      "is damaged: 'epochs' is 'missing'"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": 1e39}',
      "is damaged: 'learning_rate' is 1e\\+39"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
+     '"started": "yesterday"}', "is damaged: 'started' is 'yesterday'"),
     (None, "cannot be read \\(\\[Errno 21\\] Is a directory"),
     ('["binary"]', "is not a make-train status file \\(not a JSON object\\)$"),
 ], ids=["not-json", "unknown-task", "negative-epochs", "float-epochs", "too-many-epochs", "no-epochs",
-        "rate-beyond-float32", "a-folder", "a-list"])
+        "rate-beyond-float32", "started-not-a-time", "a-folder", "a-list"])
 def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
     older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     newest = make_run(tmp_path, "2026-01-02_09-00-00", "interrupted")

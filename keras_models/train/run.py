@@ -99,7 +99,7 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     run_dir = new_run_directory(check_writable(logdir))
     hold(run_dir)                                       # before run.json exists: no --resume can pick it
     write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
-                 devices=devices)
+                 devices=devices, started=time.time())
     return run_dir
 
 

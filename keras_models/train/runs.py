@@ -3,6 +3,7 @@
     logs/<timestamp>/run.json            what was asked for, and where it stands:
         {"status": "running" | "interrupted" | "failed" | "diverged" | "complete",
          "tasks": ["binary", ...], "epochs": null, "max_rows": null, "learning_rate": null, "devices": 1,
+         "started": 1795427400.25 (seconds since 1970, UTC: when the run started),
          "strategy": "MirroredStrategy", "replicas": 2, "replica_devices": [...] (once training started),
          "pid": 4242, "error": "..." (when it failed or diverged)}
     logs/<timestamp>/run.lock            held locked (fcntl.flock) by the process that trains in the run
@@ -13,7 +14,8 @@
 the old one), so it is always one whole JSON document. The lock is the kernel's: it goes when its
 process ends, however it ends (kill -9 included), so a run is being written exactly while it is locked.
 
-What `make train RESUME=1` continues: the newest run that is not "complete" nor "diverged" (with the
+What `make train RESUME=1` continues: the newest run (by run.json's "started", which no time zone or daylight-saving
+change reorders, as they do the folders' local-time names) that is not "complete" nor "diverged" (with the
 same settings a diverged run would diverge again: start a new one with a smaller rate) and that no
 other process holds locked. That is a run interrupted with Ctrl-C, one killed outright (it still says
 "running"), or one that failed for a reason since put right (a full disk, a closed pipe, a damaged
@@ -32,6 +34,7 @@ import os
 import re
 import struct
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -116,6 +119,8 @@ def read_status(run_dir: Path) -> dict:
                                                        and 0 < r < math.inf and fits_float32(r))}
     if not isinstance(record, dict):
         raise RunDirectoryError(f"{path} is not a make-train status file (not a JSON object)")
+    if "started" in record:                         # runs from before it was recorded are ordered by their name
+        checks["started"] = a_time
     if "devices" in record:                         # runs started before DEVICES existed trained on one device
         checks["devices"] = lambda n: whole(n) and n is not None and not unevenly_split(n, record["tasks"])
     for key, valid in checks.items():
@@ -188,7 +193,7 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
     logdir = Path(logdir)
     # exists, not is_file: a folder where run.json should be is a damaged run, named below, not a stranger's folder
     runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and (p / STATUS_FILE).exists()),
-                  key=lambda p: (RUN_NAME.fullmatch(p.name)[1], int(RUN_NAME.fullmatch(p.name)[2] or 1)),
+                  key=lambda p: (started_at(p), int(RUN_NAME.fullmatch(p.name)[2] or 1)),
                   reverse=True) if logdir.is_dir() else []
     damaged = []
     for run_dir in runs:
@@ -205,6 +210,29 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
     raise NothingToResume(f"nothing to resume: every run under {logdir} finished or diverged, or another make "
                           f"train is writing it (or none was started). Start a new one with `{new_run}`."
                           + "".join(f" ({line})" for line in damaged))
+
+
+def a_time(t) -> bool:
+    """Whether run.json's "started" is a number of seconds (not inf, nan, or an int too large for a float)."""
+    return isinstance(t, int | float) and not isinstance(t, bool) and -1e15 < t < 1e15
+
+
+def started_at(run_dir: Path) -> float:
+    """When the run started, in seconds since 1970 (UTC): run.json's "started". The folder's name is local time, and
+    at the autumn daylight-saving change a run started at 01:10 comes an hour after one started at 01:50 (a TZ that
+    differs between two shells does the same); only a run from before "started" was recorded, or whose run.json is
+    damaged (then named by newest_unfinished), is placed by its name, read as this machine's local time."""
+    try:
+        started = json.loads((Path(run_dir) / STATUS_FILE).read_text()).get("started")
+    except (OSError, ValueError, AttributeError):
+        started = None
+    if a_time(started):
+        return float(started)
+    stamp = RUN_NAME.fullmatch(Path(run_dir).name)[1]
+    try:
+        return time.mktime(datetime.strptime(stamp, "%Y-%m-%d_%H-%M-%S").timetuple())
+    except (ValueError, OverflowError):                 # no date (2026-13-45_99-00-00): older than every real one
+        return -math.inf
 
 
 def describe(run_dir: Path) -> str:
