@@ -624,6 +624,19 @@ def test_resume_picks_the_run_started_last_when_the_clocks_went_back_between_two
     assert read_status(later)["started"] == 1_793_512_200.0 + 20 * 60
 
 
+def test_resume_names_a_run_that_started_after_now_by_the_clock(tmp_path):
+    # The clock was years ahead when it started, then put right: the run stays the "newest" until it ends, and
+    # RESUME=1 took it up again and again without a word, whatever run the learner had started since.
+    ahead = make_run(tmp_path, "2999-01-01_09-00-00", "interrupted")
+    make_run(tmp_path, "2026-01-01_09-00-00", "interrupted", started=time.time() - 60)
+    assert newest_unfinished(tmp_path) == ahead
+    assert describe(ahead) == (f"interrupted; it started 2999-01-01 09:00, later than this machine's clock says it "
+                               f"is now: the clock was wrong then, or is now. If you meant another run, move this one "
+                               f"out of {tmp_path} and resume again")
+    assert describe(make_run(tmp_path, "2026-01-02_09-00-00", "failed", started=time.time() + 30)) == \
+        "failed: no reason recorded"                                  # seconds ahead: another machine's clock
+
+
 def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_process_holds):
     run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     another_process_holds(run_dir)

@@ -64,6 +64,8 @@ def fits_float32(rate: float) -> bool:
 
 
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
+LAST_DAY = 253_402_214_400                            # 9999-12-31 00:00 UTC, in seconds since 1970
+FUTURE_GRACE = 60                                     # seconds a run may seem to start after now: clocks disagree
 _held: dict[Path, object] = {}                       # run directory -> the open lock file this process holds
 
 
@@ -213,8 +215,9 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
 
 
 def a_time(t) -> bool:
-    """Whether run.json's "started" is a number of seconds (not inf, nan, or an int too large for a float)."""
-    return isinstance(t, int | float) and not isinstance(t, bool) and -1e15 < t < 1e15
+    """Whether run.json's "started" is a number of seconds from 1970 to the end of year 9999 (what a date can show;
+    not inf, nan, or an int too large for a float)."""
+    return isinstance(t, int | float) and not isinstance(t, bool) and 0 <= t < LAST_DAY
 
 
 def started_at(run_dir: Path) -> float:
@@ -236,11 +239,19 @@ def started_at(run_dir: Path) -> float:
 
 
 def describe(run_dir: Path) -> str:
-    """How the run ended, for the 'resuming ...' line: interrupted, killed while running, or failed (why)."""
+    """How the run ended, for the 'resuming ...' line: interrupted, killed while running, or failed (why); and, for a
+    run that started after now by this machine's clock (it was ahead then, and put right since), when it started."""
     record = read_status(run_dir)
     if record["status"] == "failed":
-        return f"failed: {record.get('error') or 'no reason recorded'}"
-    return "killed while running" if record["status"] == "running" else record["status"]
+        how = f"failed: {record.get('error') or 'no reason recorded'}"
+    else:
+        how = "killed while running" if record["status"] == "running" else record["status"]
+    started = started_at(run_dir)
+    if started > time.time() + FUTURE_GRACE:       # the clock was ahead when it started: it stays "newest" for good
+        how += (f"; it started {datetime.fromtimestamp(started):%Y-%m-%d %H:%M}, later than this machine's clock says "
+                "it is now: the clock was wrong then, or is now. If you meant another run, move this one out of "
+                f"{shown(Path(run_dir).parent)} and resume again")
+    return how
 
 
 def _still_running(pid) -> bool:
