@@ -79,6 +79,11 @@ class Task:
         """The metric `make train` reports beside the loss."""
         return self.metrics[0]
 
+    @property
+    def data_file(self) -> str:
+        """The file in data/ that `load` reads (its SHA-256 in data/checksums.py)."""
+        return f"{self.dataset}.csv"
+
 
 # -- the loaders: raw features and targets of each task ---------------------------------------------
 def diamond_prices() -> TaskData:

@@ -25,6 +25,17 @@ def test_each_entry_agrees_with_the_data_it_loads(name):
     assert task.metric == task.metrics[0] and task.train.epochs >= 1 and task.course.patience >= 1
 
 
+@pytest.mark.parametrize("name", TASKS)
+def test_each_entrys_data_file_is_the_file_its_loader_reads(name, monkeypatch):
+    """make train checks task.data_file before it makes a run folder: it must be the file `load` verifies."""
+    import data.checksums
+
+    task = get_task(name)
+    monkeypatch.setitem(data.checksums.SHA256, task.data_file, "0" * 64)      # as if that file had been altered
+    with pytest.raises(data.checksums.ChecksumError, match=f"the shipped {task.data_file}: expected sha256 0000"):
+        task.load()
+
+
 def test_an_unknown_task_is_named_with_the_valid_ones():
     with pytest.raises(ValueError, match="unknown task 'regresion'; valid tasks are regression, binary, "):
         get_task("regresion")

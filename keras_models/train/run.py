@@ -25,8 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-from data import TASKS, TaskTableError, checked_settings
-from data.checksums import ChecksumError
+from data import TASK_TABLE, TASKS, TaskTableError, checked_settings
+from data.checksums import ChecksumError, checked_path
 from keras_models.train.board import REWRITE_PREFIX
 from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
@@ -96,6 +96,8 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     if learning_rate is not None and not fits_float32(learning_rate):
         raise ValueError(f"learning_rate must be a number that float32 holds, {FLOAT32_RATES}, got {learning_rate!r}")
     check_devices(devices, tasks)
+    for task in tasks:     # a damaged or missing data file is named before a run directory exists: such a run, never
+        checked_path(TASK_TABLE[task].data_file)    # started, was the one RESUME=1 took up after the next whole run
     run_dir = new_run_directory(check_writable(logdir))
     hold(run_dir)                                       # before run.json exists: no --resume can pick it
     write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
