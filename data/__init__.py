@@ -7,7 +7,15 @@
 Provenance, licences, sizes and checksums: data/README.md.
 """
 
-from data.checksums import DATA_DIR, DATA_FILE_ERRORS, SHA256, ChecksumError, MissingDataFile, verify_checksum
+from data.checksums import (
+    DATA_DIR,
+    DATA_FILE_ERRORS,
+    SHA256,
+    ChecksumError,
+    MissingDataFile,
+    UnreadableDataFile,
+    verify_checksum,
+)
 from data.encoding import Standardiser
 from data.loaders import (
                           DIAMOND_GRADES,
@@ -25,7 +33,7 @@ from data.tasks import TASK_TABLE, TASKS, Defaults, Task, TaskData, TaskTableErr
 __all__ = [
     "ChecksumError", "DATA_DIR", "DATA_FILE_ERRORS", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS",
     "TASK_TABLE", "Defaults", "MaxRowsError", "MissingDataFile", "Prepared", "Standardiser", "Task", "TaskData",
-    "TaskTableError", "checked_settings", "get_task",
+    "TaskTableError", "UnreadableDataFile", "checked_settings", "get_task",
     "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
     "prepare", "split_rows", "verify_checksum",
 ]

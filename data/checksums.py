@@ -36,17 +36,22 @@ class MissingDataFile(FileNotFoundError):
     """A shipped data file that is not there (deleted, or a clone without it)."""
 
 
-# What a damaged or missing data file raises: each message names the file and how to restore it, so a
-# command a learner runs prints it as its one line (`error: ...`), never as a traceback.
-DATA_FILE_ERRORS = (ChecksumError, MissingDataFile)
+class UnreadableDataFile(OSError):
+    """A shipped data file that is there but cannot be read (no read permission, a disk error)."""
+
+
+# What a damaged, missing or unreadable data file raises: each message names the file and how to restore it, so
+# a command a learner runs prints it as its one line (`error: ...`), never as a traceback.
+DATA_FILE_ERRORS = (ChecksumError, MissingDataFile, UnreadableDataFile)
 
 
 def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
     """Check that the file at `path` has the recorded SHA-256 of the shipped file `filename`.
 
     `filename` defaults to the name of `path`; pass it when checking a copy under another name.
-    Returns the path. Raises MissingDataFile (a FileNotFoundError) if there is no file at `path`, and
-    ChecksumError (a ValueError) if its checksum differs (the message gives the expected and the actual SHA-256).
+    Returns the path. Raises MissingDataFile (a FileNotFoundError) if there is no file at `path`,
+    UnreadableDataFile (an OSError) if it cannot be read, and ChecksumError (a ValueError) if its checksum
+    differs (the message gives the expected and the actual SHA-256).
     """
     path = Path(path)
     filename = path.name if filename is None else filename
@@ -58,7 +63,12 @@ def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
                               f"with `git checkout data/{filename}`")
     if not path.is_file():
         raise MissingDataFile(f"data file {path} is missing; {restore}")
-    expected, actual = SHA256[filename], sha256_of(path)
+    try:
+        actual = sha256_of(path)
+    except OSError as exc:      # not the learner's code, nor a folder to write pictures in: the data file
+        raise UnreadableDataFile(f"data file {path} cannot be read ({exc.strerror or exc}); make it readable "
+                                 f"(`chmod a+r data/{filename}`) or {restore}") from None
+    expected = SHA256[filename]
     if actual != expected:
         raise ChecksumError(
             f"data file {path} does not match the shipped {filename}: expected sha256 {expected}, "

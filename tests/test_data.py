@@ -89,6 +89,23 @@ def test_a_folder_in_place_of_a_data_file_is_named_as_a_folder_not_as_missing(tm
                                 "file with `git checkout data/housing.csv`")
 
 
+def test_an_unreadable_data_file_is_named_as_a_data_file_error_not_a_bare_permission_error(monkeypatch):
+    """chmod 000 (root reads it anyway, so open is made to refuse): make course printed PermissionError's traceback,
+    make exercises blamed the learner's load_data, make lessons said the pictures could not be written."""
+    import data.checksums
+
+    def refused(path, mode="r"):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(data.checksums, "open", refused, raising=False)      # sha256_of's open, not builtins'
+    with pytest.raises(data.checksums.DATA_FILE_ERRORS) as error:
+        load_breast_cancer()
+    path = DATA_DIR / "breast_cancer.csv"
+    assert str(error.value) == (f"data file {path} cannot be read (Permission denied); make it readable "
+                                "(`chmod a+r data/breast_cancer.csv`) or restore it with "
+                                "`git checkout data/breast_cancer.csv`")
+
+
 @pytest.mark.parametrize("filename", sorted(LOADERS))
 def test_loader_rejects_an_altered_file_with_both_checksums(filename, tmp_path):
     altered = tmp_path / filename
