@@ -199,6 +199,18 @@ def test_a_missing_data_file_stops_make_train_saying_how_to_restore_it(tmp_path,
     assert list((tmp_path / "logs").iterdir()) == []                  # no run folder (the log folder is made first)
 
 
+def test_a_damaged_data_file_stops_a_resume_before_any_task_trains(tmp_path, capsys, monkeypatch):
+    """binary trained first, then multiclass's digits.csv stopped the resumed run, which then said "failed"."""
+    from keras_models.train.runs import release
+
+    run_dir = train_module.start_run(tmp_path, ["binary", "multiclass"], epochs=1)
+    release(run_dir)                                                   # as if killed while running: resumable
+    monkeypatch.setitem(data.checksums.SHA256, "digits.csv", "0" * 64)   # as if digits.csv had changed since
+    code, _, err = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert code == 1 and "does not match the shipped digits.csv" in err
+    assert not (run_dir / "binary").exists() and only_run(tmp_path)["status"] == "running"   # resumable as it was
+
+
 @pytest.mark.parametrize("loss, y, message", [
     ("binary_crossentropy", [[0.0], [2.0], [1.0]], r"labels must be 0 or 1, found \[2.0\]"),
     ("categorical_crossentropy", [[0.0, 1.0], [1.0, 1.0], [1.0, 0.0]], "row 1 sums to 2"),

@@ -96,8 +96,7 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     if learning_rate is not None and not fits_float32(learning_rate):
         raise ValueError(f"learning_rate must be a number that float32 holds, {FLOAT32_RATES}, got {learning_rate!r}")
     check_devices(devices, tasks)
-    for task in tasks:     # a damaged or missing data file is named before a run directory exists: such a run, never
-        checked_path(TASK_TABLE[task].data_file)    # started, was the one RESUME=1 took up after the next whole run
+    check_data_files(tasks)      # before a run directory exists: a run that never started, RESUME=1 would take up
     run_dir = new_run_directory(check_writable(logdir))
     hold(run_dir)                                       # before run.json exists: no --resume can pick it
     write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
@@ -111,6 +110,7 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     plan = read_status(run_dir)
     for task in plan["tasks"]:      # a resumed run reads the task table again, which may have been edited since
         checked_settings(task, "train")
+    check_data_files(plan["tasks"])     # and each task's data file, finished ones too (run_task loads their data)
     hold(run_dir)
     try:
         _remove_stale_temporaries(run_dir, plan["tasks"])
@@ -135,6 +135,13 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
     finally:
         release(run_dir)
     return results
+
+
+def check_data_files(tasks: list[str]) -> None:
+    """Each task's data file as shipped, or the MissingDataFile / ChecksumError / UnreadableDataFile of the first
+    that is not -- before anything trains, not when that task's turn comes, after the tasks before it trained."""
+    for task in tasks:
+        checked_path(TASK_TABLE[task].data_file)
 
 
 def _remove_stale_temporaries(run_dir: Path, tasks: list[str]) -> None:
