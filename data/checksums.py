@@ -83,7 +83,7 @@ def checked_path(filename: str, path: str | Path | None = None) -> Path:
 
 
 def verify_all() -> None:
-    """Every shipped file as recorded, or the MissingDataFile / ChecksumError of the first that is not (make grade
+    """Every shipped file as recorded, or the error of the first that is not, one of DATA_FILE_ERRORS (make grade
     checks them all before any submission runs)."""
     for filename in sorted(SHA256):
         checked_path(filename)
