@@ -32,7 +32,7 @@ from keras_models.train import run as train_module
 from keras_models.train import sides
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
 from keras_models.train.options import check_writable
-from keras_models.train.runs import write_status
+from keras_models.train.runs import describe, write_status
 from keras_models.train.watchdog import KerasWatchdog
 from scratch import Dense, Network
 from scratch.checkpoint import CheckpointError
@@ -441,8 +441,23 @@ def test_a_full_disk_during_make_train_is_one_line_and_the_run_resumes_afterward
     monkeypatch.setattr(np, "savez", real_savez)                         # space freed: resume
     code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
     assert code == 0
-    assert f"resuming {run_dir} (failed: [Errno 28] No space left on device: '{checkpoint}')" in out
+    assert f"resuming {run_dir} (failed: the disk is full: {checkpoint} could not be written)" in out
     assert only_run(tmp_path)["status"] == "complete"
+
+
+def test_a_full_disk_is_recorded_in_run_json_in_the_words_of_make_trains_line(tmp_path, monkeypatch):
+    """run.json's `error`, which the next resume shows ("resuming ... (failed: ...)"), was Python's
+    "[Errno 28] No space left on device: '<file>'", not the line make train had just printed."""
+    checkpoint = tmp_path / "checkpoint.npz"
+
+    def full_disk(task, task_dir, **settings):
+        raise OSError(errno.ENOSPC, "No space left on device", str(checkpoint))
+
+    monkeypatch.setattr(train_module, "run_task", full_disk)
+    run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
+    with pytest.raises(OSError):
+        train_module.run_tasks(run_dir, quiet=True)
+    assert describe(run_dir) == f"failed: the disk is full: {checkpoint} could not be written"
 
 
 @pytest.mark.parametrize("side, failing_save", [("keras", 2), ("scratch", 4)])
@@ -490,7 +505,8 @@ def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_
     assert only_run(tmp_path)["status"] == "failed"
     code, out, _ = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
     assert code == 0
-    assert f"resuming {run_dir} (failed: [Errno 32] Broken pipe): binary: " in out
+    assert (f"resuming {run_dir} (failed: the output was closed while make train was printing (a pipe into a command "
+            "that ended?)): binary: ") in out
 
 
 PRINTS_ZOE = ("from keras_models.twins.closed_output import escape_what_output_cannot_show; "

@@ -130,7 +130,7 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
         _record(run_dir, "diverged", error=str(exc))
         raise
     except BaseException as exc:
-        _record(run_dir, "failed", error=str(exc) or type(exc).__name__)
+        _record(run_dir, "failed", error=reason(exc))
         raise
     finally:
         release(run_dir)
@@ -235,11 +235,18 @@ def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
         return f"{exc} Try: {command(*settings, smaller, *logdir_option(logdir))}"
     if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
         return str(exc)                             # ours, or a missing data file: the message says it all
-    if exc.errno == errno.EPIPE:
-        what = output_closed("make train")     # nobody reads stdout any more (`make train | head`)
-    elif exc.errno == errno.ENOSPC:
-        what = f"the disk is full: {exc.filename or 'a log file'} could not be written"
-    else:
-        what = f"{exc.filename or 'a file'}: {exc.strerror or exc}"
+    what = reason(exc)
     return f"{what}. The run is kept; once that is put right, continue it with `{resume}`" if run_dir \
         else f"{what}."
+
+
+def reason(exc: BaseException) -> str:
+    """What stopped the run, in the words of `explain`'s line: run.json's `error`, which the next resume shows
+    ("resuming ... (failed: the disk is full: ... could not be written)"), not Python's "[Errno 28] ..."."""
+    if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
+        return str(exc) or type(exc).__name__
+    if exc.errno == errno.EPIPE:
+        return output_closed("make train")     # nobody reads stdout any more (`make train | head`)
+    if exc.errno == errno.ENOSPC:
+        return f"the disk is full: {exc.filename or 'a log file'} could not be written"
+    return f"{exc.filename or 'a file'}: {exc.strerror or exc}"
