@@ -176,7 +176,8 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
     assert not (run_dir / "binary" / "scratch").exists()
 
     out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
-    assert f"resuming {run_dir} (killed while running): binary: keras 1/{EPOCHS} epochs, scratch 0/{EPOCHS}" in out
+    assert (f"resuming {run_dir} (stopped without recording why: killed, or a full disk): binary: keras 1/{EPOCHS} "
+            f"epochs, scratch 0/{EPOCHS}") in out
     assert f"resuming: keras 1/{EPOCHS} epochs done, scratch 0/{EPOCHS}" in out
     assert status(run_dir) == "complete"
     assert_same_weights_as(run_dir, uninterrupted)
@@ -692,6 +693,8 @@ def test_a_run_killed_outright_still_says_running_and_is_resumed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     killed = make_run(tmp_path, "2026-01-01_09-00-00", "running", pid=int(dead.stdout))
     assert newest_unfinished(tmp_path) == killed
+    # nor is "killed" the only way there: a full disk refuses the write of "failed" too (run._record)
+    assert describe(killed) == "stopped without recording why: killed, or a full disk"
 
 
 def test_nothing_to_resume_is_said_plainly(tmp_path, capsys):

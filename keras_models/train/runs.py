@@ -239,13 +239,17 @@ def started_at(run_dir: Path) -> float:
 
 
 def describe(run_dir: Path) -> str:
-    """How the run ended, for the 'resuming ...' line: interrupted, killed while running, or failed (why); and, for a
-    run that started after now by this machine's clock (it was ahead then, and put right since), when it started."""
+    """How the run ended, for the 'resuming ...' line: interrupted, failed (why), or stopped unrecorded; and, for a
+    run that started after now by this machine's clock (it was ahead then, and put right since), when it started.
+    A run whose run.json still says "running" was killed (kill -9, a closed laptop) or could not record how it failed:
+    a full disk refuses run.json's own rewrite too, and such a run was said to be "killed while running"."""
     record = read_status(run_dir)
     if record["status"] == "failed":
         how = f"failed: {record.get('error') or 'no reason recorded'}"
+    elif record["status"] == "running":
+        how = "stopped without recording why: killed, or a full disk"
     else:
-        how = "killed while running" if record["status"] == "running" else record["status"]
+        how = record["status"]
     started = started_at(run_dir)
     if started > time.time() + FUTURE_GRACE:       # the clock was ahead when it started: it stays "newest" for good
         how += (f"; it started {datetime.fromtimestamp(started):%Y-%m-%d %H:%M}, later than this machine's clock says "
