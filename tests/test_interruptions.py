@@ -786,24 +786,48 @@ def test_a_finished_scratch_side_is_not_trained_again_when_its_keras_checkpoint_
     assert sorted((run_dir / "binary" / "scratch").glob("*/events.out.tfevents.*")) == scratch_logs
 
 
+def trained_at_once(task, task_dir, **settings):
+    """run.run_task for a task whose both sides trained, in no time and without TensorFlow (no results to show)."""
+    return task
+
+
 def test_a_ctrl_c_as_a_finished_run_prints_its_table_leaves_it_finished_not_interrupted(tmp_path, monkeypatch, capsys,
                                                                                           sigint_raises):
     """Training has ended and run.json says "complete"; the learner presses Ctrl-C as the table appears. make train
     said "Interrupted. ... binary: finished. Resume with: ... --resume" and exited 130, and that resume then found
     nothing to resume (or took up an older unfinished run)."""
 
-    def finished(run_dir, quiet=False):                 # a run whose every task trained: no TensorFlow needed
-        write_status(run_dir, "complete")
-        runs.release(run_dir)                           # as run_tasks does once the run has ended
-        return []
-
     def ctrl_c_as_the_table_is_made(results):
         os.kill(os.getpid(), signal.SIGINT)
         return "task  side  epochs"
 
-    monkeypatch.setattr(train_module, "run_tasks", finished)
+    monkeypatch.setattr(train_module, "run_task", trained_at_once)
     monkeypatch.setattr(train_module, "format_summary", ctrl_c_as_the_table_is_made)
+    monkeypatch.setattr(train_module, "format_links", lambda results, board: [
+        "Open them: make tensorboard, then each task's loss curves (scratch lies on Keras):"])
     code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
     assert (code, "Interrupted" in out) == (0, False), out
     assert "each task's loss curves (scratch lies on Keras):" in out
+
+
+def test_a_ctrl_c_once_run_json_says_complete_is_held_for_the_table_not_reported_as_interrupted(tmp_path, monkeypatch,
+                                                                                                capsys, sigint_raises):
+    """The moment between run.json's "complete" and the table's held block: a Ctrl-C there became "interrupted" in
+    run.json and "Interrupted ... Resume with" on screen, for a run whose every task had finished."""
+
+    def ctrl_c_once_complete(run_dir, status, **plan):
+        record = runs.write_status(run_dir, status, **plan)
+        if status == "complete":
+            os.kill(os.getpid(), signal.SIGINT)
+        return record
+
+    monkeypatch.setattr(train_module, "run_task", trained_at_once)
+    monkeypatch.setattr(train_module, "write_status", ctrl_c_once_complete)
+    monkeypatch.setattr(train_module, "format_summary", lambda results: "task  side  epochs")
+    monkeypatch.setattr(train_module, "format_links", lambda results, board: ["Open them: make tensorboard"])
+    code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    (run_dir,) = tmp_path.iterdir()
+    assert (code, "Interrupted" in out, status(run_dir)) == (0, False, "complete"), out
+    assert "task  side  epochs" in out and "Open them: make tensorboard" in out

@@ -104,9 +104,15 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     return run_dir
 
 
-def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
+def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitStack | None = None
+              ) -> list[TaskResult]:
     """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; the status says
-    how it ended ("complete", "interrupted", "diverged" or "failed")."""
+    how it ended ("complete", "interrupted", "diverged" or "failed").
+
+    summed_up: the caller's block that sums the run up (main's table): from the moment run.json is written "complete"
+    to that block's end, a Ctrl-C waits and is dropped. In the moment between the two, it made make train say
+    "Interrupted ... Resume with" and wrote "interrupted" over "complete", for a run whose every task had finished.
+    """
     plan = read_status(run_dir)
     for task in plan["tasks"]:      # a resumed run reads the task table again, which may have been edited since
         checked_settings(task, "train")
@@ -122,6 +128,8 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
             results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
                                 learning_rate=plan["learning_rate"], quiet=quiet, strategy=strategy)
                        for task in plan["tasks"]]
+        if summed_up is not None:
+            summed_up.enter_context(held_then_dropped())
         write_status(run_dir, "complete")
     except KeyboardInterrupt:
         _record(run_dir, "interrupted")
@@ -179,10 +187,10 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             replica_devices(args.devices)               # no such devices: say so before a run directory exists
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate,
                                 devices=args.devices)
-        results = run_tasks(run_dir, quiet=args.quiet)
-        # The run is complete (run.json says so): a Ctrl-C while it is summed up would print "Interrupted ... Resume
-        # with" for a run that no resume takes up. It waits for the last line and is then dropped.
-        with held_then_dropped():
+        # Once run.json says "complete", a Ctrl-C until the run is summed up would print "Interrupted ... Resume with"
+        # for a run that no resume takes up: from that write on (run_tasks), it waits for the last line and is dropped.
+        with contextlib.ExitStack() as summed_up:
+            results = run_tasks(run_dir, quiet=args.quiet, summed_up=summed_up)
             if not args.quiet or args.resume:           # a line between the progress (or resuming) and the table
                 print()
             print(format_summary(results))
