@@ -370,3 +370,24 @@ def test_a_ctrl_c_while_run_json_records_the_divergence_leaves_it_diverged(tmp_p
         run.run_tasks(run_dir, quiet=True)
     assert stopped.type is TrainingDiverged, stopped.type
     assert run.read_status(run_dir)["status"] == "diverged"
+
+
+def test_a_later_task_that_diverges_leaves_the_tasks_finished_before_it_summed_up(tmp_path, monkeypatch, capsys):
+    """TASKS=binary,regression with regression diverging: binary had finished, but make train printed the divergence
+    alone, and a diverged run is never resumed, so binary's table row and TensorBoard link were never shown."""
+    from keras_models.train import run
+
+    def diverging_second(task, task_dir, **settings):
+        if task == "regression":
+            raise TrainingDiverged("regression (keras side): training diverged in epoch 1: (as the test says).", 1e-4)
+        return task                                                     # binary trained, without TensorFlow
+
+    monkeypatch.setattr(run, "run_task", diverging_second)
+    monkeypatch.setattr(run, "format_summary", lambda results: f"the table of {results}")
+    monkeypatch.setattr(run, "format_links", lambda results, board: [f"the links of {results}"])
+    code = run.main(["--tasks", "binary,regression", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "the table of ['binary']" in out and "the links of ['binary']" in out, out
+    (line,) = learner_lines(err)
+    assert line.startswith("error: regression (keras side): training diverged in epoch 1: (as the test says)."), line

@@ -104,10 +104,13 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     return run_dir
 
 
-def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitStack | None = None
-              ) -> list[TaskResult]:
+def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitStack | None = None,
+              finished: list[TaskResult] | None = None) -> list[TaskResult]:
     """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; the status says
     how it ended ("complete", "interrupted", "diverged" or "failed").
+
+    finished (if given) receives each task's result as the task ends: main sums up the tasks that finished before
+    one that diverged (a diverged run is never resumed, so nothing else would show them).
 
     summed_up: the caller's block that sums the run up (main's table): from the moment run.json is written "complete"
     to that block's end, a Ctrl-C waits and is dropped. In the moment between the two, it made make train say
@@ -124,10 +127,11 @@ def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitS
         record = write_status(run_dir, "running", error=None, **strategy_record(strategy))
         if record["replicas"] > 1 and not quiet:
             print(announce(record), flush=True)
+        results = [] if finished is None else finished
         with op_determinism():                          # same result on every run (Keras: no XLA then)
-            results = [run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
-                                learning_rate=plan["learning_rate"], quiet=quiet, strategy=strategy)
-                       for task in plan["tasks"]]
+            for task in plan["tasks"]:
+                results.append(run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
+                                        learning_rate=plan["learning_rate"], quiet=quiet, strategy=strategy))
         if summed_up is not None:
             summed_up.enter_context(held_then_dropped())
         write_status(run_dir, "complete")
@@ -174,7 +178,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     `started`: when the program started (perf_counter), for the total in the last line."""
     started = time.perf_counter() if started is None else started
     args = parse_args(argv)
-    run_dir = None
+    run_dir, finished = None, []
     try:
         if args.resume:
             skipped: list[str] = []
@@ -190,19 +194,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         # Once run.json says "complete", a Ctrl-C until the run is summed up would print "Interrupted ... Resume with"
         # for a run that no resume takes up: from that write on (run_tasks), it waits for the last line and is dropped.
         with contextlib.ExitStack() as summed_up:
-            results = run_tasks(run_dir, quiet=args.quiet, summed_up=summed_up)
-            if not args.quiet or args.resume:           # a line between the progress (or resuming) and the table
-                print()
-            print(format_summary(results))
-            record = read_status(run_dir)
-            if record.get("replicas", 1) > 1:
-                print(announce(record))
-            print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
-                  f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
-            board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir)
-                                          else "")
-            for line in format_links(results, board):
-                print(line, flush=True)
+            results = run_tasks(run_dir, quiet=args.quiet, summed_up=summed_up, finished=finished)
+            sum_up(results, run_dir, args, started)
     # The line that says how the run ended: a Ctrl-C meanwhile (the learner who sees training blow up and presses it
     # as the divergence line appears) waits until the line is written, then is dropped: the run has ended already,
     # and it escaped main's handler as a traceback.
@@ -212,9 +205,28 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         return 130
     except LEARNER_ERRORS as exc:
         with held_then_dropped():
+            if isinstance(exc, TrainingDiverged) and finished:
+                # stdout closed, run.json unreadable: the error line, on stderr, still says how the run ended
+                with contextlib.suppress(OSError, RunDirectoryError):
+                    sum_up(finished, run_dir, args, started)
             print(f"\nerror: {explain(exc, run_dir, args.logdir)}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+def sum_up(results: list[TaskResult], run_dir: Path, args, started: float) -> None:
+    """The summary table of the finished tasks, the logs' folder, and a TensorBoard link per task."""
+    if not args.quiet or args.resume:                   # a line between the progress (or resuming) and the table
+        print()
+    print(format_summary(results))
+    record = read_status(run_dir)
+    if record.get("replicas", 1) > 1:
+        print(announce(record))
+    print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
+          f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
+    board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir) else "")
+    for line in format_links(results, board):
+        print(line, flush=True)
 
 
 def _kept(run_dir: Path | None, logdir: Path) -> str:
