@@ -311,6 +311,28 @@ def test_progress_on_a_terminal_narrower_than_the_line_prints_lines_as_in_a_pipe
     assert [line.split()[2] for line in lines[:-1]] == ["1/3", "2/3", "3/3"] and lines[-1] == ""
 
 
+def test_progress_of_a_side_that_stopped_shows_its_last_finished_epoch():
+    """Keras diverged in epoch 4 of 6: in a pipe its last finished epoch, 3, fell between the fifths and was never
+    printed; on a terminal its line, left open for the next epoch, was written over by the scratch side's."""
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream in (io.StringIO(), Terminal()):
+        printer = EpochPrinter("keras", 6, stream=stream)
+        for epoch in range(3):
+            printer.on_epoch_end(epoch, {"loss": 1.0})
+        printer.stopped()
+        EpochPrinter("scratch", 6, stream=stream).on_epoch_end(0, {"loss": 1.0})
+        rows = [row.split("\r")[-1].split()[:3] for row in stream.getvalue().split("\n") if row]   # what stays
+        assert rows[-2:] == [["keras", "epoch", "3/6"], ["scratch", "epoch", "1/6"]], repr(stream.getvalue())
+    quiet = io.StringIO()
+    printer = EpochPrinter("keras", 6, quiet=True, stream=quiet)
+    printer.on_epoch_end(0, {"loss": 1.0})
+    printer.stopped()
+    assert quiet.getvalue() == ""
+
+
 def fake_result(task, keras_losses, scratch_losses):
     """A TaskResult as format_links reads it: each side's per-epoch loss and val_loss (the same list for both)."""
     sides = {side: SimpleNamespace(history={"loss": losses, "val_loss": losses})

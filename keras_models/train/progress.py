@@ -36,6 +36,8 @@ class EpochPrinter:
         self.every = max(1, math.ceil(epochs / 5))
         self.width = 0
         self.start = time.perf_counter()
+        self.unshown = ""           # the last epoch's line, when it fell between the fifths (see `stopped`)
+        self.open = False           # a terminal's line left open, for the next epoch to rewrite
 
     def on_epoch_end(self, epoch, logs=None):
         if self.quiet:
@@ -50,12 +52,25 @@ class EpochPrinter:
             self.live = False
             if self.width:
                 print(file=self.stream)                                     # end the line rewritten so far
+        self.unshown, self.open = "", False
         if self.live:
             self.width = max(self.width, len(line))                 # pad: a shorter line must cover a longer one
-            print("\r" + line.ljust(self.width), end="\n" if done in (self.epochs, self.last) else "",
-                  file=self.stream, flush=True)
+            self.open = done not in (self.epochs, self.last)
+            print("\r" + line.ljust(self.width), end="" if self.open else "\n", file=self.stream, flush=True)
         elif done == 1 or done % self.every == 0 or done in (self.epochs, self.last):
             print(line, file=self.stream, flush=True)
+        else:
+            self.unshown = line
+
+    def stopped(self):
+        """The side stopped before its last epoch (it diverged): show the last epoch it finished, as its last epoch's
+        line is shown -- printed, if it fell between the fifths, or ended, if a terminal's line was left open for
+        the next epoch (the scratch side's line, which follows, wrote over it)."""
+        if self.unshown:
+            print(self.unshown, file=self.stream, flush=True)
+        elif self.open:
+            print(file=self.stream, flush=True)
+        self.unshown, self.open = "", False
 
 
 def format_summary(results) -> str:

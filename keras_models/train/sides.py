@@ -142,8 +142,10 @@ def fit_keras(model: keras.Sequential, data: Prepared, settings: Defaults, log_d
         with held:
             model.fit(train, epochs=settings.epochs, initial_epoch=state.epoch + 1, validation_data=val,
                       shuffle=False, verbose=0, callbacks=callbacks)
-    except BaseException:                   # Ctrl-C, a diverged loss: close (and flush) the writers fit left open
+    except BaseException as stop:           # Ctrl-C, a diverged loss: close (and flush) the writers fit left open
         board.on_train_end()
+        if isinstance(stop, TrainingDiverged):
+            printer.stopped()               # the last epoch it finished, before the scratch side's lines
         raise
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
@@ -173,8 +175,10 @@ def fit_scratch(net: Network, data: Prepared, settings: Defaults, board: Scratch
                 batch_size=settings.batch_size, shuffle=False, seed=rng, initial_epoch=state.epoch + 1, masks=replayed,
                 validation_data=(data.X_val, data.y_val), metrics=[get_task(data.task).metric], verbose=0,
                 callbacks=[HeldEpochEnd([board, ScratchCheckpoint(board.log_dir / CHECKPOINT, state), printer])])
-    except BaseException:
+    except BaseException as stop:
         board.on_train_end()
+        if isinstance(stop, TrainingDiverged):
+            printer.stopped()               # the last epoch it finished, before the divergence's line
         raise
     return SideResult(state.history, time.perf_counter() - start, board.seconds)
 
