@@ -287,11 +287,14 @@ def test_a_ctrl_c_while_the_scratch_side_catches_up_after_keras_diverged_leaves_
     assert stopped.value.smaller_learning_rate == 1e-4
 
 
-def stopped_in_scratchs_first_epoch(error: BaseException) -> type[sides.ScratchCheckpoint]:
-    class StoppedInScratchsFirstEpoch(sides.ScratchCheckpoint):
+def stopped_in_scratchs_epoch(error: BaseException, stopped: int = 1) -> type[sides.ScratchCheckpoint]:
+    """The scratch side's checkpoint, but `error` is raised in epoch `stopped` (1-based) before it is saved."""
+    class StoppedInScratchsEpoch(sides.ScratchCheckpoint):
         def on_epoch_end(self, epoch, logs=None):
-            raise error                                     # before the epoch is saved: no scratch epoch kept
-    return StoppedInScratchsFirstEpoch
+            if epoch == stopped - 1:
+                raise error                                 # before the epoch is saved: not kept
+            super().on_epoch_end(epoch, logs)
+    return StoppedInScratchsEpoch
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError(errno.ENOSPC, "No space left on device")],
@@ -303,12 +306,32 @@ def test_a_stop_before_the_scratch_side_kept_an_epoch_leaves_the_divergence_with
     plural for one epoch, and nothing of the scratch side's in TensorBoard to compare. A full disk then was the run's
     message ("failed", offered to RESUME=1, which would only diverge again): the divergence is the run's end."""
     monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(2))
-    monkeypatch.setattr(sides, "ScratchCheckpoint", stopped_in_scratchs_first_epoch(error))
+    monkeypatch.setattr(sides, "ScratchCheckpoint", stopped_in_scratchs_epoch(error))
     with pytest.raises(BaseException) as stopped:                       # KeyboardInterrupt, OSError included
         run_task("binary", tmp_path, epochs=3, quiet=True)
     assert stopped.type is TrainingDiverged, stopped.type
     assert str(stopped.value) == ("binary (keras side): training diverged in epoch 2: (as the test says). The scratch "
                                   "side was stopped before its first epoch: nothing to compare in TensorBoard.")
+
+
+SCRATCH_DIVERGED = TrainingDiverged("training diverged in epoch 2, batch 5: overflow (as the test says).", 1e-4)
+
+
+@pytest.mark.parametrize("keras_epoch, scratch_epoch, ending", [
+    (2, 1, "The scratch side diverged too, in its first epoch: nothing to compare in TensorBoard."),
+    (3, 2, "The scratch side diverged too, in epoch 2, after 1 of the 2 epochs Keras finished, to compare in "
+           "TensorBoard."),
+], ids=["first-epoch", "second-epoch"])
+def test_the_scratch_sides_own_divergence_as_it_catches_up_is_named(tmp_path, monkeypatch, keras_epoch, scratch_epoch,
+                                                                    ending):
+    """The scratch side, catching up on a diverged Keras side, diverges too: the line said it "was stopped" (as by a
+    Ctrl-C), and the scratch side's own divergence went unsaid."""
+    monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(keras_epoch))
+    monkeypatch.setattr(sides, "ScratchCheckpoint", stopped_in_scratchs_epoch(SCRATCH_DIVERGED, scratch_epoch))
+    with pytest.raises(TrainingDiverged) as diverged:
+        run_task("binary", tmp_path, epochs=keras_epoch + 1, quiet=True)
+    assert str(diverged.value) == (f"binary (keras side): training diverged in epoch {keras_epoch}: (as the test "
+                                   f"says). {ending}")
 
 
 def test_a_log_that_cannot_be_rewritten_after_a_divergence_leaves_the_divergence_its_message(tmp_path, monkeypatch):

@@ -251,7 +251,8 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         if keras_diverged is not None:
             # whatever stopped the scratch side as it caught up (a Ctrl-C, a full disk, its own divergence), the run
             # diverged: reported "interrupted" or "failed", RESUME=1 would take it up only to diverge again
-            caught_up = _caught_up(keras_state.epoch + 1, scratch_state.epoch + 1)
+            caught_up = _caught_up(keras_state.epoch + 1, scratch_state.epoch + 1,
+                                   diverged=isinstance(stop, TrainingDiverged) and stop is not keras_diverged)
             raise TrainingDiverged(f"{task} (keras side): {keras_diverged}{caught_up}",
                                    keras_diverged.smaller_learning_rate) from None
         full_disk = as_os_error(stop)
@@ -264,11 +265,17 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
     return result
 
 
-def _caught_up(finished: int, caught: int) -> str:
+def _caught_up(finished: int, caught: int, diverged: bool = False) -> str:
     """What the divergence's line adds about the scratch side, which trained after Keras diverged: the `finished`
-    epochs Keras finished, of which it kept `caught` (fewer when a Ctrl-C stopped it)."""
+    epochs Keras finished, of which it kept `caught` (fewer when a Ctrl-C, a full disk or its own divergence --
+    `diverged` -- stopped it)."""
     if finished == 0:                               # Keras diverged in its first epoch: the scratch side never trained
         return ""
+    if diverged and caught == 0:
+        return " The scratch side diverged too, in its first epoch: nothing to compare in TensorBoard."
+    if diverged:
+        return (f" The scratch side diverged too, in epoch {caught + 1}, after {caught} of the {finished} epochs "
+                "Keras finished, to compare in TensorBoard.")
     if caught == finished:
         return (f" The scratch side has trained the {counted(finished, 'epoch')} Keras finished, to compare in "
                 "TensorBoard.")
