@@ -509,6 +509,23 @@ def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_
             "that ended?)): binary: ") in out
 
 
+def test_an_output_closed_as_a_complete_run_is_summed_up_offers_no_resume(tmp_path, capsys, monkeypatch):
+    """`make train QUIET=1 | head -3`: the pipe closes as the table of a complete run is printed. The line said "The
+    run is kept; once that is put right, continue it with `... --resume`", and that resume found nothing to resume."""
+
+    def closed_as_the_table_is_printed(results):
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    monkeypatch.setattr(train_module, "run_task", lambda task, task_dir, **settings: task)    # trained, no TensorFlow
+    monkeypatch.setattr(train_module, "format_summary", closed_as_the_table_is_printed)
+    code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet")
+    (run_dir,) = tmp_path.iterdir()
+    assert (code, only_run(tmp_path)["status"]) == (1, "complete")
+    assert learner_lines(err) == [
+        "error: the output was closed while make train was printing (a pipe into a command that ended?). The run is "
+        f"complete (nothing to resume); its logs are in {run_dir}"]
+
+
 PRINTS_ZOE = ("from keras_models.twins.closed_output import escape_what_output_cannot_show; "
               "escape_what_output_cannot_show(); print('Zo\\xeb')")
 

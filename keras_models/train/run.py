@@ -256,8 +256,18 @@ def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
     if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
         return str(exc)                             # ours, or a missing data file: the message says it all
     what = reason(exc)
-    return f"{what}. The run is kept; once that is put right, continue it with `{resume}`" if run_dir \
-        else f"{what}."
+    if run_dir is None:
+        return f"{what}."
+    if _complete(run_dir):                          # stopped as its table was printed: no resume would take it up
+        return f"{what}. The run is complete (nothing to resume); its logs are in {shown(run_dir)}"
+    return f"{what}. The run is kept; once that is put right, continue it with `{resume}`"
+
+
+def _complete(run_dir: Path) -> bool:
+    try:
+        return read_status(run_dir)["status"] == "complete"
+    except (RunDirectoryError, OSError):
+        return False
 
 
 def reason(exc: BaseException) -> str:
