@@ -58,6 +58,13 @@ fi
 about() { "$$1" -c 'import platform, sys; sys.stdout.write("%s %s\n" % (platform.python_version(), getattr(sys, "base_prefix", sys.prefix)))' 2>/dev/null || true; }
 supported() { case "$$1" in 3.1[123].*) return 0;; esac; return 1; }
 show() { echo "$${1%% *} ($${1#* })"; }
+# What make setup removes of a .venv this user may not change (made by another user: a sudo make setup once) stops it
+# in one line: rm printed one line per file it could not remove, 47,000 of them, and make its "Error 1".
+removed() {
+	said=$$(rm -rf "$$1" 2>&1) && return 0
+	echo "error: $(VENV) cannot be $$2: $$(echo "$$said" | sed -n 1p) (another user made it? sudo make setup does): remove it with sudo rm -rf $(VENV), then make setup" >&2
+	exit 1
+}
 recorded=$$(cat $(STAMP) 2>/dev/null || true)
 if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
 python=
@@ -86,7 +93,7 @@ elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 	elif [ -z "$$now" ]; then why="the Python it was built with, $$(show "$$recorded"), no longer runs"
 	else why="the Python it was built with, $$(show "$$recorded"), is now Python $$(show "$$now")"; fi
 fi
-[ -z "$$why" ] || { echo "rebuilding $(VENV) with Python $$(show "$$want"): $$why"; rm -rf $(VENV); }
+[ -z "$$why" ] || { echo "rebuilding $(VENV) with Python $$(show "$$want"): $$why"; removed $(VENV) rebuilt; }
 if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt $(STAMP) ]; then
 	started=$$(date +%s)
 	if [ ! -x $(PY) ]; then
@@ -96,7 +103,7 @@ if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt
 	else
 		echo "installing the pinned packages into $(VENV) again (pyproject.toml or constraints.txt changed)"
 	fi
-	rm -f $(STAMP)
+	removed $(STAMP) "installed into again"
 	if $(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt uv >/dev/null 2>&1; then
 		$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]"
 	else

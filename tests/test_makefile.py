@@ -468,6 +468,34 @@ def test_a_set_up_that_stopped_half_way_is_rebuilt(bare):
         "setting up .venv with python3.11, Python 3.11.7 (/opt/python3_11) (about a minute, 2.3 GB)"]
 
 
+# rm where the user may not remove a file of .venv: a .venv made by another user (sudo make setup once)
+DENIED_RM = """#!/bin/sh
+for name in python3 python uv; do echo "rm: cannot remove '.venv/bin/$name': Permission denied" >&2; done
+exit 1
+"""
+
+
+@pytest.mark.parametrize("change, verb", [("another-python", "rebuilt"), ("a-changed-lock", "installed into again")])
+def test_a_venv_this_user_may_not_change_stops_in_one_line_naming_it_and_what_to_do(bare, change, verb):
+    """After a sudo make setup, make as oneself rebuilt or reinstalled the root-owned .venv: rm printed one line per
+    file it could not remove (47,000 of them), then make's "Error 1"."""
+    with_pythons(bare, python3_11="3.11.7", python3_12="3.12.1")
+    assert make(bare, "setup", "PYTHON=python3.11").returncode == 0
+    rm = bare.parent / "bin" / "rm"
+    rm.unlink()
+    rm.write_text(DENIED_RM)
+    rm.chmod(0o755)
+    if change == "a-changed-lock":
+        os.utime(bare / "constraints.txt", (os.path.getmtime(bare / ".venv" / ".installed") + 10,) * 2)
+    done = make(bare, "setup", *(["PYTHON=python3.12"] if change == "another-python" else []))
+    assert done.returncode == 2
+    message, make_says = done.stderr.splitlines()
+    assert message == (f"error: .venv cannot be {verb}: rm: cannot remove '.venv/bin/python3': Permission denied "
+                       "(another user made it? sudo make setup does): remove it with sudo rm -rf .venv, then make "
+                       "setup")
+    assert make_says.startswith("make: *** [Makefile:")
+
+
 @pytest.mark.skipif(shutil.which("flock") is None, reason="needs flock(1), as the Makefile does")
 def test_a_second_make_while_one_sets_up_venv_waits_for_it_instead_of_building_it_too(bare):
     """Two make setups at once on a fresh clone (or make train in one terminal, make lab in another) built one .venv
