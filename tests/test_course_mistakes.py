@@ -40,6 +40,19 @@ def test_lessons_into_a_folder_that_is_a_file_is_one_line_before_any_lesson_runs
                    "folder: make lessons LOGDIR=DIR\n")
 
 
+def test_lessons_into_a_folder_that_cannot_be_written_names_the_folder_not_a_temporary_file(tmp_path, capsys,
+                                                                                             monkeypatch):
+    """A read-only logs/ (a learner who is not root) said "cannot be written to logs/lessons/png/tmpu4n6yo12": the
+    name of the probe file the check tried to create, which the learner never saw and which does not exist."""
+    pictures = tmp_path / "pictures" / "png"
+    pictures.mkdir(parents=True)
+    as_for_a_learner(monkeypatch, pictures, read_only=True)
+    monkeypatch.setattr(lessons, "run_all", lambda logdir: pytest.fail("a lesson ran"))
+    assert lessons.main(["--logdir", str(pictures.parent)]) == 1
+    assert capsys.readouterr() == ("", f"error: the pictures cannot be written to {pictures} (Permission denied); "
+                                       "choose another folder: make lessons LOGDIR=DIR\n")
+
+
 def test_an_empty_lessons_logdir_is_one_line_not_the_current_folder(capsys, monkeypatch):
     monkeypatch.setattr(lessons, "run_all", lambda logdir: pytest.fail("a lesson ran"))
     assert lessons.main(["--logdir", ""]) == 2

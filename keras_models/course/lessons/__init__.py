@@ -100,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for where in (args.logdir / "png", args.logdir / "tensorboard"):
             where.mkdir(parents=True, exist_ok=True)
-            tempfile.TemporaryFile(dir=where).close()        # can we write there? Ask before any lesson runs
+            try:                                             # can we write there? Ask before any lesson runs
+                tempfile.TemporaryFile(dir=where).close()
+            except OSError as exc:                           # named by the folder, not by the probe's random name
+                raise OSError(exc.errno, exc.strerror, str(where)) from None
         run_all(args.logdir)
         print(f"done in {time.perf_counter() - start:.1f} s")
         if args.logdir == DEFAULT_LOGDIR:
