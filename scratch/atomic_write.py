@@ -8,7 +8,8 @@
 The temporary file sits beside the target (same directory, so the rename stays on one file system) and
 is named `<target name>.<8 random characters>.tmp`. It is created as `open(path, "w")` would create the
 target (0o666 less the umask), not with `tempfile.mkstemp`'s 0o600: the renamed file must be as readable
-as one written in place. A writer killed outright (kill -9, a power cut)
+as one written in place, and a target that exists keeps its mode, as one rewritten in place does (a grades.csv
+shared with chmod 640 stays 640). A writer killed outright (kill -9, a power cut)
 leaves at worst that temporary file, which no reader picks up; `remove_stale_temporaries` deletes
 them, and only them, before the target is written again.
 """
@@ -19,6 +20,7 @@ import contextlib
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +48,7 @@ def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
         yield Path(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        _keep_mode(path, Path(tmp))
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -64,6 +67,15 @@ def _create_temporary(folder: Path, prefix: str) -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {folder / prefix}...")
+
+
+def _keep_mode(path: Path, tmp: Path) -> None:
+    """Give `tmp` the permissions of the `path` it replaces, if there is one: open(path, "w") keeps them too."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(tmp, mode)
 
 
 def remove_stale_temporaries(path, prefix: str | None = None) -> list[Path]:

@@ -196,6 +196,23 @@ def test_an_atomically_written_file_is_as_readable_as_one_written_in_place(tmp_p
     assert modes == {"run.json": 0o644, "in_place.json": 0o644}
 
 
+def test_a_file_replaced_atomically_keeps_its_mode_as_one_rewritten_in_place_does(tmp_path):
+    """grades.csv shared with a teaching assistant's group (chmod 640), regraded under umask 077, came back 600: the
+    new file had the umask's mode, where open(path, "w") on the old one keeps it."""
+    for name in ("grades.csv", "in_place.csv"):
+        (tmp_path / name).write_text("old\n", encoding="utf-8")
+        (tmp_path / name).chmod(0o640)
+    umask = os.umask(0o077)
+    try:
+        with atomic_path(tmp_path / "grades.csv") as tmp:
+            tmp.write_text("new\n", encoding="utf-8")
+        (tmp_path / "in_place.csv").write_text("new\n", encoding="utf-8")
+    finally:
+        os.umask(umask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"grades.csv": 0o640, "in_place.csv": 0o640}
+
+
 def test_a_folder_the_temporary_file_cannot_be_made_in_is_named_by_the_file_meant(tmp_path, monkeypatch):
     """make notebooks in a read-only notebooks/exercises/ said "error: <path>/ex01_perceptron_activations.ipynb.
     2abf5568.tmp: Permission denied": a name the learner never saw."""
