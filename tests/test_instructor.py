@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -316,6 +317,26 @@ def test_make_release_outside_a_clone_git_refuses_says_what_git_said(tmp_path, m
         release.project_files()
     assert str(refused.value).startswith("make release copies the files git tracks: run it in a git clone of the "
                                          "project (git said: fatal: not a git repository")
+
+
+def test_make_release_gives_each_file_the_mode_a_git_checkout_would_not_the_checkouts_own(tmp_path):
+    """From a checkout made read-only (chmod -R a-w), the copy's files were read-only too: as an instructor who is not
+    root, make release then stopped at "<dest>/.github/classroom/autograding.json: Permission denied" with the copy
+    half made. Like git, a copy keeps only whether a file is executable; the rest is the umask's."""
+    source, dest = tmp_path / "source", tmp_path / "dest"
+    source.mkdir()
+    (source / "README.md").write_text("read me\n", encoding="utf-8")
+    (source / "run").write_text("#!/bin/sh\n", encoding="utf-8")
+    (source / "README.md").chmod(0o444)
+    (source / "run").chmod(0o500)
+    umask = os.umask(0o022)
+    try:
+        for name in ("README.md", "run"):
+            release._copy(source / name, dest / name)
+    finally:
+        os.umask(umask)
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in dest.iterdir()} == {"README.md": 0o644, "run": 0o755}
+    assert (dest / "README.md").read_text(encoding="utf-8") == "read me\n"
 
 
 def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_path, monkeypatch):

@@ -42,6 +42,7 @@ import argparse
 import os
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -140,6 +141,17 @@ def _learner_gitignore(text: str) -> str:
     return "\n".join(kept).rstrip("\n") + f"\n{note}\n"
 
 
+def _copy(source: Path, target: Path) -> None:
+    """Copy a tracked file as a git checkout writes it: its bytes and whether it is executable; the rest of its mode is
+    the umask's. shutil.copy2 also copied a read-only checkout's read-only modes (chmod -R a-w), and the copy's own
+    README.md and .gitignore could then not be written."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)                  # 0o666 less the umask, as open(target, "w") creates it
+    if source.stat().st_mode & stat.S_IXUSR:         # executable: x wherever the umask left r (0o644 -> 0o755)
+        mode = stat.S_IMODE(target.stat().st_mode)
+        target.chmod(mode | (mode & 0o444) >> 2)
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -186,8 +198,7 @@ def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[s
     uncommitted: the tracked files copied with changes not committed here (uncommitted_files), for its commit."""
     files = [f for f in project_files() if with_solutions or not any(f.is_relative_to(p) for p in LEARNER_LEAVES_OUT)]
     for relative in files:
-        (dest / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / relative, dest / relative)
+        _copy(REPO / relative, dest / relative)
     for exercise in EXERCISES:                        # the learner's files, cut from the solutions here
         skeleton = skeleton_of(exercise.solution_path)
         _write(dest / COURSE / "exercises" / f"{exercise.stem}.py", skeleton)
