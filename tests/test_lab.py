@@ -226,6 +226,21 @@ def test_a_second_make_lab_in_the_same_folder_is_one_line_before_writing_any_not
     assert not notebooks_folder.exists()
 
 
+def test_make_lab_where_its_log_cannot_be_written_is_one_line_naming_it_before_writing_any_notebook(
+        notebooks_folder, tmp_path, capsys, monkeypatch):
+    """logs/ read-only (a learner who is not root) said "error: [Errno 13] Permission denied: '<repo>/logs/lab/
+    jupyterlab.log'": Python's wording, and no word of what it is or what to do. Root writes anywhere, so here a file
+    stands where logs/ should be (Not a directory), which root cannot get past either."""
+    monkeypatch.setattr(lab, "launch", lambda *args, **kwargs: pytest.fail("JupyterLab was started"))
+    (tmp_path / "logs").write_text("a file, not a folder")
+    log = tmp_path / "logs" / "lab" / "jupyterlab.log"
+    assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--log", str(log),
+                     "--no-browser"]) == 1
+    assert capsys.readouterr() == ("", f"error: make lab cannot write JupyterLab's log {log} (Not a directory: "
+                                       f"{log.parent}): make {log.parent} a folder you can write in\n")
+    assert not notebooks_folder.exists()
+
+
 @pytest.mark.parametrize("port", ["eighty", "²"])            # "²" is a digit to str.isdigit, not to int
 def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(port, tmp_path, capsys):
     assert lab.main(["--port", port, "--jupyter-home", str(tmp_path)]) == 2

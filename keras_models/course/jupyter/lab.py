@@ -143,11 +143,15 @@ def hold_log(log: Path, held: contextlib.ExitStack) -> None:
     in the same folder wrote the notebooks again, emptied the first one's log to write its own into it, and, on a
     port just taken by the first, quoted the first's last log line as its own reason for stopping."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.touch()
-    shown = log.relative_to(REPO) if log.is_relative_to(REPO) else log
+    open(log, "a", encoding="utf-8").close()          # created, or refused now if it cannot be written (read-only)
     held.enter_context(held_alone(log, RuntimeError(
-        f"another make lab is running in this folder (its log: {shown}): open the address it printed, or stop it "
+        f"another make lab is running in this folder (its log: {_shown(log)}): open the address it printed, or stop it "
         "(Ctrl-C) first")))
+
+
+def _shown(path: Path) -> Path:
+    """`path` as the learner knows it: relative to the repository when it is inside it (logs/lab/jupyterlab.log)."""
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,8 +180,13 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         return 1
     try:
         hold_log(args.log, held)                        # before the notebooks: another make lab writes them too
-    except (RuntimeError, OSError) as error:
+    except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:                            # logs/ read-only, or a file where a folder should be
+        where = f"{error.strerror}: {_shown(Path(error.filename))}" if error.filename else error.strerror or error
+        print(f"error: make lab cannot write JupyterLab's log {_shown(args.log)} ({where}): make "
+              f"{_shown(args.log.parent)} a folder you can write in", file=sys.stderr)
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
@@ -191,10 +200,9 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     try:
         server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
         port = wait_until_ready(server, args.jupyter_home, args.log)
-        log = args.log.relative_to(REPO) if args.log.is_relative_to(REPO) else args.log
         print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
               f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
-              f"Ctrl-C stops it (its log: {log}).", flush=True)
+              f"Ctrl-C stops it (its log: {_shown(args.log)}).", flush=True)
         code = server.wait()
         print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
         return 1
