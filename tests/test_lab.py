@@ -241,6 +241,20 @@ def test_make_lab_where_its_log_cannot_be_written_is_one_line_naming_it_before_w
     assert not notebooks_folder.exists()
 
 
+def test_make_lab_that_cannot_write_its_files_in_venv_is_one_line_saying_what_to_do(notebooks_folder, tmp_path,
+                                                                                     capsys):
+    """A .venv made by another user (sudo make setup), then make lab as oneself, said "error: [Errno 13] Permission
+    denied: '<repo>/.venv/share/jupyter/kernels/inside-the-network/kernel.json'". Root writes anywhere, so here the
+    Jupyter home is a file (Not a directory), which root cannot get past either."""
+    home = tmp_path / "venv"
+    home.write_text("a file, not a folder")
+    assert lab.main(["--port", "0", "--jupyter-home", str(home), "--log", str(tmp_path / "log"), "--no-browser"]) == 1
+    kernel = home / "share" / "jupyter" / "kernels" / "inside-the-network"
+    assert capsys.readouterr() == ("", f"error: make lab cannot write Jupyter's files in {home} (Not a directory: "
+                                       f"{kernel}): if another user made {home} (sudo make setup), remove it with "
+                                       f"sudo rm -rf {home}, then make setup\n")
+
+
 @pytest.mark.parametrize("port", ["eighty", "²"])            # "²" is a digit to str.isdigit, not to int
 def test_make_lab_with_a_port_that_is_not_a_number_is_one_line(port, tmp_path, capsys):
     assert lab.main(["--port", port, "--jupyter-home", str(tmp_path)]) == 2

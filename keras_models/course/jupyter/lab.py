@@ -209,12 +209,25 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except KeyboardInterrupt:
         print("\nJupyterLab stopped.", file=sys.stderr)
         return 130
-    except (RuntimeError, OSError) as error:
+    except OSError as error:
+        print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
+        return 1
+    except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
         if server is not None:
             stop(server)
+
+
+def _cannot_write(error: OSError, home: Path) -> str:
+    """One line for a file make lab could not write. In `home` (.venv), a .venv made by another user (a sudo make
+    setup) is the likely cause, and the line says how to start over."""
+    path = Path(error.filename) if error.filename else None
+    if path is None or not path.is_relative_to(home):
+        return f"{_shown(path)}: {error.strerror}" if path else str(error)
+    return (f"make lab cannot write Jupyter's files in {_shown(home)} ({error.strerror}: {_shown(path)}): if another "
+            f"user made {_shown(home)} (sudo make setup), remove it with sudo rm -rf {_shown(home)}, then make setup")
 
 
 def _interrupted(signum: int, frame: object) -> None:
