@@ -298,6 +298,25 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("command, variable, run", [
+    ("make release", "DEST", lambda folder: release.main([folder])),
+    ("make grade", "SUBMISSIONS", lambda folder: grade_class.main([folder])),
+], ids=["release", "grade"])
+def test_a_folder_starting_with_an_unexpanded_tilde_is_one_line_not_a_folder_named_tilde(command, variable, run,
+                                                                                          tmp_path, monkeypatch,
+                                                                                          capsys):
+    """make release DEST=~/out from sh or zsh (macOS), which leave ~ after = as it is: "DEST=~/out is inside this
+    repository", and make grade SUBMISSIONS=~/class: "the submissions folder ~/class does not exist". make train and
+    make lessons already said what happened."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert run("~/class") == 2
+    assert capsys.readouterr() == ("", f"error: {variable}=~/class starts with ~, which the shell did not expand (it "
+                                       f"names a folder called ~ here); write the full path, e.g. {command} "
+                                       f"{variable}={tmp_path / 'class'}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solutions(tmp_path, monkeypatch, capsys):
     subprocess.run(["git", "init", "-q", str(tmp_path / "learner")], check=True)
     monkeypatch.setattr(release, "REPO", tmp_path / "learner")     # a learner copy: no exercises/solutions/

@@ -72,7 +72,7 @@ import unicodedata
 from pathlib import Path
 
 from data import checksums
-from keras_models.course.command_line import output_cannot_show
+from keras_models.course.command_line import output_cannot_show, unexpanded_home
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
@@ -329,6 +329,9 @@ def _padded(text: str, width: int) -> str:
 
 def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     """{learner: folder}, and the entries skipped, each with why ("stray_file.zip (not a folder)")."""
+    tilde = unexpanded_home(str(submissions), "SUBMISSIONS", "make grade")
+    if tilde:
+        raise ValueError(tilde)
     if not submissions.exists():
         raise ValueError(f"the submissions folder {submissions} does not exist")
     if not submissions.is_dir():

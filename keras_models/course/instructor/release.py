@@ -47,6 +47,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from keras_models.course.command_line import unexpanded_home
 from keras_models.course.exercises.graders import EXERCISES
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
@@ -229,6 +230,9 @@ def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[s
 
 
 def _check_destination(dest: Path) -> None:
+    tilde = unexpanded_home(str(dest), "DEST", "make release")
+    if tilde:
+        raise ValueError(tilde)
     if dest.resolve().is_relative_to(REPO):
         raise ValueError(f"DEST={dest} is inside this repository: choose a folder outside it")
     if dest.is_file():
