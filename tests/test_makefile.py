@@ -343,6 +343,31 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
                            "caches\n")                                   # one line, not make's recipe
 
 
+# find where the user may not delete what another user (sudo make train) wrote in logs/: one line per entry, and 1
+DENIED_FIND = """#!/bin/sh
+for name in run.json binary/keras/checkpoint.npz binary; do
+    echo "find: cannot delete 'logs/2026-11-23_01-31-51/$name': Permission denied" >&2
+done
+exit 1
+"""
+
+
+def test_make_clean_that_cannot_remove_everything_in_logs_says_so_in_one_line(project):
+    """A run written by `sudo make train` (root's files), then make clean as oneself: find printed one line per file
+    it could not delete -- a run's event files and checkpoints, dozens -- then make's "Error 1"."""
+    find = project.parent / "bin" / "find"
+    find.unlink()
+    find.write_text(DENIED_FIND)
+    find.chmod(0o755)
+    done = make(project, "clean")
+    assert done.returncode == 2 and done.stdout == ""
+    message, make_says = done.stderr.splitlines()
+    assert message == ("error: make clean removed what it could, but not all of logs/: find: cannot delete "
+                       "'logs/2026-11-23_01-31-51/run.json': Permission denied (3 entries): if another user wrote "
+                       "them (sudo make ...), remove them with sudo rm -rf, then make clean")
+    assert make_says.startswith("make: *** [Makefile:")
+
+
 def test_make_clean_refuses_while_a_make_train_writes_a_run_and_removes_nothing(project):
     """make clean deleted a running run's run.json, checkpoints and event files; the run went on into files no
     longer there and ended with a run.json that RESUME=1 called damaged."""
