@@ -27,6 +27,7 @@ import re
 import resource
 import signal
 import subprocess
+import sys
 import warnings
 import zipfile
 
@@ -462,6 +463,30 @@ def test_a_grade_cell_interrupted_while_it_grades_is_one_line_saying_nothing_was
     notebook = execute(kernel, path, tmp_path / "run", allow_errors=True)
     assert outputs(notebook, "error") == []
     assert printed(notebook) == "Interrupted: ex01 was not graded. Run this cell again to grade it.\n"
+
+
+def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_the_kernel(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """The stop button while the grader's first `import keras` runs: Python keeps the submodules that had finished,
+    and every later grading in that kernel failed with "the grader could not check your code: AttributeError ...
+    module 'keras.src.backend' has no attribute 'backend'" -- after the line had said to run the cell again. Without
+    a kernel: a package whose import is interrupted half-way, imported by the learner's Perceptron1D."""
+    package = tmp_path / "halfway"
+    package.mkdir()
+    (package / "__init__.py").write_text("from halfway import done\nfrom halfway import cut_off\n", encoding="utf-8")
+    (package / "done.py").write_text("", encoding="utf-8")
+    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "halfway", raising=False)
+    monkeypatch.delitem(sys.modules, "halfway.done", raising=False)        # it stays loaded: gone after this test
+    namespace = {"__name__": "notebook"}
+    cells = ["class Perceptron1D:\n    def __init__(self, weight, bias):\n        import halfway",
+             "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
+    for number, cell in enumerate(cells, 1):
+        exec(compile(cell, str(tmp_path / "ipykernel_4242" / f"{number}.py"), "exec"), namespace)
+    assert capsys.readouterr().out == ("Interrupted while Python was loading halfway: ex01 was not graded, and halfway "
+                                       "may be left half-loaded in this kernel. Restart the kernel (Kernel > Restart "
+                                       "Kernel), run the cells above, then this one.\n")
 
 
 def test_a_grade_cell_names_the_line_of_a_time_cell_that_raised(tmp_path, capsys):

@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -152,10 +153,16 @@ def grade_here(name: str) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
             result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         if not in_notebook:
             raise                                               # a script: make exercise-run says it in one line
-        print(f"Interrupted: {exercise.name} was not graded. Run this cell again to grade it.")   # the stop button
+        loading = _loading(interrupt, _learners_code(caller_file))
+        if loading is None:                                     # the stop button
+            print(f"Interrupted: {exercise.name} was not graded. Run this cell again to grade it.")
+        else:           # what loaded before the stop stays in the kernel, what did not is missing: a restart mends it
+            print(f"Interrupted while Python was loading {loading}: {exercise.name} was not graded, and {loading} "
+                  "may be left half-loaded in this kernel. Restart the kernel (Kernel > Restart Kernel), run the "
+                  "cells above, then this one.")
         return None
     _print_result(result)
     if result.passed:
@@ -171,6 +178,26 @@ def grade_here(name: str) -> None:
               f"make exercises ONLY={exercise.name}).")
     else:                                                       # a script: make exercise-run, or python itself
         print(f"Change your code, then run the file again: make exercise-run NAME={exercise.name}")
+
+
+def _loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], bool]) -> str | None:
+    """The package Python was importing a module of when `interrupt` landed ("keras"), or None.
+
+    Python drops the module it was importing from sys.modules, but keeps the submodules that had finished: imported
+    again, the package runs with parts missing ("module 'keras.src.backend' has no attribute 'backend'"), and every
+    grading after it fails on that, whatever the learner's code. An import shows in the traceback as the top level
+    of a module that is not the learner's (Python removes its own import frames from it), or, while Python still
+    looks for the module's file, as importlib's frame that loads it; the innermost names the package."""
+    loading = None
+    tb = interrupt.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "<module>" and not is_learners(frame.f_code.co_filename):
+            loading = frame.f_globals.get("__name__", loading)
+        elif frame.f_code.co_name == "_find_and_load" and frame.f_code.co_filename.startswith("<frozen importlib"):
+            loading = frame.f_locals.get("name", loading)
+        tb = tb.tb_next
+    return None if loading is None else loading.split(".")[0]
 
 
 def _notebook_cells(caller_file: str) -> Path | None:
