@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import logging
 import os
 import re
 import resource
@@ -487,6 +488,24 @@ def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_th
     assert capsys.readouterr().out == ("Interrupted while Python was loading halfway: ex01 was not graded, and halfway "
                                        "may be left half-loaded in this kernel. Restart the kernel (Kernel > Restart "
                                        "Kernel), run the cells above, then this one.\n")
+
+
+def test_a_grade_cell_leaves_tensorflows_loggers_as_it_found_them(tmp_path, capsys):
+    """The grade cell quiets TensorFlow's Python warnings while it grades; it left the "tensorflow" and "absl"
+    loggers at ERROR for the rest of the kernel's life, so the learner's own cells after it no longer showed
+    TensorFlow's warnings. Without a kernel: the grade cell compiled as IPython compiles it."""
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl")]
+    found = [logger.level for logger in loggers]
+    grade_cell = "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"
+    try:
+        loggers[0].setLevel(logging.WARNING)
+        loggers[1].setLevel(logging.NOTSET)
+        exec(compile(grade_cell, str(tmp_path / "ipykernel_4242" / "1.py"), "exec"), {"__name__": "notebook"})
+        assert [logger.level for logger in loggers] == [logging.WARNING, logging.NOTSET]
+    finally:
+        for logger, level in zip(loggers, found, strict=True):
+            logger.setLevel(level)
+    assert "your code defines no Perceptron1D" in capsys.readouterr().out      # it graded
 
 
 def test_a_grade_cell_names_the_line_of_a_time_cell_that_raised(tmp_path, capsys):

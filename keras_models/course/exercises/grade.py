@@ -25,12 +25,13 @@ but --reset ever overwrites one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -58,10 +59,19 @@ REPO = Path(__file__).resolve().parents[3]
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 
 
-def _quiet_tensorflow() -> None:
-    """Keep TensorFlow's Python warnings ("... triggered tf.function retracing") out of the report."""
-    for name in ("tensorflow", "absl"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+@contextlib.contextmanager
+def _quiet_tensorflow() -> Iterator[None]:
+    """Keep TensorFlow's Python warnings ("... triggered tf.function retracing") out of the report while grading;
+    the loggers' levels come back afterwards, so in a notebook the learner's own cells warn as before."""
+    loggers = [logging.getLogger(name) for name in ("tensorflow", "absl")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _print_result(result: Result, graded: Version | None = None) -> None:
@@ -87,7 +97,6 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     where = "the reference solutions in keras_models/course/exercises/solutions/" if solutions \
         else "your exercise files in keras_models/course/exercises/"
     print(f"Grading {where}")
-    _quiet_tensorflow()
     start = time.perf_counter()
     results = []
     for exercise in exercises:
@@ -98,7 +107,8 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             try:
                 if not path.is_file():
                     raise FileNotFoundError(2, "No such file", str(path))
-                result = grade_file(exercise, path, Path(workdir))
+                with _quiet_tensorflow():
+                    result = grade_file(exercise, path, Path(workdir))
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
                 result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
                                                  "instead", 0.0)
@@ -145,13 +155,12 @@ def grade_here(name: str) -> None:
     except ValueError as error:
         print(f"error: {error}")
         return None
-    _quiet_tensorflow()
     namespace = ModuleType(f"_graded_here_{exercise.name}")
     namespace.__dict__.update(caller.f_globals)
     caller_file = caller.f_code.co_filename
     in_notebook = _notebook_cells(caller_file) is not None
     try:
-        with tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
+        with _quiet_tensorflow(), tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
             result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
     except KeyboardInterrupt as interrupt:
         if not in_notebook:
