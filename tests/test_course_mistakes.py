@@ -65,7 +65,7 @@ def test_a_lessons_logdir_starting_with_an_unexpanded_tilde_is_one_line_not_a_fo
     monkeypatch.setattr(lessons, "run_all", lambda logdir: pytest.fail("a lesson ran"))
     assert lessons.main(["--logdir", "~/pics"]) == 2
     assert capsys.readouterr() == ("", f"error: LOGDIR=~/pics starts with ~, which the shell did not expand (it "
-                                       f"would create a folder named ~ here); write the full path, e.g. make lessons "
+                                       f"names a folder called ~ here); write the full path, e.g. make lessons "
                                        f"LOGDIR={Path.home() / 'pics'}\n")
     assert list(tmp_path.iterdir()) == []
 

@@ -67,16 +67,6 @@ def folder(text: str) -> Path:
     return path
 
 
-def unexpanded_home(text: str, variable: str, command: str) -> str | None:
-    """The line for a folder given as ~/... that the shell passed on as it is (sh, and zsh on macOS, leave ~ after
-    `=` alone: make release DEST=~/out), or None. Taken as it is, it names a folder called ~ in the current one."""
-    if not text.startswith("~"):
-        return None
-    home = text.replace("~", str(Path.home()), 1) if text[1:2] in ("", "/") else "/full/path"
-    return (f"{variable}={text} starts with ~, which the shell did not expand (it names a folder called ~ here); "
-            f"write the full path, e.g. {command} {variable}={home}")
-
-
 def output_cannot_show(error: UnicodeEncodeError, program: str) -> str:
     """After a UnicodeEncodeError on stdout (PYTHONIOENCODING=ascii:strict, an error handler the user chose, which the
     Makefile keeps): the one line to print on stderr, naming the character and the way to see it."""

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, checked_settings, unevenly_split
 from keras_models.train.runs import FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
 PROG = ".venv/bin/python -m keras_models.train"
@@ -190,11 +191,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not args.logdir.strip():                     # Path("") is ".": the runs would land in the current folder
         parser.error(f"{option('--logdir')} is empty; name a folder, e.g. {option('--logdir', 'logs')}")
     args.logdir = Path(args.logdir)
-    if str(args.logdir).startswith("~"):            # LOGDIR=~/runs reaches us as it is from most shells
-        home = Path(str(args.logdir).replace("~", str(Path.home()), 1)) if str(args.logdir)[1:2] in ("", "/") \
-            else "/full/path"
-        parser.error(f"{option('--logdir', args.logdir)} starts with ~, which the shell did not expand (it would "
-                     f"create a folder named ~ here); write the full path, e.g. {option('--logdir', home)}")
+    tilde = unexpanded_home(str(args.logdir), lambda folder: option("--logdir", folder))
+    if tilde:                                       # LOGDIR=~/runs reaches us as it is from most shells
+        parser.error(tilde)
     try:
         check_writable(args.logdir)                 # last: it creates the directory if it is missing
     except ValueError as exc:

@@ -16,6 +16,7 @@
     ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)
     counted.py       a number of things in words: "1 core", "2 cores"
     cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)
+    unexpanded_home.py  a folder given as ~/... that the shell did not expand (LOGDIR=, DEST=, SUBMISSIONS=): one line
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
 (`keras_models.course`) and the bench (`keras_models.bench`) build on it.

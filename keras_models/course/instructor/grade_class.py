@@ -72,7 +72,7 @@ import unicodedata
 from pathlib import Path
 
 from data import checksums
-from keras_models.course.command_line import output_cannot_show, unexpanded_home
+from keras_models.course.command_line import output_cannot_show
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
@@ -88,6 +88,7 @@ from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 PROJECT = Path(__file__).resolve().parents[3]
@@ -329,7 +330,7 @@ def _padded(text: str, width: int) -> str:
 
 def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     """{learner: folder}, and the entries skipped, each with why ("stray_file.zip (not a folder)")."""
-    tilde = unexpanded_home(str(submissions), "SUBMISSIONS", "make grade")
+    tilde = unexpanded_home(str(submissions), lambda folder: f"SUBMISSIONS={folder}", "make grade")
     if tilde:
         raise ValueError(tilde)
     if not submissions.exists():

@@ -47,12 +47,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from keras_models.course.command_line import unexpanded_home
 from keras_models.course.exercises.graders import EXERCISES
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 REPO = Path(__file__).resolve().parents[3]
 COURSE = Path("keras_models", "course")
@@ -230,7 +230,7 @@ def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[s
 
 
 def _check_destination(dest: Path) -> None:
-    tilde = unexpanded_home(str(dest), "DEST", "make release")
+    tilde = unexpanded_home(str(dest), lambda folder: f"DEST={folder}", "make release")
     if tilde:
         raise ValueError(tilde)
     if dest.resolve().is_relative_to(REPO):

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 if TYPE_CHECKING:
     from keras_models.course.lessons.pictures import LessonResult
@@ -89,10 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.logdir.strip():                     # Path("") is ".": the pictures would land in the current folder
         print("error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons", file=sys.stderr)
         return 2
-    if args.logdir.startswith("~"):                 # LOGDIR=~/pics reaches us as it is from zsh (macOS) and sh
-        home = args.logdir.replace("~", str(Path.home()), 1) if args.logdir[1:2] in ("", "/") else "/full/path"
-        print(f"error: LOGDIR={args.logdir} starts with ~, which the shell did not expand (it would create a folder "
-              f"named ~ here); write the full path, e.g. make lessons LOGDIR={home}", file=sys.stderr)
+    tilde = unexpanded_home(args.logdir, lambda folder: f"LOGDIR={folder}", "make lessons")
+    if tilde:                                       # LOGDIR=~/pics reaches us as it is from zsh (macOS) and sh
+        print(f"error: {tilde}", file=sys.stderr)
         return 2
     args.logdir = Path(args.logdir)
 
