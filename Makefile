@@ -92,6 +92,8 @@ elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 	elif [ -n "$$named" ]; then why="it was built with Python $$(show "$$recorded")"
 	elif [ -z "$$now" ]; then why="the Python it was built with, $$(show "$$recorded"), no longer runs"
 	else why="the Python it was built with, $$(show "$$recorded"), is now Python $$(show "$$now")"; fi
+# its stamp names a Python found here, but its own does not run (deleted, or a link to another machine committed)
+elif [ -d $(VENV) ] && [ -n "$$python" ] && [ -z "$$(about $(PY))" ]; then why="its Python no longer runs"
 fi
 [ -z "$$why" ] || { echo "rebuilding $(VENV) with Python $$(show "$$want"): $$why"; removed $(VENV) rebuilt; }
 if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt $(STAMP) ]; then

@@ -482,6 +482,21 @@ def test_a_venv_whose_own_python_changed_is_rebuilt_with_the_newest(bare, now, w
     assert venv_python_version(bare) == "Python 3.11.7"
 
 
+def test_a_venv_whose_python_does_not_run_is_rebuilt_though_its_stamp_names_a_python_found_here(bare):
+    """A .venv/bin/python that does not run (deleted, or a link to the learner's machine committed with .venv and
+    checked out by GitHub Classroom) beside a stamp naming a Python this machine has: .venv was kept, and the set-up
+    ended with "eval: .venv/bin/python: not found" (or said "ready" with no Python)."""
+    with_pythons(bare, python3_11="3.11.7")
+    assert make(bare, "setup").returncode == 0
+    (bare / ".venv" / "bin" / "python").unlink()
+    (bare / ".venv" / "bin" / "python").symlink_to("/home/learner/.pyenv/versions/3.11.7/bin/python3.11")
+    done = make(bare, "setup")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "rebuilding .venv with Python 3.11.7 (/opt/python3_11): its Python no " \
+                                          "longer runs"
+    assert venv_python_version(bare) == "Python 3.11.7"
+
+
 def test_a_set_up_that_stopped_half_way_is_rebuilt(bare):
     with_pythons(bare, python3_11="3.11.7")
     failed = make(bare, "setup", FAIL_UV="1")                           # the download broke off, say
