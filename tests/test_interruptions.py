@@ -831,3 +831,20 @@ def test_a_ctrl_c_once_run_json_says_complete_is_held_for_the_table_not_reported
     (run_dir,) = tmp_path.iterdir()
     assert (code, "Interrupted" in out, status(run_dir)) == (0, False, "complete"), out
     assert "task  side  epochs" in out and "Open them: make tensorboard" in out
+
+
+def test_a_ctrl_c_as_a_new_run_is_made_leaves_nothing_as_make_train_says(tmp_path, monkeypatch, capsys, sigint_raises):
+    """start_run had made the run directory, its lock and run.json ("running") when the Ctrl-C came: make train said
+    "Interrupted before training started; nothing was written", and RESUME=1 took that run up."""
+
+    def ctrl_c_once_running(run_dir, status, **plan):
+        record = runs.write_status(run_dir, status, **plan)
+        os.kill(os.getpid(), signal.SIGINT)
+        return record
+
+    monkeypatch.setattr(train_module, "run_task", trained_at_once)
+    monkeypatch.setattr(train_module, "write_status", ctrl_c_once_running)
+    code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert (code, learner_lines(out)) == (130, ["Interrupted before training started; nothing was written."]), out
+    assert list(tmp_path.iterdir()) == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -85,7 +86,8 @@ def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: 
 
 def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int | None = None,
               max_rows: int | None = None, learning_rate: float | None = None, devices: int = 1) -> Path:
-    """Check the settings, then create the run directory, lock it, and write its run.json ("running")."""
+    """Check the settings, then create the run directory, lock it, and write its run.json ("running"): all of it, or
+    (stopped meanwhile) none."""
     tasks = check_tasks(list(TASKS) if tasks is None else list(tasks))
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -98,9 +100,17 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     check_devices(devices, tasks)
     check_data_files(tasks)      # before a run directory exists: a run that never started, RESUME=1 would take up
     run_dir = new_run_directory(check_writable(logdir))
-    hold(run_dir)                                       # before run.json exists: no --resume can pick it
-    write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
-                 devices=devices, started=time.time())
+    try:
+        hold(run_dir)                                   # before run.json exists: no --resume can pick it
+        write_status(run_dir, "running", tasks=tasks, epochs=epochs, max_rows=max_rows, learning_rate=learning_rate,
+                     devices=devices, started=time.time())
+    except BaseException:
+        # A Ctrl-C (or a full disk) here: main has no run to name yet and says nothing was written, so nothing is
+        # left -- the run's directory, lock and run.json ("running") had stayed, and RESUME=1 took that run up.
+        with held_then_dropped():
+            release(run_dir)
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     return run_dir
 
 
