@@ -848,3 +848,19 @@ def test_a_ctrl_c_as_a_new_run_is_made_leaves_nothing_as_make_train_says(tmp_pat
     out = capsys.readouterr().out
     assert (code, learner_lines(out)) == (130, ["Interrupted before training started; nothing was written."]), out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ctrl_c_before_the_tasks_start_records_the_run_as_interrupted(tmp_path, monkeypatch, capsys, sigint_raises):
+    """The new run is made and locked; a Ctrl-C before run_tasks' records-how-it-ended block left run.json "running",
+    which RESUME=1 described as "stopped without recording why: killed, or a full disk"."""
+
+    def ctrl_c_as_the_task_table_is_read(task, command):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(train_module, "run_task", trained_at_once)
+    monkeypatch.setattr(train_module, "checked_settings", ctrl_c_as_the_task_table_is_read)
+    code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    (run_dir,) = tmp_path.iterdir()
+    assert (code, status(run_dir), runs.holding(run_dir)) == (130, "interrupted", False), out
+    assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out

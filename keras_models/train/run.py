@@ -51,6 +51,7 @@ from keras_models.train.runs import (
     describe,
     fits_float32,
     hold,
+    holding,
     new_run_directory,
     newest_unfinished,
     read_status,
@@ -211,6 +212,11 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     # and it escaped main's handler as a traceback.
     except KeyboardInterrupt:
         with held_then_dropped():
+            if run_dir is not None and holding(run_dir):
+                # stopped before run_tasks took the run up (it records how a run ends, then lets go of it): run.json
+                # said "running", and RESUME=1 called that run "stopped without recording why: killed, ..."
+                _record(run_dir, "interrupted")
+                release(run_dir)
             print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130
     except LEARNER_ERRORS as exc:

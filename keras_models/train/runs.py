@@ -147,6 +147,11 @@ def hold(run_dir: Path) -> None:
     _held[run_dir] = f
 
 
+def holding(run_dir: Path) -> bool:
+    """Whether this process holds run_dir's lock now (from `hold` to `release`)."""
+    return Path(run_dir).resolve() in _held
+
+
 def release(run_dir: Path) -> None:
     f = _held.pop(Path(run_dir).resolve(), None)
     if f is not None:
