@@ -415,3 +415,26 @@ def test_a_later_task_that_diverges_leaves_the_tasks_finished_before_it_summed_u
     assert "the table of ['binary']" in out and "the links of ['binary']" in out, out
     (line,) = learner_lines(err)
     assert line.startswith("error: regression (keras side): training diverged in epoch 1: (as the test says)."), line
+
+
+def test_the_command_after_a_later_tasks_divergence_runs_that_task_and_those_after_it_not_the_finished_ones(
+        tmp_path, monkeypatch, capsys):
+    """TASKS=binary,regression,multiclass with regression diverging: the "Try:" command ran binary again (finished,
+    its table above) with the smaller rate."""
+    from keras_models.train import options, run
+
+    def diverging_second(task, task_dir, **settings):
+        if task == "regression":
+            raise TrainingDiverged("regression (keras side): training diverged in epoch 1: (as the test says).", 1e-4)
+        return task                                                     # binary trained, without TensorFlow
+
+    monkeypatch.setattr(run, "run_task", diverging_second)
+    monkeypatch.setattr(run, "format_summary", lambda results: f"the table of {results}")
+    monkeypatch.setattr(run, "format_links", lambda results, board: [f"the links of {results}"])
+    monkeypatch.setattr(options, "via_make", False)                    # put back after --via-make sets it
+    code = run.main(["--via-make", "--tasks", "binary,regression,multiclass", "--epochs", "1", "--logdir",
+                     str(tmp_path), "--quiet"])
+    (line,) = learner_lines(capsys.readouterr().err)
+    assert code == 1
+    assert line.endswith("(as the test says). Try (binary has finished): make train TASKS=regression,multiclass "
+                         f"EPOCHS=1 LR=0.0001 LOGDIR={tmp_path}"), line

@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
                 # stdout closed, run.json unreadable: the error line, on stderr, still says how the run ended
                 with contextlib.suppress(OSError, RunDirectoryError):
                     sum_up(finished, run_dir, args, started)
-            print(f"\nerror: {explain(exc, run_dir, args.logdir)}", file=sys.stderr, flush=True)
+            print(f"\nerror: {explain(exc, run_dir, args.logdir, finished=len(finished))}", file=sys.stderr,
+                  flush=True)
         return 1
     return 0
 
@@ -255,8 +256,9 @@ def _kept(run_dir: Path | None, logdir: Path) -> str:
         return f"Interrupted. Kept in {shown(run_dir)}. Resume with: {resume}"
 
 
-def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
-    """The one line a learner sees for a LEARNER_ERRORS exception, with the command that goes on from there."""
+def explain(exc: BaseException, run_dir: Path | None, logdir: Path, finished: int = 0) -> str:
+    """The one line a learner sees for a LEARNER_ERRORS exception, with the command that goes on from there.
+    finished: how many of the run's tasks finished (the first ones); a divergence's command leaves them out."""
     resume = command(option("--resume"), *logdir_option(logdir))
     if isinstance(exc, TrainingDiverged):
         try:
@@ -265,10 +267,12 @@ def explain(exc: BaseException, run_dir: Path | None, logdir: Path) -> str:
             plan = None
         if exc.smaller_learning_rate is None or plan is None:
             return str(exc)
-        settings = [option("--tasks", ",".join(plan["tasks"]))] + (
+        done, rest = plan["tasks"][:finished], plan["tasks"][finished:]     # rest: the diverged task and those after
+        settings = [option("--tasks", ",".join(rest))] + (
             [option("--epochs", plan["epochs"])] if plan["epochs"] else [])
         smaller = option("--learning-rate", f"{exc.smaller_learning_rate:.3g}")
-        return f"{exc} Try: {command(*settings, smaller, *logdir_option(logdir))}"
+        kept = f" ({', '.join(done)} {'has' if len(done) == 1 else 'have'} finished)" if done else ""
+        return f"{exc} Try{kept}: {command(*settings, smaller, *logdir_option(logdir))}"
     if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
         return str(exc)                             # ours, or a missing data file: the message says it all
     what = reason(exc)
