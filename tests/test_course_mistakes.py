@@ -349,7 +349,8 @@ def test_a_max_rows_above_a_data_sets_rows_uses_that_one_whole_and_says_so_befor
     (["--seed", "-1"], "argument --seed: must be a whole number from 0 to 4294967295, got '-1'"),   # Keras' seeding
     (["--epochs", "²"], "argument --epochs: must be a whole number >= 1, got '²'"),   # a digit to isdigit, not to int
     (["--out", "{file}"], "argument --out: {file} is a file: give a folder"),            # TensorBoard's writer, after
-    (["--out", "{file}/curves"], "argument --out: {file}/curves is inside {file}, which is a file: give a folder"),
+    (["--out", "{file}/curves"], "argument --out: {file}/curves is inside {file}, which is a file: rename or remove "
+                                 "that file, or give another folder"),
 ], ids=["epochs-0", "epochs-negative", "seed-negative", "epochs-superscript", "out-a-file", "out-inside-a-file"])
 def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(option, message, tmp_path, capsys,
                                                                           monkeypatch):
@@ -368,6 +369,9 @@ def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(opti
 
 def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains_the_default_too(tmp_path, capsys,
                                                                                                   monkeypatch):
+    """The line names the folder to put right: `make course` writes into logs/course, which its user never typed, and
+    takes no --out, so "logs/course cannot be created in logs ...: give a folder you can write in" left nothing to do;
+    and with logs/ not even enterable, "logs/course cannot be written (Permission denied)" did not name logs."""
     from keras_models.course import multi_worker
 
     monkeypatch.chdir(tmp_path)
@@ -383,13 +387,17 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
         assert stopped.value.code == 2
         out, err = capsys.readouterr()
         assert out == "" and err.startswith(f"error: argument --out: {what} (permission denied or a read-only file "
-                                            "system): give a folder you can write in (all options: ")
-    as_for_a_learner(monkeypatch, tmp_path / "logs")          # not even searchable: exists() raises inside it
-    with pytest.raises(SystemExit) as stopped:
-        course_cli.main([])
-    assert stopped.value.code == 2
-    assert capsys.readouterr().err.startswith("error: argument --out: logs/course cannot be written (Permission "
-                                              "denied): give a folder you can write in (all options: ")
+                                            "system): make logs a folder you can write in, or give another folder "
+                                            "(all options: "), err
+    as_for_a_learner(monkeypatch, tmp_path / "logs")          # not even enterable: exists() raises inside it
+    for argv, what in [([], "logs/course"), (["--out", "logs/mine/course"], "logs/mine/course")]:
+        with pytest.raises(SystemExit) as stopped:
+            course_cli.main(argv)
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: argument --out: {what} cannot be written: logs may not be entered (Permission "
+                              "denied): make logs a folder you can enter and write in, or give another folder (all "
+                              "options: "), err
 
 
 class Parser(Exception):

@@ -47,23 +47,32 @@ def seed(text: str) -> int:
 
 def folder(text: str) -> Path:
     """An output folder: it may not exist yet, but nothing on its path may be a file, and the nearest folder that
-    exists must be one this user can write in (a read-only logs/ once failed inside TensorBoard's writer)."""
+    exists must be one this user can enter and write in (a read-only logs/ once failed inside TensorBoard's writer).
+    The line names the folder to put right, and says how: `make course` writes into logs/course, a folder its user
+    never typed, and takes no --out, so "give a folder you can write in" alone left a make user with nothing to do."""
     path = Path(text)
+    refused = None                              # why the parts below the nearest one that can be looked at cannot
     for part in (path, *path.parents):
         try:
             found = part.exists()
         except OSError as error:                # inside a folder this user may not enter: exists() raises
-            raise argparse.ArgumentTypeError(f"{text} cannot be written ({error.strerror or error}): give a folder "
-                                             "you can write in") from None
-        if found:
-            if not part.is_dir():
-                where = "is a file" if part == path else f"is inside {part}, which is a file"
-                raise argparse.ArgumentTypeError(f"{text} {where}: give a folder")
-            if not os.access(part, os.W_OK | os.X_OK):
-                where = "cannot be written" if part == path else f"cannot be created in {part}"
-                raise argparse.ArgumentTypeError(f"{text} {where} (permission denied or a read-only file system): "
-                                                 "give a folder you can write in")
-            break
+            refused = refused or error
+            continue
+        if not found:
+            continue
+        if not part.is_dir():
+            where = "is a file" if part == path else f"is inside {part}, which is a file"
+            fix = "give a folder" if part == path else "rename or remove that file, or give another folder"
+            raise argparse.ArgumentTypeError(f"{text} {where}: {fix}")
+        if refused is not None:
+            raise argparse.ArgumentTypeError(f"{text} cannot be written: {part} may not be entered ("
+                                             f"{refused.strerror or refused}): make {part} a folder you can enter "
+                                             "and write in, or give another folder")
+        if not os.access(part, os.W_OK | os.X_OK):
+            where = "cannot be written" if part == path else f"cannot be created in {part}"
+            raise argparse.ArgumentTypeError(f"{text} {where} (permission denied or a read-only file system): make "
+                                             f"{part} a folder you can write in, or give another folder")
+        break
     return path
 
 
