@@ -8,9 +8,9 @@
 The temporary file sits beside the target (same directory, so the rename stays on one file system) and
 is named `<target name>.<8 random characters>.tmp`. It is created as `open(path, "w")` would create the
 target (0o666 less the umask), not with `tempfile.mkstemp`'s 0o600: the renamed file must be as readable
-as one written in place, and a target that exists keeps its mode, as one rewritten in place does (a grades.csv
-shared with chmod 640 stays 640). A writer killed outright (kill -9, a power cut)
-leaves at worst that temporary file, which no reader picks up; `remove_stale_temporaries` deletes
+as one written in place, and a target that exists keeps its mode and group, as one rewritten in place does (a
+grades.csv shared with a teaching assistant's group, chmod 640, stays theirs). A writer killed outright (kill -9,
+a power cut) leaves at worst that temporary file, which no reader picks up; `remove_stale_temporaries` deletes
 them, and only them, before the target is written again.
 """
 
@@ -70,12 +70,16 @@ def _create_temporary(folder: Path, prefix: str) -> Path:
 
 
 def _keep_mode(path: Path, tmp: Path) -> None:
-    """Give `tmp` the permissions of the `path` it replaces, if there is one: open(path, "w") keeps them too."""
+    """Give `tmp` the group and permissions of the `path` it replaces, if there is one: open(path, "w") keeps them
+    too (a 640 for a teaching assistant's group is worth nothing in the writer's own group). The group first: a
+    chown clears the setgid bit. A group the writer is not in cannot be given; the file then has the writer's."""
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        old = os.stat(path)
     except FileNotFoundError:
         return
-    os.chmod(tmp, mode)
+    with contextlib.suppress(PermissionError):
+        os.chown(tmp, -1, old.st_gid)
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))
 
 
 def remove_stale_temporaries(path, prefix: str | None = None) -> list[Path]:
