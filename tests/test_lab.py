@@ -241,6 +241,22 @@ def test_make_lab_where_its_log_cannot_be_written_is_one_line_naming_it_before_w
     assert not notebooks_folder.exists()
 
 
+def test_make_lab_whose_log_itself_cannot_be_written_says_to_remove_it_not_to_fix_its_folder(
+        notebooks_folder, tmp_path, capsys, monkeypatch):
+    """A log another user left (sudo make lab: root's file in the learner's logs/lab) was refused in a folder the
+    learner can write in, and the line said to make that folder writable. Root opens any file, so here a folder
+    stands where the log should be (Is a directory), which root cannot open either."""
+    monkeypatch.setattr(lab, "launch", lambda *args, **kwargs: pytest.fail("JupyterLab was started"))
+    log = tmp_path / "logs" / "lab" / "jupyterlab.log"
+    log.mkdir(parents=True)
+    assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--log", str(log),
+                     "--no-browser"]) == 1
+    assert capsys.readouterr() == ("", f"error: make lab cannot write JupyterLab's log {log} (Is a directory): "
+                                       "remove it (with sudo if another user made it: sudo make lab does), then "
+                                       "make lab again\n")
+    assert not notebooks_folder.exists()
+
+
 def test_make_lab_that_cannot_write_its_files_in_venv_is_one_line_saying_what_to_do(notebooks_folder, tmp_path,
                                                                                      capsys):
     """A .venv made by another user (sudo make setup), then make lab as oneself, said "error: [Errno 13] Permission

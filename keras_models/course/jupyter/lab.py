@@ -183,10 +183,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except OSError as error:                            # logs/ read-only, or a file where a folder should be
-        where = f"{error.strerror}: {_shown(Path(error.filename))}" if error.filename else error.strerror or error
-        print(f"error: make lab cannot write JupyterLab's log {_shown(args.log)} ({where}): make "
-              f"{_shown(args.log.parent)} a folder you can write in", file=sys.stderr)
+    except OSError as error:
+        print(f"error: {_log_refused(error, args.log)}", file=sys.stderr)
         return 1
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
@@ -218,6 +216,17 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     finally:
         if server is not None:
             stop(server)
+
+
+def _log_refused(error: OSError, log: Path) -> str:
+    """One line for a log hold_log could not open. The log itself (another user's, left by a sudo make lab, or a
+    folder in its place) goes; otherwise its folder is at fault (logs/ read-only, a file where a folder should be)."""
+    if error.filename and Path(error.filename) == log and os.path.lexists(log):
+        return (f"make lab cannot write JupyterLab's log {_shown(log)} ({error.strerror}): remove it (with sudo if "
+                "another user made it: sudo make lab does), then make lab again")
+    where = f"{error.strerror}: {_shown(Path(error.filename))}" if error.filename else error.strerror or error
+    return (f"make lab cannot write JupyterLab's log {_shown(log)} ({where}): make {_shown(log.parent)} a folder you "
+            "can write in")
 
 
 def _cannot_write(error: OSError, home: Path) -> str:
