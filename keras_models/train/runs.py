@@ -227,9 +227,9 @@ def a_time(t) -> bool:
 
 def started_at(run_dir: Path) -> float:
     """When the run started, in seconds since 1970 (UTC): run.json's "started". The folder's name is local time, and
-    at the autumn daylight-saving change a run started at 01:10 comes an hour after one started at 01:50 (a TZ that
-    differs between two shells does the same); only a run from before "started" was recorded, or whose run.json is
-    damaged (then named by newest_unfinished), is placed by its name, read as this machine's local time."""
+    at the autumn daylight-saving change a run started at 01:10 (EST) comes twenty minutes after one started at 01:50
+    (EDT) (a TZ that differs between two shells does the same); only a run from before "started" was recorded, or
+    whose run.json is damaged (then named by newest_unfinished), is placed by its name, read as local time."""
     try:
         started = json.loads((Path(run_dir) / STATUS_FILE).read_text()).get("started")
     except (OSError, ValueError, AttributeError):
