@@ -126,6 +126,20 @@ def test_a_log_directory_that_cannot_be_read_or_entered_is_one_line(tmp_path, mo
                                            "another with LOGDIR=DIR")
 
 
+def test_a_log_directory_starting_with_an_unexpanded_tilde_is_named_as_such_not_as_missing(tmp_path, monkeypatch):
+    """`make tensorboard LOGDIR=~/runs` (sh and zsh leave ~ after = alone) said the folder "does not exist" and that
+    make train writes logs there first, of the folder make train had just written, as make grade once did."""
+    from keras_models.train import board_server
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(ValueError) as refused_line:
+        board_server.check_logdir("~/runs")
+    assert str(refused_line.value) == ("LOGDIR=~/runs starts with ~, which the shell did not expand (it names a folder "
+                                       f"called ~ here); write the full path, e.g. make tensorboard LOGDIR="
+                                       f"{tmp_path / 'runs'}")
+
+
 def stop(process: subprocess.Popen) -> tuple[str, str]:
     process.send_signal(signal.SIGINT)
     return process.communicate(timeout=60)

@@ -7,9 +7,9 @@ TensorBoard alone answers `--port abc` with "invalid <lambda> value", serves an 
 word when the log directory is a file or missing, and prints a long traceback when Ctrl-C comes while
 it is still importing TensorFlow. Here each of those is one line: a port that is not a whole number
 from 1 to 65535 or that another program already listens on, a log directory that is missing, is a
-file or cannot be read (exit status 2, before TensorBoard loads); a port another program takes while
-TensorBoard starts (exit status 2, `server_or_one_line`); Ctrl-C at any moment (exit status 130). Then this
-process runs TensorBoard's own program -- what `.venv/bin/tensorboard` runs -- with
+file, cannot be read or starts with a ~ the shell did not expand (exit status 2, before TensorBoard loads); a port
+another program takes while TensorBoard starts (exit status 2, `server_or_one_line`); Ctrl-C at any moment (exit
+status 130). Then this process runs TensorBoard's own program -- what `.venv/bin/tensorboard` runs -- with
 `--host 127.0.0.1 --reload_interval 1`: it listens on this machine only and rereads the logs every second.
 """
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 DEFAULT_PORT = 6006
 
@@ -72,6 +73,9 @@ def check_logdir(text: str) -> Path:
     """The log directory, which must be named, exist and be a directory, or a ValueError saying what to do."""
     if not text.strip():                        # Path("") is ".": TensorBoard would serve the current folder
         raise ValueError("LOGDIR is empty; name a folder, e.g. make tensorboard LOGDIR=logs")
+    tilde = unexpanded_home(text, lambda folder: f"LOGDIR={folder}", "make tensorboard")
+    if tilde:                                   # LOGDIR=~/runs reaches us as it is from sh and zsh: not "missing"
+        raise ValueError(tilde)
     logdir = Path(text)
     try:                                        # exists() raises inside a folder this user may not enter
         found, folder = logdir.exists(), logdir.is_dir()

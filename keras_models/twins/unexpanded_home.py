@@ -2,7 +2,7 @@
 
 sh, and zsh on macOS, leave a ~ after `=` alone (`make release DEST=~/out`), so the program receives "~/out", which
 names a folder called ~ in the current one: make train and make lessons would create it, make release found it
-"inside this repository", make grade said it "does not exist".
+"inside this repository", make grade and make tensorboard said it "does not exist".
 
     unexpanded_home("~/out", lambda folder: f"DEST={folder}", "make release")
     # "DEST=~/out starts with ~, which the shell did not expand (it names a folder called ~ here); write the full
