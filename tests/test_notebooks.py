@@ -490,6 +490,20 @@ def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_th
                                        "Kernel), run the cells above, then this one.\n")
 
 
+def test_a_grade_cell_interrupted_in_code_made_at_run_time_is_not_taken_for_an_import(tmp_path, capsys):
+    """collections.namedtuple and dataclasses run the code they write with exec, whose top level is a "<module>"
+    frame in "<string>" named after the tuple ("namedtuple_Point") or the caller's module ("__main__" in a notebook):
+    an interrupt there said Python was loading namedtuple_Point and to restart the kernel. Without a kernel: the
+    learner's Perceptron1D runs such code, and the interrupt lands in it."""
+    namespace = {"__name__": "notebook"}
+    cells = ["class Perceptron1D:\n    def __init__(self, weight, bias):\n"
+             "        exec('raise KeyboardInterrupt', {'__name__': 'namedtuple_Point'})  # namedtuple's way",
+             "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
+    for number, cell in enumerate(cells, 1):
+        exec(compile(cell, str(tmp_path / "ipykernel_4242" / f"{number}.py"), "exec"), namespace)
+    assert capsys.readouterr().out == "Interrupted: ex01 was not graded. Run this cell again to grade it.\n"
+
+
 def test_a_grade_cell_leaves_tensorflows_loggers_as_it_found_them(tmp_path, capsys):
     """The grade cell quiets TensorFlow's Python warnings while it grades; it left the "tensorflow" and "absl"
     loggers at ERROR for the rest of the kernel's life, so the learner's own cells after it no longer showed

@@ -196,14 +196,17 @@ def _loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], bool]) -
     again, the package runs with parts missing ("module 'keras.src.backend' has no attribute 'backend'"), and every
     grading after it fails on that, whatever the learner's code. An import shows in the traceback as the top level
     of a module that is not the learner's (Python removes its own import frames from it), or, while Python still
-    looks for the module's file, as importlib's frame that loads it; the innermost names the package."""
+    looks for the module's file, as importlib's frame that loads it; the innermost names the package. A top level
+    in "<string>" is no import: it is code run with exec, as collections.namedtuple and dataclasses run theirs."""
     loading = None
     tb = interrupt.__traceback__
     while tb is not None:
         frame = tb.tb_frame
-        if frame.f_code.co_name == "<module>" and not is_learners(frame.f_code.co_filename):
+        file = frame.f_code.co_filename
+        from_a_string = file.startswith("<") and not file.startswith("<frozen ")   # "<frozen os>": imported
+        if frame.f_code.co_name == "<module>" and not from_a_string and not is_learners(file):
             loading = frame.f_globals.get("__name__", loading)
-        elif frame.f_code.co_name == "_find_and_load" and frame.f_code.co_filename.startswith("<frozen importlib"):
+        elif frame.f_code.co_name == "_find_and_load" and file.startswith("<frozen importlib"):
             loading = frame.f_locals.get("name", loading)
         tb = tb.tb_next
     return None if loading is None else loading.split(".")[0]
