@@ -273,8 +273,8 @@ def explain(exc: BaseException, run_dir: Path | None, logdir: Path, finished: in
         smaller = option("--learning-rate", f"{exc.smaller_learning_rate:.3g}")
         kept = f" ({', '.join(done)} {'has' if len(done) == 1 else 'have'} finished)" if done else ""
         return f"{exc} Try{kept}: {command(*settings, smaller, *logdir_option(logdir))}"
-    if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
-        return str(exc)                             # ours, or a missing data file: the message says it all
+    if says_it_all(exc):
+        return str(exc)
     what = reason(exc)
     if run_dir is None:
         return f"{what}."
@@ -290,10 +290,16 @@ def _complete(run_dir: Path) -> bool:
         return False
 
 
+def says_it_all(exc: BaseException) -> bool:
+    """Whether the exception's own message is the line: ours, or a data file's (no errno); not the system's OSError,
+    which `reason` words."""
+    return not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None
+
+
 def reason(exc: BaseException) -> str:
     """What stopped the run, in the words of `explain`'s line: run.json's `error`, which the next resume shows
     ("resuming ... (failed: the disk is full: ... could not be written)"), not Python's "[Errno 28] ..."."""
-    if not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None:
+    if says_it_all(exc):
         return str(exc) or type(exc).__name__
     if exc.errno == errno.EPIPE:
         return output_closed("make train")     # nobody reads stdout any more (`make train | head`)
