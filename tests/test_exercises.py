@@ -1092,6 +1092,31 @@ def test_a_model_compiled_with_a_list_of_losses_or_a_name_keras_lacks_gets_a_hin
     assert grade_mutant("ex05", tmp_path, build_model=build_model) == hint
 
 
+def test_grading_leaves_the_learners_python_numpy_and_tensorflow_generators_where_they_seeded_them(tmp_path):
+    """A notebook's "Grade it" cell grades in the learner's kernel, and the graders seed Python, NumPy and TensorFlow
+    for their own run: the learner's next draws after it were the grader's (np.random.seed(5)'s for ex05), not those
+    of the seed they had set. Here grading stops inside the seeded block, as a FAIL does."""
+    import random
+
+    import keras
+    import tensorflow as tf
+
+    def next_draws() -> tuple[float, float, float]:
+        return random.random(), float(np.random.random()), float(tf.random.uniform([]))  # noqa: NPY002 -- the global one
+
+    def build_model(n_features):
+        raise Fail("stopped in build_model")
+
+    exercise = find("ex05")
+    module = load_module(exercise.solution_path)
+    module.build_model = build_model
+    keras.utils.set_random_seed(123)
+    expected = next_draws()
+    keras.utils.set_random_seed(123)
+    with pytest.raises(Fail, match="stopped in build_model"):
+        exercise.grader.grade(module, tmp_path)
+    assert next_draws() == expected
+
 def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoch_runs(tmp_path):
     """Validated on the training rows, the test rows or a validation_split, or stopped by the training loss, a
     model still scores well: the graders look at what train hands model.fit, as it is called."""

@@ -1,17 +1,22 @@
-"""Reproducible Keras runs that leave the process as they found it.
+"""Reproducible Keras runs, and what of the process they put back afterwards.
 
 TensorFlow's op determinism is a process-wide switch: once on, every later computation in the
 process runs deterministically (and Keras refuses XLA). A run that needs it switches it on for its
-own duration only, so a test, a grader or a notebook that calls it is not silently changed.
+own duration only, so a test, a grader or a notebook that calls it is not silently changed. The
+global random generators a seeded run reseeds are put back too (`deterministic` says how far):
+a notebook's "Grade it" cell runs one, and the learner's next draw is the one they seeded for.
 """
 
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterator
 
 import keras
+import numpy as np
 import tensorflow as tf
+from tensorflow.python.eager import context  # the global seed has no public getter
 from tensorflow.python.framework import config as tf_config  # disable_op_determinism is not public
 
 
@@ -29,10 +34,25 @@ def op_determinism() -> Iterator[None]:
 
 @contextlib.contextmanager
 def deterministic(seed: int) -> Iterator[None]:
-    """A fresh Keras session, Python, NumPy and TF generators seeded with `seed`, and op determinism."""
+    """A fresh Keras session, Python, NumPy and TF generators seeded with `seed`, and op determinism.
+
+    Afterwards op determinism is as it was, and Python's and NumPy's global generators are back in the state they
+    were in: their next draws are the ones the caller would have had. TensorFlow's global seed is set back to the
+    caller's (None: unseeded), which starts its sequence of op seeds over, as tf.random.set_seed does. The Keras
+    session stays the fresh one: layer names count on from the block's, and keras.random's unseeded draws come
+    from a new generator.
+    """
+    # NumPy's legacy global generator is the one np.random.seed seeds, and the one a learner's np.random.rand draws on
+    python_state, numpy_state = random.getstate(), np.random.get_state()   # noqa: NPY002
+    tf_seed = context.global_seed()
     # free_memory=False: a fresh session is new layer names and seeds; Keras' default also runs a full garbage
     # collection, which changes no result and walks every object TensorFlow has made (0.1-0.4 s in a long process)
     keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(seed)
-    with op_determinism():
-        yield
+    try:
+        with op_determinism():
+            yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)                               # noqa: NPY002
+        tf.random.set_seed(tf_seed)

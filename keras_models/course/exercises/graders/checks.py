@@ -88,8 +88,10 @@ def one_number(value, function: str) -> float:
 
 
 def deterministic(seed: int):
-    """Seed Python, NumPy and Keras and make TensorFlow's ops deterministic, for one grading; the
-    process is left as it was found (the tests run in shared pytest workers)."""
+    """Seed Python, NumPy and Keras and make TensorFlow's ops deterministic, for one grading. Afterwards the
+    learner's Python and NumPy generators draw on as before and TensorFlow's global seed is theirs again (see
+    keras_models.twins.reproducible.deterministic for what else comes back); a notebook's "Grade it" cell runs
+    in the learner's kernel, and the tests in shared pytest workers."""
     from keras_models.twins.reproducible import deterministic as _deterministic  # TensorFlow loads here
 
     return _deterministic(seed)
