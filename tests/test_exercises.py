@@ -1117,6 +1117,32 @@ def test_grading_leaves_the_learners_python_numpy_and_tensorflow_generators_wher
         exercise.grader.grade(module, tmp_path)
     assert next_draws() == expected
 
+def test_grading_leaves_the_learners_keras_dtype_policy_and_logging_settings_as_they_set_them(tmp_path):
+    """The graders start a fresh Keras session, which drops the keras.config settings Keras keeps in it: after a
+    "Grade it" cell, a notebook's mixed_float16 policy was float32 again, and its progress bars, turned off, were
+    back."""
+    import keras
+
+    def build_model(n_features):
+        raise Fail("stopped in build_model")
+
+    exercise = find("ex05")
+    module = load_module(exercise.solution_path)
+    module.build_model = build_model
+    policy = keras.config.dtype_policy()
+    try:
+        keras.config.set_dtype_policy("mixed_float16")
+        keras.config.disable_interactive_logging()
+        keras.config.disable_traceback_filtering()
+        with pytest.raises(Fail, match="stopped in build_model"):
+            exercise.grader.grade(module, tmp_path)
+        assert (keras.config.dtype_policy().name, keras.config.is_interactive_logging_enabled(),
+                keras.config.is_traceback_filtering_enabled()) == ("mixed_float16", False, False)
+    finally:
+        keras.config.set_dtype_policy(policy)
+        keras.config.enable_interactive_logging()
+        keras.config.enable_traceback_filtering()
+
 def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoch_runs(tmp_path):
     """Validated on the training rows, the test rows or a validation_split, or stopped by the training loss, a
     model still scores well: the graders look at what train hands model.fit, as it is called."""

@@ -39,12 +39,18 @@ def deterministic(seed: int) -> Iterator[None]:
     Afterwards op determinism is as it was, and Python's and NumPy's global generators are back in the state they
     were in: their next draws are the ones the caller would have had. TensorFlow's global seed is set back to the
     caller's (None: unseeded), which starts its sequence of op seeds over, as tf.random.set_seed does. The Keras
-    session stays the fresh one: layer names count on from the block's, and keras.random's unseeded draws come
-    from a new generator.
+    settings a fresh session drops come back (the dtype policy, such as mixed_float16; interactive logging, the
+    progress bars; traceback filtering); the session itself stays the fresh one: layer names count on from the
+    block's, and keras.random's unseeded draws come from a new generator.
     """
     # NumPy's legacy global generator is the one np.random.seed seeds, and the one a learner's np.random.rand draws on
     python_state, numpy_state = random.getstate(), np.random.get_state()   # noqa: NPY002
     tf_seed = context.global_seed()
+    # the keras.config settings Keras keeps in its session, which clear_session drops (a notebook's
+    # keras.config.set_dtype_policy("mixed_float16") or disable_interactive_logging() before a "Grade it" cell)
+    policy = keras.config.dtype_policy()
+    logging_on = keras.config.is_interactive_logging_enabled()
+    filtering_on = keras.config.is_traceback_filtering_enabled()
     # free_memory=False: a fresh session is new layer names and seeds; Keras' default also runs a full garbage
     # collection, which changes no result and walks every object TensorFlow has made (0.1-0.4 s in a long process)
     keras.backend.clear_session(free_memory=False)
@@ -56,3 +62,6 @@ def deterministic(seed: int) -> Iterator[None]:
         random.setstate(python_state)
         np.random.set_state(numpy_state)                               # noqa: NPY002
         tf.random.set_seed(tf_seed)
+        keras.config.set_dtype_policy(policy)
+        (keras.config.enable_interactive_logging if logging_on else keras.config.disable_interactive_logging)()
+        (keras.config.enable_traceback_filtering if filtering_on else keras.config.disable_traceback_filtering)()
