@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 import subprocess
+from pathlib import Path
+from types import ModuleType
 
 import nbformat
 import numpy as np
@@ -138,6 +141,32 @@ def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path):
                                                       "renamed: make exercise-reset NAME=ex01 starts the exercise "
                                                       "over)")
 
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[exercise.name for exercise in EXERCISES])
+def test_a_name_the_grader_needs_last_is_named_before_the_grader_calls_anything(exercise, tmp_path):
+    """A notebook whose last function's cell was not run (ex05's predict_labels): the grade cell trained a model for
+    10 s before it said "your code defines no predict_labels". Every other name is there, and calling any fails."""
+    def called(*args, **kwargs):
+        raise AssertionError("the grader called the learner's code before it checked the names")
+
+    needs = exercise.grader.NEEDS
+    namespace = ModuleType("_graded_here_notebook")
+    for name in needs[:-1]:
+        setattr(namespace, name, called)
+    result = grade_module(exercise, namespace, tmp_path, lambda filename: False)
+    assert result.message.startswith(f"your code defines no {needs[-1]}, which the exercise asks for")
+    assert result.lacks_a_name
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[exercise.name for exercise in EXERCISES])
+def test_the_names_a_grader_declares_are_every_name_its_code_reads_from_the_learners(exercise):
+    """NEEDS is checked before the grader runs: a name the grader reads and NEEDS leaves out would still be found
+    missing only when the grader reaches it (ex06's load_housing is the file's to have or not)."""
+    source = Path(exercise.grader.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r"\bmodule\.(\w+)", source)) - {"load_housing"}
+    if exercise.name == "ex01":                                    # getattr(module, name) for each activation
+        read |= set(exercise.grader.FORMULAS)
+    assert set(exercise.grader.NEEDS) == read
 
 @pytest.mark.parametrize("suffix, content", [
     (".py", b""), (".py", b"\n   \n# my notes: start with run()\n"),

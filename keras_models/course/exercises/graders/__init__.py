@@ -1,9 +1,11 @@
 """The list of exercises with their points, and grading one exercise into a PASS or a FAIL with a hint.
 
-Each grader module `graders/exNN.py` has `TITLE` and `grade(module, workdir) -> str`: it calls
-the functions of the loaded exercise `module`, writes only under `workdir` (a temporary
-directory), raises `Fail(hint)` when a check fails and returns a one-line summary (the metric and
-its target) when all pass. `grade_file` turns whatever happens into a `Result`:
+Each grader module `graders/exNN.py` has `TITLE`, `NEEDS` (the names of the learner's functions and
+classes it calls, in that order) and `grade(module, workdir) -> str`: it calls the functions of the
+loaded exercise `module`, writes only under `workdir` (a temporary directory), raises `Fail(hint)`
+when a check fails and returns a one-line summary (the metric and its target) when all pass. A name
+in NEEDS the code lacks (in a notebook, a cell not run yet) is a FAIL before the grader runs, not
+after the training that comes before its first use. `grade_file` turns whatever happens into a `Result`:
 
     checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
     a check fails                -> FAIL   the grader's hint
@@ -305,6 +307,9 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
                  start: float | None = None) -> Result:
     """Grade code already loaded in `module`; `is_learners(filename)` tells the learner's frames from ours."""
     start = time.perf_counter() if start is None else start
+    missing = [name for name in exercise.grader.NEEDS if not hasattr(module, name)]
+    if missing:                                 # before any training: the first name the grader would trip on
+        return Result(exercise, False, defines_no(missing[0], exercise), time.perf_counter() - start)
     try:
         summary = exercise.grader.grade(module, workdir)
     except (KeyboardInterrupt, SystemExit):
@@ -327,9 +332,7 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
     if isinstance(error, NotImplementedError):
         return result(f"not done yet: fill in the TODO in {where}")
     if module is not None and isinstance(error, AttributeError) and error.obj is module:   # Python 3.10+: .obj
-        return result(f"{DEFINES_NO}{error.name}, which the exercise asks for (in a notebook: run the "
-                      f"cell that defines it; deleted or renamed: make exercise-reset NAME={exercise.name} starts "
-                      "the exercise over)")
+        return result(defines_no(error.name, exercise))
     if isinstance(error, DATA_FILE_ERRORS):                           # a data file damaged or gone, read by either
         return result(raised(error, where, line))
     if line is None:               # raised in the grader's code, on something the learner's code returned
@@ -339,6 +342,12 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
                       "what your functions return (types, shapes)")
     return result(raised(error, where, line, is_learners))
+
+
+def defines_no(name: str, exercise: Exercise) -> str:
+    """The FAIL for a function or class `name` the grader needs and the learner's code does not define."""
+    return (f"{DEFINES_NO}{name}, which the exercise asks for (in a notebook: run the cell that defines it; deleted "
+            f"or renamed: make exercise-reset NAME={exercise.name} starts the exercise over)")
 
 
 def message_of(error: BaseException) -> str:

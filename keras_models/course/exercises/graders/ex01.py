@@ -14,6 +14,7 @@ from scratch.gradcheck import relative_gap
 from .checks import Fail, as_array, check, float32_hint, not_none
 
 TITLE = "perceptron, activations, one-layer network"
+NEEDS = ("Perceptron1D", "Perceptron", "Sigmoid", "Tanh", "ReLU", "NeuralNetwork")
 TOLERANCE = 1e-12
 EXTREMES = np.array([-1000.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 1000.0])
 

@@ -15,6 +15,7 @@ from scratch.gradcheck import relative_gap
 from .checks import Fail, as_array, check, float32_hint, not_none
 
 TITLE = "backpropagation: BP1-BP4"
+NEEDS = ("output_error", "hidden_error", "bias_gradient", "weight_gradient", "gradients")
 TOLERANCE = 1e-10
 SIGMA_PRIME = "where sigma'(z) = sigma(z) (1 - sigma(z)) is positive: check the sign of each factor"
 

@@ -28,6 +28,7 @@ from .checks import (
 )
 
 TITLE = "Keras regression: diamond prices"
+NEEDS = ("build_model", "train", "predict_price_dollars")
 MAX_ROWS = 5000
 TARGET_MAE = 0.60                  # thousand dollars; the mean predictor makes ~3.1, least squares ~0.84
 SEED = 4

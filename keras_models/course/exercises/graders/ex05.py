@@ -30,6 +30,7 @@ from .checks import (
 )
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
+NEEDS = ("build_model", "train", "predict_labels")
 TARGET_ACCURACY = 0.92             # always answering "benign" scores 0.62
 SEED = 5
 

@@ -21,6 +21,7 @@ import numpy as np
 from .checks import Fail, check, deterministic, fit_checked, not_a_split, not_trained_on, same_rows, validation_rows
 
 TITLE = "TensorBoard: log a run, answer from the logs"
+NEEDS = ("train_with_tensorboard", "read_scalars", "best_epoch")
 SEED = 7
 # A run the grader writes itself: validation lowest at epoch 3 and highest at 0, training lowest at epoch 6, the
 # last epoch 7 -- four different epochs, so each slip gives its own answer.
