@@ -29,6 +29,7 @@ import resource
 import signal
 import subprocess
 import sys
+import types
 import warnings
 import zipfile
 
@@ -521,6 +522,26 @@ def test_a_grade_cell_leaves_tensorflows_loggers_as_it_found_them(tmp_path, caps
             logger.setLevel(level)
     assert "your code defines no Perceptron1D" in capsys.readouterr().out      # it graded
 
+
+def test_a_grade_cell_refuses_a_train_that_reads_the_whole_data_set_as_make_exercises_does(tmp_path, capsys,
+                                                                                           monkeypatch):
+    """ex06's grader makes load_housing refuse while train runs, but replaced it in the copy of the kernel's
+    namespace it grades, while train reads its globals from the kernel's own: a train that read every house (test
+    houses included) was graded on, and got whatever the MAE said instead of make exercises' hint."""
+    from data import load_housing
+
+    solution = find("ex06").solution_path.read_text(encoding="utf-8")
+    leak = 'log_price = np.log(load_housing()["price"].to_numpy(dtype=float))'
+    cells = [solution.replace('log_price = np.log(houses["price"].to_numpy(dtype=float))', leak),
+             "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex06')"]
+    assert leak in cells[0]
+    kernel = types.ModuleType("notebook")                     # registered: a dataclass looks its module up
+    monkeypatch.setitem(sys.modules, kernel.__name__, kernel)
+    namespace = vars(kernel)
+    for number, cell in enumerate(cells, 1):
+        exec(compile(cell, str(tmp_path / "ipykernel_4242" / f"{number}.py"), "exec"), namespace)
+    assert "train read the whole data set (load_housing()), test houses included" in capsys.readouterr().out
+    assert namespace["load_housing"] is load_housing                          # the learner's, put back afterwards
 
 def test_a_grade_cell_names_the_line_of_a_time_cell_that_raised(tmp_path, capsys):
     """A `%%time` cell defines Sigmoid, whose fn raises: IPython compiles the cell as "<timed exec>", which the
