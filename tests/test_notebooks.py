@@ -442,9 +442,11 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
 
 
 def test_a_grade_cell_after_a_damaged_data_file_says_to_restore_it_then_run_the_cell_again(kernel, tmp_path):
-    """ex05's "Grade it" cell run before the cells that read the data, data/breast_cancer.csv gone meanwhile."""
+    """ex05's "Grade it" cell after the cells that define its functions, data/breast_cancer.csv gone meanwhile (the
+    grader reads the data before it calls them)."""
     cells = ["import data.checksums\nfrom pathlib import Path\n\nshipped = data.checksums.DATA_DIR\n"
              "data.checksums.DATA_DIR = Path('gone').resolve()",
+             "build_model = train = predict_labels = None      # the cells above, run",
              "from keras_models.course.exercises.grade import grade_here\n\ntry:\n    grade_here('ex05')\nfinally:\n"
              "    data.checksums.DATA_DIR = shipped      # the kernel runs the other notebooks too"]
     path = tmp_path / "damaged.ipynb"
@@ -457,7 +459,8 @@ def test_a_grade_cell_after_a_damaged_data_file_says_to_restore_it_then_run_the_
 def test_a_grade_cell_interrupted_while_it_grades_is_one_line_saying_nothing_was_graded(kernel, tmp_path):
     """The kernel's interrupt (JupyterLab's stop button) raises KeyboardInterrupt wherever the grader is, here in
     the learner's Perceptron1D: one line, not a traceback through grade.py, the graders and Keras."""
-    cells = ["class Perceptron1D:\n    def __init__(self, weight, bias):\n        raise KeyboardInterrupt   # as the "
+    cells = ["Perceptron = Sigmoid = Tanh = ReLU = NeuralNetwork = None   # defined; the grader stops before them\n\n"
+             "class Perceptron1D:\n    def __init__(self, weight, bias):\n        raise KeyboardInterrupt   # as the "
              "interrupt lands while the grader runs this",
              "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
     path = tmp_path / "interrupted.ipynb"
@@ -482,7 +485,8 @@ def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_th
     monkeypatch.delitem(sys.modules, "halfway", raising=False)
     monkeypatch.delitem(sys.modules, "halfway.done", raising=False)        # it stays loaded: gone after this test
     namespace = {"__name__": "notebook"}
-    cells = ["class Perceptron1D:\n    def __init__(self, weight, bias):\n        import halfway",
+    cells = ["Perceptron = Sigmoid = Tanh = ReLU = NeuralNetwork = None   # defined; the grader stops before them\n\n"
+             "class Perceptron1D:\n    def __init__(self, weight, bias):\n        import halfway",
              "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
     for number, cell in enumerate(cells, 1):
         exec(compile(cell, str(tmp_path / "ipykernel_4242" / f"{number}.py"), "exec"), namespace)
@@ -497,7 +501,8 @@ def test_a_grade_cell_interrupted_in_code_made_at_run_time_is_not_taken_for_an_i
     an interrupt there said Python was loading namedtuple_Point and to restart the kernel. Without a kernel: the
     learner's Perceptron1D runs such code, and the interrupt lands in it."""
     namespace = {"__name__": "notebook"}
-    cells = ["class Perceptron1D:\n    def __init__(self, weight, bias):\n"
+    cells = ["Perceptron = Sigmoid = Tanh = ReLU = NeuralNetwork = None   # defined; the grader stops before them\n\n"
+             "class Perceptron1D:\n    def __init__(self, weight, bias):\n"
              "        exec('raise KeyboardInterrupt', {'__name__': 'namedtuple_Point'})  # namedtuple's way",
              "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
     for number, cell in enumerate(cells, 1):
