@@ -9,6 +9,7 @@ import linecache
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -329,6 +330,28 @@ def test_a_grade_cell_after_a_damaged_data_file_says_to_restore_it_not_to_change
     assert "a data file the exercise reads is damaged or gone: data file " in out, out
     assert out.splitlines()[-1] == ("Restore the data file as the line above says, then run the file again: "
                                     "make exercise-run NAME=ex05"), out
+
+
+@pytest.mark.parametrize("damage, what", [("deleted", "is missing"),
+                                          ("broken", "cannot be loaded (NameError: name 'Fial' is not defined)")])
+def test_a_grader_file_missing_or_damaged_is_one_line_saying_how_to_restore_it_not_blamed_on_the_code(
+        damage, what, tmp_path, monkeypatch, capsys):
+    """graders/ex03.py deleted or damaged (here: the graders' package looks in a folder holding no ex03.py, or a broken
+    one): make exercises and a Grade cell say so in one line, where a traceback ended make exercises."""
+    from keras_models.course.exercises import graders
+    from keras_models.course.exercises.grade import grade_here
+
+    if damage == "broken":
+        (tmp_path / "ex03.py").write_text('TITLE = "keras basics"\nraise Fial("a typo")\n', encoding="utf-8")
+    monkeypatch.setattr(graders, "__path__", [str(tmp_path)])
+    monkeypatch.delitem(sys.modules, f"{graders.__name__}.ex03", raising=False)
+    path = "keras_models/course/exercises/graders/ex03.py"
+    line = (f"error: the grader {path} {what}, a file of the course's, not the code graded: restore it with "
+            f"`git checkout -- {path}`")
+    assert grade_cli.main(["--only", "ex03"]) == 1
+    assert capsys.readouterr() == ("", f"{line} (nothing was graded)\n")
+    grade_here("ex03")
+    assert capsys.readouterr().out == f"{line}\n"
 
 
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):

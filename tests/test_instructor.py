@@ -815,6 +815,24 @@ def test_a_damaged_data_set_is_one_line_before_grading_not_a_class_of_zeros(dama
     assert sorted(path.name for path in folder.iterdir()) == ["ann"]                  # no grade book written
 
 
+def test_a_grader_file_missing_is_one_line_before_grading_not_every_learners_fault(tmp_path, monkeypatch, capsys):
+    """graders/ex03.py deleted (the graders' package looks in a folder without it): GitHub Classroom's --learner
+    and make grade say so in one line; Classroom's step said "the grader could not check your code: ... check what
+    your functions return", and make grade, preloading the graders, ended in a traceback."""
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(graders, "__path__", [str(tmp_path / "graders")])
+    monkeypatch.delitem(sys.modules, f"{graders.__name__}.ex03", raising=False)
+    folder = write_class(tmp_path / "class", {name: {"ex03_keras_basics.py": "x = 1\n"} for name in ("ann", "bo")})
+    path = "keras_models/course/exercises/graders/ex03.py"
+    line = (f"error: the grader {path} is missing, a file of the course's, not the code graded: restore it with "
+            f"`git checkout -- {path}` (nothing was graded)\n")
+    for argv in (["--learner", str(folder / "ann"), "--only", "ex03"], [str(folder), "--only", "ex03"]):
+        assert grade_class.main(argv) == 1
+        assert capsys.readouterr() == ("", line)
+    assert sorted(path.name for path in folder.iterdir()) == ["ann", "bo"]                 # no grade book written
+
+
 def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     """Each file goes into a temporary file beside it, then over it: stopped halfway (here a Ctrl-C after the
     first row), the earlier file is as it was and nothing else is left."""

@@ -41,6 +41,7 @@ from keras_models.course.exercises.graders import (
     GRADED_PREFIX,
     SOLUTIONS_DIR,
     Exercise,
+    GraderUnreadable,
     Result,
     Version,
     find,
@@ -162,6 +163,9 @@ def grade_here(name: str) -> None:
     try:
         with _quiet_tensorflow(), tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
             result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
+    except GraderUnreadable as error:
+        print(f"error: {error}")
+        return None
     except KeyboardInterrupt as interrupt:
         if not in_notebook:
             raise                                               # a script: make exercise-run says it in one line
@@ -287,11 +291,16 @@ def main(argv: list[str] | None = None) -> int:
             status = 0
         else:
             selected = [exercise for exercise in EXERCISES if exercise in wanted or not wanted]   # in course order
+            for exercise in selected:           # each grader loads, or one line before anything is graded
+                exercise.grader                 # noqa: B018 -- imports the grader module
             if not args.solutions:
                 write_missing_files(selected)
             status = grade(selected, args.solutions)
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return status
+    except GraderUnreadable as error:                  # the course's file, not the learner's: which, and the fix
+        print(f"error: {error} (nothing was graded)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as interrupt:             # its message, from grade(): which exercise, and where
         where = f" {interrupt}" if str(interrupt) else ""
         print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)

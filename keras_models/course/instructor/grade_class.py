@@ -27,7 +27,7 @@ and could change them (a grader or a data set, for every learner graded after it
 one changed, each is named in one line and no grades are written (exit status 1). Before any submission runs,
 each data set is checked against its recorded SHA-256 (data/checksums.py): a missing or damaged one would give
 every learner 0 for the exercises that read it, so it is named in one line instead, with how to restore it, and
-nothing is graded (exit status 1).
+nothing is graded (exit status 1); so is a grader file (graders/exNN.py) that is missing or does not import.
 
     dir/grades.csv           learner, ex01, ..., ex07, total
     dir/grades_reasons.csv   learner, exercise, file, points, reason: one row per exercise, for feedback
@@ -76,6 +76,7 @@ from keras_models.course.command_line import output_cannot_show
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
+    GraderUnreadable,
     Version,
     find_all,
     printable,
@@ -526,6 +527,12 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"error: {error} (nothing was graded)", file=sys.stderr)
         return 1
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
+    try:                            # a grader missing or damaged would be every submission's 0, blamed on its code
+        for exercise in exercises:
+            exercise.grader                         # noqa: B018 -- imports the grader module (a few ms: NumPy)
+    except GraderUnreadable as error:
+        print(f"error: {error} (nothing was graded)", file=sys.stderr)
+        return 1
     cores = usable_cores()
     if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock
         print(f"warning: JOBS={jobs} is more than the {counted(cores, 'core')} make grade may run on: submissions "

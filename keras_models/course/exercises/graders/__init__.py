@@ -15,6 +15,8 @@ after the training that comes before its first use. `grade_file` turns whatever 
     the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
     a name the grader needs      -> FAIL   "your code defines no <name> ..."
     a file with no code in it    -> FAIL   "<file> has no code in it ...", as make exercise-run says
+    the grader file missing or   -> GraderUnreadable, raised: no verdict on the learner's code; make exercises,
+      damaged                              make grade and a Grade cell say it in one line, with how to restore it
 
 The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
 `notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
@@ -87,7 +89,23 @@ class Exercise:
 
     @property
     def grader(self) -> ModuleType:
-        return importlib.import_module(f"keras_models.course.exercises.graders.{self.name}")
+        """The grader module, graders/exNN.py; GraderUnreadable when that file is missing or does not import."""
+        module = f"{__name__}.{self.name}"
+        try:
+            return importlib.import_module(module)
+        except Exception as error:                  # noqa: BLE001 -- whatever a damaged file raises on import
+            path = (GRADERS_DIR / f"{self.name}.py").relative_to(GRADERS_DIR.parents[3]).as_posix()
+            if isinstance(error, ModuleNotFoundError) and error.name == module:
+                what = "is missing"
+            else:
+                what = f"cannot be loaded ({type(error).__name__}: {(message_of(error).splitlines() or [''])[0]})"
+            raise GraderUnreadable(f"the grader {path} {what}, a file of the course's, not the code graded: restore "
+                                   f"it with `git checkout -- {path}`") from None
+
+
+class GraderUnreadable(Exception):
+    """An exercise's grader file missing or damaged (deleted, a bad merge, an edit): no fault of the code graded,
+    so the commands that grade say it in one line, with how to restore the file, and grade nothing."""
 
 
 EXERCISES = (                                          # in course order; the points add up to 100
@@ -307,11 +325,12 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
                  start: float | None = None) -> Result:
     """Grade code already loaded in `module`; `is_learners(filename)` tells the learner's frames from ours."""
     start = time.perf_counter() if start is None else start
-    missing = [name for name in exercise.grader.NEEDS if not hasattr(module, name)]
+    grader = exercise.grader                       # GraderUnreadable goes to the caller: not the learner's FAIL
+    missing = [name for name in grader.NEEDS if not hasattr(module, name)]
     if missing:                                 # before any training: the first name the grader would trip on
         return Result(exercise, False, defines_no(missing[0], exercise), time.perf_counter() - start)
     try:
-        summary = exercise.grader.grade(module, workdir)
+        summary = grader.grade(module, workdir)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:                 # a BaseException subclass of the learner's own too: a FAIL, not
