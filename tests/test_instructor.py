@@ -13,9 +13,11 @@ import json
 import os
 import re
 import shlex
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -64,6 +66,31 @@ def test_the_classroom_workflow_runs_the_same_tests_worth_the_same_points_and_re
     assert reporter["with"]["runners"].split(",") == [e.name for e in EXERCISES]
     assert reporter["env"] == {f"{e.name.upper()}_RESULTS": f"${{{{steps.{e.name}.outputs.result}}}}"
                                for e in EXERCISES}
+
+
+def test_a_timeout_stops_the_classroom_command_itself_not_only_the_shell_that_started_it(tmp_path):
+    """On a timeout the grader step sends SIGTERM to the `/bin/sh -c <command>` it started, and no further; Ubuntu's
+    sh (dash) runs a command as its child, so grade_class and the submission it graded ran on after the step. Here
+    a stand-in for .venv/bin/python that waits: once it runs, SIGTERM to the shell's process must leave nothing."""
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\n: > started\nexec sleep 30\n", encoding="utf-8")
+    python.chmod(0o755)
+    for test in classroom.autograding()["tests"]:
+        (tmp_path / "started").unlink(missing_ok=True)
+        shell = subprocess.Popen(["/bin/sh", "-c", test["run"]], cwd=tmp_path, start_new_session=True)
+        try:
+            for _ in range(500):                                         # at most 5 s for the stand-in to start
+                if (tmp_path / "started").exists():
+                    break
+                time.sleep(0.01)
+            shell.terminate()
+            assert shell.wait(timeout=5) == -signal.SIGTERM
+            with pytest.raises(ProcessLookupError):                      # no process left in its group
+                os.killpg(shell.pid, 0)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(shell.pid, signal.SIGKILL)
 
 
 # --- make release ----------------------------------------------------------------------------------------
@@ -494,7 +521,8 @@ def test_grades_reasons_csv_names_the_file_graded_and_which_of_two_versions_coun
 def test_the_classroom_command_passes_a_solution_and_fails_a_skeleton(tmp_path):
     ex01 = find("ex01")
     command = shlex.split(classroom.autograding()["tests"][0]["run"])
-    assert command[0] == ".venv/bin/python"
+    assert command[:2] == ["exec", ".venv/bin/python"]
+    command = command[1:]
     for text, status, verdict in [(ex01.solution_path.read_text(encoding="utf-8"), 0, "ex01  PASS   10 of 10  "),
                                   (skeleton_of(ex01.solution_path), 1, "ex01  FAIL    0 of 10  not done yet: ")]:
         learner = tmp_path / f"learner{status}"               # (a folder named keras_models/ here would hide

@@ -3,10 +3,15 @@
 Classroom runs each test in the learner's repository (a clone of the learner copy, `make release`):
 `setup` once prepares .venv, then `run` grades one exercise with `make grade`'s sandbox (a process of
 its own, a time limit, a verdict its output cannot forge) and exits 0 only for a PASS, which scores
-the exercise's `points`. `timeout` is in minutes, the first one including the set-up.
+the exercise's `points`. `timeout` is in minutes: the runner that reads this file counts the set-up in
+it; the workflow's grader step (below) gives the set-up and the grading the whole timeout each. The
+runners start each command as `/bin/sh -c <command>` and, on a timeout, send SIGTERM to that shell
+alone; Ubuntu's sh (dash) runs the command as its child, which the signal missed: grade_class, and the
+submission it graded, ran on beside the next steps. So `run` starts with `exec`: the shell becomes
+grade_class, which stops its sandbox on SIGTERM.
 
     {"tests": [{"name": "ex01 perceptron, activations, one-layer network", "setup": "make setup",
-                "run": ".venv/bin/python -m keras_models.course.instructor.grade_class --learner . --only ex01",
+                "run": "exec .venv/bin/python -m keras_models.course.instructor.grade_class --learner . --only ex01",
                 "input": "", "output": "", "comparison": "included", "timeout": 15, "points": 10}, ...]}
 
 The file in this repository is written by `.venv/bin/python -m keras_models.course.instructor.classroom`
@@ -33,6 +38,7 @@ REPO = Path(__file__).resolve().parents[3]
 AUTOGRADING = Path(".github", "classroom", "autograding.json")
 WORKFLOW = Path(".github", "workflows", "classroom.yml")
 SETUP_MINUTES, GRADE_MINUTES = 15, 10        # pip installs TensorFlow first; a grading takes seconds
+GRADE_COMMAND = ".venv/bin/python -m keras_models.course.instructor.grade_class"
 
 
 def autograding() -> dict:
@@ -42,7 +48,7 @@ def autograding() -> dict:
         tests.append({
             "name": f"{exercise.name} {exercise.grader.TITLE}",
             "setup": "make setup" if number == 0 else "",
-            "run": f".venv/bin/python -m keras_models.course.instructor.grade_class --learner . --only {exercise.name}",
+            "run": f"exec {GRADE_COMMAND} --learner . --only {exercise.name}",
             "input": "",
             "output": "",
             "comparison": "included",
