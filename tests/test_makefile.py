@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -506,6 +507,26 @@ def test_a_set_up_that_stopped_half_way_is_rebuilt(bare):
     assert done.stdout.splitlines()[:2] == [
         "rebuilding .venv with Python 3.11.7 (/opt/python3_11): its set-up stopped half way",
         "setting up .venv with python3.11, Python 3.11.7 (/opt/python3_11) (about a minute, 2.3 GB)"]
+
+
+def test_each_classroom_test_after_a_failed_first_set_up_sets_up_again_not_grades_on_a_half_built_venv(bare):
+    """GitHub Classroom runs each test's `setup`, then its `run`, in one workspace. The first test's make setup
+    failing (the package index unreachable) left a half-built .venv, and the later tests, with no set-up of their
+    own, ran .venv/bin/python on it: "ModuleNotFoundError: No module named 'numpy'", once per exercise. Each test's
+    set-up is make setup, which builds the half-built .venv again (here the index is back by the second test)."""
+    from keras_models.course.instructor import classroom
+
+    with_pythons(bare, python3_11="3.11.7")
+    first, *later = classroom.autograding()["tests"]
+    assert make(bare, *shlex.split(first["setup"])[1:], FAIL_UV="1").returncode == 2      # the download broke off
+    assert not (bare / ".venv" / ".installed").exists()
+    for number, test in enumerate(later):
+        setup = shlex.split(test["setup"])
+        assert setup[:1] == ["make"], f"{test['name']}: its set-up is {test['setup']!r}; .venv may be half-built"
+        done = make(bare, *setup[1:])
+        assert done.returncode == 0 and (bare / ".venv" / ".installed").exists(), done.stderr
+        rebuilt = "rebuilding .venv with Python 3.11.7 (/opt/python3_11): its set-up stopped half way"
+        assert (rebuilt in done.stdout.splitlines()) == (number == 0), done.stdout       # the second test's only
 
 
 # rm where the user may not remove a file of .venv: a .venv made by another user (sudo make setup once)

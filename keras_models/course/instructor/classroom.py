@@ -1,10 +1,14 @@
 """GitHub Classroom autograding: .github/classroom/autograding.json, one test per exercise, from EXERCISES.
 
 Classroom runs each test in the learner's repository (a clone of the learner copy, `make release`):
-`setup` once prepares .venv, then `run` grades one exercise with `make grade`'s sandbox (a process of
+`setup` prepares .venv, then `run` grades one exercise with `make grade`'s sandbox (a process of
 its own, a time limit, a verdict its output cannot forge) and exits 0 only for a PASS, which scores
-the exercise's `points`. `timeout` is in minutes: the runner that reads this file counts the set-up in
-it; the workflow's grader step (below) gives the set-up and the grading the whole timeout each. The
+the exercise's `points`. Every test's `setup` is `make setup`: the first builds .venv, the others find it
+ready in a moment -- or, when the first set-up failed (the package index unreachable), find it half-built
+and set it up again, or fail as the first did; a later test that ran .venv/bin/python on a half-built
+.venv printed "ModuleNotFoundError: No module named 'numpy'", once per exercise. `timeout` is in minutes
+(the first test's longer: its set-up installs TensorFlow): the runner that reads this file counts the
+set-up in it; the workflow's grader step (below) gives the set-up and the grading the whole timeout each. The
 runners start each command as `/bin/sh -c <command>` and, on a timeout, send SIGTERM to that shell
 alone; Ubuntu's sh (dash) runs the command as its child, which the signal missed: grade_class, and the
 submission it graded, ran on beside the next steps. So `run` starts with `exec`: the shell becomes
@@ -47,7 +51,7 @@ def autograding() -> dict:
     for number, exercise in enumerate(EXERCISES):
         tests.append({
             "name": f"{exercise.name} {exercise.grader.TITLE}",
-            "setup": "make setup" if number == 0 else "",
+            "setup": "make setup",
             "run": f"exec {GRADE_COMMAND} --learner . --only {exercise.name}",
             "input": "",
             "output": "",
