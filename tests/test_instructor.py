@@ -325,6 +325,23 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
+def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    """The Classroom files name each exercise by its grader's TITLE: with graders/ex03.py gone (the graders' package
+    looks in a folder without it) make release ended in a traceback, half the copy written."""
+    from keras_models.course.exercises import graders
+
+    for exercise in EXERCISES:                                     # the others are there, loaded before the patch
+        exercise.grader                                             # noqa: B018
+    monkeypatch.setattr(graders, "__path__", [str(tmp_path / "graders")])
+    monkeypatch.delitem(sys.modules, f"{graders.__name__}.ex03", raising=False)
+    dest = tmp_path / "copy"
+    assert release.main([str(dest)]) == 1
+    path = "keras_models/course/exercises/graders/ex03.py"
+    assert capsys.readouterr() == ("", f"error: the grader {path} is missing, a file of the course's, not the code "
+                                       f"graded: restore it with `git checkout -- {path}` (nothing was written)\n")
+    assert not dest.exists()
+
+
 @pytest.mark.parametrize("command, variable, run", [
     ("make release", "DEST", lambda folder: release.main([folder])),
     ("make grade", "SUBMISSIONS", lambda folder: grade_class.main([folder])),
