@@ -833,6 +833,28 @@ def test_a_ctrl_c_once_run_json_says_complete_is_held_for_the_table_not_reported
     assert "task  side  epochs" in out and "Open them: make tensorboard" in out
 
 
+def test_a_ctrl_c_that_stops_the_write_of_complete_says_interrupted_and_exits_130(tmp_path, monkeypatch, capsys,
+                                                                                   sigint_raises):
+    """A second Ctrl-C (raised at once, wherever the program is) stops the write of "complete" itself: the run is
+    recorded as interrupted, and make train must say so. The hold meant for the table swallowed it: exit 0, nothing
+    printed, and run.json "interrupted"."""
+
+    def ctrl_c_as_complete_is_written(run_dir, status, **plan):
+        if status == "complete":
+            raise KeyboardInterrupt
+        return runs.write_status(run_dir, status, **plan)
+
+    monkeypatch.setattr(train_module, "run_task", trained_at_once)
+    monkeypatch.setattr(train_module, "write_status", ctrl_c_as_complete_is_written)
+    monkeypatch.setattr(train_module, "format_summary", lambda results: "task  side  epochs")
+    code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    (run_dir,) = tmp_path.iterdir()
+    assert (code, status(run_dir), "task  side  epochs" in out) == (130, "interrupted", False), out
+    assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out
+    assert "Resume with:" in learner_lines(out)[-1], out
+
+
 def test_a_ctrl_c_as_a_new_run_is_made_leaves_nothing_as_make_train_says(tmp_path, monkeypatch, capsys, sigint_raises):
     """start_run had made the run directory, its lock and run.json ("running") when the Ctrl-C came: make train said
     "Interrupted before training started; nothing was written", and RESUME=1 took that run up."""

@@ -126,6 +126,7 @@ def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitS
     summed_up: the caller's block that sums the run up (main's table): from the moment run.json is written "complete"
     to that block's end, a Ctrl-C waits and is dropped. In the moment between the two, it made make train say
     "Interrupted ... Resume with" and wrote "interrupted" over "complete", for a run whose every task had finished.
+    A Ctrl-C that stops that write itself (a second one, raised at once) interrupts the run, as at any moment before.
     """
     plan = read_status(run_dir)
     for task in plan["tasks"]:      # a resumed run reads the task table again, which may have been edited since
@@ -147,6 +148,8 @@ def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitS
             summed_up.enter_context(held_then_dropped())
         write_status(run_dir, "complete")
     except KeyboardInterrupt:
+        if summed_up is not None:
+            summed_up.close()   # a Ctrl-C that stopped the write of "complete" interrupts the run: not dropped
         _record(run_dir, "interrupted")
         raise
     except TrainingDiverged as exc:
