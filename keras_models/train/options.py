@@ -183,7 +183,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     try:
         args.tasks = check_tasks(list(TASK_TABLE) if args.tasks is None else
                                  [t.strip() for t in args.tasks.split(",") if t.strip()],
-                                 settings=not args.resume)      # resumed: run_tasks checks the run's own tasks
+                                 settings=not args.resume)      # resumed: run.completed checks the run's own tasks
         if not args.resume:                         # a resumed run keeps the devices it started with
             args.devices = check_devices(1 if args.devices is None else args.devices, args.tasks)
     except ValueError as exc:

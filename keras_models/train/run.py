@@ -24,6 +24,7 @@ import shlex
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from data import TASK_TABLE, TASKS, TaskTableError, checked_settings
@@ -115,52 +116,60 @@ def start_run(logdir: str | Path, tasks: list[str] | None = None, *, epochs: int
     return run_dir
 
 
-def run_tasks(run_dir: Path, *, quiet: bool = False, summed_up: contextlib.ExitStack | None = None,
-              finished: list[TaskResult] | None = None) -> list[TaskResult]:
-    """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; the status says
-    how it ended ("complete", "interrupted", "diverged" or "failed").
+def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
+    """Train (or finish) every task that run_dir/run.json lists; their results. `completed`, with nothing to sum up."""
+    with completed(run_dir, quiet=quiet) as results:
+        return results
 
-    finished (if given) receives each task's result as the task ends: main sums up the tasks that finished before
-    one that diverged (a diverged run is never resumed, so nothing else would show them).
 
-    summed_up: the caller's block that sums the run up (main's table): from the moment run.json is written "complete"
-    to that block's end, a Ctrl-C waits and is dropped. In the moment between the two, it made make train say
-    "Interrupted ... Resume with" and wrote "interrupted" over "complete", for a run whose every task had finished.
-    A Ctrl-C that stops that write itself (a second one, raised at once) interrupts the run, as at any moment before.
+@contextlib.contextmanager
+def completed(run_dir: Path, *, quiet: bool = False) -> Iterator[list[TaskResult]]:
+    """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; run.json says how the run
+    ended ("complete", "interrupted", "diverged" or "failed"). The block runs once it says "complete":
+
+        with completed(run_dir) as results:         # every task's result
+            sum_up(results, ...)                     # main's table
+
+    From the write of "complete" to the block's end, a Ctrl-C waits and is dropped: it had made make train say
+    "Interrupted ... Resume with" and write "interrupted" over "complete", for a run whose every task had finished.
+    One that stops the write itself (a second one, raised at once) interrupts the run, as at any moment before.
+
+    A TrainingDiverged carries the results of the tasks that finished before it, as `finished`: a diverged run is
+    never resumed, so nothing else would show them.
     """
     plan = read_status(run_dir)
     for task in plan["tasks"]:      # a resumed run reads the task table again, which may have been edited since
         checked_settings(task, "train")
     check_data_files(plan["tasks"])     # and each task's data file, finished ones too (run_task loads their data)
     hold(run_dir)
-    try:
-        _remove_stale_temporaries(run_dir, plan["tasks"])
-        strategy = strategy_for(plan.get("devices", 1))        # before TensorFlow runs anything: it may split the CPU
-        record = write_status(run_dir, "running", error=None, **strategy_record(strategy))
-        if record["replicas"] > 1 and not quiet:
-            print(announce(record), flush=True)
-        results = [] if finished is None else finished
-        with op_determinism():                          # same result on every run (Keras: no XLA then)
-            for task in plan["tasks"]:
-                results.append(run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
-                                        learning_rate=plan["learning_rate"], quiet=quiet, strategy=strategy))
-        if summed_up is not None:
-            summed_up.enter_context(held_then_dropped())
-        write_status(run_dir, "complete")
-    except KeyboardInterrupt:
-        if summed_up is not None:
-            summed_up.close()   # a Ctrl-C that stopped the write of "complete" interrupts the run: not dropped
-        _record(run_dir, "interrupted")
-        raise
-    except TrainingDiverged as exc:
-        _record(run_dir, "diverged", error=str(exc))
-        raise
-    except BaseException as exc:
-        _record(run_dir, "failed", error=reason(exc))
-        raise
-    finally:
-        release(run_dir)
-    return results
+    results: list[TaskResult] = []
+    with contextlib.ExitStack() as summing_up:
+        try:
+            _remove_stale_temporaries(run_dir, plan["tasks"])
+            strategy = strategy_for(plan.get("devices", 1))    # before TensorFlow runs anything: it may split the CPU
+            record = write_status(run_dir, "running", error=None, **strategy_record(strategy))
+            if record["replicas"] > 1 and not quiet:
+                print(announce(record), flush=True)
+            with op_determinism():                          # same result on every run (Keras: no XLA then)
+                for task in plan["tasks"]:
+                    results.append(run_task(task, run_dir / task, epochs=plan["epochs"], max_rows=plan["max_rows"],
+                                            learning_rate=plan["learning_rate"], quiet=quiet, strategy=strategy))
+            summing_up.enter_context(held_then_dropped())   # from before the write on: no moment between the two
+            write_status(run_dir, "complete")
+        except KeyboardInterrupt:
+            summing_up.close()      # a Ctrl-C that stopped the write of "complete" interrupts the run: not dropped
+            _record(run_dir, "interrupted")
+            raise
+        except TrainingDiverged as exc:
+            _record(run_dir, "diverged", error=str(exc))
+            exc.finished = results                          # the tasks before it, for main's table
+            raise
+        except BaseException as exc:
+            _record(run_dir, "failed", error=reason(exc))
+            raise
+        finally:
+            release(run_dir)
+        yield results               # outside the except clauses: what stops the block leaves the run complete
 
 
 def check_data_files(tasks: list[str]) -> None:
@@ -192,7 +201,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     `started`: when the program started (perf_counter), for the total in the last line."""
     started = time.perf_counter() if started is None else started
     args = parse_args(argv)
-    run_dir, finished = None, []
+    run_dir = None
     try:
         if args.resume:
             skipped: list[str] = []
@@ -205,10 +214,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             replica_devices(args.devices)               # no such devices: say so before a run directory exists
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate,
                                 devices=args.devices)
-        # Once run.json says "complete", a Ctrl-C until the run is summed up would print "Interrupted ... Resume with"
-        # for a run that no resume takes up: from that write on (run_tasks), it waits for the last line and is dropped.
-        with contextlib.ExitStack() as summed_up:
-            results = run_tasks(run_dir, quiet=args.quiet, summed_up=summed_up, finished=finished)
+        with completed(run_dir, quiet=args.quiet) as results:     # a Ctrl-C meanwhile waits for the table, dropped
             sum_up(results, run_dir, args, started)
     # The line that says how the run ended: a Ctrl-C meanwhile (the learner who sees training blow up and presses it
     # as the divergence line appears) waits until the line is written, then is dropped: the run has ended already,
@@ -223,8 +229,9 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130
     except LEARNER_ERRORS as exc:
+        finished = exc.finished if isinstance(exc, TrainingDiverged) else []
         with held_then_dropped():
-            if isinstance(exc, TrainingDiverged) and finished:
+            if finished:
                 # stdout closed, run.json unreadable: the error line, on stderr, still says how the run ended
                 with contextlib.suppress(OSError, RunDirectoryError):
                     sum_up(finished, run_dir, args, started)
