@@ -28,6 +28,7 @@ import tensorflow as tf
 from conftest import as_for_a_learner, learner_lines, rewrite_npz
 
 import data.checksums
+from data import TaskTableError
 from keras_models.train import run as train_module
 from keras_models.train import sides
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
@@ -209,6 +210,27 @@ def test_a_damaged_data_file_stops_a_resume_before_any_task_trains(tmp_path, cap
     code, _, err = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
     assert code == 1 and "does not match the shipped digits.csv" in err
     assert not (run_dir / "binary").exists() and only_run(tmp_path)["status"] == "running"   # resumable as it was
+
+
+def edited_task_table(task, command):
+    raise TaskTableError(f"data/tasks.py, task {task}: (as the test says)")
+
+
+@pytest.mark.parametrize("damage", ["data file", "task table"])
+def test_a_resume_stopped_before_any_task_trains_lets_go_of_the_run(damage, tmp_path, capsys, monkeypatch):
+    """main takes the run's lock for a resume before the run's tasks and data files are checked; a check that failed
+    left it held: an open run.lock, and the run "being written" for as long as the process (a notebook's) lived."""
+    from keras_models.train.runs import holding, release
+
+    run_dir = train_module.start_run(tmp_path, ["binary", "multiclass"], epochs=1)
+    release(run_dir)                                                   # as if killed while running: resumable
+    if damage == "data file":
+        monkeypatch.setitem(data.checksums.SHA256, "digits.csv", "0" * 64)
+    else:
+        monkeypatch.setattr(train_module, "checked_settings", edited_task_table)
+    code, _, err = run_main(capsys, "--resume", "--logdir", str(tmp_path), "--quiet")
+    assert (code, only_run(tmp_path)["status"]) == (1, "running"), err
+    assert not holding(run_dir)
 
 
 @pytest.mark.parametrize("loss, y, message", [

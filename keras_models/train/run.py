@@ -124,8 +124,9 @@ def run_tasks(run_dir: Path, *, quiet: bool = False) -> list[TaskResult]:
 
 @contextlib.contextmanager
 def completed(run_dir: Path, *, quiet: bool = False) -> Iterator[list[TaskResult]]:
-    """Train (or finish) every task that run_dir/run.json lists, holding the run's lock; run.json says how the run
-    ended ("complete", "interrupted", "diverged" or "failed"). The block runs once it says "complete":
+    """Train (or finish) every task that run_dir/run.json lists, holding the run's lock, let go of on every path;
+    run.json says how the run ended ("complete", "interrupted", "diverged" or "failed"). The block runs once it says
+    "complete":
 
         with completed(run_dir) as results:         # every task's result
             sum_up(results, ...)                     # main's table
@@ -137,11 +138,19 @@ def completed(run_dir: Path, *, quiet: bool = False) -> Iterator[list[TaskResult
     A TrainingDiverged carries the results of the tasks that finished before it, as `finished`: a diverged run is
     never resumed, so nothing else would show them.
     """
-    plan = read_status(run_dir)
-    for task in plan["tasks"]:      # a resumed run reads the task table again, which may have been edited since
-        checked_settings(task, "train")
-    check_data_files(plan["tasks"])     # and each task's data file, finished ones too (run_task loads their data)
-    hold(run_dir)
+    hold(run_dir)                   # start_run, or main's resume, holds it already
+    try:
+        plan = read_status(run_dir)
+        for task in plan["tasks"]:  # a resumed run reads the task table again, which may have been edited since
+            checked_settings(task, "train")
+        check_data_files(plan["tasks"])     # and each task's data file, finished ones too (run_task loads their data)
+    except KeyboardInterrupt:
+        _record(run_dir, "interrupted")
+        release(run_dir)
+        raise
+    except BaseException:
+        release(run_dir)            # nothing has run: run.json stays as it was, resumable once that is put right
+        raise
     results: list[TaskResult] = []
     with contextlib.ExitStack() as summing_up:
         try:
@@ -222,7 +231,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
     except KeyboardInterrupt:
         with held_then_dropped():
             if run_dir is not None and holding(run_dir):
-                # stopped before run_tasks took the run up (it records how a run ends, then lets go of it): run.json
+                # stopped before completed took the run up (it records how a run ends, then lets go of it): run.json
                 # said "running", and RESUME=1 called that run "stopped without recording why: killed, ..."
                 _record(run_dir, "interrupted")
                 release(run_dir)
