@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             print("\n" + _kept(run_dir, args.logdir), flush=True)
         return 130
     except LEARNER_ERRORS as exc:
-        finished = exc.finished if isinstance(exc, TrainingDiverged) else []
+        finished = getattr(exc, "finished", [])         # a divergence: the tasks that finished before it
         with held_then_dropped():
             if finished:
                 # stdout closed, run.json unreadable: the error line, on stderr, still says how the run ended
