@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from conftest import as_for_a_learner
 
+import data.checksums
 from keras_models.bench import keras_runs, processes, report
 from keras_models.bench import run as bench_run
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data, matmul_flops
@@ -279,6 +280,24 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(t
     assert capsys.readouterr().err == (f"error: the reports cannot be written to {read_only} (Permission denied); "
                                        "make it writable, or give another: .venv/bin/python -m keras_models.bench "
                                        "--out DIR\n")
+
+
+def test_a_damaged_or_missing_data_file_is_one_line_before_any_timing_or_report_folder(tmp_path, capsys,
+                                                                                        monkeypatch):
+    monkeypatch.setitem(data.checksums.SHA256, "breast_cancer.csv", "0" * 64)     # as if the file had changed
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
+    out = tmp_path / "bench"
+    assert bench_run.main(["--quick", "--skip-make", "--shapes", "course", "--out", str(out)]) == 1
+    path = data.checksums.DATA_DIR / "breast_cancer.csv"
+    assert capsys.readouterr() == ("", f"error: data file {path} does not match the shipped breast_cancer.csv: "
+                                       f"expected sha256 {'0' * 64}, got {data.checksums.sha256_of(path)}. The file "
+                                       "was altered or corrupted; restore it with "
+                                       "`git checkout data/breast_cancer.csv`\n")
+    assert not out.exists()                             # no reports' folder, empty or half-written
+    monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "no-data")     # a synthetic shape reads no file, but
+    assert bench_run.main(["--quick", "--shapes", "medium", "--out", str(out)]) == 1    # make train, timed, does
+    assert capsys.readouterr() == ("", f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; "
+                                       "restore it with `git checkout data/breast_cancer.csv`\n")
 
 
 def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsys, monkeypatch):

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from data import DATA_FILE_ERRORS, TASK_TABLE, TASKS
+from data.checksums import checked_path, verify_all
 from keras_models.bench.keras_runs import make_runs, measure
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
 from keras_models.bench.processes import REPO, keras_memory_run, process_rows
@@ -36,6 +38,19 @@ def bench_shapes(shapes: list[Shape], quick: bool, progress: Callable[[str], Non
     return rows
 
 
+def check_data_files(shapes: list[Shape], *, make_train: bool, make_test: bool) -> None:
+    """Each data file the bench will read as shipped, or the first that is not, one of DATA_FILE_ERRORS: before the
+    reports' folder and minutes of timing, not when the course shape's turn comes. The course shape reads the
+    breast-cancer file, make train its tasks' files, make test every file (a timed make that stops at once is no
+    measurement)."""
+    if make_test:
+        verify_all()
+    names = {TASK_TABLE[task].data_file for task in TASKS} if make_train else set()
+    names |= {TASK_TABLE["binary"].data_file for shape in shapes if shape.data == "breast_cancer"}
+    for name in sorted(names):
+        checked_path(name)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make bench", description="the scratch network's speed next to Keras "
                                                                     "and next to the bare matrix products")
@@ -59,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    shapes = [SHAPES[name] for name in args.shapes]
+    make_train, make_test = not args.skip_make, not (args.skip_make or args.quick)
+    try:
+        check_data_files(shapes, make_train=make_train, make_test=make_test)
+    except DATA_FILE_ERRORS as exc:             # the message names the file and how to restore it, as make train's
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     try:                          # asked before minutes of timing, not when the reports are written at the end
         args.out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=args.out).close()
@@ -68,11 +90,10 @@ def main(argv: list[str] | None = None) -> int:
               "make it writable, or give another: .venv/bin/python -m keras_models.bench --out DIR", file=sys.stderr)
         return 1
     print("\n".join(header_lines(args)), flush=True)
-    shapes = [SHAPES[name] for name in args.shapes]
     rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
     print("peak memory and make targets (each in its own process) ...", flush=True)
-    processes = process_rows(args.out, stamp, make_train=not args.skip_make,
-                             make_test=not (args.skip_make or args.quick), memory_shape=args.shapes[-1])
+    processes = process_rows(args.out, stamp, make_train=make_train, make_test=make_test,
+                             memory_shape=args.shapes[-1])
     goals = goal_rows(rows, processes)
     markdown = report_markdown(args, shapes, rows, processes, goals)
     paths = write_reports(args.out, stamp, markdown, rows, processes)
