@@ -266,6 +266,20 @@ def test_a_damaged_data_file_stops_the_lessons_with_one_line_naming_it(damaged_b
     assert out == "" and err == damaged_line(damaged_breast_cancer)
 
 
+def test_a_damaged_data_file_stops_the_lessons_before_lesson_1_or_any_folder(damaged_breast_cancer, tmp_path, capsys,
+                                                                            monkeypatch):
+    monkeypatch.setattr(lessons, "run_all", lambda *a, **k: pytest.fail("a lesson ran"))
+    assert lessons.main(["--logdir", str(tmp_path / "logs")]) == 1
+    assert capsys.readouterr() == ("", damaged_line(damaged_breast_cancer))
+    assert not (tmp_path / "logs").exists()
+
+
+def test_the_lessons_that_read_data_are_those_checked_first():
+    folder = Path(lessons.__file__).parent
+    reading = {name for name in lessons.LESSONS if "prepare(" in (folder / f"{name}.py").read_text(encoding="utf-8")}
+    assert reading == set(lessons.READS_DATA)
+
+
 def test_a_missing_data_file_stops_the_lessons_with_one_line_not_a_pictures_folder_error(tmp_path, capsys,
                                                                                        monkeypatch):
     monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "no-data")

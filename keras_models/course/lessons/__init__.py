@@ -47,6 +47,7 @@ LESSONS = (
     "lesson_07_data_parallel",
 )
 DEFAULT_LOGDIR = Path("logs") / "lessons"
+READS_DATA = {"lesson_06_regularisation": "binary"}     # the lessons that load a task's data file (data/tasks.py)
 
 
 def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[LessonResult]:
@@ -80,9 +81,20 @@ def _data_file_errors() -> tuple[type[Exception], ...]:
     return DATA_FILE_ERRORS
 
 
+def check_data_files(lessons: tuple[str, ...]) -> None:
+    """The data file of each lesson that reads one, as shipped, or one of DATA_FILE_ERRORS for the first that is not:
+    before lesson 1 runs, not when lesson 6's turn comes, after the lessons before it drew their pictures."""
+    from data import TASK_TABLE
+    from data.checksums import checked_path
+
+    for name in lessons:
+        if name in READS_DATA:
+            checked_path(TASK_TABLE[READS_DATA[name]].data_file)
+
+
 def main(argv: list[str] | None = None) -> int:
     """`make lessons`; a log directory that cannot be written, a damaged or missing data file (lesson 6 reads
-    data/breast_cancer.csv), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
+    data/breast_cancer.csv: checked before lesson 1), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
     parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", default=str(DEFAULT_LOGDIR),
                         help=f"where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default {DEFAULT_LOGDIR})")
@@ -98,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     try:
+        check_data_files(LESSONS)                   # first: the one line before any folder is made or lesson runs
         for where in (args.logdir / "png", args.logdir / "tensorboard"):
             where.mkdir(parents=True, exist_ok=True)
             try:                                             # can we write there? Ask before any lesson runs
