@@ -190,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"error: worker {index} of {workers} {problem}", file=sys.stderr)
         return 1
+    try:        # before joining: a worker that stopped on its data file after the join left its partners only
+        data = prepare(TASK, dtype="float32", seed=SEED)        # "lost the other workers", never the file's name
+    except DATA_FILE_ERRORS as exc:                                  # the message names the file and the fix
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     # First, before TensorFlow runs anything: the strategy reads TF_CONFIG and waits until every worker is up.
     # TensorFlow waits for ever, holding Python's lock (no Python timer, no Ctrl-C gets through), so
     # faulthandler's watchdog, which runs outside it, ends the process (status 1) after --timeout seconds.
@@ -211,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
               "with the same cluster list in TF_CONFIG and its own index", file=sys.stderr)
         return 1
     try:
-        weights, losses = train(strategy, args.epochs, args.batch_size)
-    except DATA_FILE_ERRORS as exc:                                  # the message names the file and the fix
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        weights, losses = train(strategy, args.epochs, args.batch_size, data=data)
     except tf.errors.OpError as exc:
         if workers == 1:
             raise                                                     # no network involved: a fault, shown in full
