@@ -305,6 +305,19 @@ def test_a_missing_data_file_stops_make_course_with_one_line_naming_it(tmp_path,
                                        "restore it with `git checkout data/breast_cancer.csv`\n")
 
 
+def test_a_damaged_data_file_stops_make_course_and_a_script_before_the_output_folder_is_made(
+        damaged_breast_cancer, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    monkeypatch.setattr(course_cli, "SCRIPTS", (course_cli.binary,))
+    assert course_cli.main(["--out", str(out)]) == 1
+    assert capsys.readouterr() == ("", damaged_line(damaged_breast_cancer))
+    assert not out.exists()
+    with pytest.raises(SystemExit) as stopped:              # one script alone: the same line, the same nothing
+        workflow.command_line(course_cli.binary.run, "binary", ["--out", str(out)])
+    assert stopped.value.code == 1 and capsys.readouterr() == ("", damaged_line(damaged_breast_cancer))
+    assert not out.exists()
+
+
 def test_a_max_rows_too_small_to_split_is_one_line_naming_the_flag(tmp_path, capsys):
     assert course_cli.main(["--out", str(tmp_path), "--max-rows", "5"]) == 1
     message = ("error: --max-rows 5: the test split of diamonds is empty with max_rows=5 and "

@@ -31,6 +31,7 @@ from keras_models.course.real_data import multilabel_digits as multilabel  # noq
 from keras_models.course.real_data import regression_diamonds as regression  # noqa: E402
 from keras_models.course.real_data.workflow import (  # noqa: E402
     LEARNER_ERRORS,
+    check_data_files,
     course_options,
     course_rows,
     explain,
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quiet_keras_retracing_warning()         # a false alarm: each script fits and reloads its own models (tf_chatter.py)
     try:
+        check_data_files(script.TASK for script in SCRIPTS)     # before the output folder is made
         with writing_into(args.out):                   # another course run writing there: one line, nothing written
             rows = rows_per_script(args.max_rows, args.seed)
             for script in SCRIPTS:
