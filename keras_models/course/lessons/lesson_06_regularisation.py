@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from data import Prepared, prepare
+from data import DATA_FILE_ERRORS, Prepared, prepare
 from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
 from scratch import Dense, Dropout, Network, losses, optimizers, regularizers
 from scratch.callbacks import Callback
@@ -151,4 +151,7 @@ def run(out_dir: str | Path) -> RegularisationLesson:
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    try:
+        print(run(Path("logs/lessons/png")).summary)
+    except DATA_FILE_ERRORS as exc:        # a damaged or missing data file: the one line make lessons prints
+        raise SystemExit(f"error: {exc}") from None
