@@ -28,12 +28,22 @@ from data.loaders import (
 )
 from data.prepare import MaxRowsError, Prepared, prepare
 from data.splits import split_rows
-from data.tasks import TASK_TABLE, TASKS, Defaults, Task, TaskData, TaskTableError, checked_settings, get_task
+from data.tasks import (
+    TASK_TABLE,
+    TASKS,
+    Defaults,
+    Task,
+    TaskData,
+    TaskTableError,
+    check_data_files,
+    checked_settings,
+    get_task,
+)
 
 __all__ = [
     "ChecksumError", "DATA_DIR", "DATA_FILE_ERRORS", "DIAMOND_GRADES", "DIGIT_ATTRIBUTES", "SHA256", "TASKS",
     "TASK_TABLE", "Defaults", "MaxRowsError", "MissingDataFile", "Prepared", "Standardiser", "Task", "TaskData",
-    "TaskTableError", "UnreadableDataFile", "checked_settings", "get_task",
+    "TaskTableError", "UnreadableDataFile", "check_data_files", "checked_settings", "get_task",
     "digit_attributes", "load_breast_cancer", "load_diamonds", "load_digits", "load_housing",
     "prepare", "split_rows", "verify_checksum",
 ]

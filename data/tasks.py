@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from numbers import Real
 
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from data import loaders
+from data.checksums import checked_path
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,14 @@ def check_name(name: str) -> None:
         raise TaskTableError(f"data/tasks.py, task {name}: its name and task {inside[0]}'s are one inside the other, "
                              f"so the TensorBoard link of one (runFilter={min(name, inside[0], key=len)}) shows both "
                              "tasks' runs: give it a name no other task's name is part of")
+
+
+def check_data_files(tasks: Iterable[str]) -> None:
+    """Each task's data file as shipped, or one of DATA_FILE_ERRORS for the first that is not. Asked before a
+    program makes its output folder or trains anything (make train, make course, the course scripts, make lessons,
+    make bench): not when a task's turn comes, after the ones before it ran."""
+    for task in tasks:
+        checked_path(get_task(task).data_file)
 
 
 def get_task(name: str) -> Task:

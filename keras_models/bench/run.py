@@ -10,8 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from data import DATA_FILE_ERRORS, TASK_TABLE, TASKS
-from data.checksums import checked_path, verify_all
+from data import DATA_FILE_ERRORS, TASKS
+from data import check_data_files as check_task_files
+from data.checksums import verify_all
 from keras_models.bench.keras_runs import make_runs, measure
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
 from keras_models.bench.processes import REPO, keras_memory_run, process_rows
@@ -45,10 +46,9 @@ def check_data_files(shapes: list[Shape], *, make_train: bool, make_test: bool) 
     measurement)."""
     if make_test:
         verify_all()
-    names = {TASK_TABLE[task].data_file for task in TASKS} if make_train else set()
-    names |= {TASK_TABLE["binary"].data_file for shape in shapes if shape.data == "breast_cancer"}
-    for name in sorted(names):
-        checked_path(name)
+    tasks = set(TASKS) if make_train else set()
+    tasks |= {"binary" for shape in shapes if shape.data == "breast_cancer"}      # the course shape's data
+    check_task_files(sorted(tasks))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

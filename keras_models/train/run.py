@@ -27,8 +27,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from data import TASK_TABLE, TASKS, TaskTableError, checked_settings
-from data.checksums import ChecksumError, checked_path
+from data import TASKS, TaskTableError, check_data_files, checked_settings
+from data.checksums import ChecksumError
 from keras_models.train.board import REWRITE_PREFIX
 from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
@@ -179,13 +179,6 @@ def completed(run_dir: Path, *, quiet: bool = False) -> Iterator[list[TaskResult
         finally:
             release(run_dir)
         yield results               # outside the except clauses: what stops the block leaves the run complete
-
-
-def check_data_files(tasks: list[str]) -> None:
-    """Each task's data file as shipped, or the MissingDataFile / ChecksumError / UnreadableDataFile of the first
-    that is not -- before anything trains, not when that task's turn comes, after the tasks before it trained."""
-    for task in tasks:
-        checked_path(TASK_TABLE[task].data_file)
 
 
 def _remove_stale_temporaries(run_dir: Path, tasks: list[str]) -> None:

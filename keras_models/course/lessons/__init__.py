@@ -84,12 +84,9 @@ def _data_file_errors() -> tuple[type[Exception], ...]:
 def check_data_files(lessons: tuple[str, ...]) -> None:
     """The data file of each lesson that reads one, as shipped, or one of DATA_FILE_ERRORS for the first that is not:
     before lesson 1 runs, not when lesson 6's turn comes, after the lessons before it drew their pictures."""
-    from data import TASK_TABLE
-    from data.checksums import checked_path
+    from data import check_data_files as check_task_files
 
-    for name in lessons:
-        if name in READS_DATA:
-            checked_path(TASK_TABLE[READS_DATA[name]].data_file)
+    check_task_files(READS_DATA[name] for name in lessons if name in READS_DATA)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,14 +24,13 @@ if __name__ == "__main__":
     escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
 
-from data import TASK_TABLE, checked_settings, prepare  # noqa: E402
+from data import TASK_TABLE, check_data_files, checked_settings, prepare  # noqa: E402
 from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
 from keras_models.course.real_data import regression_diamonds as regression  # noqa: E402
 from keras_models.course.real_data.workflow import (  # noqa: E402
     LEARNER_ERRORS,
-    check_data_files,
     course_options,
     course_rows,
     explain,

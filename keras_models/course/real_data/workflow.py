@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +30,16 @@ import keras
 import numpy as np
 import pandas as pd
 
-from data import DATA_FILE_ERRORS, MaxRowsError, Prepared, TaskTableError, checked_settings, get_task, prepare
-from data.checksums import checked_path
+from data import (
+    DATA_FILE_ERRORS,
+    MaxRowsError,
+    Prepared,
+    TaskTableError,
+    check_data_files,
+    checked_settings,
+    get_task,
+    prepare,
+)
 from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import escape_what_output_cannot_show
@@ -64,13 +72,6 @@ def writing_into(out_dir: Path) -> Iterator[None]:
                                               "right now; wait for it to end (both would write the same models and "
                                               "logs there)")):
         yield
-
-
-def check_data_files(tasks: Iterable[str]) -> None:
-    """Each task's data file as shipped, or one of DATA_FILE_ERRORS for the first that is not: asked before
-    `writing_into` makes the output folder, so a run refused for its data leaves no empty folder behind."""
-    for task in tasks:
-        checked_path(get_task(task).data_file)
 
 
 def explain(exc: Exception, max_rows: int | None) -> str:
