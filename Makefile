@@ -4,6 +4,9 @@
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOG   := $(VENV)/setup.log
+# What pip (the first three) and uv (the last two) say when the package index cannot be reached
+UNREACHABLE := Failed to establish a new connection|connection broken by|Could not fetch URL|Failed to fetch|error sending request
 
 # Keep Keras' config file and TensorFlow's C++ chatter out of the learner's way.
 export KERAS_HOME := $(CURDIR)/.keras_home
@@ -65,6 +68,22 @@ removed() {
 	echo "error: $(VENV) cannot be $$2: $$(echo "$$said" | sed -n 1p) (another user made it? sudo make setup does): remove it with sudo rm -rf $(VENV), then make setup" >&2
 	exit 1
 }
+# The installers write all they say into $(LOG), kept for a look when one fails. With the package index out of reach
+# (no network, a proxy, an outage) pip said only "Cannot install ... because these package versions have conflicting
+# dependencies" (ResolutionImpossible): nothing conflicts, nothing could be downloaded, and that is what we say.
+install() { echo "$$ $$*" >> $(LOG); first=$$(sed -n '$$=' $(LOG)); "$$@" >> $(LOG) 2>&1; }
+unreachable() { grep -q -E '$(UNREACHABLE)' $(LOG); }
+offline() {
+	index=$$(sed -n -E 's,.*(Looking in indexes:|Could not fetch URL|Failed to fetch:) `?(https?://[^/[:space:]`]*).*,\2,p' $(LOG) | sed -n 1p)
+	echo "error: the packages could not be downloaded: no connection to the package index$${index:+ ($$index)}. Check the network (and a proxy: HTTPS_PROXY), then make setup again; what the installer said is in $(LOG)" >&2
+	exit 1
+}
+failed() {
+	unreachable && offline
+	sed -n "$$first,\$$p" $(LOG) >&2
+	echo "error: installing the packages failed (the installer's words above, all of them in $(LOG))" >&2
+	exit 1
+}
 recorded=$$(cat $(STAMP) 2>/dev/null || true)
 if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
 python=
@@ -106,11 +125,13 @@ if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt
 		echo "installing the pinned packages into $(VENV) again (pyproject.toml or constraints.txt changed)"
 	fi
 	removed $(STAMP) "installed into again"
-	if $(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt uv >/dev/null 2>&1; then
-		$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]"
+	: > $(LOG)
+	if install $(PY) -m pip install --disable-pip-version-check -c constraints.txt uv; then
+		install $(VENV)/bin/uv pip install --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]" || failed
 	else
+		unreachable && offline
 		echo "(uv cannot be installed here: installing with pip instead, which takes about twice as long)"
-		$(PY) -m pip install -qq --disable-pip-version-check -c constraints.txt -e ".[dev]"
+		install $(PY) -m pip install --disable-pip-version-check -c constraints.txt -e ".[dev]" || failed
 	fi
 	$(PY) -m keras_models.course.exercises.grade --write-missing
 	echo "$$want" > $(STAMP)

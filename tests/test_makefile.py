@@ -391,6 +391,11 @@ def test_make_clean_refuses_while_a_make_train_writes_a_run_and_removes_nothing(
 
 
 # -- which Python builds .venv -------------------------------------------------------------------------------
+def installer_said(project: Path) -> str:
+    """What the installers (pip, uv) printed during the last set-up: the Makefile keeps it in .venv/setup.log."""
+    return (project / ".venv" / "setup.log").read_text()
+
+
 def venv_python_version(project: Path) -> str:
     return subprocess.run([project / ".venv" / "bin" / "python", "--version"], capture_output=True,
                           text=True).stdout.strip()
@@ -408,8 +413,8 @@ def test_setup_takes_the_newest_supported_python_that_runs(bare, pythons, chosen
     assert done.returncode == 0, done.stderr
     version, name = pythons[chosen], chosen.replace("_", ".")
     assert f"setting up .venv with {name}, Python {version} (/opt/{chosen})" in done.stdout
-    assert "uv pip install --quiet --compile-bytecode --python .venv/bin/python -c constraints.txt -e .[dev]" \
-        in done.stdout                                                  # installed with uv, from the lock
+    assert "uv pip install --compile-bytecode --python .venv/bin/python -c constraints.txt -e .[dev]" \
+        in installer_said(bare)                                         # installed with uv, from the lock
     assert ".venv/bin/python -m keras_models.course.exercises.grade --write-missing" in done.stdout
     assert (bare / ".venv" / ".installed").read_text() == f"{version} /opt/{chosen}\n"
     assert venv_python_version(bare) == f"Python {version}"
@@ -580,8 +585,57 @@ def test_pip_installs_the_lock_when_uv_cannot_be_had(bare):
     done = make(bare, "setup", NO_UV="1")
     assert done.returncode == 0, done.stderr
     assert "(uv cannot be installed here: installing with pip instead, which takes about twice as long)" in done.stdout
-    assert "pip -m pip install -qq --disable-pip-version-check -c constraints.txt -e .[dev]" in done.stdout
-    assert "uv pip" not in done.stdout
+    assert "pip -m pip install --disable-pip-version-check -c constraints.txt -e .[dev]" in installer_said(bare)
+    assert "uv pip" not in installer_said(bare)
+
+
+# A .venv's Python whose pip (the `uv` it is asked for, or the lock) and uv say what they are given to say
+INSTALLERS_PYTHON = """#!/bin/sh
+case "$1 $2 $*" in
+    "-c "*) echo "3.11.7 /usr" ;;
+    *" uv") {pip_uv} ;;
+    "-m pip"*) {pip} ;;
+    *) echo "$0 $*" ;;
+esac
+"""
+PIP_OFFLINE = ("echo 'Looking in indexes: http://mirror.example/simple'; echo \"WARNING: Retrying (Retry(total=0)) "
+               "after connection broken by 'NewConnectionError(...: Failed to establish a new connection: [Errno 111] "
+               "Connection refused')': /simple/uv/\"; echo 'ERROR: Cannot install uv because these package versions "
+               "have conflicting dependencies.'; echo 'ERROR: ResolutionImpossible: for help visit ...' >&2; exit 1")
+UV_OFFLINE = ("echo 'error: Request failed after 3 retries in 4.8s' >&2; echo '  cause: Failed to fetch: "
+              "https://pypi.org/simple/nbclient/' >&2; exit 2")
+UV_NO_SOLUTION = ("echo '  x No solution found when resolving dependencies:' >&2; echo '  `-> Because numpy==2.4.6 has "
+                  "no wheels with a matching Python ABI tag, we can conclude that your requirements are "
+                  "unsatisfiable.' >&2; exit 1")
+OFFLINE = ("error: the packages could not be downloaded: no connection to the package index ({index}). Check the "
+           "network (and a proxy: HTTPS_PROXY), then make setup again; what the installer said is in .venv/setup.log")
+
+
+@pytest.mark.parametrize("pip_uv, uv, says", [
+    (PIP_OFFLINE, "exit 0", [OFFLINE.format(index="http://mirror.example")]),
+    ("exit 0", UV_OFFLINE, [OFFLINE.format(index="https://pypi.org")]),
+    ("exit 0", UV_NO_SOLUTION, ["$ .venv/bin/uv pip install --compile-bytecode --python .venv/bin/python -c "
+                                "constraints.txt -e .[dev]", "  x No solution found when resolving dependencies:",
+                                UV_NO_SOLUTION.split("'")[3],
+                                "error: installing the packages failed (the installer's words above, all of them in "
+                                ".venv/setup.log)"]),
+], ids=["pip-cannot-reach-the-index", "uv-cannot-reach-the-index", "uv-finds-no-solution"])
+def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependencies(project, pip_uv, uv, says):
+    """With no network (or a proxy, or the index down), make setup ended with pip's "Cannot install uv because these
+    package versions have conflicting dependencies ... ResolutionImpossible": nothing conflicted, nothing could be
+    downloaded. Any other failure of the installer is shown in its own words, then where all of them are kept."""
+    venv = project / ".venv" / "bin"
+    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv=pip_uv, pip="exit 1"))
+    (venv / "uv").write_text(f"#!/bin/sh\n{uv}\n")
+    (venv / "uv").chmod(0o755)
+    os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
+    done = make(project, "setup")
+    assert done.returncode == 2
+    assert done.stdout.splitlines() == ["installing the pinned packages into .venv again (pyproject.toml or "
+                                        "constraints.txt changed)"]
+    assert done.stderr.splitlines()[:-1] == says
+    assert done.stderr.splitlines()[-1].startswith("make: *** [Makefile:")
+    assert not (project / ".venv" / ".installed").exists()           # set up again by the next make
 
 
 def test_a_changed_lock_is_installed_again_into_the_same_venv(project):
@@ -590,7 +644,7 @@ def test_a_changed_lock_is_installed_again_into_the_same_venv(project):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == ("installing the pinned packages into .venv again (pyproject.toml or "
                                            "constraints.txt changed)")
-    assert "uv pip install" in done.stdout and "rebuilding" not in done.stdout
+    assert "uv pip install" in installer_said(project) and "rebuilding" not in done.stdout
     assert (project / ".venv" / ".installed").read_text() == "3.11.7 /usr\n"
 
 
