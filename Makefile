@@ -71,7 +71,19 @@ removed() {
 # The installers write all they say into $(LOG), kept for a look when one fails. With the package index out of reach
 # (no network, a proxy, an outage) pip said only "Cannot install ... because these package versions have conflicting
 # dependencies" (ResolutionImpossible): nothing conflicts, nothing could be downloaded, and that is what we say.
-install() { echo "$$ $$*" >> $(LOG); first=$$(sed -n '$$=' $(LOG)); "$$@" >> $(LOG) 2>&1; }
+# Each installer runs in the background while this shell waits for it, so that a SIGTERM (make passes it to this shell
+# alone) or a Ctrl-C stops the installer too: this shell was stopped, and uv or pip went on installing, orphaned,
+# holding the lock above (the next make setup waited for it) and writing into a .venv that make had given up.
+installer=
+stop() { [ -z "$$installer" ] || { kill "$$installer" 2>/dev/null || true; wait "$$installer" || true; }; exit "$$1"; }
+trap 'stop 130' INT
+trap 'stop 143' TERM
+install() {
+	echo "$$ $$*" >> $(LOG); first=$$(sed -n '$$=' $(LOG))
+	"$$@" >> $(LOG) 2>&1 & installer=$$!
+	said=0; wait "$$installer" || said=$$?
+	installer=; return "$$said"
+}
 unreachable() { grep -q -E '$(UNREACHABLE)' $(LOG); }
 offline() {
 	index=$$(sed -n -E 's,.*(Looking in indexes:|Could not fetch URL|Failed to fetch:) `?(https?://[^/[:space:]`]*).*,\2,p' $(LOG) | sed -n 1p)

@@ -638,6 +638,53 @@ def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependenci
     assert not (project / ".venv" / ".installed").exists()           # set up again by the next make
 
 
+# A stand-in uv that installs until a signal stops it, and writes down that one did
+INSTALLS_UNTIL_STOPPED = """#!/bin/sh
+trap 'echo "stopped $*" >> "$MARK"; exit 143' TERM INT
+echo "running $*" >> "$MARK"
+while :; do sleep 0.05; done
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tmp_path):
+    """SIGTERM to make alone (a Classroom timeout, a script's kill) reached the recipe's shell only: make stopped, and
+    uv went on installing, orphaned, holding the set-up's lock. Ctrl-C (SIGINT to the whole process group) stops it
+    as before."""
+    import signal
+    import time
+
+    venv = project / ".venv" / "bin"
+    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
+    (venv / "uv").write_text(INSTALLS_UNTIL_STOPPED)
+    (venv / "uv").chmod(0o755)
+    os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
+    mark = tmp_path / "mark"
+    process = subprocess.Popen([MAKE, "--no-print-directory", "setup"], cwd=project,
+                               env=make_environment(PATH=str(project.parent / "bin"), MARK=str(mark)),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert mark.exists(), "make setup never started its installer"
+        if signal_name == "SIGTERM":
+            process.send_signal(signal.SIGTERM)                             # make's pid, not its process group
+        else:
+            os.killpg(process.pid, signal.SIGINT)                           # Ctrl-C: the whole group
+        assert process.wait(timeout=30) != 0
+        deadline = time.monotonic() + 5
+        while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (running, *after) = mark.read_text().splitlines()
+        assert after == [f"stopped {running.removeprefix('running ')}"], mark.read_text()
+        assert not (project / ".venv" / ".installed").exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)                      # what a failure left running: its group
+        process.wait()
+
+
 def test_a_changed_lock_is_installed_again_into_the_same_venv(project):
     os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
     done = make(project, "setup")
