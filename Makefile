@@ -42,12 +42,17 @@ help: ## list the targets
 # .venv keeps the Python it was built with while that still runs, and a new .venv takes the newest of
 # CANDIDATES that runs and is a supported version. Each candidate is probed by running it, not by
 # finding it: a pyenv shim for a version that is not selected is on PATH but refuses to run.
-# $(STAMP) records "<version> <prefix>" of the Python that built .venv and is written last, so a
-# set-up that stopped half way has none. .venv is rebuilt, with a line saying why, when it has no
-# stamp, when PYTHON= names another Python, or when its own Python changed or no longer runs; the
-# packages are installed again when pyproject.toml or constraints.txt is newer than the stamp. A second make that
-# needs .venv while one sets it up waits for it (where flock(1) is found: Linux), then finds .venv ready.
+# $(STAMP) records "<version> <prefix>" of the Python that built .venv, then the $(SUMS) of the files the
+# packages were installed from, and is written last, so a set-up that stopped half way has none. .venv is rebuilt,
+# with a line saying why, when it has no stamp, when PYTHON= names another Python, or when its own Python changed or
+# no longer runs; the packages are installed again when pyproject.toml or constraints.txt is not what they were
+# installed from. A second make that needs .venv while one sets it up waits for it (where flock(1) is found: Linux),
+# then finds .venv ready.
 SUPPORTED  := 3.11, 3.12 or 3.13
+# By content, not by file times: a file dated in the future (a ZIP unpacked across time zones) had every make install
+# the packages again until that date, and a stamp dated in the future had a changed lock trusted. cksum is POSIX: Linux
+# and macOS have it. keras_models/bench/processes.py reads the stamp the same way.
+SUMS       := cksum pyproject.toml constraints.txt
 CANDIDATES := python3.13 python3.12 python3.11 python3
 
 define SETUP_VENV
@@ -96,7 +101,13 @@ failed() {
 	echo "error: installing the packages failed (the installer's words above, all of them in $(LOG))" >&2
 	exit 1
 }
-recorded=$$(cat $(STAMP) 2>/dev/null || true)
+recorded=$$(sed -n 1p $(STAMP) 2>/dev/null || true)
+sums=$$($(SUMS) 2>/dev/null || true)
+installed=$$(sed 1d $(STAMP) 2>/dev/null || true)
+# An older Makefile's stamp has no sums: its file times decide this once, and the sums are recorded beside it
+if [ -f $(STAMP) ] && [ -z "$$installed" ] && [ ! pyproject.toml -nt $(STAMP) ] && [ ! constraints.txt -nt $(STAMP) ]; then
+	installed=$$sums; { echo "$$sums" >> $(STAMP); } 2>/dev/null || true
+fi
 if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
 python=
 named=$(call arg,PYTHON)                 # as typed: a $ or ' in its path is part of the path
@@ -127,7 +138,7 @@ elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 elif [ -d $(VENV) ] && [ -n "$$python" ] && [ -z "$$(about $(PY))" ]; then why="its Python no longer runs"
 fi
 [ -z "$$why" ] || { echo "rebuilding $(VENV) with Python $$(show "$$want"): $$why"; removed $(VENV) rebuilt; }
-if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt $(STAMP) ]; then
+if [ ! -f $(STAMP) ] || [ "$$installed" != "$$sums" ]; then
 	started=$$(date +%s)
 	if [ ! -x $(PY) ]; then
 		echo "setting up $(VENV) with $$python, Python $$(show "$$want") (about a minute, 2.3 GB)"
@@ -146,7 +157,7 @@ if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ] || [ constraints.txt -nt
 		install $(PY) -m pip install --disable-pip-version-check -c constraints.txt -e ".[dev]" || failed
 	fi
 	$(PY) -m keras_models.course.exercises.grade --write-missing
-	echo "$$want" > $(STAMP)
+	printf '%s\n%s\n' "$$want" "$$sums" > $(STAMP)
 	echo "$(VENV) ready in $$(( $$(date +%s) - started )) s"
 fi
 endef

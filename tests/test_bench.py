@@ -12,6 +12,7 @@ import importlib
 import math
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -192,15 +193,29 @@ def test_measure_leaves_each_runs_first_epoch_out_and_interleaves_the_rest():
     assert calls == ["A", "B", "A", "B", "A", "B"]
 
 
-def test_make_train_is_not_timed_while_make_would_first_install_the_packages_again(tmp_path, monkeypatch):
-    # a project whose pyproject.toml changed after .venv was set up: make train would reinstall, inside the time
+@pytest.mark.parametrize("stamp", ["sums", "an-older-makefiles"])
+def test_make_train_is_not_timed_while_make_would_first_install_the_packages_again(tmp_path, monkeypatch, stamp):
+    # a project whose pyproject.toml changed after .venv was set up: make train would reinstall, inside the time.
+    # The stamp records the sums of the files it was installed from (the Makefile's rule; test_makefile.py checks
+    # that the two agree); an older Makefile's stamp holds the Python alone, and file times decide.
     repo = Path(__file__).resolve().parents[1]
     project = tmp_path / "project"
     (project / ".venv").mkdir(parents=True)
-    shutil.copy(repo / "Makefile", project / "Makefile")            # the rule the check must agree with
-    for name, when in [(".venv/.installed", 1_000_000), ("constraints.txt", 1_000_000), ("pyproject.toml", 2_000_000)]:
-        (project / name).write_text("")
-        os.utime(project / name, (when, when))
+    shutil.copy(repo / "Makefile", project / "Makefile")
+    for name, text in [("constraints.txt", "numpy==2.4.6\n"), ("pyproject.toml", "[project]\n")]:
+        (project / name).write_text(text)
+        os.utime(project / name, (1_000_000, 1_000_000))
+
+    def set_up(when: int) -> None:                                 # the stamp make setup writes, at `when`
+        recorded = subprocess.run(processes.SUMS, cwd=project, capture_output=True, text=True).stdout
+        (project / ".venv/.installed").write_text("3.11.7 /usr\n" + (recorded if stamp == "sums" else ""))
+        os.utime(project / ".venv/.installed", (when, when))
+
+    set_up(when=2_000_000)
+    (project / "pyproject.toml").write_text("[project]\nname = 'changed'\n")
+    # changed since: for a stamp with sums its content tells (dated before the stamp, as a ZIP unpacked across time
+    # zones may date it); for an older Makefile's, its time
+    os.utime(project / "pyproject.toml", (1_000_000 if stamp == "sums" else 3_000_000,) * 2)
     timed = []
     monkeypatch.setattr(processes, "REPO", project)
     monkeypatch.setattr(processes, "run_measured", lambda command, log: timed.append(command) or
@@ -209,7 +224,7 @@ def test_make_train_is_not_timed_while_make_would_first_install_the_packages_aga
     assert ["make", "train"] not in timed
     assert (rows[-1]["process"], rows[-1]["returncode"]) == ("make train", "skipped: .venv is out of date "
                                                                            "(run `make setup` first)")
-    os.utime(project / ".venv/.installed", (3_000_000, 3_000_000))          # set up again: now it is timed
+    set_up(when=4_000_000)                                          # set up again: now it is timed
     processes.process_rows(tmp_path, "stamp", make_train=True, make_test=False, memory_shape="course")
     assert timed[-1] == ["make", "train"]
 

@@ -50,7 +50,7 @@ echo "pyenv: $(basename "$0"): command not found" >&2
 exit 127
 """
 TOOLS = ("cat", "rm", "date", "mkdir", "cp", "chmod", "dirname", "basename", "touch", "find", "grep", "sed", "cmp",
-         "mv", "cut", "sleep")
+         "mv", "cut", "sleep", "cksum")
 
 
 def stand_in(path: Path, version: str | None, prefix: str = "/usr") -> Path:
@@ -86,14 +86,26 @@ def bare(tmp_path):
     return project
 
 
+def sums(project: Path) -> str:
+    """What the stamp records of the files the packages are installed from: their cksum, as the Makefile takes it."""
+    return subprocess.run(["cksum", "pyproject.toml", "constraints.txt"], cwd=project, capture_output=True, text=True,
+                          check=True).stdout
+
+
 @pytest.fixture
 def project(bare):
-    """`bare` with a .venv built by a stand-in Python 3.11.7, its stamp newer than the lock."""
+    """`bare` with a .venv built by a stand-in Python 3.11.7, its stamp recording the lock it installed."""
     stand_in(bare / ".venv" / "bin" / "python", "3.11.7")
-    stamp = bare / ".venv" / ".installed"
-    stamp.write_text("3.11.7 /usr\n")
-    os.utime(stamp, (os.path.getmtime(bare / "constraints.txt") + 10,) * 2)      # newer than what it depends on
+    (bare / ".venv" / ".installed").write_text("3.11.7 /usr\n" + sums(bare))
     return bare
+
+
+def change_the_lock(project: Path) -> None:
+    """A pin changed since .venv was set up (git pull), the file dated before the stamp: its content tells, not its
+    time (a ZIP unpacked across time zones, a stamp dated in the future)."""
+    lock = project / "constraints.txt"
+    lock.write_text(lock.read_text().replace("numpy==2.4.6", "numpy==2.4.7"))
+    os.utime(lock, (os.path.getmtime(project / ".venv" / ".installed") - 3600,) * 2)
 
 
 def make(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -416,7 +428,7 @@ def test_setup_takes_the_newest_supported_python_that_runs(bare, pythons, chosen
     assert "uv pip install --compile-bytecode --python .venv/bin/python -c constraints.txt -e .[dev]" \
         in installer_said(bare)                                         # installed with uv, from the lock
     assert ".venv/bin/python -m keras_models.course.exercises.grade --write-missing" in done.stdout
-    assert (bare / ".venv" / ".installed").read_text() == f"{version} /opt/{chosen}\n"
+    assert (bare / ".venv" / ".installed").read_text() == f"{version} /opt/{chosen}\n" + sums(bare)
     assert venv_python_version(bare) == f"Python {version}"
     assert done.stdout.splitlines()[-1] == f"ready: .venv, Python {version}"
 
@@ -552,7 +564,7 @@ def test_a_venv_this_user_may_not_change_stops_in_one_line_naming_it_and_what_to
     rm.write_text(DENIED_RM)
     rm.chmod(0o755)
     if change == "a-changed-lock":
-        os.utime(bare / "constraints.txt", (os.path.getmtime(bare / ".venv" / ".installed") + 10,) * 2)
+        change_the_lock(bare)
     done = make(bare, "setup", *(["PYTHON=python3.12"] if change == "another-python" else []))
     assert done.returncode == 2
     message, make_says = done.stderr.splitlines()
@@ -628,7 +640,7 @@ def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependenci
     (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv=pip_uv, pip="exit 1"))
     (venv / "uv").write_text(f"#!/bin/sh\n{uv}\n")
     (venv / "uv").chmod(0o755)
-    os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
+    change_the_lock(project)
     done = make(project, "setup")
     assert done.returncode == 2
     assert done.stdout.splitlines() == ["installing the pinned packages into .venv again (pyproject.toml or "
@@ -658,7 +670,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
     (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
     (venv / "uv").write_text(INSTALLS_UNTIL_STOPPED)
     (venv / "uv").chmod(0o755)
-    os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
+    change_the_lock(project)
     mark = tmp_path / "mark"
     process = subprocess.Popen([MAKE, "--no-print-directory", "setup"], cwd=project,
                                env=make_environment(PATH=str(project.parent / "bin"), MARK=str(mark)),
@@ -686,13 +698,47 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
 
 
 def test_a_changed_lock_is_installed_again_into_the_same_venv(project):
-    os.utime(project / "constraints.txt", (os.path.getmtime(project / ".venv" / ".installed") + 10,) * 2)
+    change_the_lock(project)
     done = make(project, "setup")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == ("installing the pinned packages into .venv again (pyproject.toml or "
                                            "constraints.txt changed)")
     assert "uv pip install" in installer_said(project) and "rebuilding" not in done.stdout
-    assert (project / ".venv" / ".installed").read_text() == "3.11.7 /usr\n"
+    assert (project / ".venv" / ".installed").read_text() == "3.11.7 /usr\n" + sums(project)
+
+
+@pytest.mark.parametrize("dated", ["the-lock", "pyproject", "the-stamp"])
+def test_a_file_dated_in_the_future_neither_reinstalls_every_time_nor_hides_a_changed_lock(project, dated):
+    """By file times, a lock dated in the future (a ZIP unpacked across time zones, touch -d 2030-01-01) had every
+    make install the packages again until that date, and a stamp dated in the future had a changed lock trusted."""
+    future = 1_900_000_000                                                              # 2030
+    path = {"the-lock": "constraints.txt", "pyproject": "pyproject.toml", "the-stamp": ".venv/.installed"}[dated]
+    os.utime(project / path, (future, future))
+    done = make(project, "setup")
+    assert (done.returncode, done.stdout) == (0, "ready: .venv, Python 3.11.7\n"), done.stderr
+    change_the_lock(project)
+    os.utime(project / path, (future, future))
+    done = make(project, "setup")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == ("installing the pinned packages into .venv again (pyproject.toml or "
+                                           "constraints.txt changed)")
+
+
+def test_the_bench_reads_the_stamp_make_setup_writes_as_make_does(bare):
+    """make bench times make train only while .venv is up to date by the Makefile's rule (else make would install
+    first, inside the time): keras_models/bench/processes.py reads the stamp this Makefile writes, and agrees with it
+    whatever the files' dates."""
+    from keras_models.bench import processes
+
+    with_pythons(bare, python3_11="3.11.7")
+    assert make(bare, "setup").returncode == 0
+    os.utime(bare / "constraints.txt", (1_900_000_000,) * 2)                     # dated 2030
+    assert processes.venv_up_to_date(bare)
+    assert make(bare, "setup").stdout == "ready: .venv, Python 3.11.7\n"
+    change_the_lock(bare)
+    assert not processes.venv_up_to_date(bare)
+    assert make(bare, "setup").stdout.startswith("installing the pinned packages into .venv again")
+    assert processes.venv_up_to_date(bare)
 
 
 def test_an_older_makefiles_empty_stamp_is_taken_at_its_pythons_word(project):
@@ -701,6 +747,21 @@ def test_an_older_makefiles_empty_stamp_is_taken_at_its_pythons_word(project):
     os.utime(stamp, (os.path.getmtime(project / "constraints.txt") + 10,) * 2)
     done = make(project, "setup")
     assert (done.returncode, done.stdout) == (0, "ready: .venv, Python 3.11.7\n"), done.stderr
+
+
+@pytest.mark.parametrize("lock", ["older", "newer"])
+def test_an_older_makefiles_stamp_without_sums_goes_by_file_times_once_then_by_content(project, lock):
+    """A .venv set up by a Makefile whose stamp held the Python alone: newer than the lock, it is taken as up to date
+    (not installed into again for the new Makefile) and the sums are recorded beside it; older, it is installed into."""
+    stamp = project / ".venv" / ".installed"
+    stamp.write_text("3.11.7 /usr\n")
+    os.utime(stamp, (os.path.getmtime(project / "constraints.txt") + (10 if lock == "older" else -10),) * 2)
+    done = make(project, "setup")
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout == "ready: .venv, Python 3.11.7\n") == (lock == "older"), done.stdout
+    assert stamp.read_text() == "3.11.7 /usr\n" + sums(project)
+    change_the_lock(project)                                                    # from now on, by content
+    assert make(project, "setup").stdout.startswith("installing the pinned packages into .venv again")
 
 
 # -- the lock and the browser test -------------------------------------------------------------------------

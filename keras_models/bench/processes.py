@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from keras_models.bench.keras_runs import KerasRun
 from keras_models.bench.numpy_runs import SHAPES, make_data
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +39,9 @@ def run_measured(command: list[str], log_path: Path) -> dict:
 def keras_memory_run(shape_name: str | None, epochs: int = 2) -> None:
     """Train default Keras fit for a few epochs in this (fresh) process; run_measured reads its peak
     memory. With no shape, train nothing: the memory of Python with TensorFlow and Keras loaded."""
+    # TensorFlow is imported here, in this process alone: venv_up_to_date, read by the Makefile's tests, needs none
+    from keras_models.bench.keras_runs import KerasRun
+
     if shape_name is None:
         return
     shape = SHAPES[shape_name]
@@ -49,14 +51,24 @@ def keras_memory_run(shape_name: str | None, epochs: int = 2) -> None:
         run.epoch()
 
 
+# What the packages are installed from, as the Makefile's SUMS takes it: `cksum pyproject.toml constraints.txt`
+SUMS = ["cksum", "pyproject.toml", "constraints.txt"]
+
+
 def venv_up_to_date(repo: Path) -> bool:
-    """Whether `make train` would start at once: .venv's stamp is there and newer than pyproject.toml and
-    constraints.txt (the Makefile's rule). Otherwise make would install the packages first, inside the time."""
+    """Whether `make train` would start at once (the Makefile's rule): .venv's stamp is there, and the sums it
+    records after its first line, the Python, are those of pyproject.toml and constraints.txt now. A stamp written
+    by an older Makefile records the Python alone: then it is up to date if newer than both files. Otherwise make
+    would install the packages first, inside the time."""
     stamp = repo / ".venv" / ".installed"
     if not stamp.is_file():
         return False
-    return all(not (repo / name).exists() or (repo / name).stat().st_mtime <= stamp.stat().st_mtime
-               for name in ("pyproject.toml", "constraints.txt"))
+    recorded = stamp.read_text().splitlines()[1:]
+    if not recorded:
+        return all(not (repo / name).exists() or (repo / name).stat().st_mtime <= stamp.stat().st_mtime
+                   for name in SUMS[1:])
+    now = subprocess.run(SUMS, cwd=repo, capture_output=True, text=True).stdout.splitlines()
+    return recorded == now
 
 
 def process_rows(out_dir: Path, stamp: str, *, make_train: bool, make_test: bool, memory_shape: str) -> list[dict]:
