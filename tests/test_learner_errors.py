@@ -84,7 +84,8 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
     (["--tasks", "binary,multiclass,binary"], 2, "task(s) 'binary' given more than once in --tasks; list each task "
                                                  "once"),
     (["--logdir", "~/runs"], 2, f"--logdir ~/runs starts with ~, which the shell did not expand (it names a "
-                                f"folder called ~ here); write the full path, e.g. --logdir {Path.home() / 'runs'}"),
+                                f"folder called ~ here); write the full path, e.g. .venv/bin/python -m "
+                                f"keras_models.train --logdir {Path.home() / 'runs'}"),
 ], ids=["task", "second-task", "flag", "epochs", "too-many-epochs", "zero-rate", "infinite-rate",
         "rate-beyond-float32", "rate-rounding-to-0-in-float32", "logdir-is-file", "logdir-under-file",
         "resume-with-tasks", "nothing-to-resume", "repeated-task", "unexpanded-tilde"])
@@ -110,7 +111,8 @@ def test_command_line_mistakes_are_answered_before_tensorflow_loads(argv, code, 
                                     "EPOCHS"),
     (["--tasks", "binary,binary"], "error: task(s) 'binary' given more than once in TASKS; list each task once"),
     (["--logdir", "~/runs"], f"error: LOGDIR=~/runs starts with ~, which the shell did not expand (it names a "
-                             f"folder called ~ here); write the full path, e.g. LOGDIR={Path.home() / 'runs'}"),
+                             f"folder called ~ here); write the full path, e.g. make train "
+                             f"LOGDIR={Path.home() / 'runs'}"),
 ], ids=["epochs", "rate", "logdir", "resume-with-epochs", "repeated-task", "unexpanded-tilde"])
 def test_under_make_the_messages_name_the_make_variables(argv, message, tmp_path, python_without_tensorflow):
     file = tmp_path / "notes.txt"

@@ -191,7 +191,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not args.logdir.strip():                     # Path("") is ".": the runs would land in the current folder
         parser.error(f"{option('--logdir')} is empty; name a folder, e.g. {option('--logdir', 'logs')}")
     args.logdir = Path(args.logdir)
-    tilde = unexpanded_home(str(args.logdir), lambda folder: option("--logdir", folder))
+    tilde = unexpanded_home(str(args.logdir), lambda folder: option("--logdir", folder), command())
     if tilde:                                       # LOGDIR=~/runs reaches us as it is from most shells
         parser.error(tilde)
     try:

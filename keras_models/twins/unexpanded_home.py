@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def unexpanded_home(text: str, given: Callable[[str], str], command: str = "") -> str | None:
+def unexpanded_home(text: str, given: Callable[[str], str], command: str) -> str | None:
     """The line for a folder `text` that starts with ~, or None. `given(folder)` spells the option as the user writes
-    it ("DEST=~/out", "--logdir ~/out"), and `command` comes before it in the example of a full path."""
+    it ("DEST=~/out", "--logdir ~/out"), and `command` ("make release") comes before it in the
+    example of a full path."""
     if not text.startswith("~"):
         return None
     home = text.replace("~", str(Path.home()), 1) if text[1:2] in ("", "/") else "/full/path"   # ~ann/x: whose?
-    example = f"{command} {given(home)}" if command else given(home)
     return (f"{given(text)} starts with ~, which the shell did not expand (it names a folder called ~ here); "
-            f"write the full path, e.g. {example}")
+            f"write the full path, e.g. {command} {given(home)}")
