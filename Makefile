@@ -102,13 +102,15 @@ failed() {
 	exit 1
 }
 recorded=$$(sed -n 1p $(STAMP) 2>/dev/null || true)
+if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
 sums=$$($(SUMS) 2>/dev/null || true)
 installed=$$(sed 1d $(STAMP) 2>/dev/null || true)
-# An older Makefile's stamp has no sums: its file times decide this once, and the sums are recorded beside it
+# An older Makefile's stamp has no sums: its file times decide this once, and the stamp is written again with its
+# Python first, then the sums (appended to an empty stamp, the sums were its first line: the next make read them as
+# the Python that built .venv)
 if [ -f $(STAMP) ] && [ -z "$$installed" ] && [ ! pyproject.toml -nt $(STAMP) ] && [ ! constraints.txt -nt $(STAMP) ]; then
-	installed=$$sums; { echo "$$sums" >> $(STAMP); } 2>/dev/null || true
+	installed=$$sums; { printf '%s\n%s\n' "$$recorded" "$$sums" > $(STAMP); } 2>/dev/null || true
 fi
-if [ -f $(STAMP) ] && [ -z "$$recorded" ]; then recorded=$$(about $(PY)); fi    # an older Makefile's empty stamp
 python=
 named=$(call arg,PYTHON)                 # as typed: a $ or ' in its path is part of the path
 if [ -n "$$named" ]; then

@@ -747,6 +747,9 @@ def test_an_older_makefiles_empty_stamp_is_taken_at_its_pythons_word(project):
     os.utime(stamp, (os.path.getmtime(project / "constraints.txt") + 10,) * 2)
     done = make(project, "setup")
     assert (done.returncode, done.stdout) == (0, "ready: .venv, Python 3.11.7\n"), done.stderr
+    again = make(project, "setup")                  # the stamp now holds its Python, then the sums
+    assert (again.returncode, again.stdout) == (0, "ready: .venv, Python 3.11.7\n"), again.stderr
+    assert stamp.read_text() == "3.11.7 /usr\n" + sums(project)
 
 
 @pytest.mark.parametrize("lock", ["older", "newer"])
