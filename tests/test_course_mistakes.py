@@ -438,6 +438,19 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
                               "options: "), err
 
 
+
+def test_an_out_folder_whose_name_is_too_long_is_that_line_not_its_folder_blamed(tmp_path):
+    """exists() raises for a name longer than the file system takes, as it does inside a folder this user may not
+    enter: the line said "logs may not be entered" of a logs/ anyone may enter."""
+    from keras_models.course.command_line import folder
+
+    (tmp_path / "logs").mkdir()
+    too_long = tmp_path / "logs" / ("a" * 300) / "course"
+    with pytest.raises(argparse.ArgumentTypeError) as refused:
+        folder(str(too_long))
+    assert str(refused.value) == f"{too_long} cannot be written (File name too long): give another folder"
+
+
 class Parser(Exception):
     """Raised by a stand-in for parse_args: the parser a command line was about to read with, and no run."""
 

@@ -55,9 +55,12 @@ def folder(text: str) -> Path:
     for part in (path, *path.parents):
         try:
             found = part.exists()
-        except OSError as error:                # inside a folder this user may not enter: exists() raises
+        except PermissionError as error:        # inside a folder this user may not enter: exists() raises
             refused = refused or error
             continue
+        except OSError as error:                # the name itself refused (too long): no folder on the path is at fault
+            raise argparse.ArgumentTypeError(f"{text} cannot be written ({error.strerror or error}): give another "
+                                             "folder") from None
         if not found:
             continue
         if not part.is_dir():
