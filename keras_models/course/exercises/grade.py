@@ -49,6 +49,7 @@ from keras_models.course.exercises.graders import (
     grade_file,
     grade_module,
     in_file,
+    load_graders,
     version_to_grade,
     where_raised,
 )
@@ -291,8 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             status = 0
         else:
             selected = [exercise for exercise in EXERCISES if exercise in wanted or not wanted]   # in course order
-            for exercise in selected:           # each grader loads, or one line before anything is graded
-                exercise.grader                 # noqa: B018 -- imports the grader module
+            load_graders(selected)              # each grader loads, or one line before anything is graded
             if not args.solutions:
                 write_missing_files(selected)
             status = grade(selected, args.solutions)

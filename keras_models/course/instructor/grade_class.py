@@ -79,6 +79,7 @@ from keras_models.course.exercises.graders import (
     GraderUnreadable,
     Version,
     find_all,
+    load_graders,
     printable,
     version_to_grade,
 )
@@ -211,8 +212,7 @@ def _preload(exercises: list[Exercise]) -> None:
     # nbformat: a notebook submission's reader (notebook_source.py), imported once here rather than in every child
     for module in ("tensorflow", "keras", "nbformat"):
         importlib.import_module(module)
-    for exercise in exercises:
-        exercise.grader                         # noqa: B018 -- imports the grader module
+    load_graders(exercises)
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
@@ -528,8 +528,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         return 1
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
     try:                            # a grader missing or damaged would be every submission's 0, blamed on its code
-        for exercise in exercises:
-            exercise.grader                         # noqa: B018 -- imports the grader module (a few ms: NumPy)
+        load_graders(exercises)                     # a few ms: NumPy
     except GraderUnreadable as error:
         print(f"error: {error} (nothing was graded)", file=sys.stderr)
         return 1

@@ -47,7 +47,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.graders import EXERCISES, GraderUnreadable
+from keras_models.course.exercises.graders import EXERCISES, GraderUnreadable, load_graders
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
@@ -253,8 +253,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"this learner copy has no {SOLUTIONS.as_posix()}/ to cut the exercises from: run make "
                              "release in the instructor's copy (make release DEST=dir WITH_SOLUTIONS=1 made it)")
         _check_destination(args.dest)
-        for exercise in EXERCISES:         # the Classroom files name each grader's TITLE: one line, before writing
-            exercise.grader                # noqa: B018 -- imports the grader module
+        load_graders(EXERCISES)            # the Classroom files name each grader's TITLE: one line, before writing
         uncommitted = uncommitted_files()
         counts = release(args.dest, args.with_solutions, uncommitted)
     except ValueError as error:

@@ -34,7 +34,7 @@ import itertools
 import linecache
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -106,6 +106,13 @@ class Exercise:
 class GraderUnreadable(Exception):
     """An exercise's grader file missing or damaged (deleted, a bad merge, an edit): no fault of the code graded,
     so the commands that grade say it in one line, with how to restore the file, and grade nothing."""
+
+
+def load_graders(exercises: Iterable[Exercise]) -> None:
+    """Import each exercise's grader module, or GraderUnreadable for the first that does not load: asked before
+    anything is graded or written."""
+    for exercise in exercises:
+        exercise.grader                                 # noqa: B018 -- the property imports the module
 
 
 EXERCISES = (                                          # in course order; the points add up to 100
