@@ -54,7 +54,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from data import DATA_FILE_ERRORS, get_task, prepare  # noqa: E402
+from data import DATA_FILE_ERRORS, Prepared, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.counted import counted  # noqa: E402
@@ -95,9 +95,10 @@ def replica_shares(X: np.ndarray, y: np.ndarray, batch_size: int):
 # ## Model and training loop
 
 def train(strategy: tf.distribute.Strategy, epochs: int, batch_size: int = BATCH_SIZE,
-          data=None) -> tuple[list[np.ndarray], list[float]]:
+          data: Prepared | None = None) -> tuple[list[np.ndarray], list[float]]:
     """Train the binary task's network under `strategy`; returns the final weights and each epoch's loss
-    (the mean over the epoch's rows, as Keras reports it)."""
+    (the mean over the epoch's rows, as Keras reports it). data: the task prepared already (main prepares it before
+    joining the cluster); None prepares it here."""
     data = prepare(TASK, dtype="float32", seed=SEED) if data is None else data
     sizes = [data.n_features, *HIDDEN, data.n_outputs]
     activations = ["relu"] * len(HIDDEN) + [data.output_activation]
