@@ -169,6 +169,7 @@ def test_the_names_a_grader_declares_are_every_name_its_code_reads_from_the_lear
         read |= set(exercise.grader.FORMULAS)
     assert set(exercise.grader.NEEDS) == read
 
+
 @pytest.mark.parametrize("suffix, content", [
     (".py", b""), (".py", b"\n   \n# my notes: start with run()\n"),
     (".ipynb", nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# ex01")])).encode()),
