@@ -89,7 +89,8 @@ install() {
 	said=0; wait "$$installer" || said=$$?
 	installer=; return "$$said"
 }
-unreachable() { grep -q -E '$(UNREACHABLE)' $(LOG); }
+# what the last installer said, from its command line on: a retry an earlier one survived is not this one's failure
+unreachable() { sed -n "$$first,\$$p" $(LOG) | grep -q -E '$(UNREACHABLE)'; }
 offline() {
 	index=$$(sed -n -E 's,.*(Looking in indexes:|Could not fetch URL|Failed to fetch:) `?(https?://[^/[:space:]`]*).*,\2,p' $(LOG) | sed -n 1p)
 	echo "error: the packages could not be downloaded: no connection to the package index$${index:+ ($$index)}. Check the network (and a proxy: HTTPS_PROXY), then make setup again; what the installer said is in $(LOG)" >&2

@@ -619,6 +619,9 @@ UV_OFFLINE = ("echo 'error: Request failed after 3 retries in 4.8s' >&2; echo ' 
 UV_NO_SOLUTION = ("echo '  x No solution found when resolving dependencies:' >&2; echo '  `-> Because numpy==2.4.6 has "
                   "no wheels with a matching Python ABI tag, we can conclude that your requirements are "
                   "unsatisfiable.' >&2; exit 1")
+# pip installed uv after one retry (a connection dropped once): uv's own failure that follows is not the network's
+PIP_RETRIED = ("echo \"WARNING: Retrying (Retry(total=4)) after connection broken by 'ProtocolError(...)': "
+               "/simple/uv/\"; exit 0")
 OFFLINE = ("error: the packages could not be downloaded: no connection to the package index ({index}). Check the "
            "network (and a proxy: HTTPS_PROXY), then make setup again; what the installer said is in .venv/setup.log")
 
@@ -631,7 +634,13 @@ OFFLINE = ("error: the packages could not be downloaded: no connection to the pa
                                 UV_NO_SOLUTION.split("'")[3],
                                 "error: installing the packages failed (the installer's words above, all of them in "
                                 ".venv/setup.log)"]),
-], ids=["pip-cannot-reach-the-index", "uv-cannot-reach-the-index", "uv-finds-no-solution"])
+    (PIP_RETRIED, UV_NO_SOLUTION, ["$ .venv/bin/uv pip install --compile-bytecode --python .venv/bin/python -c "
+                                   "constraints.txt -e .[dev]", "  x No solution found when resolving dependencies:",
+                                   UV_NO_SOLUTION.split("'")[3],
+                                   "error: installing the packages failed (the installer's words above, all of them in "
+                                   ".venv/setup.log)"]),
+], ids=["pip-cannot-reach-the-index", "uv-cannot-reach-the-index", "uv-finds-no-solution",
+        "uv-finds-no-solution-after-pip-retried-once"])
 def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependencies(project, pip_uv, uv, says):
     """With no network (or a proxy, or the index down), make setup ended with pip's "Cannot install uv because these
     package versions have conflicting dependencies ... ResolutionImpossible": nothing conflicted, nothing could be
