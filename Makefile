@@ -98,8 +98,8 @@ offline() {
 }
 failed() {
 	unreachable && offline
-	sed -n "$$first,\$$p" $(LOG) >&2
-	echo "error: installing the packages failed (the installer's words above, all of them in $(LOG))" >&2
+	sed -n "$$first,\$$p" $(LOG) | tail -n 20 >&2     # its last words: pip's "Collecting ..." lines run to hundreds
+	echo "error: installing the packages failed (the installer's last words above, all of them in $(LOG))" >&2
 	exit 1
 }
 recorded=$$(sed -n 1p $(STAMP) 2>/dev/null || true)

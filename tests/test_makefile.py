@@ -50,7 +50,7 @@ echo "pyenv: $(basename "$0"): command not found" >&2
 exit 127
 """
 TOOLS = ("cat", "rm", "date", "mkdir", "cp", "chmod", "dirname", "basename", "touch", "find", "grep", "sed", "cmp",
-         "mv", "cut", "sleep", "cksum")
+         "mv", "cut", "sleep", "cksum", "tail", "seq")
 
 
 def stand_in(path: Path, version: str | None, prefix: str = "/usr") -> Path:
@@ -619,6 +619,9 @@ UV_OFFLINE = ("echo 'error: Request failed after 3 retries in 4.8s' >&2; echo ' 
 UV_NO_SOLUTION = ("echo '  x No solution found when resolving dependencies:' >&2; echo '  `-> Because numpy==2.4.6 has "
                   "no wheels with a matching Python ABI tag, we can conclude that your requirements are "
                   "unsatisfiable.' >&2; exit 1")
+FAILED = "error: installing the packages failed (the installer's last words above, all of them in .venv/setup.log)"
+# uv failing after 30 lines of its own: the last 20 are shown
+UV_LONG = "for i in $(seq 1 30); do echo \"  line $i\" >&2; done; exit 1"
 # pip installed uv after one retry (a connection dropped once): uv's own failure that follows is not the network's
 PIP_RETRIED = ("echo \"WARNING: Retrying (Retry(total=4)) after connection broken by 'ProtocolError(...)': "
                "/simple/uv/\"; exit 0")
@@ -632,15 +635,14 @@ OFFLINE = ("error: the packages could not be downloaded: no connection to the pa
     ("exit 0", UV_NO_SOLUTION, ["$ .venv/bin/uv pip install --compile-bytecode --python .venv/bin/python -c "
                                 "constraints.txt -e .[dev]", "  x No solution found when resolving dependencies:",
                                 UV_NO_SOLUTION.split("'")[3],
-                                "error: installing the packages failed (the installer's words above, all of them in "
-                                ".venv/setup.log)"]),
+                                FAILED]),
     (PIP_RETRIED, UV_NO_SOLUTION, ["$ .venv/bin/uv pip install --compile-bytecode --python .venv/bin/python -c "
                                    "constraints.txt -e .[dev]", "  x No solution found when resolving dependencies:",
                                    UV_NO_SOLUTION.split("'")[3],
-                                   "error: installing the packages failed (the installer's words above, all of them in "
-                                   ".venv/setup.log)"]),
+                                   FAILED]),
+    ("exit 0", UV_LONG, [f"  line {i}" for i in range(11, 31)] + [FAILED]),
 ], ids=["pip-cannot-reach-the-index", "uv-cannot-reach-the-index", "uv-finds-no-solution",
-        "uv-finds-no-solution-after-pip-retried-once"])
+        "uv-finds-no-solution-after-pip-retried-once", "uv-says-thirty-lines"])
 def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependencies(project, pip_uv, uv, says):
     """With no network (or a proxy, or the index down), make setup ended with pip's "Cannot install uv because these
     package versions have conflicting dependencies ... ResolutionImpossible": nothing conflicted, nothing could be
