@@ -10,8 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from data import DATA_FILE_ERRORS, TASKS
-from data import check_data_files as check_task_files
+from data import DATA_FILE_ERRORS, TASKS, check_data_files
 from data.checksums import verify_all
 from keras_models.bench.keras_runs import make_runs, measure
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
@@ -39,7 +38,7 @@ def bench_shapes(shapes: list[Shape], quick: bool, progress: Callable[[str], Non
     return rows
 
 
-def check_data_files(shapes: list[Shape], *, make_train: bool, make_test: bool) -> None:
+def check_bench_data(shapes: list[Shape], *, make_train: bool, make_test: bool) -> None:
     """Each data file the bench will read as shipped, or the first that is not, one of DATA_FILE_ERRORS: before the
     reports' folder and minutes of timing, not when the course shape's turn comes. The course shape reads the
     breast-cancer file, make train its tasks' files, make test every file (a timed make that stops at once is no
@@ -48,7 +47,7 @@ def check_data_files(shapes: list[Shape], *, make_train: bool, make_test: bool) 
         verify_all()
     tasks = set(TASKS) if make_train else set()
     tasks |= {"binary" for shape in shapes if shape.data == "breast_cancer"}      # the course shape's data
-    check_task_files(sorted(tasks))
+    check_data_files(sorted(tasks))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     shapes = [SHAPES[name] for name in args.shapes]
     make_train, make_test = not args.skip_make, not (args.skip_make or args.quick)
     try:
-        check_data_files(shapes, make_train=make_train, make_test=make_test)
+        check_bench_data(shapes, make_train=make_train, make_test=make_test)
     except DATA_FILE_ERRORS as exc:             # the message names the file and how to restore it, as make train's
         print(f"error: {exc}", file=sys.stderr)
         return 1

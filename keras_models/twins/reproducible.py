@@ -38,10 +38,11 @@ def deterministic(seed: int) -> Iterator[None]:
 
     Afterwards op determinism is as it was, and Python's and NumPy's global generators are back in the state they
     were in: their next draws are the ones the caller would have had. TensorFlow's global seed is set back to the
-    caller's (None: unseeded), which starts its sequence of op seeds over, as tf.random.set_seed does. The Keras
-    settings a fresh session drops come back (the dtype policy, such as mixed_float16; interactive logging, the
-    progress bars; traceback filtering); the session itself stays the fresh one: layer names count on from the
-    block's, and keras.random's unseeded draws come from a new generator.
+    caller's (None: unseeded), which starts its sequence of op seeds over, as tf.random.set_seed does. Three of the
+    settings a fresh Keras session drops come back (the dtype policy, such as mixed_float16; interactive logging, the
+    progress bars; traceback filtering); one does not: enable_unsafe_deserialization(), which has no public getter,
+    is safe mode again. The session itself stays the fresh one: layer names count on from the block's, and
+    keras.random's unseeded draws come from a new generator.
     """
     # NumPy's legacy global generator is the one np.random.seed seeds, and the one a learner's np.random.rand draws on
     python_state, numpy_state = random.getstate(), np.random.get_state()   # noqa: NPY002

@@ -81,12 +81,12 @@ def _data_file_errors() -> tuple[type[Exception], ...]:
     return DATA_FILE_ERRORS
 
 
-def check_data_files(lessons: tuple[str, ...]) -> None:
+def check_lessons_data(lessons: tuple[str, ...]) -> None:
     """The data file of each lesson that reads one, as shipped, or one of DATA_FILE_ERRORS for the first that is not:
     before lesson 1 runs, not when lesson 6's turn comes, after the lessons before it drew their pictures."""
-    from data import check_data_files as check_task_files
+    from data import check_data_files
 
-    check_task_files(READS_DATA[name] for name in lessons if name in READS_DATA)
+    check_data_files(READS_DATA[name] for name in lessons if name in READS_DATA)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     try:
-        check_data_files(LESSONS)                   # first: the one line before any folder is made or lesson runs
+        check_lessons_data(LESSONS)                   # first: the one line before any folder is made or lesson runs
         for where in (args.logdir / "png", args.logdir / "tensorboard"):
             where.mkdir(parents=True, exist_ok=True)
             try:                                             # can we write there? Ask before any lesson runs
