@@ -278,7 +278,7 @@ def test_a_damaged_data_file_stops_the_lessons_before_lesson_1_or_any_folder(dam
 def test_a_damaged_data_file_stops_lesson_6_run_on_its_own_with_the_same_one_line(damaged_breast_cancer,
                                                                                   monkeypatch):
     name = "keras_models.course.lessons.lesson_06_regularisation"
-    monkeypatch.delitem(sys.modules, name, raising=False)     # run afresh as __main__, as python -m does
+    monkeypatch.delitem(sys.modules, name, raising=False)     # run afresh as __main__, as `.venv/bin/python -m` does
     with pytest.raises(SystemExit) as stopped:
         runpy.run_module(name, run_name="__main__")
     assert f"{stopped.value.code}\n" == damaged_line(damaged_breast_cancer)
