@@ -325,7 +325,7 @@ clean: ## remove logs and caches (keeps .venv, and your exercise versions in log
 # What another user wrote in logs/ (sudo make train) cannot be removed: one line, not find's line per file
 	@said=$$(find logs -mindepth 1 ! -path logs/.gitkeep ! -path logs/exercises ! -path logs/exercises/backup \
 		! -path 'logs/exercises/backup/*' -delete 2>&1) || { echo "error: make clean removed what it could, but not all \
-	of logs/: $$(echo "$$said" | sed -n 1p) ($$(echo "$$said" | grep -c .) entries): if another user wrote them (sudo \
+	of logs/: $$(echo "$$said" | sed -n 1p) (lines from find: $$(echo "$$said" | grep -c .)): if another user wrote them (sudo \
 	make ...), remove them with sudo rm -rf, then make clean" >&2; exit 1; }
 	@rm -rf .pytest_cache .ruff_cache .hypothesis
 	@echo "removed logs/ (your exercise versions in logs/exercises/backup/ are kept) and the test caches"

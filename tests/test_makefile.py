@@ -356,7 +356,7 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
                            "caches\n")                                   # one line, not make's recipe
 
 
-# find where the user may not delete what another user (sudo make train) wrote in logs/: one line per entry, and 1
+# find where the user may not delete what another user (sudo make train) wrote in logs/: a line per entry, exit status 1
 DENIED_FIND = """#!/bin/sh
 for name in run.json binary/keras/checkpoint.npz binary; do
     echo "find: cannot delete 'logs/2026-11-23_01-31-51/$name': Permission denied" >&2
@@ -376,8 +376,8 @@ def test_make_clean_that_cannot_remove_everything_in_logs_says_so_in_one_line(pr
     assert done.returncode == 2 and done.stdout == ""
     message, make_says = done.stderr.splitlines()
     assert message == ("error: make clean removed what it could, but not all of logs/: find: cannot delete "
-                       "'logs/2026-11-23_01-31-51/run.json': Permission denied (3 entries): if another user wrote "
-                       "them (sudo make ...), remove them with sudo rm -rf, then make clean")
+                       "'logs/2026-11-23_01-31-51/run.json': Permission denied (lines from find: 3): if another user "
+                       "wrote them (sudo make ...), remove them with sudo rm -rf, then make clean")
     assert make_says.startswith("make: *** [Makefile:")
 
 
