@@ -873,8 +873,9 @@ def test_a_ctrl_c_as_a_new_run_is_made_leaves_nothing_as_make_train_says(tmp_pat
 
 
 def test_a_ctrl_c_before_the_tasks_start_records_the_run_as_interrupted(tmp_path, monkeypatch, capsys, sigint_raises):
-    """The new run is made and locked; a Ctrl-C before run_tasks' records-how-it-ended block left run.json "running",
-    which RESUME=1 described as "stopped without recording why: killed, or a full disk"."""
+    """The new run is made and locked; a Ctrl-C while completed() checks the task table, before its block that
+    records how a run ended, left run.json "running", which RESUME=1 described as "stopped without recording why:
+    killed, or a full disk"."""
 
     def ctrl_c_as_the_task_table_is_read(task, command):
         os.kill(os.getpid(), signal.SIGINT)
@@ -884,5 +885,22 @@ def test_a_ctrl_c_before_the_tasks_start_records_the_run_as_interrupted(tmp_path
     code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
     (run_dir,) = tmp_path.iterdir()
+    assert (code, status(run_dir), runs.holding(run_dir)) == (130, "interrupted", False), out
+    assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out
+
+
+def test_a_ctrl_c_as_the_resuming_line_is_printed_records_the_run_as_interrupted(tmp_path, monkeypatch, capsys,
+                                                                                 sigint_raises):
+    """RESUME=1 holds the run it takes up, then prints "resuming ...", then hands it to completed(): a Ctrl-C in
+    between is main's to record, or run.json said "running" again (and RESUME=1: "stopped without recording why")."""
+
+    def ctrl_c_as_the_progress_is_read(run_dir):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
+    runs.release(run_dir)                                          # as a run that a kill stopped
+    monkeypatch.setattr(train_module, "progress", ctrl_c_as_the_progress_is_read)
+    code = train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
     assert (code, status(run_dir), runs.holding(run_dir)) == (130, "interrupted", False), out
     assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out
