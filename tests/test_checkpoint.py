@@ -183,17 +183,23 @@ def test_save_replaces_the_file_atomically(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.npz"]
 
 
+def written_both_ways(folder: Path, umask: int = 0o022) -> None:
+    """grades.csv written through atomic_path, in_place.csv with open(path, "w"), both under `umask`: what the tests
+    below compare, file for file."""
+    found = os.umask(umask)
+    try:
+        with atomic_path(folder / "grades.csv") as tmp:
+            tmp.write_text("new\n", encoding="utf-8")
+        (folder / "in_place.csv").write_text("new\n", encoding="utf-8")
+    finally:
+        os.umask(found)
+
+
 def test_an_atomically_written_file_is_as_readable_as_one_written_in_place(tmp_path):
     """The rename keeps the temporary file's mode: it must be open()'s (0o666 less the umask), not 0o600."""
-    umask = os.umask(0o022)
-    try:
-        with atomic_path(tmp_path / "run.json") as tmp:
-            tmp.write_text("{}", encoding="utf-8")
-        (tmp_path / "in_place.json").write_text("{}", encoding="utf-8")
-    finally:
-        os.umask(umask)
+    written_both_ways(tmp_path)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
-    assert modes == {"run.json": 0o644, "in_place.json": 0o644}
+    assert modes == {"grades.csv": 0o644, "in_place.csv": 0o644}
 
 
 def test_a_file_replaced_atomically_keeps_its_mode_as_one_rewritten_in_place_does(tmp_path):
@@ -202,13 +208,7 @@ def test_a_file_replaced_atomically_keeps_its_mode_as_one_rewritten_in_place_doe
     for name in ("grades.csv", "in_place.csv"):
         (tmp_path / name).write_text("old\n", encoding="utf-8")
         (tmp_path / name).chmod(0o640)
-    umask = os.umask(0o077)
-    try:
-        with atomic_path(tmp_path / "grades.csv") as tmp:
-            tmp.write_text("new\n", encoding="utf-8")
-        (tmp_path / "in_place.csv").write_text("new\n", encoding="utf-8")
-    finally:
-        os.umask(umask)
+    written_both_ways(tmp_path, umask=0o077)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
     assert modes == {"grades.csv": 0o640, "in_place.csv": 0o640}
 
@@ -222,9 +222,7 @@ def test_a_file_replaced_atomically_keeps_its_group_as_one_rewritten_in_place_do
     for name in ("grades.csv", "in_place.csv"):
         (tmp_path / name).write_text("old\n", encoding="utf-8")
         os.chown(tmp_path / name, -1, shared)
-    with atomic_path(tmp_path / "grades.csv") as tmp:
-        tmp.write_text("new\n", encoding="utf-8")
-    (tmp_path / "in_place.csv").write_text("new\n", encoding="utf-8")
+    written_both_ways(tmp_path)
     groups = {p.name: p.stat().st_gid for p in tmp_path.iterdir()}
     assert groups == {"grades.csv": shared, "in_place.csv": shared}
 

@@ -396,19 +396,28 @@ def test_a_ctrl_c_while_run_json_records_the_divergence_leaves_it_diverged(tmp_p
     assert run.read_status(run_dir)["status"] == "diverged"
 
 
-def test_a_later_task_that_diverges_leaves_the_tasks_finished_before_it_summed_up(tmp_path, monkeypatch, capsys):
-    """TASKS=binary,regression with regression diverging: binary had finished, but make train printed the divergence
-    alone, and a diverged run is never resumed, so binary's table row and TensorBoard link were never shown."""
+@pytest.fixture
+def regression_diverges(monkeypatch):
+    """make train's tasks without TensorFlow: regression diverges, every other task finishes at once (its result is
+    its name); the summary table and the links say which results they were given."""
     from keras_models.train import run
 
     def diverging_second(task, task_dir, **settings):
         if task == "regression":
             raise TrainingDiverged("regression (keras side): training diverged in epoch 1: (as the test says).", 1e-4)
-        return task                                                     # binary trained, without TensorFlow
+        return task
 
     monkeypatch.setattr(run, "run_task", diverging_second)
     monkeypatch.setattr(run, "format_summary", lambda results: f"the table of {results}")
     monkeypatch.setattr(run, "format_links", lambda results, board: [f"the links of {results}"])
+
+
+def test_a_later_task_that_diverges_leaves_the_tasks_finished_before_it_summed_up(tmp_path, regression_diverges,
+                                                                                 capsys):
+    """TASKS=binary,regression with regression diverging: binary had finished, but make train printed the divergence
+    alone, and a diverged run is never resumed, so binary's table row and TensorBoard link were never shown."""
+    from keras_models.train import run
+
     code = run.main(["--tasks", "binary,regression", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
     out, err = capsys.readouterr()
     assert code == 1
@@ -418,19 +427,11 @@ def test_a_later_task_that_diverges_leaves_the_tasks_finished_before_it_summed_u
 
 
 def test_the_command_after_a_later_tasks_divergence_runs_that_task_and_those_after_it_not_the_finished_ones(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, regression_diverges, monkeypatch, capsys):
     """TASKS=binary,regression,multiclass with regression diverging: the "Try:" command ran binary again (finished,
     its table above) with the smaller rate."""
     from keras_models.train import options, run
 
-    def diverging_second(task, task_dir, **settings):
-        if task == "regression":
-            raise TrainingDiverged("regression (keras side): training diverged in epoch 1: (as the test says).", 1e-4)
-        return task                                                     # binary trained, without TensorFlow
-
-    monkeypatch.setattr(run, "run_task", diverging_second)
-    monkeypatch.setattr(run, "format_summary", lambda results: f"the table of {results}")
-    monkeypatch.setattr(run, "format_links", lambda results, board: [f"the links of {results}"])
     monkeypatch.setattr(options, "via_make", False)                    # put back after --via-make sets it
     code = run.main(["--via-make", "--tasks", "binary,regression,multiclass", "--epochs", "1", "--logdir",
                      str(tmp_path), "--quiet"])
