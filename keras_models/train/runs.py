@@ -231,10 +231,10 @@ def started_at(run_dir: Path) -> float:
     (EDT) (a TZ that differs between two shells does the same); only a run from before "started" was recorded, or
     whose run.json is damaged (then named by newest_unfinished), is placed by its name, read as local time."""
     try:
-        started = json.loads((Path(run_dir) / STATUS_FILE).read_text()).get("started")
-    except (OSError, ValueError, AttributeError):
+        started = read_status(run_dir).get("started")      # checked there: a number of seconds, if recorded
+    except RunDirectoryError:
         started = None
-    if a_time(started):
+    if started is not None:
         return float(started)
     stamp = RUN_NAME.fullmatch(Path(run_dir).name)[1]
     try:
