@@ -102,7 +102,7 @@ def refresh(notebook, path: Path, backup_dir: Path) -> str:
         if now != recorded:                            # you changed it since it was written
             backup = backup_path(path, backup_dir)
             path.replace(backup)
-            print(f"{_shown(path)}: its lesson changed, and so had you: your version is in {_shown(backup)}")
+            print(f"{shown(path)}: its lesson changed, and so had you: your version is in {shown(backup)}")
         write_notebook(notebook, path)
         return "rewritten"
     write_notebook(notebook, path)
@@ -115,7 +115,8 @@ def write_notebook(notebook, path: Path) -> None:
     write_text_atomically(path, text if text.endswith("\n") else text + "\n")     # as nbformat.write ends it
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
+    """The path as the learner knows it: from the repository's folder when it is inside it (make lab's log too)."""
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         if not statuses:
             continue
         counts = {status: statuses.count(status) for status in dict.fromkeys(statuses)}
-        print(f"  {kind:<10} {len(statuses):2d} notebooks in {_shown(NOTEBOOKS / kind)}/: "
+        print(f"  {kind:<10} {len(statuses):2d} notebooks in {shown(NOTEBOOKS / kind)}/: "
               + ", ".join(f"{count} {status}" for status, count in counts.items()))
     kept = done["exercises"].count("kept")
     total = sum(len(statuses) for statuses in done.values())

@@ -38,6 +38,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
+from keras_models.course.jupyter.build import shown  # noqa: E402
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
@@ -145,13 +146,8 @@ def hold_log(log: Path, held: contextlib.ExitStack) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     open(log, "a", encoding="utf-8").close()          # created, or refused now if it cannot be written (read-only)
     held.enter_context(held_alone(log, RuntimeError(
-        f"another make lab is running in this folder (its log: {_shown(log)}): open the address it printed, or stop it "
+        f"another make lab is running in this folder (its log: {shown(log)}): open the address it printed, or stop it "
         "(Ctrl-C) first")))
-
-
-def _shown(path: Path) -> Path:
-    """`path` as the learner knows it: relative to the repository when it is inside it (logs/lab/jupyterlab.log)."""
-    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +196,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         port = wait_until_ready(server, args.jupyter_home, args.log)
         print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
               f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
-              f"Ctrl-C stops it (its log: {_shown(args.log)}).", flush=True)
+              f"Ctrl-C stops it (its log: {shown(args.log)}).", flush=True)
         code = server.wait()
         print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
         return 1
@@ -222,10 +218,10 @@ def _log_refused(error: OSError, log: Path) -> str:
     """One line for a log hold_log could not open. The log itself (another user's, left by a sudo make lab, or a
     folder in its place) goes; otherwise its folder is at fault (logs/ read-only, a file where a folder should be)."""
     if error.filename and Path(error.filename) == log and os.path.lexists(log):
-        return (f"make lab cannot write JupyterLab's log {_shown(log)} ({error.strerror}): remove it (with sudo if "
+        return (f"make lab cannot write JupyterLab's log {shown(log)} ({error.strerror}): remove it (with sudo if "
                 "another user made it: sudo make lab does), then make lab again")
-    where = f"{error.strerror}: {_shown(Path(error.filename))}" if error.filename else error.strerror or error
-    return (f"make lab cannot write JupyterLab's log {_shown(log)} ({where}): make {_shown(log.parent)} a folder you "
+    where = f"{error.strerror}: {shown(Path(error.filename))}" if error.filename else error.strerror or error
+    return (f"make lab cannot write JupyterLab's log {shown(log)} ({where}): make {shown(log.parent)} a folder you "
             "can write in")
 
 
@@ -234,9 +230,9 @@ def _cannot_write(error: OSError, home: Path) -> str:
     setup) is the likely cause, and the line says how to start over."""
     path = Path(error.filename) if error.filename else None
     if path is None or not path.is_relative_to(home):
-        return f"{_shown(path)}: {error.strerror}" if path else str(error)
-    return (f"make lab cannot write Jupyter's files in {_shown(home)} ({error.strerror}: {_shown(path)}): if another "
-            f"user made {_shown(home)} (sudo make setup), remove it with sudo rm -rf {_shown(home)}, then make setup")
+        return f"{shown(path)}: {error.strerror}" if path else str(error)
+    return (f"make lab cannot write Jupyter's files in {shown(home)} ({error.strerror}: {shown(path)}): if another "
+            f"user made {shown(home)} (sudo make setup), remove it with sudo rm -rf {shown(home)}, then make setup")
 
 
 def _interrupted(signum: int, frame: object) -> None:
