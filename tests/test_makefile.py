@@ -669,6 +669,13 @@ while :; do sleep 0.05; done
 """
 
 
+def as_at_a_terminal():
+    """Ctrl-C as a terminal delivers it: a suite started as a background job of a script (`nohup make test &`) hands
+    its children SIGINT ignored, and make, ignoring it too, never stopped: the test waited out its 30 s and failed."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
 def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tmp_path):
     """SIGTERM to make alone (a Classroom timeout, a script's kill) reached the recipe's shell only: make stopped, and
@@ -685,7 +692,8 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
     mark = tmp_path / "mark"
     process = subprocess.Popen([MAKE, "--no-print-directory", "setup"], cwd=project,
                                env=make_environment(PATH=str(project.parent / "bin"), MARK=str(mark)),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=as_at_a_terminal)
     try:
         deadline = time.monotonic() + 30
         while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
