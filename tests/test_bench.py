@@ -326,3 +326,27 @@ def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsy
     rows[0]["x_vs_keras_default"] = 12.0                # met, and every other goal not measured: success
     assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_two_benches_started_in_one_second_write_two_reports_the_second_suffixed_2(tmp_path, capsys, monkeypatch):
+    # both wrote bench_<time>.md and .csv, and the second's replaced the first's (make train's run folders: _2, _3)
+    class OneSecond(bench_run.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 12, 6, 13, 38, 13)
+    monkeypatch.setattr(bench_run, "datetime", OneSecond)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    for speed_up in (12.0, 13.0):
+        rows = [{"shape": "course", "run": "scratch fit, 1 BLAS thread", "epoch_ms": 8.0, "repeats": 1,
+                 "x_vs_keras_default": speed_up, "floor_share": 0.1, "gflops": 1.0}]
+        monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, rows=rows, **k: rows)
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("bench_*.md")) == ["bench_2026-12-06_13-38-13.md",
+                                                                    "bench_2026-12-06_13-38-13_2.md"]
+    assert "| 12.00x |" in (tmp_path / "bench_2026-12-06_13-38-13.md").read_text()
+    assert "| 13.00x |" in (tmp_path / "bench_2026-12-06_13-38-13_2.md").read_text()
+    assert "written: " in capsys.readouterr().out
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):              # a third, stopped: no "still running" report of it stays
+        bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)])
+    assert not (tmp_path / "bench_2026-12-06_13-38-13_3.md").exists()

@@ -3,12 +3,14 @@
     epoch_rows     median epoch time, speed-up over a default Keras fit, floor share, GFLOP/s
     goal_rows      each goal (issue 7) with its target, what was measured, and whether it is met
     report_markdown, write_reports    logs/bench/bench_<time>.{md,csv} and logs/bench/latest.md
+    claim_report_name                 <time> (local time, as make train's run folders), then _2, _3 ... if taken
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import math
 import platform
 import statistics
@@ -146,6 +148,21 @@ def report_markdown(args, shapes: list[Shape], rows: list[dict], processes: list
                              [[g["goal"], g["target"], g["measured"],
                                {True: "yes", False: "**no**", None: "-"}[g["met"]]] for g in goals])]
     return "\n".join(parts) + "\n"
+
+
+def claim_report_name(out_dir: Path, stamp: str) -> str:
+    """stamp, or stamp_2, stamp_3 ... when a bench started in the same second has it, as make train names its run
+    folders: its bench_<stamp>.md is created here, at the start (creating decides, not a look first), and written at
+    the end. Two benches started in one second both wrote bench_<stamp>.{md,csv} and their logs: the second's
+    reports replaced the first's."""
+    for n in itertools.count(1):
+        name = stamp if n == 1 else f"{stamp}_{n}"
+        try:
+            with (out_dir / f"bench_{name}.md").open("x") as f:
+                f.write(f"# make bench\n\nstill running: started {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}\n")
+        except FileExistsError:
+            continue
+        return name
 
 
 def write_reports(out_dir: Path, stamp: str, markdown: str, rows: list[dict], processes: list[dict]) -> list[Path]:

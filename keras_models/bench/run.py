@@ -16,6 +16,7 @@ from keras_models.bench.keras_runs import make_runs, measure
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
 from keras_models.bench.processes import REPO, keras_memory_run, process_rows
 from keras_models.bench.report import (
+    claim_report_name,
     epoch_rows,
     format_epoch_rows,
     goal_rows,
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         keras_memory_run(None if args.memory_run == "import" else args.memory_run)
         return 0
     started = time.perf_counter()
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")     # local time, as make train's run folders
     shapes = [SHAPES[name] for name in args.shapes]
     make_train, make_test = not args.skip_make, not (args.skip_make or args.quick)
     try:
@@ -83,19 +84,24 @@ def main(argv: list[str] | None = None) -> int:
     try:                          # asked before minutes of timing, not when the reports are written at the end
         args.out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=args.out).close()
+        stamp = claim_report_name(args.out, stamp)
     except OSError as exc:
         why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror or exc
         print(f"error: the reports cannot be written to {args.out} ({why}); "
               "make it writable, or give another: .venv/bin/python -m keras_models.bench --out DIR", file=sys.stderr)
         return 1
-    print("\n".join(header_lines(args)), flush=True)
-    rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
-    print("peak memory and make targets (each in its own process) ...", flush=True)
-    processes = process_rows(args.out, stamp, make_train=make_train, make_test=make_test,
-                             memory_shape=args.shapes[-1])
-    goals = goal_rows(rows, processes)
-    markdown = report_markdown(args, shapes, rows, processes, goals)
-    paths = write_reports(args.out, stamp, markdown, rows, processes)
+    try:
+        print("\n".join(header_lines(args)), flush=True)
+        rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
+        print("peak memory and make targets (each in its own process) ...", flush=True)
+        processes = process_rows(args.out, stamp, make_train=make_train, make_test=make_test,
+                                 memory_shape=args.shapes[-1])
+        goals = goal_rows(rows, processes)
+        markdown = report_markdown(args, shapes, rows, processes, goals)
+        paths = write_reports(args.out, stamp, markdown, rows, processes)
+    except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
+        (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
+        raise
     print("\n" + markdown)
     print(f"written: {', '.join(str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)}"
           f"  (bench took {time.perf_counter() - started:.0f} s)")
