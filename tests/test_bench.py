@@ -11,9 +11,11 @@ import csv
 import importlib
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -248,6 +250,18 @@ def test_the_bench_header_says_1_core_and_1_thread_under_taskset(monkeypatch):
                                                              "num_threads": 1, "filepath": "site/numpy.libs/x.so"}])
     header = "\n".join(report.header_lines(argparse.Namespace(quick=True)))
     assert ", 1 core (usable by this process)," in header and "(SkylakeX, 1 thread))" in header, header
+
+
+def test_the_bench_header_names_the_time_zone_of_its_date(monkeypatch):
+    # "date 2026-12-06 13:38": local time (the reports' names are too, as make train's run folders), but which zone?
+    monkeypatch.setenv("TZ", "XYZ+3")                   # a zone named XYZ, 3 hours west of UTC
+    time.tzset()
+    try:
+        header = report.header_lines(argparse.Namespace(quick=True))[0]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert re.match(r"date \d{4}-\d\d-\d\d \d\d:\d\d XYZ, ", header), header
 
 
 def test_matmul_flops_counts_two_products_per_layer_and_a_third_above_the_first():

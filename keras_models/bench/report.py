@@ -112,7 +112,7 @@ def header_lines(args: argparse.Namespace) -> list[str]:
     blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')}, "
             f"{counted(i['num_threads'], 'thread')})"
             for i in threadpool_info() if i.get("user_api") == "blas" and "numpy" in i.get("filepath", "")]
-    return [f"date {datetime.now():%Y-%m-%d %H:%M}, {counted(CORES, 'core')} (usable by this process), "
+    return [f"date {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {counted(CORES, 'core')} (usable by this process), "
             f"{platform.machine()}, Python {platform.python_version()}",
             f"numpy {np.__version__} (BLAS: {', '.join(blas) or 'unknown'}), tensorflow {tf.__version__}, "
             f"keras {keras.__version__}",
