@@ -548,6 +548,27 @@ def test_a_grade_cell_refuses_a_train_that_reads_the_whole_data_set_as_make_exer
     assert "train read the whole data set (load_housing()), test houses included" in capsys.readouterr().out
     assert namespace["load_housing"] is load_housing                          # the learner's, put back afterwards
 
+
+@pytest.mark.parametrize("wrapped", ["functools.partial(read_all)", "Train()"], ids=["partial", "callable-object"])
+def test_a_grade_cell_refuses_a_train_that_reads_the_whole_data_set_as_a_partial_or_a_callable_object(wrapped):
+    """The guard replaced load_housing in train's __globals__, and, for a train without them (a functools.partial,
+    an object with __call__), in the copy of the kernel's namespace it grades: the kernel's own, where such a train
+    looks it up, kept the real loader, and a train that read every house was graded on its MAE."""
+    from data import load_housing
+    from keras_models.course.exercises.graders import ex06
+    from keras_models.course.exercises.graders.checks import Fail
+
+    kernel = {"load_housing": load_housing}
+    exec("import functools\n"
+         "def read_all(houses):\n    return load_housing()\n"
+         "class Train:\n    def __call__(self, houses):\n        return load_housing()\n"
+         f"train = {wrapped}\n", kernel)
+    graded = types.SimpleNamespace(**kernel)                  # grade_here's copy of the kernel's namespace
+    with pytest.raises(Fail, match=r"^train read the whole data set \(load_housing\(\)\), test houses included"):
+        with ex06._without_the_data_set(graded):
+            graded.train(None)
+    assert kernel["load_housing"] is load_housing                             # the learner's, put back afterwards
+
 def test_a_grade_cell_names_the_line_of_a_time_cell_that_raised(tmp_path, capsys):
     """A `%%time` cell defines Sigmoid, whose fn raises: IPython compiles the cell as "<timed exec>", which the
     grade cell did not count as the learner's, and said "the grader could not check your code: ValueError in
