@@ -904,3 +904,23 @@ def test_a_ctrl_c_as_the_resuming_line_is_printed_records_the_run_as_interrupted
     out = capsys.readouterr().out
     assert (code, status(run_dir), runs.holding(run_dir)) == (130, "interrupted", False), out
     assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out
+
+
+@pytest.mark.parametrize("moment", ["progress", "checked_settings", "_remove_stale_temporaries"])
+def test_a_ctrl_c_before_a_resumed_run_trains_keeps_the_reason_it_had_failed(moment, tmp_path, monkeypatch, capsys,
+                                                                             sigint_raises):
+    """RESUME=1 of a run that had "failed: <reason>", stopped by a Ctrl-C before this try trained anything (as the
+    resuming line is printed, the task table read, the run's leftovers removed): "interrupted" was written over
+    "failed", and the next RESUME=1 said "resuming ... (interrupted)", the reason gone."""
+
+    def ctrl_c(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
+    runs.write_status(run_dir, "failed", error="[Errno 28] No space left on device")
+    runs.release(run_dir)
+    monkeypatch.setattr(train_module, moment, ctrl_c)
+    code = train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out
+    assert (code, runs.holding(run_dir)) == (130, False), out
+    assert describe(run_dir) == "failed: [Errno 28] No space left on device"

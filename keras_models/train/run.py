@@ -195,7 +195,19 @@ def _record(run_dir: Path, status: str, **fields) -> None:
     meanwhile waits for the write and is dropped: the stop being recorded answers it (it had stopped the write of
     "diverged", leaving a run that RESUME=1 took up, and turned the divergence's line into "Interrupted")."""
     with held_then_dropped(), contextlib.suppress(OSError):
+        if status == "interrupted" and _recorded(run_dir) == "failed":
+            # a resumed run stopped before this try wrote "running" (as the task table is read): its earlier failure
+            # and reason stay, and RESUME=1 says them again ("interrupted" replaced them, the reason lost)
+            return
         write_status(run_dir, status, **fields)
+
+
+def _recorded(run_dir: Path) -> str | None:
+    """run.json's status, or None when it cannot be read."""
+    try:
+        return read_status(run_dir)["status"]
+    except (OSError, RunDirectoryError):
+        return None
 
 
 def main(argv: list[str] | None = None, started: float | None = None) -> int:
