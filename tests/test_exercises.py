@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -118,6 +119,24 @@ def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp
         os.utime(notebook_path, (1_000_000_000 + notebook_later_by,) * 2)
     both = script is not None and notebook is not None
     assert version_to_grade(script_path, notebook_path) == Version(tmp_path / f"{EX01.stem}{graded}", why, both)
+
+
+@pytest.mark.parametrize("ahead", [".py", ".ipynb"])
+def test_a_file_dated_in_the_future_does_not_count_as_saved_after_the_other(tmp_path, ahead):
+    """With as many TODOs left, the one saved more than a second later: a .py dated tomorrow (a clock put right since,
+    a ZIP unpacked across time zones) was graded however often the learner saved the notebook they worked in."""
+    script_path, notebook_path = tmp_path / f"{EX01.stem}.py", tmp_path / f"{EX01.stem}.ipynb"
+    script_path.write_text(SOLVED, encoding="utf-8")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED.replace("1.0", "2.0"))]),
+                   notebook_path)
+    future, other = (script_path, notebook_path) if ahead == ".py" else (notebook_path, script_path)
+    tomorrow = time.time() + 86_400
+    os.utime(future, (tomorrow,) * 2)
+    os.utime(other, (time.time(),) * 2)                          # saved just now
+    chosen = version_to_grade(script_path, notebook_path)
+    assert chosen.path == other, chosen
+    assert chosen.why == (f"{future.name} is dated {time.strftime('%Y-%m-%d %H:%M', time.localtime(tomorrow))}, "
+                          "later than this machine's clock says it is now: its time says nothing of when it was saved")
 
 
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])

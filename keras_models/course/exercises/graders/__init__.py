@@ -146,6 +146,9 @@ def find_all(value: str, variable: str = "ONLY") -> list[Exercise]:
     return [find(name) for name in names]
 
 
+FUTURE_GRACE = 60.0       # seconds a file may seem saved after now: a network folder's clock differs (as make train's)
+
+
 @dataclass(frozen=True)
 class Version:
     path: Path           # the file to grade or to run: the learner's .py or its notebook
@@ -157,11 +160,12 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
     """Which of the learner's two files holds their work: the .py or its notebook.
 
     The one with fewer TODOs left; with as many, the .py while the notebook is as `make notebooks` wrote it
-    (from the .py); else the one saved more than 1 s after the other; else the .py. Content comes first
-    because a file's time can say nothing: `make notebooks` writes the notebook after the .py, and a git
-    clone (GitHub Classroom's included) gives both files the time of the checkout. The 1 s is jupytext's
-    margin for a pair. When the other file cannot be read (a damaged notebook), `why` says why: the learner
-    who worked in it learns that it was not graded, and what is wrong with it.
+    (from the .py); else, when one is dated in the future and the other not, the other; else the one saved more
+    than 1 s after the other; else the .py. Content comes first because a file's time can say nothing: `make
+    notebooks` writes the notebook after the .py, and a git clone (GitHub Classroom's included) gives both files
+    the time of the checkout. The 1 s is jupytext's margin for a pair. When the other file cannot be read (a
+    damaged notebook), `why` says why: the learner who worked in it learns that it was not graded, and what is
+    wrong with it.
     """
     if not notebook.is_file():
         return Version(script, "")
@@ -183,7 +187,17 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
         return chose(fewer, f"it has fewer TODOs left than {more.name}")
     if unchanged_since_written(notebook):
         return chose(script)
-    if notebook.stat().st_mtime > script.stat().st_mtime + 1.0:
+    saved = {path: path.stat().st_mtime for path in (script, notebook)}
+    ahead = [path for path in (script, notebook) if saved[path] > time.time() + FUTURE_GRACE]
+    if len(ahead) == 1:
+        # Dated after now (a clock put right since, a ZIP unpacked across time zones): not saved since then, and a
+        # save of the other file is dated now, before it. The other file counts as the later one, or saving the file
+        # worked in could never make it the one graded until that date.
+        (future,) = ahead
+        return chose(notebook if future == script else script,
+                     f"{future.name} is dated {time.strftime('%Y-%m-%d %H:%M', time.localtime(saved[future]))}, "
+                     "later than this machine's clock says it is now: its time says nothing of when it was saved")
+    if saved[notebook] > saved[script] + 1.0:
         return chose(notebook, "you saved it after the .py")
     return chose(script)
 
