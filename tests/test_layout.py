@@ -129,3 +129,20 @@ def test_the_file_map_states_the_directions_between_rooms():
     for line in ("`keras_models/train/` -> `keras_models/twins/`", "`keras_models/course/` -> `keras_models/twins/`",
                  "`keras_models/bench/` -> `keras_models/twins/`"):
         assert line in text, f"the file map does not say {line}"
+
+
+# -- each package's own file map -------------------------------------------------------------------
+# A package whose docstring maps its files (`name.py   what it is`) must name every one of them: a newcomer
+# reading keras_models/twins/__init__.py should not find a module there that the map leaves out.
+MAPPED_PACKAGES = ("scratch/optimizers", "keras_models/twins", "keras_models/train", "keras_models/bench",
+                   "keras_models/course")
+
+
+@pytest.mark.parametrize("package", MAPPED_PACKAGES)
+def test_each_package_map_names_every_module_in_its_folder(package):
+    folder = REPO / package
+    docstring = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8"))) or ""
+    mapped = set(re.findall(r"^\s+(\w+\.py)\b", docstring, flags=re.MULTILINE))
+    assert mapped, f"{package}/__init__.py has no file map (lines that start with a module name)"
+    modules = {path.name for path in folder.glob("*.py") if path.name != "__init__.py"}
+    assert not modules - mapped, f"{package}/__init__.py's file map leaves out {sorted(modules - mapped)}"

@@ -7,6 +7,7 @@
     notebooks/   what `make notebooks` writes (git-ignored; your exercise notebooks are yours)
     instructor/  a learner copy (`make release`), a class graded at once (`make grade`), GitHub Classroom
     multi_worker.py  one model on several machines: MultiWorkerMirroredStrategy, TF_CONFIG, a custom loop
+    command_line.py  what the course scripts' options share: a mistake in one is one line, not a traceback
 
 Builds on the Keras twins (`keras_models.twins`), `scratch` and `data`, never on `make train`'s
 machinery (`keras_models.train`).

@@ -17,6 +17,7 @@
     counted.py       a number of things in words: "1 core", "2 cores"
     cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)
     unexpanded_home.py  a folder given as ~/... that the shell did not expand (LOGDIR=, DEST=, SUBMISSIONS=): one line
+    alone.py         one command at a time in a folder: the kernel's flock (make grade, make lab, the course runs)
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
 (`keras_models.course`) and the bench (`keras_models.bench`) build on it.
