@@ -16,8 +16,8 @@ and its share of backpropagation, beside BP1-BP4 (`scratch.network`):
 
 What passes through is dC/da, not a delta = dC/dz (a Dropout layer has no z); the Dense layer below
 turns it into its delta (BP2). A dropped unit passes no gradient back: for this step it is not part of
-the network. `rate` is the fraction dropped (Keras' name); the tutorials' "keep probability" is
-p = 1 - rate.
+the network. `rate` is the fraction dropped (Keras' name); the dropout paper's "keep probability" is
+p = 1 - rate. (Dropout is not in the three tutorials: its notation here is the paper's and Keras'.)
 
     Dropout(0.2)                             a layer of Network([...]), between Dense layers
     net.forward(X, training=True)            draws a mask per Dropout layer; fit trains this way
