@@ -2,9 +2,14 @@
 
     x_{k+1} = x_k - eta * f'(x_k)
 
+The workshop writes this step x' = x - epsilon * f'(x): its epsilon is the learning rate, called eta
+(`learning_rate`) here, as in its perceptron and in the rest of the code, where epsilon is the small
+constant of the losses and optimizers.
+
 The tutorial's example is f(x) = (x - 2)^2, so f'(x) = 2 (x - 2) and the minimum is at x = 2. From
 x0 = 4 with eta = 0.01 the first steps are 3.96, 3.9208, 3.882384, ...; from x0 = 0 they are 0.04,
-0.0792, 0.117616, ... (the tutorial rounds them to 3.92, 3.88 and 0.079, 0.117).
+0.0792, 0.117616, ... (the tutorial rounds each iterate and goes on from the rounded one: 3.92, 3.88 and
+0.079, 0.117, where 0.117616 itself would round to 0.118).
 (The tutorial's code snippet carries a comment "the local minimum occurs at x=9/4": that belongs to
 another function, f(x) = x^4 - 3x^3 + 2. For (x - 2)^2 the minimum is at 2, where the iterates go.)
 
