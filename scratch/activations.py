@@ -134,8 +134,9 @@ class Softmax(Activation):
     """a_j = exp(z_j) / sum_k exp(z_k) over each row.
 
     Forward subtracts the row maximum first: softmax(z) = softmax(z - c) for any c, and with
-    c = max_k z_k no exp overflows. The Jacobian da_j/dz_k = a_j (delta_jk - a_k) is not
-    diagonal, so backward computes the vector-Jacobian product without building it:
+    c = max_k z_k no exp overflows. The Jacobian da_j/dz_k = a_j ([j = k] - a_k), where [j = k] is 1
+    on the diagonal and 0 elsewhere (the Kronecker delta, often written delta_jk: not backprop's
+    delta = dC/dz), is not diagonal, so backward computes the vector-Jacobian product without building it:
 
         grad_z = a * (grad_a - sum_k grad_a_k a_k)          (per row)
     """
