@@ -7,6 +7,8 @@ with w^l of shape (n_out, n_in). Here a whole mini-batch is stored row by row, a
     a = g(z)                    (m, n_out)
 
 so W is the tutorials' w transposed, and one matrix product handles all m examples at once.
+The cost C is the mean over those m examples, so delta = dC/dz (m, n_out) already carries the 1/m, and
+BP3 and BP4 add up the rows: the tutorials' one-example dC/db = delta becomes delta.sum(axis=0).
 A kernel_regularizer adds a penalty R(W) to the loss and its gradient dR/dW to grad_W (BPr, see
 `scratch.regularizers`); W starts as its kernel_initializer draws it (`scratch.initializers`).
 """

@@ -17,7 +17,8 @@ With a batch stored row by row (a_prev @ W, see `scratch.layers`) the same equat
 
 where C is the mean over the batch, so delta already carries the 1/m, and the sums in BP3/BP4
 add up the batch's examples. Here the input is a_0 = X and the Dense layers count from 1 (W_1, b_1 are
-the first kernel and bias, as Keras' get_weights lists them), so the tutorials' w^l is W_{l-1} here.
+the first kernel and bias, as Keras' get_weights lists them), so the tutorials' w^l is W_{l-1}.T here:
+renumbered, and transposed (the row layout of `scratch.layers`).
 `backward` replaces the (*) g'(z) product, so softmax (whose Jacobian is not diagonal) goes through
 the same code.
 
@@ -36,7 +37,7 @@ output with categorical cross-entropy, is computed from the logits z_L. Its BP1 
 delta_L = (a_L - y) / m (divided by k too for binary cross-entropy's mean over k outputs), as accurate
 as a_L itself where the chain dC/da * g'(z) would lose everything (0/0 once a_L rounds to 0 or 1); a
 sigmoid's a_L - 1 is taken as -sigmoid(-z), which stays -e^-z where a_L has rounded to exactly 1
-(z >= 37.64 in float64, z > 17 in float32).
+(z >= 37.6376 in float64, z >= 17.0082 in float32).
 Every other cross-entropy pairing (a sigmoid output with categorical cross-entropy, a softmax with
 binary, a linear/ReLU/tanh output with a cross-entropy on probabilities) is refused with a ValueError:
 Keras would silently score a different model than it predicts with (see `scratch.pairing`).
