@@ -12,6 +12,8 @@ Four losses, by name:
     "binary_crossentropy"       L = -1/m sum_i (1/k) sum_j [y log a + (1-y) log(1-a)]
     "categorical_crossentropy"  L = -1/m sum_i sum_j y_ij log a_ij
 
+L is the tutorials' cost C (J in the second tutorial), the name `scratch.network` uses; the course slides
+write the cross-entropies with p for a and M classes for k.
 The workshop calls C "Mean Squared Error (MSE)" and writes 1/(2n) over its n samples: that is
 "quadratic" here, not "mse". (Here m counts the examples, and n a layer's units.)
 
@@ -135,10 +137,10 @@ class BinaryCrossentropy(Loss):
     def _forward(self, y, a):
         if self.from_logits:
             z = a
-            per_entry = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+            per_entry = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))     # (m, k)
         else:
             p = _clip(a)
-            per_entry = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+            per_entry = -(y * np.log(p) + (1 - y) * np.log(1 - p))                  # (m, k)
         return np.mean(np.mean(per_entry, axis=-1))
 
     def _backward(self, y, a):
@@ -154,8 +156,8 @@ class BinaryCrossentropy(Loss):
     def logits_gradient(y: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """dL/dz = (a - y) / (m k) from a = sigmoid(z) already computed (the forward pass keeps it).
 
-        Where z > 0, a - y is computed as (1 - y) - sigmoid(-z): a rounds to exactly 1 from z = 37.64 on in
-        float64 (z = 17 in float32), and a - 1 would be 0 where the gradient is -e^-z (as TensorFlow's tape
+        Where z > 0, a - y is computed as (1 - y) - sigmoid(-z): a rounds to exactly 1 from z = 37.6376 on in
+        float64 (z = 17.0082 in float32), and a - 1 would be 0 where the gradient is -e^-z (as TensorFlow's tape
         of the logits loss gives it)."""
         m, k = a.shape
         a_minus_y = np.where(z > 0, (1 - y) - Sigmoid().forward(-z), a - y)   # (m, k)
@@ -196,10 +198,10 @@ class CategoricalCrossentropy(Loss):
     def _forward(self, y, a):
         if self.from_logits:
             z = a                                               # y_pred holds the logits
-            z_shift = z - z.max(axis=-1, keepdims=True)          # (m, k)
-            log_softmax = z_shift - np.log(np.exp(z_shift).sum(axis=-1, keepdims=True))
+            z_shift = z - z.max(axis=-1, keepdims=True)         # (m, k)
+            log_softmax = z_shift - np.log(np.exp(z_shift).sum(axis=-1, keepdims=True))   # (m, k)
             return np.mean(-np.sum(y * log_softmax, axis=-1))
-        p = _clip(a / a.sum(axis=-1, keepdims=True))
+        p = _clip(a / a.sum(axis=-1, keepdims=True))            # (m, k) renormalised, then clipped
         return np.mean(-np.sum(y * np.log(p), axis=-1))
 
     def _backward(self, y, a):
@@ -211,7 +213,7 @@ class CategoricalCrossentropy(Loss):
         p_raw = a / s                                           # (m, k) renormalised
         grad_p = -y / _clip(p_raw) * _inside_clip(p_raw)        # (m, k) dL_i/dp
         # back through p = a / s:  dL/da_k = (grad_p_k - sum_j grad_p_j p_j) / s
-        grad_a = (grad_p - (grad_p * p_raw).sum(axis=-1, keepdims=True)) / s
+        grad_a = (grad_p - (grad_p * p_raw).sum(axis=-1, keepdims=True)) / s   # (m, k)
         return grad_a / m                                       # (m, k)
 
     @staticmethod
