@@ -1,4 +1,4 @@
-"""Callbacks: code that `fit` calls at the end of every epoch with that epoch's logs.
+"""Callbacks: code that `fit` calls at the start and the end of training and of every epoch.
 
 A callback may define any of  on_train_begin(logs), on_epoch_begin(epoch, logs),
 on_epoch_end(epoch, logs), on_train_end(logs)  -- Keras' names -- and sees the network as

@@ -58,11 +58,11 @@ class VarianceScaling:
             return rng.uniform(-r, r, size=(n_in, n_out)).astype(dtype)          # (n_in, n_out)
         s = self.std(n_in, n_out)
         W = rng.normal(0.0, s, size=(n_in, n_out))                               # (n_in, n_out)
-        outside = np.abs(W) > 2 * s
+        outside = np.abs(W) > 2 * s                                              # (n_in, n_out) bool
         while outside.any():                     # redraw the tails until every value is within 2 s
             W[outside] = rng.normal(0.0, s, size=int(outside.sum()))
             outside = np.abs(W) > 2 * s
-        return W.astype(dtype)
+        return W.astype(dtype)                                                   # (n_in, n_out)
 
     def __repr__(self) -> str:
         return f"initializers.get({self.name!r})"

@@ -25,10 +25,12 @@ def categorical_accuracy(y: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def mean_absolute_error(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """(m,) mean over the k outputs of |y - a|."""
     return np.mean(np.abs(y - a), axis=-1)
 
 
 def mean_squared_error(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """(m,) mean over the k outputs of (y - a)^2."""
     return np.mean((y - a) ** 2, axis=-1)
 
 

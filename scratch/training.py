@@ -107,7 +107,7 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         # np.take(X, order, axis=0) is X[order] (on NumPy 2.4 both copy 20,000 rows of 784 float32
         # in about 6 ms, a few thousandths of a large epoch).
         if shuffle:
-            order = rng.permutation(m)
+            order = rng.permutation(m)                              # (m,)  this epoch's row order
             X_epoch = np.take(X, order, axis=0)                     # (m, n_in)  = X[order]
             y_epoch = np.take(y, order, axis=0)                     # (m, n_out) = y[order]
         else:
