@@ -80,9 +80,14 @@ def real(name: str, value: object) -> float:
     """A number as a finite float. Keras wants a Python float; we also accept ints (1 == 1.0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number such as 0.01, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:   # an int such as 10**400, beyond every float: math.isfinite would raise this bare
+        raise ValueError(f"{name} must be finite, got an integer too large for a float (beyond "
+                         f"{np.finfo(np.float64).max:.3g})") from None
+    if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
+    return number
 
 
 def positive(name: str, value: object) -> float:

@@ -232,6 +232,7 @@ def test_get_state_returns_copies_of_plain_arrays():
     (lambda: optimizers.Adam(learning_rate=-0.001), ValueError, "learning_rate must be > 0"),
     (lambda: optimizers.RMSprop(learning_rate=0), ValueError, "learning_rate must be > 0"),
     (lambda: optimizers.SGD(learning_rate=float("nan")), ValueError, "learning_rate must be finite"),
+    (lambda: optimizers.SGD(learning_rate=10**400), ValueError, "learning_rate must be finite.*too large for a float"),
     (lambda: optimizers.SGD(learning_rate="0.1"), TypeError, "learning_rate must be a real number"),
     (lambda: optimizers.SGD(learning_rate=None), TypeError, "learning_rate must be a real number"),
     (lambda: optimizers.SGD(momentum=1.0), ValueError, r"momentum must be in \[0, 1\), got 1\.0"),
