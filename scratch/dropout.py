@@ -47,7 +47,7 @@ class Dropout:
         if isinstance(rate, bool) or not isinstance(rate, Real):
             raise TypeError(f"Dropout rate must be a number in [0, 1) (the fraction of units dropped), got "
                             f"{type(rate).__name__} {rate!r}")
-        if not (math.isfinite(rate) and 0.0 <= rate < 1.0):
+        if not (0.0 <= rate < 1.0 and math.isfinite(rate)):      # the range first: math.isfinite(10**400) raises
             raise ValueError(f"Dropout rate must be in [0, 1) (the fraction of units dropped), got {rate!r}"
                              + (": rate=1 would drop every unit" if rate == 1 else ""))
         self.rng = generator(seed, "Dropout seed")

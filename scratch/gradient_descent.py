@@ -41,9 +41,13 @@ import numpy as np
 def _check_real(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:                           # an int such as 10**400, beyond every float
+        raise ValueError(f"{name} must be finite, got an integer too large for a float") from None
+    if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {value}")
-    return float(value)
+    return number
 
 
 def gradient_descent(

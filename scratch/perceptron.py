@@ -22,6 +22,7 @@ learning and 0 afterwards; here both use `> 0`.)
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -55,7 +56,11 @@ class Perceptron:
     def __init__(self, learning_rate: float = 1.0, max_epochs: int = 100) -> None:
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
             raise TypeError(f"learning_rate must be a real number, got {type(learning_rate).__name__}")
-        if not (np.isfinite(learning_rate) and learning_rate > 0):
+        try:
+            eta = float(learning_rate)
+        except OverflowError:                                 # an int such as 10**400, beyond every float
+            eta = math.inf
+        if not (math.isfinite(eta) and eta > 0):
             raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate}")
         if isinstance(max_epochs, bool) or not isinstance(max_epochs, numbers.Integral):
             raise TypeError(f"max_epochs must be an integer, got {type(max_epochs).__name__}")

@@ -222,6 +222,7 @@ def test_a_layers_own_mask_is_checked_like_the_networks(mask, error, message):
     (1.0, ValueError, r"Dropout rate must be in \[0, 1\) .* got 1.0: rate=1 would drop every unit"),
     (-0.1, ValueError, r"Dropout rate must be in \[0, 1\)"),
     (float("nan"), ValueError, r"Dropout rate must be in \[0, 1\) .* got nan"),
+    (10**400, ValueError, r"Dropout rate must be in \[0, 1\)"),
     ("0.5", TypeError, r"Dropout rate must be a number in \[0, 1\) .* got str '0.5'"),
     (None, TypeError, "Dropout rate must be a number"),
 ])

@@ -98,6 +98,7 @@ def test_nan_derivative_stops_immediately_and_shows_the_nan():
         ({"max_iters": 10.5}, TypeError, "max_iters must be an integer"),
         ({"max_iters": True}, TypeError, "max_iters must be an integer"),
         ({"x0": float("inf")}, ValueError, "x0 must be finite"),
+        ({"x0": 10**400}, ValueError, "x0 must be finite"),
         ({"x0": [1.0, 2.0]}, TypeError, "x0 must be a real number"),
         ({"df": 3.0}, TypeError, "df must be a callable"),
         ({"df": lambda x: [x, x]}, TypeError, r"must return a real scalar"),

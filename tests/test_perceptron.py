@@ -243,6 +243,7 @@ def test_bad_training_data_raises_a_clear_error(X, y, error, match):
         ({"learning_rate": 0.0}, ValueError, "learning_rate must be a finite number > 0"),
         ({"learning_rate": -1.0}, ValueError, "learning_rate must be a finite number > 0"),
         ({"learning_rate": float("inf")}, ValueError, "learning_rate must be a finite number > 0"),
+        ({"learning_rate": 10**400}, ValueError, "learning_rate must be a finite number > 0"),
         ({"learning_rate": "1"}, TypeError, "learning_rate must be a real number"),
         ({"max_epochs": 0}, ValueError, "max_epochs must be >= 1"),
         ({"max_epochs": 2.5}, TypeError, "max_epochs must be an integer"),
