@@ -31,23 +31,12 @@ The iterates are Python floats.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 
 import numpy as np
 
-
-def _check_real(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    try:
-        number = float(value)
-    except OverflowError:                           # an int such as 10**400, beyond every float
-        raise ValueError(f"{name} must be finite, got an integer too large for a float") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return number
+from scratch.checks import real
 
 
 def gradient_descent(
@@ -67,17 +56,17 @@ def gradient_descent(
     """
     if not callable(df):
         raise TypeError(f"df must be a callable derivative f'(x), got {type(df).__name__}")
-    x = _check_real(x0, "x0")
-    eta = _check_real(learning_rate, "learning_rate")
+    x = real("x0", x0)
+    eta = real("learning_rate", learning_rate)
     if eta <= 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
-    if _check_real(precision, "precision") <= 0:
+    if real("precision", precision) <= 0:
         raise ValueError(f"precision must be > 0, got {precision}")
     if isinstance(max_iters, bool) or not isinstance(max_iters, numbers.Integral):
         raise TypeError(f"max_iters must be an integer, got {type(max_iters).__name__}")
     if max_iters < 1:
         raise ValueError(f"max_iters must be >= 1, got {max_iters}")
-    if _check_real(divergence_bound, "divergence_bound") <= abs(x):
+    if real("divergence_bound", divergence_bound) <= abs(x):
         raise ValueError(f"divergence_bound must exceed |x0| = {abs(x)}, got {divergence_bound}")
 
     xs = [x]
