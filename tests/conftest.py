@@ -463,13 +463,14 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
 def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:
     """`make notebooks` (keras_models/course/jupyter/build.py) moved into `root` for the rest of the test through
     `patch`: the learner's exercise files in root/exercises (made, empty), the notebooks in root/notebooks, the
-    backups in root/backup. Returns the notebooks' folder."""
+    backups in root/backup, the kernel it registers in root/jupyter/kernels. Returns the notebooks' folder."""
     from keras_models.course.exercises import graders
     from keras_models.course.jupyter import build
 
     patch.setattr(graders, "EXERCISES_DIR", root / "exercises")
     patch.setattr(build, "NOTEBOOKS", root / "notebooks")
     patch.setattr(build, "BACKUP_DIR", root / "backup")
+    patch.setattr(build, "JUPYTER_DATA", root / "jupyter")         # the kernel it registers, not in .venv
     (root / "exercises").mkdir()
     return root / "notebooks"
 

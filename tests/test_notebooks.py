@@ -37,6 +37,7 @@ import jupyter_client.launcher
 import nbformat
 import pytest
 from conftest import ctrl_c_while_importing, jupyter_environment, notebooks_written_into
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from zygote import WarmPopen
@@ -174,6 +175,19 @@ def test_make_notebooks_writes_one_per_lesson_exercise_and_solution(notebooks):
     assert lesson.cells[0].source.startswith("# The perceptron draws a line")
     exercise = nbformat.read(root / "notebooks" / "exercises" / f"{EXERCISES[0].stem}.ipynb", as_version=4)
     assert exercise.metadata.jupytext.formats == "notebooks/exercises//ipynb,exercises//py:percent"
+
+
+def test_make_notebooks_registers_the_kernel_its_notebooks_name_so_they_run_without_make_lab(notebooks):
+    """`.venv/bin/jupyter nbconvert --execute`, `jupyter execute` and VS Code start the kernel a notebook names in its
+    metadata: registered by make lab alone, it was missing after make notebooks, and they stopped on jupyter_client's
+    traceback ending "NoSuchKernel: No such kernel named inside-the-network"."""
+    root, _ = notebooks
+    specs = KernelSpecManager(kernel_dirs=[str(root / "jupyter" / "kernels")])    # where make notebooks registered
+    notebooks_written = (root / "notebooks").rglob("*.ipynb")
+    names = {nbformat.read(path, as_version=4).metadata.kernelspec.name for path in notebooks_written}
+    assert names == {"inside-the-network"}
+    spec = specs.get_kernel_spec("inside-the-network")
+    assert spec.argv[:3] == [sys.executable, "-m", "keras_models.course.jupyter.kernel"]
 
 
 ORIGINAL_LESSON_NOTEBOOK = build.lesson_notebook

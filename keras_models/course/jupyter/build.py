@@ -6,7 +6,9 @@
 
 jupytext reads each .py file (the lessons are plain scripts whose comment blocks become text cells;
 the exercises are "percent" scripts, `# %%` cells) and writes the notebook, with the project's kernel
-"Inside the network (.venv)" (kernel.py). The .py files stay the only source: the notebooks are
+"Inside the network (.venv)" (kernel.py), which it registers in .venv/share/jupyter/ too: a notebook names its
+kernel, and one run without make lab (`.venv/bin/jupyter nbconvert --execute`, `jupyter execute`, VS Code with
+the .venv's Python) must find it. The .py files stay the only source: the notebooks are
 git-ignored and made again by this command. The lists come from where the lessons
 (`keras_models.course.lessons.LESSONS`) and the exercises (`graders.EXERCISES`) are declared.
 
@@ -41,7 +43,7 @@ from keras_models.course.exercises.notebook_source import (
     untouched_fingerprint,
 )
 from keras_models.course.exercises.skeleton import backup_path, write_missing
-from keras_models.course.jupyter.kernel import KERNELSPEC
+from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
 from scratch.atomic_write import write_text_atomically
 
@@ -49,6 +51,8 @@ REPO = Path(__file__).resolve().parents[3]
 COURSE = REPO / "keras_models" / "course"
 NOTEBOOKS = COURSE / "notebooks"
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
+# where this Python's Jupyter looks for kernels (sys.prefix/share/jupyter: .venv/share/jupyter under make), as make lab
+JUPYTER_DATA = Path(sys.prefix) / "share" / "jupyter"
 # jupytext pairs notebooks/exercises/<name>.ipynb with exercises/<name>.py (paths relative to course/)
 PAIRING = "notebooks/exercises//ipynb,exercises//py:percent"
 
@@ -190,6 +194,7 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
     parser.parse_args(argv)
     try:
         done = build(NOTEBOOKS, BACKUP_DIR)
+        register(JUPYTER_DATA)                           # the kernel every notebook names, where Jupyter finds it
     except KeyboardInterrupt:                            # make notebooks: see keras_models/course/jupyter/__main__.py
         print("\nInterrupted; the notebooks written so far are kept, run make notebooks again for the others.",
               file=sys.stderr)
