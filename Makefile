@@ -129,6 +129,7 @@ else
 	done
 	[ -n "$$python" ] || { echo "error: no Python $(SUPPORTED) runs here (tried $$tried: not installed, too old, or a pyenv shim whose version is not selected). Install one -- Ubuntu 24.04: sudo apt install python3.12 python3.12-venv; Debian 13: sudo apt install python3.13 python3.13-venv; elsewhere: pyenv install 3.12 -- or name one: make setup PYTHON=/path/to/python3.12" >&2; exit 1; }
 fi
+made=$$(sed -n 's/^command = //p' $(VENV)/pyvenv.cfg 2>/dev/null || true)    # "<python> -m venv <its folder>"
 why=
 if [ -d $(VENV) ] && [ ! -f $(STAMP) ]; then why="its set-up stopped half way"
 elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
@@ -139,6 +140,11 @@ elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 	else why="the Python it was built with, $$(show "$$recorded"), is now Python $$(show "$$now")"; fi
 # its stamp names a Python found here, but its own does not run (deleted, or a link to another machine committed)
 elif [ -d $(VENV) ] && [ -n "$$python" ] && [ -z "$$(about $(PY))" ]; then why="its Python no longer runs"
+# made in another folder (this one moved or renamed since: mv repo repo2): its editable install and its scripts' first
+# lines name the old one, and make lab's kernel, started in the notebook's folder, died at every start without a word
+elif [ -d $(VENV) ] && [ -n "$$made" ] && [ "$${made##* -m venv }" != "$(CURDIR)/$(VENV)" ]; then
+	[ -n "$$python" ] || python=$${made%% -m venv *}                # the Python it was made with, which runs
+	made=$${made##* -m venv }; why="it was made in $${made%/$(VENV)}, and a .venv does not move with its folder"
 fi
 [ -z "$$why" ] || { echo "rebuilding $(VENV) with Python $$(show "$$want"): $$why"; removed $(VENV) rebuilt; }
 if [ ! -f $(STAMP) ] || [ "$$installed" != "$$sums" ]; then

@@ -515,6 +515,24 @@ def test_a_venv_whose_python_does_not_run_is_rebuilt_though_its_stamp_names_a_py
     assert venv_python_version(bare) == "Python 3.11.7"
 
 
+def test_a_venv_made_in_another_folder_is_rebuilt_and_one_made_here_is_kept(bare):
+    """A project folder moved or renamed (mv repo repo2) keeps a .venv whose editable install and scripts name the
+    old folder: make said "ready", and make lab's kernel died at every start. python -m venv records the folder it
+    made the .venv in as the last word of pyvenv.cfg's command line."""
+    python = with_pythons(bare, python3_11="3.11.7") / "python3.11"
+    assert make(bare, "setup").returncode == 0
+    config = bare / ".venv" / "pyvenv.cfg"
+    config.write_text(f"home = {python.parent}\ncommand = {python} -m venv {bare.resolve()}/.venv\n")
+    assert make(bare, "setup").stdout == "ready: .venv, Python 3.11.7\n"                  # made here: kept
+    config.write_text(f"home = {python.parent}\ncommand = {python} -m venv /home/me/old/.venv\n")
+    done = make(bare, "setup")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == ("rebuilding .venv with Python 3.11.7 (/opt/python3_11): it was made in "
+                                           "/home/me/old, and a .venv does not move with its folder")
+    assert done.stdout.splitlines()[1].startswith(f"setting up .venv with {python}, Python 3.11.7 ")
+    assert not config.exists()                                      # the stand-in's venv writes none: made again
+
+
 def test_a_set_up_that_stopped_half_way_is_rebuilt(bare):
     with_pythons(bare, python3_11="3.11.7")
     failed = make(bare, "setup", FAIL_UV="1")                           # the download broke off, say
