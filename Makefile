@@ -142,7 +142,7 @@ elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 elif [ -d $(VENV) ] && [ -n "$$python" ] && [ -z "$$(about $(PY))" ]; then why="its Python no longer runs"
 # made in another folder (this one moved or renamed since: mv repo repo2): its editable install and its scripts' first
 # lines name the old one, and make lab's kernel, started in the notebook's folder, died at every start without a word
-elif [ -d $(VENV) ] && [ -n "$$made" ] && [ "$${made##* -m venv }" != "$(CURDIR)/$(VENV)" ]; then
+elif [ -d $(VENV) ] && [ -n "$$made" ] && [ "$${made##* -m venv }" != "$$(pwd -P)/$(VENV)" ]; then
 	[ -n "$$python" ] || python=$${made%% -m venv *}                # the Python it was made with, which runs
 	made=$${made##* -m venv }; why="it was made in $${made%/$(VENV)}, and a .venv does not move with its folder"
 fi
