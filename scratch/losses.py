@@ -22,10 +22,12 @@ On probabilities the cross-entropies clip a to [eps, 1-eps], eps = 1e-7, exactly
 Values that are not probabilities (below 0 or above 1, or a row of zeros for categorical cross-entropy),
 which Keras would clip or divide by without a word, are refused by `forward` and `backward`.
 With `from_logits=True`, y_pred holds the pre-activations z and the loss is computed in the
-stable fused form (no clipping needed). `Network` switches to that form by itself when a
-sigmoid/softmax output meets its cross-entropy -- as Keras does -- and takes dL/dz from
-`logits_gradient(y, z, a)`, reusing the output a = g(z) its forward pass already computed. Any other
-output with a cross-entropy is refused there (`scratch.pairing`: what Keras would compute instead).
+stable fused form (no clipping needed). Only the cross-entropies have that form: mse and quadratic
+compare the outputs themselves and refuse from_logits=True, as Keras' MeanSquaredError has no such
+argument. `Network` switches to the fused form by itself when a sigmoid/softmax output meets its
+cross-entropy -- as Keras does -- and takes dL/dz from `logits_gradient(y, z, a)`, reusing the output
+a = g(z) its forward pass already computed. Any other output with a cross-entropy is refused there
+(`scratch.pairing`: what Keras would compute instead).
 """
 
 from __future__ import annotations
@@ -42,9 +44,12 @@ class Loss:
     """Base class. Subclasses implement `_forward` / `_backward` on checked arrays."""
 
     name = "loss"
+    has_logits_form = False     # only the cross-entropies can take the logits z in place of a
 
     def __init__(self, from_logits: bool = False):
         self.from_logits = flag("from_logits", from_logits)    # bool("no") and bool(nan) would be True
+        if self.from_logits and not self.has_logits_form:
+            raise ValueError(no_logits_form(self.name))
 
     def forward(self, y_true, y_pred) -> float:
         y, a = self._check(y_true, y_pred)
@@ -122,6 +127,7 @@ class BinaryCrossentropy(Loss):
     """
 
     name = "binary_crossentropy"
+    has_logits_form = True
 
     def _check_targets(self, y):
         bad = (y != 0) & (y != 1)
@@ -174,6 +180,7 @@ class CategoricalCrossentropy(Loss):
     """
 
     name = "categorical_crossentropy"
+    has_logits_form = True
 
     def _check_targets(self, y):
         if (y < 0).any():
@@ -223,6 +230,13 @@ class CategoricalCrossentropy(Loss):
         return (a * y.sum(axis=-1, keepdims=True) - y) / a.shape[0]   # (m, k)
 
 
+def no_logits_form(name: str) -> str:
+    """Why from_logits=True cannot go with the loss `name` (mse, quadratic): there is no z in it to take."""
+    return (f"from_logits=True applies to the cross-entropies only: {name} compares the outputs themselves, like "
+            "Keras' MeanSquaredError, which takes no from_logits. Leave from_logits out; to compare the "
+            "pre-activations z, make the output layer linear.")
+
+
 def _check_probabilities(name: str, a: np.ndarray, activation: str) -> None:
     """y_pred of a cross-entropy on probabilities must lie in [0, 1]. Keras would clip anything else to
     [1e-7, 1 - 1e-7] without a word (or divide by 0), a number that is not the loss of anything."""
@@ -258,9 +272,10 @@ _REGISTRY: dict[str, type[Loss]] = {
 def get(identifier: str | Loss, from_logits: bool = False) -> Loss:
     """Look a loss up by name ("mse", "quadratic", "binary_crossentropy", ...), or pass a Loss through."""
     if isinstance(identifier, Loss):
-        # the object decides; True asks otherwise, where it changes the loss (mse and quadratic have no logits)
-        cross_entropy = isinstance(identifier, BinaryCrossentropy | CategoricalCrossentropy)
-        if flag("from_logits", from_logits) and cross_entropy and not identifier.from_logits:
+        # the object decides; from_logits=True must be what it already is
+        if flag("from_logits", from_logits) and not identifier.from_logits:
+            if not identifier.has_logits_form:
+                raise ValueError(no_logits_form(identifier.name))
             raise ValueError(f"from_logits=True was given with {identifier!r}, a loss on probabilities: make it with "
                              f"losses.get({identifier.name!r}, from_logits=True)")
         return identifier

@@ -6,7 +6,7 @@ expects, or hand it the logits z themselves and say so:
     binary_crossentropy        sigmoid output: a_j = sigmoid(z_j), each unit its own yes/no probability
     categorical_crossentropy   softmax output: a = softmax(z), one distribution over the classes per row
     either, from_logits=True   linear output: a = z, and the loss applies sigmoid/softmax itself
-    mse, quadratic             any output
+    mse, quadratic             any output, without from_logits (`losses.get` refuses it: no logits in them)
 
 Keras 3 checks none of this. Whenever the output comes from a Keras sigmoid or softmax, its
 cross-entropies take the "logits shortcut" and compute from z, whatever the pair (the README's "Which

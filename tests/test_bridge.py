@@ -165,6 +165,15 @@ def test_keras_loss_computes_in_the_given_dtype_and_keeps_from_logits():
     assert float(bce(np.array([[1.0]]), z[:, 1:])) == pytest.approx(np.log(4 / 3), rel=1e-12)
 
 
+@pytest.mark.parametrize("net_or_dtype", ["float64", Network([Dense(2, 1, "sigmoid", seed=0)])], ids=["dtype", "net"])
+def test_keras_loss_refuses_from_logits_for_mse_as_scratch_does(net_or_dtype):
+    """keras_loss(..., "mse", from_logits=True) gave a plain MeanSquaredError, the flag dropped without a word
+    (Keras' MeanSquaredError(from_logits=True) is a TypeError): now scratch's own line."""
+    with pytest.raises(ValueError, match=r"^from_logits=True applies to the cross-entropies only: mse compares the "
+                                         r"outputs themselves, like Keras' MeanSquaredError, which takes no "):
+        keras_loss(net_or_dtype, "mse", from_logits=True)
+
+
 @pytest.mark.parametrize("dtype", ["int32", "float16", "bogus"])
 def test_keras_loss_in_a_dtype_no_network_computes_in_is_refused(dtype):
     """keras_loss("int32", "mse") gave a Keras loss that cast y_pred to int32: MSE(1, 0.5) came out 1.0, not 0.25;

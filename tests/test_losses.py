@@ -1,6 +1,9 @@
 """Losses: value and dL/dy_pred against Keras' own loss objects (through tf.GradientTape) and finite
 differences, including the clipping at [1e-7, 1 - 1e-7] and exact 0/1 probabilities."""
 
+import re
+
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -192,6 +195,26 @@ def test_get_refuses_from_logits_that_a_loss_object_does_not_have():
     assert losses.get(logits, from_logits=True) is logits
     with pytest.raises(ValueError, match=r"from_logits=True.*binary_crossentropy.*from_logits=False"):
         losses.get(probabilities, from_logits=True)
-    for name in ("mse", "quadratic"):        # no logits to speak of: taken as losses.get(name, from_logits=True) is
-        loss = losses.get(name)
-        assert losses.get(loss, from_logits=True) is loss and losses.get(name, from_logits=True).name == name
+
+
+@pytest.mark.parametrize("name, make", [
+    ("mse", lambda: losses.get("mse", from_logits=True)),
+    ("mse", lambda: losses.get("mean_squared_error", from_logits=True)),
+    ("mse", lambda: losses.MeanSquaredError(from_logits=True)),
+    ("mse", lambda: losses.get(losses.get("mse"), from_logits=True)),
+    ("quadratic", lambda: losses.get("quadratic", from_logits=True)),
+    ("quadratic", lambda: losses.Quadratic(from_logits=True)),
+    ("quadratic", lambda: losses.get(losses.get("quadratic"), from_logits=True)),
+], ids=["mse", "mean_squared_error", "MeanSquaredError", "mse-object", "quadratic", "Quadratic", "quadratic-object"])
+def test_from_logits_true_is_refused_where_there_are_no_logits(name, make):
+    """mse and quadratic compare the outputs a themselves: from_logits=True was accepted and ignored, so a sigmoid
+    output trained on mse(sigmoid(z)) while the loss's repr said from_logits=True. Keras' MeanSquaredError takes
+    no from_logits (a TypeError there)."""
+    message = (f"from_logits=True applies to the cross-entropies only: {name} compares the outputs themselves, like "
+               "Keras' MeanSquaredError, which takes no from_logits. Leave from_logits out; to compare the "
+               "pre-activations z, make the output layer linear.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        make()
+    with pytest.raises(TypeError, match="from_logits"):      # the Keras behaviour the refusal stands for
+        keras.losses.MeanSquaredError(from_logits=True)
+    assert losses.get(name, from_logits=False).from_logits is False       # False is what it always was

@@ -20,10 +20,11 @@ ACTIVATIONS = ["linear", "step", "sigmoid", "tanh", "relu", "softmax"]
 LOSSES = ["mse", "quadratic", "binary_crossentropy", "categorical_crossentropy"]
 
 # The rule, by hand: (output activation, loss, from_logits) pairs that are ACCEPTED. mse and quadratic take
-# any output; a cross-entropy takes its own probability output, or logits (anything but sigmoid/softmax)
-# with from_logits=True.
+# any output, without from_logits (they compare the outputs themselves: losses.get refuses the flag, before
+# any network sees it); a cross-entropy takes its own probability output, or logits (anything but
+# sigmoid/softmax) with from_logits=True.
 ACCEPTED = (
-    {(g, loss, fl) for g in ACTIVATIONS for loss in ("mse", "quadratic") for fl in (False, True)}
+    {(g, loss, False) for g in ACTIVATIONS for loss in ("mse", "quadratic")}
     | {("sigmoid", "binary_crossentropy", False), ("softmax", "categorical_crossentropy", False)}
     | {(g, loss, True) for g in ("linear", "step", "tanh", "relu")
        for loss in ("binary_crossentropy", "categorical_crossentropy")}
@@ -42,6 +43,13 @@ LINEAR_CCE = ("linear output with categorical_crossentropy: z is not a probabili
               "compute categorical_crossentropy(clip(z / sum(z), 1e-7, 1 - 1e-7)), clipped garbage or NaN. Use a "
               "softmax output with categorical_crossentropy, or a linear output with "
               "categorical_crossentropy(from_logits=True).")
+# from_logits=True where there are no logits, word for word: refused by losses.get, whatever the output.
+NO_LOGITS_FORM = {
+    name: (f"from_logits=True applies to the cross-entropies only: {name} compares the outputs themselves, like "
+           "Keras' MeanSquaredError, which takes no from_logits. Leave from_logits out; to compare the "
+           "pre-activations z, make the output layer linear.")
+    for name in ("mse", "quadratic")
+}
 REFUSALS = {
     "sigmoid+cce": ("sigmoid", "categorical_crossentropy", SIGMOID_CCE),
     "softmax+bce": ("softmax", "binary_crossentropy", SOFTMAX_BCE),
@@ -85,6 +93,10 @@ def test_mismatched_pairing_is_refused_with_the_full_explanation(case, entry, rn
 def test_the_rule_accepts_exactly_the_pairs_of_the_table(activation, loss_name, from_logits, rng):
     net = one_layer(activation)
     X, y = rng.normal(size=(5, 4)), targets(5, 3, rng)
+    if loss_name in ("mse", "quadratic") and from_logits:
+        with pytest.raises(ValueError, match=f"^{re.escape(NO_LOGITS_FORM[loss_name])}$"):
+            losses.get(loss_name, from_logits=True)
+        return
     loss = losses.get(loss_name, from_logits=from_logits)
     if (activation, loss_name, from_logits) in ACCEPTED:
         value, _ = net.loss_and_gradients(X, y, loss)

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 
 from keras_models.twins.masks import RecordingDropout
-from scratch import Dense, Dropout, Network, initializers, pairing, regularizers
+from scratch import Dense, Dropout, Network, initializers, losses, pairing, regularizers
 from scratch.checks import as_float_array, float_dtype
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
@@ -271,6 +271,8 @@ def keras_loss(net_or_dtype, name: str, from_logits: bool = False) -> keras.loss
     dtype = (net_or_dtype.dtype if isinstance(net_or_dtype, Network)
              else float_dtype(net_or_dtype, "keras_loss's dtype")).name
     if name in ("mse", "mean_squared_error"):
+        if from_logits:     # Keras' MeanSquaredError has no from_logits (a TypeError): say why, as scratch does
+            raise ValueError(losses.no_logits_form("mse"))
         return keras.losses.MeanSquaredError(dtype=dtype)
     if name == "binary_crossentropy":
         return keras.losses.BinaryCrossentropy(from_logits=from_logits, dtype=dtype)
