@@ -470,11 +470,14 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
     (f"ex1_{EX01.stem[5:]}.py", f"ex1_{EX01.stem[5:]}.py"),          # the id without its zero, as ONLY=ex1 takes it
     (f"EX1 {EX01.stem[5:]}.ipynb", f"EX1 {EX01.stem[5:]}.ipynb"),
     (f"{FILE01} ", f'"{FILE01} "'),                                   # a space after .py: named in quotes to show it
-], ids=["ex1", "EX1-notebook", "space-after-py"])
+    (f"smithann_12345_67890_{FILE01}", f"smithann_12345_67890_{FILE01}"),          # Canvas' bulk download
+    (f"smithann_LATE_12345_67890_{EX01.stem}-1.py", f"smithann_LATE_12345_67890_{EX01.stem}-1.py"),
+], ids=["ex1", "EX1-notebook", "space-after-py", "canvas", "canvas-late-resubmitted"])
 def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or_a_trailing_space(tmp_path, name,
                                                                                                    found):
-    """ex10_notes.py, listed first, is no ex1 file."""
-    folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", "ex10_notes.py": ""}})
+    """ex10_notes.py and index1.py are no ex1 files; nor is macOS' AppleDouble ._ex01_....py (listed first)."""
+    folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", "ex10_notes.py": "", "index1.py": "",
+                                                      f"._{FILE01}": ""}})
     meant = f"{EX01.stem}.ipynb" if "ipynb" in name else FILE01
     assert grade_class._staged(folder / "ann", EX01, None).reason == (f"missing: no {EX01.stem}.py or .ipynb (found "
                                                                       f"{found}: name it {meant})")

@@ -167,14 +167,16 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     exercises (in a clone, beside the file graded: JupyterLab's Duplicate writes ex01_perceptron_activations-Copy1.ipynb
     beside the notebook), as a path from `learner_dir`: ex01.py, EX01_Perceptron_Activations.ipynb, ex01_perceptron
     (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's name for a notebook saved to one's Drive),
-    ex01_perceptron_activations.py.txt (Notepad's), ex1_perceptron_activations.py -- its name starts with the
-    exercise's id (_starts_with_id), and ends as a .py or a notebook does (_meant_ending)."""
+    ex01_perceptron_activations.py.txt (Notepad's), ex1_perceptron_activations.py,
+    smithann_12345_67890_ex01_perceptron_activations.py (Canvas' bulk download) -- its name holds the exercise's id
+    where a word starts (_holds_id), and ends as a .py or a notebook does (_meant_ending)."""
     for folder in (Path(), *RELEASE_LAYOUT):
         with contextlib.suppress(OSError):
             for path in sorted((learner_dir / folder).iterdir()):
                 if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
                     continue
-                if (_starts_with_id(path.name, exercise) and _meant_ending(path.name) is not None
+                if (_holds_id(path.name, exercise) and _meant_ending(path.name) is not None
+                        and not path.name.startswith(".")       # macOS' ._ex01_... beside the file: no hand-in
                         and path.is_file() and not path.is_symlink()):
                     return (folder / path.name).as_posix()
     return None
@@ -191,11 +193,12 @@ def _meant_ending(name: str) -> str | None:
     return next((meant for ending, meant in MEANT_ENDINGS.items() if name.lower().rstrip().endswith(ending)), None)
 
 
-def _starts_with_id(name: str, exercise: Exercise) -> bool:
-    """Whether a file name starts with the exercise's id, any case, its leading zero dropped or not (ex01, EX1, as
-    ONLY=ex1 names it), after Colab's "Copy of " and any spaces; not ex10 for ex01."""
-    start = name.lower().lstrip().removeprefix("copy of ").lstrip()
-    return re.match(rf"ex0*{int(exercise.name[2:])}(?!\d)", start) is not None
+def _holds_id(name: str, exercise: Exercise) -> bool:
+    """Whether a file name holds the exercise's id, any case, its leading zero dropped or not (ex01, EX1, as ONLY=ex1
+    names it), at its start or after a space, "_" or "-": after Colab's "Copy of ", and after the prefix a learning
+    platform puts before the learner's file name (Canvas: smithann_12345_67890_, smithann_LATE_12345_67890_);
+    not ex10 for ex01, nor index1."""
+    return re.search(rf"(?:^|[\s_-])ex0*{int(exercise.name[2:])}(?!\d)", name.lower()) is not None
 
 
 def _as_found(near: str) -> str:
