@@ -533,6 +533,21 @@ def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_grade
     assert not (clone / "clone" / "grades.csv").exists()
 
 
+def test_a_class_folder_one_level_down_is_refused_in_one_line_not_graded_as_one_learner(tmp_path, capsys):
+    # the class's zip unzipped into a folder of its own: class-2027 was graded as the one learner, 0 for every
+    # exercise ("found ann/ex01_...: move it up"), and the grade book written one level too high
+    outer = write_class(tmp_path / "outer", {"class-2027": {f"ann/{FILE01}": SOLVED01, f"bob/{FILE02}": "",
+                                                            "carol/notes.txt": ""},
+                                             "__MACOSX": {f"class-2027/ann/._{FILE01}": ""}})
+    assert grade_class.main([str(outer), "--only", "ex01"]) == 2
+    assert capsys.readouterr() == ("", f"error: {outer} holds one folder, class-2027, whose sub-folders hold exercise "
+                                       f"files (ann, bob): it is the class's folder, as an archive's extra level "
+                                       f"leaves it: make grade SUBMISSIONS={outer / 'class-2027'}\n")
+    assert not (outer / "grades.csv").exists()
+    one = write_class(tmp_path / "one", {"ann": {f"ann/{FILE01}": SOLVED01}})     # one learner's extra level: graded
+    assert list(grade_class._learner_folders(one)[0]) == ["ann"]
+
+
 @pytest.mark.parametrize("name", ["grades.csv", "grades_reasons.csv"])
 @pytest.mark.parametrize("only", [[], ["--only", "ex01"]], ids=["all", "only"])
 def test_a_folder_named_as_a_grade_book_file_is_refused_in_one_line_before_grading(name, only, tmp_path, capsys):

@@ -12,7 +12,8 @@ reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could p
 solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
 rewriting another learner's file during grading changes no grade: it was read already; the change is named in
 a warning after grading (the submissions folder is compared before and after), so the file can be restored.
-A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line. When a learner
+A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line; so is one
+whose only folder holds learners' folders (a class's zip unzipped into a folder of its own). When a learner
 has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
 fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
 folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one line and
@@ -370,7 +371,28 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if not learners:
         raise ValueError(f"{submissions} holds no learner folders: one sub-folder per learner, holding their "
                          "exercise files")
+    if len(learners) == 1:          # a class's zip unzipped into a folder of its own: the class graded as one learner
+        (name, folder), = learners.items()
+        holding = _learners_inside(folder)
+        if len(holding) > 1:
+            listed = ", ".join(map(shown, holding[:3])) + (", ..." if len(holding) > 3 else "")
+            raise ValueError(f"{submissions} holds one folder, {name}, whose sub-folders hold exercise files "
+                             f"({listed}): it is the class's folder, as an archive's extra level leaves it: make "
+                             f"grade SUBMISSIONS={folder}")
     return learners, skipped
+
+
+def _learners_inside(folder: Path) -> list[str]:
+    """The sub-folders of `folder` (hidden ones and __MACOSX left out) that hold an exercise file where
+    `submission` looks for one, when `folder` itself holds none: [] for a learner's folder."""
+    try:
+        if any(submission(folder, e) is not None for e in EXERCISES):
+            return []
+        inside = sorted(path for path in folder.iterdir() if path.is_dir() and not path.is_symlink()
+                        and not path.name.startswith(".") and path.name != MACOS_ZIP_FOLDER)
+        return [path.name for path in inside if any(submission(path, e) is not None for e in EXERCISES)]
+    except OSError:                 # a folder that cannot be read: graded, and its reason says so
+        return []
 
 
 def _utf8_name(path: Path) -> str | None:
