@@ -483,6 +483,15 @@ def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or
                                                                       f"{found}: name it {meant})")
 
 
+def test_a_missing_file_names_an_archive_handed_in_instead(tmp_path):
+    """A learning platform's upload is often the work zipped: its 0 said only "missing", the zip lying there."""
+    folder = write_class(tmp_path / "class", {"ann": {"Ann Smith week 3.ZIP": "PK", "._work.zip": "", "notes.txt": ""},
+                                             "bob": {"notes.txt": ""}})
+    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+        f'missing: no {EX01.stem}.py or .ipynb (found Ann Smith week 3.ZIP, an archive: unpack it into the folder)')
+    assert grade_class._staged(folder / "bob", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
+
+
 def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path):
     """A clone holds the release's untouched exercise; the learner's own work, uploaded from Colab as "Copy of
     ...", lies at the top, ungraded: the 0 names it; so does it for JupyterLab's Duplicate of the notebook, which

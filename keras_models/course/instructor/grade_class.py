@@ -133,8 +133,10 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
     """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
     if chosen is None:
         deeper, near = _found_deeper(learner_dir, exercise), _named_nearly(learner_dir, exercise)
+        archive = None if deeper or near else _an_archive(learner_dir)
         where = (f" at the top of the folder (found {deeper}: move it up)" if deeper
-                 else f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})" if near else "")
+                 else f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})" if near
+                 else f" (found {_as_found(archive)}, an archive: unpack it into the folder)" if archive else "")
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
     path = chosen.path
     relative = path.relative_to(learner_dir)
@@ -180,6 +182,21 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
                         and not path.name.startswith(".")       # macOS' ._ex01_... beside the file: no hand-in
                         and path.is_file() and not path.is_symlink()):
                     return (folder / path.name).as_posix()
+    return None
+
+
+# What a learning platform's "upload your work" often holds instead of the files: an archive of them
+ARCHIVE_ENDINGS = (".zip", ".rar", ".7z", ".tar", ".tar.gz", ".tgz")
+
+
+def _an_archive(learner_dir: Path) -> str | None:
+    """The first archive (ARCHIVE_ENDINGS, any case) at the top of `learner_dir`, a regular file that is not hidden:
+    the hand-in packed, which the grader does not unpack."""
+    with contextlib.suppress(OSError):
+        for path in sorted(learner_dir.iterdir()):
+            if (path.name.lower().endswith(ARCHIVE_ENDINGS) and not path.name.startswith(".")
+                    and path.is_file() and not path.is_symlink()):
+                return path.name
     return None
 
 
