@@ -483,6 +483,15 @@ def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or
                                                                       f"{found}: name it {meant})")
 
 
+def test_a_missing_file_names_a_file_named_nearly_right_one_folder_too_deep(tmp_path):
+    """An archive's extra level holding a renamed file: its 0 said only "missing"; macOS' ._ files are not named."""
+    folder = write_class(tmp_path / "class", {"ann": {"__MACOSX/ann/ex01 (1).py": "", "ann/._ex01 (1).py": "",
+                                                      "ann/ex01 (1).py": "x = 1\n"}})
+    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+        f'missing: no {EX01.stem}.py or .ipynb at the top of the folder (found ann/ex01 (1).py: move it up and name '
+        f'it {FILE01})')
+
+
 def test_a_missing_file_names_an_archive_handed_in_instead(tmp_path):
     """A learning platform's upload is often the work zipped: its 0 said only "missing", the zip lying there."""
     folder = write_class(tmp_path / "class", {"ann": {"Ann Smith week 3.ZIP": "PK", "._work.zip": "", "notes.txt": ""},

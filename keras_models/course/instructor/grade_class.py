@@ -133,9 +133,12 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
     """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
     if chosen is None:
         deeper, near = _found_deeper(learner_dir, exercise), _named_nearly(learner_dir, exercise)
-        archive = None if deeper or near else _an_archive(learner_dir)
+        deeper_near = None if deeper or near else _named_nearly_deeper(learner_dir, exercise)
+        archive = None if deeper or near or deeper_near else _an_archive(learner_dir)
         where = (f" at the top of the folder (found {deeper}: move it up)" if deeper
                  else f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})" if near
+                 else f" at the top of the folder (found {_as_found(deeper_near)}: move it up and name it "
+                      f"{exercise.stem}{_meant_ending(deeper_near)})" if deeper_near
                  else f" (found {_as_found(archive)}, an archive: unpack it into the folder)" if archive else "")
         return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
     path = chosen.path
@@ -182,6 +185,21 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
                         and not path.name.startswith(".")       # macOS' ._ex01_... beside the file: no hand-in
                         and path.is_file() and not path.is_symlink()):
                     return (folder / path.name).as_posix()
+    return None
+
+
+def _named_nearly_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
+    """A file named nearly right (as _named_nearly) in a folder under `learner_dir`, as a path from it: an archive's
+    extra level holding a renamed file (ann/ex01.py, submission/Copy of ex01_....ipynb). Hidden folders, __MACOSX
+    and symbolic links are left out, and so are hidden files (macOS' ._ex01_....py)."""
+    for folder, subfolders, files in os.walk(learner_dir):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and name != MACOS_ZIP_FOLDER)
+        if Path(folder) == learner_dir:
+            continue                                  # the top: _named_nearly's
+        for name in sorted(files):
+            if (_holds_id(name, exercise) and _meant_ending(name) is not None and not name.startswith(".")
+                    and not Path(folder, name).is_symlink()):
+                return Path(folder, name).relative_to(learner_dir).as_posix()
     return None
 
 
