@@ -577,6 +577,19 @@ def test_a_folder_named_as_a_grade_book_file_is_refused_in_one_line_before_gradi
                                        "rename it (if it is a learner's) or move it away\n")
 
 
+def test_a_learner_with_nothing_handed_in_is_one_line_of_why_the_zeros_not_one_per_exercise(capsys):
+    """An empty folder (a learner who handed in nothing) filled "Why the zeros" with seven lines saying the same."""
+    missing = {e.name: grade_class.Grade("", 0, grade_class._missing(e)) for e in (EX01, EX02)}
+    near = {**missing, EX02.name: grade_class.Grade("", 0, f"{grade_class._missing(EX02)} (found ex02.py: name it "
+                                                           f"{FILE02})")}
+    grade_class.print_table([EX01, EX02], {"ann": missing, "bob": near})
+    assert capsys.readouterr().out.splitlines()[5:] == [
+        "Why the zeros:",
+        "  ann      all   missing: none of the 2 exercise files is in the folder, nor any file named nearly like one",
+        f"  bob      ex01  missing: no {EX01.stem}.py or .ipynb",
+        f"  bob      ex02  missing: no {EX02.stem}.py or .ipynb (found ex02.py: name it {FILE02})"]
+
+
 def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
     grade_class.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)

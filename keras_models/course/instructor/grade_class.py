@@ -140,7 +140,7 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
                  else f" at the top of the folder (found {_as_found(deeper_near)}: move it up and name it "
                       f"{exercise.stem}{_meant_ending(deeper_near)})" if deeper_near
                  else f" (found {_as_found(archive)}, an archive: unpack it into the folder)" if archive else "")
-        return Verdict(False, f"missing: no {exercise.stem}.py or .ipynb{where}")
+        return Verdict(False, _missing(exercise) + where)
     path = chosen.path
     relative = path.relative_to(learner_dir)
     for part in [*reversed(relative.parents[:-1]), relative]:      # keras_models, keras_models/course, ..., the file
@@ -156,6 +156,11 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
             return path.name, file.read()
     except OSError as error:
         return Verdict(False, f"cannot be read: {relative.as_posix()} ({error.strerror or error})")
+
+
+def _missing(exercise: Exercise) -> str:
+    """The reason of an exercise with no file for it, before what was found instead (if anything)."""
+    return f"missing: no {exercise.stem}.py or .ipynb"
 
 
 def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
@@ -338,8 +343,14 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
         print(f"{_padded(learner, width)}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
     print(f"{_padded('out of', width)}  " + "  ".join(f"{e.points:>4}" for e in exercises)
           + f"  {sum(e.points for e in exercises):>5}")
-    zeros = [(learner, e.name, mine[e.name].reason) for learner, mine in grades.items() for e in exercises
-             if mine[e.name].points == 0]
+    zeros = []
+    for learner, mine in grades.items():
+        if len(exercises) > 1 and all(mine[e.name].reason == _missing(e) for e in exercises):
+            # nothing handed in, nothing found in its place: one line, not one per exercise saying the same
+            zeros.append((learner, "all ", f"missing: none of the {len(exercises)} exercise files is in the folder, "
+                                           "nor any file named nearly like one"))
+        else:
+            zeros += [(learner, e.name, mine[e.name].reason) for e in exercises if mine[e.name].points == 0]
     if zeros:
         print("\nWhy the zeros:")
         for learner, name, reason in zeros:
