@@ -540,6 +540,18 @@ def test_a_utf8_folder_name_read_in_the_c_locale_is_a_learner_not_skipped_as_not
     assert skipped == ["caf\\udce9 (its name is not UTF-8: rename the folder)"]
 
 
+def test_two_learner_folders_named_alike_in_two_unicode_forms_are_refused_before_grading(tmp_path):
+    """Jos\xe9 unzipped on Linux, Jose + combining accent from a Mac's zip: graded as two learners, two rows that look
+    the same, and a grades.csv that the next ONLY= run refused ("two rows for Jos\xe9")."""
+    folder = write_class(tmp_path / "class", {"Jos\u00e9": {FILE01: ""}, "Jose\u0301": {FILE01: ""},
+                                             "bob": {FILE01: ""}})
+    with pytest.raises(ValueError) as refused:
+        grade_class._learner_folders(folder)
+    assert str(refused.value) == (f"{folder} holds 2 learner folders named Jos\u00e9, spelled in different Unicode "
+                                  "forms ('Jose\\u0301', 'Jos\\xe9': a Mac writes \u00eb as e and an accent): the "
+                                  "grade book could not tell them apart; merge them into one folder, or rename one")
+
+
 def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_graded_as_learners(tmp_path, capsys):
     # a learner's clone: its data/, keras_models/ ... would each be graded as a learner, all 0, and the grade
     # book written into the learner's repository

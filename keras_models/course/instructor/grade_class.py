@@ -410,6 +410,15 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
                            "the folder)")
         else:
             learners[name] = path
+    spelled = collections.defaultdict(list)                 # {the name in one Unicode form: the folders' names}
+    for name in learners:
+        spelled[gradebook.same_name(name)].append(name)
+    for name, both in spelled.items():       # two rows the next ONLY= run would refuse as one learner twice
+        if len(both) > 1:
+            raise ValueError(f"{submissions} holds {len(both)} learner folders named {name}, spelled in different "
+                             f"Unicode forms ({', '.join(ascii(each) for each in both)}: a Mac writes \u00eb as e "
+                             "and an accent): the grade book could not tell them apart; merge them into one folder, "
+                             "or rename one")
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
     if own is not None:            # its sub-folders (data, keras_models ...) would be graded as learners, all 0
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
