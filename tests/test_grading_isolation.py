@@ -501,6 +501,15 @@ def test_a_missing_file_names_an_archive_handed_in_instead(tmp_path):
     assert grade_class._staged(folder / "bob", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
 
 
+@pytest.mark.parametrize("export", [f"{EX01.stem}.html", f"{EX01.stem}.pdf", f"{EX01.stem}.txt"])
+def test_a_missing_file_names_the_exercise_handed_in_in_another_format(tmp_path, export):
+    """A notebook exported (File > Save and Export Notebook As: HTML, PDF, Executable Script, which names it .txt
+    while its kernel never ran): its 0 said only "missing"."""
+    folder = write_class(tmp_path / "class", {"ann": {export: "", "ex10.html": "", f"._{EX01.stem}.html": ""}})
+    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+        f"missing: no {EX01.stem}.py or .ipynb (found {export}, not a .py or .ipynb: hand in the exercise file itself)")
+
+
 def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path):
     """A clone holds the release's untouched exercise; the learner's own work, uploaded from Colab as "Copy of
     ...", lies at the top, ungraded: the 0 names it; so does it for JupyterLab's Duplicate of the notebook, which

@@ -132,15 +132,7 @@ def which_of_two(chosen: Version) -> str:
 def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tuple[str, bytes] | Verdict:
     """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
     if chosen is None:
-        deeper, near = _found_deeper(learner_dir, exercise), _named_nearly(learner_dir, exercise)
-        deeper_near = None if deeper or near else _named_nearly_deeper(learner_dir, exercise)
-        archive = None if deeper or near or deeper_near else _an_archive(learner_dir)
-        where = (f" at the top of the folder (found {deeper}: move it up)" if deeper
-                 else f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})" if near
-                 else f" at the top of the folder (found {_as_found(deeper_near)}: move it up and name it "
-                      f"{exercise.stem}{_meant_ending(deeper_near)})" if deeper_near
-                 else f" (found {_as_found(archive)}, an archive: unpack it into the folder)" if archive else "")
-        return Verdict(False, _missing(exercise) + where)
+        return Verdict(False, _missing(exercise) + _found_instead(learner_dir, exercise))
     path = chosen.path
     relative = path.relative_to(learner_dir)
     for part in [*reversed(relative.parents[:-1]), relative]:      # keras_models, keras_models/course, ..., the file
@@ -156,6 +148,36 @@ def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tu
             return path.name, file.read()
     except OSError as error:
         return Verdict(False, f"cannot be read: {relative.as_posix()} ({error.strerror or error})")
+
+
+def _found_instead(learner_dir: Path, exercise: Exercise) -> str:
+    """What a missing exercise's reason adds about what lies in the folder instead, and what to do with it: the
+    file one folder too deep, a file named nearly right (at the top, then deeper), an archive, the exercise in
+    another format (an export); "" when there is none of these."""
+    if deeper := _found_deeper(learner_dir, exercise):
+        return f" at the top of the folder (found {deeper}: move it up)"
+    if near := _named_nearly(learner_dir, exercise):
+        return f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})"
+    if near := _named_nearly_deeper(learner_dir, exercise):
+        return f" at the top of the folder (found {_as_found(near)}: move it up and name it {exercise.stem}" \
+               f"{_meant_ending(near)})"
+    if archive := _an_archive(learner_dir):
+        return f" (found {_as_found(archive)}, an archive: unpack it into the folder)"
+    if export := _another_format(learner_dir, exercise):
+        return f" (found {_as_found(export)}, not a .py or .ipynb: hand in the exercise file itself)"
+    return ""
+
+
+def _another_format(learner_dir: Path, exercise: Exercise) -> str | None:
+    """A file at the top of `learner_dir` whose name holds the exercise's id but ends as neither a .py nor a notebook
+    does: the notebook exported (ex01_perceptron_activations.html, .pdf; .txt, as Jupyter's "Executable Script"
+    names it for a notebook whose kernel never ran), which no grader can run."""
+    with contextlib.suppress(OSError):
+        for path in sorted(learner_dir.iterdir()):
+            if (_holds_id(path.name, exercise) and _meant_ending(path.name) is None and not path.name.startswith(".")
+                    and path.is_file() and not path.is_symlink()):
+                return path.name
+    return None
 
 
 def _missing(exercise: Exercise) -> str:
