@@ -152,6 +152,18 @@ def test_a_file_saved_with_a_byte_order_mark_grades_as_python_runs_it(tmp_path, 
     assert result.passed, result.message
 
 
+def test_a_notebook_marked_4_2_whose_cells_have_ids_grades_as_jupyter_runs_it(tmp_path):
+    """VS Code saves notebooks as nbformat 4.2, and with cell ids, which came with 4.5: nbformat's validation refused
+    it ("Additional properties are not allowed ('id' was unexpected)"), a 0 for a notebook Jupyter runs."""
+    path = tmp_path / f"{EX01.stem}.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED)])      # its cells have ids
+    notebook.nbformat_minor = 2
+    path.write_text(nbformat.writes(notebook, version=nbformat.NO_CONVERT), encoding="utf-8")
+    assert '"id"' in path.read_text(encoding="utf-8") and '"nbformat_minor": 2' in path.read_text(encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert result.passed, result.message
+
+
 def test_a_name_missing_from_the_learners_file_is_one_line_naming_it(tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     path.write_text(SOLVED.replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")

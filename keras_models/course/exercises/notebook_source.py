@@ -188,6 +188,9 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         if key in parsed and type(parsed[key]) is not int:
             raise SourceError(f"{path.name} is not a Jupyter notebook (its {key} is {reprlib.repr(parsed[key])}, "
                               "not a whole number)")
+    if _ids_before_their_version(parsed):
+        parsed["nbformat_minor"] = 5        # as the cells are: what Jupyter and VS Code open and run all the same
+        text = json.dumps(parsed)
     try:
         with cell_ids_not_required():
             notebook = nbformat.reads(text, as_version=4)
@@ -199,6 +202,16 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
         raise SourceError(f"{path.name} is not a Jupyter notebook ({first_line})") from None
     return [(_python_only(cell.source), f"{path} cell {number}")
             for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+
+
+def _ids_before_their_version(parsed: dict) -> bool:
+    """Whether a notebook marked 4.0-4.4 gives its cells ids, which came with 4.5: VS Code saves new notebooks as
+    4.2, with ids once nbformat 5.1 had added them. nbformat's validation refused it ("Additional properties are not
+    allowed ('id' was unexpected)") and the learner got 0 for a notebook JupyterLab and VS Code run."""
+    cells = parsed.get("cells")
+    return (parsed.get("nbformat") == 4 and isinstance(parsed.get("nbformat_minor", 0), int)
+            and parsed.get("nbformat_minor", 0) < 5 and isinstance(cells, list)
+            and any(isinstance(cell, dict) and "id" in cell for cell in cells))
 
 
 def _a_notebook(text: str) -> bool:
