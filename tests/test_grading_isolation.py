@@ -472,12 +472,14 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
     (f"{FILE01} ", f'"{FILE01} "'),                                   # a space after .py: named in quotes to show it
     (f"smithann_12345_67890_{FILE01}", f"smithann_12345_67890_{FILE01}"),          # Canvas' bulk download
     (f"smithann_LATE_12345_67890_{EX01.stem}-1.py", f"smithann_LATE_12345_67890_{EX01.stem}-1.py"),
-], ids=["ex1", "EX1-notebook", "space-after-py", "canvas", "canvas-late-resubmitted"])
+    ("Exercise 1.ipynb", "Exercise 1.ipynb"), ("ex_01 perceptron.py", "ex_01 perceptron.py"),   # renamed by hand
+], ids=["ex1", "EX1-notebook", "space-after-py", "canvas", "canvas-late-resubmitted", "exercise-1", "ex_01"])
 def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or_a_trailing_space(tmp_path, name,
                                                                                                    found):
-    """ex10_notes.py and index1.py are no ex1 files; nor is macOS' AppleDouble ._ex01_....py (listed first)."""
+    """ex10_notes.py, Exercise 10.py and index1.py are no ex1 files; nor is macOS' AppleDouble ._ex01_....py (listed
+    first)."""
     folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", "ex10_notes.py": "", "index1.py": "",
-                                                      f"._{FILE01}": ""}})
+                                                      "Exercise 10.py": "", f"._{FILE01}": ""}})
     meant = f"{EX01.stem}.ipynb" if "ipynb" in name else FILE01
     assert grade_class._staged(folder / "ann", EX01, None).reason == (f"missing: no {EX01.stem}.py or .ipynb (found "
                                                                       f"{found}: name it {meant})")

@@ -258,10 +258,10 @@ def _meant_ending(name: str) -> str | None:
 
 def _holds_id(name: str, exercise: Exercise) -> bool:
     """Whether a file name holds the exercise's id, any case, its leading zero dropped or not (ex01, EX1, as ONLY=ex1
-    names it), at its start or after a space, "_" or "-": after Colab's "Copy of ", and after the prefix a learning
-    platform puts before the learner's file name (Canvas: smithann_12345_67890_, smithann_LATE_12345_67890_);
-    not ex10 for ex01, nor index1."""
-    return re.search(rf"(?:^|[\s_-])ex0*{int(exercise.name[2:])}(?!\d)", name.lower()) is not None
+    names it), written out or spaced as a learner renames it (Exercise 1, ex_01, Ex 1), at its start or after a
+    space, "_" or "-": after Colab's "Copy of ", and after the prefix a learning platform puts before the learner's
+    file name (Canvas: smithann_12345_67890_, smithann_LATE_12345_67890_); not ex10 for ex01, nor index1."""
+    return re.search(rf"(?:^|[\s_-])ex(?:ercise)?[\s_-]*0*{int(exercise.name[2:])}(?!\d)", name.lower()) is not None
 
 
 def _as_found(near: str) -> str:
