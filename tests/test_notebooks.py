@@ -774,6 +774,12 @@ def zipped(name: str, content: bytes) -> bytes:
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.py", zipped("ex01_perceptron_activations.py", b"x = 1\n"),
      "ex01_perceptron_activations.py is a zip archive, not text: unzip it and hand in the file inside"),
+    ("ex01_perceptron_activations.py", b"\n<!DOCTYPE html>\n<html lang=\"en\"><head><title>ex01</title></head>\n",
+     "ex01_perceptron_activations.py is a web page (HTML), not the script itself: download the file (on GitHub: "
+     "Download raw file) and hand that in"),
+    ("ex01_perceptron_activations.ipynb", b"<html><body>Google Drive</body></html>",
+     "ex01_perceptron_activations.ipynb is a web page (HTML), not the notebook itself: download the file (on GitHub: "
+     "Download raw file) and hand that in"),
     ("ex01_perceptron_activations.ipynb", b"\xfe\xff" + "{}".encode("utf-16-be"),
      "ex01_perceptron_activations.ipynb is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "x": "\xff"}',
@@ -801,7 +807,8 @@ def zipped(name: str, content: bytes) -> bytes:
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat_minor is 'x', not a whole number)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4.0, "nbformat_minor": 5}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat is 4.0, not a whole number)"),
-], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "ipynb-utf-16",
+], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "py-a-web-page",
+        "ipynb-a-web-page", "ipynb-utf-16",
         "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-empty", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
         "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number", "ipynb-version-a-float"])
 def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, message, tmp_path):

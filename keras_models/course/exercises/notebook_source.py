@@ -157,6 +157,10 @@ def _left_out(line: str) -> str:
 def code_pieces(path: Path) -> list[tuple[str, str]]:
     """[(source, name), ...]: the code to run, in order, and the name errors will report for it."""
     text = read_text(path)
+    if _a_web_page(text):           # "Save link as" on GitHub's or Drive's page: "invalid syntax at line 1", "not JSON"
+        kind = "notebook" if path.suffix == ".ipynb" else "script"
+        raise SourceError(f"{path.name} is a web page (HTML), not the {kind} itself: download the file (on GitHub: "
+                          "Download raw file) and hand that in")
     if path.suffix != ".ipynb":
         if _a_notebook(text):       # Python reads its JSON as a dict: "name 'null' is not defined", or defines nothing
             raise SourceError(f"{path.name} is a Jupyter notebook, not a Python script: name it {path.stem}.ipynb")
@@ -212,6 +216,11 @@ def _ids_before_their_version(parsed: dict) -> bool:
     return (parsed.get("nbformat") == 4 and isinstance(parsed.get("nbformat_minor", 0), int)
             and parsed.get("nbformat_minor", 0) < 5 and isinstance(cells, list)
             and any(isinstance(cell, dict) and "id" in cell for cell in cells))
+
+
+def _a_web_page(text: str) -> bool:
+    """Whether `text` is an HTML page, which neither Python nor a notebook's JSON can start as."""
+    return text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
 
 
 def _a_notebook(text: str) -> bool:
