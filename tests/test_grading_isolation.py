@@ -537,6 +537,16 @@ def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_pa
     assert list(learners) == ["alice"] and skipped == ["__MACOSX (the macOS zip's metadata folder)"]
 
 
+def test_a_skipped_file_whose_name_holds_a_control_character_is_listed_escaped(tmp_path):
+    """macOS' "Icon\\r" (a folder's custom icon, in the zip of a Dropbox or Drive folder): its carriage return, printed
+    as it is, sent the terminal's cursor back and " (not a folder), ..." wrote over the start of the line."""
+    folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, ".cache\x1b[2K": {"a": ""}})
+    (folder / "Icon\r").write_bytes(b"")
+    (folder / "link\n").symlink_to(folder / "alice")
+    assert grade_class._learner_folders(folder)[1] == [".cache\\x1b[2K (hidden folder)", "Icon\\r (not a folder)",
+                                                       "link\\n (symbolic link)"]
+
+
 def test_a_utf8_folder_name_read_in_the_c_locale_is_a_learner_not_skipped_as_not_utf8(tmp_path, monkeypatch):
     """In the C locale without UTF-8 mode (LC_ALL=C PYTHONUTF8=0) Python reads file names as ASCII: the folder
     "Zo\xeb" (UTF-8 on disk) is listed as "Zo\\udcc3\\udcab", and make grade skipped it as "its name is not UTF-8".

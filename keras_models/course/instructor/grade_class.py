@@ -417,12 +417,12 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
                              "learner's) or move it away")
         if path.is_symlink():
-            skipped.append(f"{path.name} (symbolic link)")
+            skipped.append(f"{shown(path.name)} (symbolic link)")
         elif not path.is_dir():
             if path.name not in OUTPUTS:
-                skipped.append(f"{path.name} (not a folder)")
+                skipped.append(f"{shown(path.name)} (not a folder)")
         elif path.name.startswith("."):
-            skipped.append(f"{path.name} (hidden folder)")
+            skipped.append(f"{shown(path.name)} (hidden folder)")
         elif path.name == MACOS_ZIP_FOLDER:         # unzipping a class zipped on a Mac: its ._ files, no learner's
             skipped.append(f"{path.name} (the macOS zip's metadata folder)")
         elif name is None:                               # bytes that are not UTF-8: no CSV or terminal takes them
