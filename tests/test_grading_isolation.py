@@ -530,6 +530,15 @@ def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path)
     assert "found" not in reasons(folder)[("bob", "ex01")]
 
 
+def test_the_file_graded_is_not_named_as_a_file_named_nearly_right_beside_itself(tmp_path):
+    """On macOS' case-insensitive disks EX01_PERCEPTRON_ACTIVATIONS.PY is the file ex01_perceptron_activations.py that
+    was graded, yet a 0 went on "(found EX01_PERCEPTRON_ACTIVATIONS.PY too, not graded: name it ...)". Here a hard
+    link is that second name of the same file."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: "x = 1\n"}})
+    os.link(folder / "ann" / FILE01, folder / "ann" / FILE01.upper())
+    assert grade_class._named_nearly(folder / "ann", EX01) is None
+
+
 def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_path):
     # a class zipped on a Mac and unzipped elsewhere: __MACOSX/alice/._ex01... beside alice/ -- not a learner
     folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, "__MACOSX": {f"alice/._{FILE01}": ""}})

@@ -206,13 +206,21 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     for folder in (Path(), *RELEASE_LAYOUT):
         with contextlib.suppress(OSError):
             for path in sorted((learner_dir / folder).iterdir()):
-                if path.name in (f"{exercise.stem}.py", f"{exercise.stem}.ipynb"):     # named right: not "nearly"
-                    continue
+                right = [path.with_name(f"{exercise.stem}{ending}") for ending in (".py", ".ipynb")]
+                if path in right or any(_same_file(path, named) for named in right):     # named right: not "nearly"
+                    continue            # (on macOS' case-insensitive disks EX01_....PY is ex01_....py, the file graded)
                 if (_holds_id(path.name, exercise) and _meant_ending(path.name) is not None
                         and not path.name.startswith(".")       # macOS' ._ex01_... beside the file: no hand-in
                         and path.is_file() and not path.is_symlink()):
                     return (folder / path.name).as_posix()
     return None
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    """Whether two names are one file (a case-insensitive disk's two spellings, a hard link); False if one is gone."""
+    with contextlib.suppress(OSError):
+        return os.path.samefile(path, other)
+    return False
 
 
 def _named_nearly_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
