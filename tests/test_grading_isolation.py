@@ -485,6 +485,20 @@ def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or
                                                                       f"{found}: name it {meant})")
 
 
+def test_a_missing_file_names_every_file_named_nearly_right_not_just_the_first(tmp_path):
+    """A browser's ex01.ipynb beside its ex01 (2).ipynb are two versions: the reason named the first alone, and the
+    instructor who renamed it may have graded the older one."""
+    folder = write_class(tmp_path / "class", {"ann": {"ex01.ipynb": "{}", "ex01 (2).ipynb": "{}"},
+                                             "bob": {"ex01.py": "", "ex01 (1).py": "", "ex01.ipynb": "",
+                                                     "EX1.ipynb": ""}})
+    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+        f"missing: no {EX01.stem}.py or .ipynb (found ex01 (2).ipynb, ex01.ipynb: name the one to grade "
+        f"{EX01.stem}.ipynb)")
+    assert grade_class._staged(folder / "bob", EX01, None).reason == (
+        f"missing: no {EX01.stem}.py or .ipynb (found EX1.ipynb, ex01 (1).py, ex01.ipynb and 1 more: name the one to "
+        f"grade {EX01.stem}.py or .ipynb)")
+
+
 def test_a_missing_file_names_a_file_named_nearly_right_one_folder_too_deep(tmp_path):
     """An archive's extra level holding a renamed file: its 0 said only "missing"; macOS' ._ files are not named."""
     folder = write_class(tmp_path / "class", {"ann": {"__MACOSX/ann/ex01 (1).py": "", "ann/._ex01 (1).py": "",

@@ -156,8 +156,12 @@ def _found_instead(learner_dir: Path, exercise: Exercise) -> str:
     another format (an export); "" when there is none of these."""
     if deeper := _found_deeper(learner_dir, exercise):
         return f" at the top of the folder (found {deeper}: move it up)"
-    if near := _named_nearly(learner_dir, exercise):
-        return f" (found {_as_found(near)}: name it {exercise.stem}{_meant_ending(near)})"
+    if nears := _all_named_nearly(learner_dir, exercise):
+        if len(nears) == 1:
+            return f" (found {_as_found(nears[0])}: name it {exercise.stem}{_meant_ending(nears[0])})"
+        endings = sorted({_meant_ending(near) for near in nears}, reverse=True)          # .py, then .ipynb
+        shown_nears = ", ".join(map(_as_found, nears[:3])) + (f" and {len(nears) - 3} more" if len(nears) > 3 else "")
+        return f" (found {shown_nears}: name the one to grade {exercise.stem}{' or '.join(endings)})"
     if near := _named_nearly_deeper(learner_dir, exercise):
         return f" at the top of the folder (found {_as_found(near)}: move it up and name it {exercise.stem}" \
                f"{_meant_ending(near)})"
@@ -196,13 +200,20 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
 
 
 def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
-    """A file meant for `exercise` but named otherwise, at the top of `learner_dir` or where the release keeps the
+    """The first of _all_named_nearly, or None."""
+    return next(iter(_all_named_nearly(learner_dir, exercise)), None)
+
+
+def _all_named_nearly(learner_dir: Path, exercise: Exercise) -> list[str]:
+    """The files meant for `exercise` but named otherwise, at the top of `learner_dir` or where the release keeps the
     exercises (in a clone, beside the file graded: JupyterLab's Duplicate writes ex01_perceptron_activations-Copy1.ipynb
     beside the notebook), as a path from `learner_dir`: ex01.py, EX01_Perceptron_Activations.ipynb, ex01_perceptron
     (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's name for a notebook saved to one's Drive),
     ex01_perceptron_activations.py.txt (Notepad's), ex1_perceptron_activations.py,
     smithann_12345_67890_ex01_perceptron_activations.py (Canvas' bulk download) -- its name holds the exercise's id
-    where a word starts (_holds_id), and ends as a .py or a notebook does (_meant_ending)."""
+    where a word starts (_holds_id), and ends as a .py or a notebook does (_meant_ending). All of them, in order:
+    a browser's ex01.ipynb beside its ex01 (2).ipynb are two versions, and the reason names both."""
+    found = []
     for folder in (Path(), *RELEASE_LAYOUT):
         with contextlib.suppress(OSError):
             for path in sorted((learner_dir / folder).iterdir()):
@@ -212,8 +223,8 @@ def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
                 if (_holds_id(path.name, exercise) and _meant_ending(path.name) is not None
                         and not path.name.startswith(".")       # macOS' ._ex01_... beside the file: no hand-in
                         and path.is_file() and not path.is_symlink()):
-                    return (folder / path.name).as_posix()
-    return None
+                    found.append((folder / path.name).as_posix())
+    return found
 
 
 def _same_file(path: Path, other: Path) -> bool:
