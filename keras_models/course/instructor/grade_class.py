@@ -12,15 +12,15 @@ reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could p
 solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
 rewriting another learner's file during grading changes no grade: it was read already; the change is named in
 a warning after grading (the submissions folder is compared before and after), so the file can be restored.
-A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line; so is one
-whose only folder holds learners' folders (a class's zip unzipped into a folder of its own). When a learner
-has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
-fewer TODOs left first, then the one saved last). Entries of dir that are not learner folders (hidden
-folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one line and
-skipped. A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so
-that no reason can stop the CSV or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`),
-stops grading with every submission's processes killed and every temporary folder deleted, in one line
-("Interrupted; no grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
+A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line; so is one whose
+only folder holds learners' folders (a class's zip unzipped into a folder of its own). When a learner has both the
+.py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade: the one with code when
+the other is empty, then fewer TODOs left, then the one saved last). Entries of dir that are not learner folders
+(hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one
+line and skipped. A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so
+that no reason can stop the CSV or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops
+grading with every submission's processes killed and every temporary folder deleted, in one line ("Interrupted; no
+grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
 
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
