@@ -159,7 +159,7 @@ class Version:
 def version_to_grade(script: Path, notebook: Path) -> Version:
     """Which of the learner's two files holds their work: the .py or its notebook.
 
-    The one with code in it when the other has none (a file left empty by a sync); else the one with fewer TODOs
+    The other one when one is empty (0 bytes or blanks: a sync that never finished); else the one with fewer TODOs
     left; with as many, the .py while the notebook is as `make notebooks` wrote it (from the .py); else, when one
     is dated in the future and the other not, the other; else the one saved more than 1 s after the other; else
     the .py. Content comes first because a file's time can say nothing: `make notebooks` writes the notebook after
@@ -182,8 +182,10 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
         other = notebook if path == script else script
         return Version(path, "; ".join(filter(None, (why, unreadable.get(other)))), of_two=True)
 
-    blank = [path for path in left if has_no_code(path)]   # 0 bytes: a sync or an upload that never finished
-    if not unreadable and len(blank) == 1:                 # no TODO left in it, and nothing done either
+    # 0 bytes or blanks (a sync or an upload that never finished): no TODO left in it, and nothing done either. Not
+    # any file without code: a notebook of notes, beside the .py make exercise-run has just written, is the learner's
+    blank = [path for path in left if not path.read_bytes().strip()]
+    if not unreadable and len(blank) == 1:
         return chose(notebook if blank[0] == script else script, f"{blank[0].name} has no code in it")
     if not unreadable and left[script] != left[notebook]:
         fewer, more = (script, notebook) if left[script] < left[notebook] else (notebook, script)
