@@ -361,6 +361,24 @@ def test_a_folder_starting_with_an_unexpanded_tilde_is_one_line_not_a_folder_nam
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_unexpanded_tilde_user_path_names_the_folder_called_tilde_user_and_that_users_home(tmp_path,
+                                                                                               monkeypatch, capsys):
+    """DEST=~ann/out names a folder called ~ann here, not "a folder called ~"; the example is ann's home where this
+    system knows ann, and a stand-in where it does not."""
+    import pwd
+
+    me = pwd.getpwuid(os.getuid())
+    monkeypatch.chdir(tmp_path)
+    for folder, example in [(f"~{me.pw_name}/out", str(Path(me.pw_dir) / "out")),
+                            ("~no-such-user-here/out", "/full/path")]:
+        assert release.main([folder]) == 2
+        named = folder.split("/")[0]
+        assert capsys.readouterr() == ("", f"error: DEST={folder} starts with ~, which the shell did not expand (it "
+                                           f"names a folder called {named} here); write the full path, e.g. make "
+                                           f"release DEST={example}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solutions(tmp_path, monkeypatch, capsys):
     subprocess.run(["git", "init", "-q", str(tmp_path / "learner")], check=True)
     monkeypatch.setattr(release, "REPO", tmp_path / "learner")     # a learner copy: no exercises/solutions/

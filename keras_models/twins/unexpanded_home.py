@@ -2,7 +2,8 @@
 
 sh, and zsh on macOS, leave a ~ after `=` alone (`make release DEST=~/out`), so the program receives "~/out", which
 names a folder called ~ in the current one: make train and make lessons would create it, make release found it
-"inside this repository", make grade and make tensorboard said it "does not exist".
+"inside this repository", make grade and make tensorboard said it "does not exist". `~ann/out` (ann's home) names a
+folder called ~ann here, and the line says so, with ann's home where the system knows it.
 
     unexpanded_home("~/out", lambda folder: f"DEST={folder}", "make release")
     # "DEST=~/out starts with ~, which the shell did not expand (it names a folder called ~ here); write the full
@@ -11,8 +12,8 @@ names a folder called ~ in the current one: make train and make lessons would cr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path
 
 
 def unexpanded_home(text: str, given: Callable[[str], str], command: str) -> str | None:
@@ -21,6 +22,9 @@ def unexpanded_home(text: str, given: Callable[[str], str], command: str) -> str
     example of a full path."""
     if not text.startswith("~"):
         return None
-    home = text.replace("~", str(Path.home()), 1) if text[1:2] in ("", "/") else "/full/path"   # ~ann/x: whose?
-    return (f"{given(text)} starts with ~, which the shell did not expand (it names a folder called ~ here); "
+    named = text.split("/")[0]                              # "~" or "~ann": the folder it names here
+    home = os.path.expanduser(text)                         # ~/x, or ~ann/x for a user this system knows
+    if home.startswith("~"):                                # ~nobody-here/x: whose home is meant is not known
+        home = "/full/path"
+    return (f"{given(text)} starts with ~, which the shell did not expand (it names a folder called {named} here); "
             f"write the full path, e.g. {command} {given(home)}")
