@@ -389,13 +389,20 @@ def test_a_max_rows_above_a_data_sets_rows_uses_that_one_whole_and_says_so_befor
     (["--out", "{file}"], "argument --out: {file} is a file: give a folder"),            # TensorBoard's writer, after
     (["--out", "{file}/curves"], "argument --out: {file}/curves is inside {file}, which is a file: rename or remove "
                                  "that file, or give another folder"),
-], ids=["epochs-0", "epochs-negative", "seed-negative", "epochs-superscript", "out-a-file", "out-inside-a-file"])
+    (["--out=~/course"], "argument --out: ~/course starts with ~, which the shell did not expand (it names a "  # once
+                         "folder called ~ here); write the full path, e.g. --out {home}/course"),   # made ./~/course
+], ids=["epochs-0", "epochs-negative", "seed-negative", "epochs-superscript", "out-a-file", "out-inside-a-file",
+        "out-unexpanded-tilde"])
 def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(option, message, tmp_path, capsys,
                                                                           monkeypatch):
     (tmp_path / "notes.txt").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
     option = [text.format(file=tmp_path / "notes.txt") for text in option]
-    message = message.format(file=tmp_path / "notes.txt")
-    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(run=lambda *a, **k: pytest.fail("it trained")),))
+    message = message.format(file=tmp_path / "notes.txt", home=tmp_path / "home")
+    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(TASK="regression",
+                                                                run=lambda *a, **k: pytest.fail("it trained")),))
+    monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
     for name, main in [("keras_models.course.real_data", course_cli.main),
                        ("keras_models.course.real_data.regression_diamonds",
                         lambda argv: workflow.command_line(course_cli.regression.run, "regression", argv))]:
@@ -403,6 +410,7 @@ def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(opti
             main(option)
         assert stopped.value.code == 2
         assert capsys.readouterr() == ("", f"error: {message} (all options: .venv/bin/python -m {name} --help)\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains_the_default_too(tmp_path, capsys,

@@ -7,7 +7,8 @@
 
 Each type checks its value when the options are read, before anything trains: `--epochs 0` once trained nothing
 and then failed on the empty history, `--seed -1` failed inside Keras' seeding, and `--out README.md` failed
-inside TensorBoard's writer, each with a traceback.
+inside TensorBoard's writer, each with a traceback; `--out=~/x` (no shell expands a ~ after `=`) made a folder called
+~ in the current one, where make train, make lessons and make release refuse it (twins/unexpanded_home.py).
 
 A character the output's encoding cannot show under an error handler the user chose is one line too
 (`output_cannot_show`: the Makefile otherwise escapes it), not a UnicodeEncodeError traceback; an output pipe closed
@@ -20,6 +21,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 MAX_SEED = 2**32 - 1                  # keras.utils.set_random_seed (NumPy's legacy seeding) takes 0 .. 2**32 - 1
 
@@ -49,7 +52,11 @@ def folder(text: str) -> Path:
     """An output folder: it may not exist yet, but nothing on its path may be a file, and the nearest folder that
     exists must be one this user can enter and write in (a read-only logs/ once failed inside TensorBoard's writer).
     The line names the folder to put right, and says how: `make course` writes into logs/course, a folder its user
-    never typed, and takes no --out, so "give a folder you can write in" alone left a make user with nothing to do."""
+    never typed, and takes no --out, so "give a folder you can write in" alone left a make user with nothing to do.
+    A folder starting with ~ the shell left alone is refused, as make train's LOGDIR= is."""
+    tilde = unexpanded_home(text, lambda given: given, "--out")
+    if tilde is not None:
+        raise argparse.ArgumentTypeError(tilde)
     path = Path(text)
     refused = None                              # why the parts below the nearest one that can be looked at cannot
     for part in (path, *path.parents):
