@@ -72,6 +72,27 @@ def test_write_missing_writes_skeletons_and_never_touches_a_learners_file(tmp_pa
     assert write_missing(pairs) == []                                      # nothing left to write
 
 
+def test_written_by_root_in_a_learners_folder_the_exercise_files_are_the_learners(tmp_path, monkeypatch):
+    """sudo make setup in ann's checkout wrote her exercise files as root's, which she could not edit; a sudo make
+    exercise-reset did the same. Root's chown is stood in for, so that any user can run this test."""
+    ex01, ex02 = find("ex01"), find("ex02")
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    if os.geteuid() == 0:                                  # the tests run as root: the checkout is another user's
+        os.chown(folder, 4321, 4322)
+    owner = (folder.stat().st_uid, folder.stat().st_gid)
+    given = {}
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    def chown(path, uid, gid):                              # uid -1: atomic_write keeping the old file's group
+        if uid != -1:
+            given[Path(path).name] = (uid, gid)
+    monkeypatch.setattr(os, "chown", chown)
+    write_missing([(ex01.solution_path, folder / "ex01.py")])
+    (folder / "ex02.py").write_text("# my work in progress\n", encoding="utf-8")
+    reset(ex02.solution_path, folder / "ex02.py", tmp_path / "backup")
+    assert given == {"ex01.py": owner, "ex02.py": owner}
+
+
 EX01 = find("ex01")
 UNTOUCHED, SOLVED = skeleton_of(EX01.solution_path), EX01.solution_path.read_text(encoding="utf-8")
 MAKE_NOTEBOOKS = object()                              # the notebook as `make notebooks` writes it

@@ -15,11 +15,13 @@ A solution marks each part the learner writes, at the indentation where the code
 other line, so the brief, the signatures, the given code and the TODO comments are the same in
 both files and cannot drift apart. `write_missing` writes the skeleton of every exercise whose learner
 file does not exist yet (`make setup`, `make exercises`) and never touches one that does; `reset`
-writes one back on request, keeping the learner's version in a backup first.
+writes one back on request, keeping the learner's version in a backup first. Written by root (`sudo make setup`)
+in a learner's checkout, a file belongs to its folder's owner, the learner: one owned by root they could not edit.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -87,6 +89,7 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
         backup = backup_path(learner_path, backup_dir)
         backup.write_bytes(current)
     write_text_atomically(learner_path, skeleton)          # stopped half way, the file is the old one, not half
+    owned_like_its_folder(learner_path)
     return backup
 
 
@@ -99,5 +102,16 @@ def write_missing(pairs: list[tuple[Path, Path]]) -> list[Path]:
     for solution_path, learner_path in pairs:
         if not learner_path.exists():
             write_text_atomically(learner_path, skeleton_of(solution_path))   # never half a file, taken as yours
+            owned_like_its_folder(learner_path)
             written.append(learner_path)
     return written
+
+
+def owned_like_its_folder(path: Path) -> None:
+    """Written by root (sudo make setup) in a folder another user owns: give the file that user and group, whose
+    exercise it is. Any other writer's files are already theirs (and only root may give a file away)."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    folder = path.parent.stat()
+    if folder.st_uid != 0:
+        os.chown(path, folder.st_uid, folder.st_gid)
