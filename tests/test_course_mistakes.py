@@ -207,6 +207,26 @@ def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_ex
     assert exercise.learner_path.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
 
 
+def test_resetting_an_untouched_exercise_another_user_wrote_makes_it_yours_and_says_so(learner_folder, capsys,
+                                                                                      monkeypatch):
+    """After a sudo make setup, ex03 was root's: the learner could not edit it, and make exercise-reset answered
+    "already the untouched skeleton". Another user's file is stood in for: the original file may not be written,
+    the one written again (a new inode, as a rename makes) may, so that any user can run this test."""
+    import pwd
+
+    exercise = find("ex03")
+    exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
+    theirs = exercise.learner_path.stat().st_ino
+    owner = pwd.getpwuid(exercise.learner_path.stat().st_uid).pw_name
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).stat().st_ino != theirs)
+    assert grade_cli.main(["--reset", "ex03"]) == 0
+    assert capsys.readouterr().out == (f"{exercise.learner_path.name} was the untouched skeleton, but {owner}'s, not "
+                                       "yours to edit; wrote it again as yours\n")
+    assert exercise.learner_path.stat().st_ino != theirs
+    assert exercise.learner_path.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
+    assert not (learner_folder / "logs").exists()                         # nothing of the learner's to keep
+
+
 def test_an_exception_holding_bytes_that_are_not_utf8_is_printed_escaped(learner_folder, monkeypatch):
     """A lone surrogate in the learner's exception (bytes that were not UTF-8) is printed as its escape: printed
     as it is, a terminal that is strict UTF-8 (most locales) stopped make exercises with "a file is not UTF-8"."""

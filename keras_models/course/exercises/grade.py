@@ -241,17 +241,34 @@ def write_missing_files(exercises: list[Exercise]) -> None:
 def reset_exercises(exercises: list[Exercise]) -> int:
     for exercise in exercises:
         existed = exercise.learner_path.exists()
+        editable = not existed or os.access(exercise.learner_path, os.W_OK)
+        owner = _owner(exercise.learner_path) if existed else ""
         backup = reset(exercise.source_path, exercise.learner_path, BACKUP_DIR)
         name = exercise.learner_path.relative_to(REPO)
         if not existed:
             print(f"{name} was missing; wrote the untouched skeleton")
-        elif backup is None:
+        elif backup is None and editable:
             print(f"{name} is already the untouched skeleton")
+        elif backup is None and os.access(exercise.learner_path, os.W_OK):    # root's (sudo make setup): now yours
+            print(f"{name} was the untouched skeleton, but {owner}'s, not yours to edit; wrote it again as yours")
+        elif backup is None:                                  # written again with its mode kept: chmod a-w
+            print(f"{name} is the untouched skeleton, but read-only: chmod u+w {name} to edit it")
         else:
             print(f"{name} reset to the untouched skeleton; your version is in {backup.relative_to(REPO)}")
         if exercise.notebook_path.exists():
             _reset_notebook(exercise)
     return 0
+
+
+def _owner(path: Path) -> str:
+    """The name of the user who owns `path` (its number where the system has no name for it)."""
+    uid = path.stat().st_uid
+    try:                                                      # pwd: POSIX only
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"user {uid}"
 
 
 def _reset_notebook(exercise: Exercise) -> None:

@@ -78,16 +78,19 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
     """Write the pristine skeleton to `learner_path`; return where the old version was saved.
 
     Nothing is lost: if the learner's file differs from the skeleton, it is first copied to
-    backup_dir/<name>.<timestamp>.py. Returns None when there was nothing to keep.
+    backup_dir/<name>.<timestamp>.py. Returns None when there was nothing to keep. The untouched skeleton is left
+    as it is, unless the learner may not write it (root's, from a sudo make setup): written again, it is theirs.
     """
     skeleton = skeleton_of(solution_path)
     backup = None
     if learner_path.exists():
         current = learner_path.read_bytes()                 # bytes: a file that is not UTF-8 is kept too
         if current == skeleton.encode("utf-8"):
-            return None
-        backup = backup_path(learner_path, backup_dir)
-        backup.write_bytes(current)
+            if os.access(learner_path, os.W_OK):
+                return None
+        else:
+            backup = backup_path(learner_path, backup_dir)
+            backup.write_bytes(current)
     write_text_atomically(learner_path, skeleton)          # stopped half way, the file is the old one, not half
     owned_like_its_folder(learner_path)
     return backup
