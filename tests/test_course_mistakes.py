@@ -227,6 +227,23 @@ def test_resetting_an_untouched_exercise_another_user_wrote_makes_it_yours_and_s
     assert not (learner_folder / "logs").exists()                         # nothing of the learner's to keep
 
 
+def test_exercise_reset_in_a_folder_that_cannot_be_written_names_it_and_what_to_do(tmp_path, capsys, monkeypatch):
+    """A read-only checkout (or one another user's sudo make wrote): make exercise-reset said only "error:
+    <the full path>: Permission denied", nothing of which folder to put right or how."""
+    exercise = find("ex01")
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
+    monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "backup")
+    (tmp_path / "exercises").mkdir()
+    exercise.learner_path.write_text("# my work in progress\n", encoding="utf-8")
+    as_for_a_learner(monkeypatch, tmp_path / "exercises", read_only=True)
+    assert grade_cli.main(["--reset", "ex01"]) == 1
+    assert capsys.readouterr().err == (f"error: exercises/{exercise.learner_path.name} cannot be written (Permission "
+                                       "denied): make exercises a folder you can write in (chmod u+w; sudo chown -R "
+                                       "$USER if another user made it, as sudo make does), then try again\n")
+    assert exercise.learner_path.read_text(encoding="utf-8") == "# my work in progress\n"
+
+
 def test_an_exception_holding_bytes_that_are_not_utf8_is_printed_escaped(learner_folder, monkeypatch):
     """A lone surrogate in the learner's exception (bytes that were not UTF-8) is printed as its escape: printed
     as it is, a terminal that is strict UTF-8 (most locales) stopped make exercises with "a file is not UTF-8"."""

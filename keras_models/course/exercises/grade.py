@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import sys
@@ -340,6 +341,11 @@ def _what_failed(error: OSError | UnicodeError) -> str:
     if isinstance(error, FileNotFoundError) and path is not None and path.parent == SOLUTIONS_DIR:
         return (f"the solution {path.relative_to(REPO)} is missing: restore it with "
                 f"`git checkout {path.relative_to(REPO)}`")
+    if path is not None and (isinstance(error, PermissionError) or error.errno == errno.EROFS):
+        # a read-only checkout (chmod -R a-w, a read-only mount) or another user's folder (a sudo make): the files
+        # are written by renaming a new one into the folder, so the folder is what must be writable
+        return (f"{shown(path)} cannot be written ({error.strerror}): make {shown(path.parent)} a folder you can "
+                "write in (chmod u+w; sudo chown -R $USER if another user made it, as sudo make does), then try again")
     return f"{path or 'a file'}: {error.strerror or error}"
 
 
