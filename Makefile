@@ -281,7 +281,7 @@ lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=
 	@exec $(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir $(call arg,LOGDIR))
 
 course: venv ## the course's four Keras scripts on real data (regression, binary, multi-class, multi-label); logs/course/
-	@exec $(PY) -m keras_models.course.real_data
+	@exec $(PY) -m keras_models.course.real_data --via-make
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some
 	@exec $(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only $(call arg,ONLY))

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import as_for_a_learner, closed_pipe
+from conftest import as_for_a_learner, closed_pipe, run_make
 
 import data.checksums
 from keras_models.course import lessons
@@ -482,6 +482,23 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
                               "denied): make logs a folder you can enter and write in, or give another folder (all "
                               "options: "), err
 
+
+
+def test_under_make_an_out_folder_that_cannot_be_written_is_named_as_make_courses_own(tmp_path, capsys,
+                                                                                     monkeypatch):
+    """make course takes no --out, yet a read-only logs/ was "error: argument --out: logs/course cannot be created
+    in logs ...: make logs a folder you can write in, or give another folder (all options: .venv/bin/python -m
+    keras_models.course.real_data --help)": an option its user never typed, and a folder they could not give."""
+    make = run_make(Path(__file__).resolve().parents[1], "-n", "course")
+    assert make.stdout.splitlines()[-1] == "exec .venv/bin/python -m keras_models.course.real_data --via-make"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logs").mkdir()
+    as_for_a_learner(monkeypatch, tmp_path / "logs", read_only=True)
+    monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
+    assert course_cli.main(["--via-make"]) == 2
+    assert capsys.readouterr() == ("", "error: make course writes into logs/course, which cannot be created in logs "
+                                       "(permission denied or a read-only file system): make logs a folder you can "
+                                       "write in\n")
 
 
 def test_an_out_folder_whose_name_is_too_long_is_that_line_not_its_folder_blamed(tmp_path):

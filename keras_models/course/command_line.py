@@ -48,15 +48,18 @@ def seed(text: str) -> int:
     return int(text)
 
 
-def folder(text: str) -> Path:
+def folder(text: str, written_by: str | None = None) -> Path:
     """An output folder: it may not exist yet, but nothing on its path may be a file, and the nearest folder that
     exists must be one this user can enter and write in (a read-only logs/ once failed inside TensorBoard's writer).
     The line names the folder to put right, and says how: `make course` writes into logs/course, a folder its user
     never typed, and takes no --out, so "give a folder you can write in" alone left a make user with nothing to do.
+    `written_by` ("make course"): the folder is that command's own, and the line says so and offers no other.
     A folder starting with ~ the shell left alone is refused, as make train's LOGDIR= is."""
     tilde = unexpanded_home(text, lambda given: given, "--out")
     if tilde is not None:
         raise argparse.ArgumentTypeError(tilde)
+    subject = text if written_by is None else f"{written_by} writes into {text}, which"
+    other = ", or give another folder" if written_by is None else ""
     path = Path(text)
     refused = None                              # why the parts below the nearest one that can be looked at cannot
     for part in (path, *path.parents):
@@ -66,22 +69,23 @@ def folder(text: str) -> Path:
             refused = refused or error
             continue
         except OSError as error:                # the name itself refused (too long): no folder on the path is at fault
-            raise argparse.ArgumentTypeError(f"{text} cannot be written ({error.strerror or error}): give another "
-                                             "folder") from None
+            raise argparse.ArgumentTypeError(f"{subject} cannot be written ({error.strerror or error})"
+                                             f"{': give another folder' if written_by is None else ''}") from None
         if not found:
             continue
         if not part.is_dir():
             where = "is a file" if part == path else f"is inside {part}, which is a file"
-            fix = "give a folder" if part == path else "rename or remove that file, or give another folder"
-            raise argparse.ArgumentTypeError(f"{text} {where}: {fix}")
+            fix = ("give a folder" if written_by is None else "rename or remove it") if part == path else \
+                f"rename or remove that file{other}"
+            raise argparse.ArgumentTypeError(f"{subject} {where}: {fix}")
         if refused is not None:
-            raise argparse.ArgumentTypeError(f"{text} cannot be written: {part} may not be entered ("
+            raise argparse.ArgumentTypeError(f"{subject} cannot be written: {part} may not be entered ("
                                              f"{refused.strerror or refused}): make {part} a folder you can enter "
-                                             "and write in, or give another folder")
+                                             f"and write in{other}")
         if not os.access(part, os.W_OK | os.X_OK):
             where = "cannot be written" if part == path else f"cannot be created in {part}"
-            raise argparse.ArgumentTypeError(f"{text} {where} (permission denied or a read-only file system): make "
-                                             f"{part} a folder you can write in, or give another folder")
+            raise argparse.ArgumentTypeError(f"{subject} {where} (permission denied or a read-only file system): make "
+                                             f"{part} a folder you can write in{other}")
         break
     return path
 

@@ -8,6 +8,7 @@ status 1) -- the last three before the first script trains (`rows_per_script`).
 
 from __future__ import annotations
 
+import argparse
 import signal
 import sys
 
@@ -25,11 +26,13 @@ if __name__ == "__main__":
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
 
 from data import TASK_TABLE, check_data_files, checked_settings, prepare  # noqa: E402
+from keras_models.course.command_line import folder  # noqa: E402
 from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
 from keras_models.course.real_data import regression_diamonds as regression  # noqa: E402
 from keras_models.course.real_data.workflow import (  # noqa: E402
+    DEFAULT_OUT,
     LEARNER_ERRORS,
     course_options,
     course_rows,
@@ -62,7 +65,16 @@ def rows_per_script(max_rows: int | None, seed: int) -> dict[str, int | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`make course`: every script in turn, each report printed; the exit status (0, 1 or 130)."""
+    """`make course`: every script in turn, each report printed; the exit status (0, 1 or 130). --via-make (the
+    Makefile's): the output folder is make course's own, not one its user typed, and a line about it says so."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--via-make" in argv:
+        argv.remove("--via-make")
+        try:
+            folder(str(DEFAULT_OUT), written_by="make course")
+        except argparse.ArgumentTypeError as refused:       # not "argument --out: ... (all options: ...)"
+            print(f"error: {refused}", file=sys.stderr, flush=True)
+            return 2
     parser = course_options(".venv/bin/python -m keras_models.course.real_data", "the course's Keras half: "
                             "regression, binary, multi-class, multi-label", "each script's own",
                             rows=" of each data set (one with fewer rows is used whole)")
