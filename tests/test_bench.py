@@ -311,6 +311,19 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(t
                                        "--out DIR\n")
 
 
+def test_a_reports_folder_starting_with_an_unexpanded_tilde_is_one_line_not_a_folder_named_tilde(tmp_path, capsys,
+                                                                                                 monkeypatch):
+    """--out=~/bench (no shell expands a ~ after =) timed for minutes and wrote its reports into ./~/bench."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
+    assert bench_run.main(["--out=~/bench", "--skip-make"]) == 2
+    assert capsys.readouterr() == ("", "error: --out ~/bench starts with ~, which the shell did not expand (it names "
+                                       "a folder called ~ here); write the full path, e.g. .venv/bin/python -m "
+                                       f"keras_models.bench --out {tmp_path / 'home' / 'bench'}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_damaged_or_missing_data_file_is_one_line_before_any_timing_or_report_folder(tmp_path, capsys,
                                                                                         monkeypatch):
     monkeypatch.setitem(data.checksums.SHA256, "breast_cancer.csv", "0" * 64)     # as if the file had changed

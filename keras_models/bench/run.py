@@ -24,6 +24,7 @@ from keras_models.bench.report import (
     report_markdown,
     write_reports,
 )
+from keras_models.twins.unexpanded_home import unexpanded_home
 
 
 def bench_shapes(shapes: list[Shape], quick: bool, progress: Callable[[str], None] = print) -> list[dict]:
@@ -72,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory_run:
         keras_memory_run(None if args.memory_run == "import" else args.memory_run)
         return 0
+    tilde = unexpanded_home(str(args.out), lambda folder: f"--out {folder}", ".venv/bin/python -m keras_models.bench")
+    if tilde is not None:                       # --out=~/x: no shell expands it; it made a folder called ~ here
+        print(f"error: {tilde}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")     # local time, as make train's run folders
     shapes = [SHAPES[name] for name in args.shapes]
