@@ -96,8 +96,17 @@ offline() {
 	echo "error: the packages could not be downloaded: no connection to the package index$${index:+ ($$index)}. Check the network (and a proxy: HTTPS_PROXY), then make setup again; what the installer said is in $(LOG)" >&2
 	exit 1
 }
+# setuptools writes <name>.egg-info beside pyproject.toml for the editable install: one another user made (sudo make
+# setup) stopped the next make setup with the installer's 20 lines, ending in "Cannot update time stamp of directory"
+theirs() {
+	info=$$(sed -n "$$first,\$$p" $(LOG) | sed -n -E "s/.*Cannot update time stamp of directory '([^']*[.]egg-info)'.*/\1/p" | sed -n 1p)
+	[ -n "$$info" ] || return 0
+	echo "error: $$info cannot be written (another user made it? sudo make setup does): remove it with sudo rm -rf $$info, then make setup" >&2
+	exit 1
+}
 failed() {
 	unreachable && offline
+	theirs
 	sed -n "$$first,\$$p" $(LOG) | tail -n 20 >&2     # its last words: pip's "Collecting ..." lines run to hundreds
 	echo "error: installing the packages failed (the installer's last words above, all of them in $(LOG))" >&2
 	exit 1

@@ -676,6 +676,29 @@ def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependenci
                                         "constraints.txt changed)"]
     assert done.stderr.splitlines()[:-1] == says
     assert done.stderr.splitlines()[-1].startswith("make: *** [Makefile:")
+
+
+# uv (or pip) building the editable install, whose setuptools may not write the inside_the_network.egg-info another
+# user made (seen after sudo make setup, then sudo rm -rf .venv and make setup as the checkout's owner)
+UV_EGG_INFO = ("echo 'error: Failed to build inside-the-network @ file:///home/ann/repo' >&2; "
+               "for i in $(seq 1 8); do echo '  cause: ...' >&2; done; "
+               "echo \"         error: Cannot update time stamp of directory 'inside_the_network.egg-info'\" >&2; "
+               "exit 1")
+
+
+def test_an_egg_info_another_user_made_is_said_in_one_line_with_what_to_do(project):
+    """make setup's editable install stopped with the installer's last 20 lines and "installing the packages failed",
+    when only the inside_the_network.egg-info a sudo make setup left was in the way."""
+    venv = project / ".venv" / "bin"
+    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
+    (venv / "uv").write_text(f"#!/bin/sh\n{UV_EGG_INFO}\n")
+    (venv / "uv").chmod(0o755)
+    change_the_lock(project)
+    done = make(project, "setup")
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[:-1] == [
+        "error: inside_the_network.egg-info cannot be written (another user made it? sudo make setup does): remove it "
+        "with sudo rm -rf inside_the_network.egg-info, then make setup"]
     assert not (project / ".venv" / ".installed").exists()           # set up again by the next make
 
 
