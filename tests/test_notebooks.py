@@ -36,7 +36,7 @@ import zipfile
 import jupyter_client.launcher
 import nbformat
 import pytest
-from conftest import ctrl_c_while_importing, jupyter_environment, notebooks_written_into
+from conftest import as_for_a_learner, ctrl_c_while_importing, jupyter_environment, notebooks_written_into
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
@@ -197,6 +197,19 @@ def changed_lesson(source):
     notebook = ORIGINAL_LESSON_NOTEBOOK(source)
     notebook.cells.append(nbformat.v4.new_code_cell("print('a new step in the lesson')"))
     return notebook
+
+
+def test_make_notebooks_in_a_folder_that_cannot_be_written_names_it_and_what_to_do(tmp_path, monkeypatch, capsys):
+    """A read-only checkout (or notebooks a sudo make notebooks made): "error: <the full path>: Permission denied",
+    nothing of which folder to put right or how."""
+    notebooks_written_into(tmp_path, monkeypatch)
+    (tmp_path / "notebooks" / "lessons").mkdir(parents=True)
+    as_for_a_learner(monkeypatch, tmp_path / "notebooks", read_only=True)
+    assert build.main([]) == 1
+    lessons = tmp_path / "notebooks" / "lessons"
+    assert capsys.readouterr().err == (f"error: {lessons / LESSONS[0]}.ipynb cannot be written (Permission denied): "
+                                       f"make {lessons} a folder you can write in (chmod u+w; sudo chown -R $USER if "
+                                       "another user made it, as sudo make does), then try again\n")
 
 
 def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edited_lesson(notebooks, tmp_path,

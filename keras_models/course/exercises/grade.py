@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import logging
 import os
 import sys
@@ -36,7 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
-from keras_models.course.command_line import output_cannot_show
+from keras_models.course.command_line import folder_not_writable, output_cannot_show
 from keras_models.course.exercises.graders import (
     EXERCISES,
     GRADED_PREFIX,
@@ -341,11 +340,9 @@ def _what_failed(error: OSError | UnicodeError) -> str:
     if isinstance(error, FileNotFoundError) and path is not None and path.parent == SOLUTIONS_DIR:
         return (f"the solution {path.relative_to(REPO)} is missing: restore it with "
                 f"`git checkout {path.relative_to(REPO)}`")
-    if path is not None and (isinstance(error, PermissionError) or error.errno == errno.EROFS):
-        # a read-only checkout (chmod -R a-w, a read-only mount) or another user's folder (a sudo make): the files
-        # are written by renaming a new one into the folder, so the folder is what must be writable
-        return (f"{shown(path)} cannot be written ({error.strerror}): make {shown(path.parent)} a folder you can "
-                "write in (chmod u+w; sudo chown -R $USER if another user made it, as sudo make does), then try again")
+    not_writable = folder_not_writable(error, shown)         # a read-only checkout, or another user's folder
+    if not_writable is not None:
+        return not_writable
     return f"{path or 'a file'}: {error.strerror or error}"
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from keras_models.course.command_line import folder_not_writable
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import (
     SourceError,
@@ -203,7 +204,8 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"error: {error.filename or NOTEBOOKS}: {error.strerror or error}", file=sys.stderr)
+        said = folder_not_writable(error, shown) or f"{error.filename or NOTEBOOKS}: {error.strerror or error}"
+        print(f"error: {said}", file=sys.stderr)        # the first: a read-only checkout, or another user's folder
         return 1
     for kind, statuses in done.items():
         if not statuses:
