@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import closed_pipe, read_csv, run_make, write_class
+from conftest import as_for_a_learner, closed_pipe, read_csv, run_make, write_class
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
@@ -323,6 +323,25 @@ def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path
     assert out == "" and err == f"error: DEST={dest} {message}\n"
     assert not (REPO / "logs" / "release-here").exists()                  # nothing made inside the repository
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_make_release_into_a_folder_that_cannot_be_written_is_one_line_naming_it_and_what_to_do(tmp_path, capsys,
+                                                                                                monkeypatch):
+    """DEST inside a folder that may not be written in said "error: DEST: Permission denied" (an empty one that
+    may not be written in: "error: DEST/.gitattributes: Permission denied"), and nothing of what to do."""
+    read_only, file = tmp_path / "read-only", tmp_path / "mine.txt"
+    read_only.mkdir()
+    file.write_text("keep me")
+    as_for_a_learner(monkeypatch, read_only, read_only=True)
+    for dest, why in [(read_only / "course", f"cannot be created in {read_only} (permission denied or a read-only file "
+                                             f"system): make {read_only} a folder you can write in"),
+                      (read_only, f"cannot be written (permission denied or a read-only file system): make "
+                                  f"{read_only} a folder you can write in"),
+                      (file / "course", f"is inside {file}, which is a file: rename or remove that file")]:
+        assert release.main([str(dest)]) == 2
+        assert capsys.readouterr() == ("", f"error: DEST={dest} {why}, or give another folder (nothing was "
+                                           "written)\n")
+    assert list(read_only.iterdir()) == []
 
 
 def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -47,6 +47,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from keras_models.course.command_line import folder
 from keras_models.course.exercises.graders import EXERCISES, GraderUnreadable, load_graders
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
@@ -239,6 +240,10 @@ def _check_destination(dest: Path) -> None:
         raise ValueError(f"DEST={dest} is a file: choose a new folder")
     if dest.is_dir() and any(dest.iterdir()):
         raise ValueError(f"DEST={dest} is not empty: choose a new folder (nothing was written)")
+    try:                        # a folder that cannot be written in: "error: DEST/.gitattributes: Permission denied"
+        folder(str(dest))
+    except argparse.ArgumentTypeError as refused:
+        raise ValueError(f"DEST={refused} (nothing was written)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
