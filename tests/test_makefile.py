@@ -517,7 +517,7 @@ def test_a_venv_whose_python_does_not_run_is_rebuilt_though_its_stamp_names_a_py
 
 def test_a_venv_made_in_another_folder_is_rebuilt_and_one_made_here_is_kept(bare):
     """A project folder moved or renamed (mv repo repo2) keeps a .venv whose editable install and scripts name the
-    old folder: make said "ready", and make lab's kernel died at every start. python -m venv records the folder it
+    old folder: make said "ready", and make lab's kernel died at every start. `venv` records the folder it
     made the .venv in as the last word of pyvenv.cfg's command line."""
     python = with_pythons(bare, python3_11="3.11.7") / "python3.11"
     assert make(bare, "setup").returncode == 0
