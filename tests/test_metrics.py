@@ -37,10 +37,10 @@ def constant_network(outputs):
 def test_evaluate_reports_the_mse_metric_over_all_examples():
     net = constant_network([1.0, 4.0])
     X = np.zeros((2, 2))
-    y = np.array([[1.0, 2.0], [3.0, 4.0]])
-    # errors (0, 2) and (2, 0): per-example mse 2 and 2, mae 1 and 1
+    y = np.array([[1.0, 2.0], [3.0, 6.0]])
+    # errors (0, 2) and (2, 2): per-example mse 2 and 4, mae 1 and 2 -- unequal, so the mean is over both rows
     logs = evaluate(net, X, y, loss="quadratic", metrics=["mse", "mae"])
-    assert logs == {"loss": (4 + 4) / (2 * 2), "mse": 2.0, "mae": 1.0}
+    assert logs == {"loss": (4 + 8) / (2 * 2), "mse": 3.0, "mae": 1.5}
 
 
 def test_fit_reports_the_mse_metric_of_the_weights_before_each_batch():
