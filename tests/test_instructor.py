@@ -225,8 +225,12 @@ def test_what_the_learner_note_corrects_is_still_what_the_readme_says():
 def test_the_test_targets_in_the_learner_copy_say_in_one_line_that_it_has_no_tests(learner_copy, target):
     done = run_make(learner_copy, target, timeout=300)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == (f"make {target}: this learner copy has no test suite (it checks the "
-                                           "reference solutions, which are not included)")
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, lines                                 # the one line, then make's own "Error 2"
+    message, make_says = lines
+    assert message == (f"make {target}: this learner copy has no test suite (it checks the reference solutions, "
+                       "which are not included)")
+    assert make_says.startswith("make: *** [Makefile:") and make_says.endswith(f"{target}] Error 2"), make_says
     assert not (learner_copy / ".venv").exists()                # said before setting anything up
     note = (learner_copy / "README.md").read_text(encoding="utf-8").split("\n\n")[0]
     assert f"`make {target}`" in note, note                     # and the copy's README says so up front
