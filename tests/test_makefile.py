@@ -459,7 +459,10 @@ def test_a_python_given_that_does_not_fit_is_refused_with_one_line(bare, version
     python = stand_in(bare.parent / "elsewhere" / "python", version)
     done = make(bare, "setup", f"PYTHON={python}")
     assert done.returncode == 2
-    assert done.stderr.splitlines()[0] == message.format(python=python)
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, lines                                   # the one line, then make's own "Error 1"
+    assert lines[0] == message.format(python=python)
+    assert lines[1].startswith("make: *** [Makefile:"), lines[1]
     assert done.stdout == "" and not (bare / ".venv").exists()
 
 
