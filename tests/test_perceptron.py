@@ -186,8 +186,9 @@ def test_from_zero_start_learning_rate_only_scales_the_weights(data):
 # The only difference is a tie z = 0 on a label-0 point: sklearn counts it as a mistake, we do not.
 # From w = 0 the first point is always a tie, so the data below puts a label-1 point first (both
 # update identically); after that z = 0 exactly has probability zero on continuous random data.
-# With shuffle=False and tol=None sklearn visits the points in order for exactly max_iter epochs,
-# and after a clean epoch neither implementation changes, so the weights must agree epoch for epoch.
+# With shuffle=False sklearn visits the points in order, one epoch per partial_fit call (and for exactly
+# max_iter epochs in fit with tol=None), and after a clean epoch neither implementation changes, so the
+# weights must agree epoch for epoch: ours as history_ records them, sklearn's after each partial_fit.
 @pytest.mark.parametrize("noisy", [False, True], ids=["separable", "noisy labels"])
 @pytest.mark.parametrize("epochs", [1, 3, 50])
 @pytest.mark.parametrize("eta", [1.0, 0.3])
@@ -207,6 +208,12 @@ def test_matches_sklearn_perceptron_epoch_by_epoch(noisy, epochs, eta):
     assert ours.bias == pytest.approx(theirs.intercept_[0], rel=1e-12, abs=1e-12)
     grid = np.random.default_rng(8).uniform(-1, 1, size=(500, X.shape[1]))
     np.testing.assert_array_equal(ours.predict(grid), theirs.predict(grid))
+    # every epoch on the way: history_[e] (after epoch e; it stops after a clean one) against sklearn's e-th epoch
+    stepwise = SklearnPerceptron(eta0=eta, shuffle=False, penalty=None, fit_intercept=True)
+    for epoch, (w, b) in enumerate(ours.history_[1:], start=1):
+        stepwise.partial_fit(X, y, classes=[0, 1])
+        np.testing.assert_allclose(w, stepwise.coef_[0], rtol=1e-12, atol=1e-12, err_msg=f"epoch {epoch}")
+        assert b == pytest.approx(stepwise.intercept_[0], rel=1e-12, abs=1e-12), f"epoch {epoch}"
 
 
 def test_refitting_starts_again_from_zero():
