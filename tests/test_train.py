@@ -215,6 +215,11 @@ def test_board_gradient_histograms_and_delta_sizes_match_the_tape(tmp_path):
         assert buckets[0, 0] == pytest.approx(np.min(g), rel=FLOAT32, abs=1e-9), name
         assert buckets[-1, 1] == pytest.approx(np.max(g), rel=FLOAT32, abs=1e-9), name
         assert buckets[:, 2].sum() == np.size(g)
+        # ... and each bucket holds the tape's gradients that fall in it (the last bucket closed on the right; the
+        # tape's min and max may lie a rounding outside the edges, which scratch's own gradients set)
+        edges = np.r_[buckets[:, 0], buckets[-1, 1]]
+        counts, _ = np.histogram(np.clip(g.numpy(), edges[0], edges[-1]), bins=edges)
+        np.testing.assert_array_equal(buckets[:, 2], counts, err_msg=f"gradients/{name}: counts per bucket")
 
 
 def test_board_parity_scalar_measures_a_known_gap(tmp_path):
