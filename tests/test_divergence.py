@@ -72,8 +72,13 @@ def test_the_rule_fires_exactly_when_the_epochs_loss_is_certain_to_pass_1000_tim
         watchdog.loss(1999.0, 5)                               # the epoch sums 2.5 + 9995 = 9997.5 <= 1000 x 10
     watchdog.start_epoch(1)
     with watchdog.batch(0, Xb, yb):
+        watchdog.loss(1000.0, 5)
+    with watchdog.batch(1, Xb, yb):
+        watchdog.loss(1000.0, 5)                               # 10000 = 1000 x 10: at the limit, not above it
+    watchdog.start_epoch(2)
+    with watchdog.batch(0, Xb, yb):
         watchdog.loss(1000.0, 5)                               # 5000: the epoch's loss may still end below 1000
-    with pytest.raises(TrainingDiverged, match=r"epoch 2, batch 2: the loss rose to 1e\+03, so this epoch's loss "
+    with pytest.raises(TrainingDiverged, match=r"epoch 3, batch 2: the loss rose to 1e\+03, so this epoch's loss "
                                                r"exceeds 1e\+03 = 1000 x max\(1, the starting loss 0\.5\)"):
         with watchdog.batch(1, Xb, yb):
             watchdog.loss(1000.5, 5)                           # 10002.5 > 10000: it cannot end below any more
