@@ -67,9 +67,14 @@ def test_a_numpy_bool_is_a_bool():
 
     X = np.ones((4, 2))
     np.testing.assert_array_equal(dropping().forward(X, training=np.True_), dropping().forward(X, training=True))
-    history = dropping().fit(X, np.zeros(4), loss="mse", epochs=1, shuffle=np.False_, verbose=0)
-    assert len(history.history["loss"]) == 1
+    rows, y = np.arange(8.0).reshape(4, 2) / 8, np.arange(4.0)                  # the order of the rows matters
+    fitted = [dropping(), dropping()]
+    for net, shuffle in zip(fitted, (np.False_, False), strict=True):
+        net.fit(rows, y, loss="mse", epochs=1, batch_size=1, shuffle=shuffle, seed=0, verbose=0)
+    for w, w_plain in zip(*(net.get_weights() for net in fitted), strict=True):
+        np.testing.assert_array_equal(w, w_plain)                               # np.False_ is False: no shuffling
     assert optimizers.SGD(nesterov=np.True_, momentum=0.5).nesterov is True
+    assert optimizers.SGD(nesterov=np.False_, momentum=0.5).nesterov is False
 
 
 def test_mismatched_row_counts_are_named(net):
