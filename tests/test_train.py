@@ -368,6 +368,15 @@ def test_the_links_say_scratch_lies_on_keras_only_for_loss_curves_that_do():
         multiclass
 
 
+def test_the_curves_part_beyond_a_tenth_of_a_percent_of_the_keras_loss_as_the_readme_says():
+    # README: "each side's loss and val_loss must agree to 0.1% (to 1e-4 for a loss below 0.1)"
+    within, beyond = fake_result("binary", [0.5, 0.4], [0.5, 0.4003]), fake_result("binary", [0.5, 0.4], [0.5, 0.4006])
+    assert curves_lie_on_each_other(within.sides["keras"].history, within.sides["scratch"].history)        # 0.075%
+    assert not curves_lie_on_each_other(beyond.sides["keras"].history, beyond.sides["scratch"].history)    # 0.15%
+    small = fake_result("binary", [0.5, 0.01], [0.5, 0.01015])             # below 0.1: 1.5e-4 apart, beyond 1e-4
+    assert not curves_lie_on_each_other(small.sides["keras"].history, small.sides["scratch"].history)
+
+
 @pytest.mark.slow
 def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_path, capsys):
     logdir = tmp_path / "my runs"                   # a space: the printed command quotes it, to be copied as it is
