@@ -23,7 +23,7 @@ from data import TASKS, get_task
 from keras_models.train import options
 from keras_models.train import run as train_module
 from keras_models.train.board import ScratchBoard, max_relative_gap
-from keras_models.train.progress import EpochPrinter, curves_lie_on_each_other, format_links
+from keras_models.train.progress import EpochPrinter, curves_lie_on_each_other, format_links, format_summary
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from scratch import Dense, Network, optimizers
 from scratch.gradcheck import relative_gap
@@ -375,6 +375,22 @@ def test_the_curves_part_beyond_a_tenth_of_a_percent_of_the_keras_loss_as_the_re
     assert not curves_lie_on_each_other(beyond.sides["keras"].history, beyond.sides["scratch"].history)    # 0.15%
     small = fake_result("binary", [0.5, 0.01], [0.5, 0.01015])             # below 0.1: 1.5e-4 apart, beyond 1e-4
     assert not curves_lie_on_each_other(small.sides["keras"].history, small.sides["scratch"].history)
+
+
+def summary_of(keras_seconds: float, scratch_seconds: float) -> list[list[str]]:
+    """format_summary's table for one binary task of 2 epochs, split into cells at runs of two spaces or more."""
+    history = {"loss": [0.5, 0.25], "val_loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_accuracy": [0.8, 0.85]}
+    sides = {"keras": SimpleNamespace(history=history, seconds=keras_seconds, board_seconds=0.5),
+             "scratch": SimpleNamespace(history=history, seconds=scratch_seconds, board_seconds=0.25)}
+    table = format_summary([SimpleNamespace(task="binary", metric="accuracy", sides=sides, weight_gaps=[3e-3, 1.2e-6])])
+    return table.splitlines()
+
+
+def test_the_summary_gives_the_weight_gap_on_the_scratch_row_only():
+    header, _, keras_row, scratch_row = summary_of(1.5, 2.5)
+    assert header.endswith("TensorBoard s  max weight gap")
+    assert re.split(r"\s{2,}", scratch_row)[-1] == "1.2e-06"          # the last epoch's gap
+    assert re.split(r"\s{2,}", keras_row)[-1] == "0.5"                 # ends with its TensorBoard s, no gap
 
 
 @pytest.mark.slow
