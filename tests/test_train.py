@@ -393,6 +393,15 @@ def test_the_summary_gives_the_weight_gap_on_the_scratch_row_only():
     assert re.split(r"\s{2,}", keras_row)[-1] == "0.5"                 # ends with its TensorBoard s, no gap
 
 
+def test_the_summary_right_aligns_its_numbers_and_shows_an_untimed_side_as_a_dash():
+    header, rule, keras_row, scratch_row = summary_of(float("nan"), 12.5)    # keras finished before a resume
+    seconds_end = header.index("seconds") + len("seconds")
+    board_end = header.index("TensorBoard s") + len("TensorBoard s")
+    assert keras_row[seconds_end - 1] == "-" and scratch_row[seconds_end - 4:seconds_end] == "12.5"
+    assert keras_row[board_end - 3:board_end] == "0.5" and scratch_row[board_end - 3:board_end] == "0.2"
+    assert set(rule) == {"-", " "}
+
+
 @pytest.mark.slow
 def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_path, capsys):
     logdir = tmp_path / "my runs"                   # a space: the printed command quotes it, to be copied as it is
