@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from types import SimpleNamespace
 
 import cpu_devices
 import keras
@@ -23,7 +24,7 @@ from conftest import learner_lines
 from keras_models.train import devices as devices_module
 from keras_models.train import run as train_module
 from keras_models.train.board import max_relative_gap
-from keras_models.train.runs import RunDirectoryError, read_status
+from keras_models.train.runs import RunDirectoryError, read_status, write_status
 from keras_models.twins.data_parallel import DataParallelSequential
 from scratch.data_parallel import shard_slices
 
@@ -79,6 +80,23 @@ def one_device(finished_run):
 
 
 # --- make train DEVICES=2 against DEVICES=1 ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("replicas, announced", [(1, False), (2, True)])
+def test_the_summary_announces_the_replicas_only_of_a_run_on_several_devices(replicas, announced, tmp_path, capsys,
+                                                                               monkeypatch):
+    """The line under the table ("keras side: MirroredStrategy, 2 replicas on ...") is for DEVICES=2 and more: a run
+    on one device (make train's default) prints none."""
+    monkeypatch.setattr(train_module, "format_summary", lambda results: "task  side  epochs")
+    monkeypatch.setattr(train_module, "format_links", lambda results, board: [])
+    record = {"strategy": "MirroredStrategy", "replicas": 2,             # strategy_record's, for each strategy
+              "replica_devices": [f"/job:localhost/replica:0/task:0/device:CPU:{i}" for i in range(2)]} \
+        if replicas > 1 else {"strategy": "default (one device)", "replicas": 1, "replica_devices": []}
+    write_status(tmp_path, "complete", tasks=["binary"], epochs=None, max_rows=None, learning_rate=None,
+                 devices=replicas, **record)
+    args = SimpleNamespace(quiet=True, resume=False, logdir=tmp_path)
+    train_module.sum_up([], tmp_path, args, started=0.0)
+    assert ("keras side: " in capsys.readouterr().out) is announced
+
 
 @pytest.mark.slow
 def test_two_replicas_are_recorded_in_run_json_and_announced_under_the_summary(two_devices):
