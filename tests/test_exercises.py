@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from keras_models.course.exercises import grade as grade_cli
+from keras_models.course.exercises import skeleton
 from keras_models.course.exercises.graders import (
     EXERCISES,
     Version,
@@ -467,6 +469,21 @@ def test_reset_restores_the_skeleton_and_keeps_the_learners_version(tmp_path):
     assert backup is not None and backup.read_text(encoding="utf-8") == "# my work in progress\n"
     assert learner.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
     assert reset(exercise.solution_path, learner, tmp_path / "backup") is None     # nothing left to keep
+
+
+def test_two_resets_within_one_second_keep_both_versions(tmp_path, monkeypatch):
+    """make exercise-reset keeps every version it replaces: two within the same second (a learner who resets, types,
+    and resets again; a script) get two backups, not one written over the other."""
+    moments = iter([datetime(2026, 11, 23, 10, 15, 0, 1), datetime(2026, 11, 23, 10, 15, 0, 2)])
+    monkeypatch.setattr(skeleton, "datetime", type("Clock", (), {"now": staticmethod(lambda: next(moments))}))
+    exercise = find("ex01")
+    learner = tmp_path / exercise.learner_path.name
+    kept = []
+    for version in ("# my first try\n", "# my second try\n"):
+        learner.write_text(version, encoding="utf-8")
+        kept.append(reset(exercise.solution_path, learner, tmp_path / "backup"))
+    assert sorted(path.read_text(encoding="utf-8") for path in kept) == ["# my first try\n", "# my second try\n"]
+    assert len(list((tmp_path / "backup").iterdir())) == 2
 
 
 @pytest.mark.parametrize("name", ["ex05", "ex5", "5", "05", "ex05_breast_cancer_dropout",
