@@ -356,6 +356,19 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
                            "caches\n")                                   # one line, not make's recipe
 
 
+def test_the_backups_make_clean_keeps_are_where_exercise_reset_and_make_notebooks_put_them():
+    """make exercise-reset (grade.py) and make notebooks (build.py) each name the folder they keep a learner's
+    replaced version in; make clean keeps logs/exercises/backup/ by name. A backup folder moved in one of them
+    alone would be emptied by the next make clean, and the tests of each give it a temporary folder."""
+    from keras_models.course.exercises import grade
+    from keras_models.course.jupyter import build
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for backup_dir in (grade.BACKUP_DIR, build.BACKUP_DIR):
+        kept = backup_dir.relative_to(ROOT).as_posix()
+        assert f"! -path {kept} " in makefile and f"! -path '{kept}/*'" in makefile, kept
+
+
 # find where the user may not delete what another user (sudo make train) wrote in logs/: a line per entry, exit status 1
 DENIED_FIND = """#!/bin/sh
 for name in run.json binary/keras/checkpoint.npz binary; do
