@@ -244,6 +244,21 @@ def test_exercise_reset_in_a_folder_that_cannot_be_written_names_it_and_what_to_
     assert exercise.learner_path.read_text(encoding="utf-8") == "# my work in progress\n"
 
 
+def test_make_exercise_reset_says_whether_the_file_was_missing_untouched_or_kept(learner_folder, capsys):
+    exercise = find("ex01")
+    exercise.learner_path.unlink(missing_ok=True)
+    name = exercise.learner_path.name
+    assert grade_cli.main(["--reset", "ex01"]) == 0
+    assert capsys.readouterr().out == f"{name} was missing; wrote the untouched skeleton\n"
+    assert grade_cli.main(["--reset", "ex01"]) == 0
+    assert capsys.readouterr().out == f"{name} is already the untouched skeleton\n"
+    exercise.learner_path.write_text("# my work\n", encoding="utf-8")
+    assert grade_cli.main(["--reset", "ex01"]) == 0
+    (backup,) = (learner_folder / "logs" / "exercises" / "backup").iterdir()
+    assert capsys.readouterr().out == (f"{name} reset to the untouched skeleton; your version is in "
+                                       f"{backup.relative_to(learner_folder)}\n")
+
+
 def test_an_exception_holding_bytes_that_are_not_utf8_is_printed_escaped(learner_folder, monkeypatch):
     """A lone surrogate in the learner's exception (bytes that were not UTF-8) is printed as its escape: printed
     as it is, a terminal that is strict UTF-8 (most locales) stopped make exercises with "a file is not UTF-8"."""
