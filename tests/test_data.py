@@ -21,6 +21,7 @@ from data import (
     SHA256,
     TASKS,
     Prepared,
+    checksums,
     digit_attributes,
     load_breast_cancer,
     load_diamonds,
@@ -78,6 +79,18 @@ def test_loader_names_a_missing_file_and_how_to_restore_it(filename, tmp_path):
         LOADERS[filename](path=missing)
     assert str(missing) in str(error.value)
     assert f"git checkout data/{filename}" in str(error.value)
+
+
+@pytest.mark.parametrize("filename", sorted(SHA256))
+def test_verify_all_checks_every_shipped_file(filename, tmp_path, monkeypatch):
+    """make grade checks every data set before any submission runs (checksums.verify_all): each one missing is named."""
+    for other in SHA256.keys() - {filename}:
+        (tmp_path / other).symlink_to(DATA_DIR / other)
+    monkeypatch.setattr(checksums, "DATA_DIR", tmp_path)
+    with pytest.raises(checksums.MissingDataFile) as error:
+        checksums.verify_all()
+    assert str(error.value) == (f"data file {tmp_path / filename} is missing; restore it with "
+                                f"`git checkout data/{filename}`")
 
 
 def test_a_folder_in_place_of_a_data_file_is_named_as_a_folder_not_as_missing(tmp_path):
