@@ -381,6 +381,14 @@ def test_each_lesson_notebook_opens_with_its_whole_title_description_and_command
         assert first.source == f"# {field['Title']}\n\n{field['Description']}\n\nAs a script: {field['Run']}.", name
 
 
+def test_the_cell_ids_are_numbered_from_cell_1_as_the_readme_says():
+    """README, make release: "the notebooks' cell ids are numbered (`cell-1`, `cell-2`, ...), not drawn at random"."""
+    lesson = build.lesson_notebook(build.COURSE / "lessons" / f"{LESSONS[0]}.py")
+    exercise = build.exercise_notebook(EXERCISES[0].solution_path, paired=False)
+    for notebook in (lesson, exercise):
+        assert [cell.id for cell in notebook.cells] == [f"cell-{n}" for n in range(1, len(notebook.cells) + 1)]
+
+
 # --- lessons -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lesson", LESSONS)
