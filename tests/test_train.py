@@ -414,6 +414,14 @@ def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_
     assert f"Open them: make tensorboard LOGDIR='{logdir}', then" in out and "http://127.0.0.1:6006" in out
 
 
+def test_max_rows_shortens_only_a_task_that_trains_on_a_sample():
+    """options.task_settings: max_rows (the tests' way to stay short) replaces the sample size of the task that
+    trains on a sample (regression, 10,000 diamonds); the smaller data sets are always used whole."""
+    assert options.task_settings("regression", max_rows=200).max_rows == 200
+    for task in ("binary", "multiclass", "multilabel"):
+        assert options.task_settings(task, max_rows=200).max_rows is None, task
+
+
 @pytest.mark.parametrize("epochs, said", [(1, "batch 32, 1 epoch"), (2, "batch 32, 2 epochs")])
 def test_a_tasks_heading_counts_its_epochs_in_words(epochs, said):
     from keras_models.train.checkpoints import SideState
