@@ -259,6 +259,21 @@ def test_make_exercise_reset_says_whether_the_file_was_missing_untouched_or_kept
                                        f"{backup.relative_to(learner_folder)}\n")
 
 
+def test_make_exercises_exits_0_only_when_every_exercise_passed_and_names_the_first_that_failed(learner_folder,
+                                                                                                   capsys):
+    ex01, ex02 = find("ex01"), find("ex02")
+    ex01.learner_path.write_text(skeleton_of(ex01.solution_path), encoding="utf-8")
+    ex02.learner_path.write_text(skeleton_of(ex02.solution_path), encoding="utf-8")
+    assert grade_cli.main(["--only", "ex01,ex02"]) == 1
+    out = capsys.readouterr().out.splitlines()                         # the README's lines, for two exercises
+    assert out[-2].startswith("0 of 2 passed in ")
+    assert out[-1] == "Next: edit ex01's file, then grade it alone with `make exercises ONLY=ex01`."
+    ex01.learner_path.write_bytes(ex01.solution_path.read_bytes())    # ex01 done, ex02 not yet: still not all
+    assert grade_cli.main(["--only", "ex01,ex02"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2].startswith("1 of 2 passed in ") and out[-1].startswith("Next: edit ex02's file")
+
+
 def test_an_exception_holding_bytes_that_are_not_utf8_is_printed_escaped(learner_folder, monkeypatch):
     """A lone surrogate in the learner's exception (bytes that were not UTF-8) is printed as its escape: printed
     as it is, a terminal that is strict UTF-8 (most locales) stopped make exercises with "a file is not UTF-8"."""
