@@ -274,6 +274,15 @@ def test_make_exercises_exits_0_only_when_every_exercise_passed_and_names_the_fi
     assert out[-2].startswith("1 of 2 passed in ") and out[-1].startswith("Next: edit ex02's file")
 
 
+def test_make_exercises_solutions_that_fails_gives_the_instructor_no_learners_next_step(capsys, monkeypatch):
+    """A failing reference solution is the project's bug, not a learner's file to edit: no "Next: edit ..." line."""
+    monkeypatch.setattr(grade_cli, "grade_file", lambda exercise, path, workdir: graders.Result(
+        exercise, False, "a grader that fails", 0.0))
+    assert grade_cli.grade([find("ex01")], solutions=True) == 1
+    out = capsys.readouterr().out
+    assert "a grader that fails" in out and "0 of 1 passed" in out and "Next:" not in out
+
+
 def test_an_exception_holding_bytes_that_are_not_utf8_is_printed_escaped(learner_folder, monkeypatch):
     """A lone surrogate in the learner's exception (bytes that were not UTF-8) is printed as its escape: printed
     as it is, a terminal that is strict UTF-8 (most locales) stopped make exercises with "a file is not UTF-8"."""
