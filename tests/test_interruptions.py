@@ -636,6 +636,8 @@ def test_resume_names_a_run_that_started_after_now_by_the_clock(tmp_path):
                                f"out of {tmp_path} and resume again")
     assert describe(make_run(tmp_path, "2026-01-02_09-00-00", "failed", started=time.time() + 30)) == \
         "failed: no reason recorded"                                  # seconds ahead: another machine's clock
+    ten_minutes_ahead = make_run(tmp_path, "2026-01-03_09-00-00", "failed", started=time.time() + 600)
+    assert describe(ten_minutes_ahead).startswith("failed: no reason recorded; it started ")     # past the 60 s' grace
 
 
 def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_process_holds):
