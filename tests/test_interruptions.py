@@ -663,10 +663,12 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      "is damaged: 'learning_rate' is 1e\\+39"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
      '"started": "yesterday"}', "is damaged: 'started' is 'yesterday'"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
+     '"started": 1e300}', "is damaged: 'started' is 1e\\+300"),
     (None, "cannot be read \\(\\[Errno 21\\] Is a directory"),
     ('["binary"]', "is not a make-train status file \\(not a JSON object\\)$"),
 ], ids=["not-json", "unknown-task", "negative-epochs", "float-epochs", "too-many-epochs", "no-epochs",
-        "rate-beyond-float32", "started-not-a-time", "a-folder", "a-list"])
+        "rate-beyond-float32", "started-not-a-time", "started-past-year-9999", "a-folder", "a-list"])
 def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
     older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     newest = make_run(tmp_path, "2026-01-02_09-00-00", "interrupted")
