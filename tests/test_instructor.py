@@ -806,6 +806,17 @@ def test_each_kept_grade_keeps_its_file_and_reason_when_grades_reasons_csv_has_t
     assert earlier.grades["bob"]["ex03"] == gradebook.Grade(*kept[:1], 7, kept[1])     # the points: grades.csv's
 
 
+def test_a_grade_book_a_spreadsheet_saved_with_a_byte_order_mark_is_read_as_it_was(tmp_path):
+    """A spreadsheet's "CSV UTF-8" starts the file with a byte-order mark: read as UTF-8 alone, the first column
+    would be "\ufefflearner", and ONLY= would refuse a grade book the instructor had only opened and saved."""
+    bom = "\ufeff".encode()
+    (tmp_path / "grades.csv").write_bytes(bom + EARLIER_GRADES.encode())
+    (tmp_path / "grades_reasons.csv").write_bytes(bom + EARLIER_REASONS.encode())
+    earlier = gradebook.read_earlier(tmp_path)
+    assert [e.name for e in earlier.exercises] == ["ex01", "ex03"] and list(earlier.grades) == ["ann", "bob", "zoe"]
+    assert earlier.grades["bob"]["ex01"] == gradebook.Grade("ex01_perceptron_activations.py", 10, EX01_PASSED)
+
+
 def test_a_learner_whose_folder_name_changed_unicode_form_keeps_their_earlier_row(tmp_path):
     """Zoë's folder unzipped from a Mac's zip spells ë as e + a combining accent (NFD); the earlier grades.csv, as
     one character (NFC). She is one learner: her kept ex01 joins her regraded ex03, in one row."""
