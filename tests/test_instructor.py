@@ -930,6 +930,25 @@ def test_a_grader_file_missing_is_one_line_before_grading_not_every_learners_fau
     assert sorted(path.name for path in folder.iterdir()) == ["ann", "bo"]                 # no grade book written
 
 
+def test_grades_csv_is_written_last_so_a_failed_write_of_the_reasons_leaves_no_grade_book_to_merge(tmp_path,
+                                                                                                     monkeypatch):
+    """gradebook.write: grades.csv, whose presence makes the next ONLY= run keep its columns, comes after
+    grades_reasons.csv. A disk full as the reasons are written leaves no grades.csv whose kept grades would lose
+    their reasons without a word."""
+    real_write_whole = gradebook._write_whole
+
+    def full_disk_for_the_reasons(path, rows):
+        if path.name == gradebook.REASONS:
+            raise OSError(28, "No space left on device", str(path))
+        real_write_whole(path, rows)
+
+    monkeypatch.setattr(gradebook, "_write_whole", full_disk_for_the_reasons)
+    ex01 = find("ex01")
+    with pytest.raises(OSError):
+        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     """Each file goes into a temporary file beside it, then over it: stopped halfway (here a Ctrl-C after the
     first row), the earlier file is as it was and nothing else is left."""
