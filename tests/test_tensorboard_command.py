@@ -36,6 +36,14 @@ def test_a_port_that_is_not_one_is_one_line(port, tmp_path):
     assert (out, err) == ("", f"error: PORT must be a whole number from 1 to 65535, got {port!r}\n")
 
 
+@pytest.mark.parametrize("port", ["1", "65535", " 6006 "])
+def test_each_port_from_1_to_65535_is_taken_as_it_is(port):
+    """The ends of the range the one line names (make tensorboard PORT=, make lab PORT=) are ports too."""
+    from keras_models.twins.ports import read_port
+
+    assert read_port(port, "PORT") == int(port)
+
+
 def test_a_port_another_program_listens_on_is_one_line(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
