@@ -560,6 +560,28 @@ def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_pa
     assert list(learners) == ["alice"] and skipped == ["__MACOSX (the macOS zip's metadata folder)"]
 
 
+def test_moodles_folders_are_one_learner_each_named_with_their_id_and_the_online_text_is_no_learner(tmp_path):
+    """Moodle's download in folders: Ann Smith_12345_assignsubmission_file_ (the files) beside
+    Ann Smith_12345_assignsubmission_onlinetext_ (onlinetext.html) was graded as two learners, the second a row of
+    zeros. A learner who handed in the online text alone still has a row; a folder Moodle did not name is as it was."""
+    folder = write_class(tmp_path / "class", {
+        "Ann Smith_12345_assignsubmission_file_": {FILE01: "x = 1\n"},
+        "Ann Smith_12345_assignsubmission_onlinetext_": {"onlinetext.html": "<p>see my files</p>"},
+        "Cy Dee_12347_assignsubmission_onlinetext_": {"onlinetext.html": "<p>could not upload</p>"},
+        "bob_assignsubmission_file_": {FILE01: ""}, "Dan_12348": {FILE01: ""}})
+    learners, skipped = grade_class._learner_folders(folder)
+    assert learners == {"Ann Smith_12345": folder / "Ann Smith_12345_assignsubmission_file_",
+                        "bob_assignsubmission_file_": folder / "bob_assignsubmission_file_",
+                        "Cy Dee_12347": folder / "Cy Dee_12347_assignsubmission_onlinetext_",
+                        "Dan_12348": folder / "Dan_12348"}
+    assert skipped == ["Ann Smith_12345_assignsubmission_onlinetext_ (Moodle's online text of Ann Smith_12345, not "
+                       "exercise files: graded from Ann Smith_12345_assignsubmission_file_)"]
+    write_class(folder, {"Dan_12348_assignsubmission_file_": {FILE01: ""}})         # Dan's folder twice: refused
+    with pytest.raises(ValueError, match=r" holds Dan_12348 and Dan_12348_assignsubmission_file_, Moodle's folder of "
+                                         r"the same learner: merge them into one folder$"):
+        grade_class._learner_folders(folder)
+
+
 def test_a_skipped_file_whose_name_holds_a_control_character_is_listed_escaped(tmp_path):
     """macOS' "Icon\\r" (a folder's custom icon, in the zip of a Dropbox or Drive folder): its carriage return, printed
     as it is, sent the terminal's cursor back and " (not a folder), ..." wrote over the start of the line."""

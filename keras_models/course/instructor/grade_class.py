@@ -17,10 +17,13 @@ only folder holds learners' folders (a class's zip unzipped into a folder of its
 .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade: the one with code when
 the other is empty, then fewer TODOs left, then the one saved last). Entries of dir that are not learner folders
 (hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one
-line and skipped. A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so
-that no reason can stop the CSV or the table. Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops
-grading with every submission's processes killed and every temporary folder deleted, in one line ("Interrupted; no
-grades were written.", exit status 130; "Terminated (SIGTERM); ...", 143).
+line and skipped. Moodle's download in folders names each learner's folder Ann Smith_12345_assignsubmission_file_:
+its learner is Ann Smith_12345 (name and participant id), and their online text's folder beside it
+(..._assignsubmission_onlinetext_) is skipped by name, no learner of its own. A reason quoting bytes that are not
+UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason can stop the CSV or the table.
+Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every submission's processes
+killed and every temporary folder deleted, in one line ("Interrupted; no grades were written.", exit status 130;
+"Terminated (SIGTERM); ...", 143).
 
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
@@ -451,6 +454,7 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
                            "the folder)")
         else:
             learners[name] = path
+    learners = _moodle_learners(submissions, learners, skipped)
     spelled = collections.defaultdict(list)                 # {the name in one Unicode form: the folders' names}
     for name in learners:
         spelled[gradebook.same_name(name)].append(name)
@@ -476,6 +480,38 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
                              f"({listed}): it is the class's folder, as an archive's extra level leaves it: make "
                              f"grade SUBMISSIONS={folder}")
     return learners, skipped
+
+
+# Moodle's "Download all submissions" with "Download submissions in folders" writes a folder per learner and kind of
+# hand-in, <full name>_<participant id>_assignsubmission_<plugin>_: "Ann Smith_12345_assignsubmission_file_" holds
+# the files, "Ann Smith_12345_assignsubmission_onlinetext_" the online text (onlinetext.html), when the assignment
+# takes both.
+MOODLE_FOLDER = re.compile(r"(?P<learner>.+_\d+)_assignsubmission_(?P<plugin>[a-z][a-z0-9_]*)_")
+
+
+def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[str]) -> dict[str, Path]:
+    """`folders` ({learner: folder}, in roll order) with each of Moodle's folders (MOODLE_FOLDER) under its learner's
+    name and participant id, "Ann Smith_12345": unique in the assignment (two Wei Zhangs are two rows), the same in
+    every download of it (a later ONLY= run finds the row), and the id Moodle's grading worksheet names "Participant
+    12345". Of one learner's folders the files' (_file_) is graded; each other one (the online text) is added to
+    `skipped`, where it was a learner of its own, a row of zeros."""
+    learners: dict[str, Path] = {}
+    moodle = collections.defaultdict(list)              # {learner: [(not the files' folder, folder name, folder)]}
+    for name, folder in folders.items():
+        if match := MOODLE_FOLDER.fullmatch(name):
+            moodle[match["learner"]].append((match["plugin"] != "file", name, folder))
+        else:
+            learners[name] = folder
+    for learner, theirs in moodle.items():
+        if learner in learners:
+            raise ValueError(f"{submissions} holds {learner} and {theirs[0][1]}, Moodle's folder of the same learner: "
+                             "merge them into one folder")
+        (_, _, graded), *others = sorted(theirs)
+        learners[learner] = graded
+        skipped += [f"{shown(name)} (Moodle's {'online text' if name.endswith('_onlinetext_') else 'hand-in'} of "
+                    f"{shown(learner)}, not exercise files: graded from {shown(graded.name)})"
+                    for _, name, _ in others]
+    return dict(sorted(learners.items(), key=lambda item: gradebook.roll_key(item[0])))
 
 
 def _learners_inside(folder: Path) -> list[str]:
