@@ -706,6 +706,32 @@ def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, ca
     assert out == "" and len(err.splitlines()) == 1 and err.startswith(message.format(**names)), err
 
 
+@pytest.mark.parametrize("files, found", [
+    (["smithann_12345_67890_{ex01}.py", "smithann_LATE_12345_67891_{ex02}.ipynb", "libo_12346_67892_{ex01}.py"],
+     "3 exercise files of 2 learners, as Canvas' download names them (libo_12346_67892_{ex01}.py, ...): make grade "
+     "needs one sub-folder per learner, holding their files under the exercise's own name, such as libo/{ex01}.py"),
+    (["Ann Smith_12345_assignsubmission_file_{ex02}.ipynb",
+      "Ann Smith_12345_assignsubmission_onlinetext_onlinetext.html"],
+     "1 exercise file of 1 learner, as Moodle's download without folders names them (Ann "
+     "Smith_12345_assignsubmission_file_{ex02}.ipynb): make grade needs one sub-folder per learner, holding their "
+     "files under the exercise's own name, such as Ann Smith_12345/{ex02}.ipynb; or download them again with "
+     "\"Download submissions in folders\" ticked"),
+    (["ex1.py", "Ex 2.py", "notes.txt"],
+     "2 files named like exercise files (Ex 2.py, ...): make grade needs one sub-folder per learner, holding their "
+     "files under the exercise's own name, such as ann/{ex02}.py"),
+], ids=["canvas", "moodle-without-folders", "unnamed"])
+def test_a_flat_download_is_refused_in_one_line_naming_what_it_holds_and_how_to_lay_it_out(files, found, tmp_path,
+                                                                                         capsys):
+    """Canvas' download (and Moodle's without folders) puts every learner's files side by side, each name led by
+    the learner's: refused as "holds no learner folders: one sub-folder per learner, ...", as an empty folder is."""
+    stems = {"ex01": find("ex01").stem, "ex02": find("ex02").stem}
+    for name in files:
+        (tmp_path / name.format(**stems)).write_text("x = 1\n", encoding="utf-8")
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 2
+    assert capsys.readouterr() == ("", f"error: {tmp_path} holds no learner folders, but {found.format(**stems)}\n")
+    assert not (tmp_path / "grades.csv").exists()
+
+
 def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
     """Two make grades at once on one folder: the last to finish wrote its grades.csv over the other's (under ONLY=,
     the other's regraded column back to its earlier value), and each warned that a submission had changed the folder."""

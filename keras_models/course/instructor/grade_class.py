@@ -13,14 +13,16 @@ solutions), a file that does not parse or raises at import, an endless loop, a c
 rewriting another learner's file during grading changes no grade: it was read already; the change is named in
 a warning after grading (the submissions folder is compared before and after), so the file can be restored.
 A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line; so is one whose
-only folder holds learners' folders (a class's zip unzipped into a folder of its own). When a learner has both the
-.py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade: the one with code when
-the other is empty, then fewer TODOs left, then the one saved last). Entries of dir that are not learner folders
-(hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break) are listed in one
-line and skipped. Moodle's download in folders names each learner's folder Ann Smith_12345_assignsubmission_file_:
-its learner is Ann Smith_12345 (name and participant id), and their online text's folder beside it
-(..._assignsubmission_onlinetext_) is skipped by name, no learner of its own. A reason quoting bytes that are not
-UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason can stop the CSV or the table.
+only folder holds learners' folders (a class's zip unzipped into a folder of its own), and so is one of files side
+by side (Canvas' download, Moodle's without folders): the line counts them and says how to lay them out. When a
+learner has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
+the one with code when the other is empty, then fewer TODOs left, then the one saved last). Entries of dir that are
+not learner folders (hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break)
+are listed in one line and skipped. Moodle's download in folders names each learner's folder Ann
+Smith_12345_assignsubmission_file_: its learner is Ann Smith_12345 (name and participant id), and their online
+text's folder beside it (..._assignsubmission_onlinetext_) is skipped by name, no learner of its own.
+A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason
+can stop the CSV or the table.
 Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every submission's processes
 killed and every temporary folder deleted, in one line ("Interrupted; no grades were written.", exit status 130;
 "Terminated (SIGTERM); ...", 143).
@@ -469,8 +471,8 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
                          "learner's folder does: SUBMISSIONS= is the folder that holds one sub-folder per learner")
     if not learners:
-        raise ValueError(f"{submissions} holds no learner folders: one sub-folder per learner, holding their "
-                         "exercise files")
+        raise ValueError(f"{submissions} holds no learner folders" + (_flat_download(submissions) or ": one sub-folder "
+                                                                      "per learner, holding their exercise files"))
     if len(learners) == 1:          # a class's zip unzipped into a folder of its own: the class graded as one learner
         (name, folder), = learners.items()
         holding = _learners_inside(folder)
@@ -512,6 +514,43 @@ def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[
                     f"{shown(learner)}, not exercise files: graded from {shown(graded.name)})"
                     for _, name, _ in others]
     return dict(sorted(learners.items(), key=lambda item: gradebook.roll_key(item[0])))
+
+
+# A learning platform's download with every learner's files side by side, each name led by the learner's: Canvas'
+# (always) smithann_12345_67890_ex01_....py, late smithann_LATE_12345_67890_...; Moodle's without "Download
+# submissions in folders" Ann Smith_12345_assignsubmission_file_ex01_....py.
+FLAT_DOWNLOADS = (("Canvas' download", re.compile(r"(?P<learner>[^_]+)_(?:LATE_)?\d+_\d+_.")),
+                  ("Moodle's download without folders", re.compile(r"(?P<learner>.+_\d+)_assignsubmission_file_.")))
+
+
+def _flat_download(submissions: Path) -> str | None:
+    """What a submissions folder without learner folders holds instead, when its files look like learners' exercise
+    files (each name holds an exercise's id and ends as a .py or a notebook does): how many, the first, whose
+    download it is when every name is one platform's, and how to lay them out (", but 3 exercise files of 2
+    learners, as Canvas' download names them ..."). None when there are no such files."""
+    found = []                                      # [(file name, the exercise it names)]
+    with contextlib.suppress(OSError):
+        for path in sorted(submissions.iterdir()):
+            exercise = next((e for e in EXERCISES if _holds_id(path.name, e)), None)
+            if (exercise is not None and _meant_ending(path.name) is not None and not path.name.startswith(".")
+                    and path.is_file() and not path.is_symlink()):
+                found.append((path.name, exercise))
+    if not found:
+        return None
+    (first, exercise), more = found[0], ", ..." if len(found) > 1 else ""
+    example = f"{exercise.stem}{_meant_ending(first)}"         # ann/ex01_perceptron_activations.py
+    layout = "make grade needs one sub-folder per learner, holding their files under the exercise's own name, such as"
+    for platform, pattern in FLAT_DOWNLOADS:
+        matches = [pattern.match(name) for name, _ in found]
+        if all(matches):
+            learners = counted(len({match["learner"] for match in matches}), "learner")
+            again = ('; or download them again with "Download submissions in folders" ticked'
+                     if platform.startswith("Moodle") else "")
+            return (f", but {counted(len(found), 'exercise file')} of {learners}, as {platform} names them "
+                    f"({shown(first)}{more}): {layout} {shown(matches[0]['learner'])}/{example}{again}")
+    files = counted(len(found), "file") + (" named like an exercise file" if len(found) == 1 else
+                                           " named like exercise files")
+    return f", but {files} ({shown(first)}{more}): {layout} ann/{example}"
 
 
 def _learners_inside(folder: Path) -> list[str]:
