@@ -27,15 +27,10 @@ from keras_models.course.real_data import (
     regression_diamonds,
     workflow,
 )
-from keras_models.twins.evaluation import (
-    argmax_labels,
-    class_labels,
-    evaluate_classifier,
-    history_frame,
-    plot_loss_curves,
-    regression_metrics,
-)
+from keras_models.twins.classification_report import argmax_labels, class_labels, evaluate_classifier
+from keras_models.twins.loss_curves import history_frame, plot_loss_curves
 from keras_models.twins.models import build_model, load_model, standard_callbacks
+from keras_models.twins.regression_metrics import regression_metrics
 from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
 SCRIPTS = {"regression": regression_diamonds, "binary": classification_breast_cancer,
@@ -86,7 +81,7 @@ def test_fit_records_the_task_metric_for_each_epoch(course_run):
 
 
 def test_keras_metric_agrees_with_our_evaluation_on_the_validation_split(course_run):
-    """Keras' compiled metric (its own code) and evaluation.py give the same number."""
+    """Keras' compiled metric (its own code) and ours (regression_metrics.py, classification_report.py) agree."""
     prepared, model = course_run.prepared, course_run.model
     keras_scores = model.evaluate(prepared.X_val, prepared.y_val, batch_size=len(prepared.X_val),
                                   return_dict=True, verbose=0)

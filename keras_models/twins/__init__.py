@@ -7,7 +7,10 @@
     reproducible.py  op determinism for one block of code, then the process as it was
     data_parallel.py DataParallelSequential: the full batch's gradient however tf.distribute splits the batch
     models.py        the course's Keras models, one per task (the head from data/tasks.py)
-    evaluation.py    test-split metrics, classification reports, loss curves
+    metric_inputs.py y_true and y_pred as every metric takes them: one 2-D shape (m, k), finite
+    regression_metrics.py  test-split MAE, RMSE and explained variance
+    classification_report.py  decisions from probabilities, a classification report, a confusion matrix
+    loss_curves.py   fit()'s History as a DataFrame and a PNG of the train and validation curves
     tf_chatter.py    TensorFlow's C++ start-up lines filtered out of stderr, for every program make runs
     chatter_filter.py  the filter process tf_chatter.py starts: a Python of its own, never a fork
     interrupts.py    Ctrl-C in Keras' fit or in TensorFlow's summaries: raised after, from our code

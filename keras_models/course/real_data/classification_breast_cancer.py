@@ -14,7 +14,7 @@ Run: make course, or .venv/bin/python -m keras_models.course.real_data.classific
 # 212 malignant; note that scikit-learn codes these labels the other way round). The loss is the
 # binary cross-entropy. To turn the probability into a decision we THRESHOLD it: malignant when
 # p > 0.5. (The old `predict_classes` is gone from Keras, and an argmax over one column would
-# call every patient benign: see keras_models/twins/evaluation.py.)
+# call every patient benign: see keras_models/twins/classification_report.py.)
 
 # ## Setup
 
@@ -26,7 +26,7 @@ import numpy as np
 
 from data import load_breast_cancer
 from keras_models.course.real_data import workflow
-from keras_models.twins.evaluation import class_labels, evaluate_classifier
+from keras_models.twins.classification_report import class_labels, evaluate_classifier
 
 TASK = "binary"
 CLASS_NAMES = ["benign", "malignant"]                       # class 0, class 1

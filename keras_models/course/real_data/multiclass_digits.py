@@ -23,7 +23,7 @@ from pathlib import Path
 
 from data import load_digits
 from keras_models.course.real_data import workflow
-from keras_models.twins.evaluation import argmax_labels, evaluate_classifier
+from keras_models.twins.classification_report import argmax_labels, evaluate_classifier
 
 TASK = "multiclass"
 

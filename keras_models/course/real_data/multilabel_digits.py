@@ -26,7 +26,7 @@ from pathlib import Path
 
 from data import load_digits
 from keras_models.course.real_data import workflow
-from keras_models.twins.evaluation import class_labels, evaluate_classifier
+from keras_models.twins.classification_report import class_labels, evaluate_classifier
 
 TASK = "multilabel"
 

@@ -32,8 +32,8 @@ from keras_models.course.real_data.workflow import (
     fit,
     save_and_reload,
 )
-from keras_models.twins.evaluation import regression_metrics
 from keras_models.twins.models import build_model
+from keras_models.twins.regression_metrics import regression_metrics
 from keras_models.twins.reproducible import deterministic
 
 TASK = "regression"

@@ -1,13 +1,6 @@
-"""Evaluating a trained model the way the course does, without its mistakes.
+"""Scoring a classifier on the test split: decisions from probabilities, a classification report, a confusion matrix.
 
-Regression (y, y_hat of shape (m, k); the errors e = y - y_hat):
-    MAE  = mean |e|                      in the target's units (thousands of USD for the diamonds)
-    RMSE = sqrt(mean e^2)                the square root of the MSE loss, back in the target's units
-    explained variance = 1 - Var(e) / Var(y), per output column, then averaged over the columns
-    (Var is the population variance. Unlike R^2 = 1 - mean(e^2) / Var(y) it ignores a constant
-    offset in the errors: a model that is always 1 too high can still explain all the variance.)
-
-Classification: first turn the model's probabilities into decisions, by the output layer's rule:
+First turn the model's probabilities into decisions, by the output layer's rule:
     one sigmoid (binary)      class 1 if p > 0.5, else class 0 -- an output of exactly 0.5 is class 0,
                               the rule of Keras' BinaryAccuracy (`y_pred > threshold`)
     softmax (multi-class)     the class with the largest probability: argmax over the row
@@ -16,53 +9,20 @@ Never argmax a single sigmoid column: the argmax of a row of one number is alway
 example would be called class 0 (`class_labels` refuses). Then a classification report
 (precision, recall, F1 per class, from scikit-learn) and a confusion matrix (rows: true class,
 columns: predicted class; for multi-label one 2 x 2 matrix per label: tn, fp, fn, tp).
-
-Loss curves: the History of fit() as a DataFrame (one row per epoch, one column per History key)
-and a PNG of the train and validation curves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import keras
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import classification_report, confusion_matrix, multilabel_confusion_matrix
+
+from keras_models.twins.metric_inputs import checked_pair
 
 CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")
 THRESHOLD = 0.5
-
-
-def _checked_pair(y_true, y_pred, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Both as 2-D float64 arrays of the same shape, finite; a ValueError naming the shapes otherwise."""
-    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
-    if y_true.shape != y_pred.shape or y_true.ndim != 2 or y_true.shape[0] == 0:
-        raise ValueError(f"{what}: y_true and y_pred must have the same 2-D shape (m, k) with m > 0, got "
-                         f"y_true {y_true.shape} and y_pred {y_pred.shape}; reshape explicitly, e.g. y.reshape(-1, 1)")
-    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
-        if not np.isfinite(values).all():
-            raise ValueError(f"{what}: {name} has NaN or infinite values")
-    return y_true, y_pred
-
-
-def regression_metrics(y_true, y_pred) -> dict[str, float]:
-    """MAE, RMSE and explained variance of predictions y_pred (m, k) against targets y_true (m, k)."""
-    y, y_hat = _checked_pair(y_true, y_pred, "regression_metrics")
-    e = y - y_hat                                                    # (m, k) errors
-    var_y = y.var(axis=0)                                            # (k,)
-    if (var_y == 0.0).any():
-        raise ValueError(f"explained variance is undefined: y_true is constant in output column(s) "
-                         f"{np.flatnonzero(var_y == 0.0).tolist()}")
-    return {
-        "mae": float(np.mean(np.abs(e))),
-        "rmse": float(np.sqrt(np.mean(e**2))),
-        "explained_variance": float(np.mean(1.0 - e.var(axis=0) / var_y)),
-    }
 
 
 def _check_task(task: str) -> None:
@@ -142,7 +102,7 @@ def evaluate_classifier(y_true, y_prob, task: str, class_names=None) -> Classifi
     true and no predicted label (a digit 1: not even, not > 4, not prime) in the "samples avg" row.
     """
     _check_task(task)
-    y_true, y_prob = _checked_pair(y_true, y_prob, "evaluate_classifier")
+    y_true, y_prob = checked_pair(y_true, y_prob, "evaluate_classifier")
     predicted = class_labels(y_prob, task)                           # (m,) or (m, k)
     actual = _true_labels(y_true, task)                              # same shape
     names = _class_names(task, y_prob.shape[1], class_names)
@@ -162,47 +122,3 @@ def evaluate_classifier(y_true, y_prob, task: str, class_names=None) -> Classifi
     accuracy = float(np.mean(predicted == actual))
     return ClassificationEvaluation(report, table, confusion, accuracy)
 
-
-def history_frame(history: keras.callbacks.History | dict[str, list[float]]) -> pd.DataFrame:
-    """fit()'s History as a DataFrame: one row per epoch (index "epoch", from 0 like TensorBoard's
-    steps), one column per History key ("loss", "val_loss", "mae", ...), in the History's order."""
-    logs = history.history if isinstance(history, keras.callbacks.History) else history
-    if not isinstance(logs, dict) or not logs:
-        raise ValueError(f"expected a keras History or a non-empty dict of per-epoch lists, got {type(history)}")
-    lengths = {key: len(values) for key, values in logs.items()}
-    if len(set(lengths.values())) != 1:
-        raise ValueError(f"every History key needs one value per epoch, got lengths {lengths}")
-    frame = pd.DataFrame({key: np.asarray(values, dtype=np.float64) for key, values in logs.items()})
-    frame.index.name = "epoch"
-    return frame
-
-
-def plot_loss_curves(frame: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """One panel per quantity (loss first, then each metric), train and validation curves together.
-
-    Rendered by the Agg backend (set explicitly: files only, no window, no pyplot state). Returns path.
-    """
-    path = Path(path)
-    if path.suffix != ".png":
-        raise ValueError(f"the loss-curve file must end in .png, got {path}")
-    quantities = [key for key in frame.columns if not key.startswith("val_")]
-    if "loss" not in quantities:
-        raise ValueError(f"the history has no 'loss' column, only {list(frame.columns)}")
-    quantities.remove("loss")
-    quantities.insert(0, "loss")
-    fig = Figure(figsize=(4.5 * len(quantities), 3.5), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)                                             # the Agg backend, chosen explicitly
-    axes = np.atleast_1d(fig.subplots(1, len(quantities)))
-    for ax, quantity in zip(axes, quantities, strict=True):
-        ax.plot(frame.index, frame[quantity], marker="o", label=f"train {quantity}")
-        if f"val_{quantity}" in frame.columns:
-            ax.plot(frame.index, frame[f"val_{quantity}"], marker="o", label=f"validation {quantity}")
-        ax.set_xlabel("epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))        # epochs are whole numbers
-        ax.set_ylabel(quantity)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    return path

@@ -1,0 +1,22 @@
+"""Targets and predictions as every metric here takes them: y_true and y_pred of one 2-D shape (m, k), finite.
+
+Keras reshapes y of shape (m,) against predictions (m, 1); plain NumPy would broadcast the two to (m, m) and
+score the wrong thing without a word. So a 1-D target is refused with the shapes named, never reshaped here.
+Used by regression_metrics.py and classification_report.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def checked_pair(y_true, y_pred, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both as 2-D float64 arrays of the same shape, finite; a ValueError naming the shapes otherwise."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape or y_true.ndim != 2 or y_true.shape[0] == 0:
+        raise ValueError(f"{what}: y_true and y_pred must have the same 2-D shape (m, k) with m > 0, got "
+                         f"y_true {y_true.shape} and y_pred {y_pred.shape}; reshape explicitly, e.g. y.reshape(-1, 1)")
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if not np.isfinite(values).all():
+            raise ValueError(f"{what}: {name} has NaN or infinite values")
+    return y_true, y_pred
