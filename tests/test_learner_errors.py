@@ -550,7 +550,7 @@ def test_an_output_closed_as_a_complete_run_is_summed_up_offers_no_resume(tmp_pa
         f"complete (nothing to resume); its logs are in {run_dir}"]
 
 
-PRINTS_ZOE = ("from keras_models.twins.closed_output import escape_what_output_cannot_show; "
+PRINTS_ZOE = ("from keras_models.twins.output_encoding import escape_what_output_cannot_show; "
               "escape_what_output_cannot_show(); print('Zo\\xeb')")
 
 

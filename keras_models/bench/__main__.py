@@ -35,7 +35,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
 
-from keras_models.twins.closed_output import escape_what_output_cannot_show  # noqa: E402
+from keras_models.twins.output_encoding import escape_what_output_cannot_show  # noqa: E402
 from keras_models.twins.tf_chatter import filter_tensorflow_chatter  # noqa: E402
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")                    # before TensorFlow loads
 if __name__ == "__main__":          # run as a program: TensorFlow's C++ start-up lines are not the learner's business
-    from keras_models.twins.closed_output import escape_what_output_cannot_show
+    from keras_models.twins.output_encoding import escape_what_output_cannot_show
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
     escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
     filter_tensorflow_chatter()

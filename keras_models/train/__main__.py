@@ -23,7 +23,7 @@ from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once  # noqa: E4
 
 on_ctrl_c_leave_at_once("Interrupted before training started; nothing was written.")
 
-from keras_models.twins.closed_output import escape_what_output_cannot_show  # noqa: E402
+from keras_models.twins.output_encoding import escape_what_output_cannot_show  # noqa: E402
 
 escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
 

@@ -16,6 +16,7 @@
     interrupts.py    Ctrl-C in Keras' fit or in TensorFlow's summaries: raised after, from our code
     leave_at_once.py Ctrl-C while a program starts (its imports): one line and exit status 130
     closed_output.py an output pipe closed while a program prints (`make train | head`): one line
+    output_encoding.py  a character the output's encoding cannot show: its escape, not a UnicodeEncodeError
     ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)
     counted.py       a number of things in words: "1 core", "2 cores"
     cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)

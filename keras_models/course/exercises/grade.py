@@ -347,7 +347,7 @@ def _what_failed(error: OSError | UnicodeError) -> str:
 
 
 if __name__ == "__main__":
-    from keras_models.twins.closed_output import escape_what_output_cannot_show
+    from keras_models.twins.output_encoding import escape_what_output_cannot_show
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
     escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make

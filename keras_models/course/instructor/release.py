@@ -291,7 +291,7 @@ def next_line(dest: Path, with_solutions: bool) -> str:
 
 
 if __name__ == "__main__":
-    from keras_models.twins.closed_output import escape_what_output_cannot_show
+    from keras_models.twins.output_encoding import escape_what_output_cannot_show
 
     escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
     sys.exit(main())

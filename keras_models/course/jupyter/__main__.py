@@ -8,8 +8,8 @@ one line and exit status 130 (keras_models/twins/leave_at_once.py); from its sta
 import signal
 import sys
 
-from keras_models.twins.closed_output import escape_what_output_cannot_show
 from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once
+from keras_models.twins.output_encoding import escape_what_output_cannot_show
 
 on_ctrl_c_leave_at_once("Interrupted before any notebook was written.")
 escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
