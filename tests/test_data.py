@@ -270,19 +270,21 @@ def test_prepare_splits_are_disjoint_and_cover_every_row(prepared):
 
 
 def test_prepare_targets_belong_to_their_rows(prepared):
-    rows = prepared.train_rows
-    if prepared.task == "regression":
-        price = load_diamonds()["price"].to_numpy()
-        np.testing.assert_allclose(prepared.y_train[:, 0], price[rows] / 1000, rtol=1e-15)
-    elif prepared.task == "binary":
-        np.testing.assert_array_equal(prepared.y_train[:, 0], load_breast_cancer()[1].to_numpy()[rows])
-    else:
-        digits = load_digits()[1].to_numpy()[rows]
-        if prepared.task == "multiclass":
-            assert (prepared.y_train.sum(axis=1) == 1).all()
-            np.testing.assert_array_equal(prepared.y_train.argmax(axis=1), digits)
+    splits = {"train": (prepared.y_train, prepared.train_rows), "validation": (prepared.y_val, prepared.val_rows),
+              "test": (prepared.y_test, prepared.test_rows)}                  # every split, not only training's
+    for split, (y, rows) in splits.items():
+        if prepared.task == "regression":
+            price = load_diamonds()["price"].to_numpy()
+            np.testing.assert_allclose(y[:, 0], price[rows] / 1000, rtol=1e-15, err_msg=split)
+        elif prepared.task == "binary":
+            np.testing.assert_array_equal(y[:, 0], load_breast_cancer()[1].to_numpy()[rows], err_msg=split)
         else:
-            np.testing.assert_array_equal(prepared.y_train, digit_attributes(digits))
+            digits = load_digits()[1].to_numpy()[rows]
+            if prepared.task == "multiclass":
+                assert (y.sum(axis=1) == 1).all(), split
+                np.testing.assert_array_equal(y.argmax(axis=1), digits, err_msg=split)
+            else:
+                np.testing.assert_array_equal(y, digit_attributes(digits), err_msg=split)
 
 
 def test_prepare_classification_splits_keep_the_class_balance():
