@@ -150,18 +150,31 @@ def test_kill_9_mid_run_then_resume_gives_the_uninterrupted_weights(tmp_path, py
         np.testing.assert_array_equal(resumed[f"arr_{i}"], w_ref)
 
 
-def test_a_checkpoint_truncated_mid_write_is_never_picked_up(tmp_path):
+def test_a_checkpoint_truncated_mid_write_is_never_picked_up(tmp_path, monkeypatch):
     net, X, y = problem()
     opt = optimizers.Adam(0.01)
     path = tmp_path / "ckpt.npz"
     train(net, X, y, opt, epochs=1, seed=0, callbacks=[Checkpoint(path)])
     good = path.read_bytes()
-    # A writer killed mid-write leaves only a temporary file beside the checkpoint ...
-    (tmp_path / "ckpt.npz.abc123.tmp").write_bytes(good[: len(good) // 2])
+
+    class KilledOutright(BaseException):
+        """kill -9 half way through the next save: no clean-up runs after it."""
+
+    def killed_mid_write(f, **arrays):
+        f.write(good[: len(good) // 2])
+        monkeypatch.setattr(Path, "unlink", lambda self, missing_ok=False: None)   # atomic_path's clean-up
+        raise KilledOutright
+
+    monkeypatch.setattr(np, "savez", killed_mid_write)
+    with pytest.raises(KilledOutright):
+        save(path, net, opt, np.random.default_rng(0), epoch=1)
+    monkeypatch.undo()
+    # The writer leaves only a temporary file beside the checkpoint ...
+    (left,) = [p for p in tmp_path.iterdir() if p != path]
+    assert re.fullmatch(r"ckpt\.npz\.[0-9a-f]{8}\.tmp", left.name) and left.read_bytes() == good[: len(good) // 2]
     # ... and the checkpoint itself is still the last complete one.
     assert path.read_bytes() == good
     assert int(load(path)["epoch"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.npz", "ckpt.npz.abc123.tmp"]
 
 
 def test_save_replaces_the_file_atomically(tmp_path, monkeypatch):
