@@ -272,6 +272,9 @@ def test_make_exercises_exits_0_only_when_every_exercise_passed_and_names_the_fi
     assert grade_cli.main(["--only", "ex01,ex02"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[-2].startswith("1 of 2 passed in ") and out[-1].startswith("Next: edit ex02's file")
+    ex02.learner_path.write_bytes(ex02.solution_path.read_bytes())    # both done: now, and only now, exit 0
+    assert grade_cli.main(["--only", "ex01,ex02"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("2 of 2 passed in ")
 
 
 def test_make_exercises_solutions_that_fails_gives_the_instructor_no_learners_next_step(capsys, monkeypatch):
