@@ -164,7 +164,8 @@ def test_a_worker_that_dies_during_training_is_said_so_in_one_line(tmp_path, mon
     monkeypatch.setattr(multi_worker, "train", other_worker_died)
     monkeypatch.setenv("TF_CONFIG", cluster_config([f"127.0.0.1:{port}" for port in free_ports(2)], index=0))
     status = multi_worker.main(["--out", str(tmp_path)])
-    last = capsys.readouterr().err.splitlines()[-1]
+    waiting, last = capsys.readouterr().err.splitlines()                # the line before the join, then the one line
+    assert waiting.startswith("worker 0 of 2: waiting for the other workers"), waiting
     # was: "could not train with the others (Graph execution error:); start every worker with the same cluster
     # list in TF_CONFIG and its own index" -- they had trained together until one stopped
     assert status == 1 and last == (
