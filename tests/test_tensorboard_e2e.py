@@ -134,5 +134,5 @@ def test_server_gives_the_same_epoch_loss_curve_for_scratch_and_keras(server, ru
                                 lambda points: len(points) == EPOCHS, f"{side}/{split} epoch_loss")
     # each point is [wall_time, step, value]
     assert [p[1] for p in curves["scratch"]] == [p[1] for p in curves["keras"]] == list(range(EPOCHS))
-    first_scratch, first_keras = curves["scratch"][0][2], curves["keras"][0][2]
-    assert abs(first_scratch - first_keras) <= 1e-5 * abs(first_keras), (first_scratch, first_keras)
+    for (_, step, scratch_loss), (_, _, keras_loss) in zip(curves["scratch"], curves["keras"], strict=True):
+        assert abs(scratch_loss - keras_loss) <= 1e-5 * abs(keras_loss), (step, scratch_loss, keras_loss)
