@@ -811,7 +811,8 @@ def test_a_ctrl_c_as_a_finished_run_prints_its_table_leaves_it_finished_not_inte
         "Open them: make tensorboard, then each task's loss curves (scratch lies on Keras):"])
     code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
-    assert (code, "Interrupted" in out) == (0, False), out
+    (run_dir,) = tmp_path.iterdir()
+    assert (code, "Interrupted" in out, status(run_dir)) == (0, False, "complete"), out
     assert "each task's loss curves (scratch lies on Keras):" in out
 
 
