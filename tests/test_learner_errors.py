@@ -12,6 +12,7 @@ that is not one (tests/test_keras_models.py), bad X, y and labels at the network
 """
 
 import errno
+import hashlib
 import io
 import json
 import os
@@ -187,7 +188,8 @@ def test_an_altered_data_file_stops_make_train_with_both_checksums(tmp_path, cap
     monkeypatch.setitem(data.checksums.SHA256, "breast_cancer.csv", expected)   # as if the file had changed
     code, _, err = run_main(capsys, "--tasks", "binary", "--logdir", str(tmp_path), "--quiet")
     assert code == 1
-    assert f"does not match the shipped breast_cancer.csv: expected sha256 {expected}, got " in err
+    actual = hashlib.sha256((data.checksums.DATA_DIR / "breast_cancer.csv").read_bytes()).hexdigest()   # the file's
+    assert f"does not match the shipped breast_cancer.csv: expected sha256 {expected}, got {actual}." in err
     assert "The file was altered or corrupted; restore it with `git checkout data/breast_cancer.csv`" in err
     # no run folder: a run that never started was the one RESUME=1 took up, even after the next run had completed
     assert list(tmp_path.iterdir()) == []
