@@ -61,10 +61,12 @@ def test_readme_records_the_checksums_the_loaders_check():
 
 
 @pytest.mark.parametrize("filename", sorted(LOADERS))
-def test_loader_reads_a_verified_copy(filename, tmp_path):
+def test_loader_reads_a_verified_copy(filename, tmp_path, monkeypatch):
     copy = tmp_path / filename
     shutil.copyfile(DATA_DIR / filename, copy)
-    from_copy, shipped = LOADERS[filename](path=copy), LOADERS[filename]()
+    shipped = LOADERS[filename]()
+    monkeypatch.setattr(checksums, "DATA_DIR", tmp_path / "no-data")        # the copy is the only file to read
+    from_copy = LOADERS[filename](path=copy)
     if isinstance(shipped, tuple):
         pd.testing.assert_frame_equal(from_copy[0], shipped[0])
         pd.testing.assert_series_equal(from_copy[1], shipped[1])
