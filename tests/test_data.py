@@ -323,6 +323,8 @@ def test_max_rows_takes_a_prefix_of_one_shuffled_order():
     larger_rows = np.concatenate([larger.train_rows, larger.val_rows, larger.test_rows])
     assert len(small_rows) == 200 and len(set(small_rows)) == 200
     assert set(small_rows) <= set(larger_rows)
+    order = np.random.default_rng(0).permutation(53940)                       # NumPy's own shuffle of the rows
+    assert set(small_rows) == set(order[:200]) and set(larger_rows) == set(order[:400])    # its first rows
     np.testing.assert_array_equal(small.X_train, prepare("regression", max_rows=200).X_train)
 
 
