@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -674,6 +675,20 @@ def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(cap
     assert capsys.readouterr().out.splitlines() == ["learner  ex01  total",
                                                     "Jose\u0301       10     10",        # 4 columns + 3 spaces
                                                     "\u5b57         10     10",          # 2 columns + 5 spaces
+                                                    "out of     10     10"]
+
+
+def test_the_table_lines_up_thai_vowel_signs_and_a_korean_name_unzipped_from_a_mac(capsys):
+    # marks of combining class 0 were counted a column each: Thai's three took 8 columns for 5 shown, and Korean's
+    # vowels and finals (NFD: a Mac's zip) 12 for 6, so each of those rows' scores stood 3 and 6 columns left of bob's
+    grade_of = {EX01.name: grade_class.Grade("", 10, "")}
+    thai = "\u0e2a\u0e21\u0e28\u0e31\u0e01\u0e14\u0e34\u0e4c"                         # 5 columns: three marks
+    korean = unicodedata.normalize("NFD", "\uae40\ubbfc\uc900")                        # 6 columns: 9 jamo
+    grade_class.print_table([EX01], {thai: grade_of, korean: grade_of, "bob": grade_of})
+    assert capsys.readouterr().out.splitlines() == ["learner  ex01  total",
+                                                    f"{thai}      10     10",         # 5 columns + 2 spaces
+                                                    f"{korean}     10     10",       # 6 columns + 1 space
+                                                    "bob        10     10",
                                                     "out of     10     10"]
 
 

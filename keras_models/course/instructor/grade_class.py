@@ -404,11 +404,18 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
 
 
 def _columns_taken(text: str) -> int:
-    """How many columns of a terminal `text` takes as stdout writes it: an accent that combines takes none, a wide
-    character (字) two, one the output's encoding cannot show as many as its escape (PYTHONIOENCODING=ascii: ë is
-    written \\xeb, four)."""
-    shown = _as_written(text)
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in shown)
+    """How many columns of a terminal `text` takes as stdout writes it: a mark drawn on the character before it
+    (an accent that combines, a Thai vowel sign: category Mn or Me, whatever its combining class) takes none, as
+    does an invisible format character (a zero-width space: Cf) and a Hangul vowel or final consonant joined into
+    the syllable before it (a Korean name unzipped from a Mac, in NFD); a wide character (字) takes two, one the
+    output's encoding cannot show as many as its escape (PYTHONIOENCODING=ascii: ë is written \\xeb, four)."""
+    return sum(_cell_width(c) for c in _as_written(text))
+
+
+def _cell_width(c: str) -> int:
+    if unicodedata.category(c) in ("Mn", "Me", "Cf") or "\u1160" <= c <= "\u11ff":     # U+1160-11FF: Hangul Jamo
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
 
 
 def _as_written(text: str) -> str:
