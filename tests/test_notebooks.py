@@ -258,7 +258,21 @@ def test_make_notebooks_writes_an_untouched_exercise_notebook_again_from_a_py_th
         for exercise in (ex01, ex02)}
     assert "my_work = 1" in sources["ex01"]                                     # untouched: the .py's code now
     assert "notebook_work = 2" in sources["ex02"] and "my_work = 1" not in sources["ex02"]   # edited: kept
-    assert f"exercises   {len(EXERCISES)} notebooks in " in capsys.readouterr().out
+    assert "\n  exercises/  1 rewritten, 6 kept\n" in capsys.readouterr().out
+
+
+def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_several_states(monkeypatch, capsys):
+    # the folder on every row: "  exercises   7 notebooks in keras_models/course/notebooks/exercises/: 1 rewritten,
+    # 6 kept", 90 columns, wrapped in a learner's 80-column terminal once they had changed an exercise file
+    done = {"lessons": ["unchanged"] * 7, "exercises": ["rewritten"] + ["kept"] * 6,
+            "solutions": ["unchanged"] * 6 + ["written"]}
+    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: done)
+    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    assert build.main([]) == 0
+    assert capsys.readouterr().out.splitlines()[:4] == ["In keras_models/course/notebooks/:",
+                                                        "  lessons/    7 unchanged",
+                                                        "  exercises/  1 rewritten, 6 kept",
+                                                        "  solutions/  6 unchanged, 1 written"]
 
 
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):

@@ -207,12 +207,14 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         said = folder_not_writable(error, shown) or f"{error.filename or NOTEBOOKS}: {error.strerror or error}"
         print(f"error: {said}", file=sys.stderr)        # the first: a read-only checkout, or another user's folder
         return 1
+    # The folder once, then a row per kind: with it on every row, a row read 80 to 100 columns and wrapped in an
+    # 80-column terminal as soon as its notebooks were in two states ("1 kept, 6 unchanged").
+    print(f"In {shown(NOTEBOOKS)}/:")
     for kind, statuses in done.items():
         if not statuses:
             continue
         counts = {status: statuses.count(status) for status in dict.fromkeys(statuses)}
-        print(f"  {kind:<10} {len(statuses):2d} notebooks in {shown(NOTEBOOKS / kind)}/: "
-              + ", ".join(f"{count} {status}" for status, count in counts.items()))
+        print(f"  {kind + '/':<11} " + ", ".join(f"{count} {status}" for status, count in counts.items()))
     kept = done["exercises"].count("kept")
     total = sum(len(statuses) for statuses in done.values())
     print(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
