@@ -30,10 +30,17 @@ export PYTHONIOENCODING := $(PYTHONIOENCODING)$(if $(findstring :,$(PYTHONIOENCO
 INSTRUCTOR_ONLY = test test-browser lock-check mutants exercises-solutions release
 # One sub-shell: a reader that stops early (make help | head -1) ends it with SIGPIPE, status 141, which is no
 # error of make's ("make: *** [Makefile:30: help] Error 141" under the first line); any other status stays.
+# Each description is wrapped at 80 columns, its next lines starting in its column (29): a line the terminal wraps
+# starts again at its left edge, under the target names.
 help: ## list the targets
 	@( echo "Inside the network -- make targets:" && \
 	grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | $(if $(wildcard tests),cat,grep -v -E '^($(subst $() ,|,$(INSTRUCTOR_ONLY))):') \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  make %-20s %s\n", $$1, $$2}' && \
+		| awk 'BEGIN {FS = ":.*## "} \
+			{ line = sprintf("  make %-20s", $$1); n = split($$2, word, " "); \
+			  for (i = 1; i <= n; i++) { \
+			    if (length(line) > 27 && length(line) + 1 + length(word[i]) > 80) { print line; line = sprintf("%27s", "") } \
+			    line = line " " word[i] } \
+			  print line }' && \
 	$(if $(wildcard tests),:,echo "(a learner copy: $(INSTRUCTOR_ONLY) are in your instructor's copy only)") ) \
 	|| [ $$? -eq 141 ]
 

@@ -244,6 +244,25 @@ def test_a_quiet_exported_by_the_shell_stops_make_with_one_line_saying_where_it_
                                     "your shell's environment: unset QUIET).  Stop.")
 
 
+def test_make_help_fits_an_80_column_terminal_each_description_wrapped_under_its_column(project):
+    # one line per target ran to 172 columns: in an 80-column terminal every description wrapped back to the left
+    # edge, under the target names
+    os.symlink(shutil.which("awk"), project.parent / "bin" / "awk")
+    listed = make(project, "help").stdout.splitlines()
+    assert len(listed) > 20, listed
+    assert max(len(line) for line in listed) <= 80, max(listed, key=len)
+    described, target = {}, None
+    for line in listed[1:]:
+        if line.startswith("  make "):
+            target = line[7:27].strip()
+        else:
+            assert line[:28].isspace(), line                                # a description's next line
+        assert line[27] == " " and line[28] != " ", line                   # the description's column: 29
+        described[target] = (described.get(target, "") + " " + line[28:]).strip()
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert described == dict(re.findall(r"^([a-z-]+):.*## (.*)$", makefile, re.MULTILINE))
+
+
 @pytest.mark.parametrize("copy", ["whole project", "learner copy"])
 def test_make_help_into_a_reader_that_stops_early_ends_quietly(project, copy):
     """`make help | head -1`: head leaves after one line, the recipe's awk (or echo) then dies of SIGPIPE, and make
