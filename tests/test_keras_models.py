@@ -176,6 +176,16 @@ def test_single_sigmoid_is_thresholded_and_exactly_half_is_class_0_like_keras():
     assert float(keras_accuracy.result()) == pytest.approx(5 / 6)
 
 
+def test_the_digits_confusion_matrix_prints_within_80_columns_with_predicted_named_once():
+    # each column was labelled "predicted 7": the 10 x 10 matrix make course prints was 136 columns wide
+    y = np.eye(10)[np.arange(20) % 10]                                     # (20, 10): each digit twice
+    result = evaluate_classifier(y, y, "multiclass")                        # every one read right: 2 on the diagonal
+    lines = result.confusion.to_string().splitlines()
+    assert lines[0] == "predicted  0  1  2  3  4  5  6  7  8  9"
+    assert lines[1] == "true 0     2  0  0  0  0  0  0  0  0  0"
+    assert len(lines) == 11 and max(map(len, lines)) <= 80
+
+
 def test_softmax_decision_is_the_argmax_of_each_row():
     y = np.eye(3)[[0, 1, 2, 2]]
     p = np.array([[0.7, 0.2, 0.1], [0.3, 0.4, 0.3], [0.5, 0.1, 0.4], [0.1, 0.1, 0.8]])

@@ -117,8 +117,10 @@ def evaluate_classifier(y_true, y_prob, task: str, class_names=None) -> Classifi
         confusion = pd.DataFrame(per_label, index=names, columns=["tn", "fp", "fn", "tp"])
     else:
         counts = confusion_matrix(actual, predicted, labels=labels)                       # (classes, classes)
+        # "predicted" once, as the columns' name (printed in the top-left corner), not in every column's label:
+        # ten columns of "predicted 7" made the digits' matrix 136 columns wide, wrapped in an 80-column terminal
         confusion = pd.DataFrame(counts, index=[f"true {n}" for n in names],
-                                 columns=[f"predicted {n}" for n in names])
+                                 columns=pd.Index(names, name="predicted"))
     accuracy = float(np.mean(predicted == actual))
     return ClassificationEvaluation(report, table, confusion, accuracy)
 
