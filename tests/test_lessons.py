@@ -16,7 +16,10 @@ import inspect
 import io
 import math
 import re
+import runpy
 import struct
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -625,3 +628,48 @@ def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
     words = pictures.describe(ran["lesson_01_perceptron"].figures["boundary"])
     assert "start: w = 0, 4 wrong. " in words and "after epoch 1: 2 updates, 3 wrong now" in words, words
 
+
+
+# --- where the pictures go when the lessons start in another folder -------------------------------------
+# A notebook's kernel may start in the notebook's own folder (VS Code, ipykernel's "Python 3"), a script in any
+# folder: the pictures went to keras_models/course/notebooks/lessons/logs/lessons/png/, or /tmp/logs/..., which
+# make tensorboard never shows. The default is the repository's logs/lessons (keras_models/course/folders.py).
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_make_lessons_default_folder_is_the_repositorys_wherever_it_starts(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert Path(lessons.DEFAULT_LOGDIR).resolve() == REPO / "logs" / "lessons"
+
+
+def test_a_lesson_run_alone_from_another_folder_draws_into_the_repositorys_logs(tmp_path, monkeypatch):
+    drawn_into = []
+
+    def save_png(fig, out_dir, filename):              # records the folder; writes nothing
+        drawn_into.append(Path(out_dir).resolve())
+        return Path(out_dir) / filename
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pictures, "save_png", save_png)
+    monkeypatch.delitem(sys.modules, "keras_models.course.lessons.lesson_03_activations", raising=False)
+    with contextlib.redirect_stdout(io.StringIO()):
+        runpy.run_module("keras_models.course.lessons.lesson_03_activations", run_name="__main__")
+    assert drawn_into == [REPO / "logs" / "lessons" / "png"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("lesson", lessons.LESSONS)
+def test_no_lesson_names_a_folder_relative_to_where_it_runs(lesson):
+    source = (REPO / "keras_models" / "course" / "lessons" / f"{lesson}.py").read_text(encoding="utf-8")
+    assert 'Path("logs' not in source and "Path('logs" not in source
+
+
+def test_a_written_to_line_names_the_folder_as_the_learner_can_open_it(tmp_path, monkeypatch):
+    from keras_models.course.folders import shown
+
+    monkeypatch.chdir(REPO)
+    assert shown(REPO / "logs" / "lessons" / "png") == "logs/lessons/png"      # as make lessons has always printed
+    monkeypatch.chdir(tmp_path)
+    assert shown(REPO / "logs" / "lessons" / "png") == str(REPO / "logs" / "lessons" / "png")
+    assert shown("mine/png") == "mine/png"                                    # typed here: as typed

@@ -131,7 +131,11 @@ def execute(kernel, path, workdir, allow_errors=False):
     """Run the notebook at `path` top to bottom in `workdir` on the shared kernel; return it with its outputs."""
     manager, client = kernel
     workdir.mkdir(parents=True, exist_ok=True)
-    reply = client.execute_interactive(f"%reset -f\nimport os\nos.chdir({str(workdir)!r})", timeout=60)
+    # the course's default folder is the repository's logs/ wherever the kernel runs (course/folders.py): here
+    # workdir's, so that a lesson's pictures and ex07's runs stay out of the repository
+    reply = client.execute_interactive(f"%reset -f\nimport os\nos.chdir({str(workdir)!r})\n"
+                                       "import pathlib, keras_models.course.folders as folders\n"
+                                       f"folders.LOGS = pathlib.Path({str(workdir / 'logs')!r})", timeout=60)
     assert reply["content"]["status"] == "ok", reply["content"]
     notebook = nbformat.read(path, as_version=4)
     runner = NotebookClient(notebook, km=manager, timeout=600, allow_errors=allow_errors)

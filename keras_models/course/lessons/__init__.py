@@ -12,7 +12,9 @@ Run them all (this is `make lessons`):
 
     make lessons          # or: .venv/bin/python -m keras_models.course.lessons [--logdir DIR] (logs/lessons)
 
-PNG files go to DIR/png and the same pictures to TensorBoard, as images, in DIR/tensorboard.
+PNG files go to DIR/png and the same pictures to TensorBoard, as images, in DIR/tensorboard. The default is the
+repository's logs/lessons wherever the lessons are started from (keras_models/course/folders.py); a DIR you give
+means that folder from where you typed it.
 Each lesson also runs on its own, e.g.
 `.venv/bin/python -m keras_models.course.lessons.lesson_01_perceptron`, and
 exposes `run(out_dir)`, which returns what it computed and the paths of its PNGs.
@@ -31,6 +33,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from keras_models.course.folders import LOGS, shown
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -46,7 +49,7 @@ LESSONS = (
     "lesson_06_regularisation",
     "lesson_07_data_parallel",
 )
-DEFAULT_LOGDIR = Path("logs") / "lessons"
+DEFAULT_LOGDIR = LOGS / "lessons"                       # the repository's, wherever the lessons start
 READS_DATA = {"lesson_06_regularisation": "binary"}     # the lessons that load a task's data file (data/tasks.py)
 
 
@@ -70,7 +73,7 @@ def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[L
     descriptions = {tag: words for result in results for tag, words in result.descriptions().items()}
     write_to_tensorboard(board_dir, images, descriptions=descriptions)
     if verbose:
-        print(f"{len(images)} pictures: PNG files in {png_dir}/, TensorBoard images in {board_dir}/")
+        print(f"{len(images)} pictures: PNG files in {shown(png_dir)}/, TensorBoard images in {shown(board_dir)}/")
     return results
 
 
@@ -93,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     """`make lessons`; a log directory that cannot be written, a damaged or missing data file (lesson 6 reads
     data/breast_cancer.csv: checked before lesson 1), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
     parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
-    parser.add_argument("--logdir", default=str(DEFAULT_LOGDIR),
-                        help=f"where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default {DEFAULT_LOGDIR})")
+    parser.add_argument("--logdir", default=shown(DEFAULT_LOGDIR),     # logs/lessons in the repository's folder
+                        help="where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default: the repository's "
+                             "logs/lessons)")
     args = parser.parse_args(argv)
     if not args.logdir.strip():                     # Path("") is ".": the pictures would land in the current folder
         print("error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons", file=sys.stderr)
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise OSError(exc.errno, exc.strerror, str(where)) from None
         run_all(args.logdir)
         print(f"done in {time.perf_counter() - start:.1f} s")
-        if args.logdir == DEFAULT_LOGDIR:
+        if args.logdir.resolve() == DEFAULT_LOGDIR:
             print("see them in TensorBoard (IMAGES tab): make tensorboard")
         else:
             print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={shlex.quote(str(args.logdir))}")

@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons.pictures import BLUE, LIGHT_BLUE, LIGHT_RED, RED, LessonResult, new_figure, save_png
 from scratch.perceptron import Perceptron
 
@@ -115,4 +116,4 @@ def run(out_dir: str | Path) -> PerceptronLesson:
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    print(run(LOGS / "lessons" / "png").summary)

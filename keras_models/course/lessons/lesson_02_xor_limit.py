@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons import lesson_01_perceptron as lesson_01
 from keras_models.course.lessons.lesson_01_perceptron import draw_boundary, plot_points
 from keras_models.course.lessons.pictures import BLUE, RED, LessonResult, new_figure, save_png
@@ -98,4 +99,4 @@ def run(out_dir: str | Path) -> XorLesson:
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    print(run(LOGS / "lessons" / "png").summary)

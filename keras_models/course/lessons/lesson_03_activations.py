@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons.pictures import LIGHT_RED, LessonResult, new_figure, save_png
 from scratch import activations
 
@@ -112,4 +113,4 @@ def run(out_dir: str | Path) -> ActivationsLesson:
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    print(run(LOGS / "lessons" / "png").summary)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
 from scratch.gradient_descent import gradient_descent
 
@@ -151,4 +152,4 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    print(run(LOGS / "lessons" / "png").summary)

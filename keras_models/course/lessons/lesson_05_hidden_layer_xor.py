@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons.lesson_01_perceptron import plot_points
 from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
 from scratch import Dense, Network, optimizers
@@ -153,4 +154,4 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    print(run(LOGS / "lessons" / "png").summary)

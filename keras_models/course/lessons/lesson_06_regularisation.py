@@ -33,6 +33,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from data import DATA_FILE_ERRORS, Prepared, prepare
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
 from scratch import Dense, Dropout, Network, losses, optimizers, regularizers
 from scratch.callbacks import Callback
@@ -152,6 +153,6 @@ def run(out_dir: str | Path) -> RegularisationLesson:
 
 if __name__ == "__main__":
     try:
-        print(run(Path("logs/lessons/png")).summary)
+        print(run(LOGS / "lessons" / "png").summary)
     except DATA_FILE_ERRORS as exc:        # a damaged or missing data file: the one line make lessons prints
         raise SystemExit(f"error: {exc}") from None

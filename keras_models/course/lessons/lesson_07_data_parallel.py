@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_models.course.folders import LOGS
 from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
 from scratch import Dense, Network
 from scratch.data_parallel import all_reduce, shard_gradients, shard_slices
@@ -161,4 +162,4 @@ def _row(i: int, colour: str):
 
 
 if __name__ == "__main__":
-    print(run(Path("logs/lessons/png")).summary)
+    print(run(LOGS / "lessons" / "png").summary)

@@ -1,0 +1,29 @@
+"""Where the course writes by default: the repository's logs/, wherever a lesson, exercise or script was started.
+
+A notebook's kernel does not always start in the repository's folder, as the project's kernel does (make lab,
+keras_models/course/jupyter/kernel.py): VS Code with the .venv's Python, ipykernel's "Python 3" kernel and
+`jupyter execute --kernel_name=python3` start it in the notebook's own folder, and a script may be started from
+any folder (`cd /tmp && .venv/bin/python -m keras_models.course.lessons`). A default written `Path("logs")` then
+meant a logs/ folder there (keras_models/course/notebooks/lessons/logs/lessons/png/), which make tensorboard never
+shows, while the printed line still said logs/. So the course's defaults are anchored at the repository's root;
+a folder the learner types (LOGDIR=, --out, a path argument) keeps meaning what it means where it was typed.
+
+    REPO          the repository's root folder (the one with the Makefile)
+    LOGS          REPO/logs: what make tensorboard shows
+    shown(path)   a path as the learner can open it from where they are: logs/lessons/png in the repository's
+                  folder (as make prints it), the full path anywhere else
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LOGS = REPO / "logs"
+
+
+def shown(path: str | Path) -> str:
+    """`path` relative to the current folder when it lies inside it, else in full."""
+    full = Path(path).resolve()
+    here = Path.cwd().resolve()
+    return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
