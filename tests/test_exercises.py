@@ -1521,6 +1521,20 @@ def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
 EX07_OVERFITTING = {"validation": [0.50, 0.40, 0.35, 0.45, 0.60], "train": [0.60, 0.40, 0.30, 0.20, 0.10]}
 
 
+def test_ex07_logs_its_run_in_the_repositorys_logs_wherever_it_runs(tmp_path, monkeypatch):
+    """ex07's LOGS was Path("logs"): its notebook on a kernel started in the notebook's own folder (VS Code,
+    ipykernel's "Python 3") logged its run under keras_models/course/notebooks/solutions/logs/, which make
+    tensorboard never shows, and still printed "logs in logs/exercises/ex07/..."."""
+    monkeypatch.chdir(tmp_path)
+    solution = find("ex07").solution_path
+    untouched = tmp_path / solution.name
+    untouched.write_text(skeleton_of(solution), encoding="utf-8")
+    for path in (solution, untouched):
+        module = load_module(path)
+        assert Path(module.LOGS).resolve() == Path(__file__).resolve().parents[1] / "logs", path
+    assert sorted(path.name for path in tmp_path.iterdir()) == [solution.name]
+
+
 def ex07_overfitting_run(log_dir, history_scale: float = 1.0):
     """ex07's train_with_tensorboard, written, not trained: the validation loss is lowest at epoch 2, and both the
     highest validation loss and the lowest training loss are at the last epoch, 4, as in the solution's 20 epochs.

@@ -28,7 +28,8 @@
 # 3. `best_epoch(log_dir)`: the epoch with the lowest validation loss, read from the logs.
 #
 # Look at the run yourself: run this notebook, or `make exercise-run NAME=ex07` (your file as a script);
-# either writes to logs/exercises/ex07/<time>/. Then `make tensorboard` and open the printed address.
+# either writes to the repository's logs/exercises/ex07/<time>/, wherever it runs. Then `make tensorboard` and open
+# the printed address.
 #
 # **Grade it:** `make exercises ONLY=ex07`
 
@@ -43,8 +44,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from tensorboard.util import tensor_util  # noqa: F401  (the two you will need)
 
 from data import prepare
-
-LOGS = Path("logs")     # the logs/ folder where you run: the repository's, with make or the project's kernel
+from keras_models.course.folders import LOGS, shown  # the repository's logs/, wherever this runs; a path as you open it
 
 
 def build_model(n_features: int) -> keras.Model:
@@ -110,7 +110,7 @@ if __name__ == "__main__":
     print("validation loss per epoch (from the logs):")
     for epoch, value in read_scalars(log_dir / "validation").items():
         print(f"  {epoch:3d}  {value:.4f}")
-    print(f"lowest validation loss at epoch {best_epoch(log_dir)}; logs in {log_dir}")
+    print(f"lowest validation loss at epoch {best_epoch(log_dir)}; logs in {shown(log_dir)}")
 
 
 # %% [markdown]
