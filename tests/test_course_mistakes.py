@@ -493,6 +493,15 @@ def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(opti
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def in_this_logs(monkeypatch, logs: Path) -> None:
+    """The course scripts' default folders under `logs` instead of the repository's logs/ (course/folders.py)."""
+    from keras_models.course import multi_worker
+
+    monkeypatch.setattr(workflow, "DEFAULT_OUT", logs / "course")
+    monkeypatch.setattr(course_cli, "DEFAULT_OUT", logs / "course")
+    monkeypatch.setattr(multi_worker, "DEFAULT_OUT", logs / "multi_worker")
+
+
 def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains_the_default_too(tmp_path, capsys,
                                                                                                   monkeypatch):
     """The line names the folder to put right: `make course` writes into logs/course, which its user never typed, and
@@ -501,6 +510,7 @@ def test_an_out_folder_that_cannot_be_written_is_one_line_before_anything_trains
     from keras_models.course import multi_worker
 
     monkeypatch.chdir(tmp_path)
+    in_this_logs(monkeypatch, tmp_path / "logs")
     (tmp_path / "logs").mkdir()
     as_for_a_learner(monkeypatch, tmp_path / "logs", read_only=True)
     monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
@@ -535,6 +545,7 @@ def test_under_make_an_out_folder_that_cannot_be_written_is_named_as_make_course
     make = run_make(Path(__file__).resolve().parents[1], "-n", "course")
     assert make.stdout.splitlines()[-1] == "exec .venv/bin/python -m keras_models.course.real_data --via-make"
     monkeypatch.chdir(tmp_path)
+    in_this_logs(monkeypatch, tmp_path / "logs")
     (tmp_path / "logs").mkdir()
     as_for_a_learner(monkeypatch, tmp_path / "logs", read_only=True)
     monkeypatch.setattr(course_cli, "rows_per_script", lambda *a: pytest.fail("it went on past the options"))
@@ -585,6 +596,27 @@ def test_every_option_of_the_course_and_tensorboard_command_lines_says_what_it_d
             if not action.help] == []
     # a course script's --help opens with its title, not with run()'s docstring ("files go to out_dir")
     assert [parser.prog for parser in parsers if "out_dir" in parser.description] == []
+
+
+def test_the_course_scripts_default_folder_is_the_repositorys_logs_wherever_they_start(tmp_path, monkeypatch):
+    """--out's default was Path("logs") / "course": `cd /tmp && .venv/bin/python -m keras_models.course.real_data`
+    wrote into /tmp/logs/course/, which make tensorboard never shows (make train's logs/ was already the
+    repository's). A folder typed with --out still means that folder from where it was typed."""
+    from keras_models.course import multi_worker
+
+    def parser_of(self, args=None, namespace=None):
+        raise Parser(self)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", parser_of)
+    logs = Path(__file__).resolve().parents[1] / "logs"
+    scripts = course_command_lines()[:len(course_cli.SCRIPTS) + 1]           # make course and its four scripts
+    for main, expected in [*((script, logs / "course") for script in scripts), (multi_worker.main,
+                                                                                logs / "multi_worker")]:
+        with pytest.raises(Parser) as built:
+            main([])
+        assert Path(built.value.args[0].get_default("out")).resolve() == expected, built.value.args[0].prog
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_make_tensorboard(tmp_path, capsys,

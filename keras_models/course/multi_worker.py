@@ -41,7 +41,6 @@ import faulthandler
 import json
 import os
 import sys
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")                    # before TensorFlow loads
 if __name__ == "__main__":          # run as a program: TensorFlow's C++ start-up lines are not the learner's business
@@ -56,6 +55,7 @@ import tensorflow as tf  # noqa: E402
 
 from data import DATA_FILE_ERRORS, Prepared, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
+from keras_models.course.folders import LOGS, shown  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.counted import counted  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
@@ -67,6 +67,7 @@ TASK, SEED = "binary", 0
 # worker would draw masks of its own; this loop shows the all-reduce (make train DEVICES=N replays masks:
 # keras_models/twins/masks.py)
 BATCH_SIZE, HIDDEN = get_task(TASK).train.batch_size, get_task(TASK).train.hidden
+DEFAULT_OUT = LOGS / "multi_worker"     # the repository's logs/multi_worker, wherever a worker starts
 
 
 def replica_shares(X: np.ndarray, y: np.ndarray, batch_size: int):
@@ -173,8 +174,9 @@ def cannot_listen(port: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker",
                            description=__doc__.split("\n")[1].removeprefix("Title: "))
-    parser.add_argument("--out", type=folder, default=str(Path("logs") / "multi_worker"),   # text: checked as given
-                        help="where each worker writes worker_<index>.npz (default logs/multi_worker)")
+    parser.add_argument("--out", type=folder, default=shown(DEFAULT_OUT),      # text: checked as given
+                        help="where each worker writes worker_<index>.npz (default: the repository's "
+                             "logs/multi_worker)")
     parser.add_argument("--epochs", type=whole_number, default=3, help="epochs to train (default 3)")
     parser.add_argument("--batch-size", type=whole_number, default=BATCH_SIZE,
                         help=f"rows per global batch, shared between all replicas (default {BATCH_SIZE})")

@@ -27,6 +27,7 @@ if __name__ == "__main__":
 
 from data import TASK_TABLE, check_data_files, checked_settings, prepare  # noqa: E402
 from keras_models.course.command_line import folder  # noqa: E402
+from keras_models.course.folders import shown  # noqa: E402
 from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--via-make" in argv:
         argv.remove("--via-make")
         try:
-            folder(str(DEFAULT_OUT), written_by="make course")
+            folder(shown(DEFAULT_OUT), written_by="make course")
         except argparse.ArgumentTypeError as refused:       # not "argument --out: ... (all options: ...)"
             print(f"error: {refused}", file=sys.stderr, flush=True)
             return 2

@@ -41,6 +41,7 @@ from data import (
     prepare,
 )
 from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
+from keras_models.course.folders import LOGS, shown
 from keras_models.twins.alone import held_alone
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.loss_curves import history_frame, plot_loss_curves
@@ -49,7 +50,7 @@ from keras_models.twins.output_encoding import escape_what_output_cannot_show
 from keras_models.twins.reproducible import deterministic
 from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
-DEFAULT_OUT = Path("logs") / "course"
+DEFAULT_OUT = LOGS / "course"          # the repository's logs/course, wherever a course script starts
 
 
 class OutputFolderBusy(Exception):
@@ -181,8 +182,9 @@ def course_options(prog: str, description: str | None, epochs: str, rows: str = 
     mistake is one line."""
     parser = OneLineParser(prog=prog, description=description)
     # the default as text: argparse runs `folder` on a default only when it is a string, and a read-only logs/
-    # must be refused as a given --out is
-    parser.add_argument("--out", type=folder, default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
+    # must be refused as a given --out is; shown: logs/course in the repository's folder, in full elsewhere
+    parser.add_argument("--out", type=folder, default=shown(DEFAULT_OUT),
+                        help="output folder (default: the repository's logs/course)")
     parser.add_argument("--epochs", type=whole_number, default=None,
                         help=f"most epochs (default {epochs}; EarlyStopping may stop sooner)")
     # a --max-rows too small to split is data.prepare's to refuse (MaxRowsError, `explain`): it knows the splits
