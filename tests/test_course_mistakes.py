@@ -619,6 +619,19 @@ def test_the_course_scripts_default_folder_is_the_repositorys_logs_wherever_they
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_make_tensorboard_line_names_a_folder_typed_elsewhere_as_make_reads_it(tmp_path, capsys, monkeypatch):
+    """make runs in the repository's folder: `make lessons`'s and `make course`'s closing hint printed
+    "make tensorboard LOGDIR=mine/..." for a --logdir mine / --out mine typed in another folder, and that make
+    tensorboard answered "log directory mine/... does not exist"."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(lessons, "run_all", lambda logdir: None)
+    monkeypatch.setattr(course_cli, "SCRIPTS", ())
+    assert lessons.main(["--logdir", "mine"]) == 0
+    assert f"make tensorboard LOGDIR={tmp_path / 'mine'}\n" in capsys.readouterr().out
+    assert course_cli.main(["--out", "mine"]) == 0
+    assert capsys.readouterr().out == f"TensorBoard: make tensorboard LOGDIR={tmp_path / 'mine' / 'tensorboard'}\n"
+
+
 def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_make_tensorboard(tmp_path, capsys,
                                                                                                  monkeypatch):
     def interrupted(out_dir, **settings):

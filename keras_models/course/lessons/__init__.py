@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keras_models.course.folders import LOGS, shown
+from keras_models.course.folders import LOGS, for_make, shown
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.logdir.resolve() == DEFAULT_LOGDIR:
             print("see them in TensorBoard (IMAGES tab): make tensorboard")
         else:
-            print(f"see them in TensorBoard (IMAGES tab): make tensorboard LOGDIR={shlex.quote(str(args.logdir))}")
+            print("see them in TensorBoard (IMAGES tab): make tensorboard "         # make runs in the repository
+                  f"LOGDIR={shlex.quote(for_make(args.logdir))}")
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
     except KeyboardInterrupt:
         print("\nInterrupted; the lessons that finished have written their PNG files (TensorBoard gets the "

@@ -27,7 +27,7 @@ if __name__ == "__main__":
 
 from data import TASK_TABLE, check_data_files, checked_settings, prepare  # noqa: E402
 from keras_models.course.command_line import folder  # noqa: E402
-from keras_models.course.folders import shown  # noqa: E402
+from keras_models.course.folders import for_make, shown  # noqa: E402
 from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except LEARNER_ERRORS as exc:
         print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
         return 1
-    print(f"TensorBoard: make tensorboard LOGDIR={args.out / 'tensorboard'}")
+    print(f"TensorBoard: make tensorboard LOGDIR={for_make(args.out / 'tensorboard')}")    # make runs in the repository
     return 0
 
 
