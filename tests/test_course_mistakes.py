@@ -632,6 +632,15 @@ def test_the_make_tensorboard_line_names_a_folder_typed_elsewhere_as_make_reads_
     assert capsys.readouterr().out == f"TensorBoard: make tensorboard LOGDIR={tmp_path / 'mine' / 'tensorboard'}\n"
 
 
+def test_make_courses_make_tensorboard_line_quotes_a_folder_with_a_space(tmp_path, capsys, monkeypatch):
+    """--out 'my course' ended with "make tensorboard LOGDIR=.../my course/tensorboard": copied, make reads
+    LOGDIR=.../my and a target called course/tensorboard. make lessons and make train quote it."""
+    monkeypatch.setattr(course_cli, "SCRIPTS", ())
+    assert course_cli.main(["--out", str(tmp_path / "my course")]) == 0
+    board = tmp_path / "my course" / "tensorboard"
+    assert capsys.readouterr().out == f"TensorBoard: make tensorboard LOGDIR='{board}'\n"
+
+
 def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_make_tensorboard(tmp_path, capsys,
                                                                                                  monkeypatch):
     def interrupted(out_dir, **settings):

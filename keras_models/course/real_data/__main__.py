@@ -9,6 +9,7 @@ status 1) -- the last three before the first script trains (`rows_per_script`).
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     except LEARNER_ERRORS as exc:
         print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
         return 1
-    print(f"TensorBoard: make tensorboard LOGDIR={for_make(args.out / 'tensorboard')}")    # make runs in the repository
+    board = shlex.quote(for_make(args.out / "tensorboard"))            # as make reads it: it runs in the repository
+    print(f"TensorBoard: make tensorboard LOGDIR={board}")
     return 0
 
 
