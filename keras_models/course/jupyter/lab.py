@@ -96,7 +96,8 @@ def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subpro
                f"--ServerApp.default_url=/{NOTEBOOKS_URL_PATH}", f"--ServerApp.open_browser={open_browser}",
                "--LanguageServerManager.autodetect=False",     # no language servers to look for (it asks npm)
                # the project's kernel only: ipykernel's "Python 3", also in .venv, would start a notebook in its own
-               # folder (a lesson's pictures, ex07's runs under notebooks/.../logs/) and show TensorFlow's chatter
+               # folder (a path the learner types, e.g. open("notes.txt"), would mean one there; the course's own
+               # defaults are the repository's logs/ wherever: course/folders.py) and show TensorFlow's chatter
                f"--KernelSpecManager.allowed_kernelspecs={KERNEL_NAME}",
                f"--MappingKernelManager.default_kernel_name={KERNEL_NAME}"]
     if os.geteuid() == 0:                      # as root (a container): Jupyter refuses unless told
