@@ -10,6 +10,7 @@ on a tiny network.
 
 import io
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import keras
@@ -274,6 +275,18 @@ def test_a_hint_quotes_a_log_directory_with_a_space_so_it_can_be_copied(monkeypa
     logdir = tmp_path / "my runs"
     assert options.command(options.option("--resume"), *options.logdir_option(logdir)) == \
         f"make train RESUME=1 LOGDIR='{logdir}'"
+
+
+def test_a_hint_names_a_log_directory_typed_in_another_folder_as_the_repository_reads_it(monkeypatch, tmp_path):
+    """A hint's command runs in the repository's folder (.venv/bin/python, make): `cd /tmp &&
+    .venv/bin/python -m keras_models.train --logdir mine` said "Resume with: ... --logdir mine" and "make
+    tensorboard LOGDIR=mine", and there mine is another folder ("log directory mine does not exist")."""
+    monkeypatch.chdir(tmp_path)
+    assert options.command(options.option("--resume"), *options.logdir_option("mine")) == \
+        f"{options.PROG} --resume --logdir {tmp_path / 'mine'}"
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(repo)
+    assert options.logdir_option("logs/mine") == ["--logdir logs/mine"]          # typed in the repository: as typed
 
 
 def test_progress_prints_first_every_fifth_and_last_epoch_or_nothing_when_quiet():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shlex
 import sys
 import tempfile
@@ -46,10 +47,23 @@ def command(*options: str) -> str:
     return " ".join(["make train" if via_make else PROG, *options])
 
 
+def as_the_repository_reads_it(logdir: str | Path) -> str:
+    """logdir for a command in a hint, which runs in the repository's folder (make train, make tensorboard,
+    .venv/bin/python -m ...): a full path as it is; a relative one, typed in another folder, in full
+    (--logdir mine typed in /tmp is /tmp/mine), or relative to the repository when it lies inside it."""
+    if Path(logdir).is_absolute():
+        return str(logdir)
+    full = Path(os.path.abspath(logdir))                # abspath: the folders as named, no symbolic link resolved
+    repo = DEFAULT_LOGDIR.parent
+    return str(full.relative_to(repo)) if full.is_relative_to(repo) else str(full)
+
+
 def logdir_option(logdir: str | Path) -> list[str]:
     """[option('--logdir', logdir)] unless logdir is the default, for commands in hints: quoted where the shell
     needs it (LOGDIR='my runs'), so that the command can be copied as it stands."""
-    return [] if Path(logdir).resolve() == DEFAULT_LOGDIR else [option("--logdir", shlex.quote(str(logdir)))]
+    if Path(logdir).resolve() == DEFAULT_LOGDIR:
+        return []
+    return [option("--logdir", shlex.quote(as_the_repository_reads_it(logdir)))]
 
 
 def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,

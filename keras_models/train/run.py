@@ -34,6 +34,7 @@ from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
 from keras_models.train.options import (
     DEFAULT_LOGDIR,
+    as_the_repository_reads_it,
     check_devices,
     check_tasks,
     check_writable,
@@ -265,7 +266,8 @@ def sum_up(results: list[TaskResult], run_dir: Path, args, started: float) -> No
         print(announce(record))
     print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
           f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
-    board = "make tensorboard" + (f" LOGDIR={shlex.quote(str(args.logdir))}" if logdir_option(args.logdir) else "")
+    board = "make tensorboard" + (f" LOGDIR={shlex.quote(as_the_repository_reads_it(args.logdir))}"
+                                  if logdir_option(args.logdir) else "")
     for line in format_links(results, board):
         print(line, flush=True)
 
