@@ -119,6 +119,26 @@ def test_a_log_directory_that_is_a_file_or_missing_or_empty_is_one_line(what, me
     assert err == message.format(logdir=logdir) + "\n"
 
 
+def test_the_default_log_directory_is_the_repositorys_logs_wherever_it_starts(tmp_path, monkeypatch, capsys):
+    """make tensorboard passes LOGDIR itself; `.venv/bin/python -m keras_models.train.board_server` started in another
+    folder served that folder's logs/ (or said "log directory logs does not exist"), where make train's runs are the
+    repository's."""
+    from keras_models.train import board_server
+
+    asked = []
+
+    def check_logdir(text):
+        asked.append(Path(text).resolve())
+        raise ValueError("stop here")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(signal, "signal", lambda *args: None)
+    monkeypatch.setattr(board_server, "check_port", lambda text: 6006)
+    monkeypatch.setattr(board_server, "check_logdir", check_logdir)
+    assert board_server.main([]) == 2
+    assert asked == [ROOT / "logs"] and capsys.readouterr().err == "error: stop here\n"
+
+
 def test_a_log_directory_that_cannot_be_read_or_entered_is_one_line(tmp_path, monkeypatch):
     """Mode 000 for the learner (root reads anything: os.access and exists() stand in). Unreadable, TensorBoard served
     no runs and warned every second; inside it, exists() raised and the check ended in a traceback."""

@@ -23,10 +23,12 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from keras_models.train.runs import shown
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 DEFAULT_PORT = 6006
+DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's, wherever this starts
 
 
 def task_link(task: str, port: int = DEFAULT_PORT) -> str:
@@ -95,7 +97,8 @@ def check_logdir(text: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
-    parser.add_argument("--logdir", default="logs", help="the runs to show (LOGDIR=; default logs)")
+    parser.add_argument("--logdir", default=str(shown(DEFAULT_LOGDIR)),    # "logs" in the repository's folder
+                        help="the runs to show (LOGDIR=; default: the repository's logs)")
     parser.add_argument("--port", default=str(DEFAULT_PORT),
                         help=f"port on 127.0.0.1, 1 to 65535 (PORT=; default {DEFAULT_PORT})")
     args = parser.parse_args(argv)
