@@ -3,7 +3,7 @@
     parser = OneLineParser(prog=".venv/bin/python -m keras_models.course.multi_worker", description=...)
     parser.add_argument("--epochs", type=whole_number, default=3)
     parser.add_argument("--seed", type=seed, default=0)
-    parser.add_argument("--out", type=folder, default=Path("logs") / "multi_worker")
+    parser.add_argument("--out", type=folder, default=shown(LOGS / "multi_worker"))    # course/folders.py
 
 Each type checks its value when the options are read, before anything trains: `--epochs 0` once trained nothing
 and then failed on the empty history, `--seed -1` failed inside Keras' seeding, and `--out README.md` failed
