@@ -653,10 +653,14 @@ def test_a_lesson_run_alone_from_another_folder_draws_into_the_repositorys_logs(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(pictures, "save_png", save_png)
     monkeypatch.delitem(sys.modules, "keras_models.course.lessons.lesson_03_activations", raising=False)
-    with contextlib.redirect_stdout(io.StringIO()):
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
         runpy.run_module("keras_models.course.lessons.lesson_03_activations", run_name="__main__")
     assert drawn_into == [REPO / "logs" / "lessons" / "png"]
     assert list(tmp_path.iterdir()) == []
+    # and it says where, as a path the learner can open from here: the line used to be the summary alone
+    png = REPO / "logs" / "lessons" / "png" / "lesson_03_activations_functions.png"
+    assert printed.getvalue().splitlines()[1:] == [f"   wrote {png}"], printed.getvalue()
 
 
 @pytest.mark.parametrize("lesson", lessons.LESSONS)

@@ -116,4 +116,4 @@ def run(out_dir: str | Path) -> PerceptronLesson:
 
 
 if __name__ == "__main__":
-    print(run(LOGS / "lessons" / "png").summary)
+    print(run(LOGS / "lessons" / "png").printout())

@@ -99,4 +99,4 @@ def run(out_dir: str | Path) -> XorLesson:
 
 
 if __name__ == "__main__":
-    print(run(LOGS / "lessons" / "png").summary)
+    print(run(LOGS / "lessons" / "png").printout())

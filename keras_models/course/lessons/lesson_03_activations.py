@@ -113,4 +113,4 @@ def run(out_dir: str | Path) -> ActivationsLesson:
 
 
 if __name__ == "__main__":
-    print(run(LOGS / "lessons" / "png").summary)
+    print(run(LOGS / "lessons" / "png").printout())

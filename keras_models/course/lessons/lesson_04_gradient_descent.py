@@ -152,4 +152,4 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
 
 
 if __name__ == "__main__":
-    print(run(LOGS / "lessons" / "png").summary)
+    print(run(LOGS / "lessons" / "png").printout())

@@ -154,4 +154,4 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
 
 
 if __name__ == "__main__":
-    print(run(LOGS / "lessons" / "png").summary)
+    print(run(LOGS / "lessons" / "png").printout())

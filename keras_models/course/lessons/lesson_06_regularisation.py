@@ -153,6 +153,6 @@ def run(out_dir: str | Path) -> RegularisationLesson:
 
 if __name__ == "__main__":
     try:
-        print(run(LOGS / "lessons" / "png").summary)
+        print(run(LOGS / "lessons" / "png").printout())
     except DATA_FILE_ERRORS as exc:        # a damaged or missing data file: the one line make lessons prints
         raise SystemExit(f"error: {exc}") from None

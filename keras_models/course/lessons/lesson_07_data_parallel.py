@@ -162,4 +162,4 @@ def _row(i: int, colour: str):
 
 
 if __name__ == "__main__":
-    print(run(LOGS / "lessons" / "png").summary)
+    print(run(LOGS / "lessons" / "png").printout())

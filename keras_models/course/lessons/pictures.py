@@ -27,6 +27,8 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from keras_models.course.folders import shown
+
 DPI = 100                       # pixels per inch: a 9 x 3 inch figure is a 900 x 300 PNG
 
 # Colours shared by the lessons: class 1 is blue "+", class 0 is red "-", as in the tutorial's plots.
@@ -52,6 +54,11 @@ class LessonResult:
     def tags(self) -> dict[str, Path]:
         """{"lesson_01_perceptron/boundary": Path(...png), ...} for TensorBoard."""
         return {f"{self.lesson}/{name}": path for name, path in self.pngs.items()}
+
+    def printout(self) -> str:
+        """What a lesson run alone prints: its key fact, then its PNG files as the learner can open them from where
+        they are (course/folders.py: logs/lessons/png/... in the repository's folder, in full elsewhere)."""
+        return f"{self.summary}\n   wrote {', '.join(shown(path) for path in self.pngs.values())}"
 
     def descriptions(self) -> dict[str, str]:
         """The same tags -> each picture in words (`describe` of its Figure): its alt text in TensorBoard."""
