@@ -12,16 +12,17 @@ a folder the learner types (LOGDIR=, --out, a path argument) keeps meaning what 
     LOGS          REPO/logs: what make tensorboard shows
     shown(path)   a path as the learner can open it from where they are: logs/lessons/png in the repository's
                   folder (as make prints it), the full path anywhere else
-    for_make(path)  a path as a make command reads it, in the repository's folder (where make runs): for a hint
-                  such as `make tensorboard LOGDIR=...`, printed by a script that was started elsewhere
+
+A hint's folder, for a make command that runs in the repository's folder, is keras_models/twins/typed_elsewhere.py's
+for_make (make train's hints use it too).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from keras_models.twins.typed_elsewhere import REPO
+
 LOGS = REPO / "logs"
 
 
@@ -30,12 +31,3 @@ def shown(path: str | Path) -> str:
     full = Path(path).resolve()
     here = Path.cwd().resolve()
     return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)
-
-
-def for_make(path: str | Path) -> str:
-    """A full path as it is; a relative one from the current folder, relative to the repository when it lies inside
-    it, else in full: LOGDIR=mine typed in /tmp is /tmp/mine to a make command, which runs in the repository."""
-    if Path(path).is_absolute():
-        return str(path)
-    full = Path(os.path.abspath(path))                  # abspath: the folders as named, no symbolic link resolved
-    return str(full.relative_to(REPO)) if full.is_relative_to(REPO) else str(full)

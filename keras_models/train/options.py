@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import shlex
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, checked_settings, unevenly_split
 from keras_models.train.runs import FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
+from keras_models.twins.typed_elsewhere import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
@@ -47,23 +47,12 @@ def command(*options: str) -> str:
     return " ".join(["make train" if via_make else PROG, *options])
 
 
-def as_the_repository_reads_it(logdir: str | Path) -> str:
-    """logdir for a command in a hint, which runs in the repository's folder (make train, make tensorboard,
-    .venv/bin/python -m ...): a full path as it is; a relative one, typed in another folder, in full
-    (--logdir mine typed in /tmp is /tmp/mine), or relative to the repository when it lies inside it."""
-    if Path(logdir).is_absolute():
-        return str(logdir)
-    full = Path(os.path.abspath(logdir))                # abspath: the folders as named, no symbolic link resolved
-    repo = DEFAULT_LOGDIR.parent
-    return str(full.relative_to(repo)) if full.is_relative_to(repo) else str(full)
-
-
 def logdir_option(logdir: str | Path) -> list[str]:
     """[option('--logdir', logdir)] unless logdir is the default, for commands in hints: quoted where the shell
     needs it (LOGDIR='my runs'), so that the command can be copied as it stands."""
     if Path(logdir).resolve() == DEFAULT_LOGDIR:
         return []
-    return [option("--logdir", shlex.quote(as_the_repository_reads_it(logdir)))]
+    return [option("--logdir", shlex.quote(for_make(logdir)))]
 
 
 def task_settings(task: str, *, epochs: int | None = None, max_rows: int | None = None,

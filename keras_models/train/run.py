@@ -34,7 +34,6 @@ from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
 from keras_models.train.options import (
     DEFAULT_LOGDIR,
-    as_the_repository_reads_it,
     check_devices,
     check_tasks,
     check_writable,
@@ -65,6 +64,7 @@ from keras_models.train.sides import TaskResult, run_task
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.interrupts import held_then_dropped
 from keras_models.twins.reproducible import op_determinism
+from keras_models.twins.typed_elsewhere import for_make
 from scratch.atomic_write import remove_stale_temporaries
 from scratch.checkpoint import CheckpointError
 from scratch.divergence import TrainingDiverged
@@ -266,7 +266,7 @@ def sum_up(results: list[TaskResult], run_dir: Path, args, started: float) -> No
         print(announce(record))
     print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
           f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
-    board = "make tensorboard" + (f" LOGDIR={shlex.quote(as_the_repository_reads_it(args.logdir))}"
+    board = "make tensorboard" + (f" LOGDIR={shlex.quote(for_make(args.logdir))}"
                                   if logdir_option(args.logdir) else "")
     for line in format_links(results, board):
         print(line, flush=True)

@@ -28,7 +28,7 @@ if __name__ == "__main__":
 
 from data import TASK_TABLE, check_data_files, checked_settings, prepare  # noqa: E402
 from keras_models.course.command_line import folder  # noqa: E402
-from keras_models.course.folders import for_make, shown  # noqa: E402
+from keras_models.course.folders import shown  # noqa: E402
 from keras_models.course.real_data import classification_breast_cancer as binary  # noqa: E402
 from keras_models.course.real_data import multiclass_digits as multiclass  # noqa: E402
 from keras_models.course.real_data import multilabel_digits as multilabel  # noqa: E402
@@ -41,6 +41,7 @@ from keras_models.course.real_data.workflow import (  # noqa: E402
     explain,
     writing_into,
 )
+from keras_models.twins.typed_elsewhere import for_make  # noqa: E402
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
 
