@@ -85,6 +85,18 @@ def test_the_startup_lines_are_dropped_and_everything_else_passes_in_order():
     assert err.decode().splitlines()[-1] == "ValueError: a bug of ours"
 
 
+def test_the_cpu_notices_second_line_is_dropped_only_right_after_its_first():
+    """"To enable the following instructions ..." is chatter only as the line after cpu_feature_guard's first: after
+    any other start-up line (absl's warning, oneDNN's notice) it is not, and passes."""
+    lines = [CHATTER[0], REAL[2], CHATTER[1], REAL[2], CHATTER[2], CHATTER[3], REAL[3]]
+    process = run(f"""
+        for line in {lines!r}:
+            os.write(2, line.encode() + b"\\n")
+    """)
+    _, err = finish(process)
+    assert err.decode().splitlines() == [REAL[2], REAL[2], REAL[3]]
+
+
 def test_a_crash_loses_nothing():
     process = run(f"""
         os.write(2, {CHATTER[0]!r}.encode() + b"\\n" + {REAL[0]!r}.encode() + b"\\nthe last wo")
