@@ -97,6 +97,17 @@ def test_the_cpu_notices_second_line_is_dropped_only_right_after_its_first():
     assert err.decode().splitlines() == [REAL[2], REAL[2], REAL[3]]
 
 
+def test_a_line_that_starts_as_chatter_and_goes_on_is_not_chatter():
+    """A line is dropped when CHATTER matches all of it: one that only starts like a start-up line says more."""
+    lines = [CHATTER[0] + " -- and then this, which nobody has seen before", CHATTER[2] + " And then this too."]
+    process = run(f"""
+        for line in {lines!r}:
+            os.write(2, line.encode() + b"\\n")
+    """)
+    _, err = finish(process)
+    assert err.decode().splitlines() == lines
+
+
 def test_a_crash_loses_nothing():
     process = run(f"""
         os.write(2, {CHATTER[0]!r}.encode() + b"\\n" + {REAL[0]!r}.encode() + b"\\nthe last wo")
