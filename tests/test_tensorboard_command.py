@@ -57,6 +57,25 @@ def test_a_port_another_program_listens_on_is_one_line(tmp_path):
         in line, line
 
 
+def test_a_port_whose_last_connection_waits_in_time_wait_is_free():
+    """A server stopped a moment ago (make tensorboard, Ctrl-C, then make tensorboard again) leaves the connections
+    it closed in TIME_WAIT; a server with SO_REUSEADDR binds the port anyway, and so does the check (ports.py)."""
+    from keras_models.twins.ports import why_taken
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)            # as TensorBoard's server sets it
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as browser:
+            answered, _ = server.accept()
+            answered.close()                                    # the server closes first: its end waits in TIME_WAIT
+            assert browser.recv(1) == b""
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))                         # the port is held, for a bind without SO_REUSEADDR
+    assert why_taken(port) is None
+
+
 def test_a_port_taken_after_the_check_before_tensorboard_binds_it_is_the_same_one_line(capsys):
     """Two make tensorboards started in the same second both passed the check; the second then stopped with
     TensorBoard's own log line and "ERROR: TensorBoard could not bind to port N, it was already in use", exit
