@@ -307,6 +307,34 @@ def test_ctrl_c_while_keras_fits_is_raised_after_a_batch_from_our_code_never_ins
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler      # the handler before is back
 
 
+def test_ctrl_c_while_keras_validates_is_raised_after_that_validation_batch_not_after_the_whole_pass(sigint_raises):
+    """The module's promise: held until "the batch (or validation batch, or epoch) in progress" ends -- a Ctrl-C in
+    the first of 8 validation batches does not wait for the other 7."""
+    import keras
+
+    from keras_models.twins.interrupts import HeldInterrupt
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    validated = []
+
+    class CtrlCInValidation(keras.callbacks.Callback):
+        def on_test_batch_begin(self, batch, logs=None):
+            validated.append(batch)
+            if batch == 0:
+                os.kill(os.getpid(), signal.SIGINT)            # the learner's Ctrl-C, as validation starts
+
+    held = HeldInterrupt()
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with held:
+            model.fit(X, y, batch_size=8, validation_data=(X, y), validation_batch_size=8, epochs=1, shuffle=False,
+                      verbose=0, callbacks=[CtrlCInValidation(), held])
+    assert innermost_frames(raised.value, 2) == ["interrupts.py:on_test_batch_end", "interrupts.py:raise_if_pending"]
+    assert validated == [0]
+
+
 def test_a_second_ctrl_c_is_raised_at_once_and_one_after_the_last_batch_on_leaving(sigint_raises):
     from keras_models.twins.interrupts import HeldInterrupt
 
