@@ -139,6 +139,13 @@ def test_make_lessons_prints_each_lessons_key_fact_and_how_to_view_the_images(ma
     assert f"make tensorboard LOGDIR='{logdir}'" in printed
 
 
+def test_make_lessons_counts_the_pictures_it_wrote(make_lessons):
+    """"10 pictures: PNG files in logs/lessons/png/, ..." (the README): one per PNG, not one per lesson."""
+    logdir, printed, _ = make_lessons
+    assert (f"\n{len(EXPECTED_PIXELS)} pictures: PNG files in {logdir / 'png'}/, TensorBoard images in "
+            f"{logdir / 'tensorboard'}/\n") in printed
+
+
 def test_the_pictures_of_an_earlier_make_lessons_are_replaced_in_tensorboard_and_nothing_else_is_touched(
         make_lessons, tmp_path):
     """Left in place, an earlier run's event file would show every picture twice in TensorBoard's IMAGES tab."""
@@ -608,6 +615,7 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
         rows = [part.stop - part.start for part in shard_slices(10, n)]
         assert sum(rows) == 10 and max(rows) == math.ceil(10 / n), (n, rows)
     assert ax_gap.get_xlabel() == "replicas N (shards of up to ceil(10/N) rows)"
+
 
 
 def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
