@@ -617,6 +617,25 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
     assert ax_gap.get_xlabel() == "replicas N (shards of up to ceil(10/N) rows)"
 
 
+def test_data_parallel_lesson_states_both_gaps_as_the_readme_prints_them(make_lessons):
+    """"... matches the full batch's to 2.5e-16; the plain average of the shards' gradients is off by 0.64": the
+    plain average's gap recomputed here from shards cut by hand, the all-reduce's at float64 rounding."""
+    _, printed, ran = make_lessons
+    net, X, y, LOSS = lesson_07_data_parallel.build_network(), lesson_07_data_parallel.X, lesson_07_data_parallel.y, \
+        lesson_07_data_parallel.LOSS
+    full = net.loss_and_gradients(X, y, LOSS)[1]
+    per_shard = [net.loss_and_gradients(X[a:b], y[a:b], LOSS)[1] for a, b in ((0, 3), (3, 6), (6, 9), (9, 10))]
+    plain_gap = max(np.max(np.abs(sum(shard[i] for shard in per_shard) / 4 - f)) / np.max(np.abs(f))
+                    for i, f in enumerate(full))
+    (line,) = [line for line in printed.splitlines() if line.startswith("7. ")]
+    assert line == f"7. {ran['lesson_07_data_parallel'].summary}"
+    stated = re.fullmatch(r"7\. data parallelism: 10 rows on 4 replicas \(3, 3, 3, 1 rows\): the all-reduce sum of "
+                          r"\(m_k/m\) x shard gradient matches the full batch's to (\d\.\de-\d\d); the plain average "
+                          r"of the shards' gradients is off by (\d\.\d\d)", line)
+    assert stated, line
+    assert float(stated[1]) < 1e-14
+    assert stated[2] == f"{plain_gap:.2f}"
+
 
 def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
     """A notebook shows each picture with pictures.describe(fig) as its alt text, for a screen reader."""
