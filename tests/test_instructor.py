@@ -279,6 +279,8 @@ def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_sa
     assert subprocess.run(["git", "log", "--format=%an: %s"], **git).stdout.startswith(
         "make release: Instructor copy, made by make release from ")
     assert len(subprocess.run(["git", "rev-list", "--all"], **git).stdout.split()) == 1
+    # "Each copy is a git repository (branch `main`)" (the README): the branch GitHub Classroom's template shows
+    assert subprocess.run(["git", "branch", "--show-current"], **git).stdout == "main\n"
     assert subprocess.run(["git", "status", "--porcelain"], **git).stdout == ""          # all of it committed
     for name in UNTRACKED:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
