@@ -91,6 +91,16 @@ def test_goals_read_the_course_rows_and_the_make_targets():
     assert met["make test wall time"] is False          # it failed: a fast failure is not a pass
 
 
+def test_the_scratch_goal_is_held_by_the_fastest_scratch_run_of_the_shape():
+    """"scratch vs default keras fit" measures the best scratch run (fewest ms per epoch), whichever BLAS threads."""
+    rows = [{"shape": "medium", "run": "scratch fit, 1 BLAS thread", "x_vs_keras_default": 1.5, "floor_share": 0.5,
+             "epoch_ms": 40.0},
+            {"shape": "medium", "run": "scratch fit, 2 BLAS threads", "x_vs_keras_default": 2.4, "floor_share": 0.5,
+             "epoch_ms": 25.0}]
+    (goal,) = [g for g in report.goal_rows(rows, []) if g["goal"] == "scratch vs default keras fit, medium"]
+    assert (goal["measured"], goal["met"]) == ("2.4x (scratch fit, 2 BLAS threads)", True)
+
+
 @pytest.mark.slow
 def test_reports_are_written_as_markdown_csv_and_latest(tiny_rows, tmp_path):
     args = bench_run.parse_args(["--quick", "--shapes", "course"])
