@@ -375,6 +375,15 @@ def test_a_submissions_folder_the_grades_cannot_be_written_to_is_refused_before_
 
 # --- 4. output size --------------------------------------------------------------------------------------
 
+def test_the_output_and_memory_limits_are_the_ones_the_readme_gives():
+    """The tests below shrink the limits to 1 MiB and 1 GiB (the same rule, less to write): the real ones, here."""
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    output_mib, memory_gib = re.search(r"no file larger than (\d+) MiB; at most (\d+) GiB of memory beyond what the "
+                                       r"grader itself holds", readme).groups()
+    assert (sandbox.OUTPUT_LIMIT, sandbox.MEMORY_LIMIT) == (int(output_mib) * 2**20, int(memory_gib) * 2**30)
+    assert f"wrote or printed more than {output_mib} MiB into one file (output limit)" in readme
+
+
 @pytest.mark.parametrize("writes", [
     "\nwith open('big.bin', 'wb') as big:\n    for _ in range(40):\n        big.write(bytes(65536))\n",
     "\nfor _ in range(40):\n    print('x' * 65536)\n",           # printed: its output file is the one that grows
