@@ -101,6 +101,41 @@ def test_script_writes_model_curves_and_tensorboard_logs(course_run):
         assert list((course_run.log_dir / split).glob("events.out.tfevents.*")), f"no {split} event file"
 
 
+HEADLINES = {"regression": "regression on diamonds", "binary": "binary classification on breast cancer",
+             "multiclass": "multi-class classification on digits", "multilabel": "multi-label classification on digits"}
+
+
+def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the_readme_shows(course_run):
+    """What `make course` prints for each script (the README's sample run), against numbers worked out here in NumPy
+    from the trained model's test predictions: the rows, the epochs, the test scores to 3 decimals, and the first
+    test row's answer."""
+    prepared, model, task = course_run.prepared, course_run.model, course_run.task
+    lines = course_run.report.splitlines()
+    assert lines[0] == (f"{HEADLINES[task]}: {len(course_run.history)} epochs, "
+                        f"{len(prepared.train_rows)} training rows")
+    assert lines[-1] == (f"  model {course_run.model_path}, curves {course_run.curves_png}, "
+                         f"TensorBoard {course_run.log_dir}")
+    y, p = prepared.y_test.astype(np.float64), model.predict(prepared.X_test, verbose=0).astype(np.float64)
+    if task == "regression":
+        e = y - p
+        mae, rmse, explained = np.mean(np.abs(e)), np.sqrt(np.mean(e ** 2)), 1 - np.var(e) / np.var(y)
+        assert lines[1] == f"  test MAE {mae:.3f} k$, RMSE {rmse:.3f} k$, explained variance {explained:.3f}"
+        return
+    right = (np.argmax(p, axis=1) == np.argmax(y, axis=1)) if task == "multiclass" else ((p > 0.5) == (y == 1))
+    metric = "binary accuracy" if task == "multilabel" else "accuracy"
+    assert lines[1] == f"  test {metric} {np.mean(right):.3f}"
+    assert lines[2].split() == ["precision", "recall", "f1-score", "support"]
+    for name in course_run.test_scores.table.index[:2]:              # the first two classes' rows: 3 decimals
+        row = next(line.split() for line in lines[3:] if line.split()[:1] == [name])     # the report's, first
+        assert all(re.fullmatch(r"\d\.\d{3}|nan", number) for number in row[1:4]), row
+    first = p[0]                                                     # the first test row: the script's example
+    if task == "binary":
+        assert lines[-2].startswith(f"  patient {prepared.test_rows[0]}: p(malignant) = {first[0]:.3f} -> ")
+    elif task == "multiclass":
+        digit = int(np.argmax(first))
+        assert lines[-2].endswith(f"): read as {digit} with p = {first[digit]:.3f}")
+
+
 def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(tmp_path):
     """TensorBoard reads every event file of a folder as one run: the first run's epochs must be gone."""
     for split in ("train", "validation"):                                  # what an earlier run of 3 epochs left
