@@ -118,6 +118,24 @@ def test_a_crash_loses_nothing():
     assert err.decode() == REAL[0] + "\nthe last wo"
 
 
+def test_the_last_line_is_written_before_the_program_has_ended(tmp_path):
+    """At exit the program waits for the filter to copy what is left, so a shell's next prompt comes after the
+    program's last line. The filter is held (SIGSTOP) for 0.5 s here: a program that did not wait would have ended
+    with its last line still in the pipe."""
+    program = textwrap.dedent("""
+        import os, signal, subprocess
+        from keras_models.twins import tf_chatter
+        tf_chatter.filter_tensorflow_chatter()
+        os.write(2, b"the last line\\n")
+        os.kill(tf_chatter._filter.pid, signal.SIGSTOP)
+        subprocess.Popen(["sh", "-c", f"sleep 0.5; kill -CONT {tf_chatter._filter.pid}"], stderr=subprocess.DEVNULL)
+    """)
+    stderr = tmp_path / "stderr"
+    with open(stderr, "wb") as into:
+        code = subprocess.run([sys.executable, "-c", program], cwd=ROOT, stderr=into, timeout=60).returncode
+    assert (code, stderr.read_bytes()) == (0, b"the last line\n")          # read the moment the program has ended
+
+
 def test_an_unfinished_line_is_passed_on_while_the_program_waits():
     process = run("""
         os.write(2, b"Continue? [y/n] ")
