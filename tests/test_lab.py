@@ -144,6 +144,32 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     assert list(home.iterdir()) == [], "Jupyter wrote into the home folder"
 
 
+def test_a_port_taken_between_the_check_and_the_start_stops_make_lab_instead_of_moving_it(tmp_path):
+    """`make lab PORT=8890` serves on 8890 or says it cannot: JupyterLab is told not to try the next ports
+    (port_retries=0). Here another program takes the port just after make lab's check (which is skipped)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["--port", str(port), "--no-browser", "--jupyter-home", str(tmp_path / "venv"), "--log",
+                str(tmp_path / "lab.log")]
+        program = ("import sys; from keras_models.course.jupyter import lab; lab.why_taken = lambda *_: None; "
+                   f"sys.exit(lab.main({argv!r}))")
+        server = subprocess.Popen([sys.executable, "-c", program], cwd=REPO, env=jupyter_environment(HOME=str(home)),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        printed = server.stdout.readline()                  # "JupyterLab is running ...", or nothing as it ends
+        if printed:
+            server.terminate()                                  # its SIGTERM handler stops JupyterLab too
+            server.communicate(timeout=60)
+            pytest.fail(f"make lab started on another port than the one asked for: {printed!r}")
+        _, err = server.communicate(timeout=60)
+    assert server.returncode == 1, err
+    assert err.startswith("error: JupyterLab stopped before it was ready (") and err.count("\n") == 1, err
+    assert f"port {port} is not available" in (tmp_path / "lab.log").read_text(encoding="utf-8")     # its reason
+
+
 def test_make_lab_prints_the_address_only_once_the_server_takes_connections(tmp_path):
     """Jupyter Server writes jpserver-<pid>.json before its event loop runs and listens only in that loop: the
     address printed on the file alone was refused in a full `make test` (the test above, 1 run in 4)."""
