@@ -55,10 +55,13 @@ def test_lessons_into_a_folder_that_cannot_be_written_names_the_folder_not_a_tem
                                        "choose another folder: make lessons LOGDIR=DIR\n")
 
 
-def test_an_empty_lessons_logdir_is_one_line_not_the_current_folder(capsys, monkeypatch):
+@pytest.mark.parametrize("logdir", ["", " "], ids=["empty", "a-space"])   # LOGDIR=" ": a folder named " " otherwise
+def test_an_empty_lessons_logdir_is_one_line_not_the_current_folder(logdir, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)                         # where a folder named " " would be made
     monkeypatch.setattr(lessons, "run_all", lambda logdir: pytest.fail("a lesson ran"))
-    assert lessons.main(["--logdir", ""]) == 2
+    assert lessons.main(["--logdir", logdir]) == 2
     assert capsys.readouterr() == ("", "error: LOGDIR is empty; name a folder, e.g. make lessons LOGDIR=logs/lessons\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_lessons_logdir_starting_with_an_unexpanded_tilde_is_one_line_not_a_folder_named_tilde(tmp_path, capsys,
