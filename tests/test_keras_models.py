@@ -88,6 +88,24 @@ def test_fit_takes_the_task_tables_batch_size(course_run):
     assert int(course_run.model.optimizer.iterations) == len(course_run.history) * batches
 
 
+def test_fit_stops_early_by_the_task_tables_patience_on_its_monitor(tmp_path, monkeypatch):
+    """"EarlyStopping watches task.monitor (val_loss) and, once it has not improved for task.course.patience
+    epochs, stops and restores the best epoch's weights" (workflow.py): the EarlyStopping fit was given."""
+    stoppers = []
+
+    def recorded(*args):
+        callbacks = standard_callbacks(*args)
+        stoppers.extend(c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping))
+        return callbacks
+
+    monkeypatch.setattr(workflow, "standard_callbacks", recorded)
+    prepared = prepare("binary", seed=0, max_rows=120)
+    workflow.fit(build_model(prepared), prepared, tmp_path, epochs=1, verbose=0, title="")
+    task = get_task("binary")
+    assert [(s.monitor, s.patience, s.restore_best_weights) for s in stoppers] == [
+        (task.monitor, task.course.patience, True)]
+
+
 def test_keras_metric_agrees_with_our_evaluation_on_the_validation_split(course_run):
     """Keras' compiled metric (its own code) and ours (regression_metrics.py, classification_report.py) agree."""
     prepared, model = course_run.prepared, course_run.model
