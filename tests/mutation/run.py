@@ -48,7 +48,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 LIST = Path(__file__).with_name("mutants.toml")
-COPIED = ("scratch", "data", "keras_models", "tests", "pyproject.toml")
+COPIED = ("scratch", "data", "keras_models", "tests", "pyproject.toml", "README.md")     # README: the limits it states
 MUTABLE = ("scratch/", "keras_models/", "data/")     # the tests' own code is not mutated
 TEST_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}    # no __pycache__ in the copies
 # A mutant's time limit. The untouched run tested every file any mutant names, alone; a mutant tests a few of
