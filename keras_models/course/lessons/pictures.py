@@ -126,7 +126,7 @@ def write_to_tensorboard(logdir: str | Path, images: dict[str, Path], step: int 
     for tag, path in images.items():
         if not Path(path).is_file():
             raise ValueError(f"image {tag!r}: no PNG file at {path}")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")    # before TensorFlow loads: keep its C++ chatter quiet
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")    # its INFO, WARNING logs (start-up chatter: tf_chatter.py)
     import tensorflow as tf  # here only: the one place the lessons need it
 
     logdir = Path(logdir)
