@@ -24,6 +24,7 @@ import data.checksums
 from keras_models.course import lessons
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
+from keras_models.course.exercises import reset as exercise_reset
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.real_data import __main__ as course_cli
@@ -116,8 +117,9 @@ def test_lessons_into_a_pipe_closed_before_their_last_lines_is_one_line_too(tmp_
 def learner_folder(tmp_path, monkeypatch):
     """The learner's exercise files and backups in a temporary folder instead of the repository."""
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
-    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
-    monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "logs" / "exercises" / "backup")
+    monkeypatch.setattr(grade_cli, "REPO", tmp_path)                     # a missing solution's message
+    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)                # every path shown
+    monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "logs" / "exercises" / "backup")
     return tmp_path
 
 
@@ -236,8 +238,8 @@ def test_exercise_reset_in_a_folder_that_cannot_be_written_names_it_and_what_to_
     <the full path>: Permission denied", nothing of which folder to put right or how."""
     exercise = find("ex01")
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
-    monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "backup")
+    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
     (tmp_path / "exercises").mkdir()
     exercise.learner_path.write_text("# my work in progress\n", encoding="utf-8")
     as_for_a_learner(monkeypatch, tmp_path / "exercises", read_only=True)

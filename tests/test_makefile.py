@@ -376,14 +376,14 @@ def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
 
 
 def test_the_backups_make_clean_keeps_are_where_exercise_reset_and_make_notebooks_put_them():
-    """make exercise-reset (grade.py) and make notebooks (build.py) each name the folder they keep a learner's
+    """make exercise-reset (reset.py) and make notebooks (build.py) each name the folder they keep a learner's
     replaced version in; make clean keeps logs/exercises/backup/ by name. A backup folder moved in one of them
     alone would be emptied by the next make clean, and the tests of each give it a temporary folder."""
-    from keras_models.course.exercises import grade
+    from keras_models.course.exercises import reset
     from keras_models.course.jupyter import build
 
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for backup_dir in (grade.BACKUP_DIR, build.BACKUP_DIR):
+    for backup_dir in (reset.BACKUP_DIR, build.BACKUP_DIR):
         kept = backup_dir.relative_to(ROOT).as_posix()
         assert f"! -path {kept} " in makefile and f"! -path '{kept}/*'" in makefile, kept
 

@@ -44,6 +44,7 @@ from zygote import WarmPopen
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
+from keras_models.course.exercises import reset as exercise_reset
 from keras_models.course.exercises.graders import EXERCISES, find, grade_file
 from keras_models.course.exercises.notebook_source import code_pieces, fingerprints
 from keras_models.course.exercises.skeleton import skeleton_of
@@ -282,8 +283,8 @@ def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_sev
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
     exercise = find("ex03")
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(grade_cli, "REPO", tmp_path)
-    monkeypatch.setattr(grade_cli, "BACKUP_DIR", tmp_path / "backup")
+    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
     (tmp_path / "exercises").mkdir()
     exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
     build.write_exercise_notebook(exercise.learner_path, exercise.notebook_path)
@@ -454,7 +455,7 @@ def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exerc
     nbformat.write(notebook, saved)
     os.utime(learner / f"{exercise.stem}.py", (saved.stat().st_mtime,) * 2)
     monkeypatch.setattr(graders, "EXERCISES_DIR", learner)
-    monkeypatch.setattr(grade_cli, "REPO", tmp_path / "course")
+    monkeypatch.setattr(exercise_reset, "REPO", tmp_path / "course")
     assert grade_cli.main(["--only", exercise.name]) == 0
     out = capsys.readouterr().out
     assert (f"(graded your notebook notebooks/exercises/{exercise.stem}.ipynb: it has fewer TODOs left than "
@@ -489,7 +490,7 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
         return
     # the same verdict from `make exercises` on the learner's file (ex01, ex02: they grade in no time)
     monkeypatch.setattr(graders, "EXERCISES_DIR", root / "exercises")
-    monkeypatch.setattr(grade_cli, "REPO", root)
+    monkeypatch.setattr(exercise_reset, "REPO", root)
     assert grade_cli.main(["--only", exercise.name]) == 1
     assert verdict(capsys.readouterr().out, exercise.name) == in_the_notebook
 

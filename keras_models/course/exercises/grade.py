@@ -54,11 +54,8 @@ from keras_models.course.exercises.graders import (
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
-from keras_models.course.exercises.skeleton import reset, write_missing
+from keras_models.course.exercises.reset import REPO, reset_exercises, shown, write_missing_files
 from keras_models.twins.closed_output import output_closed
-
-REPO = Path(__file__).resolve().parents[3]
-BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 
 
 @contextlib.contextmanager
@@ -88,11 +85,6 @@ def _print_result(result: Result, graded: Version | None = None) -> None:
 
 def kind_of(path: Path) -> str:
     return "notebook" if path.suffix == ".ipynb" else "file"
-
-
-def shown(path: Path) -> str:
-    """The path as the learner knows it: from the repository's folder when it is inside it."""
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def grade(exercises: list[Exercise], solutions: bool) -> int:
@@ -230,54 +222,6 @@ def _learners_code(caller_file: str):
     cells = _notebook_cells(caller_file)
     return lambda filename: filename == caller_file or (cells is not None and (
         Path(filename).parent == cells or filename in TIMED_IN_A_KERNEL))
-
-
-def write_missing_files(exercises: list[Exercise]) -> None:
-    """Write the untouched file of every exercise you do not have yet, and say so."""
-    for path in write_missing([(exercise.source_path, exercise.learner_path) for exercise in exercises]):
-        print(f"wrote {shown(path)}: your copy of the exercise, yours to edit", flush=True)
-
-
-def reset_exercises(exercises: list[Exercise]) -> int:
-    for exercise in exercises:
-        existed = exercise.learner_path.exists()
-        editable = not existed or os.access(exercise.learner_path, os.W_OK)
-        owner = _owner(exercise.learner_path) if existed else ""
-        backup = reset(exercise.source_path, exercise.learner_path, BACKUP_DIR)
-        name = exercise.learner_path.relative_to(REPO)
-        if not existed:
-            print(f"{name} was missing; wrote the untouched skeleton")
-        elif backup is None and editable:
-            print(f"{name} is already the untouched skeleton")
-        elif backup is None and os.access(exercise.learner_path, os.W_OK):    # root's (sudo make setup): now yours
-            print(f"{name} was the untouched skeleton, but {owner}'s, not yours to edit; wrote it again as yours")
-        elif backup is None:                                  # written again with its mode kept: chmod a-w
-            print(f"{name} is the untouched skeleton, but read-only: chmod u+w {name} to edit it")
-        else:
-            print(f"{name} reset to the untouched skeleton; your version is in {backup.relative_to(REPO)}")
-        if exercise.notebook_path.exists():
-            _reset_notebook(exercise)
-    return 0
-
-
-def _owner(path: Path) -> str:
-    """The name of the user who owns `path` (its number where the system has no name for it)."""
-    uid = path.stat().st_uid
-    try:                                                      # pwd: POSIX only
-        import pwd
-
-        return pwd.getpwuid(uid).pw_name
-    except (ImportError, KeyError):
-        return f"user {uid}"
-
-
-def _reset_notebook(exercise: Exercise) -> None:
-    """Write the learner's notebook again from the reset file; a notebook they had changed goes to the backups."""
-    from keras_models.course.jupyter.build import reset_exercise_notebook  # jupytext loads only here
-
-    backup = reset_exercise_notebook(exercise.learner_path, exercise.notebook_path, BACKUP_DIR)
-    if backup is not None:
-        print(f"{shown(exercise.notebook_path)} reset too; your notebook is in {shown(backup)}")
 
 
 def main(argv: list[str] | None = None) -> int:

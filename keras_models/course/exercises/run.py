@@ -25,7 +25,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.grade import kind_of, shown, write_missing_files
+from keras_models.course.exercises.grade import kind_of
 from keras_models.course.exercises.graders import (
     Exercise,
     does_not_parse,
@@ -39,6 +39,7 @@ from keras_models.course.exercises.graders import (
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import SourceError
+from keras_models.course.exercises.reset import shown, write_missing_files
 from keras_models.twins.closed_output import output_closed
 
 
