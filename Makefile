@@ -343,7 +343,7 @@ lint: venv ## ruff
 # A run that a make train is writing (it holds its run.lock) stops make clean before anything is removed.
 clean: ## remove logs and caches (keeps .venv, and your exercise versions in logs/exercises/backup/)
 	@mkdir -p logs
-	@if [ -x $(PY) ] && [ -n "$$(find logs -name run.lock 2>/dev/null)" ]; then $(PY) -m keras_models.train.runs logs; fi
+	@if [ -x $(PY) ] && [ -n "$$(find logs -name run.lock 2>/dev/null)" ]; then $(PY) -m keras_models.train.run_lock logs; fi
 # What another user wrote in logs/ (sudo make train) cannot be removed: one line, not find's line per file
 	@said=$$(find logs -mindepth 1 ! -path logs/.gitkeep ! -path logs/exercises ! -path logs/exercises/backup \
 		! -path 'logs/exercises/backup/*' -delete 2>&1) || { echo "error: make clean removed what it could, but not all \

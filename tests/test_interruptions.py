@@ -39,16 +39,14 @@ from tensorboard.backend.event_processing.event_file_loader import RawEventFileL
 from tensorboard.compat.proto import event_pb2
 
 from keras_models.train import run as train_module
-from keras_models.train import runs
+from keras_models.train import run_lock, runs
 from keras_models.train.board import forget_epochs_after, max_relative_gap
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, finished_epochs, progress, restore_keras
+from keras_models.train.run_lock import NothingToResume, hold, newest_unfinished
 from keras_models.train.runs import (
-    NothingToResume,
     RunDirectoryError,
     describe,
-    hold,
     new_run_directory,
-    newest_unfinished,
     read_status,
     write_status,
 )
@@ -647,7 +645,7 @@ def test_resume_picks_the_run_started_last_when_the_clocks_went_back_between_two
     monkeypatch.setattr(time, "time", lambda: 1_793_512_200.0 + 20 * 60)               # 06:10 UTC
     make_run(tmp_path, "2026-11-01_01-50-00", "interrupted", started=1_793_512_200.0)    # 05:50 UTC
     later = train_module.start_run(tmp_path, ["binary"], epochs=1)
-    runs.release(later)
+    run_lock.release(later)
     later = later.rename(tmp_path / "2026-11-01_01-10-00")
     assert newest_unfinished(tmp_path) == later
     assert read_status(later)["started"] == 1_793_512_200.0 + 20 * 60
@@ -918,7 +916,7 @@ def test_a_ctrl_c_before_the_tasks_start_records_the_run_as_interrupted(tmp_path
     code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
     (run_dir,) = tmp_path.iterdir()
-    assert (code, status(run_dir), runs.holding(run_dir)) == (130, "interrupted", False), out
+    assert (code, status(run_dir), run_lock.holding(run_dir)) == (130, "interrupted", False), out
     assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out
 
 
@@ -931,11 +929,11 @@ def test_a_ctrl_c_as_the_resuming_line_is_printed_records_the_run_as_interrupted
         os.kill(os.getpid(), signal.SIGINT)
 
     run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
-    runs.release(run_dir)                                          # as a run that a kill stopped
+    run_lock.release(run_dir)                                          # as a run that a kill stopped
     monkeypatch.setattr(train_module, "progress", ctrl_c_as_the_progress_is_read)
     code = train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
-    assert (code, status(run_dir), runs.holding(run_dir)) == (130, "interrupted", False), out
+    assert (code, status(run_dir), run_lock.holding(run_dir)) == (130, "interrupted", False), out
     assert learner_lines(out)[-1].startswith(f"Interrupted. Kept in {run_dir}"), out
 
 
@@ -951,9 +949,9 @@ def test_a_ctrl_c_before_a_resumed_run_trains_keeps_the_reason_it_had_failed(mom
 
     run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
     runs.write_status(run_dir, "failed", error="[Errno 28] No space left on device")
-    runs.release(run_dir)
+    run_lock.release(run_dir)
     monkeypatch.setattr(train_module, moment, ctrl_c)
     code = train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out
-    assert (code, runs.holding(run_dir)) == (130, False), out
+    assert (code, run_lock.holding(run_dir)) == (130, False), out
     assert describe(run_dir) == "failed: [Errno 28] No space left on device"

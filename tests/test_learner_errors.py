@@ -207,7 +207,7 @@ def test_a_missing_data_file_stops_make_train_saying_how_to_restore_it(tmp_path,
 
 def test_a_damaged_data_file_stops_a_resume_before_any_task_trains(tmp_path, capsys, monkeypatch):
     """binary trained first, then multiclass's digits.csv stopped the resumed run, which then said "failed"."""
-    from keras_models.train.runs import release
+    from keras_models.train.run_lock import release
 
     run_dir = train_module.start_run(tmp_path, ["binary", "multiclass"], epochs=1)
     release(run_dir)                                                   # as if killed while running: resumable
@@ -225,7 +225,7 @@ def edited_task_table(task, command):
 def test_a_resume_stopped_before_any_task_trains_lets_go_of_the_run(damage, tmp_path, capsys, monkeypatch):
     """main takes the run's lock for a resume before the run's tasks and data files are checked; a check that failed
     left it held: an open run.lock, and the run "being written" for as long as the process (a notebook's) lived."""
-    from keras_models.train.runs import holding, release
+    from keras_models.train.run_lock import holding, release
 
     run_dir = train_module.start_run(tmp_path, ["binary", "multiclass"], epochs=1)
     release(run_dir)                                                   # as if killed while running: resumable
@@ -584,7 +584,7 @@ def test_an_error_handler_the_user_chose_for_the_output_is_kept():
 # tells a learner to run with `.venv/bin/python -m` or that the Makefile runs with `$(PY) -m`, but these two
 WRITE_ONLY_ASCII = {
     "keras_models.course.lessons.lesson_": "a lesson run alone prints its ASCII summary, into a fixed folder",  # any
-    "keras_models.train.runs": "make clean's look at the run locks writes to stderr only",
+    "keras_models.train.run_lock": "make clean's look at the run locks writes to stderr only",
 }
 
 

@@ -272,7 +272,7 @@ for module in sys.argv[1:]:
 
 # Programs make runs that never load TensorFlow themselves (make lab's kernel filters: keras_models/course/jupyter)
 NO_TENSORFLOW = {"keras_models.course.instructor.release", "keras_models.course.jupyter",
-                 "keras_models.course.jupyter.lab", "keras_models.train.runs"}
+                 "keras_models.course.jupyter.lab", "keras_models.train.run_lock"}
 
 
 def test_every_program_make_or_the_readme_runs_filters_before_tensorflow_loads():

@@ -15,6 +15,7 @@ The run machinery, in reading order:
     progress.py     the per-epoch lines and the summary table
     checkpoints.py  both sides saved every epoch, and restored on --resume
     runs.py         run directories and their run.json status
+    run_lock.py     the run lock: who is writing a run now; what make clean waits for, what RESUME=1 picks
     watchdog.py     the Keras side's divergence check (the rule of scratch/divergence.py, once per epoch)
     board_server.py `make tensorboard`: the port and log directory checked, then the real TensorBoard server
 

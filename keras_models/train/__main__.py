@@ -54,7 +54,8 @@ def missing_dependency(exc: ImportError) -> str | None:
 
 try:
     from keras_models.train.options import command, logdir_option, parse_args
-    from keras_models.train.runs import NothingToResume, RunDirectoryError, newest_unfinished
+    from keras_models.train.run_lock import NothingToResume, newest_unfinished
+    from keras_models.train.runs import RunDirectoryError
 
     args = parse_args(sys.argv[1:])
     if args.resume:

@@ -6,7 +6,7 @@
 Nothing is lost to an interruption. Both sides save a checkpoint at the end of every epoch, and
 run.json says how far the run got. Ctrl-C stops cleanly -- logs flushed, one line saying what was
 kept, exit code 130 -- and `--resume` (`make train RESUME=1`) continues the newest run that is not
-complete (runs.py says which ones qualify), with its own settings, saying which run it continues:
+complete (run_lock.py says which ones qualify), with its own settings, saying which run it continues:
 finished tasks are skipped, the others go on from their last checkpoint, and their TensorBoard curves
 continue at the next epoch (what was logged after the last checkpoint is dropped first:
 `board.forget_epochs_after`). It ends with the weights an uninterrupted run would have had.
@@ -43,20 +43,16 @@ from keras_models.train.options import (
     parse_args,
 )
 from keras_models.train.progress import format_links, format_summary
+from keras_models.train.run_lock import NothingToResume, hold, holding, newest_unfinished, release
 from keras_models.train.runs import (
     FLOAT32_RATES,
     MAX_EPOCHS,
     STATUS_FILE,
-    NothingToResume,
     RunDirectoryError,
     describe,
     fits_float32,
-    hold,
-    holding,
     new_run_directory,
-    newest_unfinished,
     read_status,
-    release,
     shown,
     write_status,
 )

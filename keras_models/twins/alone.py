@@ -4,7 +4,7 @@ Two `make grade`s on one class folder, two course runs into one output folder, o
 checkout would write the same files together. Each holds its folder (or its log) with `held_alone` while it
 works, and the second is refused at once with its caller's one line. The lock is the kernel's: it goes when
 the block ends or the process does, however it ends (Ctrl-C, kill -9), so nothing is left to clean up.
-(`make train` holds each run's run.lock the same way, for the whole run: keras_models/train/runs.py.)
+(`make train` holds each run's run.lock the same way, for the whole run: keras_models/train/run_lock.py.)
 """
 
 from __future__ import annotations
