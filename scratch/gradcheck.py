@@ -1,18 +1,12 @@
-"""Finite differences, a framework-free second opinion on every gradient, and the project's
-measures of agreement.
+"""Finite differences: a framework-free second opinion on every gradient.
 
 The central difference  df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)  has error O(h^2);
 with h ~ 1e-6 in float64 that leaves about 1e-10 of truncation and rounding error on smooth
 functions. Near a kink (ReLU at 0, the step, a clipped probability) the two sides of the
 difference see different slopes, so compare only away from kinks.
 
-Agreement is measured by the relative error  |a - b| / max(eps, |a| + |b|),  which is 0 for equal
-numbers, 1 for opposite signs, and does not blow up when both are tiny. `relative_error` takes it
-entry by entry (the strictest reading); `vector_relative_error` takes it with norms over a whole
-gradient array, ||a - b|| / max(eps, ||a|| + ||b||), the usual check for a network's weight
-gradients, where an entry of size 1e-7 next to entries of size 1 would otherwise be judged by
-rounding noise alone (the difference quotient has an absolute error near 1e-10). `relative_gap`,
-max |actual - expected| / max |expected|, is the measure the parity tests hold against TensorFlow.
+How close a difference quotient must come to the gradient it checks is measured in relative terms
+(`relative_error` entry by entry, `vector_relative_error` over a whole weight array): agreement.py.
 """
 
 from __future__ import annotations
@@ -20,46 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-
-
-def relative_gap(actual, expected) -> float:
-    """max |actual - expected| / max |expected|: the gap measured against the reference array's scale.
-
-    The parity tests' measure against TensorFlow: an entry that is 1e-18 on one side and 0 on the
-    other (rounding after cancellation) is not 100% off, as it would be entry by entry. The scale is
-    at least 1e-300, so against an all-zero reference only an all-zero array passes (0); anything else
-    is a huge gap (the absolute gap / 1e-300), never a silent pass.
-    """
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    if actual.shape != expected.shape:
-        raise ValueError(f"relative_gap needs equal shapes, got {actual.shape} and {expected.shape}")
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
-    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
-
-
-def relative_error(a, b, eps: float = 1e-12) -> float:
-    """max over entries of |a - b| / max(eps, |a| + |b|)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"relative_error needs equal shapes, got {a.shape} and {b.shape}")
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(eps, np.abs(a) + np.abs(b))))
-
-
-def vector_relative_error(a, b, eps: float = 1e-12) -> float:
-    """||a - b|| / max(eps, ||a|| + ||b||) with Euclidean norms over all entries.
-
-    Entries beyond ~1e154 would overflow the squares inside the norms (inf / inf = nan): a, b and eps are
-    then divided by the largest |entry| s > 1 first, which leaves the ratio as it is."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"vector_relative_error needs equal shapes, got {a.shape} and {b.shape}")
-    s = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)))
-    if 1 < s < np.inf:
-        a, b, eps = a / s, b / s, eps / s                   # eps too: a large eps must stay the floor it was
-    return float(np.linalg.norm(a - b) / max(eps, np.linalg.norm(a) + np.linalg.norm(b)))
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -> np.ndarray:

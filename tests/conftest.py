@@ -57,7 +57,7 @@ import pytest  # noqa: E402
 from collector import long_lived_imports  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from scratch.gradcheck import relative_gap  # noqa: E402  (max |actual - expected| / max |expected|)
+from scratch.agreement import relative_gap  # noqa: E402  (max |actual - expected| / max |expected|)
 
 
 def _leave_at_once() -> None:

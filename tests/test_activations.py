@@ -6,7 +6,8 @@ import tensorflow as tf
 from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, tf_activation
 
 from scratch import activations
-from scratch.gradcheck import numerical_input_gradient, relative_error
+from scratch.agreement import relative_error
+from scratch.gradcheck import numerical_input_gradient
 
 SMOOTH = ["linear", "sigmoid", "tanh", "softmax"]
 WITH_TF_TWIN = ["linear", "sigmoid", "tanh", "relu", "softmax"]

@@ -23,7 +23,8 @@ from conftest import (
 
 from keras_models.twins.bridge import to_keras
 from scratch import Dense, Network, losses
-from scratch.gradcheck import network_numerical_gradients, vector_relative_error
+from scratch.agreement import vector_relative_error
+from scratch.gradcheck import network_numerical_gradients
 
 # (hidden activation, output activation, loss): the pairings a learner meets
 CASES = [

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratch import Dense, Dropout, Network, activations, gradcheck, losses, optimizers
+from scratch import Dense, Dropout, Network, activations, agreement, losses, optimizers
 
 
 @pytest.fixture
@@ -160,9 +160,9 @@ def test_a_dense_layer_called_on_a_list_or_non_numbers_names_a_prev(a_prev, got)
      "softmax needs at least one unit on the last axis, got shape (2, 0)"),
     (lambda: activations.get("softmax").derivative(np.zeros((2, 3))), NotImplementedError,
      "softmax has no elementwise derivative"),
-    (lambda: gradcheck.relative_error(np.zeros(3), np.zeros(4)), ValueError,
+    (lambda: agreement.relative_error(np.zeros(3), np.zeros(4)), ValueError,
      "relative_error needs equal shapes, got (3,) and (4,)"),
-    (lambda: gradcheck.vector_relative_error(np.zeros(3), np.zeros(4)), ValueError,
+    (lambda: agreement.vector_relative_error(np.zeros(3), np.zeros(4)), ValueError,
      "vector_relative_error needs equal shapes, got (3,) and (4,)"),
     (lambda: optimizers.schedules.PiecewiseConstantDecay(np.array([5]), np.array([0.1, 0.01])), TypeError,
      "boundaries and values must be lists, got ndarray and ndarray"),

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from keras_models.course.lessons import lesson_07_data_parallel as lesson
 from scratch import Dense, Dropout, Network
+from scratch.agreement import relative_error
 from scratch.data_parallel import all_reduce, shard_gradients, shard_slices, sharded_loss_and_gradients
-from scratch.gradcheck import network_numerical_gradients, relative_error
+from scratch.gradcheck import network_numerical_gradients
 from scratch.regularizers import L2
 
 

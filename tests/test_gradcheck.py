@@ -7,13 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from scratch.gradcheck import (
-    numerical_gradient,
-    numerical_input_gradient,
-    relative_error,
-    relative_gap,
-    vector_relative_error,
-)
+from scratch.agreement import relative_error, relative_gap, vector_relative_error
+from scratch.gradcheck import numerical_gradient, numerical_input_gradient
 
 
 @pytest.mark.parametrize("actual, expected, gap", [

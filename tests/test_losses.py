@@ -11,7 +11,8 @@ from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, keras_loss, rand
 
 from scratch import losses
 from scratch.activations import Sigmoid, Softmax
-from scratch.gradcheck import numerical_input_gradient, relative_error
+from scratch.agreement import relative_error
+from scratch.gradcheck import numerical_input_gradient
 
 ALL = ["mse", "quadratic", "binary_crossentropy", "categorical_crossentropy"]
 

@@ -27,7 +27,7 @@ from keras_models.train.board import ScratchBoard, max_relative_gap
 from keras_models.train.progress import EpochPrinter, curves_lie_on_each_other, format_links, format_summary
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from scratch import Dense, Network, optimizers
-from scratch.gradcheck import relative_gap
+from scratch.agreement import relative_gap
 
 EPOCHS = 2
 FLOAT32 = 1e-5

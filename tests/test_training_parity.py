@@ -16,8 +16,8 @@ from keras_models.twins.bridge import keras_loss, to_keras
 from keras_models.twins.optimizer_bridge import keras_optimizer
 from keras_models.twins.pipeline import keras_batches
 from scratch import Dense, Network, optimizers
+from scratch.agreement import relative_gap
 from scratch.callbacks import EarlyStopping
-from scratch.gradcheck import relative_gap
 
 M, M_VAL, BATCH, EPOCHS = 45, 13, 16, 3          # 45 = 16 + 16 + 13: the last batch is partial
 

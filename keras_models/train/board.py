@@ -49,8 +49,8 @@ from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
 from keras_models.train.runs import RunDirectoryError
 from keras_models.twins.interrupts import HeldInterrupt
+from scratch.agreement import relative_gap
 from scratch.atomic_write import atomic_path
-from scratch.gradcheck import relative_gap
 
 REWRITE_PREFIX = ".rewrite-"        # forget_epochs_after's temporary files (no "tfevents" in the name); run.py
                                     # removes those a killed run left

@@ -35,8 +35,8 @@ import numpy as np
 from keras_models.course.folders import LOGS
 from keras_models.course.lessons.pictures import LessonResult, new_figure, save_png
 from scratch import Dense, Network
+from scratch.agreement import relative_gap
 from scratch.data_parallel import all_reduce, shard_gradients, shard_slices
-from scratch.gradcheck import relative_gap
 
 SHARDS = 4                      # replicas in the first picture: a batch of 10 rows becomes 3, 3, 3, 1
 COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch import activations
-from scratch.gradcheck import relative_gap
+from scratch.agreement import relative_gap
 
 from .checks import Fail, as_array, check, float32_hint, not_none
 
