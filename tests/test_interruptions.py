@@ -40,8 +40,9 @@ from tensorboard.compat.proto import event_pb2
 
 from keras_models.train import run as train_module
 from keras_models.train import run_lock, runs
-from keras_models.train.board import forget_epochs_after, max_relative_gap
+from keras_models.train.board import max_relative_gap
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, finished_epochs, progress, restore_keras
+from keras_models.train.event_files import forget_epochs_after
 from keras_models.train.run_lock import NothingToResume, hold, newest_unfinished
 from keras_models.train.runs import (
     RunDirectoryError,

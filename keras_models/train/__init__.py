@@ -12,6 +12,7 @@ The run machinery, in reading order:
     sides.py        one task: the scratch Network and its Keras twin from the same weights, each fitted
     run.py          a whole run: the run directory, every task in turn, the summary (`train`, `main`)
     board.py        the scratch side's TensorBoard writer: Keras' tags and steps, plus a look inside
+    event_files.py  the event files put right on --resume: epochs logged after the checkpoint dropped, damage refused
     progress.py     the per-epoch lines and the summary table
     checkpoints.py  both sides saved every epoch, and restored on --resume
     runs.py         run directories and their run.json status

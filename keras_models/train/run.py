@@ -9,7 +9,7 @@ kept, exit code 130 -- and `--resume` (`make train RESUME=1`) continues the newe
 complete (run_lock.py says which ones qualify), with its own settings, saying which run it continues:
 finished tasks are skipped, the others go on from their last checkpoint, and their TensorBoard curves
 continue at the next epoch (what was logged after the last checkpoint is dropped first:
-`board.forget_epochs_after`). It ends with the weights an uninterrupted run would have had.
+`event_files.forget_epochs_after`). It ends with the weights an uninterrupted run would have had.
 
 Whatever a learner or a damaged file can cause -- a diverging learning rate, an altered data file, a
 damaged checkpoint or run.json, a full disk, a closed output pipe -- ends in one line starting with
@@ -29,9 +29,9 @@ from pathlib import Path
 
 from data import TASKS, TaskTableError, check_data_files, checked_settings
 from data.checksums import ChecksumError
-from keras_models.train.board import REWRITE_PREFIX
 from keras_models.train.checkpoints import CHECKPOINT, progress, what_was_kept
 from keras_models.train.devices import DeviceError, announce, replica_devices, strategy_for, strategy_record
+from keras_models.train.event_files import REWRITE_PREFIX
 from keras_models.train.options import (
     DEFAULT_LOGDIR,
     check_devices,

@@ -31,13 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from data import Defaults, Prepared, get_task, prepare
-from keras_models.train.board import (
-    ScratchBoard,
-    TimedTensorBoard,
-    as_os_error,
-    forget_epochs_after,
-    max_relative_gap,
-)
+from keras_models.train.board import ScratchBoard, TimedTensorBoard, max_relative_gap
 from keras_models.train.checkpoints import (
     CHECKPOINT,
     KerasCheckpoint,
@@ -46,6 +40,7 @@ from keras_models.train.checkpoints import (
     restore_keras,
     restore_scratch,
 )
+from keras_models.train.event_files import as_os_error, forget_epochs_after
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.runs import RunDirectoryError
