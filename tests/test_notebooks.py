@@ -45,8 +45,9 @@ from zygote import WarmPopen
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import reset as exercise_reset
+from keras_models.course.exercises.fingerprints import fingerprints
 from keras_models.course.exercises.graders import EXERCISES, find, grade_file
-from keras_models.course.exercises.notebook_source import code_pieces, fingerprints
+from keras_models.course.exercises.notebook_source import code_pieces
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.jupyter import build
 from keras_models.course.jupyter import kernel as kernel_module

@@ -35,14 +35,9 @@ import jupytext
 import nbformat
 
 from keras_models.course.command_line import folder_not_writable
+from keras_models.course.exercises.fingerprints import fingerprint, fingerprints, untouched_fingerprint
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
-from keras_models.course.exercises.notebook_source import (
-    SourceError,
-    fingerprint,
-    fingerprints,
-    read_text,
-    untouched_fingerprint,
-)
+from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS

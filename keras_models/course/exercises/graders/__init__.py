@@ -41,6 +41,7 @@ from types import ModuleType
 
 from data.checksums import DATA_FILE_ERRORS
 
+from ..fingerprints import unchanged_since_written
 from ..notebook_source import (
     SourceError,
     cell_label,
@@ -49,7 +50,6 @@ from ..notebook_source import (
     display,
     python_lines,
     statements,
-    unchanged_since_written,
 )
 from ..skeleton import PLACEHOLDER
 from .checks import Fail
