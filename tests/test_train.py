@@ -24,7 +24,8 @@ from data import TASKS, get_task
 from keras_models.train import options
 from keras_models.train import run as train_module
 from keras_models.train.board import ScratchBoard, max_relative_gap
-from keras_models.train.progress import EpochPrinter, curves_lie_on_each_other, format_links, format_summary
+from keras_models.train.progress import EpochPrinter
+from keras_models.train.summary import curves_lie_on_each_other, format_links, format_summary
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
 from scratch import Dense, Network, optimizers
 from scratch.agreement import relative_gap

@@ -13,7 +13,8 @@ The run machinery, in reading order:
     run.py          a whole run: the run directory, every task in turn, the summary (`train`, `main`)
     board.py        the scratch side's TensorBoard writer: Keras' tags and steps, plus a look inside
     event_files.py  the event files put right on --resume: epochs logged after the checkpoint dropped, damage refused
-    progress.py     the per-epoch lines and the summary table
+    progress.py     the per-epoch lines, printed while each side trains
+    summary.py      the summary table at the end, and the TensorBoard links after it
     checkpoints.py  both sides saved every epoch, and restored on --resume
     runs.py         run directories and their run.json status
     run_lock.py     the run lock: who is writing a run now; what make clean waits for, what RESUME=1 picks

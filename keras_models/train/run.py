@@ -42,7 +42,6 @@ from keras_models.train.options import (
     option,
     parse_args,
 )
-from keras_models.train.progress import format_links, format_summary
 from keras_models.train.run_lock import NothingToResume, hold, holding, newest_unfinished, release
 from keras_models.train.runs import (
     FLOAT32_RATES,
@@ -57,6 +56,7 @@ from keras_models.train.runs import (
     write_status,
 )
 from keras_models.train.sides import TaskResult, run_task
+from keras_models.train.summary import format_links, format_summary
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.interrupts import held_then_dropped
 from keras_models.twins.reproducible import op_determinism
