@@ -40,6 +40,7 @@ from keras_models.course.lessons import (
     lesson_07_data_parallel,
     main,
     pictures,
+    tensorboard_images,
 )
 from scratch import training
 from scratch.data_parallel import shard_slices
@@ -153,8 +154,8 @@ def test_the_pictures_of_an_earlier_make_lessons_are_replaced_in_tensorboard_and
     earlier = tmp_path / "events.out.tfevents.1700000000.earlier.1.v2"
     earlier.write_bytes(b"")
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    pictures.write_to_tensorboard(tmp_path, {"lesson_01_perceptron/boundary":
-                                             logdir / "png" / "lesson_01_perceptron_boundary.png"})
+    tensorboard_images.write_to_tensorboard(tmp_path, {"lesson_01_perceptron/boundary":
+                                                       logdir / "png" / "lesson_01_perceptron_boundary.png"})
     (written,) = tmp_path.glob("events.out.tfevents.*")
     assert written != earlier
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -56,7 +56,7 @@ READS_DATA = {"lesson_06_regularisation": "binary"}     # the lessons that load 
 
 def run_all(logdir: str | Path = DEFAULT_LOGDIR, verbose: bool = True) -> list[LessonResult]:
     """Run every lesson in order: PNGs to logdir/png, TensorBoard images to logdir/tensorboard."""
-    from keras_models.course.lessons.pictures import write_to_tensorboard
+    from keras_models.course.lessons.tensorboard_images import write_to_tensorboard
 
     logdir = Path(logdir)
     png_dir, board_dir = logdir / "png", logdir / "tensorboard"
