@@ -1306,7 +1306,7 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_da
 
     from data import prepare
     from keras_models.course.exercises.graders import ex07
-    from keras_models.course.exercises.graders.checks import validated_on
+    from keras_models.course.exercises.graders.fit_checks import validated_on
 
     data = prepare("binary", seed=0)                        # the rows ex05 and ex07 prepare
 
@@ -1344,7 +1344,7 @@ def test_a_subclassed_model_is_told_to_use_sequential_or_the_functional_api_not_
     # it has no model.inputs however it is built, and the hint said "give the model its input shape, keras.Input(...)"
     import keras
 
-    from keras_models.course.exercises.graders.checks import require_output
+    from keras_models.course.exercises.graders.model_checks import require_output
 
     class Net(keras.Model):
         def __init__(self):
@@ -1824,7 +1824,7 @@ def test_an_accuracy_metric_given_as_a_function_or_weighted_is_refused_for_a_reg
     # of its own: both passed. A metric object goes by its class name, capitalised ("BinaryAccuracy")
     import keras
 
-    from keras_models.course.exercises.graders.checks import no_accuracy_for_a_regression
+    from keras_models.course.exercises.graders.model_checks import no_accuracy_for_a_regression
 
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
     model.compile(loss="mse", **{key: [eval(metric)]})

@@ -13,16 +13,12 @@ import numpy as np
 
 from keras_models.course.exercises.price_data import NOISE_STD, make_price_data, true_price
 
-from .checks import (
-    as_array,
-    check,
-    deterministic,
+from .checks import as_array, check, deterministic, narrower_float, one_number
+from .model_checks import (
     hidden_activations,
     hidden_nonlinear_layers,
     loss_of,
-    narrower_float,
     no_accuracy_for_a_regression,
-    one_number,
     require_model,
     require_output,
 )

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import (
+from .checks import Fail, check, deterministic, one_number
+from .fit_checks import fit_checked, validated_on
+from .model_checks import (
     REGRESSION_LOSSES,
-    Fail,
-    check,
-    deterministic,
-    fit_checked,
     hidden_nonlinear_layers,
     loss_of,
     no_accuracy_for_a_regression,
-    one_number,
     require_model,
     require_output,
-    validated_on,
 )
 
 TITLE = "Keras regression: diamond prices"

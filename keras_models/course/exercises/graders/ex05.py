@@ -15,19 +15,9 @@ import numpy as np
 
 from scratch import pairing
 
-from .checks import (
-    Fail,
-    as_array,
-    check,
-    deterministic,
-    fit_checked,
-    layers_of,
-    loss_of,
-    output_activation,
-    require_model,
-    require_output,
-    validated_on,
-)
+from .checks import Fail, as_array, check, deterministic
+from .fit_checks import fit_checked, validated_on
+from .model_checks import layers_of, loss_of, output_activation, require_model, require_output
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
 NEEDS = ("build_model", "train", "predict_labels")

@@ -19,20 +19,9 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
-from .checks import (
-    REGRESSION_LOSSES,
-    Fail,
-    as_array,
-    check,
-    deterministic,
-    early_stopping_restores_best,
-    early_stopping_watches_validation,
-    fit_checked,
-    loss_of,
-    no_accuracy_for_a_regression,
-    require_model,
-    require_output,
-)
+from .checks import Fail, as_array, check, deterministic
+from .fit_checks import early_stopping_restores_best, early_stopping_watches_validation, fit_checked
+from .model_checks import REGRESSION_LOSSES, loss_of, no_accuracy_for_a_regression, require_model, require_output
 
 TITLE = "capstone: Windsor house prices"
 NEEDS = ("engineer_features", "build_model", "train", "evaluate")   # load_housing too, when the file has one

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import Fail, check, deterministic, fit_checked, not_a_split, not_trained_on, same_rows, validation_rows
+from .checks import Fail, check, deterministic
+from .fit_checks import fit_checked, not_a_split, not_trained_on, same_rows, validation_rows
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 NEEDS = ("train_with_tensorboard", "read_scalars", "best_epoch")

@@ -1,0 +1,209 @@
+"""Checks on what the learner's code hands model.fit: the rows it validates on, and its EarlyStopping.
+
+`fit_checked` shows every model.fit call to a check before any epoch runs. `validated_on` puts the checks
+together: fit must validate on exactly the rows set aside for it (`validation_rows`, `same_pairs`) -- not
+the training rows, not the test rows, not a validation_split (`not_a_split`) -- without training on them
+too (`not_trained_on`, `rows_among`); and an EarlyStopping must watch the validation rows and hand back
+its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`). Each raises
+`Fail(hint)` (checks.py) naming the argument at fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+
+import numpy as np
+
+from .checks import Fail, check
+
+
+@contextlib.contextmanager
+def fit_checked(check_call):
+    """While the block runs, every keras Model.fit call is first shown to check_call({argument: value}, as fit
+    binds them, defaults included), which raises Fail for a call the exercise forbids: before any epoch runs,
+    and naming the argument, where a wrong validation set would otherwise pass unseen (a model validated on
+    the test rows still scores well on them)."""
+    import keras
+
+    fit = keras.Model.fit
+    signature = inspect.signature(fit)
+
+    def checked(self, *args, **kwargs):
+        arguments = signature.bind(self, *args, **kwargs)
+        arguments.apply_defaults()
+        check_call(arguments.arguments)
+        return fit(self, *args, **kwargs)
+
+    keras.Model.fit = checked
+    try:
+        yield
+    finally:
+        keras.Model.fit = fit
+
+
+def same_rows(given, expected: np.ndarray, any_order: bool = False) -> bool:
+    """Whether `given` holds the rows of `expected` (a column (m, 1) and a vector (m,) alike), in the same order or,
+    with any_order, in any order."""
+    try:
+        given = np.asarray(given)
+    except (TypeError, ValueError):
+        return False
+    if given.ndim == 0 or given.size != expected.size or len(given) != len(expected):
+        return False
+    given, expected = given.reshape(len(given), -1), expected.reshape(len(expected), -1)
+    if any_order:
+        given, expected = (rows[np.lexsort(rows.T[::-1])] if rows.shape[1] else rows for rows in (given, expected))
+    return bool(np.array_equal(given, expected))
+
+
+def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
+    """Whether the rows x with their targets y are the rows X with their targets Y, in any order (a tf.data.Dataset
+    made with .shuffle gives them in another order at each reading)."""
+    try:
+        x, y = np.asarray(x), np.asarray(y)
+    except (TypeError, ValueError):
+        return False
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(X) != len(Y):
+        return False
+    both = np.hstack([x.reshape(len(x), -1), y.reshape(len(y), -1)])
+    return same_rows(both, np.hstack([X.reshape(len(X), -1), Y.reshape(len(Y), -1)]), any_order=True)
+
+
+def batches_read(data, limit: int, steps: int | None = None) -> tuple | None:
+    """(x, y) of a tf.data.Dataset of (x, y[, sample_weight]) batches, which Keras' fit takes for its data and for
+    validation_data, read into two arrays: its first `steps` batches if given (what fit reads of a repeated one
+    with validation_steps), at most about `limit` rows (a repeated dataset never ends); None for anything else,
+    or a dataset of other elements (nothing to compare)."""
+    import tensorflow as tf
+
+    if not isinstance(data, tf.data.Dataset):
+        return None
+    xs, ys, count = [], [], 0
+    for element in (data.take(steps) if steps else data).as_numpy_iterator():
+        if not (isinstance(element, tuple) and len(element) >= 2 and isinstance(element[0], np.ndarray)
+                and element[0].ndim == 2 and isinstance(element[1], np.ndarray) and len(element[1]) == len(element[0])):
+            return None
+        xs.append(element[0])
+        ys.append(element[1].reshape(len(element[1]), -1))
+        count += len(element[0])
+        if count > limit:
+            break
+    return (np.concatenate(xs), np.concatenate(ys)) if xs else None
+
+
+def validation_rows(arguments: dict, limit: int) -> tuple:
+    """(x, y) of what fit was given as validation_data (fit's `arguments`): (x, y[, sample_weight]) as a tuple or
+    list, or a tf.data.Dataset of such batches (batches_read, as many as validation_steps says); (data, None) for
+    what this cannot read."""
+    data = arguments.get("validation_data")
+    if isinstance(data, tuple | list):
+        return (data[0], data[1]) if len(data) >= 2 else (data, None)
+    return batches_read(data, limit, arguments.get("validation_steps")) or (data, None)
+
+
+def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
+    """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
+    for it (in any order, as arrays or a tf.data.Dataset of them) -- not the training rows, not the test rows,
+    not a validation_split of the training rows -- without training on them too, and an EarlyStopping must
+    watch them (early_stopping_watches_validation) and hand back its best epoch's weights
+    (early_stopping_restores_best)."""
+    def check_call(arguments: dict) -> None:
+        early_stopping_watches_validation(arguments, loss_only)
+        data = arguments.get("validation_data")
+        if data is None:
+            not_a_split(arguments, "X_val, y_val")
+            raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+        x, y = validation_rows(arguments, max(len(X_train), len(X_val)))
+        check(not same_rows(x, X_train, any_order=True),
+              "fit validated on the training rows: a model always looks good on the rows it learns from; pass "
+              "validation_data=(X_val, y_val)")
+        check(y is not None and same_pairs(x, y, X_val, y_val),
+              "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
+              "y_val) (the test rows must stay unseen until the model is scored on them)")
+        not_trained_on(arguments, X_val, len(X_train), "X_val", "X_train, y_train",
+                       "their loss then scores rows the model has seen, and early stopping watches nothing new")
+        early_stopping_restores_best(arguments)
+    return check_call
+
+
+def not_a_split(arguments: dict, validation: str) -> None:
+    """fit validates on the rows set aside for it (`validation`, as the learner's code names them), not on a
+    validation_split of the training rows."""
+    check(arguments.get("validation_data") is not None or not arguments.get("validation_split"),
+          f"fit validated on a slice of the training rows (validation_split): pass validation_data=({validation}), "
+          "the rows set aside for it")
+
+
+def not_trained_on(arguments: dict, X_val: np.ndarray, n_train: int, name: str, training: str, why: str) -> None:
+    """fit does not also train on most of the validation rows X_val (`name` in the learner's code; `training`:
+    what it should fit on; `why` it matters there). Most, not any: a data set can hold the same row twice, once
+    in each split."""
+    found = rows_among(X_val, arguments.get("x"), limit=n_train + len(X_val))
+    check(found <= len(X_val) // 2,
+          f"fit trained on the validation rows too ({found} of the {len(X_val)} rows of {name} are among the rows "
+          f"it learns from): {why}; fit on {training} only")
+
+
+def rows_among(rows: np.ndarray, given, limit: int) -> int:
+    """How many of `rows` (m, n) are also rows of `given` -- an array, or a tf.data.Dataset of (x, y) batches, read
+    up to about `limit` rows -- compared in float32 (what Keras feeds the model); 0 when `given` is neither."""
+    read = batches_read(given, limit)
+    given = read[0] if read is not None else given
+    try:
+        given = np.asarray(given, dtype=np.float32)
+    except (TypeError, ValueError):
+        return 0
+    if given.ndim != 2 or given.shape[1] != rows.shape[1]:
+        return 0
+    seen = {row.tobytes() for row in given}
+    return sum(row.tobytes() in seen for row in np.asarray(rows, dtype=np.float32))
+
+
+def early_stopping_watches_validation(arguments: dict, loss_only: bool = False) -> None:
+    """Each keras EarlyStopping among fit's callbacks (the arguments fit_checked shows) watches the validation
+    rows (a val_ quantity; with loss_only, exactly "val_loss"), or a Fail."""
+    import keras
+
+    for callback in arguments.get("callbacks") or ():
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            monitor = callback.monitor
+            check(monitor.startswith("val_"), f"EarlyStopping monitors {monitor!r}, a number of the training rows, "
+                                              "which keeps improving while the model overfits: watch the validation "
+                                              "rows, monitor=\"val_loss\"")
+            check(not loss_only or monitor == "val_loss",
+                  f"EarlyStopping monitors {monitor!r}; the exercise asks it to watch the validation loss: "
+                  "monitor=\"val_loss\"")
+            # mode="max" on a loss keeps the epoch whose loss was highest as its best (and stops patience epochs
+            # after the first); Keras takes it without a word. "auto" infers the direction from the name.
+            better = _better_direction(monitor)
+            check(callback.mode in ("auto", better) or better is None,
+                  f"EarlyStopping(monitor={monitor!r}, mode={callback.mode!r}) takes the {monitor}'s "
+                  f"{'highest' if callback.mode == 'max' else 'lowest'} value as its best, but a "
+                  f"{'lower' if better == 'min' else 'higher'} one is better: leave mode out (\"auto\") or pass "
+                  f"mode={better!r}")
+
+
+def _better_direction(monitor: str) -> str | None:
+    """"min" for a loss or an error, "max" for accuracy-like metrics, None for a name this does not know.
+    (scratch.callbacks.EarlyStopping's "auto" says "max" for "acc" and "min" for everything else, as Keras does
+    for the metrics scratch has; a grader must not refuse a mode it cannot judge, hence None.)"""
+    name = monitor.lower()
+    if any(word in name for word in ("loss", "error", "mae", "mse")):
+        return "min"
+    if any(word in name for word in ("acc", "auc", "precision", "recall")):
+        return "max"
+    return None
+
+
+def early_stopping_restores_best(arguments: dict) -> None:
+    """Each keras EarlyStopping among fit's callbacks restores the weights of its best epoch, or a Fail. Without
+    restore_best_weights=True the model keeps the weights of the last epoch, `patience` epochs past the best, on
+    which the validation loss had already stopped improving; a target can still pass, the lesson would not."""
+    import keras
+
+    for callback in arguments.get("callbacks") or ():
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            check(callback.restore_best_weights,
+                  f"EarlyStopping without restore_best_weights=True leaves the model with the weights of the last "
+                  f"epoch, patience={callback.patience} epochs past the best one: pass restore_best_weights=True")

@@ -1,0 +1,154 @@
+"""Checks on a Keras model a learner's function returns: compiled, its layers, its output, its loss, its metrics.
+
+Each raises `Fail(hint)` (checks.py) when the model is not what the exercise asks, naming what was found:
+the output's shape and activation (`require_output`), the activations of the hidden layers, the loss and
+whether it takes logits (`loss_of`), an accuracy metric on a regression. Keras is imported inside the
+checks that need it, so importing this module does not load TensorFlow.
+"""
+
+from __future__ import annotations
+
+from .checks import Fail, check
+
+# Loss names as keras.losses.get(...).__name__ or Loss.fn.__name__ spell them.
+REGRESSION_LOSSES = {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
+                     "mean_squared_logarithmic_error"}
+
+
+def require_model(obj, function: str):
+    """`obj` must be a compiled keras.Model."""
+    import keras
+
+    check(isinstance(obj, keras.Model), f"{function} must return a keras model, got {type(obj).__name__}")
+    check(bool(getattr(obj, "compiled", False)),
+          f"{function} returned a model that is not compiled: call model.compile(optimizer=..., loss=...)")
+    return obj
+
+
+def layers_of(model) -> list:
+    """The model's layers in order, nested models flattened, input layers left out."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found.extend(layers_of(layer))
+        elif not isinstance(layer, keras.layers.InputLayer):
+            found.append(layer)
+    return found
+
+
+def _activation_name(activation) -> str:
+    if activation is None:
+        return "linear"
+    return getattr(activation, "__name__", type(activation).__name__)
+
+
+def output_activation(model) -> str:
+    """Name of the activation that makes the model's output ('linear', 'sigmoid', 'softmax', ...).
+
+    The last layer that is not Dropout decides: an Activation layer, or a Dense layer's activation.
+    """
+    import keras
+
+    for layer in reversed(layers_of(model)):
+        if isinstance(layer, keras.layers.Dropout):
+            continue
+        if isinstance(layer, keras.layers.Activation | keras.layers.Dense):
+            return _activation_name(layer.activation)
+        return type(layer).__name__
+    return "none"
+
+
+def hidden_activations(model) -> set[str]:
+    """The names of the activations of the Dense and Activation layers before the output ("relu", "tanh", ...)."""
+    import keras
+
+    return {_activation_name(layer.activation) for layer in layers_of(model)[:-1]
+            if isinstance(layer, keras.layers.Dense | keras.layers.Activation)}
+
+
+def hidden_nonlinear_layers(model) -> int:
+    """How many layers before the output apply a nonlinear activation: a Dense or Activation layer with one, or
+    an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""
+    import keras
+
+    layers = [layer for layer in layers_of(model) if not isinstance(layer, keras.layers.Dropout)]
+    activation_layers = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU,
+                         keras.layers.Softmax)
+    count = 0
+    for layer in layers[:-1]:
+        if isinstance(layer, keras.layers.Dense | keras.layers.Activation):
+            count += _activation_name(layer.activation) not in ("linear", "none")
+        else:
+            count += isinstance(layer, activation_layers)
+    return count
+
+
+def loss_of(model) -> tuple[str, bool]:
+    """(name, from_logits) of the loss the model was compiled with, e.g. ('binary_crossentropy', False)."""
+    import keras
+
+    loss = model.loss
+    if isinstance(loss, list | tuple | dict):
+        raise Fail("compile the model with one loss, not a list or dict of losses")
+    if isinstance(loss, str):
+        try:
+            loss = keras.losses.get(loss)
+        except ValueError:
+            raise Fail(f"Keras does not know the loss {model.loss!r}") from None
+    function = getattr(loss, "fn", loss)
+    return getattr(function, "__name__", type(loss).__name__), bool(getattr(loss, "from_logits", False))
+
+
+def metric_names(config) -> list[str]:
+    """The metrics in a model's compile config (model.get_compile_config()["metrics"]): "accuracy" as written, a
+    metric object as its class name, a metric function (keras.metrics.binary_accuracy) as its name; lists and
+    dicts of them (one per output) flattened."""
+    if config is None:
+        return []
+    if isinstance(config, str):
+        return [config]
+    if isinstance(config, dict):
+        if config.get("class_name") == "function":        # a serialised function: its name is the config
+            return [str(config.get("config"))]
+        if "class_name" in config:                        # a serialised metric object
+            return [config["class_name"]]
+        return [name for value in config.values() for name in metric_names(value)]
+    if isinstance(config, list | tuple):
+        return [name for item in config for name in metric_names(item)]
+    return [type(config).__name__]
+
+
+def no_accuracy_for_a_regression(model, function: str) -> None:
+    """A regression model compiled without an accuracy metric. Keras accepts metrics=["accuracy"] for a price
+    without a word and reports a number for it every epoch; it counts predicted classes that match the labels, and
+    a price has no classes, so the number means nothing and teaches the wrong habit."""
+    config = model.get_compile_config() or {}
+    for name in metric_names(config.get("metrics")) + metric_names(config.get("weighted_metrics")):
+        check("acc" not in name.lower(),
+              f"{function} compiles a regression with the metric {name!r}: accuracy counts predicted classes that "
+              "match the labels, and a price has no classes; track the error in dollars, metrics=[\"mae\"]")
+
+
+def require_output(model, function: str, *, n_features: int, units: int, activation: str, why: str) -> None:
+    """The model takes (None, n_features) and ends in `units` outputs made by `activation`."""
+    import keras
+
+    try:
+        input_shape = tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, ValueError):
+        # A model of a class of the learner's own (a call method) has no inputs however it is built: the hint to
+        # give it an input shape could not be followed.
+        check(isinstance(model, keras.Sequential) or type(model).__module__.startswith("keras."),
+              f"{function} returned a subclassed keras.Model ({type(model).__name__}), whose layers the grader cannot "
+              "follow from input to output: build the same layers with keras.Sequential or the functional API "
+              f"(keras.Model(inputs, outputs)), starting from keras.Input(shape=({n_features},))")
+        raise Fail(f"{function}: give the model its input shape, keras.Input(shape=({n_features},))") from None
+    check(input_shape == (None, n_features),
+          f"{function}: the model takes inputs of shape {input_shape}, the data has (None, {n_features})")
+    output_shape = tuple(model.outputs[0].shape)
+    check(output_shape == (None, units),
+          f"{function}: the model's output has shape {output_shape}, expected (None, {units}): {why}")
+    found = output_activation(model)
+    check(found == activation, f"{function}: the output activation is {found}; {why}")
