@@ -436,6 +436,10 @@ def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_do
     assert grade_cli.main(["--only", ",", "--only", "ex01"]) == 2
     assert capsys.readouterr().err == ("error: ONLY=',' names no exercise; the exercises are ex01, ex02, ex03, ex04, "
                                        "ex05, ex06, ex07\n")
+    for value in ("ex01,,ex02", "ex01,"):                             # a name left out: said, not skipped
+        assert grade_cli.main(["--only", value]) == 2
+        assert capsys.readouterr().err == (f"error: ONLY={value!r} has an empty name between its commas: give "
+                                           "exercise names separated by commas, e.g. ONLY=ex01,ex03\n")
 
 
 # --- the skeleton cutter and the reset --------------------------------------------------------

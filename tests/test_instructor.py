@@ -693,13 +693,15 @@ def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_li
                   "files"),
     (["{empty}", "--only", "ex01,ex99"], "error: no exercise called 'ex99'; the exercises are ex01, ex02, ex03, ex04, "
                                          "ex05, ex06, ex07"),
+    (["{empty}", "--only", "ex01,,ex02"], "error: ONLY='ex01,,ex02' has an empty name between its commas: give "
+                                          "exercise names separated by commas, e.g. ONLY=ex01,ex03"),
     (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a whole number of seconds from 1 to 86400, got '0'"),
     (["{empty}", "--wall-limit", "-1"], "error: WALL_LIMIT must be a whole number of seconds from 1 to 604800, got "
                                         "'-1'"),
     (["{file}"], "error: {file} is a file, not a folder of submissions"),
     ([], "error: give the submissions folder (make grade SUBMISSIONS=dir), or --learner DIR"),
-], ids=["missing-folder", "empty-folder", "unknown-exercise", "zero-time-limit", "negative-wall-limit", "a-file",
-        "no-folder"])
+], ids=["missing-folder", "empty-folder", "unknown-exercise", "empty-exercise-name", "zero-time-limit",
+        "negative-wall-limit", "a-file", "no-folder"])
 def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
     names = {"missing": tmp_path / "nowhere", "empty": tmp_path, "file": tmp_path / "class.zip"}
     names["file"].write_bytes(b"PK")

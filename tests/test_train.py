@@ -243,6 +243,9 @@ def test_max_relative_gap_rejects_mismatched_weights():
     (["--tasks", "regresion"], "unknown task(s) 'regresion'; valid tasks: regression, binary, multiclass, multilabel"),
     (["--tasks", "binary,images"], "unknown task(s) 'images'; valid tasks: regression, binary"),
     (["--tasks", ","], "no task given; valid tasks: regression"),
+    (["--tasks", "binary,,regression"], "--tasks 'binary,,regression' has an empty name between its commas: give "
+                                        "task names separated by commas, e.g. --tasks binary,regression"),
+    (["--tasks", "binary,"], "--tasks 'binary,' has an empty name between its commas"),
     (["--epochs", "0"], "--epochs must be a whole number >= 1, got '0'"),
     (["--epochs", "two"], "--epochs must be a whole number >= 1, got 'two'"),
     (["--epoch", "3", "--fast"], "unrecognized arguments: --fast"),

@@ -88,6 +88,19 @@ def check_tasks(names: list[str], *, settings: bool = True) -> list[str]:
     return list(names)
 
 
+def task_names(text: str) -> list[str]:
+    """--tasks: the names between commas; [] when there is none at all (check_tasks says so), and a ValueError for
+    an empty one among others (TASKS=binary,,regression or TASKS=binary,): trained without it, the learner would not
+    learn that a task was left out."""
+    names = [name.strip() for name in text.split(",")]
+    if not any(names):
+        return []
+    if not all(names):
+        raise ValueError(f"{option('--tasks', repr(text))} has an empty name between its commas: give task names "
+                         f"separated by commas, e.g. {option('--tasks', 'binary,regression')}")
+    return names
+
+
 def check_devices(devices: int, tasks: list[str]) -> int:
     """The number of devices, if it splits the batches of every task evenly, or a ValueError saying which do.
 
@@ -185,7 +198,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          f"{', '.join(given)}")
     try:
         args.tasks = check_tasks(list(TASK_TABLE) if args.tasks is None else
-                                 [t.strip() for t in args.tasks.split(",") if t.strip()],
+                                 task_names(args.tasks),
                                  settings=not args.resume)      # resumed: run.completed checks the run's own tasks
         if not args.resume:                         # a resumed run keeps the devices it started with
             args.devices = check_devices(1 if args.devices is None else args.devices, args.tasks)

@@ -138,11 +138,17 @@ def find(name: str) -> Exercise:
 
 
 def find_all(value: str, variable: str = "ONLY") -> list[Exercise]:
-    """The exercises named in `value` (the make variable `variable`): one name, or several between commas."""
-    names = [name for name in value.split(",") if name.strip()]
-    if not names:
-        known = ", ".join(exercise.name for exercise in EXERCISES)
+    """The exercises named in `value` (the make variable `variable`): one name, or several between commas.
+
+    An empty name among others (ONLY=ex01,,ex02 or ONLY=ex01,: a name left out, or a stray comma) is refused, as
+    make mutants refuses it: graded without it, the learner would not learn that one was missing."""
+    names = [name.strip() for name in value.split(",")]
+    known = ", ".join(exercise.name for exercise in EXERCISES)
+    if not any(names):
         raise ValueError(f"{variable}={value!r} names no exercise; the exercises are {known}")
+    if not all(names):
+        raise ValueError(f"{variable}={value!r} has an empty name between its commas: give exercise names separated "
+                         f"by commas, e.g. {variable}=ex01,ex03")
     return [find(name) for name in names]
 
 
