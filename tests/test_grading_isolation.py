@@ -678,6 +678,30 @@ def test_a_learner_with_nothing_handed_in_is_one_line_of_why_the_zeros_not_one_p
         f"  bob      ex02  missing: no {EX02.stem}.py or .ipynb (found ex02.py: name it {FILE02})"]
 
 
+def test_a_learner_name_with_bidi_controls_is_shown_escaped_and_kept_whole_in_the_grade_book(tmp_path, capsys):
+    """A folder named with a right-to-left override (U+202E) or an isolate (U+2066) was printed as it is: a terminal
+    that follows the bidi algorithm showed the rest of that row (its scores, its reason) in another order. It is
+    escaped as the control characters are; grades.csv keeps the folder's name. The joiners Persian is spelled with
+    (U+200C) are no trick and stay."""
+    folder = write_class(tmp_path / "class", {"ann\u202e01": {FILE01: ""}, "Mehr\u200cnaz": {FILE01: ""}})
+    (folder / "notes\u2066.txt").write_bytes(b"")
+    learners, skipped = grade_class._learner_folders(folder)
+    assert list(learners) == ["ann\u202e01", "Mehr\u200cnaz"]
+    assert skipped == ["notes\\u2066.txt (not a folder)"]
+    zero = {EX01.name: grade_class._grade(EX01, sandbox.Verdict(False, "fails: \u202eevil\u202c"), None, folder)}
+    grade_class.print_table([EX01], {"ann\u202e01": zero, "Mehr\u200cnaz": zero})
+    assert capsys.readouterr().out.splitlines() == ["learner      ex01  total",
+                                                    "ann\\u202e01     0      0",
+                                                    "Mehr\u200cnaz         0      0",        # 8 columns + 4 spaces
+                                                    "out of         10     10",
+                                                    "",
+                                                    "Why the zeros:",
+                                                    "  ann\\u202e01  ex01  fails: \\u202eevil\\u202c",
+                                                    "  Mehr\u200cnaz      ex01  fails: \\u202eevil\\u202c"]
+    grade_class.gradebook.write(folder, [EX01], {"ann\u202e01": zero})
+    assert list(grades(folder)) == ["ann\u202e01"]
+
+
 def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
     grade_class.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)

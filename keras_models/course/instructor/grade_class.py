@@ -382,11 +382,14 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
 
 
 def print_table(exercises: list[Exercise], grades: Book) -> None:
-    width = max([len("learner"), len("out of"), *map(_columns_taken, grades)])
+    """The grades as a table, then why each 0. A learner's name is shown with its invisible characters escaped
+    (sandbox.shown: a bidi override in a folder's name reordered its row); grades.csv keeps the name itself."""
+    names = {learner: shown(learner) for learner in grades}
+    width = max([len("learner"), len("out of"), *map(_columns_taken, names.values())])
     print(f"{_padded('learner', width)}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
     for learner, mine in grades.items():
         scores = [mine[e.name].points for e in exercises]
-        print(f"{_padded(learner, width)}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
+        print(f"{_padded(names[learner], width)}  " + "  ".join(f"{s:>4}" for s in scores) + f"  {sum(scores):>5}")
     print(f"{_padded('out of', width)}  " + "  ".join(f"{e.points:>4}" for e in exercises)
           + f"  {sum(e.points for e in exercises):>5}")
     zeros = []
@@ -400,7 +403,7 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
     if zeros:
         print("\nWhy the zeros:")
         for learner, name, reason in zeros:
-            print(f"  {_padded(learner, width)}  {name}  {reason}")
+            print(f"  {_padded(names[learner], width)}  {name}  {reason}")
 
 
 def _columns_taken(text: str) -> int:
@@ -485,7 +488,7 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         holding = _learners_inside(folder)
         if len(holding) > 1:
             listed = ", ".join(map(shown, holding[:3])) + (", ..." if len(holding) > 3 else "")
-            raise ValueError(f"{submissions} holds one folder, {name}, whose sub-folders hold exercise files "
+            raise ValueError(f"{submissions} holds one folder, {shown(name)}, whose sub-folders hold exercise files "
                              f"({listed}): it is the class's folder, as an archive's extra level leaves it: make "
                              f"grade SUBMISSIONS={folder}")
     return learners, skipped
@@ -513,8 +516,8 @@ def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[
             learners[name] = folder
     for learner, theirs in moodle.items():
         if learner in learners:
-            raise ValueError(f"{submissions} holds {learner} and {theirs[0][1]}, Moodle's folder of the same learner: "
-                             "merge them into one folder")
+            raise ValueError(f"{submissions} holds {shown(learner)} and {shown(theirs[0][1])}, Moodle's folder of "
+                             "the same learner: merge them into one folder")
         (_, _, graded), *others = sorted(theirs)
         learners[learner] = graded
         skipped += [f"{shown(name)} (Moodle's {'online text' if name.endswith('_onlinetext_') else 'hand-in'} of "
@@ -613,9 +616,9 @@ def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
 def _meddled(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
     """'bo/ex02_backprop.py (deleted), ...' for the files that changed between two folder_state()s."""
     changed = _changed(before, after)
-    shown = [f"{path} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
+    named = [f"{shown(path)} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
              for path in changed[:5]]
-    return ", ".join(shown) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+    return ", ".join(named) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
 
 
 class Terminated(KeyboardInterrupt):

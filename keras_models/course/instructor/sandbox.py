@@ -108,12 +108,22 @@ class _Running:
     sentinel_open: bool = True   # False once it closed while the child ran: the kernel alone then says it ended
 
 
+# What shown writes as its escape: the control characters (Cc); the invisible format characters (Cf), among them
+# the bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069) that reorder the rest of a line in a terminal
+# that follows the Unicode bidi algorithm, and the zero-width space that makes two names look alike; and the line and
+# paragraph separators (Zl, Zp). Not the joiners (U+200C, U+200D): Persian, Hindi and emoji are spelled with them.
+ESCAPED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+JOINERS = "\u200c\u200d"
+
+
 def shown(text: str) -> str:
-    """`text` as one printable line: a lone surrogate (graders.printable) and a control character -- a line break,
-    or the escape that starts a terminal's command to move the cursor or erase a line -- written as its escape
-    ("\\n", "\\x1b"). A reason is printed in the instructor's terminal, and it quotes what a learner wrote (an
-    exception's message, a file's name), which could otherwise split the table or rewrite its other rows."""
-    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cc" else c
+    """`text` as one printable line: a lone surrogate (graders.printable), a control character -- a line break, or
+    the escape that starts a terminal's command to move the cursor or erase a line -- and an invisible format
+    character (ESCAPED_CATEGORIES) written as its escape ("\\n", "\\x1b", "\\u202e"). A reason is printed in the
+    instructor's terminal, and it quotes what a learner wrote (an exception's message, a file's name), which could
+    otherwise split the table, rewrite its other rows or show a row's characters in another order."""
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in ESCAPED_CATEGORIES and c not in JOINERS else c
                    for c in printable(text))
 
 
