@@ -736,6 +736,26 @@ def test_a_flat_download_is_refused_in_one_line_naming_what_it_holds_and_how_to_
     assert not (tmp_path / "grades.csv").exists()
 
 
+def test_a_flat_download_beside_a_folder_is_refused_not_graded_as_that_folder(tmp_path, capsys):
+    """Canvas' download with the instructor's own graded/ beside it: graded/ was graded as the class's one learner,
+    all zeros, and the learners' files were only listed as "(not a folder)". A file named like an exercise that no
+    platform named (the instructor's ex01_solution.py) is still skipped, not refused."""
+    stem = find("ex01").stem
+    (tmp_path / "graded").mkdir()
+    for name in (f"smithann_12345_67890_{stem}.py", f"libo_12346_67892_{stem}.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 2
+    assert capsys.readouterr() == ("", f"error: {tmp_path} holds 1 folder (graded), but 2 exercise files of 2 "
+                                       f"learners, as Canvas' download names them (libo_12346_67892_{stem}.py, ...): "
+                                       "make grade needs one sub-folder per learner, holding their files under the "
+                                       f"exercise's own name, such as libo/{stem}.py\n")
+    for path in tmp_path.glob("*_6789*"):
+        path.unlink()
+    (tmp_path / "ex01_solution.py").write_text("x = 1\n", encoding="utf-8")
+    assert grade_class._learner_folders(tmp_path) == ({"graded": tmp_path / "graded"},
+                                                      ["ex01_solution.py (not a folder)"])
+
+
 def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
     """Two make grades at once on one folder: the last to finish wrote its grades.csv over the other's (under ONLY=,
     the other's regraded column back to its earlier value), and each warned that a submission had changed the folder."""

@@ -14,9 +14,10 @@ rewriting another learner's file during grading changes no grade: it was read al
 a warning after grading (the submissions folder is compared before and after), so the file can be restored.
 A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line; so is one whose
 only folder holds learners' folders (a class's zip unzipped into a folder of its own), and so is one of files side
-by side (Canvas' download, Moodle's without folders): the line counts them and says how to lay them out. When a
-learner has both the .py and the notebook, the one `make exercises` would grade counts (graders.version_to_grade:
-the one with code when the other is empty, then fewer TODOs left, then the one saved last). Entries of dir that are
+by side (Canvas' download, Moodle's without folders; also beside a folder such as the instructor's graded/): the
+line counts them and says how to lay them out. When a learner has both the .py and the notebook, the one `make
+exercises` would grade counts (graders.version_to_grade: the one with code when the other is empty, then fewer TODOs
+left, then the one saved last). Entries of dir that are
 not learner folders (hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break)
 are listed in one line and skipped. Moodle's download in folders names each learner's folder Ann
 Smith_12345_assignsubmission_file_: its learner is Ann Smith_12345 (name and participant id), and their online
@@ -483,6 +484,11 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if not learners:
         raise ValueError(f"{submissions} holds no learner folders" + (_flat_download(submissions) or ": one sub-folder "
                                                                       "per learner, holding their exercise files"))
+    if downloaded := _flat_download(submissions, platforms_only=True):
+        # a platform's download beside a folder of the instructor's (graded/): that folder was graded as the class,
+        # all zeros, and the learners' files were only listed as skipped
+        listed = ", ".join(map(shown, list(learners)[:3])) + (", ..." if len(learners) > 3 else "")
+        raise ValueError(f"{submissions} holds {counted(len(learners), 'folder')} ({listed}){downloaded}")
     if len(learners) == 1:          # a class's zip unzipped into a folder of its own: the class graded as one learner
         (name, folder), = learners.items()
         holding = _learners_inside(folder)
@@ -533,11 +539,13 @@ FLAT_DOWNLOADS = (("Canvas' download", re.compile(r"(?P<learner>[^_]+)_(?:LATE_)
                   ("Moodle's download without folders", re.compile(r"(?P<learner>.+_\d+)_assignsubmission_file_.")))
 
 
-def _flat_download(submissions: Path) -> str | None:
+def _flat_download(submissions: Path, platforms_only: bool = False) -> str | None:
     """What a submissions folder without learner folders holds instead, when its files look like learners' exercise
     files (each name holds an exercise's id and ends as a .py or a notebook does): how many, the first, whose
     download it is when every name is one platform's, and how to lay them out (", but 3 exercise files of 2
-    learners, as Canvas' download names them ..."). None when there are no such files."""
+    learners, as Canvas' download names them ..."). None when there are no such files; with `platforms_only`, also
+    when they are not all one platform's (an instructor's ex01_solution.py beside the learners' folders is no
+    learner's, and is skipped)."""
     found = []                                      # [(file name, the exercise it names)]
     with contextlib.suppress(OSError):
         for path in sorted(submissions.iterdir()):
@@ -558,6 +566,8 @@ def _flat_download(submissions: Path) -> str | None:
                      if platform.startswith("Moodle") else "")
             return (f", but {counted(len(found), 'exercise file')} of {learners}, as {platform} names them "
                     f"({shown(first)}{more}): {layout} {shown(matches[0]['learner'])}/{example}{again}")
+    if platforms_only:
+        return None
     files = counted(len(found), "file") + (" named like an exercise file" if len(found) == 1 else
                                            " named like exercise files")
     return f", but {files} ({shown(first)}{more}): {layout} ann/{example}"
