@@ -702,6 +702,23 @@ def test_a_learner_name_with_bidi_controls_is_shown_escaped_and_kept_whole_in_th
     assert list(grades(folder)) == ["ann\u202e01"]
 
 
+def test_github_classroom_names_are_shortened_to_fit_80_columns_with_their_prefix_said_once(capsys):
+    """GitHub Classroom's clones are named <assignment>-<username>: the learner column took 36 characters, and the
+    table of all 7 exercises 87 columns. A shared start of names that fit is kept (Mary-Ann and Mary-Kate)."""
+    exercises = [find(f"ex0{n}") for n in range(1, 8)]
+    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    grade_class.print_table(exercises, {"inside-the-network-exercises-octocat": full,
+                                        "inside-the-network-exercises-hubot": full})
+    out = capsys.readouterr().out.splitlines()
+    assert out[:4] == ["learners: inside-the-network-exercises-<name>",
+                       "learner  ex01  ex02  ex03  ex04  ex05  ex06  ex07  total",
+                       "octocat    10    15    10    15    15    20    15    100",
+                       "hubot      10    15    10    15    15    20    15    100"]
+    assert max(map(len, out)) <= 80
+    grade_class.print_table(exercises, {"Mary-Ann": full, "Mary-Kate": full})
+    assert capsys.readouterr().out.splitlines()[1] == "Mary-Ann     10    15    10    15    15    20    15    100"
+
+
 def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
     grade_class.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)

@@ -76,6 +76,7 @@ import stat
 import sys
 import time
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from data import checksums
@@ -382,10 +383,21 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
                  shown(verdict.reason + which_of_two(chosen) + also))
 
 
+TABLE_COLUMNS = 80         # the terminal's width the table keeps to, when shortening the learners' names can
+
+
 def print_table(exercises: list[Exercise], grades: Book) -> None:
     """The grades as a table, then why each 0. A learner's name is shown with its invisible characters escaped
-    (sandbox.shown: a bidi override in a folder's name reordered its row); grades.csv keeps the name itself."""
+    (sandbox.shown: a bidi override in a folder's name reordered its row); grades.csv keeps the name itself.
+
+    GitHub Classroom names each clone <assignment>-<username> (inside-the-network-exercises-octocat): when the table
+    would pass TABLE_COLUMNS and every name starts with one prefix ending in "-", the prefix is printed once above
+    the table ("learners: inside-the-network-exercises-<name>") and the rows name the rest (octocat)."""
     names = {learner: shown(learner) for learner in grades}
+    prefix = _shared_prefix(list(names.values()))
+    if prefix and _table_width(exercises, names.values()) > TABLE_COLUMNS:
+        print(f"learners: {prefix}<name>")
+        names = {learner: name.removeprefix(prefix) for learner, name in names.items()}
     width = max([len("learner"), len("out of"), *map(_columns_taken, names.values())])
     print(f"{_padded('learner', width)}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
     for learner, mine in grades.items():
@@ -405,6 +417,20 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
         print("\nWhy the zeros:")
         for learner, name, reason in zeros:
             print(f"  {_padded(names[learner], width)}  {name}  {reason}")
+
+
+def _shared_prefix(names: list[str]) -> str:
+    """The start that two names or more all share, up to and with its last "-", when each name goes on after it;
+    else ""."""
+    prefix = os.path.commonprefix(names) if len(names) > 1 else ""
+    prefix = prefix[:prefix.rfind("-") + 1]
+    return prefix if all(len(name) > len(prefix) for name in names) else ""
+
+
+def _table_width(exercises: list[Exercise], names: Iterable[str]) -> int:
+    """How many columns print_table's rows take with `names` in the learner column: the names, then "  ex01" per
+    exercise and "  total"."""
+    return max([len("learner"), len("out of"), *map(_columns_taken, names)]) + 6 * len(exercises) + len("  total")
 
 
 def _columns_taken(text: str) -> int:
