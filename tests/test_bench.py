@@ -369,6 +369,30 @@ def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsy
     assert capsys.readouterr().err == ""
 
 
+def test_the_terminal_shows_labelled_rows_within_80_columns_and_leaves_the_tables_to_the_report(tmp_path, capsys,
+                                                                                                 monkeypatch):
+    """Rows were 116 columns (the run's name padded to 58), the speed-up had no label, and the report's pipe tables
+    (88-102 columns) were printed to the terminal after them."""
+    rows = [{"shape": "course", "run": name, "epoch_ms": ms, "repeats": 3, "x_vs_keras_default": 61.0 / ms,
+             "floor_share": 0.4 / ms, "gflops": 1.0}
+            for name, ms in [("keras fit, default", 61.0), ("scratch fit, 1 BLAS thread", 5.0),
+                             ("keras fit, tuned (spe=32, shuffled tf.data, jit_compile)", 6.8)]]
+    assert [report.TERMINAL_HEADER, *report.terminal_rows(rows)] == [
+        "  epoch ms  speed-up  run (speed-up: over keras fit, default)",
+        "      61.0     1.00x  keras fit, default",
+        "       5.0    12.20x  scratch fit, 1 BLAS thread",
+        "       6.8     8.97x  keras fit, tuned (spe=32, shuffled tf.data, jit_compile)"]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert not [line for line in out if line.startswith(("|", "#"))], out
+    assert max(len(line) for line in out if not line.startswith("written: ")) <= 80, out
+    assert out[-3] == "goals (issue 7): 1 met, 0 missed, 7 not measured (each in the report)"
+    table_row = "| course | scratch fit, 1 BLAS thread | 5.0 | 3 | 12.20x | 8% | 1.0 |"
+    assert table_row in (tmp_path / "latest.md").read_text()
+
+
 def test_two_benches_started_in_one_second_write_two_reports_the_second_suffixed_2(tmp_path, capsys, monkeypatch):
     # both wrote bench_<time>.md and .csv, and the second's replaced the first's (make train's run folders: _2, _3)
     class OneSecond(bench_run.datetime):

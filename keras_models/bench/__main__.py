@@ -23,7 +23,9 @@ the first epoch of each run left out as warm-up: Keras traces and compiles its g
 
 then the peak memory of a scratch and a Keras training run (each in its own process: one process
 cannot tell its two halves apart), and the wall time and peak memory of `make train` and `make test`.
-The table goes to the terminal and to logs/bench/bench_<time>.{md,csv} and logs/bench/latest.md.
+Each shape's epoch times and speed-ups go to the terminal as they are measured, within 80 columns; the full
+tables (floor share, GFLOP/s, the processes, the goals) to logs/bench/bench_<time>.{md,csv} and
+logs/bench/latest.md, and the terminal counts the goals met and says where the report is.
 The exit status is 1 when a goal that was measured is missed (a **no** in the table's Goals), else 0.
 
 The machine is what it is: absolute times drift with whatever else runs on it; ratios measured side

@@ -131,6 +131,24 @@ def format_epoch_rows(rows: list[dict]) -> list[list[str]]:
              f"{r['floor_share']:.0%}", f"{r['gflops']:.1f}"] for r in rows]
 
 
+TERMINAL_HEADER = "  epoch ms  speed-up  run (speed-up: over keras fit, default)"
+
+
+def terminal_rows(rows: list[dict]) -> list[str]:
+    """One shape's runs as the terminal shows them while the bench goes on, under TERMINAL_HEADER: the median epoch
+    and the speed-up, then the run's name, the widest column (56 characters), last, so that a row fits 80 columns.
+    Floor share and GFLOP/s are in the report's table."""
+    return [f"  {row[2]:>8}  {row[4]:>8}  {row[1]}" for row in format_epoch_rows(rows)]
+
+
+def goals_line(goals: list[dict]) -> str:
+    """The goals in one line for the terminal ("goals (issue 7): 1 met, 1 missed, 6 not measured"): each, with what
+    was measured, is in the report."""
+    met = [goal["met"] for goal in goals]
+    return (f"goals (issue 7): {met.count(True)} met, {met.count(False)} missed, {met.count(None)} not measured "
+            "(each in the report)")
+
+
 def report_markdown(args, shapes: list[Shape], rows: list[dict], processes: list[dict], goals: list[dict]) -> str:
     parts = ["# make bench", "", *[f"- {line}" for line in header_lines(args)], ""]
     parts += [f"- {s.name}: {s.label}, {'real breast-cancer data' if s.data != 'synthetic' else 'synthetic data'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -16,12 +17,14 @@ from keras_models.bench.keras_runs import make_runs, measure
 from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
 from keras_models.bench.processes import REPO, keras_memory_run, process_rows
 from keras_models.bench.report import (
+    TERMINAL_HEADER,
     claim_report_name,
     epoch_rows,
-    format_epoch_rows,
     goal_rows,
+    goals_line,
     header_lines,
     report_markdown,
+    terminal_rows,
     write_reports,
 )
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -34,8 +37,8 @@ def bench_shapes(shapes: list[Shape], quick: bool, progress: Callable[[str], Non
         repeats = shape.quick_repeats if quick else shape.repeats
         progress(f"{shape.name}: {shape.label} ({shape.data}), {repeats} repeats ...")
         shape_rows = epoch_rows(shape, measure(make_runs(shape, X, y), repeats))
-        for row in format_epoch_rows(shape_rows):
-            progress(f"  {row[1]:<58} {row[2]:>9} ms  {row[4]:>7}  floor share {row[5]:>4}  {row[6]:>6} GFLOP/s")
+        for line in [TERMINAL_HEADER, *terminal_rows(shape_rows)]:
+            progress(line)
         rows += shape_rows
     return rows
 
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
               "make it writable, or give another: .venv/bin/python -m keras_models.bench --out DIR", file=sys.stderr)
         return 1
     try:
-        print("\n".join(header_lines(args)), flush=True)
+        print("\n".join(textwrap.fill(line, 80, subsequent_indent="  ") for line in header_lines(args)), flush=True)
         rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
         print("peak memory and make targets (each in its own process) ...", flush=True)
         processes = process_rows(args.out, stamp, make_train=make_train, make_test=make_test,
@@ -107,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
         raise
-    print("\n" + markdown)
-    print(f"written: {', '.join(str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)}"
-          f"  (bench took {time.perf_counter() - started:.0f} s)")
+    md, _, latest = (str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)
+    print(goals_line(goals))        # the tables themselves are in the report (88-102 columns), not the terminal
+    print(f"written: {md} and .csv, {latest}\nbench took {time.perf_counter() - started:.0f} s")
     missed = [f"{g['goal']} ({g['measured']}, target {g['target']})" for g in goals if g["met"] is False]
     if missed:                    # a goal missed is the bench's failure: the exit status says so, not only the table
         print(f"make bench: {len(missed)} goal(s) missed: {'; '.join(missed)}", file=sys.stderr)
