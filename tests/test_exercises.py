@@ -116,10 +116,12 @@ WORKED_IN = object()                                   # ... and then the learne
     (SOLVED.replace("1.0", "2.0"), MAKE_NOTEBOOKS, 5, ".py", ""),  # ... and the learner went on in the .py
     (UNTOUCHED, WORKED_IN, 0, ".ipynb", "it has fewer TODOs left than ex01_perceptron_activations.py"),  # a clone
     ("", SOLVED, 0, ".ipynb", "ex01_perceptron_activations.py has no code in it"),   # 0 TODOs, nothing done: a sync
+    (SOLVED, b"", 5, ".py", "ex01_perceptron_activations.ipynb has no code in it"),  # the notebook's sync, saved later
     (SOLVED, "# notes\n", 5, ".ipynb", "you saved it after the .py"),   # notes are not an unfinished sync
 ], ids=["py-alone", "notebook-alone", "clone-work-in-notebook", "work-in-py-notebook-later", "notebook-later",
         "saved-together", "broken-notebook-later", "broken-notebook-beside-py", "as-make-notebooks-wrote-it",
         "as-written-from-an-earlier-py", "make-notebooks-then-worked-in", "empty-py-beside-a-notebook",
+        "empty-notebook-saved-after-a-py",
         "notes-notebook-saved-later"])
 def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp_path, script, notebook,
                                                                            notebook_later_by, graded, why):

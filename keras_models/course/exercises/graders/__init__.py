@@ -188,11 +188,13 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
         other = notebook if path == script else script
         return Version(path, "; ".join(filter(None, (why, unreadable.get(other)))), of_two=True)
 
-    # 0 bytes or blanks (a sync or an upload that never finished): no TODO left in it, and nothing done either. Not
-    # any file without code: a notebook of notes, beside the .py make exercise-run has just written, is the learner's
-    blank = [path for path in left if not path.read_bytes().strip()]
-    if not unreadable and len(blank) == 1:
-        return chose(notebook if blank[0] == script else script, f"{blank[0].name} has no code in it")
+    # 0 bytes or blanks (a sync or an upload that never finished): no TODO left in it, and nothing done either; an
+    # empty notebook is not JSON either, which is no reason to grade it. Not any file without code: a notebook of
+    # notes, beside the .py make exercise-run has just written, is the learner's
+    blank = [path for path in (script, notebook) if not path.read_bytes().strip()]
+    if len(blank) == 1:
+        (empty,) = blank
+        return Version(notebook if empty == script else script, f"{empty.name} has no code in it", of_two=True)
     if not unreadable and left[script] != left[notebook]:
         fewer, more = (script, notebook) if left[script] < left[notebook] else (notebook, script)
         return chose(fewer, f"it has fewer TODOs left than {more.name}")
