@@ -31,6 +31,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from keras_models.twins.clocks import after_now
+
 STATUS_FILE = "run.json"
 STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
 # The most epochs a run may ask for. The binary task's Keras side keeps every Dropout mask of the run in one
@@ -52,7 +54,6 @@ def fits_float32(rate: float) -> bool:
 
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
 LAST_DAY = 253_402_214_400                            # 9999-12-31 00:00 UTC, in seconds since 1970
-FUTURE_GRACE = 60                                     # seconds a run may seem to start after now: clocks disagree
 
 
 class RunDirectoryError(ValueError):
@@ -151,7 +152,7 @@ def describe(run_dir: Path) -> str:
     else:
         how = record["status"]
     started = started_at(run_dir)
-    if started > time.time() + FUTURE_GRACE:       # the clock was ahead when it started: it stays "newest" for good
+    if after_now(started):                         # the clock was ahead when it started: it stays "newest" for good
         how += (f"; it started {datetime.fromtimestamp(started):%Y-%m-%d %H:%M}, later than this machine's clock says "
                 "it is now: the clock was wrong then, or is now. If you meant another run, move this one out of "
                 f"{shown(Path(run_dir).parent)} and resume again")

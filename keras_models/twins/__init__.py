@@ -22,6 +22,7 @@
     cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)
     unexpanded_home.py  a folder given as ~/... that the shell did not expand (LOGDIR=, DEST=, SUBMISSIONS=): one line
     typed_elsewhere.py  a folder typed in another folder, as a hint's make command reads it in the repository
+    clocks.py        a time stamp after now (FUTURE_GRACE): a run's start, a learner's file saved
     alone.py         one command at a time in a folder: the kernel's flock (make grade, make lab, the course runs)
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course

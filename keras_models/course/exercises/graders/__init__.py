@@ -40,6 +40,7 @@ from pathlib import Path
 from types import ModuleType
 
 from data.checksums import DATA_FILE_ERRORS
+from keras_models.twins.clocks import after_now
 
 from ..fingerprints import unchanged_since_written
 from ..notebook_source import (
@@ -152,9 +153,6 @@ def find_all(value: str, variable: str = "ONLY") -> list[Exercise]:
     return [find(name) for name in names]
 
 
-FUTURE_GRACE = 60.0       # seconds a file may seem saved after now: a network folder's clock differs (as make train's)
-
-
 @dataclass(frozen=True)
 class Version:
     path: Path           # the file to grade or to run: the learner's .py or its notebook
@@ -201,7 +199,7 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
     if unchanged_since_written(notebook):
         return chose(script)
     saved = {path: path.stat().st_mtime for path in (script, notebook)}
-    ahead = [path for path in (script, notebook) if saved[path] > time.time() + FUTURE_GRACE]
+    ahead = [path for path in (script, notebook) if after_now(saved[path])]
     if len(ahead) == 1:
         # Dated after now (a clock put right since, a ZIP unpacked across time zones): not saved since then, and a
         # save of the other file is dated now, before it. The other file counts as the later one, or saving the file
