@@ -38,6 +38,7 @@ from keras_models.course.command_line import folder_not_writable
 from keras_models.course.exercises.fingerprints import fingerprint, fingerprints, untouched_fingerprint
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
+from keras_models.course.exercises.reset import shown  # a path as the learner knows it (make lab's log too)
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
@@ -113,11 +114,6 @@ def write_notebook(notebook, path: Path) -> None:
     """Write the notebook whole or not at all: a half-written one would be taken as yours and kept."""
     text = nbformat.writes(notebook)
     write_text_atomically(path, text if text.endswith("\n") else text + "\n")     # as nbformat.write ends it
-
-
-def shown(path: Path) -> str:
-    """The path as the learner knows it: from the repository's folder when it is inside it (make lab's log too)."""
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir: Path) -> Path | None:
