@@ -23,12 +23,11 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from keras_models.train.runs import shown
+from keras_models.train.runs import DEFAULT_LOGDIR, shown  # the repository's logs/, wherever this starts
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 DEFAULT_PORT = 6006
-DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's, wherever this starts
 
 
 def task_link(task: str, port: int = DEFAULT_PORT) -> str:

@@ -23,11 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, checked_settings, unevenly_split
-from keras_models.train.runs import FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
+from keras_models.train.runs import DEFAULT_LOGDIR, FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
 from keras_models.twins.typed_elsewhere import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
-DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
 PROG = ".venv/bin/python -m keras_models.train"
 MAKE_VARIABLES = {"--tasks": "TASKS", "--epochs": "EPOCHS", "--learning-rate": "LR", "--devices": "DEVICES",
                   "--logdir": "LOGDIR", "--quiet": "QUIET=1", "--resume": "RESUME=1"}

@@ -52,6 +52,7 @@ def fits_float32(rate: float) -> bool:
     return 0 < rounded < math.inf
 
 
+DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
 LAST_DAY = 253_402_214_400                            # 9999-12-31 00:00 UTC, in seconds since 1970
 
