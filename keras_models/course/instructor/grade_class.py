@@ -227,9 +227,7 @@ def _all_named_nearly(learner_dir: Path, exercise: Exercise) -> list[str]:
                 right = [path.with_name(f"{exercise.stem}{ending}") for ending in (".py", ".ipynb")]
                 if path in right or any(_same_file(path, named) for named in right):     # named right: not "nearly"
                     continue            # (on macOS' case-insensitive disks EX01_....PY is ex01_....py, the file graded)
-                if (_holds_id(path.name, exercise) and _meant_ending(path.name) is not None
-                        and not path.name.startswith(".")       # macOS' ._ex01_... beside the file: no hand-in
-                        and path.is_file() and not path.is_symlink()):
+                if _named_for(path.name, exercise) and path.is_file() and not path.is_symlink():
                     found.append((folder / path.name).as_posix())
     return found
 
@@ -250,8 +248,7 @@ def _named_nearly_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
         if Path(folder) == learner_dir:
             continue                                  # the top: _named_nearly's
         for name in sorted(files):
-            if (_holds_id(name, exercise) and _meant_ending(name) is not None and not name.startswith(".")
-                    and not Path(folder, name).is_symlink()):
+            if _named_for(name, exercise) and not Path(folder, name).is_symlink():
                 return Path(folder, name).relative_to(learner_dir).as_posix()
     return None
 
@@ -280,6 +277,12 @@ def _meant_ending(name: str) -> str | None:
     """".py" or ".ipynb" for a file name that ends as one of MEANT_ENDINGS (any case, spaces after it too); else
     None."""
     return next((meant for ending, meant in MEANT_ENDINGS.items() if name.lower().rstrip().endswith(ending)), None)
+
+
+def _named_for(name: str, exercise: Exercise) -> bool:
+    """Whether a file name is meant for `exercise`, right or nearly: it holds the exercise's id (_holds_id), ends as
+    a .py or a notebook does (_meant_ending), and is not hidden (macOS' ._ex01_... beside the file: no hand-in)."""
+    return _holds_id(name, exercise) and _meant_ending(name) is not None and not name.startswith(".")
 
 
 def _holds_id(name: str, exercise: Exercise) -> bool:
@@ -575,9 +578,8 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
     found = []                                      # [(file name, the exercise it names)]
     with contextlib.suppress(OSError):
         for path in sorted(submissions.iterdir()):
-            exercise = next((e for e in EXERCISES if _holds_id(path.name, e)), None)
-            if (exercise is not None and _meant_ending(path.name) is not None and not path.name.startswith(".")
-                    and path.is_file() and not path.is_symlink()):
+            exercise = next((e for e in EXERCISES if _named_for(path.name, e)), None)
+            if exercise is not None and path.is_file() and not path.is_symlink():
                 found.append((path.name, exercise))
     if not found:
         return None
