@@ -533,7 +533,8 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
 # hand-in, <full name>_<participant id>_assignsubmission_<plugin>_: "Ann Smith_12345_assignsubmission_file_" holds
 # the files, "Ann Smith_12345_assignsubmission_onlinetext_" the online text (onlinetext.html), when the assignment
 # takes both.
-MOODLE_FOLDER = re.compile(r"(?P<learner>.+_\d+)_assignsubmission_(?P<plugin>[a-z][a-z0-9_]*)_")
+MOODLE_LEARNER = r"(?P<learner>.+_\d+)_assignsubmission_"            # Ann Smith_12345, then the kind of hand-in
+MOODLE_FOLDER = re.compile(MOODLE_LEARNER + r"(?P<plugin>[a-z][a-z0-9_]*)_")
 
 
 def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[str]) -> dict[str, Path]:
@@ -565,7 +566,7 @@ def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[
 # (always) smithann_12345_67890_ex01_....py, late smithann_LATE_12345_67890_...; Moodle's without "Download
 # submissions in folders" Ann Smith_12345_assignsubmission_file_ex01_....py.
 FLAT_DOWNLOADS = (("Canvas' download", re.compile(r"(?P<learner>[^_]+)_(?:LATE_)?\d+_\d+_.")),
-                  ("Moodle's download without folders", re.compile(r"(?P<learner>.+_\d+)_assignsubmission_file_.")))
+                  ("Moodle's download without folders", re.compile(MOODLE_LEARNER + "file_.")))
 
 
 def _flat_download(submissions: Path, platforms_only: bool = False) -> str | None:
