@@ -705,3 +705,18 @@ def test_a_written_to_line_names_the_folder_as_the_learner_can_open_it(tmp_path,
     monkeypatch.chdir(tmp_path)
     assert shown(REPO / "logs" / "lessons" / "png") == str(REPO / "logs" / "lessons" / "png")
     assert shown("mine/png") == "mine/png"                                    # typed here: as typed
+
+
+def test_a_written_to_line_names_the_folder_in_full_when_the_current_folder_was_removed(tmp_path, monkeypatch):
+    """A terminal left in a folder since removed (make clean, rm -r): there is no current folder to be relative to,
+    and the default of --logdir (make lessons, the course scripts, make tensorboard) is worked out before any
+    option is read, so a traceback there came before even --help."""
+    from keras_models.course.folders import shown
+    from keras_models.train import runs
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert shown(REPO / "logs" / "lessons" / "png") == str(REPO / "logs" / "lessons" / "png")
+    assert runs.shown(REPO / "logs") == REPO / "logs"

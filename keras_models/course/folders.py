@@ -27,7 +27,11 @@ LOGS = REPO / "logs"
 
 
 def shown(path: str | Path) -> str:
-    """`path` relative to the current folder when it lies inside it, else in full."""
+    """`path` relative to the current folder when it lies inside it, else in full (also when the current folder
+    has been removed: nothing is relative to it)."""
     full = Path(path).resolve()
-    here = Path.cwd().resolve()
+    try:
+        here = Path.cwd().resolve()
+    except FileNotFoundError:
+        return str(full)
     return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)

@@ -161,9 +161,10 @@ def describe(run_dir: Path) -> str:
 
 
 def shown(path: Path) -> Path:
-    """logs/2026-... when run from the repository, the full path otherwise."""
+    """logs/2026-... when run from the repository, the full path otherwise (also when the current folder has been
+    removed)."""
     try:
         return Path(path).resolve().relative_to(Path.cwd())
-    except ValueError:
+    except (ValueError, FileNotFoundError):
         return Path(path)
 
