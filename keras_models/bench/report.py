@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import math
 import platform
 import statistics
@@ -25,6 +24,7 @@ from threadpoolctl import threadpool_info
 from keras_models.bench.keras_runs import CORES
 from keras_models.bench.numpy_runs import LEARNING_RATE, LOSS, Shape, matmul_flops, thread_label
 from keras_models.twins.counted import counted
+from keras_models.twins.first_free import first_free
 
 # -- The table --------------------------------------------------------------------------------------
 COLUMNS = ["shape", "run", "epoch_ms", "repeats", "x_vs_keras_default", "floor_share", "gflops"]
@@ -173,14 +173,11 @@ def claim_report_name(out_dir: Path, stamp: str) -> str:
     folders: its bench_<stamp>.md is created here, at the start (creating decides, not a look first), and written at
     the end. Two benches started in one second both wrote bench_<stamp>.{md,csv} and their logs: the second's
     reports replaced the first's."""
-    for n in itertools.count(1):
-        name = stamp if n == 1 else f"{stamp}_{n}"
-        try:
-            with (out_dir / f"bench_{name}.md").open("x") as f:
-                f.write(f"# make bench\n\nstill running: started {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}\n")
-        except FileExistsError:
-            continue
-        return name
+    def start_report(name: str) -> None:
+        with (out_dir / f"bench_{name}.md").open("x") as f:
+            f.write(f"# make bench\n\nstill running: started {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}\n")
+
+    return first_free(stamp, start_report)
 
 
 def write_reports(out_dir: Path, stamp: str, markdown: str, rows: list[dict], processes: list[dict]) -> list[Path]:

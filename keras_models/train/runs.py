@@ -21,7 +21,6 @@ TensorFlow loads (about 5 s), so an empty --resume is answered at once.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import os
@@ -32,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from keras_models.twins.clocks import after_now
+from keras_models.twins.first_free import first_free
 
 STATUS_FILE = "run.json"
 STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
@@ -65,13 +65,7 @@ def new_run_directory(logdir: Path) -> Path:
     """logdir/<timestamp> for this invocation, e.g. logs/2026-11-23_01-23-45 (suffixed _2, _3 if taken)."""
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     logdir.mkdir(parents=True, exist_ok=True)
-    for n in itertools.count(1):
-        run_dir = logdir / (stamp if n == 1 else f"{stamp}_{n}")
-        try:                    # mkdir decides, not a look first: two make trains started in one second both
-            run_dir.mkdir()     # saw the name free, and the second stopped with "File exists"
-        except FileExistsError:
-            continue
-        return run_dir
+    return logdir / first_free(stamp, lambda name: (logdir / name).mkdir())     # mkdir decides, not a look first
 
 
 def write_status(run_dir: Path, status: str, **plan) -> dict:

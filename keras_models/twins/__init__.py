@@ -23,6 +23,7 @@
     unexpanded_home.py  a folder given as ~/... that the shell did not expand (LOGDIR=, DEST=, SUBMISSIONS=): one line
     typed_elsewhere.py  a folder typed in another folder, as a hint's make command reads it in the repository
     clocks.py        a time stamp after now (FUTURE_GRACE): a run's start, a learner's file saved
+    first_free.py    a name from the second a run started, _2, _3 ... if taken (make train's runs, make bench's reports)
     alone.py         one command at a time in a folder: the kernel's flock (make grade, make lab, the course runs)
 
 Builds on `scratch` and `data`; the run machinery (`keras_models.train`), the course
