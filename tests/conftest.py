@@ -262,6 +262,13 @@ def keras_loss(name: str, dtype: str = "float64", from_logits: bool = False):
     return cls(from_logits=from_logits, dtype=dtype)
 
 
+def no_logits_form(name: str) -> str:
+    """scratch.losses' refusal of from_logits=True for mse or quadratic, word for word (test_losses, test_pairing)."""
+    return (f"from_logits=True applies to the cross-entropies only: {name} compares the outputs themselves, like "
+            "Keras' MeanSquaredError, which takes no from_logits. Leave from_logits out; to compare the "
+            "pre-activations z, make the output layer linear.")
+
+
 def tf_forward(weights, X, activation_names, *, watch_z: bool = True):
     """The network's forward pass written in TF ops (z = a @ W + b, a = keras activation).
 

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, keras_loss, random_targets
+from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, keras_loss, no_logits_form, random_targets
 
 from scratch import losses
 from scratch.activations import Sigmoid, Softmax
@@ -211,10 +211,7 @@ def test_from_logits_true_is_refused_where_there_are_no_logits(name, make):
     """mse and quadratic compare the outputs a themselves: from_logits=True was accepted and ignored, so a sigmoid
     output trained on mse(sigmoid(z)) while the loss's repr said from_logits=True. Keras' MeanSquaredError takes
     no from_logits (a TypeError there)."""
-    message = (f"from_logits=True applies to the cross-entropies only: {name} compares the outputs themselves, like "
-               "Keras' MeanSquaredError, which takes no from_logits. Leave from_logits out; to compare the "
-               "pre-activations z, make the output layer linear.")
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+    with pytest.raises(ValueError, match=f"^{re.escape(no_logits_form(name))}$"):
         make()
     with pytest.raises(TypeError, match="from_logits"):      # the Keras behaviour the refusal stands for
         keras.losses.MeanSquaredError(from_logits=True)

@@ -11,6 +11,7 @@ import re
 import keras
 import numpy as np
 import pytest
+from conftest import no_logits_form
 
 from keras_models.twins.bridge import keras_loss, to_keras
 from scratch import Dense, Network, losses, pairing
@@ -43,13 +44,6 @@ LINEAR_CCE = ("linear output with categorical_crossentropy: z is not a probabili
               "compute categorical_crossentropy(clip(z / sum(z), 1e-7, 1 - 1e-7)), clipped garbage or NaN. Use a "
               "softmax output with categorical_crossentropy, or a linear output with "
               "categorical_crossentropy(from_logits=True).")
-# from_logits=True where there are no logits, word for word: refused by losses.get, whatever the output.
-NO_LOGITS_FORM = {
-    name: (f"from_logits=True applies to the cross-entropies only: {name} compares the outputs themselves, like "
-           "Keras' MeanSquaredError, which takes no from_logits. Leave from_logits out; to compare the "
-           "pre-activations z, make the output layer linear.")
-    for name in ("mse", "quadratic")
-}
 REFUSALS = {
     "sigmoid+cce": ("sigmoid", "categorical_crossentropy", SIGMOID_CCE),
     "softmax+bce": ("softmax", "binary_crossentropy", SOFTMAX_BCE),
@@ -94,7 +88,8 @@ def test_the_rule_accepts_exactly_the_pairs_of_the_table(activation, loss_name, 
     net = one_layer(activation)
     X, y = rng.normal(size=(5, 4)), targets(5, 3, rng)
     if loss_name in ("mse", "quadratic") and from_logits:
-        with pytest.raises(ValueError, match=f"^{re.escape(NO_LOGITS_FORM[loss_name])}$"):
+        # from_logits=True where there are no logits, word for word: refused by losses.get, whatever the output
+        with pytest.raises(ValueError, match=f"^{re.escape(no_logits_form(loss_name))}$"):
             losses.get(loss_name, from_logits=True)
         return
     loss = losses.get(loss_name, from_logits=from_logits)
