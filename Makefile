@@ -104,7 +104,7 @@ offline() {
 	exit 1
 }
 # setuptools writes <name>.egg-info beside pyproject.toml for the editable install: one another user made (sudo make
-# setup) stopped the next make setup with the installer's 20 lines, ending in "Cannot update time stamp of directory"
+# setup) would stop the next make setup with the installer's 20 lines, ending in "Cannot update time stamp of directory"
 theirs() {
 	info=$$(sed -n "$$first,\$$p" $(LOG) | sed -n -E "s/.*Cannot update time stamp of directory '([^']*[.]egg-info)'.*/\1/p" | sed -n 1p)
 	[ -n "$$info" ] || return 0
@@ -157,7 +157,7 @@ elif [ -d $(VENV) ] && [ "$$recorded" != "$$want" ]; then
 # its stamp names a Python found here, but its own does not run (deleted, or a link to another machine committed)
 elif [ -d $(VENV) ] && [ -n "$$python" ] && [ -z "$$(about $(PY))" ]; then why="its Python no longer runs"
 # made in another folder (this one moved or renamed since: mv repo repo2): its editable install and its scripts' first
-# lines name the old one, and make lab's kernel, started in the notebook's folder, died at every start without a word
+# lines name the old one, and make lab's kernel, started in the notebook's folder, would die at every start without a word
 elif [ -d $(VENV) ] && [ -n "$$made" ] && [ "$${made##* -m venv }" != "$$(pwd -P)/$(VENV)" ]; then
 	[ -n "$$python" ] || python=$${made%% -m venv *}                # the Python it was made with, which runs
 	made=$${made##* -m venv }; why="it was made in $${made%/$(VENV)}, and a .venv does not move with its folder"

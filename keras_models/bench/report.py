@@ -171,8 +171,8 @@ def report_markdown(args, shapes: list[Shape], rows: list[dict], processes: list
 def claim_report_name(out_dir: Path, stamp: str) -> str:
     """stamp, or stamp_2, stamp_3 ... when a bench started in the same second has it, as make train names its run
     folders: its bench_<stamp>.md is created here, at the start (creating decides, not a look first), and written at
-    the end. Two benches started in one second both wrote bench_<stamp>.{md,csv} and their logs: the second's
-    reports replaced the first's."""
+    the end. Without it, two benches started in one second would write the same bench_<stamp>.{md,csv} and logs,
+    the second's over the first's."""
     def start_report(name: str) -> None:
         with (out_dir / f"bench_{name}.md").open("x") as f:
             f.write(f"# make bench\n\nstill running: started {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}\n")

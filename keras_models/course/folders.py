@@ -3,9 +3,9 @@
 A notebook's kernel does not always start in the repository's folder, as the project's kernel does (make lab,
 keras_models/course/jupyter/kernel.py): VS Code with the .venv's Python, ipykernel's "Python 3" kernel and
 `jupyter execute --kernel_name=python3` start it in the notebook's own folder, and a script may be started from
-any folder (`cd /tmp && .venv/bin/python -m keras_models.course.lessons`). A default written `Path("logs")` then
-meant a logs/ folder there (keras_models/course/notebooks/lessons/logs/lessons/png/), which make tensorboard never
-shows, while the printed line still said logs/. So the course's defaults are anchored at the repository's root;
+any folder (`cd /tmp && .venv/bin/python -m keras_models.course.lessons`). A default written `Path("logs")` would
+mean a logs/ folder there (keras_models/course/notebooks/lessons/logs/lessons/png/), which make tensorboard never
+shows, while the printed line would still say logs/. So the course's defaults are anchored at the repository's root;
 a folder the learner types (LOGDIR=, --out, a path argument) keeps meaning what it means where it was typed.
 
     REPO          the repository's root folder (the one with the Makefile)

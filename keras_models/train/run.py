@@ -194,7 +194,7 @@ def _record(run_dir: Path, status: str, **fields) -> None:
     with held_then_dropped(), contextlib.suppress(OSError):
         if status == "interrupted" and _recorded(run_dir) == "failed":
             # a resumed run stopped before this try wrote "running" (as the task table is read): its earlier failure
-            # and reason stay, and RESUME=1 says them again ("interrupted" replaced them, the reason lost)
+            # and reason stay, and RESUME=1 says them again ("interrupted" over them would lose the reason)
             return
         write_status(run_dir, status, **fields)
 

@@ -209,8 +209,8 @@ def code_pieces(path: Path) -> list[tuple[str, str]]:
 
 def _ids_before_their_version(parsed: dict) -> bool:
     """Whether a notebook marked 4.0-4.4 gives its cells ids, which came with 4.5: VS Code saves new notebooks as
-    4.2, with ids once nbformat 5.1 had added them. nbformat's validation refused it ("Additional properties are not
-    allowed ('id' was unexpected)") and the learner got 0 for a notebook JupyterLab and VS Code run."""
+    4.2, with ids since nbformat 5.1 added them. nbformat's validation refuses such a notebook ("Additional properties
+    are not allowed ('id' was unexpected)"), which JupyterLab and VS Code open and run."""
     cells = parsed.get("cells")
     return (parsed.get("nbformat") == 4 and isinstance(parsed.get("nbformat_minor", 0), int)
             and parsed.get("nbformat_minor", 0) < 5 and isinstance(cells, list)

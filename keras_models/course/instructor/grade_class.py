@@ -542,7 +542,7 @@ def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[
     name and participant id, "Ann Smith_12345": unique in the assignment (two Wei Zhangs are two rows), the same in
     every download of it (a later ONLY= run finds the row), and the id Moodle's grading worksheet names "Participant
     12345". Of one learner's folders the files' (_file_) is graded; each other one (the online text) is added to
-    `skipped`, where it was a learner of its own, a row of zeros."""
+    `skipped`: not a learner of its own, whose row would be all zeros."""
     learners: dict[str, Path] = {}
     moodle = collections.defaultdict(list)              # {learner: [(not the files' folder, folder name, folder)]}
     for name, folder in folders.items():

@@ -198,8 +198,8 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         said = folder_not_writable(error, shown) or f"{error.filename or NOTEBOOKS}: {error.strerror or error}"
         print(f"error: {said}", file=sys.stderr)        # the first: a read-only checkout, or another user's folder
         return 1
-    # The folder once, then a row per kind: with it on every row, a row read 80 to 100 columns and wrapped in an
-    # 80-column terminal as soon as its notebooks were in two states ("1 kept, 6 unchanged").
+    # The folder once, then a row per kind: with the folder on every row, a row whose notebooks are in two states
+    # ("1 kept, 6 unchanged") takes 80 to 100 columns and wraps in an 80-column terminal.
     print(f"In {shown(NOTEBOOKS)}/:")
     for kind, statuses in done.items():
         if not statuses:

@@ -90,8 +90,8 @@ def _holds_out_houses(arguments: dict) -> None:
 
 def _globals_of(train) -> dict | None:
     """The globals `train` looks load_housing up in: a function's own; for a functools.partial, its function's; for
-    an object called as train, its class's __call__'s. A notebook's train of either kind had the copy of the kernel's
-    namespace guarded, not the kernel's, and read every house unrefused."""
+    an object called as train, its class's __call__'s. For a notebook, vars(module) is a copy of the kernel's
+    namespace: guarding it would leave the load_housing a train of either kind calls unguarded."""
     for _ in range(10):                               # a partial of a partial of ...: a few layers, never a loop
         if hasattr(train, "__globals__"):             # a function, or a method (bound: its function's)
             return train.__globals__
