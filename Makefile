@@ -333,7 +333,7 @@ grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=di
 bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 	@exec $(PY) -m keras_models.bench
 
-mutants: $(TESTED_VENV) ## break scratch/, the twins and the graders one line at a time (tests/mutation/mutants.toml): every break must fail a test (ONLY=name,name JOBS=2)
+mutants: $(TESTED_VENV) ## break scratch/, the twins, the graders and the course's commands one line at a time (tests/mutation/mutants.toml): every break must fail a test (ONLY=name,name JOBS=2)
 	@$(NO_TESTS)
 	@exec $(PY) tests/mutation/run.py $(if $(call given,ONLY),--only $(call arg,ONLY)) $(if $(call given,JOBS),--jobs $(call arg,JOBS))
 
