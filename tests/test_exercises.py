@@ -44,6 +44,7 @@ from keras_models.course.exercises.skeleton import (
     write_missing,
 )
 from keras_models.course.jupyter import build
+from keras_models.twins import repository
 
 # Every grader passing its reference solution, and failing the untouched skeleton with "not done yet",
 # is checked where a learner sees it: tests/test_notebooks.py runs each solution's notebook top to bottom
@@ -369,6 +370,7 @@ def test_make_exercises_after_a_damaged_data_file_says_to_restore_it_not_to_edit
     monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "data")            # breast_cancer.csv is gone
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
     monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     assert grade_cli.main(["--only", "ex05"]) == 1
     out = capsys.readouterr().out
     assert "a data file the exercise reads is damaged or gone: data file " in out, out
@@ -420,6 +422,7 @@ def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypat
 
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
     monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     assert grade_cli.main(["--only", "ex01"]) == 1
     out = capsys.readouterr().out
     assert f"wrote {find('ex01').learner_path.name}: your copy of the exercise" in out
@@ -432,6 +435,7 @@ def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_do
 
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
     monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     assert grade_cli.main(["--only", "ex02,ex01"]) == 1
     graded = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ex")]
     assert graded == ["ex01", "ex02"]                                   # each once, in course order
@@ -951,6 +955,7 @@ def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade
     shapes = f"matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a missing or extra .T{SWAPPED}"
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
     monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     exercise.learner_path.write_text(source, encoding="utf-8")
     assert grade_cli.main(["--only", "ex02"]) == 1                                          # make exercises
     assert f"        your code raised ValueError in hidden_error (line {line} of ex02_backprop.py): {shapes}\n" in \

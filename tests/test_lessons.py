@@ -719,4 +719,4 @@ def test_a_written_to_line_names_the_folder_in_full_when_the_current_folder_was_
     monkeypatch.chdir(gone)
     gone.rmdir()
     assert shown(REPO / "logs" / "lessons" / "png") == str(REPO / "logs" / "lessons" / "png")
-    assert runs.shown(REPO / "logs") == REPO / "logs"
+    assert runs.from_here(REPO / "logs") == str(REPO / "logs")          # make train's run folders: the same helper

@@ -52,6 +52,7 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.jupyter import build
 from keras_models.course.jupyter import kernel as kernel_module
 from keras_models.course.lessons import LESSONS
+from keras_models.twins import repository
 
 SAME_VERDICT_CHECKED = ["ex01", "ex02"]           # graded in a fraction of a second: the cell and make exercises
 
@@ -285,6 +286,7 @@ def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, mo
     exercise = find("ex03")
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
     monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
     (tmp_path / "exercises").mkdir()
     exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
@@ -457,6 +459,7 @@ def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exerc
     os.utime(learner / f"{exercise.stem}.py", (saved.stat().st_mtime,) * 2)
     monkeypatch.setattr(graders, "EXERCISES_DIR", learner)
     monkeypatch.setattr(exercise_reset, "REPO", tmp_path / "course")
+    monkeypatch.setattr(repository, "REPO", tmp_path / "course")  # what from_repository shows
     assert grade_cli.main(["--only", exercise.name]) == 0
     out = capsys.readouterr().out
     assert (f"(graded your notebook notebooks/exercises/{exercise.stem}.ipynb: it has fewer TODOs left than "
@@ -492,6 +495,7 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
     # the same verdict from `make exercises` on the learner's file (ex01, ex02: they grade in no time)
     monkeypatch.setattr(graders, "EXERCISES_DIR", root / "exercises")
     monkeypatch.setattr(exercise_reset, "REPO", root)
+    monkeypatch.setattr(repository, "REPO", root)  # what from_repository shows
     assert grade_cli.main(["--only", exercise.name]) == 1
     assert verdict(capsys.readouterr().out, exercise.name) == in_the_notebook
 

@@ -11,27 +11,16 @@ a folder the learner types (LOGDIR=, --out, a path argument) keeps meaning what 
     REPO          the repository's root folder (the one with the Makefile)
     LOGS          REPO/logs: what make tensorboard shows
     shown(path)   a path as the learner can open it from where they are: logs/lessons/png in the repository's
-                  folder (as make prints it), the full path anywhere else
+                  folder (as make prints it), the full path anywhere else (keras_models/twins/repository.py's
+                  from_here)
 
-A hint's folder, for a make command that runs in the repository's folder, is keras_models/twins/typed_elsewhere.py's
+A hint's folder, for a make command that runs in the repository's folder, is keras_models/twins/repository.py's
 for_make (make train's hints use it too).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from keras_models.twins.typed_elsewhere import REPO
+from keras_models.twins.repository import REPO
+from keras_models.twins.repository import from_here as shown  # noqa: F401 -- ex07 and its learners import it here
 
 LOGS = REPO / "logs"
-
-
-def shown(path: str | Path) -> str:
-    """`path` relative to the current folder when it lies inside it, else in full (also when the current folder
-    has been removed: nothing is relative to it)."""
-    full = Path(path).resolve()
-    try:
-        here = Path.cwd().resolve()
-    except FileNotFoundError:
-        return str(full)
-    return str(full.relative_to(here)) if full.is_relative_to(here) else str(full)

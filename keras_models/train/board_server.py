@@ -23,8 +23,9 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from keras_models.train.runs import DEFAULT_LOGDIR, shown  # the repository's logs/, wherever this starts
+from keras_models.train.runs import DEFAULT_LOGDIR  # the repository's logs/, wherever this starts
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken
+from keras_models.twins.repository import from_here
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 DEFAULT_PORT = 6006
@@ -96,7 +97,7 @@ def check_logdir(text: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
-    parser.add_argument("--logdir", default=str(shown(DEFAULT_LOGDIR)),    # "logs" in the repository's folder
+    parser.add_argument("--logdir", default=from_here(DEFAULT_LOGDIR),     # "logs" in the repository's folder
                         help="the runs to show (LOGDIR=; default: the repository's logs)")
     parser.add_argument("--port", default=str(DEFAULT_PORT),
                         help=f"port on 127.0.0.1, 1 to 65535 (PORT=; default {DEFAULT_PORT})")

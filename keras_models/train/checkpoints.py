@@ -37,8 +37,9 @@ import numpy as np
 
 from data.tasks import TASK_TABLE
 from keras_models.train.options import command, logdir_option, option
-from keras_models.train.runs import read_status, shown
+from keras_models.train.runs import read_status
 from keras_models.twins import masks
+from keras_models.twins.repository import from_here
 from scratch.atomic_write import remove_stale_temporaries, write_atomically
 from scratch.checkpoint import (
     Checkpoint,
@@ -109,7 +110,8 @@ def progress(run_dir: Path) -> str:
 
 def what_was_kept(run_dir: Path, logdir: Path) -> str:
     """After Ctrl-C, in one line: how far each task got and how to resume."""
-    return (f"Interrupted. Kept in {shown(run_dir)} (a checkpoint after every finished epoch): {progress(run_dir)}. "
+    return (f"Interrupted. Kept in {from_here(run_dir)} (a checkpoint after every finished epoch): "
+            f"{progress(run_dir)}. "
             f"Resume with: {command(option('--resume'), *logdir_option(logdir))}")
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, checked_settings, unevenly_split
 from keras_models.train.runs import DEFAULT_LOGDIR, FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
-from keras_models.twins.typed_elsewhere import for_make
+from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 PROG = ".venv/bin/python -m keras_models.train"

@@ -52,15 +52,14 @@ from keras_models.train.runs import (
     fits_float32,
     new_run_directory,
     read_status,
-    shown,
     write_status,
 )
 from keras_models.train.sides import TaskResult, run_task
 from keras_models.train.summary import format_links, format_summary
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.interrupts import held_then_dropped
+from keras_models.twins.repository import for_make, from_here
 from keras_models.twins.reproducible import op_determinism
-from keras_models.twins.typed_elsewhere import for_make
 from scratch.atomic_write import remove_stale_temporaries
 from scratch.checkpoint import CheckpointError
 from scratch.divergence import TrainingDiverged
@@ -220,7 +219,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
             hold(run_dir)
             for line in skipped:
                 print(line, flush=True)
-            print(f"resuming {shown(run_dir)} ({describe(run_dir)}): {progress(run_dir)}", flush=True)
+            print(f"resuming {from_here(run_dir)} ({describe(run_dir)}): {progress(run_dir)}", flush=True)
         else:
             replica_devices(args.devices)               # no such devices: say so before a run directory exists
             run_dir = start_run(args.logdir, args.tasks, epochs=args.epochs, learning_rate=args.learning_rate,
@@ -260,7 +259,7 @@ def sum_up(results: list[TaskResult], run_dir: Path, args, started: float) -> No
     record = read_status(run_dir)
     if record.get("replicas", 1) > 1:
         print(announce(record))
-    print(f"\nLogs: {shown(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
+    print(f"\nLogs: {from_here(run_dir)}/<task>/{{keras,scratch}}/{{train,validation}}   "
           f"(total {time.perf_counter() - started:.1f} s, importing TensorFlow included)")
     board = "make tensorboard" + (f" LOGDIR={shlex.quote(for_make(args.logdir))}"
                                   if logdir_option(args.logdir) else "")
@@ -275,7 +274,7 @@ def _kept(run_dir: Path | None, logdir: Path) -> str:
         return what_was_kept(run_dir, logdir)
     except (RunDirectoryError, OSError):
         resume = command(option("--resume"), *logdir_option(logdir))
-        return f"Interrupted. Kept in {shown(run_dir)}. Resume with: {resume}"
+        return f"Interrupted. Kept in {from_here(run_dir)}. Resume with: {resume}"
 
 
 def explain(exc: BaseException, run_dir: Path | None, logdir: Path, finished: int = 0) -> str:
@@ -301,7 +300,7 @@ def explain(exc: BaseException, run_dir: Path | None, logdir: Path, finished: in
     if run_dir is None:
         return f"{what}."
     if _complete(run_dir):                          # stopped as its table was printed: no resume would take it up
-        return f"{what}. The run is complete (nothing to resume); its logs are in {shown(run_dir)}"
+        return f"{what}. The run is complete (nothing to resume); its logs are in {from_here(run_dir)}"
     return f"{what}. The run is kept; once that is put right, continue it with `{resume}`"
 
 

@@ -27,7 +27,8 @@ import os
 import sys
 from pathlib import Path
 
-from keras_models.train.runs import RUN_NAME, STATUS_FILE, RunDirectoryError, read_status, shown, started_at
+from keras_models.train.runs import RUN_NAME, STATUS_FILE, RunDirectoryError, read_status, started_at
+from keras_models.twins.repository import from_here
 
 try:
     import fcntl
@@ -52,7 +53,7 @@ def hold(run_dir: Path) -> None:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         f.close()
-        raise RunDirectoryError(f"another make train is writing {shown(run_dir)} right now; wait for it to end, "
+        raise RunDirectoryError(f"another make train is writing {from_here(run_dir)} right now; wait for it to end, "
                                 "or interrupt it first") from None
     _held[run_dir] = f
 
@@ -131,7 +132,7 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
             if record["status"] in ("complete", "diverged") or being_written(run_dir, record):
                 continue
         except RunDirectoryError as exc:
-            damaged.append(f"skipped {shown(run_dir)}: {exc}")
+            damaged.append(f"skipped {from_here(run_dir)}: {exc}")
             continue
         if skipped is not None:
             skipped.extend(damaged)
@@ -142,6 +143,6 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
 if __name__ == "__main__":                 # make clean, first: .venv/bin/python -m keras_models.train.run_lock logs
     busy = trained_now(sys.argv[1])
     if busy:
-        print(f"error: make train is writing {', '.join(str(shown(run_dir)) for run_dir in busy)} right now: stop it "
+        print(f"error: make train is writing {', '.join(from_here(run_dir) for run_dir in busy)} right now: stop it "
               "(Ctrl-C) or let it end, then make clean again (nothing was removed)", file=sys.stderr)
     sys.exit(2 if busy else 0)

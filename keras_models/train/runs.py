@@ -32,6 +32,7 @@ from pathlib import Path
 
 from keras_models.twins.clocks import after_now
 from keras_models.twins.first_free import first_free
+from keras_models.twins.repository import from_here
 
 STATUS_FILE = "run.json"
 STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
@@ -150,15 +151,5 @@ def describe(run_dir: Path) -> str:
     if after_now(started):                         # the clock was ahead when it started: it stays "newest" for good
         how += (f"; it started {datetime.fromtimestamp(started):%Y-%m-%d %H:%M}, later than this machine's clock says "
                 "it is now: the clock was wrong then, or is now. If you meant another run, move this one out of "
-                f"{shown(Path(run_dir).parent)} and resume again")
+                f"{from_here(Path(run_dir).parent)} and resume again")
     return how
-
-
-def shown(path: Path) -> Path:
-    """logs/2026-... when run from the repository, the full path otherwise (also when the current folder has been
-    removed)."""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd())
-    except (ValueError, FileNotFoundError):
-        return Path(path)
-

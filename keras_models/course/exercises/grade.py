@@ -54,8 +54,9 @@ from keras_models.course.exercises.graders import (
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
-from keras_models.course.exercises.reset import REPO, reset_exercises, shown, write_missing_files
+from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.repository import from_repository
 
 
 @contextlib.contextmanager
@@ -78,7 +79,7 @@ def _print_result(result: Result, graded: Version | None = None) -> None:
     exercise = result.exercise
     print(f"  {exercise.name}  {exercise.grader.TITLE:<46} {status}  {result.seconds:5.1f} s", flush=True)
     if graded is not None and graded.why:
-        print(f"        (graded your {kind_of(graded.path)} {shown(graded.path)}: {graded.why})")
+        print(f"        (graded your {kind_of(graded.path)} {from_repository(graded.path)}: {graded.why})")
     for line in result.message.splitlines():
         print(f"        {line}")
 
@@ -284,7 +285,7 @@ def _what_failed(error: OSError | UnicodeError) -> str:
     if isinstance(error, FileNotFoundError) and path is not None and path.parent == SOLUTIONS_DIR:
         return (f"the solution {path.relative_to(REPO)} is missing: restore it with "
                 f"`git checkout {path.relative_to(REPO)}`")
-    not_writable = folder_not_writable(error, shown)         # a read-only checkout, or another user's folder
+    not_writable = folder_not_writable(error, from_repository)         # a read-only checkout, or another user's folder
     if not_writable is not None:
         return not_writable
     return f"{path or 'a file'}: {error.strerror or error}"

@@ -4,7 +4,7 @@
     make setup                       # grade.py --write-missing: the exercise files you do not have yet
 
 `skeleton.py` cuts and writes the files; this module tells the learner what it did, with each path as they
-know it (`shown`: from the repository's folder). A file reset was edited, or the notebook paired with it:
+know it (`from_repository`, keras_models/twins/repository.py). A file reset was edited, or the notebook paired with it:
 the old version goes to logs/exercises/backup/ first (which `make clean` keeps). A reset file that another
 user wrote (`sudo make setup`) becomes the learner's; a read-only one stays read-only, and the message says how
 to edit it. grade.py's command line calls these; nothing here grades.
@@ -17,20 +17,16 @@ from pathlib import Path
 
 from keras_models.course.exercises.graders import Exercise
 from keras_models.course.exercises.skeleton import reset, write_missing
+from keras_models.twins.repository import from_repository
 
 REPO = Path(__file__).resolve().parents[3]
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 
 
-def shown(path: Path) -> str:
-    """The path as the learner knows it: from the repository's folder when it is inside it."""
-    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
-
-
 def write_missing_files(exercises: list[Exercise]) -> None:
     """Write the untouched file of every exercise you do not have yet, and say so."""
     for path in write_missing([(exercise.source_path, exercise.learner_path) for exercise in exercises]):
-        print(f"wrote {shown(path)}: your copy of the exercise, yours to edit", flush=True)
+        print(f"wrote {from_repository(path)}: your copy of the exercise, yours to edit", flush=True)
 
 
 def reset_exercises(exercises: list[Exercise]) -> int:
@@ -72,4 +68,4 @@ def _reset_notebook(exercise: Exercise) -> None:
 
     backup = reset_exercise_notebook(exercise.learner_path, exercise.notebook_path, BACKUP_DIR)
     if backup is not None:
-        print(f"{shown(exercise.notebook_path)} reset too; your notebook is in {shown(backup)}")
+        print(f"{from_repository(exercise.notebook_path)} reset too; your notebook is in {from_repository(backup)}")

@@ -39,8 +39,9 @@ from keras_models.course.exercises.graders import (
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import SourceError
-from keras_models.course.exercises.reset import shown, write_missing_files
+from keras_models.course.exercises.reset import write_missing_files
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.repository import from_repository
 
 
 class Stopped(Exception):
@@ -84,7 +85,7 @@ def run_exercise(exercise: Exercise) -> int:
     version = version_to_grade(exercise.learner_path, exercise.notebook_path)
     path = version.path
     if version.why:
-        print(f"(running your {kind_of(path)} {shown(path)}: {version.why})", flush=True)
+        print(f"(running your {kind_of(path)} {from_repository(path)}: {version.why})", flush=True)
     if has_no_code(path):
         print(f"{exercise.name}: {no_code_in(path, exercise, 'run')}", file=sys.stderr)
         return 1

@@ -93,7 +93,7 @@ from keras_models.course.exercises.graders import (
 )
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.gradebook import Book, Grade
-from keras_models.course.instructor.sandbox import Submission, Verdict, grade_in_sandboxes, shown
+from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.cores import usable_cores
@@ -366,7 +366,7 @@ class _Progress:
         self.left[learner] -= 1
         if self.left[learner] == 0:
             self.done += 1
-            line = (f"  {self.done} of {counted(self.class_size, 'learner')} graded ({shown(learner)}; "
+            line = (f"  {self.done} of {counted(self.class_size, 'learner')} graded ({escaped(learner)}; "
                     f"{time.monotonic() - self.started:.0f} s so far)")
             # Python's stderr writes what its encoding cannot show as an escape, whatever PYTHONIOENCODING says
             with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
@@ -379,11 +379,11 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
     reason also names `near`, a file at the top named nearly right, which was not graded: in a clone the release's
     untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
     if chosen is None:                # the reason may name a learner's file: its name is shown, escaped
-        return Grade("", 0, shown(verdict.reason))
+        return Grade("", 0, escaped(verdict.reason))
     also = (f" (found {_as_found(near)} too, not graded: name it {exercise.stem}{_meant_ending(near)})"
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
-                 shown(verdict.reason + which_of_two(chosen) + also))
+                 escaped(verdict.reason + which_of_two(chosen) + also))
 
 
 TABLE_COLUMNS = 80         # the terminal's width the table keeps to, when shortening the learners' names can
@@ -391,12 +391,12 @@ TABLE_COLUMNS = 80         # the terminal's width the table keeps to, when short
 
 def print_table(exercises: list[Exercise], grades: Book) -> None:
     """The grades as a table, then why each 0. A learner's name is shown with its invisible characters escaped
-    (sandbox.shown: a bidi override in a folder's name reordered its row); grades.csv keeps the name itself.
+    (sandbox.escaped: a bidi override in a folder's name reordered its row); grades.csv keeps the name itself.
 
     GitHub Classroom names each clone <assignment>-<username> (inside-the-network-exercises-octocat): when the table
     would pass TABLE_COLUMNS and every name starts with one prefix ending in "-", the prefix is printed once above
     the table ("learners: inside-the-network-exercises-<name>") and the rows name the rest (octocat)."""
-    names = {learner: shown(learner) for learner in grades}
+    names = {learner: escaped(learner) for learner in grades}
     prefix = _shared_prefix(list(names.values()))
     if prefix and _table_width(exercises, names.values()) > TABLE_COLUMNS:
         print(f"learners: {prefix}<name>")
@@ -481,18 +481,18 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
                              "learner's) or move it away")
         if path.is_symlink():
-            skipped.append(f"{shown(path.name)} (symbolic link)")
+            skipped.append(f"{escaped(path.name)} (symbolic link)")
         elif not path.is_dir():
             if path.name not in OUTPUTS:
-                skipped.append(f"{shown(path.name)} (not a folder)")
+                skipped.append(f"{escaped(path.name)} (not a folder)")
         elif path.name.startswith("."):
-            skipped.append(f"{shown(path.name)} (hidden folder)")
+            skipped.append(f"{escaped(path.name)} (hidden folder)")
         elif path.name == MACOS_ZIP_FOLDER:         # unzipping a class zipped on a Mac: its ._ files, no learner's
             skipped.append(f"{path.name} (the macOS zip's metadata folder)")
         elif name is None:                               # bytes that are not UTF-8: no CSV or terminal takes them
             skipped.append(f"{printable(path.name)} (its name is not UTF-8: rename the folder)")
         elif any(unicodedata.category(c) == "Cc" for c in path.name):  # a line break splits the table's rows
-            skipped.append(f"{shown(path.name)} (its name holds a control character such as a line break: rename "
+            skipped.append(f"{escaped(path.name)} (its name holds a control character such as a line break: rename "
                            "the folder)")
         else:
             learners[name] = path
@@ -516,14 +516,14 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if downloaded := _flat_download(submissions, platforms_only=True):
         # a platform's download beside a folder of the instructor's (graded/): that folder was graded as the class,
         # all zeros, and the learners' files were only listed as skipped
-        listed = ", ".join(map(shown, list(learners)[:3])) + (", ..." if len(learners) > 3 else "")
+        listed = ", ".join(map(escaped, list(learners)[:3])) + (", ..." if len(learners) > 3 else "")
         raise ValueError(f"{submissions} holds {counted(len(learners), 'folder')} ({listed}){downloaded}")
     if len(learners) == 1:          # a class's zip unzipped into a folder of its own: the class graded as one learner
         (name, folder), = learners.items()
         holding = _learners_inside(folder)
         if len(holding) > 1:
-            listed = ", ".join(map(shown, holding[:3])) + (", ..." if len(holding) > 3 else "")
-            raise ValueError(f"{submissions} holds one folder, {shown(name)}, whose sub-folders hold exercise files "
+            listed = ", ".join(map(escaped, holding[:3])) + (", ..." if len(holding) > 3 else "")
+            raise ValueError(f"{submissions} holds one folder, {escaped(name)}, whose sub-folders hold exercise files "
                              f"({listed}): it is the class's folder, as an archive's extra level leaves it: make "
                              f"grade SUBMISSIONS={folder}")
     return learners, skipped
@@ -552,12 +552,12 @@ def _moodle_learners(submissions: Path, folders: dict[str, Path], skipped: list[
             learners[name] = folder
     for learner, theirs in moodle.items():
         if learner in learners:
-            raise ValueError(f"{submissions} holds {shown(learner)} and {shown(theirs[0][1])}, Moodle's folder of "
+            raise ValueError(f"{submissions} holds {escaped(learner)} and {escaped(theirs[0][1])}, Moodle's folder of "
                              "the same learner: merge them into one folder")
         (_, _, graded), *others = sorted(theirs)
         learners[learner] = graded
-        skipped += [f"{shown(name)} (Moodle's {'online text' if name.endswith('_onlinetext_') else 'hand-in'} of "
-                    f"{shown(learner)}, not exercise files: graded from {shown(graded.name)})"
+        skipped += [f"{escaped(name)} (Moodle's {'online text' if name.endswith('_onlinetext_') else 'hand-in'} of "
+                    f"{escaped(learner)}, not exercise files: graded from {escaped(graded.name)})"
                     for _, name, _ in others]
     return dict(sorted(learners.items(), key=lambda item: gradebook.roll_key(item[0])))
 
@@ -594,12 +594,12 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
             again = ('; or download them again with "Download submissions in folders" ticked'
                      if platform.startswith("Moodle") else "")
             return (f", but {counted(len(found), 'exercise file')} of {learners}, as {platform} names them "
-                    f"({shown(first)}{more}): {layout} {shown(matches[0]['learner'])}/{example}{again}")
+                    f"({escaped(first)}{more}): {layout} {escaped(matches[0]['learner'])}/{example}{again}")
     if platforms_only:
         return None
     files = counted(len(found), "file") + (" named like an exercise file" if len(found) == 1 else
                                            " named like exercise files")
-    return f", but {files} ({shown(first)}{more}): {layout} ann/{example}"
+    return f", but {files} ({escaped(first)}{more}): {layout} ann/{example}"
 
 
 def _learners_inside(folder: Path) -> list[str]:
@@ -655,7 +655,7 @@ def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
 def _meddled(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
     """'bo/ex02_backprop.py (deleted), ...' for the files that changed between two folder_state()s."""
     changed = _changed(before, after)
-    named = [f"{shown(path)} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
+    named = [f"{escaped(path)} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
              for path in changed[:5]]
     return ", ".join(named) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
 

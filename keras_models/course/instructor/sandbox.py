@@ -108,7 +108,7 @@ class _Running:
     sentinel_open: bool = True   # False once it closed while the child ran: the kernel alone then says it ended
 
 
-# What shown writes as its escape: the control characters (Cc); the invisible format characters (Cf), among them
+# What escaped writes as its escape: the control characters (Cc); the invisible format characters (Cf), among them
 # the bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069) that reorder the rest of a line in a terminal
 # that follows the Unicode bidi algorithm, and the zero-width space that makes two names look alike; and the line and
 # paragraph separators (Zl, Zp). Not the joiners (U+200C, U+200D): Persian, Hindi and emoji are spelled with them.
@@ -116,7 +116,7 @@ ESCAPED_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
 JOINERS = "\u200c\u200d"
 
 
-def shown(text: str) -> str:
+def escaped(text: str) -> str:
     """`text` as one printable line: a lone surrogate (graders.printable), a control character -- a line break, or
     the escape that starts a terminal's command to move the cursor or erase a line -- and an invisible format
     character (ESCAPED_CATEGORIES) written as its escape ("\\n", "\\x1b", "\\u202e"). A reason is printed in the
@@ -128,9 +128,9 @@ def shown(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """The first non-empty line of `text`, shown (its control characters escaped), shortened to MAX_REASON
-    characters."""
-    line = shown(next((line.strip() for line in printable(text).splitlines() if line.strip()), ""))
+    """The first non-empty line of `text`, escaped (its control characters written as escapes), shortened to
+    MAX_REASON characters."""
+    line = escaped(next((line.strip() for line in printable(text).splitlines() if line.strip()), ""))
     return line if len(line) <= MAX_REASON else line[:MAX_REASON - 3] + "..."
 
 

@@ -38,10 +38,10 @@ from keras_models.course.command_line import folder_not_writable
 from keras_models.course.exercises.fingerprints import fingerprint, fingerprints, untouched_fingerprint
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
-from keras_models.course.exercises.reset import shown  # a path as the learner knows it (make lab's log too)
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
+from keras_models.twins.repository import from_repository  # a path as the learner knows it (make lab's log too)
 from scratch.atomic_write import write_text_atomically
 
 REPO = Path(__file__).resolve().parents[3]
@@ -103,7 +103,8 @@ def refresh(notebook, path: Path, backup_dir: Path) -> str:
         if now != recorded:                            # you changed it since it was written
             backup = backup_path(path, backup_dir)
             path.replace(backup)
-            print(f"{shown(path)}: its lesson changed, and so had you: your version is in {shown(backup)}")
+            print(f"{from_repository(path)}: its lesson changed, and so had you: your version is in "
+                  f"{from_repository(backup)}")
         write_notebook(notebook, path)
         return "rewritten"
     write_notebook(notebook, path)
@@ -195,12 +196,13 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        said = folder_not_writable(error, shown) or f"{error.filename or NOTEBOOKS}: {error.strerror or error}"
+        said = (folder_not_writable(error, from_repository)
+                or f"{error.filename or NOTEBOOKS}: {error.strerror or error}")
         print(f"error: {said}", file=sys.stderr)        # the first: a read-only checkout, or another user's folder
         return 1
     # The folder once, then a row per kind: with the folder on every row, a row whose notebooks are in two states
     # ("1 kept, 6 unchanged") takes 80 to 100 columns and wraps in an 80-column terminal.
-    print(f"In {shown(NOTEBOOKS)}/:")
+    print(f"In {from_repository(NOTEBOOKS)}/:")
     for kind, statuses in done.items():
         if not statuses:
             continue

@@ -38,10 +38,10 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
-from keras_models.course.jupyter.build import shown  # noqa: E402
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
+from keras_models.twins.repository import from_repository  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
@@ -147,8 +147,8 @@ def hold_log(log: Path, held: contextlib.ExitStack) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     open(log, "a", encoding="utf-8").close()          # created, or refused now if it cannot be written (read-only)
     held.enter_context(held_alone(log, RuntimeError(
-        f"another make lab is running in this folder (its log: {shown(log)}): open the address it printed, or stop it "
-        "(Ctrl-C) first")))
+        f"another make lab is running in this folder (its log: {from_repository(log)}): open the address it printed, "
+        "or stop it (Ctrl-C) first")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,7 +197,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         port = wait_until_ready(server, args.jupyter_home, args.log)
         print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
               f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
-              f"Ctrl-C stops it (its log: {shown(args.log)}).", flush=True)
+              f"Ctrl-C stops it (its log: {from_repository(args.log)}).", flush=True)
         code = server.wait()
         print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
         return 1
@@ -219,11 +219,11 @@ def _log_refused(error: OSError, log: Path) -> str:
     """One line for a log hold_log could not open. The log itself (another user's, left by a sudo make lab, or a
     folder in its place) goes; otherwise its folder is at fault (logs/ read-only, a file where a folder should be)."""
     if error.filename and Path(error.filename) == log and os.path.lexists(log):
-        return (f"make lab cannot write JupyterLab's log {shown(log)} ({error.strerror}): remove it (with sudo if "
-                "another user made it: sudo make lab does), then make lab again")
-    where = f"{error.strerror}: {shown(Path(error.filename))}" if error.filename else error.strerror or error
-    return (f"make lab cannot write JupyterLab's log {shown(log)} ({where}): make {shown(log.parent)} a folder you "
-            "can write in")
+        return (f"make lab cannot write JupyterLab's log {from_repository(log)} ({error.strerror}): remove it (with "
+                "sudo if another user made it: sudo make lab does), then make lab again")
+    where = f"{error.strerror}: {from_repository(Path(error.filename))}" if error.filename else error.strerror or error
+    return (f"make lab cannot write JupyterLab's log {from_repository(log)} ({where}): make "
+            f"{from_repository(log.parent)} a folder you can write in")
 
 
 def _cannot_write(error: OSError, home: Path) -> str:
@@ -231,9 +231,10 @@ def _cannot_write(error: OSError, home: Path) -> str:
     setup) is the likely cause, and the line says how to start over."""
     path = Path(error.filename) if error.filename else None
     if path is None or not path.is_relative_to(home):
-        return f"{shown(path)}: {error.strerror}" if path else str(error)
-    return (f"make lab cannot write Jupyter's files in {shown(home)} ({error.strerror}: {shown(path)}): if another "
-            f"user made {shown(home)} (sudo make setup), remove it with sudo rm -rf {shown(home)}, then make setup")
+        return f"{from_repository(path)}: {error.strerror}" if path else str(error)
+    return (f"make lab cannot write Jupyter's files in {from_repository(home)} ({error.strerror}: "
+            f"{from_repository(path)}): if another user made {from_repository(home)} (sudo make setup), remove it with "
+            f"sudo rm -rf {from_repository(home)}, then make setup")
 
 
 def _interrupted(signum: int, frame: object) -> None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.closed_output import output_closed
-from keras_models.twins.typed_elsewhere import for_make
+from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 if TYPE_CHECKING:

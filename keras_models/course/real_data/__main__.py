@@ -41,7 +41,7 @@ from keras_models.course.real_data.workflow import (  # noqa: E402
     explain,
     writing_into,
 )
-from keras_models.twins.typed_elsewhere import for_make  # noqa: E402
+from keras_models.twins.repository import for_make  # noqa: E402
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
 
