@@ -995,7 +995,7 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     project = tmp_path / "project"
     (project / watched).parent.mkdir(parents=True)
     (project / watched).write_text(before)
-    monkeypatch.setattr(grade_class, "PROJECT", project)
+    monkeypatch.setattr(grade_class, "REPO", project)
     patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
     assert grade(folder, "--only", "ex01") == 1

@@ -13,9 +13,7 @@ import sys
 from pathlib import Path
 
 from keras_models.bench.numpy_runs import SHAPES, make_data
-
-REPO = Path(__file__).resolve().parents[2]
-
+from keras_models.twins.repository import REPO
 
 # -- Whole programs: peak memory and wall time, each in its own process ----------------------------
 # A wrapper process runs the command and reports the peak resident memory of its largest descendant

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from keras_models.twins.clocks import after_now
 from keras_models.twins.first_free import first_free
-from keras_models.twins.repository import from_here
+from keras_models.twins.repository import REPO, from_here
 
 STATUS_FILE = "run.json"
 STATUSES = ("running", "interrupted", "failed", "diverged", "complete")
@@ -53,7 +53,7 @@ def fits_float32(rate: float) -> bool:
     return 0 < rounded < math.inf
 
 
-DEFAULT_LOGDIR = Path(__file__).resolve().parents[2] / "logs"     # the repository's logs/: `make tensorboard`
+DEFAULT_LOGDIR = REPO / "logs"     # the repository's logs/: `make tensorboard`
 RUN_NAME = re.compile(r"(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)(?:_(\d+))?")     # 2026-11-23_01-23-45, then _2, _3 ...
 LAST_DAY = 253_402_214_400                            # 9999-12-31 00:00 UTC, in seconds since 1970
 

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from keras_models.course.exercises.graders import Exercise
 from keras_models.course.exercises.skeleton import reset, write_missing
-from keras_models.twins.repository import from_repository
+from keras_models.twins.repository import REPO, from_repository
 
-REPO = Path(__file__).resolve().parents[3]
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 
 

@@ -37,8 +37,8 @@ import sys
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES
+from keras_models.twins.repository import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 AUTOGRADING = Path(".github", "classroom", "autograding.json")
 WORKFLOW = Path(".github", "workflows", "classroom.yml")
 SETUP_MINUTES, GRADE_MINUTES = 15, 10        # pip installs TensorFlow first; a grading takes seconds

@@ -98,12 +98,12 @@ from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
+from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
-PROJECT = Path(__file__).resolve().parents[3]
 # What a submission must not change (it runs as the instructor's user): the code the graders import and the data
-# sets they read, as (folder of PROJECT, ending of the files watched there; "" for every file).
+# sets they read, as (folder of REPO, ending of the files watched there; "" for every file).
 WATCHED = (("keras_models", ".py"), ("scratch", ".py"), ("data", ""))
 MACOS_ZIP_FOLDER = "__MACOSX"          # what unzipping a zip made by macOS adds beside the learners
 OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
@@ -788,7 +788,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
             if args.submissions is not None:
                 print(f"grading {counted(len(learners), 'learner')} x {counted(len(exercises), 'exercise')} "
                       f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
-            before = project_hashes(PROJECT)
+            before = project_hashes(REPO)
             submitted = folder_state(args.submissions) if args.submissions is not None else {}
             grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds,
                                     progress=args.submissions is not None)
@@ -798,7 +798,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         except KeyboardInterrupt:
             print("\nInterrupted; no grades were written.", file=sys.stderr)
             return 130
-    changed = _changed(before, project_hashes(PROJECT))
+    changed = _changed(before, project_hashes(REPO))
     for path in changed:
         print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
               "again", file=sys.stderr)

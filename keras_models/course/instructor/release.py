@@ -53,9 +53,9 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
+from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
 
-REPO = Path(__file__).resolve().parents[3]
 COURSE = Path("keras_models", "course")
 SOLUTIONS = COURSE / "exercises" / "solutions"
 LEARNER_LEAVES_OUT = (SOLUTIONS, Path("tests"), Path(".ci"))

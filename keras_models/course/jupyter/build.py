@@ -41,10 +41,9 @@ from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.repository import from_repository  # a path as the learner knows it (make lab's log too)
+from keras_models.twins.repository import REPO, from_repository  # a path as the learner knows it (make lab's log too)
 from scratch.atomic_write import write_text_atomically
 
-REPO = Path(__file__).resolve().parents[3]
 COURSE = REPO / "keras_models" / "course"
 NOTEBOOKS = COURSE / "notebooks"
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"

@@ -19,7 +19,8 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+from keras_models.twins.repository import REPO
+
 KERNEL_NAME = "inside-the-network"
 DISPLAY_NAME = "Inside the network (.venv)"
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": DISPLAY_NAME, "language": "python"}   # a notebook's metadata

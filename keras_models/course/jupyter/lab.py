@@ -41,9 +41,8 @@ from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
-from keras_models.twins.repository import from_repository  # noqa: E402
+from keras_models.twins.repository import REPO, from_repository  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
 STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
 
