@@ -27,6 +27,7 @@ from keras_models.bench.report import (
     terminal_rows,
     write_reports,
 )
+from keras_models.twins.first_free import STAMP_FORMAT
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {tilde}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")     # local time, as make train's run folders
+    stamp = datetime.now().strftime(STAMP_FORMAT)     # local time, as make train's run folders
     shapes = [SHAPES[name] for name in args.shapes]
     make_train, make_test = not args.skip_make, not (args.skip_make or args.quick)
     try:

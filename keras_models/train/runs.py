@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from keras_models.twins.clocks import after_now
-from keras_models.twins.first_free import first_free
+from keras_models.twins.first_free import STAMP_FORMAT, first_free
 from keras_models.twins.repository import REPO, from_here
 
 STATUS_FILE = "run.json"
@@ -64,7 +64,7 @@ class RunDirectoryError(ValueError):
 
 def new_run_directory(logdir: Path) -> Path:
     """logdir/<timestamp> for this invocation, e.g. logs/2026-11-23_01-23-45 (suffixed _2, _3 if taken)."""
-    stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    stamp = datetime.now().strftime(STAMP_FORMAT)
     logdir.mkdir(parents=True, exist_ok=True)
     return logdir / first_free(stamp, lambda name: (logdir / name).mkdir())     # mkdir decides, not a look first
 
@@ -130,7 +130,7 @@ def started_at(run_dir: Path) -> float:
         return float(started)
     stamp = RUN_NAME.fullmatch(Path(run_dir).name)[1]
     try:
-        return time.mktime(datetime.strptime(stamp, "%Y-%m-%d_%H-%M-%S").timetuple())
+        return time.mktime(datetime.strptime(stamp, STAMP_FORMAT).timetuple())
     except (ValueError, OverflowError):                 # no date (2026-13-45_99-00-00): older than every real one
         return -math.inf
 

@@ -4,6 +4,8 @@ make train's run folders (logs/2026-11-23_01-23-45) and make bench's reports (be
 named by the second they started in; a second one started in that second takes <stamp>_2, then _3 ... Creating
 decides, not a look first: two processes that both looked would both see the name free.
 
+    STAMP_FORMAT                the second a run started, as strftime writes it and strptime reads it back:
+                                2026-11-23_01-23-45, local time
     first_free(stamp, create)   stamp, or stamp_2, stamp_3 ...: the first name create(name) makes without a
                                 FileExistsError
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+
+STAMP_FORMAT = "%Y-%m-%d_%H-%M-%S"     # 2026-11-23_01-23-45
 
 
 def first_free(stamp: str, create: Callable[[str], object]) -> str:
