@@ -51,11 +51,12 @@ def test_argv_cwd_path_env_stdio_and_exit_status_are_a_fresh_pythons(form, unbuf
 def test_an_uncaught_exception_prints_its_traceback_and_exits_1(python_without_tensorflow):
     warm, fresh = both(python_without_tensorflow, [sys.executable, "-c", "raise ValueError('boom')"])
     assert warm.returncode == fresh.returncode == 1
-    # the traceback's header, the command's own frame and the error; the warm one has the zygote's frames between
+    # the traceback's header, the command's own frame last and the error; the warm one has the zygote's frames between
+    # (Python 3.13 shows a fresh -c command's source line under its frame; the warm one compiled it from a string)
     for printed in (warm.stderr, fresh.stderr):
         lines = printed.splitlines()
-        assert (lines[0], *lines[-2:]) == ("Traceback (most recent call last):",
-                                           '  File "<string>", line 1, in <module>', "ValueError: boom"), printed
+        assert (lines[0], lines[-1]) == ("Traceback (most recent call last):", "ValueError: boom"), printed
+        assert '  File "<string>", line 1, in <module>' in lines[-3:-1], printed
 
 
 def test_the_commands_own_copy_of_the_project_is_imported(tmp_path, python_without_tensorflow):
