@@ -119,7 +119,6 @@ def learner_folder(tmp_path, monkeypatch):
     """The learner's exercise files and backups in a temporary folder instead of the repository."""
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
     monkeypatch.setattr(grade_cli, "REPO", tmp_path)                     # a missing solution's message
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)                # the exercise a reset names
     monkeypatch.setattr(repository, "REPO", tmp_path)                    # every path shown (from_repository)
     monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "logs" / "exercises" / "backup")
     return tmp_path
@@ -240,7 +239,6 @@ def test_exercise_reset_in_a_folder_that_cannot_be_written_names_it_and_what_to_
     <the full path>: Permission denied", nothing of which folder to put right or how."""
     exercise = find("ex01")
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
     monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
     (tmp_path / "exercises").mkdir()

@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 
 from keras_models.course.exercises import grade as grade_cli
-from keras_models.course.exercises import reset as exercise_reset
 from keras_models.course.exercises import skeleton
 from keras_models.course.exercises.graders import (
     EXERCISES,
@@ -369,7 +368,6 @@ def test_make_exercises_after_a_damaged_data_file_says_to_restore_it_not_to_edit
 
     monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "data")            # breast_cancer.csv is gone
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
     monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     assert grade_cli.main(["--only", "ex05"]) == 1
     out = capsys.readouterr().out
@@ -421,7 +419,6 @@ def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypat
     from keras_models.course.exercises import graders
 
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
     monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     assert grade_cli.main(["--only", "ex01"]) == 1
     out = capsys.readouterr().out
@@ -434,7 +431,6 @@ def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_do
     from keras_models.course.exercises import graders
 
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
     monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     assert grade_cli.main(["--only", "ex02,ex01"]) == 1
     graded = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ex")]
@@ -954,7 +950,6 @@ def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade
     line = source[:source.index("(delta2 @ W2) *")].count("\n") + 1
     shapes = f"matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ -- a missing or extra .T{SWAPPED}"
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
     monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     exercise.learner_path.write_text(source, encoding="utf-8")
     assert grade_cli.main(["--only", "ex02"]) == 1                                          # make exercises

@@ -285,7 +285,6 @@ def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_sev
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
     exercise = find("ex03")
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path)
     monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
     monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
     (tmp_path / "exercises").mkdir()
@@ -458,7 +457,6 @@ def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exerc
     nbformat.write(notebook, saved)
     os.utime(learner / f"{exercise.stem}.py", (saved.stat().st_mtime,) * 2)
     monkeypatch.setattr(graders, "EXERCISES_DIR", learner)
-    monkeypatch.setattr(exercise_reset, "REPO", tmp_path / "course")
     monkeypatch.setattr(repository, "REPO", tmp_path / "course")  # what from_repository shows
     assert grade_cli.main(["--only", exercise.name]) == 0
     out = capsys.readouterr().out
@@ -494,7 +492,6 @@ def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path
         return
     # the same verdict from `make exercises` on the learner's file (ex01, ex02: they grade in no time)
     monkeypatch.setattr(graders, "EXERCISES_DIR", root / "exercises")
-    monkeypatch.setattr(exercise_reset, "REPO", root)
     monkeypatch.setattr(repository, "REPO", root)  # what from_repository shows
     assert grade_cli.main(["--only", exercise.name]) == 1
     assert verdict(capsys.readouterr().out, exercise.name) == in_the_notebook

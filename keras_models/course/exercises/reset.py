@@ -34,7 +34,7 @@ def reset_exercises(exercises: list[Exercise]) -> int:
         editable = not existed or os.access(exercise.learner_path, os.W_OK)
         owner = _owner(exercise.learner_path) if existed else ""
         backup = reset(exercise.source_path, exercise.learner_path, BACKUP_DIR)
-        name = exercise.learner_path.relative_to(REPO)
+        name = from_repository(exercise.learner_path)
         if not existed:
             print(f"{name} was missing; wrote the untouched skeleton")
         elif backup is None and editable:
@@ -44,7 +44,7 @@ def reset_exercises(exercises: list[Exercise]) -> int:
         elif backup is None:                                  # written again with its mode kept: chmod a-w
             print(f"{name} is the untouched skeleton, but read-only: chmod u+w {name} to edit it")
         else:
-            print(f"{name} reset to the untouched skeleton; your version is in {backup.relative_to(REPO)}")
+            print(f"{name} reset to the untouched skeleton; your version is in {from_repository(backup)}")
         if exercise.notebook_path.exists():
             _reset_notebook(exercise)
     return 0
