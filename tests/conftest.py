@@ -482,6 +482,18 @@ def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:
     return root / "notebooks"
 
 
+def exercises_reset_into(root: Path, patch: pytest.MonkeyPatch) -> None:
+    """`make exercise-reset` moved into `root` for the rest of the test through `patch`: the learner's exercise files
+    in root/exercises (made, empty), the backups in root/backup, and every path it prints shown from `root`."""
+    from keras_models.course.exercises import graders, reset
+    from keras_models.twins import repository
+
+    patch.setattr(graders, "EXERCISES_DIR", root / "exercises")
+    patch.setattr(repository, "REPO", root)                          # what from_repository shows
+    patch.setattr(reset, "BACKUP_DIR", root / "backup")
+    (root / "exercises").mkdir()
+
+
 def jupyter_environment(**more: str) -> dict[str, str]:
     """The environment for a Jupyter server or kernel started by a test, as a learner's: this process's, plus
     `more`, without PYTEST_CURRENT_TEST. ipykernel sees that variable and then leaves what is written to file

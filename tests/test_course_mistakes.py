@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import as_for_a_learner, closed_pipe, run_make
+from conftest import as_for_a_learner, closed_pipe, exercises_reset_into, run_make
 
 import data.checksums
 from keras_models.course import lessons
@@ -238,10 +238,7 @@ def test_exercise_reset_in_a_folder_that_cannot_be_written_names_it_and_what_to_
     """A read-only checkout (or one another user's sudo make wrote): make exercise-reset said only "error:
     <the full path>: Permission denied", nothing of which folder to put right or how."""
     exercise = find("ex01")
-    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
-    monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
-    (tmp_path / "exercises").mkdir()
+    exercises_reset_into(tmp_path, monkeypatch)
     exercise.learner_path.write_text("# my work in progress\n", encoding="utf-8")
     as_for_a_learner(monkeypatch, tmp_path / "exercises", read_only=True)
     assert grade_cli.main(["--reset", "ex01"]) == 1

@@ -36,7 +36,13 @@ import zipfile
 import jupyter_client.launcher
 import nbformat
 import pytest
-from conftest import as_for_a_learner, ctrl_c_while_importing, jupyter_environment, notebooks_written_into
+from conftest import (
+    as_for_a_learner,
+    ctrl_c_while_importing,
+    exercises_reset_into,
+    jupyter_environment,
+    notebooks_written_into,
+)
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
@@ -44,7 +50,6 @@ from zygote import WarmPopen
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
-from keras_models.course.exercises import reset as exercise_reset
 from keras_models.course.exercises.fingerprints import fingerprints
 from keras_models.course.exercises.graders import EXERCISES, find, grade_file
 from keras_models.course.exercises.notebook_source import code_pieces
@@ -284,10 +289,7 @@ def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_sev
 
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
     exercise = find("ex03")
-    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "exercises")
-    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
-    monkeypatch.setattr(exercise_reset, "BACKUP_DIR", tmp_path / "backup")
-    (tmp_path / "exercises").mkdir()
+    exercises_reset_into(tmp_path, monkeypatch)
     exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
     build.write_exercise_notebook(exercise.learner_path, exercise.notebook_path)
     assert grade_cli.main(["--reset", "ex03"]) == 0                         # untouched: nothing to keep
