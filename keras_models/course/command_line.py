@@ -21,9 +21,9 @@ import argparse
 import errno
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from keras_models.twins.repository import from_repository
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 MAX_SEED = 2**32 - 1                  # keras.utils.set_random_seed (NumPy's legacy seeding) takes 0 .. 2**32 - 1
@@ -92,16 +92,17 @@ def folder(text: str, written_by: str | None = None) -> Path:
     return path
 
 
-def folder_not_writable(error: OSError, shown: Callable[[Path], str]) -> str | None:
+def folder_not_writable(error: OSError) -> str | None:
     """The line for a file a course command could not write in a read-only checkout (chmod -R a-w, a read-only
     mount) or in folders another user's sudo make made, or None for any other error. Files are written by renaming a
-    new one into their folder (scratch/atomic_write.py), so the folder is what must be writable. `shown` gives a
-    path as the learner knows it."""
+    new one into their folder (scratch/atomic_write.py), so the folder is what must be writable. Paths are shown
+    from the repository's folder, where make runs."""
     if not error.filename or not (isinstance(error, PermissionError) or error.errno == errno.EROFS):
         return None
     path = Path(error.filename)
-    return (f"{shown(path)} cannot be written ({error.strerror}): make {shown(path.parent)} a folder you can write "
-            "in (chmod u+w; sudo chown -R $USER if another user made it, as sudo make does), then try again")
+    return (f"{from_repository(path)} cannot be written ({error.strerror}): make {from_repository(path.parent)} a "
+            "folder you can write in (chmod u+w; sudo chown -R $USER if another user made it, as sudo make does), "
+            "then try again")
 
 
 def output_cannot_show(error: UnicodeEncodeError, program: str) -> str:

@@ -285,7 +285,7 @@ def _what_failed(error: OSError | UnicodeError) -> str:
     if isinstance(error, FileNotFoundError) and path is not None and path.parent == SOLUTIONS_DIR:
         return (f"the solution {path.relative_to(REPO)} is missing: restore it with "
                 f"`git checkout {path.relative_to(REPO)}`")
-    not_writable = folder_not_writable(error, from_repository)         # a read-only checkout, or another user's folder
+    not_writable = folder_not_writable(error)         # a read-only checkout, or another user's folder
     if not_writable is not None:
         return not_writable
     return f"{path or 'a file'}: {error.strerror or error}"

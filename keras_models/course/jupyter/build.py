@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         print(f"error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        said = (folder_not_writable(error, from_repository)
+        said = (folder_not_writable(error)
                 or f"{error.filename or NOTEBOOKS}: {error.strerror or error}")
         print(f"error: {said}", file=sys.stderr)        # the first: a read-only checkout, or another user's folder
         return 1
