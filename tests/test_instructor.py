@@ -856,6 +856,22 @@ def test_each_kept_grade_keeps_its_file_and_reason_when_grades_reasons_csv_has_t
     assert earlier.grades["bob"]["ex03"] == gradebook.Grade(*kept[:1], 7, kept[1])     # the points: grades.csv's
 
 
+def test_a_grade_changed_by_hand_in_grades_csv_alone_gets_a_reason_that_says_so_and_keeps_saying_it(tmp_path):
+    """ann's ex01 raised from 0 to 5 in grades.csv alone: ONLY=ex03 kept the 5 and wrote it into grades_reasons.csv
+    beside the grader's "not done yet" -- 5 points for a reason that gives none, and the next run could no longer
+    tell the 5 from a grader's."""
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES.replace("ann,0,10,10", "ann,5,10,15"), encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
+    by_hand = gradebook.Grade("ex01_perceptron_activations.py", 5,
+                              "given by hand in grades.csv (the grader gave 0: not done yet: fill in the TODO in "
+                              "Perceptron1D.run)")
+    earlier = gradebook.read_earlier(tmp_path)
+    assert earlier.grades["ann"]["ex01"] == by_hand
+    assert earlier.grades["bob"]["ex03"].reason == "partial: 7 of 10, see the mail of 3 May"   # both files edited
+    gradebook.write(tmp_path, earlier.exercises, earlier.grades)               # what ONLY=ex03 writes back
+    assert gradebook.read_earlier(tmp_path).grades["ann"]["ex01"] == by_hand   # still by hand, said once
+
+
 def test_a_grade_book_a_spreadsheet_saved_with_a_byte_order_mark_is_read_as_it_was(tmp_path):
     """A spreadsheet's "CSV UTF-8" starts the file with a byte-order mark: read as UTF-8 alone, the first column
     would be "\ufefflearner", and ONLY= would refuse a grade book the instructor had only opened and saved."""

@@ -17,6 +17,10 @@ grades.csv while it is graded changes nothing that is kept. One that cannot be u
 header, a points value that is not a whole number from 0 to the exercise's points, a learner twice) is refused
 in one line that names it and what is wrong, before anything is graded: a grade book is not guessed at. When
 grades_reasons.csv is missing, each kept grade's reason is REASON_NOT_KEPT and its file is empty.
+
+A grade changed by hand in grades.csv (a late penalty, a partial mark) no longer has the points grades_reasons.csv
+gives it: its reason becomes "given by hand in grades.csv (the grader gave 10: <its reason>)", so that the reasons
+file says what grades.csv says, and the next run still knows it for a hand-given grade.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ GRADES, REASONS = "grades.csv", "grades_reasons.csv"
 REASONS_HEADER = ["learner", "exercise", "file", "points", "reason"]
 OLD_REASONS_HEADER = ["learner", "exercise", "points", "reason"]      # written before the file column: still read
 REASON_NOT_KEPT = "(graded earlier; reason not kept)"                  # a kept grade whose reason cannot be found
+BY_HAND = "given by hand in grades.csv"               # how a reason starts whose points grades.csv changed by hand
 
 
 @dataclass(frozen=True)
@@ -102,20 +107,24 @@ def read_earlier(folder: Path) -> Earlier | None:
         # the last value, the total, is not read: it is the sum of the columns, written again
         grades[learner] = {e.name: Grade("", _points(path, line, learner, e, value), REASON_NOT_KEPT)
                            for e, value in zip(exercises, row[1:-1], strict=True)}
-    for (learner, exercise_name), (file, reason) in _reasons(folder / REASONS).items():
+    for (learner, exercise_name), (file, points, reason) in _reasons(folder / REASONS).items():
         if exercise_name in grades.get(learner, {}):     # the points stay grades.csv's, where a hand edit goes
-            grades[learner][exercise_name] = replace(grades[learner][exercise_name], file=file, reason=reason)
+            kept = grades[learner][exercise_name]
+            if points != str(kept.points) and not reason.startswith(BY_HAND):
+                reason = f"{BY_HAND} (the grader gave {points}: {reason})"
+            grades[learner][exercise_name] = replace(kept, file=file, reason=reason)
     return Earlier(exercises, grades)
 
 
-def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
-    """{(learner, exercise name): (file, reason)} from grades_reasons.csv; {} when there is none."""
+def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """{(learner, exercise name): (file, points, reason)} from grades_reasons.csv, the points as written there;
+    {} when there is none."""
     if not path.exists():
         return {}
     header, rows = _rows(path)
     if header not in (REASONS_HEADER, OLD_REASONS_HEADER):
         raise _cannot(path, f"its first line is {','.join(header)!r}, not {','.join(REASONS_HEADER)!r}")
-    found: dict[tuple[str, str], tuple[str, str]] = {}
+    found: dict[tuple[str, str], tuple[str, str, str]] = {}
     first_line: dict[tuple[str, str], int] = {}
     for line, row in rows:
         fields = dict(zip(header, row, strict=True))
@@ -123,7 +132,7 @@ def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
         if key in first_line:
             raise _cannot(path, f"two rows for {key[0]} and {key[1]}: lines {first_line[key]} and {line}")
         first_line[key] = line
-        found[key] = (fields.get("file", ""), fields["reason"])
+        found[key] = (fields.get("file", ""), fields["points"].strip(), fields["reason"])
     return found
 
 
