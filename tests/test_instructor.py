@@ -872,6 +872,23 @@ def test_a_grade_changed_by_hand_in_grades_csv_alone_gets_a_reason_that_says_so_
     assert gradebook.read_earlier(tmp_path).grades["ann"]["ex01"] == by_hand   # still by hand, said once
 
 
+def test_only_names_each_hand_given_grade_its_regrading_replaced(tmp_path):
+    """ann's ex01 cut from 10 to 8 by hand (a late penalty), bob's ex03 a hand-given 7: bob resubmits and ONLY=ex01,ex03
+    regrades the class. The grader's 10s replaced the 8 and the 7 and no line said so: the instructor's edits were
+    gone without a word. Grades the regrading gave again (zoe's 10s) are no hand edit and are not named."""
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES.replace("ann,0,10,10", "ann,8,10,18"), encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").write_text(EARLIER_REASONS.replace("ann,ex01,ex01_perceptron_activations.py,0,",
+                                                                         "ann,ex01,ex01_perceptron_activations.py,10,"),
+                                                 encoding="utf-8")
+    passed = gradebook.Grade("ex01_perceptron_activations.py", 10, "passed")
+    regraded = {learner: {"ex01": passed, "ex03": passed} for learner in ("ann", "bob", "zoe")}
+    _, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [find("ex01"), find("ex03")], regraded)
+    assert line == ("replaced the earlier grades.csv: ONLY=ex01,ex03 regraded all it held; the regrading replaced 2 "
+                    "grades given by hand there: ann ex01 8 (now 10), bob ex03 7 (now 10) (give them again if they "
+                    "still stand)")
+    assert merged == regraded
+
+
 def test_a_grade_book_a_spreadsheet_saved_with_a_byte_order_mark_is_read_as_it_was(tmp_path):
     """A spreadsheet's "CSV UTF-8" starts the file with a byte-order mark: read as UTF-8 alone, the first column
     would be "\ufefflearner", and ONLY= would refuse a grade book the instructor had only opened and saved."""

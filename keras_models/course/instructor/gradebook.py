@@ -20,7 +20,10 @@ grades_reasons.csv is missing, each kept grade's reason is REASON_NOT_KEPT and i
 
 A grade changed by hand in grades.csv (a late penalty, a partial mark) no longer has the points grades_reasons.csv
 gives it: its reason becomes "given by hand in grades.csv (the grader gave 10: <its reason>)", so that the reasons
-file says what grades.csv says, and the next run still knows it for a hand-given grade.
+file says what grades.csv says, and the next run still knows it for a hand-given grade. When ONLY= regrades an
+exercise, a hand-given grade it replaces with other points (one not the grader's: marked so, or neither 0 nor the
+exercise's points) is named in the line that says what was kept: the learner resubmitted, or the hand edit is to
+be made again, and either way the instructor is told.
 """
 
 from __future__ import annotations
@@ -114,6 +117,11 @@ def read_earlier(folder: Path) -> Earlier | None:
                 reason = f"{BY_HAND} (the grader gave {points}: {reason})"
             grades[learner][exercise_name] = replace(kept, file=file, reason=reason)
     return Earlier(exercises, grades)
+
+
+def by_hand(grade: Grade, exercise: Exercise) -> bool:
+    """Whether `grade` was not the grader's: changed by hand in grades.csv, or a mark no grader gives."""
+    return grade.reason.startswith(BY_HAND) or grade.points not in (0, exercise.points)
 
 
 def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str, str]]:
@@ -212,12 +220,16 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     named_now = {same_name(learner): learner for learner in grades}        # an earlier row goes by today's name
     earlier_grades = {named_now.get(same_name(learner), learner): mine for learner, mine in earlier.grades.items()}
     merged: Book = {}
+    replaced: list[str] = []                         # hand-given grades this run's grading replaced
     for learner in in_roll_order(grades.keys() | earlier_grades.keys()):
         now, before = grades.get(learner, {}), earlier_grades.get(learner, {})
         merged[learner] = {}
         for exercise in columns:
             if exercise.name in now:                 # graded in this run
                 merged[learner][exercise.name] = now[exercise.name]
+                hand = before.get(exercise.name)
+                if hand is not None and by_hand(hand, exercise) and hand.points != now[exercise.name].points:
+                    replaced.append(f"{learner} {exercise.name} {hand.points} (now {now[exercise.name].points})")
             elif exercise.name in before:            # kept: not regraded, or no folder for this learner now
                 merged[learner][exercise.name] = before[exercise.name]
             elif learner in grades:                  # a learner new since the earlier run
@@ -232,4 +244,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     regraded_names = ", ".join(e.name for e in regraded)
     line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
             else f"replaced the earlier grades.csv: ONLY={only} regraded all it held")
+    if replaced:
+        line += (f"; the regrading replaced {len(replaced)} grade{'s' if len(replaced) > 1 else ''} given by hand "
+                 f"there: {', '.join(replaced)} (give them again if they still stand)")
     return columns, merged, line
