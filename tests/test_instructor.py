@@ -937,6 +937,9 @@ def test_grades_reasons_csv_without_grades_csv_is_refused_in_one_line_not_replac
     assert gradebook.read_earlier(tmp_path) is None                        # no grade book at all: nothing to keep
 
 
+COMMA_DELIMITED = "a spreadsheet's \"CSV UTF-8 (comma delimited)\""
+
+
 @pytest.mark.parametrize("grades, reasons, problem", [
     (b"learner,ex01,total\nb\xe9a,10,10\n", None, "not UTF-8 text: byte 0xe9 at position 20"),
     (b"name,ex01,total\nann,10,10\n", None, "its first line is 'name,ex01,total', not learner, exercise ids, total"),
@@ -952,10 +955,15 @@ def test_grades_reasons_csv_without_grades_csv_is_refused_in_one_line_not_replac
     (b"learner,ex01,total\nann,10,10\n ,0,0\n", None, "line 3 names no learner"),
     (b"learner,ex01,total\nann," + b"9" * 200_000 + b",10\n", None, "not CSV: field larger than field limit (131072)"),
     (b"", None, "it is empty"),
+    (b"learner;ex01;total\r\nann;10;10\r\n", None, "its values are separated by ';', not commas: save it again "
+                                                     f"as CSV with commas ({COMMA_DELIMITED})"),
+    (b"learner\tex01\ttotal\nann\t10\t10\n", None, "its values are separated by tabs, not commas: save it again as "
+                                                   f"CSV with commas ({COMMA_DELIMITED})"),
     (b"learner,ex01,total\nann,10,10\n", b"learner,points\n", "its first line is 'learner,points', not "
                                                                 "'learner,exercise,file,points,reason'"),
 ], ids=["not-utf8", "header", "unknown-exercise", "twice-a-column", "not-a-number", "above-the-points", "fraction",
-        "negative", "twice-a-learner", "short-row", "no-learner", "field-too-long", "empty", "reasons-header"])
+        "negative", "twice-a-learner", "short-row", "no-learner", "field-too-long", "empty", "semicolons", "tabs",
+        "reasons-header"])
 def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_before_grading(
         grades, reasons, problem, tmp_path, capsys):
     folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})

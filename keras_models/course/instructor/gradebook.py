@@ -162,6 +162,10 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not rows:
         raise _cannot(path, "it is empty")
     (_, header), *rest = rows
+    for mark, named in ((";", "';'"), ("\t", "tabs")):   # a spreadsheet in a language that writes 0,5 saves ';'
+        if len(header) == 1 and mark in header[0]:
+            raise _cannot(path, f"its values are separated by {named}, not commas: save it again as CSV with commas "
+                                "(a spreadsheet's \"CSV UTF-8 (comma delimited)\")")
     for line, row in rest:
         if len(row) != len(header):
             raise _cannot(path, f"line {line} has {len(row)} values, the first line {len(header)}")
