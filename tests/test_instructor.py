@@ -889,6 +889,19 @@ def test_only_names_each_hand_given_grade_its_regrading_replaced(tmp_path):
     assert merged == regraded
 
 
+def test_only_names_each_total_changed_by_hand_as_it_sums_it_again(tmp_path):
+    """A bonus typed into ann's total (10 -> 15): the total is not kept, it is the sum of the columns, and ONLY=ex03
+    wrote 10 back without a word. A total a spreadsheet saved as 20.0 is the same total and is not named."""
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES.replace("ann,0,10,10", "ann,0,10,15")
+                                         .replace("zoe,10,10,20", "zoe,10,10,20.0"), encoding="utf-8")
+    regraded = {"ann": {"ex03": gradebook.Grade("ex03_keras_basics.py", 10, "passed")}}
+    _, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [find("ex03")], regraded)
+    assert line == ("kept ex01 and the rows of bob, zoe (no folder now) from the earlier grades.csv (ONLY=ex03 "
+                    "regraded ex03); a total is the sum of the exercises' columns, so these totals it gave were "
+                    "summed again: ann 15 (now 10)")
+    assert sum(grade.points for grade in merged["ann"].values()) == 10
+
+
 def test_a_grade_book_a_spreadsheet_saved_with_a_byte_order_mark_is_read_as_it_was(tmp_path):
     """A spreadsheet's "CSV UTF-8" starts the file with a byte-order mark: read as UTF-8 alone, the first column
     would be "\ufefflearner", and ONLY= would refuse a grade book the instructor had only opened and saved."""

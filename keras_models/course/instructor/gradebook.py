@@ -23,7 +23,8 @@ gives it: its reason becomes "given by hand in grades.csv (the grader gave 10: <
 file says what grades.csv says, and the next run still knows it for a hand-given grade. When ONLY= regrades an
 exercise, a hand-given grade it replaces with other points (one not the grader's: marked so, or neither 0 nor the
 exercise's points) is named in the line that says what was kept: the learner resubmitted, or the hand edit is to
-be made again, and either way the instructor is told.
+be made again, and either way the instructor is told. So is a total that is not the sum of its row's columns (a
+bonus typed into it, or a total left as it was when a column was changed): a total is summed again, never kept.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Earlier:
     """The grade book an earlier run left in the submissions folder."""
     exercises: list[Exercise]            # the columns of its grades.csv
     grades: Book                         # its rows, each grade with its file and reason from grades_reasons.csv
+    totals: dict[str, str]               # {learner: total} of the rows whose total is not their columns' sum
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -99,6 +101,7 @@ def read_earlier(folder: Path) -> Earlier | None:
     header, rows = _rows(path)
     exercises = _columns(path, header)
     grades: Book = {}
+    totals: dict[str, str] = {}
     first_line: dict[str, int] = {}
     for line, row in rows:
         learner = row[0]
@@ -107,16 +110,28 @@ def read_earlier(folder: Path) -> Earlier | None:
         if same_name(learner) in first_line:             # Zoë twice, once with ë as e and a combining accent
             raise _cannot(path, f"two rows for {learner}: lines {first_line[same_name(learner)]} and {line}")
         first_line[same_name(learner)] = line
-        # the last value, the total, is not read: it is the sum of the columns, written again
         grades[learner] = {e.name: Grade("", _points(path, line, learner, e, value), REASON_NOT_KEPT)
                            for e, value in zip(exercises, row[1:-1], strict=True)}
+        # the last value, the total, is not kept: it is the sum of the columns, written again, and one changed by
+        # hand (a bonus) is named when it is summed again
+        total = row[-1].strip()
+        if not _is_number(total, sum(grade.points for grade in grades[learner].values())):
+            totals[learner] = total
     for (learner, exercise_name), (file, points, reason) in _reasons(folder / REASONS).items():
         if exercise_name in grades.get(learner, {}):     # the points stay grades.csv's, where a hand edit goes
             kept = grades[learner][exercise_name]
             if points != str(kept.points) and not reason.startswith(BY_HAND):
                 reason = f"{BY_HAND} (the grader gave {points}: {reason})"
             grades[learner][exercise_name] = replace(kept, file=file, reason=reason)
-    return Earlier(exercises, grades)
+    return Earlier(exercises, grades, totals)
+
+
+def _is_number(text: str, number: int) -> bool:
+    """Whether `text` is `number` written as a number ("25", "25.0", as a spreadsheet may save it)."""
+    try:
+        return float(text) == number
+    except ValueError:
+        return False
 
 
 def by_hand(grade: Grade, exercise: Exercise) -> bool:
@@ -248,6 +263,13 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     regraded_names = ", ".join(e.name for e in regraded)
     line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
             else f"replaced the earlier grades.csv: ONLY={only} regraded all it held")
+    summed_again: list[str] = []                     # totals changed by hand (a bonus): not kept, and said so
+    for learner, total in earlier.totals.items():
+        learner = named_now.get(same_name(learner), learner)
+        summed_again.append(f"{learner} {total} (now {sum(grade.points for grade in merged[learner].values())})")
+    if summed_again:
+        line += (f"; a total is the sum of the exercises' columns, so these totals it gave were summed again: "
+                 f"{', '.join(summed_again)}")
     if replaced:
         line += (f"; the regrading replaced {len(replaced)} grade{'s' if len(replaced) > 1 else ''} given by hand "
                  f"there: {', '.join(replaced)} (give them again if they still stand)")
