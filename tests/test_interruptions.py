@@ -207,7 +207,10 @@ def test_ctrl_c_while_scratch_trains_says_what_was_kept_and_resume_finishes_the_
     assert status(run_dir) == "interrupted"
     # k epochs said kept = k checkpointed = steps 0 .. k-1 logged (flushed and closed: all of them on disk)
     assert finished_epochs(run_dir / "binary" / "scratch" / "checkpoint.npz") == k
-    for (split, tag), logged in logged_steps(run_dir / "binary" / "scratch").items():
+    steps = logged_steps(run_dir / "binary" / "scratch")
+    assert ("train", "epoch_loss") in steps and ("validation", "evaluation_loss_vs_iterations") in steps, sorted(steps)
+    assert set(steps) == set(logged_steps(uninterrupted / "binary" / "scratch"))    # every tag the full run logs
+    for (split, tag), logged in steps.items():
         assert logged == ([(e + 1) * STEPS_PER_EPOCH for e in range(k)] if tag.startswith("evaluation_")
                           else list(range(k))), f"said scratch {k}/{EPOCHS}; logged {split} {tag}: steps {logged}"
     assert k == 1                                       # the first epoch, written and kept; the second not finished
