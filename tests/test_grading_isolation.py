@@ -792,11 +792,15 @@ def test_control_characters_in_a_reason_are_escaped_so_they_cannot_rewrite_the_t
     """A reason quotes what a learner wrote: an exception's message, a file's name. A terminal's escape sequence
     there (\\x1b[1A\\x1b[2K: up a line, erase it) rewrote the printed table, and a line break split the reason."""
     folder = write_class(tmp_path / "class", {"ann": {FILE01: 'raise ValueError("\\x1b[1A\\x1b[2Kann 10")\n'},
-                                             "bob": {"ex01 \x1b[2K\nx.py": "x = 1\n"}})
+                                             "bob": {"ex01 \x1b[2K\nx.py": "x = 1\n"},
+                                             "cy": {FILE01: 'raise KeyboardInterrupt("\\x1b[2Kfirst\\nsecond")\n'}})
     assert grade(folder, "--only", "ex01") == 0
     assert "\x1b" not in capsys.readouterr().out
     assert reasons(folder)[("ann", "ex01")].endswith(f"(line 1 of {FILE01}): \\x1b[1A\\x1b[2Kann 10")
     assert reasons(folder)[("bob", "ex01")].endswith("(found ex01 \\x1b[2K\\nx.py: name it " + FILE01 + ")")
+    # sandbox.one_line: the first line, then escaped, then shortened (the escapes count towards MAX_REASON)
+    assert reasons(folder)[("cy", "ex01")] == "the code raised KeyboardInterrupt: \\x1b[2Kfirst"
+    assert sandbox.one_line("\x1b[2K" * 80 + "\nsecond") == ("\\x1b[2K" * 80)[:sandbox.MAX_REASON - 3] + "..."
 
 
 def nested_for_nbformat_only() -> str:
