@@ -79,9 +79,19 @@ def test_the_lock_is_read_as_exact_pins_and_anything_else_is_refused(tmp_path):
 
 
 def test_the_real_lock_pins_every_requirement_of_pyproject():
-    pins = lock_check.read_pins(lock_check.LOCK)
+    """Every group pyproject.toml declares -- the dependencies and each extra, read here with tomllib -- is pinned,
+    and is among the requirements make lock-check resolves (project_requirements)."""
+    import tomllib
+
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
-    for text in lock_check.project_requirements(lock_check.REPO / "pyproject.toml"):
-        requirement = Requirement(text)
-        assert requirement.specifier.contains(pins[canonicalize_name(requirement.name)]), text
+    pins = lock_check.read_pins(lock_check.LOCK)
+    project = tomllib.loads((lock_check.REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    groups = {"dependencies": project["dependencies"], **project.get("optional-dependencies", {})}
+    assert "dev" in groups and all(groups.values()), groups
+    checked = lock_check.project_requirements(lock_check.REPO / "pyproject.toml")
+    for group, requirements in groups.items():
+        for text in requirements:
+            assert text in checked, f"{group}: make lock-check does not resolve {text}"
+            requirement = Requirement(text)
+            assert requirement.specifier.contains(pins[canonicalize_name(requirement.name)]), f"{group}: {text}"
