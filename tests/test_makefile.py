@@ -584,10 +584,13 @@ def test_each_classroom_test_after_a_failed_first_set_up_sets_up_again_not_grade
     failing (the package index unreachable) left a half-built .venv, and the later tests, with no set-up of their
     own, ran .venv/bin/python on it: "ModuleNotFoundError: No module named 'numpy'", once per exercise. Each test's
     set-up is make setup, which builds the half-built .venv again (here the index is back by the second test)."""
+    from keras_models.course.exercises.graders import EXERCISES
     from keras_models.course.instructor import classroom
 
     with_pythons(bare, python3_11="3.11.7")
     first, *later = classroom.autograding()["tests"]
+    assert [(t["name"].split()[0], t["points"]) for t in [first, *later]] == [(e.name, e.points) for e in EXERCISES]
+    assert later                                          # a later test, to find the half-built .venv
     assert make(bare, *shlex.split(first["setup"])[1:], FAIL_UV="1").returncode == 2      # the download broke off
     assert not (bare / ".venv" / ".installed").exists()
     for number, test in enumerate(later):
