@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import cpu_devices
@@ -165,7 +168,33 @@ def test_scratch_cuts_a_batch_between_replicas_as_mirrored_strategy_does(two_cpu
 
 # --- bad input: one line each -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
+BAD_DEVICES_IN_A_FRESH_PROCESS = """
+import contextlib, io, json, runpy, sys
+cases, logdir = json.loads(sys.argv[1]), sys.argv[2]
+for argv in cases:
+    sys.argv, err = ["keras_models.train", "--via-make", *argv, "--logdir", logdir], io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            runpy.run_module("keras_models.train", run_name="__main__")
+        except SystemExit as exit_:
+            code = exit_.code
+    print(json.dumps([argv, code, err.getvalue(), "tensorflow" in sys.modules]))
+"""
+
+
+@pytest.fixture(scope="module")
+def bad_devices_in_a_fresh_process(tmp_path_factory):
+    """{argv: (exit status, stderr, whether TensorFlow was imported)} of `python -m keras_models.train --via-make
+    <argv>` for each bad argv below, in one fresh process that has not imported TensorFlow (as make train starts)."""
+    cases = [argv for argv, _ in BAD_DEVICES]
+    logdir = tmp_path_factory.mktemp("logs")
+    done = subprocess.run([sys.executable, "-c", BAD_DEVICES_IN_A_FRESH_PROCESS, json.dumps(cases), str(logdir)],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return {tuple(argv): (code, err, loaded) for argv, code, err, loaded in map(json.loads, done.stdout.splitlines())}
+
+
+BAD_DEVICES = [
     (["--devices", "0"], "DEVICES must be a whole number >= 1, got '0'"),
     (["--devices", "two"], "DEVICES must be a whole number >= 1, got 'two'"),
     (["--devices", "2.0"], "DEVICES must be a whole number >= 1, got '2.0'"),
@@ -173,8 +202,13 @@ def test_scratch_cuts_a_batch_between_replicas_as_mirrored_strategy_does(two_cpu
                          "that many equal shards, one per device; choose one of 1, 2, 4, 8, 16, 32"),
     (["--devices", "64", "--tasks", "binary"], "DEVICES=64 is more than the batch size 32 of task binary"),
     (["--devices", "2", "--resume"], "RESUME=1 continues a run with the settings it started with; leave out DEVICES"),
-], ids=["zero", "word", "not-whole", "not-a-divisor", "more-than-the-batch", "with-resume"])
-def test_bad_devices_stop_with_one_line_before_tensorflow_runs(argv, message, tmp_path, capsys):
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_DEVICES,
+                         ids=["zero", "word", "not-whole", "not-a-divisor", "more-than-the-batch", "with-resume"])
+def test_bad_devices_stop_with_one_line_before_tensorflow_runs(argv, message, tmp_path, capsys,
+                                                               bad_devices_in_a_fresh_process):
     with pytest.raises(SystemExit) as stopped:
         train_module.main(["--via-make", *argv, "--logdir", str(tmp_path)])
     assert stopped.value.code == 2
@@ -182,6 +216,8 @@ def test_bad_devices_stop_with_one_line_before_tensorflow_runs(argv, message, tm
     (line,) = captured.err.splitlines()
     assert line.startswith("error: ") and message in line and captured.out == ""
     assert list(tmp_path.iterdir()) == []                                           # no run was started
+    # make train's own command, in a process that has not loaded TensorFlow: the same line, and TensorFlow not imported
+    assert bad_devices_in_a_fresh_process[tuple(argv)] == (2, line + "\n", False)
 
 
 def test_more_gpus_than_the_machine_has_is_one_line_and_no_run(tmp_path, capsys, monkeypatch):
