@@ -205,10 +205,17 @@ def at_least_one(text: str) -> int:
     return int(text)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def options_parser() -> argparse.ArgumentParser:
     """make mutants' options; --jobs counts the cores this process may run on (taskset, a container's cpuset), not
     the machine's: on one core, two mutants' pytest processes at once only take turns."""
-    parser = argparse.ArgumentParser(prog="make mutants", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make mutants", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="extend", type=mutant_names, metavar="NAME,NAME",
                         help="run only these mutants (ONLY=; repeatable)")
     parser.add_argument("--jobs", type=at_least_one, default=usable_cores(), help="mutants tested at once (JOBS=)")
