@@ -210,8 +210,8 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
     assert runs == [], err                                     # TensorBoard's own JSON, from an empty log directory
     assert process.returncode == 130
     assert "Traceback" not in err
-    assert learner_lines(err)[-1] == "TensorBoard stopped (Ctrl-C)."
-    assert f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/" in err
+    assert learner_lines(out + err) == [f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/ (Press CTRL+C to quit)",
+                                        "TensorBoard stopped (Ctrl-C)."], out + err   # its address, then the one line
     assert "--load_fast" not in err and "NOTE" not in err     # the fast loader's notice is not the learner's business
 
 
