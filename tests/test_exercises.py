@@ -471,9 +471,10 @@ def test_every_solution_has_solution_blocks(exercise):
 def test_reset_restores_the_skeleton_and_keeps_the_learners_version(tmp_path):
     exercise = find("ex01")
     learner = tmp_path / exercise.learner_path.name
-    learner.write_text("# my work in progress\n", encoding="utf-8")
+    mine = "# my work in progress\r\nrate = 'η'".encode()      # Windows line ends, no last one: kept byte for byte
+    learner.write_bytes(mine)
     backup = reset(exercise.solution_path, learner, tmp_path / "backup")
-    assert backup is not None and backup.read_text(encoding="utf-8") == "# my work in progress\n"
+    assert backup is not None and backup.read_bytes() == mine
     assert learner.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
     assert reset(exercise.solution_path, learner, tmp_path / "backup") is None     # nothing left to keep
 
