@@ -16,7 +16,8 @@ starting loss near 0 (a trained network resumed), where batch-to-batch noise alo
 all >= 0, so the sum over the batches seen so far, divided by the rows of the whole epoch, is a lower
 bound of it: training stops at the batch where that bound passes the limit, i.e. where the epoch's
 loss is certain to pass it. Every step runs under `np.errstate(over="raise", invalid="raise")`, so the
-first overflow or NaN raises at the operation that made it.
+first overflow or NaN raises at the operation that made it (and an underflow never does, whatever
+`np.seterr` the caller set: a number rounding towards 0 is no divergence).
 
 The one-line message names the epoch, the batch, the step where it appeared (a layer's forward or
 backward pass, the loss, or the optimizer's update of a W or b, read from the traceback) and the likely
@@ -89,7 +90,9 @@ class Watchdog:
         return self
 
     def __enter__(self) -> Watchdog:
-        self._errstate = np.errstate(over="raise", invalid="raise")
+        # under="ignore" whatever the caller set (np.seterr(all="raise") in a notebook): a number rounding to 0 or a
+        # subnormal (a tiny gradient's square in float32) is ordinary arithmetic, not a sign of divergence
+        self._errstate = np.errstate(over="raise", invalid="raise", under="ignore")
         self._errstate.__enter__()
         return self
 

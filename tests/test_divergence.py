@@ -112,6 +112,16 @@ def test_an_overflow_before_the_first_update_blames_the_inputs_not_the_learning_
     assert diverged.value.smaller_learning_rate is None
 
 
+def test_a_learners_underflow_raise_setting_is_not_taken_for_divergence():
+    """np.seterr(all="raise") in a notebook makes underflow raise too; a gradient whose square underflows
+    float32 (4e-40, rounded to a subnormal) is healthy training, not a diverged one, as in Keras."""
+    X, y = np.full((4, 1), 1e-20), np.ones(4)                  # dC/dW ~ 2e-20, its square below float32's 1.2e-38
+    net = Network([Dense(1, 1, kernel_initializer="zeros", dtype="float32")])
+    with np.errstate(all="raise"):
+        net.fit(X, y, loss="mse", optimizer=optimizers.Adam(1e-3), epochs=2, verbose=0)
+    assert np.isfinite(net.get_weights()[1]).all() and net.get_weights()[1][0] > 0
+
+
 def tiny_keras():
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2, name="dense_1")], name="tiny")
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
