@@ -95,7 +95,10 @@ class Sigmoid(Elementwise):
 
     def forward(self, z):
         z = _check_array(z, "z")
-        return np.exp(-np.logaddexp(0, -z))
+        # far out (|z| > 745 in float64, 104 in float32) exp(-|z|) rounds to 0 -- the right answer, so no error
+        # even under a caller's np.seterr(under="raise")
+        with np.errstate(under="ignore"):
+            return np.exp(-np.logaddexp(0, -z))
 
     def derivative(self, z):
         a = self.forward(z)
@@ -148,8 +151,9 @@ class Softmax(Activation):
         if z.ndim < 1 or z.shape[-1] == 0:
             raise ValueError(f"softmax needs at least one unit on the last axis, got shape {z.shape}")
         # z - max is <= 0, so no exp overflows; only the subtraction can, for finite logits more than the dtype's
-        # largest number apart: it gives -inf there, whose exp is the right 0, so that overflow is no error.
-        with np.errstate(over="ignore"):
+        # largest number apart: it gives -inf there, whose exp is the right 0, so that overflow is no error; nor is
+        # an exp that rounds to 0 (z - max < -745 in float64), even under a caller's np.seterr(under="raise").
+        with np.errstate(over="ignore", under="ignore"):
             e = np.exp(z - z.max(axis=-1, keepdims=True))      # (m, n), every entry in [0, 1]
         return e / e.sum(axis=-1, keepdims=True)                # (m, n)
 

@@ -133,6 +133,19 @@ def test_forward_and_backward_on_a_list_or_bool_array_name_z_or_grad_a(name, z, 
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["sigmoid", "softmax"])
+def test_saturated_activations_raise_nothing_under_a_learners_seterr_all_raise(name, dtype):
+    """np.seterr(all="raise") in a notebook makes underflow an error; exp(-1000) rounding to 0 is the right
+    answer (Keras gives it too), not a FloatingPointError from inside the activation."""
+    z = np.array([[-1000.0, 0.0, 1000.0]], dtype=dtype)
+    g = activations.get(name)
+    with np.errstate(all="raise"):
+        a, grad_z = g.forward(z), g.backward(z, np.ones_like(z))
+    np.testing.assert_array_equal(a, g.forward(z))
+    assert np.isfinite(grad_z).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_softmax_of_finite_logits_farther_apart_than_the_dtype_holds_warns_nothing(dtype):
     """z - max(z) of a row holding +/-0.9 x the dtype's largest number is below -max: -inf, so exp gives 0 (right),
     but the subtraction must not raise an overflow RuntimeWarning (warnings are errors, as in `make test`)."""

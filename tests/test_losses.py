@@ -121,6 +121,18 @@ def test_logits_of_plus_minus_1000_stay_finite_and_match_keras(name):
     assert_close(loss.backward(y, z), grad, what=f"{name} gradient at logits +/-1000")
 
 
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_logits_of_plus_minus_1000_raise_nothing_under_a_learners_seterr_all_raise(name):
+    """np.seterr(all="raise") makes underflow an error; exp(-1000) rounding to 0 is the right answer here."""
+    z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 3.0]])
+    y = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    loss = losses.get(name, from_logits=True)
+    with np.errstate(all="raise"):
+        value, grad = loss.forward(y, z), loss.backward(y, z)
+    assert value == loss.forward(y, z)
+    np.testing.assert_array_equal(grad, loss.backward(y, z))
+
+
 def test_targets_of_shape_n_are_reshaped_not_broadcast(rng):
     """y (n,) against y_pred (n, 1) is reshaped to (n, 1), as Keras does: never broadcast to (n, n)."""
     y = rng.normal(size=5)
