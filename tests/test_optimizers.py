@@ -197,6 +197,18 @@ def test_apply_updates_the_same_arrays_in_place(name):
     assert opt.iterations == 1
 
 
+@pytest.mark.parametrize("make", [lambda: optimizers.Adam(clipnorm=1.0), lambda: optimizers.RMSprop(),
+                                  lambda: optimizers.SGD(global_clipnorm=1.0), lambda: optimizers.get("adagrad")])
+def test_a_tiny_float32_gradient_steps_without_error_under_a_learners_seterr_all_raise(make):
+    """np.seterr(all="raise") makes underflow an error: a gradient of 1e-30, whose square (or norm's square)
+    rounds to 0 in float32, is still a step, not a FloatingPointError from inside the update."""
+    params = [np.zeros((2, 1), np.float32)]
+    opt = make()
+    with np.errstate(all="raise"):
+        opt.apply([np.full((2, 1), 1e-30, np.float32)], params)
+    assert opt.iterations == 1 and np.isfinite(params[0]).all()
+
+
 def test_slots_match_param_shapes_and_dtypes_on_first_apply():
     params = [np.ones((2, 3), dtype=np.float32), np.ones(3, dtype=np.float64)]
     opt = optimizers.Adam()

@@ -144,6 +144,13 @@ class Optimizer:
             self._built_for = [(p.shape, p.dtype) for p in params]
             self._slots = {name: [self.new_slot(name, p) for p in params] for name in self.slot_names}
         _check_same_params(params, self._built_for)
+        # a tiny gradient's square (or norm) rounding towards 0 is ordinary arithmetic: no error, even under a
+        # caller's np.seterr(all="raise") (fit's watchdog raises on overflow and NaN, never on underflow)
+        with np.errstate(under="ignore"):
+            self._apply(grads, params)
+
+    def _apply(self, grads: list[np.ndarray], params: list[np.ndarray]) -> None:
+        """`apply` after the checks of count, shape and dtype."""
         eta = self.current_learning_rate()                   # at iterations, before this step (Keras' order)
         grads = clipping.clip(grads, **self.clip_options)
         if self.squares_gradients:
