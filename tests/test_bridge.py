@@ -4,6 +4,7 @@ cross to Keras and back unchanged, and whatever scratch cannot compute is refuse
 import keras
 import numpy as np
 import pytest
+from conftest import floatx
 
 from keras_models.twins import masks
 from keras_models.twins.bridge import from_keras, keras_loss, to_keras
@@ -249,6 +250,20 @@ def test_float32_inputs_into_float64_layers_are_refused_since_keras_rounds_them_
         from_keras(model)
     wider = keras.Sequential([keras.Input(shape=(3,), dtype="float64"), keras.layers.Dense(1)])   # rounded once
     assert from_keras(wider).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_to_keras_under_a_float16_floatx_is_refused_since_keras_fit_and_predict_round_x_to_it(dtype):
+    net = Network([Dense(3, 1, "sigmoid", seed=0, dtype=dtype)])
+    X = np.array([[0.1, 0.2, 0.3]], dtype=dtype)
+    with floatx("float16"):
+        # Keras' behaviour, pinned: predict casts X to floatx before the explicitly float32/float64 model sees it
+        model = keras.Sequential([keras.Input(shape=(3,), dtype=dtype), keras.layers.Dense(1, dtype=dtype)])
+        assert not np.array_equal(model.predict(X, verbose=0), np.asarray(model(X)))
+        with pytest.raises(ValueError, match=rf"keras.config.floatx\(\) is 'float16': Keras' fit, predict and "
+                                             rf"evaluate round X to float16 before the twin's {dtype} layers see it.*"
+                                             rf"call keras.config.set_floatx\('{dtype}'\) before to_keras"):
+            to_keras(net)
 
 
 def relu(z):

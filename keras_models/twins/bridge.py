@@ -49,6 +49,13 @@ def to_keras(net: Network, name: str | None = None, *,
         back = ": from_keras turns a Keras model into one" if isinstance(net, keras.Model) else ""
         raise TypeError(f"to_keras takes a scratch Network, got {type(net).__name__}{back}")
     dtype = net.dtype.name
+    floatx = keras.config.floatx()
+    if floatx not in ("float32", "float64"):
+        # Keras' fit, predict and evaluate cast float data to floatx before the model sees it (its data adapter),
+        # whatever dtype keras.Input and the layers have: every X would be rounded to float16 first
+        raise ValueError(f"keras.config.floatx() is {floatx!r}: Keras' fit, predict and evaluate round X to {floatx} "
+                         f"before the twin's {dtype} layers see it, and the scratch Network does not; call "
+                         f"keras.config.set_floatx({dtype!r}) before to_keras")
     layers = [keras.Input(shape=(net.n_in,), dtype=dtype)]
     for i, layer in enumerate(net.layers):
         if isinstance(layer, Dropout):
