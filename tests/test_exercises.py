@@ -415,6 +415,30 @@ def test_a_grader_file_missing_or_damaged_is_one_line_saying_how_to_restore_it_n
     assert capsys.readouterr().out == f"{line}\n"
 
 
+def test_a_learners_floatx_or_seterr_at_the_top_of_a_file_does_not_reach_the_next_exercise_graded(tmp_path,
+                                                                                                   monkeypatch, capsys):
+    """make exercises grades every exercise in one process: a float16 floatx left behind by ex01's file made a right
+    ex04 FAIL ("predict_price_dollars gave $nan"), a learner's np.seterr(all="raise") would raise on underflow."""
+    import keras
+
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
+    find("ex01").learner_path.write_text('import keras\nimport numpy as np\n\nkeras.config.set_floatx("float16")\n'
+                                         'keras.config.set_dtype_policy("mixed_float16")\nnp.seterr(all="raise")\n',
+                                         encoding="utf-8")
+    floatx, policy, errors = keras.config.floatx(), keras.config.dtype_policy().name, np.geterr()
+    try:
+        assert grade_cli.main(["--only", "ex01"]) == 1                  # defines nothing: a FAIL, after its top ran
+        assert (keras.config.floatx(), keras.config.dtype_policy().name, np.geterr()) == (floatx, policy, errors)
+    finally:
+        keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)
+        np.seterr(**errors)
+    assert "ex01" in capsys.readouterr().out
+
+
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 

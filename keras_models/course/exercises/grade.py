@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -34,6 +35,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+
+import numpy as np
 
 from keras_models.course.command_line import folder_not_writable, output_cannot_show
 from keras_models.course.exercises.graders import (
@@ -74,6 +77,38 @@ def _quiet_tensorflow() -> Iterator[None]:
             logger.setLevel(level)
 
 
+@contextlib.contextmanager
+def _numeric_settings_kept() -> Iterator[None]:
+    """NumPy's error handling (np.seterr) and Keras' floatx and dtype policy as they were before an exercise was graded.
+
+    `make exercises` grades every exercise in one process: a learner's file that sets keras.config.set_floatx("float16")
+    or np.seterr(all="raise") at its top would otherwise change how every exercise graded after it computes, and
+    fail a right solution with a hint about its own code. Keras first loaded by the exercise goes back to what it
+    loads with: the floatx of its keras.json, as Keras reads it, float32 without one."""
+    errors = np.geterr()
+    keras = sys.modules.get("keras")
+    before = (keras.config.floatx(), keras.config.dtype_policy()) if keras is not None else None
+    try:
+        yield
+    finally:
+        np.seterr(**errors)
+        keras = sys.modules.get("keras")
+        if keras is not None:
+            floatx, policy = before or (_floatx_keras_loads_with(),) * 2
+            keras.config.set_floatx(floatx)
+            keras.config.set_dtype_policy(policy)
+
+
+def _floatx_keras_loads_with() -> str:
+    """The floatx `import keras` starts with: keras.json's in KERAS_HOME (else ~/.keras), float32 without one."""
+    config = Path(os.environ.get("KERAS_HOME") or Path("~", ".keras")).expanduser() / "keras.json"
+    try:
+        floatx = json.loads(config.read_text()).get("floatx", "float32")
+    except (OSError, ValueError, AttributeError):
+        return "float32"
+    return floatx if floatx in ("float16", "bfloat16", "float32", "float64") else "float32"
+
+
 def _print_result(result: Result, graded: Version | None = None) -> None:
     status = "PASS" if result.passed else "FAIL"
     exercise = result.exercise
@@ -102,7 +137,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             try:
                 if not path.is_file():
                     raise FileNotFoundError(2, "No such file", str(path))
-                with _quiet_tensorflow():
+                with _quiet_tensorflow(), _numeric_settings_kept():
                     result = grade_file(exercise, path, Path(workdir))
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
                 result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
