@@ -7,6 +7,7 @@ import warnings
 import keras
 import numpy as np
 import pytest
+from conftest import floatx
 from test_optimizer_options import disagreement, keras_trajectory, scratch_trajectory
 
 from keras_models.twins.optimizer_bridge import keras_optimizer, keras_schedule, scratch_optimizer, scratch_schedule
@@ -115,3 +116,12 @@ def test_a_scratch_optimizer_or_schedule_without_a_keras_twin_is_refused_by_name
         keras_optimizer(Lookahead())
     with pytest.raises(TypeError, match="no Keras twin for schedule Halving"):
         keras_schedule(Halving())
+
+
+def test_keras_optimizer_under_a_float16_floatx_is_refused_since_keras_rounds_the_learning_rate_to_it():
+    with floatx("float16"):
+        # Keras' behaviour, pinned: the learning-rate variable is made in floatx, whatever the weights' dtype
+        assert float(keras.optimizers.Adam(0.01).learning_rate) == 0.01000213623046875
+        with pytest.raises(ValueError, match=r"keras.config.floatx\(\) is 'float16': Keras would keep the learning "
+                                             r"rate as a float16 variable \(0.01 rounded\)"):
+            keras_optimizer(optimizers.Adam(learning_rate=0.01))
