@@ -34,8 +34,9 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
 
 
 def cast(a: np.ndarray, dtype: np.dtype, name: str, into: str = "the network's") -> np.ndarray:
-    """`a` in `dtype`, refusing values that the cast turns into inf (1e39 in float32) rather than warning."""
-    with np.errstate(over="ignore"):
+    """`a` in `dtype`, refusing values that the cast turns into inf (1e39 in float32) rather than warning. Values that
+    round to 0 or a subnormal (1e-50 in float32) are ordinary rounding, no error even under np.seterr(all="raise")."""
+    with np.errstate(over="ignore", under="ignore"):
         converted = a.astype(dtype, copy=False)
     overflow = np.isfinite(a) & ~np.isfinite(converted)
     if overflow.any():

@@ -57,6 +57,11 @@ from scratch.dropout import Dropout, check_masks
 from scratch.layers import Dense
 from scratch.losses import BinaryCrossentropy, CategoricalCrossentropy, Loss
 
+# A product or exp rounding to 0 (or a subnormal) is ordinary float arithmetic here, as in Keras: the public passes run
+# with NumPy's underflow ignored whatever np.seterr the caller set (all="raise" in a notebook hunting NaNs), while
+# overflow and NaN keep the caller's setting.
+UNDERFLOW_IS_ROUNDING = np.errstate(under="ignore")
+
 
 class Network:
     """Dense layers (Dropout between them): a_0 = X, a_l = g_l(a_{l-1} @ W_l + b_l), output a_L.
@@ -159,6 +164,7 @@ class Network:
             raise ValueError(f"{name} has {X.shape[1]} features, the network expects {self.n_in}")
         return X
 
+    @UNDERFLOW_IS_ROUNDING
     def forward(self, X, training: bool = False, masks: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """a_L for a batch X (m, n_in) -> (m, n_out). training=True applies Dropout: with `masks` (one
         boolean keep-array (m, n) per Dropout layer, in order) or with masks each layer draws."""
@@ -182,6 +188,7 @@ class Network:
                 a = layer.forward(a)                                # (m, n_l)
         return a
 
+    @UNDERFLOW_IS_ROUNDING
     def loss(self, X, y, loss: str | Loss) -> float:
         """The loss at inference on (X, y), penalties included (as keras' evaluate), fused as in backprop."""
         loss = self.check_loss(loss)
@@ -205,6 +212,7 @@ class Network:
         penalties = [layer.penalty() for layer in self.dense_layers]     # R_l(W_l), 0 without a regularizer
         return float(C + sum(penalties))                        # C_total = C + sum_l R_l(W_l)
 
+    @UNDERFLOW_IS_ROUNDING
     def loss_and_gradients(self, X, y, loss: str | Loss, training: bool = False,
                            masks: Sequence[np.ndarray] | None = None) -> tuple[float, list[np.ndarray]]:
         """Forward pass (training, masks as in `forward`), then BP1-BP4, BPd, BPr: (C_total, [grad_W_1, ...])."""

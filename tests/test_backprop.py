@@ -208,3 +208,19 @@ def test_network_runs_in_float32_when_its_weights_and_inputs_are_float32(rng):
     net, X, y, C, grads = case("relu", "softmax", "categorical_crossentropy", rng, dtype=np.float32)
     assert net.forward(X).dtype == np.float32
     assert all(g.dtype == np.float32 for g in grads)
+
+
+def test_tiny_numbers_in_float32_raise_nothing_under_a_learners_seterr_all_raise():
+    """np.seterr(all="raise") makes underflow an error: 1e-30 x 1e-30 rounding to 0 in float32 (in a matmul, or in
+    casting a float64 1e-50 to the network's float32) is ordinary rounding, which Keras does without a word."""
+    X, y = np.array([[1e-30, 2.0], [3.0, 1e-50]]), np.array([[1.0], [0.0]])
+    net = Network([Dense(2, 3, "tanh", seed=0, dtype="float32"), Dense(3, 1, "sigmoid", seed=1, dtype="float32")])
+    net.dense_layers[0].W[0, 0] = 1e-30
+    expected = net.loss_and_gradients(X, y, "binary_crossentropy")
+    with np.errstate(all="raise"):
+        value, grads = net.loss_and_gradients(X, y, "binary_crossentropy")
+        assert net.loss(X, y, "binary_crossentropy") == value
+        np.testing.assert_array_equal(net.forward(X), net.predict(X))
+    assert value == expected[0]
+    for g, g_expected in zip(grads, expected[1], strict=True):
+        np.testing.assert_array_equal(g, g_expected)
