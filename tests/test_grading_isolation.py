@@ -30,7 +30,7 @@ from conftest import as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.instructor import grade_class, sandbox
+from keras_models.course.instructor import grade_class, learner_files, sandbox
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -341,7 +341,7 @@ def test_what_holds_the_files_name_but_is_no_file_is_refused_not_found_and_moved
     by the search one folder deeper ("missing: ... at the top of the folder (found ex01_....py: move it up)")."""
     learner = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}}) / "ann"
     make(learner / FILE01)
-    assert grade_class._staged(learner, EX01, grade_class.submission(learner, EX01)).reason == reason
+    assert learner_files._staged(learner, EX01, learner_files.submission(learner, EX01)).reason == reason
 
 
 def test_a_learner_folder_that_cannot_be_read_is_a_one_line_zero_and_the_class_is_graded(tmp_path, monkeypatch):
@@ -491,7 +491,7 @@ def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or
     folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", "ex10_notes.py": "", "index1.py": "",
                                                       "Exercise 10.py": "", f"._{FILE01}": ""}})
     meant = f"{EX01.stem}.ipynb" if "ipynb" in name else FILE01
-    assert grade_class._staged(folder / "ann", EX01, None).reason == (f"missing: no {EX01.stem}.py or .ipynb (found "
+    assert learner_files._staged(folder / "ann", EX01, None).reason == (f"missing: no {EX01.stem}.py or .ipynb (found "
                                                                       f"{found}: name it {meant})")
 
 
@@ -501,10 +501,10 @@ def test_a_missing_file_names_every_file_named_nearly_right_not_just_the_first(t
     folder = write_class(tmp_path / "class", {"ann": {"ex01.ipynb": "{}", "ex01 (2).ipynb": "{}"},
                                              "bob": {"ex01.py": "", "ex01 (1).py": "", "ex01.ipynb": "",
                                                      "EX1.ipynb": ""}})
-    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files._staged(folder / "ann", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found ex01 (2).ipynb, ex01.ipynb: name the one to grade "
         f"{EX01.stem}.ipynb)")
-    assert grade_class._staged(folder / "bob", EX01, None).reason == (
+    assert learner_files._staged(folder / "bob", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found EX1.ipynb, ex01 (1).py, ex01.ipynb and 1 more: name the one to "
         f"grade {EX01.stem}.py or .ipynb)")
 
@@ -513,7 +513,7 @@ def test_a_missing_file_names_a_file_named_nearly_right_one_folder_too_deep(tmp_
     """An archive's extra level holding a renamed file: its 0 said only "missing"; macOS' ._ files are not named."""
     folder = write_class(tmp_path / "class", {"ann": {"__MACOSX/ann/ex01 (1).py": "", "ann/._ex01 (1).py": "",
                                                       "ann/ex01 (1).py": "x = 1\n"}})
-    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files._staged(folder / "ann", EX01, None).reason == (
         f'missing: no {EX01.stem}.py or .ipynb at the top of the folder (found ann/ex01 (1).py: move it up and name '
         f'it {FILE01})')
 
@@ -522,9 +522,9 @@ def test_a_missing_file_names_an_archive_handed_in_instead(tmp_path):
     """A learning platform's upload is often the work zipped: its 0 said only "missing", the zip lying there."""
     folder = write_class(tmp_path / "class", {"ann": {"Ann Smith week 3.ZIP": "PK", "._work.zip": "", "notes.txt": ""},
                                              "bob": {"notes.txt": ""}})
-    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files._staged(folder / "ann", EX01, None).reason == (
         f'missing: no {EX01.stem}.py or .ipynb (found Ann Smith week 3.ZIP, an archive: unpack it into the folder)')
-    assert grade_class._staged(folder / "bob", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
+    assert learner_files._staged(folder / "bob", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
 
 
 @pytest.mark.parametrize("export", [f"{EX01.stem}.html", f"{EX01.stem}.pdf", f"{EX01.stem}.txt"])
@@ -532,7 +532,7 @@ def test_a_missing_file_names_the_exercise_handed_in_in_another_format(tmp_path,
     """A notebook exported (File > Save and Export Notebook As: HTML, PDF, Executable Script, which names it .txt
     while its kernel never ran): its 0 said only "missing"."""
     folder = write_class(tmp_path / "class", {"ann": {export: "", "ex10.html": "", f"._{EX01.stem}.html": ""}})
-    assert grade_class._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files._staged(folder / "ann", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found {export}, not a .py or .ipynb: hand in the exercise file itself)")
 
 
@@ -560,7 +560,7 @@ def test_the_file_graded_is_not_named_as_a_file_named_nearly_right_beside_itself
     link is that second name of the same file."""
     folder = write_class(tmp_path / "class", {"ann": {FILE01: "x = 1\n"}})
     os.link(folder / "ann" / FILE01, folder / "ann" / FILE01.upper())
-    assert grade_class._named_nearly(folder / "ann", EX01) is None
+    assert learner_files._named_nearly(folder / "ann", EX01) is None
 
 
 def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_path):
@@ -667,8 +667,8 @@ def test_a_folder_named_as_a_grade_book_file_is_refused_in_one_line_before_gradi
 
 def test_a_learner_with_nothing_handed_in_is_one_line_of_why_the_zeros_not_one_per_exercise(capsys):
     """An empty folder (a learner who handed in nothing) filled "Why the zeros" with seven lines saying the same."""
-    missing = {e.name: grade_class.Grade("", 0, grade_class._missing(e)) for e in (EX01, EX02)}
-    near = {**missing, EX02.name: grade_class.Grade("", 0, f"{grade_class._missing(EX02)} (found ex02.py: name it "
+    missing = {e.name: grade_class.Grade("", 0, learner_files._missing(e)) for e in (EX01, EX02)}
+    near = {**missing, EX02.name: grade_class.Grade("", 0, f"{learner_files._missing(EX02)} (found ex02.py: name it "
                                                            f"{FILE02})")}
     grade_class.print_table([EX01, EX02], {"ann": missing, "bob": near})
     assert capsys.readouterr().out.splitlines()[5:] == [

@@ -1,11 +1,13 @@
 """The instructor's kit: a learner copy of the course, a class graded at once, GitHub Classroom.
 
-    release.py      `make release DEST=dir`: the learner copy (every solution line removed, notebooks,
-                    graders, data, Makefile); `WITH_SOLUTIONS=1`: the instructor's copy
-    grade_class.py  `make grade SUBMISSIONS=dir`: one sub-folder per learner -> dir/grades.csv and a table
-    sandbox.py      how each submission is graded: its own process, a copy, a time limit
-    gradebook.py    dir/grades.csv and grades_reasons.csv: written whole; ONLY= keeps the other exercises' grades
-    classroom.py    .github/classroom/autograding.json: one GitHub Classroom test per exercise
+    release.py          `make release DEST=dir`: the learner copy (every solution line removed, notebooks,
+                        graders, data, Makefile); `WITH_SOLUTIONS=1`: the instructor's copy
+    grade_class.py      `make grade SUBMISSIONS=dir`: one sub-folder per learner -> dir/grades.csv and a table
+    learner_files.py    a learner's file for an exercise, read before any submission runs; when there is none,
+                        what lies there instead (a file one folder too deep or named nearly right, an archive)
+    sandbox.py          how each submission is graded: its own process, a copy, a time limit
+    gradebook.py        dir/grades.csv and grades_reasons.csv: written whole; ONLY= keeps the other exercises' grades
+    classroom.py        .github/classroom/autograding.json: one GitHub Classroom test per exercise
 
 What each exercise is worth is declared once, in `keras_models.course.exercises.graders.EXERCISES`.
 """
