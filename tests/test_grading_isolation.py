@@ -30,7 +30,7 @@ from conftest import as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.instructor import grade_class, learner_files, sandbox
+from keras_models.course.instructor import grade_class, learner_files, learner_folders, sandbox
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -566,7 +566,7 @@ def test_the_file_graded_is_not_named_as_a_file_named_nearly_right_beside_itself
 def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_path):
     # a class zipped on a Mac and unzipped elsewhere: __MACOSX/alice/._ex01... beside alice/ -- not a learner
     folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, "__MACOSX": {f"alice/._{FILE01}": ""}})
-    learners, skipped = grade_class._learner_folders(folder)
+    learners, skipped = learner_folders._learner_folders(folder)
     assert list(learners) == ["alice"] and skipped == ["__MACOSX (the macOS zip's metadata folder)"]
 
 
@@ -579,7 +579,7 @@ def test_moodles_folders_are_one_learner_each_named_with_their_id_and_the_online
         "Ann Smith_12345_assignsubmission_onlinetext_": {"onlinetext.html": "<p>see my files</p>"},
         "Cy Dee_12347_assignsubmission_onlinetext_": {"onlinetext.html": "<p>could not upload</p>"},
         "bob_assignsubmission_file_": {FILE01: ""}, "Dan_12348": {FILE01: ""}})
-    learners, skipped = grade_class._learner_folders(folder)
+    learners, skipped = learner_folders._learner_folders(folder)
     assert learners == {"Ann Smith_12345": folder / "Ann Smith_12345_assignsubmission_file_",
                         "bob_assignsubmission_file_": folder / "bob_assignsubmission_file_",
                         "Cy Dee_12347": folder / "Cy Dee_12347_assignsubmission_onlinetext_",
@@ -589,7 +589,7 @@ def test_moodles_folders_are_one_learner_each_named_with_their_id_and_the_online
     write_class(folder, {"Dan_12348_assignsubmission_file_": {FILE01: ""}})         # Dan's folder twice: refused
     with pytest.raises(ValueError, match=r" holds Dan_12348 and Dan_12348_assignsubmission_file_, Moodle's folder of "
                                          r"the same learner: merge them into one folder$"):
-        grade_class._learner_folders(folder)
+        learner_folders._learner_folders(folder)
 
 
 def test_a_skipped_file_whose_name_holds_a_control_character_is_listed_escaped(tmp_path):
@@ -598,7 +598,7 @@ def test_a_skipped_file_whose_name_holds_a_control_character_is_listed_escaped(t
     folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, ".cache\x1b[2K": {"a": ""}})
     (folder / "Icon\r").write_bytes(b"")
     (folder / "link\n").symlink_to(folder / "alice")
-    assert grade_class._learner_folders(folder)[1] == [".cache\\x1b[2K (hidden folder)", "Icon\\r (not a folder)",
+    assert learner_folders._learner_folders(folder)[1] == [".cache\\x1b[2K (hidden folder)", "Icon\\r (not a folder)",
                                                        "link\\n (symbolic link)"]
 
 
@@ -611,7 +611,7 @@ def test_a_utf8_folder_name_read_in_the_c_locale_is_a_learner_not_skipped_as_not
     as_ascii = [folder / "Zo\udcc3\udcab", folder / "bob", folder / "caf\udce9"]
     assert os.fsencode(as_ascii[0]) == os.fsencode(folder / "Zo\xeb")
     monkeypatch.setattr(Path, "iterdir", lambda self: iter(as_ascii) if self == folder else pytest.fail(str(self)))
-    learners, skipped = grade_class._learner_folders(folder)
+    learners, skipped = learner_folders._learner_folders(folder)
     assert learners == {"bob": folder / "bob", "Zo\xeb": as_ascii[0]}
     assert skipped == ["caf\\udce9 (its name is not UTF-8: rename the folder)"]
 
@@ -622,7 +622,7 @@ def test_two_learner_folders_named_alike_in_two_unicode_forms_are_refused_before
     folder = write_class(tmp_path / "class", {"Jos\u00e9": {FILE01: ""}, "Jose\u0301": {FILE01: ""},
                                              "bob": {FILE01: ""}})
     with pytest.raises(ValueError) as refused:
-        grade_class._learner_folders(folder)
+        learner_folders._learner_folders(folder)
     assert str(refused.value) == (f"{folder} holds 2 learner folders named Jos\u00e9, spelled in different Unicode "
                                   "forms ('Jose\\u0301', 'Jos\\xe9': a Mac writes \u00eb as e and an accent): the "
                                   "grade book could not tell them apart; merge them into one folder, or rename one")
@@ -651,7 +651,7 @@ def test_a_class_folder_one_level_down_is_refused_in_one_line_not_graded_as_one_
                                        f"leaves it: make grade SUBMISSIONS={outer / 'class-2027'}\n")
     assert not (outer / "grades.csv").exists()
     one = write_class(tmp_path / "one", {"ann": {f"ann/{FILE01}": SOLVED01}})     # one learner's extra level: graded
-    assert list(grade_class._learner_folders(one)[0]) == ["ann"]
+    assert list(learner_folders._learner_folders(one)[0]) == ["ann"]
 
 
 @pytest.mark.parametrize("name", ["grades.csv", "grades_reasons.csv"])
@@ -685,7 +685,7 @@ def test_a_learner_name_with_bidi_controls_is_shown_escaped_and_kept_whole_in_th
     (U+200C) are no trick and stay."""
     folder = write_class(tmp_path / "class", {"ann\u202e01": {FILE01: ""}, "Mehr\u200cnaz": {FILE01: ""}})
     (folder / "notes\u2066.txt").write_bytes(b"")
-    learners, skipped = grade_class._learner_folders(folder)
+    learners, skipped = learner_folders._learner_folders(folder)
     assert list(learners) == ["ann\u202e01", "Mehr\u200cnaz"]
     assert skipped == ["notes\\u2066.txt (not a folder)"]
     zero = {EX01.name: grade_class._grade(EX01, sandbox.Verdict(False, "fails: \u202eevil\u202c"), None, folder)}

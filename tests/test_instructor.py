@@ -26,7 +26,7 @@ from conftest import as_for_a_learner, closed_pipe, read_csv, run_make, write_cl
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
-from keras_models.course.instructor import classroom, grade_class, gradebook, release
+from keras_models.course.instructor import classroom, grade_class, gradebook, learner_folders, release
 from keras_models.course.lessons import LESSONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -752,7 +752,7 @@ def test_a_flat_download_beside_a_folder_is_refused_not_graded_as_that_folder(tm
     for path in tmp_path.glob("*_6789*"):
         path.unlink()
     (tmp_path / "ex01_solution.py").write_text("x = 1\n", encoding="utf-8")
-    assert grade_class._learner_folders(tmp_path) == ({"graded": tmp_path / "graded"},
+    assert learner_folders._learner_folders(tmp_path) == ({"graded": tmp_path / "graded"},
                                                       ["ex01_solution.py (not a folder)"])
 
 
