@@ -30,7 +30,7 @@ from conftest import as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.instructor import grade_class, learner_files, learner_folders, sandbox
+from keras_models.course.instructor import grade_class, grade_table, learner_files, learner_folders, sandbox
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -670,7 +670,7 @@ def test_a_learner_with_nothing_handed_in_is_one_line_of_why_the_zeros_not_one_p
     missing = {e.name: grade_class.Grade("", 0, learner_files._missing(e)) for e in (EX01, EX02)}
     near = {**missing, EX02.name: grade_class.Grade("", 0, f"{learner_files._missing(EX02)} (found ex02.py: name it "
                                                            f"{FILE02})")}
-    grade_class.print_table([EX01, EX02], {"ann": missing, "bob": near})
+    grade_table.print_table([EX01, EX02], {"ann": missing, "bob": near})
     assert capsys.readouterr().out.splitlines()[5:] == [
         "Why the zeros:",
         "  ann      all   missing: none of the 2 exercise files is in the folder, nor any file named nearly like one",
@@ -689,7 +689,7 @@ def test_a_learner_name_with_bidi_controls_is_shown_escaped_and_kept_whole_in_th
     assert list(learners) == ["ann\u202e01", "Mehr\u200cnaz"]
     assert skipped == ["notes\\u2066.txt (not a folder)"]
     zero = {EX01.name: grade_class._grade(EX01, sandbox.Verdict(False, "fails: \u202eevil\u202c"), None, folder)}
-    grade_class.print_table([EX01], {"ann\u202e01": zero, "Mehr\u200cnaz": zero})
+    grade_table.print_table([EX01], {"ann\u202e01": zero, "Mehr\u200cnaz": zero})
     assert capsys.readouterr().out.splitlines() == ["learner      ex01  total",
                                                     "ann\\u202e01     0      0",
                                                     "Mehr\u200cnaz         0      0",        # 8 columns + 4 spaces
@@ -707,7 +707,7 @@ def test_github_classroom_names_are_shortened_to_fit_80_columns_with_their_prefi
     table of all 7 exercises 87 columns. A shared start of names that fit is kept (Mary-Ann and Mary-Kate)."""
     exercises = [find(f"ex0{n}") for n in range(1, 8)]
     full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
-    grade_class.print_table(exercises, {"inside-the-network-exercises-octocat": full,
+    grade_table.print_table(exercises, {"inside-the-network-exercises-octocat": full,
                                         "inside-the-network-exercises-hubot": full})
     out = capsys.readouterr().out.splitlines()
     assert out[:4] == ["learners: inside-the-network-exercises-<name>",
@@ -715,13 +715,13 @@ def test_github_classroom_names_are_shortened_to_fit_80_columns_with_their_prefi
                        "octocat    10    15    10    15    15    20    15    100",
                        "hubot      10    15    10    15    15    20    15    100"]
     assert max(map(len, out)) <= 80
-    grade_class.print_table(exercises, {"Mary-Ann": full, "Mary-Kate": full})
+    grade_table.print_table(exercises, {"Mary-Ann": full, "Mary-Kate": full})
     assert capsys.readouterr().out.splitlines()[1] == "Mary-Ann     10    15    10    15    15    20    15    100"
 
 
 def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
-    grade_class.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)
+    grade_table.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)
     assert capsys.readouterr().out.splitlines() == ["learner  ex01  total",
                                                     "Jose\u0301       10     10",        # 4 columns + 3 spaces
                                                     "\u5b57         10     10",          # 2 columns + 5 spaces
@@ -734,7 +734,7 @@ def test_the_table_lines_up_thai_vowel_signs_and_a_korean_name_unzipped_from_a_m
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
     thai = "\u0e2a\u0e21\u0e28\u0e31\u0e01\u0e14\u0e34\u0e4c"                         # 5 columns: three marks
     korean = unicodedata.normalize("NFD", "\uae40\ubbfc\uc900")                        # 6 columns: 9 jamo
-    grade_class.print_table([EX01], {thai: grade_of, korean: grade_of, "bob": grade_of})
+    grade_table.print_table([EX01], {thai: grade_of, korean: grade_of, "bob": grade_of})
     assert capsys.readouterr().out.splitlines() == ["learner  ex01  total",
                                                     f"{thai}      10     10",         # 5 columns + 2 spaces
                                                     f"{korean}     10     10",       # 6 columns + 1 space
@@ -748,7 +748,7 @@ def test_the_table_lines_up_a_name_the_output_encoding_writes_as_an_escape(monke
     stdout = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="backslashreplace")
     monkeypatch.setattr(sys, "stdout", stdout)
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
-    grade_class.print_table([EX01], {"Zo\u00eb": grade_of, "bob": grade_of})
+    grade_table.print_table([EX01], {"Zo\u00eb": grade_of, "bob": grade_of})
     stdout.flush()
     assert stdout.buffer.getvalue().decode("ascii").splitlines() == ["learner  ex01  total",
                                                                      "Zo\\xeb     10     10",
