@@ -8,6 +8,8 @@
     learner_folders.py  the learners' folders in dir (Moodle's download in folders too), the entries skipped, and
                         a folder laid out otherwise (Canvas' files side by side, a class's zip) refused in one line
     grade_table.py      the table printed: a row per learner, a column per exercise, then why each 0
+    meddling.py         what a submission changed while the class was graded: the project's code and data
+                        (hashed before and after; then no grades are written) and the submissions folder
     sandbox.py          how each submission is graded: its own process, a copy, a time limit
     gradebook.py        dir/grades.csv and grades_reasons.csv: written whole; ONLY= keeps the other exercises' grades
     classroom.py        .github/classroom/autograding.json: one GitHub Classroom test per exercise

@@ -66,7 +66,6 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import hashlib
 import importlib
 import math
 import os
@@ -97,6 +96,7 @@ from keras_models.course.instructor.learner_files import (
     which_of_two,
 )
 from keras_models.course.instructor.learner_folders import _learner_folders
+from keras_models.course.instructor.meddling import _changed, _meddled, folder_state, project_hashes
 from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
@@ -104,9 +104,6 @@ from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
 from keras_models.twins.repository import REPO
 
-# What a submission must not change (it runs as the instructor's user): the code the graders import and the data
-# sets they read, as (folder of REPO, ending of the files watched there; "" for every file).
-WATCHED = (("keras_models", ".py"), ("scratch", ".py"), ("data", ""))
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
 
@@ -196,41 +193,6 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
                  escaped(verdict.reason + which_of_two(chosen) + also))
 
 
-def project_hashes(project: Path) -> dict[str, str]:
-    """{path relative to project: SHA-256} of the WATCHED files: the .py files of keras_models/ and scratch/, and
-    every file of data/ (about 130 files, 4 MB in all: hashed in about 10 ms)."""
-    hashes = {}
-    for top, ending in WATCHED:
-        for folder, subfolders, files in os.walk(project / top):
-            subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-            for name in files:
-                if name.endswith(ending):                  # every name ends with ""
-                    path = Path(folder, name)
-                    with contextlib.suppress(OSError):
-                        hashes[path.relative_to(project).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
-
-
-def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
-    """{path relative to folder: (size, modification time in ns)} of every file and link under `folder`, links not
-    followed: enough to notice a submission deleting, adding or rewriting a file of the class during grading."""
-    state = {}
-    for top, subfolders, files in os.walk(folder):
-        for name in files + [name for name in subfolders if Path(top, name).is_symlink()]:
-            with contextlib.suppress(OSError):
-                status = Path(top, name).lstat()
-                state[Path(top, name).relative_to(folder).as_posix()] = (status.st_size, status.st_mtime_ns)
-    return state
-
-
-def _meddled(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
-    """'bo/ex02_backprop.py (deleted), ...' for the files that changed between two folder_state()s."""
-    changed = _changed(before, after)
-    named = [f"{escaped(path)} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
-             for path in changed[:5]]
-    return ", ".join(named) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM (from `timeout`, a cancelled CI job, `kill`) while grading: a KeyboardInterrupt, so that it stops
     grading as Ctrl-C does -- every submission's process group killed, every temporary folder deleted (sandbox.py
@@ -251,10 +213,6 @@ def _sigterm_stops_like_ctrl_c():
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
-
-
-def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
 
 class _OneLineParser(argparse.ArgumentParser):
