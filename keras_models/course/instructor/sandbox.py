@@ -36,7 +36,7 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
 
 What this does not stop: the submission runs as the instructor's user. It can read the instructor's
 files (the solutions included), patch the grader inside its own process, signal or trace the parent,
-and change files on disk (grade_class.py notices changes to the project's .py files and data sets, and
+and change files on disk (grade_class.py notices changes to the project's .py files and data sets, meddling.py, and
 refuses to write grades). It stops accidents, endless loops, runaway output and processes, and output
 that looks like a verdict; for an untrusted class, grade in a container or a throwaway VM, or from a
 learner copy (`make release`, which has no solutions), and read the code of a suspicious full mark.
