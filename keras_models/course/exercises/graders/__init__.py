@@ -1,64 +1,55 @@
-"""The list of exercises with their points, and grading one exercise into a PASS or a FAIL with a hint.
+"""The list of exercises with their points, each with its grader, and which of a learner's two files is graded.
 
-Each grader module `graders/exNN.py` has `TITLE`, `NEEDS` (the names of the learner's functions and
-classes it calls, in that order) and `grade(module, workdir) -> str`: it calls the functions of the
-loaded exercise `module`, writes only under `workdir` (a temporary directory), raises `Fail(hint)`
-when a check fails and returns a one-line summary (the metric and its target) when all pass. A name
-in NEEDS the code lacks (in a notebook, a cell not run yet) is a FAIL before the grader runs, not
-after the training that comes before its first use. `grade_file` turns whatever happens into a `Result`:
-
-    checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
-    a check fails                -> FAIL   the grader's hint
-    a TODO still raises          -> FAIL   "not done yet: fill in the TODO in <function>"
-    the learner's code raises    -> FAIL   the error, with the function and line where it happened (NumPy's
-                                           shape errors with the arrays' shapes: shape_errors.py)
-    the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
-    a name the grader needs      -> FAIL   "your code defines no <name> ..."
-    a file with no code in it    -> FAIL   "<file> has no code in it ...", as make exercise-run says
-    the grader file missing or   -> GraderUnreadable, raised: no verdict on the learner's code; make exercises,
-      damaged                              make grade and a Grade cell say it in one line, with how to restore it
-
-The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
-`notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
-a notebook that calls `grade_here` (grade.py).
+Each grader module `graders/exNN.py` has `TITLE`, `NEEDS` and `grade(module, workdir) -> str`; running an
+exercise file and judging it, a PASS or a FAIL with a hint, is judging.py's (`grade_file`, `grade_module`).
+`version_to_grade` picks the `.py` or its notebook (`.ipynb`), as make exercises, make exercise-run and make
+grade all do.
 
 `EXERCISES` is the one place an exercise is declared: its id, its file name, and its points, which
 `make grade` and the GitHub Classroom configuration (keras_models/course/instructor/) both read.
 """
 
 from __future__ import annotations
-import __future__
 
 import importlib
-import itertools
-import linecache
-import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from data.checksums import DATA_FILE_ERRORS
 from keras_models.twins.clocks import after_now
 
 from ..fingerprints import unchanged_since_written
-from ..notebook_source import (
-    SourceError,
-    cell_label,
-    cell_line,
-    code_pieces,
-    display,
-    python_lines,
-    statements,
-)
+from ..notebook_source import SourceError, code_pieces
 from ..skeleton import PLACEHOLDER
-from .checks import Fail
-from .shape_errors import explained
+from .judging import (
+    GRADED_PREFIX,
+    GRADERS_DIR,
+    Result,
+    does_not_parse,
+    grade_file,
+    grade_module,
+    has_no_code,
+    in_file,
+    load_module,
+    message_of,
+    no_code_in,
+    printable,
+    raised,
+    where_raised,
+)
+
+# What the course's other modules import from here: the catalogue, and from judging.py what grades a file
+__all__ = [
+    "EXERCISES", "EXERCISES_DIR", "GRADED_PREFIX", "SOLUTIONS_DIR", "Exercise", "GraderUnreadable", "Result",
+    "Version", "does_not_parse", "find", "find_all", "grade_file", "grade_module", "has_no_code", "in_file",
+    "load_graders", "load_module", "message_of", "no_code_in", "printable", "raised", "version_to_grade",
+    "where_raised",
+]
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = EXERCISES_DIR / "solutions"
-GRADERS_DIR = Path(__file__).resolve().parent
 STARTERS_DIR = EXERCISES_DIR / "starters"             # a learner copy (make release) has these instead
 
 
@@ -218,218 +209,3 @@ def _todos_left(path: Path) -> int:
     return sum(source.count(PLACEHOLDER) for source, _ in code_pieces(path))
 
 
-def printable(text: str) -> str:
-    """`text` with each lone surrogate written as its escape ("\\udcff"): an exception's message can hold one (bytes
-    that were not UTF-8, decoded with surrogateescape, or the learner's own "\\udcff"), and then printing it, or
-    writing it to a UTF-8 file, raises UnicodeEncodeError in the middle of the output that was to show it."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-# How the line for an error that is no fault of the learner's code begins: a shipped data file is damaged or gone
-# (data.checksums' error, which follows, says which and how to restore it), whether the grader or the learner's
-# load_data read it
-DATA_UNREADABLE = "a data file the exercise reads is damaged or gone: "
-DEFINES_NO = "your code defines no "           # the start of the FAIL for a name the grader needs
-
-
-@dataclass(frozen=True)
-class Result:
-    exercise: Exercise
-    passed: bool
-    message: str         # one line, printable (see printable): it may quote the learner's exception
-    seconds: float
-
-    def __post_init__(self):
-        object.__setattr__(self, "message", printable(self.message))
-
-    @property
-    def data_unreadable(self) -> bool:
-        """Whether it failed on a shipped data file that is damaged or gone: the data, not the learner's code, needs
-        mending (what to do next says so)."""
-        return self.message.startswith(DATA_UNREADABLE)
-
-    @property
-    def lacks_a_name(self) -> bool:
-        """Whether it failed because the code graded defines no function or class the grader needs: in a notebook,
-        most often the cells above the Grade cell have not been run yet."""
-        return self.message.startswith(DEFINES_NO)
-
-
-_load_counter = itertools.count()
-GRADED_PREFIX = "_graded_"          # the name of a module load_module runs a file in, to grade it
-FUTURE_FLAGS = sum(getattr(__future__, feature).compiler_flag for feature in __future__.all_feature_names)
-
-
-def load_module(path: Path, name: str | None = None) -> ModuleType:
-    """Run the exercise file at `path` (.py, or a notebook's code cells) in a fresh module and return it.
-
-    Like a notebook, a `from __future__ import` in one piece holds for the pieces after it, and `display` is
-    defined, as IPython defines it (the .py jupytext pairs with a notebook holds the same calls). The module is
-    registered in sys.modules under `name` (default: a new name for each load).
-    """
-    module = ModuleType(name or f"{GRADED_PREFIX}{path.stem}_{next(_load_counter)}")
-    module.__file__ = str(path)
-    module.display = display
-    sys.modules[module.__name__] = module          # dataclasses look their module up while the file runs
-    flags = 0
-    for source, name in code_pieces(path):
-        code = _compiled(source, name, flags)
-        linecache.cache[name] = (len(source), None, python_lines(source), name)   # the lines that ran, as IPython
-        # keeps a cell's: a notebook cell has no file of its own (shape_errors reads the failing line)
-        flags |= code.co_flags & FUTURE_FLAGS
-        exec(code, module.__dict__)
-    return module
-
-
-def _compiled(source: str, name: str, flags: int):
-    """`source` compiled as the code named `name`, with the `__future__` `flags` of the pieces before it (not this
-    file's own). Python's SyntaxError for a NUL byte says neither where nor in which cell (no line number, no file
-    name): a file cut short or padded by a sync tool ends in NULs no editor shows, so the error is given both. Code
-    nested too deeply to compile (100,000 attributes in a chain) is a SourceError saying so: the compiler's
-    RecursionError or MemoryError was told as the grader's ("the grader could not check your code")."""
-    try:
-        return compile(source, name, "exec", flags=flags, dont_inherit=True)
-    except (RecursionError, MemoryError):
-        raise SourceError(f"the file does not parse: its code is nested too deeply for Python to compile, in "
-                          f"{cell_label(name)}: split the longest expression into steps") from None
-    except SyntaxError as error:
-        if error.lineno is None and "\0" in source:
-            error.filename = name
-            error.lineno = next(number for number, line in enumerate(python_lines(source), start=1) if "\0" in line)
-        raise
-
-
-def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tuple[str, str | None]:
-    """(function name, "line L of <file or cell>") of the deepest frame of `error` in the learner's code."""
-    where, line = "the top level of the file", None
-    tb = error.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if is_learners(code.co_filename):
-            where = "the top level of the file" if code.co_name == "<module>" else code.co_qualname
-            line = cell_line(code.co_filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return where, line
-
-
-def in_file(path: Path) -> Callable[[str], bool]:
-    """Whether a code object's file name is the exercise file at `path` (or one of its notebook cells)."""
-    return lambda filename: filename == str(path) or filename.startswith(f"{path} cell ")
-
-
-def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
-    """Grade the exercise file at `path` (a learner file or notebook, a solution or a copy) with its grader."""
-    start = time.perf_counter()
-    if has_no_code(path):       # "your code defines no Perceptron1D ... (in a notebook: run the cell that defines
-        return Result(exercise, False, no_code_in(path, exercise, "grade"), time.perf_counter() - start)   # it" misled
-    try:
-        module = load_module(path)
-    except SourceError as error:
-        return Result(exercise, False, str(error), time.perf_counter() - start)
-    except SyntaxError as error:
-        return Result(exercise, False, does_not_parse(error, path), time.perf_counter() - start)
-    except (KeyboardInterrupt, SystemExit):        # Ctrl-C stops grading; sys.exit() is the caller's to report
-        raise
-    except BaseException as error:                 # its top level raised: a FAIL that says where (an exception
-        return _failed(exercise, error, in_file(path), start)      # class of the learner's own included)
-    return grade_module(exercise, module, workdir, in_file(path), start)
-
-
-def has_no_code(path: Path) -> bool:
-    """True when the file holds no statement at all (empty, blank, comments only, a notebook of markdown cells): it
-    would run and print nothing. A file that cannot be read or parsed is not such a file: loading it says what is
-    wrong with it."""
-    try:
-        pieces = code_pieces(path)
-    except SourceError:
-        return False
-    return all(statements(source) == [] for source, _ in pieces)
-
-
-def no_code_in(path: Path, exercise: Exercise, nothing_to: str) -> str:
-    """The one line for an exercise file with no code in it: the same words from make exercises, make grade
-    (`nothing_to` "grade") and make exercise-run ("run")."""
-    return (f"{path.name} has no code in it, so there is nothing to {nothing_to}: write the exercise there, or start "
-            f"over with make exercise-reset NAME={exercise.name}")
-
-
-def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learners: Callable[[str], bool],
-                 start: float | None = None) -> Result:
-    """Grade code already loaded in `module`; `is_learners(filename)` tells the learner's frames from ours."""
-    start = time.perf_counter() if start is None else start
-    grader = exercise.grader                       # GraderUnreadable goes to the caller: not the learner's FAIL
-    missing = [name for name in grader.NEEDS if not hasattr(module, name)]
-    if missing:                                 # before any training: the first name the grader would trip on
-        return Result(exercise, False, defines_no(missing[0], exercise), time.perf_counter() - start)
-    try:
-        summary = grader.grade(module, workdir)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as error:                 # a BaseException subclass of the learner's own too: a FAIL, not
-        return _failed(exercise, error, is_learners, start, module)     # a traceback that ends make exercises
-    return Result(exercise, True, summary, time.perf_counter() - start)
-
-
-def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str], bool], start: float,
-            module: ModuleType | None = None) -> Result:
-    """The FAIL for an exception: the grader's hint, a TODO not done yet, a name `module` (the learner's code,
-    once loaded) lacks, a damaged data file, what the grader tripped on, or where the learner's code raised."""
-    def result(message: str) -> Result:
-        return Result(exercise, False, message, time.perf_counter() - start)
-
-    if isinstance(error, Fail):
-        return result(str(error))
-    where, line = where_raised(error, is_learners)
-    if isinstance(error, NotImplementedError):
-        return result(f"not done yet: fill in the TODO in {where}")
-    if module is not None and isinstance(error, AttributeError) and error.obj is module:   # Python 3.10+: .obj
-        return result(defines_no(error.name, exercise))
-    if isinstance(error, DATA_FILE_ERRORS):                           # a data file damaged or gone, read by either
-        return result(raised(error, where, line))
-    if line is None:               # raised in the grader's code, on something the learner's code returned
-        function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
-        first_line = (message_of(error).strip().splitlines() or [""])[0]
-        at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
-        return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
-                      "what your functions return (types, shapes)")
-    return result(raised(error, where, line, is_learners))
-
-
-def defines_no(name: str, exercise: Exercise) -> str:
-    """The FAIL for a function or class `name` the grader needs and the learner's code does not define."""
-    return (f"{DEFINES_NO}{name}, which the exercise asks for (in a notebook: run the cell that defines it; deleted "
-            f"or renamed: make exercise-reset NAME={exercise.name} starts the exercise over)")
-
-
-def message_of(error: BaseException) -> str:
-    """str(error); or, for an exception class of the learner's whose __str__ raises, what the line says instead (the
-    line is still printed: that error, raised again here, was a traceback)."""
-    try:
-        return str(error)
-    except Exception as broken:                 # noqa: BLE001 -- whatever the learner's __str__ raises
-        return f"(its message cannot be shown: its __str__ raised {type(broken).__name__})"
-
-
-def does_not_parse(error: SyntaxError, path: Path) -> str:
-    """The one line for an exercise file at `path` that Python cannot parse (make exercises, make exercise-run)."""
-    at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
-    return f"the file does not parse: {error.msg}{at}"
-
-
-# Jupyter's File > Download as > Python keeps `%matplotlib inline` and `!pip install ...` as get_ipython() calls
-DOWNLOADED_AS_PYTHON = ("a notebook downloaded as Python keeps IPython's lines (%magics, !commands) as get_ipython() "
-                        "calls: delete them, or hand in the .ipynb")
-
-
-def raised(error: BaseException, function: str, line: str | None,
-           is_learners: Callable[[str], bool] = lambda filename: False) -> str:
-    """The one line for an error the learner's code raised in `function`, at `line` (from where_raised). A
-    damaged or missing data file is not the learner's doing, wherever it was read: DATA_UNREADABLE and its error.
-    NumPy's shape errors raised on a line of the learner's (`is_learners`) are told with the arrays' shapes."""
-    if isinstance(error, DATA_FILE_ERRORS):
-        return f"{DATA_UNREADABLE}{error}"
-    message = explained(error, is_learners) or " ".join(part.strip() for part in message_of(error).splitlines()
-                                                        if part.strip())              # sklearn's has 3 lines
-    if isinstance(error, NameError) and error.name == "get_ipython":    # a name only a notebook's kernel defines
-        message += f" -- {DOWNLOADED_AS_PYTHON}"
-    return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
