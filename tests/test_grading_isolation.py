@@ -361,6 +361,23 @@ def test_a_learner_folder_that_cannot_be_read_is_a_one_line_zero_and_the_class_i
     assert reasons(folder)[("bob", "ex01")] == f"cannot be read: {FILE01} (Permission denied)"
 
 
+def test_a_submissions_folder_that_cannot_be_read_is_refused_in_one_line(tmp_path, capsys, monkeypatch):
+    """A class folder whose modes let the instructor in but not list it (mode 300: a share, another user's folder):
+    listing it raised PermissionError, a traceback out of make grade."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}})
+    iterdir = Path.iterdir
+
+    def locked(path):                          # root lists every folder: this one is made unlistable by stand-in
+        if path == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return iterdir(path)
+
+    monkeypatch.setattr(Path, "iterdir", locked)
+    assert grade(folder, "--only", "ex01") == 2
+    assert capsys.readouterr() == ("", f"error: the submissions folder {folder} cannot be read (Permission denied); "
+                                       "nothing was graded\n")
+
+
 def test_a_submissions_folder_the_grades_cannot_be_written_to_is_refused_before_grading(tmp_path, capsys,
                                                                                          monkeypatch):
     """Read-only for the instructor (a share, a folder of another user's): the whole class was graded, minutes of

@@ -33,7 +33,11 @@ def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if not submissions.is_dir():
         raise ValueError(f"{submissions} is a file, not a folder of submissions")
     learners, skipped = {}, []
-    entries = [(_utf8_name(path), path) for path in submissions.iterdir()]         # (None: its bytes are not UTF-8)
+    try:
+        entries = [(_utf8_name(path), path) for path in submissions.iterdir()]     # (None: its bytes are not UTF-8)
+    except OSError as error:                # a folder the instructor may enter but not list (mode 300, a share)
+        raise ValueError(f"the submissions folder {submissions} cannot be read ({error.strerror or error}); nothing "
+                         "was graded") from None
     for name, path in sorted(entries, key=lambda entry: gradebook.roll_key(entry[0] or entry[1].name)):
         if path.name in OUTPUTS and path.is_dir() and not path.is_symlink():    # graded, then no grades written
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
