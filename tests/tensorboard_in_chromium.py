@@ -106,10 +106,12 @@ def board(trained, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(tmp_path_factory):
+    """Headless Chromium with a fresh profile in pytest's temporary folder: a tempfile.mkdtemp() profile
+    (~13 MB) was never removed, one more /tmp/chromium-profile-* per run; pytest keeps its last three runs' folders."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-profile-')}"]:
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(WAIT)
