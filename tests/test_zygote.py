@@ -48,6 +48,16 @@ def test_argv_cwd_path_env_stdio_and_exit_status_are_a_fresh_pythons(form, unbuf
     assert warm.returncode == 3 and "['3', 'and more']" in warm.stdout and "a line on stdin" in warm.stdout
 
 
+def test_a_warm_command_puts_its_temporary_files_where_its_tmpdir_says(tmp_path, python_with_tensorflow):
+    """Importing TensorFlow fixes tempfile.tempdir (to /tmp) in the zygote: a warm command given TMPDIR still wrote
+    its temporary files (TensorBoard's .tensorboard-info, autograph's modules) into /tmp, where a fresh Python
+    writes them into TMPDIR."""
+    argv = [sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"]
+    warm, fresh = both(python_with_tensorflow, argv, env={**os.environ, "TMPDIR": str(tmp_path)})
+    same(warm, fresh)
+    assert warm.stdout == f"{tmp_path}\n"
+
+
 def test_an_uncaught_exception_prints_its_traceback_and_exits_1(python_without_tensorflow):
     warm, fresh = both(python_without_tensorflow, [sys.executable, "-c", "raise ValueError('boom')"])
     assert warm.returncode == fresh.returncode == 1

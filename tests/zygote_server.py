@@ -36,6 +36,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 import time
 import types
 
@@ -230,6 +231,7 @@ def become(command: list, fds: list[int], request: dict, base_path: list[str]) -
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    tempfile.tempdir = None                 # TensorFlow's import had fixed it: the command's TMPDIR decides, as fresh
     unbuffered = bool(os.environ.get("PYTHONUNBUFFERED"))
     sys.stdin = sys.__stdin__ = _stdio(0, "r", sys.stdin, unbuffered)
     sys.stdout = sys.__stdout__ = _stdio(1, "w", sys.stdout, unbuffered)
