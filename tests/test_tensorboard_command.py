@@ -195,9 +195,11 @@ def stop(process: subprocess.Popen) -> tuple[str, str]:
 @pytest.mark.slow
 def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(tmp_path, python_with_tensorflow):
     (tmp_path / "run").mkdir()
+    (tmp_path / "tmp").mkdir()
     port = free_ports()[0]
-    process = board("--logdir", str(tmp_path), "--port", str(port), env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                    popen=python_with_tensorflow.Popen)
+    process = board("--logdir", str(tmp_path), "--port", str(port), popen=python_with_tensorflow.Popen,
+                    env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp_path / "tmp")})
+    info = tmp_path / "tmp" / ".tensorboard-info" / f"pid-{process.pid}.info"     # TensorBoard's, while it serves
     deadline = time.monotonic() + 180
     runs = None
     while runs is None and time.monotonic() < deadline and process.poll() is None:
@@ -206,8 +208,10 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
                 runs = json.loads(answer.read())
         except OSError:
             time.sleep(0.05)                                   # not listening yet: TensorBoard is still loading
+    written = info.exists()
     out, err = stop(process)
     assert runs == [], err                                     # TensorBoard's own JSON, from an empty log directory
+    assert written and not info.exists(), "Ctrl-C left TensorBoard's .tensorboard-info/pid-<pid>.info behind"
     assert process.returncode == 130
     assert "Traceback" not in err
     assert learner_lines(out + err) == [f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/ (Press CTRL+C to quit)",

@@ -16,6 +16,7 @@ status 130). Then this process runs TensorBoard's own program -- what `.venv/bin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -42,7 +43,14 @@ def task_link(task: str, port: int = DEFAULT_PORT) -> str:
 
 
 def stop_at_once(signum, frame):
+    """Ctrl-C: one line, exit status 130, at once. os._exit skips the exit handlers, so TensorBoard's own -- the
+    removal of the pid-<pid>.info it writes into <temporary folder>/.tensorboard-info/ when it starts -- is done
+    here: each make tensorboard stopped with Ctrl-C left one behind (238 of them, from the tests' servers too)."""
     os.write(sys.stderr.fileno(), b"\nTensorBoard stopped (Ctrl-C).\n")
+    manager = sys.modules.get("tensorboard.manager")          # loaded with TensorBoard: none before it started
+    if manager is not None:
+        with contextlib.suppress(OSError):                    # (leaving at once matters more than the file)
+            manager.remove_info_file()
     os._exit(130)
 
 
