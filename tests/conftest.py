@@ -44,12 +44,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-# Keras writes ~/.keras/keras.json on import unless KERAS_HOME points elsewhere; keep tests out of $HOME.
-os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
+# Keras writes ~/.keras/keras.json on import unless KERAS_HOME points elsewhere; keep tests out of $HOME, in the
+# folder make uses (the Makefile's KERAS_HOME, git-ignored). A tempfile.mkdtemp() here was never removed: one more
+# keras_home_* in the temporary folder for every pytest run outside make (and one per xdist process of it).
+os.environ.setdefault("KERAS_HOME", str(Path(__file__).resolve().parents[1] / ".keras_home"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
