@@ -134,19 +134,22 @@ def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_pa
     assert 0.5 < last < 1.2, last                                         # the kernel checks at each tick
 
 
-def verdict_of(target, *args, time_limit: float = 5) -> sandbox.Verdict:
+def verdict_of(target, *args, workdir: Path, time_limit: float = 5) -> sandbox.Verdict:
     """What make grade's loop makes of a forked child running target(*args) that sends no verdict: the sandbox's
-    wait and _poll, without a grader (a few milliseconds instead of an import)."""
+    wait and _poll, without a grader (a few milliseconds instead of an import). The child's folder, `workdir`, is
+    gone with the verdict."""
     context = sandbox.multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=target, args=args)
     child.start()
     send.close()
-    running = sandbox._Running("cy", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
+    workdir.mkdir()
+    running = sandbox._Running("cy", child, receive, workdir, time.monotonic())
     with at_most(10):
         while True:
             ready = sandbox.wait([receive] * running.conn_open + [child.sentinel] * running.sentinel_open, 0.1)
             if (verdict := sandbox._poll(running, ready, time_limit, wall_seconds=10)) is not None:
+                assert not workdir.exists(), f"the child's folder {workdir.name} was left"
                 return verdict
 
 
@@ -161,11 +164,12 @@ def _computes_then_is_killed(cpu_seconds: float) -> None:
     (5, "stopped before the grader gave a verdict: was killed by itself, another process or the out-of-memory "
         "killer (signal SIGKILL)"),
 ], ids=["limit-used-up", "limit-not-reached"])
-def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_time(time_limit, reason):
+def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_time(time_limit, reason, tmp_path):
     """Past the soft limit, a child that has not died of SIGXCPU -- it came late, or the submission ignored it --
     gets the hard limit's SIGKILL a second later: that was "stopped before the grader gave a verdict (exit status
     -9)". Its CPU time says which it was (0.3 s here, a child that kills itself: the hard limit takes 2 s or more)."""
-    assert verdict_of(_computes_then_is_killed, 0.3, time_limit=time_limit) == sandbox.Verdict(False, reason)
+    assert verdict_of(_computes_then_is_killed, 0.3, workdir=tmp_path / "cy",
+                      time_limit=time_limit) == sandbox.Verdict(False, reason)
 
 
 def _computes_then_waits(cpu_seconds: float, computed) -> None:
@@ -175,7 +179,7 @@ def _computes_then_waits(cpu_seconds: float, computed) -> None:
     time.sleep(60)
 
 
-def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_the_cpu_it_had_used():
+def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_the_cpu_it_had_used(tmp_path):
     """Both read "did not finish within ... s (time limit)": a submission that waits (0 s of CPU) and one that
     computed but got too little of a core (more JOBS than cores) looked alike, and like the CPU limit's reason."""
     context = sandbox.multiprocessing.get_context("fork")
@@ -185,7 +189,7 @@ def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_t
     child.start()
     send.close()
     computing.close()
-    running = sandbox._Running("abe", child, receive, Path(tempfile.mkdtemp()), time.monotonic())
+    running = sandbox._Running("abe", child, receive, tmp_path, time.monotonic())
     with at_most(10):
         computed.recv_bytes()                           # 0.2 s of CPU used, and waiting: past a 0.1 s wall limit
     assert sandbox._poll(running, [], time_limit=5, wall_seconds=0.1) == sandbox.Verdict(
@@ -224,17 +228,18 @@ def _ends(how: str) -> None:
     ("os.kill(os.getpid(), signal.SIGRTMIN + 2)", f"was ended by a signal (signal {signal.SIGRTMIN + 2})"),
     ("os._exit(3)", None),
 ], ids=["segfault", "abort", "sigterm", "real-time", "exit-3"])
-def test_a_child_ended_by_a_signal_gets_a_reason_that_names_it_and_says_what_it_means(how, reason):
+def test_a_child_ended_by_a_signal_gets_a_reason_that_names_it_and_says_what_it_means(how, reason, tmp_path):
     expected = ("stopped before the grader gave a verdict (exit status 3)" if reason is None
                 else f"stopped before the grader gave a verdict: {reason}")
-    assert verdict_of(_ends, how) == sandbox.Verdict(False, expected)
+    assert verdict_of(_ends, how, workdir=tmp_path / "cy") == sandbox.Verdict(False, expected)
 
 
-def test_a_child_that_closes_its_sentinel_pipe_is_not_taken_for_ended_and_killed():
+def test_a_child_that_closes_its_sentinel_pipe_is_not_taken_for_ended_and_killed(tmp_path):
     """os.closerange(3, ...) closes the pipe whose end the parent waits on (multiprocessing's sentinel) with the
     child still running: the parent killed it and blamed "signal SIGKILL" on it (before that, "exit status -9")."""
     how = "os.closerange(3, 65536)\nimport time\ntime.sleep(1.2)\nos._exit(4)"     # alive well after the close
-    assert verdict_of(_ends, how) == sandbox.Verdict(False, "stopped before the grader gave a verdict (exit status 4)")
+    assert verdict_of(_ends, how, workdir=tmp_path / "cy") == sandbox.Verdict(
+        False, "stopped before the grader gave a verdict (exit status 4)")
 
 
 def test_a_submission_whose_thread_never_ends_is_graded_and_killed_without_waiting_for_the_wall_limit(tmp_path,
@@ -905,7 +910,7 @@ def test_a_folder_whose_name_holds_a_line_break_is_skipped_by_name_and_the_table
     assert grades(folder) == {"eve": ["10", "10"]}
 
 
-def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_before_it():
+def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_before_it(tmp_path):
     """The race behind "stopped before the grader gave a verdict (exit status 0)" for a child that had sent one: the
     child answers and exits between the parent's wait() and its look at the child."""
     context = sandbox.multiprocessing.get_context("fork")
@@ -914,7 +919,7 @@ def test_a_verdict_sent_just_before_the_child_ends_is_read_though_wait_returned_
     child.start()
     send.close()
     child.join()                                          # it has answered and ended; nothing was read yet
-    running = sandbox._Running("ann", child, receive, Path(tempfile.mkdtemp()), sandbox.time.monotonic())
+    running = sandbox._Running("ann", child, receive, tmp_path, sandbox.time.monotonic())
     assert sandbox._poll(running, [], time_limit=2, wall_seconds=10) == sandbox.Verdict(True, "sent, then gone")
 
 
