@@ -51,6 +51,9 @@ from pathlib import Path
 # folder make uses (the Makefile's KERAS_HOME, git-ignored). A tempfile.mkdtemp() here was never removed: one more
 # keras_home_* in the temporary folder for every pytest run outside make (and one per xdist process of it).
 os.environ.setdefault("KERAS_HOME", str(Path(__file__).resolve().parents[1] / ".keras_home"))
+# matplotlib's config and font cache, likewise where make keeps them (the Makefile's MPLCONFIGDIR): outside make they
+# went to ~/.config/matplotlib and ~/.cache/matplotlib.
+os.environ.setdefault("MPLCONFIGDIR", str(Path(__file__).resolve().parents[1] / ".venv" / "etc" / "matplotlib"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402

@@ -215,19 +215,23 @@ def test_matplotlib_keeps_its_files_in_venv_not_in_a_home_folder_that_may_not_be
     assert (done.returncode, done.stdout) == (0, f"{expected}\n"), done.stderr
 
 
-def test_pytest_run_without_make_keeps_keras_config_where_make_does_and_leaves_no_folder(tmp_path,
-                                                                                        python_without_tensorflow):
+@pytest.mark.parametrize("variable, folder, made", [
+    ("KERAS_HOME", ".keras_home", r"\$\(CURDIR\)/\.keras_home"),
+    ("MPLCONFIGDIR", ".venv/etc/matplotlib", r"\$\(CURDIR\)/\$\(VENV\)/etc/matplotlib"),
+])
+def test_pytest_run_without_make_keeps_keras_and_matplotlib_files_where_make_does(variable, folder, made, tmp_path,
+                                                                                  python_without_tensorflow):
     """tests/conftest.py gave KERAS_HOME a tempfile.mkdtemp() it never removed: a keras_home_* folder left in the
-    temporary folder by every pytest run outside make (make test's KERAS_HOME is the Makefile's)."""
-    environment = {name: value for name, value in os.environ.items() if name != "KERAS_HOME"}
+    temporary folder by every pytest run outside make; and it left MPLCONFIGDIR unset, so that matplotlib wrote into
+    ~/.config and ~/.cache. Outside make, both are now the Makefile's folders."""
+    environment = {name: value for name, value in os.environ.items() if name != variable}
     done = python_without_tensorflow.run(
         [sys.executable, "-c", "import os, sys; sys.path.insert(0, 'tests'); import conftest; "
-                               "print(os.environ['KERAS_HOME'])"],
+                               f"print(os.environ.get({variable!r}))"],
         cwd=ROOT, env={**environment, "TMPDIR": str(tmp_path)}, capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stdout) == (0, f"{ROOT / '.keras_home'}\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, f"{ROOT / folder}\n"), done.stderr
     assert list(tmp_path.iterdir()) == []
-    assert re.search(r"^export KERAS_HOME := \$\(CURDIR\)/\.keras_home$", (ROOT / "Makefile").read_text(),
-                     flags=re.MULTILINE)
+    assert re.search(rf"^export {variable} \??:?= {made}$", (ROOT / "Makefile").read_text(), flags=re.MULTILINE)
 
 
 @pytest.mark.parametrize("args, message", [
