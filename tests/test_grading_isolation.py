@@ -346,7 +346,7 @@ def test_what_holds_the_files_name_but_is_no_file_is_refused_not_found_and_moved
     by the search one folder deeper ("missing: ... at the top of the folder (found ex01_....py: move it up)")."""
     learner = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}}) / "ann"
     make(learner / FILE01)
-    assert learner_files._staged(learner, EX01, learner_files.submission(learner, EX01)).reason == reason
+    assert learner_files.staged_submission(learner, EX01, learner_files.submission(learner, EX01)).reason == reason
 
 
 def test_a_learner_folder_that_cannot_be_read_is_a_one_line_zero_and_the_class_is_graded(tmp_path, monkeypatch):
@@ -513,8 +513,8 @@ def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or
     folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", "ex10_notes.py": "", "index1.py": "",
                                                       "Exercise 10.py": "", f"._{FILE01}": ""}})
     meant = f"{EX01.stem}.ipynb" if "ipynb" in name else FILE01
-    assert learner_files._staged(folder / "ann", EX01, None).reason == (f"missing: no {EX01.stem}.py or .ipynb (found "
-                                                                      f"{found}: name it {meant})")
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == (
+        f"missing: no {EX01.stem}.py or .ipynb (found {found}: name it {meant})")
 
 
 def test_a_missing_file_names_every_file_named_nearly_right_not_just_the_first(tmp_path):
@@ -523,10 +523,10 @@ def test_a_missing_file_names_every_file_named_nearly_right_not_just_the_first(t
     folder = write_class(tmp_path / "class", {"ann": {"ex01.ipynb": "{}", "ex01 (2).ipynb": "{}"},
                                              "bob": {"ex01.py": "", "ex01 (1).py": "", "ex01.ipynb": "",
                                                      "EX1.ipynb": ""}})
-    assert learner_files._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found ex01 (2).ipynb, ex01.ipynb: name the one to grade "
         f"{EX01.stem}.ipynb)")
-    assert learner_files._staged(folder / "bob", EX01, None).reason == (
+    assert learner_files.staged_submission(folder / "bob", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found EX1.ipynb, ex01 (1).py, ex01.ipynb and 1 more: name the one to "
         f"grade {EX01.stem}.py or .ipynb)")
 
@@ -535,7 +535,7 @@ def test_a_missing_file_names_a_file_named_nearly_right_one_folder_too_deep(tmp_
     """An archive's extra level holding a renamed file: its 0 said only "missing"; macOS' ._ files are not named."""
     folder = write_class(tmp_path / "class", {"ann": {"__MACOSX/ann/ex01 (1).py": "", "ann/._ex01 (1).py": "",
                                                       "ann/ex01 (1).py": "x = 1\n"}})
-    assert learner_files._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == (
         f'missing: no {EX01.stem}.py or .ipynb at the top of the folder (found ann/ex01 (1).py: move it up and name '
         f'it {FILE01})')
 
@@ -544,9 +544,9 @@ def test_a_missing_file_names_an_archive_handed_in_instead(tmp_path):
     """A learning platform's upload is often the work zipped: its 0 said only "missing", the zip lying there."""
     folder = write_class(tmp_path / "class", {"ann": {"Ann Smith week 3.ZIP": "PK", "._work.zip": "", "notes.txt": ""},
                                              "bob": {"notes.txt": ""}})
-    assert learner_files._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == (
         f'missing: no {EX01.stem}.py or .ipynb (found Ann Smith week 3.ZIP, an archive: unpack it into the folder)')
-    assert learner_files._staged(folder / "bob", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
+    assert learner_files.staged_submission(folder / "bob", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
 
 
 @pytest.mark.parametrize("export", [f"{EX01.stem}.html", f"{EX01.stem}.pdf", f"{EX01.stem}.txt"])
@@ -554,7 +554,7 @@ def test_a_missing_file_names_the_exercise_handed_in_in_another_format(tmp_path,
     """A notebook exported (File > Save and Export Notebook As: HTML, PDF, Executable Script, which names it .txt
     while its kernel never ran): its 0 said only "missing"."""
     folder = write_class(tmp_path / "class", {"ann": {export: "", "ex10.html": "", f"._{EX01.stem}.html": ""}})
-    assert learner_files._staged(folder / "ann", EX01, None).reason == (
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found {export}, not a .py or .ipynb: hand in the exercise file itself)")
 
 
@@ -582,13 +582,13 @@ def test_the_file_graded_is_not_named_as_a_file_named_nearly_right_beside_itself
     link is that second name of the same file."""
     folder = write_class(tmp_path / "class", {"ann": {FILE01: "x = 1\n"}})
     os.link(folder / "ann" / FILE01, folder / "ann" / FILE01.upper())
-    assert learner_files._named_nearly(folder / "ann", EX01) is None
+    assert learner_files.named_nearly(folder / "ann", EX01) is None
 
 
 def test_the_macos_zip_metadata_folder_is_skipped_not_graded_as_a_learner(tmp_path):
     # a class zipped on a Mac and unzipped elsewhere: __MACOSX/alice/._ex01... beside alice/ -- not a learner
     folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, "__MACOSX": {f"alice/._{FILE01}": ""}})
-    learners, skipped = learner_folders._learner_folders(folder)
+    learners, skipped = learner_folders.find_learners(folder)
     assert list(learners) == ["alice"] and skipped == ["__MACOSX (the macOS zip's metadata folder)"]
 
 
@@ -601,7 +601,7 @@ def test_moodles_folders_are_one_learner_each_named_with_their_id_and_the_online
         "Ann Smith_12345_assignsubmission_onlinetext_": {"onlinetext.html": "<p>see my files</p>"},
         "Cy Dee_12347_assignsubmission_onlinetext_": {"onlinetext.html": "<p>could not upload</p>"},
         "bob_assignsubmission_file_": {FILE01: ""}, "Dan_12348": {FILE01: ""}})
-    learners, skipped = learner_folders._learner_folders(folder)
+    learners, skipped = learner_folders.find_learners(folder)
     assert learners == {"Ann Smith_12345": folder / "Ann Smith_12345_assignsubmission_file_",
                         "bob_assignsubmission_file_": folder / "bob_assignsubmission_file_",
                         "Cy Dee_12347": folder / "Cy Dee_12347_assignsubmission_onlinetext_",
@@ -611,7 +611,7 @@ def test_moodles_folders_are_one_learner_each_named_with_their_id_and_the_online
     write_class(folder, {"Dan_12348_assignsubmission_file_": {FILE01: ""}})         # Dan's folder twice: refused
     with pytest.raises(ValueError, match=r" holds Dan_12348 and Dan_12348_assignsubmission_file_, Moodle's folder of "
                                          r"the same learner: merge them into one folder$"):
-        learner_folders._learner_folders(folder)
+        learner_folders.find_learners(folder)
 
 
 def test_a_skipped_file_whose_name_holds_a_control_character_is_listed_escaped(tmp_path):
@@ -620,7 +620,7 @@ def test_a_skipped_file_whose_name_holds_a_control_character_is_listed_escaped(t
     folder = write_class(tmp_path / "class", {"alice": {FILE01: "x = 1\n"}, ".cache\x1b[2K": {"a": ""}})
     (folder / "Icon\r").write_bytes(b"")
     (folder / "link\n").symlink_to(folder / "alice")
-    assert learner_folders._learner_folders(folder)[1] == [".cache\\x1b[2K (hidden folder)", "Icon\\r (not a folder)",
+    assert learner_folders.find_learners(folder)[1] == [".cache\\x1b[2K (hidden folder)", "Icon\\r (not a folder)",
                                                        "link\\n (symbolic link)"]
 
 
@@ -633,7 +633,7 @@ def test_a_utf8_folder_name_read_in_the_c_locale_is_a_learner_not_skipped_as_not
     as_ascii = [folder / "Zo\udcc3\udcab", folder / "bob", folder / "caf\udce9"]
     assert os.fsencode(as_ascii[0]) == os.fsencode(folder / "Zo\xeb")
     monkeypatch.setattr(Path, "iterdir", lambda self: iter(as_ascii) if self == folder else pytest.fail(str(self)))
-    learners, skipped = learner_folders._learner_folders(folder)
+    learners, skipped = learner_folders.find_learners(folder)
     assert learners == {"bob": folder / "bob", "Zo\xeb": as_ascii[0]}
     assert skipped == ["caf\\udce9 (its name is not UTF-8: rename the folder)"]
 
@@ -644,7 +644,7 @@ def test_two_learner_folders_named_alike_in_two_unicode_forms_are_refused_before
     folder = write_class(tmp_path / "class", {"Jos\u00e9": {FILE01: ""}, "Jose\u0301": {FILE01: ""},
                                              "bob": {FILE01: ""}})
     with pytest.raises(ValueError) as refused:
-        learner_folders._learner_folders(folder)
+        learner_folders.find_learners(folder)
     assert str(refused.value) == (f"{folder} holds 2 learner folders named Jos\u00e9, spelled in different Unicode "
                                   "forms ('Jose\\u0301', 'Jos\\xe9': a Mac writes \u00eb as e and an accent): the "
                                   "grade book could not tell them apart; merge them into one folder, or rename one")
@@ -673,7 +673,7 @@ def test_a_class_folder_one_level_down_is_refused_in_one_line_not_graded_as_one_
                                        f"leaves it: make grade SUBMISSIONS={outer / 'class-2027'}\n")
     assert not (outer / "grades.csv").exists()
     one = write_class(tmp_path / "one", {"ann": {f"ann/{FILE01}": SOLVED01}})     # one learner's extra level: graded
-    assert list(learner_folders._learner_folders(one)[0]) == ["ann"]
+    assert list(learner_folders.find_learners(one)[0]) == ["ann"]
 
 
 @pytest.mark.parametrize("name", ["grades.csv", "grades_reasons.csv"])
@@ -689,8 +689,8 @@ def test_a_folder_named_as_a_grade_book_file_is_refused_in_one_line_before_gradi
 
 def test_a_learner_with_nothing_handed_in_is_one_line_of_why_the_zeros_not_one_per_exercise(capsys):
     """An empty folder (a learner who handed in nothing) filled "Why the zeros" with seven lines saying the same."""
-    missing = {e.name: grade_class.Grade("", 0, learner_files._missing(e)) for e in (EX01, EX02)}
-    near = {**missing, EX02.name: grade_class.Grade("", 0, f"{learner_files._missing(EX02)} (found ex02.py: name it "
+    missing = {e.name: grade_class.Grade("", 0, learner_files.missing(e)) for e in (EX01, EX02)}
+    near = {**missing, EX02.name: grade_class.Grade("", 0, f"{learner_files.missing(EX02)} (found ex02.py: name it "
                                                            f"{FILE02})")}
     grade_table.print_table([EX01, EX02], {"ann": missing, "bob": near})
     assert capsys.readouterr().out.splitlines()[5:] == [
@@ -707,7 +707,7 @@ def test_a_learner_name_with_bidi_controls_is_shown_escaped_and_kept_whole_in_th
     (U+200C) are no trick and stay."""
     folder = write_class(tmp_path / "class", {"ann\u202e01": {FILE01: ""}, "Mehr\u200cnaz": {FILE01: ""}})
     (folder / "notes\u2066.txt").write_bytes(b"")
-    learners, skipped = learner_folders._learner_folders(folder)
+    learners, skipped = learner_folders.find_learners(folder)
     assert list(learners) == ["ann\u202e01", "Mehr\u200cnaz"]
     assert skipped == ["notes\\u2066.txt (not a folder)"]
     zero = {EX01.name: grade_class._grade(EX01, sandbox.Verdict(False, "fails: \u202eevil\u202c"), None, folder)}

@@ -752,7 +752,7 @@ def test_a_flat_download_beside_a_folder_is_refused_not_graded_as_that_folder(tm
     for path in tmp_path.glob("*_6789*"):
         path.unlink()
     (tmp_path / "ex01_solution.py").write_text("x = 1\n", encoding="utf-8")
-    assert learner_folders._learner_folders(tmp_path) == ({"graded": tmp_path / "graded"},
+    assert learner_folders.find_learners(tmp_path) == ({"graded": tmp_path / "graded"},
                                                       ["ex01_solution.py (not a folder)"])
 
 

@@ -88,15 +88,15 @@ from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.grade_table import print_table
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.learner_files import (
-    _as_found,
-    _meant_ending,
-    _named_nearly,
-    _staged,
+    as_found,
+    meant_ending,
+    named_nearly,
+    staged_submission,
     submission,
     which_of_two,
 )
-from keras_models.course.instructor.learner_folders import _learner_folders
-from keras_models.course.instructor.meddling import _changed, _meddled, folder_state, project_hashes
+from keras_models.course.instructor.learner_folders import find_learners
+from keras_models.course.instructor.meddling import changed_paths, changes_named, folder_state, project_hashes
 from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
@@ -139,8 +139,8 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
                 named = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else str(where)
                 verdicts[key] = Verdict(False, f"cannot be read: {named or '.'} ({error.strerror or error})")
                 continue
-            near[key] = _named_nearly(folder, exercise) if chosen[key] is not None else None
-            staged = _staged(folder, exercise, chosen[key])
+            near[key] = named_nearly(folder, exercise) if chosen[key] is not None else None
+            staged = staged_submission(folder, exercise, chosen[key])
             if isinstance(staged, Verdict):
                 verdicts[key] = staged
             else:
@@ -187,7 +187,7 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
     untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
     if chosen is None:                # the reason may name a learner's file: its name is shown, escaped
         return Grade("", 0, escaped(verdict.reason))
-    also = (f" (found {_as_found(near)} too, not graded: name it {exercise.stem}{_meant_ending(near)})"
+    also = (f" (found {as_found(near)} too, not graded: name it {exercise.stem}{meant_ending(near)})"
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
                  escaped(verdict.reason + which_of_two(chosen) + also))
@@ -284,7 +284,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
                 raise ValueError(f"the learner folder {args.learner} {where}")
             learners = {args.learner.name or ".": args.learner}
         else:
-            learners, skipped = _learner_folders(args.submissions)
+            learners, skipped = find_learners(args.submissions)
             if not os.access(args.submissions, os.W_OK | os.X_OK):     # asked now, not after the class is graded
                 raise ValueError(f"the grades cannot be written to {args.submissions} (permission denied or a "
                                  "read-only file system); nothing was graded")
@@ -327,7 +327,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         except KeyboardInterrupt:
             print("\nInterrupted; no grades were written.", file=sys.stderr)
             return 130
-    changed = _changed(before, project_hashes(REPO))
+    changed = changed_paths(before, project_hashes(REPO))
     for path in changed:
         print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
               "again", file=sys.stderr)
@@ -335,7 +335,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         return 1
     if args.learner is not None:
         return _report_one(exercises, next(iter(grades.values())))
-    meddled = _meddled(submitted, folder_state(args.submissions))
+    meddled = changes_named(submitted, folder_state(args.submissions))
     if meddled:                    # the grades stand: every file was read before any submission ran
         print(f"warning: a submission changed the submissions folder during grading: {meddled}. The grades use "
               "every file as it was before grading; restore the learners' files from their hand-ins.",

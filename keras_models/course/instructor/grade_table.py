@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from keras_models.course.exercises.graders import Exercise
 from keras_models.course.instructor.gradebook import Book
-from keras_models.course.instructor.learner_files import _missing
+from keras_models.course.instructor.learner_files import missing
 from keras_models.course.instructor.sandbox import escaped
 
 TABLE_COLUMNS = 80         # the terminal's width the table keeps to, when shortening the learners' names can
@@ -39,7 +39,7 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
           + f"  {sum(e.points for e in exercises):>5}")
     zeros = []
     for learner, mine in grades.items():
-        if len(exercises) > 1 and all(mine[e.name].reason == _missing(e) for e in exercises):
+        if len(exercises) > 1 and all(mine[e.name].reason == missing(e) for e in exercises):
             # nothing handed in, nothing found in its place: one line, not one per exercise saying the same
             zeros.append((learner, "all ", f"missing: none of the {len(exercises)} exercise files is in the folder, "
                                            "nor any file named nearly like one"))

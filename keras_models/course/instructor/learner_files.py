@@ -22,7 +22,7 @@ MACOS_ZIP_FOLDER = "__MACOSX"          # what unzipping a zip made by macOS adds
 def submission(learner_dir: Path, exercise: Exercise) -> Version | None:
     """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them;
     of the two, the one version_to_grade picks (the one `make exercises` would grade). Whatever holds the name is
-    the learner's file, a regular file or not, for _staged to refuse: a symbolic link to nowhere (a link copied
+    the learner's file, a regular file or not, for staged to refuse: a symbolic link to nowhere (a link copied
     from the learner's machine) or a pipe was taken for no file, and _found_deeper then found it at the top: "no
     ex01_....py at the top of the folder (found ex01_....py: move it up)"."""
     for script_dir, notebook_dir in ((Path(), Path()), RELEASE_LAYOUT):
@@ -45,10 +45,10 @@ def which_of_two(chosen: Version) -> str:
     return f" (graded {chosen.path.name}, not {other}{': ' + chosen.why if chosen.why else ''})"
 
 
-def _staged(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tuple[str, bytes] | Verdict:
+def staged_submission(learner_dir: Path, exercise: Exercise, chosen: Version | None) -> tuple[str, bytes] | Verdict:
     """(file name, contents) of the learner's file for `exercise` (`chosen`), read now; or the 0 and why."""
     if chosen is None:
-        return Verdict(False, _missing(exercise) + _found_instead(learner_dir, exercise))
+        return Verdict(False, missing(exercise) + _found_instead(learner_dir, exercise))
     path = chosen.path
     relative = path.relative_to(learner_dir)
     for part in [*reversed(relative.parents[:-1]), relative]:      # keras_models, keras_models/course, ..., the file
@@ -74,17 +74,17 @@ def _found_instead(learner_dir: Path, exercise: Exercise) -> str:
         return f" at the top of the folder (found {deeper}: move it up)"
     if nears := _all_named_nearly(learner_dir, exercise):
         if len(nears) == 1:
-            return f" (found {_as_found(nears[0])}: name it {exercise.stem}{_meant_ending(nears[0])})"
-        endings = sorted({_meant_ending(near) for near in nears}, reverse=True)          # .py, then .ipynb
-        shown_nears = ", ".join(map(_as_found, nears[:3])) + (f" and {len(nears) - 3} more" if len(nears) > 3 else "")
+            return f" (found {as_found(nears[0])}: name it {exercise.stem}{meant_ending(nears[0])})"
+        endings = sorted({meant_ending(near) for near in nears}, reverse=True)          # .py, then .ipynb
+        shown_nears = ", ".join(map(as_found, nears[:3])) + (f" and {len(nears) - 3} more" if len(nears) > 3 else "")
         return f" (found {shown_nears}: name the one to grade {exercise.stem}{' or '.join(endings)})"
     if near := _named_nearly_deeper(learner_dir, exercise):
-        return f" at the top of the folder (found {_as_found(near)}: move it up and name it {exercise.stem}" \
-               f"{_meant_ending(near)})"
+        return f" at the top of the folder (found {as_found(near)}: move it up and name it {exercise.stem}" \
+               f"{meant_ending(near)})"
     if archive := _an_archive(learner_dir):
-        return f" (found {_as_found(archive)}, an archive: unpack it into the folder)"
+        return f" (found {as_found(archive)}, an archive: unpack it into the folder)"
     if export := _another_format(learner_dir, exercise):
-        return f" (found {_as_found(export)}, not a .py or .ipynb: hand in the exercise file itself)"
+        return f" (found {as_found(export)}, not a .py or .ipynb: hand in the exercise file itself)"
     return ""
 
 
@@ -94,13 +94,13 @@ def _another_format(learner_dir: Path, exercise: Exercise) -> str | None:
     names it for a notebook whose kernel never ran), which no grader can run."""
     with contextlib.suppress(OSError):
         for path in sorted(learner_dir.iterdir()):
-            if (_holds_id(path.name, exercise) and _meant_ending(path.name) is None and not path.name.startswith(".")
+            if (_holds_id(path.name, exercise) and meant_ending(path.name) is None and not path.name.startswith(".")
                     and path.is_file() and not path.is_symlink()):
                 return path.name
     return None
 
 
-def _missing(exercise: Exercise) -> str:
+def missing(exercise: Exercise) -> str:
     """The reason of an exercise with no file for it, before what was found instead (if anything)."""
     return f"missing: no {exercise.stem}.py or .ipynb"
 
@@ -115,7 +115,7 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
     return None
 
 
-def _named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
+def named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     """The first of _all_named_nearly, or None."""
     return next(iter(_all_named_nearly(learner_dir, exercise)), None)
 
@@ -127,7 +127,7 @@ def _all_named_nearly(learner_dir: Path, exercise: Exercise) -> list[str]:
     (2).py, Copy of ex01_perceptron_activations.ipynb (Colab's name for a notebook saved to one's Drive),
     ex01_perceptron_activations.py.txt (Notepad's), ex1_perceptron_activations.py,
     smithann_12345_67890_ex01_perceptron_activations.py (Canvas' bulk download) -- its name holds the exercise's id
-    where a word starts (_holds_id), and ends as a .py or a notebook does (_meant_ending). All of them, in order:
+    where a word starts (_holds_id), and ends as a .py or a notebook does (meant_ending). All of them, in order:
     a browser's ex01.ipynb beside its ex01 (2).ipynb are two versions, and the reason names both."""
     found = []
     for folder in (Path(), *RELEASE_LAYOUT):
@@ -136,7 +136,7 @@ def _all_named_nearly(learner_dir: Path, exercise: Exercise) -> list[str]:
                 right = [path.with_name(f"{exercise.stem}{ending}") for ending in (".py", ".ipynb")]
                 if path in right or any(_same_file(path, named) for named in right):     # named right: not "nearly"
                     continue            # (on macOS' case-insensitive disks EX01_....PY is ex01_....py, the file graded)
-                if _named_for(path.name, exercise) and path.is_file() and not path.is_symlink():
+                if named_for(path.name, exercise) and path.is_file() and not path.is_symlink():
                     found.append((folder / path.name).as_posix())
     return found
 
@@ -149,15 +149,15 @@ def _same_file(path: Path, other: Path) -> bool:
 
 
 def _named_nearly_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
-    """A file named nearly right (as _named_nearly) in a folder under `learner_dir`, as a path from it: an archive's
+    """A file named nearly right (as named_nearly) in a folder under `learner_dir`, as a path from it: an archive's
     extra level holding a renamed file (ann/ex01.py, submission/Copy of ex01_....ipynb). Hidden folders, __MACOSX
     and symbolic links are left out, and so are hidden files (macOS' ._ex01_....py)."""
     for folder, subfolders, files in os.walk(learner_dir):
         subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and name != MACOS_ZIP_FOLDER)
         if Path(folder) == learner_dir:
-            continue                                  # the top: _named_nearly's
+            continue                                  # the top: named_nearly's
         for name in sorted(files):
-            if _named_for(name, exercise) and not Path(folder, name).is_symlink():
+            if named_for(name, exercise) and not Path(folder, name).is_symlink():
                 return Path(folder, name).relative_to(learner_dir).as_posix()
     return None
 
@@ -182,16 +182,16 @@ def _an_archive(learner_dir: Path) -> str | None:
 MEANT_ENDINGS = {".py.txt": ".py", ".ipynb.txt": ".ipynb", ".ipynb.json": ".ipynb", ".py": ".py", ".ipynb": ".ipynb"}
 
 
-def _meant_ending(name: str) -> str | None:
+def meant_ending(name: str) -> str | None:
     """".py" or ".ipynb" for a file name that ends as one of MEANT_ENDINGS (any case, spaces after it too); else
     None."""
     return next((meant for ending, meant in MEANT_ENDINGS.items() if name.lower().rstrip().endswith(ending)), None)
 
 
-def _named_for(name: str, exercise: Exercise) -> bool:
+def named_for(name: str, exercise: Exercise) -> bool:
     """Whether a file name is meant for `exercise`, right or nearly: it holds the exercise's id (_holds_id), ends as
-    a .py or a notebook does (_meant_ending), and is not hidden (macOS' ._ex01_... beside the file: no hand-in)."""
-    return _holds_id(name, exercise) and _meant_ending(name) is not None and not name.startswith(".")
+    a .py or a notebook does (meant_ending), and is not hidden (macOS' ._ex01_... beside the file: no hand-in)."""
+    return _holds_id(name, exercise) and meant_ending(name) is not None and not name.startswith(".")
 
 
 def _holds_id(name: str, exercise: Exercise) -> bool:
@@ -202,7 +202,7 @@ def _holds_id(name: str, exercise: Exercise) -> bool:
     return re.search(rf"(?:^|[\s_-])ex(?:ercise)?[\s_-]*0*{int(exercise.name[2:])}(?!\d)", name.lower()) is not None
 
 
-def _as_found(near: str) -> str:
+def as_found(near: str) -> str:
     """A file named nearly right, as a reason names it: in quotes when its name starts or ends with a space, which
     the reason would not show."""
     name = near.rpartition("/")[2]

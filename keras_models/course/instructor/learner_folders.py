@@ -15,7 +15,7 @@ from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, printable
 from keras_models.course.instructor import gradebook
-from keras_models.course.instructor.learner_files import MACOS_ZIP_FOLDER, _meant_ending, _named_for, submission
+from keras_models.course.instructor.learner_files import MACOS_ZIP_FOLDER, meant_ending, named_for, submission
 from keras_models.course.instructor.sandbox import escaped
 from keras_models.twins.counted import counted
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -23,7 +23,7 @@ from keras_models.twins.unexpanded_home import unexpanded_home
 OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
 
 
-def _learner_folders(submissions: Path) -> tuple[dict[str, Path], list[str]]:
+def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     """{learner: folder}, and the entries skipped, each with why ("stray_file.zip (not a folder)")."""
     tilde = unexpanded_home(str(submissions), lambda folder: f"SUBMISSIONS={folder}", "make grade")
     if tilde:
@@ -141,13 +141,13 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
     found = []                                      # [(file name, the exercise it names)]
     with contextlib.suppress(OSError):
         for path in sorted(submissions.iterdir()):
-            exercise = next((e for e in EXERCISES if _named_for(path.name, e)), None)
+            exercise = next((e for e in EXERCISES if named_for(path.name, e)), None)
             if exercise is not None and path.is_file() and not path.is_symlink():
                 found.append((path.name, exercise))
     if not found:
         return None
     (first, exercise), more = found[0], ", ..." if len(found) > 1 else ""
-    example = f"{exercise.stem}{_meant_ending(first)}"         # ann/ex01_perceptron_activations.py
+    example = f"{exercise.stem}{meant_ending(first)}"         # ann/ex01_perceptron_activations.py
     layout = "make grade needs one sub-folder per learner, holding their files under the exercise's own name, such as"
     for platform, pattern in FLAT_DOWNLOADS:
         matches = [pattern.match(name) for name, _ in found]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from keras_models.course.instructor.sandbox import escaped
@@ -44,13 +45,14 @@ def folder_state(folder: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
-def _meddled(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
+def changes_named(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
     """'bo/ex02_backprop.py (deleted), ...' for the files that changed between two folder_state()s."""
-    changed = _changed(before, after)
+    changed = changed_paths(before, after)
     named = [f"{escaped(path)} ({'deleted' if path not in after else 'added' if path not in before else 'changed'})"
              for path in changed[:5]]
     return ", ".join(named) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
 
 
-def _changed(before: dict[str, str], after: dict[str, str]) -> list[str]:
+def changed_paths(before: Mapping[str, object], after: Mapping[str, object]) -> list[str]:
+    """The paths, sorted, whose entry differs between two snapshots (project_hashes' or folder_state's)."""
     return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
