@@ -230,6 +230,27 @@ def test_the_filter_holds_nothing_of_the_programs_stdout():
         finish(process)
 
 
+def test_a_program_started_with_its_stdout_closed_prints_nowhere_and_no_file_takes_its_place(tmp_path):
+    """`make exercises >&-`: Python gives the program sys.stdout None, and filter_tensorflow_chatter's
+    sys.stdout.flush() was an AttributeError traceback. escape_what_output_cannot_show, each program's first call,
+    points stdout at /dev/null; descriptor 1 was free, and a file opened later took it: a child's print went there."""
+    program = textwrap.dedent("""
+        import subprocess, sys
+        from keras_models.twins.output_encoding import escape_what_output_cannot_show
+        escape_what_output_cannot_show()
+        from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+        filter_tensorflow_chatter()
+        print("nowhere", flush=True)
+        with open(sys.argv[1], "w") as log:
+            subprocess.run([sys.executable, "-c", "print('a child')"], check=True)
+            log.write("the log")
+    """)
+    log = tmp_path / "log.txt"
+    done = subprocess.run(["sh", "-c", 'exec "$0" -c "$1" "$2" >&-', sys.executable, program, str(log)], cwd=ROOT,
+                          capture_output=True, timeout=60)
+    assert (done.returncode, done.stderr.decode(), log.exists() and log.read_text()) == (0, "", "the log")
+
+
 def test_own_process_group_takes_the_filter_out_of_the_programs_group():
     """As the notebooks' kernel asks: ipykernel's shutdown ends its process group and waits for each process in it."""
     program = textwrap.dedent("""

@@ -5,6 +5,11 @@ ignored in: <_io.TextIOWrapper name='<stdout>' ...> BrokenPipeError". Each progr
 `output_closed(its name)` on stderr instead; that points stdout at /dev/null first, so the flush at exit has
 somewhere to go.
 
+A program started with stdout closed (`make exercises >&-`) has sys.stdout None, where each program's own flush
+(`sys.stdout.flush()`, in filter_tensorflow_chatter first) was an AttributeError traceback: `write_nowhere_if_closed`,
+which escape_what_output_cannot_show calls as each program starts, points it at /dev/null, where Python's own print
+already sends nothing.
+
 (An output that cannot show a character is the other way stdout ends a program: see output_encoding.py.)
 """
 
@@ -23,3 +28,20 @@ def output_closed(program: str) -> str:
     except (OSError, ValueError):               # no file descriptor behind sys.stdout (captured)
         pass
     return f"the output was closed while {program} was printing (a pipe into a command that ended?)"
+
+
+def write_nowhere_if_closed() -> None:
+    """A stdout closed when the program started (`>&-`, sys.stdout None): what is printed goes to /dev/null.
+
+    /dev/null takes file descriptor 1, which was free: a file opened later would have taken it, and every child
+    process (make grade's submissions, the chatter filter) would have printed into that file."""
+    if sys.stdout is not None:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.fstat(1)                             # 1 already taken by a file of this program's: leave it alone
+    except OSError:
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        devnull = 1
+    sys.stdout = open(devnull, "w")             # the program's stdout, open until it exits

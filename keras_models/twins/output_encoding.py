@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
+from keras_models.twins.closed_output import write_nowhere_if_closed
+
 
 def escape_what_output_cannot_show() -> None:
     """A character stdout's encoding cannot show is written as its escape (é as \\xe9), as Python already does on
@@ -20,6 +22,7 @@ def escape_what_output_cannot_show() -> None:
     PYTHONIOENCODING=ascii, or in the C locale with PYTHONUTF8=0. As in the Makefile, an error handler the user
     chose (PYTHONIOENCODING=ascii:strict) is kept.
     """
+    write_nowhere_if_closed()                   # first: a stdout closed at the start (`>&-`) has nothing to reconfigure
     if ":" in os.environ.get("PYTHONIOENCODING", ""):
         return
     reconfigure = getattr(sys.stdout, "reconfigure", None)     # None: no stdout, or one that is not a text file
