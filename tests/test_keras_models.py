@@ -8,10 +8,12 @@
 - Bad input: a file that is not a .keras model, mismatched shapes, unknown tasks.
 """
 
+import errno
 import logging
 import math
 import re
 import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -28,6 +30,7 @@ from keras_models.course.real_data import (
     regression_diamonds,
     workflow,
 )
+from keras_models.twins import loss_curves
 from keras_models.twins.classification_report import argmax_labels, class_labels, evaluate_classifier
 from keras_models.twins.loss_curves import history_frame, plot_loss_curves
 from keras_models.twins.models import build_model, load_model, standard_callbacks
@@ -317,6 +320,19 @@ def test_loss_curves_frame_has_the_history_keys_and_png_is_written(tmp_path, rng
         np.testing.assert_allclose(frame[key].to_numpy(), values)
     png = plot_loss_curves(frame, tmp_path / "curves" / "binary.png")
     assert png.stat().st_size > 1000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_loss_curves_the_disk_cannot_hold_leave_no_half_written_png(tmp_path, monkeypatch):
+    """make course on a full disk: its <task>_loss_curves.png is whole or not there, and the error names it."""
+    def the_disk_fills_while_writing(fig, target, **options):      # the PNG's first bytes, then ENOSPC
+        Path(target).write_bytes(b"\x89PNG")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(loss_curves.Figure, "savefig", the_disk_fills_while_writing)
+    frame = pd.DataFrame({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]})
+    with pytest.raises(OSError) as full:
+        plot_loss_curves(frame, tmp_path / "binary.png")
+    assert (full.value.filename, list(tmp_path.iterdir())) == (str(tmp_path / "binary.png"), [])
 
 
 def test_standard_callbacks_stop_on_val_loss_and_log_every_epoch(tmp_path):

@@ -12,6 +12,7 @@ tests of this file share that one run, so they run on one worker (conftest.py: O
 from __future__ import annotations
 
 import contextlib
+import errno
 import inspect
 import io
 import math
@@ -162,6 +163,20 @@ def test_the_pictures_of_an_earlier_make_lessons_are_replaced_in_tensorboard_and
 
 
 # --- the lessons' facts, from what each lesson function returns -----------------------------------
+
+def the_disk_fills_while_writing(fig, target, **options):
+    """Figure.savefig on a full disk: the PNG's first bytes are written, then ENOSPC."""
+    Path(target).write_bytes(b"\x89PNG")
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_picture_the_disk_cannot_hold_leaves_no_half_written_png_and_names_its_file(tmp_path, monkeypatch):
+    """make lessons on a full disk left a 0-byte lesson_02_xor_limit_mistakes.png beside lesson 1's pictures."""
+    monkeypatch.setattr(pictures.Figure, "savefig", the_disk_fills_while_writing)
+    with pytest.raises(OSError) as full:
+        pictures.save_png(pictures.new_figure(1, 1), tmp_path, "lesson.png")
+    assert (full.value.filename, list(tmp_path.iterdir())) == (str(tmp_path / "lesson.png"), [])
+
 
 def test_perceptron_lesson_converges_on_the_seven_points(ran):
     lesson = ran["lesson_01_perceptron"]

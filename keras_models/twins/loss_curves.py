@@ -13,6 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from scratch.atomic_write import atomic_path
+
 
 def history_frame(history: keras.callbacks.History | dict[str, list[float]]) -> pd.DataFrame:
     """fit()'s History as a DataFrame: one row per epoch (index "epoch", from 0 like TensorBoard's
@@ -54,6 +56,6 @@ def plot_loss_curves(frame: pd.DataFrame, path: str | Path, title: str = "") -> 
         ax.legend()
     if title:
         fig.suptitle(title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    with atomic_path(path) as written:          # whole or not at all: a full disk left a truncated PNG
+        fig.savefig(written, format="png")
     return path

@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from keras_models.course.folders import shown
+from scratch.atomic_write import atomic_path
 
 DPI = 100                       # pixels per inch: a 9 x 3 inch figure is a 900 x 300 PNG
 
@@ -66,14 +67,16 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save_png(fig: Figure, out_dir: str | Path, filename: str) -> Path:
-    """Render `fig` with Agg and write it to out_dir/filename (created if missing); returns the path."""
+    """Render `fig` with Agg and write it to out_dir/filename (created if missing), whole or not at all (a full
+    disk left a PNG of 0 bytes that the next lesson's picture did not replace); returns the path."""
     if not filename.endswith(".png"):
         raise ValueError(f"filename must end in .png, got {filename!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / filename
     FigureCanvasAgg(fig)                          # the Agg backend, chosen explicitly: files only
-    fig.savefig(path, dpi=DPI)                    # the figure's own size: no bbox_inches="tight"
+    with atomic_path(path) as written:            # a full disk: an OSError naming `path`, and no file
+        fig.savefig(written, dpi=DPI, format="png")   # the figure's own size: no bbox_inches="tight"
     show_in_notebook(path, describe(fig))
     return path
 
