@@ -38,6 +38,7 @@ import nbformat
 import pytest
 from conftest import (
     as_for_a_learner,
+    closed_pipe,
     ctrl_c_while_importing,
     exercises_reset_into,
     jupyter_environment,
@@ -285,6 +286,20 @@ def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_sev
                                                         "  lessons/    7 unchanged",
                                                         "  exercises/  1 rewritten, 6 kept",
                                                         "  solutions/  6 unchanged, 1 written"]
+
+
+@pytest.mark.parametrize("line_buffered", [True, False], ids=["print-fails", "flush-at-exit-fails"])
+def test_make_notebooks_into_a_closed_pipe_is_one_line_not_a_traceback(monkeypatch, capsys, line_buffered):
+    # `make notebooks | head -1`: the summary's first print met the closed pipe, outside main's try: Python's
+    # BrokenPipeError traceback, after every notebook had been written
+    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
+                                                                     "solutions": []})
+    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    stdout = closed_pipe(monkeypatch, line_buffered)
+    assert build.main([]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make notebooks was printing (a pipe into "
+                                       "a command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
