@@ -404,6 +404,18 @@ def test_an_unexpanded_tilde_user_path_names_the_folder_called_tilde_user_and_th
     assert list(tmp_path.iterdir()) == []
 
 
+def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_path, monkeypatch, capsys):
+    # `make release DEST=dir | head -1`: its last lines met the closed pipe outside main's try: a traceback
+    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
+    monkeypatch.setattr(release, "uncommitted_files", list)
+    monkeypatch.setattr(release, "untracked_files", list)
+    stdout = closed_pipe(monkeypatch)
+    assert release.main([str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make release was printing (a pipe into "
+                                       "a command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
 def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solutions(tmp_path, monkeypatch, capsys):
     subprocess.run(["git", "init", "-q", str(tmp_path / "learner")], check=True)
     monkeypatch.setattr(release, "REPO", tmp_path / "learner")     # a learner copy: no exercises/solutions/

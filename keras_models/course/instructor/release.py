@@ -53,6 +53,7 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
+from keras_models.twins.closed_output import output_closed
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -270,12 +271,17 @@ def main(argv: list[str] | None = None) -> int:
     except GraderUnreadable as error:
         print(f"error: {error} (nothing was written)", file=sys.stderr)
         return 1
-    for line in (left_out_line(untracked_files()), uncommitted_line(uncommitted)):
-        if line:
-            print(line)
-    print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
-          f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
-    print(next_line(args.dest, args.with_solutions))
+    try:
+        for line in (left_out_line(untracked_files()), uncommitted_line(uncommitted)):
+            if line:
+                print(line)
+        print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
+              f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
+        print(next_line(args.dest, args.with_solutions))
+        sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
+    except BrokenPipeError:             # `make release DEST=dir | head -1`: the copy is written, its summary unread
+        print(f"error: {output_closed('make release')}", file=sys.stderr)
+        return 1
     return 0
 
 
