@@ -659,6 +659,29 @@ def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_ma
     assert capsys.readouterr().out == f"TensorBoard: make tensorboard LOGDIR={tmp_path / 'tensorboard'}\n"
 
 
+def test_make_course_and_a_course_script_into_a_closed_pipe_are_one_line_not_a_traceback(tmp_path, capsys,
+                                                                                        monkeypatch):
+    # `make course | head -1`: the first script's report met the closed pipe: Python's BrokenPipeError traceback
+    def ran(out_dir, **settings):
+        return SimpleNamespace(report="binary classification on breast cancer: 48 epochs")
+
+    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(TASK="binary", run=ran),))
+    monkeypatch.setattr(course_cli, "rows_per_script", lambda max_rows, seed: {"binary": None})
+    stdout = closed_pipe(monkeypatch)
+    assert course_cli.main(["--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make course was printing (a pipe into a "
+                                       "command that ended?)\n")
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
+    stdout = closed_pipe(monkeypatch)                       # a pipe of its own: output_closed put /dev/null in that one
+    with pytest.raises(SystemExit) as stopped:
+        workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
+    assert (stopped.value.code, capsys.readouterr().err) == (1, (
+        "error: the output was closed while keras_models.course.real_data.classification_breast_cancer was printing "
+        "(a pipe into a command that ended?)\n"))
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
 def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised_from_our_code(tmp_path,
                                                                                                 sigint_raises):
     """workflow.fit holds SIGINT while Keras fits (keras_models/twins/interrupts.py): no fit runs here, a stand-in

@@ -41,6 +41,7 @@ from keras_models.course.real_data.workflow import (  # noqa: E402
     explain,
     writing_into,
 )
+from keras_models.twins.closed_output import output_closed  # noqa: E402
 from keras_models.twins.repository import for_make  # noqa: E402
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             for script in SCRIPTS:
                 result = script.run(args.out, epochs=args.epochs, max_rows=rows[script.TASK], seed=args.seed)
                 print(result.report, end="\n\n", flush=True)
+        board = shlex.quote(for_make(args.out / "tensorboard"))        # as make reads it: it runs in the repository
+        print(f"TensorBoard: make tensorboard LOGDIR={board}", flush=True)
     except KeyboardInterrupt:
         print(f"\nInterrupted; the scripts that finished have written their models and curves to {args.out}/.",
               flush=True)
@@ -97,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     except LEARNER_ERRORS as exc:
         print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
         return 1
-    board = shlex.quote(for_make(args.out / "tensorboard"))            # as make reads it: it runs in the repository
-    print(f"TensorBoard: make tensorboard LOGDIR={board}")
+    except BrokenPipeError:            # `make course | head -1`: the scripts that finished have written their files
+        print(f"error: {output_closed('make course')}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 

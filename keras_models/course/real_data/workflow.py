@@ -43,6 +43,7 @@ from data import (
 from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.alone import held_alone
+from keras_models.twins.closed_output import output_closed
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.loss_curves import history_frame, plot_loss_curves
 from keras_models.twins.models import build_model, load_model, standard_callbacks
@@ -214,11 +215,14 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
         check_data_files([task])
         with writing_into(args.out):
             result = run(args.out, epochs=args.epochs, max_rows=args.max_rows, seed=args.seed, verbose=2)
+        print(result.report, flush=True)
     except KeyboardInterrupt:
         print("\nInterrupted.", flush=True)
         raise SystemExit(130) from None
     except LEARNER_ERRORS as exc:
         print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
-    print(result.report)
+    except BrokenPipeError:             # `... | head -1`: fit's epoch lines or the report met a closed pipe
+        print(f"error: {output_closed(module)}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     return result
