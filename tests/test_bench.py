@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import as_for_a_learner
+from conftest import as_for_a_learner, closed_pipe
 
 import data.checksums
 from keras_models.bench import keras_runs, processes, report
@@ -367,6 +367,17 @@ def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsy
     rows[0]["x_vs_keras_default"] = 12.0                # met, and every other goal not measured: success
     assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_make_bench_into_a_closed_pipe_is_one_line_and_leaves_no_unfinished_report(tmp_path, capsys, monkeypatch):
+    # `make bench | head -1`: its header met the closed pipe: Python's BrokenPipeError traceback
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
+    stdout = closed_pipe(monkeypatch)
+    assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make bench was printing (a pipe into a "
+                                       "command that ended?)\n")
+    assert list(tmp_path.iterdir()) == []
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_the_terminal_shows_labelled_rows_within_80_columns_and_leaves_the_tables_to_the_report(tmp_path, capsys,
