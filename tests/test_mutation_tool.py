@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
 import run as mutation  # noqa: E402  (tests/mutation/run.py)
+from conftest import closed_pipe  # noqa: E402
 
 
 def test_the_list_has_at_least_40_mutants_each_found_once_in_its_file():
@@ -111,6 +112,33 @@ def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_pa
     assert "[1/2] fails: killed in " in out and "[2/2] loops: TIMEOUT in " in out
     assert f"-> still running after {mutation.MIN_TIME_LIMIT} s: stopped" in out
     assert "1 of 2 mutants killed" in out
+
+
+def test_make_mutants_into_a_closed_pipe_is_one_line_and_runs_no_mutant_for_nobody(monkeypatch, capsys):
+    # `make mutants | head -1`: the first line met the closed pipe: a BrokenPipeError traceback
+    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
+    mutants = [mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("tests/test_x.py",))]
+    runs = []
+
+    def run_tests(copy, tests, python, time_limit=None):
+        runs.append(copy.name)
+        return 0, "1 passed"
+
+    class NoZygote:
+        def __init__(self, *args): pass
+        def __enter__(self): return self
+        def __exit__(self, *exc): pass
+
+    monkeypatch.setattr(mutation, "load", lambda: mutants)
+    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    monkeypatch.setattr(mutation, "Zygote", NoZygote)
+    monkeypatch.setattr(mutation, "TEST_ENV", {})
+    stdout = closed_pipe(monkeypatch)
+    assert mutation.main(["--jobs", "1"]) == 1
+    assert capsys.readouterr().err == ("error: the output was closed while make mutants was printing (a pipe into a "
+                                       "command that ended?)\n")
+    assert runs == ["untouched"]
+    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_checkout(tmp_path, monkeypatch):

@@ -60,6 +60,7 @@ MIN_TIME_LIMIT = 60                                  # seconds
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
 
+from keras_models.twins.closed_output import output_closed  # noqa: E402
 from keras_models.twins.cores import usable_cores  # noqa: E402
 
 # not the packages of pytest plugins (hypothesis, xdist, anyio): pytest rewrites their asserts as it imports them
@@ -223,6 +224,14 @@ def options_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return run_mutants(argv)
+    except BrokenPipeError:                          # `make mutants | head -3`: nobody reads the verdicts any more
+        print(f"error: {output_closed('make mutants')}", file=sys.stderr)
+        return 1
+
+
+def run_mutants(argv: list[str] | None) -> int:
     parser = options_parser()
     args = parser.parse_args(argv)
     mutants = load()
@@ -246,9 +255,13 @@ def main(argv: list[str] | None = None) -> int:
               f"at most {time_limit:.0f} s each) ...", flush=True)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             runs = {pool.submit(try_mutant, mutant, workdir, python, time_limit): mutant for mutant in mutants}
-            for ended, run in enumerate(as_completed(runs), start=1):
-                verdict, _, seconds = run.result()
-                print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
+            try:
+                for ended, run in enumerate(as_completed(runs), start=1):
+                    verdict, _, seconds = run.result()
+                    print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
+            except BrokenPipeError:                  # the mutants not started yet are not run for nobody
+                pool.shutdown(cancel_futures=True)
+                raise
             results = [run.result() for run in runs]          # in the list's order
     width, file_width = max(len(m.name) for m in mutants), max(len(m.file) for m in mutants)
     print(f"\n{'mutant':<{width}}  {'file':<{file_width}}  verdict   seconds  why")
