@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import fcntl
 import io
 import json
@@ -402,6 +403,27 @@ def test_an_unexpanded_tilde_user_path_names_the_folder_called_tilde_user_and_th
                                            f"names a folder called {named} here); write the full path, e.g. make "
                                            f"release DEST={example}\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_make_release_on_a_full_disk_names_the_file_it_was_writing_and_the_unfinished_copy(tmp_path, monkeypatch,
+                                                                                            capsys):
+    """DEST on a full disk said "error: <repo>/data/breast_cancer.csv: No space left on device", the source, and left
+    a half copy that the next make release DEST=... refused as "not empty ... (nothing was written)"."""
+    writing = []
+
+    def full_disk(source, target):                  # the first file fits; the second is shutil's ENOSPC
+        writing.append(target)
+        Path(target).write_bytes(b"")
+        if len(writing) == 2:
+            error = OSError(errno.ENOSPC, "No space left on device")
+            error.filename, error.filename2 = str(source), str(target)      # as shutil's sendfile copy names them
+            raise error
+
+    monkeypatch.setattr(release.shutil, "copyfile", full_disk)
+    dest = tmp_path / "class copy"
+    assert release.main([str(dest)]) == 1
+    assert capsys.readouterr().err == (f"error: {writing[1]}: No space left on device; {dest} holds an unfinished "
+                                       f"copy: remove it (rm -rf '{dest}'), then make release again\n")
 
 
 def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_path, monkeypatch, capsys):

@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"error: {error.filename or args.dest}: {error.strerror or error}", file=sys.stderr)
+        # shutil's copy names the source first, then the file it was writing: a full disk is the second's
+        print(f"error: {error.filename2 or error.filename or args.dest}: {error.strerror or error}"
+              + _unfinished(args.dest), file=sys.stderr)
         return 1
     except GraderUnreadable as error:
         print(f"error: {error} (nothing was written)", file=sys.stderr)
@@ -283,6 +285,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {output_closed('make release')}", file=sys.stderr)
         return 1
     return 0
+
+
+def _unfinished(dest: Path) -> str:
+    """What to do with a copy that stopped half way (a full disk): DEST was empty or missing, so what is in it now is
+    ours, and the next make release refuses it as "not empty"; "" if nothing was written."""
+    if not (dest.is_dir() and any(dest.iterdir())):
+        return ""
+    return f"; {dest} holds an unfinished copy: remove it (rm -rf {shlex.quote(str(dest))}), then make release again"
 
 
 def next_line(dest: Path, with_solutions: bool) -> str:
