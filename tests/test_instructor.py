@@ -438,6 +438,19 @@ def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_p
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_make_release_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    # `make release DEST=dir > /dev/full` (or into a file on a full disk): OSError ENOSPC from its last lines
+    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
+    monkeypatch.setattr(release, "uncommitted_files", list)
+    monkeypatch.setattr(release, "untracked_files", list)
+    stdout = open("/dev/full", "w", buffering=1)                            # every write is ENOSPC
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert release.main([str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err == ("error: the output of make release could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
+    stdout.close()              # flushes, as Python does at exit: nothing left to fail
+
+
 def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solutions(tmp_path, monkeypatch, capsys):
     subprocess.run(["git", "init", "-q", str(tmp_path / "learner")], check=True)
     monkeypatch.setattr(release, "REPO", tmp_path / "learner")     # a learner copy: no exercises/solutions/

@@ -302,6 +302,19 @@ def test_make_notebooks_into_a_closed_pipe_is_one_line_not_a_traceback(monkeypat
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(monkeypatch, capsys):
+    # `make notebooks > /dev/full` (or into a file on a full disk): OSError ENOSPC from the summary's first print
+    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
+                                                                     "solutions": []})
+    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    stdout = open("/dev/full", "w", buffering=1)                            # every write is ENOSPC
+    monkeypatch.setattr(sys, "stdout", stdout)
+    assert build.main([]) == 1
+    assert capsys.readouterr().err == ("error: the output of make notebooks could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
+    stdout.close()              # flushes, as Python does at exit: nothing left to fail
+
+
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
     exercise = find("ex03")
     exercises_reset_into(tmp_path, monkeypatch)

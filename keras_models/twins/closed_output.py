@@ -10,24 +10,44 @@ A program started with stdout closed (`make exercises >&-`) has sys.stdout None,
 which escape_what_output_cannot_show calls as each program starts, points it at /dev/null, where Python's own print
 already sends nothing.
 
+An output that takes no more (`> /dev/full`, a redirection into a full disk) raises an OSError naming no file, which
+cannot be told from another file's by the error alone: `output_failed(error, its name)` is for a try around prints
+only (make notebooks' and make release's summaries), and says either line.
+
 (An output that cannot show a character is the other way stdout ends a program: see output_encoding.py.)
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
 
 def output_closed(program: str) -> str:
     """After a BrokenPipeError on stdout (nobody reads it any more): what to tell the learner on stderr."""
+    _write_nowhere_from_now_on()
+    return f"the output was closed while {program} was printing (a pipe into a command that ended?)"
+
+
+def output_failed(error: OSError, program: str) -> str:
+    """After an OSError from a print, where nothing else is written: a closed pipe (output_closed), or an output that
+    takes no more (`make notebooks > /dev/full`, `> log.txt` on a full disk), which was a traceback too."""
+    if isinstance(error, BrokenPipeError):
+        return output_closed(program)
+    _write_nowhere_from_now_on()
+    full = " (the disk it goes to is full?)" if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+    return f"the output of {program} could not be written: {error.strerror or error}{full}"
+
+
+def _write_nowhere_from_now_on() -> None:
+    """stdout into /dev/null, so that Python's flush at exit has somewhere to go."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError):               # no file descriptor behind sys.stdout (captured)
         pass
-    return f"the output was closed while {program} was printing (a pipe into a command that ended?)"
 
 
 def write_nowhere_if_closed() -> None:

@@ -53,7 +53,7 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import output_failed
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -281,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
         print(next_line(args.dest, args.with_solutions))
         sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
-    except BrokenPipeError:             # `make release DEST=dir | head -1`: the copy is written, its summary unread
-        print(f"error: {output_closed('make release')}", file=sys.stderr)
+    except OSError as error:            # only prints above: `| head -1`, `> /dev/full`; the copy is written
+        print(f"error: {output_failed(error, 'make release')}", file=sys.stderr)
         return 1
     return 0
 

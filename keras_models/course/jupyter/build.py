@@ -41,7 +41,7 @@ from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import output_failed
 from keras_models.twins.repository import REPO, from_repository  # a path as the learner knows it (make lab's log too)
 from scratch.atomic_write import write_text_atomically
 
@@ -215,8 +215,8 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
               f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
                                                         if kept else "") + f". {next_step}")
         sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
-    except BrokenPipeError:             # `make notebooks | head -1`: the notebooks are written, the summary is not read
-        print(f"error: {output_closed('make notebooks')}", file=sys.stderr)
+    except OSError as error:            # only prints above: `| head -1`, `> /dev/full`; the notebooks are written
+        print(f"error: {output_failed(error, 'make notebooks')}", file=sys.stderr)
         return 1
     return 0
 
