@@ -251,6 +251,21 @@ def test_a_program_started_with_its_stdout_closed_prints_nowhere_and_no_file_tak
     assert (done.returncode, done.stderr.decode(), log.exists() and log.read_text()) == (0, "", "the log")
 
 
+def test_a_program_started_with_its_stderr_closed_runs_and_prints_its_output():
+    """`make exercises 2>&-`: sys.stderr None, and filter_tensorflow_chatter's sys.stderr.flush() ended the program
+    with a traceback nobody saw: nothing printed, exit status 1."""
+    program = textwrap.dedent("""
+        from keras_models.twins.output_encoding import escape_what_output_cannot_show
+        escape_what_output_cannot_show()
+        from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+        filter_tensorflow_chatter()
+        print("graded", flush=True)
+    """)
+    done = subprocess.run(["sh", "-c", 'exec "$0" -c "$1" 2>&-', sys.executable, program], cwd=ROOT,
+                          capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, b"graded\n")
+
+
 def test_own_process_group_takes_the_filter_out_of_the_programs_group():
     """As the notebooks' kernel asks: ipykernel's shutdown ends its process group and waits for each process in it."""
     program = textwrap.dedent("""

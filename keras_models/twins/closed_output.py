@@ -6,7 +6,8 @@ ignored in: <_io.TextIOWrapper name='<stdout>' ...> BrokenPipeError". Each progr
 somewhere to go.
 
 A program started with stdout closed (`make exercises >&-`) has sys.stdout None, where each program's own flush
-(`sys.stdout.flush()`, in filter_tensorflow_chatter first) was an AttributeError traceback: `write_nowhere_if_closed`,
+(`sys.stdout.flush()`, in filter_tensorflow_chatter first) was an AttributeError traceback (with stderr closed,
+`2>&-`, the same, unseen: the program printed nothing and ended with status 1): `write_nowhere_if_closed`,
 which escape_what_output_cannot_show calls as each program starts, points it at /dev/null, where Python's own print
 already sends nothing.
 
@@ -51,17 +52,19 @@ def _write_nowhere_from_now_on() -> None:
 
 
 def write_nowhere_if_closed() -> None:
-    """A stdout closed when the program started (`>&-`, sys.stdout None): what is printed goes to /dev/null.
+    """A stdout or stderr closed when the program started (`>&-`, `2>&-`: sys.stdout or sys.stderr None): what is
+    written to it goes to /dev/null.
 
-    /dev/null takes file descriptor 1, which was free: a file opened later would have taken it, and every child
-    process (make grade's submissions, the chatter filter) would have printed into that file."""
-    if sys.stdout is not None:
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.fstat(1)                             # 1 already taken by a file of this program's: leave it alone
-    except OSError:
-        os.dup2(devnull, 1)
-        os.close(devnull)
-        devnull = 1
-    sys.stdout = open(devnull, "w")             # the program's stdout, open until it exits
+    /dev/null takes the file descriptor (1 or 2), which was free: a file opened later would have taken it, and every
+    child process (make grade's submissions, the chatter filter) would have printed into that file."""
+    for descriptor, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None:
+            continue
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.fstat(descriptor)                # already taken by a file of this program's: leave it alone
+        except OSError:
+            os.dup2(devnull, descriptor)
+            os.close(devnull)
+            devnull = descriptor
+        setattr(sys, name, open(devnull, "w"))  # the program's stdout or stderr, open until it exits
