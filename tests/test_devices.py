@@ -184,8 +184,9 @@ for argv in cases:
 
 @pytest.fixture(scope="module")
 def bad_devices_in_a_fresh_process(tmp_path_factory):
-    """{argv: (exit status, stderr, whether TensorFlow was imported)} of `python -m keras_models.train --via-make
-    <argv>` for each bad argv below, in one fresh process that has not imported TensorFlow (as make train starts)."""
+    """{argv: (exit status, stderr, whether TensorFlow was imported)} of
+    `.venv/bin/python -m keras_models.train --via-make <argv>` for each bad argv below, in one fresh process that has
+    not imported TensorFlow (as make train starts)."""
     cases = [argv for argv, _ in BAD_DEVICES]
     logdir = tmp_path_factory.mktemp("logs")
     done = subprocess.run([sys.executable, "-c", BAD_DEVICES_IN_A_FRESH_PROCESS, json.dumps(cases), str(logdir)],
