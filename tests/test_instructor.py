@@ -883,10 +883,82 @@ def test_only_regrades_its_exercises_and_keeps_the_rest_of_the_earlier_grades(tm
 def test_without_only_the_grade_book_is_written_afresh(tmp_path):
     ex01 = find("ex01")
     folder = write_class(tmp_path / "class", {"ann": {f"{ex01.stem}.py": ex01.solution_path.read_text("utf-8")}})
-    (folder / "grades.csv").write_bytes(b"learner,ex01,total\nb\xe9a,10,10\n")       # not even UTF-8: not read
+    (folder / "grades.csv").write_text("learner,ex01,total\nann,0,0\n", encoding="utf-8")   # nothing typed by hand
     assert grade_class.main([str(folder), "--time-limit", "2"]) == 0
     assert read_csv(folder / "grades.csv") == [["learner", *(e.name for e in EXERCISES), "total"],
                                                ["ann", "10", "0", "0", "0", "0", "0", "0", "10"]]
+    assert sorted(path.name for path in folder.iterdir() if path.is_file()) == ["grades.csv", "grades_reasons.csv"]
+
+
+def all_passed(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+    """grade_class.grade_learners for a class that solved everything: each exercise's points, no grader run."""
+    return {name: {e.name: gradebook.Grade(f"{e.stem}.py", e.points, "passed") for e in exercises} for name in learners}
+
+
+@pytest.mark.parametrize("learners, grades, held", [
+    (("ann", "bob", "zoe"), EARLIER_GRADES, "it held 1 grade given by hand (bob ex03 7)"),
+    (("ann", "bob", "zoe"), EARLIER_GRADES.replace("ann,0,10,10", "ann,0,10,15"),
+     "it held 1 grade given by hand (bob ex03 7) and 1 total changed by hand (ann 15)"),
+    (("ann", "bob"), EARLIER_GRADES.replace("bob,10,7,17", "bob,10,10,23"),
+     "it held 1 total changed by hand (bob 23) and a row for zoe, whose folder is gone"),
+    (("ann",), EARLIER_GRADES.replace("ann,0,10,10", "ann,8,10,18"),       # bob's 7 goes with his row
+     "it held 1 grade given by hand (ann ex01 8) and rows for bob, zoe, whose folders are gone"),
+    (("ann", "bob", "zoe"), EARLIER_GRADES.replace(",total\n", ",comments,total\n").replace(",10\n", ",late,10\n")
+     .replace(",17\n", ",,17\n").replace(",20\n", ",,20\n"),
+     "it could not be read as a grade book ({folder}/grades.csv: its column 'comments' is not an exercise: they are "
+     "ex01, ex02, ex03, ex04, ex05, ex06, ex07), so what was typed into it could not be told"),
+    (("ann",), "learner,ex01,total\nb\u00e9a,10,10\n".encode("latin-1"),
+     "it could not be read as a grade book ({folder}/grades.csv: not UTF-8 text: byte 0xe9 at position 20), so what "
+     "was typed into it could not be told"),
+], ids=["grade-by-hand", "total-by-hand", "folder-gone", "folders-gone", "a-comments-column", "not-utf8"])
+def test_without_only_an_earlier_book_holding_what_the_new_one_would_lose_is_kept_aside_first(
+        learners, grades, held, tmp_path, monkeypatch, capsys):
+    """A whole class graded again wrote grades.csv afresh: bob's 7 of 10 given by hand, ann's bonus, zoe's row (her
+    folder since taken out) and a column of comments were gone without a word."""
+    folder = write_class(tmp_path / "class", {learner: {"notes.txt": ""} for learner in learners})
+    earlier = grades if isinstance(grades, bytes) else grades.encode()
+    (folder / "grades.csv").write_bytes(earlier)
+    (folder / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
+    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
+    assert grade_class.main([str(folder)]) == 0
+    line = (f"kept the earlier grades.csv, grades_reasons.csv as grades_earlier.csv, grades_reasons_earlier.csv: "
+            f"{held.format(folder=folder)}; copy what still stands into the new grades.csv")
+    assert line in capsys.readouterr().out.splitlines()
+    assert (folder / "grades_earlier.csv").read_bytes() == earlier
+    assert (folder / "grades_reasons_earlier.csv").read_text(encoding="utf-8") == EARLIER_REASONS
+    full_marks = [str(e.points) for e in EXERCISES]
+    assert read_csv(folder / "grades.csv")[1:] == [[learner, *full_marks, str(sum(e.points for e in EXERCISES))]
+                                                   for learner in learners]
+    assert learner_folders.find_learners(folder) == ({name: folder / name for name in learners}, [])  # not skipped
+
+
+def test_an_earlier_book_kept_aside_before_is_never_written_over(tmp_path, monkeypatch, capsys):
+    """A second whole-class run whose earlier book again holds a grade given by hand: grades_earlier.csv, kept by the
+    first, stays, and this one goes beside it under the next number, both of its files."""
+    folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})
+    kept_before = {"grades_earlier.csv": "first\n", "grades_reasons_earlier_2.csv": "second's reasons\n"}
+    for name, text in kept_before.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "grades.csv").write_text("learner,ex01,total\nbob,8,8\n", encoding="utf-8")
+    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
+    assert grade_class.main([str(folder)]) == 0
+    assert ("kept the earlier grades.csv as grades_earlier_3.csv: it held 1 grade given by hand (bob ex01 8); copy "
+            "what still stands into the new grades.csv") in capsys.readouterr().out.splitlines()
+    assert {name: (folder / name).read_text(encoding="utf-8") for name in kept_before} == kept_before
+    assert (folder / "grades_earlier_3.csv").read_text(encoding="utf-8") == "learner,ex01,total\nbob,8,8\n"
+    assert learner_folders.find_learners(folder)[1] == []
+
+
+def test_without_only_a_grade_given_by_hand_that_the_grader_now_gives_too_is_not_kept_aside(tmp_path, monkeypatch,
+                                                                                              capsys):
+    folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})
+    (folder / "grades.csv").write_text("learner,ex01,total\nbob,10,10\n", encoding="utf-8")
+    (folder / "grades_reasons.csv").write_text("learner,exercise,file,points,reason\nbob,ex01,,0,missing\n",
+                                               encoding="utf-8")       # by hand: 0 -> 10, as the grader gives now
+    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
+    assert grade_class.main([str(folder)]) == 0
+    assert "kept" not in capsys.readouterr().out
+    assert sorted(path.name for path in folder.iterdir() if path.is_file()) == ["grades.csv", "grades_reasons.csv"]
 
 
 @pytest.mark.parametrize("reasons, kept", [

@@ -47,7 +47,13 @@ handed in both the .py and the notebook, the reason ends with which one was grad
 Each file is written whole or not at all (gradebook.py). With ONLY=, the exercises graded replace their
 columns of an earlier dir/grades.csv and the others are kept, in one line that says so ("kept ex01, ex02
 from the earlier grades.csv (ONLY=ex03 regraded ex03)"); an earlier file that cannot be understood is refused
-in one line before anything is graded (exit status 2). Without ONLY=, both are written afresh.
+in one line before anything is graded (exit status 2). Without ONLY=, both are written afresh; but when the
+earlier grade book holds what the fresh one would lose (a grade given by hand that the grader does not give again, a
+total changed by hand, the row of a learner whose folder is gone, or a book that cannot be understood, such as one
+with a column of comments), it is first moved aside to grades_earlier.csv and grades_reasons_earlier.csv
+(grades_earlier_2.csv ... when those exist: gradebook.keep_aside), in one line that says what it held ("kept the
+earlier grades.csv, grades_reasons.csv as grades_earlier.csv, grades_reasons_earlier.csv: it held 1 grade given by
+hand (bob ex03 7) and a row for zoe, whose folder is gone; copy what still stands into the new grades.csv").
 
 Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
 exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
@@ -344,6 +350,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if earlier is not None:
         columns, grades, kept = gradebook.merge(earlier, exercises, grades)
     try:
+        if args.only is None:               # read now, not before grading: the instructor may have edited it since
+            kept = _keep_what_would_be_lost(args.submissions, grades)
         gradebook.write(args.submissions, columns, grades)
     except OSError as error:
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})", file=sys.stderr)
@@ -353,6 +361,22 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     print_table(columns, grades)
     print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
     return 0
+
+
+def _keep_what_would_be_lost(submissions: Path, grades: Book) -> str:
+    """Before a whole class's fresh grade book is written: the earlier one moved aside when it holds what the fresh
+    one would lose (gradebook.lost), or cannot be understood, and the one line that says so; "" when nothing would
+    be lost, and nothing is moved."""
+    try:
+        earlier = gradebook.read_earlier(submissions)
+        held = f"it held {words}" if earlier is not None and (words := gradebook.lost(earlier, grades)) else ""
+    except gradebook.Unreadable as error:
+        held = f"it could not be read as a grade book ({error.problem}), so what was typed into it could not be told"
+    if not held:
+        return ""
+    moved = gradebook.keep_aside(submissions)
+    return (f"kept the earlier {', '.join(name for name, _ in moved)} as {', '.join(kept for _, kept in moved)}: "
+            f"{held}; copy what still stands into the new {gradebook.GRADES}")
 
 
 def _report_one(exercises: list[Exercise], mine: dict[str, Grade]) -> int:

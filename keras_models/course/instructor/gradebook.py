@@ -10,7 +10,14 @@ one step on one file system): an interrupted run leaves the earlier file or the 
 `make grade ONLY=ex03` regrades ex03 and keeps the rest. When grades.csv exists, the new ex03 grades replace
 its ex03 column and the ex03 rows of grades_reasons.csv; every other column is kept with its reasons, a learner
 found only in the earlier file keeps their row, the columns stay in course order, and each total is the sum of
-the columns now present. Without ONLY= both files are written afresh.
+the columns now present.
+
+Without ONLY= both files are written afresh, unless the earlier grade book holds what the fresh one would lose
+(`lost`): a grade given by hand that the grader does not give again, a total changed by hand, the row of a learner
+whose folder is gone, or a book that cannot be understood (a column of comments, not UTF-8 ...). Then the earlier
+files are first moved aside (`keep_aside`) to grades_earlier.csv and grades_reasons_earlier.csv, or, when an earlier
+run kept a book there already, to the first free number, grades_earlier_2.csv and grades_reasons_earlier_2.csv:
+a book kept aside is never written over, and the two files of one book keep one number.
 
 The earlier files are read before any submission runs, as the submissions are: a submission that rewrites
 grades.csv while it is graded changes nothing that is kept. One that cannot be understood (not UTF-8, another
@@ -31,11 +38,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise
+from keras_models.twins.counted import counted
 from scratch.atomic_write import atomic_path
 
 GRADES, REASONS = "grades.csv", "grades_reasons.csv"
@@ -43,6 +53,18 @@ REASONS_HEADER = ["learner", "exercise", "file", "points", "reason"]
 OLD_REASONS_HEADER = ["learner", "exercise", "points", "reason"]      # written before the file column: still read
 REASON_NOT_KEPT = "(graded earlier; reason not kept)"                  # a kept grade whose reason cannot be found
 BY_HAND = "given by hand in grades.csv"               # how a reason starts whose points grades.csv changed by hand
+KEPT_ASIDE = re.compile(r"grades(?:_reasons)?_earlier(?:_[1-9][0-9]*)?\.csv")   # keep_aside's names for an earlier book
+ONLY_ADVICE = ("ONLY= would keep the other exercises' grades from it: move it away, or grade all the exercises "
+               "(no ONLY=)")
+
+
+class Unreadable(ValueError):
+    """An earlier grade book that cannot be understood; `problem` names the file and what is wrong, the message
+    adds what to do under ONLY= (`advice`, from its first character)."""
+
+    def __init__(self, problem: str, advice: str = f"; {ONLY_ADVICE}"):
+        super().__init__(problem + advice)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -89,12 +111,12 @@ def _write_whole(path: Path, rows: list[list]) -> None:
 # --- reading an earlier grade book --------------------------------------------------------------------------
 
 def read_earlier(folder: Path) -> Earlier | None:
-    """The grade book in `folder`, or None when it has no grades.csv. A ValueError naming the file and what is
-    wrong when it cannot be understood."""
+    """The grade book in `folder`, or None when it has no grades.csv. An Unreadable (a ValueError) naming the file
+    and what is wrong when it cannot be understood."""
     path = folder / GRADES
     if not path.exists():
         if (folder / REASONS).exists():     # its other exercises' rows would be replaced by this run's, unsaid
-            raise ValueError(f"{folder / REASONS} is here without {GRADES}: ONLY= would write it again with the "
+            raise Unreadable(f"{folder / REASONS} is here without {GRADES}", ": ONLY= would write it again with the "
                              f"regraded exercises' rows alone; put {GRADES} back, move {REASONS} away, or grade all "
                              "the exercises (no ONLY=)")
         return None
@@ -209,9 +231,8 @@ def _points(path: Path, line: int, learner: str, exercise: Exercise, value: str)
     return int(text)
 
 
-def _cannot(path: Path, problem: str) -> ValueError:
-    return ValueError(f"{path}: {problem}; ONLY= would keep the other exercises' grades from it: move it away, or "
-                      "grade all the exercises (no ONLY=)")
+def _cannot(path: Path, problem: str) -> Unreadable:
+    return Unreadable(f"{path}: {problem}")
 
 
 # --- merging ------------------------------------------------------------------------------------------------
@@ -274,3 +295,47 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
         line += (f"; the regrading replaced {len(replaced)} grade{'s' if len(replaced) > 1 else ''} given by hand "
                  f"there: {', '.join(replaced)} (give them again if they still stand)")
     return columns, merged, line
+
+
+# --- a whole class graded again: what the earlier book held that the fresh one does not ------------------------
+
+def lost(earlier: Earlier, grades: Book) -> str:
+    """What `earlier` holds that `grades`, a whole class graded afresh, would lose when written over it, in words
+    ("2 grades given by hand (ann ex01 8, bob ex02 5), 1 total changed by hand (cy 30) and a row for dan, whose
+    folder is gone"); "" when nothing. A grade given by hand whose points the grader now gives too is not lost."""
+    named_now = {same_name(learner): learner for learner in grades}        # an earlier row goes by today's name
+    hand_given, totals, gone = [], [], []
+    for learner, mine in earlier.grades.items():
+        now = grades.get(named_now.get(same_name(learner), ""))
+        if now is None:
+            gone.append(learner)
+            continue
+        hand_given += [f"{learner} {e.name} {mine[e.name].points}" for e in earlier.exercises
+                       if by_hand(mine[e.name], e) and (e.name not in now or mine[e.name].points != now[e.name].points)]
+        if learner in earlier.totals and not _is_number(earlier.totals[learner], sum(g.points for g in now.values())):
+            totals.append(f"{learner} {earlier.totals[learner]}")
+    held = [f"{counted(len(hand_given), 'grade')} given by hand ({', '.join(hand_given)})" if hand_given else "",
+            f"{counted(len(totals), 'total')} changed by hand ({', '.join(totals)})" if totals else "",
+            (f"a row for {gone[0]}, whose folder is gone" if len(gone) == 1 else
+             f"rows for {', '.join(gone)}, whose folders are gone") if gone else ""]
+    held = [words for words in held if words]
+    return " and ".join(filter(None, [", ".join(held[:-1]), held[-1]])) if held else ""
+
+
+def earlier_name(name: str, number: int) -> str:
+    """grades.csv's name kept aside: grades_earlier.csv (number 1), grades_earlier_2.csv (2) ..."""
+    return f"{name.removesuffix('.csv')}_earlier{'' if number == 1 else f'_{number}'}.csv"
+
+
+def keep_aside(folder: Path) -> list[tuple[str, str]]:
+    """Move the grade book's files in `folder` (os.replace) to their earlier_name with the first number that neither
+    file's name has yet: [(name, kept as)], grades.csv first (and moved last, as it is written last)."""
+    number = 1
+    while any(os.path.lexists(folder / earlier_name(name, number)) for name in (GRADES, REASONS)):
+        number += 1
+    moved = []
+    for name in (REASONS, GRADES):
+        if os.path.lexists(folder / name):
+            os.replace(folder / name, folder / earlier_name(name, number))
+            moved.insert(0, (name, earlier_name(name, number)))
+    return moved

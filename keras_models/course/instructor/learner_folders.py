@@ -23,6 +23,12 @@ from keras_models.twins.unexpanded_home import unexpanded_home
 OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
 
 
+def is_output(name: str) -> bool:
+    """Whether `name` is one make grade writes into the submissions folder: OUTPUTS, or an earlier grade book it kept
+    aside (grades_earlier.csv, grades_reasons_earlier_2.csv ...: gradebook.keep_aside)."""
+    return name in OUTPUTS or gradebook.KEPT_ASIDE.fullmatch(name) is not None
+
+
 def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     """{learner: folder}, and the entries skipped, each with why ("stray_file.zip (not a folder)")."""
     tilde = unexpanded_home(str(submissions), lambda folder: f"SUBMISSIONS={folder}", "make grade")
@@ -39,13 +45,13 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         raise ValueError(f"the submissions folder {submissions} cannot be read ({error.strerror or error}); nothing "
                          "was graded") from None
     for name, path in sorted(entries, key=lambda entry: gradebook.roll_key(entry[0] or entry[1].name)):
-        if path.name in OUTPUTS and path.is_dir() and not path.is_symlink():    # graded, then no grades written
+        if is_output(path.name) and path.is_dir() and not path.is_symlink():    # graded, then no grades written
             raise ValueError(f"{path} is a folder, where make grade writes its {path.name}: rename it (if it is a "
                              "learner's) or move it away")
         if path.is_symlink():
             skipped.append(f"{escaped(path.name)} (symbolic link)")
         elif not path.is_dir():
-            if path.name not in OUTPUTS:
+            if not is_output(path.name):
                 skipped.append(f"{escaped(path.name)} (not a folder)")
         elif path.name.startswith("."):
             skipped.append(f"{escaped(path.name)} (hidden folder)")
