@@ -718,6 +718,34 @@ def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_p
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+class FullOutput(io.StringIO):
+    """sys.stdout as `> /dev/full` leaves it (or `> log.txt` on a full disk): once it holds `lines` lines, a write
+    raises OSError ENOSPC."""
+
+    def __init__(self, lines: int = 0):
+        super().__init__()
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        if self.getvalue().count("\n") >= self.lines:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(text)
+
+
+@pytest.mark.parametrize("lines, written", [(0, False), (1, True)], ids=["grading-line", "table"])
+def test_make_grade_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(lines, written, tmp_path,
+                                                                                  monkeypatch, capsys):
+    # `make grade SUBMISSIONS=class ONLY=ex01 > /dev/full`: an OSError traceback at the "grading ..." line (errno 28),
+    # or, the first line written, at the table's
+    (tmp_path / "alice").mkdir()
+    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
+    monkeypatch.setattr(sys, "stdout", FullOutput(lines))
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
+    assert capsys.readouterr().err == ("error: the output of make grade could not be written: No space left on device "
+                                       "(the disk it goes to is full?)\n")
+    assert (tmp_path / "grades.csv").exists() == written
+
+
 def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_line(tmp_path, monkeypatch, capsys):
     # PYTHONIOENCODING=ascii:strict (the Makefile keeps an error handler the instructor chose) and a learner folder
     # named Zoë: the table ended in a UnicodeEncodeError traceback out of print_table

@@ -24,6 +24,9 @@ Smith_12345_assignsubmission_file_: its learner is Ann Smith_12345 (name and par
 text's folder beside it (..._assignsubmission_onlinetext_) is skipped by name, no learner of its own.
 A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason
 can stop the CSV or the table.
+An output that takes no more (`> /dev/full`, a log on a full disk) or is closed (`| head -1`) is one line on stderr
+and exit status 1: before grading when the "grading ..." line cannot be written (nothing is graded), after the grades
+are written when the table cannot.
 Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every submission's processes
 killed and every temporary folder deleted, in one line ("Interrupted; no grades were written.", exit status 130;
 "Terminated (SIGTERM); ...", 143).
@@ -105,7 +108,7 @@ from keras_models.course.instructor.learner_folders import find_learners
 from keras_models.course.instructor.meddling import changed_paths, changes_named, folder_state, project_hashes
 from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes
 from keras_models.twins.alone import held_alone
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import output_closed, output_failed
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
 from keras_models.twins.repository import REPO
@@ -250,12 +253,34 @@ def _hold(submissions: Path, held: contextlib.ExitStack) -> None:
         "its own grades.csv there)")))
 
 
+class _OutputFailed(Exception):
+    """A print to stdout that raised OSError: main says so in one line (closed_output.output_failed)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error)
+        self.error = error
+
+
+@contextlib.contextmanager
+def _printing():
+    """Around prints to stdout only: their OSError (`> /dev/full`, `| head -1`) becomes _OutputFailed, told apart
+    from any other file's OSError, which names no file either."""
+    try:
+        yield
+    except OSError as error:
+        raise _OutputFailed(error) from error
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.ExitStack() as held:            # the submissions folder's lock, while this grades it
             code = _main(argv, held)
-        sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
+        with _printing():
+            sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return code
+    except _OutputFailed as failed:                     # `make grade ... > /dev/full`, `| head -1`
+        print(f"error: {output_failed(failed.error, 'make grade')}", file=sys.stderr)
+        return 1
     except BrokenPipeError:                             # `make grade SUBMISSIONS=dir | head -1`
         print(f"error: {output_closed('make grade')}", file=sys.stderr)
         return 1
@@ -318,11 +343,12 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
               "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
     with _sigterm_stops_like_ctrl_c():
         try:
-            if skipped:
-                print(f"skipped in the submissions folder: {', '.join(skipped)}")
-            if args.submissions is not None:
-                print(f"grading {counted(len(learners), 'learner')} x {counted(len(exercises), 'exercise')} "
-                      f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
+            with _printing():                       # flushed: an output that takes no more stops it before grading
+                if skipped:
+                    print(f"skipped in the submissions folder: {', '.join(skipped)}")
+                if args.submissions is not None:
+                    print(f"grading {counted(len(learners), 'learner')} x {counted(len(exercises), 'exercise')} "
+                          f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
             before = project_hashes(REPO)
             submitted = folder_state(args.submissions) if args.submissions is not None else {}
             grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds,
@@ -340,7 +366,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if changed:
         return 1
     if args.learner is not None:
-        return _report_one(exercises, next(iter(grades.values())))
+        with _printing():
+            return _report_one(exercises, next(iter(grades.values())))
     meddled = changes_named(submitted, folder_state(args.submissions))
     if meddled:                    # the grades stand: every file was read before any submission ran
         print(f"warning: a submission changed the submissions folder during grading: {meddled}. The grades use "
@@ -356,10 +383,12 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except OSError as error:
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})", file=sys.stderr)
         return 1
-    if kept:
-        print(kept)
-    print_table(columns, grades)
-    print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
+    with _printing():                   # the grades are written: only what is said of them is lost
+        if kept:
+            print(kept)
+        print_table(columns, grades)
+        print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
+        sys.stdout.flush()
     return 0
 
 
