@@ -286,6 +286,10 @@ PROGRAMS = ["keras_models.train", "keras_models.train.board_server", "keras_mode
             "keras_models.course.exercises.run", "keras_models.bench",
             "keras_models.course.instructor.grade_class",
             "keras_models.course.multi_worker"]      # no make target: the README runs it as a program
+# ... and each course script, which the README (and its own header) runs alone: `make course` is not the only way
+COURSE_SCRIPTS = sorted(f"keras_models.course.real_data.{path.stem}"
+                        for path in (ROOT / "keras_models" / "course" / "real_data").glob("*.py")
+                        if path.stem != "__main__" and 'if __name__ == "__main__":' in path.read_text(encoding="utf-8"))
 PROBE = """
 import runpy, sys
 import keras_models.twins.tf_chatter as tf_chatter
@@ -316,6 +320,8 @@ def test_every_program_make_or_the_readme_runs_filters_before_tensorflow_loads()
     run_by_make = set(re.findall(r"-m (keras_models[\w.]*)", makefile))
     unprobed = run_by_make - NO_TENSORFLOW - set(PROGRAMS)
     assert not unprobed, f"make runs {sorted(unprobed)}, which this test does not probe"
-    done = subprocess.run([sys.executable, "-c", PROBE, *PROGRAMS], cwd=ROOT, capture_output=True, text=True,
+    assert len(COURSE_SCRIPTS) == 4, COURSE_SCRIPTS
+    probed = [*PROGRAMS, *COURSE_SCRIPTS]
+    done = subprocess.run([sys.executable, "-c", PROBE, *probed], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)        # (subprocess.run kills it on a timeout)
-    assert done.stdout.splitlines() == [f"{module} filters first" for module in PROGRAMS], done.stderr
+    assert done.stdout.splitlines() == [f"{module} filters first" for module in probed], done.stderr

@@ -19,6 +19,11 @@ Run: make course, or .venv/bin/python -m keras_models.course.real_data.multiclas
 
 from __future__ import annotations
 
+if __name__ == "__main__":      # run alone: TensorFlow's C++ start-up lines left out, as `make course` leaves them out
+    from keras_models.twins.tf_chatter import filter_tensorflow_chatter
+
+    filter_tensorflow_chatter()     # before anything loads TensorFlow (workflow imports Keras)
+
 from pathlib import Path
 
 from data import load_digits
