@@ -8,6 +8,7 @@ from __future__ import annotations
 import linecache
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -466,6 +467,44 @@ def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_do
         assert grade_cli.main(["--only", value]) == 2
         assert capsys.readouterr().err == (f"error: ONLY={value!r} has an empty name between its commas: give "
                                            "exercise names separated by commas, e.g. ONLY=ex01,ex03\n")
+
+
+GRADE_FROM = """
+import sys
+from pathlib import Path
+from keras_models.course.exercises import grade, graders
+graders.EXERCISES_DIR = Path(sys.argv[1])            # the learner's files, in the test's folder
+sys.exit(grade.main(sys.argv[2:]))
+"""
+
+
+def test_sigterm_while_grading_deletes_the_temporary_folder_and_is_not_blamed_on_the_learners_code(
+        tmp_path, python_without_tensorflow):
+    """`timeout make exercises`, a cancelled CI job, `kill`: SIGTERM ended make exercises at once, and left its
+    <tmp>/grade_exNN_* folder behind. It stops as make grade stops: the folder deleted, one line, exit status 143 --
+    and not "Interrupted while grading ex01, in your ...", which is the learner's own Ctrl-C."""
+    exercises, own_tmp, started = tmp_path / "exercises", tmp_path / "tmp", tmp_path / "started"
+    exercises.mkdir()
+    own_tmp.mkdir()
+    (exercises / find("ex01").learner_path.name).write_text(
+        f"import time\nopen({str(started)!r}, 'w').close()\nwhile True:\n    time.sleep(0.01)\n", encoding="utf-8")
+    process = python_without_tensorflow.Popen(
+        [sys.executable, "-c", GRADE_FROM, str(exercises), "--only", "ex01"], cwd=repository.REPO,
+        env={**os.environ, "TMPDIR": str(own_tmp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not started.exists():                                  # the learner's file runs, in its folder
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.01)
+        assert [path.name.startswith("grade_ex01_") for path in own_tmp.iterdir()] == [True]
+        process.send_signal(signal.SIGTERM)                          # `kill <pid>`: the program alone
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, err) == (143, "\nTerminated (SIGTERM); nothing was changed.\n"), out
+    assert list(own_tmp.iterdir()) == []
 
 
 # --- the skeleton cutter and the reset --------------------------------------------------------

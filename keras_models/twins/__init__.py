@@ -15,6 +15,7 @@
     chatter_filter.py  the filter process tf_chatter.py starts: a Python of its own, never a fork
     interrupts.py    Ctrl-C in Keras' fit or in TensorFlow's summaries: raised after, from our code
     leave_at_once.py Ctrl-C while a program starts (its imports): one line and exit status 130
+    terminated.py    SIGTERM (timeout, kill) stops a program as Ctrl-C does: its clean-up runs, exit status 143
     closed_output.py an output pipe closed while a program prints (`make train | head`): one line
     output_encoding.py  a character the output's encoding cannot show: its escape, not a UnicodeEncodeError
     ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)

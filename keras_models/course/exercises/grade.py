@@ -16,7 +16,9 @@ Inside a notebook (or at the end of the script), `grade_here("ex03")` grades the
 far with the same grader, and prints the same verdict.
 
 Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line (an unknown
-exercise name: one line naming it; an unknown option: argparse's usage and error), 130 after Ctrl-C.
+exercise name: one line naming it; an unknown option: argparse's usage and error), 130 after Ctrl-C, 143
+after SIGTERM (`timeout`, a cancelled CI job, `kill`), which stops grading as Ctrl-C does, its temporary
+directory deleted.
 Grading writes only to a temporary directory; --reset writes the exercise file, and a backup of your
 version under logs/exercises/backup/ (which `make clean` keeps). Your exercise files are yours: nothing
 but --reset ever overwrites one.
@@ -60,6 +62,7 @@ from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.repository import from_repository
+from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
 
 @contextlib.contextmanager
@@ -142,6 +145,8 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
                 result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
                                                  "instead", 0.0)
+            except Terminated:                          # SIGTERM: not the learner's Ctrl-C, nor where it landed
+                raise
             except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say where it was
                 raise KeyboardInterrupt(_interrupted_in(exercise, interrupt, path)) from None
         _print_result(result, version)
@@ -292,12 +297,16 @@ def main(argv: list[str] | None = None) -> int:
             load_graders(selected)              # each grader loads, or one line before anything is graded
             if not args.solutions:
                 write_missing_files(selected)
-            status = grade(selected, args.solutions)
+            with sigterm_stops_like_ctrl_c():   # `timeout make exercises`, `kill`: its temporary folder deleted
+                status = grade(selected, args.solutions)
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return status
     except GraderUnreadable as error:                  # the course's file, not the learner's: which, and the fix
         print(f"error: {error} (nothing was graded)", file=sys.stderr)
         return 1
+    except Terminated:                                 # SIGTERM while grading: no exercise, no learner to name
+        print("\nTerminated (SIGTERM); nothing was changed.", file=sys.stderr)
+        return TERMINATED_STATUS
     except KeyboardInterrupt as interrupt:             # its message, from grade(): which exercise, and where
         where = f" {interrupt}" if str(interrupt) else ""
         print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)
