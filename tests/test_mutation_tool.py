@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -139,6 +140,68 @@ def test_make_mutants_into_a_closed_pipe_is_one_line_and_runs_no_mutant_for_nobo
                                        "command that ended?)\n")
     assert runs == ["untouched"]
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
+MUTANTS_FROM = """
+import signal, subprocess, sys
+from pathlib import Path
+signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C as in a terminal, whatever this worker ignores
+sys.path.insert(0, sys.argv[1])
+import run as mutation
+pid_file, sleeps_in = sys.argv[2], sys.argv[3]
+
+class Sleeps:    # the warm Python's stand-in: the run `sleeps_in` starts a sleep in its group and waits on it
+    def __init__(self, *args): pass
+    def __enter__(self): return self
+    def __exit__(self, *exc): pass
+    def Popen(self, args, **kwargs):
+        if (Path(kwargs["cwd"]).name == "untouched") != (sleeps_in == "untouched"):
+            return subprocess.Popen(["true"], **kwargs)
+        return subprocess.Popen(["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], **kwargs)
+
+first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
+mutation.load = lambda: [mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("t.py",))]
+mutation.Zygote = Sleeps
+sys.exit(mutation.main(["--jobs", "1"]))
+"""
+
+
+@pytest.mark.parametrize("sig, status, said, sleeps_in", [
+    (signal.SIGTERM, 143, "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n", "untouched"),
+    (signal.SIGTERM, 143, "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n", "mutant"),
+    (signal.SIGINT, 130, "\nInterrupted; the runs were stopped and their copies deleted.\n", "mutant"),
+], ids=["sigterm-untouched", "sigterm-mutant", "ctrl-c-mutant"])
+def test_sigterm_or_ctrl_c_stops_every_run_and_deletes_every_copy(sig, status, said, sleeps_in, tmp_path):
+    """`kill <pid of make mutants>` (or `timeout`, a cancelled CI job) ended it at once and left <tmp>/mutants_*, a
+    copy of the repository per run, and the runs' pytest (a session of its own, which no signal to make's group
+    reaches) ran on. Ctrl-C waited for the running mutants, then printed a traceback. Either stops every run, deletes
+    every copy and says so in one line, whether the untouched run or a mutant's (in a worker thread) was running."""
+    own_tmp, pid_file = tmp_path / "tmp", tmp_path / "sleep.pid"
+    own_tmp.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", MUTANTS_FROM, str(mutation.REPO / "tests" / "mutation"), str(pid_file), sleeps_in],
+        env={**os.environ, "TMPDIR": str(own_tmp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text().strip()):   # the run is under way, in its copy
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.01)
+        assert [path.name.startswith("mutants_") for path in own_tmp.iterdir()] == [True]
+        process.send_signal(sig)                                      # `kill <pid>`: the program alone
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        try:                                                          # the sleep, unless gone or a zombie
+            running = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text().split(") ")[-1][0] != "Z"
+        except (OSError, ValueError):
+            running = False
+        if running:                                                   # a failed test leaves nothing running
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    assert (process.returncode, err) == (status, said), out
+    assert not running, "the run's sleep survived"
+    assert list(own_tmp.iterdir()) == []
 
 
 def test_a_process_a_test_starts_in_another_folder_imports_the_copy_not_the_checkout(tmp_path, monkeypatch):

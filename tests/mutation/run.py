@@ -18,7 +18,9 @@ the repository:
 First the untouched copy is tested with every file the list names (they must pass, or a kill would
 prove nothing); the time limit is TIME_LIMIT_FACTOR times that run, and at least MIN_TIME_LIMIT seconds.
 Prints a line as each mutant ends, then a table and the kill count; exits 1 if any mutant survives, is
-stale, times out or ends in an error.
+stale, times out or ends in an error. Ctrl-C, or SIGTERM (`timeout`, a cancelled CI job, `kill`), stops every
+run with the processes it started (each runs in a session of its own, which no signal to make's reaches) and
+deletes every copy, in one line (exit status 130; "Terminated (SIGTERM); ...", 143).
 
 Each pytest runs forked from one warm Python that imported TensorFlow, Keras and pytest once
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
@@ -40,6 +42,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -62,6 +65,11 @@ from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
 
 from keras_models.twins.closed_output import output_closed  # noqa: E402
 from keras_models.twins.cores import usable_cores  # noqa: E402
+from keras_models.twins.terminated import (  # noqa: E402
+    TERMINATED_STATUS,
+    Terminated,
+    sigterm_stops_like_ctrl_c,
+)
 
 # not the packages of pytest plugins (hypothesis, xdist, anyio): pytest rewrites their asserts as it imports them
 PRELOAD = (*WITH_TENSORFLOW, "pytest", "sklearn", "matplotlib.pyplot")
@@ -146,6 +154,23 @@ def copy_first(copy: Path) -> dict[str, str]:
 # out-of-memory killer) says nothing of the mutant.
 FOUND_A_FAILURE = (1, 2)
 
+# The runs under way (their pids, each its session's and process group's), for Ctrl-C or SIGTERM to stop: the
+# threads running them see no signal. Once stopped, no run starts.
+_runs = threading.Lock()
+_running: set[int] = set()
+_stopped = threading.Event()
+
+
+def stop_every_run() -> None:
+    """Kill every run under way with every process it started, and start no other (Ctrl-C, SIGTERM)."""
+    with _runs:
+        _stopped.set()
+        for pid in _running:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:                  # it ended meanwhile, and everything it started with it
+                pass
+
 
 def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
               time_limit: float | None = None) -> tuple[int | None, str]:
@@ -153,15 +178,27 @@ def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
     Still running after `time_limit` seconds, it is stopped (SIGKILL) with every process it started, and the status
     is None."""
     popen = python.Popen if python is not None else subprocess.Popen
-    with popen([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider", "--no-header",
-                *tests], cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=copy_first(copy),
-               start_new_session=True) as process:
+    with _runs:
+        if _stopped.is_set():
+            return None, "not started: make mutants was stopped"
+        process = popen([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider",
+                         "--no-header", *tests], cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                        env=copy_first(copy), start_new_session=True)
+        _running.add(process.pid)
+    with process:
         try:
             stdout, stderr = process.communicate(timeout=time_limit)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)      # its session's group: pytest, and a kernel or server it started
             process.wait()
             return None, f"still running after {time_limit:.0f} s: stopped"
+        except KeyboardInterrupt:                       # Ctrl-C or SIGTERM in the untouched run (the main thread)
+            stop_every_run()
+            process.wait()
+            raise
+        finally:
+            with _runs:
+                _running.discard(process.pid)
     lines = [line for line in stdout.splitlines() if line.strip()]
     return process.returncode, (lines[-1] if lines else stderr.strip()[-200:])
 
@@ -225,7 +262,14 @@ def options_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        return run_mutants(argv)
+        with sigterm_stops_like_ctrl_c():
+            return run_mutants(argv)
+    except Terminated:
+        print("\nTerminated (SIGTERM); the runs were stopped and their copies deleted.", file=sys.stderr)
+        return TERMINATED_STATUS
+    except KeyboardInterrupt:
+        print("\nInterrupted; the runs were stopped and their copies deleted.", file=sys.stderr)
+        return 130
     except BrokenPipeError:                          # `make mutants | head -3`: nobody reads the verdicts any more
         print(f"error: {output_closed('make mutants')}", file=sys.stderr)
         return 1
@@ -241,6 +285,7 @@ def run_mutants(argv: list[str] | None) -> int:
             parser.error(f"no mutant called {', '.join(unknown)}")
         mutants = [m for m in mutants if m.name in args.only]
     started = time.perf_counter()
+    _stopped.clear()
     os.environ.update(TEST_ENV)                      # the warm Python imports TensorFlow with these too
     with tempfile.TemporaryDirectory(prefix="mutants_") as workdir, Zygote(workdir, "mutants", PRELOAD) as python:
         workdir = Path(workdir)
@@ -261,6 +306,10 @@ def run_mutants(argv: list[str] | None) -> int:
                     print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
             except BrokenPipeError:                  # the mutants not started yet are not run for nobody
                 pool.shutdown(cancel_futures=True)
+                raise
+            except KeyboardInterrupt:                # Ctrl-C, SIGTERM: no mutant run waited for, the copies deleted
+                pool.shutdown(wait=False, cancel_futures=True)
+                stop_every_run()
                 raise
             results = [run.result() for run in runs]          # in the list's order
     width, file_width = max(len(m.name) for m in mutants), max(len(m.file) for m in mutants)
