@@ -78,7 +78,6 @@ import contextlib
 import importlib
 import math
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -112,6 +111,7 @@ from keras_models.twins.closed_output import output_closed, output_failed
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
 from keras_models.twins.repository import REPO
+from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 
@@ -200,28 +200,6 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
                  escaped(verdict.reason + which_of_two(chosen) + also))
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (from `timeout`, a cancelled CI job, `kill`) while grading: a KeyboardInterrupt, so that it stops
-    grading as Ctrl-C does -- every submission's process group killed, every temporary folder deleted (sandbox.py
-    cleans up for any exception, and code that lets KeyboardInterrupt through lets this through too)."""
-
-
-@contextlib.contextmanager
-def _sigterm_stops_like_ctrl_c():
-    """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends, so that
-    it cannot cut the clean-up short (`timeout make grade` sends SIGTERM to make's whole process group, and make
-    passes its own on to this program as well)."""
-    def stop(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -341,7 +319,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock
         print(f"warning: JOBS={jobs} is more than the {counted(cores, 'core')} make grade may run on: submissions "
               "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
-    with _sigterm_stops_like_ctrl_c():
+    with sigterm_stops_like_ctrl_c():
         try:
             with _printing():                       # flushed: an output that takes no more stops it before grading
                 if skipped:
@@ -355,7 +333,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
                                     progress=args.submissions is not None)
         except Terminated:
             print("\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
-            return 128 + signal.SIGTERM             # 143, as a shell reports a program SIGTERM ended
+            return TERMINATED_STATUS                # 143, as a shell reports a program SIGTERM ended
         except KeyboardInterrupt:
             print("\nInterrupted; no grades were written.", file=sys.stderr)
             return 130
