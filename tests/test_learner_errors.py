@@ -37,6 +37,7 @@ from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_k
 from keras_models.train.options import check_writable
 from keras_models.train.runs import describe, write_status
 from keras_models.train.watchdog import KerasWatchdog
+from keras_models.twins.one_line_parser import OneLineParser
 from scratch import Dense, Network
 from scratch.checkpoint import CheckpointError
 from scratch.divergence import TrainingDiverged
@@ -122,6 +123,15 @@ def test_under_make_the_messages_name_the_make_variables(argv, message, tmp_path
     done = train_without_tensorflow(python_without_tensorflow, "--via-make", *(arg.format(file=file) for arg in argv))
     assert done.returncode == 2
     assert done.stderr.strip() == message.format(file=file)
+
+
+def test_a_help_hint_that_make_would_take_for_itself_is_refused_when_the_parser_is_built():
+    """`make lessons --help` is make's own help, never the program's: a hint naming it would send the learner
+    nowhere, so a parser with a make prog must be told the command that lists its options."""
+    with pytest.raises(ValueError, match="`make lessons --help` does not reach the program"):
+        OneLineParser(prog="make lessons")
+    parser = OneLineParser(prog="make lessons", command=".venv/bin/python -m keras_models.course.lessons")
+    assert parser.help_hint == " (all options: .venv/bin/python -m keras_models.course.lessons --help)"
 
 
 def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):

@@ -282,7 +282,8 @@ def test_a_bad_option_is_refused_in_one_line_before_anything_runs(option, value,
         mutation.main([option, value])
     assert stop.value.code == 2
     captured = capsys.readouterr()
-    assert captured.err == f"make mutants: error: argument {option}: {value!r} {refusal}\n" and captured.out == ""
+    assert captured.err == (f"error: argument {option}: {value!r} {refusal} "
+                            "(all options: .venv/bin/python tests/mutation/run.py --help)\n") and captured.out == ""
 
 
 def test_only_takes_names_separated_by_commas_as_make_mutants_only_passes_them():

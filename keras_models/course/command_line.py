@@ -5,6 +5,7 @@
     parser.add_argument("--seed", type=seed, default=0)
     parser.add_argument("--out", type=folder, default=shown(LOGS / "multi_worker"))    # course/folders.py
 
+OneLineParser is every program's (keras_models/twins/one_line_parser.py): a mistake is one line, not the usage.
 Each type checks its value when the options are read, before anything trains: `--epochs 0` once trained nothing
 and then failed on the empty history, `--seed -1` failed inside Keras' seeding, and `--out README.md` failed
 inside TensorBoard's writer, each with a traceback; `--out=~/x` (no shell expands a ~ after `=`) made a folder called
@@ -27,13 +28,6 @@ from keras_models.twins.repository import from_repository
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 MAX_SEED = 2**32 - 1                  # keras.utils.set_random_seed (NumPy's legacy seeding) takes 0 .. 2**32 - 1
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
-
-    def error(self, message: str):
-        self.exit(2, f"error: {message} (all options: {self.prog} --help)\n")
 
 
 def whole_number(text: str) -> int:

@@ -54,10 +54,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from data import DATA_FILE_ERRORS, Prepared, get_task, prepare  # noqa: E402
-from keras_models.course.command_line import OneLineParser, folder, whole_number  # noqa: E402
+from keras_models.course.command_line import folder, whole_number  # noqa: E402
 from keras_models.course.folders import LOGS, shown  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
 from keras_models.twins.counted import counted  # noqa: E402
+from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken  # noqa: E402
 from scratch import Dense, Network  # noqa: E402

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from data.tasks import TASK_TABLE, Defaults, checked_settings, unevenly_split
 from keras_models.train.runs import DEFAULT_LOGDIR, FLOAT32_RATES, MAX_EPOCHS, RunDirectoryError, fits_float32
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -137,14 +138,6 @@ def check_writable(logdir: str | Path) -> Path:
     return logdir
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
-
-    def error(self, message: str):
-        hint = "" if via_make else f" (all options: {PROG} --help)"
-        self.exit(2, f"error: {message}{hint}\n")
-
-
 def _number(text: str | None, kind: type, flag: str, check, requirement: str, parser) -> int | float | None:
     """The option's value as an int or float that passes `check`, or one line naming the option."""
     if text is None:
@@ -163,8 +156,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     global via_make
     argv = list(sys.argv[1:] if argv is None else argv)
     via_make = "--via-make" in argv                 # before parsing: the messages below depend on it
-    parser = OneLineParser(prog=PROG, description="`make train`: every task trained twice, from scratch and in "
-                                                  "Keras, from the same start, side by side.")
+    parser = OneLineParser(prog=PROG, via_make=via_make,        # via make: no hint, the messages name make variables
+                           description="`make train`: every task trained twice, from scratch and in Keras, from the "
+                                       "same start, side by side.")
     parser.add_argument("--tasks", help=f"comma-separated, from: {','.join(TASK_TABLE)} (default: all)")
     parser.add_argument("--epochs", help="epochs for every task (default: each task's own)")
     parser.add_argument("--learning-rate", help="Adam's learning rate for every task (default: 0.001)")

@@ -18,6 +18,7 @@
     terminated.py    SIGTERM (timeout, kill) stops a program as Ctrl-C does: its clean-up runs, exit status 143
     closed_output.py an output pipe closed while a program prints (`make train | head`): one line
     output_encoding.py  a character the output's encoding cannot show: its escape, not a UnicodeEncodeError
+    one_line_parser.py  argparse, a mistake in one line with the command that lists the options (every program)
     ports.py         a server's port read and tried before it starts (make tensorboard, make lab, workers)
     counted.py       a number of things in words: "1 core", "2 cores"
     cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)

@@ -65,6 +65,7 @@ from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
 
 from keras_models.twins.closed_output import output_closed  # noqa: E402
 from keras_models.twins.cores import usable_cores  # noqa: E402
+from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
 from keras_models.twins.terminated import (  # noqa: E402
     TERMINATED_STATUS,
     Terminated,
@@ -243,17 +244,11 @@ def at_least_one(text: str) -> int:
     return int(text)
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def options_parser() -> argparse.ArgumentParser:
     """make mutants' options; --jobs counts the cores this process may run on (taskset, a container's cpuset), not
     the machine's: on one core, two mutants' pytest processes at once only take turns."""
-    parser = OneLineParser(prog="make mutants", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make mutants", command=".venv/bin/python tests/mutation/run.py",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="extend", type=mutant_names, metavar="NAME,NAME",
                         help="run only these mutants (ONLY=; repeatable)")
     parser.add_argument("--jobs", type=at_least_one, default=usable_cores(), help="mutants tested at once (JOBS=)")

@@ -40,13 +40,14 @@ from data import (
     get_task,
     prepare,
 )
-from keras_models.course.command_line import OneLineParser, folder, seed, whole_number
+from keras_models.course.command_line import folder, seed, whole_number
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.loss_curves import history_frame, plot_loss_curves
 from keras_models.twins.models import build_model, load_model, standard_callbacks
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.output_encoding import escape_what_output_cannot_show
 from keras_models.twins.reproducible import deterministic
 from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
