@@ -19,7 +19,6 @@ version it accepts (`unpinned`).
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from keras_models.twins.one_line_parser import OneLineParser
 
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "constraints.txt"
@@ -112,7 +113,8 @@ def check(python_version: str, lock: Path = LOCK, pyproject: Path = REPO / "pypr
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make lock-check", command=".venv/bin/python tests/lock_check.py",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--python", nargs="+", default=list(VERSIONS), metavar="X.Y")
     versions = parser.parse_args(argv).python
     with ThreadPoolExecutor(len(versions)) as pool:           # three pip runs at once: mostly waiting on the index

@@ -14,6 +14,7 @@ that is not one (tests/test_keras_models.py), bad X, y and labels at the network
 import ast
 import errno
 import hashlib
+import importlib
 import io
 import json
 import os
@@ -132,6 +133,35 @@ def test_a_help_hint_that_make_would_take_for_itself_is_refused_when_the_parser_
         OneLineParser(prog="make lessons")
     parser = OneLineParser(prog="make lessons", command=".venv/bin/python -m keras_models.course.lessons")
     assert parser.help_hint == " (all options: .venv/bin/python -m keras_models.course.lessons --help)"
+
+
+@pytest.mark.parametrize("module, argv, command", [
+    ("keras_models.train.run", [], ".venv/bin/python -m keras_models.train"),
+    ("keras_models.train.board_server", [], ".venv/bin/python -m keras_models.train.board_server"),
+    ("keras_models.course.lessons", [], ".venv/bin/python -m keras_models.course.lessons"),
+    ("keras_models.course.real_data.__main__", [], ".venv/bin/python -m keras_models.course.real_data"),
+    ("keras_models.course.multi_worker", [], ".venv/bin/python -m keras_models.course.multi_worker"),
+    ("keras_models.course.exercises.grade", [], ".venv/bin/python -m keras_models.course.exercises.grade"),
+    ("keras_models.course.exercises.run", ["ex01"], ".venv/bin/python -m keras_models.course.exercises.run"),
+    ("keras_models.course.instructor.release", ["out"], ".venv/bin/python -m keras_models.course.instructor.release"),
+    ("keras_models.course.jupyter.lab", [], ".venv/bin/python -m keras_models.course.jupyter.lab"),
+    ("keras_models.course.jupyter.build", [], ".venv/bin/python -m keras_models.course.jupyter"),
+    ("keras_models.bench.run", [], ".venv/bin/python -m keras_models.bench"),
+    ("keras_models.bench.numpy_runs", ["--memory-run", "course"], ".venv/bin/python -m keras_models.bench.numpy_runs"),
+    ("lock_check", [], ".venv/bin/python tests/lock_check.py"),              # tests/lock_check.py: make lock-check
+])
+def test_a_mistyped_option_is_one_line_naming_it_and_the_command_that_lists_the_options(module, argv, command,
+                                                                                        capsys):
+    """`--logdri` was argparse's `usage: ...` line and then `make lessons: error: ...`; the hint names a command a
+    shell runs (make takes --help for itself). main reads its options before it does anything else."""
+    ctrl_c = signal.getsignal(signal.SIGINT)            # make tensorboard's main sets its own first
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            importlib.import_module(module).main([*argv, "--logdri"])
+    finally:
+        signal.signal(signal.SIGINT, ctrl_c)
+    assert stopped.value.code == 2
+    assert capsys.readouterr() == ("", f"error: unrecognized arguments: --logdri (all options: {command} --help)\n")
 
 
 def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):

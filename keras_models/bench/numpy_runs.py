@@ -10,7 +10,6 @@ scratch network's own memory:
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from data.prepare import prepare
+from keras_models.twins.one_line_parser import OneLineParser
 from scratch import Dense, Network, optimizers
 
 LOSS = "categorical_crossentropy"
@@ -155,8 +155,8 @@ class ScratchRun:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=".venv/bin/python -m keras_models.bench.numpy_runs",
-                                     description=__doc__.split("\n")[0])
+    parser = OneLineParser(prog=".venv/bin/python -m keras_models.bench.numpy_runs",
+                           description=__doc__.split("\n")[0])
     parser.add_argument("--memory-run", choices=list(SHAPES), required=True, help="train 2 scratch epochs of a shape")
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads (default: all)")
     args = parser.parse_args(argv)

@@ -29,6 +29,7 @@ from keras_models.bench.report import (
 )
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.first_free import STAMP_FORMAT
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 
@@ -58,8 +59,9 @@ def check_bench_data(shapes: list[Shape], *, make_train: bool, make_test: bool) 
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make bench", description="the scratch network's speed next to Keras "
-                                                                    "and next to the bare matrix products")
+    parser = OneLineParser(prog="make bench", command=".venv/bin/python -m keras_models.bench",
+                           description="the scratch network's speed next to Keras and next to the bare matrix "
+                                       "products")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and no make test (for iterating)")
     parser.add_argument("--skip-make", action="store_true", help="do not time make train / make test")
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"comma-separated, from {','.join(SHAPES)}")

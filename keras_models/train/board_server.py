@@ -15,7 +15,6 @@ status 130). Then this process runs TensorBoard's own program -- what `.venv/bin
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from keras_models.train.runs import DEFAULT_LOGDIR  # the repository's logs/, wherever this starts
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken
 from keras_models.twins.repository import from_here
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -104,7 +104,8 @@ def check_logdir(text: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
-    parser = argparse.ArgumentParser(prog="make tensorboard", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make tensorboard", command=".venv/bin/python -m keras_models.train.board_server",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", default=from_here(DEFAULT_LOGDIR),     # "logs" in the repository's folder
                         help="the runs to show (LOGDIR=; default: the repository's logs)")
     parser.add_argument("--port", default=str(DEFAULT_PORT),

@@ -61,6 +61,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import from_repository
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
@@ -266,8 +267,8 @@ def _learners_code(caller_file: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make exercises", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="make exercises", command=".venv/bin/python -m keras_models.course.exercises.grade",
+                           description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--solutions", action="store_true", help="grade the reference solutions")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="grade only this exercise (ex03, 3 or its file name), or these (ex01,ex03); repeatable")

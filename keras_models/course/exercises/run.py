@@ -41,6 +41,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import from_repository
 
 
@@ -99,8 +100,8 @@ def run_exercise(exercise: Exercise) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make exercise-run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineParser(prog="make exercise-run", command=".venv/bin/python -m keras_models.course.exercises.run",
+                           description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", metavar="NAME", help="the exercise: ex03, 3 or its file name")
     args = parser.parse_args(argv)
     try:

@@ -54,6 +54,7 @@ from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, rend
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import output_failed
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -248,7 +249,8 @@ def _check_destination(dest: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make release", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make release", command=".venv/bin/python -m keras_models.course.instructor.release",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="the folder to write (DEST=dir); must not exist or be empty")
     parser.add_argument("--with-solutions", action="store_true", help="the instructor's copy (WITH_SOLUTIONS=1)")
     args = parser.parse_args(argv)

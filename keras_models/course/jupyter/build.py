@@ -26,7 +26,6 @@ which also displays it when it runs in a notebook.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -42,6 +41,7 @@ from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import output_failed
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO, from_repository  # a path as the learner knows it (make lab's log too)
 from scratch.atomic_write import write_text_atomically
 
@@ -183,7 +183,8 @@ def build(out_dir: Path, backup_dir: Path) -> dict[str, list[str]]:
 
 def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") -> int:
     """make notebooks; its summary ends with `next_step` (make lab, which calls it first, says what it does next)."""
-    parser = argparse.ArgumentParser(prog="make notebooks", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make notebooks", command=".venv/bin/python -m keras_models.course.jupyter",
+                           description=__doc__.splitlines()[0])
     parser.parse_args(argv)
     try:
         done = build(NOTEBOOKS, BACKUP_DIR)

@@ -25,7 +25,6 @@ if __name__ == "__main__":                   # before the imports (secrets loads
 
     on_ctrl_c_leave_at_once("JupyterLab was not started.")
 
-import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -40,6 +39,7 @@ from pathlib import Path  # noqa: E402
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
+from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
 from keras_models.twins.repository import REPO, from_repository  # noqa: E402
 
@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
-    parser = argparse.ArgumentParser(prog="make lab", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make lab", command=".venv/bin/python -m keras_models.course.jupyter.lab",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--port", default="8888", help="port on 127.0.0.1 (PORT=); 0 picks a free one")
     parser.add_argument("--jupyter-home", type=Path, default=REPO / ".venv", help="where Jupyter's files go")
     parser.add_argument("--log", type=Path, default=REPO / "logs" / "lab" / "jupyterlab.log",

@@ -24,7 +24,6 @@ Importing this package is cheap: the lessons (matplotlib) and TensorFlow load wh
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import shlex
 import sys
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.closed_output import output_closed
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -96,7 +96,8 @@ def check_lessons_data(lessons: tuple[str, ...]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`make lessons`; a log directory that cannot be written, a damaged or missing data file (lesson 6 reads
     data/breast_cancer.csv: checked before lesson 1), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
-    parser = argparse.ArgumentParser(prog="make lessons", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make lessons", command=".venv/bin/python -m keras_models.course.lessons",
+                           description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", default=shown(DEFAULT_LOGDIR),     # logs/lessons in the repository's folder
                         help="where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default: the repository's "
                              "logs/lessons)")
