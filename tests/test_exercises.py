@@ -220,6 +220,33 @@ def test_a_name_the_grader_needs_last_is_named_before_the_grader_calls_anything(
     assert result.lacks_a_name
 
 
+@pytest.mark.parametrize("name", ["ex01", "ex03"])
+def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_path):
+    """A learner's keras.config.set_floatx("float16") at the top of ex03 failed it with "the training loss did not go
+    down (nan -> nan)", with no word of floatx. The clause comes in the Keras exercises only (ex01 and ex02 are
+    NumPy), and under float32 in none."""
+    from conftest import floatx
+
+    assert [exercise.name for exercise in EXERCISES if getattr(exercise.grader, "KERAS", False)] == [
+        "ex03", "ex04", "ex05", "ex06", "ex07"]
+    exercise = find(name)
+
+    def nan_loss(*args, **kwargs):
+        raise ValueError("the loss is nan")
+
+    namespace = ModuleType("_graded_here_notebook")
+    for needed in exercise.grader.NEEDS:
+        setattr(namespace, needed, nan_loss)
+    clause = ("; keras.config.floatx() is 'float16' (set by your code?): float16 loses the small steps training "
+              "takes; remove the set_floatx call")
+    with floatx("float16"):
+        under_float16 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
+    with floatx("float32"):
+        under_float32 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
+    assert under_float32.startswith("your code raised ValueError in ") and under_float32.endswith("the loss is nan")
+    assert under_float16 == under_float32 + (clause if name == "ex03" else "")
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[exercise.name for exercise in EXERCISES])
 def test_the_names_a_grader_declares_are_every_name_its_code_reads_from_the_learners(exercise):
     """NEEDS is checked before the grader runs: a name the grader reads and NEEDS leaves out would still be found

@@ -23,6 +23,7 @@ from .fit_checks import fit_checked, not_a_split, not_trained_on, same_rows, val
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 NEEDS = ("train_with_tensorboard", "read_scalars", "best_epoch")
+KERAS = True                       # the learner's code trains a Keras model: a narrow floatx is named in a FAIL
 SEED = 7
 # A run the grader writes itself: validation lowest at epoch 3 and highest at 0, training lowest at epoch 6, the
 # last epoch 7 -- four different epochs, so each slip gives its own answer.

@@ -2,11 +2,12 @@
 with a one-line hint.
 
 Each grader module `graders/exNN.py` has `TITLE`, `NEEDS` (the names of the learner's functions and
-classes it calls, in that order) and `grade(module, workdir) -> str`: it calls the functions of the
-loaded exercise `module`, writes only under `workdir` (a temporary directory), raises `Fail(hint)`
-when a check fails and returns a one-line summary (the metric and its target) when all pass. A name
-in NEEDS the code lacks (in a notebook, a cell not run yet) is a FAIL before the grader runs, not
-after the training that comes before its first use. `grade_file` turns whatever happens into a `Result`:
+classes it calls, in that order), `KERAS = True` when the learner's code trains a Keras model, and
+`grade(module, workdir) -> str`: it calls the functions of the loaded exercise `module`, writes only
+under `workdir` (a temporary directory), raises `Fail(hint)` when a check fails and returns a one-line
+summary (the metric and its target) when all pass. A name in NEEDS the code lacks (in a notebook, a
+cell not run yet) is a FAIL before the grader runs, not after the training that comes before its
+first use. `grade_file` turns whatever happens into a `Result`:
 
     checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
     a check fails                -> FAIL   the grader's hint
@@ -18,6 +19,10 @@ after the training that comes before its first use. `grade_file` turns whatever 
     a file with no code in it    -> FAIL   "<file> has no code in it ...", as make exercise-run says
     the grader file missing or   -> GraderUnreadable, raised: no verdict on the learner's code; make exercises,
       damaged                              make grade and a Grade cell say it in one line, with how to restore it
+
+In a Keras exercise (`KERAS`) graded under a float16 or bfloat16 floatx, a hint, an error or what the grader
+tripped on ends with "; keras.config.floatx() is 'float16' (set by your code?): ...": such a floatx makes training
+stall or give NaN, and the hint alone points at the model.
 
 The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
 `notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
@@ -213,18 +218,20 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
             module: ModuleType | None = None) -> Result:
     """The FAIL for an exception: the grader's hint, a TODO not done yet, a name `module` (the learner's code,
     once loaded) lacks, a damaged data file, what the grader tripped on, or where the learner's code raised."""
-    def result(message: str) -> Result:
+    def result(message: str, *, floatx_may_be_why: bool = True) -> Result:
+        if floatx_may_be_why:
+            message += narrow_floatx_clause(exercise)
         return Result(exercise, False, message, time.perf_counter() - start)
 
     if isinstance(error, Fail):
         return result(str(error))
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
-        return result(f"not done yet: fill in the TODO in {where}")
+        return result(f"not done yet: fill in the TODO in {where}", floatx_may_be_why=False)
     if module is not None and isinstance(error, AttributeError) and error.obj is module:   # Python 3.10+: .obj
-        return result(defines_no(error.name, exercise))
+        return result(defines_no(error.name, exercise), floatx_may_be_why=False)
     if isinstance(error, DATA_FILE_ERRORS):                           # a data file damaged or gone, read by either
-        return result(raised(error, where, line))
+        return result(raised(error, where, line), floatx_may_be_why=False)
     if line is None:               # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
         first_line = (message_of(error).strip().splitlines() or [""])[0]
@@ -232,6 +239,20 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
                       "what your functions return (types, shapes)")
     return result(raised(error, where, line, is_learners))
+
+
+def narrow_floatx_clause(exercise: Exercise) -> str:
+    """For a Keras exercise graded while Keras' floatx is float16 or bfloat16 (a keras.config.set_floatx call in the
+    learner's code, or keras.json's), the clause a FAIL ends with to name it: the hint alone ("the training loss did
+    not go down (nan -> nan)") points at the model. "" otherwise, and when Keras is not loaded."""
+    keras = sys.modules.get("keras")
+    if keras is None or not getattr(exercise.grader, "KERAS", False):
+        return ""
+    floatx = keras.config.floatx()
+    if floatx in ("float32", "float64"):
+        return ""
+    return (f"; keras.config.floatx() is {floatx!r} (set by your code?): {floatx} loses the small steps training "
+            "takes; remove the set_floatx call")
 
 
 def defines_no(name: str, exercise: Exercise) -> str:
