@@ -65,6 +65,23 @@ def test_to_keras_of_something_else_than_a_network_is_named():
         to_keras(None)
 
 
+def test_keras_predict_rounds_a_float64_twins_inputs_to_floatx_and_calling_the_model_does_not():
+    """Keras' behaviour, pinned (bridge.py's docstring says it): fit, predict and evaluate cast X to floatx before
+    the float64 layers see it, so under float32 floatx predict gives the twin's output on float32(X); under floatx
+    float64, and when the model is called, X is not rounded. A Keras upgrade that changes it is noticed here."""
+    net = Network([Dense(3, 4, "tanh", seed=0), Dense(4, 1, seed=1)])       # float64
+    X = np.random.default_rng(0).normal(size=(8, 3))                          # (8, 3) float64
+    rounded = X.astype(np.float32).astype(np.float64)                         # (8, 3) float32(X)
+    with floatx("float32"):
+        model = to_keras(net)
+        predicted, called = model.predict(X, verbose=0), np.asarray(model(X))  # (8, 1) each
+        assert 0 < np.abs(predicted - called).max() < 1e-6                   # rounding-sized: 4e-8 measured
+        np.testing.assert_array_equal(predicted, np.asarray(model(rounded)))
+    with floatx("float64"):
+        model = to_keras(net)
+        np.testing.assert_array_equal(model.predict(X, verbose=0), np.asarray(model(X)))
+
+
 def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
     net = Network([Dense(3, 4, "relu"), Dropout(0.5), Dense(4, 1)])
     model = to_keras(net, dropout_layer=RecordingDropout)

@@ -7,9 +7,13 @@
 
 Weights copy across without a transpose because `scratch.Dense` stores W in Keras' kernel layout
 (n_in, n_out). For results that agree to float64 rounding, the loss must compute in the model's
-dtype (a float32 loss casts a float64 model's output, which drops Keras' logits shortcut) and the
-optimizer's learning rate must not be rounded to float32: `keras.config.set_floatx("float64")`
-before building does both (the `floatx64` fixture of tests/conftest.py).
+dtype (a float32 loss casts a float64 model's output, which drops Keras' logits shortcut), the
+optimizer's learning rate must not be rounded to float32, and X must reach the layers unrounded:
+Keras' fit, predict and evaluate cast NumPy inputs to floatx before the model sees them (its data
+adapter), so under the default floatx float32 a float64 twin's `model.predict(X)` is its output on
+float32(X), a rounding away from scratch's (4e-8 in tests/test_bridge.py), while calling the model,
+`model(X)`, is exact. `keras.config.set_floatx("float64")` before building does all three (the
+`floatx64` fixture of tests/conftest.py).
 
 What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer L1/L2/L1L2
 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional or subclassed
@@ -44,7 +48,11 @@ def to_keras(net: Network, name: str | None = None, *,
     """A keras.Sequential equal to `net`: Input, then Dense(n_out, activation, ...) and Dropout(rate) as in
     net.layers, same weights. `dropout_layer`: the class for the Dropout layers (e.g. masks.RecordingDropout).
     `model_class`: keras.Sequential or a subclass (data_parallel.DataParallelSequential for tf.distribute);
-    under a strategy, call this inside `strategy.scope()` so the weights are created on every replica."""
+    under a strategy, call this inside `strategy.scope()` so the weights are created on every replica.
+
+    The model has net's dtype, but Keras' fit, predict and evaluate round X to floatx first: for a float64 net
+    under the default floatx float32 they see float32(X). For exact float64 parity call
+    keras.config.set_floatx("float64") first, or call the model directly (`model(X)`)."""
     if not isinstance(net, Network):
         back = ": from_keras turns a Keras model into one" if isinstance(net, keras.Model) else ""
         raise TypeError(f"to_keras takes a scratch Network, got {type(net).__name__}{back}")
