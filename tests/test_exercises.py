@@ -467,6 +467,23 @@ def test_a_learners_floatx_or_seterr_at_the_top_of_a_file_does_not_reach_the_nex
     assert "ex01" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("keras_json", "floatx"), [
+    (b'{"floatx": "float64", "epsilon": 1e-07, "backend": "tensorflow"}', "float64"),
+    (None, "float32"),                                                     # no keras.json: Keras' default
+    (b'{"floatx": "float6', "float32"),                                    # cut short: Keras reads it as {}
+    (b'\xff\xfe{"floatx": "float64"}', "float32"),                         # not UTF-8: Keras reads it as {}
+    (b'["float64"]', "float32"),                                           # JSON, but not an object
+    (b'{"floatx": "float8"}', "float32"),                                  # no floatx Keras has
+])
+def test_the_floatx_keras_loads_with_is_read_from_keras_json_in_keras_home(keras_json, floatx, tmp_path, monkeypatch):
+    """When the exercise graded is the first to load Keras, the floatx it goes back to afterwards is the one
+    `import keras` starts with: keras.json's in KERAS_HOME, float32 without one or with one it cannot use."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    if keras_json is not None:
+        (tmp_path / "keras.json").write_bytes(keras_json)
+    assert grade_cli._floatx_keras_loads_with() == floatx
+
+
 def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 
