@@ -977,6 +977,25 @@ def test_an_earlier_book_kept_aside_before_is_never_written_over(tmp_path, monke
     assert learner_folders.find_learners(folder)[1] == []
 
 
+def test_a_grade_book_kept_aside_is_named_when_the_new_one_cannot_be_written(tmp_path, monkeypatch, capsys):
+    """The earlier book moved aside, then the fresh one's write failed (a full disk): the instructor was told only
+    that the grades could not be written, with no grades.csv left and nothing saying where it went."""
+    folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})
+    (folder / "grades.csv").write_text("learner,ex01,total\nbob,8,8\n", encoding="utf-8")
+    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
+
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(grade_class.gradebook, "write", disk_full)
+    assert grade_class.main([str(folder)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: the grades cannot be written to {folder} (No space left on device); kept the earlier grades.csv as "
+        "grades_earlier.csv: it held 1 grade given by hand (bob ex01 8); copy what still stands into the new "
+        "grades.csv\n")
+    assert (folder / "grades_earlier.csv").read_text(encoding="utf-8") == "learner,ex01,total\nbob,8,8\n"
+
+
 def test_without_only_a_grade_given_by_hand_that_the_grader_now_gives_too_is_not_kept_aside(tmp_path, monkeypatch,
                                                                                               capsys):
     folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})

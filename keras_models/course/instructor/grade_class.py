@@ -354,12 +354,14 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     columns, kept = exercises, ""
     if earlier is not None:
         columns, grades, kept = gradebook.merge(earlier, exercises, grades)
+    kept_aside = ""
     try:
         if args.only is None:               # read now, not before grading: the instructor may have edited it since
-            kept = _keep_what_would_be_lost(args.submissions, grades)
+            kept = kept_aside = _keep_what_would_be_lost(args.submissions, grades)
         gradebook.write(args.submissions, columns, grades)
-    except OSError as error:
-        print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})", file=sys.stderr)
+    except OSError as error:               # an earlier book already moved aside is named: no grades.csv is left
+        print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})"
+              + (f"; {kept_aside}" if kept_aside else ""), file=sys.stderr)
         return 1
     with _printing():                   # the grades are written: only what is said of them is lost
         if kept:
