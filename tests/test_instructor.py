@@ -1205,18 +1205,64 @@ def test_grades_csv_is_written_last_so_a_failed_write_of_the_reasons_leaves_no_g
     """gradebook.write: grades.csv, whose presence makes the next ONLY= run keep its columns, comes after
     grades_reasons.csv. A disk full as the reasons are written leaves no grades.csv whose kept grades would lose
     their reasons without a word."""
-    real_write_whole = gradebook._write_whole
+    real_write_rows = gradebook._write_rows
 
-    def full_disk_for_the_reasons(path, rows):
-        if path.name == gradebook.REASONS:
+    def full_disk_for_the_reasons(path, rows):            # path: the temporary file, named after its file
+        if path.name.startswith(gradebook.REASONS + "."):
             raise OSError(28, "No space left on device", str(path))
-        real_write_whole(path, rows)
+        real_write_rows(path, rows)
 
-    monkeypatch.setattr(gradebook, "_write_whole", full_disk_for_the_reasons)
+    monkeypatch.setattr(gradebook, "_write_rows", full_disk_for_the_reasons)
     ex01 = find("ex01")
     with pytest.raises(OSError):
         gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("full", [gradebook.GRADES, gradebook.REASONS])
+def test_a_full_disk_as_either_file_of_the_grade_book_is_written_leaves_both_earlier_files_whole(full, tmp_path,
+                                                                                                 monkeypatch):
+    """gradebook.write replaced grades_reasons.csv before it wrote grades.csv: a disk full as grades.csv was
+    written left the new reasons beside the old grades, and "the grades cannot be written" did not say so. Both
+    temporary files are written before either is moved."""
+    (tmp_path / gradebook.GRADES).write_text(EARLIER_GRADES, encoding="utf-8")
+    (tmp_path / gradebook.REASONS).write_text(EARLIER_REASONS, encoding="utf-8")
+    real_open = open
+
+    def full_disk_for(file, *args, **kwargs):
+        if Path(file).name.startswith(full + "."):           # its temporary file, named after it
+            raise OSError(28, "No space left on device", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(gradebook, "open", full_disk_for, raising=False)
+    ex01 = find("ex01")
+    with pytest.raises(OSError, match="No space left on device"):
+        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
+    assert (tmp_path / gradebook.GRADES).read_text(encoding="utf-8") == EARLIER_GRADES
+    assert (tmp_path / gradebook.REASONS).read_text(encoding="utf-8") == EARLIER_REASONS
+    assert sorted(path.name for path in tmp_path.iterdir()) == [gradebook.GRADES, gradebook.REASONS]
+
+
+def test_grades_csv_is_moved_last_so_a_failed_move_of_the_reasons_leaves_the_earlier_grade_book_whole(tmp_path,
+                                                                                                     monkeypatch):
+    """Both files written, grades_reasons.csv is moved over its file first and grades.csv last: when the move of
+    the reasons fails, grades.csv is not yet replaced, and its kept grades keep their reasons."""
+    (tmp_path / gradebook.GRADES).write_text(EARLIER_GRADES, encoding="utf-8")
+    (tmp_path / gradebook.REASONS).write_text(EARLIER_REASONS, encoding="utf-8")
+    real_replace = os.replace
+
+    def reasons_not_moved(source, target):
+        if Path(target).name == gradebook.REASONS:
+            raise OSError(errno.EIO, "Input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", reasons_not_moved)
+    ex01 = find("ex01")
+    with pytest.raises(OSError, match="Input/output error"):
+        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
+    assert (tmp_path / gradebook.GRADES).read_text(encoding="utf-8") == EARLIER_GRADES
+    assert (tmp_path / gradebook.REASONS).read_text(encoding="utf-8") == EARLIER_REASONS
+    assert sorted(path.name for path in tmp_path.iterdir()) == [gradebook.GRADES, gradebook.REASONS]
 
 
 def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):

@@ -5,7 +5,8 @@ some of the exercises.
     grades_reasons.csv   learner, exercise, file, points, reason     one row per learner and exercise
 
 Each file is written into a temporary file beside it, then moved over it (scratch.atomic_write: os.replace,
-one step on one file system): an interrupted run leaves the earlier file or the new one, never half of one.
+one step on one file system): an interrupted run leaves the earlier file or the new one, never half of one. Both
+temporary files are written before either is moved: a write that fails (a full disk) leaves both earlier files.
 
 `make grade ONLY=ex03` regrades ex03 and keeps the rest. When grades.csv exists, the new ex03 grades replace
 its ex03 column and the ex03 rows of grades_reasons.csv; every other column is kept with its reasons, a learner
@@ -97,14 +98,17 @@ def write(folder: Path, exercises: list[Exercise], grades: Book) -> None:
         table.append([learner, *scores, sum(scores)])
         reasons += [[learner, e.name, mine[e.name].file, mine[e.name].points, mine[e.name].reason]
                     for e in exercises]
-    _write_whole(folder / REASONS, reasons)
-    _write_whole(folder / GRADES, table)       # last: the file whose presence makes the next ONLY= run merge
+    # both temporary files are written before either is moved over its file: a failed write (a full disk, Ctrl-C)
+    # leaves both earlier files whole. The blocks end innermost first: grades.csv, whose presence makes the next
+    # ONLY= run merge, is moved last, so a failed move of the reasons leaves the earlier grades.csv too.
+    with atomic_path(folder / GRADES) as grades_temporary, atomic_path(folder / REASONS) as reasons_temporary:
+        _write_rows(reasons_temporary, reasons)
+        _write_rows(grades_temporary, table)
 
 
-def _write_whole(path: Path, rows: list[list]) -> None:
-    """Write `rows` to the CSV file at `path` in one step (scratch.atomic_write): stopped before the end (an
-    error, Ctrl-C), `path` is as it was and no temporary file is left."""
-    with atomic_path(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as file:
+def _write_rows(path: Path, rows: list[list]) -> None:
+    """Write `rows` to the CSV file at `path` (a temporary file of scratch.atomic_write's)."""
+    with open(path, "w", newline="", encoding="utf-8") as file:
         csv.writer(file, lineterminator="\n").writerows(rows)
 
 
