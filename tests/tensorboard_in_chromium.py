@@ -8,8 +8,10 @@ and draw the epoch_loss chart card with lines (the TIME SERIES page draws into a
 waiting: the test looks at the canvas's pixels for the runs' colours). The table under the chart must show
 each scratch value equal to its Keras twin's to 1e-3 (the table rounds to four digits): the two curves lie on
 top of each other. A screenshot per task
-goes to $SCREENSHOTS (default: pytest's temporary folder), with the chart in full size. The binary task's losses
-must be those the README's picture of it says it shows: a change to make train that moves them asks for a new picture.
+goes to $SCREENSHOTS (default: pytest's temporary folder), with the chart in full size; a wait that fails leaves the
+page as it then was there too (<task>_failure.png), and a browser that stops fails at once, in one line. The binary
+task's losses must be those the README's picture of it says it shows: a change to make train that moves them asks for
+a new picture.
 
 Not part of `make test`: it needs Chromium, which `make test-browser` installs (Debian's chromium and
 chromium-driver). When anything is missing -- Chromium, the driver, Selenium -- the test fails; it never skips.
@@ -22,7 +24,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,7 +32,7 @@ import pytest
 from conftest import free_ports
 from PIL import Image
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import InvalidSessionIdException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
@@ -149,19 +150,32 @@ def loss_card(driver):
     return cards[0] if len(cards) == 1 else None
 
 
-def wait_for(what: str, check, driver):
-    """Poll check() until it returns something true; fail after WAIT seconds, naming what never came."""
+def driver_ended(driver) -> bool:
+    """Whether the ChromeDriver process behind `driver` has exited (its calls then fail as connection errors)."""
+    process = getattr(getattr(driver, "service", None), "process", None)
+    return process is not None and process.poll() is not None
+
+
+def wait_for(what: str, check, driver, screenshot: Path):
+    """Poll check() until it returns something true; fail after WAIT seconds, naming what never came and the
+    `screenshot` of the page then. A browser that has stopped (its session gone, or its driver ended) fails at
+    once: nothing will come, and WAIT seconds of retries per wait would only hide it."""
     deadline = time.monotonic() + WAIT
     while True:
         try:
             found = check()
-        except WebDriverException:            # the page re-rendered under us: look again
-            found = None
+        except Exception as error:
+            if isinstance(error, InvalidSessionIdException) or driver_ended(driver):
+                pytest.fail(f"Chromium stopped while the test waited for {what} ({type(error).__name__})",
+                            pytrace=False)
+            if not isinstance(error, WebDriverException):
+                raise
+            found = None                      # the page re-rendered under us: look again
         if found:
             return found
         if time.monotonic() > deadline:
-            driver.save_screenshot(str(Path(tempfile.gettempdir()) / "tensorboard_in_chromium_failure.png"))
-            pytest.fail(f"{what} did not appear within {WAIT} s")
+            driver.save_screenshot(str(screenshot))
+            pytest.fail(f"{what} did not appear within {WAIT} s (the page then: {screenshot})")
         time.sleep(1)
 
 
@@ -173,16 +187,17 @@ def test_each_tasks_link_shows_its_scratch_and_keras_loss_curves_on_top_of_each_
     assert links.get(task) == task_link(task), f"make train printed {links}"
     browser.get(links[task].replace(":6006/", f":{board}/"))               # the learner's link, on this port
     runs = [f"{run}/{task}/{side}/{split}" for side in ("keras", "scratch") for split in ("train", "validation")]
+    failure = screenshots / f"{task}_failure.png"                          # the page, when a wait fails
 
     assert wait_for("the four runs in the run selector", lambda: listed_runs(browser) == runs and runs,
-                    browser) == runs
-    card = wait_for("the epoch_loss chart card", lambda: loss_card(browser), browser)
+                    browser, failure) == runs
+    card = wait_for("the epoch_loss chart card", lambda: loss_card(browser), browser, failure)
     colours = run_colours(browser)
     drawn = wait_for("both loss curves, train and validation, drawn in the chart",
                      lambda: (lambda seen: seen if all(seen[f"{run}/{task}/keras/{split}"] +
                                                        seen[f"{run}/{task}/scratch/{split}"] >= 30
                                                        for split in ("train", "validation")) else None)(
-                         pixels_per_colour(loss_card(browser), colours)), browser)
+                         pixels_per_colour(loss_card(browser), colours)), browser, failure)
     assert sum(drawn.values()) >= 100, drawn
 
     # the table under the chart: each run's loss at the last epoch; scratch's equals its Keras twin's
@@ -206,6 +221,6 @@ def test_each_tasks_link_shows_its_scratch_and_keras_loss_curves_on_top_of_each_
         if buttons:
             buttons[0].click()
     wait_for("the full-size chart", lambda: sum(pixels_per_colour(loss_card(browser), colours).values()) >= 100,
-             browser)
+             browser, failure)
     time.sleep(2)                                                            # let the resized chart settle
     assert browser.save_screenshot(str(screenshots / f"{task}.png"))
