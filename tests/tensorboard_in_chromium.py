@@ -138,9 +138,8 @@ def run_colours(driver) -> dict[str, tuple[int, int, int]]:
 def pixels_per_colour(card, colours: dict[str, tuple[int, int, int]]) -> dict[str, int]:
     """How many of the chart canvas's pixels have each run's colour (what it drew, not what the DOM says)."""
     picture = Image.open(io.BytesIO(card.find_element(By.CSS_SELECTOR, "canvas").screenshot_as_png)).convert("RGB")
-    counts: dict[tuple[int, int, int], int] = {}
-    for pixel in picture.getdata():
-        counts[pixel] = counts.get(pixel, 0) + 1
+    # getcolors, not a count over getdata(): Pillow 13 deprecates getdata, and a warning is an error in the tests
+    counts = {pixel: count for count, pixel in picture.getcolors(maxcolors=picture.width * picture.height)}
     return {run: counts.get(colour, 0) for run, colour in colours.items()}
 
 

@@ -4,12 +4,14 @@ links make train printed in a real browser; this file checks their form without 
 a stand-in for the browser.
 """
 
+import io
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import tensorboard_in_chromium as chromium
+from PIL import Image
 from selenium.common.exceptions import InvalidSessionIdException, StaleElementReferenceException, WebDriverException
 from urllib3.exceptions import MaxRetryError
 
@@ -88,3 +90,17 @@ def test_a_wait_that_fails_leaves_its_screenshot_where_its_message_says(tmp_path
         chromium.wait_for("the card", lambda: None, StandInDriver(), picture)
     assert str(failed.value) == f"the card did not appear within 0 s (the page then: {picture})"
     assert picture.read_bytes() == b"a picture"
+
+
+def test_the_pixels_of_each_runs_colour_are_counted_on_the_charts_canvas():
+    """pixels_per_colour counted over Image.getdata, which Pillow 13 deprecates: with warnings as errors, every task
+    of make test-browser failed at its first chart."""
+    canvas = Image.new("RGB", (4, 3), (255, 255, 255))
+    for x in range(3):
+        canvas.putpixel((x, 0), (255, 112, 67))                      # three pixels of the keras run's orange
+    canvas.putpixel((0, 2), (0, 119, 187))                           # one of the scratch run's blue
+    png = io.BytesIO()
+    canvas.save(png, format="PNG")
+    card = SimpleNamespace(find_element=lambda by, selector: SimpleNamespace(screenshot_as_png=png.getvalue()))
+    colours = {"keras/train": (255, 112, 67), "scratch/train": (0, 119, 187), "keras/validation": (1, 2, 3)}
+    assert chromium.pixels_per_colour(card, colours) == {"keras/train": 3, "scratch/train": 1, "keras/validation": 0}
