@@ -456,7 +456,8 @@ def test_the_memory_limit_counts_from_what_the_grading_process_already_holds(tmp
     (["--jobs", "x"], "JOBS must be a whole number from 1 to 1024, got 'x'"),
     (["--jobs", "0"], "JOBS must be a whole number from 1 to 1024, got '0'"),
     (["--only", ","], "ONLY=',' names no exercise; the exercises are ex01, ex02, ex03, ex04, ex05, ex06, ex07"),
-    (["--time-limits", "3"], "unrecognized arguments: --time-limits 3"),
+    (["--time-limits", "3"], "unrecognized arguments: --time-limits 3 (all options: .venv/bin/python -m "
+                             "keras_models.course.instructor.grade_class --help)"),
 ], ids=["inf", "huge", "tiny", "not-a-number", "wall-nan", "jobs-x", "jobs-0", "only-comma", "unknown-option"])
 def test_a_bad_make_variable_is_refused_in_one_line_that_names_it(options, message, tmp_path, capsys):
     folder = write_class(tmp_path / "class", {"ann": {"notes.txt": "nothing to grade"}})

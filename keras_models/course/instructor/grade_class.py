@@ -72,7 +72,6 @@ exit status 0 only for a PASS.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import contextlib
 import importlib
@@ -110,6 +109,7 @@ from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import output_closed, output_failed
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
+from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
@@ -202,11 +202,12 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
                  escaped(verdict.reason + which_of_two(chosen) + also))
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line (main returns 2), not the usage and then the error."""
+class _OneLineParser(OneLineParser):
+    """The project's one-line parser, but its mistake is a ValueError: _main says it as it says a bad make
+    variable's, and main returns 2."""
 
     def error(self, message: str):
-        raise ValueError(message)
+        raise ValueError(f"{message}{self.help_hint}")
 
 
 def _whole(text: str | None, variable: str, low: int, high: int, unit: str = "") -> int | None:
@@ -268,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
-    parser = _OneLineParser(prog="make grade", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(prog="make grade", command=".venv/bin/python -m keras_models.course.instructor.grade_class",
+                            description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path, nargs="?", help="one sub-folder per learner (SUBMISSIONS=dir)")
     parser.add_argument("--learner", type=Path, help="grade this one learner's folder instead (GitHub Classroom)")
     parser.add_argument("--only", help="exercises to grade, e.g. ex01,ex03 (ONLY=); default all")
