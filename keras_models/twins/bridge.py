@@ -38,6 +38,10 @@ from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, initializers, losses, pairing, regularizers
 from scratch.checks import as_float_array, float_dtype
 
+# The floatx values the twins are built for: Keras keeps data (fit, predict, evaluate) and learning rates in floatx,
+# and a float16 or bfloat16 one rounds them far beyond what parity allows
+TWIN_FLOATX = ("float32", "float64")
+
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
@@ -58,9 +62,10 @@ def to_keras(net: Network, name: str | None = None, *,
         raise TypeError(f"to_keras takes a scratch Network, got {type(net).__name__}{back}")
     dtype = net.dtype.name
     floatx = keras.config.floatx()
-    if floatx not in ("float32", "float64"):
+    if floatx not in TWIN_FLOATX:
         # Keras' fit, predict and evaluate cast float data to floatx before the model sees it (its data adapter),
-        # whatever dtype keras.Input and the layers have: every X would be rounded to float16 first
+        # whatever dtype keras.Input and the layers have. float32's rounding (1e-8) is the documented default
+        # (above); float16's (1e-3) would stand between every scratch result and its twin's, so it is refused
         raise ValueError(f"keras.config.floatx() is {floatx!r}: Keras' fit, predict and evaluate round X to {floatx} "
                          f"before the twin's {dtype} layers see it, and the scratch Network does not; call "
                          f"keras.config.set_floatx({dtype!r}) before to_keras")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from keras_models.twins.bridge import TWIN_FLOATX
 from scratch import optimizers
 from scratch.optimizers import schedules
 
@@ -49,10 +50,10 @@ def keras_optimizer(opt: optimizers.Optimizer) -> keras.optimizers.Optimizer:
         raise TypeError(f"no Keras twin for optimizer {type(opt).__name__}; the bridge maps "
                         f"{sorted(cls.__name__ for cls in OPTIMIZERS)}")
     floatx = keras.config.floatx()
-    if floatx not in ("float32", "float64"):        # Keras keeps learning_rate in a floatx variable: 0.01 -> 0.0100021
+    if floatx not in TWIN_FLOATX:                   # Keras keeps learning_rate in a floatx variable: 0.01 -> 0.0100021
         raise ValueError(f"keras.config.floatx() is {floatx!r}: Keras would keep the learning rate as a {floatx} "
                          f"variable ({opt.learning_rate!r} rounded), which the scratch optimizer does "
-                         "not; call keras.config.set_floatx('float32') or ('float64') before keras_optimizer")
+                         "not; call keras.config.set_floatx('float32') (or 'float64') before keras_optimizer")
     config = opt.get_config()
     if isinstance(opt.learning_rate, schedules.LearningRateSchedule):
         config["learning_rate"] = keras_schedule(opt.learning_rate)
