@@ -110,7 +110,7 @@ def _floatx_keras_loads_with() -> str:
         floatx = json.loads(config.read_text()).get("floatx", "float32")
     except (OSError, ValueError, AttributeError):
         return "float32"
-    return floatx if floatx in ("float16", "bfloat16", "float32", "float64") else "float32"
+    return floatx if floatx in ("float16", "float32", "float64") else "float32"      # the values Keras' import takes
 
 
 def _print_result(result: Result, graded: Version | None = None) -> None:
