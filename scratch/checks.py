@@ -6,6 +6,11 @@ import math
 
 import numpy as np
 
+# A product or exp rounding to 0 (or a subnormal) is ordinary float arithmetic, as in Keras: the network's public
+# passes and the optimizers' steps run under it (a decorator), with NumPy's underflow ignored whatever np.seterr the
+# caller set (all="raise" in a notebook hunting NaNs), while overflow and NaN keep the caller's setting.
+UNDERFLOW_IS_ROUNDING = np.errstate(under="ignore")
+
 
 def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.ndarray:
     """Return `x` as a finite floating-point array, or raise naming `name`.

@@ -52,15 +52,10 @@ import numpy as np
 from scratch import losses as losses_module
 from scratch import pairing
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array, flag, float_dtype
+from scratch.checks import UNDERFLOW_IS_ROUNDING, as_float_array, flag, float_dtype
 from scratch.dropout import Dropout, check_masks
 from scratch.layers import Dense
 from scratch.losses import BinaryCrossentropy, CategoricalCrossentropy, Loss
-
-# A product or exp rounding to 0 (or a subnormal) is ordinary float arithmetic here, as in Keras: the public passes run
-# with NumPy's underflow ignored whatever np.seterr the caller set (all="raise" in a notebook hunting NaNs), while
-# overflow and NaN keep the caller's setting.
-UNDERFLOW_IS_ROUNDING = np.errstate(under="ignore")
 
 
 class Network:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import non_negative, positive
+from scratch.checks import UNDERFLOW_IS_ROUNDING, non_negative, positive
 from scratch.optimizers import clipping, schedules
 
 # Keras arguments we do not implement, and old names: each gets a hint instead of a bare TypeError.
@@ -135,6 +135,7 @@ class Optimizer:
     def update_step(self, theta: np.ndarray, g: np.ndarray, slot: dict[str, np.ndarray], t: int, eta: float) -> None:
         raise NotImplementedError
 
+    @UNDERFLOW_IS_ROUNDING          # a tiny gradient's square (or norm) rounding to 0 is no error (scratch.checks)
     def apply(self, grads: list[np.ndarray], params: list[np.ndarray]) -> None:
         """One step: params[i] -= (rule applied to grads[i]), in place, for every i. Nothing is updated
         unless every pair passes the checks (same count, shape and dtype; finite gradients, and for the rules
@@ -144,13 +145,6 @@ class Optimizer:
             self._built_for = [(p.shape, p.dtype) for p in params]
             self._slots = {name: [self.new_slot(name, p) for p in params] for name in self.slot_names}
         _check_same_params(params, self._built_for)
-        # a tiny gradient's square (or norm) rounding towards 0 is ordinary arithmetic: no error, even under a
-        # caller's np.seterr(all="raise") (fit's watchdog raises on overflow and NaN, never on underflow)
-        with np.errstate(under="ignore"):
-            self._apply(grads, params)
-
-    def _apply(self, grads: list[np.ndarray], params: list[np.ndarray]) -> None:
-        """`apply` after the checks of count, shape and dtype."""
         eta = self.current_learning_rate()                   # at iterations, before this step (Keras' order)
         grads = clipping.clip(grads, **self.clip_options)
         if self.squares_gradients:
