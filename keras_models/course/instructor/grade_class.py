@@ -359,7 +359,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     kept_aside = ""
     try:
         if args.only is None:               # read now, not before grading: the instructor may have edited it since
-            kept = kept_aside = _keep_what_would_be_lost(args.submissions, grades)
+            kept = kept_aside = gradebook.keep_what_would_be_lost(args.submissions, grades)
         gradebook.write(args.submissions, columns, grades)
     except OSError as error:               # an earlier book already moved aside is named: no grades.csv is left
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})"
@@ -372,22 +372,6 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
         sys.stdout.flush()
     return 0
-
-
-def _keep_what_would_be_lost(submissions: Path, grades: Book) -> str:
-    """Before a whole class's fresh grade book is written: the earlier one moved aside when it holds what the fresh
-    one would lose (gradebook.lost), or cannot be understood, and the one line that says so; "" when nothing would
-    be lost, and nothing is moved."""
-    try:
-        earlier = gradebook.read_earlier(submissions)
-        held = f"it held {words}" if earlier is not None and (words := gradebook.lost(earlier, grades)) else ""
-    except gradebook.Unreadable as error:
-        held = f"it could not be read as a grade book ({error.problem}), so what was typed into it could not be told"
-    if not held:
-        return ""
-    moved = gradebook.keep_aside(submissions)
-    return (f"kept the earlier {', '.join(name for name, _ in moved)} as {', '.join(kept for _, kept in moved)}: "
-            f"{held}; copy what still stands into the new {gradebook.GRADES}")
 
 
 def _report_one(exercises: list[Exercise], mine: dict[str, Grade]) -> int:

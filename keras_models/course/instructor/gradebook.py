@@ -42,6 +42,7 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -261,8 +262,8 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     """(columns, grades, the one line that says what was kept): the `regraded` exercises' `grades` over `earlier`."""
     columns = [e for e in EXERCISES if e in regraded or e in earlier.exercises]          # course order
     only = ",".join(e.name for e in regraded)
-    named_now = {same_name(learner): learner for learner in grades}        # an earlier row goes by today's name
-    earlier_grades = {named_now.get(same_name(learner), learner): mine for learner, mine in earlier.grades.items()}
+    named_now = _named_now(grades)
+    earlier_grades = {named_now(learner): mine for learner, mine in earlier.grades.items()}
     merged: Book = {}
     replaced: list[str] = []                         # hand-given grades this run's grading replaced
     for learner in in_roll_order(grades.keys() | earlier_grades.keys()):
@@ -271,9 +272,9 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
         for exercise in columns:
             if exercise.name in now:                 # graded in this run
                 merged[learner][exercise.name] = now[exercise.name]
-                hand = before.get(exercise.name)
-                if hand is not None and by_hand(hand, exercise) and hand.points != now[exercise.name].points:
-                    replaced.append(f"{learner} {exercise.name} {hand.points} (now {now[exercise.name].points})")
+                if _hand_given_lost(before, now, exercise):
+                    replaced.append(f"{learner} {exercise.name} {before[exercise.name].points} "
+                                    f"(now {now[exercise.name].points})")
             elif exercise.name in before:            # kept: not regraded, or no folder for this learner now
                 merged[learner][exercise.name] = before[exercise.name]
             elif learner in grades:                  # a learner new since the earlier run
@@ -290,15 +291,30 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
             else f"replaced the earlier grades.csv: ONLY={only} regraded all it held")
     summed_again: list[str] = []                     # totals changed by hand (a bonus): not kept, and said so
     for learner, total in earlier.totals.items():
-        learner = named_now.get(same_name(learner), learner)
+        learner = named_now(learner)
         summed_again.append(f"{learner} {total} (now {sum(grade.points for grade in merged[learner].values())})")
     if summed_again:
         line += (f"; a total is the sum of the exercises' columns, so these totals it gave were summed again: "
                  f"{', '.join(summed_again)}")
     if replaced:
-        line += (f"; the regrading replaced {len(replaced)} grade{'s' if len(replaced) > 1 else ''} given by hand "
-                 f"there: {', '.join(replaced)} (give them again if they still stand)")
+        line += (f"; the regrading replaced {counted(len(replaced), 'grade')} given by hand there: "
+                 f"{', '.join(replaced)} (give them again if they still stand)")
     return columns, merged, line
+
+
+def _named_now(grades: Book) -> Callable[[str], str]:
+    """An earlier row's learner by today's name: the same name in another Unicode form (a Mac's e and an accent for
+    ë) is the folder's spelling now; a name with no folder now stays as it was."""
+    now = {same_name(learner): learner for learner in grades}
+    return lambda learner: now.get(same_name(learner), learner)
+
+
+def _hand_given_lost(before: dict[str, Grade], now: dict[str, Grade], exercise: Exercise) -> bool:
+    """Whether an earlier grade given by hand for `exercise` is not what this run's grades hold: the grader now
+    gives other points, or (a whole class graded afresh) gives none for it."""
+    hand = before.get(exercise.name)
+    return (hand is not None and by_hand(hand, exercise)
+            and (exercise.name not in now or hand.points != now[exercise.name].points))
 
 
 # --- a whole class graded again: what the earlier book held that the fresh one does not ------------------------
@@ -307,15 +323,15 @@ def lost(earlier: Earlier, grades: Book) -> str:
     """What `earlier` holds that `grades`, a whole class graded afresh, would lose when written over it, in words
     ("2 grades given by hand (ann ex01 8, bob ex02 5), 1 total changed by hand (cy 30) and a row for dan, whose
     folder is gone"); "" when nothing. A grade given by hand whose points the grader now gives too is not lost."""
-    named_now = {same_name(learner): learner for learner in grades}        # an earlier row goes by today's name
+    named_now = _named_now(grades)
     hand_given, totals, gone = [], [], []
     for learner, mine in earlier.grades.items():
-        now = grades.get(named_now.get(same_name(learner), ""))
+        now = grades.get(named_now(learner))
         if now is None:
             gone.append(learner)
             continue
         hand_given += [f"{learner} {e.name} {mine[e.name].points}" for e in earlier.exercises
-                       if by_hand(mine[e.name], e) and (e.name not in now or mine[e.name].points != now[e.name].points)]
+                       if _hand_given_lost(mine, now, e)]
         if learner in earlier.totals and not _is_number(earlier.totals[learner], sum(g.points for g in now.values())):
             totals.append(f"{learner} {earlier.totals[learner]}")
     held = [f"{counted(len(hand_given), 'grade')} given by hand ({', '.join(hand_given)})" if hand_given else "",
@@ -343,3 +359,19 @@ def keep_aside(folder: Path) -> list[tuple[str, str]]:
             os.replace(folder / name, folder / earlier_name(name, number))
             moved.insert(0, (name, earlier_name(name, number)))
     return moved
+
+
+def keep_what_would_be_lost(submissions: Path, grades: Book) -> str:
+    """Before a whole class's fresh grade book is written: the earlier one moved aside when it holds what the fresh
+    one would lose (lost), or cannot be understood, and the one line that says so; "" when nothing would
+    be lost, and nothing is moved."""
+    try:
+        earlier = read_earlier(submissions)
+        held = f"it held {words}" if earlier is not None and (words := lost(earlier, grades)) else ""
+    except Unreadable as error:
+        held = f"it could not be read as a grade book ({error.problem}), so what was typed into it could not be told"
+    if not held:
+        return ""
+    moved = keep_aside(submissions)
+    return (f"kept the earlier {', '.join(name for name, _ in moved)} as {', '.join(kept for _, kept in moved)}: "
+            f"{held}; copy what still stands into the new {GRADES}")
