@@ -19,7 +19,7 @@ import numpy as np
 
 from scratch import activations, initializers, regularizers
 from scratch.activations import Activation
-from scratch.checks import float_dtype, generator
+from scratch.checks import UNDERFLOW_IS_ROUNDING, float_dtype, generator
 
 
 class Dense:
@@ -64,6 +64,7 @@ class Dense:
     def dtype(self) -> np.dtype:
         return self.W.dtype
 
+    @UNDERFLOW_IS_ROUNDING                                      # as in the Network's passes (scratch.checks)
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """z = a_prev @ W + b, a = g(z); keeps a_prev and z for the backward pass."""
         # BP4 needs a_prev.T (a list would fail there), and the matmul numbers (strings fail inside NumPy)
@@ -80,11 +81,13 @@ class Dense:
         self.a = self.g.forward(self.z)                         # (m, n_out)
         return self.a
 
+    @UNDERFLOW_IS_ROUNDING
     def backward(self, grad_a: np.ndarray, grad_input: bool = True) -> np.ndarray | None:
         """From dC/da of this layer, compute delta, the gradients, and dC/da of the layer below."""
         delta = self.g.backward(self.z, grad_a)                 # (m, n_out)   BP1 / BP2: delta = dC/da * g'(z)
         return self.backward_from_delta(delta, grad_input)
 
+    @UNDERFLOW_IS_ROUNDING
     def backward_from_delta(self, delta: np.ndarray, grad_input: bool = True) -> np.ndarray | None:
         """The rest of backpropagation once delta = dC/dz is known (BP3, BP4, and BP2's product).
 

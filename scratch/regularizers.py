@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import as_float_array, lookup, non_negative
+from scratch.checks import UNDERFLOW_IS_ROUNDING, as_float_array, lookup, non_negative
 
 
 def factor(value: float, dtype: np.dtype) -> np.floating:
@@ -61,6 +61,7 @@ class L1L2:
         self.l1 = _float32_factor("l1", l1)         # as given (Keras' get_config); applied through `factor`
         self.l2 = _float32_factor("l2", l2)
 
+    @UNDERFLOW_IS_ROUNDING                      # a tiny W's square rounding to 0 is no error (scratch.checks)
     def penalty(self, W: np.ndarray) -> np.floating:
         """R(W), a scalar in W's dtype (only the terms whose factor is not 0, as Keras adds them)."""
         W = _float_weights(W)
@@ -71,6 +72,7 @@ class L1L2:
             R += factor(self.l2, W.dtype) * np.sum(np.square(W))
         return R
 
+    @UNDERFLOW_IS_ROUNDING
     def gradient(self, W: np.ndarray) -> np.ndarray:
         """dR/dW (n_in, n_out). sign(0) = 0, as TensorFlow differentiates |W|."""
         W = _float_weights(W)

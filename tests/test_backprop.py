@@ -25,6 +25,7 @@ from keras_models.twins.bridge import to_keras
 from scratch import Dense, Network, losses
 from scratch.agreement import vector_relative_error
 from scratch.gradcheck import network_numerical_gradients
+from scratch.regularizers import L2
 
 # (hidden activation, output activation, loss): the pairings a learner meets
 CASES = [
@@ -224,3 +225,21 @@ def test_tiny_numbers_in_float32_raise_nothing_under_a_learners_seterr_all_raise
     assert value == expected[0]
     for g, g_expected in zip(grads, expected[1], strict=True):
         np.testing.assert_array_equal(g, g_expected)
+
+
+def test_a_dense_layer_and_its_l2_penalty_used_alone_raise_nothing_for_tiny_numbers_under_seterr_all_raise():
+    """A layer used without a Network (as the lessons do) and its regularizer: 1e-30 x 1e-30 rounding to 0 in
+    float32 is rounding there too, not a FloatingPointError from inside the layer."""
+    layer = Dense(2, 1, "linear", seed=0, dtype="float32", kernel_regularizer=L2(0.01))
+    layer.W[:] = 1e-30
+    a_prev = np.array([[1e-30, 1e-30]], dtype=np.float32)                 # (1, 2)
+    expected = layer.forward(a_prev), layer.backward(np.ones((1, 1), np.float32)), layer.penalty()
+    with np.errstate(all="raise"):
+        z = layer.forward(a_prev)                                           # (1, 1): 2e-60 rounds to 0
+        grad_a_prev = layer.backward(np.ones((1, 1), np.float32))         # (1, 2)
+        penalty = layer.penalty()                                           # 0.01 * 2e-60 rounds to 0
+        gradient = layer.kernel_regularizer.gradient(layer.W)
+    np.testing.assert_array_equal(z, expected[0])
+    np.testing.assert_array_equal(grad_a_prev, expected[1])
+    assert penalty == expected[2] == 0
+    np.testing.assert_array_equal(gradient, 2 * np.float32(0.01) * layer.W)
