@@ -16,7 +16,7 @@ Inside a notebook (or at the end of the script), `grade_here("ex03")` grades the
 far with the same grader, and prints the same verdict.
 
 Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad command line (an unknown
-exercise name: one line naming it; an unknown option: argparse's usage and error), 130 after Ctrl-C, 143
+exercise name or an unknown option: one line naming it, twins/one_line_parser.py), 130 after Ctrl-C, 143
 after SIGTERM (`timeout`, a cancelled CI job, `kill`), which stops grading as Ctrl-C does, its temporary
 directory deleted.
 Grading writes only to a temporary directory; --reset writes the exercise file, and a backup of your

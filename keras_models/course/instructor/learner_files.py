@@ -22,9 +22,9 @@ MACOS_ZIP_FOLDER = "__MACOSX"          # what unzipping a zip made by macOS adds
 def submission(learner_dir: Path, exercise: Exercise) -> Version | None:
     """The learner's file for `exercise`: <stem>.py or <stem>.ipynb at the top, else where the release keeps them;
     of the two, the one version_to_grade picks (the one `make exercises` would grade). Whatever holds the name is
-    the learner's file, a regular file or not, for staged to refuse: a symbolic link to nowhere (a link copied
-    from the learner's machine) or a pipe was taken for no file, and _found_deeper then found it at the top: "no
-    ex01_....py at the top of the folder (found ex01_....py: move it up)"."""
+    the learner's file, a regular file or not, for staged_submission to refuse: a symbolic link to nowhere (a link
+    copied from the learner's machine) or a pipe was taken for no file, and _found_deeper then found it at the top:
+    "no ex01_....py at the top of the folder (found ex01_....py: move it up)"."""
     for script_dir, notebook_dir in ((Path(), Path()), RELEASE_LAYOUT):
         script = learner_dir / script_dir / f"{exercise.stem}.py"
         notebook = learner_dir / notebook_dir / f"{exercise.stem}.ipynb"

@@ -8,7 +8,7 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
     grades a copy: the parent read every submission before any learner code ran (grade_class.py), and
         writes the child's copy into a temporary folder that is the child's working directory and
         TMPDIR; every such folder is deleted when the child ends, and all of them when grading ends,
-        Ctrl-C, SIGTERM (grade_class.py turns it into a KeyboardInterrupt) and errors included
+        Ctrl-C, SIGTERM (twins/terminated.py turns it into a KeyboardInterrupt) and errors included
     has a CPU-time limit (RLIMIT_CPU: the kernel stops it with SIGXCPU, or, if that came late or was ignored,
         with SIGKILL a second later; a SIGKILL once its CPU time was used up is the time limit too), and the
         parent kills it after a wall-time limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
@@ -148,7 +148,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     data = _data_in_use() + MEMORY_LIMIT
     resource.setrlimit(resource.RLIMIT_DATA, (data, data))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)       # Python ignores it (a write fails instead): stop
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (grade_class.py) is not the child's
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (twins/terminated.py) is not the child's
     os.chdir(workdir)
     os.environ["TMPDIR"] = tempfile.tempdir = workdir   # temporary files go where they are deleted
     output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
