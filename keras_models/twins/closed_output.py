@@ -60,11 +60,18 @@ def write_nowhere_if_closed() -> None:
     for descriptor, name in ((1, "stdout"), (2, "stderr")):
         if getattr(sys, name) is not None:
             continue
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.fstat(descriptor)                # already taken by a file of this program's: leave it alone
-        except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)  # the lowest free descriptor: usually `descriptor` itself
+        if devnull != descriptor and _free(descriptor):  # a lower one was free too (`<&- >&-`: 0)
             os.dup2(devnull, descriptor)
             os.close(devnull)
             devnull = descriptor
         setattr(sys, name, open(devnull, "w"))  # the program's stdout or stderr, open until it exits
+
+
+def _free(descriptor: int) -> bool:
+    """No file open at `descriptor` (a file this program opened before may have taken it: that one is left alone)."""
+    try:
+        os.fstat(descriptor)
+    except OSError:                             # EBADF
+        return True
+    return False
