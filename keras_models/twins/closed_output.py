@@ -12,17 +12,28 @@ which escape_what_output_cannot_show calls as each program starts, points it at 
 already sends nothing.
 
 An output that takes no more (`> /dev/full`, a redirection into a full disk) raises an OSError naming no file, which
-cannot be told from another file's by the error alone: `output_failed(error, its name)` is for a try around prints
-only (make notebooks' and make release's summaries), and says either line.
+cannot be told from another file's by the error alone: `with printing():` goes around prints only (make grade's,
+make notebooks' and make release's), and turns their OSError into OutputFailed, for which
+`output_failed(failed.error, its name)` says either line:
+
+    try:
+        with printing():
+            print(summary)
+            sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
+    except OutputFailed as failed:      # `| head -1`, `> /dev/full`
+        print(f"error: {output_failed(failed.error, 'make notebooks')}", file=sys.stderr)
+        return 1
 
 (An output that cannot show a character is the other way stdout ends a program: see output_encoding.py.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
+from collections.abc import Iterator
 
 
 def output_closed(program: str) -> str:
@@ -39,6 +50,25 @@ def output_failed(error: OSError, program: str) -> str:
     _write_nowhere_from_now_on()
     full = " (the disk it goes to is full?)" if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
     return f"the output of {program} could not be written: {error.strerror or error}{full}"
+
+
+class OutputFailed(Exception):
+    """A print to stdout that raised OSError, within printing(): `error` is that OSError."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error)
+        self.error = error
+
+
+@contextlib.contextmanager
+def printing() -> Iterator[None]:
+    """Around prints to stdout only: their OSError (`> /dev/full`, `| head -1`) becomes OutputFailed, told apart
+    from any other file's OSError, which names no file either. Nothing else goes inside (a git run, a file read):
+    its OSError would be said as "the output ... could not be written"."""
+    try:
+        yield
+    except OSError as error:
+        raise OutputFailed(error) from error
 
 
 def _write_nowhere_from_now_on() -> None:

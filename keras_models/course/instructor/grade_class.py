@@ -106,7 +106,7 @@ from keras_models.course.instructor.learner_folders import find_learners
 from keras_models.course.instructor.meddling import changed_paths, changes_named, folder_state, project_hashes
 from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes
 from keras_models.twins.alone import held_alone
-from keras_models.twins.closed_output import output_closed, output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed, printing
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
 from keras_models.twins.one_line_parser import OneLineParser
@@ -232,36 +232,15 @@ def _hold(submissions: Path, held: contextlib.ExitStack) -> None:
         "its own grades.csv there)")))
 
 
-class _OutputFailed(Exception):
-    """A print to stdout that raised OSError: main says so in one line (closed_output.output_failed)."""
-
-    def __init__(self, error: OSError):
-        super().__init__(error)
-        self.error = error
-
-
-@contextlib.contextmanager
-def _printing():
-    """Around prints to stdout only: their OSError (`> /dev/full`, `| head -1`) becomes _OutputFailed, told apart
-    from any other file's OSError, which names no file either."""
-    try:
-        yield
-    except OSError as error:
-        raise _OutputFailed(error) from error
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.ExitStack() as held:            # the submissions folder's lock, while this grades it
             code = _main(argv, held)
-        with _printing():
+        with printing():
             sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return code
-    except _OutputFailed as failed:                     # `make grade ... > /dev/full`, `| head -1`
+    except OutputFailed as failed:                      # `make grade ... > /dev/full`, `| head -1`
         print(f"error: {output_failed(failed.error, 'make grade')}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:                             # `make grade SUBMISSIONS=dir | head -1`
-        print(f"error: {output_closed('make grade')}", file=sys.stderr)
         return 1
     except UnicodeEncodeError as error:                 # a learner folder "Zoë", PYTHONIOENCODING=ascii:strict
         print(output_cannot_show(error, "make grade"), file=sys.stderr)
@@ -323,7 +302,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
               "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
     with sigterm_stops_like_ctrl_c():
         try:
-            with _printing():                       # flushed: an output that takes no more stops it before grading
+            with printing():                        # flushed: an output that takes no more stops it before grading
                 if skipped:
                     print(f"skipped in the submissions folder: {', '.join(skipped)}")
                 if args.submissions is not None:
@@ -346,7 +325,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if changed:
         return 1
     if args.learner is not None:
-        with _printing():
+        with printing():
             return _report_one(exercises, next(iter(grades.values())))
     meddled = changes_named(submitted, folder_state(args.submissions))
     if meddled:                    # the grades stand: every file was read before any submission ran
@@ -365,7 +344,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})"
               + (f"; {kept_aside}" if kept_aside else ""), file=sys.stderr)
         return 1
-    with _printing():                   # the grades are written: only what is said of them is lost
+    with printing():                    # the grades are written: only what is said of them is lost
         if kept:
             print(kept)
         print_table(columns, grades)

@@ -53,7 +53,7 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.closed_output import output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed, printing
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -263,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         _check_destination(args.dest)
         load_graders(EXERCISES)            # the Classroom files name each grader's TITLE: one line, before writing
         uncommitted = uncommitted_files()
+        left_out = left_out_line(untracked_files())  # git's, before the copy: its failure is one line, nothing written
         counts = release(args.dest, args.with_solutions, uncommitted)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -275,16 +276,17 @@ def main(argv: list[str] | None = None) -> int:
     except GraderUnreadable as error:
         print(f"error: {error} (nothing was written)", file=sys.stderr)
         return 1
+    said = [line for line in (left_out, uncommitted_line(uncommitted)) if line]
+    said += [f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
+             f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks",
+             next_line(args.dest, args.with_solutions)]
     try:
-        for line in (left_out_line(untracked_files()), uncommitted_line(uncommitted)):
-            if line:
+        with printing():
+            for line in said:
                 print(line)
-        print(f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
-              f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks")
-        print(next_line(args.dest, args.with_solutions))
-        sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
-    except OSError as error:            # only prints above: `| head -1`, `> /dev/full`; the copy is written
-        print(f"error: {output_failed(error, 'make release')}", file=sys.stderr)
+            sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
+    except OutputFailed as failed:      # `| head -1`, `> /dev/full`: the copy is written
+        print(f"error: {output_failed(failed.error, 'make release')}", file=sys.stderr)
         return 1
     return 0
 

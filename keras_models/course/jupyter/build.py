@@ -40,7 +40,7 @@ from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.closed_output import output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed, printing
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO, from_repository  # a path as the learner knows it (make lab's log too)
 from scratch.atomic_write import write_text_atomically
@@ -203,21 +203,24 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
         return 1
     # The folder once, then a row per kind: with the folder on every row, a row whose notebooks are in two states
     # ("1 kept, 6 unchanged") takes 80 to 100 columns and wraps in an 80-column terminal.
+    summary = [f"In {from_repository(NOTEBOOKS)}/:"]
+    for kind, statuses in done.items():
+        if not statuses:
+            continue
+        counts = {status: statuses.count(status) for status in dict.fromkeys(statuses)}
+        summary.append(f"  {kind + '/':<11} " + ", ".join(f"{count} {status}" for status, count in counts.items()))
+    kept = done["exercises"].count("kept")
+    total = sum(len(statuses) for statuses in done.values())
+    summary.append(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
+                   f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
+                                                             if kept else "") + f". {next_step}")
     try:
-        print(f"In {from_repository(NOTEBOOKS)}/:")
-        for kind, statuses in done.items():
-            if not statuses:
-                continue
-            counts = {status: statuses.count(status) for status in dict.fromkeys(statuses)}
-            print(f"  {kind + '/':<11} " + ", ".join(f"{count} {status}" for status, count in counts.items()))
-        kept = done["exercises"].count("kept")
-        total = sum(len(statuses) for statuses in done.values())
-        print(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
-              f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
-                                                        if kept else "") + f". {next_step}")
-        sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
-    except OSError as error:            # only prints above: `| head -1`, `> /dev/full`; the notebooks are written
-        print(f"error: {output_failed(error, 'make notebooks')}", file=sys.stderr)
+        with printing():
+            for line in summary:
+                print(line)
+            sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
+    except OutputFailed as failed:      # `| head -1`, `> /dev/full`: the notebooks are written
+        print(f"error: {output_failed(failed.error, 'make notebooks')}", file=sys.stderr)
         return 1
     return 0
 
