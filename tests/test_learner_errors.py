@@ -640,9 +640,9 @@ def test_every_program_a_learner_runs_escapes_what_its_output_cannot_show():
         if "command_line(run, TASK)" in source:             # a course script: workflow.command_line runs it
             source = (ROOT / "keras_models" / "course" / "real_data" / "workflow.py").read_text(encoding="utf-8")
         calls = [node.func for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
-        if not any(getattr(f, "id", getattr(f, "attr", None)) == "escape_what_output_cannot_show" for f in calls):
+        if not any(getattr(f, "id", getattr(f, "attr", None)) == "prepare_output_streams" for f in calls):
             unescaped.append(program)                                   # a call, not a comment or a string
-    assert not unescaped, f"these programs do not call escape_what_output_cannot_show() first: {unescaped}"
+    assert not unescaped, f"these programs do not call prepare_output_streams() first: {unescaped}"
 
 
 def tensorflow_full_disk(path) -> tf.errors.ResourceExhaustedError:

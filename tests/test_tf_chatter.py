@@ -232,12 +232,12 @@ def test_the_filter_holds_nothing_of_the_programs_stdout():
 
 def test_a_program_started_with_its_stdout_closed_prints_nowhere_and_no_file_takes_its_place(tmp_path):
     """`make exercises >&-`: Python gives the program sys.stdout None, and filter_tensorflow_chatter's
-    sys.stdout.flush() was an AttributeError traceback. escape_what_output_cannot_show, each program's first call,
+    sys.stdout.flush() was an AttributeError traceback. prepare_output_streams, each program's first call,
     points stdout at /dev/null; descriptor 1 was free, and a file opened later took it: a child's print went there."""
     program = textwrap.dedent("""
         import subprocess, sys
-        from keras_models.twins.output_encoding import escape_what_output_cannot_show
-        escape_what_output_cannot_show()
+        from keras_models.twins.closed_output import prepare_output_streams
+        prepare_output_streams()
         from keras_models.twins.tf_chatter import filter_tensorflow_chatter
         filter_tensorflow_chatter()
         print("nowhere", flush=True)
@@ -255,8 +255,8 @@ def test_a_program_started_with_its_stderr_closed_runs_and_prints_its_output():
     """`make exercises 2>&-`: sys.stderr None, and filter_tensorflow_chatter's sys.stderr.flush() ended the program
     with a traceback nobody saw: nothing printed, exit status 1."""
     program = textwrap.dedent("""
-        from keras_models.twins.output_encoding import escape_what_output_cannot_show
-        escape_what_output_cannot_show()
+        from keras_models.twins.closed_output import prepare_output_streams
+        prepare_output_streams()
         from keras_models.twins.tf_chatter import filter_tensorflow_chatter
         filter_tensorflow_chatter()
         print("graded", flush=True)

@@ -37,11 +37,11 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
 
-from keras_models.twins.output_encoding import escape_what_output_cannot_show  # noqa: E402
+from keras_models.twins.closed_output import prepare_output_streams  # noqa: E402
 from keras_models.twins.tf_chatter import filter_tensorflow_chatter  # noqa: E402
 
 if __name__ == "__main__":
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
     filter_tensorflow_chatter()      # what TF_CPP_MIN_LOG_LEVEL does not reach (keras_models/twins/tf_chatter.py)
 
 from keras_models.bench.run import main  # noqa: E402

@@ -44,9 +44,9 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")                    # before TensorFlow loads
 if __name__ == "__main__":          # run as a program: TensorFlow's C++ start-up lines are not the learner's business
-    from keras_models.twins.output_encoding import escape_what_output_cannot_show
+    from keras_models.twins.closed_output import prepare_output_streams
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
     filter_tensorflow_chatter()
 
 import keras  # noqa: E402

@@ -23,9 +23,9 @@ from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once  # noqa: E4
 
 on_ctrl_c_leave_at_once("Interrupted before training started; nothing was written.")
 
-from keras_models.twins.output_encoding import escape_what_output_cannot_show  # noqa: E402
+from keras_models.twins.closed_output import prepare_output_streams  # noqa: E402
 
-escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")      # before TensorFlow loads: keep its C++ chatter quiet
 # Before NumPy loads: one BLAS thread. TensorFlow keeps its own thread pools on the same cores, and

@@ -8,7 +8,7 @@ somewhere to go.
 A program started with stdout closed (`make exercises >&-`) has sys.stdout None, where each program's own flush
 (`sys.stdout.flush()`, in filter_tensorflow_chatter first) was an AttributeError traceback (with stderr closed,
 `2>&-`, the same, unseen: the program printed nothing and ended with status 1): `write_nowhere_if_closed`,
-which escape_what_output_cannot_show calls as each program starts, points it at /dev/null, where Python's own print
+which prepare_output_streams calls as each program starts, points it at /dev/null, where Python's own print
 already sends nothing.
 
 An output that takes no more (`> /dev/full`, a redirection into a full disk) raises an OSError naming no file, which
@@ -34,6 +34,8 @@ import errno
 import os
 import sys
 from collections.abc import Iterator
+
+from keras_models.twins.output_encoding import escape_what_output_cannot_show
 
 
 def output_closed(program: str) -> str:
@@ -79,6 +81,14 @@ def _write_nowhere_from_now_on() -> None:
         os.close(devnull)
     except (OSError, ValueError):               # no file descriptor behind sys.stdout (captured)
         pass
+
+
+def prepare_output_streams() -> None:
+    """What each program calls first: a stdout or stderr closed at the start goes to /dev/null
+    (write_nowhere_if_closed), then a character stdout cannot show is written as its escape
+    (output_encoding.escape_what_output_cannot_show, which needs a stdout to reconfigure)."""
+    write_nowhere_if_closed()
+    escape_what_output_cannot_show()
 
 
 def write_nowhere_if_closed() -> None:

@@ -1,16 +1,15 @@
 """An output that cannot show a character (`PYTHONIOENCODING=ascii`, the C locale with `PYTHONUTF8=0`): its escape.
 
 The other way stdout ends a program, beside a closed pipe (closed_output.py): Python's answer is a UnicodeEncodeError
-traceback where the print was. `escape_what_output_cannot_show()`, which each program calls first, writes the
-character as its escape instead, as the Makefile's PYTHONIOENCODING does for the programs `make` runs.
+traceback where the print was. `escape_what_output_cannot_show()`, which each program calls first (through
+closed_output.prepare_output_streams), writes the character as its escape instead, as the Makefile's
+PYTHONIOENCODING does for the programs `make` runs.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-
-from keras_models.twins.closed_output import write_nowhere_if_closed
 
 
 def escape_what_output_cannot_show() -> None:
@@ -22,7 +21,6 @@ def escape_what_output_cannot_show() -> None:
     PYTHONIOENCODING=ascii, or in the C locale with PYTHONUTF8=0. As in the Makefile, an error handler the user
     chose (PYTHONIOENCODING=ascii:strict) is kept.
     """
-    write_nowhere_if_closed()                   # first: a stdout closed at the start (`>&-`) has nothing to reconfigure
     if ":" in os.environ.get("PYTHONIOENCODING", ""):
         return
     reconfigure = getattr(sys.stdout, "reconfigure", None)     # None: no stdout, or one that is not a text file

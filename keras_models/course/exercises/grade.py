@@ -337,10 +337,10 @@ def _what_failed(error: OSError | UnicodeError) -> str:
 
 
 if __name__ == "__main__":
-    from keras_models.twins.output_encoding import escape_what_output_cannot_show
+    from keras_models.twins.closed_output import prepare_output_streams
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
 
     # The grader prints its own messages; TensorFlow's C++ log lines would bury them. Both are set before
     # TensorFlow loads (the graders import it), and here rather than on import: `make exercise-run` imports

@@ -122,10 +122,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from keras_models.twins.output_encoding import escape_what_output_cannot_show
+    from keras_models.twins.closed_output import prepare_output_streams
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
 
     filter_tensorflow_chatter()      # before your file imports TensorFlow: its C++ start-up lines are not yours to read
     sys.exit(main())

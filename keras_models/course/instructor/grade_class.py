@@ -363,10 +363,10 @@ def _report_one(exercises: list[Exercise], mine: dict[str, Grade]) -> int:
 
 
 if __name__ == "__main__":
-    from keras_models.twins.output_encoding import escape_what_output_cannot_show
+    from keras_models.twins.closed_output import prepare_output_streams
     from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
 
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"     # as make exercises grades (grade.py): the table, not C++ log lines
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the instructor's business

@@ -311,7 +311,7 @@ def next_line(dest: Path, with_solutions: bool) -> str:
 
 
 if __name__ == "__main__":
-    from keras_models.twins.output_encoding import escape_what_output_cannot_show
+    from keras_models.twins.closed_output import prepare_output_streams
 
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
     sys.exit(main())

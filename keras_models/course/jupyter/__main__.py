@@ -8,11 +8,11 @@ one line and exit status 130 (keras_models/twins/leave_at_once.py); from its sta
 import signal
 import sys
 
+from keras_models.twins.closed_output import prepare_output_streams
 from keras_models.twins.leave_at_once import on_ctrl_c_leave_at_once
-from keras_models.twins.output_encoding import escape_what_output_cannot_show
 
 on_ctrl_c_leave_at_once("Interrupted before any notebook was written.")
-escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
 
 from keras_models.course.jupyter.build import main  # noqa: E402
 

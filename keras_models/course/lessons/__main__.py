@@ -2,10 +2,10 @@
 
 import sys
 
-from keras_models.twins.output_encoding import escape_what_output_cannot_show
+from keras_models.twins.closed_output import prepare_output_streams
 from keras_models.twins.tf_chatter import filter_tensorflow_chatter
 
-escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
 filter_tensorflow_chatter()          # before TensorFlow loads: its C++ start-up lines are not the learner's business
 
 from keras_models.course.lessons import main  # noqa: E402

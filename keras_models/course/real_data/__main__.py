@@ -21,9 +21,9 @@ if __name__ == "__main__":
 from keras_models.twins.tf_chatter import filter_tensorflow_chatter, quiet_keras_retracing_warning  # noqa: E402
 
 if __name__ == "__main__":
-    from keras_models.twins.output_encoding import escape_what_output_cannot_show
+    from keras_models.twins.closed_output import prepare_output_streams
 
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
     filter_tensorflow_chatter()      # before TensorFlow loads: its C++ start-up lines are not the learner's business
 
 from data import TASK_TABLE, check_data_files, checked_settings, prepare  # noqa: E402

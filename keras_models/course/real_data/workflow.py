@@ -43,12 +43,11 @@ from data import (
 from keras_models.course.command_line import folder, seed, whole_number
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.alone import held_alone
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import output_closed, prepare_output_streams
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.loss_curves import history_frame, plot_loss_curves
 from keras_models.twins.models import build_model, load_model, standard_callbacks
 from keras_models.twins.one_line_parser import OneLineParser
-from keras_models.twins.output_encoding import escape_what_output_cannot_show
 from keras_models.twins.reproducible import deterministic
 from keras_models.twins.tf_chatter import quiet_keras_retracing_warning
 
@@ -203,7 +202,7 @@ def course_options(prog: str, description: str | None, epochs: str, rows: str = 
 def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | None = None) -> CourseRun:
     """Parse the course_options, call run(...) and print its report. A mistake in an option, a LEARNER_ERRORS
     exception or Ctrl-C ends the program with one line (exit status 2, 1 or 130)."""
-    escape_what_output_cannot_show()     # a character stdout cannot show: its escape, as under make
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
     module = run.__module__
     if module == "__main__":                          # run as .venv/bin/python -m keras_models.course.real_data.X
         module = sys.modules["__main__"].__spec__.name
