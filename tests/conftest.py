@@ -36,7 +36,9 @@ from __future__ import annotations
 import atexit
 import contextlib
 import csv
+import errno
 import fcntl
+import io
 import os
 import re
 import shutil
@@ -422,6 +424,44 @@ def closed_pipe(monkeypatch: pytest.MonkeyPatch, line_buffered: bool = True):
     stream = open(write_end, "w", encoding="utf-8", buffering=1 if line_buffered else -1)
     monkeypatch.setattr(sys, "stdout", stream)
     return stream
+
+
+# An output that takes no more, two ways, for two things: dev_full is a real file descriptor, so the test can also
+# see the program's flush at exit find somewhere to go (closed_output points the descriptor at /dev/null); FullOutput
+# takes some lines first (make grade's table after its "grading ..." line), which /dev/full cannot.
+
+def dev_full(monkeypatch: pytest.MonkeyPatch):
+    """sys.stdout as `> /dev/full` leaves it (or `> log.txt` on a full disk): every write raises OSError ENOSPC.
+    Returns that stream, for the test to close: closing flushes what it could not write, as Python does at exit."""
+    stream = open("/dev/full", "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stream)
+    return stream
+
+
+class FullOutput(io.StringIO):
+    """sys.stdout as `> /dev/full` leaves it, after `lines` lines: once it holds them, a write raises OSError ENOSPC."""
+
+    def __init__(self, lines: int = 0):
+        super().__init__()
+        self.lines = lines
+
+    def write(self, text: str) -> int:
+        if self.getvalue().count("\n") >= self.lines:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(text)
+
+
+def full_output(monkeypatch: pytest.MonkeyPatch, lines: int = 0) -> FullOutput:
+    """sys.stdout a FullOutput that takes `lines` lines, then no more."""
+    stream = FullOutput(lines)
+    monkeypatch.setattr(sys, "stdout", stream)
+    return stream
+
+
+def the_disk_fills_while_writing(fig, target, **options) -> None:
+    """Figure.savefig on a full disk (monkeypatch it in): the PNG's first bytes are written, then ENOSPC."""
+    Path(target).write_bytes(b"\x89PNG")
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 def read_csv(path: Path) -> list[list[str]]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import as_for_a_learner, closed_pipe, read_csv, run_make, write_class
+from conftest import as_for_a_learner, closed_pipe, dev_full, full_output, read_csv, run_make, write_class
 
 from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
@@ -443,8 +443,7 @@ def test_make_release_into_an_output_that_takes_no_more_is_one_line_not_a_traceb
     monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
     monkeypatch.setattr(release, "uncommitted_files", list)
     monkeypatch.setattr(release, "untracked_files", list)
-    stdout = open("/dev/full", "w", buffering=1)                            # every write is ENOSPC
-    monkeypatch.setattr(sys, "stdout", stdout)
+    stdout = dev_full(monkeypatch)                                          # every write is ENOSPC
     assert release.main([str(tmp_path / "out")]) == 1
     assert capsys.readouterr().err == ("error: the output of make release could not be written: No space left on "
                                        "device (the disk it goes to is full?)\n")
@@ -718,20 +717,6 @@ def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_p
     stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
-class FullOutput(io.StringIO):
-    """sys.stdout as `> /dev/full` leaves it (or `> log.txt` on a full disk): once it holds `lines` lines, a write
-    raises OSError ENOSPC."""
-
-    def __init__(self, lines: int = 0):
-        super().__init__()
-        self.lines = lines
-
-    def write(self, text: str) -> int:
-        if self.getvalue().count("\n") >= self.lines:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return super().write(text)
-
-
 @pytest.mark.parametrize("lines, written", [(0, False), (1, True)], ids=["grading-line", "table"])
 def test_make_grade_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(lines, written, tmp_path,
                                                                                   monkeypatch, capsys):
@@ -739,7 +724,7 @@ def test_make_grade_into_an_output_that_takes_no_more_is_one_line_not_a_tracebac
     # or, the first line written, at the table's
     (tmp_path / "alice").mkdir()
     monkeypatch.setattr(grade_class, "grade_learners", all_passed)
-    monkeypatch.setattr(sys, "stdout", FullOutput(lines))
+    full_output(monkeypatch, lines)
     assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
     assert capsys.readouterr().err == ("error: the output of make grade could not be written: No space left on device "
                                        "(the disk it goes to is full?)\n")

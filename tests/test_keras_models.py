@@ -8,18 +8,17 @@
 - Bad input: a file that is not a .keras model, mismatched shapes, unknown tasks.
 """
 
-import errno
 import logging
 import math
 import re
 import zipfile
-from pathlib import Path
 
 import keras
 import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from conftest import the_disk_fills_while_writing
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from data import TASKS, get_task, load_breast_cancer, load_diamonds, load_digits, prepare
@@ -324,10 +323,6 @@ def test_loss_curves_frame_has_the_history_keys_and_png_is_written(tmp_path, rng
 
 def test_loss_curves_the_disk_cannot_hold_leave_no_half_written_png(tmp_path, monkeypatch):
     """make course on a full disk: its <task>_loss_curves.png is whole or not there, and the error names it."""
-    def the_disk_fills_while_writing(fig, target, **options):      # the PNG's first bytes, then ENOSPC
-        Path(target).write_bytes(b"\x89PNG")
-        raise OSError(errno.ENOSPC, "No space left on device")
-
     monkeypatch.setattr(loss_curves.Figure, "savefig", the_disk_fills_while_writing)
     frame = pd.DataFrame({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]})
     with pytest.raises(OSError) as full:

@@ -12,7 +12,6 @@ tests of this file share that one run, so they run on one worker (conftest.py: O
 from __future__ import annotations
 
 import contextlib
-import errno
 import inspect
 import io
 import math
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import the_disk_fills_while_writing
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.contour import ContourSet
@@ -163,12 +163,6 @@ def test_the_pictures_of_an_earlier_make_lessons_are_replaced_in_tensorboard_and
 
 
 # --- the lessons' facts, from what each lesson function returns -----------------------------------
-
-def the_disk_fills_while_writing(fig, target, **options):
-    """Figure.savefig on a full disk: the PNG's first bytes are written, then ENOSPC."""
-    Path(target).write_bytes(b"\x89PNG")
-    raise OSError(errno.ENOSPC, "No space left on device")
-
 
 def test_a_picture_the_disk_cannot_hold_leaves_no_half_written_png_and_names_its_file(tmp_path, monkeypatch):
     """make lessons on a full disk left a 0-byte lesson_02_xor_limit_mistakes.png beside lesson 1's pictures."""

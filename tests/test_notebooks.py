@@ -40,6 +40,7 @@ from conftest import (
     as_for_a_learner,
     closed_pipe,
     ctrl_c_while_importing,
+    dev_full,
     exercises_reset_into,
     jupyter_environment,
     notebooks_written_into,
@@ -307,8 +308,7 @@ def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_trac
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
                                                                      "solutions": []})
     monkeypatch.setattr(build, "register", lambda data_dir: None)
-    stdout = open("/dev/full", "w", buffering=1)                            # every write is ENOSPC
-    monkeypatch.setattr(sys, "stdout", stdout)
+    stdout = dev_full(monkeypatch)                                          # every write is ENOSPC
     assert build.main([]) == 1
     assert capsys.readouterr().err == ("error: the output of make notebooks could not be written: No space left on "
                                        "device (the disk it goes to is full?)\n")
