@@ -700,22 +700,3 @@ def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised
     with pytest.raises(KeyboardInterrupt):
         workflow.fit(SimpleNamespace(fit=fit), prepared, tmp_path, epochs=1, verbose=0, title="")
     assert went_on == [True]
-
-
-def test_make_release_where_git_cannot_list_the_untracked_files_is_one_line_and_writes_nothing(tmp_path, capsys,
-                                                                                              monkeypatch):
-    # (beside test_instructor.py's make release tests.) The untracked files were listed after the copy, in the try
-    # around the summary's prints: git's failure there was a ValueError traceback, the copy already written
-    from keras_models.course.instructor import release
-
-    def untracked_files():
-        raise ValueError("make release copies the files git tracks, and git cannot be run here (No such file or "
-                         "directory): install git")
-
-    copied = []
-    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: copied.append(dest))
-    monkeypatch.setattr(release, "uncommitted_files", list)
-    monkeypatch.setattr(release, "untracked_files", untracked_files)
-    assert release.main([str(tmp_path / "out")]) == 2
-    assert (capsys.readouterr().err, copied) == ("error: make release copies the files git tracks, and git cannot be "
-                                                 "run here (No such file or directory): install git\n", [])

@@ -1273,3 +1273,20 @@ def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     assert (tmp_path / "grades.csv").read_text(encoding="utf-8") == EARLIER_GRADES
     assert (tmp_path / "grades_reasons.csv").read_text(encoding="utf-8") == EARLIER_REASONS
     assert sorted(path.name for path in tmp_path.iterdir()) == ["grades.csv", "grades_reasons.csv"]
+
+
+def test_make_release_where_git_cannot_list_the_untracked_files_is_one_line_and_writes_nothing(tmp_path, capsys,
+                                                                                              monkeypatch):
+    """The untracked files were listed after the copy, in the try around the summary's prints: git's failure there
+    was a ValueError traceback, the copy already written."""
+    def untracked_files():
+        raise ValueError("make release copies the files git tracks, and git cannot be run here (No such file or "
+                         "directory): install git")
+
+    copied = []
+    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: copied.append(dest))
+    monkeypatch.setattr(release, "uncommitted_files", list)
+    monkeypatch.setattr(release, "untracked_files", untracked_files)
+    assert release.main([str(tmp_path / "out")]) == 2
+    assert (capsys.readouterr().err, copied) == ("error: make release copies the files git tracks, and git cannot be "
+                                                 "run here (No such file or directory): install git\n", [])
