@@ -73,6 +73,20 @@ def printing() -> Iterator[None]:
         raise OutputFailed(error) from error
 
 
+def print_lines(lines: list[str], command: str) -> int:
+    """Print a program's closing lines (its summary, once its work is done): 0, or 1 after one line on stderr when
+    the output takes no more (`| head -1`, `> /dev/full`; what the program wrote to disk stays written)."""
+    try:
+        with printing():
+            for line in lines:
+                print(line)
+            sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
+    except OutputFailed as failed:
+        print(f"error: {output_failed(failed.error, command)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _write_nowhere_from_now_on() -> None:
     """stdout into /dev/null, so that Python's flush at exit has somewhere to go."""
     try:

@@ -53,7 +53,7 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.closed_output import OutputFailed, output_failed, printing
+from keras_models.twins.closed_output import print_lines
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -280,15 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     said += [f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
              f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks",
              next_line(args.dest, args.with_solutions)]
-    try:
-        with printing():
-            for line in said:
-                print(line)
-            sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
-    except OutputFailed as failed:      # `| head -1`, `> /dev/full`: the copy is written
-        print(f"error: {output_failed(failed.error, 'make release')}", file=sys.stderr)
-        return 1
-    return 0
+    return print_lines(said, "make release")                 # `| head -1`, `> /dev/full`: the copy is written
 
 
 def _unfinished(dest: Path) -> str:

@@ -40,7 +40,7 @@ from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.skeleton import backup_path, write_missing
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
-from keras_models.twins.closed_output import OutputFailed, output_failed, printing
+from keras_models.twins.closed_output import print_lines
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import REPO, from_repository  # a path as the learner knows it (make lab's log too)
 from scratch.atomic_write import write_text_atomically
@@ -214,15 +214,7 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
     summary.append(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
                    f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
                                                              if kept else "") + f". {next_step}")
-    try:
-        with printing():
-            for line in summary:
-                print(line)
-            sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
-    except OutputFailed as failed:      # `| head -1`, `> /dev/full`: the notebooks are written
-        print(f"error: {output_failed(failed.error, 'make notebooks')}", file=sys.stderr)
-        return 1
-    return 0
+    return print_lines(summary, "make notebooks")            # `| head -1`, `> /dev/full`: the notebooks are written
 
 
 if __name__ == "__main__":
