@@ -44,6 +44,28 @@ def test_a_mutant_whose_file_is_gone_is_stale_not_a_traceback(tmp_path):
     assert mutation.try_mutant(moved, tmp_path)[:2] == ("STALE", "no file scratch/moved_away.py")
 
 
+def harmless_mutant(name: str, tests: tuple[str, ...] = ("tests/test_x.py",)) -> mutation.Mutant:
+    """A mutant of scratch/activations.py that adds a space to its first line: found once, changes nothing."""
+    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
+    return mutation.Mutant(name, "scratch/activations.py", first, first + " ", "why", tests)
+
+
+class NoZygote:
+    """Stands in for the warm Python: run_tests is replaced too, so nothing is ever started through it."""
+
+    def __init__(self, *args): pass
+    def __enter__(self): return self
+    def __exit__(self, *exc): pass
+
+
+def main_runs(monkeypatch: pytest.MonkeyPatch, mutants: list[mutation.Mutant], run_tests) -> None:
+    """make mutants' main as it will run: these mutants, this run_tests, no warm Python."""
+    monkeypatch.setattr(mutation, "load", lambda: mutants)
+    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    monkeypatch.setattr(mutation, "Zygote", NoZygote)
+    monkeypatch.setattr(mutation, "TEST_ENV", {})       # main sets them in os.environ: not in this worker's
+
+
 @pytest.mark.parametrize("returncode, verdict", [(0, "SURVIVED"), (1, "killed"), (2, "killed"), (3, "ERROR"),
                                                  (4, "ERROR"), (5, "ERROR"), (-9, "ERROR"), (None, "TIMEOUT")],
                          ids=["passed", "a-test-failed", "collection-error", "internal-error", "usage-error",
@@ -53,8 +75,7 @@ def test_only_a_failing_test_kills_a_mutant_never_a_crashed_run(returncode, verd
     kill; pytest's own internal or usage error, no test collected, or a run ended by a signal (the out-of-memory
     killer) says nothing of the mutant, and counted as a kill it hid a survivor. Neither does a run stopped at its
     time limit (None): the suite has no time limit, so `make test` would hang on that break, not fail."""
-    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
-    mutant = mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("tests/test_activations.py",))
+    mutant = harmless_mutant("m", ("tests/test_activations.py",))
     monkeypatch.setattr(mutation, "run_tests", lambda copy, tests, python, time_limit: (returncode, "said"))
     assert mutation.try_mutant(mutant, tmp_path)[0] == verdict
 
@@ -87,9 +108,7 @@ def test_a_run_past_its_time_limit_is_stopped_with_every_process_it_started(tmp_
 
 def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_path, monkeypatch, capsys):
     """The table comes only once every mutant has ended: a line for each as it ends shows a run that hangs."""
-    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
-    mutants = [mutation.Mutant(name, "scratch/activations.py", first, first + " ", "why", ("tests/test_x.py",))
-               for name in ("fails", "loops")]
+    mutants = [harmless_mutant(name) for name in ("fails", "loops")]
     limits = []
 
     def run_tests(copy, tests, python, time_limit=None):
@@ -98,15 +117,7 @@ def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_pa
             return 0, "1 passed"
         return (1, "1 failed") if "fails" in copy.name else (None, f"still running after {time_limit:.0f} s: stopped")
 
-    class NoZygote:
-        def __init__(self, *args): pass
-        def __enter__(self): return self
-        def __exit__(self, *exc): pass
-
-    monkeypatch.setattr(mutation, "load", lambda: mutants)
-    monkeypatch.setattr(mutation, "run_tests", run_tests)
-    monkeypatch.setattr(mutation, "Zygote", NoZygote)
-    monkeypatch.setattr(mutation, "TEST_ENV", {})       # main sets them in os.environ: not in this worker's
+    main_runs(monkeypatch, mutants, run_tests)
     assert mutation.main(["--jobs", "1"]) == 1
     assert limits == [None, mutation.MIN_TIME_LIMIT, mutation.MIN_TIME_LIMIT]      # the untouched run took < 15 s
     out = capsys.readouterr().out
@@ -117,23 +128,14 @@ def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_pa
 
 def test_make_mutants_into_a_closed_pipe_is_one_line_and_runs_no_mutant_for_nobody(monkeypatch, capsys):
     # `make mutants | head -1`: the first line met the closed pipe: a BrokenPipeError traceback
-    first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
-    mutants = [mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("tests/test_x.py",))]
+    mutants = [harmless_mutant("m")]
     runs = []
 
     def run_tests(copy, tests, python, time_limit=None):
         runs.append(copy.name)
         return 0, "1 passed"
 
-    class NoZygote:
-        def __init__(self, *args): pass
-        def __enter__(self): return self
-        def __exit__(self, *exc): pass
-
-    monkeypatch.setattr(mutation, "load", lambda: mutants)
-    monkeypatch.setattr(mutation, "run_tests", run_tests)
-    monkeypatch.setattr(mutation, "Zygote", NoZygote)
-    monkeypatch.setattr(mutation, "TEST_ENV", {})
+    main_runs(monkeypatch, mutants, run_tests)
     stdout = closed_pipe(monkeypatch)
     assert mutation.main(["--jobs", "1"]) == 1
     assert capsys.readouterr().err == ("error: the output was closed while make mutants was printing (a pipe into a "
