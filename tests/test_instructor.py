@@ -1204,14 +1204,27 @@ def test_grades_csv_is_written_last_so_a_failed_write_of_the_reasons_leaves_no_g
     assert list(tmp_path.iterdir()) == []
 
 
+def write_ann_over_the_earlier_book(folder: Path) -> None:
+    """gradebook.write of ann's passed ex01 into `folder`, which first gets the earlier book (EARLIER_GRADES and
+    EARLIER_REASONS, written with pathlib, which none of the tests' stand-ins for gradebook's writing touches)."""
+    (folder / gradebook.GRADES).write_text(EARLIER_GRADES, encoding="utf-8")
+    (folder / gradebook.REASONS).write_text(EARLIER_REASONS, encoding="utf-8")
+    ex01 = find("ex01")
+    gradebook.write(folder, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
+
+
+def assert_the_earlier_book_is_whole(folder: Path) -> None:
+    assert (folder / gradebook.GRADES).read_text(encoding="utf-8") == EARLIER_GRADES
+    assert (folder / gradebook.REASONS).read_text(encoding="utf-8") == EARLIER_REASONS
+    assert sorted(path.name for path in folder.iterdir()) == [gradebook.GRADES, gradebook.REASONS]   # no temporary
+
+
 @pytest.mark.parametrize("full", [gradebook.GRADES, gradebook.REASONS])
 def test_a_full_disk_as_either_file_of_the_grade_book_is_written_leaves_both_earlier_files_whole(full, tmp_path,
                                                                                                  monkeypatch):
     """gradebook.write replaced grades_reasons.csv before it wrote grades.csv: a disk full as grades.csv was
     written left the new reasons beside the old grades, and "the grades cannot be written" did not say so. Both
     temporary files are written before either is moved."""
-    (tmp_path / gradebook.GRADES).write_text(EARLIER_GRADES, encoding="utf-8")
-    (tmp_path / gradebook.REASONS).write_text(EARLIER_REASONS, encoding="utf-8")
     real_open = open
 
     def full_disk_for(file, *args, **kwargs):
@@ -1220,20 +1233,15 @@ def test_a_full_disk_as_either_file_of_the_grade_book_is_written_leaves_both_ear
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(gradebook, "open", full_disk_for, raising=False)
-    ex01 = find("ex01")
     with pytest.raises(OSError, match="No space left on device"):
-        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
-    assert (tmp_path / gradebook.GRADES).read_text(encoding="utf-8") == EARLIER_GRADES
-    assert (tmp_path / gradebook.REASONS).read_text(encoding="utf-8") == EARLIER_REASONS
-    assert sorted(path.name for path in tmp_path.iterdir()) == [gradebook.GRADES, gradebook.REASONS]
+        write_ann_over_the_earlier_book(tmp_path)
+    assert_the_earlier_book_is_whole(tmp_path)
 
 
 def test_grades_csv_is_moved_last_so_a_failed_move_of_the_reasons_leaves_the_earlier_grade_book_whole(tmp_path,
                                                                                                      monkeypatch):
     """Both files written, grades_reasons.csv is moved over its file first and grades.csv last: when the move of
     the reasons fails, grades.csv is not yet replaced, and its kept grades keep their reasons."""
-    (tmp_path / gradebook.GRADES).write_text(EARLIER_GRADES, encoding="utf-8")
-    (tmp_path / gradebook.REASONS).write_text(EARLIER_REASONS, encoding="utf-8")
     real_replace = os.replace
 
     def reasons_not_moved(source, target):
@@ -1242,20 +1250,14 @@ def test_grades_csv_is_moved_last_so_a_failed_move_of_the_reasons_leaves_the_ear
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", reasons_not_moved)
-    ex01 = find("ex01")
     with pytest.raises(OSError, match="Input/output error"):
-        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
-    assert (tmp_path / gradebook.GRADES).read_text(encoding="utf-8") == EARLIER_GRADES
-    assert (tmp_path / gradebook.REASONS).read_text(encoding="utf-8") == EARLIER_REASONS
-    assert sorted(path.name for path in tmp_path.iterdir()) == [gradebook.GRADES, gradebook.REASONS]
+        write_ann_over_the_earlier_book(tmp_path)
+    assert_the_earlier_book_is_whole(tmp_path)
 
 
 def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     """Each file goes into a temporary file beside it, then over it: stopped halfway (here a Ctrl-C after the
     first row), the earlier file is as it was and nothing else is left."""
-    (tmp_path / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
-    (tmp_path / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
-
     real_writer = csv.writer
 
     class StoppedHalfway:
@@ -1267,12 +1269,9 @@ def test_the_grade_book_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
             raise KeyboardInterrupt
 
     monkeypatch.setattr(gradebook.csv, "writer", StoppedHalfway)
-    ex01 = find("ex01")
     with pytest.raises(KeyboardInterrupt):
-        gradebook.write(tmp_path, [ex01], {"ann": {"ex01": gradebook.Grade(f"{ex01.stem}.py", 10, EX01_PASSED)}})
-    assert (tmp_path / "grades.csv").read_text(encoding="utf-8") == EARLIER_GRADES
-    assert (tmp_path / "grades_reasons.csv").read_text(encoding="utf-8") == EARLIER_REASONS
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["grades.csv", "grades_reasons.csv"]
+        write_ann_over_the_earlier_book(tmp_path)
+    assert_the_earlier_book_is_whole(tmp_path)
 
 
 def test_make_release_where_git_cannot_list_the_untracked_files_is_one_line_and_writes_nothing(tmp_path, capsys,
