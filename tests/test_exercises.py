@@ -24,13 +24,11 @@ from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
 from keras_models.course.exercises.graders import (
     EXERCISES,
-    Version,
     find,
     grade_file,
     grade_module,
     in_file,
     load_module,
-    version_to_grade,
 )
 from keras_models.course.exercises.graders.checks import Fail
 from keras_models.course.exercises.graders.shape_errors import explained
@@ -43,6 +41,7 @@ from keras_models.course.exercises.skeleton import (
     skeleton_of,
     write_missing,
 )
+from keras_models.course.exercises.which_file import Version, version_to_grade
 from keras_models.course.jupyter import build
 from keras_models.twins import repository
 

@@ -4,7 +4,7 @@
 (`inside_the_network.inputs_sha256`) a fingerprint of what it wrote: the SHA-256 of the cells' types and
 sources, outputs and metadata left out, so running the cells or moving the notebook does not change it. A
 notebook whose fingerprint now is the one recorded is untouched: `make notebooks` may write it again from a
-changed `.py`, and with as many TODOs left in both, the grader takes the `.py` (graders.version_to_grade). One
+changed `.py`, and with as many TODOs left in both, the grader takes the `.py` (which_file.version_to_grade). One
 whose fingerprint differs has been worked in: `make notebooks` keeps it (a lesson's, it backs up first).
 """
 

@@ -9,7 +9,7 @@
 
 Your file is the `.py` or its notebook (keras_models/course/notebooks/exercises/, written by `make
 notebooks`), whichever has fewer TODOs left; with as many, the notebook when you saved it more than a
-second after the `.py` (graders.version_to_grade). In `make lab` jupytext saves the two together, so
+second after the `.py` (which_file.version_to_grade). In `make lab` jupytext saves the two together, so
 they agree; an editor that does not know the pairing saves only the notebook.
 
 Inside a notebook (or at the end of the script), `grade_here("ex03")` grades the code you have run so
@@ -48,18 +48,17 @@ from keras_models.course.exercises.graders import (
     Exercise,
     GraderUnreadable,
     Result,
-    Version,
     find,
     find_all,
     grade_file,
     grade_module,
     in_file,
     load_graders,
-    version_to_grade,
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
+from keras_models.course.exercises.which_file import Version, version_to_grade
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import from_repository

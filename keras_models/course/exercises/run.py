@@ -11,7 +11,7 @@ its results and its "Grade it" cell grades the code -- with what a learner shoul
     a file with no code in it         one line saying so (python would print nothing), and how to start over
 
 The file run is the one `make exercises` grades: the `.py` or its notebook, whichever has fewer TODOs left,
-else the notebook when you saved it more than a second after the `.py` (graders.version_to_grade); a
+else the notebook when you saved it more than a second after the `.py` (which_file.version_to_grade); a
 notebook runs cell by cell, and an error names its cell. A missing exercise file is written first, as
 `make exercises` does.
 
@@ -35,11 +35,11 @@ from keras_models.course.exercises.graders import (
     load_module,
     no_code_in,
     raised,
-    version_to_grade,
     where_raised,
 )
 from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.course.exercises.reset import write_missing_files
+from keras_models.course.exercises.which_file import version_to_grade
 from keras_models.twins.closed_output import output_closed
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import from_repository

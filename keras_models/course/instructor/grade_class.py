@@ -16,7 +16,7 @@ A SUBMISSIONS folder that holds exercise files itself is one learner's folder, r
 only folder holds learners' folders (a class's zip unzipped into a folder of its own), and so is one of files side
 by side (Canvas' download, Moodle's without folders; also beside a folder such as the instructor's graded/): the
 line counts them and says how to lay them out. When a learner has both the .py and the notebook, the one `make
-exercises` would grade counts (graders.version_to_grade: the one with code when the other is empty, then fewer TODOs
+exercises` would grade counts (which_file.version_to_grade: the one with code when the other is empty, then fewer TODOs
 left, then the one saved last). Entries of dir that are
 not learner folders (hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break)
 are listed in one line and skipped. Moodle's download in folders names each learner's folder Ann
@@ -87,10 +87,10 @@ from keras_models.course.exercises.graders import (
     EXERCISES,
     Exercise,
     GraderUnreadable,
-    Version,
     find_all,
     load_graders,
 )
+from keras_models.course.exercises.which_file import Version
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.grade_table import print_table
 from keras_models.course.instructor.gradebook import Book, Grade

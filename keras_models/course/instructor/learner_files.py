@@ -12,7 +12,8 @@ import re
 import stat
 from pathlib import Path
 
-from keras_models.course.exercises.graders import Exercise, Version, version_to_grade
+from keras_models.course.exercises.graders import Exercise
+from keras_models.course.exercises.which_file import Version, version_to_grade
 from keras_models.course.instructor.sandbox import Verdict
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
