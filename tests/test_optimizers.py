@@ -279,6 +279,10 @@ def test_integer_learning_rate_is_accepted_as_float():
     ([[1.0, 2.0]], [np.ones(2)], TypeError, r"grads\[0\] must be an ndarray"),
     ([np.ones(2)], [[1.0, 2.0]], TypeError, r"params\[0\] must be a writeable float ndarray"),
     ([np.ones(2, int)], [np.ones(2, int)], TypeError, r"params\[0\] must be a writeable float ndarray"),
+    # float16, refused as Dense refuses it: a step below ~5e-4 of a weight near 1 would be rounded away unseen
+    ([np.ones(2, np.float16)], [np.ones(2, np.float16)], TypeError,
+     r"params\[0\] must be float32 or float64, as a network's weights are, got float16: a step under 4.9e-04 "
+     r"of a weight near 1 is rounded away"),
     ([], [], ValueError, "params is empty"),
     (np.ones(2), [np.ones(2)], TypeError, "grads must be a list"),
 ])

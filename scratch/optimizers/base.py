@@ -214,6 +214,11 @@ def _check_pairs(grads: list[np.ndarray], params: list[np.ndarray]) -> None:
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
             raise TypeError(f"params[{i}] must be a writeable float ndarray (updated in place), "
                             f"got {type(p).__name__} {getattr(p, 'dtype', '')}")
+        if p.dtype not in (np.float32, np.float64):
+            # Dense refuses float16 (and float128) too; here the harm is quieter: a step is lost against the weight
+            tiny_step = np.finfo(p.dtype).eps / 2                     # relative to a weight near 1, rounded away
+            raise TypeError(f"params[{i}] must be float32 or float64, as a network's weights are, got {p.dtype}: "
+                            f"a step under {tiny_step:.1e} of a weight near 1 is rounded away, unseen")
         if not isinstance(g, np.ndarray):
             raise TypeError(f"grads[{i}] must be an ndarray, got {type(g).__name__}")
         if g.shape != p.shape or g.dtype != p.dtype:
