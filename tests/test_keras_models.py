@@ -221,6 +221,17 @@ def test_regression_metrics_match_hand_computation():
     assert scores == pytest.approx({"mae": 0.625, "rmse": 0.75, "explained_variance": 0.5625}, rel=1e-12)
 
 
+def test_regression_metrics_of_tiny_targets_raise_nothing_under_a_learners_seterr_all_raise():
+    """The same four rows scaled by 1e-155: the variances (~1e-310) are subnormal, which np.seterr(all="raise")
+    makes an underflow error; the metrics scale with the targets (explained variance not at all), as scratch's
+    passes do under that setting (scratch.checks.UNDERFLOW_IS_ROUNDING)."""
+    y = np.array([[1.0], [2.0], [3.0], [4.0]]) * 1e-155
+    y_hat = np.array([[1.5], [2.0], [2.0], [5.0]]) * 1e-155
+    with np.errstate(all="raise"):
+        scores = regression_metrics(y, y_hat)
+    assert scores == pytest.approx({"mae": 0.625e-155, "rmse": 0.75e-155, "explained_variance": 0.5625}, rel=1e-9)
+
+
 def test_single_sigmoid_is_thresholded_and_exactly_half_is_class_0_like_keras():
     y = np.array([[1], [0], [1], [0], [1], [0]], dtype=float)
     p = np.array([[0.9], [0.5], [0.4], [0.2], [0.7], [0.1]])

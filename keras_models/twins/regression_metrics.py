@@ -13,8 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from keras_models.twins.metric_inputs import checked_pair
+from scratch.checks import UNDERFLOW_IS_ROUNDING
 
 
+@UNDERFLOW_IS_ROUNDING       # a variance rounding to a subnormal is no error, whatever np.seterr a learner set
 def regression_metrics(y_true, y_pred) -> dict[str, float]:
     """MAE, RMSE and explained variance of predictions y_pred (m, k) against targets y_true (m, k)."""
     y, y_hat = checked_pair(y_true, y_pred, "regression_metrics")
