@@ -109,12 +109,20 @@ def board(trained, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless Chromium with a fresh profile in pytest's temporary folder: a tempfile.mkdtemp() profile
-    (~13 MB) was never removed, one more /tmp/chromium-profile-* per run; pytest keeps its last three runs' folders."""
+    (~13 MB) was never removed, one more /tmp/chromium-profile-* per run; pytest keeps its last three runs' folders.
+    Its home and temporary folders are in there too: despite --user-data-dir, Chromium wrote its crash reports
+    to ~/.config/chromium, dconf's to ~/.cache, and a Ctrl-C left an empty scoped_dir in the temporary folder."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile / 'user-data'}"]:
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    own = {"HOME": profile / "home", "XDG_CONFIG_HOME": profile / "config", "XDG_CACHE_HOME": profile / "cache",
+           "TMPDIR": profile / "tmp"}
+    for folder in own.values():
+        folder.mkdir()
+    service = Service(CHROMEDRIVER, env={**os.environ, **{name: str(folder) for name, folder in own.items()}})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(WAIT)
     yield driver
     driver.quit()
