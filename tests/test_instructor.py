@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import errno
 import fcntl
 import io
@@ -567,7 +568,7 @@ def test_make_grade_scores_each_exercise_alone_and_writes_grades_csv(graded_clas
     folder, status, out, err = graded_class
     assert status == 0, err
     rows = read_csv(folder / "grades.csv")
-    assert rows == [["learner", "ex01", "ex02", "total"],   # (the reasons: the next test)
+    assert rows == [["learner", "ex01 (/10)", "ex02 (/15)", "total (/25)"],   # (the reasons: the next test)
                     ["abe", "0", "0", "0"],           # ex01 sleeps forever: the wall-clock limit; no ex02
                     ["ada", "10", "15", "25"],        # solved (ex02 handed in as a notebook)
                     ["bo", "0", "0", "0"],            # untouched
@@ -864,7 +865,8 @@ def test_only_regrades_its_exercises_and_keeps_the_rest_of_the_earlier_grades(tm
               ["bob", "0", "0", "7", "0", "7"],                       # regraded (solved since), bob's (raises now)
               ["fay", "10", "0", "0", "0", "10"],                     # and his hand-given 7 kept; fay is new since,
               ["zoe", "10", "0", "10", "0", "20"]]                    # zoe has no folder now: her row is kept
-    assert read_csv(folder / "grades.csv") == merged
+    assert read_csv(folder / "grades.csv") == [["learner", "ex01 (/10)", "ex02 (/15)", "ex03 (/10)", "ex04 (/15)",
+                                                "total (/50)"], *merged[1:]]
     reasons = {(learner, exercise): (file, points, reason)
                for learner, exercise, file, points, reason in read_csv(folder / "grades_reasons.csv")[1:]}
     missing = {name: ("", "0", f"missing: no {find(name).stem}.py or .ipynb") for name in ("ex02", "ex04")}
@@ -898,7 +900,8 @@ def test_without_only_the_grade_book_is_written_afresh(tmp_path):
     folder = write_class(tmp_path / "class", {"ann": {f"{ex01.stem}.py": ex01.solution_path.read_text("utf-8")}})
     (folder / "grades.csv").write_text("learner,ex01,total\nann,0,0\n", encoding="utf-8")   # nothing typed by hand
     assert grade_class.main([str(folder), "--time-limit", "2"]) == 0
-    assert read_csv(folder / "grades.csv") == [["learner", *(e.name for e in EXERCISES), "total"],
+    assert read_csv(folder / "grades.csv") == [["learner", "ex01 (/10)", "ex02 (/15)", "ex03 (/10)", "ex04 (/15)",
+                                                "ex05 (/15)", "ex06 (/20)", "ex07 (/15)", "total (/100)"],
                                                ["ann", "10", "0", "0", "0", "0", "0", "0", "10"]]
     assert sorted(path.name for path in folder.iterdir() if path.is_file()) == ["grades.csv", "grades_reasons.csv"]
 
@@ -1114,6 +1117,13 @@ COMMA_DELIMITED = "a spreadsheet's \"CSV UTF-8 (comma delimited)\""
     (b"learner,ex01,total\nann,11,11\n", None, "line 2 gives ann '11' for ex01, not a whole number from 0 to 10"),
     (b"learner,ex01,total\nann,7.5,7.5\n", None, "line 2 gives ann '7.5' for ex01, not a whole number from 0 to 10"),
     (b"learner,ex01,total\nann,-1,-1\n", None, "line 2 gives ann '-1' for ex01, not a whole number from 0 to 10"),
+    (b"learner,ex01 (/5),total\nann,10,10\n", None, "line 2 gives ann '10' for ex01, not a whole number from 0 to 5"),
+    (b"learner,ex01 (/0),total\nann,0,0\n", None, "its column 'ex01 (/0)' says ex01 was out of '0', not a whole "
+                                                    "number above 0"),
+    (b"learner,ex01 (/ten),total\nann,0,0\n", None, "its column 'ex01 (/ten)' says ex01 was out of 'ten', not a "
+                                                      "whole number above 0"),
+    (b"learner,ex01,total (/x)\nann,0,0\n", None, "its column 'total (/x)' says total was out of 'x', not a whole "
+                                                  "number above 0"),
     (b"learner,ex01,total\nann,10,10\nann,0,0\n", None, "two rows for ann: lines 2 and 3"),
     (b"learner,ex01,total\nann,10\n", None, "line 2 has 2 values, the first line 3"),
     (b"learner,ex01,total\nann,10,10\n ,0,0\n", None, "line 3 names no learner"),
@@ -1126,7 +1136,8 @@ COMMA_DELIMITED = "a spreadsheet's \"CSV UTF-8 (comma delimited)\""
     (b"learner,ex01,total\nann,10,10\n", b"learner,points\n", "its first line is 'learner,points', not "
                                                                 "'learner,exercise,file,points,reason'"),
 ], ids=["not-utf8", "header", "unknown-exercise", "twice-a-column", "not-a-number", "above-the-points", "fraction",
-        "negative", "twice-a-learner", "short-row", "no-learner", "field-too-long", "empty", "semicolons", "tabs",
+        "negative", "above-its-header", "out-of-0", "out-of-ten", "total-out-of-x", "twice-a-learner", "short-row",
+        "no-learner", "field-too-long", "empty", "semicolons", "tabs",
         "reasons-header"])
 def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_before_grading(
         grades, reasons, problem, tmp_path, capsys):
@@ -1289,3 +1300,120 @@ def test_make_release_where_git_cannot_list_the_untracked_files_is_one_line_and_
     assert release.main([str(tmp_path / "out")]) == 2
     assert (capsys.readouterr().err, copied) == ("error: make release copies the files git tracks, and git cannot be "
                                                  "run here (No such file or directory): install git\n", [])
+
+
+# --- what each column of grades.csv was out of ----------------------------------------------------------------
+# grades.csv's header says what each exercise was out of ("ex03 (/10)"): the header row stays on top when a
+# spreadsheet sorts the rows, and an LMS import reads it as the column's name. When the points declaration
+# (graders.EXERCISES) changes between two gradings, the kept grades are rescaled to today's points.
+
+BOOK_OUT_OF_10 = ("learner,ex01 (/10),ex03 (/10),total (/20)\nann,0,10,10\nbob,10,7,17\nzoe,10,0,10\n")
+
+
+def exercises_now(monkeypatch, **points: int) -> dict[str, object]:
+    """graders.EXERCISES as the grade book sees it, with `points` (ex03=12) declared since the earlier grading."""
+    now = tuple(dataclasses.replace(e, points=points.get(e.name, e.points)) for e in EXERCISES)
+    monkeypatch.setattr(gradebook, "EXERCISES", now)
+    return {e.name: e for e in now}
+
+
+def test_grades_csv_says_in_its_header_what_each_column_and_the_total_were_out_of(tmp_path):
+    ex01, ex03 = find("ex01"), find("ex03")
+    passed = {"ex01": gradebook.Grade("a.py", 10, "passed"), "ex03": gradebook.Grade("b.py", 0, "failed")}
+    gradebook.write(tmp_path, [ex01, ex03], {"ann": passed})
+    assert read_csv(tmp_path / "grades.csv") == [["learner", "ex01 (/10)", "ex03 (/10)", "total (/20)"],
+                                                 ["ann", "10", "0", "10"]]
+    earlier = gradebook.read_earlier(tmp_path)
+    assert earlier.exercises == [ex01, ex03] and earlier.grades == {"ann": passed} and earlier.totals == {}
+
+
+@pytest.mark.parametrize("text", [
+    BOOK_OUT_OF_10,
+    BOOK_OUT_OF_10.replace("\n", "\r\n"),                                             # a spreadsheet on Windows
+    "\ufeff" + BOOK_OUT_OF_10.replace("ann,0,10,10\nbob,10,7,17\nzoe,10,0,10", "zoe,10,0,10\nbob,10,7,17\nann,0,10,10"),
+    BOOK_OUT_OF_10.replace("(/10),ex03 (/10),total (/20)", "(/10) , ex03(/ 10),total"),   # spaced, no total's
+], ids=["as-written", "crlf", "bom-and-sorted", "spaced"])
+def test_a_grade_book_whose_header_says_what_each_column_was_out_of_is_read_as_it_was(text, tmp_path):
+    (tmp_path / "grades.csv").write_text(text, encoding="utf-8", newline="")
+    earlier = gradebook.read_earlier(tmp_path)
+    assert [e.name for e in earlier.exercises] == ["ex01", "ex03"]
+    assert {learner: [g.points for g in mine.values()] for learner, mine in earlier.grades.items()} == {
+        "ann": [0, 10], "bob": [10, 7], "zoe": [10, 0]}
+
+
+def test_only_rescales_a_kept_column_whose_points_were_raised_and_names_each_grade_given_by_hand(tmp_path,
+                                                                                                 monkeypatch):
+    """ex03 graded out of 10, then declared out of 12: ONLY=ex01 kept ann's pass at 10 where a pass is now 12, and
+    her total two points short. A pass is a pass (12), a 0 a 0; bob's 7 given by hand is 7/10 of 12, rounded, and
+    named, as only the instructor knows whether it was a share or points off."""
+    (tmp_path / "grades.csv").write_text(BOOK_OUT_OF_10, encoding="utf-8")
+    now = exercises_now(monkeypatch, ex03=12)
+    regraded = {learner: {"ex01": gradebook.Grade("a.py", 10, "passed")} for learner in ("ann", "bob", "zoe")}
+    columns, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [now["ex01"]], regraded)
+    assert {learner: [mine[e.name].points for e in columns] for learner, mine in merged.items()} == {
+        "ann": [10, 12], "bob": [10, 8], "zoe": [10, 0]}
+    assert line == ("kept ex03 from the earlier grades.csv (ONLY=ex01 regraded ex01); ex03 was out of 10 there and is "
+                    "out of 12 now: its kept grades were rescaled (10 is 12 now, 0 stays 0), as were these given "
+                    "by hand: bob 7 -> 8 (8.4, rounded) (give them again if they should be otherwise)")
+    gradebook.write(tmp_path, columns, merged)
+    assert read_csv(tmp_path / "grades.csv") == [["learner", "ex01 (/10)", "ex03 (/12)", "total (/22)"],
+                                                 ["ann", "10", "12", "22"], ["bob", "10", "8", "18"],
+                                                 ["zoe", "10", "0", "10"]]
+
+
+def test_a_lowered_maximum_is_rescaled_not_refused_as_the_files_fault(tmp_path, monkeypatch):
+    """ex03 cut from 10 to 5 points: the earlier 10 was refused ("not a whole number from 0 to 5"), the grade book
+    blamed for the declaration's change. Now it is a pass, 5; bob's 7 of 10 is 3.5, rounded half up."""
+    (tmp_path / "grades.csv").write_text(BOOK_OUT_OF_10, encoding="utf-8")
+    now = exercises_now(monkeypatch, ex03=5)
+    regraded = {"ann": {"ex01": gradebook.Grade("a.py", 10, "passed")}}
+    _, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [now["ex01"]], regraded)
+    assert [merged[learner]["ex03"].points for learner in ("ann", "bob", "zoe")] == [5, 4, 0]
+    assert "ex03 was out of 10 there and is out of 5 now" in line and "bob 7 -> 4 (3.5, rounded)" in line, line
+
+
+def test_a_grade_book_without_what_its_columns_were_out_of_is_read_against_todays_points(tmp_path, monkeypatch):
+    """A grades.csv written before its header said (learner,ex01,ex03,total) is read as it always was: each value
+    out of today's points, and one above them refused, as nothing says the column was once worth more."""
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
+    exercises_now(monkeypatch, ex03=12)
+    assert gradebook.read_earlier(tmp_path).grades["ann"]["ex03"].points == 10
+    exercises_now(monkeypatch, ex03=5)
+    with pytest.raises(ValueError, match="line 2 gives ann '10' for ex03, not a whole number from 0 to 5"):
+        gradebook.read_earlier(tmp_path)
+
+
+def test_a_regrading_names_a_replaced_grade_given_by_hand_as_grades_csv_wrote_it(tmp_path, monkeypatch):
+    """ONLY=ex03 regrades a column whose points changed: bob's hand-given 7 is named as the file held it, 7 of 10,
+    not as the 8 it would be out of 12."""
+    (tmp_path / "grades.csv").write_text(BOOK_OUT_OF_10, encoding="utf-8")
+    now = exercises_now(monkeypatch, ex03=12)
+    regraded = {learner: {"ex03": gradebook.Grade("b.py", 12, "passed")} for learner in ("ann", "bob", "zoe")}
+    _, _, line = gradebook.merge(gradebook.read_earlier(tmp_path), [now["ex03"]], regraded)
+    assert line == ("kept ex01 from the earlier grades.csv (ONLY=ex03 regraded ex03); the regrading replaced 1 grade "
+                    "given by hand there: bob ex03 7 of 10 (now 12) (give them again if they still stand)")
+
+
+RAISED_BY_HAND = "learner,exercise,file,points,reason\nbob,ex03,,0,missing\n"     # bob's ex03: 0 -> 10 by hand
+
+
+@pytest.mark.parametrize("book, reasons, held", [
+    (BOOK_OUT_OF_10.replace("bob,10,7,17", "bob,10,10,20"), None, ""),
+    (BOOK_OUT_OF_10.replace("bob,10,7,17", "bob,10,10,20"), RAISED_BY_HAND, ""),     # the grader gives it now: 12
+    (BOOK_OUT_OF_10, None, "it held 1 grade given by hand (bob ex03 7 of 10)"),
+], ids=["passes-only", "a-pass-by-hand-the-grader-now-gives", "a-grade-by-hand"])
+def test_without_only_a_pass_out_of_the_old_points_is_no_grade_given_by_hand(book, reasons, held, tmp_path,
+                                                                             monkeypatch):
+    """A whole class graded again after ex03 went from 10 to 12 points: each earlier pass of 10 was taken for a grade
+    given by hand, and the earlier book kept aside for it."""
+    folder = write_class(tmp_path / "class", {learner: {"notes.txt": ""} for learner in ("ann", "bob", "zoe")})
+    (folder / "grades.csv").write_text(book, encoding="utf-8")
+    if reasons is not None:
+        (folder / "grades_reasons.csv").write_text(reasons, encoding="utf-8")
+    now = exercises_now(monkeypatch, ex03=12)
+    passed = {"ann": ["ex03"], "bob": ["ex01", "ex03"], "zoe": ["ex01"]}          # graded afresh, out of today's
+    fresh = {learner: {e.name: gradebook.Grade("", e.points if e.name in mine else 0, "graded") for e in now.values()}
+             for learner, mine in passed.items()}
+    assert gradebook.keep_what_would_be_lost(folder, fresh) == (
+        f"kept the earlier grades.csv as grades_earlier.csv: {held}; copy what still stands into the new grades.csv"
+        if held else "")

@@ -1,8 +1,17 @@
 """The class's grade book, two files in the submissions folder: written whole, and kept when ONLY= regrades
 some of the exercises.
 
-    grades.csv           learner, ex01, ..., ex07, total             one row per learner
+    grades.csv           learner, ex01 (/10), ..., ex07 (/15), total (/100)      one row per learner
     grades_reasons.csv   learner, exercise, file, points, reason     one row per learner and exercise
+
+Each column's header says what it is out of (the exercise's points, graders.EXERCISES), in the header row, which a
+spreadsheet's sort leaves on top and an LMS import takes for the column's name. When the points declaration changes
+between two gradings (ex03 from 10 to 12), the earlier grades are read out of the points their header gives, and
+each kept one is rescaled to today's (`rescaled`): a pass (10 of 10) is a pass (12), a 0 a 0, and a grade given by
+hand (7 of 10) is its share of today's points rounded half up (8), named in the line that says what was kept, as
+only the instructor knows whether it was a share or points taken off. The total's "(/100)" is not read back: it is
+the sum of the columns', written again, as the totals are. A grades.csv written before the header said this
+(learner, ex01, ..., total) is read as it always was, each column out of today's points.
 
 Each file is written into a temporary file beside it, then moved over it (scratch.atomic_write: os.replace,
 one step on one file system): an interrupted run leaves the earlier file or the new one, never half of one. Both
@@ -39,11 +48,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise
@@ -56,6 +67,7 @@ OLD_REASONS_HEADER = ["learner", "exercise", "points", "reason"]      # written 
 REASON_NOT_KEPT = "(graded earlier; reason not kept)"                  # a kept grade whose reason cannot be found
 BY_HAND = "given by hand in grades.csv"               # how a reason starts whose points grades.csv changed by hand
 KEPT_ASIDE = re.compile(r"grades(?:_reasons)?_earlier(?:_[1-9][0-9]*)?\.csv")   # keep_aside's names for an earlier book
+OUT_OF = re.compile(r"(?P<name>[^(]*?)\s*\(\s*/\s*(?P<out_of>[^)]*?)\s*\)")   # "ex03 (/12)": a column, its maximum
 ONLY_ADVICE = ("ONLY= would keep the other exercises' grades from it: move it away, or grade all the exercises "
                "(no ONLY=)")
 
@@ -83,16 +95,35 @@ Book = dict[str, dict[str, Grade]]       # {learner: {exercise name: Grade}}, th
 @dataclass(frozen=True)
 class Earlier:
     """The grade book an earlier run left in the submissions folder."""
-    exercises: list[Exercise]            # the columns of its grades.csv
-    grades: Book                         # its rows, each grade with its file and reason from grades_reasons.csv
+    exercises: list[Exercise]            # the columns of its grades.csv, as the course declares them today
+    grades: Book                         # its rows as written, each grade with its file and reason (grades_reasons.csv)
     totals: dict[str, str]               # {learner: total} of the rows whose total is not their columns' sum
+    out_of: dict[str, int] = field(default_factory=dict)   # {exercise name: what its header says it was out of}, for
+    #                                      each column whose points differ from today's (an older header says none)
+
+    def points_then(self, name: str, points: int) -> str:
+        """`points` of exercise `name` as grades.csv wrote them: "7", or "7 of 10" when the exercise is worth other
+        points now."""
+        return f"{points} of {self.out_of[name]}" if name in self.out_of else str(points)
+
+    def on_todays_points(self, grade: Grade, exercise: Exercise) -> Grade:
+        """`grade` of `exercise` out of today's points (rescaled)."""
+        was = self.out_of.get(exercise.name, exercise.points)
+        return replace(grade, points=rescaled(grade.points, was, exercise.points))
+
+
+def rescaled(points: int, was: int, now: int) -> int:
+    """`points` out of `was`, as a whole number out of `now`: points * now / was, rounded half up (3.5 -> 4). A pass
+    (was) is a pass (now), a 0 a 0."""
+    return math.floor(Fraction(points * now, was) + Fraction(1, 2))
 
 
 # --- writing ------------------------------------------------------------------------------------------------
 
 def write(folder: Path, exercises: list[Exercise], grades: Book) -> None:
     """Write folder/grades.csv and folder/grades_reasons.csv: a column (and a row per learner) for each exercise."""
-    table = [["learner", *(e.name for e in exercises), "total"]]
+    table = [["learner", *(f"{e.name} (/{e.points})" for e in exercises),             # what each is out of
+              f"total (/{sum(e.points for e in exercises)})"]]
     reasons = [REASONS_HEADER]
     for learner, mine in grades.items():
         scores = [mine[e.name].points for e in exercises]
@@ -126,7 +157,7 @@ def read_earlier(folder: Path) -> Earlier | None:
                              "the exercises (no ONLY=)")
         return None
     header, rows = _rows(path)
-    exercises = _columns(path, header)
+    exercises, out_of = _columns(path, header)
     grades: Book = {}
     totals: dict[str, str] = {}
     first_line: dict[str, int] = {}
@@ -137,7 +168,8 @@ def read_earlier(folder: Path) -> Earlier | None:
         if same_name(learner) in first_line:             # Zoë twice, once with ë as e and a combining accent
             raise _cannot(path, f"two rows for {learner}: lines {first_line[same_name(learner)]} and {line}")
         first_line[same_name(learner)] = line
-        grades[learner] = {e.name: Grade("", _points(path, line, learner, e, value), REASON_NOT_KEPT)
+        grades[learner] = {e.name: Grade("", _points(path, line, learner, e.name, out_of[e.name], value),
+                                         REASON_NOT_KEPT)
                            for e, value in zip(exercises, row[1:-1], strict=True)}
         # the last value, the total, is not kept: it is the sum of the columns, written again, and one changed by
         # hand (a bonus) is named when it is summed again
@@ -150,7 +182,7 @@ def read_earlier(folder: Path) -> Earlier | None:
             if points != str(kept.points) and not reason.startswith(BY_HAND):
                 reason = f"{BY_HAND} (the grader gave {points}: {reason})"
             grades[learner][exercise_name] = replace(kept, file=file, reason=reason)
-    return Earlier(exercises, grades, totals)
+    return Earlier(exercises, grades, totals, {e.name: out_of[e.name] for e in exercises if out_of[e.name] != e.points})
 
 
 def _is_number(text: str, number: int) -> bool:
@@ -161,9 +193,10 @@ def _is_number(text: str, number: int) -> bool:
         return False
 
 
-def by_hand(grade: Grade, exercise: Exercise) -> bool:
-    """Whether `grade` was not the grader's: changed by hand in grades.csv, or a mark no grader gives."""
-    return grade.reason.startswith(BY_HAND) or grade.points not in (0, exercise.points)
+def by_hand(grade: Grade, out_of: int) -> bool:
+    """Whether `grade`, out of `out_of`, was not the grader's: changed by hand in grades.csv, or a mark no grader
+    gives."""
+    return grade.reason.startswith(BY_HAND) or grade.points not in (0, out_of)
 
 
 def _reasons(path: Path) -> dict[tuple[str, str], tuple[str, str, str]]:
@@ -214,25 +247,40 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return [name.strip() for name in header], rest
 
 
-def _columns(path: Path, header: list[str]) -> list[Exercise]:
-    """The exercises of grades.csv's columns, from its first line: learner, exercise ids, total."""
-    if len(header) < 3 or header[0] != "learner" or header[-1] != "total":
+def _columns(path: Path, header: list[str]) -> tuple[list[Exercise], dict[str, int]]:
+    """The exercises of grades.csv's columns, from its first line: learner, exercise ids, total, each id and the
+    total perhaps with what it is out of ("ex03 (/12)"); and {exercise name: what its column is out of}, the points
+    its header gives or, in an older header that gives none, the exercise's today."""
+    names = [header[0], *(_out_of(path, column)[0] for column in header[1:])]
+    if len(names) < 3 or names[0] != "learner" or names[-1] != "total":
         raise _cannot(path, f"its first line is {','.join(header)!r}, not learner, exercise ids, total")
     known = {exercise.name: exercise for exercise in EXERCISES}
-    for index, name in enumerate(header[1:-1]):
+    out_of: dict[str, int] = {}
+    for name, column in zip(names[1:-1], header[1:-1], strict=True):
         if name not in known:
-            raise _cannot(path, f"its column {name!r} is not an exercise: they are {', '.join(known)}")
-        if name in header[1:index + 1]:
+            raise _cannot(path, f"its column {column!r} is not an exercise: they are {', '.join(known)}")
+        if name in out_of:
             raise _cannot(path, f"two {name} columns")
-    return [known[name] for name in header[1:-1]]
+        out_of[name] = _out_of(path, column)[1] or known[name].points
+    return [known[name] for name in out_of], out_of
 
 
-def _points(path: Path, line: int, learner: str, exercise: Exercise, value: str) -> int:
-    """`value` as points for `exercise`: a whole number from 0 to what the exercise is worth."""
+def _out_of(path: Path, column: str) -> tuple[str, int | None]:
+    """A column's header as (name, what it is out of): "ex03 (/12)" is ("ex03", 12), "ex03" ("ex03", None)."""
+    match = OUT_OF.fullmatch(column)
+    if match is None:
+        return column, None
+    name, out_of = match["name"], match["out_of"]
+    if not (out_of.isascii() and out_of.isdigit() and int(out_of) > 0):        # isdigit: no sign, no point
+        raise _cannot(path, f"its column {column!r} says {name} was out of {out_of!r}, not a whole number above 0")
+    return name, int(out_of)
+
+
+def _points(path: Path, line: int, learner: str, name: str, out_of: int, value: str) -> int:
+    """`value` as points for exercise `name`: a whole number from 0 to what its column is out of."""
     text = value.strip()
-    if not (text.isascii() and text.isdigit() and int(text) <= exercise.points):    # isdigit: no sign, no point
-        raise _cannot(path, f"line {line} gives {learner} {value!r} for {exercise.name}, not a whole number from 0 "
-                            f"to {exercise.points}")
+    if not (text.isascii() and text.isdigit() and int(text) <= out_of):    # isdigit: no sign, no point
+        raise _cannot(path, f"line {line} gives {learner} {value!r} for {name}, not a whole number from 0 to {out_of}")
     return int(text)
 
 
@@ -266,17 +314,26 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     earlier_grades = {named_now(learner): mine for learner, mine in earlier.grades.items()}
     merged: Book = {}
     replaced: list[str] = []                         # hand-given grades this run's grading replaced
+    rescaled_by_hand: dict[Exercise, list[str]] = {}   # kept grades out of other points than today's: those by hand
     for learner in in_roll_order(grades.keys() | earlier_grades.keys()):
         now, before = grades.get(learner, {}), earlier_grades.get(learner, {})
         merged[learner] = {}
         for exercise in columns:
             if exercise.name in now:                 # graded in this run
                 merged[learner][exercise.name] = now[exercise.name]
-                if _hand_given_lost(before, now, exercise):
-                    replaced.append(f"{learner} {exercise.name} {before[exercise.name].points} "
+                if _hand_given_lost(earlier, before, now, exercise):
+                    replaced.append(f"{learner} {exercise.name} "
+                                    f"{earlier.points_then(exercise.name, before[exercise.name].points)} "
                                     f"(now {now[exercise.name].points})")
             elif exercise.name in before:            # kept: not regraded, or no folder for this learner now
-                merged[learner][exercise.name] = before[exercise.name]
+                merged[learner][exercise.name] = earlier.on_todays_points(before[exercise.name], exercise)
+                if exercise.name in earlier.out_of:  # worth other points now: rescaled, and one given by hand named
+                    was = earlier.out_of[exercise.name]
+                    rescaled_by_hand.setdefault(exercise, [])
+                    if by_hand(before[exercise.name], was):
+                        rescaled_by_hand[exercise].append(
+                            f"{learner} {before[exercise.name].points} -> {merged[learner][exercise.name].points}"
+                            + _share(before[exercise.name].points, was, exercise.points))
             elif learner in grades:                  # a learner new since the earlier run
                 merged[learner][exercise.name] = Grade("", 0, f"not graded: the earlier grades.csv has no row for "
                                                               f"{learner}, and ONLY={only} left {exercise.name} out")
@@ -289,6 +346,13 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     regraded_names = ", ".join(e.name for e in regraded)
     line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
             else f"replaced the earlier grades.csv: ONLY={only} regraded all it held")
+    for exercise, hand_given in rescaled_by_hand.items():
+        was = earlier.out_of[exercise.name]
+        line += (f"; {exercise.name} was out of {was} there and is out of {exercise.points} now: its kept grades were "
+                 f"rescaled ({was} is {exercise.points} now, 0 stays 0)")
+        if hand_given:
+            line += (f", as were these given by hand: {', '.join(hand_given)} (give them again if they should be "
+                     "otherwise)")
     summed_again: list[str] = []                     # totals changed by hand (a bonus): not kept, and said so
     for learner, total in earlier.totals.items():
         learner = named_now(learner)
@@ -309,12 +373,20 @@ def _named_now(grades: Book) -> Callable[[str], str]:
     return lambda learner: now.get(same_name(learner), learner)
 
 
-def _hand_given_lost(before: dict[str, Grade], now: dict[str, Grade], exercise: Exercise) -> bool:
-    """Whether an earlier grade given by hand for `exercise` is not what this run's grades hold: the grader now
-    gives other points, or (a whole class graded afresh) gives none for it."""
+def _share(points: int, was: int, now: int) -> str:
+    """" (8.4, rounded)" when `points` out of `was` is no whole number out of `now`; else ""."""
+    share = Fraction(points * now, was)
+    return "" if share.denominator == 1 else f" ({round(float(share), 2):g}, rounded)"
+
+
+def _hand_given_lost(earlier: Earlier, before: dict[str, Grade], now: dict[str, Grade], exercise: Exercise) -> bool:
+    """Whether an earlier grade given by hand for `exercise` (in `earlier`'s row `before`) is not what this run's
+    grades hold: the grader now gives other points (than the grade's, out of today's), or (a whole class graded
+    afresh) gives none for it."""
     hand = before.get(exercise.name)
-    return (hand is not None and by_hand(hand, exercise)
-            and (exercise.name not in now or hand.points != now[exercise.name].points))
+    return (hand is not None and by_hand(hand, earlier.out_of.get(exercise.name, exercise.points))
+            and (exercise.name not in now
+                 or earlier.on_todays_points(hand, exercise).points != now[exercise.name].points))
 
 
 # --- a whole class graded again: what the earlier book held that the fresh one does not ------------------------
@@ -330,8 +402,8 @@ def lost(earlier: Earlier, grades: Book) -> str:
         if now is None:
             gone.append(learner)
             continue
-        hand_given += [f"{learner} {e.name} {mine[e.name].points}" for e in earlier.exercises
-                       if _hand_given_lost(mine, now, e)]
+        hand_given += [f"{learner} {e.name} {earlier.points_then(e.name, mine[e.name].points)}"
+                       for e in earlier.exercises if _hand_given_lost(earlier, mine, now, e)]
         if learner in earlier.totals and not _is_number(earlier.totals[learner], sum(g.points for g in now.values())):
             totals.append(f"{learner} {earlier.totals[learner]}")
     held = [f"{counted(len(hand_given), 'grade')} given by hand ({', '.join(hand_given)})" if hand_given else "",
