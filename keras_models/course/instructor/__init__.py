@@ -11,7 +11,9 @@
     meddling.py         what a submission changed while the class was graded: the project's code and data
                         (hashed before and after; then no grades are written) and the submissions folder
     sandbox.py          how each submission is graded: its own process, a copy, a time limit
-    gradebook.py        dir/grades.csv and grades_reasons.csv: written whole; ONLY= keeps the other exercises' grades
+    gradebook.py        dir/grades.csv and grades_reasons.csv: written whole, each column's header saying what it
+                        is out of ("ex03 (/10)"); ONLY= keeps the other exercises' grades, rescaled when their
+                        points changed since
     classroom.py        .github/classroom/autograding.json: one GitHub Classroom test per exercise
 
 What each exercise is worth is declared once, in `keras_models.course.exercises.graders.EXERCISES`.
