@@ -46,7 +46,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Keras writes ~/.keras/keras.json on import unless KERAS_HOME points elsewhere; keep tests out of $HOME, in the
@@ -414,28 +414,43 @@ def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
     return folder
 
 
-def closed_pipe(monkeypatch: pytest.MonkeyPatch, line_buffered: bool = True):
+@contextlib.contextmanager
+def stdout_as(stream) -> Iterator:
+    """sys.stdout is `stream` inside the block, and what it was before after it, closed or not. Not a monkeypatch:
+    one set up before capsys is undone after capsys's teardown, which put capsys's closed stream back in sys.stdout
+    (`pytest -s`: "ValueError: I/O operation on closed file" as pytest flushed it at exit)."""
+    before = sys.stdout
+    sys.stdout = stream
+    try:
+        yield stream
+    finally:
+        sys.stdout = before
+        with contextlib.suppress(OSError):                  # what it could not write: the test closed it, or it is lost
+            stream.close()
+
+
+@contextlib.contextmanager
+def closed_pipe(line_buffered: bool = True) -> Iterator:
     """sys.stdout as `make ... | head -1` leaves it once head has its line: a pipe nobody reads any more (its read
     end closed), so a write that reaches it raises BrokenPipeError: each line's print (line_buffered), or only the
-    flush of a buffer that was not full yet (a pipe's usual buffering). Returns that stream, for the test to close:
+    flush of a buffer that was not full yet (a pipe's usual buffering). Gives that stream, for the test to close:
     closing flushes it, as Python does at exit."""
     read_end, write_end = os.pipe()
     os.close(read_end)
-    stream = open(write_end, "w", encoding="utf-8", buffering=1 if line_buffered else -1)
-    monkeypatch.setattr(sys, "stdout", stream)
-    return stream
+    with stdout_as(open(write_end, "w", encoding="utf-8", buffering=1 if line_buffered else -1)) as stream:
+        yield stream
 
 
 # An output that takes no more, two ways, for two things: dev_full is a real file descriptor, so the test can also
 # see the program's flush at exit find somewhere to go (closed_output points the descriptor at /dev/null); FullOutput
 # takes some lines first (make grade's table after its "grading ..." line), which /dev/full cannot.
 
-def dev_full(monkeypatch: pytest.MonkeyPatch):
+@contextlib.contextmanager
+def dev_full() -> Iterator:
     """sys.stdout as `> /dev/full` leaves it (or `> log.txt` on a full disk): every write raises OSError ENOSPC.
-    Returns that stream, for the test to close: closing flushes what it could not write, as Python does at exit."""
-    stream = open("/dev/full", "w", buffering=1)
-    monkeypatch.setattr(sys, "stdout", stream)
-    return stream
+    Gives that stream, for the test to close: closing flushes what it could not write, as Python does at exit."""
+    with stdout_as(open("/dev/full", "w", buffering=1)) as stream:
+        yield stream
 
 
 class FullOutput(io.StringIO):
@@ -451,11 +466,9 @@ class FullOutput(io.StringIO):
         return super().write(text)
 
 
-def full_output(monkeypatch: pytest.MonkeyPatch, lines: int = 0) -> FullOutput:
-    """sys.stdout a FullOutput that takes `lines` lines, then no more."""
-    stream = FullOutput(lines)
-    monkeypatch.setattr(sys, "stdout", stream)
-    return stream
+def full_output(lines: int = 0):
+    """sys.stdout a FullOutput that takes `lines` lines, then no more (a context manager, as stdout_as)."""
+    return stdout_as(FullOutput(lines))
 
 
 def the_disk_fills_while_writing(fig, target, **options) -> None:

@@ -372,12 +372,12 @@ def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsy
 def test_make_bench_into_a_closed_pipe_is_one_line_and_leaves_no_unfinished_report(tmp_path, capsys, monkeypatch):
     # `make bench | head -1`: its header met the closed pipe: Python's BrokenPipeError traceback
     monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
-    stdout = closed_pipe(monkeypatch)
-    assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make bench was printing (a pipe into a "
-                                       "command that ended?)\n")
-    assert list(tmp_path.iterdir()) == []
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make bench was printing (a pipe into a "
+                                           "command that ended?)\n")
+        assert list(tmp_path.iterdir()) == []
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_the_terminal_shows_labelled_rows_within_80_columns_and_leaves_the_tables_to_the_report(tmp_path, capsys,

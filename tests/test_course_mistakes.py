@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import as_for_a_learner, closed_pipe, exercises_reset_into, run_make
+from conftest import as_for_a_learner, closed_pipe, dev_full, exercises_reset_into, full_output, run_make
 
 import data.checksums
 from keras_models.course import lessons
@@ -88,17 +88,27 @@ def test_ctrl_c_during_the_lessons_is_one_line_and_exit_130(tmp_path, capsys, mo
                                        "make lessons again).\n")
 
 
+@pytest.mark.parametrize("stands_in", [closed_pipe, dev_full, full_output])
+def test_an_output_that_stands_in_for_stdout_is_given_back_within_the_test(stands_in, capsys):
+    # a monkeypatch set up before capsys gave sys.stdout back after capsys's teardown: capsys's closed stream, which
+    # `pytest -s` then flushed at exit: "ValueError: I/O operation on closed file", every test passed
+    captured = sys.stdout
+    with stands_in():
+        assert sys.stdout is not captured
+    assert sys.stdout is captured
+
+
 def test_lessons_into_a_closed_pipe_is_one_line_not_a_folder_that_cannot_be_written(tmp_path, capsys, monkeypatch):
     def printing(logdir):
         print("1. perceptron converged in 5 epochs")
 
     monkeypatch.setattr(lessons, "run_all", printing)
-    stdout = closed_pipe(monkeypatch)                                   # `make lessons | head -1`
-    assert lessons.main(["--logdir", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
-                                       "a command that ended?)\n")
-    stdout.write("done in 5.4 s\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:  # `make lessons | head -1`
+        assert lessons.main(["--logdir", str(tmp_path)]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
+                                           "a command that ended?)\n")
+        stdout.write("done in 5.4 s\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 @pytest.mark.parametrize("line_buffered", [True, False], ids=["print-fails", "flush-at-exit-fails"])
@@ -107,11 +117,11 @@ def test_lessons_into_a_pipe_closed_before_their_last_lines_is_one_line_too(tmp_
     # `make lessons | head -15`: head has the pictures' line and leaves, and "done in 5.7 s" met the closed pipe
     # after the lessons, outside their try: Python's BrokenPipeError traceback
     monkeypatch.setattr(lessons, "run_all", lambda logdir: None)
-    stdout = closed_pipe(monkeypatch, line_buffered)
-    assert lessons.main(["--logdir", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
-                                       "a command that ended?)\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe(line_buffered) as stdout:
+        assert lessons.main(["--logdir", str(tmp_path)]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
+                                           "a command that ended?)\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 @pytest.fixture
@@ -125,12 +135,12 @@ def learner_folder(tmp_path, monkeypatch):
 
 
 def test_make_exercises_into_a_closed_pipe_is_one_line_not_a_file_error(learner_folder, monkeypatch, capsys):
-    stdout = closed_pipe(monkeypatch)                                   # `make exercises | head -1`
-    assert grade_cli.main(["--only", "ex01"]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
-                                       "into a command that ended?)\n")
-    stdout.write("the rest of the buffer\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:  # `make exercises | head -1`
+        assert grade_cli.main(["--only", "ex01"]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
+                                           "into a command that ended?)\n")
+        stdout.write("the rest of the buffer\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_line(learner_folder, monkeypatch,
@@ -143,11 +153,11 @@ def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_li
 
     monkeypatch.setattr(grade_cli, "grade", grade)
     monkeypatch.setattr(grade_cli, "write_missing_files", lambda exercises: None)     # the learner's files are there
-    stdout = closed_pipe(monkeypatch, line_buffered=False)
-    assert grade_cli.main(["--only", "ex01"]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
-                                       "into a command that ended?)\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe(line_buffered=False) as stdout:
+        assert grade_cli.main(["--only", "ex01"]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
+                                           "into a command that ended?)\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_make_exercises_printing_what_a_strict_output_encoding_cannot_show_is_one_line_about_the_output(
@@ -667,19 +677,19 @@ def test_make_course_and_a_course_script_into_a_closed_pipe_are_one_line_not_a_t
 
     monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(TASK="binary", run=ran),))
     monkeypatch.setattr(course_cli, "rows_per_script", lambda max_rows, seed: {"binary": None})
-    stdout = closed_pipe(monkeypatch)
-    assert course_cli.main(["--out", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make course was printing (a pipe into a "
-                                       "command that ended?)\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:
+        assert course_cli.main(["--out", str(tmp_path)]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make course was printing (a pipe into a "
+                                           "command that ended?)\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
     ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
-    stdout = closed_pipe(monkeypatch)                       # a pipe of its own: output_closed put /dev/null in that one
-    with pytest.raises(SystemExit) as stopped:
-        workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
-    assert (stopped.value.code, capsys.readouterr().err) == (1, (
-        "error: the output was closed while keras_models.course.real_data.classification_breast_cancer was printing "
-        "(a pipe into a command that ended?)\n"))
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:  # a pipe of its own: output_closed put /dev/null in that one
+        with pytest.raises(SystemExit) as stopped:
+            workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
+        assert (stopped.value.code, capsys.readouterr().err) == (1, (
+            "error: the output was closed while keras_models.course.real_data.classification_breast_cancer was "
+            "printing (a pipe into a command that ended?)\n"))
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised_from_our_code(tmp_path,

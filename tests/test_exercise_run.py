@@ -192,10 +192,7 @@ def test_a_closed_output_pipe_is_one_line_not_blamed_on_the_learners_code(exerci
                                                                            monkeypatch, line_buffered):
     EX01.learner_path.write_text('print("1-D perceptron, w=2, b=-1, x=3: 5.0")\n', encoding="utf-8")
     captured = sys.stdout
-    # its own context: sys.stdout is given back before capsys's teardown, not after it, when `exercises`'s
-    # monkeypatch is undone, which left sys.stdout capsys's closed stream (`pytest -s`: "I/O operation on closed file")
-    with monkeypatch.context() as patch:
-        stdout = closed_pipe(patch, line_buffered)                      # `make exercise-run NAME=ex01 | head -1`
+    with closed_pipe(line_buffered) as stdout:                          # `make exercise-run NAME=ex01 | head -1`
         assert run_cli.main(["ex01"]) == 1
         assert capsys.readouterr().err == ("error: the output was closed while make exercise-run was printing (a "
                                            "pipe into a command that ended?)\n")

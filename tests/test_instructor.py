@@ -432,11 +432,11 @@ def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_p
     monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
     monkeypatch.setattr(release, "uncommitted_files", list)
     monkeypatch.setattr(release, "untracked_files", list)
-    stdout = closed_pipe(monkeypatch)
-    assert release.main([str(tmp_path / "out")]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make release was printing (a pipe into "
-                                       "a command that ended?)\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:
+        assert release.main([str(tmp_path / "out")]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make release was printing (a pipe into "
+                                           "a command that ended?)\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_make_release_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
@@ -444,11 +444,11 @@ def test_make_release_into_an_output_that_takes_no_more_is_one_line_not_a_traceb
     monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
     monkeypatch.setattr(release, "uncommitted_files", list)
     monkeypatch.setattr(release, "untracked_files", list)
-    stdout = dev_full(monkeypatch)                                          # every write is ENOSPC
-    assert release.main([str(tmp_path / "out")]) == 1
-    assert capsys.readouterr().err == ("error: the output of make release could not be written: No space left on "
-                                       "device (the disk it goes to is full?)\n")
-    stdout.close()              # flushes, as Python does at exit: nothing left to fail
+    with dev_full() as stdout:  # every write is ENOSPC
+        assert release.main([str(tmp_path / "out")]) == 1
+        assert capsys.readouterr().err == ("error: the output of make release could not be written: No space left on "
+                                           "device (the disk it goes to is full?)\n")
+        stdout.close()              # flushes, as Python does at exit: nothing left to fail
 
 
 def test_make_release_in_a_learner_copy_says_in_one_line_that_it_has_no_solutions(tmp_path, monkeypatch, capsys):
@@ -711,11 +711,11 @@ def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_p
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
-    stdout = closed_pipe(monkeypatch, line_buffered=False)              # `make grade SUBMISSIONS=dir | head -1`
-    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make grade was printing (a pipe into a "
-                                       "command that ended?)\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe(line_buffered=False) as stdout:  # `make grade SUBMISSIONS=dir | head -1`
+        assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make grade was printing (a pipe into a "
+                                           "command that ended?)\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 @pytest.mark.parametrize("lines, written", [(0, False), (1, True)], ids=["grading-line", "table"])
@@ -725,11 +725,11 @@ def test_make_grade_into_an_output_that_takes_no_more_is_one_line_not_a_tracebac
     # or, the first line written, at the table's
     (tmp_path / "alice").mkdir()
     monkeypatch.setattr(grade_class, "grade_learners", all_passed)
-    full_output(monkeypatch, lines)
-    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
-    assert capsys.readouterr().err == ("error: the output of make grade could not be written: No space left on device "
-                                       "(the disk it goes to is full?)\n")
-    assert (tmp_path / "grades.csv").exists() == written
+    with full_output(lines):
+        assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
+        assert capsys.readouterr().err == ("error: the output of make grade could not be written: No space left on "
+                                           "device (the disk it goes to is full?)\n")
+        assert (tmp_path / "grades.csv").exists() == written
 
 
 def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_line(tmp_path, monkeypatch, capsys):

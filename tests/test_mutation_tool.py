@@ -136,12 +136,12 @@ def test_make_mutants_into_a_closed_pipe_is_one_line_and_runs_no_mutant_for_nobo
         return 0, "1 passed"
 
     main_runs(monkeypatch, mutants, run_tests)
-    stdout = closed_pipe(monkeypatch)
-    assert mutation.main(["--jobs", "1"]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make mutants was printing (a pipe into a "
-                                       "command that ended?)\n")
-    assert runs == ["untouched"]
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe() as stdout:
+        assert mutation.main(["--jobs", "1"]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make mutants was printing (a pipe into "
+                                           "a command that ended?)\n")
+        assert runs == ["untouched"]
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 MUTANTS_FROM = """

@@ -296,11 +296,11 @@ def test_make_notebooks_into_a_closed_pipe_is_one_line_not_a_traceback(monkeypat
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
                                                                      "solutions": []})
     monkeypatch.setattr(build, "register", lambda data_dir: None)
-    stdout = closed_pipe(monkeypatch, line_buffered)
-    assert build.main([]) == 1
-    assert capsys.readouterr().err == ("error: the output was closed while make notebooks was printing (a pipe into "
-                                       "a command that ended?)\n")
-    stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+    with closed_pipe(line_buffered) as stdout:
+        assert build.main([]) == 1
+        assert capsys.readouterr().err == ("error: the output was closed while make notebooks was printing (a "
+                                           "pipe into a command that ended?)\n")
+        stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
 def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(monkeypatch, capsys):
@@ -308,11 +308,11 @@ def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_trac
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
                                                                      "solutions": []})
     monkeypatch.setattr(build, "register", lambda data_dir: None)
-    stdout = dev_full(monkeypatch)                                          # every write is ENOSPC
-    assert build.main([]) == 1
-    assert capsys.readouterr().err == ("error: the output of make notebooks could not be written: No space left on "
-                                       "device (the disk it goes to is full?)\n")
-    stdout.close()              # flushes, as Python does at exit: nothing left to fail
+    with dev_full() as stdout:  # every write is ENOSPC
+        assert build.main([]) == 1
+        assert capsys.readouterr().err == ("error: the output of make notebooks could not be written: No space left on "
+                                           "device (the disk it goes to is full?)\n")
+        stdout.close()              # flushes, as Python does at exit: nothing left to fail
 
 
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
