@@ -30,6 +30,7 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.real_data import __main__ as course_cli
 from keras_models.course.real_data import workflow
 from keras_models.twins import repository
+from keras_models.twins.closed_output import prepare_output_streams
 from keras_models.twins.interrupts import HeldInterrupt
 
 
@@ -124,6 +125,19 @@ def test_lessons_into_a_pipe_closed_before_their_last_lines_is_one_line_too(tmp_
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_lessons_into_an_output_that_takes_no_more_is_one_line_about_the_output_not_the_pictures(tmp_path, capsys,
+                                                                                                  monkeypatch):
+    # `make lessons > /dev/full`: "error: the pictures cannot be written to logs/lessons (No space left on device);
+    # choose another folder", a folder that takes pictures well
+    monkeypatch.setattr(lessons, "run_all", lambda logdir: print("1. perceptron converged in 5 epochs"))
+    with dev_full() as stdout:
+        prepare_output_streams()                                        # as `make lessons` starts
+        assert lessons.main(["--logdir", str(tmp_path)]) == 1
+        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    assert capsys.readouterr().err == ("error: the output of make lessons could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
+
+
 @pytest.fixture
 def learner_folder(tmp_path, monkeypatch):
     """The learner's exercise files and backups in a temporary folder instead of the repository."""
@@ -158,6 +172,23 @@ def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_li
         assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
                                            "into a command that ended?)\n")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
+def test_make_exercises_into_an_output_that_takes_no_more_is_one_line_about_the_output_not_a_file(
+        learner_folder, monkeypatch, capsys):
+    # `make exercises > /dev/full`: "error: a file: No space left on device", a file the learner looks for in vain
+    def grade(exercises, solutions):
+        print("0 of 1 passed in 0 s.")
+        return 1
+
+    monkeypatch.setattr(grade_cli, "grade", grade)
+    monkeypatch.setattr(grade_cli, "write_missing_files", lambda exercises: None)     # the learner's files are there
+    with dev_full() as stdout:
+        prepare_output_streams()                                        # as `make exercises` starts
+        assert grade_cli.main(["--only", "ex01"]) == 1
+        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    assert capsys.readouterr().err == ("error: the output of make exercises could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
 
 
 def test_make_exercises_printing_what_a_strict_output_encoding_cannot_show_is_one_line_about_the_output(
@@ -690,6 +721,29 @@ def test_make_course_and_a_course_script_into_a_closed_pipe_are_one_line_not_a_t
             "error: the output was closed while keras_models.course.real_data.classification_breast_cancer was "
             "printing (a pipe into a command that ended?)\n"))
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
+def test_make_course_and_a_course_script_into_an_output_that_takes_no_more_are_one_line_not_a_traceback(
+        tmp_path, capsys, monkeypatch):
+    # `make course > /dev/full`: the first script's report met ENOSPC: Python's OSError traceback
+    def ran(out_dir, **settings):
+        return SimpleNamespace(report="binary classification on breast cancer: 48 epochs")
+
+    monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(TASK="binary", run=ran),))
+    monkeypatch.setattr(course_cli, "rows_per_script", lambda max_rows, seed: {"binary": None})
+    with dev_full() as stdout:
+        prepare_output_streams()                                        # as `make course` starts
+        assert course_cli.main(["--out", str(tmp_path)]) == 1
+        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    assert capsys.readouterr().err == ("error: the output of make course could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
+    ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
+    with dev_full() as stdout, pytest.raises(SystemExit) as stopped:
+        prepare_output_streams()
+        workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
+    assert (stopped.value.code, capsys.readouterr().err) == (1, (
+        "error: the output of keras_models.course.real_data.classification_breast_cancer could not be written: No "
+        "space left on device (the disk it goes to is full?)\n"))
 
 
 def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised_from_our_code(tmp_path,

@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import as_for_a_learner, learner_lines, rewrite_npz
+from conftest import as_for_a_learner, dev_full, learner_lines, rewrite_npz
 
 import data.checksums
 from data import TaskTableError
@@ -38,6 +38,7 @@ from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_k
 from keras_models.train.options import check_writable
 from keras_models.train.runs import describe, write_status
 from keras_models.train.watchdog import KerasWatchdog
+from keras_models.twins.closed_output import prepare_output_streams
 from keras_models.twins.one_line_parser import OneLineParser
 from scratch import Dense, Network
 from scratch.checkpoint import CheckpointError
@@ -592,6 +593,26 @@ def test_an_output_closed_as_a_complete_run_is_summed_up_offers_no_resume(tmp_pa
         "error: the output was closed while make train was printing (a pipe into a command that ended?). The run is "
         f"complete (nothing to resume); its logs are in {run_dir}"]
 
+
+def test_make_train_into_an_output_that_takes_no_more_is_one_line_about_the_output_not_a_log_file(tmp_path, capsys,
+                                                                                                   monkeypatch):
+    """`make train EPOCHS=1 > /dev/full`: the first progress line's ENOSPC was "the disk is full: a log file could not
+    be written", in the line and in run.json, which RESUME=1 says again: a log file the learner looks for in vain."""
+
+    def prints_its_progress(task, task_dir, **settings):
+        print(f"{task}: epoch 1/1")
+        return task
+
+    monkeypatch.setattr(train_module, "run_task", prints_its_progress)                    # no TensorFlow
+    with dev_full() as stdout:
+        prepare_output_streams()                                        # as `make train` starts
+        code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path))
+        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    said = "the output of make train could not be written: No space left on device (the disk it goes to is full?)"
+    assert (code, learner_lines(err)) == (1, [
+        f"error: {said}. The run is kept; once that is put right, continue it with "
+        f"`.venv/bin/python -m keras_models.train --resume --logdir {tmp_path}`"])
+    assert (only_run(tmp_path)["status"], only_run(tmp_path)["error"]) == ("failed", said)
 
 PRINTS_ZOE = ("from keras_models.twins.output_encoding import escape_what_output_cannot_show; "
               "escape_what_output_cannot_show(); print('Zo\\xeb')")

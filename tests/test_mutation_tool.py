@@ -14,7 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
 import run as mutation  # noqa: E402  (tests/mutation/run.py)
-from conftest import closed_pipe  # noqa: E402
+from conftest import closed_pipe, dev_full  # noqa: E402
+
+from keras_models.twins.closed_output import prepare_output_streams  # noqa: E402
 
 
 def test_the_list_has_at_least_40_mutants_each_found_once_in_its_file():
@@ -142,6 +144,26 @@ def test_make_mutants_into_a_closed_pipe_is_one_line_and_runs_no_mutant_for_nobo
                                            "a command that ended?)\n")
         assert runs == ["untouched"]
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
+
+
+def test_make_mutants_into_an_output_that_takes_no_more_is_one_line_and_runs_no_mutant_for_nobody(monkeypatch,
+                                                                                                    capsys):
+    # `make mutants > /dev/full`: the first line met ENOSPC: an OSError traceback
+    mutants = [harmless_mutant("m")]
+    runs = []
+
+    def run_tests(copy, tests, python, time_limit=None):
+        runs.append(copy.name)
+        return 0, "1 passed"
+
+    main_runs(monkeypatch, mutants, run_tests)
+    with dev_full() as stdout:
+        prepare_output_streams()                                        # as `make mutants` starts
+        assert mutation.main(["--jobs", "1"]) == 1
+        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    assert capsys.readouterr().err == ("error: the output of make mutants could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
+    assert runs == ["untouched"]
 
 
 MUTANTS_FROM = """

@@ -27,7 +27,7 @@ from keras_models.bench.report import (
     terminal_rows,
     write_reports,
 )
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.first_free import STAMP_FORMAT
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         goals = goal_rows(rows, processes)
         markdown = report_markdown(args, shapes, rows, processes, goals)
         paths = write_reports(args.out, stamp, markdown, rows, processes)
-    except BrokenPipeError:       # `make bench | head -1`: nobody reads the times any more; no report is written
+    except (BrokenPipeError, OutputFailed) as failed:   # `make bench | head -1`, `> /dev/full`: no report is written
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
-        print(f"error: {output_closed('make bench')}", file=sys.stderr)
+        print(f"error: {output_failed(failed, 'make bench')}", file=sys.stderr)
         return 1
     except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
@@ -122,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(goals_line(goals))    # the tables themselves are in the report (88-102 columns), not the terminal
         print(f"written: {md} and .csv, {latest}\nbench took {time.perf_counter() - started:.0f} s", flush=True)
-    except BrokenPipeError:       # the reports are written; only their summary was not read
-        print(f"error: {output_closed('make bench')}", file=sys.stderr)
+    except (BrokenPipeError, OutputFailed) as failed:   # the reports are written; only their summary was not read
+        print(f"error: {output_failed(failed, 'make bench')}", file=sys.stderr)
         return 1
     missed = [f"{g['goal']} ({g['measured']}, target {g['target']})" for g in goals if g["met"] is False]
     if missed:                    # a goal missed is the bench's failure: the exit status says so, not only the table

@@ -56,7 +56,7 @@ from keras_models.train.runs import (
 )
 from keras_models.train.sides import TaskResult, run_task
 from keras_models.train.summary import format_links, format_summary
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
 from keras_models.twins.interrupts import held_then_dropped
 from keras_models.twins.repository import for_make, from_here
 from keras_models.twins.reproducible import op_determinism
@@ -66,7 +66,7 @@ from scratch.divergence import TrainingDiverged
 
 # a learner's mistake or a damaged file: the message says what to do, a traceback would only hide it
 LEARNER_ERRORS = (TrainingDiverged, NothingToResume, CheckpointError, ChecksumError, RunDirectoryError, DeviceError,
-                  TaskTableError, OSError)
+                  TaskTableError, OSError, OutputFailed)
 
 
 def train(tasks: list[str] | None = None, *, epochs: int | None = None, logdir: str | Path = DEFAULT_LOGDIR,
@@ -314,6 +314,8 @@ def _complete(run_dir: Path) -> bool:
 def says_it_all(exc: BaseException) -> bool:
     """Whether the exception's own message is the line: ours, or a data file's (no errno); not the system's OSError,
     which `reason` words."""
+    if isinstance(exc, OutputFailed):               # `make train > /dev/full`: the system's error, from stdout
+        return False
     return not isinstance(exc, OSError) or isinstance(exc, NothingToResume) or exc.errno is None
 
 
@@ -322,6 +324,8 @@ def reason(exc: BaseException) -> str:
     ("resuming ... (failed: the disk is full: ... could not be written)"), not Python's "[Errno 28] ..."."""
     if says_it_all(exc):
         return str(exc) or type(exc).__name__
+    if isinstance(exc, OutputFailed):               # not "a log file": the learner's own redirection
+        return output_failed(exc, "make train")
     if exc.errno == errno.EPIPE:
         return output_closed("make train")     # nobody reads stdout any more (`make train | head`)
     if exc.errno == errno.ENOSPC:

@@ -12,16 +12,18 @@ which prepare_output_streams calls as each program starts, points it at /dev/nul
 already sends nothing.
 
 An output that takes no more (`> /dev/full`, a redirection into a full disk) raises an OSError naming no file, which
-cannot be told from another file's by the error alone: `with printing():` goes around prints only (make grade's,
-make notebooks' and make release's), and turns their OSError into OutputFailed, for which
-`output_failed(failed.error, its name)` says either line:
+cannot be told from another file's by the error alone: it was "a file", "a log file" or the pictures' folder, each
+program's line for a file it writes. prepare_output_streams wraps stdout as each program starts (StandardOutput),
+so that such an error from stdout is OutputFailed, not an OSError that a file's `except OSError` takes; `with
+printing():`, around prints only, does the same where stdout is not wrapped (a test's). For OutputFailed,
+`output_failed(failed, its name)` says either line (a closed pipe stays BrokenPipeError, caught where it was):
 
     try:
         with printing():
             print(summary)
             sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
     except OutputFailed as failed:      # `| head -1`, `> /dev/full`
-        print(f"error: {output_failed(failed.error, 'make notebooks')}", file=sys.stderr)
+        print(f"error: {output_failed(failed, 'make notebooks')}", file=sys.stderr)
         return 1
 
 (An output that cannot show a character is the other way stdout ends a program: see output_encoding.py.)
@@ -44,9 +46,11 @@ def output_closed(program: str) -> str:
     return f"the output was closed while {program} was printing (a pipe into a command that ended?)"
 
 
-def output_failed(error: OSError, program: str) -> str:
+def output_failed(error: OSError | OutputFailed, program: str) -> str:
     """After an OSError from a print, where nothing else is written: a closed pipe (output_closed), or an output that
     takes no more (`make notebooks > /dev/full`, `> log.txt` on a full disk), which was a traceback too."""
+    if isinstance(error, OutputFailed):
+        error = error.error
     if isinstance(error, BrokenPipeError):
         return output_closed(program)
     _write_nowhere_from_now_on()
@@ -55,7 +59,8 @@ def output_failed(error: OSError, program: str) -> str:
 
 
 class OutputFailed(Exception):
-    """A print to stdout that raised OSError, within printing(): `error` is that OSError."""
+    """A print to stdout that raised OSError, within printing() or through StandardOutput: `error` is that OSError.
+    Not an OSError itself: a program's `except OSError`, for the files it writes, does not take it for one of them."""
 
     def __init__(self, error: OSError):
         super().__init__(error)
@@ -87,6 +92,39 @@ def print_lines(lines: list[str], command: str) -> int:
     return 0
 
 
+class StandardOutput:
+    """sys.stdout as each program has it (prepare_output_streams): the same stream, whose OSError on a write or a flush
+    is OutputFailed, but for a closed pipe's BrokenPipeError, which each program already catches as it is."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        with _said_as_output():
+            return self.stream.write(text)
+
+    def writelines(self, lines) -> None:
+        with _said_as_output():
+            self.stream.writelines(lines)
+
+    def flush(self) -> None:
+        with _said_as_output():
+            self.stream.flush()
+
+    def __getattr__(self, name: str):                # fileno, isatty, encoding, reconfigure, ...: the stream's own
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _said_as_output() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputFailed(error) from error
+
+
 def _write_nowhere_from_now_on() -> None:
     """stdout into /dev/null, so that Python's flush at exit has somewhere to go."""
     try:
@@ -100,9 +138,12 @@ def _write_nowhere_from_now_on() -> None:
 def prepare_output_streams() -> None:
     """What each program calls first: a stdout or stderr closed at the start goes to /dev/null
     (write_nowhere_if_closed), then a character stdout cannot show is written as its escape
-    (output_encoding.escape_what_output_cannot_show, which needs a stdout to reconfigure)."""
+    (output_encoding.escape_what_output_cannot_show, which needs a stdout to reconfigure), and stdout's own OSError
+    is OutputFailed from then on (StandardOutput: `> /dev/full` is the output's fault, not a file's)."""
     write_nowhere_if_closed()
     escape_what_output_cannot_show()
+    if not isinstance(sys.stdout, StandardOutput):
+        sys.stdout = StandardOutput(sys.stdout)
 
 
 def write_nowhere_if_closed() -> None:

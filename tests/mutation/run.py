@@ -63,7 +63,7 @@ MIN_TIME_LIMIT = 60                                  # seconds
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
 
-from keras_models.twins.closed_output import output_closed  # noqa: E402
+from keras_models.twins.closed_output import OutputFailed, output_failed, prepare_output_streams  # noqa: E402
 from keras_models.twins.cores import usable_cores  # noqa: E402
 from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
 from keras_models.twins.terminated import (  # noqa: E402
@@ -265,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted; the runs were stopped and their copies deleted.", file=sys.stderr)
         return 130
-    except BrokenPipeError:                          # `make mutants | head -3`: nobody reads the verdicts any more
-        print(f"error: {output_closed('make mutants')}", file=sys.stderr)
+    except (BrokenPipeError, OutputFailed) as failed:   # `make mutants | head -3`, `> /dev/full`: nobody reads them
+        print(f"error: {output_failed(failed, 'make mutants')}", file=sys.stderr)
         return 1
 
 
@@ -299,7 +299,7 @@ def run_mutants(argv: list[str] | None) -> int:
                 for ended, run in enumerate(as_completed(runs), start=1):
                     verdict, _, seconds = run.result()
                     print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
-            except BrokenPipeError:                  # the mutants not started yet are not run for nobody
+            except (BrokenPipeError, OutputFailed):  # the mutants not started yet are not run for nobody
                 pool.shutdown(cancel_futures=True)
                 raise
             except KeyboardInterrupt:                # Ctrl-C, SIGTERM: no mutant run waited for, the copies deleted
@@ -319,4 +319,5 @@ def run_mutants(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":
+    prepare_output_streams()     # closed at the start: /dev/null; a character it cannot show: its escape
     sys.exit(main())

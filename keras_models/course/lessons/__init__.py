@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keras_models.course.folders import LOGS, shown
-from keras_models.twins.closed_output import output_closed
+from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:                         # `make lessons | head -1`: not the pictures' folder
         print(f"error: {output_closed('make lessons')}", file=sys.stderr)
+        return 1
+    except OutputFailed as failed:                  # `make lessons > /dev/full`: not the pictures' folder either
+        print(f"error: {output_failed(failed, 'make lessons')}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "

@@ -41,7 +41,7 @@ from keras_models.course.real_data.workflow import (  # noqa: E402
     explain,
     writing_into,
 )
-from keras_models.twins.closed_output import output_closed  # noqa: E402
+from keras_models.twins.closed_output import OutputFailed, output_failed  # noqa: E402
 from keras_models.twins.repository import for_make  # noqa: E402
 
 SCRIPTS = (regression, binary, multiclass, multilabel)
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     except LEARNER_ERRORS as exc:
         print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
         return 1
-    except BrokenPipeError:            # `make course | head -1`: the scripts that finished have written their files
-        print(f"error: {output_closed('make course')}", file=sys.stderr, flush=True)
+    except (BrokenPipeError, OutputFailed) as failed:   # `make course | head -1`, `> /dev/full`: the scripts that
+        print(f"error: {output_failed(failed, 'make course')}", file=sys.stderr, flush=True)   # finished kept theirs
         return 1
     return 0
 

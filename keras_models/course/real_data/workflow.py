@@ -43,7 +43,7 @@ from data import (
 from keras_models.course.command_line import folder, seed, whole_number
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.alone import held_alone
-from keras_models.twins.closed_output import output_closed, prepare_output_streams
+from keras_models.twins.closed_output import OutputFailed, output_failed, prepare_output_streams
 from keras_models.twins.interrupts import HeldInterrupt
 from keras_models.twins.loss_curves import history_frame, plot_loss_curves
 from keras_models.twins.models import build_model, load_model, standard_callbacks
@@ -222,7 +222,7 @@ def command_line(run: Callable[..., CourseRun], task: str, argv: list[str] | Non
     except LEARNER_ERRORS as exc:
         print(f"error: {explain(exc, args.max_rows)}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
-    except BrokenPipeError:             # `... | head -1`: fit's epoch lines or the report met a closed pipe
-        print(f"error: {output_closed(module)}", file=sys.stderr, flush=True)
+    except (BrokenPipeError, OutputFailed) as failed:   # `... | head -1`, `> /dev/full`: fit's epoch lines, the report
+        print(f"error: {output_failed(failed, module)}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     return result
