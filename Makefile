@@ -290,25 +290,25 @@ lock-check: $(TESTED_VENV) ## prove that constraints.txt installs, pin for pin, 
 	@exec $(PY) tests/lock_check.py
 
 tensorboard: venv ## serve logs/ on http://127.0.0.1:6006 (PORT=6006 LOGDIR=logs)
-	@exec $(PY) -m keras_models.train.board_server --logdir $(if $(call given,LOGDIR),$(call arg,LOGDIR),logs) \
+	@exec $(PY) -m keras_models.train.board_server --via-make --logdir $(if $(call given,LOGDIR),$(call arg,LOGDIR),logs) \
 		--port $(if $(call given,PORT),$(call arg,PORT),6006)
 
 lessons: venv ## run the lessons in order; pictures go to logs/lessons/ (LOGDIR=DIR)
-	@exec $(PY) -m keras_models.course.lessons $(if $(call given,LOGDIR),--logdir $(call arg,LOGDIR))
+	@exec $(PY) -m keras_models.course.lessons --via-make $(if $(call given,LOGDIR),--logdir $(call arg,LOGDIR))
 
 course: venv ## the course's four Keras scripts on real data (regression, binary, multi-class, multi-label); logs/course/
 	@exec $(PY) -m keras_models.course.real_data --via-make
 
 exercises: venv ## grade your exercise files (hints for what fails); ONLY=ex03 grades one, ONLY=ex01,ex03 some
-	@exec $(PY) -m keras_models.course.exercises.grade $(if $(call given,ONLY),--only $(call arg,ONLY))
+	@exec $(PY) -m keras_models.course.exercises.grade --via-make $(if $(call given,ONLY),--only $(call arg,ONLY))
 
 exercise-run: venv ## run your exercise file as a script, without TensorFlow's start-up lines: make exercise-run NAME=ex03
 	@test -n $(call arg,NAME) || { echo "usage: make exercise-run NAME=ex03" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.exercises.run $(call arg,NAME)
+	@exec $(PY) -m keras_models.course.exercises.run --via-make -- $(call arg,NAME)
 
 exercise-reset: venv ## start an exercise over: make exercise-reset NAME=ex03 (yours goes to logs/exercises/backup/)
 	@test -n $(call arg,NAME) || { echo "usage: make exercise-reset NAME=ex03" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.exercises.grade --reset $(call arg,NAME)
+	@exec $(PY) -m keras_models.course.exercises.grade --via-make --reset $(call arg,NAME)
 
 exercises-solutions: venv ## grade the reference solutions with the same tests
 	@exec $(PY) -m keras_models.course.exercises.grade --solutions
@@ -317,16 +317,16 @@ notebooks: venv ## a notebook for every lesson, exercise and solution in keras_m
 	@exec $(PY) -m keras_models.course.jupyter
 
 lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
-	@exec $(PY) -m keras_models.course.jupyter.lab --write-notebooks $(if $(call given,PORT),--port $(call arg,PORT))
+	@exec $(PY) -m keras_models.course.jupyter.lab --via-make --write-notebooks $(if $(call given,PORT),--port $(call arg,PORT))
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
 	@test -n $(call arg,DEST) || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.instructor.release $(if $(WITH_SOLUTIONS),--with-solutions) -- $(call arg,DEST)
+	@exec $(PY) -m keras_models.course.instructor.release --via-make $(if $(WITH_SOLUTIONS),--with-solutions) -- $(call arg,DEST)
 
 grade: venv ## instructor: grade a class, one folder per learner: SUBMISSIONS=dir (ONLY= TIME_LIMIT=120 WALL_LIMIT= JOBS=)
 	@test -n $(call arg,SUBMISSIONS) || { echo "usage: make grade SUBMISSIONS=dir [ONLY=ex01,ex02] [TIME_LIMIT=120] \
 	[WALL_LIMIT=365] [JOBS=2, default: the number of CPUs it may run on]" >&2; exit 2; }
-	@exec $(PY) -m keras_models.course.instructor.grade_class $(if $(call given,ONLY),--only $(call arg,ONLY)) \
+	@exec $(PY) -m keras_models.course.instructor.grade_class --via-make $(if $(call given,ONLY),--only $(call arg,ONLY)) \
 		$(if $(call given,TIME_LIMIT),--time-limit $(call arg,TIME_LIMIT)) \
 		$(if $(call given,WALL_LIMIT),--wall-limit $(call arg,WALL_LIMIT)) $(if $(call given,JOBS),--jobs $(call arg,JOBS)) -- $(call arg,SUBMISSIONS)
 
@@ -335,7 +335,7 @@ bench: venv ## scratch vs Keras speed and the matmul floor; table in logs/bench/
 
 mutants: $(TESTED_VENV) ## break scratch/, the twins, the graders and the course's commands one line at a time (tests/mutation/mutants.toml): every break must fail a test (ONLY=name,name JOBS=2)
 	@$(NO_TESTS)
-	@exec $(PY) tests/mutation/run.py $(if $(call given,ONLY),--only $(call arg,ONLY)) $(if $(call given,JOBS),--jobs $(call arg,JOBS))
+	@exec $(PY) tests/mutation/run.py --via-make $(if $(call given,ONLY),--only $(call arg,ONLY)) $(if $(call given,JOBS),--jobs $(call arg,JOBS))
 
 lint: venv ## ruff
 	@$(VENV)/bin/ruff check .

@@ -105,6 +105,7 @@ def check_logdir(text: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = OneLineParser(prog="make tensorboard", command=".venv/bin/python -m keras_models.train.board_server",
+                           make_variables={"--logdir": "LOGDIR", "--port": "PORT"},
                            description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", default=from_here(DEFAULT_LOGDIR),     # "logs" in the repository's folder
                         help="the runs to show (LOGDIR=; default: the repository's logs)")

@@ -156,7 +156,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     global via_make
     argv = list(sys.argv[1:] if argv is None else argv)
     via_make = "--via-make" in argv                 # before parsing: the messages below depend on it
-    parser = OneLineParser(prog=PROG, via_make=via_make,        # via make: no hint, the messages name make variables
+    parser = OneLineParser(prog=PROG, via_make=via_make, make_variables=MAKE_VARIABLES,   # no hint via make
                            description="`make train`: every task trained twice, from scratch and in Keras, from the "
                                        "same start, side by side.")
     parser.add_argument("--tasks", help=f"comma-separated, from: {','.join(TASK_TABLE)} (default: all)")
@@ -169,7 +169,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--resume", action="store_true",
                         help="continue the newest unfinished run under --logdir, with the settings it started "
                              "with (make train RESUME=1)")
-    parser.add_argument("--via-make", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     epochs = args.epochs
     args.epochs = _number(args.epochs, int, "--epochs", lambda n: n >= 1, "a whole number >= 1", parser)

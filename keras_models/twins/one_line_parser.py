@@ -12,26 +12,100 @@ not the mistake. Every program says it one way:
 
 `command` is what a shell runs to list the options: `make lessons --help` never reaches the program (make takes
 --help for itself), so a prog such as "make lessons" needs the `.venv/bin/python -m ...` form beside it, and a
-parser whose hint would start with `make ` is refused when it is built. `via_make`: the options came from make
-variables (make train's --via-make), whose names the messages already use; a list of --options would be
-someone else's, so the hint is left out.
+parser whose hint would start with `make ` is refused when it is built.
+
+`make_variables` ({"--jobs": "JOBS", "SUBMISSIONS": "SUBMISSIONS"}: each option or positional, as argparse names
+it, and the make variable the Makefile passes as it) lets the Makefile add --via-make first: the options then came
+from make variables, and every mistake names the variable the user typed, not an option the user never saw:
+
+    make grade JOBS=x       error: JOBS=x: 'x' is not ...           (argparse's "argument --jobs: ..." otherwise)
+    make lessons LOGDIR=-x  the folder -x (argparse's "argument --logdir: expected one argument" otherwise)
+
+The "(all options: ...)" hint is left out then: a list of --options would be someone else's. `spelled(flag,
+value)` spells an option for the program's own messages: `JOBS=x` after make, `--jobs x` after a direct call.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+
+VIA_MAKE = "--via-make"
+
+
+def shown(value: str) -> str:
+    """`value` as one word on one line: as it is when nothing in it needs quoting, else its repr ('a b', 'a\\nb')."""
+    plain = value and value.isprintable() and not re.search(r"[\s'\"\\$`]", value)
+    return value if plain else repr(value)
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake is one line on stderr (exit status 2), not the usage and then the error."""
 
-    def __init__(self, *, prog: str, command: str | None = None, via_make: bool = False, **kwargs):
+    def __init__(self, *, prog: str, command: str | None = None, via_make: bool = False,
+                 make_variables: dict[str, str] | None = None, **kwargs):
         command = prog if command is None else command
         if command.split()[0] == "make":
             raise ValueError(f"`{command} --help` does not reach the program (make takes --help): give the "
                              "command a shell runs, e.g. command='.venv/bin/python -m <module>'")
         super().__init__(prog=prog, **kwargs)
-        self.help_hint = "" if via_make else f" (all options: {command} --help)"
+        self.command_hint = f" (all options: {command} --help)"
+        self.make_variables = dict(make_variables or {})
+        self.via_make = via_make
+        self.typed: dict[str, str] = {}             # option or positional -> the value given, from the last parse
+        if self.make_variables:
+            self.add_argument(VIA_MAKE, action="store_true", help=argparse.SUPPRESS)
+
+    @property
+    def help_hint(self) -> str:
+        return "" if self.via_make else self.command_hint
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self.make_variables:
+            args = list(sys.argv[1:] if args is None else args)
+            self.via_make = self.via_make or args[:1] == [VIA_MAKE]    # the Makefile puts it first
+            if self.via_make:
+                args = self._joined(args)
+        return super().parse_known_args(args, namespace)
+
+    def _joined(self, args: list[str]) -> list[str]:
+        """`--jobs VALUE` as `--jobs=VALUE`: make passes each variable's value as the next word, and one that starts
+        with a dash (LOGDIR=-x, a folder) is that variable's value, not argparse's "expected one argument"."""
+        joined: list[str] = []
+        words = iter(args)
+        for word in words:
+            if word == "--":
+                joined += [word, *words]
+                break
+            action = self._option_string_actions.get(word)
+            if action is not None and action.nargs is None and action.option_strings and word in self.make_variables:
+                value = next(words, None)
+                if value is not None:
+                    self.typed[word] = value
+                    word = f"{word}={value}"
+            joined.append(word)
+        return joined
+
+    def spelled(self, name: str, value: str | None = None) -> str:
+        """`name` (an option or positional, with the `value` given) as the user wrote it: `JOBS=x` after make,
+        `--jobs x` (or the value alone, for a positional) after a direct call; both on one line."""
+        if self.via_make and name in self.make_variables:
+            return self.make_variables[name] + ("" if value is None else f"={shown(value)}")
+        if value is None:
+            return name
+        return shown(value) if not name.startswith("-") else f"{name} {shown(value)}"
 
     def error(self, message: str):
-        self.exit(2, f"error: {message}{self.help_hint}\n")
+        self.exit(2, f"error: {self.translated(message)}{self.help_hint}\n")
+
+    def translated(self, message: str) -> str:
+        """argparse's `message`, naming the make variable after make: `argument --jobs: ...` -> `JOBS=x: ...`."""
+        if not self.via_make:
+            return message
+        found = re.match(r"argument ([^:]+): (.*)", message, re.DOTALL)
+        if found:
+            for name in found.group(1).split("/"):
+                if name in self.make_variables:
+                    return f"{self.spelled(name, self.typed.get(name))}: {found.group(2)}"
+        return message

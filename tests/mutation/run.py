@@ -248,6 +248,7 @@ def options_parser() -> argparse.ArgumentParser:
     """make mutants' options; --jobs counts the cores this process may run on (taskset, a container's cpuset), not
     the machine's: on one core, two mutants' pytest processes at once only take turns."""
     parser = OneLineParser(prog="make mutants", command=".venv/bin/python tests/mutation/run.py",
+                           make_variables={"--only": "ONLY", "--jobs": "JOBS"},
                            description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="extend", type=mutant_names, metavar="NAME,NAME",
                         help="run only these mutants (ONLY=; repeatable)")

@@ -267,6 +267,7 @@ def _learners_code(caller_file: str):
 
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="make exercises", command=".venv/bin/python -m keras_models.course.exercises.grade",
+                           make_variables={"--only": "ONLY", "--reset": "NAME"},
                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--solutions", action="store_true", help="grade the reference solutions")
     parser.add_argument("--only", action="append", metavar="NAME",

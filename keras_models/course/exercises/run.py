@@ -101,6 +101,7 @@ def run_exercise(exercise: Exercise) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="make exercise-run", command=".venv/bin/python -m keras_models.course.exercises.run",
+                           make_variables={"NAME": "NAME"},
                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("name", metavar="NAME", help="the exercise: ex03, 3 or its file name")
     args = parser.parse_args(argv)

@@ -207,7 +207,7 @@ class _OneLineParser(OneLineParser):
     variable's, and main returns 2."""
 
     def error(self, message: str):
-        raise ValueError(f"{message}{self.help_hint}")
+        raise ValueError(f"{self.translated(message)}{self.help_hint}")
 
 
 def _whole(text: str | None, variable: str, low: int, high: int, unit: str = "") -> int | None:
@@ -249,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     parser = _OneLineParser(prog="make grade", command=".venv/bin/python -m keras_models.course.instructor.grade_class",
+                            make_variables={"submissions": "SUBMISSIONS", "--only": "ONLY",
+                                            "--time-limit": "TIME_LIMIT", "--wall-limit": "WALL_LIMIT",
+                                            "--jobs": "JOBS"},
                             description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path, nargs="?", help="one sub-folder per learner (SUBMISSIONS=dir)")
     parser.add_argument("--learner", type=Path, help="grade this one learner's folder instead (GitHub Classroom)")

@@ -250,6 +250,7 @@ def _check_destination(dest: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="make release", command=".venv/bin/python -m keras_models.course.instructor.release",
+                           make_variables={"dest": "DEST", "--with-solutions": "WITH_SOLUTIONS=1"},
                            description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="the folder to write (DEST=dir); must not exist or be empty")
     parser.add_argument("--with-solutions", action="store_true", help="the instructor's copy (WITH_SOLUTIONS=1)")

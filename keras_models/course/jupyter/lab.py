@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     parser = OneLineParser(prog="make lab", command=".venv/bin/python -m keras_models.course.jupyter.lab",
+                           make_variables={"--port": "PORT"},
                            description=__doc__.splitlines()[0])
     parser.add_argument("--port", default="8888", help="port on 127.0.0.1 (PORT=); 0 picks a free one")
     parser.add_argument("--jupyter-home", type=Path, default=REPO / ".venv", help="where Jupyter's files go")

@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     """`make lessons`; a log directory that cannot be written, a damaged or missing data file (lesson 6 reads
     data/breast_cancer.csv: checked before lesson 1), or Ctrl-C, ends in one line (exit 1, 1, 130)."""
     parser = OneLineParser(prog="make lessons", command=".venv/bin/python -m keras_models.course.lessons",
+                           make_variables={"--logdir": "LOGDIR"},
                            description=__doc__.splitlines()[0])
     parser.add_argument("--logdir", default=shown(DEFAULT_LOGDIR),     # logs/lessons in the repository's folder
                         help="where the pictures go: LOGDIR/png and LOGDIR/tensorboard (default: the repository's "

@@ -1,0 +1,111 @@
+"""A mistake on a make command line names the make variable the user typed; the same mistake on a direct
+`.venv/bin/python -m ...` call names the option (keras_models/twins/one_line_parser.py, `make_variables`).
+
+The Makefile passes each variable as an option after --via-make (tests/test_makefile.py pins the commands); these
+call each program's main with those words, in this process: the parsers are built without TensorFlow.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from keras_models.course import lessons
+from keras_models.course.exercises import grade, run
+from keras_models.course.instructor import grade_class, release
+from keras_models.course.jupyter import lab
+from keras_models.train import board_server, options
+from keras_models.twins.one_line_parser import OneLineParser
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "mutation"))
+import run as mutants  # noqa: E402  (tests/mutation/run.py)
+
+sys.path.remove(str(ROOT / "tests" / "mutation"))
+HINT = " (all options: .venv/bin/python -m {} --help)"
+
+
+def said(main, argv) -> int:
+    """main(argv)'s exit status, whether it returns the status or exits with it."""
+    try:
+        status = main(argv)
+    except SystemExit as stop:
+        status = stop.code
+    return status
+
+
+def stderr(capsys) -> str:
+    return capsys.readouterr().err
+
+
+EXERCISES = "the exercises are ex01, ex02, ex03, ex04, ex05, ex06, ex07"
+# (what make runs after --via-make, what it says): a value that starts with a dash is the variable's value
+UNDER_MAKE = {
+    "train": (lambda argv: options.parse_args(argv), ["--epochs", "-x"],
+              "error: EPOCHS must be a whole number >= 1, got '-x'"),
+    "tensorboard": (board_server.main, ["--logdir", "logs", "--port", "-1"],
+                    "error: PORT must be a whole number from 1 to 65535, got '-1'"),
+    "exercises": (grade.main, ["--only", "-x"], f"error: no exercise called '-x'; {EXERCISES}"),
+    "exercise-reset": (grade.main, ["--reset", "-x"], f"error: no exercise called '-x'; {EXERCISES}"),
+    "exercise-run": (run.main, ["--", "-x"], f"error: no exercise called '-x'; {EXERCISES}"),
+    "lab": (lab.main, ["--write-notebooks", "--port", "-1"], "error: PORT must be a whole number from 0 to 65535, "
+                                                             "got '-1'"),
+    "grade": (grade_class.main, ["--jobs", "-x", "--", "{tmp}"], "error: JOBS must be a whole number from 1 to "
+                                                                 "1024, got '-x'"),
+    "mutants": (mutants.main, ["--jobs", "x"], "error: JOBS=x: 'x' is not a whole number of mutants at once, 1 or "
+                                               "more"),
+    "release": (release.main, ["--", "{tmp}/a\nb"], None),
+}
+
+
+@pytest.mark.parametrize("target", list(UNDER_MAKE))
+def test_under_make_a_mistake_names_the_make_variable(target, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(options, "via_make", False)                 # put back after --via-make sets it
+    main, argv, message = UNDER_MAKE[target]
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    if message is None:             # release: --via-make is taken; its messages say DEST= already
+        (tmp_path / "a\nb").mkdir()
+        (tmp_path / "a\nb" / "x").write_text("")
+        assert said(main, ["--via-make", *argv]) != 0
+        assert "unrecognized" not in stderr(capsys)
+        return
+    assert said(main, ["--via-make", *argv]) == 2
+    assert stderr(capsys) == message + "\n"
+
+
+def test_under_make_lessons_takes_a_folder_that_starts_with_a_dash(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("-x").write_text("a file, not a folder")
+    assert said(lessons.main, ["--via-make", "--logdir", "-x"]) == 1
+    err = stderr(capsys)
+    assert "-x" in err and "expected one argument" not in err, err
+
+
+@pytest.mark.parametrize("main, argv, module", [
+    (board_server.main, ["--port", "-x"], "keras_models.train.board_server"),
+    (lab.main, ["--port", "-x"], "keras_models.course.jupyter.lab"),
+    (grade.main, ["--only", "-x"], "keras_models.course.exercises.grade"),
+    (lessons.main, ["--logdir", "-x"], "keras_models.course.lessons"),
+])
+def test_a_direct_call_still_names_the_option(main, argv, module, capsys):
+    assert said(main, argv) == 2
+    assert stderr(capsys) == f"error: argument {argv[0]}: expected one argument{HINT.format(module)}\n"
+
+
+def test_a_direct_call_of_the_mutants_names_jobs(capsys):
+    assert said(mutants.main, ["--jobs", "x"]) == 2
+    assert stderr(capsys) == ("error: argument --jobs: 'x' is not a whole number of mutants at once, 1 or more "
+                                   "(all options: .venv/bin/python tests/mutation/run.py --help)\n")
+
+
+@pytest.mark.parametrize("value, spelled", [("x", "JOBS=x"), ("a b", "JOBS='a b'"), ("a\nb", "JOBS='a\\nb'"),
+                                            ("", "JOBS=''")])
+def test_an_argparse_mistake_under_make_is_one_line_naming_the_variable_and_value(value, spelled, capsys):
+    parser = OneLineParser(prog="make grade", command=".venv/bin/python -m x", make_variables={"--jobs": "JOBS"})
+    parser.add_argument("--jobs", type=int)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--via-make", "--jobs", value])
+    assert capsys.readouterr().err == f"error: {spelled}: invalid int value: {value!r}\n"
+    assert parser.spelled("--jobs", value) == spelled
+    parser.via_make = False
+    assert parser.spelled("--jobs", "x") == "--jobs x"
