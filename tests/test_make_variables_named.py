@@ -109,3 +109,27 @@ def test_an_argparse_mistake_under_make_is_one_line_naming_the_variable_and_valu
     assert parser.spelled("--jobs", value) == spelled
     parser.via_make = False
     assert parser.spelled("--jobs", "x") == "--jobs x"
+
+
+# --- a value with a line break is echoed on one line ------------------------------------------------------------
+
+def test_an_out_folder_with_a_line_break_is_named_on_one_line(tmp_path, capsys):
+    from keras_models.course import multi_worker
+
+    (tmp_path / "a\nb").write_text("a file, not a folder")
+    assert said(multi_worker.main, ["--out", str(tmp_path / "a\nb")]) == 2
+    err = stderr(capsys)
+    assert err == (f"error: argument --out: {tmp_path}/a\\nb is a file: give a folder (all options: .venv/bin/python "
+                   "-m keras_models.course.multi_worker --help)\n")
+
+
+@pytest.mark.parametrize("target", ["lessons", "tensorboard", "grade"])
+def test_a_make_variable_with_a_line_break_is_named_on_one_line(target, tmp_path, capsys):
+    """LOGDIR=$'a\\nb' (a file there), SUBMISSIONS=$'a\\nb': the program's own line, on one line."""
+    (tmp_path / "a\nb").write_text("a file, not a folder")
+    main, argv = {"lessons": (lessons.main, ["--via-make", "--logdir"]),
+                  "tensorboard": (board_server.main, ["--via-make", "--logdir"]),
+                  "grade": (grade_class.main, ["--via-make", "--"])}[target]
+    said(main, [*argv, str(tmp_path / "a\nb")])
+    err = stderr(capsys)
+    assert err.count("\n") == 1 and "a\\nb" in err, err

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from keras_models.train.runs import DEFAULT_LOGDIR  # the repository's logs/, wherever this starts
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.ports import MAX_PORT, read_port, why_taken
 from keras_models.twins.repository import from_here
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         port, logdir = check_port(args.port), check_logdir(args.logdir)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(f"error: {exc}"), file=sys.stderr)
         return 2
     from absl import app  # TensorFlow loads with TensorBoard: seconds
     from tensorboard import default, main_lib

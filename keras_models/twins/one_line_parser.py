@@ -30,8 +30,17 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 
 VIA_MAKE = "--via-make"
+
+
+def one_line(text: object) -> str:
+    """`text` on one line: each control character -- a line break in a folder's name (--out $'a\\nb'), a terminal's
+    escape -- and each line or paragraph separator written as its escape (\\n, \\x1b, \\u2028). A message that
+    echoes a user's path or value is then one line, as a mistake is; other characters (é) are kept."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in str(text))
 
 
 def shown(value: str) -> str:
@@ -100,7 +109,9 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.translated(message)}{self.help_hint}\n")
 
     def translated(self, message: str) -> str:
-        """argparse's `message`, naming the make variable after make: `argument --jobs: ...` -> `JOBS=x: ...`."""
+        """argparse's `message` on one line, naming the make variable after make: `argument --jobs: ...` ->
+        `JOBS=x: ...`."""
+        message = one_line(message)
         if not self.via_make:
             return message
         found = re.match(r"argument ([^:]+): (.*)", message, re.DOTALL)

@@ -60,7 +60,7 @@ from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, version_to_grade
 from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.solutions and not SOLUTIONS_DIR.is_dir():
             raise ValueError("this learner copy of the course does not include the reference solutions")
     except ValueError as error:                         # ONLY=ex99, NAME=ex99: one line, the valid names
-        print(f"error: {error}", file=sys.stderr)
+        print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
     try:
         if args.reset:
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return status
     except GraderUnreadable as error:                  # the course's file, not the learner's: which, and the fix
-        print(f"error: {error} (nothing was graded)", file=sys.stderr)
+        print(one_line(f"error: {error} (nothing was graded)"), file=sys.stderr)
         return 1
     except Terminated:                                 # SIGTERM while grading: no exercise, no learner to name
         print("\nTerminated (SIGTERM); nothing was changed.", file=sys.stderr)

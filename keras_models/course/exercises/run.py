@@ -41,7 +41,7 @@ from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.course.exercises.which_file import version_to_grade
 from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
 
 
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         exercise = find(args.name)
     except ValueError as error:                         # NAME=ex99: one line, the valid names
-        print(f"error: {error}", file=sys.stderr)
+        print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
     try:
         status = run_exercise(exercise)

@@ -109,7 +109,7 @@ from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import OutputFailed, output_failed, printing
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
@@ -286,18 +286,18 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         if args.only is not None and args.submissions is not None:    # ONLY= keeps the other exercises' grades:
             earlier = gradebook.read_earlier(args.submissions)         # read and checked before any submission runs
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
     try:
         checksums.verify_all()
     except checksums.DATA_FILE_ERRORS as error:
-        print(f"error: {error} (nothing was graded)", file=sys.stderr)
+        print(one_line(f"error: {error} (nothing was graded)"), file=sys.stderr)
         return 1
     exercises = [e for e in EXERCISES if e in exercises]                 # course order, each once
     try:                            # a grader missing or damaged would be every submission's 0, blamed on its code
         load_graders(exercises)                     # a few ms: NumPy
     except GraderUnreadable as error:
-        print(f"error: {error} (nothing was graded)", file=sys.stderr)
+        print(one_line(f"error: {error} (nothing was graded)"), file=sys.stderr)
         return 1
     cores = usable_cores()
     if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock

@@ -54,7 +54,7 @@ from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, rend
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -267,15 +267,15 @@ def main(argv: list[str] | None = None) -> int:
         left_out = left_out_line(untracked_files())  # git's, before the copy: its failure is one line, nothing written
         counts = release(args.dest, args.with_solutions, uncommitted)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
     except OSError as error:
         # shutil's copy names the source first, then the file it was writing: a full disk is the second's
-        print(f"error: {error.filename2 or error.filename or args.dest}: {error.strerror or error}"
-              + _unfinished(args.dest), file=sys.stderr)
+        print(one_line(f"error: {error.filename2 or error.filename or args.dest}: {error.strerror or error}"
+                       + _unfinished(args.dest)), file=sys.stderr)
         return 1
     except GraderUnreadable as error:
-        print(f"error: {error} (nothing was written)", file=sys.stderr)
+        print(one_line(f"error: {error} (nothing was written)"), file=sys.stderr)
         return 1
     said = [line for line in (left_out, uncommitted_line(uncommitted)) if line]
     said += [f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "

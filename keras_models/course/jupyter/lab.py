@@ -39,7 +39,7 @@ from pathlib import Path  # noqa: E402
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
-from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
+from keras_models.twins.one_line_parser import OneLineParser, one_line  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
 from keras_models.twins.repository import REPO, from_repository  # noqa: E402
 
@@ -170,7 +170,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     try:
         port = read_port(args.port, "PORT", lowest=0)           # 0: JupyterLab picks a free one
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(one_line(f"error: {exc}"), file=sys.stderr)
         return 2
     if port and why_taken(port):
         print(f"error: port {port} on 127.0.0.1 is in use (another JupyterLab?): make lab PORT={port + 1}",
@@ -179,7 +179,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     try:
         hold_log(args.log, held)                        # before the notebooks: another make lab writes them too
     except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(one_line(f"error: {error}"), file=sys.stderr)
         return 1
     except OSError as error:
         print(f"error: {_log_refused(error, args.log)}", file=sys.stderr)
@@ -209,7 +209,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
         return 1
     except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(one_line(f"error: {error}"), file=sys.stderr)
         return 1
     finally:
         if server is not None:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from keras_models.course.folders import LOGS, shown
 from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
 
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     tilde = unexpanded_home(args.logdir, lambda folder: f"LOGDIR={folder}", "make lessons")
     if tilde:                                       # LOGDIR=~/pics reaches us as it is from zsh (macOS) and sh
-        print(f"error: {tilde}", file=sys.stderr)
+        print(one_line(f"error: {tilde}"), file=sys.stderr)
         return 2
     args.logdir = Path(args.logdir)
 
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
               "pictures when every lesson has run: make lessons again).", file=sys.stderr)
         return 130
     except _data_file_errors() as exc:              # before OSError: a missing data file is a FileNotFoundError
-        print(f"error: {exc}", file=sys.stderr)     # names the file and how to restore it, as make train does
+        print(one_line(f"error: {exc}"), file=sys.stderr)       # names the file and how to restore it, as make train
         return 1
     except BrokenPipeError:                         # `make lessons | head -1`: not the pictures' folder
         print(f"error: {output_closed('make lessons')}", file=sys.stderr)
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {output_failed(failed, 'make lessons')}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: the pictures cannot be written to {exc.filename or args.logdir} ({exc.strerror or exc}); "
-              "choose another folder: make lessons LOGDIR=DIR", file=sys.stderr)
+        print(one_line(f"error: the pictures cannot be written to {exc.filename or args.logdir} "
+                       f"({exc.strerror or exc}); choose another folder: make lessons LOGDIR=DIR"), file=sys.stderr)
         return 1
     return 0
