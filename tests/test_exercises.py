@@ -220,7 +220,7 @@ def test_a_name_the_grader_needs_last_is_named_before_the_grader_calls_anything(
 
 
 @pytest.mark.parametrize("name", ["ex01", "ex03"])
-def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_path):
+def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_path, monkeypatch):
     """A learner's keras.config.set_floatx("float16") at the top of ex03 failed it with "the training loss did not go
     down (nan -> nan)", with no word of floatx. The clause comes in the Keras exercises only (ex01 and ex02 are
     NumPy), and under float32 in none."""
@@ -236,14 +236,38 @@ def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_pa
     namespace = ModuleType("_graded_here_notebook")
     for needed in exercise.grader.NEEDS:
         setattr(namespace, needed, nan_loss)
-    clause = ("; keras.config.floatx() is 'float16' (set by your code?): float16 loses the small steps training "
-              "takes; remove the set_floatx call")
+    clause = ("; keras.config.floatx() is 'float16', set at run time (a keras.config.set_floatx call in your code?): "
+              "float16 loses the small steps training takes; remove the set_floatx call")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))                  # no keras.json there: Keras' float32
     with floatx("float16"):
         under_float16 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
     with floatx("float32"):
         under_float32 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
     assert under_float32.startswith("your code raised ValueError in ") and under_float32.endswith("the loss is nan")
     assert under_float16 == under_float32 + (clause if name == "ex03" else "")
+
+
+@pytest.mark.parametrize("keras_json, says", [
+    ('{"floatx": "float16"}', "; keras.config.floatx() is 'float16', from \"floatx\" in {json}: float16 loses the "
+                              "small steps training takes; set it to \"float32\" there"),
+    ('{"floatx": "float32"}', "; keras.config.floatx() is 'float16', set at run time (a keras.config.set_floatx call "
+                              "in your code?): float16 loses the small steps training takes; remove the set_floatx "
+                              "call"),
+], ids=["keras-json", "set-at-run-time"])
+def test_the_floatx_clause_says_where_the_float16_came_from(keras_json, says, tmp_path, monkeypatch):
+    """A learner's ~/.keras/keras.json with "floatx": "float16" was told "(set by your code?) ... remove the
+    set_floatx call", a call that is not in the code. Keras reads keras.json in KERAS_HOME (else ~/.keras)."""
+    from conftest import floatx
+
+    from keras_models.course.exercises.graders.judging import narrow_floatx_clause
+
+    home = tmp_path / "a\nhome"                                     # a path with a line break: still one line
+    home.mkdir()
+    (home / "keras.json").write_text(keras_json)
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    with floatx("float16"):
+        clause = narrow_floatx_clause(find("ex03"))
+    assert clause == says.format(json=f"{tmp_path}/a\\nhome/keras.json")
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[exercise.name for exercise in EXERCISES])

@@ -21,8 +21,9 @@ first use. `grade_file` turns whatever happens into a `Result`:
       damaged                              make grade and a Grade cell say it in one line, with how to restore it
 
 In a Keras exercise (`KERAS`) graded under a float16 or bfloat16 floatx, a hint, an error or what the grader
-tripped on ends with "; keras.config.floatx() is 'float16' (set by your code?): ...": such a floatx makes training
-stall or give NaN, and the hint alone points at the model.
+tripped on ends with "; keras.config.floatx() is 'float16', ...": such a floatx makes training stall or give NaN,
+and the hint alone points at the model. The clause says where it came from: "floatx" in keras.json (the one Keras
+reads: KERAS_HOME's, else ~/.keras's), or a keras.config.set_floatx call at run time.
 
 The file may be the `.py` script or its notebook (`.ipynb`, graded cell by cell: see
 `notebook_source.py`); `grade_module` grades code that is already loaded, such as the namespace of
@@ -33,7 +34,9 @@ from __future__ import annotations
 import __future__
 
 import itertools
+import json
 import linecache
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -43,6 +46,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from data.checksums import DATA_FILE_ERRORS
+from keras_models.twins.one_line_parser import one_line
 
 from ..notebook_source import (
     SourceError,
@@ -251,8 +255,27 @@ def narrow_floatx_clause(exercise: Exercise) -> str:
     floatx = keras.config.floatx()
     if floatx in ("float32", "float64"):
         return ""
-    return (f"; keras.config.floatx() is {floatx!r} (set by your code?): {floatx} loses the small steps training "
-            "takes; remove the set_floatx call")
+    json_path = keras_json()
+    if floatx_in(json_path) == floatx:          # keras.json's, which `import keras` took: no set_floatx to remove
+        return (f"; keras.config.floatx() is {floatx!r}, from \"floatx\" in {one_line(json_path)}: {floatx} loses "
+                "the small steps training takes; set it to \"float32\" there")
+    return (f"; keras.config.floatx() is {floatx!r}, set at run time (a keras.config.set_floatx call in your code?): "
+            f"{floatx} loses the small steps training takes; remove the set_floatx call")
+
+
+def keras_json() -> Path:
+    """The keras.json `import keras` reads: in KERAS_HOME, else in ~/.keras (the Makefile sets KERAS_HOME; Keras
+    falls back to the temporary folder's .keras only when the home folder cannot be written)."""
+    return Path(os.environ.get("KERAS_HOME") or Path("~", ".keras")).expanduser() / "keras.json"
+
+
+def floatx_in(json_path: Path) -> str | None:
+    """The floatx keras.json at `json_path` gives Keras, or None: no file, not JSON, or no floatx Keras takes."""
+    try:
+        floatx = json.loads(json_path.read_text(encoding="utf-8")).get("floatx")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return floatx if floatx in ("float16", "float32", "float64") else None
 
 
 def defines_no(name: str, exercise: Exercise) -> str:
