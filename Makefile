@@ -15,6 +15,13 @@ export KERAS_HOME := $(CURDIR)/.keras_home
 # ("mkdir -p failed for path ~/.config/matplotlib ... it is highly recommended to set the MPLCONFIGDIR ...").
 export MPLCONFIGDIR ?= $(CURDIR)/$(VENV)/etc/matplotlib
 export TF_CPP_MIN_LOG_LEVEL := 2
+# A shell set up for another course does not reach the programs. Keras 3 runs on the backend KERAS_BACKEND names, and
+# this project is TensorFlow's: jax and torch are not installed (KERAS_BACKEND=numpy imports jax too), and each ended
+# make train in a ModuleNotFoundError traceback. TF_USE_LEGACY_KERAS=1 turns a learner's tf.keras into tf_keras
+# (Keras 2, not installed): "Keras cannot be imported. Check that it is installed." PYTHONOPTIMIZE=2 strips the
+# docstrings the programs' --help and the course's titles are read from (an AttributeError on None); =1 the asserts.
+export KERAS_BACKEND := tensorflow
+unexport TF_USE_LEGACY_KERAS PYTHONOPTIMIZE
 export PYTHONDONTWRITEBYTECODE := 1
 # A character the output's encoding cannot show (PYTHONIOENCODING=ascii, or PYTHONUTF8=0 in the C locale: a
 # learner folder "Zoë", LOGDIR=runé, a learner's print("×")) is written as an escape (\xeb), as Python already does

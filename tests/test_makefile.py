@@ -209,6 +209,34 @@ def test_what_the_output_cannot_encode_is_escaped_not_a_traceback_and_the_learne
     assert (done.returncode, done.stdout) == (0, f"{passed}\n"), done.stderr
 
 
+@pytest.mark.parametrize("variable, given, passed", [
+    ("KERAS_BACKEND", "jax", "tensorflow"),         # Keras 3 loads jax: not installed, a traceback before any line
+    ("KERAS_BACKEND", "numpy", "tensorflow"),       # numpy too (test_keras_backend_numpy_still_imports_jax)
+    ("KERAS_BACKEND", "torch", "tensorflow"),
+    ("KERAS_BACKEND", "tensorflow", "tensorflow"),
+    ("TF_USE_LEGACY_KERAS", "1", None),             # tf.keras would be tf_keras (Keras 2), not installed
+    ("PYTHONOPTIMIZE", "2", None),                  # docstrings gone: argparse's descriptions, the course's titles
+    ("PYTHONOPTIMIZE", "1", None),
+])
+def test_a_learners_keras_backend_legacy_keras_or_optimize_setting_does_not_reach_the_programs(project, variable,
+                                                                                                given, passed):
+    # a shell set up for another course (KERAS_BACKEND=jax, TF_USE_LEGACY_KERAS=1) or PYTHONOPTIMIZE=2: make train
+    # ended in Keras' ModuleNotFoundError for jax, make lessons/tensorboard/grade in AttributeError on a None __doc__
+    python = project / ".venv" / "bin" / "python"
+    python.write_text(python.read_text().replace('*) echo "$0 $*" ;;', f'*) echo "${{{variable}-unset}}" ;;'))
+    done = make(project, "lessons", **{variable: given})
+    assert (done.returncode, done.stdout) == (0, f"{passed or 'unset'}\n"), done.stderr
+
+
+def test_keras_backend_numpy_still_imports_jax(tmp_path):
+    """Why the Makefile sets KERAS_BACKEND for every value, numpy's too: Keras 3's numpy backend is built on jax's
+    pieces, which this project does not install. A fresh Python (the zygote has Keras loaded already); no TensorFlow."""
+    done = subprocess.run([sys.executable, "-c", "import keras"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "KERAS_BACKEND": "numpy", "KERAS_HOME": str(tmp_path)})
+    assert done.returncode == 1 and done.stderr.splitlines()[-1] == "ModuleNotFoundError: No module named 'jax'", \
+        done.stderr
+
+
 @pytest.mark.parametrize("given", [None, "/elsewhere/matplotlib"])
 def test_matplotlib_keeps_its_files_in_venv_not_in_a_home_folder_that_may_not_be_writable(project, given,
                                                                                           monkeypatch):
