@@ -20,8 +20,11 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # make train in a ModuleNotFoundError traceback. TF_USE_LEGACY_KERAS=1 turns a learner's tf.keras into tf_keras
 # (Keras 2, not installed): "Keras cannot be imported. Check that it is installed." PYTHONOPTIMIZE=2 strips the
 # docstrings the programs' --help and the course's titles are read from (an AttributeError on None); =1 the asserts.
+# Nor one set up for another Python: PYTHONPATH put its folders before the .venv's packages (a keras.py there ran
+# instead of Keras; another Python's site-packages, its numpy), and PYTHONHOME stopped the .venv's Python from
+# starting at all (make said no Python 3.11, 3.12 or 3.13 ran here).
 export KERAS_BACKEND := tensorflow
-unexport TF_USE_LEGACY_KERAS PYTHONOPTIMIZE
+unexport TF_USE_LEGACY_KERAS PYTHONOPTIMIZE PYTHONPATH PYTHONHOME
 export PYTHONDONTWRITEBYTECODE := 1
 # A character the output's encoding cannot show (PYTHONIOENCODING=ascii, or PYTHONUTF8=0 in the C locale: a
 # learner folder "Zoë", LOGDIR=runé, a learner's print("×")) is written as an escape (\xeb), as Python already does

@@ -217,11 +217,12 @@ def test_what_the_output_cannot_encode_is_escaped_not_a_traceback_and_the_learne
     ("TF_USE_LEGACY_KERAS", "1", None),             # tf.keras would be tf_keras (Keras 2), not installed
     ("PYTHONOPTIMIZE", "2", None),                  # docstrings gone: argparse's descriptions, the course's titles
     ("PYTHONOPTIMIZE", "1", None),
+    ("PYTHONPATH", "elsewhere", None),              # its keras.py, or another Python's site-packages, came first
+    ("PYTHONHOME", "/usr", None),                   # the .venv's Python did not start: "no Python 3.11 ... runs"
 ])
-def test_a_learners_keras_backend_legacy_keras_or_optimize_setting_does_not_reach_the_programs(project, variable,
-                                                                                                given, passed):
-    # a shell set up for another course (KERAS_BACKEND=jax, TF_USE_LEGACY_KERAS=1) or PYTHONOPTIMIZE=2: make train
-    # ended in Keras' ModuleNotFoundError for jax, make lessons/tensorboard/grade in AttributeError on a None __doc__
+def test_a_shell_set_up_for_another_course_or_python_does_not_reach_the_programs(project, variable, given, passed):
+    # KERAS_BACKEND=jax ended make train in Keras' ModuleNotFoundError for jax; PYTHONOPTIMIZE=2 make lessons,
+    # tensorboard and grade in an AttributeError on a None __doc__; PYTHONPATH with a keras.py in it ran that instead
     python = project / ".venv" / "bin" / "python"
     python.write_text(python.read_text().replace('*) echo "$0 $*" ;;', f'*) echo "${{{variable}-unset}}" ;;'))
     done = make(project, "lessons", **{variable: given})
