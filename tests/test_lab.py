@@ -369,3 +369,26 @@ def test_closing_the_terminal_of_make_lab_stops_jupyterlab_as_ctrl_c_does(tmp_pa
             signal.signal(sig, handler)
     assert server.stopped
     assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
+
+
+@pytest.mark.parametrize("shell", [{"KERAS_BACKEND": "jax"}, {}])
+def test_the_projects_kernel_runs_keras_on_tensorflow_whatever_the_shell_or_keras_json_says(shell, tmp_path,
+                                                                                             monkeypatch):
+    """A notebook opened outside make (`.venv/bin/jupyter execute`, an editor's Jupyter) got the shell's
+    KERAS_BACKEND=jax, or the backend of ~/.keras/keras.json, which Keras reads when KERAS_BACKEND is unset: its first
+    `import keras` ended in ModuleNotFoundError for jax. The environment jupyter_client starts the kernel with is read
+    from the kernelspec make notebooks and make lab register."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    from keras_models.course.jupyter import kernel
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    for name, value in shell.items():
+        monkeypatch.setenv(name, value)
+    kernel.register(tmp_path)
+    specs = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])
+    manager = KernelManager(kernel_spec_manager=specs, kernel_name=kernel.KERNEL_NAME,
+                            connection_file=str(tmp_path / "connection.json"))      # it writes one; not in $HOME
+    _, launch = manager.pre_start_kernel()
+    assert launch["env"].get("KERAS_BACKEND") == "tensorflow"

@@ -6,7 +6,11 @@ lesson writes its pictures to logs/lessons/png/, exercise 7 its runs to logs/exe
 `data/...` is the data folder. Its kernelspec (kernel.json) names it "Inside the network (.venv)":
 
     {"argv": [".../.venv/bin/python", "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"],
-     "display_name": "Inside the network (.venv)", "language": "python"}
+     "display_name": "Inside the network (.venv)", "language": "python", "env": {"KERAS_BACKEND": "tensorflow"}}
+
+The env is for a notebook run outside make (`.venv/bin/jupyter execute`, an editor's Jupyter): Keras 3 runs on
+the backend KERAS_BACKEND names, else the one in ~/.keras/keras.json, and a shell or a keras.json set up for
+another course (jax, torch) ended the first `import keras` in a ModuleNotFoundError; only TensorFlow is installed.
 
 `register(data_dir)` writes it under data_dir/kernels/inside-the-network/ (`make lab` uses
 .venv/share/jupyter, the .venv's own Jupyter folder: nothing is written to your home folder).
@@ -31,7 +35,8 @@ def register(data_dir: Path) -> Path:
     folder = Path(data_dir) / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"],
-            "display_name": DISPLAY_NAME, "language": "python", "metadata": {"debugger": True}}
+            "display_name": DISPLAY_NAME, "language": "python", "metadata": {"debugger": True},
+            "env": {"KERAS_BACKEND": "tensorflow"}}                    # whatever the shell or keras.json says
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
     return folder
 
