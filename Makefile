@@ -184,6 +184,8 @@ if [ ! -f $(STAMP) ] || [ "$$installed" != "$$sums" ]; then
 	fi
 	removed $(STAMP) "installed into again"
 	: > $(LOG)
+	# uv reads neither PIP_INDEX_URL nor pip.conf: behind a mirror pip installed uv from, uv went to pypi.org
+	if [ -n "$${PIP_INDEX_URL-}" ] && [ -z "$${UV_DEFAULT_INDEX-}$${UV_INDEX_URL-}" ]; then export UV_DEFAULT_INDEX="$$PIP_INDEX_URL"; fi
 	if install $(PY) -m pip install --disable-pip-version-check -c constraints.txt uv; then
 		install $(VENV)/bin/uv pip install --compile-bytecode --python $(PY) -c constraints.txt -e ".[dev]" || failed
 	else

@@ -771,6 +771,28 @@ def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependenci
     assert done.stderr.splitlines()[-1].startswith("make: *** [Makefile:")
 
 
+@pytest.mark.parametrize("environment, index", [
+    ({}, "pypi"),
+    ({"PIP_INDEX_URL": "https://mirror.example/simple"}, "https://mirror.example/simple"),
+    ({"PIP_INDEX_URL": "https://mirror.example/simple", "UV_INDEX_URL": "https://uv.example/simple"},
+     "https://uv.example/simple"),                                                  # the learner's uv setting kept
+    ({"PIP_INDEX_URL": "https://mirror.example/simple", "UV_DEFAULT_INDEX": "https://uv.example/simple"},
+     "https://uv.example/simple"),
+], ids=["none", "pip-mirror", "uv-index-url-kept", "uv-default-index-kept"])
+def test_uv_installs_from_the_mirror_pip_index_url_names(project, environment, index):
+    """uv reads neither PIP_INDEX_URL nor pip.conf (docs.astral.sh/uv/pip/compatibility): behind a university's or a
+    company's mirror, pip installed uv from it, then uv went to pypi.org, and make setup ended in "no connection to
+    the package index (https://pypi.org)"."""
+    python = project / ".venv" / "bin" / "python"
+    uses = "uv index=${UV_DEFAULT_INDEX:-${UV_INDEX_URL:-pypi}}"                   # the index the stand-in uv would use
+    python.write_text(python.read_text().replace("'echo \"uv $*\"'", f"'echo \"{uses}\"'"))
+    change_the_lock(project)
+    done = make(project, "setup", **environment)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in (project / ".venv" / "setup.log").read_text().splitlines() if line.startswith("uv ")]
+    assert said == [f"uv index={index}"]
+
+
 # uv (or pip) building the editable install, whose setuptools may not write the inside_the_network.egg-info another
 # user made (seen after sudo make setup, then sudo rm -rf .venv and make setup as the checkout's owner)
 UV_EGG_INFO = ("echo 'error: Failed to build inside-the-network @ file:///home/ann/repo' >&2; "
