@@ -149,6 +149,17 @@ def test_what_a_warm_python_cannot_do_is_refused_by_name(argv, env, message, pyt
         python_without_tensorflow.run(argv, env={**os.environ, **env})
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", None])
+def test_keras_backend_tensorflow_and_unset_are_the_same_to_a_warm_python(backend, python_without_tensorflow):
+    """The project's kernelspec starts its kernel with KERAS_BACKEND=tensorflow, as make does, and a pytest run
+    outside make leaves it unset: each was refused by a zygote started the other way, as another backend would be.
+    Unset, Keras takes the backend of KERAS_HOME's keras.json, tensorflow (conftest pins KERAS_HOME)."""
+    env = {name: value for name, value in os.environ.items() if name != "KERAS_BACKEND"}
+    done = python_without_tensorflow.run([sys.executable, "-c", "pass"],
+                                         env={**env, **({"KERAS_BACKEND": backend} if backend else {})}, timeout=60)
+    assert done.returncode == 0
+
+
 LEAVE_A_COMMAND_RUNNING = textwrap.dedent("""
     import sys
     sys.path.insert(0, sys.argv[1])

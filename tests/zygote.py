@@ -47,6 +47,9 @@ WITHOUT_TENSORFLOW = ("numpy", "pandas")
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 IMPORT_TIME = ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "CUDA_VISIBLE_DEVICES", "KERAS_BACKEND",
                "PYTHONHASHSEED", "PYTHONWARNINGS", "PYTHONIOENCODING", *ONE_THREAD)
+# What an import-time variable that is unset means: BLAS's one thread, as warm children run it; Keras' tensorflow (the
+# backend of the keras.json in KERAS_HOME), which make and the project's kernelspec name outright
+UNSET_MEANS = {**ONE_THREAD, "KERAS_BACKEND": "tensorflow"}
 STARTUP_TIMEOUT = 300                       # seconds for the zygote's imports on a busy machine
 
 
@@ -105,10 +108,10 @@ class Zygote:
         start_new_session): its pid, and the connection its exit status will come on."""
         self._connect()
         for name in IMPORT_TIME:
-            wanted = env.get(name, ONE_THREAD.get(name))
-            if wanted != self._env.get(name):
+            wanted, imported = env.get(name, UNSET_MEANS.get(name)), self._env.get(name, UNSET_MEANS.get(name))
+            if wanted != imported:
                 raise ValueError(f"{name}={wanted!r} for this command, but the warm Python imported its modules "
-                                 f"with {name}={self._env.get(name)!r}: start it with subprocess instead")
+                                 f"with {name}={imported!r}: start it with subprocess instead")
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(self.socket_path)
