@@ -30,7 +30,7 @@ from conftest import as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.instructor import grade_class, grade_table, learner_files, learner_folders, sandbox
+from keras_models.course.instructor import grade_class, grade_table, learner_files, learner_folders, progress, sandbox
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -287,16 +287,22 @@ os.read(ready_read, 1)
     assert reasons(folder)[("bob", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
 
 
-def test_a_progress_line_on_stderr_says_when_each_learners_last_submission_is_graded(capsys):
+def test_a_progress_line_on_stderr_says_when_each_learners_last_submission_is_graded(tmp_path, capsys):
     """Between "grading ..." and the table nothing was printed: a class of 4 x 7 was silent for 4.5 minutes, and a
-    hang looked like work. bob has no file to run: graded from the start."""
+    hang looked like work. bob has no file to run: graded from the start. The verdicts of each learner done are kept
+    in the progress file then (progress.py), for a run that is stopped."""
     tasks = [sandbox.Submission((learner, name), name, FILE01, b"") for learner, name in
              [("ann", "ex01"), ("ann", "ex02"), ("cy", "ex01")]]
-    progress = grade_class._Progress({"ann": Path(), "bob": Path(), "cy": Path()}, tasks)
+    kept = progress.Kept(tmp_path, {}, {})
+    lines = grade_class._Progress({"ann": Path(), "bob": Path(), "cy": Path()}, kept.take(tasks, {}), kept)
+    saved = []
     for key in [("ann", "ex01"), ("cy", "ex01"), ("ann", "ex02")]:
-        progress.graded(key)
+        lines.graded(key, sandbox.Verdict(True, f"{key} passed"))
+        saved.append([row[:2] for row in json.loads((tmp_path / PROGRESS).read_text())["verdicts"]]
+                     if (tmp_path / PROGRESS).exists() else None)
     assert capsys.readouterr() == ("", "  2 of 3 learners graded (cy; 0 s so far)\n"
                                        "  3 of 3 learners graded (ann; 0 s so far)\n")
+    assert saved == [None, [["ann", "ex01"], ["cy", "ex01"]], [["ann", "ex01"], ["cy", "ex01"], ["ann", "ex02"]]]
 
 
 # --- 3. submissions read before any learner code runs; symbolic links refused --------------------------------
@@ -1009,6 +1015,125 @@ while True:
     assert (process.returncode, err) == (143, "\nTerminated (SIGTERM); no grades were written.\n"), out
     assert left_running == []
     assert list(own_tmp.iterdir()) == [] and not (folder / "grades.csv").exists()
+
+
+# --- 8b. an interrupted make grade keeps the learners it graded; the same make grade again grades the rest ------
+
+PROGRESS = progress.PROGRESS
+
+
+def counting(solved: str, runs: Path) -> str:
+    """`solved` that adds a line to `runs` each time it is graded: how a test tells a learner graded again."""
+    return solved + f"\nopen({str(runs)!r}, 'a').write('graded\\n')\n"
+
+
+def stops_make_grade(sig: int) -> str:
+    """A submission that sends `sig` to make grade (its parent), as Ctrl-C or `kill` would, then waits."""
+    return f"import os, time\nos.kill(os.getppid(), {int(sig)})\nwhile True:\n    time.sleep(1)\n"
+
+
+def interrupted_after_ann(tmp_path: Path, sig: int, capsys, *options: str) -> Path:
+    """A class of two graded one at a time: ann (solved) is graded; then bob's submission stops make grade. Checks
+    the one line it ends with, and returns the folder, bob's file now solved (he was never graded)."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: counting(SOLVED01, tmp_path / "ann.runs")},
+                                             "bob": {FILE01: stops_make_grade(sig)}})
+    status = grade(folder, "--only", "ex01", "--wall-limit", "60", "--jobs", "1", *options)
+    said = "Interrupted" if sig == signal.SIGINT else "Terminated (SIGTERM)"
+    assert (status, capsys.readouterr().err.splitlines()[-1]) == (
+        130 if sig == signal.SIGINT else 143,
+        f"{said}; the grades of 1 of 2 learners kept in {folder / PROGRESS}: run the same make grade again to "
+        "grade the other 1.")
+    assert not (folder / "grades.csv").exists() and (folder / PROGRESS).exists()
+    (folder / "bob" / FILE01).write_text(SOLVED01, encoding="utf-8")
+    return folder
+
+
+def graded_at_once(tmp_path: Path, learners: dict[str, dict[str, str]], *options: str) -> dict[str, bytes]:
+    """The grade book of the same class graded by one make grade that nobody stopped (in a folder of its own)."""
+    folder = write_class(tmp_path / "at_once", learners)
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60", *options) == 0
+    return {name: (folder / name).read_bytes() for name in ("grades.csv", "grades_reasons.csv")}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_make_grade_keeps_whom_it_graded_and_the_same_make_grade_again_grades_only_the_rest(
+        sig, tmp_path, own_tmp, capsys, sigint_raises):
+    """17 of 60 learners graded in 11 minutes were thrown away by a Ctrl-C: the next run started from zero."""
+    folder = interrupted_after_ann(tmp_path, sig, capsys)
+    assert list(own_tmp.iterdir()) == []
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60") == 0
+    out, err = capsys.readouterr()
+    assert (tmp_path / "ann.runs").read_text() == "graded\n"                # ann was not graded again
+    assert err.splitlines()[0] == (f"  picked up the grades of 1 of 2 learners kept in {folder / PROGRESS} by a "
+                                   "make grade that was stopped; grading the other 1")
+    assert "skipped" not in out and not (folder / PROGRESS).exists()
+    assert "changed the submissions folder" not in err, err                 # make grade wrote that file itself
+    written = {name: (folder / name).read_bytes() for name in ("grades.csv", "grades_reasons.csv")}
+    assert written == graded_at_once(tmp_path, {"ann": {FILE01: SOLVED01}, "bob": {FILE01: SOLVED01}})
+
+
+@pytest.mark.parametrize("change, said", [
+    ("ann's file", None),
+    ("TIME_LIMIT", "TIME_LIMIT"),
+    ("the grader", "the project's code or data"),
+], ids=["a-learners-file", "time-limit", "project-code"])
+def test_what_an_interrupted_run_kept_is_graded_again_when_the_file_or_a_setting_changed_since(
+        change, said, tmp_path, capsys, monkeypatch, sigint_raises):
+    project = tmp_path / "project"                      # the watched code, as a grader file stands for it
+    (project / "keras_models").mkdir(parents=True)
+    (project / "keras_models" / "grader.py").write_text("PASS = False\n")
+    monkeypatch.setattr(grade_class, "REPO", project)
+    folder = interrupted_after_ann(tmp_path, signal.SIGINT, capsys)
+    options = ["--only", "ex01", "--wall-limit", "60"]
+    if change == "ann's file":
+        with open(folder / "ann" / FILE01, "a", encoding="utf-8") as file:
+            file.write("# handed in again\n")
+    elif change == "TIME_LIMIT":
+        options += ["--time-limit", "3"]
+    else:
+        (project / "keras_models" / "grader.py").write_text("PASS = True\n")
+    assert grade(folder, *options) == 0                    # (a later --time-limit stands over grade's 2)
+    err = capsys.readouterr().err.splitlines()
+    assert (tmp_path / "ann.runs").read_text() == "graded\ngraded\n"        # ann was graded again
+    if said is None:                                   # bob's kept? no: only ann had been kept; she alone changed
+        assert not any("picked up" in line for line in err), err
+    else:
+        assert err[0] == (f"warning: {folder / PROGRESS} was left by a make grade with another {said}: every "
+                          "learner is graded again"), err
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"]} and not (folder / PROGRESS).exists()
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"\xff\xfe{", "not JSON: 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
+    (b'{"grades": []}', "not make grade's progress"),
+    (b'[1, 2]', "not make grade's progress"),
+    (json.dumps({"format": progress.FORMAT, "settings": {}, "verdicts": [["ann", "ex01", "0" * 64, 1, "ok"]]}).encode(),
+     "not make grade's progress"),                      # (a verdict's passed must be true or false)
+], ids=["not-utf8", "foreign-json", "a-list", "a-verdict-not-true-or-false"])
+def test_a_damaged_or_foreign_progress_file_is_named_in_one_line_and_the_class_graded_afresh(content, why, tmp_path,
+                                                                                            capsys):
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}, "bob": {FILE01: "x = 1\n"}})
+    (folder / PROGRESS).write_bytes(content)
+    assert grade(folder, "--only", "ex01") == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines()[0] == (f"warning: {folder / PROGRESS} cannot be read as make grade's progress ({why}): "
+                                   "it is ignored, and every learner graded afresh")
+    assert "skipped" not in out and "Traceback" not in err
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]} and not (folder / PROGRESS).exists()
+
+
+def test_a_verdict_kept_in_the_progress_file_is_used_only_for_the_bytes_it_judged_and_its_reason_is_one_line(
+        tmp_path, capsys):
+    """A progress file a submission wrote (it runs as the instructor's user) cannot give a line break to the table,
+    nor a verdict to other bytes than those it names."""
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: "x = 1\n"}, "bob": {FILE01: "x = 2\n"}})
+    settings = progress.settings([EX01], 2, None, grade_class.project_hashes(grade_class.REPO))
+    kept = [["ann", "ex01", progress.digest(sandbox.Submission(None, "ex01", FILE01, b"x = 1\n")), True, "ok\nforged"],
+            ["bob", "ex01", progress.digest(sandbox.Submission(None, "ex01", FILE01, b"x = 3\n")), True, "not bob's"]]
+    (folder / PROGRESS).write_text(json.dumps({"format": progress.FORMAT, "settings": settings, "verdicts": kept}))
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]}
+    assert reasons(folder)[("ann", "ex01")] == "ok"                        # (sandbox.one_line: its first line)
 
 
 # --- 9. the instructor's files, changed by a submission ----------------------------------------------------------

@@ -11,6 +11,8 @@
     meddling.py         what a submission changed while the class was graded: the project's code and data
                         (hashed before and after; then no grades are written) and the submissions folder
     sandbox.py          how each submission is graded: its own process, a copy, a time limit
+    progress.py         dir/grades_progress.json: what a stopped make grade had graded, for the same make grade
+                        again to grade only the learners not yet done
     gradebook.py        dir/grades.csv and grades_reasons.csv: written whole, each column's header saying what it
                         is out of ("ex03 (/10)"); ONLY= keeps the other exercises' grades, rescaled when their
                         points changed since

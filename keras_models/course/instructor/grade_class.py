@@ -28,8 +28,12 @@ An output that takes no more (`> /dev/full`, a log on a full disk) or is closed 
 and exit status 1: before grading when the "grading ..." line cannot be written (nothing is graded), after the grades
 are written when the table cannot.
 Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every submission's processes
-killed and every temporary folder deleted, in one line ("Interrupted; no grades were written.", exit status 130;
-"Terminated (SIGTERM); ...", 143).
+killed and every temporary folder deleted, in one line, exit status 130 ("Terminated (SIGTERM); ...", 143):
+"Interrupted; the grades of 17 of 60 learners kept in dir/grades_progress.json: run the same make grade again to
+grade the other 43." The verdicts of the learners graded are kept there as each is done (progress.py); the same make
+grade again grades the others only, then writes grades.csv for the whole class, as one run would have. A learner
+whose file changed since is graded again, and everyone when the exercises, their points, TIME_LIMIT, WALL_LIMIT or
+the project's code or data changed. grades.csv itself is written only at the end, whole.
 
 The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
 data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
@@ -91,7 +95,7 @@ from keras_models.course.exercises.graders import (
     load_graders,
 )
 from keras_models.course.exercises.which_file import Version
-from keras_models.course.instructor import gradebook
+from keras_models.course.instructor import gradebook, progress
 from keras_models.course.instructor.grade_table import print_table
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.learner_files import (
@@ -127,9 +131,10 @@ def _preload(exercises: list[Exercise]) -> None:
 
 
 def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_limit: int,
-                   jobs: int, wall_seconds: float | None = None, progress: bool = False) -> Book:
-    """{learner: {exercise name: Grade}} for every learner folder and exercise; with `progress`, a line on stderr
-    as each learner's last submission is graded (_Progress).
+                   jobs: int, wall_seconds: float | None = None, kept: progress.Kept | None = None) -> Book:
+    """{learner: {exercise name: Grade}} for every learner folder and exercise; with `kept` (the submissions
+    folder's progress file), the verdicts it kept for the very files read now are not graded again, and as each
+    learner's last submission is graded, a line on stderr and their verdicts kept there (_Progress).
 
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
@@ -154,7 +159,9 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
                 verdicts[key] = staged
             else:
                 tasks.append(Submission(key, exercise.name, *staged))
-    graded = _Progress(learners, tasks).graded if progress else None
+    if kept is not None:
+        tasks = kept.take(tasks, verdicts)
+    graded = _Progress(learners, tasks, kept).graded if kept is not None else None
     if len(tasks) > 1:
         _preload(exercises)
     verdicts.update(grade_in_sandboxes(tasks, time_limit, jobs, wall_seconds, graded))
@@ -169,24 +176,36 @@ class _Progress:
     like work. On stderr, not stdout: the table and the grades stay as they were, and a closed stdout (`make grade
     | head -1`) stops nothing before the grades are written. Printed in a pipe too (a log, a CI job), where there
     is no terminal to ask about: make grade's stderr is the pipe of TensorFlow's chatter filter, never a terminal.
-    A learner with no submission to run (every file missing) counts as graded from the start."""
+    A learner with no submission to run (every file missing), or whose verdicts a stopped run kept, counts as
+    graded from the start; the verdicts are kept as each learner is done (progress.py)."""
 
-    def __init__(self, learners: dict[str, Path], tasks: list[Submission]):
+    def __init__(self, learners: dict[str, Path], tasks: list[Submission], kept: progress.Kept):
         self.class_size = len(learners)
         self.left = collections.Counter(task.key[0] for task in tasks)     # {learner: submissions not yet graded}
         self.done = self.class_size - len(self.left)
         self.started = time.monotonic()
+        self.kept = kept
+        kept.class_size, kept.done = self.class_size, self.done
+        if kept.verdicts:
+            _say(f"  picked up the grades of {self.done} of {counted(self.class_size, 'learner')} kept in {kept.path} "
+                 f"by a make grade that was stopped; grading the other {self.class_size - self.done}")
 
-    def graded(self, key: tuple[str, str]) -> None:
+    def graded(self, key: tuple[str, str], verdict: Verdict) -> None:
         learner = key[0]
         self.left[learner] -= 1
+        self.kept.add(key, verdict)
         if self.left[learner] == 0:
-            self.done += 1
+            self.done = self.kept.done = self.done + 1
+            self.kept.save_while_grading()
             line = (f"  {self.done} of {counted(self.class_size, 'learner')} graded ({escaped(learner)}; "
                     f"{time.monotonic() - self.started:.0f} s so far)")
-            # Python's stderr writes what its encoding cannot show as an escape, whatever PYTHONIOENCODING says
-            with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
-                print(line, file=sys.stderr, flush=True)
+            _say(line)
+
+
+def _say(line: str) -> None:
+    # Python's stderr writes what its encoding cannot show as an escape, whatever PYTHONIOENCODING says
+    with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
+        print(line, file=sys.stderr, flush=True)
 
 
 def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path,
@@ -303,6 +322,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock
         print(f"warning: JOBS={jobs} is more than the {counted(cores, 'core')} make grade may run on: submissions "
               "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
+    kept = before = None
     with sigterm_stops_like_ctrl_c():
         try:
             with printing():                        # flushed: an output that takes no more stops it before grading
@@ -313,24 +333,24 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
                           f"({time_limit} s of CPU each, {jobs} at a time)", flush=True)
             before = project_hashes(REPO)
             submitted = folder_state(args.submissions) if args.submissions is not None else {}
-            grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds,
-                                    progress=args.submissions is not None)
+            if args.submissions is not None:            # read before any submission runs, as the submissions are
+                kept = progress.Kept.read(args.submissions,
+                                          progress.settings(exercises, time_limit, wall_seconds, before))
+            grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds, kept)
         except Terminated:
-            print("\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
+            print(f"\nTerminated (SIGTERM); {_kept_when_stopped(kept, before)}", file=sys.stderr)
             return TERMINATED_STATUS                # 143, as a shell reports a program SIGTERM ended
         except KeyboardInterrupt:
-            print("\nInterrupted; no grades were written.", file=sys.stderr)
+            print(f"\nInterrupted; {_kept_when_stopped(kept, before)}", file=sys.stderr)
             return 130
-    changed = changed_paths(before, project_hashes(REPO))
-    for path in changed:
-        print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
-              "again", file=sys.stderr)
-    if changed:
+    if _project_changed(before):
+        if kept is not None:                        # its verdicts may be a changed grader's
+            progress.forget(args.submissions)
         return 1
     if args.learner is not None:
         with printing():
             return _report_one(exercises, next(iter(grades.values())))
-    meddled = changes_named(submitted, folder_state(args.submissions))
+    meddled = changes_named(*map(progress.without_progress, (submitted, folder_state(args.submissions))))
     if meddled:                    # the grades stand: every file was read before any submission ran
         print(f"warning: a submission changed the submissions folder during grading: {meddled}. The grades use "
               "every file as it was before grading; restore the learners' files from their hand-ins.",
@@ -343,6 +363,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         if args.only is None:               # read now, not before grading: the instructor may have edited it since
             kept = kept_aside = gradebook.keep_what_would_be_lost(args.submissions, grades)
         gradebook.write(args.submissions, columns, grades)
+        progress.forget(args.submissions)           # the grades it kept are in grades.csv now
     except OSError as error:               # an earlier book already moved aside is named: no grades.csv is left
         print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})"
               + (f"; {kept_aside}" if kept_aside else ""), file=sys.stderr)
@@ -354,6 +375,24 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
         sys.stdout.flush()
     return 0
+
+
+def _project_changed(before: dict[str, str]) -> bool:
+    """Whether a submission changed the project's code or data during grading (then no grades are written, nor
+    kept): each file changed named in one line."""
+    changed = changed_paths(before, project_hashes(REPO))
+    for path in changed:
+        print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
+              "again", file=sys.stderr)
+    return bool(changed)
+
+
+def _kept_when_stopped(kept: progress.Kept | None, before: dict[str, str] | None) -> str:
+    """What a make grade stopped by Ctrl-C or SIGTERM says of the grades it had given (every submission's process is
+    gone by now): kept in the progress file for the next run, unless a submission changed the project."""
+    if kept is None:
+        return "no grades were written."
+    return kept.when_stopped(stands=not _project_changed(before))
 
 
 def _report_one(exercises: list[Exercise], mine: dict[str, Grade]) -> int:

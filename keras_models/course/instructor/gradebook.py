@@ -15,7 +15,9 @@ the sum of the columns', written again, as the totals are. A grades.csv written 
 
 Each file is written into a temporary file beside it, then moved over it (scratch.atomic_write: os.replace,
 one step on one file system): an interrupted run leaves the earlier file or the new one, never half of one. Both
-temporary files are written before either is moved: a write that fails (a full disk) leaves both earlier files.
+temporary files are written before either is moved: a write that fails (a full disk) leaves both earlier files. A
+run stopped while it grades (Ctrl-C, SIGTERM) writes neither: the grades it had given are kept in
+grades_progress.json for the same make grade again (progress.py), which writes both for the whole class.
 
 `make grade ONLY=ex03` regrades ex03 and keeps the rest. When grades.csv exists, the new ex03 grades replace
 its ex03 column and the ex03 rows of grades_reasons.csv; every other column is kept with its reasons, a learner

@@ -16,11 +16,13 @@ from pathlib import Path
 from keras_models.course.exercises.graders import EXERCISES, printable
 from keras_models.course.instructor import gradebook
 from keras_models.course.instructor.learner_files import MACOS_ZIP_FOLDER, meant_ending, named_for, submission
+from keras_models.course.instructor.progress import PROGRESS
 from keras_models.course.instructor.sandbox import escaped
 from keras_models.twins.counted import counted
 from keras_models.twins.unexpanded_home import unexpanded_home
 
-OUTPUTS = (gradebook.GRADES, gradebook.REASONS)  # written into the submissions folder: not learners, not skipped
+# written into the submissions folder (the grade book, and what a stopped run kept): not learners, not skipped
+OUTPUTS = (gradebook.GRADES, gradebook.REASONS, PROGRESS)
 
 
 def is_output(name: str) -> bool:

@@ -183,11 +183,12 @@ def _data_in_use() -> int:
 
 
 def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall_seconds: float | None = None,
-                       on_verdict: Callable[[object], None] | None = None) -> dict[object, Verdict]:
+                       on_verdict: Callable[[object, Verdict], None] | None = None) -> dict[object, Verdict]:
     """Grade each submission in its own child, `jobs` at a time; {key: Verdict}.
 
     time_limit: seconds of CPU per submission; wall_seconds: of wall clock (None: wall_limit(time_limit));
-    on_verdict(key) is called as each verdict is in (grade_class.py's progress lines).
+    on_verdict(key, verdict) is called as each verdict is in (grade_class.py's progress lines, and the verdicts it
+    keeps for a run that is stopped: progress.py).
     Whatever happens (Ctrl-C included), no child, nothing a child started and no temporary folder is left.
     """
     wall_seconds = wall_limit(time_limit) if wall_seconds is None else wall_seconds
@@ -213,7 +214,7 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
                     running.remove(r)
                     _kill_strays(ours_before | {r.process.pid for r in running})
                     if on_verdict is not None:
-                        on_verdict(r.key)
+                        on_verdict(r.key, verdict)
     finally:
         for r in running:
             _end(r)
