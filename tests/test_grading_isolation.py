@@ -1075,7 +1075,7 @@ def test_an_interrupted_make_grade_keeps_whom_it_graded_and_the_same_make_grade_
 @pytest.mark.parametrize("change, said", [
     ("ann's file", None),
     ("TIME_LIMIT", "TIME_LIMIT"),
-    ("the grader", "the project's code or data"),
+    ("the grader", "project code or data"),
 ], ids=["a-learners-file", "time-limit", "project-code"])
 def test_what_an_interrupted_run_kept_is_graded_again_when_the_file_or_a_setting_changed_since(
         change, said, tmp_path, capsys, monkeypatch, sigint_raises):
@@ -1098,7 +1098,7 @@ def test_what_an_interrupted_run_kept_is_graded_again_when_the_file_or_a_setting
     if said is None:                                   # bob's kept? no: only ann had been kept; she alone changed
         assert not any("picked up" in line for line in err), err
     else:
-        assert err[0] == (f"warning: {folder / PROGRESS} was left by a make grade with another {said}: every "
+        assert err[0] == (f"warning: {folder / PROGRESS} was left by a make grade whose {said} differed: every "
                           "learner is graded again"), err
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["10", "10"]} and not (folder / PROGRESS).exists()
 

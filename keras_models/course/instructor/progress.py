@@ -41,7 +41,8 @@ from scratch.atomic_write import atomic_path
 
 PROGRESS = "grades_progress.json"
 FORMAT = "make grade's progress, version 1"
-PACKAGES = ("tensorflow", "keras", "numpy", "nbformat", "jupytext")    # what the graders run on
+# what the graders run on, by the names pip installs them under (pyproject.toml's tensorflow is tensorflow-cpu)
+PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "numpy", "pandas", "nbformat", "jupytext")
 
 
 def settings(exercises: list[Exercise], time_limit: int, wall_seconds: float | None,
@@ -49,19 +50,21 @@ def settings(exercises: list[Exercise], time_limit: int, wall_seconds: float | N
     """{what the instructor would call it: its value} for everything a verdict depends on but the submission: the
     exercises and their points, the limits (WALL_LIMIT as it applies, given or not), the project's files' hashes
     (project: meddling.project_hashes), Python's and the packages' versions."""
-    return {"choice of exercises (ONLY=)": [exercise.name for exercise in exercises],
+    return {"exercises (ONLY=)": [exercise.name for exercise in exercises],
             "points": [exercise.points for exercise in exercises],
             "TIME_LIMIT": time_limit,
             "WALL_LIMIT": wall_limit(time_limit) if wall_seconds is None else wall_seconds,
-            "the project's code or data": hashlib.sha256(json.dumps(sorted(project.items())).encode()).hexdigest(),
-            "Python or packages": [sys.version, *(_version(name) for name in PACKAGES)]}
+            "project code or data": hashlib.sha256(json.dumps(sorted(project.items())).encode()).hexdigest(),
+            "Python or packages": [sys.version, *(f"{name} {version}" for name in PACKAGES
+                                                  if (version := _version(name)))]}
 
 
-def _version(package: str) -> str:
+def _version(package: str) -> str | None:
+    """The version of `package` installed, or None when it is not."""
     try:
-        return f"{package} {metadata.version(package)}"
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
-        return f"{package} none"
+        return None
 
 
 def digest(task: Submission) -> str:
@@ -108,7 +111,7 @@ class Kept:
             return _ignored(folder, settings, f"not JSON: {error}" if isinstance(error, json.JSONDecodeError)
                             else "not make grade's progress")
         if differ:
-            _say(f"warning: {path} was left by a make grade with another {differ[0]}: every learner is graded again")
+            _say(f"warning: {path} was left by a make grade whose {differ[0]} differed: every learner is graded again")
             return cls(folder, settings, {})
         return cls(folder, settings, verdicts)
 
