@@ -133,3 +133,18 @@ def test_a_make_variable_with_a_line_break_is_named_on_one_line(target, tmp_path
     said(main, [*argv, str(tmp_path / "a\nb")])
     err = stderr(capsys)
     assert err.count("\n") == 1 and "a\\nb" in err, err
+
+
+# --- a value of "--" under make: the variable's mistake, not a traceback ------------------------------------------
+
+@pytest.mark.parametrize("target, argv, variable", [
+    ("lessons", [lessons.main, "--logdir", "--"], "LOGDIR"),
+    ("tensorboard", [board_server.main, "--logdir", "--", "--port", "6006"], "LOGDIR"),
+    ("grade", [grade_class.main, "--jobs", "--", "--", "{tmp}"], "JOBS"),
+])
+def test_a_make_variable_given_as_two_dashes_is_one_line_naming_it(target, argv, variable, tmp_path, capsys):
+    """make lessons LOGDIR=--, make grade JOBS=--: joined as --logdir=--, argparse dropped the "--" and handed the
+    program an empty list (AttributeError: 'list' object has no attribute 'strip')."""
+    main, *words = argv
+    assert said(main, ["--via-make", *(word.format(tmp=tmp_path) for word in words)]) == 2
+    assert stderr(capsys) == f"error: {variable}=--: expected one argument\n"

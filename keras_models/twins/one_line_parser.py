@@ -92,6 +92,9 @@ class OneLineParser(argparse.ArgumentParser):
                 value = next(words, None)
                 if value is not None:
                     self.typed[word] = value
+                    if value == "--":           # LOGDIR=--: --logdir=-- lost its value (argparse drops a "--")
+                        joined += [word, value, *words]     # argparse's "expected one argument", naming LOGDIR=--
+                        break
                     word = f"{word}={value}"
             joined.append(word)
         return joined
