@@ -165,6 +165,30 @@ def test_a_mistyped_option_is_one_line_naming_it_and_the_command_that_lists_the_
     assert capsys.readouterr() == ("", f"error: unrecognized arguments: --logdri (all options: {command} --help)\n")
 
 
+
+@pytest.mark.parametrize("module, program", [
+    ("keras_models.train.board_server", "make tensorboard"),
+    ("keras_models.course.lessons", "make lessons"),
+    ("keras_models.course.exercises.grade", "make exercises"),
+    ("keras_models.course.instructor.release", "make release"),
+    ("keras_models.course.jupyter.lab", "make lab"),
+    ("keras_models.bench.run", "make bench"),
+])
+def test_help_into_an_output_that_takes_no_more_is_one_line_about_the_output(module, program, capsys):
+    """`--help > /dev/full`: argparse's print_help met the stdout prepare_output_streams wraps, and its OutputFailed
+    was a traceback ("keras_models.twins.closed_output.OutputFailed: [Errno 28] No space left on device")."""
+    ctrl_c = signal.getsignal(signal.SIGINT)            # make tensorboard's main sets its own first
+    try:
+        with dev_full() as stdout, pytest.raises(SystemExit) as stopped:
+            prepare_output_streams()                    # as each program starts
+            importlib.import_module(module).main(["--help"])
+        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    finally:
+        signal.signal(signal.SIGINT, ctrl_c)
+    assert stopped.value.code == 1
+    assert capsys.readouterr().err == (f"error: the output of {program} could not be written: No space left on "
+                                       "device (the disk it goes to is full?)\n")
+
 def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")

@@ -32,6 +32,8 @@ import re
 import sys
 import unicodedata
 
+from keras_models.twins.closed_output import OutputFailed, output_failed
+
 VIA_MAKE = "--via-make"
 
 
@@ -107,6 +109,13 @@ class OneLineParser(argparse.ArgumentParser):
         if value is None:
             return name
         return shown(value) if not name.startswith("-") else f"{name} {shown(value)}"
+
+    def _print_message(self, message: str, file=None):
+        """argparse's --help and usage; an output that takes no more (`--help > /dev/full`) is one line, exit 1."""
+        try:
+            super()._print_message(message, file)
+        except (BrokenPipeError, OutputFailed) as failed:       # stdout as prepare_output_streams wraps it
+            self.exit(1, f"error: {output_failed(failed, self.prog)}\n")
 
     def error(self, message: str):
         self.exit(2, f"error: {self.translated(message)}{self.help_hint}\n")
