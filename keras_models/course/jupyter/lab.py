@@ -39,6 +39,7 @@ from pathlib import Path  # noqa: E402
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
 from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
+from keras_models.twins.closed_output import OutputFailed, output_failed  # noqa: E402
 from keras_models.twins.one_line_parser import OneLineParser, one_line  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
 from keras_models.twins.repository import REPO, from_repository  # noqa: E402
@@ -205,6 +206,9 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except KeyboardInterrupt:
         print("\nJupyterLab stopped.", file=sys.stderr)
         return 130
+    except (BrokenPipeError, OutputFailed) as failed:   # `| head -1`, `> /dev/full`: the address with its token lost
+        print(f"error: {output_failed(failed, 'make lab')}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
         return 1
