@@ -81,5 +81,3 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
 def _todos_left(path: Path) -> int:
     """How many TODO placeholders the file's code still holds; a SourceError if it cannot be read."""
     return sum(source.count(PLACEHOLDER) for source, _ in code_pieces(path))
-
-
