@@ -1361,6 +1361,19 @@ def test_only_rescales_a_kept_column_whose_points_were_raised_and_names_each_gra
                                                  ["zoe", "10", "0", "10"]]
 
 
+def test_a_kept_grade_given_by_hand_names_what_the_grader_gave_out_of_the_points_then(tmp_path, monkeypatch):
+    """bob's ex03, a pass (10 of 10) in grades_reasons.csv, 7 by hand in grades.csv, and ex03 out of 12 now: his
+    reason said "the grader gave 10" beside a grade rescaled to 8 of 12, two scales in one row without saying so."""
+    (tmp_path / "grades.csv").write_text(BOOK_OUT_OF_10, encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").write_text("learner,exercise,file,points,reason\nbob,ex03,b.py,10,passed\n",
+                                                 encoding="utf-8")
+    now = exercises_now(monkeypatch, ex03=12)
+    regraded = {"bob": {"ex01": gradebook.Grade("a.py", 10, "passed")}}
+    _, merged, _ = gradebook.merge(gradebook.read_earlier(tmp_path), [now["ex01"]], regraded)
+    assert merged["bob"]["ex03"] == gradebook.Grade("b.py", 8, "given by hand in grades.csv (the grader gave 10 of "
+                                                               "10: passed)")
+
+
 def test_a_lowered_maximum_is_rescaled_not_refused_as_the_files_fault(tmp_path, monkeypatch):
     """ex03 cut from 10 to 5 points: the earlier 10 was refused ("not a whole number from 0 to 5"), the grade book
     blamed for the declaration's change. Now it is a pass, 5; bob's 7 of 10 is 3.5, rounded half up."""

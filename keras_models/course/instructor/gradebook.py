@@ -39,7 +39,8 @@ grades_reasons.csv is missing, each kept grade's reason is REASON_NOT_KEPT and i
 
 A grade changed by hand in grades.csv (a late penalty, a partial mark) no longer has the points grades_reasons.csv
 gives it: its reason becomes "given by hand in grades.csv (the grader gave 10: <its reason>)", so that the reasons
-file says what grades.csv says, and the next run still knows it for a hand-given grade. When ONLY= regrades an
+file says what grades.csv says, and the next run still knows it for a hand-given grade ("the grader gave 10 of 10"
+when the exercise is worth other points now: the grade beside it is rescaled, the grader's points are not). When ONLY= regrades an
 exercise, a hand-given grade it replaces with other points (one not the grader's: marked so, or neither 0 nor the
 exercise's points) is named in the line that says what was kept: the learner resubmitted, or the hand edit is to
 be made again, and either way the instructor is told. So is a total that is not the sum of its row's columns (a
@@ -178,11 +179,14 @@ def read_earlier(folder: Path) -> Earlier | None:
         total = row[-1].strip()
         if not _is_number(total, sum(grade.points for grade in grades[learner].values())):
             totals[learner] = total
+    today = {e.name: e.points for e in exercises}
     for (learner, exercise_name), (file, points, reason) in _reasons(folder / REASONS).items():
         if exercise_name in grades.get(learner, {}):     # the points stay grades.csv's, where a hand edit goes
             kept = grades[learner][exercise_name]
             if points != str(kept.points) and not reason.startswith(BY_HAND):
-                reason = f"{BY_HAND} (the grader gave {points}: {reason})"
+                # out of the points then, when they are not today's: the grade beside it is rescaled (on_todays_points)
+                then = f" of {out_of[exercise_name]}" if out_of[exercise_name] != today[exercise_name] else ""
+                reason = f"{BY_HAND} (the grader gave {points}{then}: {reason})"
             grades[learner][exercise_name] = replace(kept, file=file, reason=reason)
     return Earlier(exercises, grades, totals, {e.name: out_of[e.name] for e in exercises if out_of[e.name] != e.points})
 
