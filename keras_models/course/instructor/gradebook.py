@@ -40,11 +40,12 @@ grades_reasons.csv is missing, each kept grade's reason is REASON_NOT_KEPT and i
 A grade changed by hand in grades.csv (a late penalty, a partial mark) no longer has the points grades_reasons.csv
 gives it: its reason becomes "given by hand in grades.csv (the grader gave 10: <its reason>)", so that the reasons
 file says what grades.csv says, and the next run still knows it for a hand-given grade ("the grader gave 10 of 10"
-when the exercise is worth other points now: the grade beside it is rescaled, the grader's points are not). When ONLY= regrades an
-exercise, a hand-given grade it replaces with other points (one not the grader's: marked so, or neither 0 nor the
-exercise's points) is named in the line that says what was kept: the learner resubmitted, or the hand edit is to
-be made again, and either way the instructor is told. So is a total that is not the sum of its row's columns (a
-bonus typed into it, or a total left as it was when a column was changed): a total is summed again, never kept.
+when the exercise is worth other points now: the grade beside it is rescaled, the grader's points are not).
+When ONLY= regrades an exercise, a hand-given grade it replaces with other points (one not the grader's: marked
+so, or neither 0 nor the exercise's points) is named in the line that says what was kept: the learner resubmitted,
+or the hand edit is to be made again, and either way the instructor is told. So is a total that is not the sum of
+its row's columns (a bonus typed into it, or a total left as it was when a column was changed): a total is summed
+again, never kept.
 """
 
 from __future__ import annotations
