@@ -4,74 +4,34 @@
     dir/alice/ex02_backprop.ipynb                named as in the release: .py or .ipynb, at the top of the
     dir/bob/keras_models/course/exercises/...    folder or where the release keeps them (a clone works)
 
-Every submission is read into memory before any learner code runs; then every exercise of every
-learner is graded by its grader in a process of its own, on a copy, with limits (sandbox.py), and a line on
-stderr says when each learner is done ("  3 of 28 learners graded (ann; 41 s so far)"). A PASS
-scores the exercise's points (declared once, in graders.EXERCISES), anything else 0 with a one-line
-reason: a FAIL's hint, a missing or unreadable file, a symbolic link (it could point at the
-solutions), a file that does not parse or raises at import, an endless loop, a crash. Deleting or
-rewriting another learner's file during grading changes no grade: it was read already; the change is named in
-a warning after grading (the submissions folder is compared before and after), so the file can be restored.
-A SUBMISSIONS folder that holds exercise files itself is one learner's folder, refused in one line; so is one whose
-only folder holds learners' folders (a class's zip unzipped into a folder of its own), and so is one of files side
-by side (Canvas' download, Moodle's without folders; also beside a folder such as the instructor's graded/): the
-line counts them and says how to lay them out. When a learner has both the .py and the notebook, the one `make
-exercises` would grade counts (which_file.version_to_grade: the one with code when the other is empty, then fewer TODOs
-left, then the one saved last). Entries of dir that are
-not learner folders (hidden folders, __MACOSX, files, symbolic links, names that are not UTF-8 or hold a line break)
-are listed in one line and skipped. Moodle's download in folders names each learner's folder Ann
-Smith_12345_assignsubmission_file_: its learner is Ann Smith_12345 (name and participant id), and their online
-text's folder beside it (..._assignsubmission_onlinetext_) is skipped by name, no learner of its own.
-A reason quoting bytes that are not UTF-8 (a learner's exception) has them escaped ("\\udcff"), so that no reason
-can stop the CSV or the table.
-An output that takes no more (`> /dev/full`, a log on a full disk) or is closed (`| head -1`) is one line on stderr
-and exit status 1: before grading when the "grading ..." line cannot be written (nothing is graded), after the grades
-are written when the table cannot.
-Ctrl-C, or SIGTERM (from `timeout`, a cancelled CI job, `kill`), stops grading with every submission's processes
-killed and every temporary folder deleted, in one line, exit status 130 ("Terminated (SIGTERM); ...", 143):
-"Interrupted; the grades of 17 of 60 learners kept in dir/grades_progress.json: run the same make grade again to
-grade the other 43." The verdicts of the learners graded are kept there as each is done (progress.py); the same make
-grade again grades the others only, then writes grades.csv for the whole class, as one run would have. A learner
-whose file changed since is graded again, and everyone when the exercises, their points, TIME_LIMIT, WALL_LIMIT or
-the project's code or data changed. grades.csv itself is written only at the end, whole.
+This file is the command and its order of work; each step's rules are in the module that does it:
+1. The folder is read (learner_folders.py: the learners' folders, Moodle's download too, the entries skipped, a
+   folder laid out otherwise refused in one line); every submission is read into memory before any learner code
+   runs (learner_files.py: the file graded, or what lies there instead; with both the .py and the notebook, the one
+   `make exercises` would grade: which_file.py). The data sets are checked against their SHA-256 and every grader
+   imported first: a damaged one is one line and nothing is graded (exit status 1).
+2. Every exercise of every learner is graded by its grader in a process of its own, on a copy, with limits
+   (sandbox.py), JOBS at a time; a line on stderr says when each learner is done ("  3 of 28 learners graded (ann;
+   41 s so far)"). A PASS scores the exercise's points (graders.EXERCISES), anything else 0 with a one-line reason.
+3. The project's code and data, and the submissions folder, are compared before and after (meddling.py): a changed
+   project file is named and no grades are written (exit status 1); a changed submission is named in a warning.
+4. dir/grades.csv (learner, ex01 (/10), ..., ex07 (/15), total (/100)) and dir/grades_reasons.csv (learner,
+   exercise, file, points, reason) are written whole (gradebook.py: what ONLY= keeps, an earlier book kept aside
+   as grades_earlier.csv, hand-given grades, points changed since), then the table is printed (grade_table.py).
 
-The project's .py files (keras_models/, scratch/, the solutions among them) and its data files (data/, the
-data sets the graders read) are hashed before and after grading: a submission runs as the instructor's user
-and could change them (a grader or a data set, for every learner graded after it and every later run). If
-one changed, each is named in one line and no grades are written (exit status 1). Before any submission runs,
-each data set is checked against its recorded SHA-256 (data/checksums.py): a missing or damaged one would give
-every learner 0 for the exercises that read it, so it is named in one line instead, with how to restore it, and
-nothing is graded (exit status 1); so is a grader file (graders/exNN.py) that is missing or does not import.
+Ctrl-C, or SIGTERM (`timeout`, a cancelled CI job, `kill`), stops grading with every submission's processes killed
+and every temporary folder deleted, in one line, exit status 130 (143): "Interrupted; the grades of 17 of 60
+learners kept in dir/grades_progress.json: run the same make grade again to grade the other 43." The same make
+grade again grades the others only (progress.py says when a kept verdict is not used). An output that takes no more
+(`> /dev/full`) or is closed (`| head -1`) is one line on stderr and exit status 1: before grading when the
+"grading ..." line cannot be written, after the grades are written when the table cannot.
 
-    dir/grades.csv           learner, ex01, ..., ex07, total
-    dir/grades_reasons.csv   learner, exercise, file, points, reason: one row per exercise, for feedback
-
-`file` is the learner's file that was graded, relative to their folder (ex02_backprop.ipynb, or
-keras_models/course/exercises/ex02_backprop.py in a clone), empty when none was found. When a learner
-handed in both the .py and the notebook, the reason ends with which one was graded and why:
-"(graded ex02_backprop.ipynb, not the .py: it has fewer TODOs left than ex02_backprop.py)".
-
-Each file is written whole or not at all (gradebook.py). With ONLY=, the exercises graded replace their
-columns of an earlier dir/grades.csv and the others are kept, in one line that says so ("kept ex01, ex02
-from the earlier grades.csv (ONLY=ex03 regraded ex03)"); an earlier file that cannot be understood is refused
-in one line before anything is graded (exit status 2). Without ONLY=, both are written afresh; but when the
-earlier grade book holds what the fresh one would lose (a grade given by hand that the grader does not give again, a
-total changed by hand, the row of a learner whose folder is gone, or a book that cannot be understood, such as one
-with a column of comments), it is first moved aside to grades_earlier.csv and grades_reasons_earlier.csv
-(grades_earlier_2.csv ... when those exist: gradebook.keep_aside), in one line that says what it held ("kept the
-earlier grades.csv, grades_reasons.csv as grades_earlier.csv, grades_reasons_earlier.csv: it held 1 grade given by
-hand (bob ex03 7) and a row for zoe, whose folder is gone; copy what still stands into the new grades.csv").
-
-Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per
-exercise, WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a
-submission that sleeps or waits uses no CPU), JOBS submissions at a time (by default, as many as the CPUs this
-process may run on: 1 under `taskset -c 0` or in a container given one core, where the machine's count put that
-many submissions on the one core by turns, each slowed towards its wall-clock limit; a JOBS above those cores is
-warned of in one line before grading). A bad value is refused in
-one line that names the make variable (the program is also run by hand and by GitHub Classroom, but `make grade`
-is how an instructor meets it).
-GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/):
-exit status 0 only for a PASS.
+Options (make variables): ONLY=ex01,ex03 grades some exercises, TIME_LIMIT=120 seconds of CPU per exercise,
+WALL_LIMIT seconds of wall clock per exercise (by default three times TIME_LIMIT, and 5 s: a submission that sleeps
+uses no CPU), JOBS submissions at a time (by default as many as the CPUs this process may run on: cores.py; more is
+warned of). A bad value is refused in one line that names the make variable.
+GitHub Classroom runs `--learner . --only ex01` in each learner's repository (.github/classroom/): exit status 0
+only for a PASS.
 """
 
 from __future__ import annotations
