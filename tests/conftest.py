@@ -453,6 +453,24 @@ def dev_full() -> Iterator:
         yield stream
 
 
+def started_into(output: Callable, run: Callable[[], object]) -> object:
+    """`run()` as a program started with stdout `output()` (dev_full, closed_pipe): prepare_output_streams first, as
+    every program does, and stdout closed after, as Python does at exit, which must find nothing left to fail.
+    Returns what `run` returned."""
+    from keras_models.twins.closed_output import prepare_output_streams
+    with output() as stdout:
+        prepare_output_streams()
+        result = run()
+        stdout.close()
+    return result
+
+
+def output_full(program: str) -> str:
+    """The line a program prints on stderr when its output takes no more (`> /dev/full`)."""
+    return (f"error: the output of {program} could not be written: No space left on device (the disk it goes to is "
+            "full?)\n")
+
+
 class FullOutput(io.StringIO):
     """sys.stdout as `> /dev/full` leaves it, after `lines` lines: once it holds them, a write raises OSError ENOSPC."""
 
