@@ -18,7 +18,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import as_for_a_learner, closed_pipe, dev_full, exercises_reset_into, full_output, run_make
+from conftest import (
+    as_for_a_learner,
+    closed_pipe,
+    dev_full,
+    exercises_reset_into,
+    full_output,
+    output_full,
+    run_make,
+    started_into,
+)
 
 import data.checksums
 from keras_models.course import lessons
@@ -30,7 +39,6 @@ from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.real_data import __main__ as course_cli
 from keras_models.course.real_data import workflow
 from keras_models.twins import repository
-from keras_models.twins.closed_output import prepare_output_streams
 from keras_models.twins.interrupts import HeldInterrupt
 
 
@@ -130,12 +138,8 @@ def test_lessons_into_an_output_that_takes_no_more_is_one_line_about_the_output_
     # `make lessons > /dev/full`: "error: the pictures cannot be written to logs/lessons (No space left on device);
     # choose another folder", a folder that takes pictures well
     monkeypatch.setattr(lessons, "run_all", lambda logdir: print("1. perceptron converged in 5 epochs"))
-    with dev_full() as stdout:
-        prepare_output_streams()                                        # as `make lessons` starts
-        assert lessons.main(["--logdir", str(tmp_path)]) == 1
-        stdout.close()          # flushes, as Python does at exit: nothing left to fail
-    assert capsys.readouterr().err == ("error: the output of make lessons could not be written: No space left on "
-                                       "device (the disk it goes to is full?)\n")
+    assert started_into(dev_full, lambda: lessons.main(["--logdir", str(tmp_path)])) == 1
+    assert capsys.readouterr().err == output_full("make lessons")
 
 
 @pytest.fixture
@@ -157,16 +161,22 @@ def test_make_exercises_into_a_closed_pipe_is_one_line_not_a_file_error(learner_
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def grading_prints(monkeypatch, line: str) -> None:
+    """make exercises' grading a stand-in that prints `line` and fails (no grader runs), on the learner's files,
+    which are there (none written)."""
+    def grade(exercises, solutions):
+        print(line)
+        return 1
+
+    monkeypatch.setattr(grade_cli, "grade", grade)
+    monkeypatch.setattr(grade_cli, "write_missing_files", lambda exercises: None)
+
+
 def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_line(learner_folder, monkeypatch,
                                                                                    capsys):
     # `make exercises | head -1`: head leaves once the first result line is flushed, and the lines after it wait in
     # stdout's buffer until Python flushes it at exit: "Exception ignored ... BrokenPipeError", exit status 120
-    def grade(exercises, solutions):
-        print("0 of 1 passed in 0 s.")                                  # not flushed: a pipe's buffering
-        return 1
-
-    monkeypatch.setattr(grade_cli, "grade", grade)
-    monkeypatch.setattr(grade_cli, "write_missing_files", lambda exercises: None)     # the learner's files are there
+    grading_prints(monkeypatch, "0 of 1 passed in 0 s.")                # not flushed: a pipe's buffering
     with closed_pipe(line_buffered=False) as stdout:
         assert grade_cli.main(["--only", "ex01"]) == 1
         assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
@@ -177,29 +187,16 @@ def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_li
 def test_make_exercises_into_an_output_that_takes_no_more_is_one_line_about_the_output_not_a_file(
         learner_folder, monkeypatch, capsys):
     # `make exercises > /dev/full`: "error: a file: No space left on device", a file the learner looks for in vain
-    def grade(exercises, solutions):
-        print("0 of 1 passed in 0 s.")
-        return 1
-
-    monkeypatch.setattr(grade_cli, "grade", grade)
-    monkeypatch.setattr(grade_cli, "write_missing_files", lambda exercises: None)     # the learner's files are there
-    with dev_full() as stdout:
-        prepare_output_streams()                                        # as `make exercises` starts
-        assert grade_cli.main(["--only", "ex01"]) == 1
-        stdout.close()          # flushes, as Python does at exit: nothing left to fail
-    assert capsys.readouterr().err == ("error: the output of make exercises could not be written: No space left on "
-                                       "device (the disk it goes to is full?)\n")
+    grading_prints(monkeypatch, "0 of 1 passed in 0 s.")
+    assert started_into(dev_full, lambda: grade_cli.main(["--only", "ex01"])) == 1
+    assert capsys.readouterr().err == output_full("make exercises")
 
 
 def test_make_exercises_printing_what_a_strict_output_encoding_cannot_show_is_one_line_about_the_output(
         learner_folder, monkeypatch, capsys):
     # PYTHONIOENCODING=ascii:strict (the Makefile keeps an error handler the learner chose), and a verdict naming the
     # learner's delta2 written as a Greek letter: "error: a file is not UTF-8 text ('ascii' codec can't encode ...)"
-    def grade(exercises, solutions):
-        print("matmul of \u03b42 (5, 2) @ W2 (4, 2)")
-        return 1
-
-    monkeypatch.setattr(grade_cli, "grade", grade)
+    grading_prints(monkeypatch, "matmul of \u03b42 (5, 2) @ W2 (4, 2)")
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict"))
     assert grade_cli.main(["--only", "ex02"]) == 1
     assert capsys.readouterr().err == ("error: make exercises was printing the character '\\u03b4', which the "
@@ -731,19 +728,13 @@ def test_make_course_and_a_course_script_into_an_output_that_takes_no_more_are_o
 
     monkeypatch.setattr(course_cli, "SCRIPTS", (SimpleNamespace(TASK="binary", run=ran),))
     monkeypatch.setattr(course_cli, "rows_per_script", lambda max_rows, seed: {"binary": None})
-    with dev_full() as stdout:
-        prepare_output_streams()                                        # as `make course` starts
-        assert course_cli.main(["--out", str(tmp_path)]) == 1
-        stdout.close()          # flushes, as Python does at exit: nothing left to fail
-    assert capsys.readouterr().err == ("error: the output of make course could not be written: No space left on "
-                                       "device (the disk it goes to is full?)\n")
+    assert started_into(dev_full, lambda: course_cli.main(["--out", str(tmp_path)])) == 1
+    assert capsys.readouterr().err == output_full("make course")
     ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
-    with dev_full() as stdout, pytest.raises(SystemExit) as stopped:
-        prepare_output_streams()
-        workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
-    assert (stopped.value.code, capsys.readouterr().err) == (1, (
-        "error: the output of keras_models.course.real_data.classification_breast_cancer could not be written: No "
-        "space left on device (the disk it goes to is full?)\n"))
+    with pytest.raises(SystemExit) as stopped:
+        started_into(dev_full, lambda: workflow.command_line(ran, "binary", ["--out", str(tmp_path)]))
+    assert (stopped.value.code, capsys.readouterr().err) == (
+        1, output_full("keras_models.course.real_data.classification_breast_cancer"))
 
 
 def test_ctrl_c_while_a_course_script_fits_waits_for_the_batch_end_and_is_raised_from_our_code(tmp_path,
