@@ -59,7 +59,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, version_to_grade
-from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
@@ -312,10 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {interrupt}" if str(interrupt) else ""
         print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)
         return 130
-    except BrokenPipeError:                          # `make exercises | head -1`: not a file's fault
-        print(f"error: {output_closed('make exercises')}", file=sys.stderr)
-        return 1
-    except OutputFailed as failed:                   # `make exercises > /dev/full`: not "a file" either
+    except (BrokenPipeError, OutputFailed) as failed:   # `make exercises | head -1`, `> /dev/full`: not "a file"
         print(f"error: {output_failed(failed, 'make exercises')}", file=sys.stderr)
         return 1
     except UnicodeEncodeError as error:              # PYTHONIOENCODING=ascii:strict: not a file's fault either

@@ -40,7 +40,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.course.exercises.which_file import version_to_grade
-from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
 
@@ -117,10 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{exercise.name}: interrupted.", file=sys.stderr)
         return 130
-    except BrokenPipeError:                             # `make exercise-run NAME=ex01 | head -1`
-        print(f"error: {output_closed('make exercise-run')}", file=sys.stderr)
-        return 1
-    except OutputFailed as failed:                      # `make exercise-run NAME=ex01 > /dev/full`
+    except (BrokenPipeError, OutputFailed) as failed:   # `make exercise-run NAME=ex01 | head -1`, `> /dev/full`
         print(f"error: {output_failed(failed, 'make exercise-run')}", file=sys.stderr)
         return 1
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keras_models.course.folders import LOGS, shown
-from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import for_make
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -136,11 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     except _data_file_errors() as exc:              # before OSError: a missing data file is a FileNotFoundError
         print(one_line(f"error: {exc}"), file=sys.stderr)       # names the file and how to restore it, as make train
         return 1
-    except BrokenPipeError:                         # `make lessons | head -1`: not the pictures' folder
-        print(f"error: {output_closed('make lessons')}", file=sys.stderr)
-        return 1
-    except OutputFailed as failed:                  # `make lessons > /dev/full`: not the pictures' folder either
-        print(f"error: {output_failed(failed, 'make lessons')}", file=sys.stderr)
+    except (BrokenPipeError, OutputFailed) as failed:   # `make lessons | head -1`, `> /dev/full`: not the pictures'
+        print(f"error: {output_failed(failed, 'make lessons')}", file=sys.stderr)      # folder
         return 1
     except OSError as exc:
         print(one_line(f"error: the pictures cannot be written to {exc.filename or args.logdir} "
