@@ -36,9 +36,8 @@ from .judging import (
 # What the course's other modules import from here: the catalogue, and from judging.py what grades a file
 __all__ = [
     "EXERCISES", "EXERCISES_DIR", "GRADED_PREFIX", "SOLUTIONS_DIR", "Exercise", "GraderUnreadable", "Result",
-    "does_not_parse", "find", "find_all", "grade_file", "grade_module", "has_no_code", "in_file",
-    "load_graders", "load_module", "message_of", "no_code_in", "printable", "raised",
-    "where_raised",
+    "does_not_parse", "find", "find_all", "grade_file", "grade_module", "has_no_code", "in_file", "load_graders",
+    "load_module", "message_of", "no_code_in", "printable", "raised", "where_raised",
 ]
 
 EXERCISES_DIR = Path(__file__).resolve().parent.parent
