@@ -147,8 +147,9 @@ class _Progress:
         self.kept = kept
         kept.class_size, kept.done = self.class_size, self.done
         if kept.verdicts:
-            _say(f"  picked up the grades of {self.done} of {counted(self.class_size, 'learner')} kept in {kept.path} "
-                 f"by a make grade that was stopped; grading the other {self.class_size - self.done}")
+            progress.say(f"  picked up the grades of {self.done} of {counted(self.class_size, 'learner')} kept in "
+                         f"{kept.path} by a make grade that was stopped; grading the other "
+                         f"{self.class_size - self.done}")
 
     def graded(self, key: tuple[str, str], verdict: Verdict) -> None:
         learner = key[0]
@@ -159,13 +160,7 @@ class _Progress:
             self.kept.save_while_grading()
             line = (f"  {self.done} of {counted(self.class_size, 'learner')} graded ({escaped(learner)}; "
                     f"{time.monotonic() - self.started:.0f} s so far)")
-            _say(line)
-
-
-def _say(line: str) -> None:
-    # Python's stderr writes what its encoding cannot show as an escape, whatever PYTHONIOENCODING says
-    with contextlib.suppress(OSError):              # a closed stderr: grading goes on, as without the line
-        print(line, file=sys.stderr, flush=True)
+            progress.say(line)
 
 
 def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path,

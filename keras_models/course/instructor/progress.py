@@ -111,7 +111,7 @@ class Kept:
             return _ignored(folder, settings, f"not JSON: {error}" if isinstance(error, json.JSONDecodeError)
                             else "not make grade's progress")
         if differ:
-            _say(f"warning: {path} was left by a make grade whose {differ[0]} differed: every learner is graded again")
+            say(f"warning: {path} was left by a make grade whose {differ[0]} differed: every learner is graded again")
             return cls(folder, settings, {})
         return cls(folder, settings, verdicts)
 
@@ -147,7 +147,7 @@ class Kept:
             self.save()
         except OSError as error:
             if not self.save_failed:
-                _say(f"warning: the grades given so far cannot be kept in {self.path} ({error.strerror or error}): "
+                say(f"warning: the grades given so far cannot be kept in {self.path} ({error.strerror or error}): "
                      "a make grade stopped now would start again from the first learner")
             self.save_failed = True
 
@@ -171,13 +171,15 @@ class Kept:
 
 
 def _ignored(folder: Path, settings: dict[str, object], why: str) -> Kept:
-    _say(f"warning: {folder / PROGRESS} cannot be read as make grade's progress ({why}): it is ignored, and every "
+    say(f"warning: {folder / PROGRESS} cannot be read as make grade's progress ({why}): it is ignored, and every "
          "learner graded afresh")
     return Kept(folder, settings, {})
 
 
-def _say(line: str) -> None:
-    with contextlib.suppress(OSError):              # a closed stderr: grading goes on
+def say(line: str) -> None:
+    """`line` on stderr, at once; a closed stderr is no reason to stop grading. (Python's stderr writes what its
+    encoding cannot show as an escape, whatever PYTHONIOENCODING says.)"""
+    with contextlib.suppress(OSError):
         print(line, file=sys.stderr, flush=True)
 
 
