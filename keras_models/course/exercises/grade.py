@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -56,6 +55,7 @@ from keras_models.course.exercises.graders import (
     load_graders,
     where_raised,
 )
+from keras_models.course.exercises.graders.judging import floatx_in, keras_json
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, version_to_grade
@@ -104,12 +104,7 @@ def _numeric_settings_kept() -> Iterator[None]:
 
 def _floatx_keras_loads_with() -> str:
     """The floatx `import keras` starts with: keras.json's in KERAS_HOME (else ~/.keras), float32 without one."""
-    config = Path(os.environ.get("KERAS_HOME") or Path("~", ".keras")).expanduser() / "keras.json"
-    try:
-        floatx = json.loads(config.read_text()).get("floatx", "float32")
-    except (OSError, ValueError, AttributeError):
-        return "float32"
-    return floatx if floatx in ("float16", "float32", "float64") else "float32"      # the values Keras' import takes
+    return floatx_in(keras_json()) or "float32"
 
 
 def _print_result(result: Result, graded: Version | None = None) -> None:
