@@ -654,7 +654,7 @@ def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(t
     (tmp_path / "alice").mkdir()
     given = {}
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         given.update(time_limit=time_limit, wall_seconds=wall_seconds)
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
@@ -672,7 +672,7 @@ def test_make_grade_runs_as_many_submissions_at_once_as_it_has_cores_not_as_the_
     (tmp_path / "alice").mkdir()
     given = {}
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         given.update(jobs=jobs)
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
@@ -695,7 +695,7 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
     (tmp_path / "alice").mkdir()
     (tmp_path / "bob").mkdir()
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
@@ -707,7 +707,7 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
 def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "alice").mkdir()
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
@@ -737,7 +737,7 @@ def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_li
     # named Zoë: the table ended in a UnicodeEncodeError traceback out of print_table
     (tmp_path / "Zo\u00eb").mkdir()
 
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
@@ -906,7 +906,7 @@ def test_without_only_the_grade_book_is_written_afresh(tmp_path):
     assert sorted(path.name for path in folder.iterdir() if path.is_file()) == ["grades.csv", "grades_reasons.csv"]
 
 
-def all_passed(learners, exercises, time_limit, jobs, wall_seconds=None, progress=False):
+def all_passed(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
     """grade_class.grade_learners for a class that solved everything: each exercise's points, no grader run."""
     return {name: {e.name: gradebook.Grade(f"{e.stem}.py", e.points, "passed") for e in exercises} for name in learners}
 

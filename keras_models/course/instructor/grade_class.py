@@ -140,25 +140,24 @@ class _Progress:
     graded from the start; the verdicts are kept as each learner is done (progress.py)."""
 
     def __init__(self, learners: dict[str, Path], tasks: list[Submission], kept: progress.Kept):
-        self.class_size = len(learners)
         self.left = collections.Counter(task.key[0] for task in tasks)     # {learner: submissions not yet graded}
-        self.done = self.class_size - len(self.left)
         self.started = time.monotonic()
-        self.kept = kept
-        kept.class_size, kept.done = self.class_size, self.done
+        self.kept = kept                    # which counts the learners, and those graded (what a stop says it kept)
+        kept.class_size = len(learners)
+        kept.done = kept.class_size - len(self.left)
         if kept.verdicts:
-            progress.say(f"  picked up the grades of {self.done} of {counted(self.class_size, 'learner')} kept in "
+            progress.say(f"  picked up the grades of {kept.done} of {counted(kept.class_size, 'learner')} kept in "
                          f"{kept.path} by a make grade that was stopped; grading the other "
-                         f"{self.class_size - self.done}")
+                         f"{kept.class_size - kept.done}")
 
     def graded(self, key: tuple[str, str], verdict: Verdict) -> None:
         learner = key[0]
         self.left[learner] -= 1
         self.kept.add(key, verdict)
         if self.left[learner] == 0:
-            self.done = self.kept.done = self.done + 1
+            self.kept.done += 1
             self.kept.save_while_grading()
-            line = (f"  {self.done} of {counted(self.class_size, 'learner')} graded ({escaped(learner)}; "
+            line = (f"  {self.kept.done} of {counted(self.kept.class_size, 'learner')} graded ({escaped(learner)}; "
                     f"{time.monotonic() - self.started:.0f} s so far)")
             progress.say(line)
 

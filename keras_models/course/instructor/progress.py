@@ -80,7 +80,7 @@ class Kept:
         self.settings = settings
         self.verdicts = verdicts            # {(learner, exercise name): (digest, verdict)}
         self.digests: dict[tuple[str, str], str] = {}      # {key: digest} of the submissions this run grades
-        self.class_size = self.done = self.picked_up = 0   # learners, and those graded: set by grade_class._Progress
+        self.class_size = self.done = 0     # learners, and those graded: counted by grade_class._Progress
         self.save_failed = False
 
     @classmethod
