@@ -27,7 +27,7 @@ from keras_models.bench.report import (
     terminal_rows,
     write_reports,
 )
-from keras_models.twins.closed_output import OutputFailed, output_failed
+from keras_models.twins.closed_output import OutputFailed, output_failed, print_lines
 from keras_models.twins.first_free import STAMP_FORMAT
 from keras_models.twins.one_line_parser import OneLineParser
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -119,11 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
         raise
     md, _, latest = (str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)
-    try:
-        print(goals_line(goals))    # the tables themselves are in the report (88-102 columns), not the terminal
-        print(f"written: {md} and .csv, {latest}\nbench took {time.perf_counter() - started:.0f} s", flush=True)
-    except (BrokenPipeError, OutputFailed) as failed:   # the reports are written; only their summary was not read
-        print(f"error: {output_failed(failed, 'make bench')}", file=sys.stderr)
+    # the tables themselves are in the report (88-102 columns), not the terminal; a summary nobody reads (a closed
+    # pipe, a full disk) is one line, and the reports stay written
+    if print_lines([goals_line(goals), f"written: {md} and .csv, {latest}",
+                    f"bench took {time.perf_counter() - started:.0f} s"], "make bench"):
         return 1
     missed = [f"{g['goal']} ({g['measured']}, target {g['target']})" for g in goals if g["met"] is False]
     if missed:                    # a goal missed is the bench's failure: the exit status says so, not only the table

@@ -87,7 +87,7 @@ def print_lines(lines: list[str], command: str) -> int:
                 print(line)
             sys.stdout.flush()          # here, not at exit: a closed pipe is one line, not "Exception ignored"
     except OutputFailed as failed:
-        print(f"error: {output_failed(failed.error, command)}", file=sys.stderr)
+        print(f"error: {output_failed(failed, command)}", file=sys.stderr)
         return 1
     return 0
 

@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()              # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return code
     except OutputFailed as failed:                      # `make grade ... > /dev/full`, `| head -1`
-        print(f"error: {output_failed(failed.error, 'make grade')}", file=sys.stderr)
+        print(f"error: {output_failed(failed, 'make grade')}", file=sys.stderr)
         return 1
     except UnicodeEncodeError as error:                 # a learner folder "Zoë", PYTHONIOENCODING=ascii:strict
         print(output_cannot_show(error, "make grade"), file=sys.stderr)
