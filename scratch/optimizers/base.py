@@ -215,11 +215,11 @@ def _check_pairs(grads: list[np.ndarray], params: list[np.ndarray]) -> None:
             raise TypeError(f"params[{i}] must be a writeable float ndarray (updated in place), "
                             f"got {type(p).__name__} {getattr(p, 'dtype', '')}")
         if p.dtype not in (np.float32, np.float64):
-            # Dense refuses float16 (and float128) too; in float16 the harm is quieter: a step is lost against the
-            # weight. float128 loses nothing: it is refused only because a network's weights are never in it
-            tiny_step = np.finfo(p.dtype).eps / 2                     # relative to a weight near 1, rounded away
-            why = (f": a step under {tiny_step:.1e} of a weight near 1 is rounded away, unseen"
-                   if tiny_step > np.finfo(np.float32).eps / 2 else "")
+            # Dense refuses float16 (and float128) too, as checks.float_dtype; in float16 the harm is quieter: a step
+            # under half its eps of a weight near 1 is lost against it. float128 loses nothing: it is refused only
+            # because a network's weights are never in it
+            why = (f": a step under {np.finfo(np.float16).eps / 2:.1e} of a weight near 1 is rounded away, unseen"
+                   if p.dtype == np.float16 else "")
             raise TypeError(f"params[{i}] must be float32 or float64, as a network's weights are, got {p.dtype}{why}")
         if not isinstance(g, np.ndarray):
             raise TypeError(f"grads[{i}] must be an ndarray, got {type(g).__name__}")
