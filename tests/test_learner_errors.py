@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import as_for_a_learner, dev_full, learner_lines, rewrite_npz
+from conftest import as_for_a_learner, dev_full, learner_lines, output_full, rewrite_npz, started_into
 
 import data.checksums
 from data import TaskTableError
@@ -186,8 +186,7 @@ def test_help_into_an_output_that_takes_no_more_is_one_line_about_the_output(mod
     finally:
         signal.signal(signal.SIGINT, ctrl_c)
     assert stopped.value.code == 1
-    assert capsys.readouterr().err == (f"error: the output of {program} could not be written: No space left on "
-                                       "device (the disk it goes to is full?)\n")
+    assert capsys.readouterr().err == output_full(program)
 
 def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):
     blocker = tmp_path / "file"
@@ -628,10 +627,8 @@ def test_make_train_into_an_output_that_takes_no_more_is_one_line_about_the_outp
         return task
 
     monkeypatch.setattr(train_module, "run_task", prints_its_progress)                    # no TensorFlow
-    with dev_full() as stdout:
-        prepare_output_streams()                                        # as `make train` starts
-        code, _, err = run_main(capsys, "--tasks", "binary", "--epochs", "1", "--logdir", str(tmp_path))
-        stdout.close()          # flushes, as Python does at exit: nothing left to fail
+    code, _, err = started_into(dev_full, lambda: run_main(capsys, "--tasks", "binary", "--epochs", "1", "--logdir",
+                                                           str(tmp_path)))
     said = "the output of make train could not be written: No space left on device (the disk it goes to is full?)"
     assert (code, learner_lines(err)) == (1, [
         f"error: {said}. The run is kept; once that is put right, continue it with "
