@@ -20,9 +20,15 @@ So every program of the project (make train, tensorboard, lessons, course, exerc
 multi-worker script and the notebooks' kernel) calls `filter_tensorflow_chatter()` before TensorFlow loads:
 file descriptor 2 becomes a pipe into a small child process (chatter_filter.py, a Python of its own), which
 copies every line to the real stderr except those that match its CHATTER, exactly. Anything else -- a real
-error from TensorFlow's C++, a Python traceback, a message of ours -- passes unchanged and in order. The
-child is a separate process, so even a crash of the program loses nothing: the kernel closes the pipe, and
-the child copies what is left before it exits. It ignores Ctrl-C and SIGTERM, which reach a whole process
+error from TensorFlow's C++, a Python traceback, a message of ours -- passes unchanged and in order. In
+order among themselves: stdout does not go through the child, so with both in one file (`> log 2>&1`) a
+stderr line can land below stdout lines printed after it (a warning below the output that followed it).
+Python's own stderr cannot simply skip the pipe: a C++ error line of TensorFlow's would then land below the
+traceback it caused. Only one pipe for both would keep both orders, and stdout's errors (a closed pipe, a
+full disk) would then reach the child instead of the program.
+
+The child is a separate process, so even a crash of the program loses nothing: the kernel closes the pipe,
+and the child copies what is left before it exits. It ignores Ctrl-C and SIGTERM, which reach a whole process
 group: the program's last line ("Interrupted; ...") still arrives.
 
 One Python warning goes too (`quiet_keras_retracing_warning`), a false alarm whenever a program trains
