@@ -1156,3 +1156,17 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     assert error == (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) "
                      "and grade again")
     assert not (folder / "grades.csv").exists()
+
+
+def test_a_reason_naming_the_grading_folder_reads_the_same_on_every_run_and_names_no_temporary_path():
+    # a learner who reads a file beside their exercise (os.path.dirname(__file__)) is graded on a copy in a
+    # temporary folder of a random name: the reason showed that path, so it differed between two gradings of the
+    # same class and put a path of the grading machine into the learners' feedback
+    reads = SOLVED01.replace("\nimport numpy as np\n", "\nimport numpy as np\nimport os\nopen(os.path.join("
+                             "os.path.dirname(os.path.abspath(__file__)), 'weights.txt'))\n", 1).encode()
+    with at_most(60):
+        reasons = [sandbox.grade_in_sandboxes([sandbox.Submission("hal", EX01.name, FILE01, reads)], 5, 1)[
+            "hal"].reason for _ in range(2)]
+    assert reasons[0] == reasons[1], reasons
+    assert "No such file or directory: '<the grading folder>/weights.txt'" in reasons[0], reasons[0]
+    assert tempfile.gettempdir() not in reasons[0], reasons[0]

@@ -65,6 +65,7 @@ from pathlib import Path
 
 from keras_models.course.exercises.graders import message_of, printable
 
+GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
 # Largest file a submission may write. The graders' own files stay far below it: grading the seven
 # solutions, only ex07 writes any (TensorBoard logs, 4 files, the largest 8 KB); no grader saves a
@@ -158,15 +159,24 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
 
     try:
         result = grade_file(find(exercise_name), Path(submission), Path(tempfile.mkdtemp(dir=".")))
-        verdict = Verdict(result.passed, one_line(result.message))
+        verdict = Verdict(result.passed, one_line(without_workdir(result.message, workdir)))   # before it is cut
     except SystemExit as exit_:
         verdict = Verdict(False, f"the code called sys.exit({exit_.code!r})")
     except BaseException as error:              # noqa: BLE001 -- anything the submission raised is its 0
-        detail = one_line(message_of(error))
+        detail = one_line(without_workdir(message_of(error), workdir))
         verdict = Verdict(False, one_line(f"the code raised {type(error).__name__}" + (f": {detail}" if detail
                                                                                        else "")))
     conn.send_bytes(json.dumps({"passed": verdict.passed, "reason": verdict.reason}).encode("utf-8"))
     conn.close()
+
+
+def without_workdir(reason: str, workdir: str) -> str:
+    """`reason` with the submission's temporary folder written as GRADING_FOLDER: its name is drawn at random, so a
+    reason that showed it (a learner's FileNotFoundError for a file beside their exercise) differed between two
+    gradings of one class, and put a path of the grading machine into the learners' feedback."""
+    for path in sorted({workdir, os.path.realpath(workdir)}, key=len, reverse=True):      # the longer first
+        reason = reason.replace(path, GRADING_FOLDER)
+    return reason
 
 
 def _data_in_use() -> int:
