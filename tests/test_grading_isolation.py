@@ -22,6 +22,7 @@ import tempfile
 import time
 import unicodedata
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -1134,6 +1135,30 @@ def test_a_verdict_kept_in_the_progress_file_is_used_only_for_the_bytes_it_judge
     assert grade(folder, "--only", "ex01") == 0
     assert grades(folder) == {"ann": ["10", "10"], "bob": ["0", "0"]}
     assert reasons(folder)[("ann", "ex01")] == "ok"                        # (sandbox.one_line: its first line)
+
+
+@pytest.mark.parametrize("then, now, said", [
+    (([EX01], 2, None), ([EX01], 2, None), None),                         # nothing changed: the verdict stands
+    (([EX01], 2, None), ([EX01, EX02], 2, None), "exercises (ONLY=)"),
+    (([EX01], 2, None), ([replace(EX01, points=EX01.points + 2)], 2, None), "points"),
+    (([EX01], 2, None), ([EX01], 2, 60.0), "WALL_LIMIT"),                  # 60 s given, where 3 x 2 + 5 = 11 applied
+    (([EX01], 2, 11.0), ([EX01], 2, None), None),                          # 11 s given is what applies without it
+], ids=["same", "only", "points", "wall-limit", "wall-limit-as-it-applies"])
+def test_a_kept_verdict_stands_only_under_the_settings_it_was_given_under(then, now, said, tmp_path, capsys):
+    """The module's list of what a verdict depends on, one setting at a time (TIME_LIMIT and the project's code are
+    tested through make grade above): a changed one is named, and every learner is graded again."""
+    key, verdict = ("ann", "ex01"), sandbox.Verdict(True, "ok")
+    kept = progress.Kept(tmp_path, progress.settings(*then, {"keras_models/x.py": "0" * 64}), {})
+    kept.digests[key] = "1" * 64
+    kept.add(key, verdict)
+    kept.save()
+    read = progress.Kept.read(tmp_path, progress.settings(*now, {"keras_models/x.py": "0" * 64}))
+    err = capsys.readouterr().err
+    if said is None:
+        assert (read.verdicts, err) == ({key: ("1" * 64, verdict)}, "")
+    else:
+        assert (read.verdicts, err) == ({}, f"warning: {tmp_path / PROGRESS} was left by a make grade whose {said} "
+                                             "differed: every learner is graded again\n")
 
 
 # --- 9. the instructor's files, changed by a submission ----------------------------------------------------------
