@@ -1161,6 +1161,20 @@ def test_a_kept_verdict_stands_only_under_the_settings_it_was_given_under(then, 
                                              "differed: every learner is graded again\n")
 
 
+def test_a_kept_verdict_does_not_stand_under_another_python(tmp_path, capsys, monkeypatch):
+    """.venv rebuilt with another Python between the stop and the rerun: the graders ran on another interpreter."""
+    key, verdict = ("ann", "ex01"), sandbox.Verdict(True, "ok")
+    monkeypatch.setattr(sys, "version", "3.11.0 (a Python that is not this one)")
+    kept = progress.Kept(tmp_path, progress.settings([EX01], 2, None, {}), {})
+    kept.digests[key] = "1" * 64
+    kept.add(key, verdict)
+    kept.save()
+    monkeypatch.undo()
+    assert progress.Kept.read(tmp_path, progress.settings([EX01], 2, None, {})).verdicts == {}
+    assert capsys.readouterr().err == (f"warning: {tmp_path / PROGRESS} was left by a make grade whose Python or "
+                                       "packages differed: every learner is graded again\n")
+
+
 # --- 9. the instructor's files, changed by a submission ----------------------------------------------------------
 
 @pytest.mark.parametrize("watched, before, added", [
