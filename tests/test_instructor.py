@@ -1385,6 +1385,20 @@ def test_a_lowered_maximum_is_rescaled_not_refused_as_the_files_fault(tmp_path, 
     assert "ex03 was out of 10 there and is out of 5 now" in line and "bob 7 -> 4 (3.5, rounded)" in line, line
 
 
+def test_a_kept_grade_rescaled_to_a_half_is_rounded_up_not_to_the_even_number(tmp_path, monkeypatch):
+    """ex03 cut from 10 to 5 points: bob's 5 of 10 given by hand is 2.5 of 5, which is 3 rounded half up (as the
+    module says, and as a teacher rounds a mark); Python's round() gives 2, the even number. ann and zoe, not
+    regraded, keep their rows: ann's 0 and 10 of 10 are 0 and 5, zoe's 10 and 0 stay."""
+    (tmp_path / "grades.csv").write_text(BOOK_OUT_OF_10.replace("bob,10,7,17", "bob,10,5,15"), encoding="utf-8")
+    now = exercises_now(monkeypatch, ex03=5)
+    regraded = {"bob": {"ex01": gradebook.Grade("a.py", 10, "passed")}}
+    columns, merged, line = gradebook.merge(gradebook.read_earlier(tmp_path), [now["ex01"]], regraded)
+    assert "bob 5 -> 3 (2.5, rounded)" in line, line
+    gradebook.write(tmp_path, columns, merged)
+    assert (tmp_path / "grades.csv").read_bytes() == (b"learner,ex01 (/10),ex03 (/5),total (/15)\n"
+                                                      b"ann,0,5,5\nbob,10,3,13\nzoe,10,0,10\n")
+
+
 def test_a_grade_book_without_what_its_columns_were_out_of_is_read_against_todays_points(tmp_path, monkeypatch):
     """A grades.csv written before its header said (learner,ex01,ex03,total) is read as it always was: each value
     out of today's points, and one above them refused, as nothing says the column was once worth more."""
