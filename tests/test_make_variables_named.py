@@ -16,7 +16,7 @@ from keras_models.course.exercises import grade, run
 from keras_models.course.instructor import grade_class, release
 from keras_models.course.jupyter import lab
 from keras_models.train import board_server, options
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "mutation"))
@@ -156,3 +156,14 @@ def test_a_make_variable_given_as_two_dashes_is_one_line_naming_it(target, argv,
     main, *words = argv
     assert said(main, ["--via-make", *(word.format(tmp=tmp_path) for word in words)]) == 2
     assert stderr(capsys) == f"error: {variable}=--: expected one argument\n"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("a\nb", "a\\nb"),                  # a line break (Cc)
+    ("a\x1b[2Jb", "a\\x1b[2Jb"),        # a terminal's escape (Cc)
+    ("a\u2028b", "a\\u2028b"),          # a line separator (Zl), which some terminals and editors break at
+    ("a\u2029b", "a\\u2029b"),          # a paragraph separator (Zp)
+    ("café", "café"),                   # other characters are kept
+], ids=["line-break", "escape", "line-separator", "paragraph-separator", "accent"])
+def test_one_line_writes_each_character_that_could_break_a_line_as_its_escape(text, line):
+    assert one_line(text) == line
