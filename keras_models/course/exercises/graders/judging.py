@@ -15,7 +15,8 @@ first use. `grade_file` turns whatever happens into a `Result`:
     the learner's code raises    -> FAIL   the error, with the function and line where it happened (NumPy's
                                            shape errors with the arrays' shapes: shape_errors.py)
     the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
-    a name the grader needs      -> FAIL   "your code defines no <name> ..."
+    a name the grader needs      -> FAIL   "your code defines no <name> ..."; defined only under
+                                           `if __name__ == "__main__":`, which the grader skips: where
     a file with no code in it    -> FAIL   "<file> has no code in it ...", as make exercise-run says
     the grader file missing or   -> GraderUnreadable, raised: no verdict on the learner's code; make exercises,
       damaged                              make grade and a Grade cell say it in one line, with how to restore it
@@ -33,6 +34,7 @@ a notebook that calls `grade_here` (grade.py).
 from __future__ import annotations
 import __future__
 
+import ast
 import itertools
 import json
 import linecache
@@ -180,7 +182,61 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
         raise
     except BaseException as error:                 # its top level raised: a FAIL that says where (an exception
         return _failed(exercise, error, in_file(path), start)      # class of the learner's own included)
+    missing = [name for name in exercise.grader.NEEDS if not hasattr(module, name)]
+    guarded = missing and only_when_run_as_script(path, missing[0])
+    if guarded:         # "defines no Perceptron1D ... deleted or renamed" for code that runs as a script
+        return Result(exercise, False, f"your code defines {missing[0]} only under {MAIN_GUARD} ({guarded}), which "
+                      "runs when the file is run as a script, not when it is graded: move the definition out of that "
+                      "block", time.perf_counter() - start)
     return grade_module(exercise, module, workdir, in_file(path), start)
+
+
+MAIN_GUARD = '`if __name__ == "__main__":`'
+
+
+def only_when_run_as_script(path: Path, name: str) -> str | None:
+    """'line L of <file or cell>' where the file at `path` defines `name` (a def, a class, an assignment or an
+    import) inside an `if __name__ == "__main__":` block, which the grader, running the file as a module of another
+    name, skips (a notebook's kernel and python itself run it: the learner saw the code work); else None."""
+    for source, piece in code_pieces(path):
+        for guard in ast.walk(ast.parse(source)):
+            if isinstance(guard, ast.If) and _is_main_guard(guard.test):
+                for node in _module_level(guard.body):
+                    if name in _names_bound(node):
+                        return cell_line(piece, node.lineno)
+    return None
+
+
+def _module_level(body: list[ast.stmt]):
+    """The statements of `body` and of the blocks inside it (if, for, with, try), not of the functions and classes
+    it defines: theirs bind local names."""
+    for statement in body:
+        yield statement
+        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _module_level(getattr(statement, field, []))
+            for handler in getattr(statement, "handlers", []):
+                yield from _module_level(handler.body)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = {ast.dump(test.left), ast.dump(test.comparators[0])}
+    return sides == {ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
+
+
+def _names_bound(node: ast.AST) -> set[str]:
+    """The module-level names a statement binds: a def's or class's name, an assignment's or import's names."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {node.name}
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)}
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return set()
 
 
 def has_no_code(path: Path) -> bool:

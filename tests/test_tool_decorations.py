@@ -1,0 +1,69 @@
+"""Exercise files as notebook tools and learners' habits leave them: the verdict names what is wrong.
+
+A solution whose definitions sit under `if __name__ == "__main__":` runs as a script (make exercise-run grades it
+PASS through its own Grade it cell) but defines nothing when the grader runs it, as a module of another name: the
+FAIL says where the definition is and why the grader does not see it, not "defines no Perceptron1D ... run the cell
+that defines it; deleted or renamed: make exercise-reset", which sent the learner looking for a deletion.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from keras_models.course.exercises.graders import find, grade_file
+
+EX01 = find("ex01")
+SOLVED = EX01.solution_path.read_text(encoding="utf-8")
+
+
+def _under_main_guard(source: str) -> str:
+    """`source` with everything from `import numpy` on indented under `if __name__ == "__main__":`."""
+    head, _, body = source.partition("import numpy as np\n")
+    indented = "".join(f"    {line}" if line.strip() else line for line in f"import numpy as np\n{body}"
+                       .splitlines(keepends=True))
+    return f'{head}if __name__ == "__main__":\n{indented}'
+
+
+def test_a_solution_under_the_main_guard_is_told_where_its_definition_is(tmp_path):
+    path = tmp_path / f"{EX01.stem}.py"
+    source = _under_main_guard(SOLVED)
+    path.write_text(source, encoding="utf-8")
+    line = next(number for number, text in enumerate(source.splitlines(), start=1)
+                if text.strip().startswith("class Perceptron1D"))
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (False, (
+        f'your code defines Perceptron1D only under `if __name__ == "__main__":` (line {line} of {path.name}), '
+        "which runs when the file is run as a script, not when it is graded: move the definition out of that block"))
+
+
+def test_a_notebook_cell_under_the_main_guard_is_named_by_its_cell(tmp_path):
+    """In a kernel `__name__` is "__main__", so the cell defines the class there and grade_here passes; the grader
+    runs the cells as a module of its own name."""
+    path = tmp_path / f"{EX01.stem}.ipynb"
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Exercise 1"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+              "source": _under_main_guard(SOLVED)}]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}),
+                    encoding="utf-8")
+    line = next(number for number, text in enumerate(_under_main_guard(SOLVED).splitlines(), start=1)
+                if text.strip().startswith("class Perceptron1D"))
+    result = grade_file(EX01, path, tmp_path)
+    assert result.message.startswith(f'your code defines Perceptron1D only under `if __name__ == "__main__":` '
+                                     f"(line {line} of cell 2 of {path.name})"), result.message
+
+
+@pytest.mark.parametrize("guard", ['if "__main__" == __name__:', "if __name__ == '__main__':"])
+def test_the_guard_is_recognised_however_it_is_spelled(guard, tmp_path):
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(_under_main_guard(SOLVED).replace('if __name__ == "__main__":\n    import numpy',
+                                                      f"{guard}\n    import numpy", 1), encoding="utf-8")
+    assert "only under" in grade_file(EX01, path, tmp_path).message
+
+
+def test_a_name_missing_outside_any_guard_keeps_its_line(tmp_path):
+    """A definition renamed is not under a guard: the line stays the one for a name the code lacks."""
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED.replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")
+    assert grade_file(EX01, path, tmp_path).message.startswith("your code defines no Sigmoid, which the exercise")
