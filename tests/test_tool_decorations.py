@@ -1,5 +1,8 @@
 """Exercise files as notebook tools and learners' habits leave them: the verdict names what is wrong.
 
+A notebook downloaded as Python (Jupyter's File > Download as > Python) whose `from __future__` import sat at the top
+of a later cell does not parse: the line says that the download moved it, and what to do.
+
 A solution whose definitions sit under `if __name__ == "__main__":` runs as a script (make exercise-run grades it
 PASS through its own Grade it cell) but defines nothing when the grader runs it, as a module of another name: the
 FAIL says where the definition is and why the grader does not see it, not "defines no Perceptron1D ... run the cell
@@ -67,3 +70,34 @@ def test_a_name_missing_outside_any_guard_keeps_its_line(tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     path.write_text(SOLVED.replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")
     assert grade_file(EX01, path, tmp_path).message.startswith("your code defines no Sigmoid, which the exercise")
+
+
+def _downloaded_as_python(first_cell: str) -> str:
+    """The solution as Jupyter's File > Download as > Python (nbconvert --to script) writes its notebook when a cell
+    `first_cell` comes before the solution's cells: a header, then each cell after an `# In[N]:` marker."""
+    return (f"#!/usr/bin/env python\n# coding: utf-8\n\n# In[1]:\n\n\n{first_cell}\n\n\n# In[2]:\n\n\n{SOLVED}")
+
+
+def test_a_downloaded_notebook_whose_future_import_is_no_longer_first_says_why(tmp_path):
+    """In the notebook, `from __future__ import annotations` at the top of a later cell holds (IPython compiles each
+    cell on its own); one after the other in the downloaded .py, Python refuses it, and "from __future__ imports must
+    occur at the beginning of the file at line 12" did not say that the download put it there."""
+    path = tmp_path / f"{EX01.stem}.py"
+    source = _downloaded_as_python("import sys")
+    path.write_text(source, encoding="utf-8")
+    line = source.splitlines().index("from __future__ import annotations") + 1
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (False, (
+        f"the file does not parse: from __future__ imports must occur at the beginning of the file at line {line} of "
+        f"{path.name} -- a notebook downloaded as Python puts its cells one after another, so a `from __future__` "
+        "import at the top of a later cell is no longer at the top of the file: move it to the first line, or hand "
+        "in the .ipynb"))
+
+
+def test_a_future_import_out_of_place_in_a_script_of_ones_own_gets_no_download_hint(tmp_path):
+    path = tmp_path / f"{EX01.stem}.py"
+    source = f"import sys\n{SOLVED}"
+    path.write_text(source, encoding="utf-8")
+    line = source.splitlines().index("from __future__ import annotations") + 1
+    assert grade_file(EX01, path, tmp_path).message.endswith("from __future__ imports must occur at the beginning "
+                                                             f"of the file at line {line} of {path.name}")

@@ -39,6 +39,7 @@ import itertools
 import json
 import linecache
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -352,7 +353,24 @@ def message_of(error: BaseException) -> str:
 def does_not_parse(error: SyntaxError, path: Path) -> str:
     """The one line for an exercise file at `path` that Python cannot parse (make exercises, make exercise-run)."""
     at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
-    return f"the file does not parse: {error.msg}{at}"
+    hint = f" -- {FUTURE_IMPORT_DOWNLOADED}" if error.msg.startswith("from __future__ imports must occur") and \
+        path.suffix == ".py" and _downloaded_as_python(path) else ""
+    return f"the file does not parse: {error.msg}{at}{hint}"
+
+
+# In a notebook a `from __future__` import holds at the top of any cell: IPython compiles each cell on its own
+FUTURE_IMPORT_DOWNLOADED = ("a notebook downloaded as Python puts its cells one after another, so a `from __future__` "
+                            "import at the top of a later cell is no longer at the top of the file: move it to the "
+                            "first line, or hand in the .ipynb")
+_CELL_MARKER = re.compile(r"^# In\[[ \d]*\]:$", re.MULTILINE)      # nbconvert --to script's line before each cell
+
+
+def _downloaded_as_python(path: Path) -> bool:
+    """Whether the .py at `path` is a notebook downloaded as Python: it holds nbconvert's `# In[N]:` cell markers."""
+    try:
+        return bool(_CELL_MARKER.search(path.read_text(encoding="utf-8-sig")))
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 # Jupyter's File > Download as > Python keeps `%matplotlib inline` and `!pip install ...` as get_ipython() calls
