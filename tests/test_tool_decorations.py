@@ -101,3 +101,22 @@ def test_a_future_import_out_of_place_in_a_script_of_ones_own_gets_no_download_h
     line = source.splitlines().index("from __future__ import annotations") + 1
     assert grade_file(EX01, path, tmp_path).message.endswith("from __future__ imports must occur at the beginning "
                                                              f"of the file at line {line} of {path.name}")
+
+
+def test_a_colab_notebooks_drive_mount_is_told_to_be_colab_only(tmp_path):
+    """Colab's `from google.colab import drive; drive.mount(...)` cell: the grader (and JupyterLab) has no google.colab.
+    "No module named 'google.colab'" alone read as a package the course forgot to install."""
+    path = tmp_path / f"{EX01.stem}.ipynb"
+    cells = [{"cell_type": "code", "metadata": {"id": "mT3kQ"}, "execution_count": 1, "outputs": [],
+              "source": ["!pip install tensorflow\n", "from google.colab import drive\n",
+                         "drive.mount('/content/drive')\n"]},
+             {"cell_type": "code", "metadata": {"id": "vB7xZ"}, "execution_count": 2, "outputs": [], "source": SOLVED}]
+    kernelspec = {"name": "python3", "display_name": "Python 3"}
+    notebook = {"cells": cells, "nbformat": 4, "nbformat_minor": 0,
+                "metadata": {"colab": {"provenance": []}, "accelerator": "GPU", "kernelspec": kernelspec}}
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (False, (
+        f"your code raised ModuleNotFoundError in the top level of the file (line 2 of cell 1 of {path.name}): No "
+        "module named 'google.colab' -- google.colab exists only on Google Colab (drive.mount, files.upload): delete "
+        "those lines from what you hand in"))

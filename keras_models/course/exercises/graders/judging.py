@@ -377,6 +377,10 @@ def _downloaded_as_python(path: Path) -> bool:
 DOWNLOADED_AS_PYTHON = ("a notebook downloaded as Python keeps IPython's lines (%magics, !commands) as get_ipython() "
                         "calls: delete them, or hand in the .ipynb")
 
+# Colab's own module, which its notebooks import to reach Google Drive or upload files: no other kernel has it
+COLAB_ONLY = ("google.colab exists only on Google Colab (drive.mount, files.upload): delete those lines from what "
+              "you hand in")
+
 
 def raised(error: BaseException, function: str, line: str | None,
            is_learners: Callable[[str], bool] = lambda filename: False) -> str:
@@ -389,4 +393,6 @@ def raised(error: BaseException, function: str, line: str | None,
                                                         if part.strip())              # sklearn's has 3 lines
     if isinstance(error, NameError) and error.name == "get_ipython":    # a name only a notebook's kernel defines
         message += f" -- {DOWNLOADED_AS_PYTHON}"
+    if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "google":   # a Colab cell's
+        message += f" -- {COLAB_ONLY}"                                         # `from google.colab import drive`
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
