@@ -41,6 +41,7 @@ import fcntl
 import io
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -487,6 +488,19 @@ class FullOutput(io.StringIO):
 def full_output(lines: int = 0):
     """sys.stdout a FullOutput that takes `lines` lines, then no more (a context manager, as stdout_as)."""
     return stdout_as(FullOutput(lines))
+
+
+@contextlib.contextmanager
+def file_size_limit(nbytes: int):
+    """Files of this process cannot grow past `nbytes` (a write beyond fails with EFBIG, as on a full disk)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)        # else the kernel's SIGXFSZ ends the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
 
 
 def the_disk_fills_while_writing(fig, target, **options) -> None:

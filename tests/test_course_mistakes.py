@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import io
 import os
+import re
 import runpy
 import signal
 import sys
@@ -23,6 +24,7 @@ from conftest import (
     closed_pipe,
     dev_full,
     exercises_reset_into,
+    file_size_limit,
     full_output,
     output_full,
     run_make,
@@ -299,6 +301,21 @@ def test_make_exercise_reset_says_whether_the_file_was_missing_untouched_or_kept
     (backup,) = (learner_folder / "logs" / "exercises" / "backup").iterdir()
     assert capsys.readouterr().out == (f"{name} reset to the untouched skeleton; your version is in "
                                        f"{backup.relative_to(learner_folder)}\n")
+
+
+def test_exercise_reset_on_a_full_disk_leaves_no_half_backup_and_names_it(learner_folder, capsys):
+    """make exercise-reset with the backup folder on a full disk said "error: a file: No space left on device" and
+    left the first bytes of the learner's version in logs/exercises/backup/, a backup that looks like theirs."""
+    exercise = find("ex01")
+    mine = "# my work, line after line\n" * 200                         # 5400 bytes: more than the disk takes
+    exercise.learner_path.write_text(mine, encoding="utf-8")
+    backups = learner_folder / "logs" / "exercises" / "backup"
+    with file_size_limit(1000):                                         # a write past 1000 bytes fails (EFBIG)
+        assert grade_cli.main(["--reset", "ex01"]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"error: {re.escape(str(backups))}/{exercise.stem}\.[0-9-]+\.py: File too large\n", err), err
+    assert list(backups.iterdir()) == []                                # nothing half-written taken for a backup
+    assert exercise.learner_path.read_text(encoding="utf-8") == mine    # and the learner's file untouched
 
 
 def test_make_exercises_exits_0_only_when_every_exercise_passed_and_names_the_first_that_failed(learner_folder,

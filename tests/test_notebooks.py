@@ -25,8 +25,6 @@ import io
 import logging
 import os
 import re
-import resource
-import signal
 import subprocess
 import sys
 import types
@@ -42,6 +40,7 @@ from conftest import (
     ctrl_c_while_importing,
     dev_full,
     exercises_reset_into,
+    file_size_limit,
     jupyter_environment,
     notebooks_written_into,
 )
@@ -359,19 +358,6 @@ def test_an_exercise_notebook_written_long_after_its_file_opens_in_jupyterlab_an
             assert opened["content"].cells[-1].source.endswith(f'grade_here("{exercise.name}")')
     finally:        # its trust database (nbformat's notary): left open, Python 3.13 warns when it is collected,
         lab.notary.store.close()                      # in whichever test that happens to be (an error there)
-
-
-@contextlib.contextmanager
-def file_size_limit(nbytes: int):
-    """Files of this process cannot grow past `nbytes` (a write beyond fails with EFBIG, as on a full disk)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)        # else the kernel's SIGXFSZ ends the process
-    resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        signal.signal(signal.SIGXFSZ, previous)
 
 
 @pytest.mark.parametrize("first_write", ["lesson-notebook", "exercise-file"])

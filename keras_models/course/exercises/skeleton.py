@@ -25,7 +25,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from scratch.atomic_write import write_text_atomically
+from scratch.atomic_write import atomic_path, write_text_atomically
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -90,7 +90,8 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
                 return None
         else:
             backup = backup_path(learner_path, backup_dir)
-            backup.write_bytes(current)
+            with atomic_path(backup) as temporary:          # a full disk leaves no half backup, taken for theirs
+                temporary.write_bytes(current)
     write_text_atomically(learner_path, skeleton)          # stopped half way, the file is the old one, not half
     owned_like_its_folder(learner_path)
     return backup
