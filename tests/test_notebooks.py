@@ -203,6 +203,18 @@ def test_make_notebooks_registers_the_kernel_its_notebooks_name_so_they_run_with
     assert spec.argv[:3] == [sys.executable, "-m", "keras_models.course.jupyter.kernel"]
 
 
+def test_registering_the_kernel_on_a_full_disk_keeps_the_kernel_json_that_was_there(tmp_path):
+    """make notebooks (and make lab) write kernel.json again each time: on a full disk it was emptied first, then
+    only partly written, and every notebook's kernel failed to start until it was written again."""
+    folder = kernel_module.register(tmp_path)
+    good = (folder / "kernel.json").read_bytes()
+    with file_size_limit(len(good) // 2), pytest.raises(OSError) as failed:    # half of it fits (EFBIG after)
+        kernel_module.register(tmp_path)
+    assert failed.value.filename == str(folder / "kernel.json")           # the file named, for make's one line
+    assert (folder / "kernel.json").read_bytes() == good
+    assert sorted(path.name for path in folder.iterdir()) == ["kernel.json"]  # no half-written temporary either
+
+
 ORIGINAL_LESSON_NOTEBOOK = build.lesson_notebook
 
 

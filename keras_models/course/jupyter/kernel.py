@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from keras_models.twins.repository import REPO
+from scratch.atomic_write import write_text_atomically
 
 KERNEL_NAME = "inside-the-network"
 DISPLAY_NAME = "Inside the network (.venv)"
@@ -37,7 +38,8 @@ def register(data_dir: Path) -> Path:
     spec = {"argv": [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"],
             "display_name": DISPLAY_NAME, "language": "python", "metadata": {"debugger": True},
             "env": {"KERAS_BACKEND": "tensorflow"}}                    # whatever the shell or keras.json says
-    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    # written again every time: atomically, so that a full disk leaves the kernel.json that was there, not half of one
+    write_text_atomically(folder / "kernel.json", json.dumps(spec, indent=1) + "\n")
     return folder
 
 
