@@ -52,8 +52,10 @@ def atomic_path(path, prefix: str | None = None) -> Iterator[Path]:
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno is not None:
-            raise OSError(exc.errno, exc.strerror, str(path)) from None     # one error naming the file
+        # one error naming the file: an error that names no file, or the temporary one; an error that names another
+        # file (an atomic_path inside this one, whose write failed) keeps that name
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename in (None, str(tmp)):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

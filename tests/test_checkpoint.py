@@ -1,6 +1,7 @@
 """Checkpoints: a resumed run ends with exactly the weights of one that was never interrupted,
 a half-written checkpoint is never picked up, and a damaged or foreign one is refused by name."""
 
+import errno
 import os
 import re
 import signal
@@ -249,6 +250,16 @@ def test_a_folder_the_temporary_file_cannot_be_made_in_is_named_by_the_file_mean
             pytest.fail("it wrote")
     assert (refused_error.value.filename, refused_error.value.strerror) == (str(tmp_path / "run.json"),
                                                                             "Permission denied")
+
+
+def test_nested_writes_name_the_file_whose_write_failed(tmp_path):
+    """Two files written together (grades.csv and its reasons, make bench's reports): the inner one's full disk was
+    re-raised by the outer atomic_path under the outer file's name, so the error named a file that was fine."""
+    with pytest.raises(OSError) as failed:
+        with atomic_path(tmp_path / "outer.csv"), atomic_path(tmp_path / "inner.csv"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert (failed.value.filename, failed.value.errno) == (str(tmp_path / "inner.csv"), errno.ENOSPC)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_no_free_temporary_name_keeps_its_own_message(tmp_path, monkeypatch):
