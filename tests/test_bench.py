@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import as_for_a_learner, closed_pipe, dev_full, output_full, started_into
+from conftest import as_for_a_learner, closed_pipe, dev_full, file_size_limit, output_full, started_into
 
 import data.checksums
 from keras_models.bench import keras_runs, processes, report
@@ -412,6 +412,37 @@ def test_the_terminal_shows_labelled_rows_within_80_columns_and_leaves_the_table
     assert out[-3] == "goals (issue 7): 1 met, 0 missed, 7 not measured (each in the report)"
     table_row = "| course | scratch fit, 1 BLAS thread | 5.0 | 3 | 12.20x | 8% | 1.0 |"
     assert table_row in (tmp_path / "latest.md").read_text()
+
+
+def test_make_bench_on_a_full_disk_keeps_the_earlier_latest_report_and_says_so_in_one_line(tmp_path, capsys,
+                                                                                            monkeypatch):
+    """The reports were written in place at the end: on a full disk, the earlier latest.md was emptied and half
+    written, a half .csv stayed behind, and the OSError (naming no file) ended make bench in a traceback."""
+    rows = [{"shape": "course", "run": name, "epoch_ms": ms, "repeats": 3, "x_vs_keras_default": 61.0 / ms,
+             "floor_share": 0.4 / ms, "gflops": 1.0}
+            for name, ms in [("keras fit, default", 61.0), ("scratch fit, 1 BLAS thread", 5.0)]]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    earlier = "# make bench\n\nthe earlier bench's report\n"
+    (tmp_path / "latest.md").write_text(earlier)
+    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/[^ ]+: File too large: this bench's report could not be "
+                        r"written \(its rows are above\); latest\.md is still the earlier bench's\n", err), err
+    assert (tmp_path / "latest.md").read_text() == earlier
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["latest.md"]     # nothing half-written left
+
+
+def test_reports_that_meet_a_full_disk_half_way_leave_the_earlier_ones_whole(tmp_path):
+    """The markdown fits, the CSV does not: latest.md had already been rewritten, and a half CSV stayed behind."""
+    rows = [{"shape": "course", "run": f"run {i}", "epoch_ms": 1.0} for i in range(40)]     # a CSV of ~1 KB
+    (tmp_path / "latest.md").write_text("the earlier bench's report\n")
+    (tmp_path / "bench_stamp.md").write_text("still running\n")              # as claim_report_name leaves it
+    with file_size_limit(400), pytest.raises(report.ReportsNotWritten, match=r"bench_stamp\.csv: File too large"):
+        report.write_reports(tmp_path, "stamp", "# make bench\n", rows, [])
+    assert (tmp_path / "latest.md").read_text() == "the earlier bench's report\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["bench_stamp.md", "latest.md"]
 
 
 def test_two_benches_started_in_one_second_write_two_reports_the_second_suffixed_2(tmp_path, capsys, monkeypatch):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import math
 import platform
@@ -25,6 +26,7 @@ from keras_models.bench.keras_runs import CORES
 from keras_models.bench.numpy_runs import LEARNING_RATE, LOSS, Shape, matmul_flops, thread_label
 from keras_models.twins.counted import counted
 from keras_models.twins.first_free import first_free
+from scratch.atomic_write import atomic_path
 
 # -- The table --------------------------------------------------------------------------------------
 COLUMNS = ["shape", "run", "epoch_ms", "repeats", "x_vs_keras_default", "floor_share", "gflops"]
@@ -184,12 +186,23 @@ def write_reports(out_dir: Path, stamp: str, markdown: str, rows: list[dict], pr
     """bench_<stamp>.md, bench_<stamp>.csv (one row per run or process) and latest.md under out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, csv_path, latest = out_dir / f"bench_{stamp}.md", out_dir / f"bench_{stamp}.csv", out_dir / "latest.md"
-    md.write_text(markdown)
-    latest.write_text(markdown)
     fields = [*COLUMNS, "process", "seconds", "peak_mib", "returncode"]
-    with csv_path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-        writer.writerows(processes)
+    # the three temporary files are all written before any is moved over its file: a failed write (a full disk)
+    # leaves the earlier latest.md whole and no half report. Each is written as soon as its atomic_path is entered,
+    # so that the innermost one at the failure is the file that failed, the one its OSError names.
+    try:
+        with contextlib.ExitStack() as files:
+            files.enter_context(atomic_path(md)).write_text(markdown)
+            with files.enter_context(atomic_path(csv_path)).open("w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(rows)
+                writer.writerows(processes)
+            files.enter_context(atomic_path(latest)).write_text(markdown)
+    except OSError as error:
+        raise ReportsNotWritten(f"{error.filename or out_dir}: {error.strerror or error}") from None
     return [md, csv_path, latest]
+
+
+class ReportsNotWritten(Exception):
+    """write_reports met an OSError (a full disk): "<the file>: <why>"; the earlier reports are whole."""

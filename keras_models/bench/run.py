@@ -18,6 +18,7 @@ from keras_models.bench.numpy_runs import SHAPES, Shape, make_data
 from keras_models.bench.processes import REPO, keras_memory_run, process_rows
 from keras_models.bench.report import (
     TERMINAL_HEADER,
+    ReportsNotWritten,
     claim_report_name,
     epoch_rows,
     goal_rows,
@@ -114,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     except (BrokenPipeError, OutputFailed) as failed:   # `make bench | head -1`, `> /dev/full`: no report is written
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
         print(f"error: {output_failed(failed, 'make bench')}", file=sys.stderr)
+        return 1
+    except ReportsNotWritten as error:  # a full disk at the end: written atomically, none of them is half written
+        (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
+        print(f"error: {error}: this bench's report could not be written (its rows are above); latest.md is still "
+              "the earlier bench's", file=sys.stderr)
         return 1
     except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
