@@ -171,6 +171,21 @@ sys.exit(mutation.main(["--jobs", "1"]))
 """
 
 
+def sleep_still_running(pid_file: Path, within: float = 10) -> bool:
+    """Whether the run's sleep is still running `within` seconds from now (neither gone nor a zombie). SIGKILL takes
+    effect when the killed process is next scheduled: on a loaded machine, a moment after make mutants has exited
+    (read at once, a killed sleep was once still "running"). A sleep nobody killed runs 60 s, far past `within`."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            running = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text().split(") ")[-1][0] != "Z"
+        except (OSError, ValueError):
+            running = False
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("sig, status, said, sleeps_in", [
     (signal.SIGTERM, 143, "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n", "untouched"),
     (signal.SIGTERM, 143, "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n", "mutant"),
@@ -198,10 +213,7 @@ def test_sigterm_or_ctrl_c_stops_every_run_and_deletes_every_copy(sig, status, s
         if process.poll() is None:
             process.kill()
             process.communicate()
-        try:                                                          # the sleep, unless gone or a zombie
-            running = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text().split(") ")[-1][0] != "Z"
-        except (OSError, ValueError):
-            running = False
+        running = sleep_still_running(pid_file)
         if running:                                                   # a failed test leaves nothing running
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
     assert (process.returncode, err) == (status, said), out
