@@ -23,7 +23,7 @@ import cpu_devices
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import free_ports
+from conftest import closed_pipe, dev_full, free_ports, output_full, started_into
 
 from keras_models.course import multi_worker
 from keras_models.train.board import max_relative_gap
@@ -204,3 +204,18 @@ def test_a_damaged_data_file_is_one_line_before_the_worker_joins_the_others(monk
     status = multi_worker.main(["--out", str(tmp_path)])
     assert status == 1 and capsys.readouterr().err.splitlines() == [
         "error: data file data/breast_cancer.csv does not match the shipped breast_cancer.csv"]
+
+
+@pytest.mark.parametrize(("output", "said"), [
+    (dev_full, output_full("worker 0 of 1")),
+    (closed_pipe, "error: the output was closed while worker 0 of 1 was printing (a pipe into a command that "
+                  "ended?)\n"),
+], ids=["dev_full", "closed_pipe"])
+def test_a_worker_whose_output_takes_no_more_says_so_in_one_line(output, said, monkeypatch, capsys, tmp_path):
+    """`... multi_worker > /dev/full` (or into a pipe that closed): its closing line's OutputFailed, or
+    BrokenPipeError, was a traceback after the weights were saved."""
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.setattr(multi_worker, "train", lambda *args, **kwargs: ([np.zeros((2, 1))], [0.5]))   # no training
+    status = started_into(output, lambda: multi_worker.main(["--out", str(tmp_path)]))
+    assert (status, capsys.readouterr().err) == (1, said)
+    assert [path.name for path in tmp_path.iterdir()] == ["worker_0.npz"]       # what it wrote to disk stays written

@@ -57,6 +57,7 @@ from data import DATA_FILE_ERRORS, Prepared, get_task, prepare  # noqa: E402
 from keras_models.course.command_line import folder, whole_number  # noqa: E402
 from keras_models.course.folders import LOGS, shown  # noqa: E402
 from keras_models.twins.bridge import to_keras  # noqa: E402
+from keras_models.twins.closed_output import print_lines  # noqa: E402
 from keras_models.twins.counted import counted  # noqa: E402
 from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
 from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer  # noqa: E402
@@ -235,9 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez(args.out / f"worker_{index}.npz", *weights, losses=np.array(losses))
     replicas = strategy.num_replicas_in_sync
-    print(f"worker {index} of {workers}: {counted(replicas, 'replica')}, loss per epoch "
-          f"{', '.join(f'{loss:.4f}' for loss in losses)}; weights in {args.out / f'worker_{index}.npz'}", flush=True)
-    return 0
+    # `> /dev/full`, or a pipe that closed: one line on stderr, status 1 (the weights are saved all the same)
+    saved = args.out / f"worker_{index}.npz"
+    return print_lines([f"worker {index} of {workers}: {counted(replicas, 'replica')}, loss per epoch "
+                        f"{', '.join(f'{loss:.4f}' for loss in losses)}; weights in {saved}"],
+                       f"worker {index} of {workers}")
 
 
 if __name__ == "__main__":
