@@ -7,10 +7,11 @@ By default SIGTERM ends a Python program at once: no `finally`, no `with` block'
         ...
 
 a SIGTERM raises Terminated instead, a KeyboardInterrupt: code that cleans up after Ctrl-C cleans up after it
-too, and the program tells it from Ctrl-C by its class, to say so in one line and exit with TERMINATED_STATUS:
+too, and the program tells it from Ctrl-C by its class, to say so in one line and exit with TERMINATED_STATUS
+(make exercises' lines; make grade's say instead what it kept for the same make grade again, progress.py):
 
     except Terminated:
-        print("\\nTerminated (SIGTERM); no grades were written.", file=sys.stderr)
+        print("\\nTerminated (SIGTERM); nothing was changed.", file=sys.stderr)
         return TERMINATED_STATUS
 
 Only one is raised: a second SIGTERM is ignored until the block ends, so that it cannot cut the clean-up short
