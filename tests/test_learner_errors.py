@@ -635,6 +635,23 @@ def test_make_train_into_an_output_that_takes_no_more_is_one_line_about_the_outp
         f"`.venv/bin/python -m keras_models.train --resume --logdir {tmp_path}`"])
     assert (only_run(tmp_path)["status"], only_run(tmp_path)["error"]) == ("failed", said)
 
+
+def test_make_train_s_error_line_stays_one_line_when_logdir_holds_a_line_break(tmp_path, capsys, monkeypatch):
+    """`make train LOGDIR=$'runs\nold' > /dev/full`: the resume command echoed the folder's line break, and the
+    error was two lines, the second a fragment of a path."""
+
+    def prints_its_progress(task, task_dir, **settings):
+        print(f"{task}: epoch 1/1")
+        return task
+
+    logdir = tmp_path / "runs\nold"
+    monkeypatch.setattr(train_module, "run_task", prints_its_progress)                    # no TensorFlow
+    code, _, err = started_into(dev_full, lambda: run_main(capsys, "--tasks", "binary", "--epochs", "1", "--logdir",
+                                                           str(logdir)))
+    assert (code, learner_lines(err)) == (1, [
+        f"error: {output_full('make train').removeprefix('error: ').rstrip()}. The run is kept; once that is put "
+        f"right, continue it with `.venv/bin/python -m keras_models.train --resume --logdir '{tmp_path}/runs\\nold'`"])
+
 PRINTS_ZOE = ("from keras_models.twins.output_encoding import escape_what_output_cannot_show; "
               "escape_what_output_cannot_show(); print('Zo\\xeb')")
 

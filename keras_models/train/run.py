@@ -58,6 +58,7 @@ from keras_models.train.sides import TaskResult, run_task
 from keras_models.train.summary import format_links, format_summary
 from keras_models.twins.closed_output import OutputFailed, output_closed, output_failed
 from keras_models.twins.interrupts import held_then_dropped
+from keras_models.twins.one_line_parser import one_line
 from keras_models.twins.repository import for_make, from_here
 from keras_models.twins.reproducible import op_determinism
 from scratch.atomic_write import remove_stale_temporaries
@@ -245,8 +246,9 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
                 # stdout closed, run.json unreadable: the error line, on stderr, still says how the run ended
                 with contextlib.suppress(OSError, RunDirectoryError):
                     sum_up(finished, run_dir, args, started)
-            print(f"\nerror: {explain(exc, run_dir, args.logdir, finished=len(finished))}", file=sys.stderr,
-                  flush=True)
+            # one_line: a LOGDIR holding a line break, echoed in the resume command, would break the line in two
+            print("\n" + one_line(f"error: {explain(exc, run_dir, args.logdir, finished=len(finished))}"),
+                  file=sys.stderr, flush=True)
         return 1
     return 0
 
