@@ -984,6 +984,20 @@ def test_a_grade_book_kept_aside_is_named_when_the_new_one_cannot_be_written(tmp
     assert (folder / "grades_earlier.csv").read_text(encoding="utf-8") == "learner,ex01,total\nbob,8,8\n"
 
 
+def test_grades_that_cannot_be_written_are_one_line_when_the_folder_holds_a_line_break(tmp_path, monkeypatch, capsys):
+    """SUBMISSIONS=$'class\nb' on a full disk: the folder's line break split the error in two."""
+    folder = write_class(tmp_path / "class\nb", {"bob": {"notes.txt": ""}})
+    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
+
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(grade_class.gradebook, "write", disk_full)
+    assert grade_class.main([str(folder)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: the grades cannot be written to {tmp_path}/class\\nb (No space left on device)\n")
+
+
 def test_without_only_a_grade_given_by_hand_that_the_grader_now_gives_too_is_not_kept_aside(tmp_path, monkeypatch,
                                                                                               capsys):
     folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})

@@ -319,8 +319,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         gradebook.write(args.submissions, columns, grades)
         progress.forget(args.submissions)           # the grades it kept are in grades.csv now
     except OSError as error:               # an earlier book already moved aside is named: no grades.csv is left
-        print(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})"
-              + (f"; {kept_aside}" if kept_aside else ""), file=sys.stderr)
+        print(one_line(f"error: the grades cannot be written to {args.submissions} ({error.strerror or error})"
+                       + (f"; {kept_aside}" if kept_aside else "")), file=sys.stderr)   # SUBMISSIONS=$'a\nb'
         return 1
     with printing():                    # the grades are written: only what is said of them is lost
         if kept:
