@@ -324,6 +324,18 @@ def test_a_reports_folder_that_cannot_be_written_is_one_line_before_any_timing(t
                                        "--out DIR\n")
 
 
+@pytest.mark.parametrize("out", ["bench\nold", "~/bench\nold"], ids=["a_file_in_the_way", "unexpanded_tilde"])
+def test_a_reports_folder_with_a_line_break_in_its_name_is_one_line(out, tmp_path, capsys, monkeypatch):
+    """--out $'bench\\nold' (a file in the way, or a ~ no shell expanded): the name's line break split the error."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bench\nold").write_text("a file, not a folder")
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
+    assert bench_run.main(["--out", out, "--skip-make"]) in (1, 2)
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "bench\\nold" in err, err
+
+
 def test_a_reports_folder_starting_with_an_unexpanded_tilde_is_one_line_not_a_folder_named_tilde(tmp_path, capsys,
                                                                                                  monkeypatch):
     """--out=~/bench (no shell expands a ~ after =) timed for minutes and wrote its reports into ./~/bench."""

@@ -30,7 +30,7 @@ from keras_models.bench.report import (
 )
 from keras_models.twins.closed_output import OutputFailed, output_failed, print_lines
 from keras_models.twins.first_free import STAMP_FORMAT
-from keras_models.twins.one_line_parser import OneLineParser
+from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.unexpanded_home import unexpanded_home
 
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     tilde = unexpanded_home(str(args.out), lambda folder: f"--out {folder}", ".venv/bin/python -m keras_models.bench")
     if tilde is not None:                       # --out=~/x: no shell expands it; it made a folder called ~ here
-        print(f"error: {tilde}", file=sys.stderr)
+        print(one_line(f"error: {tilde}"), file=sys.stderr)             # one_line: --out $'a\nb'
         return 2
     started = time.perf_counter()
     stamp = datetime.now().strftime(STAMP_FORMAT)     # local time, as make train's run folders
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         stamp = claim_report_name(args.out, stamp)
     except OSError as exc:
         why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror or exc
-        print(f"error: the reports cannot be written to {args.out} ({why}); "
-              "make it writable, or give another: .venv/bin/python -m keras_models.bench --out DIR", file=sys.stderr)
+        print(one_line(f"error: the reports cannot be written to {args.out} ({why}); make it writable, or give "
+                       "another: .venv/bin/python -m keras_models.bench --out DIR"), file=sys.stderr)
         return 1
     try:
         print("\n".join(textwrap.fill(line, 80, subsequent_indent="  ") for line in header_lines(args)), flush=True)
