@@ -959,3 +959,18 @@ def test_a_ctrl_c_before_a_resumed_run_trains_keeps_the_reason_it_had_failed(mom
     out = capsys.readouterr().out
     assert (code, run_lock.holding(run_dir)) == (130, False), out
     assert describe(run_dir) == "failed: [Errno 28] No space left on device"
+
+
+def test_the_interrupted_line_stays_one_line_when_logdir_holds_a_line_break(tmp_path, monkeypatch, capsys):
+    """Ctrl-C with LOGDIR=$'runs\nold': the folder's line break, in "Kept in ..." and in the resume command, split the
+    one line that says how far the run got into three."""
+
+    def ctrl_c_in_training(task, task_dir, **settings):
+        raise KeyboardInterrupt
+
+    logdir = tmp_path / "runs\nold"
+    monkeypatch.setattr(train_module, "run_task", ctrl_c_in_training)
+    code = train_module.main(["--tasks", "binary", "--epochs", "1", "--logdir", str(logdir), "--quiet"])
+    lines = learner_lines(capsys.readouterr().out)
+    assert code == 130 and len(lines) == 1, lines
+    assert lines[0].startswith(f"Interrupted. Kept in {tmp_path}/runs\\nold/"), lines

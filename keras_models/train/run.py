@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
                 # said "running", and RESUME=1 called that run "stopped without recording why: killed, ..."
                 _record(run_dir, "interrupted")
                 release(run_dir)
-            print("\n" + _kept(run_dir, args.logdir), flush=True)
+            print("\n" + one_line(_kept(run_dir, args.logdir)), flush=True)     # LOGDIR=$'a\nb': still one line
         return 130
     except LEARNER_ERRORS as exc:
         finished = getattr(exc, "finished", [])         # a divergence: the tasks that finished before it
