@@ -67,6 +67,9 @@ class Dropout:
     def forward(self, a_prev: np.ndarray, training: bool = False, mask: np.ndarray | None = None) -> np.ndarray:
         """a = (a_prev * scale) * mask while training (mask drawn if not given), a = a_prev at inference."""
         if not training:
+            if mask is not None:                                                # never dropped without a word
+                raise ValueError("mask was given with training=False: at inference Dropout is the identity and uses "
+                                 "no mask; pass training=True to apply it")
             self.mask = None
             return a_prev                                                       # (m, n)  the identity
         if mask is not None:

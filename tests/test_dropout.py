@@ -218,6 +218,14 @@ def test_a_layers_own_mask_is_checked_like_the_networks(mask, error, message):
         Dropout(0.5).forward(np.ones((4, 3)), True, mask)
 
 
+@pytest.mark.parametrize("mask", [np.ones((4, 3), bool), np.ones((9, 9))], ids=["a-good-mask", "a-bad-mask"])
+def test_a_mask_given_to_a_layer_at_inference_is_refused_like_the_networks(mask):
+    """Dropout.forward(a_prev, training=False, mask) returned a_prev and dropped the mask without a word -- even one of
+    the wrong shape and dtype -- where net.forward(..., training=False, masks=[...]) refuses it."""
+    with pytest.raises(ValueError, match="mask was given with training=False: at inference Dropout is the identity"):
+        Dropout(0.5).forward(np.ones((4, 3)), False, mask)
+
+
 @pytest.mark.parametrize("rate, error, message", [
     (1.0, ValueError, r"Dropout rate must be in \[0, 1\) .* got 1.0: rate=1 would drop every unit"),
     (-0.1, ValueError, r"Dropout rate must be in \[0, 1\)"),
