@@ -323,6 +323,24 @@ def test_a_notebook_downloaded_as_python_is_told_to_lose_its_get_ipython_lines(t
                "!commands) as get_ipython() calls: delete them, or hand in the .ipynb")
 
 
+@pytest.mark.parametrize("regularizer", ["0.01", "-0.01", "1"])
+def test_a_number_as_kernel_regularizer_is_told_to_be_keras_regularizers_l2(tmp_path, regularizer):
+    """Dense(..., kernel_regularizer=0.01), the factor alone: Keras says only "Could not interpret regularizer
+    identifier: 0.01", which does not say what it wants instead -- a regularizer object or its name."""
+    ex05 = find("ex05")
+    dense = 'keras.layers.Dense(16, activation="relu")'
+    solution = ex05.solution_path.read_text(encoding="utf-8")
+    assert solution.count(dense) == 1
+    path = tmp_path / f"{ex05.stem}.py"
+    path.write_text(solution.replace(dense, dense[:-1] + f", kernel_regularizer={regularizer})"), encoding="utf-8")
+    result = grade_file(ex05, path, tmp_path)
+    assert not result.passed
+    assert result.message.endswith(
+        f"Could not interpret regularizer identifier: {regularizer} -- a regularizer is an object, not a number: "
+        f"kernel_regularizer=keras.regularizers.l2({regularizer}) (or L1, L1L2; or the name \"l2\", factor 0.01)"), \
+        result.message
+
+
 def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):
     """ex01's Perceptron1D.run returning a string: the grader's float() fails on it, in the grader's own code."""
     right = "return self.weight * np.asarray(x, dtype=float) + self.bias"

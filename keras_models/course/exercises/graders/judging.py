@@ -381,6 +381,14 @@ DOWNLOADED_AS_PYTHON = ("a notebook downloaded as Python keeps IPython's lines (
 COLAB_ONLY = ("google.colab exists only on Google Colab (drive.mount, files.upload): delete those lines from what "
               "you hand in")
 
+# Dense(..., kernel_regularizer=0.01): Keras' words name the number but not what it wants instead
+NUMBER_AS_REGULARIZER = re.compile(r"Could not interpret regularizer identifier: ([-+]?[\d.]+(?:e[-+]?\d+)?)")
+
+
+def _regularizer_hint(number: str) -> str:
+    return (f"a regularizer is an object, not a number: kernel_regularizer=keras.regularizers.l2({number}) (or L1, "
+            'L1L2; or the name "l2", factor 0.01)')
+
 
 def raised(error: BaseException, function: str, line: str | None,
            is_learners: Callable[[str], bool] = lambda filename: False) -> str:
@@ -395,4 +403,7 @@ def raised(error: BaseException, function: str, line: str | None,
         message += f" -- {DOWNLOADED_AS_PYTHON}"
     if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "google":   # a Colab cell's
         message += f" -- {COLAB_ONLY}"                                         # `from google.colab import drive`
+    number = NUMBER_AS_REGULARIZER.fullmatch(message) if isinstance(error, ValueError) else None
+    if number:
+        message += f" -- {_regularizer_hint(number[1])}"
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
