@@ -6,11 +6,14 @@ apply), reading each step's masks from RecordingDropout.last_mask; and make trai
 compiled fit with steps_per_execution over a cached tf.data pipeline -- recording every step's masks
 into a buffer indexed by the optimizer's step count (keras_models/twins/masks.py). Then the checkpoint
 that lets make train resume such a run: masks and seed-generator states saved, restored, refused when
-missing.
+missing. Last, one epoch of SGD and of Adam on a tiny Dropout + L2 network against the rules worked by hand
+in exact arithmetic (tests/exact.py), the masks fixed.
 """
 
 import shutil
+from fractions import Fraction
 
+import exact
 import keras
 import numpy as np
 import pytest
@@ -133,3 +136,85 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
         rewrite_npz(tmp_path / "damaged.npz", **change)
         with pytest.raises(CheckpointError, match=message):
             restore_keras(tmp_path / "damaged.npz", fresh)
+
+
+# --- one epoch of a Dropout + L2 network in exact arithmetic: the rules by hand, one example at a time --------
+RATES, FACTORS, WIDTHS = (0.5, 0.25), (0.05, 0.02, 0.1), (3, 5, 4, 2)      # 1 / (1 - 0.25) = 4/3 is no float
+
+
+def _exact_loss_and_gradients(theta, X, Y, keep):
+    """C_total = mean over rows and outputs of (a - y)^2 + sum_l l_l sum(W_l^2) for a ReLU-ReLU-linear network with
+    inverted Dropout after each hidden layer (kept units times 1 / (1 - rate)), and its gradients, from the
+    formulas alone: plain loops over Fractions. theta: flat W_1, b_1, W_2, ... (W row-major, (n_in, n_out)).
+    The factor l_l is rounded through float32, as Keras applies it (DESIGN.md)."""
+    W = [[th[i * n_out:(i + 1) * n_out] for i in range(n_in)]
+         for th, n_in, n_out in zip(theta[0::2], WIDTHS[:-1], WIDTHS[1:], strict=True)]
+    b = theta[1::2]
+    scales = [1 / (1 - Fraction(rate)) for rate in RATES]
+    factors = [Fraction(float(np.float32(f))) for f in FACTORS]
+    m, k = len(X), WIDTHS[-1]
+    gW = [[[Fraction(0)] * len(Wl[0]) for _ in Wl] for Wl in W]
+    gb = [[Fraction(0)] * len(bl) for bl in b]
+    C = sum(f * sum(w * w for row in Wl for w in row) for f, Wl in zip(factors, W, strict=True))
+    for r in range(m):
+        a, z_s, a_s = X[r], [], [X[r]]                                       # a_s: each Dense layer's input
+        for l in range(3):
+            z = [sum(a[i] * W[l][i][j] for i in range(len(a))) + b[l][j] for j in range(len(b[l]))]
+            a = z if l == 2 else [max(zj, Fraction(0)) for zj in z]
+            if l < 2:                                                        # Dropout after the hidden layer
+                a = [aj * scales[l] if keep[l][r][j] else Fraction(0) for j, aj in enumerate(a)]
+            z_s.append(z)
+            a_s.append(a)
+        C += sum((a[j] - Y[r][j]) ** 2 for j in range(k)) / (m * k)
+        delta = [2 * (a[j] - Y[r][j]) / (m * k) for j in range(k)]           # dC/dz of the linear output
+        for l in (2, 1, 0):
+            for i, ai in enumerate(a_s[l]):
+                for j, dj in enumerate(delta):
+                    gW[l][i][j] += ai * dj
+            for j, dj in enumerate(delta):
+                gb[l][j] += dj
+            if l:                                  # back through layer l-1's Dropout and ReLU
+                up = [sum(delta[j] * W[l][i][j] for j in range(len(delta))) for i in range(len(W[l]))]
+                delta = [up[i] * scales[l - 1] * (z_s[l - 1][i] > 0) if keep[l - 1][r][i] else Fraction(0)
+                         for i in range(len(up))]
+    grads = []
+    for l, f in enumerate(factors):                # + dR/dW = 2 l W; the biases carry no penalty
+        grads.append([g + 2 * f * w for grow, wrow in zip(gW[l], W[l], strict=True)
+                      for g, w in zip(grow, wrow, strict=True)])
+        grads.append(gb[l])
+    return C, grads
+
+
+@pytest.mark.parametrize("name, make, step", [
+    ("SGD", lambda: optimizers.SGD(learning_rate=0.1), lambda: exact.sgd()),
+    ("Adam", lambda: optimizers.Adam(learning_rate=0.01, beta_1=0.5, beta_2=0.75), lambda: exact.adam(0.5, 0.75)),
+])
+def test_one_epoch_with_dropout_and_l2_equals_exact_arithmetic(rng, name, make, step):
+    """7 rows in batches of 3, 3, 1 (the last partial), masks fixed per batch: scratch's weights and epoch loss (the
+    batch losses, penalty included, weighted by batch size) against the rules worked in Fractions."""
+    n0, n1, n2, n3 = WIDTHS
+    net = Network([Dense(n0, n1, "relu", kernel_regularizer=regularizers.L2(FACTORS[0])), Dropout(RATES[0]),
+                   Dense(n1, n2, "relu", kernel_regularizer=regularizers.L2(FACTORS[1])), Dropout(RATES[1]),
+                   Dense(n2, n3, "linear", kernel_regularizer=regularizers.L2(FACTORS[2]))])
+    weights = [rng.normal(size=w.shape) for w in net.get_weights()]
+    net.set_weights(weights)
+    X, Y = rng.normal(size=(7, n0)), rng.normal(size=(7, n3))
+    keep = [rng.random((7, n)) >= rate for n, rate in zip((n1, n2), RATES, strict=True)]     # (7, n) each
+    optimizer = make()
+    history = net.fit(X, Y, loss="mse", optimizer=optimizer, epochs=1, batch_size=3, shuffle=False, verbose=0,
+                      masks=lambda epoch, batch: [m[3 * batch:3 * batch + 3] for m in keep])
+
+    theta, steps, weighted = [exact.exact(w) for w in weights], [step() for _ in weights], Fraction(0)
+    for t, start in enumerate(range(0, 7, 3), start=1):
+        rows = slice(start, start + 3)
+        C, grads = _exact_loss_and_gradients(theta, [exact.exact(x) for x in X[rows]],
+                                             [exact.exact(y) for y in Y[rows]], [m[rows].tolist() for m in keep])
+        weighted += C * len(X[rows])
+        theta = [s(th, g, t, Fraction(0.1 if name == "SGD" else 0.01))
+                 for s, th, g in zip(steps, theta, grads, strict=True)]
+    moved = max(exact.distance(exact.exact(w), th) for w, th in zip(weights, theta, strict=True))
+    gaps = [exact.gap(w, th, moved) for w, th in zip(net.get_weights(), theta, strict=True)]
+    assert max(gaps) <= 1e-13, f"{name}: weights off the exact epoch by {max(gaps):.3g} of the distance moved"
+    loss = weighted / 7
+    assert abs(Fraction(history.history["loss"][0]) - loss) <= abs(loss) * Fraction(1e-14), \
+        f"{name}: epoch loss {history.history['loss'][0]!r}, exactly {float(loss)!r}"
