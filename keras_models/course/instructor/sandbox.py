@@ -330,8 +330,9 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
 
 def _past_wall_limit(r: _Running, wall_seconds: float) -> str:
     """The reason of a child still running at its wall-clock limit, with the CPU seconds it had used by then (all
-    its threads; left out where /proc is not there): near 0, it waited or slept; near its CPU limit, it computed
-    but got too little of a core (more JOBS than cores, a busy machine)."""
+    its threads; left out where /proc is not there): near 0, it waited or slept; many seconds, yet under its CPU
+    limit, it computed but got too little of a core (more JOBS than cores, a busy machine: 12.8 s of a 20 s limit
+    was seen with 12 programs on 2 cores)."""
     try:
         used = f"; it had used {round(_cpu_seconds(r.process.pid), 1):g} s of CPU"
     except (OSError, AttributeError, ValueError, IndexError):
