@@ -165,3 +165,38 @@ def test_a_frameworks_deprecation_stays_quiet_under_pytest(module):
     with warnings.catch_warnings(record=True) as caught:    # record=True keeps the filters pytest set for this test
         warnings.warn_explicit("theirs", DeprecationWarning, f"{module.replace('.', '/')}.py", 1, module=module)
     assert not caught, f"a DeprecationWarning from {module} was shown: {caught[0].message}"
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading (#anchor in a link): lower case, every character that is not a letter, a
+    digit, `_`, `-` or a space dropped (a code span's backticks too), then each space a hyphen."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize("heading, anchor", [
+    ("How we know it's right", "how-we-know-its-right"),
+    ("Performance: `make bench`", "performance-make-bench"),
+    ("Data parallelism: `make train DEVICES=2` and several machines",
+     "data-parallelism-make-train-devices2-and-several-machines"),
+])
+def test_a_heading_gets_githubs_anchor(heading, anchor):
+    assert github_anchor(heading) == anchor
+
+
+def readme_headings() -> set[str]:
+    """The anchors of README's headings, outside code blocks (where `# ...` is a comment)."""
+    anchors, in_code = set(), False
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        elif not in_code and (heading := re.match(r"#{1,6} (.+)", line)):
+            anchors.add(github_anchor(heading[1]))
+    return anchors
+
+
+def test_every_link_within_the_readme_leads_to_one_of_its_headings():
+    """The contents list at the top and the cross-references (`see [Setting up](#setting-up)`) still lead somewhere
+    after a heading is reworded."""
+    links = set(re.findall(r"\]\(#([^)\s]+)\)", (REPO / "README.md").read_text(encoding="utf-8")))
+    assert links, "no link within the README found: the pattern no longer matches its links"
+    assert sorted(links - readme_headings()) == []
