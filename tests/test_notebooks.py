@@ -251,8 +251,8 @@ def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edite
     capsys.readouterr()
     assert build.main([]) == 0                                          # the lesson did not change: kept as edited
     assert nbformat.read(lesson_path, as_version=4).cells[-1].source == "my notes"
-    assert capsys.readouterr().out.endswith(f"; your {len(EXERCISES)} exercise notebooks were left as they are. "
-                                            "Open them: make lab\n")
+    assert f"\n  exercises/  1 kept as you edited it ({EXERCISES[0].name}), {len(EXERCISES) - 1} unchanged\n" \
+        in capsys.readouterr().out
     monkeypatch.setattr(build, "lesson_notebook", changed_lesson)        # now the lesson changes
     capsys.readouterr()
     assert build.main([]) == 0
@@ -283,29 +283,97 @@ def test_make_notebooks_writes_an_untouched_exercise_notebook_again_from_a_py_th
         for exercise in (ex01, ex02)}
     assert "my_work = 1" in sources["ex01"]                                     # untouched: the .py's code now
     assert "notebook_work = 2" in sources["ex02"] and "my_work = 1" not in sources["ex02"]   # edited: kept
-    assert "\n  exercises/  1 rewritten, 6 kept\n" in capsys.readouterr().out
+    assert "\n  exercises/  1 rewritten, 1 kept as you edited it (ex02), 5 unchanged\n" in capsys.readouterr().out
+
+
+def edit_notebook(path, line):
+    """What a learner does in JupyterLab: a line added to the notebook's last cell, saved."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[-1].source += f"\n{line}"
+    nbformat.write(notebook, path)
+
+
+def test_make_notebooks_names_the_notebooks_it_kept_because_you_edited_them_apart_from_those_it_had_no_cause_to_write(
+        tmp_path, monkeypatch, capsys):
+    """A learner who had edited only ex02's notebook read "exercises/  7 kept" and "your 7 exercise notebooks were
+    left as they are": the count took in the six nobody had opened, and did not say which one was theirs."""
+    notebooks = notebooks_written_into(tmp_path, monkeypatch)
+    assert build.main([]) == 0
+    edit_notebook(notebooks / "exercises" / f"{find('ex02').stem}.ipynb", "notebook_work = 2")
+    ex03 = find("ex03").learner_path                             # the .py changed, its notebook untouched
+    ex03.write_text(ex03.read_text(encoding="utf-8") + "\nmy_work = 1\n", encoding="utf-8")
+    edit_notebook(notebooks / "lessons" / f"{LESSONS[1]}.ipynb", "my_notes = 3")     # its lesson did not change
+    capsys.readouterr()
+    assert build.main([]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        f"  lessons/    1 kept as you edited it (lesson_02), {len(LESSONS) - 1} unchanged",
+        f"  exercises/  1 rewritten, 1 kept as you edited it (ex02), {len(EXERCISES) - 2} unchanged",
+        f"  solutions/  {len(EXERCISES)} unchanged",
+        f"{len(LESSONS) + 2 * len(EXERCISES)} notebooks ({len(LESSONS)} lessons, {len(EXERCISES)} exercises, "
+        f"{len(EXERCISES)} solutions). Open them: make lab"]
+
+
+@pytest.mark.parametrize("edited, row", [
+    (["ex01", "ex02"], "1 rewritten, 2 kept as you edited them (ex01, ex02), 4 unchanged"),
+    (["ex01", "ex02", "ex04"], "1 rewritten, 3 kept as you edited them, 3 unchanged")], ids=["named", "counted"])
+def test_make_notebooks_names_the_edited_notebooks_while_their_row_fits_80_columns(edited, row, monkeypatch, capsys):
+    others = [name for name in ("ex04", "ex05", "ex06", "ex07") if name not in edited]
+    done = {"lessons": [], "solutions": [],
+            "exercises": [("ex03", "rewritten")] + [(name, "edited") for name in edited]
+                         + [(name, "unchanged") for name in others]}
+    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: done)
+    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    assert build.main([]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[1] == f"  exercises/  {row}" and len(rows[1]) < 80
+
+
+def test_a_solution_notebook_you_edited_whose_solution_changed_is_backed_up_with_a_line_that_says_solution(
+        tmp_path, monkeypatch, capsys):
+    """It said "its lesson changed" of a solution's notebook too."""
+    notebooks = notebooks_written_into(tmp_path, monkeypatch)
+    assert build.main([]) == 0
+    path = notebooks / "solutions" / f"{EXERCISES[0].stem}.ipynb"
+    edit_notebook(path, "my_try = 4")
+    original = build.exercise_notebook
+
+    def a_solution_changed(source, paired):
+        notebook = original(source, paired)
+        if not paired and source.stem == EXERCISES[0].stem:
+            notebook.cells.append(nbformat.v4.new_code_cell("print('a new step in the solution')"))
+        return notebook
+
+    monkeypatch.setattr(build, "exercise_notebook", a_solution_changed)
+    capsys.readouterr()
+    assert build.main([]) == 0
+    out = capsys.readouterr().out
+    (backup,) = (tmp_path / "backup").glob(f"{EXERCISES[0].stem}.*.ipynb")
+    assert out.startswith(f"{path}: its solution changed, and so had you: your version is in {backup}\n")
+    assert f"\n  solutions/  1 rewritten, {len(EXERCISES) - 1} unchanged\n" in out
 
 
 def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_several_states(monkeypatch, capsys):
     # the folder on every row: "  exercises   7 notebooks in keras_models/course/notebooks/exercises/: 1 rewritten,
     # 6 kept", 90 columns, wrapped in a learner's 80-column terminal once they had changed an exercise file
-    done = {"lessons": ["unchanged"] * 7, "exercises": ["rewritten"] + ["kept"] * 6,
-            "solutions": ["unchanged"] * 6 + ["written"]}
+    done = {"lessons": [(name, "unchanged") for name in LESSONS],
+            "exercises": [(EXERCISES[0].stem, "rewritten")] + [(exercise.stem, "edited") for exercise in EXERCISES[1:]],
+            "solutions": [(exercise.stem, "unchanged") for exercise in EXERCISES[:-1]]
+                         + [(EXERCISES[-1].stem, "written")]}
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: done)
     monkeypatch.setattr(build, "register", lambda data_dir: None)
     assert build.main([]) == 0
     assert capsys.readouterr().out.splitlines()[:4] == ["In keras_models/course/notebooks/:",
                                                         "  lessons/    7 unchanged",
-                                                        "  exercises/  1 rewritten, 6 kept",
-                                                        "  solutions/  6 unchanged, 1 written"]
+                                                        "  exercises/  1 rewritten, 6 kept as you edited them",
+                                                        "  solutions/  1 written, 6 unchanged"]
 
 
 @pytest.mark.parametrize("line_buffered", [True, False], ids=["print-fails", "flush-at-exit-fails"])
 def test_make_notebooks_into_a_closed_pipe_is_one_line_not_a_traceback(monkeypatch, capsys, line_buffered):
     # `make notebooks | head -1`: the summary's first print met the closed pipe, outside main's try: Python's
     # BrokenPipeError traceback, after every notebook had been written
-    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
-                                                                     "solutions": []})
+    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": [("lesson_01", "unchanged")],
+                                                                     "exercises": [], "solutions": []})
     monkeypatch.setattr(build, "register", lambda data_dir: None)
     with closed_pipe(line_buffered) as stdout:
         assert build.main([]) == 1
@@ -316,8 +384,8 @@ def test_make_notebooks_into_a_closed_pipe_is_one_line_not_a_traceback(monkeypat
 
 def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(monkeypatch, capsys):
     # `make notebooks > /dev/full` (or into a file on a full disk): OSError ENOSPC from the summary's first print
-    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": ["unchanged"], "exercises": [],
-                                                                     "solutions": []})
+    monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": [("lesson_01", "unchanged")],
+                                                                     "exercises": [], "solutions": []})
     monkeypatch.setattr(build, "register", lambda data_dir: None)
     with dev_full() as stdout:  # every write is ENOSPC
         assert build.main([]) == 1

@@ -27,6 +27,7 @@ which also displays it when it runs in a notebook.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -93,17 +94,19 @@ def _finish(notebook, source: Path):
     return notebook
 
 
-def refresh(notebook, path: Path, backup_dir: Path) -> str:
-    """Write a lesson or solution notebook when its .py changed since it was written: 'written',
-    'unchanged' or 'rewritten'. A notebook you edited is first kept in backup_dir, and a line says where."""
+def refresh(notebook, path: Path, backup_dir: Path, source_is: str = "lesson") -> str:
+    """Write a lesson or solution notebook when its .py changed since it was written: 'written', 'rewritten',
+    'unchanged', or 'edited' (the .py did not change, and you have edited the notebook: kept as it is). One you
+    edited whose .py changed is first kept in backup_dir, and a line says where (`source_is`: "lesson" or
+    "solution", the .py it was written from)."""
     if path.exists():
         now, recorded = fingerprints(path)
-        if fingerprint(notebook) in (now, recorded):
-            return "unchanged"                         # the .py did not change: yours, edits and outputs, stays
+        if fingerprint(notebook) in (now, recorded):   # the .py did not change: yours, edits and outputs, stays
+            return "unchanged" if now == recorded else "edited"
         if now != recorded:                            # you changed it since it was written
             backup = backup_path(path, backup_dir)
             path.replace(backup)
-            print(f"{from_repository(path)}: its lesson changed, and so had you: your version is in "
+            print(f"{from_repository(path)}: its {source_is} changed, and so had you: your version is in "
                   f"{from_repository(backup)}")
         write_notebook(notebook, path)
         return "rewritten"
@@ -131,7 +134,8 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
 
 
 def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> str:
-    """Write the learner's notebook from their .py file unless it exists: "written", "rewritten" or "kept".
+    """Write the learner's notebook from their .py file unless it exists: "written", "rewritten", "unchanged"
+    (untouched, and the .py says the same) or "edited" (the learner's work, kept).
 
     One that exists is the learner's and is kept, unless no one has worked in it since it was written
     (untouched_fingerprint): then, if the .py has changed since, it is written again from the .py -- outside
@@ -143,11 +147,11 @@ def write_exercise_notebook(learner_file: Path, notebook_path: Path) -> str:
     if notebook_path.exists():
         now = untouched_fingerprint(notebook_path)
         if now is None:
-            return "kept"                               # the learner's work: never overwritten
+            return "edited"                             # the learner's work: never overwritten
         if now == fingerprint(fresh):
             if notebook_path.stat().st_mtime > learner_file.stat().st_mtime:
                 dated_like(notebook_path, learner_file) # untouched and newer: the .py says the same, and is older
-            return "kept"
+            return "unchanged"
         status = "rewritten"                            # untouched, and the .py says more: nothing of theirs is lost
     write_notebook(fresh, notebook_path)
     dated_like(notebook_path, learner_file)
@@ -163,22 +167,42 @@ def dated_like(notebook_path: Path, learner_file: Path) -> None:
     os.utime(notebook_path, ns=(modified, modified))
 
 
-def build(out_dir: Path, backup_dir: Path) -> dict[str, list[str]]:
-    """Write every notebook into out_dir; returns {"lessons": [status, ...], "exercises": [...], "solutions": [...]}."""
+def build(out_dir: Path, backup_dir: Path) -> dict[str, list[tuple[str, str]]]:
+    """Write every notebook into out_dir; returns {"lessons": [(name, status), ...], "exercises": [...],
+    "solutions": [...]}, a status being "written", "rewritten", "edited" (yours, kept) or "unchanged"."""
     lessons_dir = COURSE / "lessons"
-    done: dict[str, list[str]] = {"lessons": [], "exercises": [], "solutions": []}
+    done: dict[str, list[tuple[str, str]]] = {"lessons": [], "exercises": [], "solutions": []}
     for name in LESSONS:
-        done["lessons"].append(refresh(lesson_notebook(lessons_dir / f"{name}.py"),
-                                       out_dir / "lessons" / f"{name}.ipynb", backup_dir))
+        done["lessons"].append((name, refresh(lesson_notebook(lessons_dir / f"{name}.py"),
+                                              out_dir / "lessons" / f"{name}.ipynb", backup_dir)))
     write_missing([(exercise.source_path, exercise.learner_path) for exercise in EXERCISES])
     for exercise in EXERCISES:
-        done["exercises"].append(write_exercise_notebook(exercise.learner_path,
-                                                         out_dir / "exercises" / f"{exercise.stem}.ipynb"))
+        done["exercises"].append((exercise.stem, write_exercise_notebook(
+            exercise.learner_path, out_dir / "exercises" / f"{exercise.stem}.ipynb")))
     if SOLUTIONS_DIR.is_dir():                         # a learner copy (make release) has none
         for exercise in EXERCISES:
-            done["solutions"].append(refresh(exercise_notebook(exercise.solution_path, paired=False),
-                                             out_dir / "solutions" / f"{exercise.stem}.ipynb", backup_dir))
+            done["solutions"].append((exercise.stem, refresh(exercise_notebook(exercise.solution_path, paired=False),
+                                                             out_dir / "solutions" / f"{exercise.stem}.ipynb",
+                                                             backup_dir, source_is="solution")))
     return done
+
+
+def summary_row(kind: str, notebooks: list[tuple[str, str]], width: int = 79) -> str:
+    """One row of make notebooks' summary: "  exercises/  1 rewritten, 1 kept as you edited it (ex02), 5 unchanged".
+
+    What was written first, then what was kept: the notebooks you edited apart from those nobody had cause to
+    write, named by their short name (ex02, lesson_01: what ONLY= and NAME= take) while the row fits in `width`
+    columns, else counted (an 80-column terminal wraps a longer one)."""
+    statuses = [status for _, status in notebooks]
+    counts = {status: statuses.count(status) for status in ("written", "rewritten", "edited", "unchanged")}
+    edited = [re.match(r"\D*\d*", name).group() for name, status in notebooks if status == "edited"]
+
+    def row(named: bool) -> str:
+        said = {"edited": f"kept as you edited {'it' if counts['edited'] == 1 else 'them'}"
+                          + (f" ({', '.join(edited)})" if named else "")}
+        return f"  {kind + '/':<11} " + ", ".join(f"{count} {said.get(status, status)}"
+                                                  for status, count in counts.items() if count)
+    return row(named=True) if len(row(named=True)) <= width else row(named=False)
 
 
 def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") -> int:
@@ -204,16 +228,10 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
     # The folder once, then a row per kind: with the folder on every row, a row whose notebooks are in two states
     # ("1 kept, 6 unchanged") takes 80 to 100 columns and wraps in an 80-column terminal.
     summary = [f"In {from_repository(NOTEBOOKS)}/:"]
-    for kind, statuses in done.items():
-        if not statuses:
-            continue
-        counts = {status: statuses.count(status) for status in dict.fromkeys(statuses)}
-        summary.append(f"  {kind + '/':<11} " + ", ".join(f"{count} {status}" for status, count in counts.items()))
-    kept = done["exercises"].count("kept")
-    total = sum(len(statuses) for statuses in done.values())
+    summary += [summary_row(kind, notebooks) for kind, notebooks in done.items() if notebooks]
+    total = sum(len(notebooks) for notebooks in done.values())
     summary.append(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
-                   f"{len(done['solutions'])} solutions)" + (f"; your {kept} exercise notebooks were left as they are"
-                                                             if kept else "") + f". {next_step}")
+                   f"{len(done['solutions'])} solutions). {next_step}")
     return print_lines(summary, "make notebooks")            # `| head -1`, `> /dev/full`: the notebooks are written
 
 
