@@ -148,12 +148,12 @@ def test_make_mutants_into_an_output_it_cannot_write_is_one_line_and_runs_no_mut
 
 
 MUTANTS_FROM = """
-import signal, subprocess, sys
+import os, signal, subprocess, sys
 from pathlib import Path
 signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C as in a terminal, whatever this worker ignores
 sys.path.insert(0, sys.argv[1])
 import run as mutation
-pid_file, sleeps_in = sys.argv[2], sys.argv[3]
+pid_file, sleeps_in, signal_itself = sys.argv[2], sys.argv[3], sys.argv[4] == "itself"
 
 class Sleeps:    # the warm Python's stand-in: the run `sleeps_in` starts a sleep in its group and waits on it
     def __init__(self, *args): pass
@@ -162,7 +162,12 @@ class Sleeps:    # the warm Python's stand-in: the run `sleeps_in` starts a slee
     def Popen(self, args, **kwargs):
         if (Path(kwargs["cwd"]).name == "untouched") != (sleeps_in == "untouched"):
             return subprocess.Popen(["true"], **kwargs)
-        return subprocess.Popen(["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], **kwargs)
+        run = subprocess.Popen(["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], **kwargs)
+        if signal_itself:   # SIGTERM the moment the run has started, before make mutants has noted it
+            while not (Path(pid_file).exists() and Path(pid_file).read_text().strip()):
+                pass
+            os.kill(os.getpid(), signal.SIGTERM)
+        return run
 
 first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
 mutation.load = lambda: [mutation.Mutant("m", "scratch/activations.py", first, first + " ", "why", ("t.py",))]
@@ -186,28 +191,36 @@ def sleep_still_running(pid_file: Path, within: float = 10) -> bool:
         time.sleep(0.05)
 
 
+TERMINATED = "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n"
+
+
 @pytest.mark.parametrize("sig, status, said, sleeps_in", [
-    (signal.SIGTERM, 143, "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n", "untouched"),
-    (signal.SIGTERM, 143, "\nTerminated (SIGTERM); the runs were stopped and their copies deleted.\n", "mutant"),
+    (signal.SIGTERM, 143, TERMINATED, "untouched"),
+    (signal.SIGTERM, 143, TERMINATED, "mutant"),
     (signal.SIGINT, 130, "\nInterrupted; the runs were stopped and their copies deleted.\n", "mutant"),
-], ids=["sigterm-untouched", "sigterm-mutant", "ctrl-c-mutant"])
+    (None, 143, TERMINATED, "untouched"),
+], ids=["sigterm-untouched", "sigterm-mutant", "ctrl-c-mutant", "sigterm-as-the-untouched-run-starts"])
 def test_sigterm_or_ctrl_c_stops_every_run_and_deletes_every_copy(sig, status, said, sleeps_in, tmp_path):
     """`kill <pid of make mutants>` (or `timeout`, a cancelled CI job) ended it at once and left <tmp>/mutants_*, a
     copy of the repository per run, and the runs' pytest (a session of its own, which no signal to make's group
     reaches) ran on. Ctrl-C waited for the running mutants, then printed a traceback. Either stops every run, deletes
-    every copy and says so in one line, whether the untouched run or a mutant's (in a worker thread) was running."""
+    every copy and says so in one line, whether the untouched run or a mutant's (in a worker thread) was running --
+    or the untouched run was just starting: a SIGTERM between its start and make mutants noting it left its sleep
+    running (seen under load; here the stand-in signals the program itself at that moment)."""
     own_tmp, pid_file = tmp_path / "tmp", tmp_path / "sleep.pid"
     own_tmp.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-c", MUTANTS_FROM, str(mutation.REPO / "tests" / "mutation"), str(pid_file), sleeps_in],
+        [sys.executable, "-c", MUTANTS_FROM, str(mutation.REPO / "tests" / "mutation"), str(pid_file), sleeps_in,
+         "the test" if sig else "itself"],
         env={**os.environ, "TMPDIR": str(own_tmp)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
         while not (pid_file.exists() and pid_file.read_text().strip()):   # the run is under way, in its copy
             assert process.poll() is None and time.monotonic() < deadline, process.communicate()
             time.sleep(0.01)
-        assert [path.name.startswith("mutants_") for path in own_tmp.iterdir()] == [True]
-        process.send_signal(sig)                                      # `kill <pid>`: the program alone
+        if sig:
+            assert [path.name.startswith("mutants_") for path in own_tmp.iterdir()] == [True]
+            process.send_signal(sig)                                  # `kill <pid>`: the program alone
         out, err = process.communicate(timeout=20)
     finally:
         if process.poll() is None:

@@ -193,10 +193,6 @@ def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
             os.killpg(process.pid, signal.SIGKILL)      # its session's group: pytest, and a kernel or server it started
             process.wait()
             return None, f"still running after {time_limit:.0f} s: stopped"
-        except KeyboardInterrupt:                       # Ctrl-C or SIGTERM in the untouched run (the main thread)
-            stop_every_run()
-            process.wait()
-            raise
         finally:
             with _runs:
                 _running.discard(process.pid)
@@ -287,7 +283,13 @@ def run_mutants(argv: list[str] | None) -> int:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
         untouched_start = time.perf_counter()
-        status, said = run_tests(copy_repository(workdir / "untouched"), every_test, python)
+        with ThreadPoolExecutor(max_workers=1) as alone:    # in a thread, as each mutant's run: a signal raises in
+            untouched = alone.submit(run_tests, copy_repository(workdir / "untouched"), every_test, python)
+            try:                                             # the main thread, never between a run's start and
+                status, said = untouched.result()           # _running noting it (that run's processes ran on)
+            except KeyboardInterrupt:
+                stop_every_run()
+                raise
         if status != 0:
             print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
             return 1
