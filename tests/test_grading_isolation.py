@@ -31,7 +31,15 @@ from conftest import as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.instructor import grade_class, grade_table, learner_files, learner_folders, progress, sandbox
+from keras_models.course.instructor import (
+    grade_class,
+    grade_table,
+    gradebook,
+    learner_files,
+    learner_folders,
+    progress,
+    sandbox,
+)
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -194,7 +202,58 @@ def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_t
     with at_most(10):
         computed.recv_bytes()                           # 0.2 s of CPU used, and waiting: past a 0.1 s wall limit
     assert sandbox._poll(running, [], time_limit=5, wall_seconds=0.1) == sandbox.Verdict(
-        False, "did not finish within 0.1 s of wall-clock time (wall limit; it had used 0.2 s of CPU)")
+        False, "did not finish within 0.1 s of wall-clock time (wall limit; it had used 0.2 s of CPU)", 0.2)
+
+
+STARVED_LINE = re.compile(r"warning: a busy machine, not their code, may have cost these zeros: (.*?) stopped at "
+                          r"the wall-clock limit having used more than a quarter of TIME_LIMIT=(\d+) s of CPU \(a "
+                          r"submission that waits uses next to none\): they computed, but got too little of a core\. "
+                          r"Grade them again on a quieter machine or with fewer JOBS=: make grade ONLY=(\S+) with "
+                          r"the same SUBMISSIONS=")
+
+
+def test_a_submission_that_computed_until_its_wall_limit_is_named_after_the_table_as_perhaps_the_machines_zero(
+        tmp_path, capsys):
+    """A correct but slow learner got 0 on a busy machine (12.8 s of CPU of TIME_LIMIT=20 at the 65 s wall limit)
+    and 15/15 on a quieter one, and nothing told the instructor that the machine may have cost it. Here a loop that
+    computes is cut by a wall limit (2 s) shorter than its CPU limit (3 s); a submission that sleeps beside it is
+    not named (the warning's rule: more than a quarter of TIME_LIMIT, 0.75 s, of CPU used by then)."""
+    folder = write_class(tmp_path / "class", {"abe": {FILE01: "import time\ntime.sleep(600)\n"},
+                                             "cy": {FILE01: "while True:\n    pass\n"}})
+    assert grade(folder, "--only", "ex01", "--time-limit", "3", "--wall-limit", "2") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert grades(folder) == {"abe": ["0", "0"], "cy": ["0", "0"]}          # the warning changes no grade
+    used = re.fullmatch(r"did not finish within 2 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\)",
+                        reasons(folder)[("cy", "ex01")])
+    assert used and float(used[1]) > 0.75, reasons(folder)              # (else the machine starved the test itself)
+    said = STARVED_LINE.fullmatch(out[-1])
+    assert said and said.groups() == (f"cy ex01 ({float(used[1]):g} s of CPU)", "3", "ex01"), out[-3:]
+    assert out[-2].startswith("Wrote "), out[-3:]
+
+
+def test_a_submission_that_sleeps_until_its_wall_limit_is_no_reason_for_that_warning(tmp_path, capsys):
+    folder = write_class(tmp_path / "class", {"abe": {FILE01: "import time\ntime.sleep(600)\n"},
+                                             "ada": {FILE01: SOLVED01}})
+    assert grade(folder, "--only", "ex01", "--time-limit", "3", "--wall-limit", "2") == 0
+    out, err = capsys.readouterr()
+    assert "wall limit; it had used" in reasons(folder)[("abe", "ex01")]
+    assert "busy machine" not in out + err and out.splitlines()[-1].startswith("Wrote "), out
+
+
+def test_the_warning_names_three_learner_exercise_pairs_at_most_then_how_many_more():
+    def starved(cpu_seconds):
+        return gradebook.Grade("x.py", 0, "did not finish ...", cpu_seconds)
+
+    grades = {"ann": {"ex01": starved(30.5), "ex02": starved(29.0)},     # 30 s is a quarter of TIME_LIMIT=120
+              "bob": {"ex01": starved(30.0), "ex02": gradebook.Grade("x.py", 15, "ok")},
+              "cy": {"ex01": starved(2.0), "ex02": starved(45.0)},
+              "dee": {"ex01": gradebook.Grade("x.py", 0, "used more than 120 s of CPU time (time limit)"),
+                      "ex02": starved(31.0)},
+              "eve": {"ex01": starved(60.0), "ex02": starved(0.1)}}
+    said = STARVED_LINE.fullmatch(grade_class.starved_warning(grades, [EX01, EX02], 120))
+    assert said and said.groups() == ("ann ex01 (30.5 s of CPU), cy ex02 (45 s of CPU), dee ex02 (31 s of CPU) and 1 "
+                                      "more", "120", "ex01,ex02")
+    assert grade_class.starved_warning({"bob": grades["bob"]}, [EX01, EX02], 120) == ""
 
 
 def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_path):

@@ -172,7 +172,34 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
     also = (f" (found {as_found(near)} too, not graded: name it {exercise.stem}{meant_ending(near)})"
             if near and not verdict.passed else "")
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
-                 escaped(verdict.reason + which_of_two(chosen) + also))
+                 escaped(verdict.reason + which_of_two(chosen) + also), verdict.cpu_at_wall_limit)
+
+
+def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, named: int = 3) -> str:
+    """One line naming the zeros a busy machine may have cost (the first `named` learner/exercise pairs, then how
+    many more), and what to do; "" when there are none.
+
+    Such a zero was stopped at its wall-clock limit having used more than a quarter of TIME_LIMIT of CPU. A
+    submission that waits or sleeps uses next to none: its start-up, well under a second once make grade has
+    imported TensorFlow for its children, about 5 s when a child imports it itself (one submission alone), which a
+    quarter of the default TIME_LIMIT (30 s) leaves far behind. One that computes all along and gets a core to itself
+    reaches TIME_LIMIT long before the wall limit (3 x TIME_LIMIT + 5 s); stopped by the wall with less, it got too
+    little of a core: 12.8 s of TIME_LIMIT=20 was seen with 12 programs on 2 cores, a correct learner's 0, and 15/15
+    graded again on a quieter machine. It may also have computed, then waited: only grading it again tells."""
+    starved = [(learner, exercise, grade.cpu_at_wall_limit) for learner, mine in grades.items()
+               for exercise in exercises
+               if (grade := mine.get(exercise.name)) is not None and grade.points == 0
+               and grade.cpu_at_wall_limit is not None and grade.cpu_at_wall_limit > time_limit / 4]
+    if not starved:
+        return ""
+    pairs = ", ".join(f"{escaped(learner)} {exercise.name} ({cpu:g} s of CPU)" for learner, exercise, cpu
+                      in starved[:named])
+    more = f" and {len(starved) - named} more" if len(starved) > named else ""
+    only = ",".join(e.name for e in exercises if any(exercise is e for _, exercise, _ in starved))
+    return (f"warning: a busy machine, not their code, may have cost these zeros: {pairs}{more} stopped at the "
+            f"wall-clock limit having used more than a quarter of TIME_LIMIT={time_limit} s of CPU (a submission "
+            "that waits uses next to none): they computed, but got too little of a core. Grade them again on a "
+            f"quieter machine or with fewer JOBS=: make grade ONLY={only} with the same SUBMISSIONS=")
 
 
 class _OneLineParser(OneLineParser):
@@ -327,6 +354,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
             print(kept)
         print_table(columns, grades)
         print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
+        if starved := starved_warning(grades, exercises, time_limit):
+            print(starved)
         sys.stdout.flush()
     return 0
 

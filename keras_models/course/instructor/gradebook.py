@@ -91,6 +91,8 @@ class Grade:
     file: str            # the learner's file graded, relative to their folder; "" when none was found
     points: int          # a PASS scores the exercise's points, anything else 0 (a hand-edited grades.csv: any)
     reason: str          # one line: the grader's summary, or why it is a 0
+    cpu_at_wall_limit: float | None = None   # this run's alone, not written: the Verdict's (sandbox.py), for
+                                             # grade_class.starved_warning
 
 
 Book = dict[str, dict[str, Grade]]       # {learner: {exercise name: Grade}}, the learners in the files' order

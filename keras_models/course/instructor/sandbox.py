@@ -88,6 +88,8 @@ STOPS = (signal.SIGINT, signal.SIGTERM)    # what stops grading (grade_class.py)
 class Verdict:
     passed: bool
     reason: str                # one line: the grader's summary, or why it is a 0
+    cpu_at_wall_limit: float | None = None   # CPU seconds a child stopped at its wall limit had used, as its reason
+                                             # says them; None for any other verdict, or where /proc is not there
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,7 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
         r.sentinel_open = r.sentinel_open and r.process.sentinel not in ready     # (else wait() returns at once)
         if time.monotonic() - r.started <= wall_seconds:
             return None
-        verdict = Verdict(False, _past_wall_limit(r, wall_seconds))
+        verdict = _past_wall_limit(r, wall_seconds)
     _end(r)
     if verdict is None:
         code = r.process.exitcode
@@ -328,16 +330,17 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
     return verdict
 
 
-def _past_wall_limit(r: _Running, wall_seconds: float) -> str:
-    """The reason of a child still running at its wall-clock limit, with the CPU seconds it had used by then (all
-    its threads; left out where /proc is not there): near 0, it waited or slept; many seconds, yet under its CPU
-    limit, it computed but got too little of a core (more JOBS than cores, a busy machine: 12.8 s of a 20 s limit
-    was seen with 12 programs on 2 cores)."""
+def _past_wall_limit(r: _Running, wall_seconds: float) -> Verdict:
+    """The verdict of a child still running at its wall-clock limit, with the CPU seconds it had used by then (all
+    its threads; left out where /proc is not there), in its reason and its cpu_at_wall_limit: near 0, it waited or
+    slept; many seconds, yet under its CPU limit, it computed but got too little of a core (more JOBS than cores, a
+    busy machine: 12.8 s of a 20 s limit was seen with 12 programs on 2 cores; grade_class.starved_warning)."""
     try:
-        used = f"; it had used {round(_cpu_seconds(r.process.pid), 1):g} s of CPU"
+        used = round(_cpu_seconds(r.process.pid), 1)
     except (OSError, AttributeError, ValueError, IndexError):
-        used = ""
-    return f"did not finish within {wall_seconds:g} s of wall-clock time (wall limit{used})"
+        used = None
+    said = "" if used is None else f"; it had used {used:g} s of CPU"
+    return Verdict(False, f"did not finish within {wall_seconds:g} s of wall-clock time (wall limit{said})", used)
 
 
 # What each signal that ends a process by its default action tells a teacher (the limits' own are _poll's)
