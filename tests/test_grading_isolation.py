@@ -1169,7 +1169,9 @@ def test_what_an_interrupted_run_kept_is_graded_again_when_the_file_or_a_setting
     (b'[1, 2]', "not make grade's progress"),
     (json.dumps({"format": progress.FORMAT, "settings": {}, "verdicts": [["ann", "ex01", "0" * 64, 1, "ok"]]}).encode(),
      "not make grade's progress"),                      # (a verdict's passed must be true or false)
-], ids=["not-utf8", "foreign-json", "a-list", "a-verdict-not-true-or-false"])
+    (json.dumps({"format": progress.FORMAT, "settings": {}, "verdicts": [["ann", "ex01", "0" * 64, False, "x", "1"]]})
+     .encode(), "not make grade's progress"),            # (its CPU seconds at the wall limit must be a number)
+], ids=["not-utf8", "foreign-json", "a-list", "a-verdict-not-true-or-false", "cpu-seconds-not-a-number"])
 def test_a_damaged_or_foreign_progress_file_is_named_in_one_line_and_the_class_graded_afresh(content, why, tmp_path,
                                                                                             capsys):
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}, "bob": {FILE01: "x = 1\n"}})
@@ -1218,6 +1220,28 @@ def test_a_kept_verdict_stands_only_under_the_settings_it_was_given_under(then, 
     else:
         assert (read.verdicts, err) == ({}, f"warning: {tmp_path / PROGRESS} was left by a make grade whose {said} "
                                              "differed: every learner is graded again\n")
+
+
+def test_a_kept_wall_limit_verdict_keeps_its_cpu_seconds_and_a_progress_file_written_without_them_still_loads(
+        tmp_path, capsys):
+    """The same make grade again, after a stop, still warns of a zero a busy machine may have cost (starved_warning
+    reads the verdict's CPU seconds, not its reason); a progress file of the rows before they carried them is read
+    as it was."""
+    settings = progress.settings([EX01], 2, None, {})
+    starved = sandbox.Verdict(False, "did not finish within 11 s of wall-clock time (wall limit; it had used 1.5 s "
+                                     "of CPU)", 1.5)
+    kept = progress.Kept(tmp_path, settings, {})
+    kept.digests.update({("ann", "ex01"): "1" * 64, ("bob", "ex01"): "2" * 64})
+    kept.add(("ann", "ex01"), starved)
+    kept.add(("bob", "ex01"), sandbox.Verdict(True, "ok"))
+    kept.save()
+    assert progress.Kept.read(tmp_path, settings).verdicts == {("ann", "ex01"): ("1" * 64, starved),
+                                                               ("bob", "ex01"): ("2" * 64, sandbox.Verdict(True, "ok"))}
+    (tmp_path / PROGRESS).write_text(json.dumps({"format": progress.FORMAT, "settings": settings, "verdicts": [
+        ["ann", "ex01", "1" * 64, False, starved.reason]]}))
+    assert progress.Kept.read(tmp_path, settings).verdicts == {
+        ("ann", "ex01"): ("1" * 64, sandbox.Verdict(False, starved.reason))}
+    assert capsys.readouterr().err == ""
 
 
 def test_a_kept_verdict_does_not_stand_under_another_python(tmp_path, capsys, monkeypatch):
