@@ -120,3 +120,17 @@ def test_a_colab_notebooks_drive_mount_is_told_to_be_colab_only(tmp_path):
         f"your code raised ModuleNotFoundError in the top level of the file (line 2 of cell 1 of {path.name}): No "
         "module named 'google.colab' -- google.colab exists only on Google Colab (drive.mount, files.upload): delete "
         "those lines from what you hand in"))
+
+
+@pytest.mark.parametrize("module", ["google.cloud", "google.generativeai"])
+def test_another_google_package_missing_gets_no_colab_hint(module, tmp_path):
+    """`from google.cloud import storage` is a package the learner's machine lacks, not Colab's own module: telling
+    them that "google.colab exists only on Google Colab" named a module their code never imported."""
+    path = tmp_path / f"{EX01.stem}.py"
+    source = SOLVED.replace("import numpy as np\n", f"import numpy as np\nfrom {module} import storage\n", 1)
+    path.write_text(source, encoding="utf-8")
+    line = source.splitlines().index(f"from {module} import storage") + 1
+    result = grade_file(EX01, path, tmp_path)
+    assert (result.passed, result.message) == (False, (
+        f"your code raised ModuleNotFoundError in the top level of the file (line {line} of {path.name}): No module "
+        f"named '{module}'"))

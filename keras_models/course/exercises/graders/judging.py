@@ -401,8 +401,9 @@ def raised(error: BaseException, function: str, line: str | None,
                                                         if part.strip())              # sklearn's has 3 lines
     if isinstance(error, NameError) and error.name == "get_ipython":    # a name only a notebook's kernel defines
         message += f" -- {DOWNLOADED_AS_PYTHON}"
-    if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[0] == "google":   # a Colab cell's
-        message += f" -- {COLAB_ONLY}"                                         # `from google.colab import drive`
+    # a Colab cell's `from google.colab import drive`; not google.cloud or another package of Google's
+    if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[:2] == ["google", "colab"]:
+        message += f" -- {COLAB_ONLY}"
     number = NUMBER_AS_REGULARIZER.fullmatch(message) if isinstance(error, ValueError) else None
     if number:
         message += f" -- {_regularizer_hint(number[1])}"
