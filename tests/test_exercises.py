@@ -323,22 +323,27 @@ def test_a_notebook_downloaded_as_python_is_told_to_lose_its_get_ipython_lines(t
                "!commands) as get_ipython() calls: delete them, or hand in the .ipynb")
 
 
-@pytest.mark.parametrize("regularizer", ["0.01", "-0.01", "1"])
-def test_a_number_as_kernel_regularizer_is_told_to_be_keras_regularizers_l2(tmp_path, regularizer):
+@pytest.mark.parametrize("argument, number, instead", [
+    ("kernel_regularizer", "0.01", "keras.regularizers.l2(0.01)"),
+    ("kernel_regularizer", "1", "keras.regularizers.l2(1)"),
+    ("bias_regularizer", "0.01", "keras.regularizers.l2(0.01)"),      # not "kernel_regularizer=...": not its argument
+    ("kernel_regularizer", "-0.01", "keras.regularizers.l2(...), its factor 0 or more"),   # l2(-0.01): a ValueError
+])
+def test_a_number_as_a_regularizer_is_told_to_be_keras_regularizers_l2(tmp_path, argument, number, instead):
     """Dense(..., kernel_regularizer=0.01), the factor alone: Keras says only "Could not interpret regularizer
-    identifier: 0.01", which does not say what it wants instead -- a regularizer object or its name."""
+    identifier: 0.01", which does not say what it wants instead -- a regularizer object or its name. Keras words a
+    bias_regularizer or activity_regularizer the same, and refuses keras.regularizers.l2 a negative factor."""
     ex05 = find("ex05")
     dense = 'keras.layers.Dense(16, activation="relu")'
     solution = ex05.solution_path.read_text(encoding="utf-8")
     assert solution.count(dense) == 1
     path = tmp_path / f"{ex05.stem}.py"
-    path.write_text(solution.replace(dense, dense[:-1] + f", kernel_regularizer={regularizer})"), encoding="utf-8")
+    path.write_text(solution.replace(dense, dense[:-1] + f", {argument}={number})"), encoding="utf-8")
     result = grade_file(ex05, path, tmp_path)
     assert not result.passed
     assert result.message.endswith(
-        f"Could not interpret regularizer identifier: {regularizer} -- a regularizer is an object, not a number: "
-        f"kernel_regularizer=keras.regularizers.l2({regularizer}) (or L1, L1L2; or the name \"l2\", factor 0.01)"), \
-        result.message
+        f"Could not interpret regularizer identifier: {number} -- a regularizer is an object, not a number: "
+        f"{instead} (or L1, L1L2; or the name \"l2\", factor 0.01)"), result.message
 
 
 def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):

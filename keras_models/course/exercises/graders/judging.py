@@ -381,13 +381,16 @@ DOWNLOADED_AS_PYTHON = ("a notebook downloaded as Python keeps IPython's lines (
 COLAB_ONLY = ("google.colab exists only on Google Colab (drive.mount, files.upload): delete those lines from what "
               "you hand in")
 
-# Dense(..., kernel_regularizer=0.01): Keras' words name the number but not what it wants instead
+# Dense(..., kernel_regularizer=0.01): Keras' words name the number but not what it wants instead (nor which argument:
+# a bias_regularizer or activity_regularizer is worded the same, so the hint names none)
 NUMBER_AS_REGULARIZER = re.compile(r"Could not interpret regularizer identifier: ([-+]?[\d.]+(?:e[-+]?\d+)?)")
 
 
 def _regularizer_hint(number: str) -> str:
-    return (f"a regularizer is an object, not a number: kernel_regularizer=keras.regularizers.l2({number}) (or L1, "
-            'L1L2; or the name "l2", factor 0.01)')
+    # keras.regularizers.l2(-0.01) is a ValueError of its own ("expected a non-negative float"): not offered
+    instead = "keras.regularizers.l2(...), its factor 0 or more" if number.startswith("-") else \
+        f"keras.regularizers.l2({number})"
+    return f'a regularizer is an object, not a number: {instead} (or L1, L1L2; or the name "l2", factor 0.01)'
 
 
 def raised(error: BaseException, function: str, line: str | None,
