@@ -446,6 +446,21 @@ def test_make_bench_on_a_full_disk_keeps_the_earlier_latest_report_and_says_so_i
     assert sorted(path.name for path in tmp_path.iterdir()) == ["latest.md"]     # nothing half-written left
 
 
+def test_make_bench_on_a_full_disk_is_one_line_when_the_folder_holds_a_line_break(tmp_path, capsys, monkeypatch):
+    """--out $'bench\\nold' on a full disk: the file named in the error split the line in two."""
+    rows = [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3, "x_vs_keras_default": 1.0,
+             "floor_share": 0.4 / 61.0, "gflops": 1.0}]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    out = tmp_path / "bench\nold"
+    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/bench\\nold/[^ ]+: File too large: this bench's report "
+                        r"could not be written \(its rows are above\); latest\.md is still the earlier bench's\n",
+                        err), err
+
+
 def test_reports_that_meet_a_full_disk_half_way_leave_the_earlier_ones_whole(tmp_path):
     """The markdown fits, the CSV does not: latest.md had already been rewritten, and a half CSV stayed behind."""
     rows = [{"shape": "course", "run": f"run {i}", "epoch_ms": 1.0} for i in range(40)]     # a CSV of ~1 KB

@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except ReportsNotWritten as error:  # a full disk at the end: written atomically, none of them is half written
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
-        print(f"error: {error}: this bench's report could not be written (its rows are above); latest.md is still "
-              "the earlier bench's", file=sys.stderr)
+        print(one_line(f"error: {error}: this bench's report could not be written (its rows are above); latest.md "
+                       "is still the earlier bench's"), file=sys.stderr)               # one_line: --out $'a\nb'
         return 1
     except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
