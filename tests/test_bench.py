@@ -457,8 +457,21 @@ def test_make_bench_on_a_full_disk_is_one_line_when_the_folder_holds_a_line_brea
         assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/bench\\nold/[^ ]+: File too large: this bench's report "
-                        r"could not be written \(its rows are above\); latest\.md is still the earlier bench's\n",
-                        err), err
+                        r"could not be written \(its rows are above\); no report is in the folder\n", err), err
+
+
+def test_the_first_bench_on_a_full_disk_does_not_speak_of_an_earlier_report(tmp_path, capsys, monkeypatch):
+    """No bench had run in the folder: "latest.md is still the earlier bench's" named a report that does not exist."""
+    rows = [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3, "x_vs_keras_default": 1.0,
+             "floor_share": 0.4 / 61.0, "gflops": 1.0}]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/[^ ]+: File too large: this bench's report could not be "
+                        r"written \(its rows are above\); no report is in the folder\n", err), err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_reports_that_meet_a_full_disk_half_way_leave_the_earlier_ones_whole(tmp_path):

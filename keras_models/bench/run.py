@@ -118,8 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except ReportsNotWritten as error:  # a full disk at the end: written atomically, none of them is half written
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
-        print(one_line(f"error: {error}: this bench's report could not be written (its rows are above); latest.md "
-                       "is still the earlier bench's"), file=sys.stderr)               # one_line: --out $'a\nb'
+        earlier = "latest.md is still the earlier bench's" if (args.out / "latest.md").exists() else \
+            "no report is in the folder"                                        # the first bench in it
+        print(one_line(f"error: {error}: this bench's report could not be written (its rows are above); {earlier}"),
+              file=sys.stderr)                                                  # one_line: --out $'a\nb'
         return 1
     except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
         (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
