@@ -485,6 +485,16 @@ def test_reports_that_meet_a_full_disk_half_way_leave_the_earlier_ones_whole(tmp
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bench_stamp.md", "latest.md"]
 
 
+def test_reports_whose_last_move_fails_leave_the_earlier_latest_report(tmp_path):
+    """All three written, then one cannot be moved over its name (a folder stands there): latest.md, moved first, had
+    already become this bench's report, whose .csv is not there, while make bench said latest.md was the earlier one."""
+    (tmp_path / "latest.md").write_text("the earlier bench's report\n")
+    (tmp_path / "bench_stamp.csv").mkdir()                                    # os.replace onto it: IsADirectoryError
+    with pytest.raises(report.ReportsNotWritten, match=r"bench_stamp\.csv: Is a directory"):
+        report.write_reports(tmp_path, "stamp", "# make bench\n", [], [])
+    assert (tmp_path / "latest.md").read_text() == "the earlier bench's report\n"
+
+
 def test_two_benches_started_in_one_second_write_two_reports_the_second_suffixed_2(tmp_path, capsys, monkeypatch):
     # both wrote bench_<time>.md and .csv, and the second's replaced the first's (make train's run folders: _2, _3)
     class OneSecond(bench_run.datetime):

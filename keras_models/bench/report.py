@@ -189,16 +189,17 @@ def write_reports(out_dir: Path, stamp: str, markdown: str, rows: list[dict], pr
     fields = [*COLUMNS, "process", "seconds", "peak_mib", "returncode"]
     # the three temporary files are all written before any is moved over its file: a failed write (a full disk)
     # leaves the earlier latest.md whole and no half report. Each is written as soon as its atomic_path is entered,
-    # so that the innermost one at the failure is the file that failed, the one its OSError names.
+    # so that the innermost one at the failure is the file that failed, the one its OSError names. They are moved
+    # in the reverse order (an ExitStack): latest.md, entered first, last, once this bench's own two are in place.
     try:
         with contextlib.ExitStack() as files:
+            files.enter_context(atomic_path(latest)).write_text(markdown)
             files.enter_context(atomic_path(md)).write_text(markdown)
             with files.enter_context(atomic_path(csv_path)).open("w", newline="") as f:
                 writer = csv.DictWriter(f, fieldnames=fields)
                 writer.writeheader()
                 writer.writerows(rows)
                 writer.writerows(processes)
-            files.enter_context(atomic_path(latest)).write_text(markdown)
     except OSError as error:
         raise ReportsNotWritten(f"{error.filename or out_dir}: {error.strerror or error}") from None
     return [md, csv_path, latest]
