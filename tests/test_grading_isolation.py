@@ -1292,3 +1292,20 @@ def test_a_reason_naming_the_grading_folder_reads_the_same_on_every_run_and_name
     assert reasons[0] == reasons[1], reasons
     assert "No such file or directory: '<the grading folder>/weights.txt'" in reasons[0], reasons[0]
     assert tempfile.gettempdir() not in reasons[0], reasons[0]
+
+
+def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run():
+    """ex07 hands the learner's train_with_tensorboard a log folder inside a folder the grader drew at random: a
+    FileNotFoundError naming it read 'tmpb7lupv22/run/notes.txt' in one grading, 'tmpujturwbh/run/notes.txt' in the
+    next, relative, so that GRADING_FOLDER did not stand in for it."""
+    ex07 = find("ex07")
+    solved = ex07.solution_path.read_text(encoding="utf-8")
+    docstring = ('    """Train build_model on the breast-cancer data, logging to log_dir/{train,validation}; '
+                 'return the History."""\n')
+    assert solved.count(docstring) == 1
+    reads = solved.replace(docstring, docstring + '    open(Path(log_dir) / "notes.txt")\n').encode()
+    with at_most(60):
+        reasons = [sandbox.grade_in_sandboxes([sandbox.Submission("hal", ex07.name, ex07.solution_path.name, reads)],
+                                              30, 1)["hal"].reason for _ in range(2)]
+    assert reasons[0] == reasons[1], reasons
+    assert reasons[0].endswith("No such file or directory: '<the grading folder>/grader/run/notes.txt'"), reasons[0]

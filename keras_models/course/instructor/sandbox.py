@@ -159,8 +159,11 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     os.dup2(output, 2)
     from keras_models.course.exercises.graders import find, grade_file
 
+    # the grader's own folder (ex07's log_dir is in it), of a fixed name, made before the submission runs: one drawn at
+    # random, and relative, showed in a reason that named it as a new name each grading, which GRADING_FOLDER missed
+    os.mkdir("grader")
     try:
-        result = grade_file(find(exercise_name), Path(submission), Path(tempfile.mkdtemp(dir=".")))
+        result = grade_file(find(exercise_name), Path(submission), Path(workdir, "grader"))
         verdict = Verdict(result.passed, one_line(without_workdir(result.message, workdir)))   # before it is cut
     except SystemExit as exit_:
         verdict = Verdict(False, f"the code called sys.exit({exit_.code!r})")
