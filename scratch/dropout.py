@@ -34,6 +34,10 @@ import numpy as np
 
 from scratch.checks import generator
 
+# A mask given for an inference pass, to one layer or to the network: refused, never dropped without a word
+AT_INFERENCE = ("with training=False: at inference Dropout is the identity and uses no mask; pass training=True to "
+                "apply")
+
 
 class Dropout:
     """Inverted dropout on inputs a_prev (m, n): a = (a_prev * scale) * mask while training, a = a_prev
@@ -68,8 +72,7 @@ class Dropout:
         """a = (a_prev * scale) * mask while training (mask drawn if not given), a = a_prev at inference."""
         if not training:
             if mask is not None:                                                # never dropped without a word
-                raise ValueError("mask was given with training=False: at inference Dropout is the identity and uses "
-                                 "no mask; pass training=True to apply it")
+                raise ValueError(f"mask was given {AT_INFERENCE} it")
             self.mask = None
             return a_prev                                                       # (m, n)  the identity
         if mask is not None:
@@ -96,8 +99,7 @@ def check_masks(masks, widths: Sequence[int], m: int, training: bool) -> list[np
     if masks is None:
         return None
     if not training:
-        raise ValueError("masks were given with training=False: at inference Dropout is the identity and uses "
-                         "no mask; pass training=True to apply them")
+        raise ValueError(f"masks were given {AT_INFERENCE} them")
     if isinstance(masks, np.ndarray) or not isinstance(masks, Sequence):
         raise TypeError(f"masks must be a list of boolean arrays, one per Dropout layer, got {type(masks).__name__}")
     masks = list(masks)

@@ -17,6 +17,7 @@ first use. `grade_file` turns whatever happens into a `Result`:
     the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
     a name the grader needs      -> FAIL   "your code defines no <name> ..."; defined only under
                                            `if __name__ == "__main__":`, which the grader skips: where
+                                           (main_guard.py)
     a file with no code in it    -> FAIL   "<file> has no code in it ...", as make exercise-run says
     the grader file missing or   -> GraderUnreadable, raised: no verdict on the learner's code; make exercises,
       damaged                              make grade and a Grade cell say it in one line, with how to restore it
@@ -34,7 +35,6 @@ a notebook that calls `grade_here` (grade.py).
 from __future__ import annotations
 import __future__
 
-import ast
 import itertools
 import json
 import linecache
@@ -61,6 +61,7 @@ from ..notebook_source import (
     statements,
 )
 from .checks import Fail
+from .main_guard import MAIN_GUARD, only_when_run_as_script
 from .shape_errors import explained
 
 if TYPE_CHECKING:
@@ -190,54 +191,6 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
                       "runs when the file is run as a script, not when it is graded: move the definition out of that "
                       "block", time.perf_counter() - start)
     return grade_module(exercise, module, workdir, in_file(path), start)
-
-
-MAIN_GUARD = '`if __name__ == "__main__":`'
-
-
-def only_when_run_as_script(path: Path, name: str) -> str | None:
-    """'line L of <file or cell>' where the file at `path` defines `name` (a def, a class, an assignment or an
-    import) inside an `if __name__ == "__main__":` block, which the grader, running the file as a module of another
-    name, skips (a notebook's kernel and python itself run it: the learner saw the code work); else None."""
-    for source, piece in code_pieces(path):
-        for guard in ast.walk(ast.parse(source)):
-            if isinstance(guard, ast.If) and _is_main_guard(guard.test):
-                for node in _module_level(guard.body):
-                    if name in _names_bound(node):
-                        return cell_line(piece, node.lineno)
-    return None
-
-
-def _module_level(body: list[ast.stmt]):
-    """The statements of `body` and of the blocks inside it (if, for, with, try), not of the functions and classes
-    it defines: theirs bind local names."""
-    for statement in body:
-        yield statement
-        if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            for field in ("body", "orelse", "finalbody"):
-                yield from _module_level(getattr(statement, field, []))
-            for handler in getattr(statement, "handlers", []):
-                yield from _module_level(handler.body)
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    """`__name__ == "__main__"`, either way round."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
-        return False
-    sides = {ast.dump(test.left), ast.dump(test.comparators[0])}
-    return sides == {ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
-
-
-def _names_bound(node: ast.AST) -> set[str]:
-    """The module-level names a statement binds: a def's or class's name, an assignment's or import's names."""
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return {node.name}
-    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return {name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)}
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    return set()
 
 
 def has_no_code(path: Path) -> bool:
