@@ -965,17 +965,22 @@ def test_an_earlier_book_kept_aside_before_is_never_written_over(tmp_path, monke
     assert learner_folders.find_learners(folder)[1] == []
 
 
-def test_a_grade_book_kept_aside_is_named_when_the_new_one_cannot_be_written(tmp_path, monkeypatch, capsys):
-    """The earlier book moved aside, then the fresh one's write failed (a full disk): the instructor was told only
-    that the grades could not be written, with no grades.csv left and nothing saying where it went."""
-    folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})
-    (folder / "grades.csv").write_text("learner,ex01,total\nbob,8,8\n", encoding="utf-8")
+def every_book_write_meets_a_full_disk(monkeypatch) -> None:
+    """Every learner passes, and writing grades.csv fails as on a full disk."""
     monkeypatch.setattr(grade_class, "grade_learners", all_passed)
 
     def disk_full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(grade_class.gradebook, "write", disk_full)
+
+
+def test_a_grade_book_kept_aside_is_named_when_the_new_one_cannot_be_written(tmp_path, monkeypatch, capsys):
+    """The earlier book moved aside, then the fresh one's write failed (a full disk): the instructor was told only
+    that the grades could not be written, with no grades.csv left and nothing saying where it went."""
+    folder = write_class(tmp_path / "class", {"bob": {"notes.txt": ""}})
+    (folder / "grades.csv").write_text("learner,ex01,total\nbob,8,8\n", encoding="utf-8")
+    every_book_write_meets_a_full_disk(monkeypatch)
     assert grade_class.main([str(folder)]) == 1
     assert capsys.readouterr().err == (
         f"error: the grades cannot be written to {folder} (No space left on device); kept the earlier grades.csv as "
@@ -987,12 +992,7 @@ def test_a_grade_book_kept_aside_is_named_when_the_new_one_cannot_be_written(tmp
 def test_grades_that_cannot_be_written_are_one_line_when_the_folder_holds_a_line_break(tmp_path, monkeypatch, capsys):
     """SUBMISSIONS=$'class\nb' on a full disk: the folder's line break split the error in two."""
     folder = write_class(tmp_path / "class\nb", {"bob": {"notes.txt": ""}})
-    monkeypatch.setattr(grade_class, "grade_learners", all_passed)
-
-    def disk_full(*args):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(grade_class.gradebook, "write", disk_full)
+    every_book_write_meets_a_full_disk(monkeypatch)
     assert grade_class.main([str(folder)]) == 1
     assert capsys.readouterr().err == (
         f"error: the grades cannot be written to {tmp_path}/class\\nb (No space left on device)\n")
