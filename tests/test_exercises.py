@@ -117,11 +117,13 @@ WORKED_IN = object()                                   # ... and then the learne
     (UNTOUCHED, WORKED_IN, 0, ".ipynb", "it has fewer TODOs left than ex01_perceptron_activations.py"),  # a clone
     ("", SOLVED, 0, ".ipynb", "ex01_perceptron_activations.py has no code in it"),   # 0 TODOs, nothing done: a sync
     (SOLVED, b"", 5, ".py", "ex01_perceptron_activations.ipynb has no code in it"),  # the notebook's sync, saved later
+    ("\n  \n", SOLVED, 0, ".ipynb", "ex01_perceptron_activations.py has no code in it"),  # blanks: no code either
     (SOLVED, "# notes\n", 5, ".ipynb", "you saved it after the .py"),   # notes are not an unfinished sync
 ], ids=["py-alone", "notebook-alone", "clone-work-in-notebook", "work-in-py-notebook-later", "notebook-later",
         "saved-together", "broken-notebook-later", "broken-notebook-beside-py", "as-make-notebooks-wrote-it",
         "as-written-from-an-earlier-py", "make-notebooks-then-worked-in", "empty-py-beside-a-notebook",
         "empty-notebook-saved-after-a-py",
+        "blank-py-beside-a-notebook",
         "notes-notebook-saved-later"])
 def test_the_file_graded_is_the_one_holding_the_work_then_the_one_saved_last(tmp_path, script, notebook,
                                                                            notebook_later_by, graded, why):
@@ -166,6 +168,32 @@ def test_a_file_dated_in_the_future_does_not_count_as_saved_after_the_other(tmp_
     assert chosen.path == other, chosen
     assert chosen.why == (f"{future.name} is dated {time.strftime('%Y-%m-%d %H:%M', time.localtime(tomorrow))}, "
                           "later than this machine's clock says it is now: its time says nothing of when it was saved")
+
+
+def test_both_files_dated_in_the_future_are_told_apart_by_when_each_was_saved(tmp_path):
+    """A ZIP unpacked across time zones dates both files ahead of the clock: neither says more than the other, so the
+    one saved more than a second later counts, as when neither is ahead (not a ValueError from the code that picks
+    the one file that is not ahead)."""
+    script_path, notebook_path = tmp_path / f"{EX01.stem}.py", tmp_path / f"{EX01.stem}.ipynb"
+    script_path.write_text(SOLVED, encoding="utf-8")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED.replace("1.0", "2.0"))]),
+                   notebook_path)
+    tomorrow = time.time() + 86_400
+    os.utime(script_path, (tomorrow,) * 2)
+    os.utime(notebook_path, (tomorrow + 5,) * 2)
+    assert version_to_grade(script_path, notebook_path) == Version(notebook_path, "you saved it after the .py", True)
+
+
+def test_two_empty_files_grade_the_py_not_a_traceback(tmp_path):
+    """A sync that never finished, for both: neither holds work, so neither is "the other one"; the .py, as when
+    nothing tells the two apart (not a ValueError from the code that picks the one file that is not empty)."""
+    script_path, notebook_path = tmp_path / f"{EX01.stem}.py", tmp_path / f"{EX01.stem}.ipynb"
+    script_path.write_bytes(b"")
+    notebook_path.write_bytes(b"  \n")
+    for path in (script_path, notebook_path):
+        os.utime(path, (1_000_000_000,) * 2)
+    chosen = version_to_grade(script_path, notebook_path)
+    assert (chosen.path, chosen.of_two) == (script_path, True), chosen
 
 
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])
