@@ -569,10 +569,12 @@ def test_skipped_entries_are_listed_and_a_file_one_folder_too_deep_or_misnamed_i
     (f"ex1_{EX01.stem[5:]}.py", f"ex1_{EX01.stem[5:]}.py"),          # the id without its zero, as ONLY=ex1 takes it
     (f"EX1 {EX01.stem[5:]}.ipynb", f"EX1 {EX01.stem[5:]}.ipynb"),
     (f"{FILE01} ", f'"{FILE01} "'),                                   # a space after .py: named in quotes to show it
+    (f" {FILE01}", f'" {FILE01}"'),                                   # a space before: in quotes too
     (f"smithann_12345_67890_{FILE01}", f"smithann_12345_67890_{FILE01}"),          # Canvas' bulk download
     (f"smithann_LATE_12345_67890_{EX01.stem}-1.py", f"smithann_LATE_12345_67890_{EX01.stem}-1.py"),
     ("Exercise 1.ipynb", "Exercise 1.ipynb"), ("ex_01 perceptron.py", "ex_01 perceptron.py"),   # renamed by hand
-], ids=["ex1", "EX1-notebook", "space-after-py", "canvas", "canvas-late-resubmitted", "exercise-1", "ex_01"])
+], ids=["ex1", "EX1-notebook", "space-after-py", "space-before", "canvas", "canvas-late-resubmitted", "exercise-1",
+        "ex_01"])
 def test_a_missing_file_names_a_file_named_nearly_right_whatever_its_ids_zero_or_a_trailing_space(tmp_path, name,
                                                                                                    found):
     """ex10_notes.py, Exercise 10.py and index1.py are no ex1 files; nor is macOS' AppleDouble ._ex01_....py (listed
@@ -596,6 +598,32 @@ def test_a_missing_file_names_every_file_named_nearly_right_not_just_the_first(t
     assert learner_files.staged_submission(folder / "bob", EX01, None).reason == (
         f"missing: no {EX01.stem}.py or .ipynb (found EX1.ipynb, ex01 (1).py, ex01.ipynb and 1 more: name the one to "
         f"grade {EX01.stem}.py or .ipynb)")
+
+
+def test_a_missing_file_names_three_files_named_nearly_right_and_no_more(tmp_path):
+    """Three such files are all named; "and N more" only follows a fourth (not "and 0 more")."""
+    folder = write_class(tmp_path / "class", {"ann": {"ex01.py": "", "ex01 (1).py": "", "ex01 (2).py": ""}})
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == (
+        f"missing: no {EX01.stem}.py or .ipynb (found ex01 (1).py, ex01 (2).py, ex01.py: name the one to grade "
+        f"{FILE01})")
+
+
+def test_a_file_in_a_hidden_folder_is_not_named_as_the_file_one_folder_too_deep(tmp_path):
+    """A hidden folder (.git, a backup tool's .old) is nobody's hand-in: not "found .old/ex01_....py: move it up"."""
+    folder = write_class(tmp_path / "class", {"ann": {f".old/{FILE01}": SOLVED01, "notes.txt": ""}})
+    assert learner_files.staged_submission(folder / "ann", EX01, None).reason == f"missing: no {EX01.stem}.py or .ipynb"
+
+
+def test_a_link_to_nowhere_beside_the_notebook_leaves_the_notebook_graded(tmp_path):
+    """A .py that is a link copied from the learner's machine (it points nowhere here) holds no work: the notebook
+    beside it is the learner's file, graded, not the link refused."""
+    learner = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}}) / "ann"
+    (learner / FILE01).symlink_to("/Users/ann/course/" + FILE01)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED01)]),
+                   learner / f"{EX01.stem}.ipynb")
+    chosen = learner_files.submission(learner, EX01)
+    assert chosen.path == learner / f"{EX01.stem}.ipynb"
+    assert learner_files.staged_submission(learner, EX01, chosen)[0] == f"{EX01.stem}.ipynb"
 
 
 def test_a_missing_file_names_a_file_named_nearly_right_one_folder_too_deep(tmp_path):
