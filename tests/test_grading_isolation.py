@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
@@ -37,6 +38,7 @@ from keras_models.course.instructor import (
     gradebook,
     learner_files,
     learner_folders,
+    meddling,
     progress,
     sandbox,
 )
@@ -1306,6 +1308,38 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     assert error == (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) "
                      "and grade again")
     assert not (folder / "grades.csv").exists()
+
+
+def test_the_project_files_watched_are_the_code_of_keras_models_and_scratch_and_every_data_file(tmp_path):
+    """What a submission must not change: the .py files of keras_models/ and scratch/, every file of data/ (not only
+    its .csv files), nothing in a __pycache__ folder, which Python itself writes as the graders import data/."""
+    files = {"keras_models/course/grader.py": b"PASS = False\n", "keras_models/course/notes.md": b"notes\n",
+             "scratch/activations.py": b"a = 1\n", "data/housing.csv": b"area\n50\n", "data/digits.npz": b"PK\x03",
+             "data/__pycache__/loaders.cpython-312.pyc": b"\x00", "data/__pycache__/stale.py": b"",
+             "keras_models/__pycache__/stale.py": b""}
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(content)
+    watched = ["keras_models/course/grader.py", "scratch/activations.py", "data/housing.csv", "data/digits.npz"]
+    assert meddling.project_hashes(tmp_path) == {name: hashlib.sha256(files[name]).hexdigest() for name in watched}
+
+
+def test_each_way_a_submission_changes_the_submissions_folder_is_named(tmp_path):
+    """A file rewritten at its size (only its time tells), one grown with its time put back, one deleted, a link to
+    nowhere and a link to a folder added (links not followed): each named, five in all with no "and 0 more"."""
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text("x = 1\n")
+        os.utime(tmp_path / name, ns=(1_000_000_000_000_000_000,) * 2)
+    (tmp_path / "folder").mkdir()
+    before = meddling.folder_state(tmp_path)
+    (tmp_path / "a.py").write_text("y = 2\n")                                  # same size, saved later
+    (tmp_path / "b.py").write_text("x = 10\n")
+    os.utime(tmp_path / "b.py", ns=(1_000_000_000_000_000_000,) * 2)              # grown, its time as it was
+    (tmp_path / "c.py").unlink()
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "link").symlink_to(tmp_path / "folder")
+    assert meddling.changes_named(before, meddling.folder_state(tmp_path)) == (
+        "a.py (changed), b.py (changed), c.py (deleted), gone (added), link (added)")
 
 
 def test_a_reason_naming_the_grading_folder_reads_the_same_on_every_run_and_names_no_temporary_path():
