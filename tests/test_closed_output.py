@@ -79,9 +79,9 @@ def test_printing_turns_only_an_os_error_into_output_failed():
 
 # A program started with descriptors closed: it opens a log file, then a child prints; `log` is what the file holds.
 @pytest.mark.parametrize("redirections, program, log", [
-    # `<&- >&-`: /dev/null first takes descriptor 0; stdout's must be 1, or the log takes 1 and the child prints in it
-    ("<&- >&-", "write_nowhere_if_closed(); log = open(sys.argv[1], 'w'); run_a_child(); log.write('the log')",
-     "the log"),
+    # `<&- >&-`: /dev/null first takes descriptor 0; stdout's must be 1 (the log opened after takes neither)
+    ("<&- >&-", "write_nowhere_if_closed(); log = open(sys.argv[1], 'w'); run_a_child(); "
+                "log.write(str(sys.stdout.fileno()))", "1"),
     # `>&-`, and a file opened before (it took descriptor 1): left alone, not replaced with /dev/null
     (">&-", "log = open(sys.argv[1], 'w'); write_nowhere_if_closed(); log.write('the log'); log.flush()", "the log"),
     # `2>&-`: stderr to /dev/null at descriptor 2; stdout, open, left as it is
