@@ -62,6 +62,10 @@ def test_the_repository_holds_each_exercise_once_as_its_solution():
         assert f"{exercise.stem}.py" not in names, f"{exercise.name}'s learner file is committed: only its solution is"
         ignored = subprocess.run(["git", "check-ignore", "-q", exercise.learner_path.name], cwd=folder, check=False)
         assert ignored.returncode == 0, f"{exercise.learner_path.name} is not git-ignored"
+    # the record of what make setup wrote in them is this checkout's: make release, which copies what git tracks,
+    # leaves it out, and in a learner copy (whose .gitignore keeps this line) it is not committed with their work
+    ignored = subprocess.run(["git", "check-ignore", "-q", RECORD], cwd=folder, check=False)
+    assert ignored.returncode == 0, f"{RECORD} is not git-ignored"
 
 
 def test_write_missing_writes_skeletons_and_never_touches_a_learners_file(tmp_path):
@@ -93,7 +97,128 @@ def test_written_by_root_in_a_learners_folder_the_exercise_files_are_the_learner
     write_missing([(ex01.solution_path, folder / "ex01.py")])
     (folder / "ex02.py").write_text("# my work in progress\n", encoding="utf-8")
     reset(ex02.solution_path, folder / "ex02.py", tmp_path / "backup")
-    assert given == {"ex01.py": owner, "ex02.py": owner}
+    assert given == {"ex01.py": owner, "ex02.py": owner, RECORD: owner}      # the record of what was written too
+
+
+RECORD = ".as_written.json"                            # beside the learner files: {"sha256": {file name: hex}}
+PULLED = "\n# a line a git pull brought into the solution\n"
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch):
+    """A checkout in tmp_path: (its solutions, copies a git pull can change; the folder of the learner's files)."""
+    from keras_models.course.exercises import graders
+
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    exercises.mkdir()
+    for exercise in EXERCISES:
+        solutions.joinpath(exercise.solution_path.name).write_bytes(exercise.solution_path.read_bytes())
+    monkeypatch.setattr(graders, "SOLUTIONS_DIR", solutions)
+    monkeypatch.setattr(graders, "EXERCISES_DIR", exercises)
+    monkeypatch.setattr(repository, "REPO", tmp_path)     # what from_repository shows
+    return solutions, exercises
+
+
+def make_setup(capsys) -> tuple[int, str, str]:
+    """What make setup runs after installing: grade.py --write-missing; (status, stdout, stderr)."""
+    status = grade_cli.main(["--write-missing"])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def git_pull(solution: Path) -> None:
+    solution.write_text(solution.read_text(encoding="utf-8") + PULLED, encoding="utf-8")
+
+
+def test_after_a_pull_an_untouched_exercise_file_is_written_from_the_new_skeleton_and_named(course, capsys):
+    """An exercise the learner never opened follows the course, and one line says so; without a change, nothing."""
+    solutions, exercises = course
+    assert make_setup(capsys)[0] == 0
+    assert make_setup(capsys) == (0, "", "")                               # the skeletons did not change
+    git_pull(solutions / "ex04_diamonds_regression.py")
+    assert make_setup(capsys) == (0, "exercises/ex04_diamonds_regression.py: the course's new version "
+                                     "(you had not changed yours)\n", "")
+    learner = exercises / "ex04_diamonds_regression.py"
+    assert learner.read_text(encoding="utf-8") == make_skeleton(
+        find("ex04").solution_path.read_text(encoding="utf-8"))
+    assert learner.read_text(encoding="utf-8").endswith(PULLED)
+    assert make_setup(capsys) == (0, "", "")                               # and it is still known untouched
+    git_pull(solutions / "ex04_diamonds_regression.py")
+    assert "ex04_diamonds_regression.py: the course's new version" in make_setup(capsys)[1]
+
+
+@pytest.mark.parametrize("before_the_pull", [
+    "edited", "record-missing", "record-a-folder", b'{"sha256": {"ex04_diamonds_regr', b"\xff\xfe{}", b"[]",
+    b'{"sha256": []}', b'{"sha256": {"ex04_diamonds_regression.py": 4}}', b"", b"[" * 100_000,
+], ids=["edited", "record-missing", "record-a-folder", "cut-short", "not-utf8", "a-list", "sha256-a-list",
+        "sha256-a-number", "empty", "nested-too-deep"])
+def test_after_a_pull_a_file_not_known_untouched_is_left_as_it_is_without_a_word(course, capsys, before_the_pull):
+    """The learner's work is never touched; nor is a file whose record is missing (a clone set up before there was
+    one) or damaged: not known untouched, it is kept as it is, as it always was, and no traceback."""
+    solutions, exercises = course
+    assert make_setup(capsys)[0] == 0
+    learner, record = exercises / "ex04_diamonds_regression.py", exercises / RECORD
+    if before_the_pull == "edited":
+        learner.write_text(learner.read_text(encoding="utf-8").replace("raise NotImplementedError", "pass  # mine", 1),
+                           encoding="utf-8")
+    elif before_the_pull == "record-missing":
+        record.unlink()
+    elif before_the_pull == "record-a-folder":
+        record.unlink()
+        record.mkdir()
+    else:
+        record.write_bytes(before_the_pull)
+    kept = learner.read_bytes()
+    git_pull(solutions / "ex04_diamonds_regression.py")
+    assert make_setup(capsys) == (0, "", "")
+    assert learner.read_bytes() == kept
+
+
+@pytest.mark.parametrize("mine", ["# my work in progress\n", None], ids=["edited", "already-the-skeleton"])
+def test_an_exercise_reset_is_known_untouched_and_follows_the_next_pull(course, capsys, mine):
+    solutions, exercises = course
+    assert make_setup(capsys)[0] == 0
+    (exercises / RECORD).unlink()                                           # set up before there was a record
+    learner = exercises / "ex03_keras_basics.py"
+    if mine is not None:
+        learner.write_text(mine, encoding="utf-8")
+    assert grade_cli.main(["--reset", "ex03"]) == 0
+    capsys.readouterr()
+    git_pull(solutions / "ex03_keras_basics.py")
+    assert make_setup(capsys) == (0, "exercises/ex03_keras_basics.py: the course's new version "
+                                     "(you had not changed yours)\n", "")
+    assert learner.read_text(encoding="utf-8").endswith(PULLED)
+
+
+def test_a_file_set_up_before_the_record_that_is_the_skeleton_today_follows_the_next_pull(course, capsys):
+    """A clone set up before the record: a file that holds its skeleton as it is now holds nothing of the learner's
+    (whatever they did, it reads as the course wrote it); it is recorded, silently, and follows from then on."""
+    solutions, exercises = course
+    assert make_setup(capsys)[0] == 0
+    (exercises / RECORD).unlink()
+    assert make_setup(capsys) == (0, "", "")
+    git_pull(solutions / "ex05_breast_cancer_dropout.py")
+    assert make_setup(capsys)[1] == ("exercises/ex05_breast_cancer_dropout.py: the course's new version "
+                                     "(you had not changed yours)\n")
+
+
+def test_make_notebooks_after_a_pull_writes_an_untouched_exercise_and_its_untouched_notebook_again(
+        course, capsys, monkeypatch):
+    solutions, exercises = course
+    monkeypatch.setattr(build, "LESSONS", [])                           # the exercises' notebooks only
+    monkeypatch.setattr(build, "SOLUTIONS_DIR", solutions / "not here")
+    notebooks = exercises.parent / "notebooks"
+    assert make_setup(capsys)[0] == 0
+    build.build(notebooks, exercises.parent / "backup")
+    git_pull(solutions / "ex03_keras_basics.py")
+    capsys.readouterr()
+    done = build.build(notebooks, exercises.parent / "backup")
+    assert capsys.readouterr().out == ("exercises/ex03_keras_basics.py: the course's new version "
+                                       "(you had not changed yours)\n")
+    assert ("ex03_keras_basics", "rewritten") in done["exercises"]
+    notebook = nbformat.read(notebooks / "exercises" / "ex03_keras_basics.ipynb", as_version=4)
+    assert "a line a git pull brought into the solution" in notebook.cells[-1].source
 
 
 EX01 = find("ex01")

@@ -11,7 +11,8 @@
 Each exercise exists once in the repository: its solution in `solutions/`, with the parts a learner
 writes between `### BEGIN SOLUTION` and `### END SOLUTION`. Your file, `exercises/<name>.py`, is cut
 from it by `skeleton.py` (`make setup` and `make exercises` write the ones you do not have, and never
-overwrite yours): a script in jupytext "percent" format (`# %%` cells) with a brief, the data, and TODOs
+overwrite one you changed; one you did not change follows the course after a git pull: `as_written.py`
+remembers what was written): a script in jupytext "percent" format (`# %%` cells) with a brief, the data, and TODOs
 that raise NotImplementedError until written. The graders are in `graders/`.
 
     make exercises ONLY=ex03          # grade one (make exercises: all)

@@ -1,5 +1,8 @@
 """Write the exercise files a learner does not have, or start one over: `make setup`, `make exercise-reset`.
 
+An exercise file still as the course wrote it follows the course: after a git pull changed its solution,
+`make setup`, `make exercises`, `make exercise-run` and `make notebooks` write its new version, and say so.
+
     make exercise-reset NAME=ex03    # grade.py --reset: ex03's untouched skeleton; your version is backed up
     make setup                       # grade.py --write-missing: the exercise files you do not have yet
 
@@ -16,15 +19,19 @@ import os
 from pathlib import Path
 
 from keras_models.course.exercises.graders import Exercise
-from keras_models.course.exercises.skeleton import reset, write_missing
+from keras_models.course.exercises.skeleton import reset, write_missing, write_new_versions
 from keras_models.twins.repository import REPO, from_repository
 
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 
 
 def write_missing_files(exercises: list[Exercise]) -> None:
-    """Write the untouched file of every exercise you do not have yet, and say so."""
-    for path in write_missing([(exercise.source_path, exercise.learner_path) for exercise in exercises]):
+    """Write the untouched file of every exercise you do not have yet, and the course's new version of every one
+    you have left as it was written (a git pull changed its solution), and say so."""
+    pairs = [(exercise.source_path, exercise.learner_path) for exercise in exercises]
+    for path in write_new_versions(pairs):
+        print(f"{from_repository(path)}: the course's new version (you had not changed yours)", flush=True)
+    for path in write_missing(pairs):
         print(f"wrote {from_repository(path)}: your copy of the exercise, yours to edit", flush=True)
 
 

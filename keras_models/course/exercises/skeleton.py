@@ -15,7 +15,9 @@ A solution marks each part the learner writes, at the indentation where the code
 other line, so the brief, the signatures, the given code and the TODO comments are the same in
 both files and cannot drift apart. `write_missing` writes the skeleton of every exercise whose learner
 file does not exist yet (`make setup`, `make exercises`) and never touches one that does; `reset`
-writes one back on request, keeping the learner's version in a backup first. Written by root (`sudo make setup`)
+writes one back on request, keeping the learner's version in a backup first. Each remembers what it wrote
+(as_written.py), and `write_new_versions` writes a changed skeleton (after a git pull) over a file that still
+holds exactly that: nothing of the learner's is in it. Written by root (`sudo make setup`)
 in a learner's checkout, a file belongs to its folder's owner, the learner: one owned by root they could not edit.
 """
 
@@ -25,6 +27,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from keras_models.course.exercises.as_written import read_record, sha256_of, untouched, write_record
 from scratch.atomic_write import atomic_path, write_text_atomically
 
 BEGIN = "### BEGIN SOLUTION"
@@ -87,6 +90,7 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
         current = learner_path.read_bytes()                 # bytes: a file that is not UTF-8 is kept too
         if current == skeleton.encode("utf-8"):
             if os.access(learner_path, os.W_OK):
+                remember([(solution_path, learner_path)])
                 return None
         else:
             backup = backup_path(learner_path, backup_dir)
@@ -94,6 +98,7 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
                 temporary.write_bytes(current)
     write_text_atomically(learner_path, skeleton)          # stopped half way, the file is the old one, not half
     owned_like_its_folder(learner_path)
+    remember([(solution_path, learner_path)])
     return backup
 
 
@@ -108,7 +113,41 @@ def write_missing(pairs: list[tuple[Path, Path]]) -> list[Path]:
             write_text_atomically(learner_path, skeleton_of(solution_path))   # never half a file, taken as yours
             owned_like_its_folder(learner_path)
             written.append(learner_path)
+    remember(pairs)
     return written
+
+
+def write_new_versions(pairs: list[tuple[Path, Path]]) -> list[Path]:
+    """For each (solution_path, learner_path) whose learner file still holds what was written in it (as_written.py)
+    and whose skeleton has changed since (a git pull), write the new skeleton. Returns the files written.
+
+    A file the learner changed is never touched, nor one not known untouched (no record, a damaged one). What it
+    writes is recorded by the write_missing that follows it (reset.write_missing_files)."""
+    rewritten = []
+    for solution_path, learner_path in pairs:
+        if not learner_path.is_file():
+            continue
+        current, skeleton = learner_path.read_bytes(), skeleton_of(solution_path)
+        if current != skeleton.encode("utf-8") and untouched(learner_path, current, read_record(learner_path.parent)):
+            write_text_atomically(learner_path, skeleton)
+            owned_like_its_folder(learner_path)
+            rewritten.append(learner_path)
+    return rewritten
+
+
+def remember(pairs: list[tuple[Path, Path]]) -> None:
+    """Record the SHA-256 of each learner file that holds its skeleton now (as_written.py): one just written, or one
+    set up before there was a record that still reads as the course wrote it (nothing in it is the learner's)."""
+    for folder in dict.fromkeys(learner_path.parent for _, learner_path in pairs):
+        before = read_record(folder)
+        after = dict(before)
+        for solution_path, learner_path in pairs:
+            if learner_path.parent == folder and learner_path.is_file():
+                skeleton = skeleton_of(solution_path).encode("utf-8")
+                if learner_path.read_bytes() == skeleton:
+                    after[learner_path.name] = sha256_of(skeleton)
+        if after != before and (record := write_record(folder, after)) is not None:
+            owned_like_its_folder(record)
 
 
 def owned_like_its_folder(path: Path) -> None:

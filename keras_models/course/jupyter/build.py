@@ -38,7 +38,8 @@ from keras_models.course.command_line import folder_not_writable
 from keras_models.course.exercises.fingerprints import fingerprint, fingerprints, untouched_fingerprint
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
-from keras_models.course.exercises.skeleton import backup_path, write_missing
+from keras_models.course.exercises.reset import write_missing_files
+from keras_models.course.exercises.skeleton import backup_path
 from keras_models.course.jupyter.kernel import KERNELSPEC, register
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
@@ -175,7 +176,7 @@ def build(out_dir: Path, backup_dir: Path) -> dict[str, list[tuple[str, str]]]:
     for name in LESSONS:
         done["lessons"].append((name, refresh(lesson_notebook(lessons_dir / f"{name}.py"),
                                               out_dir / "lessons" / f"{name}.ipynb", backup_dir)))
-    write_missing([(exercise.source_path, exercise.learner_path) for exercise in EXERCISES])
+    write_missing_files(list(EXERCISES))               # and an untouched one whose solution changed: its new version
     for exercise in EXERCISES:
         done["exercises"].append((exercise.stem, write_exercise_notebook(
             exercise.learner_path, out_dir / "exercises" / f"{exercise.stem}.ipynb")))
