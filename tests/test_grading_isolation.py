@@ -218,18 +218,21 @@ def test_a_submission_that_computed_until_its_wall_limit_is_named_after_the_tabl
         tmp_path, capsys):
     """A correct but slow learner got 0 on a busy machine (12.8 s of CPU of TIME_LIMIT=20 at the 65 s wall limit)
     and 15/15 on a quieter one, and nothing told the instructor that the machine may have cost it. Here a loop that
-    computes is cut by a wall limit (2 s) shorter than its CPU limit (3 s); a submission that sleeps beside it is
-    not named (the warning's rule: more than a quarter of TIME_LIMIT, 0.75 s, of CPU used by then)."""
+    computes a third of the time (as a program given a third of a core does) is cut by its wall limit (4 s); a
+    submission that sleeps beside it is not named (the warning's rule: more than a quarter of TIME_LIMIT, 0.5 s, of
+    CPU used by then, and less than half of the wall-clock seconds, 2 s)."""
+    a_third = ("import time\nwhile True:\n    end = time.process_time() + 0.05\n"
+               "    while time.process_time() < end:\n        pass\n    time.sleep(0.1)\n")
     folder = write_class(tmp_path / "class", {"abe": {FILE01: "import time\ntime.sleep(600)\n"},
-                                             "cy": {FILE01: "while True:\n    pass\n"}})
-    assert grade(folder, "--only", "ex01", "--time-limit", "3", "--wall-limit", "2") == 0
+                                             "cy": {FILE01: a_third}})
+    assert grade(folder, "--only", "ex01", "--time-limit", "2", "--wall-limit", "4") == 0
     out = capsys.readouterr().out.splitlines()
     assert grades(folder) == {"abe": ["0", "0"], "cy": ["0", "0"]}          # the warning changes no grade
-    used = re.fullmatch(r"did not finish within 2 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\)",
+    used = re.fullmatch(r"did not finish within 4 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\)",
                         reasons(folder)[("cy", "ex01")])
-    assert used and float(used[1]) > 0.75, reasons(folder)              # (else the machine starved the test itself)
+    assert used and 0.5 < float(used[1]) < 2, reasons(folder)          # (else the machine starved the test itself)
     said = STARVED_LINE.fullmatch(out[-1])
-    assert said and said.groups() == (f"cy ex01 ({float(used[1]):g} s of CPU)", "3", "ex01"), out[-3:]
+    assert said and said.groups() == (f"cy ex01 ({float(used[1]):g} s of CPU)", "2", "ex01"), out[-3:]
     assert out[-2].startswith("Wrote "), out[-3:]
 
 
@@ -239,6 +242,21 @@ def test_a_submission_that_sleeps_until_its_wall_limit_is_no_reason_for_that_war
     assert grade(folder, "--only", "ex01", "--time-limit", "3", "--wall-limit", "2") == 0
     out, err = capsys.readouterr()
     assert "wall limit; it had used" in reasons(folder)[("abe", "ex01")]
+    assert "busy machine" not in out + err and out.splitlines()[-1].startswith("Wrote "), out
+
+
+def test_an_endless_loop_cut_by_a_wall_limit_under_its_time_limit_is_no_reason_for_that_warning(tmp_path, capsys):
+    """WALL_LIMIT=2 under TIME_LIMIT=3: the loop computes all along, a core to itself, and the wall stops it with
+    nearly 2 s of CPU, more than a quarter of TIME_LIMIT; the machine did not cost it its 0 (make grade passes the
+    WALL_LIMIT it was given to starved_warning, not its default, 11 s, under half of which 1.9 s is)."""
+    folder = write_class(tmp_path / "class", {"cy": {FILE01: "while True:\n    pass\n"}})
+    assert grade(folder, "--only", "ex01", "--time-limit", "3", "--wall-limit", "2") == 0
+    out, err = capsys.readouterr()
+    used = re.fullmatch(r"did not finish within 2 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\)",
+                        reasons(folder)[("cy", "ex01")])
+    assert used, reasons(folder)
+    if float(used[1]) < 1:
+        pytest.skip(f"this machine gave the loop less than half a core ({used[1]} s of CPU in 2 s)")
     assert "busy machine" not in out + err and out.splitlines()[-1].startswith("Wrote "), out
 
 
@@ -256,6 +274,23 @@ def test_the_warning_names_three_learner_exercise_pairs_at_most_then_how_many_mo
     assert said and said.groups() == ("ann ex01 (30.5 s of CPU), cy ex02 (45 s of CPU), dee ex02 (31 s of CPU) and 1 "
                                       "more", "120", "ex01,ex02")
     assert grade_class.starved_warning({"bob": grades["bob"]}, [EX01, EX02], 120) == ""
+
+
+@pytest.mark.parametrize("time_limit, wall_seconds, cpu_seconds, named", [
+    (20, None, 12.8, True),       # the default wall limit, 65 s: 12.8 s of CPU is a fifth of a core
+    (3, 2, 1.9, False),           # WALL_LIMIT=2 under TIME_LIMIT=3: 1.9 s of 2 s is a core to itself, cut by the wall
+    (3, 6, 1.9, True),            # the same 1.9 s over 6 s: a third of a core
+    (8, 6, 3.0, False),           # exactly half of a core: not named ("less than half")
+], ids=["default-wall-limit", "a-core-to-itself", "a-third-of-a-core", "half-a-core"])
+def test_the_warning_names_a_zero_that_had_less_than_half_a_core_not_one_a_short_wall_limit_cut(
+        time_limit, wall_seconds, cpu_seconds, named):
+    """WALL_LIMIT below TIME_LIMIT stops a program that computes all along, a core to itself, at its wall limit with
+    nearly as many CPU seconds: the machine did not cost that zero (an endless loop is one), and grading it again on a
+    quieter machine gives the same 0. Only a run that had less than half a core (its CPU seconds under half of its
+    wall-clock seconds) got too little of one."""
+    grades = {"cy": {"ex01": gradebook.Grade("x.py", 0, "did not finish ...", cpu_seconds)}}
+    said = grade_class.starved_warning(grades, [EX01], time_limit, wall_seconds)
+    assert bool(said) == named, said
 
 
 def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_path):

@@ -68,7 +68,7 @@ from keras_models.course.instructor.learner_files import (
 )
 from keras_models.course.instructor.learner_folders import find_learners
 from keras_models.course.instructor.meddling import changed_paths, changes_named, folder_state, project_hashes
-from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes
+from keras_models.course.instructor.sandbox import Submission, Verdict, escaped, grade_in_sandboxes, wall_limit
 from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import OutputFailed, output_failed, printing
 from keras_models.twins.cores import usable_cores
@@ -175,12 +175,17 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
                  escaped(verdict.reason + which_of_two(chosen) + also), verdict.cpu_at_wall_limit)
 
 
-def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, named: int = 3) -> str:
+def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wall_seconds: float | None = None,
+                    named: int = 3) -> str:
     """One line naming the zeros a busy machine may have cost (the first `named` learner/exercise pairs, then how
-    many more), and what to do; "" when there are none.
+    many more), and what to do; "" when there are none. `wall_seconds`: WALL_LIMIT, None for its default.
 
-    Such a zero was stopped at its wall-clock limit having used more than a quarter of TIME_LIMIT of CPU. A
-    submission that waits or sleeps uses next to none: its start-up, well under a second once make grade has
+    Such a zero was stopped at its wall-clock limit having used more than a quarter of TIME_LIMIT of CPU, yet less
+    than half of its wall-clock seconds (less than half a core, on average): with WALL_LIMIT set below TIME_LIMIT, a
+    program that computes all along with a core to itself (an endless loop) is stopped by the wall with nearly as
+    many CPU seconds as wall-clock ones, and no quieter machine changes its 0.
+
+    A submission that waits or sleeps uses next to none: its start-up, well under a second once make grade has
     imported TensorFlow for its children, about 5 s when a child imports it itself (one submission alone), which a
     quarter of the default TIME_LIMIT (30 s) leaves far behind. One that computes all along and gets a core to itself
     reaches TIME_LIMIT long before the wall limit (3 x TIME_LIMIT + 5 s); stopped by the wall with less, it got too
@@ -189,7 +194,9 @@ def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, na
     starved = [(learner, exercise, grade.cpu_at_wall_limit) for learner, mine in grades.items()
                for exercise in exercises
                if (grade := mine.get(exercise.name)) is not None and grade.points == 0
-               and grade.cpu_at_wall_limit is not None and grade.cpu_at_wall_limit > time_limit / 4]
+               and grade.cpu_at_wall_limit is not None
+               and time_limit / 4 < grade.cpu_at_wall_limit < (wall_limit(time_limit) if wall_seconds is None
+                                                               else wall_seconds) / 2]
     if not starved:
         return ""
     pairs = ", ".join(f"{escaped(learner)} {exercise.name} ({cpu:g} s of CPU)" for learner, exercise, cpu
@@ -354,7 +361,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
             print(kept)
         print_table(columns, grades)
         print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
-        if starved := starved_warning(grades, exercises, time_limit):
+        if starved := starved_warning(grades, exercises, time_limit, wall_seconds):
             print(starved)
         sys.stdout.flush()
     return 0
