@@ -328,6 +328,15 @@ def test_make_notebooks_names_the_edited_notebooks_while_their_row_fits_80_colum
     assert rows[1] == f"  exercises/  {row}" and len(rows[1]) < 80
 
 
+@pytest.mark.parametrize("unchanged, row", [
+    (10, "  exercises/  1 rewritten, 2 kept as you edited them (ex01, ex02), 10 unchanged"),   # 79 columns: named
+    (100, "  exercises/  1 rewritten, 2 kept as you edited them, 100 unchanged"),   # named: 80 columns, so counted
+], ids=["79-columns", "80-columns"])
+def test_a_summary_row_of_79_columns_names_the_edited_notebooks_and_one_of_80_counts_them(unchanged, row):
+    notebooks = [("ex03", "rewritten"), ("ex01", "edited"), ("ex02", "edited")] + [("ex04", "unchanged")] * unchanged
+    assert build.summary_row("exercises", notebooks) == row
+
+
 def test_a_solution_notebook_you_edited_whose_solution_changed_is_backed_up_with_a_line_that_says_solution(
         tmp_path, monkeypatch, capsys):
     """It said "its lesson changed" of a solution's notebook too."""
