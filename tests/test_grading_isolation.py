@@ -210,7 +210,7 @@ def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_t
 STARVED_LINE = re.compile(r"warning: a busy machine, not their code, may have cost these zeros: (.*?) stopped at "
                           r"the wall-clock limit having used more than a quarter of TIME_LIMIT=(\d+) s of CPU \(a "
                           r"submission that waits uses next to none\): they computed, but got too little of a core\. "
-                          r"Grade them again on a quieter machine or with fewer JOBS=: make grade ONLY=(\S+) with "
+                          r"Grade them again on a quieter machine or with fewer JOBS=: make grade (ONLY=.+) with "
                           r"the same SUBMISSIONS=")
 
 
@@ -232,7 +232,8 @@ def test_a_submission_that_computed_until_its_wall_limit_is_named_after_the_tabl
                         reasons(folder)[("cy", "ex01")])
     assert used and 0.5 < float(used[1]) < 2, reasons(folder)          # (else the machine starved the test itself)
     said = STARVED_LINE.fullmatch(out[-1])
-    assert said and said.groups() == (f"cy ex01 ({float(used[1]):g} s of CPU)", "2", "ex01"), out[-3:]
+    assert said and said.groups() == (f"cy ex01 ({float(used[1]):g} s of CPU)", "2",
+                                      "ONLY=ex01 TIME_LIMIT=2 WALL_LIMIT=4"), out[-3:]
     assert out[-2].startswith("Wrote "), out[-3:]
 
 
@@ -272,8 +273,19 @@ def test_the_warning_names_three_learner_exercise_pairs_at_most_then_how_many_mo
               "eve": {"ex01": starved(60.0), "ex02": starved(0.1)}}
     said = STARVED_LINE.fullmatch(grade_class.starved_warning(grades, [EX01, EX02], 120))
     assert said and said.groups() == ("ann ex01 (30.5 s of CPU), cy ex02 (45 s of CPU), dee ex02 (31 s of CPU) and 1 "
-                                      "more", "120", "ex01,ex02")
+                                      "more", "120", "ONLY=ex01,ex02 TIME_LIMIT=120")
     assert grade_class.starved_warning({"bob": grades["bob"]}, [EX01, EX02], 120) == ""
+
+
+@pytest.mark.parametrize("wall_seconds, command", [(None, "ONLY=ex01 TIME_LIMIT=20"),
+                                                   (90, "ONLY=ex01 TIME_LIMIT=20 WALL_LIMIT=90")],
+                         ids=["default-wall-limit", "wall-limit-given"])
+def test_the_command_the_warning_gives_grades_with_the_same_limits(wall_seconds, command):
+    """Those zeros graded again under the default TIME_LIMIT=120 (the command named ONLY= alone) would be graded
+    under other limits than the rest of their column, which TIME_LIMIT=20 graded."""
+    grades = {"cy": {"ex01": gradebook.Grade("x.py", 0, "did not finish ...", 12.8)}}
+    said = STARVED_LINE.fullmatch(grade_class.starved_warning(grades, [EX01], 20, wall_seconds))
+    assert said and said[3] == command, said
 
 
 @pytest.mark.parametrize("time_limit, wall_seconds, cpu_seconds, named", [

@@ -203,10 +203,12 @@ def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wa
                       in starved[:named])
     more = f" and {len(starved) - named} more" if len(starved) > named else ""
     only = ",".join(e.name for e in exercises if any(exercise is e for _, exercise, _ in starved))
+    # the limits named too: under the default TIME_LIMIT those zeros would be graded as the rest of their column was not
+    limits = f"TIME_LIMIT={time_limit}" + ("" if wall_seconds is None else f" WALL_LIMIT={wall_seconds:g}")
     return (f"warning: a busy machine, not their code, may have cost these zeros: {pairs}{more} stopped at the "
             f"wall-clock limit having used more than a quarter of TIME_LIMIT={time_limit} s of CPU (a submission "
             "that waits uses next to none): they computed, but got too little of a core. Grade them again on a "
-            f"quieter machine or with fewer JOBS=: make grade ONLY={only} with the same SUBMISSIONS=")
+            f"quieter machine or with fewer JOBS=: make grade ONLY={only} {limits} with the same SUBMISSIONS=")
 
 
 class _OneLineParser(OneLineParser):
