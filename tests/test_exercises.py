@@ -106,18 +106,19 @@ PULLED = "\n# a line a git pull brought into the solution\n"
 
 @pytest.fixture
 def course(tmp_path, monkeypatch):
-    """A checkout in tmp_path: (its solutions, copies a git pull can change; the folder of the learner's files)."""
+    """A checkout in tmp_path: (its solutions, copies a git pull can change; the folder of the learner's files), with
+    make exercise-reset's backups in tmp_path/backup (conftest's exercises_reset_into)."""
+    from conftest import exercises_reset_into
+
     from keras_models.course.exercises import graders
 
-    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    exercises_reset_into(tmp_path, monkeypatch)
+    solutions = tmp_path / "solutions"
     solutions.mkdir()
-    exercises.mkdir()
     for exercise in EXERCISES:
         solutions.joinpath(exercise.solution_path.name).write_bytes(exercise.solution_path.read_bytes())
     monkeypatch.setattr(graders, "SOLUTIONS_DIR", solutions)
-    monkeypatch.setattr(graders, "EXERCISES_DIR", exercises)
-    monkeypatch.setattr(repository, "REPO", tmp_path)     # what from_repository shows
-    return solutions, exercises
+    return solutions, tmp_path / "exercises"
 
 
 def make_setup(capsys) -> tuple[int, str, str]:
