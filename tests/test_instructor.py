@@ -656,7 +656,7 @@ def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(t
 
     def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         given.update(time_limit=time_limit, wall_seconds=wall_seconds)
-        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
+        return none_graded(learners, exercises, time_limit, jobs)
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
     assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 0
@@ -674,7 +674,7 @@ def test_make_grade_runs_as_many_submissions_at_once_as_it_has_cores_not_as_the_
 
     def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
         given.update(jobs=jobs)
-        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
+        return none_graded(learners, exercises, time_limit, jobs)
 
     monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
@@ -694,11 +694,7 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
     # 20 s" (TIME_LIMIT=5), with no word of why; with JOBS=1 it got full marks
     (tmp_path / "alice").mkdir()
     (tmp_path / "bob").mkdir()
-
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
-        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
-
-    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    monkeypatch.setattr(grade_class, "grade_learners", none_graded)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert grade_class.main([str(tmp_path), "--only", "ex01", "--jobs", jobs]) == 0
     assert capsys.readouterr().err == warned
@@ -706,11 +702,7 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
 
 def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "alice").mkdir()
-
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
-        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
-
-    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    monkeypatch.setattr(grade_class, "grade_learners", none_graded)
     with closed_pipe(line_buffered=False) as stdout:  # `make grade SUBMISSIONS=dir | head -1`
         assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
         assert capsys.readouterr().err == ("error: the output was closed while make grade was printing (a pipe into a "
@@ -736,11 +728,7 @@ def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_li
     # PYTHONIOENCODING=ascii:strict (the Makefile keeps an error handler the instructor chose) and a learner folder
     # named Zoë: the table ended in a UnicodeEncodeError traceback out of print_table
     (tmp_path / "Zo\u00eb").mkdir()
-
-    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
-        return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
-
-    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    monkeypatch.setattr(grade_class, "grade_learners", none_graded)
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict"))
     assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 1
     assert capsys.readouterr().err == ("error: make grade was printing the character '\\xeb', which the output's "
@@ -904,6 +892,11 @@ def test_without_only_the_grade_book_is_written_afresh(tmp_path):
                                                 "ex05 (/15)", "ex06 (/20)", "ex07 (/15)", "total (/100)"],
                                                ["ann", "10", "0", "0", "0", "0", "0", "0", "10"]]
     assert sorted(path.name for path in folder.iterdir() if path.is_file()) == ["grades.csv", "grades_reasons.csv"]
+
+
+def none_graded(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
+    """grade_class.grade_learners for a test of what make grade does around the grading: every grade 0, none run."""
+    return {name: {e.name: gradebook.Grade("", 0, "not graded") for e in exercises} for name in learners}
 
 
 def all_passed(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
