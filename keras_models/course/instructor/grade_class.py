@@ -195,8 +195,7 @@ def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wa
                for exercise in exercises
                if (grade := mine.get(exercise.name)) is not None and grade.points == 0
                and grade.cpu_at_wall_limit is not None
-               and time_limit / 4 < grade.cpu_at_wall_limit < (wall_limit(time_limit) if wall_seconds is None
-                                                               else wall_seconds) / 2]
+               and time_limit / 4 < grade.cpu_at_wall_limit < wall_limit(time_limit, wall_seconds) / 2]
     if not starved:
         return ""
     pairs = ", ".join(f"{escaped(learner)} {exercise.name} ({cpu:g} s of CPU)" for learner, exercise, cpu

@@ -54,7 +54,7 @@ def settings(exercises: list[Exercise], time_limit: int, wall_seconds: float | N
     return {"exercises (ONLY=)": [exercise.name for exercise in exercises],
             "points": [exercise.points for exercise in exercises],
             "TIME_LIMIT": time_limit,
-            "WALL_LIMIT": wall_limit(time_limit) if wall_seconds is None else wall_seconds,
+            "WALL_LIMIT": wall_limit(time_limit, wall_seconds),
             "project code or data": hashlib.sha256(json.dumps(sorted(project.items())).encode()).hexdigest(),
             "Python or packages": [sys.version, *(f"{name} {version}" for name in PACKAGES
                                                   if (version := _version(name)))]}

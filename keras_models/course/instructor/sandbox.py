@@ -206,7 +206,7 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
     keeps for a run that is stopped: progress.py).
     Whatever happens (Ctrl-C included), no child, nothing a child started and no temporary folder is left.
     """
-    wall_seconds = wall_limit(time_limit) if wall_seconds is None else wall_seconds
+    wall_seconds = wall_limit(time_limit, wall_seconds)
     context = multiprocessing.get_context("fork")
     verdicts: dict[object, Verdict] = {}
     pending = list(reversed(tasks))
@@ -240,9 +240,10 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
     return verdicts
 
 
-def wall_limit(time_limit: float) -> float:
-    """Seconds of wall clock a submission gets: 3 x its CPU time, and 5 s more (a loaded machine, a short limit)."""
-    return 3 * time_limit + 5
+def wall_limit(time_limit: float, given: float | None = None) -> float:
+    """Seconds of wall clock a submission gets: WALL_LIMIT when `given`, else 3 x its CPU time and 5 s more (a loaded
+    machine, a short limit)."""
+    return 3 * time_limit + 5 if given is None else given
 
 
 class _HeldAcrossTheFork:
