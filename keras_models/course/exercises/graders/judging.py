@@ -61,7 +61,7 @@ from ..notebook_source import (
     statements,
 )
 from .checks import Fail
-from .main_guard import MAIN_GUARD, only_when_run_as_script
+from .main_guard import only_under_main_guard, only_when_run_as_script
 from .shape_errors import explained
 
 if TYPE_CHECKING:
@@ -184,13 +184,7 @@ def grade_file(exercise: Exercise, path: Path, workdir: Path) -> Result:
         raise
     except BaseException as error:                 # its top level raised: a FAIL that says where (an exception
         return _failed(exercise, error, in_file(path), start)      # class of the learner's own included)
-    missing = [name for name in exercise.grader.NEEDS if not hasattr(module, name)]
-    guarded = missing and only_when_run_as_script(path, missing[0])
-    if guarded:         # "defines no Perceptron1D ... deleted or renamed" for code that runs as a script
-        return Result(exercise, False, f"your code defines {missing[0]} only under {MAIN_GUARD} ({guarded}), which "
-                      "runs when the file is run as a script, not when it is graded: move the definition out of that "
-                      "block", time.perf_counter() - start)
-    return grade_module(exercise, module, workdir, in_file(path), start)
+    return grade_module(exercise, module, workdir, in_file(path), start, path)
 
 
 def has_no_code(path: Path) -> bool:
@@ -212,13 +206,16 @@ def no_code_in(path: Path, exercise: Exercise, nothing_to: str) -> str:
 
 
 def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learners: Callable[[str], bool],
-                 start: float | None = None) -> Result:
-    """Grade code already loaded in `module`; `is_learners(filename)` tells the learner's frames from ours."""
+                 start: float | None = None, path: Path | None = None) -> Result:
+    """Grade code already loaded in `module`, from the file at `path` if it was (grade_file); `is_learners(filename)`
+    tells the learner's frames from ours."""
     start = time.perf_counter() if start is None else start
     grader = exercise.grader                       # GraderUnreadable goes to the caller: not the learner's FAIL
     missing = [name for name in grader.NEEDS if not hasattr(module, name)]
     if missing:                                 # before any training: the first name the grader would trip on
-        return Result(exercise, False, defines_no(missing[0], exercise), time.perf_counter() - start)
+        guarded = path is not None and only_when_run_as_script(path, missing[0])
+        return Result(exercise, False, only_under_main_guard(missing[0], guarded) if guarded
+                      else defines_no(missing[0], exercise), time.perf_counter() - start)
     try:
         summary = grader.grade(module, workdir)
     except (KeyboardInterrupt, SystemExit):

@@ -29,6 +29,13 @@ def only_when_run_as_script(path: Path, name: str) -> str | None:
     return None
 
 
+def only_under_main_guard(name: str, where: str) -> str:
+    """The FAIL's line for a name defined only inside the block, at `where` (only_when_run_as_script's answer): not
+    "defines no <name> ... deleted or renamed", which sent the learner looking for a deletion."""
+    return (f"your code defines {name} only under {MAIN_GUARD} ({where}), which runs when the file is run as a script, "
+            "not when it is graded: move the definition out of that block")
+
+
 def _module_level(body: list[ast.stmt]):
     """The statements of `body` and of the blocks inside it (if, for, with, try), not of the functions and classes
     it defines: theirs bind local names."""
