@@ -411,6 +411,9 @@ def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_pa
 def test_the_floatx_clause_says_where_the_float16_came_from(keras_json, says, tmp_path, monkeypatch):
     """A learner's ~/.keras/keras.json with "floatx": "float16" was told "(set by your code?) ... remove the
     set_floatx call", a call that is not in the code. Keras reads keras.json in KERAS_HOME (else ~/.keras)."""
+    # Keras loaded before KERAS_HOME moves: it reads keras.json once, as it loads, and a worker that first imported
+    # it under this test's float16 keras.json kept float16 for every later test there
+    import keras  # noqa: F401
     from conftest import floatx
 
     from keras_models.course.exercises.graders.judging import narrow_floatx_clause
