@@ -38,7 +38,7 @@ from pathlib import Path
 from keras_models.course.exercises.graders import Exercise
 from keras_models.course.instructor.sandbox import Submission, Verdict, one_line, wall_limit
 from keras_models.twins.counted import counted
-from scratch.atomic_write import atomic_path
+from scratch.atomic_write import write_text_atomically
 
 PROGRESS = "grades_progress.json"
 FORMAT = "make grade's progress, version 1"
@@ -142,9 +142,8 @@ class Kept:
         rows = [[learner, exercise, digest, verdict.passed, verdict.reason]
                 + ([] if verdict.cpu_at_wall_limit is None else [verdict.cpu_at_wall_limit])
                 for (learner, exercise), (digest, verdict) in self.verdicts.items()]
-        with atomic_path(self.path) as temporary:
-            temporary.write_text(json.dumps({"format": FORMAT, "settings": self.settings, "verdicts": rows},
-                                            indent=1) + "\n", encoding="utf-8")
+        write_text_atomically(self.path, json.dumps({"format": FORMAT, "settings": self.settings, "verdicts": rows},
+                                                    indent=1) + "\n")
 
     def save_while_grading(self) -> None:
         """save, as a learner is done; one that fails is one line, once, and grading goes on."""
