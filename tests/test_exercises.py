@@ -149,6 +149,19 @@ def test_after_a_pull_an_untouched_exercise_file_is_written_from_the_new_skeleto
     assert "ex04_diamonds_regression.py: the course's new version" in make_setup(capsys)[1]
 
 
+def test_a_file_written_anew_after_a_pull_is_recorded_by_the_writer_itself(course, capsys):
+    """write_new_versions records what it wrote, whoever calls it and whatever runs after it: a second pull finds the
+    file known untouched even when nothing else (write_missing) ran in between."""
+    from keras_models.course.exercises.skeleton import write_new_versions
+
+    solutions, exercises = course
+    assert make_setup(capsys)[0] == 0
+    pair = [(solutions / "ex04_diamonds_regression.py", exercises / "ex04_diamonds_regression.py")]
+    for _ in range(2):
+        git_pull(solutions / "ex04_diamonds_regression.py")
+        assert write_new_versions(pair) == [exercises / "ex04_diamonds_regression.py"]
+
+
 @pytest.mark.parametrize("before_the_pull", [
     "edited", "record-missing", "record-a-folder", b'{"sha256": {"ex04_diamonds_regr', b"\xff\xfe{}", b"[]",
     b'{"sha256": []}', b'{"sha256": {"ex04_diamonds_regression.py": 4}}', b"", b"[" * 100_000,

@@ -122,7 +122,7 @@ def write_new_versions(pairs: list[tuple[Path, Path]]) -> list[Path]:
     and whose skeleton has changed since (a git pull), write the new skeleton. Returns the files written.
 
     A file the learner changed is never touched, nor one not known untouched (no record, a damaged one). What it
-    writes is recorded by the write_missing that follows it (reset.write_missing_files)."""
+    writes is recorded, as write_missing's is."""
     rewritten = []
     for solution_path, learner_path in pairs:
         if not learner_path.is_file():
@@ -131,8 +131,9 @@ def write_new_versions(pairs: list[tuple[Path, Path]]) -> list[Path]:
         if current != skeleton.encode("utf-8") and untouched(learner_path, current, read_record(learner_path.parent)):
             write_text_atomically(learner_path, skeleton)
             owned_like_its_folder(learner_path)
-            rewritten.append(learner_path)
-    return rewritten
+            rewritten.append((solution_path, learner_path))
+    remember(rewritten)
+    return [learner_path for _, learner_path in rewritten]
 
 
 def remember(pairs: list[tuple[Path, Path]]) -> None:
