@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(one_line(f"error: the reports cannot be written to {args.out} ({why}); make it writable, or give "
                        "another: .venv/bin/python -m keras_models.bench --out DIR"), file=sys.stderr)
         return 1
+    paths = None
     try:
         print("\n".join(textwrap.fill(line, 80, subsequent_indent="  ") for line in header_lines(args)), flush=True)
         rows = bench_shapes(shapes, args.quick, progress=lambda line: print(line, flush=True))
@@ -113,19 +114,17 @@ def main(argv: list[str] | None = None) -> int:
         markdown = report_markdown(args, shapes, rows, processes, goals)
         paths = write_reports(args.out, stamp, markdown, rows, processes)
     except (BrokenPipeError, OutputFailed) as failed:   # `make bench | head -1`, `> /dev/full`: no report is written
-        (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
         print(f"error: {output_failed(failed, 'make bench')}", file=sys.stderr)
         return 1
     except ReportsNotWritten as error:  # a full disk at the end: written atomically, none of them is half written
-        (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
         earlier = "latest.md is still the earlier bench's" if (args.out / "latest.md").exists() else \
             "no report is in the folder"                                        # the first bench in it
         print(one_line(f"error: {error}: this bench's report could not be written (its rows are above); {earlier}"),
               file=sys.stderr)                                                  # one_line: --out $'a\nb'
         return 1
-    except BaseException:         # a Ctrl-C or a failure: no "still running" report left behind
-        (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
-        raise
+    finally:                      # stopped before its reports were written (Ctrl-C, a failure, the two above): no
+        if paths is None:         # "still running" report of claim_report_name's left behind
+            (args.out / f"bench_{stamp}.md").unlink(missing_ok=True)
     md, _, latest = (str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p) for p in paths)
     # the tables themselves are in the report (88-102 columns), not the terminal; a summary nobody reads (a closed
     # pipe, a full disk) is one line, and the reports stay written
