@@ -416,6 +416,18 @@ def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
 
 
 @contextlib.contextmanager
+def stop_handlers_put_back() -> Iterator[None]:
+    """SIGINT's, SIGTERM's and SIGHUP's handlers as they were before the block: a program's main called in the test's
+    own process sets its own, for good, and left in the worker they change its later tests."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
 def stdout_as(stream) -> Iterator:
     """sys.stdout is `stream` inside the block, and what it was before after it, closed or not. Not a monkeypatch:
     one set up before capsys is undone after capsys's teardown, which put capsys's closed stream back in sys.stdout

@@ -34,6 +34,7 @@ from conftest import (
     notebooks_written_into,
     output_full,
     started_into,
+    stop_handlers_put_back,
 )
 
 from keras_models.course.exercises.graders import EXERCISES
@@ -50,10 +51,8 @@ def signal_handlers_put_back():
     program does, for good. Left in the test worker, they changed later tests there: with SIGINT handled, a worker
     that had inherited it ignored (a `make test` started in the background) no longer passed that on to the
     commands it starts, and a test of how those commands meet Ctrl-C passed or failed by the order of the tests."""
-    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    yield
-    for sig, handler in before.items():
-        signal.signal(sig, handler)
+    with stop_handlers_put_back():
+        yield
 
 
 def get(url: str, method: str = "GET", body: dict | None = None):

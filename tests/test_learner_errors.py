@@ -28,7 +28,15 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import as_for_a_learner, dev_full, learner_lines, output_full, rewrite_npz, started_into
+from conftest import (
+    as_for_a_learner,
+    dev_full,
+    learner_lines,
+    output_full,
+    rewrite_npz,
+    started_into,
+    stop_handlers_put_back,
+)
 
 import data.checksums
 from data import TaskTableError
@@ -155,12 +163,8 @@ def test_a_mistyped_option_is_one_line_naming_it_and_the_command_that_lists_the_
                                                                                         capsys):
     """`--logdri` was argparse's `usage: ...` line and then `make lessons: error: ...`; the hint names a command a
     shell runs (make takes --help for itself). main reads its options before it does anything else."""
-    ctrl_c = signal.getsignal(signal.SIGINT)            # make tensorboard's main sets its own first
-    try:
-        with pytest.raises(SystemExit) as stopped:
-            importlib.import_module(module).main([*argv, "--logdri"])
-    finally:
-        signal.signal(signal.SIGINT, ctrl_c)
+    with stop_handlers_put_back(), pytest.raises(SystemExit) as stopped:     # make tensorboard's main sets its own
+        importlib.import_module(module).main([*argv, "--logdri"])
     assert stopped.value.code == 2
     assert capsys.readouterr() == ("", f"error: unrecognized arguments: --logdri (all options: {command} --help)\n")
 
@@ -177,14 +181,11 @@ def test_a_mistyped_option_is_one_line_naming_it_and_the_command_that_lists_the_
 def test_help_into_an_output_that_takes_no_more_is_one_line_about_the_output(module, program, capsys):
     """`--help > /dev/full`: argparse's print_help met the stdout prepare_output_streams wraps, and its OutputFailed
     was a traceback ("keras_models.twins.closed_output.OutputFailed: [Errno 28] No space left on device")."""
-    ctrl_c = signal.getsignal(signal.SIGINT)            # make tensorboard's main sets its own first
-    try:
+    with stop_handlers_put_back():                      # make tensorboard's main sets its own first
         with dev_full() as stdout, pytest.raises(SystemExit) as stopped:
             prepare_output_streams()                    # as each program starts
             importlib.import_module(module).main(["--help"])
         stdout.close()          # flushes, as Python does at exit: nothing left to fail
-    finally:
-        signal.signal(signal.SIGINT, ctrl_c)
     assert stopped.value.code == 1
     assert capsys.readouterr().err == output_full(program)
 

@@ -5,11 +5,11 @@ The Makefile passes each variable as an option after --via-make (tests/test_make
 call each program's main with those words, in this process: the parsers are built without TensorFlow.
 """
 
-import signal
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import stop_handlers_put_back
 
 from keras_models.course import lessons
 from keras_models.course.exercises import grade, run
@@ -30,10 +30,8 @@ HINT = " (all options: .venv/bin/python -m {} --help)"
 def ctrl_c_handlers_put_back():
     """The programs' mains run here, in this worker: make tensorboard's sets SIGINT to stop_at_once (os._exit(130)),
     which was left for the worker's later tests, where a Ctrl-C test would end the worker itself."""
-    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    yield
-    for sig, handler in before.items():
-        signal.signal(sig, handler)
+    with stop_handlers_put_back():
+        yield
 
 
 def said(main, argv) -> int:
