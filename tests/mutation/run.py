@@ -283,10 +283,15 @@ def run_mutants(argv: list[str] | None) -> int:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
         untouched_start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=1) as alone:    # in a thread, as each mutant's run: a signal raises in
-            untouched = alone.submit(run_tests, copy_repository(workdir / "untouched"), every_test, python)
-            try:                                             # the main thread, never between a run's start and
-                status, said = untouched.result()           # _running noting it (that run's processes ran on)
+        untouched = copy_repository(workdir / "untouched")
+        # run in a thread, as each mutant's: a signal raises in the main thread, never between the run's start and
+        # _running noting it (that run's processes ran on). The submit is inside the try too: a signal there (while
+        # Thread.start waits for the new thread) can leave a started thread the executor has not noted yet, and the
+        # program then waits at exit for that run -- what the test's stand-in showed once on a loaded machine: its
+        # line printed, the program still there 20 s later
+        with ThreadPoolExecutor(max_workers=1) as alone:
+            try:
+                status, said = alone.submit(run_tests, untouched, every_test, python).result()
             except KeyboardInterrupt:
                 stop_every_run()
                 raise
