@@ -474,6 +474,22 @@ def test_the_first_bench_on_a_full_disk_does_not_speak_of_an_earlier_report(tmp_
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_full_disk_where_only_older_reports_are_does_not_say_the_folder_holds_none(tmp_path, capsys, monkeypatch):
+    """latest.md deleted, an older bench's report still there: "no report is in the folder" was untrue."""
+    rows = [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3, "x_vs_keras_default": 1.0,
+             "floor_share": 0.4 / 61.0, "gflops": 1.0}]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    (tmp_path / "bench_20260101-120000.md").write_text("an older bench's report\n")
+    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/[^ ]+: File too large: this bench's report could not be "
+                        r"written \(its rows are above\); latest\.md is not there; the earlier benches' reports are "
+                        r"\(newest: bench_20260101-120000\.md\)\n", err), err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["bench_20260101-120000.md"]
+
+
 def test_reports_that_meet_a_full_disk_half_way_leave_the_earlier_ones_whole(tmp_path):
     """The markdown fits, the CSV does not: latest.md had already been rewritten, and a half CSV stayed behind."""
     rows = [{"shape": "course", "run": f"run {i}", "epoch_ms": 1.0} for i in range(40)]     # a CSV of ~1 KB

@@ -117,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {output_failed(failed, 'make bench')}", file=sys.stderr)
         return 1
     except ReportsNotWritten as error:  # a full disk at the end: written atomically, none of them is half written
-        earlier = "latest.md is still the earlier bench's" if (args.out / "latest.md").exists() else \
-            "no report is in the folder"                                        # the first bench in it
+        older = sorted(path.name for path in args.out.glob("bench_*.md") if path.name != f"bench_{stamp}.md")
+        earlier = ("latest.md is still the earlier bench's" if (args.out / "latest.md").exists() else
+                   f"latest.md is not there; the earlier benches' reports are (newest: {older[-1]})" if older else
+                   "no report is in the folder")                                # the first bench in it
         print(one_line(f"error: {error}: this bench's report could not be written (its rows are above); {earlier}"),
               file=sys.stderr)                                                  # one_line: --out $'a\nb'
         return 1
