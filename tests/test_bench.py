@@ -426,6 +426,19 @@ def test_the_terminal_shows_labelled_rows_within_80_columns_and_leaves_the_table
     assert table_row in (tmp_path / "latest.md").read_text()
 
 
+def bench_on_a_full_disk(out: Path, capsys, monkeypatch, rows: list[dict] | None = None) -> str:
+    """make bench's stderr when its reports, written into `out` at the end, meet a full disk: the rows are given
+    (one course row unless `rows`), no make target runs, and a file may hold 400 bytes -- the "still running"
+    report fits, the finished one does not."""
+    rows = rows or [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3,
+                     "x_vs_keras_default": 1.0, "floor_share": 0.4 / 61.0, "gflops": 1.0}]
+    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
+    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
+    with file_size_limit(400):
+        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(out)]) == 1
+    return capsys.readouterr().err
+
+
 def test_make_bench_on_a_full_disk_keeps_the_earlier_latest_report_and_says_so_in_one_line(tmp_path, capsys,
                                                                                             monkeypatch):
     """The reports were written in place at the end: on a full disk, the earlier latest.md was emptied and half
@@ -433,13 +446,9 @@ def test_make_bench_on_a_full_disk_keeps_the_earlier_latest_report_and_says_so_i
     rows = [{"shape": "course", "run": name, "epoch_ms": ms, "repeats": 3, "x_vs_keras_default": 61.0 / ms,
              "floor_share": 0.4 / ms, "gflops": 1.0}
             for name, ms in [("keras fit, default", 61.0), ("scratch fit, 1 BLAS thread", 5.0)]]
-    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
-    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
     earlier = "# make bench\n\nthe earlier bench's report\n"
     (tmp_path / "latest.md").write_text(earlier)
-    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
-        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
+    err = bench_on_a_full_disk(tmp_path, capsys, monkeypatch, rows)
     assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/[^ ]+: File too large: this bench's report could not be "
                         r"written \(its rows are above\); latest\.md is still the earlier bench's\n", err), err
     assert (tmp_path / "latest.md").read_text() == earlier
@@ -448,27 +457,15 @@ def test_make_bench_on_a_full_disk_keeps_the_earlier_latest_report_and_says_so_i
 
 def test_make_bench_on_a_full_disk_is_one_line_when_the_folder_holds_a_line_break(tmp_path, capsys, monkeypatch):
     """--out $'bench\\nold' on a full disk: the file named in the error split the line in two."""
-    rows = [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3, "x_vs_keras_default": 1.0,
-             "floor_share": 0.4 / 61.0, "gflops": 1.0}]
-    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
-    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
     out = tmp_path / "bench\nold"
-    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
-        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(out)]) == 1
-    err = capsys.readouterr().err
+    err = bench_on_a_full_disk(out, capsys, monkeypatch)
     assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/bench\\nold/[^ ]+: File too large: this bench's report "
                         r"could not be written \(its rows are above\); no report is in the folder\n", err), err
 
 
 def test_the_first_bench_on_a_full_disk_does_not_speak_of_an_earlier_report(tmp_path, capsys, monkeypatch):
     """No bench had run in the folder: "latest.md is still the earlier bench's" named a report that does not exist."""
-    rows = [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3, "x_vs_keras_default": 1.0,
-             "floor_share": 0.4 / 61.0, "gflops": 1.0}]
-    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
-    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
-    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
-        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
+    err = bench_on_a_full_disk(tmp_path, capsys, monkeypatch)
     assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/[^ ]+: File too large: this bench's report could not be "
                         r"written \(its rows are above\); no report is in the folder\n", err), err
     assert list(tmp_path.iterdir()) == []
@@ -476,14 +473,8 @@ def test_the_first_bench_on_a_full_disk_does_not_speak_of_an_earlier_report(tmp_
 
 def test_a_full_disk_where_only_older_reports_are_does_not_say_the_folder_holds_none(tmp_path, capsys, monkeypatch):
     """latest.md deleted, an older bench's report still there: "no report is in the folder" was untrue."""
-    rows = [{"shape": "course", "run": "keras fit, default", "epoch_ms": 61.0, "repeats": 3, "x_vs_keras_default": 1.0,
-             "floor_share": 0.4 / 61.0, "gflops": 1.0}]
-    monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: rows)
-    monkeypatch.setattr(bench_run, "process_rows", lambda *a, **k: [])
     (tmp_path / "bench_20260101-120000.md").write_text("an older bench's report\n")
-    with file_size_limit(400):                      # the "still running" report fits; the finished one does not
-        assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
+    err = bench_on_a_full_disk(tmp_path, capsys, monkeypatch)
     assert re.fullmatch(rf"error: {re.escape(str(tmp_path))}/[^ ]+: File too large: this bench's report could not be "
                         r"written \(its rows are above\); latest\.md is not there; the earlier benches' reports are "
                         r"\(newest: bench_20260101-120000\.md\)\n", err), err
