@@ -404,6 +404,15 @@ def rewrite_npz(path: Path, **changes) -> None:
     np.savez(path, **arrays)
 
 
+def alive(pid: int) -> bool:
+    """True while process `pid` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
     """A class's submissions for `make grade`: {learner: {file name: text}} as one folder per learner, every file
     saved at the same time (so that no version of an exercise is the later one)."""

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import as_for_a_learner, read_csv, write_class
+from conftest import alive, as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
@@ -84,15 +84,6 @@ def grades(folder: Path) -> dict[str, list[str]]:
 def reasons(folder: Path) -> dict[tuple[str, str], str]:
     with open(folder / "grades_reasons.csv", newline="", encoding="utf-8") as table:
         return {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(table)}
-
-
-def alive(pid: int) -> bool:
-    """True while process `pid` exists and is not a zombie."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def pids_in(folder: Path) -> list[int]:
