@@ -487,6 +487,11 @@ def started_into(output: Callable, run: Callable[[], object]) -> object:
     return result
 
 
+def output_closed(program: str) -> str:
+    """The line a program prints on stderr when its output is a pipe whose reader has ended (`| head -1`)."""
+    return f"error: the output was closed while {program} was printing (a pipe into a command that ended?)\n"
+
+
 def output_full(program: str) -> str:
     """The line a program prints on stderr when its output takes no more (`> /dev/full`)."""
     return (f"error: the output of {program} could not be written: No space left on device (the disk it goes to is "

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import as_for_a_learner, closed_pipe, dev_full, file_size_limit, output_full, started_into
+from conftest import as_for_a_learner, closed_pipe, dev_full, file_size_limit, output_closed, output_full, started_into
 
 import data.checksums
 from keras_models.bench import keras_runs, processes, report
@@ -386,8 +386,7 @@ def test_make_bench_into_a_closed_pipe_is_one_line_and_leaves_no_unfinished_repo
     monkeypatch.setattr(bench_run, "bench_shapes", lambda *a, **k: pytest.fail("it timed"))
     with closed_pipe() as stdout:
         assert bench_run.main(["--skip-make", "--shapes", "course", "--out", str(tmp_path)]) == 1
-        assert capsys.readouterr().err == ("error: the output was closed while make bench was printing (a pipe into a "
-                                           "command that ended?)\n")
+        assert capsys.readouterr().err == output_closed("make bench")
         assert list(tmp_path.iterdir()) == []
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 

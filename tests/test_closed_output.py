@@ -14,12 +14,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import FullOutput, closed_pipe, dev_full, output_full, stdout_as
+from conftest import FullOutput, closed_pipe, dev_full, output_closed, output_full, stdout_as
 
 from keras_models.twins.closed_output import OutputFailed, StandardOutput, output_failed, print_lines, printing
 
 ROOT = Path(__file__).resolve().parents[1]
-CLOSED = "error: the output was closed while make x was printing (a pipe into a command that ended?)\n"
+CLOSED = output_closed("make x")
 
 
 def test_print_lines_flushes_its_lines_so_a_closed_pipe_is_its_one_line_and_status_1(capsys):

@@ -26,6 +26,7 @@ from conftest import (
     exercises_reset_into,
     file_size_limit,
     full_output,
+    output_closed,
     output_full,
     run_make,
     started_into,
@@ -116,8 +117,7 @@ def test_lessons_into_a_closed_pipe_is_one_line_not_a_folder_that_cannot_be_writ
     monkeypatch.setattr(lessons, "run_all", printing)
     with closed_pipe() as stdout:  # `make lessons | head -1`
         assert lessons.main(["--logdir", str(tmp_path)]) == 1
-        assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
-                                           "a command that ended?)\n")
+        assert capsys.readouterr().err == output_closed("make lessons")
         stdout.write("done in 5.4 s\n")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
@@ -130,8 +130,7 @@ def test_lessons_into_a_pipe_closed_before_their_last_lines_is_one_line_too(tmp_
     monkeypatch.setattr(lessons, "run_all", lambda logdir: None)
     with closed_pipe(line_buffered) as stdout:
         assert lessons.main(["--logdir", str(tmp_path)]) == 1
-        assert capsys.readouterr().err == ("error: the output was closed while make lessons was printing (a pipe into "
-                                           "a command that ended?)\n")
+        assert capsys.readouterr().err == output_closed("make lessons")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
@@ -157,8 +156,7 @@ def learner_folder(tmp_path, monkeypatch):
 def test_make_exercises_into_a_closed_pipe_is_one_line_not_a_file_error(learner_folder, monkeypatch, capsys):
     with closed_pipe() as stdout:  # `make exercises | head -1`
         assert grade_cli.main(["--only", "ex01"]) == 1
-        assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
-                                           "into a command that ended?)\n")
+        assert capsys.readouterr().err == output_closed("make exercises")
         stdout.write("the rest of the buffer\n")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
@@ -181,8 +179,7 @@ def test_make_exercises_whose_last_lines_wait_in_a_closed_pipes_buffer_is_one_li
     grading_prints(monkeypatch, "0 of 1 passed in 0 s.")                # not flushed: a pipe's buffering
     with closed_pipe(line_buffered=False) as stdout:
         assert grade_cli.main(["--only", "ex01"]) == 1
-        assert capsys.readouterr().err == ("error: the output was closed while make exercises was printing (a pipe "
-                                           "into a command that ended?)\n")
+        assert capsys.readouterr().err == output_closed("make exercises")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
@@ -724,16 +721,14 @@ def test_make_course_and_a_course_script_into_a_closed_pipe_are_one_line_not_a_t
     monkeypatch.setattr(course_cli, "rows_per_script", lambda max_rows, seed: {"binary": None})
     with closed_pipe() as stdout:
         assert course_cli.main(["--out", str(tmp_path)]) == 1
-        assert capsys.readouterr().err == ("error: the output was closed while make course was printing (a pipe into a "
-                                           "command that ended?)\n")
+        assert capsys.readouterr().err == output_closed("make course")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
     ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
     with closed_pipe() as stdout:  # a pipe of its own: output_closed put /dev/null in that one
         with pytest.raises(SystemExit) as stopped:
             workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
-        assert (stopped.value.code, capsys.readouterr().err) == (1, (
-            "error: the output was closed while keras_models.course.real_data.classification_breast_cancer was "
-            "printing (a pipe into a command that ended?)\n"))
+        assert (stopped.value.code, capsys.readouterr().err) == (
+            1, output_closed("keras_models.course.real_data.classification_breast_cancer"))
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
