@@ -22,6 +22,7 @@ import pytest
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
+from keras_models.course.exercises.fingerprints import fingerprint, fingerprints
 from keras_models.course.exercises.graders import (
     EXERCISES,
     find,
@@ -233,6 +234,55 @@ def test_make_notebooks_after_a_pull_writes_an_untouched_exercise_and_its_untouc
     assert ("ex03_keras_basics", "rewritten") in done["exercises"]
     notebook = nbformat.read(notebooks / "exercises" / "ex03_keras_basics.ipynb", as_version=4)
     assert "a line a git pull brought into the solution" in notebook.cells[-1].source
+
+
+@pytest.mark.parametrize("worked_in, before_the_reset, backed_up", [
+    ((), "", ()),
+    ((".py",), "", (".py",)),                          # make notebooks then wrote the notebook from it: the .py's copy
+    ((".ipynb",), "", (".ipynb",)),
+    ((".py", ".ipynb"), "", (".py", ".ipynb")),
+    ((), "pull", ()),                                  # both the course's earlier version: nothing of the learner's
+    ((".py",), "pull", (".py",)),
+    ((".ipynb",), "pull", (".ipynb",)),
+    ((), "pull, record damaged", (".py",)),            # the .py not known untouched: kept; the notebook says it is
+], ids=["neither", "py", "notebook", "both", "pull", "pull-py", "pull-notebook", "pull-record-damaged"])
+def test_exercise_reset_backs_up_only_what_the_learner_worked_in_and_says_so(course, capsys, monkeypatch, worked_in,
+                                                                             before_the_reset, backed_up):
+    """make exercise-reset keeps a file only when it holds the learner's work, the one rule make notebooks and a
+    pull follow too (as_written.learners_work): not when it is what the course wrote in it -- an earlier version
+    after a pull, or a notebook make notebooks wrote from the learner's .py, whose work the .py's backup holds.
+    Every line that says "your ... is in" names a backup, and there is one for each file worked in."""
+    solutions, exercises = course
+    monkeypatch.setattr(build, "LESSONS", [])                           # the exercises' notebooks only
+    monkeypatch.setattr(build, "SOLUTIONS_DIR", solutions / "not here")
+    notebooks, backups = exercises.parent / "notebooks", exercises.parent / "backup"
+    learner, notebook = exercises / "ex03_keras_basics.py", notebooks / "exercises" / "ex03_keras_basics.ipynb"
+    assert make_setup(capsys)[0] == 0
+    build.build(notebooks, backups)
+    if ".ipynb" in worked_in:
+        mine = nbformat.read(notebook, as_version=4)
+        mine.cells[2].source += "\nmy_notes = 42"
+        nbformat.write(mine, notebook)
+    if ".py" in worked_in:
+        learner.write_text(learner.read_text(encoding="utf-8").replace("raise NotImplementedError", "pass  # mine", 1),
+                           encoding="utf-8")
+    build.build(notebooks, backups)                                     # make lab: the notebooks first
+    if "pull" in before_the_reset:
+        git_pull(solutions / "ex03_keras_basics.py")
+    if "record damaged" in before_the_reset:
+        (exercises / RECORD).write_bytes(b'{"sha256": {"ex03_keras_ba')
+    capsys.readouterr()
+    assert grade_cli.main(["--reset", "ex03"]) == 0
+    out = capsys.readouterr().out
+    kept = sorted(backups.glob("ex03_keras_basics.*")) if backups.exists() else []
+    assert tuple(sorted(path.suffix for path in kept)) == tuple(sorted(backed_up))
+    assert out.count(" is in backup/") == len(kept) and all(f"backup/{path.name}\n" in out for path in kept)
+    if "pull" in before_the_reset and ".py" not in backed_up:
+        assert out.startswith("exercises/ex03_keras_basics.py was the course's earlier version, which you had not "
+                              "changed: wrote its new version\n")
+    skeleton_now = make_skeleton((solutions / "ex03_keras_basics.py").read_text(encoding="utf-8"))
+    assert learner.read_text(encoding="utf-8") == skeleton_now
+    assert fingerprints(notebook)[0] == fingerprint(build.exercise_notebook(learner, paired=True))
 
 
 EX01 = find("ex01")

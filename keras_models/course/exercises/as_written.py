@@ -7,8 +7,9 @@ the files:
 
     keras_models/course/exercises/.as_written.json     {"sha256": {"ex03_keras_basics.py": "9f2c...", ...}}
 
-A file whose bytes still have the recorded SHA-256 holds nothing of the learner's: skeleton.write_new_versions
-may write the new skeleton over it. Anything else -- no record (a clone set up before there was one), a record
+A file whose bytes still have the recorded SHA-256 holds nothing of the learner's (`learners_work`, the rule the
+notebooks follow too): skeleton.write_new_versions may write the new skeleton over it, and make exercise-reset
+replaces it without a backup. Anything else -- no record (a clone set up before there was one), a record
 that cannot be read or is not of this shape, no entry for the file, another SHA-256 -- means "not known untouched":
 the file is left as it is, as it always was.
 
@@ -54,6 +55,19 @@ def write_record(folder: Path, written: dict[str, str]) -> Path | None:
     return None
 
 
+def learners_work(now: str | None, as_written: str | None) -> bool:
+    """Whether a learner file holds the learner's work: the one rule for an exercise file and its notebook, which
+    make exercise-reset (skeleton.reset, build.reset_exercise_notebook), make notebooks (build.refresh,
+    fingerprints.untouched_fingerprint) and the pull path (skeleton.write_new_versions) all ask.
+
+    `now` says what the file holds now, `as_written` what the course wrote in it: the SHA-256 of an exercise file's
+    bytes and its entry in this record, or a notebook's fingerprint and the one make notebooks recorded in it. None
+    is "cannot be read" or "not recorded": not known untouched, so the learner's. The file holds what the course
+    wrote -- an earlier skeleton, a notebook written from the learner's .py (whose work is in the .py) -- or the
+    learner's; whether it says the same as what is about to replace it is the caller's to ask (nothing is lost)."""
+    return now is None or now != as_written
+
+
 def untouched(path: Path, data: bytes, written: dict[str, str]) -> bool:
     """Whether `data`, the bytes of the learner file at `path` now, are what the record says was written in it."""
-    return written.get(path.name) == sha256_of(data)
+    return not learners_work(sha256_of(data), written.get(path.name))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from keras_models.course.exercises.as_written import learners_work
 from keras_models.course.exercises.notebook_source import cell_ids_not_required, read_text
 
 
@@ -49,4 +50,4 @@ def untouched_fingerprint(path: Path) -> str | None:
     """The fingerprint of the notebook at `path` if no one has worked in it since `make notebooks` wrote it
     (it says what was recorded then), else None."""
     now, recorded = fingerprints(path)
-    return now if recorded is not None and now == recorded else None
+    return None if learners_work(now, recorded) else now

@@ -8,7 +8,9 @@ An exercise file still as the course wrote it follows the course: after a git pu
 
 `skeleton.py` cuts and writes the files; this module tells the learner what it did, with each path as they
 know it (`from_repository`, keras_models/twins/repository.py). A file reset was edited, or the notebook paired with it:
-the old version goes to logs/exercises/backup/ first (which `make clean` keeps). A reset file that another
+the old version goes to logs/exercises/backup/ first (which `make clean` keeps); one that holds only what the course
+wrote in it (as_written.learners_work: an earlier skeleton after a git pull, a notebook make notebooks wrote from the
+.py) is replaced without a backup. A reset file that another
 user wrote (`sudo make setup`) becomes the learner's; a read-only one stays read-only, and the message says how
 to edit it. grade.py's command line calls these; nothing here grades.
 """
@@ -40,10 +42,15 @@ def reset_exercises(exercises: list[Exercise]) -> int:
         existed = exercise.learner_path.exists()
         editable = not existed or os.access(exercise.learner_path, os.W_OK)
         owner = _owner(exercise.learner_path) if existed else ""
+        before = exercise.learner_path.read_bytes() if existed else b""
         backup = reset(exercise.source_path, exercise.learner_path, BACKUP_DIR)
         name = from_repository(exercise.learner_path)
         if not existed:
             print(f"{name} was missing; wrote the untouched skeleton")
+        elif backup is None and exercise.learner_path.read_bytes() != before:    # a pull changed it; you had not
+            read_only = "" if os.access(exercise.learner_path, os.W_OK) else f", read-only: chmod u+w {name} to edit it"
+            print(f"{name} was the course's earlier version, which you had not changed: wrote its new version"
+                  + read_only)
         elif backup is None and editable:
             print(f"{name} is already the untouched skeleton")
         elif backup is None and os.access(exercise.learner_path, os.W_OK):    # root's (sudo make setup): now yours

@@ -80,9 +80,11 @@ def backup_path(path: Path, backup_dir: Path) -> Path:
 def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | None:
     """Write the pristine skeleton to `learner_path`; return where the old version was saved.
 
-    Nothing is lost: if the learner's file differs from the skeleton, it is first copied to
-    backup_dir/<name>.<timestamp>.py. Returns None when there was nothing to keep. The untouched skeleton is left
-    as it is, unless the learner may not write it (root's, from a sudo make setup): written again, it is theirs.
+    Nothing is lost: if the learner's file holds their work (as_written.learners_work: it differs from the skeleton,
+    and from what the course wrote in it), it is first copied to backup_dir/<name>.<timestamp>.py. Returns None when
+    there was nothing to keep: the skeleton, or an earlier one nobody changed (a git pull changed the solution since),
+    which is written over. The untouched skeleton is left as it is, unless the learner may not write it (root's,
+    from a sudo make setup): written again, it is theirs.
     """
     skeleton = skeleton_of(solution_path)
     backup = None
@@ -92,7 +94,7 @@ def reset(solution_path: Path, learner_path: Path, backup_dir: Path) -> Path | N
             if os.access(learner_path, os.W_OK):
                 remember([(solution_path, learner_path)])
                 return None
-        else:
+        elif not untouched(learner_path, current, read_record(learner_path.parent)):
             backup = backup_path(learner_path, backup_dir)
             with atomic_path(backup) as temporary:          # a full disk leaves no half backup, taken for theirs
                 temporary.write_bytes(current)

@@ -35,6 +35,7 @@ import jupytext
 import nbformat
 
 from keras_models.course.command_line import folder_not_writable
+from keras_models.course.exercises.as_written import learners_work
 from keras_models.course.exercises.fingerprints import fingerprint, fingerprints, untouched_fingerprint
 from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
@@ -122,11 +123,14 @@ def write_notebook(notebook, path: Path) -> None:
 
 
 def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir: Path) -> Path | None:
-    """Write the learner's notebook again from their (reset) .py file; return where their old one was kept,
-    or None when it already said the same (its outputs then go, nothing else)."""
+    """Write the learner's notebook again from their (reset) .py file; return where their old one was kept, or None
+    when nothing in it was theirs (its outputs then go, nothing else): it already said the same, or it says what make
+    notebooks wrote in it (as_written.learners_work) -- from the course's earlier skeleton, or from the learner's
+    .py, whose work make exercise-reset has just backed up with the .py."""
     fresh = exercise_notebook(learner_file, paired=True)
     backup = None
-    if notebook_path.exists() and fingerprints(notebook_path)[0] != fingerprint(fresh):
+    now, recorded = fingerprints(notebook_path) if notebook_path.exists() else (None, None)
+    if notebook_path.exists() and now != fingerprint(fresh) and learners_work(now, recorded):
         backup = backup_path(notebook_path, backup_dir)
         notebook_path.replace(backup)
     write_notebook(fresh, notebook_path)
