@@ -362,6 +362,25 @@ def test_a_solution_notebook_you_edited_whose_solution_changed_is_backed_up_with
     assert f"\n  solutions/  1 rewritten, {len(EXERCISES) - 1} unchanged\n" in out
 
 
+def test_a_lesson_notebook_that_cannot_be_read_is_kept_in_the_backups_before_it_is_written_again(
+        tmp_path, monkeypatch, capsys):
+    """Not known untouched (as_written.learners_work): a notebook that cannot be read is kept, as a damaged record
+    keeps an exercise file; make notebooks wrote it over without a word (its fingerprints: None and None)."""
+    notebooks = notebooks_written_into(tmp_path, monkeypatch)
+    assert build.main([]) == 0
+    path = notebooks / "lessons" / f"{LESSONS[0]}.ipynb"
+    damaged = path.read_bytes()[:-40] + b"# my notes, typed in a text editor"
+    path.write_bytes(damaged)
+    capsys.readouterr()
+    assert build.main([]) == 0
+    out = capsys.readouterr().out
+    (backup,) = (tmp_path / "backup").glob(f"{LESSONS[0]}.*.ipynb")
+    assert backup.read_bytes() == damaged
+    assert out.startswith(f"{path}: not a notebook that can be read: it is in {backup}, and written again from its "
+                          "lesson\n")
+    assert nbformat.read(path, as_version=4).cells
+
+
 def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_several_states(monkeypatch, capsys):
     # the folder on every row: "  exercises   7 notebooks in keras_models/course/notebooks/exercises/: 1 rewritten,
     # 6 kept", 90 columns, wrapped in a learner's 80-column terminal once they had changed an exercise file

@@ -99,17 +99,21 @@ def _finish(notebook, source: Path):
 def refresh(notebook, path: Path, backup_dir: Path, source_is: str = "lesson") -> str:
     """Write a lesson or solution notebook when its .py changed since it was written: 'written', 'rewritten',
     'unchanged', or 'edited' (the .py did not change, and you have edited the notebook: kept as it is). One you
-    edited whose .py changed is first kept in backup_dir, and a line says where (`source_is`: "lesson" or
-    "solution", the .py it was written from)."""
+    edited whose .py changed, or one that cannot be read (as_written.learners_work: not known untouched), is first
+    kept in backup_dir, and a line says where (`source_is`: "lesson" or "solution", the .py it was written from)."""
     if path.exists():
         now, recorded = fingerprints(path)
         if fingerprint(notebook) in (now, recorded):   # the .py did not change: yours, edits and outputs, stays
             return "unchanged" if now == recorded else "edited"
-        if now != recorded:                            # you changed it since it was written
+        if learners_work(now, recorded):               # you changed it since it was written, or it cannot be read
             backup = backup_path(path, backup_dir)
             path.replace(backup)
-            print(f"{from_repository(path)}: its {source_is} changed, and so had you: your version is in "
-                  f"{from_repository(backup)}")
+            if now is None:
+                print(f"{from_repository(path)}: not a notebook that can be read: it is in {from_repository(backup)}, "
+                      f"and written again from its {source_is}")
+            else:
+                print(f"{from_repository(path)}: its {source_is} changed, and so had you: your version is in "
+                      f"{from_repository(backup)}")
         write_notebook(notebook, path)
         return "rewritten"
     write_notebook(notebook, path)
