@@ -16,5 +16,5 @@ remembers what was written): a script in jupytext "percent" format (`# %%` cells
 that raise NotImplementedError until written. The graders are in `graders/`.
 
     make exercises ONLY=ex03          # grade one (make exercises: all)
-    make exercise-reset NAME=ex03     # start it over (your version is backed up)
+    make exercise-reset NAME=ex03     # start it over (one you changed is backed up)
 """

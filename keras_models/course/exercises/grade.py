@@ -3,7 +3,7 @@
     make exercises                   # grade your files (a missing one is first written from its solution)
     make exercises ONLY=ex03         # one exercise (--only, repeatable)
     make exercises-solutions         # grade the reference solutions (--solutions)
-    make exercise-reset NAME=ex03    # start ex03 over; your version is backed up (--reset)
+    make exercise-reset NAME=ex03    # start ex03 over; yours backed up first (--reset)
     make setup                       # among other things, writes the exercise files you do not have yet
                                      # (--write-missing)
 
@@ -19,9 +19,10 @@ Exit status: 0 when every graded exercise passes, 1 otherwise, 2 for a bad comma
 exercise name or an unknown option: one line naming it, twins/one_line_parser.py), 130 after Ctrl-C, 143
 after SIGTERM (`timeout`, a cancelled CI job, `kill`), which stops grading as Ctrl-C does, its temporary
 directory deleted.
-Grading writes only to a temporary directory; --reset writes the exercise file, and a backup of your
-version under logs/exercises/backup/ (which `make clean` keeps). Your exercise files are yours: nothing
-but --reset ever overwrites one.
+Grading writes only to a temporary directory; --reset writes the exercise file and its notebook, first
+keeping under logs/exercises/backup/ (which `make clean` keeps) each that holds your work -- not one that
+still holds what the course wrote in it (as_written.learners_work). An exercise file you changed is yours:
+nothing but --reset ever overwrites it (one you never changed follows the course after a git pull).
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-missing", action="store_true",
                         help="write the exercise files you do not have yet, then stop (make setup)")
     parser.add_argument("--reset", action="append", metavar="NAME",
-                        help="overwrite your file with the untouched skeleton (a backup is kept); repeatable")
+                        help="overwrite your file with the untouched skeleton (yours is backed up first); repeatable")
     args = parser.parse_args(argv)
     try:
         if args.reset and (args.only or args.solutions):

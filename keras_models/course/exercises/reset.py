@@ -3,7 +3,7 @@
 An exercise file still as the course wrote it follows the course: after a git pull changed its solution,
 `make setup`, `make exercises`, `make exercise-run` and `make notebooks` write its new version, and say so.
 
-    make exercise-reset NAME=ex03    # grade.py --reset: ex03's untouched skeleton; your version is backed up
+    make exercise-reset NAME=ex03    # grade.py --reset: ex03's untouched skeleton; yours backed up first
     make setup                       # grade.py --write-missing: the exercise files you do not have yet
 
 `skeleton.py` cuts and writes the files; this module tells the learner what it did, with each path as they

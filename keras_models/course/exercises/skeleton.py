@@ -15,7 +15,7 @@ A solution marks each part the learner writes, at the indentation where the code
 other line, so the brief, the signatures, the given code and the TODO comments are the same in
 both files and cannot drift apart. `write_missing` writes the skeleton of every exercise whose learner
 file does not exist yet (`make setup`, `make exercises`) and never touches one that does; `reset`
-writes one back on request, keeping the learner's version in a backup first. Each remembers what it wrote
+writes one back on request, keeping it in a backup first when it holds the learner's work. Each remembers what it wrote
 (as_written.py), and `write_new_versions` writes a changed skeleton (after a git pull) over a file that still
 holds exactly that: nothing of the learner's is in it. Written by root (`sudo make setup`)
 in a learner's checkout, a file belongs to its folder's owner, the learner: one owned by root they could not edit.

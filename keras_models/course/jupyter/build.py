@@ -1,7 +1,7 @@
 """`make notebooks`: a runnable notebook for every lesson, every exercise and every solution.
 
     keras_models/course/notebooks/lessons/<lesson>.ipynb       from keras_models/course/lessons/<lesson>.py
-    keras_models/course/notebooks/exercises/<exercise>.ipynb   YOURS: from your exercise file, written once
+    keras_models/course/notebooks/exercises/<exercise>.ipynb   from your exercise file; yours once you work in it
     keras_models/course/notebooks/solutions/<exercise>.ipynb   from keras_models/course/exercises/solutions/
 
 jupytext reads each .py file (the lessons are plain scripts whose comment blocks become text cells;
@@ -13,12 +13,16 @@ git-ignored and made again by this command. The lists come from where the lesson
 (`keras_models.course.lessons.LESSONS`) and the exercises (`graders.EXERCISES`) are declared.
 
 What is rewritten, and what is never touched:
-- An exercise notebook is yours, like your exercise file: written only when it does not exist, from
-  your .py file as it is, and paired with it by jupytext (in `make lab`, saving the notebook saves
-  the .py too, so `make exercises` grades what you see). `make exercise-reset` starts both over.
+- An exercise notebook is written from your .py file as it is, and paired with it by jupytext (in
+  `make lab`, saving the notebook saves the .py too, so `make exercises` grades what you see). Once you
+  have worked in it, it is yours, like your exercise file, and never written over; until then (its
+  fingerprint is the one recorded), it is written again whenever the .py says something else: a git
+  pull's new skeleton, or your work in the .py. `make exercise-reset` starts both over, first keeping in
+  logs/exercises/backup/ each that holds your work (as_written.learners_work): a notebook make notebooks
+  wrote from your .py holds nothing the .py's backup does not.
 - A lesson or solution notebook is rewritten only when its .py changed since the notebook was written
-  (a fingerprint of its cells is kept in its metadata). If you had edited that notebook too, your
-  version is first kept in logs/exercises/backup/ (which `make clean` keeps).
+  (a fingerprint of its cells is kept in its metadata). If you had edited that notebook too, or it cannot
+  be read, your version is first kept in logs/exercises/backup/ (which `make clean` keeps).
 
 A lesson notebook shows its pictures inline: the lesson saves each PNG with pictures.save_png,
 which also displays it when it runs in a notebook.
