@@ -7,6 +7,7 @@ an error that names the file and says how to get the committed version back.
 """
 
 import hashlib
+import math
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -16,6 +17,14 @@ SHA256 = {
     "digits.csv": "592cc047d0a1cc7fdef9fd724514209dcb45a80aa147dc3ab375e3e1a9a380f4",
     "diamonds.csv": "0e7164799468299f8dc09b006cf396c43717c3dc71f947f0a32cc6e199895b46",
     "housing.csv": "0d532c03050c59a1bc50b54e55d5a8361ac53be67e09e4a735edae633f2543f6",
+}
+
+# Each file's size in bytes (data/README.md's table), to say how much of a file that was cut short is left.
+SIZE = {
+    "breast_cancer.csv": 121_388,
+    "digits.csv": 265_358,
+    "diamonds.csv": 2_571_905,
+    "housing.csv": 21_463,
 }
 
 
@@ -45,6 +54,82 @@ class UnreadableDataFile(OSError):
 DATA_FILE_ERRORS = (ChecksumError, MissingDataFile, UnreadableDataFile)
 
 
+def what_is_damaged(content: bytes, filename: str) -> str:
+    """One sentence on how the bytes of a damaged copy of `filename` differ from a clean CSV file, or "".
+
+    The checksum says that a file changed, not how. This reads the damaged bytes alone for what real files suffer:
+    emptied, replaced by git LFS's pointer or a compressed copy, saved by a spreadsheet (a byte-order mark, CRLF, ';'
+    between fields), cut short, a blank or ragged line, a field empty, not finite (NaN, 1e400) or with a space around
+    it. The shipped files have none of these (a test checks), so a change it cannot see (a digit, a swapped column)
+    gets "", and the plain checksum line.
+    """
+    size = f"{SIZE[filename]:,}"
+    if not content:
+        return f"It is empty (0 bytes; the shipped file has {size})."
+    if content.startswith(b"version https://git-lfs"):
+        return "It holds a git LFS pointer, not the data (`git lfs pull` fetches it)."
+    if content.startswith(b"\x1f\x8b"):
+        return "It is gzip-compressed, not CSV text."
+    if content.startswith(b"PK\x03\x04"):
+        return "It is a zip archive, not CSV text."
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        return f"It is not UTF-8 text (byte 0x{content[error.start]:02x} on line {line})."
+    saved = []                                          # the marks of a spreadsheet's or an editor's "Save"
+    if text.startswith("\ufeff"):
+        saved.append("it starts with a byte-order mark")
+    if "\r\n" in text:
+        saved.append("its lines end in CRLF (Windows line endings)")
+    elif "\r" in text:
+        saved.append("its lines end in CR (old Mac line endings)")
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if ";" in header and "," not in header:
+        saved.append("its fields are separated by ';'")
+    if saved:
+        listed = saved[0] if len(saved) == 1 else ", ".join(saved[:-1]) + " and " + saved[-1]
+        return f"{listed[0].upper()}{listed[1:]}, as a spreadsheet or an editor saves it."
+    lines = text.split("\n")                            # the last is "" after the final newline
+    names = header.split(",")
+    whole_row = len(lines[-1].split(",")) == len(names) and len(content) >= SIZE[filename] - 1
+    if lines[-1] and whole_row:                         # the last newline taken away (an editor), nothing else
+        return f"Its last line, {len(lines)}, has no newline at its end ({len(content):,} of {size} bytes)."
+    if lines[-1]:
+        return (f"It stops in the middle of line {len(lines)}, without a newline: it was cut short "
+                f"({len(content):,} of {size} bytes).")
+    for number, line in enumerate(lines[:-1], start=1):
+        if not line:
+            return f"Line {number} is blank."
+        fields = line.split(",")
+        if len(fields) != len(names):
+            return f"Line {number} has {len(fields)} fields, the header {len(names)}."
+        for column, field in enumerate(fields, start=1):
+            where = f"Line {number}, column {column}" + ("" if number == 1 else f" ({names[column - 1]})")
+            if not field:
+                return f"{where} is empty."
+            if field != field.strip():
+                return f"{where}: {field[:40]!r} has a space around it."
+            try:
+                finite = math.isfinite(float(field))
+            except ValueError:                          # text: a diagnosis, a diamond's cut, a yes or no
+                continue
+            if not finite:
+                return f"{where}: {field[:40]!r} is not a finite number."
+    return ""
+
+
+def _what_is_damaged_at(path: Path, filename: str) -> str:
+    """what_is_damaged of the file at `path`, read again (only a damaged file costs it); "" for a file more than twice
+    the shipped size (not read into memory) or one that cannot be read a second time."""
+    try:
+        if path.stat().st_size > 2 * SIZE[filename]:
+            return ""
+        return what_is_damaged(path.read_bytes(), filename)
+    except OSError:
+        return ""
+
+
 def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
     """Check that the file at `path` has the recorded SHA-256 of the shipped file `filename`.
 
@@ -70,9 +155,10 @@ def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
                                  f"(`chmod a+r data/{filename}`) or {restore}") from None
     expected = SHA256[filename]
     if actual != expected:
+        what = _what_is_damaged_at(path, filename)
         raise ChecksumError(
             f"data file {path} does not match the shipped {filename}: expected sha256 {expected}, "
-            f"got {actual}. The file was altered or corrupted; {restore}"
+            f"got {actual}. {what + ' ' if what else ''}The file was altered or corrupted; {restore}"
         )
     return path
 

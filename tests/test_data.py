@@ -135,6 +135,98 @@ def test_loader_rejects_an_altered_file_with_both_checksums(filename, tmp_path):
     assert hashlib.sha256(bytes(content)).hexdigest() in message
 
 
+SHIPPED_BREAST_CANCER = (DATA_DIR / "breast_cancer.csv").read_bytes()     # 121,388 bytes: a header and 569 rows
+
+
+def _with_row(line_number: int, row: str) -> bytes:
+    """breast_cancer.csv with its line `line_number` (1: the header) replaced by `row`."""
+    lines = SHIPPED_BREAST_CANCER.decode().split("\n")
+    lines[line_number - 1] = row
+    return "\n".join(lines).encode()
+
+
+def _first_field(line_number: int, value: str) -> bytes:
+    fields = SHIPPED_BREAST_CANCER.decode().split("\n")[line_number - 1].split(",")
+    return _with_row(line_number, ",".join([value, *fields[1:]]))
+
+
+def _as_a_spreadsheet_saves_it() -> bytes:
+    """Excel in a German locale: a byte-order mark, ';' between fields, ',' as the decimal mark, CRLF."""
+    text = SHIPPED_BREAST_CANCER.decode().replace(",", ";").replace(".", ",").replace("\n", "\r\n")
+    return b"\xef\xbb\xbf" + text.encode()
+
+
+# Each damage and the sentence that says what it is, written out by hand from where the damage was made.
+DAMAGES = {
+    "empty": (lambda: b"", "It is empty (0 bytes; the shipped file has 121,388)."),
+    "lfs_pointer": (lambda: b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"a" * 64 + b"\nsize 121388\n",
+                    "It holds a git LFS pointer, not the data (`git lfs pull` fetches it)."),
+    "gzip": (lambda: __import__("gzip").compress(SHIPPED_BREAST_CANCER), "It is gzip-compressed, not CSV text."),
+    "latin1": (lambda: _first_field(2, "caf\xe9").replace("caf\xe9".encode(), b"caf\xe9"),
+               "It is not UTF-8 text (byte 0xe9 on line 2)."),
+    "spreadsheet": (_as_a_spreadsheet_saves_it,
+                    "It starts with a byte-order mark, its lines end in CRLF (Windows line endings) and its fields are "
+                    "separated by ';', as a spreadsheet or an editor saves it."),
+    "crlf": (lambda: SHIPPED_BREAST_CANCER.replace(b"\n", b"\r\n"),
+             "Its lines end in CRLF (Windows line endings), as a spreadsheet or an editor saves it."),
+    "cut_mid_row": (lambda: SHIPPED_BREAST_CANCER[:60_700],
+                    "It stops in the middle of line 285, without a newline: it was cut short (60,700 of 121,388 "
+                    "bytes)."),
+    "cr": (lambda: SHIPPED_BREAST_CANCER.replace(b"\n", b"\r"),
+           "Its lines end in CR (old Mac line endings), as a spreadsheet or an editor saves it."),
+    "no_final_newline": (lambda: SHIPPED_BREAST_CANCER[:-1],
+                         "Its last line, 570, has no newline at its end (121,387 of 121,388 bytes)."),
+    "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,M\n" loses "M\n": 31 fields, one empty
+                          "It stops in the middle of line 570, without a newline: it was cut short (121,386 of "
+                          "121,388 bytes)."),
+    "blank_last_line": (lambda: SHIPPED_BREAST_CANCER + b"\n", "Line 571 is blank."),
+    "blank_middle_line": (lambda: _with_row(300, "\n" + SHIPPED_BREAST_CANCER.decode().split("\n")[299]),
+                          "Line 300 is blank."),
+    "extra_field": (lambda: _with_row(7, SHIPPED_BREAST_CANCER.decode().split("\n")[6] + ",1"),
+                    "Line 7 has 32 fields, the header 31."),
+    "header_space": (lambda: _with_row(1, SHIPPED_BREAST_CANCER.decode().split("\n")[0] + " "),
+                     "Line 1, column 31: 'diagnosis ' has a space around it."),
+    "inf": (lambda: _first_field(5, "1e400"), "Line 5, column 1 (mean radius): '1e400' is not a finite number."),
+    "space_in_field": (lambda: _first_field(5, " 1"), "Line 5, column 1 (mean radius): ' 1' has a space around it."),
+    "nan": (lambda: _first_field(5, "NaN"), "Line 5, column 1 (mean radius): 'NaN' is not a finite number."),
+    "empty_field": (lambda: _first_field(5, ""), "Line 5, column 1 (mean radius) is empty."),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_file_is_named_with_what_is_wrong_and_where(damage, tmp_path):
+    """Excel, an editor, git's autocrlf, a cut download, git LFS: the checksum line says what changed, and where."""
+    make, sentence = DAMAGES[damage]
+    damaged = tmp_path / "breast_cancer.csv"
+    damaged.write_bytes(make())
+    with pytest.raises(checksums.ChecksumError) as error:
+        verify_checksum(damaged)
+    actual = hashlib.sha256(damaged.read_bytes()).hexdigest()
+    assert str(error.value) == (f"data file {damaged} does not match the shipped breast_cancer.csv: expected sha256 "
+                                f"{SHA256['breast_cancer.csv']}, got {actual}. {sentence} The file was altered or "
+                                "corrupted; restore it with `git checkout data/breast_cancer.csv`")
+
+
+def test_a_file_more_than_twice_the_shipped_size_gets_the_plain_line_unread(tmp_path):
+    """A blank line at 571 would be said of it; past twice the size it is not read into memory a second time."""
+    damaged = tmp_path / "breast_cancer.csv"
+    damaged.write_bytes(SHIPPED_BREAST_CANCER + b"\n" * (len(SHIPPED_BREAST_CANCER) + 1))
+    with pytest.raises(checksums.ChecksumError) as error:
+        verify_checksum(damaged)
+    assert re.search(r"got [0-9a-f]{64}\. The file was altered or corrupted; restore it", str(error.value))
+
+
+@pytest.mark.parametrize("filename", sorted(SHA256))
+def test_the_shipped_files_show_none_of_the_damage_described(filename):
+    """What the description flags (blank lines, ragged rows, empty or non-finite fields ...) is absent from every
+    shipped file, so a file altered where it cannot tell gets the plain line, not a false reason."""
+    assert checksums.what_is_damaged((DATA_DIR / filename).read_bytes(), filename) == ""
+
+
+def test_the_recorded_sizes_are_the_shipped_files_sizes():
+    assert checksums.SIZE == {name: (DATA_DIR / name).stat().st_size for name in SHA256}
+
+
 def test_verify_checksum_of_a_copy_under_another_name(tmp_path):
     copy = tmp_path / "renamed.csv"
     shutil.copyfile(DATA_DIR / "housing.csv", copy)
