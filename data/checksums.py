@@ -67,7 +67,7 @@ def what_is_damaged(content: bytes, filename: str) -> str:
     if not content:
         return f"It is empty (0 bytes; the shipped file has {size})."
     if content.startswith(b"version https://git-lfs"):
-        return "It holds a git LFS pointer, not the data (`git lfs pull` fetches it)."
+        return "It holds a git LFS pointer, not the data (the project keeps its data in git itself, not in LFS)."
     if content.startswith(b"\x1f\x8b"):
         return "It is gzip-compressed, not CSV text."
     if content.startswith(b"PK\x03\x04"):

@@ -160,7 +160,7 @@ def _as_a_spreadsheet_saves_it() -> bytes:
 DAMAGES = {
     "empty": (lambda: b"", "It is empty (0 bytes; the shipped file has 121,388)."),
     "lfs_pointer": (lambda: b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"a" * 64 + b"\nsize 121388\n",
-                    "It holds a git LFS pointer, not the data (`git lfs pull` fetches it)."),
+                    "It holds a git LFS pointer, not the data (the project keeps its data in git itself, not in LFS)."),
     "gzip": (lambda: __import__("gzip").compress(SHIPPED_BREAST_CANCER), "It is gzip-compressed, not CSV text."),
     "latin1": (lambda: _first_field(2, "caf\xe9").replace("caf\xe9".encode(), b"caf\xe9"),
                "It is not UTF-8 text (byte 0xe9 on line 2)."),
