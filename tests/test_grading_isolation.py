@@ -876,6 +876,33 @@ def test_github_classroom_names_are_shortened_to_fit_80_columns_with_their_prefi
     assert capsys.readouterr().out.splitlines()[1] == "Mary-Ann     10    15    10    15    15    20    15    100"
 
 
+def test_names_too_long_for_80_columns_are_shortened_in_the_middle_only_where_each_row_stays_told_apart(capsys):
+    """Moodle names a learner's folder with their full name and participant id: one name of 41 characters took the
+    table of all 7 exercises to 90 columns, one of 200 to 249, and an 80-column terminal wrapped every row of the
+    class, "Why the zeros" too. A name longer than the column left for it is shown as its start, "..." and its end
+    (the id), 80 columns in all; two names that would then read the same are shown whole."""
+    exercises = [find(f"ex0{n}") for n in range(1, 8)]
+    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    zero = {**full, "ex01": grade_class.Grade("", 0, "missing")}
+    long_names = {"Maria Fernanda Gonzalez Rodriguez_1234567": zero, "Maria Fernanda Gonzalez Rodriguez_7654321": full,
+                  "n" * 200: full, "\u674e" * 40: full, "bob": full}           # 李: two columns each
+    grade_table.print_table(exercises, long_names)
+    assert capsys.readouterr().out.splitlines() == [
+        "learner                          ex01  ex02  ex03  ex04  ex05  ex06  ex07  total",
+        "Maria Fernanda...riguez_1234567     0    15    10    15    15    20    15     90",
+        "Maria Fernanda...riguez_7654321    10    15    10    15    15    20    15    100",
+        f"{'n' * 14}...{'n' * 14}    10    15    10    15    15    20    15    100",
+        "\u674e" * 7 + "..." + "\u674e" * 7 + "    10    15    10    15    15    20    15    100",
+        "bob                                10    15    10    15    15    20    15    100",
+        "out of                             10    15    10    15    15    20    15    100",
+        "",
+        "Why the zeros:",
+        "  Maria Fernanda...riguez_1234567  ex01  missing"]
+    alike = {"Maria Fernanda A. Gonzalez_1234567": full, "Maria Fernanda B. Gonzalez_1234567": full}
+    grade_table.print_table(exercises, alike)
+    assert [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()[1:3]] == list(alike)
+
+
 def test_the_table_lines_up_names_with_combining_accents_and_wide_characters(capsys):
     grade_of = {EX01.name: grade_class.Grade("", 10, "")}
     grade_table.print_table([EX01], {"Jose\u0301": grade_of, "\u5b57": grade_of})        # José, 字 (two columns)

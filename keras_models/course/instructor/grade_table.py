@@ -1,6 +1,7 @@
 """The grade table `make grade` prints: a row per learner, a column per exercise, the points each is out of, then
 why each 0; names shown escaped and padded by the columns a terminal gives them (accents, wide characters), and
-GitHub Classroom's shared <assignment>- prefix printed once when the rows would be too wide.
+GitHub Classroom's shared <assignment>- prefix printed once when the rows would be too wide, and a name still too
+wide shown as its start, "..." and its end.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
     if prefix and _table_width(exercises, names.values()) > TABLE_COLUMNS:
         print(f"learners: {prefix}<name>")
         names = {learner: name.removeprefix(prefix) for learner, name in names.items()}
+    names = _shortened(names, TABLE_COLUMNS - _scores_width(exercises))
     width = max([len("learner"), len("out of"), *map(_columns_taken, names.values())])
     print(f"{_padded('learner', width)}  " + "  ".join(f"{e.name:>4}" for e in exercises) + "  total")
     for learner, mine in grades.items():
@@ -51,6 +53,34 @@ def print_table(exercises: list[Exercise], grades: Book) -> None:
             print(f"  {_padded(names[learner], width)}  {name}  {reason}")
 
 
+def _shortened(names: dict[str, str], room: int) -> dict[str, str]:
+    """`names` ({learner: name shown}) with each name wider than `room` columns shown as its start, "..." and its
+    end (Moodle's "Maria Fernanda Gonzalez Rodriguez_1234567" as "Maria Fernanda...riguez_1234567": the participant
+    id is at the end), so that the table keeps to TABLE_COLUMNS; `names` as they were when two would then read the
+    same (a wrapped table is still one that tells its learners apart). The column is never narrower than
+    "learner" and "out of", nor the name's two parts narrower than a column each."""
+    room = max(room, len("learner"), len("out of"), len("x...y"))
+    shown = {learner: name if _columns_taken(name) <= room else _start_and_end(name, room - len("..."))
+             for learner, name in names.items()}
+    return shown if len(set(shown.values())) == len(shown) else names
+
+
+def _start_and_end(name: str, columns: int) -> str:
+    """`name` shown in `columns` columns and "...": its first columns and its last, the start the wider half."""
+    start = end = ""
+    for c in name:                                              # a mark of width 0 stays with its letter
+        if _columns_taken(start + c) > columns - columns // 2:
+            break
+        start += c
+    for c in reversed(name):
+        if _columns_taken(c + end) > columns // 2:
+            break
+        end = c + end
+    while end and _cell_width(end[0]) == 0:                    # a mark whose letter was left out
+        end = end[1:]
+    return f"{start}...{end}"
+
+
 def _shared_prefix(names: list[str]) -> str:
     """The start that two names or more all share, up to and with its last "-", when each name goes on after it;
     else ""."""
@@ -62,7 +92,12 @@ def _shared_prefix(names: list[str]) -> str:
 def _table_width(exercises: list[Exercise], names: Iterable[str]) -> int:
     """How many columns print_table's rows take with `names` in the learner column: the names, then "  ex01" per
     exercise and "  total"."""
-    return max([len("learner"), len("out of"), *map(_columns_taken, names)]) + 6 * len(exercises) + len("  total")
+    return max([len("learner"), len("out of"), *map(_columns_taken, names)]) + _scores_width(exercises)
+
+
+def _scores_width(exercises: list[Exercise]) -> int:
+    """How many columns a row takes after the learner's name: "  ex01" per exercise and "  total"."""
+    return 6 * len(exercises) + len("  total")
 
 
 def _columns_taken(text: str) -> int:
