@@ -773,16 +773,23 @@ def test_a_utf8_folder_name_read_in_the_c_locale_is_a_learner_not_skipped_as_not
     assert skipped == ["caf\\udce9 (its name is not UTF-8: rename the folder)"]
 
 
-def test_two_learner_folders_named_alike_in_two_unicode_forms_are_refused_before_grading(tmp_path):
+@pytest.mark.parametrize("composed, decomposed, letter", [
+    ("Jos\u00e9", "Jose\u0301", "\u00e9 as e and an accent"), ("Zo\u00eb", "Zoe\u0308", "\u00eb as e and an accent"),
+    ("\u00c5sa", "A\u030asa", "\u00c5 as A and an accent"),
+    ("Nguy\u1ec5n", "Nguye\u0302\u0303n", "\u1ec5 as e and accents"),
+    ("\uae40", "\u1100\u1175\u11b7", "\uae40 in 3 parts")])                                       # 김, as ㄱ ㅣ ㅁ
+def test_two_learner_folders_named_alike_in_two_unicode_forms_are_refused_before_grading(composed, decomposed, letter,
+                                                                                        tmp_path):
     """Jos\xe9 unzipped on Linux, Jose + combining accent from a Mac's zip: graded as two learners, two rows that look
-    the same, and a grades.csv that the next ONLY= run refused ("two rows for Jos\xe9")."""
-    folder = write_class(tmp_path / "class", {"Jos\u00e9": {FILE01: ""}, "Jose\u0301": {FILE01: ""},
-                                             "bob": {FILE01: ""}})
+    the same, and a grades.csv that the next ONLY= run refused ("two rows for Jos\xe9"). The line names the letter
+    the two spell apart: it said "a Mac writes \xeb as e and an accent" of Jos\xe9 and \xc5sa too."""
+    folder = write_class(tmp_path / "class", {composed: {FILE01: ""}, decomposed: {FILE01: ""}, "bob": {FILE01: ""}})
     with pytest.raises(ValueError) as refused:
         learner_folders.find_learners(folder)
-    assert str(refused.value) == (f"{folder} holds 2 learner folders named Jos\u00e9, spelled in different Unicode "
-                                  "forms ('Jose\\u0301', 'Jos\\xe9': a Mac writes \u00eb as e and an accent): the "
-                                  "grade book could not tell them apart; merge them into one folder, or rename one")
+    forms = f"{ascii(decomposed)}, {ascii(composed)}"                 # in roll order: e before \xe9
+    assert str(refused.value) == (f"{folder} holds 2 learner folders named {composed}, spelled in different Unicode "
+                                  f"forms ({forms}: a Mac writes {letter}): the grade book could not "
+                                  "tell them apart; merge them into one folder, or rename one")
 
 
 def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_graded_as_learners(tmp_path, capsys):

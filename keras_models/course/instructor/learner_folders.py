@@ -73,9 +73,9 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     for name, both in spelled.items():       # two rows the next ONLY= run would refuse as one learner twice
         if len(both) > 1:
             raise ValueError(f"{submissions} holds {len(both)} learner folders named {name}, spelled in different "
-                             f"Unicode forms ({', '.join(ascii(each) for each in both)}: a Mac writes \u00eb as e "
-                             "and an accent): the grade book could not tell them apart; merge them into one folder, "
-                             "or rename one")
+                             f"Unicode forms ({', '.join(ascii(each) for each in both)}: a Mac writes "
+                             f"{_as_a_mac_spells(name)}): the grade book could not tell them apart; merge them into "
+                             "one folder, or rename one")
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
     if own is not None:            # its sub-folders (data, keras_models ...) would be graded as learners, all 0
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
@@ -97,6 +97,16 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
                              f"({listed}): it is the class's folder, as an archive's extra level leaves it: make "
                              f"grade SUBMISSIONS={folder}")
     return learners, skipped
+
+
+def _as_a_mac_spells(name: str) -> str:
+    """How a Mac spells the first letter of `name` (NFC) that it spells otherwise: "\u00e9 as e and an accent";
+    a Korean syllable, "\uae40 in 2 parts"."""
+    letter = next(c for c in name if unicodedata.normalize("NFD", c) != c)
+    base, *marks = unicodedata.normalize("NFD", letter)
+    if all(unicodedata.category(mark) == "Mn" for mark in marks):
+        return f"{letter} as {base} and {'an accent' if len(marks) == 1 else 'accents'}"
+    return f"{letter} in {1 + len(marks)} parts"
 
 
 # Moodle's "Download all submissions" with "Download submissions in folders" writes a folder per learner and kind of
