@@ -1122,6 +1122,24 @@ def test_a_learner_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text_
     assert list(gradebook.read_earlier(tmp_path).grades) == ["+1", "-rf"]
 
 
+def test_a_learner_whose_name_holds_a_comma_is_named_in_quotes_where_a_line_lists_learners(tmp_path):
+    """Moodle's and a spreadsheet's class lists write "Smith, Ann": the lines that list learners with commas said
+    "the rows of bob, Smith, Ann (no folder now)", three learners or two. Such a name is quoted as grades.csv quotes
+    it; a control character in a name is escaped there as in the table."""
+    (tmp_path / "grades.csv").write_text('learner,ex01,ex03,total\nbob,10,0,10\n"Smith, Ann",10,0,15\n'
+                                         'zo\u202ee,10,0,10\n', encoding="utf-8")
+    regraded = {"cy": {"ex03": gradebook.Grade("ex03_keras_basics.py", 10, "passed")}}
+    earlier = gradebook.read_earlier(tmp_path)
+    _, _, line = gradebook.merge(earlier, [find("ex03")], regraded)
+    assert 'the rows of bob, "Smith, Ann", zo\\u202ee (no folder now)' in line, line
+    assert 'summed again: "Smith, Ann" 15 (now 10)' in line, line
+    assert gradebook.lost(earlier, regraded) == 'rows for bob, "Smith, Ann", zo\\u202ee, whose folders are gone'
+    starved = gradebook.Grade("x.py", 0, "did not finish ...", 40.0)
+    warning = grade_class.starved_warning({"Smith, Ann": {"ex01": starved}, "bob": {"ex01": starved}}, [find("ex01")],
+                                          120)
+    assert 'these zeros: "Smith, Ann" ex01 (40 s of CPU), bob ex01 (40 s of CPU) stopped' in warning, warning
+
+
 def test_the_only_merge_lists_learners_as_a_class_list_reads_whatever_the_case(tmp_path):
     """ONLY= merges today's rows with the earlier grades.csv's: alphabetically whatever the case (alice, bob, Carol,
     Dan), as the full grading does, not Python's order with every capital first (Carol, Dan, alice, bob)."""

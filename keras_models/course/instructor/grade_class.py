@@ -198,7 +198,7 @@ def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wa
                and time_limit / 4 < grade.cpu_at_wall_limit < wall_limit(time_limit, wall_seconds) / 2]
     if not starved:
         return ""
-    pairs = ", ".join(f"{escaped(learner)} {exercise.name} ({cpu:g} s of CPU)" for learner, exercise, cpu
+    pairs = ", ".join(f"{gradebook.named(learner)} {exercise.name} ({cpu:g} s of CPU)" for learner, exercise, cpu
                       in starved[:named])
     more = f" and {len(starved) - named} more" if len(starved) > named else ""
     only = ",".join(e.name for e in exercises if any(exercise is e for _, exercise, _ in starved))

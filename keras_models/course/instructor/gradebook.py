@@ -62,6 +62,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, Exercise
+from keras_models.course.instructor.sandbox import escaped
 from keras_models.twins.counted import counted
 from scratch.atomic_write import atomic_path
 
@@ -323,6 +324,16 @@ def roll_key(learner: str) -> tuple[str, str]:
     return learner.casefold(), learner
 
 
+def named(learner: str) -> str:
+    """`learner` as a line that lists learners with commas names them: escaped as in the table (sandbox.escaped), and
+    in double quotes, as grades.csv writes it, when the name holds a comma or starts or ends with a space: "the
+    rows of bob, Smith, Ann" named two learners or three."""
+    shown = escaped(learner)
+    if "," in shown or shown != shown.strip():
+        return '"' + shown.replace('"', '""') + '"'
+    return shown
+
+
 def in_roll_order(learners) -> list[str]:
     return sorted(learners, key=roll_key)
 
@@ -349,7 +360,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
             if exercise.name in now:                 # graded in this run
                 merged[learner][exercise.name] = now[exercise.name]
                 if _hand_given_lost(earlier, before, now, exercise):
-                    replaced.append(f"{learner} {exercise.name} "
+                    replaced.append(f"{named(learner)} {exercise.name} "
                                     f"{earlier.points_then(exercise.name, before[exercise.name].points)} "
                                     f"(now {now[exercise.name].points})")
             elif exercise.name in before:            # kept: not regraded, or no folder for this learner now
@@ -359,7 +370,8 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
                     rescaled_by_hand.setdefault(exercise, [])
                     if by_hand(before[exercise.name], was):
                         rescaled_by_hand[exercise].append(
-                            f"{learner} {before[exercise.name].points} -> {merged[learner][exercise.name].points}"
+                            f"{named(learner)} {before[exercise.name].points} -> "
+                            f"{merged[learner][exercise.name].points}"
                             + _share(before[exercise.name].points, was, exercise.points))
             elif learner in grades:                  # a learner new since the earlier run
                 merged[learner][exercise.name] = Grade("", 0, f"not graded: the earlier grades.csv has no row for "
@@ -368,7 +380,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
                 merged[learner][exercise.name] = Grade("", 0, f"not graded: {learner} has no folder now, and the "
                                                               f"earlier grades.csv has no {exercise.name}")
     kept = ", ".join(e.name for e in columns if e not in regraded)
-    gone = ", ".join(in_roll_order(earlier_grades.keys() - grades.keys()))
+    gone = ", ".join(map(named, in_roll_order(earlier_grades.keys() - grades.keys())))
     what = " and ".join(filter(None, [kept, gone and f"the rows of {gone} (no folder now)"]))
     regraded_names = ", ".join(e.name for e in regraded)
     line = (f"kept {what} from the earlier grades.csv (ONLY={only} regraded {regraded_names})" if what
@@ -383,7 +395,7 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
     summed_again: list[str] = []                     # totals changed by hand (a bonus): not kept, and said so
     for learner, total in earlier.totals.items():
         learner = named_now(learner)
-        summed_again.append(f"{learner} {total} (now {sum(grade.points for grade in merged[learner].values())})")
+        summed_again.append(f"{named(learner)} {total} (now {sum(g.points for g in merged[learner].values())})")
     if summed_again:
         line += (f"; a total is the sum of the exercises' columns, so these totals it gave were summed again: "
                  f"{', '.join(summed_again)}")
@@ -429,14 +441,14 @@ def lost(earlier: Earlier, grades: Book) -> str:
         if now is None:
             gone.append(learner)
             continue
-        hand_given += [f"{learner} {e.name} {earlier.points_then(e.name, mine[e.name].points)}"
+        hand_given += [f"{named(learner)} {e.name} {earlier.points_then(e.name, mine[e.name].points)}"
                        for e in earlier.exercises if _hand_given_lost(earlier, mine, now, e)]
         if learner in earlier.totals and not _is_number(earlier.totals[learner], sum(g.points for g in now.values())):
-            totals.append(f"{learner} {earlier.totals[learner]}")
+            totals.append(f"{named(learner)} {earlier.totals[learner]}")
     held = [f"{counted(len(hand_given), 'grade')} given by hand ({', '.join(hand_given)})" if hand_given else "",
             f"{counted(len(totals), 'total')} changed by hand ({', '.join(totals)})" if totals else "",
-            (f"a row for {gone[0]}, whose folder is gone" if len(gone) == 1 else
-             f"rows for {', '.join(gone)}, whose folders are gone") if gone else ""]
+            (f"a row for {named(gone[0])}, whose folder is gone" if len(gone) == 1 else
+             f"rows for {', '.join(map(named, gone))}, whose folders are gone") if gone else ""]
     held = [words for words in held if words]
     return " and ".join(filter(None, [", ".join(held[:-1]), held[-1]])) if held else ""
 
