@@ -1134,6 +1134,10 @@ def test_a_learner_whose_name_holds_a_comma_is_named_in_quotes_where_a_line_list
     assert 'the rows of bob, "Smith, Ann", zo\\u202ee (no folder now)' in line, line
     assert 'summed again: "Smith, Ann" 15 (now 10)' in line, line
     assert gradebook.lost(earlier, regraded) == 'rows for bob, "Smith, Ann", zo\\u202ee, whose folders are gone'
+    # the reasons of a learner's columns ONLY= could not fill name them too: printed under "Why the zeros"
+    columns, merged, _ = gradebook.merge(earlier, [find("ex03")], {"cy\u202e": regraded["cy"]})
+    assert merged["cy\u202e"]["ex01"].reason == ("not graded: the earlier grades.csv has no row for cy\\u202e, and "
+                                                 "ONLY=ex03 left ex01 out")
     starved = gradebook.Grade("x.py", 0, "did not finish ...", 40.0)
     warning = grade_class.starved_warning({"Smith, Ann": {"ex01": starved}, "bob": {"ex01": starved}}, [find("ex01")],
                                           120)

@@ -375,10 +375,11 @@ def merge(earlier: Earlier, regraded: list[Exercise], grades: Book) -> tuple[lis
                             + _share(before[exercise.name].points, was, exercise.points))
             elif learner in grades:                  # a learner new since the earlier run
                 merged[learner][exercise.name] = Grade("", 0, f"not graded: the earlier grades.csv has no row for "
-                                                              f"{learner}, and ONLY={only} left {exercise.name} out")
+                                                              f"{named(learner)}, and ONLY={only} left "
+                                                              f"{exercise.name} out")
             else:                                    # no folder now, and no such column before
-                merged[learner][exercise.name] = Grade("", 0, f"not graded: {learner} has no folder now, and the "
-                                                              f"earlier grades.csv has no {exercise.name}")
+                merged[learner][exercise.name] = Grade("", 0, f"not graded: {named(learner)} has no folder now, and "
+                                                              f"the earlier grades.csv has no {exercise.name}")
     kept = ", ".join(e.name for e in columns if e not in regraded)
     gone = ", ".join(map(named, in_roll_order(earlier_grades.keys() - grades.keys())))
     what = " and ".join(filter(None, [kept, gone and f"the rows of {gone} (no folder now)"]))
