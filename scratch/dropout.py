@@ -26,6 +26,7 @@ p = 1 - rate. (Dropout is not in the three tutorials: its notation here is the p
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from numbers import Real
@@ -47,13 +48,20 @@ class Dropout:
     an inference pass, whose backward is the identity).
     """
 
-    def __init__(self, rate: float, seed: int | np.random.Generator | None = None):
+    def __init__(self, rate: float, seed: int | np.random.Generator | None = None, *, noise_shape: None = None):
+        if noise_shape is not None:                 # Keras' Dropout(rate, noise_shape=None, seed=None) takes it
+            raise ValueError(f"Dropout got noise_shape={noise_shape!r}, a Keras argument scratch's Dropout does not "
+                             "support: it draws one mask entry per unit and example (Keras' noise_shape=None); "
+                             "leave noise_shape out")
         if isinstance(rate, bool) or not isinstance(rate, Real):
             raise TypeError(f"Dropout rate must be a number in [0, 1) (the fraction of units dropped), got "
-                            f"{type(rate).__name__} {rate!r}")
+                            f"{type(rate).__name__} {rate!r}: {_as_a_number(rate)}")
         if not (0.0 <= rate < 1.0 and math.isfinite(rate)):      # the range first: math.isfinite(10**400) raises
-            raise ValueError(f"Dropout rate must be in [0, 1) (the fraction of units dropped), got {rate!r}"
-                             + (": rate=1 would drop every unit" if rate == 1 else ""))
+            raise ValueError(f"Dropout rate must be in [0, 1) (the fraction of units dropped), got {rate!r}: "
+                             + ("rate=1 would drop every unit (Keras' Dropout accepts it and zeroes every unit while "
+                                "training, so the layers after it learn from zeros); use a rate below 1, e.g. "
+                                "Dropout(0.5)" if rate == 1 else
+                                "use a rate in [0, 1), e.g. Dropout(0.2) (0.0: no Dropout)"))
         self.rng = generator(seed, "Dropout seed")
         self.rate = float(rate)
         self.seed = seed
@@ -91,6 +99,14 @@ class Dropout:
 
     def __repr__(self) -> str:
         return f"Dropout({self.rate!r})"
+
+
+def _as_a_number(rate) -> str:
+    """What to write instead of a rate that is not a number: the number a string spells, else an example."""
+    if isinstance(rate, str):
+        with contextlib.suppress(ValueError):                                   # "half": no number to give
+            return f"give it as a number, Dropout({float(rate)!r})"
+    return "give a number, e.g. Dropout(0.2)"
 
 
 def check_masks(masks, widths: Sequence[int], m: int, training: bool) -> list[np.ndarray] | None:
