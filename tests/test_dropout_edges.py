@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_models.twins.bridge import from_keras
 from scratch import Dense, Dropout, Network
 
 ONES = np.ones((200, 50), dtype="float32")            # (m, n): a unit's output is its mask times the scale
@@ -159,3 +160,36 @@ def test_scratch_networks_take_a_dropout_first_two_in_a_row_and_refuse_one_after
     with pytest.raises(ValueError, match=r"the last layer must be a Dense \(the output layer\), got Dropout\(0.5\): "
                                          "put Dropout between Dense layers"):
         Network([Dense(3, 1), Dropout(0.5)])
+
+
+# -- the bridge: a Keras model with that Dropout turned into a scratch twin ----------------------------------------
+
+def rows_model(*layers) -> keras.Sequential:
+    return keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4), *layers, keras.layers.Dense(1)])
+
+
+@pytest.mark.parametrize("make_layer, message", [
+    (lambda: keras.layers.Dropout(1.0, name="d"),
+     r"Dropout layer 'd' has rate=1.0: Keras zeroes every unit of it while training, so the layers after it learn "
+     r"from zeros; scratch's Dropout takes a rate in \[0, 1\): give a rate below 1, e.g. Dropout\(0.5\)"),
+    (lambda: keras.layers.Dropout(0.5, noise_shape=(None, 1), name="d"),
+     r"Dropout layer 'd' has noise_shape=\(None, 1\): .* leave noise_shape out"),
+    (lambda: keras.layers.GaussianDropout(0.5, name="g"),
+     r"found GaussianDropout 'g', which multiplies each unit by Gaussian noise .* instead of zeroing it: "
+     r"scratch's Dropout is keras.layers.Dropout\(rate\)"),
+    (lambda: keras.layers.AlphaDropout(0.5, name="a"),
+     r"found AlphaDropout 'a', which sets a dropped unit to SELU's negative saturation .* scratch's Dropout is "
+     r"keras.layers.Dropout\(rate\)"),
+    (lambda: keras.layers.GaussianNoise(0.5, name="n"),
+     r"found GaussianNoise 'n', which adds Gaussian noise .* scratch's Dropout is keras.layers.Dropout\(rate\)"),
+], ids=["rate-1", "noise-shape", "gaussian-dropout", "alpha-dropout", "gaussian-noise"])
+def test_the_bridge_refuses_what_scratch_cannot_compute_and_says_what_to_use_instead(make_layer, message):
+    with pytest.raises(ValueError, match=message):
+        from_keras(rows_model(make_layer()))
+
+
+def test_the_bridge_carries_rate_0_a_seed_a_first_dropout_and_two_in_a_row():
+    net = from_keras(keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dropout(0, seed=3),
+                                       keras.layers.Dense(4), keras.layers.Dropout(0.5), keras.layers.Dropout(0.2),
+                                       keras.layers.Dense(1)]))
+    assert [(layer.rate, layer.seed) for layer in net.dropout_layers] == [(0.0, 3), (0.5, None), (0.2, None)]

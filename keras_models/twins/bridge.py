@@ -42,6 +42,16 @@ from scratch.checks import as_float_array, float_dtype
 # and a float16 or bfloat16 one rounds them far beyond what parity allows
 TWIN_FLOATX = ("float32", "float64")
 
+# Keras' other noise layers, which a learner may reach for as "a dropout": what each computes while training
+# (all are the identity at inference; tests/test_dropout_edges.py pins it), where scratch's Dropout zeroes units
+NOT_DROPOUT = {
+    keras.layers.GaussianDropout: "multiplies each unit by Gaussian noise of mean 1 and variance rate / (1 - rate) "
+                                  "instead of zeroing it",
+    keras.layers.AlphaDropout: "sets a dropped unit to SELU's negative saturation value and rescales every unit, "
+                               "instead of zeroing it",
+    keras.layers.GaussianNoise: "adds Gaussian noise to each unit instead of zeroing it",
+}
+
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
@@ -111,6 +121,10 @@ def from_keras(model: keras.Model) -> Network:
             base = "Dropout" if isinstance(layer, keras.layers.Dropout) else "Dense"
             raise ValueError(f"{type(layer).__name__} layer {layer.name!r} is a subclass of keras.layers.{base}, whose "
                              f"call may compute something else; from_keras takes keras.layers.{base} itself")
+        elif type(layer) in NOT_DROPOUT:
+            raise ValueError(f"from_keras handles Dense and Dropout layers only, found {type(layer).__name__} "
+                             f"{layer.name!r}, which {NOT_DROPOUT[type(layer)]}: scratch's Dropout is "
+                             "keras.layers.Dropout(rate); use that")
         else:
             raise ValueError(f"from_keras handles Dense and Dropout layers only, found {type(layer).__name__} "
                              f"{layer.name!r}")
@@ -175,7 +189,7 @@ def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
                          "Keras adds to the loss; scratch's Dropout has none")
     if layer.noise_shape is not None:
         raise ValueError(f"Dropout layer {layer.name!r} has noise_shape={layer.noise_shape}: scratch's Dropout draws "
-                         "one mask entry per unit and example (noise_shape=None)")
+                         "one mask entry per unit and example (noise_shape=None); leave noise_shape out")
     if isinstance(layer.rate, bool) or not isinstance(layer.rate, int | float):
         # TensorFlow's dropout computes the scale 1 / (1 - rate) in the rate's own type: a float32 rate gives a
         # float32 scale even for float64 layers, 1e-9 away from the Python float scratch's Dropout uses
@@ -183,8 +197,10 @@ def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
                          "Keras computes the scale 1 / (1 - rate) in that type, scratch's Dropout in Python floats; "
                          "give the rate as a Python float, Dropout(float(rate))")
     if not 0 <= layer.rate < 1:
-        raise ValueError(f"Dropout layer {layer.name!r} has rate={layer.rate}; scratch's Dropout takes a rate in "
-                         "[0, 1) (rate=1 drops every unit)")
+        # Keras takes rate=1 (tests/test_dropout_edges.py): no 1 / (1 - rate), every unit zeroed while training
+        raise ValueError(f"Dropout layer {layer.name!r} has rate={layer.rate}: Keras zeroes every unit of it while "
+                         "training, so the layers after it learn from zeros; scratch's Dropout takes a rate in "
+                         "[0, 1): give a rate below 1, e.g. Dropout(0.5)")
     return Dropout(float(layer.rate), seed=layer.seed)
 
 
