@@ -1769,7 +1769,45 @@ def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):
         return model
 
     message = grade_mutant("ex05", tmp_path, build_model=dropout_zero)
-    assert message == "a Dropout rate must be between 0 and 1, got [0.0]", message
+    assert message == ("a Dropout rate is the fraction of units it drops, above 0 and below 1: Dropout "
+                       "'dropout' has rate 0.0, which drops nothing; try 0.2 to 0.5"), message
+
+
+def test_ex05_refuses_a_dropout_of_rate_1_that_keras_accepts_and_that_drops_everything(tmp_path):
+    """Keras accepts Dropout(1.0) (tests/test_dropout_edges.py pins it); the hint said "must be between 0 and 1,
+    got [1.0]", which 1.0 is."""
+    import keras
+
+    def dropout_one(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dropout(0.3, name="first"), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dropout(1.0, name="all"), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    message = grade_mutant("ex05", tmp_path, build_model=dropout_one)
+    assert message == ("a Dropout rate is the fraction of units it drops, above 0 and below 1: Dropout 'all' has "
+                       "rate 1.0, which zeroes every unit while training, so the layers after it learn nothing; "
+                       "try 0.2 to 0.5"), message
+
+
+@pytest.mark.parametrize("noise", ["GaussianDropout", "AlphaDropout", "GaussianNoise"])
+def test_ex05_names_keras_other_noise_layers_rather_than_saying_there_is_no_dropout(tmp_path, noise):
+    """A model with GaussianDropout (not a subclass of keras.layers.Dropout) was told "the model has no Dropout
+    layer", though the learner had written one that Keras calls a dropout."""
+    import keras
+
+    def noisy(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  getattr(keras.layers, noise)(0.3, name="noisy"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    message = grade_mutant("ex05", tmp_path, build_model=noisy)
+    assert re.fullmatch(f"the model has no keras.layers.Dropout: {noise} 'noisy' (multiplies|sets|adds) .* rather "
+                        r"than zeroing a random fraction of them; this exercise asks for keras.layers.Dropout\(rate\) "
+                        "after a hidden layer", message), message
 
 
 def test_ex06_hint_for_features_standardised_over_the_whole_table(tmp_path):

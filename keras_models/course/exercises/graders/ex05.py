@@ -24,6 +24,10 @@ NEEDS = ("build_model", "train", "predict_labels")
 KERAS = True                       # the learner's code trains a Keras model: a narrow floatx is named in a FAIL
 TARGET_ACCURACY = 0.92             # always answering "benign" scores 0.62
 SEED = 5
+# Keras' other noise layers, which a learner may take for Dropout: what each does to the units while training
+OTHER_NOISE = {"GaussianDropout": "multiplies the units by Gaussian noise",
+               "AlphaDropout": "sets dropped units to a negative value and rescales them all (for SELU networks)",
+               "GaussianNoise": "adds Gaussian noise to the units"}
 
 
 def load_data():
@@ -35,9 +39,19 @@ def load_data():
 def _check_model(model, n_features: int) -> None:
     import keras
 
-    rates = [layer.rate for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
-    check(len(rates) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
-    check(all(0.0 < rate < 1.0 for rate in rates), f"a Dropout rate must be between 0 and 1, got {rates}")
+    dropouts = [layer for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
+    noisy = [layer for layer in layers_of(model) if type(layer).__name__ in OTHER_NOISE]
+    if not dropouts and noisy:                   # not subclasses of keras.layers.Dropout, though named dropouts
+        raise Fail(f"the model has no keras.layers.Dropout: {type(noisy[0]).__name__} {noisy[0].name!r} "
+                   f"{OTHER_NOISE[type(noisy[0]).__name__]} rather than zeroing a random fraction of them; this "
+                   "exercise asks for keras.layers.Dropout(rate) after a hidden layer")
+    check(len(dropouts) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
+    for layer in dropouts:                       # Keras refuses a rate outside [0, 1] but takes 0 and 1 themselves
+        effect = ("drops nothing" if layer.rate == 0 else
+                  "zeroes every unit while training, so the layers after it learn nothing" if layer.rate == 1 else
+                  "is not a fraction")
+        check(0.0 < layer.rate < 1.0, f"a Dropout rate is the fraction of units it drops, above 0 and below 1: "
+                                      f"Dropout {layer.name!r} has rate {layer.rate}, which {effect}; try 0.2 to 0.5")
     check(not isinstance(layers_of(model)[-1], keras.layers.Dropout),
           "a Dropout comes after the output layer: while training it zeroes some probabilities and divides the "
           "others by 1 - rate (they can pass 1); put Dropout after the hidden layers only")
