@@ -62,6 +62,10 @@ class Dropout:
                                 "training, so the layers after it learn from zeros); use a rate below 1, e.g. "
                                 "Dropout(0.5)" if rate == 1 else
                                 "use a rate in [0, 1), e.g. Dropout(0.2) (0.0: no Dropout)"))
+        if isinstance(seed, tuple | list):         # Dropout(0.5, (None, 1)), written in Keras' order of arguments
+            raise ValueError(f"Dropout got {seed!r} as its second argument, seed: Keras' Dropout(rate, noise_shape, "
+                             "seed) takes noise_shape there, a Keras argument scratch's Dropout does not support; "
+                             "leave it out (and give seed= by name)")
         self.rng = generator(seed, "Dropout seed")
         self.rate = float(rate)
         self.seed = seed

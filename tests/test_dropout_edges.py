@@ -145,6 +145,15 @@ def test_scratch_names_keras_noise_shape_as_an_argument_it_does_not_support():
         Dropout(0.5, noise_shape=(None, 1))
 
 
+def test_scratch_names_a_noise_shape_given_second_as_keras_orders_its_arguments():
+    """Keras' Dropout(rate, noise_shape, seed) takes noise_shape second, scratch's Dropout(rate, seed) the seed:
+    Dropout(0.5, (None, 1)) was told only that a seed must be an int."""
+    with pytest.raises(ValueError, match=r"Dropout got \(None, 1\) as its second argument, seed: Keras' Dropout\(rate, "
+                                         r"noise_shape, seed\) takes noise_shape there, a Keras argument scratch's "
+                                         r"Dropout does not support; leave it out \(and give seed= by name\)"):
+        Dropout(0.5, (None, 1))
+
+
 def test_scratch_takes_keras_default_noise_shape_none_and_a_seed():
     layer = Dropout(0.5, seed=3, noise_shape=None)       # Keras' default: a mask entry per unit, as scratch draws
     np.testing.assert_array_equal(layer.forward(np.ones((4, 6)), training=True),
