@@ -32,9 +32,23 @@ export PYTHONDONTWRITEBYTECODE := 1
 # kept; an error handler the learner chose (PYTHONIOENCODING=ascii:strict) too.
 export PYTHONIOENCODING := $(PYTHONIOENCODING)$(if $(findstring :,$(PYTHONIOENCODING)),,:backslashreplace)
 
-.DEFAULT_GOAL := help
-.PHONY: help venv setup lock lock-check train test test-browser tensorboard lessons course exercises exercise-run \
+# Every recipe works in the folder make runs in: make -f <project>/Makefile from another folder (an editor's make tool
+# started in its workspace) built a .venv there and failed on its missing constraints.txt ("uv cannot be installed
+# here"), and make clean emptied that folder's own logs/. The folder of the Makefile is asked of the shell only when
+# -f named one by a path: make splits its list of makefiles at spaces, and a folder's name may have one.
+ifneq ($(findstring /,$(MAKEFILE_LIST)),)
+MAKEFILE_FOLDER := $(shell cd -- "$$(dirname -- '$(subst ','\'',$(strip $(MAKEFILE_LIST)))')" && pwd -P)
+ifneq ($(MAKEFILE_FOLDER),$(CURDIR))
+$(error run make in the project's folder, $(MAKEFILE_FOLDER), not in $(CURDIR): make -C $(MAKEFILE_FOLDER) $(or \
+$(MAKECMDGOALS),help))
+endif
+endif
+
+# in make help's order, which a misspelt target's line lists them in
+TARGETS := help venv setup train test test-browser lock lock-check tensorboard lessons course exercises exercise-run \
 	exercise-reset exercises-solutions notebooks lab release grade bench mutants lint clean
+.DEFAULT_GOAL := help
+.PHONY: $(TARGETS)
 
 # What a learner copy (make release: no tests/, no solutions) refuses in one line: make help leaves them out there
 INSTRUCTOR_ONLY = test test-browser lock-check mutants exercises-solutions release
@@ -223,6 +237,12 @@ TAKES_grade          := SUBMISSIONS ONLY TIME_LIMIT WALL_LIMIT JOBS
 TAKES_mutants        := ONLY JOBS
 TAKES_lock           := UPGRADE
 TAKES_ANY            := PYTHON
+# A misspelt target (make trian EPOCHS=1, make TRAIN) is named as one, before its variables are checked: make's own "No
+# rule to make target" came only after "unknown variable EPOCHS for make trian; make trian takes PYTHON".
+ifneq ($(filter-out $(TARGETS),$(MAKECMDGOALS)),)
+$(error make $(firstword $(filter-out $(TARGETS),$(MAKECMDGOALS))): no such target; the targets are \
+$(filter-out venv,$(TARGETS)); see `make help`)
+endif
 GIVEN   := $(patsubst %:,%,$(foreach v,$(subst \ ,_,$(MAKEOVERRIDES)),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
 TAKEN   := $(TAKES_ANY) $(foreach goal,$(or $(MAKECMDGOALS),help),$(TAKES_$(goal)))
 UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))

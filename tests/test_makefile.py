@@ -292,6 +292,15 @@ def test_a_misspelt_variable_stops_make_with_one_line_naming_the_valid_ones(proj
     assert_make_stopped_in_one_line(make(project, *args), message)
 
 
+@pytest.mark.parametrize("args, goal", [(["trian", "EPOCHS=1"], "trian"), (["TRAIN", "TASKS=binary"], "TRAIN"),
+                                        (["help", "tarin"], "tarin")], ids=["trian", "TRAIN", "tarin-after-help"])
+def test_a_misspelt_target_is_named_with_the_targets_not_taken_for_a_misspelt_variable(project, args, goal):
+    # the goal was checked for its variables only: "unknown variable EPOCHS for make trian; make trian takes PYTHON"
+    done = make(project, *args)
+    assert_make_stopped_in_one_line(done, f"make {goal}: no such target; the targets are help setup train test ")
+    assert "unknown variable" not in done.stderr
+
+
 def test_a_quiet_exported_by_the_shell_stops_make_with_one_line_saying_where_it_came_from(project):
     # a shell that exports QUIET=true: make reads it for every target, so the line says where it came from
     assert_make_stopped_in_one_line(make(project, "help", QUIET="true"),
@@ -409,6 +418,33 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)                      # what a failure left running: its group
         process.wait()
+
+
+@pytest.mark.parametrize("goal", ["train", "clean", "setup", "help"])
+def test_make_f_from_another_folder_stops_in_one_line_before_making_or_removing_anything_there(project, tmp_path, goal):
+    # make -f <project>/Makefile from another folder (an editor's make tool run from its workspace) ran every recipe
+    # there: setup built a .venv in that folder, then failed on a missing constraints.txt ("uv cannot be installed
+    # here"), make clean emptied that folder's own logs/, make help listed the targets of a learner copy
+    elsewhere = tmp_path / "workspace"
+    (elsewhere / "logs").mkdir(parents=True)
+    (elsewhere / "logs" / "mine.txt").write_text("not the project's\n")
+    done = make(elsewhere, "-f", str(project / "Makefile"), goal)
+    assert done.returncode == 2 and done.stdout == "", done.stdout
+    (line,) = done.stderr.splitlines()
+    assert f"run make in the project's folder, {project}, not in {elsewhere}: make -C {project} {goal}" in line, line
+    assert sorted(p.relative_to(elsewhere) for p in elsewhere.rglob("*")) == [Path("logs"), Path("logs/mine.txt")]
+
+
+@pytest.mark.parametrize("how", ["-C", "-f relative", "-f absolute"])
+def test_make_run_for_the_project_folder_in_any_of_makes_ways_still_runs(project, tmp_path, how):
+    folder = tmp_path / "my course"                    # a space in its path: make splits its list of makefiles there
+    project.rename(folder)
+    stand_in(folder / ".venv" / "bin" / "python", "3.11.7")      # its .venv moves with it, in this stand-in
+    args = {"-C": ["-C", str(folder)], "-f relative": ["-f", "Makefile"],
+            "-f absolute": ["-f", str(folder / "Makefile")]}[how]
+    done = make(tmp_path if how == "-C" else folder, *args, "train", "EPOCHS=1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith(".venv/bin/python -m keras_models.train --via-make --epochs 1\n"), done.stdout
 
 
 def test_make_clean_empties_logs_but_keeps_the_exercise_backups(project):
