@@ -571,8 +571,12 @@ def as_for_a_learner(monkeypatch: pytest.MonkeyPatch, folder: Path, *, read_only
 def make_environment(**env: str) -> dict[str, str]:
     """The environment for a make a test starts: this one's, with `env` added, but without what a make running
     this test (make test PYTHON=...) passes down to its children: its command-line variables are not this one's."""
+    # make exports its command-line variables too (make train test EPOCHS=1: EPOCHS=1 reached every make a test ran,
+    # which took it for the learner's); MAKEFLAGS names them after " -- ", a space in a value written "\\ "
+    overrides = os.environ.get("MAKEFLAGS", "").partition(" -- ")[2]
+    given = {word.split("=")[0].rstrip(":") for word in re.split(r"(?<!\\) ", overrides) if "=" in word}
     inherited = {k: v for k, v in os.environ.items()
-                 if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHON")}
+                 if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "PYTHON", *given)}
     return {**inherited, **env}
 
 

@@ -301,6 +301,16 @@ def test_a_misspelt_target_is_named_with_the_targets_not_taken_for_a_misspelt_va
     assert "unknown variable" not in done.stderr
 
 
+def test_a_test_run_by_make_train_test_with_variables_does_not_pass_them_to_the_makes_it_starts(project, monkeypatch):
+    # make train test EPOCHS=1 TASKS=binary exports EPOCHS and TASKS to pytest: every make a test started took them for
+    # the learner's (make train ran with --epochs 1 --tasks binary) and four tests of this file failed
+    monkeypatch.setenv("MAKEFLAGS", " -- EPOCHS=1 TASKS=binary LOGDIR=runs\\ b")
+    for name, value in {"EPOCHS": "1", "TASKS": "binary", "LOGDIR": "runs b"}.items():
+        monkeypatch.setenv(name, value)
+    done = make(project, "train")
+    assert done.stdout == ".venv/bin/python -m keras_models.train --via-make\n", done.stdout
+
+
 def test_a_quiet_exported_by_the_shell_stops_make_with_one_line_saying_where_it_came_from(project):
     # a shell that exports QUIET=true: make reads it for every target, so the line says where it came from
     assert_make_stopped_in_one_line(make(project, "help", QUIET="true"),
