@@ -792,6 +792,24 @@ def test_two_learner_folders_named_alike_in_two_unicode_forms_are_refused_before
                                   "tell them apart; merge them into one folder, or rename one")
 
 
+@pytest.mark.parametrize("nfc, other, forms, told", [
+    ("Kim", "\u212aim", "'Kim', '\\u212aim'",
+     "one spells K with the look-alike sign U+212A, which Unicode counts as K"),
+    ("q\u0323\u0307", "q\u0307\u0323", "'q\\u0307\\u0323', 'q\\u0323\\u0307'",
+     "their accents are written in another order")], ids=["kelvin-sign", "accents-reordered"])
+def test_two_learner_folders_told_apart_by_no_letter_a_mac_spells_in_parts_are_refused_in_words(nfc, other, forms,
+                                                                                              told, tmp_path):
+    """Kim and \u212aim (the Kelvin sign, which NFC turns into K; an Ohm sign, a CJK compatibility ideograph alike),
+    or one letter's two accents in either order: the same learner to the grade book, but no letter of the name is
+    one a Mac spells in parts, and looking for one ended make grade in a bare StopIteration."""
+    folder = write_class(tmp_path / "class", {nfc: {FILE01: ""}, other: {FILE01: ""}, "bob": {FILE01: ""}})
+    with pytest.raises(ValueError) as refused:
+        learner_folders.find_learners(folder)
+    assert str(refused.value) == (f"{folder} holds 2 learner folders named {nfc}, spelled in different Unicode forms "
+                                  f"({forms}: {told}): the grade book could not tell them apart; merge them into one "
+                                  "folder, or rename one")
+
+
 def test_one_learners_folder_given_as_the_class_is_refused_in_one_line_not_graded_as_learners(tmp_path, capsys):
     # a learner's clone: its data/, keras_models/ ... would each be graded as a learner, all 0, and the grade
     # book written into the learner's repository

@@ -73,9 +73,8 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     for name, both in spelled.items():       # two rows the next ONLY= run would refuse as one learner twice
         if len(both) > 1:
             raise ValueError(f"{submissions} holds {len(both)} learner folders named {name}, spelled in different "
-                             f"Unicode forms ({', '.join(ascii(each) for each in both)}: a Mac writes "
-                             f"{_as_a_mac_spells(name)}): the grade book could not tell them apart; merge them into "
-                             "one folder, or rename one")
+                             f"Unicode forms ({', '.join(ascii(each) for each in both)}: {_spelled_apart(name, both)}"
+                             "): the grade book could not tell them apart; merge them into one folder, or rename one")
     own = next((found for e in EXERCISES if (found := submission(submissions, e)) is not None), None)
     if own is not None:            # its sub-folders (data, keras_models ...) would be graded as learners, all 0
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
@@ -99,10 +98,23 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     return learners, skipped
 
 
-def _as_a_mac_spells(name: str) -> str:
-    """How a Mac spells the first letter of `name` (NFC) that it spells otherwise: "\u00e9 as e and an accent";
-    a Korean syllable, "\uae40 in 2 parts"."""
-    letter = next(c for c in name if unicodedata.normalize("NFD", c) != c)
+def _spelled_apart(name: str, spellings: list[str]) -> str:
+    """What makes `spellings` of `name` (NFC) differ: how a Mac spells the first letter it spells otherwise, "a Mac
+    writes \u00e9 as e and an accent", a Korean syllable "a Mac writes \uae40 in 2 parts"; or, when no letter of
+    the name is one a Mac takes apart, the look-alike sign NFC turns into a letter (the Kelvin sign into K), or
+    else the order of two accents on one letter, which NFC puts right."""
+    letter = next((c for c in name if unicodedata.normalize("NFD", c) != c), None)
+    if letter is not None:
+        return f"a Mac writes {_as_a_mac_spells(letter)}"
+    sign = next((c for spelling in spellings for c in spelling if unicodedata.normalize("NFC", c) != c), None)
+    if sign is not None:
+        return (f"one spells {unicodedata.normalize('NFC', sign)} with the look-alike sign U+{ord(sign):04X}, which "
+                f"Unicode counts as {unicodedata.normalize('NFC', sign)}")
+    return "their accents are written in another order"         # q + dot above + dot below, and the reverse
+
+
+def _as_a_mac_spells(letter: str) -> str:
+    """How a Mac spells `letter`: "\u00e9 as e and an accent"; a Korean syllable, "\uae40 in 2 parts"."""
     base, *marks = unicodedata.normalize("NFD", letter)
     if all(unicodedata.category(mark) == "Mn" for mark in marks):
         return f"{letter} as {base} and {'an accent' if len(marks) == 1 else 'accents'}"
