@@ -106,10 +106,12 @@ class Dropout:
 
 
 def _as_a_number(rate) -> str:
-    """What to write instead of a rate that is not a number: the number a string spells, else an example."""
+    """What to write instead of a rate that is not a number: the number a string spells when it is a rate Dropout
+    takes, else an example ("1", "nan", "2.5" spell numbers it refuses in turn)."""
     if isinstance(rate, str):
         with contextlib.suppress(ValueError):                                   # "half": no number to give
-            return f"give it as a number, Dropout({float(rate)!r})"
+            if 0.0 <= (number := float(rate)) < 1.0:                            # False for nan
+                return f"give it as a number, Dropout({number!r})"
     return "give a number, e.g. Dropout(0.2)"
 
 

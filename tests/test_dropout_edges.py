@@ -131,7 +131,11 @@ def test_keras_alpha_dropout_sets_dropped_units_to_selus_saturation_and_rescales
     (float("nan"), ValueError, r"got nan: use a rate in \[0, 1\), e.g. Dropout\(0.2\)"),
     ("0.5", TypeError, r"got str '0.5': give it as a number, Dropout\(0.5\)"),
     ("half", TypeError, r"got str 'half': give a number, e.g. Dropout\(0.2\)"),
-], ids=["rate-1", "negative", "nan", "string", "word"])
+    # a string whose number would be refused in turn: Dropout(1.0), Dropout(nan) and Dropout(2.5) were suggested
+    ("1", TypeError, r"got str '1': give a number, e.g. Dropout\(0.2\)"),
+    ("nan", TypeError, r"got str 'nan': give a number, e.g. Dropout\(0.2\)"),
+    ("2.5", TypeError, r"got str '2.5': give a number, e.g. Dropout\(0.2\)"),
+], ids=["rate-1", "negative", "nan", "string", "word", "string-1", "string-nan", "string-2.5"])
 def test_scratch_refuses_a_bad_rate_and_says_what_to_use_instead(rate, error, message):
     with pytest.raises(error, match=message):
         Dropout(rate)
