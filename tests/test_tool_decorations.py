@@ -57,12 +57,31 @@ def test_a_notebook_cell_under_the_main_guard_is_named_by_its_cell(tmp_path):
                                      f"(line {line} of cell 2 of {path.name})"), result.message
 
 
-@pytest.mark.parametrize("guard", ['if "__main__" == __name__:', "if __name__ == '__main__':"])
+@pytest.mark.parametrize("guard", ['if "__main__" == __name__:', "if __name__ == '__main__':",
+                                   'if __name__ == "__main__" and True:', 'if __name__ == "__main__" and not TESTING:',
+                                   'if not __name__ != "__main__":', 'if (__name__ == "__main__"):',
+                                   'if __name__ != "__main__":\n    pass\nelse:'])
 def test_the_guard_is_recognised_however_it_is_spelled(guard, tmp_path):
+    """Any test that is False whenever __name__ is not "__main__" hides its block from the grader; `__name__ !=
+    "__main__"` hides its else. TESTING, a name the test does not decide, cannot make such an `and` true."""
     path = tmp_path / f"{EX01.stem}.py"
     path.write_text(_under_main_guard(SOLVED).replace('if __name__ == "__main__":\n    import numpy',
-                                                      f"{guard}\n    import numpy", 1), encoding="utf-8")
+                                                      f"TESTING = False\n{guard}\n    import numpy", 1),
+                    encoding="utf-8")
     assert "only under" in grade_file(EX01, path, tmp_path).message
+
+
+@pytest.mark.parametrize("guard", ['if __name__ == "__main__" or True:', 'if __name__ != "__main__":',
+                                   'if __name__ == "__main__" or not TESTING:', "if False:"])
+def test_a_block_the_grader_runs_is_not_called_hidden(guard, tmp_path):
+    """A test that is, or may be, true when graded, or one that is not about __name__: a name missing there is missing
+    for another reason."""
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(_under_main_guard(SOLVED).replace('if __name__ == "__main__":\n    import numpy',
+                                                      f"TESTING = False\n{guard}\n    import numpy", 1)
+                    .replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")
+    message = grade_file(EX01, path, tmp_path).message
+    assert message.startswith("your code defines no ") and "only under" not in message, message
 
 
 def test_a_name_missing_outside_any_guard_keeps_its_line(tmp_path):

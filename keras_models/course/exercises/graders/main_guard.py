@@ -18,14 +18,18 @@ MAIN_GUARD = '`if __name__ == "__main__":`'
 
 def only_when_run_as_script(path: Path, name: str) -> str | None:
     """'line L of <file or cell>' where the file at `path` defines `name` (a def, a class, an assignment or an
-    import) inside an `if __name__ == "__main__":` block, which the grader, running the file as a module of another
+    import) inside an `if __name__ == "__main__":` block (or another that runs only when __name__ is "__main__": `and
+    TESTING`, the else of `__name__ != "__main__"`), which the grader, running the file as a module of another
     name, skips (a notebook's kernel and python itself run it: the learner saw the code work); else None."""
     for source, piece in code_pieces(path):
         for guard in ast.walk(ast.parse(source)):
-            if isinstance(guard, ast.If) and _is_main_guard(guard.test):
-                for node in _module_level(guard.body):
-                    if name in _names_bound(node):
-                        return cell_line(piece, node.lineno)
+            if not (isinstance(guard, ast.If) and any(map(_is_main_guard, ast.walk(guard.test)))):
+                continue                             # `if False:` hides its block too, but not as a main guard does
+            graded = _when_graded(guard.test)        # the test's value when __name__ is not "__main__"
+            skipped = guard.body if graded is False else guard.orelse if graded is True else []
+            for node in _module_level(skipped):
+                if name in _names_bound(node):
+                    return cell_line(piece, node.lineno)
     return None
 
 
@@ -49,11 +53,31 @@ def _module_level(body: list[ast.stmt]):
 
 
 def _is_main_guard(test: ast.expr) -> bool:
-    """`__name__ == "__main__"`, either way round."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+    """`__name__ == "__main__"`, either way round (`!=` too: _when_graded tells them apart)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq | ast.NotEq)):
         return False
     sides = {ast.dump(test.left), ast.dump(test.comparators[0])}
     return sides == {ast.dump(ast.Name("__name__", ast.Load())), ast.dump(ast.Constant("__main__"))}
+
+
+def _when_graded(test: ast.expr) -> bool | None:
+    """What an if's `test` is when the file is graded (__name__ is not "__main__"): False, True, or None when the
+    source does not decide it (another name: `TESTING`). `__name__ == "__main__" and not TESTING` is False whatever
+    TESTING is, so its block is skipped too; `__name__ != "__main__"` is True, so its else is skipped."""
+    if _is_main_guard(test):
+        return isinstance(test.ops[0], ast.NotEq)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        value = _when_graded(test.operand)
+        return None if value is None else not value
+    if isinstance(test, ast.BoolOp):
+        values = [_when_graded(operand) for operand in test.values]
+        decisive = isinstance(test.op, ast.Or)          # one True decides an `or`, one False an `and`
+        if decisive in values:
+            return decisive
+        return None if None in values else not decisive
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    return None
 
 
 def _names_bound(node: ast.AST) -> set[str]:
