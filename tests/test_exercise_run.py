@@ -214,3 +214,20 @@ def test_ctrl_c_while_the_file_runs_exits_130_with_one_line(exercises, unchanged
     except KeyboardInterrupt:
         pytest.fail("the KeyboardInterrupt left make exercise-run as a traceback")
     assert (status, out, err) == (130, "", "\nex01: interrupted.\n")
+
+
+def test_a_misspelt_loss_names_the_compile_line_not_only_the_fit_line(exercises, unchanged_program, capsys):
+    """Keras looks compile's loss up at the first fit, so its error is raised in train; the line says where the name
+    is and the nearest name Keras knows."""
+    ex05 = find("ex05")
+    source = ex05.solution_path.read_text(encoding="utf-8").replace('loss="binary_crossentropy"',
+                                                                    'loss="binary_cross_entropy"')
+    ex05.learner_path.write_text(source, encoding="utf-8")
+    status, out, err = run("ex05", capsys)
+    compiled, fitted = line_of(source, "binary_cross_entropy"), line_of(source, "return model.fit(")
+    assert (status, out) == (1, "")
+    assert err == (f"ex05: your code raised ValueError in train (line {fitted} of {ex05.stem}.py): Could not "
+                   "interpret loss identifier: binary_cross_entropy -- Keras knows no loss named "
+                   f"\"binary_cross_entropy\" (line {compiled} of {ex05.stem}.py): did you mean "
+                   "\"binary_crossentropy\"?; Keras reads compile's loss only when fit first runs, hence the fit "
+                   "line\n")

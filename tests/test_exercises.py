@@ -566,6 +566,41 @@ def test_a_number_as_a_regularizer_is_told_to_be_keras_regularizers_l2(tmp_path,
         f"{instead} (or L1, L1L2; or the name \"l2\", factor 0.01)"), result.message
 
 
+@pytest.mark.parametrize("right, wrong, kind, name, suggestion, raised_in", [
+    ('Dense(16, activation="relu")', 'Dense(16, activation="Relu")', "activation", "Relu", "relu", "build_model"),
+    ("optimizer=keras.optimizers.Adam(learning_rate=0.01)", 'optimizer="Adam()"', "optimizer", "Adam()", "adam",
+     "build_model"),
+])
+def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_path, right, wrong, kind, name,
+                                                                          suggestion, raised_in):
+    """activation="Relu", optimizer="Adam()": Keras says only "Could not interpret ... identifier". The hint names the
+    line of the name and the nearest name Keras knows."""
+    ex05 = find("ex05")
+    solution = ex05.solution_path.read_text(encoding="utf-8")
+    assert solution.count(right) == 1
+    source = solution.replace(right, wrong)
+    path = tmp_path / f"{ex05.stem}.py"
+    path.write_text(source, encoding="utf-8")
+    at = next(number for number, text in enumerate(source.splitlines(), start=1) if wrong in text)
+    result = grade_file(ex05, path, tmp_path)
+    assert not result.passed
+    assert f"your code raised ValueError in {raised_in} " in result.message, result.message
+    assert result.message.endswith(
+        f'-- Keras knows no {kind} named "{name}" (line {at} of {path.name}): did you mean "{suggestion}"?'), \
+        result.message
+
+
+def test_a_misspelt_loss_is_told_the_nearest_name(tmp_path):
+    """The grader reads the loss before any fit: Keras' name nearest to the learner's."""
+    ex05 = find("ex05")
+    path = tmp_path / f"{ex05.stem}.py"
+    path.write_text(ex05.solution_path.read_text(encoding="utf-8").replace('loss="binary_crossentropy"',
+                                                                           'loss="binary_cross_entropy"'),
+                    encoding="utf-8")
+    assert grade_file(ex05, path, tmp_path).message == (
+        "Keras does not know the loss 'binary_cross_entropy': did you mean \"binary_crossentropy\"?")
+
+
 def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):
     """ex01's Perceptron1D.run returning a string: the grader's float() fails on it, in the grader's own code."""
     right = "return self.weight * np.asarray(x, dtype=float) + self.bias"

@@ -62,6 +62,7 @@ from ..notebook_source import (
 )
 from .checks import Fail
 from .main_guard import only_under_main_guard, only_when_run_as_script
+from .model_checks import nearest_keras_name
 from .shape_errors import explained
 
 if TYPE_CHECKING:
@@ -343,6 +344,30 @@ def _regularizer_hint(number: str) -> str:
     return f'a regularizer is an object, not a number: {instead} (or L1, L1L2; or the name "l2", factor 0.01)'
 
 
+# activation="Relu", loss="binary_cross_entropy", optimizer="Adam()": Keras' words name the string but not where it is
+# (of a loss or metric, compile's, Keras speaks only at the first fit) nor the name it would have taken
+UNKNOWN_NAME = re.compile(r"Could not interpret (activation function|loss|optimizer|metric|initializer) "
+                          r"identifier: (.+)")
+_KERAS_NAMES = {"activation function": "activations", "loss": "losses", "optimizer": "optimizers",
+                "metric": "metrics", "initializer": "initializers"}
+
+
+def _unknown_name_hint(kind: str, name: str, is_learners: Callable[[str], bool]) -> str:
+    """Where the learner's code spells `name` as a string (its first line that does, in any of its files or cells
+    loaded), and the nearest of the names Keras knows for a `kind` (model_checks.nearest_keras_name)."""
+    nearest = nearest_keras_name(_KERAS_NAMES[kind], name)
+    quoted = (f'"{name}"', f"'{name}'")
+    where = next((cell_line(filename, number) for filename in list(linecache.cache) if is_learners(filename)
+                  for number, text in enumerate(linecache.getlines(filename), start=1)
+                  if any(literal in text for literal in quoted)), None)
+    hint = f'Keras knows no {kind.split()[0]} named "{name}"' + (f" ({where})" if where else "")
+    if nearest:
+        hint += f': did you mean "{nearest}"?'
+    if kind in ("loss", "metric"):
+        hint += f"; Keras reads compile's {kind} only when fit first runs, hence the fit line"
+    return hint
+
+
 def raised(error: BaseException, function: str, line: str | None,
            is_learners: Callable[[str], bool] = lambda filename: False) -> str:
     """The one line for an error the learner's code raised in `function`, at `line` (from where_raised). A
@@ -360,4 +385,7 @@ def raised(error: BaseException, function: str, line: str | None,
     number = NUMBER_AS_REGULARIZER.fullmatch(message) if isinstance(error, ValueError) else None
     if number:
         message += f" -- {_regularizer_hint(number[1])}"
+    unknown = UNKNOWN_NAME.fullmatch(message) if isinstance(error, ValueError) else None
+    if unknown:
+        message += f" -- {_unknown_name_hint(unknown[1], unknown[2], is_learners)}"
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")

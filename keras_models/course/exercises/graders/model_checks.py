@@ -15,6 +15,18 @@ REGRESSION_LOSSES = {"mean_squared_error", "mean_absolute_error", "huber", "log_
                      "mean_squared_logarithmic_error"}
 
 
+def nearest_keras_name(kind: str, name: str) -> str | None:
+    """The name Keras knows for a `kind` ("activations", "losses", "optimizers", "metrics", "initializers") nearest to
+    the learner's `name`, among its lower-case ones ("relu", "binary_crossentropy", "adam"); None when none is near.
+    "Relu" and "Adam()" find "relu" and "adam"."""
+    import difflib
+    import importlib
+
+    known = [key for key in importlib.import_module(f"keras.src.{kind}").ALL_OBJECTS_DICT if key == key.lower()]
+    nearest = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+    return nearest[0] if nearest else None
+
+
 def require_model(obj, function: str):
     """`obj` must be a compiled keras.Model."""
     import keras
@@ -96,7 +108,9 @@ def loss_of(model) -> tuple[str, bool]:
         try:
             loss = keras.losses.get(loss)
         except ValueError:
-            raise Fail(f"Keras does not know the loss {model.loss!r}") from None
+            nearest = nearest_keras_name("losses", model.loss)
+            raise Fail(f"Keras does not know the loss {model.loss!r}" + (f': did you mean "{nearest}"?' if nearest
+                                                                          else "")) from None
     function = getattr(loss, "fn", loss)
     return getattr(function, "__name__", type(loss).__name__), bool(getattr(loss, "from_logits", False))
 
