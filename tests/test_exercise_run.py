@@ -231,3 +231,17 @@ def test_a_misspelt_loss_names_the_compile_line_not_only_the_fit_line(exercises,
                    f"\"binary_cross_entropy\" (line {compiled} of {ex05.stem}.py): did you mean "
                    "\"binary_crossentropy\"?; Keras reads compile's loss only when fit first runs, hence the fit "
                    "line\n")
+
+
+def test_a_validation_split_of_twenty_stops_at_the_fit_that_took_it(exercises, unchanged_program, capsys):
+    """Keras takes validation_split=20 without a word, trains on no rows, and the Run it cell then fails on
+    history.history['loss'], a KeyError far from the mistake."""
+    ex03 = find("ex03")
+    source = ex03.solution_path.read_text(encoding="utf-8").replace("epochs=30,", "epochs=30, validation_split=20,")
+    ex03.learner_path.write_text(source, encoding="utf-8")
+    status, out, err = run("ex03", capsys)
+    assert status == 1
+    assert err == (f"ex03: your code raised ValueError in train (line {line_of(source, 'validation_split=20')} of "
+                   f"{ex03.stem}.py): model.fit(validation_split=20): validation_split is the fraction of the training "
+                   "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes 20 without a word "
+                   "and trains on no rows\n")

@@ -590,6 +590,31 @@ def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_pa
         result.message
 
 
+@pytest.mark.parametrize("name, right, wrong, message", [
+    ("ex03", "epochs=30,", "epochs=30, validation_split=20,",
+     "model.fit(validation_split=20): validation_split is the fraction of the training rows held out for "
+     "validation, between 0 and 1 (0.2 holds out 20%); Keras takes 20 without a word and trains on no rows"),
+    ("ex05", "y_val), epochs=200,", 'y_val), epochs="200",',
+     "model.fit(epochs='200'): epochs is a number, not a string: epochs=200"),
+    ("ex03", "batch_size=32,", "batch_size=32.0,", "model.fit(batch_size=32.0): batch_size is a whole number: "
+                                                    "batch_size=32"),
+])
+def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong, message):
+    """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no
+    loss, so the grader blamed train for not fitting; epochs="200" was Python's "'str' object cannot be interpreted as
+    an integer", naming no argument."""
+    exercise = find(name)
+    solution = exercise.solution_path.read_text(encoding="utf-8")
+    fit_line = next(text for text in solution.splitlines() if right in text)
+    assert solution.count(right) == 1 and "fit(" in fit_line
+    source = solution.replace(right, wrong)
+    path = tmp_path / f"{exercise.stem}.py"
+    path.write_text(source, encoding="utf-8")
+    at = next(number for number, text in enumerate(source.splitlines(), start=1) if wrong in text)
+    assert grade_file(exercise, path, tmp_path).message == (
+        f"your code raised ValueError in train (line {at} of {path.name}): {message}")
+
+
 def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):
     """ex01's Perceptron1D.run returning a string: the grader's float() fails on it, in the grader's own code."""
     right = "return self.weight * np.asarray(x, dtype=float) + self.bias"

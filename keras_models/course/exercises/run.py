@@ -30,6 +30,7 @@ from keras_models.course.exercises.graders import (
     Exercise,
     does_not_parse,
     find,
+    fit_arguments_checked,
     has_no_code,
     in_file,
     load_module,
@@ -91,7 +92,8 @@ def run_exercise(exercise: Exercise) -> int:
         print(f"{exercise.name}: {no_code_in(path, exercise, 'run')}", file=sys.stderr)
         return 1
     try:
-        run_as_main(path)
+        with fit_arguments_checked(exercise):       # model.fit(validation_split=20): Keras' silence, one line here
+            run_as_main(path)
     except Stopped as stopped:
         sys.stdout.flush()
         print(f"{exercise.name}: {stopped}", file=sys.stderr)

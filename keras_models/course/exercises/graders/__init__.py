@@ -21,6 +21,7 @@ from .judging import (
     GRADERS_DIR,
     Result,
     does_not_parse,
+    fit_arguments_checked,
     grade_file,
     grade_module,
     has_no_code,
@@ -36,7 +37,8 @@ from .judging import (
 # What the course's other modules import from here: the catalogue, and from judging.py what grades a file
 __all__ = [
     "EXERCISES", "EXERCISES_DIR", "GRADED_PREFIX", "SOLUTIONS_DIR", "Exercise", "GraderUnreadable", "Result",
-    "does_not_parse", "find", "find_all", "grade_file", "grade_module", "has_no_code", "in_file", "load_graders",
+    "does_not_parse", "find", "find_all", "fit_arguments_checked", "grade_file", "grade_module", "has_no_code",
+    "in_file", "load_graders",
     "load_module", "message_of", "no_code_in", "printable", "raised", "where_raised",
 ]
 

@@ -11,6 +11,7 @@ its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_r
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 
 import numpy as np
@@ -29,6 +30,7 @@ def fit_checked(check_call):
     fit = keras.Model.fit
     signature = inspect.signature(fit)
 
+    @functools.wraps(fit)                   # its signature is fit's: a fit_checked inside this one binds the same
     def checked(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs)
         arguments.apply_defaults()
@@ -40,6 +42,30 @@ def fit_checked(check_call):
         yield
     finally:
         keras.Model.fit = fit
+
+
+# fit's arguments that count something: Keras' words for a string or a float among them name no
+# argument ("'str' object cannot be interpreted as an integer"; of batch_size=32.0, an op named Slice)
+WHOLE_NUMBERS = ("epochs", "batch_size", "initial_epoch", "steps_per_epoch", "validation_steps",
+                 "validation_batch_size")
+
+
+def kinds_checked(arguments: dict) -> None:
+    """A check_call for fit_checked, in every Keras exercise graded or run (judging.grade_module, run.py): fit's
+    counts are whole numbers and its validation_split a fraction below 1, else a ValueError naming the argument, as
+    Keras' own argument checks word theirs. Keras takes validation_split=20 without a word: it holds out "20 times
+    the rows", trains on none and returns a History with no loss."""
+    for name in WHOLE_NUMBERS:
+        value = arguments.get(name)
+        if isinstance(value, str):
+            raise ValueError(f"model.fit({name}={value!r}): {name} is a number, not a string: {name}={value.strip()}")
+        if isinstance(value, float) and value.is_integer():
+            raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
+    split = arguments.get("validation_split")
+    if split and arguments.get("validation_data") is None and not (isinstance(split, int | float) and 0 < split < 1):
+        raise ValueError(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
+                         "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes "
+                         f"{split!r} without a word and trains on no rows")
 
 
 def same_rows(given, expected: np.ndarray, any_order: bool = False) -> bool:

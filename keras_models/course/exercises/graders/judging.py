@@ -35,6 +35,7 @@ a notebook that calls `grade_here` (grade.py).
 from __future__ import annotations
 import __future__
 
+import contextlib
 import itertools
 import json
 import linecache
@@ -61,6 +62,7 @@ from ..notebook_source import (
     statements,
 )
 from .checks import Fail
+from .fit_checks import fit_checked, kinds_checked
 from .main_guard import only_under_main_guard, only_when_run_as_script
 from .model_checks import nearest_keras_name
 from .shape_errors import explained
@@ -218,12 +220,21 @@ def grade_module(exercise: Exercise, module: ModuleType, workdir: Path, is_learn
         return Result(exercise, False, only_under_main_guard(missing[0], guarded) if guarded
                       else defines_no(missing[0], exercise), time.perf_counter() - start)
     try:
-        summary = grader.grade(module, workdir)
+        with fit_arguments_checked(exercise):
+            summary = grader.grade(module, workdir)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as error:                 # a BaseException subclass of the learner's own too: a FAIL, not
         return _failed(exercise, error, is_learners, start, module)     # a traceback that ends make exercises
     return Result(exercise, True, summary, time.perf_counter() - start)
+
+
+def fit_arguments_checked(exercise: Exercise):
+    """In a Keras exercise (`KERAS`), every model.fit call's arguments checked for their kind (fit_checks.kinds_checked:
+    epochs="30", validation_split=20) while the block runs; nothing in another."""
+    if not getattr(exercise.grader, "KERAS", False):
+        return contextlib.nullcontext()
+    return fit_checked(kinds_checked)
 
 
 def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str], bool], start: float,
