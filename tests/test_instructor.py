@@ -811,6 +811,18 @@ def test_a_flat_download_beside_a_folder_is_refused_not_graded_as_that_folder(tm
     assert learner_folders.find_learners(tmp_path) == ({"graded": tmp_path / "graded"},
                                                       ["ex01_solution.py (not a folder)"])
 
+def test_folders_listed_beside_a_flat_download_are_named_in_quotes_when_a_name_holds_a_comma(tmp_path, capsys):
+    """"holds 2 folders (Smith, Ann, bob)": two folders, or three? Named as grades.csv and make grade's other lists
+    name such a learner."""
+    stem = find("ex01").stem
+    (tmp_path / "Smith, Ann").mkdir()
+    (tmp_path / "bob").mkdir()
+    for name in (f"smithann_12345_67890_{stem}.py", f"libo_12346_67892_{stem}.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 2
+    assert capsys.readouterr().err.startswith(f'error: {tmp_path} holds 2 folders (bob, "Smith, Ann"), but 2 exercise ')
+
+
 
 def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
     """Two make grades at once on one folder: the last to finish wrote its grades.csv over the other's (under ONLY=,

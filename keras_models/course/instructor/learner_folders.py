@@ -85,16 +85,16 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
     if downloaded := _flat_download(submissions, platforms_only=True):
         # a platform's download beside a folder of the instructor's (graded/): that folder was graded as the class,
         # all zeros, and the learners' files were only listed as skipped
-        listed = ", ".join(map(escaped, list(learners)[:3])) + (", ..." if len(learners) > 3 else "")
+        listed = ", ".join(map(gradebook.named, list(learners)[:3])) + (", ..." if len(learners) > 3 else "")
         raise ValueError(f"{submissions} holds {counted(len(learners), 'folder')} ({listed}){downloaded}")
     if len(learners) == 1:          # a class's zip unzipped into a folder of its own: the class graded as one learner
         (name, folder), = learners.items()
         holding = _learners_inside(folder)
         if len(holding) > 1:
-            listed = ", ".join(map(escaped, holding[:3])) + (", ..." if len(holding) > 3 else "")
-            raise ValueError(f"{submissions} holds one folder, {escaped(name)}, whose sub-folders hold exercise files "
-                             f"({listed}): it is the class's folder, as an archive's extra level leaves it: make "
-                             f"grade SUBMISSIONS={folder}")
+            listed = ", ".join(map(gradebook.named, holding[:3])) + (", ..." if len(holding) > 3 else "")
+            raise ValueError(f"{submissions} holds one folder, {gradebook.named(name)}, whose sub-folders hold "
+                             f"exercise files ({listed}): it is the class's folder, as an archive's extra level leaves "
+                             f"it: make grade SUBMISSIONS={folder}")
     return learners, skipped
 
 
