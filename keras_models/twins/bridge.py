@@ -43,13 +43,12 @@ from scratch.checks import as_float_array, float_dtype
 TWIN_FLOATX = ("float32", "float64")
 
 # Keras' other noise layers, which a learner may reach for as "a dropout": what each computes while training
-# (all are the identity at inference; tests/test_dropout_edges.py pins it), where scratch's Dropout zeroes units
+# (all are the identity at inference; tests/test_dropout_edges.py pins it), where scratch's Dropout zeroes units.
+# ex05's grader names them too.
 NOT_DROPOUT = {
-    keras.layers.GaussianDropout: "multiplies each unit by Gaussian noise of mean 1 and variance rate / (1 - rate) "
-                                  "instead of zeroing it",
-    keras.layers.AlphaDropout: "sets a dropped unit to SELU's negative saturation value and rescales every unit, "
-                               "instead of zeroing it",
-    keras.layers.GaussianNoise: "adds Gaussian noise to each unit instead of zeroing it",
+    keras.layers.GaussianDropout: "multiplies each unit by Gaussian noise of mean 1 and variance rate / (1 - rate)",
+    keras.layers.AlphaDropout: "sets a dropped unit to SELU's negative saturation value and rescales every unit",
+    keras.layers.GaussianNoise: "adds Gaussian noise to each unit",
 }
 
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
@@ -123,8 +122,8 @@ def from_keras(model: keras.Model) -> Network:
                              f"call may compute something else; from_keras takes keras.layers.{base} itself")
         elif type(layer) in NOT_DROPOUT:
             raise ValueError(f"from_keras handles Dense and Dropout layers only, found {type(layer).__name__} "
-                             f"{layer.name!r}, which {NOT_DROPOUT[type(layer)]}: scratch's Dropout is "
-                             "keras.layers.Dropout(rate); use that")
+                             f"{layer.name!r}, which {NOT_DROPOUT[type(layer)]} instead of zeroing it: scratch's "
+                             "Dropout is keras.layers.Dropout(rate); use that")
         else:
             raise ValueError(f"from_keras handles Dense and Dropout layers only, found {type(layer).__name__} "
                              f"{layer.name!r}")

@@ -24,10 +24,6 @@ NEEDS = ("build_model", "train", "predict_labels")
 KERAS = True                       # the learner's code trains a Keras model: a narrow floatx is named in a FAIL
 TARGET_ACCURACY = 0.92             # always answering "benign" scores 0.62
 SEED = 5
-# Keras' other noise layers, which a learner may take for Dropout: what each does to the units while training
-OTHER_NOISE = {"GaussianDropout": "multiplies the units by Gaussian noise",
-               "AlphaDropout": "sets dropped units to a negative value and rescales them all (for SELU networks)",
-               "GaussianNoise": "adds Gaussian noise to the units"}
 
 
 def load_data():
@@ -39,12 +35,14 @@ def load_data():
 def _check_model(model, n_features: int) -> None:
     import keras
 
+    from keras_models.twins.bridge import NOT_DROPOUT  # Keras' other noise layers, what each does instead
+
     dropouts = [layer for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
-    noisy = [layer for layer in layers_of(model) if type(layer).__name__ in OTHER_NOISE]
+    noisy = [layer for layer in layers_of(model) if type(layer) in NOT_DROPOUT]
     if not dropouts and noisy:                   # not subclasses of keras.layers.Dropout, though named dropouts
         raise Fail(f"the model has no keras.layers.Dropout: {type(noisy[0]).__name__} {noisy[0].name!r} "
-                   f"{OTHER_NOISE[type(noisy[0]).__name__]} rather than zeroing a random fraction of them; this "
-                   "exercise asks for keras.layers.Dropout(rate) after a hidden layer")
+                   f"{NOT_DROPOUT[type(noisy[0])]} rather than zeroing a random fraction of them; this exercise "
+                   "asks for keras.layers.Dropout(rate) after a hidden layer")
     check(len(dropouts) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
     for layer in dropouts:                       # Keras refuses a rate outside [0, 1] but takes 0 and 1 themselves
         effect = ("drops nothing" if layer.rate == 0 else
