@@ -137,10 +137,11 @@ def reset_exercise_notebook(learner_file: Path, notebook_path: Path, backup_dir:
     .py, whose work make exercise-reset has just backed up with the .py."""
     fresh = exercise_notebook(learner_file, paired=True)
     backup = None
-    now, recorded = fingerprints(notebook_path) if notebook_path.exists() else (None, None)
-    if notebook_path.exists() and now != fingerprint(fresh) and learners_work(now, recorded):
-        backup = backup_path(notebook_path, backup_dir)
-        notebook_path.replace(backup)
+    if notebook_path.exists():
+        now, recorded = fingerprints(notebook_path)
+        if now != fingerprint(fresh) and learners_work(now, recorded):
+            backup = backup_path(notebook_path, backup_dir)
+            notebook_path.replace(backup)
     write_notebook(fresh, notebook_path)
     dated_like(notebook_path, learner_file)
     return backup
