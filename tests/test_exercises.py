@@ -590,6 +590,26 @@ def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_pa
         result.message
 
 
+@pytest.mark.parametrize("wrong, given", [('Dense("16", activation="relu")',
+                                           'the string "16" (Keras prints it without its quotes)'),
+                                          ('Dense(16.0, activation="relu")', "16.0")], ids=["string", "float"])
+def test_a_count_given_as_a_string_or_a_float_is_told_apart_from_the_number_keras_prints(tmp_path, wrong, given):
+    """Dense("16"): Keras says "expected a positive integer. Received: units=16", printing the string without its
+    quotes: the learner was told that 16 is not a positive integer. Dense(16.0): that a whole number is not one."""
+    ex05 = find("ex05")
+    solution = ex05.solution_path.read_text(encoding="utf-8")
+    right = 'Dense(16, activation="relu")'
+    assert solution.count(right) == 1
+    path = tmp_path / f"{ex05.stem}.py"
+    path.write_text(solution.replace(right, wrong), encoding="utf-8")
+    result = grade_file(ex05, path, tmp_path)
+    assert not result.passed
+    assert result.message.endswith(f"-- units must be a whole number, units=16, not {given}"), result.message
+    path.write_text(solution.replace(right, 'Dense(0, activation="relu")'), encoding="utf-8")
+    result = grade_file(ex05, path, tmp_path)                  # 0 is an int: Keras' own words are right, no hint
+    assert result.message.endswith("expected a positive integer. Received: units=0"), result.message
+
+
 @pytest.mark.parametrize("name, right, wrong, message", [
     ("ex03", "epochs=30,", "epochs=30, validation_split=20,",
      "model.fit(validation_split=20): validation_split is the fraction of the training rows held out for "

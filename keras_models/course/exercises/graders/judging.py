@@ -355,6 +355,18 @@ def _regularizer_hint(number: str) -> str:
     return f'a regularizer is an object, not a number: {instead} (or L1, L1L2; or the name "l2", factor 0.01)'
 
 
+# Dense("16"), Dense(16.0): Keras' "expected a positive integer. Received: units=16" prints a string without its
+# quotes, so the learner reads that 16 is not a positive integer
+NOT_AN_INT = re.compile(r"Received an invalid value for `(\w+)`, expected a positive integer\. "
+                        r"Received: \1=(\d+)(\.0*)?")
+
+
+def _not_an_int_hint(name: str, digits: str, decimals: str | None) -> str:
+    given = (f"{digits}{decimals}" if decimals is not None else
+             f'the string "{digits}" (Keras prints it without its quotes)')
+    return f"{name} must be a whole number, {name}={int(digits)}, not {given}"
+
+
 # activation="Relu", loss="binary_cross_entropy", optimizer="Adam()": Keras' words name the string but not where it is
 # (of a loss or metric, compile's, Keras speaks only at the first fit) nor the name it would have taken
 UNKNOWN_NAME = re.compile(r"Could not interpret (activation function|loss|optimizer|metric|initializer) "
@@ -396,6 +408,9 @@ def raised(error: BaseException, function: str, line: str | None,
     number = NUMBER_AS_REGULARIZER.fullmatch(message) if isinstance(error, ValueError) else None
     if number:
         message += f" -- {_regularizer_hint(number[1])}"
+    count = NOT_AN_INT.fullmatch(message) if isinstance(error, ValueError) else None
+    if count and int(count[2]) > 0:                             # units=0 is an int Keras rightly refuses
+        message += f" -- {_not_an_int_hint(*count.groups())}"
     unknown = UNKNOWN_NAME.fullmatch(message) if isinstance(error, ValueError) else None
     if unknown:
         message += f" -- {_unknown_name_hint(unknown[1], unknown[2], is_learners)}"
