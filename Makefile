@@ -249,10 +249,21 @@ UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
 ifneq ($(UNKNOWN),)
 $(error unknown variable $(UNKNOWN) for make $(or $(MAKECMDGOALS),help); $(foreach goal,$(or $(MAKECMDGOALS),help),make $(goal) takes $(strip $(TAKES_$(goal)) $(TAKES_ANY));) see `make help`)
 endif
-# $(call got,RESUME QUIET): each of those whose value is not 1, as given; one exported by the shell says so, as
-# make reads it for every target (QUIET=true in a shell's profile would otherwise stop make help unexplained)
-got = $(strip $(foreach v,$(1),$(if $(filter-out 1,$($(v))),$(v)=$($(v))$(if $(filter environment,$(origin $(v))),\
- (from your shell's environment: unset $(v)),))))
+# make reads every environment variable as a make variable: a learner's old export EPOCHS=0, a cloud IDE's PORT,
+# WSL's NAME (the machine's name) were taken as typed, and the program refused a value the learner never gave
+# ("EPOCHS must be a whole number >= 1, got '0'") or ran with it (TASKS=binary trained one task, WITH_SOLUTIONS=1 put
+# the solutions into a learner copy). The variables above are taken from the command line only: one exported by the
+# shell is dropped (for the programs make runs too), and those the goal takes are named in one line on stderr. PYTHON
+# (TAKES_ANY) is not among them: it is taken from the environment too, as README says. (make -e keeps them all.)
+SHELLS := $(sort $(foreach v,$(foreach t,$(TARGETS),$(TAKES_$(t))),$(if $(filter environment,$(origin $(v))),$(v))))
+IGNORED := $(filter $(TAKEN),$(SHELLS))
+ifneq ($(IGNORED),)
+$(warning make $(or $(MAKECMDGOALS),help) ignores $(foreach v,$(IGNORED),$(v)=$(value $(v))) from your shell's \
+environment: it takes its variables on the command line only (unset $(IGNORED) to stop this line))
+endif
+$(foreach v,$(SHELLS),$(eval undefine $(v)))
+# $(call got,RESUME QUIET): each of those whose value is not 1, as given
+got = $(strip $(foreach v,$(1),$(if $(filter-out 1,$($(v))),$(v)=$($(v)))))
 ifneq ($(filter-out 1,$(RESUME) $(QUIET)),)
 $(error RESUME and QUIET take the value 1 (make train RESUME=1), got $(call got,RESUME QUIET))
 endif

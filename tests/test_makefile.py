@@ -311,11 +311,91 @@ def test_a_test_run_by_make_train_test_with_variables_does_not_pass_them_to_the_
     assert done.stdout == ".venv/bin/python -m keras_models.train --via-make\n", done.stdout
 
 
-def test_a_quiet_exported_by_the_shell_stops_make_with_one_line_saying_where_it_came_from(project):
-    # a shell that exports QUIET=true: make reads it for every target, so the line says where it came from
-    assert_make_stopped_in_one_line(make(project, "help", QUIET="true"),
-                                    "RESUME and QUIET take the value 1 (make train RESUME=1), got QUIET=true (from "
-                                    "your shell's environment: unset QUIET).  Stop.")
+# A variable a target takes, exported by the learner's shell (export EPOCHS=0 once; a cloud IDE's PORT; WSL's NAME, the
+# machine's name): make read it as if typed, and the program refused it ("EPOCHS must be a whole number >= 1, got '0'",
+# "no exercise called 'DESKTOP-1'") or ran with it (TASKS=binary trained one task, WITH_SOLUTIONS=1 put the solutions
+# into a learner copy) with no word that it came from the shell. make takes them from its command line only, and says
+# in one line on stderr which it ignored.
+NOTE = "Makefile:{line}: make {goals} ignores {ignored} from your shell's environment: it takes its variables on " \
+       "the command line only (unset {names} to stop this line)"
+
+
+def ignored_note(project: Path, goals: str, environment: dict[str, str]) -> str:
+    """The line make prints for the variables in `environment` that `goals` take (sorted by name), at the line of the
+    Makefile that prints it."""
+    line = next(number for number, text in enumerate((project / "Makefile").read_text().splitlines(), 1)
+                if "ignores $(" in text)
+    names = sorted(environment)
+    return NOTE.format(line=line, goals=goals, ignored=" ".join(f"{name}={environment[name]}" for name in names),
+                       names=" ".join(names))
+
+
+@pytest.mark.parametrize("args, environment, command", [
+    (["train"], {"EPOCHS": "0"}, ".venv/bin/python -m keras_models.train --via-make"),
+    (["train"], {"TASKS": "binary"}, ".venv/bin/python -m keras_models.train --via-make"),     # a good value too
+    (["train"], {"TASKS": "bogus", "LR": "x", "DEVICES": "0", "LOGDIR": "/proc/x", "QUIET": "1", "RESUME": "1"},
+     ".venv/bin/python -m keras_models.train --via-make"),
+    (["tensorboard"], {"PORT": "1", "LOGDIR": "runs"},
+     ".venv/bin/python -m keras_models.train.board_server --via-make --logdir logs --port 6006"),
+    (["lessons"], {"LOGDIR": "/proc/x"}, ".venv/bin/python -m keras_models.course.lessons --via-make"),
+    (["lab"], {"PORT": "abc"}, ".venv/bin/python -m keras_models.course.jupyter.lab --via-make --write-notebooks"),
+    (["exercises"], {"ONLY": "ex99"}, ".venv/bin/python -m keras_models.course.exercises.grade --via-make"),
+    (["release", "DEST=copy"], {"WITH_SOLUTIONS": "1"},     # an instructor's old export: the solutions in the copy
+     ".venv/bin/python -m keras_models.course.instructor.release --via-make -- copy"),
+    (["grade", "SUBMISSIONS=class"], {"JOBS": "0", "TIME_LIMIT": "-1", "WALL_LIMIT": "x", "ONLY": "ex99"},
+     ".venv/bin/python -m keras_models.course.instructor.grade_class --via-make -- class"),
+    (["mutants"], {"ONLY": "x", "JOBS": "0"}, ".venv/bin/python tests/mutation/run.py --via-make"),
+], ids=["train-EPOCHS", "train-TASKS-good", "train-all", "tensorboard", "lessons", "lab", "exercises",
+        "release-WITH_SOLUTIONS", "grade", "mutants"])
+def test_a_variable_exported_by_the_shell_is_ignored_with_one_line_saying_so(project, args, environment, command):
+    done = make(project, *args, **environment)
+    assert (done.returncode, done.stdout.strip()) == (0, command), done.stderr
+    assert done.stderr.splitlines() == [ignored_note(project, args[0], environment)]
+
+
+@pytest.mark.parametrize("args, environment, usage", [
+    (["exercise-reset"], {"NAME": "DESKTOP-1"}, "usage: make exercise-reset NAME=ex03"),        # WSL exports NAME
+    (["exercise-run"], {"NAME": "ex99"}, "usage: make exercise-run NAME=ex03"),
+    (["release"], {"DEST": "/proc/x"}, "usage: make release DEST=dir [WITH_SOLUTIONS=1]"),
+    (["grade"], {"SUBMISSIONS": "/nope"}, "usage: make grade SUBMISSIONS=dir "),
+], ids=["exercise-reset", "exercise-run", "release", "grade"])
+def test_a_required_variable_exported_by_the_shell_is_ignored_and_its_usage_printed(project, args, environment,
+                                                                                    usage):
+    done = make(project, *args, **environment)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    note, said, _ = done.stderr.splitlines()                       # the last: make's "*** [...] Error 2"
+    assert (note, said[:len(usage)]) == (ignored_note(project, args[0], environment), usage)
+
+
+def test_an_upgrade_exported_by_the_shell_does_not_upgrade_every_pin(bare):
+    with_pythons(bare, python3="3.11.7")
+    assert make(bare, "setup").returncode == 0
+    done = make(bare, "lock", UPGRADE="1")
+    assert done.returncode == 0, done.stderr
+    assert "--quiet -o .venv/lock.txt" in done.stdout and "--upgrade" not in done.stdout, done.stdout
+    assert done.stderr.splitlines() == [ignored_note(bare, "lock", {"UPGRADE": "1"})]
+
+
+@pytest.mark.parametrize("args, environment, command", [
+    (["train", "EPOCHS=2"], {"EPOCHS": "0"}, ".venv/bin/python -m keras_models.train --via-make --epochs 2"),
+    (["lessons"], {"EPOCHS": "0", "PORT": "1", "NAME": "x"},     # variables make lessons does not take: no line
+     ".venv/bin/python -m keras_models.course.lessons --via-make"),
+], ids=["the-command-line-wins", "not-taken-by-the-goal"])
+def test_a_variable_exported_by_the_shell_is_said_only_where_the_goal_would_have_taken_it(project, args, environment,
+                                                                                          command):
+    done = make(project, *args, **environment)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, command, "")
+
+
+@pytest.mark.parametrize("environment", [{"QUIET": "true"}, {"RESUME": "0"}, {"WITH_SOLUTIONS": "yes"},
+                                         {"UPGRADE": "yes"}])
+def test_a_flag_exported_by_the_shell_no_longer_stops_every_target(project, environment):
+    # a shell that exports QUIET=true: make stopped even make help ("RESUME and QUIET take the value 1 ..., got
+    # QUIET=true (from your shell's environment: unset QUIET)"); it is ignored now, as every variable from there is
+    os.symlink(shutil.which("awk"), project.parent / "bin" / "awk")
+    done = make(project, "help", **environment)
+    assert (done.returncode, done.stdout.splitlines()[0], done.stderr) == (0, "Inside the network -- make targets:",
+                                                                           "")
 
 
 def test_make_help_fits_an_80_column_terminal_each_description_wrapped_under_its_column(project):
