@@ -85,6 +85,9 @@ SUPPORTED  := 3.11, 3.12 or 3.13
 # and macOS have it. keras_models/bench/processes.py reads the stamp the same way.
 SUMS       := cksum pyproject.toml constraints.txt
 CANDIDATES := python3.13 python3.12 python3.11 python3
+# A PYTHON= make refuses names the shell when it came from there (node-gyp's users export PYTHON, for instance)
+PYTHON_FROM_SHELL = $(if $(filter environment,$(origin PYTHON)), (PYTHON came from your shell's environment: unset \
+PYTHON, and make chooses one itself))
 
 define SETUP_VENV
 set -e
@@ -156,8 +159,8 @@ python=
 named=$(call arg,PYTHON)                 # as typed: a $ or ' in its path is part of the path
 if [ -n "$$named" ]; then
 	python=$$named; want=$$(about "$$python")
-	[ -n "$$want" ] || { echo "error: PYTHON=$$named does not run (not installed, or a pyenv shim for a version pyenv has not selected: PYENV_VERSION=3.12.1 make ... selects one); this project needs Python $(SUPPORTED)" >&2; exit 1; }
-	supported "$$want" || { echo "error: PYTHON=$$named is Python $${want%% *}; this project needs Python $(SUPPORTED)" >&2; exit 1; }
+	[ -n "$$want" ] || { echo "error: PYTHON=$$named does not run (not installed, or a pyenv shim for a version pyenv has not selected: PYENV_VERSION=3.12.1 make ... selects one); this project needs Python $(SUPPORTED)$(PYTHON_FROM_SHELL)" >&2; exit 1; }
+	supported "$$want" || { echo "error: PYTHON=$$named is Python $${want%% *}; this project needs Python $(SUPPORTED)$(PYTHON_FROM_SHELL)" >&2; exit 1; }
 elif [ -n "$$recorded" ] && supported "$$recorded" && [ "$$(about $(PY))" = "$$recorded" ]; then
 	want=$$recorded
 else

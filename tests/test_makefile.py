@@ -398,6 +398,25 @@ def test_a_flag_exported_by_the_shell_no_longer_stops_every_target(project, envi
                                                                            "")
 
 
+@pytest.mark.parametrize("version, refusal", [
+    ("3.10.13", "is Python 3.10.13; this project needs Python 3.11, 3.12 or 3.13"),
+    (None, "does not run (not installed, or a pyenv shim for a version pyenv has not selected: PYENV_VERSION=3.12.1 "
+           "make ... selects one); this project needs Python 3.11, 3.12 or 3.13"),
+], ids=["too-old", "does-not-run"])
+def test_python_from_the_shell_still_chooses_the_python_and_its_refusal_says_where_it_came_from(bare, version,
+                                                                                                refusal):
+    # PYTHON is the one variable make takes from the environment too, as README says (node-gyp's users export it)
+    python = stand_in(bare.parent / "elsewhere" / "python", version)
+    done = make(bare, "setup", PYTHON=str(python))
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr.splitlines()[0] == (f"error: PYTHON={python} {refusal} (PYTHON came from your shell's "
+                                           "environment: unset PYTHON, and make chooses one itself)")
+    fits = stand_in(bare.parent / "elsewhere" / "python3", "3.12.3")
+    done = make(bare, "setup", PYTHON=str(fits))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"setting up .venv with {fits}, Python 3.12.3 (/usr) (about a minute, 2.3 GB)"
+
+
 def test_make_help_fits_an_80_column_terminal_each_description_wrapped_under_its_column(project):
     # one line per target ran to 172 columns: in an 80-column terminal every description wrapped back to the left
     # edge, under the target names
