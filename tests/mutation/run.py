@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import re
 import shutil
 import signal
@@ -45,7 +46,8 @@ import tempfile
 import threading
 import time
 import tomllib
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +202,31 @@ def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
     return process.returncode, (lines[-1] if lines else stderr.strip()[-200:])
 
 
+# How often the main thread, waiting for the runs, wakes. Python runs a signal's handler in the main thread, but the
+# kernel hands a signal sent to the process to any thread: taken by a run's thread (in its communicate), Ctrl-C or
+# SIGTERM was noted and never acted on, since nothing woke the main thread from a wait with no timeout -- make
+# mutants sat there, its runs going on (seen under load, about 1 Ctrl-C in 10). Woken this often, it raises it.
+WAKE_EVERY = 0.1                                     # seconds
+
+
+def as_they_end(runs: Iterable[Future]) -> Iterator[Future]:
+    """`runs` as each ends, as concurrent.futures.as_completed gives them, but waited for WAKE_EVERY seconds at a
+    time, so that a signal another thread took is raised here at once. (Not a loop of concurrent.futures.wait: it
+    takes every run's lock in Python code, and a KeyboardInterrupt raised there could leave one taken, for the run's
+    thread to wait on for ever. A SimpleQueue's lock is taken and given back in C.)"""
+    runs = list(runs)
+    ended: queue.SimpleQueue[Future] = queue.SimpleQueue()
+    for run in runs:
+        run.add_done_callback(ended.put)            # called in the run's thread as it ends (at once if it has)
+    for _ in runs:
+        while True:
+            try:
+                yield ended.get(timeout=WAKE_EVERY)
+                break
+            except queue.Empty:
+                continue
+
+
 def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None,
                time_limit: float | None = None) -> tuple[str, str, float]:
     """Apply one mutant to a fresh copy and test it, for at most `time_limit` seconds: (verdict, what pytest said,
@@ -291,7 +318,8 @@ def run_mutants(argv: list[str] | None) -> int:
         # line printed, the program still there 20 s later
         with ThreadPoolExecutor(max_workers=1) as alone:
             try:
-                status, said = alone.submit(run_tests, untouched, every_test, python).result()
+                [run] = as_they_end([alone.submit(run_tests, untouched, every_test, python)])
+                status, said = run.result()
             except KeyboardInterrupt:
                 stop_every_run()
                 raise
@@ -304,7 +332,7 @@ def run_mutants(argv: list[str] | None) -> int:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             runs = {pool.submit(try_mutant, mutant, workdir, python, time_limit): mutant for mutant in mutants}
             try:
-                for ended, run in enumerate(as_completed(runs), start=1):
+                for ended, run in enumerate(as_they_end(runs), start=1):
                     verdict, _, seconds = run.result()
                     print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
             except (BrokenPipeError, OutputFailed):  # the mutants not started yet are not run for nobody
