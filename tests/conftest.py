@@ -408,7 +408,7 @@ def alive(pid: int) -> bool:
     """True while process `pid` exists and is not a zombie."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):     # gone, or reaped between the open and the read (ESRCH)
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
