@@ -590,6 +590,26 @@ def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_pa
         result.message
 
 
+@pytest.mark.parametrize("right, wrong, ending", [
+    ("optimizer=keras.optimizers.Adam(learning_rate=0.01)", "optimizer=keras.optimizers.Adam",
+     r"identifier: <class 'keras\.src\.optimizers\.adam\.Adam'> -- that is the class Adam, not an object of it: "
+     r"write Adam\(\), with its parentheses"),
+    ('Dense(16, activation="relu")', "Dense(16, activation=5)",
+     r"Could not interpret activation function identifier: 5"),
+], ids=["a-class", "a-number"])
+def test_an_identifier_that_is_not_a_name_is_not_told_keras_knows_no_such_name(tmp_path, right, wrong, ending):
+    """optimizer=keras.optimizers.Adam (the parentheses forgotten), activation=5: the hint for a misspelt name said
+    'Keras knows no optimizer named "<class 'keras.src.optimizers.adam.Adam'>"' and 'no activation named "5"'."""
+    ex05 = find("ex05")
+    solution = ex05.solution_path.read_text(encoding="utf-8")
+    assert solution.count(right) == 1
+    path = tmp_path / f"{ex05.stem}.py"
+    path.write_text(solution.replace(right, wrong), encoding="utf-8")
+    result = grade_file(ex05, path, tmp_path)
+    assert not result.passed
+    assert re.search(ending + "$", result.message), result.message
+
+
 @pytest.mark.parametrize("wrong, given", [('Dense("16", activation="relu")',
                                            'the string "16" (Keras prints it without its quotes)'),
                                           ('Dense(16.0, activation="relu")', "16.0")], ids=["string", "float"])

@@ -345,7 +345,8 @@ COLAB_ONLY = ("google.colab exists only on Google Colab (drive.mount, files.uplo
 
 # Dense(..., kernel_regularizer=0.01): Keras' words name the number but not what it wants instead (nor which argument:
 # a bias_regularizer or activity_regularizer is worded the same, so the hint names none)
-NUMBER_AS_REGULARIZER = re.compile(r"Could not interpret regularizer identifier: ([-+]?[\d.]+(?:e[-+]?\d+)?)")
+NUMBER = re.compile(r"[-+]?[\d.]+(?:e[-+]?\d+)?")                  # as Keras prints a number given as an identifier
+NUMBER_AS_REGULARIZER = re.compile(rf"Could not interpret regularizer identifier: ({NUMBER.pattern})")
 
 
 def _regularizer_hint(number: str) -> str:
@@ -371,6 +372,7 @@ def _not_an_int_hint(name: str, digits: str, decimals: str | None) -> str:
 # (of a loss or metric, compile's, Keras speaks only at the first fit) nor the name it would have taken
 UNKNOWN_NAME = re.compile(r"Could not interpret (activation function|loss|optimizer|metric|initializer) "
                           r"identifier: (.+)")
+CLASS_REPR = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")          # Keras' words for a class given as its identifier
 _KERAS_NAMES = {"activation function": "activations", "loss": "losses", "optimizer": "optimizers",
                 "metric": "metrics", "initializer": "initializers"}
 
@@ -412,6 +414,10 @@ def raised(error: BaseException, function: str, line: str | None,
     if count and int(count[2]) > 0:                             # units=0 is an int Keras rightly refuses
         message += f" -- {_not_an_int_hint(*count.groups())}"
     unknown = UNKNOWN_NAME.fullmatch(message) if isinstance(error, ValueError) else None
-    if unknown:
+    a_class = CLASS_REPR.fullmatch(unknown[2]) if unknown else None
+    if a_class:                                   # optimizer=keras.optimizers.Adam: the parentheses forgotten
+        message += (f" -- that is the class {a_class[1]}, not an object of it: write {a_class[1]}(), with its "
+                    "parentheses")
+    elif unknown and not unknown[2].startswith("<") and not NUMBER.fullmatch(unknown[2]):   # a name, not 5 or <...>
         message += f" -- {_unknown_name_hint(unknown[1], unknown[2], is_learners)}"
     return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
