@@ -630,6 +630,28 @@ def test_a_count_given_as_a_string_or_a_float_is_told_apart_from_the_number_kera
     assert result.message.endswith("expected a positive integer. Received: units=0"), result.message
 
 
+@pytest.mark.parametrize("arguments, message", [
+    ({"epochs": "30.0"}, "model.fit(epochs='30.0'): epochs is a number, not a string: epochs=30"),
+    ({"epochs": "thirty"}, "model.fit(epochs='thirty'): epochs is a whole number, not a string"),
+    ({"batch_size": " 32 "}, "model.fit(batch_size=' 32 '): batch_size is a number, not a string: batch_size=32"),
+    ({"validation_split": np.float32(0.2)}, None),              # NumPy's float32 is a fraction as well as float
+    ({"validation_split": True}, "model.fit(validation_split=True): validation_split is the fraction of the training "
+                                 "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes True "
+                                 "without a word and trains on no rows"),
+], ids=["whole-in-a-string", "a-word", "spaces", "float32-split", "bool-split"])
+def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, message):
+    """epochs="30.0" was told to write epochs=30.0, which the next run refused as not whole; epochs="thirty" to write
+    epochs=thirty; validation_split=np.float32(0.2) was refused as if Keras trained on no rows."""
+    from keras_models.course.exercises.graders.fit_checks import kinds_checked
+
+    if message is None:
+        kinds_checked(arguments)
+        return
+    with pytest.raises(ValueError) as refused:
+        kinds_checked(arguments)
+    assert str(refused.value) == message
+
+
 @pytest.mark.parametrize("name, right, wrong, message", [
     ("ex03", "epochs=30,", "epochs=30, validation_split=20,",
      "model.fit(validation_split=20): validation_split is the fraction of the training rows held out for "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+from numbers import Real
 
 import numpy as np
 
@@ -57,12 +58,18 @@ def kinds_checked(arguments: dict) -> None:
     the rows", trains on none and returns a History with no loss."""
     for name in WHOLE_NUMBERS:
         value = arguments.get(name)
-        if isinstance(value, str):
-            raise ValueError(f"model.fit({name}={value!r}): {name} is a number, not a string: {name}={value.strip()}")
+        if isinstance(value, str):                  # the number offered only when it is one fit takes: "30.0" -> 30
+            try:
+                whole = float(value)
+            except ValueError:
+                whole = None
+            raise ValueError(f"model.fit({name}={value!r}): {name} is " + (
+                f"a number, not a string: {name}={int(whole)}" if whole is not None and whole.is_integer() else
+                "a whole number, not a string"))
         if isinstance(value, float) and value.is_integer():
             raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
     split = arguments.get("validation_split")
-    if split and arguments.get("validation_data") is None and not (isinstance(split, int | float) and 0 < split < 1):
+    if split and arguments.get("validation_data") is None and not (isinstance(split, Real) and 0 < split < 1):
         raise ValueError(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
                          "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes "
                          f"{split!r} without a word and trains on no rows")
