@@ -116,6 +116,9 @@ def what_is_damaged(content: bytes, filename: str) -> str:
                 continue
             if not finite:
                 return f"{where}: {field[:40]!r} is not a finite number."
+    if len(content) < SIZE[filename]:                   # whole rows, but fewer: `head -n 100`, or rows deleted
+        return (f"It has {len(lines) - 1:,} whole lines, {len(content):,} of {size} bytes: rows are missing (it was "
+                "cut short, or rows were deleted).")
     return ""
 
 

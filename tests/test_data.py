@@ -179,6 +179,13 @@ DAMAGES = {
     "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,M\n" loses "M\n": 31 fields, one empty
                           "It stops in the middle of line 570, without a newline: it was cut short (121,386 of "
                           "121,388 bytes)."),
+    "cut_at_a_line_break": (lambda: b"".join(SHIPPED_BREAST_CANCER.splitlines(keepends=True)[:100]),   # head -n 100
+                            "It has 100 whole lines, 21,469 of 121,388 bytes: rows are missing (it was cut short, or "
+                            "rows were deleted)."),
+    "row_deleted": (lambda: b"".join(SHIPPED_BREAST_CANCER.splitlines(keepends=True)[:299]
+                                     + SHIPPED_BREAST_CANCER.splitlines(keepends=True)[300:]),
+                    "It has 569 whole lines, 121,174 of 121,388 bytes: rows are missing (it was cut short, or rows "
+                    "were deleted)."),
     "blank_last_line": (lambda: SHIPPED_BREAST_CANCER + b"\n", "Line 571 is blank."),
     "blank_middle_line": (lambda: _with_row(300, "\n" + SHIPPED_BREAST_CANCER.decode().split("\n")[299]),
                           "Line 300 is blank."),
