@@ -35,6 +35,10 @@ import numpy as np
 
 from scratch.checks import generator
 
+# What scratch's Dropout draws instead of a Keras noise_shape (the bridge says it of a Keras Dropout given one too)
+ONE_MASK_ENTRY_PER_UNIT = ("it draws one mask entry per unit and example (Keras' noise_shape=None); leave noise_shape "
+                           "out")
+
 # A mask given for an inference pass, to one layer or to the network: refused, never dropped without a word
 AT_INFERENCE = ("with training=False: at inference Dropout is the identity and uses no mask; pass training=True to "
                 "apply")
@@ -51,8 +55,7 @@ class Dropout:
     def __init__(self, rate: float, seed: int | np.random.Generator | None = None, *, noise_shape: None = None):
         if noise_shape is not None:                 # Keras' Dropout(rate, noise_shape=None, seed=None) takes it
             raise ValueError(f"Dropout got noise_shape={noise_shape!r}, a Keras argument scratch's Dropout does not "
-                             "support: it draws one mask entry per unit and example (Keras' noise_shape=None); "
-                             "leave noise_shape out")
+                             f"support: {ONE_MASK_ENTRY_PER_UNIT}")
         if isinstance(rate, bool) or not isinstance(rate, Real):
             raise TypeError(f"Dropout rate must be a number in [0, 1) (the fraction of units dropped), got "
                             f"{type(rate).__name__} {rate!r}: {_as_a_number(rate)}")

@@ -37,6 +37,7 @@ import numpy as np
 from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, initializers, losses, pairing, regularizers
 from scratch.checks import as_float_array, float_dtype
+from scratch.dropout import ONE_MASK_ENTRY_PER_UNIT
 
 # The floatx values the twins are built for: Keras keeps data (fit, predict, evaluate) and learning rates in floatx,
 # and a float16 or bfloat16 one rounds them far beyond what parity allows
@@ -187,8 +188,8 @@ def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
         raise ValueError(f"Dropout layer {layer.name!r} uses activity_regularizer, a penalty on its output that "
                          "Keras adds to the loss; scratch's Dropout has none")
     if layer.noise_shape is not None:
-        raise ValueError(f"Dropout layer {layer.name!r} has noise_shape={layer.noise_shape}: scratch's Dropout draws "
-                         "one mask entry per unit and example (noise_shape=None); leave noise_shape out")
+        raise ValueError(f"Dropout layer {layer.name!r} has noise_shape={layer.noise_shape}: scratch's Dropout does "
+                         f"not support it; {ONE_MASK_ENTRY_PER_UNIT}")
     if isinstance(layer.rate, bool) or not isinstance(layer.rate, int | float):
         # TensorFlow's dropout computes the scale 1 / (1 - rate) in the rate's own type: a float32 rate gives a
         # float32 scale even for float64 layers, 1e-9 away from the Python float scratch's Dropout uses
