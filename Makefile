@@ -32,6 +32,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 # kept; an error handler the learner chose (PYTHONIOENCODING=ascii:strict) too.
 export PYTHONIOENCODING := $(PYTHONIOENCODING)$(if $(findstring :,$(PYTHONIOENCODING)),,:backslashreplace)
 
+# the goals make was given, or the default one: what the lines below name when they refuse or warn
+GOALS := $(or $(MAKECMDGOALS),help)
+
 # Every recipe works in the folder make runs in: make -f <project>/Makefile from another folder (an editor's make tool
 # started in its workspace) built a .venv there and failed on its missing constraints.txt ("uv cannot be installed
 # here"), and make clean emptied that folder's own logs/. The folder of the Makefile is asked of the shell only when
@@ -39,8 +42,7 @@ export PYTHONIOENCODING := $(PYTHONIOENCODING)$(if $(findstring :,$(PYTHONIOENCO
 ifneq ($(findstring /,$(MAKEFILE_LIST)),)
 MAKEFILE_FOLDER := $(shell cd -- "$$(dirname -- '$(subst ','\'',$(strip $(MAKEFILE_LIST)))')" && pwd -P)
 ifneq ($(MAKEFILE_FOLDER),$(CURDIR))
-$(error run make in the project's folder, $(MAKEFILE_FOLDER), not in $(CURDIR): make -C $(MAKEFILE_FOLDER) $(or \
-$(MAKECMDGOALS),help))
+$(error run make in the project's folder, $(MAKEFILE_FOLDER), not in $(CURDIR): make -C $(MAKEFILE_FOLDER) $(GOALS))
 endif
 endif
 
@@ -247,10 +249,10 @@ $(error make $(firstword $(filter-out $(TARGETS),$(MAKECMDGOALS))): no such targ
 $(filter-out venv,$(TARGETS)); see `make help`)
 endif
 GIVEN   := $(patsubst %:,%,$(foreach v,$(subst \ ,_,$(MAKEOVERRIDES)),$(if $(findstring =,$(v)),$(firstword $(subst =, ,$(v))))))
-TAKEN   := $(TAKES_ANY) $(foreach goal,$(or $(MAKECMDGOALS),help),$(TAKES_$(goal)))
+TAKEN   := $(TAKES_ANY) $(foreach goal,$(GOALS),$(TAKES_$(goal)))
 UNKNOWN := $(filter-out $(TAKEN),$(GIVEN))
 ifneq ($(UNKNOWN),)
-$(error unknown variable $(UNKNOWN) for make $(or $(MAKECMDGOALS),help); $(foreach goal,$(or $(MAKECMDGOALS),help),make $(goal) takes $(strip $(TAKES_$(goal)) $(TAKES_ANY));) see `make help`)
+$(error unknown variable $(UNKNOWN) for make $(GOALS); $(foreach goal,$(GOALS),make $(goal) takes $(strip $(TAKES_$(goal)) $(TAKES_ANY));) see `make help`)
 endif
 # make reads every environment variable as a make variable: a learner's old export EPOCHS=0, a cloud IDE's PORT,
 # WSL's NAME (the machine's name) were taken as typed, and the program refused a value the learner never gave
@@ -261,7 +263,7 @@ endif
 SHELLS := $(sort $(foreach v,$(foreach t,$(TARGETS),$(TAKES_$(t))),$(if $(filter environment,$(origin $(v))),$(v))))
 IGNORED := $(filter $(TAKEN),$(SHELLS))
 ifneq ($(IGNORED),)
-$(warning make $(or $(MAKECMDGOALS),help) ignores $(foreach v,$(IGNORED),$(v)=$(value $(v))) from your shell's \
+$(warning make $(GOALS) ignores $(foreach v,$(IGNORED),$(v)=$(value $(v))) from your shell's \
 environment: it takes its variables on the command line only (unset $(IGNORED) to stop this line))
 endif
 $(foreach v,$(SHELLS),$(eval undefine $(v)))
