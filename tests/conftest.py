@@ -413,6 +413,11 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def line_of(text: str, needle: str) -> int:
+    """The number of the first line of `text` (1: the first) that holds `needle`."""
+    return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)
+
+
 def write_class(folder: Path, learners: dict[str, dict[str, str]]) -> Path:
     """A class's submissions for `make grade`: {learner: {file name: text}} as one folder per learner, every file
     saved at the same time (so that no version of an exercise is the later one)."""

@@ -24,7 +24,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import closed_pipe, output_closed
+from conftest import closed_pipe, line_of, output_closed
 
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import run as run_cli
@@ -56,10 +56,6 @@ def run(name, capsys):
     status = run_cli.main([name])
     out, err = capsys.readouterr()
     return status, out, err
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)
 
 
 def test_a_solved_exercise_runs_its_try_it_cell_then_grades_itself(exercises, unchanged_program, capsys):

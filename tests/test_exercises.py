@@ -19,6 +19,7 @@ from types import ModuleType
 import nbformat
 import numpy as np
 import pytest
+from conftest import line_of
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
@@ -575,19 +576,13 @@ def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_pa
                                                                           suggestion, raised_in):
     """activation="Relu", optimizer="Adam()": Keras says only "Could not interpret ... identifier". The hint names the
     line of the name and the nearest name Keras knows."""
-    ex05 = find("ex05")
-    solution = ex05.solution_path.read_text(encoding="utf-8")
-    assert solution.count(right) == 1
-    source = solution.replace(right, wrong)
-    path = tmp_path / f"{ex05.stem}.py"
-    path.write_text(source, encoding="utf-8")
-    at = next(number for number, text in enumerate(source.splitlines(), start=1) if wrong in text)
-    result = grade_file(ex05, path, tmp_path)
-    assert not result.passed
-    assert f"your code raised ValueError in {raised_in} " in result.message, result.message
-    assert result.message.endswith(
-        f'-- Keras knows no {kind} named "{name}" (line {at} of {path.name}): did you mean "{suggestion}"?'), \
-        result.message
+    message = _graded_with("ex05", tmp_path, (right, wrong))
+    solution = find("ex05").solution_path
+    at = line_of(solution.read_text(encoding="utf-8").replace(right, wrong), wrong)
+    assert f"your code raised ValueError in {raised_in} " in message, message
+    assert message.endswith(
+        f'-- Keras knows no {kind} named "{name}" (line {at} of {solution.name}): did you mean "{suggestion}"?'), \
+        message
 
 
 @pytest.mark.parametrize("right, wrong, ending", [
@@ -600,14 +595,8 @@ def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_pa
 def test_an_identifier_that_is_not_a_name_is_not_told_keras_knows_no_such_name(tmp_path, right, wrong, ending):
     """optimizer=keras.optimizers.Adam (the parentheses forgotten), activation=5: the hint for a misspelt name said
     'Keras knows no optimizer named "<class 'keras.src.optimizers.adam.Adam'>"' and 'no activation named "5"'."""
-    ex05 = find("ex05")
-    solution = ex05.solution_path.read_text(encoding="utf-8")
-    assert solution.count(right) == 1
-    path = tmp_path / f"{ex05.stem}.py"
-    path.write_text(solution.replace(right, wrong), encoding="utf-8")
-    result = grade_file(ex05, path, tmp_path)
-    assert not result.passed
-    assert re.search(ending + "$", result.message), result.message
+    message = _graded_with("ex05", tmp_path, (right, wrong))
+    assert re.search(ending + "$", message), message
 
 
 @pytest.mark.parametrize("wrong, given", [('Dense("16", activation="relu")',
@@ -616,18 +605,11 @@ def test_an_identifier_that_is_not_a_name_is_not_told_keras_knows_no_such_name(t
 def test_a_count_given_as_a_string_or_a_float_is_told_apart_from_the_number_keras_prints(tmp_path, wrong, given):
     """Dense("16"): Keras says "expected a positive integer. Received: units=16", printing the string without its
     quotes: the learner was told that 16 is not a positive integer. Dense(16.0): that a whole number is not one."""
-    ex05 = find("ex05")
-    solution = ex05.solution_path.read_text(encoding="utf-8")
     right = 'Dense(16, activation="relu")'
-    assert solution.count(right) == 1
-    path = tmp_path / f"{ex05.stem}.py"
-    path.write_text(solution.replace(right, wrong), encoding="utf-8")
-    result = grade_file(ex05, path, tmp_path)
-    assert not result.passed
-    assert result.message.endswith(f"-- units must be a whole number, units=16, not {given}"), result.message
-    path.write_text(solution.replace(right, 'Dense(0, activation="relu")'), encoding="utf-8")
-    result = grade_file(ex05, path, tmp_path)                  # 0 is an int: Keras' own words are right, no hint
-    assert result.message.endswith("expected a positive integer. Received: units=0"), result.message
+    message = _graded_with("ex05", tmp_path, (right, wrong))
+    assert message.endswith(f"-- units must be a whole number, units=16, not {given}"), message
+    message = _graded_with("ex05", tmp_path, (right, 'Dense(0, activation="relu")'))   # 0 is an int: no hint
+    assert message.endswith("expected a positive integer. Received: units=0"), message
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_environment, run_make
+from conftest import line_of, make_environment, run_make
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -324,8 +324,7 @@ NOTE = "Makefile:{line}: make {goals} ignores {ignored} from your shell's enviro
 def ignored_note(project: Path, goals: str, environment: dict[str, str]) -> str:
     """The line make prints for the variables in `environment` that `goals` take (sorted by name), at the line of the
     Makefile that prints it."""
-    line = next(number for number, text in enumerate((project / "Makefile").read_text().splitlines(), 1)
-                if "ignores $(" in text)
+    line = line_of((project / "Makefile").read_text(), "ignores $(")
     names = sorted(environment)
     return NOTE.format(line=line, goals=goals, ignored=" ".join(f"{name}={environment[name]}" for name in names),
                        names=" ".join(names))
