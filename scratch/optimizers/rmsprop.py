@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
             a *= rho
             a += (1 - rho) * g                                # a = rho * a + (1 - rho) * g
             # s - a^2 is a variance, >= 0 in exact arithmetic; rounded it can fall below -epsilon once a
-            # steady gradient has made it ~0 (float32, constant g = 1.5: step 132), and sqrt would give NaN
+            # steady gradient has made it ~0 (float32, constant g = 1.497875: step 132), and sqrt would give NaN
             # weights -- as in Keras. Clamped at 0, the step is what Keras computes wherever Keras' s - a^2 >= 0.
             denominator = np.maximum(s - np.square(a), 0) + eps   # (same shape as theta)
         else:
