@@ -90,9 +90,16 @@ def test_fit_takes_the_task_tables_batch_size(course_run):
     assert int(course_run.model.optimizer.iterations) == len(course_run.history) * batches
 
 
-def test_fit_stops_early_by_the_task_tables_patience_on_its_monitor(tmp_path, monkeypatch):
-    """"EarlyStopping watches task.monitor (val_loss) and, once it has not improved for task.course.patience
-    epochs, stops and restores the best epoch's weights" (workflow.py): the EarlyStopping fit was given."""
+@pytest.fixture(scope="module")
+def second_binary_fit(tmp_path_factory):
+    """One short workflow.fit (binary, 1 epoch, 60 rows) into a folder where an earlier run of 3 epochs left its
+    TensorBoard curves, recording the EarlyStopping callbacks standard_callbacks made for it: what the two tests
+    below read. One fit for both instead of one each (1.3 CPU-seconds)."""
+    out_dir = tmp_path_factory.mktemp("second_binary_fit")
+    for split in ("train", "validation"):                                  # what an earlier run of 3 epochs left
+        with tf.summary.create_file_writer(str(out_dir / "tensorboard" / "binary" / split)).as_default():
+            for epoch in range(3):
+                tf.summary.scalar("epoch_loss", 9.0, step=epoch)
     stoppers = []
 
     def recorded(*args):
@@ -100,9 +107,17 @@ def test_fit_stops_early_by_the_task_tables_patience_on_its_monitor(tmp_path, mo
         stoppers.extend(c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping))
         return callbacks
 
-    monkeypatch.setattr(workflow, "standard_callbacks", recorded)
-    prepared = prepare("binary", seed=0, max_rows=120)
-    workflow.fit(build_model(prepared), prepared, tmp_path, epochs=1, verbose=0, title="")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(workflow, "standard_callbacks", recorded)
+        prepared = prepare("binary", seed=0, max_rows=60)
+        fitted = workflow.fit(build_model(prepared), prepared, out_dir, epochs=1, verbose=0, title="second")
+    return fitted, stoppers
+
+
+def test_fit_stops_early_by_the_task_tables_patience_on_its_monitor(second_binary_fit):
+    """"EarlyStopping watches task.monitor (val_loss) and, once it has not improved for task.course.patience
+    epochs, stops and restores the best epoch's weights" (workflow.py): the EarlyStopping fit was given."""
+    _, stoppers = second_binary_fit
     task = get_task("binary")
     assert [(s.monitor, s.patience, s.restore_best_weights) for s in stoppers] == [
         (task.monitor, task.course.patience, True)]
@@ -164,14 +179,9 @@ def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the
         assert lines[-2].endswith(f"): read as {digit} with p = {first[digit]:.3f}")
 
 
-def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(tmp_path):
+def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(second_binary_fit):
     """TensorBoard reads every event file of a folder as one run: the first run's epochs must be gone."""
-    for split in ("train", "validation"):                                  # what an earlier run of 3 epochs left
-        with tf.summary.create_file_writer(str(tmp_path / "tensorboard" / "binary" / split)).as_default():
-            for epoch in range(3):
-                tf.summary.scalar("epoch_loss", 9.0, step=epoch)
-    prepared = prepare("binary", seed=0, max_rows=60)
-    second = workflow.fit(build_model(prepared), prepared, tmp_path, epochs=1, verbose=0, title="second")
+    second, _ = second_binary_fit
     for split, key in (("train", "loss"), ("validation", "val_loss")):
         acc = EventAccumulator(str(second.log_dir / split), size_guidance={"tensors": 0})
         acc.Reload()
