@@ -988,6 +988,56 @@ def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, messag
     assert result.message.startswith(message.format(at=first_bad_byte)), result.message
 
 
+SOLVED_EX01 = find("ex01").solution_path.read_text(encoding="utf-8")
+RUN_LINE = "        return self.weight * np.asarray(x, dtype=float) + self.bias\n"     # line 45 of ex01's solution
+RUN_AT = SOLVED_EX01[:SOLVED_EX01.index(RUN_LINE)].count("\n") + 1
+
+
+WEB_SPACE = ("a non-breaking space (U+00A0), which text copied from a web page holds, where Python expects a space: "
+             "type the spaces of that line again")
+CURLY = "as a word processor or a web page types quotes: type a straight quote, \" or '"
+
+
+@pytest.mark.parametrize("typed, at, said", [
+    ("\u00a0       return self.weight", "line {run}", WEB_SPACE),
+    ("        return\u00a0self.weight", "line {run}", WEB_SPACE),
+    ("        return \u201cx\u201d; self.weight", "line {run}", f"a curly quote (U+201C), {CURLY}"),
+    ("        return \u2018x\u2019; self.weight", "line {run}", f"a curly quote (U+2018), {CURLY}"),
+    ("        return 0 \u2013 self.weight", "line {run}",
+     "a dash (U+2013), as a word processor types a minus sign: type a minus sign, -"),
+    ("        return self.weight\u200b", "line {run}",
+     "a zero-width space (U+200B), invisible, which text copied from a web page or a chat holds: delete it"),
+    (None, "line {last}", "a Ctrl-Z (U+001A), the end-of-file mark old Windows and DOS editors add: delete it"),
+], ids=["nbsp-indent", "nbsp-between", "curly-double", "curly-single", "en-dash", "zero-width-space", "ctrl-z"])
+def test_a_character_python_refuses_is_named_in_plain_words(typed, at, said, tmp_path):
+    """A .py saved by an editor on Windows (a BOM, CRLF) from text pasted out of a web page or a word processor: Python
+    says "invalid non-printable character U+00A0", which names neither the invisible character nor what to type
+    instead. The FAIL names it, and keeps the line where it is."""
+    if typed is None:                               # Notepad's CRLF and a DOS editor's Ctrl-Z after the last line
+        content = "\ufeff" + SOLVED_EX01.replace("\n", "\r\n") + "\x1a"
+    else:
+        content = "\ufeff" + SOLVED_EX01.replace(RUN_LINE, RUN_LINE.replace(
+            "        return self.weight", typed), 1).replace("\n", "\r\n")
+    path = tmp_path / "ex01_perceptron_activations.py"
+    path.write_bytes(content.encode("utf-8"))
+    result = grade_file(find("ex01"), path, tmp_path)
+    where = at.format(run=RUN_AT, last=SOLVED_EX01.count("\n") + 1)
+    assert not result.passed and len(result.message.splitlines()) == 1
+    assert result.message.startswith("the file does not parse: "), result.message
+    assert f" at {where} of ex01_perceptron_activations.py -- {said}" in result.message, result.message
+
+
+def test_the_same_character_in_a_notebook_cell_is_named_too(tmp_path):
+    """The same words for a notebook: a Colab notebook (nbformat 4.0, no cell ids) with a curly-quoted string."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                               nbformat.v4.new_code_cell("x = 1\nprint(\u201chi\u201d)")])
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    nbformat.write(notebook, path)
+    result = grade_file(find("ex01"), path, tmp_path)
+    assert " at line 2 of cell 2 of ex01_perceptron_activations.ipynb -- a curly quote (U+201C)" in result.message, \
+        result.message
+
+
 def test_ctrl_c_while_make_notebooks_imports_jupytext_is_one_line_and_exit_130(tmp_path):
     done = ctrl_c_while_importing("keras_models.course.jupyter", "jupytext", tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (130, "\nInterrupted before any notebook was written.\n", "")

@@ -18,7 +18,9 @@ defined for the code (`display`): it prints, as IPython's own does outside a not
 
 Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8 (and the
 encoding it says it is in), a zip archive, not a notebook (an empty file, JSON that nbformat does not
-accept), a notebook named as a script or a script named as a notebook.
+accept), a notebook named as a script or a script named as a notebook. A character Python refuses that an
+editor, a web page or a word processor put there (a non-breaking space, a curly quote, a Ctrl-Z) is named in
+words by `refused_character`, for the line that says the file does not parse.
 """
 
 from __future__ import annotations
@@ -247,6 +249,33 @@ def statements(source: str) -> list[ast.stmt] | None:
         return ast.parse(source).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+_WEB_SPACE = "which text copied from a web page holds, where Python expects a space: type the spaces of that line again"
+_CURLY = "as a word processor or a web page types quotes: type a straight quote, \" or '"
+_DASH = "as a word processor types a minus sign: type a minus sign, -"
+# Characters that editors, web pages and word processors put in a file and Python refuses ("invalid non-printable
+# character U+00A0", "invalid character '“' (U+201C)"): what each is, in words, and what to type instead
+_REFUSED_CHARACTERS = {
+    0x00A0: f"a non-breaking space (U+00A0), {_WEB_SPACE}",
+    0x202F: f"a narrow non-breaking space (U+202F), {_WEB_SPACE}",
+    0x200B: "a zero-width space (U+200B), invisible, which text copied from a web page or a chat holds: delete it",
+    0xFEFF: "a byte-order mark (U+FEFF), invisible, which belongs only at the start of a file (two files joined?): "
+            "delete it",
+    0x001A: "a Ctrl-Z (U+001A), the end-of-file mark old Windows and DOS editors add: delete it",
+    **{code: f"a curly quote (U+{code:04X}), {_CURLY}" for code in (0x2018, 0x2019, 0x201C, 0x201D, 0x201E, 0x00AB,
+                                                                    0x00BB, 0x2032, 0x2033)},
+    **{code: f"a dash (U+{code:04X}), {_DASH}" for code in (0x2010, 0x2012, 0x2013, 0x2014, 0x2212)},
+}
+# How Python's SyntaxError names a character it refuses: "... character U+00A0", "... character '“' (U+201C)"
+_REFUSED = re.compile(r"^invalid (?:non-printable )?character\b.*?\bU\+([0-9A-Fa-f]{4,6})\b")
+
+
+def refused_character(message: str) -> str | None:
+    """For Python's SyntaxError `message` about a character it refuses, that character in plain words and what to
+    type instead ('a non-breaking space (U+00A0), ... type the spaces of that line again'); else None."""
+    found = _REFUSED.match(message)
+    return _REFUSED_CHARACTERS.get(int(found.group(1), 16)) if found else None
 
 
 def display(*objects, **_options) -> None:

@@ -59,6 +59,7 @@ from ..notebook_source import (
     code_pieces,
     display,
     python_lines,
+    refused_character,
     statements,
 )
 from .checks import Fail
@@ -317,6 +318,8 @@ def does_not_parse(error: SyntaxError, path: Path) -> str:
     at = f" at line {error.lineno} of {cell_label(error.filename or str(path))}" if error.lineno else ""
     hint = f" -- {FUTURE_IMPORT_DOWNLOADED}" if error.msg.startswith("from __future__ imports must occur") and \
         path.suffix == ".py" and _downloaded_as_python(path) else ""
+    named = refused_character(error.msg)         # "invalid non-printable character U+00A0": which, and what to type
+    hint += f" -- {named}" if named else ""
     return f"the file does not parse: {error.msg}{at}{hint}"
 
 
