@@ -504,6 +504,26 @@ def test_make_notebooks_with_a_lesson_that_is_not_utf8_is_one_line(tmp_path, mon
     assert err == f"error: {LESSONS[0]}.py is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"
 
 
+def test_a_learner_file_that_cannot_be_read_leaves_every_other_notebook_written(tmp_path, monkeypatch, capsys):
+    """ex02 saved by Notepad as "Unicode" (UTF-16): make notebooks stopped at it with one line, and wrote no notebook
+    after it -- no exercise after ex02, no solution -- and make lab, which writes them first, did not start at all."""
+    notebooks = notebooks_written_into(tmp_path, monkeypatch)
+    build.write_missing_files(list(EXERCISES))
+    ex02 = find("ex02").learner_path
+    ex02.write_bytes(ex02.read_text(encoding="utf-8").encode("utf-16"))
+    assert build.main([]) == 1
+    out, err = capsys.readouterr()
+    assert err == ("error: ex02_backprop.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as "
+                   "UTF-8 (its notebook is not written until then)\n")
+    assert "  exercises/  6 written, 1 not written (ex02)\n" in out
+    assert f"{len(LESSONS) + 6 + len(EXERCISES)} notebooks ({len(LESSONS)} lessons, 6 exercises, " in out
+    written = {path.name for path in (notebooks / "exercises").glob("*.ipynb")}
+    assert written == {f"{exercise.stem}.ipynb" for exercise in EXERCISES if exercise.name != "ex02"}
+    assert len(list((notebooks / "solutions").glob("*.ipynb"))) == len(EXERCISES)
+    assert build.main([], unreadable_stops=False) == 0          # make lab: starts, the line said
+    assert "error: ex02_backprop.py is not UTF-8" in capsys.readouterr().err
+
+
 def test_make_notebooks_in_a_learner_copy_writes_the_lessons_and_exercises_and_no_solutions(tmp_path, monkeypatch,
                                                                                           capsys):
     """A learner copy (make release) has no exercises/solutions/: make notebooks there must not look for them."""

@@ -183,7 +183,9 @@ def dated_like(notebook_path: Path, learner_file: Path) -> None:
 
 def build(out_dir: Path, backup_dir: Path) -> dict[str, list[tuple[str, str]]]:
     """Write every notebook into out_dir; returns {"lessons": [(name, status), ...], "exercises": [...],
-    "solutions": [...]}, a status being "written", "rewritten", "edited" (yours, kept) or "unchanged"."""
+    "solutions": [...]}, a status being "written", "rewritten", "edited" (yours, kept) or "unchanged" -- or, for a
+    learner's exercise file that cannot be read (not UTF-8), "not written": a line says why, its notebook is left as it
+    is, and every other notebook is written."""
     lessons_dir = COURSE / "lessons"
     done: dict[str, list[tuple[str, str]]] = {"lessons": [], "exercises": [], "solutions": []}
     for name in LESSONS:
@@ -191,8 +193,12 @@ def build(out_dir: Path, backup_dir: Path) -> dict[str, list[tuple[str, str]]]:
                                               out_dir / "lessons" / f"{name}.ipynb", backup_dir)))
     write_missing_files(list(EXERCISES))               # and an untouched one whose solution changed: its new version
     for exercise in EXERCISES:
-        done["exercises"].append((exercise.stem, write_exercise_notebook(
-            exercise.learner_path, out_dir / "exercises" / f"{exercise.stem}.ipynb")))
+        try:
+            status = write_exercise_notebook(exercise.learner_path, out_dir / "exercises" / f"{exercise.stem}.ipynb")
+        except SourceError as error:    # the learner's file (Notepad's UTF-16): said, its notebook kept, the rest go on
+            print(f"error: {error} (its notebook is not written until then)", file=sys.stderr)
+            status = "not written"
+        done["exercises"].append((exercise.stem, status))
     if SOLUTIONS_DIR.is_dir():                         # a learner copy (make release) has none
         for exercise in EXERCISES:
             done["solutions"].append((exercise.stem, refresh(exercise_notebook(exercise.solution_path, paired=False),
@@ -208,19 +214,24 @@ def summary_row(kind: str, notebooks: list[tuple[str, str]], width: int = 79) ->
     write, named by their short name (ex02, lesson_01: what ONLY= and NAME= take) while the row fits in `width`
     columns, else counted (an 80-column terminal wraps a longer one)."""
     statuses = [status for _, status in notebooks]
-    counts = {status: statuses.count(status) for status in ("written", "rewritten", "edited", "unchanged")}
+    counts = {status: statuses.count(status)
+              for status in ("written", "rewritten", "edited", "unchanged", "not written")}
     edited = [re.match(r"\D*\d*", name).group() for name, status in notebooks if status == "edited"]
+    unread = [re.match(r"\D*\d*", name).group() for name, status in notebooks if status == "not written"]
 
     def row(named: bool) -> str:
         said = {"edited": f"kept as you edited {'it' if counts['edited'] == 1 else 'them'}"
-                          + (f" ({', '.join(edited)})" if named else "")}
+                          + (f" ({', '.join(edited)})" if named else ""),
+                "not written": "not written" + (f" ({', '.join(unread)})" if named else "")}
         return f"  {kind + '/':<11} " + ", ".join(f"{count} {said.get(status, status)}"
                                                   for status, count in counts.items() if count)
     return row(named=True) if len(row(named=True)) <= width else row(named=False)
 
 
-def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") -> int:
-    """make notebooks; its summary ends with `next_step` (make lab, which calls it first, says what it does next)."""
+def main(argv: list[str] | None = None, next_step: str = "Open them: make lab", unreadable_stops: bool = True) -> int:
+    """make notebooks; its summary ends with `next_step` (make lab, which calls it first, says what it does next).
+    A learner's exercise file that cannot be read makes the status 1 after every other notebook is written, unless
+    not `unreadable_stops` (make lab: the learner needs JupyterLab all the same, and the line said what to mend)."""
     parser = OneLineParser(prog="make notebooks", command=".venv/bin/python -m keras_models.course.jupyter",
                            description=__doc__.splitlines()[0])
     parser.parse_args(argv)
@@ -243,10 +254,12 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab") 
     # ("1 kept, 6 unchanged") takes 80 to 100 columns and wraps in an 80-column terminal.
     summary = [f"In {from_repository(NOTEBOOKS)}/:"]
     summary += [summary_row(kind, notebooks) for kind, notebooks in done.items() if notebooks]
-    total = sum(len(notebooks) for notebooks in done.values())
-    summary.append(f"{total} notebooks ({len(done['lessons'])} lessons, {len(done['exercises'])} exercises, "
-                   f"{len(done['solutions'])} solutions). {next_step}")
-    return print_lines(summary, "make notebooks")            # `| head -1`, `> /dev/full`: the notebooks are written
+    there = {kind: sum(status != "not written" for _, status in notebooks) for kind, notebooks in done.items()}
+    summary.append(f"{sum(there.values())} notebooks ({there['lessons']} lessons, {there['exercises']} exercises, "
+                   f"{there['solutions']} solutions). {next_step}")
+    printed = print_lines(summary, "make notebooks")         # `| head -1`, `> /dev/full`: the notebooks are written
+    unread = any(status == "not written" for _, status in done["exercises"])
+    return printed or (1 if unread and unreadable_stops else 0)
 
 
 if __name__ == "__main__":

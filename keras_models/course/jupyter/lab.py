@@ -190,7 +190,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     signal.signal(signal.SIGHUP, _interrupted)           # its terminal closed: JupyterLab, in a session of its own,
                                                          # would outlive us, holding the port behind a lost token
     if args.write_notebooks:
-        written = build.main([], next_step="Starting JupyterLab on them.")  # what it wrote, or one line and a status
+        written = build.main([], next_step="Starting JupyterLab on them.",  # what it wrote, or one line and a status
+                             unreadable_stops=False)     # a learner file it could not read: said, JupyterLab starts
         if written != 0:
             return written
     server = None
