@@ -243,8 +243,8 @@ def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_ex
     mine = b"def run(x):\n    return '\xe9t\xe9'\n"                  # Latin-1, not UTF-8
     exercise.learner_path.write_bytes(mine)
     assert grade_cli.main(["--only", "ex01"]) == 1
-    assert (f"{exercise.learner_path.name} is not UTF-8 text (byte 0xe9 at position {mine.index(0xe9)}): save it "
-            "as UTF-8") in capsys.readouterr().out
+    assert (f"{exercise.learner_path.name} is not UTF-8 text (byte 0xe9 at position {mine.index(0xe9)}, line 2: "
+            "'é' in Windows-1252): save it as UTF-8") in capsys.readouterr().out
     assert grade_cli.main(["--reset", "ex01"]) == 0
     (backup,) = (learner_folder / "logs" / "exercises" / "backup").iterdir()
     assert backup.read_bytes() == mine

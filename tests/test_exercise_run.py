@@ -144,7 +144,8 @@ def test_a_notebook_saved_after_the_py_is_what_runs_and_an_error_names_its_cell(
 
 @pytest.mark.parametrize("content, message", [
     (b"def run(self, x):\n    return x +\n", "ex01: the file does not parse: invalid syntax at line 2 of {name}\n"),
-    (b"# caf\xe9\nx = 1\n", "ex01: {name} is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"),
+    (b"# caf\xe9\nx = 1\n",
+     "ex01: {name} is not UTF-8 text (byte 0xe9 at position 5, line 1: 'é' in Windows-1252): save it as UTF-8\n"),
     (b"x = 1\n\0", "ex01: the file does not parse: source code string cannot contain null bytes at line 2 of {name}\n"),
 ], ids=["syntax-error", "not-utf-8", "a-nul-byte"])
 def test_a_file_that_cannot_run_is_one_line(exercises, unchanged_program, capsys, content, message):

@@ -501,7 +501,8 @@ def test_make_notebooks_with_a_lesson_that_is_not_utf8_is_one_line(tmp_path, mon
     assert build.main([]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"error: {LESSONS[0]}.py is not UTF-8 text (byte 0xe9 at position 5): save it as UTF-8\n"
+    assert err == (f"error: {LESSONS[0]}.py is not UTF-8 text (byte 0xe9 at position 5, line 1: 'é' in Windows-1252): "
+                   "save it as UTF-8\n")
 
 
 def test_a_learner_file_that_cannot_be_read_leaves_every_other_notebook_written(tmp_path, monkeypatch, capsys):
@@ -951,13 +952,22 @@ def zipped(name: str, content: bytes) -> bytes:
 
 @pytest.mark.parametrize("name, content, message", [
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
-     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}, line 2: 'é' in Windows-1252): "
+     "save it as UTF-8"),
+    # Notepad's "ANSI" (Windows-1252) with an old Mac's line ends: the line counted as Python counts it
+    ("ex01_perceptron_activations.py", b"# notes\r\rx = 1\r# it\x92s mine\r",
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0x92 at position {at}, line 4: '\u2019' in Windows-1252): "
+     "save it as UTF-8"),
+    # a byte Windows-1252 leaves undefined: no guess
+    ("ex01_perceptron_activations.py", b"x = 1\r\n# \x81\r\n",
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0x81 at position {at}, line 2): save it as UTF-8"),
     # python runs a .py in the encoding its coding line declares (PEP 263): the line says why, and that it must go
     ("ex01_perceptron_activations.py", b"#!/usr/bin/env python\n# -*- coding: latin-1 -*-\nx = '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (its line 2 declares latin-1): save it as UTF-8 and delete "
      "that line"),
     ("ex01_perceptron_activations.py", b"x = 1\n# coding: latin-1\ny = '\xe9'\n",         # not a coding line there
-     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}): save it as UTF-8"),
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}, line 3: 'é' in Windows-1252): "
+     "save it as UTF-8"),
     ("ex01_perceptron_activations.py", "x = 1\n".encode("utf-16"),                      # Notepad's "Unicode"
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.py", zipped("ex01_perceptron_activations.py", b"x = 1\n"),
@@ -971,7 +981,8 @@ def zipped(name: str, content: bytes) -> bytes:
     ("ex01_perceptron_activations.ipynb", b"\xfe\xff" + "{}".encode("utf-16-be"),
      "ex01_perceptron_activations.ipynb is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4, "x": "\xff"}',
-     "ex01_perceptron_activations.ipynb is not UTF-8 text (byte 0xff at position {at}): save it as UTF-8"),
+     "ex01_perceptron_activations.ipynb is not UTF-8 text (byte 0xff at position {at}, line 1: 'ÿ' in Windows-1252): "
+     "save it as UTF-8"),
     ("ex01_perceptron_activations.ipynb", b"# %% [markdown]\n# # ex01\nimport numpy as np\n",      # a .py renamed
      "ex01_perceptron_activations.ipynb is a Python script, not a Jupyter notebook: name it "
      "ex01_perceptron_activations.py"),
@@ -995,7 +1006,8 @@ def zipped(name: str, content: bytes) -> bytes:
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat_minor is 'x', not a whole number)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4.0, "nbformat_minor": 5}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat is 4.0, not a whole number)"),
-], ids=["py-latin-1", "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "py-a-web-page",
+], ids=["py-latin-1", "py-cp1252-cr", "py-not-cp1252",
+        "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "py-a-web-page",
         "ipynb-a-web-page", "ipynb-utf-16",
         "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-empty", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
         "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number", "ipynb-version-a-float"])

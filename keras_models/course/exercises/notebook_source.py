@@ -61,13 +61,24 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         if data.startswith(ZIP_ARCHIVE):     # a zip named .py (or .ipynb): "save it as UTF-8" is no advice for it
             raise SourceError(f"{path.name} is a zip archive, not text: unzip it and hand in the file inside") from None
-        byte = f"byte 0x{data[error.start]:02x} at position {error.start}"
+        byte = f"byte 0x{data[error.start]:02x} at position {error.start}, {_line_and_guess(data, error.start)}"
         encoding = _byte_order_mark(data)
         declared = None if encoding or path.suffix != ".py" else _coding_line(data)
         raise SourceError(f"{path.name} is not UTF-8 text (" + (
             f"it is {encoding}, as its first bytes say): save it as UTF-8" if encoding else
             f"its line {declared[0]} declares {declared[1]}): save it as UTF-8 and delete that line" if declared else
             f"{byte}): save it as UTF-8")) from None
+
+
+def _line_and_guess(data: bytes, start: int) -> str:
+    """'line L' of the byte at `start` (lines ended as Python ends them: a newline, a carriage return or both), and the
+    character it is in Windows-1252, the encoding Notepad's "ANSI" and older Windows editors save: "line 1: 'é' in
+    Windows-1252" (nothing more for a byte that encoding leaves undefined)."""
+    line = len(python_lines(data[:start].decode("latin-1") + "x"))      # one character per byte: line ends kept
+    try:
+        return f"line {line}: {data[start:start + 1].decode('cp1252')!r} in Windows-1252"
+    except UnicodeDecodeError:
+        return f"line {line}"
 
 
 ZIP_ARCHIVE = b"PK\x03\x04"                  # how every zip archive with a file in it starts
