@@ -38,9 +38,15 @@ def room_of(module: str) -> str | None:
     return next((room for room in ROOMS if module == room or module.startswith(room + ".")), None)
 
 
+# The learner's own exercise files, git-ignored and cut from the solutions: their work, which may be half-written or
+# saved in another encoding, not the project's source (the solutions are read)
+LEARNERS_OWN = re.compile(r"keras_models/course/exercises/ex\d\d_\w+\.py")
+
+
 def source_files(room: str) -> list[Path]:
     folder = REPO / room.replace(".", "/")
-    files = sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts)
+    files = sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts
+                   and not LEARNERS_OWN.fullmatch(path.relative_to(REPO).as_posix()))
     assert files, f"no .py files in {folder.relative_to(REPO)}: ROOMS names a folder that is not there"
     return files
 
@@ -84,6 +90,16 @@ def test_the_math_and_the_data_import_no_framework(room):
     wrong = [f"{path.relative_to(REPO)} imports {module}" for path in source_files(room)
              for module in imports_of(path) if module.split(".")[0] in FRAMEWORKS]
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_learners_own_exercise_files_are_not_read_as_the_projects_source(tmp_path):
+    """The learner's exercise files (git-ignored, theirs: mid-way through, or saved by Notepad with a byte-order mark
+    or as UTF-16) were read as the project's source: make test in their checkout failed here with a SyntaxError or
+    UnicodeDecodeError traceback about their own work. The solutions, of which they are cut, are read."""
+    exercises = REPO / "keras_models" / "course" / "exercises"
+    read = set(source_files("keras_models.course"))
+    assert not [path for path in read if path.parent == exercises and re.fullmatch(r"ex\d\d_\w+\.py", path.name)]
+    assert exercises / "solutions" / "ex01_perceptron_activations.py" in read
 
 
 def test_the_checker_catches_a_forbidden_import_absolute_or_relative():
