@@ -591,6 +591,16 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
                           env=make_environment(**env), capture_output=True, text=True, timeout=timeout)
 
 
+# The learner's own exercise files, git-ignored and cut from the solutions: their work, which may be half-written or
+# saved in another encoding (Notepad's BOM or UTF-16), not the project's source that a test reads as text
+LEARNERS_OWN = re.compile(r"keras_models/course/exercises/ex\d\d_\w+\.py")
+
+
+def learners_own(path: Path) -> bool:
+    """Whether `path` (in this checkout) is one of the learner's own exercise files."""
+    return bool(LEARNERS_OWN.fullmatch(path.resolve().relative_to(Path(__file__).resolve().parents[1]).as_posix()))
+
+
 def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:
     """`make notebooks` (keras_models/course/jupyter/build.py) moved into `root` for the rest of the test through
     `patch`: the learner's exercise files in root/exercises (made, empty), the notebooks in root/notebooks, the

@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import learners_own
 
 REPO = Path(__file__).resolve().parents[1]
 ROOMS = ("scratch", "data", "keras_models.twins", "keras_models.train", "keras_models.course", "keras_models.bench")
@@ -38,15 +39,10 @@ def room_of(module: str) -> str | None:
     return next((room for room in ROOMS if module == room or module.startswith(room + ".")), None)
 
 
-# The learner's own exercise files, git-ignored and cut from the solutions: their work, which may be half-written or
-# saved in another encoding, not the project's source (the solutions are read)
-LEARNERS_OWN = re.compile(r"keras_models/course/exercises/ex\d\d_\w+\.py")
-
-
 def source_files(room: str) -> list[Path]:
     folder = REPO / room.replace(".", "/")
     files = sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts
-                   and not LEARNERS_OWN.fullmatch(path.relative_to(REPO).as_posix()))
+                   and not learners_own(path))
     assert files, f"no .py files in {folder.relative_to(REPO)}: ROOMS names a folder that is not there"
     return files
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from conftest import learners_own
+
 REPO = Path(__file__).resolve().parents[1]
 # "python" or "python3" not preceded by a path (.venv/bin/) or a word character, then -m or a .py file
 BARE_PYTHON = re.compile(r"(?<![\w/.-])python3?(?:\.\d+)?\s+(?:-m\s|[\w./-]+\.py\b)")
@@ -18,8 +20,18 @@ BARE_PYTHON = re.compile(r"(?<![\w/.-])python3?(?:\.\d+)?\s+(?:-m\s|[\w./-]+\.py
 def scanned_files() -> list[Path]:
     files = [REPO / "README.md", REPO / "Makefile"]
     for folder in ("scratch", "data", "keras_models", "tests"):
-        files += sorted(path for path in (REPO / folder).rglob("*.py") if "__pycache__" not in path.parts)
+        files += sorted(path for path in (REPO / folder).rglob("*.py")
+                        if "__pycache__" not in path.parts and not learners_own(path))
     return files
+
+
+def test_the_learners_own_exercise_files_are_not_scanned():
+    """The learner's exercise files are theirs (git-ignored): one saved by Notepad as "Unicode" (UTF-16) made this
+    test, and make test in their checkout, end in a UnicodeDecodeError traceback. Their solutions are scanned."""
+    scanned = scanned_files()
+    exercises = REPO / "keras_models" / "course" / "exercises"
+    assert not [path for path in scanned if path.parent == exercises and re.fullmatch(r"ex\d\d_\w+\.py", path.name)]
+    assert exercises / "solutions" / "ex01_perceptron_activations.py" in scanned
 
 
 def bare_pythons(text: str) -> list[str]:
