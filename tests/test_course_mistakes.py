@@ -161,6 +161,14 @@ def test_make_exercises_into_a_closed_pipe_is_one_line_not_a_file_error(learner_
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
 
 
+def test_make_exercise_reset_into_a_closed_pipe_names_make_exercise_reset(learner_folder, capsys):
+    # `make exercise-reset NAME=ex01 | tail -0`: the reset is done, and the line names the command the learner ran
+    with closed_pipe(line_buffered=False) as stdout:
+        assert grade_cli.main(["--reset", "ex01"]) == 1
+        assert capsys.readouterr().err == output_closed("make exercise-reset")
+        stdout.close()
+
+
 def grading_prints(monkeypatch, line: str) -> None:
     """make exercises' grading a stand-in that prints `line` and fails (no grader runs), on the learner's files,
     which are there (none written)."""

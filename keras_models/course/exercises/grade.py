@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset", action="append", metavar="NAME",
                         help="overwrite your file with the untouched skeleton (yours is backed up first); repeatable")
     args = parser.parse_args(argv)
+    program = "make exercise-reset" if args.reset else "make exercises"      # the command the learner ran
     try:
         if args.reset and (args.only or args.solutions):
             raise ValueError("--reset does not grade: use it without --only and --solutions")
@@ -309,10 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nInterrupted{where}; nothing was changed.", file=sys.stderr)
         return 130
     except (BrokenPipeError, OutputFailed) as failed:   # `make exercises | head -1`, `> /dev/full`: not "a file"
-        print(f"error: {output_failed(failed, 'make exercises')}", file=sys.stderr)
+        print(f"error: {output_failed(failed, program)}", file=sys.stderr)
         return 1
     except UnicodeEncodeError as error:              # PYTHONIOENCODING=ascii:strict: not a file's fault either
-        print(output_cannot_show(error, "make exercises"), file=sys.stderr)
+        print(output_cannot_show(error, program), file=sys.stderr)
         return 1
     except (OSError, UnicodeError) as error:         # a solution file missing, a folder that cannot be written
         print(f"error: {_what_failed(error)}", file=sys.stderr)
