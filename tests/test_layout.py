@@ -212,3 +212,29 @@ def test_every_link_within_the_readme_leads_to_one_of_its_headings():
     links = set(re.findall(r"\]\(#([^)\s]+)\)", (REPO / "README.md").read_text(encoding="utf-8")))
     assert links, "no link within the README found: the pattern no longer matches its links"
     assert sorted(links - readme_headings()) == []
+
+
+# -- the README's table of make targets ------------------------------------------------------------
+def help_targets(makefile: str) -> list[str]:
+    """The targets `make help` lists: each rule whose line carries a `## ` description, in the Makefile's order."""
+    return re.findall(r"^([a-z-]+):.*## ", makefile, flags=re.MULTILINE)
+
+
+def readme_targets(readme: str) -> list[str]:
+    """The targets the README's table under "`make` alone lists every target" names, in its order: the first
+    cell's commands (`make` or `make help`, `make release DEST=dir`) each give the word after `make`."""
+    table = readme[readme.index("`make` alone lists every target"):]
+    table = table[:table.index("\n\n", table.index("|"))]
+    targets = []
+    for row in re.findall(r"^\| (.+?) \|", table, flags=re.MULTILINE):          # each row's first cell
+        targets += [target for target in re.findall(r"`make ([a-z-]+)", row) if target not in targets]
+    return targets
+
+
+def test_the_readmes_table_of_targets_is_the_one_make_help_prints():
+    """A target added to the Makefile (or renamed, or dropped) without its row in README, or the other way
+    round, leaves a newcomer with a command one of the two does not know."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "help" in help_targets(makefile) and "clean" in help_targets(makefile)     # the patterns still read them
+    assert readme_targets(readme) == help_targets(makefile)
