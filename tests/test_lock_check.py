@@ -95,3 +95,15 @@ def test_the_real_lock_pins_every_requirement_of_pyproject():
             assert text in checked, f"{group}: make lock-check does not resolve {text}"
             requirement = Requirement(text)
             assert requirement.specifier.contains(pins[canonicalize_name(requirement.name)]), f"{group}: {text}"
+
+
+def test_the_readmes_count_of_pins_is_the_locks():
+    """README says how many packages constraints.txt pins ("pins all 149 packages") and quotes make lock-check's
+    lines ("149 pins, a wheel for each"): a lock compiled again with a package more or fewer must update both."""
+    import re
+    pins = [line for line in lock_check.LOCK.read_text(encoding="utf-8").splitlines()
+            if "==" in line.split("#")[0]]                              # counted here, not with read_pins
+    readme = (lock_check.REPO / "README.md").read_text(encoding="utf-8")
+    stated = re.findall(r"pins all (\d+) packages", readme) + re.findall(r"the lock resolves: (\d+) pins", readme)
+    assert len(stated) == 4, stated                                     # the sentence and make lock-check's three lines
+    assert set(stated) == {str(len(pins))}, f"README states {stated} pins; constraints.txt has {len(pins)}"
