@@ -57,6 +57,18 @@ def test_autograding_json_has_one_test_per_exercise_worth_its_points():
         assert test["comparison"] == "included" and test["output"] == "" and test["timeout"] > 0
 
 
+def test_the_readme_states_each_exercises_points_as_declared():
+    """README's instructors' section says what each exercise is worth ("ex01 10, ex02 15, ..., 100 in all") and the
+    exercises table counts them ("Seven graded exercises"): a change of points in EXERCISES must reach both."""
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    stated = re.search(r"`EXERCISES` \(`[^`]+`\): ((?:ex\d\d \d+, )*ex\d\d \d+) points, (\d+) in all", readme)
+    assert stated, "README no longer states the exercises' points where this test looks for them"
+    worth = [pair.split() for pair in stated[1].split(", ")]
+    assert worth == [[e.name, str(e.points)] for e in EXERCISES] and stated[2] == str(sum(e.points for e in EXERCISES))
+    assert len(EXERCISES) == 7, "README says \"Seven graded exercises\": say how many there are now (and here)"
+    assert "Seven graded exercises in `keras_models/course/exercises/`" in readme
+
+
 def test_the_classroom_workflow_runs_the_same_tests_worth_the_same_points_and_reports_each():
     """Classroom today runs .github/workflows/classroom.yml: one grader step per exercise, then the reporter,
     which finds each step's result under <ID>_RESULTS and sums the runners it is given."""
