@@ -620,7 +620,15 @@ def test_a_count_given_as_a_string_or_a_float_is_told_apart_from_the_number_kera
     ({"validation_split": True}, "model.fit(validation_split=True): validation_split is the fraction of the training "
                                  "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes True "
                                  "without a word and trains on no rows"),
-], ids=["whole-in-a-string", "a-word", "spaces", "float32-split", "bool-split"])
+    ({"epochs": 0, "initial_epoch": 0}, "model.fit(epochs=0) trains no epoch: Keras returns an empty History "
+                                         "without a word; give epochs a whole number above 0"),
+    ({"epochs": 3, "initial_epoch": 3}, "model.fit(epochs=3, initial_epoch=3) trains no epoch: epochs is the epoch "
+                                        "fit stops at, counted from 0, not how many after initial_epoch"),
+    ({"validation_split": 0.2, "validation_data": ([[0.0]], [0.0])},
+     "model.fit(validation_split=0.2, validation_data=...): Keras ignores validation_split without a word when "
+     "validation_data is given, so no rows are held out by it; pass one of the two"),
+], ids=["whole-in-a-string", "a-word", "spaces", "float32-split", "bool-split", "no-epoch", "no-epoch-after-initial",
+        "split-beside-data"])
 def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, message):
     """epochs="30.0" was told to write epochs=30.0, which the next run refused as not whole; epochs="thirty" to write
     epochs=thirty; validation_split=np.float32(0.2) was refused as if Keras trained on no rows."""
@@ -642,6 +650,16 @@ def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, messag
      "model.fit(epochs='200'): epochs is a number, not a string: epochs=200"),
     ("ex03", "batch_size=32,", "batch_size=32.0,", "model.fit(batch_size=32.0): batch_size is a whole number: "
                                                     "batch_size=32"),
+    # an empty History: ex04 said "train must return the History", ex06 gave an untrained model's MAE, ex07 sent the
+    # learner to look at the TensorBoard callback's log_dir
+    *[(name, right, right.replace(number, "0"), "model.fit(epochs=0) trains no epoch: Keras returns an empty "
+                                                "History without a word; give epochs a whole number above 0")
+      for name, right, number in (("ex04", "epochs=40,", "40"), ("ex06", "epochs=200,", "200"))],
+    # Keras ignores the split: the learner thinks rows are held out that are not; ex04 passed it
+    ("ex04", "validation_data=(X_val, y_val), epochs=40,",
+     "validation_split=0.2, validation_data=(X_val, y_val), epochs=40,",
+     "model.fit(validation_split=0.2, validation_data=...): Keras ignores validation_split without a word when "
+     "validation_data is given, so no rows are held out by it; pass one of the two"),
 ])
 def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong, message):
     """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no
@@ -2251,6 +2269,14 @@ def test_ex07_refuses_a_run_validated_on_a_slice_or_trained_on_the_validation_ro
     message = _graded_with("ex07", tmp_path, ("import keras\n", "import keras\nimport numpy as np\n"),
                            (original, changed))
     assert message.startswith(hint), message
+
+
+def test_ex07_refuses_a_fit_that_trains_no_epoch_rather_than_blaming_the_log_dir(tmp_path):
+    """epochs=0 leaves train/ with an event file and validation/ without: the hint sent the learner to the
+    TensorBoard callback's log_dir."""
+    message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=0,"))
+    assert message.endswith("model.fit(epochs=0) trains no epoch: Keras returns an empty History without a word; "
+                            "give epochs a whole number above 0"), message
 
 
 @pytest.mark.parametrize("rows, hint", [

@@ -53,9 +53,11 @@ WHOLE_NUMBERS = ("epochs", "batch_size", "initial_epoch", "steps_per_epoch", "va
 
 def kinds_checked(arguments: dict) -> None:
     """A check_call for fit_checked, in every Keras exercise graded or run (judging.grade_module, run.py): fit's
-    counts are whole numbers and its validation_split a fraction below 1, else a ValueError naming the argument, as
-    Keras' own argument checks word theirs. Keras takes validation_split=20 without a word: it holds out "20 times
-    the rows", trains on none and returns a History with no loss."""
+    counts are whole numbers, its epochs past initial_epoch, and its validation_split a fraction below 1 not given
+    beside validation_data, else a ValueError naming the argument, as Keras' own argument checks word theirs. Keras
+    takes each of these without a word: validation_split=20 holds out "20 times the rows", trains on none and returns
+    a History with no loss; epochs=0 trains nothing and returns an empty History, which the graders then blamed on
+    what train returns or on the TensorBoard callback; a validation_split beside validation_data is dropped."""
     for name in WHOLE_NUMBERS:
         value = arguments.get(name)
         if isinstance(value, str):                  # the number offered only when it is one fit takes: "30.0" -> 30
@@ -68,7 +70,17 @@ def kinds_checked(arguments: dict) -> None:
                 "a whole number, not a string"))
         if isinstance(value, float) and value.is_integer():
             raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
+    epochs, start = arguments.get("epochs"), arguments.get("initial_epoch") or 0
+    if isinstance(epochs, int) and isinstance(start, int) and epochs <= start:    # Keras runs none, returns {}
+        raise ValueError(f"model.fit(epochs={epochs!r}) trains no epoch: Keras returns an empty History without a "
+                         "word; give epochs a whole number above 0" if not start else
+                         f"model.fit(epochs={epochs!r}, initial_epoch={start!r}) trains no epoch: epochs is the "
+                         "epoch fit stops at, counted from 0, not how many after initial_epoch")
     split = arguments.get("validation_split")
+    if split and arguments.get("validation_data") is not None:                   # Keras drops the split unsaid
+        raise ValueError(f"model.fit(validation_split={split!r}, validation_data=...): Keras ignores "
+                         "validation_split without a word when validation_data is given, so no rows are held out "
+                         "by it; pass one of the two")
     if split and arguments.get("validation_data") is None and not (isinstance(split, Real) and 0 < split < 1):
         raise ValueError(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
                          "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes "
