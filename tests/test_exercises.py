@@ -2168,9 +2168,10 @@ def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its
 
     def returns_the_model(log_dir):
         rng = np.random.default_rng(0)
-        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1, activation="sigmoid")])
+        # 30 inputs, a sigmoid unit, binary cross-entropy: the exercise's classifier, which the grader checks first
+        model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(1, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy")
-        X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)
+        X, y = rng.normal(size=(8, 30)), rng.integers(0, 2, size=(8, 1)).astype(float)
         model.fit(X[:6], y[:6], validation_data=(X[6:], y[6:]), epochs=2, verbose=0,
                   callbacks=[keras.callbacks.TensorBoard(log_dir=log_dir, profile_batch=0)])
         return model
@@ -2277,6 +2278,26 @@ def test_ex07_refuses_a_fit_that_trains_no_epoch_rather_than_blaming_the_log_dir
     message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=0,"))
     assert message.endswith("model.fit(epochs=0) trains no epoch: Keras returns an empty History without a word; "
                             "give epochs a whole number above 0"), message
+
+
+@pytest.mark.parametrize("original, changed, hint", [
+    ('Dense(1, activation="sigmoid")', 'Dense(1, activation="softmax")',      # one softmax unit always says 1
+     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
+    ('Dense(1, activation="sigmoid")', "Dense(1)",                           # probabilities clipped from a line
+     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
+    ('loss="binary_crossentropy"', "loss=keras.losses.BinaryCrossentropy(from_logits=True)",
+     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
+    ('loss="binary_crossentropy"', 'loss="categorical_crossentropy"',         # of one unit: 0 at every epoch
+     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
+    ('loss="binary_crossentropy"', 'loss="mse"',
+     "the loss is mean_squared_error; a sigmoid probability of a yes/no label goes with binary cross-entropy"),
+], ids=["softmax-output", "linear-output", "from-logits-on-a-sigmoid", "categorical-loss", "mse-loss"])
+def test_ex07_refuses_a_model_changed_from_the_given_classifier_before_any_epoch_runs(original, changed, hint,
+                                                                                      tmp_path):
+    """The model and its compile are given; each of these changes logged a run whose best epoch read back right,
+    and passed: a categorical cross-entropy of one unit logs 0.0 at every epoch."""
+    message = _graded_with("ex07", tmp_path, (original, changed))
+    assert message.startswith(hint), message
 
 
 @pytest.mark.parametrize("rows, hint", [

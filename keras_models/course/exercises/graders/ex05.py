@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch import pairing
-
 from .checks import Fail, as_array, check, deterministic
 from .fit_checks import fit_checked, validated_on
-from .model_checks import layers_of, loss_of, output_activation, require_model, require_output
+from .model_checks import layers_of, require_binary_classifier, require_model
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
 NEEDS = ("build_model", "train", "predict_labels")
@@ -53,16 +51,7 @@ def _check_model(model, n_features: int) -> None:
     check(not isinstance(layers_of(model)[-1], keras.layers.Dropout),
           "a Dropout comes after the output layer: while training it zeroes some probabilities and divides the "
           "others by 1 - rate (they can pass 1); put Dropout after the hidden layers only")
-    # A teaching moment first: Keras accepts a mismatched output and loss without a word, and trains
-    # another model than the one it predicts with (scratch.pairing explains what it computes instead).
-    name, from_logits = loss_of(model)
-    problem = pairing.mismatch(output_activation(model), name, from_logits)
-    check(problem is None, f"Keras compiles and fits this model without a warning, but it does not score what "
-                           f"it predicts. {problem}")
-    require_output(model, "build_model", n_features=n_features, units=1, activation="sigmoid",
-                   why="one yes/no answer needs one unit with a sigmoid, giving the probability of malignant")
-    check(name == "binary_crossentropy",
-          f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy")
+    require_binary_classifier(model, "build_model", n_features=n_features, what="the probability of malignant")
 
 
 def grade(module, workdir) -> str:

@@ -1,7 +1,8 @@
 """Grader for exercise 7: the TensorBoard callback, and answers read back from its event files.
 
 The grader trains through the learner's function into its own temporary directory (checking, as
-fit is called, that it validates on neither the test rows nor the training rows), reads the
+fit is called, that the model is still the given classifier, one sigmoid unit scored by binary
+cross-entropy, and that it validates on neither the test rows nor the training rows), reads the
 event files itself and compares: the logged validation losses with the History, the learner's
 read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it
 writes a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
@@ -20,6 +21,7 @@ import numpy as np
 
 from .checks import Fail, check, deterministic
 from .fit_checks import fit_checked, not_a_split, not_trained_on, same_rows, validation_rows
+from .model_checks import require_binary_classifier
 
 TITLE = "TensorBoard: log a run, answer from the logs"
 NEEDS = ("train_with_tensorboard", "read_scalars", "best_epoch")
@@ -69,8 +71,9 @@ def write_known_run(log_dir: Path) -> None:
 
 
 def _validated_on_the_validation_rows(arguments: dict) -> None:
-    """fit_checked's check of the fit in train_with_tensorboard: validation_data must not be the test rows or the
-    training rows, nor a validation_split of the training rows, and fit must not train on the validation rows too.
+    """Part of fit_checked's check of the fit in train_with_tensorboard (_the_given_classifier_on_the_validation_rows):
+    validation_data must not be the test rows or the training rows, nor a validation_split of the training rows, and
+    fit must not train on the validation rows too.
     Each run logs a validation loss and a lowest epoch that read back fine, so only the fit call tells: the test
     rows' curve leaks the final verdict into the choice of epoch, and the loss of rows the model learns from only
     falls, so the logs show no overfitting and the best epoch is the last."""
@@ -87,6 +90,19 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     check(not same_rows(x, data.X_train, any_order=True),
           "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, so the logs "
           "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
+
+
+def _the_given_classifier_on_the_validation_rows(arguments: dict) -> None:
+    """fit_checked's check of the fit in train_with_tensorboard: the model is still the given classifier, one sigmoid
+    unit scored by binary cross-entropy (model_checks.require_binary_classifier), and it validates on the validation
+    rows. The model and its compile are given; changed, the run logs a loss that scores another model than the one
+    that predicts (one softmax unit always says 1) or nothing at all (one unit's categorical cross-entropy is 0 at
+    every epoch), and its best epoch still reads back right."""
+    from data import prepare
+
+    require_binary_classifier(arguments["self"], "build_model", n_features=prepare("binary", seed=0).n_features,
+                              what="the probability of malignant")
+    _validated_on_the_validation_rows(arguments)
 
 
 def _check_run(log_dir: Path, history) -> dict[int, float]:
@@ -124,7 +140,7 @@ def _slips(answer, validation: dict[int, float], training: dict[int, float]) -> 
 def grade(module, workdir) -> str:
     workdir = Path(workdir)
     log_dir = workdir / "run"
-    with deterministic(SEED), fit_checked(_validated_on_the_validation_rows):
+    with deterministic(SEED), fit_checked(_the_given_classifier_on_the_validation_rows):
         history = module.train_with_tensorboard(log_dir)
     logged = _check_run(log_dir, history)
 

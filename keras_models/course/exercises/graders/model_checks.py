@@ -166,3 +166,22 @@ def require_output(model, function: str, *, n_features: int, units: int, activat
           f"{function}: the model's output has shape {output_shape}, expected (None, {units}): {why}")
     found = output_activation(model)
     check(found == activation, f"{function}: the output activation is {found}; {why}")
+
+
+def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
+    """The model answers one yes/no question: one sigmoid unit giving `what` ("the probability of malignant"),
+    scored by binary cross-entropy on probabilities.
+
+    A mismatched output and loss comes first, a teaching moment: Keras compiles and fits it without a word and trains
+    another model than the one it predicts with (scratch.pairing explains what it computes instead): one softmax unit
+    always says 1, a categorical cross-entropy of one unit is 0 at every epoch."""
+    from scratch import pairing
+
+    name, from_logits = loss_of(model)
+    problem = pairing.mismatch(output_activation(model), name, from_logits)
+    check(problem is None, f"Keras compiles and fits this model without a warning, but it does not score what "
+                           f"it predicts. {problem}")
+    require_output(model, function, n_features=n_features, units=1, activation="sigmoid",
+                   why=f"one yes/no answer needs one unit with a sigmoid, giving {what}")
+    check(name == "binary_crossentropy",
+          f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy")
