@@ -2021,6 +2021,16 @@ def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_fl
     assert message.startswith("evaluate says MAE ") and "column" not in message, message
 
 
+def test_ex06_hint_for_train_returning_the_keras_model_instead_of_a_house_price_model(tmp_path):
+    """A keras model has a predict too, of scaled features: the grader tripped on the raw houses' text columns
+    ("the grader could not check your code: ValueError in grade ... Invalid dtype: str")."""
+    message = _graded_with("ex06", tmp_path, (
+        "    return HousePriceModel(model, mean, std, float(log_price.mean()), float(log_price.std()))",
+        "    return model"))
+    assert message.startswith("train returned the keras model (Sequential), not a HousePriceModel: a keras model "
+                              "predicts from scaled features"), message
+
+
 def test_ex06_hint_for_prices_predicted_as_log_prices(tmp_path):
     # the target's log left undone: prices around 11, which is not "look at the features" but the last step of predict
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"

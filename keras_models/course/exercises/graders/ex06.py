@@ -128,6 +128,8 @@ def _without_the_data_set(module):
 
 
 def grade(module, workdir) -> str:
+    import keras
+
     houses_train, houses_test = split_houses()
     n_features = _check_features(module, houses_train)
     with deterministic(SEED):
@@ -140,6 +142,10 @@ def grade(module, workdir) -> str:
         with _without_the_data_set(module), fit_checked(_holds_out_houses):
             predictor = module.train(houses_train.copy())
     check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
+    check(not isinstance(predictor, keras.Model),     # its predict takes scaled features, not the raw houses' text
+          f"train returned the keras model ({type(predictor).__name__}), not a HousePriceModel: a keras model "
+          "predicts from scaled features, and new houses come as raw rows; return HousePriceModel(model, ...) with "
+          "the scaling train fitted")
 
     raw_test = houses_test.drop(columns="price")
     predicted = predictor.predict(raw_test)
