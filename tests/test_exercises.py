@@ -2031,6 +2031,15 @@ def test_ex06_hint_for_train_returning_the_keras_model_instead_of_a_house_price_
                               "predicts from scaled features"), message
 
 
+def test_ex06_hint_for_train_that_keeps_the_history_of_fit_as_its_network(tmp_path):
+    """model = model.fit(...) in train: the FAIL named HousePriceModel.predict's line ("'History' object has no
+    attribute 'predict'"), not train's, where the network was lost."""
+    fit = "    model.fit((features - mean) / std,"
+    message = _graded_with("ex06", tmp_path, (fit, fit.replace("model.fit", "model = model.fit")))
+    assert message.startswith("train returned a HousePriceModel whose model is the History that model.fit returns, "
+                              "not the network"), message
+
+
 def test_ex06_hint_for_prices_predicted_as_log_prices(tmp_path):
     # the target's log left undone: prices around 11, which is not "look at the features" but the last step of predict
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"

@@ -146,6 +146,11 @@ def grade(module, workdir) -> str:
           f"train returned the keras model ({type(predictor).__name__}), not a HousePriceModel: a keras model "
           "predicts from scaled features, and new houses come as raw rows; return HousePriceModel(model, ...) with "
           "the scaling train fitted")
+    fields = vars(predictor) if hasattr(predictor, "__dict__") else {}
+    kept = [name for name, value in fields.items() if isinstance(value, keras.callbacks.History)]
+    check(not kept or any(isinstance(value, keras.Model) for value in fields.values()),  # model = model.fit(...)
+          f"train returned a {type(predictor).__name__} whose {kept[0] if kept else ''} is the History that model.fit "
+          "returns, not the network: keep the model (model.fit trains it in place) and store that")
 
     raw_test = houses_test.drop(columns="price")
     predicted = predictor.predict(raw_test)
