@@ -660,6 +660,11 @@ def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, messag
      "validation_split=0.2, validation_data=(X_val, y_val), epochs=40,",
      "model.fit(validation_split=0.2, validation_data=...): Keras ignores validation_split without a word when "
      "validation_data is given, so no rows are held out by it; pass one of the two"),
+    # Keras said "Input 0 ... of layer 'dense' is incompatible with the layer: expected axis -1 of input shape to
+    # have value 26, but received input with shape (None, 1)" over several lines, in bold (terminal escape codes)
+    ("ex04", "model.fit(X_train, y_train,", "model.fit(y_train, X_train,",
+     "model.fit(x, y): x has shape (3500, 1) and y (3500, 26), but the model takes inputs of shape (None, 26): x "
+     "and y are swapped; the features come first, model.fit(X, y)"),
 ])
 def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong, message):
     """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no

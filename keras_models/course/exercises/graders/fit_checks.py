@@ -70,6 +70,7 @@ def kinds_checked(arguments: dict) -> None:
                 "a whole number, not a string"))
         if isinstance(value, float) and value.is_integer():
             raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
+    x_and_y_in_order(arguments)
     epochs, start = arguments.get("epochs"), arguments.get("initial_epoch") or 0
     if isinstance(epochs, int) and isinstance(start, int) and epochs <= start:    # Keras runs none, returns {}
         raise ValueError(f"model.fit(epochs={epochs!r}) trains no epoch: Keras returns an empty History without a "
@@ -85,6 +86,23 @@ def kinds_checked(arguments: dict) -> None:
         raise ValueError(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
                          "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes "
                          f"{split!r} without a word and trains on no rows")
+
+
+def x_and_y_in_order(arguments: dict) -> None:
+    """fit's x has the model's input width and y does not, else a ValueError when y has it instead: x and y swapped,
+    which Keras reports as an input "incompatible with the layer" over several lines, in bold terminal codes. Arrays,
+    DataFrames and tensors are read by their .shape; a model without an input shape yet is not judged."""
+    x, y = getattr(arguments.get("x"), "shape", None), getattr(arguments.get("y"), "shape", None)
+    try:
+        wanted = tuple(arguments["self"].inputs[0].shape[1:])
+    except (AttributeError, IndexError, KeyError, ValueError, TypeError):
+        return
+    if x is None or y is None or len(x) == 0 or len(y) == 0:
+        return
+    x, y = tuple(x), tuple(y)
+    if x[1:] != wanted and y[1:] == wanted:
+        raise ValueError(f"model.fit(x, y): x has shape {x} and y {y}, but the model takes inputs of shape "
+                         f"{(None, *wanted)}: x and y are swapped; the features come first, model.fit(X, y)")
 
 
 def same_rows(given, expected: np.ndarray, any_order: bool = False) -> bool:
