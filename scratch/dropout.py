@@ -39,6 +39,16 @@ from scratch.checks import generator
 ONE_MASK_ENTRY_PER_UNIT = ("it draws one mask entry per unit and example (Keras' noise_shape=None); leave noise_shape "
                            "out")
 
+# Keras' Dropout(rate, noise_shape=None, seed=None, name=None, dtype=None) arguments scratch's Dropout(rate, seed=None)
+# leaves out, and why: each is refused by name, but None, Keras' default for each, changes nothing and is taken
+KERAS_ONLY = {
+    "noise_shape": ONE_MASK_ENTRY_PER_UNIT,
+    "name": "scratch's layers have no names (a Network's Dropout layers are told apart by their order, the order of "
+            "masks=[...]); leave name out",
+    "dtype": "it has no weights and computes in the dtype of its input, the network's (Dense(..., dtype=) sets it); "
+             "leave dtype out",
+}
+
 # A mask given for an inference pass, to one layer or to the network: refused, never dropped without a word
 AT_INFERENCE = ("with training=False: at inference Dropout is the identity and uses no mask; pass training=True to "
                 "apply")
@@ -49,13 +59,13 @@ class Dropout:
     otherwise; scale = 1 / (1 - rate). `seed` (an int or a Generator) fixes the masks it draws.
 
     After a training forward pass the layer keeps its mask (m, n) for the backward pass (None after
-    an inference pass, whose backward is the identity).
+    an inference pass, whose backward is the identity). What Keras' Dropout takes beyond (rate, seed) -- its order
+    (rate, noise_shape, seed), noise_shape, name, dtype -- is refused by name (KERAS_ONLY), None excepted.
     """
 
-    def __init__(self, rate: float, seed: int | np.random.Generator | None = None, *, noise_shape: None = None):
-        if noise_shape is not None:                 # Keras' Dropout(rate, noise_shape=None, seed=None) takes it
-            raise ValueError(f"Dropout got noise_shape={noise_shape!r}, a Keras argument scratch's Dropout does not "
-                             f"support: {ONE_MASK_ENTRY_PER_UNIT}")
+    def __init__(self, rate: float, seed: int | np.random.Generator | None = None, *beyond_seed, **keras_arguments):
+        # beyond_seed, keras_arguments: what a Keras Dropout(...) written here brings along, refused by name
+        _refuse_keras_arguments(rate, seed, beyond_seed, keras_arguments)
         if isinstance(rate, bool) or not isinstance(rate, Real):
             raise TypeError(f"Dropout rate must be a number in [0, 1) (the fraction of units dropped), got "
                             f"{type(rate).__name__} {rate!r}: {_as_a_number(rate)}")
@@ -65,10 +75,6 @@ class Dropout:
                                 "training, so the layers after it learn from zeros); use a rate below 1, e.g. "
                                 "Dropout(0.5)" if rate == 1 else
                                 "use a rate in [0, 1), e.g. Dropout(0.2) (0.0: no Dropout)"))
-        if isinstance(seed, tuple | list):         # Dropout(0.5, (None, 1)), written in Keras' order of arguments
-            raise ValueError(f"Dropout got {seed!r} as its second argument, seed: Keras' Dropout(rate, noise_shape, "
-                             "seed) takes noise_shape there, a Keras argument scratch's Dropout does not support; "
-                             "leave it out (and give seed= by name)")
         self.rng = generator(seed, "Dropout seed")
         self.rate = float(rate)
         self.seed = seed
@@ -106,6 +112,25 @@ class Dropout:
 
     def __repr__(self) -> str:
         return f"Dropout({self.rate!r})"
+
+
+def _refuse_keras_arguments(rate, seed, beyond_seed: tuple, keras_arguments: dict) -> None:
+    """One rule for what a Keras Dropout(...) brings beyond scratch's Dropout(rate, seed=None): Keras' order of
+    positional arguments (rate, noise_shape, seed) and its other keywords (KERAS_ONLY) are each refused in one line
+    naming the argument and why; None, Keras' default for each keyword, changes nothing and is taken."""
+    if beyond_seed or isinstance(seed, tuple | list):          # Dropout(0.5, None, 3) or Dropout(0.5, (None, 1))
+        given = (rate, seed, *beyond_seed)
+        keras_seed = f", seed={beyond_seed[0]!r}" if len(beyond_seed) == 1 and beyond_seed[0] is not None else ""
+        raise ValueError(f"Dropout got {len(given)} positional arguments, {given!r}, in Keras' order Dropout(rate, "
+                         f"noise_shape, seed): scratch's Dropout(rate, seed=None) takes seed second and no "
+                         f"noise_shape; write Dropout({rate!r}{keras_seed})")
+    for argument, value in keras_arguments.items():
+        if argument not in KERAS_ONLY:
+            raise TypeError(f"Dropout got {argument}={value!r}, which is not an argument of scratch's "
+                            "Dropout(rate, seed=None)")
+        if value is not None:
+            raise ValueError(f"Dropout got {argument}={value!r}, a Keras argument scratch's Dropout does not "
+                             f"support: {KERAS_ONLY[argument]}")
 
 
 def _as_a_number(rate) -> str:

@@ -7,6 +7,7 @@ import math
 import keras
 import numpy as np
 import pytest
+from conftest import assert_close
 
 from keras_models.twins.bridge import from_keras
 from scratch import Dense, Dropout, Network
@@ -62,6 +63,19 @@ def test_keras_dropout_seed_3_draws_the_same_masks_in_two_layers():
         np.testing.assert_array_equal(trained, train_and_infer(second)[0])
         assert set(np.unique(trained)) == {0.0, 2.0}
         np.testing.assert_array_equal(inferred, ONES)
+
+
+def test_keras_takes_noise_shape_and_seed_positionally_a_name_and_a_dtype():
+    """Keras' Dropout(rate, noise_shape=None, seed=None, **kwargs): Dropout(0.5, None, 3) is seed=3 (the same masks),
+    name= names the layer and dtype="float64" computes in float64 (a float32 input comes out float64). Scratch's
+    Dropout(rate, seed=None) refuses each in a line of its own (below); the bridge carries them (test_bridge.py)."""
+    positional, by_name = keras.layers.Dropout(0.5, None, 3), keras.layers.Dropout(0.5, seed=3)
+    assert (positional.noise_shape, positional.seed) == (None, 3)
+    np.testing.assert_array_equal(train_and_infer(positional)[0], train_and_infer(by_name)[0])
+    assert keras.layers.Dropout(rate=0.5, name="d1").name == "d1"
+    trained, inferred = train_and_infer(keras.layers.Dropout(0.5, dtype="float64", seed=0))
+    assert trained.dtype == inferred.dtype == np.float64
+    assert set(np.unique(trained)) == {0.0, 2.0}
 
 
 def test_keras_takes_a_dropout_first_two_in_a_row_and_one_after_the_output():
@@ -152,14 +166,34 @@ def test_scratch_names_keras_noise_shape_as_an_argument_it_does_not_support():
 def test_scratch_names_a_noise_shape_given_second_as_keras_orders_its_arguments():
     """Keras' Dropout(rate, noise_shape, seed) takes noise_shape second, scratch's Dropout(rate, seed) the seed:
     Dropout(0.5, (None, 1)) was told only that a seed must be an int."""
-    with pytest.raises(ValueError, match=r"Dropout got \(None, 1\) as its second argument, seed: Keras' Dropout\(rate, "
-                                         r"noise_shape, seed\) takes noise_shape there, a Keras argument scratch's "
-                                         r"Dropout does not support; leave it out \(and give seed= by name\)"):
+    with pytest.raises(ValueError, match=r"^Dropout got 2 positional arguments, \(0.5, \(None, 1\)\), in Keras' order "
+                                         r"Dropout\(rate, noise_shape, seed\): scratch's Dropout\(rate, seed=None\) "
+                                         r"takes seed second and no noise_shape; write Dropout\(0.5\)$"):
         Dropout(0.5, (None, 1))
 
 
-def test_scratch_takes_keras_default_noise_shape_none_and_a_seed():
-    layer = Dropout(0.5, seed=3, noise_shape=None)       # Keras' default: a mask entry per unit, as scratch draws
+@pytest.mark.parametrize("make_layer, error, message", [
+    # Keras' order, Dropout(rate, noise_shape, seed): Keras takes seed=3 (pinned above), scratch's second is seed
+    (lambda: Dropout(0.5, None, 3), ValueError,
+     r"^Dropout got 3 positional arguments, \(0.5, None, 3\), in Keras' order Dropout\(rate, noise_shape, seed\): "
+     r"scratch's Dropout\(rate, seed=None\) takes seed second and no noise_shape; write Dropout\(0.5, seed=3\)$"),
+    (lambda: Dropout(rate=0.5, name="d1"), ValueError,
+     r"^Dropout got name='d1', a Keras argument scratch's Dropout does not support: scratch's layers have no names "
+     r"\(a Network's Dropout layers are told apart by their order, the order of masks=\[...\]\); leave name out$"),
+    (lambda: Dropout(0.5, dtype="float64"), ValueError,
+     r"^Dropout got dtype='float64', a Keras argument scratch's Dropout does not support: it has no weights and "
+     r"computes in the dtype of its input, the network's \(Dense\(..., dtype=\) sets it\); leave dtype out$"),
+    (lambda: Dropout(0.5, sead=3), TypeError,
+     r"^Dropout got sead=3, which is not an argument of scratch's Dropout\(rate, seed=None\)$"),
+], ids=["keras-positional-order", "name", "dtype", "unknown-keyword"])
+def test_scratch_refuses_keras_other_dropout_arguments_in_one_line_naming_each(make_layer, error, message):
+    """Each ended in Python's own TypeError (4 positional arguments, an unexpected keyword argument)."""
+    with pytest.raises(error, match=message):
+        make_layer()
+
+
+def test_scratch_takes_none_keras_default_for_each_keras_argument():
+    layer = Dropout(0.5, seed=3, noise_shape=None, name=None, dtype=None)
     np.testing.assert_array_equal(layer.forward(np.ones((4, 6)), training=True),
                                   Dropout(0.5, seed=3).forward(np.ones((4, 6)), training=True))
 
@@ -199,6 +233,26 @@ def rows_model(*layers) -> keras.Sequential:
 def test_the_bridge_refuses_what_scratch_cannot_compute_and_says_what_to_use_instead(make_layer, message):
     with pytest.raises(ValueError, match=message):
         from_keras(rows_model(make_layer()))
+
+
+def test_the_bridge_follows_keras_dropout_spelled_positionally_with_a_name_and_a_dtype(floatx64, rng):
+    """Dropout(0.5, None, 3), Dropout(rate=0.5, name="d1") and Dropout(0.5, dtype="float64") in a float64 model,
+    which scratch's Dropout refuses as written (above): the twin carries rate and seed and, given Keras' masks,
+    computes Keras' training output."""
+    model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(6, activation="tanh"),
+                              keras.layers.Dropout(0.5, None, 3), keras.layers.Dense(4, activation="tanh"),
+                              keras.layers.Dropout(rate=0.5, name="d1"), keras.layers.Dense(3, activation="tanh"),
+                              keras.layers.Dropout(0.25, dtype="float64"), keras.layers.Dense(1, activation="sigmoid")])
+    net = from_keras(model)
+    assert [(layer.rate, layer.seed) for layer in net.dropout_layers] == [(0.5, 3), (0.5, None), (0.25, None)]
+    X = rng.normal(size=(16, 5))                                               # (m, n_in)
+    a, masks = X, []
+    for layer in model.layers:                                                 # Keras' own training pass
+        a = np.asarray(layer(a, training=True))
+        if isinstance(layer, keras.layers.Dropout):
+            masks.append(a != 0)                      # exact here: tanh of random z is never 0
+    assert all(0 < mask.mean() < 1 for mask in masks)
+    assert_close(net.forward(X, training=True, masks=masks), a, what="training output given Keras' masks")
 
 
 def test_the_bridge_carries_rate_0_a_seed_a_first_dropout_and_two_in_a_row():
