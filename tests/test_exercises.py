@@ -1876,6 +1876,24 @@ def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
         "a Dropout comes after the output layer: while training it zeroes some probabilities")
 
 
+def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):
+    """The exercise asks for "hidden Dense layers with ReLU, a Dropout after each": a Dropout before the first Dense
+    thins the inputs only, and the grader took it (and graded the model PASS)."""
+    import keras
+
+    def dropout_on_inputs(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dropout(0.3, name="on_inputs"),
+                                  keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    message = grade_mutant("ex05", tmp_path, build_model=dropout_on_inputs)
+    assert message == ("every Dropout comes before the first Dense layer (Dropout 'on_inputs'), so it thins the "
+                       "inputs only: this exercise asks for a Dropout after each hidden Dense layer; add "
+                       "keras.layers.Dropout(rate) after a hidden layer (one on the inputs as well is fine)"), message
+
+
 def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):
     import keras
 
