@@ -82,7 +82,7 @@ class Dropout:
 
     @property
     def scale(self) -> float:
-        """1 / (1 - rate), a Python float: exact in float64, rounded once to float32 in float32, as in Keras."""
+        """1 / (1 - rate), a Python float: the float64 number Keras uses, rounded once to float32 in float32."""
         return 1.0 / (1.0 - self.rate)
 
     def draw_mask(self, shape: tuple[int, int]) -> np.ndarray:

@@ -192,7 +192,7 @@ def _scratch_dropout(layer: keras.layers.Dropout) -> Dropout:
                          f"not support it; {ONE_MASK_ENTRY_PER_UNIT}")
     if isinstance(layer.rate, bool) or not isinstance(layer.rate, int | float):
         # TensorFlow's dropout computes the scale 1 / (1 - rate) in the rate's own type: a float32 rate gives a
-        # float32 scale even for float64 layers, 1e-9 away from the Python float scratch's Dropout uses
+        # float32 scale even for float64 layers, up to 2e-7 (relative, at rate 0.9) from the Python float scratch's uses
         raise ValueError(f"Dropout layer {layer.name!r} has rate {layer.rate!r} of type {type(layer.rate).__name__}: "
                          "Keras computes the scale 1 / (1 - rate) in that type, scratch's Dropout in Python floats; "
                          "give the rate as a Python float, Dropout(float(rate))")
