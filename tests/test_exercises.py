@@ -31,6 +31,7 @@ from keras_models.course.exercises.graders import (
     grade_module,
     in_file,
     load_module,
+    raised,
 )
 from keras_models.course.exercises.graders.checks import Fail
 from keras_models.course.exercises.graders.shape_errors import explained
@@ -705,6 +706,20 @@ def test_an_error_whose_message_has_several_lines_is_still_one_line(tmp_path):
     result = grade_file(EX01, path, tmp_path)
     assert not result.passed and result.message.startswith("your code raised ValueError in Perceptron1D.run (line ")
     assert result.message.endswith("): Expected 2D array: array=[1.]. Reshape it"), result.message
+
+
+def test_an_error_keras_wraps_with_its_call_arguments_is_keras_own_message_without_terminal_codes():
+    """A layer's error inside a model's call: Keras wraps it in "Exception encountered when calling ...", its message
+    in bold terminal codes, then every argument of the call, over seven lines; the learner's line showed all of it."""
+    import keras
+    model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError) as wrapped:
+        model.predict(np.zeros((5, 3)), verbose=0)
+    assert "\x1b[1m" in str(wrapped.value) and "Arguments received by Sequential.call()" in str(wrapped.value)
+    assert raised(wrapped.value, "predict", "line 7 of ex06.py") == (
+        "your code raised ValueError in predict (line 7 of ex06.py): Input 0 with name 'None' of layer 'dense' is "
+        "incompatible with the layer: expected axis -1 of input shape to have value 30, but received input with shape "
+        "(5, 3) (in Sequential.call())")
 
 
 @pytest.mark.parametrize("raises", ["assert x is None", "raise MemoryError"], ids=["bare-assert", "memory-error"])

@@ -304,13 +304,22 @@ def defines_no(name: str, exercise: Exercise) -> str:
             f"or renamed: make exercise-reset NAME={exercise.name} starts the exercise over)")
 
 
+# Keras' wrapping of an error raised inside a layer's or model's call (keras/src/utils/traceback_utils.py): the
+# error's own message in bold terminal codes between "Exception encountered when calling" and every argument it got
+KERAS_CALL_CONTEXT = re.compile(r"Exception encountered when calling (?P<call>.+?)\.\n\n\x1b\[1m(?P<message>.*?)"
+                                r"\x1b\[0m\n\nArguments received by .*", re.DOTALL)
+
+
 def message_of(error: BaseException) -> str:
-    """str(error); or, for an exception class of the learner's whose __str__ raises, what the line says instead (the
-    line is still printed: that error, raised again here, was a traceback)."""
+    """str(error), an error Keras wrapped in its call's arguments told as its own message and the call; or, for an
+    exception class of the learner's whose __str__ raises, what the line says instead (the line is still printed:
+    that error, raised again here, was a traceback)."""
     try:
-        return str(error)
+        message = str(error)
     except Exception as broken:                 # noqa: BLE001 -- whatever the learner's __str__ raises
         return f"(its message cannot be shown: its __str__ raised {type(broken).__name__})"
+    wrapped = KERAS_CALL_CONTEXT.fullmatch(message)
+    return f"{wrapped['message']} (in {wrapped['call']})" if wrapped else message
 
 
 def does_not_parse(error: SyntaxError, path: Path) -> str:
