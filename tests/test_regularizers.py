@@ -1,14 +1,16 @@
-"""Weight penalties: each one's value and gradient against Keras' own regularizer objects and the tape,
-Keras' float32 rounding of the factor pinned, the penalty inside the loss the network reports and
-differentiates, Keras' names, and bad factors refused by name."""
+"""Weight penalties: each one's value and gradient against Keras' own regularizer objects and the tape, each
+gradient against finite differences of the penalty, Keras' float32 rounding of the factor pinned, the penalty
+inside the loss the network reports and differentiates, Keras' names, and bad factors refused by name."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import assert_close, keras_loss, tf_forward
+from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, keras_loss, tf_forward
 
 from scratch import Dense, Network, regularizers
+from scratch.agreement import relative_error
+from scratch.gradcheck import numerical_gradient
 
 # scratch regularizer -> Keras' (same factors); factors chosen NOT representable in float32
 CASES = {
@@ -30,6 +32,17 @@ def test_penalty_and_gradient_match_keras_regularizer_and_tape(name, dtype, rng)
     assert_close(ours.penalty(W), R.numpy(), dtype=dtype, what=f"{name} penalty")
     assert_close(ours.gradient(W), tape.gradient(R, W_tf).numpy(), dtype=dtype, what=f"{name} dR/dW")
     assert ours.penalty(W).dtype == ours.gradient(W).dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_penalty_gradient_matches_finite_differences(name, rng):
+    """dR/dW against the central difference of R itself (scratch/gradcheck.py), a witness that owes nothing to
+    Keras; W kept away from 0, where |W| has its kink and the two sides of a difference see different slopes."""
+    ours = CASES[name][0]()
+    W = rng.normal(size=(6, 4))                                                  # (n_in, n_out)
+    W[np.abs(W) < 1e-3] = 0.5
+    numeric = numerical_gradient(lambda: float(ours.penalty(W)), W)
+    assert relative_error(ours.gradient(W), numeric) <= FINITE_DIFFERENCE_TOLERANCE, f"{name} dR/dW"
 
 
 def test_keras_rounds_the_factor_through_float32_even_in_float64_and_so_do_we():
