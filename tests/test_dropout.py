@@ -1,5 +1,6 @@
 """Dropout: the forward pass, BPd and the penalties against tf.GradientTape over Keras' own Dropout layers
-and regularizers, sharing Keras' masks; inference against model.predict and model.evaluate; the
+and regularizers, sharing Keras' masks; BPd alone and a Dropout + L2 network on fixed masks against central
+finite differences (and BPd against the tape on the same mask); inference against model.predict and model.evaluate; the
 recording layer against keras.layers.Dropout; the keep rule's statistics; and bad input, by name.
 
 How the masks are shared. Reading Keras' mask off a Dropout output (kept = out != 0) is not exact: where
@@ -15,7 +16,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import assert_close, keras_loss, random_targets, tf_activation
+from conftest import FINITE_DIFFERENCE_TOLERANCE, assert_close, keras_loss, random_targets, tf_activation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from keras_models.twins.bridge import keras_loss as bridge_loss
 from keras_models.twins.bridge import to_keras
 from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, regularizers
+from scratch.agreement import relative_error, vector_relative_error
+from scratch.gradcheck import numerical_gradient, numerical_input_gradient
 
 OUTPUT_FOR_LOSS = {"mse": ["linear", "tanh"], "binary_crossentropy": ["sigmoid"],
                    "categorical_crossentropy": ["softmax"]}
@@ -130,6 +133,54 @@ def test_a_dropped_unit_changes_the_gradient_and_the_replayed_mask_follows_keras
     assert_close(grads[0], tape.gradient(C_ref, weights)[0].numpy(), what="BPd into W_1")
     _, kept_all = net.loss_and_gradients(X, y, "binary_crossentropy", training=True, masks=[np.ones_like(mask)])
     assert np.abs(kept_all[0] - grads[0]).max() > 1e-3
+
+
+# --- BPd alone and inside a penalised network, on one fixed mask: finite differences and the tape --------------
+# The tape tests above check BPd through whole networks and Keras' draws; these give the layer's own backward
+# and a Dropout + L2 network a second, framework-free witness (scratch/gradcheck.py), on the same fixed masks.
+# 1 / (1 - 0.3) and 1 / (1 - 0.25) are no binary fractions: a scale written as 1 - rate, or rate, shows.
+
+@pytest.mark.parametrize("rate", [0.3, 0.25, 0.5])
+def test_bpd_of_a_fixed_mask_matches_finite_differences_and_the_tape(rate, rng):
+    """dC/da_prev for C = sum(upstream * a), a = Dropout.forward(a_prev, mask): the central difference of the
+    forward pass, and tf.GradientTape over (a_prev * scale) * mask on the same mask, against Dropout.backward."""
+    a_prev, upstream = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))        # (m, n) each
+    mask = rng.random((5, 4)) >= rate                                            # (m, n) bool, fixed
+    assert 0 < mask.mean() < 1
+    layer = Dropout(rate)
+    layer.forward(a_prev, training=True, mask=mask)
+    grad = layer.backward(upstream)                                              # (m, n)  BPd
+
+    numeric = numerical_input_gradient(
+        lambda x: float(np.sum(upstream * Dropout(rate).forward(x, training=True, mask=mask))), a_prev)
+    assert relative_error(grad, numeric) <= FINITE_DIFFERENCE_TOLERANCE, "BPd vs finite differences"
+
+    x = tf.Variable(a_prev)
+    with tf.GradientTape() as tape:          # inverted dropout written in TF ops: kept units times 1 / (1 - rate)
+        C_ref = tf.reduce_sum(upstream * (x * (1.0 / (1.0 - rate))) * tf.cast(mask, tf.float64))
+    assert_close(grad, tape.gradient(C_ref, x).numpy(), what=f"BPd vs the tape, rate {rate}")
+    assert np.all(grad[~mask] == 0)                                              # a dropped unit passes nothing
+
+
+def test_dropout_and_l2_network_gradients_match_finite_differences_on_fixed_masks(rng):
+    """C_total of a ReLU/tanh network with two Dropout layers and L2 (and L1L2) penalties, the masks fixed, is a
+    smooth function of the weights away from ReLU's kink: every gradient against its central difference."""
+    net = Network([Dropout(0.2), Dense(4, 6, "relu", seed=1, kernel_regularizer=regularizers.L2(0.05)),
+                   Dropout(0.3), Dense(6, 5, "tanh", seed=2, kernel_regularizer=regularizers.L1L2(0.02, 0.1)),
+                   Dropout(0.25), Dense(5, 3, "softmax", seed=3, kernel_regularizer=regularizers.L2(0.3))])
+    X = rng.normal(size=(6, 4))                                                  # (m, n_in)
+    y = np.eye(3)[rng.integers(0, 3, size=6)]                                    # (m, 3) one-hot
+    masks = [rng.random((6, n)) >= rate for n, rate in ((4, 0.2), (6, 0.3), (5, 0.25))]
+    _, grads = net.loss_and_gradients(X, y, "categorical_crossentropy", training=True, masks=masks)
+    assert np.abs(net.layers[1].z).min() > 1e-4                # away from ReLU's kink, where differences are wrong
+    assert min(np.abs(W).min() for W in net.get_weights()[2::4]) > 1e-4      # and from |W|'s, for L1L2's W_2
+
+    def C_total():
+        return net.loss_and_gradients(X, y, "categorical_crossentropy", training=True, masks=masks)[0]
+
+    for i, (g, param) in enumerate(zip(grads, net.params(), strict=True)):
+        err = vector_relative_error(g, numerical_gradient(C_total, param))
+        assert err <= FINITE_DIFFERENCE_TOLERANCE, f"{'Wb'[i % 2]}_{i // 2 + 1}: relative error {err:.2e}"
 
 
 @pytest.fixture
