@@ -1,5 +1,7 @@
-"""Metrics by hand: per-example values of mse, mae and the accuracies, and what evaluate/fit report."""
+"""Metrics by hand: per-example values of mse, mae and the accuracies, and what evaluate/fit report; the same
+per-example values against keras.metrics' own functions on random data."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -25,6 +27,22 @@ def test_accuracies_by_hand():
     y3 = np.eye(3)[[0, 2, 1]]
     a3 = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
     np.testing.assert_array_equal(metrics.resolve("accuracy", 3)(y3, a3), [1.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("name, keras_metric", [
+    ("mse", keras.metrics.mean_squared_error), ("mae", keras.metrics.mean_absolute_error),
+    ("binary_accuracy", keras.metrics.binary_accuracy), ("categorical_accuracy", keras.metrics.categorical_accuracy),
+])
+def test_per_example_values_match_keras_metric_functions(name, keras_metric, rng):
+    """A second witness beside the hand-worked numbers: Keras' per-example metric on 0/1 (one-hot) targets and
+    predictions in (0, 1), some of them exactly on binary accuracy's threshold 0.5."""
+    y = np.eye(4)[rng.integers(0, 4, size=50)]                                   # (50, 4) one-hot
+    a = rng.random((50, 4))                                                      # (50, 4)
+    a[rng.random((50, 4)) < 0.1] = 0.5
+    reference = np.asarray(keras_metric(y, a))
+    if name == "binary_accuracy":    # Keras 3 gives one number per output (m, k); its metric means them all, as
+        reference = reference.mean(axis=-1)             # the mean of these per-example means does with k fixed
+    np.testing.assert_allclose(metrics.resolve(name, 4)(y, a), reference, rtol=1e-12, atol=0)
 
 
 def constant_network(outputs):
