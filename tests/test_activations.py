@@ -39,7 +39,7 @@ def test_activation_backward_matches_tape(name, dtype, rng):
     assert_close(grad_z, tape_vjp(name, z, upstream), dtype=dtype, what=f"{name} backward")
 
 
-@pytest.mark.parametrize("name", SMOOTH + ["relu"])
+@pytest.mark.parametrize("name", SMOOTH + ["relu", "step"])      # step: Keras has none, the hand-worked tests beside
 def test_activation_backward_matches_finite_differences(name, rng):
     z = rng.normal(size=(4, 3))
     z[np.abs(z) < 1e-3] = 0.5                                 # stay away from ReLU's kink
