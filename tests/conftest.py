@@ -604,7 +604,8 @@ def learners_own(path: Path) -> bool:
 def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:
     """`make notebooks` (keras_models/course/jupyter/build.py) moved into `root` for the rest of the test through
     `patch`: the learner's exercise files in root/exercises (made, empty), the notebooks in root/notebooks, the
-    backups in root/backup, the kernel it registers in root/jupyter/kernels. Returns the notebooks' folder."""
+    backups in root/backup, the kernel it registers in root/jupyter/kernels, its settings in root/jupyter_config.
+    Returns the notebooks' folder."""
     from keras_models.course.exercises import graders
     from keras_models.course.jupyter import build
 
@@ -612,6 +613,7 @@ def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:
     patch.setattr(build, "NOTEBOOKS", root / "notebooks")
     patch.setattr(build, "BACKUP_DIR", root / "backup")
     patch.setattr(build, "JUPYTER_DATA", root / "jupyter")         # the kernel it registers, not in .venv
+    patch.setattr(build, "JUPYTER_CONFIG", root / "jupyter_config")   # the settings it writes for it, likewise
     (root / "exercises").mkdir()
     return root / "notebooks"
 

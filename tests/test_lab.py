@@ -138,6 +138,9 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         code = "import os, tensorflow; print(os.getcwd()); os.write(2, b'E0000 a real error from C++\\n')"
         expected = {"stdout": f"{REPO}\n", "stderr": "E0000 a real error from C++\n"}
         assert asyncio.run(run_in_kernel(kernel, code, expected)) == expected
+        # its messages went encrypted (CurveZMQ keys, kernel.py's ask_for_encryption): ipykernel logged "Kernel is
+        # running over TCP without encryption ..." into JupyterLab's log at every kernel start otherwise
+        assert "without encryption" not in (tmp_path / "lab.log").read_text(encoding="utf-8")
     finally:
         server.send_signal(signal.SIGINT)                                      # Ctrl-C
         try:

@@ -48,6 +48,7 @@ from conftest import (
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from traitlets.config.loader import JSONFileConfigLoader
 from zygote import WarmPopen
 
 from keras_models.course.exercises import grade as grade_cli
@@ -202,6 +203,14 @@ def test_make_notebooks_registers_the_kernel_its_notebooks_name_so_they_run_with
     assert names == {"inside-the-network"}
     spec = specs.get_kernel_spec("inside-the-network")
     assert spec.argv[:3] == [sys.executable, "-m", "keras_models.course.jupyter.kernel"]
+    # ... and nbconvert's kernel manager, with the settings make notebooks wrote, gives that kernel CurveZMQ keys:
+    # without them ipykernel opened every nbconvert --execute with "[IPKernelApp] WARNING | Kernel is running over
+    # TCP without encryption ...", a line the learner can do nothing about
+    settings = JSONFileConfigLoader("jupyter_config.json", str(root / "jupyter_config")).load_config()
+    manager = KernelManager(kernel_spec_manager=specs, kernel_name="inside-the-network", config=settings,
+                            connection_file=str(root / "connection.json"))
+    manager.pre_start_kernel()
+    assert manager.curve_secretkey is not None, "the kernel would start without CurveZMQ keys, and say so"
 
 
 def test_registering_the_kernel_on_a_full_disk_keeps_the_kernel_json_that_was_there(tmp_path):
@@ -223,6 +232,19 @@ def changed_lesson(source):
     notebook = ORIGINAL_LESSON_NOTEBOOK(source)
     notebook.cells.append(nbformat.v4.new_code_cell("print('a new step in the lesson')"))
     return notebook
+
+
+def test_make_notebooks_with_a_damaged_jupyter_settings_file_names_it_in_one_line(tmp_path, monkeypatch, capsys):
+    """make notebooks adds one setting to jupyter_config.json (kernel.py's ask_for_encryption); one that is not JSON,
+    half written or edited by hand, is named in one line, not a traceback from the json module."""
+    notebooks_written_into(tmp_path, monkeypatch)
+    (tmp_path / "jupyter_config").mkdir()
+    (tmp_path / "jupyter_config" / "jupyter_config.json").write_text('{"KernelManager": {', encoding="utf-8")
+    assert build.main([]) == 1
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and said[0].startswith(f"error: {tmp_path / 'jupyter_config' / 'jupyter_config.json'} "
+                                                 "is not a JSON settings file ("), said
+    assert said[0].endswith("): correct it or remove it")
 
 
 def test_make_notebooks_in_a_folder_that_cannot_be_written_names_it_and_what_to_do(tmp_path, monkeypatch, capsys):

@@ -45,7 +45,7 @@ from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.course.exercises.skeleton import backup_path
-from keras_models.course.jupyter.kernel import KERNELSPEC, register
+from keras_models.course.jupyter.kernel import KERNELSPEC, ask_for_encryption, register
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
 from keras_models.twins.one_line_parser import OneLineParser
@@ -57,6 +57,7 @@ NOTEBOOKS = COURSE / "notebooks"
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
 # where this Python's Jupyter looks for kernels (sys.prefix/share/jupyter: .venv/share/jupyter under make), as make lab
 JUPYTER_DATA = Path(sys.prefix) / "share" / "jupyter"
+JUPYTER_CONFIG = Path(sys.prefix) / "etc" / "jupyter"   # and for its settings (kernel.py's ask_for_encryption)
 # jupytext pairs notebooks/exercises/<name>.ipynb with exercises/<name>.py (paths relative to course/)
 PAIRING = "notebooks/exercises//ipynb,exercises//py:percent"
 
@@ -238,6 +239,7 @@ def main(argv: list[str] | None = None, next_step: str = "Open them: make lab", 
     try:
         done = build(NOTEBOOKS, BACKUP_DIR)
         register(JUPYTER_DATA)                           # the kernel every notebook names, where Jupyter finds it
+        ask_for_encryption(JUPYTER_CONFIG)               # its messages encrypted, and ipykernel's warning gone
     except KeyboardInterrupt:                            # make notebooks: see keras_models/course/jupyter/__main__.py
         print("\nInterrupted; the notebooks written so far are kept, run make notebooks again for the others.",
               file=sys.stderr)

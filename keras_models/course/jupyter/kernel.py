@@ -36,11 +36,35 @@ def register(data_dir: Path) -> Path:
     folder = Path(data_dir) / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     spec = {"argv": [sys.executable, "-m", "keras_models.course.jupyter.kernel", "-f", "{connection_file}"],
-            "display_name": DISPLAY_NAME, "language": "python", "metadata": {"debugger": True},
+            "display_name": DISPLAY_NAME, "language": "python",
+            "metadata": {"debugger": True, "supported_encryption": "curve"},      # ask_for_encryption below
             "env": {"KERAS_BACKEND": "tensorflow"}}                    # whatever the shell or keras.json says
     # written again every time: atomically, so that a full disk leaves the kernel.json that was there, not half of one
     write_text_atomically(folder / "kernel.json", json.dumps(spec, indent=1) + "\n")
     return folder
+
+
+def ask_for_encryption(config_dir: Path) -> Path:
+    """Write config_dir/jupyter_config.json asking Jupyter's kernel managers for CurveZMQ keys wherever a
+    kernelspec says its kernel takes them (the one above does); return the file. Its other settings are kept.
+
+    Without keys, ipykernel 7.4 opened every run of a notebook outside a browser (`.venv/bin/jupyter nbconvert
+    --execute`) with "[IPKernelApp] WARNING | Kernel is running over TCP without encryption ...", which a learner
+    can do nothing about; with them it encrypts what goes between Jupyter and the kernel instead. jupyter_client
+    8.10 provisions them only when told (transport_encryption "auto") and the kernelspec declares "curve".
+    `.venv/bin/jupyter execute` reads no configuration (nbclient's command line), so it still shows the line.
+    """
+    path = Path(config_dir) / "jupyter_config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (ValueError, UnicodeDecodeError) as error:                # ValueError: make notebooks' one line
+        raise ValueError(f"{path} is not a JSON settings file ({error}): correct it or remove it") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is not a JSON settings file (not an object): correct it or remove it")
+    config.setdefault("KernelManager", {})["transport_encryption"] = "auto"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(path, json.dumps(config, indent=1) + "\n")
+    return path
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
-from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, register  # noqa: E402
+from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, ask_for_encryption, register  # noqa: E402
 from keras_models.twins.alone import held_alone  # noqa: E402
 from keras_models.twins.closed_output import OutputFailed, output_failed  # noqa: E402
 from keras_models.twins.one_line_parser import OneLineParser, one_line  # noqa: E402
@@ -86,6 +86,7 @@ def no_jupyter_news(config_dir: Path) -> Path:
 def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subprocess.Popen, str]:
     """Start JupyterLab in the background; return the process and its login token."""
     register(home / "share" / "jupyter")
+    ask_for_encryption(Path(jupyter_folders(home)["JUPYTER_CONFIG_DIR"]))     # CurveZMQ keys for its kernels
     for folder in jupyter_folders(home).values():
         Path(folder).mkdir(parents=True, exist_ok=True)
     no_jupyter_news(Path(jupyter_folders(home)["JUPYTER_CONFIG_DIR"]))
