@@ -712,12 +712,12 @@ def test_an_error_keras_wraps_with_its_call_arguments_is_keras_own_message_witho
     """A layer's error inside a model's call: Keras wraps it in "Exception encountered when calling ...", its message
     in bold terminal codes, then every argument of the call, over seven lines; the learner's line showed all of it."""
     import keras
-    model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(1, name="price")])   # not dense_3
     with pytest.raises(ValueError) as wrapped:
         model.predict(np.zeros((5, 3)), verbose=0)
     assert "\x1b[1m" in str(wrapped.value) and "Arguments received by Sequential.call()" in str(wrapped.value)
     assert raised(wrapped.value, "predict", "line 7 of ex06.py") == (
-        "your code raised ValueError in predict (line 7 of ex06.py): Input 0 with name 'None' of layer 'dense' is "
+        "your code raised ValueError in predict (line 7 of ex06.py): Input 0 with name 'None' of layer 'price' is "
         "incompatible with the layer: expected axis -1 of input shape to have value 30, but received input with shape "
         "(5, 3) (in Sequential.call())")
 
