@@ -118,7 +118,8 @@ def test_without_a_wall_limit_a_submission_gets_3_times_its_cpu_time_and_5_s_as_
     sleeper = sandbox.Submission("abe", EX01.name, FILE01, b"import time\ntime.sleep(600)\n")
     with at_most(20):
         verdict = sandbox.grade_in_sandboxes([sleeper], 1, 1)["abe"]
-    assert re.fullmatch(r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s of CPU\)",
+    assert re.fullmatch(r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s of CPU\) "
+                        rf"-- it was running line 2 of {re.escape(FILE01)}, at the top level of the file",
                         verdict.reason), verdict
 
 
@@ -131,7 +132,8 @@ def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_pa
             "        os.write(used, f'{last}\\n'.encode())\n")
     with at_most(20):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, loop.encode())], 1, 1)["cy"]
-    assert verdict.reason == "used more than 1 s of CPU time (time limit)", verdict
+    assert re.fullmatch(rf"used more than 1 s of CPU time \(time limit\) -- it was running line [3-6] of "
+                        rf"{re.escape(FILE01)}, at the top level of the file", verdict.reason), verdict
     last = float(used.read_text().split()[-1])                            # the CPU seconds last written
     assert 0.5 < last < 1.2, last                                         # the kernel checks at each tick
 
@@ -198,6 +200,43 @@ def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_t
         False, "did not finish within 0.1 s of wall-clock time (wall limit; it had used 0.2 s of CPU)", 0.2)
 
 
+# A loop that never ends, told where it was: the learner's innermost line, and its function (the CPU limit's SIGXCPU,
+# or the parent's at the wall limit, makes the child write its stack -- faulthandler, in C -- before it dies)
+SPINS = "def spin():\n    x = 0\n    while True:\n        x += 1\n\n\nspin()\n"
+MULTIPLIES = ("import numpy as np\n\n\ndef engineer_features(a):\n    while True:\n        a = np.sin(a @ a)\n\n\n"
+              "engineer_features(np.ones((3000, 3000)))\n")     # one product: about 1 s of CPU, inside NumPy's C
+WAITS = "import time\n\n\ndef wait_for_data():\n    time.sleep(600)\n\n\nwait_for_data()\n"
+
+
+@pytest.mark.parametrize("source, where", [
+    (SPINS, f"line 4 of {FILE01}, in spin"),
+    (MULTIPLIES, f"line 6 of {FILE01}, in engineer_features"),
+], ids=["python-loop", "inside-numpy"])
+def test_a_submission_stopped_at_its_cpu_limit_is_told_the_line_and_function_it_was_running(source, where):
+    with at_most(20):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, source.encode())], 1, 1)
+    assert verdict["cy"].reason == f"used more than 1 s of CPU time (time limit) -- it was running {where}", verdict
+
+
+def test_a_submission_stopped_at_its_wall_limit_is_told_the_line_and_function_it_was_waiting_in():
+    with at_most(20):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("abe", EX01.name, FILE01, WAITS.encode())], 5, 1,
+                                             wall_seconds=1)["abe"]
+    assert re.fullmatch(r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s of CPU\) "
+                        rf"-- it was running line 5 of {re.escape(FILE01)}, in wait_for_data", verdict.reason), verdict
+
+
+def test_the_line_is_named_when_the_temporary_folder_has_a_name_faulthandler_writes_with_escapes(tmp_path,
+                                                                                                  monkeypatch):
+    # a TMPDIR in a home folder named "José": faulthandler writes the é of the copy's path as "\xe9"
+    accented = tmp_path / "José_😀"
+    accented.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(accented))
+    with at_most(20):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, SPINS.encode())], 1, 1)
+    assert verdict["cy"].reason.endswith(f" -- it was running line 4 of {FILE01}, in spin"), verdict
+
+
 STARVED_LINE = re.compile(r"warning: a busy machine, not their code, may have cost these zeros: (.*?) stopped at "
                           r"the wall-clock limit having used more than a quarter of TIME_LIMIT=(\d+) s of CPU \(a "
                           r"submission that waits uses next to none\): they computed, but got too little of a core\. "
@@ -219,7 +258,8 @@ def test_a_submission_that_computed_until_its_wall_limit_is_named_after_the_tabl
     assert grade(folder, "--only", "ex01", "--time-limit", "2", "--wall-limit", "4") == 0
     out = capsys.readouterr().out.splitlines()
     assert grades(folder) == {"abe": ["0", "0"], "cy": ["0", "0"]}          # the warning changes no grade
-    used = re.fullmatch(r"did not finish within 4 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\)",
+    used = re.fullmatch(r"did not finish within 4 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\) "
+                        rf"-- it was running line [3-6] of {re.escape(FILE01)}, at the top level of the file",
                         reasons(folder)[("cy", "ex01")])
     assert used and 0.5 < float(used[1]) < 2, reasons(folder)          # (else the machine starved the test itself)
     said = STARVED_LINE.fullmatch(out[-1])
@@ -244,7 +284,8 @@ def test_an_endless_loop_cut_by_a_wall_limit_under_its_time_limit_is_no_reason_f
     folder = write_class(tmp_path / "class", {"cy": {FILE01: "while True:\n    pass\n"}})
     assert grade(folder, "--only", "ex01", "--time-limit", "3", "--wall-limit", "2") == 0
     out, err = capsys.readouterr()
-    used = re.fullmatch(r"did not finish within 2 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\)",
+    used = re.fullmatch(r"did not finish within 2 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\) "
+                        rf"-- it was running line [12] of {re.escape(FILE01)}, at the top level of the file",
                         reasons(folder)[("cy", "ex01")])
     assert used, reasons(folder)
     if float(used[1]) < 1:

@@ -610,13 +610,15 @@ def test_make_grade_gives_a_one_line_reason_for_each_zero(graded_class):
         why = {(row["learner"], row["exercise"]): row["reason"] for row in csv.DictReader(reasons)}
     assert why[("bo", "ex01")] == "not done yet: fill in the TODO in Perceptron1D.run"
     # an endless loop is stopped by its CPU limit (1 s); sleeping forever uses no CPU: the wall clock
-    # (WALL_LIMIT=8 s) stops it
-    assert why[("cy", "ex01")] == "used more than 1 s of CPU time (time limit)"
+    # (WALL_LIMIT=8 s) stops it; each is told the line it was running
+    assert re.fullmatch(r"used more than 1 s of CPU time \(time limit\) -- it was running line [12] of "
+                        r"ex01_perceptron_activations\.py, at the top level of the file", why[("cy", "ex01")])
     assert why[("di", "ex02")] == ("your code raised RuntimeError in the top level of the file (line 1 of "
                                    "ex02_backprop.py): broken at import")
     assert why[("ed", "ex01")] == "stopped before the grader gave a verdict (exit status 0)"
     assert why[("ed", "ex02")] == "missing: no ex02_backprop.py or .ipynb"
-    assert re.fullmatch(r"did not finish within 8 s of wall-clock time \(wall limit; it had used 0(\.\d)? s of CPU\)",
+    assert re.fullmatch(r"did not finish within 8 s of wall-clock time \(wall limit; it had used 0(\.\d)? s of CPU\) "
+                        r"-- it was running line 3 of ex01_perceptron_activations\.py, at the top level of the file",
                         why[("abe", "ex01")]), why[("abe", "ex01")]       # (sleeping, it uses well under 1 s)
     assert why[("ada", "ex02")].startswith("BP1-BP4 and gradients() match tf.GradientTape")
     for (learner, exercise), reason in why.items():

@@ -12,6 +12,10 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
     has a CPU-time limit (RLIMIT_CPU: the kernel stops it with SIGXCPU, or, if that came late or was ignored,
         with SIGKILL a second later; a SIGKILL once its CPU time was used up is the time limit too), and the
         parent kills it after a wall-time limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
+    says where it was stopped: at SIGXCPU -- the CPU limit's, or the one the parent sends at the wall limit --
+        faulthandler writes every Python thread's stack into STACK_FILE (in C, from the signal handler, so a loop
+        inside NumPy's C code is caught in the middle too), then the child dies of that SIGXCPU as before; the
+        parent names the innermost line of the learner's file on the main thread's stack, and its function
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
         limit is per file, so many files can still add up
     cannot take more than MEMORY_LIMIT of memory beyond what it holds when it starts (RLIMIT_DATA: an
@@ -47,10 +51,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import faulthandler
 import gc
 import json
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import signal
@@ -64,6 +70,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from keras_models.course.exercises.graders import message_of, printable
+from keras_models.course.exercises.notebook_source import cell_line
 
 GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
@@ -80,6 +87,8 @@ OUTPUT_LIMIT = 64 * 2**20
 # process that trained models) may already hold more than the limit, and an absolute limit would fail at once.
 MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
+STACK_FILE = ".stack_when_stopped"    # in the child's folder: where faulthandler writes its stack at SIGXCPU
+STACK_WAIT = 1                 # seconds the parent waits for the stack of a child it sent SIGXCPU at the wall limit
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
 STOPS = (signal.SIGINT, signal.SIGTERM)    # what stops grading (grade_class.py): held across each fork
 
@@ -109,6 +118,7 @@ class _Running:
     started: float
     conn_open: bool = True
     sentinel_open: bool = True   # False once it closed while the child ran: the kernel alone then says it ended
+    learners_file: str = ""      # the copy graded, as the child's code objects name it (where_stopped looks for it)
 
 
 # What escaped writes as its escape: the control characters (Cc); the invisible format characters (Cf), among them
@@ -145,6 +155,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     for fd in others:                           # the other children's verdict pipes: not this one's to read
         with contextlib.suppress(OSError):
             os.close(fd)
+    _stack_written_at_sigxcpu(os.path.join(workdir, STACK_FILE))        # before the CPU limit that sends it
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -173,6 +184,44 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
                                                                                        else "")))
     conn.send_bytes(json.dumps({"passed": verdict.passed, "reason": verdict.reason}).encode("utf-8"))
     conn.close()
+
+
+def _stack_written_at_sigxcpu(path: str) -> None:
+    """At SIGXCPU, write the stack of every Python thread into `path`, then die of the SIGXCPU (the kernel's default
+    action, chained). The first line names the main thread, as faulthandler writes a thread's id: the parent takes
+    that thread's stack. faulthandler's handler is C, so it runs at once, even while the main thread is inside one
+    long call of NumPy's C code (the line that called it is on the stack); a Python handler would run only after."""
+    stack = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.write(stack, f"main thread 0x{threading.main_thread().ident:x}\n".encode("ascii"))
+    signal.signal(signal.SIGXCPU, signal.SIG_DFL)       # what faulthandler chains to: the end, as before
+    faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True, chain=True)
+
+
+def where_stopped(stack: str, learners_file: str) -> str:
+    """' -- it was running line 48 of ex06_capstone_housing.py, in engineer_features': the innermost frame of the
+    learner's file (or of its notebook's cells) on the main thread's stack as faulthandler wrote it, or "" when that
+    stack holds none (the grader's own code was running) or there is no stack. The learner's own code may have
+    written into the file: only a frame in the learner's file, as faulthandler writes it, is named."""
+    lines = stack.splitlines()
+    if not lines or not (main := re.fullmatch(r"main thread 0x([0-9a-f]+)", lines[0])):
+        return ""
+    in_main, innermost = False, None
+    ours = _as_faulthandler_writes(learners_file)
+    for line in lines[1:]:
+        if thread := re.fullmatch(r"(?:Current thread|Thread) 0x([0-9a-f]+)(?: .*)? \(most recent call first\):", line):
+            in_main = int(thread[1], 16) == int(main[1], 16)
+        elif in_main and innermost is None and (frame := re.fullmatch(r'  File "(.*)", line (\d+) in (\S+)', line)):
+            file, number, function = frame.groups()
+            if file == ours or file.startswith(f"{ours} cell "):
+                where = "at the top level of the file" if function == "<module>" else f"in {function}"
+                innermost = f"{cell_line(file.replace(ours, learners_file, 1), int(number))}, {where}"
+    return "" if innermost is None else escaped(f" -- it was running {innermost}")
+
+
+def _as_faulthandler_writes(text: str) -> str:
+    """`text` as faulthandler writes a file name: printable ASCII as it is, any other character as an escape."""
+    return "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" if ord(c) <= 0xFF
+                   else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in text)
 
 
 def without_workdir(reason: str, workdir: str) -> str:
@@ -301,7 +350,7 @@ def _start(context, task: Submission, root: Path, time_limit: int, others: list[
     # limit then read as a plain SIGKILL)
     multiprocessing.process._children.discard(process)
     send.close()
-    return _Running(task.key, process, receive, workdir, time.monotonic())
+    return _Running(task.key, process, receive, workdir, time.monotonic(), learners_file=str(copy))
 
 
 def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Verdict | None:
@@ -319,6 +368,8 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
         if time.monotonic() - r.started <= wall_seconds:
             return None
         verdict = _past_wall_limit(r, wall_seconds)
+        verdict = Verdict(False, one_line(verdict.reason + _stack_at_sigxcpu(r)), verdict.cpu_at_wall_limit)
+    where = _where(r) if verdict is None else ""
     _end(r)
     if verdict is None:
         code = r.process.exitcode
@@ -326,7 +377,7 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
         # hard limit's SIGKILL: its CPU time, not its signal, says it used up its time
         out_of_time = code == -signal.SIGXCPU or (code == -signal.SIGKILL and cpu_seconds is not None
                                                   and cpu_seconds >= time_limit)
-        reason = (f"used more than {time_limit:g} s of CPU time (time limit)" if out_of_time
+        reason = (one_line(f"used more than {time_limit:g} s of CPU time (time limit){where}") if out_of_time
                   else f"wrote or printed more than {OUTPUT_LIMIT / 2**20:g} MiB into one file (output limit)"
                   if code == -signal.SIGXFSZ
                   else _stopped(code))
@@ -345,6 +396,27 @@ def _past_wall_limit(r: _Running, wall_seconds: float) -> Verdict:
         used = None
     said = "" if used is None else f"; it had used {used:g} s of CPU"
     return Verdict(False, f"did not finish within {wall_seconds:g} s of wall-clock time (wall limit{said})", used)
+
+
+def _stack_at_sigxcpu(r: _Running) -> str:
+    """where_stopped of a child still running at its wall limit: sent SIGXCPU, it writes its stack and dies (waited
+    for STACK_WAIT seconds at most: one whose code ignores SIGXCPU, or stuck in the kernel, is named nowhere)."""
+    with contextlib.suppress(OSError):
+        os.kill(r.process.pid, signal.SIGXCPU)
+        deadline = time.monotonic() + STACK_WAIT
+        while os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.005)
+    return _where(r)
+
+
+def _where(r: _Running) -> str:
+    """where_stopped, from the stack the child wrote into its folder ("" when it wrote none)."""
+    try:
+        stack = (r.workdir / STACK_FILE).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return ""
+    return where_stopped(stack, r.learners_file) if r.learners_file else ""
 
 
 # What each signal that ends a process by its default action tells a teacher (the limits' own are _poll's)
