@@ -19,6 +19,7 @@ TensorFlow's start-up lines before anything loads TensorFlow is checked with eve
 """
 
 import os
+import re
 import shutil
 import sys
 
@@ -32,6 +33,7 @@ from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import PLACEHOLDER, skeleton_of
 
 EX01 = find("ex01")
+FILE01 = EX01.learner_path.name
 
 
 @pytest.fixture
@@ -210,7 +212,20 @@ def test_ctrl_c_while_the_file_runs_exits_130_with_one_line(exercises, unchanged
         status, out, err = run("ex01", capsys)
     except KeyboardInterrupt:
         pytest.fail("the KeyboardInterrupt left make exercise-run as a traceback")
-    assert (status, out, err) == (130, "", "\nex01: interrupted.\n")
+    assert (status, out, err) == (130, "", f"\nex01: interrupted at the top level of your file (line 2 of {FILE01}).\n")
+
+
+def test_ctrl_c_in_a_loop_that_never_ends_names_the_function_and_line_it_was_running(exercises, unchanged_program,
+                                                                                      capsys, sigint_raises):
+    # make exercise-run has no time limit: the learner stops an endless loop with Ctrl-C, and is told which loop
+    EX01.learner_path.write_text("import os, signal\n\n\ndef engineer_features():\n    n = 0\n    while True:\n"
+                                 "        n += 1\n        if n == 1000:\n"
+                                 "            os.kill(os.getpid(), signal.SIGINT)\n\n\nengineer_features()\n",
+                                 encoding="utf-8")
+    status, out, err = run("ex01", capsys)
+    assert (status, out) == (130, "")
+    assert re.fullmatch(rf"\nex01: interrupted in your engineer_features \(line [6-9] of {re.escape(FILE01)}\)\.\n",
+                        err), err
 
 
 def test_a_misspelt_loss_names_the_compile_line_not_only_the_fit_line(exercises, unchanged_program, capsys):

@@ -16,7 +16,8 @@ notebook runs cell by cell, and an error names its cell. A missing exercise file
 `make exercises` does.
 
 Exit status: 0 when the file ran to its end, 1 when it stopped on an error or has no code, 2 for an unknown exercise
-(one line naming the exercises), 130 after Ctrl-C.
+(one line naming the exercises), 130 after Ctrl-C, whose line names the function and line of your file that was running
+(the command has no time limit: Ctrl-C is how a loop that never ends is stopped, and found).
 """
 
 from __future__ import annotations
@@ -98,7 +99,19 @@ def run_exercise(exercise: Exercise) -> int:
         sys.stdout.flush()
         print(f"{exercise.name}: {stopped}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say which loop it was
+        raise KeyboardInterrupt(_interrupted_in(interrupt, path)) from None
     return 0
+
+
+def _interrupted_in(interrupt: KeyboardInterrupt, path: Path) -> str:
+    """' in your engineer_features (line 48 of ex06_capstone_housing.py)': the learner's innermost function that was
+    running when Ctrl-C came (make exercises' words), or "" when none of the learner's code was."""
+    function, line = where_raised(interrupt, in_file(path))
+    if line is None:
+        return ""
+    where = "at the top level of your file" if function == "the top level of the file" else f"in your {function}"
+    return f" {where} ({line})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         status = run_exercise(exercise)
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return status
-    except KeyboardInterrupt:
-        print(f"\n{exercise.name}: interrupted.", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:          # its message: where the learner's code was (run_exercise)
+        print(f"\n{exercise.name}: interrupted{interrupt}.", file=sys.stderr)
         return 130
     except (BrokenPipeError, OutputFailed) as failed:   # `make exercise-run NAME=ex01 | head -1`, `> /dev/full`
         print(f"error: {output_failed(failed, 'make exercise-run')}", file=sys.stderr)
