@@ -12,8 +12,15 @@ Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_01_
 #
 # It learns w and b from its mistakes. Visiting the points one at a time, whenever f(x) is wrong
 # it nudges the line towards that point:  w <- w + eta (y - f(x)) x,  b <- b + eta (y - f(x)).
+# Here y is the point's true label (0 or 1), so y - f(x) is +1 or -1 on a mistake and 0 otherwise,
+# and eta, the learning rate, is how big each nudge is (the tutorial's plain rule is eta = 1).
 # An epoch is one pass over the data; training stops after the first epoch with no mistake.
 # The algorithm lives in `scratch/perceptron.py`; this lesson only watches it.
+#
+# Notation: the tutorial writes w^T x with column vectors; w . x is the same number. Its code
+# snippet predicts 1 for w . x + b >= 0 while training but > 0 afterwards; here both use > 0, so a
+# point exactly on the line counts as class 0 (which is why the untrained w = 0, b = 0 predicts 0
+# everywhere).
 
 # ## Setup
 
@@ -108,6 +115,15 @@ def run(out_dir: str | Path) -> PerceptronLesson:
     # The line only moves when a point is wrong, and each update pulls it towards that point. On
     # data a line can separate, the perceptron convergence theorem promises an epoch with no
     # mistake after finitely many updates; here it comes after a handful of epochs.
+    #
+    # Reading the numbers: a panel's "updates" are the mistakes made *during* that epoch, while the
+    # line was still moving; "wrong now" counts the points the line gets wrong at the end of it.
+    # The printed "mistakes per epoch [2, 4, 4, 3, 0]" are those updates. The line is already right
+    # after epoch 4 (0 wrong now), but the perceptron only knows that after a whole epoch without a
+    # mistake: epoch 5, hence "converged in 5 epochs". The final w = [0, 2.2], b = -1 is the line
+    # 2.2 x_2 - 1 = 0, i.e. x_2 = 1/2.2 = 0.45: a horizontal line, class 1 above it, class 0 below,
+    # and x_1 plays no part. It is *a* separating line, not the best one: the perceptron stops at
+    # the first that makes no mistake.
     epochs = len(perceptron.errors_per_epoch)
     w, b = perceptron.weights, perceptron.bias
     summary = (f"perceptron converged in {epochs} epochs on the tutorial's 7 points "
