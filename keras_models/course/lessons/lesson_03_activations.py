@@ -7,14 +7,27 @@ Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_03_
 # ## Introduction
 #
 # A neuron computes z = w . x + b and passes it through an activation a = g(z). The perceptron's
-# g is a step. Gradient descent (lesson 4) learns by following derivatives, and backpropagation
-# multiplies every error signal by g'(z) on its way back (BP1, BP2). So the derivative matters as
-# much as the function:
+# g is a step. The four functions of this lesson:
+#
+#   step      g(z) = 1 if z > 0 else 0
+#   sigmoid   g(z) = 1 / (1 + e^(-z)), between 0 and 1 (0.5 at z = 0): read as a probability
+#   tanh      g(z) = (e^z - e^(-z)) / (e^z + e^(-z)), between -1 and 1 (0 at z = 0)
+#   ReLU      g(z) = max(0, z)
+#
+# Gradient descent (lesson 4) learns by following derivatives. A network's are the derivatives of
+# its loss -- one number saying how wrong its outputs are, which training makes small -- and they
+# are computed by backpropagation (lesson 5 trains with it; its four equations BP1-BP4 are in
+# `scratch/network.py` and the README's notation table): starting from the output, it passes an
+# error signal delta -- how much the loss changes with each neuron's (each unit's) z -- back layer
+# by layer, and at every layer multiplies it by g'(z) (BP1 at the output, BP2 below). So the
+# derivative matters as much as the function:
 #
 #   step      g'(z) = 0 everywhere (undefined at 0): no gradient at all, nothing to learn from
 #   sigmoid   g'(z) = g(z) (1 - g(z)) <= 0.25, and close to 0 once |z| is a few units
 #   tanh      g'(z) = 1 - tanh(z)^2 <= 1: four times steeper at 0, and close to 0 as well for large |z|
 #   ReLU      g'(z) = 1 for z > 0, 0 for z < 0: it never saturates on the positive side
+#             (at z = 0 itself, where step and ReLU have no derivative, the code uses 0 -- for ReLU
+#             the value TensorFlow's gradient takes too; the dot drawn at z = 0)
 #
 # Where g'(z) is nearly 0 the unit is *saturated*: it passes almost no gradient back, and the
 # weights feeding it barely move. We shade where g'(z) < 0.05.
