@@ -15,6 +15,11 @@ Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_04_
 # minimum is at x = 2. From x0 = 4 with eta = 0.01: 3.96, 3.9208, 3.882384, ... and from x0 = 0:
 # 0.04, 0.0792, 0.117616, ...  The steps are in `scratch/gradient_descent.py`.
 #
+# Notation: the tutorial writes this rule x' = x - epsilon * f'(x), calling the learning rate
+# epsilon here (and eta for the perceptron); the lessons and the code call it eta (Keras:
+# `learning_rate`) throughout. The tutorial also rounds its hand-worked steps to 3.92, 3.88 and
+# 0.079, 0.117; the numbers above are the exact ones.
+#
 # On this parabola one step multiplies the distance to the minimum by (1 - 2 eta):
 #     x_{k+1} - 2 = (x_k - 2) - 2 eta (x_k - 2) = (1 - 2 eta) (x_k - 2)
 # so eta decides everything: small eta creeps, eta < 1 converges, eta = 1 flips the sign of the
@@ -141,6 +146,13 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     #
     # The best eta here is 0.5, which lands on 2 in one step: 1 / (the curvature f'' = 2). Real loss
     # surfaces have many curvatures at once, which is why learning rates are found by experiment.
+    # (The curvature f'' is the second derivative: how fast the slope itself changes. Here it is 2
+    # everywhere; a steeper-walled valley has a larger f'' and needs a smaller eta.)
+    #
+    # Reading the printed line: "stops at 2.0000 after 526 steps" is rounded to four decimals. The
+    # run stops at the first step shorter than 1e-6, and a step is 2 eta times the distance to 2,
+    # so it stops about 1e-6 / (2 * 0.01) = 5e-5 short of the minimum: the last x is 2.0000485.
+    # Gradient descent gets as close as its stopping rule asks, never exactly to the minimum.
     slow = tutorial[4.0]
     summary = (f"gradient descent: eta = {TUTORIAL_RATE:g} from 4 gives "
                f"{slow[1]:.7g}, {slow[2]:.7g}, {slow[3]:.7g}, ... and stops at {slow[-1]:.4f} "
