@@ -13,9 +13,26 @@ Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_05_
 #     h = tanh(X @ W1 + b1)          X (4, 2), W1 (2, 4), h (4, 4)
 #     p = sigmoid(h @ W2 + b2)       W2 (4, 1), p (4, 1): the probability of class 1
 #
+# The hidden layer is the middle one: its four units' values h are neither the input nor the
+# answer, and no label says what they should be -- training finds them.
+#
+# Notation: rows are examples, as in Keras: X holds the 4 points as 4 rows, and a layer computes
+# X @ W1 + b1 with W1 of shape (inputs, units). The tutorials write one example as a column
+# vector, z = w a + b with w of shape (units, inputs): the same numbers, transposed. The README's
+# notation table maps one onto the other.
+#
 # Unlike the perceptron's step, tanh and sigmoid have useful derivatives (lesson 3), so the
 # network can be trained by gradient descent (lesson 4) on the binary cross-entropy, with the
 # gradients from backpropagation. Everything here is `scratch/`: NumPy only.
+#
+# The binary cross-entropy is the loss, the number training makes small:
+#
+#     L = -(1/m) sum_i [ y_i ln p_i + (1 - y_i) ln(1 - p_i) ]       m = 4 points here
+#
+# For each point it is -ln of the probability the network gives the right answer: 0 when that is
+# 1, ln 2 = 0.693 when it is 0.5 (a coin toss), large when the network is confidently wrong.
+# Backpropagation (`scratch/network.py`, equations BP1-BP4) computes dL/dW and dL/db for every
+# weight in one backward pass through the layers, and the optimizer takes the step.
 
 # ## Setup
 
@@ -47,7 +64,10 @@ plane = np.column_stack([x1.ravel(), x2.ravel()])                   # (161 * 161
 
 # ## Model
 #
-# Fixed seeds for the Glorot-uniform initial weights, so the run is the same every time.
+# The weights start random -- Glorot-uniform, Keras' default: each kernel entry drawn uniformly
+# from [-r, r] with r = sqrt(6 / (inputs + units)), the biases 0 (`scratch/initializers.py`). With
+# all weights equal, every hidden unit would compute the same thing and stay the same. Fixed seeds
+# make the run the same every time.
 
 def build_network() -> Network:
     return Network([Dense(2, 4, "tanh", seed=0),
@@ -90,7 +110,11 @@ def draw_output(ax, p: np.ndarray) -> None:
 
 # ## Train
 #
-# Full batch (all 4 points per step), Adam with learning rate 0.05, no shuffling.
+# Full batch (all 4 points per step), Adam with learning rate 0.05, no shuffling. With the full
+# batch, one epoch is one gradient step. Adam is gradient descent (lesson 4) with two changes: it
+# steps along a running average of the recent gradients, and divides each weight's step by the
+# size (root mean square) of that weight's recent gradients, so every weight moves at a similar pace
+# (`scratch/optimizers/adam.py`; the optimizer the course's slides use).
 
 def run(out_dir: str | Path) -> HiddenLayerLesson:
     """Train the 2-4-1 network on XOR; draw its decision boundary over training and its loss curve."""
@@ -147,6 +171,12 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
     # s = 0..19 (this lesson's is s = 0), 17 reach 100% (from epoch 3 to 83); 3 stall at loss
     # ln(2)/2 = 0.347 -- two points right, the other two at p = 0.5 -- and are still there after
     # 2000 epochs. One hidden layer CAN learn XOR; a given start need not find the way.
+    #
+    # Reading the printed line: p is the network's probability of class 1 at (0, 1), (1, 0), (1, 1)
+    # and (0, 0), rounded to 3 decimals -- the last "0.0" is about 0.0003, not exactly 0: a sigmoid
+    # never reaches 0 or 1. The prediction is class 1 where p > 0.5, so all four are right: 100%
+    # accuracy. The loss 0.0041 is the binary cross-entropy above in the last epoch: the average
+    # -ln of the probability given to the right answer (e^-0.0041 = 0.996: their geometric mean).
     summary = (f"hidden-layer network: {accuracy:.0%} on XOR after {EPOCHS} epochs "
                f"(p = {np.round(p, 3).tolist()} for y = {y.tolist()}; loss {history.history['loss'][-1]:.4f})")
     return HiddenLayerLesson("lesson_05_hidden_layer_xor", summary, {"boundary": png_boundary, "loss": png_loss},
