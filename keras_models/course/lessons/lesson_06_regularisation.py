@@ -16,6 +16,8 @@ Run: make lessons, or .venv/bin/python -m keras_models.course.lessons.lesson_06_
 #                          at inference every unit works, nothing is dropped.
 #     L2(l2)               add l2 * sum(W^2) of each kernel to the loss (scratch/regularizers.py), so
 #                          every weight has to earn its size: large weights cost, even if they fit.
+#                          (A kernel is Keras' name for a layer's weight matrix W; the biases b
+#                          are not penalised.)
 #
 # We train the same network three times on the same rows -- plain, with Dropout (0.2 on the inputs,
 # 0.5 after each hidden layer: the recipe of Srivastava et al., 2014), and with L2(0.01) on every
@@ -43,6 +45,12 @@ from scratch.callbacks import Callback
 # The Wisconsin breast-cancer biopsies (data/), 30 measurements each, 1 = malignant: 398 rows to
 # train on and 86 to validate, standardised with the training rows' statistics
 # (`prepare("binary", dtype="float32", seed=0)`, loaded when the lesson runs).
+#
+# The validation rows are never trained on: the loss on them shows how the network does on
+# biopsies it has not seen. (The data set has 569 rows; the other 85 are the test split, kept for
+# a final check and not used here.) Standardised: each of the 30 measurements is shifted and
+# scaled to mean 0 and standard deviation 1 over the training rows, so that no measurement
+# dominates just by its units.
 
 bce = losses.get("binary_crossentropy")
 
@@ -95,6 +103,9 @@ class RegularisationLesson(LessonResult):
 #
 # Adam(0.005), mini-batches of 32, shuffled with a fixed seed, 30 epochs. NumPy's matrix products
 # use one thread: on these small matrices more threads only wait for each other.
+# Adam is the optimizer of lesson 5. A mini-batch is a slice of the training rows: each gradient
+# step uses 32 of them, not all 398, so one epoch (one pass over the 398 rows) is 13 steps
+# (12 batches of 32 and one of 14), and the order of the rows is shuffled anew every epoch.
 
 def run(out_dir: str | Path) -> RegularisationLesson:
     """Train the three variants; draw their training and validation loss per epoch."""
@@ -145,6 +156,13 @@ def run(out_dir: str | Path) -> RegularisationLesson:
     # from 0.016 to 0.376 and its validation loss bottoms out anywhere from epoch 2 to 20; Dropout's
     # gap is the smaller in all 8, L2's in 7 (s = 8: L2 0.047 against 0.016 unregularised); and in
     # one (s = 6) the plain network's training loss ends at 0.011, not below 1e-3.
+    #
+    # Reading the printed line: each number is the gap, validation loss minus training loss after
+    # the last epoch -- the width of the shaded band at the right edge of each panel. Smaller means
+    # the network does about as well on biopsies it never saw as on those it learned from. In this
+    # run the plain network's validation loss is lowest after epoch 7 and rises from there. Its
+    # training curve is not smooth either: after epoch 18 it jumps up and falls again -- a step on
+    # one mini-batch of 32 rows can make the loss on all 398 a little worse.
     gaps = ", ".join(f"{variant} {lesson.gap(variant):.3f}" for variant in VARIANTS)
     lesson.summary = f"regularisation: validation - training loss after {EPOCHS} epochs on breast cancer: {gaps}"
     lesson.pngs, lesson.figures = {"curves": png}, {"curves": fig}
