@@ -46,6 +46,12 @@ MARKERS = ["o", "^", "s", "v"]  # each shard's gradient has a marker of its own 
 #
 # A batch of 10 examples with 3 features and 3 classes (one-hot), and a 3-5-3 network: tanh, then
 # softmax with categorical cross-entropy. Fixed seeds: the same numbers every run.
+#
+# Two things lessons 3 and 5 did not show, for more than two classes. Softmax turns the output
+# layer's 3 numbers z into 3 probabilities that add up to 1: p_j = e^(z_j) / sum_i e^(z_i)
+# (`scratch/activations.py`). One-hot writes class 2 (of 0, 1, 2) as y = [0, 0, 1]. Categorical
+# cross-entropy is then -sum_j y_j ln p_j = -ln (the probability of the true class), averaged over
+# the rows: lesson 5's binary cross-entropy, for k classes.
 
 rng = np.random.default_rng(7)
 X = rng.normal(size=(10, 3))                                         # (10, 3)
@@ -87,6 +93,11 @@ class DataParallelLesson(LessonResult):
 # -- each shard's own gradient (small marks, a shape per shard), the full batch's (grey bars), the
 # all-reduce (black rings, on the bars) and the plain average (red crosses, off them). Right: the same
 # comparison for every number of replicas from 1 to 10.
+#
+# The gap is measured as a relative gap (`scratch/agreement.py`): the largest difference between
+# an entry and the full batch's, divided by the largest entry of the full batch's gradient. About
+# 1e-16 is float64's rounding (machine epsilon, 2.2e-16: the spacing of float64 numbers near 1),
+# so "the same up to rounding"; 0.64 means off by 64% of the gradient's size.
 
 def run(out_dir: str | Path) -> DataParallelLesson:
     """Split the batch, compute every shard's gradient, all-reduce, and compare with the full batch."""
@@ -146,6 +157,10 @@ def run(out_dir: str | Path) -> DataParallelLesson:
     # gives the full batch's gradient to float64 rounding (around 1e-16). The red crosses miss
     # whenever the shards are unequal -- N = 3, 4, 6, 7, 8, 9 for 10 rows -- and land on the bars only
     # when N divides 10 (N = 1, 2, 5, 10), where every weight m_k/m is 1/N anyway.
+    #
+    # For N = 6 to 9 the shards hold ceil(10/N) = 2 rows each, so 5 replicas get all 10 rows and the
+    # others none: an empty shard adds a zero gradient, and the plain average is the full batch's
+    # gradient times 5/N, off by exactly 1 - 5/N (0.17, 0.29, 0.38, 0.44) -- the rising red line.
     all_reduce_gap, plain_gap = by_shards[SHARDS]
     summary = (f"data parallelism: {len(X)} rows on {SHARDS} replicas ({', '.join(map(str, rows))} rows): the "
                f"all-reduce sum of (m_k/m) x shard gradient matches the full batch's to {all_reduce_gap:.1e}; "
