@@ -729,3 +729,76 @@ def test_a_written_to_line_names_the_folder_in_full_when_the_current_folder_was_
     gone.rmdir()
     assert shown(REPO / "logs" / "lessons" / "png") == str(REPO / "logs" / "lessons" / "png")
     assert runs.from_here(REPO / "logs") == str(REPO / "logs")          # make train's run folders: the same helper
+
+
+# --- the numbers the lessons' prose explains: read from the prose, computed here ---------------------------
+
+def prose_of(module) -> str:
+    """A lesson's comments joined into one line of text, as the learner reads them."""
+    return " ".join(line.strip().lstrip("#").strip() for line in
+                    inspect.getsource(module).splitlines() if line.strip().startswith("#"))
+
+
+def test_lessons_1_and_2_explain_their_perceptrons_final_lines_with_the_numbers_they_end_on(ran):
+    fitted = ran["lesson_01_perceptron"].perceptron
+    prose = prose_of(lesson_01_perceptron)
+    w2, b = re.search(r"The final w = \[0, (\S+)\], b = (\S+) is the line", prose).groups()
+    assert (fitted.weights[0], fitted.weights[1], fitted.bias) == (0.0, pytest.approx(float(w2)), float(b))
+    (level,) = re.search(r"i\.e\. x_2 = 1/\S+ = (\S+): a horizontal line", prose).groups()
+    assert -fitted.bias / fitted.weights[1] == pytest.approx(float(level), abs=0.005)
+    above = lesson_01_perceptron.X[:, 1] > -fitted.bias / fitted.weights[1]
+    np.testing.assert_array_equal(above, lesson_01_perceptron.y == 1)            # class 1 above, class 0 below
+    wrong_after = [int(((lesson_01_perceptron.X @ w + b > 0).astype(int) != lesson_01_perceptron.y).sum())
+                   for w, b in fitted.history_]
+    assert "The line is already right after epoch 4 (0 wrong now)" in prose
+    assert wrong_after[4] == 0 < wrong_after[3] and fitted.errors_per_epoch[3] > 0
+
+    xor = ran["lesson_02_xor_limit"].perceptron
+    prose = prose_of(lesson_02_xor_limit)
+    w1, w2, b = re.search(r"After epoch 1 the line is w = \[(\S+), (\S+)\], b = (\S+)\. Then", prose).groups()
+    for w, bias in xor.history_[1:]:                                   # the same line after every epoch from 1
+        np.testing.assert_array_equal(w, [float(w1), float(w2)])
+        assert bias == float(b.rstrip("."))
+    z = lesson_02_xor_limit.X @ xor.weights + xor.bias                   # (4,)
+    assert "predicts 0 everywhere in the square" in prose and (z <= 0).all()
+
+
+def test_lesson_4_explains_where_the_tutorials_run_stops(ran):
+    slow = ran["lesson_04_gradient_descent"].tutorial[4.0]
+    prose = prose_of(lesson_04_gradient_descent)
+    steps, last = re.search(r'"stops at 2\.0000 after (\d+) steps".* the last x is (\d\.\d+)\.', prose).groups()
+    assert len(slow) - 1 == int(steps)
+    assert f"{slow[-1]:.7f}" == last
+    assert abs(slow[-1] - slow[-2]) < 1e-6 <= abs(slow[-2] - slow[-3])       # the first step under 1e-6
+
+
+def test_lesson_5_explains_its_printed_probabilities_and_loss(ran):
+    lesson = ran["lesson_05_hidden_layer_xor"]
+    p = lesson.network.forward(lesson_05_hidden_layer_xor.X)[:, 0]             # (4,)
+    prose = prose_of(lesson_05_hidden_layer_xor)
+    (last,) = re.search(r'the last "0\.0" is about (\S+), not exactly 0', prose).groups()
+    assert np.round(p[-1], 3) == 0.0 and p[-1] == pytest.approx(float(last), rel=0.2)
+    loss, mean = re.search(r"The loss (\S+) is the binary cross-entropy .*\(e\^-\S+ = (\S+): their geometric mean\)",
+                           prose).groups()
+    assert f"{lesson.history.history['loss'][-1]:.4f}" == loss
+    assert math.exp(-float(loss)) == pytest.approx(float(mean), abs=5e-4)
+
+
+def test_lesson_6_names_the_epochs_its_curves_turn_at(ran):
+    curve = ran["lesson_06_regularisation"].curves["no regularisation"]
+    prose = prose_of(lesson_06_regularisation)
+    (lowest,) = re.search(r"validation loss is lowest after epoch (\d+) and rises", prose).groups()
+    assert int(np.argmin(curve.validation)) + 1 == int(lowest)
+    (jump,) = re.search(r"after epoch (\d+) it jumps up and falls again", prose).groups()
+    rises = [epoch + 1 for epoch in range(1, len(curve.train)) if curve.train[epoch] > curve.train[epoch - 1]]
+    assert rises == [int(jump)]                                          # the one epoch whose training loss rose
+
+
+def test_lesson_7_explains_the_plain_averages_gap_with_empty_shards(ran):
+    by_shards = ran["lesson_07_data_parallel"].gaps_by_shards
+    prose = prose_of(lesson_07_data_parallel)
+    stated = re.search(r"off by exactly 1 - 5/N \(([^)]*)\)", prose).group(1).split(", ")
+    for n, words in zip(range(6, 10), stated, strict=True):
+        assert [stop - start for start, stop in ((s.start, s.stop) for s in shard_slices(10, n))].count(0) == n - 5
+        assert by_shards[n][1] == pytest.approx(1 - 5 / n, rel=1e-12)
+        assert f"{1 - 5 / n:.2f}" == words or (n == 8 and words == "0.38")    # 0.375: rounded half up in prose
