@@ -801,4 +801,4 @@ def test_lesson_7_explains_the_plain_averages_gap_with_empty_shards(ran):
     for n, words in zip(range(6, 10), stated, strict=True):
         assert [stop - start for start, stop in ((s.start, s.stop) for s in shard_slices(10, n))].count(0) == n - 5
         assert by_shards[n][1] == pytest.approx(1 - 5 / n, rel=1e-12)
-        assert f"{1 - 5 / n:.2f}" == words or (n == 8 and words == "0.38")    # 0.375: rounded half up in prose
+        assert f"{1 - 5 / n:.2f}" == words
