@@ -57,7 +57,11 @@ MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
 def jupyter_environment(home: Path) -> dict[str, str]:
     """The environment for JupyterLab and its kernels: all their files under `home` (.venv), no make variables."""
     inherited = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
-    return {**inherited, **jupyter_folders(home), "JUPYTER_PLATFORM_DIRS": "1"}   # the new layout, no notice
+    # JUPYTER_PREFER_ENV_PATH=0: the kernel and settings launch writes under `home` come before the running venv's
+    # own (jupyter_core 5 puts a venv's first): the same folder under make lab, but a --jupyter-home elsewhere got
+    # the kernelspec an older make notebooks had left in .venv, without its CurveZMQ keys
+    return {**inherited, **jupyter_folders(home), "JUPYTER_PLATFORM_DIRS": "1",   # the new layout, no notice
+            "JUPYTER_PREFER_ENV_PATH": "0"}
 
 
 def jupyter_folders(home: Path) -> dict[str, str]:
