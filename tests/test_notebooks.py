@@ -336,6 +336,13 @@ def test_make_notebooks_names_the_notebooks_it_kept_because_you_edited_them_apar
         f"{len(EXERCISES)} solutions). Open them: make lab"]
 
 
+def nothing_registered(monkeypatch) -> None:
+    """make notebooks' kernelspec and its Jupyter setting (build.main's last two steps) written nowhere: not into the
+    running .venv, for a test whose build() is a stand-in and which reads only what main prints."""
+    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    monkeypatch.setattr(build, "ask_for_encryption", lambda config_dir: None)
+
+
 @pytest.mark.parametrize("edited, row", [
     (["ex01", "ex02"], "1 rewritten, 2 kept as you edited them (ex01, ex02), 4 unchanged"),
     (["ex01", "ex02", "ex04"], "1 rewritten, 3 kept as you edited them, 3 unchanged")], ids=["named", "counted"])
@@ -345,7 +352,7 @@ def test_make_notebooks_names_the_edited_notebooks_while_their_row_fits_80_colum
             "exercises": [("ex03", "rewritten")] + [(name, "edited") for name in edited]
                          + [(name, "unchanged") for name in others]}
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: done)
-    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    nothing_registered(monkeypatch)
     assert build.main([]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[1] == f"  exercises/  {row}" and len(rows[1]) < 80
@@ -411,7 +418,7 @@ def test_make_notebooks_summary_fits_an_80_column_terminal_with_notebooks_in_sev
             "solutions": [(exercise.stem, "unchanged") for exercise in EXERCISES[:-1]]
                          + [(EXERCISES[-1].stem, "written")]}
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: done)
-    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    nothing_registered(monkeypatch)
     assert build.main([]) == 0
     assert capsys.readouterr().out.splitlines()[:4] == ["In keras_models/course/notebooks/:",
                                                         "  lessons/    7 unchanged",
@@ -425,7 +432,7 @@ def test_make_notebooks_into_a_closed_pipe_is_one_line_not_a_traceback(monkeypat
     # BrokenPipeError traceback, after every notebook had been written
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": [("lesson_01", "unchanged")],
                                                                      "exercises": [], "solutions": []})
-    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    nothing_registered(monkeypatch)
     with closed_pipe(line_buffered) as stdout:
         assert build.main([]) == 1
         assert capsys.readouterr().err == output_closed("make notebooks")
@@ -436,7 +443,7 @@ def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_trac
     # `make notebooks > /dev/full` (or into a file on a full disk): OSError ENOSPC from the summary's first print
     monkeypatch.setattr(build, "build", lambda out_dir, backup_dir: {"lessons": [("lesson_01", "unchanged")],
                                                                      "exercises": [], "solutions": []})
-    monkeypatch.setattr(build, "register", lambda data_dir: None)
+    nothing_registered(monkeypatch)
     with dev_full() as stdout:  # every write is ENOSPC
         assert build.main([]) == 1
         assert capsys.readouterr().err == ("error: the output of make notebooks could not be written: No space left on "
