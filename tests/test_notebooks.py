@@ -234,12 +234,16 @@ def changed_lesson(source):
     return notebook
 
 
-def test_make_notebooks_with_a_damaged_jupyter_settings_file_names_it_in_one_line(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("settings", ['{"KernelManager": {', '{"KernelManager": null}', '["KernelManager"]'],
+                         ids=["cut-short", "null-section", "a-list"])
+def test_make_notebooks_with_a_damaged_jupyter_settings_file_names_it_in_one_line(settings, tmp_path, monkeypatch,
+                                                                                  capsys):
     """make notebooks adds one setting to jupyter_config.json (kernel.py's ask_for_encryption); one that is not JSON,
-    half written or edited by hand, is named in one line, not a traceback from the json module."""
+    half written or edited by hand, is named in one line, not a traceback from the json module (or a TypeError from
+    a section that is not an object)."""
     notebooks_written_into(tmp_path, monkeypatch)
     (tmp_path / "jupyter_config").mkdir()
-    (tmp_path / "jupyter_config" / "jupyter_config.json").write_text('{"KernelManager": {', encoding="utf-8")
+    (tmp_path / "jupyter_config" / "jupyter_config.json").write_text(settings, encoding="utf-8")
     assert build.main([]) == 1
     said = capsys.readouterr().err.splitlines()
     assert len(said) == 1 and said[0].startswith(f"error: {tmp_path / 'jupyter_config' / 'jupyter_config.json'} "

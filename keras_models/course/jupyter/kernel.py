@@ -59,8 +59,8 @@ def ask_for_encryption(config_dir: Path) -> Path:
         config = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except (ValueError, UnicodeDecodeError) as error:                # ValueError: make notebooks' one line
         raise ValueError(f"{path} is not a JSON settings file ({error}): correct it or remove it") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{path} is not a JSON settings file (not an object): correct it or remove it")
+    if not isinstance(config, dict) or not isinstance(config.get("KernelManager", {}), dict):
+        raise ValueError(f"{path} is not a JSON settings file (not an object of objects): correct it or remove it")
     config.setdefault("KernelManager", {})["transport_encryption"] = "auto"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, json.dumps(config, indent=1) + "\n")
