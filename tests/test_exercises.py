@@ -1892,8 +1892,8 @@ def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
 
 
 def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):
-    """The exercise asks for "hidden Dense layers with ReLU, a Dropout after each": a Dropout before the first Dense
-    thins the inputs only, and the grader took it (and graded the model PASS)."""
+    """The exercise asks for "hidden Dense layers with ReLU, a Dropout after at least one": a Dropout before the first
+    Dense thins the inputs only, and the grader took it (and graded the model PASS)."""
     import keras
 
     def dropout_on_inputs(n_features):
@@ -1905,8 +1905,28 @@ def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):
 
     message = grade_mutant("ex05", tmp_path, build_model=dropout_on_inputs)
     assert message == ("every Dropout comes before the first Dense layer (Dropout 'on_inputs'), so it thins the "
-                       "inputs only: this exercise asks for a Dropout after each hidden Dense layer; add "
+                       "inputs only: this exercise asks for a Dropout after a hidden Dense layer; add "
                        "keras.layers.Dropout(rate) after a hidden layer (one on the inputs as well is fine)"), message
+
+
+def test_ex05_text_asks_for_what_the_grader_checks_a_dropout_after_at_least_one_hidden_layer(tmp_path):
+    """The exercise said "a Dropout after each" hidden layer, its grader (and its hint) one after any hidden Dense
+    layer, which is the lesson: the text now asks for that. A model with two hidden layers and one Dropout is
+    taken; the text and the hint no longer ask for "each"."""
+    import keras
+
+    from keras_models.course.exercises.graders import ex05
+
+    exercise = find("ex05")
+    text = " ".join(" ".join(line.lstrip("# ").split()) for line in exercise.solution_path.read_text(
+        encoding="utf-8").splitlines())                      # the brief's comment lines as one line of words
+    assert "a `Dropout` after at least one of them" in text, "the brief of ex05 asks for another Dropout count"
+    assert "a `Dropout` after each," not in text
+    one_of_two = keras.Sequential([keras.Input((30,)), keras.layers.Dense(16, activation="relu"),
+                                   keras.layers.Dropout(0.3), keras.layers.Dense(8, activation="relu"),
+                                   keras.layers.Dense(1, activation="sigmoid")])
+    one_of_two.compile(optimizer="adam", loss="binary_crossentropy")
+    ex05._check_model(one_of_two, 30)                       # no Fail
 
 
 def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):

@@ -2,11 +2,12 @@
 
 Checks: a Dropout layer with a rate in (0, 1), one of them after a hidden Dense layer (not only on the inputs); an
 output activation that suits the loss (a mismatch, which Keras trains without a word, is explained by
-scratch.pairing); one sigmoid output with binary cross-entropy on probabilities, no Dropout after it; fit
-validating on the validation rows (checked as fit is called: not the training or test rows, and not training on
-them too) with any EarlyStopping on "val_loss", restoring its best weights; early stopping fired (fit ran fewer
-epochs than it was asked for: History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5 and returns
-labels of shape (m,); and the accuracy on the test rows, which the learner's code never sees during training.
+scratch.pairing); a hidden layer with a nonlinear activation; one sigmoid output with binary cross-entropy on
+probabilities, no Dropout after it; fit validating on the validation rows (checked as fit is called: not the
+training or test rows, and not training on them too) with any EarlyStopping on "val_loss", restoring its best
+weights; early stopping fired (fit ran fewer epochs than it was asked for: History.params["epochs"]); predict_labels
+thresholds the sigmoid at 0.5 and returns labels of shape (m,); and the accuracy on the test rows, which the
+learner's code never sees during training.
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ def _check_model(model, n_features: int) -> None:
     layers = layers_of(model)
     after_a_dense = [layer for layer in dropouts
                      if any(isinstance(before, keras.layers.Dense) for before in layers[:layers.index(layer)])]
-    check(len(after_a_dense) > 0,                # the exercise asks for "a Dropout after each" hidden Dense layer
+    check(len(after_a_dense) > 0,                # the exercise asks for a Dropout after at least one hidden layer
           f"every Dropout comes before the first Dense layer "
           f"({', '.join(f'Dropout {layer.name!r}' for layer in dropouts)}), so it thins the inputs only: this "
-          "exercise asks for a Dropout after each hidden Dense layer; add keras.layers.Dropout(rate) after a hidden "
+          "exercise asks for a Dropout after a hidden Dense layer; add keras.layers.Dropout(rate) after a hidden "
           "layer (one on the inputs as well is fine)")
     for layer in dropouts:                       # Keras refuses a rate outside [0, 1] but takes 0 and 1 themselves
         effect = ("drops nothing" if layer.rate == 0 else

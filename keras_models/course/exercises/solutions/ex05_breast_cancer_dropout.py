@@ -15,9 +15,10 @@
 # = 398 / 86 / 85 rows, each with the class balance of the whole set (37% malignant).
 #
 # **Your part.**
-# 1. `build_model(n_features)`: hidden `Dense` layers with ReLU, a `Dropout` after each, and
-#    an output fit for a yes/no question: one unit whose output is a probability (sigmoid),
-#    with the binary cross-entropy loss. Add `metrics=["accuracy"]` to see it while training.
+# 1. `build_model(n_features)`: hidden `Dense` layers with ReLU, a `Dropout` after at least one of
+#    them (after each is common), and an output fit for a yes/no question: one unit whose output
+#    is a probability (sigmoid), with the binary cross-entropy loss. Add `metrics=["accuracy"]`
+#    to see it while training.
 # 2. `train`: fit with `validation_data` and an EarlyStopping callback on the validation loss,
 #    with `restore_best_weights=True` (the grader refuses one that keeps the last epoch's weights).
 #    Ask for many more epochs (e.g. 200) than it needs: early stopping decides when to stop.
