@@ -1929,6 +1929,24 @@ def test_ex05_text_asks_for_what_the_grader_checks_a_dropout_after_at_least_one_
     ex05._check_model(one_of_two, 30)                       # no Fail
 
 
+def test_ex05_refuses_hidden_layers_without_a_nonlinear_activation(tmp_path):
+    """The exercise asks for "hidden Dense layers with ReLU"; its grader read no hidden activation, and a model whose
+    hidden Dense layers are linear, one logistic regression however many there are, was taken (and, the data being
+    nearly separable, passed). ex03 and ex04 refuse such a model too."""
+    import keras
+
+    def linear_hidden(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8),
+                                  keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    message = grade_mutant("ex05", tmp_path, build_model=linear_hidden)
+    assert message == ("the model has no hidden layer with a nonlinear activation, so it draws one straight boundary "
+                       "whatever its size: give the hidden Dense layers activation=\"relu\", as the exercise "
+                       "asks"), message
+
+
 def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):
     import keras
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .checks import Fail, as_array, check, deterministic
 from .fit_checks import fit_checked, validated_on
-from .model_checks import layers_of, require_binary_classifier, require_model
+from .model_checks import hidden_nonlinear_layers, layers_of, require_binary_classifier, require_model
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
 NEEDS = ("build_model", "train", "predict_labels")
@@ -61,6 +61,9 @@ def _check_model(model, n_features: int) -> None:
           "a Dropout comes after the output layer: while training it zeroes some probabilities and divides the "
           "others by 1 - rate (they can pass 1); put Dropout after the hidden layers only")
     require_binary_classifier(model, "build_model", n_features=n_features, what="the probability of malignant")
+    check(hidden_nonlinear_layers(model) >= 1,   # the exercise asks for "hidden Dense layers with ReLU"
+          "the model has no hidden layer with a nonlinear activation, so it draws one straight boundary whatever its "
+          "size: give the hidden Dense layers activation=\"relu\", as the exercise asks")
 
 
 def grade(module, workdir) -> str:
