@@ -1947,6 +1947,29 @@ def test_ex05_refuses_hidden_layers_without_a_nonlinear_activation(tmp_path):
                        "asks"), message
 
 
+def test_ex03_brief_says_which_parts_of_its_model_recipe_are_checked_and_the_grader_takes_other_sizes(tmp_path):
+    """ex03's brief asked for "three hidden Dense layers of 16 ReLU units" and Adam as requirements; the grader checks
+    the input, the linear output, the mse loss and a nonlinear hidden layer, then the target. The brief now says so,
+    and the grader takes two hidden layers of 32 units, which the brief leaves to the learner."""
+    import keras
+
+    exercise = find("ex03")
+    text = " ".join(" ".join(line.lstrip("# ").split()) for line in exercise.solution_path.read_text(
+        encoding="utf-8").splitlines())                      # the brief's comment lines as one line of words
+    assert ("The grader checks the input, the linear output, the loss and that a hidden layer is nonlinear: how "
+            "many hidden layers, their sizes and the optimizer are yours to vary.") in text
+
+    def two_of_32():
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(32, activation="relu"),
+                                  keras.layers.Dense(32, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="mse")
+        return model
+
+    module = load_module(exercise.solution_path)
+    module.build_model = two_of_32
+    assert "fresh-data RMSE" in exercise.grader.grade(module, tmp_path)
+
+
 def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):
     import keras
 

@@ -15,7 +15,9 @@
 #    layers of 16 ReLU units and one linear output unit; compile it with the Adam optimizer and
 #    the mean squared error loss (`"mse"`). Adam's default learning rate (0.001) needs hundreds
 #    of epochs here; 0.02 gets there in about 30. (With only 4 units per layer, some random
-#    starts end with every ReLU stuck at 0 and a constant prediction.)
+#    starts end with every ReLU stuck at 0 and a constant prediction.) The grader checks the input,
+#    the linear output, the loss and that a hidden layer is nonlinear: how many hidden layers,
+#    their sizes and the optimizer are yours to vary.
 # 3. `train`: fit on the training rows and return the History (`verbose=0` keeps it quiet).
 # 4. `evaluate`: the test mean squared error, from `model.evaluate`, as a float.
 # 5. `predict_price`: the price of a new gem whose raw features are e.g. [998, 1000]. The model
