@@ -2259,6 +2259,29 @@ def test_ex07_hint_for_read_scalars_that_reads_epoch_loss_whatever_its_tag(tmp_p
                        "event files: read the tag it is given"), message
 
 
+@pytest.mark.parametrize("asked", [None, 5], ids=["epochs-left-out", "another-number"])
+def test_ex07_refuses_a_fit_for_another_number_of_epochs_than_train_with_tensorboard_is_given(asked, tmp_path):
+    """The brief asks to "fit it for `epochs` epochs"; a fit without epochs= trains Keras' default, one epoch, whose
+    lowest validation loss is at epoch 0, and the grader passed it (a curve of one point, no overfitting to see)."""
+    import keras
+
+    from data import prepare
+
+    def train_with_tensorboard(log_dir, epochs: int = 20):
+        data = prepare("binary", seed=0)
+        model = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        board = keras.callbacks.TensorBoard(log_dir=log_dir, profile_batch=0)
+        return model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val), callbacks=[board],
+                         verbose=0, **({} if asked is None else {"epochs": asked}))
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=train_with_tensorboard)
+    default = " (Keras' default when fit is given no epochs)" if asked is None else ""
+    assert hint == (f"model.fit was asked for epochs={asked or 1}{default}, but train_with_tensorboard is given "
+                    "epochs=20: pass epochs=epochs to model.fit"), hint
+
+
 @pytest.mark.parametrize("folder", ["20240101-120000", "train"])
 def test_ex07_hint_for_a_callback_given_a_folder_under_the_log_dir(folder, tmp_path):
     # log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard

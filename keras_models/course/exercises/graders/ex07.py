@@ -2,7 +2,8 @@
 
 The grader trains through the learner's function into its own temporary directory (checking, as
 fit is called, that the model is still the given classifier, one sigmoid unit scored by binary
-cross-entropy, and that it validates on neither the test rows nor the training rows), reads the
+cross-entropy, that it validates on neither the test rows nor the training rows, and that it runs the
+`epochs` epochs the function is given), reads the
 event files itself and compares: the logged validation losses with the History, the learner's
 read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it
 writes a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
@@ -105,6 +106,35 @@ def _the_given_classifier_on_the_validation_rows(arguments: dict) -> None:
     _validated_on_the_validation_rows(arguments)
 
 
+def epochs_given(train_with_tensorboard) -> int | None:
+    """The `epochs` train_with_tensorboard is called with when the grader gives it none: its parameter's default (20
+    in the exercise); None when it has no such parameter with a whole-number default (nothing to compare)."""
+    import inspect
+
+    try:
+        parameter = inspect.signature(train_with_tensorboard).parameters.get("epochs")
+    except (TypeError, ValueError):                       # a callable whose signature cannot be read
+        return None
+    default = getattr(parameter, "default", None)
+    return default if isinstance(default, int) and not isinstance(default, bool) else None
+
+
+def _fits_for(epochs: int | None):
+    """A check_call for fit_checked: the fit in train_with_tensorboard runs the `epochs` epochs the function is
+    given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs. Left out, fit trains Keras'
+    default, one epoch, whose curve is one point and whose best epoch is 0 however the model would have gone on."""
+    def check_call(arguments: dict) -> None:
+        _the_given_classifier_on_the_validation_rows(arguments)
+        asked = arguments.get("epochs")
+        if not (isinstance(asked, int) and asked >= 1):   # "20", 20.0, 0: fit_checks.kinds_checked's to tell
+            return
+        check(epochs is None or asked == epochs,
+              f"model.fit was asked for epochs={asked!r}"
+              + (" (Keras' default when fit is given no epochs)" if asked == 1 else "")
+              + f", but train_with_tensorboard is given epochs={epochs}: pass epochs=epochs to model.fit")
+    return check_call
+
+
 def _check_run(log_dir: Path, history) -> dict[int, float]:
     for split in ("train", "validation"):
         run = log_dir / split
@@ -140,7 +170,7 @@ def _slips(answer, validation: dict[int, float], training: dict[int, float]) -> 
 def grade(module, workdir) -> str:
     workdir = Path(workdir)
     log_dir = workdir / "run"
-    with deterministic(SEED), fit_checked(_the_given_classifier_on_the_validation_rows):
+    with deterministic(SEED), fit_checked(_fits_for(epochs_given(module.train_with_tensorboard))):
         history = module.train_with_tensorboard(log_dir)
     logged = _check_run(log_dir, history)
 
