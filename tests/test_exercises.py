@@ -1922,9 +1922,13 @@ def test_ex05_text_asks_for_what_the_grader_checks_a_dropout_after_at_least_one_
         encoding="utf-8").splitlines())                      # the brief's comment lines as one line of words
     assert "a `Dropout` after at least one of them" in text, "the brief of ex05 asks for another Dropout count"
     assert "a `Dropout` after each," not in text
-    one_of_two = keras.Sequential([keras.Input((30,)), keras.layers.Dense(16, activation="relu"),
-                                   keras.layers.Dropout(0.3), keras.layers.Dense(8, activation="relu"),
-                                   keras.layers.Dense(1, activation="sigmoid")])
+    # the layers are named: Keras' names count up in the process, and a test after this one in the same pytest
+    # worker expects its first Dense layer to be called 'dense'
+    one_of_two = keras.Sequential([keras.Input((30,), name="features"),
+                                   keras.layers.Dense(16, activation="relu", name="hidden_1"),
+                                   keras.layers.Dropout(0.3, name="dropped"),
+                                   keras.layers.Dense(8, activation="relu", name="hidden_2"),
+                                   keras.layers.Dense(1, activation="sigmoid", name="malignant")], name="one_of_two")
     one_of_two.compile(optimizer="adam", loss="binary_crossentropy")
     ex05._check_model(one_of_two, 30)                       # no Fail
 
