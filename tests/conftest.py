@@ -591,14 +591,13 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
                           env=make_environment(**env), capture_output=True, text=True, timeout=timeout)
 
 
-# The learner's own exercise files, git-ignored and cut from the solutions: their work, which may be half-written or
-# saved in another encoding (Notepad's BOM or UTF-16), not the project's source that a test reads as text
-LEARNERS_OWN = re.compile(r"keras_models/course/exercises/ex\d\d_\w+\.py")
-
-
 def learners_own(path: Path) -> bool:
-    """Whether `path` (in this checkout) is one of the learner's own exercise files."""
-    return bool(LEARNERS_OWN.fullmatch(path.resolve().relative_to(Path(__file__).resolve().parents[1]).as_posix()))
+    """Whether `path` (in this checkout) is one of the learner's own exercise files: git-ignored and cut from the
+    solutions, their work, which may be half-written or saved in another encoding (Notepad's BOM or UTF-16), not the
+    project's source that a test reads as text. The rule is the one make release and .gitignore follow, so that
+    Windows' "ex01_perceptron_activations - Copy.py" is the learner's too."""
+    from keras_models.course.instructor.release import LEARNER_WORK_IGNORED
+    return path.resolve().relative_to(Path(__file__).resolve().parents[1]).match(LEARNER_WORK_IGNORED[0])
 
 
 def notebooks_written_into(root: Path, patch: pytest.MonkeyPatch) -> Path:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from conftest import learners_own
 
+from keras_models.course.exercises.graders import EXERCISES
+
 REPO = Path(__file__).resolve().parents[1]
 # "python" or "python3" not preceded by a path (.venv/bin/) or a word character, then -m or a .py file
 BARE_PYTHON = re.compile(r"(?<![\w/.-])python3?(?:\.\d+)?\s+(?:-m\s|[\w./-]+\.py\b)")
@@ -30,7 +32,7 @@ def test_the_learners_own_exercise_files_are_not_scanned():
     test, and make test in their checkout, end in a UnicodeDecodeError traceback. Their solutions are scanned."""
     scanned = scanned_files()
     exercises = REPO / "keras_models" / "course" / "exercises"
-    assert not [path for path in scanned if path.parent == exercises and re.fullmatch(r"ex\d\d_\w+\.py", path.name)]
+    assert not {exercise.learner_path for exercise in EXERCISES} & set(scanned)
     assert exercises / "solutions" / "ex01_perceptron_activations.py" in scanned
 
 
