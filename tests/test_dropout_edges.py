@@ -68,7 +68,7 @@ def test_keras_dropout_seed_3_draws_the_same_masks_in_two_layers():
 def test_keras_takes_noise_shape_and_seed_positionally_a_name_and_a_dtype():
     """Keras' Dropout(rate, noise_shape=None, seed=None, **kwargs): Dropout(0.5, None, 3) is seed=3 (the same masks),
     name= names the layer and dtype="float64" computes in float64 (a float32 input comes out float64). Scratch's
-    Dropout(rate, seed=None) refuses each in a line of its own (below); the bridge carries them (test_bridge.py)."""
+    Dropout(rate, seed=None) refuses each in a line of its own (below); the bridge carries them (below too)."""
     positional, by_name = keras.layers.Dropout(0.5, None, 3), keras.layers.Dropout(0.5, seed=3)
     assert (positional.noise_shape, positional.seed) == (None, 3)
     np.testing.assert_array_equal(train_and_infer(positional)[0], train_and_infer(by_name)[0])

@@ -42,6 +42,7 @@ from conftest import (
     exercises_reset_into,
     file_size_limit,
     jupyter_environment,
+    line_of,
     notebooks_written_into,
     output_closed,
 )
@@ -1055,7 +1056,6 @@ def test_a_file_that_cannot_be_read_is_one_line_saying_why(name, content, messag
 
 SOLVED_EX01 = find("ex01").solution_path.read_text(encoding="utf-8")
 RUN_LINE = "        return self.weight * np.asarray(x, dtype=float) + self.bias\n"     # line 45 of ex01's solution
-RUN_AT = SOLVED_EX01[:SOLVED_EX01.index(RUN_LINE)].count("\n") + 1
 
 
 WEB_SPACE = ("a non-breaking space (U+00A0), which text copied from a web page holds, where Python expects a space: "
@@ -1086,7 +1086,7 @@ def test_a_character_python_refuses_is_named_in_plain_words(typed, at, said, tmp
     path = tmp_path / "ex01_perceptron_activations.py"
     path.write_bytes(content.encode("utf-8"))
     result = grade_file(find("ex01"), path, tmp_path)
-    where = at.format(run=RUN_AT, last=SOLVED_EX01.count("\n") + 1)
+    where = at.format(run=line_of(SOLVED_EX01, RUN_LINE.strip()), last=SOLVED_EX01.count("\n") + 1)
     assert not result.passed and len(result.message.splitlines()) == 1
     assert result.message.startswith("the file does not parse: "), result.message
     assert f" at {where} of ex01_perceptron_activations.py -- {said}" in result.message, result.message
