@@ -683,6 +683,35 @@ def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong,
         f"your code raised ValueError in train (line {at} of {path.name}): {message}")
 
 
+@pytest.mark.parametrize("width, x_shape, y_shape, swapped", [
+    (1, (10,), (10, 1), False),         # Keras adds the missing last axis to x when the model takes a width of 1
+    (1, (10, 1, 1), (10, 1), False),    # and drops an extra last axis of 1
+    (1, (10, 1), (10, 1), False),
+    (3, (10, 3), (10, 3), False),       # a target as wide as the input is no swap
+    (3, (10, 1), (10, 3), True),
+    (3, (10,), (10, 3), True),          # y a vector, handed over first
+], ids=["vector-x-width-1", "extra-axis-width-1", "column-x-width-1", "as-wide", "column-swapped", "vector-swapped"])
+def test_x_and_y_are_called_swapped_only_when_keras_cannot_take_x(width, x_shape, y_shape, swapped):
+    """keras.Input(shape=(1,)) with x of shape (10,) and y (10, 1): Keras trains, and the check said "x and y are
+    swapped". Keras itself is the reference: it fits every pair the check lets through and refuses every swapped one."""
+    import keras
+
+    from keras_models.course.exercises.graders.fit_checks import x_and_y_in_order
+
+    model = keras.Sequential([keras.Input(shape=(width,)), keras.layers.Dense(width)])
+    model.compile(loss="mse", optimizer="sgd")
+    x, y = np.ones(x_shape), np.ones(y_shape)
+    arguments = {"self": model, "x": x, "y": y}
+    if swapped:
+        with pytest.raises(ValueError, match="x and y are swapped"):
+            x_and_y_in_order(arguments)
+        with pytest.raises(ValueError):
+            model.fit(x, y, epochs=1, verbose=0)
+    else:
+        x_and_y_in_order(arguments)
+        assert np.isfinite(model.fit(x, y, epochs=1, verbose=0).history["loss"][0])
+
+
 def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_the_grader_tripped(tmp_path):
     """ex01's Perceptron1D.run returning a string: the grader's float() fails on it, in the grader's own code."""
     right = "return self.weight * np.asarray(x, dtype=float) + self.bias"

@@ -91,7 +91,8 @@ def kinds_checked(arguments: dict) -> None:
 def x_and_y_in_order(arguments: dict) -> None:
     """fit's x has the model's input width and y does not, else a ValueError when y has it instead: x and y swapped,
     which Keras reports as an input "incompatible with the layer" over several lines, in bold terminal codes. Arrays,
-    DataFrames and tensors are read by their .shape; a model without an input shape yet is not judged."""
+    DataFrames and tensors are read by their .shape; a model without an input shape yet is not judged, nor an x Keras
+    takes as it is (a vector x when the model takes a width of 1)."""
     x, y = getattr(arguments.get("x"), "shape", None), getattr(arguments.get("y"), "shape", None)
     try:
         wanted = tuple(arguments["self"].inputs[0].shape[1:])
@@ -100,7 +101,9 @@ def x_and_y_in_order(arguments: dict) -> None:
     if x is None or y is None or len(x) == 0 or len(y) == 0:
         return
     x, y = tuple(x), tuple(y)
-    if x[1:] != wanted and y[1:] == wanted:
+    # Keras takes x one axis of width 1 off the input's shape: it adds the missing last axis, or drops the extra one
+    taken = x[1:] in (wanted, (*wanted, 1)) or (wanted[-1:] == (1,) and x[1:] == wanted[:-1])
+    if not taken and y[1:] == wanted:
         raise ValueError(f"model.fit(x, y): x has shape {x} and y {y}, but the model takes inputs of shape "
                          f"{(None, *wanted)}: x and y are swapped; the features come first, model.fit(X, y)")
 
