@@ -52,9 +52,8 @@ from keras_models.course.exercises.graders import (
     find_all,
     grade_file,
     grade_module,
-    in_file,
+    interrupted_where,
     load_graders,
-    where_raised,
 )
 from keras_models.course.exercises.graders.judging import floatx_in, keras_json
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
@@ -163,11 +162,8 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
 def _interrupted_in(exercise: Exercise, interrupt: KeyboardInterrupt, path: Path) -> str:
     """'while grading ex01, in your Perceptron1D.run (line 44 of ex01_perceptron_activations.py)': the exercise
     being graded, and the learner's function that was running (none when the grader's own code was)."""
-    function, line = where_raised(interrupt, in_file(path))
-    if line is None:
-        return f"while grading {exercise.name}"
-    where = "at the top level of your file" if function == "the top level of the file" else f"in your {function}"
-    return f"while grading {exercise.name}, {where} ({line})"
+    where = interrupted_where(interrupt, path)
+    return f"while grading {exercise.name}" if where is None else f"while grading {exercise.name}, {where}"
 
 
 def grade_here(name: str) -> None:

@@ -34,6 +34,7 @@ from keras_models.course.exercises.graders import (
     fit_arguments_checked,
     has_no_code,
     in_file,
+    interrupted_where,
     load_module,
     no_code_in,
     raised,
@@ -107,11 +108,8 @@ def run_exercise(exercise: Exercise) -> int:
 def _interrupted_in(interrupt: KeyboardInterrupt, path: Path) -> str:
     """' in your engineer_features (line 48 of ex06_capstone_housing.py)': the learner's innermost function that was
     running when Ctrl-C came (make exercises' words), or "" when none of the learner's code was."""
-    function, line = where_raised(interrupt, in_file(path))
-    if line is None:
-        return ""
-    where = "at the top level of your file" if function == "the top level of the file" else f"in your {function}"
-    return f" {where} ({line})"
+    where = interrupted_where(interrupt, path)
+    return "" if where is None else f" {where}"
 
 
 def main(argv: list[str] | None = None) -> int:

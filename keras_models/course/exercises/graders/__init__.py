@@ -26,6 +26,7 @@ from .judging import (
     grade_module,
     has_no_code,
     in_file,
+    interrupted_where,
     load_module,
     message_of,
     no_code_in,
@@ -38,7 +39,7 @@ from .judging import (
 __all__ = [
     "EXERCISES", "EXERCISES_DIR", "GRADED_PREFIX", "SOLUTIONS_DIR", "Exercise", "GraderUnreadable", "Result",
     "does_not_parse", "find", "find_all", "fit_arguments_checked", "grade_file", "grade_module", "has_no_code",
-    "in_file", "load_graders",
+    "in_file", "interrupted_where", "load_graders",
     "load_module", "message_of", "no_code_in", "printable", "raised", "where_raised",
 ]
 

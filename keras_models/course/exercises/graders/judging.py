@@ -168,6 +168,17 @@ def where_raised(error: BaseException, is_learners: Callable[[str], bool]) -> tu
     return where, line
 
 
+def interrupted_where(interrupt: KeyboardInterrupt, path: Path) -> str | None:
+    """'in your Perceptron1D.run (line 44 of ex01_perceptron_activations.py)' (or 'at the top level of your file
+    (line ...)'): the learner's innermost code in the file at `path` that was running when Ctrl-C came, for make
+    exercises and make exercise-run alike; None when none of the learner's code was."""
+    function, line = where_raised(interrupt, in_file(path))
+    if line is None:
+        return None
+    where = "at the top level of your file" if function == "the top level of the file" else f"in your {function}"
+    return f"{where} ({line})"
+
+
 def in_file(path: Path) -> Callable[[str], bool]:
     """Whether a code object's file name is the exercise file at `path` (or one of its notebook cells)."""
     return lambda filename: filename == str(path) or filename.startswith(f"{path} cell ")
