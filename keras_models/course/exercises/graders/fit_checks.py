@@ -82,7 +82,7 @@ def kinds_checked(arguments: dict) -> None:
         raise ValueError(f"model.fit(validation_split={split!r}, validation_data=...): Keras ignores "
                          "validation_split without a word when validation_data is given, so no rows are held out "
                          "by it; pass one of the two")
-    if split and arguments.get("validation_data") is None and not (isinstance(split, Real) and 0 < split < 1):
+    if split and not (isinstance(split, Real) and 0 < split < 1):
         raise ValueError(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
                          "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes "
                          f"{split!r} without a word and trains on no rows")
