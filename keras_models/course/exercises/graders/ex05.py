@@ -36,14 +36,14 @@ def _check_model(model, n_features: int) -> None:
 
     from keras_models.twins.bridge import NOT_DROPOUT  # Keras' other noise layers, what each does instead
 
-    dropouts = [layer for layer in layers_of(model) if isinstance(layer, keras.layers.Dropout)]
-    noisy = [layer for layer in layers_of(model) if type(layer) in NOT_DROPOUT]
+    layers = layers_of(model)
+    dropouts = [layer for layer in layers if isinstance(layer, keras.layers.Dropout)]
+    noisy = [layer for layer in layers if type(layer) in NOT_DROPOUT]
     if not dropouts and noisy:                   # not subclasses of keras.layers.Dropout, though named dropouts
         raise Fail(f"the model has no keras.layers.Dropout: {type(noisy[0]).__name__} {noisy[0].name!r} "
                    f"{NOT_DROPOUT[type(noisy[0])]} rather than zeroing a random fraction of them; this exercise "
                    "asks for keras.layers.Dropout(rate) after a hidden layer")
     check(len(dropouts) > 0, "the model has no Dropout layer: add keras.layers.Dropout(rate) after a hidden layer")
-    layers = layers_of(model)
     after_a_dense = [layer for layer in dropouts
                      if any(isinstance(before, keras.layers.Dense) for before in layers[:layers.index(layer)])]
     check(len(after_a_dense) > 0,                # the exercise asks for a Dropout after at least one hidden layer
@@ -57,7 +57,7 @@ def _check_model(model, n_features: int) -> None:
                   "is not a fraction")
         check(0.0 < layer.rate < 1.0, f"a Dropout rate is the fraction of units it drops, above 0 and below 1: "
                                       f"Dropout {layer.name!r} has rate {layer.rate}, which {effect}; try 0.2 to 0.5")
-    check(not isinstance(layers_of(model)[-1], keras.layers.Dropout),
+    check(not isinstance(layers[-1], keras.layers.Dropout),
           "a Dropout comes after the output layer: while training it zeroes some probabilities and divides the "
           "others by 1 - rate (they can pass 1); put Dropout after the hidden layers only")
     require_binary_classifier(model, "build_model", n_features=n_features, what="the probability of malignant")
