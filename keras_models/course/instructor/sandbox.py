@@ -69,7 +69,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from keras_models.course.exercises.graders import message_of, printable
+from keras_models.course.exercises.graders import in_file, message_of, printable
 from keras_models.course.exercises.notebook_source import cell_line
 
 GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
@@ -207,12 +207,13 @@ def where_stopped(stack: str, learners_file: str) -> str:
         return ""
     in_main, innermost = False, None
     ours = _as_faulthandler_writes(learners_file)
+    is_ours = in_file(ours)                         # the learner's file, or one of its notebook's cells
     for line in lines[1:]:
         if thread := re.fullmatch(r"(?:Current thread|Thread) 0x([0-9a-f]+)(?: .*)? \(most recent call first\):", line):
             in_main = int(thread[1], 16) == int(main[1], 16)
         elif in_main and innermost is None and (frame := re.fullmatch(r'  File "(.*)", line (\d+) in (\S+)', line)):
             file, number, function = frame.groups()
-            if file == ours or file.startswith(f"{ours} cell "):
+            if is_ours(file):
                 where = "at the top level of the file" if function == "<module>" else f"in {function}"
                 innermost = f"{cell_line(file.replace(ours, learners_file, 1), int(number))}, {where}"
     return "" if innermost is None else escaped(f" -- it was running {innermost}")

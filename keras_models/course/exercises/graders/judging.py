@@ -179,7 +179,7 @@ def interrupted_where(interrupt: KeyboardInterrupt, path: Path) -> str | None:
     return f"{where} ({line})"
 
 
-def in_file(path: Path) -> Callable[[str], bool]:
+def in_file(path: Path | str) -> Callable[[str], bool]:
     """Whether a code object's file name is the exercise file at `path` (or one of its notebook cells)."""
     return lambda filename: filename == str(path) or filename.startswith(f"{path} cell ")
 
