@@ -1855,8 +1855,14 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_da
         rows = tf.data.Dataset.from_tensor_slices((X, y))
         return (rows.shuffle(len(X), seed=0) if shuffled else rows).batch(32)
 
+    import keras
+
+    given = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
+    given.compile(loss="binary_crossentropy")               # the classifier ex07's check asks for, fitting it
+
     def fit_arguments(validation) -> dict:
-        return {"x": data.X_train, "validation_data": validation, "validation_split": 0.0, "callbacks": None}
+        return {"self": given, "x": data.X_train, "validation_data": validation, "validation_split": 0.0,
+                "callbacks": None}
 
     check_call = validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)
     for shuffled in (False, True):

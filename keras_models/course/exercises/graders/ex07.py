@@ -72,15 +72,20 @@ def write_known_run(log_dir: Path) -> None:
 
 
 def _validated_on_the_validation_rows(arguments: dict) -> None:
-    """Part of fit_checked's check of the fit in train_with_tensorboard (_the_given_classifier_on_the_validation_rows):
-    validation_data must not be the test rows or the training rows, nor a validation_split of the training rows, and
-    fit must not train on the validation rows too.
+    """fit_checked's check of the fit in train_with_tensorboard: the model is still the given classifier, one sigmoid
+    unit scored by binary cross-entropy (model_checks.require_binary_classifier); validation_data must not be the test
+    rows or the training rows, nor a validation_split of the training rows, and fit must not train on the validation
+    rows too. The model and its compile are given; changed, the run logs a loss that scores another model than the
+    one that predicts (one softmax unit always says 1) or nothing at all (one unit's categorical cross-entropy is 0 at
+    every epoch), and its best epoch still reads back right.
     Each run logs a validation loss and a lowest epoch that read back fine, so only the fit call tells: the test
     rows' curve leaks the final verdict into the choice of epoch, and the loss of rows the model learns from only
     falls, so the logs show no overfitting and the best epoch is the last."""
     from data import prepare
 
     data = prepare("binary", seed=0)                       # the rows train_with_tensorboard prepares
+    require_binary_classifier(arguments["self"], "build_model", n_features=data.n_features,
+                              what="the probability of malignant")
     not_a_split(arguments, "data.X_val, data.y_val")
     not_trained_on(arguments, data.X_val, len(data.X_train), "data.X_val", "data.X_train, data.y_train",
                    "their loss then only falls, and the logs show no overfitting")
@@ -91,19 +96,6 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     check(not same_rows(x, data.X_train, any_order=True),
           "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, so the logs "
           "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
-
-
-def _the_given_classifier_on_the_validation_rows(arguments: dict) -> None:
-    """fit_checked's check of the fit in train_with_tensorboard: the model is still the given classifier, one sigmoid
-    unit scored by binary cross-entropy (model_checks.require_binary_classifier), and it validates on the validation
-    rows. The model and its compile are given; changed, the run logs a loss that scores another model than the one
-    that predicts (one softmax unit always says 1) or nothing at all (one unit's categorical cross-entropy is 0 at
-    every epoch), and its best epoch still reads back right."""
-    from data import prepare
-
-    require_binary_classifier(arguments["self"], "build_model", n_features=prepare("binary", seed=0).n_features,
-                              what="the probability of malignant")
-    _validated_on_the_validation_rows(arguments)
 
 
 def epochs_given(train_with_tensorboard) -> int | None:
@@ -124,7 +116,7 @@ def _fits_for(epochs: int | None):
     given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs. Left out, fit trains Keras'
     default, one epoch, whose curve is one point and whose best epoch is 0 however the model would have gone on."""
     def check_call(arguments: dict) -> None:
-        _the_given_classifier_on_the_validation_rows(arguments)
+        _validated_on_the_validation_rows(arguments)
         asked = arguments.get("epochs")
         if not (isinstance(asked, int) and asked >= 1):   # "20", 20.0, 0: fit_checks.kinds_checked's to tell
             return
