@@ -55,6 +55,12 @@ from keras_models.twins import repository
 # Grading them here again would repeat that work.
 
 
+def brief_of(exercise) -> str:
+    """The exercise's solution file as one line of words, its comment lines' "# " dropped: the brief as it reads."""
+    return " ".join(" ".join(line.lstrip("# ").split())
+                    for line in exercise.solution_path.read_text(encoding="utf-8").splitlines())
+
+
 def test_the_repository_holds_each_exercise_once_as_its_solution():
     """The learner files are generated, not kept: git tracks only the solutions and ignores the copies."""
     folder = EXERCISES[0].learner_path.parent
@@ -616,6 +622,7 @@ def test_a_count_given_as_a_string_or_a_float_is_told_apart_from_the_number_kera
 @pytest.mark.parametrize("arguments, message", [
     ({"epochs": "30.0"}, "model.fit(epochs='30.0'): epochs is a number, not a string: epochs=30"),
     ({"epochs": "thirty"}, "model.fit(epochs='thirty'): epochs is a whole number, not a string"),
+    ({"epochs": True}, "model.fit(epochs=True): epochs is a whole number, not True or False (Keras takes True as 1)"),
     ({"batch_size": " 32 "}, "model.fit(batch_size=' 32 '): batch_size is a number, not a string: batch_size=32"),
     ({"validation_split": np.float32(0.2)}, None),              # NumPy's float32 is a fraction as well as float
     ({"validation_split": True}, "model.fit(validation_split=True): validation_split is the fraction of the training "
@@ -628,8 +635,8 @@ def test_a_count_given_as_a_string_or_a_float_is_told_apart_from_the_number_kera
     ({"validation_split": 0.2, "validation_data": ([[0.0]], [0.0])},
      "model.fit(validation_split=0.2, validation_data=...): Keras ignores validation_split without a word when "
      "validation_data is given, so no rows are held out by it; pass one of the two"),
-], ids=["whole-in-a-string", "a-word", "spaces", "float32-split", "bool-split", "no-epoch", "no-epoch-after-initial",
-        "split-beside-data"])
+], ids=["whole-in-a-string", "a-word", "bool-epochs", "spaces", "float32-split", "bool-split", "no-epoch",
+        "no-epoch-after-initial", "split-beside-data"])
 def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, message):
     """epochs="30.0" was told to write epochs=30.0, which the next run refused as not whole; epochs="thirty" to write
     epochs=thirty; validation_split=np.float32(0.2) was refused as if Keras trained on no rows."""
@@ -1953,8 +1960,7 @@ def test_ex05_text_asks_for_what_the_grader_checks_a_dropout_after_at_least_one_
     from keras_models.course.exercises.graders import ex05
 
     exercise = find("ex05")
-    text = " ".join(" ".join(line.lstrip("# ").split()) for line in exercise.solution_path.read_text(
-        encoding="utf-8").splitlines())                      # the brief's comment lines as one line of words
+    text = brief_of(exercise)
     assert "a `Dropout` after at least one of them" in text, "the brief of ex05 asks for another Dropout count"
     assert "a `Dropout` after each," not in text
     # the layers are named: Keras' names count up in the process, and a test after this one in the same pytest
@@ -1993,8 +1999,7 @@ def test_ex03_brief_says_which_parts_of_its_model_recipe_are_checked_and_the_gra
     import keras
 
     exercise = find("ex03")
-    text = " ".join(" ".join(line.lstrip("# ").split()) for line in exercise.solution_path.read_text(
-        encoding="utf-8").splitlines())                      # the brief's comment lines as one line of words
+    text = brief_of(exercise)
     assert ("The grader checks the input, the linear output, the loss and that a hidden layer is nonlinear: how "
             "many hidden layers, their sizes and the optimizer are yours to vary.") in text
 

@@ -68,6 +68,9 @@ def kinds_checked(arguments: dict) -> None:
             raise ValueError(f"model.fit({name}={value!r}): {name} is " + (
                 f"a number, not a string: {name}={int(whole)}" if whole is not None and whole.is_integer() else
                 "a whole number, not a string"))
+        if isinstance(value, bool):                 # a bool is an int to Python and to Keras: epochs=True trains 1
+            raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number, not True or False (Keras takes "
+                             f"{value!r} as {int(value)})")
         if isinstance(value, float) and value.is_integer():
             raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
     x_and_y_in_order(arguments)
