@@ -224,6 +224,12 @@ def test_activations_lesson_finds_the_closed_form_saturation_points(ran):
         assert abs(lesson.saturation[name] - z_sat) <= spacing, f"{name}: {lesson.saturation[name]} vs {z_sat}"
 
 
+def prose_of(module) -> str:
+    """A lesson's comments joined into one line of text, as the learner reads them."""
+    return " ".join(line.strip().lstrip("#").strip() for line in
+                    inspect.getsource(module).splitlines() if line.strip().startswith("#"))
+
+
 def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_regime(ran):
     lesson = ran["lesson_04_gradient_descent"]
     steps = lesson_04_gradient_descent.STEPS
@@ -243,8 +249,7 @@ def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_reg
     tutorial_steps = next(k + 1 for k in range(10_000) if 0.04 * 0.98 ** k < 1e-6)
     # ... and its remark on the tutorial's snippet: a precision of 0.0001 stops after 298 steps at 2.0049
     snippet_steps = next(k + 1 for k in range(10_000) if 0.04 * 0.98 ** k < 1e-4)
-    prose = " ".join(line.strip().lstrip("#").strip() for line in
-                     inspect.getsource(lesson_04_gradient_descent).splitlines() if line.strip().startswith("#"))
+    prose = prose_of(lesson_04_gradient_descent)
     assert (f"its code snippet uses 0.0001, which stops after {snippet_steps} steps at "
             f"{2 + 2 * 0.98 ** snippet_steps:.4f})") in prose
     # "The best eta here is 0.5, which lands on 2 in one step": read from the prose, run here
@@ -529,8 +534,7 @@ def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_a
 
 def test_regularisation_lesson_trains_with_the_rates_its_text_states(ran):
     """The numbers the learner reads in the lesson's prose, read from it here, are the ones its networks use."""
-    prose = " ".join(line.strip().lstrip("#").strip() for line in
-                     inspect.getsource(lesson_06_regularisation).splitlines() if line.strip().startswith("#"))
+    prose = prose_of(lesson_06_regularisation)
     inputs, hidden = re.search(r"with Dropout \((\S+) on the inputs, (\S+) after each hidden layer", prose).groups()
     (l2,) = re.search(r"with L2\((\S+)\) on every kernel", prose).groups()
     eta, batch, epochs = re.search(r"Adam\((\S+)\), mini-batches of (\d+), shuffled with a fixed seed, (\d+) epochs",
@@ -733,12 +737,6 @@ def test_a_written_to_line_names_the_folder_in_full_when_the_current_folder_was_
 
 # --- the numbers the lessons' prose explains: read from the prose, computed here ---------------------------
 
-def prose_of(module) -> str:
-    """A lesson's comments joined into one line of text, as the learner reads them."""
-    return " ".join(line.strip().lstrip("#").strip() for line in
-                    inspect.getsource(module).splitlines() if line.strip().startswith("#"))
-
-
 def test_lessons_1_and_2_explain_their_perceptrons_final_lines_with_the_numbers_they_end_on(ran):
     fitted = ran["lesson_01_perceptron"].perceptron
     prose = prose_of(lesson_01_perceptron)
@@ -799,6 +797,6 @@ def test_lesson_7_explains_the_plain_averages_gap_with_empty_shards(ran):
     prose = prose_of(lesson_07_data_parallel)
     stated = re.search(r"off by exactly 1 - 5/N \(([^)]*)\)", prose).group(1).split(", ")
     for n, words in zip(range(6, 10), stated, strict=True):
-        assert [stop - start for start, stop in ((s.start, s.stop) for s in shard_slices(10, n))].count(0) == n - 5
+        assert [part.stop - part.start for part in shard_slices(10, n)].count(0) == n - 5
         assert by_shards[n][1] == pytest.approx(1 - 5 / n, rel=1e-12)
         assert f"{1 - 5 / n:.2f}" == words
