@@ -1062,6 +1062,19 @@ def grade_mutant(name: str, workdir, **replacements) -> str:
     return str(failure.value)
 
 
+def ex05_graded_with_layers(workdir, layers) -> str:
+    """ex05's hint for a build_model of keras.Input((n_features,)) then layers() (fresh layers for each model it
+    builds), compiled with Adam and binary cross-entropy as the solution's is."""
+    import keras
+
+    def build_model(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), *layers()])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    return grade_mutant("ex05", workdir, build_model=build_model)
+
+
 def test_ex01_hint_for_a_sigmoid_that_overflows(tmp_path):
     class NaiveSigmoid:
         @staticmethod
@@ -1708,11 +1721,9 @@ def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
 def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_path):
     import keras
 
-    def no_dropout(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def no_dropout():
+        return [keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid")]
 
     def no_early_stopping(model, X_train, y_train, X_val, y_val):
         return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=3, verbose=0)
@@ -1738,7 +1749,7 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
             return model
         return build_model
 
-    assert "no Dropout layer" in grade_mutant("ex05", tmp_path, build_model=no_dropout)
+    assert "no Dropout layer" in ex05_graded_with_layers(tmp_path, no_dropout)
     for output, loss, computed in [("sigmoid", "categorical_crossentropy", "categorical_crossentropy(softmax(z))"),
                                    ("softmax", "binary_crossentropy", "binary_crossentropy(sigmoid(z))"),
                                    ("linear", "binary_crossentropy", "binary_crossentropy(clip(z, 1e-7, 1 - 1e-7))")]:
@@ -1922,14 +1933,12 @@ def test_a_subclassed_model_is_told_to_use_sequential_or_the_functional_api_not_
 def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
     import keras
 
-    def dropout_last(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid"),
-                                  keras.layers.Dropout(0.3)])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def dropout_last():
+        return [keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid"),
+                keras.layers.Dropout(0.3)]
 
-    assert grade_mutant("ex05", tmp_path, build_model=dropout_last).startswith(
+    assert ex05_graded_with_layers(tmp_path, dropout_last).startswith(
         "a Dropout comes after the output layer: while training it zeroes some probabilities")
 
 
@@ -1938,14 +1947,12 @@ def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):
     Dense thins the inputs only, and the grader took it (and graded the model PASS)."""
     import keras
 
-    def dropout_on_inputs(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dropout(0.3, name="on_inputs"),
-                                  keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def dropout_on_inputs():
+        return [keras.layers.Dropout(0.3, name="on_inputs"),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid")]
 
-    message = grade_mutant("ex05", tmp_path, build_model=dropout_on_inputs)
+    message = ex05_graded_with_layers(tmp_path, dropout_on_inputs)
     assert message == ("every Dropout comes before the first Dense layer (Dropout 'on_inputs'), so it thins the "
                        "inputs only: this exercise asks for a Dropout after a hidden Dense layer; add "
                        "keras.layers.Dropout(rate) after a hidden layer (one on the inputs as well is fine)"), message
@@ -1980,13 +1987,11 @@ def test_ex05_refuses_hidden_layers_without_a_nonlinear_activation(tmp_path):
     nearly separable, passed). ex03 and ex04 refuse such a model too."""
     import keras
 
-    def linear_hidden(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8),
-                                  keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def linear_hidden():
+        return [keras.layers.Dense(8),
+                keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid")]
 
-    message = grade_mutant("ex05", tmp_path, build_model=linear_hidden)
+    message = ex05_graded_with_layers(tmp_path, linear_hidden)
     assert message == ("the model has no hidden layer with a nonlinear activation, so it draws one straight boundary "
                        "whatever its size: give the hidden Dense layers activation=\"relu\", as the exercise "
                        "asks"), message
@@ -2017,13 +2022,11 @@ def test_ex03_brief_says_which_parts_of_its_model_recipe_are_checked_and_the_gra
 def test_ex05_refuses_a_dropout_of_rate_0_that_drops_nothing(tmp_path):
     import keras
 
-    def dropout_zero(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dropout(0.0), keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def dropout_zero():
+        return [keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.0), keras.layers.Dense(1, activation="sigmoid")]
 
-    message = grade_mutant("ex05", tmp_path, build_model=dropout_zero)
+    message = ex05_graded_with_layers(tmp_path, dropout_zero)
     assert message == ("a Dropout rate is the fraction of units it drops, above 0 and below 1: Dropout "
                        "'dropout' has rate 0.0, which drops nothing; try 0.2 to 0.5"), message
 
@@ -2033,14 +2036,12 @@ def test_ex05_refuses_a_dropout_of_rate_1_that_keras_accepts_and_that_drops_ever
     got [1.0]", which 1.0 is."""
     import keras
 
-    def dropout_one(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dropout(0.3, name="first"), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dropout(1.0, name="all"), keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def dropout_one():
+        return [keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(0.3, name="first"), keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dropout(1.0, name="all"), keras.layers.Dense(1, activation="sigmoid")]
 
-    message = grade_mutant("ex05", tmp_path, build_model=dropout_one)
+    message = ex05_graded_with_layers(tmp_path, dropout_one)
     assert message == ("a Dropout rate is the fraction of units it drops, above 0 and below 1: Dropout 'all' has "
                        "rate 1.0, which zeroes every unit while training, so the layers after it learn nothing; "
                        "try 0.2 to 0.5"), message
@@ -2052,14 +2053,12 @@ def test_ex05_names_keras_other_noise_layers_rather_than_saying_there_is_no_drop
     layer", though the learner had written one that Keras calls a dropout."""
     import keras
 
-    def noisy(n_features):
-        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
-                                  getattr(keras.layers, noise)(0.3, name="noisy"),
-                                  keras.layers.Dense(1, activation="sigmoid")])
-        model.compile(optimizer="adam", loss="binary_crossentropy")
-        return model
+    def noisy():
+        return [keras.layers.Dense(8, activation="relu"),
+                getattr(keras.layers, noise)(0.3, name="noisy"),
+                keras.layers.Dense(1, activation="sigmoid")]
 
-    message = grade_mutant("ex05", tmp_path, build_model=noisy)
+    message = ex05_graded_with_layers(tmp_path, noisy)
     assert re.fullmatch(f"the model has no keras.layers.Dropout: {noise} 'noisy' (multiplies|sets|adds) .* rather "
                         r"than zeroing a random fraction of them; this exercise asks for keras.layers.Dropout\(rate\) "
                         "after a hidden layer", message), message
