@@ -232,6 +232,17 @@ def test_the_shipped_files_show_none_of_the_damage_described(filename):
 
 def test_the_recorded_sizes_are_the_shipped_files_sizes():
     assert checksums.SIZE == {name: (DATA_DIR / name).stat().st_size for name in SHA256}
+    assert checksums.LINES == {name: (DATA_DIR / name).read_bytes().count(b"\n") for name in SHA256}
+
+
+def test_a_digit_deleted_keeps_every_row_and_gets_the_plain_line_not_rows_missing():
+    """A file one byte shorter with all its rows (a digit deleted from a field) is not "rows are missing": the
+    bytes alone cannot say what changed, so the plain checksum line."""
+    content = (DATA_DIR / "breast_cancer.csv").read_bytes()
+    header_end = content.index(b"\n")
+    digit = next(i for i in range(header_end + 1, len(content)) if content[i:i + 1].isdigit()
+                 and content[i + 1:i + 2].isdigit())                  # a digit with another after it: still a number
+    assert checksums.what_is_damaged(content[:digit] + content[digit + 1:], "breast_cancer.csv") == ""
 
 
 def test_verify_checksum_of_a_copy_under_another_name(tmp_path):
