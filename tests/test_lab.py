@@ -422,3 +422,16 @@ def test_the_projects_kernel_runs_keras_on_tensorflow_whatever_the_shell_or_kera
                             connection_file=str(tmp_path / "connection.json"))      # it writes one; not in $HOME
     _, launch = manager.pre_start_kernel()
     assert launch["env"].get("KERAS_BACKEND") == "tensorflow"
+
+
+def test_make_lab_with_a_damaged_jupyter_settings_file_in_its_home_is_one_line(tmp_path, capsys):
+    """launch asks for CurveZMQ keys in the home's jupyter_config.json (kernel.py's ask_for_encryption); one cut
+    short there (make lab without --write-notebooks, or another --jupyter-home) ended in a ValueError traceback."""
+    settings = tmp_path / "etc" / "jupyter" / "jupyter_config.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("{", encoding="utf-8")
+    assert lab.main(["--port", "0", "--no-browser", "--jupyter-home", str(tmp_path), "--log",
+                     str(tmp_path / "lab.log")]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"error: {settings} is not a JSON settings file (") and \
+        err.endswith("): correct it or remove it\n") and err.count("\n") == 1, err

@@ -218,7 +218,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except OSError as error:
         print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
         return 1
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:       # ValueError: a damaged jupyter_config.json (ask_for_encryption)
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 1
     finally:
