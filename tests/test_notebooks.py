@@ -581,6 +581,17 @@ def test_each_lesson_notebook_opens_with_its_whole_title_description_and_command
         assert first.source == f"# {field['Title']}\n\n{field['Description']}\n\nAs a script: {field['Run']}.", name
 
 
+def test_no_heading_of_a_lessons_prose_is_hidden_in_a_code_cell_of_its_notebook():
+    """Every "# ## ..." section of a lesson is a Markdown cell of its notebook. One written inside a function
+    (run(), which draws the pictures) is a comment in that function's code cell: read before the pictures it
+    explains, or skipped with the code, never as text under them."""
+    for name in LESSONS:
+        notebook = build.lesson_notebook(build.COURSE / "lessons" / f"{name}.py")
+        hidden = [line.strip() for cell in notebook.cells if cell.cell_type == "code"
+                  for line in cell.source.splitlines() if line.strip().startswith("# ##")]
+        assert not hidden, f"{name}: headings inside a code cell, not Markdown: {hidden}"
+
+
 def test_the_cell_ids_are_numbered_from_cell_1_as_the_readme_says():
     """README, make release: "the notebooks' cell ids are numbered (`cell-1`, `cell-2`, ...), not drawn at random"."""
     lesson = build.lesson_notebook(build.COURSE / "lessons" / f"{LESSONS[0]}.py")
@@ -605,6 +616,13 @@ def test_lesson_notebook_shows_its_pictures_inline_and_states_its_finding(lesson
     assert all(len(text) > 40 for text in alt), f"a picture without alt text for a screen reader: {alt}"
     assert lesson in FINDINGS, f"{lesson} states no finding this test knows: add its summary to FINDINGS"
     assert FINDINGS[lesson] in printed(notebook)
+    # its explanation is text the learner reads under the pictures and the printed numbers it talks about
+    shown_at = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.outputs]
+    notice = [i for i, cell in enumerate(notebook.cells)
+              if cell.cell_type == "markdown" and cell.source.startswith("## What to notice")]
+    assert notice, f"{lesson}: no Markdown cell \"## What to notice\""
+    assert notice[0] > max(shown_at), (f"{lesson}: \"What to notice\" is cell {notice[0] + 1}, above cell "
+                                       f"{max(shown_at) + 1}, whose output holds the pictures")
 
 
 # --- exercises -----------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@
     keras_models/course/notebooks/exercises/<exercise>.ipynb   from your exercise file; yours once you work in it
     keras_models/course/notebooks/solutions/<exercise>.ipynb   from keras_models/course/exercises/solutions/
 
-jupytext reads each .py file (the lessons are plain scripts whose comment blocks become text cells;
+jupytext reads each .py file (the lessons are plain scripts whose comment blocks become text cells --
+those at the top level only: one inside a function stays a comment in its code cell, which is why a lesson's
+"What to notice" closes the file, after the `if __name__ == "__main__":` cell whose output holds the pictures;
 the exercises are "percent" scripts, `# %%` cells) and writes the notebook, with the project's kernel
 "Inside the network (.venv)" (kernel.py), which it registers in .venv/share/jupyter/ too: a notebook names its
 kernel, and one run without make lab (`.venv/bin/jupyter nbconvert --execute`, `jupyter execute`, VS Code with

@@ -110,20 +110,6 @@ def run(out_dir: str | Path) -> PerceptronLesson:
                  fontsize=10)
     png = save_png(fig, out_dir, "lesson_01_perceptron_boundary.png")
 
-    # ## What to notice
-    #
-    # The line only moves when a point is wrong, and each update pulls it towards that point. On
-    # data a line can separate, the perceptron convergence theorem promises an epoch with no
-    # mistake after finitely many updates; here it comes after a handful of epochs.
-    #
-    # Reading the numbers: a panel's "updates" are the mistakes made *during* that epoch, while the
-    # line was still moving; "wrong now" counts the points the line gets wrong at the end of it.
-    # The printed "mistakes per epoch [2, 4, 4, 3, 0]" are those updates. The line is already right
-    # after epoch 4 (0 wrong now), but the perceptron only knows that after a whole epoch without a
-    # mistake: epoch 5, hence "converged in 5 epochs". The final w = [0, 2.2], b = -1 is the line
-    # 2.2 x_2 - 1 = 0, i.e. x_2 = 1/2.2 = 0.45: a horizontal line, class 1 above it, class 0 below,
-    # and x_1 plays no part. It is *a* separating line, not the best one: the perceptron stops at
-    # the first that makes no mistake.
     epochs = len(perceptron.errors_per_epoch)
     w, b = perceptron.weights, perceptron.bias
     summary = (f"perceptron converged in {epochs} epochs on the tutorial's 7 points "
@@ -133,3 +119,19 @@ def run(out_dir: str | Path) -> PerceptronLesson:
 
 if __name__ == "__main__":
     print(run(LOGS / "lessons" / "png").printout())
+
+
+# ## What to notice
+#
+# The line only moves when a point is wrong, and each update pulls it towards that point. On
+# data a line can separate, the perceptron convergence theorem promises an epoch with no
+# mistake after finitely many updates; here it comes after a handful of epochs.
+#
+# Reading the numbers: a panel's "updates" are the mistakes made *during* that epoch, while the
+# line was still moving; "wrong now" counts the points the line gets wrong at the end of it.
+# The printed "mistakes per epoch [2, 4, 4, 3, 0]" are those updates. The line is already right
+# after epoch 4 (0 wrong now), but the perceptron only knows that after a whole epoch without a
+# mistake: epoch 5, hence "converged in 5 epochs". The final w = [0, 2.2], b = -1 is the line
+# 2.2 x_2 - 1 = 0, i.e. x_2 = 1/2.2 = 0.45: a horizontal line, class 1 above it, class 0 below,
+# and x_1 plays no part. It is *a* separating line, not the best one: the perceptron stops at
+# the first that makes no mistake.

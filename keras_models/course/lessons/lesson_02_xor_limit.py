@@ -87,20 +87,6 @@ def run(out_dir: str | Path) -> XorLesson:
     ax_errors.legend(loc="center right", fontsize=8)
     png = save_png(fig, out_dir, "lesson_02_xor_limit_mistakes.png")
 
-    # ## What to notice
-    #
-    # From epoch 2 on, every epoch makes the same 4 updates and ends with the same weights: the
-    # perceptron is caught in a cycle. It is not slow; it is stuck. `converged` stays False.
-    #
-    # Follow one epoch by hand. After epoch 1 the line is w = [-1, 0], b = 0. Then (0, 1) is a missed
-    # 1 (w . x + b = 0, which counts as 0): add (0, 1) and 1. (1, 0) is missed next: add (1, 0) and 1.
-    # Now (1, 1) and (0, 0) come out as 1: subtract (1, 1) and 1, then (0, 0) and 1. The four updates
-    # add up to nothing, w = [-1, 0], b = 0 again, and the next epoch repeats them.
-    #
-    # Why "4 mistakes in the last epoch" but "2 of 4 points wrong"? The 4 mistakes are counted while
-    # the line moves during the epoch; the 2 wrong points are what the line at the end of the epoch
-    # gets wrong: w = [-1, 0], b = 0 predicts 0 everywhere in the square, right for the two 0s,
-    # wrong for the two 1s.
     last = perceptron.errors_per_epoch[-1]
     summary = (f"XOR: perceptron not converged after {len(perceptron.errors_per_epoch)} epochs, still {last} "
                f"mistakes in the last epoch and {wrong.sum()} of 4 points wrong")
@@ -110,3 +96,19 @@ def run(out_dir: str | Path) -> XorLesson:
 
 if __name__ == "__main__":
     print(run(LOGS / "lessons" / "png").printout())
+
+
+# ## What to notice
+#
+# From epoch 2 on, every epoch makes the same 4 updates and ends with the same weights: the
+# perceptron is caught in a cycle. It is not slow; it is stuck. `converged` stays False.
+#
+# Follow one epoch by hand. After epoch 1 the line is w = [-1, 0], b = 0. Then (0, 1) is a missed
+# 1 (w . x + b = 0, which counts as 0): add (0, 1) and 1. (1, 0) is missed next: add (1, 0) and 1.
+# Now (1, 1) and (0, 0) come out as 1: subtract (1, 1) and 1, then (0, 0) and 1. The four updates
+# add up to nothing, w = [-1, 0], b = 0 again, and the next epoch repeats them.
+#
+# Why "4 mistakes in the last epoch" but "2 of 4 points wrong"? The 4 mistakes are counted while
+# the line moves during the epoch; the 2 wrong points are what the line at the end of the epoch
+# gets wrong: w = [-1, 0], b = 0 predicts 0 everywhere in the square, right for the two 0s,
+# wrong for the two 1s.

@@ -112,13 +112,6 @@ def run(out_dir: str | Path) -> ActivationsLesson:
                  fontsize=11)
     png = save_png(fig, out_dir, "lesson_03_activations_functions.png")
 
-    # ## What to notice
-    #
-    # Sigmoid's slope is at most 0.25 (at z = 0), so every sigmoid layer multiplies the error signal by
-    # at most 1/4 on its way back (BP2), on top of what the weights do: unless large weights make up for
-    # it, stack a few and the first layers hardly learn (vanishing gradients). tanh is
-    # four times steeper at 0 but also flat beyond |z| of about 2. ReLU passes the gradient unchanged
-    # wherever z > 0 (and nothing where z < 0: a unit stuck there is "dead").
     summary = (f"activations: sigmoid saturates (g' < {SATURATED}) beyond |z| = {saturation['sigmoid']:.2f}, "
                f"tanh beyond |z| = {saturation['tanh']:.2f}; step has g' = 0, ReLU g' = 1 for z > 0")
     return ActivationsLesson("lesson_03_activations", summary, {"functions": png}, saturation,
@@ -127,3 +120,12 @@ def run(out_dir: str | Path) -> ActivationsLesson:
 
 if __name__ == "__main__":
     print(run(LOGS / "lessons" / "png").printout())
+
+
+# ## What to notice
+#
+# Sigmoid's slope is at most 0.25 (at z = 0), so every sigmoid layer multiplies the error signal by
+# at most 1/4 on its way back (BP2), on top of what the weights do: unless large weights make up for
+# it, stack a few and the first layers hardly learn (vanishing gradients). tanh is
+# four times steeper at 0 but also flat beyond |z| of about 2. ReLU passes the gradient unchanged
+# wherever z > 0 (and nothing where z < 0: a unit stuck there is "dead").

@@ -84,10 +84,18 @@ def plot_iterates_on_parabola(ax, runs: dict[float, list[float]], title: str) ->
     ax.set_xlabel("x")
 
 
-# ## The tutorial's run
+# ## The tutorial's run, then other learning rates
 #
-# eta = 0.01 from both starts, until a step is shorter than 1e-6 (the precision the tutorial's text
-# suggests, 0.000001; its code snippet uses 0.0001, which stops after 298 steps at 2.0049).
+# Three pictures. The tutorial's run: eta = 0.01 from both starts, until a step is shorter than 1e-6
+# (the precision the tutorial's text suggests, 0.000001; its code snippet uses 0.0001, which stops
+# after 298 steps at 2.0049).
+#
+# Four learning rates: the same parabola, both starts, a dozen steps each. Watch the path: creeping,
+# sliding in, bouncing between 4 and 0, and flying out.
+#
+# The distance to the minimum: |x_k - 2| on a log scale turns (1 - 2 eta)^k into a straight line: its
+# slope is log|1 - 2 eta|. Downhill lines converge, the flat one (eta = 1) oscillates, the rising one
+# diverges.
 
 def run(out_dir: str | Path) -> GradientDescentLesson:
     """The tutorial's two runs, then four learning rates; three pictures."""
@@ -110,10 +118,7 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     fig.suptitle(f"The tutorial's gradient descent on $y = (x-2)^2$, learning rate {TUTORIAL_RATE:g}", fontsize=11)
     png_tutorial = save_png(fig, out_dir, "lesson_04_gradient_descent_tutorial.png")
 
-    # ## Four learning rates
-    #
-    # The same parabola, both starts, a dozen steps each. Watch the path: creeping, sliding in,
-    # bouncing between 4 and 0, and flying out.
+    # four learning rates, a dozen steps each
     fig_rates = fig = new_figure(12.0, 3.4)
     axes = fig.subplots(1, len(REGIMES))
     for ax, (regime, eta) in zip(axes, REGIMES.items(), strict=True):
@@ -125,10 +130,7 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
                  fontsize=11)
     png_rates = save_png(fig, out_dir, "lesson_04_gradient_descent_learning_rates.png")
 
-    # ## Distance to the minimum
-    #
-    # |x_k - 2| on a log scale turns (1 - 2 eta)^k into a straight line: its slope is log|1 - 2 eta|.
-    # Downhill lines converge, the flat one (eta = 1) oscillates, the rising one diverges.
+    # the distance to the minimum, on a log scale
     runs = {eta: gradient_descent(df, 4.0, learning_rate=eta, max_iters=STEPS) for eta in DISTANCE_RATES}
     fig = new_figure(7.0, 4.2)
     ax = fig.subplots()
@@ -142,17 +144,6 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
     ax.legend(fontsize=8, loc="lower left")
     png_distance = save_png(fig, out_dir, "lesson_04_gradient_descent_distance.png")
 
-    # ## What to notice
-    #
-    # The best eta here is 0.5, which lands on 2 in one step: 1 / (the curvature f'' = 2). Real loss
-    # surfaces have many curvatures at once, which is why learning rates are found by experiment.
-    # (The curvature f'' is the second derivative: how fast the slope itself changes. Here it is 2
-    # everywhere; a steeper-walled valley has a larger f'' and needs a smaller eta.)
-    #
-    # Reading the printed line: "stops at 2.0000 after 526 steps" is rounded to four decimals. The
-    # run stops at the first step shorter than 1e-6, and a step is 2 eta times the distance to 2,
-    # so it stops about 1e-6 / (2 * 0.01) = 5e-5 short of the minimum: the last x is 2.0000485.
-    # Gradient descent gets as close as its stopping rule asks, never exactly to the minimum.
     slow = tutorial[4.0]
     summary = (f"gradient descent: eta = {TUTORIAL_RATE:g} from 4 gives "
                f"{slow[1]:.7g}, {slow[2]:.7g}, {slow[3]:.7g}, ... and stops at {slow[-1]:.4f} "
@@ -165,3 +156,16 @@ def run(out_dir: str | Path) -> GradientDescentLesson:
 
 if __name__ == "__main__":
     print(run(LOGS / "lessons" / "png").printout())
+
+
+# ## What to notice
+#
+# The best eta here is 0.5, which lands on 2 in one step: 1 / (the curvature f'' = 2). Real loss
+# surfaces have many curvatures at once, which is why learning rates are found by experiment.
+# (The curvature f'' is the second derivative: how fast the slope itself changes. Here it is 2
+# everywhere; a steeper-walled valley has a larger f'' and needs a smaller eta.)
+#
+# Reading the printed line: "stops at 2.0000 after 526 steps" is rounded to four decimals. The
+# run stops at the first step shorter than 1e-6, and a step is 2 eta times the distance to 2,
+# so it stops about 1e-6 / (2 * 0.01) = 5e-5 short of the minimum: the last x is 2.0000485.
+# Gradient descent gets as close as its stopping rule asks, never exactly to the minimum.

@@ -128,7 +128,7 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
     predictions = (p > 0.5).astype(int)                              # (4,) one sigmoid: threshold at 0.5
     accuracy = float(np.mean(predictions == y))
 
-    # ## Look: the boundary as it learns
+    # Look: the boundary as it learns
     fig_boundary = fig = new_figure(11.0, 2.6)
     axes = fig.subplots(1, len(SNAPSHOTS), sharey=True)
     for ax, epoch in zip(axes, SNAPSHOTS, strict=True):
@@ -144,7 +144,7 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
                  "(blue: p near 1, red: p near 0, black: p = 0.5)", fontsize=10)
     png_boundary = save_png(fig, out_dir, "lesson_05_hidden_layer_xor_boundary.png")
 
-    # ## Look: the loss curve
+    # Look: the loss curve
     fig = new_figure(7.0, 3.6)
     ax_loss = fig.subplots()
     epochs = np.arange(1, len(history.history["loss"]) + 1)         # (EPOCHS,)
@@ -162,21 +162,6 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
                       f"accuracy {accuracy:.0%}", fontsize=10)
     png_loss = save_png(fig, out_dir, "lesson_05_hidden_layer_xor_loss.png")
 
-    # ## What to notice
-    #
-    # The untrained network's 0.5 line is nearly straight, and wrong. Within a few dozen epochs two
-    # curves cut the plane into three parts: a red band along the diagonal through (0, 0) and (1, 1),
-    # and a blue region on each side for (0, 1) and (1, 0) -- a shape no single line can make.
-    # The seeds matter, though: not every start gets there. Of the 20 seed pairs (2s, 2s + 1),
-    # s = 0..19 (this lesson's is s = 0), 17 reach 100% (from epoch 3 to 83); 3 stall at loss
-    # ln(2)/2 = 0.347 -- two points right, the other two at p = 0.5 -- and are still there after
-    # 2000 epochs. One hidden layer CAN learn XOR; a given start need not find the way.
-    #
-    # Reading the printed line: p is the network's probability of class 1 at (0, 1), (1, 0), (1, 1)
-    # and (0, 0), rounded to 3 decimals -- the last "0.0" is about 0.0003, not exactly 0: a sigmoid
-    # never reaches 0 or 1. The prediction is class 1 where p > 0.5, so all four are right: 100%
-    # accuracy. The loss 0.0041 is the binary cross-entropy above in the last epoch: the average
-    # -ln of the probability given to the right answer (e^-0.0041 = 0.996: their geometric mean).
     summary = (f"hidden-layer network: {accuracy:.0%} on XOR after {EPOCHS} epochs "
                f"(p = {np.round(p, 3).tolist()} for y = {y.tolist()}; loss {history.history['loss'][-1]:.4f})")
     return HiddenLayerLesson("lesson_05_hidden_layer_xor", summary, {"boundary": png_boundary, "loss": png_loss},
@@ -185,3 +170,20 @@ def run(out_dir: str | Path) -> HiddenLayerLesson:
 
 if __name__ == "__main__":
     print(run(LOGS / "lessons" / "png").printout())
+
+
+# ## What to notice
+#
+# The untrained network's 0.5 line is nearly straight, and wrong. Within a few dozen epochs two
+# curves cut the plane into three parts: a red band along the diagonal through (0, 0) and (1, 1),
+# and a blue region on each side for (0, 1) and (1, 0) -- a shape no single line can make.
+# The seeds matter, though: not every start gets there. Of the 20 seed pairs (2s, 2s + 1),
+# s = 0..19 (this lesson's is s = 0), 17 reach 100% (from epoch 3 to 83); 3 stall at loss
+# ln(2)/2 = 0.347 -- two points right, the other two at p = 0.5 -- and are still there after
+# 2000 epochs. One hidden layer CAN learn XOR; a given start need not find the way.
+#
+# Reading the printed line: p is the network's probability of class 1 at (0, 1), (1, 0), (1, 1)
+# and (0, 0), rounded to 3 decimals -- the last "0.0" is about 0.0003, not exactly 0: a sigmoid
+# never reaches 0 or 1. The prediction is class 1 where p > 0.5, so all four are right: 100%
+# accuracy. The loss 0.0041 is the binary cross-entropy above in the last epoch: the average
+# -ln of the probability given to the right answer (e^-0.0041 = 0.996: their geometric mean).

@@ -119,7 +119,7 @@ def run(out_dir: str | Path) -> RegularisationLesson:
             lesson.networks[variant], lesson.curves[variant] = net, curve
             lesson.reported[variant] = history.history["loss"]
 
-    # ## Look: the gap, with and without
+    # Look: the gap, with and without
     fig = new_figure(12.0, 3.8)
     axes = fig.subplots(1, len(VARIANTS), sharey=True)
     epochs = np.arange(1, EPOCHS + 1)                                  # (EPOCHS,)
@@ -141,28 +141,6 @@ def run(out_dir: str | Path) -> RegularisationLesson:
                  "gap), measured at inference without the penalty", fontsize=10)
     png = save_png(fig, out_dir, "lesson_06_regularisation_curves.png")
 
-    # ## What to notice
-    #
-    # Without regularisation the training loss falls below 1e-3 -- the network is certain of
-    # every training example -- while the validation loss bottoms out within a few epochs and then
-    # climbs: the shaded gap widens over the epochs (not at every one: it narrows now and then, by less
-    # than 0.01) to several times its width after the first. Dropout keeps the training loss higher and
-    # the gap much smaller; the L2 penalty stops the weights from growing large enough to be that
-    # certain, and the two curves stay close together. (The dotted line is what `fit` reports:
-    # with Dropout it is the loss of the thinned network, above the loss at inference; with L2 it
-    # includes the penalty.) Regularisation trades a little training loss for a smaller gap.
-    # These are one run's numbers. With other seeds (split, weights, masks, shuffling all from seed s,
-    # s = 1..8) the picture mostly holds, not always: the plain network's gap after 30 epochs ranges
-    # from 0.016 to 0.376 and its validation loss bottoms out anywhere from epoch 2 to 20; Dropout's
-    # gap is the smaller in all 8, L2's in 7 (s = 8: L2 0.047 against 0.016 unregularised); and in
-    # one (s = 6) the plain network's training loss ends at 0.011, not below 1e-3.
-    #
-    # Reading the printed line: each number is the gap, validation loss minus training loss after
-    # the last epoch -- the width of the shaded band at the right edge of each panel. Smaller means
-    # the network does about as well on biopsies it never saw as on those it learned from. In this
-    # run the plain network's validation loss is lowest after epoch 7 and rises from there. Its
-    # training curve is not smooth either: after epoch 18 it jumps up and falls again -- a step on
-    # one mini-batch of 32 rows can make the loss on all 398 a little worse.
     gaps = ", ".join(f"{variant} {lesson.gap(variant):.3f}" for variant in VARIANTS)
     lesson.summary = f"regularisation: validation - training loss after {EPOCHS} epochs on breast cancer: {gaps}"
     lesson.pngs, lesson.figures = {"curves": png}, {"curves": fig}
@@ -174,3 +152,27 @@ if __name__ == "__main__":
         print(run(LOGS / "lessons" / "png").printout())
     except DATA_FILE_ERRORS as exc:        # a damaged or missing data file: the one line make lessons prints
         raise SystemExit(f"error: {exc}") from None
+
+
+# ## What to notice
+#
+# Without regularisation the training loss falls below 1e-3 -- the network is certain of
+# every training example -- while the validation loss bottoms out within a few epochs and then
+# climbs: the shaded gap widens over the epochs (not at every one: it narrows now and then, by less
+# than 0.01) to several times its width after the first. Dropout keeps the training loss higher and
+# the gap much smaller; the L2 penalty stops the weights from growing large enough to be that
+# certain, and the two curves stay close together. (The dotted line is what `fit` reports:
+# with Dropout it is the loss of the thinned network, above the loss at inference; with L2 it
+# includes the penalty.) Regularisation trades a little training loss for a smaller gap.
+# These are one run's numbers. With other seeds (split, weights, masks, shuffling all from seed s,
+# s = 1..8) the picture mostly holds, not always: the plain network's gap after 30 epochs ranges
+# from 0.016 to 0.376 and its validation loss bottoms out anywhere from epoch 2 to 20; Dropout's
+# gap is the smaller in all 8, L2's in 7 (s = 8: L2 0.047 against 0.016 unregularised); and in
+# one (s = 6) the plain network's training loss ends at 0.011, not below 1e-3.
+#
+# Reading the printed line: each number is the gap, validation loss minus training loss after
+# the last epoch -- the width of the shaded band at the right edge of each panel. Smaller means
+# the network does about as well on biopsies it never saw as on those it learned from. In this
+# run the plain network's validation loss is lowest after epoch 7 and rises from there. Its
+# training curve is not smooth either: after epoch 18 it jumps up and falls again -- a step on
+# one mini-batch of 32 rows can make the loss on all 398 a little worse.

@@ -151,16 +151,6 @@ def run(out_dir: str | Path) -> DataParallelLesson:
                  "full batch's", fontsize=10)
     png = save_png(fig, out_dir, "lesson_07_data_parallel_shards.png")
 
-    # ## What to notice
-    #
-    # The black rings sit on the grey bars: adding up the shards' gradients with the weights m_k/m
-    # gives the full batch's gradient to float64 rounding (around 1e-16). The red crosses miss
-    # whenever the shards are unequal -- N = 3, 4, 6, 7, 8, 9 for 10 rows -- and land on the bars only
-    # when N divides 10 (N = 1, 2, 5, 10), where every weight m_k/m is 1/N anyway.
-    #
-    # For N = 6 to 9 the shards hold ceil(10/N) = 2 rows each, so 5 replicas get all 10 rows and the
-    # others none: an empty shard adds a zero gradient, and the plain average is the full batch's
-    # gradient times 5/N, off by exactly 1 - 5/N (0.17, 0.29, 0.38, 0.44) -- the rising red line.
     all_reduce_gap, plain_gap = by_shards[SHARDS]
     summary = (f"data parallelism: {len(X)} rows on {SHARDS} replicas ({', '.join(map(str, rows))} rows): the "
                f"all-reduce sum of (m_k/m) x shard gradient matches the full batch's to {all_reduce_gap:.1e}; "
@@ -178,3 +168,15 @@ def _row(i: int, colour: str):
 
 if __name__ == "__main__":
     print(run(LOGS / "lessons" / "png").printout())
+
+
+# ## What to notice
+#
+# The black rings sit on the grey bars: adding up the shards' gradients with the weights m_k/m
+# gives the full batch's gradient to float64 rounding (around 1e-16). The red crosses miss
+# whenever the shards are unequal -- N = 3, 4, 6, 7, 8, 9 for 10 rows -- and land on the bars only
+# when N divides 10 (N = 1, 2, 5, 10), where every weight m_k/m is 1/N anyway.
+#
+# For N = 6 to 9 the shards hold ceil(10/N) = 2 rows each, so 5 replicas get all 10 rows and the
+# others none: an empty shard adds a zero gradient, and the plain average is the full batch's
+# gradient times 5/N, off by exactly 1 - 5/N (0.17, 0.29, 0.38, 0.44) -- the rising red line.
