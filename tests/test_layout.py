@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from conftest import learners_own
+from project_files import REPO, python_files
 
 from keras_models.course.exercises.graders import EXERCISES
 
-REPO = Path(__file__).resolve().parents[1]
 ROOMS = ("scratch", "data", "keras_models.twins", "keras_models.train", "keras_models.course", "keras_models.bench")
 ALLOWED = {
     "scratch": set(),
@@ -42,11 +42,7 @@ def room_of(module: str) -> str | None:
 
 
 def source_files(room: str) -> list[Path]:
-    folder = REPO / room.replace(".", "/")
-    files = sorted(path for path in folder.rglob("*.py") if "__pycache__" not in path.parts
-                   and not learners_own(path))
-    assert files, f"no .py files in {folder.relative_to(REPO)}: ROOMS names a folder that is not there"
-    return files
+    return python_files(room.replace(".", "/"))
 
 
 def imported_modules(source: str, package: str) -> set[str]:

@@ -10,21 +10,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import learners_own
+from project_files import REPO, python_files
 
 from keras_models.course.exercises.graders import EXERCISES
 
-REPO = Path(__file__).resolve().parents[1]
 # "python" or "python3" not preceded by a path (.venv/bin/) or a word character, then -m or a .py file
 BARE_PYTHON = re.compile(r"(?<![\w/.-])python3?(?:\.\d+)?\s+(?:-m\s|[\w./-]+\.py\b)")
 
 
 def scanned_files() -> list[Path]:
-    files = [REPO / "README.md", REPO / "Makefile"]
-    for folder in ("scratch", "data", "keras_models", "tests"):
-        files += sorted(path for path in (REPO / folder).rglob("*.py")
-                        if "__pycache__" not in path.parts and not learners_own(path))
-    return files
+    return [REPO / "README.md", REPO / "Makefile", *python_files("scratch", "data", "keras_models", "tests")]
 
 
 def test_the_learners_own_exercise_files_are_not_scanned():
