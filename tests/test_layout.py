@@ -88,8 +88,9 @@ def test_the_math_and_the_data_import_no_framework(room):
 
 def test_the_learners_own_exercise_files_are_not_read_as_the_projects_source():
     """The learner's exercise files (git-ignored, theirs: mid-way through, or saved by Notepad with a byte-order mark
-    or as UTF-16) were read as the project's source: make test in their checkout failed here with a SyntaxError or
-    UnicodeDecodeError traceback about their own work. The solutions, of which they are cut, are read."""
+    or as UTF-16) were read as the project's source: make test in their checkout failed here, and in test_run_hints.py,
+    with a SyntaxError or UnicodeDecodeError traceback about their own work. Both read tests/project_files.py's list.
+    The solutions, of which they are cut, are read."""
     exercises = REPO / "keras_models" / "course" / "exercises"
     read = set(source_files("keras_models.course"))
     assert not {exercise.learner_path for exercise in EXERCISES} & read
