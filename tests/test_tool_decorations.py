@@ -21,20 +21,25 @@ EX01 = find("ex01")
 SOLVED = EX01.solution_path.read_text(encoding="utf-8")
 
 
-def _under_main_guard(source: str) -> str:
-    """`source` with everything from `import numpy` on indented under `if __name__ == "__main__":`."""
+def _under_main_guard(source: str, guard: str = 'if __name__ == "__main__":') -> str:
+    """`source` with everything from `import numpy` on indented under `guard` (its last line the one that holds the
+    block: `if ...:` or `else:`)."""
     head, _, body = source.partition("import numpy as np\n")
     indented = "".join(f"    {line}" if line.strip() else line for line in f"import numpy as np\n{body}"
                        .splitlines(keepends=True))
-    return f'{head}if __name__ == "__main__":\n{indented}'
+    return f"{head}{guard}\n{indented}"
+
+
+def _line_of(source: str, start: str) -> int:
+    """The number (from 1) of the first line of `source` that starts with `start`, its indentation aside."""
+    return next(number for number, text in enumerate(source.splitlines(), start=1) if text.strip().startswith(start))
 
 
 def test_a_solution_under_the_main_guard_is_told_where_its_definition_is(tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     source = _under_main_guard(SOLVED)
     path.write_text(source, encoding="utf-8")
-    line = next(number for number, text in enumerate(source.splitlines(), start=1)
-                if text.strip().startswith("class Perceptron1D"))
+    line = _line_of(source, "class Perceptron1D")
     result = grade_file(EX01, path, tmp_path)
     assert (result.passed, result.message) == (False, (
         f'your code defines Perceptron1D only under `if __name__ == "__main__":` (line {line} of {path.name}), '
@@ -45,13 +50,12 @@ def test_a_notebook_cell_under_the_main_guard_is_named_by_its_cell(tmp_path):
     """In a kernel `__name__` is "__main__", so the cell defines the class there and grade_here passes; the grader
     runs the cells as a module of its own name."""
     path = tmp_path / f"{EX01.stem}.ipynb"
+    source = _under_main_guard(SOLVED)
     cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Exercise 1"]},
-             {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
-              "source": _under_main_guard(SOLVED)}]
+             {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [], "source": source}]
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}),
                     encoding="utf-8")
-    line = next(number for number, text in enumerate(_under_main_guard(SOLVED).splitlines(), start=1)
-                if text.strip().startswith("class Perceptron1D"))
+    line = _line_of(source, "class Perceptron1D")
     result = grade_file(EX01, path, tmp_path)
     assert result.message.startswith(f'your code defines Perceptron1D only under `if __name__ == "__main__":` '
                                      f"(line {line} of cell 2 of {path.name})"), result.message
@@ -65,9 +69,7 @@ def test_the_guard_is_recognised_however_it_is_spelled(guard, tmp_path):
     """Any test that is False whenever __name__ is not "__main__" hides its block from the grader; `__name__ !=
     "__main__"` hides its else. TESTING, a name the test does not decide, cannot make such an `and` true."""
     path = tmp_path / f"{EX01.stem}.py"
-    path.write_text(_under_main_guard(SOLVED).replace('if __name__ == "__main__":\n    import numpy',
-                                                      f"TESTING = False\n{guard}\n    import numpy", 1),
-                    encoding="utf-8")
+    path.write_text(_under_main_guard(SOLVED, f"TESTING = False\n{guard}"), encoding="utf-8")
     assert "only under" in grade_file(EX01, path, tmp_path).message
 
 
@@ -77,9 +79,8 @@ def test_a_block_the_grader_runs_is_not_called_hidden(guard, tmp_path):
     """A test that is, or may be, true when graded, or one that is not about __name__: a name missing there is missing
     for another reason."""
     path = tmp_path / f"{EX01.stem}.py"
-    path.write_text(_under_main_guard(SOLVED).replace('if __name__ == "__main__":\n    import numpy',
-                                                      f"TESTING = False\n{guard}\n    import numpy", 1)
-                    .replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")
+    path.write_text(_under_main_guard(SOLVED, f"TESTING = False\n{guard}").replace("class Sigmoid", "class Sigmoidal"),
+                    encoding="utf-8")
     message = grade_file(EX01, path, tmp_path).message
     assert message.startswith("your code defines no ") and "only under" not in message, message
 
@@ -104,7 +105,7 @@ def test_a_downloaded_notebook_whose_future_import_is_no_longer_first_says_why(t
     path = tmp_path / f"{EX01.stem}.py"
     source = _downloaded_as_python("import sys")
     path.write_text(source, encoding="utf-8")
-    line = source.splitlines().index("from __future__ import annotations") + 1
+    line = _line_of(source, "from __future__ import annotations")
     result = grade_file(EX01, path, tmp_path)
     assert (result.passed, result.message) == (False, (
         f"the file does not parse: from __future__ imports must occur at the beginning of the file at line {line} of "
@@ -117,7 +118,7 @@ def test_a_future_import_out_of_place_in_a_script_of_ones_own_gets_no_download_h
     path = tmp_path / f"{EX01.stem}.py"
     source = f"import sys\n{SOLVED}"
     path.write_text(source, encoding="utf-8")
-    line = source.splitlines().index("from __future__ import annotations") + 1
+    line = _line_of(source, "from __future__ import annotations")
     assert grade_file(EX01, path, tmp_path).message.endswith("from __future__ imports must occur at the beginning "
                                                              f"of the file at line {line} of {path.name}")
 
@@ -148,7 +149,7 @@ def test_another_google_package_missing_gets_no_colab_hint(module, tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     source = SOLVED.replace("import numpy as np\n", f"import numpy as np\nfrom {module} import storage\n", 1)
     path.write_text(source, encoding="utf-8")
-    line = source.splitlines().index(f"from {module} import storage") + 1
+    line = _line_of(source, f"from {module} import storage")
     result = grade_file(EX01, path, tmp_path)
     assert (result.passed, result.message) == (False, (
         f"your code raised ModuleNotFoundError in the top level of the file (line {line} of {path.name}): No module "
