@@ -164,18 +164,23 @@ def test_each_package_map_names_every_module_in_its_folder(package):
 # -- the warnings pytest lets through ----------------------------------------------------------------
 # pyproject.toml makes every warning an error, then ignores the frameworks' deprecation noise by module. A module
 # pattern there matches from the start of the name (re.match): "keras" unanchored took in keras_models too.
+def deprecation_from(module: str, message: str) -> None:
+    """A DeprecationWarning as `module` (a dotted name) raises it from its own file, through the filters in force."""
+    warnings.warn_explicit(message, DeprecationWarning, f"{module.replace('.', '/')}.py", 1, module=module)
+
+
 @pytest.mark.parametrize("module", ["keras_models", "keras_models.train.runs", "keras_models.twins.bridge",
                                     "scratch.layers", "data.tasks", "tensorflow_helpers", "google_like"])
 def test_a_deprecation_in_our_own_code_is_an_error_under_pytest(module):
     with pytest.raises(DeprecationWarning, match="ours"):
-        warnings.warn_explicit("ours", DeprecationWarning, f"{module.replace('.', '/')}.py", 1, module=module)
+        deprecation_from(module, "ours")
 
 
 @pytest.mark.parametrize("module", ["keras", "keras.src.backend", "tensorflow", "tensorboard.compat", "absl.flags",
                                     "gast.gast"])
 def test_a_frameworks_deprecation_stays_quiet_under_pytest(module):
     with warnings.catch_warnings(record=True) as caught:    # record=True keeps the filters pytest set for this test
-        warnings.warn_explicit("theirs", DeprecationWarning, f"{module.replace('.', '/')}.py", 1, module=module)
+        deprecation_from(module, "theirs")
     assert not caught, f"a DeprecationWarning from {module} was shown: {caught[0].message}"
 
 
