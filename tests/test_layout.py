@@ -107,8 +107,12 @@ def test_the_checker_catches_a_forbidden_import_absolute_or_relative():
 
 
 # -- the README's file map -------------------------------------------------------------------------
+def readme_text() -> str:
+    return (REPO / "README.md").read_text(encoding="utf-8")
+
+
 def file_map() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = readme_text()
     start = readme.index("## Read it in this order")
     return readme[start:readme.index("\n## ", start + 1)]
 
@@ -203,7 +207,7 @@ def test_a_heading_gets_githubs_anchor(heading, anchor):
 def readme_headings() -> set[str]:
     """The anchors of README's headings, outside code blocks (where `# ...` is a comment)."""
     anchors, in_code = set(), False
-    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+    for line in readme_text().splitlines():
         if line.startswith("```"):
             in_code = not in_code
         elif not in_code and (heading := re.match(r"#{1,6} (.+)", line)):
@@ -214,7 +218,7 @@ def readme_headings() -> set[str]:
 def test_every_link_within_the_readme_leads_to_one_of_its_headings():
     """The contents list at the top and the cross-references (`see [Setting up](#setting-up)`) still lead somewhere
     after a heading is reworded."""
-    links = set(re.findall(r"\]\(#([^)\s]+)\)", (REPO / "README.md").read_text(encoding="utf-8")))
+    links = set(re.findall(r"\]\(#([^)\s]+)\)", readme_text()))
     assert links, "no link within the README found: the pattern no longer matches its links"
     assert sorted(links - readme_headings()) == []
 
@@ -240,6 +244,6 @@ def test_the_readmes_table_of_targets_is_the_one_make_help_prints():
     """A target added to the Makefile (or renamed, or dropped) without its row in README, or the other way
     round, leaves a newcomer with a command one of the two does not know."""
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = readme_text()
     assert "help" in help_targets(makefile) and "clean" in help_targets(makefile)     # the patterns still read them
     assert readme_targets(readme) == help_targets(makefile)
