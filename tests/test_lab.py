@@ -103,8 +103,10 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     home.mkdir()
     command = [sys.executable, "-m", "keras_models.course.jupyter.lab", "--port", "0", "--no-browser",
                "--jupyter-home", str(tmp_path / "venv"), "--log", str(tmp_path / "lab.log")]
-    server = subprocess.Popen(command, cwd=REPO, env=jupyter_environment(HOME=str(home)), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    # as `make lab PORT=0` starts it: make exports its command-line variable PORT=0 and names it in MAKEFLAGS
+    made_by_make = {"MAKEFLAGS": " -- PORT=0", "MAKELEVEL": "1", "PORT": "0"}
+    server = subprocess.Popen(command, cwd=REPO, env=jupyter_environment(HOME=str(home), **made_by_make),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         printed = [server.stdout.readline() for _ in range(3)]           # the three lines it prints once ready
         assert printed[0] == 'JupyterLab is running with the kernel "Inside the network (.venv)". Open:\n', printed
@@ -133,10 +135,12 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         refused.value.close()                     # the error holds the answer's connection open until closed
         _, started = get(f"{base}/api/kernels?token={token}", "POST", {"name": "inside-the-network"})
         kernel = f"{base.replace('http', 'ws')}/api/kernels/{json.loads(started)['id']}/channels?token={token}"
-        # the kernel starts in the repository's root; TensorFlow's start-up chatter, which the kernel shows in the
-        # notebook like anything written to file descriptor 2, is filtered out; any other line from C++ shows
-        code = "import os, tensorflow; print(os.getcwd()); os.write(2, b'E0000 a real error from C++\\n')"
-        expected = {"stdout": f"{REPO}\n", "stderr": "E0000 a real error from C++\n"}
+        # the kernel starts in the repository's root, without make's variables (a `make tensorboard` run from it
+        # said it ignored PORT=0 "from your shell's environment"); TensorFlow's start-up chatter, which the kernel shows
+        # in the notebook like anything written to file descriptor 2, is filtered out; any other line from C++ shows
+        code = ("import os, tensorflow; print(os.getcwd()); print(sorted(set(os.environ) & {'MAKEFLAGS', 'PORT'})); "
+                "os.write(2, b'E0000 a real error from C++\\n')")
+        expected = {"stdout": f"{REPO}\n[]\n", "stderr": "E0000 a real error from C++\n"}
         assert asyncio.run(run_in_kernel(kernel, code, expected)) == expected
         # its messages went encrypted (CurveZMQ keys, kernel.py's ask_for_encryption): ipykernel logged "Kernel is
         # running over TCP without encryption ..." into JupyterLab's log at every kernel start otherwise
@@ -224,6 +228,51 @@ def test_make_lab_passes_jupyterlab_no_make_variables_so_make_in_its_terminal_ta
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr           # not "unknown variable PORT"
     assert "Entering directory" not in done.stdout, done.stdout             # nor "make[1]: ..." around everything
+
+
+# What make adds to the environment of the program it runs, for `make lab PORT=8890 PYTHON='/opt/py EDITOR=vi/python3'`
+# and for `make -s -j2 lab PORT:=8890`: its command-line variables, each exported as well as named after " -- " in
+# MAKEFLAGS, where a space in a value is written "\\ " (the folder "py EDITOR=vi" names no variable EDITOR).
+MADE_BY_MAKE = [{"MAKEFLAGS": " -- PORT=8890 PYTHON=/opt/py\\ EDITOR=vi/python3", "PORT": "8890",
+                 "PYTHON": "/opt/py EDITOR=vi/python3"},
+                {"MAKEFLAGS": "s -j2 --jobserver-auth=3,4 -- PORT:=8890", "MFLAGS": "-s -j2 --jobserver-auth=3,4",
+                 "PORT": "8890"}]
+
+
+@pytest.mark.parametrize("made_by_make", MADE_BY_MAKE, ids=["variables", "flags-and-variables"])
+def test_make_lab_passes_jupyterlab_none_of_makes_command_line_variables(made_by_make, tmp_path, monkeypatch):
+    """`make lab PORT=8890`: make exported PORT=8890 to JupyterLab, and so to its Terminal and its kernels, where
+    `make tensorboard` then said "make tensorboard ignores PORT=8890 from your shell's environment", a PORT the
+    learner never exported. What the shell did export stays (here EDITOR, and WSL's NAME, the machine's name)."""
+    monkeypatch.setenv("MAKELEVEL", "1")
+    monkeypatch.setenv("EDITOR", "nano")
+    monkeypatch.setenv("NAME", "DESKTOP-1")
+    for name, value in made_by_make.items():
+        monkeypatch.setenv(name, value)
+    environment = lab.jupyter_environment(tmp_path)
+    assert [name for name in ("PORT", "PYTHON", *lab.MAKE_VARIABLES) if name in environment] == []
+    assert (environment["EDITOR"], environment["NAME"]) == ("nano", "DESKTOP-1")
+    done = subprocess.run(["make", "-n", "tensorboard"], cwd=REPO, env=environment, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr           # not "ignores PORT=8890"
+
+
+@pytest.mark.parametrize("made_by_make", [{}, {"MAKEFLAGS": " -- PYTHON=python3.12", "PYTHON": "python3.12"}],
+                         ids=["run-without-make", "make-given-python"])
+def test_jupyterlab_keeps_a_port_that_make_did_not_add_and_its_terminal_says_make_ignores_it(made_by_make, tmp_path,
+                                                                                            monkeypatch):
+    """Only what make added from its command line goes. A PORT in the shell's environment (the Makefile drops one for
+    make lab, but `.venv/bin/python -m keras_models.course.jupyter.lab` keeps it) stays, as the learner's: a make in
+    JupyterLab's Terminal says it ignores it, as it does in the learner's own shell."""
+    monkeypatch.delenv("MAKEFLAGS", raising=False)
+    monkeypatch.setenv("PORT", "9000")
+    for name, value in made_by_make.items():
+        monkeypatch.setenv(name, value)
+    environment = lab.jupyter_environment(tmp_path)
+    assert (environment.get("PORT"), environment.get("PYTHON")) == ("9000", None)
+    done = subprocess.run(["make", "-n", "tensorboard"], cwd=REPO, env=environment, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and "make tensorboard ignores PORT=9000 from your shell's environment" in done.stderr
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ What it does, in order:
    there, JupyterLab's question whether to fetch Jupyter news from the internet is answered No, once;
 3. starts JupyterLab listening on 127.0.0.1 only (never the network), with a fresh login token, the
    repository as its root folder (so jupytext can pair an exercise notebook with its .py) and
-   keras_models/course/notebooks/ as the page it opens on; its own log goes to logs/lab/jupyterlab.log;
+   keras_models/course/notebooks/ as the page it opens on, and the shell's environment without what make added
+   (PORT=8890, MAKEFLAGS: a make in its Terminal takes its own); its own log goes to logs/lab/jupyterlab.log;
 4. once the server answers, prints its address with the token -- the one line you need -- and waits.
 
 A port that is taken, or a server that stops by itself, ends in one line and a non-zero exit status.
@@ -28,6 +29,7 @@ if __name__ == "__main__":                   # before the imports (secrets loads
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -54,9 +56,21 @@ STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; 
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
 
 
+def given_to_make() -> set[str]:
+    """The variables make was given on its command line (`make lab PORT=8890`: PORT), which it also exports to the
+    program it runs. MAKEFLAGS names them after " -- " (" -- PORT=8890", or "s -j2 -- PORT=8890" after make's own
+    flags), a space in a value written "\\ ", an override PORT:=8890 with its colon."""
+    overrides = os.environ.get("MAKEFLAGS", "").partition(" -- ")[2]
+    return {word.split("=")[0].rstrip(":") for word in re.split(r"(?<!\\) ", overrides) if "=" in word}
+
+
 def jupyter_environment(home: Path) -> dict[str, str]:
-    """The environment for JupyterLab and its kernels: all their files under `home` (.venv), no make variables."""
-    inherited = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
+    """The environment for JupyterLab and its kernels: all their files under `home` (.venv), and what the learner's
+    shell exported, without what make added: its own variables, and those it was given on its command line."""
+    # exported by make, PORT=8890 reached JupyterLab's Terminal, where `make tensorboard` said it ignored PORT=8890
+    # "from your shell's environment", which the learner had never exported
+    made = {*MAKE_VARIABLES, *given_to_make()}
+    inherited = {name: value for name, value in os.environ.items() if name not in made}
     # JUPYTER_PREFER_ENV_PATH=0: the kernel and settings launch writes under `home` come before the running venv's
     # own (jupyter_core 5 puts a venv's first): the same folder under make lab, but a --jupyter-home elsewhere got
     # the kernelspec an older make notebooks had left in .venv, without its CurveZMQ keys
