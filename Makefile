@@ -46,7 +46,8 @@ $(error run make in the project's folder, $(MAKEFILE_FOLDER), not in $(CURDIR): 
 endif
 endif
 
-# in make help's order, which a misspelt target's line lists them in
+# in make help's order, which a misspelt target's line lists them in; venv, the prerequisite of every target that needs
+# .venv, is in neither (nor in README): `make setup` is its name for people, and says when .venv is ready
 TARGETS := help venv setup train test test-browser lock lock-check tensorboard lessons course exercises exercise-run \
 	exercise-reset exercises-solutions notebooks lab release grade bench mutants lint clean
 .DEFAULT_GOAL := help
