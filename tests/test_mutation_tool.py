@@ -31,6 +31,27 @@ def test_the_list_has_at_least_40_mutants_each_found_once_in_its_file():
                 assert f"def {name.split('[')[0]}(" in source, f"{mutant.name}: {path} has no test {name}"
 
 
+
+# The witnesses that owe nothing to Keras (central differences, closed forms, exact arithmetic), and Keras' own
+# metric functions beside the hand-worked metrics. A mutant whose tests also hold a Keras twin can be killed by the
+# twin while the witness has gone blind; one tested by a witness alone shows, in make mutants, that it can fail.
+WITNESSES = (
+    "tests/test_activations.py::test_activation_backward_matches_finite_differences",     # step's, since the last stop
+    "tests/test_backprop.py::test_gradients_match_finite_differences",
+    "tests/test_regularizers.py::test_penalty_gradient_matches_finite_differences",
+    "tests/test_dropout.py::test_bpd_of_a_fixed_mask_matches_finite_differences_and_the_closed_form",
+    "tests/test_dropout.py::test_dropout_and_l2_network_gradients_match_finite_differences_on_fixed_masks",
+    "tests/test_metrics.py::test_per_example_values_match_keras_metric_functions",
+    "tests/test_exact_arithmetic.py::test_optimizer_matches_exact_arithmetic_at_every_step",
+    "tests/test_exact_arithmetic.py::test_fit_matches_exact_arithmetic_epoch_by_epoch",
+)
+
+
+@pytest.mark.parametrize("witness", WITNESSES)
+def test_each_witness_is_the_only_test_of_some_mutant(witness):
+    alone = [mutant.name for mutant in mutation.load() if mutant.tests == (witness,)]
+    assert alone, f"no mutant is tested by {witness} alone: make mutants never shows that this witness can fail"
+
 def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
     gone = mutation.Mutant("gone", "scratch/activations.py", "this text is not in the file", "x", "why",
                            ("tests/test_activations.py",))
