@@ -52,7 +52,8 @@ def ask_for_encryption(config_dir: Path) -> Path:
     --execute`) with "[IPKernelApp] WARNING | Kernel is running over TCP without encryption ...", which a learner
     can do nothing about; with them it encrypts what goes between Jupyter and the kernel instead. jupyter_client
     8.10 provisions them only when told (transport_encryption "auto") and the kernelspec declares "curve".
-    `.venv/bin/jupyter execute` reads no configuration (nbclient's command line), so it still shows the line.
+    `.venv/bin/jupyter execute` still shows the line: nbclient 0.11's command line reads this file but starts its
+    kernel without handing the setting on.
     """
     path = Path(config_dir) / "jupyter_config.json"
     try:
