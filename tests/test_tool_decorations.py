@@ -76,10 +76,11 @@ def test_the_guard_is_recognised_however_it_is_spelled(guard, tmp_path):
 @pytest.mark.parametrize("guard", ['if __name__ == "__main__" or True:', 'if __name__ != "__main__":',
                                    'if __name__ == "__main__" or not TESTING:', "if False:"])
 def test_a_block_the_grader_runs_is_not_called_hidden(guard, tmp_path):
-    """A test that is, or may be, true when graded, or one that is not about __name__: a name missing there is missing
-    for another reason."""
+    """A test that is, or may be, true when graded, or one that is not about __name__: a name defined there and
+    missing when graded is missing for another reason (here a line after the block removes Sigmoid, which the block
+    defined), and the line says it is missing, not that the block hid it."""
     path = tmp_path / f"{EX01.stem}.py"
-    path.write_text(_under_main_guard(SOLVED, f"TESTING = False\n{guard}").replace("class Sigmoid", "class Sigmoidal"),
+    path.write_text(_under_main_guard(SOLVED, f"TESTING = False\n{guard}") + '\nglobals().pop("Sigmoid", None)\n',
                     encoding="utf-8")
     message = grade_file(EX01, path, tmp_path).message
     assert message.startswith("your code defines no ") and "only under" not in message, message
