@@ -220,6 +220,19 @@ def test_a_submission_stopped_at_its_cpu_limit_is_told_the_line_and_function_it_
     assert verdict["cy"].reason == f"used more than 1 s of CPU time (time limit) -- it was running {where}", verdict
 
 
+# the learner's line far below the top of the stack: copy.deepcopy of a list nested 300 deep runs some 600 frames of
+# the standard library above it, and faulthandler writes the innermost 100 frames only
+DEEP_BELOW = ("import copy\n\n\ndef nest(depth):\n    x = []\n    for _ in range(depth): x = [x]\n    return x\n\n\n"
+              "def copy_forever():\n    x = nest(300)\n    while True: copy.deepcopy(x)\n\n\ncopy_forever()\n")
+
+
+def test_a_loop_running_more_than_100_calls_below_the_learners_line_is_still_told_that_line():
+    with at_most(20):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, DEEP_BELOW.encode())], 1, 1)
+    assert verdict["cy"].reason == (f"used more than 1 s of CPU time (time limit) -- it was running line 12 of "
+                                    f"{FILE01}, in copy_forever"), verdict
+
+
 def test_a_submission_stopped_at_its_wall_limit_is_told_the_line_and_function_it_was_waiting_in():
     with at_most(20):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("abe", EX01.name, FILE01, WAITS.encode())], 5, 1,

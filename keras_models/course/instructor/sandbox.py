@@ -14,8 +14,10 @@ submission alone (GitHub Classroom's `--learner`) imports them in its child. The
         parent kills it after a wall-time limit, 3 x that + 5 s or WALL_LIMIT (a submission that sleeps uses no CPU)
     says where it was stopped: at SIGXCPU -- the CPU limit's, or the one the parent sends at the wall limit --
         faulthandler writes every Python thread's stack into STACK_FILE (in C, from the signal handler, so a loop
-        inside NumPy's C code is caught in the middle too), then the child dies of that SIGXCPU as before; the
-        parent names the innermost line of the learner's file on the main thread's stack, and its function
+        inside NumPy's C code is caught in the middle too), then a Python handler, once the main thread is back in
+        Python, adds the learner's innermost frame (faulthandler writes the innermost 100 frames only) and the child
+        dies of that SIGXCPU; the parent names the innermost line of the learner's file on the main thread's
+        stack, and its function
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
         limit is per file, so many files can still add up
     cannot take more than MEMORY_LIMIT of memory beyond what it holds when it starts (RLIMIT_DATA: an
@@ -155,7 +157,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     for fd in others:                           # the other children's verdict pipes: not this one's to read
         with contextlib.suppress(OSError):
             os.close(fd)
-    _stack_written_at_sigxcpu(os.path.join(workdir, STACK_FILE))        # before the CPU limit that sends it
+    _stack_written_at_sigxcpu(os.path.join(workdir, STACK_FILE), submission)        # before the CPU limit that sends it
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -186,14 +188,36 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     conn.close()
 
 
-def _stack_written_at_sigxcpu(path: str) -> None:
-    """At SIGXCPU, write the stack of every Python thread into `path`, then die of the SIGXCPU (the kernel's default
-    action, chained). The first line names the main thread, as faulthandler writes a thread's id: the parent takes
-    that thread's stack. faulthandler's handler is C, so it runs at once, even while the main thread is inside one
-    long call of NumPy's C code (the line that called it is on the stack); a Python handler would run only after."""
+def _stack_written_at_sigxcpu(path: str, learners_file: str) -> None:
+    """At SIGXCPU, write the stack of every Python thread into `path`, then the learner's innermost frame, then die of
+    the SIGXCPU. The first line names the main thread, as faulthandler writes a thread's id: the parent takes that
+    thread's stack. faulthandler's handler is C, so it runs at once, even while the main thread is inside one long
+    call of NumPy's C code (the line that called it is on the stack); a Python handler would run only after.
+
+    faulthandler writes the innermost 100 frames of a thread and no more ("  ..."): a loop that runs deeper than that
+    below the learner's line (copy.deepcopy of a list nested 300 deep) left the line out. So faulthandler chains to
+    a Python handler, which runs once the main thread is back in Python (at once in a Python loop; after the C call,
+    or never, inside one: the hard limit's SIGKILL, a second later, then ends it) and adds the learner's innermost
+    frame, found on the whole stack, in faulthandler's words; where_stopped takes the first of the learner's frames
+    the file holds, so faulthandler's own stays first when it had one."""
     stack = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    os.write(stack, f"main thread 0x{threading.main_thread().ident:x}\n".encode("ascii"))
-    signal.signal(signal.SIGXCPU, signal.SIG_DFL)       # what faulthandler chains to: the end, as before
+    main = threading.main_thread().ident
+    os.write(stack, f"main thread 0x{main:x}\n".encode("ascii"))
+    is_ours = in_file(learners_file)
+
+    def learners_frame_then_the_end(signum, frame) -> None:
+        try:
+            while frame is not None and not is_ours(frame.f_code.co_filename):
+                frame = frame.f_back
+            if frame is not None:
+                os.write(stack, (f"Current thread 0x{main:x} (most recent call first):\n  File "
+                                 f'"{_as_faulthandler_writes(frame.f_code.co_filename)}", line {frame.f_lineno} in '
+                                 f"{frame.f_code.co_name}\n").encode("ascii"))
+        finally:                                        # the end, as before, whatever happened above
+            signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGXCPU)
+
+    signal.signal(signal.SIGXCPU, learners_frame_then_the_end)       # what faulthandler chains to
     faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True, chain=True)
 
 
