@@ -425,12 +425,12 @@ def _past_wall_limit(r: _Running, wall_seconds: float) -> Verdict:
 
 def _stack_at_sigxcpu(r: _Running) -> str:
     """where_stopped of a child still running at its wall limit: sent SIGXCPU, it writes its stack and dies (waited
-    for STACK_WAIT seconds at most: one whose code ignores SIGXCPU, or stuck in the kernel, is named nowhere)."""
+    for STACK_WAIT seconds at most: one inside a long C call dies only after it, its stack written all the same; one
+    whose code ignores SIGXCPU, or stuck in the kernel, is named nowhere)."""
     with contextlib.suppress(OSError):
         os.kill(r.process.pid, signal.SIGXCPU)
         deadline = time.monotonic() + STACK_WAIT
-        while os.waitid(os.P_PID, r.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None \
-                and time.monotonic() < deadline:
+        while not _ended(r)[0] and time.monotonic() < deadline:        # (_ended does not reap it)
             time.sleep(0.005)
     return _where(r)
 
