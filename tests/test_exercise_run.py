@@ -11,6 +11,7 @@ script, its "Try it" and "Grade it" cells included, and every way it can stop sa
     a file with no code     one line (python would print nothing): blank, comments only, a notebook of markdown
     sys.exit in the file    ends it, as python does; a failure status is one line saying where
     Ctrl-C                  exit 130 and one line
+    SIGTERM (an IDE's stop) exit 143 and one line, as Ctrl-C's; the program's own child process gone with it
 
 Each runs in the test's own process (TensorFlow already loaded) on files in a temporary folder, and the test
 checks that the program's __main__, sys.argv[0] and sys.path are as they were. That the program filters
@@ -21,17 +22,22 @@ TensorFlow's start-up lines before anything loads TensorFlow is checked with eve
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import closed_pipe, line_of, output_closed
+from conftest import alive, closed_pipe, line_of, output_closed
 
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import run as run_cli
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import PLACEHOLDER, skeleton_of
 
+REPO = Path(__file__).resolve().parents[1]
 EX01 = find("ex01")
 FILE01 = EX01.learner_path.name
 
@@ -226,6 +232,39 @@ def test_ctrl_c_in_a_loop_that_never_ends_names_the_function_and_line_it_was_run
     assert (status, out) == (130, "")
     assert re.fullmatch(rf"\nex01: interrupted in your engineer_features \(line [6-9] of {re.escape(FILE01)}\)\.\n",
                         err), err
+
+
+# The program as make runs it (its __main__: TensorFlow's chatter filter, a child process, started first), on the
+# exercises folder of the test
+AS_MAKE_RUNS_IT = ("import runpy, sys\nfrom pathlib import Path\nfrom keras_models.course.exercises import graders\n"
+                   "graders.EXERCISES_DIR = Path(sys.argv.pop(1))\n"
+                   "runpy.run_module('keras_models.course.exercises.run', run_name='__main__', alter_sys=True)\n")
+
+
+def test_sigterm_in_a_loop_that_never_ends_exits_143_with_one_line_naming_it_and_leaves_no_process(
+        exercises, tmp_path, python_without_tensorflow):
+    """An IDE's stop button sends SIGTERM, not Ctrl-C's SIGINT (make passes it on): the program died at once,
+    silent, its status -15, the learner told nothing of where the loop was."""
+    filter_pid = tmp_path / "filter.pid"
+    EX01.learner_path.write_text("import time\nfrom keras_models.twins import tf_chatter\n\n"
+                                 f"open({str(filter_pid)!r}, 'w').write(str(tf_chatter._filter.pid))\n\n\n"
+                                 "def engineer_features():\n    while True:\n        time.sleep(0.01)\n\n\n"
+                                 "engineer_features()\n", encoding="utf-8")
+    program = python_without_tensorflow.Popen([sys.executable, "-c", AS_MAKE_RUNS_IT, str(exercises), "ex01"],
+                                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not filter_pid.exists() or not filter_pid.read_text():
+            assert program.poll() is None and time.monotonic() < deadline, program.communicate()
+            time.sleep(0.05)
+        program.send_signal(signal.SIGTERM)
+        out, err = program.communicate(timeout=20)
+    finally:
+        program.kill()
+    assert (program.returncode, out) == (143, "")
+    assert re.fullmatch(rf"\nex01: terminated \(SIGTERM\) in your engineer_features \(line (8|9) of "
+                        rf"{re.escape(FILE01)}\)\.\n", err), err
+    assert not alive(int(filter_pid.read_text())), "the chatter filter outlived the program"
 
 
 def test_a_misspelt_loss_names_the_compile_line_not_only_the_fit_line(exercises, unchanged_program, capsys):

@@ -17,7 +17,9 @@ notebook runs cell by cell, and an error names its cell. A missing exercise file
 
 Exit status: 0 when the file ran to its end, 1 when it stopped on an error or has no code, 2 for an unknown exercise
 (one line naming the exercises), 130 after Ctrl-C, whose line names the function and line of your file that was running
-(the command has no time limit: Ctrl-C is how a loop that never ends is stopped, and found).
+(the command has no time limit: Ctrl-C is how a loop that never ends is stopped, and found), 143 after SIGTERM -- an
+IDE's stop button, which make passes on -- with the same line ("terminated (SIGTERM)" for "interrupted"): by default
+SIGTERM ended the program at once and silent.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from keras_models.course.exercises.which_file import version_to_grade
 from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
+from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
 
 class Stopped(Exception):
@@ -100,6 +103,8 @@ def run_exercise(exercise: Exercise) -> int:
         sys.stdout.flush()
         print(f"{exercise.name}: {stopped}", file=sys.stderr)
         return 1
+    except Terminated as terminated:            # an IDE's stop button: the same, told as SIGTERM
+        raise Terminated(_interrupted_in(terminated, path)) from None
     except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say which loop it was
         raise KeyboardInterrupt(_interrupted_in(interrupt, path)) from None
     return 0
@@ -124,9 +129,13 @@ def main(argv: list[str] | None = None) -> int:
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
     try:
-        status = run_exercise(exercise)
+        with sigterm_stops_like_ctrl_c():
+            status = run_exercise(exercise)
         sys.stdout.flush()                  # here, not at exit: a closed pipe is one line, not "Exception ignored"
         return status
+    except Terminated as terminated:                # its message, as Ctrl-C's below
+        print(f"\n{exercise.name}: terminated (SIGTERM){terminated}.", file=sys.stderr)
+        return TERMINATED_STATUS
     except KeyboardInterrupt as interrupt:          # its message: where the learner's code was (run_exercise)
         print(f"\n{exercise.name}: interrupted{interrupt}.", file=sys.stderr)
         return 130
