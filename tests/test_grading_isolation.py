@@ -210,13 +210,31 @@ MULTIPLIES = ("import numpy as np\n\n\ndef engineer_features(a):\n    while True
 WAITS = "import time\n\n\ndef wait_for_data():\n    time.sleep(600)\n\n\nwait_for_data()\n"
 
 
-@pytest.mark.parametrize("source, where", [
-    (SPINS, f"line 3 of {FILE01}, in spin"),
-    (MULTIPLIES, f"line 5 of {FILE01}, in engineer_features"),
-], ids=["python-loop", "inside-numpy"])
-def test_a_submission_stopped_at_its_cpu_limit_is_told_the_line_and_function_it_was_running(source, where):
-    with at_most(20):
-        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, source.encode())], 1, 1)
+# a method, named as an error in it is named (its __qualname__): faulthandler writes its __name__ alone ("in run")
+SPINS_IN_A_METHOD = "class Perceptron1D:\n    def run(self):\n        while True: pass\n\n\nPerceptron1D().run()\n"
+NOTEBOOK01 = f"{EX01.stem}.ipynb"
+
+
+def as_notebook(*cells: str) -> str:
+    """A notebook of a markdown cell, then a code cell for each of `cells`."""
+    return nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Exercise 1")] + [
+        nbformat.v4.new_code_cell(cell) for cell in cells]))
+
+
+@pytest.mark.parametrize("file_name, source, where", [
+    (FILE01, SPINS, f"line 3 of {FILE01}, in spin"),
+    (FILE01, MULTIPLIES, f"line 5 of {FILE01}, in engineer_features"),
+    (FILE01, SPINS_IN_A_METHOD, f"line 3 of {FILE01}, in Perceptron1D.run"),
+    (NOTEBOOK01, as_notebook("x = 1", SPINS_IN_A_METHOD), f"line 3 of cell 3 of {NOTEBOOK01}, in Perceptron1D.run"),
+], ids=["python-loop", "inside-numpy", "method", "notebook"])
+def test_a_submission_stopped_at_its_cpu_limit_is_told_the_line_and_function_it_was_running(file_name, source,
+                                                                                            where):
+    # a notebook's line as its errors name it: the cell, counted as Jupyter shows them, markdown cells included.
+    # A wall limit far off: inside a long C call, the child dies only when the call returns or at the hard limit, 2 s
+    # of CPU, which a busy machine gives it only slowly (not the 8 s of the default wall limit)
+    with at_most(30):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, file_name, source.encode())], 1, 1,
+                                             wall_seconds=20)
     assert verdict["cy"].reason == f"used more than 1 s of CPU time (time limit) -- it was running {where}", verdict
 
 

@@ -65,6 +65,7 @@ import signal
 import tempfile
 import threading
 import time
+import types
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from keras_models.course.exercises.graders import in_file, message_of, printable
-from keras_models.course.exercises.notebook_source import cell_line
+from keras_models.course.exercises.notebook_source import cell_line, code_pieces
 
 GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
@@ -238,9 +239,31 @@ def where_stopped(stack: str, learners_file: str) -> str:
         elif in_main and innermost is None and (frame := re.fullmatch(r'  File "(.*)", line (\d+) in (\S+)', line)):
             file, number, function = frame.groups()
             if is_ours(file):
-                where = "at the top level of the file" if function == "<module>" else f"in {function}"
-                innermost = f"{cell_line(file.replace(ours, learners_file, 1), int(number))}, {where}"
+                file = file.replace(ours, learners_file, 1)
+                where = "at the top level of the file" if function == "<module>" else \
+                    f"in {_qualified(function, file, int(number))}"
+                innermost = f"{cell_line(file, int(number))}, {where}"
     return "" if innermost is None else escaped(f" -- it was running {innermost}")
+
+
+def _qualified(function: str, filename: str, number: int) -> str:
+    """The name an error gives `function` (where_raised: its __qualname__, "Perceptron1D.run"), whose code is at line
+    `number` of the learner's `filename` (a .py, or "<notebook> cell 3"): faulthandler writes its __name__ alone
+    ("run"). Found by compiling that code again, which runs none of it; `function` itself when it cannot be (the
+    learner's code changed or deleted its file)."""
+    path, _, cell = filename.rpartition(" cell ")
+    try:
+        pieces = code_pieces(Path(path if path.endswith(".ipynb") and cell.isdigit() else filename))
+        codes = [compile(next(source for source, name in pieces if name == filename), filename, "exec",
+                         dont_inherit=True)]
+    except Exception:                           # noqa: BLE001 -- whatever a changed or damaged file raises
+        return function
+    while codes:
+        code = codes.pop()
+        if code.co_name == function and any(line == number for *_, line in code.co_lines()):
+            return code.co_qualname
+        codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return function
 
 
 def _as_faulthandler_writes(text: str) -> str:
