@@ -16,7 +16,7 @@ too, and the program tells it from Ctrl-C by its class, to say so in one line an
 
 Only one is raised: a second SIGTERM is ignored until the block ends, so that it cannot cut the clean-up short
 (`timeout make grade` sends SIGTERM to make's whole process group, and make passes its own on to the program
-as well). Used by make grade, make exercises and make mutants.
+as well). Used by make grade, make exercises, make exercise-run and make mutants.
 """
 
 from __future__ import annotations
