@@ -65,6 +65,21 @@ def test_loss_gradient_matches_finite_differences(name, rng):
     assert relative_error(loss.backward(y, p), numeric) <= FINITE_DIFFERENCE_TOLERANCE
 
 
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_loss_from_logits_matches_finite_differences_and_the_loss_of_the_activated_logits(name, rng):
+    """The framework-free witness of the logits forms (Keras is the other): dL/dz against central differences of
+    the loss itself, and the value against the loss on probabilities sigmoid(z) or softmax(z), which the stable
+    forms (log1p(exp(-|z|)), a shifted log-softmax) must equal wherever no probability reaches the clip."""
+    y = random_targets(name, 5, 3, rng)
+    z = 3 * rng.normal(size=(5, 3))                                     # (5, 3) logits
+    loss = losses.get(name, from_logits=True)
+    numeric = numerical_input_gradient(lambda a: loss.forward(y, a), z)
+    assert relative_error(loss.backward(y, z), numeric) <= FINITE_DIFFERENCE_TOLERANCE
+    activated = (Sigmoid() if name == "binary_crossentropy" else Softmax()).forward(z)
+    assert 1e-7 < activated.min() and activated.max() < 1 - 1e-7        # the clip plays no part
+    assert relative_error(loss.forward(y, z), losses.get(name).forward(y, activated)) <= 1e-12
+
+
 def test_mse_is_two_over_k_times_the_quadratic_cost(rng):
     """Keras' MSE averages over the k outputs and has no 1/2: L = (2/k) C."""
     y, a = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
