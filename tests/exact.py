@@ -334,21 +334,25 @@ def _as_rows(array) -> list[Vector]:
 
 
 def sgd_fit(weights: Sequence[np.ndarray], activations: Sequence[str], loss: str, X, Y, *,
-            learning_rate: float, epochs: int, batch_size: int):
-    """Mini-batch SGD without shuffling, as Keras' fit: returns (loss per epoch, weights after each epoch).
+            learning_rate: float, epochs: int, batch_size: int, orders: Sequence[Sequence[int]] | None = None):
+    """Mini-batch SGD as Keras' fit: returns (loss per epoch, weights after each epoch).
 
-    An epoch's loss is the mean of its batch losses weighted by batch size, each taken before that
-    batch's update; weights are [W1, b1, W2, b2] with W as rows of Fractions and b as one row.
+    Without `orders` the rows are taken as they come (shuffle=False); with them, epoch e takes the rows
+    (x and y together) in the order orders[e]. An epoch's loss is the mean of its batch losses weighted by
+    batch size, each taken before that batch's update; weights are [W1, b1, W2, b2] with W as rows of
+    Fractions and b as one row.
     """
     eta = Fraction(learning_rate)
     W1, b1, W2, b2 = (_as_rows(w) for w in weights)
     params = [W1, b1[0], W2, b2[0]]
     X, Y = _as_rows(X), _as_rows(Y)
     losses, snapshots = [], []
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        order = range(len(X)) if orders is None else orders[epoch]
+        X_epoch, Y_epoch = [X[i] for i in order], [Y[i] for i in order]
         weighted = Fraction(0)
         for start in range(0, len(X), batch_size):
-            Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
+            Xb, Yb = X_epoch[start:start + batch_size], Y_epoch[start:start + batch_size]
             value, grads = batch_loss_and_gradients(params, activations, loss, Xb, Yb)
             weighted += value * len(Xb)
             W1, b1, W2, b2 = params

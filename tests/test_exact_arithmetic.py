@@ -1,5 +1,6 @@
 """Scratch's float64 against exact rational arithmetic (tests/exact.py): every optimizer over 30 steps and
-a small mini-batch `fit` -- a second reference beside Keras that owes nothing to TensorFlow.
+a small mini-batch `fit`, in order and shuffled by its seed -- a second reference beside Keras that owes nothing
+to TensorFlow.
 
 Measure: after every step t, max |theta_scratch_t - theta_exact_t| / D_t, where D_t is the farthest the
 exact parameters have moved from theta_0 so far (max over s <= t of max |theta_exact_s - theta_0|).
@@ -170,6 +171,17 @@ M, BATCH, EPOCHS, ETA = 5, 2, 3, 0.5          # batches of 2, 2, 1: three SGD st
 
 @pytest.mark.parametrize("case", FITS)
 def test_fit_matches_exact_arithmetic_epoch_by_epoch(case):
+    fit_against_exact_arithmetic(case, shuffle_seed=None)
+
+
+def test_shuffled_fit_matches_exact_arithmetic_on_the_seeds_permutations():
+    """fit(shuffle=True, seed=s) takes epoch e's rows, x with its y, in the order of the e-th permutation a
+    np.random.default_rng(s) draws: the exact fit is given those orders, drawn here (Keras' twin is the other
+    witness, in test_training_parity.py)."""
+    fit_against_exact_arithmetic("relu-sigmoid-binary_crossentropy", shuffle_seed=7)
+
+
+def fit_against_exact_arithmetic(case: str, shuffle_seed: int | None) -> None:
     (hidden, output), loss = FITS[case]
     rng = np.random.default_rng(142)
     X = rng.integers(-8, 9, size=(M, 3)) / 8                                   # (5, 3) exact in binary
@@ -186,9 +198,12 @@ def test_fit_matches_exact_arithmetic_epoch_by_epoch(case):
             snapshots.append(net.get_weights())
 
     history = net.fit(X, Y, loss=loss, optimizer=optimizers.SGD(learning_rate=ETA), epochs=EPOCHS,
-                      batch_size=BATCH, shuffle=False, verbose=0, callbacks=[Snapshot()]).history
+                      batch_size=BATCH, shuffle=shuffle_seed is not None, seed=shuffle_seed, verbose=0,
+                      callbacks=[Snapshot()]).history
+    draws = np.random.default_rng(shuffle_seed)
+    orders = None if shuffle_seed is None else [draws.permutation(M) for _ in range(EPOCHS)]   # (M,) per epoch
     losses, weights = exact.sgd_fit(w_0, (hidden, output), loss, X, Y, learning_rate=ETA, epochs=EPOCHS,
-                                    batch_size=BATCH)
+                                    batch_size=BATCH, orders=orders)
     for epoch in range(EPOCHS):
         L = losses[epoch]
         err = abs(Fraction(history["loss"][epoch]) - L) / L

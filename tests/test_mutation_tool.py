@@ -44,6 +44,7 @@ WITNESSES = (
     "tests/test_metrics.py::test_per_example_values_match_keras_metric_functions",
     "tests/test_exact_arithmetic.py::test_optimizer_matches_exact_arithmetic_at_every_step",
     "tests/test_exact_arithmetic.py::test_fit_matches_exact_arithmetic_epoch_by_epoch",
+    "tests/test_exact_arithmetic.py::test_shuffled_fit_matches_exact_arithmetic_on_the_seeds_permutations",
     "tests/test_losses.py::test_loss_from_logits_matches_finite_differences_and_the_loss_of_the_activated_logits",
 )
 
