@@ -92,6 +92,16 @@ def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
         masks.recorded(model)
 
 
+@pytest.mark.parametrize("make_layer", [lambda: RecordingDropout(0.5, noise_shape=(None, 1)),
+                                        lambda: RecordingDropout(0.5, (None, 1), 3)], ids=["keyword", "positional"])
+def test_a_recording_dropout_refuses_a_noise_shape_it_would_ignore(make_layer):
+    """Its draw is on ones of the input's shape (masks.py), one mask entry per example and unit: a noise_shape would
+    be dropped without a word, a layer that records and drops full masks where Keras' Dropout shares one per row."""
+    with pytest.raises(ValueError, match=r"^RecordingDropout records one mask entry per example and unit; "
+                                         r"noise_shape=\(None, 1\) is not supported$"):
+        make_layer()
+
+
 class AlwaysDropping(keras.layers.Dropout):
     """Monte Carlo dropout: drops units at inference too, unlike keras.layers.Dropout and scratch's Dropout."""
 
@@ -165,7 +175,20 @@ def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
      "model_class must be keras.Sequential or a subclass of it, got <class 'keras"),
     (lambda: keras_loss("float64", "quadratic"), ValueError,
      r"no Keras loss for 'quadratic'; Keras twins use 'mse', .* \(the tutorials' 'quadratic' is \(k/2\) \* mse\)"),
-], ids=["step-activation", "functional-model-class", "quadratic-loss"])
+    # to_keras built these without a word: a twin whose "Dropout" multiplies by noise, or drops units at inference
+    (lambda: to_keras(Network([Dense(2, 3, seed=0), Dropout(0.5), Dense(3, 1, seed=1)]),
+                      dropout_layer=keras.layers.GaussianDropout), TypeError,
+     r"^to_keras' dropout_layer must be keras.layers.Dropout or masks.RecordingDropout \(the Dropout from_keras "
+     r"takes back\), got GaussianDropout, which multiplies each unit by Gaussian noise .* instead of zeroing it$"),
+    (lambda: to_keras(Network([Dense(2, 3, seed=0), Dropout(0.5), Dense(3, 1, seed=1)]),
+                      dropout_layer=AlwaysDropping), TypeError,
+     r"^to_keras' dropout_layer must be keras.layers.Dropout or masks.RecordingDropout .*, got AlwaysDropping, a "
+     r"subclass of keras.layers.Dropout, whose call may compute something else$"),
+    (lambda: to_keras(Network([Dense(2, 1, seed=0)]), dropout_layer="Dropout"), TypeError,
+     r"^to_keras' dropout_layer must be keras.layers.Dropout or masks.RecordingDropout .*, got 'Dropout', not a "
+     r"Keras Dropout$"),
+], ids=["step-activation", "functional-model-class", "quadratic-loss", "gaussian-dropout-layer",
+        "dropout-subclass-layer", "dropout-layer-name"])
 def test_what_keras_cannot_twin_is_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()

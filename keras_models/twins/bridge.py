@@ -52,6 +52,9 @@ NOT_DROPOUT = {
     keras.layers.GaussianNoise: "adds Gaussian noise to each unit",
 }
 
+# The Dropout classes a twin may hold: Keras' own, and the one that records Keras' own draw (masks.py)
+TWIN_DROPOUTS = (keras.layers.Dropout, RecordingDropout)
+
 # Activations with the same name on both sides; "step" has no Keras counterpart (and no gradient).
 SHARED_ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu", "softmax")
 
@@ -60,7 +63,8 @@ def to_keras(net: Network, name: str | None = None, *,
              dropout_layer: type[keras.layers.Dropout] = keras.layers.Dropout,
              model_class: type[keras.Sequential] = keras.Sequential) -> keras.Sequential:
     """A keras.Sequential equal to `net`: Input, then Dense(n_out, activation, ...) and Dropout(rate) as in
-    net.layers, same weights. `dropout_layer`: the class for the Dropout layers (e.g. masks.RecordingDropout).
+    net.layers, same weights. `dropout_layer`: the class for the Dropout layers, keras.layers.Dropout or
+    masks.RecordingDropout (which records Keras' masks), the two from_keras takes back; any other is a TypeError.
     `model_class`: keras.Sequential or a subclass (data_parallel.DataParallelSequential for tf.distribute);
     under a strategy, call this inside `strategy.scope()` so the weights are created on every replica.
 
@@ -70,6 +74,16 @@ def to_keras(net: Network, name: str | None = None, *,
     if not isinstance(net, Network):
         back = ": from_keras turns a Keras model into one" if isinstance(net, keras.Model) else ""
         raise TypeError(f"to_keras takes a scratch Network, got {type(net).__name__}{back}")
+    if dropout_layer not in TWIN_DROPOUTS:
+        # any other class would be built without a word, and the twin's "Dropout" would compute something else
+        what = "not a Keras Dropout"
+        if dropout_layer in NOT_DROPOUT:
+            what = f"which {NOT_DROPOUT[dropout_layer]} instead of zeroing it"
+        elif isinstance(dropout_layer, type) and issubclass(dropout_layer, keras.layers.Dropout):
+            what = "a subclass of keras.layers.Dropout, whose call may compute something else"
+        raise TypeError(f"to_keras' dropout_layer must be keras.layers.Dropout or masks.RecordingDropout (the Dropout "
+                        f"from_keras takes back), got {getattr(dropout_layer, '__name__', repr(dropout_layer))}, "
+                        f"{what}")
     dtype = net.dtype.name
     floatx = keras.config.floatx()
     if floatx not in TWIN_FLOATX:
@@ -109,7 +123,7 @@ def from_keras(model: keras.Model) -> Network:
     _check_dtypes(model)
     net_layers = []
     for layer in model.layers:
-        if type(layer) in (keras.layers.Dropout, RecordingDropout):       # RecordingDropout: Dropout's own output
+        if type(layer) in TWIN_DROPOUTS:                                  # RecordingDropout: Dropout's own output
             net_layers.append(_scratch_dropout(layer))
         elif type(layer) is keras.layers.Dense:
             if any(other is layer for other in model.layers[:len(net_layers)]):
