@@ -65,6 +65,14 @@ def test_keras_dropout_seed_3_draws_the_same_masks_in_two_layers():
         np.testing.assert_array_equal(inferred, ONES)
 
 
+def test_keras_refuses_a_seed_given_second_as_a_noise_shape_when_the_layer_is_made():
+    """Keras' second positional is noise_shape: Dropout(0.5, 3), written for seed=3 as scratch's Dropout(rate, seed)
+    reads it, is Keras' own one-line ValueError at construction, so no model holding it reaches the bridge."""
+    with pytest.raises(ValueError, match=r"^Invalid value received for argument `noise_shape`. Expected an iterable "
+                                         r"of integers \(e.g., a tuple or list\). Received: noise_shape=3$"):
+        keras.layers.Dropout(0.5, 3)
+
+
 def test_keras_takes_noise_shape_and_seed_positionally_a_name_and_a_dtype():
     """Keras' Dropout(rate, noise_shape=None, seed=None, **kwargs): Dropout(0.5, None, 3) is seed=3 (the same masks),
     name= names the layer and dtype="float64" computes in float64 (a float32 input comes out float64). Scratch's
