@@ -141,8 +141,11 @@ def keras_model(*layers) -> keras.Sequential:
     (lambda: [keras.layers.Dense(2, kernel_regularizer=keras.regularizers.OrthogonalRegularizer(), name="d")],
      "Dense layer 'd' has kernel_regularizer OrthogonalRegularizer"),
     (lambda: [keras.layers.Dropout(0.5, noise_shape=(None, 1), name="drop"), keras.layers.Dense(1)],
-     r"Dropout layer 'drop' has noise_shape=\(None, 1\)"),
-    (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)], r"Dropout layer 'drop' has rate=1.0"),
+     r"^Dropout layer 'drop' has noise_shape=\(None, 1\): scratch's Dropout does not support it; it draws one mask "
+     r"entry per unit and example \(Keras' noise_shape=None\); leave noise_shape out$"),
+    (lambda: [keras.layers.Dropout(1.0, name="drop"), keras.layers.Dense(1)],
+     r"^Dropout layer 'drop' has rate=1.0: Keras zeroes every unit of it while training, so the layers after it "
+     r"learn from zeros; scratch's Dropout takes a rate in \[0, 1\): give a rate below 1, e.g. Dropout\(0.5\)$"),
     (lambda: [keras.layers.Dropout(0.5, activity_regularizer="l2", name="drop"), keras.layers.Dense(1)],
      "Dropout layer 'drop' uses activity_regularizer, a penalty on its output"),
     (lambda: [keras.layers.Dropout(np.float32(0.3), name="drop"), keras.layers.Dense(1)],

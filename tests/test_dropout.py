@@ -274,22 +274,8 @@ def test_a_mask_given_to_a_layer_at_inference_is_refused_like_the_networks(mask)
         Dropout(0.5).forward(np.ones((4, 3)), False, mask)
 
 
-@pytest.mark.parametrize("rate, error, message", [
-    (1.0, ValueError, r"Dropout rate must be in \[0, 1\) .* got 1.0: rate=1 would drop every unit"),
-    (-0.1, ValueError, r"Dropout rate must be in \[0, 1\)"),
-    (float("nan"), ValueError, r"Dropout rate must be in \[0, 1\) .* got nan"),
-    (10**400, ValueError, r"Dropout rate must be in \[0, 1\)"),
-    ("0.5", TypeError, r"Dropout rate must be a number in \[0, 1\) .* got str '0.5'"),
-    (None, TypeError, "Dropout rate must be a number"),
-])
-def test_a_bad_rate_is_refused_by_name(rate, error, message):
-    with pytest.raises(error, match=message):
-        Dropout(rate)
-
-
-def test_dropout_must_sit_before_a_dense_layer_and_fit_names_a_bad_replay():
-    with pytest.raises(ValueError, match="the last layer must be a Dense .* got Dropout"):
-        Network([Dense(2, 3), Dropout(0.5)])
+def test_a_network_names_what_is_not_a_layer_and_fit_names_a_bad_replay():
+    # a Dropout after the output layer: tests/test_dropout_edges.py
     with pytest.raises(TypeError, match="layer 1 must be a Dense or a Dropout, got float"):
         Network([Dense(2, 3), 0.5, Dense(3, 1)])
     plain = Network([Dense(2, 1, "sigmoid")])
