@@ -2464,24 +2464,45 @@ def test_ex07_refuses_a_fit_that_trains_no_epoch_rather_than_blaming_the_log_dir
                             "give epochs a whole number above 0"), message
 
 
-@pytest.mark.parametrize("original, changed, hint", [
-    ('Dense(1, activation="sigmoid")', 'Dense(1, activation="softmax")',      # one softmax unit always says 1
-     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
-    ('Dense(1, activation="sigmoid")', "Dense(1)",                           # probabilities clipped from a line
-     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
-    ('loss="binary_crossentropy"', "loss=keras.losses.BinaryCrossentropy(from_logits=True)",
-     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
-    ('loss="binary_crossentropy"', 'loss="categorical_crossentropy"',         # of one unit: 0 at every epoch
-     "Keras compiles and fits this model without a warning, but it does not score what it predicts."),
+PAIRING = "Keras compiles and fits this model without a warning, but it does not score what it predicts."
+
+
+@pytest.mark.parametrize("original, changed, hint, spelled", [
+    ('Dense(1, activation="sigmoid")', 'Dense(1, activation="softmax")', PAIRING, '"softmax"'),   # always says 1
+    ('Dense(1, activation="sigmoid")', "Dense(1)", PAIRING, None),      # probabilities clipped from a line; no name
+    ('loss="binary_crossentropy"', "loss=keras.losses.BinaryCrossentropy(from_logits=True)", PAIRING,
+     "from_logits=True"),
+    ('loss="binary_crossentropy"', 'loss="categorical_crossentropy"', PAIRING,      # of one unit: 0 at every epoch
+     '"categorical_crossentropy"'),
     ('loss="binary_crossentropy"', 'loss="mse"',
-     "the loss is mean_squared_error; a sigmoid probability of a yes/no label goes with binary cross-entropy"),
+     "the loss is mean_squared_error; a sigmoid probability of a yes/no label goes with binary cross-entropy", '"mse"'),
 ], ids=["softmax-output", "linear-output", "from-logits-on-a-sigmoid", "categorical-loss", "mse-loss"])
 def test_ex07_refuses_a_model_changed_from_the_given_classifier_before_any_epoch_runs(original, changed, hint,
-                                                                                      tmp_path):
+                                                                                      spelled, tmp_path):
     """The model and its compile are given; each of these changes logged a run whose best epoch read back right,
-    and passed: a categorical cross-entropy of one unit logs 0.0 at every epoch."""
+    and passed: a categorical cross-entropy of one unit logs 0.0 at every epoch. The refusal ends with the line of
+    the learner's file that spells the name at fault, where the name is spelled (Dense(1) spells none)."""
     message = _graded_with("ex07", tmp_path, (original, changed))
     assert message.startswith(hint), message
+    source = find("ex07").solution_path.read_text(encoding="utf-8").replace(original, changed)
+    if spelled is None:
+        assert " is on line " not in message, message
+    else:
+        assert message.endswith(f" -- {spelled} is on line {line_of(source, spelled)} of ex07_tensorboard.py"), \
+            message
+
+
+def test_ex05_names_the_line_of_a_mismatched_output_as_ex07_does(tmp_path):
+    """The same check (model_checks.require_binary_classifier) in ex05, where it runs once build_model returns: the
+    same line, the one that spells the output's activation; not a comment above it that spells it too (in the .py
+    of a notebook, its markdown is comments)."""
+    changed = 'Dense(1, activation="softmax")'
+    note = ('def build_model(', '# Notes: activation="softmax" for several classes\ndef build_model(')
+    message = _graded_with("ex05", tmp_path, ('Dense(1, activation="sigmoid")', changed), note)
+    source = find("ex05").solution_path.read_text(encoding="utf-8").replace('Dense(1, activation="sigmoid")',
+                                                                            changed).replace(*note)
+    assert message.startswith(PAIRING) and message.endswith(
+        f' -- "softmax" is on line {line_of(source, changed)} of ex05_breast_cancer_dropout.py'), message
 
 
 @pytest.mark.parametrize("rows, hint", [

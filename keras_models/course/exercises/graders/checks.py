@@ -18,7 +18,15 @@ import numpy as np
 
 
 class Fail(Exception):
-    """A check failed. str(self) is the hint shown to the learner."""
+    """A check failed. str(self) is the hint shown to the learner.
+
+    `spelled`: texts of the learner's source at fault (the quoted name '"softmax"', "from_logits=True"): the FAIL
+    ends with the first line of the learner's file that holds one, as a name Keras does not know is told its line
+    (judging.py). A hint, never the verdict: the check itself reads what the code built, not its text."""
+
+    def __init__(self, hint: str, spelled: tuple[str, ...] = ()):
+        super().__init__(hint)
+        self.spelled = spelled
 
 
 def check(condition: bool, hint: str) -> None:

@@ -10,7 +10,8 @@ cell not run yet) is a FAIL before the grader runs, not after the training that 
 first use. `grade_file` turns whatever happens into a `Result`:
 
     checks pass                  -> PASS   "test MAE 0.440 thousand dollars (target < 0.60; ...)"
-    a check fails                -> FAIL   the grader's hint
+    a check fails                -> FAIL   the grader's hint (ending with the line of the learner's file that
+                                           spells the name at fault, when the check names one: spelled_on)
     a TODO still raises          -> FAIL   "not done yet: fill in the TODO in <function>"
     the learner's code raises    -> FAIL   the error, with the function and line where it happened (NumPy's
                                            shape errors with the arrays' shapes: shape_errors.py)
@@ -259,7 +260,8 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         return Result(exercise, False, message, time.perf_counter() - start)
 
     if isinstance(error, Fail):
-        return result(str(error))
+        at = spelled_on(error.spelled, is_learners)
+        return result(str(error) + (f" -- {at[0]} is on {at[1]}" if at else ""))
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
         return result(f"not done yet: fill in the TODO in {where}", floatx_may_be_why=False)
@@ -404,16 +406,26 @@ def _unknown_name_hint(kind: str, name: str, is_learners: Callable[[str], bool])
     """Where the learner's code spells `name` as a string (its first line that does, in any of its files or cells
     loaded), and the nearest of the names Keras knows for a `kind` (model_checks.nearest_keras_name)."""
     nearest = nearest_keras_name(_KERAS_NAMES[kind], name)
-    quoted = (f'"{name}"', f"'{name}'")
-    where = next((cell_line(filename, number) for filename in list(linecache.cache) if is_learners(filename)
-                  for number, text in enumerate(linecache.getlines(filename), start=1)
-                  if any(literal in text for literal in quoted)), None)
-    hint = f'Keras knows no {kind.split()[0]} named "{name}"' + (f" ({where})" if where else "")
+    at = spelled_on((f'"{name}"', f"'{name}'"), is_learners)
+    hint = f'Keras knows no {kind.split()[0]} named "{name}"' + (f" ({at[1]})" if at else "")
     if nearest:
         hint += f': did you mean "{nearest}"?'
     if kind in ("loss", "metric"):
         hint += f"; Keras reads compile's {kind} only when fit first runs, hence the fit line"
     return hint
+
+
+def spelled_on(texts: tuple[str, ...], is_learners: Callable[[str], bool]) -> tuple[str, str] | None:
+    """(text, "line L of <file or cell>") of the first line of the learner's code (`is_learners`, any of its files or
+    cells loaded) that holds one of `texts` outside a comment; None when none does."""
+    for filename in list(linecache.cache):
+        if not is_learners(filename):
+            continue
+        for number, line in enumerate(linecache.getlines(filename), start=1):
+            found = next((text for text in texts if text in line), None)
+            if found is not None and not line.lstrip().startswith("#"):
+                return found, cell_line(filename, number)
+    return None
 
 
 def raised(error: BaseException, function: str, line: str | None,

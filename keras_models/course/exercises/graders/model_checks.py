@@ -178,10 +178,30 @@ def require_binary_classifier(model, function: str, *, n_features: int, what: st
     from scratch import pairing
 
     name, from_logits = loss_of(model)
-    problem = pairing.mismatch(output_activation(model), name, from_logits)
-    check(problem is None, f"Keras compiles and fits this model without a warning, but it does not score what "
-                           f"it predicts. {problem}")
+    output = output_activation(model)
+    problem = pairing.mismatch(output, name, from_logits)
+    if problem is not None:
+        raise Fail(f"Keras compiles and fits this model without a warning, but it does not score what it predicts. "
+                   f"{problem}", spelled=_quoted(output) if output != "sigmoid" else _loss_spelled(model))
     require_output(model, function, n_features=n_features, units=1, activation="sigmoid",
                    why=f"one yes/no answer needs one unit with a sigmoid, giving {what}")
-    check(name == "binary_crossentropy",
-          f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy")
+    if name != "binary_crossentropy":
+        raise Fail(f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy",
+                   spelled=_loss_spelled(model))
+
+
+def _quoted(name: str) -> tuple[str, ...]:
+    """How a learner's code spells the string `name`: "softmax" or 'softmax'."""
+    return f'"{name}"', f"'{name}'"
+
+
+def _loss_spelled(model) -> tuple[str, ...]:
+    """How the learner's compile spells the model's loss, for the FAIL to find its line: a name as written
+    (loss="mse"), an object's from_logits=True, or its class (keras.losses.CategoricalCrossentropy()); a loss given
+    as a function or with other arguments may be found by none of them."""
+    loss = model.loss
+    if isinstance(loss, str):
+        return _quoted(loss)
+    if getattr(loss, "from_logits", False):
+        return ("from_logits=True",)
+    return (f"{type(loss).__name__}(",) if type(loss).__module__.startswith("keras.") else ()
