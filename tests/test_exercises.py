@@ -2474,9 +2474,11 @@ PAIRING = "Keras compiles and fits this model without a warning, but it does not
      "from_logits=True"),
     ('loss="binary_crossentropy"', 'loss="categorical_crossentropy"', PAIRING,      # of one unit: 0 at every epoch
      '"categorical_crossentropy"'),
+    ('loss="binary_crossentropy"', "loss=keras.losses.CategoricalCrossentropy()", PAIRING, "CategoricalCrossentropy("),
     ('loss="binary_crossentropy"', 'loss="mse"',
      "the loss is mean_squared_error; a sigmoid probability of a yes/no label goes with binary cross-entropy", '"mse"'),
-], ids=["softmax-output", "linear-output", "from-logits-on-a-sigmoid", "categorical-loss", "mse-loss"])
+], ids=["softmax-output", "linear-output", "from-logits-on-a-sigmoid", "categorical-loss", "categorical-loss-object",
+        "mse-loss"])
 def test_ex07_refuses_a_model_changed_from_the_given_classifier_before_any_epoch_runs(original, changed, hint,
                                                                                       spelled, tmp_path):
     """The model and its compile are given; each of these changes logged a run whose best epoch read back right,
