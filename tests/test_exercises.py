@@ -2100,6 +2100,45 @@ def test_ex06_takes_yes_no_replaced_by_numbers_in_object_columns_and_still_refus
         ex06._check_features(left_as_text, houses)
 
 
+UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every second "
+                         "byte is 0): save it as UTF-8")
+
+
+@pytest.mark.parametrize("accent", ["", "\n# café au lait\n"], ids=["ascii", "with-an-accent"])
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_a_file_saved_as_utf16_without_a_byte_order_mark_is_one_line_saying_so(suffix, encoding, accent, tmp_path):
+    """An editor's "UTF-16 LE" (or BE) without its byte-order mark: every second byte is NUL. ASCII text like that is
+    valid UTF-8, so the .py was "the file does not parse: source code string cannot contain null bytes at line 1" and
+    the notebook "not JSON"; with an accent, the first byte that is not UTF-8 and its Windows-1252 guess."""
+    ex01 = find("ex01")
+    source = ex01.solution_path.read_text(encoding="utf-8") + accent
+    text = source if suffix == ".py" else nbformat.writes(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source)]))
+    path = tmp_path / f"{ex01.stem}{suffix}"
+    path.write_bytes(text.encode(encoding))
+    result = grade_file(ex01, path, tmp_path)
+    assert (result.passed, result.message) == (False, UTF_16_WITHOUT_A_MARK.format(name=path.name))
+
+
+def test_a_whole_exercise_saved_as_utf16_with_its_byte_order_mark_is_told_by_its_mark(tmp_path):
+    """Notepad's "Unicode" writes the mark, then every second byte 0 as well: the line says what the mark says."""
+    ex01 = find("ex01")
+    path = tmp_path / f"{ex01.stem}.py"
+    path.write_bytes(ex01.solution_path.read_text(encoding="utf-8").encode("utf-16"))
+    assert grade_file(ex01, path, tmp_path).message == (f"{path.name} is not UTF-8 text (it is UTF-16, as its first "
+                                                        "bytes say): save it as UTF-8")
+
+
+def test_a_file_padded_with_nul_bytes_is_not_taken_for_utf16(tmp_path):
+    """A sync tool that padded the file with 0s leaves them at even and odd positions alike: Python's line for a NUL
+    byte, with where it is, not "it looks like UTF-16"."""
+    path = tmp_path / f"{find('ex01').stem}.py"
+    path.write_bytes(b"x = 1\ny = 2\n" + b"\0" * 2000)                  # 0s at 99% of even and odd bytes
+    assert grade_file(find("ex01"), path, tmp_path).message == (
+        f"the file does not parse: source code string cannot contain null bytes at line 3 of {path.name}")
+
+
 def _graded_with(name: str, folder, *changes: tuple[str, str]) -> str:
     """The grader's message for exercise `name`'s solution with pieces of its text changed, (original, changed)
     each, as a learner's file would hold it."""

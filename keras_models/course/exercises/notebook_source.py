@@ -17,10 +17,10 @@ code in the paired .py. IPython's `display(...)`, which a notebook calls without
 defined for the code (`display`): it prints, as IPython's own does outside a notebook.
 
 Bad files give a `SourceError` whose text is one line a learner can act on: not UTF-8 (and the
-encoding it says it is in), a zip archive, not a notebook (an empty file, JSON that nbformat does not
-accept), a notebook named as a script or a script named as a notebook. A character Python refuses that an
-editor, a web page or a word processor put there (a non-breaking space, a curly quote, a Ctrl-Z) is named in
-words by `refused_character`, for the line that says the file does not parse.
+encoding it says it is in, or looks like: UTF-16 without its byte-order mark), a zip archive, not a notebook (an
+empty file, JSON that nbformat does not accept), a notebook named as a script or a script named as a notebook. A
+character Python refuses that an editor, a web page or a word processor put there (a non-breaking space, a curly
+quote, a Ctrl-Z) is named in words by `refused_character`, for the line that says the file does not parse.
 """
 
 from __future__ import annotations
@@ -49,13 +49,18 @@ TOO_DEEP = "{name} is not a Jupyter notebook (its JSON is nested too deeply to r
 
 def read_text(path: Path) -> str:
     """The file's text, or a SourceError naming the first byte that is not UTF-8 -- or the encoding the file says it
-    is in (a UTF-16 byte-order mark; in a .py, a coding line, which is why python ran it), or that it is a zip -- or
+    is in (a UTF-16 byte-order mark; in a .py, a coding line, which is why python ran it), or UTF-16 without its mark
+    (every second byte 0, which in ASCII text is UTF-8 too), or that it is a zip -- or
     why the file cannot be read (no read permission, a folder of that name). A UTF-8 byte-order mark, which Windows
     editors write and Python itself skips, is dropped."""
     try:
         data = path.read_bytes()
     except OSError as error:        # raised inside load_module, it was blamed on the learner's code, or a traceback
         raise SourceError(f"{path} cannot be read ({error.strerror or error})") from None
+    # ASCII saved so is valid UTF-8 too: the line was Python's for a NUL byte at line 1, or the notebook's "not JSON"
+    if _byte_order_mark(data) is None and _utf_16_without_a_mark(data):
+        raise SourceError(f"{path.name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: "
+                          "every second byte is 0): save it as UTF-8")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -93,6 +98,19 @@ _COMMENT_OR_BLANK = re.compile(r"^[ \t\f]*(#.*)?$")
 def _byte_order_mark(data: bytes) -> str | None:
     """'UTF-16' or 'UTF-32' for bytes that start with that encoding's byte-order mark; else None."""
     return next((encoding for mark, encoding in _BYTE_ORDER_MARKS if data.startswith(mark)), None)
+
+
+def _utf_16_without_a_mark(data: bytes) -> bool:
+    """Whether `data` looks like UTF-16 written without its byte-order mark (an editor's "UTF-16 LE" or "BE"): in its
+    first 4096 bytes, at least 8 pairs, nearly every even byte (BE) or odd byte (LE) is 0 and nearly no byte of the
+    other kind is. Code and notebooks are mostly ASCII, whose UTF-16 pairs hold one 0 each; a file padded or cut
+    short with 0s (a sync tool) has them at both positions, and keeps Python's NUL line."""
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 8:
+        return False
+    zeros = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)     # (even, odd)
+    return any(mostly >= 0.9 * pairs and other <= 0.05 * pairs for mostly, other in (zeros, zeros[::-1]))
 
 
 def _coding_line(data: bytes) -> tuple[int, str] | None:
