@@ -678,16 +678,12 @@ def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong,
     """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no
     loss, so the grader blamed train for not fitting; epochs="200" was Python's "'str' object cannot be interpreted as
     an integer", naming no argument."""
-    exercise = find(name)
-    solution = exercise.solution_path.read_text(encoding="utf-8")
-    fit_line = next(text for text in solution.splitlines() if right in text)
-    assert solution.count(right) == 1 and "fit(" in fit_line
-    source = solution.replace(right, wrong)
-    path = tmp_path / f"{exercise.stem}.py"
-    path.write_text(source, encoding="utf-8")
-    at = next(number for number, text in enumerate(source.splitlines(), start=1) if wrong in text)
-    assert grade_file(exercise, path, tmp_path).message == (
-        f"your code raised ValueError in train (line {at} of {path.name}): {message}")
+    solution = find(name).solution_path
+    text = solution.read_text(encoding="utf-8")                 # _graded_with asserts that it holds `right` once
+    assert "fit(" in text.splitlines()[line_of(text, right) - 1]
+    at = line_of(text.replace(right, wrong), wrong)
+    assert _graded_with(name, tmp_path, (right, wrong)) == (
+        f"your code raised ValueError in train (line {at} of {solution.name}): {message}")
 
 
 @pytest.mark.parametrize("width, x_shape, y_shape, swapped", [
