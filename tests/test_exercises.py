@@ -2542,6 +2542,19 @@ def test_ex05_names_the_line_of_a_mismatched_output_as_ex07_does(tmp_path):
         f' -- "softmax" is on line {line_of(source, changed)} of ex05_breast_cancer_dropout.py'), message
 
 
+def test_ex07_a_run_folder_that_is_not_there_is_not_called_permanently_deleted(tmp_path):
+    """best_epoch reading log_dir / "val": TensorBoard's EventAccumulator says "Directory ... has been permanently
+    deleted" of a folder that never existed, which sent the learner looking for what deleted it."""
+    wrong = 'read_scalars(Path(log_dir) / "val", "epoch_loss")'
+    message = _graded_with("ex07", tmp_path, ('read_scalars(Path(log_dir) / "validation", "epoch_loss")', wrong),
+                           ("epochs: int = 20", "epochs: int = 2"))
+    at = 1 + find("ex07").solution_path.read_text(encoding="utf-8").splitlines().index("    accumulator.Reload()")
+    assert message.startswith(f"your code raised DirectoryDeletedError in read_scalars (line {at} of "
+                              "ex07_tensorboard.py): Directory ") and message.endswith(
+        "/val has been permanently deleted -- that is, there is no such folder (TensorBoard's words for a folder "
+        "that is not there): the runs under a log_dir are its train/ and validation/ folders"), message
+
+
 @pytest.mark.parametrize("rows, hint", [
     ("data.X_test, data.y_test", "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen"),
     ("data.X_train, data.y_train", "fit validated on the training rows (data.X_train, data.y_train): their loss"),

@@ -364,6 +364,11 @@ def _downloaded_as_python(path: Path) -> bool:
 DOWNLOADED_AS_PYTHON = ("a notebook downloaded as Python keeps IPython's lines (%magics, !commands) as get_ipython() "
                         "calls: delete them, or hand in the .ipynb")
 
+# TensorBoard's EventAccumulator raises DirectoryDeletedError, "Directory ... has been permanently deleted", for a
+# run folder that never existed (log_dir / "val", a run read before it was written): nothing was deleted
+NO_SUCH_RUN = ("that is, there is no such folder (TensorBoard's words for a folder that is not there): the runs under "
+               "a log_dir are its train/ and validation/ folders")
+
 # Colab's own module, which its notebooks import to reach Google Drive or upload files: no other kernel has it
 COLAB_ONLY = ("google.colab exists only on Google Colab (drive.mount, files.upload): delete those lines from what "
               "you hand in")
@@ -442,6 +447,8 @@ def raised(error: BaseException, function: str, line: str | None,
     # a Colab cell's `from google.colab import drive`; not google.cloud or another package of Google's
     if isinstance(error, ModuleNotFoundError) and (error.name or "").split(".")[:2] == ["google", "colab"]:
         message += f" -- {COLAB_ONLY}"
+    if type(error).__name__ == "DirectoryDeletedError":   # tensorboard's EventAccumulator, of a folder not there
+        message += f" -- {NO_SUCH_RUN}"
     number = NUMBER_AS_REGULARIZER.fullmatch(message) if isinstance(error, ValueError) else None
     if number:
         message += f" -- {_regularizer_hint(number[1])}"
