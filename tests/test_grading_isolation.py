@@ -1520,7 +1520,27 @@ def test_a_reason_naming_the_grading_folder_reads_the_same_on_every_run_and_name
     assert tempfile.gettempdir() not in reasons[0], reasons[0]
 
 
-def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run():
+# ex07's grading child trains a Keras model: forked from a process that has run TensorFlow ops (a test worker that
+# trained models before), it crashed (SIGSEGV in clear_session's clear_kernel_cache; a child forked after one op hung
+# in fit), as TensorFlow's runtime does not survive a fork once started. make grade's parent imports TensorFlow and
+# runs no op, so such a child is graded from the warm Python that did the same; the script says if it ever did not.
+GRADES_EX07_TWICE = """
+import json, sys
+from pathlib import Path
+from tensorflow.python.eager import context
+from keras_models.course.exercises.graders import find
+from keras_models.course.instructor import sandbox
+
+if context.context()._context_handle is not None:
+    sys.exit("this process has run TensorFlow ops: its fork is not the one make grade makes")
+ex07 = find("ex07")
+reads = Path(sys.argv[1]).read_bytes()
+print(json.dumps([sandbox.grade_in_sandboxes([sandbox.Submission("hal", ex07.name, ex07.solution_path.name, reads)],
+                                             30, 1)["hal"].reason for _ in range(2)]))
+"""
+
+
+def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run(tmp_path, python_with_tensorflow):
     """ex07 hands the learner's train_with_tensorboard a log folder inside a folder the grader drew at random: a
     FileNotFoundError naming it read 'tmpb7lupv22/run/notes.txt' in one grading, 'tmpujturwbh/run/notes.txt' in the
     next, relative, so that GRADING_FOLDER did not stand in for it."""
@@ -1529,9 +1549,12 @@ def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run():
     docstring = ('    """Train build_model on the breast-cancer data, logging to log_dir/{train,validation}; '
                  'return the History."""\n')
     assert solved.count(docstring) == 1
-    reads = solved.replace(docstring, docstring + '    open(Path(log_dir) / "notes.txt")\n').encode()
-    with at_most(60):
-        reasons = [sandbox.grade_in_sandboxes([sandbox.Submission("hal", ex07.name, ex07.solution_path.name, reads)],
-                                              30, 1)["hal"].reason for _ in range(2)]
+    submission = tmp_path / ex07.solution_path.name
+    submission.write_text(solved.replace(docstring, docstring + '    open(Path(log_dir) / "notes.txt")\n'),
+                          encoding="utf-8")
+    done = python_with_tensorflow.run([sys.executable, "-c", GRADES_EX07_TWICE, str(submission)], cwd=REPO,
+                                      capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    reasons = json.loads(done.stdout.splitlines()[-1])
     assert reasons[0] == reasons[1], reasons
     assert reasons[0].endswith("No such file or directory: '<the grading folder>/grader/run/notes.txt'"), reasons[0]

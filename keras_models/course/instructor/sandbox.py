@@ -3,7 +3,10 @@
 For each (learner, exercise) `make grade` forks a child process (start method "fork"). With more than
 one submission to grade, the parent has first imported TensorFlow, Keras and the graders -- but never
 ran a TensorFlow op -- so each child starts with a clean runtime and skips the ~5 s import; one
-submission alone (GitHub Classroom's `--learner`) imports them in its child. The child:
+submission alone (GitHub Classroom's `--learner`) imports them in its child. The op never run is a
+condition, not a saving: TensorFlow's runtime, once started, does not survive a fork (a child forked from a
+process that had trained models died of SIGSEGV in keras.backend.clear_session, one forked after a single op
+hung in fit), so nothing may run one in the parent before grading. The child:
 
     grades a copy: the parent read every submission before any learner code ran (grade_class.py), and
         writes the child's copy into a temporary folder that is the child's working directory and
