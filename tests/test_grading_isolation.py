@@ -294,7 +294,9 @@ def test_a_submission_that_computed_until_its_wall_limit_is_named_after_the_tabl
     used = re.fullmatch(r"did not finish within 4 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\) "
                         rf"-- it was running line [3-6] of {re.escape(FILE01)}, at the top level of the file",
                         reasons(folder)[("cy", "ex01")])
-    assert used and 0.5 < float(used[1]) < 2, reasons(folder)          # (else the machine starved the test itself)
+    assert used and float(used[1]) < 2, reasons(folder)
+    if float(used[1]) <= 0.5:        # as its neighbour below: the machine starved the test itself, not the rule
+        pytest.skip(f"this machine gave the loop less than a sixth of a core ({used[1]} s of CPU in 4 s)")
     said = STARVED_LINE.fullmatch(out[-1])
     assert said and said.groups() == (f"cy ex01 ({float(used[1]):g} s of CPU)", "2",
                                       "ONLY=ex01 TIME_LIMIT=2 WALL_LIMIT=4"), out[-3:]
