@@ -260,6 +260,29 @@ def test_single_sigmoid_is_thresholded_and_exactly_half_is_class_0_like_keras():
     assert float(keras_accuracy.result()) == pytest.approx(5 / 6)
 
 
+def test_a_binary_tasks_one_class_name_names_class_1_and_not_it_class_0():
+    """The data's target_names for breast cancer is ["malignant"]: the sigmoid's class 1. Worked by hand: targets
+    1, 1, 0, 0, decisions 1, 0, 0, 0 -> malignant recall 1/2, precision 1/1; not malignant recall 2/2."""
+    scores = evaluate_classifier(np.array([[1.0], [1.0], [0.0], [0.0]]), np.array([[0.9], [0.2], [0.1], [0.3]]),
+                                 "binary", class_names=["malignant"])
+    assert scores.confusion.loc["true malignant"].to_dict() == {"not malignant": 1, "malignant": 1}
+    assert (scores.table.loc["malignant", "recall"], scores.table.loc["malignant", "precision"]) == (0.5, 1.0)
+    assert scores.table.loc["not malignant", "recall"] == 1.0
+
+
+def test_a_class_neither_in_the_targets_nor_predicted_keeps_its_row_and_column_of_zeros():
+    """A small test split may hold no example of a digit, and the model may never predict it: the matrix still has
+    one row and one column per class, in class order (scikit-learn alone would drop them)."""
+    scores = evaluate_classifier(np.eye(3)[[0, 1, 1]], np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]),
+                                 "multiclass")
+    assert scores.confusion.values.tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 0]]
+
+
+def test_a_binary_output_of_two_columns_is_refused_not_read_as_its_first():
+    with pytest.raises(ValueError, match=r"^binary probabilities must have shape \(m, 1\): one sigmoid, got \(2, 2\)$"):
+        class_labels(np.array([[0.2, 0.8], [0.9, 0.1]]), "binary")
+
+
 def test_the_digits_confusion_matrix_prints_within_80_columns_with_predicted_named_once():
     # each column was labelled "predicted 7": the 10 x 10 matrix make course prints was 136 columns wide
     y = np.eye(10)[np.arange(20) % 10]                                     # (20, 10): each digit twice
@@ -387,6 +410,19 @@ def test_evaluation_with_mismatched_shapes_names_them(call):
         call()
 
 
+@pytest.mark.parametrize("y_true, y_pred, message", [
+    (np.zeros(4), np.zeros(4), r"the same 2-D shape \(m, k\) with m > 0, got y_true \(4,\) and y_pred \(4,\)"),
+    (np.zeros((0, 1)), np.zeros((0, 1)), r"with m > 0, got y_true \(0, 1\) and y_pred \(0, 1\)"),
+    ([[1.0], [np.nan]], [[1.0], [2.0]], r"y_true has NaN or infinite values"),
+    ([[1.0], [2.0]], [[np.inf], [2.0]], r"y_pred has NaN or infinite values"),
+], ids=["both-1d", "no-rows", "one-nan-target", "one-inf-prediction"])
+def test_metrics_refuse_1d_pairs_no_rows_and_any_non_finite_value_by_name(y_true, y_pred, message):
+    """Two 1-D arrays of one shape still are no (m, k) pair (the docstring's rule: reshape explicitly); no rows
+    would score NaN; and one NaN among finite values must be named, not averaged into a NaN score."""
+    with pytest.raises(ValueError, match=f"^regression_metrics: .*{message}"):
+        regression_metrics(y_true, y_pred)
+
+
 def test_unknown_task_lists_the_valid_tasks():
     with pytest.raises(ValueError, match="regression, binary, multiclass, multilabel") as error:
         build_model("clustering")
@@ -402,6 +438,16 @@ def test_logits_or_non_binary_targets_are_refused():
         evaluate_classifier(np.array([[2.0], [0.0]]), np.array([[0.3], [0.6]]), "binary")
     with pytest.raises(ValueError, match="one-hot"):
         evaluate_classifier(np.array([[1.0, 1.0], [0.0, 1.0]]), np.full((2, 2), 0.5), "multiclass")
+
+
+@pytest.mark.parametrize("outputs", [[[-0.25], [0.5]], [[0.5], [1.25]], [[np.nan], [0.5]], [[np.inf], [0.5]]],
+                         ids=["below-0", "above-1", "nan", "inf"])
+def test_each_output_outside_0_to_1_is_refused_alone_and_both_ends_are_probabilities(outputs):
+    """A logit just outside [0, 1] on one side only, or a NaN, is no probability: thresholded at 0.5 it would be
+    scored without a word. 0 and 1 themselves are probabilities (a saturated sigmoid)."""
+    with pytest.raises(ValueError, match=r"^binary outputs must be probabilities in \[0, 1\]"):
+        class_labels(np.array(outputs), "binary")
+    assert class_labels(np.array([[0.0], [1.0]]), "binary").tolist() == [0, 1]
 
 
 @pytest.mark.parametrize("kwargs, message", [
