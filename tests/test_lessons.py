@@ -735,6 +735,27 @@ def test_a_written_to_line_names_the_folder_in_full_when_the_current_folder_was_
     assert runs.from_here(REPO / "logs") == str(REPO / "logs")          # make train's run folders: the same helper
 
 
+def test_a_make_hint_keeps_a_full_logdir_as_typed_and_a_relative_one_from_where_it_was_typed(tmp_path, monkeypatch):
+    """`make tensorboard LOGDIR=...`, the hint make lessons prints: make runs in the repository's folder, so a folder
+    typed relative elsewhere is said in full there; a full path is the learner's own words and is kept as typed,
+    also when it lies inside the repository (it was said as logs/mine, which they never typed)."""
+    from keras_models.twins.repository import for_make
+
+    typed = str(REPO / "logs" / "mine")
+    assert for_make(typed) == typed
+    monkeypatch.chdir(REPO)
+    assert for_make("logs/mine") == "logs/mine"
+    monkeypatch.chdir(tmp_path)
+    assert for_make("mine") == str(tmp_path / "mine")
+
+
+def test_a_picture_named_other_than_png_is_refused_by_its_name_and_nothing_is_written(tmp_path):
+    """save_png writes PNG bytes whatever the name says: boundary.jpg would be a PNG that viewers open as a JPEG."""
+    with pytest.raises(ValueError, match=r"^filename must end in \.png, got 'boundary\.jpg'$"):
+        pictures.save_png(pictures.new_figure(1, 1), tmp_path / "png", "boundary.jpg")
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- the numbers the lessons' prose explains: read from the prose, computed here ---------------------------
 
 def test_lessons_1_and_2_explain_their_perceptrons_final_lines_with_the_numbers_they_end_on(ran):
