@@ -300,6 +300,11 @@ def test_progress_prints_first_every_fifth_and_last_epoch_or_nothing_when_quiet(
         printer.on_epoch_end(epoch, {"val_loss": 0.5, "mae": 0.25, "loss": 1.0, "val_mae": 0.125})
     lines = stream.getvalue().splitlines()
     assert [line.split()[2] for line in lines] == ["1/10", "2/10", "4/10", "6/10", "8/10", "10/10"]
+    twelve = io.StringIO()                          # a fifth of 12 epochs is 2.4: every third, not every second
+    printer = EpochPrinter("scratch", 12, stream=twelve)
+    for epoch in range(12):
+        printer.on_epoch_end(epoch, {"loss": 1.0})
+    assert [line.split()[2] for line in twelve.getvalue().splitlines()] == ["1/12", "3/12", "6/12", "9/12", "12/12"]
     assert "loss 1.0000  mae 0.2500  val_loss 0.5000  val_mae 0.1250" in lines[0]
     quiet = io.StringIO()
     EpochPrinter("keras", 3, quiet=True, stream=quiet).on_epoch_end(0, {"loss": 1.0})
@@ -335,6 +340,22 @@ def test_progress_on_a_terminal_narrower_than_the_line_prints_lines_as_in_a_pipe
     lines = stream.getvalue().split("\n")
     assert "\r" not in stream.getvalue()
     assert [line.split()[2] for line in lines[:-1]] == ["1/3", "2/3", "3/3"] and lines[-1] == ""
+
+
+def test_progress_that_outgrows_the_terminal_ends_the_line_it_rewrote_before_printing_as_in_a_pipe(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    printer = EpochPrinter("keras", 3, stream=stream)
+    printer.on_epoch_end(0, {"loss": 0.5})
+    width = len(stream.getvalue().lstrip("\r"))      # the first line, rewritten in place: it fits
+    monkeypatch.setenv("COLUMNS", str(width + 2))   # the loss below is 5 digits wider: it would wrap
+    printer.on_epoch_end(1, {"loss": 12345.5})
+    printer.on_epoch_end(2, {"loss": 0.5})
+    rows = [row.split("\r")[-1] for row in stream.getvalue().split("\n")]
+    assert [row.split()[2] for row in rows[:-1]] == ["1/3", "2/3", "3/3"] and rows[-1] == "", repr(stream.getvalue())
 
 
 def test_progress_of_a_side_that_stopped_shows_its_last_finished_epoch():
@@ -394,6 +415,33 @@ def test_the_curves_part_beyond_a_tenth_of_a_percent_of_the_keras_loss_as_the_re
     assert not curves_lie_on_each_other(small.sides["keras"].history, small.sides["scratch"].history)
 
 
+def test_the_curves_part_when_only_the_validation_loss_parts():
+    keras = {"loss": [0.5, 0.4], "val_loss": [0.6, 0.5]}
+    scratch = {"loss": [0.5, 0.4], "val_loss": [0.6, 0.51]}                # 2% apart, in val_loss alone
+    assert not curves_lie_on_each_other(keras, scratch)
+    result = SimpleNamespace(task="binary", sides={"keras": SimpleNamespace(history=keras),
+                                                   "scratch": SimpleNamespace(history=scratch)})
+    assert format_links([result], "make tensorboard")[1].endswith(
+        "(the sides part, most at epoch 2/2: val_loss scratch 0.51, Keras 0.5)")
+
+
+@pytest.mark.parametrize("epoch", [0, 1, 2])
+def test_a_loss_that_is_nan_on_one_side_parts_the_curves_at_its_epoch(epoch):
+    # NaN compares false with every number: taken as the largest gap, not passed over for a finite one
+    scratch = [0.5, 0.4, 0.3]
+    scratch[epoch] = float("nan")
+    result = fake_result("binary", [0.5, 0.4, 0.3], scratch)
+    assert not curves_lie_on_each_other(result.sides["keras"].history, result.sides["scratch"].history)
+    assert f"(the sides part, most at epoch {epoch + 1}/3: loss scratch nan," in \
+        format_links([result], "make tensorboard")[1]
+
+
+def test_curves_exactly_the_tolerance_apart_still_lie_on_each_other():
+    # |0 - 1e-4| / max(1e-3 x 0, 1e-4) is exactly 1: the rule allows up to the tolerance, itself included
+    at_the_bound = fake_result("binary", [0.5, 0.0], [0.5, 1e-4])
+    assert curves_lie_on_each_other(at_the_bound.sides["keras"].history, at_the_bound.sides["scratch"].history)
+
+
 def summary_of(keras_seconds: float, scratch_seconds: float) -> list[list[str]]:
     """format_summary's table for one binary task of 2 epochs, split into cells at runs of two spaces or more."""
     history = {"loss": [0.5, 0.25], "val_loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_accuracy": [0.8, 0.85]}
@@ -408,6 +456,8 @@ def test_the_summary_gives_the_weight_gap_on_the_scratch_row_only():
     assert header.endswith("TensorBoard s  max weight gap")
     assert re.split(r"\s{2,}", scratch_row)[-1] == "1.2e-06"          # the last epoch's gap
     assert re.split(r"\s{2,}", keras_row)[-1] == "0.5"                 # ends with its TensorBoard s, no gap
+    assert re.split(r"\s{2,}", keras_row.strip()) == ["binary", "keras", "2", "0.2500", "0.3000", "accuracy",
+                                                     "0.9000", "0.8500", "1.5", "0.5"]   # train metric, then val
 
 
 def test_the_summary_right_aligns_its_numbers_and_shows_an_untimed_side_as_a_dash():
