@@ -160,6 +160,7 @@ def test_keras_watchdog_applies_the_same_rule_at_the_end_of_each_epoch():
     start = np.mean((X @ kernel + bias - y) ** 2)              # Keras' MSE at the starting weights, by hand
     assert watchdog.start_loss == pytest.approx(start, rel=1e-6) and start > 1
     watchdog.on_epoch_end(2, {"loss": 999 * start})           # below the limit: training goes on
+    watchdog.on_epoch_end(2, {"loss": loss_limit(watchdog.start_loss)})   # at the limit, as scratch's rule: goes on
     with pytest.raises(TrainingDiverged) as diverged:
         watchdog.on_epoch_end(2, {"loss": 1001 * start})
     assert str(diverged.value).startswith(
