@@ -519,7 +519,8 @@ def test_a_resumed_run_keeps_no_event_file_that_holds_no_summary(tmp_path):
     assert forget_epochs_after(tmp_path, epoch=-1, steps_per_epoch=3) == 9
     assert sorted(tmp_path.rglob("*")) == [tmp_path / "train", tmp_path / "validation"]
 
-@pytest.mark.parametrize("where", ["a summary's data", "a length field", "zeros after the last record"])
+@pytest.mark.parametrize("where", ["a summary's data", "a length field", "zeros after the last record",
+                                   "the last record's data"])
 def test_an_event_file_damaged_before_its_end_is_named_when_a_run_resumes_not_cut_there(tmp_path, where):
     """The loader stops quietly at the first record it cannot read; read on from a damaged one, the rewrite
     would drop every summary after it without a word. A last record cut short by a kill is expected."""
@@ -529,6 +530,8 @@ def test_an_event_file_damaged_before_its_end_is_named_when_a_run_resumes_not_cu
     second_record = 8 + 4 + struct.unpack("<Q", data[:8])[0] + 4    # the file's header event comes first
     if where == "zeros after the last record":
         data += bytes(64)
+    elif where == "the last record's data":          # whole, to its last byte: no kill cut it short
+        data[-5] ^= 1
     else:
         data[second_record + (20 if where == "a summary's data" else 5)] ^= 1   # 5: a high byte of the length
     path.write_bytes(data)
@@ -537,7 +540,8 @@ def test_an_event_file_damaged_before_its_end_is_named_when_a_run_resumes_not_cu
         forget_epochs_after(tmp_path, epoch=0, steps_per_epoch=3)
 
 
-@pytest.mark.parametrize("kept", [5, 8 + 4 + 10], ids=["in-its-length-field", "in-its-data"])
+@pytest.mark.parametrize("kept", [5, 8 + 2, 8 + 4 + 10],
+                         ids=["in-its-length-field", "in-its-length-checksum", "in-its-data"])
 def test_an_event_file_whose_last_record_was_cut_short_by_a_kill_resumes_without_it(tmp_path, kept):
     write_epochs(tmp_path, range(3))
     (path,) = tmp_path.glob("train/events.out.tfevents.*")
@@ -670,6 +674,17 @@ def test_resume_names_a_run_that_started_after_now_by_the_clock(tmp_path):
     assert describe(ten_minutes_ahead).startswith("failed: no reason recorded; it started ")     # past the 60 s' grace
 
 
+def test_a_run_this_process_holds_is_not_one_another_process_writes(tmp_path):
+    # flock locks an open file, not a process: this process's own second look would find its lock taken
+    run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    hold(run_dir)
+    try:
+        assert not run_lock.being_written(run_dir, read_status(run_dir))
+        assert newest_unfinished(tmp_path) == run_dir
+    finally:
+        run_lock.release(run_dir)
+
+
 def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_process_holds):
     run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     another_process_holds(run_dir)
@@ -683,6 +698,8 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      "is damaged: 'tasks' is \\['xor'\\]"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": -7, "max_rows": null, "learning_rate": null}',
      "is damaged: 'epochs' is -7"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": 0, "learning_rate": null}',
+     "is damaged: 'max_rows' is 0"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 1e23, "max_rows": null, "learning_rate": null}',
      "is damaged: 'epochs' is 1e\\+23"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 100000000000000000000000, "max_rows": null, '
@@ -697,7 +714,7 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      '"started": 1e300}', "is damaged: 'started' is 1e\\+300"),
     (None, "cannot be read \\(\\[Errno 21\\] Is a directory"),
     ('["binary"]', "is not a make-train status file \\(not a JSON object\\)$"),
-], ids=["not-json", "unknown-task", "negative-epochs", "float-epochs", "too-many-epochs", "no-epochs",
+], ids=["not-json", "unknown-task", "negative-epochs", "no-rows", "float-epochs", "too-many-epochs", "no-epochs",
         "rate-beyond-float32", "started-not-a-time", "started-past-year-9999", "a-folder", "a-list"])
 def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
     older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
@@ -711,6 +728,13 @@ def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(c
     assert train_module.main(["--resume", "--logdir", str(tmp_path)]) == 1
     (line,) = learner_lines(capsys.readouterr().err)
     assert line.startswith(f"error: nothing to resume: every run under {tmp_path} finished") and "skipped" in line
+
+
+def test_a_run_json_at_the_largest_settings_the_command_line_takes_is_not_damaged(tmp_path):
+    # EPOCHS=10000 (runs.MAX_EPOCHS) and the smallest and largest rates float32 holds start a run: it must resume
+    for fields in ({"epochs": 10_000}, {"learning_rate": 1.4e-45}, {"learning_rate": 3.4e38}):
+        run_dir = make_run(tmp_path, f"2026-01-0{len(list(tmp_path.iterdir())) + 1}_09-00-00", "interrupted", **fields)
+        assert read_status(run_dir).items() >= fields.items()
 
 
 def test_a_folder_in_a_runs_lock_files_place_is_named_and_older_runs_stay_resumable(tmp_path):
@@ -761,6 +785,16 @@ def test_run_status_is_replaced_whole_and_a_damaged_one_is_named(tmp_path):
     (run_dir / "run.json").write_text('{"status": "compl')
     with pytest.raises(ValueError, match=f"{run_dir / 'run.json'} cannot be read"):
         read_status(run_dir)
+
+
+def test_a_side_state_takes_back_its_last_epoch_whole_and_refuses_epochs_out_of_order():
+    state = SideState()
+    for epoch, loss in enumerate([0.5, 0.25]):
+        state.record(epoch, {"loss": loss, "val_loss": 2 * loss}, [np.full(2, loss)])
+    state.take_back(1)                              # epoch 2's checkpoint could not be written: not kept
+    assert (state.epoch, state.history, len(state.weights_after_epoch)) == (0, {"loss": [0.5], "val_loss": [1.0]}, 1)
+    with pytest.raises(ValueError, match="epoch 2 recorded after epoch 0: epochs must follow each other"):
+        state.record(2, {"loss": 0.125})            # epoch 1 skipped
 
 
 def test_a_keras_checkpoint_restores_weights_optimizer_state_and_every_epochs_record(tmp_path):
