@@ -64,6 +64,7 @@ def test_a_notebook_cell_under_the_main_guard_is_named_by_its_cell(tmp_path):
 @pytest.mark.parametrize("guard", ['if "__main__" == __name__:', "if __name__ == '__main__':",
                                    'if __name__ == "__main__" and True:', 'if __name__ == "__main__" and not TESTING:',
                                    'if not __name__ != "__main__":', 'if (__name__ == "__main__"):',
+                                   'if __name__ == "__main__" or False:',
                                    'if __name__ != "__main__":\n    pass\nelse:'])
 def test_the_guard_is_recognised_however_it_is_spelled(guard, tmp_path):
     """Any test that is False whenever __name__ is not "__main__" hides its block from the grader; `__name__ !=
@@ -91,6 +92,42 @@ def test_a_name_missing_outside_any_guard_keeps_its_line(tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     path.write_text(SOLVED.replace("class Sigmoid", "class Sigmoidal"), encoding="utf-8")
     assert grade_file(EX01, path, tmp_path).message.startswith("your code defines no Sigmoid, which the exercise")
+
+
+@pytest.mark.parametrize("guard", ['if __name__ == "__main__":\n  try:\n    pass\n  except ImportError:',
+                                   'if __name__ == "__main__":\n  try:\n    pass\n  finally:',
+                                   'if __name__ == "__main__":\n  if TESTING:\n    pass\n  else:',
+                                   'if __name__ == "__main__":\n  with open(__file__):'],
+                         ids=["except", "finally", "else", "with"])
+def test_a_definition_in_a_block_inside_the_guard_is_found_there_too(guard, tmp_path):
+    """The guard's block is searched through the blocks it holds (an except, a finally, an else), not its own
+    statements only: a definition there is as hidden from the grader as one directly under the guard."""
+    path = tmp_path / f"{EX01.stem}.py"
+    source = _under_main_guard(SOLVED, f"TESTING = False\n{guard}")
+    path.write_text(source, encoding="utf-8")
+    assert grade_file(EX01, path, tmp_path).message.startswith(
+        "your code defines Perceptron1D only under `if __name__ == \"__main__\":` "
+        f"(line {_line_of(source, 'class Perceptron1D')} of {path.name})")
+
+
+@pytest.mark.parametrize("binding, hidden", [("Sigmoid = Logistic", True),
+                                             ("from my_activations import Sigmoid", True),
+                                             ("def main():\n        Sigmoid = Logistic", False)],
+                         ids=["assignment", "import", "local-name-of-a-function"])
+def test_a_name_bound_under_the_guard_by_an_assignment_or_import_is_found_a_functions_local_name_is_not(
+        binding, hidden, tmp_path):
+    """Sigmoid renamed Logistic, and the name bound again only under the guard: an assignment or an import there binds
+    the module's name (hidden from the grader); the same assignment inside a function there binds a local name only,
+    so the code defines no Sigmoid at all."""
+    path = tmp_path / f"{EX01.stem}.py"
+    source = SOLVED.replace("class Sigmoid", "class Logistic") + f'\nif __name__ == "__main__":\n    {binding}\n'
+    path.write_text(source, encoding="utf-8")
+    message = grade_file(EX01, path, tmp_path).message
+    if hidden:
+        assert message.startswith('your code defines Sigmoid only under `if __name__ == "__main__":` '
+                                  f"(line {_line_of(source, binding)} of {path.name})"), message
+    else:
+        assert message.startswith("your code defines no Sigmoid, which the exercise"), message
 
 
 def _downloaded_as_python(first_cell: str) -> str:
