@@ -406,6 +406,16 @@ def test_a_file_saved_with_a_byte_order_mark_grades_as_python_runs_it(tmp_path, 
     assert result.passed, result.message
 
 
+def test_a_coding_line_that_declares_utf8_is_not_blamed_for_a_byte_that_is_not(tmp_path):
+    """`# -*- coding: utf-8 -*-` is what Python reads anyway: the byte at fault is named by its place, and the learner
+    is not told to delete a right line ("its line 1 declares utf-8: ... delete that line")."""
+    exercise = find("ex01")
+    path = tmp_path / f"{exercise.stem}.py"
+    path.write_bytes(b"# -*- coding: utf-8 -*-\nname = 'Ren\xe9'\n")
+    assert grade_file(exercise, path, tmp_path).message == (
+        f"{path.name} is not UTF-8 text (byte 0xe9 at position 35, line 2: 'é' in Windows-1252): save it as UTF-8")
+
+
 def test_a_notebook_marked_4_2_whose_cells_have_ids_grades_as_jupyter_runs_it(tmp_path):
     """VS Code saves notebooks as nbformat 4.2, and with cell ids, which came with 4.5: nbformat's validation refused
     it ("Additional properties are not allowed ('id' was unexpected)"), a 0 for a notebook Jupyter runs."""
@@ -1193,6 +1203,67 @@ def test_ex01_hints_for_a_perceptron_that_leaves_out_the_bias_or_returns_bools(t
                                                                                      Perceptron=FloatPerceptron)
 
 
+def test_ex01_hint_for_a_perceptron1d_that_swaps_its_weight_and_bias(tmp_path):
+    """The hint with the worked number comes first: a run right on no input is told what run(3) should be."""
+    class Swapped:
+        def __init__(self, weight, bias):
+            self.weight, self.bias = weight, bias
+
+        def run(self, x):
+            return self.bias * np.asarray(x, dtype=float) + self.weight
+
+    assert grade_mutant("ex01", tmp_path, Perceptron1D=Swapped) == "Perceptron1D(2, -1).run(3) should be 2*3 - 1 = 5"
+
+
+def test_ex01_hint_for_a_perceptron_that_predicts_the_opposite_labels(tmp_path):
+    """1 where z < 0: a tie still gives 0, and the zero-bias perceptron is wrong, so the hint is the threshold's
+    own, not the bias's ("is wrong though it is right when b = 0")."""
+    module = load_module(find("ex01").solution_path)
+
+    class Opposite(module.Perceptron):
+        def predict(self, x):
+            return (self.run(x) < 0).astype(int)
+
+    assert grade_mutant("ex01", tmp_path, Perceptron=Opposite) == (
+        "Perceptron.predict must give 1 where z > 0 and 0 elsewhere")
+
+
+def test_ex01_hint_for_an_activation_that_returns_an_array_for_a_plain_number(tmp_path):
+    class ArrayReLU:
+        @staticmethod
+        def fn(z):
+            return np.maximum(np.atleast_1d(z), 0.0)
+
+    assert grade_mutant("ex01", tmp_path, ReLU=ArrayReLU) == (
+        "ReLU.fn(0.5) on a plain number returned shape (1,), expected ()")
+
+
+def test_ex01_hint_for_a_network_that_ignores_the_activation_it_is_given(tmp_path):
+    """A NeuralNetwork that always applies Sigmoid is told so by the activation only the grader knows (z**3), not
+    by "NeuralNetwork.run with Tanh is off", which sent the learner to Tanh."""
+    module = load_module(find("ex01").solution_path)
+
+    class SigmoidOnly(module.NeuralNetwork):
+        def run(self, x):
+            return module.Sigmoid.fn(self.layers[0].run(x))
+
+    assert grade_mutant("ex01", tmp_path, NeuralNetwork=SigmoidOnly).startswith(
+        "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given) is off by")
+
+
+def test_ex02_hint_for_gradients_that_leave_out_a_key(tmp_path):
+    """A dict without b2 is told which keys it must hold, not "the grader could not check your code: KeyError"."""
+    module = load_module(find("ex02").solution_path)
+
+    def three_gradients(params, X, y):
+        grads = module.gradients(params, X, y)
+        del grads["b2"]
+        return grads
+
+    assert grade_mutant("ex02", tmp_path, gradients=three_gradients) == (
+        "gradients must return a dict with the keys W1, b1, W2, b2")
+
+
 def test_ex02_an_m_written_in_as_a_number_is_blamed_on_bp1_not_on_the_given_gradients(tmp_path):
     # right on the first batch, of 5 rows; on the second, of 7, the error surfaced in gradients()['W1']
     message = _graded_with("ex02", tmp_path, ("    m = a2.shape[0]\n    return (a2 - y) / m",
@@ -1452,6 +1523,25 @@ def test_a_numpy_shape_error_in_an_in_place_matmul_names_its_two_arrays(monkeypa
     # as z += b names z and b: z @= W2 was 'matmul of two arrays', though both are names on the line
     message = explained_on("z @= W2\n", monkeypatch, z=DELTA2.copy(), W2=W2)
     assert message.startswith("matmul of z (5, 2) @= W2 (4, 2): the inner sizes 2 and 4 differ --"), message
+
+
+def test_a_numpy_shape_error_between_three_arrays_leaves_numpy_its_own_message(monkeypatch):
+    # np.where(condition, a, row): NumPy lists all three shapes; the explainer, which names two sides, keeps out of it
+    assert explained_on("z = np.where(a > 0, a, row)\n", monkeypatch, a=np.ones((6, 2)), row=np.ones(3)) is None
+
+
+def test_a_numpy_shape_error_whose_sides_line_up_reversed_suggests_a_transpose(monkeypatch):
+    # row (3,) + W (3, 5): only W.T (5, 3) lines up with row from the last axis
+    message = explained_on("z = row + W\n", monkeypatch, row=np.ones(3), W=np.ones((3, 5)))
+    assert message == ("row (3,) + W (3, 5): on one axis (lined up from the last) the sizes 3 and 5 differ and neither "
+                       "is 1 -- a forgotten transpose (.T)?"), message
+
+
+def test_a_numpy_shape_error_in_a_comparison_with_a_list_variable_on_the_left_names_each_side_with_its_own_shape(
+        monkeypatch):
+    # a list held in a variable, read back: not an array, so Python asked the right side and NumPy listed it first
+    message = explained_on("z = zeros < a\n", monkeypatch, zeros=[0.0, 0.0, 0.0], a=np.ones((6, 2)))
+    assert message.startswith("zeros (3,) < a (6, 2): on one axis"), message
 
 
 @pytest.mark.parametrize("separator", ["\f", "\u2028"], ids=["form-feed", "unicode-line-separator"])
