@@ -192,3 +192,36 @@ def test_another_google_package_missing_gets_no_colab_hint(module, tmp_path):
     assert (result.passed, result.message) == (False, (
         f"your code raised ModuleNotFoundError in the top level of the file (line {line} of {path.name}): No module "
         f"named '{module}'"))
+
+
+def test_a_name_the_numpy_module_lacks_is_the_learners_error_not_a_name_the_exercise_asks_for(tmp_path):
+    """np.exq: an AttributeError of NumPy's module, not of the learner's; "your code defines no exq, which the exercise
+    asks for" sent the learner looking for a definition the exercise never asked for."""
+    path = tmp_path / f"{EX01.stem}.py"
+    source = SOLVED.replace("e = np.exp(-np.abs(z))", "e = np.exq(-np.abs(z))")
+    path.write_text(source, encoding="utf-8")
+    message = grade_file(EX01, path, tmp_path).message
+    assert message == (f"your code raised AttributeError in Sigmoid.fn (line {_line_of(source, 'e = np.exq')} of "
+                       f"{path.name}): module 'numpy' has no attribute 'exq'"), message
+
+
+def test_of_several_names_missing_the_first_the_grader_needs_is_named(tmp_path):
+    path = tmp_path / f"{EX01.stem}.py"
+    path.write_text(SOLVED.replace("class Perceptron1D", "class Perceptron1Dim").replace("class ReLU", "class Relu"),
+                    encoding="utf-8")
+    assert grade_file(EX01, path, tmp_path).message.startswith("your code defines no Perceptron1D, which the exercise")
+
+
+def test_a_future_import_in_a_notebooks_first_cell_holds_for_the_cells_after_it(tmp_path):
+    """As IPython runs them: `from __future__ import annotations` in cell 1 leaves cell 2's annotations unevaluated, so
+    one that names a class defined further down (or never) does not raise NameError."""
+    path = tmp_path / f"{EX01.stem}.ipynb"
+    body = SOLVED.replace("from __future__ import annotations\n", "")
+    later = "\n\ndef untouched(x: DefinedLater) -> DefinedLater:\n    return x\n"
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+              "source": "from __future__ import annotations"},
+             {"cell_type": "code", "metadata": {}, "execution_count": 2, "outputs": [], "source": body + later}]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}),
+                    encoding="utf-8")
+    result = grade_file(EX01, path, tmp_path)
+    assert result.passed, result.message
