@@ -1041,6 +1041,48 @@ def test_the_table_lines_up_a_name_the_output_encoding_writes_as_an_escape(monke
                                                                      "out of     10     10"]
 
 
+def test_a_table_of_exactly_80_columns_keeps_the_classroom_prefix_in_each_row_and_81_says_it_once(capsys):
+    # the prefix is said once only when the rows would pass TABLE_COLUMNS: with 7 exercises a row is the name, then
+    # 49 columns, so names of 31 columns make a table of exactly 80, which fits as it is
+    exercises = [find(f"ex0{n}") for n in range(1, 8)]
+    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    fits = {"inside-the-network-exercises-ab": full, "inside-the-network-exercises-cd": full}
+    grade_table.print_table(exercises, fits)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in out[1:3]] == list(fits)
+    assert max(map(len, out)) == 80
+    grade_table.print_table(exercises, {"inside-the-network-exercises-abc": full,
+                                        "inside-the-network-exercises-cde": full})
+    assert capsys.readouterr().out.splitlines()[0] == "learners: inside-the-network-exercises-<name>"
+
+
+def test_with_one_exercise_graded_a_learner_without_it_is_told_its_own_reason_not_none_of_1_files(capsys):
+    # make grade ONLY=ex01: "all  missing: none of the 1 exercise files is in the folder" said less than the reason
+    missing = {EX01.name: grade_class.Grade("", 0, learner_files.missing(EX01))}
+    grade_table.print_table([EX01], {"ann": missing})
+    assert capsys.readouterr().out.splitlines()[3:] == ["", "Why the zeros:",
+                                                        f"  ann      ex01  missing: no {EX01.stem}.py or .ipynb"]
+
+
+def test_a_shortened_name_never_starts_its_end_with_an_accent_whose_letter_was_left_out(capsys):
+    # the end of "...e\u0301e\u0301" is counted from the right: 14 letters, and the accent of the 15th, which takes
+    # no column, would come after "..." alone, drawn on the dots
+    exercises = [find(f"ex0{n}") for n in range(1, 8)]
+    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    grade_table.print_table(exercises, {"n" * 30 + "e\u0301" * 20: full, "bob": full})
+    assert capsys.readouterr().out.splitlines()[1].split("  ")[0] == "n" * 14 + "..." + "e\u0301" * 14
+
+
+def test_the_table_lines_up_fullwidth_letters_as_two_columns_each(capsys):
+    # East Asian width F (fullwidth Latin, U+FF21 ...) takes two columns as W does
+    grade_of = {EX01.name: grade_class.Grade("", 10, "")}
+    grade_table.print_table([EX01], {"\uff21\uff22": grade_of, "bob": grade_of})
+    assert capsys.readouterr().out.splitlines() == ["learner  ex01  total",
+                                                    "\uff21\uff22       10     10",      # 4 columns + 3 spaces
+                                                    "bob        10     10",
+                                                    "out of     10     10"]
+
+
 # --- 7. reasons that say what happened -----------------------------------------------------------------------
 
 def test_an_unexpected_grader_error_and_a_keyboard_interrupt_at_import_get_reasons_that_say_what_happened(tmp_path):
