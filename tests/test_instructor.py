@@ -1066,6 +1066,38 @@ def test_a_grade_changed_by_hand_in_grades_csv_alone_gets_a_reason_that_says_so_
     assert gradebook.read_earlier(tmp_path).grades["ann"]["ex01"] == by_hand   # still by hand, said once
 
 
+def test_a_grade_changed_by_hand_twice_names_the_graders_points_once_not_the_first_hand_edit(tmp_path):
+    """ann's ex01 raised by hand from 0 to 5, written back by ONLY=ex03, then raised again to 6: its reason still
+    says what the grader gave, once, not "given by hand (the grader gave 5: given by hand (the grader gave 0 ..."."""
+    (tmp_path / "grades.csv").write_text(EARLIER_GRADES.replace("ann,0,10,10", "ann,5,10,15"), encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").write_text(EARLIER_REASONS, encoding="utf-8")
+    earlier = gradebook.read_earlier(tmp_path)
+    gradebook.write(tmp_path, earlier.exercises, earlier.grades)               # what ONLY=ex03 writes back
+    text = (tmp_path / "grades.csv").read_text(encoding="utf-8")
+    assert text.count("\nann,5,10,15\n") == 1, text
+    (tmp_path / "grades.csv").write_text(text.replace("\nann,5,10,15\n", "\nann,6,10,16\n"), encoding="utf-8")
+    assert gradebook.read_earlier(tmp_path).grades["ann"]["ex01"] == gradebook.Grade(
+        "ex01_perceptron_activations.py", 6,
+        "given by hand in grades.csv (the grader gave 0: not done yet: fill in the TODO in Perceptron1D.run)")
+
+
+def test_a_full_mark_given_by_hand_is_what_a_class_graded_afresh_would_lose(tmp_path):
+    """bob's ex01 raised by hand from the grader's 0 to 10 of 10: full marks, but not the grader's, so a fresh grading
+    that gives 0 again would lose it (its reason says it was given by hand, whatever its points)."""
+    (tmp_path / "grades.csv").write_text("learner,ex01,total\nbob,10,10\n", encoding="utf-8")
+    (tmp_path / "grades_reasons.csv").write_text("learner,exercise,file,points,reason\nbob,ex01,,0,missing\n",
+                                                 encoding="utf-8")
+    earlier = gradebook.read_earlier(tmp_path)
+    assert gradebook.lost(earlier, {"bob": {"ex01": gradebook.Grade("", 0, "missing")}}) == (
+        "1 grade given by hand (bob ex01 10)")
+
+
+def test_a_learner_name_starting_or_ending_with_a_space_is_named_in_quotes_as_grades_csv_keeps_it():
+    # " ann" named bare reads as "ann" in a line that lists learners: the space that tells the two folders apart is lost
+    assert [gradebook.named(name) for name in (" ann", "ann ", "ann", 'a "b", c')] == [
+        '" ann"', '"ann "', "ann", '"a ""b"", c"']
+
+
 def test_only_names_each_hand_given_grade_its_regrading_replaced(tmp_path):
     """ann's ex01 cut from 10 to 8 by hand (a late penalty), bob's ex03 a hand-given 7: bob resubmits and ONLY=ex01,ex03
     regrades the class. The grader's 10s replaced the 8 and the 7 and no line said so: the instructor's edits were
@@ -1198,6 +1230,7 @@ COMMA_DELIMITED = "a spreadsheet's \"CSV UTF-8 (comma delimited)\""
 @pytest.mark.parametrize("grades, reasons, problem", [
     (b"learner,ex01,total\nb\xe9a,10,10\n", None, "not UTF-8 text: byte 0xe9 at position 20"),
     (b"name,ex01,total\nann,10,10\n", None, "its first line is 'name,ex01,total', not learner, exercise ids, total"),
+    (b"learner,total\nann,0\n", None, "its first line is 'learner,total', not learner, exercise ids, total"),
     (b"learner,ex01,ex9,total\nann,10,0,10\n", None, "its column 'ex9' is not an exercise: they are ex01, ex02, ex03, "
                                                        "ex04, ex05, ex06, ex07"),
     (b"learner,ex01,ex01,total\n", None, "two ex01 columns"),
@@ -1223,9 +1256,9 @@ COMMA_DELIMITED = "a spreadsheet's \"CSV UTF-8 (comma delimited)\""
                                                    f"CSV with commas ({COMMA_DELIMITED})"),
     (b"learner,ex01,total\nann,10,10\n", b"learner,points\n", "its first line is 'learner,points', not "
                                                                 "'learner,exercise,file,points,reason'"),
-], ids=["not-utf8", "header", "unknown-exercise", "twice-a-column", "not-a-number", "above-the-points", "fraction",
-        "negative", "above-its-header", "out-of-0", "out-of-ten", "total-out-of-x", "twice-a-learner", "short-row",
-        "no-learner", "field-too-long", "empty", "semicolons", "tabs",
+], ids=["not-utf8", "header", "no-exercise-column", "unknown-exercise", "twice-a-column", "not-a-number",
+        "above-the-points", "fraction", "negative", "above-its-header", "out-of-0", "out-of-ten", "total-out-of-x",
+        "twice-a-learner", "short-row", "no-learner", "field-too-long", "empty", "semicolons", "tabs",
         "reasons-header"])
 def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_before_grading(
         grades, reasons, problem, tmp_path, capsys):
