@@ -825,6 +825,18 @@ def test_a_flat_download_beside_a_folder_is_refused_not_graded_as_that_folder(tm
     assert learner_folders.find_learners(tmp_path) == ({"graded": tmp_path / "graded"},
                                                       ["ex01_solution.py (not a folder)"])
 
+@pytest.mark.parametrize("folders, listed", [(["ann", "bob", "cy"], "ann, bob, cy"),
+                                             (["ann", "bob", "cy", "dan"], "ann, bob, cy, ...")])
+def test_folders_beside_a_flat_download_are_listed_three_at_most(folders, listed, tmp_path):
+    stem = find("ex01").stem
+    for name in folders:
+        (tmp_path / name).mkdir()
+    (tmp_path / f"smithann_12345_67890_{stem}.py").write_text("x = 1\n", encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        learner_folders.find_learners(tmp_path)
+    assert str(refused.value).startswith(f"{tmp_path} holds {len(folders)} folders ({listed}), but 1 exercise file ")
+
+
 def test_folders_listed_beside_a_flat_download_are_named_in_quotes_when_a_name_holds_a_comma(tmp_path, capsys):
     """"holds 2 folders (Smith, Ann, bob)": two folders, or three? Named as grades.csv and make grade's other lists
     name such a learner."""
