@@ -1482,6 +1482,21 @@ def test_a_kept_wall_limit_verdict_keeps_its_cpu_seconds_and_a_progress_file_wri
     assert capsys.readouterr().err == ""
 
 
+def test_a_progress_file_whose_verdicts_do_not_stand_is_deleted_even_when_stopped_before_grading_began(tmp_path):
+    """Stopped before grading began, the progress file stays for the next run; but not when the project changed since
+    it was read (stands False): its verdicts may be a changed grader's, and the next run would take them."""
+    settings = progress.settings([EX01], 2, None, {})
+    kept = progress.Kept(tmp_path, settings, {})
+    kept.digests[("ann", "ex01")] = "1" * 64
+    kept.add(("ann", "ex01"), sandbox.Verdict(True, "ok"))
+    kept.save()
+    assert kept.when_stopped(stands=True) == (f"no grades were written; those kept in {tmp_path / PROGRESS} still "
+                                              "are: run the same make grade again.")
+    assert (tmp_path / PROGRESS).is_file()
+    assert kept.when_stopped(stands=False) == "no grades were written."
+    assert not (tmp_path / PROGRESS).exists()
+
+
 def test_a_kept_verdict_does_not_stand_under_another_python(tmp_path, capsys, monkeypatch):
     """.venv rebuilt with another Python between the stop and the rerun: the graders ran on another interpreter."""
     key, verdict = ("ann", "ex01"), sandbox.Verdict(True, "ok")
