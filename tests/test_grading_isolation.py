@@ -1497,6 +1497,19 @@ def test_a_progress_file_whose_verdicts_do_not_stand_is_deleted_even_when_stoppe
     assert not (tmp_path / PROGRESS).exists()
 
 
+def test_a_progress_file_that_cannot_be_written_is_one_warning_for_the_class_not_one_per_learner(tmp_path, capsys):
+    gone = tmp_path / "gone"                 # a file where the submissions folder was: cannot be written
+    gone.write_text("", encoding="utf-8")
+    kept = progress.Kept(gone, progress.settings([EX01], 2, None, {}), {})
+    for learner in ("ann", "bob", "cy"):
+        kept.digests[(learner, "ex01")] = "1" * 64
+        kept.add((learner, "ex01"), sandbox.Verdict(True, "ok"))
+        kept.save_while_grading()
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: the grades given so far cannot be kept in {gone / PROGRESS} ("), err
+    assert err.count("\n") == 1 and err.endswith("a make grade stopped now would start again from the first learner\n")
+
+
 def test_a_kept_verdict_does_not_stand_under_another_python(tmp_path, capsys, monkeypatch):
     """.venv rebuilt with another Python between the stop and the rerun: the graders ran on another interpreter."""
     key, verdict = ("ann", "ex01"), sandbox.Verdict(True, "ok")
