@@ -722,6 +722,15 @@ def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may
     assert capsys.readouterr().err == warned
 
 
+def test_make_grade_does_not_warn_of_jobs_when_there_are_no_more_submissions_than_cores(tmp_path, monkeypatch, capsys):
+    # one learner's ex01 under taskset -c 0 with JOBS=3: one submission, one core, nothing takes turns
+    (tmp_path / "alice").mkdir()
+    monkeypatch.setattr(grade_class, "grade_learners", none_graded)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert grade_class.main([str(tmp_path), "--only", "ex01", "--jobs", "3"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):
     (tmp_path / "alice").mkdir()
     monkeypatch.setattr(grade_class, "grade_learners", none_graded)
