@@ -413,6 +413,12 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+# What an exercise file saved as UTF-16 without a byte-order mark is told (notebook_source.read_text), by make
+# exercises and make grade alike.
+UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every second "
+                         "byte is 0): save it as UTF-8")
+
+
 def line_of(text: str, needle: str) -> int:
     """The number of the first line of `text` (1: the first) that holds `needle`."""
     return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)

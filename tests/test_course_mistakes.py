@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import (
+    UTF_16_WITHOUT_A_MARK,
     as_for_a_learner,
     closed_pipe,
     dev_full,
@@ -257,10 +258,6 @@ def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_ex
     (backup,) = (learner_folder / "logs" / "exercises" / "backup").iterdir()
     assert backup.read_bytes() == mine
     assert exercise.learner_path.read_text(encoding="utf-8") == skeleton_of(exercise.solution_path)
-
-
-UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every second "
-                         "byte is 0): save it as UTF-8")
 
 
 def test_make_exercises_on_a_file_saved_as_utf16_without_a_byte_order_mark_says_so_in_one_line(learner_folder,

@@ -19,7 +19,7 @@ from types import ModuleType
 import nbformat
 import numpy as np
 import pytest
-from conftest import line_of
+from conftest import UTF_16_WITHOUT_A_MARK, line_of
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
@@ -595,7 +595,7 @@ def test_a_name_keras_does_not_know_is_told_its_line_and_the_nearest_name(tmp_pa
     line of the name and the nearest name Keras knows."""
     message = _graded_with("ex05", tmp_path, (right, wrong))
     solution = find("ex05").solution_path
-    at = line_of(solution.read_text(encoding="utf-8").replace(right, wrong), wrong)
+    at = line_of(_changed_solution("ex05", (right, wrong)), wrong)
     assert f"your code raised ValueError in {raised_in} " in message, message
     assert message.endswith(
         f'-- Keras knows no {kind} named "{name}" (line {at} of {solution.name}): did you mean "{suggestion}"?'), \
@@ -691,7 +691,7 @@ def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong,
     solution = find(name).solution_path
     text = solution.read_text(encoding="utf-8")                 # _graded_with asserts that it holds `right` once
     assert "fit(" in text.splitlines()[line_of(text, right) - 1]
-    at = line_of(text.replace(right, wrong), wrong)
+    at = line_of(_changed_solution(name, (right, wrong)), wrong)
     assert _graded_with(name, tmp_path, (right, wrong)) == (
         f"your code raised ValueError in train (line {at} of {solution.name}): {message}")
 
@@ -2186,10 +2186,6 @@ def test_ex06_takes_yes_no_replaced_by_numbers_in_object_columns_and_still_refus
         ex06._check_features(left_as_text, houses)
 
 
-UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every second "
-                         "byte is 0): save it as UTF-8")
-
-
 @pytest.mark.parametrize("accent", ["", "\n# café au lait\n"], ids=["ascii", "with-an-accent"])
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])
@@ -2225,16 +2221,22 @@ def test_a_file_padded_with_nul_bytes_is_not_taken_for_utf16(tmp_path):
         f"the file does not parse: source code string cannot contain null bytes at line 3 of {path.name}")
 
 
-def _graded_with(name: str, folder, *changes: tuple[str, str]) -> str:
-    """The grader's message for exercise `name`'s solution with pieces of its text changed, (original, changed)
-    each, as a learner's file would hold it."""
-    exercise = find(name)
-    text = exercise.solution_path.read_text(encoding="utf-8")
+def _changed_solution(name: str, *changes: tuple[str, str]) -> str:
+    """Exercise `name`'s solution with pieces of its text changed, (original, changed) each, in that order; each
+    original is found exactly once."""
+    text = find(name).solution_path.read_text(encoding="utf-8")
     for original, changed in changes:
         assert text.count(original) == 1, original
         text = text.replace(original, changed)
+    return text
+
+
+def _graded_with(name: str, folder, *changes: tuple[str, str]) -> str:
+    """The grader's message for exercise `name`'s solution with pieces of its text changed (_changed_solution), as a
+    learner's file would hold it."""
+    exercise = find(name)
     path = folder / exercise.solution_path.name
-    path.write_text(text, encoding="utf-8")
+    path.write_text(_changed_solution(name, *changes), encoding="utf-8")
     result = grade_file(exercise, path, folder)
     assert not result.passed, result.message
     return result.message
@@ -2611,7 +2613,7 @@ def test_ex07_refuses_a_model_changed_from_the_given_classifier_before_any_epoch
     the learner's file that spells the name at fault, where the name is spelled (Dense(1) spells none)."""
     message = _graded_with("ex07", tmp_path, (original, changed))
     assert message.startswith(hint), message
-    source = find("ex07").solution_path.read_text(encoding="utf-8").replace(original, changed)
+    source = _changed_solution("ex07", (original, changed))
     if spelled is None:
         assert " is on line " not in message, message
     else:
@@ -2626,10 +2628,16 @@ def test_ex05_names_the_line_of_a_mismatched_output_as_ex07_does(tmp_path):
     changed = 'Dense(1, activation="softmax")'
     note = ('def build_model(', '# Notes: activation="softmax" for several classes\ndef build_model(')
     message = _graded_with("ex05", tmp_path, ('Dense(1, activation="sigmoid")', changed), note)
-    source = find("ex05").solution_path.read_text(encoding="utf-8").replace('Dense(1, activation="sigmoid")',
-                                                                            changed).replace(*note)
+    source = _changed_solution("ex05", ('Dense(1, activation="sigmoid")', changed), note)
     assert message.startswith(PAIRING) and message.endswith(
         f' -- "softmax" is on line {line_of(source, changed)} of ex05_breast_cancer_dropout.py'), message
+
+
+def test_ex05_names_no_line_for_an_output_activation_its_hidden_layers_spell_too(tmp_path):
+    """A relu output beside relu hidden layers: the first line that spells "relu" is a hidden layer's, so no line is
+    named rather than the wrong one (the refusal itself says it is the output)."""
+    message = _graded_with("ex05", tmp_path, ('Dense(1, activation="sigmoid")', 'Dense(1, activation="relu")'))
+    assert message.startswith(PAIRING) and " -- " not in message and "relu output" in message, message
 
 
 def test_ex07_a_run_folder_that_is_not_there_is_not_called_permanently_deleted(tmp_path):

@@ -29,10 +29,15 @@ class Fail(Exception):
         self.spelled = spelled
 
 
-def check(condition: bool, hint: str) -> None:
-    """Raise Fail(hint) unless `condition` holds."""
+def check(condition: bool, hint: str, spelled: tuple[str, ...] = ()) -> None:
+    """Raise Fail(hint, spelled) unless `condition` holds."""
     if not condition:
-        raise Fail(hint)
+        raise Fail(hint, spelled)
+
+
+def quoted(name: str) -> tuple[str, ...]:
+    """How a learner's code spells the string `name`: "softmax" or 'softmax' (for Fail's `spelled`)."""
+    return f'"{name}"', f"'{name}'"
 
 
 def not_none(value, what: str) -> None:

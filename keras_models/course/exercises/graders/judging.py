@@ -63,7 +63,7 @@ from ..notebook_source import (
     refused_character,
     statements,
 )
-from .checks import Fail
+from .checks import Fail, quoted
 from .fit_checks import fit_checked, kinds_checked
 from .main_guard import only_under_main_guard, only_when_run_as_script
 from .model_checks import nearest_keras_name
@@ -411,7 +411,7 @@ def _unknown_name_hint(kind: str, name: str, is_learners: Callable[[str], bool])
     """Where the learner's code spells `name` as a string (its first line that does, in any of its files or cells
     loaded), and the nearest of the names Keras knows for a `kind` (model_checks.nearest_keras_name)."""
     nearest = nearest_keras_name(_KERAS_NAMES[kind], name)
-    at = spelled_on((f'"{name}"', f"'{name}'"), is_learners)
+    at = spelled_on(quoted(name), is_learners)
     hint = f'Keras knows no {kind.split()[0]} named "{name}"' + (f" ({at[1]})" if at else "")
     if nearest:
         hint += f': did you mean "{nearest}"?'

@@ -8,7 +8,7 @@ checks that need it, so importing this module does not load TensorFlow.
 
 from __future__ import annotations
 
-from .checks import Fail, check
+from .checks import Fail, check, quoted
 
 # Loss names as keras.losses.get(...).__name__ or Loss.fn.__name__ spell them.
 REGRESSION_LOSSES = {"mean_squared_error", "mean_absolute_error", "huber", "log_cosh",
@@ -180,19 +180,17 @@ def require_binary_classifier(model, function: str, *, n_features: int, what: st
     name, from_logits = loss_of(model)
     output = output_activation(model)
     problem = pairing.mismatch(output, name, from_logits)
-    if problem is not None:
-        raise Fail(f"Keras compiles and fits this model without a warning, but it does not score what it predicts. "
-                   f"{problem}", spelled=_quoted(output) if output != "sigmoid" else _loss_spelled(model))
+    # the line at fault: the output's activation as spelled, unless a hidden layer spells it too (its first line
+    # would be that layer's); with a sigmoid output, the loss
+    at_fault = (() if output in hidden_activations(model) else quoted(output)) if output != "sigmoid" \
+        else _loss_spelled(model)
+    check(problem is None, f"Keras compiles and fits this model without a warning, but it does not score what it "
+                           f"predicts. {problem}", at_fault)
     require_output(model, function, n_features=n_features, units=1, activation="sigmoid",
                    why=f"one yes/no answer needs one unit with a sigmoid, giving {what}")
-    if name != "binary_crossentropy":
-        raise Fail(f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy",
-                   spelled=_loss_spelled(model))
-
-
-def _quoted(name: str) -> tuple[str, ...]:
-    """How a learner's code spells the string `name`: "softmax" or 'softmax'."""
-    return f'"{name}"', f"'{name}'"
+    check(name == "binary_crossentropy",
+          f"the loss is {name}; a sigmoid probability of a yes/no label goes with binary cross-entropy",
+          _loss_spelled(model))
 
 
 def _loss_spelled(model) -> tuple[str, ...]:
@@ -201,7 +199,7 @@ def _loss_spelled(model) -> tuple[str, ...]:
     as a function or with other arguments may be found by none of them."""
     loss = model.loss
     if isinstance(loss, str):
-        return _quoted(loss)
+        return quoted(loss)
     if getattr(loss, "from_logits", False):
         return ("from_logits=True",)
     return (f"{type(loss).__name__}(",) if type(loss).__module__.startswith("keras.") else ()
