@@ -103,10 +103,8 @@ def run_exercise(exercise: Exercise) -> int:
         sys.stdout.flush()
         print(f"{exercise.name}: {stopped}", file=sys.stderr)
         return 1
-    except Terminated as terminated:            # an IDE's stop button: the same, told as SIGTERM
-        raise Terminated(_interrupted_in(terminated, path)) from None
     except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say which loop it was
-        raise KeyboardInterrupt(_interrupted_in(interrupt, path)) from None
+        raise type(interrupt)(_interrupted_in(interrupt, path)) from None    # Terminated (SIGTERM) stays one
     return 0
 
 
