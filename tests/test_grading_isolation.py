@@ -960,11 +960,15 @@ def test_a_learner_name_with_bidi_controls_is_shown_escaped_and_kept_whole_in_th
     assert list(grades(folder)) == ["ann\u202e01"]
 
 
+# the grade table's tests: all seven exercises, and a learner with full marks in each
+ALL_SEVEN = [find(f"ex0{n}") for n in range(1, 8)]
+FULL_MARKS = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in ALL_SEVEN}
+
+
 def test_github_classroom_names_are_shortened_to_fit_80_columns_with_their_prefix_said_once(capsys):
     """GitHub Classroom's clones are named <assignment>-<username>: the learner column took 36 characters, and the
     table of all 7 exercises 87 columns. A shared start of names that fit is kept (Mary-Ann and Mary-Kate)."""
-    exercises = [find(f"ex0{n}") for n in range(1, 8)]
-    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    exercises, full = ALL_SEVEN, FULL_MARKS
     grade_table.print_table(exercises, {"inside-the-network-exercises-octocat": full,
                                         "inside-the-network-exercises-hubot": full})
     out = capsys.readouterr().out.splitlines()
@@ -982,8 +986,7 @@ def test_names_too_long_for_80_columns_are_shortened_in_the_middle_only_where_ea
     table of all 7 exercises to 90 columns, one of 200 to 249, and an 80-column terminal wrapped every row of the
     class, "Why the zeros" too. A name longer than the column left for it is shown as its start, "..." and its end
     (the id), 80 columns in all; two names that would then read the same are shown whole."""
-    exercises = [find(f"ex0{n}") for n in range(1, 8)]
-    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    exercises, full = ALL_SEVEN, FULL_MARKS
     zero = {**full, "ex01": grade_class.Grade("", 0, "missing")}
     long_names = {"Maria Fernanda Gonzalez Rodriguez_1234567": zero, "Maria Fernanda Gonzalez Rodriguez_7654321": full,
                   "n" * 200: full, "\u674e" * 40: full, "bob": full}           # 李: two columns each
@@ -1044,8 +1047,7 @@ def test_the_table_lines_up_a_name_the_output_encoding_writes_as_an_escape(monke
 def test_a_table_of_exactly_80_columns_keeps_the_classroom_prefix_in_each_row_and_81_says_it_once(capsys):
     # the prefix is said once only when the rows would pass TABLE_COLUMNS: with 7 exercises a row is the name, then
     # 49 columns, so names of 31 columns make a table of exactly 80, which fits as it is
-    exercises = [find(f"ex0{n}") for n in range(1, 8)]
-    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    exercises, full = ALL_SEVEN, FULL_MARKS
     fits = {"inside-the-network-exercises-ab": full, "inside-the-network-exercises-cd": full}
     grade_table.print_table(exercises, fits)
     out = capsys.readouterr().out.splitlines()
@@ -1067,8 +1069,7 @@ def test_with_one_exercise_graded_a_learner_without_it_is_told_its_own_reason_no
 def test_a_shortened_name_never_starts_its_end_with_an_accent_whose_letter_was_left_out(capsys):
     # the end of "...e\u0301e\u0301" is counted from the right: 14 letters, and the accent of the 15th, which takes
     # no column, would come after "..." alone, drawn on the dots
-    exercises = [find(f"ex0{n}") for n in range(1, 8)]
-    full = {e.name: grade_class.Grade(e.stem + ".py", e.points, "") for e in exercises}
+    exercises, full = ALL_SEVEN, FULL_MARKS
     grade_table.print_table(exercises, {"n" * 30 + "e\u0301" * 20: full, "bob": full})
     assert capsys.readouterr().out.splitlines()[1].split("  ")[0] == "n" * 14 + "..." + "e\u0301" * 14
 

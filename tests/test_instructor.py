@@ -705,30 +705,22 @@ def test_make_grade_runs_as_many_submissions_at_once_as_it_has_cores_not_as_the_
     assert given["jobs"] == 1 and "(120 s of CPU each, 1 at a time)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("jobs, warned", [
-    ("1", ""),
-    ("3", "warning: JOBS=3 is more than the 1 core make grade may run on: submissions take turns, and the wall-clock "
-          "limit may stop a slow one\n"),
+@pytest.mark.parametrize("learners, jobs, warned", [
+    (("alice", "bob"), "1", ""),
+    (("alice", "bob"), "3", "warning: JOBS=3 is more than the 1 core make grade may run on: submissions take turns, "
+                            "and the wall-clock limit may stop a slow one\n"),
+    (("alice",), "3", ""),              # one submission, one core: nothing takes turns
 ])
-def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may_run_on(jobs, warned, tmp_path,
-                                                                                        monkeypatch, capsys):
+def test_make_grade_warns_before_grading_when_jobs_is_more_than_the_cores_it_may_run_on(learners, jobs, warned,
+                                                                                        tmp_path, monkeypatch, capsys):
     # under taskset -c 0 with JOBS=9, a solved submission taking its turns on the one core got "did not finish within
     # 20 s" (TIME_LIMIT=5), with no word of why; with JOBS=1 it got full marks
-    (tmp_path / "alice").mkdir()
-    (tmp_path / "bob").mkdir()
+    for learner in learners:
+        (tmp_path / learner).mkdir()
     monkeypatch.setattr(grade_class, "grade_learners", none_graded)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert grade_class.main([str(tmp_path), "--only", "ex01", "--jobs", jobs]) == 0
     assert capsys.readouterr().err == warned
-
-
-def test_make_grade_does_not_warn_of_jobs_when_there_are_no_more_submissions_than_cores(tmp_path, monkeypatch, capsys):
-    # one learner's ex01 under taskset -c 0 with JOBS=3: one submission, one core, nothing takes turns
-    (tmp_path / "alice").mkdir()
-    monkeypatch.setattr(grade_class, "grade_learners", none_graded)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert grade_class.main([str(tmp_path), "--only", "ex01", "--jobs", "3"]) == 0
-    assert capsys.readouterr().err == ""
 
 
 def test_make_grade_into_a_closed_pipe_is_one_line_not_a_broken_pipe_error(tmp_path, monkeypatch, capsys):

@@ -732,8 +732,8 @@ def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(c
 
 def test_a_run_json_at_the_largest_settings_the_command_line_takes_is_not_damaged(tmp_path):
     # EPOCHS=10000 (runs.MAX_EPOCHS) and the smallest and largest rates float32 holds start a run: it must resume
-    for fields in ({"epochs": 10_000}, {"learning_rate": 1.4e-45}, {"learning_rate": 3.4e38}):
-        run_dir = make_run(tmp_path, f"2026-01-0{len(list(tmp_path.iterdir())) + 1}_09-00-00", "interrupted", **fields)
+    for day, fields in enumerate(({"epochs": 10_000}, {"learning_rate": 1.4e-45}, {"learning_rate": 3.4e38}), start=1):
+        run_dir = make_run(tmp_path, f"2026-01-0{day}_09-00-00", "interrupted", **fields)
         assert read_status(run_dir).items() >= fields.items()
 
 

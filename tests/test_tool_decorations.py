@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import line_of
 
 from keras_models.course.exercises.graders import find, grade_file
 
@@ -30,16 +31,11 @@ def _under_main_guard(source: str, guard: str = 'if __name__ == "__main__":') ->
     return f"{head}{guard}\n{indented}"
 
 
-def _line_of(source: str, start: str) -> int:
-    """The number (from 1) of the first line of `source` that starts with `start`, its indentation aside."""
-    return next(number for number, text in enumerate(source.splitlines(), start=1) if text.strip().startswith(start))
-
-
 def test_a_solution_under_the_main_guard_is_told_where_its_definition_is(tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     source = _under_main_guard(SOLVED)
     path.write_text(source, encoding="utf-8")
-    line = _line_of(source, "class Perceptron1D")
+    line = line_of(source, "class Perceptron1D")
     result = grade_file(EX01, path, tmp_path)
     assert (result.passed, result.message) == (False, (
         f'your code defines Perceptron1D only under `if __name__ == "__main__":` (line {line} of {path.name}), '
@@ -55,7 +51,7 @@ def test_a_notebook_cell_under_the_main_guard_is_named_by_its_cell(tmp_path):
              {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [], "source": source}]
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}),
                     encoding="utf-8")
-    line = _line_of(source, "class Perceptron1D")
+    line = line_of(source, "class Perceptron1D")
     result = grade_file(EX01, path, tmp_path)
     assert result.message.startswith(f'your code defines Perceptron1D only under `if __name__ == "__main__":` '
                                      f"(line {line} of cell 2 of {path.name})"), result.message
@@ -107,7 +103,7 @@ def test_a_definition_in_a_block_inside_the_guard_is_found_there_too(guard, tmp_
     path.write_text(source, encoding="utf-8")
     assert grade_file(EX01, path, tmp_path).message.startswith(
         "your code defines Perceptron1D only under `if __name__ == \"__main__\":` "
-        f"(line {_line_of(source, 'class Perceptron1D')} of {path.name})")
+        f"(line {line_of(source, 'class Perceptron1D')} of {path.name})")
 
 
 @pytest.mark.parametrize("binding, hidden", [("Sigmoid = Logistic", True),
@@ -125,7 +121,7 @@ def test_a_name_bound_under_the_guard_by_an_assignment_or_import_is_found_a_func
     message = grade_file(EX01, path, tmp_path).message
     if hidden:
         assert message.startswith('your code defines Sigmoid only under `if __name__ == "__main__":` '
-                                  f"(line {_line_of(source, binding)} of {path.name})"), message
+                                  f"(line {line_of(source, binding)} of {path.name})"), message
     else:
         assert message.startswith("your code defines no Sigmoid, which the exercise"), message
 
@@ -143,7 +139,7 @@ def test_a_downloaded_notebook_whose_future_import_is_no_longer_first_says_why(t
     path = tmp_path / f"{EX01.stem}.py"
     source = _downloaded_as_python("import sys")
     path.write_text(source, encoding="utf-8")
-    line = _line_of(source, "from __future__ import annotations")
+    line = line_of(source, "from __future__ import annotations")
     result = grade_file(EX01, path, tmp_path)
     assert (result.passed, result.message) == (False, (
         f"the file does not parse: from __future__ imports must occur at the beginning of the file at line {line} of "
@@ -156,7 +152,7 @@ def test_a_future_import_out_of_place_in_a_script_of_ones_own_gets_no_download_h
     path = tmp_path / f"{EX01.stem}.py"
     source = f"import sys\n{SOLVED}"
     path.write_text(source, encoding="utf-8")
-    line = _line_of(source, "from __future__ import annotations")
+    line = line_of(source, "from __future__ import annotations")
     assert grade_file(EX01, path, tmp_path).message.endswith("from __future__ imports must occur at the beginning "
                                                              f"of the file at line {line} of {path.name}")
 
@@ -187,7 +183,7 @@ def test_another_google_package_missing_gets_no_colab_hint(module, tmp_path):
     path = tmp_path / f"{EX01.stem}.py"
     source = SOLVED.replace("import numpy as np\n", f"import numpy as np\nfrom {module} import storage\n", 1)
     path.write_text(source, encoding="utf-8")
-    line = _line_of(source, f"from {module} import storage")
+    line = line_of(source, f"from {module} import storage")
     result = grade_file(EX01, path, tmp_path)
     assert (result.passed, result.message) == (False, (
         f"your code raised ModuleNotFoundError in the top level of the file (line {line} of {path.name}): No module "
@@ -201,15 +197,17 @@ def test_a_name_the_numpy_module_lacks_is_the_learners_error_not_a_name_the_exer
     source = SOLVED.replace("e = np.exp(-np.abs(z))", "e = np.exq(-np.abs(z))")
     path.write_text(source, encoding="utf-8")
     message = grade_file(EX01, path, tmp_path).message
-    assert message == (f"your code raised AttributeError in Sigmoid.fn (line {_line_of(source, 'e = np.exq')} of "
+    assert message == (f"your code raised AttributeError in Sigmoid.fn (line {line_of(source, 'e = np.exq')} of "
                        f"{path.name}): module 'numpy' has no attribute 'exq'"), message
 
 
 def test_of_several_names_missing_the_first_the_grader_needs_is_named(tmp_path):
+    """Sigmoid before NeuralNetwork in the grader's NEEDS, NeuralNetwork first in the alphabet: a sorted set of the
+    missing names would name NeuralNetwork."""
     path = tmp_path / f"{EX01.stem}.py"
-    path.write_text(SOLVED.replace("class Perceptron1D", "class Perceptron1Dim").replace("class ReLU", "class Relu"),
+    path.write_text(SOLVED.replace("class Sigmoid:", "class Sigmoidal:").replace("class NeuralNetwork", "class Net"),
                     encoding="utf-8")
-    assert grade_file(EX01, path, tmp_path).message.startswith("your code defines no Perceptron1D, which the exercise")
+    assert grade_file(EX01, path, tmp_path).message.startswith("your code defines no Sigmoid, which the exercise")
 
 
 def test_a_future_import_in_a_notebooks_first_cell_holds_for_the_cells_after_it(tmp_path):

@@ -351,7 +351,7 @@ def test_progress_that_outgrows_the_terminal_ends_the_line_it_rewrote_before_pri
     printer = EpochPrinter("keras", 3, stream=stream)
     printer.on_epoch_end(0, {"loss": 0.5})
     width = len(stream.getvalue().lstrip("\r"))      # the first line, rewritten in place: it fits
-    monkeypatch.setenv("COLUMNS", str(width + 2))   # the loss below is 5 digits wider: it would wrap
+    monkeypatch.setenv("COLUMNS", str(width + 2))   # the loss below is 4 characters wider: it would wrap
     printer.on_epoch_end(1, {"loss": 12345.5})
     printer.on_epoch_end(2, {"loss": 0.5})
     rows = [row.split("\r")[-1] for row in stream.getvalue().split("\n")]
