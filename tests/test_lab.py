@@ -239,11 +239,19 @@ MADE_BY_MAKE = [{"MAKEFLAGS": " -- PORT=8890 PYTHON=/opt/py\\ EDITOR=vi/python3"
                  "PORT": "8890"}]
 
 
+def without_make_variables(monkeypatch) -> None:
+    """This test process's own PORT, PYTHON and make variables gone: `make test PYTHON=python3.12` runs it with
+    PYTHON exported and named in MAKEFLAGS, which the cases below must not take for theirs."""
+    for name in ("PORT", "PYTHON", *lab.MAKE_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.mark.parametrize("made_by_make", MADE_BY_MAKE, ids=["variables", "flags-and-variables"])
 def test_make_lab_passes_jupyterlab_none_of_makes_command_line_variables(made_by_make, tmp_path, monkeypatch):
     """`make lab PORT=8890`: make exported PORT=8890 to JupyterLab, and so to its Terminal and its kernels, where
     `make tensorboard` then said "make tensorboard ignores PORT=8890 from your shell's environment", a PORT the
     learner never exported. What the shell did export stays (here EDITOR, and WSL's NAME, the machine's name)."""
+    without_make_variables(monkeypatch)
     monkeypatch.setenv("MAKELEVEL", "1")
     monkeypatch.setenv("EDITOR", "nano")
     monkeypatch.setenv("NAME", "DESKTOP-1")
@@ -264,7 +272,7 @@ def test_jupyterlab_keeps_a_port_that_make_did_not_add_and_its_terminal_says_mak
     """Only what make added from its command line goes. A PORT in the shell's environment (the Makefile drops one for
     make lab, but `.venv/bin/python -m keras_models.course.jupyter.lab` keeps it) stays, as the learner's: a make in
     JupyterLab's Terminal says it ignores it, as it does in the learner's own shell."""
-    monkeypatch.delenv("MAKEFLAGS", raising=False)
+    without_make_variables(monkeypatch)
     monkeypatch.setenv("PORT", "9000")
     for name, value in made_by_make.items():
         monkeypatch.setenv(name, value)
