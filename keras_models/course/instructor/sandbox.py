@@ -246,7 +246,7 @@ def where_stopped(stack: str, learners_file: str) -> str:
                 where = "at the top level of the file" if function == "<module>" else \
                     f"in {_qualified(function, file, int(number))}"
                 innermost = f"{cell_line(file, int(number))}, {where}"
-    return "" if innermost is None else escaped(f" -- it was running {innermost}")
+    return "" if innermost is None else f" -- it was running {innermost}"        # escaped with the reason (one_line)
 
 
 def _qualified(function: str, filename: str, number: int) -> str:

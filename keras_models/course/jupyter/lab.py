@@ -104,7 +104,10 @@ def no_jupyter_news(config_dir: Path) -> Path:
 def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subprocess.Popen, str]:
     """Start JupyterLab in the background; return the process and its login token."""
     register(home / "share" / "jupyter")
-    ask_for_encryption(Path(jupyter_folders(home)["JUPYTER_CONFIG_DIR"]))     # CurveZMQ keys for its kernels
+    try:
+        ask_for_encryption(Path(jupyter_folders(home)["JUPYTER_CONFIG_DIR"]))     # CurveZMQ keys for its kernels
+    except ValueError as damaged:                   # a damaged jupyter_config.json: main's one line, as a RuntimeError
+        raise RuntimeError(str(damaged)) from None
     for folder in jupyter_folders(home).values():
         Path(folder).mkdir(parents=True, exist_ok=True)
     no_jupyter_news(Path(jupyter_folders(home)["JUPYTER_CONFIG_DIR"]))
@@ -232,7 +235,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except OSError as error:
         print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
         return 1
-    except (RuntimeError, ValueError) as error:       # ValueError: a damaged jupyter_config.json (ask_for_encryption)
+    except RuntimeError as error:
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 1
     finally:
