@@ -419,6 +419,13 @@ UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved w
                          "byte is 0): save it as UTF-8")
 
 
+def comments_as_text(source: str) -> str:
+    """The comment lines of a Python source joined into one line of words, their "#" dropped: a lesson's prose or an
+    exercise's brief as the learner reads it."""
+    return " ".join(" ".join(line.strip().lstrip("#").split()) for line in source.splitlines()
+                    if line.strip().startswith("#"))
+
+
 def line_of(text: str, needle: str) -> int:
     """The number of the first line of `text` (1: the first) that holds `needle`."""
     return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)

@@ -19,7 +19,7 @@ from types import ModuleType
 import nbformat
 import numpy as np
 import pytest
-from conftest import UTF_16_WITHOUT_A_MARK, line_of
+from conftest import UTF_16_WITHOUT_A_MARK, comments_as_text, line_of
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
@@ -56,9 +56,8 @@ from keras_models.twins import repository
 
 
 def brief_of(exercise) -> str:
-    """The exercise's solution file as one line of words, its comment lines' "# " dropped: the brief as it reads."""
-    return " ".join(" ".join(line.lstrip("# ").split())
-                    for line in exercise.solution_path.read_text(encoding="utf-8").splitlines())
+    """The exercise's brief (its solution file's comments) as one line of words, as it reads."""
+    return comments_as_text(exercise.solution_path.read_text(encoding="utf-8"))
 
 
 def test_the_repository_holds_each_exercise_once_as_its_solution():
@@ -690,8 +689,8 @@ def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong,
     an integer", naming no argument."""
     solution = find(name).solution_path
     text = solution.read_text(encoding="utf-8")                 # _graded_with asserts that it holds `right` once
-    assert "fit(" in text.splitlines()[line_of(text, right) - 1]
-    at = line_of(_changed_solution(name, (right, wrong)), wrong)
+    at = line_of(text, right)                                   # each change is within one line: it stays there
+    assert "fit(" in text.splitlines()[at - 1]
     assert _graded_with(name, tmp_path, (right, wrong)) == (
         f"your code raised ValueError in train (line {at} of {solution.name}): {message}")
 

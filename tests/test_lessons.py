@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import the_disk_fills_while_writing
+from conftest import comments_as_text, the_disk_fills_while_writing
 from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.contour import ContourSet
@@ -226,8 +226,7 @@ def test_activations_lesson_finds_the_closed_form_saturation_points(ran):
 
 def prose_of(module) -> str:
     """A lesson's comments joined into one line of text, as the learner reads them."""
-    return " ".join(line.strip().lstrip("#").strip() for line in
-                    inspect.getsource(module).splitlines() if line.strip().startswith("#"))
+    return comments_as_text(inspect.getsource(module))
 
 
 def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_regime(ran):
