@@ -272,32 +272,6 @@ def test_make_exercises_on_a_file_saved_as_utf16_without_a_byte_order_mark_says_
     assert "null bytes" not in out, out
 
 
-def test_make_grade_on_files_saved_as_utf16_without_a_byte_order_mark_gives_that_reason(tmp_path,
-                                                                                         python_with_tensorflow):
-    """make grade on a class folder: a .py and a notebook saved so (little- and big-endian) each get a 0 whose reason
-    is that line, not "the file does not parse ... null bytes" nor "not JSON"."""
-    import csv
-
-    import nbformat
-
-    ex01 = find("ex01")
-    solved = ex01.solution_path.read_text(encoding="utf-8")
-    notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(solved)]))
-    for learner, name, text, encoding in (("al", f"{ex01.stem}.py", solved, "utf-16-le"),
-                                          ("bea", f"{ex01.stem}.ipynb", notebook, "utf-16-be")):
-        (tmp_path / learner).mkdir()
-        (tmp_path / learner / name).write_bytes(text.encode(encoding))
-    done = python_with_tensorflow.run([sys.executable, "-m", "keras_models.course.instructor.grade_class",
-                                       str(tmp_path), "--only", "ex01", "--jobs", "1"],
-                                      cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True,
-                                      timeout=300)
-    assert done.returncode == 0, done.stderr
-    with open(tmp_path / "grades_reasons.csv", newline="", encoding="utf-8") as reasons:
-        why = {row["learner"]: (row["points"], row["reason"]) for row in csv.DictReader(reasons)}
-    assert why == {"al": ("0", UTF_16_WITHOUT_A_MARK.format(name=f"{ex01.stem}.py")),
-                   "bea": ("0", UTF_16_WITHOUT_A_MARK.format(name=f"{ex01.stem}.ipynb"))}, why
-
-
 def test_resetting_an_untouched_exercise_another_user_wrote_makes_it_yours_and_says_so(learner_folder, capsys,
                                                                                       monkeypatch):
     """After a sudo make setup, ex03 was root's: the learner could not edit it, and make exercise-reset answered

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import alive, as_for_a_learner, read_csv, write_class
+from conftest import UTF_16_WITHOUT_A_MARK, alive, as_for_a_learner, read_csv, write_class
 
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
@@ -1144,6 +1144,19 @@ def nested_for_nbformat_only() -> str:
             json.loads(text)                                         # json still reads it: nbformat's own limit
             return text
     raise AssertionError("nbformat read a notebook nested 4900 levels deep")
+
+
+def test_files_saved_as_utf16_without_a_byte_order_mark_get_that_reason_not_null_bytes_or_not_json(tmp_path):
+    """A .py and a notebook saved so (little- and big-endian) each get a 0 whose reason is that line, not "the file
+    does not parse ... null bytes" nor "not JSON"."""
+    notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED01)]))
+    for learner, name, text, encoding in (("al", FILE01, SOLVED01, "utf-16-le"),
+                                          ("bea", f"{EX01.stem}.ipynb", notebook, "utf-16-be")):
+        (tmp_path / learner).mkdir()
+        (tmp_path / learner / name).write_bytes(text.encode(encoding))
+    assert grade(tmp_path, "--only", "ex01") == 0
+    assert reasons(tmp_path) == {("al", "ex01"): UTF_16_WITHOUT_A_MARK.format(name=FILE01),
+                                 ("bea", "ex01"): UTF_16_WITHOUT_A_MARK.format(name=f"{EX01.stem}.ipynb")}
 
 
 @pytest.mark.parametrize("runs_out", ["json", "nbformat"])
