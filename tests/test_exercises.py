@@ -1783,6 +1783,113 @@ def test_ex03_passes_prices_split_as_a_column_of_one_price_per_row(tmp_path):
     ex03_passes(tmp_path, split_and_scale=lambda features, price: solution(features, price.reshape(-1, 1)))
 
 
+def ex03_graded(tmp_path, **replacements) -> str:
+    """ex03's hint for its solution with the exact model in place of training and these functions replaced."""
+    return grade_mutant("ex03", tmp_path, **{"build_model": ex03_exact_model, "train": ex03_no_training,
+                                             **replacements})
+
+
+@pytest.mark.parametrize("losses, hint", [
+    ([1.0], "train must call model.fit for a few epochs and return its History"),
+    ([1.0, 2.0], "the training loss did not go down (1.0 -> 2.0)"),
+], ids=["one-epoch", "loss-went-up"])
+def test_ex03_hints_for_a_history_of_one_epoch_or_of_a_loss_that_went_up(losses, hint, tmp_path):
+    import types
+
+    def train(model, X_train, y_train):                         # the exact model: only the History is judged
+        return types.SimpleNamespace(history={"loss": losses})
+
+    assert ex03_graded(tmp_path, train=train) == hint
+
+
+def test_ex03_hints_for_evaluate_that_returns_a_list_or_the_rmse_rather_than_the_test_mse(tmp_path):
+    def with_its_metric(model, X_test, y_test):                 # what model.evaluate gives with metrics=["mae"]
+        return [float(model.evaluate(X_test, y_test, verbose=0)), 0.0]
+
+    def root_of_it(model, X_test, y_test):                      # the RMSE: another number than the loss
+        return float(np.sqrt(model.evaluate(X_test, y_test, verbose=0)))
+
+    assert ex03_graded(tmp_path, evaluate=with_its_metric).startswith(
+        "evaluate must return the test MSE as one float, got list (with metrics, model.evaluate returns a list")
+    hint = ex03_graded(tmp_path, evaluate=root_of_it)
+    assert re.fullmatch(r"evaluate returned \d+\.\d{3} but the test MSE is \d+\.\d{3}: return model.evaluate's loss",
+                        hint), hint
+
+
+def test_ex03_hint_for_a_model_whose_prices_are_9_too_high_is_the_target_rmse(tmp_path):
+    # the exact model's prices shifted up by 9: the RMSE on fresh gems is sqrt(5^2 + 9^2) = 10.3, over the 8 asked,
+    # though the new gem's price is still within 10 of its own
+    def shifted():
+        model = ex03_exact_model()
+        kernel, bias = model.layers[-1].get_weights()
+        model.layers[-1].set_weights([kernel, bias + 9.0])
+        return model
+
+    hint = ex03_graded(tmp_path, build_model=shifted)
+    assert re.fullmatch(r"RMSE on fresh gems is 10\.\d, the target is 8 \(predicting the mean price: \d+\.\d\): "
+                        r"train longer or raise the learning rate", hint), hint
+
+
+def test_ex03_hint_for_a_model_that_misprices_the_new_gem_though_its_rmse_is_on_target(tmp_path):
+    # the exact model plus a narrow bump of 15 along the first feature at the new gem's 998, two standard deviations
+    # from the features' mean: about 2% of fresh gems fall under it, so the RMSE stays under 8, but the gem does
+    import keras
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.price_data import make_price_data
+
+    features, price = make_price_data()
+    scaler = MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
+    left, middle, right = (scaler.transform([[x, 1000.0]])[0, 0] for x in (997.8, 998.0, 998.2))
+    height = 15.0
+
+    def bumped():
+        exact = ex03_exact_model()
+        kernel, bias = exact.layers[-1].get_weights()                           # (2, 1), (1,)
+        # hidden units 3-5: relu(s - left) - 2 relu(s - middle) + relu(s - right), a hat of height middle - left
+        steep = height / (middle - left)
+        model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(5, activation="relu"),
+                                  keras.layers.Dense(1)])
+        model.layers[0].set_weights([np.array([[1.0, 0.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0, 0.0]]),
+                                     np.array([10.0, 10.0, -left, -middle, -right])])
+        model.layers[1].set_weights([np.vstack([kernel, [[steep], [-2 * steep], [steep]]]), bias])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    assert ex03_graded(tmp_path, build_model=bumped) == ("the gem [998.0, 1000.0] is priced 295.0, more than 10 from "
+                                                         "its price 280: train the model further")
+
+
+class MinMaxByHand:
+    """A learner's own min-max scaler: fit and transform, no inverse_transform and no count of rows seen."""
+
+    def fit(self, X):
+        self.low, self.span = X.min(axis=0), X.max(axis=0) - X.min(axis=0)
+        return self
+
+    def transform(self, X):
+        return (np.asarray(X, dtype=float) - self.low) / self.span
+
+
+def test_ex03_takes_a_scaler_without_inverse_transform_and_still_finds_prices_split_apart_with_it(tmp_path):
+    # without inverse_transform, whether each price belongs to its row is judged around the best plane in the
+    # scaled features
+    from sklearn.model_selection import train_test_split
+
+    def by_hand(features, price):
+        X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+        scaler = MinMaxByHand().fit(X_train)
+        return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler
+
+    def split_apart(features, price):                           # the training prices in reverse order
+        X_train, X_test, y_train, y_test, scaler = by_hand(features, price)
+        return X_train, X_test, y_train[::-1], y_test, scaler
+
+    ex03_passes(tmp_path, split_and_scale=by_hand)
+    assert ex03_graded(tmp_path, split_and_scale=split_apart).startswith("features and prices were split apart")
+
+
 @pytest.mark.slow
 def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
     import keras
@@ -1800,6 +1907,45 @@ def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
 
     assert "the output activation is relu" in grade_mutant("ex04", tmp_path, build_model=relu_output)
     assert "no hidden layer with a nonlinear activation" in grade_mutant("ex04", tmp_path, build_model=plane)
+
+
+def ex04_not_trained(model, X_train, y_train, X_val, y_val):
+    """ex04's train, standing in for model.fit: the History of a fit that validated; the model is left as built."""
+    import types
+
+    return types.SimpleNamespace(history={"loss": [1.0], "val_loss": [1.0]})
+
+
+@pytest.mark.parametrize("units, loss, hint", [
+    (1, "binary_crossentropy", 'binary_crossentropy is not a regression loss: use the mean squared error ("mse")'),
+    (2, "mse", "build_model: the model's output has shape (None, 2), expected (None, 1): a price is one number, and "
+               "a linear output can reach any value"),
+], ids=["classification-loss", "two-outputs"])
+def test_ex04_hints_for_a_classification_loss_and_two_output_units_before_any_epoch_runs(units, loss, hint, tmp_path):
+    import keras
+
+    def build_model(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(units)])
+        model.compile(optimizer="adam", loss=loss)
+        return model
+
+    assert grade_mutant("ex04", tmp_path, build_model=build_model, train=ex04_not_trained) == hint
+
+
+def test_ex04_hints_for_a_dollar_price_that_is_not_the_models_and_for_an_untrained_models_test_mae(tmp_path):
+    solution = load_module(find("ex04").solution_path)
+
+    def off_by_500(model, data, diamond):
+        return solution.predict_price_dollars(model, data, diamond) + 500.0
+
+    hint = grade_mutant("ex04", tmp_path, train=ex04_not_trained, predict_price_dollars=off_by_500)
+    assert hint.startswith("predict_price_dollars gave $") and hint.endswith(
+        "encode and scale the raw row with data.scale(...) before predicting"), hint
+    hint = grade_mutant("ex04", tmp_path, train=ex04_not_trained)
+    assert re.fullmatch(r"test MAE \d+\.\d{3} thousand dollars, the target is < 0\.60 \(predicting the mean: \d\.\d\d, "
+                        r"a linear model: \d\.\d\d\): more hidden units, a better learning rate or more epochs",
+                        hint), hint
 
 
 @pytest.mark.slow
@@ -1845,6 +1991,36 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
     assert "argmax" in grade_mutant("ex05", tmp_path, predict_labels=argmax_labels, train=stopped_early_after_3_epochs)
     assert grade_mutant("ex05", tmp_path, predict_labels=column_of_labels, train=stopped_early_after_3_epochs
                         ).startswith("predict_labels returned shape (85, 1), a column: return labels of shape (85,)")
+
+
+def ex05_benign_for_every_biopsy(model, X_train, y_train, X_val, y_val):
+    """ex05's train, standing in for model.fit: the output unit set to a probability of 0.00005 for every biopsy
+    (label 0, benign), and the History of a fit stopped early after 3 of its 200 epochs."""
+    import types
+
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([np.zeros_like(kernel), np.full_like(bias, -10.0)])
+    return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
+                                 epoch=[0, 1, 2])
+
+
+def test_ex05_hints_for_labels_that_are_probabilities_or_disagree_with_the_model_and_for_the_target(tmp_path):
+    solution = load_module(find("ex05").solution_path)
+
+    def probabilities(model, X):
+        return model.predict(X, verbose=0)[:, 0]
+
+    def flipped(model, X):
+        return 1 - solution.predict_labels(model, X)
+
+    for predict_labels, hint in [(probabilities, "predict_labels must return labels 0 and 1"),
+                                 (flipped, "predict_labels disagrees with the model: a label is 1 where the predicted "
+                                           "probability is above 0.5")]:
+        assert grade_mutant("ex05", tmp_path, train=ex05_benign_for_every_biopsy,
+                            predict_labels=predict_labels) == hint
+    hint = grade_mutant("ex05", tmp_path, train=ex05_benign_for_every_biopsy)
+    assert re.fullmatch(r"test accuracy 0\.6\d\d, the target is 0\.92 \(always guessing the most common class: "
+                        r"0\.6\d\): try another learning rate, layer size or dropout rate", hint), hint
 
 
 @pytest.mark.parametrize("loss, hint", [
@@ -2015,6 +2191,22 @@ def test_a_subclassed_model_is_told_to_use_sequential_or_the_functional_api_not_
         require_output(unbuilt, "build_model", n_features=3, units=1, activation="linear", why="")
 
 
+def test_the_output_activation_is_read_through_an_activation_layer_a_dropout_after_it_and_a_nested_model():
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import hidden_activations, output_activation
+
+    def model(*layers):
+        return keras.Sequential([keras.Input((3,)), *layers])
+
+    assert output_activation(model(keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1),
+                                   keras.layers.Activation("sigmoid"))) == "sigmoid"
+    assert output_activation(model(keras.layers.Dense(1, activation="sigmoid"), keras.layers.Dropout(0.2))) == "sigmoid"
+    nested = model(keras.Sequential([keras.layers.Dense(4, activation="relu"),
+                                     keras.layers.Dense(1, activation="sigmoid")]))
+    assert (output_activation(nested), hidden_activations(nested)) == ("sigmoid", {"relu"})
+
+
 def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
     import keras
 
@@ -2183,6 +2375,61 @@ def test_ex06_takes_yes_no_replaced_by_numbers_in_object_columns_and_still_refus
     left_as_text = types.SimpleNamespace(engineer_features=lambda rows: rows.copy())
     with pytest.raises(Fail, match=r"engineer_features left non-numeric columns \['driveway', "):
         ex06._check_features(left_as_text, houses)
+
+
+def test_ex06_hints_for_engineer_features_that_changes_its_input_or_renumbers_the_houses():
+    import types
+
+    from keras_models.course.exercises.graders import ex06
+
+    houses = ex06.split_houses()[0]
+    solution = load_module(find("ex06").solution_path)
+
+    def encoded_in_place(rows):                                 # the grader's own copy of the houses changed
+        rows.replace({"yes": 1, "no": 0}, inplace=True)
+        return rows
+
+    renumbered = types.SimpleNamespace(engineer_features=lambda rows: solution.engineer_features(rows).reset_index(
+        drop=True))                                             # 0, 1, 2, ...: no longer the houses' own index
+    with pytest.raises(Fail, match="^engineer_features changed the DataFrame it was given: work on a copy$"):
+        ex06._check_features(types.SimpleNamespace(engineer_features=encoded_in_place), houses)
+    with pytest.raises(Fail, match="^engineer_features must keep one row per house, with the same index$"):
+        ex06._check_features(renumbered, houses)
+
+
+def ex06_not_trained(module):
+    """A train for ex06 that fits the scaling as the solution's does, but not the network: it predicts from the
+    weights it was built with."""
+    def train(houses):
+        features = module.engineer_features(houses).to_numpy()                       # (m, n)
+        std = features.std(axis=0)
+        log_price = np.log(houses["price"].to_numpy(dtype=float))                    # (m,)
+        return module.HousePriceModel(module.build_model(features.shape[1]), features.mean(axis=0),
+                                      np.where(std == 0, 1.0, std), float(log_price.mean()), float(log_price.std()))
+    return train
+
+
+def test_ex06_hints_for_a_classification_loss_a_train_that_returns_nothing_and_an_untrained_models_test_mae(
+        tmp_path):
+    import keras
+
+    def with_a_classification_loss(n_features):
+        model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        return model
+
+    def returns_nothing(houses):                                # no fit: a changed grader would not train either
+        return None
+
+    assert grade_mutant("ex06", tmp_path, build_model=with_a_classification_loss, train=returns_nothing) == (
+        'binary_crossentropy is not a regression loss: use the mean squared error ("mse")')
+    assert grade_mutant("ex06", tmp_path, train=returns_nothing) == (
+        "train must return a HousePriceModel (something with .predict(houses))")
+    hint = grade_mutant("ex06", tmp_path, train=ex06_not_trained(load_module(find("ex06").solution_path)))
+    assert re.fullmatch(r"test MAE \$\d+,\d{3}, the target is < \$15,000 \(predicting the mean: \$\d+,\d{3}\): look at "
+                        r"the features \(log of the lot size\? the yes/no columns\?\), the target's scale, the model "
+                        r"size", hint), hint
 
 
 @pytest.mark.parametrize("accent", ["", "\n# café au lait\n"], ids=["ascii", "with-an-accent"])
@@ -2380,6 +2627,21 @@ def test_ex07_hint_for_a_history_of_another_fit_than_the_one_logged(tmp_path):
     # a second fit after the logged one returns its own History: its losses 5% lower than the logs
     hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=lambda log_dir: ex07_overfitting_run(log_dir, 0.95))
     assert hint == "the logged validation losses differ from the History's val_loss", hint
+
+
+def test_ex07_hints_for_read_scalars_and_best_epoch_that_return_other_types_than_asked(tmp_path):
+    solution = load_module(find("ex07").solution_path)
+
+    def values_only(run_dir, tag):                             # the values without their epochs
+        return list(solution.read_scalars(run_dir, tag).values())
+
+    def as_a_float(log_dir):                                   # the right epoch, 2.0
+        return float(solution.best_epoch(log_dir))
+
+    assert grade_mutant("ex07", tmp_path / "list", train_with_tensorboard=ex07_overfitting_run,
+                        read_scalars=values_only) == "read_scalars must return a dict {epoch: value}, got list"
+    assert grade_mutant("ex07", tmp_path / "float", train_with_tensorboard=ex07_overfitting_run,
+                        best_epoch=as_a_float) == "best_epoch must return an int, got float"
 
 
 @pytest.mark.slow
@@ -2684,6 +2946,28 @@ def test_ex04_to_ex06_refuse_early_stopping_that_takes_the_highest_loss_as_best_
                        "but a lower one is better: leave mode out (\"auto\") or pass mode='min'"), message
 
 
+@pytest.mark.parametrize("monitor, mode, hint", [
+    ("val_mae", "max", "EarlyStopping(monitor='val_mae', mode='max') takes the val_mae's highest value as its best, "
+                       "but a lower one is better: leave mode out (\"auto\") or pass mode='min'"),
+    ("val_auc", "min", "EarlyStopping(monitor='val_auc', mode='min') takes the val_auc's lowest value as its best, "
+                       "but a higher one is better: leave mode out (\"auto\") or pass mode='max'"),
+    ("val_f1_score", "max", None),                       # a metric the grader cannot tell the direction of: any mode
+], ids=["error-as-max", "auc-as-min", "unknown-metric"])
+def test_early_stopping_mode_is_judged_by_the_direction_of_its_metric_and_left_alone_for_a_metric_it_does_not_know(
+        monitor, mode, hint):
+    import keras
+
+    from keras_models.course.exercises.graders.fit_checks import early_stopping_watches_validation
+
+    arguments = {"callbacks": [keras.callbacks.EarlyStopping(monitor=monitor, mode=mode)]}
+    if hint is None:
+        early_stopping_watches_validation(arguments)
+    else:
+        with pytest.raises(Fail) as failure:
+            early_stopping_watches_validation(arguments)
+        assert str(failure.value) == hint
+
+
 def test_ex03_hint_for_a_bounded_hidden_layer_names_it_instead_of_dead_relu_units(tmp_path):
     # a sigmoid last hidden layer predicts nearly one price for every gem (30 epochs or 3: 3 here, to be quick); the
     # hint said "its ReLU units have probably all died", of a layer without ReLU
@@ -2716,6 +3000,22 @@ def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_befo
                                             "return model.fit(np.concatenate([X_train, X_val]), "
                                             "np.concatenate([y_train, y_val]), validation_data"))
     assert message.startswith("fit trained on the validation rows too"), message
+
+
+def test_a_fit_may_train_on_half_the_validation_rows_but_not_on_more():
+    # "most, not any": a data set can hold the same row twice, once in each split
+    from data import prepare
+    from keras_models.course.exercises.graders.fit_checks import not_trained_on
+
+    data = prepare("binary", seed=0)                        # 86 validation rows
+
+    def fit_on(n_val: int) -> None:
+        arguments = {"x": np.concatenate([data.X_train, data.X_val[:n_val]])}
+        not_trained_on(arguments, data.X_val, len(data.X_train), "X_val", "X_train, y_train", "why")
+
+    fit_on(43)
+    with pytest.raises(Fail, match=r"^fit trained on the validation rows too \(44 of the 86 rows of X_val are among"):
+        fit_on(44)
 
 
 @pytest.mark.parametrize("name, original, changed", [
