@@ -3032,8 +3032,9 @@ def test_ex03_ex04_ex06_refuse_a_regression_compiled_with_accuracy_before_any_ep
 
 @pytest.mark.parametrize("key, metric", [("metrics", "keras.metrics.binary_accuracy"),
                                          ("weighted_metrics", "'accuracy'"),
-                                         ("metrics", "keras.metrics.BinaryAccuracy()")],
-                         ids=["function", "weighted", "object"])
+                                         ("metrics", "keras.metrics.BinaryAccuracy()"),
+                                         ("metrics", "'acc'")],
+                         ids=["function", "weighted", "object", "abbreviated"])
 def test_an_accuracy_metric_given_as_a_function_or_weighted_is_refused_for_a_regression(key, metric):
     # a metric function serialises as class_name "function" (its name is the config); weighted_metrics is a key
     # of its own: both passed. A metric object goes by its class name, capitalised ("BinaryAccuracy")
@@ -3044,5 +3045,5 @@ def test_an_accuracy_metric_given_as_a_function_or_weighted_is_refused_for_a_reg
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
     model.compile(loss="mse", **{key: [eval(metric)]})
     with pytest.raises(Fail, match="build_model compiles a regression with the metric "
-                                   "'((binary_)?accuracy|BinaryAccuracy)'"):
+                                   "'((binary_)?accuracy|BinaryAccuracy|acc)'"):
         no_accuracy_for_a_regression(model, "build_model")
