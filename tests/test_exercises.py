@@ -2207,6 +2207,17 @@ def test_the_output_activation_is_read_through_an_activation_layer_a_dropout_aft
     assert (output_activation(nested), hidden_activations(nested)) == ("sigmoid", {"relu"})
 
 
+def test_a_model_built_for_another_number_of_features_is_told_its_input_shape_and_the_datas():
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import require_output
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])          # the data has 3 features
+    with pytest.raises(Fail, match=r"^build_model: the model takes inputs of shape \(None, 4\), the data has "
+                                   r"\(None, 3\)$"):
+        require_output(model, "build_model", n_features=3, units=1, activation="linear", why="")
+
+
 def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
     import keras
 
