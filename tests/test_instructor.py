@@ -39,6 +39,7 @@ from keras_models.course.exercises.graders import EXERCISES, find
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
 from keras_models.course.instructor import classroom, grade_class, gradebook, learner_folders, release
 from keras_models.course.lessons import LESSONS
+from keras_models.twins.counted import counted
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -535,6 +536,22 @@ def test_make_release_copies_only_the_files_git_tracks_and_names_the_others(tmp_
 
 
 # --- make grade ------------------------------------------------------------------------------------------
+
+# make grade's summary lines count with counted(): "1 learner", "2 learners" -- and "0 learners", which a rule that
+# gave "s" only above 1 wrote as "0 learner" (the graded classes below count 1 and 2 or more, never 0). The words it
+# is used with, written out here by hand.
+@pytest.mark.parametrize("thing, none, one, two", [
+    ("learner", "0 learners", "1 learner", "2 learners"),
+    ("exercise", "0 exercises", "1 exercise", "2 exercises"),
+    ("core", "0 cores", "1 core", "2 cores"),
+    ("grade", "0 grades", "1 grade", "2 grades"),
+    ("total", "0 totals", "1 total", "2 totals"),
+    ("folder", "0 folders", "1 folder", "2 folders"),
+    ("exercise file", "0 exercise files", "1 exercise file", "2 exercise files"),
+])
+def test_counted_says_0_1_and_2_of_each_thing_make_grade_counts(thing, none, one, two):
+    assert (counted(0, thing), counted(1, thing), counted(2, thing)) == (none, one, two)
+
 
 LOOP = "while True:\n    pass\n"
 SLEEP = "import time\nwhile True:\n    time.sleep(1)\n"
