@@ -1058,6 +1058,21 @@ def test_a_table_of_exactly_80_columns_keeps_the_classroom_prefix_in_each_row_an
     assert capsys.readouterr().out.splitlines()[0] == "learners: inside-the-network-exercises-<name>"
 
 
+def test_the_classroom_prefix_is_said_once_only_when_every_name_goes_on_after_it_and_two_names_share_it(capsys):
+    # the edge of "goes on after it": a folder named the prefix itself would be left a row with no name (the table is
+    # 85 columns wide either way), so the prefix stays in each row and the long name is shortened instead; and one
+    # learner alone (make grade on a class of one) shares a prefix with nobody: the name is shortened, not split
+    exercises, full = ALL_SEVEN, FULL_MARKS
+    grade_table.print_table(exercises, {"inside-the-network-exercises-": full,
+                                        "inside-the-network-exercises-octocat": full})
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in out[:3]] == ["learner", "inside-the-network-exercises-",
+                                                          "inside-the-net...rcises-octocat"], out
+    grade_table.print_table(exercises, {"inside-the-network-exercises-octocat": full})
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[0] for line in out[:2]] == ["learner", "inside-the-net...rcises-octocat"], out
+
+
 def test_with_one_exercise_graded_a_learner_without_it_is_told_its_own_reason_not_none_of_1_files(capsys):
     # make grade ONLY=ex01: "all  missing: none of the 1 exercise files is in the folder" said less than the reason
     missing = {EX01.name: grade_class.Grade("", 0, learner_files.missing(EX01))}
