@@ -259,6 +259,27 @@ def test_a_submission_stopped_at_its_wall_limit_is_told_the_line_and_function_it
                         rf"-- it was running line 5 of {re.escape(FILE01)}, in wait_for_data", verdict.reason), verdict
 
 
+# a submission that replaces SIGXCPU's handler (ignores it, or handles it and goes on) took faulthandler's away with
+# it: the hard limit's SIGKILL, or the kill after the wall limit's STACK_WAIT, then stopped it with no line named
+IGNORES_SIGXCPU = "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n\n\n"
+HANDLES_SIGXCPU = "import signal\nsignal.signal(signal.SIGXCPU, lambda signum, frame: None)\n\n\n"
+
+
+@pytest.mark.parametrize("source, time_limit, wall_seconds, reason, where", [
+    (IGNORES_SIGXCPU + SPINS, 1, 20, r"used more than 1 s of CPU time \(time limit\)", "line 7 of {}, in spin"),
+    (HANDLES_SIGXCPU + SPINS, 1, 20, r"used more than 1 s of CPU time \(time limit\)", "line 7 of {}, in spin"),
+    (IGNORES_SIGXCPU + WAITS, 5, 1, r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s "
+     r"of CPU\)", "line 9 of {}, in wait_for_data"),
+], ids=["cpu-limit-ignored", "cpu-limit-handled", "wall-limit-ignored"])
+def test_a_submission_that_replaced_the_sigxcpu_handler_is_still_told_the_line_it_was_running(source, time_limit,
+                                                                                             wall_seconds, reason,
+                                                                                             where):
+    with at_most(30):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, source.encode())],
+                                             time_limit, 1, wall_seconds=wall_seconds)["cy"]
+    assert re.fullmatch(rf"{reason} -- it was running {re.escape(where.format(FILE01))}", verdict.reason), verdict
+
+
 def test_the_line_is_named_when_the_temporary_folder_has_a_name_faulthandler_writes_with_escapes(tmp_path,
                                                                                                   monkeypatch):
     # a TMPDIR in a home folder named "José": faulthandler writes the é of the copy's path as "\xe9"

@@ -19,8 +19,10 @@ hung in fit), so nothing may run one in the parent before grading. The child:
         faulthandler writes every Python thread's stack into STACK_FILE (in C, from the signal handler, so a loop
         inside NumPy's C code is caught in the middle too), then a Python handler, once the main thread is back in
         Python, adds the learner's innermost frame (faulthandler writes the innermost 100 frames only) and the child
-        dies of that SIGXCPU; the parent names the innermost line of the learner's file on the main thread's
-        stack, and its function
+        dies of SIGXCPU; the parent names the innermost line of the learner's file on the main thread's
+        stack, and its function. SIGPROF does the same, from a CPU-time timer (ITIMER_PROF) that ends with the CPU
+        limit and from the parent at the wall limit: a submission that replaced SIGXCPU's handler is still told
+        its line
     cannot write a file larger than OUTPUT_LIMIT (RLIMIT_FSIZE: the kernel stops it with SIGXFSZ); the
         limit is per file, so many files can still add up
     cannot take more than MEMORY_LIMIT of memory beyond what it holds when it starts (RLIMIT_DATA: an
@@ -94,7 +96,12 @@ OUTPUT_LIMIT = 64 * 2**20
 MEMORY_LIMIT = 4 * 2**30
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 STACK_FILE = ".stack_when_stopped"    # in the child's folder: where faulthandler writes its stack at SIGXCPU
-STACK_WAIT = 1                 # seconds the parent waits for the stack of a child it sent SIGXCPU at the wall limit
+# The signals at which the child writes its stack, then dies of SIGXCPU: the CPU limit's, and SIGPROF, which a timer on
+# the same CPU clock sends at the same limit (a submission that ignores or handles SIGXCPU took faulthandler's handler
+# away with it: only the hard limit's SIGKILL then stopped it, and no line was named). The parent sends both at the
+# wall limit.
+STACK_SIGNALS = (signal.SIGXCPU, signal.SIGPROF)
+STACK_WAIT = 1                 # seconds the parent waits for the stack of a child it signalled at the wall limit
 KILL_WAIT = 5                  # seconds to wait for a child sent SIGKILL (at once, unless stuck in the kernel)
 STOPS = (signal.SIGINT, signal.SIGTERM)    # what stops grading (grade_class.py): held across each fork
 
@@ -163,6 +170,7 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
             os.close(fd)
     _stack_written_at_sigxcpu(os.path.join(workdir, STACK_FILE), submission)        # before the CPU limit that sends it
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)  # SIGPROF with the soft limit's SIGXCPU (STACK_SIGNALS)
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT, OUTPUT_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     data = _data_in_use() + MEMORY_LIMIT
@@ -193,10 +201,12 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
 
 
 def _stack_written_at_sigxcpu(path: str, learners_file: str) -> None:
-    """At SIGXCPU, write the stack of every Python thread into `path`, then the learner's innermost frame, then die of
-    the SIGXCPU. The first line names the main thread, as faulthandler writes a thread's id: the parent takes that
-    thread's stack. faulthandler's handler is C, so it runs at once, even while the main thread is inside one long
-    call of NumPy's C code (the line that called it is on the stack); a Python handler would run only after.
+    """At SIGXCPU or SIGPROF (STACK_SIGNALS), write the stack of every Python thread into `path`, then the learner's
+    innermost frame, then die of SIGXCPU. The first line names the main thread, as faulthandler writes a thread's id:
+    the parent takes that thread's stack. faulthandler's handler is C, so it runs at once, even while the main thread
+    is inside one long call of NumPy's C code (the line that called it is on the stack); a Python handler would run
+    only after. Both signals may come (at the CPU limit, the kernel sends both): each writes the stack again, after
+    the first, which where_stopped reads.
 
     faulthandler writes the innermost 100 frames of a thread and no more ("  ..."): a loop that runs deeper than that
     below the learner's line (copy.deepcopy of a list nested 300 deep) left the line out. So faulthandler chains to
@@ -221,8 +231,9 @@ def _stack_written_at_sigxcpu(path: str, learners_file: str) -> None:
             signal.signal(signal.SIGXCPU, signal.SIG_DFL)
             signal.raise_signal(signal.SIGXCPU)
 
-    signal.signal(signal.SIGXCPU, learners_frame_then_the_end)       # what faulthandler chains to
-    faulthandler.register(signal.SIGXCPU, file=stack, all_threads=True, chain=True)
+    for stop in STACK_SIGNALS:
+        signal.signal(stop, learners_frame_then_the_end)             # what faulthandler chains to
+        faulthandler.register(stop, file=stack, all_threads=True, chain=True)
 
 
 def where_stopped(stack: str, learners_file: str) -> str:
@@ -450,11 +461,12 @@ def _past_wall_limit(r: _Running, wall_seconds: float) -> Verdict:
 
 
 def _stack_at_sigxcpu(r: _Running) -> str:
-    """where_stopped of a child still running at its wall limit: sent SIGXCPU, it writes its stack and dies (waited
-    for STACK_WAIT seconds at most: one inside a long C call dies only after it, its stack written all the same; one
-    whose code ignores SIGXCPU, or stuck in the kernel, is named nowhere)."""
+    """where_stopped of a child still running at its wall limit: sent STACK_SIGNALS, it writes its stack and dies
+    (waited for STACK_WAIT seconds at most: one inside a long C call dies only after it, its stack written all the
+    same; one whose code replaced the handlers of both signals, or stuck in the kernel, is named nowhere)."""
     with contextlib.suppress(OSError):
-        os.kill(r.process.pid, signal.SIGXCPU)
+        for stop in STACK_SIGNALS:
+            os.kill(r.process.pid, stop)
         deadline = time.monotonic() + STACK_WAIT
         while not _ended(r)[0] and time.monotonic() < deadline:        # (_ended does not reap it)
             time.sleep(0.005)
