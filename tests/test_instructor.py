@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import stat
 import subprocess
@@ -78,7 +79,8 @@ def test_the_classroom_workflow_runs_the_same_tests_worth_the_same_points_and_re
     job = yaml.safe_load(classroom.workflow())["jobs"]["run-autograding-tests"]
     checkout, *graders, reporter = job["steps"]
     header = yaml.safe_load(classroom.workflow())       # graded on every push; the reporter writes check runs
-    assert "push" in header["on"] and header["permissions"]["checks"] == "write"
+    assert header["on"] == ["push", "workflow_dispatch", "repository_dispatch"]   # as Classroom's own: run by hand too
+    assert header["permissions"]["checks"] == "write"
     assert job["if"] == "github.actor != 'github-classroom[bot]'"  # not on the commit Classroom makes of the template
     assert checkout["uses"].startswith("actions/checkout@")
     assert [step["id"] for step in graders] == [e.name for e in EXERCISES]
@@ -284,6 +286,8 @@ def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_
         assert (dest / "keras_models/course/notebooks/solutions" / f"{exercise.stem}.ipynb").is_file()
     assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
     assert not (dest / ".github" / "workflows").exists()      # a push of the private copy would grade its skeletons
+    assert not (dest / "keras_models/course/exercises/starters").exists()    # the learner copy's: it has no solutions
+    assert f": {len(copied_files(dest))} files, " in out                    # files, not the folders that hold them
 
 
 def test_only_the_learner_copy_is_offered_as_the_classroom_template():
@@ -338,6 +342,55 @@ def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(in
     subject = subprocess.run(["git", "log", "--format=%s"], cwd=again, capture_output=True, text=True,
                              check=True).stdout
     assert " with uncommitted changes to Makefile (the files git tracks there, as they were on disk)" in subject
+
+
+def test_a_release_names_staged_changes_too_and_not_a_tracked_file_deleted_on_disk(instructor_copy, tmp_path,
+                                                                                  monkeypatch, capsys):
+    """`git diff HEAD`: an edit already staged (git add) is not committed either; a tracked file deleted on disk is not
+    in the copy (only files that exist are copied), so it is not named as copied."""
+    dest, _ = instructor_copy
+    makefile, ci_run = dest / "Makefile", dest / ".ci" / "run"
+    committed, run = makefile.read_bytes(), ci_run.read_bytes()
+    monkeypatch.setattr(release, "REPO", dest)
+    try:
+        makefile.write_bytes(committed + b"# an edit staged, not committed\n")
+        subprocess.run(["git", "add", "Makefile"], cwd=dest, check=True)
+        ci_run.unlink()
+        assert release.main([str(tmp_path / "copy")]) == 0
+    finally:
+        subprocess.run(["git", "reset", "-q"], cwd=dest, check=True)
+        makefile.write_bytes(committed)
+        ci_run.write_bytes(run)
+    assert ("copied 1 file with changes not committed here, as they are on disk (commit them so that the copy's "
+            "commit names them): Makefile") in capsys.readouterr().out.splitlines()
+    assert release.uncommitted_line([]) == ""
+
+
+def test_the_learner_copys_gitignore_ignores_all_the_project_ignores_but_the_learners_work(learner_copy):
+    """Only the lines that ignore the learner's files and notebooks (and their comments) go; every other pattern
+    stays a line of its own -- the note added at the end once took the place of the last line's line end, and
+    `.virtual_documents/# Learner copy...` ignored nothing."""
+    project = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+    copy = (learner_copy / ".gitignore").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in project if line.strip() and not line.startswith("#")
+            and line not in ("keras_models/course/exercises/ex[0-9][0-9]_*.py", "keras_models/course/notebooks/")]
+    assert [line for line in copy if line in kept] == kept and len(kept) < len(project) - 2
+    assert copy[-1].startswith("# Learner copy")
+
+
+def test_make_release_refuses_a_destination_inside_the_repository_through_a_link_or_a_relative_path(
+        tmp_path, monkeypatch, capsys):
+    (tmp_path / "link").symlink_to(REPO)
+    monkeypatch.chdir(tmp_path)
+    inside = Path("logs", f"release-{tmp_path.name}")            # a name of this run's: nothing of the repository's
+    try:
+        for dest in (tmp_path / "link" / inside, Path("link") / inside):
+            assert release.main([str(dest)]) == 2
+            assert capsys.readouterr().err == (f"error: DEST={dest} is inside this repository: choose a folder "
+                                               "outside it\n")
+        assert not (REPO / inside).exists()
+    finally:                                                     # what a release that was not refused wrote
+        shutil.rmtree(REPO / inside, ignore_errors=True)
 
 
 @pytest.mark.parametrize("where, message", [
