@@ -366,12 +366,12 @@ def test_a_release_names_staged_changes_too_and_not_a_tracked_file_deleted_on_di
     assert release.uncommitted_line([]) == ""
 
 
-def test_the_learner_copys_gitignore_ignores_all_the_project_ignores_but_the_learners_work(learner_copy):
+def test_the_learner_copys_gitignore_ignores_all_the_project_ignores_but_the_learners_work():
     """Only the lines that ignore the learner's files and notebooks (and their comments) go; every other pattern
     stays a line of its own -- the note added at the end once took the place of the last line's line end, and
     `.virtual_documents/# Learner copy...` ignored nothing."""
     project = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
-    copy = (learner_copy / ".gitignore").read_text(encoding="utf-8").splitlines()
+    copy = release._learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")).splitlines()
     kept = [line for line in project if line.strip() and not line.startswith("#")
             and line not in ("keras_models/course/exercises/ex[0-9][0-9]_*.py", "keras_models/course/notebooks/")]
     assert [line for line in copy if line in kept] == kept and len(kept) < len(project) - 2
