@@ -482,12 +482,19 @@ def learners_function():
     return step
 
 
-def test_the_retracing_warning_is_dropped_for_keras_step_functions_and_kept_for_the_learners_own():
+def test_the_retracing_warning_is_dropped_for_keras_step_functions_and_kept_for_the_learners_own(monkeypatch):
     """Six models' step functions, each traced once, as make train EPOCHS=1 makes them: TensorFlow counts them
     as one function (one code object) and warns (twice at most); here made by a method named like Keras' trainer,
-    so that no model is needed."""
-    import tensorflow as tf
+    so that no model is needed.
 
+    Those two warnings are TensorFlow's for a code object's whole process (its detectors are module-level, keyed by
+    the code object, which compares equal for the same source): run again in one Python (pytest.main twice, a warm
+    test runner), the test saw none. So it counts with a detector manager of its own, as a fresh process has."""
+    import tensorflow as tf
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function
+
+    monkeypatch.setattr(polymorphic_function, "_frequent_tracing_detector_manager",
+                        polymorphic_function._FrequentTracingDetectorManager())
     logged = []
     catcher = logging.Handler()
     catcher.emit = logged.append
