@@ -283,6 +283,61 @@ def test_jupyterlab_keeps_a_port_that_make_did_not_add_and_its_terminal_says_mak
     assert done.returncode == 0 and "make tensorboard ignores PORT=9000 from your shell's environment" in done.stderr
 
 
+# `make -e lab PORT=8890` (the environment's variables over the Makefile's, which README's make lab and make train
+# take): make writes MAKEFLAGS "e -- $(MAKEOVERRIDES)", its command-line variables left for a sub-make to expand, and
+# still exports PORT=8890. Here a real make runs, with a Makefile of its own whose recipe starts Python as make lab's
+# does (exec), or from a make it starts itself (`$(MAKE) show`, which sees MAKEFLAGS "ew -- $(MAKEOVERRIDES)" too).
+SHOWS_JUPYTERS_ENVIRONMENT = """\
+show:
+\t@exec {python} -c 'import json, sys; sys.path.insert(0, sys.argv[1]); from keras_models.course.jupyter import lab; \
+environment = lab.jupyter_environment(lab.Path(sys.argv[2])); \
+print(json.dumps({{name: environment.get(name) for name in ("PORT", "PYTHON", "EDITOR")}}))' '{repo}' '{home}'
+outer:
+\t@$(MAKE) -s show
+"""
+
+
+@pytest.mark.parametrize("command_line, shell, kept", [
+    (["-e", "show", "PORT=8890"], {}, {"PORT": None, "PYTHON": None, "EDITOR": "nano"}),
+    (["-e", "--eval", "EDITOR=vi", "-j2", "-sI", "EDITOR=vi", "show", "PORT:=8890", "PYTHON=/opt/py EDITOR=vi/python3"],
+     {},
+     {"PORT": None, "PYTHON": None, "EDITOR": "nano"}),
+    (["-e", "show", "PYTHON=python3.12"], {"PORT": "9000"}, {"PORT": "9000", "PYTHON": None, "EDITOR": "nano"}),
+    (["-e", "outer", "PORT=8890"], {}, {"PORT": None, "PYTHON": None, "EDITOR": "nano"}),
+], ids=["port", "flags-and-variables", "shells-port-kept", "from-a-make-of-make"])
+def test_make_e_lab_passes_jupyterlab_none_of_makes_command_line_variables(command_line, shell, kept, tmp_path,
+                                                                          monkeypatch):
+    """make -e lab PORT=8890: MAKEFLAGS named no variable, so PORT=8890 reached JupyterLab's Terminal and kernels, as
+    without -e before (a make there "ignores PORT=8890 from your shell's environment"). What the shell exported stays,
+    its PORT too (make -e takes it for make lab's; a make in the Terminal ignores it, as in the shell), and so does a
+    variable an option's argument names (--eval EDITOR=vi, -I EDITOR=vi: no command-line variable; the shell's wins)."""
+    without_make_variables(monkeypatch)
+    monkeypatch.setenv("EDITOR", "nano")
+    for name, value in shell.items():
+        monkeypatch.setenv(name, value)
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(SHOWS_JUPYTERS_ENVIRONMENT.format(python=sys.executable, repo=REPO, home=tmp_path),
+                        encoding="utf-8")
+    done = subprocess.run(["make", "-s", "-f", str(makefile), *command_line], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert json.loads(done.stdout) == kept
+
+
+def test_make_e_lab_where_processes_cannot_be_read_passes_jupyterlab_no_variable_make_lab_takes(tmp_path, monkeypatch):
+    """Where make -e's command line cannot be read (no /proc: macOS), the variables make lab takes on it (PORT, and
+    PYTHON, which every target takes) are left out, as if given there; the shell's others stay."""
+    without_make_variables(monkeypatch)
+    for name, value in {"MAKEFLAGS": "e -- $(MAKEOVERRIDES)", "MFLAGS": "-e", "MAKELEVEL": "1",
+                        "MAKEOVERRIDES": "${-*-command-variables-*-}", "PORT": "8890", "PYTHON": "python3.12",
+                        "EDITOR": "nano"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(lab, "PROCESSES", tmp_path / "no-proc")
+    environment = lab.jupyter_environment(tmp_path)
+    assert [name for name in ("PORT", "PYTHON", *lab.MAKE_VARIABLES) if name in environment] == []
+    assert environment["EDITOR"] == "nano"
+
+
 @pytest.fixture
 def notebooks_folder(tmp_path, monkeypatch):
     """Where make lab's --write-notebooks writes (build.py's folders, in a temporary folder here)."""
