@@ -33,7 +33,8 @@ from keras_models.course.exercises.graders import (
     load_module,
     raised,
 )
-from keras_models.course.exercises.graders.checks import Fail
+from keras_models.course.exercises.graders.checks import Fail, quoted
+from keras_models.course.exercises.graders.judging import spelled_on
 from keras_models.course.exercises.graders.shape_errors import explained
 from keras_models.course.exercises.skeleton import (
     BEGIN,
@@ -2910,6 +2911,32 @@ def test_ex05_names_no_line_for_an_output_activation_its_hidden_layers_spell_too
     named rather than the wrong one (the refusal itself says it is the output)."""
     message = _graded_with("ex05", tmp_path, ('Dense(1, activation="sigmoid")', 'Dense(1, activation="relu")'))
     assert message.startswith(PAIRING) and " -- " not in message and "relu output" in message, message
+
+@pytest.mark.parametrize("source, texts, expected", [
+    ('x = 1  # "softmax" later\nmodel = Dense(1, activation="softmax")\n', quoted("softmax"), ('"softmax"', 2)),
+    ('"""Use "softmax" for several classes."""\nlayer = Dense(1, activation=\'softmax\')\n', quoted("softmax"),
+     ("'softmax'", 2)),
+    ('label = "# not a comment"; act = "softmax"  # "sigmoid" was here\n', quoted("softmax"), ('"softmax"', 1)),
+    ('loss = BinaryCrossentropy(  # from_logits=True?\n    from_logits =  # yes\n    True)\n', ("from_logits=True",),
+     ("from_logits=True", 2)),
+    ('# activation="softmax"\nDense(1, activation="softmax")\n', quoted("softmax"), ('"softmax"', 2)),
+    ("loss = keras.losses.CategoricalCrossentropy()\n", ("CategoricalCrossentropy(",),
+     ("CategoricalCrossentropy(", 1)),
+    ('# "softmax"\nnote = "use \\"softmax\\" here"  # "softmax"\n', quoted("softmax"), None),
+    ('if True:\n        a = 1  # "softmax"\n    # b = "softmax"\n    b = "softmax"\n', quoted("softmax"),
+     ('"softmax"', 4)),
+], ids=["trailing-comment-above", "docstring-above", "string-holding-a-hash", "spaced-across-lines", "comment-line",
+        "loss-class", "only-in-comments-and-strings", "not-python-tokenize-reads"])
+def test_the_line_named_is_the_one_whose_code_spells_the_name_not_a_comment_or_string(source, texts, expected,
+                                                                                       monkeypatch):
+    """spelled_on, which ends the classifier refusal (and a name Keras does not know) with the learner's line: the
+    first whose code spells the text, not an earlier line whose trailing comment does (x = 1  # "softmax" later was
+    named), nor a docstring that quotes it. Its lines are the ones linecache holds, as load_module keeps a notebook
+    cell's; what tokenize cannot read (a cell with a stray indentation) is searched line by line as before."""
+    filename = f"<learner's {len(linecache.cache)}>"
+    monkeypatch.setitem(linecache.cache, filename, (len(source), None, source.splitlines(keepends=True), filename))
+    found = spelled_on(texts, lambda name: name == filename)
+    assert found == (None if expected is None else (expected[0], f"line {expected[1]} of {filename}"))
 
 
 def test_ex07_a_run_folder_that_is_not_there_is_not_called_permanently_deleted(tmp_path):

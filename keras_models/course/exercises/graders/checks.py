@@ -21,8 +21,9 @@ class Fail(Exception):
     """A check failed. str(self) is the hint shown to the learner.
 
     `spelled`: texts of the learner's source at fault (the quoted name '"softmax"', "from_logits=True"): the FAIL
-    ends with the first line of the learner's file that holds one, as a name Keras does not know is told its line
-    (judging.py). A hint, never the verdict: the check itself reads what the code built, not its text."""
+    ends with the first line of the learner's file whose code spells one (not a comment, nor a docstring quoting it),
+    as a name Keras does not know is told its line (judging.spelled_on). A hint, never the verdict: the check itself
+    reads what the code built, not its text."""
 
     def __init__(self, hint: str, spelled: tuple[str, ...] = ()):
         super().__init__(hint)

@@ -44,6 +44,7 @@ import os
 import re
 import sys
 import time
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -422,15 +423,42 @@ def _unknown_name_hint(kind: str, name: str, is_learners: Callable[[str], bool])
 
 def spelled_on(texts: tuple[str, ...], is_learners: Callable[[str], bool]) -> tuple[str, str] | None:
     """(text, "line L of <file or cell>") of the first line of the learner's code (`is_learners`, any of its files or
-    cells loaded) that holds one of `texts` outside a comment; None when none does."""
+    cells loaded) whose code spells one of `texts`: its tokens in a row ('"softmax"' a whole string, from_logits=True
+    spaced or not), not in a comment (x = 1  # "softmax" later) nor inside another string (a docstring that quotes
+    it); None when none does. Lines tokenize cannot read count as before: any that is not a comment line."""
+    spellings = [(text, [string for _, string in _code_tokens(python_lines(text))[0]]) for text in texts]
     for filename in list(linecache.cache):
         if not is_learners(filename):
             continue
-        for number, line in enumerate(linecache.getlines(filename), start=1):
+        lines = linecache.getlines(filename)
+        tokens, read = _code_tokens(lines)
+        for at, (number, _) in enumerate(tokens):
+            for text, spelling in spellings:
+                if spelling and [string for _, string in tokens[at:at + len(spelling)]] == spelling:
+                    return text, cell_line(filename, number)
+        for number, line in enumerate(lines[read:], start=read + 1):
             found = next((text for text in texts if text in line), None)
             if found is not None and not line.lstrip().startswith("#"):
                 return found, cell_line(filename, number)
     return None
+
+
+# what spells nothing: comments, the ends of lines, indentation
+_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+
+
+def _code_tokens(lines: list[str]) -> tuple[list[tuple[int, str]], int]:
+    """The tokens of `lines` that are code, as (line number, text), and how many lines tokenize read: all, or those
+    up to its last token before it stopped (a stray indentation, a string left open)."""
+    tokens = []
+    ends = (line.rstrip("\r\n") + "\n" for line in lines)   # python_lines' line ends: tokenize ends a line at \n alone
+    try:
+        for token in tokenize.generate_tokens(lambda: next(ends, "")):
+            if token.type not in _NOT_CODE:
+                tokens.append((token.start[0], token.string))
+    except (tokenize.TokenError, SyntaxError):                 # an IndentationError is a SyntaxError
+        return tokens, tokens[-1][0] if tokens else 0
+    return tokens, len(lines)
 
 
 def raised(error: BaseException, function: str, line: str | None,
