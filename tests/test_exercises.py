@@ -1577,6 +1577,24 @@ def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array(t
                                    f"right's first) -- a missing or extra .T{SWAPPED}"), result.message
 
 
+@pytest.mark.parametrize("saved, shapes", [
+    ("z = a @ c\n", {"c": np.ones((2, 3))}),               # c's first size 2, not the 4 NumPy was given: not b
+    ("z = a @ c\n", {"c": np.ones((7, 2, 3))}),            # a stack of matrices: its second-to-last size, 2
+    ("z = d @ b\n", {"d": np.ones((5, 3))}),               # the left side's last size 3, not 2
+], ids=["right-side", "right-side-stacked", "left-side"])
+def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array_on_either_side(saved, shapes,
+                                                                                              monkeypatch):
+    """a (5, 2) @ b (4, 2) ran; the file now reads another array on one side: its shape is not the one NumPy
+    multiplied, so neither side is named (the right side's check was not pinned: 'matmul of a (5, 2) @ c (2, 3)')."""
+    filename = f"<learner's {len(linecache.cache)}>"
+    monkeypatch.setitem(linecache.cache, filename, (len(saved), None, [saved], filename))
+    with pytest.raises(ValueError) as raised:
+        exec(compile("z = a @ b\n", filename, "exec"), {"a": np.ones((5, 2)), "b": np.ones((4, 2)), **shapes})
+    assert explained(raised.value, lambda name: name == filename) == (
+        f"matmul of two arrays: the inner sizes 2 and 4 differ (the left's last, the right's first) -- a missing or "
+        f"extra .T{SWAPPED}")
+
+
 def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade_cell_and_make_grade(tmp_path,
                                                                                                    monkeypatch, capsys):
     """A notebook's cells have no file to read the failing line from: graded from the .ipynb, the lines that ran are
