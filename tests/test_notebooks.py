@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import json
 import logging
 import os
 import re
@@ -895,6 +896,35 @@ def test_a_notebook_whose_cells_share_an_id_is_read_without_nbformats_warning(tm
     with warnings.catch_warnings():
         warnings.simplefilter("error")                                 # any warning fails the test
         assert [name for _, name in code_pieces(path)] == [f"{path} cell 1", f"{path} cell 2"]
+        assert fingerprints(path)[0] is not None
+
+
+@pytest.mark.parametrize("minor, ids", [
+    (4, [None, None, None]),            # JupyterLab 3 (nbformat before 5.1): 4.4, no ids
+    (4, [None, None, "b2c4"]),          # a 4.4 notebook a newer tool added one cell to: that cell alone has an id
+    (4, ["a1", "b2", "c3"]),            # 4.4 and ids on every cell, which came with 4.5
+    (4, ["a1", "same", "same"]),        # ... two of them the same
+    (5, ["a1", "b2", "c3"]),            # JupyterLab 4: 4.5 with an id on every cell
+    (5, [None, None, None]),
+    (5, ["a1", "same", "same"]),
+], ids=["4.4-no-ids", "4.4-one-id", "4.4-ids", "4.4-duplicate-ids", "4.5-ids", "4.5-no-ids", "4.5-duplicate-ids"])
+def test_a_jupyterlab_notebook_of_nbformat_4_4_or_4_5_is_read_with_or_without_cell_ids(minor, ids, tmp_path):
+    """The notebook as JupyterLab writes it (one-space indent, sorted keys, a markdown cell first): ids or none, one
+    cell's id repeated, in 4.4 or 4.5, each is read cell by cell as Jupyter runs it, without a word from nbformat (only
+    a 4.2 notebook with ids was tried: test_a_notebook_marked_4_2_whose_cells_have_ids_grades_as_jupyter_runs_it)."""
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Exercise 1"]},
+             {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": ["x = 1"]},
+             {"cell_type": "code", "execution_count": 3, "metadata": {}, "outputs": [], "source": ["y = x + 1\n", "y"]}]
+    for cell, id_ in zip(cells, ids, strict=True):
+        if id_ is not None:
+            cell["id"] = id_
+    kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    path = tmp_path / "ex01_perceptron_activations.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4,
+                                "nbformat_minor": minor}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                 # any warning fails the test
+        assert code_pieces(path) == [("x = 1\n", f"{path} cell 2"), ("y = x + 1\ny\n", f"{path} cell 3")]
         assert fingerprints(path)[0] is not None
 
 
