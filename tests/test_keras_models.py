@@ -374,6 +374,67 @@ def test_loss_curves_the_disk_cannot_hold_leave_no_half_written_png(tmp_path, mo
     assert (full.value.filename, list(tmp_path.iterdir())) == (str(tmp_path / "binary.png"), [])
 
 
+def test_loss_curves_png_has_a_panel_per_quantity_loss_first_with_train_and_validation_lines(tmp_path, monkeypatch):
+    """plot_loss_curves returns only the path: its panels and lines are read back from the Figure it drew (kept as it
+    is made), against the frame's own columns, so a swapped panel, label or column would show."""
+    drawn = []
+
+    class KeptFigure(loss_curves.Figure):                          # matplotlib's Figure, only remembered
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            drawn.append(self)
+
+    monkeypatch.setattr(loss_curves, "Figure", KeptFigure)
+    frame = pd.DataFrame({"mae": [3.0, 2.0, 1.5], "loss": [9.0, 4.0, 2.0], "val_mae": [3.5, 2.5, 2.0],
+                          "learning_rate": [0.1, 0.1, 0.05], "val_loss": [10.0, 6.0, 5.0]})  # loss not first
+    frame.index.name = "epoch"
+    png = plot_loss_curves(frame, tmp_path / "regression.png", title="regression")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    (figure,) = drawn
+    assert figure.get_suptitle() == "regression"
+    panels = [(ax.get_ylabel(), [(line.get_label(), list(line.get_xdata()), list(line.get_ydata()))
+                                 for line in ax.get_lines()]) for ax in figure.axes]
+    epochs = [0, 1, 2]
+    assert panels == [
+        ("loss", [("train loss", epochs, [9.0, 4.0, 2.0]), ("validation loss", epochs, [10.0, 6.0, 5.0])]),
+        ("mae", [("train mae", epochs, [3.0, 2.0, 1.5]), ("validation mae", epochs, [3.5, 2.5, 2.0])]),
+        ("learning_rate", [("train learning_rate", epochs, [0.1, 0.1, 0.05])]),         # no val_ twin: one line
+    ]
+    assert [[text.get_text() for text in ax.get_legend().get_texts()] for ax in figure.axes] == [
+        ["train loss", "validation loss"], ["train mae", "validation mae"], ["train learning_rate"]]
+
+
+def test_history_frame_keeps_the_historys_order_and_names_its_index_epoch():
+    """A History's keys in the order Keras logged them (here not sorted: a fit's binary History, accuracy before loss,
+    is sorted already, so the order was never tried)."""
+    frame = history_frame({"loss": [0.9, 0.5], "mae": [0.7, 0.6], "val_loss": [1.0, 0.8], "auc": [0.5, 0.6]})
+    assert (list(frame.columns), list(frame.index), frame.index.name) == (
+        ["loss", "mae", "val_loss", "auc"], [0, 1], "epoch")
+    assert frame["mae"].tolist() == [0.7, 0.6] and frame["val_loss"].tolist() == [1.0, 0.8]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda _: history_frame({}), "expected a keras History or a non-empty dict of per-epoch lists, got <class 'dict'>"),
+    (lambda _: history_frame([[0.5, 0.4]]), "expected a keras History or a non-empty dict of per-epoch lists, got "
+                                            "<class 'list'>"),
+    (lambda _: history_frame({"loss": [0.5, 0.4], "val_loss": [0.6]}),
+     "every History key needs one value per epoch, got lengths {'loss': 2, 'val_loss': 1}"),
+    (lambda tmp_path: plot_loss_curves(pd.DataFrame({"mae": [0.5], "val_mae": [0.6]}), tmp_path / "curves.png"),
+     "the history has no 'loss' column, only ['mae', 'val_mae']"),
+    (lambda tmp_path: plot_loss_curves(pd.DataFrame({"val_loss": [0.6]}), tmp_path / "curves.png"),
+     "the history has no 'loss' column, only ['val_loss']"),
+    (lambda tmp_path: plot_loss_curves(pd.DataFrame({"loss": [0.5]}), tmp_path / "curves.jpg"),
+     "the loss-curve file must end in .png, got {tmp_path}/curves.jpg"),
+], ids=["empty-dict", "a-list", "lengths-differ", "no-loss", "only-val-loss", "not-png"])
+def test_loss_curves_refuse_a_history_they_cannot_draw_in_one_line_naming_it(call, message, tmp_path):
+    # none was tried: without its check, lengths that differ were pandas' "All arrays must be of the same length",
+    # a frame without loss list.remove's "x not in list", and a .jpg path a PNG under that name
+    with pytest.raises(ValueError) as refused:
+        call(tmp_path)
+    assert str(refused.value) == message.replace("{tmp_path}", str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_standard_callbacks_stop_on_val_loss_and_log_every_epoch(tmp_path):
     early, board = standard_callbacks(tmp_path / "logs" / "run", patience=3)
     assert (early.monitor, early.patience, early.restore_best_weights) == ("val_loss", 3, True)
