@@ -739,6 +739,21 @@ def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_th
                "(types, shapes)")
 
 
+def test_a_grader_that_trips_on_an_error_of_several_lines_shows_one_line_its_first_that_holds_text(tmp_path,
+                                                                                                     monkeypatch):
+    """np.testing's AssertionError starts with a blank line and goes on for four more; Keras' errors raised in the
+    grader's own calls run to a dozen lines. The learner's line keeps the first line with text, and only it."""
+    def trips(module, workdir):                    # the grader's own code raising: none of the learner's frames
+        raise AssertionError("\nArrays are not equal\n\nMismatched elements: 1 / 2 (50%)\n x: array([1., 2.])")
+
+    monkeypatch.setattr(EX01.grader, "grade", trips)
+    result = grade_file(EX01, EX01.solution_path, tmp_path)
+    assert not result.passed and "\n" not in result.message, result.message
+    assert result.message.startswith("the grader could not check your code: AssertionError in "), result.message
+    assert result.message.endswith("): Arrays are not equal -- check what your functions return (types, shapes)"), \
+        result.message
+
+
 def test_an_error_whose_message_has_several_lines_is_still_one_line(tmp_path):
     """sklearn's "Expected 2D array, got 1D array instead:" goes on for two more lines, Reshape advice included."""
     right = "return self.weight * np.asarray(x, dtype=float) + self.bias"
