@@ -414,7 +414,8 @@ def test_history_frame_keeps_the_historys_order_and_names_its_index_epoch():
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda _: history_frame({}), "expected a keras History or a non-empty dict of per-epoch lists, got <class 'dict'>"),
+    (lambda _: history_frame({}),
+     "expected a keras History or a non-empty dict of per-epoch lists, got <class 'dict'>"),
     (lambda _: history_frame([[0.5, 0.4]]), "expected a keras History or a non-empty dict of per-epoch lists, got "
                                             "<class 'list'>"),
     (lambda _: history_frame({"loss": [0.5, 0.4], "val_loss": [0.6]}),
