@@ -1610,6 +1610,18 @@ def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array_o
         f"extra .T{SWAPPED}")
 
 
+def test_a_numpy_shape_error_between_sides_saved_again_since_it_ran_keeps_numpys_shapes_unnamed(monkeypatch):
+    """a (5, 2) + b (3,) ran; the line now reads c (4,) on the right: its shape is not NumPy's, so no side is named
+    (without the check: 'a (5, 2) + c (3,)', c given b's shape)."""
+    filename = f"<learner's {len(linecache.cache)}>"
+    monkeypatch.setitem(linecache.cache, filename, (10, None, ["z = a + c\n"], filename))
+    with pytest.raises(ValueError) as raised:
+        exec(compile("z = a + b\n", filename, "exec"), {"a": np.ones((5, 2)), "b": np.ones(3), "c": np.ones(4)})
+    assert explained(raised.value, lambda name: name == filename) == (
+        "(5, 2) + (3,): on one axis (lined up from the last) the sizes 2 and 3 differ and neither is 1 -- write down "
+        "the shape of each side")
+
+
 def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade_cell_and_make_grade(tmp_path,
                                                                                                    monkeypatch, capsys):
     """A notebook's cells have no file to read the failing line from: graded from the .ipynb, the lines that ran are
