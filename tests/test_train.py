@@ -380,6 +380,24 @@ def test_progress_of_a_side_that_stopped_shows_its_last_finished_epoch():
     assert quiet.getvalue() == ""
 
 
+def test_progress_of_a_scratch_side_that_trains_only_the_epochs_a_diverged_keras_side_finished_ends_its_line():
+    """Keras diverged in epoch 4 of 6: the scratch side trains 3 (`last`) and nothing calls `stopped` for it. On a
+    terminal its line for epoch 3 must end as a run's last epoch's does, or the divergence's error line is written
+    on the same row, after it. (tests/test_divergence.py checks the same run in a pipe, through make train's sides.)"""
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    printer = EpochPrinter("scratch", 6, stream=stream, last=3)
+    for epoch in range(3):
+        printer.on_epoch_end(epoch, {"loss": 1.0})
+    print("error: binary (keras side): training diverged in epoch 4", file=stream)
+    rows = [row.split("\r")[-1] for row in stream.getvalue().split("\n")]
+    assert [row.split()[:3] for row in rows[:-2]] == [["scratch", "epoch", "3/6"]], repr(stream.getvalue())
+    assert rows[-2:] == ["error: binary (keras side): training diverged in epoch 4", ""]
+
+
 def fake_result(task, keras_losses, scratch_losses):
     """A TaskResult as format_links reads it: each side's per-epoch loss and val_loss (the same list for both)."""
     sides = {side: SimpleNamespace(history={"loss": losses, "val_loss": losses})
