@@ -274,6 +274,26 @@ def test_train_function_rejects_unknown_tasks_and_bad_epochs(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_most_epochs_a_run_may_ask_for_are_taken_and_one_more_is_refused(tmp_path, capsys):
+    """runs.MAX_EPOCHS is 10000, and the messages say "at most 10000": EPOCHS=10000 starts a run, on the command line
+    and through train(); 10001 is refused by both (a `>=` for `>` refused the documented largest value unnoticed)."""
+    from keras_models.train.run_lock import release
+    from keras_models.train.runs import read_status
+
+    args = options.parse_args(["--tasks", "binary", "--epochs", "10000", "--logdir", str(tmp_path / "cli")])
+    assert args.epochs == 10_000
+    with pytest.raises(SystemExit) as exit_info:
+        options.parse_args(["--tasks", "binary", "--epochs", "10001", "--logdir", str(tmp_path / "cli")])
+    assert exit_info.value.code == 2
+    assert "error: --epochs must be at most 10000, got '10001'" in capsys.readouterr().err
+    run_dir = train_module.start_run(tmp_path / "runs", ["binary"], epochs=10_000)      # checked, then started
+    release(run_dir)
+    assert read_status(run_dir)["epochs"] == 10_000
+    with pytest.raises(ValueError, match="epochs must be at most 10000, got 10001"):
+        train_module.start_run(tmp_path / "refused", ["binary"], epochs=10_001)
+    assert not (tmp_path / "refused").exists()
+
+
 def test_a_hint_quotes_a_log_directory_with_a_space_so_it_can_be_copied(monkeypatch, tmp_path):
     monkeypatch.setattr(options, "via_make", True)
     logdir = tmp_path / "my runs"
