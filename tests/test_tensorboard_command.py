@@ -114,11 +114,48 @@ def test_make_tensorboard_hands_tensorboard_the_server_that_says_one_line(tmp_pa
     monkeypatch.setattr(program, "_DATA_SERVER_ADVISORY_MESSAGE", program._DATA_SERVER_ADVISORY_MESSAGE)
     monkeypatch.setattr(default, "get_plugins", list)
     monkeypatch.setattr(main_lib, "global_init", lambda: None)
-    monkeypatch.setattr(app, "run", lambda *args, **kwargs: None)
     monkeypatch.setattr(signal, "signal", lambda *args: None)        # main's Ctrl-C handler: not this process's
     (port,) = free_ports()
+    ran = {}
+    monkeypatch.setattr(app, "run", lambda main, argv, flags_parser: ran.update(argv=argv))
     assert board_server.main(["--logdir", str(tmp_path), "--port", str(port)]) == 0
     assert made["server_class"] is board_server.server_or_one_line
+    # and the command line TensorBoard gets: this machine only, the checked port, the logs reread every second
+    assert ran["argv"] == ["tensorboard", "--logdir", str(tmp_path), "--host", "127.0.0.1", "--port", str(port),
+                           "--reload_interval", "1"]
+
+
+def test_a_port_in_use_is_refused_before_tensorboard_loads_with_the_systems_reason():
+    """check_port answers before TensorBoard loads (seconds); without it server_or_one_line still refused the port,
+    only later and without the reason, so the line through make tensorboard alone could not tell the two apart."""
+    from keras_models.train import board_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ValueError) as refused:
+            board_server.check_port(str(port))
+    assert str(refused.value) == (f"port {port} on 127.0.0.1 cannot be used (Address already in use; another "
+                                  f"TensorBoard?): stop that one, or choose another port with PORT={port + 1}")
+
+
+def test_the_port_suggested_instead_of_the_last_one_is_a_port():
+    """PORT=65535 taken: the next port, 65536, is not one (read_port refuses it); the default is suggested."""
+    from keras_models.train.board_server import port_taken
+
+    assert port_taken(65534, "in use").endswith("choose another port with PORT=65535")
+    assert port_taken(65535, "in use").endswith("choose another port with PORT=6006")
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_log_directory_of_blanks_is_empty_not_missing(text):
+    """LOGDIR=' ' is no more a folder's name than LOGDIR=: both are called empty, not "log directory   does not
+    exist"."""
+    from keras_models.train.board_server import check_logdir
+
+    with pytest.raises(ValueError, match="^LOGDIR is empty; name a folder, e.g. make tensorboard LOGDIR=logs$"):
+        check_logdir(text)
 
 
 @pytest.mark.parametrize("what, message", [
@@ -171,6 +208,18 @@ def test_a_log_directory_that_cannot_be_read_or_entered_is_one_line(tmp_path, mo
             board_server.check_logdir(str(logdir))
         assert str(refused_line.value) == (f"log directory {logdir} cannot be read (Permission denied); choose "
                                            "another with LOGDIR=DIR")
+
+
+def test_a_log_directory_that_can_be_listed_but_not_entered_is_one_line(tmp_path, monkeypatch):
+    """Mode 644 on a folder: its names can be read, its files cannot be opened, so TensorBoard could read no event
+    file. Root enters any folder, so os.access stands in for the learner's answer: read yes, enter (X_OK) no."""
+    from keras_models.train import board_server
+
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: not (mode & os.X_OK) if Path(path) == tmp_path
+                        else access(path, mode))
+    with pytest.raises(ValueError, match=r"cannot be read \(Permission denied\)"):
+        board_server.check_logdir(str(tmp_path))
 
 
 def test_a_log_directory_starting_with_an_unexpanded_tilde_is_named_as_such_not_as_missing(tmp_path, monkeypatch):
