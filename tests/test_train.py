@@ -540,3 +540,17 @@ def test_a_tasks_heading_counts_its_epochs_in_words(epochs, said):
                    SideState())
     assert line == (f"binary: biopsies, 5 train / 2 validation rows, 3 -> 4 -> 1 (sigmoid), {data.loss}, "
                     f"Adam(learning_rate={settings.learning_rate:g}), {said}")
+
+
+def test_a_tasks_heading_says_it_resumes_after_the_first_epoch_too():
+    """Interrupted after epoch 1 (a checkpoint at epoch 0): the heading says what is resumed, as after any later one."""
+    from keras_models.train.checkpoints import SideState
+    from keras_models.train.sides import heading
+
+    data = get_task("binary")
+    net = Network([Dense(3, 4, activation="relu"), Dense(4, 1, activation="sigmoid")])
+    settings = options.task_settings("binary", epochs=4)
+    line = heading("binary", SimpleNamespace(dataset="biopsies", X_train=np.zeros((5, 3)), X_val=np.zeros((2, 3)),
+                                             output_activation="sigmoid", loss=data.loss), net, settings,
+                   SideState(epoch=0), SideState())
+    assert line.endswith("batch 32, 4 epochs (resuming: keras 1/4 epochs done, scratch 0/4)"), line
