@@ -7,6 +7,10 @@ which is what Keras' running mean over batches (weighted by batch size) amounts 
     categorical accuracy  [ argmax_j a_ij == argmax_j y_ij ]      softmax: exactly one class per example
     mae                   mean_j |y_ij - a_ij|
     mse                   mean_j (y_ij - a_ij)^2
+
+y and a are (m, k). Targets of shape (m,) against a single output (m, 1) are reshaped to (m, 1), as Keras
+matches their ranks (NumPy would broadcast the pair to (m, m) and score every target against every
+prediction); any other pair of shapes is a ValueError naming both.
 """
 
 from __future__ import annotations
@@ -14,23 +18,38 @@ from __future__ import annotations
 import numpy as np
 
 
+def _matched(y, a) -> tuple[np.ndarray, np.ndarray]:
+    """y and a as arrays of one shape (m, k), y (m,) reshaped against a (m, 1); else a ValueError naming both."""
+    y, a = np.asarray(y), np.asarray(a)
+    if y.ndim == 1 and a.shape == (len(y), 1):
+        y = y.reshape(-1, 1)                                    # (m, 1), as Keras matches the ranks
+    if y.shape != a.shape or a.ndim != 2:
+        raise ValueError(f"a metric compares targets and outputs of one shape (m, k), got y {y.shape} and "
+                         f"a {a.shape}")
+    return y, a
+
+
 def binary_accuracy(y: np.ndarray, a: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """(m,) fraction of outputs on the right side of the threshold (strictly above counts as 1)."""
+    y, a = _matched(y, a)
     return np.mean((a > threshold) == (y == 1), axis=-1)
 
 
 def categorical_accuracy(y: np.ndarray, a: np.ndarray) -> np.ndarray:
     """(m,) 1 where the most probable class is the target class."""
+    y, a = _matched(y, a)
     return (np.argmax(a, axis=-1) == np.argmax(y, axis=-1)).astype(np.float64)
 
 
 def mean_absolute_error(y: np.ndarray, a: np.ndarray) -> np.ndarray:
     """(m,) mean over the k outputs of |y - a|."""
+    y, a = _matched(y, a)
     return np.mean(np.abs(y - a), axis=-1)
 
 
 def mean_squared_error(y: np.ndarray, a: np.ndarray) -> np.ndarray:
     """(m,) mean over the k outputs of (y - a)^2."""
+    y, a = _matched(y, a)
     return np.mean((y - a) ** 2, axis=-1)
 
 

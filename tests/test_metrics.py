@@ -1,6 +1,8 @@
 """Metrics by hand: per-example values of mse, mae and the accuracies, and what evaluate/fit report; the same
 per-example values against keras.metrics' own functions on random data."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -72,3 +74,25 @@ def test_fit_reports_the_mse_metric_of_the_weights_before_each_batch():
                       metrics=["mse", "mae"], verbose=0).history
     assert history["mse"] == [pytest.approx(3.625, rel=1e-15)]
     assert history["mae"] == [pytest.approx((1 + 2.5) / 2, rel=1e-15)]
+
+
+SINGLE_OUTPUT_METRICS = [("mse", keras.metrics.mean_squared_error), ("mae", keras.metrics.mean_absolute_error),
+                         ("binary_accuracy", keras.metrics.binary_accuracy)]
+
+
+@pytest.mark.parametrize("name, keras_metric", SINGLE_OUTPUT_METRICS)
+def test_targets_of_shape_m_meet_a_single_output_as_in_keras(name, keras_metric):
+    """y (m,) against a (m, 1): Keras matches the ranks and scores each example against its own target; NumPy
+    alone would broadcast the pair to (m, m) and average every target against every prediction."""
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    a = np.array([[0.9], [0.1], [0.2], [0.7]])
+    reference = np.asarray(keras_metric(y, a)).reshape(-1)                       # (m,) one number per example
+    np.testing.assert_allclose(metrics.resolve(name, 1)(y, a), reference, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "binary_accuracy", "categorical_accuracy"])
+@pytest.mark.parametrize("y_shape, a_shape", [((3, 3), (3, 2)), ((4,), (4, 2)), ((3, 1), (4, 1)), ((3,), (3,))])
+def test_targets_and_outputs_of_other_shapes_are_refused_naming_both(name, y_shape, a_shape):
+    y, a = np.zeros(y_shape), np.full(a_shape, 0.5)
+    with pytest.raises(ValueError, match=rf"y {re.escape(str(y_shape))} and a {re.escape(str(a_shape))}"):
+        metrics.resolve(name, 2)(y, a)
