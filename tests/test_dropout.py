@@ -288,3 +288,17 @@ def test_a_network_names_what_is_not_a_layer_and_fit_names_a_bad_replay():
     with pytest.raises(ValueError, match=r"masks\(0, 0\): masks\[0\] has shape \(2, 3\), but .* \(3, 3\)"):
         dropping.fit(X, y, loss="binary_crossentropy", batch_size=3, verbose=0,
                      masks=lambda epoch, batch: [np.ones((2, 3), bool)])
+
+
+@pytest.mark.parametrize("a_prev, training, error, message", [
+    ([[1.0, 2.0]], True, TypeError, r"Dropout\.forward needs a_prev as a NumPy array of numbers \(m, n\), got list"),
+    ([[1.0, 2.0]], False, TypeError, r"got list"),
+    (np.array([["a", "b"]]), True, TypeError, r"got dtype <U1"),
+    (np.ones((2, 3)), "no", TypeError, r"training must be True or False, got 'no'"),
+    (np.ones((2, 3)), 1, TypeError, r"training must be True or False, got 1"),
+], ids=["list", "list-at-inference", "strings", "training-no", "training-1"])
+def test_a_layers_own_forward_names_a_bad_input_or_training_flag(a_prev, training, error, message):
+    """Dropout.forward(list) was an AttributeError ('list' object has no attribute 'shape'), and training="no" was
+    read by its truth value and dropped units, where net.forward refuses both in one line."""
+    with pytest.raises(error, match=message):
+        Dropout(0.5, seed=0).forward(a_prev, training)
