@@ -84,6 +84,7 @@ class Dense:
     @UNDERFLOW_IS_ROUNDING
     def backward(self, grad_a: np.ndarray, grad_input: bool = True) -> np.ndarray | None:
         """From dC/da of this layer, compute delta, the gradients, and dC/da of the layer below."""
+        self._check_forward_pass("backward")
         delta = self.g.backward(self.z, grad_a)                 # (m, n_out)   BP1 / BP2: delta = dC/da * g'(z)
         return self.backward_from_delta(delta, grad_input)
 
@@ -94,6 +95,10 @@ class Dense:
         Returns dC/da_prev, or None with grad_input=False: the network's first layer passes that,
         because nothing below it needs dC/dX, and skipping the product saves a third of its matmuls.
         """
+        self._check_forward_pass("backward_from_delta")
+        if np.shape(delta) != self.z.shape:                     # a_prev.T @ delta would fail in NumPy, or not at all
+            raise ValueError(f"Dense({self.n_in}, {self.n_out}).backward_from_delta: delta must have shape "
+                             f"{self.z.shape}, z's in the last forward pass, got {np.shape(delta)}")
         self.delta = delta                                      # (m, n_out)
         self.grad_W = self.a_prev.T @ delta                     # (n_in, n_out)  BP4: dC/dW = a_prev^T delta
         if self.kernel_regularizer is not None:                 # BPr: the penalty's share, dR/dW
@@ -102,6 +107,12 @@ class Dense:
         if not grad_input:
             return None
         return delta @ self.W.T                                 # (m, n_in)      feeds BP2 of the layer below
+
+    def _check_forward_pass(self, step: str) -> None:
+        """Backpropagation reuses the last forward pass's a_prev and z: without one there is nothing to go back to."""
+        if self.z is None:
+            raise ValueError(f"Dense({self.n_in}, {self.n_out}).{step} needs a forward pass first (it reuses that "
+                             "pass's a_prev and z): call forward(a_prev), then backward")
 
     def penalty(self) -> np.floating:
         """R(W) of the kernel_regularizer (0 without one), in W's dtype: this layer's share of the loss."""

@@ -267,3 +267,21 @@ def test_a_value_too_large_for_float32_is_named_not_turned_into_inf(call, messag
 def test_a_dtype_other_than_float32_or_float64_is_named(make, message):
     with pytest.raises(TypeError, match=re.escape(message)):
         make()
+
+
+@pytest.mark.parametrize("step", ["backward", "backward_from_delta"])
+def test_a_dense_layers_backward_before_its_forward_asks_for_the_forward_pass(step):
+    """Before any forward pass the layer has no z: backward said "z must be a NumPy array of numbers, got NoneType:
+    pass np.asarray(z, dtype=float)", a hint about an argument the caller never passes."""
+    with pytest.raises(ValueError, match=rf"Dense\(2, 3\)\.{step} needs a forward pass first"):
+        getattr(Dense(2, 3), step)(np.ones((4, 3)))
+
+
+@pytest.mark.parametrize("delta_shape", [(3, 3), (4, 2), (4, 1), (4,)])
+def test_a_dense_layers_delta_must_match_its_last_forward_pass(delta_shape):
+    """A delta of the wrong shape failed inside NumPy's matmul ("mismatch in its core dimension"), or, with
+    grad_input=False, made a grad_W of another shape without a word ((2, 1) from a (4, 1) delta, (2,) from (4,))."""
+    layer = Dense(2, 3)
+    layer.forward(np.ones((4, 2)))
+    with pytest.raises(ValueError, match=rf"delta must have shape \(4, 3\).*got {re.escape(str(delta_shape))}"):
+        layer.backward_from_delta(np.ones(delta_shape), grad_input=False)
