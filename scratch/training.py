@@ -186,7 +186,7 @@ def _check_labels(loss, y: np.ndarray, name: str) -> None:
 
 def _check_verbose(verbose) -> int:
     if verbose == "auto":
-        return 1                                            # Keras' default, 1 outside a distribution strategy
+        return 1                                            # as Keras 3's ProgbarLogger turns "auto" into 1
     choices = "0 (silent), 1 (a line per epoch and a batch counter), 2 (a line per epoch) or \"auto\" (1)"
     if isinstance(verbose, bool) or not isinstance(verbose, int | np.integer):
         raise TypeError(f"verbose must be {choices}, got {type(verbose).__name__} {verbose!r}")

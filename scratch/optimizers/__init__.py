@@ -27,9 +27,9 @@ refused by name.
 
 Precision: scratch uses the hyper-parameters exactly as given. Keras keeps `learning_rate` in a float32
 variable (unless `keras.config.set_floatx("float64")`), casts SGD's momentum, Adam's beta_1, beta_2 (inside
-beta**t) and `weight_decay` through float32, and computes a schedule made with a Python float in float32;
-so on float64 weights it differs from scratch by float32 rounding of those numbers unless they are
-exactly representable in float32 (0.5, 0.875, 2**-10, ...).
+beta**t), `weight_decay` and Adagrad's `initial_accumulator_value` through float32, and computes a schedule made
+with a Python float in float32; so on float64 weights it differs from scratch by float32 rounding of those
+numbers unless they are exactly representable in float32 (0.5, 0.875, 2**-10, ...).
 """
 
 from __future__ import annotations
