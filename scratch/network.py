@@ -66,7 +66,7 @@ class Network:
     """
 
     def __init__(self, layers: Sequence[Dense | Dropout]):
-        layers = list(layers)
+        layers = _as_list(layers, "Network takes a list of layers such as [Dense(...), ...]")
         if not layers:
             raise ValueError("Network needs at least one layer")
         wrong = next((i for i, layer in enumerate(layers) if not isinstance(layer, Dense | Dropout)), None)
@@ -125,7 +125,7 @@ class Network:
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """Copy [W_1, b_1, ...] into the layers (cast to the layers' dtype), checking count and shapes."""
-        weights = list(weights)
+        weights = _as_list(weights, "set_weights takes a list of arrays [W_1, b_1, ...]")
         expected = [w.shape for w in self.params()]
         if len(weights) != len(expected):
             raise ValueError(f"set_weights got {len(weights)} arrays, the network has {len(expected)} "
@@ -268,3 +268,14 @@ class Network:
     def __repr__(self) -> str:
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         return f"Network([\n    {inner},\n])"
+
+
+def _as_list(items: object, what: str) -> list:
+    """`items` as a list, or a TypeError saying `what` was expected (list(5) would say only "'int' object is not
+    iterable"). Any iterable is taken, a generator too; a string is one name, not a list of them."""
+    if isinstance(items, str | bytes):
+        raise TypeError(f"{what}, got {type(items).__name__} {items!r}")
+    try:
+        return list(items)
+    except TypeError:
+        raise TypeError(f"{what}, got {type(items).__name__} {items!r}") from None

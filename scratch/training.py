@@ -79,6 +79,8 @@ def fit(net, X, y, *, loss, optimizer="rmsprop", epochs: int = 1, batch_size: in
         X, X_val, y, y_val = X[:split_at], X[split_at:], y[:split_at], y[split_at:]
         validation_data = (X_val, y_val)
     if validation_data is not None:
+        if not isinstance(validation_data, tuple | list):           # len(5) would say "object of type 'int' ..."
+            raise TypeError(f"validation_data must be a pair (X_val, y_val), got {type(validation_data).__name__}")
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
         X_val, y_val = _check_xy(net, *validation_data, "validation ")

@@ -285,3 +285,16 @@ def test_a_dense_layers_delta_must_match_its_last_forward_pass(delta_shape):
     layer.forward(np.ones((4, 2)))
     with pytest.raises(ValueError, match=rf"delta must have shape \(4, 3\).*got {re.escape(str(delta_shape))}"):
         layer.backward_from_delta(np.ones(delta_shape), grad_input=False)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda net: Network(5), r"Network takes a list of layers such as \[Dense\(\.\.\.\), \.\.\.\], got int 5"),
+    (lambda net: net.set_weights(None), r"set_weights takes a list of arrays \[W_1, b_1, \.\.\.\], got NoneType"),
+    (lambda net: net.fit(np.zeros((4, 3)), np.zeros((4, 1)), loss="mse", validation_data=5, verbose=0),
+     r"validation_data must be a pair \(X_val, y_val\), got int"),
+], ids=["network-of-an-int", "set-weights-none", "validation-data-int"])
+def test_what_is_not_a_list_is_named_where_a_list_is_expected(net, call, message):
+    """Each of these was Python's own TypeError ("'int' object is not iterable", "'NoneType' object is not
+    iterable", "object of type 'int' has no len()"), naming neither the argument nor what it should be."""
+    with pytest.raises(TypeError, match=message):
+        call(net)
