@@ -168,6 +168,56 @@ def test_keras_watchdog_applies_the_same_rule_at_the_end_of_each_epoch():
         f"1000 x max(1, the starting loss {start:.3g}). The learning rate (0.5) is probably too large"), diverged.value
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_keras_watchdog_stops_on_an_epochs_log_that_is_not_finite_while_the_weights_still_are(value):
+    """The rule's first half: a loss that stops being a finite number has diverged, NaN as much as inf (a NaN is
+    above no limit, so the rise check alone would let it pass)."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    watchdog = KerasWatchdog(learning_rate=0.5, first_batch=(X, y))
+    watchdog.set_model(tiny_keras())
+    watchdog.on_train_begin()
+    with pytest.raises(TrainingDiverged) as diverged:
+        watchdog.on_epoch_end(0, {"loss": 0.5, "val_loss": value})
+    assert str(diverged.value) == (f"training diverged in epoch 1: val_loss is {value}. The learning rate (0.5) is "
+                                   "probably too large: try a smaller one (for example 0.05).")
+    assert diverged.value.smaller_learning_rate == 0.05
+
+
+def test_keras_watchdog_stops_on_one_weight_that_is_not_finite_naming_its_layer():
+    model = tiny_keras()
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    watchdog = KerasWatchdog(learning_rate=0.5, first_batch=(X, y))
+    watchdog.set_model(model)
+    watchdog.on_train_begin()
+    kernel, bias = model.get_weights()
+    kernel[2, 1] = np.nan                                       # one entry of eight; the loss logged is still finite
+    model.set_weights([kernel, bias])
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 1: non-finite weights; the weights of "
+                                               r"layer dense_1 are no longer finite\. The learning rate \(0\.5\)"):
+        watchdog.on_epoch_end(0, {"loss": 0.5})
+
+
+def test_keras_watchdogs_starting_loss_is_the_inference_loss_and_draws_no_dropout_mask():
+    """L0 is measured with training=False: with Dropout, a training call would give a loss that depends on one random
+    mask, and it would advance the Dropout's seed generator, so the run (and a resumed run, whose new fit measures L0
+    again) would draw other masks than the same fit without the watchdog."""
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 2)).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dropout(0.5, seed=3),
+                              keras.layers.Dense(2, name="dense_1")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    seed_before = np.asarray(model.layers[0].seed_generator.state)
+    watchdog = KerasWatchdog(learning_rate=1e-3, first_batch=(X, y))
+    watchdog.set_model(model)
+    watchdog.on_train_begin()
+    kernel, bias = model.get_weights()
+    start = np.mean((X @ kernel + bias - y) ** 2)             # Keras' MSE at the starting weights, no unit dropped
+    assert watchdog.start_loss == pytest.approx(start, rel=1e-6)
+    np.testing.assert_array_equal(np.asarray(model.layers[0].seed_generator.state), seed_before)
+
+
 def test_keras_watchdog_blames_the_inputs_when_the_starting_loss_already_overflows():
     X = np.full((8, 4), 3e19, dtype="float32")                 # finite, but z**2 in the MSE overflows float32
     watchdog = KerasWatchdog(learning_rate=1e-3, first_batch=(X, np.zeros((8, 2))))
