@@ -249,6 +249,20 @@ def test_a_process_whose_tensorflow_started_with_fewer_cpu_devices_says_so(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_process_whose_cpu_is_split_already_gets_as_many_devices_or_fewer_without_a_new_split(two_cpu_devices,
+                                                                                                    monkeypatch):
+    """make train asks `replica_devices(DEVICES)` before every run (DEVICES=1 included): in a process whose CPU is
+    split already and whose TensorFlow has started (this one, or a notebook's second run), asking for that many
+    devices or fewer must use the split there is, not ask TensorFlow for another, which it refuses once started."""
+    monkeypatch.setattr(devices_module.tf.config, "list_physical_devices", physical_devices(0))
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    split = tf.config.get_logical_device_configuration(cpu)
+    have = len(tf.config.list_logical_devices("CPU"))                 # 2 here (tests/cpu_devices.py)
+    for n in range(1, have + 1):
+        assert devices_module.replica_devices(n) == [f"/cpu:{i}" for i in range(n)]
+    assert tf.config.get_logical_device_configuration(cpu) == split
+
+
 def test_the_train_function_and_a_damaged_run_json_refuse_devices_that_do_not_divide_the_batch(tmp_path):
     with pytest.raises(ValueError, match="does not divide the batch size 32 of task binary"):
         train_module.train(["binary"], epochs=1, logdir=tmp_path, devices=3)
