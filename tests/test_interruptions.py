@@ -38,6 +38,7 @@ from conftest import learner_lines, wait_until_tensorflow_loads
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
+from data.tasks import TASK_TABLE
 from keras_models.train import run as train_module
 from keras_models.train import run_lock, runs
 from keras_models.train.board import max_relative_gap
@@ -582,6 +583,27 @@ def test_a_folder_in_a_checkpoints_place_is_reported_as_unreadable_not_as_not_st
     assert progress(run_dir) == "binary: a checkpoint cannot be read"
 
 
+@pytest.mark.parametrize("keras_done, scratch_done, said", [
+    (None, None, "not started"),
+    (2, None, "keras 2/3 epochs, scratch 0/3"),                 # Keras trains first: scratch has no checkpoint yet
+    (3, 1, "keras 3/3 epochs, scratch 1/3"),                    # Keras finished, scratch still catching up
+    (3, 3, "finished"),
+    (3, "no epoch", "a checkpoint cannot be read"),             # an .npz, but not one make train wrote
+], ids=["none", "keras-only", "scratch-behind", "both", "an-npz-without-an-epoch"])
+def test_what_was_kept_counts_each_sides_finished_epochs_against_the_runs_own_epochs(keras_done, scratch_done, said,
+                                                                                     tmp_path):
+    """The line after Ctrl-C (`progress`), from checkpoint headers written by hand: EPOCHS=3, not the task's own
+    number of epochs; the epoch a checkpoint holds is the last finished one, counted from 0."""
+    assert TASK_TABLE["binary"].train.epochs != 3
+    run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted", epochs=3)
+    for side, done in (("keras", keras_done), ("scratch", scratch_done)):
+        if done is not None:
+            (run_dir / "binary" / side).mkdir(parents=True)
+            header = {"format_version": np.array(1)} | ({} if done == "no epoch" else {"epoch": np.array(done - 1)})
+            np.savez(run_dir / "binary" / side / "checkpoint.npz", **header)
+    assert progress(run_dir) == f"binary: {said}"
+
+
 def test_two_runs_started_in_the_same_second_each_get_a_directory(tmp_path, monkeypatch):
     class OneSecond(datetime.datetime):
         @classmethod
@@ -659,6 +681,14 @@ def test_resume_picks_the_run_started_last_when_the_clocks_went_back_between_two
     assert read_status(later)["started"] == 1_793_512_200.0 + 20 * 60
 
 
+def test_a_run_whose_name_is_no_date_and_that_recorded_no_start_is_the_oldest_not_the_newest(tmp_path):
+    # runs from before "started" was recorded are ordered by their names; a name that matches the pattern but is
+    # no date (month 13, hour 99) cannot be placed, and RESUME=1 must not take it over the runs that can
+    wanted = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    make_run(tmp_path, "2026-13-45_99-00-00", "interrupted")
+    assert newest_unfinished(tmp_path) == wanted
+
+
 def test_resume_names_a_run_that_started_after_now_by_the_clock(tmp_path):
     # The clock was years ahead when it started, then put right: the run stays the "newest" until it ends, and
     # RESUME=1 took it up again and again without a word, whatever run the learner had started since.
@@ -712,10 +742,15 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      '"started": "yesterday"}', "is damaged: 'started' is 'yesterday'"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
      '"started": 1e300}', "is damaged: 'started' is 1e\\+300"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
+     '"started": true}', "is damaged: 'started' is True"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
+     '"started": -1.5}', "is damaged: 'started' is -1.5"),
     (None, "cannot be read \\(\\[Errno 21\\] Is a directory"),
     ('["binary"]', "is not a make-train status file \\(not a JSON object\\)$"),
 ], ids=["not-json", "unknown-task", "negative-epochs", "no-rows", "float-epochs", "too-many-epochs", "no-epochs",
-        "rate-beyond-float32", "started-not-a-time", "started-past-year-9999", "a-folder", "a-list"])
+        "rate-beyond-float32", "started-not-a-time", "started-past-year-9999", "started-a-bool",
+        "started-before-1970", "a-folder", "a-list"])
 def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
     older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
     newest = make_run(tmp_path, "2026-01-02_09-00-00", "interrupted")
