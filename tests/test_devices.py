@@ -230,6 +230,7 @@ def test_more_gpus_than_the_machine_has_is_one_line_and_no_run(tmp_path, capsys,
     assert learner_lines(captured.err) == ["error: 2 devices asked for, but this machine has 1 GPU: use at most 1"]
     assert list(tmp_path.iterdir()) == []
     assert devices_module.replica_devices(2, gpus=["gpu 0", "gpu 1", "gpu 2"]) == ["/gpu:0", "/gpu:1"]
+    assert devices_module.replica_devices(2, gpus=["gpu 0", "gpu 1"]) == ["/gpu:0", "/gpu:1"]    # every GPU there is
     for n in (0, 2.0, True):                                # DEVICES= refuses these first; replica_devices too
         with pytest.raises(devices_module.DeviceError, match=rf"devices must be a whole number from 1 to \d+, got "
                                                              rf"{n!r}$"):
