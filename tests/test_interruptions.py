@@ -832,6 +832,48 @@ def test_a_side_state_takes_back_its_last_epoch_whole_and_refuses_epochs_out_of_
         state.record(2, {"loss": 0.125})            # epoch 1 skipped
 
 
+def test_a_side_state_refuses_to_take_back_an_epoch_that_is_not_its_last():
+    state = SideState()
+    for epoch in range(2):
+        state.record(epoch, {"loss": 1.0 / (epoch + 1)})
+    with pytest.raises(ValueError, match="epoch 0 taken back, but the last recorded is epoch 1"):
+        state.take_back(0)
+    assert (state.epoch, state.history) == (1, {"loss": [1.0, 0.5]})
+
+
+@pytest.mark.parametrize("side", ["keras", "scratch"])
+def test_an_epoch_whose_checkpoint_cannot_be_written_is_taken_back_and_stale_temporaries_are_removed(side, tmp_path):
+    """A folder in the checkpoint's place makes the rename fail, as a full disk makes the write fail: the side has not
+    kept the epoch, so its state must not say it has (sides.run_task drops the epoch's summaries by it). A temporary
+    file that a killed run left beside the checkpoint goes when training begins."""
+    import keras
+
+    from keras_models.train.checkpoints import ScratchCheckpoint
+    from scratch import Dense, Network
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    path = tmp_path / "checkpoint.npz"
+    stale = tmp_path / "checkpoint.npz.0a1b2c3d.tmp"                # a killed write's temporary file
+    stale.write_bytes(b"half an .npz")
+    path.mkdir()
+    state = SideState()
+    if side == "keras":
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        train = lambda: model.fit(X, y, epochs=2, batch_size=8, verbose=0,          # noqa: E731
+                                  callbacks=[KerasCheckpoint(path, state)])
+    else:
+        net = Network([Dense(3, 1, seed=0, dtype="float32")])
+        train = lambda: net.fit(X, y, loss="mse", epochs=2, batch_size=8, verbose=0,  # noqa: E731
+                                callbacks=[ScratchCheckpoint(path, state)])
+    with pytest.raises(OSError):
+        train()
+    assert not stale.exists()
+    assert (state.epoch, state.weights_after_epoch) == (-1, [])
+    assert state.history and all(values == [] for values in state.history.values()), state.history
+
+
 def test_a_keras_checkpoint_restores_weights_optimizer_state_and_every_epochs_record(tmp_path):
     import keras
 
