@@ -2240,17 +2240,32 @@ def test_a_subclassed_model_is_told_to_use_sequential_or_the_functional_api_not_
 def test_the_output_activation_is_read_through_an_activation_layer_a_dropout_after_it_and_a_nested_model():
     import keras
 
-    from keras_models.course.exercises.graders.model_checks import hidden_activations, output_activation
+    from keras_models.course.exercises.graders.model_checks import (
+        hidden_activations,
+        no_dropout_after_the_output,
+        output_activation,
+    )
 
     def model(*layers):
         return keras.Sequential([keras.Input((3,)), *layers])
 
     assert output_activation(model(keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1),
                                    keras.layers.Activation("sigmoid"))) == "sigmoid"
-    assert output_activation(model(keras.layers.Dense(1, activation="sigmoid"), keras.layers.Dropout(0.2))) == "sigmoid"
     nested = model(keras.Sequential([keras.layers.Dense(4, activation="relu"),
                                      keras.layers.Dense(1, activation="sigmoid")]))
     assert (output_activation(nested), hidden_activations(nested)) == ("sigmoid", {"relu"})
+    # a Dropout after the output is read through (require_output's hint is then about the activation alone), and
+    # refused on its own: after the last Dense layer, behind an Activation layer or in a nested model too
+    dropout_last = model(keras.layers.Dense(1, activation="sigmoid"), keras.layers.Dropout(0.2))
+    assert output_activation(dropout_last) == "sigmoid"
+    for refused in (dropout_last,
+                    model(keras.layers.Dense(1), keras.layers.Dropout(0.2), keras.layers.Activation("linear")),
+                    model(keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)]),
+                          keras.layers.Dropout(0.2))):
+        with pytest.raises(Fail, match=r"^a Dropout comes after the output layer: while training it zeroes some "):
+            no_dropout_after_the_output(refused)
+    no_dropout_after_the_output(model(keras.layers.Dropout(0.2), keras.layers.Dense(4, activation="relu"),
+                                      keras.layers.Dropout(0.2), keras.layers.Dense(1)))     # inputs and hidden: fine
 
 
 def test_a_model_built_for_another_number_of_features_is_told_its_input_shape_and_the_datas():
@@ -2274,6 +2289,16 @@ def test_ex05_refuses_a_dropout_after_the_output_layer(tmp_path):
 
     assert ex05_graded_with_layers(tmp_path, dropout_last).startswith(
         "a Dropout comes after the output layer: while training it zeroes some probabilities")
+
+
+@pytest.mark.parametrize("name", ["ex03", "ex04", "ex06"])
+def test_ex03_ex04_ex06_refuse_a_dropout_after_the_output_layer_before_any_epoch_runs(name, tmp_path):
+    """ex05 refused a Dropout after its output, the regressions passed it (output_activation reads through it): while
+    training it zeroes predicted prices at random, and the network learns outputs 1 - rate times its targets."""
+    message = _graded_with(name, tmp_path,
+                           ("keras.layers.Dense(1),", "keras.layers.Dense(1), keras.layers.Dropout(0.2),"))
+    assert message.startswith("a Dropout comes after the output layer: while training it zeroes some predicted "
+                              "prices and divides the others by 1 - rate"), message
 
 
 def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):

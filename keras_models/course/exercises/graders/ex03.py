@@ -2,9 +2,9 @@
 
 Checks, in order: the split and the scaler (fitted on the training rows, not all rows or the test rows: the
 features it gives and, for sklearn's scalers, how many rows it saw); that each price still belongs to its row;
-the model's input, output, loss (and no accuracy metric: a price has no classes) and hidden nonlinearity; that
-training lowered the loss; evaluate() against the grader's own MSE; the RMSE on fresh rows the grader draws
-itself; and the new gem's price.
+the model's input, output (no Dropout after it), loss (and no accuracy metric: a price has no classes) and hidden
+nonlinearity; that training lowered the loss; evaluate() against the grader's own MSE; the RMSE on fresh rows the
+grader draws itself; and the new gem's price.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .model_checks import (
     hidden_nonlinear_layers,
     loss_of,
     no_accuracy_for_a_regression,
+    no_dropout_after_the_output,
     require_model,
     require_output,
 )
@@ -108,6 +109,7 @@ def grade(module, workdir) -> str:
         model = require_model(module.build_model(), "build_model")
         require_output(model, "build_model", n_features=2, units=1, activation="linear",
                        why="a price is one unbounded number: one linear output unit")
+        no_dropout_after_the_output(model)
         name, _ = loss_of(model)
         check(name == "mean_squared_error", f"compile with the mean squared error loss (\"mse\"), not {name}")
         no_accuracy_for_a_regression(model, "build_model")

@@ -2,10 +2,10 @@
 
 The grader prepares the data itself (the same 5,000-row slice as the exercise) and keeps the test
 split: the learner's code sees only the training and validation rows. Checks: a regression model
-(linear output, regression loss, at least one nonlinear hidden layer), fit validating on the validation rows
-(not the training or test rows, and not training on them too: checked as fit is called) with any EarlyStopping
-watching them and restoring its best epoch's weights, the dollar price of one raw test diamond, and the test MAE
-under the target.
+(linear output with no Dropout after it, regression loss, at least one nonlinear hidden layer), fit validating on
+the validation rows (not the training or test rows, and not training on them too: checked as fit is called) with any
+EarlyStopping watching them and restoring its best epoch's weights, the dollar price of one raw test diamond, and
+the test MAE under the target.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .model_checks import (
     hidden_nonlinear_layers,
     loss_of,
     no_accuracy_for_a_regression,
+    no_dropout_after_the_output,
     require_model,
     require_output,
 )
@@ -54,6 +55,7 @@ def grade(module, workdir) -> str:
         model = require_model(module.build_model(data.n_features), "build_model")
         require_output(model, "build_model", n_features=data.n_features, units=1, activation="linear",
                        why="a price is one number, and a linear output can reach any value")
+        no_dropout_after_the_output(model)
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")

@@ -3,8 +3,8 @@
 The grader splits the 546 houses itself (a seeded permutation: 436 to train, 110 to test) and
 gives the learner's `train` only the training houses. Checks: engineer_features is numeric,
 row by row (no statistics of the whole table: they would leak the test houses), leaves its
-input alone and reads the yes/no columns; build_model is a regression network; train reads no
-other houses (the file's load_housing refuses while it runs) and fits with held-out houses and
+input alone and reads the yes/no columns; build_model is a regression network (no Dropout after its
+output); train reads no other houses (the file's load_housing refuses while it runs) and fits with held-out houses and
 EarlyStopping on them, restoring its best epoch's weights; the trained predictor prices raw test
 houses in dollars, a house alone as among others; evaluate() agrees with the grader; and the test
 MAE beats the target.
@@ -21,7 +21,14 @@ import pandas as pd
 
 from .checks import Fail, as_array, check, deterministic
 from .fit_checks import early_stopping_restores_best, early_stopping_watches_validation, fit_checked
-from .model_checks import REGRESSION_LOSSES, loss_of, no_accuracy_for_a_regression, require_model, require_output
+from .model_checks import (
+    REGRESSION_LOSSES,
+    loss_of,
+    no_accuracy_for_a_regression,
+    no_dropout_after_the_output,
+    require_model,
+    require_output,
+)
 
 TITLE = "capstone: Windsor house prices"
 NEEDS = ("engineer_features", "build_model", "train", "evaluate")   # load_housing too, when the file has one
@@ -136,6 +143,7 @@ def grade(module, workdir) -> str:
         model = require_model(module.build_model(n_features), "build_model")
         require_output(model, "build_model", n_features=n_features, units=1, activation="linear",
                        why="a price is one number: one linear output unit")
+        no_dropout_after_the_output(model)
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")

@@ -1,9 +1,9 @@
 """Checks on a Keras model a learner's function returns: compiled, its layers, its output, its loss, its metrics.
 
 Each raises `Fail(hint)` (checks.py) when the model is not what the exercise asks, naming what was found:
-the output's shape and activation (`require_output`), the activations of the hidden layers, the loss and
-whether it takes logits (`loss_of`), an accuracy metric on a regression. Keras is imported inside the
-checks that need it, so importing this module does not load TensorFlow.
+the output's shape and activation (`require_output`), a Dropout after the output, the activations of the hidden
+layers, the loss and whether it takes logits (`loss_of`), an accuracy metric on a regression. Keras is imported
+inside the checks that need it, so importing this module does not load TensorFlow.
 """
 
 from __future__ import annotations
@@ -166,6 +166,23 @@ def require_output(model, function: str, *, n_features: int, units: int, activat
           f"{function}: the model's output has shape {output_shape}, expected (None, {units}): {why}")
     found = output_activation(model)
     check(found == activation, f"{function}: the output activation is {found}; {why}")
+
+
+def no_dropout_after_the_output(model) -> None:
+    """No Dropout after the model's last Dense layer (output_activation reads through one). While training it zeroes
+    some predictions at random and divides the others by 1 - rate: the loss jumps from batch to batch, and for a
+    target y, E[(y - mask * z / (1 - rate))^2] (or its absolute value) is lowest at z = (1 - rate) * y, so the
+    network learns that, which predict, with Dropout off, then gives. ex05 refuses it in words of its own (its
+    outputs are probabilities)."""
+    import keras
+
+    layers = layers_of(model)
+    dense = [index for index, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
+    after = layers[dense[-1] + 1:] if dense else []
+    check(not any(isinstance(layer, keras.layers.Dropout) for layer in after),
+          "a Dropout comes after the output layer: while training it zeroes some predicted prices and divides the "
+          "others by 1 - rate, so the loss jumps at random and the network learns to output 1 - rate times its "
+          "target, which predict (Dropout off) then gives; put Dropout after the hidden layers only")
 
 
 def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
