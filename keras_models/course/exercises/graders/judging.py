@@ -260,9 +260,9 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
             message += narrow_floatx_clause(exercise)
         return Result(exercise, False, message, time.perf_counter() - start)
 
-    if isinstance(error, Fail):
+    if isinstance(error, Fail):                    # a hint of several lines (Fail("a\nb")) told as one, as an error is
         at = spelled_on(error.spelled, is_learners)
-        return result(str(error) + (f" -- {at[0]} is on {at[1]}" if at else ""))
+        return result(joined_lines(str(error)) + (f" -- {at[0]} is on {at[1]}" if at else ""))
     where, line = where_raised(error, is_learners)
     if isinstance(error, NotImplementedError):
         return result(f"not done yet: fill in the TODO in {where}", floatx_may_be_why=False)
@@ -334,6 +334,12 @@ def message_of(error: BaseException) -> str:
         return f"(its message cannot be shown: its __str__ raised {type(broken).__name__})"
     wrapped = KERAS_CALL_CONTEXT.fullmatch(message)
     return f"{wrapped['message']} (in {wrapped['call']})" if wrapped else message
+
+
+def joined_lines(text: str) -> str:
+    """`text` on one line: each of its lines that holds text, stripped, joined by one space ("a\n  b\n\nc" is
+    "a b c"). For a message of several lines, a learner's error's or a grader's hint, nothing of it left out."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def does_not_parse(error: SyntaxError, path: Path) -> str:
@@ -468,8 +474,7 @@ def raised(error: BaseException, function: str, line: str | None,
     NumPy's shape errors raised on a line of the learner's (`is_learners`) are told with the arrays' shapes."""
     if isinstance(error, DATA_FILE_ERRORS):
         return f"{DATA_UNREADABLE}{error}"
-    message = explained(error, is_learners) or " ".join(part.strip() for part in message_of(error).splitlines()
-                                                        if part.strip())              # sklearn's has 3 lines
+    message = explained(error, is_learners) or joined_lines(message_of(error))      # sklearn's has 3 lines
     if isinstance(error, NameError) and error.name == "get_ipython":    # a name only a notebook's kernel defines
         message += f" -- {DOWNLOADED_AS_PYTHON}"
     # a Colab cell's `from google.colab import drive`; not google.cloud or another package of Google's
