@@ -2959,8 +2959,10 @@ PAIRING = "Keras compiles and fits this model without a warning, but it does not
     ('loss="binary_crossentropy"', "loss=keras.losses.CategoricalCrossentropy()", PAIRING, "CategoricalCrossentropy("),
     ('loss="binary_crossentropy"', 'loss="mse"',
      "the loss is mean_squared_error; a sigmoid probability of a yes/no label goes with binary cross-entropy", '"mse"'),
+    ('Dense(1, activation="sigmoid"),', 'Dense(1, activation="sigmoid"), keras.layers.Dropout(0.2),',
+     "a Dropout comes after the output layer: while training it zeroes some probabilities", None),
 ], ids=["softmax-output", "linear-output", "from-logits-on-a-sigmoid", "categorical-loss", "categorical-loss-object",
-        "mse-loss"])
+        "mse-loss", "dropout-after-the-output"])
 def test_ex07_refuses_a_model_changed_from_the_given_classifier_before_any_epoch_runs(original, changed, hint,
                                                                                       spelled, tmp_path):
     """The model and its compile are given; each of these changes logged a run whose best epoch read back right,
@@ -2993,6 +2995,7 @@ def test_ex05_names_no_line_for_an_output_activation_its_hidden_layers_spell_too
     named rather than the wrong one (the refusal itself says it is the output)."""
     message = _graded_with("ex05", tmp_path, ('Dense(1, activation="sigmoid")', 'Dense(1, activation="relu")'))
     assert message.startswith(PAIRING) and " -- " not in message and "relu output" in message, message
+
 
 @pytest.mark.parametrize("source, texts, expected", [
     ('x = 1  # "softmax" later\nmodel = Dense(1, activation="softmax")\n', quoted("softmax"), ('"softmax"', 2)),

@@ -57,9 +57,6 @@ def _check_model(model, n_features: int) -> None:
                   "is not a fraction")
         check(0.0 < layer.rate < 1.0, f"a Dropout rate is the fraction of units it drops, above 0 and below 1: "
                                       f"Dropout {layer.name!r} has rate {layer.rate}, which {effect}; try 0.2 to 0.5")
-    check(not isinstance(layers[-1], keras.layers.Dropout),
-          "a Dropout comes after the output layer: while training it zeroes some probabilities and divides the "
-          "others by 1 - rate (they can pass 1); put Dropout after the hidden layers only")
     require_binary_classifier(model, "build_model", n_features=n_features, what="the probability of malignant")
     check(hidden_nonlinear_layers(model) >= 1,   # the exercise asks for "hidden Dense layers with ReLU"
           "the model has no hidden layer with a nonlinear activation, so it draws one straight boundary whatever its "

@@ -2,8 +2,8 @@
 
 The grader trains through the learner's function into its own temporary directory (checking, as
 fit is called, that the model is still the given classifier, one sigmoid unit scored by binary
-cross-entropy, that it validates on neither the test rows nor the training rows, and that it runs the
-`epochs` epochs the function is given), reads the
+cross-entropy with no Dropout after it, that it validates on neither the test rows nor the training
+rows, and that it runs the `epochs` epochs the function is given), reads the
 event files itself and compares: the logged validation losses with the History, the learner's
 read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it
 writes a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
@@ -73,11 +73,11 @@ def write_known_run(log_dir: Path) -> None:
 
 def _validated_on_the_validation_rows(arguments: dict) -> None:
     """fit_checked's check of the fit in train_with_tensorboard: the model is still the given classifier, one sigmoid
-    unit scored by binary cross-entropy (model_checks.require_binary_classifier); validation_data must not be the test
-    rows or the training rows, nor a validation_split of the training rows, and fit must not train on the validation
-    rows too. The model and its compile are given; changed, the run logs a loss that scores another model than the
-    one that predicts (one softmax unit always says 1) or nothing at all (one unit's categorical cross-entropy is 0 at
-    every epoch), and its best epoch still reads back right.
+    unit scored by binary cross-entropy, no Dropout after it (model_checks.require_binary_classifier); validation_data
+    must not be the test rows or the training rows, nor a validation_split of the training rows, and fit must not
+    train on the validation rows too. The model and its compile are given; changed, the run logs a loss that scores
+    another model than the one that predicts (one softmax unit always says 1) or nothing at all (one unit's
+    categorical cross-entropy is 0 at every epoch), and its best epoch still reads back right.
     Each run logs a validation loss and a lowest epoch that read back fine, so only the fit call tells: the test
     rows' curve leaks the final verdict into the choice of epoch, and the loss of rows the model learns from only
     falls, so the logs show no overfitting and the best epoch is the last."""

@@ -168,32 +168,38 @@ def require_output(model, function: str, *, n_features: int, units: int, activat
     check(found == activation, f"{function}: the output activation is {found}; {why}")
 
 
-def no_dropout_after_the_output(model) -> None:
-    """No Dropout after the model's last Dense layer (output_activation reads through one). While training it zeroes
-    some predictions at random and divides the others by 1 - rate: the loss jumps from batch to batch, and for a
-    target y, E[(y - mask * z / (1 - rate))^2] (or its absolute value) is lowest at z = (1 - rate) * y, so the
-    network learns that, which predict, with Dropout off, then gives. ex05 refuses it in words of its own (its
-    outputs are probabilities)."""
+# What a Dropout after the output does while training, in the words of what the model outputs
+TO_PRICES = ("while training it zeroes some predicted prices and divides the others by 1 - rate, so the loss jumps at "
+             "random and the network learns to output 1 - rate times its target, which predict (Dropout off) then "
+             "gives")
+TO_PROBABILITIES = "while training it zeroes some probabilities and divides the others by 1 - rate (they can pass 1)"
+
+
+def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
+    """No Dropout after the model's last Dense layer (output_activation reads through one); `does` says what it does
+    to the outputs. While training it zeroes some outputs at random and divides the others by 1 - rate: the loss
+    jumps from batch to batch, and for a target y, E[(y - mask * z / (1 - rate))^2] (or its absolute value) is lowest
+    at z = (1 - rate) * y, so a regression learns that, which predict, with Dropout off, then gives; a probability
+    can pass 1 (require_binary_classifier)."""
     import keras
 
     layers = layers_of(model)
     dense = [index for index, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
     after = layers[dense[-1] + 1:] if dense else []
     check(not any(isinstance(layer, keras.layers.Dropout) for layer in after),
-          "a Dropout comes after the output layer: while training it zeroes some predicted prices and divides the "
-          "others by 1 - rate, so the loss jumps at random and the network learns to output 1 - rate times its "
-          "target, which predict (Dropout off) then gives; put Dropout after the hidden layers only")
+          f"a Dropout comes after the output layer: {does}; put Dropout after the hidden layers only")
 
 
 def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
     """The model answers one yes/no question: one sigmoid unit giving `what` ("the probability of malignant"),
-    scored by binary cross-entropy on probabilities.
+    scored by binary cross-entropy on probabilities, and no Dropout after it (ex05 and ex07 alike).
 
     A mismatched output and loss comes first, a teaching moment: Keras compiles and fits it without a word and trains
     another model than the one it predicts with (scratch.pairing explains what it computes instead): one softmax unit
     always says 1, a categorical cross-entropy of one unit is 0 at every epoch."""
     from scratch import pairing
 
+    no_dropout_after_the_output(model, TO_PROBABILITIES)
     name, from_logits = loss_of(model)
     output = output_activation(model)
     problem = pairing.mismatch(output, name, from_logits)
