@@ -40,8 +40,8 @@ from conftest import (
 
 import data.checksums
 from data import TaskTableError
+from keras_models.train import options, sides
 from keras_models.train import run as train_module
-from keras_models.train import sides
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
 from keras_models.train.options import check_writable
 from keras_models.train.runs import describe, write_status
@@ -550,6 +550,53 @@ def test_a_full_disk_is_recorded_in_run_json_in_the_words_of_make_trains_line(tm
     with pytest.raises(OSError):
         train_module.run_tasks(run_dir, quiet=True)
     assert describe(run_dir) == f"failed: the disk is full: {checkpoint} could not be written"
+
+
+def test_an_error_without_a_message_is_recorded_in_run_json_by_its_name(tmp_path, monkeypatch):
+    """run.json's `error` for an exception whose message is empty (a bare `raise AssertionError`, a bug) names it: it
+    was "", and the next resume said "resuming ... (failed: )"."""
+
+    def fails_without_a_message(task, task_dir, **settings):
+        raise AssertionError
+
+    monkeypatch.setattr(train_module, "run_task", fails_without_a_message)
+    run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
+    with pytest.raises(AssertionError):
+        train_module.run_tasks(run_dir, quiet=True)
+    assert describe(run_dir) == "failed: AssertionError"
+
+
+@pytest.mark.parametrize("finished, epochs, try_command", [
+    (2, 3, "Try (binary, regression have finished): make train TASKS=multiclass EPOCHS=3 LR=0.1"),
+    (1, None, "Try (binary has finished): make train TASKS=regression,multiclass LR=0.1"),
+    (0, 3, "Try: make train TASKS=binary,regression,multiclass EPOCHS=3 LR=0.1"),
+], ids=["two-finished", "one-finished-own-epochs", "none-finished"])
+def test_the_command_after_a_divergence_names_the_finished_tasks_and_keeps_the_runs_epochs(finished, epochs,
+                                                                                          try_command, tmp_path,
+                                                                                          monkeypatch):
+    """explain, for a run of three tasks whose task number finished + 1 diverged: "binary, regression have finished"
+    (not "has"), the tasks from the diverged one on, and the run's EPOCHS when it set one (without it the tasks would
+    train their own, longer, count); a run on each task's own epochs gets no EPOCHS."""
+    monkeypatch.setattr(options, "via_make", True)
+    write_status(tmp_path, "diverged", tasks=["binary", "regression", "multiclass"], epochs=epochs, max_rows=None,
+                 learning_rate=None, devices=1)
+    diverged = TrainingDiverged("training diverged (as the test says).", smaller_learning_rate=0.1)
+    assert train_module.explain(diverged, tmp_path, tmp_path, finished=finished) == (
+        f"training diverged (as the test says). {try_command} LOGDIR={tmp_path}")
+
+
+@pytest.mark.parametrize("smaller_learning_rate, status_file", [(None, "written"), (0.1, "damaged"), (0.1, None)],
+                         ids=["no-smaller-rate", "run-json-damaged", "no-run"])
+def test_a_divergence_with_no_rate_to_suggest_or_no_run_to_read_is_its_own_message_alone(smaller_learning_rate,
+                                                                                        status_file, tmp_path):
+    """explain: no smaller rate (the learning rate is not the likely cause) or no plan to repeat (run.json damaged, or
+    no run) leaves no command to offer: the divergence's own message is the line, not a traceback."""
+    write_status(tmp_path, "diverged", tasks=["binary"], epochs=3, max_rows=None, learning_rate=None, devices=1)
+    if status_file == "damaged":
+        (tmp_path / "run.json").write_text("{")
+    diverged = TrainingDiverged("training diverged (as the test says).", smaller_learning_rate)
+    run_dir = None if status_file is None else tmp_path
+    assert train_module.explain(diverged, run_dir, tmp_path, finished=0) == "training diverged (as the test says)."
 
 
 @pytest.mark.parametrize("side, failing_save", [("keras", 2), ("scratch", 4)])
