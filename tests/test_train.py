@@ -519,6 +519,30 @@ def test_main_prints_progress_the_summary_table_and_how_to_open_tensorboard(tmp_
     assert f"Open them: make tensorboard LOGDIR='{logdir}', then" in out and "http://127.0.0.1:6006" in out
 
 
+@pytest.mark.parametrize("quiet, resume, blank_line_first", [(False, False, True), (True, False, False),
+                                                             (True, True, True)])
+def test_the_summary_table_is_set_apart_from_the_line_printed_above_it(quiet, resume, blank_line_first, tmp_path,
+                                                                        capsys):
+    """sum_up: a blank line between the table and what main printed above it -- the epochs' progress, or under QUIET=1
+    RESUME=1 the "resuming ..." line; QUIET=1 alone printed nothing above, so the table comes first."""
+    from keras_models.train.runs import write_status
+
+    write_status(tmp_path, "complete", tasks=["binary"], epochs=1, max_rows=None, learning_rate=None, devices=1,
+                 strategy="default (one device)", replicas=1, replica_devices=[])
+    train_module.sum_up([], tmp_path, SimpleNamespace(quiet=quiet, resume=resume, logdir=tmp_path), started=0.0)
+    out = capsys.readouterr().out
+    assert out.startswith("\ntask ") if blank_line_first else out.startswith("task "), out[:40]
+
+
+def test_a_run_on_one_device_announces_no_replicas_before_its_tasks(tmp_path, capsys, monkeypatch):
+    """completed: the "keras side: MirroredStrategy, 2 replicas on ..." line before the first task is for DEVICES=2 and
+    more; make train's default, one device, starts with the task's own lines."""
+    monkeypatch.setattr(train_module, "run_task", lambda task, task_dir, **settings: task)   # trained, no TensorFlow
+    run_dir = train_module.start_run(tmp_path, ["binary"], epochs=1)
+    assert train_module.run_tasks(run_dir, quiet=False) == ["binary"]
+    assert "keras side:" not in capsys.readouterr().out
+
+
 def test_max_rows_shortens_only_a_task_that_trains_on_a_sample():
     """options.task_settings: max_rows (the tests' way to stay short) replaces the sample size of the task that
     trains on a sample (regression, 10,000 diamonds); the smaller data sets are always used whole."""
@@ -554,3 +578,75 @@ def test_a_tasks_heading_says_it_resumes_after_the_first_epoch_too():
                                              output_activation="sigmoid", loss=data.loss), net, settings,
                    SideState(epoch=0), SideState())
     assert line.endswith("batch 32, 4 epochs (resuming: keras 1/4 epochs done, scratch 0/4)"), line
+
+
+def test_the_gap_of_a_scratch_side_finished_before_a_resume_is_measured_against_keras_last_epoch():
+    """sides.final_gap: a scratch side that trained no epoch in this session is compared with the Keras weights after
+    the last epoch (here its exact copy: no gap), not those after the first."""
+    from keras_models.train.checkpoints import SideState
+    from keras_models.train.sides import final_gap
+
+    net = Network([Dense(3, 4, activation="relu", seed=0), Dense(4, 1, activation="sigmoid", seed=1)])
+    keras_state = SideState()
+    keras_state.record(0, {"loss": 0.7}, [w + 1.0 for w in net.get_weights()])         # after epoch 1: 1 apart
+    keras_state.record(1, {"loss": 0.6}, net.get_weights())                            # after epoch 2: the same
+    assert final_gap(net, keras_state) == 0.0
+
+
+def test_a_keras_side_finished_before_a_resume_is_not_fitted_again(tmp_path):
+    """sides.fit_keras on a side whose checkpoint is at the last epoch (a resume after the scratch side's checkpoint
+    was deleted): its history as it was, untimed (nan: "-" in the table), and no TensorBoard writer opened."""
+    import math
+
+    from data import prepare
+    from keras_models.train.checkpoints import SideState
+    from keras_models.train.sides import build_twins, fit_keras
+
+    settings = options.task_settings("binary", epochs=2)
+    data = prepare("binary", dtype="float32", seed=0)
+    _, model = build_twins("binary", data, settings)
+    state = SideState()
+    for epoch in range(settings.epochs):
+        state.record(epoch, {"loss": 0.5, "val_loss": 0.6}, model.get_weights())
+    result = fit_keras(model, data, settings, tmp_path / "keras", EpochPrinter("keras", settings.epochs, True), state)
+    assert result.history == {"loss": [0.5, 0.5], "val_loss": [0.6, 0.6]}
+    assert math.isnan(result.seconds) and math.isnan(result.board_seconds)
+    assert not (tmp_path / "keras").exists()
+
+
+def test_a_heading_of_a_network_with_dropout_gives_its_rate():
+    """binary trains with Dropout(0.2) after each hidden layer (the task table): the heading says so after the sizes."""
+    from keras_models.train.checkpoints import SideState
+    from keras_models.train.sides import heading
+    from scratch import Dropout
+
+    data = get_task("binary")
+    net = Network([Dense(3, 4, activation="relu"), Dropout(0.2, seed=0), Dense(4, 1, activation="sigmoid")])
+    settings = options.task_settings("binary", epochs=2)
+    assert settings.dropout == 0.2                                      # else this test proves nothing
+    line = heading("binary", SimpleNamespace(dataset="biopsies", X_train=np.zeros((5, 3)), X_val=np.zeros((2, 3)),
+                                             output_activation="sigmoid", loss=data.loss), net, settings, SideState(),
+                   SideState())
+    assert line.startswith("binary: biopsies, 5 train / 2 validation rows, 3 -> 4 -> 1, dropout 0.2 (sigmoid), "), line
+
+
+def test_a_scratch_side_catching_up_on_a_diverged_keras_side_trains_only_the_epochs_it_is_given(tmp_path):
+    """sides.fit_scratch(epochs=2) in a 4-epoch run (Keras diverged in epoch 3): 2 epochs trained, checkpointed and
+    printed, not the run's 4 (in make train the board's Keras reference, 2 epochs long, stopped a third by accident)."""
+    import io
+
+    from keras_models.train.board import ScratchBoard
+    from keras_models.train.checkpoints import SideState
+    from keras_models.train.sides import fit_scratch
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)).astype(float)          # (8, 3), (8, 1)
+    data = SimpleNamespace(task="binary", X_train=X, y_train=y, X_val=X, y_val=y, loss="binary_crossentropy")
+    settings = SimpleNamespace(epochs=4, batch_size=4)
+    board = ScratchBoard(tmp_path, learning_rate=0.01, train_data=(X, y, data.loss), steps_per_epoch=2)
+    printed, state = io.StringIO(), SideState()
+    result = fit_scratch(Network([Dense(3, 4, "relu", seed=0), Dense(4, 1, "sigmoid", seed=1)]), data, settings, board,
+                         EpochPrinter("scratch", settings.epochs, stream=printed, last=2), state,
+                         optimizers.Adam(0.01), None, model=None, epochs=2)
+    assert state.epoch == 1 and len(result.history["loss"]) == 2
+    assert [line.split()[2] for line in printed.getvalue().splitlines()] == ["1/4", "2/4"]
