@@ -321,6 +321,47 @@ def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_sa
     assert copied_files(again) == copied_files(learner_copy)
 
 
+HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "reference-transaction", "post-commit")
+
+
+def refusing_hooks(tmp_path: Path) -> Path:
+    """A global git config (for GIT_CONFIG_GLOBAL) whose core.hooksPath names a folder where every hook a commit runs
+    leaves a mark and refuses (exit 1), as an instructor's hooks for their own repositories may."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    for name in HOOKS:
+        (hooks / name).write_text(f"#!/bin/sh\ntouch '{hooks}/ran-{name}'\necho '{name}: refused' >&2\nexit 1\n")
+        (hooks / name).chmod(0o755)
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[core]\n\thooksPath = {hooks}\n", encoding="utf-8")
+    return config
+
+
+def test_make_release_commits_where_gits_global_hooks_refuse_every_commit(tmp_path, monkeypatch, capsys):
+    """An instructor whose global git config sets core.hooksPath (hooks for their own repositories) made the copy's
+    commit run them: --no-verify skips pre-commit and commit-msg, but not prepare-commit-msg or
+    reference-transaction, and a refusing one stopped make release. The copy's commit is make release's, not the
+    instructor's work: no hook runs."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(refusing_hooks(tmp_path)))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    hooks = tmp_path / "hooks"
+    for name in HOOKS[:4]:                       # each alone refuses a commit: the test has something to find
+        alone = tmp_path / name
+        subprocess.run(["git", "init", "-q", str(alone)], check=True)
+        shutil.copy(hooks / name, alone / name)
+        refused = subprocess.run(["git", "-c", f"core.hooksPath={alone}", "-c", "user.name=a", "-c", "user.email=a@b",
+                                  "commit", "-q", "--allow-empty", "-m", "x"], cwd=alone, capture_output=True,
+                                 text=True, check=False)
+        assert refused.returncode != 0 and f"{name}: refused" in refused.stderr, (name, refused)
+        (hooks / f"ran-{name}").unlink()
+    dest = tmp_path / "copy"
+    assert release.main([str(dest)]) == 0
+    assert capsys.readouterr().err == ""
+    assert not list(hooks.glob("ran-*"))                          # not even post-commit
+    log = subprocess.run(["git", "log", "--format=%an: %s"], cwd=dest, capture_output=True, text=True, check=True)
+    assert log.stdout.startswith("make release: Learner copy, made by make release from ")
+
+
 def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(instructor_copy, tmp_path,
                                                                                 monkeypatch, capsys):
     """The copy takes what is on disk; a commit message naming only the source's commit would say otherwise."""
