@@ -362,6 +362,35 @@ def test_make_release_commits_where_gits_global_hooks_refuse_every_commit(tmp_pa
     assert log.stdout.startswith("make release: Learner copy, made by make release from ")
 
 
+def test_a_commit_git_refuses_is_one_line_with_gits_reason_not_its_warnings(tmp_path, monkeypatch, capsys):
+    """GIT_COMMITTER_DATE in a form git does not read (for a dated release), under a global config with a setting
+    git warns about on every command: git's stderr is the warnings, then the fatal line that says why."""
+    config = tmp_path / "gitconfig"
+    config.write_text("[core]\n\tfsyncObjectFiles = true\n", encoding="utf-8")       # deprecated since git 2.36
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "1 September 2027")
+    dest = tmp_path / "copy"
+    assert release.main([str(dest)]) == 2
+    assert capsys.readouterr() == ("", f"error: the files are in {dest}, but git could not commit them: fatal: invalid "
+                                       "date format: 1 September 2027\n")
+    assert (dest / "Makefile").is_file() and not (dest / ".git" / "refs" / "heads" / "main").exists()
+
+
+def test_a_commit_git_refuses_names_the_line_that_says_why_not_the_advice_after_it(tmp_path):
+    """Another git at work in the copy (a second make release into the same DEST) holds its index.lock: git says so
+    on its first line, then six lines of advice; the last ("remove the file manually to continue.") named no file."""
+    dest = tmp_path / "copy"
+    dest.mkdir()
+    (dest / "README.md").write_text("read me\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(dest)], check=True)
+    (dest / ".git" / "index.lock").touch()                       # as the other git holds it while it adds
+    with pytest.raises(ValueError) as refused:
+        release._commit(dest, "learner", [])
+    assert str(refused.value) == (f"the files are in {dest}, but git could not commit them: fatal: Unable to create "
+                                  f"'{dest / '.git' / 'index.lock'}': File exists.")
+
+
 def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(instructor_copy, tmp_path,
                                                                                 monkeypatch, capsys):
     """The copy takes what is on disk; a commit message naming only the source's commit would say otherwise."""

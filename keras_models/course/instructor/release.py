@@ -195,8 +195,11 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
         # only pre-commit and commit-msg, not a prepare-commit-msg or reference-transaction hook that refuses
         _git(dest, *RELEASE_IDENTITY, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
     except (OSError, subprocess.CalledProcessError) as error:
-        reason = getattr(error, "stderr", b"").decode("utf-8", errors="replace").strip().splitlines() or [str(error)]
-        raise ValueError(f"the files are in {dest}, but git could not commit them: {reason[-1]}") from None
+        said = getattr(error, "stderr", b"").decode("utf-8", errors="replace").strip().splitlines() or [str(error)]
+        # git's reason is its "fatal:" line: after warnings ("warning: core.fsyncObjectFiles is deprecated"), or
+        # before its advice ("Another git process seems to be running ... remove the file manually to continue.")
+        reason = next((line for line in said if line.startswith("fatal:")), said[-1])
+        raise ValueError(f"the files are in {dest}, but git could not commit them: {reason}") from None
 
 
 def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[str, int]:
