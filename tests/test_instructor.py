@@ -572,6 +572,32 @@ def test_make_release_on_a_full_disk_names_the_file_it_was_writing_and_the_unfin
                                        f"copy: remove it (rm -rf '{dest}'), then make release again\n")
 
 
+@pytest.mark.parametrize("existing", [True, False], ids=["empty-folder", "new-folder"])
+def test_make_release_stopped_before_writing_a_file_leaves_an_empty_dest_and_no_advice_to_remove_it(
+        existing, tmp_path, monkeypatch, capsys):
+    """A disk so full that the first file cannot even be created leaves DEST empty, which make release takes (it
+    "must not exist or be empty"): the line says what failed and no more -- no "remove it" for a folder the next
+    make release writes into, as it then does."""
+    dest = tmp_path / "class copy"
+    if existing:
+        dest.mkdir()
+    writing = []
+
+    def full_disk(source, target):                  # open(target, "wb") refused: nothing created
+        writing.append(target)
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(release.shutil, "copyfile", full_disk)
+    assert release.main([str(dest)]) == 1
+    assert capsys.readouterr().err == f"error: {writing[0]}: No space left on device\n"
+    assert len(writing) == 1 and dest.is_dir() and list(dest.iterdir()) == []
+    assert Path(writing[0]).parent == dest                  # the first file copied is at the top: no folder made
+    monkeypatch.undo()                              # room again: the same command writes the copy
+    assert release.main([str(dest)]) == 0
+    assert capsys.readouterr().out.splitlines()[-2].startswith(f"wrote the learner copy (no solutions, no tests) "
+                                                                f"to {dest}: ")
+
+
 def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_path, monkeypatch, capsys):
     # `make release DEST=dir | head -1`: its last lines met the closed pipe outside main's try: a traceback
     monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
