@@ -324,42 +324,58 @@ def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_sa
 HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "reference-transaction", "post-commit")
 
 
-def refusing_hooks(tmp_path: Path) -> Path:
-    """A global git config (for GIT_CONFIG_GLOBAL) whose core.hooksPath names a folder where every hook a commit runs
-    leaves a mark and refuses (exit 1), as an instructor's hooks for their own repositories may."""
-    hooks = tmp_path / "hooks"
+def instructors_git_config(tmp_path: Path) -> Path:
+    """A global git config (for GIT_CONFIG_GLOBAL) made for the instructor's own repositories, each of whose settings
+    would spoil make release's commit: hooks (core.hooksPath) that each leave a mark and refuse (exit 1), signed
+    commits with a gpg that is not there, and files ignored everywhere -- notebooks and CSV files (core.excludesFile),
+    JSON files (the info/exclude of init.templateDir, which git init copies into each new repository)."""
+    hooks, template = tmp_path / "hooks", tmp_path / "template"
     hooks.mkdir()
     for name in HOOKS:
         (hooks / name).write_text(f"#!/bin/sh\ntouch '{hooks}/ran-{name}'\necho '{name}: refused' >&2\nexit 1\n")
         (hooks / name).chmod(0o755)
+    (tmp_path / "ignore").write_text("*.ipynb\n*.csv\n", encoding="utf-8")
+    (template / "info").mkdir(parents=True)
+    (template / "info" / "exclude").write_text("*.json\n", encoding="utf-8")
     config = tmp_path / "gitconfig"
-    config.write_text(f"[core]\n\thooksPath = {hooks}\n", encoding="utf-8")
+    config.write_text(f"[core]\n\thooksPath = {hooks}\n\texcludesFile = {tmp_path / 'ignore'}\n"
+                      f"[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = {tmp_path / 'no-gpg-here'}\n"
+                      f"[init]\n\ttemplateDir = {template}\n", encoding="utf-8")
     return config
 
 
-def test_make_release_commits_where_gits_global_hooks_refuse_every_commit(tmp_path, monkeypatch, capsys):
-    """An instructor whose global git config sets core.hooksPath (hooks for their own repositories) made the copy's
-    commit run them: --no-verify skips pre-commit and commit-msg, but not prepare-commit-msg or
-    reference-transaction, and a refusing one stopped make release. The copy's commit is make release's, not the
-    instructor's work: no hook runs."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(refusing_hooks(tmp_path)))
+def test_make_release_commits_the_whole_copy_whatever_the_instructors_global_git_config(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """The copy's commit is make release's, not the instructor's work. With the instructor's global core.hooksPath,
+    its hooks ran: --no-verify skips pre-commit and commit-msg, but not prepare-commit-msg or reference-transaction,
+    and a refusing one stopped make release. With their global ignores, `git add --all` silently left the notebooks
+    and the data out of the commit -- of a template the learners clone. None of it applies: no hook runs, no
+    signature is asked for, and only the copy's own .gitignore ignores."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(instructors_git_config(tmp_path)))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     hooks = tmp_path / "hooks"
+    git = ["git", "-c", "user.name=a", "-c", "user.email=a@b"]
     for name in HOOKS[:4]:                       # each alone refuses a commit: the test has something to find
         alone = tmp_path / name
         subprocess.run(["git", "init", "-q", str(alone)], check=True)
         shutil.copy(hooks / name, alone / name)
-        refused = subprocess.run(["git", "-c", f"core.hooksPath={alone}", "-c", "user.name=a", "-c", "user.email=a@b",
-                                  "commit", "-q", "--allow-empty", "-m", "x"], cwd=alone, capture_output=True,
-                                 text=True, check=False)
+        refused = subprocess.run([*git, "-c", f"core.hooksPath={alone}", "-c", "commit.gpgSign=false", "commit", "-q",
+                                  "--allow-empty", "-m", "x"], cwd=alone, capture_output=True, text=True, check=False)
         assert refused.returncode != 0 and f"{name}: refused" in refused.stderr, (name, refused)
         (hooks / f"ran-{name}").unlink()
+    unsigned = subprocess.run([*git, "-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "x"],
+                              cwd=tmp_path / HOOKS[0], capture_output=True, text=True, check=False)
+    assert unsigned.returncode != 0 and "gpg failed to sign" in unsigned.stderr, unsigned       # and so does gpg
     dest = tmp_path / "copy"
     assert release.main([str(dest)]) == 0
     assert capsys.readouterr().err == ""
     assert not list(hooks.glob("ran-*"))                          # not even post-commit
-    log = subprocess.run(["git", "log", "--format=%an: %s"], cwd=dest, capture_output=True, text=True, check=True)
-    assert log.stdout.startswith("make release: Learner copy, made by make release from ")
+    show = {"cwd": dest, "capture_output": True, "text": True, "check": True}
+    assert subprocess.run(["git", "log", "--format=%an: %s"], **show).stdout.startswith(
+        "make release: Learner copy, made by make release from ")
+    committed = sorted(filter(None, subprocess.run(["git", "ls-files", "-z"], **show).stdout.split("\0")))
+    assert committed == sorted(copied_files(dest))                # notebooks, data and Classroom's JSON too
+    assert {Path(name).suffix for name in committed} >= {".ipynb", ".csv", ".json"}
 
 
 def test_a_commit_git_refuses_is_one_line_with_gits_reason_not_its_warnings(tmp_path, monkeypatch, capsys):

@@ -189,8 +189,10 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
     message = (f"{kind.capitalize()} copy, made by make release from {source}{changes} (the files git tracks there, "
                "as they were on disk)")
     try:
-        _git(dest, "init", "-q", "--initial-branch=main")
-        _git(dest, "add", "--all")
+        # Only the copy's .gitignore ignores: not the instructor's global one (core.excludesFile: *.csv, *.ipynb), nor
+        # the info/exclude of their init.templateDir, which left the data or the notebooks out of the commit unsaid
+        _git(dest, "init", "-q", "--template=", "--initial-branch=main")
+        _git(dest, "-c", "core.excludesFile=/dev/null", "add", "--all")
         # No hook runs: the instructor's (a global core.hooksPath) are for their own commits, and --no-verify skips
         # only pre-commit and commit-msg, not a prepare-commit-msg or reference-transaction hook that refuses
         _git(dest, *RELEASE_IDENTITY, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
