@@ -134,7 +134,8 @@ def learner_copy(tmp_path_factory):
 @pytest.fixture(scope="module")
 def instructor_copy(tmp_path_factory):
     """(folder, printed output) of the instructor copy, made as on a new machine whose git has no identity
-    (no user.name or user.email anywhere), and as from a git hook, with GIT_DIR naming another repository."""
+    (no user.name or user.email anywhere), and as from a git hook, with GIT_DIR, GIT_INDEX_FILE and GIT_WORK_TREE
+    naming another repository."""
     home, decoy = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("decoy")
     subprocess.run(["git", "init", "-q"], cwd=decoy, check=True)
     dest = tmp_path_factory.mktemp("release") / "instructor"
@@ -142,11 +143,13 @@ def instructor_copy(tmp_path_factory):
         for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
             patch.delenv(name, raising=False)
         for name, value in {"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_GLOBAL": home / "gitconfig",
-                            "GIT_CONFIG_NOSYSTEM": "1", "GIT_DIR": decoy / ".git"}.items():
+                            "GIT_CONFIG_NOSYSTEM": "1", "GIT_DIR": decoy / ".git", "GIT_WORK_TREE": decoy,
+                            "GIT_INDEX_FILE": decoy / ".git" / "index"}.items():
             patch.setenv(name, str(value))
         assert release.main([str(dest), "--with-solutions"]) == 0
     decoy_log = subprocess.run(["git", "log"], cwd=decoy, capture_output=True, text=True, check=False)
     assert decoy_log.returncode != 0 and "does not have any commits" in decoy_log.stderr   # untouched
+    assert not (decoy / ".git" / "index").exists()                                          # nothing added there
     return dest, out.getvalue()
 
 
