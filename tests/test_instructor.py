@@ -236,6 +236,7 @@ def test_the_learner_copy_has_the_exercises_notebooks_and_classroom_but_no_tests
     ignored = (learner_copy / ".gitignore").read_text(encoding="utf-8")
     assert "ex[0-9][0-9]" not in ignored and "notebooks" not in ignored.replace("notebooks are tracked", "")
     assert (learner_copy / "README.md").read_text(encoding="utf-8").startswith("> **Learner copy**")
+    assert (learner_copy / "README.md").read_bytes().endswith(b"\n\n" + (REPO / "README.md").read_bytes())  # all of it
     committed = subprocess.run(["git", "ls-files", "-z"], cwd=learner_copy, capture_output=True, text=True, check=True)
     assert sorted(filter(None, committed.stdout.split("\0"))) == sorted(copied_files(learner_copy))   # all of it
 
@@ -289,6 +290,7 @@ def test_the_instructor_copy_has_solutions_tests_and_their_notebooks(instructor_
         assert (dest / "keras_models/course/notebooks/solutions" / f"{exercise.stem}.ipynb").is_file()
     assert (dest / "tests" / "test_instructor.py").is_file() and (dest / ".ci" / "run").is_file()
     assert not (dest / ".github" / "workflows").exists()      # a push of the private copy would grade its skeletons
+    assert (dest / ".github" / "classroom" / "autograding.json").read_text(encoding="utf-8") == classroom.render()
     assert not (dest / "keras_models/course/exercises/starters").exists()    # the learner copy's: it has no solutions
     assert f": {len(copied_files(dest))} files, " in out                    # files, not the folders that hold them
 
@@ -438,7 +440,7 @@ def test_a_release_names_staged_changes_too_and_not_a_tracked_file_deleted_on_di
     """`git diff HEAD`: an edit already staged (git add) is not committed either; a tracked file deleted on disk is not
     in the copy (only files that exist are copied), so it is not named as copied."""
     dest, _ = instructor_copy
-    makefile, ci_run = dest / "Makefile", dest / ".ci" / "run"
+    makefile, ci_run = dest / "Makefile", dest / "constraints.txt"          # one the learner copy holds
     committed, run = makefile.read_bytes(), ci_run.read_bytes()
     monkeypatch.setattr(release, "REPO", dest)
     try:
@@ -446,6 +448,7 @@ def test_a_release_names_staged_changes_too_and_not_a_tracked_file_deleted_on_di
         subprocess.run(["git", "add", "Makefile"], cwd=dest, check=True)
         ci_run.unlink()
         assert release.main([str(tmp_path / "copy")]) == 0
+        assert not (tmp_path / "copy" / "constraints.txt").exists() and (tmp_path / "copy" / "pyproject.toml").is_file()
     finally:
         subprocess.run(["git", "reset", "-q"], cwd=dest, check=True)
         makefile.write_bytes(committed)
