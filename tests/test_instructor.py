@@ -470,6 +470,46 @@ def test_the_learner_copys_gitignore_ignores_all_the_project_ignores_but_the_lea
     assert copy[-1].startswith("# Learner copy")
 
 
+def test_the_learner_copys_gitignore_drops_the_whole_comment_block_above_each_line_it_drops():
+    """A comment block of two lines above the learner's files (as in .gitignore): its first line stayed, saying that
+    git ignores what the copy tracks. The line below another comment keeps that comment."""
+    given = ("logs/*\n# The learner's exercise files: written from the solutions\n# by make setup.\n"
+             "keras_models/course/exercises/ex[0-9][0-9]_*.py\n# What was written in them.\n"
+             "keras_models/course/exercises/.as_written.json\n# The notebooks.\nkeras_models/course/notebooks/\n")
+    assert release._learner_gitignore(given) == (
+        "logs/*\n# What was written in them.\nkeras_models/course/exercises/.as_written.json\n"
+        "# Learner copy: your exercise files and notebooks are tracked: commit them.\n")
+
+
+def test_a_copy_made_from_a_repository_with_no_commit_yet_says_so_in_its_commit(tmp_path, monkeypatch):
+    """An instructor who added the course to a new repository and has not committed: no HEAD to name."""
+    source, dest = tmp_path / "source", tmp_path / "copy"
+    subprocess.run(["git", "init", "-q", str(source)], check=True)
+    dest.mkdir()
+    (dest / "README.md").write_text("read me\n", encoding="utf-8")
+    monkeypatch.setattr(release, "REPO", source)
+    assert release.uncommitted_files() == []                        # nothing to compare with: not an error
+    release._commit(dest, "learner", [])
+    subject = subprocess.run(["git", "log", "--format=%s"], cwd=dest, capture_output=True, text=True, check=True)
+    assert subject.stdout == ("Learner copy, made by make release from a repository with no commit yet (the files git "
+                              "tracks there, as they were on disk)\n")
+
+
+def test_make_release_where_git_cannot_be_run_says_to_install_it_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))                # no git on it
+    dest = tmp_path / "copy"
+    assert release.main([str(dest)]) == 2
+    assert capsys.readouterr() == ("", "error: make release copies the files git tracks, and git cannot be run here "
+                                       "(No such file or directory): install git\n")
+    assert not dest.exists()
+
+
+def only_a_git_folder(tmp_path: Path) -> Path:
+    """A clone of a new, empty repository (a GitHub Classroom template made first): it holds .git/ alone."""
+    subprocess.run(["git", "init", "-q", str(tmp_path / "clone")], check=True)
+    return tmp_path / "clone"
+
+
 def test_make_release_refuses_a_destination_inside_the_repository_through_a_link_or_a_relative_path(
         tmp_path, monkeypatch, capsys):
     (tmp_path / "link").symlink_to(REPO)
@@ -489,7 +529,8 @@ def test_make_release_refuses_a_destination_inside_the_repository_through_a_link
     (lambda tmp_path: REPO / "logs" / "release-here", "is inside this repository: choose a folder outside it"),
     (lambda tmp_path: tmp_path, "is not empty: choose a new folder (nothing was written)"),
     (lambda tmp_path: tmp_path / "mine.txt", "is a file: choose a new folder"),
-], ids=["inside", "not-empty", "a-file"])
+    (only_a_git_folder, "is not empty: choose a new folder (nothing was written)"),
+], ids=["inside", "not-empty", "a-file", "only-a-git-folder"])
 def test_make_release_refuses_a_destination_in_one_line(where, message, tmp_path, capsys):
     dest = where(tmp_path)
     (tmp_path / "mine.txt").write_text("keep me")
