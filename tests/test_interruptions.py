@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import learner_lines, rewrite_npz, wait_until_tensorflow_loads
+from conftest import learner_lines, wait_until_tensorflow_loads
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
@@ -52,7 +52,6 @@ from keras_models.train.runs import (
     read_status,
     write_status,
 )
-from scratch.checkpoint import CheckpointError
 
 EPOCHS = 2                             # the shared finished run's (see the module docstring)
 STEPS_PER_EPOCH = 13                   # 398 training rows in batches of 32
@@ -899,32 +898,6 @@ def test_a_keras_checkpoint_restores_weights_optimizer_state_and_every_epochs_re
     for epoch in range(3):
         for ours, theirs in zip(restored.weights_after_epoch[epoch], state.weights_after_epoch[epoch], strict=True):
             np.testing.assert_array_equal(ours, theirs)
-
-
-def test_a_keras_checkpoint_whose_step_count_is_minus_one_is_refused_and_changes_nothing(tmp_path):
-    """-1, the negative step count nearest 0, is as damaged as -3 (tests/test_learner_errors.py): the next
-    step would be Adam's t = 0 (Keras steps t = iterations + 1), whose 1 - beta_1**t is 0: weights of NaN."""
-    import keras
-
-    def model():
-        m = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
-        m.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-        m.optimizer.build(m.trainable_variables)
-        return m
-
-    saved, path = model(), tmp_path / "checkpoint.npz"
-    callback = KerasCheckpoint(path, SideState())
-    callback.set_model(saved)
-    callback.on_epoch_end(0, {"loss": 1.0})
-    step = next(i for i, v in enumerate(saved.optimizer.variables) if v is saved.optimizer.iterations)
-    rewrite_npz(path, **{f"optimizer_{step}": np.array(-1)})
-    fresh = model()
-    before = [np.asarray(v).copy() for v in (*fresh.weights, *fresh.optimizer.variables)]
-    with pytest.raises(CheckpointError, match=rf"^checkpoint {re.escape(str(path))}: optimizer_{step} \(a step "
-                                              r"count\) is negative; it is damaged$"):
-        restore_keras(path, fresh)
-    for ours, theirs in zip((*fresh.weights, *fresh.optimizer.variables), before, strict=True):
-        np.testing.assert_array_equal(np.asarray(ours), theirs)                   # all or nothing
 
 
 @pytest.mark.slow

@@ -341,15 +341,23 @@ def test_a_keras_checkpoint_of_another_architecture_is_refused_by_name(tmp_path)
 
 @pytest.mark.parametrize("changed, message", [
     ({"optimizer_0": np.array(-3)}, r"optimizer_0 \(a step count\) is negative; it is damaged$"),
+    # -1, the negative step count nearest 0: the next step would be Adam's t = 0 (Keras steps t = iterations + 1),
+    # whose 1 - beta_1**t is 0: weights of NaN
+    ({"optimizer_0": np.array(-1)}, r"optimizer_0 \(a step count\) is negative; it is damaged$"),
     ({"history/loss": np.array([1.0, 0.5])}, "is damaged: its logs do not cover epochs 1 to 1$"),
     ({"after_epoch_1": None}, r"lacks after_epoch_1; it is damaged \(delete it to start over\)$"),
-], ids=["negative-step-count", "logs-of-another-length", "an-epochs-weights-missing"])
-def test_a_damaged_keras_checkpoint_is_refused_by_name(changed, message, tmp_path):
-    """`changed`: the arrays written over the checkpoint's, None for one taken out."""
+], ids=["negative-step-count", "step-count-minus-one", "logs-of-another-length", "an-epochs-weights-missing"])
+def test_a_damaged_keras_checkpoint_is_refused_by_name_and_changes_nothing(changed, message, tmp_path):
+    """`changed`: the arrays written over the checkpoint's, None for one taken out. The model it is restored into
+    keeps its weights and optimizer state: all or nothing."""
     path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2))
     rewrite_npz(path, **changed)
+    fresh = tiny_keras(4, 2)
+    before = [np.asarray(v).copy() for v in (*fresh.weights, *fresh.optimizer.variables)]
     with pytest.raises(CheckpointError, match=rf"^checkpoint {path}:? .*{message}"):
-        restore_keras(path, tiny_keras(4, 2))
+        restore_keras(path, fresh)
+    for ours, theirs in zip((*fresh.weights, *fresh.optimizer.variables), before, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours), theirs)
 
 
 def test_a_keras_checkpoint_one_epoch_past_the_run_is_refused(tmp_path):
