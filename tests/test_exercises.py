@@ -1466,11 +1466,13 @@ def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(na
     assert (result.passed, result.message) == (False, f"your code raised ValueError in {expected}")
 
 
-def explained_on(source: str, monkeypatch, **arrays) -> str | None:
+def explained_on(source: str, monkeypatch, saved: str | None = None, **arrays) -> str | None:
     """shape_errors.explained for the ValueError that `source`, a learner's file of its own, raises with `arrays` as its
-    variables: the explainer without an exercise or a grader around it (no TensorFlow, milliseconds)."""
+    variables: the explainer without an exercise or a grader around it (no TensorFlow, milliseconds). `saved`: what
+    the file reads now, if it was saved again since it ran."""
     filename = f"<learner's {len(linecache.cache)}>"
-    monkeypatch.setitem(linecache.cache, filename, (len(source), None, source.splitlines(keepends=True), filename))
+    lines = (saved or source).splitlines(keepends=True)
+    monkeypatch.setitem(linecache.cache, filename, (len(saved or source), None, lines, filename))
     with pytest.raises(ValueError) as raised:
         exec(compile(source, filename, "exec"), {"np": np, **arrays})
     return explained(raised.value, lambda name: name == filename)
@@ -1613,11 +1615,7 @@ def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array_o
                                                                                               monkeypatch):
     """a (5, 2) @ b (4, 2) ran; the file now reads another array on one side: its shape is not the one NumPy
     multiplied, so neither side is named (the right side's check was not pinned: 'matmul of a (5, 2) @ c (2, 3)')."""
-    filename = f"<learner's {len(linecache.cache)}>"
-    monkeypatch.setitem(linecache.cache, filename, (len(saved), None, [saved], filename))
-    with pytest.raises(ValueError) as raised:
-        exec(compile("z = a @ b\n", filename, "exec"), {"a": np.ones((5, 2)), "b": np.ones((4, 2)), **shapes})
-    assert explained(raised.value, lambda name: name == filename) == (
+    assert explained_on("z = a @ b\n", monkeypatch, saved, a=np.ones((5, 2)), b=np.ones((4, 2)), **shapes) == (
         f"matmul of two arrays: the inner sizes 2 and 4 differ (the left's last, the right's first) -- a missing or "
         f"extra .T{SWAPPED}")
 
@@ -1625,11 +1623,7 @@ def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array_o
 def test_a_numpy_shape_error_between_sides_saved_again_since_it_ran_keeps_numpys_shapes_unnamed(monkeypatch):
     """a (5, 2) + b (3,) ran; the line now reads c (4,) on the right: its shape is not NumPy's, so no side is named
     (without the check: 'a (5, 2) + c (3,)', c given b's shape)."""
-    filename = f"<learner's {len(linecache.cache)}>"
-    monkeypatch.setitem(linecache.cache, filename, (10, None, ["z = a + c\n"], filename))
-    with pytest.raises(ValueError) as raised:
-        exec(compile("z = a + b\n", filename, "exec"), {"a": np.ones((5, 2)), "b": np.ones(3), "c": np.ones(4)})
-    assert explained(raised.value, lambda name: name == filename) == (
+    assert explained_on("z = a + b\n", monkeypatch, "z = a + c\n", a=np.ones((5, 2)), b=np.ones(3), c=np.ones(4)) == (
         "(5, 2) + (3,): on one axis (lined up from the last) the sizes 2 and 3 differ and neither is 1 -- write down "
         "the shape of each side")
 
