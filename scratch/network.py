@@ -276,6 +276,7 @@ def _as_list(items: object, what: str) -> list:
     if isinstance(items, str | bytes):
         raise TypeError(f"{what}, got {type(items).__name__} {items!r}")
     try:
-        return list(items)
+        iterator = iter(items)
     except TypeError:
         raise TypeError(f"{what}, got {type(items).__name__} {items!r}") from None
+    return list(iterator)             # outside the try: an error raised while reading a generator is its own

@@ -298,3 +298,12 @@ def test_what_is_not_a_list_is_named_where_a_list_is_expected(net, call, message
     iterable", "object of type 'int' has no len()"), naming neither the argument nor what it should be."""
     with pytest.raises(TypeError, match=message):
         call(net)
+
+
+def test_a_generator_of_layers_is_taken_and_a_layers_own_error_inside_it_is_its_own():
+    """A generator is a list of layers once read; a TypeError raised while reading it is the layer's, not "Network
+    takes a list of layers ..., got generator"."""
+    assert len(Network(Dense(n_in, 2) for n_in in (3, 2)).layers) == 2
+    with pytest.raises(TypeError, match="n_in must be an int") as raised:
+        Network(Dense(n_in, 2) for n_in in ("3",))
+    assert "Network takes a list" not in str(raised.value)
