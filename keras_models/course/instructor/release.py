@@ -97,9 +97,9 @@ def _listed(*options: str) -> list[Path]:
         raise ValueError(f"make release copies the files git tracks, and git cannot be run here "
                          f"({error.strerror or error}): install git") from None
     except subprocess.CalledProcessError as error:   # not a clone, or one git refuses ("dubious ownership": sudo)
-        said = error.stderr.decode("utf-8", "replace").strip().splitlines()
+        said = _git_said(error)
         raise ValueError("make release copies the files git tracks: run it in a git clone of the project"
-                         + (f" (git said: {said[0]})" if said else "")) from None
+                         + (f" (git said: {said})" if said else "")) from None
     return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
 
 
@@ -197,11 +197,16 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
         # only pre-commit and commit-msg, not a prepare-commit-msg or reference-transaction hook that refuses
         _git(dest, *RELEASE_IDENTITY, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
     except (OSError, subprocess.CalledProcessError) as error:
-        said = getattr(error, "stderr", b"").decode("utf-8", errors="replace").strip().splitlines() or [str(error)]
-        # git's reason is its "fatal:" line: after warnings ("warning: core.fsyncObjectFiles is deprecated"), or
-        # before its advice ("Another git process seems to be running ... remove the file manually to continue.")
-        reason = next((line for line in said if line.startswith("fatal:")), said[-1])
-        raise ValueError(f"the files are in {dest}, but git could not commit them: {reason}") from None
+        raise ValueError(f"the files are in {dest}, but git could not commit them: "
+                         f"{_git_said(error) or error}") from None
+
+
+def _git_said(error: OSError | subprocess.CalledProcessError) -> str | None:
+    """git's reason for a failure, in one line: its "fatal:" line, after warnings ("warning: core.fsyncObjectFiles is
+    deprecated") or before its advice ("Another git process seems to be running ... remove the file manually to
+    continue."); else the last line it wrote; None if it wrote nothing (or never ran)."""
+    said = (getattr(error, "stderr", None) or b"").decode("utf-8", "replace").strip().splitlines()
+    return next((line for line in said if line.startswith("fatal:")), said[-1] if said else None)
 
 
 def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[str, int]:
