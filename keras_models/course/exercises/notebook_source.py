@@ -163,16 +163,18 @@ def python_lines(source: str) -> list[str]:
     return io.StringIO(source, newline="").readlines()
 
 
+# The tokens that are no code of a line: what is left are its names, operators, numbers and strings
+NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+
+
 def _statement_starts(cell_source: str) -> set[int]:
     """The numbers (from 1) of the lines on which a statement starts, as IPython groups them: a line inside
     brackets or a string (`    % 3` continuing `"%d items"`) is Python whatever it starts with."""
     from IPython.core.inputtransformer2 import make_tokens_by_line
 
-    skipped = {tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT,
-               tokenize.ENDMARKER}
     starts = set()
     for tokens in make_tokens_by_line(python_lines(cell_source)):
-        first = next((token for token in tokens if token.type not in skipped), None)
+        first = next((token for token in tokens if token.type not in NOT_CODE), None)
         if first is not None:
             starts.add(first.start[0])
     return starts

@@ -55,6 +55,7 @@ from data.checksums import DATA_FILE_ERRORS
 from keras_models.twins.one_line_parser import one_line
 
 from ..notebook_source import (
+    NOT_CODE,
     SourceError,
     cell_label,
     cell_line,
@@ -450,9 +451,6 @@ def spelled_on(texts: tuple[str, ...], is_learners: Callable[[str], bool]) -> tu
 
 
 # what spells nothing: comments, the ends of lines, indentation
-_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
-
-
 def _code_tokens(lines: list[str]) -> tuple[list[tuple[int, str]], int]:
     """The tokens of `lines` that are code, as (line number, text), and how many lines tokenize read: all, or those
     up to its last token before it stopped (a stray indentation, a string left open)."""
@@ -460,7 +458,7 @@ def _code_tokens(lines: list[str]) -> tuple[list[tuple[int, str]], int]:
     ends = (line.rstrip("\r\n") + "\n" for line in lines)   # python_lines' line ends: tokenize ends a line at \n alone
     try:
         for token in tokenize.generate_tokens(lambda: next(ends, "")):
-            if token.type not in _NOT_CODE:
+            if token.type not in NOT_CODE:
                 tokens.append((token.start[0], token.string))
     except (tokenize.TokenError, SyntaxError):                 # an IndentationError is a SyntaxError
         return tokens, tokens[-1][0] if tokens else 0
