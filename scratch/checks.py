@@ -38,6 +38,16 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
     return arr if dtype is None else cast(arr, np.dtype(dtype), name, into)
 
 
+def a_prev_of_numbers(a_prev: object, forward: str, shape: str) -> None:
+    """Nothing if a layer's input `a_prev` is a NumPy array of numbers; else one TypeError naming the layer's `forward`
+    ("Dense(2, 3).forward") and the `shape` it takes ("(m, 2)"): a list fails at BP4's a_prev.T, strings inside
+    NumPy's matmul."""
+    if not isinstance(a_prev, np.ndarray) or a_prev.dtype.kind not in "biuf":
+        got = f"dtype {a_prev.dtype}" if isinstance(a_prev, np.ndarray) else type(a_prev).__name__
+        raise TypeError(f"{forward} needs a_prev as a NumPy array of numbers {shape}, got {got}: pass "
+                        "np.asarray(a_prev, dtype=float)")
+
+
 def cast(a: np.ndarray, dtype: np.dtype, name: str, into: str = "the network's") -> np.ndarray:
     """`a` in `dtype`, refusing values that the cast turns into inf (1e39 in float32) rather than warning. Values that
     round to 0 or a subnormal (1e-50 in float32) are ordinary rounding, no error even under np.seterr(all="raise")."""

@@ -33,7 +33,7 @@ from numbers import Real
 
 import numpy as np
 
-from scratch.checks import flag, generator
+from scratch.checks import a_prev_of_numbers, flag, generator
 
 # What scratch's Dropout draws instead of a Keras noise_shape (the bridge says it of a Keras Dropout given one too)
 ONE_MASK_ENTRY_PER_UNIT = ("it draws one mask entry per unit and example (Keras' noise_shape=None); leave noise_shape "
@@ -92,10 +92,7 @@ class Dropout:
     def forward(self, a_prev: np.ndarray, training: bool = False, mask: np.ndarray | None = None) -> np.ndarray:
         """a = (a_prev * scale) * mask while training (mask drawn if not given), a = a_prev at inference."""
         training = flag("training", training)                      # "no" and 1 refused, not read as True
-        if not isinstance(a_prev, np.ndarray) or a_prev.dtype.kind not in "biuf":
-            got = f"dtype {a_prev.dtype}" if isinstance(a_prev, np.ndarray) else type(a_prev).__name__
-            raise TypeError(f"Dropout.forward needs a_prev as a NumPy array of numbers (m, n), got {got}: pass "
-                            "np.asarray(a_prev, dtype=float)")
+        a_prev_of_numbers(a_prev, "Dropout.forward", "(m, n)")
         if not training:
             if mask is not None:                                                # never dropped without a word
                 raise ValueError(f"mask was given {AT_INFERENCE} it")

@@ -19,7 +19,7 @@ import numpy as np
 
 from scratch import activations, initializers, regularizers
 from scratch.activations import Activation
-from scratch.checks import UNDERFLOW_IS_ROUNDING, float_dtype, generator
+from scratch.checks import UNDERFLOW_IS_ROUNDING, a_prev_of_numbers, float_dtype, generator
 
 
 class Dense:
@@ -67,11 +67,7 @@ class Dense:
     @UNDERFLOW_IS_ROUNDING                                      # as in the Network's passes (scratch.checks)
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """z = a_prev @ W + b, a = g(z); keeps a_prev and z for the backward pass."""
-        # BP4 needs a_prev.T (a list would fail there), and the matmul numbers (strings fail inside NumPy)
-        if not isinstance(a_prev, np.ndarray) or a_prev.dtype.kind not in "biuf":
-            got = f"dtype {a_prev.dtype}" if isinstance(a_prev, np.ndarray) else type(a_prev).__name__
-            raise TypeError(f"Dense({self.n_in}, {self.n_out}).forward needs a_prev as a NumPy array of numbers "
-                            f"(m, {self.n_in}), got {got}: pass np.asarray(a_prev, dtype=float)")
+        a_prev_of_numbers(a_prev, f"Dense({self.n_in}, {self.n_out}).forward", f"(m, {self.n_in})")
         if a_prev.ndim != 2 or a_prev.shape[1] != self.n_in:
             raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects input of shape (m, {self.n_in}), "
                              f"got {a_prev.shape}")
