@@ -152,10 +152,9 @@ def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, floa
     y = np.asarray(y)
     value = net.loss(X, y, loss)
     a = net.layers[-1].a
-    y2 = y.reshape(a.shape) if y.ndim == 1 else y
     logs = {prefix + "loss": value}
-    for name in metrics:
-        logs[prefix + name] = float(np.mean(metrics_module.resolve(name, net.n_out)(y2, a)))
+    for name in metrics:                                        # (each matches y (m,) to a (m, 1) itself)
+        logs[prefix + name] = float(np.mean(metrics_module.resolve(name, net.n_out)(y, a)))
     return logs
 
 
