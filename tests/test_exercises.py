@@ -1740,17 +1740,23 @@ def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
     assert "no nonlinear activation" in grade_mutant("ex03", tmp_path, build_model=linear_hidden_layers)
 
 
-def ex03_exact_model(relu_layer: bool = False):
-    """A compiled ex03 model that is the price formula in the scaled features, through relu(x + 10): no training.
-    With relu_layer, the ReLU is a keras.layers.ReLU of its own after a linear Dense."""
-    import keras
+def ex03_scaler():
+    """The MinMaxScaler ex03's solution fits: on the 70 % of the gems it trains on (random_state=42)."""
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler
 
     from keras_models.course.exercises.price_data import make_price_data
 
     features, price = make_price_data()
-    scaler = MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
+    return MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
+
+
+def ex03_exact_model(relu_layer: bool = False):
+    """A compiled ex03 model that is the price formula in the scaled features, through relu(x + 10): no training.
+    With relu_layer, the ReLU is a keras.layers.ReLU of its own after a linear Dense."""
+    import keras
+
+    scaler = ex03_scaler()
     lowest, span = scaler.data_min_, scaler.data_range_
     slope = np.array([60.0, 35.0]) * span                       # dprice / dscaled feature
     intercept = 400.0 + 60.0 * (lowest[0] - 1000.0) + 35.0 * (lowest[1] - 1000.0)
@@ -1886,13 +1892,8 @@ def test_ex03_hint_for_a_model_that_misprices_the_new_gem_though_its_rmse_is_on_
     # the exact model plus a narrow bump of 15 along the first feature at the new gem's 998, two standard deviations
     # from the features' mean: about 2% of fresh gems fall under it, so the RMSE stays under 8, but the gem does
     import keras
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import MinMaxScaler
 
-    from keras_models.course.exercises.price_data import make_price_data
-
-    features, price = make_price_data()
-    scaler = MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
+    scaler = ex03_scaler()
     left, middle, right = (scaler.transform([[x, 1000.0]])[0, 0] for x in (997.8, 998.0, 998.2))
     height = 15.0
 
