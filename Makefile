@@ -365,8 +365,12 @@ exercises-solutions: venv ## grade the reference solutions with the same tests
 notebooks: venv ## a notebook for every lesson, exercise and solution in keras_models/course/notebooks/ (yours are kept)
 	@exec $(PY) -m keras_models.course.jupyter
 
+# make exports its command-line variables (PORT=8890) to the program, and so to JupyterLab's Terminal, where a make took
+# them for its own: GIVEN_TO_MAKE names them for lab.py to leave out. Under make -e started by a make ($(MAKE) lab), GNU
+# make 4.3 names none in MAKEOVERRIDES (GIVEN is empty, PORT=8890 just one of the environment's): those lab takes go.
 lab: venv ## JupyterLab on 127.0.0.1 with the project's kernel, opened on the notebooks (PORT=8888)
-	@exec $(PY) -m keras_models.course.jupyter.lab --via-make --write-notebooks $(if $(call given,PORT),--port $(call arg,PORT))
+	@GIVEN_TO_MAKE='$(strip $(GIVEN) $(if $(and $(findstring e,$(firstword -$(MAKEFLAGS))),$(filter-out 0,$(MAKELEVEL))),\
+	$(TAKES_lab) $(TAKES_ANY)))' exec $(PY) -m keras_models.course.jupyter.lab --via-make --write-notebooks $(if $(call given,PORT),--port $(call arg,PORT))
 
 release: venv ## instructor: a learner copy, solutions removed, into DEST=dir (WITH_SOLUTIONS=1: yours)
 	@test -n $(call arg,DEST) || { echo "usage: make release DEST=dir [WITH_SOLUTIONS=1]" >&2; exit 2; }

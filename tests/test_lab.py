@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import itertools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -103,8 +105,9 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     home.mkdir()
     command = [sys.executable, "-m", "keras_models.course.jupyter.lab", "--port", "0", "--no-browser",
                "--jupyter-home", str(tmp_path / "venv"), "--log", str(tmp_path / "lab.log")]
-    # as `make lab PORT=0` starts it: make exports its command-line variable PORT=0 and names it in MAKEFLAGS
-    made_by_make = {"MAKEFLAGS": " -- PORT=0", "MAKELEVEL": "1", "PORT": "0"}
+    # as `make lab PORT=0` starts it: make exports its command-line variable PORT=0 and names it in MAKEFLAGS,
+    # the Makefile's recipe in GIVEN_TO_MAKE
+    made_by_make = {"MAKEFLAGS": " -- PORT=0", "MAKELEVEL": "1", "PORT": "0", "GIVEN_TO_MAKE": "PORT"}
     server = subprocess.Popen(command, cwd=REPO, env=jupyter_environment(HOME=str(home), **made_by_make),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -138,7 +141,8 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         # the kernel starts in the repository's root, without make's variables (a `make tensorboard` run from it
         # said it ignored PORT=0 "from your shell's environment"); TensorFlow's start-up chatter, which the kernel shows
         # in the notebook like anything written to file descriptor 2, is filtered out; any other line from C++ shows
-        code = ("import os, tensorflow; print(os.getcwd()); print(sorted(set(os.environ) & {'MAKEFLAGS', 'PORT'})); "
+        code = ("import os, tensorflow; print(os.getcwd()); "
+                "print(sorted(set(os.environ) & {'MAKEFLAGS', 'PORT', 'GIVEN_TO_MAKE'})); "
                 "os.write(2, b'E0000 a real error from C++\\n')")
         expected = {"stdout": f"{REPO}\n[]\n", "stderr": "E0000 a real error from C++\n"}
         assert asyncio.run(run_in_kernel(kernel, code, expected)) == expected
@@ -230,15 +234,6 @@ def test_make_lab_passes_jupyterlab_no_make_variables_so_make_in_its_terminal_ta
     assert "Entering directory" not in done.stdout, done.stdout             # nor "make[1]: ..." around everything
 
 
-# What make adds to the environment of the program it runs, for `make lab PORT=8890 PYTHON='/opt/py EDITOR=vi/python3'`
-# and for `make -s -j2 lab PORT:=8890`: its command-line variables, each exported as well as named after " -- " in
-# MAKEFLAGS, where a space in a value is written "\\ " (the folder "py EDITOR=vi" names no variable EDITOR).
-MADE_BY_MAKE = [{"MAKEFLAGS": " -- PORT=8890 PYTHON=/opt/py\\ EDITOR=vi/python3", "PORT": "8890",
-                 "PYTHON": "/opt/py EDITOR=vi/python3"},
-                {"MAKEFLAGS": "s -j2 --jobserver-auth=3,4 -- PORT:=8890", "MFLAGS": "-s -j2 --jobserver-auth=3,4",
-                 "PORT": "8890"}]
-
-
 def without_make_variables(monkeypatch) -> None:
     """This test process's own PORT, PYTHON and make variables gone: `make test PYTHON=python3.12` runs it with
     PYTHON exported and named in MAKEFLAGS, which the cases below must not take for theirs."""
@@ -246,37 +241,75 @@ def without_make_variables(monkeypatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.mark.parametrize("made_by_make", MADE_BY_MAKE, ids=["variables", "flags-and-variables"])
-def test_make_lab_passes_jupyterlab_none_of_makes_command_line_variables(made_by_make, tmp_path, monkeypatch):
+# Here a real make runs, with a Makefile of its own whose recipe `show` starts Python as make lab's does: the real
+# Makefile's lab recipe up to its `exec` (where it names make's command-line variables) and the variables that uses
+# (GIVEN, TAKES_lab, TAKES_ANY), read from the real Makefile; the program prints the environment JupyterLab would get.
+# `outer` starts it from a make (`$(MAKE) show`), as a recipe that runs `$(MAKE) lab` does.
+LAB_PROGRAM = "exec $(PY) -m keras_models.course.jupyter.lab"
+SHOWS_JUPYTERS_ENVIRONMENT = """\
+{variables}
+show:
+\t{recipe}exec {python} -c 'import json, sys; sys.path.insert(0, sys.argv[1]); \
+from keras_models.course.jupyter import lab; print(json.dumps(lab.jupyter_environment(lab.Path(sys.argv[2]))))' \
+'{repo}' '{home}'
+outer:
+\t@$(MAKE) -s show
+"""
+
+
+def jupyters_environment_under_make(command_line: list[str], folder: Path) -> dict[str, str]:
+    """The environment JupyterLab gets from `make -s -f <a Makefile in folder> <command_line>` (see above)."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    variables = [line for line in makefile.splitlines() if re.match(r"(GIVEN|TAKES_lab|TAKES_ANY) *:?=", line)]
+    after_the_rule = makefile.split("\nlab: ", 1)[1].splitlines()[1:]
+    recipe = "\n".join(itertools.takewhile(lambda line: line.startswith("\t"), after_the_rule))
+    assert len(variables) == 3 and LAB_PROGRAM in recipe, (variables, recipe)
+    (folder / "Makefile").write_text(SHOWS_JUPYTERS_ENVIRONMENT.format(
+        variables="\n".join(variables), recipe=recipe.strip().partition(LAB_PROGRAM)[0], python=sys.executable,
+        repo=REPO, home=folder), encoding="utf-8")
+    done = subprocess.run(["make", "-s", "-f", str(folder / "Makefile"), *command_line], cwd=folder,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    return json.loads(done.stdout)
+
+
+# `make lab PORT=8890 PYTHON='/opt/py EDITOR=vi/python3'` (a space in a value, which MAKEFLAGS writes "\\ ": the folder
+# "py EDITOR=vi" names no variable EDITOR), `make -j2 lab PORT:=8890` (make's own flags before, an override), and a
+# make lab started by a make: make exports its command-line variables to the program it runs.
+@pytest.mark.parametrize("command_line", [
+    ["show", "PORT=8890", "PYTHON=/opt/py EDITOR=vi/python3"],
+    ["-j2", "show", "PORT:=8890"],
+    ["outer", "PORT=8890", "PYTHON=python3.12"],
+], ids=["variables", "flags-and-variables", "from-a-make-of-make"])
+def test_make_lab_passes_jupyterlab_none_of_makes_command_line_variables(command_line, tmp_path, monkeypatch):
     """`make lab PORT=8890`: make exported PORT=8890 to JupyterLab, and so to its Terminal and its kernels, where
     `make tensorboard` then said "make tensorboard ignores PORT=8890 from your shell's environment", a PORT the
     learner never exported. What the shell did export stays (here EDITOR, and WSL's NAME, the machine's name)."""
     without_make_variables(monkeypatch)
-    monkeypatch.setenv("MAKELEVEL", "1")
     monkeypatch.setenv("EDITOR", "nano")
     monkeypatch.setenv("NAME", "DESKTOP-1")
-    for name, value in made_by_make.items():
-        monkeypatch.setenv(name, value)
-    environment = lab.jupyter_environment(tmp_path)
-    assert [name for name in ("PORT", "PYTHON", *lab.MAKE_VARIABLES) if name in environment] == []
+    environment = jupyters_environment_under_make(command_line, tmp_path)
+    made = ("PORT", "PYTHON", "GIVEN_TO_MAKE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+    assert [name for name in made if name in environment] == []
     assert (environment["EDITOR"], environment["NAME"]) == ("nano", "DESKTOP-1")
     done = subprocess.run(["make", "-n", "tensorboard"], cwd=REPO, env=environment, capture_output=True, text=True,
                           timeout=60)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr           # not "ignores PORT=8890"
 
 
-@pytest.mark.parametrize("made_by_make", [{}, {"MAKEFLAGS": " -- PYTHON=python3.12", "PYTHON": "python3.12"}],
+@pytest.mark.parametrize("command_line", [None, ["show", "PYTHON=python3.12"]],
                          ids=["run-without-make", "make-given-python"])
-def test_jupyterlab_keeps_a_port_that_make_did_not_add_and_its_terminal_says_make_ignores_it(made_by_make, tmp_path,
+def test_jupyterlab_keeps_a_port_that_make_did_not_add_and_its_terminal_says_make_ignores_it(command_line, tmp_path,
                                                                                             monkeypatch):
     """Only what make added from its command line goes. A PORT in the shell's environment (the Makefile drops one for
     make lab, but `.venv/bin/python -m keras_models.course.jupyter.lab` keeps it) stays, as the learner's: a make in
     JupyterLab's Terminal says it ignores it, as it does in the learner's own shell."""
     without_make_variables(monkeypatch)
     monkeypatch.setenv("PORT", "9000")
-    for name, value in made_by_make.items():
-        monkeypatch.setenv(name, value)
-    environment = lab.jupyter_environment(tmp_path)
+    if command_line is None:
+        environment = lab.jupyter_environment(tmp_path)
+    else:
+        environment = jupyters_environment_under_make(command_line, tmp_path)
     assert (environment.get("PORT"), environment.get("PYTHON")) == ("9000", None)
     done = subprocess.run(["make", "-n", "tensorboard"], cwd=REPO, env=environment, capture_output=True, text=True,
                           timeout=60)
@@ -285,18 +318,8 @@ def test_jupyterlab_keeps_a_port_that_make_did_not_add_and_its_terminal_says_mak
 
 # `make -e lab PORT=8890` (the environment's variables over the Makefile's, which README's make lab and make train
 # take): make writes MAKEFLAGS "e -- $(MAKEOVERRIDES)", its command-line variables left for a sub-make to expand, and
-# still exports PORT=8890. Here a real make runs, with a Makefile of its own whose recipe starts Python as make lab's
-# does (exec), or from a make it starts itself (`$(MAKE) show`, which sees MAKEFLAGS "ew -- $(MAKEOVERRIDES)" too).
-SHOWS_JUPYTERS_ENVIRONMENT = """\
-show:
-\t@exec {python} -c 'import json, sys; sys.path.insert(0, sys.argv[1]); from keras_models.course.jupyter import lab; \
-environment = lab.jupyter_environment(lab.Path(sys.argv[2])); \
-print(json.dumps({{name: environment.get(name) for name in ("PORT", "PYTHON", "EDITOR")}}))' '{repo}' '{home}'
-outer:
-\t@$(MAKE) -s show
-"""
-
-
+# still exports PORT=8890. Started by a make under make -e (`$(MAKE) lab`), make knows them no more: GNU make 4.3
+# expands MAKEOVERRIDES there to nothing, and PORT=8890 is one of its environment's variables.
 @pytest.mark.parametrize("command_line, shell, kept", [
     (["-e", "show", "PORT=8890"], {}, {"PORT": None, "PYTHON": None, "EDITOR": "nano"}),
     (["-e", "--eval", "EDITOR=vi", "-j2", "-sI", "EDITOR=vi", "show", "PORT:=8890", "PYTHON=/opt/py EDITOR=vi/python3"],
@@ -315,27 +338,9 @@ def test_make_e_lab_passes_jupyterlab_none_of_makes_command_line_variables(comma
     monkeypatch.setenv("EDITOR", "nano")
     for name, value in shell.items():
         monkeypatch.setenv(name, value)
-    makefile = tmp_path / "Makefile"
-    makefile.write_text(SHOWS_JUPYTERS_ENVIRONMENT.format(python=sys.executable, repo=REPO, home=tmp_path),
-                        encoding="utf-8")
-    done = subprocess.run(["make", "-s", "-f", str(makefile), *command_line], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
-    assert (done.returncode, done.stderr) == (0, ""), done.stderr
-    assert json.loads(done.stdout) == kept
-
-
-def test_make_e_lab_where_processes_cannot_be_read_passes_jupyterlab_no_variable_make_lab_takes(tmp_path, monkeypatch):
-    """Where make -e's command line cannot be read (no /proc: macOS), the variables make lab takes on it (PORT, and
-    PYTHON, which every target takes) are left out, as if given there; the shell's others stay."""
-    without_make_variables(monkeypatch)
-    for name, value in {"MAKEFLAGS": "e -- $(MAKEOVERRIDES)", "MFLAGS": "-e", "MAKELEVEL": "1",
-                        "MAKEOVERRIDES": "${-*-command-variables-*-}", "PORT": "8890", "PYTHON": "python3.12",
-                        "EDITOR": "nano"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(lab, "PROCESSES", tmp_path / "no-proc")
-    environment = lab.jupyter_environment(tmp_path)
-    assert [name for name in ("PORT", "PYTHON", *lab.MAKE_VARIABLES) if name in environment] == []
-    assert environment["EDITOR"] == "nano"
+    environment = jupyters_environment_under_make(command_line, tmp_path)
+    assert {name: environment.get(name) for name in kept} == kept
+    assert [name for name in lab.MAKE_VARIABLES if name in environment] == []
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ if __name__ == "__main__":                   # before the imports (secrets loads
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
 import secrets  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
@@ -50,83 +49,20 @@ NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
 STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
 
 
-# What make passes down to the program it runs (`make lab PORT=8890`: MAKEFLAGS=" -- PORT=8890", MAKELEVEL=1).
-# JupyterLab's Terminal and its kernels would hand it on to every make run there, which then took PORT for its own
-# command-line variable ("unknown variable PORT for make exercises") and said "make[1]: Entering directory".
-MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
-
-
-# make -e (the environment's variables over the Makefile's) writes this after " -- " in MAKEFLAGS instead of its
-# command-line variables ("e -- $(MAKEOVERRIDES)"), for a sub-make to expand, and exports them all the same
-HIDDEN_OVERRIDES = "$(MAKEOVERRIDES)"
-PROCESSES = Path("/proc")                 # Linux's (and WSL's): where make -e's own command line is read
-# make's options whose argument may be the next word (make -f Makefile, -C dir): that word is no variable
-OPTIONS_WITH_AN_ARGUMENT = "CfIoWE"
-LONG_OPTIONS_WITH_AN_ARGUMENT = ("directory", "file", "makefile", "include-dir", "old-file", "assume-old",
-                                 "what-if", "new-file", "assume-new", "eval")
-# what make lab takes on its command line (the Makefile's TAKES_lab and TAKES_ANY): make -e's, where unreadable
-LAB_TAKES = {"PORT", "PYTHON"}
+# What make passes down to the program it runs (`make lab PORT=8890`: MAKEFLAGS=" -- PORT=8890", MAKELEVEL=1), and
+# GIVEN_TO_MAKE, which the Makefile's lab recipe sets. JupyterLab's Terminal and its kernels would hand them on to every
+# make run there, which then took PORT for its own command-line variable ("unknown variable PORT for make exercises")
+# and said "make[1]: Entering directory".
+GIVEN_TO_MAKE = "GIVEN_TO_MAKE"
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", GIVEN_TO_MAKE)
 
 
 def given_to_make() -> set[str]:
     """The variables make was given on its command line (`make lab PORT=8890`: PORT), which it also exports to the
-    program it runs. MAKEFLAGS names them after " -- " (" -- PORT=8890", or "s -j2 -- PORT=8890" after make's own
-    flags), a space in a value written "\\ ", an override PORT:=8890 with its colon. Under make -e it names none
-    (HIDDEN_OVERRIDES): they are read from the command line of the make that started this program."""
-    overrides = os.environ.get("MAKEFLAGS", "").partition(" -- ")[2]
-    if overrides == HIDDEN_OVERRIDES:
-        return given_to_make_above(os.getppid())
-    return _assigned(overrides)
-
-
-def _assigned(overrides: str) -> set[str]:
-    """The names MAKEFLAGS' part after " -- " assigns ("PORT=8890 DEST=my\\ class": PORT, DEST)."""
-    return {word.split("=")[0].rstrip(":") for word in re.split(r"(?<!\\) ", overrides) if "=" in word}
-
-
-def given_to_make_above(pid: int) -> set[str]:
-    """make -e: the variables on the command line of the make that is process `pid` or its nearest ancestor, and of
-    the makes above it that started it with theirs hidden too (a `$(MAKE) lab` under make -e), read in /proc. Where
-    /proc is not there (macOS) or no make is found, those make lab takes (LAB_TAKES), as if given."""
-    names: set[str] = set()
-    for _ in range(16):                                 # make, a shell between, the make above it: a few at most
-        try:
-            argv = (PROCESSES / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
-            if argv and re.fullmatch(r"g?make[\d.-]*", Path(argv[0]).name):
-                names |= _command_line_variables(argv[1:])
-                environ = (PROCESSES / str(pid) / "environ").read_bytes().decode(errors="replace").split("\0")
-                makeflags = next((item[len("MAKEFLAGS="):] for item in environ if item.startswith("MAKEFLAGS=")), "")
-                overrides = makeflags.partition(" -- ")[2]
-                if overrides != HIDDEN_OVERRIDES:
-                    return names | _assigned(overrides)
-            # the parent's pid: the fourth field of /proc/<pid>/stat, the second after the command's name "(...)"
-            pid = int((PROCESSES / str(pid) / "stat").read_text(errors="replace").rpartition(")")[2].split()[1])
-        except (OSError, ValueError, IndexError):
-            break
-    return names | LAB_TAKES
-
-
-def _command_line_variables(words: list[str]) -> set[str]:
-    """The variables assigned among make's command-line `words` (make -e -f Makefile lab PORT=8890: PORT): a word
-    with "=" that is no option (-j2, --file=x) nor an option's argument (-f x=y, -Cdir, --eval X=1), as make reads
-    them (GNU getopt: a long option may be shortened to any unique start, --dir for --directory)."""
-    names, argument_next = set(), False
-    for position, word in enumerate(words):
-        if argument_next:
-            argument_next = False
-        elif word == "--":
-            return names | {rest.split("=")[0].rstrip(":") for rest in words[position + 1:] if "=" in rest}
-        elif word.startswith("--"):
-            argument_next = "=" not in word and any(option.startswith(word[2:]) for option in
-                                                    LONG_OPTIONS_WITH_AN_ARGUMENT)
-        elif word.startswith("-"):
-            # -sC dir: flags, then one that takes the rest of the word or, if nothing is left, the next word
-            letter = next((index for index, flag in enumerate(word[1:], 1) if flag in OPTIONS_WITH_AN_ARGUMENT + "jlO"),
-                          None)
-            argument_next = letter == len(word) - 1 and word[letter] in OPTIONS_WITH_AN_ARGUMENT
-        elif "=" in word:
-            names.add(word.split("=")[0].rstrip(":"))
-    return names
+    program it runs. The Makefile's lab recipe names them in GIVEN_TO_MAKE ("PORT": its GIVEN, which make -e's
+    MAKEFLAGS leaves out; under a make -e started by a make, which keeps no record of them, those make lab takes);
+    run without make, there are none."""
+    return set(os.environ.get(GIVEN_TO_MAKE, "").split())
 
 
 def jupyter_environment(home: Path) -> dict[str, str]:
