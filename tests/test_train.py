@@ -331,11 +331,19 @@ def test_progress_prints_first_every_fifth_and_last_epoch_or_nothing_when_quiet(
     assert quiet.getvalue() == ""
 
 
-def test_progress_on_a_terminal_rewrites_one_line_per_side():
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
+class Terminal(io.StringIO):
+    """An output that says it is a terminal, as EpochPrinter asks before rewriting a line with \r."""
 
+    def isatty(self):
+        return True
+
+
+def on_screen(stream: io.StringIO) -> list[str]:
+    """The rows a terminal shows of what was written: each row's text after its last \r."""
+    return [row.split("\r")[-1] for row in stream.getvalue().split("\n")]
+
+
+def test_progress_on_a_terminal_rewrites_one_line_per_side():
     stream = Terminal()
     printer = EpochPrinter("keras", 3, stream=stream)
     for epoch, loss in enumerate([10.5, 1.25, 0.5]):
@@ -348,10 +356,6 @@ def test_progress_on_a_terminal_rewrites_one_line_per_side():
 
 
 def test_progress_on_a_terminal_narrower_than_the_line_prints_lines_as_in_a_pipe(monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     monkeypatch.setenv("COLUMNS", "40")             # the line below is 47 wide: rewritten with \r, it left a row
     stream = Terminal()                             # behind every epoch
     printer = EpochPrinter("keras", 3, stream=stream)
@@ -363,10 +367,6 @@ def test_progress_on_a_terminal_narrower_than_the_line_prints_lines_as_in_a_pipe
 
 
 def test_progress_that_outgrows_the_terminal_ends_the_line_it_rewrote_before_printing_as_in_a_pipe(monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     stream = Terminal()
     printer = EpochPrinter("keras", 3, stream=stream)
     printer.on_epoch_end(0, {"loss": 0.5})
@@ -374,24 +374,20 @@ def test_progress_that_outgrows_the_terminal_ends_the_line_it_rewrote_before_pri
     monkeypatch.setenv("COLUMNS", str(width + 2))   # the loss below is 4 characters wider: it would wrap
     printer.on_epoch_end(1, {"loss": 12345.5})
     printer.on_epoch_end(2, {"loss": 0.5})
-    rows = [row.split("\r")[-1] for row in stream.getvalue().split("\n")]
+    rows = on_screen(stream)
     assert [row.split()[2] for row in rows[:-1]] == ["1/3", "2/3", "3/3"] and rows[-1] == "", repr(stream.getvalue())
 
 
 def test_progress_of_a_side_that_stopped_shows_its_last_finished_epoch():
     """Keras diverged in epoch 4 of 6: in a pipe its last finished epoch, 3, fell between the fifths and was never
     printed; on a terminal its line, left open for the next epoch, was written over by the scratch side's."""
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     for stream in (io.StringIO(), Terminal()):
         printer = EpochPrinter("keras", 6, stream=stream)
         for epoch in range(3):
             printer.on_epoch_end(epoch, {"loss": 1.0})
         printer.stopped()
         EpochPrinter("scratch", 6, stream=stream).on_epoch_end(0, {"loss": 1.0})
-        rows = [row.split("\r")[-1].split()[:3] for row in stream.getvalue().split("\n") if row]   # what stays
+        rows = [row.split()[:3] for row in on_screen(stream) if row]   # what stays
         assert rows[-2:] == [["keras", "epoch", "3/6"], ["scratch", "epoch", "1/6"]], repr(stream.getvalue())
     quiet = io.StringIO()
     printer = EpochPrinter("keras", 6, quiet=True, stream=quiet)
@@ -404,16 +400,12 @@ def test_progress_of_a_scratch_side_that_trains_only_the_epochs_a_diverged_keras
     """Keras diverged in epoch 4 of 6: the scratch side trains 3 (`last`) and nothing calls `stopped` for it. On a
     terminal its line for epoch 3 must end as a run's last epoch's does, or the divergence's error line is written
     on the same row, after it. (tests/test_divergence.py checks the same run in a pipe, through make train's sides.)"""
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
     stream = Terminal()
     printer = EpochPrinter("scratch", 6, stream=stream, last=3)
     for epoch in range(3):
         printer.on_epoch_end(epoch, {"loss": 1.0})
     print("error: binary (keras side): training diverged in epoch 4", file=stream)
-    rows = [row.split("\r")[-1] for row in stream.getvalue().split("\n")]
+    rows = on_screen(stream)
     assert [row.split()[:3] for row in rows[:-2]] == [["scratch", "epoch", "3/6"]], repr(stream.getvalue())
     assert rows[-2:] == ["error: binary (keras side): training diverged in epoch 4", ""]
 
