@@ -1466,13 +1466,19 @@ def test_a_numpy_shape_error_names_the_arrays_their_shapes_and_the_likely_fix(na
     assert (result.passed, result.message) == (False, f"your code raised ValueError in {expected}")
 
 
+def learners_file(text: str, monkeypatch) -> str:
+    """The name of a learner's file of its own that reads `text`, held in linecache (as load_module keeps a notebook
+    cell's lines) for as long as the test runs."""
+    filename = f"<learner's {len(linecache.cache)}>"
+    monkeypatch.setitem(linecache.cache, filename, (len(text), None, text.splitlines(keepends=True), filename))
+    return filename
+
+
 def explained_on(source: str, monkeypatch, saved: str | None = None, **arrays) -> str | None:
     """shape_errors.explained for the ValueError that `source`, a learner's file of its own, raises with `arrays` as its
     variables: the explainer without an exercise or a grader around it (no TensorFlow, milliseconds). `saved`: what
     the file reads now, if it was saved again since it ran."""
-    filename = f"<learner's {len(linecache.cache)}>"
-    lines = (saved or source).splitlines(keepends=True)
-    monkeypatch.setitem(linecache.cache, filename, (len(saved or source), None, lines, filename))
+    filename = learners_file(saved or source, monkeypatch)
     with pytest.raises(ValueError) as raised:
         exec(compile(source, filename, "exec"), {"np": np, **arrays})
     return explained(raised.value, lambda name: name == filename)
@@ -3013,8 +3019,7 @@ def test_the_line_named_is_the_one_whose_code_spells_the_name_not_a_comment_or_s
     first whose code spells the text, not an earlier line whose trailing comment does (x = 1  # "softmax" later was
     named), nor a docstring that quotes it. Its lines are the ones linecache holds, as load_module keeps a notebook
     cell's; what tokenize cannot read (a cell with a stray indentation) is searched line by line as before."""
-    filename = f"<learner's {len(linecache.cache)}>"
-    monkeypatch.setitem(linecache.cache, filename, (len(source), None, source.splitlines(keepends=True), filename))
+    filename = learners_file(source, monkeypatch)
     found = spelled_on(texts, lambda name: name == filename)
     assert found == (None if expected is None else (expected[0], f"line {expected[1]} of {filename}"))
 
