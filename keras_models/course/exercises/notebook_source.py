@@ -186,9 +186,10 @@ def _left_out(line: str) -> str:
     return f"{indent}pass" if indent else ""
 
 
-def code_pieces(path: Path) -> list[tuple[str, str]]:
-    """[(source, name), ...]: the code to run, in order, and the name errors will report for it."""
-    text = read_text(path)
+def code_pieces(path: Path, text: str | None = None) -> list[tuple[str, str]]:
+    """[(source, name), ...]: the code to run, in order, and the name errors will report for it. `text`: the file's,
+    if it was read already (make grade's sandbox keeps what was handed in); by default it is read now."""
+    text = read_text(path) if text is None else text
     if _a_web_page(text):           # "Save link as" on GitHub's or Drive's page: "invalid syntax at line 1", "not JSON"
         kind = "notebook" if path.suffix == ".ipynb" else "script"
         raise SourceError(f"{path.name} is a web page (HTML), not the {kind} itself: download the file (on GitHub: "

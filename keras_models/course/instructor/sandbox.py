@@ -132,6 +132,7 @@ class _Running:
     conn_open: bool = True
     sentinel_open: bool = True   # False once it closed while the child ran: the kernel alone then says it ended
     learners_file: str = ""      # the copy graded, as the child's code objects name it (where_stopped looks for it)
+    handed_in: bytes = b""       # what that copy held before the child ran (the child may change or replace it)
 
 
 # What escaped writes as its escape: the control characters (Cc); the invisible format characters (Cf), among them
@@ -236,11 +237,12 @@ def _stack_written_at_sigxcpu(path: str, learners_file: str) -> None:
         faulthandler.register(stop, file=stack, all_threads=True, chain=True)
 
 
-def where_stopped(stack: str, learners_file: str) -> str:
+def where_stopped(stack: str, learners_file: str, handed_in: bytes) -> str:
     """' -- it was running line 48 of ex06_capstone_housing.py, in engineer_features': the innermost frame of the
     learner's file (or of its notebook's cells) on the main thread's stack as faulthandler wrote it, or "" when that
     stack holds none (the grader's own code was running) or there is no stack. The learner's own code may have
-    written into the file: only a frame in the learner's file, as faulthandler writes it, is named."""
+    written into the file: only a frame in the learner's file, as faulthandler writes it, is named. `handed_in`: the
+    file's bytes before it ran, where its function's full name is found."""
     lines = stack.splitlines()
     if not lines or not (main := re.fullmatch(r"main thread 0x([0-9a-f]+)", lines[0])):
         return ""
@@ -255,19 +257,21 @@ def where_stopped(stack: str, learners_file: str) -> str:
             if is_ours(file):
                 file = file.replace(ours, learners_file, 1)
                 where = "at the top level of the file" if function == "<module>" else \
-                    f"in {_qualified(function, file, int(number))}"
+                    f"in {_qualified(function, file, int(number), handed_in)}"
                 innermost = f"{cell_line(file, int(number))}, {where}"
     return "" if innermost is None else f" -- it was running {innermost}"        # escaped with the reason (one_line)
 
 
-def _qualified(function: str, filename: str, number: int) -> str:
+def _qualified(function: str, filename: str, number: int, handed_in: bytes) -> str:
     """The name an error gives `function` (where_raised: its __qualname__, "Perceptron1D.run"), whose code is at line
     `number` of the learner's `filename` (a .py, or "<notebook> cell 3"): faulthandler writes its __name__ alone
-    ("run"). Found by compiling that code again, which runs none of it; `function` itself when it cannot be (the
-    learner's code changed or deleted its file)."""
+    ("run"). Found by compiling that code again from the bytes `handed_in`, which runs none of it -- never from the
+    copy, which the child may have replaced (by a named pipe, whose reading never ends); `function` itself when it
+    cannot be."""
     path, _, cell = filename.rpartition(" cell ")
     try:
-        pieces = code_pieces(Path(path if path.endswith(".ipynb") and cell.isdigit() else filename))
+        pieces = code_pieces(Path(path if path.endswith(".ipynb") and cell.isdigit() else filename),
+                             handed_in.decode("utf-8").removeprefix("\ufeff"))
         codes = [compile(next(source for source, name in pieces if name == filename), filename, "exec",
                          dont_inherit=True)]
     except Exception:                           # noqa: BLE001 -- whatever a changed or damaged file raises
@@ -412,7 +416,8 @@ def _start(context, task: Submission, root: Path, time_limit: int, others: list[
     # limit then read as a plain SIGKILL)
     multiprocessing.process._children.discard(process)
     send.close()
-    return _Running(task.key, process, receive, workdir, time.monotonic(), learners_file=str(copy))
+    return _Running(task.key, process, receive, workdir, time.monotonic(), learners_file=str(copy),
+                    handed_in=task.source)
 
 
 def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Verdict | None:
@@ -479,7 +484,7 @@ def _where(r: _Running) -> str:
         stack = (r.workdir / STACK_FILE).read_text(encoding="ascii", errors="replace")
     except OSError:
         return ""
-    return where_stopped(stack, r.learners_file) if r.learners_file else ""
+    return where_stopped(stack, r.learners_file, r.handed_in) if r.learners_file else ""
 
 
 # What each signal that ends a process by its default action tells a teacher (the limits' own are _poll's)
