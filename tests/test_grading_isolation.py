@@ -273,6 +273,17 @@ DEEP_BELOW = ("import copy\n\n\ndef nest(depth):\n    x = []\n    for _ in range
               "def copy_forever():\n    x = nest(300)\n    while True: copy.deepcopy(x)\n\n\ncopy_forever()\n")
 
 
+def test_a_submission_that_puts_a_named_pipe_in_its_stacks_place_is_stopped_and_named_nowhere():
+    """The stack file lies in the child's folder, which its code may change: a named pipe there, read as a file,
+    blocked make grade's own process for good."""
+    pipe = f"import os\n\nos.remove({sandbox.STACK_FILE!r})\nos.mkfifo({sandbox.STACK_FILE!r})\n" + SPINS
+    with at_most(30):
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, pipe.encode())], 1, 1,
+                                             wall_seconds=20)
+    skip_if_starved_before_its_cpu_limit(verdict["cy"], hard_limit(1))
+    assert verdict["cy"].reason == "used more than 1 s of CPU time (time limit)", verdict
+
+
 def test_a_loop_running_more_than_100_calls_below_the_learners_line_is_still_told_that_line():
     with at_most(20):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, DEEP_BELOW.encode())], 1, 1)

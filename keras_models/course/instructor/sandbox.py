@@ -67,6 +67,7 @@ import re
 import resource
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -479,9 +480,14 @@ def _stack_at_sigxcpu(r: _Running) -> str:
 
 
 def _where(r: _Running) -> str:
-    """where_stopped, from the stack the child wrote into its folder ("" when it wrote none)."""
+    """where_stopped, from the stack the child wrote into its folder ("" when it wrote none, or left something else
+    than a file there: its code may change its folder, and a named pipe, read as a file, blocked this process)."""
     try:
-        stack = (r.workdir / STACK_FILE).read_text(encoding="ascii", errors="replace")
+        fd = os.open(r.workdir / STACK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return ""
+            stack = file.read().decode("ascii", errors="replace")
     except OSError:
         return ""
     return where_stopped(stack, r.learners_file, r.handed_in) if r.learners_file else ""
