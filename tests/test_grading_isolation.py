@@ -284,12 +284,14 @@ def test_a_submission_that_puts_a_named_pipe_in_its_stacks_place_is_stopped_and_
     assert verdict["cy"].reason == "used more than 1 s of CPU time (time limit)", verdict
 
 
-def test_a_loop_running_more_than_100_calls_below_the_learners_line_is_still_told_that_line():
+@pytest.mark.parametrize("function", ["copy_forever", "kopiere_für_immer"])   # (a name faulthandler escapes)
+def test_a_loop_running_more_than_100_calls_below_the_learners_line_is_still_told_that_line(function):
+    source = DEEP_BELOW.replace("copy_forever", function)
     with at_most(20):
-        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, DEEP_BELOW.encode())], 1, 1)
+        verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, source.encode())], 1, 1)
     skip_if_starved_before_its_cpu_limit(verdict["cy"], hard_limit(1))
     assert verdict["cy"].reason == (f"used more than 1 s of CPU time (time limit) -- it was running line 12 of "
-                                    f"{FILE01}, in copy_forever"), verdict
+                                    f"{FILE01}, in {function}"), verdict
 
 
 def test_a_submission_stopped_at_its_wall_limit_is_told_the_line_and_function_it_was_waiting_in():

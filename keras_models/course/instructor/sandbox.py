@@ -228,7 +228,7 @@ def _stack_written_at_sigxcpu(path: str, learners_file: str) -> None:
             if frame is not None:
                 os.write(stack, (f"Current thread 0x{main:x} (most recent call first):\n  File "
                                  f'"{_as_faulthandler_writes(frame.f_code.co_filename)}", line {frame.f_lineno} in '
-                                 f"{frame.f_code.co_name}\n").encode("ascii"))
+                                 f"{_as_faulthandler_writes(frame.f_code.co_name)}\n").encode("ascii"))
         finally:                                        # the end, as before, whatever happened above
             signal.signal(signal.SIGXCPU, signal.SIG_DFL)
             signal.raise_signal(signal.SIGXCPU)
@@ -266,9 +266,9 @@ def where_stopped(stack: str, learners_file: str, handed_in: bytes) -> str:
 def _qualified(function: str, filename: str, number: int, handed_in: bytes) -> str:
     """The name an error gives `function` (where_raised: its __qualname__, "Perceptron1D.run"), whose code is at line
     `number` of the learner's `filename` (a .py, or "<notebook> cell 3"): faulthandler writes its __name__ alone
-    ("run"). Found by compiling that code again from the bytes `handed_in`, which runs none of it -- never from the
-    copy, which the child may have replaced (by a named pipe, whose reading never ends); `function` itself when it
-    cannot be."""
+    ("run"; a name beyond ASCII escaped, "gr\\xf6\\xdfe"). Found by compiling that code again from the bytes
+    `handed_in`, which runs none of it -- never from the copy, which the child may have replaced (by a named pipe,
+    whose reading never ends); `function` itself when it cannot be."""
     path, _, cell = filename.rpartition(" cell ")
     try:
         pieces = code_pieces(Path(path if path.endswith(".ipynb") and cell.isdigit() else filename),
@@ -279,14 +279,15 @@ def _qualified(function: str, filename: str, number: int, handed_in: bytes) -> s
         return function
     while codes:
         code = codes.pop()
-        if code.co_name == function and any(line == number for *_, line in code.co_lines()):
+        if _as_faulthandler_writes(code.co_name) == function and any(line == number for *_, line in code.co_lines()):
             return code.co_qualname
         codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
     return function
 
 
 def _as_faulthandler_writes(text: str) -> str:
-    """`text` as faulthandler writes a file name: printable ASCII as it is, any other character as an escape."""
+    """`text` as faulthandler writes a file or function name: printable ASCII as it is, any other character as an
+    escape."""
     return "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" if ord(c) <= 0xFF
                    else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in text)
 
