@@ -1812,8 +1812,7 @@ def test_ex03_hint_for_predict_price_that_leaves_the_gem_unscaled(tmp_path):
     def unscaled(model, scaler, features):
         return float(model.predict(np.array([features]), verbose=0)[0, 0])
 
-    message = grade_mutant("ex03", tmp_path, build_model=ex03_exact_model, train=ex03_no_training,
-                           predict_price=unscaled)
+    message = ex03_graded(tmp_path, predict_price=unscaled)
     assert message.startswith("predict_price gave ") and message.endswith(
         "scale the raw features with the training scaler before predicting"), message
 
@@ -3112,7 +3111,7 @@ def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(
         model.layers[-1].set_weights([kernel / 20, np.array([mean - (mean - bias[0]) / 20])])
         return model
 
-    hint = grade_mutant("ex03", tmp_path, build_model=squeezed, train=ex03_no_training)
+    hint = ex03_graded(tmp_path, build_model=squeezed)
     assert hint.startswith("the model predicts nearly the same price for every gem: its ReLU units"), hint
 
 

@@ -1230,7 +1230,7 @@ def nested_for_nbformat_only() -> str:
 def test_files_saved_as_utf16_without_a_byte_order_mark_get_that_reason_not_null_bytes_or_not_json(tmp_path):
     """A .py and a notebook saved so (little- and big-endian) each get a 0 whose reason is that line, not "the file
     does not parse ... null bytes" nor "not JSON"."""
-    notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SOLVED01)]))
+    notebook = as_notebook(SOLVED01)
     for learner, name, text, encoding in (("al", FILE01, SOLVED01, "utf-16-le"),
                                           ("bea", f"{EX01.stem}.ipynb", notebook, "utf-16-be")):
         (tmp_path / learner).mkdir()
