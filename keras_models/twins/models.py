@@ -84,7 +84,8 @@ def standard_callbacks(log_dir: str | Path, patience: int | None = 5,
     EarlyStopping stops after `patience` epochs without a lower `monitor` (val_loss) and puts back the weights
     of the best epoch (without restore_best_weights the model keeps the last, worse, weights). patience=None,
     as in the task table's Defaults, leaves EarlyStopping out: every epoch runs, and TensorBoard alone is returned.
-    TensorBoard: one point per epoch (update_freq="epoch"; an integer would drop the epoch summaries),
+    TensorBoard: one point per epoch (update_freq="epoch"; an integer N writes an epoch's summaries only when the
+    batches trained so far are a multiple of N: with 4 batches an epoch and N = 3, every third epoch's),
     weight histograms every epoch, no profiler (profile_batch=0), and a pathlib path, never "\\".
     """
     if patience is not None and (not isinstance(patience, Integral) or isinstance(patience, bool) or patience < 1):
