@@ -23,8 +23,10 @@ allow_pickle=False, so a half-written file is never picked up and loading one ne
 
 Why not keras.callbacks.BackupAndRestore (Keras 3.15)? It overwrites latest.weights.h5 in place, then
 writes the epoch number to a separate training_metadata.json: a kill during the first leaves a damaged
-file, a kill between the two leaves the weights of one epoch labelled with another. And it deletes
-its backup when fit ends, while the scratch side still needs the Keras weights of every epoch.
+file (unless double_checkpoint=True, which keeps the previous pair as .bkp for that), and a kill between
+the two leaves the weights of one epoch labelled with another, whichever options are set. And it keeps
+the last epoch's weights only (deleted when fit ends, unless delete_checkpoint=False), while the scratch
+side needs the Keras weights of every epoch.
 """
 
 from __future__ import annotations
