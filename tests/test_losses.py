@@ -243,3 +243,41 @@ def test_from_logits_true_is_refused_where_there_are_no_logits(name, make):
     with pytest.raises(TypeError, match="from_logits"):      # the Keras behaviour the refusal stands for
         keras.losses.MeanSquaredError(from_logits=True)
     assert losses.get(name, from_logits=False).from_logits is False       # False is what it always was
+
+
+# --- Keras facts the losses above rely on, pinned against Keras itself (a Keras upgrade that changes one fails here) --
+def test_keras_fact_targets_of_shape_n_are_reshaped_against_predictions_n_1_not_broadcast():
+    """Keras' losses expand y (n,) to (n, 1) before comparing it with y_pred (n, 1); NumPy would broadcast the pair
+    to (n, n). scratch/losses.py reshapes such targets the same way (`y = y.reshape(-1, 1)`)."""
+    y, a = np.array([1.0, 2.0, 3.0]), np.array([[1.5], [2.0], [2.0]])                 # (3,), (3, 1)
+    reshaped, broadcast = np.mean((y - a[:, 0]) ** 2), np.mean((y - a) ** 2)           # 5/12, 3/4
+    assert float(keras.losses.MeanSquaredError(dtype="float64")(y, a)) == pytest.approx(reshaped, rel=1e-15)
+    assert abs(reshaped - broadcast) > 0.3
+    labels, p = np.array([1.0, 0.0, 1.0]), np.array([[0.9], [0.2], [0.6]])
+    bce = -np.mean(labels * np.log(p[:, 0]) + (1 - labels) * np.log(1 - p[:, 0]))
+    assert float(keras.losses.BinaryCrossentropy(dtype="float64")(labels, p)) == pytest.approx(bce, rel=1e-15)
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "categorical_crossentropy"])
+def test_keras_fact_a_sigmoid_or_softmax_output_is_scored_from_its_logits_unless_the_loss_casts_it(name):
+    """The logits shortcut: an output made by Keras' sigmoid/softmax carries its logits, and BCE/CCE with
+    from_logits=False compute from them (no clip: a confidently wrong z = 40 costs 40). A loss in another dtype than
+    the output casts it, the cast tensor has no logits, and the clipped probability costs at most
+    -log(1 - float32(1 - 1e-7)) = 15.94 (BCE's 1 - a) or -log(float32(1e-7)) = 16.12 (CCE's a). Scratch always
+    uses the fused logits form, so keras_models/twins/bridge.py keras_loss gives the Keras loss the network's own
+    dtype."""
+    z = tf.constant([[40.0, 0.0]], tf.float64)                                       # (1, 2) logits
+    if name == "binary_crossentropy":
+        a, y = keras.activations.sigmoid(z[:, :1]), np.array([[0.0]])                  # sigmoid(40) rounds to 1
+        from_logits = float(z[0, 0]) + np.log1p(np.exp(-40.0))                         # log(1 + e^40)
+        clipped = -np.log(1 - np.float32(1 - 1e-7), dtype=np.float64)                  # 15.942385: 1 - a clipped
+    else:
+        a, y = keras.activations.softmax(z), np.array([[0.0, 1.0]])                    # softmax[1] = e^-40
+        from_logits = 40.0 + np.log1p(np.exp(-40.0))                                   # logsumexp(z) - z_1
+        clipped = -np.log(np.float32(1e-7), dtype=np.float64)                          # 16.118095: a clipped
+    cls = {"binary_crossentropy": keras.losses.BinaryCrossentropy,
+           "categorical_crossentropy": keras.losses.CategoricalCrossentropy}[name]
+    same_dtype = float(cls(dtype="float64")(y, a))
+    assert same_dtype == pytest.approx(from_logits, rel=1e-15)                         # 40, beyond any clip
+    cast = float(cls(dtype="float32")(y, a))
+    assert cast == pytest.approx(clipped, rel=1e-6)
