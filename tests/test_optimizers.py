@@ -362,3 +362,54 @@ def test_adam_updates_large_arrays_block_by_block_with_the_same_numbers_as_keras
         scratch_adam.apply([g], [ours])
         keras_adam.apply([g], [variable])
     np.testing.assert_array_equal(ours, variable.numpy())
+
+
+# ---- Keras facts the trajectories above step around, pinned against Keras itself -----------------------------
+def f32(x: float) -> float:
+    """x rounded to float32 and back: what Keras' ops.cast(python_float, "float64") makes of it."""
+    return float(np.float32(x))
+
+
+def test_keras_fact_sgd_momentum_is_rounded_through_float32_even_under_float64_floatx(floatx64):
+    """SGD's update_step casts the Python float momentum with ops.cast(0.9, "float64"), which goes through float32:
+    buf = mu buf - lr g, theta += buf, with mu = float32(0.9). Scratch uses 0.9 as given (scratch/optimizers/
+    __init__.py, Precision), which is why the exact cases above take momentum = 0.875."""
+    variable = keras.Variable(np.array([0.0]), dtype="float64")
+    opt = keras.optimizers.SGD(learning_rate=0.5, momentum=0.9)             # lr exact: a float64 variable here
+    for _ in range(2):
+        opt.apply([np.array([1.0])], [variable])
+    buf = -0.5                                                               # step 1: mu * 0 - lr * g
+    assert float(variable.numpy()[0]) == -0.5 + (buf * f32(0.9) - 0.5)
+    assert -0.5 + (buf * f32(0.9) - 0.5) != -0.5 + (buf * 0.9 - 0.5)        # ... which the float64 momentum is not
+
+
+def test_keras_fact_adam_rounds_its_betas_through_float32_inside_beta_t_only(floatx64):
+    """Adam's update_step: alpha = lr sqrt(1 - b2^t) / (1 - b1^t) with b = ops.cast(beta, "float64"), rounded
+    through float32; but m += (g - m)(1 - beta_1) and v += (g^2 - v)(1 - beta_2) with the Python floats, exact; and
+    theta -= alpha m / (sqrt(v) + eps), epsilon-hat outside the root. With beta_2 = 0.999 the two roundings do not
+    cancel: the step is 6.4e-6 of its length shorter than either consistent rule's (DEFAULTS_BOUND above).
+    Scratch uses the betas as given (scratch/optimizers/adam.py), so the exact cases above take float32 numbers for
+    them."""
+    lr, beta_1, beta_2, eps, g = 0.5, 0.9, 0.999, 1e-7, 1.0
+    variable = keras.Variable(np.array([1.0]), dtype="float64")
+    keras.optimizers.Adam(learning_rate=lr, beta_1=beta_1, beta_2=beta_2, epsilon=eps).apply([np.array([g])],
+                                                                                              [variable])
+
+    def one_step(b1_in_power, b2_in_power, one_minus_b1, one_minus_b2):
+        m, v = g * one_minus_b1, g * g * one_minus_b2
+        alpha = lr * np.sqrt(1 - b2_in_power) / (1 - b1_in_power)
+        return 1.0 - m * alpha / (np.sqrt(v) + eps)
+
+    keras_rule = one_step(f32(beta_1), f32(beta_2), 1 - beta_1, 1 - beta_2)
+    assert float(variable.numpy()[0]) == pytest.approx(keras_rule, abs=1e-15)
+    for other in (one_step(beta_1, beta_2, 1 - beta_1, 1 - beta_2),                    # nothing rounded
+                  one_step(f32(beta_1), f32(beta_2), 1 - f32(beta_1), 1 - f32(beta_2))):   # rounded everywhere
+        assert abs(other - keras_rule) > 1e-6
+
+
+@pytest.mark.parametrize("learning_rate", [1, "0.01"])
+def test_keras_fact_a_learning_rate_that_is_not_a_float_is_refused(learning_rate):
+    """Keras insists on a Python float (or a schedule); scratch takes an int as its float (test_integer_learning_rate_
+    is_accepted_as_float), so the bridge hands Keras scratch's float, never the int it was given."""
+    with pytest.raises(ValueError, match="Argument `learning_rate` should be float"):
+        keras.optimizers.SGD(learning_rate=learning_rate)
