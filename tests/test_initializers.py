@@ -167,3 +167,19 @@ def test_a_direct_call_with_bad_arguments_is_named(name, n_in, n_out, rng, dtype
     (float division by zero), True NumPy's "an integer is required", an int for rng an AttributeError."""
     with pytest.raises(error, match=message):
         initializers.get(name)(n_in, n_out, rng, dtype)
+
+
+def test_keras_fact_dense_starts_from_a_glorot_uniform_n_in_by_n_out_kernel_then_a_zero_bias():
+    """Keras' Dense defaults, which scratch's Dense copies (scratch/layers.py: kernel_initializer="glorot_uniform",
+    b = 0, W of shape (n_in, n_out)) and the bridge's set_weights order relies on: kernel (n_in, n_out) first, then
+    the bias, zeros; the kernel inside Glorot's limit sqrt(6 / (fan_in + fan_out))."""
+    layer = keras.layers.Dense(N_OUT)
+    layer.build((None, N_IN))
+    assert type(layer.kernel_initializer) is keras.initializers.GlorotUniform
+    assert type(layer.bias_initializer) is keras.initializers.Zeros
+    kernel, bias = (np.asarray(w) for w in layer.get_weights())
+    assert kernel.shape == (N_IN, N_OUT) and bias.shape == (N_OUT,)
+    assert [w.name for w in layer.trainable_variables] == ["kernel", "bias"]
+    assert np.all(bias == 0)
+    limit = math.sqrt(6 / (N_IN + N_OUT))
+    assert limit * 0.99 < np.abs(kernel).max() <= np.float32(limit)              # drawn in float32
