@@ -127,3 +127,12 @@ def test_penalty_and_gradient_of_a_weight_typed_by_hand_are_those_of_its_floats(
 def test_a_weight_typed_by_hand_with_a_nan_is_refused_by_index():
     with pytest.raises(ValueError, match=r"W contains NaN or inf \(first at index \[0, 1\]\)"):
         regularizers.L1L2(l1=0.5, l2=0.25).penalty([[1.0, np.nan]])
+
+
+def test_keras_fact_the_factor_is_rounded_through_float32_under_floatx_float64_too(floatx64):
+    """The test above runs under floatx float32; the float64 twins run under floatx float64, and Keras still casts
+    the Python factor through float32 there, as scratch/regularizers.py's `factor` does whatever floatx is."""
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])                               # sum(W^2) = 30, sum|W| = 10
+    assert float(keras.regularizers.L2(0.01)(tf.constant(W))) == float(np.float32(0.01)) * 30 != 0.01 * 30
+    assert float(keras.regularizers.L1(0.01)(tf.constant(W))) == float(np.float32(0.01)) * 10 != 0.01 * 10
+    assert regularizers.L2(0.01).penalty(W) == float(np.float32(0.01)) * 30
