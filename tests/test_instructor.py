@@ -383,32 +383,40 @@ def test_make_release_commits_the_whole_copy_whatever_the_instructors_global_git
     assert {Path(name).suffix for name in committed} >= {".ipynb", ".csv", ".json"}
 
 
-def test_a_commit_git_refuses_is_one_line_with_gits_reason_not_its_warnings(tmp_path, monkeypatch, capsys):
+def test_a_commit_git_refuses_is_one_line_with_gits_reason_and_what_to_remove(tmp_path, monkeypatch, capsys):
     """GIT_COMMITTER_DATE in a form git does not read (for a dated release), under a global config with a setting
-    git warns about on every command: git's stderr is the warnings, then the fatal line that says why."""
+    git warns about on every command: git's stderr is the warnings, then the fatal line that says why. The copy is
+    written and its .git half made, so the next make release refused DEST as "not empty ... (nothing was written)",
+    and the line (exit 2, as for a refused DEST) said why but not what to do: it now says what to remove, and exits
+    1 as a copy that stopped half way does; doing what it says, the same command makes the copy."""
     config = tmp_path / "gitconfig"
     config.write_text("[core]\n\tfsyncObjectFiles = true\n", encoding="utf-8")       # deprecated since git 2.36
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "1 September 2027")
-    dest = tmp_path / "copy"
-    assert release.main([str(dest)]) == 2
-    assert capsys.readouterr() == ("", f"error: the files are in {dest}, but git could not commit them: fatal: invalid "
-                                       "date format: 1 September 2027\n")
+    dest = tmp_path / "class copy"
+    assert release.main([str(dest)]) == 1
+    assert capsys.readouterr() == ("", "error: git could not commit the copy: fatal: invalid date format: 1 September "
+                                       f"2027; {dest} holds an unfinished copy: remove it (rm -rf '{dest}'), then "
+                                       "make release again\n")
     assert (dest / "Makefile").is_file() and not (dest / ".git" / "refs" / "heads" / "main").exists()
+    monkeypatch.delenv("GIT_COMMITTER_DATE")                      # the instructor mends the cause, and removes DEST
+    subprocess.run(["rm", "-rf", str(dest)], check=True)
+    assert release.main([str(dest)]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_a_commit_git_refuses_names_the_line_that_says_why_not_the_advice_after_it(tmp_path):
-    """Another git at work in the copy (a second make release into the same DEST) holds its index.lock: git says so
-    on its first line, then six lines of advice; the last ("remove the file manually to continue.") named no file."""
+    """Another git at work in the copy holds its index.lock: git says so on its first line, then six lines of
+    advice; the last ("remove the file manually to continue.") named no file."""
     dest = tmp_path / "copy"
     dest.mkdir()
     (dest / "README.md").write_text("read me\n", encoding="utf-8")
     subprocess.run(["git", "init", "-q", str(dest)], check=True)
     (dest / ".git" / "index.lock").touch()                       # as the other git holds it while it adds
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(release.CommitFailed) as refused:
         release._commit(dest, "learner", [])
-    assert str(refused.value) == (f"the files are in {dest}, but git could not commit them: fatal: Unable to create "
+    assert str(refused.value) == (f"git could not commit the copy: fatal: Unable to create "
                                   f"'{dest / '.git' / 'index.lock'}': File exists.")
 
 

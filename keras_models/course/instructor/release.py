@@ -197,8 +197,12 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
         # only pre-commit and commit-msg, not a prepare-commit-msg or reference-transaction hook that refuses
         _git(dest, *RELEASE_IDENTITY, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
     except (OSError, subprocess.CalledProcessError) as error:
-        raise ValueError(f"the files are in {dest}, but git could not commit them: "
-                         f"{_git_said(error) or error}") from None
+        raise CommitFailed(f"git could not commit the copy: {_git_said(error) or error}") from None
+
+
+class CommitFailed(Exception):
+    """git refused the copy's commit (an unreadable GIT_COMMITTER_DATE, an empty GIT_AUTHOR_NAME): the files are
+    written and .git half made, so it is a copy that stopped half way, as on a full disk."""
 
 
 def _git_said(error: OSError | subprocess.CalledProcessError) -> str | None:
@@ -288,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except GraderUnreadable as error:
         print(one_line(f"error: {error} (nothing was written)"), file=sys.stderr)
+        return 1
+    except CommitFailed as error:                    # the next make release refuses the half copy: say what to remove
+        print(one_line(f"error: {error}{_unfinished(args.dest)}"), file=sys.stderr)
         return 1
     said = [line for line in (left_out, uncommitted_line(uncommitted)) if line]
     said += [f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
