@@ -36,7 +36,7 @@ from conftest import (
     write_class,
 )
 
-from keras_models.course.exercises.graders import EXERCISES, find
+from keras_models.course.exercises.graders import EXERCISES, find, load_graders
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
 from keras_models.course.instructor import classroom, grade_class, gradebook, learner_folders, release
 from keras_models.course.lessons import LESSONS
@@ -418,6 +418,48 @@ def test_a_commit_git_refuses_names_the_line_that_says_why_not_the_advice_after_
         release._commit(dest, "learner", [])
     assert str(refused.value) == (f"git could not commit the copy: fatal: Unable to create "
                                   f"'{dest / '.git' / 'index.lock'}': File exists.")
+
+
+def files_as_written(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """{relative path: (bytes, when last written)} of every file in a folder, its .git/ too."""
+    return {path.relative_to(folder).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+            for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("other", ["make release", "make release begun", "a program"])
+def test_make_release_refuses_a_dest_written_to_after_it_found_it_empty(other, tmp_path, monkeypatch, capsys):
+    """Two make release into the same empty DEST at once both found it empty and both copied: then one's commit
+    failed on the other's index.lock (the other said "wrote the learner copy"), or one committed while the other
+    rewrote its files; a file another program wrote into DEST meanwhile was committed in the copy, unsaid. Here the
+    other -- a real make release process, run to its end; one that has just taken DEST (made its .git) and written
+    nothing yet; a program that writes a file -- writes after this one found DEST empty and before it writes: this
+    one is refused in one line and writes nothing."""
+    dest = tmp_path / "class copy"
+    dest.mkdir()
+    theirs = {}
+
+    def meanwhile(exercises):                        # after the check of DEST, before the copy
+        if other == "make release":
+            done = subprocess.run([sys.executable, "-m", "keras_models.course.instructor.release", str(dest)],
+                                  cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+            assert done.returncode == 0, done.stderr
+        elif other == "make release begun":          # its first step, and so far its only one: its .git, made at once
+            (dest / ".git").mkdir()
+        else:
+            (dest / "notes.txt").write_text("the instructor's notes\n", encoding="utf-8")
+        theirs.update(files_as_written(dest))
+        return load_graders(exercises)
+
+    monkeypatch.setattr(release, "load_graders", meanwhile)
+    assert release.main([str(dest)]) == 2
+    assert capsys.readouterr() == ("", f"error: DEST={dest} was written to after make release found it empty (another "
+                                       "make release into it at once?): choose a new folder (nothing was written)\n")
+    assert files_as_written(dest) == theirs                                 # not a file added, removed or rewritten
+    if other != "make release":                               # the other's .git is left to it; none of this one's
+        assert [path.name for path in dest.iterdir()] == [".git" if other == "make release begun" else "notes.txt"]
+    else:                                                                           # the other's copy, committed whole
+        assert subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True,
+                              check=True).stdout == ""
 
 
 def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(instructor_copy, tmp_path,

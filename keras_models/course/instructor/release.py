@@ -39,12 +39,14 @@ and `make notebooks`); in the learner copy they are committed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from keras_models.course.command_line import folder
@@ -264,6 +266,30 @@ def _check_destination(dest: Path) -> None:
         raise ValueError(f"DEST={refused} (nothing was written)") from None
 
 
+@contextlib.contextmanager
+def _taken(dest: Path) -> Iterator[None]:
+    """DEST for this make release alone, from its check (empty) to its end. Two make release into one empty DEST both
+    found it empty and both wrote: the copy's .git is made first, at once -- os.mkdir fails if it exists, so only
+    one make release (or git) makes it -- and DEST must then hold nothing else (nothing another program wrote after
+    the check). If the copy stops before git init fills the .git, the empty .git is removed: DEST is as it was, or
+    holds what was written, which the error line names."""
+    refused = ValueError(f"DEST={dest} was written to after make release found it empty (another make release into "
+                         "it at once?): choose a new folder (nothing was written)")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / ".git").mkdir()
+    except FileExistsError:
+        raise refused from None
+    try:
+        if [path.name for path in dest.iterdir()] != [".git"]:
+            raise refused
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):           # not empty: git init had begun the copy's repository
+            (dest / ".git").rmdir()
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="make release", command=".venv/bin/python -m keras_models.course.instructor.release",
                            make_variables={"dest": "DEST", "--with-solutions": "WITH_SOLUTIONS=1"},
@@ -281,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         load_graders(EXERCISES)            # the Classroom files name each grader's TITLE: one line, before writing
         uncommitted = uncommitted_files()
         left_out = left_out_line(untracked_files())  # git's, before the copy: its failure is one line, nothing written
-        counts = release(args.dest, args.with_solutions, uncommitted)
+        with _taken(args.dest):                      # else ValueError: another wrote to DEST after its check
+            counts = release(args.dest, args.with_solutions, uncommitted)
     except ValueError as error:
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
