@@ -485,27 +485,40 @@ def test_a_release_with_uncommitted_changes_names_them_and_its_commit_says_so(in
     assert " with uncommitted changes to Makefile (the files git tracks there, as they were on disk)" in subject
 
 
-def test_a_release_names_staged_changes_too_and_not_a_tracked_file_deleted_on_disk(instructor_copy, tmp_path,
+def test_a_release_names_staged_changes_too_and_the_tracked_files_deleted_on_disk(instructor_copy, tmp_path,
                                                                                   monkeypatch, capsys):
-    """`git diff HEAD`: an edit already staged (git add) is not committed either; a tracked file deleted on disk is not
-    in the copy (only files that exist are copied), so it is not named as copied."""
+    """`git diff HEAD`: an edit already staged (git add) is not committed either. A tracked file deleted on disk (or
+    with git rm, or git mv) cannot be in the copy, which takes the files as they are on disk: it was left out unsaid,
+    and the copy's commit named only the edits; both now name it."""
     dest, _ = instructor_copy
-    makefile, ci_run = dest / "Makefile", dest / "constraints.txt"          # one the learner copy holds
-    committed, run = makefile.read_bytes(), ci_run.read_bytes()
+    makefile, constraints, attributes = dest / "Makefile", dest / "constraints.txt", dest / ".gitattributes"
+    committed = {path: path.read_bytes() for path in (makefile, constraints, attributes)}
+    copy = tmp_path / "copy"
     monkeypatch.setattr(release, "REPO", dest)
     try:
-        makefile.write_bytes(committed + b"# an edit staged, not committed\n")
+        makefile.write_bytes(committed[makefile] + b"# an edit staged, not committed\n")
         subprocess.run(["git", "add", "Makefile"], cwd=dest, check=True)
-        ci_run.unlink()
-        assert release.main([str(tmp_path / "copy")]) == 0
-        assert not (tmp_path / "copy" / "constraints.txt").exists() and (tmp_path / "copy" / "pyproject.toml").is_file()
+        constraints.unlink()                                             # deleted on disk only
+        subprocess.run(["git", "mv", ".gitattributes", "attributes.txt"], cwd=dest, check=True)  # a staged deletion
+        assert release.main([str(copy)]) == 0
     finally:
         subprocess.run(["git", "reset", "-q"], cwd=dest, check=True)
-        makefile.write_bytes(committed)
-        ci_run.write_bytes(run)
-    assert ("copied 1 file with changes not committed here, as they are on disk (commit them so that the copy's "
-            "commit names them): Makefile") in capsys.readouterr().out.splitlines()
-    assert release.uncommitted_line([]) == ""
+        (dest / "attributes.txt").unlink(missing_ok=True)
+        for path, text in committed.items():
+            path.write_bytes(text)
+    assert not (copy / "constraints.txt").exists() and not (copy / ".gitattributes").exists()
+    assert (copy / "pyproject.toml").is_file()
+    out = capsys.readouterr().out.splitlines()
+    assert ("copied 2 files with changes not committed here, as they are on disk (commit them so that the copy's "
+            "commit names them): Makefile, attributes.txt") in out
+    assert ("left out 2 tracked files deleted here, not committed (restore them to include them, or commit their "
+            "deletion): .gitattributes, constraints.txt") in out
+    subject = subprocess.run(["git", "log", "--format=%s"], cwd=copy, capture_output=True, text=True,
+                             check=True).stdout
+    assert " with uncommitted changes to .gitattributes, Makefile, attributes.txt and 1 more (the files git" in subject
+    assert release.uncommitted_line([]) == "" and release.deleted_line([]) == ""
+    assert release.deleted_line([Path("a.py")]) == ("left out 1 tracked file deleted here, not committed (restore it "
+                                                    "to include it, or commit its deletion): a.py")
 
 
 def test_the_learner_copys_gitignore_ignores_all_the_project_ignores_but_the_learners_work():

@@ -2,7 +2,8 @@
 
 The learner copy is the project as git tracks it, except what gives answers away or checks them. A file
 git does not track (an answer key, the class's submissions, grades.csv) is not copied, and is named in
-one line: commit it to include it.
+one line: commit it to include it. Tracked files are copied as they are on disk: one with changes not
+committed, or one deleted here (and so left out), is named in one line and in the copy's commit message.
 
     left out    keras_models/course/exercises/solutions/   the reference solutions
                 tests/, .ci/                               the test suite checks those solutions
@@ -125,6 +126,25 @@ def uncommitted_files() -> list[Path]:
     return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
 
 
+def deleted_files() -> list[Path]:
+    """The files git tracks (in the last commit or staged) that are not on disk: deleted here, with git rm or not, and
+    not committed. The copy takes the files as they are on disk, so it cannot hold them."""
+    names: set[str] = set()
+    for listing in (("ls-files", "-z", "--cached"), ("diff", "--name-only", "--no-renames", "-z", "HEAD")):
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):    # no commit yet: nothing to compare with
+            names.update(_git(REPO, *listing).decode("utf-8").split("\0"))
+    return sorted(Path(name) for name in names if name and not (REPO / name).is_file())
+
+
+def deleted_line(deleted: list[Path]) -> str:
+    """One line naming the tracked files a release left out because they are deleted here ("" if none)."""
+    if not deleted:
+        return ""
+    files, them, their = ("file", "it", "its") if len(deleted) == 1 else ("files", "them", "their")
+    return (f"left out {len(deleted)} tracked {files} deleted here, not committed (restore {them} to include {them}, "
+            f"or commit {their} deletion): {_names(deleted)}")
+
+
 def left_out_line(untracked: list[Path], shown: int = 3) -> str:
     """One line naming the untracked files a release left out ("" if none): the first `shown`, then a count."""
     if not untracked:
@@ -217,7 +237,8 @@ def _git_said(error: OSError | subprocess.CalledProcessError) -> str | None:
 
 def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[str, int]:
     """Write the copy into `dest` (which must not exist or be empty); returns counts of what it holds.
-    uncommitted: the tracked files copied with changes not committed here (uncommitted_files), for its commit."""
+    uncommitted: the tracked files with changes not committed here, for its commit's message: copied as they are on
+    disk (uncommitted_files), or left out, deleted (deleted_files)."""
     files = [f for f in project_files() if with_solutions or not any(f.is_relative_to(p) for p in LEARNER_LEAVES_OUT)]
     for relative in files:
         _copy(REPO / relative, dest / relative)
@@ -307,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
         load_graders(EXERCISES)            # the Classroom files name each grader's TITLE: one line, before writing
         uncommitted = uncommitted_files()
         left_out = left_out_line(untracked_files())  # git's, before the copy: its failure is one line, nothing written
+        deleted = deleted_files()                    # not in the copy: named, and in its commit's message
         with _taken(args.dest):                      # else ValueError: another wrote to DEST after its check
-            counts = release(args.dest, args.with_solutions, uncommitted)
+            counts = release(args.dest, args.with_solutions, sorted(uncommitted + deleted))
     except ValueError as error:
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
@@ -323,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     except CommitFailed as error:                    # the next make release refuses the half copy: say what to remove
         print(one_line(f"error: {error}{_unfinished(args.dest)}"), file=sys.stderr)
         return 1
-    said = [line for line in (left_out, uncommitted_line(uncommitted)) if line]
+    said = [line for line in (left_out, uncommitted_line(uncommitted), deleted_line(deleted)) if line]
     said += [f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
              f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks",
              next_line(args.dest, args.with_solutions)]
