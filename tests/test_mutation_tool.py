@@ -67,6 +67,79 @@ def test_a_mutant_whose_file_is_gone_is_stale_not_a_traceback(tmp_path):
     assert mutation.try_mutant(moved, tmp_path)[:2] == ("STALE", "no file scratch/moved_away.py")
 
 
+def git_says(folder: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=True).stdout
+
+
+def test_each_copy_is_a_git_repository_of_the_files_the_checkout_tracks_committed_once(tmp_path, monkeypatch):
+    """make release copies `git ls-files` and commits: with no .git (and no Makefile, .gitignore or .ci/run) in the
+    copy, its tests could not run there, and no mutant of release.py could be killed. Each copy holds every file the
+    checkout tracks, in one commit, so that a mutant is its one uncommitted change -- the untouched copy's made by git,
+    every other's a copy of that .git. The commit is make mutants': the instructor's global git config (hooks that
+    refuse, signed commits with no gpg) and the variables a git hook sets (GIT_DIR, naming another repository) play no
+    part."""
+    tracked = sorted(name for name in git_says(mutation.REPO, "ls-files", "-z").split("\0")
+                     if name and (mutation.REPO / name).is_file())
+    hooks, decoy = tmp_path / "hooks", tmp_path / "decoy"
+    hooks.mkdir()
+    for name in ("pre-commit", "prepare-commit-msg", "reference-transaction"):
+        (hooks / name).write_text(f"#!/bin/sh\ntouch '{hooks}/ran-{name}'\nexit 1\n", encoding="utf-8")
+        (hooks / name).chmod(0o755)
+    (tmp_path / ".gitconfig").write_text(f"[core]\n\thooksPath = {hooks}\n[commit]\n\tgpgSign = true\n"
+                                         f"[gpg]\n\tprogram = {tmp_path / 'no-gpg-here'}\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(decoy)], check=True)
+    for name, value in {"HOME": tmp_path, "XDG_CONFIG_HOME": tmp_path, "GIT_CONFIG_GLOBAL": tmp_path / ".gitconfig",
+                        "GIT_DIR": decoy / ".git", "GIT_WORK_TREE": decoy,
+                        "GIT_INDEX_FILE": decoy / ".git" / "index"}.items():
+        monkeypatch.setenv(name, str(value))
+    first = mutation.copy_repository(tmp_path / "first")
+    copies = [first, mutation.copy_repository(tmp_path / "second", git=first / ".git")]
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name)
+    for copy in copies:
+        assert sorted(filter(None, git_says(copy, "ls-files", "-z").split("\0"))) == tracked
+        assert len(git_says(copy, "rev-list", "--all").split()) == 1
+        assert git_says(copy, "diff", "--name-only", "HEAD") == ""                 # committed as it is on disk
+        assert all((copy / name).read_bytes() == (mutation.REPO / name).read_bytes() for name in tracked)
+    assert not list(hooks.glob("ran-*"))
+    assert not (decoy / ".git" / "index").exists()
+    (copies[1] / "scratch" / "activations.py").write_text("# a mutant\n", encoding="utf-8")
+    assert git_says(copies[1], "diff", "--name-only", "HEAD") == "scratch/activations.py\n"   # make release names it
+
+
+def test_a_file_the_checkout_tracks_but_deleted_is_not_in_the_copy_as_make_release_leaves_it_out(tmp_path,
+                                                                                               monkeypatch):
+    checkout = tmp_path / "checkout"
+    for name in (*mutation.COPIED, ".ci"):
+        (checkout / name).mkdir(parents=True)
+    for name in ("scratch/a.py", "Makefile", ".ci/run"):
+        (checkout / name).write_text(name, encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=checkout, check=True)
+    subprocess.run(["git", "add", "."], cwd=checkout, check=True)
+    (checkout / ".ci" / "run").unlink()
+    monkeypatch.setattr(mutation, "REPO", checkout)
+    copy = mutation.copy_repository(tmp_path / "copy")
+    assert git_says(copy, "ls-files") == "Makefile\nscratch/a.py\n" and not (copy / ".ci").exists()
+
+
+@pytest.mark.parametrize("where, said", [
+    ("not-a-clone", "run it in a git clone of the project (git said: fatal: not a git repository"),
+    ("no-git", "git cannot be run here (No such file or directory): install git"),
+])
+def test_make_mutants_where_git_cannot_list_the_tracked_files_is_one_line_before_anything_runs(where, said, tmp_path,
+                                                                                               monkeypatch):
+    """A folder unpacked from a ZIP (no .git), or a machine with no git: each copy is a git repository of the files git
+    tracks, so there is none to make. One line, before the untouched run, not its make release tests failing."""
+    main_runs(monkeypatch, [harmless_mutant("m")], lambda *args, **kwargs: pytest.fail("a run was started"))
+    monkeypatch.setattr(mutation, "REPO", tmp_path)
+    if where == "no-git":
+        monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(SystemExit) as stop:
+        mutation.main(["--jobs", "1"])
+    assert str(stop.value).startswith("make mutants copies the files git tracks into each copy of the repository"), stop
+    assert said in str(stop.value) and "\n" not in str(stop.value)
+
+
 def harmless_mutant(name: str, tests: tuple[str, ...] = ("tests/test_x.py",)) -> mutation.Mutant:
     """A mutant of scratch/activations.py that adds a space to its first line: found once, changes nothing."""
     first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]
