@@ -176,7 +176,8 @@ def commit_tracked_files(copy: Path) -> None:
 def copy_repository(into: Path, git: Path | None = None) -> Path:
     """The parts of the repository the tests need, under `into` (no .venv or logs), and a .git whose one commit holds
     the files git tracks: make release's tests copy `git ls-files` and commit. `git`: an earlier copy's .git (the
-    untouched copy's, which its tests only read), copied (about 0.06 s) rather than made again (about 0.25 s)."""
+    untouched copy's, which its tests only read) to copy rather than commit again (0.3 to 0.6 s), all but its objects:
+    those (the files' contents, 3 MB in 250 files, which took 0.1 s more to copy) are read where they are."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "notebooks")
     for name in COPIED:
         shutil.copytree(REPO / name, into / name, ignore=ignore)
@@ -187,8 +188,11 @@ def copy_repository(into: Path, git: Path | None = None) -> Path:
     (into / "logs").mkdir(exist_ok=True)                             # logs/.gitkeep, tracked, may have made it
     if git is None:
         commit_tracked_files(into)
-    else:
-        shutil.copytree(git, into / ".git")
+    else:                                                            # git's alternates: objects read from another
+        shutil.copytree(git, into / ".git", ignore=lambda folder, names: ["objects"] if Path(folder) == git else [])
+        (into / ".git" / "objects" / "info").mkdir(parents=True)
+        (into / ".git" / "objects" / "info" / "alternates").write_text(f"{git.resolve() / 'objects'}\n",
+                                                                       encoding="utf-8")
     return into
 
 
