@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import lookup
+from scratch.checks import elementwise, lookup
 
 
 class Activation:
@@ -185,7 +185,9 @@ def _check_array(x: object, name: str) -> np.ndarray:
     are looked at: this runs for every layer on every batch, so there is no scan of the values.
 
     Integers become float64 (a float array passes unchanged): NumPy would compute on them in float16 for
-    int8/uint8 (sigmoid(1) = 0.73095703), and wrap -z around for unsigned ones (sigmoid(uint8 5) = 0)."""
+    int8/uint8 (sigmoid(1) = 0.73095703), and wrap -z around for unsigned ones (sigmoid(uint8 5) = 0).
+    An np.matrix becomes the array it holds, whose `*` is elementwise (`checks.elementwise`)."""
+    x = elementwise(x, name)
     if not isinstance(x, np.ndarray | np.generic) or x.dtype.kind not in "iuf":
         got = f"a NumPy array of dtype {x.dtype}" if isinstance(x, np.ndarray | np.generic) else type(x).__name__
         raise TypeError(f"{name} must be a NumPy array of numbers, got {got}: pass np.asarray({name}, dtype=float)")

@@ -20,6 +20,7 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
     ValueError that says where the first one is, and so is a finite value too large for `dtype`
     (see `cast`; `into` says whose dtype it is).
     """
+    x = elementwise(x, name)                                  # np.matrix as its array; masked entries refused
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged nested lists, for example
@@ -38,14 +39,35 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
     return arr if dtype is None else cast(arr, np.dtype(dtype), name, into)
 
 
-def a_prev_of_numbers(a_prev: object, forward: str, shape: str) -> None:
-    """Nothing if a layer's input `a_prev` is a NumPy array of numbers; else one TypeError naming the layer's `forward`
-    ("Dense(2, 3).forward") and the `shape` it takes ("(m, 2)"): a list fails at BP4's a_prev.T, strings inside
-    NumPy's matmul."""
+def elementwise(x: object, name: str) -> object:
+    """`x`, unless it is one of the two ndarray subclasses whose arithmetic is not NumPy's elementwise arithmetic:
+    an np.matrix becomes the ndarray it holds (its `*` is a matrix product: grad_a * g'(z) would be wrong numbers of
+    the right shape), a masked array with nothing masked its data; one with masked entries is a ValueError naming
+    `name` (NumPy's arithmetic skips them, np.asarray hands over whatever lies under the mask -- and Keras' fit
+    trains on that without a word). Only an isinstance test for anything else: layers call this on every batch."""
+    if isinstance(x, np.ma.MaskedArray):
+        masked = np.ma.getmaskarray(x)
+        if masked.any():
+            count = int(masked.sum())
+            raise ValueError(f"{name} is a masked array with {count} masked {'entry' if count == 1 else 'entries'} "
+                             f"(first at index {np.argwhere(masked)[0].tolist()}): the values under the mask are not "
+                             f"data; fill them ({name}.filled(value)) or drop those rows first")
+        return np.asarray(np.ma.getdata(x))
+    if isinstance(x, np.matrix):
+        return np.asarray(x)
+    return x
+
+
+def a_prev_of_numbers(a_prev: object, forward: str, shape: str) -> np.ndarray:
+    """A layer's input `a_prev` if it is a NumPy array of numbers (`elementwise`: an np.matrix as the array it
+    holds); else one TypeError naming the layer's `forward` ("Dense(2, 3).forward") and the `shape` it takes
+    ("(m, 2)"): a list fails at BP4's a_prev.T, strings inside NumPy's matmul."""
+    a_prev = elementwise(a_prev, "a_prev")
     if not isinstance(a_prev, np.ndarray) or a_prev.dtype.kind not in "biuf":
         got = f"dtype {a_prev.dtype}" if isinstance(a_prev, np.ndarray) else type(a_prev).__name__
         raise TypeError(f"{forward} needs a_prev as a NumPy array of numbers {shape}, got {got}: pass "
                         "np.asarray(a_prev, dtype=float)")
+    return a_prev
 
 
 def cast(a: np.ndarray, dtype: np.dtype, name: str, into: str = "the network's") -> np.ndarray:

@@ -92,7 +92,7 @@ class Dropout:
     def forward(self, a_prev: np.ndarray, training: bool = False, mask: np.ndarray | None = None) -> np.ndarray:
         """a = (a_prev * scale) * mask while training (mask drawn if not given), a = a_prev at inference."""
         training = flag("training", training)                      # "no" and 1 refused, not read as True
-        a_prev_of_numbers(a_prev, "Dropout.forward", "(m, n)")
+        a_prev = a_prev_of_numbers(a_prev, "Dropout.forward", "(m, n)")       # an np.matrix as its array
         if not training:
             if mask is not None:                                                # never dropped without a word
                 raise ValueError(f"mask was given {AT_INFERENCE} it")

@@ -67,7 +67,7 @@ class Dense:
     @UNDERFLOW_IS_ROUNDING                                      # as in the Network's passes (scratch.checks)
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """z = a_prev @ W + b, a = g(z); keeps a_prev and z for the backward pass."""
-        a_prev_of_numbers(a_prev, f"Dense({self.n_in}, {self.n_out}).forward", f"(m, {self.n_in})")
+        a_prev = a_prev_of_numbers(a_prev, f"Dense({self.n_in}, {self.n_out}).forward", f"(m, {self.n_in})")
         if a_prev.ndim != 2 or a_prev.shape[1] != self.n_in:
             raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects input of shape (m, {self.n_in}), "
                              f"got {a_prev.shape}")

@@ -307,3 +307,93 @@ def test_a_generator_of_layers_is_taken_and_a_layers_own_error_inside_it_is_its_
     with pytest.raises(TypeError, match="n_in must be an int") as raised:
         Network(Dense(n_in, 2) for n_in in ("3",))
     assert "Network takes a list" not in str(raised.value)
+
+
+# -- the two ndarray subclasses whose arithmetic is not NumPy's elementwise arithmetic --------------------
+# np.matrix: `*` is a matrix product (a (2, 2) grad_a * g'(z) gives a (2, 2) answer of the wrong numbers);
+# np.ma.MaskedArray: arithmetic skips the masked entries, and np.asarray hands over whatever lies under the mask
+# (Keras' fit trains on those hidden values without a word). Each entry point takes a matrix as the array it
+# holds, a masked array with nothing masked as its data, and refuses one with masked entries, naming it.
+
+def _masked(values, where):
+    """values as a masked array, the entry at `where` masked with a hidden 1e6 under the mask."""
+    masked = np.ma.masked_array(np.array(values, dtype=float, copy=True))
+    masked.data[where] = 1e6
+    masked[where] = np.ma.masked
+    return masked
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear", "softmax"])
+def test_an_activations_backward_on_np_matrix_is_elementwise_not_a_matrix_product(name, rng):
+    z, upstream = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    g = activations.get(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)       # NumPy's note on creating a matrix
+        z_m, up_m = np.matrix(z), np.matrix(upstream)
+    for got, want in ((g.forward(z_m), g.forward(z)), (g.backward(z_m, up_m), g.backward(z, upstream))):
+        assert type(got) is np.ndarray
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_dense_layer_fed_an_np_matrix_gives_the_gradients_of_the_array_it_holds(rng):
+    a_prev, upstream = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    plain, as_matrix = Dense(2, 2, "tanh", seed=0), Dense(2, 2, "tanh", seed=0)
+    plain.forward(a_prev)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        as_matrix.forward(np.matrix(a_prev))
+    np.testing.assert_array_equal(as_matrix.backward(upstream), plain.backward(upstream))
+    np.testing.assert_array_equal(as_matrix.grad_W, plain.grad_W)
+    assert type(as_matrix.grad_W) is np.ndarray
+
+
+def test_dropout_fed_an_np_matrix_multiplies_by_its_mask_elementwise(rng):
+    a_prev, mask = rng.normal(size=(2, 2)), np.array([[True, False], [False, True]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        a_prev_m = np.matrix(a_prev)
+    a = Dropout(0.5).forward(a_prev_m, training=True, mask=mask)
+    assert type(a) is np.ndarray
+    np.testing.assert_array_equal(a, a_prev * 2.0 * mask)              # scale 1 / (1 - 0.5), by hand
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda net, Xm: net.forward(Xm), r"^X is a masked array with 1 masked entry \(first at index \[1, 2\]\)"),
+    (lambda net, Xm: net.fit(Xm, np.ones(3), loss="mse", verbose=0), r"^X is a masked array with 1 masked entry"),
+    (lambda net, Xm: net.fit(np.zeros((3, 3)), _masked(np.ones(3), 1), loss="mse", verbose=0),
+     r"^y is a masked array with 1 masked entry \(first at index \[1\]\)"),
+    (lambda net, Xm: net.set_weights([_masked(np.ones((3, 4)), (0, 0)), *net.get_weights()[1:]]),
+     r"^weights\[0\] is a masked array"),
+    (lambda net, Xm: losses.get("mse").forward(_masked(np.ones((3, 1)), (2, 0)), np.ones((3, 1))),
+     r"^y_true is a masked array"),
+    (lambda net, Xm: activations.get("relu").forward(Xm), r"^z is a masked array"),
+    (lambda net, Xm: Dense(3, 1).forward(Xm), r"^a_prev is a masked array"),
+    (lambda net, Xm: Dropout(0.5).forward(Xm, training=True), r"^a_prev is a masked array"),
+], ids=["forward", "fit-X", "fit-y", "set_weights", "loss", "activation", "dense", "dropout"])
+def test_a_masked_array_with_masked_entries_is_refused_not_read_under_its_mask(net, call, message):
+    Xm = _masked(np.zeros((3, 3)), (1, 2))
+    with pytest.raises(ValueError, match=message + r".*filled"):
+        call(net, Xm)
+
+
+def test_a_masked_array_with_nothing_masked_is_its_data(net, rng):
+    X = rng.normal(size=(4, 3))
+    np.testing.assert_array_equal(net.forward(np.ma.masked_array(X)), net.forward(X))
+
+
+@pytest.mark.parametrize("kind", ["matrix", "masked"])
+@pytest.mark.parametrize("opt", ["SGD", "Adam"])
+def test_an_optimizer_refuses_params_and_grads_whose_arithmetic_is_not_elementwise(kind, opt):
+    def odd(a):
+        if kind == "masked":
+            return _masked(a, (0, 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return np.matrix(a)
+
+    for grads, params, name in (([odd(np.full((2, 2), 0.5))], [np.ones((2, 2))], r"grads\[0\]"),
+                                ([np.full((2, 2), 0.5)], [odd(np.ones((2, 2)))], r"params\[0\]")):
+        before = np.array(params[0], copy=True)
+        with pytest.raises((TypeError, ValueError), match=f"^{name} is a"):
+            getattr(optimizers, opt)(learning_rate=0.1).apply(grads, params)
+        np.testing.assert_array_equal(np.asarray(params[0]), before)     # nothing updated

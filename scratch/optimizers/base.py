@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import UNDERFLOW_IS_ROUNDING, non_negative, positive
+from scratch.checks import UNDERFLOW_IS_ROUNDING, elementwise, non_negative, positive
 from scratch.optimizers import clipping, schedules
 
 # Keras arguments we do not implement, and old names: each gets a hint instead of a bare TypeError.
@@ -211,6 +211,14 @@ def _check_pairs(grads: list[np.ndarray], params: list[np.ndarray]) -> None:
     if len({id(p) for p in params}) != len(params):
         raise ValueError("the same array appears twice in params: it would be updated twice")
     for i, (g, p) in enumerate(zip(grads, params, strict=True)):
+        for name, a in ((f"params[{i}]", p), (f"grads[{i}]", g)):
+            # elementwise raises for a masked array with masked entries, and hands back another object for an
+            # np.matrix (whose * is a matrix product) or a masked array with nothing masked (whose updates in place
+            # would skip entries masked later): refused, as a param is updated in place and cannot be swapped
+            if elementwise(a, name) is not a:
+                kind = "np.matrix" if isinstance(a, np.matrix) else "masked array"
+                raise TypeError(f"{name} is a {kind}, whose arithmetic is not NumPy's elementwise arithmetic: pass "
+                                f"plain arrays (np.asarray({name}))")
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
             raise TypeError(f"params[{i}] must be a writeable float ndarray (updated in place), "
                             f"got {type(p).__name__} {getattr(p, 'dtype', '')}")
