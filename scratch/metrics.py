@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import as_float_array
+
 
 def _matched(y, a) -> tuple[np.ndarray, np.ndarray]:
-    """y and a as arrays of one shape (m, k), y (m,) reshaped against a (m, 1); else a ValueError naming both."""
-    y, a = np.asarray(y), np.asarray(a)
+    """y and a as finite float arrays (`checks.as_float_array`: an error naming y or a for strings, NaN, a masked
+    entry) of one shape (m, k), y (m,) reshaped against a (m, 1); else a ValueError naming both shapes."""
+    y, a = as_float_array(y, "y"), as_float_array(a, "a")
     if y.ndim == 1 and a.shape == (len(y), 1):
         y = y.reshape(-1, 1)                                    # (m, 1), as Keras matches the ranks
     if y.shape != a.shape or a.ndim != 2:

@@ -96,3 +96,26 @@ def test_targets_and_outputs_of_other_shapes_are_refused_naming_both(name, y_sha
     y, a = np.zeros(y_shape), np.full(a_shape, 0.5)
     with pytest.raises(ValueError, match=rf"y {re.escape(str(y_shape))} and a {re.escape(str(a_shape))}"):
         metrics.resolve(name, 2)(y, a)
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "binary_accuracy", "categorical_accuracy"])
+@pytest.mark.parametrize("y, a, error, message", [
+    (np.array([["1"], ["0"]]), np.full((2, 1), 0.7), TypeError, r"^y must be numeric, got dtype <U1"),
+    (np.ones((2, 1)), np.full((2, 1), 0.7) + 0j, TypeError, r"^a must be numeric, got dtype complex128"),
+    (np.array([[1.0], [np.nan]]), np.full((2, 1), 0.7), ValueError,
+     r"^y contains NaN or inf \(first at index \[1, 0\]"),
+    (np.ones((2, 1)), np.array([[0.7], [np.inf]]), ValueError, r"^a contains NaN or inf \(first at index \[1, 0\]"),
+    (np.ma.masked_array(np.ones((2, 1)), mask=[[0], [1]]), np.full((2, 1), 0.7), ValueError,
+     r"^y is a masked array with 1 masked entry"),
+], ids=["strings", "complex", "nan-target", "inf-output", "masked"])
+def test_a_metric_of_what_is_not_finite_numbers_is_named_not_scored(name, y, a, error, message):
+    """Strings once scored 0.0 in binary accuracy and a NumPy UFuncTypeError in mae; NaN gave a NaN metric; a
+    masked target was scored by the value under its mask. Each is now one line naming y or a."""
+    with pytest.raises(error, match=message):
+        metrics.resolve(name, 2)(y, a)
+
+
+def test_a_metric_of_integer_or_boolean_targets_scores_them_as_numbers():
+    a = np.array([[0.9], [0.2], [0.6]])
+    np.testing.assert_array_equal(metrics.binary_accuracy(np.array([[True], [False], [False]]), a), [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(metrics.mean_absolute_error(np.array([1, 0, 0]), a).round(12), [0.1, 0.2, 0.6])
