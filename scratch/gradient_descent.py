@@ -71,10 +71,11 @@ def gradient_descent(
 
     xs = [x]
     for k in range(max_iters):
-        slope = np.asarray(df(x))
-        if slope.ndim != 0 or slope.dtype.kind not in "biuf":
-            raise TypeError(f"df({x}) must return a real scalar, got {slope.dtype} of shape {slope.shape} "
-                            f"at step {k}")
+        value = df(x)
+        slope = np.asarray(value)                   # np.asarray(np.ma.masked) is 0.0: a masked value is refused
+        if np.ma.isMaskedArray(value) or slope.ndim != 0 or slope.dtype.kind not in "biuf":
+            got = "a masked value" if np.ma.isMaskedArray(value) else f"{slope.dtype} of shape {slope.shape}"
+            raise TypeError(f"df({x}) must return a real scalar, got {got} at step {k}")
         x_next = x - eta * float(slope)
         xs.append(x_next)
         if not abs(x_next) <= divergence_bound:     # diverged (also catches NaN and inf)

@@ -27,7 +27,7 @@ import numbers
 
 import numpy as np
 
-from scratch.checks import as_float_array
+from scratch.checks import as_float_array, elementwise
 
 
 def _check_X(X, name: str = "X") -> np.ndarray:
@@ -77,7 +77,7 @@ class Perceptron:
     def fit(self, X, y) -> Perceptron:
         """Run the perceptron rule from w = 0, b = 0 over the samples in order; returns self."""
         X = _check_X(X)                                                        # (m, n)
-        y = np.asarray(y)
+        y = np.asarray(elementwise(y, "y"))                                    # a masked entry refused
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must have shape ({X.shape[0]},) to match X {X.shape}, got {y.shape}")
         if y.dtype.kind not in "biuf":

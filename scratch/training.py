@@ -149,8 +149,7 @@ def evaluate(net, X, y, *, loss, metrics=(), prefix: str = "") -> dict[str, floa
     """Loss and metrics of the current weights on (X, y), as `{prefix + "loss": ..., ...}`."""
     loss = losses_module.get(loss)
     metrics = _check_metrics(metrics)
-    y = np.asarray(y)
-    value = net.loss(X, y, loss)
+    value = net.loss(X, y, loss)                                # checks y (np.asarray would unmask a masked y)
     a = net.layers[-1].a
     logs = {prefix + "loss": value}
     for name in metrics:                                        # (each matches y (m,) to a (m, 1) itself)

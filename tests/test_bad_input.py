@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from scratch import Dense, Dropout, Network, activations, agreement, losses, optimizers
+from scratch.perceptron import Perceptron
+from scratch.training import evaluate
 
 
 @pytest.fixture
@@ -369,7 +371,10 @@ def test_dropout_fed_an_np_matrix_multiplies_by_its_mask_elementwise(rng):
     (lambda net, Xm: activations.get("relu").forward(Xm), r"^z is a masked array"),
     (lambda net, Xm: Dense(3, 1).forward(Xm), r"^a_prev is a masked array"),
     (lambda net, Xm: Dropout(0.5).forward(Xm, training=True), r"^a_prev is a masked array"),
-], ids=["forward", "fit-X", "fit-y", "set_weights", "loss", "activation", "dense", "dropout"])
+    (lambda net, Xm: evaluate(net, np.zeros((3, 3)), _masked(np.ones(3), 1), loss="mse", metrics=["mae"]),
+     r"^y_true is a masked array"),
+    (lambda net, Xm: Perceptron().fit(np.zeros((3, 3)), _masked([0, 1, 1], 0)), r"^y is a masked array"),
+], ids=["forward", "fit-X", "fit-y", "set_weights", "loss", "activation", "dense", "dropout", "evaluate", "perceptron"])
 def test_a_masked_array_with_masked_entries_is_refused_not_read_under_its_mask(net, call, message):
     Xm = _masked(np.zeros((3, 3)), (1, 2))
     with pytest.raises(ValueError, match=message + r".*filled"):

@@ -103,6 +103,8 @@ def test_nan_derivative_stops_immediately_and_shows_the_nan():
         ({"df": 3.0}, TypeError, "df must be a callable"),
         ({"df": lambda x: [x, x]}, TypeError, r"must return a real scalar"),
         ({"df": lambda x: "slope"}, TypeError, r"must return a real scalar"),
+        # np.asarray(np.ma.masked) is 0.0: a masked slope once read as a flat spot, "converged" at x0
+        ({"df": lambda x: np.ma.masked}, TypeError, r"^df\(4.0\) must return a real scalar, got a masked value"),
         ({"divergence_bound": 1.0}, ValueError, "divergence_bound must exceed"),
     ],
 )
