@@ -19,7 +19,7 @@ import numpy as np
 
 from scratch import activations, initializers, regularizers
 from scratch.activations import Activation
-from scratch.checks import UNDERFLOW_IS_ROUNDING, a_prev_of_numbers, float_dtype, generator
+from scratch.checks import UNDERFLOW_IS_ROUNDING, a_prev_of_numbers, cast, float_dtype, generator
 
 
 class Dense:
@@ -71,6 +71,8 @@ class Dense:
         if a_prev.ndim != 2 or a_prev.shape[1] != self.n_in:
             raise ValueError(f"Dense({self.n_in}, {self.n_out}) expects input of shape (m, {self.n_in}), "
                              f"got {a_prev.shape}")
+        if a_prev.dtype != self.dtype:      # as Keras casts a Dense layer's inputs: z, a, the gradients in W's dtype
+            a_prev = cast(a_prev, self.dtype, "a_prev", "the layer's")      # (m, n_in)  (a Network's X is cast already)
         self.a_prev = a_prev                                    # (m, n_in)
         self.z = a_prev @ self.W                                # (m, n_out)
         self.z += self.b                                        # (m, n_out)  + b in place: no second (m, n_out) array

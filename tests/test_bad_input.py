@@ -238,6 +238,26 @@ def test_a_float32_network_casts_float64_inputs_so_its_gradients_fit_its_optimiz
     optimizers.SGD(0.1).apply(grads, net.params())
 
 
+@pytest.mark.parametrize("a_prev_dtype", [np.float64, np.int64, np.longdouble, np.float16])
+@pytest.mark.parametrize("layer_dtype", ["float32", "float64"])
+def test_a_dense_layer_computes_in_its_own_dtype_whatever_it_is_fed(layer_dtype, a_prev_dtype, rng):
+    # Keras' Dense casts its inputs to its dtype; here a float32 layer fed float64 or int64 computed in float64, one
+    # fed float128 in float128, and gave gradients its optimizer refuses for the layer's own weights
+    a_prev = (rng.normal(size=(4, 3)) * 3).astype(a_prev_dtype)
+    layer = Dense(3, 2, "tanh", seed=0, dtype=layer_dtype)
+    a = layer.forward(a_prev)
+    grad_a_prev = layer.backward(np.ones_like(a))
+    assert {a.dtype, layer.grad_W.dtype, layer.grad_b.dtype, grad_a_prev.dtype} == {np.dtype(layer_dtype)}
+    np.testing.assert_array_equal(a, Dense(3, 2, "tanh", seed=0, dtype=layer_dtype).forward(a_prev.astype(layer_dtype)))
+    optimizers.SGD(0.1).apply([layer.grad_W, layer.grad_b], [layer.W, layer.b])
+
+
+def test_a_dense_layer_names_a_value_too_large_for_its_float32():
+    with pytest.raises(ValueError, match=r"^a_prev holds values too large for the layer's float32 \(first at index "
+                                         r"\[0, 1\]: 1e\+39"):
+        Dense(2, 1, seed=0, dtype="float32").forward(np.array([[0.0, 1e39]]))
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda net: net.forward(np.full((1, 3), 1e39)), r"^X holds values too large for the network's float32 "
                                                      r"\(first at index \[0, 0\]: 1e\+39"),
