@@ -26,10 +26,14 @@ def as_float_array(x, name: str, dtype=None, into: str = "the network's") -> np.
     except Exception as exc:  # ragged nested lists, for example
         raise TypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype.kind not in "biuf":
-        # a DataFrame of numbers becomes an object array when its columns mix kinds (bool and float, nullable Int64);
-        # not one with a text column, which to_numpy(dtype=float) cannot convert either
-        mixed = hasattr(x, "columns") and all(column.kind in "biuf" for column in x.dtypes)
-        hint = ": its columns mix types, so NumPy keeps Python objects; pass df.to_numpy(dtype=float)" if mixed else ""
+        # a DataFrame of numbers becomes an object array when its columns mix kinds (bool and float) or use pandas'
+        # nullable dtypes (two Float64 columns; a boolean Series with NA too); not one with a text column, which
+        # to_numpy(dtype=float) cannot convert either
+        frame = hasattr(x, "columns")
+        kinds = [column.kind for column in x.dtypes] if frame else [x.dtype.kind] if hasattr(x, "to_numpy") else []
+        numbers = bool(kinds) and all(kind in "biuf" for kind in kinds)
+        hint = (": pandas gives NumPy Python objects for columns of mixed types or of its nullable types (Int64, "
+                f"Float64, boolean); pass {'df' if frame else 'series'}.to_numpy(dtype=float)") if numbers else ""
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}{hint}")
     if arr.dtype.kind != "f":
         arr = arr.astype(np.float64)

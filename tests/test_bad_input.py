@@ -27,8 +27,9 @@ def net():
         (np.array([[1.0, np.inf, 0.0]]), ValueError, "X contains NaN or inf"),
         (np.array([["a", "b", "c"]]), TypeError, "X must be numeric, got dtype <U1"),
         ([[1, 2], [3]], TypeError, "X must be a numeric array"),
+        (np.zeros((1, 3), dtype=object), TypeError, r"^X must be numeric, got dtype object$"),   # no pandas hint
     ],
-    ids=["wrong-feature-count", "1-D", "empty", "nan", "inf", "strings", "ragged"],
+    ids=["wrong-feature-count", "1-D", "empty", "nan", "inf", "strings", "ragged", "object-array"],
 )
 def test_bad_inputs_are_named(net, X, error, message):
     with pytest.raises(error, match=message):
@@ -48,10 +49,25 @@ def test_a_dataframe_of_numbers_whose_columns_mix_types_is_told_how_to_convert(n
     """A float column beside a bool (or pandas' nullable Int64) column gives an object array: the error said only
     "X must be numeric, got dtype object", of a table that holds nothing but numbers."""
     X = pd.DataFrame({"a": column, "b": [1.0, 2.0], "c": [3.0, 4.0]})
-    with pytest.raises(TypeError, match=r"X must be numeric, got dtype object: its columns mix types, .* "
-                                        r"pass df\.to_numpy\(dtype=float\)$"):
+    with pytest.raises(TypeError, match=r"X must be numeric, got dtype object: pandas gives NumPy Python objects for "
+                                        r"columns of mixed types .* pass df\.to_numpy\(dtype=float\)$"):
         net.forward(X)
     assert net.forward(X.to_numpy(dtype=float)).shape == (2, 1)
+
+
+@pytest.mark.parametrize("make, name, hint", [
+    (lambda: pd.DataFrame({c: pd.array([1.0, 2.0], dtype="Float64") for c in "abc"}), "X", "df"),
+    (lambda: pd.Series(pd.array([True, None], dtype="boolean")), "y", "series"),
+], ids=["all-Float64-frame", "nullable-boolean-series"])
+def test_pandas_nullable_numbers_are_told_how_to_convert_not_said_to_mix_types(net, make, name, hint):
+    """Two Float64 columns, or a boolean Series holding NA, also reach NumPy as objects: the hint once said "its columns
+    mix types" of a frame whose columns share one type, and nothing at all for a Series."""
+    data = make()
+    call = (lambda: net.forward(data)) if name == "X" else (lambda: net.fit(np.zeros((2, 3)), data, loss="mse",
+                                                                             verbose=0))
+    with pytest.raises(TypeError, match=rf"^{name} must be numeric, got dtype object: pandas gives NumPy Python "
+                                        rf"objects for .* nullable types .*; pass {hint}\.to_numpy\(dtype=float\)$"):
+        call()
 
 
 def test_a_dataframe_with_a_text_column_is_not_told_to_convert_it_to_floats(net):
