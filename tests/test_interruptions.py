@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import learner_lines, wait_until_tensorflow_loads
+from conftest import learner_lines, rewrite_npz, wait_until_tensorflow_loads
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto import event_pb2
 
@@ -912,6 +912,30 @@ def test_resume_skips_a_finished_task_and_reports_it_from_its_checkpoints(tmp_pa
     loss = finished.histories["binary"]["scratch"]["loss"][-1]           # what train() returned
     assert row.split()[2:4] == ["2", f"{loss:.4f}"] and " - " in row               # not timed this session
     assert status(run_dir) == "complete"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side, key", [("keras", "optimizer_0"), ("scratch", "optimizer/iterations")])
+@pytest.mark.parametrize("steps", [0, 25, 27], ids=["zero", "one-short", "one-over"])
+def test_resume_refuses_a_checkpoint_whose_step_count_is_not_its_epochs_steps(side, key, steps, tmp_path, capsys,
+                                                                             finished_run):
+    """binary, 2 epochs of 13 batches of 32: each side's checkpoint says 26 optimizer steps. Any other count, 0
+    included, is never written, and was resumed: on the scratch side as it was; on a Keras side without Dropout
+    (multiclass, tried by hand) Adam's bias correction started over, the next epoch's loss was another than the run
+    straight through's, and parity/max_weight_gap grew from 4e-7 to 0.15; with Dropout the line blamed the masks
+    ("masks_0 is bool (26, 32, 16), expected bool (0, 32, 16) after 0 steps")."""
+    finished = finished_run(["binary"], epochs=2)                 # train(["binary"], epochs=2), shared
+    run_dir = finished.copy_into(tmp_path)
+    write_status(run_dir, "interrupted")
+    checkpoint = run_dir / "binary" / side / "checkpoint.npz"
+    with np.load(checkpoint) as saved:
+        assert int(saved[key]) == 2 * 13, "the run this test starts from is not the one it describes"
+    rewrite_npz(checkpoint, **{key.replace("/", "__"): np.array(steps, dtype=np.int64)})
+    assert train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert learner_lines(err) == [f"error: checkpoint {checkpoint}: {key} (a step count) is {steps}, but its 2 "
+                                  "finished epochs of 13 steps make 26; it is damaged (delete it to start that side "
+                                  "over)"], err
 
 
 @pytest.mark.slow

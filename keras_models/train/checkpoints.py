@@ -41,6 +41,7 @@ from data.tasks import TASK_TABLE
 from keras_models.train.options import command, logdir_option, option
 from keras_models.train.runs import read_status
 from keras_models.twins import masks
+from keras_models.twins.counted import counted
 from keras_models.twins.repository import from_here
 from scratch.atomic_write import remove_stale_temporaries, write_atomically
 from scratch.checkpoint import (
@@ -147,12 +148,14 @@ class KerasCheckpoint(keras.callbacks.Callback):
             raise
 
 
-def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = None) -> SideState:
+def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = None,
+                  steps_per_epoch: int | None = None) -> SideState:
     """Load a Keras checkpoint into a compiled `model` (weights and optimizer state); returns what it recorded.
 
     All or nothing, like scratch.checkpoint.restore: a checkpoint of another architecture, of the scratch
-    side or of another optimizer, a damaged one, or one past the run's `epochs`, is refused with a
-    CheckpointError naming the file and the key before the model changes.
+    side or of another optimizer, a damaged one, one past the run's `epochs`, or (given `steps_per_epoch`) one
+    whose step count is not its epochs' steps, is refused with a CheckpointError naming the file and the key
+    before the model changes.
     """
     arrays = read_arrays(path)
     if str(arrays.get("side", "")) != "keras" or not {"format_version", "epoch"} <= set(arrays):
@@ -174,7 +177,9 @@ def restore_keras(path: str | Path, model: keras.Model, epochs: int | None = Non
     negative = next((i for i, a in enumerate(saved) if a.dtype.kind == "i" and (a < 0).any()), None)
     if negative is not None:
         raise CheckpointError(f"checkpoint {path}: optimizer_{negative} (a step count) is negative; it is damaged")
-    steps = int(saved[next(i for i, v in enumerate(optimizer.variables) if v is optimizer.iterations)])
+    counter = next(i for i, v in enumerate(optimizer.variables) if v is optimizer.iterations)
+    steps = int(saved[counter])
+    _check_steps(path, f"optimizer_{counter}", steps, epoch, steps_per_epoch)   # before the masks, which count them
     dropout = {key.removeprefix("dropout/"): value for key, value in arrays.items() if key.startswith("dropout/")}
     try:
         masks.check_state(model, dropout, steps)
@@ -212,12 +217,16 @@ class ScratchCheckpoint(Checkpoint):
             raise
 
 
-def restore_scratch(path: str | Path, net, optimizer, epochs: int | None = None
+def restore_scratch(path: str | Path, net, optimizer, epochs: int | None = None, steps_per_epoch: int | None = None
                     ) -> tuple[SideState, np.random.Generator]:
-    """scratch.checkpoint.restore, plus the logs it kept: (what it recorded, the shuffling generator)."""
+    """scratch.checkpoint.restore, plus the logs it kept: (what it recorded, the shuffling generator); checked as
+    restore_keras checks the Keras side's."""
     arrays = load(path)                                         # the header checked
     epoch = int(arrays["epoch"])
     _check_within(path, epoch, epochs)
+    steps = arrays.get("optimizer/iterations")
+    if steps is not None and steps.shape == () and steps.dtype.kind in "iu":      # else restore names what is wrong
+        _check_steps(path, "optimizer/iterations", int(steps), epoch, steps_per_epoch)
     history = _history(arrays, "extra/history/", epoch, path)
     epoch, rng = restore(path, net, optimizer)                  # checks everything else, then changes net
     return SideState(epoch, history), rng
@@ -227,6 +236,20 @@ def _check_within(path, epoch: int, epochs: int | None) -> None:
     if epochs is not None and epoch >= epochs:
         raise CheckpointError(f"checkpoint {path} says {epoch + 1} epochs finished, but this run has {epochs}: "
                               "it belongs to another run (delete it to start that side over)")
+
+
+def _check_steps(path, key: str, steps: int, epoch: int, steps_per_epoch: int | None) -> None:
+    """Every finished epoch took steps_per_epoch optimizer steps (one per batch). Another count, 0 included, is never
+    written: resumed, it would restart Adam's bias correction (t = steps + 1) or carry it on from elsewhere, and with
+    Dropout replay another step's masks -- a run other than the one straight through, and the two sides apart."""
+    if steps_per_epoch is None:
+        return
+    expected = (epoch + 1) * steps_per_epoch
+    if steps != expected:
+        raise CheckpointError(f"checkpoint {path}: {key} (a step count) is {steps}, but its "
+                              f"{counted(epoch + 1, 'finished epoch')} of {steps_per_epoch} steps make"
+                              f"{'s' if epoch == 0 else ''} {expected}; it is damaged (delete it to start that side "
+                              "over)")
 
 
 def _count(arrays: dict, prefix: str) -> int:

@@ -188,10 +188,11 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
     net, model = build_twins(task, data, settings, strategy)
     optimizer = adam_in_float32(settings.learning_rate)
     keras_dir, scratch_dir = task_dir / "keras", task_dir / "scratch"
+    steps = steps_per_epoch(data, settings)
     with (strategy or tf.distribute.get_strategy()).scope():     # the optimizer's state: on every replica
-        keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs)
+        keras_state = (restore_keras(keras_dir / CHECKPOINT, model, settings.epochs, steps)
                        if (keras_dir / CHECKPOINT).exists() else SideState())
-    scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer, settings.epochs)
+    scratch_state, rng = (restore_scratch(scratch_dir / CHECKPOINT, net, optimizer, settings.epochs, steps)
                           if (scratch_dir / CHECKPOINT).exists() else (SideState(), None))
     result = TaskResult(task, settings, task_dir)
     if keras_state.epoch == scratch_state.epoch == settings.epochs - 1:
@@ -200,7 +201,6 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
                         "scratch": SideResult.finished_before(scratch_state)}
         result.weight_gaps = [final_gap(net, keras_state)]
         return result
-    steps = steps_per_epoch(data, settings)
     checkpointed = ((keras_state, keras_dir), (scratch_state, scratch_dir))
     for state, side_dir in checkpointed:
         forget_epochs_after(side_dir, state.epoch, steps)               # what was logged after the checkpoint
