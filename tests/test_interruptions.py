@@ -915,7 +915,8 @@ def test_resume_skips_a_finished_task_and_reports_it_from_its_checkpoints(tmp_pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("side, key", [("keras", "optimizer_0"), ("scratch", "optimizer/iterations")])
+@pytest.mark.parametrize("side, key", [("keras", "optimizer_0"), ("scratch", "optimizer/iterations")],
+                         ids=["keras", "scratch"])
 @pytest.mark.parametrize("steps", [0, 25, 27], ids=["zero", "one-short", "one-over"])
 def test_resume_refuses_a_checkpoint_whose_step_count_is_not_its_epochs_steps(side, key, steps, tmp_path, capsys,
                                                                              finished_run):
