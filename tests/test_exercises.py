@@ -2280,6 +2280,39 @@ def test_the_output_activation_is_read_through_an_activation_layer_a_dropout_aft
                                       keras.layers.Dropout(0.2), keras.layers.Dense(1)))     # inputs and hidden: fine
 
 
+@pytest.mark.parametrize("noise", ["GaussianNoise", "GaussianDropout", "AlphaDropout"])
+@pytest.mark.parametrize("output", ["linear", "sigmoid"])
+def test_a_noise_layer_after_the_output_is_refused_for_what_it_does_while_training_not_as_an_activation(noise, output):
+    """Keras' other noise layers after a regression's linear output (or a classifier's sigmoid) were refused with
+    "the output activation is GaussianNoise" (and, for the sigmoid, told to use a sigmoid output): like Dropout they
+    are off in predict, so the loss scores outputs predict never gives. In the graders' order: require_output then
+    no_dropout_after_the_output for a price, require_binary_classifier for a probability."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import (
+        hidden_nonlinear_layers,
+        no_dropout_after_the_output,
+        require_binary_classifier,
+        require_output,
+    )
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1, activation=output), getattr(keras.layers, noise)(0.2, name="n")])
+    model.compile(optimizer="adam", loss="mse" if output == "linear" else "binary_crossentropy")
+    assert hidden_nonlinear_layers(model) == 1            # the relu; the output is not hidden behind the noise
+    does = {"GaussianNoise": "adds Gaussian noise to each unit",
+            "GaussianDropout": "multiplies each unit by Gaussian noise",
+            "AlphaDropout": "sets a dropped unit to SELU's negative saturation value"}[noise]
+    with pytest.raises(Fail) as refused:
+        if output == "linear":
+            require_output(model, "build_model", n_features=3, units=1, activation="linear", why="one price")
+            no_dropout_after_the_output(model)
+        else:
+            require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
+    assert re.fullmatch(f"{noise} 'n' comes after the output layer: while training it {does}.*, so the loss scores "
+                        r"outputs that predict \(the noise off\) never gives; put it after the hidden layers only, "
+                        "or leave it out", str(refused.value)), str(refused.value)
+
 def test_a_model_built_for_another_number_of_features_is_told_its_input_shape_and_the_datas():
     import keras
 
@@ -2311,6 +2344,14 @@ def test_ex03_ex04_ex06_refuse_a_dropout_after_the_output_layer_before_any_epoch
                            ("keras.layers.Dense(1),", "keras.layers.Dense(1), keras.layers.Dropout(0.2),"))
     assert message.startswith("a Dropout comes after the output layer: while training it zeroes some predicted "
                               "prices and divides the others by 1 - rate"), message
+
+
+def test_ex04_refuses_a_gaussian_noise_after_the_output_for_what_it_does_not_as_an_activation(tmp_path):
+    """It was told "the output activation is GaussianNoise": the output is linear; the noise is the fault."""
+    message = _graded_with("ex04", tmp_path, ("keras.layers.Dense(1),",
+                                              "keras.layers.Dense(1), keras.layers.GaussianNoise(0.1, name='n'),"))
+    assert message.startswith("GaussianNoise 'n' comes after the output layer: while training it adds Gaussian noise "
+                              "to each unit"), message
 
 
 def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):
@@ -2961,8 +3002,10 @@ PAIRING = "Keras compiles and fits this model without a warning, but it does not
      "the loss is mean_squared_error; a sigmoid probability of a yes/no label goes with binary cross-entropy", '"mse"'),
     ('Dense(1, activation="sigmoid"),', 'Dense(1, activation="sigmoid"), keras.layers.Dropout(0.2),',
      "a Dropout comes after the output layer: while training it zeroes some probabilities", None),
+    ('Dense(1, activation="sigmoid"),', 'Dense(1, activation="sigmoid"), keras.layers.GaussianDropout(0.2),',
+     "GaussianDropout 'gaussian_dropout' comes after the output layer: while training it multiplies each unit", None),
 ], ids=["softmax-output", "linear-output", "from-logits-on-a-sigmoid", "categorical-loss", "categorical-loss-object",
-        "mse-loss", "dropout-after-the-output"])
+        "mse-loss", "dropout-after-the-output", "gaussian-dropout-after-the-output"])
 def test_ex07_refuses_a_model_changed_from_the_given_classifier_before_any_epoch_runs(original, changed, hint,
                                                                                       spelled, tmp_path):
     """The model and its compile are given; each of these changes logged a run whose best epoch read back right,

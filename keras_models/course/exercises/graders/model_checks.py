@@ -1,9 +1,9 @@
 """Checks on a Keras model a learner's function returns: compiled, its layers, its output, its loss, its metrics.
 
 Each raises `Fail(hint)` (checks.py) when the model is not what the exercise asks, naming what was found:
-the output's shape and activation (`require_output`), a Dropout after the output, the activations of the hidden
-layers, the loss and whether it takes logits (`loss_of`), an accuracy metric on a regression. Keras is imported
-inside the checks that need it, so importing this module does not load TensorFlow.
+the output's shape and activation (`require_output`), a Dropout or another noise layer after the output, the
+activations of the hidden layers, the loss and whether it takes logits (`loss_of`), an accuracy metric on a
+regression. Keras is imported inside the checks that need it, so importing this module does not load TensorFlow.
 """
 
 from __future__ import annotations
@@ -56,15 +56,26 @@ def _activation_name(activation) -> str:
     return getattr(activation, "__name__", type(activation).__name__)
 
 
+def off_in_predict() -> tuple[type, ...]:
+    """Dropout and Keras' other noise layers (GaussianNoise, GaussianDropout, AlphaDropout: bridge.NOT_DROPOUT, with
+    what each does): each changes its inputs while training only, and predict passes them through unchanged."""
+    import keras
+
+    from keras_models.twins.bridge import NOT_DROPOUT
+
+    return (keras.layers.Dropout, *NOT_DROPOUT)
+
+
 def output_activation(model) -> str:
     """Name of the activation that makes the model's output ('linear', 'sigmoid', 'softmax', ...).
 
-    The last layer that is not Dropout decides: an Activation layer, or a Dense layer's activation.
+    The last layer that is not Dropout or another noise layer (off_in_predict) decides: an Activation layer, or a
+    Dense layer's activation.
     """
     import keras
 
     for layer in reversed(layers_of(model)):
-        if isinstance(layer, keras.layers.Dropout):
+        if isinstance(layer, off_in_predict()):
             continue
         if isinstance(layer, keras.layers.Activation | keras.layers.Dense):
             return _activation_name(layer.activation)
@@ -85,7 +96,7 @@ def hidden_nonlinear_layers(model) -> int:
     an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""
     import keras
 
-    layers = [layer for layer in layers_of(model) if not isinstance(layer, keras.layers.Dropout)]
+    layers = [layer for layer in layers_of(model) if not isinstance(layer, off_in_predict())]
     activation_layers = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU,
                          keras.layers.Softmax)
     count = 0
@@ -176,18 +187,29 @@ TO_PROBABILITIES = "while training it zeroes some probabilities and divides the 
 
 
 def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
-    """No Dropout after the model's last Dense layer (output_activation reads through one); `does` says what it does
-    to the outputs. While training it zeroes some outputs at random and divides the others by 1 - rate: the loss
-    jumps from batch to batch, and for a target y, E[(y - mask * z / (1 - rate))^2] (or its absolute value) is lowest
-    at z = (1 - rate) * y, so a regression learns that, which predict, with Dropout off, then gives; a probability
-    can pass 1 (require_binary_classifier)."""
+    """No Dropout, nor another noise layer, after the model's last Dense layer (output_activation reads through
+    them); `does` says what a Dropout does to the outputs. While training it zeroes some outputs at random and
+    divides the others by 1 - rate: the loss jumps from batch to batch, and for a target y,
+    E[(y - mask * z / (1 - rate))^2] (or its absolute value) is lowest at z = (1 - rate) * y, so a regression learns
+    that, which predict, with Dropout off, then gives; a probability can pass 1 (require_binary_classifier).
+    GaussianNoise, GaussianDropout and AlphaDropout (bridge.NOT_DROPOUT says what each does) are off in predict too,
+    so the loss scores outputs that predict never gives. (SpatialDropout1D, 2D and 3D are Dropouts, and take
+    inputs of 3 to 5 axes: after a Dense on rows of features Keras refuses to build them.)"""
     import keras
+
+    from keras_models.twins.bridge import NOT_DROPOUT
 
     layers = layers_of(model)
     dense = [index for index, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
     after = layers[dense[-1] + 1:] if dense else []
     check(not any(isinstance(layer, keras.layers.Dropout) for layer in after),
           f"a Dropout comes after the output layer: {does}; put Dropout after the hidden layers only")
+    for layer in after:
+        for noise, what_it_does in NOT_DROPOUT.items():
+            check(not isinstance(layer, noise),
+                  f"{type(layer).__name__} {layer.name!r} comes after the output layer: while training it "
+                  f"{what_it_does}, so the loss scores outputs that predict (the noise off) never gives; put it after "
+                  "the hidden layers only, or leave it out")
 
 
 def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
