@@ -2979,6 +2979,39 @@ def test_ex07_refuses_a_run_validated_on_a_slice_or_trained_on_the_validation_ro
     assert message.startswith(hint), message
 
 
+@pytest.mark.parametrize("original, changed, given, labels", [
+    ("model.fit(data.X_train, data.y_train,", "model.fit(data.X_train, keras.utils.to_categorical(data.y_train),",
+     "y", "data.y_train"),
+    ("validation_data=(data.X_val, data.y_val)", "validation_data=(data.X_val, keras.utils.to_categorical(data.y_val))",
+     "validation_data", "data.y_val"),
+], ids=["training-labels", "validation-labels"])
+def test_ex07_refuses_one_hot_labels_for_the_one_sigmoid_unit_in_the_projects_words(original, changed, given, labels,
+                                                                                     tmp_path):
+    """Labels one-hot, (m, 2), for the given model's one sigmoid unit got Keras' own line, "Arguments `target` and
+    `output` must have the same shape", which names no argument of the learner's (validation labels: after an
+    epoch of training)."""
+    message = _graded_with("ex07", tmp_path, (original, changed))
+    rows = {"y": 398, "validation_data": 86}[given]
+    assert message == (f"model.fit's {given} holds labels of shape ({rows}, 2), one-hot (as keras.utils.to_categorical "
+                       "makes them), but the model answers with one sigmoid unit, an output of shape (None, 1): "
+                       f"pass {labels} as it is, one column of 0s and 1s"), message
+
+def test_labels_in_one_column_names_columns_that_are_not_one_hot_and_leaves_a_vector_and_a_wider_output_alone():
+    import keras
+
+    from keras_models.course.exercises.graders.fit_checks import labels_in_one_column
+
+    def model(units, activation):
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(units, activation=activation)])
+
+    two_columns = np.array([[0.0, 1.0], [1.0, 1.0]])                                  # not one-hot: a row of two 1s
+    with pytest.raises(Fail, match=r"^model.fit's y holds labels of shape \(2, 2\), 2 columns, but the model answers "
+                                   r"with one linear unit, an output of shape \(None, 1\): pass y_train as it is"):
+        labels_in_one_column({"self": model(1, None), "y": two_columns}, "y_train", "y_val")
+    labels_in_one_column({"self": model(1, "sigmoid"), "y": np.zeros(2),                   # a vector: Keras takes it
+                          "validation_data": (np.zeros((2, 3)), np.zeros((2, 1)))}, "y_train", "y_val")
+    labels_in_one_column({"self": model(2, "softmax"), "y": two_columns}, "y_train", "y_val")
+
 def test_ex07_refuses_a_fit_that_trains_no_epoch_rather_than_blaming_the_log_dir(tmp_path):
     """epochs=0 leaves train/ with an event file and validation/ without: the hint sent the learner to the
     TensorBoard callback's log_dir."""

@@ -2,8 +2,8 @@
 
 The grader trains through the learner's function into its own temporary directory (checking, as
 fit is called, that the model is still the given classifier, one sigmoid unit scored by binary
-cross-entropy with no Dropout after it, that it validates on neither the test rows nor the training
-rows, and that it runs the `epochs` epochs the function is given), reads the
+cross-entropy with no Dropout after it, given the labels in one column, not one-hot, that it validates on
+neither the test rows nor the training rows, and that it runs the `epochs` epochs the function is given), reads the
 event files itself and compares: the logged validation losses with the History, the learner's
 read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it
 writes a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .checks import Fail, check, deterministic
-from .fit_checks import fit_checked, not_a_split, not_trained_on, same_rows, validation_rows
+from .fit_checks import fit_checked, labels_in_one_column, not_a_split, not_trained_on, same_rows, validation_rows
 from .model_checks import require_binary_classifier
 
 TITLE = "TensorBoard: log a run, answer from the logs"
@@ -73,7 +73,8 @@ def write_known_run(log_dir: Path) -> None:
 
 def _validated_on_the_validation_rows(arguments: dict) -> None:
     """fit_checked's check of the fit in train_with_tensorboard: the model is still the given classifier, one sigmoid
-    unit scored by binary cross-entropy, no Dropout after it (model_checks.require_binary_classifier); validation_data
+    unit scored by binary cross-entropy, no Dropout after it (model_checks.require_binary_classifier), given labels in
+    one column (fit_checks.labels_in_one_column: one-hot ones stop Keras with a line of its own); validation_data
     must not be the test rows or the training rows, nor a validation_split of the training rows, and fit must not
     train on the validation rows too. The model and its compile are given; changed, the run logs a loss that scores
     another model than the one that predicts (one softmax unit always says 1) or nothing at all (one unit's
@@ -86,6 +87,7 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     data = prepare("binary", seed=0)                       # the rows train_with_tensorboard prepares
     require_binary_classifier(arguments["self"], "build_model", n_features=data.n_features,
                               what="the probability of malignant")
+    labels_in_one_column(arguments, "data.y_train", "data.y_val")
     not_a_split(arguments, "data.X_val, data.y_val")
     not_trained_on(arguments, data.X_val, len(data.X_train), "data.X_val", "data.X_train, data.y_train",
                    "their loss then only falls, and the logs show no overfitting")

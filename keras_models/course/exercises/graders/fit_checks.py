@@ -1,11 +1,12 @@
-"""Checks on what the learner's code hands model.fit: the rows it validates on, and its EarlyStopping.
+"""Checks on what the learner's code hands model.fit: the rows it validates on, its labels, and its EarlyStopping.
 
 `fit_checked` shows every model.fit call to a check before any epoch runs. `validated_on` puts the checks
 together: fit must validate on exactly the rows set aside for it (`validation_rows`, `same_pairs`) -- not
 the training rows, not the test rows, not a validation_split (`not_a_split`) -- without training on them
 too (`not_trained_on`, `rows_among`); and an EarlyStopping must watch the validation rows and hand back
-its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`). Each raises
-`Fail(hint)` (checks.py) naming the argument at fault.
+its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`); labels for one
+output unit come in one column, not one-hot (`labels_in_one_column`). Each raises `Fail(hint)` (checks.py) naming
+the argument at fault.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from numbers import Real
 import numpy as np
 
 from .checks import Fail, check
+from .model_checks import output_activation
 
 
 @contextlib.contextmanager
@@ -110,6 +112,38 @@ def x_and_y_in_order(arguments: dict) -> None:
         raise ValueError(f"model.fit(x, y): x has shape {x} and y {y}, but the model takes inputs of shape "
                          f"{(None, *wanted)}: x and y are swapped; the features come first, model.fit(X, y)")
 
+
+def labels_in_one_column(arguments: dict, training: str, validation: str) -> None:
+    """fit's labels, y and validation_data's, in one column (or a vector) when the model has one output unit, or a
+    Fail naming the argument and the labels to pass instead (`training`, `validation`: as the learner's code names
+    them). Labels one-hot, (m, 2) from keras.utils.to_categorical, for one sigmoid unit stop Keras' fit with
+    "Arguments `target` and `output` must have the same shape", which names no argument (validation labels: only
+    after an epoch of training). Arrays, DataFrames and tensors are read by their .shape; anything else is left to
+    Keras."""
+    try:
+        output = tuple(arguments["self"].outputs[0].shape)
+    except (AttributeError, IndexError, KeyError, ValueError, TypeError):
+        return
+    if output != (None, 1):
+        return
+    data = arguments.get("validation_data")
+    given = [("y", arguments.get("y"), training)]
+    if isinstance(data, tuple | list) and len(data) >= 2:
+        given.append(("validation_data", data[1], validation))
+    for argument, y, name in given:
+        shape = tuple(getattr(y, "shape", None) or ())
+        if len(shape) != 2 or shape[1] in (None, 1):
+            continue
+        try:
+            labels = np.asarray(y, dtype=float)                                          # (m, k)
+            one_hot = bool(np.isin(labels, (0, 1)).all() and (labels.sum(axis=1) == 1).all())
+        except (TypeError, ValueError):
+            one_hot = False
+        raise Fail(f"model.fit's {argument} holds labels of shape {shape}, "
+                   + ("one-hot (as keras.utils.to_categorical makes them)" if one_hot else f"{shape[1]} columns")
+                   + f", but the model answers with one {output_activation(arguments['self'])} unit, an output of "
+                   "shape (None, 1): "
+                   f"pass {name} as it is, one column of 0s and 1s")
 
 def same_rows(given, expected: np.ndarray, any_order: bool = False) -> bool:
     """Whether `given` holds the rows of `expected` (a column (m, 1) and a vector (m,) alike), in the same order or,
