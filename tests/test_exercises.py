@@ -1734,6 +1734,11 @@ def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
         "features and prices were split apart")
 
 
+# ex03, ex04 and ex05 refuse a model with no nonlinear hidden layer in one line (model_checks), each in its own words
+NO_HIDDEN_NONLINEARITY = ("the model has no hidden layer with a nonlinear activation, so however many layers it has "
+                          "it {does}: give it hidden Dense layers with activation=\"relu\"")
+
+
 def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
     import keras
 
@@ -1743,7 +1748,8 @@ def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="mse")
         return model
 
-    assert "no nonlinear activation" in grade_mutant("ex03", tmp_path, build_model=linear_hidden_layers)
+    assert grade_mutant("ex03", tmp_path, build_model=linear_hidden_layers) == NO_HIDDEN_NONLINEARITY.format(
+        does="fits one plane")
 
 
 def ex03_scaler():
@@ -1964,7 +1970,7 @@ def test_ex04_hints_for_a_relu_output_and_for_a_linear_model(tmp_path):
         return model
 
     assert "the output activation is relu" in grade_mutant("ex04", tmp_path, build_model=relu_output)
-    assert "no hidden layer with a nonlinear activation" in grade_mutant("ex04", tmp_path, build_model=plane)
+    assert grade_mutant("ex04", tmp_path, build_model=plane) == NO_HIDDEN_NONLINEARITY.format(does="fits one plane")
 
 
 def ex04_not_trained(model, X_train, y_train, X_val, y_val):
@@ -2404,9 +2410,7 @@ def test_ex05_refuses_hidden_layers_without_a_nonlinear_activation(tmp_path):
                 keras.layers.Dropout(0.3), keras.layers.Dense(1, activation="sigmoid")]
 
     message = ex05_graded_with_layers(tmp_path, linear_hidden)
-    assert message == ("the model has no hidden layer with a nonlinear activation, so it draws one straight boundary "
-                       "whatever its size: give the hidden Dense layers activation=\"relu\", as the exercise "
-                       "asks"), message
+    assert message == NO_HIDDEN_NONLINEARITY.format(does="draws one straight boundary"), message
 
 
 def test_ex03_brief_says_which_parts_of_its_model_recipe_are_checked_and_the_grader_takes_other_sizes(tmp_path):

@@ -16,10 +16,10 @@ from .checks import Fail, check, deterministic, one_number
 from .fit_checks import fit_checked, validated_on
 from .model_checks import (
     REGRESSION_LOSSES,
-    hidden_nonlinear_layers,
     loss_of,
     no_accuracy_for_a_regression,
     no_dropout_after_the_output,
+    require_hidden_nonlinearity,
     require_model,
     require_output,
 )
@@ -59,9 +59,7 @@ def grade(module, workdir) -> str:
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")
-        check(hidden_nonlinear_layers(model) >= 1,
-              "the model has no hidden layer with a nonlinear activation, so it can only fit a plane; "
-              "add hidden Dense layers with activation=\"relu\"")
+        require_hidden_nonlinearity(model, "fits one plane")
         with fit_checked(validated_on(data.X_val, data.y_val, data.X_train)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     logged = getattr(history, "history", None)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .checks import Fail, as_array, check, deterministic
 from .fit_checks import fit_checked, validated_on
-from .model_checks import hidden_nonlinear_layers, layers_of, require_binary_classifier, require_model
+from .model_checks import layers_of, require_binary_classifier, require_hidden_nonlinearity, require_model
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
 NEEDS = ("build_model", "train", "predict_labels")
@@ -58,9 +58,7 @@ def _check_model(model, n_features: int) -> None:
         check(0.0 < layer.rate < 1.0, f"a Dropout rate is the fraction of units it drops, above 0 and below 1: "
                                       f"Dropout {layer.name!r} has rate {layer.rate}, which {effect}; try 0.2 to 0.5")
     require_binary_classifier(model, "build_model", n_features=n_features, what="the probability of malignant")
-    check(hidden_nonlinear_layers(model) >= 1,   # the exercise asks for "hidden Dense layers with ReLU"
-          "the model has no hidden layer with a nonlinear activation, so it draws one straight boundary whatever its "
-          "size: give the hidden Dense layers activation=\"relu\", as the exercise asks")
+    require_hidden_nonlinearity(model, "draws one straight boundary")   # the exercise: "hidden Dense layers with ReLU"
 
 
 def grade(module, workdir) -> str:

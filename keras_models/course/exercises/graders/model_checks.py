@@ -2,8 +2,9 @@
 
 Each raises `Fail(hint)` (checks.py) when the model is not what the exercise asks, naming what was found:
 the output's shape and activation (`require_output`), a Dropout or another noise layer after the output, the
-activations of the hidden layers, the loss and whether it takes logits (`loss_of`), an accuracy metric on a
-regression. Keras is imported inside the checks that need it, so importing this module does not load TensorFlow.
+activations of the hidden layers (one of them nonlinear: `require_hidden_nonlinearity`), the loss and whether it
+takes logits (`loss_of`), an accuracy metric on a regression. Keras is imported inside the checks that need it, so
+importing this module does not load TensorFlow.
 """
 
 from __future__ import annotations
@@ -107,6 +108,14 @@ def hidden_nonlinear_layers(model) -> int:
             count += isinstance(layer, activation_layers)
     return count
 
+
+def require_hidden_nonlinearity(model, does: str) -> None:
+    """At least one hidden layer with a nonlinear activation (hidden_nonlinear_layers); `does` says, in the task's
+    words, what the model is without one ("fits one plane", "draws one straight boundary"): a stack of linear layers
+    is one linear map, however many there are (ex03, ex04, ex05)."""
+    check(hidden_nonlinear_layers(model) >= 1,
+          f"the model has no hidden layer with a nonlinear activation, so however many layers it has it {does}: give "
+          "it hidden Dense layers with activation=\"relu\"")
 
 def loss_of(model) -> tuple[str, bool]:
     """(name, from_logits) of the loss the model was compiled with, e.g. ('binary_crossentropy', False)."""
