@@ -2852,6 +2852,25 @@ def test_ex07_refuses_a_fit_for_another_number_of_epochs_than_train_with_tensorb
                     "epochs=20: pass epochs=epochs to model.fit"), hint
 
 
+def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_the_epochs_it_is_given(tmp_path):
+    """The brief asks to fit "for `epochs` epochs"; epochs=20 written into the fit is the default the grader called
+    it with, and passed. The grader now also calls it with another number, stopped before any epoch runs."""
+    message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=20,"))
+    assert message == ("train_with_tensorboard given epochs=7 (by the grader, to see that it is used) still asked "
+                       "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
+
+
+@pytest.mark.parametrize("profile", ["2", "(2, 4)"])
+def test_ex07_refuses_a_tensorboard_callback_that_profiles_before_any_epoch_runs(profile, tmp_path):
+    """The brief asks for profile_batch=0 (no profiling); profile_batch=2 traced batch 2 into
+    train/plugins/profile, slowed the run by half, and passed."""
+    message = _graded_with("ex07", tmp_path, ("log_dir=log_dir, profile_batch=0)",
+                                              f"log_dir=log_dir, profile_batch={profile})"))
+    batches = "batch 2" if profile == "2" else "batches 2 to 4"
+    assert message == (f"the TensorBoard callback profiles {batches} (profile_batch={profile}): it traces every "
+                       "TensorFlow operation of them into the log_dir's train/plugins/profile, and slows the run; "
+                       "the exercise asks for profile_batch=0, no profiling"), message
+
 @pytest.mark.parametrize("folder", ["20240101-120000", "train"])
 def test_ex07_hint_for_a_callback_given_a_folder_under_the_log_dir(folder, tmp_path):
     # log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard

@@ -1,12 +1,13 @@
 """Grader for exercise 7: the TensorBoard callback, and answers read back from its event files.
 
-The grader trains through the learner's function into its own temporary directory (checking, as
-fit is called, that the model is still the given classifier, one sigmoid unit scored by binary
-cross-entropy with no Dropout after it, given the labels in one column, not one-hot, that it validates on
-neither the test rows nor the training rows, and that it runs the `epochs` epochs the function is given), reads the
-event files itself and compares: the logged validation losses with the History, the learner's
-read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it
-writes a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
+The grader trains through the learner's function into its own temporary directory (checking, as fit is called,
+that the model is still the given classifier, one sigmoid unit scored by binary cross-entropy with no Dropout
+after it, given the labels in one column, not one-hot, that it validates on neither the test rows nor the
+training rows, that it runs the `epochs` epochs the function is given -- called once more with another number,
+stopped before any epoch, to see the number is passed on, not written in -- and that its TensorBoard callback
+does not profile), reads the event files itself and compares: the logged validation losses with the History, the
+learner's read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it writes
+a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
 
 It reads the files a level below the exercise: record by record (tf.data.TFRecordDataset), each
 parsed as TensorFlow's Event protocol buffer -- not with TensorBoard's EventAccumulator, which the
@@ -113,12 +114,30 @@ def epochs_given(train_with_tensorboard) -> int | None:
     return default if isinstance(default, int) and not isinstance(default, bool) else None
 
 
+def _not_profiling(arguments: dict) -> None:
+    """No TensorBoard callback among fit's callbacks profiles (the brief: "profile_batch=0: no profiling"; Keras'
+    default is 0 too). profile_batch=2 traces every TensorFlow operation of batch 2 into the log_dir's
+    train/plugins/profile: the grader's run took half as long again, and nothing the exercise reads is in it."""
+    import keras
+
+    for callback in arguments.get("callbacks") or ():
+        if isinstance(callback, keras.callbacks.TensorBoard):
+            start, stop = getattr(callback, "_start_batch", 0), getattr(callback, "_stop_batch", 0)   # Keras' own
+            batches = f"batch {start}" if start == stop else f"batches {start} to {stop}"
+            spelled = start if start == stop else (start, stop)
+            check(start == 0, f"the TensorBoard callback profiles {batches} (profile_batch={spelled}): it traces "
+                              "every TensorFlow operation of them into the log_dir's train/plugins/profile, and slows "
+                              "the run; the exercise asks for profile_batch=0, no profiling")
+
+
 def _fits_for(epochs: int | None):
     """A check_call for fit_checked: the fit in train_with_tensorboard runs the `epochs` epochs the function is
-    given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs. Left out, fit trains Keras'
-    default, one epoch, whose curve is one point and whose best epoch is 0 however the model would have gone on."""
+    given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs, and does not profile. Left out,
+    fit trains Keras' default, one epoch, whose curve is one point and whose best epoch is 0 however the model would
+    have gone on. (The same number written into the fit is told by _epochs_passed_on.)"""
     def check_call(arguments: dict) -> None:
         _validated_on_the_validation_rows(arguments)
+        _not_profiling(arguments)
         asked = arguments.get("epochs")
         if type(asked) is not int or asked < 1:         # "20", 20.0, True, 0: fit_checks.kinds_checked's to tell
             return
@@ -127,6 +146,31 @@ def _fits_for(epochs: int | None):
               + (" (Keras' default when fit is given no epochs)" if asked == 1 else "")
               + f", but train_with_tensorboard is given epochs={epochs}: pass epochs=epochs to model.fit")
     return check_call
+
+
+class _Stopped(Exception):
+    """Raised in the fit of _epochs_passed_on's call, before any epoch runs."""
+
+
+def _epochs_passed_on(train_with_tensorboard, log_dir: Path, given: int) -> None:
+    """train_with_tensorboard called once more, with another number of epochs than its default, `probe`, and stopped
+    at its fit before any epoch runs: fit must be asked for `probe` epochs. Called with its default alone, a fit that
+    writes the exercise's epochs=20 in is not told from one that passes epochs=epochs on."""
+    probe = 7 if given != 7 else 8
+    asked = []
+
+    def stop(arguments: dict) -> None:
+        asked.append(arguments.get("epochs"))
+        raise _Stopped
+
+    try:
+        with fit_checked(stop):
+            train_with_tensorboard(log_dir, epochs=probe)
+    except _Stopped:
+        pass
+    check(not asked or asked[0] == probe,
+          f"train_with_tensorboard given epochs={probe} (by the grader, to see that it is used) still asked "
+          f"model.fit for epochs={asked[0] if asked else None!r}: pass epochs=epochs to model.fit")
 
 
 def _check_run(log_dir: Path, history) -> dict[int, float]:
@@ -164,8 +208,11 @@ def _slips(answer, validation: dict[int, float], training: dict[int, float]) -> 
 def grade(module, workdir) -> str:
     workdir = Path(workdir)
     log_dir = workdir / "run"
-    with deterministic(SEED), fit_checked(_fits_for(epochs_given(module.train_with_tensorboard))):
+    epochs = epochs_given(module.train_with_tensorboard)
+    with deterministic(SEED), fit_checked(_fits_for(epochs)):
         history = module.train_with_tensorboard(log_dir)
+    if epochs is not None:
+        _epochs_passed_on(module.train_with_tensorboard, workdir / "probe", epochs)
     logged = _check_run(log_dir, history)
 
     # a second tag too: a read_scalars that always reads epoch_loss, whatever its tag, answers the first one right
