@@ -19,6 +19,7 @@ TensorFlow's start-up lines before anything loads TensorFlow is checked with eve
 (test_tf_chatter.py); the Makefile line in test_makefile.py.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -265,6 +266,65 @@ def test_sigterm_in_a_loop_that_never_ends_exits_143_with_one_line_naming_it_and
     assert re.fullmatch(rf"\nex01: terminated \(SIGTERM\) in your engineer_features \(line (8|9) of "
                         rf"{re.escape(FILE01)}\)\.\n", err), err
     assert not alive(int(filter_pid.read_text())), "the chatter filter outlived the program"
+
+
+# An exercise that starts processes of its own: a command (subprocess), a command's own child left behind when that
+# command ended (an orphan), a multiprocessing.Process that is not a daemon, and a Pool's worker in a with block.
+STARTS_PROCESSES = """import multiprocessing, subprocess, time
+
+
+def nap(seconds):
+    time.sleep(seconds)
+
+
+if __name__ == "__main__":
+    sleeper = subprocess.Popen(["sleep", "300"])
+    orphan = subprocess.run(["sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"], capture_output=True, text=True)
+    worker = multiprocessing.Process(target=nap, args=(300,))
+    worker.start()
+    with multiprocessing.Pool(1) as pool:
+        started = {sleeper.pid, int(orphan.stdout), *(child.pid for child in multiprocessing.active_children())}
+        open(PIDS, "w").write(" ".join(map(str, sorted(started))) + "\\n")
+        pool.apply(nap, (300,))
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_a_stop_ends_every_process_the_exercise_started_and_is_still_one_line(how, exercises, tmp_path,
+                                                                              python_without_tensorflow):
+    """An IDE's stop (SIGTERM to the program alone) left the exercise's processes running: the command and the orphan
+    for good, the multiprocessing.Process held the program itself at its exit (multiprocessing joins it), and the
+    Pool's workers, forked with the program's SIGTERM handler, printed a traceback each. Ctrl-C (SIGINT, here to the
+    program alone, as a process manager sends it) left them all too."""
+    pids = tmp_path / "started.pids"
+    EX01.learner_path.write_text(STARTS_PROCESSES.replace("PIDS", repr(str(pids))), encoding="utf-8")
+    program = python_without_tensorflow.Popen([sys.executable, "-c", AS_MAKE_RUNS_IT, str(exercises), "ex01"],
+                                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                              start_new_session=True)   # its group: what is left is killed below
+    try:
+        deadline = time.monotonic() + 30
+        while not pids.exists() or not pids.read_text().endswith("\n"):
+            assert program.poll() is None and time.monotonic() < deadline, program.communicate()
+            time.sleep(0.05)
+        started = [int(pid) for pid in pids.read_text().split()]
+        assert len(started) == 4 and all(alive(pid) for pid in started), started
+        program.send_signal(getattr(signal, how))
+        try:
+            out, err = program.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"make exercise-run did not end within 30 s of {how}")
+        left = [pid for pid in started if alive(pid)]
+    finally:
+        for pid in started if pids.exists() and pids.read_text().endswith("\n") else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(program.pid, signal.SIGKILL)
+        program.communicate()
+    assert left == [], f"still running after {how}: {left} of {started}"
+    stopped = {"SIGTERM": (143, "terminated (SIGTERM)"), "SIGINT": (130, "interrupted")}[how]
+    assert (program.returncode, out) == (stopped[0], "")
+    assert err == f"\nex01: {stopped[1]} at the top level of your file (line 16 of {FILE01}).\n", err
 
 
 def test_a_misspelt_loss_names_the_compile_line_not_only_the_fit_line(exercises, unchanged_program, capsys):

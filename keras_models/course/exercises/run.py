@@ -19,13 +19,18 @@ Exit status: 0 when the file ran to its end, 1 when it stopped on an error or ha
 (one line naming the exercises), 130 after Ctrl-C, whose line names the function and line of your file that was running
 (the command has no time limit: Ctrl-C is how a loop that never ends is stopped, and found), 143 after SIGTERM -- an
 IDE's stop button, which make passes on -- with the same line ("terminated (SIGTERM)" for "interrupted"): by default
-SIGTERM ended the program at once and silent.
+SIGTERM ended the program at once and silent. Either ends every process the file started too (a command run with
+subprocess, a multiprocessing worker, what they started in turn): a stop is sent to this program alone, not to them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from keras_models.course.exercises.grade import kind_of
@@ -45,6 +50,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.course.exercises.which_file import version_to_grade
+from keras_models.course.instructor.sandbox import _children, _kill_strays, _subreaper
 from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
@@ -87,6 +93,43 @@ def run_as_main(path: Path) -> None:
         sys.path[:] = saved[2]
 
 
+_learners_code_running = False
+
+
+def _forked_child_stops_at_sigterm() -> None:
+    """In a process the learner's code forks (a multiprocessing worker): SIGTERM ends it silently, as in any Python
+    program. It inherited ours (terminated.py), and a Pool stopping its workers made each print a traceback."""
+    if _learners_code_running:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_forked_child_stops_at_sigterm)
+
+
+@contextlib.contextmanager
+def processes_ended_on_a_stop() -> Iterator[None]:
+    """Ctrl-C or SIGTERM within the block kills every process the learner's code started, and reaps it.
+
+    Both come to this program alone (make passes its SIGTERM to the one program it runs; an IDE or a process manager
+    signals that one), and python left the rest running: a command started with subprocess, forever; a
+    multiprocessing.Process, whose join at exit then held the program itself. The program's own children from before
+    (TensorFlow's chatter filter, which prints the line that says where the file stopped) are kept. While the block
+    runs, orphans of those processes (a command's own child, left behind when it ended) become this program's
+    children (a child subreaper, as make grade's sandboxes: Linux only), where they are found too."""
+    global _learners_code_running
+    own = _children()
+    was_subreaper = _subreaper(True)
+    _learners_code_running = True
+    try:
+        yield
+    except KeyboardInterrupt:                   # Terminated (SIGTERM) too
+        _kill_strays(own)                       # SIGKILL: no process can ignore it or linger over it
+        raise
+    finally:
+        _learners_code_running = False
+        _subreaper(was_subreaper)
+
+
 def run_exercise(exercise: Exercise) -> int:
     write_missing_files([exercise])
     version = version_to_grade(exercise.learner_path, exercise.notebook_path)
@@ -97,8 +140,8 @@ def run_exercise(exercise: Exercise) -> int:
         print(f"{exercise.name}: {no_code_in(path, exercise, 'run')}", file=sys.stderr)
         return 1
     try:
-        with fit_arguments_checked(exercise):       # model.fit(validation_split=20): Keras' silence, one line here
-            run_as_main(path)
+        with fit_arguments_checked(exercise), processes_ended_on_a_stop():
+            run_as_main(path)                       # fit_arguments_checked: model.fit(validation_split=20), one line
     except Stopped as stopped:
         sys.stdout.flush()
         print(f"{exercise.name}: {stopped}", file=sys.stderr)
