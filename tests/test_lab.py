@@ -10,6 +10,7 @@ folder that must stay empty.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import itertools
 import json
@@ -29,6 +30,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import (
+    alive,
     closed_pipe,
     ctrl_c_while_importing,
     dev_full,
@@ -161,6 +163,54 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))                                     # the server is gone
     assert list(home.iterdir()) == [], "Jupyter wrote into the home folder"
+
+
+# A Makefile whose recipe starts make lab as the real one does (`exec` the program: make's child is make lab itself)
+LAB_UNDER_MAKE = """\
+lab:
+\t@exec {python} -m keras_models.course.jupyter.lab --port 0 --no-browser --jupyter-home '{home}' --log '{log}'
+"""
+
+
+def test_make_lab_whose_make_is_killed_stops_jupyterlab_instead_of_serving_an_orphaned_port(tmp_path):
+    """An IDE's stop button (a process manager's too) signals make alone, not its process group. To SIGINT, GNU make
+    answers by waiting for its recipe to end -- it takes the program to have had the same Ctrl-C from the terminal --
+    so make lab went on serving; the IDE then SIGKILLs make, and JupyterLab went on serving without it, its port
+    held, its address printed in a console that was gone."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "Makefile").write_text(LAB_UNDER_MAKE.format(python=sys.executable, home=tmp_path / "venv",
+                                                             log=tmp_path / "lab.log"), encoding="utf-8")
+    make = subprocess.Popen(["make", "-s", "-f", str(tmp_path / "Makefile"), "lab"], cwd=REPO,
+                            env=jupyter_environment(HOME=str(home)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True,      # its own group: what is left is ended below
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # make catches it
+    runtime = tmp_path / "venv" / "share" / "jupyter" / "runtime"
+    try:
+        printed = make.stdout.readline()
+        assert printed.startswith("JupyterLab is running"), (printed, make.stderr.read() if make.poll() else "")
+        url = make.stdout.readline().strip()
+        port = int(url.split("/lab/tree/")[0].rsplit(":", 1)[1])
+        jupyterlab = int(next(runtime.glob("jpserver-*.json")).stem.split("-")[1])
+        program = int(Path(f"/proc/{make.pid}/task/{make.pid}/children").read_text().split()[0])   # make lab
+        make.send_signal(signal.SIGINT)                  # the stop button: make alone, which waits for its recipe
+        time.sleep(1)
+        make.kill()                                      # its grace period over: SIGKILL
+        make.wait()
+        deadline = time.monotonic() + 30
+        while (alive(jupyterlab) or alive(program)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = [pid for pid in (program, jupyterlab) if alive(pid)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(make.pid, signal.SIGTERM)      # make lab (its handler stops JupyterLab), in make's group
+        for info in runtime.glob("jpserver-*.json"):
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(info.stem.split("-")[1]), signal.SIGTERM)
+        make.communicate()
+    assert left == [], f"still running once make was gone: {left} (make lab, JupyterLab: {program}, {jupyterlab})"
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", port))                                     # the port is free
 
 
 def test_a_port_taken_between_the_check_and_the_start_stops_make_lab_instead_of_moving_it(tmp_path):

@@ -16,7 +16,8 @@ What it does, in order:
    (PORT=8890, MAKEFLAGS: a make in its Terminal takes its own); its own log goes to logs/lab/jupyterlab.log;
 4. once the server answers, prints its address with the token -- the one line you need -- and waits.
 
-A port that is taken, or a server that stops by itself, ends in one line and a non-zero exit status.
+A port that is taken, or a server that stops by itself, ends in one line and a non-zero exit status; so does the
+end of the make that started it (an IDE's stop button: wait_while_started), which stops JupyterLab too.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from keras_models.twins.repository import REPO, from_repository  # noqa: E402
 
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
 STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
+PARENT_CHECK_SECONDS = 1                  # how often a running make lab looks whether its make is still there
 
 
 # What make passes down to the program it runs (`make lab PORT=8890`: MAKEFLAGS=" -- PORT=8890", MAKELEVEL=1), and
@@ -147,6 +149,23 @@ def wait_until_ready(server: subprocess.Popen, home: Path, log: Path) -> int:
     raise RuntimeError(f"JupyterLab stopped before it was ready ({_last_line(log)}); its log: {log}")
 
 
+def wait_while_started(server: subprocess.Popen, parent: int) -> int | None:
+    """JupyterLab's exit status once it stops by itself, or None once the process that started make lab (`parent`:
+    make) is gone: this program is then an orphan (its parent is another), and JupyterLab, in a session of its own,
+    would go on serving, its port held, its address printed in a console that is gone.
+
+    An IDE's stop button (a process manager's too) signals make alone, not its process group: to SIGINT, GNU make
+    answers by waiting for its recipe to end, taking it to have had the same Ctrl-C from the terminal (its
+    fatal_error_signal), so make lab goes on; the IDE then kills make with SIGKILL, which nothing can catch, and is
+    noticed here within PARENT_CHECK_SECONDS. (make passes a SIGTERM on to the program, which stops as on Ctrl-C.)"""
+    while os.getppid() == parent:
+        try:
+            return server.wait(timeout=PARENT_CHECK_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+    return None
+
+
 def _last_line(log: Path) -> str:
     lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
     return lines[-1] if lines else "it printed nothing"
@@ -208,6 +227,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     except OSError as error:
         print(f"error: {_log_refused(error, args.log)}", file=sys.stderr)
         return 1
+    parent = os.getppid()                                # make, whose end ends it too (wait_while_started)
     signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
     signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
     signal.signal(signal.SIGHUP, _interrupted)           # its terminal closed: JupyterLab, in a session of its own,
@@ -224,7 +244,10 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
               f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
               f"Ctrl-C stops it (its log: {from_repository(args.log)}).", flush=True)
-        code = server.wait()
+        code = wait_while_started(server, parent)
+        if code is None:
+            print("\nJupyterLab stopped: the make (or shell) that started it is gone.", file=sys.stderr)
+            return 1
         print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
