@@ -8,6 +8,7 @@
     instructor/  a learner copy (`make release`), a class graded at once (`make grade`), GitHub Classroom
     multi_worker.py  one model on several machines: MultiWorkerMirroredStrategy, TF_CONFIG, a custom loop
     command_line.py  what the course scripts' options share: a mistake in one is one line, not a traceback
+    child_processes.py  the processes a learner's code started, found and ended (make grade, make exercise-run)
     folders.py   where the course writes by default: the repository's logs/, wherever a notebook or script started
 
 Builds on the Keras twins (`keras_models.twins`), `scratch` and `data`, never on `make train`'s

@@ -33,6 +33,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from keras_models.course.child_processes import children, kill_strays, subreaper
 from keras_models.course.exercises.grade import kind_of
 from keras_models.course.exercises.graders import (
     Exercise,
@@ -50,7 +51,6 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.notebook_source import SourceError
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.course.exercises.which_file import version_to_grade
-from keras_models.course.instructor.sandbox import _children, _kill_strays, _subreaper
 from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
@@ -117,17 +117,17 @@ def processes_ended_on_a_stop() -> Iterator[None]:
     runs, orphans of those processes (a command's own child, left behind when it ended) become this program's
     children (a child subreaper, as make grade's sandboxes: Linux only), where they are found too."""
     global _learners_code_running
-    own = _children()
-    was_subreaper = _subreaper(True)
+    own = children()
+    was_subreaper = subreaper(True)
     _learners_code_running = True
     try:
         yield
     except KeyboardInterrupt:                   # Terminated (SIGTERM) too
-        _kill_strays(own)                       # SIGKILL: no process can ignore it or linger over it
+        kill_strays(own)                       # SIGKILL: no process can ignore it or linger over it
         raise
     finally:
         _learners_code_running = False
-        _subreaper(was_subreaper)
+        subreaper(was_subreaper)
 
 
 def run_exercise(exercise: Exercise) -> int:

@@ -56,8 +56,6 @@ learner copy (`make release`, which has no solutions), and read the code of a su
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import faulthandler
 import gc
 import json
@@ -78,6 +76,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from keras_models.course.child_processes import children, kill_strays, proc_stat, subreaper
 from keras_models.course.exercises.graders import in_file, message_of, printable
 from keras_models.course.exercises.notebook_source import cell_line, code_pieces
 
@@ -95,7 +94,6 @@ OUTPUT_LIMIT = 64 * 2**20
 # child holds when it starts, a copy of its parent's: a parent that has run more than TensorFlow's import (a test
 # process that trained models) may already hold more than the limit, and an absolute limit would fail at once.
 MEMORY_LIMIT = 4 * 2**30
-PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 STACK_FILE = ".stack_when_stopped"    # in the child's folder: where faulthandler writes its stack at SIGXCPU
 # The signals at which the child writes its stack, then dies of SIGXCPU: the CPU limit's, and SIGPROF, which a timer on
 # the same CPU clock sends at the same limit (a submission that ignores or handles SIGXCPU took faulthandler's handler
@@ -328,8 +326,8 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
     verdicts: dict[object, Verdict] = {}
     pending = list(reversed(tasks))
     running: list[_Running] = []
-    ours_before = _children()                   # e.g. make grade's filter of TensorFlow's chatter: left alone
-    was_subreaper = _subreaper(True)
+    ours_before = children()                   # e.g. make grade's filter of TensorFlow's chatter: left alone
+    was_subreaper = subreaper(True)
     root = Path(tempfile.mkdtemp(prefix="grade_"))
     try:
         while pending or running:
@@ -344,15 +342,15 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
                 if verdict is not None:
                     verdicts[r.key] = verdict
                     running.remove(r)
-                    _kill_strays(ours_before | {r.process.pid for r in running})
+                    kill_strays(ours_before | {r.process.pid for r in running})
                     if on_verdict is not None:
                         on_verdict(r.key, verdict)
     finally:
         for r in running:
             _end(r)
-        _kill_strays(ours_before)
+        kill_strays(ours_before)
         if not was_subreaper:
-            _subreaper(False)
+            subreaper(False)
         shutil.rmtree(root, ignore_errors=True)
     return verdicts
 
@@ -530,7 +528,7 @@ def _ended(r: _Running) -> tuple[bool, float | None]:
 def _cpu_seconds(pid: int) -> float:
     """The CPU seconds process `pid` has used (user and system, all its threads): /proc/<pid>/stat, fields 14 and
     15, in clock ticks. An OSError where it is not there (not Linux, or the process is gone)."""
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -555,48 +553,3 @@ def _received(conn: Connection) -> Verdict | None:
         return Verdict(message["passed"] is True, one_line(str(message["reason"])))
     except (EOFError, OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def _subreaper(on: bool) -> bool:
-    """Make this process a child subreaper (on) or not; whether it was one before. Orphaned descendants then
-    become our children, where _kill_strays finds them, instead of init's. Linux only: elsewhere (prctl
-    missing) this does nothing, and only the sandboxes' process groups are killed."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        before = ctypes.c_int(0)
-        libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(before), 0, 0, 0)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
-        return bool(before.value)
-    except (OSError, AttributeError):
-        return False
-
-
-def _children() -> set[int]:
-    """The pids of this process's children (zombies included), from /proc/<pid>/stat (field 4 is the parent)."""
-    me, children = os.getpid(), set()
-    for entry in os.scandir("/proc") if os.path.isdir("/proc") else ():
-        if entry.name.isdigit():
-            try:
-                fields = _stat(entry.name)
-            except OSError:                     # ended meanwhile
-                continue
-            if int(fields[1]) == me:
-                children.add(int(entry.name))
-    return children
-
-
-def _stat(pid: int | str) -> list[bytes]:
-    """The fields of /proc/<pid>/stat after the command name, which may hold ")": field N of proc(5) is [N - 3]."""
-    with open(f"/proc/{pid}/stat", "rb") as stat:
-        return stat.read().rsplit(b")", 1)[1].split()
-
-
-def _kill_strays(keep: set[int]) -> None:
-    """Kill and reap every child of ours not in `keep`, again and again: a killed one's children become ours."""
-    while strays := _children() - keep:
-        for pid in strays:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        for pid in strays:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
