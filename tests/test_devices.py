@@ -136,6 +136,42 @@ def test_scratch_fit_on_the_same_batches_matches_the_two_replica_keras_run(two_d
         np.testing.assert_allclose(scratch_history[name], keras_history[name], rtol=FLOAT32)
 
 
+class Calls(keras.callbacks.Callback):
+    """Counts fit's calls of its compiled train function: Keras reports a batch end once per call."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.calls += 1
+
+
+def test_the_keras_side_runs_steps_per_execution_batches_per_call_on_two_devices_as_on_one(two_cpu_devices):
+    """make train compiles its Keras twin with steps_per_execution=32 under MirroredStrategy too:
+    keras-team/keras#19246 ("You must feed a value for placeholder tensor") does not arise on TF 2.21 / Keras 3.15.
+    One epoch of the binary task (Dropout recorded; 13 batches, the last of 14 rows) is one call on two devices,
+    and ends where one device does. A Keras that breaks it again fails here, not in a learner's make train."""
+    from data import prepare
+    from keras_models.train.options import task_settings
+    from keras_models.train.sides import build_twins, steps_per_epoch
+    from keras_models.twins.pipeline import STEPS_PER_EXECUTION, keras_batches
+
+    settings = task_settings("binary", epochs=1)
+    data = prepare("binary", dtype="float32", seed=0)
+    steps = steps_per_epoch(data, settings)
+    assert 1 < steps < STEPS_PER_EXECUTION and len(data.X_train) % settings.batch_size      # a short last batch
+    weights = {}
+    for replicas, strategy in ((1, None), (2, two_cpu_devices)):
+        _, model = build_twins("binary", data, settings, strategy)
+        calls = Calls()
+        model.fit(keras_batches(data.X_train, data.y_train, settings.batch_size), epochs=1, shuffle=False, verbose=0,
+                  validation_data=keras_batches(data.X_val, data.y_val, settings.batch_size), callbacks=[calls])
+        assert calls.calls == 1, f"{replicas} device(s): {calls.calls} calls for {steps} batches"
+        weights[replicas] = model.get_weights()
+    assert max_relative_gap(weights[2], weights[1]) <= FLOAT32
+
+
 def sgd_epoch(model_class, strategy, X, y, W, b) -> list[np.ndarray]:
     """One SGD epoch (learning rate 0.1, MSE) in batches of 4, from weights W, b, under `strategy`."""
     with strategy.scope():
