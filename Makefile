@@ -122,7 +122,13 @@ trap 'stop 130' INT
 trap 'stop 143' TERM
 install() {
 	echo "$$ $$*" >> $(LOG); first=$$(sed -n '$$=' $(LOG))
+	# A signal between the fork and installer=$$! ran stop with no PID to stop, and the installer went on, orphaned:
+	# until its PID is recorded, a signal is only noted, then acted on. (Ignoring signals there instead loses them, and
+	# the installer would inherit the ignored SIGTERM; a trap that reads $$! may find the last installer's PID reused.)
+	caught=; trap 'caught=130' INT; trap 'caught=143' TERM
 	"$$@" >> $(LOG) 2>&1 & installer=$$!
+	trap 'stop 130' INT; trap 'stop 143' TERM
+	[ -z "$$caught" ] || stop "$$caught"
 	said=0; wait "$$installer" || said=$$?
 	installer=; return "$$said"
 }

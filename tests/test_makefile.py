@@ -1017,6 +1017,66 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
         process.wait()
 
 
+# A stand-in uv that sends the signal itself the moment it starts (SIGTERM to make alone, its parent's parent; SIGINT
+# to its whole process group, as Ctrl-C does), then installs until a signal stops it, and writes down that one did
+SIGNALS_THEN_INSTALLS_UNTIL_STOPPED = """#!/bin/sh
+trap 'echo "stopped $*" >> "$MARK"; exit 143' TERM
+echo "running $*" >> "$MARK"
+if [ "$SIGNAL" = TERM ]; then
+    while read -r key make; do [ "$key" != PPid: ] || break; done < "/proc/$PPID/status"    # no fork: forks wait
+    kill -s TERM "$make"
+else kill -s INT 0; fi
+while :; do sleep 0.05; done
+"""
+STRACE = shutil.which("strace")
+
+
+@pytest.mark.skipif(STRACE is None or not Path("/proc/self/status").exists(), reason="needs strace(1) and /proc: Linux")
+@pytest.mark.parametrize("signal_name", ["TERM", "INT"])
+def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp_path):
+    """The recipe's shell forks the installer, then records its PID: a signal that came in between ran the trap with
+    no PID to stop, so make stopped and uv went on installing, orphaned (the test above failed once under load,
+    probably so). That moment lasts microseconds; here strace holds each shell's fork (clone) 0.3 s before it
+    returns in the parent, and the stand-in uv, running meanwhile, sends the signal: it lands there every time."""
+    import signal
+    import time
+
+    venv = project / ".venv" / "bin"
+    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
+    (venv / "uv").write_text(SIGNALS_THEN_INSTALLS_UNTIL_STOPPED)
+    (venv / "uv").chmod(0o755)
+    change_the_lock(project)
+    mark = tmp_path / "mark"
+    said = tmp_path / "strace.said"
+    # -o: strace itself blocks SIGINT and SIGTERM, so the signals reach make and its shells alone
+    with said.open("w") as err:
+        process = subprocess.Popen([STRACE, "-f", "-qq", "-o", os.devnull, "-e", "trace=clone",
+                                    "-e", "inject=clone:delay_exit=300000", MAKE, "--no-print-directory", "setup"],
+                                   cwd=project, stdout=subprocess.DEVNULL, stderr=err,
+                                   env=make_environment(PATH=str(project.parent / "bin"), MARK=str(mark),
+                                                        SIGNAL=signal_name),
+                                   start_new_session=True, preexec_fn=as_at_a_terminal)
+    try:
+        deadline = time.monotonic() + 30
+        while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if "ptrace" in said.read_text().lower():                        # a container that forbids it
+            pytest.skip(f"strace cannot follow make here: {said.read_text().strip()}")
+        assert mark.exists(), f"make setup never started its installer: {said.read_text()}"
+        deadline = time.monotonic() + 5
+        while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (running, *after) = mark.read_text().splitlines()
+        assert after == [f"stopped {running.removeprefix('running ')}"], mark.read_text()
+        # strace ends with make's status once the last process it follows has ended
+        assert process.wait(timeout=30) != 0, said.read_text()
+        assert not (project / ".venv" / ".installed").exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)                      # what a failure left running: its group
+        process.wait()
+
+
 def test_a_changed_lock_is_installed_again_into_the_same_venv(project):
     change_the_lock(project)
     done = make(project, "setup")
