@@ -62,6 +62,22 @@ def elementwise(x: object, name: str) -> object:
     return x
 
 
+def one_hot_hint(y_given: object, y: np.ndarray, m: int, k: int, code: str = "y") -> str:
+    """What to add to a shape error when `y` (checked: finite numbers) is one class label per example, integers in
+    range(k) against k >= 2 outputs -- what Keras' sparse_categorical_crossentropy takes: "; ... np.eye(k)[y]", the
+    expression that one-hots it, written for the `y_given` the caller passed (its variable `code`). Else "", so a
+    regression's real-valued targets (m,) against (m, k) outputs are told only about the shapes."""
+    if y.shape not in ((m,), (m, 1)) or not ((y == np.floor(y)) & (y >= 0) & (y < k)).all():
+        return ""                                           # (with k = 1, y (m,) or (m, 1) fits: no error to hint)
+    integers = np.asarray(elementwise(y_given, code)).dtype.kind in "iu"   # floats cannot index; booleans would
+    if y.ndim == 2:                                                            # pick rows as a mask, not by label
+        labels = f"np.ravel({code})" + ("" if integers else ".astype(int)")   # a column (m, 1) would give (m, 1, k)
+    else:
+        labels = code if integers else f"np.asarray({code}, dtype=int)"      # lists and Series too
+    return (f"; if {code} holds class labels 0..{k - 1} (what Keras' sparse_categorical_crossentropy takes; "
+            f"scratch's losses take one row per example), one-hot them: np.eye({k})[{labels}]")
+
+
 def a_prev_of_numbers(a_prev: object, forward: str, shape: str) -> np.ndarray:
     """A layer's input `a_prev` if it is a NumPy array of numbers (`elementwise`: an np.matrix as the array it
     holds); else one TypeError naming the layer's `forward` ("Dense(2, 3).forward") and the `shape` it takes

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratch.activations import Sigmoid, Softmax
-from scratch.checks import as_float_array, flag, float_dtype, lookup
+from scratch.checks import as_float_array, flag, float_dtype, lookup, one_hot_hint
 
 EPSILON = 1e-7  # keras.config.epsilon()
 
@@ -79,7 +79,8 @@ class Loss:
         if y.ndim == 1 and a.shape[1] == 1 and y.shape[0] == a.shape[0]:
             y = y.reshape(-1, 1)                                # (m, 1)
         if y.shape != a.shape:
-            raise ValueError(f"{self.name}: y_true shape {y.shape} does not match y_pred shape {a.shape}")
+            raise ValueError(f"{self.name}: y_true shape {y.shape} does not match y_pred shape {a.shape}"
+                             + one_hot_hint(y_true, y, *a.shape, code="y_true"))
         self._check_targets(y)
         return y, a
 

@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from scratch.checks import as_float_array
+from scratch.checks import as_float_array, one_hot_hint
 
 
 def _matched(y, a) -> tuple[np.ndarray, np.ndarray]:
     """y and a as finite float arrays (`checks.as_float_array`: an error naming y or a for strings, NaN, a masked
     entry) of one shape (m, k), y (m,) reshaped against a (m, 1); else a ValueError naming both shapes."""
+    y_given = y                                                 # as passed: the one-hot hint is code for it
     y, a = as_float_array(y, "y"), as_float_array(a, "a")
     if y.ndim == 1 and a.shape == (len(y), 1):
         y = y.reshape(-1, 1)                                    # (m, 1), as Keras matches the ranks
     if y.shape != a.shape or a.ndim != 2:
+        hint = one_hot_hint(y_given, y, *a.shape) if a.ndim == 2 else ""
         raise ValueError(f"a metric compares targets and outputs of one shape (m, k), got y {y.shape} and "
-                         f"a {a.shape}")
+                         f"a {a.shape}{hint}")
     return y, a
 
 

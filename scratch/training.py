@@ -25,7 +25,7 @@ from scratch import losses as losses_module
 from scratch import metrics as metrics_module
 from scratch import optimizers as optimizers_module
 from scratch.callbacks import CallbackList, History
-from scratch.checks import as_float_array, flag, generator, real
+from scratch.checks import as_float_array, flag, generator, one_hot_hint, real
 from scratch.divergence import Watchdog
 from scratch.dropout import check_masks
 
@@ -165,14 +165,15 @@ def _replayed(masks, epoch: int, batch: int, net, rows: int) -> list[np.ndarray]
         raise type(exc)(f"masks({epoch}, {batch}): {exc}") from None
 
 
-def _check_xy(net, X, y, what: str):
+def _check_xy(net, X, y_given, what: str):
     X = net.check_inputs(X, name=f"{what}X")                       # in the network's dtype
-    y = as_float_array(y, f"{what}y", net.dtype)                   # numeric, finite, in the network's dtype
+    y = as_float_array(y_given, f"{what}y", net.dtype)             # numeric, finite, in the network's dtype
     if y.ndim == 1 and net.n_out == 1:
         y = y.reshape(-1, 1)                                        # (m, 1), as Keras does
     if y.ndim != 2 or y.shape[1] != net.n_out or y.shape[0] != X.shape[0]:
         raise ValueError(f"{what}y has shape {y.shape}; expected ({X.shape[0]}, {net.n_out}) for "
-                         f"{what}X of shape {X.shape} and a network with {net.n_out} outputs")
+                         f"{what}X of shape {X.shape} and a network with {net.n_out} outputs"
+                         + one_hot_hint(y_given, y, X.shape[0], net.n_out, code="y_val" if what else "y"))
     return X, y
 
 

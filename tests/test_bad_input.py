@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratch import Dense, Dropout, Network, activations, agreement, losses, optimizers
+from scratch import Dense, Dropout, Network, activations, agreement, losses, metrics, optimizers
 from scratch.perceptron import Perceptron
 from scratch.training import evaluate
 
@@ -438,3 +438,78 @@ def test_an_optimizer_refuses_params_and_grads_whose_arithmetic_is_not_elementwi
         with pytest.raises((TypeError, ValueError), match=f"^{name} is a"):
             getattr(optimizers, opt)(learning_rate=0.1).apply(grads, params)
         np.testing.assert_array_equal(np.asarray(params[0]), before)     # nothing updated
+
+
+# -- integer class labels where one-hot rows are expected ---------------------------------------------------------
+# Keras takes y = [0, 2, 1, ...] against a softmax of k units with sparse_categorical_crossentropy; scratch's losses
+# take one-hot rows (m, k). The shape error says how to get them, only when y is one label per example in range(k).
+
+def _classifier():
+    return Network([Dense(2, 3, "softmax", seed=0)])
+
+
+_LABELS = np.array([0, 1, 2, 0, 2, 1])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda net, X, y: net.fit(X, y, loss="categorical_crossentropy", verbose=0),
+     r"^y has shape \(6,\); expected \(6, 3\) for X of shape \(6, 2\) and a network with 3 outputs; if y holds "),
+    (lambda net, X, y: net.fit(X, np.eye(3)[_LABELS], loss="categorical_crossentropy", verbose=0,
+                               validation_data=(X, y)), r"^validation y has shape \(6,\); .*if y_val holds "),
+    (lambda net, X, y: net.loss_and_gradients(X, y, "categorical_crossentropy"),
+     r"^categorical_crossentropy: y_true shape \(6,\) does not match y_pred shape \(6, 3\); if y_true holds "),
+    (lambda net, X, y: net.loss(X, y, "mse"), r"^mse: y_true shape \(6,\) does not match .*; if y_true holds "),
+    (lambda net, X, y: evaluate(net, X, y, loss="categorical_crossentropy"), r"^categorical_crossentropy: y_true "),
+    (lambda net, X, y: losses.get("categorical_crossentropy").forward(y, net.forward(X)), r"if y_true holds "),
+    (lambda net, X, y: metrics.categorical_accuracy(y, net.forward(X)), r"^a metric compares .*; if y holds "),
+], ids=["fit", "validation", "loss_and_gradients", "mse", "evaluate", "loss-forward", "metric"])
+def test_integer_class_labels_against_a_softmax_are_told_to_one_hot_them(call, message, rng):
+    net, X = _classifier(), rng.normal(size=(6, 2))
+    with pytest.raises(ValueError, match=message + r".*class labels 0\.\.2 .*sparse_categorical_crossentropy.*"
+                                                 r"one-hot them: np\.eye\(3\)\[y(_true|_val)?\]$"):
+        call(net, X, _LABELS)
+
+
+@pytest.mark.parametrize("y, code", [
+    (_LABELS, "y"), (_LABELS.tolist(), "y"), (pd.Series(_LABELS), "y"), (_LABELS.astype(np.uint8), "y"),
+    (_LABELS.astype(float), "np.asarray(y, dtype=int)"), (_LABELS.astype(float).tolist(), "np.asarray(y, dtype=int)"),
+    (pd.Series(_LABELS, dtype=float), "np.asarray(y, dtype=int)"), (_LABELS.reshape(-1, 1), "np.ravel(y)"),
+    (_LABELS.astype(float).reshape(-1, 1), "np.ravel(y).astype(int)"),
+    (pd.DataFrame({"label": _LABELS.astype(float)}), "np.ravel(y).astype(int)"),
+], ids=["int", "list", "series", "uint8", "float", "float-list", "float-series", "column", "float-column",
+        "float-dataframe"])
+def test_the_one_hot_hint_is_code_that_runs_on_that_y_and_gives_the_one_hot_rows(y, code, rng):
+    """The hint's expression, run on the learner's y, gives the rows written out by hand, and fit takes them."""
+    net, X = _classifier(), rng.normal(size=(6, 2))
+    with pytest.raises(ValueError) as caught:
+        net.fit(X, y, loss="categorical_crossentropy", verbose=0)
+    assert str(caught.value).endswith(f"one-hot them: np.eye(3)[{code}]"), str(caught.value)
+    one_hot = eval(f"np.eye(3)[{code}]", {"np": np, "y": y})
+    by_hand = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    np.testing.assert_array_equal(one_hot, by_hand)
+    net.fit(X, one_hot, loss="categorical_crossentropy", verbose=0)
+
+
+def test_boolean_labels_are_told_to_become_ints_first_not_used_as_a_mask(rng):
+    """np.eye(2)[y] of a boolean y picks rows by the mask (3 rows for 6 examples), not one row per label."""
+    net, X, y = Network([Dense(2, 2, "softmax", seed=0)]), rng.normal(size=(6, 2)), _LABELS % 2 == 1
+    with pytest.raises(ValueError, match=r"class labels 0\.\.1 .*one-hot them: np\.eye\(2\)\[(.*)\]$") as caught:
+        net.fit(X, y, loss="categorical_crossentropy", verbose=0)
+    one_hot = eval(str(caught.value).rsplit("one-hot them: ", 1)[1], {"np": np, "y": y})
+    np.testing.assert_array_equal(one_hot, [[1, 0], [0, 1], [1, 0], [1, 0], [1, 0], [0, 1]])
+
+
+@pytest.mark.parametrize("y", [
+    np.array([0.5, 1.7, 0.3, 2.2, 0.0, 1.0]),           # a regression's targets, all in [0, 3)
+    np.array([0, 1, 3, 0, 2, 1]),                       # 3 is no class of 3 outputs
+    np.array([0, 1, -1, 0, 2, 1]),                      # nor is -1
+    np.array([0, 1, 2, 0, 2]),                          # 5 labels for 6 examples: the row count is what is wrong
+    np.zeros((6, 2), dtype=int),                        # two columns: not one label per example
+], ids=["regression", "label-k", "negative", "row-count", "two-columns"])
+def test_targets_that_are_not_one_label_per_example_in_range_k_get_no_one_hot_hint(y, rng):
+    net, X = _classifier(), rng.normal(size=(6, 2))
+    for call in (lambda: net.fit(X, y, loss="mse", verbose=0), lambda: net.loss(X, y, "mse"),
+                 lambda: metrics.mean_squared_error(y, net.forward(X))):
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert "one-hot" not in str(caught.value) and "shape" in str(caught.value), str(caught.value)
