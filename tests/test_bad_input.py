@@ -272,6 +272,9 @@ def test_a_dense_layer_names_a_value_too_large_for_its_float32():
     with pytest.raises(ValueError, match=r"^a_prev holds values too large for the layer's float32 \(first at index "
                                          r"\[0, 1\]: 1e\+39"):
         Dense(2, 1, seed=0, dtype="float32").forward(np.array([[0.0, 1e39]]))
+    # an inf that was inf already is no value the cast made too large: the one named is the finite 1e39 after it
+    with pytest.raises(ValueError, match=r"first at index \[0, 1\]: 1e\+39"):
+        Dense(2, 1, seed=0, dtype="float32").forward(np.array([[np.inf, 1e39]]))
 
 
 @pytest.mark.parametrize("call, message", [
@@ -420,6 +423,25 @@ def test_a_masked_array_with_masked_entries_is_refused_not_read_under_its_mask(n
 def test_a_masked_array_with_nothing_masked_is_its_data(net, rng):
     X = rng.normal(size=(4, 3))
     np.testing.assert_array_equal(net.forward(np.ma.masked_array(X)), net.forward(X))
+    # a layer or an activation called on one computes on the plain array it holds, and gives a plain array back
+    for out in (Dense(3, 2, seed=0).forward(np.ma.masked_array(X)),
+                activations.get("tanh").forward(np.ma.masked_array(X))):
+        assert type(out) is np.ndarray, type(out)
+
+
+def test_a_masked_array_names_how_many_entries_are_masked_and_the_first_of_them(net):
+    y = np.ma.masked_array(np.ones(5), mask=[False, True, False, False, True])
+    with pytest.raises(ValueError, match=r"^y is a masked array with 2 masked entries \(first at index \[1\]\)"):
+        net.fit(np.zeros((5, 3)), y, loss="mse", verbose=0)
+
+
+def test_an_optimizer_refuses_a_masked_param_even_with_nothing_masked_yet():
+    """An update in place of a masked array skips the entries masked later: refused, not unmasked, as a param is
+    updated in place and cannot be swapped for its data."""
+    W = np.ma.masked_array(np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"^params\[0\] is a masked array, whose arithmetic is not NumPy's"):
+        optimizers.SGD(learning_rate=0.1).apply([np.full((2, 2), 0.5)], [W])
+    np.testing.assert_array_equal(W.data, np.ones((2, 2)))
 
 
 @pytest.mark.parametrize("kind", ["matrix", "masked"])
