@@ -3019,6 +3019,22 @@ def test_ex07_refuses_one_hot_labels_for_the_one_sigmoid_unit_in_the_projects_wo
                        "makes them), but the model answers with one sigmoid unit, an output of shape (None, 1): "
                        f"pass {labels} as it is, one column of 0s and 1s"), message
 
+@pytest.mark.parametrize("original, changed, given, labels", [
+    ("model.fit(X_train, y_train,", "model.fit(X_train, keras.utils.to_categorical(y_train),", "y", "y_train"),
+    ("validation_data=(X_val, y_val)", "validation_data=(X_val, keras.utils.to_categorical(y_val))",
+     "validation_data", "y_val"),
+], ids=["training-labels", "validation-labels"])
+def test_ex05_refuses_one_hot_labels_for_the_one_sigmoid_unit_as_ex07_does(original, changed, given, labels, tmp_path):
+    """One-hot validation labels were told "fit validated on other rows than the X_val, y_val train is given" (the
+    rows are the right ones), and one-hot training labels got Keras' "Arguments `target` and `output` must have the
+    same shape"."""
+    message = _graded_with("ex05", tmp_path, (original, changed))
+    rows = {"y": 398, "validation_data": 86}[given]
+    assert message == (f"model.fit's {given} holds labels of shape ({rows}, 2), one-hot (as keras.utils.to_categorical "
+                       "makes them), but the model answers with one sigmoid unit, an output of shape (None, 1): "
+                       f"pass {labels} as it is, one column of 0s and 1s"), message
+
+
 def test_labels_in_one_column_names_columns_that_are_not_one_hot_and_leaves_a_vector_and_a_wider_output_alone():
     import keras
 

@@ -3,11 +3,11 @@
 Checks: a Dropout layer with a rate in (0, 1), one of them after a hidden Dense layer (not only on the inputs); an
 output activation that suits the loss (a mismatch, which Keras trains without a word, is explained by
 scratch.pairing); a hidden layer with a nonlinear activation; one sigmoid output with binary cross-entropy on
-probabilities, no Dropout after it; fit validating on the validation rows (checked as fit is called: not the
-training or test rows, and not training on them too) with any EarlyStopping on "val_loss", restoring its best
-weights; early stopping fired (fit ran fewer epochs than it was asked for: History.params["epochs"]); predict_labels
-thresholds the sigmoid at 0.5 and returns labels of shape (m,); and the accuracy on the test rows, which the
-learner's code never sees during training.
+probabilities, no Dropout after it; labels in one column, not one-hot (checked as fit is called); fit validating on
+the validation rows (not the training or test rows, and not training on them too) with any EarlyStopping on
+"val_loss", restoring its best weights; early stopping fired (fit ran fewer epochs than it was asked for:
+History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5 and returns labels of shape (m,); and the
+accuracy on the test rows, which the learner's code never sees during training.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import Fail, as_array, check, deterministic
-from .fit_checks import fit_checked, validated_on
+from .fit_checks import fit_checked, labels_in_one_column, validated_on
 from .model_checks import layers_of, require_binary_classifier, require_hidden_nonlinearity, require_model
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
@@ -61,12 +61,24 @@ def _check_model(model, n_features: int) -> None:
     require_hidden_nonlinearity(model, "draws one straight boundary")   # the exercise: "hidden Dense layers with ReLU"
 
 
+def _fit_checks(data):
+    """fit_checked's check of the fit in train: labels in one column for the one sigmoid unit
+    (fit_checks.labels_in_one_column), then the rows it validates on and its EarlyStopping (fit_checks.validated_on).
+    One-hot validation labels are the right rows in another form: validated_on alone said "other rows"."""
+    validated = validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)
+
+    def check_call(arguments: dict) -> None:
+        labels_in_one_column(arguments, "y_train", "y_val")
+        validated(arguments)
+    return check_call
+
+
 def grade(module, workdir) -> str:
     data = load_data()
     with deterministic(SEED):
         model = require_model(module.build_model(data.n_features), "build_model")
         _check_model(model, data.n_features)
-        with fit_checked(validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)):
+        with fit_checked(_fit_checks(data)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     logged = getattr(history, "history", None)
     check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
