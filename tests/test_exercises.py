@@ -2739,10 +2739,11 @@ def test_ex07_logs_its_run_in_the_repositorys_logs_wherever_it_runs(tmp_path, mo
     assert sorted(path.name for path in tmp_path.iterdir()) == [solution.name]
 
 
-def ex07_overfitting_run(log_dir, history_scale: float = 1.0):
+def ex07_overfitting_run(log_dir, epochs: int = 20, history_scale: float = 1.0):
     """ex07's train_with_tensorboard, written, not trained: the validation loss is lowest at epoch 2, and both the
     highest validation loss and the lowest training loss are at the last epoch, 4, as in the solution's 20 epochs.
-    The History it returns holds the logged losses times history_scale."""
+    The History it returns holds the logged losses times history_scale. (It takes the exercise's `epochs`, which
+    the grader refuses to see deleted, and fits nothing.)"""
     import types
 
     import tensorflow as tf
@@ -2764,7 +2765,10 @@ def test_ex07_hint_for_best_epoch_that_answers_from_the_last_history_not_the_log
 
 def test_ex07_hint_for_a_history_of_another_fit_than_the_one_logged(tmp_path):
     # a second fit after the logged one returns its own History: its losses 5% lower than the logs
-    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=lambda log_dir: ex07_overfitting_run(log_dir, 0.95))
+    def lower_history(log_dir, epochs: int = 20):
+        return ex07_overfitting_run(log_dir, epochs, history_scale=0.95)
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=lower_history)
     assert hint == "the logged validation losses differ from the History's val_loss", hint
 
 
@@ -2791,10 +2795,10 @@ def test_ex07_hints_for_best_epoch_read_from_the_training_run_or_at_the_highest_
         loss = module.read_scalars(log_dir / "train", "epoch_loss")
         return min(loss, key=loss.get)
 
-    def train_10_epochs(log_dir):
+    def train_10_epochs(log_dir, epochs: int = 10):
         # 10 of the solution's 20 epochs already overfit (the lowest validation loss comes before the last
         # epoch, the training loss falls to the end), which is all the hint needs
-        return module.train_with_tensorboard(log_dir, epochs=10)
+        return module.train_with_tensorboard(log_dir, epochs=epochs)
 
     assert "train/" in grade_mutant("ex07", tmp_path, best_epoch=best_epoch_of_train_run,
                                     train_with_tensorboard=train_10_epochs)
@@ -2860,6 +2864,23 @@ def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_t
                        "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
 
 
+@pytest.mark.parametrize("signature, fit, problem", [
+    ("log_dir: Path", "epochs=20,", "it takes no epochs"),
+    ("log_dir: Path, epochs: int", "epochs=epochs,", "its epochs has no default"),
+    ("log_dir: Path, epochs: int = 20, /", "epochs=epochs,", "its epochs can only be given by position"),
+], ids=["epochs-deleted", "no-default", "positional-only"])
+def test_ex07_refuses_a_train_with_tensorboard_whose_given_signature_was_changed(signature, fit, problem, tmp_path):
+    """The exercise gives train_with_tensorboard(log_dir: Path, epochs: int = 20). With epochs deleted and 20 written
+    into the fit it passed (nothing to call it with another number); with no default, or epochs only by position,
+    Python's TypeError of the grader's call was called the grader's error. (Another default is the learner's to
+    choose, checked against the fit: this file's tests make it 2 for speed.)"""
+    message = _graded_with("ex07", tmp_path, ("log_dir: Path, epochs: int = 20", signature), ("epochs=epochs,", fit))
+    shown = re.sub(r": \w+", "", signature).replace(" = ", "=")
+    assert message == (f"train_with_tensorboard({shown}) is not the exercise's train_with_tensorboard(log_dir, "
+                       f"epochs=20): {problem}; keep the signature the exercise gives and pass epochs=epochs to "
+                       "model.fit (the grader calls it with other epochs too)"), message
+
+
 @pytest.mark.parametrize("profile", ["2", "(2, 4)"])
 def test_ex07_refuses_a_tensorboard_callback_that_profiles_before_any_epoch_runs(profile, tmp_path):
     """The brief asks for profile_batch=0 (no profiling); profile_batch=2 traced batch 2 into
@@ -2879,7 +2900,7 @@ def test_ex07_hint_for_a_callback_given_a_folder_under_the_log_dir(folder, tmp_p
 
     import tensorflow as tf
 
-    def run_one_level_down(log_dir):
+    def run_one_level_down(log_dir, epochs: int = 20):
         for split in ("train", "validation"):
             with tf.summary.create_file_writer(str(log_dir / folder / split)).as_default():
                 tf.summary.scalar("epoch_loss", 0.5, step=0)
@@ -2896,13 +2917,13 @@ def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its
     # grader could not check your code: AttributeError in _check_run ... 'History' object has no attribute 'get''
     import keras
 
-    def returns_the_model(log_dir):
+    def returns_the_model(log_dir, epochs: int = 2):
         rng = np.random.default_rng(0)
         # 30 inputs, a sigmoid unit, binary cross-entropy: the exercise's classifier, which the grader checks first
         model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(1, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy")
         X, y = rng.normal(size=(8, 30)), rng.integers(0, 2, size=(8, 1)).astype(float)
-        model.fit(X[:6], y[:6], validation_data=(X[6:], y[6:]), epochs=2, verbose=0,
+        model.fit(X[:6], y[:6], validation_data=(X[6:], y[6:]), epochs=epochs, verbose=0,
                   callbacks=[keras.callbacks.TensorBoard(log_dir=log_dir, profile_batch=0)])
         return model
 
@@ -2919,7 +2940,7 @@ def test_ex07_an_event_file_that_cannot_be_read_is_named_in_the_hint_not_a_grade
 
     import tensorflow as tf
 
-    def damaged_run(log_dir):
+    def damaged_run(log_dir, epochs: int = 2):
         losses = [0.50, 0.40]
         for split in ("validation", "train"):
             writer = tf.summary.create_file_writer(str(log_dir / split))

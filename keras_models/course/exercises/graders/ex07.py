@@ -3,11 +3,12 @@
 The grader trains through the learner's function into its own temporary directory (checking, as fit is called,
 that the model is still the given classifier, one sigmoid unit scored by binary cross-entropy with no Dropout
 after it, given the labels in one column, not one-hot, that it validates on neither the test rows nor the
-training rows, that it runs the `epochs` epochs the function is given -- called once more with another number,
-stopped before any epoch, to see the number is passed on, not written in -- and that its TensorBoard callback
-does not profile), reads the event files itself and compares: the logged validation losses with the History, the
-learner's read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it writes
-a run of its own with a known answer, to make sure best_epoch reads the logs it is pointed at.
+training rows, that it runs the `epochs` epochs the function is given -- its signature kept as the exercise gives
+it, epochs=20, and called once more with another number, stopped before any epoch, to see the number is passed
+on, not written in -- and that its TensorBoard callback does not profile), reads the event files itself and
+compares: the logged validation losses with the History, the learner's read_scalars with its own reading, and the
+learner's best_epoch with the epoch it finds. Then it writes a run of its own with a known answer, to make sure
+best_epoch reads the logs it is pointed at.
 
 It reads the files a level below the exercise: record by record (tf.data.TFRecordDataset), each
 parsed as TensorFlow's Event protocol buffer -- not with TensorBoard's EventAccumulator, which the
@@ -101,17 +102,34 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
           "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
 
 
+EPOCHS = 20        # the exercise gives train_with_tensorboard(log_dir: Path, epochs: int = 20)
+
+
 def epochs_given(train_with_tensorboard) -> int | None:
     """The `epochs` train_with_tensorboard is called with when the grader gives it none: its parameter's default (20
-    in the exercise); None when it has no such parameter with a whole-number default (nothing to compare)."""
+    in the exercise; another whole number is the learner's to choose, and the fit is checked against it), or a Fail
+    naming what changed in the signature the exercise gives: the grader calls it with other epochs too, by keyword,
+    so deleted (and 20 written into the fit) the fit's epochs could not be checked, and with no default or only by
+    position the grader's call raised Python's TypeError. None for a callable whose signature cannot be read
+    (nothing to compare), or a default that is not a whole number (fit_checks.kinds_checked names it in the fit)."""
     import inspect
 
     try:
-        parameter = inspect.signature(train_with_tensorboard).parameters.get("epochs")
+        signature = inspect.signature(train_with_tensorboard)
     except (TypeError, ValueError):                       # a callable whose signature cannot be read
         return None
-    default = getattr(parameter, "default", None)
-    return default if isinstance(default, int) and not isinstance(default, bool) else None
+    parameter = signature.parameters.get("epochs")
+    default = getattr(parameter, "default", inspect.Parameter.empty)
+    problem = ("it takes no epochs" if parameter is None else
+               "its epochs can only be given by position" if parameter.kind is inspect.Parameter.POSITIONAL_ONLY else
+               "its epochs has no default" if default is inspect.Parameter.empty else None)
+    if problem is not None:
+        shown = signature.replace(parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+                                  return_annotation=signature.empty)                # (log_dir, epochs=30)
+        raise Fail(f"train_with_tensorboard{shown} is not the exercise's train_with_tensorboard(log_dir, "
+                   f"epochs={EPOCHS}): {problem}; keep the signature the exercise gives and pass epochs=epochs to "
+                   "model.fit (the grader calls it with other epochs too)")
+    return default if type(default) is int else None       # 20.0, "20": fit_checks.kinds_checked's to tell
 
 
 def _not_profiling(arguments: dict) -> None:
