@@ -2360,6 +2360,64 @@ def test_ex04_refuses_a_gaussian_noise_after_the_output_for_what_it_does_not_as_
                               "to each unit"), message
 
 
+@pytest.mark.parametrize("layer, hint", [
+    ("keras.layers.BatchNormalization(name='bn')",
+     "BatchNormalization 'bn' comes after the output layer: it recentres and rescales the outputs, by each batch's "
+     "mean and spread while training and by running averages in predict, so predict gives other outputs than the "
+     "loss scored (predicted prices shifted and scaled by averages that lag behind the training); put it after the "
+     "hidden layers only, or leave it out"),
+    ("keras.layers.ActivityRegularization(l2=0.01, name='penalty')",
+     "ActivityRegularization 'penalty' comes after the output layer: it adds to the loss l2=0.01 times the outputs' "
+     "squares, so the model learns outputs pulled toward 0 that no target asks for; put it after the hidden layers "
+     "only, or leave it out"),
+], ids=["batch-normalization", "activity-regularization"])
+def test_ex04_refuses_a_layer_after_the_output_that_changes_what_it_learns_for_what_it_does(layer, hint, tmp_path):
+    """Both were told "the output activation is BatchNormalization" (or ActivityRegularization): the output is
+    linear; the layer after it is the fault."""
+    message = _graded_with("ex04", tmp_path, ("keras.layers.Dense(1),", f"keras.layers.Dense(1), {layer},"))
+    assert message == hint, message
+
+
+def test_ex05_refuses_a_batch_normalization_after_its_sigmoid_output(tmp_path):
+    import keras
+
+    def normalised_last():
+        return [keras.layers.Dense(8, activation="relu"), keras.layers.Dropout(0.3),
+                keras.layers.Dense(1, activation="sigmoid"), keras.layers.BatchNormalization(name="bn")]
+
+    message = ex05_graded_with_layers(tmp_path, normalised_last)
+    assert message == ("BatchNormalization 'bn' comes after the output layer: it recentres and rescales the outputs, "
+                       "by each batch's mean and spread while training and by running averages in predict, so predict "
+                       "gives other outputs than the loss scored (probabilities below 0 or above 1); put it after the "
+                       "hidden layers only, or leave it out"), message
+
+
+def test_layers_after_the_output_that_leave_it_alone_are_read_through_and_taken():
+    """An ActivityRegularization of no penalty (Keras' default, l1=l2=0) passes its inputs on and adds nothing to the
+    loss; a BatchNormalization between the output Dense and its Activation normalises the logit, and the sigmoid
+    still gives a probability."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import (
+        hidden_nonlinear_layers,
+        no_dropout_after_the_output,
+        output_activation,
+    )
+
+    def model(*layers):
+        return keras.Sequential([keras.Input((3,)), *layers])
+
+    for taken, activation, hidden in [
+        (model(keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1),
+               keras.layers.ActivityRegularization()), "linear", 1),
+        (model(keras.layers.Dense(1), keras.layers.BatchNormalization(), keras.layers.Activation("sigmoid")),
+         "sigmoid", 0),
+        (model(keras.layers.Dense(1, activation="sigmoid"), keras.layers.ActivityRegularization()), "sigmoid", 0),
+    ]:
+        no_dropout_after_the_output(taken)
+        assert (output_activation(taken), hidden_nonlinear_layers(taken)) == (activation, hidden)
+
+
 def test_ex05_refuses_a_model_whose_only_dropout_is_on_the_inputs(tmp_path):
     """The exercise asks for "hidden Dense layers with ReLU, a Dropout after at least one": a Dropout before the first
     Dense thins the inputs only, and the grader took it (and graded the model PASS)."""

@@ -67,16 +67,25 @@ def off_in_predict() -> tuple[type, ...]:
     return (keras.layers.Dropout, *NOT_DROPOUT)
 
 
+def not_an_activation() -> tuple[type, ...]:
+    """The layers output_activation reads through: those off in predict (off_in_predict), BatchNormalization, which
+    recentres and rescales, and ActivityRegularization, which passes its inputs on and adds a penalty on them to the
+    loss. None of them is an activation; after the output each is judged by no_dropout_after_the_output."""
+    import keras
+
+    return (*off_in_predict(), keras.layers.BatchNormalization, keras.layers.ActivityRegularization)
+
+
 def output_activation(model) -> str:
     """Name of the activation that makes the model's output ('linear', 'sigmoid', 'softmax', ...).
 
-    The last layer that is not Dropout or another noise layer (off_in_predict) decides: an Activation layer, or a
-    Dense layer's activation.
+    The last layer that is not Dropout, another noise layer, a BatchNormalization or an ActivityRegularization
+    (not_an_activation) decides: an Activation layer, or a Dense layer's activation.
     """
     import keras
 
     for layer in reversed(layers_of(model)):
-        if isinstance(layer, off_in_predict()):
+        if isinstance(layer, not_an_activation()):
             continue
         if isinstance(layer, keras.layers.Activation | keras.layers.Dense):
             return _activation_name(layer.activation)
@@ -97,7 +106,7 @@ def hidden_nonlinear_layers(model) -> int:
     an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""
     import keras
 
-    layers = [layer for layer in layers_of(model) if not isinstance(layer, off_in_predict())]
+    layers = [layer for layer in layers_of(model) if not isinstance(layer, not_an_activation())]
     activation_layers = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU,
                          keras.layers.Softmax)
     count = 0
@@ -203,7 +212,11 @@ def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
     that, which predict, with Dropout off, then gives; a probability can pass 1 (require_binary_classifier).
     GaussianNoise, GaussianDropout and AlphaDropout (bridge.NOT_DROPOUT says what each does) are off in predict too,
     so the loss scores outputs that predict never gives. (SpatialDropout1D, 2D and 3D are Dropouts, and take
-    inputs of 3 to 5 axes: after a Dense on rows of features Keras refuses to build them.)"""
+    inputs of 3 to 5 axes: after a Dense on rows of features Keras refuses to build them.) An ActivityRegularization
+    with a penalty adds it on the outputs to the loss, pulling them toward 0 (with none, Keras' default, it does
+    nothing and is taken); a BatchNormalization after the output activation rescales what the model outputs, by
+    batch statistics while training and running averages in predict (between the output Dense and its Activation it
+    normalises a logit, and is taken)."""
     import keras
 
     from keras_models.twins.bridge import NOT_DROPOUT
@@ -219,6 +232,24 @@ def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
                   f"{type(layer).__name__} {layer.name!r} comes after the output layer: while training it "
                   f"{what_it_does}, so the loss scores outputs that predict (the noise off) never gives; put it after "
                   "the hidden layers only, or leave it out")
+        penalties = [f"{name}={getattr(layer, name, 0)} times the outputs' {of}"
+                     for name, of in (("l1", "absolute values"), ("l2", "squares")) if getattr(layer, name, 0)]
+        check(not (isinstance(layer, keras.layers.ActivityRegularization) and penalties),
+              f"ActivityRegularization {layer.name!r} comes after the output layer: it adds to the loss "
+              f"{' and '.join(penalties)}, so the model learns outputs pulled toward 0 that no target asks for; put it "
+              "after the hidden layers only, or leave it out")
+    # a BatchNormalization between the output Dense and its Activation normalises a logit, which the activation then
+    # maps as before; after the activation it changes what the model outputs
+    made = [index for index, layer in enumerate(layers)
+            if isinstance(layer, keras.layers.Dense | keras.layers.Activation)]
+    for layer in layers[made[-1] + 1:] if made else []:
+        check(not isinstance(layer, keras.layers.BatchNormalization),
+              f"BatchNormalization {layer.name!r} comes after the output layer: it recentres and rescales the outputs, "
+              "by each batch's mean and spread while training and by running averages in predict, so predict gives "
+              "other outputs than the loss scored ("
+              + ("probabilities below 0 or above 1" if does == TO_PROBABILITIES else
+                 "predicted prices shifted and scaled by averages that lag behind the training")
+              + "); put it after the hidden layers only, or leave it out")
 
 
 def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
