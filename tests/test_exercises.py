@@ -2922,6 +2922,25 @@ def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_t
                        "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
 
 
+def test_ex07_stops_its_second_call_of_train_with_tensorboard_before_any_epoch_runs(tmp_path):
+    """The grader calls train_with_tensorboard once more with another number of epochs only to see what it asks fit
+    for: that call must train nothing (stopped at fit), or grading ex07 trains a second run for nothing."""
+    module = load_module(find("ex07").solution_path)
+    solved, trained = module.train_with_tensorboard, []
+
+    def train_with_tensorboard(log_dir, epochs: int = 2):
+        history = solved(log_dir, epochs)
+        trained.append(len(history.epoch))
+        return history
+
+    module.train_with_tensorboard = train_with_tensorboard
+    try:
+        find("ex07").grader.grade(module, tmp_path)
+    except Fail:                                   # two epochs may not show overfitting: only the runs count here
+        pass
+    assert trained == [2] and not list(tmp_path.glob("probe/**/events.out.tfevents*")), trained
+
+
 @pytest.mark.parametrize("signature, fit, problem", [
     ("log_dir: Path", "epochs=20,", "it takes no epochs"),
     ("log_dir: Path, epochs: int", "epochs=epochs,", "its epochs has no default"),
@@ -3126,6 +3145,10 @@ def test_labels_in_one_column_names_columns_that_are_not_one_hot_and_leaves_a_ve
     with pytest.raises(Fail, match=r"^model.fit's y holds labels of shape \(2, 2\), 2 columns, but the model answers "
                                    r"with one linear unit, an output of shape \(None, 1\): pass y_train as it is"):
         labels_in_one_column({"self": model(1, None), "y": two_columns}, "y_train", "y_val")
+    soft = np.array([[0.3, 0.7], [0.5, 0.5]])                 # not one-hot either: rows that sum to 1, not 0s and 1s
+    with pytest.raises(Fail, match=r"^model.fit's validation_data holds labels of shape \(2, 2\), 2 columns, but "):
+        labels_in_one_column({"self": model(1, "sigmoid"), "y": np.zeros((2, 1)),
+                              "validation_data": (np.zeros((2, 3)), soft)}, "y_train", "y_val")
     labels_in_one_column({"self": model(1, "sigmoid"), "y": np.zeros(2),                   # a vector: Keras takes it
                           "validation_data": (np.zeros((2, 3)), np.zeros((2, 1)))}, "y_train", "y_val")
     labels_in_one_column({"self": model(2, "softmax"), "y": two_columns}, "y_train", "y_val")
