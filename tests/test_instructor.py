@@ -521,6 +521,28 @@ def test_a_release_names_staged_changes_too_and_the_tracked_files_deleted_on_dis
                                                     "to include it, or commit its deletion): a.py")
 
 
+@pytest.mark.parametrize("commits", [0, 1], ids=["no-commit-yet", "after-a-commit"])
+def test_a_file_staged_then_deleted_on_disk_is_named_as_left_out_before_the_first_commit_too(commits, tmp_path,
+                                                                                            monkeypatch):
+    """A new file added (git add), not committed, then deleted on disk is tracked -- in the index, not in the last
+    commit -- so `git diff HEAD` does not name it (and fails outright before the first commit): only `git ls-files
+    --cached` finds it among the tracked files the copy cannot hold."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    git = {"cwd": tmp_path, "check": True, "capture_output": True}
+    subprocess.run(["git", "init", "-q"], **git)
+    (tmp_path / "kept.txt").write_text("kept\n", encoding="utf-8")
+    subprocess.run(["git", "add", "kept.txt"], **git)
+    if commits:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "one"],
+                       **git)
+    (tmp_path / "notes.txt").write_text("staged, then deleted\n", encoding="utf-8")
+    subprocess.run(["git", "add", "notes.txt"], **git)
+    (tmp_path / "notes.txt").unlink()
+    monkeypatch.setattr(release, "REPO", tmp_path)
+    assert release.deleted_files() == [Path("notes.txt")]
+
+
 def test_the_learner_copys_gitignore_ignores_all_the_project_ignores_but_the_learners_work():
     """Only the lines that ignore the learner's files and notebooks (and their comments) go; every other pattern
     stays a line of its own -- the note added at the end once took the place of the last line's line end, and
