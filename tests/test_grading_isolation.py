@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import hashlib
 import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 import warnings
@@ -30,6 +33,7 @@ import nbformat
 import pytest
 from conftest import UTF_16_WITHOUT_A_MARK, alive, as_for_a_learner, hang_guard, read_csv, write_class
 
+from keras_models.course import child_processes
 from keras_models.course.exercises.graders import find
 from keras_models.course.exercises.skeleton import skeleton_of
 from keras_models.course.instructor import (
@@ -1725,3 +1729,56 @@ def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run(tm
     reasons = json.loads(done.stdout.splitlines()[-1])
     assert reasons[0] == reasons[1], reasons
     assert reasons[0].endswith("No such file or directory: '<the grading folder>/grader/run/notes.txt'"), reasons[0]
+
+
+def prctl_child_subreaper() -> bool:
+    """Whether this process is a child subreaper, as prctl(PR_GET_CHILD_SUBREAPER = 37, linux/prctl.h) says."""
+    flag = ctypes.c_int(0)
+    assert ctypes.CDLL(None, use_errno=True).prctl(37, ctypes.byref(flag), 0, 0, 0) == 0, ctypes.get_errno()
+    return bool(flag.value)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper is Linux's (prctl)")
+def test_subreaper_turns_the_flag_on_and_off_and_gives_back_what_it_was():
+    """make grade's sandboxes and make exercise-run turn it on around the learner's code, then put back what it gave:
+    it must give the flag as it was, and False must turn it off (else the program stays every orphan's parent)."""
+    was = prctl_child_subreaper()
+    try:
+        assert child_processes.subreaper(True) is was and prctl_child_subreaper()
+        assert child_processes.subreaper(True) is True
+        assert child_processes.subreaper(False) is True and not prctl_child_subreaper()
+        assert child_processes.subreaper(False) is False
+    finally:
+        ctypes.CDLL(None).prctl(36, int(was), 0, 0, 0)                  # PR_SET_CHILD_SUBREAPER, as it was
+
+
+IGNORES_SIGTERM = ("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(flush=True)\n"
+                   "time.sleep(300)\n")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="children are read from /proc")
+def test_kill_strays_ends_a_child_that_ignores_sigterm_and_one_whose_name_holds_a_parenthesis(tmp_path):
+    """A learner's command may ignore SIGTERM, and its name may hold ")" -- /proc/<pid>/stat gives the name in
+    parentheses, so "sleep) 1 2 (" puts a ")" and fields of its own before the real ones. Both are found among our
+    children and ended, within seconds, the others kept."""
+    odd = tmp_path / "sleep) 1 2 ("
+    odd.symlink_to(shutil.which("sleep"))
+    kept, killing = child_processes.children(), None
+    started = [subprocess.Popen([str(odd), "300"]),
+               subprocess.Popen([sys.executable, "-c", IGNORES_SIGTERM], stdout=subprocess.PIPE, text=True)]
+    try:
+        started[1].stdout.readline()                                    # its SIGTERM ignored from here on
+        assert Path(f"/proc/{started[0].pid}/comm").read_text() == f"{odd.name}\n"
+        assert child_processes.children() - kept == {child.pid for child in started}
+        killing = threading.Thread(target=child_processes.kill_strays, args=(kept,), daemon=True)
+        killing.start()
+        killing.join(hang_guard(10)[0])
+        assert not killing.is_alive(), "kill_strays still waiting on a child it signalled"
+        assert not any(alive(child.pid) for child in started)
+    finally:
+        for child in started:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+        started[1].stdout.close()
+        if killing is not None:
+            killing.join(hang_guard(10)[0])                             # its wait ends with the SIGKILL above
