@@ -20,6 +20,7 @@ TensorFlow's start-up lines before anything loads TensorFlow is checked with eve
 """
 
 import contextlib
+import ctypes
 import os
 import re
 import shutil
@@ -356,3 +357,40 @@ def test_a_validation_split_of_twenty_stops_at_the_fit_that_took_it(exercises, u
                    f"{ex03.stem}.py): model.fit(validation_split=20): validation_split is the fraction of the training "
                    "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes 20 without a word "
                    "and trains on no rows\n")
+
+
+def prctl_child_subreaper() -> bool:
+    """Whether this process is a child subreaper, as prctl(PR_GET_CHILD_SUBREAPER = 37, linux/prctl.h) says."""
+    flag = ctypes.c_int(0)
+    assert ctypes.CDLL(None, use_errno=True).prctl(37, ctypes.byref(flag), 0, 0, 0) == 0, ctypes.get_errno()
+    return bool(flag.value)
+
+
+def sigterm_in_a_fork() -> str:
+    """What a process forked now does on SIGTERM: "default" (ends, silent) or "inherited" (this process's handler)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                                        # the child: say, and end at once
+        os.write(write, b"default" if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else b"inherited")
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as said:
+        told = said.read().decode()
+    os.waitpid(pid, 0)
+    return told
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper is Linux's (prctl)")
+def test_what_the_learners_code_needed_is_put_back_after_it_the_subreaper_and_forks_sigterm():
+    """processes_ended_on_a_stop makes the program a child subreaper, and a process the learner's code forks end on
+    SIGTERM, for the block alone: after it, the program is a subreaper only if it was before, and a fork keeps the
+    program's own SIGTERM handler again (make exercise-run's in-process callers, the tests, go on after it)."""
+    was = prctl_child_subreaper()
+    handler = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        with run_cli.processes_ended_on_a_stop():
+            assert prctl_child_subreaper() and sigterm_in_a_fork() == "default"
+        assert prctl_child_subreaper() is was and sigterm_in_a_fork() == "inherited"
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        ctypes.CDLL(None).prctl(36, int(was), 0, 0, 0)                  # PR_SET_CHILD_SUBREAPER, as it was
