@@ -602,3 +602,33 @@ def test_make_lab_with_a_damaged_jupyter_settings_file_in_its_home_is_one_line(t
     out, err = capsys.readouterr()
     assert out == "" and err.startswith(f"error: {settings} is not a JSON settings file (") and \
         err.endswith("): correct it or remove it\n") and err.count("\n") == 1, err
+
+
+def test_waiting_on_jupyterlab_gives_its_exit_status_while_make_is_there_and_none_once_make_is_gone():
+    """wait_while_started with real processes: a server that exits by itself (status 3) while this program's parent
+    is the one make lab noted gives its status; a parent other than ours (make gone, this program an orphan) gives
+    None at once, the server still running -- not a status that would be taken for the server's own exit."""
+    ended = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert lab.wait_while_started(ended, os.getppid()) == 3
+        started = time.monotonic()
+        assert lab.wait_while_started(running, os.getpid()) is None      # our own pid: never our parent
+        assert time.monotonic() - started < 5 and running.poll() is None
+    finally:
+        running.kill()
+        running.wait()
+
+
+def test_jupyterlab_shut_down_from_its_own_menu_is_said_as_stopped_by_itself_not_as_make_gone(tmp_path, monkeypatch,
+                                                                                             capsys):
+    """File > Shut Down in JupyterLab ends the server with exit status 0 while make is still there: that is the server
+    stopping by itself, with its status -- not the line for a make that is gone, which only None (make gone) gives."""
+    server = subprocess.Popen([sys.executable, "-c", "pass"])              # exits 0 by itself, as a shut down does
+    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
+    monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
+    assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
+                     "--no-browser"]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("JupyterLab is running") and err.startswith("error: JupyterLab stopped by itself (exit "
+                                                                       "status 0: "), err
