@@ -333,7 +333,8 @@ def instructors_git_config(tmp_path: Path) -> Path:
     """A global git config (for GIT_CONFIG_GLOBAL) made for the instructor's own repositories, each of whose settings
     would spoil make release's commit: hooks (core.hooksPath) that each leave a mark and refuse (exit 1), signed
     commits with a gpg that is not there, and files ignored everywhere -- notebooks and CSV files (core.excludesFile),
-    JSON files (the info/exclude of init.templateDir, which git init copies into each new repository)."""
+    JSON files (the info/exclude of init.templateDir, which git init copies into each new repository), and a default
+    branch of its own (init.defaultBranch)."""
     hooks, template = tmp_path / "hooks", tmp_path / "template"
     hooks.mkdir()
     for name in HOOKS:
@@ -345,7 +346,7 @@ def instructors_git_config(tmp_path: Path) -> Path:
     config = tmp_path / "gitconfig"
     config.write_text(f"[core]\n\thooksPath = {hooks}\n\texcludesFile = {tmp_path / 'ignore'}\n"
                       f"[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = {tmp_path / 'no-gpg-here'}\n"
-                      f"[init]\n\ttemplateDir = {template}\n", encoding="utf-8")
+                      f"[init]\n\ttemplateDir = {template}\n\tdefaultBranch = trunk\n", encoding="utf-8")
     return config
 
 
@@ -381,6 +382,7 @@ def test_make_release_commits_the_whole_copy_whatever_the_instructors_global_git
     committed = sorted(filter(None, subprocess.run(["git", "ls-files", "-z"], **show).stdout.split("\0")))
     assert committed == sorted(copied_files(dest))                # notebooks, data and Classroom's JSON too
     assert {Path(name).suffix for name in committed} >= {".ipynb", ".csv", ".json"}
+    assert subprocess.run(["git", "branch", "--show-current"], **show).stdout == "main\n"   # not the instructor's trunk
 
 
 def test_a_commit_git_refuses_is_one_line_with_gits_reason_and_what_to_remove(tmp_path, monkeypatch, capsys):
