@@ -3386,3 +3386,53 @@ def test_an_accuracy_metric_given_as_a_function_or_weighted_is_refused_for_a_reg
     with pytest.raises(Fail, match="build_model compiles a regression with the metric "
                                    "'((binary_)?accuracy|BinaryAccuracy|acc)'"):
         no_accuracy_for_a_regression(model, "build_model")
+
+
+def _masked_fit_arguments(where: str) -> dict:
+    rows = np.arange(6, dtype=float)
+    hidden = np.ma.masked_array(rows, mask=rows == 4)                   # the learner's "drop this row"
+    arguments = {"x": rows.reshape(-1, 1), "y": rows, "validation_data": (rows.reshape(-1, 1), rows)}
+    if where == "y":
+        arguments["y"] = hidden
+    else:
+        arguments["validation_data"] = (rows.reshape(-1, 1), hidden)
+    return arguments
+
+
+@pytest.mark.parametrize("where, name", [("y", "y"), ("validation", r"validation_data\[1\]")])
+def test_a_masked_array_given_to_fit_is_refused_before_any_check_reads_under_its_mask(where, name):
+    """Keras' fit trains (and validates) on the values under a numpy mask without a word; the graders' checks read
+    them with np.asarray too, so a learner's masked rows were scored as if they were data."""
+    import keras
+
+    from keras_models.course.exercises.graders.fit_checks import fit_checked
+
+    seen = []
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    arguments = _masked_fit_arguments(where)
+    with fit_checked(seen.append), pytest.raises(ValueError, match=rf"^{name} is a masked array with 1 masked entry "
+                                                                   r"\(first at index \[4\]\): the values under "):
+        model.fit(arguments["x"], arguments["y"], validation_data=arguments["validation_data"], epochs=1, verbose=0)
+    assert seen == []                                                   # refused before the exercise's own check
+
+
+def test_keras_fit_trains_on_the_values_under_a_mask_without_a_word():
+    """What the refusal above is for, pinned on Keras itself: a masked array handed to fit is read as its data, the
+    masked value included (here 1e6 under the mask of the last target: the first epoch's loss is about 1e12 / 6)."""
+    import keras
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=0.0))
+    rows = np.arange(6, dtype=float)
+    y = np.ma.masked_array(np.where(rows == 5, 1e6, rows), mask=rows == 5)
+    loss = model.fit(rows.reshape(-1, 1), y, batch_size=6, epochs=1, verbose=0).history["loss"][0]
+    assert loss == pytest.approx((1e12 + sum(r * r for r in range(5))) / 6, rel=1e-6)
+
+
+def test_a_graders_array_check_refuses_masked_entries():
+    from keras_models.course.exercises.graders.checks import Fail, as_array
+
+    with pytest.raises(Fail, match=r"^y_train is a masked array with 1 masked entry \(first at index \[1\]\): "):
+        as_array(np.ma.masked_array([1.0, 2.0], mask=[0, 1]), "y_train")
+    np.testing.assert_array_equal(as_array(np.ma.masked_array([1.0, 2.0]), "y_train"), [1.0, 2.0])

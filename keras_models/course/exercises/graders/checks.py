@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import elementwise
+
 
 class Fail(Exception):
     """A check failed. str(self) is the hint shown to the learner.
@@ -50,6 +52,10 @@ def not_none(value, what: str) -> None:
 def as_array(value, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """`value` as a finite float64 array, of `shape` if given, or a Fail naming `what`."""
     not_none(value, what)
+    try:
+        value = elementwise(value, what)        # a masked array: np.asarray would read what lies under the mask
+    except ValueError as error:
+        raise Fail(str(error)) from None
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

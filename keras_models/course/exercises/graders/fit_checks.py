@@ -18,6 +18,8 @@ from numbers import Real
 
 import numpy as np
 
+from scratch.checks import elementwise
+
 from .checks import Fail, check
 from .model_checks import output_activation
 
@@ -37,6 +39,7 @@ def fit_checked(check_call):
     def checked(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs)
         arguments.apply_defaults()
+        nothing_masked(arguments.arguments)     # before any check reads the values under a mask, as Keras would
         check_call(arguments.arguments)
         return fit(self, *args, **kwargs)
 
@@ -45,6 +48,17 @@ def fit_checked(check_call):
         yield
     finally:
         keras.Model.fit = fit
+
+
+def nothing_masked(arguments: dict) -> None:
+    """fit's x, y and validation_data hold no masked entries (a numpy masked array), else scratch's ValueError naming
+    the argument (scratch.checks.elementwise): Keras' fit trains and validates on the values under the mask without
+    a word, and every check after this one would read them with np.asarray too."""
+    data = arguments.get("validation_data")
+    parts = enumerate(data) if isinstance(data, tuple | list) else ()
+    for name, value in [("x", arguments.get("x")), ("y", arguments.get("y")),
+                        *((f"validation_data[{i}]", part) for i, part in parts)]:
+        elementwise(value, name)
 
 
 # fit's arguments that count something: Keras' words for a string or a float among them name no
