@@ -683,6 +683,10 @@ def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, messag
     ("ex04", "model.fit(X_train, y_train,", "model.fit(y_train, X_train,",
      "model.fit(x, y): x has shape (3500, 1) and y (3500, 26), but the model takes inputs of shape (None, 26): x "
      "and y are swapped; the features come first, model.fit(X, y)"),
+    # before the one-hot check of ex05 (and ex07), which read swapped x and y as "y holds labels of shape (398, 30)"
+    ("ex05", "model.fit(X_train, y_train,", "model.fit(y_train, X_train,",
+     "model.fit(x, y): x has shape (398, 1) and y (398, 30), but the model takes inputs of shape (None, 30): x and y "
+     "are swapped; the features come first, model.fit(X, y)"),
 ])
 def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong, message):
     """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no

@@ -6,7 +6,8 @@ the training rows, not the test rows, not a validation_split (`not_a_split`) -- 
 too (`not_trained_on`, `rows_among`); and an EarlyStopping must watch the validation rows and hand back
 its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`); labels for one
 output unit come in one column, not one-hot (`labels_in_one_column`). Each raises `Fail(hint)` (checks.py) naming
-the argument at fault.
+the argument at fault. Before any of them, `fit_checked` refuses what would make them misread x and y
+(`data_checked`: masked entries, x and y swapped) with a ValueError, as `kinds_checked` words Keras' silences.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def fit_checked(check_call):
     def checked(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs)
         arguments.apply_defaults()
-        nothing_masked(arguments.arguments)     # before any check reads the values under a mask, as Keras would
+        data_checked(arguments.arguments)       # before any check reads x and y: nothing masked, not swapped
         check_call(arguments.arguments)
         return fit(self, *args, **kwargs)
 
@@ -48,6 +49,14 @@ def fit_checked(check_call):
         yield
     finally:
         keras.Model.fit = fit
+
+
+def data_checked(arguments: dict) -> None:
+    """What every fit check reads, checked in fit_checked itself, before the exercise's own check: no masked entries
+    (nothing_masked), x and y not swapped (x_and_y_in_order). A check that read them first named the wrong mistake:
+    swapped x and y were told "y holds labels of shape (50, 30) ... for one sigmoid unit" (ex05, ex07)."""
+    nothing_masked(arguments)
+    x_and_y_in_order(arguments)
 
 
 def nothing_masked(arguments: dict) -> None:
@@ -89,7 +98,6 @@ def kinds_checked(arguments: dict) -> None:
                              f"{value!r} as {int(value)})")
         if isinstance(value, float) and value.is_integer():
             raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
-    x_and_y_in_order(arguments)
     epochs, start = arguments.get("epochs"), arguments.get("initial_epoch") or 0
     if isinstance(epochs, int) and isinstance(start, int) and epochs <= start:    # Keras runs none, returns {}
         raise ValueError(f"model.fit(epochs={epochs!r}) trains no epoch: Keras returns an empty History without a "
