@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import signal
+from collections.abc import Iterator
 
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37      # linux/prctl.h
 
@@ -29,6 +30,18 @@ def subreaper(on: bool) -> bool:
         return bool(before.value)
     except (OSError, AttributeError):
         return False
+
+
+@contextlib.contextmanager
+def adopting() -> Iterator[set[int]]:
+    """While the block runs this process is a child subreaper, so every orphan of what it starts becomes its child;
+    yields the children it had before (its own, to keep when kill_strays ends the rest), and puts the flag back."""
+    before = children()
+    was = subreaper(True)
+    try:
+        yield before
+    finally:
+        subreaper(was)
 
 
 def children() -> set[int]:

@@ -33,7 +33,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from keras_models.course.child_processes import children, kill_strays, subreaper
+from keras_models.course.child_processes import adopting, kill_strays
 from keras_models.course.exercises.grade import kind_of
 from keras_models.course.exercises.graders import (
     Exercise,
@@ -117,17 +117,15 @@ def processes_ended_on_a_stop() -> Iterator[None]:
     runs, orphans of those processes (a command's own child, left behind when it ended) become this program's
     children (a child subreaper, as make grade's sandboxes: Linux only), where they are found too."""
     global _learners_code_running
-    own = children()
-    was_subreaper = subreaper(True)
-    _learners_code_running = True
-    try:
-        yield
-    except KeyboardInterrupt:                   # Terminated (SIGTERM) too
-        kill_strays(own)                       # SIGKILL: no process can ignore it or linger over it
-        raise
-    finally:
-        _learners_code_running = False
-        subreaper(was_subreaper)
+    with adopting() as own:
+        _learners_code_running = True
+        try:
+            yield
+        except KeyboardInterrupt:               # Terminated (SIGTERM) too
+            kill_strays(own)                    # SIGKILL: no process can ignore it or linger over it
+            raise
+        finally:
+            _learners_code_running = False
 
 
 def run_exercise(exercise: Exercise) -> int:

@@ -76,7 +76,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from keras_models.course.child_processes import children, kill_strays, proc_stat, subreaper
+from keras_models.course.child_processes import adopting, kill_strays, proc_stat
 from keras_models.course.exercises.graders import in_file, message_of, printable
 from keras_models.course.exercises.notebook_source import cell_line, code_pieces
 
@@ -326,32 +326,29 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
     verdicts: dict[object, Verdict] = {}
     pending = list(reversed(tasks))
     running: list[_Running] = []
-    ours_before = children()                   # e.g. make grade's filter of TensorFlow's chatter: left alone
-    was_subreaper = subreaper(True)
-    root = Path(tempfile.mkdtemp(prefix="grade_"))
-    try:
-        while pending or running:
-            while pending and len(running) < jobs:
-                running.append(_start(context, pending.pop(), root, time_limit, [r.conn.fileno() for r in running
-                                                                                  if r.conn_open]))
-            ready = wait([r.conn for r in running if r.conn_open] + [r.process.sentinel for r in running
-                                                                      if r.sentinel_open],
-                         timeout=0.1)
-            for r in list(running):
-                verdict = _poll(r, ready, time_limit, wall_seconds)
-                if verdict is not None:
-                    verdicts[r.key] = verdict
-                    running.remove(r)
-                    kill_strays(ours_before | {r.process.pid for r in running})
-                    if on_verdict is not None:
-                        on_verdict(r.key, verdict)
-    finally:
-        for r in running:
-            _end(r)
-        kill_strays(ours_before)
-        if not was_subreaper:
-            subreaper(False)
-        shutil.rmtree(root, ignore_errors=True)
+    with adopting() as ours_before:             # e.g. make grade's filter of TensorFlow's chatter: left alone
+        root = Path(tempfile.mkdtemp(prefix="grade_"))
+        try:
+            while pending or running:
+                while pending and len(running) < jobs:
+                    running.append(_start(context, pending.pop(), root, time_limit, [r.conn.fileno() for r in running
+                                                                                      if r.conn_open]))
+                ready = wait([r.conn for r in running if r.conn_open] + [r.process.sentinel for r in running
+                                                                          if r.sentinel_open],
+                             timeout=0.1)
+                for r in list(running):
+                    verdict = _poll(r, ready, time_limit, wall_seconds)
+                    if verdict is not None:
+                        verdicts[r.key] = verdict
+                        running.remove(r)
+                        kill_strays(ours_before | {r.process.pid for r in running})
+                        if on_verdict is not None:
+                            on_verdict(r.key, verdict)
+        finally:
+            for r in running:
+                _end(r)
+            kill_strays(ours_before)
+            shutil.rmtree(root, ignore_errors=True)
     return verdicts
 
 
