@@ -57,23 +57,17 @@ def _activation_name(activation) -> str:
     return getattr(activation, "__name__", type(activation).__name__)
 
 
-def off_in_predict() -> tuple[type, ...]:
-    """Dropout and Keras' other noise layers (GaussianNoise, GaussianDropout, AlphaDropout: bridge.NOT_DROPOUT, with
-    what each does): each changes its inputs while training only, and predict passes them through unchanged."""
+def not_an_activation() -> tuple[type, ...]:
+    """The layers output_activation reads through: Dropout and Keras' other noise layers (GaussianNoise,
+    GaussianDropout, AlphaDropout: bridge.NOT_DROPOUT, with what each does), which change their inputs while training
+    only; BatchNormalization, which recentres and rescales; and ActivityRegularization, which passes its inputs on
+    and adds a penalty on them to the loss. None of them is an activation; after the output each is judged by
+    no_dropout_after_the_output."""
     import keras
 
     from keras_models.twins.bridge import NOT_DROPOUT
 
-    return (keras.layers.Dropout, *NOT_DROPOUT)
-
-
-def not_an_activation() -> tuple[type, ...]:
-    """The layers output_activation reads through: those off in predict (off_in_predict), BatchNormalization, which
-    recentres and rescales, and ActivityRegularization, which passes its inputs on and adds a penalty on them to the
-    loss. None of them is an activation; after the output each is judged by no_dropout_after_the_output."""
-    import keras
-
-    return (*off_in_predict(), keras.layers.BatchNormalization, keras.layers.ActivityRegularization)
+    return (keras.layers.Dropout, *NOT_DROPOUT, keras.layers.BatchNormalization, keras.layers.ActivityRegularization)
 
 
 def output_activation(model) -> str:
@@ -84,8 +78,9 @@ def output_activation(model) -> str:
     """
     import keras
 
+    read_through = not_an_activation()
     for layer in reversed(layers_of(model)):
-        if isinstance(layer, not_an_activation()):
+        if isinstance(layer, read_through):
             continue
         if isinstance(layer, keras.layers.Activation | keras.layers.Dense):
             return _activation_name(layer.activation)
@@ -106,7 +101,8 @@ def hidden_nonlinear_layers(model) -> int:
     an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""
     import keras
 
-    layers = [layer for layer in layers_of(model) if not isinstance(layer, not_an_activation())]
+    read_through = not_an_activation()
+    layers = [layer for layer in layers_of(model) if not isinstance(layer, read_through)]
     activation_layers = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU,
                          keras.layers.Softmax)
     count = 0
