@@ -432,6 +432,40 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def child_subreaper() -> bool:
+    """Whether this process is a child subreaper, asked of prctl straight (Linux only): the reference that
+    child_processes.subreaper and the blocks that use it are checked against."""
+    import ctypes
+
+    from keras_models.course.child_processes import PR_GET_CHILD_SUBREAPER  # 37, linux/prctl.h
+
+    flag = ctypes.c_int(0)
+    assert ctypes.CDLL(None, use_errno=True).prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0) == 0, \
+        os.strerror(ctypes.get_errno())
+    return bool(flag.value)
+
+
+def set_child_subreaper(on: bool) -> None:
+    """Make this process a child subreaper (on) or not, through prctl straight (Linux only)."""
+    import ctypes
+
+    from keras_models.course.child_processes import PR_SET_CHILD_SUBREAPER  # 36, linux/prctl.h
+
+    assert ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0, \
+        os.strerror(ctypes.get_errno())
+
+
+@contextlib.contextmanager
+def child_subreaper_put_back() -> Iterator[bool]:
+    """The child-subreaper flag as it was before the block, whatever the block (or the code it tests) left it as;
+    yields what it was. The flag is the test worker's own, and a later test that forks would inherit its orphans."""
+    was = child_subreaper()
+    try:
+        yield was
+    finally:
+        set_child_subreaper(was)
+
+
 # What an exercise file saved as UTF-16 without a byte-order mark is told (notebook_source.read_text), by make
 # exercises and make grade alike.
 UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every second "

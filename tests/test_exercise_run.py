@@ -20,7 +20,6 @@ TensorFlow's start-up lines before anything loads TensorFlow is checked with eve
 """
 
 import contextlib
-import ctypes
 import os
 import re
 import shutil
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import alive, closed_pipe, line_of, output_closed
+from conftest import alive, child_subreaper, child_subreaper_put_back, closed_pipe, line_of, output_closed
 
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import run as run_cli
@@ -359,13 +358,6 @@ def test_a_validation_split_of_twenty_stops_at_the_fit_that_took_it(exercises, u
                    "and trains on no rows\n")
 
 
-def prctl_child_subreaper() -> bool:
-    """Whether this process is a child subreaper, as prctl(PR_GET_CHILD_SUBREAPER = 37, linux/prctl.h) says."""
-    flag = ctypes.c_int(0)
-    assert ctypes.CDLL(None, use_errno=True).prctl(37, ctypes.byref(flag), 0, 0, 0) == 0, ctypes.get_errno()
-    return bool(flag.value)
-
-
 def sigterm_in_a_fork() -> str:
     """What a process forked now does on SIGTERM: "default" (ends, silent) or "inherited" (this process's handler)."""
     read, write = os.pipe()
@@ -385,12 +377,11 @@ def test_what_the_learners_code_needed_is_put_back_after_it_the_subreaper_and_fo
     """processes_ended_on_a_stop makes the program a child subreaper, and a process the learner's code forks end on
     SIGTERM, for the block alone: after it, the program is a subreaper only if it was before, and a fork keeps the
     program's own SIGTERM handler again (make exercise-run's in-process callers, the tests, go on after it)."""
-    was = prctl_child_subreaper()
     handler = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
-        with run_cli.processes_ended_on_a_stop():
-            assert prctl_child_subreaper() and sigterm_in_a_fork() == "default"
-        assert prctl_child_subreaper() is was and sigterm_in_a_fork() == "inherited"
+        with child_subreaper_put_back() as was:
+            with run_cli.processes_ended_on_a_stop():
+                assert child_subreaper() and sigterm_in_a_fork() == "default"
+            assert child_subreaper() is was and sigterm_in_a_fork() == "inherited"
     finally:
         signal.signal(signal.SIGTERM, handler)
-        ctypes.CDLL(None).prctl(36, int(was), 0, 0, 0)                  # PR_SET_CHILD_SUBREAPER, as it was

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import ctypes
 import hashlib
 import io
 import json
@@ -31,7 +30,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import UTF_16_WITHOUT_A_MARK, alive, as_for_a_learner, hang_guard, read_csv, write_class
+from conftest import (
+    UTF_16_WITHOUT_A_MARK,
+    alive,
+    as_for_a_learner,
+    child_subreaper,
+    child_subreaper_put_back,
+    hang_guard,
+    read_csv,
+    write_class,
+)
 
 from keras_models.course import child_processes
 from keras_models.course.exercises.graders import find
@@ -1731,25 +1739,15 @@ def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run(tm
     assert reasons[0].endswith("No such file or directory: '<the grading folder>/grader/run/notes.txt'"), reasons[0]
 
 
-def prctl_child_subreaper() -> bool:
-    """Whether this process is a child subreaper, as prctl(PR_GET_CHILD_SUBREAPER = 37, linux/prctl.h) says."""
-    flag = ctypes.c_int(0)
-    assert ctypes.CDLL(None, use_errno=True).prctl(37, ctypes.byref(flag), 0, 0, 0) == 0, ctypes.get_errno()
-    return bool(flag.value)
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a child subreaper is Linux's (prctl)")
 def test_subreaper_turns_the_flag_on_and_off_and_gives_back_what_it_was():
     """make grade's sandboxes and make exercise-run turn it on around the learner's code, then put back what it gave:
     it must give the flag as it was, and False must turn it off (else the program stays every orphan's parent)."""
-    was = prctl_child_subreaper()
-    try:
-        assert child_processes.subreaper(True) is was and prctl_child_subreaper()
+    with child_subreaper_put_back() as was:
+        assert child_processes.subreaper(True) is was and child_subreaper()
         assert child_processes.subreaper(True) is True
-        assert child_processes.subreaper(False) is True and not prctl_child_subreaper()
+        assert child_processes.subreaper(False) is True and not child_subreaper()
         assert child_processes.subreaper(False) is False
-    finally:
-        ctypes.CDLL(None).prctl(36, int(was), 0, 0, 0)                  # PR_SET_CHILD_SUBREAPER, as it was
 
 
 IGNORES_SIGTERM = ("import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint(flush=True)\n"
