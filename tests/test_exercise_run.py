@@ -31,7 +31,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import alive, child_subreaper, child_subreaper_put_back, closed_pipe, line_of, output_closed
+from conftest import (
+    alive,
+    child_subreaper,
+    child_subreaper_put_back,
+    closed_pipe,
+    line_of,
+    output_closed,
+    set_child_subreaper,
+)
 
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import run as run_cli
@@ -376,12 +384,17 @@ def sigterm_in_a_fork() -> str:
 def test_what_the_learners_code_needed_is_put_back_after_it_the_subreaper_and_forks_sigterm():
     """processes_ended_on_a_stop makes the program a child subreaper, and a process the learner's code forks end on
     SIGTERM, for the block alone: after it, the program is a subreaper only if it was before, and a fork keeps the
-    program's own SIGTERM handler again (make exercise-run's in-process callers, the tests, go on after it)."""
+    program's own SIGTERM handler again (make exercise-run's in-process callers, the tests, go on after it). Run once
+    with the program not a subreaper and once with it one beforehand: a block that always turned the flag off after
+    it passed the first alone."""
     handler = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
-        with child_subreaper_put_back() as was:
-            with run_cli.processes_ended_on_a_stop():
-                assert child_subreaper() and sigterm_in_a_fork() == "default"
-            assert child_subreaper() is was and sigterm_in_a_fork() == "inherited"
+        with child_subreaper_put_back():
+            for was in (False, True):
+                set_child_subreaper(was)
+                with run_cli.processes_ended_on_a_stop():
+                    assert child_subreaper() and sigterm_in_a_fork() == "default", f"a subreaper before: {was}"
+                assert child_subreaper() is was, f"a subreaper before: {was}, after: {child_subreaper()}"
+                assert sigterm_in_a_fork() == "inherited", f"a subreaper before: {was}"
     finally:
         signal.signal(signal.SIGTERM, handler)
