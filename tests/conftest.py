@@ -657,6 +657,44 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
                           env=make_environment(**env), capture_output=True, text=True, timeout=timeout)
 
 
+# --- the instructor's git, as make release and make mutants meet it ----------------------------------
+
+HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "reference-transaction", "post-commit")
+
+
+def instructors_git_config(folder: Path) -> Path:
+    """A global git config (for GIT_CONFIG_GLOBAL) made for the instructor's own repositories, each of whose settings
+    would spoil make release's or make mutants' commit: hooks (core.hooksPath, folder/hooks) that each leave a mark
+    (folder/hooks/ran-NAME) and refuse (exit 1), signed commits with a gpg that is not there, and files ignored
+    everywhere -- notebooks and CSV files (core.excludesFile), JSON files (the info/exclude of init.templateDir, which
+    git init copies into each new repository), and a default branch of its own (init.defaultBranch). It is written
+    as folder/.gitconfig, where git finds it with HOME=folder too: a git run with the GIT_ variables dropped (and
+    GIT_CONFIG_GLOBAL with them) reads it there."""
+    hooks, template = folder / "hooks", folder / "template"
+    hooks.mkdir()
+    for name in HOOKS:
+        (hooks / name).write_text(f"#!/bin/sh\ntouch '{hooks}/ran-{name}'\necho '{name}: refused' >&2\nexit 1\n",
+                                  encoding="utf-8")
+        (hooks / name).chmod(0o755)
+    (folder / "ignore").write_text("*.ipynb\n*.csv\n", encoding="utf-8")
+    (template / "info").mkdir(parents=True)
+    (template / "info" / "exclude").write_text("*.json\n", encoding="utf-8")
+    config = folder / ".gitconfig"
+    config.write_text(f"[core]\n\thooksPath = {hooks}\n\texcludesFile = {folder / 'ignore'}\n"
+                      f"[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = {folder / 'no-gpg-here'}\n"
+                      f"[init]\n\ttemplateDir = {template}\n\tdefaultBranch = trunk\n", encoding="utf-8")
+    return config
+
+
+def git_hooks_variables(decoy: Path) -> dict[str, str]:
+    """GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE as git sets them for a hook, naming a new repository with no commit
+    made at `decoy`: what a command started from a git hook inherits, and a git it runs without dropping them works on
+    that repository instead of the folder it was run in."""
+    subprocess.run(["git", "init", "-q", str(decoy)], check=True)
+    return {"GIT_DIR": str(decoy / ".git"), "GIT_WORK_TREE": str(decoy),
+            "GIT_INDEX_FILE": str(decoy / ".git" / "index")}
+
+
 def learners_own(path: Path) -> bool:
     """Whether `path` (in this checkout) is one of the learner's own exercise files: git-ignored and cut from the
     solutions, their work, which may be half-written or saved in another encoding (Notepad's BOM or UTF-16), not the

@@ -26,10 +26,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import (
+    HOOKS,
     as_for_a_learner,
     closed_pipe,
     dev_full,
     full_output,
+    git_hooks_variables,
+    instructors_git_config,
     output_closed,
     read_csv,
     run_make,
@@ -137,14 +140,13 @@ def instructor_copy(tmp_path_factory):
     (no user.name or user.email anywhere), and as from a git hook, with GIT_DIR, GIT_INDEX_FILE and GIT_WORK_TREE
     naming another repository."""
     home, decoy = tmp_path_factory.mktemp("home"), tmp_path_factory.mktemp("decoy")
-    subprocess.run(["git", "init", "-q"], cwd=decoy, check=True)
+    hooks_variables = git_hooks_variables(decoy)
     dest = tmp_path_factory.mktemp("release") / "instructor"
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as out:
         for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL"):
             patch.delenv(name, raising=False)
         for name, value in {"HOME": home, "XDG_CONFIG_HOME": home, "GIT_CONFIG_GLOBAL": home / "gitconfig",
-                            "GIT_CONFIG_NOSYSTEM": "1", "GIT_DIR": decoy / ".git", "GIT_WORK_TREE": decoy,
-                            "GIT_INDEX_FILE": decoy / ".git" / "index"}.items():
+                            "GIT_CONFIG_NOSYSTEM": "1", **hooks_variables}.items():
             patch.setenv(name, str(value))
         assert release.main([str(dest), "--with-solutions"]) == 0
     decoy_log = subprocess.run(["git", "log"], cwd=decoy, capture_output=True, text=True, check=False)
@@ -324,30 +326,6 @@ def test_the_instructor_copy_is_a_git_repository_where_make_release_makes_the_sa
     assert capsys.readouterr().out.startswith(
         f"left out 3 files git does not track (commit them to include them): {', '.join(UNTRACKED)}\n")
     assert copied_files(again) == copied_files(learner_copy)
-
-
-HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "reference-transaction", "post-commit")
-
-
-def instructors_git_config(tmp_path: Path) -> Path:
-    """A global git config (for GIT_CONFIG_GLOBAL) made for the instructor's own repositories, each of whose settings
-    would spoil make release's commit: hooks (core.hooksPath) that each leave a mark and refuse (exit 1), signed
-    commits with a gpg that is not there, and files ignored everywhere -- notebooks and CSV files (core.excludesFile),
-    JSON files (the info/exclude of init.templateDir, which git init copies into each new repository), and a default
-    branch of its own (init.defaultBranch)."""
-    hooks, template = tmp_path / "hooks", tmp_path / "template"
-    hooks.mkdir()
-    for name in HOOKS:
-        (hooks / name).write_text(f"#!/bin/sh\ntouch '{hooks}/ran-{name}'\necho '{name}: refused' >&2\nexit 1\n")
-        (hooks / name).chmod(0o755)
-    (tmp_path / "ignore").write_text("*.ipynb\n*.csv\n", encoding="utf-8")
-    (template / "info").mkdir(parents=True)
-    (template / "info" / "exclude").write_text("*.json\n", encoding="utf-8")
-    config = tmp_path / "gitconfig"
-    config.write_text(f"[core]\n\thooksPath = {hooks}\n\texcludesFile = {tmp_path / 'ignore'}\n"
-                      f"[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = {tmp_path / 'no-gpg-here'}\n"
-                      f"[init]\n\ttemplateDir = {template}\n\tdefaultBranch = trunk\n", encoding="utf-8")
-    return config
 
 
 def test_make_release_commits_the_whole_copy_whatever_the_instructors_global_git_config(tmp_path, monkeypatch,

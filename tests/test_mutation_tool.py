@@ -14,7 +14,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
 import run as mutation  # noqa: E402  (tests/mutation/run.py)
-from conftest import alive, closed_pipe, dev_full, output_closed, output_full, started_into  # noqa: E402
+from conftest import (  # noqa: E402
+    alive,
+    closed_pipe,
+    dev_full,
+    git_hooks_variables,
+    instructors_git_config,
+    output_closed,
+    output_full,
+    started_into,
+)
 
 
 def test_the_list_has_at_least_40_mutants_each_found_once_in_its_file():
@@ -76,21 +85,15 @@ def test_each_copy_is_a_git_repository_of_the_files_the_checkout_tracks_committe
     copy, its tests could not run there, and no mutant of release.py could be killed. Each copy holds every file the
     checkout tracks, in one commit, so that a mutant is its one uncommitted change -- the untouched copy's made by git,
     every other's a copy of that .git. The commit is make mutants': the instructor's global git config (hooks that
-    refuse, signed commits with no gpg) and the variables a git hook sets (GIT_DIR, naming another repository) play no
-    part."""
+    refuse, signed commits with no gpg, global ignores, a default branch of its own) and the variables a git hook sets
+    (GIT_DIR, naming another repository) play no part."""
     tracked = sorted(name for name in git_says(mutation.REPO, "ls-files", "-z").split("\0")
                      if name and (mutation.REPO / name).is_file())
     hooks, decoy = tmp_path / "hooks", tmp_path / "decoy"
-    hooks.mkdir()
-    for name in ("pre-commit", "prepare-commit-msg", "reference-transaction"):
-        (hooks / name).write_text(f"#!/bin/sh\ntouch '{hooks}/ran-{name}'\nexit 1\n", encoding="utf-8")
-        (hooks / name).chmod(0o755)
-    (tmp_path / ".gitconfig").write_text(f"[core]\n\thooksPath = {hooks}\n[commit]\n\tgpgSign = true\n"
-                                         f"[gpg]\n\tprogram = {tmp_path / 'no-gpg-here'}\n", encoding="utf-8")
-    subprocess.run(["git", "init", "-q", str(decoy)], check=True)
-    for name, value in {"HOME": tmp_path, "XDG_CONFIG_HOME": tmp_path, "GIT_CONFIG_GLOBAL": tmp_path / ".gitconfig",
-                        "GIT_DIR": decoy / ".git", "GIT_WORK_TREE": decoy,
-                        "GIT_INDEX_FILE": decoy / ".git" / "index"}.items():
+    hooks_variables = git_hooks_variables(decoy)
+    for name, value in {"HOME": tmp_path, "XDG_CONFIG_HOME": tmp_path,
+                        "GIT_CONFIG_GLOBAL": instructors_git_config(tmp_path), "GIT_CONFIG_NOSYSTEM": "1",
+                        **hooks_variables}.items():
         monkeypatch.setenv(name, str(value))
     first = mutation.copy_repository(tmp_path / "first")
     copies = [first, mutation.copy_repository(tmp_path / "second", git=first / ".git")]
@@ -100,6 +103,7 @@ def test_each_copy_is_a_git_repository_of_the_files_the_checkout_tracks_committe
         assert sorted(filter(None, git_says(copy, "ls-files", "-z").split("\0"))) == tracked
         assert len(git_says(copy, "rev-list", "--all").split()) == 1
         assert git_says(copy, "diff", "--name-only", "HEAD") == ""                 # committed as it is on disk
+        assert git_says(copy, "branch", "--show-current") == "main\n"    # not git's master, nor the instructor's trunk
         assert all((copy / name).read_bytes() == (mutation.REPO / name).read_bytes() for name in tracked)
     assert not list(hooks.glob("ran-*"))
     assert not (decoy / ".git" / "index").exists()
