@@ -3104,33 +3104,22 @@ def test_ex07_refuses_a_run_validated_on_a_slice_or_trained_on_the_validation_ro
     assert message.startswith(hint), message
 
 
-@pytest.mark.parametrize("original, changed, given, labels", [
-    ("model.fit(data.X_train, data.y_train,", "model.fit(data.X_train, keras.utils.to_categorical(data.y_train),",
-     "y", "data.y_train"),
-    ("validation_data=(data.X_val, data.y_val)", "validation_data=(data.X_val, keras.utils.to_categorical(data.y_val))",
-     "validation_data", "data.y_val"),
-], ids=["training-labels", "validation-labels"])
-def test_ex07_refuses_one_hot_labels_for_the_one_sigmoid_unit_in_the_projects_words(original, changed, given, labels,
-                                                                                     tmp_path):
+@pytest.mark.parametrize("name, original, changed, given, labels", [
+    ("ex05", "model.fit(X_train, y_train,", "model.fit(X_train, keras.utils.to_categorical(y_train),", "y", "y_train"),
+    ("ex05", "validation_data=(X_val, y_val)", "validation_data=(X_val, keras.utils.to_categorical(y_val))",
+     "validation_data", "y_val"),
+    ("ex07", "model.fit(data.X_train, data.y_train,",
+     "model.fit(data.X_train, keras.utils.to_categorical(data.y_train),", "y", "data.y_train"),
+    ("ex07", "validation_data=(data.X_val, data.y_val)",
+     "validation_data=(data.X_val, keras.utils.to_categorical(data.y_val))", "validation_data", "data.y_val"),
+], ids=["ex05-training-labels", "ex05-validation-labels", "ex07-training-labels", "ex07-validation-labels"])
+def test_ex05_and_ex07_refuse_one_hot_labels_for_the_one_sigmoid_unit_in_the_projects_words(name, original, changed,
+                                                                                            given, labels, tmp_path):
     """Labels one-hot, (m, 2), for the given model's one sigmoid unit got Keras' own line, "Arguments `target` and
     `output` must have the same shape", which names no argument of the learner's (validation labels: after an
-    epoch of training)."""
-    message = _graded_with("ex07", tmp_path, (original, changed))
-    rows = {"y": 398, "validation_data": 86}[given]
-    assert message == (f"model.fit's {given} holds labels of shape ({rows}, 2), one-hot (as keras.utils.to_categorical "
-                       "makes them), but the model answers with one sigmoid unit, an output of shape (None, 1): "
-                       f"pass {labels} as it is, one column of 0s and 1s"), message
-
-@pytest.mark.parametrize("original, changed, given, labels", [
-    ("model.fit(X_train, y_train,", "model.fit(X_train, keras.utils.to_categorical(y_train),", "y", "y_train"),
-    ("validation_data=(X_val, y_val)", "validation_data=(X_val, keras.utils.to_categorical(y_val))",
-     "validation_data", "y_val"),
-], ids=["training-labels", "validation-labels"])
-def test_ex05_refuses_one_hot_labels_for_the_one_sigmoid_unit_as_ex07_does(original, changed, given, labels, tmp_path):
-    """One-hot validation labels were told "fit validated on other rows than the X_val, y_val train is given" (the
-    rows are the right ones), and one-hot training labels got Keras' "Arguments `target` and `output` must have the
-    same shape"."""
-    message = _graded_with("ex05", tmp_path, (original, changed))
+    epoch of training); in ex05, one-hot validation labels were told "fit validated on other rows than the X_val,
+    y_val train is given" (the rows are the right ones)."""
+    message = _graded_with(name, tmp_path, (original, changed))
     rows = {"y": 398, "validation_data": 86}[given]
     assert message == (f"model.fit's {given} holds labels of shape ({rows}, 2), one-hot (as keras.utils.to_categorical "
                        "makes them), but the model answers with one sigmoid unit, an output of shape (None, 1): "
