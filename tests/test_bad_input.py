@@ -356,6 +356,13 @@ def test_a_generator_of_layers_is_taken_and_a_layers_own_error_inside_it_is_its_
 # (Keras' fit trains on those hidden values without a word). Each entry point takes a matrix as the array it
 # holds, a masked array with nothing masked as its data, and refuses one with masked entries, naming it.
 
+def _matrix(a):
+    """a as an np.matrix, without NumPy's PendingDeprecationWarning on creating one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return np.matrix(a)
+
+
 def _masked(values, where):
     """values as a masked array, the entry at `where` masked with a hidden 1e6 under the mask."""
     masked = np.ma.masked_array(np.array(values, dtype=float, copy=True))
@@ -368,9 +375,7 @@ def _masked(values, where):
 def test_an_activations_backward_on_np_matrix_is_elementwise_not_a_matrix_product(name, rng):
     z, upstream = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
     g = activations.get(name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)       # NumPy's note on creating a matrix
-        z_m, up_m = np.matrix(z), np.matrix(upstream)
+    z_m, up_m = _matrix(z), _matrix(upstream)
     for got, want in ((g.forward(z_m), g.forward(z)), (g.backward(z_m, up_m), g.backward(z, upstream))):
         assert type(got) is np.ndarray
         np.testing.assert_array_equal(got, want)
@@ -380,9 +385,7 @@ def test_a_dense_layer_fed_an_np_matrix_gives_the_gradients_of_the_array_it_hold
     a_prev, upstream = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
     plain, as_matrix = Dense(2, 2, "tanh", seed=0), Dense(2, 2, "tanh", seed=0)
     plain.forward(a_prev)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        as_matrix.forward(np.matrix(a_prev))
+    as_matrix.forward(_matrix(a_prev))
     np.testing.assert_array_equal(as_matrix.backward(upstream), plain.backward(upstream))
     np.testing.assert_array_equal(as_matrix.grad_W, plain.grad_W)
     assert type(as_matrix.grad_W) is np.ndarray
@@ -390,10 +393,7 @@ def test_a_dense_layer_fed_an_np_matrix_gives_the_gradients_of_the_array_it_hold
 
 def test_dropout_fed_an_np_matrix_multiplies_by_its_mask_elementwise(rng):
     a_prev, mask = rng.normal(size=(2, 2)), np.array([[True, False], [False, True]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)
-        a_prev_m = np.matrix(a_prev)
-    a = Dropout(0.5).forward(a_prev_m, training=True, mask=mask)
+    a = Dropout(0.5).forward(_matrix(a_prev), training=True, mask=mask)
     assert type(a) is np.ndarray
     np.testing.assert_array_equal(a, a_prev * 2.0 * mask)              # scale 1 / (1 - 0.5), by hand
 
@@ -448,11 +448,7 @@ def test_an_optimizer_refuses_a_masked_param_even_with_nothing_masked_yet():
 @pytest.mark.parametrize("opt", ["SGD", "Adam"])
 def test_an_optimizer_refuses_params_and_grads_whose_arithmetic_is_not_elementwise(kind, opt):
     def odd(a):
-        if kind == "masked":
-            return _masked(a, (0, 1))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PendingDeprecationWarning)
-            return np.matrix(a)
+        return _masked(a, (0, 1)) if kind == "masked" else _matrix(a)
 
     for grads, params, name in (([odd(np.full((2, 2), 0.5))], [np.ones((2, 2))], r"grads\[0\]"),
                                 ([np.full((2, 2), 0.5)], [odd(np.ones((2, 2)))], r"params\[0\]")):
