@@ -24,6 +24,7 @@
     cores.py         the CPU cores this process may run on (make grade's and make mutants' JOBS, make bench's threads)
     unexpanded_home.py  a folder given as ~/... that the shell did not expand (LOGDIR=, DEST=, SUBMISSIONS=): one line
     repository.py    the repository's folder; a path shown from here, from it, or for a hint's make command
+    git_files.py     git run on the repository, and the files it tracks (make release's and make mutants' copies)
     clocks.py        a time stamp after now (FUTURE_GRACE): a run's start, a learner's file saved
     first_free.py    a name from the second a run started, _2, _3 ... if taken (make train's runs, make bench's reports)
     alone.py         one command at a time in a folder: the kernel's flock (make grade, make lab, the course runs)

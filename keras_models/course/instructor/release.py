@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shlex
 import shutil
 import stat
@@ -57,6 +56,7 @@ from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, rend
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
+from keras_models.twins.git_files import git, git_said, listed
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -65,12 +65,6 @@ COURSE = Path("keras_models", "course")
 SOLUTIONS = COURSE / "exercises" / "solutions"
 LEARNER_LEAVES_OUT = (SOLUTIONS, Path("tests"), Path(".ci"))
 LEARNER_WORK_IGNORED = ("keras_models/course/exercises/ex[0-9][0-9]_*.py", "keras_models/course/notebooks/")
-# The variables with which a git hook points git at its repository (`git rev-parse --local-env-vars`)
-GIT_REPOSITORY_VARIABLES = ("GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
-                            "GIT_CONFIG_COUNT", "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE",
-                            "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
-                            "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE",
-                            "GIT_COMMON_DIR")
 RELEASE_IDENTITY = ("-c", "user.name=make release", "-c", "user.email=make-release@localhost",
                     "-c", "commit.gpgsign=false")
 LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). The exercises' solutions and the test
@@ -85,25 +79,9 @@ LEARNER_NOTE = """> **Learner copy** of the course (made with `make release`). T
 """
 
 
-def _git(folder: Path, *args: str) -> bytes:
-    """`git ARGS` run in `folder`, its output. Variables that point git at another repository (GIT_DIR,
-    GIT_INDEX_FILE ..., set in a git hook) are dropped: the folder's own repository is the one meant."""
-    environment = {name: value for name, value in os.environ.items() if name not in GIT_REPOSITORY_VARIABLES}
-    return subprocess.run(["git", *args], cwd=folder, env=environment, capture_output=True, check=True).stdout
-
-
 def _listed(*options: str) -> list[Path]:
     """`git ls-files OPTIONS` in the repository: paths relative to it, of files that exist, sorted."""
-    try:
-        listed = _git(REPO, "ls-files", "-z", *options)
-    except OSError as error:                                     # no git at all
-        raise ValueError(f"make release copies the files git tracks, and git cannot be run here "
-                         f"({error.strerror or error}): install git") from None
-    except subprocess.CalledProcessError as error:   # not a clone, or one git refuses ("dubious ownership": sudo)
-        said = _git_said(error)
-        raise ValueError("make release copies the files git tracks: run it in a git clone of the project"
-                         + (f" (git said: {said})" if said else "")) from None
-    return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+    return listed(REPO, "make release copies the files git tracks", *options)
 
 
 def project_files() -> list[Path]:
@@ -120,10 +98,10 @@ def uncommitted_files() -> list[Path]:
     """The tracked files whose contents on disk are not those of the last commit (edited, staged or not): the copy
     takes them as they are on disk."""
     try:
-        listed = _git(REPO, "diff", "--name-only", "-z", "HEAD")
+        changed = git(REPO, "diff", "--name-only", "-z", "HEAD")
     except (OSError, subprocess.CalledProcessError):             # no commit yet: nothing to compare with
         return []
-    return sorted(Path(name) for name in listed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+    return sorted(Path(name) for name in changed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
 
 
 def deleted_files() -> list[Path]:
@@ -132,7 +110,7 @@ def deleted_files() -> list[Path]:
     names: set[str] = set()
     for listing in (("ls-files", "-z", "--cached"), ("diff", "--name-only", "--no-renames", "-z", "HEAD")):
         with contextlib.suppress(OSError, subprocess.CalledProcessError):    # no commit yet: nothing to compare with
-            names.update(_git(REPO, *listing).decode("utf-8").split("\0"))
+            names.update(git(REPO, *listing).decode("utf-8").split("\0"))
     return sorted(Path(name) for name in names if name and not (REPO / name).is_file())
 
 
@@ -204,7 +182,7 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
     `make release`, so that it works where git has no user.name or user.email; the source repository is
     only read (its HEAD, for the message)."""
     try:
-        source = _git(REPO, "rev-parse", "--short", "HEAD").decode().strip()
+        source = git(REPO, "rev-parse", "--short", "HEAD").decode().strip()
     except subprocess.CalledProcessError:
         source = "a repository with no commit yet"
     changes = f" with uncommitted changes to {_names(uncommitted)}" if uncommitted else ""
@@ -213,26 +191,18 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
     try:
         # Only the copy's .gitignore ignores: not the instructor's global one (core.excludesFile: *.csv, *.ipynb), nor
         # the info/exclude of their init.templateDir, which left the data or the notebooks out of the commit unsaid
-        _git(dest, "init", "-q", "--template=", "--initial-branch=main")
-        _git(dest, "-c", "core.excludesFile=/dev/null", "add", "--all")
+        git(dest, "init", "-q", "--template=", "--initial-branch=main")
+        git(dest, "-c", "core.excludesFile=/dev/null", "add", "--all")
         # No hook runs: the instructor's (a global core.hooksPath) are for their own commits, and --no-verify skips
         # only pre-commit and commit-msg, not a prepare-commit-msg or reference-transaction hook that refuses
-        _git(dest, *RELEASE_IDENTITY, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
+        git(dest, *RELEASE_IDENTITY, "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
     except (OSError, subprocess.CalledProcessError) as error:
-        raise CommitFailed(f"git could not commit the copy: {_git_said(error) or error}") from None
+        raise CommitFailed(f"git could not commit the copy: {git_said(error) or error}") from None
 
 
 class CommitFailed(Exception):
     """git refused the copy's commit (an unreadable GIT_COMMITTER_DATE, an empty GIT_AUTHOR_NAME): the files are
     written and .git half made, so it is a copy that stopped half way, as on a full disk."""
-
-
-def _git_said(error: OSError | subprocess.CalledProcessError) -> str | None:
-    """git's reason for a failure, in one line: its "fatal:" line, after warnings ("warning: core.fsyncObjectFiles is
-    deprecated") or before its advice ("Another git process seems to be running ... remove the file manually to
-    continue."); else the last line it wrote; None if it wrote nothing (or never ran)."""
-    said = (getattr(error, "stderr", None) or b"").decode("utf-8", "replace").strip().splitlines()
-    return next((line for line in said if line.startswith("fatal:")), said[-1] if said else None)
 
 
 def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[str, int]:
