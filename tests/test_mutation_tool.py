@@ -144,6 +144,38 @@ def test_make_mutants_where_git_cannot_list_the_tracked_files_is_one_line_before
     assert said in str(stop.value) and "\n" not in str(stop.value)
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a folder to another user")
+def test_make_mutants_lists_a_checkout_that_git_trusts_through_the_instructors_global_config(tmp_path, monkeypatch):
+    """A checkout owned by another user (root running make mutants in a colleague's clone) is one git refuses ("detected
+    dubious ownership") unless a safe.directory says otherwise, and that may live in GIT_CONFIG_GLOBAL. make mutants
+    dropped every GIT_* variable, that one too, and said "run it in a git clone" where make release worked."""
+    checkout = tmp_path / "checkout"
+    (checkout / "scratch").mkdir(parents=True)
+    (checkout / "scratch" / "a.py").write_text("a = 1\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=checkout, check=True)
+    subprocess.run(["git", "add", "."], cwd=checkout, check=True)
+    for folder, _, names in os.walk(checkout):
+        for name in (folder, *(os.path.join(folder, name) for name in names)):
+            os.chown(name, 12345, 12345)                     # another user's clone
+    (tmp_path / "global").write_text(f"[safe]\n\tdirectory = {checkout.resolve()}\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "global"))
+    monkeypatch.delenv("SUDO_UID", raising=False)               # else git takes root for the user sudo was run by
+    assert [str(name) for name in mutation.tracked_files(checkout)] == ["scratch/a.py"]
+
+
+def test_make_mutants_where_git_cannot_read_the_index_quotes_gits_reason_not_its_first_line(tmp_path, monkeypatch):
+    """A corrupt index: git writes "error: bad signature 0x58585858", then its reason, "fatal: index file corrupt".
+    make mutants quoted the first line, make release the fatal one: the same git, said two ways."""
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".git" / "index").write_bytes(b"XXXX" + bytes(100))
+    main_runs(monkeypatch, [harmless_mutant("m")], lambda *args, **kwargs: pytest.fail("a run was started"))
+    monkeypatch.setattr(mutation, "REPO", tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        mutation.main(["--jobs", "1"])
+    assert str(stop.value) == ("make mutants copies the files git tracks into each copy of the repository: run it in "
+                               "a git clone of the project (git said: fatal: index file corrupt)")
+
+
 def harmless_mutant(name: str, tests: tuple[str, ...] = ("tests/test_x.py",)) -> mutation.Mutant:
     """A mutant of scratch/activations.py that adds a space to its first line: found once, changes nothing."""
     first = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8").splitlines()[0]

@@ -69,6 +69,7 @@ MIN_TIME_LIMIT = 60                                  # seconds
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
 
+from keras_models.twins import git_files  # noqa: E402
 from keras_models.twins.closed_output import OutputFailed, output_failed, prepare_output_streams  # noqa: E402
 from keras_models.twins.cores import usable_cores  # noqa: E402
 from keras_models.twins.one_line_parser import OneLineParser  # noqa: E402
@@ -134,29 +135,18 @@ def load(path: Path = LIST) -> list[Mutant]:
     return mutants
 
 
-def without_git_variables() -> dict[str, str]:
-    """The environment without GIT_DIR, GIT_INDEX_FILE ... (set in a git hook: make mutants in a pre-push hook), which
-    would point git at another repository than the folder it runs in."""
-    return {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
-
-
 @functools.cache
 def tracked_files(repo: Path) -> tuple[str, ...]:
-    """`git ls-files` in `repo`: the files git tracks there that exist on disk, relative to it."""
+    """`git ls-files` in `repo`: the files git tracks there that exist on disk, relative to it (make release's list)."""
     try:
-        listed = subprocess.run(["git", "ls-files", "-z"], cwd=repo, env=without_git_variables(), capture_output=True,
-                                check=True).stdout
-    except OSError as error:                                     # no git at all
-        raise SystemExit(f"make mutants copies the files git tracks into each copy of the repository, and git cannot "
-                         f"be run here ({error.strerror or error}): install git") from None
-    except subprocess.CalledProcessError as error:               # not a clone: a folder unpacked from a ZIP
-        said = error.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SystemExit("make mutants copies the files git tracks into each copy of the repository: run it in a git "
-                         "clone of the project" + (f" (git said: {said[0]})" if said else "")) from None
-    return tuple(name for name in listed.decode("utf-8").split("\0") if name and (repo / name).is_file())
+        listed = git_files.listed(repo, "make mutants copies the files git tracks into each copy of the repository")
+    except ValueError as error:                                  # no git, or not a clone: a folder unpacked from a ZIP
+        raise SystemExit(str(error)) from None
+    return tuple(path.as_posix() for path in listed)
 
 
-# The copy's own commit: no config but this (not the instructor's global hooks, signing or template), no hook
+# The copy's own commit: no config but this (not the instructor's global hooks, signing or template), no hook, and none
+# of their GIT_* variables (an author, a date git cannot read): the copy is a repository of make mutants' own
 COPY_GIT = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 COPY_IDENTITY = ("-c", "user.name=make mutants", "-c", "user.email=make-mutants@localhost")
 
@@ -164,9 +154,10 @@ COPY_IDENTITY = ("-c", "user.name=make mutants", "-c", "user.email=make-mutants@
 def commit_tracked_files(copy: Path) -> None:
     """Make `copy` a git repository whose one commit holds the files git tracks in the checkout, as they are on disk
     there (as make release copies them): a mutant applied after it is its one uncommitted change."""
+    environment = {**{name: value for name, value in os.environ.items() if not name.startswith("GIT_")}, **COPY_GIT}
+
     def git(*args: str, given: bytes | None = None) -> None:
-        subprocess.run(["git", *args], cwd=copy, env={**without_git_variables(), **COPY_GIT}, input=given,
-                       capture_output=True, check=True)
+        git_files.git(copy, *args, environment=environment, given=given)
 
     git("init", "-q", "--template=", "--initial-branch=main")       # --template=: no hook, no info/exclude
     git("update-index", "--add", "-z", "--stdin", given="\0".join(tracked_files(REPO)).encode("utf-8"))  # names as is
