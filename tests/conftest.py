@@ -695,6 +695,26 @@ def git_hooks_variables(decoy: Path) -> dict[str, str]:
             "GIT_INDEX_FILE": str(decoy / ".git" / "index")}
 
 
+ROOT_ONLY = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                               reason="only root gives a folder to another user")
+
+
+def a_clone_another_user_owns(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git checkout in `folder` tracking one file, scratch/a.py, owned by another uid (as root only: ROOT_ONLY): one
+    git refuses ("detected dubious ownership") unless a safe.directory trusts it, here in GIT_CONFIG_GLOBAL."""
+    (folder / "scratch").mkdir(parents=True)
+    (folder / "scratch" / "a.py").write_text("a = 1\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    subprocess.run(["git", "add", "."], cwd=folder, check=True)
+    for parent, _, names in os.walk(folder):
+        for name in (parent, *(os.path.join(parent, name) for name in names)):
+            os.chown(name, 12345, 12345)                     # another user's clone
+    (folder.parent / "global").write_text(f"[safe]\n\tdirectory = {folder.resolve()}\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(folder.parent / "global"))
+    monkeypatch.delenv("SUDO_UID", raising=False)               # else git takes root for the user sudo was run by
+    return folder
+
+
 def learners_own(path: Path) -> bool:
     """Whether `path` (in this checkout) is one of the learner's own exercise files: git-ignored and cut from the
     solutions, their work, which may be half-written or saved in another encoding (Notepad's BOM or UTF-16), not the

@@ -27,6 +27,8 @@ import nbformat
 import pytest
 from conftest import (
     HOOKS,
+    ROOT_ONLY,
+    a_clone_another_user_owns,
     as_for_a_learner,
     closed_pipe,
     dev_full,
@@ -770,23 +772,12 @@ def test_make_release_outside_a_clone_git_refuses_says_what_git_said(tmp_path, m
                                          "project (git said: fatal: not a git repository")
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a folder to another user")
+@ROOT_ONLY
 def test_make_release_lists_a_checkout_that_git_trusts_through_the_instructors_global_config(tmp_path, monkeypatch):
     """A clone another user owns is one git refuses ("detected dubious ownership") unless a safe.directory, maybe in
     GIT_CONFIG_GLOBAL, trusts it: make release keeps that variable, as make mutants does (twins/git_files.py drops only
     the ones that point git at another repository)."""
-    source = tmp_path / "source"
-    (source / "scratch").mkdir(parents=True)
-    (source / "scratch" / "a.py").write_text("a = 1\n", encoding="utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=source, check=True)
-    subprocess.run(["git", "add", "."], cwd=source, check=True)
-    for folder, _, names in os.walk(source):
-        for name in (folder, *(os.path.join(folder, name) for name in names)):
-            os.chown(name, 12345, 12345)                     # another user's clone
-    (tmp_path / "global").write_text(f"[safe]\n\tdirectory = {source.resolve()}\n", encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "global"))
-    monkeypatch.delenv("SUDO_UID", raising=False)               # else git takes root for the user sudo was run by
-    monkeypatch.setattr(release, "REPO", source)
+    monkeypatch.setattr(release, "REPO", a_clone_another_user_owns(tmp_path / "source", monkeypatch))
     assert release.project_files() == [Path("scratch", "a.py")]
 
 

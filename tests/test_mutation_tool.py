@@ -15,6 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
 import run as mutation  # noqa: E402  (tests/mutation/run.py)
 from conftest import (  # noqa: E402
+    ROOT_ONLY,
+    a_clone_another_user_owns,
     alive,
     closed_pipe,
     dev_full,
@@ -144,22 +146,12 @@ def test_make_mutants_where_git_cannot_list_the_tracked_files_is_one_line_before
     assert said in str(stop.value) and "\n" not in str(stop.value)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a folder to another user")
+@ROOT_ONLY
 def test_make_mutants_lists_a_checkout_that_git_trusts_through_the_instructors_global_config(tmp_path, monkeypatch):
     """A checkout owned by another user (root running make mutants in a colleague's clone) is one git refuses ("detected
     dubious ownership") unless a safe.directory says otherwise, and that may live in GIT_CONFIG_GLOBAL. make mutants
     dropped every GIT_* variable, that one too, and said "run it in a git clone" where make release worked."""
-    checkout = tmp_path / "checkout"
-    (checkout / "scratch").mkdir(parents=True)
-    (checkout / "scratch" / "a.py").write_text("a = 1\n", encoding="utf-8")
-    subprocess.run(["git", "init", "-q"], cwd=checkout, check=True)
-    subprocess.run(["git", "add", "."], cwd=checkout, check=True)
-    for folder, _, names in os.walk(checkout):
-        for name in (folder, *(os.path.join(folder, name) for name in names)):
-            os.chown(name, 12345, 12345)                     # another user's clone
-    (tmp_path / "global").write_text(f"[safe]\n\tdirectory = {checkout.resolve()}\n", encoding="utf-8")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "global"))
-    monkeypatch.delenv("SUDO_UID", raising=False)               # else git takes root for the user sudo was run by
+    checkout = a_clone_another_user_owns(tmp_path / "checkout", monkeypatch)
     assert [str(name) for name in mutation.tracked_files(checkout)] == ["scratch/a.py"]
 
 
