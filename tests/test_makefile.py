@@ -885,6 +885,27 @@ OFFLINE = ("error: the packages could not be downloaded: no connection to the pa
            "network (and a proxy: HTTPS_PROXY), then make setup again; what the installer said is in .venv/setup.log")
 
 
+def stand_in_installers(project: Path, uv: str, pip_uv: str = "exit 0") -> None:
+    """The .venv's python and uv made stand-ins (INSTALLERS_PYTHON: pip installing uv runs `pip_uv`; uv is the script
+    `uv`), and the lock changed, so that make setup installs again, with them."""
+    venv = project / ".venv" / "bin"
+    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv=pip_uv, pip="exit 1"))
+    (venv / "uv").write_text(uv)
+    (venv / "uv").chmod(0o755)
+    change_the_lock(project)
+
+
+def the_installer_said_it_was_stopped(mark: Path) -> None:
+    """The stand-in uv wrote "running ARGS" in `mark` as it started, and, within 5 s, "stopped ARGS" at its SIGTERM."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (running, *after) = mark.read_text().splitlines()
+    assert after == [f"stopped {running.removeprefix('running ')}"], mark.read_text()
+
+
 @pytest.mark.parametrize("pip_uv, uv, says", [
     (PIP_OFFLINE, "exit 0", [OFFLINE.format(index="http://mirror.example")]),
     ("exit 0", UV_OFFLINE, [OFFLINE.format(index="https://pypi.org")]),
@@ -903,11 +924,7 @@ def test_an_index_out_of_reach_is_said_in_one_line_not_as_conflicting_dependenci
     """With no network (or a proxy, or the index down), make setup ended with pip's "Cannot install uv because these
     package versions have conflicting dependencies ... ResolutionImpossible": nothing conflicted, nothing could be
     downloaded. Any other failure of the installer is shown in its own words, then where all of them are kept."""
-    venv = project / ".venv" / "bin"
-    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv=pip_uv, pip="exit 1"))
-    (venv / "uv").write_text(f"#!/bin/sh\n{uv}\n")
-    (venv / "uv").chmod(0o755)
-    change_the_lock(project)
+    stand_in_installers(project, f"#!/bin/sh\n{uv}\n", pip_uv=pip_uv)
     done = make(project, "setup")
     assert done.returncode == 2
     assert done.stdout.splitlines() == ["installing the pinned packages into .venv again (pyproject.toml or "
@@ -949,11 +966,7 @@ UV_EGG_INFO = ("echo 'error: Failed to build inside-the-network @ file:///home/a
 def test_an_egg_info_another_user_made_is_said_in_one_line_with_what_to_do(project):
     """make setup's editable install stopped with the installer's last 20 lines and "installing the packages failed",
     when only the inside_the_network.egg-info a sudo make setup left was in the way."""
-    venv = project / ".venv" / "bin"
-    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
-    (venv / "uv").write_text(f"#!/bin/sh\n{UV_EGG_INFO}\n")
-    (venv / "uv").chmod(0o755)
-    change_the_lock(project)
+    stand_in_installers(project, f"#!/bin/sh\n{UV_EGG_INFO}\n")
     done = make(project, "setup")
     assert done.returncode == 2
     assert done.stderr.splitlines()[:-1] == [
@@ -985,11 +998,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
     import signal
     import time
 
-    venv = project / ".venv" / "bin"
-    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
-    (venv / "uv").write_text(INSTALLS_UNTIL_STOPPED)
-    (venv / "uv").chmod(0o755)
-    change_the_lock(project)
+    stand_in_installers(project, INSTALLS_UNTIL_STOPPED)
     mark = tmp_path / "mark"
     process = subprocess.Popen([MAKE, "--no-print-directory", "setup"], cwd=project,
                                env=make_environment(PATH=str(project.parent / "bin"), MARK=str(mark)),
@@ -1005,11 +1014,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
         else:
             os.killpg(process.pid, signal.SIGINT)                           # Ctrl-C: the whole group
         assert process.wait(timeout=30) != 0
-        deadline = time.monotonic() + 5
-        while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        (running, *after) = mark.read_text().splitlines()
-        assert after == [f"stopped {running.removeprefix('running ')}"], mark.read_text()
+        the_installer_said_it_was_stopped(mark)
         assert not (project / ".venv" / ".installed").exists()
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -1041,11 +1046,7 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
     import signal
     import time
 
-    venv = project / ".venv" / "bin"
-    (venv / "python").write_text(INSTALLERS_PYTHON.format(pip_uv="exit 0", pip="exit 1"))
-    (venv / "uv").write_text(SIGNALS_THEN_INSTALLS_UNTIL_STOPPED)
-    (venv / "uv").chmod(0o755)
-    change_the_lock(project)
+    stand_in_installers(project, SIGNALS_THEN_INSTALLS_UNTIL_STOPPED)
     mark = tmp_path / "mark"
     said = tmp_path / "strace.said"
     # -o: strace itself blocks SIGINT and SIGTERM, so the signals reach make and its shells alone
@@ -1063,11 +1064,7 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
         if "ptrace" in said.read_text().lower():                        # a container that forbids it
             pytest.skip(f"strace cannot follow make here: {said.read_text().strip()}")
         assert mark.exists(), f"make setup never started its installer: {said.read_text()}"
-        deadline = time.monotonic() + 5
-        while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        (running, *after) = mark.read_text().splitlines()
-        assert after == [f"stopped {running.removeprefix('running ')}"], mark.read_text()
+        the_installer_said_it_was_stopped(mark)
         # strace ends with make's status once the last process it follows has ended
         assert process.wait(timeout=30) != 0, said.read_text()
         assert not (project / ".venv" / ".installed").exists()
