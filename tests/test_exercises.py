@@ -3381,17 +3381,6 @@ def test_an_accuracy_metric_given_as_a_function_or_weighted_is_refused_for_a_reg
         no_accuracy_for_a_regression(model, "build_model")
 
 
-def _masked_fit_arguments(where: str) -> dict:
-    rows = np.arange(6, dtype=float)
-    hidden = np.ma.masked_array(rows, mask=rows == 4)                   # the learner's "drop this row"
-    arguments = {"x": rows.reshape(-1, 1), "y": rows, "validation_data": (rows.reshape(-1, 1), rows)}
-    if where == "y":
-        arguments["y"] = hidden
-    else:
-        arguments["validation_data"] = (rows.reshape(-1, 1), hidden)
-    return arguments
-
-
 @pytest.mark.parametrize("where, name", [("y", "y"), ("validation", r"validation_data\[1\]")])
 def test_a_masked_array_given_to_fit_is_refused_before_any_check_reads_under_its_mask(where, name):
     """Keras' fit trains (and validates) on the values under a numpy mask without a word; the graders' checks read
@@ -3403,10 +3392,12 @@ def test_a_masked_array_given_to_fit_is_refused_before_any_check_reads_under_its
     seen = []
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(loss="mse", optimizer="sgd")
-    arguments = _masked_fit_arguments(where)
+    rows = np.arange(6, dtype=float)
+    hidden = np.ma.masked_array(rows, mask=rows == 4)                   # the learner's "drop this row"
+    y, y_val = (hidden, rows) if where == "y" else (rows, hidden)
     with fit_checked(seen.append), pytest.raises(ValueError, match=rf"^{name} is a masked array with 1 masked entry "
                                                                    r"\(first at index \[4\]\): the values under "):
-        model.fit(arguments["x"], arguments["y"], validation_data=arguments["validation_data"], epochs=1, verbose=0)
+        model.fit(rows.reshape(-1, 1), y, validation_data=(rows.reshape(-1, 1), y_val), epochs=1, verbose=0)
     assert seen == []                                                   # refused before the exercise's own check
 
 
