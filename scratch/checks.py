@@ -69,7 +69,7 @@ def one_hot_hint(y_given: object, y: np.ndarray, m: int, k: int, code: str = "y"
     regression's real-valued targets (m,) against (m, k) outputs are told only about the shapes."""
     if y.shape not in ((m,), (m, 1)) or not ((y == np.floor(y)) & (y >= 0) & (y < k)).all():
         return ""                                           # (with k = 1, y (m,) or (m, 1) fits: no error to hint)
-    integers = np.asarray(elementwise(y_given, code)).dtype.kind in "iu"   # floats cannot index; booleans would
+    integers = np.asarray(y_given).dtype.kind in "iu"                          # floats cannot index; booleans would
     if y.ndim == 2:                                                            # pick rows as a mask, not by label
         labels = f"np.ravel({code})" + ("" if integers else ".astype(int)")   # a column (m, 1) would give (m, 1, k)
     else:
