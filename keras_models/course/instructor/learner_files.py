@@ -9,12 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import stat
 from pathlib import Path
 
 from keras_models.course.exercises.graders import Exercise
 from keras_models.course.exercises.which_file import Version, version_to_grade
-from keras_models.course.instructor.sandbox import Verdict
+from keras_models.course.instructor.sandbox import Verdict, regular_file_bytes
 
 RELEASE_LAYOUT = (Path("keras_models", "course", "exercises"), Path("keras_models", "course", "notebooks", "exercises"))
 MACOS_ZIP_FOLDER = "__MACOSX"          # what unzipping a zip made by macOS adds beside the learners
@@ -58,13 +57,12 @@ def staged_submission(learner_dir: Path, exercise: Exercise, chosen: Version | N
             return Verdict(False, f"refused: {relative.as_posix()} is{inside or ' a symbolic link'}; hand in the "
                                   "file itself")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                return Verdict(False, f"refused: {relative.as_posix()} is not a regular file")
-            return path.name, file.read()
+        data = regular_file_bytes(path)
     except OSError as error:
         return Verdict(False, f"cannot be read: {relative.as_posix()} ({error.strerror or error})")
+    if data is None:
+        return Verdict(False, f"refused: {relative.as_posix()} is not a regular file")
+    return path.name, data
 
 
 def _found_instead(learner_dir: Path, exercise: Exercise) -> str:

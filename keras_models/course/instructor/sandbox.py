@@ -479,14 +479,21 @@ def _where(r: _Running) -> str:
     """where_stopped, from the stack the child wrote into its folder ("" when it wrote none, or left something else
     than a file there: its code may change its folder, and a named pipe, read as a file, blocked this process)."""
     try:
-        fd = os.open(r.workdir / STACK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-                return ""
-            stack = file.read().decode("ascii", errors="replace")
+        stack = regular_file_bytes(r.workdir / STACK_FILE)
     except OSError:
         return ""
-    return where_stopped(stack, r.learners_file, r.handed_in) if r.learners_file else ""
+    if stack is None or not r.learners_file:
+        return ""
+    return where_stopped(stack.decode("ascii", errors="replace"), r.learners_file, r.handed_in)
+
+
+def regular_file_bytes(path: Path) -> bytes | None:
+    """The bytes of `path` if it is a regular file, else None; an OSError where it cannot be opened. Opened without
+    following a symbolic link and without blocking: a learner's code may put anything there, and a named pipe, read
+    as a file, blocked this process for good (the stack a child wrote; a learner's handed-in file: learner_files)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as file:
+        return file.read() if stat.S_ISREG(os.fstat(file.fileno()).st_mode) else None
 
 
 # What each signal that ends a process by its default action tells a teacher (the limits' own are _poll's)
