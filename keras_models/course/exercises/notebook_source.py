@@ -57,6 +57,11 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as error:        # raised inside load_module, it was blamed on the learner's code, or a traceback
         raise SourceError(f"{path} cannot be read ({error.strerror or error})") from None
+    return decoded(data, path)
+
+
+def decoded(data: bytes, path: Path) -> str:
+    """The text of `data`, the bytes of the file `path` (read_text: its errors name it), or read_text's SourceError."""
     # ASCII saved so is valid UTF-8 too: the line was Python's for a NUL byte at line 1, or the notebook's "not JSON"
     if _byte_order_mark(data) is None and _utf_16_without_a_mark(data):
         raise SourceError(f"{path.name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: "

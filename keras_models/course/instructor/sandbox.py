@@ -78,7 +78,7 @@ from pathlib import Path
 
 from keras_models.course.child_processes import adopting, kill_strays, proc_stat
 from keras_models.course.exercises.graders import in_file, message_of, printable
-from keras_models.course.exercises.notebook_source import cell_line, code_pieces
+from keras_models.course.exercises.notebook_source import cell_line, code_pieces, decoded
 
 GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
@@ -269,8 +269,8 @@ def _qualified(function: str, filename: str, number: int, handed_in: bytes) -> s
     whose reading never ends); `function` itself when it cannot be."""
     path, _, cell = filename.rpartition(" cell ")
     try:
-        pieces = code_pieces(Path(path if path.endswith(".ipynb") and cell.isdigit() else filename),
-                             handed_in.decode("utf-8").removeprefix("\ufeff"))
+        source = Path(path if path.endswith(".ipynb") and cell.isdigit() else filename)
+        pieces = code_pieces(source, decoded(handed_in, source))
         codes = [compile(next(source for source, name in pieces if name == filename), filename, "exec",
                          dont_inherit=True)]
     except Exception:                           # noqa: BLE001 -- whatever a changed or damaged file raises
