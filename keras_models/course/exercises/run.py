@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,19 +91,6 @@ def run_as_main(path: Path) -> None:
         sys.path[:] = saved[2]
 
 
-_learners_code_running = False
-
-
-def _forked_child_stops_at_sigterm() -> None:
-    """In a process the learner's code forks (a multiprocessing worker): SIGTERM ends it silently, as in any Python
-    program. It inherited ours (terminated.py), and a Pool stopping its workers made each print a traceback."""
-    if _learners_code_running:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-os.register_at_fork(after_in_child=_forked_child_stops_at_sigterm)
-
-
 @contextlib.contextmanager
 def processes_ended_on_a_stop() -> Iterator[None]:
     """Ctrl-C or SIGTERM within the block kills every process the learner's code started, and reaps it.
@@ -116,16 +101,12 @@ def processes_ended_on_a_stop() -> Iterator[None]:
     (TensorFlow's chatter filter, which prints the line that says where the file stopped) are kept. While the block
     runs, orphans of those processes (a command's own child, left behind when it ended) become this program's
     children (a child subreaper, as make grade's sandboxes: Linux only), where they are found too."""
-    global _learners_code_running
     with adopting() as own:
-        _learners_code_running = True
         try:
             yield
         except KeyboardInterrupt:               # Terminated (SIGTERM) too
             kill_strays(own)                    # SIGKILL: no process can ignore it or linger over it
             raise
-        finally:
-            _learners_code_running = False
 
 
 def run_exercise(exercise: Exercise) -> int:
