@@ -1303,6 +1303,27 @@ def test_ex02_an_m_written_in_as_a_number_is_blamed_on_bp1_not_on_the_given_grad
                        "the arrays it is given (a.shape[0])"), message
 
 
+def test_ex02_gradients_is_checked_entry_by_entry_where_bp1_to_bp4_alone_are_right(tmp_path):
+    """BP1-BP4 right on their own, gradients() wrong where it puts them together: every entry of its dict is held to
+    the tape's 1e-10, b2 (the last) too, and a float32 step is told as such."""
+    right = load_module(find("ex02").solution_path).gradients
+
+    def b2_averaged(params, X, y):                     # "b2": delta2.mean(axis=0): the 1/m of BP1 a second time
+        grads = right(params, X, y)
+        return {**grads, "b2": grads["b2"] / len(X)}
+
+    def in_float32(params, X, y):                      # the arrays cast to float32 first, TensorFlow's habit
+        return right({name: value.astype(np.float32) for name, value in params.items()}, X.astype(np.float32),
+                     y.astype(np.float32))
+
+    # the mean where the sum belongs: 1/7 of the tape's b2 on the grader's batch of 7, a relative gap of 6/7
+    assert grade_mutant("ex02", tmp_path, gradients=b2_averaged) == (
+        f"gradients()['b2'] differs from tf.GradientTape's by a relative {6 / 7:.1e}")
+    message = grade_mutant("ex02", tmp_path, gradients=in_float32)
+    assert message.startswith("gradients()['W1'] differs from tf.GradientTape's by a relative ") and message.endswith(
+        FLOAT32_RESULT), message
+
+
 def test_ex02_pass_names_the_largest_gap_of_gradients_to_the_tape(tmp_path):
     exercise = find("ex02")
     module = load_module(exercise.solution_path)
@@ -1385,6 +1406,7 @@ def _sigmoid_prime(z):
 @pytest.mark.parametrize("mutant, expected", [
     ({"output_error": lambda a2, y, z2: (a2 - y) * _sigmoid_prime(z2)}, "BP1 (output_error) is m = 5 times too large"),
     ({"output_error": lambda a2, y, z2: (y - a2) / len(a2) * _sigmoid_prime(z2)}, "wrong sign"),
+    ({"output_error": lambda a2, y, z2: (a2 - y) / len(a2)}, "BP1 (output_error): the factor sigma'(z2) is missing"),
     ({"hidden_error": lambda delta2, W2, z1: delta2 @ W2.T}, "sigma'(z1)"),
     ({"bias_gradient": lambda delta: delta.mean(axis=0)}, "BP3 (bias_gradient) is m = 5 times too small"),
     ({"weight_gradient": lambda a_prev, delta: delta.T @ a_prev}, "BP4 (weight_gradient) returned shape (4, 3)"),
@@ -1403,8 +1425,9 @@ def _sigmoid_prime(z):
      "BP4 (weight_gradient) differs from tf.GradientTape's by a relative"),
     ({"weight_gradient": lambda a_prev, delta: (1.0 / (1.0 + np.exp(-a_prev))).T @ delta},
      "BP4 (weight_gradient): a_prev is the layer's input as it is"),
-], ids=["bp1_no_mean", "bp1_sign", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed", "bp3_keepdims",
-        "bp3_summed_over_units", "bp2_sign", "bp4_sign", "bp4_first_example_only", "bp4_sigmoid_of_a_prev"])
+], ids=["bp1_no_mean", "bp1_sign", "bp1_no_sigma_prime", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed",
+        "bp3_keepdims", "bp3_summed_over_units", "bp2_sign", "bp4_sign", "bp4_first_example_only",
+        "bp4_sigmoid_of_a_prev"])
 def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
     assert expected in grade_mutant("ex02", tmp_path, **mutant)
 
@@ -1699,6 +1722,38 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 
+def test_ex03_hint_for_a_scaler_fitted_on_the_test_rows_alone_names_the_rows_it_saw():
+    # not the general "the training features are not scaled by a scaler fitted on them": its count of rows says which
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.graders import ex03
+    from keras_models.course.exercises.price_data import make_price_data
+
+    features, price = make_price_data()
+    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    scaler = MinMaxScaler().fit(X_test)                         # the wrong split's rows: 300 of the 1000
+    with pytest.raises(Fail, match="^the scaler was fitted on 300 rows, not the 700 training rows: "):
+        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), len(price))
+
+
+def test_ex03_hint_for_a_split_that_also_holds_out_validation_rows_and_returns_neither_them_nor_all_rows():
+    # a validation split carved out of the training rows by habit, and left out of what split_and_scale returns:
+    # 490 + 300 rows of the 1000, each share and the scaler's count otherwise right
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.graders import ex03
+    from keras_models.course.exercises.price_data import make_price_data
+
+    features, price = make_price_data()
+    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    X_train, _, y_train, _ = train_test_split(X_train, y_train, test_size=0.3, random_state=42)
+    scaler = MinMaxScaler().fit(X_train)
+    with pytest.raises(Fail, match="^the two splits must hold all 1000 rows between them$"):
+        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), len(price))
+
+
 @pytest.mark.parametrize("share", ["0.1", "0.5"])
 def test_ex03_hint_for_a_test_split_far_from_30_percent(share, tmp_path):
     message = _graded_with("ex03", tmp_path, ("price, test_size=0.3,", f"price, test_size={share},"))
@@ -1741,6 +1796,17 @@ def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
 # ex03, ex04 and ex05 refuse a model with no nonlinear hidden layer in one line (model_checks), each in its own words
 NO_HIDDEN_NONLINEARITY = ("the model has no hidden layer with a nonlinear activation, so however many layers it has "
                           "it {does}: give it hidden Dense layers with activation=\"relu\"")
+
+
+def test_ex03_hint_for_a_model_compiled_with_the_mean_absolute_error_names_the_loss(tmp_path):
+    # not "evaluate returned ... but the test MSE is ...": evaluate returns the loss the model was compiled with
+    def with_mae():
+        model = ex03_exact_model()
+        model.compile(optimizer="adam", loss="mae")
+        return model
+
+    assert ex03_graded(tmp_path, build_model=with_mae) == (
+        'compile with the mean squared error loss ("mse"), not mean_absolute_error')
 
 
 def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
@@ -1865,7 +1931,8 @@ def ex03_graded(tmp_path, **replacements) -> str:
 @pytest.mark.parametrize("losses, hint", [
     ([1.0], "train must call model.fit for a few epochs and return its History"),
     ([1.0, 2.0], "the training loss did not go down (1.0 -> 2.0)"),
-], ids=["one-epoch", "loss-went-up"])
+    ([1.0, 1.0], "the training loss did not go down (1.0 -> 1.0)"),           # a learning rate of 0: flat
+], ids=["one-epoch", "loss-went-up", "loss-flat"])
 def test_ex03_hints_for_a_history_of_one_epoch_or_of_a_loss_that_went_up(losses, hint, tmp_path):
     import types
 
