@@ -2665,6 +2665,25 @@ def test_ex06_hints_for_engineer_features_that_changes_its_input_or_renumbers_th
         ex06._check_features(renumbered, houses)
 
 
+def test_ex06_hints_for_engineer_features_that_returns_an_array_or_no_columns():
+    # an array from .to_numpy() has no index to check, and a frame of no columns gives the same (no) features for
+    # "yes" and "no": each is told what it returned, not a grader's error or the yes/no columns' hint
+    import types
+
+    import pandas as pd
+
+    from keras_models.course.exercises.graders import ex06
+
+    houses = ex06.split_houses()[0]
+    solution = load_module(find("ex06").solution_path)
+    as_array = types.SimpleNamespace(engineer_features=lambda rows: solution.engineer_features(rows).to_numpy())
+    no_columns = types.SimpleNamespace(engineer_features=lambda rows: pd.DataFrame(index=rows.index))
+    with pytest.raises(Fail, match="^engineer_features must return a DataFrame, got ndarray$"):
+        ex06._check_features(as_array, houses)
+    with pytest.raises(Fail, match="^engineer_features returned no columns$"):
+        ex06._check_features(no_columns, houses)
+
+
 def ex06_not_trained(module):
     """A train for ex06 that fits the scaling as the solution's does, but not the network: it predicts from the
     weights it was built with."""
@@ -2698,6 +2717,18 @@ def test_ex06_hints_for_a_classification_loss_a_train_that_returns_nothing_and_a
     assert re.fullmatch(r"test MAE \$\d+,\d{3}, the target is < \$15,000 \(predicting the mean: \$\d+,\d{3}\): look at "
                         r"the features \(log of the lot size\? the yes/no columns\?\), the target's scale, the model "
                         r"size", hint), hint
+
+
+def test_ex06_hint_for_evaluate_whose_dict_spells_a_key_otherwise(tmp_path):
+    # {"mae": ..., "R2": ...}: told the keys it must hold, not "the grader could not check your code: KeyError"
+    module = load_module(find("ex06").solution_path)
+
+    def capital_r2(predictor, houses):
+        report = module.evaluate(predictor, houses)
+        return {"mae": report["mae"], "R2": report["r2"]}
+
+    assert grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=capital_r2) == (
+        'evaluate must return a dict with the keys "mae" and "r2"')
 
 
 @pytest.mark.parametrize("accent", ["", "\n# café au lait\n"], ids=["ascii", "with-an-accent"])
