@@ -433,6 +433,15 @@ def test_the_command_the_warning_gives_grades_with_the_same_limits(wall_seconds,
     assert said and said[3] == command, said
 
 
+def test_the_command_the_warning_gives_grades_again_only_the_exercises_that_had_such_a_zero():
+    """ex01 and ex02 graded, only ex02's zero perhaps the machine's: ONLY=ex01,ex02 would run every learner's ex01
+    again for nothing."""
+    grades = {"cy": {"ex01": gradebook.Grade("x.py", 0, "fails: ..."),
+                     "ex02": gradebook.Grade("x.py", 0, "did not finish ...", 12.8)}}
+    said = STARVED_LINE.fullmatch(grade_class.starved_warning(grades, [EX01, EX02], 20))
+    assert said and said[3] == "ONLY=ex02 TIME_LIMIT=20", said
+
+
 @pytest.mark.parametrize("time_limit, wall_seconds, cpu_seconds, named", [
     (20, None, 12.8, True),       # the default wall limit, 65 s: 12.8 s of CPU is a fifth of a core
     (3, 2, 1.9, False),           # WALL_LIMIT=2 under TIME_LIMIT=3: 1.9 s of 2 s is a core to itself, cut by the wall
@@ -895,6 +904,8 @@ def test_moodles_folders_are_one_learner_each_named_with_their_id_and_the_online
                         "bob_assignsubmission_file_": folder / "bob_assignsubmission_file_",
                         "Cy Dee_12347": folder / "Cy Dee_12347_assignsubmission_onlinetext_",
                         "Dan_12348": folder / "Dan_12348"}
+    # in roll order, Moodle's learners among the others: the rows of grades.csv and the table, in that order
+    assert list(learners) == ["Ann Smith_12345", "bob_assignsubmission_file_", "Cy Dee_12347", "Dan_12348"]
     assert skipped == ["Ann Smith_12345_assignsubmission_onlinetext_ (Moodle's online text of Ann Smith_12345, not "
                        "exercise files: graded from Ann Smith_12345_assignsubmission_file_)"]
     write_class(folder, {"Dan_12348_assignsubmission_file_": {FILE01: ""}})         # Dan's folder twice: refused
@@ -1651,6 +1662,26 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     assert error == (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) "
                      "and grade again")
     assert not (folder / "grades.csv").exists()
+    assert not (folder / PROGRESS).exists()         # nor ann's verdict kept, the changed grader's, for the next run
+
+
+def test_a_submission_that_changes_the_instructors_files_before_a_ctrl_c_leaves_no_grades_kept_for_the_next_run(
+        tmp_path, monkeypatch, capsys, sigint_raises):
+    """ann's submission changed a grader, then bob's stopped make grade: ann's verdict, kept for the next run, would
+    be the changed grader's, and the same make grade again, the grader restored, would take it as it stands."""
+    project, watched = tmp_path / "project", "keras_models/course/grader.py"
+    (project / watched).parent.mkdir(parents=True)
+    (project / watched).write_text("PASS = False\n")
+    monkeypatch.setattr(grade_class, "REPO", project)
+    patch = f"\nopen({str(project / watched)!r}, 'a').write('PASS = True\\n')\n"
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch},
+                                             "bob": {FILE01: stops_make_grade(signal.SIGINT)}})
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60", "--jobs", "1") == 130
+    err = capsys.readouterr().err.splitlines()
+    assert (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) and grade "
+            "again") in err, err
+    assert err[-1] == "Interrupted; no grades were written."
+    assert not (folder / PROGRESS).exists() and not (folder / "grades.csv").exists()
 
 
 def test_the_project_files_watched_are_the_code_of_keras_models_and_scratch_and_every_data_file(tmp_path):

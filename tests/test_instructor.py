@@ -992,6 +992,22 @@ def test_make_grade_gives_each_exercise_the_cpu_time_its_help_names_by_default(t
     assert f"({given['time_limit']} s of CPU each" in capsys.readouterr().out
 
 
+def test_make_grade_grades_each_exercise_only_names_once_and_in_course_order(tmp_path, monkeypatch, capsys):
+    # ONLY=ex03,ex01,ex03 as typed: ex03 graded twice for every learner, and its columns ahead of ex01's
+    (tmp_path / "alice").mkdir()
+    given = []
+
+    def grade_learners(learners, exercises, time_limit, jobs, wall_seconds=None, kept=None):
+        given.extend(exercise.name for exercise in exercises)
+        return none_graded(learners, exercises, time_limit, jobs)
+
+    monkeypatch.setattr(grade_class, "grade_learners", grade_learners)
+    assert grade_class.main([str(tmp_path), "--only", "ex03,ex01,ex03"]) == 0
+    assert given == ["ex01", "ex03"]
+    assert "grading 1 learner x 2 exercises (" in capsys.readouterr().out
+    assert read_csv(tmp_path / "grades.csv")[0] == ["learner", "ex01 (/10)", "ex03 (/10)", "total (/20)"]
+
+
 def test_make_grade_runs_as_many_submissions_at_once_as_it_has_cores_not_as_the_machine_has(tmp_path, monkeypatch,
                                                                                            capsys):
     # taskset -c 0, or a container given 1 core of 8: os.cpu_count() put 8 submissions on that one core by turns,
