@@ -2,6 +2,8 @@
 
 Keras reshapes y of shape (m,) against predictions (m, 1); plain NumPy would broadcast the two to (m, m) and
 score the wrong thing without a word. So a 1-D target is refused with the shapes named, never reshaped here.
+A masked array (numpy.ma) follows scratch's rule (scratch.checks.elementwise): np.asarray would hand over the values
+under the mask to be scored, so masked entries are refused by name; one with nothing masked is its values.
 Used by regression_metrics.py and classification_report.py.
 """
 
@@ -9,9 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from scratch.checks import elementwise
+
 
 def checked_pair(y_true, y_pred, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Both as 2-D float64 arrays of the same shape, finite; a ValueError naming the shapes otherwise."""
+    try:
+        y_true, y_pred = elementwise(y_true, "y_true"), elementwise(y_pred, "y_pred")   # masked entries refused
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
     y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
     if y_true.shape != y_pred.shape or y_true.ndim != 2 or y_true.shape[0] == 0:
         raise ValueError(f"{what}: y_true and y_pred must have the same 2-D shape (m, k) with m > 0, got "
