@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scratch.checks import real
+from scratch.checks import elementwise, real
 
 
 def gradient_descent(
@@ -52,10 +52,17 @@ def gradient_descent(
 
     x_{k+1} = x_k - learning_rate * df(x_k), until the step is smaller than `precision`, an iterate
     leaves [-divergence_bound, divergence_bound] (or is NaN), or `max_iters` steps were taken
-    (so K <= max_iters). df must return a real scalar.
+    (so K <= max_iters). df must return a real scalar, not a bool (x > 2 is a comparison, not a slope).
+    x0 and df's value may be one number in a 0-d array; a masked one (numpy.ma) counts only with nothing masked
+    (scratch.checks.elementwise's rule: the value under a mask is not data).
     """
     if not callable(df):
         raise TypeError(f"df must be a callable derivative f'(x), got {type(df).__name__}")
+    x0 = elementwise(x0, "x0")                      # masked entries refused; nothing masked: its values
+    if isinstance(x0, np.ndarray):
+        if x0.ndim != 0:                            # one line, not the array's repr (a matrix's takes three)
+            raise TypeError(f"x0 must be one real number, got an array of shape {x0.shape}")
+        x0 = x0[()]                                 # the NumPy scalar it holds, checked by `real` as any other
     x = real("x0", x0)
     eta = real("learning_rate", learning_rate)
     if eta <= 0:
@@ -72,8 +79,13 @@ def gradient_descent(
     xs = [x]
     for k in range(max_iters):
         value = df(x)
+        if np.ma.isMaskedArray(value) and not np.ma.getmaskarray(value).any():
+            value = np.ma.getdata(value)            # nothing masked: its values, as in scratch.checks.elementwise
         slope = np.asarray(value)                   # np.asarray(np.ma.masked) is 0.0: a masked value is refused
-        if np.ma.isMaskedArray(value) or slope.ndim != 0 or slope.dtype.kind not in "biuf":
+        if slope.ndim == 0 and slope.dtype.kind == "b":     # True read as a slope of 1, False as a flat spot
+            raise TypeError(f"df({x}) must return a real scalar, got bool {slope.item()} at step {k}: a comparison, "
+                            "not a slope")
+        if np.ma.isMaskedArray(value) or slope.ndim != 0 or slope.dtype.kind not in "iuf":
             got = "a masked value" if np.ma.isMaskedArray(value) else f"{slope.dtype} of shape {slope.shape}"
             raise TypeError(f"df({x}) must return a real scalar, got {got} at step {k}")
         x_next = x - eta * float(slope)

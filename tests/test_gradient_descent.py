@@ -106,9 +106,37 @@ def test_nan_derivative_stops_immediately_and_shows_the_nan():
         # np.asarray(np.ma.masked) is 0.0: a masked slope once read as a flat spot, "converged" at x0
         ({"df": lambda x: np.ma.masked}, TypeError, r"^df\(4.0\) must return a real scalar, got a masked value"),
         ({"divergence_bound": 1.0}, ValueError, "divergence_bound must exceed"),
+        # scratch's rule for masked arrays (scratch.checks.elementwise): masked entries are refused by name
+        ({"x0": np.ma.array(4.0, mask=True)}, ValueError, r"^x0 is a masked array with 1 masked entry"),
+        ({"x0": np.ma.masked}, ValueError, r"^x0 is a masked array with 1 masked entry"),
+        ({"x0": np.ma.array([4.0, 1.0], mask=[False, True])}, ValueError, r"^x0 is a masked array with 1 masked entry "
+                                                                          r"\(first at index \[1\]\)"),
+        ({"x0": np.array([4.0, 1.0])}, TypeError, r"^x0 must be one real number, got an array of shape \(2,\)$"),
+        ({"x0": np.zeros((3, 3))}, TypeError, r"^x0 must be one real number, got an array of shape \(3, 3\)$"),
+        ({"x0": np.array("4")}, TypeError, r"^x0 must be a real number"),
+        # a comparison, not a slope: True would be read as a slope of 1, False as a flat spot ("converged")
+        ({"df": lambda x: x > 2}, TypeError, r"^df\(4.0\) must return a real scalar, got bool True at step 0: a "
+                                             "comparison"),
+        ({"df": lambda x: np.float64(x) < 2}, TypeError, r"^df\(4.0\) must return a real scalar, got bool False at "
+                                                         "step 0"),
     ],
 )
 def test_bad_input_raises_a_clear_error(kwargs, error, match):
     args = {"df": dy_dx, "x0": 4.0} | kwargs
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=match) as raised:
         gradient_descent(**args)
+    assert "\n" not in str(raised.value)                    # one line (a masked array's repr takes three or four)
+
+
+@pytest.mark.parametrize("x0", [np.ma.array(4.0), np.array(4.0), np.ma.array(4, mask=False)],
+                         ids=["masked-nothing-masked", "0-d-array", "masked-int-nothing-masked"])
+def test_x0_as_one_number_in_an_array_with_nothing_masked_is_that_number(x0):
+    """The other half of the rule: nothing masked is its value; the tutorial's first steps from 4 (3.96, 3.9208)."""
+    xs = gradient_descent(dy_dx, x0=x0, learning_rate=0.01, max_iters=2)
+    assert xs == pytest.approx([4.0, 3.96, 3.9208], rel=1e-12, abs=0)
+    assert all(type(x) is float for x in xs)
+
+
+def test_a_derivative_returning_a_masked_array_with_nothing_masked_is_read_as_its_value():
+    xs = gradient_descent(lambda x: np.ma.array(2 * (x - 2)), x0=4.0, learning_rate=0.01, max_iters=2)
+    assert xs == pytest.approx([4.0, 3.96, 3.9208], rel=1e-12, abs=0)
