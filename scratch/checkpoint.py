@@ -22,9 +22,11 @@ worst a stray temporary file, which is never read, and which the next training i
 checkpoint removes (`scratch.atomic_write`; only files of the writer's own pattern).
 
 `restore` is all or nothing: it checks everything first -- the format version, the epoch, every
-weight's shape, dtype and finiteness, the optimizer's class and each state array, the generator's
-state -- and only then changes the network and the optimizer. Any damage is a CheckpointError that
-names the file and the key.
+weight's shape, dtype and finiteness, the optimizer's class and each state array (a step count of 0
+beside slots that steps changed too), the generator's state -- and only then changes the network and the
+optimizer. It cannot know the steps an epoch took (the batch size is not kept, and a run may start at
+initial_epoch with a new optimizer): make train, which knows them, checks the count against the epochs.
+Any damage is a CheckpointError that names the file and the key.
 
     net.fit(..., callbacks=[Checkpoint("run/scratch.npz")])       # save after every epoch
     epoch, rng = restore("run/scratch.npz", net, optimizer)        # after a crash
@@ -193,6 +195,17 @@ def _optimizer_state(path, arrays: dict[str, np.ndarray], optimizer, params: lis
         if (value.shape, value.dtype) != (slots[key].shape, slots[key].dtype) or not np.isfinite(value).all():
             raise CheckpointError(f"checkpoint {path}: optimizer/{key} ({value.dtype}, shape {value.shape}) must "
                                   f"hold finite {slots[key].dtype} numbers of shape {slots[key].shape}; it is damaged")
+    if steps is not None and steps.shape == () and steps.dtype.kind in "iu" and steps == 0:
+        # the slots are made by the first step, which counts itself: after 0 steps they can only hold where the
+        # optimizer starts them (a first step that failed, saved by hand). Others came from steps: resumed at t = 1,
+        # Adam's bias correction would divide its momentum by 1 - beta_1 again, and a schedule would restart.
+        for key, value in state.items():
+            if key != "iterations":
+                slot, i = key.rsplit("_", 1)
+                if not np.array_equal(value, optimizer.new_slot(slot, params[int(i)])):
+                    raise CheckpointError(f"checkpoint {path}: optimizer/iterations is 0, but optimizer/{key} is not "
+                                          f"where {name} starts: steps were taken; it is damaged (delete it to start "
+                                          "over)")
     try:
         copy.deepcopy(optimizer).set_state(state)       # the optimizer's own checks, on a copy
     except (ValueError, TypeError) as exc:

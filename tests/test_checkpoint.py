@@ -360,6 +360,12 @@ DAMAGE = {
     "slot-shape": ({"optimizer__velocity_1": np.zeros(3)}, r"optimizer/velocity_1 .* of shape \(8,\); it is damaged"),
     "negative-steps": ({"optimizer__iterations": np.array(-1)}, r"does not fit Adam \(state\['iterations'\] must be "
                                                                 r"an integer >= 0"),
+    "float-steps": ({"optimizer__iterations": np.array(10.0)}, r"does not fit Adam \(state\['iterations'\] must be "
+                                                               r"an integer >= 0, got array\(10\.\)\)"),
+    # Adam's slots after 10 steps with a step count of 0: resumed, the next step would be t = 1, whose bias
+    # correction divides the momentum by 1 - 0.9 = 0.1 -- a step ten times too long -- and a schedule would restart
+    "zero-steps-after-steps": ({"optimizer__iterations": np.array(0)}, r": optimizer/iterations is 0, but "
+                               r"optimizer/momentum_0 is not where Adam starts: steps were taken; it is damaged"),
 }
 
 
@@ -383,6 +389,20 @@ def assert_refused_and_untouched(path, opt, message: str) -> None:
     assert opt.get_state().keys() == state.keys()
     for key, value in opt.get_state().items():
         np.testing.assert_array_equal(value, state[key], err_msg=key)
+
+
+def test_no_steps_with_slots_where_the_optimizer_starts_them_is_restored(tmp_path):
+    """The slots one step makes before it fails (a gradient too large to square), then saved by hand: 0 steps,
+    Adagrad's accumulators at initial_accumulator_value (not 0): a state no step changed, so not refused."""
+    path = saved(tmp_path, optimizers.Adagrad(0.01, initial_accumulator_value=0.25))
+    rewrite_npz(path, optimizer__iterations=np.array(0), optimizer__accumulator_0=lambda a: np.full_like(a, 0.25),
+                optimizer__accumulator_1=lambda a: np.full_like(a, 0.25),
+                optimizer__accumulator_2=lambda a: np.full_like(a, 0.25),
+                optimizer__accumulator_3=lambda a: np.full_like(a, 0.25))
+    net, _, _ = problem()
+    opt = optimizers.Adagrad(0.01, initial_accumulator_value=0.25)
+    assert restore(path, net, opt)[0] == 1
+    assert opt.iterations == 0
 
 
 @pytest.mark.parametrize("saved_with, restored_into, message", [
