@@ -322,11 +322,17 @@ def tiny_keras(n_in: int, n_out: int) -> keras.Sequential:
     return model
 
 
+KERAS_STEPS_PER_EPOCH = 3       # keras_checkpoint's epochs: 3 batches each, as make train's resume checks the count
+
+
 def keras_checkpoint(path: Path, model: keras.Model, losses: tuple[float, ...] = (1.0,)) -> Path:
-    """The checkpoint make train's Keras side writes after epochs with these losses (one epoch unless told)."""
+    """The checkpoint make train's Keras side writes after epochs with these losses (one epoch unless told), each of
+    KERAS_STEPS_PER_EPOCH steps: the optimizer's step count is the one training would have left (the weights and
+    Adam's slots stay as built: no test here reads them as trained)."""
     callback = KerasCheckpoint(path, SideState())
     callback.set_model(model)
     for epoch, loss in enumerate(losses):
+        model.optimizer.iterations.assign((epoch + 1) * KERAS_STEPS_PER_EPOCH)
         callback.on_epoch_end(epoch, {"loss": loss})
     return path
 
@@ -362,7 +368,7 @@ def test_a_damaged_keras_checkpoint_is_refused_by_name_and_changes_nothing(chang
 
 def test_a_keras_checkpoint_one_epoch_past_the_run_is_refused(tmp_path):
     path = keras_checkpoint(tmp_path / "checkpoint.npz", tiny_keras(4, 2), losses=(1.0, 0.5))  # 2 epochs finished
-    assert restore_keras(path, tiny_keras(4, 2), epochs=2).epoch == 1
+    assert restore_keras(path, tiny_keras(4, 2), epochs=2, steps_per_epoch=KERAS_STEPS_PER_EPOCH).epoch == 1
     with pytest.raises(CheckpointError, match="says 2 epochs finished, but this run has 1: it belongs to another run"):
         restore_keras(path, tiny_keras(4, 2), epochs=1)
 
