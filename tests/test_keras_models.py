@@ -502,6 +502,18 @@ def test_metrics_refuse_masked_entries_by_name_as_scratch_does(score, what, mask
         score(values["y_true"], values["y_pred"])
 
 
+@pytest.mark.parametrize("y_true, error, message", [
+    (np.array([[1 + 1j], [2.0]]), TypeError, r"y_true must be real numbers, got dtype complex128"),
+    ([["1"], ["2"]], TypeError, r"y_true must be real numbers, got dtype <U1"),
+    ([[1.0], [2.0, 3.0]], ValueError, r"y_true must be an \(m, k\) array of numbers: setting an array element"),
+], ids=["complex", "text", "ragged"])
+def test_metrics_name_targets_that_are_not_real_numbers(y_true, error, message):
+    """A complex target's imaginary part was dropped with a warning only (scored as 1 and 2: MAE 0), text parsed as
+    numbers, a ragged list refused without saying which argument."""
+    with pytest.raises(error, match=f"^regression_metrics: {message}"):
+        regression_metrics(y_true, [[1.0], [2.0]])
+
+
 def test_metrics_take_a_masked_array_with_nothing_masked_as_its_values():
     """The other half of the rule: nothing masked, nothing to refuse; scored as the plain arrays are (by hand: MAE
     of errors 0.25, 0.25, 0.25 is 0.25)."""
