@@ -129,6 +129,30 @@ def test_a_file_the_checkout_tracks_but_deleted_is_not_in_the_copy_as_make_relea
     assert git_says(copy, "ls-files") == "Makefile\nscratch/a.py\n" and not (copy / ".ci").exists()
 
 
+def small_checkout(folder: Path, *names: str | bytes) -> Path:
+    """A git checkout of COPIED's folders that tracks these files (scratch/a.py and Makefile beside them)."""
+    for name in mutation.COPIED:
+        (folder / name).mkdir(parents=True)
+    for name in ("scratch/a.py", "Makefile", *names):
+        (folder / os.fsdecode(name)).write_bytes(os.fsencode(name))
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    subprocess.run(["git", "add", "."], cwd=folder, check=True)
+    return folder
+
+
+def test_a_tracked_file_whose_name_is_not_utf8_is_copied_and_committed_as_it_is(tmp_path, monkeypatch):
+    """git lists a name's bytes as they are (a file unzipped from a Latin-1 archive): make mutants stopped at "'utf-8'
+    codec can't decode byte 0xe9 in position 5374", naming no file. The name is the file system's (os.fsdecode), and
+    goes back to git as the same bytes."""
+    names = (b"caf\xe9.txt", b"scratch/caf\xe9.py")
+    checkout = small_checkout(tmp_path / "checkout", *names)
+    monkeypatch.setattr(mutation, "REPO", checkout)
+    copy = mutation.copy_repository(tmp_path / "copy")
+    committed = subprocess.run(["git", "ls-files", "-z"], cwd=copy, capture_output=True, check=True).stdout
+    assert sorted(filter(None, committed.split(b"\0"))) == sorted([b"Makefile", b"scratch/a.py", *names])
+    assert all((copy / os.fsdecode(name)).read_bytes() == name for name in names)
+
+
 @pytest.mark.parametrize("where, said", [
     ("not-a-clone", "run it in a git clone of the project (git said: fatal: not a git repository"),
     ("no-git", "git cannot be run here (No such file or directory): install git"),

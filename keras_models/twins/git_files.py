@@ -8,6 +8,8 @@ GIT_CONFIG_GLOBAL, for a clone another user owns) and say the same of it where i
     git_said(error)           git's reason for a failure, in one line (its "fatal:" line)
     listed(folder, purpose, *options)  `git ls-files OPTIONS`: the files that exist, sorted; a failure in one
                               line that begins with `purpose` ("make release copies the files git tracks")
+    names(output)             the names in git's `-z` output, each as the file system spells it (bytes kept)
+    shown(path)               a path as a line shows it: a byte that is not UTF-8 as its escape, \xe9
 """
 
 from __future__ import annotations
@@ -49,11 +51,25 @@ def listed(folder: Path, purpose: str, *options: str) -> list[Path]:
     """`git ls-files OPTIONS` in `folder`: paths relative to it, of files that exist, sorted. Where git cannot list
     them, ValueError in one line: `purpose` (what the command needs them for), then what to do."""
     try:
-        names = git(folder, "ls-files", "-z", *options)
+        listing = git(folder, "ls-files", "-z", *options)
     except OSError as error:                                     # no git at all
         raise ValueError(f"{purpose}, and git cannot be run here ({error.strerror or error}): install git") from None
     except subprocess.CalledProcessError as error:   # not a clone (a ZIP's folder), or one git refuses ("dubious
         said = git_said(error)                       # ownership": sudo, a clone another user owns)
         raise ValueError(f"{purpose}: run it in a git clone of the project"
                          + (f" (git said: {said})" if said else "")) from None
-    return sorted(Path(name) for name in names.decode("utf-8").split("\0") if name and (folder / name).is_file())
+    return sorted(Path(name) for name in names(listing) if (folder / name).is_file())
+
+
+def names(output: bytes) -> list[str]:
+    """The names in git's `-z` output (ls-files, diff --name-only), as os.fsdecode reads a name on disk: git keeps a
+    name's bytes as they are, and one that is not UTF-8 (a file unzipped from a Latin-1 archive, café in 0xe9) stopped
+    a strict decode with "'utf-8' codec can't decode byte 0xe9", naming no file. Its bytes are kept (as surrogates):
+    the same file opens, copies, and goes back to git as os.fsencode gives it."""
+    return [os.fsdecode(name) for name in output.split(b"\0") if name]
+
+
+def shown(path: Path | str) -> str:
+    """`path` as a line shows it: a byte that is not UTF-8 as its escape (café in Latin-1: caf\\xe9), not the
+    surrogate os.fsdecode kept it as (printed as \\udce9, or refused by a strict UTF-8 output)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

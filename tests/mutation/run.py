@@ -160,7 +160,8 @@ def commit_tracked_files(copy: Path) -> None:
         git_files.git(copy, *args, environment=environment, given=given)
 
     git("init", "-q", "--template=", "--initial-branch=main")       # --template=: no hook, no info/exclude
-    git("update-index", "--add", "-z", "--stdin", given="\0".join(tracked_files(REPO)).encode("utf-8"))  # names as is
+    # each name as git listed its bytes (os.fsencode undoes git_files.names' os.fsdecode: not UTF-8 is kept as it is)
+    git("update-index", "--add", "-z", "--stdin", given=b"\0".join(os.fsencode(name) for name in tracked_files(REPO)))
     git(*COPY_IDENTITY, "commit", "-q", "-m", "the files git tracks in the checkout, as make mutants copied them")
 
 
