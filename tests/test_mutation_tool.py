@@ -153,6 +153,34 @@ def test_a_tracked_file_whose_name_is_not_utf8_is_copied_and_committed_as_it_is(
     assert all((copy / os.fsdecode(name)).read_bytes() == name for name in names)
 
 
+def test_a_copy_git_cannot_commit_is_one_line_with_what_git_said(tmp_path, monkeypatch):
+    """A full temporary folder (TMPDIR on a small tmpfs) stopped git's update-index in the untouched copy: make mutants
+    printed a traceback ending "CalledProcessError: ... returned non-zero exit status 128", and not what git said.
+    The same failure, cheaply: git refuses a folder whose .git is a file naming no repository."""
+    monkeypatch.setattr(mutation, "REPO", small_checkout(tmp_path / "checkout"))
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / ".git").write_text("gitdir: nowhere\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        mutation.copy_repository(copy)
+    assert str(stop.value) == (f"make mutants could not commit its copy of the checkout in the temporary folder "
+                               f"(git said: fatal: not a git repository: {copy / 'nowhere'})")
+
+
+def test_a_file_the_copy_cannot_take_is_one_line_naming_it_and_the_temporary_folder(tmp_path, monkeypatch):
+    """copytree gathers every file it could not copy into one shutil.Error, whose traceback ended in a list of
+    (source, target, "[Errno 28] No space left on device: ...") for each file of a full temporary folder. A named pipe
+    left in scratch/ (copytree copies what git does not track too) is such a file, and costs nothing."""
+    checkout = small_checkout(tmp_path / "checkout")
+    os.mkfifo(checkout / "scratch" / "pipe")
+    monkeypatch.setattr(mutation, "REPO", checkout)
+    with pytest.raises(SystemExit) as stop:
+        mutation.copy_repository(tmp_path / "copy")
+    assert str(stop.value) == (f"make mutants could not copy {checkout / 'scratch' / 'pipe'} into the temporary "
+                               f"folder ({tmp_path / 'copy'}): `{checkout / 'scratch' / 'pipe'}` is a named pipe "
+                               "(TMPDIR=dir chooses another temporary folder)")
+
+
 @pytest.mark.parametrize("where, said", [
     ("not-a-clone", "run it in a git clone of the project (git said: fatal: not a git repository"),
     ("no-git", "git cannot be run here (No such file or directory): install git"),

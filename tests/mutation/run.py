@@ -157,7 +157,12 @@ def commit_tracked_files(copy: Path) -> None:
     environment = {**{name: value for name, value in os.environ.items() if not name.startswith("GIT_")}, **COPY_GIT}
 
     def git(*args: str, given: bytes | None = None) -> None:
-        git_files.git(copy, *args, environment=environment, given=given)
+        try:
+            git_files.git(copy, *args, environment=environment, given=given)
+        except subprocess.CalledProcessError as error:           # a full temporary folder: git's own line, not ours
+            said = git_files.git_said(error) or f"exit status {error.returncode}"
+            raise SystemExit(f"make mutants could not commit its copy of the checkout in the temporary folder "
+                             f"(git said: {said})") from None
 
     git("init", "-q", "--template=", "--initial-branch=main")       # --template=: no hook, no info/exclude
     # each name as git listed its bytes (os.fsencode undoes git_files.names' os.fsdecode: not UTF-8 is kept as it is)
@@ -171,21 +176,35 @@ def copy_repository(into: Path, git: Path | None = None) -> Path:
     untouched copy's, which its tests only read) to copy rather than commit again (0.3 to 0.6 s), all but its objects:
     those (the files' contents, 3 MB in 250 files, which took 0.1 s more to copy) are read where they are."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "notebooks")
-    for name in COPIED:
-        shutil.copytree(REPO / name, into / name, ignore=ignore)
-    for name in tracked_files(REPO):
-        if not (into / name).exists():
-            (into / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, into / name)
-    (into / "logs").mkdir(exist_ok=True)                             # logs/.gitkeep, tracked, may have made it
-    if git is None:
-        commit_tracked_files(into)
-    else:                                                            # git's alternates: objects read from another
-        shutil.copytree(git, into / ".git", ignore=lambda folder, names: ["objects"] if Path(folder) == git else [])
-        (into / ".git" / "objects" / "info").mkdir(parents=True)
-        (into / ".git" / "objects" / "info" / "alternates").write_text(f"{git.resolve() / 'objects'}\n",
-                                                                       encoding="utf-8")
+    try:
+        for name in COPIED:
+            shutil.copytree(REPO / name, into / name, ignore=ignore)
+        for name in tracked_files(REPO):
+            if not (into / name).exists():
+                (into / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, into / name)
+        (into / "logs").mkdir(exist_ok=True)                         # logs/.gitkeep, tracked, may have made it
+        if git is None:
+            commit_tracked_files(into)
+        else:                                                        # git's alternates: objects read from another
+            shutil.copytree(git, into / ".git", ignore=lambda folder, names: ["objects"] if Path(folder) == git else [])
+            (into / ".git" / "objects" / "info").mkdir(parents=True)
+            (into / ".git" / "objects" / "info" / "alternates").write_text(f"{git.resolve() / 'objects'}\n",
+                                                                           encoding="utf-8")
+    except shutil.Error as failed:        # copytree goes on past a file it cannot copy, then lists each: the first
+        source, _, why = failed.args[0][0]
+        raise SystemExit(copy_failed(source, into, re.sub(r"^\[Errno \d+\] (.*?)(: '.*)?$", r"\1", why))) from None
+    except OSError as failed:             # a full temporary folder: "No space left on device"
+        raise SystemExit(copy_failed(failed.filename or "a file", into, failed.strerror or str(failed))) from None
     return into
+
+
+def copy_failed(source: object, into: Path, reason: str) -> str:
+    """The one line for a file that could not be copied into `into` (a full temporary folder: make mutants makes a
+    copy of the checkout for each mutant), in place of shutil's traceback with a list of every file it could not
+    copy."""
+    return (f"make mutants could not copy {source} into the temporary folder ({into}): {reason} (TMPDIR=dir chooses "
+            f"another temporary folder)")
 
 
 def copy_first(copy: Path) -> dict[str, str]:
