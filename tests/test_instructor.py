@@ -397,7 +397,7 @@ def test_a_commit_git_refuses_names_the_line_that_says_why_not_the_advice_after_
     subprocess.run(["git", "init", "-q", str(dest)], check=True)
     (dest / ".git" / "index.lock").touch()                       # as the other git holds it while it adds
     with pytest.raises(release.CommitFailed) as refused:
-        release._commit(dest, "learner", [])
+        release._commit(dest, "learner")
     assert str(refused.value) == (f"git could not commit the copy: fatal: Unable to create "
                                   f"'{dest / '.git' / 'index.lock'}': File exists.")
 
@@ -495,12 +495,83 @@ def test_a_release_names_staged_changes_too_and_the_tracked_files_deleted_on_dis
             "commit names them): Makefile, attributes.txt") in out
     assert ("left out 2 tracked files deleted here, not committed (restore them to include them, or commit their "
             "deletion): .gitattributes, constraints.txt") in out
-    subject = subprocess.run(["git", "log", "--format=%s"], cwd=copy, capture_output=True, text=True,
+    message = subprocess.run(["git", "log", "--format=%B"], cwd=copy, capture_output=True, text=True,
                              check=True).stdout
-    assert " with uncommitted changes to .gitattributes, Makefile, attributes.txt and 1 more (the files git" in subject
+    # The copy's first commit is its record of what it was made from: every file, not the first three "and 1 more"
+    assert message.split("\n", 1)[0].endswith(" with uncommitted changes to 4 files (the files git tracks there, as "
+                                               "they were on disk)")
+    assert ("\n\nChanged here and not committed, copied as they were on disk:\n    Makefile\n    attributes.txt\n"
+            "Deleted here and not committed, left out:\n    .gitattributes\n    constraints.txt\n") in message
     assert release.uncommitted_line([]) == "" and release.deleted_line([]) == ""
     assert release.deleted_line([Path("a.py")]) == ("left out 1 tracked file deleted here, not committed (restore it "
                                                     "to include it, or commit its deletion): a.py")
+
+
+def test_a_learner_copy_names_only_the_uncommitted_changes_it_holds_and_the_solutions_it_cut_from(
+        instructor_copy, tmp_path, monkeypatch, capsys):
+    """The learner copy leaves tests/, .ci/ and the solutions out, edited or not: it said it had copied an edit to a
+    test and to a solution, named a test deleted here as left out ("restore it to include it", which would not), and
+    its commit named all three. It names the edits it holds, and a solution its exercise was cut from as it is on
+    disk (an edit to its given code reaches the learner); an edit or a deletion in what it leaves out, not at all."""
+    dest, _ = instructor_copy
+    solution = release.SOLUTIONS / "ex01_perceptron_activations.py"
+    edited, gone = [dest / "Makefile", dest / "tests" / "test_layout.py", dest / solution], dest / ".ci" / "run"
+    committed = {path: (path.read_bytes(), path.stat().st_mode) for path in (*edited, gone)}
+    copy = tmp_path / "copy"
+    monkeypatch.setattr(release, "REPO", dest)
+    try:
+        for path in edited:
+            path.write_bytes(committed[path][0] + b"\n# an edit not committed yet\n")
+        gone.unlink()
+        assert release.main([str(copy)]) == 0
+    finally:
+        for path, (text, mode) in committed.items():
+            path.write_bytes(text)
+            path.chmod(mode)
+    out = capsys.readouterr().out.splitlines()               # (after the left-out line, if a test left any)
+    assert ("copied 1 file with changes not committed here, as they are on disk (commit them so that the copy's "
+            "commit names them): Makefile") in out
+    assert ("cut the exercises from 1 solution with changes not committed here, as it is on disk (commit it so that "
+            f"the copy's commit names it): {solution.as_posix()}") in out
+    assert not [line for line in out if "tests/" in line or ".ci/" in line or "deleted" in line]
+    message = subprocess.run(["git", "log", "--format=%B"], cwd=copy, capture_output=True, text=True,
+                             check=True).stdout
+    assert "Makefile" in message and solution.as_posix() in message
+    assert "tests/" not in message and ".ci/" not in message
+
+
+def test_make_release_copies_and_names_tracked_files_whose_names_are_not_utf8(instructor_copy, tmp_path, monkeypatch,
+                                                                              capsys):
+    """A file named in Latin-1 (unzipped from an old archive: git keeps a name's bytes as they are) made make release
+    stop at "error: 'utf-8' codec can't decode byte 0xe9 in position 9", naming no file, and wrote nothing. The name
+    is the file system's (os.fsdecode), copied and committed as it is, and shown with the byte escaped."""
+    dest, _ = instructor_copy
+    added, gone, untracked = (dest / os.fsdecode(f"{stem}_caf\xe9.txt".encode("latin-1"))
+                              for stem in ("added", "gone", "untracked"))
+    copy = tmp_path / "copy"
+    monkeypatch.setattr(release, "REPO", dest)
+    try:
+        for path in (added, gone, untracked):
+            path.write_bytes(b"latin-1\n")
+        subprocess.run(["git", "add", "--", added.name, gone.name], cwd=dest, check=True)
+        gone.unlink()
+        assert Path(untracked.name) in release.untracked_files()
+        assert release.main([str(copy)]) == 0
+    finally:
+        subprocess.run(["git", "rm", "-q", "--cached", "--", added.name, gone.name], cwd=dest, check=True)
+        for path in (added, gone, untracked):
+            path.unlink(missing_ok=True)
+    out = capsys.readouterr().out.splitlines()
+    assert ("copied 1 file with changes not committed here, as they are on disk (commit them so that the copy's "
+            "commit names them): added_caf\\xe9.txt") in out
+    assert ("left out 1 tracked file deleted here, not committed (restore it to include it, or commit its deletion): "
+            "gone_caf\\xe9.txt") in out
+    assert release.left_out_line([Path(untracked.name)]).endswith(": untracked_caf\\xe9.txt")
+    assert (copy / added.name).read_bytes() == b"latin-1\n" and not (copy / untracked.name).exists()
+    committed = subprocess.run(["git", "ls-files", "-z"], cwd=copy, capture_output=True, check=True).stdout
+    assert b"added_caf\xe9.txt" in committed.split(b"\0")
+    message = subprocess.run(["git", "log", "--format=%B"], cwd=copy, capture_output=True, check=True).stdout
+    assert b"    added_caf\\xe9.txt\n" in message and b"    gone_caf\\xe9.txt\n" in message     # UTF-8 text, escaped
 
 
 @pytest.mark.parametrize("commits", [0, 1], ids=["no-commit-yet", "after-a-commit"])
@@ -556,7 +627,7 @@ def test_a_copy_made_from_a_repository_with_no_commit_yet_says_so_in_its_commit(
     (dest / "README.md").write_text("read me\n", encoding="utf-8")
     monkeypatch.setattr(release, "REPO", source)
     assert release.uncommitted_files() == []                        # nothing to compare with: not an error
-    release._commit(dest, "learner", [])
+    release._commit(dest, "learner")
     subject = subprocess.run(["git", "log", "--format=%s"], cwd=dest, capture_output=True, text=True, check=True)
     assert subject.stdout == ("Learner copy, made by make release from a repository with no commit yet (the files git "
                               "tracks there, as they were on disk)\n")

@@ -3,7 +3,9 @@
 The learner copy is the project as git tracks it, except what gives answers away or checks them. A file
 git does not track (an answer key, the class's submissions, grades.csv) is not copied, and is named in
 one line: commit it to include it. Tracked files are copied as they are on disk: one with changes not
-committed, or one deleted here (and so left out), is named in one line and in the copy's commit message.
+committed, or one deleted here (and so left out), is named in one line and in the copy's commit message, which
+lists every one -- if the copy holds it: the learner copy names an edited solution as one it cut an exercise from,
+and its tests/ and .ci/ not at all. A name git keeps that is not UTF-8 (caf\xe9.txt in Latin-1) is copied as it is.
 
     left out    keras_models/course/exercises/solutions/   the reference solutions
                 tests/, .ci/                               the test suite checks those solutions
@@ -48,6 +50,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from keras_models.course.command_line import folder
 from keras_models.course.exercises.graders import EXERCISES, GraderUnreadable, load_graders
@@ -56,7 +59,8 @@ from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, rend
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
-from keras_models.twins.git_files import git, git_said, listed
+from keras_models.twins.counted import counted
+from keras_models.twins.git_files import git, git_said, listed, names, shown
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -101,17 +105,41 @@ def uncommitted_files() -> list[Path]:
         changed = git(REPO, "diff", "--name-only", "-z", "HEAD")
     except (OSError, subprocess.CalledProcessError):             # no commit yet: nothing to compare with
         return []
-    return sorted(Path(name) for name in changed.decode("utf-8").split("\0") if name and (REPO / name).is_file())
+    return sorted(Path(name) for name in names(changed) if (REPO / name).is_file())
 
 
 def deleted_files() -> list[Path]:
     """The files git tracks (in the last commit or staged) that are not on disk: deleted here, with git rm or not, and
     not committed. The copy takes the files as they are on disk, so it cannot hold them."""
-    names: set[str] = set()
+    tracked: set[str] = set()
     for listing in (("ls-files", "-z", "--cached"), ("diff", "--name-only", "--no-renames", "-z", "HEAD")):
         with contextlib.suppress(OSError, subprocess.CalledProcessError):    # no commit yet: nothing to compare with
-            names.update(git(REPO, *listing).decode("utf-8").split("\0"))
-    return sorted(Path(name) for name in names if name and not (REPO / name).is_file())
+            tracked.update(names(git(REPO, *listing)))
+    return sorted(Path(name) for name in tracked if not (REPO / name).is_file())
+
+
+class Uncommitted(NamedTuple):
+    """The tracked files whose state here is not the last commit's that the copy is made of, for its lines and its
+    commit's message. A tracked file the copy leaves out whatever its state (a learner copy's tests/ and .ci/) is not
+    among them: an edit to it is in no copy, and restoring it deleted would not put it in one."""
+    copied: list[Path]           # edited (staged or not): copied as they are on disk
+    cut_from: list[Path]         # a learner copy's solutions, edited: its exercises cut from them as they are on disk
+    deleted: list[Path]          # deleted here: left out
+
+
+def in_copy(path: Path, with_solutions: bool) -> bool:
+    """Whether the copy holds this tracked file: the instructor's copy every one, the learner's all but
+    LEARNER_LEAVES_OUT."""
+    return with_solutions or not any(path.is_relative_to(p) for p in LEARNER_LEAVES_OUT)
+
+
+def uncommitted(changed: list[Path], deleted: list[Path], with_solutions: bool) -> Uncommitted:
+    """Of the tracked files changed here (uncommitted_files) and deleted here (deleted_files), those that make the
+    copy: the ones it holds, and the solutions a learner copy cuts its exercises from."""
+    solutions = {SOLUTIONS / f"{exercise.stem}.py" for exercise in EXERCISES}
+    return Uncommitted(copied=[path for path in changed if in_copy(path, with_solutions)],
+                       cut_from=[path for path in changed if not with_solutions and path in solutions],
+                       deleted=[path for path in deleted if in_copy(path, with_solutions)])
 
 
 def deleted_line(deleted: list[Path]) -> str:
@@ -123,13 +151,13 @@ def deleted_line(deleted: list[Path]) -> str:
             f"or commit {their} deletion): {_names(deleted)}")
 
 
-def left_out_line(untracked: list[Path], shown: int = 3) -> str:
-    """One line naming the untracked files a release left out ("" if none): the first `shown`, then a count."""
+def left_out_line(untracked: list[Path], first: int = 3) -> str:
+    """One line naming the untracked files a release left out ("" if none): the first `first`, then a count."""
     if not untracked:
         return ""
     files = "file" if len(untracked) == 1 else "files"
     return (f"left out {len(untracked)} {files} git does not track (commit them to include them): "
-            f"{_names(untracked, shown)}")
+            f"{_names(untracked, first)}")
 
 
 def _learner_gitignore(text: str) -> str:
@@ -161,10 +189,10 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _names(paths: list[Path], shown: int = 3) -> str:
-    """'a.py, b.py, c.py and 6 more'."""
-    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
-    return ", ".join(path.as_posix() for path in paths[:shown]) + more
+def _names(paths: list[Path], first: int = 3) -> str:
+    """'a.py, b.py, c.py and 6 more' (a byte of a name that is not UTF-8 as its escape: caf\\xe9.py)."""
+    more = f" and {len(paths) - first} more" if len(paths) > first else ""
+    return ", ".join(shown(path) for path in paths[:first]) + more
 
 
 def uncommitted_line(uncommitted: list[Path]) -> str:
@@ -176,7 +204,34 @@ def uncommitted_line(uncommitted: list[Path]) -> str:
             f"that the copy's commit names them): {_names(uncommitted)}")
 
 
-def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
+def cut_from_line(solutions: list[Path]) -> str:
+    """One line naming the solutions with changes not committed here that a learner copy cut its exercises from ("" if
+    none): the copy does not hold them, but an edit to an exercise's given code is in it."""
+    if not solutions:
+        return ""
+    it = ("solution", "it is", "it", "it") if len(solutions) == 1 else ("solutions", "they are", "them", "them")
+    return (f"cut the exercises from {len(solutions)} {it[0]} with changes not committed here, as {it[1]} on disk "
+            f"(commit {it[2]} so that the copy's commit names {it[3]}): {_names(solutions)}")
+
+
+def commit_message(kind: str, source: str, changes: Uncommitted) -> str:
+    """The copy's one commit's message: where it was made from; and, one a line, every file whose state here was not
+    the last commit's, and what the copy did with it. It is the course's first commit, the one record of what went
+    into it: the lines printed name the first three, "and 6 more", which a commit message has the room not to."""
+    changed = sorted(path for paths in changes for path in paths)
+    named = _names(changed) if len(changed) <= 3 else counted(len(changed), "file")     # the subject stays one line
+    subject = (f"{kind.capitalize()} copy, made by make release from {source}"
+               + (f" with uncommitted changes to {named}" if changed else "")
+               + " (the files git tracks there, as they were on disk)")
+    body = [line for heading, paths in zip(("Changed here and not committed, copied as they were on disk:",
+                                            "Solutions changed here and not committed, the exercises cut from them as "
+                                            "they were on disk:",
+                                            "Deleted here and not committed, left out:"), changes, strict=True)
+            if paths for line in (heading, *(f"    {shown(path)}" for path in paths))]
+    return "\n\n".join([subject, "\n".join(body)] if body else [subject])
+
+
+def _commit(dest: Path, kind: str, changes: Uncommitted | None = None) -> None:
     """Make dest a git repository with one commit of its files (those its .gitignore does not ignore), as
     a GitHub Classroom template repository is, and as `make release` in it needs. The commit's author is
     `make release`, so that it works where git has no user.name or user.email; the source repository is
@@ -185,9 +240,7 @@ def _commit(dest: Path, kind: str, uncommitted: list[Path]) -> None:
         source = git(REPO, "rev-parse", "--short", "HEAD").decode().strip()
     except subprocess.CalledProcessError:
         source = "a repository with no commit yet"
-    changes = f" with uncommitted changes to {_names(uncommitted)}" if uncommitted else ""
-    message = (f"{kind.capitalize()} copy, made by make release from {source}{changes} (the files git tracks there, "
-               "as they were on disk)")
+    message = commit_message(kind, source, changes or Uncommitted([], [], []))
     try:
         # Only the copy's .gitignore ignores: not the instructor's global one (core.excludesFile: *.csv, *.ipynb), nor
         # the info/exclude of their init.templateDir, which left the data or the notebooks out of the commit unsaid
@@ -205,11 +258,11 @@ class CommitFailed(Exception):
     written and .git half made, so it is a copy that stopped half way, as on a full disk."""
 
 
-def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[str, int]:
+def release(dest: Path, with_solutions: bool, changes: Uncommitted | None = None) -> dict[str, int]:
     """Write the copy into `dest` (which must not exist or be empty); returns counts of what it holds.
-    uncommitted: the tracked files with changes not committed here, for its commit's message: copied as they are on
-    disk (uncommitted_files), or left out, deleted (deleted_files)."""
-    files = [f for f in project_files() if with_solutions or not any(f.is_relative_to(p) for p in LEARNER_LEAVES_OUT)]
+    changes: the tracked files whose state here is not the last commit's that the copy is made of, for its commit's
+    message (uncommitted)."""
+    files = [path for path in project_files() if in_copy(path, with_solutions)]
     for relative in files:
         _copy(REPO / relative, dest / relative)
     for exercise in EXERCISES:                        # the learner's files, cut from the solutions here
@@ -237,7 +290,7 @@ def release(dest: Path, with_solutions: bool, uncommitted: list[Path]) -> dict[s
         _write(dest / ".gitignore", _learner_gitignore((REPO / ".gitignore").read_text(encoding="utf-8")))
         _write(dest / "README.md", LEARNER_NOTE + (REPO / "README.md").read_text(encoding="utf-8"))
     counts = {"files": sum(1 for path in dest.rglob("*") if path.is_file()), "notebooks": written}
-    _commit(dest, "instructor" if with_solutions else "learner", uncommitted)
+    _commit(dest, "instructor" if with_solutions else "learner", changes)
     return counts
 
 
@@ -296,11 +349,12 @@ def main(argv: list[str] | None = None) -> int:
                              "release in the instructor's copy (make release DEST=dir WITH_SOLUTIONS=1 made it)")
         _check_destination(args.dest)
         load_graders(EXERCISES)            # the Classroom files name each grader's TITLE: one line, before writing
-        uncommitted = uncommitted_files()
+        changed = uncommitted_files()
         left_out = left_out_line(untracked_files())  # git's, before the copy: its failure is one line, nothing written
         deleted = deleted_files()                    # not in the copy: named, and in its commit's message
+        changes = uncommitted(changed, deleted, args.with_solutions)     # of those, the ones the copy is made of
         with _taken(args.dest):                      # else ValueError: another wrote to DEST after its check
-            counts = release(args.dest, args.with_solutions, sorted(uncommitted + deleted))
+            counts = release(args.dest, args.with_solutions, changes)
     except ValueError as error:
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
@@ -315,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     except CommitFailed as error:                    # the next make release refuses the half copy: say what to remove
         print(one_line(f"error: {error}{_unfinished(args.dest)}"), file=sys.stderr)
         return 1
-    said = [line for line in (left_out, uncommitted_line(uncommitted), deleted_line(deleted)) if line]
+    said = [line for line in (left_out, uncommitted_line(changes.copied), cut_from_line(changes.cut_from),
+                              deleted_line(changes.deleted)) if line]
     said += [f"wrote the {kind} to {args.dest}: {counts['files']} files, {len(EXERCISES)} exercises worth "
              f"{sum(e.points for e in EXERCISES)} points, {counts['notebooks']} notebooks",
              next_line(args.dest, args.with_solutions)]
