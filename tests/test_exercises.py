@@ -2390,6 +2390,76 @@ def test_a_noise_layer_after_the_output_is_refused_for_what_it_does_while_traini
                         r"outputs that predict \(the noise off\) never gives; put it after the hidden layers only, "
                         "or leave it out", str(refused.value)), str(refused.value)
 
+
+NORMALISED_OR_RESCALED = {
+    "LayerNormalization": "it normalises each row of outputs by that row's own mean and spread, and a single output "
+                          "normalised by itself is the same number (or its sign) whatever the input",
+    "UnitNormalization": "it divides each row of outputs by its length, and a single output divided by its own size is "
+                         "1 or -1 whatever the input",
+}
+
+
+@pytest.mark.parametrize("layer", ["LayerNormalization", "UnitNormalization", "Rescaling"])
+@pytest.mark.parametrize("output", ["linear", "sigmoid"])
+def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_it_does_not_as_an_activation(layer,
+                                                                                                         output):
+    """A LayerNormalization, UnitNormalization or Rescaling after the output was told "the output activation is
+    LayerNormalization" (a price), or that a "LayerNormalization output" is no probability and to use a sigmoid output
+    (the sigmoid that was there): the output is linear or sigmoid, the layer after it is the fault. One output
+    normalised by its own statistics is one number (LayerNormalization: beta) or its sign for every input, checked
+    here on Keras' own layer; a Rescaling maps a sigmoid's (0, 1) to (offset, scale + offset) and after a linear output
+    is one more linear map, and taken (test_layers_after_the_output_that_leave_it_alone_are_read_through_and_taken)."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import (
+        hidden_nonlinear_layers,
+        no_dropout_after_the_output,
+        output_activation,
+        require_binary_classifier,
+        require_output,
+    )
+
+    made = (keras.layers.Rescaling(2.0, offset=0.5, name="after") if layer == "Rescaling" else
+            getattr(keras.layers, layer)(name="after"))
+    z = np.array([[-2.0], [0.3], [5.0]], dtype="float32")
+    if layer != "Rescaling":                                      # what Keras' layer makes of one output per row
+        assert len(set(np.abs(np.asarray(made(z))).ravel().round(6))) == 1
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1, activation=output), made])
+    model.compile(optimizer="adam", loss="mse" if output == "linear" else "binary_crossentropy")
+    assert (output_activation(model), hidden_nonlinear_layers(model)) == (output, 1)
+    if layer == "Rescaling" and output == "linear":
+        no_dropout_after_the_output(model)                        # 2 * price + 0.5: still a linear output
+        model.pop()
+        model.add(keras.layers.Rescaling(0.0, offset=3.0, name="after"))
+        with pytest.raises(Fail, match=r"^Rescaling 'after' comes after the output layer: it maps each output z to "
+                                       r"0\.0 \* z \+ 3\.0, the same number whatever the input; put it after"):
+            no_dropout_after_the_output(model)
+        return
+    does = NORMALISED_OR_RESCALED.get(
+        layer, "it maps each probability p to 2.0 * p + 0.5, so the model outputs numbers between 0.5 and 2.5, not "
+               "probabilities between 0 and 1")
+    with pytest.raises(Fail) as refused:
+        if output == "linear":
+            require_output(model, "build_model", n_features=3, units=1, activation="linear", why="one price")
+            no_dropout_after_the_output(model)
+        else:
+            require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
+    assert str(refused.value) == (f"{layer} 'after' comes after the output layer: {does}; put it after the hidden "
+                                  "layers only, or leave it out"), str(refused.value)
+
+
+@pytest.mark.parametrize("name, output", [("ex04", "keras.layers.Dense(1),"),
+                                          ("ex05", 'keras.layers.Dense(1, activation="sigmoid"),')])
+def test_ex04_and_ex05_refuse_a_layer_normalization_after_the_output_for_what_it_does(name, output, tmp_path):
+    """ex04 said "the output activation is LayerNormalization"; ex05 that a "LayerNormalization output" is no
+    probability and to use a sigmoid output, which the model had."""
+    message = _graded_with(name, tmp_path, (output, f"{output} keras.layers.LayerNormalization(name='ln'),"))
+    assert message == (f"LayerNormalization 'ln' comes after the output layer: "
+                       f"{NORMALISED_OR_RESCALED['LayerNormalization']}; put it after the hidden layers only, or leave "
+                       "it out"), message
+
+
 def test_a_model_built_for_another_number_of_features_is_told_its_input_shape_and_the_datas():
     import keras
 
@@ -2466,7 +2536,9 @@ def test_ex05_refuses_a_batch_normalization_after_its_sigmoid_output(tmp_path):
 def test_layers_after_the_output_that_leave_it_alone_are_read_through_and_taken():
     """An ActivityRegularization of no penalty (Keras' default, l1=l2=0) passes its inputs on and adds nothing to the
     loss; a BatchNormalization between the output Dense and its Activation normalises the logit, and the sigmoid
-    still gives a probability."""
+    still gives a probability. A Reshape, Flatten or Identity keeps the values (each was "the output activation is
+    Reshape"), and so does a Rescaling(1.0); another Rescaling after a linear output, or of a logit, is one more
+    linear map the Dense before it makes up for."""
     import keras
 
     from keras_models.course.exercises.graders.model_checks import (
@@ -2484,6 +2556,12 @@ def test_layers_after_the_output_that_leave_it_alone_are_read_through_and_taken(
         (model(keras.layers.Dense(1), keras.layers.BatchNormalization(), keras.layers.Activation("sigmoid")),
          "sigmoid", 0),
         (model(keras.layers.Dense(1, activation="sigmoid"), keras.layers.ActivityRegularization()), "sigmoid", 0),
+        # layers that keep the values, and a Rescaling that is one more linear map of a linear output or of a logit
+        (model(keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1), keras.layers.Reshape((1,)),
+               keras.layers.Flatten(), keras.layers.Identity(), keras.layers.Rescaling(1000.0, offset=5.0)), "linear",
+         1),
+        (model(keras.layers.Dense(1), keras.layers.Rescaling(0.5), keras.layers.Activation("sigmoid"),
+               keras.layers.Rescaling(1.0)), "sigmoid", 0),
     ]:
         no_dropout_after_the_output(taken)
         assert (output_activation(taken), hidden_nonlinear_layers(taken)) == (activation, hidden)

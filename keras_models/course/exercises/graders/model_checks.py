@@ -1,13 +1,15 @@
 """Checks on a Keras model a learner's function returns: compiled, its layers, its output, its loss, its metrics.
 
 Each raises `Fail(hint)` (checks.py) when the model is not what the exercise asks, naming what was found:
-the output's shape and activation (`require_output`), a Dropout or another noise layer after the output, the
-activations of the hidden layers (one of them nonlinear: `require_hidden_nonlinearity`), the loss and whether it
-takes logits (`loss_of`), an accuracy metric on a regression. Keras is imported inside the checks that need it, so
-importing this module does not load TensorFlow.
+the output's shape and activation (`require_output`), a Dropout, another noise layer or a layer that normalises or
+rescales after the output, the activations of the hidden layers (one of them nonlinear:
+`require_hidden_nonlinearity`), the loss and whether it takes logits (`loss_of`), an accuracy metric on a regression.
+Keras is imported inside the checks that need it, so importing this module does not load TensorFlow.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from .checks import Fail, check, quoted
 
@@ -60,21 +62,33 @@ def _activation_name(activation) -> str:
 def not_an_activation() -> tuple[type, ...]:
     """The layers output_activation reads through: Dropout and Keras' other noise layers (GaussianNoise,
     GaussianDropout, AlphaDropout: bridge.NOT_DROPOUT, with what each does), which change their inputs while training
-    only; BatchNormalization, which recentres and rescales; and ActivityRegularization, which passes its inputs on
-    and adds a penalty on them to the loss. None of them is an activation; after the output each is judged by
-    no_dropout_after_the_output."""
+    only; BatchNormalization, which recentres and rescales; ActivityRegularization, which passes its inputs on and
+    adds a penalty on them to the loss; the layers that normalise or rescale each row (normalised_or_rescaled); and
+    Reshape, Flatten and Identity, which keep the values. None of them is an activation; after the output each is
+    judged by no_dropout_after_the_output."""
     import keras
 
     from keras_models.twins.bridge import NOT_DROPOUT
 
-    return (keras.layers.Dropout, *NOT_DROPOUT, keras.layers.BatchNormalization, keras.layers.ActivityRegularization)
+    return (keras.layers.Dropout, *NOT_DROPOUT, keras.layers.BatchNormalization, keras.layers.ActivityRegularization,
+            *normalised_or_rescaled(), keras.layers.Reshape, keras.layers.Flatten, keras.layers.Identity)
+
+
+def normalised_or_rescaled() -> tuple[type, ...]:
+    """The layers that change each row of values the same way in training and predict, with no activation of their
+    own: LayerNormalization and UnitNormalization, which divide a row by its own spread or length (one output divided
+    by its own size is one number, or its sign, whatever the input), and Rescaling, scale * z + offset."""
+    import keras
+
+    return keras.layers.LayerNormalization, keras.layers.UnitNormalization, keras.layers.Rescaling
 
 
 def output_activation(model) -> str:
     """Name of the activation that makes the model's output ('linear', 'sigmoid', 'softmax', ...).
 
-    The last layer that is not Dropout, another noise layer, a BatchNormalization or an ActivityRegularization
-    (not_an_activation) decides: an Activation layer, or a Dense layer's activation.
+    The last layer that is not Dropout, another noise layer, a BatchNormalization, an ActivityRegularization, a layer
+    that normalises or rescales, nor one that keeps the values (not_an_activation) decides: an Activation layer, or a
+    Dense layer's activation.
     """
     import keras
 
@@ -212,7 +226,8 @@ def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
     with a penalty adds it on the outputs to the loss, pulling them toward 0 (with none, Keras' default, it does
     nothing and is taken); a BatchNormalization after the output activation rescales what the model outputs, by
     batch statistics while training and running averages in predict (between the output Dense and its Activation it
-    normalises a logit, and is taken)."""
+    normalises a logit, and is taken); a LayerNormalization, UnitNormalization or Rescaling after the output Dense
+    is judged by _what_it_does_to_the_output."""
     import keras
 
     from keras_models.twins.bridge import NOT_DROPOUT
@@ -246,6 +261,39 @@ def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
               + ("probabilities below 0 or above 1" if does == TO_PROBABILITIES else
                  "predicted prices shifted and scaled by averages that lag behind the training")
               + "); put it after the hidden layers only, or leave it out")
+    for index, layer in enumerate(layers[dense[-1] + 1:] if dense else [], start=dense[-1] + 1 if dense else 0):
+        does_to_it = _what_it_does_to_the_output(layer, layers[:index])
+        check(does_to_it is None, f"{type(layer).__name__} {layer.name!r} comes after the output layer: {does_to_it}; "
+                                  "put it after the hidden layers only, or leave it out")
+
+
+def _what_it_does_to_the_output(layer, before: list) -> str | None:
+    """What a layer of normalised_or_rescaled() after the output's Dense (`before`: the layers before it) does to the
+    outputs, or None when it leaves them a linear map of the Dense's: a Rescaling(1.0) that changes nothing, any other
+    Rescaling of a linear output or of the logit before its Activation (the Dense makes up for it), unless its scale
+    is 0; after an activation other than a sigmoid, the activation is refused as such (require_output,
+    require_binary_classifier). A normalisation of one output gives one number (LayerNormalization: its beta) or the
+    output's sign for every input, before or after the activation."""
+    import keras
+
+    if isinstance(layer, keras.layers.LayerNormalization):
+        return ("it normalises each row of outputs by that row's own mean and spread, and a single output normalised "
+                "by itself is the same number (or its sign) whatever the input")
+    if isinstance(layer, keras.layers.UnitNormalization):
+        return ("it divides each row of outputs by its length, and a single output divided by its own size is 1 or -1 "
+                "whatever the input")
+    if not isinstance(layer, keras.layers.Rescaling):
+        return None
+    scale, offset = np.asarray(layer.scale, dtype=float), np.asarray(layer.offset, dtype=float)
+    made = [item for item in before if isinstance(item, keras.layers.Dense | keras.layers.Activation)][-1]
+    activation = _activation_name(made.activation)
+    if not np.all(scale):
+        return f"it maps each output z to {layer.scale} * z + {layer.offset}, the same number whatever the input"
+    if activation != "sigmoid" or np.all(scale == 1) and np.all(offset == 0):
+        return None                   # a linear map of a linear output; any other activation is refused as such
+    low, high = sorted((float(np.min(offset)), float(np.max(scale + offset))))     # p in (0, 1)
+    return (f"it maps each probability p to {layer.scale} * p + {layer.offset}, so the model outputs numbers between "
+            f"{low} and {high}, not probabilities between 0 and 1")
 
 
 def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
