@@ -3376,6 +3376,25 @@ def test_ex05_names_the_line_of_a_mismatched_output_as_ex07_does(tmp_path):
         f' -- "softmax" is on line {line_of(source, changed)} of ex05_breast_cancer_dropout.py'), message
 
 
+@pytest.mark.parametrize("trailer", ["keras.layers.ActivityRegularization()", "keras.layers.Flatten()"])
+def test_ex05_names_the_line_of_a_mismatched_output_that_a_layer_keeping_its_values_trails(trailer, tmp_path):
+    """hidden_activations took the last layer for the output: behind a layer that keeps the values (an
+    ActivityRegularization of no penalty, a Flatten) the output Dense's "softmax" counted as a hidden layer's, so the
+    refusal named no line, as for a softmax its hidden layers spell too."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import hidden_activations
+
+    changed = f'Dense(1, activation="softmax"), {trailer}'
+    message = _graded_with("ex05", tmp_path, ('Dense(1, activation="sigmoid")', changed))
+    source = _changed_solution("ex05", ('Dense(1, activation="sigmoid")', changed))
+    assert message.startswith(PAIRING) and message.endswith(
+        f' -- "softmax" is on line {line_of(source, changed)} of ex05_breast_cancer_dropout.py'), message
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"),
+                              keras.layers.Dense(1, activation="softmax"), keras.layers.Identity()])
+    assert hidden_activations(model) == {"tanh"}
+
+
 def test_ex05_names_no_line_for_an_output_activation_its_hidden_layers_spell_too(tmp_path):
     """A relu output beside relu hidden layers: the first line that spells "relu" is a hidden layer's, so no line is
     named rather than the wrong one (the refusal itself says it is the output)."""

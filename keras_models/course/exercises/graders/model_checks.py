@@ -103,10 +103,13 @@ def output_activation(model) -> str:
 
 
 def hidden_activations(model) -> set[str]:
-    """The names of the activations of the Dense and Activation layers before the output ("relu", "tanh", ...)."""
+    """The names of the activations of the Dense and Activation layers before the output ("relu", "tanh", ...): the
+    layers before the last one that is not read through (not_an_activation), as output_activation finds it."""
     import keras
 
-    return {_activation_name(layer.activation) for layer in layers_of(model)[:-1]
+    read_through = not_an_activation()
+    layers = [layer for layer in layers_of(model) if not isinstance(layer, read_through)]
+    return {_activation_name(layer.activation) for layer in layers[:-1]
             if isinstance(layer, keras.layers.Dense | keras.layers.Activation)}
 
 
