@@ -3596,6 +3596,31 @@ def test_a_masked_array_given_to_fit_is_refused_before_any_check_reads_under_its
     assert seen == []                                                   # refused before the exercise's own check
 
 
+def test_fits_data_is_checked_once_per_fit_under_nested_fit_checks_and_before_either_check(monkeypatch):
+    """Every Keras exercise's fit runs under two fit_checked, judging's (kinds_checked) and the grader's own: each
+    ran data_checked, twice per fit, reading every row of x, y and validation_data twice. Once, first: a masked
+    array is still refused before either check sees the call."""
+    import keras
+
+    from keras_models.course.exercises.graders import fit_checks
+
+    checked, seen = [], []
+    data_checked = fit_checks.data_checked
+    monkeypatch.setattr(fit_checks, "data_checked", lambda arguments: (checked.append(1), data_checked(arguments)))
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    rows = np.arange(6, dtype=float)
+    with fit_checks.fit_checked(lambda arguments: seen.append("outer")), \
+            fit_checks.fit_checked(lambda arguments: seen.append("inner")):
+        model.fit(rows.reshape(-1, 1), rows, epochs=1, verbose=0)
+        assert (len(checked), seen) == (1, ["inner", "outer"])
+        with pytest.raises(ValueError, match=r"^y is a masked array with 1 masked entry"):
+            model.fit(rows.reshape(-1, 1), np.ma.masked_array(rows, mask=rows == 4), epochs=1, verbose=0)
+    assert (len(checked), seen) == (2, ["inner", "outer"])
+    model.fit(rows.reshape(-1, 1), rows, epochs=1, verbose=0)          # fit itself again once the blocks end
+    assert len(checked) == 2
+
+
 def test_keras_fit_trains_on_the_values_under_a_mask_without_a_word():
     """What the refusal above is for, pinned on Keras itself: a masked array handed to fit is read as its data, the
     masked value included (here 1e6 under the mask of the last target: the first epoch's loss is about 1e12 / 6)."""
