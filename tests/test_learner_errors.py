@@ -207,6 +207,17 @@ def test_a_log_directory_inside_a_folder_that_cannot_be_entered_is_one_line(tmp_
         check_writable(locked / "runs")
 
 
+def test_an_existing_log_directory_that_takes_no_new_file_is_one_line(tmp_path, monkeypatch):
+    """A logdir that exists but is read-only (mode 555): mkdir(exist_ok=True) succeeds, so only a file written
+    inside it can tell; one written anywhere else (the system's temporary folder) let the check pass."""
+    locked = tmp_path / "runs"
+    locked.mkdir()
+    as_for_a_learner(monkeypatch, locked, read_only=True)
+    with pytest.raises(ValueError, match=f"^log directory {locked} cannot be written \\(Permission denied\\); "
+                                         "choose another with "):
+        check_writable(locked)
+
+
 def run_main(capsys, *argv):
     code = train_module.main(list(argv))
     out, err = capsys.readouterr()
@@ -829,10 +840,14 @@ def test_a_ctrl_c_as_make_train_prints_its_error_line_leaves_no_traceback(tmp_pa
     assert learner_lines(stderr.getvalue())[0].startswith("error: nothing to resume: every run under ")
 
 
-def test_an_empty_make_train_logdir_is_one_line_not_the_current_folder(capsys):
+@pytest.mark.parametrize("logdir", ["", "  "], ids=["empty", "blank"])
+def test_an_empty_make_train_logdir_is_one_line_not_the_current_folder(logdir, capsys, tmp_path, monkeypatch):
+    """LOGDIR='  ' is as empty as LOGDIR=: taken as it is, it made a folder called '  ' in the current one."""
     from keras_models.train.options import parse_args
 
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stopped:
-        parse_args(["--via-make", "--logdir", ""])
+        parse_args(["--via-make", "--logdir", logdir])
     assert stopped.value.code == 2
     assert capsys.readouterr().err == "error: LOGDIR is empty; name a folder, e.g. LOGDIR=logs\n"
+    assert list(tmp_path.iterdir()) == []
