@@ -8,6 +8,7 @@
 - Bad input: a file that is not a .keras model, mismatched shapes, unknown tasks.
 """
 
+import dataclasses
 import logging
 import math
 import re
@@ -443,6 +444,14 @@ def test_standard_callbacks_stop_on_val_loss_and_log_every_epoch(tmp_path):
     assert board.log_dir == str(tmp_path / "logs" / "run")
 
 
+@pytest.mark.parametrize("patience", [0, True, 2.0])
+def test_standard_callbacks_refuse_a_patience_that_is_no_positive_integer(patience, tmp_path):
+    """0, True and 2.0 are no count of epochs without a lower val_loss: each is named in one line."""
+    with pytest.raises(ValueError, match=f"^patience must be a positive integer, or None for no EarlyStopping, "
+                                         f"got {patience!r}$"):
+        standard_callbacks(tmp_path / "logs" / "run", patience=patience)
+
+
 # --- bad input ------------------------------------------------------------------------------------
 
 def test_loading_a_file_that_is_not_a_keras_model_names_the_file(tmp_path):
@@ -460,6 +469,16 @@ def test_loading_a_file_that_is_not_a_keras_model_names_the_file(tmp_path):
     with pytest.raises(ValueError, match=r"model\.h5.*\.keras"):
         (tmp_path / "model.h5").write_bytes(b"")
         load_model(tmp_path / "model.h5")
+
+
+def test_loading_a_keras_archive_without_its_weights_names_the_missing_file(tmp_path):
+    """A .keras zip holding config.json but no model.weights.h5 (a copy cut short) is named as such, not loaded."""
+    no_weights = tmp_path / "cut.keras"
+    with zipfile.ZipFile(no_weights, "w") as archive:
+        archive.writestr("config.json", "{}")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(no_weights))} is not a Keras model file: the archive "
+                                         r"lacks model\.weights\.h5$"):
+        load_model(no_weights)
 
 
 @pytest.mark.parametrize("call", [
@@ -558,6 +577,15 @@ def test_each_output_outside_0_to_1_is_refused_alone_and_both_ends_are_probabili
 def test_build_model_rejects_bad_settings_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
         build_model("binary", **kwargs)
+
+
+def test_build_model_refuses_prepared_data_whose_head_is_not_its_tasks_naming_both():
+    """A Prepared data set carries its task's head (units, output activation, loss); one changed by hand is not
+    built into a model that trains on the wrong loss without a word."""
+    prepared = dataclasses.replace(prepare("binary", seed=0, max_rows=60), loss="mse")
+    with pytest.raises(ValueError, match=r"^Prepared data for 'binary' asks for 1 x sigmoid \+ mse, but the binary "
+                                         r"task uses 1 x sigmoid \+ binary_crossentropy$"):
+        build_model(prepared)
 
 
 class TensorFlowTrainer:
