@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import line_of, make_environment, run_make
+from conftest import hang_guard, line_of, make_environment, run_make
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -1005,7 +1005,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                preexec_fn=as_at_a_terminal)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + hang_guard(30)[0]
         while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert mark.exists(), "make setup never started its installer"
@@ -1013,7 +1013,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
             process.send_signal(signal.SIGTERM)                             # make's pid, not its process group
         else:
             os.killpg(process.pid, signal.SIGINT)                           # Ctrl-C: the whole group
-        assert process.wait(timeout=30) != 0
+        assert process.wait(timeout=hang_guard(30)[0]) != 0
         the_installer_said_it_was_stopped(mark)
         assert not (project / ".venv" / ".installed").exists()
     finally:
@@ -1058,7 +1058,7 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
                                                         SIGNAL=signal_name),
                                    start_new_session=True, preexec_fn=as_at_a_terminal)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + hang_guard(30)[0]
         while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         if "ptrace" in said.read_text().lower():                        # a container that forbids it
@@ -1066,7 +1066,7 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
         assert mark.exists(), f"make setup never started its installer: {said.read_text()}"
         the_installer_said_it_was_stopped(mark)
         # strace ends with make's status once the last process it follows has ended
-        assert process.wait(timeout=30) != 0, said.read_text()
+        assert process.wait(timeout=hang_guard(30)[0]) != 0, said.read_text()
         assert not (project / ".venv" / ".installed").exists()
     finally:
         with contextlib.suppress(ProcessLookupError):
