@@ -172,7 +172,8 @@ def test_kill_9_while_keras_trains_then_resume_gives_the_uninterrupted_weights_a
     (run_dir,) = logdir.iterdir()
     assert status(run_dir) == "running"                                  # killed: it could not say otherwise
     assert final_weights(run_dir, "keras")[1] == 0                       # epoch 0 saved ...
-    assert logged_steps(run_dir / "binary" / "keras")["train", "epoch_loss"] == [0, 1]      # ... 1 only logged
+    logged = logged_steps(run_dir / "binary" / "keras")
+    assert logged["train", "epoch_loss"] == logged["validation", "epoch_loss"] == [0, 1]  # ... 1 only logged
     assert not (run_dir / "binary" / "scratch").exists()
 
     out = run_to_the_end(python_with_tensorflow, tmp_path, logdir, "--resume")
