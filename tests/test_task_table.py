@@ -43,9 +43,12 @@ def test_each_entrys_data_file_is_the_file_its_loader_reads(name, monkeypatch):
         task.load()
 
 
-def test_an_unknown_task_is_named_with_the_valid_ones():
-    with pytest.raises(ValueError, match="unknown task 'regresion'; valid tasks are regression, binary, "):
-        get_task("regresion")
+@pytest.mark.parametrize("name, shown", [("regresion", "'regresion'"), (["binary"], r"\['binary'\]"), (None, "None")],
+                         ids=["misspelt", "a-list", "none"])
+def test_an_unknown_task_is_named_with_the_valid_ones(name, shown):
+    """Also a name that is no string (a list of one task, None): the same line, not a TypeError from the table."""
+    with pytest.raises(ValueError, match=f"unknown task {shown}; valid tasks are regression, binary, "):
+        get_task(name)
 
 
 YES_NO = ("no", "yes")
