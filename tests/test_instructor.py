@@ -1159,12 +1159,16 @@ def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_li
     (["{empty}", "--only", "ex01,,ex02"], "error: ONLY='ex01,,ex02' has an empty name between its commas: give "
                                           "exercise names separated by commas, e.g. ONLY=ex01,ex03"),
     (["{empty}", "--time-limit", "0"], "error: TIME_LIMIT must be a whole number of seconds from 1 to 86400, got '0'"),
+    # "from 1 to 86400": a day of CPU is taken (then the folder is what is wrong), a second more is not
+    (["{empty}", "--time-limit", "86400"], "error: {empty} holds no learner folders"),
+    (["{empty}", "--time-limit", "86401"], "error: TIME_LIMIT must be a whole number of seconds from 1 to 86400, got "
+                                           "'86401'"),
     (["{empty}", "--wall-limit", "-1"], "error: WALL_LIMIT must be a whole number of seconds from 1 to 604800, got "
                                         "'-1'"),
     (["{file}"], "error: {file} is a file, not a folder of submissions"),
     ([], "error: give the submissions folder (make grade SUBMISSIONS=dir), or --learner DIR"),
 ], ids=["missing-folder", "empty-folder", "unknown-exercise", "empty-exercise-name", "zero-time-limit",
-        "negative-wall-limit", "a-file", "no-folder"])
+        "a-days-time-limit", "over-a-days-time-limit", "negative-wall-limit", "a-file", "no-folder"])
 def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
     names = {"missing": tmp_path / "nowhere", "empty": tmp_path, "file": tmp_path / "class.zip"}
     names["file"].write_bytes(b"PK")
@@ -1241,6 +1245,36 @@ def test_folders_listed_beside_a_flat_download_are_named_in_quotes_when_a_name_h
     assert grade_class.main([str(tmp_path), "--only", "ex01"]) == 2
     assert capsys.readouterr().err.startswith(f'error: {tmp_path} holds 2 folders (bob, "Smith, Ann"), but 2 exercise ')
 
+
+
+def test_a_flat_download_mixed_with_other_exercise_files_is_no_platforms_download(tmp_path):
+    """Canvas' names beside a file no platform named: not "as Canvas' download names them" (the count of learners
+    would take the stray file for one, or fail on it), but what the folder does hold, and the layout it needs."""
+    stem = find("ex01").stem
+    for name in (f"libo_12346_67892_{stem}.py", f"smithann_12345_67890_{stem}.py", f"zz_{stem}.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        learner_folders.find_learners(tmp_path)
+    assert str(refused.value) == (f"{tmp_path} holds no learner folders, but 3 files named like exercise files "
+                                  f"(libo_12346_67892_{stem}.py, ...): make grade needs one sub-folder per learner, "
+                                  f"holding their files under the exercise's own name, such as ann/{stem}.py")
+
+
+def test_one_learners_folder_holding_its_file_and_copies_in_sub_folders_is_that_learner_not_a_class(tmp_path):
+    """ann/ holds the exercise file, and older copies in v1/ and v2/: one learner, graded from ann/, not "the class's
+    folder, as an archive's extra level leaves it"."""
+    name = f"{find('ex01').stem}.py"
+    folder = write_class(tmp_path / "class", {"ann": {name: "x = 1\n", f"v1/{name}": "", f"v2/{name}": ""}})
+    assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [])
+
+
+@pytest.mark.parametrize("hidden", [".old", ".ipynb_checkpoints"])
+def test_hidden_sub_folders_of_one_learners_folder_are_not_taken_for_learners(hidden, tmp_path):
+    """ann/work/ holds the exercise file and a backup tool's (or Jupyter's) hidden folder a copy: one learner, whose
+    grade says "found work/...: move it up", not a class folder of two learners, one of them hidden."""
+    name = f"{find('ex01').stem}.py"
+    folder = write_class(tmp_path / "class", {"ann": {f"work/{name}": "x = 1\n", f"{hidden}/{name}": ""}})
+    assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [])
 
 
 def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
