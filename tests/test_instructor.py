@@ -1260,6 +1260,21 @@ def test_a_flat_download_mixed_with_other_exercise_files_is_no_platforms_downloa
                                   f"holding their files under the exercise's own name, such as ann/{stem}.py")
 
 
+def test_a_flat_download_beside_a_folder_and_an_instructors_file_is_still_refused(tmp_path):
+    """The instructor's ex01_solution.py beside graded/ and Canvas' files: one file no platform named made the
+    download no platform's, graded/ was graded as the class, all zeros, and the learners' files only skipped."""
+    stem = find("ex01").stem
+    (tmp_path / "graded").mkdir()
+    for name in ("ex01_solution.py", f"libo_12346_67892_{stem}.py", f"smithann_12345_67890_{stem}.py"):
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        learner_folders.find_learners(tmp_path)
+    assert str(refused.value) == (f"{tmp_path} holds 1 folder (graded), but 2 exercise files of 2 learners, as "
+                                  f"Canvas' download names them (libo_12346_67892_{stem}.py, ...): make grade needs "
+                                  "one sub-folder per learner, holding their files under the exercise's own name, "
+                                  f"such as libo/{stem}.py")
+
+
 def test_one_learners_folder_holding_its_file_and_copies_in_sub_folders_is_that_learner_not_a_class(tmp_path):
     """ann/ holds the exercise file, and older copies in v1/ and v2/: one learner, graded from ann/, not "the class's
     folder, as an archive's extra level leaves it"."""

@@ -165,9 +165,9 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
     """What a submissions folder without learner folders holds instead, when its files look like learners' exercise
     files (each name holds an exercise's id and ends as a .py or a notebook does): how many, the first, whose
     download it is when every name is one platform's, and how to lay them out (", but 3 exercise files of 2
-    learners, as Canvas' download names them ..."). None when there are no such files; with `platforms_only`, also
-    when they are not all one platform's (an instructor's ex01_solution.py beside the learners' folders is no
-    learner's, and is skipped)."""
+    learners, as Canvas' download names them ..."). None when there are no such files; with `platforms_only` (beside
+    learner folders), also when no name is a platform's: an instructor's ex01_solution.py is no learner's, and is
+    skipped, but a platform's files beside it are still its download, counted without it."""
     found = []                                      # [(file name, the exercise it names)]
     with contextlib.suppress(OSError):
         for path in sorted(submissions.iterdir()):
@@ -176,19 +176,23 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
                 found.append((path.name, exercise))
     if not found:
         return None
-    (first, exercise), more = found[0], ", ..." if len(found) > 1 else ""
-    example = f"{exercise.stem}{meant_ending(first)}"         # ann/ex01_perceptron_activations.py
     layout = "make grade needs one sub-folder per learner, holding their files under the exercise's own name, such as"
     for platform, pattern in FLAT_DOWNLOADS:
-        matches = [pattern.match(name) for name, _ in found]
-        if all(matches):
-            learners = counted(len({match["learner"] for match in matches}), "learner")
+        theirs = [(name, exercise, match) for name, exercise in found if (match := pattern.match(name))]
+        # without learner folders, a download only when every file is the platform's (a stray file is no learner);
+        # beside them, any of its files is: the instructor's ex01_solution.py among them left graded/ graded
+        if theirs and (len(theirs) == len(found) or platforms_only):
+            (first, exercise, match), more = theirs[0], ", ..." if len(theirs) > 1 else ""
+            learners = counted(len({each["learner"] for _, _, each in theirs}), "learner")
             again = ('; or download them again with "Download submissions in folders" ticked'
                      if platform.startswith("Moodle") else "")
-            return (f", but {counted(len(found), 'exercise file')} of {learners}, as {platform} names them "
-                    f"({escaped(first)}{more}): {layout} {escaped(matches[0]['learner'])}/{example}{again}")
+            return (f", but {counted(len(theirs), 'exercise file')} of {learners}, as {platform} names them "
+                    f"({escaped(first)}{more}): {layout} {escaped(match['learner'])}/{exercise.stem}"
+                    f"{meant_ending(first)}{again}")
     if platforms_only:
         return None
+    (first, exercise), more = found[0], ", ..." if len(found) > 1 else ""
+    example = f"{exercise.stem}{meant_ending(first)}"         # ann/ex01_perceptron_activations.py
     files = counted(len(found), "file") + (" named like an exercise file" if len(found) == 1 else
                                            " named like exercise files")
     return f", but {files} ({escaped(first)}{more}): {layout} ann/{example}"
