@@ -1283,6 +1283,15 @@ def test_one_learners_folder_holding_its_file_and_copies_in_sub_folders_is_that_
     assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [])
 
 
+def test_a_class_folder_one_level_down_names_three_of_its_learners_at_most(tmp_path):
+    name = f"{find('ex01').stem}.py"
+    learners = ("ann", "bob", "cy", "dan")
+    outer = write_class(tmp_path / "outer", {"class": {f"{learner}/{name}": "" for learner in learners}})
+    with pytest.raises(ValueError) as refused:
+        learner_folders.find_learners(outer)
+    assert "whose sub-folders hold exercise files (ann, bob, cy, ...): it is the class's folder" in str(refused.value)
+
+
 @pytest.mark.parametrize("hidden", [".old", ".ipynb_checkpoints"])
 def test_hidden_sub_folders_of_one_learners_folder_are_not_taken_for_learners(hidden, tmp_path):
     """ann/work/ holds the exercise file and a backup tool's (or Jupyter's) hidden folder a copy: one learner, whose
