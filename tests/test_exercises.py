@@ -2100,12 +2100,21 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
     def column_of_labels(model, X):
         return (model.predict(X, verbose=0) > 0.5).astype(int)                # (m, 1): the header asks for (m,)
 
-    def stopped_early_after_3_epochs(model, X_train, y_train, X_val, y_val):
-        # the checks before predict_labels pass (validation, early stopping fired); the full training of the
-        # solution's train would only take longer to reach the argmax check
-        stop = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: setattr(model, "stop_training",
-                                                                                       epoch >= 2))
-        return model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=200, callbacks=[stop], verbose=0)
+    def malignant_above_the_mean_radius(model, X_train, y_train, X_val, y_val):
+        # standing in for model.fit, which only the checks before predict_labels need: every Dense layer passes
+        # the first (standardised) feature, the mean radius, through its unit 0 and zeroes the rest, so the model
+        # predicts malignant where the mean radius is above average (sigmoid(relu(x0)) > 0.5 iff x0 > 0): some
+        # test rows 1, some 0, as a trained model's are; and the History of a fit stopped early after 3 of 200 epochs
+        import types
+
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.Dense):
+                kernel, bias = layer.get_weights()                      # (n_in, n_out), (n_out,)
+                kernel = np.zeros_like(kernel)
+                kernel[0, 0] = 1.0
+                layer.set_weights([kernel, np.zeros_like(bias)])
+        return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
+                                     epoch=[0, 1, 2])
 
     def paired_wrongly(output, loss):
         def build_model(n_features):
@@ -2123,8 +2132,9 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
         assert hint.startswith("Keras compiles and fits this model without a warning"), hint
         assert f"{output} output with {loss}: " in hint and f"Keras would silently compute {computed}" in hint, hint
     assert "early stopping never fired" in grade_mutant("ex05", tmp_path, train=no_early_stopping)
-    assert "argmax" in grade_mutant("ex05", tmp_path, predict_labels=argmax_labels, train=stopped_early_after_3_epochs)
-    assert grade_mutant("ex05", tmp_path, predict_labels=column_of_labels, train=stopped_early_after_3_epochs
+    assert "argmax" in grade_mutant("ex05", tmp_path, predict_labels=argmax_labels,
+                                    train=malignant_above_the_mean_radius)
+    assert grade_mutant("ex05", tmp_path, predict_labels=column_of_labels, train=malignant_above_the_mean_radius
                         ).startswith("predict_labels returned shape (85, 1), a column: return labels of shape (85,)")
 
 
