@@ -84,6 +84,31 @@ def test_replicas_of_one_worker_take_their_own_shares_as_on_several_gpus(one_wor
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
 
 
+def test_the_reference_loop_trains_and_reports_its_loss_as_keras_fit_does(one_worker):
+    """The two tests above compare the workers with the loop itself on one device, so a fault of the loop's own (its
+    last, shorter batch left out, a replica's loss returned as its mean, not its sum, an epoch's total divided by its
+    steps, not its rows) ended the same on both sides. Keras' own fit, from the same start with the same Adam and
+    batches in the same order, is a reference the loop does not write: its weights, and its History's loss (the mean
+    over the epoch's rows, each batch's mean weighted by its rows, as the script's docstring promises)."""
+    from data import prepare
+    from keras_models.twins.bridge import to_keras
+    from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
+    from scratch import Dense, Network
+
+    data = prepare(multi_worker.TASK, dtype="float32", seed=multi_worker.SEED)
+    assert len(data.X_train) % BATCH != 0                                # a last, shorter batch (398 = 12*31 + 26)
+    sizes = [data.n_features, *multi_worker.HIDDEN, data.n_outputs]
+    activations = ["relu"] * len(multi_worker.HIDDEN) + [data.output_activation]
+    net = Network([Dense(n_in, n_out, g, seed=multi_worker.SEED + l, dtype="float32")     # the loop's start
+                   for l, (n_in, n_out, g) in enumerate(zip(sizes[:-1], sizes[1:], activations, strict=True))])
+    model = to_keras(net)
+    model.compile(optimizer=keras_optimizer(adam_in_float32(1e-3)), loss=tf.keras.losses.BinaryCrossentropy())
+    history = model.fit(data.X_train, data.y_train, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
+    weights, losses = one_worker
+    assert max_relative_gap(weights, model.get_weights()) <= 1e-5
+    np.testing.assert_allclose(losses, history.history["loss"], rtol=1e-5)
+
+
 @pytest.mark.parametrize("argv, config, message", [
     (["--epochs", "0"], None, "error: argument --epochs: must be a whole number >= 1, got '0'"),
     (["--batch-size", "x"], None, "error: argument --batch-size: must be a whole number >= 1, got 'x'"),
@@ -173,6 +198,39 @@ def test_a_worker_that_dies_during_training_is_said_so_in_one_line(tmp_path, mon
         "started with other options (--epochs, --batch-size) and finished first, or the network between them "
         "failed; start every worker again with the same options")
     assert list(tmp_path.iterdir()) == []                                  # no weights saved
+
+
+def test_a_single_workers_fault_in_training_is_shown_in_full_not_blamed_on_other_workers(tmp_path, monkeypatch,
+                                                                                         capsys):
+    """Without TF_CONFIG no network is involved: a TensorFlow error in training is a fault, raised as it is, never
+    the "lost the other workers" line meant for a cluster."""
+    def fault(*args, **kwargs):
+        raise tf.errors.InternalError(None, None, "a fault of this machine")
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.setattr(multi_worker, "train", fault)
+    with pytest.raises(tf.errors.InternalError, match="a fault of this machine"):
+        multi_worker.main(["--out", str(tmp_path)])
+    assert "lost the other workers" not in capsys.readouterr().err
+
+
+def test_training_longer_than_timeout_is_not_ended_by_the_joins_watchdog(tmp_path, python_with_tensorflow):
+    """--timeout bounds the wait to join the cluster (faulthandler's watchdog, which ends the process silently with
+    status 1): once joined it is cancelled, and a training that runs longer ends as it should. A script of its own,
+    as the watchdog ends the whole process; the training is a stand-in that takes 3 s, past a --timeout of 1 s."""
+    code = ("import sys, time\n"
+            "from keras_models.course import multi_worker\n"
+            "def train(*args, **kwargs):\n"
+            "    time.sleep(3)\n"
+            "    return [multi_worker.np.zeros((2, 1))], [0.5]\n"
+            "multi_worker.train = train\n"
+            "sys.exit(multi_worker.main(sys.argv[1:]))\n")
+    env = {name: value for name, value in os.environ.items() if name != "TF_CONFIG"}
+    done = python_with_tensorflow.run([sys.executable, "-c", code, "--out", str(tmp_path), "--timeout", "1"],
+                                      cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr[-2000:]
+    assert done.stdout.startswith("worker 0 of 1: 1 replica, loss per epoch 0.5000; weights in "), done.stdout
+    assert [path.name for path in tmp_path.iterdir()] == ["worker_0.npz"]
 
 
 def test_a_damaged_data_file_is_one_line_naming_it(monkeypatch, capsys, tmp_path):
