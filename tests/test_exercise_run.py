@@ -96,6 +96,16 @@ def test_a_wrong_answer_gets_the_graders_fail_and_says_how_to_run_the_file_again
     assert out.endswith("Change your code, then run the file again: make exercise-run NAME=ex01\n")
 
 
+def test_the_file_runs_as_python_runs_it_named_in_argv_its_folder_first_on_sys_path(exercises, unchanged_program,
+                                                                                     capsys):
+    """As `.venv/bin/python file.py` runs it: __name__ is "__main__", sys.argv[0] is the file, its folder is
+    sys.path[0] (a module beside it imports), whatever the program's own were."""
+    EX01.learner_path.write_text('import sys\nprint(__name__, sys.argv[0], sys.path[0], sep="\\n")\n', encoding="utf-8")
+    status, out, err = run("ex01", capsys)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == ["__main__", str(EX01.learner_path), str(exercises)]
+
+
 def test_a_missing_file_is_written_and_stops_at_its_first_todo_in_one_line(exercises, unchanged_program, capsys):
     status, out, err = run("1", capsys)
     written = EX01.learner_path.read_text(encoding="utf-8")
@@ -117,6 +127,16 @@ def test_an_error_in_the_learners_code_is_one_line_with_its_function_line_and_me
     assert (status, out) == (1, "")
     assert err == (f"ex01: your code raised ZeroDivisionError in scale (line {raised_at} of {EX01.learner_path.name}): "
                    "float division by zero\n")
+
+
+def test_a_recursion_error_in_the_learners_code_is_their_error_not_a_todo(exercises, unchanged_program, capsys):
+    """RecursionError is a RuntimeError, as NotImplementedError (the TODO's) is: a function that calls itself for
+    ever is named as the error it is, not as a TODO left to write."""
+    EX01.learner_path.write_text("def forward(x):\n    return forward(x)\n\n\nforward(1)\n", encoding="utf-8")
+    status, out, err = run("ex01", capsys)
+    assert (status, out) == (1, "")
+    assert err.startswith(f"ex01: your code raised RecursionError in forward (line 2 of {FILE01}): "), err
+    assert len(err.splitlines()) == 1, err
 
 
 def test_a_missing_data_file_is_one_line_that_blames_the_file_not_the_learners_code(exercises, unchanged_program,
