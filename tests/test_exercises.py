@@ -1078,6 +1078,24 @@ def test_find_accepts_the_names_a_learner_types(name):
     assert find(name).name == "ex05"
 
 
+@pytest.mark.parametrize(("folders", "source"), [
+    (("solutions",), "solutions"),                          # the repository, and the instructor's copy
+    (("starters",), "starters"),                            # a learner copy: make release cut the solutions out
+    (("solutions", "starters"), "solutions"),               # a solution there is always what a file is cut from
+    ((), "solutions"),                                      # neither: the missing solution is what is named
+])
+def test_an_exercise_is_cut_from_its_solution_and_from_the_starter_only_without_solutions(folders, source, tmp_path,
+                                                                                       monkeypatch):
+    """make exercise-reset writes the learner's file from source_path: the solution, in a learner copy the starter."""
+    from keras_models.course.exercises import graders
+
+    for folder in folders:
+        (tmp_path / folder).mkdir()
+    monkeypatch.setattr(graders, "SOLUTIONS_DIR", tmp_path / "solutions")
+    monkeypatch.setattr(graders, "STARTERS_DIR", tmp_path / "starters")
+    assert find("ex03").source_path == tmp_path / source / "ex03_keras_basics.py"
+
+
 def test_cli_grades_a_solution_with_exit_0_and_rejects_an_unknown_name(capsys):
     assert grade_cli.main(["--solutions", "--only", "ex01"]) == 0
     assert "PASS" in capsys.readouterr().out
@@ -2731,6 +2749,34 @@ def test_ex06_takes_yes_no_replaced_by_numbers_in_object_columns_and_still_refus
     left_as_text = types.SimpleNamespace(engineer_features=lambda rows: rows.copy())
     with pytest.raises(Fail, match=r"engineer_features left non-numeric columns \['driveway', "):
         ex06._check_features(left_as_text, houses)
+
+
+def test_ex06_refuses_yes_no_columns_half_replaced_by_numbers_as_text_left_in():
+    """replace({"yes": 1}) without "no": object columns of 1s and "no"s. Some values are numbers, not all: text
+    left in, said as such (not a ValueError from converting "no" to a float)."""
+    import types
+
+    from keras_models.course.exercises.graders import ex06
+
+    houses = ex06.split_houses()[0]
+    half = types.SimpleNamespace(engineer_features=lambda rows: rows.replace({"yes": 1}))
+    with pytest.raises(Fail, match=r"engineer_features left non-numeric columns \['driveway', "):
+        ex06._check_features(half, houses)
+
+
+def test_ex06_takes_features_that_leave_out_some_yes_no_columns():
+    """The yes/no check flips all six columns at once: features that use five of them (driveway left out) still
+    change with them, and pass."""
+    import types
+
+    from keras_models.course.exercises.graders import ex06
+
+    houses = ex06.split_houses()[0]
+    solution = load_module(find("ex06").solution_path)
+    without_driveway = types.SimpleNamespace(
+        engineer_features=lambda rows: solution.engineer_features(rows).drop(columns="driveway"))
+    n_features = solution.engineer_features(houses.drop(columns="price")).shape[1]
+    assert ex06._check_features(without_driveway, houses) == n_features - 1
 
 
 def test_ex06_hints_for_engineer_features_that_changes_its_input_or_renumbers_the_houses():
