@@ -2959,14 +2959,17 @@ def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names
         "pairs; return prices of shape (m,)"), message
 
 
-def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_flattens(tmp_path):
-    # predict returns a column, evaluate flattens it and takes the median: its MAE is wrong, not broadcast
+@pytest.mark.parametrize("wrong, said", [
+    (('"mae": float(np.mean(np.abs(error)))', '"mae": float(np.median(np.abs(error)))'), "evaluate says MAE "),
+    (("r2 = 1.0 - np.sum(error ** 2)", "r2 = 0.5 - np.sum(error ** 2)"), "evaluate says r2 "),
+], ids=["mae", "r2"])
+def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_flattens(wrong, said, tmp_path):
+    # predict returns a column, evaluate flattens it and gets its MAE or r2 wrong otherwise: not broadcast
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
     message = _graded_with("ex06", tmp_path, (prices, f"{prices}.reshape(-1, 1)"), ("epochs=200", "epochs=2"),
                            ("error = price - predictor.predict(houses)  ",
-                            "error = price - predictor.predict(houses).ravel()"),
-                           ('"mae": float(np.mean(np.abs(error)))', '"mae": float(np.median(np.abs(error)))'))
-    assert message.startswith("evaluate says MAE ") and "column" not in message, message
+                            "error = price - predictor.predict(houses).ravel()"), wrong)
+    assert message.startswith(said) and "column" not in message, message
 
 
 def test_ex06_hint_for_train_returning_the_keras_model_instead_of_a_house_price_model(tmp_path):
