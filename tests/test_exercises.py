@@ -1911,6 +1911,16 @@ def test_ex03_hint_for_predict_price_that_leaves_the_gem_unscaled(tmp_path):
         "scale the raw features with the training scaler before predicting"), message
 
 
+
+def test_ex03_hint_for_predict_price_two_percent_off_the_model_though_within_the_gems_tolerance(tmp_path):
+    # 2% of about 280 is within NEW_GEM_TOLERANCE of the true price: only the comparison with the model tells
+    def two_percent_high(model, scaler, features):
+        return 1.02 * float(model.predict(scaler.transform(np.array([features])), verbose=0)[0, 0])
+
+    message = ex03_graded(tmp_path, predict_price=two_percent_high)
+    assert message.startswith("predict_price gave ") and message.endswith(
+        "scale the raw features with the training scaler before predicting"), message
+
 def ex03_passes(tmp_path, **replacements) -> str:
     """Grade ex03's solution with the exact model in place of training and these functions replaced; it must
     pass. Returns the verdict's message."""
