@@ -540,6 +540,109 @@ def test_a_learner_copy_names_only_the_uncommitted_changes_it_holds_and_the_solu
     assert "tests/" not in message and ".ci/" not in message
 
 
+def test_a_learner_copy_cuts_its_exercises_from_the_solutions_of_the_repository_it_is_made_from(
+        instructor_copy, tmp_path, monkeypatch, capsys):
+    """The exercises were cut from the solutions beside release.py's own module, not from the repository the copy is
+    made of (release.REPO): an edit to a solution's given code there said "cut the exercises from 1 solution with
+    changes ..." and the learner received the unedited one. Here an edit outside the solution's blocks reaches the
+    learner's file and its starter; one inside a block, the part the learner writes, does not."""
+    dest, _ = instructor_copy
+    exercise = EXERCISES[0]
+    solution = dest / release.SOLUTIONS / f"{exercise.stem}.py"
+    committed = solution.read_bytes()
+    text = committed.decode("utf-8")
+    begin = text.index(BEGIN)
+    indent = text[text.rindex("\n", 0, begin) + 1:begin]
+    after_begin = text.index("\n", begin) + 1
+    edited = (text[:after_begin] + f"{indent}answer_edited_here = 42\n" + text[after_begin:]
+              + "\n# given code edited, not committed\n")
+    copy = tmp_path / "copy"
+    monkeypatch.setattr(release, "REPO", dest)
+    try:
+        solution.write_text(edited, encoding="utf-8")
+        assert release.main([str(copy)]) == 0
+    finally:
+        solution.write_bytes(committed)
+    capsys.readouterr()
+    exercises = copy / "keras_models" / "course" / "exercises"
+    for learner in (exercises / f"{exercise.stem}.py", exercises / "starters" / f"{exercise.stem}.py"):
+        given = learner.read_text(encoding="utf-8")
+        assert given.endswith("\n# given code edited, not committed\n"), learner
+        assert "answer_edited_here" not in given and BEGIN not in given, learner
+
+
+@pytest.mark.parametrize("with_solutions", [False, True], ids=["learner", "instructor"])
+@pytest.mark.parametrize("how, restore", [
+    ("on-disk", "`git checkout -- {path}` (or `git restore {path}`)"),
+    ("git-rm", "`git checkout HEAD -- {path}` (or `git restore --staged --worktree {path}`)"),
+])
+def test_make_release_with_a_solution_deleted_here_refuses_in_one_line_and_writes_nothing(
+        how, restore, with_solutions, instructor_copy, tmp_path, monkeypatch, capsys):
+    """Each copy cuts the learner's files from the solutions: with one deleted and not committed, make release copied
+    half the project, then stopped at "error: <clone>/.../ex03_keras_basics.py: No such file or directory; DEST holds
+    an unfinished copy: remove it". It cannot leave the solution out as it leaves out another deleted file: it
+    refuses before writing anything, in one line naming the file and the git command that brings it back."""
+    dest, _ = instructor_copy
+    path = (release.SOLUTIONS / "ex03_keras_basics.py").as_posix()
+    committed = (dest / path).read_bytes()
+    copy = tmp_path / "copy"
+    monkeypatch.setattr(release, "REPO", dest)
+    try:
+        if how == "on-disk":
+            (dest / path).unlink()
+        else:
+            subprocess.run(["git", "rm", "-q", "--", path], cwd=dest, check=True)
+        assert release.main([str(copy)] + ["--with-solutions"] * with_solutions) == 2
+    finally:
+        subprocess.run(["git", "reset", "-q"], cwd=dest, check=True)
+        (dest / path).write_bytes(committed)
+    deleted = "deleted here" + (" (git rm)" if how == "git-rm" else "")
+    assert capsys.readouterr() == ("", f"error: the solution {path} is {deleted}, not committed, and make release cuts "
+                                       f"ex03's exercise from it: restore it with {restore.format(path=path)} "
+                                       "(nothing was written)\n")
+    assert not copy.exists()
+
+
+def a_repository_of_the_solutions(folder: Path, change) -> Path:
+    """A git repository holding the solutions, `change(solutions folder)` done to them and committed: what make
+    release reads before it writes anything."""
+    solutions = folder / release.SOLUTIONS
+    solutions.mkdir(parents=True)
+    for exercise in EXERCISES:
+        (solutions / exercise.solution_path.name).write_bytes(exercise.solution_path.read_bytes())
+    change(solutions)
+    git = {"cwd": folder, "check": True, "capture_output": True}
+    subprocess.run(["git", "init", "-q"], **git)
+    subprocess.run(["git", "add", "--all"], **git)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "one"],
+                   **git)
+    return folder
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda solutions: (solutions / "ex03_keras_basics.py").unlink(),
+     "the solution {path} is missing, and git does not track it (its deletion committed?); make release cuts ex03's "
+     "exercise from it: restore it from the commit before its deletion (`git log -- {path}` names it)"),
+    (lambda solutions: (solutions / "ex03_keras_basics.py").write_bytes(b"# caf\xe9\n"),
+     "the solution {path} is not UTF-8 text (byte 0xe9 at offset 5): save it as UTF-8"),
+    (lambda solutions: (solutions / "ex03_keras_basics.py").write_text(f"{BEGIN}\nx = 1\n", encoding="utf-8"),
+     f"{{path}}:1: {BEGIN} is never closed by {END}"),
+], ids=["deletion-committed", "not-utf8", "unclosed-block"])
+def test_make_release_with_a_solution_it_cannot_cut_refuses_in_one_line_and_writes_nothing(
+        change, said, tmp_path, monkeypatch, capsys):
+    """A solution whose deletion was committed, or that cannot be read or cut: one line naming it, before writing. A
+    block never closed stopped make release half way through the copy, its line saying nothing of the files
+    written; a solution not UTF-8 said "'utf-8' codec can't decode byte 0xe9 in position 5", naming no file."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setattr(release, "REPO", a_repository_of_the_solutions(tmp_path / "repository", change))
+    copy = tmp_path / "copy"
+    assert release.main([str(copy)]) == 2
+    path = (release.SOLUTIONS / "ex03_keras_basics.py").as_posix()
+    assert capsys.readouterr() == ("", f"error: {said.format(path=path)} (nothing was written)\n")
+    assert not copy.exists()
+
+
 def test_make_release_copies_and_names_tracked_files_whose_names_are_not_utf8(instructor_copy, tmp_path, monkeypatch,
                                                                               capsys):
     """A file named in Latin-1 (unzipped from an old archive: git keeps a name's bytes as they are) made make release
@@ -801,7 +904,7 @@ def test_make_release_stopped_before_writing_a_file_leaves_an_empty_dest_and_no_
 
 def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_path, monkeypatch, capsys):
     # `make release DEST=dir | head -1`: its last lines met the closed pipe outside main's try: a traceback
-    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
+    monkeypatch.setattr(release, "release", lambda *arguments: {"files": 1, "notebooks": 0})
     monkeypatch.setattr(release, "uncommitted_files", list)
     monkeypatch.setattr(release, "untracked_files", list)
     with closed_pipe() as stdout:
@@ -812,7 +915,7 @@ def test_make_release_into_a_closed_pipe_is_one_line_and_the_copy_is_whole(tmp_p
 
 def test_make_release_into_an_output_that_takes_no_more_is_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
     # `make release DEST=dir > /dev/full` (or into a file on a full disk): OSError ENOSPC from its last lines
-    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: {"files": 1, "notebooks": 0})
+    monkeypatch.setattr(release, "release", lambda *arguments: {"files": 1, "notebooks": 0})
     monkeypatch.setattr(release, "uncommitted_files", list)
     monkeypatch.setattr(release, "untracked_files", list)
     with dev_full() as stdout:  # every write is ENOSPC
@@ -1878,7 +1981,7 @@ def test_make_release_where_git_cannot_list_the_untracked_files_is_one_line_and_
                          "directory): install git")
 
     copied = []
-    monkeypatch.setattr(release, "release", lambda dest, with_solutions, uncommitted: copied.append(dest))
+    monkeypatch.setattr(release, "release", lambda dest, with_solutions, changes, skeletons: copied.append(dest))
     monkeypatch.setattr(release, "uncommitted_files", list)
     monkeypatch.setattr(release, "untracked_files", untracked_files)
     assert release.main([str(tmp_path / "out")]) == 2

@@ -6,6 +6,9 @@ one line: commit it to include it. Tracked files are copied as they are on disk:
 committed, or one deleted here (and so left out), is named in one line and in the copy's commit message, which
 lists every one -- if the copy holds it: the learner copy names an edited solution as one it cut an exercise from,
 and its tests/ and .ci/ not at all. A name git keeps that is not UTF-8 (caf\xe9.txt in Latin-1) is copied as it is.
+The solutions are the one exception: every copy cuts the learner's files from them (from this repository's, as they
+are on disk), so one deleted, unreadable or with a marker out of place is refused in one line before anything is
+written, with the git command that brings a deleted one back.
 
     left out    keras_models/course/exercises/solutions/   the reference solutions
                 tests/, .ci/                               the test suite checks those solutions
@@ -53,8 +56,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from keras_models.course.command_line import folder
-from keras_models.course.exercises.graders import EXERCISES, GraderUnreadable, load_graders
-from keras_models.course.exercises.skeleton import skeleton_of
+from keras_models.course.exercises.graders import EXERCISES, Exercise, GraderUnreadable, load_graders
+from keras_models.course.exercises.skeleton import make_skeleton
 from keras_models.course.instructor.classroom import AUTOGRADING, WORKFLOW, render, workflow
 from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook, write_notebook
 from keras_models.course.lessons import LESSONS
@@ -140,6 +143,56 @@ def uncommitted(changed: list[Path], deleted: list[Path], with_solutions: bool) 
     return Uncommitted(copied=[path for path in changed if in_copy(path, with_solutions)],
                        cut_from=[path for path in changed if not with_solutions and path in solutions],
                        deleted=[path for path in deleted if in_copy(path, with_solutions)])
+
+
+def solution_of(exercise: Exercise) -> Path:
+    """The solution an exercise's learner file is cut from, relative to the repository the copy is made of."""
+    return SOLUTIONS / f"{exercise.stem}.py"
+
+
+def learner_files(deleted: list[Path]) -> dict[str, str]:
+    """{stem: the learner's file} of every exercise, cut from the solutions of the repository the copy is made of (REPO,
+    as every other file of the copy: an edit to a solution's given code there reaches the learner), before anything is
+    written. Every copy needs them, so a solution that is missing, is not UTF-8 or has a marker out of place is a
+    ValueError naming it, not a copy stopped half way; a deleted one (deleted: deleted_files()) is not left out as
+    another deleted file is. The line says how to bring it back."""
+    skeletons = {}
+    for exercise in EXERCISES:
+        path = solution_of(exercise).as_posix()
+        try:
+            text = (REPO / path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ValueError(f"the solution {path} is {_missing(exercise, deleted)} (nothing was written)") from None
+        except UnicodeDecodeError as error:
+            raise ValueError(f"the solution {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+                             f"{error.start}): save it as UTF-8 (nothing was written)") from None
+        except OSError as error:                     # unreadable: another user's file, a folder of that name
+            raise ValueError(f"the solution {path} cannot be read ({error.strerror or error}) (nothing was written)") \
+                from None
+        try:
+            skeletons[exercise.stem] = make_skeleton(text, path)
+        except ValueError as error:                  # a marker out of place: make_skeleton names the line
+            raise ValueError(f"{error} (nothing was written)") from None
+    return skeletons
+
+
+def _missing(exercise: Exercise, deleted: list[Path]) -> str:
+    """What is wrong with an exercise's solution not on disk, and the git command that brings it back: deleted here
+    (git's index still holds it), deleted with git rm (only the last commit does), or not tracked at all (its deletion
+    committed)."""
+    path = solution_of(exercise).as_posix()
+    cut = f"make release cuts {exercise.name}'s exercise from it: restore it"
+    if solution_of(exercise) not in deleted:
+        return (f"missing, and git does not track it (its deletion committed?); {cut} from the commit before its "
+                f"deletion (`git log -- {path}` names it)")
+    try:
+        indexed = bool(names(git(REPO, "ls-files", "--cached", "-z", "--", path)))
+    except (OSError, subprocess.CalledProcessError):     # git ran a moment ago, for deleted_files: unlikely
+        indexed = True
+    if indexed:
+        return f"deleted here, not committed, and {cut} with `git checkout -- {path}` (or `git restore {path}`)"
+    return (f"deleted here (git rm), not committed, and {cut} with `git checkout HEAD -- {path}` (or `git restore "
+            f"--staged --worktree {path}`)")
 
 
 def deleted_line(deleted: list[Path]) -> str:
@@ -258,15 +311,15 @@ class CommitFailed(Exception):
     written and .git half made, so it is a copy that stopped half way, as on a full disk."""
 
 
-def release(dest: Path, with_solutions: bool, changes: Uncommitted | None = None) -> dict[str, int]:
+def release(dest: Path, with_solutions: bool, changes: Uncommitted, skeletons: dict[str, str]) -> dict[str, int]:
     """Write the copy into `dest` (which must not exist or be empty); returns counts of what it holds.
     changes: the tracked files whose state here is not the last commit's that the copy is made of, for its commit's
-    message (uncommitted)."""
+    message (uncommitted). skeletons: the learner's files (learner_files), cut before anything was written."""
     files = [path for path in project_files() if in_copy(path, with_solutions)]
     for relative in files:
         _copy(REPO / relative, dest / relative)
     for exercise in EXERCISES:                        # the learner's files, cut from the solutions here
-        skeleton = skeleton_of(exercise.solution_path)
+        skeleton = skeletons[exercise.stem]
         _write(dest / COURSE / "exercises" / f"{exercise.stem}.py", skeleton)
         if not with_solutions:
             _write(dest / COURSE / "exercises" / "starters" / f"{exercise.stem}.py", skeleton)
@@ -353,8 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         left_out = left_out_line(untracked_files())  # git's, before the copy: its failure is one line, nothing written
         deleted = deleted_files()                    # not in the copy: named, and in its commit's message
         changes = uncommitted(changed, deleted, args.with_solutions)     # of those, the ones the copy is made of
+        skeletons = learner_files(deleted)           # every copy needs them: one gone is one line, before writing
         with _taken(args.dest):                      # else ValueError: another wrote to DEST after its check
-            counts = release(args.dest, args.with_solutions, changes)
+            counts = release(args.dest, args.with_solutions, changes, skeletons)
     except ValueError as error:
         print(one_line(f"error: {error}"), file=sys.stderr)
         return 2
