@@ -234,6 +234,22 @@ def test_a_closed_output_pipe_is_one_line_not_blamed_on_the_learners_code(exerci
     assert sys.stdout is captured
 
 
+@pytest.mark.parametrize("learners_code", [
+    "for epoch in range(100_000):\n    print(f'epoch {epoch}: loss 0.25')\n",
+    "print('w=' + '2.0 ' * 20_000)\n",
+], ids=["many-lines", "one-long-line"])
+def test_a_pipe_closed_while_the_learners_own_print_runs_is_one_line_not_their_error(exercises, unchanged_program,
+                                                                                       capsys, learners_code):
+    # `make exercise-run NAME=ex01 | head -1` on a file that prints more than a pipe's buffer: head ends, and the
+    # learner's own print raises BrokenPipeError (a buffer filled and written). The bytes it held are gone with
+    # that write, so the flush after it passes: the closed pipe must be told by the print's error, not the flush's.
+    EX01.learner_path.write_text(learners_code, encoding="utf-8")
+    with closed_pipe(line_buffered=False) as stdout:
+        assert run_cli.main(["ex01"]) == 1
+        assert capsys.readouterr().err == output_closed("make exercise-run")
+        stdout.close()
+
+
 def test_an_unknown_exercise_is_one_line_naming_the_exercises(exercises, capsys):
     status, out, err = run("ex99", capsys)
     assert (status, out) == (2, "")
