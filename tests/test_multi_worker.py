@@ -160,6 +160,24 @@ def test_a_cluster_that_cannot_form_is_one_line_before_any_wait(addresses, index
     assert status == 1 and captured.err.splitlines() == [f"error: {message}"] and captured.out == ""
 
 
+@pytest.mark.parametrize("address, what_is_wrong", [
+    ("2222", "needs a host before its port, like '127.0.0.1:2222'"),          # a port alone: its host left out
+    (":2222", "needs a host before its port, like '127.0.0.1:2222'"),
+    (" :2222", "needs a host before its port, like '127.0.0.1:2222'"),
+    ("localhost", "needs a port from 1 to 65535"),                           # a host alone: its port left out
+    ("localhost:", "needs a port from 1 to 65535"),
+    ("localhost:99999", "needs a port from 1 to 65535"),
+    (":", "needs a host and a port from 1 to 65535, like '127.0.0.1:2222'"),
+], ids=["port-alone", "colon-port", "blank-host", "host-alone", "host-colon", "port-too-big", "colon-alone"])
+def test_a_worker_address_says_whether_its_host_or_its_port_is_missing(address, what_is_wrong):
+    # "2222" and ":2222" were taken as a port with no host (or, port if host else "", said to need a port): the
+    # learner read that the port was missing when the port was the one part given.
+    config = cluster_config(["127.0.0.1:2223", address], index=0)
+    with pytest.raises(ValueError) as refused:
+        multi_worker.read_cluster(config)
+    assert str(refused.value) == f"TF_CONFIG's worker address {address!r} {what_is_wrong}"
+
+
 def test_a_port_in_use_is_named_in_one_line(monkeypatch, capsys):
     def cannot_serve(**options):               # what TensorFlow raises when the worker's gRPC server cannot listen
         raise tf.errors.UnknownError(None, None, "Could not start gRPC server")

@@ -152,15 +152,33 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
     if not isinstance(addresses, list):
         raise ValueError(f'TF_CONFIG\'s cluster "worker" must be a list of "host:port" addresses, got {addresses!r}')
     for address in addresses:
-        host, _, port = str(address).rpartition(":")
-        try:
-            read_port(port if host else "", "a worker's port")     # "host:port", a port from 1 to MAX_PORT
-        except ValueError:
-            raise ValueError(f"TF_CONFIG's worker address {address!r} needs a port from 1 to {MAX_PORT}") from None
+        if (missing := missing_from(str(address))) is not None:
+            raise ValueError(f"TF_CONFIG's worker address {address!r} needs {missing}")
     if addresses and not 0 <= index < len(addresses):
         raise ValueError(f"TF_CONFIG's task index is {index}, but its cluster lists {len(addresses)} workers: "
                          f"give each worker its own index from 0 to {len(addresses) - 1}")
     return index, addresses
+
+
+def missing_from(address: str) -> str | None:
+    """What a worker's "host:port" address lacks ("a host before its port, like ..."), or None if it has both: a
+    host that is not blank and a port from 1 to MAX_PORT. A port alone ("2222", ":2222") lacks its host, not its
+    port; a host alone ("localhost", "localhost:") lacks its port."""
+    host, colon, port = address.rpartition(":")
+    if not colon and not port.strip().isdecimal():      # no colon, and not a port: a host alone ("localhost")
+        host, port = port, ""
+    try:
+        read_port(port, "a worker's port")
+        has_port = True
+    except ValueError:
+        has_port = False
+    if host.strip() and has_port:
+        return None
+    if host.strip():
+        return f"a port from 1 to {MAX_PORT}"
+    if has_port:
+        return f"a host before its port, like '127.0.0.1:{int(port)}'"
+    return f"a host and a port from 1 to {MAX_PORT}, like '127.0.0.1:2222'"
 
 
 def cannot_listen(port: int) -> str | None:
