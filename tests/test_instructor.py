@@ -1404,6 +1404,28 @@ def test_hidden_sub_folders_of_one_learners_folder_are_not_taken_for_learners(hi
     assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [])
 
 
+def test_a_symbolic_link_to_a_sub_folder_of_one_learners_folder_is_not_taken_for_a_learner(tmp_path):
+    """ann/work/ holds the exercise file and ann/latest links to it: one learner, not "the class's folder" of two
+    (latest, work). A link is no learner's folder anywhere else either: make grade SUBMISSIONS=class/ann, as that
+    message says, would skip latest as "(symbolic link)" and grade work alone."""
+    name = f"{find('ex01').stem}.py"
+    folder = write_class(tmp_path / "class", {"ann": {f"work/{name}": "x = 1\n"}})
+    (folder / "ann" / "latest").symlink_to(folder / "ann" / "work", target_is_directory=True)
+    assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [])
+
+
+def test_a_symbolic_link_named_like_a_canvas_file_beside_learner_folders_is_skipped_not_a_download(tmp_path):
+    """A link named as Canvas names a learner's file, beside ann/: skipped as a link, as every link in the folder is
+    (make grade never grades a link's target), not "holds 1 folder (ann), but 1 exercise file of 1 learner, as
+    Canvas' download names them" -- a refusal of the whole class over a file it would not grade."""
+    stem = find("ex01").stem
+    folder = write_class(tmp_path / "class", {"ann": {f"{stem}.py": "x = 1\n"}})
+    (tmp_path / "elsewhere.py").write_text("x = 1\n", encoding="utf-8")
+    link = f"libo_12346_67892_{stem}.py"
+    (folder / link).symlink_to(tmp_path / "elsewhere.py")
+    assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [f"{link} (symbolic link)"])
+
+
 def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
     """Two make grades at once on one folder: the last to finish wrote its grades.csv over the other's (under ONLY=,
     the other's regraded column back to its earlier value), and each warned that a submission had changed the folder."""
