@@ -201,12 +201,15 @@ def test_apply_updates_the_same_arrays_in_place(name):
                                   lambda: optimizers.SGD(global_clipnorm=1.0), lambda: optimizers.get("adagrad")])
 def test_a_tiny_float32_gradient_steps_without_error_under_a_learners_seterr_all_raise(make):
     """np.seterr(all="raise") makes underflow an error: a gradient of 1e-30, whose square (or norm's square)
-    rounds to 0 in float32, is still a step, not a FloatingPointError from inside the update."""
+    rounds to 0 in float32, is still a step, not a FloatingPointError from inside the update -- nor a step of 0, as
+    a norm that rounds to 0 read as a zero gradient would make it (the smallest step here, Adagrad's, is 3e-33: a
+    normal float32 number)."""
     params = [np.zeros((2, 1), np.float32)]
     opt = make()
     with np.errstate(all="raise"):
         opt.apply([np.full((2, 1), 1e-30, np.float32)], params)
     assert opt.iterations == 1 and np.isfinite(params[0]).all()
+    assert (params[0] < 0).all(), params[0]                    # a step against the positive gradient
 
 
 def test_slots_match_param_shapes_and_dtypes_on_first_apply():
