@@ -73,11 +73,14 @@ def test_clipping_float32_gradients_near_1e20_and_beyond_the_float32_range_gives
 @pytest.mark.parametrize("dtype, g", [("float64", 1e155), ("float32", 1e20)])
 def test_a_gradient_whose_square_overflows_is_refused_by_the_rules_that_square_it(rule, options, dtype, g):
     """g * g = inf made the second moment inf: the step was silently 0 (RMSprop, Adagrad), or the weights NaN a
-    step later (Adam, centered RMSprop: inf - inf), as in Keras. Nothing is updated; clipping first cures it."""
+    step later (Adam, centered RMSprop: inf - inf), as in Keras. Nothing is updated -- not the array before the one
+    that overflows, nor the step count; clipping first cures it."""
     theta, grad = np.ones(2, dtype=dtype), np.array([0.5, -g], dtype=dtype)
-    with pytest.raises(FloatingPointError, match=r"^grads\[0\] holds -?1e\+(155|20), and \w+ squares the gradients"):
-        rule(**options).apply([grad], [theta])
-    assert theta.tolist() == [1.0, 1.0]
+    before, healthy = np.full(3, 2.0, dtype=dtype), np.full(3, 0.5, dtype=dtype)   # a layer's W, then its b
+    refused = rule(**options)
+    with pytest.raises(FloatingPointError, match=r"^grads\[1\] holds -?1e\+(155|20), and \w+ squares the gradients"):
+        refused.apply([healthy, grad], [before, theta])
+    assert before.tolist() == [2.0, 2.0, 2.0] and theta.tolist() == [1.0, 1.0] and refused.iterations == 0
     clipped = rule(clipnorm=1.0, **options)
     with np.errstate(over="raise", invalid="raise"):
         for _ in range(2):
