@@ -223,6 +223,23 @@ def test_slots_match_param_shapes_and_dtypes_on_first_apply():
     assert state["momentum_1"].dtype == np.float64 and params[0].dtype == np.float32
 
 
+@pytest.mark.parametrize("make", [lambda: optimizers.SGD(momentum=0.5),
+                                  lambda: optimizers.RMSprop(momentum=0.5, centered=True),
+                                  lambda: optimizers.Adam(amsgrad=True), lambda: optimizers.AdamW(),
+                                  lambda: optimizers.Adagrad()], ids=["sgd", "rmsprop", "adam", "adamw", "adagrad"])
+def test_every_slot_of_every_optimizer_has_its_params_shape_and_dtype(make):
+    """The test above is Adam's; each rule makes its own slots (Adagrad's start at initial_accumulator_value, not 0),
+    and a float64 slot beside a float32 weight computes that weight's step in float64, not as Keras does."""
+    params = [np.ones((2, 3), dtype=np.float32), np.ones(3, dtype=np.float64)]
+    opt = make()
+    opt.apply([np.ones((2, 3), dtype=np.float32), np.ones(3)], params)
+    slots = {key: value for key, value in opt.get_state().items() if key != "iterations"}
+    assert {key.rsplit("_", 1)[1] for key in slots} == {"0", "1"}, sorted(slots)
+    for key, value in slots.items():
+        p = params[int(key.rsplit("_", 1)[1])]
+        assert (value.shape, value.dtype) == (p.shape, p.dtype), f"{key}: {value.dtype} {value.shape}"
+
+
 # The npz round trip is checked against exact arithmetic, slots included, in test_exact_arithmetic.py
 # (test_state_round_trip_through_npz_continues_on_the_exact_trajectory).
 
