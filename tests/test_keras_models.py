@@ -151,8 +151,9 @@ HEADLINES = {"regression": "regression on diamonds", "binary": "binary classific
 
 def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the_readme_shows(course_run):
     """What `make course` prints for each script (the README's sample run), against numbers worked out here in NumPy
-    from the trained model's test predictions: the rows, the epochs, the test scores to 3 decimals, and the first
-    test row's answer."""
+    from the trained model's test predictions: the rows, the epochs, the test scores to 3 decimals (the first two
+    classes' precision, recall, f1-score and support among them), and the first test row's answer (the regression
+    script answers for a new diamond instead)."""
     prepared, model, task = course_run.prepared, course_run.model, course_run.task
     lines = course_run.report.splitlines()
     assert lines[0] == (f"{HEADLINES[task]}: {len(course_run.history)} epochs, "
@@ -169,15 +170,29 @@ def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the
     metric = "binary accuracy" if task == "multilabel" else "accuracy"
     assert lines[1] == f"  test {metric} {np.mean(right):.3f}"
     assert lines[2].split() == ["precision", "recall", "f1-score", "support"]
-    for name in course_run.test_scores.table.index[:2]:              # the first two classes' rows: 3 decimals
-        row = next(line.split() for line in lines[3:] if line.split()[:1] == [name])     # the report's, first
-        assert all(re.fullmatch(r"\d\.\d{3}|nan", number) for number in row[1:4]), row
-    first = p[0]                                                     # the first test row: the script's example
+    # each class's yes/no, as columns (m, classes): a single sigmoid is two classes, 0 and 1
+    said = np.eye(p.shape[1])[np.argmax(p, axis=1)] if task == "multiclass" else (p > 0.5).astype(float)
     if task == "binary":
-        assert lines[-2].startswith(f"  patient {prepared.test_rows[0]}: p(malignant) = {first[0]:.3f} -> ")
+        said, y = np.hstack([1 - said, said]), np.hstack([1 - y, y])
+    for c, name in enumerate(course_run.test_scores.table.index[:2]):   # the first two classes' rows, to 3 decimals
+        row = next(line.split() for line in lines[3:] if line.split()[:1] == [name])     # the report's, first
+        tp, fp, fn = (np.sum((said[:, c] == a) & (y[:, c] == b)) for a, b in ((1, 1), (1, 0), (0, 1)))
+        with np.errstate(invalid="ignore", divide="ignore"):          # 0/0: a class never said (or never there)
+            numbers = [tp / (tp + fp), tp / (tp + fn), 2 * tp / (2 * tp + fp + fn)]
+        assert row[1:] == [f"{number:.3f}" for number in numbers] + [str(int(tp + fn))], (name, row)
+    first, row = p[0], prepared.test_rows[0]                         # the first test row: the script's example
+    if task == "binary":
+        unscaled = model.predict(raw_rows("breast_cancer").iloc[[row]].to_numpy(np.float32), verbose=0)[0, 0]
+        name = {0: "benign", 1: "malignant"}
+        assert lines[-2] == (f"  patient {row}: p(malignant) = {first[0]:.3f} -> {name[int(first[0] > 0.5)]} "
+                             f"(truly {name[int(y[0, 1])]}); unscaled input would give p = {unscaled:.3f}")
     elif task == "multiclass":
         digit = int(np.argmax(first))
-        assert lines[-2].endswith(f"): read as {digit} with p = {first[digit]:.3f}")
+        assert lines[-2] == f"  image {row} (a {np.argmax(y[0])}): read as {digit} with p = {first[digit]:.3f}"
+    else:                                                            # even, greater than 4, prime: each yes or no
+        answers = ", ".join(f"{name} {'yes' if q > 0.5 else 'no'} ({q:.2f})"
+                            for name, q in zip(("even", "greater_than_4", "prime"), first, strict=True))
+        assert lines[-2] == f"  image {row} (a {load_digits()[1].iloc[row]}): {answers}"
 
 
 def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(second_binary_fit):
