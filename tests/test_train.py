@@ -132,14 +132,17 @@ def test_scratch_writes_weight_histograms_like_keras_plus_gradients_and_delta_si
     weight_paths = {t.removesuffix("/histogram") for t in keras_hists}
     assert scratch_hists - keras_hists == {f"gradients/{p}" for p in weight_paths}
     for tag in keras_hists:
-        # buckets (k, 3): left edge, right edge, count -- same weights, so (nearly) the same histogram
-        ours, ref = scratch_run[tag][2][0], keras_run[tag][2][0]
-        np.testing.assert_allclose(ours[:, :2], ref[:, :2], rtol=FLOAT32, atol=1e-7, err_msg=tag)
-        assert ours[:, 2].sum() == ref[:, 2].sum()
-        # ... and the same count in each bucket, but for a weight that float32 rounding moved across an edge
-        # (it changes two counts by one; observed: none)
-        moved = np.abs(ours[:, 2] - ref[:, 2]).sum() / 2
-        assert moved <= max(1, ref[:, 2].sum() // 1000), f"{tag}: {moved:g} weights in other buckets than Keras'"
+        # at the same steps as Keras' (one per epoch), and at every one of them the same histogram
+        assert scratch_run[tag][1] == keras_run[tag][1] == list(range(EPOCHS)), f"{tag}: steps differ"
+        for epoch, (ours, ref) in enumerate(zip(scratch_run[tag][2], keras_run[tag][2], strict=True)):
+            what = f"{tag} at epoch {epoch}"
+            # buckets (k, 3): left edge, right edge, count -- same weights, so (nearly) the same histogram
+            np.testing.assert_allclose(ours[:, :2], ref[:, :2], rtol=FLOAT32, atol=1e-7, err_msg=what)
+            assert ours[:, 2].sum() == ref[:, 2].sum(), what
+            # ... and the same count in each bucket, but for a weight that float32 rounding moved across an edge
+            # (it changes two counts by one; observed: none)
+            moved = np.abs(ours[:, 2] - ref[:, 2]).sum() / 2
+            assert moved <= max(1, ref[:, 2].sum() // 1000), f"{what}: {moved:g} weights in other buckets than Keras'"
     n_layers = len(weight_paths) // 2
     assert {t for t in scalar_tags(scratch_run) if t.startswith("deltas/")} == {
         f"deltas/dense_{l}" for l in range(1, n_layers + 1)}
