@@ -355,6 +355,10 @@ EXPECTED = {   # task: (rows, features, outputs, output activation, loss)
 }
 
 
+TARGET_NAMES = {"regression": ["price_thousands_usd"], "binary": ["malignant"],
+                "multiclass": [str(digit) for digit in range(10)], "multilabel": ["even", "greater_than_4", "prime"]}
+
+
 def raw_features(task: str) -> pd.DataFrame:
     """The raw feature rows of a task, straight from its loader."""
     if task == "regression":
@@ -374,6 +378,16 @@ def test_prepare_shapes_dtypes_and_names(prepared):
     assert sum(X.shape[0] for X, _ in splits) == rows
     assert (prepared.output_activation, prepared.loss) == (activation, loss)
     assert prepared.X_train.shape[0] == pytest.approx(0.7 * rows, abs=10)
+    # the names, written here: the targets' in the order digit_attributes' columns are checked in above, the
+    # features' the loader's columns, each grade of a diamond its own column after the one it encodes
+    assert prepared.target_names == TARGET_NAMES[prepared.task]
+    columns = list(raw_features(prepared.task).columns)
+    if prepared.task == "regression":
+        diamonds = load_diamonds()
+        columns = [f"{c}={grade}" if c in ("cut", "color", "clarity") else c
+                   for c in columns for grade in (diamonds[c].cat.categories if c in ("cut", "color", "clarity")
+                                                  else [None])]
+    assert prepared.feature_names == columns
 
 
 def test_prepare_splits_are_disjoint_and_cover_every_row(prepared):
