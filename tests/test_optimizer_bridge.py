@@ -2,6 +2,7 @@
 Keras' own get_config() is the reference for what the Keras side holds, a bridged pair steps alike, and what
 has no twin is refused by name."""
 
+import inspect
 import warnings
 
 import keras
@@ -19,7 +20,8 @@ SCRATCH = {
                                                            clipvalue=0.5),
     "rmsprop-centered-clipnorm-exponential": lambda: optimizers.RMSprop(
         schedules.ExponentialDecay(0.01, 100, 0.5, staircase=True), momentum=0.5, centered=True, clipnorm=1.0),
-    "adam-amsgrad-inverse-time": lambda: optimizers.Adam(schedules.InverseTimeDecay(0.001, 10, 0.5), amsgrad=True),
+    "adam-amsgrad-inverse-time": lambda: optimizers.Adam(schedules.InverseTimeDecay(0.001, 10, 0.5), amsgrad=True,
+                                                         epsilon=1e-6),
     "adamw-cosine-warmup-global-clipnorm": lambda: optimizers.AdamW(
         schedules.CosineDecay(0.0, 40, alpha=0.1, warmup_target=0.01, warmup_steps=10), weight_decay=2**-6,
         beta_1=0.875, beta_2=1 - 2**-10, global_clipnorm=2.0),   # numbers Keras keeps exactly (see the parity test)
@@ -37,13 +39,26 @@ def keras_side(config: dict) -> dict:
     return config
 
 
+def constructor_options(cls) -> set[str]:
+    """Every keyword an optimizer class takes, its base classes' included (a subclass passes those on as **kwargs)."""
+    return {name for klass in cls.__mro__ if klass is not object and "__init__" in vars(klass)
+            for name, p in inspect.signature(klass).parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
 @pytest.mark.parametrize("case", SCRATCH)
 def test_scratch_to_keras_and_back_keeps_every_option_and_schedule(case, floatx64):
     ours = SCRATCH[case]()
+    # every option the constructor takes is in get_config, which the bridge hands to Keras: an option left out of
+    # it would give Keras its default without a word (an Adam(epsilon=1e-3) would step with Keras' 1e-7)
+    assert set(ours.get_config()) == constructor_options(type(ours))
     theirs = keras_optimizer(ours)
     assert type(theirs).__name__ == type(ours).__name__
     held = keras_side(theirs.get_config())
     assert {key: held[key] for key in ours.get_config()} == ours.get_config()      # Keras holds our numbers
+    # ... the numbers the scratch optimizer steps with (its attributes), not only what its get_config says
+    assert {key: held[key] for key in ours.get_config() if key != "learning_rate"} == {
+        key: getattr(ours, key) for key in ours.get_config() if key != "learning_rate"}
     if isinstance(ours.learning_rate, schedules.LearningRateSchedule):
         assert theirs.learning_rate.dtype == "float64"        # the schedule computes in float64, as scratch does
     again = scratch_optimizer(theirs)
