@@ -1797,6 +1797,22 @@ def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses
         ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), len(price))
 
 
+def test_ex03_takes_the_training_split_cast_to_float32_beside_a_float64_test_split():
+    # the tolerance is the wider of the two splits' types: judged in the test split's float64 (1e-9), standardised
+    # training rows cast to float32 (a mean about 1e-8 off 0) were "not scaled by a scaler fitted on them"
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from keras_models.course.exercises.graders import ex03
+    from keras_models.course.exercises.price_data import make_price_data
+
+    features, price = make_price_data()
+    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    scaler = StandardScaler().fit(X_train)
+    ex03._check_split((scaler.transform(X_train).astype(np.float32), scaler.transform(X_test), y_train, y_test,
+                       scaler), len(price))
+
+
 def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler
@@ -1980,6 +1996,18 @@ def test_ex03_hints_for_evaluate_that_returns_a_list_or_the_rmse_rather_than_the
     assert ex03_graded(tmp_path, evaluate=with_its_metric).startswith(
         "evaluate must return the test MSE as one float, got list (with metrics, model.evaluate returns a list")
     hint = ex03_graded(tmp_path, evaluate=root_of_it)
+    assert re.fullmatch(r"evaluate returned \d+\.\d{3} but the test MSE is \d+\.\d{3}: return model.evaluate's loss",
+                        hint), hint
+
+
+def test_ex03_hint_for_evaluate_that_divides_the_squared_errors_by_m_minus_1(tmp_path):
+    # a sample variance's habit: 1/299 = 0.3% above the test MSE, more than the 0.1% evaluate may be off, and far
+    # less than the RMSE's miss above
+    def by_m_minus_1(model, X_test, y_test):
+        error = model.predict(X_test, verbose=0)[:, 0] - y_test                   # (m,)
+        return float(np.sum(error ** 2) / (len(error) - 1))
+
+    hint = ex03_graded(tmp_path, evaluate=by_m_minus_1)
     assert re.fullmatch(r"evaluate returned \d+\.\d{3} but the test MSE is \d+\.\d{3}: return model.evaluate's loss",
                         hint), hint
 
@@ -2873,6 +2901,33 @@ def test_ex06_hint_for_evaluate_whose_dict_spells_a_key_otherwise(tmp_path):
 
     assert grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=capital_r2) == (
         'evaluate must return a dict with the keys "mae" and "r2"')
+
+
+def test_ex06_hint_for_evaluate_that_divides_the_absolute_errors_by_m_minus_1(tmp_path):
+    # a sample variance's habit: 1/109 = 0.9% above the MAE, more than the 0.1% evaluate may be off
+    module = load_module(find("ex06").solution_path)
+
+    def by_m_minus_1(predictor, houses):
+        error = houses["price"].to_numpy(dtype=float) - predictor.predict(houses)              # (m,)
+        return {**module.evaluate(predictor, houses), "mae": float(np.sum(np.abs(error)) / (len(error) - 1))}
+
+    hint = grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=by_m_minus_1)
+    assert hint.startswith("evaluate says MAE ") and "column" not in hint, hint
+
+
+def test_ex06_hint_for_prices_predicted_in_thousands_of_dollars(tmp_path):
+    # ex04's target was price / 1000: left undone in predict, the prices are around 80, not dollars, and the hint
+    # is the target scaling, not "look at the features"
+    import types
+
+    in_dollars = ex06_not_trained(load_module(find("ex06").solution_path))
+
+    def train(houses):
+        predictor = in_dollars(houses)
+        return types.SimpleNamespace(predict=lambda raw: predictor.predict(raw) / 1000.0)
+
+    hint = grade_mutant("ex06", tmp_path, train=train)
+    assert re.match(r"the predicted prices are around \d\d(\.\d)?, not dollars: undo the target scaling", hint), hint
 
 
 @pytest.mark.parametrize("accent", ["", "\n# café au lait\n"], ids=["ascii", "with-an-accent"])
