@@ -124,6 +124,46 @@ def test_fit_stops_early_by_the_task_tables_patience_on_its_monitor(second_binar
         (task.monitor, task.course.patience, True)]
 
 
+class Handed(Exception):
+    """Raised by a stand-in for workflow.fit: the model and data prepare_and_fit built, and no training."""
+
+
+def built_with_seed(seed: int, monkeypatch) -> tuple:
+    def stop_at_fit(model, prepared, *args):
+        raise Handed(model, prepared)
+
+    monkeypatch.setattr(workflow, "fit", stop_at_fit)
+    with pytest.raises(Handed) as handed:
+        workflow.prepare_and_fit("binary", None, epochs=1, max_rows=60, seed=seed, verbose=0, title="")
+    return handed.value.args
+
+
+def test_the_seed_chooses_the_sample_the_splits_and_the_weights(monkeypatch):
+    """--seed "seeds the sample, the splits, the weights and Dropout: the same seed gives the same model": seed 1
+    twice gives the same rows and initial weights, seed 0 other rows and other weights (no fit runs)."""
+    (model_0, prepared_0), (model_1, prepared_1), (again, prepared_again) = (
+        built_with_seed(seed, monkeypatch) for seed in (0, 1, 1))
+    assert prepared_1.train_rows.tolist() == prepared_again.train_rows.tolist()
+    assert prepared_1.train_rows.tolist() != prepared_0.train_rows.tolist()
+    for w_1, w_again, w_0 in zip(model_1.get_weights(), again.get_weights(), model_0.get_weights(), strict=True):
+        np.testing.assert_array_equal(w_1, w_again)
+        assert w_1.any() == (w_1 != w_0).any()              # a kernel differs; a bias is zeros for every seed
+
+
+def test_save_and_reload_refuses_a_file_that_does_not_predict_what_the_trained_model_did(tmp_path):
+    """The scripts' check that the .keras file holds the trained model: predictions it does not reproduce stop the
+    script with a line naming the file; the model's own predictions pass."""
+    prepared = prepare("binary", seed=0, max_rows=60)
+    model = build_model(prepared)
+    model.optimizer.build(model.trainable_variables)        # as fit leaves it: its slots saved, and loaded back
+    predictions = model.predict(prepared.X_test, verbose=0)                            # (9, 1)
+    path, reloaded = workflow.save_and_reload(model, tmp_path, "binary", prepared.X_test, predictions)
+    assert path == tmp_path / "binary.keras"
+    np.testing.assert_array_equal(reloaded.predict(prepared.X_test, verbose=0), predictions)
+    with pytest.raises(RuntimeError, match=f"^{re.escape(str(path))} does not reproduce the trained model's "):
+        workflow.save_and_reload(model, tmp_path, "binary", prepared.X_test, predictions + 1e-6)
+
+
 def test_keras_metric_agrees_with_our_evaluation_on_the_validation_split(course_run):
     """Keras' compiled metric (its own code) and ours (regression_metrics.py, classification_report.py) agree."""
     prepared, model = course_run.prepared, course_run.model
@@ -141,6 +181,7 @@ def test_keras_metric_agrees_with_our_evaluation_on_the_validation_split(course_
 def test_script_writes_model_curves_and_tensorboard_logs(course_run):
     assert course_run.model_path.suffix == ".keras" and zipfile.is_zipfile(course_run.model_path)
     assert course_run.curves_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert course_run.curves_png.name == f"{course_run.task}_loss_curves.png"       # the name the README gives
     for split in ("train", "validation"):
         assert list((course_run.log_dir / split).glob("events.out.tfevents.*")), f"no {split} event file"
 
