@@ -732,6 +732,34 @@ def test_ctrl_c_during_make_course_is_one_line_and_exit_130_and_the_end_names_ma
     assert capsys.readouterr().out == f"TensorBoard: make tensorboard LOGDIR={tmp_path / 'tensorboard'}\n"
 
 
+def test_ctrl_c_during_a_course_script_run_alone_is_one_line_and_exit_130(tmp_path, capsys):
+    """The script alone (`.venv/bin/python -m keras_models.course.real_data.X`) says so as make course does: 130 is
+    the shell's status for a Ctrl-C, which a 1 (an error) would hide from a calling script or make."""
+    def interrupted(out_dir, **settings):
+        raise KeyboardInterrupt
+
+    interrupted.__module__ = "keras_models.course.real_data.classification_breast_cancer"   # the script's own run
+    with pytest.raises(SystemExit) as stopped:
+        workflow.command_line(interrupted, "binary", ["--out", str(tmp_path)])
+    assert (stopped.value.code, capsys.readouterr()) == (130, ("\nInterrupted.\n", ""))
+
+
+def test_a_bad_option_of_a_course_script_run_as_a_program_names_the_scripts_own_help(capsys, monkeypatch):
+    """Run with `-m`, the script's run() belongs to __main__: the hint must name the module the learner typed, not
+    `.venv/bin/python -m __main__ --help`. runpy runs it as `-m` does (filter_tensorflow_chatter: not here)."""
+    from keras_models.twins import tf_chatter
+
+    script = "keras_models.course.real_data.classification_breast_cancer"
+    monkeypatch.setattr(tf_chatter, "filter_tensorflow_chatter", lambda: None)
+    monkeypatch.setattr(sys, "argv", [script, "--epochs", "0"])
+    monkeypatch.delitem(sys.modules, script, raising=False)        # imported already: runpy warns of a second copy
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_module(script, run_name="__main__", alter_sys=True)
+    assert stopped.value.code == 2
+    assert capsys.readouterr() == ("", "error: argument --epochs: must be a whole number >= 1, got '0' (all options: "
+                                       f".venv/bin/python -m {script} --help)\n")
+
+
 def test_make_course_and_a_course_script_into_a_closed_pipe_are_one_line_not_a_traceback(tmp_path, capsys,
                                                                                         monkeypatch):
     # `make course | head -1`: the first script's report met the closed pipe: Python's BrokenPipeError traceback

@@ -197,6 +197,24 @@ def test_a_wrong_dropout_rate_in_the_table_stops_make_course_in_one_line_before_
                                        "Dropout)\n")
 
 
+def test_a_wrong_dropout_rate_in_the_table_stops_its_course_script_run_alone_in_one_line(tmp_path, capsys,
+                                                                                      monkeypatch):
+    from keras_models.course.real_data import workflow
+
+    def ran(*args, **kwargs):
+        pytest.fail("the script ran")
+
+    ran.__module__ = "keras_models.course.real_data.multilabel_digits"         # the script's own run
+    with_dropout(monkeypatch, "multilabel", "course", 1.0)
+    with pytest.raises(SystemExit) as stopped:
+        workflow.command_line(ran, "multilabel", ["--out", str(tmp_path / "out")])
+    assert stopped.value.code == 1
+    assert capsys.readouterr().err == ("error: data/tasks.py, task multilabel: course=Defaults(dropout=1.0): a "
+                                       "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
+                                       "Dropout)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_make_train_resume_is_not_refused_for_a_wrong_rate_of_a_task_it_may_not_resume(tmp_path, monkeypatch):
     # which tasks a resumed run trains is in its run.json: run_tasks checks those; parse_args checked every task
     from keras_models.train.options import parse_args
