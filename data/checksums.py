@@ -152,10 +152,13 @@ def verify_checksum(path: str | Path, filename: str | None = None) -> Path:
     filename = path.name if filename is None else filename
     if filename not in SHA256:
         raise ValueError(f"no recorded checksum for {filename!r}; the shipped files are {sorted(SHA256)}")
-    restore = f"restore it with `git checkout data/{filename}`"
+    # From the last commit (HEAD), not git's index: after `git rm data/X` the index no longer holds the file, and after
+    # a damaged copy is staged (`git add -A`) it holds the damage. As keras_models.twins.git_files.restore_command says
+    command = f"git checkout HEAD -- data/{filename}"
+    restore = f"restore it with `{command}`"
     if path.is_dir():
         raise MissingDataFile(f"data file {path} is a folder, not the data file: remove it, then restore the file "
-                              f"with `git checkout data/{filename}`")
+                              f"with `{command}`")
     if not path.is_file():
         raise MissingDataFile(f"data file {path} is missing; {restore}")
     try:

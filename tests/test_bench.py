@@ -360,12 +360,12 @@ def test_a_damaged_or_missing_data_file_is_one_line_before_any_timing_or_report_
     assert capsys.readouterr() == ("", f"error: data file {path} does not match the shipped breast_cancer.csv: "
                                        f"expected sha256 {'0' * 64}, got {actual}. The file "
                                        "was altered or corrupted; restore it with "
-                                       "`git checkout data/breast_cancer.csv`\n")
+                                       "`git checkout HEAD -- data/breast_cancer.csv`\n")
     assert not out.exists()                             # no reports' folder, empty or half-written
     monkeypatch.setattr(data.checksums, "DATA_DIR", tmp_path / "no-data")     # a synthetic shape reads no file, but
     assert bench_run.main(["--quick", "--shapes", "medium", "--out", str(out)]) == 1    # make train, timed, does
     assert capsys.readouterr() == ("", f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; "
-                                       "restore it with `git checkout data/breast_cancer.csv`\n")
+                                       "restore it with `git checkout HEAD -- data/breast_cancer.csv`\n")
 
 
 def test_a_missed_goal_is_the_exit_status_and_one_line_naming_it(tmp_path, capsys, monkeypatch):

@@ -13,7 +13,9 @@ import io
 import os
 import re
 import runpy
+import shlex
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -242,9 +244,50 @@ def test_a_missing_solution_is_one_line_saying_how_to_restore_it(learner_folder,
     (tmp_path / "solutions").mkdir()
     assert grade_cli.main(["--only", "ex03"]) == 1                   # the learner file is missing too: write it
     path = f"solutions/{find('ex03').stem}.py"
-    assert capsys.readouterr().err == f"error: the solution {path} is missing: restore it with `git checkout {path}`\n"
+    assert capsys.readouterr().err == (f"error: the solution {path} is missing: restore it with "
+                                       f"`git checkout HEAD -- {path}`\n")
     assert grade_cli.main(["--solutions", "--only", "ex03"]) == 1     # make exercises-solutions: graded in place
-    assert capsys.readouterr().err == f"error: the solution {path} is missing: restore it with `git checkout {path}`\n"
+    assert capsys.readouterr().err == (f"error: the solution {path} is missing: restore it with "
+                                       f"`git checkout HEAD -- {path}`\n")
+
+
+def git_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`git ARGS` in `repo`, as a learner types it there (no hook's GIT_DIR pointing elsewhere), its output kept."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    return subprocess.run(["git", "-c", "user.name=learner", "-c", "user.email=learner@example.invalid", *args],
+                          cwd=repo, env=kept, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("how", ["git rm", "staged damaged"])
+def test_a_missing_solutions_advice_brings_it_back_after_git_rm_or_a_staged_change(how, learner_folder, capsys,
+                                                                                     monkeypatch):
+    """`git checkout X` fails after `git rm X` (the index no longer holds it: "pathspec ... did not match"), and after a
+    damaged copy is staged (`git add -A`, as a learner committing their work does) it brings back the damage: the
+    advice, run as the line gives it, must bring back the committed file in both cases."""
+    shipped = find("ex03").solution_path.read_bytes()
+    solutions = learner_folder / "solutions"
+    monkeypatch.setattr(graders, "SOLUTIONS_DIR", solutions)
+    monkeypatch.setattr(grade_cli, "SOLUTIONS_DIR", solutions)
+    solutions.mkdir()
+    solution = solutions / f"{find('ex03').stem}.py"
+    solution.write_bytes(shipped)
+    (solutions / "README.md").write_text("another file: git rm leaves the folder\n")
+    assert git_in(learner_folder, "init", "-q").returncode == 0
+    assert git_in(learner_folder, "add", "solutions").returncode == 0
+    assert git_in(learner_folder, "commit", "-q", "-m", "the course").returncode == 0
+    if how == "git rm":
+        assert git_in(learner_folder, "rm", "-q", str(solution.relative_to(learner_folder))).returncode == 0
+    else:                                        # damaged, staged, then deleted: the index holds the damage
+        solution.write_text("damaged\n")
+        assert git_in(learner_folder, "add", "-A").returncode == 0
+        solution.unlink()
+    assert grade_cli.main(["--solutions", "--only", "ex03"]) == 1
+    err = capsys.readouterr().err
+    advice = re.fullmatch(r"error: the solution \S+ is missing: restore it with `(git [^`]+)`\n", err)
+    assert advice, err
+    ran = git_in(learner_folder, *shlex.split(advice[1])[1:])
+    assert ran.returncode == 0, ran.stderr
+    assert solution.read_bytes() == shipped
 
 
 def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_exact_bytes(learner_folder, capsys):
@@ -412,7 +455,7 @@ def damaged_breast_cancer(monkeypatch):
 def damaged_line(path) -> str:
     return (f"error: data file {path} does not match the shipped breast_cancer.csv: expected sha256 {'0' * 64}, "
             f"got {hashlib.sha256(path.read_bytes()).hexdigest()}. The file was altered or corrupted; restore it with "
-            "`git checkout data/breast_cancer.csv`\n")
+            "`git checkout HEAD -- data/breast_cancer.csv`\n")
 
 
 def test_a_damaged_data_file_stops_the_lessons_with_one_line_naming_it(damaged_breast_cancer, tmp_path, capsys,
@@ -452,7 +495,7 @@ def test_a_missing_data_file_stops_the_lessons_with_one_line_not_a_pictures_fold
     monkeypatch.setattr(lessons, "LESSONS", ("lesson_06_regularisation",))
     assert lessons.main(["--logdir", str(tmp_path / "logs")]) == 1
     assert capsys.readouterr().err == (f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; "
-                                       "restore it with `git checkout data/breast_cancer.csv`\n")
+                                       "restore it with `git checkout HEAD -- data/breast_cancer.csv`\n")
 
 
 def test_a_damaged_data_file_stops_make_course_with_one_line_naming_it(damaged_breast_cancer, tmp_path, capsys,
@@ -468,7 +511,7 @@ def test_a_missing_data_file_stops_make_course_with_one_line_naming_it(tmp_path,
     monkeypatch.setattr(course_cli, "SCRIPTS", (course_cli.binary,))
     assert course_cli.main(["--out", str(tmp_path / "out")]) == 1
     assert capsys.readouterr() == ("", f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; "
-                                       "restore it with `git checkout data/breast_cancer.csv`\n")
+                                       "restore it with `git checkout HEAD -- data/breast_cancer.csv`\n")
 
 
 def test_a_damaged_data_file_stops_make_course_and_a_script_before_the_output_folder_is_made(

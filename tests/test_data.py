@@ -8,8 +8,11 @@ files are made under tmp_path.
 
 import dataclasses
 import hashlib
+import os
 import re
+import shlex
 import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
@@ -80,7 +83,7 @@ def test_loader_names_a_missing_file_and_how_to_restore_it(filename, tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         LOADERS[filename](path=missing)
     assert str(missing) in str(error.value)
-    assert f"git checkout data/{filename}" in str(error.value)
+    assert f"git checkout HEAD -- data/{filename}" in str(error.value)
 
 
 @pytest.mark.parametrize("filename", sorted(SHA256))
@@ -92,7 +95,36 @@ def test_verify_all_checks_every_shipped_file(filename, tmp_path, monkeypatch):
     with pytest.raises(checksums.MissingDataFile) as error:
         checksums.verify_all()
     assert str(error.value) == (f"data file {tmp_path / filename} is missing; restore it with "
-                                f"`git checkout data/{filename}`")
+                                f"`git checkout HEAD -- data/{filename}`")
+
+
+@pytest.mark.parametrize("how", ["git rm", "staged damaged"])
+def test_the_restore_advice_run_as_given_brings_back_a_data_file_after_git_rm_or_a_staged_change(how, tmp_path):
+    """`git checkout data/X` fails after `git rm data/X` ("pathspec ... did not match"), and after damaged bytes are
+    staged (`git add -A`, as a learner committing their work does) it brings the damage back: the advice must not."""
+    def git(*args):
+        kept = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+        return subprocess.run(["git", "-c", "user.name=learner", "-c", "user.email=learner@example.invalid", *args],
+                              cwd=tmp_path, env=kept, capture_output=True, text=True)
+
+    copy = tmp_path / "data" / "breast_cancer.csv"
+    copy.parent.mkdir()
+    shutil.copyfile(DATA_DIR / "breast_cancer.csv", copy)
+    (tmp_path / "data" / "digits.csv").write_text("another file: git rm leaves the folder\n")
+    for args in (["init", "-q"], ["add", "data"], ["commit", "-q", "-m", "the course"]):
+        assert git(*args).returncode == 0
+    if how == "git rm":
+        assert git("rm", "-q", "data/breast_cancer.csv").returncode == 0
+    else:
+        copy.write_text("damaged\n")
+        assert git("add", "-A").returncode == 0
+    with pytest.raises(checksums.DATA_FILE_ERRORS) as error:
+        verify_checksum(copy)
+    advice = re.search(r"restore it with `(git [^`]+)`$", str(error.value))
+    assert advice, error.value
+    ran = git(*shlex.split(advice[1])[1:])
+    assert ran.returncode == 0, ran.stderr
+    assert verify_checksum(copy) == copy
 
 
 def test_a_folder_in_place_of_a_data_file_is_named_as_a_folder_not_as_missing(tmp_path):
@@ -101,7 +133,7 @@ def test_a_folder_in_place_of_a_data_file_is_named_as_a_folder_not_as_missing(tm
     with pytest.raises(FileNotFoundError) as error:
         verify_checksum(folder)
     assert str(error.value) == (f"data file {folder} is a folder, not the data file: remove it, then restore the "
-                                "file with `git checkout data/housing.csv`")
+                                "file with `git checkout HEAD -- data/housing.csv`")
 
 
 def test_an_unreadable_data_file_is_named_as_a_data_file_error_not_a_bare_permission_error(monkeypatch):
@@ -118,7 +150,7 @@ def test_an_unreadable_data_file_is_named_as_a_data_file_error_not_a_bare_permis
     path = DATA_DIR / "breast_cancer.csv"
     assert str(error.value) == (f"data file {path} cannot be read (Permission denied); make it readable "
                                 "(`chmod a+r data/breast_cancer.csv`) or restore it with "
-                                "`git checkout data/breast_cancer.csv`")
+                                "`git checkout HEAD -- data/breast_cancer.csv`")
 
 
 @pytest.mark.parametrize("filename", sorted(LOADERS))
@@ -211,7 +243,7 @@ def test_a_damaged_file_is_named_with_what_is_wrong_and_where(damage, tmp_path):
     actual = hashlib.sha256(damaged.read_bytes()).hexdigest()
     assert str(error.value) == (f"data file {damaged} does not match the shipped breast_cancer.csv: expected sha256 "
                                 f"{SHA256['breast_cancer.csv']}, got {actual}. {sentence} The file was altered or "
-                                "corrupted; restore it with `git checkout data/breast_cancer.csv`")
+                                "corrupted; restore it with `git checkout HEAD -- data/breast_cancer.csv`")
 
 
 def test_a_file_more_than_twice_the_shipped_size_gets_the_plain_line_unread(tmp_path):

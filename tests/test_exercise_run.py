@@ -150,7 +150,7 @@ def test_a_missing_data_file_is_one_line_that_blames_the_file_not_the_learners_c
     assert (status, out) == (1, "")
     assert err == (f"ex05: a data file the exercise reads is damaged or gone: data file "
                    f"{tmp_path / 'data' / 'breast_cancer.csv'} is missing; restore it with "
-                   "`git checkout data/breast_cancer.csv`\n")
+                   "`git checkout HEAD -- data/breast_cancer.csv`\n")
 
 
 @pytest.mark.parametrize("call, status, message", [

@@ -856,7 +856,7 @@ def test_a_damaged_data_file_is_one_line_saying_which_and_how_to_restore_it(tmp_
     assert result.message.startswith(f"a data file the exercise reads is damaged or gone: data file "
                                      f"{damaged_dir / 'breast_cancer.csv'} "
                                      f"{what}"), result.message
-    assert result.message.endswith("restore it with `git checkout data/breast_cancer.csv`"), result.message
+    assert result.message.endswith("restore it with `git checkout HEAD -- data/breast_cancer.csv`"), result.message
 
 
 def test_make_exercises_after_a_damaged_data_file_says_to_restore_it_not_to_edit_the_exercise(tmp_path, monkeypatch,
@@ -906,7 +906,7 @@ def test_a_grader_file_missing_or_damaged_is_one_line_saying_how_to_restore_it_n
     monkeypatch.delitem(sys.modules, f"{graders.__name__}.ex03", raising=False)
     path = "keras_models/course/exercises/graders/ex03.py"
     line = (f"error: the grader {path} {what}, a file of the course's, not the code graded: restore it with "
-            f"`git checkout -- {path}`")
+            f"`git checkout HEAD -- {path}`")
     assert grade_cli.main(["--only", "ex03"]) == 1
     assert capsys.readouterr() == ("", f"{line} (nothing was graded)\n")
     grade_here("ex03")

@@ -1659,8 +1659,8 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
     assert grade(folder, "--only", "ex01") == 1
     progress, error = capsys.readouterr().err.splitlines()
     assert progress.startswith("  1 of 1 learner graded (ann; ")
-    assert error == (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) "
-                     "and grade again")
+    assert error == (f"error: a submission changed {watched} during grading: restore it "
+                     f"(git checkout HEAD -- {watched}) and grade again")
     assert not (folder / "grades.csv").exists()
     assert not (folder / PROGRESS).exists()         # nor ann's verdict kept, the changed grader's, for the next run
 
@@ -1678,8 +1678,8 @@ def test_a_submission_that_changes_the_instructors_files_before_a_ctrl_c_leaves_
                                              "bob": {FILE01: stops_make_grade(signal.SIGINT)}})
     assert grade(folder, "--only", "ex01", "--wall-limit", "60", "--jobs", "1") == 130
     err = capsys.readouterr().err.splitlines()
-    assert (f"error: a submission changed {watched} during grading: restore it (git checkout -- {watched}) and grade "
-            "again") in err, err
+    assert (f"error: a submission changed {watched} during grading: restore it (git checkout HEAD -- {watched}) "
+            "and grade again") in err, err
     assert err[-1] == "Interrupted; no grades were written."
     assert not (folder / PROGRESS).exists() and not (folder / "grades.csv").exists()
 

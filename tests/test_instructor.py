@@ -814,7 +814,7 @@ def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(
     assert release.main([str(dest)]) == 1
     path = "keras_models/course/exercises/graders/ex03.py"
     assert capsys.readouterr() == ("", f"error: the grader {path} is missing, a file of the course's, not the code "
-                                       f"graded: restore it with `git checkout -- {path}` (nothing was written)\n")
+                                       f"graded: restore it with `git checkout HEAD -- {path}` (nothing was written)\n")
     assert not dest.exists()
 
 
@@ -1883,7 +1883,7 @@ def test_a_damaged_data_set_is_one_line_before_grading_not_a_class_of_zeros(dama
     what = "is missing" if damage == "deleted" else "does not match the shipped digits.csv"
     assert out == "" and err.startswith(f"error: data file {shipped / 'digits.csv'} {what}"), err
     assert err.count("\n") == 1
-    assert err.endswith("restore it with `git checkout data/digits.csv` (nothing was graded)\n"), err
+    assert err.endswith("restore it with `git checkout HEAD -- data/digits.csv` (nothing was graded)\n"), err
     assert sorted(path.name for path in folder.iterdir()) == ["ann"]                  # no grade book written
 
 
@@ -1898,7 +1898,7 @@ def test_a_grader_file_missing_is_one_line_before_grading_not_every_learners_fau
     folder = write_class(tmp_path / "class", {name: {"ex03_keras_basics.py": "x = 1\n"} for name in ("ann", "bo")})
     path = "keras_models/course/exercises/graders/ex03.py"
     line = (f"error: the grader {path} is missing, a file of the course's, not the code graded: restore it with "
-            f"`git checkout -- {path}` (nothing was graded)\n")
+            f"`git checkout HEAD -- {path}` (nothing was graded)\n")
     for argv in (["--learner", str(folder / "ann"), "--only", "ex03"], [str(folder), "--only", "ex03"]):
         assert grade_class.main(argv) == 1
         assert capsys.readouterr() == ("", line)

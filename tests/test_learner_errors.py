@@ -267,7 +267,7 @@ def test_an_altered_data_file_stops_make_train_with_both_checksums(tmp_path, cap
     assert code == 1
     actual = hashlib.sha256((data.checksums.DATA_DIR / "breast_cancer.csv").read_bytes()).hexdigest()   # the file's
     assert f"does not match the shipped breast_cancer.csv: expected sha256 {expected}, got {actual}." in err
-    assert "The file was altered or corrupted; restore it with `git checkout data/breast_cancer.csv`" in err
+    assert "The file was altered or corrupted; restore it with `git checkout HEAD -- data/breast_cancer.csv`" in err
     # no run folder: a run that never started was the one RESUME=1 took up, even after the next run had completed
     assert list(tmp_path.iterdir()) == []
 
@@ -277,7 +277,7 @@ def test_a_missing_data_file_stops_make_train_saying_how_to_restore_it(tmp_path,
     code, _, err = run_main(capsys, "--tasks", "binary", "--logdir", str(tmp_path / "logs"), "--quiet")
     assert code == 1
     assert (f"error: data file {tmp_path / 'no-data' / 'breast_cancer.csv'} is missing; restore it with "
-            "`git checkout data/breast_cancer.csv`") in err
+            "`git checkout HEAD -- data/breast_cancer.csv`") in err
     assert list((tmp_path / "logs").iterdir()) == []                  # no run folder (the log folder is made first)
 
 

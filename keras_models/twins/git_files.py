@@ -9,6 +9,7 @@ GIT_CONFIG_GLOBAL, for a clone another user owns) and say the same of it where i
     listed(folder, purpose, *options)  `git ls-files OPTIONS`: the files that exist, sorted; a failure in one
                               line that begins with `purpose` ("make release copies the files git tracks")
     names(output)             the names in git's `-z` output, each as the file system spells it (bytes kept)
+    restore_command(path)     the git command that brings back a tracked file's committed bytes, as a line gives it
     shown(path)               a path as a line shows it: a byte that is not UTF-8 as its escape, \xe9
 """
 
@@ -67,6 +68,16 @@ def names(output: bytes) -> list[str]:
     a strict decode with "'utf-8' codec can't decode byte 0xe9", naming no file. Its bytes are kept (as surrogates):
     the same file opens, copies, and goes back to git as os.fsencode gives it."""
     return [os.fsdecode(name) for name in output.split(b"\0") if name]
+
+
+def restore_command(path: Path | str) -> str:
+    """`git checkout HEAD -- PATH`: what a line tells a learner or an instructor to type to bring back a course file
+    that is missing or damaged. From the last commit, not from git's index: after `git rm PATH` the index no longer
+    holds it (`git checkout PATH` fails: "pathspec ... did not match any file(s) known to git"), and after a damaged
+    copy is staged (`git add -A`, as a learner committing their work does) the index holds the damage, which `git
+    checkout PATH` silently brings back. (A deletion or damage already committed it cannot undo.) data/checksums.py
+    says the same in its own words: data/ imports nothing from keras_models."""
+    return f"git checkout HEAD -- {shown(path)}"
 
 
 def shown(path: Path | str) -> str:

@@ -60,6 +60,7 @@ from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, version_to_grade
 from keras_models.twins.closed_output import OutputFailed, output_failed
+from keras_models.twins.git_files import restore_command
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
@@ -322,7 +323,7 @@ def _what_failed(error: OSError | UnicodeError) -> str:
     path = Path(error.filename) if error.filename else None
     if isinstance(error, FileNotFoundError) and path is not None and path.parent == SOLUTIONS_DIR:
         return (f"the solution {path.relative_to(REPO)} is missing: restore it with "
-                f"`git checkout {path.relative_to(REPO)}`")
+                f"`{restore_command(path.relative_to(REPO))}`")
     not_writable = folder_not_writable(error)         # a read-only checkout, or another user's folder
     if not_writable is not None:
         return not_writable

@@ -73,6 +73,7 @@ from keras_models.twins.alone import held_alone
 from keras_models.twins.closed_output import OutputFailed, output_failed, printing
 from keras_models.twins.cores import usable_cores
 from keras_models.twins.counted import counted
+from keras_models.twins.git_files import restore_command
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
@@ -373,7 +374,7 @@ def _project_changed(before: dict[str, str]) -> bool:
     kept): each file changed named in one line."""
     changed = changed_paths(before, project_hashes(REPO))
     for path in changed:
-        print(f"error: a submission changed {path} during grading: restore it (git checkout -- {path}) and grade "
+        print(f"error: a submission changed {path} during grading: restore it ({restore_command(path)}) and grade "
               "again", file=sys.stderr)
     return bool(changed)
 

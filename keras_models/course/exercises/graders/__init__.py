@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from keras_models.twins.git_files import restore_command
+
 from .judging import (
     GRADED_PREFIX,
     GRADERS_DIR,
@@ -87,7 +89,7 @@ class Exercise:
             else:
                 what = f"cannot be loaded ({type(error).__name__}: {(message_of(error).splitlines() or [''])[0]})"
             raise GraderUnreadable(f"the grader {path} {what}, a file of the course's, not the code graded: restore "
-                                   f"it with `git checkout -- {path}`") from None
+                                   f"it with `{restore_command(path)}`") from None
 
 
 class GraderUnreadable(Exception):
