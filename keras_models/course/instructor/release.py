@@ -63,7 +63,7 @@ from keras_models.course.jupyter.build import exercise_notebook, lesson_notebook
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
 from keras_models.twins.counted import counted
-from keras_models.twins.git_files import git, git_said, listed, names, shown
+from keras_models.twins.git_files import git, git_said, listed, names, restore_command, shown
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
 from keras_models.twins.unexpanded_home import unexpanded_home
@@ -177,22 +177,15 @@ def learner_files(deleted: list[Path]) -> dict[str, str]:
 
 
 def _missing(exercise: Exercise, deleted: list[Path]) -> str:
-    """What is wrong with an exercise's solution not on disk, and the git command that brings it back: deleted here
-    (git's index still holds it), deleted with git rm (only the last commit does), or not tracked at all (its deletion
-    committed)."""
+    """What is wrong with an exercise's solution not on disk, and the git command that brings it back: deleted here,
+    on disk or with git rm (`restore_command`: from the last commit, which works after either), or not tracked at all
+    (its deletion committed)."""
     path = solution_of(exercise).as_posix()
     cut = f"make release cuts {exercise.name}'s exercise from it: restore it"
     if solution_of(exercise) not in deleted:
         return (f"missing, and git does not track it (its deletion committed?); {cut} from the commit before its "
                 f"deletion (`git log -- {path}` names it)")
-    try:
-        indexed = bool(names(git(REPO, "ls-files", "--cached", "-z", "--", path)))
-    except (OSError, subprocess.CalledProcessError):     # git ran a moment ago, for deleted_files: unlikely
-        indexed = True
-    if indexed:
-        return f"deleted here, not committed, and {cut} with `git checkout -- {path}` (or `git restore {path}`)"
-    return (f"deleted here (git rm), not committed, and {cut} with `git checkout HEAD -- {path}` (or `git restore "
-            f"--staged --worktree {path}`)")
+    return f"deleted here, not committed, and {cut} with `{restore_command(path)}`"
 
 
 def deleted_line(deleted: list[Path]) -> str:
