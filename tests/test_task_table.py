@@ -199,12 +199,12 @@ def test_a_wrong_dropout_rate_in_the_table_stops_make_course_in_one_line_before_
 
 def test_a_wrong_dropout_rate_in_the_table_stops_its_course_script_run_alone_in_one_line(tmp_path, capsys,
                                                                                       monkeypatch):
-    from keras_models.course.real_data import workflow
+    from keras_models.course.real_data import multilabel_digits, workflow
 
     def ran(*args, **kwargs):
         pytest.fail("the script ran")
 
-    ran.__module__ = "keras_models.course.real_data.multilabel_digits"         # the script's own run
+    ran.__module__ = multilabel_digits.__name__       # the script's own run (imported: its docstring is read)
     with_dropout(monkeypatch, "multilabel", "course", 1.0)
     with pytest.raises(SystemExit) as stopped:
         workflow.command_line(ran, "multilabel", ["--out", str(tmp_path / "out")])
