@@ -93,15 +93,10 @@ def test_the_reference_loop_trains_and_reports_its_loss_as_keras_fit_does(one_wo
     from data import prepare
     from keras_models.twins.bridge import to_keras
     from keras_models.twins.optimizer_bridge import adam_in_float32, keras_optimizer
-    from scratch import Dense, Network
 
     data = prepare(multi_worker.TASK, dtype="float32", seed=multi_worker.SEED)
     assert len(data.X_train) % BATCH != 0                                # a last, shorter batch (398 = 12*31 + 26)
-    sizes = [data.n_features, *multi_worker.HIDDEN, data.n_outputs]
-    activations = ["relu"] * len(multi_worker.HIDDEN) + [data.output_activation]
-    net = Network([Dense(n_in, n_out, g, seed=multi_worker.SEED + l, dtype="float32")     # the loop's start
-                   for l, (n_in, n_out, g) in enumerate(zip(sizes[:-1], sizes[1:], activations, strict=True))])
-    model = to_keras(net)
+    model = to_keras(multi_worker.initial_network(data))                 # the loop's start
     model.compile(optimizer=keras_optimizer(adam_in_float32(1e-3)), loss=tf.keras.losses.BinaryCrossentropy())
     history = model.fit(data.X_train, data.y_train, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0)
     weights, losses = one_worker

@@ -97,18 +97,22 @@ def replica_shares(X: np.ndarray, y: np.ndarray, batch_size: int):
 
 # ## Model and training loop
 
+def initial_network(data: Prepared) -> Network:
+    """The scratch network every worker starts from: the same seeded weights on each (and in the test's Keras fit)."""
+    sizes = [data.n_features, *HIDDEN, data.n_outputs]
+    activations = ["relu"] * len(HIDDEN) + [data.output_activation]
+    return Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")
+                    for l, (n_in, n_out, g) in enumerate(zip(sizes[:-1], sizes[1:], activations, strict=True))])
+
+
 def train(strategy: tf.distribute.Strategy, epochs: int, batch_size: int = BATCH_SIZE,
           data: Prepared | None = None) -> tuple[list[np.ndarray], list[float]]:
     """Train the binary task's network under `strategy`; returns the final weights and each epoch's loss
     (the mean over the epoch's rows, as Keras reports it). data: the task prepared already (main prepares it before
     joining the cluster); None prepares it here."""
     data = prepare(TASK, dtype="float32", seed=SEED) if data is None else data
-    sizes = [data.n_features, *HIDDEN, data.n_outputs]
-    activations = ["relu"] * len(HIDDEN) + [data.output_activation]
-    net = Network([Dense(n_in, n_out, g, seed=SEED + l, dtype="float32")          # the same start on every worker
-                   for l, (n_in, n_out, g) in enumerate(zip(sizes, sizes[1:], activations, strict=False))])
     with strategy.scope():                                            # variables mirrored on every replica
-        model = to_keras(net, name=TASK)
+        model = to_keras(initial_network(data), name=TASK)
         optimizer = keras_optimizer(adam_in_float32(1e-3))
         per_example = keras.losses.BinaryCrossentropy(reduction=None)  # (m_k,): one loss per row, not their mean
     batches = strategy.distribute_datasets_from_function(replica_shares(data.X_train, data.y_train, batch_size))
