@@ -139,7 +139,7 @@ def in_copy(path: Path, with_solutions: bool) -> bool:
 def uncommitted(changed: list[Path], deleted: list[Path], with_solutions: bool) -> Uncommitted:
     """Of the tracked files changed here (uncommitted_files) and deleted here (deleted_files), those that make the
     copy: the ones it holds, and the solutions a learner copy cuts its exercises from."""
-    solutions = {SOLUTIONS / f"{exercise.stem}.py" for exercise in EXERCISES}
+    solutions = {solution_of(exercise) for exercise in EXERCISES}
     return Uncommitted(copied=[path for path in changed if in_copy(path, with_solutions)],
                        cut_from=[path for path in changed if not with_solutions and path in solutions],
                        deleted=[path for path in deleted if in_copy(path, with_solutions)])
@@ -158,11 +158,13 @@ def learner_files(deleted: list[Path]) -> dict[str, str]:
     another deleted file is. The line says how to bring it back."""
     skeletons = {}
     for exercise in EXERCISES:
-        path = solution_of(exercise).as_posix()
+        solution = solution_of(exercise)
+        path = solution.as_posix()
         try:
             text = (REPO / path).read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ValueError(f"the solution {path} is {_missing(exercise, deleted)} (nothing was written)") from None
+            raise ValueError(f"the solution {path} is {_missing(exercise, solution, deleted)} (nothing was written)") \
+                from None
         except UnicodeDecodeError as error:
             raise ValueError(f"the solution {path} is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
                              f"{error.start}): save it as UTF-8 (nothing was written)") from None
@@ -176,13 +178,13 @@ def learner_files(deleted: list[Path]) -> dict[str, str]:
     return skeletons
 
 
-def _missing(exercise: Exercise, deleted: list[Path]) -> str:
-    """What is wrong with an exercise's solution not on disk, and the git command that brings it back: deleted here,
-    on disk or with git rm (`restore_command`: from the last commit, which works after either), or not tracked at all
-    (its deletion committed)."""
-    path = solution_of(exercise).as_posix()
+def _missing(exercise: Exercise, solution: Path, deleted: list[Path]) -> str:
+    """What is wrong with an exercise's solution (solution_of(exercise)) not on disk, and the git command that brings it
+    back: deleted here, on disk or with git rm (`restore_command`: from the last commit, which works after either), or
+    not tracked at all (its deletion committed)."""
+    path = solution.as_posix()
     cut = f"make release cuts {exercise.name}'s exercise from it: restore it"
-    if solution_of(exercise) not in deleted:
+    if solution not in deleted:
         return (f"missing, and git does not track it (its deletion committed?); {cut} from the commit before its "
                 f"deletion (`git log -- {path}` names it)")
     return f"deleted here, not committed, and {cut} with `{restore_command(path)}`"
