@@ -195,21 +195,21 @@ def _optimizer_state(path, arrays: dict[str, np.ndarray], optimizer, params: lis
         if (value.shape, value.dtype) != (slots[key].shape, slots[key].dtype) or not np.isfinite(value).all():
             raise CheckpointError(f"checkpoint {path}: optimizer/{key} ({value.dtype}, shape {value.shape}) must "
                                   f"hold finite {slots[key].dtype} numbers of shape {slots[key].shape}; it is damaged")
-    if steps is not None and steps.shape == () and steps.dtype.kind in "iu" and steps == 0:
+    try:
+        copy.deepcopy(optimizer).set_state(state)       # the optimizer's own checks, on a copy
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"checkpoint {path}: its optimizer/ state does not fit {name} ({exc})") from None
+    if int(state["iterations"]) == 0:                   # set_state has checked it: a 0-d integer >= 0
         # the slots are made by the first step, which counts itself: after 0 steps they can only hold where the
         # optimizer starts them (a first step that failed, saved by hand). Others came from steps: resumed at t = 1,
         # Adam's bias correction would divide its momentum by 1 - beta_1 again, and a schedule would restart.
         for key, value in state.items():
             if key != "iterations":
-                slot, i = key.rsplit("_", 1)
-                if not np.array_equal(value, optimizer.new_slot(slot, params[int(i)])):
+                slot = key.rsplit("_", 1)[0]            # "<slot>_<i>": every key but iterations is one of slots
+                if not np.array_equal(value, optimizer.new_slot(slot, slots[key])):
                     raise CheckpointError(f"checkpoint {path}: optimizer/iterations is 0, but optimizer/{key} is not "
                                           f"where {name} starts: steps were taken; it is damaged (delete it to start "
                                           "over)")
-    try:
-        copy.deepcopy(optimizer).set_state(state)       # the optimizer's own checks, on a copy
-    except (ValueError, TypeError) as exc:
-        raise CheckpointError(f"checkpoint {path}: its optimizer/ state does not fit {name} ({exc})") from None
     return state
 
 
