@@ -31,6 +31,7 @@ The iterates are Python floats.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 from collections.abc import Callable
 
@@ -79,8 +80,8 @@ def gradient_descent(
     xs = [x]
     for k in range(max_iters):
         value = df(x)
-        if np.ma.isMaskedArray(value) and not np.ma.getmaskarray(value).any():
-            value = np.ma.getdata(value)            # nothing masked: its values, as in scratch.checks.elementwise
+        with contextlib.suppress(ValueError):       # masked entries: left masked, refused below by name and step
+            value = elementwise(value, "df")        # nothing masked: its values (a np.matrix: the array it holds)
         slope = np.asarray(value)                   # np.asarray(np.ma.masked) is 0.0: a masked value is refused
         if slope.ndim == 0 and slope.dtype.kind == "b":     # True read as a slope of 1, False as a flat spot
             raise TypeError(f"df({x}) must return a real scalar, got bool {slope.item()} at step {k}: a comparison, "
