@@ -2515,6 +2515,36 @@ def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_i
                                   "layers only, or leave it out"), str(refused.value)
 
 
+@pytest.mark.parametrize("scale, offset, only", [(-1.0, 1.0, None), (0.5, 0.25, "0.25 and 0.75"),
+                                                 (-0.5, 1.0, "0.5 and 1.0")])
+def test_a_rescaling_after_a_sigmoid_is_judged_by_where_it_puts_the_probabilities(scale, offset, only):
+    """Rescaling(-1.0, offset=1.0) after the sigmoid output maps p to 1 - p, still a probability between 0 and 1 (the
+    Dense below makes up for the sign, as sigmoid(-z) = 1 - sigmoid(z)), and was refused for outputting "numbers between
+    0.0 and 1.0, not probabilities between 0 and 1". A range strictly inside (0, 1) is a probability too, but one that
+    can never be surer than its ends, and is refused for that, not for leaving (0, 1)."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import require_binary_classifier
+
+    made = keras.layers.Rescaling(scale, offset=offset, name="after")
+    p = np.array([[1e-4], [0.3], [0.9999]], dtype="float32")
+    q = np.asarray(made(p))                                           # what Keras' layer makes of the probabilities
+    np.testing.assert_allclose(q, scale * p + offset, rtol=1e-6)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid"), made])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    if only is None:
+        assert 0 <= q.min() < 0.01 and 0.99 < q.max() <= 1          # the whole of (0, 1), turned round
+        require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
+        return
+    with pytest.raises(Fail) as refused:
+        require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
+    assert str(refused.value) == (
+        f"Rescaling 'after' comes after the output layer: it maps each probability p to {scale} * p + {offset}, so the "
+        f"model outputs probabilities between {only} only, never surer than that of a yes or a no however clear the "
+        "case; put it after the hidden layers only, or leave it out"), str(refused.value)
+
+
 @pytest.mark.parametrize("name, output", [("ex04", "keras.layers.Dense(1),"),
                                           ("ex05", 'keras.layers.Dense(1, activation="sigmoid"),')])
 def test_ex04_and_ex05_refuse_a_layer_normalization_after_the_output_for_what_it_does(name, output, tmp_path):

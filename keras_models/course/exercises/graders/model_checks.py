@@ -274,9 +274,9 @@ def _what_it_does_to_the_output(layer, before: list) -> str | None:
     """What a layer of normalised_or_rescaled() after the output's Dense (`before`: the layers before it) does to the
     outputs, or None when it leaves them a linear map of the Dense's: a Rescaling(1.0) that changes nothing, any other
     Rescaling of a linear output or of the logit before its Activation (the Dense makes up for it), unless its scale
-    is 0; after an activation other than a sigmoid, the activation is refused as such (require_output,
-    require_binary_classifier). A normalisation of one output gives one number (LayerNormalization: its beta) or the
-    output's sign for every input, before or after the activation."""
+    is 0, and one that turns a sigmoid's p into 1 - p; after an activation other than a sigmoid, the activation is
+    refused as such (require_output, require_binary_classifier). A normalisation of one output gives one number
+    (LayerNormalization: its beta) or the output's sign for every input, before or after the activation."""
     import keras
 
     if isinstance(layer, keras.layers.LayerNormalization):
@@ -294,9 +294,18 @@ def _what_it_does_to_the_output(layer, before: list) -> str | None:
         return f"it maps each output z to {layer.scale} * z + {layer.offset}, the same number whatever the input"
     if activation != "sigmoid" or np.all(scale == 1) and np.all(offset == 0):
         return None                   # a linear map of a linear output; any other activation is refused as such
-    low, high = sorted((float(np.min(offset)), float(np.max(scale + offset))))     # p in (0, 1)
-    return (f"it maps each probability p to {layer.scale} * p + {layer.offset}, so the model outputs numbers between "
-            f"{low} and {high}, not probabilities between 0 and 1")
+    ends = np.concatenate([np.ravel(offset), np.ravel(scale + offset)])          # where p = 0 and p = 1 go
+    low, high = float(ends.min()), float(ends.max())
+    if low == 0 and high == 1:
+        return None                   # 1 - p: the Dense below makes up for the sign, as sigmoid(-z) = 1 - sigmoid(z)
+    if low < 0 or high > 1:
+        return (f"it maps each probability p to {layer.scale} * p + {layer.offset}, so the model outputs numbers "
+                f"between {low} and {high}, not probabilities between 0 and 1")
+    # Strictly inside (0, 1) the outputs are still probabilities, and binary cross-entropy scores them (no log of 0),
+    # but no weights make them surer than the ends: a label of 1 costs at least -log(high) however clear the case,
+    # and a range not centred on 0.5 moves the yes/no threshold at 0.5 too. Refused, for that.
+    return (f"it maps each probability p to {layer.scale} * p + {layer.offset}, so the model outputs probabilities "
+            f"between {low} and {high} only, never surer than that of a yes or a no however clear the case")
 
 
 def require_binary_classifier(model, function: str, *, n_features: int, what: str) -> None:
