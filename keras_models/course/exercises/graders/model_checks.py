@@ -102,13 +102,19 @@ def output_activation(model) -> str:
     return "none"
 
 
+def layers_that_act(model) -> list:
+    """The model's layers (layers_of) that are not read through (not_an_activation), in order: the last one makes the
+    output, as output_activation finds it; the others are hidden."""
+    read_through = not_an_activation()
+    return [layer for layer in layers_of(model) if not isinstance(layer, read_through)]
+
+
 def hidden_activations(model) -> set[str]:
     """The names of the activations of the Dense and Activation layers before the output ("relu", "tanh", ...): the
-    layers before the last one that is not read through (not_an_activation), as output_activation finds it."""
+    layers that act (layers_that_act) before the last one."""
     import keras
 
-    read_through = not_an_activation()
-    layers = [layer for layer in layers_of(model) if not isinstance(layer, read_through)]
+    layers = layers_that_act(model)
     return {_activation_name(layer.activation) for layer in layers[:-1]
             if isinstance(layer, keras.layers.Dense | keras.layers.Activation)}
 
@@ -118,8 +124,7 @@ def hidden_nonlinear_layers(model) -> int:
     an activation layer of its own (Dense(16) then keras.layers.ReLU(), LeakyReLU, ELU, PReLU, Softmax)."""
     import keras
 
-    read_through = not_an_activation()
-    layers = [layer for layer in layers_of(model) if not isinstance(layer, read_through)]
+    layers = layers_that_act(model)
     activation_layers = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU, keras.layers.PReLU,
                          keras.layers.Softmax)
     count = 0
