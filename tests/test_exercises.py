@@ -2545,6 +2545,24 @@ def test_a_rescaling_after_a_sigmoid_is_judged_by_where_it_puts_the_probabilitie
         "case; put it after the hidden layers only, or leave it out"), str(refused.value)
 
 
+def test_a_rescaling_after_an_activation_layer_is_judged_by_that_activation_not_by_the_dense_before_it():
+    """Dense(1) then Activation("sigmoid") makes the same probability as Dense(1, activation="sigmoid"): a Rescaling
+    after it maps that probability, and is judged so; the same Rescaling between the Dense and the Activation rescales
+    a logit, which the Dense makes up for."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import no_dropout_after_the_output
+
+    def model(*layers):
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(1), *layers])
+
+    no_dropout_after_the_output(model(keras.layers.Rescaling(2.0, offset=0.5), keras.layers.Activation("sigmoid")))
+    with pytest.raises(Fail, match=r"^Rescaling 'after' comes after the output layer: it maps each probability p to "
+                                   r"2\.0 \* p \+ 0\.5, so the model outputs numbers between 0\.5 and 2\.5, not "):
+        no_dropout_after_the_output(model(keras.layers.Activation("sigmoid"),
+                                          keras.layers.Rescaling(2.0, offset=0.5, name="after")))
+
+
 @pytest.mark.parametrize("name, output", [("ex04", "keras.layers.Dense(1),"),
                                           ("ex05", 'keras.layers.Dense(1, activation="sigmoid"),')])
 def test_ex04_and_ex05_refuse_a_layer_normalization_after_the_output_for_what_it_does(name, output, tmp_path):

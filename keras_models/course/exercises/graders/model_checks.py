@@ -245,6 +245,8 @@ def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
     after = layers[dense[-1] + 1:] if dense else []
     check(not any(isinstance(layer, keras.layers.Dropout) for layer in after),
           f"a Dropout comes after the output layer: {does}; put Dropout after the hidden layers only")
+    made = layers[dense[-1]] if dense else None       # the last Dense or Activation seen: it makes the outputs
+    normalised = None                                  # the first BatchNormalization after it
     for layer in after:
         for noise, what_it_does in NOT_DROPOUT.items():
             check(not isinstance(layer, noise),
@@ -257,31 +259,32 @@ def no_dropout_after_the_output(model, does: str = TO_PRICES) -> None:
               f"ActivityRegularization {layer.name!r} comes after the output layer: it adds to the loss "
               f"{' and '.join(penalties)}, so the model learns outputs pulled toward 0 that no target asks for; put it "
               "after the hidden layers only, or leave it out")
-    # a BatchNormalization between the output Dense and its Activation normalises a logit, which the activation then
-    # maps as before; after the activation it changes what the model outputs
-    made = [index for index, layer in enumerate(layers)
-            if isinstance(layer, keras.layers.Dense | keras.layers.Activation)]
-    for layer in layers[made[-1] + 1:] if made else []:
-        check(not isinstance(layer, keras.layers.BatchNormalization),
-              f"BatchNormalization {layer.name!r} comes after the output layer: it recentres and rescales the outputs, "
-              "by each batch's mean and spread while training and by running averages in predict, so predict gives "
-              "other outputs than the loss scored ("
-              + ("probabilities below 0 or above 1" if does == TO_PROBABILITIES else
-                 "predicted prices shifted and scaled by averages that lag behind the training")
-              + "); put it after the hidden layers only, or leave it out")
-    for index, layer in enumerate(layers[dense[-1] + 1:] if dense else [], start=dense[-1] + 1 if dense else 0):
-        does_to_it = _what_it_does_to_the_output(layer, layers[:index])
+        # a BatchNormalization between the output Dense and its Activation normalises a logit, which the activation
+        # then maps as before; after the activation it changes what the model outputs
+        if isinstance(layer, keras.layers.Activation):
+            made, normalised = layer, None
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            normalised = normalised or layer
+        does_to_it = _what_it_does_to_the_output(layer, made)
         check(does_to_it is None, f"{type(layer).__name__} {layer.name!r} comes after the output layer: {does_to_it}; "
                                   "put it after the hidden layers only, or leave it out")
+    if normalised is not None:
+        raise Fail(f"BatchNormalization {normalised.name!r} comes after the output layer: it recentres and rescales "
+                   "the outputs, by each batch's mean and spread while training and by running averages in predict, "
+                   "so predict gives other outputs than the loss scored ("
+                   + ("probabilities below 0 or above 1" if does == TO_PROBABILITIES else
+                      "predicted prices shifted and scaled by averages that lag behind the training")
+                   + "); put it after the hidden layers only, or leave it out")
 
 
-def _what_it_does_to_the_output(layer, before: list) -> str | None:
-    """What a layer of normalised_or_rescaled() after the output's Dense (`before`: the layers before it) does to the
-    outputs, or None when it leaves them a linear map of the Dense's: a Rescaling(1.0) that changes nothing, any other
-    Rescaling of a linear output or of the logit before its Activation (the Dense makes up for it), unless its scale
-    is 0, and one that turns a sigmoid's p into 1 - p; after an activation other than a sigmoid, the activation is
-    refused as such (require_output, require_binary_classifier). A normalisation of one output gives one number
-    (LayerNormalization: its beta) or the output's sign for every input, before or after the activation."""
+def _what_it_does_to_the_output(layer, made) -> str | None:
+    """What a layer of normalised_or_rescaled() after the output's Dense (`made`: the last Dense or Activation before
+    it, which makes what it receives) does to the outputs, or None when it leaves them a linear map of the Dense's: a
+    Rescaling(1.0) that changes nothing, any other Rescaling of a linear output or of the logit before its Activation
+    (the Dense makes up for it), unless its scale is 0, and one that turns a sigmoid's p into 1 - p; after an
+    activation other than a sigmoid, the activation is refused as such (require_output, require_binary_classifier).
+    A normalisation of one output gives one number (LayerNormalization: its beta) or the output's sign for every
+    input, before or after the activation."""
     import keras
 
     if isinstance(layer, keras.layers.LayerNormalization):
@@ -293,7 +296,6 @@ def _what_it_does_to_the_output(layer, before: list) -> str | None:
     if not isinstance(layer, keras.layers.Rescaling):
         return None
     scale, offset = np.asarray(layer.scale, dtype=float), np.asarray(layer.offset, dtype=float)
-    made = [item for item in before if isinstance(item, keras.layers.Dense | keras.layers.Activation)][-1]
     activation = _activation_name(made.activation)
     if not np.all(scale):
         return f"it maps each output z to {layer.scale} * z + {layer.offset}, the same number whatever the input"
