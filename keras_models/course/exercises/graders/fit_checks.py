@@ -30,29 +30,26 @@ def fit_checked(check_call):
     """While the block runs, every keras Model.fit call is first shown to check_call({argument: value}, as fit
     binds them, defaults included), which raises Fail for a call the exercise forbids: before any epoch runs,
     and naming the argument, where a wrong validation set would otherwise pass unseen (a model validated on
-    the test rows still scores well on them). Nested, the innermost checks the data (data_checked) once, before
-    every check_call."""
+    the test rows still scores well on them). Nested, the innermost wraps fit alone: it binds the arguments once,
+    checks the data (data_checked) once, then shows them to every check_call, its own first."""
     import keras
 
     fit = keras.Model.fit
-    signature = inspect.signature(fit)
-    # inside another fit_checked, its check without its data_checked: this one's has read x and y already
-    outer = getattr(fit, "without_data_checked", fit)
+    # inside another fit_checked, one wrapper for both: its checks after this one's, then fit itself
+    checks = (check_call, *getattr(fit, "checks", ()))
+    unwrapped = getattr(fit, "unwrapped", fit)
+    signature = inspect.signature(unwrapped)
 
-    def without_data_checked(self, *args, **kwargs):
-        arguments = signature.bind(self, *args, **kwargs)
-        arguments.apply_defaults()
-        check_call(arguments.arguments)
-        return outer(self, *args, **kwargs)
-
-    @functools.wraps(fit)                   # its signature is fit's: a fit_checked inside this one binds the same
+    @functools.wraps(unwrapped)
     def checked(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs)
         arguments.apply_defaults()
         data_checked(arguments.arguments)       # before any check reads x and y: nothing masked, not swapped
-        return without_data_checked(self, *args, **kwargs)
+        for each in checks:
+            each(arguments.arguments)
+        return unwrapped(self, *args, **kwargs)
 
-    checked.without_data_checked = without_data_checked
+    checked.checks, checked.unwrapped = checks, unwrapped
     keras.Model.fit = checked
     try:
         yield
