@@ -43,6 +43,7 @@ import math
 import os
 import re
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -655,6 +656,49 @@ def run_make(folder: Path, *args: str, timeout: float = 60, **env: str) -> subpr
     """`make --no-print-directory ARGS` in `folder`, captured; env: more variables (make_environment)."""
     return subprocess.run([shutil.which("make") or "make", "--no-print-directory", *args], cwd=folder,
                           env=make_environment(**env), capture_output=True, text=True, timeout=timeout)
+
+
+# --- a learner's git, as the restore advice meets it ------------------------------------------------
+
+def git_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`git ARGS` in `repo`, as a learner types it there (no hook's GIT_DIR pointing elsewhere), its output kept."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
+    return subprocess.run(["git", "-c", "user.name=learner", "-c", "user.email=learner@example.invalid", *args],
+                          cwd=repo, env=kept, capture_output=True, text=True)
+
+
+LOSSES = ("git rm", "staged damaged", "staged damaged, then deleted")
+
+
+def lose_committed(repo: Path, path: Path, shipped: bytes, how: str) -> None:
+    """`shipped` written at `path` (in `repo`) beside another file, committed in a new repository at `repo`, then lost
+    `how` (one of LOSSES): "git rm" takes it out of git's index too, so `git checkout X` fails ("pathspec ... did not
+    match"); "staged damaged" stages damaged bytes (`git add -A`, as a learner committing their work does), so `git
+    checkout X` brings the damage back; "staged damaged, then deleted" leaves only the index's damaged copy."""
+    assert how in LOSSES, how
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(shipped)
+    (path.parent / "README.md").write_text("another file: git rm leaves the folder\n")
+    folder = str(path.parent.relative_to(repo))
+    for args in (["init", "-q"], ["add", folder], ["commit", "-q", "-m", "the course"]):
+        assert git_in(repo, *args).returncode == 0
+    if how == "git rm":
+        assert git_in(repo, "rm", "-q", str(path.relative_to(repo))).returncode == 0
+        return
+    path.write_text("damaged\n")
+    assert git_in(repo, "add", "-A").returncode == 0
+    if how == "staged damaged, then deleted":
+        path.unlink()
+
+
+def restore_as_advised(repo: Path, message: str, path: Path, shipped: bytes) -> None:
+    """The `git ...` that `message` ends with ("restore it with `git ...`"), run in `repo` as the learner types it
+    there: it must succeed and bring back the committed bytes `shipped` at `path`."""
+    advice = re.search(r"restore it with `(git [^`]+)`$", message)
+    assert advice, message
+    ran = git_in(repo, *shlex.split(advice[1])[1:])
+    assert ran.returncode == 0, ran.stderr
+    assert path.read_bytes() == shipped
 
 
 # --- the instructor's git, as make release and make mutants meet it ----------------------------------

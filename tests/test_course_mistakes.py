@@ -13,9 +13,7 @@ import io
 import os
 import re
 import runpy
-import shlex
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,8 +27,10 @@ from conftest import (
     exercises_reset_into,
     file_size_limit,
     full_output,
+    lose_committed,
     output_closed,
     output_full,
+    restore_as_advised,
     run_make,
     started_into,
 )
@@ -251,43 +251,19 @@ def test_a_missing_solution_is_one_line_saying_how_to_restore_it(learner_folder,
                                        f"`git checkout HEAD -- {path}`\n")
 
 
-def git_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    """`git ARGS` in `repo`, as a learner types it there (no hook's GIT_DIR pointing elsewhere), its output kept."""
-    kept = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
-    return subprocess.run(["git", "-c", "user.name=learner", "-c", "user.email=learner@example.invalid", *args],
-                          cwd=repo, env=kept, capture_output=True, text=True)
-
-
-@pytest.mark.parametrize("how", ["git rm", "staged damaged"])
+@pytest.mark.parametrize("how", ["git rm", "staged damaged, then deleted"])
 def test_a_missing_solutions_advice_brings_it_back_after_git_rm_or_a_staged_change(how, learner_folder, capsys,
                                                                                      monkeypatch):
     """`git checkout X` fails after `git rm X` (the index no longer holds it: "pathspec ... did not match"), and after a
     damaged copy is staged (`git add -A`, as a learner committing their work does) it brings back the damage: the
     advice, run as the line gives it, must bring back the committed file in both cases."""
     shipped = find("ex03").solution_path.read_bytes()
-    solutions = learner_folder / "solutions"
-    monkeypatch.setattr(graders, "SOLUTIONS_DIR", solutions)
-    monkeypatch.setattr(grade_cli, "SOLUTIONS_DIR", solutions)
-    solutions.mkdir()
-    solution = solutions / f"{find('ex03').stem}.py"
-    solution.write_bytes(shipped)
-    (solutions / "README.md").write_text("another file: git rm leaves the folder\n")
-    assert git_in(learner_folder, "init", "-q").returncode == 0
-    assert git_in(learner_folder, "add", "solutions").returncode == 0
-    assert git_in(learner_folder, "commit", "-q", "-m", "the course").returncode == 0
-    if how == "git rm":
-        assert git_in(learner_folder, "rm", "-q", str(solution.relative_to(learner_folder))).returncode == 0
-    else:                                        # damaged, staged, then deleted: the index holds the damage
-        solution.write_text("damaged\n")
-        assert git_in(learner_folder, "add", "-A").returncode == 0
-        solution.unlink()
+    solution = learner_folder / "solutions" / f"{find('ex03').stem}.py"
+    monkeypatch.setattr(graders, "SOLUTIONS_DIR", solution.parent)
+    monkeypatch.setattr(grade_cli, "SOLUTIONS_DIR", solution.parent)
+    lose_committed(learner_folder, solution, shipped, how)
     assert grade_cli.main(["--solutions", "--only", "ex03"]) == 1
-    err = capsys.readouterr().err
-    advice = re.fullmatch(r"error: the solution \S+ is missing: restore it with `(git [^`]+)`\n", err)
-    assert advice, err
-    ran = git_in(learner_folder, *shlex.split(advice[1])[1:])
-    assert ran.returncode == 0, ran.stderr
-    assert solution.read_bytes() == shipped
+    restore_as_advised(learner_folder, capsys.readouterr().err, solution, shipped)
 
 
 def test_an_exercise_file_that_is_not_utf8_fails_to_parse_and_reset_keeps_its_exact_bytes(learner_folder, capsys):

@@ -8,16 +8,14 @@ files are made under tmp_path.
 
 import dataclasses
 import hashlib
-import os
 import re
-import shlex
 import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn.datasets
+from conftest import lose_committed, restore_as_advised
 
 from data import (
     DATA_DIR,
@@ -102,29 +100,12 @@ def test_verify_all_checks_every_shipped_file(filename, tmp_path, monkeypatch):
 def test_the_restore_advice_run_as_given_brings_back_a_data_file_after_git_rm_or_a_staged_change(how, tmp_path):
     """`git checkout data/X` fails after `git rm data/X` ("pathspec ... did not match"), and after damaged bytes are
     staged (`git add -A`, as a learner committing their work does) it brings the damage back: the advice must not."""
-    def git(*args):
-        kept = {name: value for name, value in os.environ.items() if not name.startswith("GIT_")}
-        return subprocess.run(["git", "-c", "user.name=learner", "-c", "user.email=learner@example.invalid", *args],
-                              cwd=tmp_path, env=kept, capture_output=True, text=True)
-
     copy = tmp_path / "data" / "breast_cancer.csv"
-    copy.parent.mkdir()
-    shutil.copyfile(DATA_DIR / "breast_cancer.csv", copy)
-    (tmp_path / "data" / "digits.csv").write_text("another file: git rm leaves the folder\n")
-    for args in (["init", "-q"], ["add", "data"], ["commit", "-q", "-m", "the course"]):
-        assert git(*args).returncode == 0
-    if how == "git rm":
-        assert git("rm", "-q", "data/breast_cancer.csv").returncode == 0
-    else:
-        copy.write_text("damaged\n")
-        assert git("add", "-A").returncode == 0
+    shipped = (DATA_DIR / "breast_cancer.csv").read_bytes()
+    lose_committed(tmp_path, copy, shipped, how)
     with pytest.raises(checksums.DATA_FILE_ERRORS) as error:
         verify_checksum(copy)
-    advice = re.search(r"restore it with `(git [^`]+)`$", str(error.value))
-    assert advice, error.value
-    ran = git(*shlex.split(advice[1])[1:])
-    assert ran.returncode == 0, ran.stderr
-    assert verify_checksum(copy) == copy
+    restore_as_advised(tmp_path, str(error.value), copy, shipped)
 
 
 def test_a_folder_in_place_of_a_data_file_is_named_as_a_folder_not_as_missing(tmp_path):
