@@ -149,6 +149,12 @@ def with_dropout(monkeypatch, task: str, use: str, rate) -> None:
     monkeypatch.setitem(TASK_TABLE, task, replace(spec, **{use: replace(getattr(spec, use), dropout=rate)}))
 
 
+def wrong_rate_error(use: str, rate) -> str:
+    """The one line (stderr) that refuses task multilabel's `use` settings for their Dropout rate `rate`."""
+    return (f"error: data/tasks.py, task multilabel: {use}=Defaults(dropout={rate!r}): a Dropout rate is the fraction "
+            "of units dropped, a number in [0, 1) (0.0: no Dropout)\n")
+
+
 @pytest.mark.parametrize("name, problem", [
     ("regression_l2", "task regression: its name and task regression_l2's are one inside the other, so the "
                       "TensorBoard link of one (runFilter=regression) shows both tasks' runs: give it a name no other "
@@ -178,9 +184,7 @@ def test_a_wrong_dropout_rate_in_the_table_stops_make_train_in_one_line_before_t
     with pytest.raises(SystemExit) as stopped:
         parse_args(["--via-make", "--logdir", str(tmp_path)])
     assert stopped.value.code == 2
-    assert capsys.readouterr().err == (f"error: data/tasks.py, task multilabel: train=Defaults(dropout={rate!r}): a "
-                                       "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
-                                       "Dropout)\n")
+    assert capsys.readouterr().err == wrong_rate_error("train", rate)
 
 
 @pytest.mark.parametrize("rate", WRONG_RATES)
@@ -192,9 +196,7 @@ def test_a_wrong_dropout_rate_in_the_table_stops_make_course_in_one_line_before_
     for script in course_cli.SCRIPTS:
         monkeypatch.setattr(script, "run", lambda *args, **kwargs: pytest.fail("a course script ran"))
     assert course_cli.main(["--out", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == (f"error: data/tasks.py, task multilabel: course=Defaults(dropout={rate!r}): a "
-                                       "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
-                                       "Dropout)\n")
+    assert capsys.readouterr().err == wrong_rate_error("course", rate)
 
 
 def test_a_wrong_dropout_rate_in_the_table_stops_its_course_script_run_alone_in_one_line(tmp_path, capsys,
@@ -209,9 +211,7 @@ def test_a_wrong_dropout_rate_in_the_table_stops_its_course_script_run_alone_in_
     with pytest.raises(SystemExit) as stopped:
         workflow.command_line(ran, "multilabel", ["--out", str(tmp_path / "out")])
     assert stopped.value.code == 1
-    assert capsys.readouterr().err == ("error: data/tasks.py, task multilabel: course=Defaults(dropout=1.0): a "
-                                       "Dropout rate is the fraction of units dropped, a number in [0, 1) (0.0: no "
-                                       "Dropout)\n")
+    assert capsys.readouterr().err == wrong_rate_error("course", 1.0)
     assert list(tmp_path.iterdir()) == []
 
 
