@@ -394,12 +394,10 @@ def test_prepare_shapes_dtypes_and_names(prepared):
     # the names, written here: the targets' in the order digit_attributes' columns are checked in above, the
     # features' the loader's columns, each grade of a diamond its own column after the one it encodes
     assert prepared.target_names == TARGET_NAMES[prepared.task]
-    columns = list(raw_features(prepared.task).columns)
-    if prepared.task == "regression":
-        diamonds = load_diamonds()
-        columns = [f"{c}={grade}" if c in ("cut", "color", "clarity") else c
-                   for c in columns for grade in (diamonds[c].cat.categories if c in ("cut", "color", "clarity")
-                                                  else [None])]
+    raw = raw_features(prepared.task)
+    grades = ("cut", "color", "clarity")                         # the diamonds' categorical columns
+    columns = [name for c in raw.columns
+               for name in ([f"{c}={grade}" for grade in raw[c].cat.categories] if c in grades else [c])]
     assert prepared.feature_names == columns
 
 
