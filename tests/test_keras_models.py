@@ -230,9 +230,9 @@ def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the
     elif task == "multiclass":
         digit = int(np.argmax(first))
         assert lines[-2] == f"  image {row} (a {np.argmax(y[0])}): read as {digit} with p = {first[digit]:.3f}"
-    else:                                                            # even, greater than 4, prime: each yes or no
+    else:                                                            # each target: yes or no, and its probability
         answers = ", ".join(f"{name} {'yes' if q > 0.5 else 'no'} ({q:.2f})"
-                            for name, q in zip(("even", "greater_than_4", "prime"), first, strict=True))
+                            for name, q in zip(prepared.target_names, first, strict=True))
         assert lines[-2] == f"  image {row} (a {load_digits()[1].iloc[row]}): {answers}"
 
 
