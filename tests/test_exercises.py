@@ -1740,19 +1740,27 @@ def test_ex03_hints_for_scalers_fitted_on_the_wrong_rows(tmp_path):
     assert "fitted on the test rows" in grade_mutant("ex03", tmp_path, split_and_scale=refitted_on_the_test_rows)
 
 
-def test_ex03_hint_for_a_scaler_fitted_on_the_test_rows_alone_names_the_rows_it_saw():
-    # not the general "the training features are not scaled by a scaler fitted on them": its count of rows says which
+def ex03_split():
+    """ex03's split as its solution makes it: make_price_data()'s gems, 30 % held out for the test (random_state=42).
+    Returns X_train, X_test, y_train, y_test and the number of gems."""
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import MinMaxScaler
 
-    from keras_models.course.exercises.graders import ex03
     from keras_models.course.exercises.price_data import make_price_data
 
     features, price = make_price_data()
-    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    return (*train_test_split(features, price, test_size=0.3, random_state=42), len(price))
+
+
+def test_ex03_hint_for_a_scaler_fitted_on_the_test_rows_alone_names_the_rows_it_saw():
+    # not the general "the training features are not scaled by a scaler fitted on them": its count of rows says which
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.graders import ex03
+
+    X_train, X_test, y_train, y_test, m = ex03_split()
     scaler = MinMaxScaler().fit(X_test)                         # the wrong split's rows: 300 of the 1000
     with pytest.raises(Fail, match="^the scaler was fitted on 300 rows, not the 700 training rows: "):
-        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), len(price))
+        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), m)
 
 
 def test_ex03_hint_for_a_split_that_also_holds_out_validation_rows_and_returns_neither_them_nor_all_rows():
@@ -1762,14 +1770,12 @@ def test_ex03_hint_for_a_split_that_also_holds_out_validation_rows_and_returns_n
     from sklearn.preprocessing import MinMaxScaler
 
     from keras_models.course.exercises.graders import ex03
-    from keras_models.course.exercises.price_data import make_price_data
 
-    features, price = make_price_data()
-    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    X_train, X_test, y_train, y_test, m = ex03_split()
     X_train, _, y_train, _ = train_test_split(X_train, y_train, test_size=0.3, random_state=42)
     scaler = MinMaxScaler().fit(X_train)
     with pytest.raises(Fail, match="^the two splits must hold all 1000 rows between them$"):
-        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), len(price))
+        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), m)
 
 
 @pytest.mark.parametrize("share", ["0.1", "0.5"])
@@ -1779,38 +1785,23 @@ def test_ex03_hint_for_a_test_split_far_from_30_percent(share, tmp_path):
 
 
 def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses_test_rows_scaled_on_their_own():
-    # float32 is TensorFlow's type, so a common cast; a StandardScaler's training columns then have a mean about 1e-9
-    # off 0, and the grader said "the training features are not scaled by a scaler fitted on them"
-    from sklearn.model_selection import train_test_split
+    """Two claims: standardised splits cast to float32 (TensorFlow's type, so a common cast) pass, both splits or the
+    training split alone beside a float64 test split; and test rows scaled on their own are still refused. The
+    training columns' mean is then about 1e-9 off 0 (1e-8 in float32), and the grader said "the training features are
+    not scaled by a scaler fitted on them": for both splits cast, and for the training split alone while it took its
+    tolerance from the test split's float64 (1e-9) instead of the wider of the two splits' types."""
     from sklearn.preprocessing import StandardScaler
 
     from keras_models.course.exercises.graders import ex03
-    from keras_models.course.exercises.price_data import make_price_data
 
-    features, price = make_price_data()
-    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
+    X_train, X_test, y_train, y_test, m = ex03_split()
     scaler = StandardScaler().fit(X_train)
     in_float32 = scaler.transform(X_train).astype(np.float32), scaler.transform(X_test).astype(np.float32)
-    ex03._check_split((*in_float32, y_train, y_test, scaler), len(price))
+    ex03._check_split((*in_float32, y_train, y_test, scaler), m)
+    ex03._check_split((in_float32[0], scaler.transform(X_test), y_train, y_test, scaler), m)   # test split float64
     on_their_own = StandardScaler().fit_transform(X_test).astype(np.float32)
     with pytest.raises(Fail, match="the test features look scaled by a scaler fitted on the test rows"):
-        ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), len(price))
-
-
-def test_ex03_takes_the_training_split_cast_to_float32_beside_a_float64_test_split():
-    # the tolerance is the wider of the two splits' types: judged in the test split's float64 (1e-9), standardised
-    # training rows cast to float32 (a mean about 1e-8 off 0) were "not scaled by a scaler fitted on them"
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
-
-    from keras_models.course.exercises.graders import ex03
-    from keras_models.course.exercises.price_data import make_price_data
-
-    features, price = make_price_data()
-    X_train, X_test, y_train, y_test = train_test_split(features, price, test_size=0.3, random_state=42)
-    scaler = StandardScaler().fit(X_train)
-    ex03._check_split((scaler.transform(X_train).astype(np.float32), scaler.transform(X_test), y_train, y_test,
-                       scaler), len(price))
+        ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), m)
 
 
 def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
