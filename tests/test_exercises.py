@@ -2456,16 +2456,18 @@ NORMALISED_OR_RESCALED = {
 }
 
 
-@pytest.mark.parametrize("layer", ["LayerNormalization", "UnitNormalization", "Rescaling"])
-@pytest.mark.parametrize("output", ["linear", "sigmoid"])
+@pytest.mark.parametrize("layer, output", [("LayerNormalization", "linear"), ("LayerNormalization", "sigmoid"),
+                                           ("UnitNormalization", "linear"), ("UnitNormalization", "sigmoid"),
+                                           ("Rescaling", "sigmoid")])
 def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_it_does_not_as_an_activation(layer,
                                                                                                          output):
     """A LayerNormalization, UnitNormalization or Rescaling after the output was told "the output activation is
     LayerNormalization" (a price), or that a "LayerNormalization output" is no probability and to use a sigmoid output
     (the sigmoid that was there): the output is linear or sigmoid, the layer after it is the fault. One output
     normalised by its own statistics is one number (LayerNormalization: beta) or its sign for every input, checked
-    here on Keras' own layer; a Rescaling maps a sigmoid's (0, 1) to (offset, scale + offset) and after a linear output
-    is one more linear map, and taken (test_layers_after_the_output_that_leave_it_alone_are_read_through_and_taken)."""
+    here on Keras' own layer; a Rescaling maps a sigmoid's (0, 1) to (offset, scale + offset), and after a linear output
+    is one more linear map, taken (test_layers_after_the_output_that_leave_it_alone_are_read_through_and_taken) unless
+    its scale is 0 (the next test)."""
     import keras
 
     from keras_models.course.exercises.graders.model_checks import (
@@ -2485,14 +2487,6 @@ def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_i
                               keras.layers.Dense(1, activation=output), made])
     model.compile(optimizer="adam", loss="mse" if output == "linear" else "binary_crossentropy")
     assert (output_activation(model), hidden_nonlinear_layers(model)) == (output, 1)
-    if layer == "Rescaling" and output == "linear":
-        no_dropout_after_the_output(model)                        # 2 * price + 0.5: still a linear output
-        model.pop()
-        model.add(keras.layers.Rescaling(0.0, offset=3.0, name="after"))
-        with pytest.raises(Fail, match=r"^Rescaling 'after' comes after the output layer: it maps each output z to "
-                                       r"0\.0 \* z \+ 3\.0, the same number whatever the input; put it after"):
-            no_dropout_after_the_output(model)
-        return
     does = NORMALISED_OR_RESCALED.get(
         layer, "it maps each probability p to 2.0 * p + 0.5, so the model outputs numbers between 0.5 and 2.5, not "
                "probabilities between 0 and 1")
@@ -2504,6 +2498,20 @@ def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_i
             require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
     assert str(refused.value) == (f"{layer} 'after' comes after the output layer: {does}; put it after the hidden "
                                   "layers only, or leave it out"), str(refused.value)
+
+
+def test_a_rescaling_of_scale_0_after_a_linear_output_is_refused_as_one_number_whatever_the_input():
+    """Any other Rescaling of a linear output is one more linear map, and taken; one of scale 0 makes every input the
+    same price."""
+    import keras
+
+    from keras_models.course.exercises.graders.model_checks import no_dropout_after_the_output
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                              keras.layers.Dense(1), keras.layers.Rescaling(0.0, offset=3.0, name="after")])
+    with pytest.raises(Fail, match=r"^Rescaling 'after' comes after the output layer: it maps each output z to "
+                                   r"0\.0 \* z \+ 3\.0, the same number whatever the input; put it after"):
+        no_dropout_after_the_output(model)
 
 
 @pytest.mark.parametrize("scale, offset, only", [(-1.0, 1.0, None), (0.5, 0.25, "0.25 and 0.75"),
