@@ -2414,6 +2414,24 @@ def test_the_output_activation_is_read_through_an_activation_layer_a_dropout_aft
                                       keras.layers.Dropout(0.2), keras.layers.Dense(1)))     # inputs and hidden: fine
 
 
+def refused_after_the_output(model, output: str) -> str:
+    """The line ex04 (a linear output: the output check, then the check of what comes after it) or ex05 (a sigmoid
+    output: require_binary_classifier, which runs both) refuses `model` with."""
+    from keras_models.course.exercises.graders.model_checks import (
+        no_dropout_after_the_output,
+        require_binary_classifier,
+        require_output,
+    )
+
+    with pytest.raises(Fail) as refused:
+        if output == "linear":
+            require_output(model, "build_model", n_features=3, units=1, activation="linear", why="one price")
+            no_dropout_after_the_output(model)
+        else:
+            require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
+    return str(refused.value)
+
+
 @pytest.mark.parametrize("noise", ["GaussianNoise", "GaussianDropout", "AlphaDropout"])
 @pytest.mark.parametrize("output", ["linear", "sigmoid"])
 def test_a_noise_layer_after_the_output_is_refused_for_what_it_does_while_training_not_as_an_activation(noise, output):
@@ -2425,9 +2443,6 @@ def test_a_noise_layer_after_the_output_is_refused_for_what_it_does_while_traini
 
     from keras_models.course.exercises.graders.model_checks import (
         hidden_nonlinear_layers,
-        no_dropout_after_the_output,
-        require_binary_classifier,
-        require_output,
     )
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
@@ -2437,15 +2452,10 @@ def test_a_noise_layer_after_the_output_is_refused_for_what_it_does_while_traini
     does = {"GaussianNoise": "adds Gaussian noise to each unit",
             "GaussianDropout": "multiplies each unit by Gaussian noise",
             "AlphaDropout": "sets a dropped unit to SELU's negative saturation value"}[noise]
-    with pytest.raises(Fail) as refused:
-        if output == "linear":
-            require_output(model, "build_model", n_features=3, units=1, activation="linear", why="one price")
-            no_dropout_after_the_output(model)
-        else:
-            require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
+    said = refused_after_the_output(model, output)
     assert re.fullmatch(f"{noise} 'n' comes after the output layer: while training it {does}.*, so the loss scores "
                         r"outputs that predict \(the noise off\) never gives; put it after the hidden layers only, "
-                        "or leave it out", str(refused.value)), str(refused.value)
+                        "or leave it out", said), said
 
 
 NORMALISED_OR_RESCALED = {
@@ -2472,10 +2482,7 @@ def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_i
 
     from keras_models.course.exercises.graders.model_checks import (
         hidden_nonlinear_layers,
-        no_dropout_after_the_output,
         output_activation,
-        require_binary_classifier,
-        require_output,
     )
 
     made = (keras.layers.Rescaling(2.0, offset=0.5, name="after") if layer == "Rescaling" else
@@ -2490,14 +2497,8 @@ def test_a_normalising_or_rescaling_layer_after_the_output_is_refused_for_what_i
     does = NORMALISED_OR_RESCALED.get(
         layer, "it maps each probability p to 2.0 * p + 0.5, so the model outputs numbers between 0.5 and 2.5, not "
                "probabilities between 0 and 1")
-    with pytest.raises(Fail) as refused:
-        if output == "linear":
-            require_output(model, "build_model", n_features=3, units=1, activation="linear", why="one price")
-            no_dropout_after_the_output(model)
-        else:
-            require_binary_classifier(model, "build_model", n_features=3, what="the probability of malignant")
-    assert str(refused.value) == (f"{layer} 'after' comes after the output layer: {does}; put it after the hidden "
-                                  "layers only, or leave it out"), str(refused.value)
+    assert refused_after_the_output(model, output) == (f"{layer} 'after' comes after the output layer: {does}; put it "
+                                                       "after the hidden layers only, or leave it out")
 
 
 def test_a_rescaling_of_scale_0_after_a_linear_output_is_refused_as_one_number_whatever_the_input():
