@@ -329,7 +329,7 @@ def release(dest: Path, with_solutions: bool, changes: Uncommitted, skeletons: d
         write_notebook(learner, notebooks / "exercises" / f"{exercise.stem}.ipynb")
         written += 1
         if with_solutions:
-            solution = exercise_notebook(dest / SOLUTIONS / f"{exercise.stem}.py", paired=False)
+            solution = exercise_notebook(dest / solution_of(exercise), paired=False)
             write_notebook(solution, notebooks / "solutions" / f"{exercise.stem}.ipynb")
             written += 1
     _write(dest / AUTOGRADING, render())
