@@ -61,16 +61,12 @@ def _check_model(model, n_features: int) -> None:
     require_hidden_nonlinearity(model, "draws one straight boundary")   # the exercise: "hidden Dense layers with ReLU"
 
 
-def _fit_checks(data):
-    """fit_checked's check of the fit in train: labels in one column for the one sigmoid unit
+def _fit_checks(data) -> tuple:
+    """fit_checked's checks of the fit in train, in order: labels in one column for the one sigmoid unit
     (fit_checks.labels_in_one_column), then the rows it validates on and its EarlyStopping (fit_checks.validated_on).
     One-hot validation labels are the right rows in another form: validated_on alone said "other rows"."""
-    validated = validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)
-
-    def check_call(arguments: dict) -> None:
-        labels_in_one_column(arguments, "y_train", "y_val")
-        validated(arguments)
-    return check_call
+    return (lambda arguments: labels_in_one_column(arguments, "y_train", "y_val"),
+            validated_on(data.X_val, data.y_val, data.X_train, loss_only=True))
 
 
 def grade(module, workdir) -> str:
@@ -78,7 +74,7 @@ def grade(module, workdir) -> str:
     with deterministic(SEED):
         model = require_model(module.build_model(data.n_features), "build_model")
         _check_model(model, data.n_features)
-        with fit_checked(_fit_checks(data)):
+        with fit_checked(*_fit_checks(data)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     logged = getattr(history, "history", None)
     check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")

@@ -26,17 +26,17 @@ from .model_checks import output_activation
 
 
 @contextlib.contextmanager
-def fit_checked(check_call):
-    """While the block runs, every keras Model.fit call is first shown to check_call({argument: value}, as fit
-    binds them, defaults included), which raises Fail for a call the exercise forbids: before any epoch runs,
-    and naming the argument, where a wrong validation set would otherwise pass unseen (a model validated on
-    the test rows still scores well on them). Nested, the innermost wraps fit alone: it binds the arguments once,
-    checks the data (data_checked) once, then shows them to every check_call, its own first."""
+def fit_checked(*check_calls):
+    """While the block runs, every keras Model.fit call is first shown to each check_call({argument: value}, as
+    fit binds them, defaults included), in the order given, which raises Fail for a call the exercise forbids:
+    before any epoch runs, and naming the argument, where a wrong validation set would otherwise pass unseen (a
+    model validated on the test rows still scores well on them). Nested, the innermost wraps fit alone: it binds
+    the arguments once, checks the data (data_checked) once, then shows them to every check_call, its own first."""
     import keras
 
     fit = keras.Model.fit
     # inside another fit_checked, one wrapper for both: its checks after this one's, then fit itself
-    checks = (check_call, *getattr(fit, "checks", ()))
+    checks = (*check_calls, *getattr(fit, "checks", ()))
     unwrapped = getattr(fit, "unwrapped", fit)
     signature = inspect.signature(unwrapped)
 
