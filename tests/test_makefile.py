@@ -518,11 +518,7 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
         assert mark.exists(), f"make {target} never started its program"
         process.send_signal(signal.SIGTERM)                                 # make's pid, not its process group
         process.wait(timeout=hang_guard(30)[0])
-        deadline = time.monotonic() + hang_guard(5)[0]                      # (its trap runs once a sleep ends)
-        while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        (running, *after) = mark.read_text().splitlines()
-        assert after == [f"SIGTERM reached {running.removeprefix('running ')}"], mark.read_text()
+        the_mark_says(mark, "SIGTERM reached")                              # (its trap runs once a sleep ends)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)                      # what a failure left running: its group
@@ -895,16 +891,16 @@ def stand_in_installers(project: Path, uv: str, pip_uv: str = "exit 0") -> None:
     change_the_lock(project)
 
 
-def the_installer_said_it_was_stopped(mark: Path) -> None:
-    """The stand-in uv wrote "running ARGS" in `mark` as it started, and "stopped ARGS" at its SIGTERM (waited for
-    5 s on a quiet machine, longer on a busy one: conftest's hang_guard)."""
+def the_mark_says(mark: Path, said: str) -> None:
+    """The stand-in program wrote "running ARGS" in `mark` as it started, and then "<said> ARGS" at its SIGTERM (waited
+    for 5 s on a quiet machine, longer on a busy one: conftest's hang_guard)."""
     import time
 
     deadline = time.monotonic() + hang_guard(5)[0]
     while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     (running, *after) = mark.read_text().splitlines()
-    assert after == [f"stopped {running.removeprefix('running ')}"], mark.read_text()
+    assert after == [f"{said} {running.removeprefix('running ')}"], mark.read_text()
 
 
 @pytest.mark.parametrize("pip_uv, uv, says", [
@@ -1015,7 +1011,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
         else:
             os.killpg(process.pid, signal.SIGINT)                           # Ctrl-C: the whole group
         assert process.wait(timeout=hang_guard(30)[0]) != 0
-        the_installer_said_it_was_stopped(mark)
+        the_mark_says(mark, "stopped")
         assert not (project / ".venv" / ".installed").exists()
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -1065,7 +1061,7 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
         if "ptrace" in said.read_text().lower():                        # a container that forbids it
             pytest.skip(f"strace cannot follow make here: {said.read_text().strip()}")
         assert mark.exists(), f"make setup never started its installer: {said.read_text()}"
-        the_installer_said_it_was_stopped(mark)
+        the_mark_says(mark, "stopped")
         # strace ends with make's status once the last process it follows has ended
         assert process.wait(timeout=hang_guard(30)[0]) != 0, said.read_text()
         assert not (project / ".venv" / ".installed").exists()
