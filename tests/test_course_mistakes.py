@@ -757,7 +757,7 @@ def test_ctrl_c_during_a_course_script_run_alone_is_one_line_and_exit_130(tmp_pa
     def interrupted(out_dir, **settings):
         raise KeyboardInterrupt
 
-    interrupted.__module__ = "keras_models.course.real_data.classification_breast_cancer"   # the script's own run
+    interrupted.__module__ = course_cli.binary.__name__   # the script's own run (imported by course_cli)
     with pytest.raises(SystemExit) as stopped:
         workflow.command_line(interrupted, "binary", ["--out", str(tmp_path)])
     assert (stopped.value.code, capsys.readouterr()) == (130, ("\nInterrupted.\n", ""))
@@ -791,7 +791,7 @@ def test_make_course_and_a_course_script_into_a_closed_pipe_are_one_line_not_a_t
         assert course_cli.main(["--out", str(tmp_path)]) == 1
         assert capsys.readouterr().err == output_closed("make course")
         stdout.close()              # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
-    ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
+    ran.__module__ = course_cli.binary.__name__    # the script's own run (imported by course_cli)
     with closed_pipe() as stdout:  # a pipe of its own: output_closed put /dev/null in that one
         with pytest.raises(SystemExit) as stopped:
             workflow.command_line(ran, "binary", ["--out", str(tmp_path)])
@@ -810,7 +810,7 @@ def test_make_course_and_a_course_script_into_an_output_that_takes_no_more_are_o
     monkeypatch.setattr(course_cli, "rows_per_script", lambda max_rows, seed: {"binary": None})
     assert started_into(dev_full, lambda: course_cli.main(["--out", str(tmp_path)])) == 1
     assert capsys.readouterr().err == output_full("make course")
-    ran.__module__ = "keras_models.course.real_data.classification_breast_cancer"    # the script's own run
+    ran.__module__ = course_cli.binary.__name__    # the script's own run (imported by course_cli)
     with pytest.raises(SystemExit) as stopped:
         started_into(dev_full, lambda: workflow.command_line(ran, "binary", ["--out", str(tmp_path)]))
     assert (stopped.value.code, capsys.readouterr().err) == (
