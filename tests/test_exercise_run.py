@@ -222,32 +222,27 @@ def test_a_file_with_no_code_is_one_line_saying_so_not_silence(exercises, unchan
                    "start over with make exercise-reset NAME=ex01\n")
 
 
-@pytest.mark.parametrize("line_buffered", [True, False], ids=["print-fails", "flush-at-exit-fails"])
+SHORT_PRINT = 'print("1-D perceptron, w=2, b=-1, x=3: 5.0")\n'
+
+
+@pytest.mark.parametrize("line_buffered, learners_code", [
+    (True, SHORT_PRINT), (False, SHORT_PRINT),
+    (False, "for epoch in range(100_000):\n    print(f'epoch {epoch}: loss 0.25')\n"),
+    (False, "print('w=' + '2.0 ' * 20_000)\n"),
+], ids=["print-fails", "flush-at-exit-fails", "many-lines", "one-long-line"])
 def test_a_closed_output_pipe_is_one_line_not_blamed_on_the_learners_code(exercises, unchanged_program, capsys,
-                                                                           monkeypatch, line_buffered):
-    EX01.learner_path.write_text('print("1-D perceptron, w=2, b=-1, x=3: 5.0")\n', encoding="utf-8")
+                                                                           line_buffered, learners_code):
+    """`make exercise-run NAME=ex01 | head -1`: head ends, and the learner's print fails (line-buffered), or the flush
+    at the end does; on a file that prints more than a pipe's buffer, the learner's own print raises BrokenPipeError
+    (a buffer filled and written) and the bytes it held are gone with that write, so the flush after it passes: the
+    closed pipe must be told by the print's error, not the flush's."""
+    EX01.learner_path.write_text(learners_code, encoding="utf-8")
     captured = sys.stdout
-    with closed_pipe(line_buffered) as stdout:                          # `make exercise-run NAME=ex01 | head -1`
+    with closed_pipe(line_buffered) as stdout:
         assert run_cli.main(["ex01"]) == 1
         assert capsys.readouterr().err == output_closed("make exercise-run")
         stdout.close()          # flushes, as Python does at exit: no "Exception ignored ... BrokenPipeError"
     assert sys.stdout is captured
-
-
-@pytest.mark.parametrize("learners_code", [
-    "for epoch in range(100_000):\n    print(f'epoch {epoch}: loss 0.25')\n",
-    "print('w=' + '2.0 ' * 20_000)\n",
-], ids=["many-lines", "one-long-line"])
-def test_a_pipe_closed_while_the_learners_own_print_runs_is_one_line_not_their_error(exercises, unchanged_program,
-                                                                                       capsys, learners_code):
-    # `make exercise-run NAME=ex01 | head -1` on a file that prints more than a pipe's buffer: head ends, and the
-    # learner's own print raises BrokenPipeError (a buffer filled and written). The bytes it held are gone with
-    # that write, so the flush after it passes: the closed pipe must be told by the print's error, not the flush's.
-    EX01.learner_path.write_text(learners_code, encoding="utf-8")
-    with closed_pipe(line_buffered=False) as stdout:
-        assert run_cli.main(["ex01"]) == 1
-        assert capsys.readouterr().err == output_closed("make exercise-run")
-        stdout.close()
 
 
 def test_an_unknown_exercise_is_one_line_naming_the_exercises(exercises, capsys):
