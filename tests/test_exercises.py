@@ -2865,6 +2865,47 @@ def test_ex06_takes_features_that_leave_out_some_yes_no_columns():
     assert ex06._check_features(without_driveway, houses) == n_features - 1
 
 
+@pytest.mark.parametrize("held_out, hint", [
+    ({"validation_split": 0.2}, None),
+    ({"validation_data": ("x_val", "y_val")}, None),
+    ({"validation_split": 0.0}, "fit holds out no houses for validation"),
+    ({"validation_data": None}, "fit holds out no houses for validation"),
+], ids=["validation-split", "validation-data", "split-of-zero", "data-of-none"])
+def test_ex06_takes_houses_held_out_by_validation_split_or_by_validation_data(held_out, hint):
+    """Step 3 asks for validation_split=0.2; a learner who split the houses themselves and passed validation_data
+    held houses out as well, and is not failed for it. A split of 0 or validation_data=None holds out none."""
+    import keras
+
+    from keras_models.course.exercises.graders import ex06
+
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)
+    if hint is None:
+        ex06._holds_out_houses({**held_out, "callbacks": [stop]})
+    else:
+        with pytest.raises(Fail, match=f"^{re.escape(hint)}"):
+            ex06._holds_out_houses({**held_out, "callbacks": [stop]})
+
+
+def test_ex06_finds_the_globals_of_a_train_called_through_layers_and_gives_up_on_one_that_has_none():
+    """The load_housing guard looks for train's globals through the layers a train can be called through: here an
+    object whose class's __call__ is a functools.partial of a function (three steps: the class's __call__, the
+    partial's func, the function's globals). A train made in C (a builtin) has none anywhere: type(len).__call__ is
+    a slot wrapper whose type's __call__ is a slot wrapper again, without end, and the search gives up (None: the
+    guard then takes the module's names) instead of looping forever."""
+    import functools
+
+    from keras_models.course.exercises.graders import ex06
+
+    def fit_and_return(houses):
+        return houses
+
+    class Train:
+        __call__ = functools.partial(fit_and_return)
+
+    assert ex06._globals_of(Train()) is fit_and_return.__globals__
+    assert ex06._globals_of(len) is None
+
+
 def test_ex06_hints_for_engineer_features_that_changes_its_input_or_renumbers_the_houses():
     import types
 
@@ -2951,16 +2992,22 @@ def test_ex06_hint_for_evaluate_whose_dict_spells_a_key_otherwise(tmp_path):
         'evaluate must return a dict with the keys "mae" and "r2"')
 
 
-def test_ex06_hint_for_evaluate_that_divides_the_absolute_errors_by_m_minus_1(tmp_path):
+@pytest.mark.parametrize("key, wrong, said", [
     # a sample variance's habit: 1/109 = 0.9% above the MAE, more than the 0.1% evaluate may be off
+    ("mae", lambda report, error: float(np.sum(np.abs(error)) / (len(error) - 1)), "evaluate says MAE "),
+    # r2 0.005 off: more than the 0.001 evaluate's r2 may be off, less than a hundredth
+    ("r2", lambda report, error: report["r2"] + 0.005, "evaluate says r2 "),
+], ids=["mae-divided-by-m-minus-1", "r2-half-a-hundredth-off"])
+def test_ex06_hint_for_evaluate_a_little_off(key, wrong, said, tmp_path):
     module = load_module(find("ex06").solution_path)
 
-    def by_m_minus_1(predictor, houses):
+    def a_little_off(predictor, houses):
+        report = module.evaluate(predictor, houses)
         error = houses["price"].to_numpy(dtype=float) - predictor.predict(houses)              # (m,)
-        return {**module.evaluate(predictor, houses), "mae": float(np.sum(np.abs(error)) / (len(error) - 1))}
+        return {**report, key: wrong(report, error)}
 
-    hint = grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=by_m_minus_1)
-    assert hint.startswith("evaluate says MAE ") and "column" not in hint, hint
+    hint = grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=a_little_off)
+    assert hint.startswith(said) and "column" not in hint, hint
 
 
 def test_ex06_hint_for_prices_predicted_in_thousands_of_dollars(tmp_path):
