@@ -1852,14 +1852,10 @@ def test_ex03_hint_for_hidden_layers_without_activation(tmp_path):
 
 
 def ex03_scaler():
-    """The MinMaxScaler ex03's solution fits: on the 70 % of the gems it trains on (random_state=42)."""
-    from sklearn.model_selection import train_test_split
+    """The MinMaxScaler ex03's solution fits: on the 70 % of the gems it trains on (ex03_split)."""
     from sklearn.preprocessing import MinMaxScaler
 
-    from keras_models.course.exercises.price_data import make_price_data
-
-    features, price = make_price_data()
-    return MinMaxScaler().fit(train_test_split(features, price, test_size=0.3, random_state=42)[0])
+    return MinMaxScaler().fit(ex03_split()[0])
 
 
 def ex03_exact_model(relu_layer: bool = False):
