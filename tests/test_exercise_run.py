@@ -282,24 +282,45 @@ AS_MAKE_RUNS_IT = ("import runpy, sys\nfrom pathlib import Path\nfrom keras_mode
                    "runpy.run_module('keras_models.course.exercises.run', run_name='__main__', alter_sys=True)\n")
 
 
+def wait_for_its_line(program: subprocess.Popen, path: Path) -> None:
+    """Wait until the learner's code that `program` runs has written its line (ending in a line break) in `path`;
+    fail if the program ends first, or a hang guard passes (30 s on a quiet machine, longer on a busy one), without
+    waiting for a program still running to end (its output is read only once it has)."""
+    given, guard = hang_guard(30)
+    deadline = time.monotonic() + given
+    while not path.exists() or not path.read_text().endswith("\n"):
+        if program.poll() is not None:
+            pytest.fail(f"make exercise-run ended before the exercise wrote {path.name}: {program.communicate()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the exercise wrote no line in {path.name} within {given} s ({guard})")
+        time.sleep(0.05)
+
+
+def ended_after(program: subprocess.Popen, how: str) -> tuple[str, str]:
+    """`program`'s (stdout, stderr) once it has ended after the signal `how`, or a fail naming it when a hang guard
+    passes first (30 s on a quiet machine, longer on a busy one): the product promises no time to stop in."""
+    given, guard = hang_guard(30)
+    try:
+        return program.communicate(timeout=given)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"make exercise-run did not end within {given} s ({guard}) of {how}")
+
+
 def test_sigterm_in_a_loop_that_never_ends_exits_143_with_one_line_naming_it_and_leaves_no_process(
         exercises, tmp_path, python_without_tensorflow):
     """An IDE's stop button sends SIGTERM, not Ctrl-C's SIGINT (make passes it on): the program died at once,
     silent, its status -15, the learner told nothing of where the loop was."""
     filter_pid = tmp_path / "filter.pid"
     EX01.learner_path.write_text("import time\nfrom keras_models.twins import tf_chatter\n\n"
-                                 f"open({str(filter_pid)!r}, 'w').write(str(tf_chatter._filter.pid))\n\n\n"
+                                 f"open({str(filter_pid)!r}, 'w').write(f'{{tf_chatter._filter.pid}}\\n')\n\n\n"
                                  "def engineer_features():\n    while True:\n        time.sleep(0.01)\n\n\n"
                                  "engineer_features()\n", encoding="utf-8")
     program = python_without_tensorflow.Popen([sys.executable, "-c", AS_MAKE_RUNS_IT, str(exercises), "ex01"],
                                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
-        while not filter_pid.exists() or not filter_pid.read_text():
-            assert program.poll() is None and time.monotonic() < deadline, program.communicate()
-            time.sleep(0.05)
+        wait_for_its_line(program, filter_pid)
         program.send_signal(signal.SIGTERM)
-        out, err = program.communicate(timeout=20)
+        out, err = ended_after(program, "SIGTERM")
     finally:
         program.kill()
     assert (program.returncode, out) == (143, "")
@@ -342,18 +363,11 @@ def test_a_stop_ends_every_process_the_exercise_started_and_is_still_one_line(ho
                                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                               start_new_session=True)   # its group: what is left is killed below
     try:
-        deadline = time.monotonic() + hang_guard(30)[0]
-        while not pids.exists() or not pids.read_text().endswith("\n"):
-            assert program.poll() is None and time.monotonic() < deadline, program.communicate()
-            time.sleep(0.05)
+        wait_for_its_line(program, pids)
         started = [int(pid) for pid in pids.read_text().split()]
         assert len(started) == 4 and all(alive(pid) for pid in started), started
         program.send_signal(getattr(signal, how))
-        given, guard = hang_guard(30)               # a hang's guard: the product promises no time to stop in
-        try:
-            out, err = program.communicate(timeout=given)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"make exercise-run did not end within {given} s ({guard}) of {how}")
+        out, err = ended_after(program, how)
         left = [pid for pid in started if alive(pid)]
     finally:
         for pid in started if pids.exists() and pids.read_text().endswith("\n") else []:
