@@ -144,7 +144,8 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
 
     A ValueError names what is wrong. It is checked here, before TensorFlow joins the cluster, because
     TensorFlow does not check it: given a port it cannot use (0, 99999) every worker waits --timeout seconds
-    for a cluster that can never form and stops without a word; given one address instead of a list, it
+    for a cluster that can never form and stops without a word; given "localhost :2222", a host with a space, its
+    server cannot start and the error names no address; given one address instead of a list, it
     stops with a traceback; given an index past the list, it names a `task_id` only after its start-up."""
     try:
         config = json.loads(text or "{}")
@@ -158,6 +159,9 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
     for address in addresses:
         if (missing := missing_from(str(address))) is not None:
             raise ValueError(f"TF_CONFIG's worker address {address!r} needs {missing}")
+        if any(character.isspace() for character in str(address)):   # "localhost :2222": gRPC cannot serve it
+            raise ValueError(f"TF_CONFIG's worker address {address!r} holds a space, which no host name or port "
+                             f"does: write it as {''.join(str(address).split())!r}")
     if addresses and not 0 <= index < len(addresses):
         raise ValueError(f"TF_CONFIG's task index is {index}, but its cluster lists {len(addresses)} workers: "
                          f"give each worker its own index from 0 to {len(addresses) - 1}")
