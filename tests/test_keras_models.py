@@ -277,15 +277,30 @@ def test_single_raw_example_scaled_like_training_gets_the_prepared_rows_predicti
 
 # --- evaluation on tiny cases worked out by hand ------------------------------------------------
 
-def test_regression_metrics_match_hand_computation():
-    y = np.array([[1.0], [2.0], [3.0], [4.0]])
-    y_hat = np.array([[1.5], [2.0], [2.0], [5.0]])
-    # e = y - y_hat = [-0.5, 0, 1, -1]
-    # MAE = (0.5 + 0 + 1 + 1) / 4 = 0.625;  MSE = (0.25 + 0 + 1 + 1) / 4 = 0.5625, RMSE = 0.75
-    # mean(e) = -0.125, Var(e) = 0.5625 - 0.015625 = 0.546875;  Var(y) = 1.25
-    # explained variance = 1 - 0.546875 / 1.25 = 0.5625   (R^2 would be 1 - 0.5625 / 1.25 = 0.55)
-    scores = regression_metrics(y, y_hat)
-    assert scores == pytest.approx({"mae": 0.625, "rmse": 0.75, "explained_variance": 0.5625}, rel=1e-12)
+# e = y - y_hat = [-0.5, 0, 1, -1] in every column below
+# MAE = (0.5 + 0 + 1 + 1) / 4 = 0.625;  MSE = (0.25 + 0 + 1 + 1) / 4 = 0.5625, RMSE = 0.75
+# mean(e) = -0.125, Var(e) = 0.5625 - 0.015625 = 0.546875
+# one column, y = [1, 2, 3, 4]: Var(y) = 1.25, explained variance = 1 - 0.546875 / 1.25 = 0.5625
+#     (R^2 would be 1 - 0.5625 / 1.25 = 0.55)
+# a second column, y = [0, 0, 2, 2]: Var(y) = 1, its explained variance 1 - 0.546875 = 0.453125; the score is the
+#     mean over the columns, (0.5625 + 0.453125) / 2 = 0.5078125 (not the worst column's 0.453125, and not
+#     1 - 0.546875 / 1.6875 = 0.676 from the variance of all eight targets pooled)
+@pytest.mark.parametrize("y, y_hat, explained_variance", [
+    ([[1.0], [2.0], [3.0], [4.0]], [[1.5], [2.0], [2.0], [5.0]], 0.5625),
+    ([[1.0, 0.0], [2.0, 0.0], [3.0, 2.0], [4.0, 2.0]], [[1.5, 0.5], [2.0, 0.0], [2.0, 1.0], [5.0, 3.0]], 0.5078125),
+], ids=["one-column", "two-columns-averaged"])
+def test_regression_metrics_match_hand_computation(y, y_hat, explained_variance):
+    scores = regression_metrics(np.array(y), np.array(y_hat))
+    assert scores == pytest.approx({"mae": 0.625, "rmse": 0.75, "explained_variance": explained_variance}, rel=1e-12)
+
+
+def test_regression_metrics_refuse_a_target_constant_in_one_column_by_its_index():
+    """Explained variance divides by Var(y) per column: a column whose targets are all one value is named (its
+    index, 1), not scored as -inf or NaN with a RuntimeWarning; the other column varies."""
+    y = np.array([[1.0, 3.0], [2.0, 3.0], [4.0, 3.0]])
+    with pytest.raises(ValueError, match=r"^regression_metrics: explained variance is undefined: y_true is constant "
+                                         r"in output column\(s\) \[1\]$"):
+        regression_metrics(y, y + 0.5)
 
 
 def test_regression_metrics_of_tiny_targets_raise_nothing_under_a_learners_seterr_all_raise():

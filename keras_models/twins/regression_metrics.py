@@ -23,7 +23,7 @@ def regression_metrics(y_true, y_pred) -> dict[str, float]:
     e = y - y_hat                                                    # (m, k) errors
     var_y = y.var(axis=0)                                            # (k,)
     if (var_y == 0.0).any():
-        raise ValueError(f"explained variance is undefined: y_true is constant in output column(s) "
+        raise ValueError(f"regression_metrics: explained variance is undefined: y_true is constant in output column(s) "
                          f"{np.flatnonzero(var_y == 0.0).tolist()}")
     return {
         "mae": float(np.mean(np.abs(e))),
