@@ -105,7 +105,7 @@ def test_a_direct_call_still_names_the_option(main, argv, module, capsys):
 
 
 @pytest.mark.parametrize("value, spelled", [("x", "JOBS=x"), ("a b", "JOBS='a b'"), ("a\nb", "JOBS='a\\nb'"),
-                                            ("", "JOBS=''")])
+                                            ("", "JOBS=''"), ("$HOME", "JOBS='$HOME'")])     # a shell would expand $
 def test_an_argparse_mistake_under_make_is_one_line_naming_the_variable_and_value(value, spelled, capsys):
     parser = OneLineParser(prog="make grade", command=".venv/bin/python -m x", make_variables={"--jobs": "JOBS"})
     parser.add_argument("--jobs", type=int)
