@@ -52,6 +52,7 @@ from keras_models.train.runs import (
     read_status,
     write_status,
 )
+from keras_models.twins.clocks import after_now
 
 EPOCHS = 2                             # the shared finished run's (see the module docstring)
 STEPS_PER_EPOCH = 13                   # 398 training rows in batches of 32
@@ -703,6 +704,14 @@ def test_resume_names_a_run_that_started_after_now_by_the_clock(tmp_path):
         "failed: no reason recorded"                                  # seconds ahead: another machine's clock
     ten_minutes_ahead = make_run(tmp_path, "2026-01-03_09-00-00", "failed", started=time.time() + 600)
     assert describe(ten_minutes_ahead).startswith("failed: no reason recorded; it started ")     # past the 60 s' grace
+
+
+def test_a_stamp_counts_as_after_now_only_past_the_minutes_grace_for_another_clock():
+    """The grace clocks.py's docstring gives (60 s, for a network folder's server or a laptop before it synchronised):
+    a stamp 50 s ahead of this machine's clock is now, one 70 s ahead is after now."""
+    now = time.time()
+    assert not after_now(now + 50)
+    assert after_now(now + 70)
 
 
 def test_a_run_this_process_holds_is_not_one_another_process_writes(tmp_path):
