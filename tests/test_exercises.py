@@ -2283,6 +2283,26 @@ def test_grading_leaves_the_learners_keras_dtype_policy_and_logging_settings_as_
         keras.config.enable_interactive_logging()
         keras.config.enable_traceback_filtering()
 
+
+@pytest.mark.parametrize("on_before", [False, True], ids=["off-before", "on-before"])
+def test_op_determinism_is_on_inside_a_seeded_block_and_as_the_caller_had_it_after(on_before):
+    """TensorFlow's op determinism is one switch for the whole process (and Keras then refuses XLA):
+    reproducible.op_determinism, which the graders' seeded block and make train use, turns it on for the block
+    only, read back through TensorFlow's own getter. No model is trained."""
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config
+
+    from keras_models.twins.reproducible import op_determinism
+
+    was_on = tf_config.is_op_determinism_enabled()
+    try:
+        (tf.config.experimental.enable_op_determinism if on_before else tf_config.disable_op_determinism)()
+        with op_determinism():
+            assert tf_config.is_op_determinism_enabled()
+        assert tf_config.is_op_determinism_enabled() == on_before
+    finally:
+        (tf.config.experimental.enable_op_determinism if was_on else tf_config.disable_op_determinism)()
+
 def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoch_runs(tmp_path):
     """Validated on the training rows, the test rows or a validation_split, or stopped by the training loss, a
     model still scores well: the graders look at what train hands model.fit, as it is called."""
