@@ -9,7 +9,6 @@ import contextlib
 import csv
 import dataclasses
 import errno
-import fcntl
 import io
 import json
 import os
@@ -45,6 +44,7 @@ from keras_models.course.exercises.graders import EXERCISES, find, load_graders
 from keras_models.course.exercises.skeleton import BEGIN, END, skeleton_of
 from keras_models.course.instructor import classroom, grade_class, gradebook, learner_folders, release
 from keras_models.course.lessons import LESSONS
+from keras_models.twins.alone import held_alone
 from keras_models.twins.counted import counted
 
 REPO = Path(__file__).resolve().parents[1]
@@ -1433,12 +1433,8 @@ def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path,
     the other's regraded column back to its earlier value), and each warned that a submission had changed the folder."""
     folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}})
     (folder / "grades.csv").write_text(EARLIER_GRADES, encoding="utf-8")
-    other = os.open(folder, os.O_RDONLY)                      # the first make grade, still grading
-    try:
-        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with held_alone(folder, RuntimeError("held")):      # the first make grade, still grading, holds it as each does
         assert grade_class.main([str(folder), "--only", "ex03"]) == 2
-    finally:
-        os.close(other)
     out, err = capsys.readouterr()
     assert (out, err) == ("", f"error: another make grade is grading {folder} right now; wait for it to end, then "
                               "grade again (each writes its own grades.csv there)\n")
