@@ -358,11 +358,14 @@ def test_the_numpy_half_of_the_bench_does_not_load_tensorflow(python_without_ten
     assert done.returncode == 0, done.stderr
 
 
-def test_unknown_shapes_are_named(capsys):
+@pytest.mark.parametrize(("shapes", "wrong"), [("course,huge", "unknown shape(s) ['huge']"),
+                                               (",", "--shapes names no shape")], ids=["unknown", "none"])
+def test_unknown_shapes_are_named(shapes, wrong, capsys):
+    """--shapes ,: no shape at all read "unknown shape(s) []", naming nothing unknown."""
     with pytest.raises(SystemExit) as stopped:
-        bench_run.parse_args(["--shapes", "course,huge"])
+        bench_run.parse_args(["--shapes", shapes])
     assert stopped.value.code == 2
-    assert capsys.readouterr().err == ("error: unknown shape(s) ['huge']; choose from course, medium, large "
+    assert capsys.readouterr().err == (f"error: {wrong}; choose from course, medium, large "
                                        "(all options: .venv/bin/python -m keras_models.bench --help)\n")
 
 

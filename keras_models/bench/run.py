@@ -72,7 +72,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
     unknown = [s for s in args.shapes if s not in SHAPES]
     if unknown or not args.shapes:
-        parser.error(f"unknown shape(s) {unknown}; choose from {', '.join(SHAPES)}")
+        wrong = f"unknown shape(s) {unknown}" if unknown else "--shapes names no shape"      # --shapes ,
+        parser.error(f"{wrong}; choose from {', '.join(SHAPES)}")
     return args
 
 
