@@ -3480,6 +3480,35 @@ def test_ex03_target_is_above_the_noise_and_far_below_the_mean_predictor():
     assert noise_only < ex03.TARGET_RMSE < mean_only / 5
 
 
+def test_ex03_price_data_is_the_plane_its_docstring_states_plus_noise_of_std_5():
+    """price = 400 + 60 (feature1 - 1000) + 35 (feature2 - 1000) + N(0, 5^2), features N(1000, 1): the noise-free
+    price at three hand-computed points, and a least-squares plane through 20,000 drawn gems (standard errors about
+    0.04) recovers the same numbers, the noise's std and the features' spread."""
+    from keras_models.course.exercises.price_data import make_price_data, true_price
+
+    corners = np.array([[1000.0, 1000.0], [1001.0, 1000.0], [1000.0, 1002.0]])
+    assert true_price(corners).tolist() == [400.0, 460.0, 470.0]
+    X, y = make_price_data(20_000, seed=3)                                  # (20000, 2), (20000,)
+    A = np.column_stack([np.ones(len(X)), X - 1000.0])                      # (20000, 3): intercept, slopes
+    plane, *_ = np.linalg.lstsq(A, y, rcond=None)
+    np.testing.assert_allclose(plane, [400.0, 60.0, 35.0], atol=0.2)
+    assert abs(np.std(y - A @ plane) - 5.0) < 0.15
+    np.testing.assert_allclose([X.mean(axis=0), X.std(axis=0)], [[1000.0, 1000.0], [1.0, 1.0]], atol=0.05)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pd: pd.make_price_data(0), "n_samples must be a positive integer, got 0"),
+    (lambda pd: pd.make_price_data(2.5), "n_samples must be a positive integer, got 2.5"),
+    (lambda pd: pd.true_price(np.ones((4, 3))), r"features must have shape \(m, 2\), got \(4, 3\)"),
+    (lambda pd: pd.true_price(np.ones(2)), r"features must have shape \(m, 2\), got \(2,\)"),
+], ids=["no-rows", "rows-not-whole", "three-features", "one-row-flat"])
+def test_ex03_price_data_refuses_a_count_or_shape_it_would_otherwise_draw_or_price_silently(call, message):
+    from keras_models.course.exercises import price_data
+
+    with pytest.raises(ValueError, match=message):
+        call(price_data)
+
+
 def test_ex04_target_rejects_the_mean_and_a_linear_model():
     from keras_models.course.exercises.graders import ex04
 
