@@ -588,6 +588,25 @@ def test_a_bad_option_of_a_course_script_is_one_line_before_anything_trains(opti
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def test_a_course_scripts_counts_start_at_1_and_its_seeds_end_where_numpys_legacy_seeding_does():
+    """--epochs 1 is a count (0 is refused above); --seed's top edge is NumPy's (keras.utils.set_random_seed seeds
+    np.random.seed, which takes 0 .. 2**32 - 1): the largest seed NumPy takes is taken, and the next one is one
+    line, not a ValueError from inside Keras."""
+    import numpy as np
+
+    from keras_models.course.command_line import seed, whole_number
+
+    assert whole_number("1") == 1
+
+    np.random.RandomState(2**32 - 1)                           # the reference: the legacy seeding's own edges
+    with pytest.raises(ValueError):
+        np.random.RandomState(2**32)
+    assert seed("4294967295") == 2**32 - 1
+    with pytest.raises(argparse.ArgumentTypeError, match="must be a whole number from 0 to 4294967295, got "
+                                                         "'4294967296'"):
+        seed("4294967296")
+
+
 def in_this_logs(monkeypatch, logs: Path) -> None:
     """The course scripts' default folders under `logs` instead of the repository's logs/ (course/folders.py)."""
     from keras_models.course import multi_worker
