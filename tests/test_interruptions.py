@@ -732,6 +732,29 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
         hold(run_dir)
 
 
+# another make train (a fresh Python) asks run_lock.hold for the run: what it is told
+TAKE_OVER = ("import sys\nfrom keras_models.train.run_lock import hold\ntry:\n    hold(sys.argv[1])\n"
+             "except ValueError as refused:\n    print(refused)\nelse:\n    print('taken')")
+
+
+def test_a_run_this_process_holds_cannot_be_taken_over_by_another_make_train(tmp_path):
+    """Two RESUME=1 started together pick the same run: the second is refused while the first holds it (a shared
+    lock would let both write it). Holding it again in the same process is no conflict; once released, it is free."""
+    run_dir = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+
+    def another_make_train() -> str:
+        return subprocess.run([sys.executable, "-c", TAKE_OVER, str(run_dir)], cwd=ROOT, capture_output=True,
+                              text=True, env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=60).stdout.strip()
+
+    hold(run_dir)
+    try:
+        hold(run_dir)                                                   # this process's own lock: no error
+        assert another_make_train().startswith(f"another make train is writing {run_dir} right now")
+    finally:
+        run_lock.release(run_dir)
+    assert another_make_train() == "taken"
+
+
 @pytest.mark.parametrize("content, message", [
     ('{"status": "interrupt', "cannot be read"),
     ('{"status": "interrupted", "tasks": ["xor"], "epochs": 2, "max_rows": null, "learning_rate": null}',
@@ -748,6 +771,10 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
      "is damaged: 'epochs' is 'missing'"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": 1e39}',
      "is damaged: 'learning_rate' is 1e\\+39"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": true, "max_rows": null, "learning_rate": null}',
+     "is damaged: 'epochs' is True"),
+    ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": true}',
+     "is damaged: 'learning_rate' is True"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
      '"started": "yesterday"}', "is damaged: 'started' is 'yesterday'"),
     ('{"status": "interrupted", "tasks": ["binary"], "epochs": 2, "max_rows": null, "learning_rate": null, '
@@ -759,7 +786,8 @@ def test_a_run_another_process_writes_cannot_be_taken_over(tmp_path, another_pro
     (None, "cannot be read \\(\\[Errno 21\\] Is a directory"),
     ('["binary"]', "is not a make-train status file \\(not a JSON object\\)$"),
 ], ids=["not-json", "unknown-task", "negative-epochs", "no-rows", "float-epochs", "too-many-epochs", "no-epochs",
-        "rate-beyond-float32", "started-not-a-time", "started-past-year-9999", "started-a-bool",
+        "rate-beyond-float32", "epochs-a-bool", "rate-a-bool",
+        "started-not-a-time", "started-past-year-9999", "started-a-bool",
         "started-before-1970", "a-folder", "a-list"])
 def test_a_damaged_run_json_is_skipped_and_named_and_older_runs_stay_resumable(content, message, tmp_path, capsys):
     older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
