@@ -75,6 +75,15 @@ def test_without_tensorflow_the_entry_point_says_how_to_set_up(tmp_path, python_
     assert list(tmp_path.iterdir()) == []                       # no run directory was started
 
 
+def test_a_resume_with_nothing_to_resume_is_answered_before_tensorflow_loads(tmp_path, python_without_tensorflow):
+    """__main__ asks run_lock before TensorFlow's import (about 5 s): with TensorFlow not even importable, an empty
+    RESUME=1 still gets its own line, not the line about a missing TensorFlow."""
+    done = train_without_tensorflow(python_without_tensorflow, "--resume", "--logdir", str(tmp_path))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith(f"error: nothing to resume: every run under {tmp_path} finished"), done.stderr
+    assert NO_TENSORFLOW not in done.stderr and "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize("argv, code, message", [
     (["--tasks", "regresion"], 2, f"unknown task(s) 'regresion'; {VALID}"),
     (["--tasks", "binary,images"], 2, f"unknown task(s) 'images'; {VALID}"),
