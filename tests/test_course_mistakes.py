@@ -7,6 +7,7 @@ answered by name, with a non-zero exit status, and none loses the learner's work
 """
 
 import argparse
+import errno
 import fcntl
 import hashlib
 import io
@@ -323,6 +324,20 @@ def test_exercise_reset_in_a_folder_that_cannot_be_written_names_it_and_what_to_
                                        "denied): make exercises a folder you can write in (chmod u+w; sudo chown -R "
                                        "$USER if another user made it, as sudo make does), then try again\n")
     assert exercise.learner_path.read_text(encoding="utf-8") == "# my work in progress\n"
+
+
+def test_a_read_only_file_system_gets_the_same_line_as_a_folder_without_write_permission():
+    """A read-only mount refuses a write with EROFS, not EACCES: the line names the folder to put right all the same
+    (command_line.folder_not_writable). An error that names no file, or another error (a full disk), gets no such
+    line: it is its caller's to say."""
+    from keras_models.course.command_line import folder_not_writable
+
+    curves = repository.REPO / "logs" / "course" / "curves.png"
+    assert folder_not_writable(OSError(errno.EROFS, "Read-only file system", str(curves))) == (
+        "logs/course/curves.png cannot be written (Read-only file system): make logs/course a folder you can write "
+        "in (chmod u+w; sudo chown -R $USER if another user made it, as sudo make does), then try again")
+    assert folder_not_writable(PermissionError(errno.EACCES, "Permission denied")) is None
+    assert folder_not_writable(OSError(errno.ENOSPC, "No space left on device", str(curves))) is None
 
 
 def test_make_exercise_reset_says_whether_the_file_was_missing_untouched_or_kept(learner_folder, capsys):
