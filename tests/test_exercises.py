@@ -174,8 +174,9 @@ def test_a_file_written_anew_after_a_pull_is_recorded_by_the_writer_itself(cours
 @pytest.mark.parametrize("before_the_pull", [
     "edited", "record-missing", "record-a-folder", b'{"sha256": {"ex04_diamonds_regr', b"\xff\xfe{}", b"[]",
     b'{"sha256": []}', b'{"sha256": {"ex04_diamonds_regression.py": 4}}', b"", b"[" * 100_000,
+    b'["sha256"]', b'{"sha256": ["ex04_diamonds_regression.py"]}',
 ], ids=["edited", "record-missing", "record-a-folder", "cut-short", "not-utf8", "a-list", "sha256-a-list",
-        "sha256-a-number", "empty", "nested-too-deep"])
+        "sha256-a-number", "empty", "nested-too-deep", "a-list-of-a-name", "sha256-a-list-of-a-name"])
 def test_after_a_pull_a_file_not_known_untouched_is_left_as_it_is_without_a_word(course, capsys, before_the_pull):
     """The learner's work is never touched; nor is a file whose record is missing (a clone set up before there was
     one) or damaged: not known untouched, it is kept as it is, as it always was, and no traceback."""
@@ -291,6 +292,23 @@ def test_exercise_reset_backs_up_only_what_the_learner_worked_in_and_says_so(cou
     skeleton_now = make_skeleton((solutions / "ex03_keras_basics.py").read_text(encoding="utf-8"))
     assert learner.read_text(encoding="utf-8") == skeleton_now
     assert fingerprints(notebook)[0] == fingerprint(build.exercise_notebook(learner, paired=True))
+
+
+def test_a_notebooks_fingerprint_changes_with_a_cells_type_or_source_not_with_its_outputs_or_metadata():
+    """What a notebook says is its cells' types and sources: a markdown cell turned into code (same text) is the
+    learner's work and changes the fingerprint; running the cells (outputs, counts) or metadata does not."""
+    written = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x = 1"),
+                                              nbformat.v4.new_code_cell("print(x)")])
+    ran = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x = 1"),
+                                          nbformat.v4.new_code_cell("print(x)", execution_count=3, outputs=[
+                                              nbformat.v4.new_output("stream", text="1\n")])],
+                                   metadata={"inside_the_network": {"inputs_sha256": "0" * 64}})
+    retyped = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                              nbformat.v4.new_code_cell("print(x)")])
+    edited = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x = 2"),
+                                             nbformat.v4.new_code_cell("print(x)")])
+    assert fingerprint(ran) == fingerprint(written)
+    assert len({fingerprint(written), fingerprint(retyped), fingerprint(edited)}) == 3
 
 
 EX01 = find("ex01")
