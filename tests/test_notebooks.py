@@ -1052,6 +1052,8 @@ def zipped(name: str, content: bytes) -> bytes:
      "save it as UTF-8"),
     ("ex01_perceptron_activations.py", "x = 1\n".encode("utf-16"),                      # Notepad's "Unicode"
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
+    ("ex01_perceptron_activations.py", "import numpy as np\n".encode("utf-16"),   # long enough to look mark-less too
+     "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.py", zipped("ex01_perceptron_activations.py", b"x = 1\n"),
      "ex01_perceptron_activations.py is a zip archive, not text: unzip it and hand in the file inside"),
     ("ex01_perceptron_activations.py", b"\n<!DOCTYPE html>\n<html lang=\"en\"><head><title>ex01</title></head>\n",
@@ -1089,7 +1091,7 @@ def zipped(name: str, content: bytes) -> bytes:
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4.0, "nbformat_minor": 5}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat is 4.0, not a whole number)"),
 ], ids=["py-latin-1", "py-cp1252-cr", "py-not-cp1252",
-        "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-a-zip", "py-a-web-page",
+        "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-utf-16-longer", "py-a-zip", "py-a-web-page",
         "ipynb-a-web-page", "ipynb-utf-16",
         "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-empty", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
         "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number", "ipynb-version-a-float"])
