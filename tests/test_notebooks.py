@@ -458,6 +458,7 @@ def test_make_notebooks_into_an_output_that_takes_no_more_is_one_line_not_a_trac
 
 
 def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, monkeypatch, capsys):
+    """The notebook written again is dated like its reset .py, as make notebooks dates one (dated_like)."""
     exercise = find("ex03")
     exercises_reset_into(tmp_path, monkeypatch)
     exercise.learner_path.write_text(skeleton_of(exercise.solution_path), encoding="utf-8")
@@ -472,6 +473,7 @@ def test_exercise_reset_starts_an_edited_notebook_over_and_keeps_it(tmp_path, mo
     (backup,) = (tmp_path / "backup").glob("ex03_keras_basics.*.ipynb")
     assert "my_work = 42" in nbformat.read(backup, as_version=4).cells[2].source
     assert "my_work" not in exercise.notebook_path.read_text(encoding="utf-8")
+    assert exercise.notebook_path.stat().st_mtime == exercise.learner_path.stat().st_mtime   # opens in JupyterLab
     assert capsys.readouterr().out.endswith(f"reset too; your notebook is in backup/{backup.name}\n")
 
 
@@ -489,7 +491,8 @@ def test_an_exercise_notebook_written_long_after_its_file_opens_in_jupyterlab_an
     for exercise in EXERCISES:                                      # the files written by make setup, an hour ago
         os.utime(exercise.learner_path, (an_hour_ago, an_hour_ago))
         exercise.notebook_path.unlink()
-    assert build.main([]) == 0                                      # the notebooks, written now
+    assert build.main([]) == 0                                      # the notebooks, written now, dated like their .py
+    assert [e.notebook_path.stat().st_mtime for e in EXERCISES] == [e.learner_path.stat().st_mtime for e in EXERCISES]
     old_one = EXERCISES[-1].notebook_path                            # and one written so by an earlier make notebooks
     os.utime(old_one, (an_hour_ago + 60, an_hour_ago + 60))
     assert build.main([]) == 0
