@@ -476,7 +476,7 @@ def test_a_name_the_grader_needs_last_is_named_before_the_grader_calls_anything(
 def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_path, monkeypatch):
     """A learner's keras.config.set_floatx("float16") at the top of ex03 failed it with "the training loss did not go
     down (nan -> nan)", with no word of floatx. The clause comes in the Keras exercises only (ex01 and ex02 are
-    NumPy), and under float32 in none."""
+    NumPy), and under float32 or float64 (which loses no small step) in none."""
     from conftest import floatx
 
     assert [exercise.name for exercise in EXERCISES if getattr(exercise.grader, "KERAS", False)] == [
@@ -496,6 +496,9 @@ def test_a_fail_under_a_float16_floatx_names_it_in_a_keras_exercise(name, tmp_pa
         under_float16 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
     with floatx("float32"):
         under_float32 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
+    with floatx("float64"):
+        under_float64 = grade_module(exercise, namespace, tmp_path, lambda filename: filename == __file__).message
+    assert under_float64 == under_float32
     assert under_float32.startswith("your code raised ValueError in ") and under_float32.endswith("the loss is nan")
     assert under_float16 == under_float32 + (clause if name == "ex03" else "")
 
