@@ -3238,10 +3238,10 @@ def test_ex07_logs_its_run_in_the_repositorys_logs_wherever_it_runs(tmp_path, mo
     assert sorted(path.name for path in tmp_path.iterdir()) == [solution.name]
 
 
-def ex07_overfitting_run(log_dir, epochs: int = 20, history_scale: float = 1.0):
+def ex07_overfitting_run(log_dir, epochs: int = 20):
     """ex07's train_with_tensorboard, written, not trained: the validation loss is lowest at epoch 2, and both the
     highest validation loss and the lowest training loss are at the last epoch, 4, as in the solution's 20 epochs.
-    The History it returns holds the logged losses times history_scale. (It takes the exercise's `epochs`, which
+    The History it returns holds the logged losses. (It takes the exercise's `epochs`, which
     the grader refuses to see deleted, and fits nothing.)"""
     import types
 
@@ -3251,7 +3251,7 @@ def ex07_overfitting_run(log_dir, epochs: int = 20, history_scale: float = 1.0):
         with tf.summary.create_file_writer(str(log_dir / split)).as_default():
             for epoch, value in enumerate(values):
                 tf.summary.scalar("epoch_loss", value, step=epoch)
-    return types.SimpleNamespace(history={name: [value * history_scale for value in EX07_OVERFITTING[split]]
+    return types.SimpleNamespace(history={name: list(EX07_OVERFITTING[split])
                                           for name, split in (("loss", "train"), ("val_loss", "validation"))})
 
 
@@ -3262,13 +3262,23 @@ def test_ex07_hint_for_best_epoch_that_answers_from_the_last_history_not_the_log
                            "says 2: read the logs under the log_dir it is given"), hint
 
 
-def test_ex07_hint_for_a_history_of_another_fit_than_the_one_logged(tmp_path):
-    # a second fit after the logged one returns its own History: its losses 5% lower than the logs
-    def lower_history(log_dir, epochs: int = 20):
-        return ex07_overfitting_run(log_dir, epochs, history_scale=0.95)
+@pytest.mark.parametrize("second_fit, expected", [
+    (lambda losses: [loss * 0.95 for loss in losses],
+     "the logged validation losses differ from the History's val_loss"),
+    (lambda losses: losses[:3], "the logs hold epochs [0, 1, 2, 3, 4] but the History has 3: log one run per log_dir"),
+], ids=["losses-5%-lower", "3-epochs-of-the-5-logged"])
+def test_ex07_hint_for_a_history_of_another_fit_than_the_one_logged(second_fit, expected, tmp_path):
+    """A second fit after the logged one returns its own History: its losses 5% lower than the logs, or 3 epochs where
+    the logs hold 5 (a shorter fit into the same log_dir rewrites the first epochs only), which was not compared
+    epoch by epoch but tripped the grader on NumPy's broadcast error."""
+    import types
 
-    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=lower_history)
-    assert hint == "the logged validation losses differ from the History's val_loss", hint
+    def another_history(log_dir, epochs: int = 20):
+        logged = ex07_overfitting_run(log_dir, epochs).history
+        return types.SimpleNamespace(history={name: second_fit(losses) for name, losses in logged.items()})
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=another_history)
+    assert hint == expected, hint
 
 
 def test_ex07_hints_for_read_scalars_and_best_epoch_that_return_other_types_than_asked(tmp_path):
@@ -3361,6 +3371,22 @@ def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_t
     message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=20,"))
     assert message == ("train_with_tensorboard given epochs=7 (by the grader, to see that it is used) still asked "
                        "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
+
+
+def test_ex07_calls_a_train_with_tensorboard_whose_default_is_7_with_another_number_to_see_it_passed_on(tmp_path):
+    """The grader's second call asks for 7 epochs, the same as a default changed to 7: it then asks for 8, so a fit
+    with epochs=7 written in is still told from one given epochs=epochs (stopped before any epoch runs)."""
+    import keras
+
+    def seven_written_in(log_dir, epochs: int = 7):
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        return model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=7, verbose=0)
+
+    with pytest.raises(Fail) as refused:
+        find("ex07").grader._epochs_passed_on(seven_written_in, tmp_path, 7)
+    assert str(refused.value) == ("train_with_tensorboard given epochs=8 (by the grader, to see that it is used) still "
+                                  "asked model.fit for epochs=7: pass epochs=epochs to model.fit")
 
 
 def test_ex07_stops_its_second_call_of_train_with_tensorboard_before_any_epoch_runs(tmp_path):
