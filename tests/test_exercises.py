@@ -2354,6 +2354,17 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
         "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
 
 
+@pytest.mark.parametrize("name", ["ex04", "ex05"])
+def test_ex04_and_ex05_hint_for_a_train_that_forgets_to_return_the_history(name, tmp_path):
+    """A train whose `return` was left out hands the grader None: the hint asks for fit's History, not "the grader
+    could not check your code: TypeError" from looking for val_loss in None."""
+    def train_without_return(model, X_train, y_train, X_val, y_val):
+        pass
+
+    hint = grade_mutant(name, tmp_path, train=train_without_return)
+    assert hint == "train must return the History that model.fit returns", hint
+
+
 def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_data_dataset_in_any_order():
     # Keras takes validation_data as a tf.data.Dataset of (x, y) batches; ex04 and ex05 refused one of exactly
     # (X_val, y_val) with "fit validated on other rows than the X_val, y_val", and ex07 did not see the test rows in one
