@@ -108,13 +108,14 @@ def test_a_definition_in_a_block_inside_the_guard_is_found_there_too(guard, tmp_
 
 @pytest.mark.parametrize("binding, hidden", [("Sigmoid = Logistic", True),
                                              ("from my_activations import Sigmoid", True),
+                                             ("from my_activations import Logistic as Sigmoid", True),
                                              ("def main():\n        Sigmoid = Logistic", False)],
-                         ids=["assignment", "import", "local-name-of-a-function"])
+                         ids=["assignment", "import", "import-as", "local-name-of-a-function"])
 def test_a_name_bound_under_the_guard_by_an_assignment_or_import_is_found_a_functions_local_name_is_not(
         binding, hidden, tmp_path):
     """Sigmoid renamed Logistic, and the name bound again only under the guard: an assignment or an import there binds
-    the module's name (hidden from the grader); the same assignment inside a function there binds a local name only,
-    so the code defines no Sigmoid at all."""
+    the module's name (hidden from the grader; of `import ... as Sigmoid`, the name after `as`); the same assignment
+    inside a function there binds a local name only, so the code defines no Sigmoid at all."""
     path = tmp_path / f"{EX01.stem}.py"
     source = SOLVED.replace("class Sigmoid", "class Logistic") + f'\nif __name__ == "__main__":\n    {binding}\n'
     path.write_text(source, encoding="utf-8")
