@@ -214,7 +214,7 @@ def test_xor_lesson_perceptron_never_has_an_epoch_without_mistakes(ran):
                               f"and {wrong} of 4 points wrong")
 
 
-def test_activations_lesson_finds_the_closed_form_saturation_points(ran):
+def test_activations_lesson_finds_and_states_the_closed_form_saturation_points(ran):
     lesson = ran["lesson_03_activations"]
     # sigmoid' = s (1 - s) = 0.05  at s = (1 + sqrt(0.8)) / 2;  tanh' = 1 - t^2 = 0.05  at t = sqrt(0.95)
     s = (1 + math.sqrt(0.8)) / 2
@@ -222,6 +222,10 @@ def test_activations_lesson_finds_the_closed_form_saturation_points(ran):
     spacing = lesson_03_activations.z[1] - lesson_03_activations.z[0]
     for name, z_sat in closed_form.items():
         assert abs(lesson.saturation[name] - z_sat) <= spacing, f"{name}: {lesson.saturation[name]} vs {z_sat}"
+    # what it states: the first grid point past each closed form (sigmoid 2.887 -> 2.89, tanh 2.178 -> 2.18)
+    first = {name: f"{math.ceil(z_sat / spacing) * spacing:.2f}" for name, z_sat in closed_form.items()}
+    assert lesson.summary == (f"activations: sigmoid saturates (g' < 0.05) beyond |z| = {first['sigmoid']}, "
+                              f"tanh beyond |z| = {first['tanh']}; step has g' = 0, ReLU g' = 1 for z > 0")
 
 
 def prose_of(module) -> str:
@@ -254,8 +258,26 @@ def test_gradient_descent_lesson_matches_the_tutorial_and_each_learning_rate_reg
     # "The best eta here is 0.5, which lands on 2 in one step": read from the prose, run here
     best = float(re.search(r"The best eta here is (\S+), which lands on 2 in one step", prose).group(1))
     assert gradient_descent(lesson_04_gradient_descent.df, 4.0, learning_rate=best, max_iters=1) == [4.0, 2.0]
-    assert (f"and stops at 2.0000 after {tutorial_steps} steps; eta = 1.0 bounces [4.0, 0.0, 4.0, 0.0]...; "
-            f"eta = 1.05 is {2 * 1.1 ** steps:.1f} from the minimum after {steps} steps") in lesson.summary
+    # ... and the tutorial's first three steps, worked by hand: 4 - 0.01 * 2 (4 - 2) = 3.96, then 3.9208, 3.882384
+    assert lesson.summary == (f"gradient descent: eta = 0.01 from 4 gives 3.96, 3.9208, 3.882384, ... and stops at "
+                              f"2.0000 after {tutorial_steps} steps; eta = 1.0 bounces [4.0, 0.0, 4.0, 0.0]...; "
+                              f"eta = 1.05 is {2 * 1.1 ** steps:.1f} from the minimum after {steps} steps")
+
+
+# What each learning-rate panel's name promises, as a condition on r = 1 - 2 eta, the factor one step multiplies
+# the distance to 2 by (the lesson's introduction)
+REGIME_FACTORS = {"too small": lambda r: 0.9 <= r < 1,          # creeps: closes at most a tenth of the distance
+                  "about right": lambda r: abs(r) <= 0.5,        # at least halves it every step
+                  "oscillates": lambda r: r == -1,               # 4, 0, 4, 0, ... for ever
+                  "diverges": lambda r: abs(r) > 1}              # the distance grows every step
+
+
+def test_gradient_descent_lesson_names_each_learning_rate_panel_by_what_its_steps_do():
+    """A panel titled "eta = 1.05: diverges" must diverge: each regime's name against its factor 1 - 2 eta."""
+    regimes = lesson_04_gradient_descent.REGIMES
+    assert regimes.keys() == REGIME_FACTORS.keys()
+    for regime, eta in regimes.items():
+        assert REGIME_FACTORS[regime](1 - 2 * eta), f"eta = {eta:g} titled {regime!r}: 1 - 2 eta = {1 - 2 * eta:+.2f}"
 
 
 def test_hidden_layer_network_learns_xor_to_100_percent_from_a_fixed_seed(ran):
@@ -397,6 +419,11 @@ def test_xor_picture_draws_the_last_line_and_both_mistake_curves(ran):
     ax_points, ax_errors = lesson.figures["mistakes"].axes
     p = lesson.perceptron
     assert_draws_the_perceptron(ax_points, p.weights, p.bias, (-0.5, 1.5), X, y)
+    # the last line's mistakes, counted here (a tie is 0): circled, and in the title
+    wrong = (X @ p.weights + p.bias > 0).astype(int) != y                      # (4,)
+    np.testing.assert_array_equal(points(ax_points, "misclassified"), X[wrong])
+    assert ax_points.get_title() == (f"XOR after 100 epochs: {wrong.sum()} of 4 points wrong\n"
+                                     "(a point on the line counts as 0)")
     # XOR as the lesson's text defines it: f([0, 1]) = 1, f([1, 0]) = 1, f([1, 1]) = 0, f([0, 0]) = 0
     assert [t.get_text() for t in ax_points.texts] == ["(0,1) -> 1", "(1,0) -> 1", "(1,1) -> 0", "(0,0) -> 0"]
     x, mistakes = drawn(ax_errors, "XOR (not separable)")
