@@ -1428,6 +1428,24 @@ def test_a_symbolic_link_named_like_a_canvas_file_beside_learner_folders_is_skip
     assert learner_folders.find_learners(folder) == ({"ann": folder / "ann"}, [f"{link} (symbolic link)"])
 
 
+def test_an_lms_exports_own_files_beside_learner_folders_are_each_named_as_skipped_never_taken_for_learners(
+        tmp_path):
+    """A class folder as a learning platform exports it, with the instructor's files beside the learners' folders:
+    Canvas' grades export, Moodle's grading worksheet, an index.html, a Mac's .DS_Store, the download's own zip.
+    The learners are the folders alone, and each of those files is named in the skipped line (in roll order), none
+    left out unsaid."""
+    folder = write_class(tmp_path / "class", {"ann": {"notes.txt": ""}, "bob": {"notes.txt": ""}})
+    files = ("2026-12-07T1522_Grades-DL101.csv", "Grades-DL101-Exercises-12345.csv", "index.html", ".DS_Store",
+             "submissions.zip")
+    for name in files:
+        (folder / name).write_bytes(b"\0")
+    assert learner_folders.find_learners(folder) == (
+        {"ann": folder / "ann", "bob": folder / "bob"},
+        [".DS_Store (not a folder)", "2026-12-07T1522_Grades-DL101.csv (not a folder)",
+         "Grades-DL101-Exercises-12345.csv (not a folder)", "index.html (not a folder)",
+         "submissions.zip (not a folder)"])
+
+
 def test_a_second_make_grade_on_the_same_folder_is_refused_in_one_line(tmp_path, capsys):
     """Two make grades at once on one folder: the last to finish wrote its grades.csv over the other's (under ONLY=,
     the other's regraded column back to its earlier value), and each warned that a submission had changed the folder."""
