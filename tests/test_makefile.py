@@ -503,7 +503,6 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
     program, which stops as it does on Ctrl-C. With a shell left in between, the shell got it and the program
     kept running, orphaned: make lab's server kept serving, make grade kept grading."""
     import signal
-    import time
 
     python = project / ".venv" / "bin" / "python"
     python.write_text(RUNS_UNTIL_SIGTERM.format(version="3.11.7", prefix="/usr"))
@@ -512,10 +511,7 @@ def test_sigterm_to_make_alone_reaches_the_program_it_runs(project, target, tmp_
                                env=make_environment(**BROWSER, PATH=str(project.parent / "bin"), MARK=str(mark)),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + hang_guard(30)[0]
-        while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert mark.exists(), f"make {target} never started its program"
+        assert the_stand_in_started(mark), f"make {target} never started its program"
         process.send_signal(signal.SIGTERM)                                 # make's pid, not its process group
         process.wait(timeout=hang_guard(30)[0])
         the_mark_says(mark, "SIGTERM reached")                              # (its trap runs once a sleep ends)
@@ -891,6 +887,19 @@ def stand_in_installers(project: Path, uv: str, pip_uv: str = "exit 0") -> None:
     change_the_lock(project)
 
 
+def the_stand_in_started(mark: Path, process: subprocess.Popen | None = None) -> bool:
+    """Whether the stand-in program wrote "running ARGS" in `mark` as it started: waited for 30 s on a quiet machine,
+    longer on a busy one (conftest's hang_guard), or until `process`, when given, has ended without it."""
+    import time
+
+    deadline = time.monotonic() + hang_guard(30)[0]
+    while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            break
+        time.sleep(0.02)
+    return mark.exists() and mark.read_text() != ""
+
+
 def the_mark_says(mark: Path, said: str) -> None:
     """The stand-in program wrote "running ARGS" in `mark` as it started, and then "<said> ARGS" at its SIGTERM (waited
     for 5 s on a quiet machine, longer on a busy one: conftest's hang_guard)."""
@@ -993,7 +1002,6 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
     uv went on installing, orphaned, holding the set-up's lock. Ctrl-C (SIGINT to the whole process group) stops it
     as before."""
     import signal
-    import time
 
     stand_in_installers(project, INSTALLS_UNTIL_STOPPED)
     mark = tmp_path / "mark"
@@ -1002,10 +1010,7 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                preexec_fn=as_at_a_terminal)
     try:
-        deadline = time.monotonic() + hang_guard(30)[0]
-        while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert mark.exists(), "make setup never started its installer"
+        assert the_stand_in_started(mark), "make setup never started its installer"
         if signal_name == "SIGTERM":
             process.send_signal(signal.SIGTERM)                             # make's pid, not its process group
         else:
@@ -1041,7 +1046,6 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
     probably so). That moment lasts microseconds; here strace holds each shell's fork (clone) 0.3 s before it
     returns in the parent, and the stand-in uv, running meanwhile, sends the signal: it lands there every time."""
     import signal
-    import time
 
     stand_in_installers(project, SIGNALS_THEN_INSTALLS_UNTIL_STOPPED)
     mark = tmp_path / "mark"
@@ -1055,12 +1059,10 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
                                                         SIGNAL=signal_name),
                                    start_new_session=True, preexec_fn=as_at_a_terminal)
     try:
-        deadline = time.monotonic() + hang_guard(30)[0]
-        while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        started = the_stand_in_started(mark, process)
         if "ptrace" in said.read_text().lower():                        # a container that forbids it
             pytest.skip(f"strace cannot follow make here: {said.read_text().strip()}")
-        assert mark.exists(), f"make setup never started its installer: {said.read_text()}"
+        assert started, f"make setup never started its installer: {said.read_text()}"
         the_mark_says(mark, "stopped")
         # strace ends with make's status once the last process it follows has ended
         assert process.wait(timeout=hang_guard(30)[0]) != 0, said.read_text()
