@@ -692,9 +692,10 @@ def lose_committed(repo: Path, path: Path, shipped: bytes, how: str) -> None:
 
 
 def restore_as_advised(repo: Path, message: str, path: Path, shipped: bytes) -> None:
-    """The `git ...` that `message` ends with ("restore it with `git ...`"), run in `repo` as the learner types it
-    there: it must succeed and bring back the committed bytes `shipped` at `path`."""
-    advice = re.search(r"restore it with `(git [^`]+)`$", message)
+    """The `git ...` that `message` ends with ("restore it with `git ...`", or make release's "... `git ...` (nothing
+    was written)"), run in `repo` as the learner types it there: it must succeed and bring back the committed bytes
+    `shipped` at `path`."""
+    advice = re.search(r"restore it with `(git [^`]+)`(?: \([^()]*\))?$", message)
     assert advice, message
     ran = git_in(repo, *shlex.split(advice[1])[1:])
     assert ran.returncode == 0, ran.stderr

@@ -36,6 +36,7 @@ from conftest import (
     instructors_git_config,
     output_closed,
     read_csv,
+    restore_as_advised,
     run_make,
     write_class,
 )
@@ -593,13 +594,12 @@ def test_make_release_with_a_solution_deleted_here_refuses_in_one_line_and_write
                 subprocess.run(["git", "add", "--", path], cwd=dest, check=True)
             (dest / path).unlink()
         assert release.main([str(copy)] + ["--with-solutions"] * with_solutions) == 2
-        restore = f"git checkout HEAD -- {path}"
-        assert capsys.readouterr() == ("", f"error: the solution {path} is deleted here, not committed, and make "
-                                           f"release cuts ex03's exercise from it: restore it with `{restore}` "
-                                           "(nothing was written)\n")
+        out, err = capsys.readouterr()
+        assert (out, err) == ("", f"error: the solution {path} is deleted here, not committed, and make release cuts "
+                                  f"ex03's exercise from it: restore it with `git checkout HEAD -- {path}` (nothing "
+                                  "was written)\n")
         assert not copy.exists()
-        subprocess.run(shlex.split(restore), cwd=dest, check=True, capture_output=True)     # the advice, as given
-        assert (dest / path).read_bytes() == committed
+        restore_as_advised(dest, err, dest / path, committed)                               # the advice, as given
     finally:
         subprocess.run(["git", "reset", "-q"], cwd=dest, check=True)
         (dest / path).write_bytes(committed)
