@@ -8,8 +8,10 @@ files are made under tmp_path.
 
 import dataclasses
 import hashlib
+import io
 import re
 import shutil
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -169,12 +171,21 @@ def _as_a_spreadsheet_saves_it() -> bytes:
     return b"\xef\xbb\xbf" + text.encode()
 
 
+def _zipped() -> bytes:
+    """breast_cancer.csv as a zip archive holding it (a download saved without unpacking)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("breast_cancer.csv", SHIPPED_BREAST_CANCER)
+    return archive.getvalue()
+
+
 # Each damage and the sentence that says what it is, written out by hand from where the damage was made.
 DAMAGES = {
     "empty": (lambda: b"", "It is empty (0 bytes; the shipped file has 121,388)."),
     "lfs_pointer": (lambda: b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"a" * 64 + b"\nsize 121388\n",
                     "It holds a git LFS pointer, not the data (the project keeps its data in git itself, not in LFS)."),
     "gzip": (lambda: __import__("gzip").compress(SHIPPED_BREAST_CANCER), "It is gzip-compressed, not CSV text."),
+    "zip": (_zipped, "It is a zip archive, not CSV text."),
     "latin1": (lambda: _first_field(2, "caf\xe9").replace("caf\xe9".encode(), b"caf\xe9"),
                "It is not UTF-8 text (byte 0xe9 on line 2)."),
     "spreadsheet": (_as_a_spreadsheet_saves_it,
@@ -182,6 +193,9 @@ DAMAGES = {
                     "separated by ';', as a spreadsheet or an editor saves it."),
     "crlf": (lambda: SHIPPED_BREAST_CANCER.replace(b"\n", b"\r\n"),
              "Its lines end in CRLF (Windows line endings), as a spreadsheet or an editor saves it."),
+    "bom_and_crlf": (lambda: b"\xef\xbb\xbf" + SHIPPED_BREAST_CANCER.replace(b"\n", b"\r\n"),   # Notepad's "UTF-8 BOM"
+                     "It starts with a byte-order mark and its lines end in CRLF (Windows line endings), as a "
+                     "spreadsheet or an editor saves it."),
     "cut_mid_row": (lambda: SHIPPED_BREAST_CANCER[:60_700],
                     "It stops in the middle of line 285, without a newline: it was cut short (60,700 of 121,388 "
                     "bytes)."),
@@ -463,6 +477,13 @@ def test_max_rows_takes_a_prefix_of_one_shuffled_order():
     np.testing.assert_array_equal(small.X_train, prepare("regression", max_rows=200).X_train)
 
 
+def test_max_rows_equal_to_every_row_is_the_whole_set():
+    """max_rows may be n itself (the check is 1 <= max_rows <= n): the same splits as no max_rows."""
+    whole, every_row = prepare("binary"), prepare("binary", max_rows=569)
+    for name in ["train_rows", "val_rows", "test_rows"]:
+        np.testing.assert_array_equal(getattr(every_row, name), getattr(whole, name))
+
+
 def test_prepare_float32_by_default():
     p = prepare("multiclass")
     assert p.X_train.dtype == p.y_test.dtype == np.float32
@@ -525,16 +546,21 @@ def test_unknown_task_lists_the_valid_ones():
     assert all(task in str(error.value) for task in TASKS) and "clustering" in str(error.value)
 
 
-@pytest.mark.parametrize("fractions", [(0.7, 0.2, 0.2), (0.8, 0.3, -0.1), (1.0, 0.0, 0.0), (0.5, 0.5)])
+@pytest.mark.parametrize("fractions", [(0.7, 0.2, 0.2), (0.8, 0.3, -0.1), (1.0, 0.0, 0.0), (0.5, 0.5),
+                                       ("0.7", "0.15", "0.15")])
 def test_prepare_rejects_bad_fractions(fractions):
-    with pytest.raises(ValueError, match="fractions"):
+    """Named as the fractions at fault: a zero fraction is not left to fail later as an empty split."""
+    with pytest.raises(ValueError, match="^fractions must be three positive numbers"):
         prepare("binary", fractions=fractions)
 
 
 @pytest.mark.parametrize("arguments, match", [
     ({"dtype": "int32"}, "dtype"),
-    ({"seed": -1}, "seed"),
+    ({"seed": -1}, "^seed must be"),
+    ({"seed": True}, "^seed must be"),                 # a bool is no seed, though Python counts it an integer
+    ({"seed": 1.5}, "^seed must be"),
     ({"max_rows": 0}, "max_rows"),
+    ({"max_rows": 2.5}, "^max_rows must be"),
     ({"max_rows": 570}, "569"),
     ({"max_rows": 3, "fractions": (0.9, 0.05, 0.05)}, "empty"),
 ])
