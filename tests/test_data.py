@@ -603,6 +603,16 @@ def test_scale_rejects_unknown_grades_and_missing_numbers():
         p.scale(raw)
 
 
+@pytest.mark.parametrize("value, dtype", [("17.99", "str"), (True, "bool")], ids=["text", "bool"])
+def test_scale_names_a_column_of_text_or_bools_not_numbers(value, dtype):
+    """Numbers read as text (a CSV column with quotes) or a yes/no column as bools: the column is named, not cast."""
+    p = prepare("binary")
+    raw = load_breast_cancer()[0].iloc[:2].astype({"mean radius": object})
+    raw["mean radius"] = [value, value]
+    with pytest.raises(ValueError, match=f"^column 'mean radius' must be numeric, got dtype {dtype}$"):
+        p.scale(raw)
+
+
 @pytest.mark.parametrize("shape", [(30,), (1, 29), (1, 31)])
 def test_scale_rejects_arrays_of_the_wrong_width(shape):
     p = prepare("binary")
