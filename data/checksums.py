@@ -66,9 +66,9 @@ def what_is_damaged(content: bytes, filename: str) -> str:
 
     The checksum says that a file changed, not how. This reads the damaged bytes alone for what real files suffer:
     emptied, replaced by git LFS's pointer or a compressed copy, saved by a spreadsheet (a byte-order mark, CRLF, ';'
-    between fields), cut short, a blank or ragged line, a field empty, not finite (NaN, 1e400) or with a space around
-    it. The shipped files have none of these (a test checks), so a change it cannot see (a digit, a swapped column)
-    gets "", and the plain checksum line.
+    between fields), cut short or with a row added at its end, a blank or ragged line, a field empty, not finite (NaN,
+    1e400) or with a space around it. The shipped files have none of these (a test checks), so a change it cannot see
+    (a digit, a swapped column) gets "", and the plain checksum line.
     """
     size = f"{SIZE[filename]:,}"
     if not content:
@@ -99,6 +99,10 @@ def what_is_damaged(content: bytes, filename: str) -> str:
         return f"{listed[0].upper()}{listed[1:]}, as a spreadsheet or an editor saves it."
     lines = text.split("\n")                            # the last is "" after the final newline
     names = header.split(",")
+    if lines[-1] and len(content) > SIZE[filename]:      # not cut short: a row, or part of one, added at the end
+        return (f"Its last line, {len(lines)}, has no newline at its end, and the file is "
+                f"{len(content) - SIZE[filename]:,} bytes longer than the shipped one ({len(content):,} bytes, the "
+                f"shipped file has {size}): something was added, such as a row appended at its end.")
     whole_row = len(lines[-1].split(",")) == len(names) and len(content) >= SIZE[filename] - 1
     if lines[-1] and whole_row:                         # the last newline taken away (an editor), nothing else
         return f"Its last line, {len(lines)}, has no newline at its end ({len(content):,} of {size} bytes)."

@@ -206,6 +206,14 @@ DAMAGES = {
     "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,M\n" loses "M\n": 31 fields, one empty
                           "It stops in the middle of line 570, without a newline: it was cut short (121,386 of "
                           "121,388 bytes)."),
+    "partial_row_appended": (lambda: SHIPPED_BREAST_CANCER + b"17.99,10.38",     # 11 bytes: the start of a row
+                             "Its last line, 571, has no newline at its end, and the file is 11 bytes longer than the "
+                             "shipped one (121,399 bytes, the shipped file has 121,388): something was added, such as "
+                             "a row appended at its end."),
+    "row_appended_without_newline": (lambda: SHIPPED_BREAST_CANCER + SHIPPED_BREAST_CANCER.split(b"\n")[1],  # 211 bytes
+                                     "Its last line, 571, has no newline at its end, and the file is 211 bytes longer "
+                                     "than the shipped one (121,599 bytes, the shipped file has 121,388): something "
+                                     "was added, such as a row appended at its end."),
     "cut_at_a_line_break": (lambda: b"".join(SHIPPED_BREAST_CANCER.splitlines(keepends=True)[:100]),   # head -n 100
                             "It has 100 whole lines, 21,469 of 121,388 bytes: rows are missing (it was cut short, or "
                             "rows were deleted)."),
