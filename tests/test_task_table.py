@@ -32,6 +32,17 @@ def test_each_entry_agrees_with_the_data_it_loads(name):
     assert task.metric == task.metrics[0] and task.train.epochs >= 1 and task.course.patience >= 1
 
 
+@pytest.mark.parametrize("n_features", [29, 31])
+def test_an_entrys_n_features_off_by_one_is_named_by_prepare_with_the_count_the_data_give(n_features, monkeypatch):
+    """The breast-cancer data give 30 columns (scikit-learn's 30 measurements): an entry that says otherwise stops
+    prepare() with one line naming both counts and where to fix it, not a model of the wrong input width."""
+    monkeypatch.setitem(TASK_TABLE, "binary", replace(get_task("binary"), n_features=n_features))
+    with pytest.raises(ValueError) as error:
+        prepare("binary")
+    assert str(error.value) == (f"the binary task expects {n_features} features after encoding, the breast_cancer "
+                                "data give 30: fix n_features in data/tasks.py")
+
+
 @pytest.mark.parametrize("name", TASKS)
 def test_each_entrys_data_file_is_the_file_its_loader_reads(name, monkeypatch):
     """make train checks task.data_file before it makes a run folder: it must be the file `load` verifies."""
