@@ -151,8 +151,9 @@ def test_a_fifth_task_is_one_entry_for_make_train(fifth_task, tmp_path):
 
 
 # What a learner editing a Dropout rate in the table might write: all of it, dropped; a negative fraction; the
-# number as text; None for "no Dropout" (0.0 says that).
-WRONG_RATES = [1.0, -0.1, "0.5", None]
+# number as text; None or False for "no Dropout" (0.0 says that; False is a bool, not a rate, though Python reads it
+# as 0).
+WRONG_RATES = [1.0, -0.1, "0.5", None, False]
 
 
 def with_dropout(monkeypatch, task: str, use: str, rate) -> None:
