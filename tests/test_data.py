@@ -600,10 +600,13 @@ def test_scale_names_missing_and_unexpected_columns():
 
 
 def test_scale_rejects_unknown_grades_and_missing_numbers():
+    """Every unknown grade is named, sorted, with the grades the column knows (ggplot2's order), not only the first."""
     p = prepare("regression", max_rows=50)
-    raw = load_diamonds().drop(columns="price").iloc[:2].astype({"cut": object})
+    raw = load_diamonds().drop(columns="price").iloc[:3].astype({"cut": object})
     raw.loc[raw.index[0], "cut"] = "Perfect"
-    with pytest.raises(ValueError, match="'cut'.*Perfect"):
+    raw.loc[raw.index[2], "cut"] = "Excellent"
+    with pytest.raises(ValueError, match=re.escape("column 'cut' has values ['Excellent', 'Perfect'] not among its "
+                                                   "categories ['Fair', 'Good', 'Very Good', 'Premium', 'Ideal']")):
         p.scale(raw)
     raw = load_diamonds().drop(columns="price").iloc[:2]
     raw.loc[raw.index[0], "carat"] = np.nan
