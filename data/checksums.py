@@ -26,7 +26,7 @@ SIZE = {
     "diamonds.csv": 2_571_905,
     "housing.csv": 21_463,
 }
-# And its lines, the header included (data/README.md's rows, plus one): fewer means rows are missing.
+# And its lines, the header included (data/README.md's rows, plus one): fewer means rows are missing, more added.
 LINES = {
     "breast_cancer.csv": 570,
     "digits.csv": 1_798,
@@ -130,6 +130,9 @@ def what_is_damaged(content: bytes, filename: str) -> str:
     if len(lines) - 1 < LINES[filename]:                # whole rows, but fewer: `head -n 100`, or rows deleted
         return (f"It has {len(lines) - 1:,} whole lines, {len(content):,} of {size} bytes: rows are missing (it was "
                 "cut short, or rows were deleted).")
+    if len(lines) - 1 > LINES[filename]:                # whole rows, but more: a row pasted in, or a merge kept both
+        return (f"It has {len(lines) - 1:,} whole lines, {len(lines) - 1 - LINES[filename]:,} more than the shipped "
+                f"file's {LINES[filename]:,}: rows were added.")
     return ""
 
 

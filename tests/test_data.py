@@ -221,6 +221,8 @@ DAMAGES = {
                                      + SHIPPED_BREAST_CANCER.splitlines(keepends=True)[300:]),
                     "It has 569 whole lines, 121,174 of 121,388 bytes: rows are missing (it was cut short, or rows "
                     "were deleted)."),
+    "row_appended": (lambda: SHIPPED_BREAST_CANCER + SHIPPED_BREAST_CANCER.split(b"\n")[1] + b"\n",   # row 1 twice
+                     "It has 571 whole lines, 1 more than the shipped file's 570: rows were added."),
     "blank_last_line": (lambda: SHIPPED_BREAST_CANCER + b"\n", "Line 571 is blank."),
     "blank_middle_line": (lambda: _with_row(300, "\n" + SHIPPED_BREAST_CANCER.decode().split("\n")[299]),
                           "Line 300 is blank."),
