@@ -1572,15 +1572,24 @@ def test_a_numpy_shape_error_whose_variables_cannot_be_read_leaves_numpy_its_own
     assert explained_on(source, monkeypatch) is None
 
 
+def test_a_numpy_shape_error_raised_in_numpys_own_python_code_leaves_numpy_its_own_message(monkeypatch):
+    """np.linalg.multi_dot multiplies in a Python function of NumPy's: the line that raised is NumPy's, whose operands
+    (its A, B and the product of two of them) are not the learner's arrays, so NumPy's message stands."""
+    assert explained_on("z = np.linalg.multi_dot([a, b, c])\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2)),
+                        c=np.ones((2, 3))) is None
+
+
 @pytest.mark.parametrize("line, expected", [
     ("np.dot(delta2, W2)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),
     ("delta2.dot(W2, None)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),  # out=None
     ("np.ndarray.dot(delta2, W2)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),
+    ("np.matmul(delta2, W2)", "matmul of delta2 (5, 2) @ W2 (4, 2): the inner sizes 2 and 4 differ"),
     # the operands spread from a list, or one given by keyword: not on the line to name (np is no operand)
     ("np.dot(*(delta2, W2))", "matmul of two arrays: the inner sizes 2 and 4 differ (the left's last"),
     ("np.matmul(*[delta2, W2])", "matmul of two arrays: the inner sizes 2 and 4 differ (the left's last"),
     ("np.dot(delta2, b=W2)", "matmul of two arrays: the inner sizes 2 and 4 differ (the left's last"),
-], ids=["np.dot", "method-with-out", "unbound-method", "np.dot-starred", "np.matmul-starred", "np.dot-keyword"])
+], ids=["np.dot", "method-with-out", "unbound-method", "np.matmul", "np.dot-starred", "np.matmul-starred",
+        "np.dot-keyword"])
 def test_a_numpy_shape_error_in_a_call_names_the_two_arrays_multiplied_and_no_other_argument(line, expected,
                                                                                              monkeypatch):
     # np.dot(*pair) said 'matmul of np @ *pair', and delta2.dot(W2, None) 'matmul of W2 (4, 2) @ None'
@@ -1595,7 +1604,11 @@ def test_a_numpy_shape_error_in_a_call_names_the_two_arrays_multiplied_and_no_ot
     ("row.tolist() >= a", "row.tolist() (3,) >= a (6, 2): on one axis"),
     ("row.tolist() == a.copy()", "row.tolist() (3,) == a.copy() (6, 2): on one axis"),
     ("row[:, None] < a.copy()", "row[:, None] (3, 1) < a.copy() (6, 2): on one axis"),   # an expression: an array
-], ids=["array-first", "list-first", "unread-list-first", "neither-read", "array-expression-first"])
+    ("row[:, None] < a", "row[:, None] (3, 1) < a (6, 2): on one axis"),   # told by the right side's shape, read
+    ("list(row) >= a.copy()", "list(row) (3,) >= a.copy() (6, 2): on one axis"),          # list() and tuple() make
+    ("(0.0, 0.0, 0.0) < a.copy()", "(0.0, 0.0, 0.0) (3,) < a.copy() (6, 2): on one axis"),  # no array, nor a tuple
+], ids=["array-first", "list-first", "unread-list-first", "neither-read", "array-expression-first",
+        "array-expression-first-right-read", "list-call-first", "tuple-first"])
 def test_a_numpy_shape_error_in_a_comparison_names_each_side_with_its_own_shape(line, expected, monkeypatch):
     # '[0.0, 0.0, 0.0] < a' was told as '[0.0, 0.0, 0.0] (6, 2) < a (3,)': the shapes in NumPy's order, not the line's
     message = explained_on(f"z = {line}\n", monkeypatch, a=np.ones((6, 2)), row=np.ones(3))
@@ -1630,6 +1643,18 @@ def test_a_numpy_shape_error_writes_an_assignment_expression_operand_in_one_pair
     assert message.startswith("matmul of (w := a) @ b (4, 2): the inner sizes 2 and 4 differ"), message  # ((w := a))
 
 
+def test_a_numpy_shape_error_in_an_expression_over_three_lines_names_its_two_arrays(monkeypatch):
+    # the carets span three lines: the middle one, and the brackets that let the expression cross lines, are kept
+    message = explained_on("z = (a\n     @\n     b)\n", monkeypatch, a=np.ones((5, 2)), b=np.ones((4, 2)))
+    assert message.startswith("matmul of a (5, 2) @ b (4, 2): the inner sizes 2 and 4 differ"), message
+
+
+def test_a_numpy_shape_error_names_an_array_kept_in_a_dict_by_its_key(monkeypatch):
+    # params["W2"], as a network kept as a dict of its weights writes it: read by its constant key, not evaluated
+    message = explained_on("z = delta2 @ params['W2']\n", monkeypatch, delta2=DELTA2, params={"W2": W2})
+    assert message.startswith("matmul of delta2 (5, 2) @ params['W2'] (4, 2): the inner sizes 2 and 4 differ"), message
+
+
 def test_a_numpy_shape_error_in_an_in_place_matmul_names_its_two_arrays(monkeypatch):
     # as z += b names z and b: z @= W2 was 'matmul of two arrays', though both are names on the line
     message = explained_on("z @= W2\n", monkeypatch, z=DELTA2.copy(), W2=W2)
@@ -1641,11 +1666,22 @@ def test_a_numpy_shape_error_between_three_arrays_leaves_numpy_its_own_message(m
     assert explained_on("z = np.where(a > 0, a, row)\n", monkeypatch, a=np.ones((6, 2)), row=np.ones(3)) is None
 
 
-def test_a_numpy_shape_error_whose_sides_line_up_reversed_suggests_a_transpose(monkeypatch):
-    # row (3,) + W (3, 5): only W.T (5, 3) lines up with row from the last axis
-    message = explained_on("z = row + W\n", monkeypatch, row=np.ones(3), W=np.ones((3, 5)))
-    assert message == ("row (3,) + W (3, 5): on one axis (lined up from the last) the sizes 3 and 5 differ and neither "
-                       "is 1 -- a forgotten transpose (.T)?"), message
+@pytest.mark.parametrize("line, sizes", [
+    ("row + W", "row (3,) + W (3, 5): on one axis (lined up from the last) the sizes 3 and 5"),
+    ("W + row", "W (3, 5) + row (3,): on one axis (lined up from the last) the sizes 5 and 3"),
+], ids=["transposed-right", "transposed-left"])
+def test_a_numpy_shape_error_whose_sides_line_up_reversed_suggests_a_transpose(line, sizes, monkeypatch):
+    # row (3,) and W (3, 5), either side of the +: only W.T (5, 3) lines up with row from the last axis
+    message = explained_on(f"z = {line}\n", monkeypatch, row=np.ones(3), W=np.ones((3, 5)))
+    assert message == f"{sizes} differ and neither is 1 -- a forgotten transpose (.T)?", message
+
+
+def test_a_numpy_shape_error_with_a_column_that_would_not_fit_as_a_vector_either_does_not_suggest_the_vector(
+        monkeypatch):
+    # x (5, 1) + W (3, 4): x as the vector (5,) would not combine with W either, so 'was a vector (5,) meant?' misleads
+    message = explained_on("z = x + W\n", monkeypatch, x=np.ones((5, 1)), W=np.ones((3, 4)))
+    assert message == ("x (5, 1) + W (3, 4): on one axis (lined up from the last) the sizes 5 and 3 differ and neither "
+                       "is 1 -- write down the shape of each side"), message
 
 
 def test_a_numpy_shape_error_in_a_comparison_with_a_list_variable_on_the_left_names_each_side_with_its_own_shape(
@@ -1702,12 +1738,19 @@ def test_a_numpy_shape_error_on_a_line_saved_again_since_it_ran_names_no_array_o
         f"extra .T{SWAPPED}")
 
 
-def test_a_numpy_shape_error_between_sides_saved_again_since_it_ran_keeps_numpys_shapes_unnamed(monkeypatch):
-    """a (5, 2) + b (3,) ran; the line now reads c (4,) on the right: its shape is not NumPy's, so no side is named
+@pytest.mark.parametrize("ran, saved, expected", [
+    ("z = a + b\n", "z = a + c\n", "(5, 2) + (3,): on one axis (lined up from the last) the sizes 2 and 3 differ"),
+    # a comparison whose left side is not read: the right side's shape, which is neither of NumPy's, cannot tell which
+    # side NumPy listed first, so the two shapes stay in NumPy's order (not '(3,) < (5, 2)', swapped)
+    ("z = b[:] < a\n", "z = b[:] < c\n", "arrays of shapes (3,) and (5, 2) do not combine elementwise: on one axis "
+                                        "(lined up from the last) the sizes 3 and 2 differ"),
+], ids=["sum", "comparison-left-side-unread"])
+def test_a_numpy_shape_error_between_sides_saved_again_since_it_ran_keeps_numpys_shapes_unnamed(ran, saved, expected,
+                                                                                                monkeypatch):
+    """a (5, 2) and b (3,) ran; the line now reads c (4,) where b was: its shape is not NumPy's, so no side is named
     (without the check: 'a (5, 2) + c (3,)', c given b's shape)."""
-    assert explained_on("z = a + b\n", monkeypatch, "z = a + c\n", a=np.ones((5, 2)), b=np.ones(3), c=np.ones(4)) == (
-        "(5, 2) + (3,): on one axis (lined up from the last) the sizes 2 and 3 differ and neither is 1 -- write down "
-        "the shape of each side")
+    assert explained_on(ran, monkeypatch, saved, a=np.ones((5, 2)), b=np.ones(3), c=np.ones(4)) == (
+        f"{expected} and neither is 1 -- write down the shape of each side")
 
 
 def test_a_numpy_shape_error_reads_the_same_in_make_exercises_a_notebook_a_grade_cell_and_make_grade(tmp_path,
