@@ -136,6 +136,20 @@ def test_the_last_line_is_written_before_the_program_has_ended(tmp_path):
     assert (code, stderr.read_bytes()) == (0, b"the last line\n")          # read the moment the program has ended
 
 
+def test_at_exit_the_program_gives_fd_2_back_so_the_filter_sees_the_pipe_closed_and_ends_first():
+    """The filter ends at the end of its pipe, which stays open while fd 2 holds it: at exit, fd 2 goes back to the
+    real stderr first, so the filter has ended by the time the program does (else the program waits out the 2 s
+    timeout, every run, and the filter outlives it). An exit handler registered before the filter runs after its own."""
+    program = textwrap.dedent("""
+        import atexit
+        from keras_models.twins import tf_chatter
+        atexit.register(lambda: print("the filter's status:", tf_chatter._filter.poll()))
+        tf_chatter.filter_tensorflow_chatter()
+    """)
+    done = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"the filter's status: 0\n", b"")
+
+
 def test_an_unfinished_line_is_passed_on_while_the_program_waits():
     process = run("""
         os.write(2, b"Continue? [y/n] ")
