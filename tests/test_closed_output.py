@@ -61,6 +61,16 @@ def test_standard_output_makes_a_full_outputs_error_output_failed_on_write_write
         full.close()
 
 
+def test_standard_output_writes_every_line_writelines_is_given_and_is_the_stream_for_anything_else(tmp_path):
+    """Wrapped as each program's sys.stdout, it must still be the stream: writelines passes every line on, and what
+    it does not define itself (fileno, encoding, isatty, ... through __getattr__) is the stream's own."""
+    with open(tmp_path / "out", "w", encoding="utf-8") as stream:
+        wrapped = StandardOutput(stream)
+        wrapped.writelines(["a\n", "b\n"])
+        assert (wrapped.fileno(), wrapped.encoding, wrapped.isatty()) == (stream.fileno(), "utf-8", False)
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "a\nb\n"
+
+
 def test_standard_output_leaves_a_closed_pipe_a_broken_pipe_error_which_each_program_catches():
     with closed_pipe() as stdout:
         with pytest.raises(BrokenPipeError):
