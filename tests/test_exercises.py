@@ -1858,21 +1858,26 @@ def test_ex03_hint_for_a_test_split_far_from_30_percent(share, tmp_path):
     assert message == f"hold out about 30% of the rows for the test, not {round(1000 * float(share))}", message
 
 
-@pytest.mark.parametrize("random_state", [42, 7], ids=["the-solutions-split", "a-split-whose-cast-is-2e-9-off"])
+@pytest.mark.parametrize("random_state, cast_first", [(42, False), (7, False), (42, True)],
+                         ids=["the-solutions-split", "a-split-whose-cast-is-2e-9-off", "the-raw-features-cast-first"])
 def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses_test_rows_scaled_on_their_own(
-        random_state):
-    """Two claims: standardised splits cast to float32 (TensorFlow's type, so a common cast) pass, both splits or the
-    training split alone beside a float64 test split; and test rows scaled on their own are still refused. The
-    training columns' mean is then about 1e-9 off 0 (1e-8 in float32), and the grader said "the training features are
-    not scaled by a scaler fitted on them": for both splits cast, and for the training split alone while it took its
-    tolerance from the test split's float64 (1e-9) instead of the wider of the two splits' types. The cast's rounding
-    moves the mean by a different 1e-9 or so for each split: random_state=7's is 2.1e-9, past a hundredth of float32's
-    epsilon (1.2e-9, which random_state=42's 1.1e-9 passes), within the ten epsilons (1.2e-6) the grader takes."""
+        random_state, cast_first):
+    """Two claims: standardised splits in float32 (TensorFlow's type, so a common cast) pass, both splits or the
+    training split alone beside a float64 test split; and test rows scaled on their own are still refused. Cast after
+    the scaling, the training columns' mean is then about 1e-9 off 0 (1e-8 in float32), and the grader said "the
+    training features are not scaled by a scaler fitted on them": for both splits cast, and for the training split
+    alone while it took its tolerance from the test split's float64 (1e-9) instead of the wider of the two splits'
+    types. The cast's rounding moves the mean by a different 1e-9 or so for each split: random_state=7's is 2.1e-9,
+    past a hundredth of float32's epsilon (1.2e-9, which random_state=42's 1.1e-9 passes). Cast before the scaler is
+    fitted, the raw features near 1000 are rounded by 1000 times float32's epsilon of their spread of 1: the mean
+    comes out 9e-6 off 0, and the grader said the same until its ten epsilons (1.2e-6) were scaled by that size."""
     from sklearn.preprocessing import StandardScaler
 
     from keras_models.course.exercises.graders import ex03
 
     X_train, X_test, y_train, y_test, m = ex03_split(random_state)
+    if cast_first:
+        X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)   # the scaler then returns float32
     scaler = StandardScaler().fit(X_train)
     in_float32 = scaler.transform(X_train).astype(np.float32), scaler.transform(X_test).astype(np.float32)
     ex03._check_split((*in_float32, y_train, y_test, scaler), m)
@@ -1880,6 +1885,22 @@ def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses
     on_their_own = StandardScaler().fit_transform(X_test).astype(np.float32)
     with pytest.raises(Fail, match="the test features look scaled by a scaler fitted on the test rows"):
         ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), m)
+
+
+def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16():
+    # float16 rounds features near 1000 to steps of 0.5, half their spread: standardised, the training columns' mean
+    # is 0.06 off 0, past the 0.045 by which test rows miss it, so no tolerance can take it and still refuse those
+    from sklearn.preprocessing import StandardScaler
+
+    from keras_models.course.exercises.graders import ex03
+
+    X_train, X_test, y_train, y_test, m = ex03_split()
+    scaler = StandardScaler().fit(X_train.astype(np.float16))
+    in_float16 = scaler.transform(X_train.astype(np.float16)), scaler.transform(X_test.astype(np.float16))
+    with pytest.raises(Fail, match=r"^the features are float16, too coarse for raw features that sit 1012 times their "
+                                   r"spread from 0 \(its rounding blurs them before they are scaled\): keep them in "
+                                   r"float64 \(or float32\)$"):
+        ex03._check_split((*in_float16, y_train, y_test, scaler), m)
 
 
 def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):

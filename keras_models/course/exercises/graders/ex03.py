@@ -32,6 +32,7 @@ NEW_GEM = [998.0, 1000.0]
 NEW_GEM_TOLERANCE = 10.0           # noise-free price 280
 SEED = 3
 MISALIGNED_RMS = 4 * NOISE_STD      # prices around the formula; shuffled against the rows: about 100
+SCALING_MARGIN = 0.045              # the least by which test rows scaled with the training rows' scaler miss 0 and 1
 
 
 def _spans_unit_range(X: np.ndarray, atol: float = 1e-9) -> bool:
@@ -42,20 +43,32 @@ def _standardised(X: np.ndarray, atol: float = 1e-9) -> bool:
     return bool(np.allclose(X.mean(axis=0), 0.0, atol=atol) and np.allclose(X.std(axis=0), 1.0, atol=atol))
 
 
-def _scaling_tolerance(X) -> float:
+def _raw_size(features: np.ndarray) -> float:
+    """How many of their spreads the raw features sit from 0: about 1000 (they are 1000 +- 1, price_data.py)."""
+    return float(np.abs(features).max() / features.std(axis=0).min())
+
+
+def _scaling_tolerance(X, raw_size: float) -> float:
     """How far from exact the 0 and 1 of a scaler fitted on X's rows may come out, in the type X was returned in:
-    1e-9 in float64. Cast to float32 (TensorFlow's type, so a common step), a StandardScaler's mean and std are off
-    by about 1e-9 already; ten of the type's epsilon (1e-6 for float32) is still far below the 0.04 by which
-    rows the scaler was not fitted on miss them."""
+    1e-9 in float64. Features cast to float32 (TensorFlow's type, so a common step) before the scaler subtracts their
+    mean are rounded by float32's epsilon times their size, about 1000 of their spreads: the scaled mean is off by
+    about 1e-5. Ten epsilons times that size (1.2e-3 in float32) is still far below the 0.045 or more by which rows the
+    scaler was not fitted on miss 0 and 1. Float16's is 10, past that margin: _check_split stops at a quarter of it
+    and names the float16."""
     dtype = narrower_float(X)
-    return 1e-9 if dtype is None else max(1e-9, 10 * float(np.finfo(dtype).eps))
+    return 1e-9 if dtype is None else max(1e-9, 10 * float(np.finfo(dtype).eps) * raw_size)
 
 
 def _check_split(result, n_rows: int):
     check(isinstance(result, tuple | list) and len(result) == 5,              # (a, b, ...) or [a, b, ...]
           "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
     X_train, X_test, y_train, y_test, scaler = result
-    atol = max(_scaling_tolerance(X_train), _scaling_tolerance(X_test))
+    raw_size = _raw_size(make_price_data()[0])                          # the features split_and_scale was given
+    atol = max(_scaling_tolerance(X_train, raw_size), _scaling_tolerance(X_test, raw_size))
+    too_coarse = atol > SCALING_MARGIN / 4          # float16: so wide a tolerance would take test rows scaled alike
+    narrowest = min((narrower_float(X) for X in (X_train, X_test) if narrower_float(X) is not None),
+                    key=lambda dtype: dtype.itemsize, default=None)
+    atol = min(atol, SCALING_MARGIN / 4)
     X_train, X_test = as_array(X_train, "X_train"), as_array(X_test, "X_test")
     y_train, y_test = as_array(y_train, "y_train"), as_array(y_test, "y_test")
     check(X_train.ndim == 2 and X_train.shape[1] == 2 and X_test.ndim == 2 and X_test.shape[1] == 2,
@@ -75,6 +88,9 @@ def _check_split(result, n_rows: int):
         check(seen == len(X_train), f"the scaler was fitted on {seen} rows, not the {len(X_train)} training rows: "
                                     "fit the scaler on the training rows, then transform both splits")
     fitted_on_train = _spans_unit_range(X_train, atol) or _standardised(X_train, atol)
+    check(fitted_on_train or not too_coarse,
+          f"the features are {narrowest}, too coarse for raw features that sit {raw_size:.0f} times their spread "
+          "from 0 (its rounding blurs them before they are scaled): keep them in float64 (or float32)")
     check(fitted_on_train, "the training features are not scaled by a scaler fitted on them: "
                            "fit the scaler on the training rows, then transform both splits")
     check(not (_spans_unit_range(X_test, atol) or _standardised(X_test, atol)),
