@@ -1903,6 +1903,19 @@ def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16():
         ex03._check_split((*in_float16, y_train, y_test, scaler), m)
 
 
+def test_ex03_hint_for_test_features_left_unscaled_names_them_not_a_split_apart():
+    # the training split scaled, the test split returned raw: its rows, read back through the scaler, sit thousands
+    # away from their prices, and the hint said "features and prices were split apart"
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.graders import ex03
+
+    X_train, X_test, y_train, y_test, m = ex03_split()
+    scaler = MinMaxScaler().fit(X_train)
+    with pytest.raises(Fail, match=r"^the test features are not scaled \(they are the raw ones, near 1000\): "):
+        ex03._check_split((scaler.transform(X_train), X_test, y_train, y_test, scaler), m)
+
+
 def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler
@@ -2070,6 +2083,17 @@ def test_ex03_hints_for_a_history_of_one_epoch_or_of_a_loss_that_went_up(losses,
         return types.SimpleNamespace(history={"loss": losses})
 
     assert ex03_graded(tmp_path, train=train) == hint
+
+
+def test_ex03_hint_for_train_that_returns_the_model_rather_than_its_history(tmp_path):
+    # a fitted model keeps its History as model.history, an object without .get: the grader tripped on it ("the
+    # grader could not check your code: AttributeError in grade ... 'History' object has no attribute 'get'")
+    def fitted_returning_the_model(model, X_train, y_train):
+        model.fit(X_train[:32], y_train[:32], epochs=1, verbose=0)
+        return model
+
+    assert ex03_graded(tmp_path, train=fitted_returning_the_model) == (
+        "train returned the model, not the History that model.fit returns: return model.fit(...)")
 
 
 def test_ex03_hints_for_evaluate_that_returns_a_list_or_the_rmse_rather_than_the_test_mse(tmp_path):
@@ -3907,18 +3931,27 @@ def test_ex03_hint_for_a_bounded_hidden_layer_names_it_instead_of_dead_relu_unit
                     "activation=\"relu\", as the exercise asks"), hint
 
 
-def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(tmp_path):
-    # the exact model with its output squeezed 20-fold towards the mean price (ReLU units alive, no training): its
-    # prices vary, but by 5% of what the gems' prices do, under the 10% the grader asks for
+@pytest.mark.parametrize("dead, hint", [
+    (False, "it has barely learned (its ReLU units are alive): train longer or raise the learning rate"),
+    (True, "its ReLU units have all died (output 0 for every input); use more units per layer or a smaller learning "
+           "rate"),
+], ids=["units-alive", "units-dead"])
+def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(dead, hint, tmp_path):
+    """The exact model with its output squeezed 20-fold towards the mean price (no training): its prices vary, but by
+    5% of what the gems' prices do, under the 10% the grader asks for. Its ReLU units alive, it learned too little
+    (a learning rate of 0.0002 ends so): the hint said "its ReLU units have probably all died ... use a smaller
+    learning rate". With the hidden bias at -1000 they output 0 for every gem, and did die."""
     def squeezed():
         model = ex03_exact_model()
         kernel, bias = model.layers[-1].get_weights()
         mean = float(bias[0] + 10.0 * kernel.sum() + 0.5 * kernel.sum())   # about the price at mid-range features
         model.layers[-1].set_weights([kernel / 20, np.array([mean - (mean - bias[0]) / 20])])
+        if dead:
+            model.layers[0].set_weights([np.eye(2), np.full(2, -1000.0)])
         return model
 
-    hint = ex03_graded(tmp_path, build_model=squeezed)
-    assert hint.startswith("the model predicts nearly the same price for every gem: its ReLU units"), hint
+    assert ex03_graded(tmp_path, build_model=squeezed) == ("the model predicts nearly the same price for every gem: "
+                                                           + hint)
 
 
 @pytest.mark.parametrize("name", ["ex04", "ex05"])

@@ -96,11 +96,30 @@ def _check_split(result, n_rows: int):
     check(not (_spans_unit_range(X_test, atol) or _standardised(X_test, atol)),
           "the test features look scaled by a scaler fitted on the test rows: transform them with the "
           "scaler fitted on the training rows")
+    # test rows left raw: their prices fit the formula at the features as they are (else they read as split apart)
+    y_column = y_test.reshape(-1) if y_test.size == len(y_test) else y_test                   # (m,)
+    check(np.sqrt(np.mean((y_column - true_price(X_test)) ** 2)) > MISALIGNED_RMS,
+          "the test features are not scaled (they are the raw ones, near 1000): transform them with the scaler "
+          "fitted on the training rows, as the training features are")
     for X, y in ((X_train, y_train), (X_test, y_test)):
         check(_misfit(X, y, scaler) <= MISALIGNED_RMS,
               "features and prices were split apart (the prices no longer belong to their rows of features): "
               "split them in one train_test_split call")
     return X_train, X_test, y_train, y_test, scaler
+
+
+def _dead_hidden_layer(model, X: np.ndarray) -> bool:
+    """Whether a hidden layer of `model` outputs 0 for every row of X (its ReLU units all died), reading the layers
+    in turn; False for a model whose layers cannot be read one after another."""
+    try:
+        a = np.asarray(X, dtype=np.float32)                                # (m, 2)
+        for layer in model.layers[:-1]:
+            a = np.asarray(layer(a))                                       # (m, units)
+            if not a.any():
+                return True
+    except Exception:                                                      # noqa: BLE001  (not a chain of layers)
+        return False
+    return False
 
 
 def _misfit(X: np.ndarray, y: np.ndarray, scaler) -> float:
@@ -118,6 +137,8 @@ def _misfit(X: np.ndarray, y: np.ndarray, scaler) -> float:
 
 
 def grade(module, workdir) -> str:
+    import keras
+
     features, price = make_price_data()
     X_train, X_test, y_train, y_test, scaler = _check_split(module.split_and_scale(features, price), len(price))
 
@@ -132,7 +153,10 @@ def grade(module, workdir) -> str:
         # the prices are nearly a plane in the features, so a model without a nonlinearity reaches the target too
         require_hidden_nonlinearity(model, "fits one plane")
         history = module.train(model, X_train, y_train)
-    losses = getattr(history, "history", {}).get("loss", [])
+    check(not isinstance(history, keras.Model), "train returned the model, not the History that model.fit "
+                                                "returns: return model.fit(...)")
+    record = getattr(history, "history", None)                      # History.history: {"loss": [...], ...}
+    losses = record.get("loss", []) if isinstance(record, dict) else []
     check(len(losses) >= 2, "train must call model.fit for a few epochs and return its History")
     check(losses[-1] < losses[0], f"the training loss did not go down ({losses[0]:.1f} -> {losses[-1]:.1f})")
 
@@ -153,8 +177,9 @@ def grade(module, workdir) -> str:
           "the model predicts nearly the same price for every gem: " + (
               f"its {' and '.join(bounded)} units are bounded and flatten out for large inputs, so it learns far "
               "more slowly; give the hidden Dense layers activation=\"relu\", as the exercise asks" if bounded else
-              "its ReLU units have probably all died (output 0 for every input); use more units per layer or a "
-              "smaller learning rate"))
+              "its ReLU units have all died (output 0 for every input); use more units per layer or a smaller "
+              "learning rate" if _dead_hidden_layer(model, scaler.transform(fresh_X)) else
+              "it has barely learned (its ReLU units are alive): train longer or raise the learning rate"))
     check(rmse <= TARGET_RMSE, f"RMSE on fresh gems is {rmse:.1f}, the target is {TARGET_RMSE:.0f} "
                                f"(predicting the mean price: {baseline:.1f}): train longer or raise the learning rate")
 
