@@ -3319,6 +3319,32 @@ def test_ex06_hint_for_evaluate_that_gives_the_squared_correlation_as_r2(tmp_pat
     assert message.startswith("evaluate says r2 ") and ", but 1 - SS_res / SS_tot is " in message, message
 
 
+def test_ex06_hint_for_predict_that_subtracts_the_mean_but_does_not_divide_by_the_std(tmp_path):
+    # trained 200 epochs, such a predict passed with a test MAE of $14,220: the network prices houses from features
+    # it was never fitted on. One epoch here: the hint comes before any price is judged
+    import keras
+
+    module = load_module(find("ex06").solution_path)
+
+    class NotDivided(module.HousePriceModel):
+        def predict(self, houses):
+            X = module.engineer_features(houses).to_numpy() - self.feature_mean                   # (m, n)
+            return np.exp(self.model.predict(X, verbose=0)[:, 0] * self.log_price_std + self.log_price_mean)
+
+    def train(houses):
+        predictor = NotDivided(*vars(ex06_not_trained(module)(houses)).values())
+        features = module.engineer_features(houses).to_numpy()
+        target = np.log(houses["price"].to_numpy(dtype=float))
+        stop = keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)
+        predictor.model.fit((features - predictor.feature_mean) / predictor.feature_std, target - target.mean(),
+                            validation_split=0.2, epochs=1, callbacks=[stop], verbose=0)
+        return predictor
+
+    assert re.fullmatch(r"HousePriceModel\.predict gives the network other features for the training houses than "
+                        r"train fitted it on \(off by up to [0-9.]+\): scale new houses exactly as train scaled its "
+                        r"own, with the mean and std it stored", grade_mutant("ex06", tmp_path, train=train))
+
+
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide").

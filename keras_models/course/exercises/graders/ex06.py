@@ -134,6 +134,54 @@ def _without_the_data_set(module):
             names["load_housing"] = loader
 
 
+@contextlib.contextmanager
+def _predict_inputs(fed: list):
+    """While the block runs, every keras Model.predict call appends the x it is given to `fed`."""
+    import keras
+
+    predict = keras.Model.predict
+
+    @functools.wraps(predict)
+    def recorded(self, x, *args, **kwargs):
+        fed.append(x)
+        return predict(self, x, *args, **kwargs)
+
+    keras.Model.predict = recorded
+    try:
+        yield
+    finally:
+        keras.Model.predict = predict
+
+
+def _as_rows(x) -> np.ndarray | None:
+    """x as a float64 array of rows (m, n), or None for what is not one (a tf.data.Dataset, a dict of inputs)."""
+    try:
+        rows = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return rows if rows.ndim == 2 else None
+
+
+def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
+    """The features HousePriceModel.predict hands the network for the training houses are those train fitted it on
+    (`fitted`, fit's x): each fitted row is one of them, to 1e-4. A predict that scales new houses otherwise (the mean
+    subtracted but not divided by the std, not scaled at all) prices them from features the network never saw, and
+    its MAE can still pass the target. Skipped when either is not an array of rows (predict calling the model
+    directly, a tf.data.Dataset)."""
+    fed: list = []
+    with _predict_inputs(fed):
+        predictor.predict(houses.drop(columns="price"))
+    fitted = _as_rows(fitted)
+    fed = _as_rows(fed[0]) if fed else None
+    if fitted is None or fed is None or fitted.shape[1] != fed.shape[1]:
+        return
+    nearest = np.abs(fitted[:, None, :] - fed[None, :, :]).max(axis=2).min(axis=1)         # (m_fit,)
+    check(float(nearest.max()) <= 1e-4,
+          f"HousePriceModel.predict gives the network other features for the training houses than train fitted it on "
+          f"(off by up to {nearest.max():.3g}): scale new houses exactly as train scaled its own, with the mean and "
+          "std it stored")
+
+
 def grade(module, workdir) -> str:
     import keras
 
@@ -147,7 +195,9 @@ def grade(module, workdir) -> str:
         name, _ = loss_of(model)
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")
-        with _without_the_data_set(module), fit_checked(_holds_out_houses):
+        fitted: list = []                           # the x of each fit in train
+        with _without_the_data_set(module), fit_checked(_holds_out_houses, lambda arguments: fitted.append(
+                arguments["x"])):
             predictor = module.train(houses_train.copy())
     check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
     check(not isinstance(predictor, keras.Model),     # its predict takes scaled features, not the raw houses' text
@@ -159,6 +209,8 @@ def grade(module, workdir) -> str:
     check(not kept or any(isinstance(value, keras.Model) for value in fields.values()),  # model = model.fit(...)
           f"train returned a {type(predictor).__name__} whose {kept[0] if kept else ''} is the History that model.fit "
           "returns, not the network: keep the model (model.fit trains it in place) and store that")
+    if fitted:
+        _fed_as_fitted(predictor, houses_train, fitted[-1])
 
     raw_test = houses_test.drop(columns="price")
     predicted = predictor.predict(raw_test)
