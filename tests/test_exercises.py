@@ -1373,6 +1373,13 @@ def test_ex02_gradients_is_checked_entry_by_entry_where_bp1_to_bp4_alone_are_rig
         FLOAT32_RESULT), message
 
 
+def test_ex02_hint_for_gradients_that_feed_layer_2_its_z1_rather_than_its_activation_a1(tmp_path):
+    # BP1 to BP4 right, gradients() wrong in W2 alone: it was told only "differs from tf.GradientTape's by a relative"
+    fed_z1 = ('weight_gradient(cache["a1"], delta2)', 'weight_gradient(cache["z1"], delta2)')
+    assert _graded_with("ex02", tmp_path, fed_z1) == ("gradients()['W2'] is z1.T @ delta2: layer 2's input a_prev is "
+                                                      "the activation a1 = sigma(z1), not z1")
+
+
 def test_ex02_pass_names_the_largest_gap_of_gradients_to_the_tape(tmp_path):
     exercise = find("ex02")
     module = load_module(exercise.solution_path)
@@ -1474,9 +1481,23 @@ def _sigmoid_prime(z):
      "BP4 (weight_gradient) differs from tf.GradientTape's by a relative"),
     ({"weight_gradient": lambda a_prev, delta: (1.0 / (1.0 + np.exp(-a_prev))).T @ delta},
      "BP4 (weight_gradient): a_prev is the layer's input as it is"),
+    # the slips below were told only "differs from tf.GradientTape's by a relative ..."
+    ({"output_error": lambda a2, y, z2: (a2 - y) / len(a2) * a2},
+     "BP1 (output_error): it multiplies by sigma(z2), not by sigma'(z2) = sigma(z2) (1 - sigma(z2))"),
+    ({"output_error": lambda a2, y, z2: (a2 - y) / len(a2) * z2 * (1 - z2)},
+     "BP1 (output_error): sigma'(z2) is written z2 (1 - z2): a (1 - a) takes the activation a2 = sigma(z2), not z2"),
+    ({"output_error": lambda a2, y, z2: (a2 - y) / a2.shape[1] * _sigmoid_prime(z2)},
+     "BP1 (output_error): it divides by 2, the number of output units (a2.shape[1]): m is the number of rows"),
+    ({"output_error": lambda a2, y, z2: (a2 - y) / (2 * len(a2)) * _sigmoid_prime(z2)},
+     "BP1 (output_error): it is half of delta2: C = 1/(2m) sum ||a - y||^2 has a 1/2 that the 2 of the square's"),
+    ({"hidden_error": lambda delta2, W2, z1: (delta2 @ W2.T) / (1.0 + np.exp(-z1))},
+     "BP2 (hidden_error): it multiplies by sigma(z1), not by sigma'(z1)"),
+    ({"hidden_error": lambda delta2, W2, z1: (delta2 @ W2.T) * z1 * (1 - z1)},
+     "BP2 (hidden_error): sigma'(z1) is written z1 (1 - z1): a (1 - a) takes the activation a1 = sigma(z1), not z1"),
 ], ids=["bp1_no_mean", "bp1_sign", "bp1_no_sigma_prime", "bp2_no_sigma_prime", "bp3_mean", "bp4_transposed",
         "bp3_keepdims", "bp3_summed_over_units", "bp2_sign", "bp4_sign", "bp4_first_example_only",
-        "bp4_sigmoid_of_a_prev"])
+        "bp4_sigmoid_of_a_prev", "bp1_sigma_for_sigma_prime", "bp1_prime_of_z", "bp1_over_k", "bp1_halved",
+        "bp2_sigma_for_sigma_prime", "bp2_prime_of_z"])
 def test_ex02_hint_names_the_equation_at_fault(mutant, expected, tmp_path):
     assert expected in grade_mutant("ex02", tmp_path, **mutant)
 

@@ -36,6 +36,8 @@ def _tape_reference(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray)
     return reference
 
 
+SIGMA_FOR_PRIME = "it multiplies by sigma({z}), not by sigma'({z}) = sigma({z}) (1 - sigma({z}))"
+Z_FOR_A = "sigma'({z}) is written {z} (1 - {z}): a (1 - a) takes the activation {a} = sigma({z}), not {z}"
 PRODUCT_SHAPE = "write down the shape of each factor and make the product give this one"
 
 
@@ -78,13 +80,22 @@ def grade(module, workdir) -> str:
     params, X, y = _random_problem(rng, m, n, h, k)
     ref = _tape_reference(params, X, y)
     a2 = 1.0 / (1.0 + np.exp(-ref["z2"]))                                # (m, k)
+    a1 = 1.0 / (1.0 + np.exp(-ref["z1"]))                                # (m, h)
 
     _compare(module.output_error(a2.copy(), y.copy(), ref["z2"].copy()), ref["dz2"], "BP1 (output_error)", m,
-             {"the factor sigma'(z2) is missing": (a2 - y) / m},
+             {"the factor sigma'(z2) is missing": (a2 - y) / m,
+              SIGMA_FOR_PRIME.format(z="z2"): (a2 - y) / m * a2,
+              Z_FOR_A.format(z="z2", a="a2"): (a2 - y) / m * ref["z2"] * (1.0 - ref["z2"]),
+              f"it divides by {k}, the number of output units (a2.shape[1]): m is the number of rows, a2.shape[0]":
+              ref["dz2"] * m / k,
+              "it is half of delta2: C = 1/(2m) sum ||a - y||^2 has a 1/2 that the 2 of the square's derivative "
+              "cancels (and m is the number of rows, a2.shape[0], not a2.size)": ref["dz2"] / 2},
              f"delta2 = (a2 - y)/m * sigma'(z2) for C = 1/(2m) sum ||a - y||^2, {SIGMA_PRIME}")
     _compare(module.hidden_error(ref["dz2"].copy(), params["W2"].copy(), ref["z1"].copy()), ref["dz1"],
              "BP2 (hidden_error)", m,
-             {"the factor sigma'(z1) of the hidden layer is missing": ref["dz2"] @ params["W2"].T},
+             {"the factor sigma'(z1) of the hidden layer is missing": ref["dz2"] @ params["W2"].T,
+              SIGMA_FOR_PRIME.format(z="z1"): ref["dz2"] @ params["W2"].T * a1,
+              Z_FOR_A.format(z="z1", a="a1"): ref["dz2"] @ params["W2"].T * ref["z1"] * (1.0 - ref["z1"])},
              f"delta1 = (delta2 @ W2.T) * sigma'(z1), {SIGMA_PRIME}")
     _compare(module.bias_gradient(ref["dz1"].copy()), ref["db1"], "BP3 (bias_gradient)", m, {},
              "dC/db = delta summed over the batch (its rows), with no minus sign",
@@ -109,6 +120,8 @@ def grade(module, workdir) -> str:
     for name in ("W1", "b1", "W2", "b2"):
         actual = as_array(grads[name], f"gradients()['{name}']", ref[f"d{name}"].shape)
         gap = relative_gap(actual, ref[f"d{name}"])
+        check(name != "W2" or relative_gap(actual, ref["z1"].T @ ref["dz2"]) > 1e-8,
+              "gradients()['W2'] is z1.T @ delta2: layer 2's input a_prev is the activation a1 = sigma(z1), not z1")
         check(gap <= TOLERANCE, f"gradients()['{name}'] differs from tf.GradientTape's by a relative {gap:.1e}"
                                 f"{float32_hint(grads[name], gap)}")
         worst = max(worst, gap)
