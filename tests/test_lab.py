@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import http.client
 import itertools
 import json
 import os
@@ -121,6 +122,12 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
         assert url == f"{base}/lab/tree/keras_models/course/notebooks?token={token}"
         status, page = get(url)
         assert status == 200 and "JupyterLab" in page
+        server_root = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)   # the address alone,
+        server_root.request("GET", f"/?token={token}")                 # as a browser JupyterLab opens asks for it
+        opens_on = server_root.getresponse()
+        assert (opens_on.status, opens_on.getheader("Location")) == (
+            302, f"/lab/tree/keras_models/course/notebooks?token={token}"), "the browser make lab opens shows elsewhere"
+        server_root.close()
         port = int(base.rsplit(":", 1)[1])
         with socket.socket() as elsewhere, pytest.raises(ConnectionRefusedError):
             elsewhere.connect(("127.0.0.2", port))                              # bound to 127.0.0.1 alone
@@ -138,11 +145,14 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
             get(f"{base}/api/kernelspecs")
         assert refused.value.code == 403
         refused.value.close()                     # the error holds the answer's connection open until closed
-        _, started = get(f"{base}/api/kernels?token={token}", "POST", {"name": "inside-the-network"})
+        # started for a notebook in keras_models/course/notebooks/, as JupyterLab starts it: in the notebook's folder
+        _, started = get(f"{base}/api/kernels?token={token}", "POST",
+                         {"name": "inside-the-network", "path": "keras_models/course/notebooks/lessons"})
         kernel = f"{base.replace('http', 'ws')}/api/kernels/{json.loads(started)['id']}/channels?token={token}"
-        # the kernel starts in the repository's root, without make's variables (a `make tensorboard` run from it
-        # said it ignored PORT=0 "from your shell's environment"); TensorFlow's start-up chatter, which the kernel shows
-        # in the notebook like anything written to file descriptor 2, is filtered out; any other line from C++ shows
+        # the kernel moves to the repository's root (kernel.py), without make's variables (a `make tensorboard` run
+        # from it said it ignored PORT=0 "from your shell's environment"); TensorFlow's start-up chatter, which the
+        # kernel shows in the notebook like anything written to file descriptor 2, is filtered out; any other line
+        # from C++ shows
         code = ("import os, tensorflow; print(os.getcwd()); "
                 "print(sorted(set(os.environ) & {'MAKEFLAGS', 'PORT', 'GIVEN_TO_MAKE'})); "
                 "os.write(2, b'E0000 a real error from C++\\n')")

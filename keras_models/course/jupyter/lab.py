@@ -118,7 +118,8 @@ def launch(port: int, home: Path, log: Path, open_browser: bool) -> tuple[subpro
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={REPO}", f"--IdentityProvider.token={token}",
-               f"--ServerApp.default_url=/{NOTEBOOKS_URL_PATH}", f"--ServerApp.open_browser={open_browser}",
+               # LabApp's: launched as `-m jupyterlab`, its own default "/lab" replaces ServerApp.default_url
+               f"--LabApp.default_url=/{NOTEBOOKS_URL_PATH}", f"--ServerApp.open_browser={open_browser}",
                "--LanguageServerManager.autodetect=False",     # no language servers to look for (it asks npm)
                # the project's kernel only: ipykernel's "Python 3", also in .venv, would start a notebook in its own
                # folder (a path the learner types, e.g. open("notes.txt"), would mean one there; the course's own
