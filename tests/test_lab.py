@@ -501,6 +501,7 @@ def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_
                                                                                        monkeypatch, capsys):
     def launch(port, home, log, open_browser):
         assert len(list(notebooks_folder.rglob("*.ipynb"))) == NOTEBOOKS, "JupyterLab started before the notebooks"
+        assert open_browser is False, "--no-browser opened a browser"
         raise RuntimeError("the server was reached")
 
     monkeypatch.setattr(lab, "launch", launch)
@@ -518,7 +519,8 @@ def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(slow_import, tmp_
 
 
 class Hangup(Exception):
-    """What SIGHUP raises in this test when make lab leaves it to its default action, which ends the process."""
+    """What SIGHUP or SIGTERM raises in this test when make lab leaves it to its default action (which ends the
+    process)."""
 
 
 class StandInServer:
@@ -535,21 +537,25 @@ class StandInServer:
         return 0
 
 
-def test_closing_the_terminal_of_make_lab_stops_jupyterlab_as_ctrl_c_does(tmp_path, monkeypatch, capsys):
+# SIGHUP: the terminal closed; SIGTERM: what make passes on when it is stopped with one (kill, a process manager)
+@pytest.mark.parametrize("stop_signal", [signal.SIGHUP, signal.SIGTERM], ids=["terminal-closed", "sigterm"])
+def test_closing_the_terminal_or_a_sigterm_stops_make_lab_and_jupyterlab_as_ctrl_c_does(stop_signal, tmp_path,
+                                                                                         monkeypatch, capsys):
     """Closing the terminal sends SIGHUP. make lab's own process ended at once, and JupyterLab, in a session of its
-    own, kept running with its kernels and its port, behind a token no one had any more."""
+    own, kept running with its kernels and its port, behind a token no one had any more. A SIGTERM stops it the
+    same way, with the same line."""
     server = StandInServer()
 
     def hangup(signum, frame):
         raise Hangup
 
     def terminal_closed(server, home, log):
-        signal.raise_signal(signal.SIGHUP)
+        signal.raise_signal(stop_signal)
         return 8888
 
     monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
     monkeypatch.setattr(lab, "wait_until_ready", terminal_closed)
-    handlers = {sig: signal.signal(sig, hangup if sig == signal.SIGHUP else signal.getsignal(sig))
+    handlers = {sig: signal.signal(sig, hangup if sig == stop_signal else signal.getsignal(sig))
                 for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)}
     try:
         assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
@@ -630,15 +636,30 @@ def test_waiting_on_jupyterlab_gives_its_exit_status_while_make_is_there_and_non
         running.wait()
 
 
+def test_jupyterlab_that_stopped_before_printing_anything_is_said_so_not_an_empty_reason(tmp_path):
+    """A log with nothing in it (JupyterLab ended before its first line) gives the reason "it printed nothing",
+    not "()" in the one line make lab ends with."""
+    (tmp_path / "lab.log").write_text("\n \n", encoding="utf-8")
+    assert lab._last_line(tmp_path / "lab.log") == "it printed nothing"
+
+
 def test_jupyterlab_shut_down_from_its_own_menu_is_said_as_stopped_by_itself_not_as_make_gone(tmp_path, monkeypatch,
                                                                                              capsys):
     """File > Shut Down in JupyterLab ends the server with exit status 0 while make is still there: that is the server
-    stopping by itself, with its status -- not the line for a make that is gone, which only None (make gone) gives."""
+    stopping by itself, with its status and the last line of its log (blank lines after it skipped) -- not the line
+    for a make that is gone, which only None (make gone) gives."""
     server = subprocess.Popen([sys.executable, "-c", "pass"])              # exits 0 by itself, as a shut down does
-    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
+
+    def launch(port, home, log, open_browser):
+        log.write_text("[I ServerApp] Shutting down 1 kernel\n[I ServerApp] Shutting down 0 terminals\n\n  \n",
+                       encoding="utf-8")
+        return server, "token"
+
+    monkeypatch.setattr(lab, "launch", launch)
     monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
     assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
                      "--no-browser"]) == 1
     out, err = capsys.readouterr()
-    assert out.startswith("JupyterLab is running") and err.startswith("error: JupyterLab stopped by itself (exit "
-                                                                       "status 0: "), err
+    assert out.startswith("JupyterLab is running")
+    assert err == "error: JupyterLab stopped by itself (exit status 0: [I ServerApp] Shutting down 0 terminals)\n", err
+
