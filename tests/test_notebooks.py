@@ -676,6 +676,21 @@ def test_a_grade_cell_run_before_the_cells_above_says_to_run_them_not_to_change_
     assert lines[-1] == "Run the cells above first (or write what the line above names), then this one."
 
 
+def test_each_exercise_notebooks_try_it_cell_keeps_its_raises_exception_tag_so_run_all_reaches_the_grade_cell(
+        notebooks):
+    """The cell under "## Try it" ("## Run it") calls the learner's unfinished code, which raises NotImplementedError;
+    tagged raises-exception in the .py, it must keep the tag in the notebook, or Run All stops there and the grade
+    cell never says what is not done yet. The cheap check beside the test below, which runs every notebook."""
+    root, _ = notebooks
+    for exercise in EXERCISES:
+        notebook = nbformat.read(root / "notebooks" / "exercises" / f"{exercise.stem}.ipynb", as_version=4)
+        cells = notebook.cells
+        tagged = [number for number, cell in enumerate(cells) if "raises-exception" in cell.metadata.get("tags", [])]
+        under_try_it = [number for number in range(1, len(cells)) if cells[number].cell_type == "code"
+                        and re.match(r"## (Try|Run) it\b", cells[number - 1].source)]
+        assert tagged == under_try_it != [], f"{exercise.stem}: tagged {tagged}, under Try it {under_try_it}"
+
+
 @pytest.mark.parametrize("exercise", [pytest.param(e, id=e.name) for e in EXERCISES])
 def test_learner_notebook_says_not_started(exercise, notebooks, kernel, tmp_path, monkeypatch, capsys):
     """Run All, as JupyterLab runs it: it stops at a cell that raises unless the cell is tagged raises-exception,
