@@ -512,6 +512,20 @@ def test_make_lab_writes_the_notebooks_once_the_port_is_checked_then_starts_the_
     assert err == "error: the server was reached\n"
 
 
+def test_make_lab_whose_notebooks_cannot_all_be_written_ends_with_make_notebooks_line_and_starts_no_server(
+        notebooks_folder, tmp_path, monkeypatch, capsys):
+    """build.main's status is make lab's: a make notebooks that ends in its one line (here the Jupyter settings file it
+    adds to is cut short) ends make lab with it, and JupyterLab is not started."""
+    monkeypatch.setattr(lab, "launch", lambda *args, **kwargs: pytest.fail("JupyterLab was started"))
+    settings = notebooks_folder.parent / "jupyter_config" / "jupyter_config.json"
+    settings.parent.mkdir()
+    settings.write_text("{", encoding="utf-8")
+    assert lab.main(["--port", "0", "--write-notebooks", "--jupyter-home", str(tmp_path), "--log",
+                     str(tmp_path / "log"), "--no-browser"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {settings} is not a JSON settings file (") and err.count("\n") == 1, err
+
+
 @pytest.mark.parametrize("slow_import", ["secrets", "jupytext"])     # secrets loads hmac; jupytext, the notebooks'
 def test_ctrl_c_while_make_lab_starts_is_one_line_and_exit_130(slow_import, tmp_path):
     done = ctrl_c_while_importing("keras_models.course.jupyter.lab", slow_import, tmp_path)
