@@ -111,7 +111,10 @@ def test_make_lab_serves_the_notebooks_on_localhost_with_the_projects_kernel(tmp
     # as `make lab PORT=0` starts it: make exports its command-line variable PORT=0 and names it in MAKEFLAGS,
     # the Makefile's recipe in GIVEN_TO_MAKE
     made_by_make = {"MAKEFLAGS": " -- PORT=0", "MAKELEVEL": "1", "PORT": "0", "GIVEN_TO_MAKE": "PORT"}
-    server = subprocess.Popen(command, cwd=REPO, env=jupyter_environment(HOME=str(home), **made_by_make),
+    # PYTHONPATH: the kernel, started in a notebook's folder, imports this checkout's code, as a learner's .venv's
+    # editable install does (a copy of the checkout, as make mutants makes, or a .venv shared with another checkout)
+    server = subprocess.Popen(command, cwd=REPO, env=jupyter_environment(HOME=str(home), PYTHONPATH=str(REPO),
+                                                                         **made_by_make),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         printed = [server.stdout.readline() for _ in range(3)]           # the three lines it prints once ready
