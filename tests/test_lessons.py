@@ -162,6 +162,23 @@ def test_the_pictures_of_an_earlier_make_lessons_are_replaced_in_tensorboard_and
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
+@pytest.mark.parametrize("images, refused", [
+    ({"lesson_01_perceptron/boundary": "png/gone.png"},
+     r"^image 'lesson_01_perceptron/boundary': no PNG file at png/gone\.png$"),
+    ({}, r"^write_to_tensorboard needs at least one image$")], ids=["missing PNG", "no images"])
+def test_tensorboard_images_refuse_a_missing_png_or_none_by_name_and_touch_no_earlier_run(tmp_path, monkeypatch,
+                                                                                         images, refused):
+    """A PNG deleted between the lessons and their TensorBoard images is named by its tag and file, before the
+    earlier run's event file is removed (that order left neither run's pictures, and a FileNotFoundError)."""
+    monkeypatch.chdir(tmp_path)
+    earlier = tmp_path / "board" / "events.out.tfevents.1700000000.earlier.1.v2"
+    earlier.parent.mkdir()
+    earlier.write_bytes(b"")
+    with pytest.raises(ValueError, match=refused):
+        tensorboard_images.write_to_tensorboard(tmp_path / "board", images)
+    assert list((tmp_path / "board").iterdir()) == [earlier]
+
+
 # --- the lessons' facts, from what each lesson function returns -----------------------------------
 
 def test_a_picture_the_disk_cannot_hold_leaves_no_half_written_png_and_names_its_file(tmp_path, monkeypatch):
@@ -523,9 +540,9 @@ def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_a
     lesson = ran["lesson_05_hidden_layer_xor"]
     X, y = lesson_05_hidden_layer_xor.X, lesson_05_hidden_layer_xor.y
 
-    def forward(weights):                               # tanh hidden layer, sigmoid output, written out
+    def forward(weights, at=X):                         # tanh hidden layer, sigmoid output, written out
         W1, b1, W2, b2 = weights
-        return (1 / (1 + np.exp(-(np.tanh(X @ W1 + b1) @ W2 + b2))))[:, 0]
+        return (1 / (1 + np.exp(-(np.tanh(at @ W1 + b1) @ W2 + b2))))[:, 0]
 
     fig = lesson.figures["boundary"]
     panels = fig.axes
@@ -544,6 +561,13 @@ def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_a
         assert [list(c.levels) for c in lines] in ([[0.5]], [])
         blue_at_1, red_at_0 = filled[0].to_rgba(0.95), filled[0].to_rgba(0.05)
         assert blue_at_1[2] > blue_at_1[0] and red_at_0[0] > red_at_0[2]   # "blue: p near 1, red: p near 0"
+    # the black line lies where the forward pass above gives p = 0.5, x_1 across and x_2 up (not the plane mirrored
+    # on its diagonal: the untrained network's line was off by 0.2 there, the trained one's by 0.4)
+    for ax, weights in ((panels[0], lesson_05_hidden_layer_xor.build_network().get_weights()),
+                        (panels[-1], lesson.network.get_weights())):
+        (line,) = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+        on_line = line.get_paths()[0].vertices                                 # (n, 2): x_1, x_2
+        np.testing.assert_allclose(forward(weights, on_line), 0.5, atol=0.01, err_msg=ax.get_title())
 
     ax_loss, ax_acc = lesson.figures["loss"].axes
     history = lesson.history.history
@@ -635,6 +659,13 @@ def test_data_parallel_picture_draws_each_shards_gradient_the_all_reduce_and_the
     for k, g in enumerate(per_shard, start=1):
         np.testing.assert_allclose(drawn(ax_grad, f"shard {k}: $dL_{k}$")[1], g, rtol=1e-12)
     shard_markers = [style(ax_grad, f"shard {k}: $dL_{k}$")[0] for k in range(1, 5)]
+    # each row of the batch in its shard's colour, the colour of that shard's gradient marks; the shards cut as above
+    shard_colours = [colour(drawn_line) for k in range(1, 5) for drawn_line in ax_grad.get_lines()
+                     if drawn_line.get_label() == f"shard {k}: $dL_{k}$"]
+    assert len(set(shard_colours)) == 4, shard_colours
+    assert [(row.get_y(), to_hex(row.get_facecolor())) for row in ax_rows.patches] == [
+        (i, shard_colours[k]) for k, (a, b) in enumerate(((0, 3), (3, 6), (6, 9), (9, 10))) for i in range(a, b)]
+    assert ax_rows.get_title() == "a batch of m = 10 rows\non 4 replicas"
     assert len(set(shard_markers)) == 4, f"the shards' gradients told apart by colour alone: {shard_markers}"
     rings = drawn(ax_grad, "all-reduce: sum of $(m_k/m)\\,dL_k$")[1]
     np.testing.assert_allclose(rings, sum(m / 10 * g for m, g in zip((3, 3, 3, 1), per_shard, strict=True)),
@@ -694,6 +725,10 @@ def test_every_picture_has_a_text_description_of_its_titles_and_legends(ran):
     # a panel title's second line is not run into its first ("w = 0 4 wrong" reads as one number list)
     words = pictures.describe(ran["lesson_01_perceptron"].figures["boundary"])
     assert "start: w = 0, 4 wrong. " in words and "after epoch 1: 2 updates, 3 wrong now" in words, words
+    # a legend of the whole figure (lessons 1 and 5: one for their 6 and 5 panels) is read once, not with every panel
+    for lesson, name in (("lesson_01_perceptron", "boundary"), ("lesson_05_hidden_layer_xor", "boundary")):
+        words = pictures.describe(ran[lesson].figures[name])
+        assert words.count("legend: ") == 1 and len(ran[lesson].figures[name].axes) > 1, words
 
 
 
