@@ -555,6 +555,8 @@ def test_hidden_layer_pictures_draw_the_outputs_over_training_and_the_loss_and_a
         circled = points(ax, "misclassified") if wrong.any() else np.empty((0, 2))
         np.testing.assert_array_equal(circled, X[wrong])
     assert (first > 0.5).astype(int).tolist() != y.tolist()            # the untrained panel shows mistakes
+    # the figure's legend names the circles of the untrained panel too, not only the marks of the last one
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["class 1", "class 0", "misclassified"]
     for ax in panels:
         contours = [c for c in ax.collections if isinstance(c, ContourSet)]
         filled, lines = [c for c in contours if c.filled], [c for c in contours if not c.filled]
