@@ -632,6 +632,13 @@ def test_regularisation_picture_draws_each_variants_curves_gap_and_reported_loss
         else:
             assert reported[0].get_linestyle() == ":"
             np.testing.assert_array_equal(reported[0].get_ydata(), lesson.reported[variant])
+            # ... which is fit's own loss: above the loss at inference in every epoch (the thinned network's, or with
+            # the penalty added); L2's excess in the last epoch is about l2 * sum(W^2) of the final kernels
+            assert np.all(np.asarray(lesson.reported[variant]) > np.asarray(curve.train)), variant
+            if variant == "L2":
+                kernels = [layer.W.astype(np.float64) for layer in lesson.networks[variant].layers]
+                penalty = sum(0.01 * np.sum(W ** 2) for W in kernels)                  # the text's L2(0.01)
+                assert lesson.reported[variant][-1] - curve.train[-1] == pytest.approx(penalty, rel=0.1)
         (gap,) = ax.collections                                              # the shaded gap
         shaded = gap.get_paths()[0].vertices[:, 1]
         assert {curve.train[-1], curve.validation[-1]} <= set(shaded.tolist()), variant
