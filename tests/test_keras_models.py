@@ -194,7 +194,7 @@ def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the
     """What `make course` prints for each script (the README's sample run), against numbers worked out here in NumPy
     from the trained model's test predictions: the rows, the epochs, the test scores to 3 decimals (the first two
     classes' precision, recall, f1-score and support among them), and the first test row's answer (the regression
-    script answers for a new diamond instead)."""
+    script answers for a new diamond instead: its price scaled, and unscaled, the mistake it warns of)."""
     prepared, model, task = course_run.prepared, course_run.model, course_run.task
     lines = course_run.report.splitlines()
     assert lines[0] == (f"{HEADLINES[task]}: {len(course_run.history)} epochs, "
@@ -206,6 +206,15 @@ def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the
         e = y - p
         mae, rmse, explained = np.mean(np.abs(e)), np.sqrt(np.mean(e ** 2)), 1 - np.var(e) / np.var(y)
         assert lines[1] == f"  test MAE {mae:.3f} k$, RMSE {rmse:.3f} k$, explained variance {explained:.3f}"
+        # the new diamond the line names, one-hot encoded here by hand: "cut=Ideal" is 1, the other grades 0
+        diamond = {"carat": 0.9, "cut": "Ideal", "color": "G", "clarity": "VS1",
+                   "depth": 61.8, "table": 57.0, "x": 6.2, "y": 6.18, "z": 3.82}
+        unscaled = np.array([[float(diamond[column] == grade) if grade else diamond[column]
+                              for column, _, grade in (name.partition("=") for name in prepared.feature_names)]])
+        scaled = (unscaled - prepared.standardiser.mean) / prepared.standardiser.std                  # (1, 26)
+        price, price_unscaled = (model.predict(x.astype(np.float32), verbose=0)[0, 0] for x in (scaled, unscaled))
+        assert lines[2] == (f"  new diamond (0.9 ct, Ideal, G, VS1): ${1000 * price:,.0f} "
+                            f"(the same row unscaled would say ${1000 * price_unscaled:,.0f})")
         return
     right = (np.argmax(p, axis=1) == np.argmax(y, axis=1)) if task == "multiclass" else ((p > 0.5) == (y == 1))
     metric = "binary accuracy" if task == "multilabel" else "accuracy"
