@@ -557,18 +557,34 @@ def test_a_max_rows_too_small_for_a_later_script_is_refused_before_the_first_tra
                                        "max_rows=10 and fractions=(0.7, 0.15, 0.15); use more rows\n")
 
 
-def test_a_max_rows_above_a_data_sets_rows_uses_that_one_whole_and_says_so_before_the_first_script(tmp_path, capsys,
-                                                                                                 monkeypatch):
+def scripts_recording_what_they_were_handed(monkeypatch) -> dict:
+    """Each course script's run replaced by one that trains nothing and records its task's settings."""
     handed = {}
     for script in course_cli.SCRIPTS:
-        def run(out_dir, *, max_rows, task=script.TASK, **settings):
-            handed[task] = max_rows
+        def run(out_dir, *, task=script.TASK, **settings):
+            handed[task] = {"out_dir": out_dir, **settings}
             return SimpleNamespace(report=f"{task} ran")
         monkeypatch.setattr(script, "run", run)
+    return handed
+
+
+def test_a_max_rows_above_a_data_sets_rows_uses_that_one_whole_and_says_so_before_the_first_script(tmp_path, capsys,
+                                                                                                 monkeypatch):
+    handed = scripts_recording_what_they_were_handed(monkeypatch)
     assert course_cli.main(["--out", str(tmp_path), "--max-rows", "600"]) == 0
-    assert handed == {"regression": 600, "binary": 569, "multiclass": 600, "multilabel": 600}
+    assert {task: settings["max_rows"] for task, settings in handed.items()} == {
+        "regression": 600, "binary": 569, "multiclass": 600, "multilabel": 600}
     assert capsys.readouterr().out.splitlines()[:2] == [
         "--max-rows 600 is more than the 569 rows of breast_cancer: the binary script uses them all", "regression ran"]
+
+
+def test_make_course_hands_every_script_its_epochs_seed_and_folder(tmp_path, capsys, monkeypatch):
+    """`-m keras_models.course.real_data --epochs 3 --seed 7` trains each script 3 epochs with seed 7 into the
+    folder given, not with each script's defaults."""
+    handed = scripts_recording_what_they_were_handed(monkeypatch)
+    assert course_cli.main(["--out", str(tmp_path), "--epochs", "3", "--seed", "7"]) == 0
+    assert handed == {task: {"out_dir": tmp_path, "epochs": 3, "max_rows": None, "seed": 7}
+                      for task in ("regression", "binary", "multiclass", "multilabel")}
 
 
 @pytest.mark.parametrize("option, message", [
