@@ -997,6 +997,22 @@ def test_make_exercises_writes_a_missing_file_then_grades_it(tmp_path, monkeypat
     assert find("ex01").learner_path.read_text(encoding="utf-8") == skeleton_of(find("ex01").solution_path)
 
 
+def test_make_exercises_without_only_grades_all_seven_and_with_only_writes_no_other_missing_file(tmp_path,
+                                                                                                 monkeypatch):
+    """`make exercises ONLY=ex03` writes ex03's missing file and no other, and grades ex03 alone; `make exercises`
+    grades every exercise, in course order (grade itself replaced by a list of what it was handed: no grading)."""
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
+    handed = []
+    monkeypatch.setattr(grade_cli, "grade", lambda exercises, solutions: handed.append([e.name for e in exercises]))
+    grade_cli.main(["--only", "ex03"])
+    assert [path.name for path in tmp_path.glob("*.py")] == [find("ex03").learner_path.name]   # and its record
+    grade_cli.main([])
+    assert handed == [["ex03"], ["ex01", "ex02", "ex03", "ex04", "ex05", "ex06", "ex07"]]
+
+
 def test_make_exercises_takes_several_names_separated_by_commas_as_make_grade_does(tmp_path, monkeypatch, capsys):
     from keras_models.course.exercises import graders
 
