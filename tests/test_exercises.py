@@ -1334,17 +1334,30 @@ def test_ex01_hint_for_an_activation_that_returns_an_array_for_a_plain_number(tm
         "ReLU.fn(0.5) on a plain number returned shape (1,), expected ()")
 
 
-def test_ex01_hint_for_a_network_that_ignores_the_activation_it_is_given(tmp_path):
-    """A NeuralNetwork that always applies Sigmoid is told so by the activation only the grader knows (z**3), not
-    by "NeuralNetwork.run with Tanh is off", which sent the learner to Tanh."""
+@pytest.mark.parametrize("run, hint", [
+    (lambda network, module, x: module.Sigmoid.fn(network.layers[0].run(x)),
+     "NeuralNetwork.run gives the same output whatever activation it is given (one whose fn returns z unchanged, one "
+     "whose fn adds 7): apply the activation it is given, self.activation_function.fn(z)"),
+    (lambda network, module, x: network.activation_function.fn(network.layers[0].predict(x)),
+     "NeuralNetwork.run with an activation whose fn returns z unchanged is off by a relative 7.8e-01 from the weighted "
+     "sum z = x @ W + b: compute z with the network's perceptron, self.layers[0].run(x), and give z itself to the "
+     "activation"),
+    (lambda network, module, x: network.layers[0].run(network.activation_function.fn(x)),
+     "NeuralNetwork.run gives the weighted sum z = x @ W + b when the activation returns z unchanged, but not z**3 "
+     "when its fn is z**3: apply the activation to z, once, a = self.activation_function.fn(z)"),
+], ids=["always-sigmoid", "activation-of-the-decisions", "activation-of-the-inputs"])
+def test_ex01_hint_for_a_network_names_the_half_of_g_of_x_w_plus_b_at_fault(run, hint, tmp_path):
+    """A NeuralNetwork that always applies Sigmoid is told so by activations only the grader knows, not by
+    "NeuralNetwork.run with Tanh is off", which sent the learner to Tanh; one that feeds the activation the
+    perceptron's 0/1 decisions (predict), or runs it on the inputs, uses the activation it is given: "(it must use
+    the activation it is given)" sent the learner to a line that was right, and names the wrong half instead."""
     module = load_module(find("ex01").solution_path)
 
-    class SigmoidOnly(module.NeuralNetwork):
+    class Mistaken(module.NeuralNetwork):
         def run(self, x):
-            return module.Sigmoid.fn(self.layers[0].run(x))
+            return run(self, module, x)
 
-    assert grade_mutant("ex01", tmp_path, NeuralNetwork=SigmoidOnly).startswith(
-        "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given) is off by")
+    assert grade_mutant("ex01", tmp_path, NeuralNetwork=Mistaken) == hint
 
 
 def test_ex02_hint_for_gradients_that_leave_out_a_key(tmp_path):

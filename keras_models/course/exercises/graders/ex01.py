@@ -106,11 +106,50 @@ def _grade_network(module, rng: np.random.Generator) -> None:
         def fn(values):
             return np.asarray(values) ** 3
 
-    _close(module.NeuralNetwork(W, b, Cube).run(X), z ** 3,
-           "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given)")
+    try:
+        _close(module.NeuralNetwork(W, b, Cube).run(X), z ** 3,
+               "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given)")
+    except Fail:
+        _name_the_networks_slip(module, W, b, X, z)
+        raise
     for name, formula in FORMULAS.items():
         _close(module.NeuralNetwork(W, b, getattr(module, name)).run(X), formula(z),
                f"NeuralNetwork.run with {name}")
+
+
+def _name_the_networks_slip(module, W, b, X, z) -> None:
+    """A Fail naming which half of a = g(x @ W + b) is wrong, told by two more activations only the grader knows:
+    g(z) = z and g(z) = z + 7. The same output for both: the activation is not used (always Sigmoid, or none).
+    Else the output for g(z) = z is the weighted sum z the network's perceptron must give. Else the activation is
+    used, but not on z (on x, say). Returns quietly when the outputs cannot be compared (the caller's Fail stands)."""
+    class Unchanged:
+        @staticmethod
+        def fn(values):
+            return np.asarray(values)
+
+    class PlusSeven:
+        @staticmethod
+        def fn(values):
+            return np.asarray(values) + 7.0
+
+    try:
+        unchanged = np.asarray(module.NeuralNetwork(W, b, Unchanged).run(X), dtype=float)     # (6, 4)
+        plus_seven = np.asarray(module.NeuralNetwork(W, b, PlusSeven).run(X), dtype=float)    # (6, 4)
+    except Exception:                                  # the learner's error: the hint the caller has stands
+        return
+    if unchanged.shape != z.shape or plus_seven.shape != z.shape:
+        return
+    if relative_gap(plus_seven, unchanged) <= TOLERANCE:
+        raise Fail("NeuralNetwork.run gives the same output whatever activation it is given (one whose fn returns "
+                   "z unchanged, one whose fn adds 7): apply the activation it is given, "
+                   "self.activation_function.fn(z)")
+    gap = relative_gap(unchanged, z)
+    if gap > TOLERANCE:
+        raise Fail(f"NeuralNetwork.run with an activation whose fn returns z unchanged is off by a relative {gap:.1e} "
+                   "from the weighted sum z = x @ W + b: compute z with the network's perceptron, "
+                   "self.layers[0].run(x), and give z itself to the activation")
+    raise Fail("NeuralNetwork.run gives the weighted sum z = x @ W + b when the activation returns z unchanged, but "
+               "not z**3 when its fn is z**3: apply the activation to z, once, a = self.activation_function.fn(z)")
 
 
 FORMULAS = {
