@@ -3621,24 +3621,33 @@ def test_ex07_refuses_a_tensorboard_callback_that_profiles_before_any_epoch_runs
                        "TensorFlow operation of them into the log_dir's train/plugins/profile, and slows the run; "
                        "the exercise asks for profile_batch=0, no profiling"), message
 
-@pytest.mark.parametrize("folder", ["20240101-120000", "train"])
-def test_ex07_hint_for_a_callback_given_a_folder_under_the_log_dir(folder, tmp_path):
-    # log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard
-    # callback, which the learner had done
+HINT_ONE_LEVEL_DOWN = ("no event file in train/ right under the log_dir, but some in {0}/train/, {0}/validation/: give "
+                       "the TensorBoard callback the log_dir itself, log_dir=log_dir; it makes train/ and validation/ "
+                       "under it")
+
+
+@pytest.mark.parametrize("runs, hint", [
+    (["20240101-120000/train", "20240101-120000/validation"], HINT_ONE_LEVEL_DOWN.format("20240101-120000")),
+    (["train/train", "train/validation"], HINT_ONE_LEVEL_DOWN.format("train")),
+    (["train"], "no event file in validation/ under the log_dir, though train/ has some: fit did not validate; pass "
+                "validation_data=(data.X_val, data.y_val) to model.fit"),
+], ids=["a-timestamp-folder", "a-train-folder", "no-validation"])
+def test_ex07_hint_for_event_files_not_in_the_log_dirs_train_and_validation(runs, hint, tmp_path):
+    """log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard
+    callback, which the learner had done. A fit without validation_data (train/ alone) was told "no event file in
+    validation/ right under the log_dir, but some in train/: give the TensorBoard callback the log_dir itself",
+    which it had been given."""
     import types
 
     import tensorflow as tf
 
-    def run_one_level_down(log_dir, epochs: int = 20):
-        for split in ("train", "validation"):
-            with tf.summary.create_file_writer(str(log_dir / folder / split)).as_default():
+    def run_elsewhere(log_dir, epochs: int = 20):
+        for run in runs:
+            with tf.summary.create_file_writer(str(log_dir / run)).as_default():
                 tf.summary.scalar("epoch_loss", 0.5, step=0)
         return types.SimpleNamespace(history={"loss": [0.5], "val_loss": [0.5]})
 
-    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=run_one_level_down)
-    assert hint == (f"no event file in train/ right under the log_dir, but some in {folder}/train/, "
-                    f"{folder}/validation/: give the TensorBoard callback the log_dir itself, log_dir=log_dir; it "
-                    "makes train/ and validation/ under it"), hint
+    assert grade_mutant("ex07", tmp_path, train_with_tensorboard=run_elsewhere) == hint
 
 
 def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its_history(tmp_path):
