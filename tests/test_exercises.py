@@ -3621,6 +3621,23 @@ def test_ex07_refuses_a_tensorboard_callback_that_profiles_before_any_epoch_runs
                        "TensorFlow operation of them into the log_dir's train/plugins/profile, and slows the run; "
                        "the exercise asks for profile_batch=0, no profiling"), message
 
+
+def test_ex07_refuses_a_tensorboard_callback_whose_update_freq_skips_epochs_before_any_epoch_runs(tmp_path):
+    """update_freq=10 (13 batches an epoch) logged epochs 9 and 19 alone, and was told "the logs hold epochs [9, 19]
+    but the History has 20: log one run per log_dir", though it was one run; "batch" (kept as 1) and "epoch" log
+    every epoch and are not refused."""
+    import keras
+
+    from keras_models.course.exercises.graders.ex07 import _writes_every_epoch
+
+    message = _graded_with("ex07", tmp_path, ("log_dir=log_dir, profile_batch=0)",
+                                              "log_dir=log_dir, profile_batch=0, update_freq=10)"))
+    assert message == ("the TensorBoard callback has update_freq=10: Keras then writes an epoch's epoch_loss only when "
+                       "the number of batches trained so far is a multiple of 10, so the logs miss epochs; leave "
+                       'update_freq out ("epoch", the default)'), message
+    for every in ("batch", "epoch"):
+        _writes_every_epoch({"callbacks": [keras.callbacks.TensorBoard(log_dir=tmp_path, update_freq=every)]})
+
 HINT_ONE_LEVEL_DOWN = ("no event file in train/ right under the log_dir, but some in {0}/train/, {0}/validation/: give "
                        "the TensorBoard callback the log_dir itself, log_dir=log_dir; it makes train/ and validation/ "
                        "under it")

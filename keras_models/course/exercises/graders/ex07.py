@@ -148,6 +148,22 @@ def _not_profiling(arguments: dict) -> None:
                               "the run; the exercise asks for profile_batch=0, no profiling")
 
 
+def _writes_every_epoch(arguments: dict) -> None:
+    """No TensorBoard callback among fit's callbacks has a whole-number update_freq above 1. Keras 3 then keeps its
+    batch writer's record_if(step % update_freq == 0) on at the epoch's end, so an epoch's summaries are written
+    only when its last batch's number is a multiple of update_freq: update_freq=10, 13 batches an epoch, logged
+    epochs 9 and 19 of 20, told "the logs hold epochs [9, 19] but the History has 20: log one run per log_dir"."""
+    import keras
+
+    for callback in arguments.get("callbacks") or ():
+        if isinstance(callback, keras.callbacks.TensorBoard):
+            every = getattr(callback, "update_freq", "epoch")             # Keras' own: "batch" is kept as 1
+            check(not (isinstance(every, int) and every > 1),
+                  f"the TensorBoard callback has update_freq={every}: Keras then writes an epoch's epoch_loss only "
+                  f"when the number of batches trained so far is a multiple of {every}, so the logs miss epochs; "
+                  "leave update_freq out (\"epoch\", the default)")
+
+
 def _fits_for(epochs: int | None):
     """A check_call for fit_checked: the fit in train_with_tensorboard runs the `epochs` epochs the function is
     given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs, and does not profile. Left out,
@@ -156,6 +172,7 @@ def _fits_for(epochs: int | None):
     def check_call(arguments: dict) -> None:
         _validated_on_the_validation_rows(arguments)
         _not_profiling(arguments)
+        _writes_every_epoch(arguments)
         asked = arguments.get("epochs")
         if type(asked) is not int or asked < 1:         # "20", 20.0, True, 0: fit_checks.kinds_checked's to tell
             return
