@@ -3447,6 +3447,33 @@ def test_ex07_hint_for_best_epoch_that_answers_from_the_last_history_not_the_log
                            "says 2: read the logs under the log_dir it is given"), hint
 
 
+@pytest.mark.parametrize("pick", [min, max], ids=["lowest-accuracy", "highest-accuracy"])
+def test_ex07_hint_for_best_epoch_read_from_the_validation_accuracy(pick, tmp_path):
+    """A best_epoch that reads epoch_accuracy rather than epoch_loss raised KeyError in the learner's read_scalars on
+    the grader's known run, which logged no accuracy ("your code raised KeyError in read_scalars ... Key
+    epoch_accuracy was not found"); the known run logs one now, whose lowest and highest are at epochs no other slip
+    gives. Here the accuracy is highest at the lowest loss, epoch 2, and lowest at the last epoch, 4, where the
+    other two slips land: only the known run tells which."""
+    import tensorflow as tf
+
+    solution = load_module(find("ex07").solution_path)
+
+    def with_accuracy(log_dir, epochs: int = 20):
+        history = ex07_overfitting_run(log_dir, epochs)
+        with tf.summary.create_file_writer(str(log_dir / "validation")).as_default():
+            for epoch, value in enumerate([0.80, 0.90, 0.95, 0.85, 0.70]):
+                tf.summary.scalar("epoch_accuracy", value, step=epoch)
+        return history
+
+    def best_accuracy_epoch(log_dir):
+        accuracy = solution.read_scalars(log_dir / "validation", "epoch_accuracy")
+        return pick(accuracy, key=accuracy.get)
+
+    hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=with_accuracy, best_epoch=best_accuracy_epoch)
+    assert hint == ("best_epoch read the validation epoch_accuracy: the best epoch is the one where the validation "
+                    "loss, epoch_loss, is lowest"), hint
+
+
 @pytest.mark.parametrize("second_fit, expected", [
     (lambda losses: [loss * 0.95 for loss in losses],
      "the logged validation losses differ from the History's val_loss"),

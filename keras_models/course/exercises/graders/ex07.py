@@ -31,10 +31,14 @@ NEEDS = ("train_with_tensorboard", "read_scalars", "best_epoch")
 KERAS = True                       # the learner's code trains a Keras model: a narrow floatx is named in a FAIL
 SEED = 7
 # A run the grader writes itself: validation lowest at epoch 3 and highest at 0, training lowest at epoch 6, the
-# last epoch 7 -- four different epochs, so each slip gives its own answer.
+# last epoch 7, the validation accuracy lowest at 1 and highest at 5 -- six different epochs, so each slip gives
+# its own answer.
 KNOWN_VALIDATION = [0.90, 0.70, 0.50, 0.45, 0.52, 0.60, 0.48, 0.70]
 KNOWN_TRAINING = [0.90, 0.60, 0.40, 0.30, 0.25, 0.20, 0.10, 0.15]
+KNOWN_ACCURACY = [0.70, 0.55, 0.80, 0.85, 0.82, 0.95, 0.90, 0.88]
 TRAIN_RUN_HINT = "best_epoch read the train/ run: the validation loss is under log_dir / 'validation'"
+ACCURACY_HINT = ("best_epoch read the validation epoch_accuracy: the best epoch is the one where the validation loss, "
+                 "epoch_loss, is lowest")
 HIGHEST_HINT = ("best_epoch gave the epoch of the highest validation loss: the best epoch is the one where it is "
                 "lowest (min, not max)")
 
@@ -62,14 +66,15 @@ def read_logged(run_dir: Path, tag: str = "epoch_loss") -> dict[int, float]:
 
 
 def write_known_run(log_dir: Path) -> None:
-    """Event files with the KNOWN_* losses under log_dir/validation and log_dir/train."""
+    """Event files with the KNOWN_* losses under log_dir/validation and log_dir/train, and the validation accuracy."""
     import tensorflow as tf
 
-    for split, losses in (("validation", KNOWN_VALIDATION), ("train", KNOWN_TRAINING)):
+    for split, tag, values in (("validation", "epoch_loss", KNOWN_VALIDATION), ("train", "epoch_loss", KNOWN_TRAINING),
+                               ("validation", "epoch_accuracy", KNOWN_ACCURACY)):
         writer = tf.summary.create_file_writer(str(log_dir / split))
         with writer.as_default():
-            for epoch, loss in enumerate(losses):
-                tf.summary.scalar("epoch_loss", loss, step=epoch)
+            for epoch, value in enumerate(values):
+                tf.summary.scalar(tag, value, step=epoch)
         writer.close()
 
 
@@ -237,12 +242,16 @@ def _check_run(log_dir: Path, history) -> dict[int, float]:
     return logged
 
 
-def _slips(answer, validation: dict[int, float], training: dict[int, float]) -> list[str]:
+def _slips(answer, validation: dict[int, float], training: dict[int, float],
+           accuracy: dict[int, float] | None = None) -> list[str]:
     """The hints of the known slips that give the wrong best epoch `answer` on a run with these losses: the
-    epoch of the highest validation loss, the epoch of the lowest training loss; none, one, or both when they
-    are the same epoch."""
-    return [hint for hint, epoch in ((HIGHEST_HINT, max(validation, key=validation.get)),
-                                     (TRAIN_RUN_HINT, min(training, key=training.get))) if answer == epoch]
+    epoch of the highest validation loss, the epoch of the lowest training loss, and (on the grader's known run,
+    which logs it: a learner's run may not) the epoch of the lowest or highest validation accuracy; none, one, or
+    several when they are the same epoch."""
+    accuracy = accuracy or {}
+    slips = [(HIGHEST_HINT, max(validation, key=validation.get)), (TRAIN_RUN_HINT, min(training, key=training.get))]
+    slips += [(ACCURACY_HINT, pick(accuracy, key=accuracy.get)) for pick in (min, max) if accuracy]
+    return [hint for hint, epoch in slips if answer == epoch]
 
 
 def grade(module, workdir) -> str:
@@ -274,13 +283,16 @@ def grade(module, workdir) -> str:
     write_known_run(known)
     known_answer = module.best_epoch(known)
     # on the grader's run the slips give different epochs: at most one of them matches
-    known_slips = _slips(known_answer, dict(enumerate(KNOWN_VALIDATION)), dict(enumerate(KNOWN_TRAINING)))
+    known_slips = _slips(known_answer, dict(enumerate(KNOWN_VALIDATION)), dict(enumerate(KNOWN_TRAINING)),
+                         dict(enumerate(KNOWN_ACCURACY)))
     if answer != lowest:
         slips = _slips(answer, logged, read_logged(log_dir / "train"))
-        if len(slips) == 2:        # both slips give this epoch here (overfitting: the last): the known run tells
-            slips = known_slips
+        if len(slips) != 1:        # none or both give this epoch here (overfitting: the last): the known run tells
+            slips = known_slips or slips
         raise Fail(slips[0] if len(slips) == 1 else f"best_epoch says {answer}, but the lowest validation loss in "
                                                      f"the logs is at epoch {lowest} (epochs count from 0)")
+    if known_answer != int(np.argmin(KNOWN_VALIDATION)) and known_slips:   # right on its run by chance, a slip here
+        raise Fail(known_slips[0])
     check(known_answer == int(np.argmin(KNOWN_VALIDATION)),
           f"on a run written by the grader, whose lowest validation loss is at epoch "
           f"{int(np.argmin(KNOWN_VALIDATION))}, best_epoch says {known_answer}: read the logs under the log_dir it "
