@@ -3303,11 +3303,19 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
-def test_ex04_hint_for_predict_price_dollars_that_returns_thousands(tmp_path):
-    # one epoch is enough: the grader asks predict_price_dollars before it scores the model
-    message = _graded_with("ex04", tmp_path, ("float(thousands[0, 0]) * 1000.0", "float(thousands[0, 0])"),
-                           ("epochs=40", "epochs=1"))
-    assert message == "predict_price_dollars returned thousands of dollars: the target is price / 1000", message
+@pytest.mark.parametrize("dollars, hint", [
+    ("float(thousands[0, 0])", "predict_price_dollars returned thousands of dollars: the target is price / 1000"),
+    ("float(thousands[0, 0]) * 100.0", r"predict_price_dollars gave \$[\d,.]+, 1e-01 times the \$[\d,]+ the model says "
+     r"for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
+    ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 1e-06 times the \$[\d,]+ the model "
+     r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
+], ids=["thousands", "times-100", "divided-by-1000"])
+def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10(dollars, hint, tmp_path):
+    """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100 or divided
+    by 1000 (a price the model gives, in the wrong unit) was told "encode and scale the raw row with
+    data.scale(...) before predicting", which it had done."""
+    message = _graded_with("ex04", tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars), ("epochs=40", "epochs=1"))
+    assert re.fullmatch(hint, message), message
 
 
 def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names_the_column(tmp_path):

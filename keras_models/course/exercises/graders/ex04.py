@@ -71,6 +71,11 @@ def grade(module, workdir) -> str:
     dollars = one_number(module.predict_price_dollars(model, data, diamond), "predict_price_dollars")
     if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
         raise Fail("predict_price_dollars returned thousands of dollars: the target is price / 1000")
+    factor = dollars / expected if expected else 0.0             # 0.1 for * 100, 1e-6 for / 1000
+    power = np.log10(factor) if factor > 0 else 0.5
+    if abs(power - round(power)) < 1e-3 and round(power) != 0:     # right but for a power of 10: not the scaling
+        raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {factor:.0e} times the ${expected:,.0f} the model "
+                   "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
     check(abs(dollars - expected) <= 1e-3 * abs(expected) + 0.01,
           f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
           "encode and scale the raw row with data.scale(...) before predicting")
