@@ -826,6 +826,22 @@ def test_an_error_keras_wraps_with_its_call_arguments_is_keras_own_message_witho
         "(5, 3) (in Sequential.call())")
 
 
+def test_tensorflows_error_of_a_traced_predict_is_the_ops_message_and_node_not_every_frame_it_was_defined_in():
+    """A row of 6 numbers given to a model already traced for 26 (ex04's predict_price_dollars without data.scale)
+    raised TensorFlow's "Graph execution error: Detected at node ... (most recent call last): File ..." with some 25
+    frames, machine paths included, on the learner's one line, the op's own message at its very end."""
+    import keras
+    model = keras.Sequential([keras.Input(shape=(26,)), keras.layers.Dense(4, activation="relu", name="hidden")])
+    model.predict(np.zeros((3, 26)), verbose=0)                         # traced for 26 features
+    with pytest.raises(Exception) as traced:
+        model.predict(np.zeros((1, 6)), verbose=0)
+    assert str(traced.value).startswith("Graph execution error:") and "File " in str(traced.value)
+    line = raised(traced.value, "predict_price_dollars", "line 84 of ex04.py")
+    expected = re.escape("your code raised InvalidArgumentError in predict_price_dollars (line 84 of ex04.py): Matrix "
+                         "size-incompatible: In[0]: [1,6], In[1]: [26,4] (in TensorFlow's node ")
+    assert re.fullmatch(expected + r"sequential\w*/hidden\w*/Relu\)", line), line   # _1_1, _1: Keras' counters
+
+
 @pytest.mark.parametrize("raises", ["assert x is None", "raise MemoryError"], ids=["bare-assert", "memory-error"])
 def test_an_error_without_a_message_ends_its_line_at_where_it_was_raised(raises, tmp_path):
     """A bare `assert` and NumPy's or bytearray's MemoryError (make grade's memory limit) have no message: the line

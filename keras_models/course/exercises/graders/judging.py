@@ -324,9 +324,15 @@ def defines_no(name: str, exercise: Exercise) -> str:
 KERAS_CALL_CONTEXT = re.compile(r"Exception encountered when calling (?P<call>.+?)\.\n\n\x1b\[1m(?P<message>.*?)"
                                 r"\x1b\[0m\n\nArguments received by .*", re.DOTALL)
 
+# TensorFlow's error from a traced function (a model.predict already traced for another input width): every frame
+# where the failing op was defined, machine paths included, then the op's own message and the node it ran in
+TF_GRAPH_ERROR = re.compile(r"Graph execution error:\s+Detected at node (?P<node>\S+) defined at \(most recent call "
+                            r"last\):\n(?:\s*File [^\n]*\n)*\s*(?P<message>[^\n]+)\n\t \[\[\{\{node .*", re.DOTALL)
+
 
 def message_of(error: BaseException) -> str:
-    """str(error), an error Keras wrapped in its call's arguments told as its own message and the call; or, for an
+    """str(error), an error Keras wrapped in its call's arguments told as its own message and the call, TensorFlow's
+    error of a traced function as the op's message and its node (not every frame it was defined in); or, for an
     exception class of the learner's whose __str__ raises, what the line says instead (the line is still printed:
     that error, raised again here, was a traceback)."""
     try:
@@ -334,7 +340,10 @@ def message_of(error: BaseException) -> str:
     except Exception as broken:                 # noqa: BLE001 -- whatever the learner's __str__ raises
         return f"(its message cannot be shown: its __str__ raised {type(broken).__name__})"
     wrapped = KERAS_CALL_CONTEXT.fullmatch(message)
-    return f"{wrapped['message']} (in {wrapped['call']})" if wrapped else message
+    if wrapped:
+        return f"{wrapped['message']} (in {wrapped['call']})"
+    traced = TF_GRAPH_ERROR.fullmatch(message)
+    return f"{traced['message']} (in TensorFlow's node {traced['node']})" if traced else message
 
 
 def joined_lines(text: str) -> str:
