@@ -19,6 +19,7 @@ jupyter_client's KernelManager as Jupyter starts one, only forked from the sessi
 
 from __future__ import annotations
 
+import ast
 import base64
 import contextlib
 import io
@@ -31,6 +32,7 @@ import sys
 import types
 import warnings
 import zipfile
+from pathlib import Path
 
 import jupyter_client.launcher
 import nbformat
@@ -64,6 +66,7 @@ from keras_models.course.jupyter import kernel as kernel_module
 from keras_models.course.lessons import LESSONS
 from keras_models.twins import repository
 
+CHECKOUT = Path(__file__).resolve().parents[1]     # the repository these tests belong to (make mutants: its copy)
 SAME_VERDICT_CHECKED = ["ex01", "ex02"]           # graded in a fraction of a second: the cell and make exercises
 
 # What each lesson states (its summary line, as `make lessons` prints it too).
@@ -94,7 +97,9 @@ def notebooks(tmp_path_factory):
 
 def start_kernel(home, python_with_tensorflow):
     """A real ipykernel of the project's kernelspec, started warm; its files (connection, IPython) in `home`:
-    (its KernelManager, a client whose channels are started)."""
+    (its KernelManager, a client whose channels are started). It imports this checkout's code: started in `home`,
+    it would otherwise import the .venv's editable install's, which in a .venv shared with another checkout is
+    that checkout's kernel.py and tf_chatter.py (a break here went unseen)."""
     kernel_module.register(home / "jupyter")                        # the project's kernel, as make lab registers it
     with pytest.MonkeyPatch.context() as patch:      # jupyter_client's launcher starts the kernel's command warm
         patch.setenv("JUPYTER_PATH", str(home / "jupyter"))
@@ -102,7 +107,8 @@ def start_kernel(home, python_with_tensorflow):
         patch.setattr(jupyter_client.launcher, "Popen", python_with_tensorflow.Popen)
         manager.start_kernel(cwd=str(home), env=jupyter_environment(IPYTHONDIR=str(home / "ipython"),
                                                                     MPLCONFIGDIR=str(home / "matplotlib"),
-                                                                    JUPYTER_PLATFORM_DIRS="1"))
+                                                                    JUPYTER_PLATFORM_DIRS="1",
+                                                                    PYTHONPATH=str(CHECKOUT)))
     assert isinstance(manager.provisioner.process, WarmPopen), "the kernel was not started warm"
     client = manager.client()
     client.start_channels()
@@ -125,10 +131,15 @@ def test_a_shutdown_request_ends_the_kernel_by_itself(tmp_path, python_with_tens
     """What a restart in JupyterLab does first. ipykernel ends every process in the kernel's process group, then
     waits for each to be gone; the kernel's own chatter filter (keras_models/twins/tf_chatter.py), were it in
     that group, would never be gone (it is reaped when the kernel exits), and the kernel would wait through
-    14.4 s of SIGTERMs and as long of SIGKILLs -- longer than Jupyter waits before killing the kernel."""
+    14.4 s of SIGTERMs and as long of SIGKILLs -- longer than Jupyter waits before killing the kernel. The kernel
+    runs this checkout's kernel.py and tf_chatter.py (another checkout's, through a shared .venv, hid that break)."""
     manager, client = start_kernel(tmp_path, python_with_tensorflow)
     try:
-        assert client.execute_interactive("print('ready')", timeout=60)["content"]["status"] == "ok"
+        reply = client.execute_interactive("import keras_models", timeout=60,
+                                           user_expressions={"package": "keras_models.__path__[0]"})["content"]
+        assert reply["status"] == "ok", reply
+        package = Path(ast.literal_eval(reply["user_expressions"]["package"]["data"]["text/plain"]))
+        assert package.resolve() == CHECKOUT / "keras_models", f"the kernel imported {package}"
         manager.request_shutdown()
         try:
             status = manager.provisioner.process.wait(timeout=10)
