@@ -203,6 +203,9 @@ DAMAGES = {
            "Its lines end in CR (old Mac line endings), as a spreadsheet or an editor saves it."),
     "no_final_newline": (lambda: SHIPPED_BREAST_CANCER[:-1],
                          "Its last line, 570, has no newline at its end (121,387 of 121,388 bytes)."),
+    "digit_typed_and_final_newline_dropped": (   # 17.99 -> 17.990 in an editor that drops the last newline: the size
+        lambda: _with_row(2, "17.990" + SHIPPED_BREAST_CANCER.decode().split("\n")[1][len("17.99"):])[:-1],  # is kept
+        "Its last line, 570, has no newline at its end (121,388 of 121,388 bytes)."),            # so nothing was added
     "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,M\n" loses "M\n": 31 fields, one empty
                           "It stops in the middle of line 570, without a newline: it was cut short (121,386 of "
                           "121,388 bytes)."),
