@@ -1953,30 +1953,50 @@ def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses
         ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), m)
 
 
-def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16():
+@pytest.mark.parametrize("test_dtype", [np.float16, np.float32], ids=["test-split-float16", "test-split-float32"])
+def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16(test_dtype):
     # float16 rounds features near 1000 to steps of 0.5, half their spread: standardised, the training columns' mean
-    # is 0.06 off 0, past the 0.045 by which test rows miss it, so no tolerance can take it and still refuse those
+    # is 0.06 off 0, past the 0.045 by which test rows miss it, so no tolerance can take it and still refuse those.
+    # The test split cast to float32 instead, the hint still names the narrowest type, float16, not float32
     from sklearn.preprocessing import StandardScaler
 
     from keras_models.course.exercises.graders import ex03
 
     X_train, X_test, y_train, y_test, m = ex03_split()
     scaler = StandardScaler().fit(X_train.astype(np.float16))
-    in_float16 = scaler.transform(X_train.astype(np.float16)), scaler.transform(X_test.astype(np.float16))
+    in_float16 = scaler.transform(X_train.astype(np.float16)), scaler.transform(X_test.astype(test_dtype))
     with pytest.raises(Fail, match=r"^the features are float16, too coarse for raw features that sit 1012 times their "
                                    r"spread from 0 \(its rounding blurs them before they are scaled\): keep them in "
                                    r"float64 \(or float32\)$"):
         ex03._check_split((*in_float16, y_train, y_test, scaler), m)
 
 
-def test_ex03_hint_for_test_features_left_unscaled_names_them_not_a_split_apart():
+def test_ex03_hint_for_raw_features_cast_to_float32_with_the_training_rows_left_unscaled_names_the_scaling():
+    # float32's tolerance (1.2e-3) is a tenth of the quarter of the 0.045 margin past which a type is too coarse:
+    # a float32 learner whose training rows were not transformed is told so, not told to give up float32
+    from sklearn.preprocessing import StandardScaler
+
+    from keras_models.course.exercises.graders import ex03
+
+    X_train, X_test, y_train, y_test, m = ex03_split()
+    X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
+    scaler = StandardScaler().fit(X_train)
+    with pytest.raises(Fail, match=r"^the training features are not scaled by a scaler fitted on them: "):
+        ex03._check_split((X_train, scaler.transform(X_test), y_train, y_test, scaler), m)
+
+
+@pytest.mark.parametrize("as_column", [False, True], ids=["prices-as-given", "prices-as-a-column"])
+def test_ex03_hint_for_test_features_left_unscaled_names_them_not_a_split_apart(as_column):
     # the training split scaled, the test split returned raw: its rows, read back through the scaler, sit thousands
-    # away from their prices, and the hint said "features and prices were split apart"
+    # away from their prices, and the hint said "features and prices were split apart". Prices as a column (m, 1)
+    # are read as the same m prices, not broadcast against the m rows' formula into an (m, m) table
     from sklearn.preprocessing import MinMaxScaler
 
     from keras_models.course.exercises.graders import ex03
 
     X_train, X_test, y_train, y_test, m = ex03_split()
+    if as_column:
+        y_train, y_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)                  # (m, 1)
     scaler = MinMaxScaler().fit(X_train)
     with pytest.raises(Fail, match=r"^the test features are not scaled \(they are the raw ones, near 1000\): "):
         ex03._check_split((scaler.transform(X_train), X_test, y_train, y_test, scaler), m)
