@@ -4127,6 +4127,40 @@ def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(
                                                            + hint)
 
 
+@pytest.mark.parametrize("case, dead", [
+    ("alive", False), ("first-hidden-dead", True), ("second-hidden-dead", True),
+    ("output-all-zero", False),               # the output is no hidden layer: a model predicting 0 has live units
+    ("functional-first-hidden-dead", True),   # keras.Model(inputs, outputs): its layers start with the InputLayer
+    ("not-a-chain", False),                   # a skip connection: its layers cannot be called one after another
+])
+def test_ex03_dead_units_are_those_of_a_hidden_layer_that_outputs_0_for_every_row(case, dead):
+    """_dead_hidden_layer, which picks between "its ReLU units have all died" and "it has barely learned (its ReLU
+    units are alive)", on a model of two hidden ReLU layers (4 units each) fed rows of positive features: a hidden
+    layer whose bias is -1000 outputs 0 for every row, either of the two, built with keras.Sequential or as a
+    functional keras.Model (whose InputLayer, called, raised, and its dead units were said to be alive); an output of
+    zeros is not a hidden layer; a model whose layers are not a chain (a skip connection) is not judged dead."""
+    import keras
+
+    from keras_models.course.exercises.graders import ex03
+
+    X = np.random.default_rng(0).uniform(0.0, 1.0, size=(20, 2))                # (m, 2)
+    if case == "not-a-chain":
+        inputs = keras.Input(shape=(2,))
+        first, second = keras.layers.Dense(4, activation="relu")(inputs), keras.layers.Dense(4)(inputs)
+        model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Add()([first, second])))
+    else:
+        inputs = keras.Input(shape=(2,))
+        hidden = [keras.layers.Dense(4, activation="relu"), keras.layers.Dense(4, activation="relu"),
+                  keras.layers.Dense(1)]
+        outputs = hidden[2](hidden[1](hidden[0](inputs)))
+        model = keras.Model(inputs, outputs) if case.startswith("functional") else keras.Sequential([inputs, *hidden])
+        hidden[0].set_weights([np.ones((2, 4)), np.full(4, -1000.0 if case.endswith("first-hidden-dead") else 0.0)])
+        hidden[1].set_weights([np.eye(4), np.full(4, -1000.0 if case == "second-hidden-dead" else 0.0)])
+        if case == "output-all-zero":
+            hidden[2].set_weights([np.zeros((4, 1)), np.zeros(1)])
+    assert ex03._dead_hidden_layer(model, X) is dead
+
+
 @pytest.mark.parametrize("name", ["ex04", "ex05"])
 def test_ex04_and_ex05_refuse_a_fit_that_also_trains_on_the_validation_rows_before_any_epoch_runs(name, tmp_path):
     # the validation loss then scores rows the model learns from, and early stopping watches nothing new; it passed

@@ -110,10 +110,15 @@ def _check_split(result, n_rows: int):
 
 def _dead_hidden_layer(model, X: np.ndarray) -> bool:
     """Whether a hidden layer of `model` outputs 0 for every row of X (its ReLU units all died), reading the layers
-    in turn; False for a model whose layers cannot be read one after another."""
+    in turn (a functional keras.Model's InputLayer, which takes no array, left out); False for a model whose layers
+    cannot be read one after another."""
+    import keras
+
     try:
         a = np.asarray(X, dtype=np.float32)                                # (m, 2)
         for layer in model.layers[:-1]:
+            if isinstance(layer, keras.layers.InputLayer):
+                continue
             a = np.asarray(layer(a))                                       # (m, units)
             if not a.any():
                 return True
