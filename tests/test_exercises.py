@@ -3439,6 +3439,38 @@ def test_ex06_hint_for_predict_that_subtracts_the_mean_but_does_not_divide_by_th
                         r"own, with the mean and std it stored", grade_mutant("ex06", tmp_path, train=train))
 
 
+@pytest.mark.parametrize("fit_x, refused", [
+    (lambda scaled, raw: scaled, False),                                  # what the solution's train fits
+    (lambda scaled, raw: scaled.astype(np.float32), False),               # fitted in float32: 1e-7 of each value off
+    (lambda scaled, raw: scaled[:300], False),                            # the other houses held out by validation_data
+    (lambda scaled, raw: scaled - 0.01, True),                            # scaled otherwise by a hundredth
+    (lambda scaled, raw: raw, True),                                      # train fitted raw features, predict scales
+    (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True),  # one column alone left raw
+], ids=["as-predict-scales", "in-float32", "a-subset-of-the-houses", "a-hundredth-off", "raw", "first-column-raw"])
+def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused):
+    """_fed_as_fitted, given the x that fit was called with, and a predict that scales the houses as the solution's
+    does: each fitted row must be one of the rows predict feeds the network, to 1e-4 (a float32 copy is), a subset
+    too; fitted rows a hundredth off, raw, or with one column raw (each row judged by its worst feature) are
+    refused. keras.Model.predict is itself again afterwards."""
+    import keras
+
+    from keras_models.course.exercises.graders import ex06
+
+    module = load_module(find("ex06").solution_path)
+    houses = ex06.split_houses()[0]
+    predictor = ex06_not_trained(module)(houses)
+    raw = module.engineer_features(houses).to_numpy()                                        # (m, n)
+    scaled = (raw - raw.mean(axis=0)) / np.where(raw.std(axis=0) == 0, 1.0, raw.std(axis=0))     # (m, n)
+    predict = keras.Model.predict
+    if refused:
+        with pytest.raises(Fail, match=r"^HousePriceModel\.predict gives the network other features for the "
+                                       r"training houses than train fitted it on \(off by up to "):
+            ex06._fed_as_fitted(predictor, houses, fit_x(scaled, raw))
+    else:
+        ex06._fed_as_fitted(predictor, houses, fit_x(scaled, raw))
+    assert keras.Model.predict is predict
+
+
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide").
