@@ -3527,13 +3527,18 @@ def test_ex07_hint_for_best_epoch_that_answers_from_the_last_history_not_the_log
                            "says 2: read the logs under the log_dir it is given"), hint
 
 
-@pytest.mark.parametrize("pick", [min, max], ids=["lowest-accuracy", "highest-accuracy"])
-def test_ex07_hint_for_best_epoch_read_from_the_validation_accuracy(pick, tmp_path):
+@pytest.mark.parametrize("pick, accuracy", [
+    (min, [0.80, 0.90, 0.95, 0.85, 0.70]),
+    (max, [0.80, 0.90, 0.95, 0.85, 0.70]),
+    (max, [0.80, 0.95, 0.90, 0.85, 0.70]),
+], ids=["lowest-accuracy", "highest-accuracy", "highest-accuracy-where-no-slip-lands"])
+def test_ex07_hint_for_best_epoch_read_from_the_validation_accuracy(pick, accuracy, tmp_path):
     """A best_epoch that reads epoch_accuracy rather than epoch_loss raised KeyError in the learner's read_scalars on
     the grader's known run, which logged no accuracy ("your code raised KeyError in read_scalars ... Key
     epoch_accuracy was not found"); the known run logs one now, whose lowest and highest are at epochs no other slip
     gives. Here the accuracy is highest at the lowest loss, epoch 2, and lowest at the last epoch, 4, where the
-    other two slips land: only the known run tells which."""
+    other two slips land: only the known run tells which. Highest at epoch 1, where no slip lands on the learner's
+    run, the known run tells it too (not "best_epoch says 1, but the lowest validation loss ... is at epoch 2")."""
     import tensorflow as tf
 
     solution = load_module(find("ex07").solution_path)
@@ -3541,7 +3546,7 @@ def test_ex07_hint_for_best_epoch_read_from_the_validation_accuracy(pick, tmp_pa
     def with_accuracy(log_dir, epochs: int = 20):
         history = ex07_overfitting_run(log_dir, epochs)
         with tf.summary.create_file_writer(str(log_dir / "validation")).as_default():
-            for epoch, value in enumerate([0.80, 0.90, 0.95, 0.85, 0.70]):
+            for epoch, value in enumerate(accuracy):
                 tf.summary.scalar("epoch_accuracy", value, step=epoch)
         return history
 
@@ -3731,8 +3736,8 @@ def test_ex07_refuses_a_tensorboard_callback_that_profiles_before_any_epoch_runs
 
 def test_ex07_refuses_a_tensorboard_callback_whose_update_freq_skips_epochs_before_any_epoch_runs(tmp_path):
     """update_freq=10 (13 batches an epoch) logged epochs 9 and 19 alone, and was told "the logs hold epochs [9, 19]
-    but the History has 20: log one run per log_dir", though it was one run; "batch" (kept as 1) and "epoch" log
-    every epoch and are not refused."""
+    but the History has 20: log one run per log_dir", though it was one run; update_freq=2, the least that skips
+    epochs, is refused too; "batch" (kept as 1) and "epoch" log every epoch and are not refused."""
     import keras
 
     from keras_models.course.exercises.graders.ex07 import _writes_every_epoch
@@ -3742,8 +3747,11 @@ def test_ex07_refuses_a_tensorboard_callback_whose_update_freq_skips_epochs_befo
     assert message == ("the TensorBoard callback has update_freq=10: Keras then writes an epoch's epoch_loss only when "
                        "the number of batches trained so far is a multiple of 10, so the logs miss epochs; leave "
                        'update_freq out ("epoch", the default)'), message
+    with pytest.raises(Fail, match="^the TensorBoard callback has update_freq=2: "):
+        _writes_every_epoch({"callbacks": [keras.callbacks.TensorBoard(log_dir=tmp_path, update_freq=2)]})
     for every in ("batch", "epoch"):
         _writes_every_epoch({"callbacks": [keras.callbacks.TensorBoard(log_dir=tmp_path, update_freq=every)]})
+
 
 HINT_ONE_LEVEL_DOWN = ("no event file in train/ right under the log_dir, but some in {0}/train/, {0}/validation/: give "
                        "the TensorBoard callback the log_dir itself, log_dir=log_dir; it makes train/ and validation/ "
