@@ -3347,13 +3347,19 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     ("float(thousands[0, 0])", "predict_price_dollars returned thousands of dollars: the target is price / 1000"),
     ("float(thousands[0, 0]) * 100.0", r"predict_price_dollars gave \$[\d,.]+, 1e-01 times the \$[\d,]+ the model says "
      r"for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
+    ("float(thousands[0, 0]) * 10000.0", r"predict_price_dollars gave \$[\d,.]+, 1e\+01 times the \$[\d,]+ the model "
+     r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
     ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 1e-06 times the \$[\d,]+ the model "
      r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
-], ids=["thousands", "times-100", "divided-by-1000"])
-def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10(dollars, hint, tmp_path):
-    """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100 or divided
-    by 1000 (a price the model gives, in the wrong unit) was told "encode and scale the raw row with
-    data.scale(...) before predicting", which it had done."""
+    ("round(float(thousands[0, 0])) * 1000.0", r"predict_price_dollars gave \$0, the model says \$487\.\d\d for this "
+     r"diamond: the thousands were rounded to a whole number before \* 1000; multiply the model's own number, "
+     r"dollars = float\(thousands\) \* 1000"),
+], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands"])
+def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dollars, hint, tmp_path):
+    """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100, times 10000
+    (a zero too many) or divided by 1000 (a price the model gives, in the wrong unit) was told "encode and scale the
+    raw row with data.scale(...) before predicting", which it had done; so was the model's $487 rounded to 0
+    thousand, $0."""
     message = _graded_with("ex04", tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars), ("epochs=40", "epochs=1"))
     assert re.fullmatch(hint, message), message
 

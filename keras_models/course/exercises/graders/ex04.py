@@ -76,7 +76,12 @@ def grade(module, workdir) -> str:
     if abs(power - round(power)) < 1e-3 and round(power) != 0:     # right but for a power of 10: not the scaling
         raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {factor:.0e} times the ${expected:,.0f} the model "
                    "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
-    check(abs(dollars - expected) <= 1e-3 * abs(expected) + 0.01,
+    off = abs(dollars - expected) > 1e-3 * abs(expected) + 0.01                # by more than 0.1% and a cent
+    if off and dollars % 1000 == 0 and abs(dollars - expected) < 1000:   # int() or round() of 0.487 thousand: $0
+        raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond: "
+                   "the thousands were rounded to a whole number before * 1000; multiply the model's own number, "
+                   "dollars = float(thousands) * 1000")
+    check(not off,
           f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
           "encode and scale the raw row with data.scale(...) before predicting")
 
