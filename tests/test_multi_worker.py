@@ -173,18 +173,21 @@ def test_a_worker_address_says_whether_its_host_or_its_port_is_missing(address, 
     assert str(refused.value) == f"TF_CONFIG's worker address {address!r} {what_is_wrong}"
 
 
-@pytest.mark.parametrize("address, written", [
+@pytest.mark.parametrize("address, unspaced", [
     ("localhost :2222", "'localhost:2222'"),              # TensorFlow: "Could not start gRPC server", no address
     ("127.0.0.1: 2222", "'127.0.0.1:2222'"),
     ("\t127.0.0.1:2222", "'127.0.0.1:2222'"),
     ("local host:2222", "'localhost:2222'"),
-], ids=["space-before-the-colon", "space-after-the-colon", "tab-before-the-host", "space-in-the-host"])
-def test_a_worker_address_with_a_space_is_one_line_naming_it_and_how_to_write_it(address, written):
+    ("localhost:22 22", "'localhost:2222'"),              # once told "needs a port", though its port is whole without
+    ("localhost:2222\t", "'localhost:2222'"),              # the space; a tab was once called "a space"
+], ids=["space-before-the-colon", "space-after-the-colon", "tab-before-the-host", "space-in-the-host",
+        "space-in-the-port", "tab-after-the-port"])
+def test_a_worker_address_with_whitespace_is_one_line_naming_it_and_it_without_the_whitespace(address, unspaced):
     config = cluster_config(["127.0.0.1:2223", address], index=0)
     with pytest.raises(ValueError) as refused:
         multi_worker.read_cluster(config)
-    assert str(refused.value) == (f"TF_CONFIG's worker address {address!r} holds a space, which no host name or port "
-                                  f"does: write it as {written}")
+    assert str(refused.value) == (f"TF_CONFIG's worker address {address!r} holds whitespace (a space or tab), which "
+                                  f"no host name or port does; without the whitespace: {unspaced}")
 
 
 def test_a_port_in_use_is_named_in_one_line(monkeypatch, capsys):

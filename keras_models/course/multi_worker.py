@@ -144,9 +144,9 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
 
     A ValueError names what is wrong. It is checked here, before TensorFlow joins the cluster, because
     TensorFlow does not check it: given a port it cannot use (0, 99999) every worker waits --timeout seconds
-    for a cluster that can never form and stops without a word; given "localhost :2222", a host with a space, its
-    server cannot start and the error names no address; given one address instead of a list, it
-    stops with a traceback; given an index past the list, it names a `task_id` only after its start-up."""
+    for a cluster that can never form and stops without a word; given "localhost :2222", an address with
+    whitespace, its server cannot start and the error names no address; given one address instead of a list,
+    it stops with a traceback; given an index past the list, it names a `task_id` only after its start-up."""
     try:
         config = json.loads(text or "{}")
         index = int(config.get("task", {}).get("index", 0))
@@ -157,11 +157,14 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
     if not isinstance(addresses, list):
         raise ValueError(f'TF_CONFIG\'s cluster "worker" must be a list of "host:port" addresses, got {addresses!r}')
     for address in addresses:
-        if (missing := missing_from(str(address))) is not None:
+        # Whitespace first ("localhost:22 22" has a port once it is gone), but what is missing without it is
+        # named before it (" :2222" lacks its host), so that one correction is enough.
+        unspaced = "".join(str(address).split())                        # "localhost :2222" -> "localhost:2222"
+        if (missing := missing_from(unspaced)) is not None:
             raise ValueError(f"TF_CONFIG's worker address {address!r} needs {missing}")
-        if any(character.isspace() for character in str(address)):   # "localhost :2222": gRPC cannot serve it
-            raise ValueError(f"TF_CONFIG's worker address {address!r} holds a space, which no host name or port "
-                             f"does: write it as {''.join(str(address).split())!r}")
+        if unspaced != str(address):                                    # "localhost :2222": gRPC cannot serve it
+            raise ValueError(f"TF_CONFIG's worker address {address!r} holds whitespace (a space or tab), which no "
+                             f"host name or port does; without the whitespace: {unspaced!r}")
     if addresses and not 0 <= index < len(addresses):
         raise ValueError(f"TF_CONFIG's task index is {index}, but its cluster lists {len(addresses)} workers: "
                          f"give each worker its own index from 0 to {len(addresses) - 1}")
