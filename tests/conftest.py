@@ -424,6 +424,26 @@ def hang_guard(seconds: float) -> tuple[int, str]:
     return given, how
 
 
+def waited_for(path: Path, written: Callable[[str], bool], program: subprocess.Popen | None = None,
+               seconds: float = 30) -> tuple[bool, int, str]:
+    """Whether the text of `path` came to be `written` (a file not there yet is not), waiting until it is, or a hang
+    guard passes (`seconds` on a quiet machine, longer on a busy one), or `program`, when given, has ended; with
+    the guard's seconds and how it got them, for the caller's own message (program.poll() tells which stopped it).
+    The text is read once more after a stop: a program may write its mark just before it ends."""
+    import time
+
+    def is_written() -> bool:
+        return path.exists() and written(path.read_text())
+
+    given, how = hang_guard(seconds)
+    deadline = time.monotonic() + given
+    while not is_written():
+        if (program is not None and program.poll() is not None) or time.monotonic() > deadline:
+            return is_written(), given, how
+        time.sleep(0.02)
+    return True, given, how
+
+
 def alive(pid: int) -> bool:
     """True while process `pid` exists and is not a zombie."""
     try:

@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -40,6 +39,7 @@ from conftest import (
     line_of,
     output_closed,
     set_child_subreaper,
+    waited_for,
 )
 
 from keras_models.course.exercises import graders
@@ -286,14 +286,11 @@ def wait_for_its_line(program: subprocess.Popen, path: Path) -> None:
     """Wait until the learner's code that `program` runs has written its line (ending in a line break) in `path`;
     fail if the program ends first, or a hang guard passes (30 s on a quiet machine, longer on a busy one), without
     waiting for a program still running to end (its output is read only once it has)."""
-    given, guard = hang_guard(30)
-    deadline = time.monotonic() + given
-    while not path.exists() or not path.read_text().endswith("\n"):
-        if program.poll() is not None:
-            pytest.fail(f"make exercise-run ended before the exercise wrote {path.name}: {program.communicate()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the exercise wrote no line in {path.name} within {given} s ({guard})")
-        time.sleep(0.05)
+    written, given, guard = waited_for(path, lambda text: text.endswith("\n"), program)
+    if not written and program.poll() is not None:
+        pytest.fail(f"make exercise-run ended before the exercise wrote {path.name}: {program.communicate()}")
+    if not written:
+        pytest.fail(f"the exercise wrote no line in {path.name} within {given} s ({guard})")
 
 
 def ended_after(program: subprocess.Popen, how: str) -> tuple[str, str]:

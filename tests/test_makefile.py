@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import hang_guard, line_of, make_environment, run_make
+from conftest import hang_guard, line_of, make_environment, run_make, waited_for
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE = shutil.which("make")
@@ -890,24 +890,13 @@ def stand_in_installers(project: Path, uv: str, pip_uv: str = "exit 0") -> None:
 def the_stand_in_started(mark: Path, process: subprocess.Popen | None = None) -> bool:
     """Whether the stand-in program wrote "running ARGS" in `mark` as it started: waited for 30 s on a quiet machine,
     longer on a busy one (conftest's hang_guard), or until `process`, when given, has ended without it."""
-    import time
-
-    deadline = time.monotonic() + hang_guard(30)[0]
-    while not (mark.exists() and mark.read_text()) and time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            break
-        time.sleep(0.02)
-    return mark.exists() and mark.read_text() != ""
+    return waited_for(mark, lambda text: text != "", process)[0]
 
 
 def the_mark_says(mark: Path, said: str) -> None:
     """The stand-in program wrote "running ARGS" in `mark` as it started, and then "<said> ARGS" at its SIGTERM (waited
     for 5 s on a quiet machine, longer on a busy one: conftest's hang_guard)."""
-    import time
-
-    deadline = time.monotonic() + hang_guard(5)[0]
-    while len(mark.read_text().splitlines()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    waited_for(mark, lambda text: len(text.splitlines()) >= 2, seconds=5)
     (running, *after) = mark.read_text().splitlines()
     assert after == [f"{said} {running.removeprefix('running ')}"], mark.read_text()
 
