@@ -100,8 +100,9 @@ def what_is_damaged(content: bytes, filename: str) -> str:
     lines = text.split("\n")                            # the last is "" after the final newline
     names = header.split(",")
     if lines[-1] and len(content) > SIZE[filename]:      # not cut short: a row, or part of one, added at the end
+        added = len(content) - SIZE[filename]
         return (f"Its last line, {len(lines)}, has no newline at its end, and the file is "
-                f"{len(content) - SIZE[filename]:,} bytes longer than the shipped one ({len(content):,} bytes, the "
+                f"{added:,} byte{'' if added == 1 else 's'} longer than the shipped one ({len(content):,} bytes, the "
                 f"shipped file has {size}): something was added, such as a row appended at its end.")
     whole_row = len(lines[-1].split(",")) == len(names) and len(content) >= SIZE[filename] - 1
     if lines[-1] and whole_row:                         # the last newline taken away (an editor), nothing else

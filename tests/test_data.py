@@ -213,6 +213,10 @@ DAMAGES = {
                              "Its last line, 571, has no newline at its end, and the file is 11 bytes longer than the "
                              "shipped one (121,399 bytes, the shipped file has 121,388): something was added, such as "
                              "a row appended at its end."),
+    "one_byte_appended": (lambda: SHIPPED_BREAST_CANCER + b"x",                  # a key pressed after the end
+                          "Its last line, 571, has no newline at its end, and the file is 1 byte longer than the "
+                          "shipped one (121,389 bytes, the shipped file has 121,388): something was added, such as a "
+                          "row appended at its end."),
     "row_appended_without_newline": (lambda: SHIPPED_BREAST_CANCER + SHIPPED_BREAST_CANCER.split(b"\n")[1],  # 211 bytes
                                      "Its last line, 571, has no newline at its end, and the file is 211 bytes longer "
                                      "than the shipped one (121,599 bytes, the shipped file has 121,388): something "
