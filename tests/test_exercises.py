@@ -3751,7 +3751,7 @@ def test_ex07_refuses_a_tensorboard_callback_whose_update_freq_skips_epochs_befo
     message = _graded_with("ex07", tmp_path, ("log_dir=log_dir, profile_batch=0)",
                                               "log_dir=log_dir, profile_batch=0, update_freq=10)"))
     assert message == ("the TensorBoard callback has update_freq=10: Keras then writes an epoch's epoch_loss only when "
-                       "the number of batches trained so far is a multiple of 10, so the logs miss epochs; leave "
+                       "the number of batches trained so far is a multiple of 10, so the logs can miss epochs; leave "
                        'update_freq out ("epoch", the default)'), message
     with pytest.raises(Fail, match="^the TensorBoard callback has update_freq=2: "):
         _writes_every_epoch({"callbacks": [keras.callbacks.TensorBoard(log_dir=tmp_path, update_freq=2)]})

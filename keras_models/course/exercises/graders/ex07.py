@@ -157,7 +157,9 @@ def _writes_every_epoch(arguments: dict) -> None:
     """No TensorBoard callback among fit's callbacks has a whole-number update_freq above 1. Keras 3 then keeps its
     batch writer's record_if(step % update_freq == 0) on at the epoch's end, so an epoch's summaries are written
     only when its last batch's number is a multiple of update_freq: update_freq=10, 13 batches an epoch, logged
-    epochs 9 and 19 of 20, told "the logs hold epochs [9, 19] but the History has 20: log one run per log_dir"."""
+    epochs 9 and 19 of 20, told "the logs hold epochs [9, 19] but the History has 20: log one run per log_dir".
+    Whether an epoch is missed depends on the number of batches an epoch (none when update_freq divides it), which
+    the learner does not choose, so any whole number above 1 is refused and the message says the logs *can* miss."""
     import keras
 
     for callback in arguments.get("callbacks") or ():
@@ -165,7 +167,7 @@ def _writes_every_epoch(arguments: dict) -> None:
             every = getattr(callback, "update_freq", "epoch")             # Keras' own: "batch" is kept as 1
             check(not (isinstance(every, int) and every > 1),
                   f"the TensorBoard callback has update_freq={every}: Keras then writes an epoch's epoch_loss only "
-                  f"when the number of batches trained so far is a multiple of {every}, so the logs miss epochs; "
+                  f"when the number of batches trained so far is a multiple of {every}, so the logs can miss epochs; "
                   "leave update_freq out (\"epoch\", the default)")
 
 
