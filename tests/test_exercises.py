@@ -3565,6 +3565,31 @@ def test_ex07_hint_for_best_epoch_read_from_the_validation_accuracy(pick, accura
                     "loss, epoch_loss, is lowest"), hint
 
 
+def test_ex07_known_run_holds_one_event_file_per_split_with_every_tag_of_that_split(tmp_path):
+    """Keras' TensorBoard callback writes one event file per split; the grader's known run wrote validation/ with one
+    writer per tag, two files, so a learner's read_scalars that reads only the first file of a run passed on its own
+    run and failed on the grader's. Read here file by file with TensorBoard's EventAccumulator."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util import tensor_util
+
+    from keras_models.course.exercises.graders import ex07
+
+    ex07.write_known_run(tmp_path)
+    expected = {"train": {"epoch_loss": ex07.KNOWN_TRAINING},
+                "validation": {"epoch_loss": ex07.KNOWN_VALIDATION, "epoch_accuracy": ex07.KNOWN_ACCURACY}}
+    for split, tags in expected.items():
+        files = sorted((tmp_path / split).glob("events.out.tfevents*"))
+        assert len(files) == 1, (split, files)
+        accumulator = EventAccumulator(str(files[0]), size_guidance={"tensors": 0})
+        accumulator.Reload()
+        assert sorted(accumulator.Tags()["tensors"]) == sorted(tags), split
+        for tag, values in tags.items():
+            events = accumulator.Tensors(tag)
+            assert [event.step for event in events] == list(range(len(values))), (split, tag)
+            read = [float(tensor_util.make_ndarray(event.tensor_proto)) for event in events]
+            assert read == pytest.approx(values), (split, tag)
+
+
 @pytest.mark.parametrize("second_fit, expected", [
     (lambda losses: [loss * 0.95 for loss in losses],
      "the logged validation losses differ from the History's val_loss"),

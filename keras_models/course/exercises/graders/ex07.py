@@ -66,15 +66,19 @@ def read_logged(run_dir: Path, tag: str = "epoch_loss") -> dict[int, float]:
 
 
 def write_known_run(log_dir: Path) -> None:
-    """Event files with the KNOWN_* losses under log_dir/validation and log_dir/train, and the validation accuracy."""
+    """Event files with the KNOWN_* losses under log_dir/validation and log_dir/train, and the validation accuracy:
+    one writer, so one event file, per split, as Keras' TensorBoard callback writes them (a read_scalars that reads
+    only a run's first file then reads the grader's run as it reads the learner's)."""
     import tensorflow as tf
 
-    for split, tag, values in (("validation", "epoch_loss", KNOWN_VALIDATION), ("train", "epoch_loss", KNOWN_TRAINING),
-                               ("validation", "epoch_accuracy", KNOWN_ACCURACY)):
+    runs = {"validation": {"epoch_loss": KNOWN_VALIDATION, "epoch_accuracy": KNOWN_ACCURACY},
+            "train": {"epoch_loss": KNOWN_TRAINING}}
+    for split, tags in runs.items():
         writer = tf.summary.create_file_writer(str(log_dir / split))
         with writer.as_default():
-            for epoch, value in enumerate(values):
-                tf.summary.scalar(tag, value, step=epoch)
+            for tag, values in tags.items():
+                for epoch, value in enumerate(values):
+                    tf.summary.scalar(tag, value, step=epoch)
         writer.close()
 
 
