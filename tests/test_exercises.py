@@ -3345,12 +3345,12 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
 
 @pytest.mark.parametrize("dollars, hint", [
     ("float(thousands[0, 0])", "predict_price_dollars returned thousands of dollars: the target is price / 1000"),
-    ("float(thousands[0, 0]) * 100.0", r"predict_price_dollars gave \$[\d,.]+, 1e-01 times the \$[\d,]+ the model says "
+    ("float(thousands[0, 0]) * 100.0", r"predict_price_dollars gave \$[\d,.]+, 0\.1 times the \$[\d,]+ the model says "
      r"for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
-    ("float(thousands[0, 0]) * 10000.0", r"predict_price_dollars gave \$[\d,.]+, 1e\+01 times the \$[\d,]+ the model "
+    ("float(thousands[0, 0]) * 10000.0", r"predict_price_dollars gave \$[\d,.]+, 10 times the \$[\d,]+ the model "
      r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
-    ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 1e-06 times the \$[\d,]+ the model "
-     r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
+    ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 0\.000001 times the \$[\d,]+ the "
+     r"model says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
     ("round(float(thousands[0, 0])) * 1000.0", r"predict_price_dollars gave \$0, the model says \$487\.\d\d for this "
      r"diamond: the thousands were rounded to a whole number before \* 1000; multiply the model's own number, "
      r"dollars = float\(thousands\) \* 1000"),

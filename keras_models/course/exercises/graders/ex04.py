@@ -74,7 +74,8 @@ def grade(module, workdir) -> str:
     factor = dollars / expected if expected else 0.0             # 0.1 for * 100, 1e-6 for / 1000
     power = np.log10(factor) if factor > 0 else 0.5
     if abs(power - round(power)) < 1e-3 and round(power) != 0:     # right but for a power of 10: not the scaling
-        raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {factor:.0e} times the ${expected:,.0f} the model "
+        times = f"{10.0 ** round(power):,.{max(0, -round(power))}f}"             # 0.1, 10, 0.000001
+        raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {times} times the ${expected:,.0f} the model "
                    "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
     off = abs(dollars - expected) > 1e-3 * abs(expected) + 0.01                # by more than 0.1% and a cent
     if off and dollars % 1000 == 0 and abs(dollars - expected) < 1000:   # int() or round() of 0.487 thousand: $0
