@@ -3343,6 +3343,11 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
+EX04_ROUNDED = (r"predict_price_dollars gave \$0, the model says \$(?P<model>\d+\.\d\d) for this diamond "
+                r"\(0\.\d{3} thousand\): if the thousands were rounded to a whole number before \* 1000, multiply "
+                r"the model's own number, dollars = float\(thousands\) \* 1000")
+
+
 @pytest.mark.parametrize("dollars, hint", [
     ("float(thousands[0, 0])", "predict_price_dollars returned thousands of dollars: the target is price / 1000"),
     ("float(thousands[0, 0]) * 100.0", r"predict_price_dollars gave \$[\d,.]+, 0\.1 times the \$[\d,]+ the model says "
@@ -3351,16 +3356,16 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
      r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
     ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 0\.000001 times the \$[\d,]+ the "
      r"model says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
-    ("round(float(thousands[0, 0])) * 1000.0", r"predict_price_dollars gave \$0, the model says \$(?P<model>\d+\.\d\d) "
-     r"for this diamond: the thousands were rounded to a whole number before \* 1000; multiply the model's own number, "
-     r"dollars = float\(thousands\) \* 1000"),
-], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands"])
+    ("round(float(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
+    ("0.0", EX04_ROUNDED),
+], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands", "constant-0"])
 def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dollars, hint, tmp_path):
     """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100, times 10000
     (a zero too many) or divided by 1000 (a price the model gives, in the wrong unit) was told "encode and scale the
     raw row with data.scale(...) before predicting", which it had done; so was the model's price under $500 (this
-    diamond's, after one epoch) rounded to 0 thousand, $0. That case holds only while the model's price is under
-    $500, where round() gives 0: the test checks that, rather than a figure copied from a run."""
+    diamond's, after one epoch) rounded to 0 thousand, $0. A constant $0 gives the same $0 on this diamond, so the
+    rounding is asked about ("if the thousands were rounded"), not asserted; the case holds only while the model's
+    price is under $500, where round() gives 0, which the test checks rather than a figure copied from a run."""
     message = _graded_with("ex04", tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars), ("epochs=40", "epochs=1"))
     matched = re.fullmatch(hint, message)
     assert matched, message

@@ -78,10 +78,12 @@ def grade(module, workdir) -> str:
         raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {times} times the ${expected:,.0f} the model "
                    "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
     off = abs(dollars - expected) > 1e-3 * abs(expected) + 0.01                # by more than 0.1% and a cent
-    if off and dollars % 1000 == 0 and abs(dollars - expected) < 1000:   # int() or round() of 0.487 thousand: $0
-        raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond: "
-                   "the thousands were rounded to a whole number before * 1000; multiply the model's own number, "
-                   "dollars = float(thousands) * 1000")
+    whole_thousands = {1000.0 * round(expected / 1000), 1000.0 * int(expected / 1000)}   # round() or int() of them
+    if off and dollars % 1000 == 0 and dollars in whole_thousands:
+        # the model's thousands rounded (or cut) to a whole number; a constant as often gives $0 too: ask, not tell
+        raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond "
+                   f"({expected / 1000:.3f} thousand): if the thousands were rounded to a whole number before * 1000, "
+                   "multiply the model's own number, dollars = float(thousands) * 1000")
     check(not off,
           f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
           "encode and scale the raw row with data.scale(...) before predicting")
