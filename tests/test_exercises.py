@@ -3710,20 +3710,31 @@ def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_t
                        "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
 
 
-def test_ex07_calls_a_train_with_tensorboard_whose_default_is_7_with_another_number_to_see_it_passed_on(tmp_path):
+@pytest.mark.parametrize("passed_on", [False, True], ids=["7-written-in", "epochs-passed-on"])
+def test_ex07_calls_a_train_with_tensorboard_whose_default_is_7_with_another_number_to_see_it_passed_on(passed_on,
+                                                                                                     tmp_path):
     """The grader's second call asks for 7 epochs, the same as a default changed to 7: it then asks for 8, so a fit
-    with epochs=7 written in is still told from one given epochs=epochs (stopped before any epoch runs)."""
+    with epochs=7 written in is refused, while one given epochs=epochs is accepted; either way the call is stopped at
+    fit before any epoch runs."""
     import keras
 
-    def seven_written_in(log_dir, epochs: int = 7):
+    begun = []                                             # the epochs the fit began
+
+    def default_7(log_dir, epochs: int = 7):
         model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
         model.compile(optimizer="sgd", loss="mse")
-        return model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=7, verbose=0)
+        record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: begun.append(epoch))
+        return model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=epochs if passed_on else 7, callbacks=[record],
+                         verbose=0)
 
-    with pytest.raises(Fail) as refused:
-        find("ex07").grader._epochs_passed_on(seven_written_in, tmp_path, 7)
-    assert str(refused.value) == ("train_with_tensorboard given epochs=8 (by the grader, to see that it is used) still "
-                                  "asked model.fit for epochs=7: pass epochs=epochs to model.fit")
+    if passed_on:
+        find("ex07").grader._epochs_passed_on(default_7, tmp_path, 7)
+    else:
+        with pytest.raises(Fail) as refused:
+            find("ex07").grader._epochs_passed_on(default_7, tmp_path, 7)
+        assert str(refused.value) == ("train_with_tensorboard given epochs=8 (by the grader, to see that it is used) "
+                                      "still asked model.fit for epochs=7: pass epochs=epochs to model.fit")
+    assert begun == []
 
 
 def test_ex07_stops_its_second_call_of_train_with_tensorboard_before_any_epoch_runs(tmp_path):
