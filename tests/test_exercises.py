@@ -3458,19 +3458,34 @@ def test_ex06_hint_for_predict_that_subtracts_the_mean_but_does_not_divide_by_th
                         r"own, with the mean and std it stored", grade_mutant("ex06", tmp_path, train=train))
 
 
-@pytest.mark.parametrize("fit_x, refused", [
-    (lambda scaled, raw: scaled, False),                                  # what the solution's train fits
-    (lambda scaled, raw: scaled.astype(np.float32), False),               # fitted in float32: 1e-7 of each value off
-    (lambda scaled, raw: scaled[:300], False),                            # the other houses held out by validation_data
-    (lambda scaled, raw: scaled - 0.01, True),                            # scaled otherwise by a hundredth
-    (lambda scaled, raw: raw, True),                                      # train fitted raw features, predict scales
-    (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True),  # one column alone left raw
-], ids=["as-predict-scales", "in-float32", "a-subset-of-the-houses", "a-hundredth-off", "raw", "first-column-raw"])
-def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused):
+class PredictsInChunks:
+    """A HousePriceModel whose predict prices the houses in three chunks: three model.predict calls."""
+
+    def __init__(self, predictor):
+        self.predictor = predictor
+
+    def predict(self, houses):
+        chunks = np.array_split(np.arange(len(houses)), 3)
+        return np.concatenate([self.predictor.predict(houses.iloc[chunk]) for chunk in chunks])      # (m,)
+
+
+@pytest.mark.parametrize("fit_x, refused, predict_in", [
+    (lambda scaled, raw: scaled, False, "one-call"),                      # what the solution's train fits
+    (lambda scaled, raw: scaled, False, "three-chunks"),                  # predict calls model.predict per chunk
+    (lambda scaled, raw: scaled - 0.01, True, "three-chunks"),            # ... and the chunks joined are still judged
+    (lambda scaled, raw: scaled.astype(np.float32), False, "one-call"),   # fitted in float32: 1e-7 of each value off
+    (lambda scaled, raw: scaled[:300], False, "one-call"),                # the other houses held out by validation_data
+    (lambda scaled, raw: scaled - 0.01, True, "one-call"),                # scaled otherwise by a hundredth
+    (lambda scaled, raw: raw, True, "one-call"),                          # train fitted raw features, predict scales
+    (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True, "one-call"),  # one column alone left raw
+], ids=["as-predict-scales", "predicted-in-three-chunks", "a-hundredth-off-predicted-in-three-chunks", "in-float32",
+        "a-subset-of-the-houses", "a-hundredth-off", "raw", "first-column-raw"])
+def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused, predict_in):
     """_fed_as_fitted, given the x that fit was called with, and a predict that scales the houses as the solution's
-    does: each fitted row must be one of the rows predict feeds the network, to 1e-4 (a float32 copy is), a subset
-    too; fitted rows a hundredth off, raw, or with one column raw (each row judged by its worst feature) are
-    refused. keras.Model.predict is itself again afterwards."""
+    does, in one model.predict call or in three chunks (all the calls joined are judged, not the first alone): each
+    fitted row must be one of the rows predict feeds the network, to 1e-4 (a float32 copy is), a subset too; fitted
+    rows a hundredth off, raw, or with one column raw (each row judged by its worst feature) are refused.
+    keras.Model.predict is itself again afterwards."""
     import keras
 
     from keras_models.course.exercises.graders import ex06
@@ -3478,6 +3493,8 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     module = load_module(find("ex06").solution_path)
     houses = ex06.split_houses()[0]
     predictor = ex06_not_trained(module)(houses)
+    if predict_in == "three-chunks":
+        predictor = PredictsInChunks(predictor)
     raw = module.engineer_features(houses).to_numpy()                                        # (m, n)
     scaled = (raw - raw.mean(axis=0)) / np.where(raw.std(axis=0) == 0, 1.0, raw.std(axis=0))     # (m, n)
     predict = keras.Model.predict

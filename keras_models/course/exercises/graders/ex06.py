@@ -166,15 +166,17 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     """The features HousePriceModel.predict hands the network for the training houses are those train fitted it on
     (`fitted`, fit's x): each fitted row is one of them, to 1e-4. A predict that scales new houses otherwise (the mean
     subtracted but not divided by the std, not scaled at all) prices them from features the network never saw, and
-    its MAE can still pass the target. Skipped when either is not an array of rows (predict calling the model
-    directly, a tf.data.Dataset)."""
+    its MAE can still pass the target. The rows of every model.predict call are joined (a predict may price the
+    houses one at a time or in chunks). Skipped when fit's x or any call's x is not an array of rows (predict calling
+    the model directly, a tf.data.Dataset)."""
     fed: list = []
     with _predict_inputs(fed):
         predictor.predict(houses.drop(columns="price"))
     fitted = _as_rows(fitted)
-    fed = _as_rows(fed[0]) if fed else None
-    if fitted is None or fed is None or fitted.shape[1] != fed.shape[1]:
+    calls = [_as_rows(x) for x in fed]                                   # each (m_call, n)
+    if fitted is None or not calls or any(rows is None or rows.shape[1] != fitted.shape[1] for rows in calls):
         return
+    fed = np.concatenate(calls)                                          # (m_fed, n)
     nearest = np.abs(fitted[:, None, :] - fed[None, :, :]).max(axis=2).min(axis=1)         # (m_fit,)
     check(float(nearest.max()) <= 1e-4,
           f"HousePriceModel.predict gives the network other features for the training houses than train fitted it on "
