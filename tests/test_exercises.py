@@ -3469,23 +3469,27 @@ class PredictsInChunks:
         return np.concatenate([self.predictor.predict(houses.iloc[chunk]) for chunk in chunks])      # (m,)
 
 
-@pytest.mark.parametrize("fit_x, refused, predict_in", [
-    (lambda scaled, raw: scaled, False, "one-call"),                      # what the solution's train fits
-    (lambda scaled, raw: scaled, False, "three-chunks"),                  # predict calls model.predict per chunk
-    (lambda scaled, raw: scaled - 0.01, True, "three-chunks"),            # ... and the chunks joined are still judged
-    (lambda scaled, raw: scaled.astype(np.float32), False, "one-call"),   # fitted in float32: 1e-7 of each value off
-    (lambda scaled, raw: scaled[:300], False, "one-call"),                # the other houses held out by validation_data
-    (lambda scaled, raw: scaled - 0.01, True, "one-call"),                # scaled otherwise by a hundredth
-    (lambda scaled, raw: raw, True, "one-call"),                          # train fitted raw features, predict scales
-    (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True, "one-call"),  # one column alone left raw
+@pytest.mark.parametrize("fit_x, refused, predict", [
+    (lambda scaled, raw: scaled, False, "as-solution"),                   # what the solution's train fits
+    (lambda scaled, raw: scaled, False, "in-three-chunks"),               # predict calls model.predict per chunk
+    (lambda scaled, raw: scaled - 0.01, True, "in-three-chunks"),         # ... and the chunks joined are still judged
+    (lambda scaled, raw: scaled.astype(np.float32), False, "as-solution"),  # fitted in float32: 1e-7 of each value off
+    (lambda scaled, raw: scaled.astype(np.float32), False, "first-column-near-5000"),  # ... 3e-4 of a lot size
+    (lambda scaled, raw: scaled - 0.01, True, "first-column-near-5000"),  # the other columns still held to 1e-4
+    (lambda scaled, raw: scaled[:300], False, "as-solution"),             # the other houses held out by validation_data
+    (lambda scaled, raw: scaled - 0.01, True, "as-solution"),             # scaled otherwise by a hundredth
+    (lambda scaled, raw: raw, True, "as-solution"),                       # train fitted raw features, predict scales
+    (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True, "as-solution"),  # one column alone raw
 ], ids=["as-predict-scales", "predicted-in-three-chunks", "a-hundredth-off-predicted-in-three-chunks", "in-float32",
-        "a-subset-of-the-houses", "a-hundredth-off", "raw", "first-column-raw"])
-def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused, predict_in):
+        "in-float32-a-column-near-5000", "a-hundredth-off-a-column-near-5000", "a-subset-of-the-houses",
+        "a-hundredth-off", "raw", "first-column-raw"])
+def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused, predict):
     """_fed_as_fitted, given the x that fit was called with, and a predict that scales the houses as the solution's
     does, in one model.predict call or in three chunks (all the calls joined are judged, not the first alone): each
-    fitted row must be one of the rows predict feeds the network, to 1e-4 (a float32 copy is), a subset too; fitted
-    rows a hundredth off, raw, or with one column raw (each row judged by its worst feature) are refused.
-    keras.Model.predict is itself again afterwards."""
+    fitted row must be one of the rows predict feeds the network, to 1e-4 of each column's size (at least 1): a
+    float32 copy is, also of a column both sides keep near 5,000 (a lot size left raw, which float32 rounds by 3e-4);
+    a subset too; fitted rows a hundredth off, raw, or with one column raw (each row judged by its worst feature) are
+    refused. keras.Model.predict is itself again afterwards."""
     import keras
 
     from keras_models.course.exercises.graders import ex06
@@ -3493,10 +3497,15 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     module = load_module(find("ex06").solution_path)
     houses = ex06.split_houses()[0]
     predictor = ex06_not_trained(module)(houses)
-    if predict_in == "three-chunks":
-        predictor = PredictsInChunks(predictor)
     raw = module.engineer_features(houses).to_numpy()                                        # (m, n)
     scaled = (raw - raw.mean(axis=0)) / np.where(raw.std(axis=0) == 0, 1.0, raw.std(axis=0))     # (m, n)
+    if predict == "in-three-chunks":
+        predictor = PredictsInChunks(predictor)
+    if predict == "first-column-near-5000":          # the log lot size times 600: about 4,300 to 5,800, both sides
+        predictor.feature_mean[0], predictor.feature_std[0] = 0.0, 1 / 600
+        scaled[:, 0] = raw[:, 0] * 600
+        kernel, bias = predictor.model.layers[0].get_weights()       # its weights zeroed: exp(price) stays finite
+        predictor.model.layers[0].set_weights([np.vstack([np.zeros_like(kernel[:1]), kernel[1:]]), bias])
     predict = keras.Model.predict
     if refused:
         with pytest.raises(Fail, match=r"^HousePriceModel\.predict gives the network other features for the "
