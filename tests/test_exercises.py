@@ -4229,12 +4229,16 @@ def test_ex03_hint_for_a_bounded_hidden_layer_names_it_instead_of_dead_relu_unit
     (False, "it has barely learned (its ReLU units are alive): train longer or raise the learning rate"),
     (True, "its ReLU units have all died (output 0 for every input); use more units per layer or a smaller learning "
            "rate"),
-], ids=["units-alive", "units-dead"])
+    (None, "it has barely learned: train longer or raise the learning rate"),
+], ids=["units-alive", "units-dead", "units-unread-beside-a-skip-connection"])
 def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(dead, hint, tmp_path):
     """The exact model with its output squeezed 20-fold towards the mean price (no training): its prices vary, but by
     5% of what the gems' prices do, under the 10% the grader asks for. Its ReLU units alive, it learned too little
     (a learning rate of 0.0002 ends so): the hint said "its ReLU units have probably all died ... use a smaller
-    learning rate". With the hidden bias at -1000 they output 0 for every gem, and did die."""
+    learning rate". With the hidden bias at -1000 they output 0 for every gem, and did die. With a skip connection
+    beside the hidden layer the grader cannot read the layers one after another: it says nothing of the units."""
+    import keras
+
     def squeezed():
         model = ex03_exact_model()
         kernel, bias = model.layers[-1].get_weights()
@@ -4242,6 +4246,11 @@ def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(
         model.layers[-1].set_weights([kernel / 20, np.array([mean - (mean - bias[0]) / 20])])
         if dead:
             model.layers[0].set_weights([np.eye(2), np.full(2, -1000.0)])
+        if dead is None:                      # hidden + 1e-3 * the scaled features (each in [0, 1]): prices barely move
+            inputs = keras.Input(shape=(2,))
+            skip = keras.layers.Dense(2, kernel_initializer=keras.initializers.Identity(1e-3))(inputs)
+            model = keras.Model(inputs, model.layers[-1](keras.layers.Add()([model.layers[0](inputs), skip])))
+            model.compile(optimizer="adam", loss="mse")
         return model
 
     assert ex03_graded(tmp_path, build_model=squeezed) == ("the model predicts nearly the same price for every gem: "
@@ -4252,14 +4261,14 @@ def test_ex03_hint_for_a_model_whose_prices_spread_a_twentieth_of_the_real_ones(
     ("alive", False), ("first-hidden-dead", True), ("second-hidden-dead", True),
     ("output-all-zero", False),               # the output is no hidden layer: a model predicting 0 has live units
     ("functional-first-hidden-dead", True),   # keras.Model(inputs, outputs): its layers start with the InputLayer
-    ("not-a-chain", False),                   # a skip connection: its layers cannot be called one after another
+    ("not-a-chain", None),                    # a skip connection: its layers cannot be called one after another
 ])
 def test_ex03_dead_units_are_those_of_a_hidden_layer_that_outputs_0_for_every_row(case, dead):
     """_dead_hidden_layer, which picks between "its ReLU units have all died" and "it has barely learned (its ReLU
     units are alive)", on a model of two hidden ReLU layers (4 units each) fed rows of positive features: a hidden
     layer whose bias is -1000 outputs 0 for every row, either of the two, built with keras.Sequential or as a
     functional keras.Model (whose InputLayer, called, raised, and its dead units were said to be alive); an output of
-    zeros is not a hidden layer; a model whose layers are not a chain (a skip connection) is not judged dead."""
+    zeros is not a hidden layer; of a model whose layers are not a chain (a skip connection) it cannot tell: None."""
     import keras
 
     from keras_models.course.exercises.graders import ex03

@@ -13,7 +13,7 @@ import numpy as np
 
 from keras_models.course.exercises.price_data import NOISE_STD, make_price_data, true_price
 
-from .checks import as_array, check, deterministic, narrower_float, one_number
+from .checks import Fail, as_array, check, deterministic, narrower_float, one_number
 from .model_checks import (
     hidden_activations,
     loss_of,
@@ -108,10 +108,10 @@ def _check_split(result, n_rows: int):
     return X_train, X_test, y_train, y_test, scaler
 
 
-def _dead_hidden_layer(model, X: np.ndarray) -> bool:
+def _dead_hidden_layer(model, X: np.ndarray) -> bool | None:
     """Whether a hidden layer of `model` outputs 0 for every row of X (its ReLU units all died), reading the layers
-    in turn (a functional keras.Model's InputLayer, which takes no array, left out); False for a model whose layers
-    cannot be read one after another."""
+    in turn (a functional keras.Model's InputLayer, which takes no array, left out); None, it cannot tell, for a model
+    whose layers cannot be read one after another (a skip connection)."""
     import keras
 
     try:
@@ -123,7 +123,7 @@ def _dead_hidden_layer(model, X: np.ndarray) -> bool:
             if not a.any():
                 return True
     except Exception:                                                      # noqa: BLE001  (not a chain of layers)
-        return False
+        return None
     return False
 
 
@@ -178,13 +178,15 @@ def grade(module, workdir) -> str:
     rmse = float(np.sqrt(np.mean((prediction - fresh_y) ** 2)))
     baseline = float(np.sqrt(np.mean((fresh_y - y_train.mean()) ** 2)))
     bounded = sorted(hidden_activations(model) & {"tanh", "sigmoid"})
-    check(float(np.std(prediction)) > 0.1 * float(np.std(fresh_y)),
-          "the model predicts nearly the same price for every gem: " + (
-              f"its {' and '.join(bounded)} units are bounded and flatten out for large inputs, so it learns far "
-              "more slowly; give the hidden Dense layers activation=\"relu\", as the exercise asks" if bounded else
-              "its ReLU units have all died (output 0 for every input); use more units per layer or a smaller "
-              "learning rate" if _dead_hidden_layer(model, scaler.transform(fresh_X)) else
-              "it has barely learned (its ReLU units are alive): train longer or raise the learning rate"))
+    if not float(np.std(prediction)) > 0.1 * float(np.std(fresh_y)):
+        dead = None if bounded else _dead_hidden_layer(model, scaler.transform(fresh_X))   # None: it cannot tell
+        raise Fail("the model predicts nearly the same price for every gem: " + (
+            f"its {' and '.join(bounded)} units are bounded and flatten out for large inputs, so it learns far "
+            "more slowly; give the hidden Dense layers activation=\"relu\", as the exercise asks" if bounded else
+            "its ReLU units have all died (output 0 for every input); use more units per layer or a smaller "
+            "learning rate" if dead else
+            "it has barely learned" + (" (its ReLU units are alive)" if dead is False else "")
+            + ": train longer or raise the learning rate"))
     check(rmse <= TARGET_RMSE, f"RMSE on fresh gems is {rmse:.1f}, the target is {TARGET_RMSE:.0f} "
                                f"(predicting the mean price: {baseline:.1f}): train longer or raise the learning rate")
 
