@@ -1892,7 +1892,7 @@ def ex03_split(random_state: int = 42):
     from keras_models.course.exercises.price_data import make_price_data
 
     features, price = make_price_data()
-    return (*train_test_split(features, price, test_size=0.3, random_state=random_state), len(price))
+    return (*train_test_split(features, price, test_size=0.3, random_state=random_state), features)
 
 
 def test_ex03_hint_for_a_scaler_fitted_on_the_test_rows_alone_names_the_rows_it_saw():
@@ -1901,10 +1901,10 @@ def test_ex03_hint_for_a_scaler_fitted_on_the_test_rows_alone_names_the_rows_it_
 
     from keras_models.course.exercises.graders import ex03
 
-    X_train, X_test, y_train, y_test, m = ex03_split()
+    X_train, X_test, y_train, y_test, features = ex03_split()
     scaler = MinMaxScaler().fit(X_test)                         # the wrong split's rows: 300 of the 1000
     with pytest.raises(Fail, match="^the scaler was fitted on 300 rows, not the 700 training rows: "):
-        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), m)
+        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), features)
 
 
 def test_ex03_hint_for_a_split_that_also_holds_out_validation_rows_and_returns_neither_them_nor_all_rows():
@@ -1915,11 +1915,11 @@ def test_ex03_hint_for_a_split_that_also_holds_out_validation_rows_and_returns_n
 
     from keras_models.course.exercises.graders import ex03
 
-    X_train, X_test, y_train, y_test, m = ex03_split()
+    X_train, X_test, y_train, y_test, features = ex03_split()
     X_train, _, y_train, _ = train_test_split(X_train, y_train, test_size=0.3, random_state=42)
     scaler = MinMaxScaler().fit(X_train)
     with pytest.raises(Fail, match="^the two splits must hold all 1000 rows between them$"):
-        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), m)
+        ex03._check_split((scaler.transform(X_train), scaler.transform(X_test), y_train, y_test, scaler), features)
 
 
 @pytest.mark.parametrize("share", ["0.1", "0.5"])
@@ -1945,16 +1945,16 @@ def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses
 
     from keras_models.course.exercises.graders import ex03
 
-    X_train, X_test, y_train, y_test, m = ex03_split(random_state)
+    X_train, X_test, y_train, y_test, features = ex03_split(random_state)
     if cast_first:
         X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)   # the scaler then returns float32
     scaler = StandardScaler().fit(X_train)
     in_float32 = scaler.transform(X_train).astype(np.float32), scaler.transform(X_test).astype(np.float32)
-    ex03._check_split((*in_float32, y_train, y_test, scaler), m)
-    ex03._check_split((in_float32[0], scaler.transform(X_test), y_train, y_test, scaler), m)   # test split float64
+    ex03._check_split((*in_float32, y_train, y_test, scaler), features)
+    ex03._check_split((in_float32[0], scaler.transform(X_test), y_train, y_test, scaler), features)   # test: float64
     on_their_own = StandardScaler().fit_transform(X_test).astype(np.float32)
     with pytest.raises(Fail, match="the test features look scaled by a scaler fitted on the test rows"):
-        ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), m)
+        ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), features)
 
 
 @pytest.mark.parametrize("test_dtype", [np.float16, np.float32], ids=["test-split-float16", "test-split-float32"])
@@ -1966,13 +1966,13 @@ def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16(test_dtype
 
     from keras_models.course.exercises.graders import ex03
 
-    X_train, X_test, y_train, y_test, m = ex03_split()
+    X_train, X_test, y_train, y_test, features = ex03_split()
     scaler = StandardScaler().fit(X_train.astype(np.float16))
     in_float16 = scaler.transform(X_train.astype(np.float16)), scaler.transform(X_test.astype(test_dtype))
     with pytest.raises(Fail, match=r"^the features are float16, too coarse for raw features that sit 1012 times their "
-                                   r"spread from 0 \(its rounding blurs them before they are scaled\): keep them in "
-                                   r"float64 \(or float32\)$"):
-        ex03._check_split((*in_float16, y_train, y_test, scaler), m)
+                                   r"spread from 0 \(float16 rounds numbers near 1003 to steps of 0\.5; their spread "
+                                   r"is 0\.99\): keep them in float64 \(or float32\)$"):
+        ex03._check_split((*in_float16, y_train, y_test, scaler), features)
 
 
 def test_ex03_hint_for_raw_features_cast_to_float32_with_the_training_rows_left_unscaled_names_the_scaling():
@@ -1982,11 +1982,11 @@ def test_ex03_hint_for_raw_features_cast_to_float32_with_the_training_rows_left_
 
     from keras_models.course.exercises.graders import ex03
 
-    X_train, X_test, y_train, y_test, m = ex03_split()
+    X_train, X_test, y_train, y_test, features = ex03_split()
     X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
     scaler = StandardScaler().fit(X_train)
     with pytest.raises(Fail, match=r"^the training features are not scaled by a scaler fitted on them: "):
-        ex03._check_split((X_train, scaler.transform(X_test), y_train, y_test, scaler), m)
+        ex03._check_split((X_train, scaler.transform(X_test), y_train, y_test, scaler), features)
 
 
 @pytest.mark.parametrize("as_column", [False, True], ids=["prices-as-given", "prices-as-a-column"])
@@ -1998,12 +1998,12 @@ def test_ex03_hint_for_test_features_left_unscaled_names_them_not_a_split_apart(
 
     from keras_models.course.exercises.graders import ex03
 
-    X_train, X_test, y_train, y_test, m = ex03_split()
+    X_train, X_test, y_train, y_test, features = ex03_split()
     if as_column:
         y_train, y_test = y_train.reshape(-1, 1), y_test.reshape(-1, 1)                  # (m, 1)
     scaler = MinMaxScaler().fit(X_train)
     with pytest.raises(Fail, match=r"^the test features are not scaled \(they are the raw ones, near 1000\): "):
-        ex03._check_split((scaler.transform(X_train), X_test, y_train, y_test, scaler), m)
+        ex03._check_split((scaler.transform(X_train), X_test, y_train, y_test, scaler), features)
 
 
 def test_ex03_hint_for_features_and_prices_split_apart(tmp_path):

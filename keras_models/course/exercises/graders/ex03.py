@@ -59,11 +59,13 @@ def _scaling_tolerance(X, raw_size: float) -> float:
     return 1e-9 if dtype is None else max(1e-9, 10 * float(np.finfo(dtype).eps) * raw_size)
 
 
-def _check_split(result, n_rows: int):
+def _check_split(result, features: np.ndarray):
+    """split_and_scale's `result` for the raw `features` (m, 2) it was given."""
+    n_rows = len(features)
     check(isinstance(result, tuple | list) and len(result) == 5,              # (a, b, ...) or [a, b, ...]
           "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
     X_train, X_test, y_train, y_test, scaler = result
-    raw_size = _raw_size(make_price_data()[0])                          # the features split_and_scale was given
+    raw_size = _raw_size(features)
     atol = max(_scaling_tolerance(X_train, raw_size), _scaling_tolerance(X_test, raw_size))
     too_coarse = atol > SCALING_MARGIN / 4          # float16: so wide a tolerance would take test rows scaled alike
     narrowest = min((narrower_float(X) for X in (X_train, X_test) if narrower_float(X) is not None),
@@ -88,9 +90,12 @@ def _check_split(result, n_rows: int):
         check(seen == len(X_train), f"the scaler was fitted on {seen} rows, not the {len(X_train)} training rows: "
                                     "fit the scaler on the training rows, then transform both splits")
     fitted_on_train = _spans_unit_range(X_train, atol) or _standardised(X_train, atol)
-    check(fitted_on_train or not too_coarse,
-          f"the features are {narrowest}, too coarse for raw features that sit {raw_size:.0f} times their spread "
-          "from 0 (its rounding blurs them before they are scaled): keep them in float64 (or float32)")
+    if too_coarse and not fitted_on_train:            # all that is known: the type, and the raw features' size
+        near = float(np.abs(features).max())                                          # about 1000
+        step = 2.0 ** np.floor(np.log2(near)) * float(np.finfo(narrowest).eps)        # narrowest's spacing there
+        raise Fail(f"the features are {narrowest}, too coarse for raw features that sit {raw_size:.0f} times their "
+                   f"spread from 0 ({narrowest} rounds numbers near {near:.0f} to steps of {step:g}; their spread is "
+                   f"{features.std(axis=0).min():.2g}): keep them in float64 (or float32)")
     check(fitted_on_train, "the training features are not scaled by a scaler fitted on them: "
                            "fit the scaler on the training rows, then transform both splits")
     check(not (_spans_unit_range(X_test, atol) or _standardised(X_test, atol)),
@@ -145,7 +150,8 @@ def grade(module, workdir) -> str:
     import keras
 
     features, price = make_price_data()
-    X_train, X_test, y_train, y_test, scaler = _check_split(module.split_and_scale(features, price), len(price))
+    # a copy to split: one scaled in place would leave no raw features to measure the scaling against
+    X_train, X_test, y_train, y_test, scaler = _check_split(module.split_and_scale(features.copy(), price), features)
 
     with deterministic(SEED):
         model = require_model(module.build_model(), "build_model")
