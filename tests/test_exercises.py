@@ -19,7 +19,7 @@ from types import ModuleType
 import nbformat
 import numpy as np
 import pytest
-from conftest import UTF_16_WITHOUT_A_MARK, comments_as_text, line_of
+from conftest import UTF_16_WITHOUT_A_MARK, comments_as_text, hang_guard, line_of
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
@@ -3131,7 +3131,8 @@ def test_ex06_finds_the_globals_of_a_train_called_through_layers_and_gives_up_on
     object whose class's __call__ is a functools.partial of a function (three steps: the class's __call__, the
     partial's func, the function's globals). A train made in C (a builtin) has none anywhere: type(len).__call__ is
     a slot wrapper whose type's __call__ is a slot wrapper again, without end, and the search gives up (None: the
-    guard then takes the module's names) instead of looping forever."""
+    guard then takes the module's names) instead of looping forever: a search still going after a few seconds (an
+    alarm, conftest.hang_guard) fails this test rather than hanging the suite."""
     import functools
 
     from keras_models.course.exercises.graders import ex06
@@ -3143,7 +3144,19 @@ def test_ex06_finds_the_globals_of_a_train_called_through_layers_and_gives_up_on
         __call__ = functools.partial(fit_and_return)
 
     assert ex06._globals_of(Train()) is fit_and_return.__globals__
-    assert ex06._globals_of(len) is None
+    given, how = hang_guard(2)
+
+    def still_searching(signum, frame):
+        raise TimeoutError(f"_globals_of(len) was still searching after {given} s ({how})")
+
+    previous = signal.signal(signal.SIGALRM, still_searching)
+    signal.alarm(given)
+    try:
+        found = ex06._globals_of(len)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert found is None
 
 
 def test_ex06_hints_for_engineer_features_that_changes_its_input_or_renumbers_the_houses():
