@@ -3347,11 +3347,44 @@ def test_ex06_hints_for_leaks_and_steps_left_out_before_any_epoch_runs(original,
     assert hint in _graded_with("ex06", tmp_path, (original, changed))
 
 
-def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with_its_line(tmp_path):
+@pytest.fixture(scope="module")
+def ex04_one_epoch(tmp_path_factory):
+    """ex04's solution model as its grader builds and trains it with epochs=1 (the grader's data and seed), and the
+    History: one epoch is enough for the tests of predict_price_dollars, which the grader asks before it scores the
+    model. Trained once for them all; they only predict with it."""
+    from keras_models.course.exercises.graders import ex04
+    from keras_models.course.exercises.graders.checks import deterministic
+
+    path = tmp_path_factory.mktemp("ex04_one_epoch") / find("ex04").solution_path.name
+    path.write_text(_changed_solution("ex04", ("epochs=40", "epochs=1")), encoding="utf-8")
+    one_epoch = load_module(path)
+    data = ex04.load_data()
+    with deterministic(ex04.SEED):
+        model = one_epoch.build_model(data.n_features)
+        history = one_epoch.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
+    assert len(history.history["loss"]) == 1
+    return model, history
+
+
+def _ex04_graded_with_one_epoch(ex04_one_epoch, folder, change: tuple[str, str]) -> str:
+    """The grader's message for ex04's solution with one piece of its text changed (_changed_solution), as a learner's
+    file would hold it, its build_model and train handing the grader ex04_one_epoch's model and History."""
+    exercise = find("ex04")
+    path = folder / exercise.solution_path.name
+    path.write_text(_changed_solution("ex04", change), encoding="utf-8")
+    module = load_module(path)
+    model, history = ex04_one_epoch
+    module.build_model = lambda n_features: model
+    module.train = lambda model, X_train, y_train, X_val, y_val: history
+    result = grade_module(exercise, module, folder, in_file(path))
+    assert not result.passed, result.message
+    return result.message
+
+
+def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with_its_line(ex04_one_epoch, tmp_path):
     # the raw row handed to the model: once turned into "must return one number: Cannot cast str dtype ...".
-    # (One epoch is enough: the grader asks predict_price_dollars before it scores the model.)
     broken = "model.predict(data.scale(diamond), verbose=0)"
-    message = _graded_with("ex04", tmp_path, (broken, "model.predict(diamond, verbose=0)"), ("epochs=40", "epochs=1"))
+    message = _ex04_graded_with_one_epoch(ex04_one_epoch, tmp_path, (broken, "model.predict(diamond, verbose=0)"))
     line = 1 + find("ex04").solution_path.read_text(encoding="utf-8").split(broken)[0].count("\n")
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
@@ -3372,14 +3405,15 @@ EX04_ROUNDED = (r"predict_price_dollars gave \$0, the model says \$(?P<model>\d+
     ("round(float(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
     ("0.0", EX04_ROUNDED),
 ], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands", "constant-0"])
-def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dollars, hint, tmp_path):
+def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dollars, hint, ex04_one_epoch,
+                                                                             tmp_path):
     """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100, times 10000
     (a zero too many) or divided by 1000 (a price the model gives, in the wrong unit) was told "encode and scale the
     raw row with data.scale(...) before predicting", which it had done; so was the model's price under $500 (this
     diamond's, after one epoch) rounded to 0 thousand, $0. A constant $0 gives the same $0 on this diamond, so the
     rounding is asked about ("if the thousands were rounded"), not asserted; the case holds only while the model's
     price is under $500, where round() gives 0, which the test checks rather than a figure copied from a run."""
-    message = _graded_with("ex04", tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars), ("epochs=40", "epochs=1"))
+    message = _ex04_graded_with_one_epoch(ex04_one_epoch, tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars))
     matched = re.fullmatch(hint, message)
     assert matched, message
     if "model" in matched.groupdict():
