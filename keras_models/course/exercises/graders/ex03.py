@@ -102,8 +102,7 @@ def _check_split(result, features: np.ndarray):
           "the test features look scaled by a scaler fitted on the test rows: transform them with the "
           "scaler fitted on the training rows")
     # test rows left raw: their prices fit the formula at the features as they are (else they read as split apart)
-    y_column = y_test.reshape(-1) if y_test.size == len(y_test) else y_test                   # (m,)
-    check(np.sqrt(np.mean((y_column - true_price(X_test)) ** 2)) > MISALIGNED_RMS,
+    check(_rms_around_formula(X_test, y_test) > MISALIGNED_RMS,
           "the test features are not scaled (they are the raw ones, near 1000): transform them with the scaler "
           "fitted on the training rows, as the training features are")
     for X, y in ((X_train, y_train), (X_test, y_test)):
@@ -132,17 +131,22 @@ def _dead_hidden_layer(model, X: np.ndarray) -> bool | None:
     return False
 
 
+def _rms_around_formula(X_raw: np.ndarray, y: np.ndarray) -> float:
+    """RMS of the prices y around the price formula at the raw features X_raw (m, 2): about NOISE_STD when each
+    price belongs to its row."""
+    y = y.reshape(-1) if y.size == len(y) else y                         # (m,) also from a column (m, 1)
+    return float(np.sqrt(np.mean((y - true_price(X_raw)) ** 2)))
+
+
 def _misfit(X: np.ndarray, y: np.ndarray, scaler) -> float:
     """RMS of the prices y around the price formula at the features X: about NOISE_STD when each price belongs to
     its row, several times more when the rows were paired with other rows' prices. The raw features come back
     through the scaler's inverse_transform (sklearn's); without one, around the best plane in the scaled
     features, which is the formula's own for a scaler that is linear, as MinMaxScaler and StandardScaler are."""
-    y = y.reshape(-1) if y.size == len(y) else y                         # (m,) also from a column (m, 1)
     if hasattr(scaler, "inverse_transform"):
-        residual = y - true_price(np.asarray(scaler.inverse_transform(X), dtype=np.float64))
-    else:
-        design = np.column_stack([np.ones(len(X)), X])
-        residual = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+        return _rms_around_formula(np.asarray(scaler.inverse_transform(X), dtype=np.float64), y)
+    design = np.column_stack([np.ones(len(X)), X])                       # (m, 3)
+    residual = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]    # y (m,) or (m, 1): the plane fits either
     return float(np.sqrt(np.mean(residual ** 2)))
 
 
