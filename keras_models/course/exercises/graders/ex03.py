@@ -16,6 +16,7 @@ from keras_models.course.exercises.price_data import NOISE_STD, make_price_data,
 from .checks import Fail, as_array, check, deterministic, narrower_float, one_number
 from .model_checks import (
     hidden_activations,
+    layers_of,
     loss_of,
     no_accuracy_for_a_regression,
     no_dropout_after_the_output,
@@ -114,15 +115,11 @@ def _check_split(result, features: np.ndarray):
 
 def _dead_hidden_layer(model, X: np.ndarray) -> bool | None:
     """Whether a hidden layer of `model` outputs 0 for every row of X (its ReLU units all died), reading the layers
-    in turn (a functional keras.Model's InputLayer, which takes no array, left out); None, it cannot tell, for a model
-    whose layers cannot be read one after another (a skip connection)."""
-    import keras
-
+    in turn (layers_of: nested models flattened, a functional keras.Model's InputLayer, which takes no array, left
+    out); None, it cannot tell, for a model whose layers cannot be read one after another (a skip connection)."""
     try:
         a = np.asarray(X, dtype=np.float32)                                # (m, 2)
-        for layer in model.layers[:-1]:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
+        for layer in layers_of(model)[:-1]:
             a = np.asarray(layer(a))                                       # (m, units)
             if not a.any():
                 return True
