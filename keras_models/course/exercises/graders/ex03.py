@@ -49,14 +49,19 @@ def _raw_size(features: np.ndarray) -> float:
     return float(np.abs(features).max() / features.std(axis=0).min())
 
 
-def _scaling_tolerance(X, raw_size: float) -> float:
-    """How far from exact the 0 and 1 of a scaler fitted on X's rows may come out, in the type X was returned in:
-    1e-9 in float64. Features cast to float32 (TensorFlow's type, so a common step) before the scaler subtracts their
-    mean are rounded by float32's epsilon times their size, about 1000 of their spreads: the scaled mean is off by
-    about 1e-5. Ten epsilons times that size (1.2e-3 in float32) is still far below the 0.045 or more by which rows the
-    scaler was not fitted on miss 0 and 1. Float16's is 10, past that margin: _check_split stops at a quarter of it
-    and names the float16."""
-    dtype = narrower_float(X)
+def _narrowest_float(*arrays) -> np.dtype | None:
+    """The narrowest float type among `arrays` narrower than float64 (float16 before float32); None if there is none."""
+    narrower = [dtype for dtype in map(narrower_float, arrays) if dtype is not None]
+    return min(narrower, key=lambda dtype: dtype.itemsize, default=None)
+
+
+def _scaling_tolerance(dtype: np.dtype | None, raw_size: float) -> float:
+    """How far from exact the 0 and 1 of a scaler's output may come out in `dtype`, the type it was returned in
+    (None: float64, 1e-9). Features cast to float32 (TensorFlow's type, so a common step) before the scaler subtracts
+    their mean are rounded by float32's epsilon times their size, about 1000 of their spreads: the scaled mean is off
+    by about 1e-5. Ten epsilons times that size (1.2e-3 in float32) is still far below the 0.045 or more by which rows
+    the scaler was not fitted on miss 0 and 1. Float16's is 10, past that margin: _check_split stops at a quarter of
+    it and names the float16."""
     return 1e-9 if dtype is None else max(1e-9, 10 * float(np.finfo(dtype).eps) * raw_size)
 
 
@@ -67,10 +72,9 @@ def _check_split(result, features: np.ndarray):
           "split_and_scale must return five things: X_train, X_test, y_train, y_test, scaler")
     X_train, X_test, y_train, y_test, scaler = result
     raw_size = _raw_size(features)
-    atol = max(_scaling_tolerance(X_train, raw_size), _scaling_tolerance(X_test, raw_size))
+    narrowest = _narrowest_float(X_train, X_test)   # of the two splits: the wider tolerance of their types
+    atol = _scaling_tolerance(narrowest, raw_size)
     too_coarse = atol > SCALING_MARGIN / 4          # float16: so wide a tolerance would take test rows scaled alike
-    narrowest = min((narrower_float(X) for X in (X_train, X_test) if narrower_float(X) is not None),
-                    key=lambda dtype: dtype.itemsize, default=None)
     atol = min(atol, SCALING_MARGIN / 4)
     X_train, X_test = as_array(X_train, "X_train"), as_array(X_test, "X_test")
     y_train, y_test = as_array(y_train, "y_train"), as_array(y_test, "y_test")
@@ -93,7 +97,7 @@ def _check_split(result, features: np.ndarray):
     fitted_on_train = _spans_unit_range(X_train, atol) or _standardised(X_train, atol)
     if too_coarse and not fitted_on_train:            # all that is known: the type, and the raw features' size
         near = float(np.abs(features).max())                                          # about 1000
-        step = 2.0 ** np.floor(np.log2(near)) * float(np.finfo(narrowest).eps)        # narrowest's spacing there
+        step = float(np.spacing(np.asarray(near, dtype=narrowest)))                   # narrowest's spacing there
         raise Fail(f"the features are {narrowest}, too coarse for raw features that sit {raw_size:.0f} times their "
                    f"spread from 0 ({narrowest} rounds numbers near {near:.0f} to steps of {step:g}; their spread is "
                    f"{features.std(axis=0).min():.2g}): keep them in float64 (or float32)")
