@@ -72,14 +72,14 @@ def grade(module, workdir) -> str:
     if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
         raise Fail("predict_price_dollars returned thousands of dollars: the target is price / 1000")
     factor = dollars / expected if expected else 0.0             # 0.1 for * 100, 1e-6 for / 1000
-    power = np.log10(factor) if factor > 0 else 0.5
-    if abs(power - round(power)) < 1e-3 and round(power) != 0:     # right but for a power of 10: not the scaling
+    if factor > 0 and abs((power := np.log10(factor)) - round(power)) < 1e-3 and round(power) != 0:
+        # right but for a power of 10: not the scaling
         times = f"{10.0 ** round(power):,.{max(0, -round(power))}f}"             # 0.1, 10, 0.000001
         raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {times} times the ${expected:,.0f} the model "
                    "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
     off = abs(dollars - expected) > 1e-3 * abs(expected) + 0.01                # by more than 0.1% and a cent
     whole_thousands = {1000.0 * round(expected / 1000), 1000.0 * int(expected / 1000)}   # round() or int() of them
-    if off and dollars % 1000 == 0 and dollars in whole_thousands:
+    if off and dollars in whole_thousands:
         # the model's thousands rounded (or cut) to a whole number; a constant as often gives $0 too: ask, not tell
         raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond "
                    f"({expected / 1000:.3f} thousand): if the thousands were rounded to a whole number before * 1000, "
