@@ -173,19 +173,20 @@ def read_cluster(text: str | None) -> tuple[int, list[str]]:
 
 def missing_from(address: str) -> str | None:
     """What a worker's "host:port" address lacks ("a host before its port, like ..."), or None if it has both: a
-    host that is not blank and a port from 1 to MAX_PORT. A port alone ("2222", ":2222") lacks its host, not its
-    port; a host alone ("localhost", "localhost:") lacks its port."""
+    host that is not empty and a port from 1 to MAX_PORT. A port alone ("2222", ":2222") lacks its host, not its
+    port; a host alone ("localhost", "localhost:") lacks its port. `address` holds no whitespace: read_cluster
+    takes it out first."""
     host, colon, port = address.rpartition(":")
-    if not colon and not port.strip().isdecimal():      # no colon, and not a port: a host alone ("localhost")
+    if not colon and not port.isdecimal():              # no colon, and not a port: a host alone ("localhost")
         host, port = port, ""
     try:
         read_port(port, "a worker's port")
         has_port = True
     except ValueError:
         has_port = False
-    if host.strip() and has_port:
+    if host and has_port:
         return None
-    if host.strip():
+    if host:
         return f"a port from 1 to {MAX_PORT}"
     if has_port:
         return f"a host before its port, like '127.0.0.1:{int(port)}'"
