@@ -3900,12 +3900,14 @@ HINT_ONE_LEVEL_DOWN = ("no event file in train/ right under the log_dir, but som
     (["train/train", "train/validation"], HINT_ONE_LEVEL_DOWN.format("train")),
     (["train"], "no event file in validation/ under the log_dir, though train/ has some: fit did not validate; pass "
                 "validation_data=(data.X_val, data.y_val) to model.fit"),
-], ids=["a-timestamp-folder", "a-train-folder", "no-validation"])
+    ([], "no event file in train/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
+         "profile_batch=0) to fit's callbacks"),
+], ids=["a-timestamp-folder", "a-train-folder", "no-validation", "no-callback"])
 def test_ex07_hint_for_event_files_not_in_the_log_dirs_train_and_validation(runs, hint, tmp_path):
     """log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard
     callback, which the learner had done. A fit without validation_data (train/ alone) was told "no event file in
     validation/ right under the log_dir, but some in train/: give the TensorBoard callback the log_dir itself",
-    which it had been given."""
+    which it had been given. No event file anywhere (no callback) is told to add the TensorBoard callback."""
     import types
 
     import tensorflow as tf

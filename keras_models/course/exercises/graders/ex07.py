@@ -222,20 +222,21 @@ def _epochs_passed_on(train_with_tensorboard, log_dir: Path, given: int) -> None
 def _check_run(log_dir: Path, history) -> dict[int, float]:
     splits = ("train", "validation")
     for split in splits:
-        run = log_dir / split
-        if not any(run.glob("events.out.tfevents*")):      # a callback given a folder under the log_dir writes there
-            elsewhere = sorted({path.parent.relative_to(log_dir).as_posix() + "/"
-                                for path in log_dir.rglob("events.out.tfevents*")
-                                if path.parent not in [log_dir / other for other in splits]})   # not train/ itself
-            check(not elsewhere, f"no event file in {split}/ right under the log_dir, but some in "
-                                 f"{', '.join(elsewhere)}: give the TensorBoard callback the log_dir itself, "
-                                 "log_dir=log_dir; it makes train/ and validation/ under it")
-        check(split == "train" or any(run.glob("events.out.tfevents*")),   # train/ has some: the callback is there
-              "no event file in validation/ under the log_dir, though train/ has some: fit did not validate; pass "
-              "validation_data=(data.X_val, data.y_val) to model.fit")
-        check(run.is_dir() and any(run.glob("events.out.tfevents*")),
-              f"no event file in {split}/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
-              "profile_batch=0) to fit's callbacks")
+        if any((log_dir / split).glob("events.out.tfevents*")):
+            continue
+        # a callback given a folder under the log_dir writes there
+        elsewhere = sorted({path.parent.relative_to(log_dir).as_posix() + "/"
+                            for path in log_dir.rglob("events.out.tfevents*")
+                            if path.parent not in [log_dir / other for other in splits]})   # not train/ itself
+        check(not elsewhere, f"no event file in {split}/ right under the log_dir, but some in "
+                             f"{', '.join(elsewhere)}: give the TensorBoard callback the log_dir itself, "
+                             "log_dir=log_dir; it makes train/ and validation/ under it")
+        if split == "train":
+            raise Fail("no event file in train/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
+                       "profile_batch=0) to fit's callbacks")
+        else:                                               # train/ has some: the callback is there
+            raise Fail("no event file in validation/ under the log_dir, though train/ has some: fit did not "
+                       "validate; pass validation_data=(data.X_val, data.y_val) to model.fit")
     logged = read_logged(log_dir / "validation")
     check(bool(logged), "the validation run has no epoch_loss: fit must validate (validation_data=...)")
     recorded = getattr(history, "history", None)       # a returned model has one too: its History, not a dict
