@@ -177,13 +177,10 @@ def _writes_every_epoch(arguments: dict) -> None:
 
 def _fits_for(epochs: int | None):
     """A check_call for fit_checked: the fit in train_with_tensorboard runs the `epochs` epochs the function is
-    given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs, and does not profile. Left out,
+    given (the brief: "fit it for `epochs` epochs"), checked before any epoch runs. Left out,
     fit trains Keras' default, one epoch, whose curve is one point and whose best epoch is 0 however the model would
     have gone on. (The same number written into the fit is told by _epochs_passed_on.)"""
     def check_call(arguments: dict) -> None:
-        _validated_on_the_validation_rows(arguments)
-        _not_profiling(arguments)
-        _writes_every_epoch(arguments)
         asked = arguments.get("epochs")
         if type(asked) is not int or asked < 1:         # "20", 20.0, True, 0: fit_checks.kinds_checked's to tell
             return
@@ -265,7 +262,8 @@ def grade(module, workdir) -> str:
     workdir = Path(workdir)
     log_dir = workdir / "run"
     epochs = epochs_given(module.train_with_tensorboard)
-    with deterministic(SEED), fit_checked(_fits_for(epochs)):
+    with deterministic(SEED), fit_checked(_validated_on_the_validation_rows, _not_profiling, _writes_every_epoch,
+                                          _fits_for(epochs)):
         history = module.train_with_tensorboard(log_dir)
     if epochs is not None:
         _epochs_passed_on(module.train_with_tensorboard, workdir / "probe", epochs)
