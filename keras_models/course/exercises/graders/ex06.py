@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import Fail, as_array, check, deterministic
-from .fit_checks import early_stopping_restores_best, early_stopping_watches_validation, fit_checked
+from .fit_checks import as_rows, early_stopping_restores_best, early_stopping_watches_validation, fit_checked
 from .model_checks import (
     REGRESSION_LOSSES,
     loss_of,
@@ -153,15 +153,6 @@ def _predict_inputs(fed: list):
         keras.Model.predict = predict
 
 
-def _as_rows(x) -> np.ndarray | None:
-    """x as a float64 array of rows (m, n), or None for what is not one (a tf.data.Dataset, a dict of inputs)."""
-    try:
-        rows = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return rows if rows.ndim == 2 else None
-
-
 def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     """The features HousePriceModel.predict hands the network for the training houses are those train fitted it on
     (`fitted`, fit's x): each fitted row is one of them, to 1e-4 of each column's size (at least 1: a feature both
@@ -173,8 +164,8 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     fed: list = []
     with _predict_inputs(fed):
         predictor.predict(houses.drop(columns="price"))
-    fitted = _as_rows(fitted)
-    calls = [_as_rows(x) for x in fed]                                   # each (m_call, n)
+    fitted = as_rows(fitted)
+    calls = [as_rows(x) for x in fed]                                    # each (m_call, n)
     if fitted is None or not calls or any(rows is None or rows.shape[1] != fitted.shape[1] for rows in calls):
         return
     fed = np.concatenate(calls)                                          # (m_fed, n)

@@ -276,16 +276,21 @@ def not_trained_on(arguments: dict, X_val: np.ndarray, n_train: int, name: str, 
           f"it learns from): {why}; fit on {training} only")
 
 
+def as_rows(x, dtype: type = np.float64) -> np.ndarray | None:
+    """x as an array of rows (m, n) of `dtype`, or None for what is not one (a tf.data.Dataset, a dict of inputs)."""
+    try:
+        rows = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError):
+        return None
+    return rows if rows.ndim == 2 else None
+
+
 def rows_among(rows: np.ndarray, given, limit: int) -> int:
     """How many of `rows` (m, n) are also rows of `given` -- an array, or a tf.data.Dataset of (x, y) batches, read
     up to about `limit` rows -- compared in float32 (what Keras feeds the model); 0 when `given` is neither."""
     read = batches_read(given, limit)
-    given = read[0] if read is not None else given
-    try:
-        given = np.asarray(given, dtype=np.float32)
-    except (TypeError, ValueError):
-        return 0
-    if given.ndim != 2 or given.shape[1] != rows.shape[1]:
+    given = as_rows(read[0] if read is not None else given, np.float32)      # (m_given, n) or None
+    if given is None or given.shape[1] != rows.shape[1]:
         return 0
     seen = {row.tobytes() for row in given}
     return sum(row.tobytes() in seen for row in np.asarray(rows, dtype=np.float32))
