@@ -2541,15 +2541,19 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
         "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
 
 
+@pytest.mark.parametrize("returns_the_model, hint", [
+    (False, "train must return the History that model.fit returns"),
+    (True, "train returned the model, not the History that model.fit returns: return model.fit(...)"),
+], ids=["nothing", "the-model"])
 @pytest.mark.parametrize("name", ["ex04", "ex05"])
-def test_ex04_and_ex05_hint_for_a_train_that_forgets_to_return_the_history(name, tmp_path):
+def test_ex04_and_ex05_hint_for_a_train_that_forgets_to_return_the_history(name, returns_the_model, hint, tmp_path):
     """A train whose `return` was left out hands the grader None: the hint asks for fit's History, not "the grader
-    could not check your code: TypeError" from looking for val_loss in None."""
+    could not check your code: TypeError" from looking for val_loss in None. One that returns the model (its
+    .history is no dict) is told it returned the model."""
     def train_without_return(model, X_train, y_train, X_val, y_val):
-        pass
+        return model if returns_the_model else None
 
-    hint = grade_mutant(name, tmp_path, train=train_without_return)
-    assert hint == "train must return the History that model.fit returns", hint
+    assert grade_mutant(name, tmp_path, train=train_without_return) == hint
 
 
 def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_data_dataset_in_any_order():
@@ -3937,7 +3941,8 @@ def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its
         return model
 
     hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=returns_the_model)
-    assert hint.startswith("train_with_tensorboard must return the History that model.fit returns"), hint
+    assert hint == ("train_with_tensorboard returned the model, not the History that model.fit returns: "
+                    "return model.fit(...)"), hint
 
 
 @pytest.mark.parametrize("damage, why", [

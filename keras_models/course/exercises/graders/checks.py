@@ -7,7 +7,8 @@ name the arrays on the line that raised: shape_errors.py). When a check fails it
 `Fail(hint)`: the hint says what went wrong and where to look, never what the answer is.
 
 Here: `Fail` and `check`, and the checks on returned values -- an array of the right shape, finite, in
-float64 (`as_array`, `float32_hint`), one number, not None -- and `deterministic`, to seed a grading.
+float64 (`as_array`, `float32_hint`), one number, not None, the History that model.fit returns (`history_of`)
+-- and `deterministic`, to seed a grading.
 The checks on a Keras model (its layers, output, loss, metrics) are model_checks.py's; those on what the
 learner's code hands model.fit (which rows it validates on, its EarlyStopping) are fit_checks.py's.
 """
@@ -103,6 +104,19 @@ def one_number(value, function: str) -> float:
     except (TypeError, ValueError):
         raise Fail(f"{function} must return one number (a float), got {what}: "
                    "take the single value out of what model.predict returns") from None
+
+
+def history_of(history, function: str) -> dict:
+    """What `function` returned, model.fit's History, as its record {"loss": [...], ...}, or a Fail. A returned
+    model is named: it has a .history too (the History of its last fit, not a dict), and a hint about that would
+    not say which object the learner handed back."""
+    import keras
+
+    check(not isinstance(history, keras.Model),
+          f"{function} returned the model, not the History that model.fit returns: return model.fit(...)")
+    record = getattr(history, "history", None)                      # History.history: {"loss": [...], ...}
+    check(isinstance(record, dict), f"{function} must return the History that model.fit returns")
+    return record
 
 
 def deterministic(seed: int):

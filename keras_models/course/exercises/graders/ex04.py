@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import Fail, check, deterministic, one_number
+from .checks import Fail, check, deterministic, history_of, one_number
 from .fit_checks import fit_checked, validated_on
 from .model_checks import (
     REGRESSION_LOSSES,
@@ -62,8 +62,8 @@ def grade(module, workdir) -> str:
         require_hidden_nonlinearity(model, "fits one plane")
         with fit_checked(validated_on(data.X_val, data.y_val, data.X_train)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
-    logged = getattr(history, "history", None)
-    check(isinstance(logged, dict) and "loss" in logged, "train must return the History that model.fit returns")
+    logged = history_of(history, "train")
+    check("loss" in logged, "train must return the History that model.fit returns")
     check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
 
     diamond = load_diamonds().iloc[[data.test_rows[0]]].drop(columns="price")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import Fail, check, deterministic
+from .checks import Fail, check, deterministic, history_of
 from .fit_checks import fit_checked, labels_in_one_column, not_a_split, not_trained_on, same_rows, validation_rows
 from .model_checks import require_binary_classifier
 
@@ -236,8 +236,7 @@ def _check_run(log_dir: Path, history) -> dict[int, float]:
                        "validate; pass validation_data=(data.X_val, data.y_val) to model.fit")
     logged = read_logged(log_dir / "validation")
     check(bool(logged), "the validation run has no epoch_loss: fit must validate (validation_data=...)")
-    recorded = getattr(history, "history", None)       # a returned model has one too: its History, not a dict
-    val_loss = recorded.get("val_loss") if isinstance(recorded, dict) else None
+    val_loss = history_of(history, "train_with_tensorboard").get("val_loss")
     check(val_loss is not None, "train_with_tensorboard must return the History that model.fit returns")
     check(sorted(logged) == list(range(len(val_loss))),
           f"the logs hold epochs {sorted(logged)} but the History has {len(val_loss)}: log one run per log_dir")
