@@ -424,6 +424,30 @@ def hang_guard(seconds: float) -> tuple[int, str]:
     return given, how
 
 
+class StillRunning(BaseException):
+    """Raised by at_most's alarm: a BaseException, so that no `except OSError` or `except Exception` on the way eats
+    it."""
+
+
+@contextlib.contextmanager
+def at_most(seconds: int, what: str) -> Iterator[None]:
+    """Fail (rather than hang the suite) if the block takes longer than `seconds` of wall clock on a quiet machine,
+    stretched on a busy one (hang_guard): a guard against a hang, not a limit the product promises. `what` names
+    what was still running in the failure ("make grade", "_globals_of(len)")."""
+    given, how = hang_guard(seconds)
+
+    def too_long(signum, frame):
+        raise StillRunning(f"{what} was still running after {given} s ({how})")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(given)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def waited_for(path: Path, written: Callable[[str], bool], program: subprocess.Popen | None = None,
                seconds: float = 30) -> tuple[bool, int, str]:
     """Whether the text of `path` came to be `written` (a file not there yet is not), waiting until it is, or a hang

@@ -19,7 +19,7 @@ from types import ModuleType
 import nbformat
 import numpy as np
 import pytest
-from conftest import UTF_16_WITHOUT_A_MARK, comments_as_text, hang_guard, line_of
+from conftest import UTF_16_WITHOUT_A_MARK, at_most, comments_as_text, line_of
 
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import skeleton
@@ -3137,7 +3137,7 @@ def test_ex06_finds_the_globals_of_a_train_called_through_layers_and_gives_up_on
     partial's func, the function's globals). A train made in C (a builtin) has none anywhere: type(len).__call__ is
     a slot wrapper whose type's __call__ is a slot wrapper again, without end, and the search gives up (None: the
     guard then takes the module's names) instead of looping forever: a search still going after a few seconds (an
-    alarm, conftest.hang_guard) fails this test rather than hanging the suite."""
+    alarm, conftest.at_most) fails this test rather than hanging the suite."""
     import functools
 
     from keras_models.course.exercises.graders import ex06
@@ -3149,18 +3149,8 @@ def test_ex06_finds_the_globals_of_a_train_called_through_layers_and_gives_up_on
         __call__ = functools.partial(fit_and_return)
 
     assert ex06._globals_of(Train()) is fit_and_return.__globals__
-    given, how = hang_guard(2)
-
-    def still_searching(signum, frame):
-        raise TimeoutError(f"_globals_of(len) was still searching after {given} s ({how})")
-
-    previous = signal.signal(signal.SIGALRM, still_searching)
-    signal.alarm(given)
-    try:
+    with at_most(2, "_globals_of(len)"):
         found = ex06._globals_of(len)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
     assert found is None
 
 

@@ -34,6 +34,7 @@ from conftest import (
     UTF_16_WITHOUT_A_MARK,
     alive,
     as_for_a_learner,
+    at_most,
     child_subreaper,
     child_subreaper_put_back,
     hang_guard,
@@ -65,29 +66,6 @@ SOLVED02 = EX02.solution_path.read_text(encoding="utf-8")
 FILE01, FILE02 = f"{EX01.stem}.py", f"{EX02.stem}.py"
 
 
-class StillRunning(BaseException):
-    """Raised by the alarm: a BaseException, so that no `except OSError` or `except Exception` on the way eats it."""
-
-
-@contextlib.contextmanager
-def at_most(seconds: int):
-    """Fail (rather than hang the suite) if the block takes longer than `seconds` of wall clock on a quiet machine,
-    stretched on a busy one (conftest.hang_guard): a guard against a hang, not a limit make grade promises -- each
-    test reads those from the verdict, whose wall limit the sandbox measures itself."""
-    given, how = hang_guard(seconds)
-
-    def too_long(signum, frame):
-        raise StillRunning(f"make grade was still running after {given} s ({how})")
-
-    previous = signal.signal(signal.SIGALRM, too_long)
-    signal.alarm(given)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def hard_limit(time_limit: int) -> int:
     """The CPU seconds by which the kernel has stopped a sandbox child whatever it does: RLIMIT_CPU's hard limit, a
     second past TIME_LIMIT (SIGXCPU at TIME_LIMIT itself may come late inside a long C call, or be ignored)."""
@@ -107,7 +85,7 @@ def skip_if_starved_before_its_cpu_limit(verdict: sandbox.Verdict, cpu_seconds: 
 
 
 def grade(folder: Path, *options: str, within: int = 20) -> int:
-    with at_most(within):
+    with at_most(within, "make grade"):
         return grade_class.main([str(folder), "--time-limit", "2", "--jobs", "2", *options])
 
 
@@ -150,7 +128,7 @@ def test_without_a_wall_limit_a_submission_gets_3_times_its_cpu_time_and_5_s_as_
     assert "the wall clock allows 3 x that + 5 s" in (REPO / "README.md").read_text(encoding="utf-8")
     monkeypatch.setattr(sandbox, "wall_limit", lambda time_limit, given=None: time_limit if given is None else given)
     sleeper = sandbox.Submission("abe", EX01.name, FILE01, b"import time\ntime.sleep(600)\n")
-    with at_most(20):
+    with at_most(20, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sleeper], 1, 1)["abe"]
     assert re.fullmatch(r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s of CPU\) "
                         rf"-- it was running line 2 of {re.escape(FILE01)}, at the top level of the file",
@@ -164,7 +142,7 @@ def test_a_submission_that_computes_forever_is_stopped_after_its_cpu_time(tmp_pa
     loop = (f"import os, time\nused, last = os.open({str(used)!r}, os.O_WRONLY | os.O_CREAT | os.O_APPEND), 0.0\n"
             "while True:\n    if time.process_time() - last > 0.05:\n        last = time.process_time()\n"
             "        os.write(used, f'{last}\\n'.encode())\n")
-    with at_most(20):
+    with at_most(20, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, loop.encode())], 1, 1)["cy"]
     skip_if_starved_before_its_cpu_limit(verdict, hard_limit(1))
     assert re.fullmatch(rf"used more than 1 s of CPU time \(time limit\) -- it was running line [3-6] of "
@@ -184,7 +162,7 @@ def verdict_of(target, *args, workdir: Path, time_limit: float = 5) -> sandbox.V
     send.close()
     workdir.mkdir()
     running = sandbox._Running("cy", child, receive, workdir, time.monotonic())
-    with at_most(10):
+    with at_most(10, "make grade"):
         while True:
             ready = sandbox.wait([receive] * running.conn_open + [child.sentinel] * running.sentinel_open, 0.1)
             if (verdict := sandbox._poll(running, ready, time_limit, wall_seconds=10)) is not None:
@@ -230,7 +208,7 @@ def test_a_child_stopped_at_its_wall_limit_is_told_apart_from_the_cpu_limit_by_t
     send.close()
     computing.close()
     running = sandbox._Running("abe", child, receive, tmp_path, time.monotonic())
-    with at_most(10):
+    with at_most(10, "make grade"):
         computed.recv_bytes()                           # 0.2 s of CPU used, and waiting: past a 0.1 s wall limit
     assert sandbox._poll(running, [], time_limit=5, wall_seconds=0.1) == sandbox.Verdict(
         False, "did not finish within 0.1 s of wall-clock time (wall limit; it had used 0.2 s of CPU)", 0.2)
@@ -272,7 +250,7 @@ def test_a_submission_stopped_at_its_cpu_limit_is_told_the_line_and_function_it_
     # a notebook's line as its errors name it: the cell, counted as Jupyter shows them, markdown cells included.
     # A wall limit far off: inside a long C call, the child dies only when the call returns or at the hard limit, 2 s
     # of CPU, which a busy machine gives it only slowly (not the 8 s of the default wall limit)
-    with at_most(30):
+    with at_most(30, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, file_name, source.encode())], 1, 1,
                                              wall_seconds=20)
     skip_if_starved_before_its_cpu_limit(verdict["cy"], hard_limit(1))
@@ -289,7 +267,7 @@ def test_a_submission_that_puts_a_named_pipe_in_its_stacks_place_is_stopped_and_
     """The stack file lies in the child's folder, which its code may change: a named pipe there, read as a file,
     blocked make grade's own process for good."""
     pipe = f"import os\n\nos.remove({sandbox.STACK_FILE!r})\nos.mkfifo({sandbox.STACK_FILE!r})\n" + SPINS
-    with at_most(30):
+    with at_most(30, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, pipe.encode())], 1, 1,
                                              wall_seconds=20)
     skip_if_starved_before_its_cpu_limit(verdict["cy"], hard_limit(1))
@@ -299,7 +277,7 @@ def test_a_submission_that_puts_a_named_pipe_in_its_stacks_place_is_stopped_and_
 @pytest.mark.parametrize("function", ["copy_forever", "kopiere_für_immer"])   # (a name faulthandler escapes)
 def test_a_loop_running_more_than_100_calls_below_the_learners_line_is_still_told_that_line(function):
     source = DEEP_BELOW.replace("copy_forever", function)
-    with at_most(20):
+    with at_most(20, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, source.encode())], 1, 1)
     skip_if_starved_before_its_cpu_limit(verdict["cy"], hard_limit(1))
     assert verdict["cy"].reason == (f"used more than 1 s of CPU time (time limit) -- it was running line 12 of "
@@ -307,7 +285,7 @@ def test_a_loop_running_more_than_100_calls_below_the_learners_line_is_still_tol
 
 
 def test_a_submission_stopped_at_its_wall_limit_is_told_the_line_and_function_it_was_waiting_in():
-    with at_most(20):
+    with at_most(20, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("abe", EX01.name, FILE01, WAITS.encode())], 5, 1,
                                              wall_seconds=1)["abe"]
     assert re.fullmatch(r"did not finish within 1 s of wall-clock time \(wall limit; it had used [\d.]+ s of CPU\) "
@@ -329,7 +307,7 @@ HANDLES_SIGXCPU = "import signal\nsignal.signal(signal.SIGXCPU, lambda signum, f
 def test_a_submission_that_replaced_the_sigxcpu_handler_is_still_told_the_line_it_was_running(source, time_limit,
                                                                                              wall_seconds, reason,
                                                                                              where):
-    with at_most(30):
+    with at_most(30, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, source.encode())],
                                              time_limit, 1, wall_seconds=wall_seconds)["cy"]
     if "CPU time" in reason:
@@ -343,7 +321,7 @@ def test_the_line_is_named_when_the_temporary_folder_has_a_name_faulthandler_wri
     accented = tmp_path / "José_😀"
     accented.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(accented))
-    with at_most(20):
+    with at_most(20, "make grade"):
         verdict = sandbox.grade_in_sandboxes([sandbox.Submission("cy", EX01.name, FILE01, SPINS.encode())], 1, 1)
     assert verdict["cy"].reason.endswith(f" -- it was running line 3 of {FILE01}, in spin"), verdict
 
@@ -482,7 +460,7 @@ def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_p
     fork, root = sandbox.multiprocessing.get_context("fork"), Path(tempfile.mkdtemp(dir=tmp_path))
     computes = (b"import os, signal, time\nwhile time.process_time() < 0.3:\n    pass\n"
                 b"os.kill(os.getpid(), signal.SIGKILL)\n")
-    with at_most(10):
+    with at_most(10, "make grade"):
         first = sandbox._start(fork, sandbox.Submission("cy", EX01.name, FILE01, computes), root, 5, [])
         os.waitid(os.P_PID, first.process.pid, os.WEXITED | os.WNOWAIT)       # a zombie now: ended, not reaped
         second = sandbox._start(fork, sandbox.Submission("di", EX01.name, FILE01, b""), root, 5, [])
@@ -1738,7 +1716,7 @@ def test_a_reason_naming_the_grading_folder_reads_the_same_on_every_run_and_name
     # same class and put a path of the grading machine into the learners' feedback
     reads = SOLVED01.replace("\nimport numpy as np\n", "\nimport numpy as np\nimport os\nopen(os.path.join("
                              "os.path.dirname(os.path.abspath(__file__)), 'weights.txt'))\n", 1).encode()
-    with at_most(60):
+    with at_most(60, "make grade"):
         reasons = [sandbox.grade_in_sandboxes([sandbox.Submission("hal", EX01.name, FILE01, reads)], 5, 1)[
             "hal"].reason for _ in range(2)]
     assert reasons[0] == reasons[1], reasons
