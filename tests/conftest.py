@@ -716,9 +716,7 @@ LOSSES = ("git rm", "staged damaged", "staged damaged, then deleted")
 
 def lose_committed(repo: Path, path: Path, shipped: bytes, how: str) -> None:
     """`shipped` written at `path` (in `repo`) beside another file, committed in a new repository at `repo`, then lost
-    `how` (one of LOSSES): "git rm" takes it out of git's index too, so `git checkout X` fails ("pathspec ... did not
-    match"); "staged damaged" stages damaged bytes (`git add -A`, as a learner committing their work does), so `git
-    checkout X` brings the damage back; "staged damaged, then deleted" leaves only the index's damaged copy."""
+    `how` (one of LOSSES, see lose)."""
     assert how in LOSSES, how
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(shipped)
@@ -726,12 +724,24 @@ def lose_committed(repo: Path, path: Path, shipped: bytes, how: str) -> None:
     folder = str(path.parent.relative_to(repo))
     for args in (["init", "-q"], ["add", folder], ["commit", "-q", "-m", "the course"]):
         assert git_in(repo, *args).returncode == 0
+    lose(repo, path, how)
+
+
+def lose(repo: Path, path: Path, how: str) -> None:
+    """The committed file at `path` (in the git repository `repo`) lost `how`: "deleted" only on disk, so `git checkout
+    X` brings it back; or one of LOSSES: "git rm" takes it out of git's index too, so `git checkout X` fails
+    ("pathspec ... did not match"); "staged damaged" stages damaged bytes (`git add -A`, as a learner committing
+    their work does), so `git checkout X` brings the damage back; "staged damaged, then deleted" leaves only the
+    index's damaged copy."""
+    assert how in ("deleted", *LOSSES), how
+    relative = str(path.relative_to(repo))
     if how == "git rm":
-        assert git_in(repo, "rm", "-q", str(path.relative_to(repo))).returncode == 0
+        assert git_in(repo, "rm", "-q", "--", relative).returncode == 0
         return
-    path.write_text("damaged\n")
-    assert git_in(repo, "add", "-A").returncode == 0
-    if how == "staged damaged, then deleted":
+    if how != "deleted":
+        path.write_text("damaged\n")
+        assert git_in(repo, "add", "-A", "--", relative).returncode == 0
+    if how != "staged damaged":
         path.unlink()
 
 

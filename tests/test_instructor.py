@@ -34,6 +34,7 @@ from conftest import (
     full_output,
     git_hooks_variables,
     instructors_git_config,
+    lose,
     output_closed,
     read_csv,
     restore_as_advised,
@@ -573,7 +574,8 @@ def test_a_learner_copy_cuts_its_exercises_from_the_solutions_of_the_repository_
 
 
 @pytest.mark.parametrize("with_solutions", [False, True], ids=["learner", "instructor"])
-@pytest.mark.parametrize("how", ["on-disk", "git-rm", "staged-damaged-then-deleted"])
+@pytest.mark.parametrize("how", ["deleted", "git rm", "staged damaged, then deleted"],
+                         ids=["on-disk", "git-rm", "staged-damaged-then-deleted"])
 def test_make_release_with_a_solution_deleted_here_refuses_in_one_line_and_writes_nothing(
         how, with_solutions, instructor_copy, tmp_path, monkeypatch, capsys):
     """Each copy cuts the learner's files from the solutions: with one deleted and not committed, make release copied
@@ -586,13 +588,7 @@ def test_make_release_with_a_solution_deleted_here_refuses_in_one_line_and_write
     copy = tmp_path / "copy"
     monkeypatch.setattr(release, "REPO", dest)
     try:
-        if how == "git-rm":
-            subprocess.run(["git", "rm", "-q", "--", path], cwd=dest, check=True)
-        else:
-            if how == "staged-damaged-then-deleted":            # the index holds the damage: `git checkout --` would
-                (dest / path).write_bytes(b"damaged\n")          # bring it back
-                subprocess.run(["git", "add", "--", path], cwd=dest, check=True)
-            (dest / path).unlink()
+        lose(dest, dest / path, how)          # the index may hold the damage: a plain `git checkout --` brings it back
         assert release.main([str(copy)] + ["--with-solutions"] * with_solutions) == 2
         out, err = capsys.readouterr()
         assert (out, err) == ("", f"error: the solution {path} is deleted here, not committed, and make release cuts "
