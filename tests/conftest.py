@@ -337,6 +337,15 @@ def build_before_fit(model, X, y) -> None:
     model.reset_metrics()
 
 
+class HandedToFit(Exception):
+    """Raised by stop_at_fit with (model, prepared): what the course handed its fit, and no training."""
+
+
+def stop_at_fit(model, prepared, *args, **kwargs):
+    """A stand-in for the course's fit (workflow.fit, a script's own fit): stops there, raising HandedToFit."""
+    raise HandedToFit(model, prepared)
+
+
 def random_targets(loss_name: str, m: int, k: int, rng: np.random.Generator, dtype=np.float64) -> np.ndarray:
     """Targets of the right kind for each loss: reals, {0,1} labels, or one-hot rows."""
     if loss_name in ("mse", "quadratic"):

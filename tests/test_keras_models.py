@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
-from conftest import the_disk_fills_while_writing
+from conftest import HandedToFit, stop_at_fit, the_disk_fills_while_writing
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from data import TASKS, get_task, load_breast_cancer, load_diamonds, load_digits, prepare
@@ -124,16 +124,10 @@ def test_fit_stops_early_by_the_task_tables_patience_on_its_monitor(second_binar
         (task.monitor, task.course.patience, True)]
 
 
-class Handed(Exception):
-    """Raised by a stand-in for workflow.fit: the model and data prepare_and_fit built, and no training."""
-
-
 def built_with_seed(seed: int, monkeypatch) -> tuple:
-    def stop_at_fit(model, prepared, *args):
-        raise Handed(model, prepared)
-
+    """The model and data prepare_and_fit built with `seed`, stopped at workflow.fit: no training."""
     monkeypatch.setattr(workflow, "fit", stop_at_fit)
-    with pytest.raises(Handed) as handed:
+    with pytest.raises(HandedToFit) as handed:
         workflow.prepare_and_fit("binary", None, epochs=1, max_rows=60, seed=seed, verbose=0, title="")
     return handed.value.args
 

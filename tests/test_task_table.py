@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import HandedToFit, stop_at_fit
 
 from data import TASK_TABLE, TASKS, Defaults, Task, TaskData, get_task, load_housing, prepare
 
@@ -83,14 +84,6 @@ def fifth_task(monkeypatch):
     return HOUSING
 
 
-class Prepared(Exception):
-    """Raised by a stand-in for the course's fit: the data it was handed, and no training."""
-
-
-def stop_at_fit(model, prepared, *args, **kwargs):
-    raise Prepared(prepared)
-
-
 @pytest.mark.parametrize("task", ["regression", "binary"])   # the regression script prepares its data itself
 def test_a_course_entrys_max_rows_is_the_sample_its_script_trains_on_without_max_rows_given(task, tmp_path,
                                                                                             monkeypatch):
@@ -101,9 +94,9 @@ def test_a_course_entrys_max_rows_is_the_sample_its_script_trains_on_without_max
     monkeypatch.setattr(workflow, "fit", stop_at_fit)
     monkeypatch.setattr(regression_diamonds, "fit", stop_at_fit)
     script = {"regression": regression_diamonds, "binary": classification_breast_cancer}[task]
-    with pytest.raises(Prepared) as handed:
+    with pytest.raises(HandedToFit) as handed:
         script.run(tmp_path, epochs=1, seed=0)
-    prepared = handed.value.args[0]
+    _, prepared = handed.value.args
     assert len(prepared.X_train) + len(prepared.X_val) + len(prepared.X_test) == 300
     assert len(prepared.X_train) == 210                               # 70% of the 300 rows
 
