@@ -333,6 +333,21 @@ STARVED_LINE = re.compile(r"warning: a busy machine, not their code, may have co
                           r"the same SUBMISSIONS=")
 
 
+def assert_starved_warning(out: str, cpu_seconds: float, time_limit: int, wall_limit: int) -> None:
+    """make grade's output `out` after cy's ex01 was cut by WALL_LIMIT=`wall_limit` having used `cpu_seconds` of CPU:
+    exactly when time_limit/4 < cpu_seconds < wall_limit/2 (computed, but got less than half a core), the last line
+    is the busy-machine warning naming "cy ex01" with those CPU seconds and the command that grades it again, just
+    after the "Wrote ..." line; otherwise no line warns and "Wrote ..." is the last."""
+    lines = out.splitlines()
+    if time_limit / 4 < cpu_seconds < wall_limit / 2:
+        said = STARVED_LINE.fullmatch(lines[-1])
+        assert said and said.groups() == (f"cy ex01 ({cpu_seconds:g} s of CPU)", str(time_limit),
+                                          f"ONLY=ex01 TIME_LIMIT={time_limit} WALL_LIMIT={wall_limit}"), lines[-3:]
+        assert lines[-2].startswith("Wrote "), lines[-3:]
+    else:
+        assert not any("busy machine" in line for line in lines) and lines[-1].startswith("Wrote "), lines[-3:]
+
+
 def test_a_submission_computing_to_its_wall_limit_is_named_after_the_table_only_if_it_used_over_a_quarter_of_time_limit(
         tmp_path, capsys):
     """A correct but slow learner got 0 on a busy machine (12.8 s of CPU of TIME_LIMIT=20 at the 65 s wall limit)
@@ -352,20 +367,13 @@ def test_a_submission_computing_to_its_wall_limit_is_named_after_the_table_only_
     folder = write_class(tmp_path / "class", {"abe": {FILE01: "import time\ntime.sleep(600)\n"},
                                              "cy": {FILE01: a_third}})
     assert grade(folder, "--only", "ex01", "--time-limit", "2", "--wall-limit", "4") == 0
-    out = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
     assert grades(folder) == {"abe": ["0", "0"], "cy": ["0", "0"]}          # the warning changes no grade
     used = re.fullmatch(r"did not finish within 4 s of wall-clock time \(wall limit; it had used ([\d.]+) s of CPU\) "
                         rf"-- it was running line [3-6] of {re.escape(FILE01)}, at the top level of the file",
                         reasons(folder)[("cy", "ex01")])
     assert used and float(used[1]) < 2, reasons(folder)
-    cpu_seconds = float(used[1])
-    if cpu_seconds > 2 / 4:                 # more than a quarter of TIME_LIMIT, under half a core of its 4 s: named
-        said = STARVED_LINE.fullmatch(out[-1])
-        assert said and said.groups() == (f"cy ex01 ({cpu_seconds:g} s of CPU)", "2",
-                                          "ONLY=ex01 TIME_LIMIT=2 WALL_LIMIT=4"), out[-3:]
-        assert out[-2].startswith("Wrote "), out[-3:]
-    else:                           # the machine gave it a sixth of a core or less: too little CPU for the rule
-        assert not any("busy machine" in line for line in out) and out[-1].startswith("Wrote "), out[-3:]
+    assert_starved_warning(out, float(used[1]), time_limit=2, wall_limit=4)
 
 
 def test_a_submission_that_sleeps_until_its_wall_limit_is_no_reason_for_that_warning(tmp_path, capsys):
@@ -391,13 +399,8 @@ def test_an_endless_loop_cut_by_a_wall_limit_under_its_time_limit_is_named_only_
                         rf"-- it was running line [12] of {re.escape(FILE01)}, at the top level of the file",
                         reasons(folder)[("cy", "ex01")])
     assert used, reasons(folder)
-    cpu_seconds = float(used[1])
-    if 3 / 4 < cpu_seconds < 2 / 2:          # computed, but less than half a core of its 2 s: the machine's zero
-        said = STARVED_LINE.fullmatch(out.splitlines()[-1])
-        assert said and said.groups() == (f"cy ex01 ({cpu_seconds:g} s of CPU)", "3",
-                                          "ONLY=ex01 TIME_LIMIT=3 WALL_LIMIT=2"), out
-    else:
-        assert "busy machine" not in out + err and out.splitlines()[-1].startswith("Wrote "), out
+    assert "busy machine" not in err, err
+    assert_starved_warning(out, float(used[1]), time_limit=3, wall_limit=2)
 
 
 def test_the_warning_names_three_learner_exercise_pairs_at_most_then_how_many_more():
