@@ -3329,13 +3329,20 @@ def _changed_solution(name: str, *changes: tuple[str, str]) -> str:
     return text
 
 
-def _graded_with(name: str, folder, *changes: tuple[str, str]) -> str:
+def _graded_with(name: str, folder, *changes: tuple[str, str], **replacements) -> str:
     """The grader's message for exercise `name`'s solution with pieces of its text changed (_changed_solution), as a
-    learner's file would hold it."""
+    learner's file would hold it; with `replacements`, the file is loaded and those names set on the module before
+    the grader sees it (a function that hands back a prepared object instead of computing it)."""
     exercise = find(name)
     path = folder / exercise.solution_path.name
     path.write_text(_changed_solution(name, *changes), encoding="utf-8")
-    result = grade_file(exercise, path, folder)
+    if replacements:
+        module = load_module(path)
+        for attribute, value in replacements.items():
+            setattr(module, attribute, value)
+        result = grade_module(exercise, module, folder, in_file(path))
+    else:
+        result = grade_file(exercise, path, folder)
     assert not result.passed, result.message
     return result.message
 
@@ -3375,16 +3382,9 @@ def ex04_one_epoch(tmp_path_factory):
 def _ex04_graded_with_one_epoch(ex04_one_epoch, folder, change: tuple[str, str]) -> str:
     """The grader's message for ex04's solution with one piece of its text changed (_changed_solution), as a learner's
     file would hold it, its build_model and train handing the grader ex04_one_epoch's model and History."""
-    exercise = find("ex04")
-    path = folder / exercise.solution_path.name
-    path.write_text(_changed_solution("ex04", change), encoding="utf-8")
-    module = load_module(path)
     model, history = ex04_one_epoch
-    module.build_model = lambda n_features: model
-    module.train = lambda model, X_train, y_train, X_val, y_val: history
-    result = grade_module(exercise, module, folder, in_file(path))
-    assert not result.passed, result.message
-    return result.message
+    return _graded_with("ex04", folder, change, build_model=lambda n_features: model,
+                        train=lambda model, X_train, y_train, X_val, y_val: history)
 
 
 def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with_its_line(ex04_one_epoch, tmp_path):
