@@ -49,6 +49,7 @@ import signal
 import socket
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -413,6 +414,15 @@ def rewrite_npz(path: Path, **changes) -> None:
         else:
             arrays[key] = change(arrays[key]) if callable(change) else np.asarray(change)
     np.savez(path, **arrays)
+
+
+def zipped(name: str, content: bytes) -> bytes:
+    """A zip archive holding one file, `content` as `name`: a learner's "Compress", or a download saved without
+    unpacking."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zip_file:
+        zip_file.writestr(name, content)
+    return archive.getvalue()
 
 
 HANG_GUARD_STRETCH_AT_MOST = 10     # times a hang guard's quiet-machine seconds, however busy the machine

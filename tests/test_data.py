@@ -8,16 +8,14 @@ files are made under tmp_path.
 
 import dataclasses
 import hashlib
-import io
 import re
 import shutil
-import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn.datasets
-from conftest import lose_committed, restore_as_advised
+from conftest import lose_committed, restore_as_advised, zipped
 
 from data import (
     DATA_DIR,
@@ -171,21 +169,13 @@ def _as_a_spreadsheet_saves_it() -> bytes:
     return b"\xef\xbb\xbf" + text.encode()
 
 
-def _zipped() -> bytes:
-    """breast_cancer.csv as a zip archive holding it (a download saved without unpacking)."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("breast_cancer.csv", SHIPPED_BREAST_CANCER)
-    return archive.getvalue()
-
-
 # Each damage and the sentence that says what it is, written out by hand from where the damage was made.
 DAMAGES = {
     "empty": (lambda: b"", "It is empty (0 bytes; the shipped file has 121,388)."),
     "lfs_pointer": (lambda: b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"a" * 64 + b"\nsize 121388\n",
                     "It holds a git LFS pointer, not the data (the project keeps its data in git itself, not in LFS)."),
     "gzip": (lambda: __import__("gzip").compress(SHIPPED_BREAST_CANCER), "It is gzip-compressed, not CSV text."),
-    "zip": (_zipped, "It is a zip archive, not CSV text."),
+    "zip": (lambda: zipped("breast_cancer.csv", SHIPPED_BREAST_CANCER), "It is a zip archive, not CSV text."),
     "latin1": (lambda: _first_field(2, "caf\xe9").replace("caf\xe9".encode(), b"caf\xe9"),
                "It is not UTF-8 text (byte 0xe9 on line 2)."),
     "spreadsheet": (_as_a_spreadsheet_saves_it,

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import types
 import warnings
-import zipfile
 from pathlib import Path
 
 import jupyter_client.launcher
@@ -48,6 +47,7 @@ from conftest import (
     line_of,
     notebooks_written_into,
     output_closed,
+    zipped,
 )
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
@@ -1051,14 +1051,6 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
     path = tmp_path / "ex01_perceptron_activations.ipynb"
     nbformat.write(notebook_with(cell), path)
     assert code_pieces(path)[0][0] == cell
-
-
-def zipped(name: str, content: bytes) -> bytes:
-    """A zip archive holding one file, as a learner's "Compress" makes it."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zip_file:
-        zip_file.writestr(name, content)
-    return archive.getvalue()
 
 
 @pytest.mark.parametrize("name, content, message", [
