@@ -247,11 +247,11 @@ def test_a_single_workers_fault_in_training_is_shown_in_full_not_blamed_on_other
 def test_training_longer_than_timeout_is_not_ended_by_the_joins_watchdog(tmp_path, python_with_tensorflow):
     """--timeout bounds the wait to join the cluster (faulthandler's watchdog, which ends the process silently with
     status 1): once joined it is cancelled, and a training that runs longer ends as it should. A script of its own,
-    as the watchdog ends the whole process; the training is a stand-in that takes 3 s, past a --timeout of 1 s."""
+    as the watchdog ends the whole process; the training is a stand-in that takes 2 s, past a --timeout of 1 s."""
     code = ("import sys, time\n"
             "from keras_models.course import multi_worker\n"
             "def train(*args, **kwargs):\n"
-            "    time.sleep(3)\n"
+            "    time.sleep(2)\n"
             "    return [multi_worker.np.zeros((2, 1))], [0.5]\n"
             "multi_worker.train = train\n"
             "sys.exit(multi_worker.main(sys.argv[1:]))\n")
