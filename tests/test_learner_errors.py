@@ -663,7 +663,7 @@ def test_an_epoch_whose_checkpoint_the_full_disk_refused_is_not_shown_in_tensorb
 def test_a_closed_output_pipe_is_one_line_and_the_next_resume_says_which_run_it_revives(tmp_path, capsys,
                                                                                        python_with_tensorflow):
     process = python_with_tensorflow.Popen([sys.executable, "-m", "keras_models.train", "--tasks", "binary", "--epochs",
-                                            "3", "--logdir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                                            "1", "--logdir", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
                                            stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline() == "\n"                          # the blank line before the task's header
     process.stdout.close()                                              # `make train | head -1`
