@@ -48,7 +48,7 @@ from keras_models.twins.repository import REPO, from_repository  # noqa: E402
 
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
 STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
-PARENT_CHECK_SECONDS = 1                  # how often a running make lab looks whether its make is still there
+PARENT_CHECK_SECONDS = 0.2                # how often a running make lab looks whether its make is still there
 
 
 # What make passes down to the program it runs (`make lab PORT=8890`: MAKEFLAGS=" -- PORT=8890", MAKELEVEL=1), and
