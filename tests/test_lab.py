@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import unittest.mock
 import urllib.error
 import urllib.request
 import uuid
@@ -306,34 +307,36 @@ def without_make_variables(monkeypatch) -> None:
 
 # Here a real make runs, with a Makefile of its own whose recipe `show` starts Python as make lab's does: the real
 # Makefile's lab recipe up to its `exec` (where it names make's command-line variables) and the variables that uses
-# (GIVEN, TAKES_lab, TAKES_ANY), read from the real Makefile; the program prints the environment JupyterLab would get.
+# (GIVEN, TAKES_lab, TAKES_ANY), read from the real Makefile; the program prints the environment make started it with,
+# of which jupyter_environment makes JupyterLab's.
 # `outer` starts it from a make (`$(MAKE) show`), as a recipe that runs `$(MAKE) lab` does.
 LAB_PROGRAM = "exec $(PY) -m keras_models.course.jupyter.lab"
 SHOWS_JUPYTERS_ENVIRONMENT = """\
 {variables}
 show:
-\t{recipe}exec {python} -c 'import json, sys; sys.path.insert(0, sys.argv[1]); \
-from keras_models.course.jupyter import lab; print(json.dumps(lab.jupyter_environment(lab.Path(sys.argv[2]))))' \
-'{repo}' '{home}'
+\t{recipe}exec {python} -c 'import json, os; print(json.dumps(dict(os.environ)))'
 outer:
 \t@$(MAKE) -s show
 """
 
 
 def jupyters_environment_under_make(command_line: list[str], folder: Path) -> dict[str, str]:
-    """The environment JupyterLab gets from `make -s -f <a Makefile in folder> <command_line>` (see above)."""
+    """The environment JupyterLab gets from `make -s -f <a Makefile in folder> <command_line>` (see above): make lab's
+    jupyter_environment of the environment make's recipe ran with. (That function reads os.environ alone: applied
+    here to the recipe's environment, it spares each case a Python that imports make lab, about 1 CPU-second.)"""
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     variables = [line for line in makefile.splitlines() if re.match(r"(GIVEN|TAKES_lab|TAKES_ANY) *:?=", line)]
     after_the_rule = makefile.split("\nlab: ", 1)[1].splitlines()[1:]
     recipe = "\n".join(itertools.takewhile(lambda line: line.startswith("\t"), after_the_rule))
     assert len(variables) == 3 and LAB_PROGRAM in recipe, (variables, recipe)
     (folder / "Makefile").write_text(SHOWS_JUPYTERS_ENVIRONMENT.format(
-        variables="\n".join(variables), recipe=recipe.strip().partition(LAB_PROGRAM)[0], python=sys.executable,
-        repo=REPO, home=folder), encoding="utf-8")
+        variables="\n".join(variables), recipe=recipe.strip().partition(LAB_PROGRAM)[0], python=sys.executable),
+        encoding="utf-8")
     done = subprocess.run(["make", "-s", "-f", str(folder / "Makefile"), *command_line], cwd=folder,
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
-    return json.loads(done.stdout)
+    with unittest.mock.patch.dict(os.environ, json.loads(done.stdout), clear=True):
+        return lab.jupyter_environment(folder)
 
 
 # `make lab PORT=8890 PYTHON='/opt/py EDITOR=vi/python3'` (a space in a value, which MAKEFLAGS writes "\\ ": the folder
