@@ -68,14 +68,74 @@ def test_each_witness_is_the_only_test_of_some_mutant(witness):
 def test_a_mutant_whose_text_is_gone_is_stale_not_killed(tmp_path):
     gone = mutation.Mutant("gone", "scratch/activations.py", "this text is not in the file", "x", "why",
                            ("tests/test_activations.py",))
-    verdict, said, _ = mutation.try_mutant(gone, tmp_path)
+    verdict, said, _ = mutation.try_mutant(gone, mutation.Copies(tmp_path))
     assert verdict == "STALE" and "found 0 times" in said
 
 
 def test_a_mutant_whose_file_is_gone_is_stale_not_a_traceback(tmp_path):
     # a file moved since the list was written: FileNotFoundError ended make mutants after every other mutant had run
     moved = mutation.Mutant("moved", "scratch/moved_away.py", "a", "b", "why", ("tests/test_activations.py",))
-    assert mutation.try_mutant(moved, tmp_path)[:2] == ("STALE", "no file scratch/moved_away.py")
+    assert mutation.try_mutant(moved, mutation.Copies(tmp_path))[:2] == ("STALE", "no file scratch/moved_away.py")
+
+
+def untouched_copies(tmp_path: Path) -> mutation.Copies:
+    """Copies as make mutants' are made: each with a copy of the untouched copy's .git."""
+    return mutation.Copies(tmp_path, mutation.copy_repository(tmp_path / "untouched") / ".git")
+
+
+def test_a_mutant_never_reaches_the_next_mutant_tested_on_the_same_copy(tmp_path, monkeypatch):
+    """A copy is reused, mutant after mutant: each is written back, bytes and mtime. The second mutant's original text
+    is the first's, as committed (left mutated, it would be found 0 times: STALE), and its run sees the file as
+    committed but for its own change; then the copy's file is the checkout's again, and it is the same copy."""
+    committed = (mutation.REPO / "scratch" / "activations.py").read_text(encoding="utf-8")
+    first_line = committed.splitlines()[0]
+    mutants = [mutation.Mutant("first", "scratch/activations.py", first_line, f"{first_line} # first", "why", ("t",)),
+               mutation.Mutant("second", "scratch/activations.py", f"{first_line}\n", f"{first_line} # second\n",
+                               "why", ("t",))]
+    seen = []
+
+    def run_tests(copy, tests, python, time_limit):
+        seen.append((copy, (copy / "scratch" / "activations.py").read_text(encoding="utf-8")))
+        return 1, "1 failed"
+
+    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    copies = untouched_copies(tmp_path)
+    assert [mutation.try_mutant(mutant, copies)[0] for mutant in mutants] == ["killed", "killed"]
+    (first_copy, _), (second_copy, second_saw) = seen
+    assert second_copy == first_copy, "the copy was not reused"
+    assert second_saw == committed.replace(first_line, f"{first_line} # second", 1)
+    written_back, checkout = second_copy / "scratch" / "activations.py", mutation.REPO / "scratch" / "activations.py"
+    assert written_back.read_bytes() == checkout.read_bytes()
+    assert written_back.stat().st_mtime_ns == checkout.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("wrote, returncode, verdict", [
+    ("logs/run.txt", 1, "killed"),                         # a test wrote a file into the copy: a log, a notebook
+    (None, None, "TIMEOUT"),                               # stopped at its time limit: anything may be half-written
+    (None, -9, "ERROR"),                                   # killed by a signal (the out-of-memory killer)
+], ids=["wrote-a-file", "time-limit", "sigkill"])
+def test_a_copy_a_run_wrote_into_or_did_not_end_is_replaced_before_the_next_mutant(wrote, returncode, verdict,
+                                                                                  tmp_path, monkeypatch):
+    """The next mutant gets a new copy, as made (the file gone), and the old one is deleted; a copy whose run ended in
+    a verdict and wrote nothing is the one the next mutant gets (the same copy)."""
+    copies_seen = []
+
+    def run_tests(copy, tests, python, time_limit):
+        copies_seen.append(copy)
+        if len(copies_seen) == 1:
+            if wrote is not None:
+                (copy / wrote).write_text("a run's output", encoding="utf-8")
+            return returncode, "said"
+        assert wrote is None or not (copy / "logs" / "run.txt").exists()
+        return 1, "1 failed"
+
+    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    copies = untouched_copies(tmp_path)
+    verdicts = [mutation.try_mutant(harmless_mutant(name), copies)[0] for name in ("writes", "after", "again")]
+    assert verdicts == [verdict, "killed", "killed"]
+    first, second, third = copies_seen
+    assert second != first and not first.exists(), "the copy the run left was used again"
+    assert third == second, "a copy nothing wrote into was not reused"
 
 
 def git_says(folder: Path, *args: str) -> str:
@@ -254,7 +314,7 @@ def test_only_a_failing_test_kills_a_mutant_never_a_crashed_run(returncode, verd
     time limit (None): the suite has no time limit, so `make test` would hang on that break, not fail."""
     mutant = harmless_mutant("m", ("tests/test_activations.py",))
     monkeypatch.setattr(mutation, "run_tests", lambda copy, tests, python, time_limit: (returncode, "said"))
-    assert mutation.try_mutant(mutant, tmp_path)[0] == verdict
+    assert mutation.try_mutant(mutant, mutation.Copies(tmp_path))[0] == verdict
 
 
 class Endless:
@@ -285,14 +345,15 @@ def test_a_run_past_its_time_limit_is_stopped_with_every_process_it_started(tmp_
 
 def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_path, monkeypatch, capsys):
     """The table comes only once every mutant has ended: a line for each as it ends shows a run that hangs."""
-    mutants = [harmless_mutant(name) for name in ("fails", "loops")]
+    mutants = [harmless_mutant(name, (f"tests/test_{name}.py",)) for name in ("fails", "loops")]
     limits = []
 
-    def run_tests(copy, tests, python, time_limit=None):
+    def run_tests(copy, tests, python, time_limit=None, workers=0):
         limits.append(time_limit)
         if time_limit is None:                           # the untouched run
             return 0, "1 passed"
-        return (1, "1 failed") if "fails" in copy.name else (None, f"still running after {time_limit:.0f} s: stopped")
+        return ((1, "1 failed") if tests == ("tests/test_fails.py",)
+                else (None, f"still running after {time_limit:.0f} s: stopped"))
 
     main_runs(monkeypatch, mutants, run_tests)
     assert mutation.main(["--jobs", "1"]) == 1
@@ -301,6 +362,29 @@ def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_pa
     assert "[1/2] fails: killed in " in out and "[2/2] loops: TIMEOUT in " in out
     assert f"-> still running after {mutation.MIN_TIME_LIMIT} s: stopped" in out
     assert "1 of 2 mutants killed" in out
+
+
+@pytest.mark.parametrize("jobs, workers", [("1", 0), ("2", 2)])
+def test_the_untouched_run_tests_on_one_xdist_worker_per_job_and_each_mutant_in_one_process(jobs, workers, tmp_path,
+                                                                                           monkeypatch):
+    """The untouched run, every file any mutant names, in one process took 122 of make mutants' 807 s: it runs on as
+    many xdist workers as mutants run at once (none but pytest's own for one); each mutant's run stays in one (-n 0)."""
+    given = []
+
+    def run_tests(copy, tests, python, time_limit=None, workers=0):
+        given.append((copy.name, workers))
+        return 0 if time_limit is None else 1, "said"
+
+    main_runs(monkeypatch, [harmless_mutant("m")], run_tests)
+    mutation.main(["--jobs", jobs])
+    assert given[0] == ("untouched", workers) and [w for _, w in given[1:]] == [0]
+
+
+@pytest.mark.parametrize("seconds, workers, limit", [(122, 0, 488), (61, 2, 488), (100, 2, 800), (5, 2, 60)],
+                         ids=["one-process", "two-workers-half-the-time", "two-workers", "at-least-60-s"])
+def test_a_mutants_time_limit_is_4_times_the_untouched_run_on_one_process(seconds, workers, limit):
+    """4 times the untouched run on one process (a mutant's run is one): 2 workers took about half of it."""
+    assert mutation.mutant_time_limit(seconds, workers) == limit
 
 
 @pytest.mark.parametrize("output, line", [
@@ -314,7 +398,7 @@ def test_make_mutants_into_an_output_it_cannot_write_is_one_line_and_runs_no_mut
     mutants = [harmless_mutant("m")]
     runs = []
 
-    def run_tests(copy, tests, python, time_limit=None):
+    def run_tests(copy, tests, python, time_limit=None, workers=0):
         runs.append(copy.name)
         return 0, "1 passed"
 

@@ -6,7 +6,10 @@ of its text, the text that replaces it (an operator swapped, a constant changed,
 transpose dropped, epsilon moved, the fused path disabled, a refusal switched off, ...), why it
 matters, and the test files fast enough to run against it. For every mutant, alone, on a copy of
 the repository (a git repository whose one commit holds the files git tracks in the checkout, as make release's
-tests need: make mutants runs in a git clone):
+tests need: make mutants runs in a git clone) that holds no other mutant -- each of the --jobs threads reuses one
+copy, the mutated file written back byte for byte with its mtime after each run, and a copy that is not, file for
+file, as it was made (a test wrote a notebook or a log into it) or whose run was stopped or crashed is deleted and
+a new one made (Copies):
 
     1. the original text must occur exactly once in the file (else: an error, the list is stale);
     2. the mutated copy is tested with `pytest -x` on the mutant's test files;
@@ -16,8 +19,9 @@ tests need: make mutants runs in a git clone):
        process it started, and is a TIMEOUT, never a kill: the suite has no time limit of its own, so the
        same break would hang `make test` rather than fail a test that names it.
 
-First the untouched copy is tested with every file the list names (they must pass, or a kill would
-prove nothing); the time limit is TIME_LIMIT_FACTOR times that run, and at least MIN_TIME_LIMIT seconds.
+First the untouched copy is tested with every file the list names, on --jobs xdist workers (they must pass, or a
+kill would prove nothing); the time limit is TIME_LIMIT_FACTOR times that run as one process would take it (its time
+times the workers), and at least MIN_TIME_LIMIT seconds.
 Prints a line as each mutant ends, then a table and the kill count; exits 1 if any mutant survives, is
 stale, times out or ends in an error. Ctrl-C, or SIGTERM (`timeout`, a cancelled CI job, `kill`), stops every
 run with the processes it started (each runs in a session of its own, which no signal to make's reaches) and
@@ -26,9 +30,10 @@ deletes every copy, in one line (exit status 130; "Terminated (SIGTERM); ...", 1
 Each pytest runs forked from one warm Python that imported TensorFlow, Keras and pytest once
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
 and tests -- only the third-party imports are shared. That is most of what a fresh
-`.venv/bin/python -m pytest` costs (about 6 of its 8 CPU-seconds), so the whole list runs in a few
-minutes on 2 cores. Every Python a test starts in another folder (a notebook's ipykernel) imports the
-copy too: PYTHONPATH names the copy first, before the .venv's editable install, which names the checkout.
+`.venv/bin/python -m pytest` costs (about 6 of its 8 CPU-seconds); pytest plugins no test uses are not loaded
+(UNUSED_PLUGINS). The whole list (448 mutants) should take under 10 minutes on 2 cores. Every Python a test
+starts in another folder (a notebook's ipykernel) imports the copy too: PYTHONPATH names the copy first, before
+the .venv's editable install, which names the checkout.
 
     .venv/bin/python tests/mutation/run.py [--only NAME,NAME ...] [--jobs 2]     (make mutants ONLY= JOBS=)
 """
@@ -239,17 +244,24 @@ def stop_every_run() -> None:
                 pass
 
 
+# pytest plugins that packages installed for other reasons register (jupyter's anyio, which imports trio; platformdirs';
+# xdist's --looponfail) and that no test uses: loading them took about 0.5 of each run's 3.4 CPU-seconds. The untouched
+# run goes without them too, so a test that comes to need one fails there ("the untouched code fails"), not as a kill.
+UNUSED_PLUGINS = ("anyio", "platformdirs", "xdist.looponfail")
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
-              time_limit: float | None = None) -> tuple[int | None, str]:
+              time_limit: float | None = None, workers: int = 0) -> tuple[int | None, str]:
     """pytest -x on `tests` in the copy, warm when `python` is given: (its exit status, the last line it printed).
-    Still running after `time_limit` seconds, it is stopped (SIGKILL) with every process it started, and the status
-    is None."""
+    `workers`: xdist's -n (0, the default: in pytest's own process, as each mutant runs). Still running after
+    `time_limit` seconds, it is stopped (SIGKILL) with every process it started, and the status is None."""
     popen = python.Popen if python is not None else subprocess.Popen
     with _runs:
         if _stopped.is_set():
             return None, "not started: make mutants was stopped"
-        process = popen([sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider",
-                         "--no-header", *tests], cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        without = [arg for plugin in ("cacheprovider", *UNUSED_PLUGINS) for arg in ("-p", f"no:{plugin}")]
+        process = popen([sys.executable, "-m", "pytest", "-x", "-q", "-n", str(workers), *without, "--no-header",
+                         *tests], cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                         env=copy_first(copy), start_new_session=True)
         _running.add(process.pid)
     with process:
@@ -291,27 +303,81 @@ def as_they_end(runs: Iterable[Future]) -> Iterator[Future]:
                 continue
 
 
-def try_mutant(mutant: Mutant, workdir: Path, python: Zygote | None = None,
-               time_limit: float | None = None, git: Path | None = None) -> tuple[str, str, float]:
-    """Apply one mutant to a fresh copy (its .git copied from `git` if given) and test it, for at most `time_limit`
-    seconds: (verdict, what pytest said, seconds)."""
+Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(copy: Path) -> Snapshot:
+    """Every file and folder under `copy` (its .git too): relative path -> (size, mtime_ns). A file a run wrote,
+    added or deleted anywhere in the copy (a notebook run, a log, a .hypothesis database, git refreshing its index)
+    changes it; a mutant written back byte for byte with its mtime does not."""
+    found = {}
+    for folder, folders, files in os.walk(copy):
+        for name in (*folders, *files):
+            path = os.path.join(folder, name)
+            status = os.lstat(path)
+            found[os.path.relpath(path, copy)] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+class Copies:
+    """The copies of the repository the mutants are tested on, each reused by the next mutant while it is the
+    untouched one: a worker thread takes one (a new one if none is free), applies its mutant, tests it, writes the
+    file back, and gives it back. It is used again only if the run ended in a verdict (killed, SURVIVED) and the copy
+    is, file for file, as it was made (snapshot: path, size and mtime); else it is deleted, and the next mutant gets a
+    new copy. As many copies as mutants tested at once, each made once: a copy took about 0.5 s of each mutant's 3."""
+
+    def __init__(self, workdir: Path, git: Path | None = None):
+        self.workdir, self.git = workdir, git           # git: the untouched copy's .git, copied into each
+        self._free: queue.SimpleQueue[tuple[Path, Snapshot]] = queue.SimpleQueue()
+
+    def take(self) -> tuple[Path, Snapshot]:
+        """A free copy as it was made, and its snapshot from then; a new one if none is free."""
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            copy = copy_repository(Path(tempfile.mkdtemp(prefix="copy_", dir=self.workdir)), self.git)
+            return copy, snapshot(copy)
+
+    def give_back(self, copy: Path, made: Snapshot, reusable: bool) -> None:
+        """Free `copy` for the next mutant if `reusable` and nothing in it differs from `made`; else delete it."""
+        if reusable and snapshot(copy) == made:
+            self._free.put((copy, made))
+        else:
+            shutil.rmtree(copy, ignore_errors=True)
+
+
+def try_mutant(mutant: Mutant, copies: Copies, python: Zygote | None = None,
+               time_limit: float | None = None) -> tuple[str, str, float]:
+    """Apply one mutant to a copy from `copies` and test it, for at most `time_limit` seconds, then write the file
+    back as it was (bytes and mtime): (verdict, what pytest said, seconds)."""
     start = time.perf_counter()
-    copy = copy_repository(Path(tempfile.mkdtemp(prefix=f"mutant_{mutant.name}_", dir=workdir)), git)
-    target = copy / mutant.file
-    if not target.is_file():
-        return "STALE", f"no file {mutant.file}", time.perf_counter() - start
-    text = target.read_text(encoding="utf-8")
-    count = text.count(mutant.original)
-    if count != 1:
-        return ("STALE", f"original text found {count} times in {mutant.file}", time.perf_counter() - start)
-    target.write_text(text.replace(mutant.original, mutant.mutated), encoding="utf-8")
-    status, said = run_tests(copy, mutant.tests, python, time_limit)
-    shutil.rmtree(copy, ignore_errors=True)
-    if status is None:
-        return "TIMEOUT", said, time.perf_counter() - start
-    verdict = "SURVIVED" if status == 0 else "killed" if status in FOUND_A_FAILURE else "ERROR"
-    return (verdict, said if verdict != "ERROR" else f"pytest's exit status {status}: {said}",
-            time.perf_counter() - start)
+    copy, made = copies.take()
+    verdict = "ERROR"                       # until the run ends in one: a copy an exception left is deleted
+    try:
+        target = copy / mutant.file
+        if not target.is_file():
+            verdict = "STALE"
+            return verdict, f"no file {mutant.file}", time.perf_counter() - start
+        committed, status = target.read_bytes(), target.stat()
+        text = target.read_text(encoding="utf-8")
+        count = text.count(mutant.original)
+        if count != 1:
+            verdict = "STALE"
+            return verdict, f"original text found {count} times in {mutant.file}", time.perf_counter() - start
+        target.write_text(text.replace(mutant.original, mutant.mutated), encoding="utf-8")
+        try:
+            exit_status, said = run_tests(copy, mutant.tests, python, time_limit)
+        finally:                                         # the next mutant on this copy sees the file as committed
+            target.write_bytes(committed)
+            os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+        if exit_status is None:
+            verdict = "TIMEOUT"
+            return verdict, said, time.perf_counter() - start
+        verdict = "SURVIVED" if exit_status == 0 else "killed" if exit_status in FOUND_A_FAILURE else "ERROR"
+        return (verdict, said if verdict != "ERROR" else f"pytest's exit status {exit_status}: {said}",
+                time.perf_counter() - start)
+    finally:             # a run stopped at its time limit, or ended by a signal, may have left anything: not reused
+        copies.give_back(copy, made, reusable=verdict in ("killed", "SURVIVED", "STALE"))
 
 
 def mutant_names(text: str) -> list[str]:
@@ -358,6 +424,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def mutant_time_limit(untouched_seconds: float, workers: int) -> float:
+    """A mutant's time limit: TIME_LIMIT_FACTOR times the untouched run as one process would take it (a mutant's run
+    is one process), at least MIN_TIME_LIMIT. The untouched run on `workers` xdist processes (0: pytest's own) took
+    about 1/workers of that: 807 s of make mutants timed it at 122 s on one process, 2 workers took half."""
+    return max(MIN_TIME_LIMIT, TIME_LIMIT_FACTOR * max(1, workers) * untouched_seconds)
+
+
 def run_mutants(argv: list[str] | None) -> int:
     parser = options_parser()
     args = parser.parse_args(argv)
@@ -374,6 +447,7 @@ def run_mutants(argv: list[str] | None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutants_") as workdir, Zygote(workdir, "mutants", PRELOAD) as python:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
+        workers = args.jobs if args.jobs > 1 else 0      # xdist's -n: 0, in pytest's own process (-n 1 adds a worker)
         untouched_start = time.perf_counter()
         untouched = copy_repository(workdir / "untouched")
         # run in a thread, as each mutant's: a signal raises in the main thread, never between the run's start and
@@ -383,7 +457,7 @@ def run_mutants(argv: list[str] | None) -> int:
         # line printed, the program still there 20 s later
         with ThreadPoolExecutor(max_workers=1) as alone:
             try:
-                [run] = as_they_end([alone.submit(run_tests, untouched, every_test, python)])
+                [run] = as_they_end([alone.submit(run_tests, untouched, every_test, python, None, workers)])
                 status, said = run.result()
             except KeyboardInterrupt:
                 stop_every_run()
@@ -391,12 +465,12 @@ def run_mutants(argv: list[str] | None) -> int:
         if status != 0:
             print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
             return 1
-        time_limit = max(MIN_TIME_LIMIT, TIME_LIMIT_FACTOR * (time.perf_counter() - untouched_start))
+        time_limit = mutant_time_limit(time.perf_counter() - untouched_start, workers)
         print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once, "
               f"at most {time_limit:.0f} s each) ...", flush=True)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            runs = {pool.submit(try_mutant, mutant, workdir, python, time_limit, untouched / ".git"): mutant
-                    for mutant in mutants}
+            copies = Copies(workdir, untouched / ".git")
+            runs = {pool.submit(try_mutant, mutant, copies, python, time_limit): mutant for mutant in mutants}
             try:
                 for ended, run in enumerate(as_they_end(runs), start=1):
                     verdict, _, seconds = run.result()
