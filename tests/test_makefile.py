@@ -1014,9 +1014,11 @@ def test_a_signal_to_make_setup_stops_the_installer_too(project, signal_name, tm
 
 
 # A stand-in uv that sends the signal itself the moment it starts (SIGTERM to make alone, its parent's parent; SIGINT
-# to its whole process group, as Ctrl-C does), then installs until a signal stops it, and writes down that one did
+# to its whole process group, as Ctrl-C does), then installs until a signal stops it, and writes down that one did (and
+# its PID, in $MARK.pid)
 SIGNALS_THEN_INSTALLS_UNTIL_STOPPED = """#!/bin/sh
 trap 'echo "stopped $*" >> "$MARK"; exit 143' TERM
+echo $$ > "$MARK.pid"
 echo "running $*" >> "$MARK"
 if [ "$SIGNAL" = TERM ]; then
     while read -r key make; do [ "$key" != PPid: ] || break; done < "/proc/$PPID/status"    # no fork: forks wait
@@ -1025,6 +1027,9 @@ else kill -s INT 0; fi
 while :; do sleep 0.05; done
 """
 STRACE = shutil.which("strace")
+# make setup's recipe shell forks ten times (its $(...)) before the fork of the installer, the eleventh: strace holds
+# that one alone (each fork it holds costs 0.3 s: all eleven made the test 3.5 s long)
+INSTALLERS_FORK = 11
 
 
 @pytest.mark.skipif(STRACE is None or not Path("/proc/self/status").exists(), reason="needs strace(1) and /proc: Linux")
@@ -1032,17 +1037,22 @@ STRACE = shutil.which("strace")
 def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp_path):
     """The recipe's shell forks the installer, then records its PID: a signal that came in between ran the trap with
     no PID to stop, so make stopped and uv went on installing, orphaned (the test above failed once under load,
-    probably so). That moment lasts microseconds; here strace holds each shell's fork (clone) 0.3 s before it
-    returns in the parent, and the stand-in uv, running meanwhile, sends the signal: it lands there every time."""
+    probably so). That moment lasts microseconds; here strace holds the shell's fork (clone) of the installer 0.3 s
+    before it returns in the parent, and the stand-in uv, running meanwhile, sends the signal: it lands there every
+    time. strace's log says that the fork it held is the installer's: a recipe that forks more often before it fails
+    here, instead of holding another fork and no longer testing that moment."""
     import signal
 
     stand_in_installers(project, SIGNALS_THEN_INSTALLS_UNTIL_STOPPED)
     mark = tmp_path / "mark"
     said = tmp_path / "strace.said"
-    # -o: strace itself blocks SIGINT and SIGTERM, so the signals reach make and its shells alone
+    forks = tmp_path / "strace.log"
+    # -o: strace itself blocks SIGINT and SIGTERM, so the signals reach make and its shells alone; when=: the count
+    # is each process's own, so only the recipe shell's INSTALLERS_FORK-th fork is held
     with said.open("w") as err:
-        process = subprocess.Popen([STRACE, "-f", "-qq", "-o", os.devnull, "-e", "trace=clone",
-                                    "-e", "inject=clone:delay_exit=300000", MAKE, "--no-print-directory", "setup"],
+        process = subprocess.Popen([STRACE, "-f", "-qq", "-o", str(forks), "-e", "trace=clone",
+                                    "-e", f"inject=clone:delay_exit=300000:when={INSTALLERS_FORK}", MAKE,
+                                    "--no-print-directory", "setup"],
                                    cwd=project, stdout=subprocess.DEVNULL, stderr=err,
                                    env=make_environment(PATH=str(project.parent / "bin"), MARK=str(mark),
                                                         SIGNAL=signal_name),
@@ -1056,6 +1066,12 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
         # strace ends with make's status once the last process it follows has ended
         assert process.wait(timeout=hang_guard(30)[0]) != 0, said.read_text()
         assert not (project / ".venv" / ".installed").exists()
+        installer = (tmp_path / "mark.pid").read_text().strip()
+        its_fork = [line for line in forks.read_text().splitlines()            # "<pid> clone(...) = <child> ..."
+                    if re.fullmatch(rf"\d+ clone\(.*\) = {installer}( .*)?", line)]
+        assert len(its_fork) == 1 and its_fork[0].endswith("(DELAYED)"), (
+            f"strace did not hold the fork of the installer (pid {installer}): {its_fork}; change INSTALLERS_FORK "
+            f"to the number of its fork among the recipe shell's in {forks.read_text()}")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)                      # what a failure left running: its group
