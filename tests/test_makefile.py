@@ -1067,8 +1067,8 @@ def test_a_signal_as_the_installer_starts_stops_it_too(project, signal_name, tmp
         assert process.wait(timeout=hang_guard(30)[0]) != 0, said.read_text()
         assert not (project / ".venv" / ".installed").exists()
         installer = (tmp_path / "mark.pid").read_text().strip()
-        its_fork = [line for line in forks.read_text().splitlines()            # "<pid> clone(...) = <child> ..."
-                    if re.fullmatch(rf"\d+ clone\(.*\) = {installer}( .*)?", line)]
+        its_fork = [line for line in forks.read_text().splitlines()         # "<pid>  clone(...) = <child> ..."
+                    if re.fullmatch(rf"\d+ +clone\(.*\) = {installer}( .*)?", line)]   # (a pid padded to 5)
         assert len(its_fork) == 1 and its_fork[0].endswith("(DELAYED)"), (
             f"strace did not hold the fork of the installer (pid {installer}): {its_fork}; change INSTALLERS_FORK "
             f"to the number of its fork among the recipe shell's in {forks.read_text()}")
