@@ -127,19 +127,40 @@ def kernel(tmp_path_factory, python_with_tensorflow):
 
 # --- the kernel ---------------------------------------------------------------------------------------
 
-def test_a_shutdown_request_ends_the_kernel_by_itself(tmp_path, python_with_tensorflow):
-    """What a restart in JupyterLab does first. ipykernel ends every process in the kernel's process group, then
-    waits for each to be gone; the kernel's own chatter filter (keras_models/twins/tf_chatter.py), were it in
-    that group, would never be gone (it is reaped when the kernel exits), and the kernel would wait through
-    14.4 s of SIGTERMs and as long of SIGKILLs -- longer than Jupyter waits before killing the kernel. The kernel
-    runs this checkout's kernel.py and tf_chatter.py (another checkout's, through a shared .venv, hid that break)."""
+def children_in_the_group_of(pid: int) -> list[int]:
+    """The children of process `pid` that are in its process group (read from /proc: a child's ppid and pgrp)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):                  # a process that ended while we read
+            fields = stat.read_text().rsplit(")", 1)[1].split()     # after "pid (comm)": state ppid pgrp ...
+            if int(fields[1]) == pid and int(fields[2]) == os.getpgid(pid):
+                found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_projects_kernel_starts_in_the_repositorys_root_and_a_shutdown_request_ends_it_by_itself(
+        tmp_path, python_with_tensorflow):
+    """Started in a notebook's folder (here tmp_path), the kernel moves to the repository's root, so that logs/ and
+    data/ mean the same in a notebook as in make's commands.
+
+    A shutdown request is what a restart in JupyterLab does first. ipykernel ends every process in the kernel's
+    process group, then waits for each to be gone; the kernel's own chatter filter (keras_models/twins/tf_chatter.py),
+    were it in that group, would never be gone (it is reaped when the kernel exits), and the kernel would wait through
+    14.4 s of SIGTERMs and as long of SIGKILLs -- longer than Jupyter waits before killing the kernel: no child of the
+    kernel is in its group, and the kernel is gone within 10 s of the request. The kernel runs this checkout's
+    kernel.py and tf_chatter.py (another checkout's, through a shared .venv, hid that break)."""
     manager, client = start_kernel(tmp_path, python_with_tensorflow)
     try:
-        reply = client.execute_interactive("import keras_models", timeout=60,
-                                           user_expressions={"package": "keras_models.__path__[0]"})["content"]
+        reply = client.execute_interactive("import os, keras_models", timeout=60,
+                                           user_expressions={"package": "keras_models.__path__[0]",
+                                                             "cwd": "os.getcwd()"})["content"]
         assert reply["status"] == "ok", reply
         package = Path(ast.literal_eval(reply["user_expressions"]["package"]["data"]["text/plain"]))
         assert package.resolve() == CHECKOUT / "keras_models", f"the kernel imported {package}"
+        cwd = Path(ast.literal_eval(reply["user_expressions"]["cwd"]["data"]["text/plain"]))
+        assert cwd.resolve() == CHECKOUT, f"the kernel runs in {cwd}, not in the repository's root"
+        kernel_pid = manager.provisioner.process.pid
+        assert children_in_the_group_of(kernel_pid) == [], "a child of the kernel is in the group a shutdown ends"
         manager.request_shutdown()
         try:
             status = manager.provisioner.process.wait(timeout=10)
