@@ -2340,6 +2340,25 @@ def test_ex04_hints_for_a_dollar_price_that_is_not_the_models_and_for_an_untrain
                         hint), hint
 
 
+def malignant_above_the_mean_radius(model, X_train, y_train, X_val, y_val):
+    """ex05's train, standing in for model.fit, which only the checks before predict_labels need: every Dense layer
+    passes the first (standardised) feature, the mean radius, through its unit 0 and zeroes the rest, so the model
+    predicts malignant where the mean radius is above average (sigmoid(relu(x0)) > 0.5 iff x0 > 0): some test rows 1,
+    some 0, as a trained model's are; and the History of a fit stopped early after 3 of its 200 epochs."""
+    import types
+
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Dense):
+            kernel, bias = layer.get_weights()                          # (n_in, n_out), (n_out,)
+            kernel = np.zeros_like(kernel)
+            kernel[0, 0] = 1.0
+            layer.set_weights([kernel, np.zeros_like(bias)])
+    return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
+                                 epoch=[0, 1, 2])
+
+
 @pytest.mark.slow
 def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_path):
     import keras
@@ -2356,22 +2375,6 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
 
     def column_of_labels(model, X):
         return (model.predict(X, verbose=0) > 0.5).astype(int)                # (m, 1): the header asks for (m,)
-
-    def malignant_above_the_mean_radius(model, X_train, y_train, X_val, y_val):
-        # standing in for model.fit, which only the checks before predict_labels need: every Dense layer passes
-        # the first (standardised) feature, the mean radius, through its unit 0 and zeroes the rest, so the model
-        # predicts malignant where the mean radius is above average (sigmoid(relu(x0)) > 0.5 iff x0 > 0): some
-        # test rows 1, some 0, as a trained model's are; and the History of a fit stopped early after 3 of 200 epochs
-        import types
-
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.Dense):
-                kernel, bias = layer.get_weights()                      # (n_in, n_out), (n_out,)
-                kernel = np.zeros_like(kernel)
-                kernel[0, 0] = 1.0
-                layer.set_weights([kernel, np.zeros_like(bias)])
-        return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
-                                     epoch=[0, 1, 2])
 
     def paired_wrongly(output, loss):
         def build_model(n_features):
@@ -2393,6 +2396,14 @@ def test_ex05_hints_for_missing_dropout_missing_early_stopping_and_argmax(tmp_pa
                                     train=malignant_above_the_mean_radius)
     assert grade_mutant("ex05", tmp_path, predict_labels=column_of_labels, train=malignant_above_the_mean_radius
                         ).startswith("predict_labels returned shape (85, 1), a column: return labels of shape (85,)")
+
+
+def test_ex05_gives_no_argmax_hint_to_right_labels_from_a_model_that_predicts_both_classes(tmp_path):
+    """The argmax hint is for labels all 0 where the model predicts some 1s: the solution's own predict_labels, on a
+    model that predicts malignant for some test rows and benign for others, gets the accuracy verdict instead."""
+    hint = grade_mutant("ex05", tmp_path, train=malignant_above_the_mean_radius)
+    assert re.fullmatch(r"test accuracy 0\.\d\d\d, the target is 0\.92 \(always guessing the most common class: "
+                        r"0\.6\d\): try another learning rate, layer size or dropout rate", hint), hint
 
 
 def ex05_benign_for_every_biopsy(model, X_train, y_train, X_val, y_val):
