@@ -349,12 +349,16 @@ def test_single_sigmoid_is_thresholded_and_exactly_half_is_class_0_like_keras():
 
 def test_a_binary_tasks_one_class_name_names_class_1_and_not_it_class_0():
     """The data's target_names for breast cancer is ["malignant"]: the sigmoid's class 1. Worked by hand: targets
-    1, 1, 0, 0, decisions 1, 0, 0, 0 -> malignant recall 1/2, precision 1/1; not malignant recall 2/2."""
+    1, 1, 0, 0, decisions 1, 0, 0, 0 -> malignant recall 1/2, precision 1/1; not malignant recall 2/2. The printed
+    report (what make course shows) has the same numbers under the same headings."""
     scores = evaluate_classifier(np.array([[1.0], [1.0], [0.0], [0.0]]), np.array([[0.9], [0.2], [0.1], [0.3]]),
                                  "binary", class_names=["malignant"])
     assert scores.confusion.loc["true malignant"].to_dict() == {"not malignant": 1, "malignant": 1}
     assert (scores.table.loc["malignant", "recall"], scores.table.loc["malignant", "precision"]) == (0.5, 1.0)
     assert scores.table.loc["not malignant", "recall"] == 1.0
+    lines = [line.split() for line in scores.report.splitlines()]
+    assert lines[0] == ["precision", "recall", "f1-score", "support"]
+    assert next(line for line in lines if line[:1] == ["malignant"]) == ["malignant", "1.000", "0.500", "0.667", "2"]
 
 
 def test_a_class_neither_in_the_targets_nor_predicted_keeps_its_row_and_column_of_zeros():
