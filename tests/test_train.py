@@ -179,7 +179,7 @@ def _tiny_board(tmp_path, reference_shift=0.0):
 def test_board_logs_what_fit_measured_under_keras_tags_and_strips_the_val_prefix(tmp_path):
     """The board on a real scratch fit (one batch per epoch): the logged numbers equal TensorFlow's loss of
     the starting weights, Keras' loss and binary accuracy of the final weights on the validation rows, and
-    the optimizer's rate in float32, as Keras logs it."""
+    the optimizer's rate in float32, as Keras logs it; the weight histograms at the epoch's step, as Keras'."""
     rng = np.random.default_rng(4)
     net = Network([Dense(5, 4, "tanh", seed=1), Dense(4, 2, "sigmoid", seed=2)])
     X, X_val = rng.normal(size=(7, 5)), rng.normal(size=(5, 5))
@@ -201,7 +201,7 @@ def test_board_logs_what_fit_measured_under_keras_tags_and_strips_the_val_prefix
     assert float(validation["epoch_binary_accuracy"][2][0]) == pytest.approx(accuracy, rel=FLOAT32)
     assert validation["evaluation_loss_vs_iterations"][1] == [1]            # step = optimizer steps so far
     assert not any(tag.startswith("epoch_val_") for tag in [*train, *validation])
-    assert "dense_2/kernel/histogram" in train
+    assert train["dense_2/kernel/histogram"][1] == [0]                     # step = the epoch, from 0
 
 
 def test_board_gradient_histograms_and_delta_sizes_match_the_tape(tmp_path):
