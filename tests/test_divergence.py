@@ -303,8 +303,10 @@ def keras_diverging_in(epoch: int) -> type[KerasWatchdog]:
 
 def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as_far(tmp_path, monkeypatch):
     """Keras trains first, and a diverged run is not resumed: the scratch side trains the epochs Keras finished
-    before the divergence is reported, so TensorBoard overlays both curves up to where Keras stopped."""
+    before the divergence is reported, so TensorBoard overlays both curves up to where Keras stopped (the same
+    validation losses to float32 rounding: the scratch side replays the Dropout masks Keras drew)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util import tensor_util
 
     monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(3))
     with pytest.raises(TrainingDiverged) as diverged:
@@ -312,11 +314,26 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
     assert str(diverged.value) == ("binary (keras side): training diverged in epoch 3: (as the test says). The "
                                    "scratch side has trained the 2 epochs Keras finished, to compare in TensorBoard.")
     assert diverged.value.smaller_learning_rate == 1e-4
+    losses = {}
     for side in ("keras", "scratch"):
-        accumulator = EventAccumulator(str(tmp_path / side / "validation"))
+        accumulator = EventAccumulator(str(tmp_path / side / "validation"), size_guidance={"tensors": 0})
         accumulator.Reload()
         assert [event.step for event in accumulator.Tensors("epoch_loss")] == [0, 1], side
+        losses[side] = np.array([float(tensor_util.make_ndarray(event.tensor_proto))
+                                 for event in accumulator.Tensors("epoch_loss")])      # (2,)
         assert int(np.load(tmp_path / side / "checkpoint.npz")["epoch"]) == 1, side
+    gaps = np.abs(losses["scratch"] - losses["keras"]) / np.abs(losses["keras"])          # (2,)
+    assert np.all(gaps <= 1e-5), f"validation losses {losses['scratch']} (scratch) vs {losses['keras']} (keras)"
+
+
+def test_a_keras_side_diverging_in_epoch_1_says_nothing_of_the_scratch_side_which_has_no_epoch_to_catch_up(
+        tmp_path, monkeypatch):
+    """Keras finished no epoch: the divergence's line ends with Keras' own reason, not with "The scratch side has
+    trained the 0 epochs Keras finished, to compare in TensorBoard" -- there is nothing of either side to compare."""
+    monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(1))
+    with pytest.raises(TrainingDiverged) as diverged:
+        run_task("binary", tmp_path, epochs=2, quiet=True)
+    assert str(diverged.value) == "binary (keras side): training diverged in epoch 1: (as the test says)."
 
 
 def test_the_scratch_side_catching_up_on_a_diverged_keras_side_prints_its_last_epoch(tmp_path, monkeypatch, capsys):
