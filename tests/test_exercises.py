@@ -3795,8 +3795,19 @@ def test_ex07_refuses_a_fit_for_another_number_of_epochs_than_train_with_tensorb
 
 def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_the_epochs_it_is_given(tmp_path):
     """The brief asks to fit "for `epochs` epochs"; epochs=20 written into the fit is the default the grader called
-    it with, and passed. The grader now also calls it with another number, stopped before any epoch runs."""
-    message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=20,"))
+    it with, and passed. The grader now also calls it with another number, stopped before any epoch runs. That second
+    call is the learner's own; the grader's first, with the default, is ex07_overfitting_run (written, not trained: the
+    20 epochs it stands in for cost seconds, and the refusal comes before the grader reads their logs)."""
+    learners = tmp_path / "learners" / find("ex07").solution_path.name
+    learners.parent.mkdir()
+    learners.write_text(_changed_solution("ex07", ("epochs=epochs,", "epochs=20,")), encoding="utf-8")
+    written_in = load_module(learners).train_with_tensorboard
+
+    def train_with_tensorboard(log_dir, epochs: int = 20):
+        return ex07_overfitting_run(log_dir, epochs) if epochs == 20 else written_in(log_dir, epochs)
+
+    message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=20,"),
+                           train_with_tensorboard=train_with_tensorboard)
     assert message == ("train_with_tensorboard given epochs=7 (by the grader, to see that it is used) still asked "
                        "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
 
@@ -4217,10 +4228,11 @@ def test_the_line_named_is_the_one_whose_code_spells_the_name_not_a_comment_or_s
 
 def test_ex07_a_run_folder_that_is_not_there_is_not_called_permanently_deleted(tmp_path):
     """best_epoch reading log_dir / "val": TensorBoard's EventAccumulator says "Directory ... has been permanently
-    deleted" of a folder that never existed, which sent the learner looking for what deleted it."""
+    deleted" of a folder that never existed, which sent the learner looking for what deleted it. (The run is
+    ex07_overfitting_run's, written, not trained: best_epoch reads the logs after the run, whatever trained it.)"""
     wrong = 'read_scalars(Path(log_dir) / "val", "epoch_loss")'
     message = _graded_with("ex07", tmp_path, ('read_scalars(Path(log_dir) / "validation", "epoch_loss")', wrong),
-                           ("epochs: int = 20", "epochs: int = 2"))
+                           train_with_tensorboard=ex07_overfitting_run)
     at = 1 + find("ex07").solution_path.read_text(encoding="utf-8").splitlines().index("    accumulator.Reload()")
     assert message.startswith(f"your code raised DirectoryDeletedError in read_scalars (line {at} of "
                               "ex07_tensorboard.py): Directory ") and message.endswith(
