@@ -3340,16 +3340,17 @@ def _changed_solution(name: str, *changes: tuple[str, str]) -> str:
     return text
 
 
-def _graded_with(name: str, folder, *changes: tuple[str, str], **replacements) -> str:
+def _graded_with(name: str, folder, *changes: tuple[str, str], of_module=None, **replacements) -> str:
     """The grader's message for exercise `name`'s solution with pieces of its text changed (_changed_solution), as a
     learner's file would hold it; with `replacements`, the file is loaded and those names set on the module before
-    the grader sees it (a function that hands back a prepared object instead of computing it)."""
+    the grader sees it (a function that hands back a prepared object instead of computing it); `of_module(module)`
+    gives more of them, made with the loaded module's own names (a class the changed text defines)."""
     exercise = find(name)
     path = folder / exercise.solution_path.name
     path.write_text(_changed_solution(name, *changes), encoding="utf-8")
-    if replacements:
+    if replacements or of_module:
         module = load_module(path)
-        for attribute, value in replacements.items():
+        for attribute, value in {**replacements, **(of_module(module) if of_module else {})}.items():
             setattr(module, attribute, value)
         result = grade_module(exercise, module, folder, in_file(path))
     else:
@@ -3437,10 +3438,39 @@ def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dol
         assert 0 < float(matched["model"]) < 500, message
 
 
-def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names_the_column(tmp_path):
+@pytest.fixture(scope="module")
+def ex06_two_epochs(tmp_path_factory):
+    """ex06's solution HousePriceModel as its grader trains it with epochs=2 (the grader's houses and seed): a short
+    real fit is enough for the tests of predict and evaluate, whose hints come before the test MAE is judged.
+    Trained once for them all; they only predict with it."""
+    from keras_models.course.exercises.graders import ex06
+    from keras_models.course.exercises.graders.checks import deterministic
+
+    path = tmp_path_factory.mktemp("ex06_two_epochs") / find("ex06").solution_path.name
+    path.write_text(_changed_solution("ex06", ("epochs=200", "epochs=2")), encoding="utf-8")
+    two_epochs = load_module(path)
+    houses = ex06.split_houses()[0]
+    with deterministic(ex06.SEED):
+        two_epochs.build_model(two_epochs.engineer_features(houses.drop(columns="price")).shape[1])  # as the grader
+        predictor = two_epochs.train(houses.copy())
+    assert len(predictor.model.history.epoch) == 2
+    return predictor
+
+
+def _ex06_graded_with_two_epochs(ex06_two_epochs, folder, *changes: tuple[str, str]) -> str:
+    """The grader's message for ex06's solution with pieces of its text changed (_changed_solution), as a learner's
+    file would hold it, its train handing the grader ex06_two_epochs' network and scaling in the file's own
+    HousePriceModel: the changed predict and evaluate are the ones graded."""
+    fields = vars(ex06_two_epochs)                              # model, feature_mean, ..., log_price_std
+    return _graded_with("ex06", folder, *changes,
+                        of_module=lambda module: {"train": lambda houses: module.HousePriceModel(**fields)})
+
+
+def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names_the_column(ex06_two_epochs,
+                                                                                           tmp_path):
     # the grader takes predict's (m, 1), but price (m,) - a column broadcasts in evaluate; the hint blamed evaluate
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
-    message = _graded_with("ex06", tmp_path, (prices, f"{prices}.reshape(-1, 1)"), ("epochs=200", "epochs=2"))
+    message = _ex06_graded_with_two_epochs(ex06_two_epochs, tmp_path, (prices, f"{prices}.reshape(-1, 1)"))
     assert message.startswith("evaluate says MAE ") and message.endswith(
         ": HousePriceModel.predict returns a column (110, 1), and the prices (110,) minus a column are (110, 110) "
         "pairs; return prices of shape (m,)"), message
@@ -3450,12 +3480,13 @@ def test_ex06_hint_for_evaluate_thrown_off_by_prices_predicted_as_a_column_names
     (('"mae": float(np.mean(np.abs(error)))', '"mae": float(np.median(np.abs(error)))'), "evaluate says MAE "),
     (("r2 = 1.0 - np.sum(error ** 2)", "r2 = 0.5 - np.sum(error ** 2)"), "evaluate says r2 "),
 ], ids=["mae", "r2"])
-def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_flattens(wrong, said, tmp_path):
+def test_ex06_hint_for_a_wrong_evaluate_does_not_blame_a_column_that_evaluate_flattens(wrong, said, ex06_two_epochs,
+                                                                                      tmp_path):
     # predict returns a column, evaluate flattens it and gets its MAE or r2 wrong otherwise: not broadcast
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
-    message = _graded_with("ex06", tmp_path, (prices, f"{prices}.reshape(-1, 1)"), ("epochs=200", "epochs=2"),
-                           ("error = price - predictor.predict(houses)  ",
-                            "error = price - predictor.predict(houses).ravel()"), wrong)
+    message = _ex06_graded_with_two_epochs(ex06_two_epochs, tmp_path, (prices, f"{prices}.reshape(-1, 1)"),
+                                           ("error = price - predictor.predict(houses)  ",
+                                            "error = price - predictor.predict(houses).ravel()"), wrong)
     assert message.startswith(said) and "column" not in message, message
 
 
@@ -3479,20 +3510,20 @@ def test_ex06_hint_for_train_that_keeps_the_history_of_fit_as_its_network(tmp_pa
                               "not the network"), message
 
 
-def test_ex06_hint_for_prices_predicted_as_log_prices(tmp_path):
+def test_ex06_hint_for_prices_predicted_as_log_prices(ex06_two_epochs, tmp_path):
     # the target's log left undone: prices around 11, which is not "look at the features" but the last step of predict
     prices = "return np.exp(scaled * self.log_price_std + self.log_price_mean)"
-    message = _graded_with("ex06", tmp_path, (prices, "return scaled * self.log_price_std + self.log_price_mean"),
-                           ("epochs=200", "epochs=2"))
+    message = _ex06_graded_with_two_epochs(ex06_two_epochs, tmp_path,
+                                           (prices, "return scaled * self.log_price_std + self.log_price_mean"))
     assert message.startswith("the predicted prices are around 11") and message.endswith(
         "undo the target scaling (the transform you applied to the price in train) in predict"), message
 
 
-def test_ex06_hint_for_evaluate_that_gives_the_squared_correlation_as_r2(tmp_path):
+def test_ex06_hint_for_evaluate_that_gives_the_squared_correlation_as_r2(ex06_two_epochs, tmp_path):
     # corrcoef ** 2 is R^2 only for a least-squares fit: for this model it is a few hundredths off
-    message = _graded_with("ex06", tmp_path, ("r2 = 1.0 - np.sum(error ** 2) / np.sum((price - price.mean()) ** 2)",
-                                              "r2 = np.corrcoef(price, price - error)[0, 1] ** 2"),
-                           ("epochs=200", "epochs=2"))
+    message = _ex06_graded_with_two_epochs(ex06_two_epochs, tmp_path, (
+        "r2 = 1.0 - np.sum(error ** 2) / np.sum((price - price.mean()) ** 2)",
+        "r2 = np.corrcoef(price, price - error)[0, 1] ** 2"))
     assert message.startswith("evaluate says r2 ") and ", but 1 - SS_res / SS_tot is " in message, message
 
 
@@ -3581,14 +3612,13 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     assert keras.Model.predict is predict
 
 
-def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(tmp_path):
+def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(ex06_two_epochs, tmp_path):
     # centred on the new houses' own means: a house alone becomes all zeros, and the price of an average house
     # (divided by their own stds too, a house alone is 0 / 0: "your code raised RuntimeWarning ... divide").
     # (Two epochs are enough: the grader prices a house alone before it scores the model.)
     own = "X = (engineer_features(houses).to_numpy() - self.feature_mean) / self.feature_std"
-    hint = _graded_with("ex06", tmp_path, (own, own.replace("self.feature_mean)",
-                                                            "engineer_features(houses).to_numpy().mean(0))")),
-                        ("epochs=200", "epochs=2"))
+    hint = _ex06_graded_with_two_epochs(ex06_two_epochs, tmp_path, (
+        own, own.replace("self.feature_mean)", "engineer_features(houses).to_numpy().mean(0))")))
     assert hint.startswith("HousePriceModel.predict prices a house at $") and " alone but $" in hint, hint
 
 
