@@ -3219,7 +3219,8 @@ def ex06_not_trained(module):
 @pytest.fixture(scope="module")
 def ex06_houses_and_predictor():
     """ex06's solution module, the training houses its grader splits off, and the HousePriceModel ex06_not_trained
-    makes of them (its network as built, not trained): made once for the tests that only predict with it."""
+    makes of them (its network as built, not trained): made once for the tests that only predict with it (the train
+    they hand the grader returns it, as ex06_not_trained(module) would for those houses)."""
     from keras_models.course.exercises.graders import ex06
 
     module = load_module(find("ex06").solution_path)
@@ -3228,7 +3229,7 @@ def ex06_houses_and_predictor():
 
 
 def test_ex06_hints_for_a_classification_loss_a_train_that_returns_nothing_and_an_untrained_models_test_mae(
-        tmp_path):
+        ex06_houses_and_predictor, tmp_path):
     import keras
 
     def with_a_classification_loss(n_features):
@@ -3244,21 +3245,21 @@ def test_ex06_hints_for_a_classification_loss_a_train_that_returns_nothing_and_a
         'binary_crossentropy is not a regression loss: use the mean squared error ("mse")')
     assert grade_mutant("ex06", tmp_path, train=returns_nothing) == (
         "train must return a HousePriceModel (something with .predict(houses))")
-    hint = grade_mutant("ex06", tmp_path, train=ex06_not_trained(load_module(find("ex06").solution_path)))
+    hint = grade_mutant("ex06", tmp_path, train=lambda houses: ex06_houses_and_predictor[2])
     assert re.fullmatch(r"test MAE \$\d+,\d{3}, the target is < \$15,000 \(predicting the mean: \$\d+,\d{3}\): look at "
                         r"the features \(log of the lot size\? the yes/no columns\?\), the target's scale, the model "
                         r"size", hint), hint
 
 
-def test_ex06_hint_for_evaluate_whose_dict_spells_a_key_otherwise(tmp_path):
+def test_ex06_hint_for_evaluate_whose_dict_spells_a_key_otherwise(ex06_houses_and_predictor, tmp_path):
     # {"mae": ..., "R2": ...}: told the keys it must hold, not "the grader could not check your code: KeyError"
-    module = load_module(find("ex06").solution_path)
+    module, _, predictor = ex06_houses_and_predictor
 
     def capital_r2(predictor, houses):
         report = module.evaluate(predictor, houses)
         return {"mae": report["mae"], "R2": report["r2"]}
 
-    assert grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=capital_r2) == (
+    assert grade_mutant("ex06", tmp_path, train=lambda houses: predictor, evaluate=capital_r2) == (
         'evaluate must return a dict with the keys "mae" and "r2"')
 
 
@@ -3268,28 +3269,27 @@ def test_ex06_hint_for_evaluate_whose_dict_spells_a_key_otherwise(tmp_path):
     # r2 0.005 off: more than the 0.001 evaluate's r2 may be off, less than a hundredth
     ("r2", lambda report, error: report["r2"] + 0.005, "evaluate says r2 "),
 ], ids=["mae-divided-by-m-minus-1", "r2-half-a-hundredth-off"])
-def test_ex06_hint_for_evaluate_a_little_off(key, wrong, said, tmp_path):
-    module = load_module(find("ex06").solution_path)
+def test_ex06_hint_for_evaluate_a_little_off(key, wrong, said, ex06_houses_and_predictor, tmp_path):
+    module, _, predictor = ex06_houses_and_predictor
 
     def a_little_off(predictor, houses):
         report = module.evaluate(predictor, houses)
         error = houses["price"].to_numpy(dtype=float) - predictor.predict(houses)              # (m,)
         return {**report, key: wrong(report, error)}
 
-    hint = grade_mutant("ex06", tmp_path, train=ex06_not_trained(module), evaluate=a_little_off)
+    hint = grade_mutant("ex06", tmp_path, train=lambda houses: predictor, evaluate=a_little_off)
     assert hint.startswith(said) and "column" not in hint, hint
 
 
-def test_ex06_hint_for_prices_predicted_in_thousands_of_dollars(tmp_path):
+def test_ex06_hint_for_prices_predicted_in_thousands_of_dollars(ex06_houses_and_predictor, tmp_path):
     # ex04's target was price / 1000: left undone in predict, the prices are around 80, not dollars, and the hint
     # is the target scaling, not "look at the features"
     import types
 
-    in_dollars = ex06_not_trained(load_module(find("ex06").solution_path))
+    in_dollars = ex06_houses_and_predictor[2]
 
     def train(houses):
-        predictor = in_dollars(houses)
-        return types.SimpleNamespace(predict=lambda raw: predictor.predict(raw) / 1000.0)
+        return types.SimpleNamespace(predict=lambda raw: in_dollars.predict(raw) / 1000.0)
 
     hint = grade_mutant("ex06", tmp_path, train=train)
     assert re.match(r"the predicted prices are around \d\d(\.\d)?, not dollars: undo the target scaling", hint), hint
