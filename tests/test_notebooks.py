@@ -324,6 +324,22 @@ def test_make_notebooks_never_overwrites_an_exercise_notebook_and_keeps_an_edite
     assert f"your version is in {backup}" in out and f"{len(LESSONS)} rewritten" in out
 
 
+def test_a_lesson_notebook_you_edited_into_what_its_changed_lesson_says_is_kept_with_no_backup_and_no_line(
+        tmp_path, capsys):
+    """Its lesson changed, and the notebook already says what the lesson says now: nothing is missing from it, so
+    it is kept as it is (its outputs too), reported as edited -- not backed up with "its lesson changed, and so had
+    you", which would send the learner looking for work of theirs the new notebook lacks."""
+    lesson = build.COURSE / "lessons" / f"{LESSONS[0]}.py"
+    path = tmp_path / f"{LESSONS[0]}.ipynb"
+    build.write_notebook(ORIGINAL_LESSON_NOTEBOOK(lesson), path)
+    typed = nbformat.read(path, as_version=4)
+    typed.cells.append(nbformat.v4.new_code_cell("print('a new step in the lesson')"))    # changed_lesson's new cell
+    nbformat.write(typed, path)
+    kept = path.read_bytes()
+    assert build.refresh(changed_lesson(lesson), path, tmp_path / "backup") == "edited"
+    assert (path.read_bytes(), capsys.readouterr().out, (tmp_path / "backup").exists()) == (kept, "", False)
+
+
 def test_make_notebooks_writes_an_untouched_exercise_notebook_again_from_a_py_that_changed_and_keeps_an_edited_one(
         tmp_path, monkeypatch, capsys):
     """Outside JupyterLab (VS Code, nbclient) nothing pairs the notebook with the .py: an untouched notebook of

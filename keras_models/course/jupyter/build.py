@@ -105,12 +105,13 @@ def _finish(notebook, source: Path):
 
 def refresh(notebook, path: Path, backup_dir: Path, source_is: str = "lesson") -> str:
     """Write a lesson or solution notebook when its .py changed since it was written: 'written', 'rewritten',
-    'unchanged', or 'edited' (the .py did not change, and you have edited the notebook: kept as it is). One you
-    edited whose .py changed, or one that cannot be read (as_written.learners_work: not known untouched), is first
-    kept in backup_dir, and a line says where (`source_is`: "lesson" or "solution", the .py it was written from)."""
+    'unchanged', or 'edited' (you have edited the notebook, and the .py did not change or says what you made it say:
+    kept as it is, outputs too). One you edited whose .py says something else, or one that cannot be read
+    (as_written.learners_work: not known untouched), is first kept in backup_dir, and a line says where
+    (`source_is`: "lesson" or "solution", the .py it was written from)."""
     if path.exists():
         now, recorded = fingerprints(path)
-        if fingerprint(notebook) in (now, recorded):   # the .py did not change: yours, edits and outputs, stays
+        if fingerprint(notebook) in (now, recorded):   # it says what the .py says, or the .py did not change: it stays
             return "unchanged" if now == recorded else "edited"
         if learners_work(now, recorded):               # you changed it since it was written, or it cannot be read
             backup = backup_path(path, backup_dir)
