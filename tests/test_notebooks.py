@@ -652,6 +652,16 @@ def test_the_cell_ids_are_numbered_from_cell_1_as_the_readme_says():
         assert [cell.id for cell in notebook.cells] == [f"cell-{n}" for n in range(1, len(notebook.cells) + 1)]
 
 
+def test_a_notebook_make_notebooks_writes_is_byte_for_byte_what_jupyter_saves_its_last_newline_included(tmp_path):
+    """A learner copy commits its notebooks (make release), and JupyterLab saves one with nbformat.write, which ends
+    the file with a newline: without it, the learner's first save would show in git as a changed last line ("No
+    newline at end of file"). Nothing else reads that newline: the fingerprints read the cells."""
+    notebook = build.lesson_notebook(build.COURSE / "lessons" / f"{LESSONS[0]}.py")
+    build.write_notebook(notebook, tmp_path / "ours.ipynb")
+    nbformat.write(notebook, tmp_path / "jupyters.ipynb")
+    assert (tmp_path / "ours.ipynb").read_bytes() == (tmp_path / "jupyters.ipynb").read_bytes()
+
+
 # --- lessons -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lesson", LESSONS)
