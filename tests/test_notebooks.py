@@ -1104,6 +1104,9 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
     ("ex01_perceptron_activations.py", b"def run(x):\n    return '\xe9t\xe9'\n",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}, line 2: 'é' in Windows-1252): "
      "save it as UTF-8"),
+    ("ex01_perceptron_activations.py", b"x = 1\n\xe9t\xe9 = 2\n",                # the byte first on its line
+     "ex01_perceptron_activations.py is not UTF-8 text (byte 0xe9 at position {at}, line 2: 'é' in Windows-1252): "
+     "save it as UTF-8"),
     # Notepad's "ANSI" (Windows-1252) with an old Mac's line ends: the line counted as Python counts it
     ("ex01_perceptron_activations.py", b"# notes\r\rx = 1\r# it\x92s mine\r",
      "ex01_perceptron_activations.py is not UTF-8 text (byte 0x92 at position {at}, line 4: '\u2019' in Windows-1252): "
@@ -1122,6 +1125,10 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     ("ex01_perceptron_activations.py", "import numpy as np\n".encode("utf-16"),   # long enough to look mark-less too
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
+    # an editor's "UTF-16 LE" of a file with a Greek letter in it: not every second byte is 0 (η is b"\xb7\x03")
+    ("ex01_perceptron_activations.py", "# η: the learning rate\nimport numpy as np\n".encode("utf-16-le"),
+     "ex01_perceptron_activations.py is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every "
+     "second byte is 0): save it as UTF-8"),
     ("ex01_perceptron_activations.py", zipped("ex01_perceptron_activations.py", b"x = 1\n"),
      "ex01_perceptron_activations.py is a zip archive, not text: unzip it and hand in the file inside"),
     ("ex01_perceptron_activations.py", b"\n<!DOCTYPE html>\n<html lang=\"en\"><head><title>ex01</title></head>\n",
@@ -1158,8 +1165,9 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat_minor is 'x', not a whole number)"),
     ("ex01_perceptron_activations.ipynb", b'{"cells": [], "metadata": {}, "nbformat": 4.0, "nbformat_minor": 5}',
      "ex01_perceptron_activations.ipynb is not a Jupyter notebook (its nbformat is 4.0, not a whole number)"),
-], ids=["py-latin-1", "py-cp1252-cr", "py-not-cp1252",
-        "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-utf-16-longer", "py-a-zip", "py-a-web-page",
+], ids=["py-latin-1", "py-latin-1-first-on-its-line", "py-cp1252-cr", "py-not-cp1252",
+        "py-coding-line", "py-coding-line-below-code", "py-utf-16", "py-utf-16-longer", "py-utf-16-le-a-greek-letter",
+        "py-a-zip", "py-a-web-page",
         "ipynb-a-web-page", "ipynb-utf-16",
         "ipynb-not-utf8", "ipynb-a-py-renamed", "ipynb-empty", "ipynb-not-json", "ipynb-unterminated", "ipynb-a-list",
         "ipynb-not-a-notebook", "ipynb-no-nbformat", "ipynb-minor-not-a-number", "ipynb-version-a-float"])
