@@ -42,6 +42,7 @@ from conftest import (
     waited_for,
 )
 
+from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
 from keras_models.course.exercises import run as run_cli
 from keras_models.course.exercises.graders import find
@@ -178,6 +179,24 @@ def test_a_notebook_saved_after_the_py_is_what_runs_and_an_error_names_its_cell(
     assert out == f"(running your notebook {EX01.notebook_path}: you saved it after the .py)\nfrom the notebook\n"
     assert err == (f"ex01: your code raised ValueError in the top level of the file (line 2 of cell 3 of "
                    f"{EX01.notebook_path.name}): cell three\n")
+
+
+@pytest.mark.parametrize("kind", ["file", "notebook"])
+def test_make_exercise_run_and_make_exercises_say_they_took_your_file_or_your_notebook_and_why(
+        kind, exercises, unchanged_program, capsys):
+    """The solution in one of the two files, the other blank (a sync that never finished): each command names the
+    one it took, as "your file" (the .py) or "your notebook", and why."""
+    solved = EX01.solution_path.read_text(encoding="utf-8")
+    solved_notebook = nbformat.writes(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(solved)]))
+    EX01.notebook_path.parent.mkdir(parents=True)
+    EX01.learner_path.write_text(solved if kind == "file" else "\n", encoding="utf-8")
+    EX01.notebook_path.write_text(solved_notebook if kind == "notebook" else "\n", encoding="utf-8")
+    taken, blank = (EX01.learner_path, EX01.notebook_path)[::1 if kind == "file" else -1]
+    said = f"your {kind} {taken}: {blank.name} has no code in it)\n"
+    status, out, err = run("ex01", capsys)
+    assert (status, err) == (0, "") and out.startswith(f"(running {said}")
+    assert grade_cli.main(["--only", "ex01"]) == 0
+    assert f"\n        (graded {said}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("content, message", [
