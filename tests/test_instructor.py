@@ -1271,7 +1271,8 @@ def test_make_grade_printing_what_a_strict_output_encoding_cannot_show_is_one_li
 ], ids=["missing-folder", "empty-folder", "unknown-exercise", "empty-exercise-name", "zero-time-limit",
         "a-days-time-limit", "over-a-days-time-limit", "negative-wall-limit", "a-file", "no-folder"])
 def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys):
-    names = {"missing": tmp_path / "nowhere", "empty": tmp_path, "file": tmp_path / "class.zip"}
+    names = {"missing": tmp_path / "nowhere", "empty": tmp_path / "empty", "file": tmp_path / "class.zip"}
+    names["empty"].mkdir()
     names["file"].write_bytes(b"PK")
     assert grade_class.main([arg.format(**names) for arg in argv]) == 2
     out, err = capsys.readouterr()
@@ -1291,11 +1292,22 @@ def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, ca
     (["ex1.py", "Ex 2.py", "notes.txt"],
      "2 files named like exercise files (Ex 2.py, ...): make grade needs one sub-folder per learner, holding their "
      "files under the exercise's own name, such as ann/{ex02}.py"),
-], ids=["canvas", "moodle-without-folders", "unnamed"])
+    (["submissions.zip", "2026-12-07T1522_Grades-DL101.csv", ".DS_Store", "grades_earlier.csv"],
+     "only 2 files (2026-12-07T1522_Grades-DL101.csv, submissions.zip): unzip submissions.zip here, so that it holds "
+     "one sub-folder per learner, holding their exercise files"),
+    (["Grades-DL101-Exercises-12345.csv", "index.html", "a.zip", "b.ZIP"],
+     "only 4 files (Grades-DL101-Exercises-12345.csv, a.zip, b.ZIP, ...): unzip a.zip and the other zips here, so "
+     "that it holds one sub-folder per learner, holding their exercise files"),
+    (["Grades-DL101-Exercises-12345.csv", "index.html"],
+     "only 2 files (Grades-DL101-Exercises-12345.csv, index.html): SUBMISSIONS= is the folder that holds one "
+     "sub-folder per learner, holding their exercise files"),
+], ids=["canvas", "moodle-without-folders", "unnamed", "zipped-download", "zipped-downloads", "grades-export-only"])
 def test_a_flat_download_is_refused_in_one_line_naming_what_it_holds_and_how_to_lay_it_out(files, found, tmp_path,
                                                                                          capsys):
     """Canvas' download (and Moodle's without folders) puts every learner's files side by side, each name led by
-    the learner's: refused as "holds no learner folders: one sub-folder per learner, ...", as an empty folder is."""
+    the learner's: refused as "holds no learner folders: one sub-folder per learner, ...", as an empty folder is.
+    A platform's download still zipped, or its grades export alone, is named too (hidden files and make grade's own
+    left out), with what to do: unzip it there, or give the folder that holds the learners' folders."""
     stems = {"ex01": find("ex01").stem, "ex02": find("ex02").stem}
     for name in files:
         (tmp_path / name.format(**stems)).write_text("x = 1\n", encoding="utf-8")

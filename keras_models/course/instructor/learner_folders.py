@@ -80,7 +80,8 @@ def find_learners(submissions: Path) -> tuple[dict[str, Path], list[str]]:
         raise ValueError(f"{submissions} holds {own.path.relative_to(submissions).as_posix()} itself, as one "
                          "learner's folder does: SUBMISSIONS= is the folder that holds one sub-folder per learner")
     if not learners:
-        raise ValueError(f"{submissions} holds no learner folders" + (_flat_download(submissions) or ": one sub-folder "
+        raise ValueError(f"{submissions} holds no learner folders" + (_flat_download(submissions)
+                                                                      or _files_only(submissions) or ": one sub-folder "
                                                                       "per learner, holding their exercise files"))
     if downloaded := _flat_download(submissions, platforms_only=True):
         # a platform's download beside a folder of the instructor's (graded/): that folder was graded as the class,
@@ -196,6 +197,25 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
     files = counted(len(found), "file") + (" named like an exercise file" if len(found) == 1 else
                                            " named like exercise files")
     return f", but {files} ({escaped(first)}{more}): {layout} ann/{example}"
+
+
+def _files_only(submissions: Path) -> str | None:
+    """What a submissions folder without learner folders, nor files named like exercise files, holds instead: the
+    files a learning platform exports (its download still zipped, its grades worksheet), named three at most, and
+    what to do: unzip the zip there, or give the folder that holds the learners' folders (", but only 2 files
+    (grades.csv, submissions.zip): unzip submissions.zip here, so that it holds one sub-folder per learner, ...").
+    None when it holds no file but make grade's own and hidden ones (.DS_Store): an empty folder."""
+    with contextlib.suppress(OSError):
+        files = sorted(path.name for path in submissions.iterdir()
+                       if not path.is_dir() and not is_output(path.name) and not path.name.startswith("."))
+        if files:
+            listed = ", ".join(map(escaped, files[:3])) + (", ..." if len(files) > 3 else "")
+            zips = [name for name in files if name.lower().endswith(".zip")]
+            what = (f"unzip {escaped(zips[0])}{' and the other zips' if len(zips) > 1 else ''} here, so that it holds"
+                    if zips else "SUBMISSIONS= is the folder that holds")
+            return (f", but only {counted(len(files), 'file')} ({listed}): {what} one sub-folder per learner, holding "
+                    "their exercise files")
+    return None
 
 
 def _learners_inside(folder: Path) -> list[str]:
