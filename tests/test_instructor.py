@@ -66,6 +66,17 @@ def test_autograding_json_has_one_test_per_exercise_worth_its_points():
         assert test["comparison"] == "included" and test["output"] == "" and test["timeout"] > 0
 
 
+def test_the_classroom_command_writes_the_committed_file_and_says_it_holds_7_tests_worth_100_points(
+        tmp_path, monkeypatch, capsys):
+    """`python -m keras_models.course.instructor.classroom` writes autograding.json as committed here, and its one line
+    names the file and counts what the README states: seven exercises, 100 points in all."""
+    monkeypatch.setattr(classroom, "REPO", tmp_path)
+    assert classroom.main() == 0
+    assert capsys.readouterr() == ("wrote .github/classroom/autograding.json: 7 tests, 100 points\n", "")
+    written = tmp_path / ".github" / "classroom" / "autograding.json"
+    assert written.read_bytes() == (REPO / ".github" / "classroom" / "autograding.json").read_bytes()
+
+
 def test_the_readme_states_each_exercises_points_as_declared():
     """README's instructors' section says what each exercise is worth ("ex01 10, ex02 15, ..., 100 in all") and the
     exercises table counts them ("Seven graded exercises"): a change of points in EXERCISES must reach both."""
