@@ -740,10 +740,15 @@ def lose_committed(repo: Path, path: Path, shipped: bytes, how: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(shipped)
     (path.parent / "README.md").write_text("another file: git rm leaves the folder\n")
-    folder = str(path.parent.relative_to(repo))
-    for args in (["init", "-q"], ["add", folder], ["commit", "-q", "-m", "the course"]):
-        assert git_in(repo, *args).returncode == 0
+    committed_in_a_new_repository(repo, str(path.parent.relative_to(repo)))
     lose(repo, path, how)
+
+
+def committed_in_a_new_repository(repo: Path, *paths: str) -> None:
+    """A new git repository at `repo`, with `paths` (relative to it, as they are on disk) committed: the course as a
+    clone holds it, where the restore advice a line gives can be run."""
+    for args in (["init", "-q"], ["add", "--", *paths], ["commit", "-q", "-m", "the course"]):
+        assert git_in(repo, *args).returncode == 0
 
 
 def lose(repo: Path, path: Path, how: str) -> None:
@@ -766,11 +771,11 @@ def lose(repo: Path, path: Path, how: str) -> None:
 
 def restore_as_advised(repo: Path, message: str, path: Path, shipped: bytes) -> None:
     """The `git ...` that `message` ends with ("restore it with `git ...`", or make release's "... `git ...` (nothing
-    was written)"), run in `repo` as the learner types it there: it must succeed and bring back the committed bytes
-    `shipped` at `path`."""
-    advice = re.search(r"restore it with `(git [^`]+)`(?: \([^()]*\))?$", message)
+    was written)", or make grade's "restore it (git ...) and grade again"), run in `repo` as the learner types it
+    there: it must succeed and bring back the committed bytes `shipped` at `path`."""
+    advice = re.search(r"restore it (?:with `(git [^`]+)`(?: \([^()]*\))?|\((git [^()]+)\) and grade again)$", message)
     assert advice, message
-    ran = git_in(repo, *shlex.split(advice[1])[1:])
+    ran = git_in(repo, *shlex.split(advice[1] or advice[2])[1:])
     assert ran.returncode == 0, ran.stderr
     assert path.read_bytes() == shipped
 

@@ -37,8 +37,10 @@ from conftest import (
     at_most,
     child_subreaper,
     child_subreaper_put_back,
+    committed_in_a_new_repository,
     hang_guard,
     read_csv,
+    restore_as_advised,
     write_class,
 )
 
@@ -1647,9 +1649,12 @@ def test_a_kept_verdict_does_not_stand_under_another_python(tmp_path, capsys, mo
 ], ids=["grader-code", "data-set"])
 def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(
         watched, before, added, tmp_path, monkeypatch, capsys):
+    """ann's file appends to a grader (or a data set the graders read): make grade says which file changed and how to
+    restore it, and writes no grades; its advice, typed in the project's clone, brings back the committed file."""
     project = tmp_path / "project"
     (project / watched).parent.mkdir(parents=True)
     (project / watched).write_text(before)
+    committed_in_a_new_repository(project, watched)
     monkeypatch.setattr(grade_class, "REPO", project)
     patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
@@ -1660,6 +1665,7 @@ def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grad
                      f"(git checkout HEAD -- {watched}) and grade again")
     assert not (folder / "grades.csv").exists()
     assert not (folder / PROGRESS).exists()         # nor ann's verdict kept, the changed grader's, for the next run
+    restore_as_advised(project, error, project / watched, before.encode())
 
 
 def test_a_submission_that_changes_the_instructors_files_before_a_ctrl_c_leaves_no_grades_kept_for_the_next_run(

@@ -30,11 +30,13 @@ from conftest import (
     a_clone_another_user_owns,
     as_for_a_learner,
     closed_pipe,
+    committed_in_a_new_repository,
     dev_full,
     full_output,
     git_hooks_variables,
     instructors_git_config,
     lose,
+    lose_committed,
     output_closed,
     read_csv,
     restore_as_advised,
@@ -812,7 +814,8 @@ def test_make_release_into_a_folder_that_cannot_be_written_is_one_line_naming_it
 
 def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
     """The Classroom files name each exercise by its grader's TITLE: with graders/ex03.py gone (the graders' package
-    looks in a folder without it) make release ended in a traceback, half the copy written."""
+    looks in a folder without it) make release ended in a traceback, half the copy written. The advice, typed in a
+    clone where `git rm` took the file, brings it back."""
     from keras_models.course.exercises import graders
 
     for exercise in EXERCISES:                                     # the others are there, loaded before the patch
@@ -822,9 +825,13 @@ def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(
     dest = tmp_path / "copy"
     assert release.main([str(dest)]) == 1
     path = "keras_models/course/exercises/graders/ex03.py"
-    assert capsys.readouterr() == ("", f"error: the grader {path} is missing, a file of the course's, not the code "
-                                       f"graded: restore it with `git checkout HEAD -- {path}` (nothing was written)\n")
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"error: the grader {path} is missing, a file of the course's, not the code graded: "
+                              f"restore it with `git checkout HEAD -- {path}` (nothing was written)\n")
     assert not dest.exists()
+    clone, shipped = tmp_path / "clone", (REPO / path).read_bytes()
+    lose_committed(clone, clone / path, shipped, "git rm")
+    restore_as_advised(clone, err, clone / path, shipped)
 
 
 @pytest.mark.parametrize("command, variable, run", [
@@ -1900,12 +1907,15 @@ def test_an_earlier_grade_book_that_cannot_be_understood_is_refused_in_one_line_
 
 @pytest.mark.parametrize("damage", ["deleted", "changed"])
 def test_a_damaged_data_set_is_one_line_before_grading_not_a_class_of_zeros(damage, tmp_path, monkeypatch, capsys):
+    """digits.csv deleted, or its line ends changed (core.autocrlf's doing): make grade says so in one line and grades
+    nothing, and its advice, typed in the clone that holds the file, brings back the shipped bytes."""
     from data import checksums
 
     shipped = tmp_path / "data"
     shipped.mkdir()
     for filename in checksums.SHA256:
         (shipped / filename).write_bytes((checksums.DATA_DIR / filename).read_bytes())
+    committed_in_a_new_repository(tmp_path, "data/digits.csv")            # where the advice is typed: a clone
     if damage == "deleted":
         (shipped / "digits.csv").unlink()
     else:
@@ -1920,12 +1930,14 @@ def test_a_damaged_data_set_is_one_line_before_grading_not_a_class_of_zeros(dama
     assert err.count("\n") == 1
     assert err.endswith("restore it with `git checkout HEAD -- data/digits.csv` (nothing was graded)\n"), err
     assert sorted(path.name for path in folder.iterdir()) == ["ann"]                  # no grade book written
+    restore_as_advised(tmp_path, err, shipped / "digits.csv", (REPO / "data" / "digits.csv").read_bytes())
 
 
 def test_a_grader_file_missing_is_one_line_before_grading_not_every_learners_fault(tmp_path, monkeypatch, capsys):
     """graders/ex03.py deleted (the graders' package looks in a folder without it): GitHub Classroom's --learner
     and make grade say so in one line; Classroom's step said "the grader could not check your code: ... check what
-    your functions return", and make grade, preloading the graders, ended in a traceback."""
+    your functions return", and make grade, preloading the graders, ended in a traceback. The advice, typed in a clone
+    where `git rm` took the file, brings it back."""
     from keras_models.course.exercises import graders
 
     monkeypatch.setattr(graders, "__path__", [str(tmp_path / "graders")])
@@ -1938,6 +1950,9 @@ def test_a_grader_file_missing_is_one_line_before_grading_not_every_learners_fau
         assert grade_class.main(argv) == 1
         assert capsys.readouterr() == ("", line)
     assert sorted(path.name for path in folder.iterdir()) == ["ann", "bo"]                 # no grade book written
+    clone, shipped = tmp_path / "clone", (REPO / path).read_bytes()
+    lose_committed(clone, clone / path, shipped, "git rm")
+    restore_as_advised(clone, line, clone / path, shipped)                               # the advice, as given
 
 
 def test_grades_csv_is_written_last_so_a_failed_write_of_the_reasons_leaves_no_grade_book_to_merge(tmp_path,
