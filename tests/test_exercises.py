@@ -984,6 +984,34 @@ def test_a_learners_floatx_or_seterr_at_the_top_of_a_file_does_not_reach_the_nex
     assert "ex01" in capsys.readouterr().out
 
 
+def test_a_learners_logging_switched_off_at_the_top_of_a_file_does_not_reach_the_next_exercise_graded(
+        tmp_path, monkeypatch, capsys):
+    """ex01's file switching TensorFlow's logger off (`disabled`, `propagate`) and all logging with
+    logging.disable(logging.CRITICAL): ex02, graded next in the same process, ran with TensorFlow's errors silenced,
+    and the loggers stayed so after make exercises. Each comes back as it was before grading, as the levels do."""
+    import logging
+
+    from keras_models.course.exercises import graders
+
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path)
+    monkeypatch.setattr(repository, "REPO", tmp_path)  # what from_repository shows
+    find("ex01").learner_path.write_text("import logging\n\ntensorflow = logging.getLogger('tensorflow')\n"
+                                         "tensorflow.setLevel(logging.DEBUG)\ntensorflow.disabled = True\n"
+                                         "tensorflow.propagate = False\nlogging.disable(logging.CRITICAL)\n",
+                                         encoding="utf-8")
+    tensorflow = logging.getLogger("tensorflow")
+    found = (tensorflow.level, tensorflow.disabled, tensorflow.propagate, logging.root.manager.disable)
+    try:
+        assert grade_cli.main(["--only", "ex01"]) == 1                  # defines nothing: a FAIL, after its top ran
+        assert (tensorflow.level, tensorflow.disabled, tensorflow.propagate, logging.root.manager.disable) == found
+        assert found[0] != logging.DEBUG and found[1:] == (False, True, logging.NOTSET)   # each change is one
+    finally:
+        tensorflow.setLevel(found[0])
+        tensorflow.disabled, tensorflow.propagate = found[1:3]
+        logging.disable(found[3])
+    assert "ex01" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("keras_json", "floatx"), [
     (b'{"floatx": "float64", "epsilon": 1e-07, "backend": "tensorflow"}', "float64"),
     (None, "float32"),                                                     # no keras.json: Keras' default

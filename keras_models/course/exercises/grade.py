@@ -69,16 +69,22 @@ from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm
 @contextlib.contextmanager
 def _quiet_tensorflow() -> Iterator[None]:
     """Keep TensorFlow's Python warnings ("... triggered tf.function retracing") out of the report while grading;
-    the loggers' levels come back afterwards, so in a notebook the learner's own cells warn as before."""
+    the loggers' levels come back afterwards, so in a notebook the learner's own cells warn as before. So do whether
+    each is switched off or passes its lines on, and logging.disable's level: `make exercises` grades every exercise
+    in one process, and ex01's file with `tf.get_logger().disabled = True` or `logging.disable(logging.CRITICAL)` at
+    its top silenced TensorFlow's errors while every later exercise was graded."""
     loggers = [logging.getLogger(name) for name in ("tensorflow", "absl")]
-    levels = [logger.level for logger in loggers]
+    kept = [(logger.level, logger.disabled, logger.propagate) for logger in loggers]
+    disabled_below = logging.root.manager.disable            # logging.disable(level)'s level, 0 when never called
     for logger in loggers:
         logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
+        for logger, (level, disabled, propagate) in zip(loggers, kept, strict=True):
             logger.setLevel(level)
+            logger.disabled, logger.propagate = disabled, propagate
+        logging.disable(disabled_below)
 
 
 @contextlib.contextmanager
