@@ -104,12 +104,19 @@ def what_is_damaged(content: bytes, filename: str) -> str:
         return (f"Its last line, {len(lines)}, has no newline at its end, and the file is "
                 f"{added:,} byte{'' if added == 1 else 's'} longer than the shipped one ({len(content):,} bytes, the "
                 f"shipped file has {size}): something was added, such as a row appended at its end.")
-    whole_row = len(lines[-1].split(",")) == len(names) and len(content) >= SIZE[filename] - 1
-    if lines[-1] and whole_row:                         # the last newline taken away (an editor), nothing else
-        return f"Its last line, {len(lines)}, has no newline at its end ({len(content):,} of {size} bytes)."
-    if lines[-1]:
+    if lines[-1] and len(content) < SIZE[filename] - 1:  # more than the last newline is gone
         return (f"It stops in the middle of line {len(lines)}, without a newline: it was cut short "
                 f"({len(content):,} of {size} bytes).")
+    unended = ""
+    if lines[-1]:   # the last newline taken away (an editor) or typed over, at the shipped size or one byte less:
+        unended = f"Its last line, {len(lines)}, has no newline at its end ({len(content):,} of {size} bytes)."
+        lines.append("")    # the lines then read as if it were there: a ',' typed over it makes a 32nd field
+    return " ".join(filter(None, [unended, _what_is_wrong_in_the_lines(lines, names, filename)]))
+
+
+def _what_is_wrong_in_the_lines(lines: list[str], names: list[str], filename: str) -> str:
+    """One sentence on the first blank line, ragged row, or empty, spaced or non-finite field of a file's `lines`
+    (the last is "", after the final newline), else on rows missing or added by their count, or ""."""
     for number, line in enumerate(lines[:-1], start=1):
         if not line:
             return f"Line {number} is blank."
@@ -129,8 +136,8 @@ def what_is_damaged(content: bytes, filename: str) -> str:
             if not finite:
                 return f"{where}: {field[:40]!r} is not a finite number."
     if len(lines) - 1 < LINES[filename]:                # whole rows, but fewer: `head -n 100`, or rows deleted
-        return (f"It has {len(lines) - 1:,} whole lines, {len(content):,} of {size} bytes: rows are missing (it was "
-                "cut short, or rows were deleted).")
+        return (f"It has {len(lines) - 1:,} whole lines, {LINES[filename] - (len(lines) - 1):,} fewer than the shipped "
+                f"file's {LINES[filename]:,}: rows are missing (it was cut short, or rows were deleted).")
     if len(lines) - 1 > LINES[filename]:                # whole rows, but more: a row pasted in, or a merge kept both
         return (f"It has {len(lines) - 1:,} whole lines, {len(lines) - 1 - LINES[filename]:,} more than the shipped "
                 f"file's {LINES[filename]:,}: rows were added.")

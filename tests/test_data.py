@@ -181,6 +181,8 @@ DAMAGES = {
     "spreadsheet": (_as_a_spreadsheet_saves_it,
                     "It starts with a byte-order mark, its lines end in CRLF (Windows line endings) and its fields are "
                     "separated by ';', as a spreadsheet or an editor saves it."),
+    "semicolon_typed_in_header": (lambda: SHIPPED_BREAST_CANCER.replace(b",", b";", 1),   # the header's first ','
+                                  "Line 2 has 31 fields, the header 30."),     # one ';' among its ',': no spreadsheet
     "crlf": (lambda: SHIPPED_BREAST_CANCER.replace(b"\n", b"\r\n"),
              "Its lines end in CRLF (Windows line endings), as a spreadsheet or an editor saves it."),
     "bom_and_crlf": (lambda: b"\xef\xbb\xbf" + SHIPPED_BREAST_CANCER.replace(b"\n", b"\r\n"),   # Notepad's "UTF-8 BOM"
@@ -196,6 +198,9 @@ DAMAGES = {
     "digit_typed_and_final_newline_dropped": (   # 17.99 -> 17.990 in an editor that drops the last newline: the size
         lambda: _with_row(2, "17.990" + SHIPPED_BREAST_CANCER.decode().split("\n")[1][len("17.99"):])[:-1],  # is kept
         "Its last line, 570, has no newline at its end (121,388 of 121,388 bytes)."),            # so nothing was added
+    "final_newline_typed_over_by_a_comma": (lambda: SHIPPED_BREAST_CANCER[:-1] + b",",     # the shipped size, not cut
+                                            "Its last line, 570, has no newline at its end (121,388 of 121,388 bytes). "
+                                            "Line 570 has 32 fields, the header 31."),
     "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,M\n" loses "M\n": 31 fields, one empty
                           "It stops in the middle of line 570, without a newline: it was cut short (121,386 of "
                           "121,388 bytes)."),
@@ -212,12 +217,12 @@ DAMAGES = {
                                      "than the shipped one (121,599 bytes, the shipped file has 121,388): something "
                                      "was added, such as a row appended at its end."),
     "cut_at_a_line_break": (lambda: b"".join(SHIPPED_BREAST_CANCER.splitlines(keepends=True)[:100]),   # head -n 100
-                            "It has 100 whole lines, 21,469 of 121,388 bytes: rows are missing (it was cut short, or "
-                            "rows were deleted)."),
+                            "It has 100 whole lines, 470 fewer than the shipped file's 570: rows are missing (it was "
+                            "cut short, or rows were deleted)."),
     "row_deleted": (lambda: b"".join(SHIPPED_BREAST_CANCER.splitlines(keepends=True)[:299]
                                      + SHIPPED_BREAST_CANCER.splitlines(keepends=True)[300:]),
-                    "It has 569 whole lines, 121,174 of 121,388 bytes: rows are missing (it was cut short, or rows "
-                    "were deleted)."),
+                    "It has 569 whole lines, 1 fewer than the shipped file's 570: rows are missing (it was cut "
+                    "short, or rows were deleted)."),
     "row_appended": (lambda: SHIPPED_BREAST_CANCER + SHIPPED_BREAST_CANCER.split(b"\n")[1] + b"\n",   # row 1 twice
                      "It has 571 whole lines, 1 more than the shipped file's 570: rows were added."),
     "blank_last_line": (lambda: SHIPPED_BREAST_CANCER + b"\n", "Line 571 is blank."),
