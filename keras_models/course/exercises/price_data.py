@@ -26,7 +26,7 @@ def true_price(features: np.ndarray) -> np.ndarray:
 
 def make_price_data(n_samples: int = 1000, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
     """(features (n_samples, 2), price (n_samples,)) drawn with np.random.default_rng(seed)."""
-    if not isinstance(n_samples, int) or n_samples < 1:
+    if not isinstance(n_samples, int) or isinstance(n_samples, bool) or n_samples < 1:   # True is no count
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     rng = np.random.default_rng(seed)
     features = 1000.0 + rng.normal(size=(n_samples, 2))                    # (n, 2)
