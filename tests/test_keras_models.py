@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn.datasets
 import tensorflow as tf
 from conftest import HandedToFit, build_before_fit, stop_at_fit, the_disk_fills_while_writing
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -249,6 +250,33 @@ def test_the_script_prints_its_epochs_test_scores_first_example_and_files_as_the
         answers = ", ".join(f"{name} {'yes' if q > 0.5 else 'no'} ({q:.2f})"
                             for name, q in zip(prepared.target_names, first, strict=True))
         assert lines[-2] == f"  image {row} (a {load_digits()[1].iloc[row]}): {answers}"
+
+
+class SaysThreeInFourMalignant:
+    """A stand-in for the trained breast-cancer model: p(malignant) = 0.75 for every patient, (m, 1)."""
+
+    def predict(self, X, verbose=0):
+        return np.full((len(X), 1), 0.75, dtype=np.float32)
+
+
+@pytest.mark.parametrize("seed, truly", [(0, "malignant"), (3, "benign")])   # the first test patient's class
+def test_the_binary_script_thresholds_its_patients_probability_and_names_the_patients_own_diagnosis(seed, truly,
+                                                                                                 tmp_path, monkeypatch):
+    """The script's one patient, with a stand-in model that says p(malignant) = 0.75 (no fit, no .keras file): the
+    0.5 threshold calls it malignant (an argmax over the one column would say benign), and "truly" is the patient's
+    diagnosis in scikit-learn's copy of the data (target 0 = malignant): one patient of each class, 60 rows. (The
+    course fixture's patient is malignant and called benign after 2 epochs: an argmax, or the diagnosis of the file's
+    first row, malignant, passes there.) About 0.1 s each."""
+    model = SaysThreeInFourMalignant()
+    monkeypatch.setattr(workflow, "build_model", lambda prepared: model)
+    monkeypatch.setattr(workflow, "fit", lambda model, prepared, out_dir, *_, **__: workflow.Fitted(
+        pd.DataFrame(), out_dir / "binary_loss_curves.png", out_dir / "tensorboard" / "binary"))
+    monkeypatch.setattr(workflow, "save_and_reload", lambda model, out_dir, *_: (out_dir / "binary.keras", model))
+    run = classification_breast_cancer.run(tmp_path, epochs=1, max_rows=60, seed=seed)
+    row = run.prepared.test_rows[0]
+    assert {0: "malignant", 1: "benign"}[int(sklearn.datasets.load_breast_cancer().target[row])] == truly
+    assert run.report.splitlines()[-2] == (f"  patient {row}: p(malignant) = 0.750 -> malignant (truly {truly}); "
+                                           "unscaled input would give p = 0.750")
 
 
 def test_a_second_run_replaces_the_first_runs_tensorboard_curves_instead_of_interleaving_them(second_binary_fit):
