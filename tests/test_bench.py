@@ -335,6 +335,15 @@ def test_every_run_starts_from_a_float32_network_of_relu_hidden_layers_and_a_sof
         (64, 128, "relu", np.float32), (128, 128, "relu", np.float32), (128, 10, "softmax", np.float32)]
 
 
+def test_every_run_starts_from_the_same_weights_and_the_seed_chooses_them():
+    """make_network is seeded (its docstring): two runs of a shape start from equal kernels, another seed from other
+    kernels in every layer (the biases start at 0 whatever the seed)."""
+    first, again, other = (make_network(TINY, seed=seed).get_weights()[::2] for seed in (0, 0, 1))   # the kernels
+    for W_first, W_again, W_other in zip(first, again, other, strict=True):
+        np.testing.assert_array_equal(W_first, W_again)
+        assert not np.array_equal(W_first, W_other)
+
+
 def test_the_floor_computes_every_product_it_times():
     """After an epoch the last batch's buffers hold a_1 = x W_1, a_2 = a_1 W_2 (forward), delta_1 = delta_2 W_2^T
     (BP2's product) and grad_W_l = a_{l-1}^T delta_l (BP4), each against a product taken here: a floor that skipped
