@@ -2580,6 +2580,55 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
         "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
 
 
+@pytest.mark.parametrize("handed", ["arrays", "dataset"])
+def test_ex04_refuses_training_prices_out_of_line_with_their_rows_before_any_epoch_runs(handed, tmp_path):
+    """y_train[::-1] handed to fit, as arrays or as a tf.data.Dataset of (x, y) batches, trains every diamond on
+    another's price: Keras takes it without a word, and the grader told the learner to tune the model ("test MAE
+    3.372 ... more hidden units, a better learning rate or more epochs"). The hint counts the rows moved."""
+    import tensorflow as tf
+
+    moved = []
+
+    def train(model, X_train, y_train, X_val, y_val):
+        reversed_prices = y_train[::-1]
+        moved.append((int(np.sum(reversed_prices != y_train)), len(y_train)))  # rows given another's price, of all
+        rows = (tf.data.Dataset.from_tensor_slices((X_train, reversed_prices)).batch(128),) if handed == "dataset" \
+            else (X_train, reversed_prices)
+        return model.fit(*rows, validation_data=(X_val, y_val), epochs=40, verbose=0)
+
+    hint = grade_mutant("ex04", tmp_path, train=train)
+    assert hint == ("fit's y is out of line with its x: {} of the {} training rows were handed "
+                    "another row's target (as y_train[::-1] would be): keep each row with its own, "
+                    "model.fit(X_train, y_train), or shuffle both with one permutation").format(*moved[0]), hint
+
+
+def test_labels_stay_with_their_rows_counts_targets_moved_to_other_rows_and_leaves_pairs_shuffled_together_alone():
+    """Two targets swapped are counted (2 of the 6 rows); rows and targets shuffled by one permutation (as arrays or a
+    tf.data.Dataset), a row the data holds twice with either of its two targets, a target rescaled (no target of
+    the rows at all: another check's matter) and rows that are not training rows pass."""
+    import tensorflow as tf
+
+    from keras_models.course.exercises.graders.fit_checks import labels_stay_with_their_rows
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0], [3.0, 1.0], [4.0, 0.5]])        # (6, 2), row 3 twice
+    y = np.array([[10.0], [20.0], [30.0], [40.0], [45.0], [60.0]])                               # (6, 1)
+
+    def check_fit(x, targets=None) -> None:
+        labels_stay_with_their_rows({"x": x, "y": targets}, X, y, "X_train, y_train")
+
+    order = np.array([5, 2, 0, 4, 1, 3])
+    check_fit(X[order], y[order])
+    check_fit(tf.data.Dataset.from_tensor_slices((X[order], y[order])).batch(4))
+    check_fit(X, y[[0, 1, 2, 4, 3, 5]])                                          # the twice-held row, targets swapped
+    check_fit(X, y * 1000.0)
+    check_fit(X + 100.0, y[::-1])
+    swapped = y[[1, 0, 2, 3, 4, 5]].ravel()                                      # a vector (m,), as Keras takes it
+    with pytest.raises(Fail, match=r"^fit's y is out of line with its x: 2 of the 6 training rows were handed "):
+        check_fit(X, swapped)
+    with pytest.raises(Fail, match=r"^fit's y is out of line with its x: 2 of the 6 training rows were handed "):
+        check_fit(tf.data.Dataset.from_tensor_slices((X, swapped)).batch(4).repeat())
+
+
 @pytest.mark.parametrize("returns_the_model, hint", [
     (False, "train must return the History that model.fit returns"),
     (True, "train returned the model, not the History that model.fit returns: return model.fit(...)"),

@@ -2,10 +2,10 @@
 
 The grader prepares the data itself (the same 5,000-row slice as the exercise) and keeps the test
 split: the learner's code sees only the training and validation rows. Checks: a regression model
-(linear output with no Dropout after it, regression loss, at least one nonlinear hidden layer), fit validating on
-the validation rows (not the training or test rows, and not training on them too: checked as fit is called) with any
-EarlyStopping watching them and restoring its best epoch's weights, the dollar price of one raw test diamond, and
-the test MAE under the target.
+(linear output with no Dropout after it, regression loss, at least one nonlinear hidden layer), fit given each
+training row with its own price and validating on the validation rows (not the training or test rows, and not
+training on them too: checked as fit is called) with any EarlyStopping watching them and restoring its best epoch's
+weights, the dollar price of one raw test diamond, and the test MAE under the target.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import Fail, check, deterministic, history_of, one_number
-from .fit_checks import fit_checked, validated_on
+from .fit_checks import fit_checked, labels_stay_with_their_rows, validated_on
 from .model_checks import (
     REGRESSION_LOSSES,
     loss_of,
@@ -60,7 +60,9 @@ def grade(module, workdir) -> str:
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")
         require_hidden_nonlinearity(model, "fits one plane")
-        with fit_checked(validated_on(data.X_val, data.y_val, data.X_train)):
+        with fit_checked(lambda arguments: labels_stay_with_their_rows(arguments, data.X_train, data.y_train,
+                                                                       "X_train, y_train"),
+                         validated_on(data.X_val, data.y_val, data.X_train)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     logged = history_of(history, "train")
     check("loss" in logged, "train must return the History that model.fit returns")

@@ -5,7 +5,8 @@ together: fit must validate on exactly the rows set aside for it (`validation_ro
 the training rows, not the test rows, not a validation_split (`not_a_split`) -- without training on them
 too (`not_trained_on`, `rows_among`); and an EarlyStopping must watch the validation rows and hand back
 its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`); labels for one
-output unit come in one column, not one-hot (`labels_in_one_column`). Each raises `Fail(hint)` (checks.py) naming
+output unit come in one column, not one-hot (`labels_in_one_column`), each training row with its own target, not
+another row's (`labels_stay_with_their_rows`). Each raises `Fail(hint)` (checks.py) naming
 the argument at fault. Before any of them, `fit_checked` refuses what would make them misread x and y
 (`data_checked`: masked entries, x and y swapped) with a ValueError, as `kinds_checked` words Keras' silences.
 """
@@ -256,6 +257,36 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
                        "their loss then scores rows the model has seen, and early stopping watches nothing new")
         early_stopping_restores_best(arguments)
     return check_call
+
+
+def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, training: str) -> None:
+    """fit's y gives each row of its x that is a row of X (the training rows) that row's own target in y, or a Fail
+    counting the rows handed another row's (`training`: what fit should be given, as the learner's code names it).
+    x and y as arrays, or a tf.data.Dataset of (x, y) batches (batches_read). Keras trains on y_train[::-1] without
+    a word: every row learns another diamond's price, and the grader's only hint was to tune the model. Rows of x
+    that are not rows of X, and labels that are no target of X at all (a y rescaled), are left to the other checks."""
+    read = batches_read(arguments.get("x"), limit=len(X))
+    # a Dataset's first len(X) rows: one pass of a repeated one, not the start of its next
+    x, given = (read[0][:len(X)], read[1][:len(X)]) if read is not None else (arguments.get("x"), arguments.get("y"))
+    x = as_rows(x, np.float32)                                                       # (m, n) or None
+    try:
+        given = np.asarray(given, dtype=np.float32)
+    except (TypeError, ValueError):
+        return
+    if x is None or x.shape[1] != X.shape[1] or given.ndim == 0 or len(given) != len(x):
+        return
+    given = given.reshape(len(x), -1)                                                # (m, k)
+    Y = np.asarray(y, dtype=np.float32).reshape(len(y), -1)                         # (m_X, k)
+    own: dict[bytes, set[bytes]] = {}                      # a row's targets: a data set can hold one row twice
+    for row, target in zip(np.asarray(X, dtype=np.float32), Y, strict=True):
+        own.setdefault(row.tobytes(), set()).add(target.tobytes())
+    targets = set().union(*own.values())
+    found = [(row.tobytes(), target.tobytes()) for row, target in zip(x, given, strict=True) if row.tobytes() in own]
+    moved = sum(target not in own[row] and target in targets for row, target in found)
+    check(moved == 0,
+          f"fit's y is out of line with its x: {moved} of the {len(found)} training rows were handed another row's "
+          f"target (as y_train[::-1] would be): keep each row with its own, model.fit({training}), or shuffle both "
+          "with one permutation")
 
 
 def not_a_split(arguments: dict, validation: str) -> None:
