@@ -3484,9 +3484,12 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
-EX04_ROUNDED = (r"predict_price_dollars gave \$0, the model says \$(?P<model>\d+\.\d\d) for this diamond "
+EX04_ROUNDED = (r"predict_price_dollars gave \$(0|1,000), the model says \$(?P<model>\d+\.\d\d) for this diamond "
                 r"\(0\.\d{3} thousand\): if the thousands were rounded to a whole number before \* 1000, multiply "
                 r"the model's own number, dollars = float\(thousands\) \* 1000")
+EX04_CONSTANT = (r"predict_price_dollars gave \$(0|1,000) for two diamonds the model prices at \$(?P<model>\d+) and "
+                 r"\$[\d,]+: return the price of the diamond it is given, dollars = float\(thousands\) \* 1000 of "
+                 r"model\.predict\(data\.scale\(diamond\)\)")
 
 
 @pytest.mark.parametrize("dollars, hint", [
@@ -3498,16 +3501,24 @@ EX04_ROUNDED = (r"predict_price_dollars gave \$0, the model says \$(?P<model>\d+
     ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 0\.000001 times the \$[\d,]+ the "
      r"model says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
     ("round(float(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
-    ("0.0", EX04_ROUNDED),
-], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands", "constant-0"])
+    ("0.0", EX04_CONSTANT),
+    ("float(thousands[0, 0]) * 1024.0", r"predict_price_dollars gave 1\.024 times the model's price of each of two "
+     r"diamonds \(\$[\d,]+ for \$[\d,]+, \$[\d,]+ for \$[\d,]+\): the model predicts thousands of dollars, so "
+     r"dollars = thousands \* 1000$"),
+    ("1000.0", EX04_CONSTANT),
+    ("float(np.ceil(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
+], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands", "constant-0", "times-1024",
+        "constant-1000", "rounded-up-thousands"])
 def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dollars, hint, ex04_one_epoch,
                                                                              tmp_path):
     """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100, times 10000
     (a zero too many) or divided by 1000 (a price the model gives, in the wrong unit) was told "encode and scale the
     raw row with data.scale(...) before predicting", which it had done; so was the model's price under $500 (this
-    diamond's, after one epoch) rounded to 0 thousand, $0. A constant $0 gives the same $0 on this diamond, so the
-    rounding is asked about ("if the thousands were rounded"), not asserted; the case holds only while the model's
-    price is under $500, where round() gives 0, which the test checks rather than a figure copied from a run."""
+    diamond's, after one epoch) rounded to 0 thousand ($0) or up to 1 ($1,000), and times 1.024 or a constant $0 or
+    $1,000, which one diamond cannot tell from a rounding. The grader asks about a second diamond, the one the model
+    prices farthest from the first: a constant gives it the same price, a factor the same ratio, a rounding its own
+    whole thousands. The cases hold only while the model's price is under $500, where round() gives 0 and ceil() 1,
+    which the test checks rather than a figure copied from a run."""
     message = _ex04_graded_with_one_epoch(ex04_one_epoch, tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars))
     matched = re.fullmatch(hint, message)
     assert matched, message

@@ -10,6 +10,8 @@ weights, the dollar price of one raw test diamond, and the test MAE under the ta
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .checks import Fail, check, deterministic, history_of, one_number
@@ -47,6 +49,34 @@ def baselines(data) -> dict[str, float]:
     return {"mean": mean_mae, "linear": float(np.mean(np.abs(linear - data.y_test)))}
 
 
+def whole_thousands(dollars: float) -> set[float]:
+    """A price in dollars with its thousands rounded, cut or rounded up to a whole number: round(), int(), ceil()."""
+    thousands = dollars / 1000.0
+    return {1000.0 * round(thousands), 1000.0 * int(thousands), 1000.0 * math.ceil(thousands)}
+
+
+def wrong_price(dollars: float, expected: float, dollars_other: float, expected_other: float) -> None:
+    """The Fail for predict_price_dollars' `dollars` for a diamond the model prices at `expected`, from what it gives
+    for a second one (`dollars_other`, the model: `expected_other`): the same price for both (a constant), the
+    model's thousands rounded to whole ones for both, the model's price times one factor for both (not a power of
+    10: those are named before), or else a row not encoded and scaled as the training rows were."""
+    both = f"${dollars:,.0f} for ${expected:,.0f}, ${dollars_other:,.0f} for ${expected_other:,.0f}"
+    if dollars_other == dollars:
+        raise Fail(f"predict_price_dollars gave ${dollars:,.0f} for two diamonds the model prices at "
+                   f"${expected:,.0f} and ${expected_other:,.0f}: return the price of the diamond it is given, "
+                   "dollars = float(thousands) * 1000 of model.predict(data.scale(diamond))")
+    if dollars in whole_thousands(expected) and dollars_other in whole_thousands(expected_other):
+        raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond "
+                   f"({expected / 1000:.3f} thousand): if the thousands were rounded to a whole number before * 1000, "
+                   "multiply the model's own number, dollars = float(thousands) * 1000")
+    factor = dollars / expected if expected else 0.0
+    if factor and expected_other and abs(dollars_other / expected_other - factor) <= 1e-3 * abs(factor):
+        raise Fail(f"predict_price_dollars gave {factor:.4g} times the model's price of each of two diamonds ({both}): "
+                   "the model predicts thousands of dollars, so dollars = thousands * 1000")
+    raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
+               "encode and scale the raw row with data.scale(...) before predicting")
+
+
 def grade(module, workdir) -> str:
     from data import load_diamonds
 
@@ -68,7 +98,8 @@ def grade(module, workdir) -> str:
     check("loss" in logged, "train must return the History that model.fit returns")
     check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
 
-    diamond = load_diamonds().iloc[[data.test_rows[0]]].drop(columns="price")
+    diamonds = load_diamonds()
+    diamond = diamonds.iloc[[data.test_rows[0]]].drop(columns="price")
     expected = float(model.predict(data.scale(diamond), verbose=0)[0, 0]) * 1000.0
     dollars = one_number(module.predict_price_dollars(model, data, diamond), "predict_price_dollars")
     if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
@@ -80,17 +111,15 @@ def grade(module, workdir) -> str:
         raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {times} times the ${expected:,.0f} the model "
                    "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
     off = abs(dollars - expected) > 1e-3 * abs(expected) + 0.01                # by more than 0.1% and a cent
-    whole_thousands = {1000.0 * round(expected / 1000), 1000.0 * int(expected / 1000)}   # round() or int() of them
-    if off and dollars in whole_thousands:
-        # the model's thousands rounded (or cut) to a whole number; a constant as often gives $0 too: ask, not tell
-        raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond "
-                   f"({expected / 1000:.3f} thousand): if the thousands were rounded to a whole number before * 1000, "
-                   "multiply the model's own number, dollars = float(thousands) * 1000")
-    check(not off,
-          f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
-          "encode and scale the raw row with data.scale(...) before predicting")
-
     prediction = model.predict(data.X_test, verbose=0)                               # (m, 1)
+    if off:
+        # one diamond cannot tell a constant, a rounding and another factor apart: ask about the test diamond the
+        # model prices farthest from this one too
+        farthest = int(np.argmax(np.abs(prediction[:, 0] - expected / 1000.0)))
+        other = diamonds.iloc[[data.test_rows[farthest]]].drop(columns="price")
+        expected_other = float(model.predict(data.scale(other), verbose=0)[0, 0]) * 1000.0
+        dollars_other = one_number(module.predict_price_dollars(model, data, other), "predict_price_dollars")
+        wrong_price(dollars, expected, dollars_other, expected_other)
     mae = float(np.mean(np.abs(prediction - data.y_test)))
     base = baselines(data)
     check(mae < TARGET_MAE,
