@@ -3507,8 +3507,10 @@ EX04_CONSTANT = (r"predict_price_dollars gave \$(0|1,000) for two diamonds the m
      r"dollars = thousands \* 1000$"),
     ("1000.0", EX04_CONSTANT),
     ("float(np.ceil(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
+    ('float("nan")', r"predict_price_dollars gave nan, not a price, for a diamond the model prices at "
+     r"\$(?P<model>\d+): dollars = float\(thousands\) \* 1000 of model\.predict\(data\.scale\(diamond\)\)"),
 ], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands", "constant-0", "times-1024",
-        "constant-1000", "rounded-up-thousands"])
+        "constant-1000", "rounded-up-thousands", "nan"])
 def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dollars, hint, ex04_one_epoch,
                                                                              tmp_path):
     """One epoch is enough: the grader asks predict_price_dollars before it scores the model. Times 100, times 10000
@@ -3517,8 +3519,9 @@ def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dol
     diamond's, after one epoch) rounded to 0 thousand ($0) or up to 1 ($1,000), and times 1.024 or a constant $0 or
     $1,000, which one diamond cannot tell from a rounding. The grader asks about a second diamond, the one the model
     prices farthest from the first: a constant gives it the same price, a factor the same ratio, a rounding its own
-    whole thousands. The cases hold only while the model's price is under $500, where round() gives 0 and ceil() 1,
-    which the test checks rather than a figure copied from a run."""
+    whole thousands. A nan is no distance from any price: it passed the price check. The cases hold only while the
+    model's price is under $500, where round() gives 0 and ceil() 1, which the test checks rather than a figure
+    copied from a run."""
     message = _ex04_graded_with_one_epoch(ex04_one_epoch, tmp_path, ("float(thousands[0, 0]) * 1000.0", dollars))
     matched = re.fullmatch(hint, message)
     assert matched, message

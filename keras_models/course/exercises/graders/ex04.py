@@ -102,6 +102,11 @@ def grade(module, workdir) -> str:
     diamond = diamonds.iloc[[data.test_rows[0]]].drop(columns="price")
     expected = float(model.predict(data.scale(diamond), verbose=0)[0, 0]) * 1000.0
     dollars = one_number(module.predict_price_dollars(model, data, diamond), "predict_price_dollars")
+    if math.isfinite(expected):                       # a model that gives nan is judged by its test MAE below
+        # nan is no distance from any price: every comparison below is False, and the price check passed
+        check(math.isfinite(dollars), f"predict_price_dollars gave {dollars}, not a price, for a diamond the model "
+                                      f"prices at ${expected:,.0f}: dollars = float(thousands) * 1000 of "
+                                      "model.predict(data.scale(diamond))")
     if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
         raise Fail("predict_price_dollars returned thousands of dollars: the target is price / 1000")
     factor = dollars / expected if expected else 0.0             # 0.1 for * 100, 1e-6 for / 1000
