@@ -106,9 +106,11 @@ def _grade_network(module, rng: np.random.Generator) -> None:
         def fn(values):
             return np.asarray(values) ** 3
 
+    cubed = module.NeuralNetwork(W, b, Cube).run(X)
+    what = "NeuralNetwork.run with an activation whose fn is z**3"
+    as_array(cubed, what, z.shape)                 # a.T, say: a shape slip, not a sign the activation went unused
     try:
-        _close(module.NeuralNetwork(W, b, Cube).run(X), z ** 3,
-               "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given)")
+        _close(cubed, z ** 3, f"{what} (it must use the activation it is given)")
     except Fail:
         _name_the_networks_slip(module, W, b, X, z)
         raise
