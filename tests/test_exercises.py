@@ -4033,25 +4033,37 @@ HINT_ONE_LEVEL_DOWN = ("no event file in train/ right under the log_dir, but som
 
 
 @pytest.mark.parametrize("runs, hint", [
-    (["20240101-120000/train", "20240101-120000/validation"], HINT_ONE_LEVEL_DOWN.format("20240101-120000")),
-    (["train/train", "train/validation"], HINT_ONE_LEVEL_DOWN.format("train")),
-    (["train"], "no event file in validation/ under the log_dir, though train/ has some: fit did not validate; pass "
-                "validation_data=(data.X_val, data.y_val) to model.fit"),
+    (["/20240101-120000/train", "/20240101-120000/validation"], HINT_ONE_LEVEL_DOWN.format("20240101-120000")),
+    (["/train/train", "/train/validation"], HINT_ONE_LEVEL_DOWN.format("train")),
+    (["/train"], "no event file in validation/ under the log_dir, though train/ has some: fit did not validate; pass "
+                 "validation_data=(data.X_val, data.y_val) to model.fit"),
     ([], "no event file in train/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
          "profile_batch=0) to fit's callbacks"),
-], ids=["a-timestamp-folder", "a-train-folder", "no-validation", "no-callback"])
+    (["\\logs/train", "\\logs/validation"],
+     "no event file under the log_dir, but some beside it in run\\logs/train/, run\\logs/validation/: a backslash "
+     '("\\\\" in a string) is no folder separator on Linux or macOS but part of the folder\'s name; join paths with '
+     'pathlib, log_dir / "logs", or give the TensorBoard callback the log_dir itself'),
+    (["logs/train", "logs/validation"],
+     "no event file under the log_dir, but some beside it in runlogs/train/, runlogs/validation/: text added to "
+     'str(log_dir) makes a folder of its own; join paths with pathlib, log_dir / "logs", or give the TensorBoard '
+     "callback the log_dir itself"),
+], ids=["a-timestamp-folder", "a-train-folder", "no-validation", "no-callback", "a-windows-backslash",
+        "no-separator"])
 def test_ex07_hint_for_event_files_not_in_the_log_dirs_train_and_validation(runs, hint, tmp_path):
     """log_dir / <time>, as the tutorials name runs, or log_dir / "train": the hint said to add the TensorBoard
     callback, which the learner had done. A fit without validation_data (train/ alone) was told "no event file in
     validation/ right under the log_dir, but some in train/: give the TensorBoard callback the log_dir itself",
-    which it had been given. No event file anywhere (no callback) is told to add the TensorBoard callback."""
+    which it had been given. No event file anywhere (no callback) is told to add the TensorBoard callback. A log_dir
+    of str(log_dir) + "\\logs" (each run is written at str(log_dir) + run, as the learner's code writes it) made
+    run\\logs/ beside run/ on Linux, and was told to add the callback with log_dir=log_dir, not what was wrong; so
+    was str(log_dir) + "logs", runlogs/."""
     import types
 
     import tensorflow as tf
 
     def run_elsewhere(log_dir, epochs: int = 20):
         for run in runs:
-            with tf.summary.create_file_writer(str(log_dir / run)).as_default():
+            with tf.summary.create_file_writer(str(log_dir) + run).as_default():
                 tf.summary.scalar("epoch_loss", 0.5, step=0)
         return types.SimpleNamespace(history={"loss": [0.5], "val_loss": [0.5]})
 

@@ -216,6 +216,20 @@ def _epochs_passed_on(train_with_tensorboard, log_dir: Path, given: int) -> None
           f"model.fit for epochs={asked[0] if asked else None!r}: pass epochs=epochs to model.fit")
 
 
+def _check_nothing_beside(log_dir: Path) -> None:
+    """A Fail when event files sit beside the log_dir, in a folder whose name starts with its own: the callback was
+    given str(log_dir) + "\\logs", whose backslash Linux and macOS take as part of a name (run\\logs/, beside run/),
+    or str(log_dir) + "logs" (runlogs/)."""
+    siblings = [folder for folder in log_dir.parent.iterdir()
+                if folder.name.startswith(log_dir.name) and folder != log_dir]
+    beside = sorted({path.parent.relative_to(log_dir.parent).as_posix() + "/"
+                     for folder in siblings for path in folder.rglob("events.out.tfevents*")})
+    why = ('a backslash ("\\\\" in a string) is no folder separator on Linux or macOS but part of the folder\'s name'
+           if any("\\" in folder for folder in beside) else "text added to str(log_dir) makes a folder of its own")
+    check(not beside, f"no event file under the log_dir, but some beside it in {', '.join(beside)}: {why}; join "
+                      'paths with pathlib, log_dir / "logs", or give the TensorBoard callback the log_dir itself')
+
+
 def _check_run(log_dir: Path, history) -> dict[int, float]:
     splits = ("train", "validation")
     for split in splits:
@@ -229,6 +243,7 @@ def _check_run(log_dir: Path, history) -> dict[int, float]:
                              f"{', '.join(elsewhere)}: give the TensorBoard callback the log_dir itself, "
                              "log_dir=log_dir; it makes train/ and validation/ under it")
         if split == "train":
+            _check_nothing_beside(log_dir)
             raise Fail("no event file in train/ under the log_dir: add keras.callbacks.TensorBoard(log_dir=log_dir, "
                        "profile_batch=0) to fit's callbacks")
         else:                                               # train/ has some: the callback is there
