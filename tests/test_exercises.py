@@ -2241,6 +2241,22 @@ def test_ex03_hint_for_evaluate_that_divides_the_squared_errors_by_m_minus_1(tmp
                         hint), hint
 
 
+def test_ex03_hint_for_evaluate_whose_squared_errors_are_the_prices_minus_a_column_of_predictions(tmp_path):
+    """model.predict's column (300, 1) minus y_test (300,) is every price minus every prediction, (300, 300): the
+    hint said only "return model.evaluate's loss". It now names the column and the pairs, for the number of those
+    pairs' mean square (here computed with np.subtract.outer)."""
+    def by_hand(model, X_test, y_test):
+        return float(np.mean((model.predict(X_test, verbose=0) - y_test) ** 2))
+
+    hint = ex03_graded(tmp_path, evaluate=by_hand)
+    _, X_test, _, y_test, _ = ex03_split()
+    predicted = ex03_exact_model().predict(ex03_scaler().transform(X_test), verbose=0)[:, 0]      # (300,)
+    pairs = np.mean(np.subtract.outer(predicted, y_test) ** 2)                                     # of (300, 300)
+    assert re.fullmatch(rf"evaluate returned {pairs:.3f} but the test MSE is \d+\.\d{{3}}: model\.predict returns a "
+                        r"column \(300, 1\), and the prices \(300,\) minus a column are \(300, 300\) pairs; take its "
+                        r"one column, model\.predict\(X_test\)\[:, 0\], or return model\.evaluate's loss", hint), hint
+
+
 def test_ex03_hint_for_a_model_whose_prices_are_9_too_high_is_the_target_rmse(tmp_path):
     # the exact model's prices shifted up by 9: the RMSE on fresh gems is sqrt(5^2 + 9^2) = 10.3, over the 8 asked,
     # though the new gem's price is still within 10 of its own

@@ -8,7 +8,8 @@ name the arrays on the line that raised: shape_errors.py). When a check fails it
 
 Here: `Fail` and `check`, and the checks on returned values -- an array of the right shape, finite, in
 float64 (`as_array`, `float32_hint`), one number, not None, the History that model.fit returns (`history_of`)
--- and `deterministic`, to seed a grading.
+-- the prices a column of predictions broadcasts to (`price_pairs`, `column_broadcast`), and `deterministic`, to
+seed a grading.
 The checks on a Keras model (its layers, output, loss, metrics) are model_checks.py's; those on what the
 learner's code hands model.fit (which rows it validates on, its EarlyStopping) are fit_checks.py's.
 """
@@ -104,6 +105,17 @@ def one_number(value, function: str) -> float:
     except (TypeError, ValueError):
         raise Fail(f"{function} must return one number (a float), got {what}: "
                    "take the single value out of what model.predict returns") from None
+
+
+def price_pairs(price: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """What price - predicted gives when the m predictions come as a column (m, 1), as model.predict returns them:
+    NumPy broadcasts the m prices (m,) against it to every price minus every prediction (m, m), not m differences."""
+    return price[None, :] - predicted[:, None]                                      # (m, m)
+
+
+def column_broadcast(predicted_by: str, m: int) -> str:
+    """The words for it, when a learner's number is the one price_pairs gives: `predicted_by` returned the column."""
+    return f"{predicted_by} returns a column ({m}, 1), and the prices ({m},) minus a column are ({m}, {m}) pairs"
 
 
 def history_of(history, function: str) -> dict:

@@ -13,7 +13,17 @@ import numpy as np
 
 from keras_models.course.exercises.price_data import NOISE_STD, make_price_data, true_price
 
-from .checks import Fail, as_array, check, deterministic, history_of, narrower_float, one_number
+from .checks import (
+    Fail,
+    as_array,
+    check,
+    column_broadcast,
+    deterministic,
+    history_of,
+    narrower_float,
+    one_number,
+    price_pairs,
+)
 from .model_checks import (
     hidden_activations,
     layers_of,
@@ -171,13 +181,20 @@ def grade(module, workdir) -> str:
     check(len(losses) >= 2, "train must call model.fit for a few epochs and return its History")
     check(losses[-1] < losses[0], f"the training loss did not go down ({losses[0]:.1f} -> {losses[-1]:.1f})")
 
-    mse = float(np.mean((model.predict(X_test, verbose=0)[:, 0] - y_test.reshape(-1)) ** 2))   # y_test (m,) or (m, 1)
+    predicted = model.predict(X_test, verbose=0)[:, 0]                                        # (m,)
+    mse = float(np.mean((predicted - y_test.reshape(-1)) ** 2))                               # y_test (m,) or (m, 1)
     reported = module.evaluate(model, X_test, y_test)
     check(isinstance(reported, float | np.floating),
           f"evaluate must return the test MSE as one float, got {type(reported).__name__} (with metrics, "
           "model.evaluate returns a list: take the loss, or use return_dict=True)")
+    # the MSE by hand, model.predict's column (m, 1) minus y_test (m,): said when evaluate's number is those pairs'
+    mse_pairs = float(np.mean(price_pairs(y_test, predicted) ** 2)) if y_test.ndim == 1 else None
+    broadcast = mse_pairs is not None and abs(reported - mse_pairs) <= 1e-3 * mse_pairs
     check(abs(reported - mse) <= 1e-3 * mse + 1e-6,
-          f"evaluate returned {reported:.3f} but the test MSE is {mse:.3f}: return model.evaluate's loss")
+          f"evaluate returned {reported:.3f} but the test MSE is {mse:.3f}: " + (
+              f"{column_broadcast('model.predict', len(y_test))}; take its one column, "
+              "model.predict(X_test)[:, 0], or return model.evaluate's loss" if broadcast else
+              "return model.evaluate's loss"))
 
     fresh_X, fresh_y = make_price_data(500, seed=7)                     # rows the learner never saw
     prediction = model.predict(scaler.transform(fresh_X), verbose=0)[:, 0]
