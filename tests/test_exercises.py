@@ -1985,22 +1985,39 @@ def test_ex03_takes_features_standardised_then_cast_to_float32_and_still_refuses
         ex03._check_split((in_float32[0], on_their_own, y_train, y_test, scaler), features)
 
 
-@pytest.mark.parametrize("test_dtype", [np.float16, np.float32], ids=["test-split-float16", "test-split-float32"])
-def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16(test_dtype):
+@pytest.mark.parametrize("test_dtype, scaler_name", [(np.float16, "StandardScaler"), (np.float32, "StandardScaler"),
+                                                     (np.float16, "MinMaxScaler")],
+                         ids=["test-split-float16", "test-split-float32", "min-max-scaled"])
+def test_ex03_hint_for_raw_features_cast_to_float16_names_the_float16(test_dtype, scaler_name):
     # float16 rounds features near 1000 to steps of 0.5, half their spread: standardised, the training columns' mean
     # is 0.06 off 0, past the 0.045 by which test rows miss it, so no tolerance can take it and still refuse those.
-    # The test split cast to float32 instead, the hint still names the narrowest type, float16, not float32
-    from sklearn.preprocessing import StandardScaler
+    # The test split cast to float32 instead, the hint still names the narrowest type, float16, not float32.
+    # Min-max scaled, the training columns still span 0 to 1 exactly, and passed the split's checks with 9 distinct
+    # values in each column of 700 rows (of the 13 or 14 float16 leaves near 1000)
+    from sklearn import preprocessing
 
     from keras_models.course.exercises.graders import ex03
 
     X_train, X_test, y_train, y_test, features = ex03_split()
-    scaler = StandardScaler().fit(X_train.astype(np.float16))
+    scaler = getattr(preprocessing, scaler_name)().fit(X_train.astype(np.float16))
     in_float16 = scaler.transform(X_train.astype(np.float16)), scaler.transform(X_test.astype(test_dtype))
     with pytest.raises(Fail, match=r"^the features are float16, too coarse for raw features that sit 1012 times their "
                                    r"spread from 0 \(float16 rounds numbers near 1003 to steps of 0\.5; their spread "
                                    r"is 0\.99\): keep them in float64 \(or float32\)$"):
         ex03._check_split((*in_float16, y_train, y_test, scaler), features)
+
+
+def test_ex03_takes_features_min_max_scaled_then_cast_to_float16():
+    # cast after the scaling, float16 rounds the scaled features by 2.4e-4 at most, a thousandth of their spread: each
+    # column keeps hundreds of distinct values, not the 13 or 14 float16 leaves of the raw features near 1000
+    from sklearn.preprocessing import MinMaxScaler
+
+    from keras_models.course.exercises.graders import ex03
+
+    X_train, X_test, y_train, y_test, features = ex03_split()
+    scaler = MinMaxScaler().fit(X_train)
+    in_float16 = scaler.transform(X_train).astype(np.float16), scaler.transform(X_test).astype(np.float16)
+    ex03._check_split((*in_float16, y_train, y_test, scaler), features)
 
 
 def test_ex03_hint_for_raw_features_cast_to_float32_with_the_training_rows_left_unscaled_names_the_scaling():

@@ -65,6 +65,14 @@ def _narrowest_float(*arrays) -> np.dtype | None:
     return min(narrower, key=lambda dtype: dtype.itemsize, default=None)
 
 
+def _rounded_before_scaling(X: np.ndarray, features: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether no column of the split X holds more distinct values than the raw `features` rounded to `dtype` do: the
+    features were cast before the scaler saw them (float16 leaves 13 or 14 values near 1000 of 1000 rows), not after
+    (then hundreds)."""
+    rounded = max(len(np.unique(column)) for column in features.astype(dtype).T)
+    return max(len(np.unique(column)) for column in X.T) <= rounded
+
+
 def _scaling_tolerance(dtype: np.dtype | None, raw_size: float) -> float:
     """How far from exact the 0 and 1 of a scaler's output may come out in `dtype`, the type it was returned in
     (None: float64, 1e-9). Features cast to float32 (TensorFlow's type, so a common step) before the scaler subtracts
@@ -105,7 +113,10 @@ def _check_split(result, features: np.ndarray):
         check(seen == len(X_train), f"the scaler was fitted on {seen} rows, not the {len(X_train)} training rows: "
                                     "fit the scaler on the training rows, then transform both splits")
     fitted_on_train = _spans_unit_range(X_train, atol) or _standardised(X_train, atol)
-    if too_coarse and not fitted_on_train:            # all that is known: the type, and the raw features' size
+    # all that is known: the type, and the raw features' size; a MinMaxScaler fitted on float16 features still gives
+    # the training rows' 0 and 1, but only the few values float16 left of them
+    if too_coarse and (not fitted_on_train or any(_rounded_before_scaling(X, features, narrowest)
+                                                  for X in (X_train, X_test))):
         near = float(np.abs(features).max())                                          # about 1000
         step = float(np.spacing(np.asarray(near, dtype=narrowest)))                   # narrowest's spacing there
         raise Fail(f"the features are {narrowest}, too coarse for raw features that sit {raw_size:.0f} times their "
