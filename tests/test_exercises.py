@@ -4194,9 +4194,10 @@ def test_ex03_price_data_is_the_plane_its_docstring_states_plus_noise_of_std_5()
 @pytest.mark.parametrize("call, message", [
     (lambda pd: pd.make_price_data(0), "n_samples must be a positive integer, got 0"),
     (lambda pd: pd.make_price_data(2.5), "n_samples must be a positive integer, got 2.5"),
+    (lambda pd: pd.make_price_data(True), "n_samples must be a positive integer, got True"),   # a bool is no count
     (lambda pd: pd.true_price(np.ones((4, 3))), r"features must have shape \(m, 2\), got \(4, 3\)"),
     (lambda pd: pd.true_price(np.ones(2)), r"features must have shape \(m, 2\), got \(2,\)"),
-], ids=["no-rows", "rows-not-whole", "three-features", "one-row-flat"])
+], ids=["no-rows", "rows-not-whole", "bool", "three-features", "one-row-flat"])
 def test_ex03_price_data_refuses_a_count_or_shape_it_would_otherwise_draw_or_price_silently(call, message):
     from keras_models.course.exercises import price_data
 
