@@ -3405,6 +3405,48 @@ def test_ex06_hint_for_prices_predicted_in_thousands_of_dollars(ex06_houses_and_
     assert re.match(r"the predicted prices are around \d\d(\.\d)?, not dollars: undo the target scaling", hint), hint
 
 
+@pytest.mark.parametrize("undone, hint", [
+    # a target train never logged, its prices handed to np.exp: e^68,000 overflows for every house
+    (lambda z, mu, sigma, price_std: np.exp(np.exp(z * sigma + mu)),
+     r"HousePriceModel\.predict returned inf for all 110 houses: np\.exp of a price overflows \(past e\^709\); "
+     r"np\.exp undoes a log, so use it in predict only if train fitted the network on log\(price\)"),
+    # the log price un-standardised with the price's std (about 26,000): inf above the middle, $0 below it
+    (lambda z, mu, sigma, price_std: np.exp(z * price_std + mu),
+     r"HousePriceModel\.predict returned inf for \d+ of the 110 houses and \$0 for \d+: what it hands np\.exp swings "
+     r"by thousands, not by a log price's tenths; undo the standardisation with the std of what the network learned, "
+     r"log\(price\), not the price's std"),
+    (lambda z, mu, sigma, price_std: np.exp(z + mu),                       # "* std" left out
+     r"test MAE \$\d+,\d{3}, the target is < \$15,000 \(predicting the mean: \$\d+,\d{3}\): predict's prices spread "
+     r"about 2\.\d times too far from their middle: undoing the target's standardisation, multiply by its std "
+     r"before adding its mean \(scaled \* std \+ mean\)"),
+    # train fitted log(price) itself (about 11), predict un-standardised it: exp(11 * 0.4 + 11), millions
+    (lambda z, mu, sigma, price_std: np.exp((z * sigma + mu) * sigma + mu),
+     r"test MAE \$[\d,]+, the target is < \$15,000 \(predicting the mean: \$\d+,\d{3}\): predict's prices are "
+     r"around \$\d,\d{3},\d{3}, what a network fitted on log\(price\) unscaled gives when predict undoes a "
+     r"standardisation: standardise the target in train as predict undoes it"),
+], ids=["exp-of-the-price", "un-standardised-with-the-prices-std", "std-left-out", "target-unscaled"])
+def test_ex06_hint_names_the_slip_in_undoing_the_targets_scaling(undone, hint, tmp_path):
+    """A predict whose network prices each house well, z = (log(price) - mu) / sigma shrunk by a fifth toward 0 (its
+    price looked up in the data set: no Keras fit), with the target's scaling undone by one slip: each is named,
+    where the generic "look at the features" hint or "returned non-finite values" said neither what nor why."""
+    import types
+
+    from data import load_housing
+    from keras_models.course.exercises.graders import ex06
+
+    price = load_housing()["price"]                                        # by the houses' index
+    training = ex06.split_houses()[0]["price"].to_numpy(dtype=float)       # (436,)
+    mu, sigma = np.log(training).mean(), np.log(training).std()
+
+    def predict(houses):
+        z = 0.8 * (np.log(price.loc[houses.index].to_numpy(dtype=float)) - mu) / sigma        # (m,)
+        with np.errstate(over="ignore"):
+            return undone(z, mu, sigma, training.std())
+
+    said = grade_mutant("ex06", tmp_path, train=lambda houses: types.SimpleNamespace(predict=predict))
+    assert re.fullmatch(hint, said), said
+
+
 @pytest.mark.parametrize("accent", ["", "\n# café au lait\n"], ids=["ascii", "with-an-accent"])
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])

@@ -180,6 +180,55 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
           "with the mean and std it stored")
 
 
+def _overflowed(predicted) -> None:
+    """A Fail naming the cause when predict's prices hold +inf: np.exp overflows past e^709, so what predict handed it
+    was no log price (about 11). Every price inf: np.exp of the price itself (a target train never logged). Some: of a
+    standardised log price times a std far too large (the price's, about 26,000, not the log price's, about 0.4),
+    which also sends the houses below the middle to $0. (as_array said only "non-finite values".)"""
+    try:
+        prices = np.asarray(predicted, dtype=np.float64).ravel()                            # (m,)
+    except (TypeError, ValueError):
+        return                                                                               # as_array names it
+    overflowed = int(np.isposinf(prices).sum())
+    if not overflowed:
+        return
+    check(overflowed < len(prices),
+          f"HousePriceModel.predict returned inf for all {len(prices)} houses: np.exp of a price overflows (past "
+          "e^709); np.exp undoes a log, so use it in predict only if train fitted the network on log(price)")
+    zero = int(np.sum(prices == 0.0))
+    raise Fail(f"HousePriceModel.predict returned inf for {overflowed} of the {len(prices)} houses"
+               + (f" and $0 for {zero}" if zero else "") + ": what it hands np.exp swings by thousands, not by a log "
+               "price's tenths; undo the standardisation with the std of what the network learned, log(price), not "
+               "the price's std")
+
+
+def _target_scaling_slip(predicted: np.ndarray, price: np.ndarray, houses_train: pd.DataFrame) -> str:
+    """When the test MAE misses the target, the slip in undoing the target's scaling that predict's prices show, as a
+    hint's second half, or "". With mu and sigma the training houses' mean and std of log(price): a predict that
+    leaves out the std, exp(scaled + mu), spreads its log prices 1 / sigma times too far; told when undoing that
+    alone, (log - mu) * sigma + mu, takes the MAE below TARGET_MAE. A target train left unscaled, log(price) itself,
+    that predict still un-standardises, exp(log price * sigma + mu), prices houses at millions (exp(15)); told when
+    the prices are over 10 times the training houses' median and undoing that, (log - mu) / sigma, puts them within
+    a factor of 1.5 of it (fitted unscaled, the network itself learns worse: the MAE may stay above the target).
+    A network that learned nothing is helped by neither, and is told the generic hint."""
+    if not (predicted > 0).all():
+        return ""
+    log_price = np.log(houses_train["price"].to_numpy(dtype=float))                          # (m_train,)
+    mu, sigma = float(log_price.mean()), float(log_price.std())
+    middle = float(np.median(houses_train["price"]))
+    log_predicted = np.log(predicted)                                                        # (m,)
+    without_the_std = np.exp((log_predicted - mu) * sigma + mu)                              # (m,) undone
+    if float(np.mean(np.abs(price - without_the_std))) < TARGET_MAE:
+        return (f"predict's prices spread about {1 / sigma:.1f} times too far from their middle: undoing the target's "
+                "standardisation, multiply by its std before adding its mean (scaled * std + mean)")
+    unscaled = np.exp((log_predicted - mu) / sigma)                                          # (m,) undone
+    if np.median(predicted) > 10 * middle and 1 / 1.5 < np.median(unscaled) / middle < 1.5:
+        return (f"predict's prices are around ${np.median(predicted):,.0f}, what a network fitted on log(price) "
+                "unscaled gives when predict undoes a standardisation: standardise the target in train as predict "
+                "undoes it")
+    return ""
+
+
 def grade(module, workdir) -> str:
     import keras
 
@@ -215,6 +264,7 @@ def grade(module, workdir) -> str:
     column = np.shape(predicted) == (N_TEST, 1)
     if column:
         predicted = np.asarray(predicted)[:, 0]
+    _overflowed(predicted)
     predicted = as_array(predicted, "HousePriceModel.predict", (N_TEST,))
     alone = float(np.ravel(predictor.predict(raw_test.iloc[[0]]))[0])
     check(abs(alone - predicted[0]) <= 1e-3 * abs(predicted[0]),
@@ -246,8 +296,10 @@ def grade(module, workdir) -> str:
           + (broadcast if column and abs(said_r2 - r2_pairs) <= 1e-3 else ""))
 
     baseline = float(np.mean(np.abs(price - houses_train["price"].mean())))
+    slip = _target_scaling_slip(predicted, price, houses_train) if mae >= TARGET_MAE else ""
     check(mae < TARGET_MAE,
           f"test MAE ${mae:,.0f}, the target is < ${TARGET_MAE:,.0f} (predicting the mean: ${baseline:,.0f}): "
-          "look at the features (log of the lot size? the yes/no columns?), the target's scale, the model size")
+          + (slip or "look at the features (log of the lot size? the yes/no columns?), the target's scale, the model "
+                     "size"))
     return (f"test MAE ${mae:,.0f} (target < ${TARGET_MAE:,.0f}, mean predictor ${baseline:,.0f}); "
             f"R^2 {r2:.3f}")
