@@ -3738,12 +3738,15 @@ class PredictsInChunks:
     (lambda scaled, raw: scaled.astype(np.float32), False, "as-solution"),  # fitted in float32: 1e-7 of each value off
     (lambda scaled, raw: scaled.astype(np.float32), False, "first-column-near-5000"),  # ... 3e-4 of a lot size
     (lambda scaled, raw: scaled - 0.01, True, "first-column-near-5000"),  # the other columns still held to 1e-4
+    (lambda scaled, raw: np.column_stack([np.zeros(len(scaled)), scaled[:, 1:]]), False,  # a column near 0,
+     "first-column-near-0"),                                              # ... fitted as 0: 1e-10 is no other feature
     (lambda scaled, raw: scaled[:300], False, "as-solution"),             # the other houses held out by validation_data
     (lambda scaled, raw: scaled - 0.01, True, "as-solution"),             # scaled otherwise by a hundredth
     (lambda scaled, raw: raw, True, "as-solution"),                       # train fitted raw features, predict scales
     (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True, "as-solution"),  # one column alone raw
 ], ids=["as-predict-scales", "predicted-in-three-chunks", "a-hundredth-off-predicted-in-three-chunks", "in-float32",
-        "in-float32-a-column-near-5000", "a-hundredth-off-a-column-near-5000", "a-subset-of-the-houses",
+        "in-float32-a-column-near-5000", "a-hundredth-off-a-column-near-5000", "a-column-near-0-fitted-as-0",
+        "a-subset-of-the-houses",
         "a-hundredth-off", "raw", "first-column-raw"])
 def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused, predict,
                                                                          ex06_houses_and_predictor):
@@ -3751,8 +3754,9 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     does, in one model.predict call or in three chunks (all the calls joined are judged, not the first alone): each
     fitted row must be one of the rows predict feeds the network, to 1e-4 of each column's size (at least 1): a
     float32 copy is, also of a column both sides keep near 5,000 (a lot size left raw, which float32 rounds by 3e-4);
-    a subset too; fitted rows a hundredth off, raw, or with one column raw (each row judged by its worst feature) are
-    refused. keras.Model.predict is itself again afterwards."""
+    a column predict feeds near 0 (1e-10: a constant column's rounding) that train fitted as exactly 0, held to 1e-4
+    of 1, not of its own size 0; a subset too; fitted rows a hundredth off, raw, or with one column raw (each row
+    judged by its worst feature) are refused. keras.Model.predict is itself again afterwards."""
     import keras
 
     from keras_models.course.exercises.graders import ex06
@@ -3768,6 +3772,9 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
         scaled[:, 0] = raw[:, 0] * 600
         kernel, bias = predictor.model.layers[0].get_weights()       # its weights zeroed: exp(price) stays finite
         predictor.model.layers[0].set_weights([np.vstack([np.zeros_like(kernel[:1]), kernel[1:]]), bias])
+    if predict == "first-column-near-0":             # the log lot size divided by 1e9: within 1e-9 of 0, both sides
+        predictor = ex06_not_trained(module)(houses)
+        predictor.feature_std[0] = 1e9
     predict = keras.Model.predict
     if refused:
         with pytest.raises(Fail, match=r"^HousePriceModel\.predict gives the network other features for the "

@@ -155,8 +155,9 @@ def _predict_inputs(fed: list):
 
 def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     """The features HousePriceModel.predict hands the network for the training houses are those train fitted it on
-    (`fitted`, fit's x): each fitted row is one of them, to 1e-4 of each column's size (at least 1: a feature both
-    sides leave raw, a lot size near 5,000, cast to float32 by train alone is 3e-4 off). A predict that scales new
+    (`fitted`, fit's x): each fitted row is one of them, to 1e-4 of each column's size (a feature both sides leave
+    raw, a lot size near 5,000, cast to float32 by train alone is 3e-4 off), and at least of 1 (a column near 0 that
+    train fitted as exactly 0 is no other feature for 1e-10). A predict that scales new
     houses otherwise (the mean subtracted but not divided by the std, not scaled at all) prices them from features the
     network never saw, and its MAE can still pass the target. The rows of every model.predict call are joined (a
     predict may price the houses one at a time or in chunks). Skipped when fit's x or any call's x is not an array of
