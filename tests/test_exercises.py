@@ -3731,6 +3731,25 @@ class PredictsInChunks:
         return np.concatenate([self.predictor.predict(houses.iloc[chunk]) for chunk in chunks])      # (m,)
 
 
+class CallsTheModel:
+    """A HousePriceModel whose predict calls its network itself, model(X), not model.predict."""
+
+    def __init__(self, predictor, engineer_features):
+        self.predictor, self.engineer_features = predictor, engineer_features
+
+    def predict(self, houses):
+        p = self.predictor
+        X = (self.engineer_features(houses).to_numpy() - p.feature_mean) / p.feature_std                # (m, n)
+        return np.exp(np.asarray(p.model(X))[:, 0] * p.log_price_std + p.log_price_mean)             # (m,)
+
+
+def as_dataset(x):
+    """x (m, n) as fit may be given it: a tf.data.Dataset of (x, y) batches of 32, shuffled."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x)))).shuffle(len(x), seed=0).batch(32)
+
+
 @pytest.mark.parametrize("fit_x, refused, predict", [
     (lambda scaled, raw: scaled, False, "as-solution"),                   # what the solution's train fits
     (lambda scaled, raw: scaled, False, "in-three-chunks"),               # predict calls model.predict per chunk
@@ -3740,13 +3759,18 @@ class PredictsInChunks:
     (lambda scaled, raw: scaled - 0.01, True, "first-column-near-5000"),  # the other columns still held to 1e-4
     (lambda scaled, raw: np.column_stack([np.zeros(len(scaled)), scaled[:, 1:]]), False,  # a column near 0,
      "first-column-near-0"),                                              # ... fitted as 0: 1e-10 is no other feature
+    (lambda scaled, raw: scaled, False, "calling-the-model"),             # predict calls model(X), not model.predict
+    (lambda scaled, raw: scaled - 0.01, True, "calling-the-model"),       # ... and is judged, not skipped
+    (lambda scaled, raw: as_dataset(scaled), False, "as-solution"),       # fit given a tf.data.Dataset
+    (lambda scaled, raw: as_dataset(scaled - 0.01), True, "as-solution"),  # ... read, not skipped
     (lambda scaled, raw: scaled[:300], False, "as-solution"),             # the other houses held out by validation_data
     (lambda scaled, raw: scaled - 0.01, True, "as-solution"),             # scaled otherwise by a hundredth
     (lambda scaled, raw: raw, True, "as-solution"),                       # train fitted raw features, predict scales
     (lambda scaled, raw: np.column_stack([raw[:, 0], scaled[:, 1:]]), True, "as-solution"),  # one column alone raw
 ], ids=["as-predict-scales", "predicted-in-three-chunks", "a-hundredth-off-predicted-in-three-chunks", "in-float32",
         "in-float32-a-column-near-5000", "a-hundredth-off-a-column-near-5000", "a-column-near-0-fitted-as-0",
-        "a-subset-of-the-houses",
+        "predict-calls-the-model", "a-hundredth-off-predict-calls-the-model", "fitted-from-a-dataset",
+        "a-hundredth-off-fitted-from-a-dataset", "a-subset-of-the-houses",
         "a-hundredth-off", "raw", "first-column-raw"])
 def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused, predict,
                                                                          ex06_houses_and_predictor):
@@ -3755,8 +3779,9 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     fitted row must be one of the rows predict feeds the network, to 1e-4 of each column's size (at least 1): a
     float32 copy is, also of a column both sides keep near 5,000 (a lot size left raw, which float32 rounds by 3e-4);
     a column predict feeds near 0 (1e-10: a constant column's rounding) that train fitted as exactly 0, held to 1e-4
-    of 1, not of its own size 0; a subset too; fitted rows a hundredth off, raw, or with one column raw (each row
-    judged by its worst feature) are refused. keras.Model.predict is itself again afterwards."""
+    of 1, not of its own size 0; a predict calling model(X) and a fit given a tf.data.Dataset are judged alike, not
+    skipped; a subset too; fitted rows a hundredth off, raw, or with one column raw (each row
+    judged by its worst feature) are refused. keras.Model.predict and __call__ are themselves again afterwards."""
     import keras
 
     from keras_models.course.exercises.graders import ex06
@@ -3766,6 +3791,8 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     scaled = (raw - raw.mean(axis=0)) / np.where(raw.std(axis=0) == 0, 1.0, raw.std(axis=0))     # (m, n)
     if predict == "in-three-chunks":
         predictor = PredictsInChunks(predictor)
+    if predict == "calling-the-model":
+        predictor = CallsTheModel(predictor, module.engineer_features)
     if predict == "first-column-near-5000":          # the log lot size times 600: about 4,300 to 5,800, both sides
         predictor = ex06_not_trained(module)(houses)                 # its own: its scaling and weights change here
         predictor.feature_mean[0], predictor.feature_std[0] = 0.0, 1 / 600
@@ -3775,14 +3802,14 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     if predict == "first-column-near-0":             # the log lot size divided by 1e9: within 1e-9 of 0, both sides
         predictor = ex06_not_trained(module)(houses)
         predictor.feature_std[0] = 1e9
-    predict = keras.Model.predict
+    predict, call = keras.Model.predict, keras.Model.__call__
     if refused:
         with pytest.raises(Fail, match=r"^HousePriceModel\.predict gives the network other features for the "
                                        r"training houses than train fitted it on \(off by up to "):
             ex06._fed_as_fitted(predictor, houses, fit_x(scaled, raw))
     else:
         ex06._fed_as_fitted(predictor, houses, fit_x(scaled, raw))
-    assert keras.Model.predict is predict
+    assert keras.Model.predict is predict and keras.Model.__call__ is call
 
 
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(ex06_two_epochs, tmp_path):

@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from .checks import Fail, as_array, check, deterministic
-from .fit_checks import as_rows, early_stopping_restores_best, early_stopping_watches_validation, fit_checked
+from .fit_checks import (
+    as_rows,
+    batches_read,
+    early_stopping_restores_best,
+    early_stopping_watches_validation,
+    fit_checked,
+)
 from .model_checks import (
     REGRESSION_LOSSES,
     loss_of,
@@ -136,21 +142,31 @@ def _without_the_data_set(module):
 
 @contextlib.contextmanager
 def _predict_inputs(fed: list):
-    """While the block runs, every keras Model.predict call appends the x it is given to `fed`."""
+    """While the block runs, every keras Model.predict call, and every call of a model itself, model(X), appends the x
+    it is given to `fed`: the outermost call only (predict's own calls of the model, a model nested in another, are
+    not the features predict hands the network)."""
     import keras
 
-    predict = keras.Model.predict
+    predict, call = keras.Model.predict, keras.Model.__call__
+    depth = [0]                                     # calls under way: only the outermost records its x
 
-    @functools.wraps(predict)
-    def recorded(self, x, *args, **kwargs):
-        fed.append(x)
-        return predict(self, x, *args, **kwargs)
+    def recording(method):
+        @functools.wraps(method)
+        def recorded(self, *args, **kwargs):
+            if not depth[0]:
+                fed.append(args[0] if args else kwargs.get("x", kwargs.get("inputs")))
+            depth[0] += 1
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+        return recorded
 
-    keras.Model.predict = recorded
+    keras.Model.predict, keras.Model.__call__ = recording(predict), recording(call)
     try:
         yield
     finally:
-        keras.Model.predict = predict
+        keras.Model.predict, keras.Model.__call__ = predict, call
 
 
 def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
@@ -160,12 +176,14 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     train fitted as exactly 0 is no other feature for 1e-10). A predict that scales new
     houses otherwise (the mean subtracted but not divided by the std, not scaled at all) prices them from features the
     network never saw, and its MAE can still pass the target. The rows of every model.predict call are joined (a
-    predict may price the houses one at a time or in chunks). Skipped when fit's x or any call's x is not an array of
-    rows (predict calling the model directly, a tf.data.Dataset)."""
+    predict may price the houses one at a time or in chunks), and of every model(X) call (a predict may call the
+    network itself); fit's x may be a tf.data.Dataset of (x, y) batches. Skipped when fit's x or any call's x is not
+    rows of numbers (a dict of inputs)."""
     fed: list = []
     with _predict_inputs(fed):
         predictor.predict(houses.drop(columns="price"))
-    fitted = as_rows(fitted)
+    read = batches_read(fitted, limit=len(houses))                       # a tf.data.Dataset of (x, y) batches
+    fitted = as_rows(read[0] if read is not None else fitted)
     calls = [as_rows(x) for x in fed]                                    # each (m_call, n)
     if fitted is None or not calls or any(rows is None or rows.shape[1] != fitted.shape[1] for rows in calls):
         return
