@@ -19,7 +19,7 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
-from .checks import Fail, as_array, check, deterministic
+from .checks import Fail, as_array, check, column_broadcast, deterministic, price_pairs
 from .fit_checks import (
     as_rows,
     batches_read,
@@ -301,11 +301,10 @@ def grade(module, workdir) -> str:
           "evaluate must return a dict with the keys \"mae\" and \"r2\"")
     # a column (m, 1) from predict is taken above, but price (m,) - a column broadcasts to (m, m) in evaluate: said
     # when evaluate's number is the one those pairs give, not whenever predict returns a column
-    pairs = price[None, :] - predicted[:, None]                                     # (110, 110)
+    pairs = price_pairs(price, predicted)                                            # (110, 110)
     mae_pairs = float(np.mean(np.abs(pairs)))
     r2_pairs = float(1.0 - np.sum(pairs ** 2) / np.sum((price - price.mean()) ** 2))
-    broadcast = (f": HousePriceModel.predict returns a column ({N_TEST}, 1), and the prices ({N_TEST},) minus a "
-                 f"column are ({N_TEST}, {N_TEST}) pairs; return prices of shape (m,)")
+    broadcast = f": {column_broadcast('HousePriceModel.predict', N_TEST)}; return prices of shape (m,)"
     said_mae, said_r2 = float(report["mae"]), float(report["r2"])
     check(abs(said_mae - mae) <= 1e-3 * mae,
           f"evaluate says MAE {said_mae:,.0f}, but the mean |price - prediction| is {mae:,.0f}"
