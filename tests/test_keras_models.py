@@ -54,8 +54,9 @@ OUTPUTS = {"regression": (26, 1, "linear"), "binary": (30, 1, "sigmoid"),
 @pytest.fixture(scope="module", params=TASKS)
 def course_run(request, tmp_path_factory):
     """One short run of the task's course script (2 epochs, 300 rows) into a fresh temporary folder. The model the
-    script builds has the variables its fit needs made first (conftest.build_before_fit: the same numbers, and fit
-    traces its train step once instead of twice: about 4 of the 4 runs' 15 CPU-seconds)."""
+    script builds (through workflow, or regression_diamonds' own call) has the variables its fit needs made first
+    (conftest.build_before_fit: the same numbers, and fit traces its train step once instead of twice: about 4 of
+    the 4 runs' 15 CPU-seconds)."""
     out_dir = tmp_path_factory.mktemp(f"course_{request.param}")
 
     def built_before_fit(prepared):
@@ -65,6 +66,7 @@ def course_run(request, tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(workflow, "build_model", built_before_fit)
+        monkeypatch.setattr(regression_diamonds, "build_model", built_before_fit)   # it builds its own, not workflow's
         return SCRIPTS[request.param].run(out_dir, epochs=EPOCHS, max_rows=MAX_ROWS, seed=0)
 
 
