@@ -532,8 +532,8 @@ def child_subreaper_put_back() -> Iterator[bool]:
 
 # What an exercise file saved as UTF-16 without a byte-order mark is told (notebook_source.read_text), by make
 # exercises and make grade alike.
-UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every second "
-                         "byte is 0): save it as UTF-8")
+UTF_16_WITHOUT_A_MARK = ("{name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: nearly every "
+                         "second byte is 0): save it as UTF-8")
 
 
 def comments_as_text(source: str) -> str:

@@ -37,6 +37,7 @@ import jupyter_client.launcher
 import nbformat
 import pytest
 from conftest import (
+    UTF_16_WITHOUT_A_MARK,
     as_for_a_learner,
     closed_pipe,
     ctrl_c_while_importing,
@@ -1127,8 +1128,7 @@ def test_a_cell_is_cut_into_lines_where_python_cuts_it(tmp_path):
      "ex01_perceptron_activations.py is not UTF-8 text (it is UTF-16, as its first bytes say): save it as UTF-8"),
     # an editor's "UTF-16 LE" of a file with a Greek letter in it: not every second byte is 0 (η is b"\xb7\x03")
     ("ex01_perceptron_activations.py", "# η: the learning rate\nimport numpy as np\n".encode("utf-16-le"),
-     "ex01_perceptron_activations.py is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: every "
-     "second byte is 0): save it as UTF-8"),
+     UTF_16_WITHOUT_A_MARK.format(name="ex01_perceptron_activations.py")),
     ("ex01_perceptron_activations.py", zipped("ex01_perceptron_activations.py", b"x = 1\n"),
      "ex01_perceptron_activations.py is a zip archive, not text: unzip it and hand in the file inside"),
     ("ex01_perceptron_activations.py", b"\n<!DOCTYPE html>\n<html lang=\"en\"><head><title>ex01</title></head>\n",

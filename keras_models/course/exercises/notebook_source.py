@@ -65,7 +65,7 @@ def decoded(data: bytes, path: Path) -> str:
     # ASCII saved so is valid UTF-8 too: the line was Python's for a NUL byte at line 1, or the notebook's "not JSON"
     if _byte_order_mark(data) is None and _utf_16_without_a_mark(data):
         raise SourceError(f"{path.name} is not UTF-8 text (it looks like UTF-16 saved without a byte-order mark: "
-                          "every second byte is 0): save it as UTF-8")
+                          "nearly every second byte is 0): save it as UTF-8")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as error:
