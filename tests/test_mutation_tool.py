@@ -343,6 +343,26 @@ def test_a_run_past_its_time_limit_is_stopped_with_every_process_it_started(tmp_
     assert not alive(sleep), "the process the run started survived"
 
 
+class LeavesAStray:
+    """Stands in for the zygote: a pytest that fails (exit status 1) at once, leaving a sleep running in its session
+    (a kernel or server a failing test's teardown did not stop), its pid in `pid_file`."""
+
+    def __init__(self, pid_file: Path):
+        self.pid_file = pid_file
+
+    def Popen(self, args, **kwargs):  # noqa: N802  (subprocess's name)
+        return subprocess.Popen(["sh", "-c", f"sleep 60 > /dev/null 2>&1 & echo $! > '{self.pid_file}'; exit 1"],
+                                **kwargs)
+
+
+def test_what_an_ended_run_left_running_is_stopped_before_its_copy_is_checked_for_the_next_mutant(tmp_path):
+    """A copy is reused by the next mutant once a snapshot finds it as it was made: a process the run left behind
+    could write into it after that check. What is left in the run's session when pytest ends is stopped."""
+    pid_file = tmp_path / "sleep.pid"
+    status, _ = mutation.run_tests(tmp_path, ("tests/test_x.py",), LeavesAStray(pid_file), time_limit=30)
+    assert status == 1
+    assert not sleep_still_running(pid_file, within=5), "the process the ended run left behind is still running"
+
 def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_path, monkeypatch, capsys):
     """The table comes only once every mutant has ended: a line for each as it ends shows a run that hangs."""
     mutants = [harmless_mutant(name, (f"tests/test_{name}.py",)) for name in ("fails", "loops")]

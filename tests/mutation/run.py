@@ -271,6 +271,12 @@ def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
             os.killpg(process.pid, signal.SIGKILL)      # its session's group: pytest, and a kernel or server it started
             process.wait()
             return None, f"still running after {time_limit:.0f} s: stopped"
+        else:   # pytest ended; what it left running in its session (a kernel a failing test did not stop) must not
+            # write into the copy after its snapshot, for the next mutant to meet
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:                  # nothing left: the group ended with pytest
+                pass
         finally:
             with _runs:
                 _running.discard(process.pid)
@@ -448,8 +454,8 @@ def run_mutants(argv: list[str] | None) -> int:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
         workers = args.jobs if args.jobs > 1 else 0      # xdist's -n: 0, in pytest's own process (-n 1 adds a worker)
-        untouched_start = time.perf_counter()
         untouched = copy_repository(workdir / "untouched")
+        untouched_start = time.perf_counter()            # the run alone: the time limit multiplies it
         # run in a thread, as each mutant's: a signal raises in the main thread, never between the run's start and
         # _running noting it (that run's processes ran on). The submit is inside the try too: a signal there (while
         # Thread.start waits for the new thread) can leave a started thread the executor has not noted yet, and the
