@@ -203,7 +203,7 @@ def _files_only(submissions: Path) -> str | None:
     """What a submissions folder without learner folders, nor files named like exercise files, holds instead: the
     files a learning platform exports (its download still zipped, its grades worksheet), named three at most, and
     what to do: unzip the zip there, or give the folder that holds the learners' folders (", but only 2 files
-    (grades.csv, submissions.zip): unzip submissions.zip here, so that it holds one sub-folder per learner, ...").
+    (Grades-DL101.csv, submissions.zip): unzip submissions.zip here, so that it holds one sub-folder per learner, ...").
     None when it holds no file but make grade's own and hidden ones (.DS_Store): an empty folder."""
     with contextlib.suppress(OSError):
         files = sorted(path.name for path in submissions.iterdir()
