@@ -70,8 +70,8 @@ def test_autograding_json_has_one_test_per_exercise_worth_its_points():
 
 def test_the_classroom_command_writes_the_committed_file_and_says_it_holds_7_tests_worth_100_points(
         tmp_path, monkeypatch, capsys):
-    """`python -m keras_models.course.instructor.classroom` writes autograding.json as committed here, and its one line
-    names the file and counts what the README states: seven exercises, 100 points in all."""
+    """`.venv/bin/python -m keras_models.course.instructor.classroom` writes autograding.json as committed here, and
+    its one line names the file and counts what the README states: seven exercises, 100 points in all."""
     monkeypatch.setattr(classroom, "REPO", tmp_path)
     assert classroom.main() == 0
     assert capsys.readouterr() == ("wrote .github/classroom/autograding.json: 7 tests, 100 points\n", "")
