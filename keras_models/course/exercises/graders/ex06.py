@@ -144,8 +144,10 @@ def _without_the_data_set(module):
 def _predict_inputs(fed: list):
     """While the block runs, every keras Model.predict call, and every call of a model itself, model(X), appends the x
     it is given to `fed`: the outermost call only (predict's own calls of the model, a model nested in another, are
-    not the features predict hands the network)."""
+    not the features predict hands the network), and only when it runs eagerly: a call inside a traced function
+    (model.predict_on_batch's, a tf.function's) is handed a symbolic tensor, no features to judge."""
     import keras
+    import tensorflow as tf
 
     predict, call = keras.Model.predict, keras.Model.__call__
     depth = [0]                                     # calls under way: only the outermost records its x
@@ -153,7 +155,7 @@ def _predict_inputs(fed: list):
     def recording(method):
         @functools.wraps(method)
         def recorded(self, *args, **kwargs):
-            if not depth[0]:
+            if not depth[0] and tf.executing_eagerly():
                 fed.append(args[0] if args else kwargs.get("x", kwargs.get("inputs")))
             depth[0] += 1
             try:
