@@ -3604,6 +3604,26 @@ def test_ex04_hint_for_predict_price_dollars_off_by_a_power_of_10_or_rounded(dol
         assert 0 < float(matched["model"]) < 500, message
 
 
+@pytest.mark.parametrize("second_price, hint", [
+    # both diamonds in the same thousand: round() gives both $4,000, which is no constant
+    (3932.5, r"predict_price_dollars gave \$4,000, the model says \$3,932\.50 for this diamond \(3\.933 thousand\): "
+             r"if the thousands were rounded to a whole number before \* 1000, multiply the model's own number"),
+    (3940.1, r"predict_price_dollars gave \$4,000, the model says \$3,932\.50 for this diamond \(3\.933 thousand\): "
+             r"if the thousands were rounded to a whole number before \* 1000, multiply the model's own number"),
+    # the second diamond thousands away: $4,000 for both is a constant, not a rounding
+    (9120.0, r"predict_price_dollars gave \$4,000 for two diamonds the model prices at \$3,932 and \$9,120: return "
+             r"the price of the diamond it is given"),
+], ids=["same-price", "same-thousand", "thousands-apart"])
+def test_ex04_wrong_price_tells_rounding_in_one_thousand_from_a_constant(second_price, hint):
+    """$4,000 for two diamonds the model prices at $3,932.50 and $3,940.10 (or the same) is their thousands rounded,
+    which a nearly constant model gives both: it was told "return the price of the diamond it is given", as a
+    constant is. $4,000 for $3,932.50 and $9,120 is a constant: no rounding gives both."""
+    from keras_models.course.exercises.graders import ex04
+
+    with pytest.raises(Fail, match=hint):
+        ex04.wrong_price(4000.0, 3932.5, 4000.0, second_price)
+
+
 @pytest.fixture(scope="module")
 def ex06_two_epochs(tmp_path_factory):
     """ex06's solution HousePriceModel as its grader trains it with epochs=2 (the grader's houses and seed): a short

@@ -57,18 +57,19 @@ def whole_thousands(dollars: float) -> set[float]:
 
 def wrong_price(dollars: float, expected: float, dollars_other: float, expected_other: float) -> None:
     """The Fail for predict_price_dollars' `dollars` for a diamond the model prices at `expected`, from what it gives
-    for a second one (`dollars_other`, the model: `expected_other`): the same price for both (a constant), the
-    model's thousands rounded to whole ones for both, the model's price times one factor for both (not a power of
+    for a second one (`dollars_other`, the model: `expected_other`): the model's thousands rounded to whole ones for
+    both, the same price for both (a constant), the model's price times one factor for both (not a power of
     10: those are named before), or else a row not encoded and scaled as the training rows were."""
     both = f"${dollars:,.0f} for ${expected:,.0f}, ${dollars_other:,.0f} for ${expected_other:,.0f}"
-    if dollars_other == dollars:
-        raise Fail(f"predict_price_dollars gave ${dollars:,.0f} for two diamonds the model prices at "
-                   f"${expected:,.0f} and ${expected_other:,.0f}: return the price of the diamond it is given, "
-                   "dollars = float(thousands) * 1000 of model.predict(data.scale(diamond))")
+    # before the constant: two diamonds in one thousand (a nearly constant model) round to the same price
     if dollars in whole_thousands(expected) and dollars_other in whole_thousands(expected_other):
         raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.2f} for this diamond "
                    f"({expected / 1000:.3f} thousand): if the thousands were rounded to a whole number before * 1000, "
                    "multiply the model's own number, dollars = float(thousands) * 1000")
+    if dollars_other == dollars:
+        raise Fail(f"predict_price_dollars gave ${dollars:,.0f} for two diamonds the model prices at "
+                   f"${expected:,.0f} and ${expected_other:,.0f}: return the price of the diamond it is given, "
+                   "dollars = float(thousands) * 1000 of model.predict(data.scale(diamond))")
     factor = dollars / expected if expected else 0.0
     if factor and expected_other and abs(dollars_other / expected_other - factor) <= 1e-3 * abs(factor):
         raise Fail(f"predict_price_dollars gave {factor:.4g} times the model's price of each of two diamonds ({both}): "
