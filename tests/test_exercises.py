@@ -3330,12 +3330,17 @@ def ex06_not_trained(module):
 def ex06_houses_and_predictor():
     """ex06's solution module, the training houses its grader splits off, and the HousePriceModel ex06_not_trained
     makes of them (its network as built, not trained): made once for the tests that only predict with it (the train
-    they hand the grader returns it, as ex06_not_trained(module) would for those houses)."""
+    they hand the grader returns it, as ex06_not_trained(module) would for those houses). Built under the grader's
+    seed, as the grader builds it: unseeded, its starting weights, and so its test MAE and hints, changed per run."""
     from keras_models.course.exercises.graders import ex06
+    from keras_models.course.exercises.graders.checks import deterministic
 
     module = load_module(find("ex06").solution_path)
     houses = ex06.split_houses()[0]
-    return module, houses, ex06_not_trained(module)(houses)
+    with deterministic(ex06.SEED):
+        module.build_model(module.engineer_features(houses.drop(columns="price")).shape[1])          # as the grader
+        predictor = ex06_not_trained(module)(houses)
+    return module, houses, predictor
 
 
 def test_ex06_hints_for_a_classification_loss_a_train_that_returns_nothing_and_an_untrained_models_test_mae(
