@@ -3564,12 +3564,18 @@ def test_ex04_an_error_in_predict_price_dollars_is_reported_as_the_learners_with
     assert message.startswith("your code raised ") and f" in predict_price_dollars (line {line} of " in message, message
 
 
-EX04_ROUNDED = (r"predict_price_dollars gave \$(0|1,000), the model says \$(?P<model>\d+\.\d\d) for this diamond "
-                r"\(0\.\d{3} thousand\): if the thousands were rounded to a whole number before \* 1000, multiply "
-                r"the model's own number, dollars = float\(thousands\) \* 1000")
-EX04_CONSTANT = (r"predict_price_dollars gave \$(0|1,000) for two diamonds the model prices at \$(?P<model>\d+) and "
-                 r"\$[\d,]+: return the price of the diamond it is given, dollars = float\(thousands\) \* 1000 of "
-                 r"model\.predict\(data\.scale\(diamond\)\)")
+def ex04_rounded(gave: str) -> str:
+    """The hint for thousands rounded to a whole number, `gave` the dollars it names ("0", "1,000")."""
+    return (r"predict_price_dollars gave \$" + re.escape(gave) + r", the model says \$(?P<model>\d+\.\d\d) for this "
+            r"diamond \(0\.\d{3} thousand\): if the thousands were rounded to a whole number before \* 1000, "
+            r"multiply the model's own number, dollars = float\(thousands\) \* 1000")
+
+
+def ex04_constant(gave: str) -> str:
+    """The hint for one price for every diamond, `gave` the dollars it names ("0", "1,000")."""
+    return (r"predict_price_dollars gave \$" + re.escape(gave) + r" for two diamonds the model prices at "
+            r"\$(?P<model>\d+) and \$[\d,]+: return the price of the diamond it is given, dollars = "
+            r"float\(thousands\) \* 1000 of model\.predict\(data\.scale\(diamond\)\)")
 
 
 @pytest.mark.parametrize("dollars, hint", [
@@ -3580,13 +3586,13 @@ EX04_CONSTANT = (r"predict_price_dollars gave \$(0|1,000) for two diamonds the m
      r"says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
     ("float(thousands[0, 0]) / 1000.0", r"predict_price_dollars gave \$0.\d\d, 0\.000001 times the \$[\d,]+ the "
      r"model says for this diamond: the model predicts thousands of dollars, so dollars = thousands \* 1000$"),
-    ("round(float(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
-    ("0.0", EX04_CONSTANT),
+    ("round(float(thousands[0, 0])) * 1000.0", ex04_rounded("0")),
+    ("0.0", ex04_constant("0")),
     ("float(thousands[0, 0]) * 1024.0", r"predict_price_dollars gave 1\.024 times the model's price of each of two "
      r"diamonds \(\$[\d,]+ for \$[\d,]+, \$[\d,]+ for \$[\d,]+\): the model predicts thousands of dollars, so "
      r"dollars = thousands \* 1000$"),
-    ("1000.0", EX04_CONSTANT),
-    ("float(np.ceil(thousands[0, 0])) * 1000.0", EX04_ROUNDED),
+    ("1000.0", ex04_constant("1,000")),
+    ("float(np.ceil(thousands[0, 0])) * 1000.0", ex04_rounded("1,000")),
     ('float("nan")', r"predict_price_dollars gave nan, not a price, for a diamond the model prices at "
      r"\$(?P<model>\d+): dollars = float\(thousands\) \* 1000 of model\.predict\(data\.scale\(diamond\)\)"),
 ], ids=["thousands", "times-100", "times-10000", "divided-by-1000", "rounded-thousands", "constant-0", "times-1024",
