@@ -2617,19 +2617,23 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
 def test_ex04_refuses_training_prices_out_of_line_with_their_rows_before_any_epoch_runs(handed, tmp_path):
     """y_train[::-1] handed to fit, as arrays or as a tf.data.Dataset of (x, y) batches, trains every diamond on
     another's price: Keras takes it without a word, and the grader told the learner to tune the model ("test MAE
-    3.372 ... more hidden units, a better learning rate or more epochs"). The hint counts the rows moved."""
+    3.372 ... more hidden units, a better learning rate or more epochs"). The hint counts the rows moved, and no
+    epoch began (a callback of fit's records each one)."""
+    import keras
     import tensorflow as tf
 
-    moved = []
+    moved, epochs_begun = [], []
 
     def train(model, X_train, y_train, X_val, y_val):
         reversed_prices = y_train[::-1]
         moved.append((int(np.sum(reversed_prices != y_train)), len(y_train)))  # rows given another's price, of all
         rows = (tf.data.Dataset.from_tensor_slices((X_train, reversed_prices)).batch(128),) if handed == "dataset" \
             else (X_train, reversed_prices)
-        return model.fit(*rows, validation_data=(X_val, y_val), epochs=40, verbose=0)
+        begun = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs_begun.append(epoch))
+        return model.fit(*rows, validation_data=(X_val, y_val), epochs=40, callbacks=[begun], verbose=0)
 
     hint = grade_mutant("ex04", tmp_path, train=train)
+    assert epochs_begun == [], f"fit ran {len(epochs_begun)} epochs before the grader refused it"
     assert hint == ("fit's y is out of line with its x: {} of the {} training rows were handed "
                     "another row's target (as y_train[::-1] would be): keep each row with its own, "
                     "model.fit(X_train, y_train), or shuffle both with one permutation").format(*moved[0]), hint
