@@ -1391,14 +1391,21 @@ def test_ex01_hint_for_an_activation_that_returns_an_array_for_a_plain_number(tm
      "when its fn is z**3: apply the activation to z, once, a = self.activation_function.fn(z)"),
     (lambda network, module, x: network.activation_function.fn(network.layers[0].run(x)).T,
      "NeuralNetwork.run with an activation whose fn is z**3 returned shape (4, 6), expected (6, 4)"),
-], ids=["always-sigmoid", "activation-of-the-decisions", "activation-of-the-inputs", "transposed"])
+    (lambda network, module, x: (lambda a: a.T if a.min() > 5 else a)(2 * network.activation_function.fn(
+        network.layers[0].run(x))),
+     "NeuralNetwork.run with an activation whose fn is z**3 (it must use the activation it is given) is off by a "
+     "relative 1.0e+00 from the formula"),
+], ids=["always-sigmoid", "activation-of-the-decisions", "activation-of-the-inputs", "transposed",
+        "transposed-for-some-activations"])
 def test_ex01_hint_for_a_network_names_the_half_of_g_of_x_w_plus_b_at_fault(run, hint, tmp_path):
     """A NeuralNetwork that always applies Sigmoid is told so by activations only the grader knows, not by
     "NeuralNetwork.run with Tanh is off", which sent the learner to Tanh; one that feeds the activation the
     perceptron's 0/1 decisions (predict), or runs it on the inputs, uses the activation it is given: "(it must use
     the activation it is given)" sent the learner to a line that was right, and names the wrong half instead. One
     that returns a.T (the tutorials' column vectors) keeps the shape hint: its outputs are not compared with z; and
-    without "(it must use the activation it is given)", which a transposed a, made with the activation, does."""
+    without "(it must use the activation it is given)", which a transposed a, made with the activation, does. One
+    whose output's shape depends on its values (a learner's `if`: transposed where the activation adds 7) keeps the
+    z**3 hint: the two outputs of other shapes are not compared (relative_gap needs equal shapes: it crashed)."""
     module = load_module(find("ex01").solution_path)
 
     class Mistaken(module.NeuralNetwork):
