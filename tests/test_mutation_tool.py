@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
@@ -108,6 +109,35 @@ def test_a_mutant_never_reaches_the_next_mutant_tested_on_the_same_copy(tmp_path
     assert written_back.read_bytes() == checkout.read_bytes()
     assert written_back.stat().st_mtime_ns == checkout.stat().st_mtime_ns
 
+
+
+SIGMOID_OF_2 = "import numpy as np; from scratch.activations import Sigmoid; print(Sigmoid().forward(np.array(2.0)))"
+
+
+def test_a_mutant_is_tested_on_its_own_text_not_on_the_bytecode_its_copy_holds_of_the_original(tmp_path, monkeypatch):
+    """Each copy holds bytecode compiled from the untouched files (WRITE_BYTECODE: about 1 of a run's 2 CPU-seconds
+    was compiling), which Python reads in place of a source whose mtime and size it was compiled for. A mutant of the
+    same length is written after it: its run computes the mutated sigmoid; written back (bytes and mtime), the file
+    is the one the bytecode holds again, and the next run computes the right one."""
+    compiled = mutation.copy_repository(tmp_path / "compiled")
+    subprocess.run([sys.executable, "-c", "import compileall; compileall.compile_dir('scratch', quiet=1)"],
+                   cwd=compiled, check=True)
+    original = "return np.exp(-np.logaddexp(0, -z))"                  # sigmoid(z)
+    mutants = [mutation.Mutant("sign", "scratch/activations.py", original, original.replace("-z", "+z"), "why",
+                               ("t",)), harmless_mutant("harmless")]
+    seen = []
+
+    def run_tests(copy, tests, python, time_limit):
+        assert list((copy / "scratch" / "__pycache__").glob("activations.*.pyc")), "the copy holds no bytecode"
+        said = subprocess.run([sys.executable, "-c", SIGMOID_OF_2], cwd=copy, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=True).stdout
+        seen.append(round(float(said), 4))
+        return 1, "1 failed"
+
+    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    copies = mutation.Copies(tmp_path, compiled / ".git", compiled)
+    assert [mutation.try_mutant(mutant, copies)[0] for mutant in mutants] == ["killed", "killed"]
+    assert seen == [round(1 / (1 + np.exp(2.0)), 4), round(1 / (1 + np.exp(-2.0)), 4)]    # sigmoid(-2), sigmoid(2)
 
 @pytest.mark.parametrize("wrote, returncode, verdict", [
     ("logs/run.txt", 1, "killed"),                         # a test wrote a file into the copy: a log, a notebook
@@ -296,9 +326,13 @@ class NoZygote:
 
 
 def main_runs(monkeypatch: pytest.MonkeyPatch, mutants: list[mutation.Mutant], run_tests) -> None:
-    """make mutants' main as it will run: these mutants, this run_tests, no warm Python."""
+    """make mutants' main as it will run: these mutants, this run_tests (the run that writes the bytecode first
+    collects, and passes), no warm Python."""
+    def or_writes_bytecode(copy, tests, python, time_limit=None, workers=0, bytecode=False):
+        return (0, "collected") if bytecode else run_tests(copy, tests, python, time_limit, workers)
+
     monkeypatch.setattr(mutation, "load", lambda: mutants)
-    monkeypatch.setattr(mutation, "run_tests", run_tests)
+    monkeypatch.setattr(mutation, "run_tests", or_writes_bytecode)
     monkeypatch.setattr(mutation, "Zygote", NoZygote)
     monkeypatch.setattr(mutation, "TEST_ENV", {})       # main sets them in os.environ: not in this worker's
 
@@ -362,6 +396,7 @@ def test_what_an_ended_run_left_running_is_stopped_before_its_copy_is_checked_fo
     status, _ = mutation.run_tests(tmp_path, ("tests/test_x.py",), LeavesAStray(pid_file), time_limit=30)
     assert status == 1
     assert not sleep_still_running(pid_file, within=5), "the process the ended run left behind is still running"
+
 
 def test_each_mutant_prints_a_line_as_it_ends_and_a_timeout_is_not_a_kill(tmp_path, monkeypatch, capsys):
     """The table comes only once every mutant has ended: a line for each as it ends shows a run that hangs."""

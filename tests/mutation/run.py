@@ -31,9 +31,10 @@ Each pytest runs forked from one warm Python that imported TensorFlow, Keras and
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
 and tests -- only the third-party imports are shared. That is most of what a fresh
 `.venv/bin/python -m pytest` costs (about 6 of its 8 CPU-seconds); pytest plugins no test uses are not loaded
-(UNUSED_PLUGINS). The whole list (448 mutants) should take under 10 minutes on 2 cores. Every Python a test
-starts in another folder (a notebook's ipykernel) imports the copy too: PYTHONPATH names the copy first, before
-the .venv's editable install, which names the checkout.
+(UNUSED_PLUGINS), and each copy holds the project's bytecode, written once before the untouched run
+(WRITE_BYTECODE), which a run reads rather than compiling it again. The whole list should take under 10 minutes
+on 2 cores. Every Python a test starts in another folder (a notebook's ipykernel) imports the copy too: PYTHONPATH
+names the copy first, before the .venv's editable install, which names the checkout.
 
     .venv/bin/python tests/mutation/run.py [--only NAME,NAME ...] [--jobs 2]     (make mutants ONLY= JOBS=)
 """
@@ -175,19 +176,21 @@ def commit_tracked_files(copy: Path) -> None:
     git(*COPY_IDENTITY, "commit", "-q", "-m", "the files git tracks in the checkout, as make mutants copied them")
 
 
-def copy_repository(into: Path, git: Path | None = None) -> Path:
+def copy_repository(into: Path, git: Path | None = None, source: Path | None = None) -> Path:
     """The parts of the repository the tests need, under `into` (no .venv or logs), and a .git whose one commit holds
     the files git tracks: make release's tests copy `git ls-files` and commit. `git`: an earlier copy's .git (the
     untouched copy's, which its tests only read) to copy rather than commit again (0.3 to 0.6 s), all but its objects:
-    those (the files' contents, 3 MB in 250 files, which took 0.1 s more to copy) are read where they are."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "notebooks")
+    those (the files' contents, 3 MB in 250 files, which took 0.1 s more to copy) are read where they are. `source`:
+    the checkout (None; its bytecode left out), or a copy whose bytecode was written for its copies (WRITE_BYTECODE)."""
+    ignore = shutil.ignore_patterns(*(("__pycache__", "*.pyc") if source is None else ()), ".hypothesis", "notebooks")
+    source = REPO if source is None else source
     try:
         for name in COPIED:
-            shutil.copytree(REPO / name, into / name, ignore=ignore)
+            shutil.copytree(source / name, into / name, ignore=ignore)
         for name in tracked_files(REPO):
             if not (into / name).exists():
                 (into / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(REPO / name, into / name)
+                shutil.copy2(source / name, into / name)
         (into / "logs").mkdir(exist_ok=True)                         # logs/.gitkeep, tracked, may have made it
         if git is None:
             commit_tracked_files(into)
@@ -250,19 +253,31 @@ def stop_every_run() -> None:
 UNUSED_PLUGINS = ("anyio", "platformdirs", "xdist.looponfail")
 
 
+# Bytecode written into a copy, for the copies made from it: every module of the project compiled, and the tests (and
+# conftest) as pytest rewrites their asserts, by collecting them. Each run then reads it instead of compiling about 1
+# CPU-second of Python again. A mutated file's bytecode is not used: Python checks the source's mtime and size, and
+# the mutant is written long after the copy's files were (its mtime differs); nothing is written in a run
+# (PYTHONDONTWRITEBYTECODE), and the file written back takes its mtime back, for which the bytecode was compiled.
+WRITE_BYTECODE = ("import compileall, sys; sys.dont_write_bytecode = False; "
+                  "[compileall.compile_dir(folder, quiet=1) for folder in ('scratch', 'keras_models', 'data', "
+                  "'tests')]; import pytest; sys.exit(pytest.main(sys.argv[1:]))")
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], python: Zygote | None = None,
-              time_limit: float | None = None, workers: int = 0) -> tuple[int | None, str]:
+              time_limit: float | None = None, workers: int = 0, bytecode: bool = False) -> tuple[int | None, str]:
     """pytest -x on `tests` in the copy, warm when `python` is given: (its exit status, the last line it printed).
-    `workers`: xdist's -n (0, the default: in pytest's own process, as each mutant runs). Still running after
-    `time_limit` seconds, it is stopped (SIGKILL) with every process it started, and the status is None."""
+    `workers`: xdist's -n (0, the default: in pytest's own process, as each mutant runs). `bytecode`: instead, write
+    the copy's bytecode (WRITE_BYTECODE) and collect `tests` without running them. Still running after `time_limit`
+    seconds, it is stopped (SIGKILL) with every process it started, and the status is None."""
     popen = python.Popen if python is not None else subprocess.Popen
     with _runs:
         if _stopped.is_set():
             return None, "not started: make mutants was stopped"
         without = [arg for plugin in ("cacheprovider", *UNUSED_PLUGINS) for arg in ("-p", f"no:{plugin}")]
-        process = popen([sys.executable, "-m", "pytest", "-x", "-q", "-n", str(workers), *without, "--no-header",
-                         *tests], cwd=copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                        env=copy_first(copy), start_new_session=True)
+        how = ["-c", WRITE_BYTECODE, "--collect-only"] if bytecode else ["-m", "pytest", "-x", "-n", str(workers)]
+        process = popen([sys.executable, *how, "-q", *without, "--no-header", *tests], cwd=copy,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=copy_first(copy),
+                        start_new_session=True)
         _running.add(process.pid)
     with process:
         try:
@@ -332,8 +347,8 @@ class Copies:
     is, file for file, as it was made (snapshot: path, size and mtime); else it is deleted, and the next mutant gets a
     new copy. As many copies as mutants tested at once, each made once: a copy took about 0.5 s of each mutant's 3."""
 
-    def __init__(self, workdir: Path, git: Path | None = None):
-        self.workdir, self.git = workdir, git           # git: the untouched copy's .git, copied into each
+    def __init__(self, workdir: Path, git: Path | None = None, source: Path | None = None):
+        self.workdir, self.git, self.source = workdir, git, source      # git: a .git to copy; source: copy_repository's
         self._free: queue.SimpleQueue[tuple[Path, Snapshot]] = queue.SimpleQueue()
 
     def take(self) -> tuple[Path, Snapshot]:
@@ -341,7 +356,7 @@ class Copies:
         try:
             return self._free.get_nowait()
         except queue.Empty:
-            copy = copy_repository(Path(tempfile.mkdtemp(prefix="copy_", dir=self.workdir)), self.git)
+            copy = copy_repository(Path(tempfile.mkdtemp(prefix="copy_", dir=self.workdir)), self.git, self.source)
             return copy, snapshot(copy)
 
     def give_back(self, copy: Path, made: Snapshot, reusable: bool) -> None:
@@ -454,8 +469,19 @@ def run_mutants(argv: list[str] | None) -> int:
         workdir = Path(workdir)
         every_test = tuple(sorted({t for m in mutants for t in m.tests}))
         workers = args.jobs if args.jobs > 1 else 0      # xdist's -n: 0, in pytest's own process (-n 1 adds a worker)
-        untouched = copy_repository(workdir / "untouched")
-        untouched_start = time.perf_counter()            # the run alone: the time limit multiplies it
+        compiled = copy_repository(workdir / "compiled")     # its bytecode written, then copied with it into each copy
+        untouched = workdir / "untouched"
+
+        def test_untouched() -> tuple[int | None, str, float]:
+            """Write the bytecode into `compiled`, then test its copy `untouched`, which holds it as every mutant's copy
+            will: (status, what pytest said, seconds of the test run alone)."""
+            status, said = run_tests(compiled, every_test, python, bytecode=True)
+            if status != 0:
+                return status, said, 0.0
+            copy_repository(untouched, compiled / ".git", compiled)
+            start = time.perf_counter()
+            return *run_tests(untouched, every_test, python, None, workers), time.perf_counter() - start
+
         # run in a thread, as each mutant's: a signal raises in the main thread, never between the run's start and
         # _running noting it (that run's processes ran on). The submit is inside the try too: a signal there (while
         # Thread.start waits for the new thread) can leave a started thread the executor has not noted yet, and the
@@ -463,19 +489,19 @@ def run_mutants(argv: list[str] | None) -> int:
         # line printed, the program still there 20 s later
         with ThreadPoolExecutor(max_workers=1) as alone:
             try:
-                [run] = as_they_end([alone.submit(run_tests, untouched, every_test, python, None, workers)])
-                status, said = run.result()
+                [run] = as_they_end([alone.submit(test_untouched)])
+                status, said, untouched_seconds = run.result()
             except KeyboardInterrupt:
                 stop_every_run()
                 raise
         if status != 0:
             print(f"the untouched code fails its own tests ({said}): fix that first", file=sys.stderr)
             return 1
-        time_limit = mutant_time_limit(time.perf_counter() - untouched_start, workers)
+        time_limit = mutant_time_limit(untouched_seconds, workers)
         print(f"{len(mutants)} mutants of {', '.join(MUTABLE)}, each tested alone on a copy ({args.jobs} at once, "
               f"at most {time_limit:.0f} s each) ...", flush=True)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            copies = Copies(workdir, untouched / ".git")
+            copies = Copies(workdir, compiled / ".git", compiled)
             runs = {pool.submit(try_mutant, mutant, copies, python, time_limit): mutant for mutant in mutants}
             try:
                 for ended, run in enumerate(as_they_end(runs), start=1):
