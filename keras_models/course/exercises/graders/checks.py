@@ -7,9 +7,9 @@ name the arrays on the line that raised: shape_errors.py). When a check fails it
 `Fail(hint)`: the hint says what went wrong and where to look, never what the answer is.
 
 Here: `Fail` and `check`, and the checks on returned values -- an array of the right shape, finite, in
-float64 (`as_array`, `float32_hint`), one number, not None, the History that model.fit returns (`history_of`)
--- the prices a column of predictions broadcasts to (`price_pairs`, `column_broadcast`), and `deterministic`, to
-seed a grading.
+float64 (`as_array`, `float32_hint`), one number, not None, the History that model.fit returns (`history_of`; with
+its validation loss: `validated_history`) -- the prices a column of predictions broadcasts to (`price_pairs`,
+`column_broadcast`), and `deterministic`, to seed a grading.
 The checks on a Keras model (its layers, output, loss, metrics) are model_checks.py's; those on what the
 learner's code hands model.fit (which rows it validates on, its EarlyStopping) are fit_checks.py's.
 """
@@ -129,6 +129,15 @@ def history_of(history, function: str) -> dict:
     record = getattr(history, "history", None)                      # History.history: {"loss": [...], ...}
     check(isinstance(record, dict), f"{function} must return the History that model.fit returns")
     return record
+
+
+def validated_history(history, function: str) -> dict:
+    """history_of(history, function), which must hold the training loss and the validation loss: fit given
+    validation_data logs "val_loss" beside "loss", or a Fail saying to pass it."""
+    logged = history_of(history, function)
+    check("loss" in logged, f"{function} must return the History that model.fit returns")
+    check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+    return logged
 
 
 def deterministic(seed: int):

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .checks import Fail, check, deterministic, history_of, one_number
+from .checks import Fail, check, deterministic, one_number, validated_history
 from .fit_checks import fit_checked, labels_stay_with_their_rows, validated_on
 from .model_checks import (
     REGRESSION_LOSSES,
@@ -95,9 +95,7 @@ def grade(module, workdir) -> str:
                                                                        "X_train, y_train"),
                          validated_on(data.X_val, data.y_val, data.X_train)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
-    logged = history_of(history, "train")
-    check("loss" in logged, "train must return the History that model.fit returns")
-    check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+    validated_history(history, "train")
 
     diamonds = load_diamonds()
     diamond = diamonds.iloc[[data.test_rows[0]]].drop(columns="price")

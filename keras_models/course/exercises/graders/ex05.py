@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import Fail, as_array, check, deterministic, history_of
+from .checks import Fail, as_array, check, deterministic, validated_history
 from .fit_checks import fit_checked, labels_in_one_column, validated_on
 from .model_checks import layers_of, require_binary_classifier, require_hidden_nonlinearity, require_model
 
@@ -76,9 +76,7 @@ def grade(module, workdir) -> str:
         _check_model(model, data.n_features)
         with fit_checked(*_fit_checks(data)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
-    logged = history_of(history, "train")
-    check("loss" in logged, "train must return the History that model.fit returns")
-    check("val_loss" in logged, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+    validated_history(history, "train")
     asked, ran = history.params.get("epochs"), len(history.epoch)
     check(ran < asked, f"early stopping never fired: fit ran all {asked} epochs it was asked for. Monitor "
                        "val_loss with patience <= 5 and ask for enough epochs (e.g. 200)")
