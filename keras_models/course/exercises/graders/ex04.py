@@ -32,6 +32,9 @@ KERAS = True                       # the learner's code trains a Keras model: a 
 MAX_ROWS = 5000
 TARGET_MAE = 0.60                  # thousand dollars; the mean predictor makes ~3.1, least squares ~0.84
 SEED = 4
+# the two hints on predict_price_dollars' arithmetic, each given for more than one mistake
+PRICE_OF_THE_DIAMOND = "dollars = float(thousands) * 1000 of model.predict(data.scale(diamond))"
+THOUSANDS_TO_DOLLARS = "the model predicts thousands of dollars, so dollars = thousands * 1000"
 
 
 def load_data():
@@ -55,6 +58,12 @@ def whole_thousands(dollars: float) -> set[float]:
     return {1000.0 * round(thousands), 1000.0 * int(thousands), 1000.0 * math.ceil(thousands)}
 
 
+def factor_of(dollars: float, expected: float) -> float:
+    """dollars / expected: how many times the model's price predict_price_dollars gave (0.1 for * 100, 1e-6 for
+    / 1000); 0.0 when the model prices the diamond at $0."""
+    return dollars / expected if expected else 0.0
+
+
 def wrong_price(dollars: float, expected: float, dollars_other: float, expected_other: float) -> None:
     """The Fail for predict_price_dollars' `dollars` for a diamond the model prices at `expected`, from what it gives
     for a second one (`dollars_other`, the model: `expected_other`): the model's thousands rounded to whole ones for
@@ -69,11 +78,11 @@ def wrong_price(dollars: float, expected: float, dollars_other: float, expected_
     if dollars_other == dollars:
         raise Fail(f"predict_price_dollars gave ${dollars:,.0f} for two diamonds the model prices at "
                    f"${expected:,.0f} and ${expected_other:,.0f}: return the price of the diamond it is given, "
-                   "dollars = float(thousands) * 1000 of model.predict(data.scale(diamond))")
-    factor = dollars / expected if expected else 0.0
+                   f"{PRICE_OF_THE_DIAMOND}")
+    factor = factor_of(dollars, expected)
     if factor and expected_other and abs(dollars_other / expected_other - factor) <= 1e-3 * abs(factor):
         raise Fail(f"predict_price_dollars gave {factor:.4g} times the model's price of each of two diamonds ({both}): "
-                   "the model predicts thousands of dollars, so dollars = thousands * 1000")
+                   f"{THOUSANDS_TO_DOLLARS}")
     raise Fail(f"predict_price_dollars gave ${dollars:,.0f}, the model says ${expected:,.0f} for this diamond: "
                "encode and scale the raw row with data.scale(...) before predicting")
 
@@ -104,16 +113,15 @@ def grade(module, workdir) -> str:
     if math.isfinite(expected):                       # a model that gives nan is judged by its test MAE below
         # nan is no distance from any price: every comparison below is False, and the price check passed
         check(math.isfinite(dollars), f"predict_price_dollars gave {dollars}, not a price, for a diamond the model "
-                                      f"prices at ${expected:,.0f}: dollars = float(thousands) * 1000 of "
-                                      "model.predict(data.scale(diamond))")
+                                      f"prices at ${expected:,.0f}: {PRICE_OF_THE_DIAMOND}")
     if abs(dollars * 1000.0 - expected) <= 1e-3 * abs(expected):
         raise Fail("predict_price_dollars returned thousands of dollars: the target is price / 1000")
-    factor = dollars / expected if expected else 0.0             # 0.1 for * 100, 1e-6 for / 1000
+    factor = factor_of(dollars, expected)
     if factor > 0 and abs((power := np.log10(factor)) - round(power)) < 1e-3 and round(power) != 0:
         # right but for a power of 10: not the scaling
         times = f"{10.0 ** round(power):,.{max(0, -round(power))}f}"             # 0.1, 10, 0.000001
         raise Fail(f"predict_price_dollars gave ${dollars:,.2f}, {times} times the ${expected:,.0f} the model "
-                   "says for this diamond: the model predicts thousands of dollars, so dollars = thousands * 1000")
+                   f"says for this diamond: {THOUSANDS_TO_DOLLARS}")
     off = abs(dollars - expected) > 1e-3 * abs(expected) + 0.01                # by more than 0.1% and a cent
     prediction = model.predict(data.X_test, verbose=0)                               # (m, 1)
     if off:
