@@ -96,17 +96,18 @@ def _grade_activation(module, name: str, formula, rng: np.random.Generator) -> N
     _close(_call_quietly(fn, EXTREMES.copy(), f"{name}.fn"), reference, f"{name}.fn at extreme inputs")
 
 
+def _activation(name: str, formula):
+    """An activation only the grader knows, passed to NeuralNetwork as the learner's Sigmoid is: a class named `name`
+    whose static fn(values) gives formula(z), z = np.asarray(values)."""
+    return type(name, (), {"fn": staticmethod(lambda values: formula(np.asarray(values)))})
+
+
 def _grade_network(module, rng: np.random.Generator) -> None:
     W, b = rng.normal(size=(3, 4)), rng.normal(size=4)
     X = rng.normal(size=(6, 3))
     z = X @ W + b                                                    # (6, 4)
 
-    class Cube:                                                      # an activation only the grader knows
-        @staticmethod
-        def fn(values):
-            return np.asarray(values) ** 3
-
-    cubed = module.NeuralNetwork(W, b, Cube).run(X)
+    cubed = module.NeuralNetwork(W, b, _activation("Cube", lambda z: z ** 3)).run(X)
     what = "NeuralNetwork.run with an activation whose fn is z**3"
     as_array(cubed, what, z.shape)                 # a.T, say: a shape slip, not a sign the activation went unused
     try:
@@ -124,16 +125,8 @@ def _name_the_networks_slip(module, W, b, X, z) -> None:
     g(z) = z and g(z) = z + 7. The same output for both: the activation is not used (always Sigmoid, or none).
     Else the output for g(z) = z is the weighted sum z the network's perceptron must give. Else the activation is
     used, but not on z (on x, say). Returns quietly when the outputs cannot be compared (the caller's Fail stands)."""
-    class Unchanged:
-        @staticmethod
-        def fn(values):
-            return np.asarray(values)
-
-    class PlusSeven:
-        @staticmethod
-        def fn(values):
-            return np.asarray(values) + 7.0
-
+    Unchanged = _activation("Unchanged", lambda z: z)
+    PlusSeven = _activation("PlusSeven", lambda z: z + 7.0)
     try:
         unchanged = np.asarray(module.NeuralNetwork(W, b, Unchanged).run(X), dtype=float)     # (6, 4)
         plus_seven = np.asarray(module.NeuralNetwork(W, b, PlusSeven).run(X), dtype=float)    # (6, 4)
