@@ -3779,20 +3779,21 @@ class CallsTheModel:
     def __init__(self, predictor, engineer_features):
         self.predictor, self.engineer_features = predictor, engineer_features
 
+    def network(self, X):
+        return self.predictor.model(X)                                                               # (m, 1)
+
     def predict(self, houses):
         p = self.predictor
         X = (self.engineer_features(houses).to_numpy() - p.feature_mean) / p.feature_std                # (m, n)
-        return np.exp(np.asarray(p.model(X))[:, 0] * p.log_price_std + p.log_price_mean)             # (m,)
+        return np.exp(np.asarray(self.network(X))[:, 0] * p.log_price_std + p.log_price_mean)        # (m,)
 
 
 class PredictsOnBatch(CallsTheModel):
     """A HousePriceModel whose predict calls model.predict_on_batch(X): Keras calls the model inside a traced
     function, so the only model(X) call the grader sees is handed a symbolic tensor, not the houses' features."""
 
-    def predict(self, houses):
-        p = self.predictor
-        X = (self.engineer_features(houses).to_numpy() - p.feature_mean) / p.feature_std                # (m, n)
-        return np.exp(np.asarray(p.model.predict_on_batch(X))[:, 0] * p.log_price_std + p.log_price_mean)  # (m,)
+    def network(self, X):
+        return self.predictor.model.predict_on_batch(X)                                              # (m, 1)
 
 
 def as_dataset(x):
