@@ -3337,20 +3337,27 @@ def ex06_not_trained(module):
     return train
 
 
+def _ex06_trained_as_the_grader(module, train):
+    """The training houses ex06's grader splits off, and what train returns for a copy of them when run as the grader
+    runs it: under the grader's seed, after the build_model call the grader makes first, so the network train builds
+    starts from the weights it would in the grader."""
+    from keras_models.course.exercises.graders import ex06
+    from keras_models.course.exercises.graders.checks import deterministic
+
+    houses = ex06.split_houses()[0]
+    with deterministic(ex06.SEED):
+        module.build_model(module.engineer_features(houses.drop(columns="price")).shape[1])          # as the grader
+        return houses, train(houses.copy())
+
+
 @pytest.fixture(scope="module")
 def ex06_houses_and_predictor():
     """ex06's solution module, the training houses its grader splits off, and the HousePriceModel ex06_not_trained
     makes of them (its network as built, not trained): made once for the tests that only predict with it (the train
     they hand the grader returns it, as ex06_not_trained(module) would for those houses). Built under the grader's
     seed, as the grader builds it: unseeded, its starting weights, and so its test MAE and hints, changed per run."""
-    from keras_models.course.exercises.graders import ex06
-    from keras_models.course.exercises.graders.checks import deterministic
-
     module = load_module(find("ex06").solution_path)
-    houses = ex06.split_houses()[0]
-    with deterministic(ex06.SEED):
-        module.build_model(module.engineer_features(houses.drop(columns="price")).shape[1])          # as the grader
-        predictor = ex06_not_trained(module)(houses)
+    houses, predictor = _ex06_trained_as_the_grader(module, ex06_not_trained(module))
     return module, houses, predictor
 
 
@@ -3651,16 +3658,10 @@ def ex06_two_epochs(tmp_path_factory):
     """ex06's solution HousePriceModel as its grader trains it with epochs=2 (the grader's houses and seed): a short
     real fit is enough for the tests of predict and evaluate, whose hints come before the test MAE is judged.
     Trained once for them all; they only predict with it."""
-    from keras_models.course.exercises.graders import ex06
-    from keras_models.course.exercises.graders.checks import deterministic
-
     path = tmp_path_factory.mktemp("ex06_two_epochs") / find("ex06").solution_path.name
     path.write_text(_changed_solution("ex06", ("epochs=200", "epochs=2")), encoding="utf-8")
     two_epochs = load_module(path)
-    houses = ex06.split_houses()[0]
-    with deterministic(ex06.SEED):
-        two_epochs.build_model(two_epochs.engineer_features(houses.drop(columns="price")).shape[1])  # as the grader
-        predictor = two_epochs.train(houses.copy())
+    _, predictor = _ex06_trained_as_the_grader(two_epochs, two_epochs.train)
     assert len(predictor.model.history.epoch) == 2
     return predictor
 
