@@ -2408,13 +2408,20 @@ def test_ex04_hints_for_a_dollar_price_that_is_not_the_models_and_for_an_untrain
                         hint), hint
 
 
+def ex05_stopped_early():
+    """What ex05's train returns when it stands in for model.fit: the History of a fit stopped early after 3 of its
+    200 epochs."""
+    import types
+
+    return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
+                                 epoch=[0, 1, 2])
+
+
 def malignant_above_the_mean_radius(model, X_train, y_train, X_val, y_val):
     """ex05's train, standing in for model.fit, which only the checks before predict_labels need: every Dense layer
     passes the first (standardised) feature, the mean radius, through its unit 0 and zeroes the rest, so the model
     predicts malignant where the mean radius is above average (sigmoid(relu(x0)) > 0.5 iff x0 > 0): some test rows 1,
     some 0, as a trained model's are; and the History of a fit stopped early after 3 of its 200 epochs."""
-    import types
-
     import keras
 
     for layer in model.layers:
@@ -2423,8 +2430,7 @@ def malignant_above_the_mean_radius(model, X_train, y_train, X_val, y_val):
             kernel = np.zeros_like(kernel)
             kernel[0, 0] = 1.0
             layer.set_weights([kernel, np.zeros_like(bias)])
-    return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
-                                 epoch=[0, 1, 2])
+    return ex05_stopped_early()
 
 
 @pytest.mark.slow
@@ -2477,12 +2483,9 @@ def test_ex05_gives_no_argmax_hint_to_right_labels_from_a_model_that_predicts_bo
 def ex05_benign_for_every_biopsy(model, X_train, y_train, X_val, y_val):
     """ex05's train, standing in for model.fit: the output unit set to a probability of 0.00005 for every biopsy
     (label 0, benign), and the History of a fit stopped early after 3 of its 200 epochs."""
-    import types
-
     kernel, bias = model.layers[-1].get_weights()
     model.layers[-1].set_weights([np.zeros_like(kernel), np.full_like(bias, -10.0)])
-    return types.SimpleNamespace(history={"loss": [0.3] * 3, "val_loss": [0.3] * 3}, params={"epochs": 200},
-                                 epoch=[0, 1, 2])
+    return ex05_stopped_early()
 
 
 def test_ex05_hints_for_labels_that_are_probabilities_or_disagree_with_the_model_and_for_the_target(tmp_path):
