@@ -2691,6 +2691,27 @@ def test_ex04_and_ex05_hint_for_a_train_that_forgets_to_return_the_history(name,
     assert grade_mutant(name, tmp_path, train=train_without_return) == hint
 
 
+@pytest.mark.parametrize("record, hint", [
+    ({}, "train must return the History that model.fit returns"),
+    ({"loss": [0.5]}, "fit did not validate: pass validation_data=(X_val, y_val) to model.fit"),
+], ids=["never-fitted", "not-validated"])
+def test_validated_history_asks_for_fits_history_with_its_validation_loss(record, hint):
+    """A keras History that logged no "loss" (never handed to fit) is not fit's; one without "val_loss" was not
+    validated (the backstops behind fit_checked's validated_on, which refuses a fit without validation_data before it
+    runs, so no graded submission reaches them). One with both is handed back as its record."""
+    import keras
+
+    from keras_models.course.exercises.graders.checks import validated_history
+
+    history = keras.callbacks.History()
+    history.history = record
+    with pytest.raises(Fail) as failure:
+        validated_history(history, "train")
+    assert str(failure.value) == hint
+    history.history = {"loss": [0.5], "val_loss": [0.6]}
+    assert validated_history(history, "train") == {"loss": [0.5], "val_loss": [0.6]}
+
+
 def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_data_dataset_in_any_order():
     # Keras takes validation_data as a tf.data.Dataset of (x, y) batches; ex04 and ex05 refused one of exactly
     # (X_val, y_val) with "fit validated on other rows than the X_val, y_val", and ex07 did not see the test rows in one
