@@ -22,10 +22,10 @@ import pandas as pd
 from .checks import Fail, as_array, check, column_broadcast, deterministic, price_pairs
 from .fit_checks import (
     as_rows,
-    batches_read,
     early_stopping_restores_best,
     early_stopping_watches_validation,
     fit_checked,
+    rows_read,
 )
 from .model_checks import (
     REGRESSION_LOSSES,
@@ -184,8 +184,7 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     fed: list = []
     with _predict_inputs(fed):
         predictor.predict(houses.drop(columns="price"))
-    read = batches_read(fitted, limit=len(houses))                       # a tf.data.Dataset of (x, y) batches
-    fitted = as_rows(read[0] if read is not None else fitted)
+    fitted = as_rows(rows_read(fitted, len(houses))[0])                 # (m_fit, n); a tf.data.Dataset's x read
     calls = [as_rows(x) for x in fed]                                    # each (m_call, n)
     if fitted is None or not calls or any(rows is None or rows.shape[1] != fitted.shape[1] for rows in calls):
         return

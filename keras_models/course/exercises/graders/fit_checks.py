@@ -224,14 +224,27 @@ def batches_read(data, limit: int, steps: int | None = None) -> tuple | None:
     return (np.concatenate(xs), np.concatenate(ys)) if xs else None
 
 
+def rows_read(data, limit: int, steps: int | None = None) -> tuple:
+    """(x, y) of a tf.data.Dataset of (x, y) batches (batches_read: its first `steps` batches if given, about
+    `limit` rows); (data, None) for anything else, the data as given (arrays, a dict of inputs)."""
+    return batches_read(data, limit, steps) or (data, None)
+
+
+def training_rows(arguments: dict, limit: int) -> tuple:
+    """(x, y) fit was given to train on (fit's `arguments`): as given, or a tf.data.Dataset's first `limit` rows
+    (batches_read): one pass of a repeated one, not the start of its next."""
+    read = batches_read(arguments.get("x"), limit)
+    return (read[0][:limit], read[1][:limit]) if read is not None else (arguments.get("x"), arguments.get("y"))
+
+
 def validation_rows(arguments: dict, limit: int) -> tuple:
     """(x, y) of what fit was given as validation_data (fit's `arguments`): (x, y[, sample_weight]) as a tuple or
-    list, or a tf.data.Dataset of such batches (batches_read, as many as validation_steps says); (data, None) for
+    list, or a tf.data.Dataset of such batches (rows_read, as many as validation_steps says); (data, None) for
     what this cannot read."""
     data = arguments.get("validation_data")
     if isinstance(data, tuple | list):
         return (data[0], data[1]) if len(data) >= 2 else (data, None)
-    return batches_read(data, limit, arguments.get("validation_steps")) or (data, None)
+    return rows_read(data, limit, arguments.get("validation_steps"))
 
 
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
@@ -262,12 +275,10 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
 def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, training: str) -> None:
     """fit's y gives each row of its x that is a row of X (the training rows) that row's own target in y, or a Fail
     counting the rows handed another row's (`training`: what fit should be given, as the learner's code names it).
-    x and y as arrays, or a tf.data.Dataset of (x, y) batches (batches_read). Keras trains on y_train[::-1] without
+    x and y as arrays, or a tf.data.Dataset of (x, y) batches (training_rows). Keras trains on y_train[::-1] without
     a word: every row learns another diamond's price, and the grader's only hint was to tune the model. Rows of x
     that are not rows of X, and labels that are no target of X at all (a y rescaled), are left to the other checks."""
-    read = batches_read(arguments.get("x"), limit=len(X))
-    # a Dataset's first len(X) rows: one pass of a repeated one, not the start of its next
-    x, given = (read[0][:len(X)], read[1][:len(X)]) if read is not None else (arguments.get("x"), arguments.get("y"))
+    x, given = training_rows(arguments, len(X))
     x = as_rows(x, np.float32)                                                       # (m, n) or None
     try:
         given = np.asarray(given, dtype=np.float32)
@@ -319,8 +330,7 @@ def as_rows(x, dtype: type = np.float64) -> np.ndarray | None:
 def rows_among(rows: np.ndarray, given, limit: int) -> int:
     """How many of `rows` (m, n) are also rows of `given` -- an array, or a tf.data.Dataset of (x, y) batches, read
     up to about `limit` rows -- compared in float32 (what Keras feeds the model); 0 when `given` is neither."""
-    read = batches_read(given, limit)
-    given = as_rows(read[0] if read is not None else given, np.float32)      # (m_given, n) or None
+    given = as_rows(rows_read(given, limit)[0], np.float32)                  # (m_given, n) or None
     if given is None or given.shape[1] != rows.shape[1]:
         return 0
     seen = {row.tobytes() for row in given}
