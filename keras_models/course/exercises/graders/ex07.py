@@ -216,14 +216,20 @@ def _epochs_passed_on(train_with_tensorboard, log_dir: Path, given: int) -> None
           f"model.fit for epochs={asked[0] if asked else None!r}: pass epochs=epochs to model.fit")
 
 
+def _event_folders(folders: list[Path], relative_to: Path) -> list[str]:
+    """The folders holding event files anywhere under `folders`, each named relative to `relative_to` with a
+    trailing "/" ("train/", "run\\logs/train/"), sorted."""
+    return sorted({path.parent.relative_to(relative_to).as_posix() + "/"
+                   for folder in folders for path in folder.rglob("events.out.tfevents*")})
+
+
 def _check_nothing_beside(log_dir: Path) -> None:
     """A Fail when event files sit beside the log_dir, in a folder whose name starts with its own: the callback was
     given str(log_dir) + "\\logs", whose backslash Linux and macOS take as part of a name (run\\logs/, beside run/),
     or str(log_dir) + "logs" (runlogs/)."""
     siblings = [folder for folder in log_dir.parent.iterdir()
                 if folder.name.startswith(log_dir.name) and folder != log_dir]
-    beside = sorted({path.parent.relative_to(log_dir.parent).as_posix() + "/"
-                     for folder in siblings for path in folder.rglob("events.out.tfevents*")})
+    beside = _event_folders(siblings, log_dir.parent)
     why = ('a backslash ("\\\\" in a string) is no folder separator on Linux or macOS but part of the folder\'s name'
            if any("\\" in folder for folder in beside) else "text added to str(log_dir) makes a folder of its own")
     check(not beside, f"no event file under the log_dir, but some beside it in {', '.join(beside)}: {why}; join "
@@ -236,9 +242,8 @@ def _check_run(log_dir: Path, history) -> dict[int, float]:
         if any((log_dir / split).glob("events.out.tfevents*")):
             continue
         # a callback given a folder under the log_dir writes there
-        elsewhere = sorted({path.parent.relative_to(log_dir).as_posix() + "/"
-                            for path in log_dir.rglob("events.out.tfevents*")
-                            if path.parent not in [log_dir / other for other in splits]})   # not train/ itself
+        elsewhere = [folder for folder in _event_folders([log_dir], log_dir)
+                     if folder not in [other + "/" for other in splits]]                   # not train/ itself
         check(not elsewhere, f"no event file in {split}/ right under the log_dir, but some in "
                              f"{', '.join(elsewhere)}: give the TensorBoard callback the log_dir itself, "
                              "log_dir=log_dir; it makes train/ and validation/ under it")
