@@ -56,6 +56,7 @@ from nbclient import NotebookClient
 from traitlets.config.loader import JSONFileConfigLoader
 from zygote import WarmPopen
 
+from keras_models.course.child_processes import proc_stat
 from keras_models.course.exercises import grade as grade_cli
 from keras_models.course.exercises import graders
 from keras_models.course.exercises.fingerprints import fingerprints
@@ -129,13 +130,14 @@ def kernel(tmp_path_factory, python_with_tensorflow):
 # --- the kernel ---------------------------------------------------------------------------------------
 
 def children_in_the_group_of(pid: int) -> list[int]:
-    """The children of process `pid` that are in its process group (read from /proc: a child's ppid and pgrp)."""
+    """The children of process `pid` that are in its process group (a child's ppid and pgrp, read from /proc by the
+    product's proc_stat, as make grade's sandboxes read them)."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for process in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):                  # a process that ended while we read
-            fields = stat.read_text().rsplit(")", 1)[1].split()     # after "pid (comm)": state ppid pgrp ...
+            fields = proc_stat(process.name)                # state ppid pgrp ...
             if int(fields[1]) == pid and int(fields[2]) == os.getpgid(pid):
-                found.append(int(stat.parent.name))
+                found.append(int(process.name))
     return found
 
 
