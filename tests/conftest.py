@@ -326,6 +326,22 @@ def keras_steps(opt, weights, gradients, dtype: str = "float64") -> list[list[np
     return path
 
 
+def read_run(path) -> dict[str, tuple[str, list[int], list[np.ndarray]]]:
+    """{tag: (plugin, steps, values)} of one TensorBoard run (a directory, or one event file), read back as
+    TensorBoard reads it (EventAccumulator); TF2 summaries are stored as tensors."""
+    import tensorflow as tf
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(path), size_guidance={"tensors": 0})     # 0 = keep every event
+    acc.Reload()
+    run = {}
+    for tag in acc.Tags()["tensors"]:
+        events = acc.Tensors(tag)
+        run[tag] = (acc.SummaryMetadata(tag).plugin_data.plugin_name, [e.step for e in events],
+                    [tf.make_ndarray(e.tensor_proto) for e in events])
+    return run
+
+
 def build_before_fit(model, X, y) -> None:
     """Make every variable a compiled model's fit needs before fit: the optimizer's slots and the compiled
     loss's and metrics' state (eagerly, on two rows of X, y; fit and evaluate reset the metrics before they

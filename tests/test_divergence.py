@@ -17,7 +17,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from conftest import learner_lines
+from conftest import learner_lines, read_run
 
 from data import TASKS, prepare
 from keras_models.train import sides
@@ -272,19 +272,13 @@ def test_a_diverged_epoch_leaves_no_point_and_no_empty_run_in_tensorboard(side, 
     """The diverged epoch is logged by neither side (the scratch side stops mid-epoch, with no loss to log): Keras'
     validation had written its evaluation_loss_vs_iterations point of 1e19 before the watchdog stopped the epoch,
     and every writer opened the header of its file, which TensorBoard lists as an empty run."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
     if side == "scratch":
         monkeypatch.setattr(sides, "KerasWatchdog", NoKerasWatchdog)        # Keras trains on, the scratch side stops
     with pytest.raises(TrainingDiverged, match=rf"^binary \({side} side\): training diverged in epoch 1"):
         run_task("binary", tmp_path, epochs=1, learning_rate=1e6, quiet=True)
     side_dir = tmp_path / side
-    logged = {}
-    for split in ("train", "validation"):
-        accumulator = EventAccumulator(str(side_dir / split))
-        accumulator.Reload()
-        logged[split] = {tag: [event.step for event in accumulator.Tensors(tag)]
-                         for tag in accumulator.Tags()["tensors"]}
+    logged = {split: {tag: steps for tag, (_, steps, _) in read_run(side_dir / split).items()}
+              for split in ("train", "validation")}
     assert logged == {"train": {}, "validation": {}}
     assert sorted(p.relative_to(side_dir) for p in side_dir.glob("*/events.out.tfevents.*")) == []
 
@@ -305,9 +299,6 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
     """Keras trains first, and a diverged run is not resumed: the scratch side trains the epochs Keras finished
     before the divergence is reported, so TensorBoard overlays both curves up to where Keras stopped (the same
     validation losses to float32 rounding: the scratch side replays the Dropout masks Keras drew)."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    from tensorboard.util import tensor_util
-
     monkeypatch.setattr(sides, "KerasWatchdog", keras_diverging_in(3))
     with pytest.raises(TrainingDiverged) as diverged:
         run_task("binary", tmp_path, epochs=4, quiet=True)
@@ -316,11 +307,9 @@ def test_a_keras_side_diverging_after_epoch_1_leaves_the_scratch_side_trained_as
     assert diverged.value.smaller_learning_rate == 1e-4
     losses = {}
     for side in ("keras", "scratch"):
-        accumulator = EventAccumulator(str(tmp_path / side / "validation"), size_guidance={"tensors": 0})
-        accumulator.Reload()
-        assert [event.step for event in accumulator.Tensors("epoch_loss")] == [0, 1], side
-        losses[side] = np.array([float(tensor_util.make_ndarray(event.tensor_proto))
-                                 for event in accumulator.Tensors("epoch_loss")])      # (2,)
+        _, steps, values = read_run(tmp_path / side / "validation")["epoch_loss"]
+        assert steps == [0, 1], side
+        losses[side] = np.array([float(value) for value in values])                    # (2,)
         assert int(np.load(tmp_path / side / "checkpoint.npz")["epoch"]) == 1, side
     gaps = np.abs(losses["scratch"] - losses["keras"]) / np.abs(losses["keras"])          # (2,)
     assert np.all(gaps <= 1e-5), f"validation losses {losses['scratch']} (scratch) vs {losses['keras']} (keras)"

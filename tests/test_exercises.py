@@ -3982,9 +3982,8 @@ def test_ex07_hint_for_best_epoch_read_from_the_validation_accuracy(pick, accura
 def test_ex07_known_run_holds_one_event_file_per_split_with_every_tag_of_that_split(tmp_path):
     """Keras' TensorBoard callback writes one event file per split; the grader's known run wrote validation/ with one
     writer per tag, two files, so a learner's read_scalars that reads only the first file of a run passed on its own
-    run and failed on the grader's. Read here file by file with TensorBoard's EventAccumulator."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-    from tensorboard.util import tensor_util
+    run and failed on the grader's. Read here file by file with TensorBoard's EventAccumulator (conftest's read_run)."""
+    from conftest import read_run
 
     from keras_models.course.exercises.graders import ex07
 
@@ -3994,14 +3993,12 @@ def test_ex07_known_run_holds_one_event_file_per_split_with_every_tag_of_that_sp
     for split, tags in expected.items():
         files = sorted((tmp_path / split).glob("events.out.tfevents*"))
         assert len(files) == 1, (split, files)
-        accumulator = EventAccumulator(str(files[0]), size_guidance={"tensors": 0})
-        accumulator.Reload()
-        assert sorted(accumulator.Tags()["tensors"]) == sorted(tags), split
+        run = read_run(files[0])
+        assert sorted(run) == sorted(tags), split
         for tag, values in tags.items():
-            events = accumulator.Tensors(tag)
-            assert [event.step for event in events] == list(range(len(values))), (split, tag)
-            read = [float(tensor_util.make_ndarray(event.tensor_proto)) for event in events]
-            assert read == pytest.approx(values), (split, tag)
+            _, steps, read = run[tag]
+            assert steps == list(range(len(values))), (split, tag)
+            assert [float(value) for value in read] == pytest.approx(values), (split, tag)
 
 
 @pytest.mark.parametrize("second_fit, expected", [

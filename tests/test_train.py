@@ -17,8 +17,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import keras_loss, tf_forward
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from conftest import keras_loss, read_run, tf_forward
 
 from data import TASKS, get_task
 from keras_models.train import options
@@ -32,18 +31,6 @@ from scratch.agreement import relative_gap
 
 EPOCHS = 2
 FLOAT32 = 1e-5
-
-
-def read_run(path) -> dict[str, tuple[str, list[int], list[np.ndarray]]]:
-    """{tag: (plugin, steps, values)} of one run directory; TF2 summaries are stored as tensors."""
-    acc = EventAccumulator(str(path), size_guidance={"tensors": 0})     # 0 = keep every event
-    acc.Reload()
-    run = {}
-    for tag in acc.Tags()["tensors"]:
-        events = acc.Tensors(tag)
-        run[tag] = (acc.SummaryMetadata(tag).plugin_data.plugin_name, [e.step for e in events],
-                    [tf.make_ndarray(e.tensor_proto) for e in events])
-    return run
 
 
 def scalar_tags(run) -> set[str]:
