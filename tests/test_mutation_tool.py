@@ -351,23 +351,23 @@ def test_only_a_failing_test_kills_a_mutant_never_a_crashed_run(returncode, verd
     assert mutation.try_mutant(mutant, mutation.Copies(tmp_path))[0] == verdict
 
 
-class Endless:
-    """Stands in for the zygote: whatever pytest it is asked to start, a shell that starts a sleep (a kernel a test
-    started), writes its pid into `pid_file`, and loops for ever."""
+class StartsASleep:
+    """Stands in for the zygote: whatever pytest it is asked to start, a shell that starts `sleep` in the run's session
+    (a kernel or server a test started), writes its pid into `pid_file`, then runs `then` (how the pytest ends)."""
 
-    def __init__(self, pid_file: Path):
-        self.pid_file = pid_file
+    def __init__(self, pid_file: Path, sleep: str, then: str):
+        self.pid_file, self.sleep, self.then = pid_file, sleep, then
 
     def Popen(self, args, **kwargs):  # noqa: N802  (subprocess's name)
-        return subprocess.Popen(["sh", "-c", f"sleep 60 & echo $! > '{self.pid_file}'; while :; do :; done"],
-                                **kwargs)
+        return subprocess.Popen(["sh", "-c", f"{self.sleep} & echo $! > '{self.pid_file}'; {self.then}"], **kwargs)
 
 
 def test_a_run_past_its_time_limit_is_stopped_with_every_process_it_started(tmp_path):
     """A mutant that makes a loop endless hung `make mutants` without a word: no limit, no line until the end."""
     pid_file = tmp_path / "sleep.pid"
     started = time.monotonic()
-    status, said = mutation.run_tests(tmp_path, ("tests/test_x.py",), Endless(pid_file), time_limit=0.5)
+    endless = StartsASleep(pid_file, "sleep 60", then="while :; do :; done")    # the sleep holds the output pipe
+    status, said = mutation.run_tests(tmp_path, ("tests/test_x.py",), endless, time_limit=0.5)
     assert status is None and said.startswith("still running after"), said
     assert time.monotonic() - started < 30    # the 0.5 s limit and a kill (0.6 s), not the 60 s sleep holding the pipe
     sleep = int(pid_file.read_text())
@@ -377,23 +377,15 @@ def test_a_run_past_its_time_limit_is_stopped_with_every_process_it_started(tmp_
     assert not alive(sleep), "the process the run started survived"
 
 
-class LeavesAStray:
-    """Stands in for the zygote: a pytest that fails (exit status 1) at once, leaving a sleep running in its session
-    (a kernel or server a failing test's teardown did not stop), its pid in `pid_file`."""
-
-    def __init__(self, pid_file: Path):
-        self.pid_file = pid_file
-
-    def Popen(self, args, **kwargs):  # noqa: N802  (subprocess's name)
-        return subprocess.Popen(["sh", "-c", f"sleep 60 > /dev/null 2>&1 & echo $! > '{self.pid_file}'; exit 1"],
-                                **kwargs)
-
-
 def test_what_an_ended_run_left_running_is_stopped_before_its_copy_is_checked_for_the_next_mutant(tmp_path):
     """A copy is reused by the next mutant once a snapshot finds it as it was made: a process the run left behind
     could write into it after that check. What is left in the run's session when pytest ends is stopped."""
     pid_file = tmp_path / "sleep.pid"
-    status, _ = mutation.run_tests(tmp_path, ("tests/test_x.py",), LeavesAStray(pid_file), time_limit=30)
+    # a pytest that fails (exit status 1) at once, leaving a sleep running in its session (a kernel or server a failing
+    # test's teardown did not stop); the sleep's output goes elsewhere: holding the pipe, it would keep communicate
+    # waiting past pytest's end
+    leaves_a_stray = StartsASleep(pid_file, "sleep 60 > /dev/null 2>&1", then="exit 1")
+    status, _ = mutation.run_tests(tmp_path, ("tests/test_x.py",), leaves_a_stray, time_limit=30)
     assert status == 1
     assert not sleep_still_running(pid_file, within=5), "the process the ended run left behind is still running"
 
