@@ -51,6 +51,14 @@ OUTPUTS = {"regression": (26, 1, "linear"), "binary": (30, 1, "sigmoid"),
            "multiclass": (64, 10, "softmax"), "multilabel": (64, 3, "sigmoid")}
 
 
+def built_before_fit(prepared):
+    """The course's build_model(prepared), its variables for fit made first (conftest.build_before_fit): the same
+    numbers, and fit traces its train step once instead of twice."""
+    model = build_model(prepared)
+    build_before_fit(model, prepared.X_train, prepared.y_train)
+    return model
+
+
 @pytest.fixture(scope="module", params=TASKS)
 def course_run(request, tmp_path_factory):
     """One short run of the task's course script (2 epochs, 300 rows) into a fresh temporary folder. The model the
@@ -58,12 +66,6 @@ def course_run(request, tmp_path_factory):
     (conftest.build_before_fit: the same numbers, and fit traces its train step once instead of twice: about 4 of
     the 4 runs' 15 CPU-seconds)."""
     out_dir = tmp_path_factory.mktemp(f"course_{request.param}")
-
-    def built_before_fit(prepared):
-        model = build_model(prepared)
-        build_before_fit(model, prepared.X_train, prepared.y_train)
-        return model
-
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(workflow, "build_model", built_before_fit)
         monkeypatch.setattr(regression_diamonds, "build_model", built_before_fit)   # it builds its own, not workflow's
@@ -124,8 +126,7 @@ def second_binary_fit(tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(workflow, "standard_callbacks", recorded)
         prepared = prepare("binary", seed=0, max_rows=60)
-        model = build_model(prepared)
-        build_before_fit(model, prepared.X_train, prepared.y_train)        # one trace of the train step, not two
+        model = built_before_fit(prepared)                                  # one trace of the train step, not two
         fitted = workflow.fit(model, prepared, out_dir, epochs=1, verbose=0, title="second")
     return fitted, stoppers
 
