@@ -2202,9 +2202,14 @@ def test_ex03_counts_a_relu_layer_after_a_linear_dense_as_the_hidden_nonlinearit
     ex03_passes(tmp_path, build_model=lambda: ex03_exact_model(relu_layer=True))
 
 
+def ex03_split_with_prices_as_a_column(features, price):
+    """ex03's solution's split_and_scale given the prices as a column (1000, 1): y_train and y_test come back as
+    columns."""
+    return load_module(find("ex03").solution_path).split_and_scale(features, price.reshape(-1, 1))
+
+
 def test_ex03_passes_prices_split_as_a_column_of_one_price_per_row(tmp_path):
-    solution = load_module(find("ex03").solution_path).split_and_scale
-    ex03_passes(tmp_path, split_and_scale=lambda features, price: solution(features, price.reshape(-1, 1)))
+    ex03_passes(tmp_path, split_and_scale=ex03_split_with_prices_as_a_column)
 
 
 def ex03_graded(tmp_path, **replacements) -> str:
@@ -2273,12 +2278,30 @@ def test_ex03_hint_for_evaluate_whose_squared_errors_are_the_prices_minus_a_colu
         return float(np.mean((model.predict(X_test, verbose=0) - y_test) ** 2))
 
     hint = ex03_graded(tmp_path, evaluate=by_hand)
+    assert re.fullmatch(rf"evaluate returned {ex03_pairs_mse():.3f} but the test MSE is \d+\.\d{{3}}: model\.predict "
+                        r"returns a column \(300, 1\), and the prices \(300,\) minus a column are \(300, 300\) pairs; "
+                        r"take its one column, model\.predict\(X_test\)\[:, 0\], or return model\.evaluate's loss",
+                        hint), hint
+
+
+def test_ex03_hint_for_evaluate_whose_squared_errors_are_a_column_of_prices_minus_the_predictions(tmp_path):
+    """The other way round: y_test split as a column (300, 1) minus model.predict's one column (300,) is the same
+    (300, 300) pairs, and the hint said only "return model.evaluate's loss". It now names y_test as the column."""
+    def by_hand(model, X_test, y_test):                         # y_test (300, 1)
+        return float(np.mean((y_test - model.predict(X_test, verbose=0)[:, 0]) ** 2))
+
+    hint = ex03_graded(tmp_path, split_and_scale=ex03_split_with_prices_as_a_column, evaluate=by_hand)
+    assert re.fullmatch(rf"evaluate returned {ex03_pairs_mse():.3f} but the test MSE is \d+\.\d{{3}}: y_test is a "
+                        r"column \(300, 1\), and a column minus the predictions \(300,\) are \(300, 300\) pairs; take "
+                        r"its one column, y_test\[:, 0\], or return model\.evaluate's loss", hint), hint
+
+
+def ex03_pairs_mse() -> float:
+    """The mean square of every test price minus every prediction of the exact model, (300, 300) pairs
+    (np.subtract.outer): what an MSE by hand gives when one of the two is a column and the other flat."""
     _, X_test, _, y_test, _ = ex03_split()
     predicted = ex03_exact_model().predict(ex03_scaler().transform(X_test), verbose=0)[:, 0]      # (300,)
-    pairs = np.mean(np.subtract.outer(predicted, y_test) ** 2)                                     # of (300, 300)
-    assert re.fullmatch(rf"evaluate returned {pairs:.3f} but the test MSE is \d+\.\d{{3}}: model\.predict returns a "
-                        r"column \(300, 1\), and the prices \(300,\) minus a column are \(300, 300\) pairs; take its "
-                        r"one column, model\.predict\(X_test\)\[:, 0\], or return model\.evaluate's loss", hint), hint
+    return float(np.mean(np.subtract.outer(predicted, y_test) ** 2))                              # of (300, 300)
 
 
 def test_ex03_hint_for_a_model_whose_prices_are_9_too_high_is_the_target_rmse(tmp_path):

@@ -113,9 +113,13 @@ def price_pairs(price: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     return price[None, :] - predicted[:, None]                                      # (m, m)
 
 
-def column_broadcast(predicted_by: str, m: int) -> str:
-    """The words for it, when a learner's number is the one price_pairs gives: `predicted_by` returned the column."""
-    return f"{predicted_by} returns a column ({m}, 1), and the prices ({m},) minus a column are ({m}, {m}) pairs"
+def column_broadcast(column: str, m: int, of_prices: bool = False) -> str:
+    """The words for it, when a learner's number is the one price_pairs gives: `column` returned the predictions as
+    the column; of_prices, `column` is the prices as a column (m, 1) and the predictions were flat (m,), the same
+    pairs the other way round (their mean square and mean absolute value are the same)."""
+    if of_prices:
+        return f"{column} is a column ({m}, 1), and a column minus the predictions ({m},) are ({m}, {m}) pairs"
+    return f"{column} returns a column ({m}, 1), and the prices ({m},) minus a column are ({m}, {m}) pairs"
 
 
 def history_of(history, function: str) -> dict:

@@ -198,14 +198,18 @@ def grade(module, workdir) -> str:
     check(isinstance(reported, float | np.floating),
           f"evaluate must return the test MSE as one float, got {type(reported).__name__} (with metrics, "
           "model.evaluate returns a list: take the loss, or use return_dict=True)")
-    # the MSE by hand, model.predict's column (m, 1) minus y_test (m,): said when evaluate's number is those pairs'
-    mse_pairs = float(np.mean(price_pairs(y_test, predicted) ** 2)) if y_test.ndim == 1 else None
-    broadcast = mse_pairs is not None and abs(reported - mse_pairs) <= 1e-3 * mse_pairs
+    # the MSE by hand, model.predict's column (m, 1) minus y_test (m,), or y_test split as a column (m, 1) minus
+    # model.predict's one column (m,): every price minus every prediction, either way round the same mean square;
+    # said when evaluate's number is those pairs', naming the column of the two
+    mse_pairs = float(np.mean(price_pairs(y_test.reshape(-1), predicted) ** 2))
+    broadcast = abs(reported - mse_pairs) <= 1e-3 * mse_pairs
+    take_one_column = (
+        f"{column_broadcast('model.predict', len(y_test))}; take its one column, model.predict(X_test)[:, 0]"
+        if y_test.ndim == 1 else
+        f"{column_broadcast('y_test', len(y_test), of_prices=True)}; take its one column, y_test[:, 0]")
     check(abs(reported - mse) <= 1e-3 * mse + 1e-6,
           f"evaluate returned {reported:.3f} but the test MSE is {mse:.3f}: " + (
-              f"{column_broadcast('model.predict', len(y_test))}; take its one column, "
-              "model.predict(X_test)[:, 0], or return model.evaluate's loss" if broadcast else
-              "return model.evaluate's loss"))
+              f"{take_one_column}, or return model.evaluate's loss" if broadcast else "return model.evaluate's loss"))
 
     fresh_X, fresh_y = make_price_data(500, seed=7)                     # rows the learner never saw
     prediction = model.predict(scaler.transform(fresh_X), verbose=0)[:, 0]
