@@ -4377,12 +4377,27 @@ def test_ex03_price_data_is_the_plane_its_docstring_states_plus_noise_of_std_5()
     (lambda pd: pd.make_price_data(True), "n_samples must be a positive integer, got True"),   # a bool is no count
     (lambda pd: pd.true_price(np.ones((4, 3))), r"features must have shape \(m, 2\), got \(4, 3\)"),
     (lambda pd: pd.true_price(np.ones(2)), r"features must have shape \(m, 2\), got \(2,\)"),
-], ids=["no-rows", "rows-not-whole", "bool", "three-features", "one-row-flat"])
+    (lambda pd: pd.make_price_data(seed=True), "seed must be a non-negative integer, got True"),   # was seed 1
+    (lambda pd: pd.make_price_data(seed=-1), "seed must be a non-negative integer, got -1"),      # NumPy's words
+    (lambda pd: pd.make_price_data(seed=2.5), "seed must be a non-negative integer, got 2.5"),    # were about
+], ids=["no-rows", "rows-not-whole", "bool", "three-features", "one-row-flat",                     # SeedSequence
+        "seed-bool", "seed-negative", "seed-not-whole"])
 def test_ex03_price_data_refuses_a_count_or_shape_it_would_otherwise_draw_or_price_silently(call, message):
     from keras_models.course.exercises import price_data
 
     with pytest.raises(ValueError, match=message):
         call(price_data)
+
+
+def test_ex03_price_data_takes_numpy_integers_as_the_count_and_the_seed():
+    """A count and a seed read from an array (np.int64) draw the rows Python's ints draw: make_price_data(np.int64(5))
+    was refused with "n_samples must be a positive integer, got np.int64(5)"."""
+    from keras_models.course.exercises.price_data import make_price_data
+
+    features, price = make_price_data(np.int64(5), seed=np.int64(7))                # (5, 2), (5,)
+    expected_features, expected_price = make_price_data(5, seed=7)
+    np.testing.assert_array_equal(features, expected_features)
+    np.testing.assert_array_equal(price, expected_price)
 
 
 def test_ex04_target_rejects_the_mean_and_a_linear_model():
