@@ -201,7 +201,7 @@ DAMAGES = {
     "final_newline_typed_over_by_a_comma": (lambda: SHIPPED_BREAST_CANCER[:-1] + b",",     # the shipped size, not cut
                                             "Its last line, 570, has no newline at its end (121,388 of 121,388 bytes). "
                                             "Line 570 has 32 fields, the header 31."),
-    "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,M\n" loses "M\n": 31 fields, one empty
+    "cut_in_last_field": (lambda: SHIPPED_BREAST_CANCER[:-2],       # "...,B\n" loses "B\n": 31 fields, one empty
                           "It stops in the middle of line 570, without a newline: it was cut short (121,386 of "
                           "121,388 bytes)."),
     "partial_row_appended": (lambda: SHIPPED_BREAST_CANCER + b"17.99,10.38",     # 11 bytes: the start of a row
