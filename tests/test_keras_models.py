@@ -3,7 +3,8 @@
 - Each course script (4 tasks) trains 2 epochs on a small slice, writes its .keras file, loss-curve
   PNG and TensorBoard logs; the .keras file reloads with identical predictions; a raw new example,
   scaled with prepare()'s numbers, gets the same prediction as the prepared row.
-- The short fit learns: its training loss ends well below the untrained model's.
+- The short fit learns (its training loss ends well below the untrained model's) and hands back the
+  best epoch's model, scored on the validation split.
 - The evaluation functions agree with numbers worked out by hand (written in the tests) on tiny
   cases, and with Keras' own metric objects on the tie and argmax rules.
 - Bad input: a file that is not a .keras model, mismatched shapes, unknown tasks.
@@ -138,6 +139,15 @@ def test_the_short_fit_learns_its_training_loss_ends_below_nine_tenths_of_the_un
     before, after = (scratch_loss(prepared, model, prepared.X_train, prepared.y_train)
                      for model in (untrained, trained))
     assert after < 0.9 * before, (course_run.task, before, after)
+
+
+def test_the_model_handed_back_scores_its_best_epochs_validation_loss_on_the_validation_split(course_run):
+    """EarlyStopping restores the best epoch's weights, and History's val_loss is the loss on prepared.X_val,
+    prepared.y_val: the returned model's loss there is the smallest val_loss recorded (the validation data fit was
+    given was the validation split, not the test split or the training rows)."""
+    prepared = course_run.prepared
+    on_the_validation_split = scratch_loss(prepared, course_run.model, prepared.X_val, prepared.y_val)
+    assert on_the_validation_split == pytest.approx(course_run.history["val_loss"].min(), rel=1e-5)
 
 
 @pytest.fixture(scope="module")
