@@ -3,11 +3,11 @@
 Checks: a Dropout layer with a rate in (0, 1), one of them after a hidden Dense layer (not only on the inputs); an
 output activation that suits the loss (a mismatch, which Keras trains without a word, is explained by
 scratch.pairing); a hidden layer with a nonlinear activation; one sigmoid output with binary cross-entropy on
-probabilities, no Dropout after it; labels in one column, not one-hot (checked as fit is called); fit validating on
-the validation rows (not the training or test rows, and not training on them too) with any EarlyStopping on
-"val_loss", restoring its best weights; early stopping fired (fit ran fewer epochs than it was asked for:
-History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5 and returns labels of shape (m,); and the
-accuracy on the test rows, which the learner's code never sees during training.
+probabilities, no Dropout after it; labels in one column, not one-hot, each training row with its own (checked as
+fit is called); fit validating on the validation rows (not the training or test rows, and not training on them too)
+with any EarlyStopping on "val_loss", restoring its best weights; early stopping fired (fit ran fewer epochs than it
+was asked for: History.params["epochs"]); predict_labels thresholds the sigmoid at 0.5 and returns labels of shape
+(m,); and the accuracy on the test rows, which the learner's code never sees during training.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import Fail, as_array, check, deterministic, validated_history
-from .fit_checks import fit_checked, labels_in_one_column, validated_on
+from .fit_checks import fit_checked, labels_in_one_column, labels_stay_with_their_rows, validated_on
 from .model_checks import layers_of, require_binary_classifier, require_hidden_nonlinearity, require_model
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
@@ -63,9 +63,12 @@ def _check_model(model, n_features: int) -> None:
 
 def _fit_checks(data) -> tuple:
     """fit_checked's checks of the fit in train, in order: labels in one column for the one sigmoid unit
-    (fit_checks.labels_in_one_column), then the rows it validates on and its EarlyStopping (fit_checks.validated_on).
-    One-hot validation labels are the right rows in another form: validated_on alone said "other rows"."""
+    (fit_checks.labels_in_one_column), each training row with its own label (fit_checks.labels_stay_with_their_rows:
+    y_train[::-1] trained to "test accuracy 0.624 ... try another learning rate"), then the rows it validates on and
+    its EarlyStopping (fit_checks.validated_on). One-hot validation labels are the right rows in another form:
+    validated_on alone said "other rows"."""
     return (lambda arguments: labels_in_one_column(arguments, "y_train", "y_val"),
+            lambda arguments: labels_stay_with_their_rows(arguments, data.X_train, data.y_train, "X_train, y_train"),
             validated_on(data.X_val, data.y_val, data.X_train, loss_only=True))
 
 

@@ -2,13 +2,13 @@
 
 The grader trains through the learner's function into its own temporary directory (checking, as fit is called,
 that the model is still the given classifier, one sigmoid unit scored by binary cross-entropy with no Dropout
-after it, given the labels in one column, not one-hot, that it validates on neither the test rows nor the
-training rows, that it runs the `epochs` epochs the function is given -- its signature kept as the exercise gives
-it, epochs=20, and called once more with another number, stopped before any epoch, to see the number is passed
-on, not written in -- and that its TensorBoard callback does not profile), reads the event files itself and
-compares: the logged validation losses with the History, the learner's read_scalars with its own reading, and the
-learner's best_epoch with the epoch it finds. Then it writes a run of its own with a known answer, to make sure
-best_epoch reads the logs it is pointed at.
+after it, given the labels in one column, not one-hot, each training row with its own, that it validates on
+neither the test rows nor the training rows, that it runs the `epochs` epochs the function is given -- its
+signature kept as the exercise gives it, epochs=20, and called once more with another number, stopped before any
+epoch, to see the number is passed on, not written in -- and that its TensorBoard callback does not profile), reads
+the event files itself and compares: the logged validation losses with the History, the learner's read_scalars
+with its own reading, and the learner's best_epoch with the epoch it finds. Then it writes a run of its own with a
+known answer, to make sure best_epoch reads the logs it is pointed at.
 
 It reads the files a level below the exercise: record by record (tf.data.TFRecordDataset), each
 parsed as TensorFlow's Event protocol buffer -- not with TensorBoard's EventAccumulator, which the
@@ -23,7 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from .checks import Fail, check, deterministic, history_of
-from .fit_checks import fit_checked, labels_in_one_column, not_a_split, not_trained_on, same_rows, validation_rows
+from .fit_checks import (
+    fit_checked,
+    labels_in_one_column,
+    labels_stay_with_their_rows,
+    not_a_split,
+    not_trained_on,
+    same_rows,
+    validation_rows,
+)
 from .model_checks import require_binary_classifier
 
 TITLE = "TensorBoard: log a run, answer from the logs"
@@ -85,7 +93,9 @@ def write_known_run(log_dir: Path) -> None:
 def _validated_on_the_validation_rows(arguments: dict) -> None:
     """fit_checked's check of the fit in train_with_tensorboard: the model is still the given classifier, one sigmoid
     unit scored by binary cross-entropy, no Dropout after it (model_checks.require_binary_classifier), given labels in
-    one column (fit_checks.labels_in_one_column: one-hot ones stop Keras with a line of its own); validation_data
+    one column (fit_checks.labels_in_one_column: one-hot ones stop Keras with a line of its own), each training row
+    with its own (fit_checks.labels_stay_with_their_rows: on data.y_train[::-1] the run logged, read back and
+    passed); validation_data
     must not be the test rows or the training rows, nor a validation_split of the training rows, and fit must not
     train on the validation rows too. The model and its compile are given; changed, the run logs a loss that scores
     another model than the one that predicts (one softmax unit always says 1) or nothing at all (one unit's
@@ -99,6 +109,7 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     require_binary_classifier(arguments["self"], "build_model", n_features=data.n_features,
                               what="the probability of malignant")
     labels_in_one_column(arguments, "data.y_train", "data.y_val")
+    labels_stay_with_their_rows(arguments, data.X_train, data.y_train, "data.X_train, data.y_train")
     not_a_split(arguments, "data.X_val, data.y_val")
     not_trained_on(arguments, data.X_val, len(data.X_train), "data.X_val", "data.X_train, data.y_train",
                    "their loss then only falls, and the logs show no overfitting")

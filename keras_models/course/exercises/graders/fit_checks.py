@@ -296,8 +296,8 @@ def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, t
     moved = sum(target not in own[row] and target in targets for row, target in found)
     check(moved == 0,
           f"fit's y is out of line with its x: {moved} of the {len(found)} training rows were handed another row's "
-          f"target (as y_train[::-1] would be): keep each row with its own, model.fit({training}), or shuffle both "
-          "with one permutation")
+          f"target (as {training.split(', ')[-1]}[::-1] would be): keep each row with its own, "
+          f"model.fit({training}), or shuffle both with one permutation")
 
 
 def not_a_split(arguments: dict, validation: str) -> None:
