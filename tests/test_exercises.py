@@ -3856,6 +3856,14 @@ class CallsTheModel:
         return np.exp(np.asarray(self.network(X))[:, 0] * p.log_price_std + p.log_price_mean)        # (m,)
 
 
+class FeedsADict(CallsTheModel):
+    """A HousePriceModel whose predict hands model.predict its features as a dict of named inputs, {name: X}."""
+
+    def network(self, X):
+        model = self.predictor.model
+        return model.predict({model.inputs[0].name: X}, verbose=0)                                  # (m, 1)
+
+
 class PredictsOnBatch(CallsTheModel):
     """A HousePriceModel whose predict calls model.predict_on_batch(X): Keras calls the model inside a traced
     function, so the only model(X) call the grader sees is handed a symbolic tensor, not the houses' features."""
@@ -3869,6 +3877,21 @@ def as_dataset(x):
     import tensorflow as tf
 
     return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x)))).shuffle(len(x), seed=0).batch(32)
+
+
+def as_py_dataset(x):
+    """x (m, n) as fit may be given it: a keras.utils.PyDataset of (x, y) batches of 32, read by index."""
+    import keras
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return -(-len(x) // 32)
+
+        def __getitem__(self, index):
+            rows = x[32 * index:32 * (index + 1)]                                                    # (<= 32, n)
+            return rows, np.zeros(len(rows))
+
+    return Batches()
 
 
 @pytest.mark.parametrize("fit_x, refused, predict", [
@@ -3886,6 +3909,14 @@ def as_dataset(x):
                                                                           # ... symbolic, no features: skipped
     (lambda scaled, raw: as_dataset(scaled), False, "as-solution"),       # fit given a tf.data.Dataset
     (lambda scaled, raw: as_dataset(scaled - 0.01), True, "as-solution"),  # ... read, not skipped
+    (lambda scaled, raw: as_py_dataset(scaled), False, "as-solution"),    # fit given a keras.utils.PyDataset
+    (lambda scaled, raw: as_py_dataset(scaled - 0.01), True, "as-solution"),  # ... read by index, not skipped
+    (lambda scaled, raw: {"houses": scaled}, False, "as-solution"),       # fit given a dict of named inputs
+    (lambda scaled, raw: {"houses": scaled - 0.01}, True, "as-solution"),  # ... read, not skipped
+    (lambda scaled, raw: {"b": scaled[:, 3:], "a": scaled[:, :3]}, False, "as-solution"),  # two inputs: side by
+                                                                          # ... side in the order of their names
+    pytest.param(lambda scaled, raw: scaled - 0.01, True, "feeding-a-dict",   # predict hands the network a dict
+                 marks=pytest.mark.filterwarnings("ignore:The structure of `inputs`:UserWarning")),
     (lambda scaled, raw: scaled[:300], False, "as-solution"),             # the other houses held out by validation_data
     (lambda scaled, raw: scaled - 0.01, True, "as-solution"),             # scaled otherwise by a hundredth
     (lambda scaled, raw: raw, True, "as-solution"),                       # train fitted raw features, predict scales
@@ -3894,7 +3925,9 @@ def as_dataset(x):
         "in-float32-a-column-near-5000", "a-hundredth-off-a-column-near-5000", "a-column-near-0-fitted-as-0",
         "predict-calls-the-model", "a-hundredth-off-predict-calls-the-model",
         "predict-on-batch-calls-the-model-traced-skipped", "fitted-from-a-dataset",
-        "a-hundredth-off-fitted-from-a-dataset", "a-subset-of-the-houses",
+        "a-hundredth-off-fitted-from-a-dataset", "fitted-from-a-py-dataset", "a-hundredth-off-fitted-from-a-py-dataset",
+        "fitted-from-a-dict", "a-hundredth-off-fitted-from-a-dict", "fitted-from-a-dict-of-two-inputs-by-name",
+        "a-hundredth-off-predict-feeds-a-dict", "a-subset-of-the-houses",
         "a-hundredth-off", "raw", "first-column-raw"])
 def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x, refused, predict,
                                                                          ex06_houses_and_predictor):
@@ -3903,8 +3936,9 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     fitted row must be one of the rows predict feeds the network, to 1e-4 of each column's size (at least 1): a
     float32 copy is, also of a column both sides keep near 5,000 (a lot size left raw, which float32 rounds by 3e-4);
     a column predict feeds near 0 (1e-10: a constant column's rounding) that train fitted as exactly 0, held to 1e-4
-    of 1, not of its own size 0; a predict calling model(X) and a fit given a tf.data.Dataset are judged alike, not
-    skipped; a subset too; fitted rows a hundredth off, raw, or with one column raw (each row
+    of 1, not of its own size 0; a predict calling model(X) or handing it a dict, and a fit given a tf.data.Dataset,
+    a keras.utils.PyDataset or a dict of named inputs (their arrays side by side in the order of the names) are
+    judged alike, not skipped; a subset too; fitted rows a hundredth off, raw, or with one column raw (each row
     judged by its worst feature) are refused. keras.Model.predict and __call__ are themselves again afterwards."""
     import keras
 
@@ -3920,6 +3954,8 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
         predictor = CallsTheModel(predictor, module.engineer_features)
     if predict == "on-batch":
         predictor = PredictsOnBatch(predictor, module.engineer_features)
+    if predict == "feeding-a-dict":
+        predictor = FeedsADict(predictor, module.engineer_features)
     if predict == "first-column-near-5000":          # the log lot size times 600: about 4,300 to 5,800, both sides
         predictor = ex06_not_trained(module)(houses)                 # its own: its scaling and weights change here
         predictor.feature_mean[0], predictor.feature_std[0] = 0.0, 1 / 600
@@ -3937,6 +3973,34 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     else:
         ex06._fed_as_fitted(predictor, houses, fit_x(scaled, raw))
     assert keras.Model.predict is predict and keras.Model.__call__ is call
+
+
+def test_ex06_refuses_a_fit_given_a_python_generator_before_any_epoch_runs(tmp_path):
+    """A generator of scaled houses handed to fit (with validation_data: Keras refuses validation_split for one) is
+    used up by training: nothing was left to hold predict's features to, and a predict that scaled new houses
+    otherwise passed on its MAE. It is refused as fit is called, and no epoch began (a callback of fit's records
+    each one)."""
+    import keras
+
+    module = load_module(find("ex06").solution_path)
+    epochs_begun = []
+
+    def train(houses):
+        predictor = ex06_not_trained(module)(houses)
+        X = (module.engineer_features(houses).to_numpy() - predictor.feature_mean) / predictor.feature_std  # (m, n)
+        target = np.log(houses["price"].to_numpy(dtype=float))                                             # (m,)
+        batches = ((X[i:i + 32], target[i:i + 32]) for i in range(0, len(X), 32))
+        stop = keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)
+        begun = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs_begun.append(epoch))
+        predictor.model.fit(batches, validation_data=(X[:50], target[:50]), epochs=1, shuffle=False,
+                            callbacks=[stop, begun], verbose=0)
+        return predictor
+
+    hint = grade_mutant("ex06", tmp_path, train=train)
+    assert epochs_begun == [], f"fit ran {len(epochs_begun)} epochs before the grader refused it"
+    assert hint == ("model.fit was given a Python generator, which training uses up, so the grader cannot check "
+                    "that predict scales new houses as train scaled these: pass model.fit the scaled features as an "
+                    "array"), hint
 
 
 def test_ex06_hint_for_new_houses_scaled_with_their_own_statistics(ex06_two_epochs, tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import types
 from numbers import Number
 
 import numpy as np
@@ -21,11 +22,10 @@ import pandas as pd
 
 from .checks import Fail, as_array, check, column_broadcast, deterministic, price_pairs
 from .fit_checks import (
-    as_rows,
     early_stopping_restores_best,
     early_stopping_watches_validation,
+    features_read,
     fit_checked,
-    rows_read,
 )
 from .model_checks import (
     REGRESSION_LOSSES,
@@ -100,6 +100,18 @@ def _holds_out_houses(arguments: dict) -> None:
           "fit has no EarlyStopping callback: step 3 stops training when the held-out houses stop improving")
     early_stopping_watches_validation(arguments)
     early_stopping_restores_best(arguments)
+
+
+def _fitted_on(fitted: list):
+    """A check_call for fit_checked: appends each fit's x to `fitted`, for _fed_as_fitted to read once train returns,
+    or a Fail, before any epoch runs, for a Python generator, which fit uses up: nothing would be left to hold
+    predict's features to (a predict that scales new houses otherwise, its MAE on target, passed unjudged)."""
+    def check_call(arguments: dict) -> None:
+        check(not isinstance(arguments["x"], types.GeneratorType),
+              "model.fit was given a Python generator, which training uses up, so the grader cannot check that "
+              "predict scales new houses as train scaled these: pass model.fit the scaled features as an array")
+        fitted.append(arguments["x"])
+    return check_call
 
 
 def _globals_of(train) -> dict | None:
@@ -179,13 +191,14 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     houses otherwise (the mean subtracted but not divided by the std, not scaled at all) prices them from features the
     network never saw, and its MAE can still pass the target. The rows of every model.predict call are joined (a
     predict may price the houses one at a time or in chunks), and of every model(X) call (a predict may call the
-    network itself); fit's x may be a tf.data.Dataset of (x, y) batches. Skipped when fit's x or any call's x is not
-    rows of numbers (a dict of inputs)."""
+    network itself); fit's x and each call's may be a dict of named inputs, a tf.data.Dataset or a keras.utils.PyDataset
+    of (x, y) batches (fit_checks.features_read; a generator fit used up is refused before it runs, _fitted_on).
+    Skipped when fit's x or any call's x is not rows of numbers (a list of inputs)."""
     fed: list = []
     with _predict_inputs(fed):
         predictor.predict(houses.drop(columns="price"))
-    fitted = as_rows(rows_read(fitted, len(houses))[0])                 # (m_fit, n); a tf.data.Dataset's x read
-    calls = [as_rows(x) for x in fed]                                    # each (m_call, n)
+    fitted = features_read(fitted, len(houses))                          # (m_fit, n); a Dataset's x read
+    calls = [features_read(x, len(houses)) for x in fed]                 # each (m_call, n)
     if fitted is None or not calls or any(rows is None or rows.shape[1] != fitted.shape[1] for rows in calls):
         return
     fed = np.concatenate(calls)                                          # (m_fed, n)
@@ -263,8 +276,7 @@ def grade(module, workdir) -> str:
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")
         fitted: list = []                           # the x of each fit in train
-        with _without_the_data_set(module), fit_checked(_holds_out_houses, lambda arguments: fitted.append(
-                arguments["x"])):
+        with _without_the_data_set(module), fit_checked(_holds_out_houses, _fitted_on(fitted)):
             predictor = module.train(houses_train.copy())
     check(hasattr(predictor, "predict"), "train must return a HousePriceModel (something with .predict(houses))")
     check(not isinstance(predictor, keras.Model),     # its predict takes scaled features, not the raw houses' text

@@ -237,6 +237,46 @@ def training_rows(arguments: dict, limit: int) -> tuple:
     return (read[0][:limit], read[1][:limit]) if read is not None else (arguments.get("x"), arguments.get("y"))
 
 
+def features_read(x, limit: int) -> np.ndarray | None:
+    """The rows of features (m, n) in an x that fit or predict takes, read without using it up: an array (a DataFrame,
+    a tensor); a dict of named inputs, its arrays side by side in the order of their names (one input: its array);
+    a tf.data.Dataset (batches_read) or a keras.utils.PyDataset of (x, y) batches, their x, about `limit` rows at
+    most. None for anything else: a Python generator, which one reading uses up, and rows of any other shape."""
+    import keras
+
+    if isinstance(x, dict):
+        try:
+            columns = [np.asarray(x[name], dtype=np.float64) for name in sorted(x, key=str)]    # each (m,) or (m, k)
+        except (TypeError, ValueError):
+            return None
+        if not columns or any(value.ndim not in (1, 2) or len(value) != len(columns[0]) for value in columns):
+            return None
+        return np.hstack([value.reshape(len(value), -1) for value in columns])                 # (m, n)
+    if isinstance(x, keras.utils.PyDataset):
+        return _py_dataset_read(x, limit)
+    read = batches_read(x, limit)
+    return as_rows(read[0] if read is not None else x)
+
+
+def _py_dataset_read(data, limit: int) -> np.ndarray | None:
+    """The x of a keras.utils.PyDataset's batches (x, y[, sample_weight]) or x alone, read by index as Keras reads
+    them (data[i]), up to about `limit` rows (one that never ends, num_batches None, too); None when a batch's x is
+    not rows of numbers."""
+    try:
+        batches = data.num_batches                                      # None: it never ends
+    except NotImplementedError:
+        return None
+    rows, count, index = [], 0, 0
+    while (batches is None or index < batches) and count <= limit and index <= limit:     # batches of no rows too
+        element = data[index]
+        x = features_read(element[0] if isinstance(element, tuple) else element, limit)     # (m_batch, n) or None
+        if x is None:
+            return None
+        rows.append(x)
+        count, index = count + len(x), index + 1
+    return np.concatenate(rows) if rows else None
+
+
 def validation_rows(arguments: dict, limit: int) -> tuple:
     """(x, y) of what fit was given as validation_data (fit's `arguments`): (x, y[, sample_weight]) as a tuple or
     list, or a tf.data.Dataset of such batches (rows_read, as many as validation_steps says); (data, None) for
