@@ -2672,24 +2672,32 @@ def test_ex04_refuses_training_prices_out_of_line_with_their_rows_before_any_epo
                     "model.fit(X_train, y_train), or shuffle both with one permutation").format(*moved[0]), hint
 
 
+@pytest.mark.parametrize("slip", ["reversed", "flipped"])
 @pytest.mark.parametrize("name, original, training", [
     ("ex05", "model.fit(X_train, y_train,", "X_train, y_train"),
     ("ex07", "model.fit(data.X_train, data.y_train,", "data.X_train, data.y_train"),
 ], ids=["ex05", "ex07"])
-def test_ex05_and_ex07_refuse_training_labels_out_of_line_with_their_rows(name, original, training, tmp_path):
+def test_ex05_and_ex07_refuse_training_labels_out_of_line_with_their_rows(name, original, training, slip, tmp_path):
     """Binary labels reversed in fit, y_train[::-1], hand every row whose label differs from its mirror row's the
     other class: ex05 trained on and told "test accuracy 0.624 ... try another learning rate", ex07 logged a run and
     passed. The hint counts those rows (each biopsy is one row of X_train, so a label that is not its own is the other
-    class) and names the fit as the learner's code spells it."""
+    class) and names the fit as the learner's code spells it. Labels flipped, 1 - y_train, hand every row the other
+    label: told so, not called reversed."""
     from data import prepare
 
     y_train = prepare("binary", seed=0).y_train                              # (398, 1) the rows both exercises fit
-    moved = int(np.sum(y_train[::-1] != y_train))
     labels = training.split(", ")[1]
-    message = _graded_with(name, tmp_path, (original, original.replace(labels, f"{labels}[::-1]")))
-    assert message == (f"fit's y is out of line with its x: {moved} of the {len(y_train)} training rows were handed "
-                       f"another row's target (as {labels}[::-1] would be): keep each row with its own, "
-                       f"model.fit({training}), or shuffle both with one permutation"), message
+    if slip == "reversed":
+        changed = f"{labels}[::-1]"
+        expected = (f"fit's y is out of line with its x: {int(np.sum(y_train[::-1] != y_train))} of the "
+                    f"{len(y_train)} training rows were handed another row's target (as {labels}[::-1] would be): "
+                    f"keep each row with its own, model.fit({training}), or shuffle both with one permutation")
+    else:
+        changed = f"1 - {labels}"
+        expected = (f"fit's y gives every one of the {len(y_train)} training rows the other label (as 1 - {labels} "
+                    f"would): pass the labels as they are, model.fit({training})")
+    message = _graded_with(name, tmp_path, (original, original.replace(labels, changed)))
+    assert message == expected, message
 
 
 def test_labels_stay_with_their_rows_counts_targets_moved_to_other_rows_and_leaves_pairs_shuffled_together_alone():

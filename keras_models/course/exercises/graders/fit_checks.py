@@ -316,7 +316,8 @@ def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, t
     """fit's y gives each row of its x that is a row of X (the training rows) that row's own target in y, or a Fail
     counting the rows handed another row's (`training`: what fit should be given, as the learner's code names it).
     x and y as arrays, or a tf.data.Dataset of (x, y) batches (training_rows). Keras trains on y_train[::-1] without
-    a word: every row learns another diamond's price, and the grader's only hint was to tune the model. Rows of x
+    a word: every row learns another diamond's price, and the grader's only hint was to tune the model. Two labels
+    (a classifier's 0 and 1) with every row handed the other are told apart as flipped, 1 - y_train. Rows of x
     that are not rows of X, and labels that are no target of X at all (a y rescaled), are left to the other checks."""
     x, given = training_rows(arguments, len(X))
     x = as_rows(x, np.float32)                                                       # (m, n) or None
@@ -334,9 +335,14 @@ def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, t
     targets = set().union(*own.values())
     found = [(row.tobytes(), target.tobytes()) for row, target in zip(x, given, strict=True) if row.tobytes() in own]
     moved = sum(target not in own[row] and target in targets for row, target in found)
+    labels = training.split(", ")[-1]
+    # two labels, every row handed the other: the labels flipped (1 - y_train), not moved to other rows
+    check(not (len(targets) == 2 and found and moved == len(found)),
+          f"fit's y gives every one of the {len(found)} training rows the other label (as 1 - {labels} would): pass "
+          f"the labels as they are, model.fit({training})")
     check(moved == 0,
           f"fit's y is out of line with its x: {moved} of the {len(found)} training rows were handed another row's "
-          f"target (as {training.split(', ')[-1]}[::-1] would be): keep each row with its own, "
+          f"target (as {labels}[::-1] would be): keep each row with its own, "
           f"model.fit({training}), or shuffle both with one permutation")
 
 
