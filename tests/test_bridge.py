@@ -269,6 +269,20 @@ def test_a_model_whose_call_is_not_the_chain_of_its_layers_is_refused_by_name(ma
         from_keras(model)
 
 
+def test_an_activity_regularizer_on_the_model_itself_is_refused_by_name():
+    """Keras adds the penalty of a Sequential's own activity_regularizer to model.losses (which fit and evaluate add
+    to the loss) as it does a layer's; from_keras took such a model without a word, and its twin's loss lacked it."""
+    model = keras_model(keras.layers.Dense(2, name="d"))
+    model.activity_regularizer = keras.regularizers.L2(0.5)
+    model(np.ones((1, 3), "float32"))
+    assert len(model.losses) == 1                                    # Keras' behaviour, pinned: the penalty counts
+    with pytest.raises(ValueError, match=rf"^Keras model '{model.name}' has activity_regularizer "
+                                         r"L2\(\{'l2': 0.5\}\), a penalty on its output that Keras adds to the "
+                                         r"loss; a scratch Network has none: remove it "
+                                         r"\(model.activity_regularizer = None\)$"):
+        from_keras(model)
+
+
 def test_a_model_not_yet_built_is_refused_with_what_to_do():
     model = keras.Sequential([keras.layers.Dense(2), keras.layers.Dense(1)], name="unbuilt")
     with pytest.raises(ValueError, match=r"Keras model 'unbuilt' is not built, so its Dense layers have no weights "

@@ -18,12 +18,12 @@ float32(X), a rounding away from scratch's (4e-8 in tests/test_bridge.py), while
 What crosses, both ways: Dense (units, activation, kernel_initializer by name, kernel_regularizer L1/L2/L1L2
 with its factors) and Dropout (rate, seed), in a keras.Sequential. Anything else -- a functional or subclassed
 model (its call need not chain its layers), another layer (a subclass of Dense or Dropout too, but for
-masks.RecordingDropout), a bias that is off or penalised, an activity regularizer (on a Dense or a Dropout), a
-constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), a noise_shape, an initialiser
-or regularizer scratch does not have, math in another dtype than float32 or float64 throughout (mixed_float16,
-a float16 layer, float32 inputs into float64 layers), a quantized layer -- is refused with an error that names
-the layer and the option, never skipped: the scratch twin would silently compute something else. Keras trains
-with what the weight variables carry (variable.regularizer, .constraint, .trainable, fixed when the layer is
+masks.RecordingDropout), a bias that is off or penalised, an activity regularizer (on a Dense, a Dropout or the
+Sequential itself), a constraint, a frozen Dense (trainable=False: scratch's fit trains every layer), a noise_shape,
+an initialiser or regularizer scratch does not have, math in another dtype than float32 or float64 throughout
+(mixed_float16, a float16 layer, float32 inputs into float64 layers), a quantized layer -- is refused with an error
+that names the layer and the option, never skipped: the scratch twin would silently compute something else. Keras
+trains with what the weight variables carry (variable.regularizer, .constraint, .trainable, fixed when the layer is
 built), so those are read too: a kernel_regularizer set on a built layer (which Keras never applies) or a
 regularizer put on a variable is refused, not copied. The two sides' Dropout layers draw their own masks
 (different generators); to share them, see `keras_models.twins.masks`.
@@ -187,6 +187,11 @@ def _check_sequential(model: keras.Model) -> None:
     if type(model).call is not keras.Sequential.call:
         raise ValueError(f"{takes}, got {type(model).__name__} {model.name!r}, which overrides Sequential.call: its "
                          "call need not be the chain of its layers")
+    penalty = model.activity_regularizer           # a Sequential is a layer: Keras penalises its output too
+    if penalty is not None:
+        raise ValueError(f"Keras model {model.name!r} has activity_regularizer {_described(penalty)}, "
+                         "a penalty on its output that Keras adds to the loss; a scratch Network has none: remove it "
+                         "(model.activity_regularizer = None)")
     if not model.layers:
         raise ValueError("the Keras model has no Dense layers")
     if not model.built:
@@ -288,11 +293,10 @@ def _scratch_regularizer(layer: keras.layers.Dense) -> regularizers.L1L2 | None:
     the layer's kernel_regularizer unless that was set (or the variable's changed) after the layer was built."""
     reg, option = layer.kernel.regularizer, layer.kernel_regularizer
     if reg is not option:
-        def described(r):
-            return "None" if r is None else f"{type(r).__name__}({getattr(r, 'get_config', dict)()})"
-        raise ValueError(f"Dense layer {layer.name!r} has kernel_regularizer {described(option)}, but Keras penalises "
-                         f"its kernel with {described(reg)}, the kernel variable's regularizer (set when the layer was "
-                         "built): give kernel_regularizer= when making the layer, or rebuild the model from its config")
+        raise ValueError(f"Dense layer {layer.name!r} has kernel_regularizer {_described(option)}, but Keras "
+                         f"penalises its kernel with {_described(reg)}, the kernel variable's regularizer (set when "
+                         "the layer was built): give kernel_regularizer= when making the layer, or rebuild the model "
+                         "from its config")
     if reg is None:
         return None
     kinds = {keras.regularizers.L1: regularizers.L1, keras.regularizers.L2: regularizers.L2,
@@ -301,6 +305,11 @@ def _scratch_regularizer(layer: keras.layers.Dense) -> regularizers.L1L2 | None:
         raise ValueError(f"Dense layer {layer.name!r} has kernel_regularizer {type(reg).__name__}, which scratch "
                          "does not have; it has L1, L2 and L1L2")
     return kinds[type(reg)](**{k: float(v) for k, v in reg.get_config().items()})
+
+
+def _described(reg: keras.regularizers.Regularizer | None) -> str:
+    """A Keras regularizer as its class and config, L2({'l2': 0.01}), for an error message."""
+    return "None" if reg is None else f"{type(reg).__name__}({getattr(reg, 'get_config', dict)()})"
 
 
 def _keras_regularizer(reg: regularizers.L1L2 | None) -> keras.regularizers.Regularizer | None:
