@@ -92,6 +92,19 @@ def test_a_recording_dropout_is_a_dropout_and_comes_back_as_one():
         masks.recorded(model)
 
 
+def test_a_twin_with_recording_dropout_saved_to_a_keras_file_loads_back_and_crosses(tmp_path):
+    """keras.models.load_model of such a twin failed with Keras' "Could not locate class 'RecordingDropout'" and the
+    whole model config (3 KB): the class was not registered with Keras' serialization."""
+    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5, seed=3), Dense(4, 1, seed=1)])
+    to_keras(net, dropout_layer=RecordingDropout).save(tmp_path / "twin.keras")
+    loaded = keras.models.load_model(tmp_path / "twin.keras")
+    assert type(loaded.layers[1]) is RecordingDropout and loaded.layers[1].seed == 3
+    back = from_keras(loaded)
+    assert repr(back) == repr(net)
+    for ours, theirs in zip(back.get_weights(), net.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("make_layer", [lambda: RecordingDropout(0.5, noise_shape=(None, 1)),
                                         lambda: RecordingDropout(0.5, (None, 1), 3)], ids=["keyword", "positional"])
 def test_a_recording_dropout_refuses_a_noise_shape_it_would_ignore(make_layer):

@@ -52,8 +52,12 @@ class _MaskBuffer:
             self.masks.assign(tf.tensor_scatter_nd_update(self.masks, row, padded[tf.newaxis]))
 
 
+# registered, so that keras.models.load_model finds the class of a twin saved to a .keras file (Keras' own error
+# otherwise: "Could not locate class 'RecordingDropout'" and the model's whole config)
+@keras.saving.register_keras_serializable(package="keras_models.twins")
 class RecordingDropout(keras.layers.Dropout):
-    """keras.layers.Dropout (the same draw, the same output) that records the keep-mask of each training call."""
+    """keras.layers.Dropout (the same draw, the same output) that records the keep-mask of each training call.
+    A model saved with it loads back as one (with no masks recorded: `record` again before fitting)."""
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         if noise_shape is not None:
