@@ -117,4 +117,12 @@ def get(identifier: str | L1L2 | None) -> L1L2 | None:
     """None, a regularizer passed through, or the one Keras' name `identifier` stands for (any case)."""
     if identifier is None or isinstance(identifier, L1L2):
         return identifier
+    twin = REGULARIZERS.get(type(identifier).__name__.lower())
+    if twin is not None and callable(getattr(identifier, "get_config", None)):
+        # another library's L2 (Keras'): "got L2" alone would read as if scratch's own L2 were refused. Its factors
+        # as float32 writes them (Keras' L1 keeps 0.03 as 0.029999999329...): `factor` rounds them so anyway
+        factors = ", ".join(f"{k}={str(np.float32(v))}" for k, v in identifier.get_config().items())
+        raise TypeError(f"kernel_regularizer must be a name or a scratch L1L2, got {type(identifier).__name__} from "
+                        f"{type(identifier).__module__}: use scratch's regularizers.{twin.__name__}({factors}), the "
+                        "same penalty")
     return lookup(identifier, REGULARIZERS, "kernel_regularizer", L1L2)()

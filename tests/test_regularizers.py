@@ -93,12 +93,17 @@ def test_keras_names_give_keras_defaults():
     (lambda: regularizers.get("l1_l2"), ValueError, r"unknown kernel_regularizer 'l1_l2'; choose one of \['l1', "
                                                     r"'l1l2', 'l2'\]"),
     (lambda: Dense(2, 2, kernel_regularizer=0.01), TypeError, "kernel_regularizer must be a name or a scratch L1L2"),
+    # was "... a scratch L1L2, got L1": a learner who wrote L1 read that L1 was refused, not that it was Keras' L1
+    # (whose factor is kept as float32, 0.029999999329447746: named as float32 writes it)
+    (lambda: Dense(2, 2, kernel_regularizer=keras.regularizers.L1(0.03)), TypeError,
+     r"^kernel_regularizer must be a name or a scratch L1L2, got L1 from keras[.\w]*: use "
+     r"scratch's regularizers.L1\(l1=0.03\), the same penalty$"),
     (lambda: regularizers.L2(1e39), ValueError, r"l2=1e\+39 is too large: the factor is rounded to float32 .*"
                                                 r"holds up to 3\.4e\+38"),
     (lambda: regularizers.L1L2(l1=1e-46), ValueError, r"l1=1e-46 is too small: .* becomes 0 and would penalise "
                                                       r"nothing"),
-], ids=["negative", "nan", "inf", "string-factor", "bool-factor", "unknown-name", "bare-number", "beyond-float32",
-        "rounds-to-0-in-float32"])
+], ids=["negative", "nan", "inf", "string-factor", "bool-factor", "unknown-name", "bare-number", "keras-regularizer",
+        "beyond-float32", "rounds-to-0-in-float32"])
 def test_bad_regularizers_are_refused_by_name(make, error, message):
     with pytest.raises(error, match=message):
         make()
