@@ -165,7 +165,11 @@ def keras_model(*layers) -> keras.Sequential:
      r"Dropout layer 'drop' has rate np.float32\(0.3\) of type float32: Keras computes the scale 1 / \(1 - rate\)"),
     (lambda: [], "the Keras model has no Dense layers"),
     (lambda: [keras.layers.Dropout(0.5)], "the Keras model has no Dense layers"),
-    (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5)], "the last layer must be a Dense"),
+    # was scratch's "the last layer must be a Dense (the output layer), got Dropout(0.5)": which Keras layer?
+    (lambda: [keras.layers.Dense(2), keras.layers.Dropout(0.5, name="drop")],
+     r"^Dropout layer 'drop' comes after the output layer: while training it zeroes some predictions and scales the "
+     r"rest by 1 / \(1 - rate\), so Keras' fit scores thinned predictions; a scratch Network ends with its output "
+     r"Dense: remove it, or move it below the output$"),
     (lambda: [keras.layers.Dense(4), AlwaysDropping(0.5, name="mc"), keras.layers.Dense(1)],
      "AlwaysDropping layer 'mc' is a subclass of keras.layers.Dropout, whose call may compute something else"),
     (lambda: [Doubled(2, name="twice")],

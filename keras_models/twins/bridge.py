@@ -144,6 +144,11 @@ def from_keras(model: keras.Model) -> Network:
                              f"{layer.name!r}")
     if not any(isinstance(layer, Dense) for layer in net_layers):
         raise ValueError("the Keras model has no Dense layers")
+    if isinstance(net_layers[-1], Dropout):           # Keras takes it (tests/test_dropout_edges.py), Network does not
+        raise ValueError(f"Dropout layer {model.layers[-1].name!r} comes after the output layer: while training it "
+                         "zeroes some predictions and scales the rest by 1 / (1 - rate), so Keras' fit scores thinned "
+                         "predictions; a scratch Network ends with its output Dense: remove it, or move it below the "
+                         "output")
     return Network(net_layers)
 
 
