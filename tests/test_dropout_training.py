@@ -138,6 +138,21 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
             restore_keras(tmp_path / "damaged.npz", fresh)
 
 
+def test_replaying_past_the_steps_keras_recorded_is_refused_by_step():
+    """A scratch fit longer than the recorded masks (3 epochs recorded, 4 asked for) stopped with NumPy's bare
+    "IndexError: index 6 is out of bounds for axis 0 with size 6" from inside masks.replay; as long is taken."""
+    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "sigmoid", seed=1)])
+    X = np.linspace(-1, 1, 24).reshape(8, 3)                                        # (8, 3)
+    y = (X[:, :1] > 0).astype(float)                                                # (8, 1)
+    replayed = masks.replay([np.ones((6, 4, 4), bool)], len(X))       # 6 steps: 3 epochs of 2 batches of 4 rows
+    fit = {"loss": "binary_crossentropy", "batch_size": 4, "shuffle": False, "verbose": 0, "masks": replayed}
+    assert len(net.fit(X, y, epochs=3, **fit).history["loss"]) == 3
+    with pytest.raises(ValueError, match=r"^masks\(3, 0\): the recorded masks hold 6 steps \(2 per epoch of 8 rows in "
+                                         r"batches of 4\); epoch 3, batch 0 is step 6, past them: fit scratch for no "
+                                         r"more steps than Keras recorded$"):
+        net.fit(X, y, epochs=4, **fit)
+
+
 # --- one epoch of a Dropout + L2 network in exact arithmetic: the rules by hand, one example at a time --------
 RATES, FACTORS, WIDTHS = (0.5, 0.25), (0.05, 0.02, 0.1), (3, 5, 4, 2)      # 1 / (1 - 0.25) = 4/3 is no float
 

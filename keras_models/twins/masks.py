@@ -136,7 +136,12 @@ def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np
 
     def masks_of(epoch: int, batch: int) -> list[np.ndarray]:
         rows = min(batch_size, n_rows - batch * batch_size)
-        return [m[epoch * steps_per_epoch + batch, :rows] for m in masks]        # (rows, n) each
+        step = epoch * steps_per_epoch + batch
+        if step >= len(masks[0]):                   # a scratch fit longer than Keras' (NumPy's IndexError otherwise)
+            raise ValueError(f"the recorded masks hold {len(masks[0])} steps ({steps_per_epoch} per epoch of {n_rows} "
+                             f"rows in batches of {batch_size}); epoch {epoch}, batch {batch} is step {step}, past "
+                             "them: fit scratch for no more steps than Keras recorded")
+        return [m[step, :rows] for m in masks]                                   # (rows, n) each
 
     return masks_of
 
