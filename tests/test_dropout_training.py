@@ -138,6 +138,18 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
             restore_keras(tmp_path / "damaged.npz", fresh)
 
 
+def test_recording_the_masks_of_a_twin_built_with_keras_own_dropout_is_refused_by_layer():
+    """to_keras(net) builds keras.layers.Dropout, which records nothing: masks.record did nothing without a word,
+    masks.recorded gave [], and masks.replay([], n_rows) stopped with "IndexError: list index out of range"."""
+    model = to_keras(Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "sigmoid", seed=1)]))
+    message = (r"^Dropout layer\(s\) \['dropout_1'\] of Keras model '.*' are not masks.RecordingDropout, so they "
+               r"record no masks for scratch to replay: build the twin with to_keras\(net, "
+               r"dropout_layer=masks.RecordingDropout\)$")
+    for step in (lambda: masks.record(model, 4, 4), lambda: masks.recorded(model)):
+        with pytest.raises(ValueError, match=message):
+            step()
+
+
 def test_replaying_past_the_steps_keras_recorded_is_refused_by_step():
     """A scratch fit longer than the recorded masks (3 epochs recorded, 4 asked for) stopped with NumPy's bare
     "IndexError: index 6 is out of bounds for axis 0 with size 6" from inside masks.replay; as long is taken."""

@@ -103,6 +103,13 @@ class RecordingDropout(keras.layers.Dropout):
 
 
 def recording_layers(model: keras.Model) -> list[RecordingDropout]:
+    """The model's RecordingDropout layers, in order; a ValueError if it has a Dropout that records nothing."""
+    silent = [layer.name for layer in model.layers
+              if isinstance(layer, keras.layers.Dropout) and not isinstance(layer, RecordingDropout)]
+    if silent:          # its masks would be missing from recorded(model) without a word
+        raise ValueError(f"Dropout layer(s) {silent} of Keras model {model.name!r} are not masks.RecordingDropout, "
+                         "so they record no masks for scratch to replay: build the twin with to_keras(net, "
+                         "dropout_layer=masks.RecordingDropout)")
     return [layer for layer in model.layers if isinstance(layer, RecordingDropout)]
 
 
