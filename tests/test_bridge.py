@@ -207,8 +207,12 @@ def test_what_scratch_cannot_compute_is_refused_by_name(make_layers, message):
     (lambda: to_keras(Network([Dense(2, 1, seed=0)]), dropout_layer="Dropout"), TypeError,
      r"^to_keras' dropout_layer must be keras.layers.Dropout or masks.RecordingDropout .*, got 'Dropout', not a "
      r"Keras Dropout$"),
+    # scratch's (NumPy's) seeds have no bound; Keras' said "Can't convert Python sequence with out-of-range integer"
+    (lambda: to_keras(Network([Dense(2, 3, seed=0), Dropout(0.5, seed=2**63), Dense(3, 1, seed=1)])), ValueError,
+     r"^Dropout layer 2 has seed 9223372036854775808, beyond the seeds Keras' Dropout takes \(int64, below 2\*\*63\): "
+     r"give it a smaller seed$"),
 ], ids=["step-activation", "functional-model-class", "quadratic-loss", "gaussian-dropout-layer",
-        "dropout-subclass-layer", "dropout-layer-name"])
+        "dropout-subclass-layer", "dropout-layer-name", "seed-beyond-int64"])
 def test_what_keras_cannot_twin_is_refused_by_name(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -98,6 +98,9 @@ def to_keras(net: Network, name: str | None = None, *,
         if isinstance(layer, Dropout):
             # int(): Keras refuses a NumPy integer ("`seed` must be an integer. Received: seed=7")
             seed = int(layer.seed) if isinstance(layer.seed, int | np.integer) else None
+            if seed is not None and seed >= 2**63:     # NumPy's seeds have no bound; TensorFlow's error names none
+                raise ValueError(f"Dropout layer {i + 1} has seed {seed}, beyond the seeds Keras' Dropout takes "
+                                 "(int64, below 2**63): give it a smaller seed")
             layers.append(dropout_layer(layer.rate, seed=seed, dtype=dtype,
                                         name=f"dropout_{net.dropout_layers.index(layer) + 1}"))
             continue
