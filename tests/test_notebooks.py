@@ -727,6 +727,35 @@ def test_solved_exercise_notebook_runs_top_to_bottom_and_its_grader_passes(exerc
     assert verdict(out, exercise.name) == status
 
 
+def test_make_exercises_names_a_duplicated_or_renamed_notebook_you_worked_in_which_it_does_not_grade(
+        notebooks, tmp_path, monkeypatch, capsys):
+    """JupyterLab's Duplicate (`...-Copy1.ipynb`) or Rename keeps the notebook's metadata, and its own Grade cell
+    grades it; make exercises grades the exercise's own notebook or .py, untouched here: its FAIL names the copy the
+    learner solved, and not a duplicate nobody worked in (nothing of theirs is in it)."""
+    root, _ = notebooks
+    stem = find("ex01").stem
+    course = tmp_path / "course"
+    (course / "exercises").mkdir(parents=True)
+    (course / "exercises" / f"{stem}.py").write_bytes((root / "exercises" / f"{stem}.py").read_bytes())
+    ours = course / "notebooks" / "exercises"
+    ours.mkdir(parents=True)
+    untouched = nbformat.read(root / "notebooks" / "exercises" / f"{stem}.ipynb", as_version=4)
+    solved = nbformat.read(root / "notebooks" / "exercises" / f"{stem}.ipynb", as_version=4)
+    solution = nbformat.read(root / "notebooks" / "solutions" / f"{stem}.ipynb", as_version=4)
+    for cell, solved_cell in zip(solved.cells, solution.cells, strict=True):
+        cell.source = solved_cell.source
+    nbformat.write(untouched, ours / f"{stem}.ipynb")
+    nbformat.write(untouched, ours / f"{stem}-Copy2.ipynb")          # duplicated, never worked in
+    nbformat.write(solved, ours / "my_ex01.ipynb")                      # duplicated or renamed, then solved
+    monkeypatch.setattr(graders, "EXERCISES_DIR", course / "exercises")
+    monkeypatch.setattr(repository, "REPO", course)                    # what from_repository shows
+    assert grade_cli.main(["--only", "ex01"]) == 1
+    out = capsys.readouterr().out
+    assert (f"        (not graded: your notebook notebooks/exercises/my_ex01.ipynb, a copy of {stem}.ipynb; make "
+            f"exercises grades {stem}.ipynb or its .py: copy your cells into {stem}.ipynb)\n") in out, out
+    assert "Copy2" not in out, out
+
+
 def test_a_grade_cell_run_before_the_cells_above_says_to_run_them_not_to_change_the_code(kernel, tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')")])

@@ -58,7 +58,7 @@ from keras_models.course.exercises.graders import (
 from keras_models.course.exercises.graders.judging import floatx_in, keras_json
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
-from keras_models.course.exercises.which_file import Version, version_to_grade
+from keras_models.course.exercises.which_file import Version, copies_worked_in, version_to_grade
 from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.git_files import restore_command
 from keras_models.twins.one_line_parser import OneLineParser, one_line
@@ -152,6 +152,8 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
             except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say where it was
                 raise KeyboardInterrupt(_interrupted_in(exercise, interrupt, path)) from None
         _print_result(result, version)
+        if not solutions and not result.passed:
+            _name_copies(exercise)
         results.append(result)
     passed = sum(result.passed for result in results)
     print(f"{passed} of {len(results)} passed in {time.perf_counter() - start:.0f} s.")
@@ -164,6 +166,16 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
         else:
             print(f"Next: edit {first}'s file, then grade it alone with `make exercises ONLY={first}`.")
     return 0 if passed == len(results) else 1
+
+
+def _name_copies(exercise: Exercise) -> None:
+    """One line for each copy of the exercise's notebook that the learner worked in (JupyterLab's Duplicate, a
+    renamed notebook): its Grade cell grades it, make exercises does not, and a learner who solved it there saw
+    only "not done yet" for the file it grades."""
+    own = exercise.notebook_path.name
+    for copy in copies_worked_in(exercise.notebook_path, exercise.learner_path):
+        print(f"        (not graded: your notebook {from_repository(copy)}, a copy of {own}; make exercises grades "
+              f"{own} or its .py: copy your cells into {own})")
 
 
 def _interrupted_in(exercise: Exercise, interrupt: KeyboardInterrupt, path: Path) -> str:

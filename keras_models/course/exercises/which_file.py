@@ -7,6 +7,7 @@ JupyterLab. `make exercises`, `make exercise-run` and `make grade` all grade or 
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from keras_models.twins.clocks import after_now
 
 from .fingerprints import unchanged_since_written
-from .notebook_source import SourceError, code_pieces
+from .notebook_source import SourceError, code_pieces, read_text
 from .skeleton import PLACEHOLDER
 
 
@@ -81,3 +82,29 @@ def version_to_grade(script: Path, notebook: Path) -> Version:
 def _todos_left(path: Path) -> int:
     """How many TODO placeholders the file's code still holds; a SourceError if it cannot be read."""
     return sum(source.count(PLACEHOLDER) for source, _ in code_pieces(path))
+
+
+def copies_worked_in(notebook: Path, script: Path) -> list[Path]:
+    """The other notebooks beside `notebook` made from the same exercise file `script` that hold the learner's
+    work: JupyterLab's Duplicate (`...-Copy1.ipynb`) and Rename keep the metadata `make notebooks` wrote, which
+    names `script`. Their own Grade cell grades them, but make exercises grades `notebook` or `script` only, so
+    it names them. A copy nobody worked in (what `make notebooks` wrote, unchanged) holds nothing of theirs."""
+    if not notebook.parent.is_dir():
+        return []
+    copies = []
+    for other in sorted(notebook.parent.glob("*.ipynb")):
+        if other.name == notebook.name or _made_from(other) != script.name or unchanged_since_written(other):
+            continue
+        copies.append(other)
+    return copies
+
+
+def _made_from(notebook: Path) -> str | None:
+    """The exercise file a notebook was written from, as `make notebooks` recorded it; None when it says none or
+    cannot be read (not a notebook of the course: not a copy of one)."""
+    try:
+        metadata = json.loads(read_text(notebook)).get("metadata")
+    except (SourceError, ValueError, RecursionError, AttributeError):
+        return None
+    ours = metadata.get("inside_the_network") if isinstance(metadata, dict) else None
+    return ours.get("source") if isinstance(ours, dict) else None
