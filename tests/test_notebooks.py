@@ -857,6 +857,31 @@ def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_th
                                        "Kernel), run the cells above, then this one.\n")
 
 
+def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart_the_kernel(kernel, tmp_path):
+    """The stop button while the first cell's `import keras` runs (seconds: it looks stuck): a traceback through
+    importlib; run again, the cell seemed fine, and the grade cell then said "the grader could not check your code:
+    AttributeError ... module 'keras.src.backend' has no attribute 'backend'" and to change the code. Now one line
+    says to restart the kernel; an interrupt anywhere else keeps IPython's traceback (where a loop was). On the real
+    kernel: a package whose import is interrupted half-way."""
+    package = tmp_path / "halfway_in_a_cell"
+    package.mkdir()
+    (package / "__init__.py").write_text("from halfway_in_a_cell import done\nfrom halfway_in_a_cell import cut_off\n",
+                                         encoding="utf-8")
+    (package / "done.py").write_text("", encoding="utf-8")
+    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+    cells = [f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\nraise KeyboardInterrupt   # a loop stopped",
+             "import halfway_in_a_cell"]
+    path = tmp_path / "interrupted.ipynb"
+    nbformat.write(notebook_with(*cells), path)
+    notebook = execute(kernel, path, tmp_path / "run", allow_errors=True)
+    (error,) = outputs(notebook, "error")
+    assert error.ename == "KeyboardInterrupt" and "a loop stopped" in "".join(error.traceback), error
+    assert notebook.cells[1].outputs == [nbformat.v4.new_output(
+        "stream", name="stderr", text="Interrupted while Python was loading halfway_in_a_cell: it may be left "
+        "half-loaded in this kernel, and code that uses it fail in ways that are not yours. Restart the kernel "
+        "(Kernel > Restart Kernel), then run the cells again.\n")], notebook.cells[1].outputs
+
+
 def test_a_grade_cell_interrupted_in_code_made_at_run_time_is_not_taken_for_an_import(tmp_path, capsys):
     """collections.namedtuple and dataclasses run the code they write with exec, whose top level is a "<module>"
     frame in "<string>" named after the tuple ("namedtuple_Point") or the caller's module ("__main__" in a notebook):

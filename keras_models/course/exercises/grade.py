@@ -214,7 +214,7 @@ def grade_here(name: str) -> None:
     except KeyboardInterrupt as interrupt:
         if not in_notebook:
             raise                                               # a script: make exercise-run says it in one line
-        loading = _loading(interrupt, _learners_code(caller_file))
+        loading = package_loading(interrupt, _learners_code(caller_file))
         if loading is None:                                     # the stop button
             print(f"Interrupted: {exercise.name} was not graded. Run this cell again to grade it.")
         else:           # what loaded before the stop stays in the kernel, what did not is missing: a restart mends it
@@ -238,7 +238,7 @@ def grade_here(name: str) -> None:
         print(f"Change your code, then run the file again: make exercise-run NAME={exercise.name}")
 
 
-def _loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], bool]) -> str | None:
+def package_loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], bool]) -> str | None:
     """The package Python was importing a module of when `interrupt` landed ("keras"), or None.
 
     Python drops the module it was importing from sys.modules, but keeps the submodules that had finished: imported
@@ -266,6 +266,11 @@ def _notebook_cells(caller_file: str) -> Path | None:
     cell to a file of its own in one folder, ipykernel_<pid>)."""
     folder = Path(caller_file).parent
     return folder if folder.name.startswith("ipykernel_") else None
+
+
+def learners_cell(filename: str) -> bool:
+    """Whether code compiled under `filename` is a cell of a notebook (or its `%%time` cell's code)."""
+    return _notebook_cells(filename) is not None or filename in TIMED_IN_A_KERNEL
 
 
 def _learners_code(caller_file: str):

@@ -85,7 +85,25 @@ def main() -> None:
     app.initialize()                                # what kernelapp.launch_new_instance() does, in two steps
     filter_tensorflow_chatter(own_process_group=True)   # out of the group whose processes a shutdown ends
     quiet_keras_retracing_warning()                 # a false alarm once a notebook fits a second model
+    app.shell.set_custom_exc((KeyboardInterrupt,), interrupted)
     app.start()
+
+
+def interrupted(shell, etype, value, tb, tb_offset=None) -> None:
+    """IPython's handler for a KeyboardInterrupt (the stop button) that ends a cell: IPython's traceback (where a
+    loop was), unless it landed while Python was loading a package -- the first `import keras` takes seconds and looks
+    stuck. Python keeps the submodules that had finished: run again, the import seems fine, and later code fails
+    with errors that are not the learner's ("module 'keras.src.backend' has no attribute 'backend'"), the grade
+    cell's included. Then one line says to restart the kernel."""
+    from keras_models.course.exercises.grade import learners_cell, package_loading
+
+    loading = package_loading(value, learners_cell)
+    if loading is None:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return
+    print(f"Interrupted while Python was loading {loading}: it may be left half-loaded in this kernel, and code that "
+          "uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart Kernel), then run the cells "
+          "again.", file=sys.stderr)
 
 
 if __name__ == "__main__":
