@@ -756,6 +756,31 @@ def test_make_exercises_names_a_duplicated_or_renamed_notebook_you_worked_in_whi
     assert "Copy2" not in out, out
 
 
+@pytest.mark.parametrize("session, named", [
+    ("keras_models/course/notebooks/exercises/ex01_perceptron_activations-Copy1.ipynb", True),
+    ("keras_models/course/notebooks/exercises/ex01_perceptron_activations.ipynb", False),
+    ("keras_models/course/notebooks/solutions/ex01_perceptron_activations.ipynb", False),
+], ids=["a-copy", "its-own-notebook", "the-solution"])
+def test_the_grade_cell_of_a_copied_notebook_says_make_exercises_grades_the_exercises_own(session, named, tmp_path,
+                                                                                          monkeypatch, capsys):
+    """JupyterLab tells the kernel which notebook it runs (`__session__`, from JPY_SESSION_NAME: its path from the
+    server's root, the repository). A duplicated notebook's Grade cell grades the copy, and its PASS counted for
+    nothing in make exercises; it now says which notebook make exercises grades. Not the exercise's own notebook,
+    nor the solution's. Without a kernel: the grade cell compiled as IPython compiles it."""
+    monkeypatch.setattr(repository, "REPO", tmp_path)
+    monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "keras_models" / "course" / "exercises")
+    namespace = {"__name__": "__main__", "__session__": session}
+    cells = ["Perceptron1D = Perceptron = Sigmoid = Tanh = ReLU = NeuralNetwork = None",
+             "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
+    for number, cell in enumerate(cells, 1):
+        exec(compile(cell, str(tmp_path / "ipykernel_4242" / f"{number}.py"), "exec"), namespace)
+    line = ("(this notebook, keras_models/course/notebooks/exercises/ex01_perceptron_activations-Copy1.ipynb, is not "
+            "the one make exercises grades: copy your cells into keras_models/course/notebooks/exercises/"
+            "ex01_perceptron_activations.ipynb)\n")
+    out = capsys.readouterr().out
+    assert " FAIL " in out and (line in out) == named and out.count("(this notebook, ") == named, out
+
+
 def test_a_grade_cell_run_before_the_cells_above_says_to_run_them_not_to_change_the_code(kernel, tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')")])

@@ -59,6 +59,7 @@ from keras_models.course.exercises.graders.judging import floatx_in, keras_json
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, copies_worked_in, version_to_grade
+from keras_models.twins import repository
 from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.git_files import restore_command
 from keras_models.twins.one_line_parser import OneLineParser, one_line
@@ -223,6 +224,7 @@ def grade_here(name: str) -> None:
                   "cells above, then this one.")
         return None
     _print_result(result)
+    _not_the_notebook_graded(caller.f_globals.get("__session__"), exercise)
     if result.passed:
         return
     if result.data_unreadable:
@@ -236,6 +238,21 @@ def grade_here(name: str) -> None:
               f"make exercises ONLY={exercise.name}).")
     else:                                                       # a script: make exercise-run, or python itself
         print(f"Change your code, then run the file again: make exercise-run NAME={exercise.name}")
+
+
+def _not_the_notebook_graded(session: object, exercise: Exercise) -> None:
+    """One line when the notebook running the grade cell is a copy of the exercise's (JupyterLab's Duplicate, a
+    renamed one): its verdict counts for nothing in make exercises, which grades the exercise's own notebook or
+    .py. JupyterLab names the notebook to its kernel (`__session__`: its path from the server's root, the
+    repository); nbclient and scripts do not."""
+    if not isinstance(session, str) or not session.endswith(".ipynb"):
+        return
+    notebook = repository.REPO / session
+    own = exercise.notebook_path
+    if notebook.resolve() == own.resolve() or notebook.parent.resolve() != own.parent.resolve():
+        return                                  # its own, or not a copy of it (the solution's, a lesson's folder)
+    print(f"(this notebook, {from_repository(notebook)}, is not the one make exercises grades: copy your cells into "
+          f"{from_repository(own)})")
 
 
 def package_loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], bool]) -> str | None:
