@@ -886,8 +886,8 @@ def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart
     """The stop button while the first cell's `import keras` runs (seconds: it looks stuck): a traceback through
     importlib; run again, the cell seemed fine, and the grade cell then said "the grader could not check your code:
     AttributeError ... module 'keras.src.backend' has no attribute 'backend'" and to change the code. Now one line
-    says to restart the kernel; an interrupt anywhere else keeps IPython's traceback (where a loop was). On the real
-    kernel: a package whose import is interrupted half-way."""
+    says to restart the kernel; an interrupt anywhere else keeps IPython's traceback (where a loop was), a script's
+    run in the notebook's namespace too. On the real kernel: a package whose import is interrupted half-way."""
     package = tmp_path / "halfway_in_a_cell"
     package.mkdir()
     (package / "__init__.py").write_text("from halfway_in_a_cell import done\nfrom halfway_in_a_cell import cut_off\n",
@@ -895,12 +895,14 @@ def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart
     (package / "done.py").write_text("", encoding="utf-8")
     (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
     cells = [f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\nraise KeyboardInterrupt   # a loop stopped",
-             "import halfway_in_a_cell"]
+             "import halfway_in_a_cell",
+             "exec(compile('raise KeyboardInterrupt  # a script run here', 'a_script.py', 'exec'), globals())"]
     path = tmp_path / "interrupted.ipynb"
     nbformat.write(notebook_with(*cells), path)
     notebook = execute(kernel, path, tmp_path / "run", allow_errors=True)
-    (error,) = outputs(notebook, "error")
-    assert error.ename == "KeyboardInterrupt" and "a loop stopped" in "".join(error.traceback), error
+    stopped_loop, stopped_script = outputs(notebook, "error")          # a script's top level is not an import
+    assert stopped_loop.ename == "KeyboardInterrupt" and "a loop stopped" in "".join(stopped_loop.traceback)
+    assert stopped_script.ename == "KeyboardInterrupt" and "a script run here" in "".join(stopped_script.traceback)
     assert notebook.cells[1].outputs == [nbformat.v4.new_output(
         "stream", name="stderr", text="Interrupted while Python was loading halfway_in_a_cell: it may be left "
         "half-loaded in this kernel, and code that uses it fail in ways that are not yours. Restart the kernel "

@@ -263,14 +263,16 @@ def package_loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], b
     grading after it fails on that, whatever the learner's code. An import shows in the traceback as the top level
     of a module that is not the learner's (Python removes its own import frames from it), or, while Python still
     looks for the module's file, as importlib's frame that loads it; the innermost names the package. A top level
-    in "<string>" is no import: it is code run with exec, as collections.namedtuple and dataclasses run theirs."""
+    in "<string>" is no import: it is code run with exec, as collections.namedtuple and dataclasses run theirs; nor
+    is one in `__main__`, the notebook's own namespace, where a script can be run with exec."""
     loading = None
     tb = interrupt.__traceback__
     while tb is not None:
         frame = tb.tb_frame
         file = frame.f_code.co_filename
         from_a_string = file.startswith("<") and not file.startswith("<frozen ")   # "<frozen os>": imported
-        if frame.f_code.co_name == "<module>" and not from_a_string and not is_learners(file):
+        main = frame.f_globals.get("__name__") == "__main__"   # never imported: a script run in the notebook's space
+        if frame.f_code.co_name == "<module>" and not from_a_string and not main and not is_learners(file):
             loading = frame.f_globals.get("__name__", loading)
         elif frame.f_code.co_name == "_find_and_load" and file.startswith("<frozen importlib"):
             loading = frame.f_locals.get("name", loading)
