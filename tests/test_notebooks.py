@@ -758,18 +758,20 @@ def test_make_exercises_names_a_duplicated_or_renamed_notebook_you_worked_in_whi
 
 @pytest.mark.parametrize("session, named", [
     ("keras_models/course/notebooks/exercises/ex01_perceptron_activations-Copy1.ipynb", True),
-    ("keras_models/course/notebooks/exercises/ex01_perceptron_activations.ipynb", False),
-    ("keras_models/course/notebooks/solutions/ex01_perceptron_activations.ipynb", False),
-], ids=["a-copy", "its-own-notebook", "the-solution"])
+    ("<repo>/keras_models/course/notebooks/exercises/ex01_perceptron_activations-Copy1.ipynb", True),
+    ("<repo>/keras_models/course/notebooks/exercises/ex01_perceptron_activations.ipynb", False),
+    ("<repo>/keras_models/course/notebooks/solutions/ex01_perceptron_activations.ipynb", False),
+], ids=["a-copy-from-the-root", "a-copy", "its-own-notebook", "the-solution"])
 def test_the_grade_cell_of_a_copied_notebook_says_make_exercises_grades_the_exercises_own(session, named, tmp_path,
                                                                                           monkeypatch, capsys):
-    """JupyterLab tells the kernel which notebook it runs (`__session__`, from JPY_SESSION_NAME: its path from the
-    server's root, the repository). A duplicated notebook's Grade cell grades the copy, and its PASS counted for
-    nothing in make exercises; it now says which notebook make exercises grades. Not the exercise's own notebook,
-    nor the solution's. Without a kernel: the grade cell compiled as IPython compiles it."""
+    """JupyterLab tells the kernel which notebook it runs (`__session__`, from JPY_SESSION_NAME: jupyter_server 2
+    gives its full path when it knows the file's name, else its path from the server's root, the repository). A
+    duplicated notebook's Grade cell grades the copy, and its PASS counted for nothing in make exercises; it now
+    says which notebook make exercises grades. Not the exercise's own notebook, nor the solution's. Without a
+    kernel: the grade cell compiled as IPython compiles it."""
     monkeypatch.setattr(repository, "REPO", tmp_path)
     monkeypatch.setattr(graders, "EXERCISES_DIR", tmp_path / "keras_models" / "course" / "exercises")
-    namespace = {"__name__": "__main__", "__session__": session}
+    namespace = {"__name__": "__main__", "__session__": session.replace("<repo>", str(tmp_path))}
     cells = ["Perceptron1D = Perceptron = Sigmoid = Tanh = ReLU = NeuralNetwork = None",
              "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
     for number, cell in enumerate(cells, 1):

@@ -243,8 +243,8 @@ def grade_here(name: str) -> None:
 def _not_the_notebook_graded(session: object, exercise: Exercise) -> None:
     """One line when the notebook running the grade cell is a copy of the exercise's (JupyterLab's Duplicate, a
     renamed one): its verdict counts for nothing in make exercises, which grades the exercise's own notebook or
-    .py. JupyterLab names the notebook to its kernel (`__session__`: its path from the server's root, the
-    repository); nbclient and scripts do not."""
+    .py. JupyterLab names the notebook to its kernel (`__session__`: its full path, or its path from the server's
+    root, the repository, when jupyter_server was not told the file's name); nbclient and scripts do not."""
     if not isinstance(session, str) or not session.endswith(".ipynb"):
         return
     notebook = repository.REPO / session
