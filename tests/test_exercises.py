@@ -2701,8 +2701,9 @@ def test_ex05_and_ex07_refuse_training_labels_out_of_line_with_their_rows(name, 
 
 
 def test_labels_stay_with_their_rows_counts_targets_moved_to_other_rows_and_leaves_pairs_shuffled_together_alone():
-    """Two targets swapped are counted (2 of the 6 rows); rows and targets shuffled by one permutation (as arrays or a
-    tf.data.Dataset), a row the data holds twice with either of its two targets, a target rescaled (no target of
+    """Two targets swapped are counted (2 of the 6 rows; as arrays, a dict of inputs, or a tf.data.Dataset or a
+    keras.utils.PyDataset repeated without end); rows and targets shuffled by one permutation (so too), a row the data
+    holds twice with either of its two targets, a target rescaled (no target of
     the rows at all: another check's matter) and rows that are not training rows pass."""
     import tensorflow as tf
 
@@ -2717,14 +2718,16 @@ def test_labels_stay_with_their_rows_counts_targets_moved_to_other_rows_and_leav
     order = np.array([5, 2, 0, 4, 1, 3])
     check_fit(X[order], y[order])
     check_fit(tf.data.Dataset.from_tensor_slices((X[order], y[order])).batch(4))
+    check_fit(as_py_dataset(X[order], y[order]))
+    check_fit({"features": X[order]}, y[order])
     check_fit(X, y[[0, 1, 2, 4, 3, 5]])                                          # the twice-held row, targets swapped
     check_fit(X, y * 1000.0)
     check_fit(X + 100.0, y[::-1])
     swapped = y[[1, 0, 2, 3, 4, 5]].ravel()                                      # a vector (m,), as Keras takes it
-    with pytest.raises(Fail, match=r"^fit's y is out of line with its x: 2 of the 6 training rows were handed "):
-        check_fit(X, swapped)
-    with pytest.raises(Fail, match=r"^fit's y is out of line with its x: 2 of the 6 training rows were handed "):
-        check_fit(tf.data.Dataset.from_tensor_slices((X, swapped)).batch(4).repeat())
+    for given in [(X, swapped), (tf.data.Dataset.from_tensor_slices((X, swapped)).batch(4).repeat(),),
+                  (as_py_dataset(X, swapped, repeated=True),), ({"features": X}, swapped)]:
+        with pytest.raises(Fail, match=r"^fit's y is out of line with its x: 2 of the 6 training rows were handed "):
+            check_fit(*given)
 
 
 @pytest.mark.parametrize("returns_the_model, hint", [
@@ -2763,10 +2766,31 @@ def test_validated_history_asks_for_fits_history_with_its_validation_loss(record
     assert validated_history(history, "train") == {"loss": [0.5], "val_loss": [0.6]}
 
 
-def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_data_dataset_in_any_order():
-    # Keras takes validation_data as a tf.data.Dataset of (x, y) batches; ex04 and ex05 refused one of exactly
-    # (X_val, y_val) with "fit validated on other rows than the X_val, y_val", and ex07 did not see the test rows in one
+def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = False) -> tuple:
+    """(validation_data, x) for a fit handed the rows X (m, n) with their targets y as `kind`: a tf.data.Dataset
+    ("dataset") or a keras.utils.PyDataset ("py-dataset") of (x, y) batches of 32, the same object both ways (repeated:
+    without end), or a dict of named inputs ("dict": validation_data (dict, y), x the dict alone); shuffled by one
+    permutation of rows and targets."""
     import tensorflow as tf
+
+    order = np.random.default_rng(0).permutation(len(X)) if shuffled else np.arange(len(X))        # (m,)
+    X, y = X[order], y[order]
+    if kind == "dict":
+        return ({"features": X}, y), {"features": X}
+    if kind == "py-dataset":
+        batches = as_py_dataset(X, y, repeated)
+    else:
+        batches = tf.data.Dataset.from_tensor_slices((X, y)).batch(32)
+        batches = batches.repeat() if repeated else batches
+    return batches, batches
+
+
+def validation_and_training_rows_read(kind: str) -> None:
+    """validated_on (ex04, ex05) and ex07's check, handed the rows as `kind` (fit_data_given_as), in any order: the
+    validation rows pass; the training rows, the validation rows with other rows' labels, and (ex07) the test rows are
+    each refused with their own hint; training rows that hold the validation rows too are refused, repeated ones
+    read up to a limit; a repeated validation set is read as fit reads it, validation_steps batches."""
+    import keras
 
     from data import prepare
     from keras_models.course.exercises.graders import ex07
@@ -2774,39 +2798,50 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_da
 
     data = prepare("binary", seed=0)                        # the rows ex05 and ex07 prepare
 
-    def dataset(X, y, shuffled=False):
-        rows = tf.data.Dataset.from_tensor_slices((X, y))
-        return (rows.shuffle(len(X), seed=0) if shuffled else rows).batch(32)
+    def given(X, y, shuffled=False, repeated=False):
+        return fit_data_given_as(kind, X, y, shuffled, repeated)
 
-    import keras
-
-    given = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
-    given.compile(loss="binary_crossentropy")               # the classifier ex07's check asks for, fitting it
+    given_model = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
+    given_model.compile(loss="binary_crossentropy")         # the classifier ex07's check asks for, fitting it
 
     def fit_arguments(validation) -> dict:
-        return {"self": given, "x": data.X_train, "validation_data": validation, "validation_split": 0.0,
+        return {"self": given_model, "x": data.X_train, "validation_data": validation, "validation_split": 0.0,
                 "callbacks": None}
 
     check_call = validated_on(data.X_val, data.y_val, data.X_train, loss_only=True)
     for shuffled in (False, True):
-        check_call(fit_arguments(dataset(data.X_val, data.y_val, shuffled)))
-        ex07._validated_on_the_validation_rows(fit_arguments(dataset(data.X_val, data.y_val, shuffled)))
+        check_call(fit_arguments(given(data.X_val, data.y_val, shuffled)[0]))
+        ex07._validated_on_the_validation_rows(fit_arguments(given(data.X_val, data.y_val, shuffled)[0]))
     with pytest.raises(Fail, match="fit validated on the training rows: a model always looks good"):
-        check_call(fit_arguments(dataset(data.X_train, data.y_train, shuffled=True)))
+        check_call(fit_arguments(given(data.X_train, data.y_train, shuffled=True)[0]))
     with pytest.raises(Fail, match="fit validated on other rows than the X_val, y_val train is given"):
-        check_call(fit_arguments(dataset(data.X_val, data.y_val[::-1])))          # the labels of other rows
+        check_call(fit_arguments(given(data.X_val, data.y_val[::-1])[0]))          # the labels of other rows
     with pytest.raises(Fail, match=r"fit validated on the test rows \(data.X_test, data.y_test\)"):
-        ex07._validated_on_the_validation_rows(fit_arguments(dataset(data.X_test, data.y_test)))
-    # the training rows as a Dataset too: one that also holds the validation rows is refused, as arrays are
-    both = dataset(np.concatenate([data.X_train, data.X_val]), np.concatenate([data.y_train, data.y_val]), True)
+        ex07._validated_on_the_validation_rows(fit_arguments(given(data.X_test, data.y_test)[0]))
+    # the training rows given so too: ones that also hold the validation rows are refused, as arrays are
+    X_both, y_both = np.concatenate([data.X_train, data.X_val]), np.concatenate([data.y_train, data.y_val])
     validation = (data.X_val, data.y_val)
     with pytest.raises(Fail, match=r"fit trained on the validation rows too \(86 of the 86 rows"):
-        check_call({**fit_arguments(validation), "x": both.repeat()})                   # repeated: read up to a limit
-    with pytest.raises(Fail, match=r"fit trained on the validation rows too \(86 of the 86 rows"):
-        ex07._validated_on_the_validation_rows({**fit_arguments(validation), "x": both})
-    check_call({**fit_arguments(validation), "x": dataset(data.X_train, data.y_train, shuffled=True).repeat()})
-    # a repeated validation Dataset is read as fit reads it, validation_steps batches (3 of 32 rows: the 86)
-    check_call({**fit_arguments(dataset(data.X_val, data.y_val).repeat()), "validation_steps": 3})
+        check_call({**fit_arguments(validation), "x": given(X_both, y_both, True, repeated=True)[1]})  # read up to a
+    with pytest.raises(Fail, match=r"fit trained on the validation rows too \(86 of the 86 rows"):   # ... limit
+        ex07._validated_on_the_validation_rows({**fit_arguments(validation), "x": given(X_both, y_both, True)[1]})
+    check_call({**fit_arguments(validation), "x": given(data.X_train, data.y_train, True, repeated=True)[1]})
+    # a repeated validation set is read as fit reads it, validation_steps batches (3 of 32 rows: the 86)
+    check_call({**fit_arguments(given(data.X_val, data.y_val, repeated=True)[0]), "validation_steps": 3})
+
+
+def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_data_dataset_in_any_order():
+    # Keras takes validation_data as a tf.data.Dataset of (x, y) batches; ex04 and ex05 refused one of exactly
+    # (X_val, y_val) with "fit validated on other rows than the X_val, y_val", and ex07 did not see the test rows in one
+    validation_and_training_rows_read("dataset")
+
+
+@pytest.mark.parametrize("kind", ["py-dataset", "dict"])
+def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_py_dataset_or_a_dict_of_inputs(kind):
+    # as a tf.data.Dataset (the test above): ex04 and ex05 told a keras.utils.PyDataset or a dict of named inputs of
+    # exactly (X_val, y_val) "fit validated on other rows", and of the training rows the same; a PyDataset training
+    # on the validation rows too passed, as did one of y_train[::-1] (test_labels_stay_with_their_rows_...)
+    validation_and_training_rows_read(kind)
 
 
 @pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
@@ -3887,17 +3922,24 @@ def as_dataset(x):
     return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x)))).shuffle(len(x), seed=0).batch(32)
 
 
-def as_py_dataset(x):
-    """x (m, n) as fit may be given it: a keras.utils.PyDataset of (x, y) batches of 32, read by index."""
+def as_py_dataset(x, y=None, repeated: bool = False):
+    """x (m, n) with its targets y (zeros if None) as fit may be given them: a keras.utils.PyDataset of (x, y) batches
+    of 32, read by index; repeated, without end (num_batches None), batch i being batch i % len of the rows."""
     import keras
+
+    y = np.zeros(len(x)) if y is None else y
 
     class Batches(keras.utils.PyDataset):
         def __len__(self):
             return -(-len(x) // 32)
 
+        @property
+        def num_batches(self):
+            return None if repeated else len(self)
+
         def __getitem__(self, index):
-            rows = x[32 * index:32 * (index + 1)]                                                    # (<= 32, n)
-            return rows, np.zeros(len(rows))
+            index %= len(self)
+            return x[32 * index:32 * (index + 1)], y[32 * index:32 * (index + 1)]                    # (<= 32, n)
 
     return Batches()
 

@@ -203,96 +203,122 @@ def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
 
 
 def batches_read(data, limit: int, steps: int | None = None) -> tuple | None:
-    """(x, y) of a tf.data.Dataset of (x, y[, sample_weight]) batches, which Keras' fit takes for its data and for
-    validation_data, read into two arrays: its first `steps` batches if given (what fit reads of a repeated one
-    with validation_steps), at most about `limit` rows (a repeated dataset never ends); None for anything else,
-    or a dataset of other elements (nothing to compare)."""
-    import tensorflow as tf
-
-    if not isinstance(data, tf.data.Dataset):
+    """(x, y) of a tf.data.Dataset or a keras.utils.PyDataset of (x, y[, sample_weight]) batches, which Keras' fit
+    takes for its data and for validation_data, read into two arrays without using it up: x (m, n) with a dict of
+    named inputs side by side (inputs_side_by_side), y None for batches of x alone (what predict takes); its first
+    `steps` batches if given (what fit reads of a repeated one with validation_steps), at most about `limit` rows (a
+    repeated one never ends); None for anything else; (None, None) for batches that are not rows of numbers, or none
+    (nothing to compare: the object itself is not read as rows either, np.asarray of a PyDataset without end never
+    ends)."""
+    batches = _batches(data, limit, steps)
+    if batches is None:
         return None
     xs, ys, count = [], [], 0
-    for element in (data.take(steps) if steps else data).as_numpy_iterator():
-        if not (isinstance(element, tuple) and len(element) >= 2 and isinstance(element[0], np.ndarray)
-                and element[0].ndim == 2 and isinstance(element[1], np.ndarray) and len(element[1]) == len(element[0])):
-            return None
-        xs.append(element[0])
-        ys.append(element[1].reshape(len(element[1]), -1))
-        count += len(element[0])
+    for batch in batches:
+        x, y = batch[:2] if isinstance(batch, tuple) and len(batch) >= 2 else (batch, None)
+        x = as_rows(inputs_side_by_side(x))                                          # (m_batch, n) or None
+        try:
+            y = None if y is None else np.asarray(y)                                 # (m_batch,) or (m_batch, k)
+        except (TypeError, ValueError):
+            return None, None
+        unlike = bool(ys) and (y is None) != (ys[0] is None)                       # some batches labelled, some not
+        if x is None or unlike or (y is not None and (y.ndim == 0 or len(y) != len(x))):
+            return None, None
+        xs.append(x)
+        ys.append(None if y is None else y.reshape(len(y), -1))
+        count += len(x)
         if count > limit:
             break
-    return (np.concatenate(xs), np.concatenate(ys)) if xs else None
+    if not xs:
+        return None, None
+    return np.concatenate(xs), (None if ys[0] is None else np.concatenate(ys))
+
+
+def _batches(data, limit: int, steps: int | None):
+    """The batches of a tf.data.Dataset, or of a keras.utils.PyDataset by index (data[i], as Keras reads them; one
+    that never ends, num_batches None, up to `limit` batches), the first `steps` if given; None for anything else."""
+    import keras
+    import tensorflow as tf
+
+    if isinstance(data, tf.data.Dataset):
+        return (data.take(steps) if steps else data).as_numpy_iterator()
+    if isinstance(data, keras.utils.PyDataset):
+        return _py_dataset_batches(data, limit, steps)
+    return None
+
+
+def _py_dataset_batches(data, limit: int, steps: int | None):
+    """A keras.utils.PyDataset's batches data[0], data[1], ...: num_batches of them, at most `steps` and about
+    `limit` (batches of no rows too); none when it cannot say how many it holds."""
+    try:
+        batches = data.num_batches                                      # None: it never ends
+    except NotImplementedError:
+        return
+    if steps:
+        batches = steps if batches is None else min(batches, steps)
+    index = 0
+    while (batches is None or index < batches) and index <= limit:
+        yield data[index]
+        index += 1
+
+
+def inputs_side_by_side(x):
+    """A dict of named inputs as the rows (m, n) it holds, its arrays side by side in the order of their names (one
+    input: its array), or None when they are not rows of numbers of one length; anything else as it is."""
+    if not isinstance(x, dict):
+        return x
+    try:
+        columns = [np.asarray(x[name], dtype=np.float64) for name in sorted(x, key=str)]    # each (m,) or (m, k)
+    except (TypeError, ValueError):
+        return None
+    if not columns or any(value.ndim not in (1, 2) or len(value) != len(columns[0]) for value in columns):
+        return None
+    return np.hstack([value.reshape(len(value), -1) for value in columns])                 # (m, n)
 
 
 def rows_read(data, limit: int, steps: int | None = None) -> tuple:
-    """(x, y) of a tf.data.Dataset of (x, y) batches (batches_read: its first `steps` batches if given, about
-    `limit` rows); (data, None) for anything else, the data as given (arrays, a dict of inputs)."""
-    return batches_read(data, limit, steps) or (data, None)
+    """(x, y) of a tf.data.Dataset or a keras.utils.PyDataset of (x, y) batches (batches_read: its first `steps`
+    batches if given, about `limit` rows); (data, None) for anything else, the data as given (arrays; a dict of
+    inputs side by side)."""
+    return batches_read(data, limit, steps) or (inputs_side_by_side(data), None)
 
 
 def training_rows(arguments: dict, limit: int) -> tuple:
-    """(x, y) fit was given to train on (fit's `arguments`): as given, or a tf.data.Dataset's first `limit` rows
-    (batches_read): one pass of a repeated one, not the start of its next."""
+    """(x, y) fit was given to train on (fit's `arguments`): as given (a dict of inputs side by side), or a
+    tf.data.Dataset's or keras.utils.PyDataset's first `limit` rows (batches_read): one pass of a repeated one, not
+    the start of its next."""
     read = batches_read(arguments.get("x"), limit)
-    return (read[0][:limit], read[1][:limit]) if read is not None else (arguments.get("x"), arguments.get("y"))
+    if read is None:
+        return inputs_side_by_side(arguments.get("x")), arguments.get("y")
+    return tuple(None if rows is None else rows[:limit] for rows in read)
 
 
 def features_read(x, limit: int) -> np.ndarray | None:
     """The rows of features (m, n) in an x that fit or predict takes, read without using it up: an array (a DataFrame,
     a tensor); a dict of named inputs, its arrays side by side in the order of their names (one input: its array);
-    a tf.data.Dataset (batches_read) or a keras.utils.PyDataset of (x, y) batches, their x, about `limit` rows at
-    most. None for anything else: a Python generator, which one reading uses up, and rows of any other shape."""
-    import keras
-
-    if isinstance(x, dict):
-        try:
-            columns = [np.asarray(x[name], dtype=np.float64) for name in sorted(x, key=str)]    # each (m,) or (m, k)
-        except (TypeError, ValueError):
-            return None
-        if not columns or any(value.ndim not in (1, 2) or len(value) != len(columns[0]) for value in columns):
-            return None
-        return np.hstack([value.reshape(len(value), -1) for value in columns])                 # (m, n)
-    if isinstance(x, keras.utils.PyDataset):
-        return _py_dataset_read(x, limit)
+    a tf.data.Dataset or a keras.utils.PyDataset of (x, y) batches or x alone, their x, about `limit` rows at most
+    (batches_read). None for anything else: a Python generator, which one reading uses up, and rows of any other
+    shape."""
     read = batches_read(x, limit)
-    return as_rows(read[0] if read is not None else x)
-
-
-def _py_dataset_read(data, limit: int) -> np.ndarray | None:
-    """The x of a keras.utils.PyDataset's batches (x, y[, sample_weight]) or x alone, read by index as Keras reads
-    them (data[i]), up to about `limit` rows (one that never ends, num_batches None, too); None when a batch's x is
-    not rows of numbers."""
-    try:
-        batches = data.num_batches                                      # None: it never ends
-    except NotImplementedError:
-        return None
-    rows, count, index = [], 0, 0
-    while (batches is None or index < batches) and count <= limit and index <= limit:     # batches of no rows too
-        element = data[index]
-        x = features_read(element[0] if isinstance(element, tuple) else element, limit)     # (m_batch, n) or None
-        if x is None:
-            return None
-        rows.append(x)
-        count, index = count + len(x), index + 1
-    return np.concatenate(rows) if rows else None
+    return as_rows(read[0] if read is not None else inputs_side_by_side(x))
 
 
 def validation_rows(arguments: dict, limit: int) -> tuple:
     """(x, y) of what fit was given as validation_data (fit's `arguments`): (x, y[, sample_weight]) as a tuple or
-    list, or a tf.data.Dataset of such batches (rows_read, as many as validation_steps says); (data, None) for
-    what this cannot read."""
+    list (a dict of inputs side by side), or a tf.data.Dataset or keras.utils.PyDataset of such batches (rows_read,
+    as many as validation_steps says); (data, None) for what this cannot read."""
     data = arguments.get("validation_data")
     if isinstance(data, tuple | list):
-        return (data[0], data[1]) if len(data) >= 2 else (data, None)
+        return (inputs_side_by_side(data[0]), data[1]) if len(data) >= 2 else (data, None)
     return rows_read(data, limit, arguments.get("validation_steps"))
 
 
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
-    for it (in any order, as arrays or a tf.data.Dataset of them) -- not the training rows, not the test rows,
-    not a validation_split of the training rows -- without training on them too, and an EarlyStopping must
-    watch them (early_stopping_watches_validation) and hand back its best epoch's weights
-    (early_stopping_restores_best)."""
+    for it (in any order, as arrays, a dict of inputs, or a tf.data.Dataset or keras.utils.PyDataset of them) -- not
+    the training rows, not the test rows, not a validation_split of the training rows -- without training on them
+    too, and an EarlyStopping must watch them (early_stopping_watches_validation) and hand back its best epoch's
+    weights (early_stopping_restores_best)."""
     def check_call(arguments: dict) -> None:
         early_stopping_watches_validation(arguments, loss_only)
         data = arguments.get("validation_data")
@@ -315,7 +341,8 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
 def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, training: str) -> None:
     """fit's y gives each row of its x that is a row of X (the training rows) that row's own target in y, or a Fail
     counting the rows handed another row's (`training`: what fit should be given, as the learner's code names it).
-    x and y as arrays, or a tf.data.Dataset of (x, y) batches (training_rows). Keras trains on y_train[::-1] without
+    x and y as arrays (x a dict of inputs too), or a tf.data.Dataset or keras.utils.PyDataset of (x, y) batches
+    (training_rows). Keras trains on y_train[::-1] without
     a word: every row learns another diamond's price, and the grader's only hint was to tune the model. Two labels
     (a classifier's 0 and 1) with every row handed the other are told apart as flipped, 1 - y_train. Rows of x
     that are not rows of X, and labels that are no target of X at all (a y rescaled), are left to the other checks."""
@@ -365,7 +392,8 @@ def not_trained_on(arguments: dict, X_val: np.ndarray, n_train: int, name: str, 
 
 
 def as_rows(x, dtype: type = np.float64) -> np.ndarray | None:
-    """x as an array of rows (m, n) of `dtype`, or None for what is not one (a tf.data.Dataset, a dict of inputs)."""
+    """x as an array of rows (m, n) of `dtype`, or None for what is not one (a tf.data.Dataset, a dict of inputs:
+    rows_read reads them)."""
     try:
         rows = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError):
@@ -374,8 +402,9 @@ def as_rows(x, dtype: type = np.float64) -> np.ndarray | None:
 
 
 def rows_among(rows: np.ndarray, given, limit: int) -> int:
-    """How many of `rows` (m, n) are also rows of `given` -- an array, or a tf.data.Dataset of (x, y) batches, read
-    up to about `limit` rows -- compared in float32 (what Keras feeds the model); 0 when `given` is neither."""
+    """How many of `rows` (m, n) are also rows of `given` -- an array, a dict of inputs, or a tf.data.Dataset or
+    keras.utils.PyDataset of (x, y) batches read up to about `limit` rows (rows_read) -- compared in float32 (what
+    Keras feeds the model); 0 when `given` is none of these."""
     given = as_rows(rows_read(given, limit)[0], np.float32)                  # (m_given, n) or None
     if given is None or given.shape[1] != rows.shape[1]:
         return 0
