@@ -11,7 +11,8 @@ float64 (`as_array`, `float32_hint`), one number, not None, the History that mod
 its validation loss: `validated_history`) -- the prices a column of predictions broadcasts to (`price_pairs`,
 `column_broadcast`), and `deterministic`, to seed a grading.
 The checks on a Keras model (its layers, output, loss, metrics) are model_checks.py's; those on what the
-learner's code hands model.fit (which rows it validates on, its EarlyStopping) are fit_checks.py's.
+learner's code hands model.fit (which rows it validates on, its EarlyStopping) are fit_checks.py's, which reads
+that data as rows with fit_data.py.
 """
 
 from __future__ import annotations

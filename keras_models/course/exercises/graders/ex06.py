@@ -21,12 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .checks import Fail, as_array, check, column_broadcast, deterministic, price_pairs
-from .fit_checks import (
-    early_stopping_restores_best,
-    early_stopping_watches_validation,
-    features_read,
-    fit_checked,
-)
+from .fit_checks import early_stopping_restores_best, early_stopping_watches_validation, fit_checked
+from .fit_data import features_read
 from .model_checks import (
     REGRESSION_LOSSES,
     loss_of,
@@ -192,7 +188,7 @@ def _fed_as_fitted(predictor, houses: pd.DataFrame, fitted) -> None:
     network never saw, and its MAE can still pass the target. The rows of every model.predict call are joined (a
     predict may price the houses one at a time or in chunks), and of every model(X) call (a predict may call the
     network itself); fit's x and each call's may be a dict of named inputs, a tf.data.Dataset or a keras.utils.PyDataset
-    of (x, y) batches (fit_checks.features_read; a generator fit used up is refused before it runs, _fitted_on).
+    of (x, y) batches (fit_data.features_read; a generator fit used up is refused before it runs, _fitted_on).
     Skipped when fit's x or any call's x is not rows of numbers (a list of inputs)."""
     fed: list = []
     with _predict_inputs(fed):

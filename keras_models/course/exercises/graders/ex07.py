@@ -30,8 +30,8 @@ from .fit_checks import (
     not_a_split,
     not_trained_on,
     same_rows,
-    validation_rows,
 )
+from .fit_data import validation_rows
 from .model_checks import require_binary_classifier
 
 TITLE = "TensorBoard: log a run, answer from the logs"
