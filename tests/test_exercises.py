@@ -2844,6 +2844,21 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_py_da
     validation_and_training_rows_read(kind)
 
 
+def test_validated_on_refuses_validation_data_given_as_a_python_generator_naming_it():
+    """A generator of exactly (X_val, y_val) is refused with a line that names it (the grader reading it would use it
+    up before fit validates on it): it was told "fit validated on other rows than the X_val, y_val"."""
+    from keras_models.course.exercises.graders.fit_checks import validated_on
+
+    X_train, X_val = np.arange(20.0).reshape(10, 2), np.arange(100.0, 108.0).reshape(4, 2)         # (10, 2), (4, 2)
+    y_val = np.arange(4.0).reshape(4, 1)                                                            # (4, 1)
+    batches = ((X_val[i:i + 2], y_val[i:i + 2]) for i in (0, 2))
+    with pytest.raises(Fail) as failure:
+        validated_on(X_val, y_val, X_train)({"x": X_train, "validation_data": batches, "callbacks": None})
+    assert str(failure.value) == ("model.fit was given validation_data as a Python generator, which one reading uses "
+                                  "up, so the grader cannot see which rows it validates on: pass "
+                                  "validation_data=(X_val, y_val)")
+
+
 @pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
 def test_a_subclassed_model_is_told_to_use_sequential_or_the_functional_api_not_to_add_an_input_shape(built):
     # it has no model.inputs however it is built, and the hint said "give the model its input shape, keras.Input(...)"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import types
 from numbers import Real
 
 import numpy as np
@@ -207,15 +208,19 @@ def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
     for it (in any order, as arrays, a dict of inputs, or a tf.data.Dataset or keras.utils.PyDataset of them) -- not
-    the training rows, not the test rows, not a validation_split of the training rows -- without training on them
-    too, and an EarlyStopping must watch them (early_stopping_watches_validation) and hand back its best epoch's
-    weights (early_stopping_restores_best)."""
+    the training rows, not the test rows, not a validation_split of the training rows, not a Python generator (which
+    reading uses up) -- without training on them too, and an EarlyStopping must watch them
+    (early_stopping_watches_validation) and hand back its best epoch's weights (early_stopping_restores_best)."""
     def check_call(arguments: dict) -> None:
         early_stopping_watches_validation(arguments, loss_only)
         data = arguments.get("validation_data")
         if data is None:
             not_a_split(arguments, "X_val, y_val")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
+        # read, a generator would be used up before fit validates on it; unread, "other rows" named the wrong mistake
+        check(not isinstance(data, types.GeneratorType),
+              "model.fit was given validation_data as a Python generator, which one reading uses up, so the grader "
+              "cannot see which rows it validates on: pass validation_data=(X_val, y_val)")
         x, y = validation_rows(arguments, max(len(X_train), len(X_val)))
         check(not same_rows(x, X_train, any_order=True),
               "fit validated on the training rows: a model always looks good on the rows it learns from; pass "
