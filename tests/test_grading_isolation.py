@@ -1687,6 +1687,27 @@ def test_a_submission_that_changes_the_instructors_files_before_a_ctrl_c_leaves_
     assert not (folder / PROGRESS).exists() and not (folder / "grades.csv").exists()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_submission_that_changes_the_submissions_folder_before_a_ctrl_c_is_named_before_the_interrupted_line(
+        sig, tmp_path, capsys, sigint_raises):
+    """ann's submission rewrote cy's file and the grade book, then bob's stopped make grade. Only a finished run named
+    such changes: the same make grade again graded cy on the rewritten file (a 0 nobody was told of), and under
+    ONLY= refused the rewritten grades.csv, with no word of why."""
+    folder = tmp_path / "class"
+    vandal = (f"\nopen({str(folder / 'cy' / FILE01)!r}, 'w').write('raise RuntimeError(\"rewritten\")')\n"
+              f"open({str(folder / 'grades.csv')!r}, 'w').write('learner\\n')\n")
+    write_class(folder, {"ann": {FILE01: SOLVED01 + vandal}, "bob": {FILE01: stops_make_grade(sig)},
+                         "cy": {FILE01: SOLVED01}})
+    status, said = (130, "Interrupted") if sig == signal.SIGINT else (143, "Terminated (SIGTERM)")
+    assert grade(folder, "--only", "ex01", "--wall-limit", "60", "--jobs", "1") == status
+    assert capsys.readouterr().err.splitlines()[-2:] == [
+        f"warning: a submission changed the submissions folder during grading: cy/{FILE01} (changed), grades.csv "
+        "(added). The grades kept use every file as it was before grading; restore the learners' files from their "
+        "hand-ins before you run the same make grade again, which reads them anew.",
+        f"{said}; the grades of 1 of 3 learners kept in {folder / PROGRESS}: run the same make grade again to "
+        "grade the other 2."]
+
+
 def test_the_project_files_watched_are_the_code_of_keras_models_and_scratch_and_every_data_file(tmp_path):
     """What a submission must not change: the .py files of keras_models/ and scratch/, every file of data/ (not only
     its .csv files), nothing in a __pycache__ folder, which Python itself writes as the graders import data/."""

@@ -312,7 +312,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if jobs > cores and len(learners) * len(exercises) > cores:     # each then gets part of a core, on the wall clock
         print(f"warning: JOBS={jobs} is more than the {counted(cores, 'core')} make grade may run on: submissions "
               "take turns, and the wall-clock limit may stop a slow one", file=sys.stderr)
-    kept = before = None
+    kept = before = submitted = None
     with sigterm_stops_like_ctrl_c():
         try:
             with printing():                        # flushed: an output that takes no more stops it before grading
@@ -328,10 +328,12 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
                                           progress.settings(exercises, time_limit, wall_seconds, before))
             grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds, kept)
         except Terminated:
-            print(f"\nTerminated (SIGTERM); {_kept_when_stopped(kept, before)}", file=sys.stderr)
+            print(f"\n{_meddled(args.submissions, submitted, stopped=True)}Terminated (SIGTERM); "
+                  f"{_kept_when_stopped(kept, before)}", file=sys.stderr)
             return TERMINATED_STATUS                # 143, as a shell reports a program SIGTERM ended
         except KeyboardInterrupt:
-            print(f"\nInterrupted; {_kept_when_stopped(kept, before)}", file=sys.stderr)
+            print(f"\n{_meddled(args.submissions, submitted, stopped=True)}Interrupted; "
+                  f"{_kept_when_stopped(kept, before)}", file=sys.stderr)
             return 130
     if _project_changed(before):
         if kept is not None:                        # its verdicts may be a changed grader's
@@ -340,11 +342,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
     if args.learner is not None:
         with printing():
             return _report_one(exercises, next(iter(grades.values())))
-    meddled = changes_named(*map(progress.without_progress, (submitted, folder_state(args.submissions))))
-    if meddled:                    # the grades stand: every file was read before any submission ran
-        print(f"warning: a submission changed the submissions folder during grading: {meddled}. The grades use "
-              "every file as it was before grading; restore the learners' files from their hand-ins.",
-              file=sys.stderr)
+    print(_meddled(args.submissions, submitted, stopped=False), end="", file=sys.stderr)
     columns, kept = exercises, ""
     if earlier is not None:
         columns, grades, kept = gradebook.merge(earlier, exercises, grades)
@@ -377,6 +375,22 @@ def _project_changed(before: dict[str, str]) -> bool:
         print(f"error: a submission changed {path} during grading: restore it ({restore_command(path)}) and grade "
               "again", file=sys.stderr)
     return bool(changed)
+
+
+def _meddled(submissions: Path | None, submitted: dict[str, tuple[int, int]] | None, stopped: bool) -> str:
+    """The warning line (with its line break) naming the files of the submissions folder a submission changed during
+    grading, or "". The grades stand, every file was read before any submission ran; but the files on disk are not
+    what the learners handed in, and a stopped run's next one reads them again: it is said before the Interrupted
+    line too, or that run grades a learner on what another's code wrote."""
+    if submissions is None or submitted is None:
+        return ""
+    meddled = changes_named(*map(progress.without_progress, (submitted, folder_state(submissions))))
+    if not meddled:
+        return ""
+    advice = ("The grades kept use every file as it was before grading; restore the learners' files from their "
+              "hand-ins before you run the same make grade again, which reads them anew." if stopped else
+              "The grades use every file as it was before grading; restore the learners' files from their hand-ins.")
+    return f"warning: a submission changed the submissions folder during grading: {meddled}. {advice}\n"
 
 
 def _kept_when_stopped(kept: progress.Kept | None, before: dict[str, str] | None) -> str:
