@@ -858,14 +858,18 @@ def test_a_missing_file_names_the_exercise_handed_in_in_another_format(tmp_path,
 def test_a_zero_names_a_file_named_nearly_right_beside_the_file_graded(tmp_path):
     """A clone holds the release's untouched exercise; the learner's own work, uploaded from Colab as "Copy of
     ...", lies at the top, ungraded: the 0 names it; so does it for JupyterLab's Duplicate of the notebook, which
-    lies beside the notebook, where the release keeps it. A pass needs no such line."""
+    lies beside the notebook, where the release keeps it. A pass needs no such line. Two versions beside the one
+    graded are both named, as for a missing file (the second went unsaid: which one was the learner's last?)."""
     skeleton = skeleton_of(EX01.solution_path)
     notebooks = "keras_models/course/notebooks/exercises"
     folder = write_class(tmp_path / "class", {
         "ann": {f"keras_models/course/exercises/{FILE01}": skeleton, f"Copy of {EX01.stem}.ipynb": "{}"},
         "bob": {FILE01: SOLVED01, f"{EX01.stem} (1).py": skeleton},
-        "cat": {f"keras_models/course/exercises/{FILE01}": skeleton, f"{notebooks}/{EX01.stem}-Copy1.ipynb": "{}"}})
+        "cat": {f"keras_models/course/exercises/{FILE01}": skeleton, f"{notebooks}/{EX01.stem}-Copy1.ipynb": "{}"},
+        "dee": {FILE01: skeleton, f"{EX01.stem} (1).py": "{}", f"{EX01.stem}_v2.ipynb": "{}"}})
     assert grade(folder, "--only", "ex01") == 0
+    assert reasons(folder)[("dee", "ex01")].endswith(f"(found {EX01.stem} (1).py, {EX01.stem}_v2.ipynb too, not "
+                                                     f"graded: name the one to grade {EX01.stem}.py or .ipynb)")
     assert reasons(folder)[("ann", "ex01")].endswith(f"(found Copy of {EX01.stem}.ipynb too, not graded: name it "
                                                      f"{EX01.stem}.ipynb)")
     assert reasons(folder)[("cat", "ex01")].endswith(f"(found {notebooks}/{EX01.stem}-Copy1.ipynb too, not graded: "

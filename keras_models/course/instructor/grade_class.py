@@ -59,9 +59,7 @@ from keras_models.course.instructor import gradebook, progress
 from keras_models.course.instructor.grade_table import print_table
 from keras_models.course.instructor.gradebook import Book, Grade
 from keras_models.course.instructor.learner_files import (
-    as_found,
-    meant_ending,
-    named_nearly,
+    beside_the_file_graded,
     staged_submission,
     submission,
     which_of_two,
@@ -100,7 +98,7 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
     Every file is read before any of them runs: a submission that deletes or rewrites another learner's
     file changes nothing."""
     chosen: dict[tuple[str, str], Version | None] = {}
-    near: dict[tuple[str, str], str | None] = {}         # a file named nearly right beside a file graded, for its 0
+    near: dict[tuple[str, str], str] = {}       # the files named nearly right beside a file graded, for its 0
     verdicts: dict[tuple[str, str], Verdict] = {}
     tasks = []
     for name, folder in learners.items():
@@ -109,12 +107,12 @@ def grade_learners(learners: dict[str, Path], exercises: list[Exercise], time_li
             try:
                 chosen[key] = submission(folder, exercise)
             except OSError as error:            # a learner folder the instructor may not read (an archive's modes)
-                chosen[key] = near[key] = None
+                chosen[key], near[key] = None, ""
                 where = Path(error.filename or folder)
                 named = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else str(where)
                 verdicts[key] = Verdict(False, f"cannot be read: {named or '.'} ({error.strerror or error})")
                 continue
-            near[key] = named_nearly(folder, exercise) if chosen[key] is not None else None
+            near[key] = beside_the_file_graded(folder, exercise) if chosen[key] is not None else ""
             staged = staged_submission(folder, exercise, chosen[key])
             if isinstance(staged, Verdict):
                 verdicts[key] = staged
@@ -164,14 +162,14 @@ class _Progress:
 
 
 def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner_dir: Path,
-           near: str | None = None) -> Grade:
+           near: str = "") -> Grade:
     """The Grade of `verdict`: its points, its reason (and which of two versions counted), the file graded. A 0's
-    reason also names `near`, a file at the top named nearly right, which was not graded: in a clone the release's
-    untouched file is graded, while the learner's own (Colab's "Copy of ex03_keras_basics.ipynb") lies beside it."""
+    reason also says `near`, the files named nearly right beside the one graded (learner_files.beside_the_file_graded):
+    in a clone the release's untouched file is graded, while the learner's own (Colab's "Copy of
+    ex03_keras_basics.ipynb") lies beside it."""
     if chosen is None:                # the reason may name a learner's file: its name is shown, escaped
         return Grade("", 0, escaped(verdict.reason))
-    also = (f" (found {as_found(near)} too, not graded: name it {exercise.stem}{meant_ending(near)})"
-            if near and not verdict.passed else "")
+    also = near if not verdict.passed else ""
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
                  escaped(verdict.reason + which_of_two(chosen) + also), verdict.cpu_at_wall_limit)
 

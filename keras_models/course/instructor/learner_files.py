@@ -72,11 +72,7 @@ def _found_instead(learner_dir: Path, exercise: Exercise) -> str:
     if deeper := _found_deeper(learner_dir, exercise):
         return f" at the top of the folder (found {deeper}: move it up)"
     if nears := _all_named_nearly(learner_dir, exercise):
-        if len(nears) == 1:
-            return f" (found {as_found(nears[0])}: name it {exercise.stem}{meant_ending(nears[0])})"
-        endings = sorted({meant_ending(near) for near in nears}, reverse=True)          # .py, then .ipynb
-        shown_nears = ", ".join(map(as_found, nears[:3])) + (f" and {len(nears) - 3} more" if len(nears) > 3 else "")
-        return f" (found {shown_nears}: name the one to grade {exercise.stem}{' or '.join(endings)})"
+        return f" ({_found_named_nearly(nears, exercise)})"
     if near := _named_nearly_deeper(learner_dir, exercise):
         return f" at the top of the folder (found {as_found(near)}: move it up and name it {exercise.stem}" \
                f"{meant_ending(near)})"
@@ -117,6 +113,24 @@ def _found_deeper(learner_dir: Path, exercise: Exercise) -> str | None:
 def named_nearly(learner_dir: Path, exercise: Exercise) -> str | None:
     """The first of _all_named_nearly, or None."""
     return next(iter(_all_named_nearly(learner_dir, exercise)), None)
+
+
+def beside_the_file_graded(learner_dir: Path, exercise: Exercise) -> str:
+    """What a 0's reason adds about the files named nearly right beside the one graded (" (found ex01 (1).py too, not
+    graded: name it ex01_perceptron_activations.py)"), each of them, as for a missing file; "" when there are none."""
+    nears = _all_named_nearly(learner_dir, exercise)
+    return f" ({_found_named_nearly(nears, exercise, too=' too, not graded')})" if nears else ""
+
+
+def _found_named_nearly(nears: list[str], exercise: Exercise, too: str = "") -> str:
+    """'found ex01.py: name it ex01_perceptron_activations.py', or for several (three named, then how many more)
+    'found ex01.py, ex01 (2).ipynb: name the one to grade ex01_perceptron_activations.py or .ipynb'; `too` after
+    the names."""
+    if len(nears) == 1:
+        return f"found {as_found(nears[0])}{too}: name it {exercise.stem}{meant_ending(nears[0])}"
+    endings = sorted({meant_ending(near) for near in nears}, reverse=True)              # .py, then .ipynb
+    shown_nears = ", ".join(map(as_found, nears[:3])) + (f" and {len(nears) - 3} more" if len(nears) > 3 else "")
+    return f"found {shown_nears}{too}: name the one to grade {exercise.stem}{' or '.join(endings)}"
 
 
 def _all_named_nearly(learner_dir: Path, exercise: Exercise) -> list[str]:
