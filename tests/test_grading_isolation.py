@@ -1731,6 +1731,23 @@ def test_a_submission_that_changes_the_submissions_folder_before_a_ctrl_c_is_nam
         "grade the other 2."]
 
 
+def test_a_submission_that_reads_a_data_set_by_its_path_from_the_project_is_graded_as_make_exercises_grades_it(
+        tmp_path, own_tmp):
+    """make exercises runs a learner's file in the project's folder, where open("data/housing.csv") finds the data
+    set: a PASS there was a 0 in make grade, "No such file or directory: 'data/housing.csv'", for a file the project
+    holds. The data sets are there for the submission as they are for make exercises, and deleting its folder
+    afterwards leaves them whole."""
+    data_set = REPO / "data" / "housing.csv"
+    before = hashlib.sha256(data_set.read_bytes()).hexdigest()
+    numpy = "import numpy as np\n"
+    reads = SOLVED01.replace(numpy, f"{numpy}\nROWS = open('data/housing.csv').read()\n", 1)
+    assert reads != SOLVED01
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: reads}})
+    assert grade(folder, "--only", "ex01") == 0
+    assert grades(folder) == {"ann": ["10", "10"]}, reasons(folder)
+    assert list(own_tmp.iterdir()) == [] and hashlib.sha256(data_set.read_bytes()).hexdigest() == before
+
+
 def test_the_project_files_watched_are_the_code_of_keras_models_and_scratch_and_every_data_file(tmp_path):
     """What a submission must not change: the .py files of keras_models/ and scratch/, every file of data/ (not only
     its .csv files), nothing in a __pycache__ folder, which Python itself writes as the graders import data/."""

@@ -79,6 +79,7 @@ from pathlib import Path
 from keras_models.course.child_processes import adopting, kill_strays, proc_stat
 from keras_models.course.exercises.graders import in_file, message_of, printable, where_raised
 from keras_models.course.exercises.notebook_source import cell_line, code_pieces, decoded
+from keras_models.twins.repository import REPO
 
 GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
@@ -178,6 +179,10 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)       # Python ignores it (a write fails instead): stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (twins/terminated.py) is not the child's
     os.chdir(workdir)
+    # make exercises runs the file in the project's folder, where open("data/housing.csv") finds a data set: so does
+    # the submission here (a link: deleting the folder removes the link, not the data; a data set changed through it
+    # is named by meddling.py, and no grades are written)
+    os.symlink(REPO / "data", "data", target_is_directory=True)
     os.environ["TMPDIR"] = tempfile.tempdir = workdir   # temporary files go where they are deleted
     output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(output, 1)
