@@ -458,6 +458,54 @@ def test_the_warning_names_a_zero_that_had_less_than_half_a_core_not_one_a_short
     assert bool(said) == named, said
 
 
+def test_an_exercise_every_learner_was_stopped_at_time_limit_in_is_named_with_a_command_under_a_higher_limit(
+        tmp_path, capsys):
+    """TIME_LIMIT=1 for an exercise whose solution needs several seconds: the whole column was 0, each learner's
+    reason "used more than 1 s of CPU time", and nothing told the instructor that the limit, not the class, gave it
+    (here two loops stand for two learners' training)."""
+    loop = "while True:\n    pass\n"
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: loop}, "bob": {FILE01: loop}})
+    with at_most(20, "make grade"):
+        assert grade_class.main([str(folder), "--only", "ex01", "--time-limit", "1", "--jobs", "2"]) == 0
+    if any(reason.startswith("did not finish") for reason in reasons(folder).values()):
+        pytest.skip(f"this machine gave a loop less than 1 s of CPU in its 8 s wall limit: {reasons(folder)}")
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "warning: TIME_LIMIT=1 s of CPU may be too low for ex01 (2 of its 2 submissions stopped there, none passed): "
+        "if a solution needs longer, grade it again with more: make grade ONLY=ex01 TIME_LIMIT=120 with the same "
+        "SUBMISSIONS=")
+
+
+@pytest.mark.parametrize("column, named", [
+    (["cut", "cut", "cut"], True),
+    (["cut", "cut", "missing"], True),             # one who handed in nothing says nothing of the limit
+    (["cut", "cut", "passed"], False),             # a submission passed within it
+    (["cut", "fails", "fails"], False),            # most zeros are the code's own
+    (["cut", "cut", "fails", "fails"], False),     # half, not more
+    (["cut"], False),                              # one learner's loop
+    (["cut at 20 s", "cut at 20 s"], False),       # an earlier limit's reason, not this run's
+], ids=["all", "one-missing", "one-passed", "most-fail", "half", "alone", "another-limit"])
+def test_the_time_limit_warning_needs_most_submissions_of_an_exercise_stopped_there_and_none_passed(column, named):
+    grade_of = {"cut": gradebook.Grade("x.py", 0, "used more than 2 s of CPU time (time limit) -- it was running ..."),
+                "cut at 20 s": gradebook.Grade("x.py", 0, "used more than 20 s of CPU time (time limit)"),
+                "missing": gradebook.Grade("", 0, "missing: no ex01_perceptron_activations.py or .ipynb"),
+                "passed": gradebook.Grade("x.py", 10, "... match the formulas"),
+                "fails": gradebook.Grade("x.py", 0, "Tanh.fn ... is off")}
+    grades = {f"learner{i}": {"ex01": grade_of[kind]} for i, kind in enumerate(column)}
+    said = grade_class.time_limit_warning(grades, [EX01], 2)
+    assert bool(said) == named, said
+
+
+def test_the_time_limit_warning_names_each_such_exercise_and_a_limit_above_the_one_given():
+    """TIME_LIMIT=200 (above the default): the command says 400. ex02, where one submission passed, is not named."""
+    stopped = gradebook.Grade("x.py", 0, "used more than 200 s of CPU time (time limit)")
+    grades = {"ann": {"ex01": stopped, "ex02": stopped, "ex03": stopped},
+              "bob": {"ex01": stopped, "ex02": gradebook.Grade("x.py", 15, "ok"), "ex03": stopped}}
+    assert grade_class.time_limit_warning(grades, [EX01, EX02, find("ex03")], 200) == (
+        "warning: TIME_LIMIT=200 s of CPU may be too low for ex01 (2 of its 2 submissions stopped there, none passed), "
+        "ex03 (2 of its 2 submissions stopped there, none passed): if a solution needs longer, grade it again with "
+        "more: make grade ONLY=ex01,ex03 TIME_LIMIT=400 with the same SUBMISSIONS=")
+
+
 def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_path):
     """multiprocessing's Process.start reaps the finished children it knows of: a sandbox child that ended between
     the parent's look at it and the next child's start was reaped there, its CPU time lost with it, and a SIGKILL

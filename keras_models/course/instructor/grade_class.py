@@ -77,6 +77,7 @@ from keras_models.twins.repository import REPO
 from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
 
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
+DEFAULT_TIME_LIMIT = 120
 
 
 def _preload(exercises: list[Exercise]) -> None:
@@ -209,6 +210,27 @@ def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wa
             f"quieter machine or with fewer JOBS=: make grade ONLY={only} {limits} with the same SUBMISSIONS=")
 
 
+def time_limit_warning(grades: Book, exercises: list[Exercise], time_limit: int) -> str:
+    """One line naming the exercises TIME_LIMIT may be too low for, and the command that grades them again under a
+    higher one; "" when there are none. Such an exercise: nobody passed it, and more than half of the submissions of
+    it (two at least; a learner who handed in none does not count) were stopped at TIME_LIMIT -- a column of zeros
+    that each says "used more than 1 s of CPU time", the instructor's limit rather than the class's code."""
+    stopped_there = f"used more than {time_limit:g} s of CPU time (time limit)"     # sandbox.py's reason
+    too_low = []
+    for exercise in exercises:
+        handed_in = [mine[exercise.name] for mine in grades.values() if mine.get(exercise.name, Grade("", 0, "")).file]
+        stopped = sum(grade.reason.startswith(stopped_there) for grade in handed_in)
+        if stopped >= 2 and 2 * stopped > len(handed_in) and not any(grade.points for grade in handed_in):
+            too_low.append(f"{exercise.name} ({stopped} of its {len(handed_in)} submissions stopped there, none "
+                           "passed)")
+    if not too_low:
+        return ""
+    only = ",".join(named.partition(" ")[0] for named in too_low)
+    higher = min(max(DEFAULT_TIME_LIMIT, 2 * time_limit), MAX_TIME_LIMIT)
+    return (f"warning: TIME_LIMIT={time_limit} s of CPU may be too low for {', '.join(too_low)}: if a solution needs "
+            f"longer, grade it again with more: make grade ONLY={only} TIME_LIMIT={higher} with the same SUBMISSIONS=")
+
+
 class _OneLineParser(OneLineParser):
     """The project's one-line parser, but its mistake is a ValueError: _main says it as it says a bad make
     variable's, and main returns 2."""
@@ -274,8 +296,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         if (args.submissions is None) == (args.learner is None):
             raise ValueError("give the submissions folder (make grade SUBMISSIONS=dir), or --learner DIR")
         exercises = list(EXERCISES) if args.only is None else find_all(args.only)
-        time_limit = _whole("120" if args.time_limit is None else args.time_limit, "TIME_LIMIT", 1, MAX_TIME_LIMIT,
-                            "of seconds ")
+        time_limit = _whole(str(DEFAULT_TIME_LIMIT) if args.time_limit is None else args.time_limit, "TIME_LIMIT", 1,
+                            MAX_TIME_LIMIT, "of seconds ")
         wall_seconds = _whole(args.wall_limit, "WALL_LIMIT", 1, MAX_WALL_LIMIT, "of seconds ")
         jobs = _whole(str(usable_cores()) if args.jobs is None else args.jobs, "JOBS", 1, MAX_JOBS)
         if args.learner is not None:
@@ -361,6 +383,8 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"\nWrote {args.submissions / gradebook.GRADES} and {args.submissions / gradebook.REASONS}.")
         if starved := starved_warning(grades, exercises, time_limit, wall_seconds):
             print(starved)
+        if too_low := time_limit_warning(grades, exercises, time_limit):
+            print(too_low)
         sys.stdout.flush()
     return 0
 
