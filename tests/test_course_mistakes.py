@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import nbformat
 import pytest
 from conftest import (
     UTF_16_WITHOUT_A_MARK,
@@ -222,12 +223,36 @@ def test_an_unknown_exercise_or_a_contradiction_is_one_line_and_exit_2(argv, lea
     assert out == "" and len(err.splitlines()) == 1 and err.startswith("error: "), err
 
 
-def test_an_exercise_that_calls_sys_exit_fails_and_the_grading_goes_on(learner_folder, capsys):
-    ex01, ex02 = find("ex01"), find("ex02")
-    ex01.learner_path.write_text("import sys\nsys.exit(3)\n", encoding="utf-8")
+STEM01 = find("ex01").stem
+SOLVED01 = find("ex01").solution_path.read_text(encoding="utf-8")
+EXIT_IN_TANH = SOLVED01.replace("        return np.tanh(np.asarray(z, dtype=float))\n",
+                                "        import sys\n        sys.exit(0)\n")
+AT_THE_TOP_LEVEL = 'which ends the file before it is graded: remove it, or put it under if __name__ == "__main__":'
+
+
+@pytest.mark.parametrize("file, code, reason", [
+    ("learner_path", "import sys\nsys.exit(3)\n",
+     f"sys.exit(3) at the top level of the file (line 2 of {STEM01}.py), {AT_THE_TOP_LEVEL}"),
+    ("learner_path", EXIT_IN_TANH,
+     f"sys.exit(0) in Tanh.fn (line {EXIT_IN_TANH.splitlines().index('        sys.exit(0)') + 1} of {STEM01}.py), "
+     "which ends the program that grades it: return a value instead"),
+    ("notebook_path", nbformat.writes(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import sys\nsys.exit(3)")])),
+     f"sys.exit(3) at the top level of the file (line 2 of cell 2 of {STEM01}.ipynb), {AT_THE_TOP_LEVEL}"),
+], ids=["top-level", "in-a-function", "in-a-notebook-cell"])
+def test_an_exercise_that_calls_sys_exit_fails_and_the_grading_goes_on(file, code, reason, learner_folder, capsys,
+                                                                       monkeypatch):
+    """A sys.exit is a FAIL naming its line, and what to do as make grade says it: remove it (at the top level, where
+    it ends the file before it is graded) or return a value (in a function); ex02 is graded after it. It was 'your
+    code called sys.exit(3); return a value instead', with no line, and that advice for a top-level call too."""
+    assert EXIT_IN_TANH != SOLVED01
+    monkeypatch.setattr(graders, "EXERCISES_DIR", learner_folder / "exercises")     # its ../notebooks in this test's
+    ex01, ex02 = find("ex01"), find("ex02")                                         # folder, not in the next test's
+    getattr(ex01, file).parent.mkdir(parents=True)
+    getattr(ex01, file).write_text(code, encoding="utf-8")
     assert grade_cli.main(["--only", "ex01", "--only", "ex02"]) == 1
     out = capsys.readouterr().out
-    assert "your code called sys.exit(3); return a value instead" in out
+    assert f"\n        your code called {reason}\n" in out
     assert f"  {ex02.name}  " in out and "0 of 2 passed" in out                 # ex02 was graded after it
 
 

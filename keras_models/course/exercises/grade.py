@@ -48,6 +48,7 @@ from keras_models.course.exercises.graders import (
     Exercise,
     GraderUnreadable,
     Result,
+    exit_called,
     find,
     find_all,
     grade_file,
@@ -146,8 +147,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
                 with _quiet_tensorflow(), _numeric_settings_kept():
                     result = grade_file(exercise, path, Path(workdir))
             except SystemExit as exit_:                 # the file called sys.exit(): a FAIL, not the end of grading
-                result = Result(exercise, False, f"your code called sys.exit({exit_.code!r}); return a value "
-                                                 "instead", 0.0)
+                result = Result(exercise, False, f"your code called {exit_called(exit_, path)}", 0.0)
             except Terminated:                          # SIGTERM: not the learner's Ctrl-C, nor where it landed
                 raise
             except KeyboardInterrupt as interrupt:      # Ctrl-C, as to end a loop that never ends: say where it was

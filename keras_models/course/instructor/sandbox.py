@@ -77,7 +77,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from keras_models.course.child_processes import adopting, kill_strays, proc_stat
-from keras_models.course.exercises.graders import in_file, message_of, printable, where_raised
+from keras_models.course.exercises.graders import exit_called, in_file, message_of, printable
 from keras_models.course.exercises.notebook_source import cell_line, code_pieces, decoded
 from keras_models.twins.repository import REPO
 
@@ -196,27 +196,14 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
         result = grade_file(find(exercise_name), Path(submission), Path(workdir, "grader"))
         verdict = Verdict(result.passed, one_line(without_workdir(result.message, workdir)))   # before it is cut
     except SystemExit as exit_:
-        verdict = Verdict(False, one_line(without_workdir(_exit_called(exit_, submission), workdir)))
+        called = f"the code called {exit_called(exit_, submission)}"
+        verdict = Verdict(False, one_line(without_workdir(called, workdir)))
     except BaseException as error:              # noqa: BLE001 -- anything the submission raised is its 0
         detail = one_line(without_workdir(message_of(error), workdir))
         verdict = Verdict(False, one_line(f"the code raised {type(error).__name__}" + (f": {detail}" if detail
                                                                                        else "")))
     conn.send_bytes(json.dumps({"passed": verdict.passed, "reason": verdict.reason}).encode("utf-8"))
     conn.close()
-
-
-def _exit_called(exit_: SystemExit, submission: str) -> str:
-    """The reason of a submission that called sys.exit: where (the learner's innermost line), and what to do instead.
-    At the top level it ends the file the grader is importing, before anything is defined; in a function, the
-    program that grades it (make exercises says the same: return a value instead)."""
-    function, line = where_raised(exit_, in_file(submission))
-    called = f"the code called sys.exit({exit_.code!r})"
-    if line is None:                            # not from the learner's code (a library it called)
-        return called
-    if function == "the top level of the file":
-        return (f"{called} at the top level of the file ({line}), which ends the file before it is graded: remove "
-                'it, or put it under if __name__ == "__main__":')
-    return f"{called} in {function} ({line}), which ends the program that grades it: return a value instead"
 
 
 def _stack_written_at_sigxcpu(path: str, learners_file: str) -> None:

@@ -23,6 +23,7 @@ from .judging import (
     GRADERS_DIR,
     Result,
     does_not_parse,
+    exit_called,
     fit_arguments_checked,
     grade_file,
     grade_module,
@@ -40,8 +41,8 @@ from .judging import (
 # What the course's other modules import from here: the catalogue, and from judging.py what grades a file
 __all__ = [
     "EXERCISES", "EXERCISES_DIR", "GRADED_PREFIX", "SOLUTIONS_DIR", "Exercise", "GraderUnreadable", "Result",
-    "does_not_parse", "find", "find_all", "fit_arguments_checked", "grade_file", "grade_module", "has_no_code",
-    "in_file", "interrupted_where", "load_graders",
+    "does_not_parse", "exit_called", "find", "find_all", "fit_arguments_checked", "grade_file", "grade_module",
+    "has_no_code", "in_file", "interrupted_where", "load_graders",
     "load_module", "message_of", "no_code_in", "printable", "raised", "where_raised",
 ]
 

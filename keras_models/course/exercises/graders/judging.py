@@ -182,6 +182,21 @@ def interrupted_where(interrupt: KeyboardInterrupt, path: Path) -> str | None:
     return f"{where} ({line})"
 
 
+def exit_called(exit_: SystemExit, path: Path | str) -> str:
+    """What follows "your code called " (make exercises) or "the code called " (make grade) when the file at `path`
+    called sys.exit while graded: the learner's innermost line, and what to do instead, as in 'sys.exit(0) in Tanh.fn
+    (line 44 of ex01_perceptron_activations.py), which ends the program that grades it: return a value instead'.
+    At the top level it ends the file the grader is importing, before anything is defined: remove it, or guard it."""
+    function, line = where_raised(exit_, in_file(path))
+    called = f"sys.exit({exit_.code!r})"
+    if line is None:                            # not from the learner's code (a library it called)
+        return called
+    if function == "the top level of the file":
+        return (f"{called} at the top level of the file ({line}), which ends the file before it is graded: remove "
+                'it, or put it under if __name__ == "__main__":')
+    return f"{called} in {function} ({line}), which ends the program that grades it: return a value instead"
+
+
 def in_file(path: Path | str) -> Callable[[str], bool]:
     """Whether a code object's file name is the exercise file at `path` (or one of its notebook cells)."""
     return lambda filename: filename == str(path) or filename.startswith(f"{path} cell ")
