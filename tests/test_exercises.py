@@ -718,6 +718,10 @@ def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, messag
     ("ex05", "model.fit(X_train, y_train,", "model.fit(y_train, X_train,",
      "model.fit(x, y): x has shape (398, 1) and y (398, 30), but the model takes inputs of shape (None, 30): x and y "
      "are swapped; the features come first, model.fit(X, y)"),
+    # scratch's refusal of a masked array, raised under the grader's fit wrapper: the learner's, not the grader's crash
+    ("ex05", "model.fit(X_train, y_train,", "model.fit(X_train, np.ma.masked_equal(y_train, 1),",
+     "y is a masked array with 148 masked entries (first at index [0, 0]): the values under the mask are not data; "
+     "fill them (y.filled(value)) or drop those rows first"),
 ])
 def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong, message):
     """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no
@@ -772,6 +776,43 @@ def test_a_value_the_grader_cannot_use_is_one_line_naming_the_error_and_where_th
         False, f"the grader could not check your code: ValueError in _grade_perceptrons (line {tripped_at} of "
                "graders/ex01.py): could not convert string to float: 'abc' -- check what your functions return "
                "(types, shapes)")
+
+
+# ex04's train reading a PyDataset of its own for its validation rows, whose __getitem__ fails
+EX04_OWN_BATCHES = [("validation_data=(X_val, y_val), epochs=40", "validation_data=Batches(), epochs=40"),
+                    ("def train(model", "class Batches(keras.utils.PyDataset):\n    num_batches = 1\n\n"
+                                        "    def __getitem__(self, index):\n        return X_val[index]\n\n\n"
+                                        "def train(model")]
+
+
+@pytest.mark.parametrize("changes, crashing, expected, located", [
+    ([("model.fit(X_train, y_train,", "model.fit(X_train, y_train[:100],")], None,
+     "your code raised ValueError in train (line {line} of ex04_diamonds_regression.py): Data cardinality is "
+     "ambiguous. Make sure all arrays contain the same number of samples.'x' sizes: 3500 'y' sizes: 100",
+     "model.fit(X_train, y_train[:100],"),
+    (EX04_OWN_BATCHES, None, "your code raised NameError in Batches.__getitem__ (line {line} of "
+                             "ex04_diamonds_regression.py): name 'X_val' is not defined", "return X_val[index]"),
+    ([], "same_rows", "the grader could not check your code: IndexError in validated_on.<locals>.check_call (line "
+                      "{line} of graders/fit_checks.py): list index out of range -- check what your code passes to "
+                      "model.fit (types, shapes)", "check(not same_rows(x, X_train"),
+], ids=["keras-refuses-the-fit", "the-learners-batches-raise-in-a-check", "a-fit-check-crashes"])
+def test_an_error_under_the_graders_fit_wrapper_is_the_learners_but_a_crash_of_its_own_checks_is_the_graders(
+        tmp_path, monkeypatch, changes, crashing, expected, located):
+    """ex04's fit runs inside the grader's wrapper (fit_checks.fit_checked), which shows it to the grader's checks
+    first, so the learner's fit line is above whatever fails below it. Keras refusing the call (y of 100 rows for
+    3,500), and the learner's own PyDataset failing as a check reads it, are the learner's, at their line; a check
+    crashing on its own (here validated_on's same_rows) was told "your code raised IndexError in train (line 71 ...)"
+    too, sending the learner to a fit call with nothing wrong in it. Each fails before any epoch runs."""
+    from keras_models.course.exercises.graders import fit_checks
+
+    def crashes(*args, **kwargs):
+        raise IndexError("list index out of range")
+
+    if crashing:
+        monkeypatch.setattr(fit_checks, crashing, crashes)
+    raised_in = Path(fit_checks.__file__).read_text(encoding="utf-8") if crashing else \
+        _changed_solution("ex04", *changes)
+    assert _graded_with("ex04", tmp_path, *changes) == expected.format(line=line_of(raised_in, located))
 
 
 def test_a_grader_that_trips_on_an_error_of_several_lines_shows_one_line_its_first_that_holds_text(tmp_path,

@@ -48,9 +48,7 @@ def fit_checked(*check_calls):
     def checked(self, *args, **kwargs):
         arguments = signature.bind(self, *args, **kwargs)
         arguments.apply_defaults()
-        data_checked(arguments.arguments)       # before any check reads x and y: nothing masked, not swapped
-        for each in checks:
-            each(arguments.arguments)
+        shown_to_checks(arguments.arguments, checks)
         return unwrapped(self, *args, **kwargs)
 
     checked.checks, checked.unwrapped = checks, unwrapped
@@ -59,6 +57,21 @@ def fit_checked(*check_calls):
         yield
     finally:
         keras.Model.fit = fit
+
+
+class FitRefused(ValueError):
+    """A fit call refused on purpose before Keras sees it (kinds_checked, data_checked): the learner's mistake, told as
+    Keras' own ValueError raised at the learner's fit line would be (judging names it a ValueError)."""
+
+
+def shown_to_checks(arguments: dict, checks: tuple) -> None:
+    """fit's `arguments` shown to its data check (data_checked: nothing masked, not swapped), before any check reads x
+    and y, then to each of `checks` in order. What a check raises here other than a Fail (a hint) or a FitRefused,
+    and not in the learner's own code it reads (a PyDataset's __getitem__), is the grader's own crash, not the
+    learner's fit call failing: judging.crashed_in_a_fit_check tells them apart by this function's frame."""
+    data_checked(arguments)
+    for each in checks:
+        each(arguments)
 
 
 def data_checked(arguments: dict) -> None:
@@ -77,7 +90,10 @@ def nothing_masked(arguments: dict) -> None:
     parts = enumerate(data) if isinstance(data, tuple | list) else ()
     for name, value in [("x", arguments.get("x")), ("y", arguments.get("y")),
                         *((f"validation_data[{i}]", part) for i, part in parts)]:
-        elementwise(value, name)
+        try:
+            elementwise(value, name)
+        except ValueError as masked:
+            raise FitRefused(str(masked)) from None
 
 
 # fit's arguments that count something: Keras' words for a string or a float among them name no
@@ -100,27 +116,27 @@ def kinds_checked(arguments: dict) -> None:
                 whole = float(value)
             except ValueError:
                 whole = None
-            raise ValueError(f"model.fit({name}={value!r}): {name} is " + (
+            raise FitRefused(f"model.fit({name}={value!r}): {name} is " + (
                 f"a number, not a string: {name}={int(whole)}" if whole is not None and whole.is_integer() else
                 "a whole number, not a string"))
         if isinstance(value, bool):                 # a bool is an int to Python and to Keras: epochs=True trains 1
-            raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number, not True or False (Keras takes "
+            raise FitRefused(f"model.fit({name}={value!r}): {name} is a whole number, not True or False (Keras takes "
                              f"{value!r} as {int(value)})")
         if isinstance(value, float) and value.is_integer():
-            raise ValueError(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
+            raise FitRefused(f"model.fit({name}={value!r}): {name} is a whole number: {name}={int(value)}")
     epochs, start = arguments.get("epochs"), arguments.get("initial_epoch") or 0
     if isinstance(epochs, int) and isinstance(start, int) and epochs <= start:    # Keras runs none, returns {}
-        raise ValueError(f"model.fit(epochs={epochs!r}) trains no epoch: Keras returns an empty History without a "
+        raise FitRefused(f"model.fit(epochs={epochs!r}) trains no epoch: Keras returns an empty History without a "
                          "word; give epochs a whole number above 0" if not start else
                          f"model.fit(epochs={epochs!r}, initial_epoch={start!r}) trains no epoch: epochs is the "
                          "epoch fit stops at, counted from 0, not how many after initial_epoch")
     split = arguments.get("validation_split")
     if split and arguments.get("validation_data") is not None:                   # Keras drops the split unsaid
-        raise ValueError(f"model.fit(validation_split={split!r}, validation_data=...): Keras ignores "
+        raise FitRefused(f"model.fit(validation_split={split!r}, validation_data=...): Keras ignores "
                          "validation_split without a word when validation_data is given, so no rows are held out "
                          "by it; pass one of the two")
     if split and not (isinstance(split, Real) and 0 < split < 1):
-        raise ValueError(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
+        raise FitRefused(f"model.fit(validation_split={split!r}): validation_split is the fraction of the training "
                          "rows held out for validation, between 0 and 1 (0.2 holds out 20%); Keras takes "
                          f"{split!r} without a word and trains on no rows")
 
@@ -141,7 +157,7 @@ def x_and_y_in_order(arguments: dict) -> None:
     # Keras takes x one axis of width 1 off the input's shape: it adds the missing last axis, or drops the extra one
     taken = x[1:] in (wanted, (*wanted, 1)) or (wanted[-1:] == (1,) and x[1:] == wanted[:-1])
     if not taken and y[1:] == wanted:
-        raise ValueError(f"model.fit(x, y): x has shape {x} and y {y}, but the model takes inputs of shape "
+        raise FitRefused(f"model.fit(x, y): x has shape {x} and y {y}, but the model takes inputs of shape "
                          f"{(None, *wanted)}: x and y are swapped; the features come first, model.fit(X, y)")
 
 

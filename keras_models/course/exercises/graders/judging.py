@@ -15,7 +15,9 @@ first use. `grade_file` turns whatever happens into a `Result`:
     a TODO still raises          -> FAIL   "not done yet: fill in the TODO in <function>"
     the learner's code raises    -> FAIL   the error, with the function and line where it happened (NumPy's
                                            shape errors with the arrays' shapes: shape_errors.py)
-    the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns
+    the grader trips on a value  -> FAIL   the error, where in the grader, and to check what the code returns (or,
+                                           in a check of a model.fit call, what it passes to fit; an error Keras'
+                                           fit raises is the learner's: fit_checked's wrapper is transparent)
     a name the grader needs      -> FAIL   "your code defines no <name> ..."; defined only under
                                            `if __name__ == "__main__":`, which the grader skips: where
                                            (main_guard.py)
@@ -66,7 +68,7 @@ from ..notebook_source import (
     statements,
 )
 from .checks import Fail, quoted
-from .fit_checks import fit_checked, kinds_checked
+from .fit_checks import FitRefused, fit_checked, kinds_checked, shown_to_checks
 from .main_guard import only_under_main_guard, only_when_run_as_script
 from .model_checks import nearest_keras_name
 from .shape_errors import explained
@@ -286,13 +288,35 @@ def _failed(exercise: Exercise, error: BaseException, is_learners: Callable[[str
         return result(defines_no(error.name, exercise), floatx_may_be_why=False)
     if isinstance(error, DATA_FILE_ERRORS):                           # a data file damaged or gone, read by either
         return result(raised(error, where, line), floatx_may_be_why=False)
-    if line is None:               # raised in the grader's code, on something the learner's code returned
+    in_a_fit_check = crashed_in_a_fit_check(error, is_learners)      # below the learner's fit line, in our check
+    if line is None or in_a_fit_check:    # raised in the grader's code, on something the learner's code returned
         function, line = where_raised(error, lambda filename: Path(filename).parent == GRADERS_DIR)
         first_line = (message_of(error).strip().splitlines() or [""])[0]
         at = f" in {function} ({line.replace(' of ', ' of graders/', 1)})" if line else ""
+        given = "what your code passes to model.fit" if in_a_fit_check else "what your functions return"
         return result(f"the grader could not check your code: {type(error).__name__}{at}: {first_line} -- check "
-                      "what your functions return (types, shapes)")
+                      f"{given} (types, shapes)")
     return result(raised(error, where, line, is_learners))
+
+
+def crashed_in_a_fit_check(error: BaseException, is_learners: Callable[[str], bool]) -> bool:
+    """Whether `error` is the grader's own crash in one of the checks fit_checked shows the learner's model.fit call
+    to (fit_checks.shown_to_checks): raised there, not in the learner's code the check reads (a PyDataset's
+    __getitem__), and no refusal of the call (FitRefused). The learner's fit line is above it, so where_raised
+    alone told it as the learner's ("your code raised IndexError in train"); an error Keras' fit itself raises is
+    below the wrapper but not in its checks, and stays the learner's."""
+    if isinstance(error, FitRefused | Fail):
+        return False
+    checking = False
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is shown_to_checks.__code__:
+            checking = True
+        elif checking and is_learners(code.co_filename):
+            return False
+        tb = tb.tb_next
+    return checking
 
 
 def narrow_floatx_clause(exercise: Exercise) -> str:
@@ -517,4 +541,5 @@ def raised(error: BaseException, function: str, line: str | None,
                     "parentheses")
     elif unknown and not unknown[2].startswith("<") and not NUMBER.fullmatch(unknown[2]):   # a name, not 5 or <...>
         message += f" -- {_unknown_name_hint(unknown[1], unknown[2], is_learners)}"
-    return f"your code raised {type(error).__name__} in {function} ({line})" + (f": {message}" if message else "")
+    kind = "ValueError" if isinstance(error, FitRefused) else type(error).__name__     # a ValueError, as Keras' own
+    return f"your code raised {kind} in {function} ({line})" + (f": {message}" if message else "")
