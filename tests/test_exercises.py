@@ -790,19 +790,26 @@ EX04_OWN_BATCHES = [("validation_data=(X_val, y_val), epochs=40", "validation_da
      "your code raised ValueError in train (line {line} of ex04_diamonds_regression.py): Data cardinality is "
      "ambiguous. Make sure all arrays contain the same number of samples.'x' sizes: 3500 'y' sizes: 100",
      "model.fit(X_train, y_train[:100],"),
+    # Python's words for the call, as plain Keras gives them: the wrapper's own binding said only "got an unexpected
+    # keyword argument 'epoch'", naming no function
+    ([("epochs=40, batch_size=128", "epoch=40, batch_size=128")], None,
+     "your code raised TypeError in train (line {line} of ex04_diamonds_regression.py): TensorFlowTrainer.fit() got "
+     "an unexpected keyword argument 'epoch'", "epoch=40"),
     (EX04_OWN_BATCHES, None, "your code raised NameError in Batches.__getitem__ (line {line} of "
                              "ex04_diamonds_regression.py): name 'X_val' is not defined", "return X_val[index]"),
     ([], "same_rows", "the grader could not check your code: IndexError in validated_on.<locals>.check_call (line "
                       "{line} of graders/fit_checks.py): list index out of range -- check what your code passes to "
                       "model.fit (types, shapes)", "check(not same_rows(x, X_train"),
-], ids=["keras-refuses-the-fit", "the-learners-batches-raise-in-a-check", "a-fit-check-crashes"])
+], ids=["keras-refuses-the-fit", "an-argument-fit-does-not-take", "the-learners-batches-raise-in-a-check",
+        "a-fit-check-crashes"])
 def test_an_error_under_the_graders_fit_wrapper_is_the_learners_but_a_crash_of_its_own_checks_is_the_graders(
         tmp_path, monkeypatch, changes, crashing, expected, located):
     """ex04's fit runs inside the grader's wrapper (fit_checks.fit_checked), which shows it to the grader's checks
     first, so the learner's fit line is above whatever fails below it. Keras refusing the call (y of 100 rows for
-    3,500), and the learner's own PyDataset failing as a check reads it, are the learner's, at their line; a check
-    crashing on its own (here validated_on's same_rows) was told "your code raised IndexError in train (line 71 ...)"
-    too, sending the learner to a fit call with nothing wrong in it. Each fails before any epoch runs."""
+    3,500; epoch=40, in the words plain Keras gives), and the learner's own PyDataset failing as a check reads it, are
+    the learner's, at their line; a check crashing on its own (here validated_on's same_rows) was told "your code
+    raised IndexError in train (line 71 ...)" too, sending the learner to a fit call with nothing wrong in it. Each
+    fails before any epoch runs."""
     from keras_models.course.exercises.graders import fit_checks
 
     def crashes(*args, **kwargs):

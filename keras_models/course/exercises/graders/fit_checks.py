@@ -46,7 +46,10 @@ def fit_checked(*check_calls):
 
     @functools.wraps(unwrapped)
     def checked(self, *args, **kwargs):
-        arguments = signature.bind(self, *args, **kwargs)
+        try:
+            arguments = signature.bind(self, *args, **kwargs)
+        except TypeError:       # epoch=40: fit's own TypeError, "TensorFlowTrainer.fit() got an unexpected keyword
+            return unwrapped(self, *args, **kwargs)         # argument 'epoch'"; bind's names no function
         arguments.apply_defaults()
         shown_to_checks(arguments.arguments, checks)
         return unwrapped(self, *args, **kwargs)
