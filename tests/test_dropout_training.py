@@ -165,6 +165,33 @@ def test_replaying_past_the_steps_keras_recorded_is_refused_by_step():
         net.fit(X, y, epochs=4, **fit)
 
 
+def fit_recording(steps: int, batch_size: int) -> tuple[Network, keras.Sequential, np.ndarray, np.ndarray]:
+    """A tiny twin whose Keras side recorded room for `steps` steps of `batch_size` rows, then fit 2 epochs of
+    8 rows in batches of 4 (4 steps)."""
+    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5, seed=1), Dense(4, 1, "sigmoid", seed=1)])
+    X = np.linspace(-1, 1, 24).reshape(8, 3)                                        # (8, 3)
+    y = (X[:, :1] > 0).astype(float)                                                # (8, 1)
+    model = to_keras(net, dropout_layer=masks.RecordingDropout)
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    masks.record(model, steps, batch_size)
+    model.fit(X, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    return net, model, X, y
+
+
+@pytest.mark.parametrize("steps, batch_size, message", [
+    (3, 4, r"^Keras' fit ran 4 steps, but masks.record\(model, 3, 4\) made room for 3: the masks of the steps after "
+           r"them were not recorded; call masks.record\(model, 4, 4\) after compile and before fit$"),
+    (4, 3, r"^Keras' fit ran batches of 4 rows, but masks.record\(model, 4, 3\) made room for 3: their masks were "
+           r"not recorded; call masks.record\(model, 4, 4\) with fit's batch_size after compile and before fit$"),
+], ids=["too-few-steps", "batch-size-smaller-than-fits"])
+def test_a_fit_that_outgrows_the_recording_is_named_with_the_record_call_that_fits(steps, batch_size, message):
+    """Fit outgrowing masks.record stopped inside fit with TensorFlow's graph errors: "indices[0] = [3] does not
+    index into shape [3,4,4]" (ResourceScatterNdUpdate) or "Paddings must be non-negative"."""
+    _, model, _, _ = fit_recording(steps, batch_size)
+    with pytest.raises(ValueError, match=message):
+        masks.recorded(model)
+
+
 # --- one epoch of a Dropout + L2 network in exact arithmetic: the rules by hand, one example at a time --------
 RATES, FACTORS, WIDTHS = (0.5, 0.25), (0.05, 0.02, 0.1), (3, 5, 4, 2)      # 1 / (1 - 0.25) = 4/3 is no float
 

@@ -35,21 +35,30 @@ import tensorflow as tf
 
 class _MaskBuffer:
     """A (steps, batch_size, n) bool tf.Variable; writing a batch's (rows, n) mask fills row `step`
-    (rows padded with False to batch_size). Kept in a plain object so Keras does not count it as a weight."""
+    (rows padded with False to batch_size). Kept in a plain object so Keras does not count it as a weight.
+    `widest` keeps the most rows a batch had, which with the optimizer's step count tells `buffers` that fit
+    outgrew the buffer: inside fit TensorFlow could only say "Paddings must be non-negative" or
+    "indices[0] = [9] does not index into shape [9,16,8]"."""
 
     def __init__(self, steps: int, batch_size: int, n: int, step: keras.Variable):
         # ONLY_FIRST_REPLICA: under a tf.distribute strategy every replica writes the same global mask
         self.masks = tf.Variable(tf.zeros((steps, batch_size, n), tf.bool), trainable=False,
                                  aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.widest = tf.Variable(0, trainable=False, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.batch_size, self.step = batch_size, step
 
     def write(self, mask: tf.Tensor) -> None:
+        self.widest.assign(tf.maximum(self.widest, tf.shape(mask)[0]))
+        # A wider batch is cut and a step past the buffer overwrites its last row (buffers() refuses both then):
+        # TensorFlow's own errors from inside fit would not say which sizes to record
+        mask = mask[:self.batch_size]                                                  # (rows, n)
         padded = tf.pad(mask, [[0, self.batch_size - tf.shape(mask)[0]], [0, 0]])     # (batch_size, n)
-        row = tf.reshape(tf.cast(self.step.value, tf.int64), (1, 1))
+        row = tf.minimum(tf.cast(self.step.value, tf.int64), self.masks.shape[0] - 1)
+        index = tf.reshape(row, (1, 1))
         if tf.distribute.in_cross_replica_context() or not tf.distribute.has_strategy():
-            self.masks.scatter_nd_update(row, padded[tf.newaxis])    # an out-of-range step is an error
+            self.masks.scatter_nd_update(index, padded[tf.newaxis])
         else:                                                        # a mirrored variable has no scatter there
-            self.masks.assign(tf.tensor_scatter_nd_update(self.masks, row, padded[tf.newaxis]))
+            self.masks.assign(tf.tensor_scatter_nd_update(self.masks, index, padded[tf.newaxis]))
 
 
 # registered, so that keras.models.load_model finds the class of a twin saved to a .keras file (Keras' own error
@@ -121,12 +130,26 @@ def record(model: keras.Model, steps: int, batch_size: int) -> None:
 
 
 def buffers(model: keras.Model) -> list[tf.Variable]:
-    """Each RecordingDropout's (steps, batch_size, n) buffer, in order; an error if `record` was not called."""
+    """Each RecordingDropout's (steps, batch_size, n) buffer, in order; an error if `record` was not called, or
+    if fit ran more steps or larger batches than `record` made room for."""
     layers = recording_layers(model)
     missing = [layer.name for layer in layers if layer._buffer is None]
     if missing:
         raise ValueError(f"RecordingDropout layer(s) {missing} record nothing: call masks.record(model, steps, "
                          "batch_size) after compile and before fit")
+    steps_run = int(np.asarray(model.optimizer.iterations))
+    for layer in layers:
+        steps, batch_size, _ = layer._buffer.masks.shape
+        widest = int(np.asarray(layer._buffer.widest))
+        recorded_as = f"masks.record(model, {steps}, {batch_size}) made room for"
+        if steps_run > steps:
+            raise ValueError(f"Keras' fit ran {steps_run} steps, but {recorded_as} {steps}: the masks of the steps "
+                             f"after them were not recorded; call masks.record(model, {steps_run}, {batch_size}) "
+                             "after compile and before fit")
+        if widest > batch_size:
+            raise ValueError(f"Keras' fit ran batches of {widest} rows, but {recorded_as} {batch_size}: their masks "
+                             f"were not recorded; call masks.record(model, {steps}, {widest}) with fit's batch_size "
+                             "after compile and before fit")
     return [layer._buffer.masks for layer in layers]
 
 
