@@ -178,6 +178,21 @@ def fit_recording(steps: int, batch_size: int) -> tuple[Network, keras.Sequentia
     return net, model, X, y
 
 
+def test_a_buffer_longer_than_keras_fit_replays_only_the_steps_fit_ran():
+    """record(model, 10, 4) but fit ran 4 steps: masks.recorded still holds 10 rows, the 6 fit never ran all False
+    ("drop every unit"), and a scratch fit of 3 epochs replayed steps 4 and 5 from them without a word."""
+    net, model, X, y = fit_recording(10, 4)
+    recorded = masks.recorded(model)
+    assert [m.shape for m in recorded] == [(10, 4, 4)] and recorded.steps_run == 2 * 2      # 2 epochs of 2 batches
+    fit = {"loss": "binary_crossentropy", "batch_size": 4, "shuffle": False, "verbose": 0,
+           "masks": masks.replay(recorded, len(X))}
+    assert len(net.fit(X, y, epochs=2, **fit).history["loss"]) == 2
+    with pytest.raises(ValueError, match=r"^masks\(2, 0\): the recorded masks hold 10 steps, of which Keras' fit ran 4 "
+                                         r"\(2 per epoch of 8 rows in batches of 4\); epoch 2, batch 0 is step 4, past "
+                                         r"them: fit scratch for no more steps than Keras recorded$"):
+        net.fit(X, y, epochs=3, **fit)
+
+
 @pytest.mark.parametrize("steps, batch_size, message", [
     (3, 4, r"^Keras' fit ran 4 steps, but masks.record\(model, 3, 4\) made room for 3: the masks of the steps after "
            r"them were not recorded; call masks.record\(model, 4, 4\) after compile and before fit$"),

@@ -9,7 +9,8 @@ scratch replays the masks Keras drew (`net.loss_and_gradients(..., training=True
         layer.last_mask                        (m, n) bool: the keep-mask of the last eager training call
     record(model, steps, batch_size)         inside a compiled fit too: row `step` of a buffer gets the mask
                                              of optimizer step `step` (the optimizer's `iterations`)
-    recorded(model) -> [(steps, batch_size, n) bool, ...]      one per RecordingDropout, in order
+    recorded(model) -> [(steps, batch_size, n) bool, ...]      one per RecordingDropout, in order, and
+                                             .steps_run: the steps fit ran (the rows past them hold no mask)
     replay(recorded(model), n_rows) -> masks(epoch, batch)      for scratch's fit(..., masks=...)
     state(model), check_state(...), load_state(model, arrays)  what a checkpoint keeps (make train)
 
@@ -153,22 +154,36 @@ def buffers(model: keras.Model) -> list[tf.Variable]:
     return [layer._buffer.masks for layer in layers]
 
 
-def recorded(model: keras.Model) -> list[np.ndarray]:
-    """Every recorded mask: one (steps, batch_size, n) bool array per RecordingDropout, in order."""
-    return [np.asarray(buffer) for buffer in buffers(model)]
+class Recorded(list):
+    """recorded(model): one (steps, batch_size, n) bool array per RecordingDropout, in order, and `steps_run`,
+    the optimizer steps Keras' fit ran. The rows past them hold no mask (all False: "drop every unit")."""
+
+    def __init__(self, arrays: list[np.ndarray], steps_run: int):
+        super().__init__(arrays)
+        self.steps_run = steps_run
+
+
+def recorded(model: keras.Model) -> Recorded:
+    """Every recorded mask: one (steps, batch_size, n) bool array per RecordingDropout, in order; `.steps_run`
+    says how many of the steps fit ran (replay refuses the rest)."""
+    arrays = [np.asarray(buffer) for buffer in buffers(model)]
+    return Recorded(arrays, int(np.asarray(model.optimizer.iterations)))
 
 
 def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np.ndarray]]:
     """masks(epoch, batch) for scratch's fit over n_rows training rows in order (no shuffling): the masks
-    Keras drew at step epoch * steps_per_epoch + batch, cut to that batch's rows."""
+    Keras drew at step epoch * steps_per_epoch + batch, cut to that batch's rows. `masks` from `recorded`
+    (only the steps fit ran are replayed), or a plain list of arrays, every step of which is replayed."""
     batch_size = masks[0].shape[1]
     steps_per_epoch = -(-n_rows // batch_size)
+    steps_run = getattr(masks, "steps_run", len(masks[0]))                   # recorded()'s never exceeds the buffer
+    held = f"{len(masks[0])} steps" + (f", of which Keras' fit ran {steps_run}" if steps_run < len(masks[0]) else "")
 
     def masks_of(epoch: int, batch: int) -> list[np.ndarray]:
         rows = min(batch_size, n_rows - batch * batch_size)
         step = epoch * steps_per_epoch + batch
-        if step >= len(masks[0]):                   # a scratch fit longer than Keras' (NumPy's IndexError otherwise)
-            raise ValueError(f"the recorded masks hold {len(masks[0])} steps ({steps_per_epoch} per epoch of {n_rows} "
+        if step >= steps_run:                       # a scratch fit longer than Keras': no mask there, or IndexError
+            raise ValueError(f"the recorded masks hold {held} ({steps_per_epoch} per epoch of {n_rows} "
                              f"rows in batches of {batch_size}); epoch {epoch}, batch {batch} is step {step}, past "
                              "them: fit scratch for no more steps than Keras recorded")
         return [m[step, :rows] for m in masks]                                   # (rows, n) each
