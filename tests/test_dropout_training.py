@@ -117,8 +117,11 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
     fresh.compile(loss="binary_crossentropy", optimizer=keras_optimizer(adam()))
     masks.record(fresh, EPOCHS * STEPS, BATCH)
     restore_keras(tmp_path / "keras.npz", fresh)
-    for ours, theirs in zip(masks.recorded(fresh), recorded, strict=True):
+    restored = masks.recorded(fresh)
+    for ours, theirs in zip(restored, recorded, strict=True):
         np.testing.assert_array_equal(ours, theirs)
+    last_batch = masks.replay(restored, M)(EPOCHS - 1, STEPS - 1)   # the checkpoint keeps no row counts: not checked
+    np.testing.assert_array_equal(last_batch[1], recorded[1][-1, :M - (STEPS - 1) * BATCH])
     for ours, theirs in zip(masks.recording_layers(fresh), masks.recording_layers(model), strict=True):
         np.testing.assert_array_equal(np.asarray(ours.seed_generator.state), np.asarray(theirs.seed_generator.state))
 
@@ -165,16 +168,17 @@ def test_replaying_past_the_steps_keras_recorded_is_refused_by_step():
         net.fit(X, y, epochs=4, **fit)
 
 
-def fit_recording(steps: int, batch_size: int) -> tuple[Network, keras.Sequential, np.ndarray, np.ndarray]:
+def fit_recording(steps: int, batch_size: int, validation_split: float = 0.0
+                  ) -> tuple[Network, keras.Sequential, np.ndarray, np.ndarray]:
     """A tiny twin whose Keras side recorded room for `steps` steps of `batch_size` rows, then fit 2 epochs of
-    8 rows in batches of 4 (4 steps)."""
+    8 rows in batches of 4 (4 steps), less the last rows `validation_split` keeps for validation."""
     net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5, seed=1), Dense(4, 1, "sigmoid", seed=1)])
     X = np.linspace(-1, 1, 24).reshape(8, 3)                                        # (8, 3)
     y = (X[:, :1] > 0).astype(float)                                                # (8, 1)
     model = to_keras(net, dropout_layer=masks.RecordingDropout)
     model.compile(loss="binary_crossentropy", optimizer="sgd")
     masks.record(model, steps, batch_size)
-    model.fit(X, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    model.fit(X, y, epochs=2, batch_size=4, shuffle=False, verbose=0, validation_split=validation_split)
     return net, model, X, y
 
 
@@ -191,6 +195,20 @@ def test_a_buffer_longer_than_keras_fit_replays_only_the_steps_fit_ran():
                                          r"\(2 per epoch of 8 rows in batches of 4\); epoch 2, batch 0 is step 4, past "
                                          r"them: fit scratch for no more steps than Keras recorded$"):
         net.fit(X, y, epochs=3, **fit)
+
+
+def test_replaying_keras_masks_over_other_rows_than_fit_trained_on_is_refused_at_the_first_batch_that_differs():
+    """Keras' fit with validation_split=0.25 trains on 6 of 8 rows (batches of 4 and 2); replay given len(X) = 8 lined
+    scratch's batches of 4 and 4 up with them, the 2 padding rows of step 1 replayed as "drop every unit"."""
+    net, model, X, y = fit_recording(4, 4, validation_split=0.25)
+    recorded = masks.recorded(model)
+    np.testing.assert_array_equal(recorded.rows, [4, 2, 4, 2])
+    fit = {"loss": "binary_crossentropy", "batch_size": 4, "shuffle": False, "verbose": 0, "epochs": 2}
+    assert len(net.fit(X[:6], y[:6], masks=masks.replay(recorded, 6), **fit).history["loss"]) == 2
+    with pytest.raises(ValueError, match=r"^masks\(0, 1\): Keras' fit ran step 1 on 2 rows, but epoch 0, batch 1 of 8 "
+                                         r"rows in batches of 4 has 4: give replay the number of rows fit trained on "
+                                         r"\(without validation_split's\)$"):
+        net.fit(X, y, masks=masks.replay(recorded, len(X)), **fit)
 
 
 @pytest.mark.parametrize("steps, batch_size, message", [

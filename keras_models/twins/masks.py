@@ -9,8 +9,9 @@ scratch replays the masks Keras drew (`net.loss_and_gradients(..., training=True
         layer.last_mask                        (m, n) bool: the keep-mask of the last eager training call
     record(model, steps, batch_size)         inside a compiled fit too: row `step` of a buffer gets the mask
                                              of optimizer step `step` (the optimizer's `iterations`)
-    recorded(model) -> [(steps, batch_size, n) bool, ...]      one per RecordingDropout, in order, and
+    recorded(model) -> [(steps, batch_size, n) bool, ...]      one per RecordingDropout, in order, with
                                              .steps_run: the steps fit ran (the rows past them hold no mask)
+                                             and .rows (steps,): how many rows each step's batch had
     replay(recorded(model), n_rows) -> masks(epoch, batch)      for scratch's fit(..., masks=...)
     state(model), check_state(...), load_state(model, arrays)  what a checkpoint keeps (make train)
 
@@ -37,19 +38,23 @@ import tensorflow as tf
 class _MaskBuffer:
     """A (steps, batch_size, n) bool tf.Variable; writing a batch's (rows, n) mask fills row `step`
     (rows padded with False to batch_size). Kept in a plain object so Keras does not count it as a weight.
-    `widest` keeps the most rows a batch had, which with the optimizer's step count tells `buffers` that fit
-    outgrew the buffer: inside fit TensorFlow could only say "Paddings must be non-negative" or
-    "indices[0] = [9] does not index into shape [9,16,8]"."""
+    `rows` (steps,) keeps how many rows each step's batch had (0: not run; -1: restored from a checkpoint, which
+    keeps none), for replay to check its batches against. `widest` keeps the most rows a batch had: with the
+    optimizer's step count it tells `buffers` that fit outgrew the buffer, where inside fit TensorFlow could only
+    say "Paddings must be non-negative" or "indices[0] = [9] does not index into shape [9,16,8]"."""
 
     def __init__(self, steps: int, batch_size: int, n: int, step: keras.Variable):
         # ONLY_FIRST_REPLICA: under a tf.distribute strategy every replica writes the same global mask
         self.masks = tf.Variable(tf.zeros((steps, batch_size, n), tf.bool), trainable=False,
                                  aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.rows = tf.Variable(tf.zeros((steps,), tf.int32), trainable=False,
+                                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.widest = tf.Variable(0, trainable=False, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.batch_size, self.step = batch_size, step
 
     def write(self, mask: tf.Tensor) -> None:
-        self.widest.assign(tf.maximum(self.widest, tf.shape(mask)[0]))
+        rows = tf.shape(mask)[:1]                                                       # (1,)
+        self.widest.assign(tf.maximum(self.widest, rows[0]))
         # A wider batch is cut and a step past the buffer overwrites its last row (buffers() refuses both then):
         # TensorFlow's own errors from inside fit would not say which sizes to record
         mask = mask[:self.batch_size]                                                  # (rows, n)
@@ -58,8 +63,10 @@ class _MaskBuffer:
         index = tf.reshape(row, (1, 1))
         if tf.distribute.in_cross_replica_context() or not tf.distribute.has_strategy():
             self.masks.scatter_nd_update(index, padded[tf.newaxis])
+            self.rows.scatter_nd_update(index, rows)
         else:                                                        # a mirrored variable has no scatter there
             self.masks.assign(tf.tensor_scatter_nd_update(self.masks, index, padded[tf.newaxis]))
+            self.rows.assign(tf.tensor_scatter_nd_update(self.rows, index, rows))
 
 
 # registered, so that keras.models.load_model finds the class of a twin saved to a .keras file (Keras' own error
@@ -155,19 +162,21 @@ def buffers(model: keras.Model) -> list[tf.Variable]:
 
 
 class Recorded(list):
-    """recorded(model): one (steps, batch_size, n) bool array per RecordingDropout, in order, and `steps_run`,
-    the optimizer steps Keras' fit ran. The rows past them hold no mask (all False: "drop every unit")."""
+    """recorded(model): one (steps, batch_size, n) bool array per RecordingDropout, in order; `steps_run`, the
+    optimizer steps Keras' fit ran (the steps past them hold no mask: all False, "drop every unit"); and `rows`
+    (steps,), how many rows each step's batch had (-1 where restored from a checkpoint, which keeps none)."""
 
-    def __init__(self, arrays: list[np.ndarray], steps_run: int):
+    def __init__(self, arrays: list[np.ndarray], steps_run: int, rows: np.ndarray):
         super().__init__(arrays)
-        self.steps_run = steps_run
+        self.steps_run, self.rows = steps_run, rows
 
 
 def recorded(model: keras.Model) -> Recorded:
     """Every recorded mask: one (steps, batch_size, n) bool array per RecordingDropout, in order; `.steps_run`
-    says how many of the steps fit ran (replay refuses the rest)."""
+    and `.rows` say which steps fit ran and on how many rows (replay refuses any other)."""
     arrays = [np.asarray(buffer) for buffer in buffers(model)]
-    return Recorded(arrays, int(np.asarray(model.optimizer.iterations)))
+    rows = np.asarray(recording_layers(model)[0]._buffer.rows) if arrays else np.zeros(0, np.int32)
+    return Recorded(arrays, int(np.asarray(model.optimizer.iterations)), rows)
 
 
 def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np.ndarray]]:
@@ -177,6 +186,7 @@ def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np
     batch_size = masks[0].shape[1]
     steps_per_epoch = -(-n_rows // batch_size)
     steps_run = getattr(masks, "steps_run", len(masks[0]))                   # recorded()'s never exceeds the buffer
+    rows_run = getattr(masks, "rows", np.full(len(masks[0]), -1))            # -1: not known, not checked
     held = f"{len(masks[0])} steps" + (f", of which Keras' fit ran {steps_run}" if steps_run < len(masks[0]) else "")
 
     def masks_of(epoch: int, batch: int) -> list[np.ndarray]:
@@ -186,6 +196,10 @@ def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np
             raise ValueError(f"the recorded masks hold {held} ({steps_per_epoch} per epoch of {n_rows} "
                              f"rows in batches of {batch_size}); epoch {epoch}, batch {batch} is step {step}, past "
                              "them: fit scratch for no more steps than Keras recorded")
+        if rows_run[step] >= 0 and rows_run[step] != rows:       # e.g. Keras' fit kept some rows for validation_split
+            raise ValueError(f"Keras' fit ran step {step} on {rows_run[step]} rows, but epoch {epoch}, batch {batch} "
+                             f"of {n_rows} rows in batches of {batch_size} has {rows}: give replay the number of rows "
+                             "fit trained on (without validation_split's)")
         return [m[step, :rows] for m in masks]                                   # (rows, n) each
 
     return masks_of
@@ -235,5 +249,6 @@ def load_state(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
         masks = arrays[f"masks_{j}"]
         unrecorded = np.zeros((buffer.shape[0] - len(masks), *buffer.shape[1:]), dtype=bool)
         buffer.assign(np.concatenate([masks, unrecorded]))
+        layer._buffer.rows.assign(np.concatenate([np.full(len(masks), -1), np.zeros(len(unrecorded))]).astype(np.int32))
         if _seed_state(layer) is not None:
             _seed_state(layer).assign(arrays[f"seed_{j}"])
