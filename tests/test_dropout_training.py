@@ -211,6 +211,16 @@ def test_replaying_keras_masks_over_other_rows_than_fit_trained_on_is_refused_at
         net.fit(X, y, masks=masks.replay(recorded, len(X)), **fit)
 
 
+
+def test_recording_after_a_fit_is_refused_since_the_steps_fit_took_were_not_recorded():
+    """masks.record after a fit gave a buffer that fit's traced train step never writes (and the optimizer's step
+    count, past 0, puts a later step's mask in the wrong row): recorded held all False rows "fit ran"."""
+    _, model, _, _ = fit_recording(4, 4)
+    with pytest.raises(ValueError, match=r"^masks.record comes after compile and before the first fit, but the "
+                                         r"optimizer of Keras model '.*' has taken 4 steps, whose masks were not "
+                                         r"recorded: build and compile the twin again, then record$"):
+        masks.record(model, 8, 4)
+
 @pytest.mark.parametrize("steps, batch_size, message", [
     (3, 4, r"^Keras' fit ran 4 steps, but masks.record\(model, 3, 4\) made room for 3: the masks of the steps after "
            r"them were not recorded; call masks.record\(model, 4, 4\) after compile and before fit$"),

@@ -133,7 +133,13 @@ def recording_layers(model: keras.Model) -> list[RecordingDropout]:
 def record(model: keras.Model, steps: int, batch_size: int) -> None:
     """Give each RecordingDropout of a compiled `model` a buffer for `steps` optimizer steps of at most
     `batch_size` rows. Call it before the first fit: a train function traced earlier does not record."""
-    for layer in recording_layers(model):
+    layers = recording_layers(model)
+    steps_taken = int(np.asarray(model.optimizer.iterations))
+    if steps_taken:     # their masks are lost, and the next step's would land in row steps_taken (if written at all)
+        raise ValueError(f"masks.record comes after compile and before the first fit, but the optimizer of Keras model "
+                         f"{model.name!r} has taken {steps_taken} steps, whose masks were not recorded: build and "
+                         "compile the twin again, then record")
+    for layer in layers:
         layer._buffer = _MaskBuffer(steps, batch_size, int(layer.input.shape[-1]), model.optimizer.iterations)
 
 
