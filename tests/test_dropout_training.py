@@ -212,13 +212,21 @@ def test_replaying_keras_masks_over_other_rows_than_fit_trained_on_is_refused_at
 
 
 
-def test_recording_after_a_fit_is_refused_since_the_steps_fit_took_were_not_recorded():
-    """masks.record after a fit gave a buffer that fit's traced train step never writes (and the optimizer's step
-    count, past 0, puts a later step's mask in the wrong row): recorded held all False rows "fit ran"."""
-    _, model, _, _ = fit_recording(4, 4)
-    with pytest.raises(ValueError, match=r"^masks.record comes after compile and before the first fit, but the "
-                                         r"optimizer of Keras model '.*' has taken 4 steps, whose masks were not "
-                                         r"recorded: build and compile the twin again, then record$"):
+@pytest.mark.parametrize("make_model, message", [
+    (lambda: to_keras(Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "sigmoid", seed=1)]),
+                      dropout_layer=masks.RecordingDropout),
+     r"^masks.record needs a compiled model, whose optimizer's step count says which row each mask goes to: call "
+     r".*\.compile\(\.\.\.\) first$"),
+    (lambda: fit_recording(4, 4)[1],
+     r"^masks.record comes after compile and before the first fit, but the optimizer of Keras model '.*' has taken 4 "
+     r"steps, whose masks were not recorded: build and compile the twin again, then record$"),
+], ids=["before-compile", "after-a-fit"])
+def test_recording_before_compile_or_after_a_fit_is_refused_naming_when_to_record(make_model, message):
+    """Before compile record stopped with Keras' "'Sequential' object has no attribute 'optimizer'". After a fit it
+    gave a buffer that fit's traced train step never writes (and the optimizer's step count, past 0, puts a later
+    step's mask in the wrong row): recorded held all False rows "fit ran"."""
+    model = make_model()
+    with pytest.raises(ValueError, match=message):
         masks.record(model, 8, 4)
 
 @pytest.mark.parametrize("steps, batch_size, message", [

@@ -134,6 +134,9 @@ def record(model: keras.Model, steps: int, batch_size: int) -> None:
     """Give each RecordingDropout of a compiled `model` a buffer for `steps` optimizer steps of at most
     `batch_size` rows. Call it before the first fit: a train function traced earlier does not record."""
     layers = recording_layers(model)
+    if getattr(model, "optimizer", None) is None:         # Keras: "'Sequential' object has no attribute 'optimizer'"
+        raise ValueError(f"masks.record needs a compiled model, whose optimizer's step count says which row each mask "
+                         f"goes to: call {model.name}.compile(...) first")
     steps_taken = int(np.asarray(model.optimizer.iterations))
     if steps_taken:     # their masks are lost, and the next step's would land in row steps_taken (if written at all)
         raise ValueError(f"masks.record comes after compile and before the first fit, but the optimizer of Keras model "
