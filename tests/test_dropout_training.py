@@ -211,10 +211,8 @@ def test_replaying_keras_masks_over_other_rows_than_fit_trained_on_is_refused_at
         net.fit(X, y, masks=masks.replay(recorded, len(X)), **fit)
 
 
-
 @pytest.mark.parametrize("make_model, message", [
-    (lambda: to_keras(Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "sigmoid", seed=1)]),
-                      dropout_layer=masks.RecordingDropout),
+    (lambda: twins()[1],                                                            # to_keras does not compile
      r"^masks.record needs a compiled model, whose optimizer's step count says which row each mask goes to: call "
      r".*\.compile\(\.\.\.\) first$"),
     (lambda: fit_recording(4, 4)[1],
@@ -228,6 +226,7 @@ def test_recording_before_compile_or_after_a_fit_is_refused_naming_when_to_recor
     model = make_model()
     with pytest.raises(ValueError, match=message):
         masks.record(model, 8, 4)
+
 
 @pytest.mark.parametrize("steps, batch_size, message", [
     (3, 4, r"^Keras' fit ran 4 steps, but masks.record\(model, 3, 4\) made room for 3: the masks of the steps after "
