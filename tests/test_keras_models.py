@@ -142,9 +142,10 @@ def test_the_short_fit_learns_its_training_loss_ends_below_nine_tenths_of_the_un
 
 
 def test_the_model_handed_back_scores_its_best_epochs_validation_loss_on_the_validation_split(course_run):
-    """EarlyStopping restores the best epoch's weights, and History's val_loss is the loss on prepared.X_val,
-    prepared.y_val: the returned model's loss there is the smallest val_loss recorded (the validation data fit was
-    given was the validation split, not the test split or the training rows)."""
+    """History's val_loss is the loss on prepared.X_val, prepared.y_val: the returned model's loss there is the
+    smallest val_loss recorded (the validation data fit was given was the validation split, not the test split or
+    the training rows). In these 2-epoch runs the best epoch is the last, so this does not show EarlyStopping
+    restoring it: test_fit_stops_early_by_the_task_tables_patience_on_its_monitor checks restore_best_weights=True."""
     prepared = course_run.prepared
     on_the_validation_split = scratch_loss(prepared, course_run.model, prepared.X_val, prepared.y_val)
     assert on_the_validation_split == pytest.approx(course_run.history["val_loss"].min(), rel=1e-5)
