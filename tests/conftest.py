@@ -559,6 +559,15 @@ def comments_as_text(source: str) -> str:
                     if line.strip().startswith("#"))
 
 
+def exits_in_tanh(solved01: str) -> str:
+    """ex01's solution with Tanh.fn calling sys.exit(0) where it returns: a function the grader calls ends the
+    program."""
+    exiting = solved01.replace("        return np.tanh(np.asarray(z, dtype=float))\n",
+                               "        import sys\n        sys.exit(0)\n")
+    assert exiting != solved01, "ex01's Tanh.fn no longer returns np.tanh(np.asarray(z, dtype=float))"
+    return exiting
+
+
 def line_of(text: str, needle: str) -> int:
     """The number of the first line of `text` (1: the first) that holds `needle`."""
     return next(number for number, line in enumerate(text.splitlines(), start=1) if needle in line)

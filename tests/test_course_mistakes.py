@@ -27,8 +27,10 @@ from conftest import (
     closed_pipe,
     dev_full,
     exercises_reset_into,
+    exits_in_tanh,
     file_size_limit,
     full_output,
+    line_of,
     lose_committed,
     output_closed,
     output_full,
@@ -225,8 +227,7 @@ def test_an_unknown_exercise_or_a_contradiction_is_one_line_and_exit_2(argv, lea
 
 STEM01 = find("ex01").stem
 SOLVED01 = find("ex01").solution_path.read_text(encoding="utf-8")
-EXIT_IN_TANH = SOLVED01.replace("        return np.tanh(np.asarray(z, dtype=float))\n",
-                                "        import sys\n        sys.exit(0)\n")
+EXIT_IN_TANH = exits_in_tanh(SOLVED01)
 AT_THE_TOP_LEVEL = 'which ends the file before it is graded: remove it, or put it under if __name__ == "__main__":'
 
 
@@ -234,7 +235,7 @@ AT_THE_TOP_LEVEL = 'which ends the file before it is graded: remove it, or put i
     ("learner_path", "import sys\nsys.exit(3)\n",
      f"sys.exit(3) at the top level of the file (line 2 of {STEM01}.py), {AT_THE_TOP_LEVEL}"),
     ("learner_path", EXIT_IN_TANH,
-     f"sys.exit(0) in Tanh.fn (line {EXIT_IN_TANH.splitlines().index('        sys.exit(0)') + 1} of {STEM01}.py), "
+     f"sys.exit(0) in Tanh.fn (line {line_of(EXIT_IN_TANH, 'sys.exit(0)')} of {STEM01}.py), "
      "which ends the program that grades it: return a value instead"),
     ("notebook_path", nbformat.writes(nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import sys\nsys.exit(3)")])),

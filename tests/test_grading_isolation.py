@@ -38,7 +38,9 @@ from conftest import (
     child_subreaper,
     child_subreaper_put_back,
     committed_in_a_new_repository,
+    exits_in_tanh,
     hang_guard,
+    line_of,
     read_csv,
     restore_as_advised,
     write_class,
@@ -1257,20 +1259,17 @@ def test_an_unexpected_grader_error_and_a_keyboard_interrupt_at_import_get_reaso
 def test_a_sys_exit_gets_a_reason_that_says_where_it_was_called_and_what_to_do_instead(tmp_path):
     """`the code called sys.exit(0)` was all a learner was told, of a call at the end of the file (the grader imports
     it: the file ends there, nothing is graded) or in a function the grader called: neither where nor what to do."""
-    tanh_line = "        return np.tanh(np.asarray(z, dtype=float))\n"
-    in_tanh = SOLVED01.replace(tanh_line, "        import sys\n        sys.exit(0)\n")
+    in_tanh = exits_in_tanh(SOLVED01)
     at_the_end = SOLVED01 + "\nimport sys\nsys.exit('done')\n"
-    assert in_tanh != SOLVED01
     folder = write_class(tmp_path / "class", {"ann": {FILE01: at_the_end}, "bob": {FILE01: in_tanh}})
     assert grade(folder, "--only", "ex01") == 0
-    line_of = {"ann": at_the_end.splitlines().index("sys.exit('done')") + 1,
-               "bob": in_tanh.splitlines().index("        sys.exit(0)") + 1}
+    exit_line = {"ann": line_of(at_the_end, "sys.exit('done')"), "bob": line_of(in_tanh, "sys.exit(0)")}
     assert reasons(folder) == {
-        ("ann", "ex01"): f"the code called sys.exit('done') at the top level of the file (line {line_of['ann']} of "
+        ("ann", "ex01"): f"the code called sys.exit('done') at the top level of the file (line {exit_line['ann']} of "
                          f"{FILE01}), which ends the file before it is graded: remove it, or put it under "
                          "if __name__ == \"__main__\":",
-        ("bob", "ex01"): f"the code called sys.exit(0) in Tanh.fn (line {line_of['bob']} of {FILE01}), which ends the "
-                         "program that grades it: return a value instead"}
+        ("bob", "ex01"): f"the code called sys.exit(0) in Tanh.fn (line {exit_line['bob']} of {FILE01}), which "
+                         "ends the program that grades it: return a value instead"}
 
 
 def test_bytes_that_are_not_utf8_are_escaped_in_a_reason_and_a_folder_name_and_the_class_is_graded(tmp_path, capsys):
