@@ -911,6 +911,48 @@ def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart
         "(Kernel > Restart Kernel), then run the cells again.\n")], notebook.cells[1].outputs
 
 
+def interrupt_while_importing(package_name: str, tmp_path, monkeypatch) -> KeyboardInterrupt:
+    """The KeyboardInterrupt of a stop that landed half-way through importing a package made in tmp_path (as the stop
+    button lands in `import keras`), with its traceback, in this Python."""
+    package = tmp_path / package_name
+    package.mkdir()
+    (package / "__init__.py").write_text(f"from {package_name} import cut_off\n", encoding="utf-8")
+    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        __import__(package_name)
+    return stopped.value
+
+
+class ShellAfterAFailedCell:
+    """What the kernel's handler uses of IPython's shell: its traceback, and the traceback ipykernel's showtraceback
+    left for the error reply (`_last_traceback`), here an earlier cell's."""
+
+    def __init__(self):
+        self._last_traceback = ["ValueError: raised by an earlier cell"]
+        self.tracebacks_shown = []
+
+    def showtraceback(self, exc_tuple, tb_offset=None):
+        self.tracebacks_shown.append(exc_tuple)
+
+
+def test_the_kernels_restart_line_imports_nothing_while_a_package_is_half_loaded(tmp_path, monkeypatch, capsys):
+    """The stop button in `import keras` can leave pandas half-loaded (Keras imports it): the handler imported its
+    helpers from grade.py, which loads pandas, only as it ran, and that failed ("ImportError: numpy._core.multiarray
+    failed to import"); IPython then said "Custom TB Handler failed, unregistering", printed two tracebacks and ran
+    without the handler for the rest of the kernel's life. Here the grader's module and pandas cannot be imported,
+    and the handler still prints its one line."""
+    interrupt = interrupt_while_importing("halfway_handled", tmp_path, monkeypatch)
+    for module in ("pandas", "keras_models.course.exercises.grade"):
+        monkeypatch.setitem(sys.modules, module, None)             # `import` of it raises ImportError
+    shell = ShellAfterAFailedCell()
+    kernel_module.interrupted(shell, KeyboardInterrupt, interrupt, interrupt.__traceback__)
+    assert (capsys.readouterr().err, shell.tracebacks_shown) == (
+        "Interrupted while Python was loading halfway_handled: it may be left half-loaded in this kernel, and code "
+        "that uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart Kernel), then run the "
+        "cells again.\n", [])
+
+
 def test_a_grade_cell_interrupted_in_code_made_at_run_time_is_not_taken_for_an_import(tmp_path, capsys):
     """collections.namedtuple and dataclasses run the code they write with exec, whose top level is a "<module>"
     frame in "<string>" named after the tuple ("namedtuple_Point") or the caller's module ("__main__" in a notebook):

@@ -34,7 +34,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -57,6 +57,7 @@ from keras_models.course.exercises.graders import (
     load_graders,
 )
 from keras_models.course.exercises.graders.judging import floatx_in, keras_json
+from keras_models.course.exercises.half_loaded import notebook_cells, package_loading
 from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, copies_worked_in, version_to_grade
@@ -205,7 +206,7 @@ def grade_here(name: str) -> None:
     namespace = ModuleType(f"_graded_here_{exercise.name}")
     namespace.__dict__.update(caller.f_globals)
     caller_file = caller.f_code.co_filename
-    in_notebook = _notebook_cells(caller_file) is not None
+    in_notebook = notebook_cells(caller_file) is not None
     try:
         with _quiet_tensorflow(), tempfile.TemporaryDirectory(prefix=f"grade_{exercise.name}_") as workdir:
             result = grade_module(exercise, namespace, Path(workdir), _learners_code(caller_file))
@@ -255,47 +256,10 @@ def _not_the_notebook_graded(session: object, exercise: Exercise) -> None:
           f"{from_repository(own)})")
 
 
-def package_loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], bool]) -> str | None:
-    """The package Python was importing a module of when `interrupt` landed ("keras"), or None.
-
-    Python drops the module it was importing from sys.modules, but keeps the submodules that had finished: imported
-    again, the package runs with parts missing ("module 'keras.src.backend' has no attribute 'backend'"), and every
-    grading after it fails on that, whatever the learner's code. An import shows in the traceback as the top level
-    of a module that is not the learner's (Python removes its own import frames from it), or, while Python still
-    looks for the module's file, as importlib's frame that loads it; the innermost names the package. A top level
-    in "<string>" is no import: it is code run with exec, as collections.namedtuple and dataclasses run theirs; nor
-    is one in `__main__`, the notebook's own namespace, where a script can be run with exec."""
-    loading = None
-    tb = interrupt.__traceback__
-    while tb is not None:
-        frame = tb.tb_frame
-        file = frame.f_code.co_filename
-        from_a_string = file.startswith("<") and not file.startswith("<frozen ")   # "<frozen os>": imported
-        main = frame.f_globals.get("__name__") == "__main__"   # never imported: a script run in the notebook's space
-        if frame.f_code.co_name == "<module>" and not from_a_string and not main and not is_learners(file):
-            loading = frame.f_globals.get("__name__", loading)
-        elif frame.f_code.co_name == "_find_and_load" and file.startswith("<frozen importlib"):
-            loading = frame.f_locals.get("name", loading)
-        tb = tb.tb_next
-    return None if loading is None else loading.split(".")[0]
-
-
-def _notebook_cells(caller_file: str) -> Path | None:
-    """The folder of the calling notebook's cells, or None when the caller is a script (IPython compiles each
-    cell to a file of its own in one folder, ipykernel_<pid>)."""
-    folder = Path(caller_file).parent
-    return folder if folder.name.startswith("ipykernel_") else None
-
-
-def learners_cell(filename: str) -> bool:
-    """Whether code compiled under `filename` is a cell of a notebook (or its `%%time` cell's code)."""
-    return _notebook_cells(filename) is not None or filename in TIMED_IN_A_KERNEL
-
-
 def _learners_code(caller_file: str):
     """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook (a `%%time`
     cell's code included, which IPython compiles under a name of its own)."""
-    cells = _notebook_cells(caller_file)
+    cells = notebook_cells(caller_file)
     return lambda filename: filename == caller_file or (cells is not None and (
         Path(filename).parent == cells or filename in TIMED_IN_A_KERNEL))
 

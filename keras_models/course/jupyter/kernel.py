@@ -23,6 +23,7 @@ import os
 import sys
 from pathlib import Path
 
+from keras_models.course.exercises.half_loaded import learners_cell, package_loading
 from keras_models.twins.repository import REPO
 from scratch.atomic_write import write_text_atomically
 
@@ -94,9 +95,11 @@ def interrupted(shell, etype, value, tb, tb_offset=None) -> None:
     loop was), unless it landed while Python was loading a package -- the first `import keras` takes seconds and looks
     stuck. Python keeps the submodules that had finished: run again, the import seems fine, and later code fails
     with errors that are not the learner's ("module 'keras.src.backend' has no attribute 'backend'"), the grade
-    cell's included. Then one line says to restart the kernel."""
-    from keras_models.course.exercises.grade import learners_cell, package_loading
+    cell's included. Then one line says to restart the kernel.
 
+    Its helpers are imported with this module, before any cell runs: imported here, while the stop had left pandas
+    half-loaded (`import keras` loads it), they failed with an ImportError, and IPython printed "Custom TB Handler
+    failed, unregistering" and two tracebacks, then ran without the handler for the rest of the kernel's life."""
     loading = package_loading(value, learners_cell)
     if loading is None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
