@@ -953,6 +953,16 @@ def test_the_kernels_restart_line_imports_nothing_while_a_package_is_half_loaded
         "cells again.\n", [])
 
 
+def test_the_kernels_restart_line_leaves_no_earlier_cells_traceback_in_the_error_reply(tmp_path, monkeypatch):
+    """ipykernel's error reply for the cell carries `shell._last_traceback`, which only showtraceback sets, and a cell
+    that awaits at its top level does not clear first: its reply (nbclient's CellExecutionError) showed the traceback
+    of an earlier failing cell. After the one line it is empty, as for a cell that printed no traceback."""
+    interrupt = interrupt_while_importing("halfway_replied", tmp_path, monkeypatch)
+    shell = ShellAfterAFailedCell()
+    kernel_module.interrupted(shell, KeyboardInterrupt, interrupt, interrupt.__traceback__)
+    assert shell._last_traceback == []
+
+
 def test_a_grade_cell_interrupted_in_code_made_at_run_time_is_not_taken_for_an_import(tmp_path, capsys):
     """collections.namedtuple and dataclasses run the code they write with exec, whose top level is a "<module>"
     frame in "<string>" named after the tuple ("namedtuple_Point") or the caller's module ("__main__" in a notebook):

@@ -104,6 +104,9 @@ def interrupted(shell, etype, value, tb, tb_offset=None) -> None:
     if loading is None:
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return
+    # what showtraceback sets for the cell's error reply (ipykernel's zmqshell): a cell that awaits at its top level
+    # does not clear it first, and its reply carried the traceback of an earlier failing cell
+    shell._last_traceback = []
     print(f"Interrupted while Python was loading {loading}: it may be left half-loaded in this kernel, and code that "
           "uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart Kernel), then run the cells "
           "again.", file=sys.stderr)
