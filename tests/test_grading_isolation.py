@@ -1713,20 +1713,23 @@ def test_a_kept_verdict_does_not_stand_under_another_python(tmp_path, capsys, mo
 
 # --- 9. the instructor's files, changed by a submission ----------------------------------------------------------
 
-@pytest.mark.parametrize("watched, before, added", [
-    ("keras_models/course/grader.py", "PASS = False\n", "PASS = True\n"),       # a grader, for every later learner
-    ("data/housing.csv", "area,price\n50,100\n", "60,1\n"),                    # a data set the graders read
-], ids=["grader-code", "data-set"])
+@pytest.mark.parametrize("watched, before, added, through_its_link", [
+    ("keras_models/course/grader.py", "PASS = False\n", "PASS = True\n", False),   # a grader (a project with no data/)
+    ("data/housing.csv", "area,price\n50,100\n", "60,1\n", False),                # a data set the graders read
+    ("data/housing.csv", "area,price\n50,100\n", "60,1\n", True),                 # ... as open("data/housing.csv")
+], ids=["grader-code", "data-set", "data-set-through-its-link"])
 def test_a_submission_that_changes_the_instructors_files_is_reported_and_no_grades_are_written(
-        watched, before, added, tmp_path, monkeypatch, capsys):
-    """ann's file appends to a grader (or a data set the graders read): make grade says which file changed and how to
-    restore it, and writes no grades; its advice, typed in the project's clone, brings back the committed file."""
+        watched, before, added, through_its_link, tmp_path, monkeypatch, capsys):
+    """ann's file appends to a grader (or a data set the graders read, by its full path or by the path make exercises
+    finds it at, through the link in its grading folder): make grade says which file changed and how to restore it,
+    and writes no grades; its advice, typed in the project's clone, brings back the committed file."""
     project = tmp_path / "project"
     (project / watched).parent.mkdir(parents=True)
     (project / watched).write_text(before)
     committed_in_a_new_repository(project, watched)
     monkeypatch.setattr(grade_class, "REPO", project)
-    patch = f"\nopen({str(project / watched)!r}, 'a').write({added!r})\n"
+    monkeypatch.setattr(sandbox, "REPO", project)
+    patch = f"\nopen({watched if through_its_link else str(project / watched)!r}, 'a').write({added!r})\n"
     folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01 + patch}})
     assert grade(folder, "--only", "ex01") == 1
     progress, error = capsys.readouterr().err.splitlines()
@@ -1793,6 +1796,27 @@ def test_a_submission_that_reads_a_data_set_by_its_path_from_the_project_is_grad
     assert grade(folder, "--only", "ex01") == 0
     assert grades(folder) == {"ann": ["10", "10"]}, reasons(folder)
     assert list(own_tmp.iterdir()) == [] and hashlib.sha256(data_set.read_bytes()).hexdigest() == before
+
+
+def test_a_file_a_submission_writes_under_data_stays_in_its_grading_folder_and_the_grades_are_written(
+        tmp_path, monkeypatch, capsys, own_tmp):
+    """ann's file saves data/predictions.csv (as df.to_csv or model.save would) and reads it back. With data/ one link
+    to the project's data/, the file was added there: make grade refused the whole class's grades ("a submission
+    changed data/predictions.csv"), advised a git checkout that cannot restore a file git never held, and another
+    learner graded meanwhile could read it. Her grading folder's data/ is her own: she gets her grades, and the
+    project's data/ and the temporary folders hold nothing new afterwards."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "housing.csv").write_text("area,price\n50,100\n")
+    monkeypatch.setattr(grade_class, "REPO", project)
+    monkeypatch.setattr(sandbox, "REPO", project)
+    saves = SOLVED01 + ("\nopen('data/predictions.csv', 'w').write('p\\n1\\n')\n"
+                        "assert open('data/predictions.csv').read() == 'p\\n1\\n'\n")
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: saves}})
+    assert grade(folder, "--only", "ex01") == 0, capsys.readouterr().err
+    assert grades(folder) == {"ann": ["10", "10"]}, reasons(folder)
+    assert sorted(path.name for path in (project / "data").iterdir()) == ["housing.csv"]
+    assert list(own_tmp.iterdir()) == []
 
 
 def test_the_project_files_watched_are_the_code_of_keras_models_and_scratch_and_every_data_file(tmp_path):

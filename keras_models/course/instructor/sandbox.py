@@ -180,9 +180,16 @@ def _child(conn: Connection, exercise_name: str, submission: str, workdir: str, 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)       # the parent's handler (twins/terminated.py) is not the child's
     os.chdir(workdir)
     # make exercises runs the file in the project's folder, where open("data/housing.csv") finds a data set: so does
-    # the submission here (a link: deleting the folder removes the link, not the data; a data set changed through it
-    # is named by meddling.py, and no grades are written)
-    os.symlink(REPO / "data", "data", target_is_directory=True)
+    # the submission here, in a data/ of its own with a link to each entry of the project's (deleting the folder
+    # removes the links, not the data; a data set changed through its link is named by meddling.py, and no grades are
+    # written). Not one link to the project's data/: a new file, df.to_csv("data/predictions.csv"), landed there, so
+    # make grade refused the whole class's grades, and another learner's code running meanwhile could read it. A
+    # project without data/ leaves it empty (a read names the file missing): iterdir's error, here, before the output
+    # is redirected, was a traceback in the instructor's terminal and a 0 for every learner
+    os.mkdir("data")
+    project_data = REPO / "data"
+    for entry in project_data.iterdir() if project_data.is_dir() else ():
+        os.symlink(entry, Path("data", entry.name), target_is_directory=entry.is_dir())
     os.environ["TMPDIR"] = tempfile.tempdir = workdir   # temporary files go where they are deleted
     output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(output, 1)
