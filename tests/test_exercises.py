@@ -2816,17 +2816,17 @@ def test_validated_history_asks_for_fits_history_with_its_validation_loss(record
 
 def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = False) -> tuple:
     """(validation_data, x) for a fit handed the rows X (m, n) with their targets y as `kind`: a tf.data.Dataset
-    ("dataset") or a keras.utils.PyDataset ("py-dataset") of (x, y) batches of 32, the same object both ways (repeated:
-    without end), or a dict of named inputs ("dict": validation_data (dict, y), x the dict alone); shuffled by one
-    permutation of rows and targets."""
+    ("dataset") or a keras.utils.PyDataset ("py-dataset") of (x, y) batches of 32 (or "py-dataset-of-lists": of lists
+    [x, y]), the same object both ways (repeated: without end), or a dict of named inputs ("dict": validation_data
+    (dict, y), x the dict alone); shuffled by one permutation of rows and targets."""
     import tensorflow as tf
 
     order = np.random.default_rng(0).permutation(len(X)) if shuffled else np.arange(len(X))        # (m,)
     X, y = X[order], y[order]
     if kind == "dict":
         return ({"features": X}, y), {"features": X}
-    if kind == "py-dataset":
-        batches = as_py_dataset(X, y, repeated)
+    if kind in ("py-dataset", "py-dataset-of-lists"):
+        batches = as_py_dataset(X, y, repeated, as_lists=kind == "py-dataset-of-lists")
     else:
         batches = tf.data.Dataset.from_tensor_slices((X, y)).batch(32)
         batches = batches.repeat() if repeated else batches
@@ -2884,11 +2884,12 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_tf_da
     validation_and_training_rows_read("dataset")
 
 
-@pytest.mark.parametrize("kind", ["py-dataset", "dict"])
+@pytest.mark.parametrize("kind", ["py-dataset", "py-dataset-of-lists", "dict"])
 def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_py_dataset_or_a_dict_of_inputs(kind):
     # as a tf.data.Dataset (the test above): ex04 and ex05 told a keras.utils.PyDataset or a dict of named inputs of
     # exactly (X_val, y_val) "fit validated on other rows", and of the training rows the same; a PyDataset training
-    # on the validation rows too passed, as did one of y_train[::-1] (test_labels_stay_with_their_rows_...)
+    # on the validation rows too passed, as did one of y_train[::-1] (test_labels_stay_with_their_rows_...); a
+    # PyDataset of lists [x, y], which Keras reads as (x, y), had its list read as x alone
     validation_and_training_rows_read(kind)
 
 
@@ -3985,9 +3986,10 @@ def as_dataset(x):
     return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x)))).shuffle(len(x), seed=0).batch(32)
 
 
-def as_py_dataset(x, y=None, repeated: bool = False):
+def as_py_dataset(x, y=None, repeated: bool = False, as_lists: bool = False):
     """x (m, n) with its targets y (zeros if None) as fit may be given them: a keras.utils.PyDataset of (x, y) batches
-    of 32, read by index; repeated, without end (num_batches None), batch i being batch i % len of the rows."""
+    of 32, read by index; repeated, without end (num_batches None), batch i being batch i % len of the rows; as_lists,
+    each batch the list [x, y] (Keras reads it as the tuple)."""
     import keras
 
     y = np.zeros(len(x)) if y is None else y
@@ -4002,7 +4004,8 @@ def as_py_dataset(x, y=None, repeated: bool = False):
 
         def __getitem__(self, index):
             index %= len(self)
-            return x[32 * index:32 * (index + 1)], y[32 * index:32 * (index + 1)]                    # (<= 32, n)
+            batch = x[32 * index:32 * (index + 1)], y[32 * index:32 * (index + 1)]                   # (<= 32, n)
+            return list(batch) if as_lists else batch
 
     return Batches()
 

@@ -1,11 +1,11 @@
 """Reading what the learner's code hands model.fit, as rows: the x, y and validation_data that fit_checks.py judges.
 
 Keras' fit takes its data as arrays (a DataFrame, a tensor), a dict of named inputs, a tf.data.Dataset or a
-keras.utils.PyDataset of (x, y[, sample_weight]) batches. `batches_read` reads a Dataset's or PyDataset's batches
-without using it up (a PyDataset by index, as Keras does; one that never ends up to a limit), `inputs_side_by_side`
-sets a dict's arrays side by side; `training_rows`, `validation_rows` and `rows_read` give the (x, y) of fit's
-arguments, `features_read` the x alone (ex06's "fed as fitted"), and `as_rows` an array of rows or None. A Python
-generator is not read: one reading uses it up.
+keras.utils.PyDataset of (x, y[, sample_weight]) batches (tuples, or lists Keras reads as tuples). `batches_read`
+reads a Dataset's or PyDataset's batches without using it up (a PyDataset by index, as Keras does; one that never
+ends up to a limit), `inputs_side_by_side` sets a dict's arrays side by side; `training_rows`, `validation_rows` and
+`rows_read` give the (x, y) of fit's arguments, `features_read` the x alone (ex06's "fed as fitted"), and `as_rows`
+an array of rows or None. A Python generator is not read: one reading uses it up.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def batches_read(data, limit: int, steps: int | None = None) -> tuple | None:
         return None
     xs, ys, count = [], [], 0
     for batch in batches:
+        batch = tuple(batch) if isinstance(batch, list) else batch           # a list [x, y]: Keras reads it as (x, y)
         x, y = batch[:2] if isinstance(batch, tuple) and len(batch) >= 2 else (batch, None)
         x = as_rows(inputs_side_by_side(x))                                          # (m_batch, n) or None
         try:
