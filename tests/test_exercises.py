@@ -4571,21 +4571,22 @@ def test_ex03_price_data_is_the_plane_its_docstring_states_plus_noise_of_std_5()
     np.testing.assert_allclose([X.mean(axis=0), X.std(axis=0)], [[1000.0, 1000.0], [1.0, 1.0]], atol=0.05)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda pd: pd.make_price_data(0), "n_samples must be a positive integer, got 0"),
-    (lambda pd: pd.make_price_data(2.5), "n_samples must be a positive integer, got 2.5"),
-    (lambda pd: pd.make_price_data(True), "n_samples must be a positive integer, got True"),   # a bool is no count
-    (lambda pd: pd.true_price(np.ones((4, 3))), r"features must have shape \(m, 2\), got \(4, 3\)"),
-    (lambda pd: pd.true_price(np.ones(2)), r"features must have shape \(m, 2\), got \(2,\)"),
-    (lambda pd: pd.make_price_data(seed=True), "seed must be a non-negative integer, got True"),   # was seed 1
-    (lambda pd: pd.make_price_data(seed=-1), "seed must be a non-negative integer, got -1"),      # NumPy's words
-    (lambda pd: pd.make_price_data(seed=2.5), "seed must be a non-negative integer, got 2.5"),    # were about
-], ids=["no-rows", "rows-not-whole", "bool", "three-features", "one-row-flat",                     # SeedSequence
-        "seed-bool", "seed-negative", "seed-not-whole"])
-def test_ex03_price_data_refuses_a_count_or_shape_it_would_otherwise_draw_or_price_silently(call, message):
+@pytest.mark.parametrize("call, error, message", [
+    (lambda pd: pd.make_price_data(0), ValueError, "n_samples must be >= 1, got 0"),
+    (lambda pd: pd.make_price_data(2.5), TypeError, "n_samples must be a whole number, got float 2.5"),
+    (lambda pd: pd.make_price_data(True), TypeError, "n_samples must be a whole number, got bool True"),  # no count
+    (lambda pd: pd.true_price(np.ones((4, 3))), ValueError, r"features must have shape \(m, 2\), got \(4, 3\)"),
+    (lambda pd: pd.true_price(np.ones(2)), ValueError, r"features must have shape \(m, 2\), got \(2,\)"),
+    (lambda pd: pd.make_price_data(seed=True), TypeError, "seed must be a whole number, got bool True"),  # was seed 1
+    (lambda pd: pd.make_price_data(seed=-1), ValueError, "seed must be >= 0, got -1"),        # NumPy's words were
+    (lambda pd: pd.make_price_data(seed=2.5), TypeError, "seed must be a whole number, got float 2.5"),  # about
+    (lambda pd: pd.make_price_data(seed=None), TypeError, "seed must be a whole number, got NoneType None"),  # ...
+], ids=["no-rows", "rows-not-whole", "bool", "three-features", "one-row-flat",              # SeedSequence; None
+        "seed-bool", "seed-negative", "seed-not-whole", "seed-none"])                        # drew other rows each time
+def test_ex03_price_data_refuses_a_count_or_shape_it_would_otherwise_draw_or_price_silently(call, error, message):
     from keras_models.course.exercises import price_data
 
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=f"^{message}$"):
         call(price_data)
 
 

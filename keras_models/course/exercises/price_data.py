@@ -11,9 +11,9 @@ from a seeded generator, so the same seed always gives the same rows.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from scratch.checks import whole
 
 NOISE_STD = 5.0
 
@@ -26,18 +26,12 @@ def true_price(features: np.ndarray) -> np.ndarray:
     return 400.0 + 60.0 * (features[:, 0] - 1000.0) + 35.0 * (features[:, 1] - 1000.0)
 
 
-def _whole(number) -> bool:
-    """Whether `number` is a whole number, Python's int or NumPy's (np.int64), and not a bool (True is an int too)."""
-    return isinstance(number, numbers.Integral) and not isinstance(number, bool)
-
-
 def make_price_data(n_samples: int = 1000, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
-    """(features (n_samples, 2), price (n_samples,)) drawn with np.random.default_rng(seed)."""
-    if not _whole(n_samples) or n_samples < 1:                             # True is no count
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    if not _whole(seed) or seed < 0:                                       # nor a seed: it would draw seed 1's rows
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    rng = np.random.default_rng(seed)
+    """(features (n_samples, 2), price (n_samples,)) drawn with np.random.default_rng(seed). n_samples and seed are
+    whole numbers (NumPy's too), n_samples >= 1 and seed >= 0: True is no count, nor a seed (it would draw seed 1's
+    rows), and no seed at all (None) would draw other rows each time."""
+    n_samples = whole("n_samples", n_samples, minimum=1)
+    rng = np.random.default_rng(whole("seed", seed))
     features = 1000.0 + rng.normal(size=(n_samples, 2))                    # (n, 2)
     price = true_price(features) + rng.normal(0.0, NOISE_STD, size=n_samples)   # (n,)
     return features, price
