@@ -2826,7 +2826,7 @@ def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = 
     if kind == "dict":
         return ({"features": X}, y), {"features": X}
     if kind in ("py-dataset", "py-dataset-of-lists"):
-        batches = as_py_dataset(X, y, repeated, as_lists=kind == "py-dataset-of-lists")
+        batches = as_py_dataset(X, y, repeated, batch="list" if kind == "py-dataset-of-lists" else "tuple")
     else:
         batches = tf.data.Dataset.from_tensor_slices((X, y)).batch(32)
         batches = batches.repeat() if repeated else batches
@@ -3986,10 +3986,10 @@ def as_dataset(x):
     return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x)))).shuffle(len(x), seed=0).batch(32)
 
 
-def as_py_dataset(x, y=None, repeated: bool = False, as_lists: bool = False):
+def as_py_dataset(x, y=None, repeated: bool = False, batch: str = "tuple"):
     """x (m, n) with its targets y (zeros if None) as fit may be given them: a keras.utils.PyDataset of (x, y) batches
-    of 32, read by index; repeated, without end (num_batches None), batch i being batch i % len of the rows; as_lists,
-    each batch the list [x, y] (Keras reads it as the tuple)."""
+    of 32, read by index; repeated, without end (num_batches None), batch i being batch i % len of the rows; each
+    batch the tuple (x, y), or as Keras reads it too: the list [x, y] (batch="list") or x alone, (x,) ("x-alone")."""
     import keras
 
     y = np.zeros(len(x)) if y is None else y
@@ -4004,8 +4004,8 @@ def as_py_dataset(x, y=None, repeated: bool = False, as_lists: bool = False):
 
         def __getitem__(self, index):
             index %= len(self)
-            batch = x[32 * index:32 * (index + 1)], y[32 * index:32 * (index + 1)]                   # (<= 32, n)
-            return list(batch) if as_lists else batch
+            x_i, y_i = x[32 * index:32 * (index + 1)], y[32 * index:32 * (index + 1)]               # (<= 32, n)
+            return {"tuple": (x_i, y_i), "list": [x_i, y_i], "x-alone": (x_i,)}[batch]
 
     return Batches()
 
@@ -4027,6 +4027,7 @@ def as_py_dataset(x, y=None, repeated: bool = False, as_lists: bool = False):
     (lambda scaled, raw: as_dataset(scaled - 0.01), True, "as-solution"),  # ... read, not skipped
     (lambda scaled, raw: as_py_dataset(scaled), False, "as-solution"),    # fit given a keras.utils.PyDataset
     (lambda scaled, raw: as_py_dataset(scaled - 0.01), True, "as-solution"),  # ... read by index, not skipped
+    (lambda scaled, raw: as_py_dataset(scaled - 0.01, batch="x-alone"), True, "as-solution"),  # ... of (x,) too
     (lambda scaled, raw: {"houses": scaled}, False, "as-solution"),       # fit given a dict of named inputs
     (lambda scaled, raw: {"houses": scaled - 0.01}, True, "as-solution"),  # ... read, not skipped
     (lambda scaled, raw: {"b": scaled[:, 3:], "a": scaled[:, :3]}, False, "as-solution"),  # two inputs: side by
@@ -4042,6 +4043,7 @@ def as_py_dataset(x, y=None, repeated: bool = False, as_lists: bool = False):
         "predict-calls-the-model", "a-hundredth-off-predict-calls-the-model",
         "predict-on-batch-calls-the-model-traced-skipped", "fitted-from-a-dataset",
         "a-hundredth-off-fitted-from-a-dataset", "fitted-from-a-py-dataset", "a-hundredth-off-fitted-from-a-py-dataset",
+        "a-hundredth-off-fitted-from-a-py-dataset-of-x-alone",
         "fitted-from-a-dict", "a-hundredth-off-fitted-from-a-dict", "fitted-from-a-dict-of-two-inputs-by-name",
         "a-hundredth-off-predict-feeds-a-dict", "a-subset-of-the-houses",
         "a-hundredth-off", "raw", "first-column-raw"])
@@ -4053,9 +4055,10 @@ def test_ex06_predict_is_held_to_the_features_train_fitted_the_network_on(fit_x,
     float32 copy is, also of a column both sides keep near 5,000 (a lot size left raw, which float32 rounds by 3e-4);
     a column predict feeds near 0 (1e-10: a constant column's rounding) that train fitted as exactly 0, held to 1e-4
     of 1, not of its own size 0; a predict calling model(X) or handing it a dict, and a fit given a tf.data.Dataset,
-    a keras.utils.PyDataset or a dict of named inputs (their arrays side by side in the order of the names) are
-    judged alike, not skipped; a subset too; fitted rows a hundredth off, raw, or with one column raw (each row
-    judged by its worst feature) are refused. keras.Model.predict and __call__ are themselves again afterwards."""
+    a keras.utils.PyDataset (of (x, y) batches, or of x alone as (x,)) or a dict of named inputs (their arrays side
+    by side in the order of the names) are judged alike, not skipped; a subset too; fitted rows a hundredth off, raw,
+    or with one column raw (each row judged by its worst feature) are refused. keras.Model.predict and __call__ are
+    themselves again afterwards."""
     import keras
 
     from keras_models.course.exercises.graders import ex06

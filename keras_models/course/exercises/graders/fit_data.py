@@ -1,11 +1,11 @@
 """Reading what the learner's code hands model.fit, as rows: the x, y and validation_data that fit_checks.py judges.
 
 Keras' fit takes its data as arrays (a DataFrame, a tensor), a dict of named inputs, a tf.data.Dataset or a
-keras.utils.PyDataset of (x, y[, sample_weight]) batches (tuples, or lists Keras reads as tuples). `batches_read`
-reads a Dataset's or PyDataset's batches without using it up (a PyDataset by index, as Keras does; one that never
-ends up to a limit), `inputs_side_by_side` sets a dict's arrays side by side; `training_rows`, `validation_rows` and
-`rows_read` give the (x, y) of fit's arguments, `features_read` the x alone (ex06's "fed as fitted"), and `as_rows`
-an array of rows or None. A Python generator is not read: one reading uses it up.
+keras.utils.PyDataset of (x, y[, sample_weight]) batches, or (x,) (tuples, or lists Keras reads as tuples).
+`batches_read` reads a Dataset's or PyDataset's batches without using it up (a PyDataset by index, as Keras does; one
+that never ends up to a limit), `inputs_side_by_side` sets a dict's arrays side by side; `training_rows`,
+`validation_rows` and `rows_read` give the (x, y) of fit's arguments, `features_read` the x alone (ex06's "fed as
+fitted"), and `as_rows` an array of rows or None. A Python generator is not read: one reading uses it up.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import numpy as np
 def batches_read(data, limit: int, steps: int | None = None) -> tuple | None:
     """(x, y) of a tf.data.Dataset or a keras.utils.PyDataset of (x, y[, sample_weight]) batches, which Keras' fit
     takes for its data and for validation_data, read into two arrays without using it up: x (m, n) with a dict of
-    named inputs side by side (inputs_side_by_side), y None for batches of x alone (what predict takes); its first
-    `steps` batches if given (what fit reads of a repeated one with validation_steps), at most about `limit` rows (a
-    repeated one never ends); None for anything else; (None, None) for batches that are not rows of numbers, or none
-    (nothing to compare: the object itself is not read as rows either, np.asarray of a PyDataset without end never
-    ends)."""
+    named inputs side by side (inputs_side_by_side), y None for batches of x alone, x or (x,) (what predict takes);
+    its first `steps` batches if given (what fit reads of a repeated one with validation_steps), at most about `limit`
+    rows (a repeated one never ends); None for anything else; (None, None) for batches that are not rows of numbers,
+    or none (nothing to compare: the object itself is not read as rows either, np.asarray of a PyDataset without end
+    never ends)."""
     batches = _batches(data, limit, steps)
     if batches is None:
         return None
     xs, ys, count = [], [], 0
     for batch in batches:
         batch = tuple(batch) if isinstance(batch, list) else batch           # a list [x, y]: Keras reads it as (x, y)
-        x, y = batch[:2] if isinstance(batch, tuple) and len(batch) >= 2 else (batch, None)
+        x, y = (*batch, None)[:2] if isinstance(batch, tuple) and batch else (batch, None)    # (x,): x alone
         x = as_rows(inputs_side_by_side(x))                                          # (m_batch, n) or None
         try:
             y = None if y is None else np.asarray(y)                                 # (m_batch,) or (m_batch, k)
