@@ -790,11 +790,11 @@ EX04_OWN_BATCHES = [("validation_data=(X_val, y_val), epochs=40", "validation_da
      "your code raised ValueError in train (line {line} of ex04_diamonds_regression.py): Data cardinality is "
      "ambiguous. Make sure all arrays contain the same number of samples.'x' sizes: 3500 'y' sizes: 100",
      "model.fit(X_train, y_train[:100],"),
-    # Python's words for the call, as plain Keras gives them: the wrapper's own binding said only "got an unexpected
-    # keyword argument 'epoch'", naming no function
+    # Python's words for the call, as plain Keras gives them ({plain}: "TensorFlowTrainer.fit() got an unexpected
+    # keyword argument 'epoch'", and on Python 3.13 ". Did you mean 'epochs'?" after it): the wrapper's own binding
+    # said only "got an unexpected keyword argument 'epoch'", naming no function
     ([("epochs=40, batch_size=128", "epoch=40, batch_size=128")], None,
-     "your code raised TypeError in train (line {line} of ex04_diamonds_regression.py): TensorFlowTrainer.fit() got "
-     "an unexpected keyword argument 'epoch'", "epoch=40"),
+     "your code raised TypeError in train (line {line} of ex04_diamonds_regression.py): {plain}", "epoch=40"),
     (EX04_OWN_BATCHES, None, "your code raised NameError in Batches.__getitem__ (line {line} of "
                              "ex04_diamonds_regression.py): name 'X_val' is not defined", "return X_val[index]"),
     ([], "same_rows", "the grader could not check your code: IndexError in validated_on.<locals>.check_call (line "
@@ -819,7 +819,13 @@ def test_an_error_under_the_graders_fit_wrapper_is_the_learners_but_a_crash_of_i
         monkeypatch.setattr(fit_checks, crashing, crashes)
     raised_in = Path(fit_checks.__file__).read_text(encoding="utf-8") if crashing else \
         _changed_solution("ex04", *changes)
-    assert _graded_with("ex04", tmp_path, *changes) == expected.format(line=line_of(raised_in, located))
+    import keras
+
+    with pytest.raises(TypeError) as plain:                        # fit itself, outside any grader, given epoch=40
+        keras.Model.fit(keras.Sequential(), epoch=40)
+    assert "unexpected keyword argument 'epoch'" in str(plain.value)
+    assert _graded_with("ex04", tmp_path, *changes) == expected.format(line=line_of(raised_in, located),
+                                                                       plain=plain.value)
 
 
 def test_a_grader_that_trips_on_an_error_of_several_lines_shows_one_line_its_first_that_holds_text(tmp_path,
