@@ -812,6 +812,14 @@ def test_make_release_into_a_folder_that_cannot_be_written_is_one_line_naming_it
     assert list(read_only.iterdir()) == []
 
 
+def advice_restores_after_git_rm(clone: Path, message: str, path: str) -> None:
+    """The `git ...` that `message` ends with, typed in a new clone at `clone` where `git rm` took the course's file
+    `path` (relative to the repository), brings back its committed bytes (conftest's restore_as_advised)."""
+    shipped = (REPO / path).read_bytes()
+    lose_committed(clone, clone / path, shipped, "git rm")
+    restore_as_advised(clone, message, clone / path, shipped)
+
+
 def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
     """The Classroom files name each exercise by its grader's TITLE: with graders/ex03.py gone (the graders' package
     looks in a folder without it) make release ended in a traceback, half the copy written. The advice, typed in a
@@ -829,9 +837,7 @@ def test_make_release_with_a_grader_file_missing_is_one_line_and_writes_nothing(
     assert (out, err) == ("", f"error: the grader {path} is missing, a file of the course's, not the code graded: "
                               f"restore it with `git checkout HEAD -- {path}` (nothing was written)\n")
     assert not dest.exists()
-    clone, shipped = tmp_path / "clone", (REPO / path).read_bytes()
-    lose_committed(clone, clone / path, shipped, "git rm")
-    restore_as_advised(clone, err, clone / path, shipped)
+    advice_restores_after_git_rm(tmp_path / "clone", err, path)
 
 
 @pytest.mark.parametrize("command, variable, run", [
@@ -1950,9 +1956,7 @@ def test_a_grader_file_missing_is_one_line_before_grading_not_every_learners_fau
         assert grade_class.main(argv) == 1
         assert capsys.readouterr() == ("", line)
     assert sorted(path.name for path in folder.iterdir()) == ["ann", "bo"]                 # no grade book written
-    clone, shipped = tmp_path / "clone", (REPO / path).read_bytes()
-    lose_committed(clone, clone / path, shipped, "git rm")
-    restore_as_advised(clone, line, clone / path, shipped)                               # the advice, as given
+    advice_restores_after_git_rm(tmp_path / "clone", line, path)                         # the advice, as given
 
 
 def test_grades_csv_is_written_last_so_a_failed_write_of_the_reasons_leaves_no_grade_book_to_merge(tmp_path,
