@@ -859,17 +859,30 @@ def test_a_grade_cell_interrupted_while_it_grades_is_one_line_saying_nothing_was
     assert printed(notebook) == "Interrupted: ex01 was not graded. Run this cell again to grade it.\n"
 
 
+def write_package_stopped_half_way(package_name: str, tmp_path) -> None:
+    """A package in tmp_path whose import stops half-way, as the stop button lands in `import keras`: its submodule
+    `done` finishes loading, then `cut_off` raises KeyboardInterrupt."""
+    package = tmp_path / package_name
+    package.mkdir()
+    (package / "__init__.py").write_text(f"from {package_name} import done\nfrom {package_name} import cut_off\n",
+                                         encoding="utf-8")
+    (package / "done.py").write_text("", encoding="utf-8")
+    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+
+
+# The kernel's one line for a stop that lands in an import, written out here (not taken from kernel.py).
+KERNEL_RESTART_LINE = ("Interrupted while Python was loading {package}: it may be left half-loaded in this kernel, and "
+                       "code that uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart "
+                       "Kernel), then run the cells again.\n")
+
+
 def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_the_kernel(tmp_path, monkeypatch,
                                                                                          capsys):
     """The stop button while the grader's first `import keras` runs: Python keeps the submodules that had finished,
     and every later grading in that kernel failed with "the grader could not check your code: AttributeError ...
     module 'keras.src.backend' has no attribute 'backend'" -- after the line had said to run the cell again. Without
     a kernel: a package whose import is interrupted half-way, imported by the learner's Perceptron1D."""
-    package = tmp_path / "halfway"
-    package.mkdir()
-    (package / "__init__.py").write_text("from halfway import done\nfrom halfway import cut_off\n", encoding="utf-8")
-    (package / "done.py").write_text("", encoding="utf-8")
-    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+    write_package_stopped_half_way("halfway", tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "halfway", raising=False)
     monkeypatch.delitem(sys.modules, "halfway.done", raising=False)        # it stays loaded: gone after this test
@@ -890,12 +903,7 @@ def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart
     AttributeError ... module 'keras.src.backend' has no attribute 'backend'" and to change the code. Now one line
     says to restart the kernel; an interrupt anywhere else keeps IPython's traceback (where a loop was), a script's
     run in the notebook's namespace too. On the real kernel: a package whose import is interrupted half-way."""
-    package = tmp_path / "halfway_in_a_cell"
-    package.mkdir()
-    (package / "__init__.py").write_text("from halfway_in_a_cell import done\nfrom halfway_in_a_cell import cut_off\n",
-                                         encoding="utf-8")
-    (package / "done.py").write_text("", encoding="utf-8")
-    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+    write_package_stopped_half_way("halfway_in_a_cell", tmp_path)
     cells = [f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\nraise KeyboardInterrupt   # a loop stopped",
              "import halfway_in_a_cell",
              "exec(compile('raise KeyboardInterrupt  # a script run here', 'a_script.py', 'exec'), globals())"]
@@ -905,22 +913,19 @@ def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart
     stopped_loop, stopped_script = outputs(notebook, "error")          # a script's top level is not an import
     assert stopped_loop.ename == "KeyboardInterrupt" and "a loop stopped" in "".join(stopped_loop.traceback)
     assert stopped_script.ename == "KeyboardInterrupt" and "a script run here" in "".join(stopped_script.traceback)
-    assert notebook.cells[1].outputs == [nbformat.v4.new_output(
-        "stream", name="stderr", text="Interrupted while Python was loading halfway_in_a_cell: it may be left "
-        "half-loaded in this kernel, and code that uses it fail in ways that are not yours. Restart the kernel "
-        "(Kernel > Restart Kernel), then run the cells again.\n")], notebook.cells[1].outputs
+    restart_line = KERNEL_RESTART_LINE.format(package="halfway_in_a_cell")
+    assert notebook.cells[1].outputs == [nbformat.v4.new_output("stream", name="stderr", text=restart_line)], \
+        notebook.cells[1].outputs
 
 
 def interrupt_while_importing(package_name: str, tmp_path, monkeypatch) -> KeyboardInterrupt:
     """The KeyboardInterrupt of a stop that landed half-way through importing a package made in tmp_path (as the stop
     button lands in `import keras`), with its traceback, in this Python."""
-    package = tmp_path / package_name
-    package.mkdir()
-    (package / "__init__.py").write_text(f"from {package_name} import cut_off\n", encoding="utf-8")
-    (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
+    write_package_stopped_half_way(package_name, tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(KeyboardInterrupt) as stopped:
         __import__(package_name)
+    del sys.modules[f"{package_name}.done"]         # what had finished stays loaded after the stop: not after this
     return stopped.value
 
 
@@ -947,10 +952,8 @@ def test_the_kernels_restart_line_imports_nothing_while_a_package_is_half_loaded
         monkeypatch.setitem(sys.modules, module, None)             # `import` of it raises ImportError
     shell = ShellAfterAFailedCell()
     kernel_module.interrupted(shell, KeyboardInterrupt, interrupt, interrupt.__traceback__)
-    assert (capsys.readouterr().err, shell.tracebacks_shown) == (
-        "Interrupted while Python was loading halfway_handled: it may be left half-loaded in this kernel, and code "
-        "that uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart Kernel), then run the "
-        "cells again.\n", [])
+    assert (capsys.readouterr().err, shell.tracebacks_shown) == (KERNEL_RESTART_LINE.format(package="halfway_handled"),
+                                                                 [])
 
 
 def test_the_kernels_restart_line_leaves_no_earlier_cells_traceback_in_the_error_reply(tmp_path, monkeypatch):
