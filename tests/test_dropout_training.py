@@ -153,12 +153,19 @@ def test_recording_the_masks_of_a_twin_built_with_keras_own_dropout_is_refused_b
             step()
 
 
+def tiny_dropout_problem() -> tuple[Network, np.ndarray, np.ndarray]:
+    """A 3-4-1 network with Dropout(0.5) after its ReLU layer, and 8 rows labelled by the sign of their first
+    feature."""
+    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5, seed=1), Dense(4, 1, "sigmoid", seed=1)])
+    X = np.linspace(-1, 1, 24).reshape(8, 3)                                        # (8, 3)
+    y = (X[:, :1] > 0).astype(float)                                                # (8, 1)
+    return net, X, y
+
+
 def test_replaying_past_the_steps_keras_recorded_is_refused_by_step():
     """A scratch fit longer than the recorded masks (3 epochs recorded, 4 asked for) stopped with NumPy's bare
     "IndexError: index 6 is out of bounds for axis 0 with size 6" from inside masks.replay; as long is taken."""
-    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "sigmoid", seed=1)])
-    X = np.linspace(-1, 1, 24).reshape(8, 3)                                        # (8, 3)
-    y = (X[:, :1] > 0).astype(float)                                                # (8, 1)
+    net, X, y = tiny_dropout_problem()
     replayed = masks.replay([np.ones((6, 4, 4), bool)], len(X))       # 6 steps: 3 epochs of 2 batches of 4 rows
     fit = {"loss": "binary_crossentropy", "batch_size": 4, "shuffle": False, "verbose": 0, "masks": replayed}
     assert len(net.fit(X, y, epochs=3, **fit).history["loss"]) == 3
@@ -172,9 +179,7 @@ def fit_recording(steps: int, batch_size: int, validation_split: float = 0.0
                   ) -> tuple[Network, keras.Sequential, np.ndarray, np.ndarray]:
     """A tiny twin whose Keras side recorded room for `steps` steps of `batch_size` rows, then fit 2 epochs of
     8 rows in batches of 4 (4 steps), less the last rows `validation_split` keeps for validation."""
-    net = Network([Dense(3, 4, "relu", seed=0), Dropout(0.5, seed=1), Dense(4, 1, "sigmoid", seed=1)])
-    X = np.linspace(-1, 1, 24).reshape(8, 3)                                        # (8, 3)
-    y = (X[:, :1] > 0).astype(float)                                                # (8, 1)
+    net, X, y = tiny_dropout_problem()
     model = to_keras(net, dropout_layer=masks.RecordingDropout)
     model.compile(loss="binary_crossentropy", optimizer="sgd")
     masks.record(model, steps, batch_size)
