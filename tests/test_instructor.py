@@ -1322,16 +1322,21 @@ def test_make_grade_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, ca
     (["Grades-DL101-Exercises-12345.csv", "index.html", "a.zip", "b.ZIP"],
      "only 4 files (Grades-DL101-Exercises-12345.csv, a.zip, b.ZIP, ...): unzip a.zip and the other zips here, so "
      "that it holds one sub-folder per learner, holding their exercise files"),
+    (["Grades-DL101-Exercises-12345.csv", "submissions.TAR.GZ", "videos.7z"],
+     "only 3 files (Grades-DL101-Exercises-12345.csv, submissions.TAR.GZ, videos.7z): unpack submissions.TAR.GZ and "
+     "the other archives here, so that it holds one sub-folder per learner, holding their exercise files"),
     (["Grades-DL101-Exercises-12345.csv", "index.html"],
      "only 2 files (Grades-DL101-Exercises-12345.csv, index.html): SUBMISSIONS= is the folder that holds one "
      "sub-folder per learner, holding their exercise files"),
-], ids=["canvas", "moodle-without-folders", "unnamed", "zipped-download", "zipped-downloads", "grades-export-only"])
+], ids=["canvas", "moodle-without-folders", "unnamed", "zipped-download", "zipped-downloads", "packed-downloads",
+        "grades-export-only"])
 def test_a_flat_download_is_refused_in_one_line_naming_what_it_holds_and_how_to_lay_it_out(files, found, tmp_path,
                                                                                          capsys):
     """Canvas' download (and Moodle's without folders) puts every learner's files side by side, each name led by
     the learner's: refused as "holds no learner folders: one sub-folder per learner, ...", as an empty folder is.
     A platform's download still zipped, or its grades export alone, is named too (hidden files and make grade's own
-    left out), with what to do: unzip it there, or give the folder that holds the learners' folders."""
+    left out), with what to do: unzip it there (unpack it, when one is a .tar.gz, .7z, ... rather than a zip), or give
+    the folder that holds the learners' folders."""
     stems = {"ex01": find("ex01").stem, "ex02": find("ex02").stem}
     for name in files:
         (tmp_path / name.format(**stems)).write_text("x = 1\n", encoding="utf-8")

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from keras_models.course.exercises.graders import EXERCISES, printable
 from keras_models.course.instructor import gradebook
-from keras_models.course.instructor.learner_files import MACOS_ZIP_FOLDER, meant_ending, named_for, submission
+from keras_models.course.instructor.learner_files import (
+    ARCHIVE_ENDINGS,
+    MACOS_ZIP_FOLDER,
+    meant_ending,
+    named_for,
+    submission,
+)
 from keras_models.course.instructor.progress import PROGRESS
 from keras_models.course.instructor.sandbox import escaped
 from keras_models.twins.counted import counted
@@ -202,7 +208,8 @@ def _flat_download(submissions: Path, platforms_only: bool = False) -> str | Non
 def _files_only(submissions: Path) -> str | None:
     """What a submissions folder without learner folders, nor files named like exercise files, holds instead: the
     files a learning platform exports (its download still zipped, its grades worksheet), named three at most, and
-    what to do: unzip the zip there, or give the folder that holds the learners' folders (", but only 2 files
+    what to do: unzip the zip there (unpack another archive: ARCHIVE_ENDINGS), or give the folder that holds the
+    learners' folders (", but only 2 files
     (Grades-DL101.csv, submissions.zip): unzip submissions.zip here, so that it holds one sub-folder per learner, ...").
     None when it holds no file but make grade's own and hidden ones (.DS_Store): an empty folder."""
     with contextlib.suppress(OSError):
@@ -210,9 +217,11 @@ def _files_only(submissions: Path) -> str | None:
                        if not path.is_dir() and not is_output(path.name) and not path.name.startswith("."))
         if files:
             listed = ", ".join(map(escaped, files[:3])) + (", ..." if len(files) > 3 else "")
-            zips = [name for name in files if name.lower().endswith(".zip")]
-            what = (f"unzip {escaped(zips[0])}{' and the other zips' if len(zips) > 1 else ''} here, so that it holds"
-                    if zips else "SUBMISSIONS= is the folder that holds")
+            archives = [name for name in files if name.lower().endswith(ARCHIVE_ENDINGS)]
+            unpack, others = (("unzip", "zips") if all(name.lower().endswith(".zip") for name in archives)
+                              else ("unpack", "archives"))
+            what = (f"{unpack} {escaped(archives[0])}{f' and the other {others}' if len(archives) > 1 else ''} here, "
+                    "so that it holds" if archives else "SUBMISSIONS= is the folder that holds")
             return (f", but only {counted(len(files), 'file')} ({listed}): {what} one sub-folder per learner, holding "
                     "their exercise files")
     return None
