@@ -180,18 +180,19 @@ def _computes_then_is_killed(cpu_seconds: float) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-@pytest.mark.parametrize("time_limit, reason", [
-    (0.2, "used more than 0.2 s of CPU time (time limit)"),
+@pytest.mark.parametrize("time_limit, reason, out_of_time", [
+    (0.2, "used more than 0.2 s of CPU time (time limit)", True),
     (5, "stopped before the grader gave a verdict: was killed by itself, another process or the out-of-memory "
-        "killer (signal SIGKILL)"),
+        "killer (signal SIGKILL)", False),
 ], ids=["limit-used-up", "limit-not-reached"])
-def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_time(time_limit, reason, tmp_path):
+def test_a_child_killed_once_its_cpu_time_was_used_up_is_stopped_for_its_cpu_time(time_limit, reason, out_of_time,
+                                                                                 tmp_path):
     """Past the soft limit, a child that has not died of SIGXCPU -- it came late, or the submission ignored it --
     gets the hard limit's SIGKILL a second later: that was "stopped before the grader gave a verdict (exit status
     -9)". Its CPU time says which it was (0.3 s here, a child that kills itself: the hard limit takes 2 s or more)."""
     verdict = verdict_of(_computes_then_is_killed, 0.3, workdir=tmp_path / "cy", time_limit=time_limit)
     skip_if_starved_before_its_cpu_limit(verdict, 0.3)             # no CPU limit here: it kills itself
-    assert verdict == sandbox.Verdict(False, reason)
+    assert verdict == sandbox.Verdict(False, reason, out_of_time=out_of_time)
 
 
 def _computes_then_waits(cpu_seconds: float, computed) -> None:
@@ -484,10 +485,11 @@ def test_an_exercise_every_learner_was_stopped_at_time_limit_in_is_named_with_a_
     (["cut", "fails", "fails"], False),            # most zeros are the code's own
     (["cut", "cut", "fails", "fails"], False),     # half, not more
     (["cut"], False),                              # one learner's loop
-    (["cut at 20 s", "cut at 20 s"], False),       # an earlier limit's reason, not this run's
+    (["cut at 20 s", "cut at 20 s"], False),       # an earlier run's reason, read back: not this run's
 ], ids=["all", "one-missing", "one-passed", "most-fail", "half", "alone", "another-limit"])
 def test_the_time_limit_warning_needs_most_submissions_of_an_exercise_stopped_there_and_none_passed(column, named):
-    grade_of = {"cut": gradebook.Grade("x.py", 0, "used more than 2 s of CPU time (time limit) -- it was running ..."),
+    grade_of = {"cut": gradebook.Grade("x.py", 0, "used more than 2 s of CPU time (time limit) -- it was running ...",
+                                       out_of_time=True),
                 "cut at 20 s": gradebook.Grade("x.py", 0, "used more than 20 s of CPU time (time limit)"),
                 "missing": gradebook.Grade("", 0, "missing: no ex01_perceptron_activations.py or .ipynb"),
                 "passed": gradebook.Grade("x.py", 10, "... match the formulas"),
@@ -499,7 +501,7 @@ def test_the_time_limit_warning_needs_most_submissions_of_an_exercise_stopped_th
 
 def test_the_time_limit_warning_names_each_such_exercise_and_a_limit_above_the_one_given():
     """TIME_LIMIT=200 (above the default): the command says 400. ex02, where one submission passed, is not named."""
-    stopped = gradebook.Grade("x.py", 0, "used more than 200 s of CPU time (time limit)")
+    stopped = gradebook.Grade("x.py", 0, "used more than 200 s of CPU time (time limit)", out_of_time=True)
     grades = {"ann": {"ex01": stopped, "ex02": stopped, "ex03": stopped},
               "bob": {"ex01": stopped, "ex02": gradebook.Grade("x.py", 15, "ok"), "ex03": stopped}}
     assert grade_class.time_limit_warning(grades, [EX01, EX02, find("ex03")], 200) == (
@@ -523,7 +525,7 @@ def test_a_child_that_ended_before_the_next_one_started_keeps_its_cpu_time(tmp_p
             verdict = sandbox._poll(first, [], 0.2, wall_seconds=10)
         finally:
             sandbox._end(second)
-    assert verdict == sandbox.Verdict(False, "used more than 0.2 s of CPU time (time limit)")
+    assert verdict == sandbox.Verdict(False, "used more than 0.2 s of CPU time (time limit)", out_of_time=True)
 
 
 def _ends(how: str) -> None:
@@ -1667,6 +1669,20 @@ def test_a_kept_wall_limit_verdict_keeps_its_cpu_seconds_and_a_progress_file_wri
     assert progress.Kept.read(tmp_path, settings).verdicts == {
         ("ann", "ex01"): ("1" * 64, sandbox.Verdict(False, starved.reason))}
     assert capsys.readouterr().err == ""
+
+
+def test_a_kept_time_limit_verdict_stays_out_of_time_so_the_same_make_grade_again_still_warns_of_the_limit(tmp_path):
+    """time_limit_warning counts the zeros stopped at TIME_LIMIT by Verdict.out_of_time, not by their reason: a verdict
+    kept across a stop keeps it (written as `true` where a wall-limit verdict writes its CPU seconds)."""
+    settings = progress.settings([EX01], 2, None, {})
+    stopped = sandbox.Verdict(False, "used more than 2 s of CPU time (time limit)", out_of_time=True)
+    kept = progress.Kept(tmp_path, settings, {})
+    kept.digests[("ann", "ex01")] = "1" * 64
+    kept.add(("ann", "ex01"), stopped)
+    kept.save()
+    assert json.loads((tmp_path / PROGRESS).read_text())["verdicts"] == [
+        ["ann", "ex01", "1" * 64, False, stopped.reason, True]]
+    assert progress.Kept.read(tmp_path, settings).verdicts == {("ann", "ex01"): ("1" * 64, stopped)}
 
 
 def test_a_progress_file_whose_verdicts_do_not_stand_is_deleted_even_when_stopped_before_grading_began(tmp_path):

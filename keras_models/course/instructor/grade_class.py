@@ -172,7 +172,7 @@ def _grade(exercise: Exercise, verdict: Verdict, chosen: Version | None, learner
         return Grade("", 0, escaped(verdict.reason))
     also = near if not verdict.passed else ""
     return Grade(chosen.path.relative_to(learner_dir).as_posix(), exercise.points if verdict.passed else 0,
-                 escaped(verdict.reason + which_of_two(chosen) + also), verdict.cpu_at_wall_limit)
+                 escaped(verdict.reason + which_of_two(chosen) + also), verdict.cpu_at_wall_limit, verdict.out_of_time)
 
 
 def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wall_seconds: float | None = None,
@@ -214,12 +214,12 @@ def time_limit_warning(grades: Book, exercises: list[Exercise], time_limit: int)
     """One line naming the exercises TIME_LIMIT may be too low for, and the command that grades them again under a
     higher one; "" when there are none. Such an exercise: nobody passed it, and more than half of the submissions of
     it (two at least; a learner who handed in none does not count) were stopped at TIME_LIMIT -- a column of zeros
-    that each says "used more than 1 s of CPU time", the instructor's limit rather than the class's code."""
-    stopped_there = f"used more than {time_limit:g} s of CPU time (time limit)"     # sandbox.py's reason
+    that each says "used more than 1 s of CPU time" (Grade.out_of_time), the instructor's limit rather than the
+    class's code."""
     too_low = []
     for exercise in exercises:
         handed_in = [mine[exercise.name] for mine in grades.values() if mine.get(exercise.name, Grade("", 0, "")).file]
-        stopped = sum(grade.reason.startswith(stopped_there) for grade in handed_in)
+        stopped = sum(grade.out_of_time for grade in handed_in)
         if stopped >= 2 and 2 * stopped > len(handed_in) and not any(grade.points for grade in handed_in):
             too_low.append(f"{exercise.name} ({stopped} of its {len(handed_in)} submissions stopped there, none "
                            "passed)")

@@ -101,6 +101,8 @@ class Grade:
     reason: str          # one line: the grader's summary, or why it is a 0
     cpu_at_wall_limit: float | None = None   # this run's alone, not written: the Verdict's (sandbox.py), for
                                              # grade_class.starved_warning
+    out_of_time: bool = False                # this run's alone, not written: the Verdict's, for
+                                             # grade_class.time_limit_warning
 
 
 Book = dict[str, dict[str, Grade]]       # {learner: {exercise name: Grade}}, the learners in the files' order

@@ -3,10 +3,11 @@ grades only the learners not yet done: a class of 60 takes 10 to 40 minutes, and
 used to throw away every grade given so far.
 
     dir/grades_progress.json    {"format": FORMAT, "settings": {...}, "verdicts": [[learner, exercise, digest,
-                                 passed, reason (, cpu_at_wall_limit)], ...]}
+                                 passed, reason (, cpu_at_wall_limit | true)], ...]}
 
 What is kept is each submission's verdict, what its own process judged (passed, and the one-line reason; at the wall
-limit, the CPU seconds used by then, which rows written before they were kept do without), beside the
+limit, the CPU seconds used by then, which rows written before they were kept do without; at the CPU-time limit,
+true: out_of_time), beside the
 SHA-256 of what it judged: the file's name and bytes, as read before any submission ran (`digest`). The rest of a
 grade -- its points, the file named, what a 0's reason adds -- is worked out again from the folder as it is now, as
 for every learner: a verdict is used again only for the very bytes it judged, so a learner whose file changed since
@@ -103,14 +104,14 @@ class Kept:
                 return _ignored(folder, settings, "not make grade's progress")
             differ = [name for name in settings if found["settings"].get(name) != settings[name]]
             verdicts = {}
-            for learner, exercise, digest, passed, reason, *cpu in found["verdicts"]:
-                cpu_at_wall_limit = cpu.pop() if len(cpu) == 1 else None         # (rows written before it: none)
+            for learner, exercise, digest, passed, reason, *last_one in found["verdicts"]:
+                last = last_one.pop() if len(last_one) == 1 else None         # (rows written before it: none)
                 if not (all(isinstance(value, str) for value in (learner, exercise, digest, reason))
-                        and isinstance(passed, bool) and len(cpu) == 0
-                        and (cpu_at_wall_limit is None or type(cpu_at_wall_limit) in (int, float))):
+                        and isinstance(passed, bool) and len(last_one) == 0
+                        and (last is None or last is True or type(last) in (int, float))):
                     raise TypeError("a verdict of other types")
                 verdicts[learner, exercise] = (digest, Verdict(passed, one_line(reason),   # one line, whoever wrote it
-                                                               cpu_at_wall_limit))
+                                                               None if last is True else last, last is True))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             return _ignored(folder, settings, f"not JSON: {error}" if isinstance(error, json.JSONDecodeError)
                             else "not make grade's progress")
@@ -141,6 +142,7 @@ class Kept:
         """Write the progress file whole (an OSError, a full disk, names it)."""
         rows = [[learner, exercise, digest, verdict.passed, verdict.reason]
                 + ([] if verdict.cpu_at_wall_limit is None else [verdict.cpu_at_wall_limit])
+                + ([True] if verdict.out_of_time else [])            # (never both: one is at the wall limit)
                 for (learner, exercise), (digest, verdict) in self.verdicts.items()]
         write_text_atomically(self.path, json.dumps({"format": FORMAT, "settings": self.settings, "verdicts": rows},
                                                     indent=1) + "\n")

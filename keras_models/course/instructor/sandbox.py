@@ -112,6 +112,7 @@ class Verdict:
     reason: str                # one line: the grader's summary, or why it is a 0
     cpu_at_wall_limit: float | None = None   # CPU seconds a child stopped at its wall limit had used, as its reason
                                              # says them; None for any other verdict, or where /proc is not there
+    out_of_time: bool = False  # stopped at its CPU-time limit, as its reason says (grade_class.time_limit_warning)
 
 
 @dataclass(frozen=True)
@@ -458,7 +459,7 @@ def _poll(r: _Running, ready: list, time_limit: int, wall_seconds: float) -> Ver
                   else f"wrote or printed more than {OUTPUT_LIMIT / 2**20:g} MiB into one file (output limit)"
                   if code == -signal.SIGXFSZ
                   else _stopped(code))
-        verdict = Verdict(False, reason)
+        verdict = Verdict(False, reason, out_of_time=out_of_time)
     return verdict
 
 
