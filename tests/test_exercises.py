@@ -4341,16 +4341,15 @@ def test_ex07_refuses_a_fit_that_writes_the_exercises_20_epochs_in_rather_than_t
     it with, and passed. The grader now also calls it with another number, stopped before any epoch runs. That second
     call is the learner's own; the grader's first, with the default, is ex07_overfitting_run (written, not trained: the
     20 epochs it stands in for cost seconds, and the refusal comes before the grader reads their logs)."""
-    learners = tmp_path / "learners" / find("ex07").solution_path.name
-    learners.parent.mkdir()
-    learners.write_text(_changed_solution("ex07", ("epochs=epochs,", "epochs=20,")), encoding="utf-8")
-    written_in = load_module(learners).train_with_tensorboard
+    def default_call_written(module) -> dict:
+        written_in = module.train_with_tensorboard                  # the graded file's own, epochs=20 written in
 
-    def train_with_tensorboard(log_dir, epochs: int = 20):
-        return ex07_overfitting_run(log_dir, epochs) if epochs == 20 else written_in(log_dir, epochs)
+        def train_with_tensorboard(log_dir, epochs: int = 20):
+            return ex07_overfitting_run(log_dir, epochs) if epochs == 20 else written_in(log_dir, epochs)
 
-    message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=20,"),
-                           train_with_tensorboard=train_with_tensorboard)
+        return {"train_with_tensorboard": train_with_tensorboard}
+
+    message = _graded_with("ex07", tmp_path, ("epochs=epochs,", "epochs=20,"), of_module=default_call_written)
     assert message == ("train_with_tensorboard given epochs=7 (by the grader, to see that it is used) still asked "
                        "model.fit for epochs=20: pass epochs=epochs to model.fit"), message
 
