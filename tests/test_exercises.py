@@ -2707,14 +2707,13 @@ def test_ex04_refuses_training_prices_out_of_line_with_their_rows_before_any_epo
     3.372 ... more hidden units, a better learning rate or more epochs"). The hint counts the rows moved, and no
     epoch began (a callback of fit's records each one)."""
     import keras
-    import tensorflow as tf
 
     moved, epochs_begun = [], []
 
     def train(model, X_train, y_train, X_val, y_val):
         reversed_prices = y_train[::-1]
         moved.append((int(np.sum(reversed_prices != y_train)), len(y_train)))  # rows given another's price, of all
-        rows = (tf.data.Dataset.from_tensor_slices((X_train, reversed_prices)).batch(128),) if handed == "dataset" \
+        rows = (as_tf_dataset(X_train, reversed_prices, batch_size=128),) if handed == "dataset" \
             else (X_train, reversed_prices)
         begun = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs_begun.append(epoch))
         return model.fit(*rows, validation_data=(X_val, y_val), epochs=40, callbacks=[begun], verbose=0)
@@ -2759,8 +2758,6 @@ def test_labels_stay_with_their_rows_counts_targets_moved_to_other_rows_and_leav
     keras.utils.PyDataset repeated without end); rows and targets shuffled by one permutation (so too), a row the data
     holds twice with either of its two targets, a target rescaled (no target of
     the rows at all: another check's matter) and rows that are not training rows pass."""
-    import tensorflow as tf
-
     from keras_models.course.exercises.graders.fit_checks import labels_stay_with_their_rows
 
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0], [3.0, 1.0], [4.0, 0.5]])        # (6, 2), row 3 twice
@@ -2771,14 +2768,14 @@ def test_labels_stay_with_their_rows_counts_targets_moved_to_other_rows_and_leav
 
     order = np.array([5, 2, 0, 4, 1, 3])
     check_fit(X[order], y[order])
-    check_fit(tf.data.Dataset.from_tensor_slices((X[order], y[order])).batch(4))
+    check_fit(as_tf_dataset(X[order], y[order], batch_size=4))
     check_fit(as_py_dataset(X[order], y[order]))
     check_fit({"features": X[order]}, y[order])
     check_fit(X, y[[0, 1, 2, 4, 3, 5]])                                          # the twice-held row, targets swapped
     check_fit(X, y * 1000.0)
     check_fit(X + 100.0, y[::-1])
     swapped = y[[1, 0, 2, 3, 4, 5]].ravel()                                      # a vector (m,), as Keras takes it
-    for given in [(X, swapped), (tf.data.Dataset.from_tensor_slices((X, swapped)).batch(4).repeat(),),
+    for given in [(X, swapped), (as_tf_dataset(X, swapped, repeated=True, batch_size=4),),
                   (as_py_dataset(X, swapped, repeated=True),), ({"features": X}, swapped)]:
         with pytest.raises(Fail, match=r"^fit's y is out of line with its x: 2 of the 6 training rows were handed "):
             check_fit(*given)
@@ -2825,8 +2822,6 @@ def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = 
     ("dataset") or a keras.utils.PyDataset ("py-dataset") of (x, y) batches of 32 (or "py-dataset-of-lists": of lists
     [x, y]), the same object both ways (repeated: without end), or a dict of named inputs ("dict": validation_data
     (dict, y), x the dict alone); shuffled by one permutation of rows and targets."""
-    import tensorflow as tf
-
     order = np.random.default_rng(0).permutation(len(X)) if shuffled else np.arange(len(X))        # (m,)
     X, y = X[order], y[order]
     if kind == "dict":
@@ -2834,8 +2829,7 @@ def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = 
     if kind in ("py-dataset", "py-dataset-of-lists"):
         batches = as_py_dataset(X, y, repeated, batch="list" if kind == "py-dataset-of-lists" else "tuple")
     else:
-        batches = tf.data.Dataset.from_tensor_slices((X, y)).batch(32)
-        batches = batches.repeat() if repeated else batches
+        batches = as_tf_dataset(X, y, repeated)
     return batches, batches
 
 
@@ -3985,11 +3979,16 @@ class PredictsOnBatch(CallsTheModel):
         return self.predictor.model.predict_on_batch(X)                                              # (m, 1)
 
 
-def as_dataset(x):
-    """x (m, n) as fit may be given it: a tf.data.Dataset of (x, y) batches of 32, shuffled."""
+def as_tf_dataset(x, y=None, repeated: bool = False, batch_size: int = 32, shuffled: bool = False):
+    """x (m, n) with its targets y (zeros if None) as fit may be given them: a tf.data.Dataset of (x, y) batches of
+    `batch_size`; shuffled, the rows in one order (seed 0), each with its own target; repeated, without end."""
     import tensorflow as tf
 
-    return tf.data.Dataset.from_tensor_slices((x, np.zeros(len(x)))).shuffle(len(x), seed=0).batch(32)
+    y = np.zeros(len(x)) if y is None else y
+    rows = tf.data.Dataset.from_tensor_slices((x, y))
+    rows = rows.shuffle(len(x), seed=0) if shuffled else rows
+    batches = rows.batch(batch_size)
+    return batches.repeat() if repeated else batches
 
 
 def as_py_dataset(x, y=None, repeated: bool = False, batch: str = "tuple"):
@@ -4029,8 +4028,8 @@ def as_py_dataset(x, y=None, repeated: bool = False, batch: str = "tuple"):
     (lambda scaled, raw: scaled - 0.01, True, "calling-the-model"),       # ... and is judged, not skipped
     (lambda scaled, raw: scaled - 0.01, False, "on-batch"),               # predict_on_batch: its model call is
                                                                           # ... symbolic, no features: skipped
-    (lambda scaled, raw: as_dataset(scaled), False, "as-solution"),       # fit given a tf.data.Dataset
-    (lambda scaled, raw: as_dataset(scaled - 0.01), True, "as-solution"),  # ... read, not skipped
+    (lambda scaled, raw: as_tf_dataset(scaled, shuffled=True), False, "as-solution"),  # fit given a tf.data.Dataset
+    (lambda scaled, raw: as_tf_dataset(scaled - 0.01, shuffled=True), True, "as-solution"),  # ... read, not skipped
     (lambda scaled, raw: as_py_dataset(scaled), False, "as-solution"),    # fit given a keras.utils.PyDataset
     (lambda scaled, raw: as_py_dataset(scaled - 0.01), True, "as-solution"),  # ... read by index, not skipped
     (lambda scaled, raw: as_py_dataset(scaled - 0.01, batch="x-alone"), True, "as-solution"),  # ... of (x,) too
