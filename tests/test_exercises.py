@@ -2700,26 +2700,37 @@ def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoc
         "EarlyStopping monitors 'val_accuracy'; the exercise asks it to watch the validation loss")
 
 
+class EpochsBegun:
+    """A keras callback for fit's callbacks (`.callback`) that records each epoch as it begins, in `.epochs`: a fit the
+    grader stops as it is called began none."""
+
+    def __init__(self):
+        import keras
+
+        self.epochs: list[int] = []
+        self.callback = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: self.epochs.append(epoch))
+
+    def assert_none(self) -> None:
+        assert self.epochs == [], f"fit ran {len(self.epochs)} epochs before the grader stopped it"
+
+
 @pytest.mark.parametrize("handed", ["arrays", "dataset"])
 def test_ex04_refuses_training_prices_out_of_line_with_their_rows_before_any_epoch_runs(handed, tmp_path):
     """y_train[::-1] handed to fit, as arrays or as a tf.data.Dataset of (x, y) batches, trains every diamond on
     another's price: Keras takes it without a word, and the grader told the learner to tune the model ("test MAE
     3.372 ... more hidden units, a better learning rate or more epochs"). The hint counts the rows moved, and no
     epoch began (a callback of fit's records each one)."""
-    import keras
-
-    moved, epochs_begun = [], []
+    moved, begun = [], EpochsBegun()
 
     def train(model, X_train, y_train, X_val, y_val):
         reversed_prices = y_train[::-1]
         moved.append((int(np.sum(reversed_prices != y_train)), len(y_train)))  # rows given another's price, of all
         rows = (as_tf_dataset(X_train, reversed_prices, batch_size=128),) if handed == "dataset" \
             else (X_train, reversed_prices)
-        begun = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs_begun.append(epoch))
-        return model.fit(*rows, validation_data=(X_val, y_val), epochs=40, callbacks=[begun], verbose=0)
+        return model.fit(*rows, validation_data=(X_val, y_val), epochs=40, callbacks=[begun.callback], verbose=0)
 
     hint = grade_mutant("ex04", tmp_path, train=train)
-    assert epochs_begun == [], f"fit ran {len(epochs_begun)} epochs before the grader refused it"
+    begun.assert_none()
     assert hint == ("fit's y is out of line with its x: {} of the {} training rows were handed "
                     "another row's target (as y_train[::-1] would be): keep each row with its own, "
                     "model.fit(X_train, y_train), or shuffle both with one permutation").format(*moved[0]), hint
@@ -4107,7 +4118,7 @@ def test_ex06_refuses_a_fit_given_a_python_generator_before_any_epoch_runs(tmp_p
     import keras
 
     module = load_module(find("ex06").solution_path)
-    epochs_begun = []
+    begun = EpochsBegun()
 
     def train(houses):
         predictor = ex06_not_trained(module)(houses)
@@ -4115,13 +4126,12 @@ def test_ex06_refuses_a_fit_given_a_python_generator_before_any_epoch_runs(tmp_p
         target = np.log(houses["price"].to_numpy(dtype=float))                                             # (m,)
         batches = ((X[i:i + 32], target[i:i + 32]) for i in range(0, len(X), 32))
         stop = keras.callbacks.EarlyStopping(monitor="val_loss", restore_best_weights=True)
-        begun = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: epochs_begun.append(epoch))
         predictor.model.fit(batches, validation_data=(X[:50], target[:50]), epochs=1, shuffle=False,
-                            callbacks=[stop, begun], verbose=0)
+                            callbacks=[stop, begun.callback], verbose=0)
         return predictor
 
     hint = grade_mutant("ex06", tmp_path, train=train)
-    assert epochs_begun == [], f"fit ran {len(epochs_begun)} epochs before the grader refused it"
+    begun.assert_none()
     assert hint == ("model.fit was given a Python generator, which training uses up, so the grader cannot check "
                     "that predict scales new houses as train scaled these: pass model.fit the scaled features as an "
                     "array"), hint
@@ -4361,14 +4371,13 @@ def test_ex07_calls_a_train_with_tensorboard_whose_default_is_7_with_another_num
     fit before any epoch runs."""
     import keras
 
-    begun = []                                             # the epochs the fit began
+    begun = EpochsBegun()
 
     def default_7(log_dir, epochs: int = 7):
         model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
         model.compile(optimizer="sgd", loss="mse")
-        record = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: begun.append(epoch))
-        return model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=epochs if passed_on else 7, callbacks=[record],
-                         verbose=0)
+        return model.fit(np.zeros((2, 1)), np.zeros((2, 1)), epochs=epochs if passed_on else 7,
+                         callbacks=[begun.callback], verbose=0)
 
     if passed_on:
         find("ex07").grader._epochs_passed_on(default_7, tmp_path, 7)
@@ -4377,7 +4386,7 @@ def test_ex07_calls_a_train_with_tensorboard_whose_default_is_7_with_another_num
             find("ex07").grader._epochs_passed_on(default_7, tmp_path, 7)
         assert str(refused.value) == ("train_with_tensorboard given epochs=8 (by the grader, to see that it is used) "
                                       "still asked model.fit for epochs=7: pass epochs=epochs to model.fit")
-    assert begun == []
+    begun.assert_none()
 
 
 def test_ex07_stops_its_second_call_of_train_with_tensorboard_before_any_epoch_runs(tmp_path):
