@@ -130,6 +130,11 @@ def recording_layers(model: keras.Model) -> list[RecordingDropout]:
     return [layer for layer in model.layers if isinstance(layer, RecordingDropout)]
 
 
+def _optimizer_steps(model: keras.Model) -> int:
+    """The optimizer steps a compiled `model` has taken (its optimizer's `iterations`): the row of the next mask."""
+    return int(np.asarray(model.optimizer.iterations))
+
+
 def record(model: keras.Model, steps: int, batch_size: int) -> None:
     """Give each RecordingDropout of a compiled `model` a buffer for `steps` optimizer steps of at most
     `batch_size` rows. Call it before the first fit: a train function traced earlier does not record."""
@@ -137,7 +142,7 @@ def record(model: keras.Model, steps: int, batch_size: int) -> None:
     if getattr(model, "optimizer", None) is None:         # Keras: "'Sequential' object has no attribute 'optimizer'"
         raise ValueError(f"masks.record needs a compiled model, whose optimizer's step count says which row each mask "
                          f"goes to: call {model.name}.compile(...) first")
-    steps_taken = int(np.asarray(model.optimizer.iterations))
+    steps_taken = _optimizer_steps(model)
     if steps_taken:     # their masks are lost, and the next step's would land in row steps_taken (if written at all)
         raise ValueError(f"masks.record comes after compile and before the first fit, but the optimizer of Keras model "
                          f"{model.name!r} has taken {steps_taken} steps, whose masks were not recorded: build and "
@@ -154,7 +159,7 @@ def buffers(model: keras.Model) -> list[tf.Variable]:
     if missing:
         raise ValueError(f"RecordingDropout layer(s) {missing} record nothing: call masks.record(model, steps, "
                          "batch_size) after compile and before fit")
-    steps_run = int(np.asarray(model.optimizer.iterations))
+    steps_run = _optimizer_steps(model)
     for layer in layers:
         steps, batch_size, _ = layer._buffer.masks.shape
         widest = int(np.asarray(layer._buffer.widest))
@@ -185,7 +190,7 @@ def recorded(model: keras.Model) -> Recorded:
     and `.rows` say which steps fit ran and on how many rows (replay refuses any other)."""
     arrays = [np.asarray(buffer) for buffer in buffers(model)]
     rows = np.asarray(recording_layers(model)[0]._buffer.rows) if arrays else np.zeros(0, np.int32)
-    return Recorded(arrays, int(np.asarray(model.optimizer.iterations)), rows)
+    return Recorded(arrays, _optimizer_steps(model), rows)
 
 
 def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np.ndarray]]:
@@ -217,7 +222,7 @@ def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np
 def state(model: keras.Model) -> dict[str, np.ndarray]:
     """What a checkpoint needs to continue recording as if never stopped: the masks of the steps taken so
     far (masks_<j>) and each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
-    steps = int(np.asarray(model.optimizer.iterations))
+    steps = _optimizer_steps(model)
     arrays = {}
     for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
         arrays[f"masks_{j}"] = np.asarray(buffer)[:steps]
