@@ -57,8 +57,7 @@ from keras_models.course.exercises.graders import (
     load_graders,
 )
 from keras_models.course.exercises.graders.judging import floatx_in, keras_json
-from keras_models.course.exercises.half_loaded import notebook_cells, package_loading
-from keras_models.course.exercises.notebook_source import TIMED_IN_A_KERNEL
+from keras_models.course.exercises.half_loaded import learners_cell, notebook_cells, package_loading
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, copies_worked_in, version_to_grade
 from keras_models.twins import repository
@@ -259,9 +258,8 @@ def _not_the_notebook_graded(session: object, exercise: Exercise) -> None:
 def _learners_code(caller_file: str):
     """Whether a frame's file is the learner's: the calling script, or any cell of the calling notebook (a `%%time`
     cell's code included, which IPython compiles under a name of its own)."""
-    cells = notebook_cells(caller_file)
-    return lambda filename: filename == caller_file or (cells is not None and (
-        Path(filename).parent == cells or filename in TIMED_IN_A_KERNEL))
+    in_notebook = notebook_cells(caller_file) is not None
+    return lambda filename: filename == caller_file or (in_notebook and learners_cell(filename))
 
 
 def main(argv: list[str] | None = None) -> int:
