@@ -57,7 +57,7 @@ from keras_models.course.exercises.graders import (
     load_graders,
 )
 from keras_models.course.exercises.graders.judging import floatx_in, keras_json
-from keras_models.course.exercises.half_loaded import learners_cell, notebook_cells, package_loading
+from keras_models.course.exercises.half_loaded import learners_cell, notebook_cells, package_loading, restart_line
 from keras_models.course.exercises.reset import REPO, reset_exercises, write_missing_files
 from keras_models.course.exercises.which_file import Version, copies_worked_in, version_to_grade
 from keras_models.twins import repository
@@ -219,9 +219,8 @@ def grade_here(name: str) -> None:
         if loading is None:                                     # the stop button
             print(f"Interrupted: {exercise.name} was not graded. Run this cell again to grade it.")
         else:           # what loaded before the stop stays in the kernel, what did not is missing: a restart mends it
-            print(f"Interrupted while Python was loading {loading}: {exercise.name} was not graded, and {loading} "
-                  "may be left half-loaded in this kernel. Restart the kernel (Kernel > Restart Kernel), run the "
-                  "cells above, then this one.")
+            print(restart_line(loading, f"{exercise.name} was not graded, and {loading} may be left half-loaded in "
+                               "this kernel.", "run the cells above, then this one."))
         return None
     _print_result(result)
     _not_the_notebook_graded(caller.f_globals.get("__session__"), exercise)

@@ -2,7 +2,8 @@
 
 The stop button raises KeyboardInterrupt wherever Python is. During the first `import keras` (seconds: it looks
 stuck) it leaves Keras half-loaded: restarting the kernel mends that, running the cell again does not. The grade
-cell (grade.py) and the project's kernel (../jupyter/kernel.py) both ask `package_loading` whether that happened.
+cell (grade.py) and the project's kernel (../jupyter/kernel.py) both ask `package_loading` whether that happened,
+and say so in a `restart_line`.
 
 Only the standard library is imported here: the kernel asks while the interrupted import may be half-way through
 pandas or NumPy, and importing anything that needs them then failed (ImportError: numpy._core.multiarray failed to
@@ -40,6 +41,13 @@ def package_loading(interrupt: KeyboardInterrupt, is_learners: Callable[[str], b
             loading = frame.f_locals.get("name", loading)
         tb = tb.tb_next
     return None if loading is None else loading.split(".")[0]
+
+
+def restart_line(package: str, what_it_left: str, then: str) -> str:
+    """The line that says an interrupt stopped Python loading `package` (package_loading's answer): `what_it_left`
+    (a sentence), then the remedy, a restart of the kernel, and `then`, what to run after it."""
+    return (f"Interrupted while Python was loading {package}: {what_it_left} Restart the kernel "
+            f"(Kernel > Restart Kernel), {then}")
 
 
 def notebook_cells(caller_file: str) -> Path | None:

@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-from keras_models.course.exercises.half_loaded import learners_cell, package_loading
+from keras_models.course.exercises.half_loaded import learners_cell, package_loading, restart_line
 from keras_models.twins.repository import REPO
 from scratch.atomic_write import write_text_atomically
 
@@ -107,9 +107,8 @@ def interrupted(shell, etype, value, tb, tb_offset=None) -> None:
     # what showtraceback sets for the cell's error reply (ipykernel's zmqshell): a cell that awaits at its top level
     # does not clear it first, and its reply carried the traceback of an earlier failing cell
     shell._last_traceback = []
-    print(f"Interrupted while Python was loading {loading}: it may be left half-loaded in this kernel, and code that "
-          "uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart Kernel), then run the cells "
-          "again.", file=sys.stderr)
+    print(restart_line(loading, "it may be left half-loaded in this kernel, and code that uses it fail in ways that "
+                       "are not yours.", "then run the cells again."), file=sys.stderr)
 
 
 if __name__ == "__main__":
