@@ -25,7 +25,7 @@ import numpy as np
 from scratch.checks import elementwise
 
 from .checks import Fail, check
-from .fit_data import as_rows, rows_read, training_rows, validation_rows
+from .fit_data import as_rows, features_read, training_rows, validation_rows
 from .model_checks import output_activation
 
 
@@ -308,9 +308,9 @@ def not_trained_on(arguments: dict, X_val: np.ndarray, n_train: int, name: str, 
 
 def rows_among(rows: np.ndarray, given, limit: int) -> int:
     """How many of `rows` (m, n) are also rows of `given` -- an array, a dict of inputs, or a tf.data.Dataset or
-    keras.utils.PyDataset of (x, y) batches read up to about `limit` rows (rows_read) -- compared in float32 (what
+    keras.utils.PyDataset of (x, y) batches read up to about `limit` rows (features_read) -- compared in float32 (what
     Keras feeds the model); 0 when `given` is none of these."""
-    given = as_rows(rows_read(given, limit)[0], np.float32)                  # (m_given, n) or None
+    given = features_read(given, limit, np.float32)                          # (m_given, n) or None
     if given is None or given.shape[1] != rows.shape[1]:
         return 0
     seen = {row.tobytes() for row in given}

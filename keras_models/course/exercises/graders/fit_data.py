@@ -105,14 +105,13 @@ def training_rows(arguments: dict, limit: int) -> tuple:
     return tuple(None if rows is None else rows[:limit] for rows in read)
 
 
-def features_read(x, limit: int) -> np.ndarray | None:
-    """The rows of features (m, n) in an x that fit or predict takes, read without using it up: an array (a DataFrame,
-    a tensor); a dict of named inputs, its arrays side by side in the order of their names (one input: its array);
-    a tf.data.Dataset or a keras.utils.PyDataset of (x, y) batches or x alone, their x, about `limit` rows at most
-    (batches_read). None for anything else: a Python generator, which one reading uses up, and rows of any other
+def features_read(x, limit: int, dtype: type = np.float64) -> np.ndarray | None:
+    """The rows of features (m, n) of `dtype` in an x that fit or predict takes, read without using it up: an array
+    (a DataFrame, a tensor); a dict of named inputs, its arrays side by side in the order of their names (one input:
+    its array); a tf.data.Dataset or a keras.utils.PyDataset of (x, y) batches or x alone, their x, about `limit` rows
+    at most (rows_read). None for anything else: a Python generator, which one reading uses up, and rows of any other
     shape."""
-    read = batches_read(x, limit)
-    return as_rows(read[0] if read is not None else inputs_side_by_side(x))
+    return as_rows(rows_read(x, limit)[0], dtype)
 
 
 def validation_rows(arguments: dict, limit: int) -> tuple:
