@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import types
 from numbers import Number
 
 import numpy as np
 import pandas as pd
 
 from .checks import Fail, as_array, check, column_broadcast, deterministic, price_pairs
-from .fit_checks import early_stopping_restores_best, early_stopping_watches_validation, fit_checked
+from .fit_checks import early_stopping_restores_best, early_stopping_watches_validation, fit_checked, not_a_generator
 from .fit_data import features_read
 from .model_checks import (
     REGRESSION_LOSSES,
@@ -103,9 +102,9 @@ def _fitted_on(fitted: list):
     or a Fail, before any epoch runs, for a Python generator, which fit uses up: nothing would be left to hold
     predict's features to (a predict that scales new houses otherwise, its MAE on target, passed unjudged)."""
     def check_call(arguments: dict) -> None:
-        check(not isinstance(arguments["x"], types.GeneratorType),
-              "model.fit was given a Python generator, which training uses up, so the grader cannot check that "
-              "predict scales new houses as train scaled these: pass model.fit the scaled features as an array")
+        not_a_generator(arguments["x"], "a Python generator",
+                        "training uses up, so the grader cannot check that predict scales new houses as train scaled "
+                        "these: pass model.fit the scaled features as an array")
         fitted.append(arguments["x"])
     return check_call
 

@@ -2,8 +2,9 @@
 
 `fit_checked` shows every model.fit call to a check before any epoch runs. `validated_on` puts the checks
 together: fit must validate on exactly the rows set aside for it (`validation_rows`, `same_pairs`) -- not
-the training rows, not the test rows, not a validation_split (`not_a_split`) -- without training on them
-too (`not_trained_on`, `rows_among`); and an EarlyStopping must watch the validation rows and hand back
+the training rows, not the test rows, not a validation_split (`not_a_split`), not a Python generator
+(`not_a_generator`, which ex06 holds fit's x to as well) -- without training on them too (`not_trained_on`,
+`rows_among`); and an EarlyStopping must watch the validation rows and hand back
 its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`); labels for one
 output unit come in one column, not one-hot (`labels_in_one_column`), each training row with its own target, not
 another row's (`labels_stay_with_their_rows`). Each raises `Fail(hint)` (checks.py) naming
@@ -237,9 +238,9 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
             not_a_split(arguments, "X_val, y_val")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
         # read, a generator would be used up before fit validates on it; unread, "other rows" named the wrong mistake
-        check(not isinstance(data, types.GeneratorType),
-              "model.fit was given validation_data as a Python generator, which one reading uses up, so the grader "
-              "cannot see which rows it validates on: pass validation_data=(X_val, y_val)")
+        not_a_generator(data, "validation_data as a Python generator",
+                        "one reading uses up, so the grader cannot see which rows it validates on: pass "
+                        "validation_data=(X_val, y_val)")
         x, y = validation_rows(arguments, max(len(X_train), len(X_val)))
         check(not same_rows(x, X_train, any_order=True),
               "fit validated on the training rows: a model always looks good on the rows it learns from; pass "
@@ -294,6 +295,13 @@ def not_a_split(arguments: dict, validation: str) -> None:
     check(arguments.get("validation_data") is not None or not arguments.get("validation_split"),
           f"fit validated on a slice of the training rows (validation_split): pass validation_data=({validation}), "
           "the rows set aside for it")
+
+
+def not_a_generator(data, given: str, why: str) -> None:
+    """fit's `data` is not a Python generator, which one reading uses up (fit's or the grader's: what the other then
+    sees is gone), or a Fail before any epoch runs: "model.fit was given `given`, which `why`" (`why`: what uses it
+    up, what the grader then cannot check, and what to pass instead)."""
+    check(not isinstance(data, types.GeneratorType), f"model.fit was given {given}, which {why}")
 
 
 def not_trained_on(arguments: dict, X_val: np.ndarray, n_train: int, name: str, training: str, why: str) -> None:
