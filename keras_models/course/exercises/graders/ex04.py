@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .checks import Fail, check, deterministic, one_number, validated_history
-from .fit_checks import fit_checked, labels_stay_with_their_rows, validated_on
+from .fit_checks import fit_checked, labels_stay_with, validated_on
 from .model_checks import (
     REGRESSION_LOSSES,
     loss_of,
@@ -100,8 +100,7 @@ def grade(module, workdir) -> str:
         check(name in REGRESSION_LOSSES, f"{name} is not a regression loss: use the mean squared error (\"mse\")")
         no_accuracy_for_a_regression(model, "build_model")
         require_hidden_nonlinearity(model, "fits one plane")
-        with fit_checked(lambda arguments: labels_stay_with_their_rows(arguments, data.X_train, data.y_train,
-                                                                       "X_train, y_train"),
+        with fit_checked(labels_stay_with(data.X_train, data.y_train, "X_train, y_train"),
                          validated_on(data.X_val, data.y_val, data.X_train)):
             history = module.train(model, data.X_train, data.y_train, data.X_val, data.y_val)
     validated_history(history, "train")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import Fail, as_array, check, deterministic, validated_history
-from .fit_checks import fit_checked, labels_in_one_column, labels_stay_with_their_rows, validated_on
+from .fit_checks import fit_checked, labels_in_one_column, labels_stay_with, validated_on
 from .model_checks import layers_of, require_binary_classifier, require_hidden_nonlinearity, require_model
 
 TITLE = "Keras classification: Dropout, EarlyStopping"
@@ -68,7 +68,7 @@ def _fit_checks(data) -> tuple:
     its EarlyStopping (fit_checks.validated_on). One-hot validation labels are the right rows in another form:
     validated_on alone said "other rows"."""
     return (lambda arguments: labels_in_one_column(arguments, "y_train", "y_val"),
-            lambda arguments: labels_stay_with_their_rows(arguments, data.X_train, data.y_train, "X_train, y_train"),
+            labels_stay_with(data.X_train, data.y_train, "X_train, y_train"),
             validated_on(data.X_val, data.y_val, data.X_train, loss_only=True))
 
 

@@ -7,8 +7,8 @@ the training rows, not the test rows, not a validation_split (`not_a_split`), no
 `rows_among`); and an EarlyStopping must watch the validation rows and hand back
 its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`); labels for one
 output unit come in one column, not one-hot (`labels_in_one_column`), each training row with its own target, not
-another row's (`labels_stay_with_their_rows`). Each raises `Fail(hint)` (checks.py) naming
-the argument at fault. Before any of them, `fit_checked` refuses what would make them misread x and y
+another row's (`labels_stay_with_their_rows`; `labels_stay_with` its check_call). Each raises `Fail(hint)`
+(checks.py) naming the argument at fault. Before any of them, `fit_checked` refuses what would make them misread x and y
 (`data_checked`: masked entries, x and y swapped) with a ValueError, as `kinds_checked` words Keras' silences.
 fit's data (arrays, a dict of inputs, a tf.data.Dataset or a keras.utils.PyDataset) is read as rows by fit_data.py.
 """
@@ -251,6 +251,14 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
         not_trained_on(arguments, X_val, len(X_train), "X_val", "X_train, y_train",
                        "their loss then scores rows the model has seen, and early stopping watches nothing new")
         early_stopping_restores_best(arguments)
+    return check_call
+
+
+def labels_stay_with(X: np.ndarray, y: np.ndarray, training: str):
+    """A check_call for fit_checked: fit's y gives each training row of X its own target in y
+    (labels_stay_with_their_rows; `training`: what fit should be given, as the learner's code names it)."""
+    def check_call(arguments: dict) -> None:
+        labels_stay_with_their_rows(arguments, X, y, training)
     return check_call
 
 
