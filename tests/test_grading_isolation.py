@@ -59,6 +59,7 @@ from keras_models.course.instructor import (
     progress,
     sandbox,
 )
+from keras_models.twins.terminated import Terminated, sigterm_stops_like_ctrl_c
 
 # fork() in a process with threads: Python 3.12+ warns; the children here run nothing the threads hold
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -1557,6 +1558,56 @@ def test_an_interrupted_make_grade_keeps_whom_it_graded_and_the_same_make_grade_
     assert "changed the submissions folder" not in err, err                 # make grade wrote that file itself
     written = {name: (folder / name).read_bytes() for name in ("grades.csv", "grades_reasons.csv")}
     assert written == graded_at_once(tmp_path, {"ann": {FILE01: SOLVED01}, "bob": {FILE01: SOLVED01}})
+
+
+class RaisesInDel:
+    """An object whose __del__ sends `sig` to this process: Python raises the handler's exception inside __del__,
+    prints it as "Exception ignored" and drops it."""
+
+    def __init__(self, sig: int):
+        self.sig = sig
+
+    def __del__(self):
+        signal.raise_signal(self.sig)
+
+
+@pytest.mark.parametrize("sig, stop", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)],
+                         ids=["ctrl-c", "sigterm"])
+def test_a_stop_that_python_dropped_in_a_del_method_still_stops_grading(sig, stop, own_tmp, sigint_raises):
+    """make grade's Terminated, raised inside a multiprocessing Connection's __del__ as the last reference to a graded
+    child's pipe went, was dropped: it graded on, deaf to every later SIGTERM (a CI run hung on this file's interrupted
+    test). Here the same drop comes where it came then, after a verdict, while the other child waits."""
+    tasks = [sandbox.Submission("ann", EX01.name, FILE01, SOLVED01.encode()),
+             sandbox.Submission("bob", EX01.name, FILE01, WAITS.encode())]
+    graded = []
+
+    def dropped_after(key, verdict):
+        graded.append(key)
+        RaisesInDel(sig)
+
+    with at_most(20, "make grade"), pytest.raises(stop) as stopped, sigterm_stops_like_ctrl_c():
+        sandbox.grade_in_sandboxes(tasks, 5, 2, 8, on_verdict=dropped_after)        # (deaf, bob's 8 s wall limit)
+    assert type(stopped.value) is stop and graded == ["ann"] and list(own_tmp.iterdir()) == []
+
+
+def test_a_sigterm_that_python_dropped_after_the_last_verdict_is_make_grades_one_line(tmp_path, monkeypatch, capsys):
+    """Dropped after grading's loop had ended, it came out at the end of sigterm_stops_like_ctrl_c's block, past
+    make grade's own lines: a Terminated traceback, and the grades not written."""
+    grade_learners = grade_class.grade_learners
+
+    def then_dropped(*args):
+        graded = grade_learners(*args)
+        RaisesInDel(signal.SIGTERM)
+        return graded
+
+    monkeypatch.setattr(grade_class, "grade_learners", then_dropped)
+    folder = write_class(tmp_path / "class", {"ann": {FILE01: SOLVED01}})
+    try:
+        status = grade(folder, "--only", "ex01")
+    except Terminated:                      # (uncaught, it would stop the whole test session as Ctrl-C does)
+        pytest.fail("make grade's Terminated came out of it, as a traceback")
+    assert status == 143 and capsys.readouterr().err.splitlines()[-1].startswith("Terminated (SIGTERM); ")
+    assert not (folder / "grades.csv").exists()
 
 
 @pytest.mark.parametrize("change, said", [

@@ -41,14 +41,17 @@ def test_a_second_sigterm_during_the_clean_up_is_ignored_and_the_previous_handle
 
 
 FORKS_WITHIN_AND_OUTSIDE_THE_BLOCK = textwrap.dedent("""
-    import os, signal
+    import os, signal, sys
     from keras_models.twins.terminated import sigterm_stops_like_ctrl_c
 
-    def in_a_fork():                            # what a process forked now does at SIGTERM
+    def in_a_fork():                # what a process forked now does at SIGTERM, at Ctrl-C, with a dropped exception
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.write(write, b"default" if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else b"inherited")
+            said = ["default" if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else "inherited",
+                    "python's" if signal.getsignal(signal.SIGINT) is signal.default_int_handler else "the block's",
+                    "python's" if sys.unraisablehook is sys.__unraisablehook__ else "the block's"]
+            os.write(write, " ".join(said).encode())
             os._exit(0)
         os.close(write)
         with os.fdopen(read, "rb") as said:
@@ -67,7 +70,54 @@ FORKS_WITHIN_AND_OUTSIDE_THE_BLOCK = textwrap.dedent("""
 def test_a_process_forked_within_the_block_ends_at_sigterm_as_any_python_program_does():
     """A learner's multiprocessing workers, forked while make exercise-run or make exercises runs their code, inherited
     the block's handler: a Pool stopping its workers with SIGTERM made each print a Terminated traceback. Forked within
-    the block, a process gets SIGTERM's default action; outside it, a fork keeps the program's own handler."""
+    the block, a process gets SIGTERM's default action, and Python's own Ctrl-C and unraisable hook (the block's are
+    the parent's); outside it, a fork keeps the program's own handler."""
     done = subprocess.run([sys.executable, "-c", FORKS_WITHIN_AND_OUTSIDE_THE_BLOCK], cwd=REPO, capture_output=True,
                           text=True, timeout=60)
-    assert (done.returncode, done.stdout, done.stderr) == (0, "inherited\ndefault\ninherited\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, "inherited python's python's\ndefault python's python's\ninherited python's python's\n", "")
+
+
+DROPPED_IN_A_DEL = textwrap.dedent("""
+    import signal, sys
+    from keras_models.twins.terminated import sigterm_stops_like_ctrl_c, stopped_meanwhile
+
+    class RaisesInDel:                  # Python raises the handler's exception in __del__, and drops it there
+        def __init__(self, sig):
+            self.sig = sig
+
+        def __del__(self):
+            signal.raise_signal(self.sig)
+
+    class FailsInDel:                   # an error of the program's own: Python's "Exception ignored", as ever
+        def __del__(self):
+            raise ValueError("not a stop")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        for where in ("stopped_meanwhile", "the block's end"):
+            try:
+                with sigterm_stops_like_ctrl_c():
+                    RaisesInDel(sig)
+                    FailsInDel()
+                    if where == "stopped_meanwhile":
+                        stopped_meanwhile()
+                    print("the body ended;", end=" ")
+            except KeyboardInterrupt as stop:
+                print(type(stop).__name__, "at", where)
+    print("after:", signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+          sys.unraisablehook is sys.__unraisablehook__)
+""")
+
+
+def test_a_stop_that_python_dropped_in_a_del_method_is_raised_again_and_not_printed():
+    """A handler's exception raised inside a __del__ method is printed as "Exception ignored" and dropped by Python:
+    make grade's Terminated, raised in a multiprocessing Connection's __del__, was, and it graded on, deaf to every
+    later SIGTERM. Within the block, a dropped stop is raised again by stopped_meanwhile(), or at the block's end,
+    and not printed; the program's own errors dropped there are printed as before."""
+    done = subprocess.run([sys.executable, "-c", DROPPED_IN_A_DEL], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    stops = [f"{stop} at stopped_meanwhile\nthe body ended; {stop} at the block's end"
+             for stop in ("KeyboardInterrupt", "Terminated")]
+    assert (done.returncode, done.stdout) == (0, "\n".join(stops) + "\nafter: True True\n"), done.stderr
+    assert done.stderr.count("Exception ignored in") == done.stderr.count("ValueError: not a stop") == 4, done.stderr
+    assert "KeyboardInterrupt" not in done.stderr and "Terminated" not in done.stderr, done.stderr

@@ -18,6 +18,13 @@ Only one is raised: a second SIGTERM is ignored until the block ends, so that it
 (`timeout make grade` sends SIGTERM to make's whole process group, and make passes its own on to the program
 as well). Used by make grade, make exercises, make exercise-run and make mutants. A process forked within the
 block does not inherit this: SIGTERM ends it as it would any Python program (a learner's multiprocessing workers).
+
+Python raises a handler's exception wherever the main thread is, and one raised inside a `__del__` method or a gc
+callback is printed as "Exception ignored in ..." and dropped: make grade, whose Terminated was raised in a
+multiprocessing Connection's `__del__` as the last reference to a graded child's pipe went, graded on, every later
+SIGTERM ignored. So within the block the stops its handlers raise (Terminated, and Ctrl-C's KeyboardInterrupt where
+Python's own handler was there) are known: one that Python drops is not printed, and is raised again by
+stopped_meanwhile(), which a program's waiting loop calls (make grade's), and at the block's end.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Iterator
 
 TERMINATED_STATUS = 128 + signal.SIGTERM            # 143, as a shell reports a program that SIGTERM ended
@@ -35,27 +43,71 @@ class Terminated(KeyboardInterrupt):
     does (code that lets KeyboardInterrupt through lets this through too)."""
 
 
+_raised: list[KeyboardInterrupt] = []       # the stops the block's handlers raised
+_dropped: list[KeyboardInterrupt] = []      # those of them Python dropped (its unraisable hook was handed them)
+
+
 @contextlib.contextmanager
 def sigterm_stops_like_ctrl_c() -> Iterator[None]:
-    """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends."""
+    """Within the block, SIGTERM raises Terminated, once: a second one is ignored until the block ends. A stop that
+    Python dropped is raised again at the block's end, if stopped_meanwhile() has not raised it before."""
     def stop(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
+        _raised.append(Terminated())
+        raise _raised[-1]
 
-    stop.stops_like_ctrl_c = True               # for _forked_child_stops_at_sigterm
+    def ctrl_c(signum, frame):                  # Python's default_int_handler, whose raising is known
+        _raised.append(KeyboardInterrupt())
+        raise _raised[-1]
+
+    def unraisable_hook(unraisable) -> None:
+        if any(unraisable.exc_value is raised for raised in _raised):
+            _dropped.append(unraisable.exc_value)          # said by the program in its one line, not as a traceback
+        else:
+            previous_hook(unraisable)
+
+    _raised.clear()
+    _dropped.clear()
     previous = signal.signal(signal.SIGTERM, stop)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:     # (not SIG_IGN: `make test &` is deaf to Ctrl-C, and stays so)
+        signal.signal(signal.SIGINT, ctrl_c)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable_hook
+    for ours in (stop, ctrl_c, unraisable_hook):        # for _forked_child_stops_at_sigterm
+        ours.stops_like_ctrl_c = True
+    unraisable_hook.previous = previous_hook
     try:
         yield
+        stopped_meanwhile()
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)   # None: set outside Python
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
+        _raised.clear()
+        _dropped.clear()
+
+
+def stopped_meanwhile() -> None:
+    """Raise again the stop (Terminated, or Ctrl-C's KeyboardInterrupt) that Python dropped within the block, if it
+    dropped one (see the module's docstring); else nothing. A loop that waits calls it each round."""
+    if _dropped:
+        raise _dropped.pop()
 
 
 def _forked_child_stops_at_sigterm() -> None:
     """In a process forked within the block (a learner's multiprocessing worker, in make exercise-run or make
     exercises): SIGTERM ends it at once and silent, as in any Python program. It inherited `stop`, and a Pool that
-    stopped its workers made each print a Terminated traceback. (A process exec'd loses every handler anyway.)"""
+    stopped its workers made each print a Terminated traceback. (A process exec'd loses every handler anyway.) Its
+    Ctrl-C and its dropped exceptions are Python's own again too: the parent's stops are not its."""
     if getattr(signal.getsignal(signal.SIGTERM), "stops_like_ctrl_c", False):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if getattr(signal.getsignal(signal.SIGINT), "stops_like_ctrl_c", False):
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if getattr(sys.unraisablehook, "stops_like_ctrl_c", False):
+        sys.unraisablehook = sys.unraisablehook.previous
+    _raised.clear()
+    _dropped.clear()
 
 
 os.register_at_fork(after_in_child=_forked_child_stops_at_sigterm)

@@ -74,7 +74,7 @@ from keras_models.twins.counted import counted
 from keras_models.twins.git_files import restore_command
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import REPO
-from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
+from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c, stopped_meanwhile
 
 MAX_TIME_LIMIT, MAX_WALL_LIMIT, MAX_JOBS = 86_400, 604_800, 1024      # a day of CPU, a week of wall clock
 DEFAULT_TIME_LIMIT = 120
@@ -347,6 +347,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
                 kept = progress.Kept.read(args.submissions,
                                           progress.settings(exercises, time_limit, wall_seconds, before))
             grades = grade_learners(learners, exercises, time_limit, jobs, wall_seconds, kept)
+            stopped_meanwhile()                 # here, not at the block's end: said below, as any other stop
         except Terminated:
             print(f"\n{_meddled(args.submissions, submitted, stopped=True)}Terminated (SIGTERM); "
                   f"{_kept_when_stopped(kept, before)}", file=sys.stderr)

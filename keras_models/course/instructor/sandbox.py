@@ -80,6 +80,7 @@ from keras_models.course.child_processes import adopting, kill_strays, proc_stat
 from keras_models.course.exercises.graders import exit_called, in_file, message_of, printable
 from keras_models.course.exercises.notebook_source import cell_line, code_pieces, decoded
 from keras_models.twins.repository import REPO
+from keras_models.twins.terminated import stopped_meanwhile
 
 GRADING_FOLDER = "<the grading folder>"   # a reason's stand-in for the submission's temporary folder
 MAX_REASON = 300               # characters of a reason kept for the table and the CSV
@@ -344,6 +345,7 @@ def grade_in_sandboxes(tasks: list[Submission], time_limit: int, jobs: int, wall
         root = Path(tempfile.mkdtemp(prefix="grade_"))
         try:
             while pending or running:
+                stopped_meanwhile()             # a Ctrl-C or SIGTERM Python dropped (a Connection's __del__ ran it)
                 while pending and len(running) < jobs:
                     running.append(_start(context, pending.pop(), root, time_limit, [r.conn.fileno() for r in running
                                                                                       if r.conn_open]))
