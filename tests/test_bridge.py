@@ -106,10 +106,13 @@ def test_a_twin_with_recording_dropout_saved_to_a_keras_file_loads_back_and_cros
 
 
 @pytest.mark.parametrize("make_layer", [lambda: RecordingDropout(0.5, noise_shape=(None, 1)),
-                                        lambda: RecordingDropout(0.5, (None, 1), 3)], ids=["keyword", "positional"])
+                                        lambda: RecordingDropout(0.5, (None, 1), 3),
+                                        lambda: setattr(RecordingDropout(0.5), "noise_shape", (None, 1))],
+                         ids=["keyword", "positional", "set-after-made"])
 def test_a_recording_dropout_refuses_a_noise_shape_it_would_ignore(make_layer):
     """Its draw is on ones of the input's shape (masks.py), one mask entry per example and unit: a noise_shape would
-    be dropped without a word, a layer that records and drops full masks where Keras' Dropout shares one per row."""
+    be dropped without a word, a layer that records and drops full masks where Keras' Dropout shares one per row
+    (set on a made layer, it was: layer.noise_shape = (None, 1) was taken and the layer dropped single units)."""
     with pytest.raises(ValueError, match=r"^RecordingDropout records one mask entry per example and unit; "
                                          r"noise_shape=\(None, 1\) is not supported$"):
         make_layer()

@@ -22,7 +22,7 @@ from conftest import assert_close, build_before_fit, rewrite_npz
 
 from keras_models.train.checkpoints import KerasCheckpoint, SideState, restore_keras
 from keras_models.twins import masks
-from keras_models.twins.bridge import keras_loss, to_keras
+from keras_models.twins.bridge import from_keras, keras_loss, to_keras
 from keras_models.twins.optimizer_bridge import keras_optimizer
 from keras_models.twins.pipeline import keras_batches
 from scratch import Dense, Dropout, Network, optimizers, regularizers
@@ -231,6 +231,25 @@ def test_recording_before_compile_or_after_a_fit_is_refused_naming_when_to_recor
     model = make_model()
     with pytest.raises(ValueError, match=message):
         masks.record(model, 8, 4)
+
+
+def test_a_recording_dropouts_rate_changed_after_fit_is_refused_since_keras_traced_train_step_keeps_the_old():
+    """layer.rate = 0.9 after a fit at 0.5 was taken: a second fit went on dropping at 0.5 (the rate is a constant
+    of the train step Keras traced: its recorded masks dropped 38% and 44% of the units), while from_keras read 0.9 and
+    replay's masks were scaled by 1 / (1 - 0.9). Before the layer has run, the rate may change; the same rate again
+    is taken."""
+    _, model, _, _ = fit_recording(4, 4)
+    layer = masks.recording_layers(model)[0]
+    with pytest.raises(ValueError, match=r"^RecordingDropout 'dropout_1' has dropped units at rate 0.5, which the "
+                                         r"train step Keras traced keeps \(and the masks recorded so far were drawn "
+                                         r"with\): rate = 0.9 would reach from_keras but not fit; build the twin again "
+                                         r"with Dropout\(0.9\)$"):
+        layer.rate = 0.9
+    layer.rate = 0.5
+    assert from_keras(model).dropout_layers[0].rate == 0.5
+    unused = masks.RecordingDropout(0.5)
+    unused.rate = 0.25
+    assert unused.rate == 0.25
 
 
 @pytest.mark.parametrize("steps, batch_size, message", [

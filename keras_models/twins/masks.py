@@ -77,16 +77,39 @@ class RecordingDropout(keras.layers.Dropout):
     A model saved with it loads back as one (with no masks recorded: `record` again before fitting)."""
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
-        if noise_shape is not None:
-            raise ValueError(f"RecordingDropout records one mask entry per example and unit; noise_shape="
-                             f"{noise_shape} is not supported")
-        super().__init__(rate, seed=seed, **kwargs)
+        self._drawn_at: float | None = None          # the rate of the first training call, after which rate is fixed
+        super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
         self.last_mask: np.ndarray | None = None
         self._buffer: _MaskBuffer | None = None
+
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    @rate.setter
+    def rate(self, rate: float) -> None:
+        # a train function Keras traced has the rate as a constant and keeps it: fit would go on dropping units at the
+        # old rate while from_keras read the new one, and replay scale old masks by the new 1 / (1 - rate)
+        if self._drawn_at is not None and rate != self._drawn_at:
+            raise ValueError(f"RecordingDropout {self.name!r} has dropped units at rate {self._drawn_at}, which the "
+                             f"train step Keras traced keeps (and the masks recorded so far were drawn with): rate = "
+                             f"{rate} would reach from_keras but not fit; build the twin again with Dropout({rate})")
+        self._rate = rate
+
+    @property
+    def noise_shape(self) -> None:
+        return None
+
+    @noise_shape.setter
+    def noise_shape(self, noise_shape) -> None:
+        if noise_shape is not None:      # its draw on ones of the input's shape would ignore one without a word
+            raise ValueError(f"RecordingDropout records one mask entry per example and unit; noise_shape="
+                             f"{noise_shape} is not supported")
 
     def call(self, inputs, training=False):
         if not training:
             return inputs
+        self._drawn_at = self.rate
         if self.rate > 0:
             kept, mine = self._draw(inputs)                           # (m, n), (m_k, n)
             mask, outputs = kept != 0, inputs * mine                  # (m, n) bool, (m_k, n)
