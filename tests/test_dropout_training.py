@@ -112,7 +112,8 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
         print(f"\ncompiled fit (steps_per_execution, cached tf.data), masks recorded and replayed: final weights "
               f"within {gap:.1e}")
 
-    # The checkpoint keeps the masks so far and the seed generators' states; a fresh twin gets them back.
+    # The checkpoint keeps the masks so far, each step's rows and the seed generators' states; a fresh twin gets them
+    # back, and replay checks its batches against the restored rows as against a live fit's.
     _, fresh = twins()
     fresh.compile(loss="binary_crossentropy", optimizer=keras_optimizer(adam()))
     masks.record(fresh, EPOCHS * STEPS, BATCH)
@@ -120,8 +121,12 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
     restored = masks.recorded(fresh)
     for ours, theirs in zip(restored, recorded, strict=True):
         np.testing.assert_array_equal(ours, theirs)
-    last_batch = masks.replay(restored, M)(EPOCHS - 1, STEPS - 1)   # the checkpoint keeps no row counts: not checked
+    np.testing.assert_array_equal(restored.rows, [BATCH, BATCH, M - 2 * BATCH] * EPOCHS)     # 16, 16, 13 each epoch
+    last_batch = masks.replay(restored, M)(EPOCHS - 1, STEPS - 1)
     np.testing.assert_array_equal(last_batch[1], recorded[1][-1, :M - (STEPS - 1) * BATCH])
+    with pytest.raises(ValueError, match=r"^Keras' fit ran step 2 on 13 rows, but epoch 0, batch 2 of 44 rows in "
+                                         r"batches of 16 has 12: "):       # was replayed: restored rows were -1
+        masks.replay(restored, M - 1)(0, 2)
     for ours, theirs in zip(masks.recording_layers(fresh), masks.recording_layers(model), strict=True):
         np.testing.assert_array_equal(np.asarray(ours.seed_generator.state), np.asarray(theirs.seed_generator.state))
 
@@ -134,7 +139,10 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
     for change, message in [({"dropout/masks_0": np.zeros((1, BATCH, 8))}, r"dropout/: masks_0 is float64 \(1, "),
                             ({"dropout/masks_0": lambda m: m.astype(np.int8)},      # the right shape, as numbers
                              r"dropout/: masks_0 is int8 \(9, 16, 8\), expected bool "),
-                            ({"dropout/seed_1": None}, "dropout/: seed_1 is missing, expected ")]:
+                            ({"dropout/seed_1": None}, "dropout/: seed_1 is missing, expected "),
+                            ({"dropout/rows": None}, r"dropout/: rows is missing, expected integers \(9,\) after 9 "),
+                            ({"dropout/rows": lambda rows: rows - BATCH},
+                             r"dropout/: rows\[0\] is 0, but a step's batch has 1 to 16 rows; delete it")]:
         shutil.copyfile(tmp_path / "keras.npz", tmp_path / "damaged.npz")
         rewrite_npz(tmp_path / "damaged.npz", **change)
         with pytest.raises(CheckpointError, match=message):

@@ -13,7 +13,8 @@ scratch replays the masks Keras drew (`net.loss_and_gradients(..., training=True
                                              .steps_run: the steps fit ran (the rows past them hold no mask)
                                              and .rows (steps,): how many rows each step's batch had
     replay(recorded(model), n_rows) -> masks(epoch, batch)      for scratch's fit(..., masks=...)
-    state(model), check_state(...), load_state(model, arrays)  what a checkpoint keeps (make train)
+    state(model), check_state(...), load_state(model, arrays)  what a checkpoint keeps (make train): the masks and
+                                             rows of the steps so far, so a restored replay is checked as a live one
 
 How the mask is read. Keras' Dropout returns where(U >= rate, x * scale, 0), with U uniform on [0, 1).
 Reading the mask off that output (out != 0) is wrong wherever x itself is 0 -- a ReLU unit that is off,
@@ -38,10 +39,10 @@ import tensorflow as tf
 class _MaskBuffer:
     """A (steps, batch_size, n) bool tf.Variable; writing a batch's (rows, n) mask fills row `step`
     (rows padded with False to batch_size). Kept in a plain object so Keras does not count it as a weight.
-    `rows` (steps,) keeps how many rows each step's batch had (0: not run; -1: restored from a checkpoint, which
-    keeps none), for replay to check its batches against. `widest` keeps the most rows a batch had: with the
-    optimizer's step count it tells `buffers` that fit outgrew the buffer, where inside fit TensorFlow could only
-    say "Paddings must be non-negative" or "indices[0] = [9] does not index into shape [9,16,8]"."""
+    `rows` (steps,) keeps how many rows each step's batch had (0: not run), for replay to check its batches against.
+    `widest` keeps the most rows a batch had: with the optimizer's step count it tells `buffers` that fit outgrew the
+    buffer, where inside fit TensorFlow could only say "Paddings must be non-negative" or "indices[0] = [9] does not
+    index into shape [9,16,8]"."""
 
     def __init__(self, steps: int, batch_size: int, n: int, step: keras.Variable):
         # ONLY_FIRST_REPLICA: under a tf.distribute strategy every replica writes the same global mask
@@ -201,7 +202,7 @@ def buffers(model: keras.Model) -> list[tf.Variable]:
 class Recorded(list):
     """recorded(model): one (steps, batch_size, n) bool array per RecordingDropout, in order; `steps_run`, the
     optimizer steps Keras' fit ran (the steps past them hold no mask: all False, "drop every unit"); and `rows`
-    (steps,), how many rows each step's batch had (-1 where restored from a checkpoint, which keeps none)."""
+    (steps,), how many rows each step's batch had (a checkpoint keeps them with the masks)."""
 
     def __init__(self, arrays: list[np.ndarray], steps_run: int, rows: np.ndarray):
         super().__init__(arrays)
@@ -244,11 +245,13 @@ def replay(masks: list[np.ndarray], n_rows: int) -> Callable[[int, int], list[np
 
 def state(model: keras.Model) -> dict[str, np.ndarray]:
     """What a checkpoint needs to continue recording as if never stopped: the masks of the steps taken so
-    far (masks_<j>) and each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
+    far (masks_<j>), how many rows each of those steps had (rows, which replay checks its batches against), and
+    each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
     steps = _optimizer_steps(model)
     arrays = {}
     for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
         arrays[f"masks_{j}"] = np.asarray(buffer)[:steps]
+        arrays["rows"] = np.asarray(layer._buffer.rows)[:steps]             # every layer's batch has the same rows
         if _seed_state(layer) is not None:
             arrays[f"seed_{j}"] = np.asarray(_seed_state(layer))
     return arrays
@@ -278,6 +281,19 @@ def check_state(model: keras.Model, arrays: dict[str, np.ndarray], steps: int) -
         if seed is None or seed.shape != expected.shape or seed.dtype != expected.dtype:
             raise ValueError(f"seed_{j} is {'missing' if seed is None else f'{seed.dtype} {seed.shape}'}, "
                              f"expected {expected.dtype} {expected.shape}")
+    if layers:
+        _check_rows(arrays.get("rows"), steps, buffers(model)[0].shape[1])
+
+
+def _check_rows(rows: np.ndarray | None, steps: int, batch_size: int) -> None:
+    """A ValueError unless `rows` counts the rows of `steps` steps, each batch of 1 to batch_size rows."""
+    if rows is None or rows.dtype.kind != "i" or rows.shape != (steps,):
+        found = "missing" if rows is None else f"{rows.dtype} {rows.shape}"
+        raise ValueError(f"rows is {found}, expected integers {(steps,)} after {steps} steps: the rows of each step's "
+                         "batch")
+    wrong = np.flatnonzero((rows < 1) | (rows > batch_size))
+    if wrong.size:
+        raise ValueError(f"rows[{wrong[0]}] is {rows[wrong[0]]}, but a step's batch has 1 to {batch_size} rows")
 
 
 def load_state(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
@@ -286,6 +302,6 @@ def load_state(model: keras.Model, arrays: dict[str, np.ndarray]) -> None:
         masks = arrays[f"masks_{j}"]
         unrecorded = np.zeros((buffer.shape[0] - len(masks), *buffer.shape[1:]), dtype=bool)
         buffer.assign(np.concatenate([masks, unrecorded]))
-        layer._buffer.rows.assign(np.concatenate([np.full(len(masks), -1), np.zeros(len(unrecorded))]).astype(np.int32))
+        layer._buffer.rows.assign(np.concatenate([arrays["rows"], np.zeros(len(unrecorded))]).astype(np.int32))
         if _seed_state(layer) is not None:
             _seed_state(layer).assign(arrays[f"seed_{j}"])
