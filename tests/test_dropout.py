@@ -305,13 +305,18 @@ def test_a_layers_own_forward_names_a_bad_input_or_training_flag(a_prev, trainin
 
 
 # --- Keras facts the parity above relies on, pinned against Keras itself ----------------------------------------
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_keras_fact_dropout_multiplies_kept_units_by_1_over_1_minus_rate_rounded_once_to_the_dtype(dtype, rng):
+@pytest.mark.parametrize("dtype, rate", [("float64", 0.3), ("float32", 0.3), ("float32", 0.95)],
+                         ids=["float64", "float32", "float32-rate-0.95"])
+def test_keras_fact_dropout_multiplies_kept_units_by_1_over_1_minus_rate_rounded_once_to_the_dtype(dtype, rate, rng):
     """keras.layers.Dropout returns x * scale where kept and 0 where dropped, scale = 1 / (1 - rate) computed in
     float64 and rounded once to x's dtype: exact in float64. scratch/dropout.py's `scale` (a Python float times a_prev)
-    is that number; were it rounded through float32 in float64, every kept unit would be off by ~1e-8."""
+    is that number, so scratch's Dropout given Keras' mask returns Keras' output bit for bit; were it rounded through
+    float32 in float64, every kept unit would be off by ~1e-8. At 0.95 the float32 rounding of 20.000000000000018 is
+    20.0, but 1 / (1 - rate) worked in float32 is 19.999996: 0.3 gives 1.4285715 both ways, so only that case tells
+    "rounded once" from "computed in float32"."""
     x = rng.uniform(0.5, 2.0, size=(100, 40)).astype(dtype)                      # (100, 40), no zeros
-    out = keras.layers.Dropout(0.3, seed=5, dtype=dtype)(x, training=True).numpy()
+    out = keras.layers.Dropout(rate, seed=5, dtype=dtype)(x, training=True).numpy()
     kept = out != 0                                                              # exact: no input is 0
-    assert abs(kept.mean() - 0.7) < 4 * np.sqrt(0.7 * 0.3 / kept.size)
-    np.testing.assert_array_equal(out[kept], x[kept] * np.dtype(dtype).type(1 / (1 - 0.3)))
+    assert abs(kept.mean() - (1 - rate)) < 4 * np.sqrt((1 - rate) * rate / kept.size)
+    np.testing.assert_array_equal(out[kept], x[kept] * np.dtype(dtype).type(1 / (1 - rate)))
+    np.testing.assert_array_equal(Dropout(rate).forward(x, training=True, mask=kept), out)
