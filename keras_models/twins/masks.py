@@ -161,7 +161,9 @@ def _optimizer_steps(model: keras.Model) -> int:
 
 def record(model: keras.Model, steps: int, batch_size: int) -> None:
     """Give each RecordingDropout of a compiled `model` a buffer for `steps` optimizer steps of at most
-    `batch_size` rows. Call it before the first fit: a train function traced earlier does not record."""
+    `batch_size` rows. Call it before the first fit: a train function traced earlier does not record. Fit with
+    shuffle=False: Keras' fit shuffles array inputs by default, and replay cannot know which rows a shuffled batch
+    held (nothing here sees the permutation; recorded's row counts match either way)."""
     layers = recording_layers(model)
     if getattr(model, "optimizer", None) is None:         # Keras: "'Sequential' object has no attribute 'optimizer'"
         raise ValueError(f"masks.record needs a compiled model, whose optimizer's step count says which row each mask "
