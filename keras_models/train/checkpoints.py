@@ -20,6 +20,7 @@ allow_pickle=False, so a half-written file is never picked up and loading one ne
                                     dropout/seed_<j>       and each Dropout's seed-generator state, so that a
                                                            resumed run draws the masks it would have drawn
                                                            (keras_models.twins.masks)
+                                    dropout/rows           each step's batch rows, which a replay checks
 
 Why not keras.callbacks.BackupAndRestore (Keras 3.15)? It overwrites latest.weights.h5 in place, then
 writes the epoch number to a separate training_metadata.json: a kill during the first leaves a damaged
