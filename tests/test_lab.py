@@ -587,6 +587,49 @@ def test_closing_the_terminal_or_a_sigterm_stops_make_lab_and_jupyterlab_as_ctrl
     assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
 
 
+class ServerWhoseWaitRunsADel(StandInServer):
+    """A running server, whose first wait(timeout) frees an object whose `__del__` gets `stop_signal`: the stop's
+    exception is raised there, where Python prints "Exception ignored" and drops it. Its fifth wait says it stopped by
+    itself (exit status 0), so that a make lab deaf to the stop ends all the same."""
+    def __init__(self, stop_signal):
+        self.stop_signal, self.waits = stop_signal, 0
+
+    def wait(self, timeout=None):
+        if self.stopped or timeout is None:
+            return 0
+        self.waits += 1
+        if self.waits == 1:
+            SignalledInDel(self.stop_signal)          # freed at once: its __del__ runs here
+        if self.waits == 5:
+            return 0
+        raise subprocess.TimeoutExpired("jupyterlab", timeout)
+
+
+class SignalledInDel:
+    def __init__(self, stop_signal):
+        self.stop_signal = stop_signal
+
+    def __del__(self):
+        signal.raise_signal(self.stop_signal)        # its handler runs here, in __del__
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM],
+                         ids=["ctrl-c", "terminal-closed", "sigterm"])
+def test_a_stop_that_lands_in_a_del_while_make_lab_waits_still_stops_it_and_jupyterlab(stop_signal, tmp_path,
+                                                                                        monkeypatch, capsys):
+    """Python drops a signal handler's exception raised inside a `__del__` (or a gc callback), printing "Exception
+    ignored": a Ctrl-C, a closed terminal or a SIGTERM that landed there while make lab waited on JupyterLab was lost,
+    make lab went on waiting and JupyterLab, in a session of its own, went on serving. The stop is raised again
+    (twins/terminated.py's stopped_meanwhile) and ends make lab with the line and status of any Ctrl-C."""
+    server = ServerWhoseWaitRunsADel(stop_signal)
+    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
+    monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
+    assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
+                     "--no-browser"]) == 130
+    assert server.stopped and server.waits == 1
+    assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
+
+
 @pytest.mark.parametrize("output, line", [
     (dev_full, output_full("make lab")),
     (closed_pipe, output_closed("make lab")),

@@ -36,6 +36,7 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
@@ -45,6 +46,7 @@ from keras_models.twins.closed_output import OutputFailed, output_failed  # noqa
 from keras_models.twins.one_line_parser import OneLineParser, one_line  # noqa: E402
 from keras_models.twins.ports import read_port, why_taken  # noqa: E402
 from keras_models.twins.repository import REPO, from_repository  # noqa: E402
+from keras_models.twins.terminated import sigterm_stops_like_ctrl_c, stopped_meanwhile  # noqa: E402
 
 NOTEBOOKS_URL_PATH = "lab/tree/keras_models/course/notebooks"
 STARTUP_SECONDS = 120                     # JupyterLab starts in a few seconds; a loaded machine is slower
@@ -158,13 +160,31 @@ def wait_while_started(server: subprocess.Popen, parent: int) -> int | None:
     An IDE's stop button (a process manager's too) signals make alone, not its process group: to SIGINT, GNU make
     answers by waiting for its recipe to end, taking it to have had the same Ctrl-C from the terminal (its
     fatal_error_signal), so make lab goes on; the IDE then kills make with SIGKILL, which nothing can catch, and is
-    noticed here within PARENT_CHECK_SECONDS. (make passes a SIGTERM on to the program, which stops as on Ctrl-C.)"""
+    noticed here within PARENT_CHECK_SECONDS. (make passes a SIGTERM on to the program, which stops as on Ctrl-C.)
+    Each round first raises a stop that Python dropped meanwhile (stops_kept)."""
     while os.getppid() == parent:
+        stopped_meanwhile()
         try:
             return server.wait(timeout=PARENT_CHECK_SECONDS)
         except subprocess.TimeoutExpired:
             pass
     return None
+
+
+@contextlib.contextmanager
+def stops_kept() -> Iterator[None]:
+    """While JupyterLab starts and runs: a Ctrl-C, a SIGTERM or a SIGHUP (the terminal closed) that Python drops is
+    raised again, by wait_while_started's next round or at the block's end, as the KeyboardInterrupt it was.
+
+    Python drops a handler's exception raised inside a `__del__` method or a gc callback (it prints "Exception ignored
+    in ..."): make lab went on waiting, and JupyterLab, in a session of its own, on serving. twins/terminated.py keeps
+    the stops of Ctrl-C and SIGTERM (a Terminated, a KeyboardInterrupt); a SIGHUP is taken as its SIGTERM."""
+    with sigterm_stops_like_ctrl_c():
+        closed_terminal = signal.signal(signal.SIGHUP, signal.getsignal(signal.SIGTERM))
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGHUP, closed_terminal)
 
 
 def _last_line(log: Path) -> str:
@@ -240,12 +260,13 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
             return written
     server = None
     try:
-        server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
-        port = wait_until_ready(server, args.jupyter_home, args.log)
-        print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
-              f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
-              f"Ctrl-C stops it (its log: {from_repository(args.log)}).", flush=True)
-        code = wait_while_started(server, parent)
+        with stops_kept():                               # a stop that Python dropped is not lost
+            server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
+            port = wait_until_ready(server, args.jupyter_home, args.log)
+            print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
+                  f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
+                  f"Ctrl-C stops it (its log: {from_repository(args.log)}).", flush=True)
+            code = wait_while_started(server, parent)
         if code is None:
             print("\nJupyterLab stopped: the make (or shell) that started it is gone.", file=sys.stderr)
             return 1
