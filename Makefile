@@ -230,7 +230,10 @@ venv: export SETUP_VENV_SCRIPT = $(SETUP_VENV)
 venv:
 	@eval "$$SETUP_VENV_SCRIPT"
 
+# The notebooks' kernel registered again: a .venv built again is a new folder, without the one make notebooks had put in
+# the old (keras_models/course/jupyter/register.py). Quiet: make setup's output stays its "ready" line.
 setup: venv ## create .venv (PYTHON=python3.12 to choose the Python), install the pinned dependencies, write your exercise files
+	@$(PY) -m keras_models.course.jupyter.register > /dev/null
 	@echo "ready: $(VENV), $$($(PY) --version)"
 
 # The variables each target takes on the command line (make train TASKS=binary EPOCHS=5). Any other

@@ -63,7 +63,7 @@ from keras_models.course.exercises.fingerprints import fingerprints
 from keras_models.course.exercises.graders import EXERCISES, find, grade_file
 from keras_models.course.exercises.notebook_source import code_pieces
 from keras_models.course.exercises.skeleton import skeleton_of
-from keras_models.course.jupyter import build
+from keras_models.course.jupyter import build, register
 from keras_models.course.jupyter import kernel as kernel_module
 from keras_models.course.lessons import LESSONS
 from keras_models.twins import repository
@@ -234,20 +234,65 @@ def test_make_notebooks_registers_the_kernel_its_notebooks_name_so_they_run_with
     metadata: registered by make lab alone, it was missing after make notebooks, and they stopped on jupyter_client's
     traceback ending "NoSuchKernel: No such kernel named inside-the-network"."""
     root, _ = notebooks
-    specs = KernelSpecManager(kernel_dirs=[str(root / "jupyter" / "kernels")])    # where make notebooks registered
     notebooks_written = (root / "notebooks").rglob("*.ipynb")
     names = {nbformat.read(path, as_version=4).metadata.kernelspec.name for path in notebooks_written}
     assert names == {"inside-the-network"}
+    assert_kernel_registered(root / "jupyter", root / "jupyter_config", root)     # where make notebooks registered
+
+
+def assert_kernel_registered(data_dir: Path, config_dir: Path, folder: Path) -> None:
+    """Jupyter, told to look in data_dir and config_dir, finds the kernel "inside-the-network" -- this Python running
+    kernel.py -- and its kernel manager gives it CurveZMQ keys: without them ipykernel opened every nbconvert
+    --execute with "[IPKernelApp] WARNING | Kernel is running over TCP without encryption ...", a line the learner
+    can do nothing about. (folder: for the connection file.)"""
+    specs = KernelSpecManager(kernel_dirs=[str(data_dir / "kernels")])
     spec = specs.get_kernel_spec("inside-the-network")
     assert spec.argv[:3] == [sys.executable, "-m", "keras_models.course.jupyter.kernel"]
-    # ... and nbconvert's kernel manager, with the settings make notebooks wrote, gives that kernel CurveZMQ keys:
-    # without them ipykernel opened every nbconvert --execute with "[IPKernelApp] WARNING | Kernel is running over
-    # TCP without encryption ...", a line the learner can do nothing about
-    settings = JSONFileConfigLoader("jupyter_config.json", str(root / "jupyter_config")).load_config()
+    settings = JSONFileConfigLoader("jupyter_config.json", str(config_dir)).load_config()
     manager = KernelManager(kernel_spec_manager=specs, kernel_name="inside-the-network", config=settings,
-                            connection_file=str(root / "connection.json"))
+                            connection_file=str(folder / "connection.json"))
     manager.pre_start_kernel()
     assert manager.curve_secretkey is not None, "the kernel would start without CurveZMQ keys, and say so"
+
+
+def test_make_setup_registers_the_kernel_again_in_a_venv_built_again(tmp_path, capsys):
+    """A .venv that make builds again (another Python, a moved folder) is a new folder: the kernel make notebooks had
+    registered in the old one was gone, and a notebook written before, run with `.venv/bin/jupyter execute`, stopped
+    on "No such kernel named inside-the-network". make setup's last step (register.py) registers it, saying nothing."""
+    data_dir, config_dir = tmp_path / "share" / "jupyter", tmp_path / "etc" / "jupyter"
+    assert register.main(data_dir, config_dir) == 0
+    assert capsys.readouterr() == ("", "")
+    assert_kernel_registered(data_dir, config_dir, tmp_path)
+
+
+def test_ctrl_c_while_make_setup_registers_the_kernel_is_one_line_and_exit_130(tmp_path):
+    """Under make setup, whose recipe keeps this program's stdout out of its own, make's "Interrupt" is then the one
+    line; run by hand, this one. Not a KeyboardInterrupt traceback through the imports (json: kernel.py's first)."""
+    done = ctrl_c_while_importing("keras_models.course.jupyter.register", "json", tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        130, "\nThe notebooks' kernel was not registered: make setup registers it.\n", "")
+
+
+@pytest.mark.parametrize("damage, line", [
+    ("settings", "error: {config} is not a JSON settings file ("),
+    ("data", "error: make setup cannot register the notebooks' kernel (Not a directory: {data}/kernels/"
+             "inside-the-network): if another user made .venv (sudo make setup), remove it with sudo rm -rf .venv, "
+             "then make setup"),
+], ids=["damaged-settings", "file-for-a-folder"])
+def test_make_setup_that_cannot_register_the_kernel_says_why_in_one_line(damage, line, tmp_path, capsys):
+    """A jupyter_config.json that is not JSON, or a file where Jupyter's folder should be: one line and status 1, not
+    a traceback at the end of make setup."""
+    data_dir, config_dir = tmp_path / "share" / "jupyter", tmp_path / "etc" / "jupyter"
+    if damage == "settings":
+        config_dir.mkdir(parents=True)
+        (config_dir / "jupyter_config.json").write_text('{"KernelManager": {', encoding="utf-8")
+    else:
+        data_dir.parent.mkdir(parents=True)
+        data_dir.write_text("", encoding="utf-8")
+    assert register.main(data_dir, config_dir) == 1
+    out, err = capsys.readouterr()
+    expected = line.format(config=config_dir / "jupyter_config.json", data=data_dir)
+    assert out == "" and err.count("\n") == 1 and err.startswith(expected), err
 
 
 def test_registering_the_kernel_on_a_full_disk_keeps_the_kernel_json_that_was_there(tmp_path):

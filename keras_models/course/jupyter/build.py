@@ -47,7 +47,7 @@ from keras_models.course.exercises.graders import EXERCISES, SOLUTIONS_DIR
 from keras_models.course.exercises.notebook_source import SourceError, read_text
 from keras_models.course.exercises.reset import write_missing_files
 from keras_models.course.exercises.skeleton import backup_path
-from keras_models.course.jupyter.kernel import KERNELSPEC, ask_for_encryption, register
+from keras_models.course.jupyter.kernel import JUPYTER_CONFIG, JUPYTER_DATA, KERNELSPEC, ask_for_encryption, register
 from keras_models.course.lessons import LESSONS
 from keras_models.twins.closed_output import print_lines
 from keras_models.twins.one_line_parser import OneLineParser
@@ -57,9 +57,6 @@ from scratch.atomic_write import write_text_atomically
 COURSE = REPO / "keras_models" / "course"
 NOTEBOOKS = COURSE / "notebooks"
 BACKUP_DIR = REPO / "logs" / "exercises" / "backup"
-# where this Python's Jupyter looks for kernels (sys.prefix/share/jupyter: .venv/share/jupyter under make), as make lab
-JUPYTER_DATA = Path(sys.prefix) / "share" / "jupyter"
-JUPYTER_CONFIG = Path(sys.prefix) / "etc" / "jupyter"   # and for its settings (kernel.py's ask_for_encryption)
 # jupytext pairs notebooks/exercises/<name>.ipynb with exercises/<name>.py (paths relative to course/)
 PAIRING = "notebooks/exercises//ipynb,exercises//py:percent"
 

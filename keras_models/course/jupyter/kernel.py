@@ -27,6 +27,9 @@ from keras_models.course.exercises.half_loaded import learners_cell, package_loa
 from keras_models.twins.repository import REPO
 from scratch.atomic_write import write_text_atomically
 
+# where this Python's Jupyter looks for kernels (sys.prefix/share/jupyter: .venv/share/jupyter under make), as make lab
+JUPYTER_DATA = Path(sys.prefix) / "share" / "jupyter"
+JUPYTER_CONFIG = Path(sys.prefix) / "etc" / "jupyter"   # and for its settings (ask_for_encryption)
 KERNEL_NAME = "inside-the-network"
 DISPLAY_NAME = "Inside the network (.venv)"
 KERNELSPEC = {"name": KERNEL_NAME, "display_name": DISPLAY_NAME, "language": "python"}   # a notebook's metadata
