@@ -938,23 +938,35 @@ def wait_until_tensorflow_loads(process) -> bool:
 
 def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subprocess.CompletedProcess:
     """This Python running `-m module` (a fresh process: its start-up is what is tested), sent SIGINT while it imports
-    `slow_import`: a stand-in for that module, first on PYTHONPATH, that says it has begun and sleeps."""
+    `slow_import`: a stand-in for that module, first on PYTHONPATH, that says it has begun and sleeps (far longer
+    than the waits here: a SIGINT missed must fail the test, not let the program wake and go on, into a real make lab
+    on port 8888). The program is killed whatever happens; a failure says which wait ran out."""
     import time
 
     fake, begun = folder / "slow_imports", folder / "import-begun"
     fake.mkdir()
     (fake / f"{slow_import}.py").write_text(f"import pathlib, time\npathlib.Path({str(begun)!r}).touch()\n"
-                                            "time.sleep(60)\n")
+                                            "time.sleep(600)\n")
     process = subprocess.Popen([sys.executable, "-m", module], cwd=Path(__file__).resolve().parents[1],
                                env={**os.environ, "PYTHONPATH": str(fake)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not begun.exists():
-        assert time.monotonic() < deadline and process.poll() is None, process.communicate(timeout=5)
-        time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    try:
+        given, how = hang_guard(60)
+        deadline = time.monotonic() + given
+        while not begun.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if begun.exists():
+            process.send_signal(signal.SIGINT)
+            try:
+                out, err = process.communicate(timeout=given)
+            except subprocess.TimeoutExpired:
+                raise StillRunning(f"{module} was still running {given} s after its Ctrl-C ({how})") from None
+            return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    out, err = process.communicate()
+    raise AssertionError(f"{module} never began importing {slow_import} within {given} s ({how}): {out}{err}")
 
 
 # --- what a learner reads ----------------------------------------------------------------------
