@@ -232,7 +232,7 @@ venv:
 
 # The notebooks' kernel registered again: a .venv built again is a new folder, without the one make notebooks had put in
 # the old (keras_models/course/jupyter/register.py). Quiet: make setup's output stays its "ready" line.
-setup: venv ## create .venv (PYTHON=python3.12 to choose the Python), install the pinned dependencies, write your exercise files
+setup: venv ## create .venv (PYTHON=python3.12 to choose the Python), install the pinned dependencies, write your exercise files, register the notebooks' kernel
 	@$(PY) -m keras_models.course.jupyter.register > /dev/null
 	@echo "ready: $(VENV), $$($(PY) --version)"
 
