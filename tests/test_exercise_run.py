@@ -294,6 +294,19 @@ def test_ctrl_c_in_a_loop_that_never_ends_names_the_function_and_line_it_was_run
                         err), err
 
 
+
+def test_sigterm_pressed_again_after_one_python_dropped_in_a_del_method_stops_the_file(exercises, unchanged_program,
+                                                                                      capsys):
+    """Python raised the IDE's SIGTERM inside a __del__ method of the learner's objects and dropped it there, and the
+    handler had set SIGTERM ignored: the file ran on, its endless loop deaf to every later press of the stop button."""
+    EX01.learner_path.write_text("import os, signal, time\n\n\nclass Dropped:\n    def __del__(self):\n"
+                                 "        signal.raise_signal(signal.SIGTERM)\n\n\nDropped()\n"
+                                 "os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(2)\nprint('ran on')\n",
+                                 encoding="utf-8")
+    status, out, err = run("ex01", capsys)
+    assert (status, out, err) == (
+        143, "", f"\nex01: terminated (SIGTERM) at the top level of your file (line 10 of {FILE01}).\n")
+
 # The program as make runs it (its __main__: TensorFlow's chatter filter, a child process, started first), on the
 # exercises folder of the test
 AS_MAKE_RUNS_IT = ("import runpy, sys\nfrom pathlib import Path\nfrom keras_models.course.exercises import graders\n"

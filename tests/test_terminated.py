@@ -121,3 +121,38 @@ def test_a_stop_that_python_dropped_in_a_del_method_is_raised_again_and_not_prin
     assert (done.returncode, done.stdout) == (0, "\n".join(stops) + "\nafter: True True\n"), done.stderr
     assert done.stderr.count("Exception ignored in") == done.stderr.count("ValueError: not a stop") == 4, done.stderr
     assert "KeyboardInterrupt" not in done.stderr and "Terminated" not in done.stderr, done.stderr
+
+
+AFTER_A_DROPPED_SIGTERM = textwrap.dedent("""
+    import os, signal, time
+    from keras_models.twins.terminated import Terminated, sigterm_stops_like_ctrl_c, stopped_meanwhile
+
+    for then in ("another SIGTERM", "stopped_meanwhile"):
+        try:
+            with sigterm_stops_like_ctrl_c():
+                try:            # stop's Terminated, raised in a __del__ method: Python drops it there
+                    type("RaisesInDel", (), {"__del__": lambda self: signal.raise_signal(signal.SIGTERM)})()
+                    if then == "another SIGTERM":
+                        os.kill(os.getpid(), signal.SIGTERM)     # the IDE's stop button, pressed again
+                        time.sleep(2)
+                    else:
+                        stopped_meanwhile()
+                    print("not stopped by", then)
+                except Terminated:
+                    os.kill(os.getpid(), signal.SIGTERM)   # during the clean-up, as `timeout` and make both send theirs
+                    time.sleep(0.2)
+                    print("stopped by", then + "; cleaned up")
+        except Terminated:
+            print("a second Terminated came out of the block")
+""")
+
+
+def test_after_a_dropped_sigterm_the_next_one_stops_the_program_and_one_during_the_clean_up_is_ignored():
+    """stop sets SIGTERM ignored before it raises: when Python dropped that Terminated in a __del__, every later SIGTERM
+    was ignored (make exercise-run ran the learner's endless loop on, deaf to the IDE's stop). Now the next SIGTERM
+    stops the program and the dropped one is not raised again after it; raised by stopped_meanwhile() instead, it
+    leaves SIGTERM ignored during the clean-up, as one raised by the handler does."""
+    done = subprocess.run([sys.executable, "-c", AFTER_A_DROPPED_SIGTERM], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0, "stopped by another SIGTERM; cleaned up\nstopped by stopped_meanwhile; cleaned up\n", "")

@@ -24,7 +24,9 @@ callback is printed as "Exception ignored in ..." and dropped: make grade, whose
 multiprocessing Connection's `__del__` as the last reference to a graded child's pipe went, graded on, every later
 SIGTERM ignored. So within the block the stops its handlers raise (Terminated, and Ctrl-C's KeyboardInterrupt where
 Python's own handler was there) are known: one that Python drops is not printed, and is raised again by
-stopped_meanwhile(), which a program's waiting loop calls (make grade's), and at the block's end.
+stopped_meanwhile(), which a program's waiting loop calls (make grade's), and at the block's end. A dropped
+Terminated stopped nothing, so SIGTERM is heard again (make exercise-run, whose learner's loop no loop of ours
+waits on, ignored the IDE's every later stop); a Terminated raised anew is then the one, the dropped one forgotten.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def sigterm_stops_like_ctrl_c() -> Iterator[None]:
     Python dropped is raised again at the block's end, if stopped_meanwhile() has not raised it before."""
     def stop(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _dropped.clear()                        # this one stops the program: one dropped before is not raised again
         _raised.append(Terminated())
         raise _raised[-1]
 
@@ -63,6 +66,8 @@ def sigterm_stops_like_ctrl_c() -> Iterator[None]:
     def unraisable_hook(unraisable) -> None:
         if any(unraisable.exc_value is raised for raised in _raised):
             _dropped.append(unraisable.exc_value)          # said by the program in its one line, not as a traceback
+            if isinstance(unraisable.exc_value, Terminated):
+                signal.signal(signal.SIGTERM, stop)         # (stop had set it ignored): the next SIGTERM is heard
         else:
             previous_hook(unraisable)
 
@@ -92,7 +97,10 @@ def stopped_meanwhile() -> None:
     """Raise again the stop (Terminated, or Ctrl-C's KeyboardInterrupt) that Python dropped within the block, if it
     dropped one (see the module's docstring); else nothing. A loop that waits calls it each round."""
     if _dropped:
-        raise _dropped.pop()
+        dropped = _dropped.pop()
+        if isinstance(dropped, Terminated):             # as stop does: a second SIGTERM cannot cut the clean-up short
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise dropped
 
 
 def _forked_child_stops_at_sigterm() -> None:
