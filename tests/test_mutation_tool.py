@@ -463,6 +463,11 @@ sys.path.insert(0, sys.argv[1])
 import run as mutation
 pid_file, sleeps_in, sender = sys.argv[2], sys.argv[3], sys.argv[4]
 
+class Dropped:   # made and let go by SIGUSR1's handler, in the main thread: Python drops the SIGTERM its __del__ raises
+    def __del__(self): signal.raise_signal(signal.SIGTERM)
+
+signal.signal(signal.SIGUSR1, lambda signum, frame: Dropped())
+
 class Sleeps:    # the warm Python's stand-in: the run `sleeps_in` starts a sleep in its group and waits on it
     def __init__(self, *args): pass
     def __enter__(self): return self
@@ -476,6 +481,8 @@ class Sleeps:    # the warm Python's stand-in: the run `sleeps_in` starts a slee
                 pass
             if sender == "itself":
                 os.kill(os.getpid(), signal.SIGTERM)
+            elif sender == "a __del__ as it waits":
+                os.kill(os.getpid(), signal.SIGUSR1)
             else:   # "SIGINT in the run's thread": as the kernel may hand a signal sent to the process to any thread
                 signal.pthread_kill(threading.get_ident(), getattr(signal, sender.split()[0]))
         return run
@@ -513,8 +520,10 @@ INTERRUPTED = "\nInterrupted; the runs were stopped and their copies deleted.\n"
     ("itself", 143, TERMINATED, "untouched"),
     ("SIGINT in the run's thread", 130, INTERRUPTED, "mutant"),
     ("SIGTERM in the run's thread", 143, TERMINATED, "untouched"),
+    ("a __del__ as it waits", 143, TERMINATED, "untouched"),
 ], ids=["sigterm-untouched", "sigterm-mutant", "ctrl-c-mutant", "sigterm-as-the-untouched-run-starts",
-        "ctrl-c-taken-by-a-mutants-thread", "sigterm-taken-by-the-untouched-runs-thread"])
+        "ctrl-c-taken-by-a-mutants-thread", "sigterm-taken-by-the-untouched-runs-thread",
+        "sigterm-dropped-in-a-del-as-make-mutants-waits"])
 def test_sigterm_or_ctrl_c_stops_every_run_and_deletes_every_copy(sig, status, said, sleeps_in, tmp_path):
     """`kill <pid of make mutants>` (or `timeout`, a cancelled CI job) ended it at once and left <tmp>/mutants_*, a
     copy of the repository per run, and the runs' pytest (a session of its own, which no signal to make's group
@@ -524,7 +533,9 @@ def test_sigterm_or_ctrl_c_stops_every_run_and_deletes_every_copy(sig, status, s
     running (seen under load; here the stand-in signals the program itself at that moment). And whichever thread the
     kernel hands the signal to: taken by a run's thread, it was noted but not acted on -- the main thread, waiting
     for the runs with no timeout, was not woken to raise it, and make mutants sat there without a word (seen under
-    load, about 1 Ctrl-C in 10; here the stand-in sends the signal to the run's own thread, pthread_kill)."""
+    load, about 1 Ctrl-C in 10; here the stand-in sends the signal to the run's own thread, pthread_kill). And
+    wherever Python raises it: raised in a __del__ method the main thread ran as it waited, Terminated was dropped,
+    and make mutants waited on for the runs, deaf to every later SIGTERM (here the stand-in's SIGUSR1 runs one)."""
     own_tmp, pid_file = tmp_path / "tmp", tmp_path / "sleep.pid"
     own_tmp.mkdir()
     process = subprocess.Popen(

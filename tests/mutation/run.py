@@ -83,6 +83,7 @@ from keras_models.twins.terminated import (  # noqa: E402
     TERMINATED_STATUS,
     Terminated,
     sigterm_stops_like_ctrl_c,
+    stopped_meanwhile,
 )
 
 # not the packages of pytest plugins (hypothesis, xdist, anyio): pytest rewrites their asserts as it imports them
@@ -310,13 +311,15 @@ def as_they_end(runs: Iterable[Future]) -> Iterator[Future]:
     """`runs` as each ends, as concurrent.futures.as_completed gives them, but waited for WAKE_EVERY seconds at a
     time, so that a signal another thread took is raised here at once. (Not a loop of concurrent.futures.wait: it
     takes every run's lock in Python code, and a KeyboardInterrupt raised there could leave one taken, for the run's
-    thread to wait on for ever. A SimpleQueue's lock is taken and given back in C.)"""
+    thread to wait on for ever. A SimpleQueue's lock is taken and given back in C.) A stop that Python raised in a
+    __del__ method and dropped (twins/terminated.py) is raised again at the next wake: make mutants waited on, deaf."""
     runs = list(runs)
     ended: queue.SimpleQueue[Future] = queue.SimpleQueue()
     for run in runs:
         run.add_done_callback(ended.put)            # called in the run's thread as it ends (at once if it has)
     for _ in runs:
         while True:
+            stopped_meanwhile()
             try:
                 yield ended.get(timeout=WAKE_EVERY)
                 break
