@@ -65,7 +65,7 @@ from keras_models.twins.closed_output import OutputFailed, output_failed
 from keras_models.twins.git_files import restore_command
 from keras_models.twins.one_line_parser import OneLineParser, one_line
 from keras_models.twins.repository import from_repository
-from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c
+from keras_models.twins.terminated import TERMINATED_STATUS, Terminated, sigterm_stops_like_ctrl_c, stopped_meanwhile
 
 
 @contextlib.contextmanager
@@ -137,6 +137,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     start = time.perf_counter()
     results = []
     for exercise in exercises:
+        stopped_meanwhile()         # a stop Python dropped in a __del__ as the last one ran: not graded on to the end
         version = Version(exercise.solution_path, "") if solutions else \
             version_to_grade(exercise.learner_path, exercise.notebook_path)
         path = version.path
