@@ -14,7 +14,8 @@ reorders, as they do the folders' local-time names) that is not "complete" nor "
 settings a diverged run would diverge again: start a new one with a smaller rate) and that no other
 process holds locked. That is a run interrupted with Ctrl-C, one killed outright (it still says
 "running"), or one that failed for a reason since put right (a full disk, a closed pipe, a damaged
-checkpoint deleted). A run whose run.json is damaged is skipped, and named (`newest_unfinished`).
+checkpoint deleted). A run whose run.json is damaged, or deleted with its task folders left, is skipped, and named
+(`newest_unfinished`).
 
 The run directory and its run.json are runs.py's. Only the standard library is imported at the top, as
 there: the command line uses these checks before TensorFlow loads (about 5 s), so an empty --resume is
@@ -121,12 +122,20 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
     run.json is damaged are passed over; `skipped` (if given) receives one line for each. `new_run`: the
     command that starts a new run in logdir, spelled as the learner ran make train (options.command)."""
     logdir = Path(logdir)
-    # exists, not is_file: a folder where run.json should be is a damaged run, named below, not a stranger's folder
-    runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and (p / STATUS_FILE).exists()),
+    # exists, not is_file: a folder where run.json should be is a damaged run, named below, not a stranger's folder;
+    # so is a run whose run.json alone was deleted (its task folders are make train's): it was passed over unnamed,
+    # and RESUME=1 said "nothing to resume ... (or none was started)" beside the run's checkpoints
+    runs = sorted((p for p in logdir.iterdir() if RUN_NAME.fullmatch(p.name) and
+                   ((p / STATUS_FILE).exists() or _holds_task_folders(p))),
                   key=lambda p: (started_at(p), int(RUN_NAME.fullmatch(p.name)[2] or 1)),
                   reverse=True) if logdir.is_dir() else []
     damaged = []
     for run_dir in runs:
+        if not (run_dir / STATUS_FILE).exists():
+            damaged.append(f"skipped {from_here(run_dir)}: its {STATUS_FILE} is missing (deleted?), so the settings "
+                           "it started with are unknown and it cannot be resumed; delete that run directory, or "
+                           "start a new run")
+            continue
         try:
             record = read_status(run_dir)
             if record["status"] in ("complete", "diverged") or being_written(run_dir, record):
@@ -140,6 +149,15 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
     raise NothingToResume(f"nothing to resume: every run under {logdir} finished or diverged, or another make "
                           f"train is writing it (or none was started). Start a new one with `{new_run}`."
                           + "".join(f" ({line})" for line in damaged))
+
+
+def _holds_task_folders(run_dir: Path) -> bool:
+    """Whether run_dir holds a folder named after a task of the task table, as each run of make train does."""
+    from data.tasks import TASK_TABLE  # here: loaded by then (options.py); this module stays light
+
+    return run_dir.is_dir() and any((run_dir / task).is_dir() for task in TASK_TABLE)
+
+
 if __name__ == "__main__":                 # make clean, first: .venv/bin/python -m keras_models.train.run_lock logs
     busy = trained_now(sys.argv[1])
     if busy:
