@@ -204,6 +204,7 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         return result
     checkpointed = ((keras_state, keras_dir), (scratch_state, scratch_dir))
     for state, side_dir in checkpointed:
+        require_logged(side_dir, state)
         forget_epochs_after(side_dir, state.epoch, steps)               # what was logged after the checkpoint
     if not quiet:
         print(f"\n{heading(task, data, net, settings, keras_state, scratch_state)}", flush=True)
@@ -259,6 +260,20 @@ def run_task(task: str, task_dir: Path, *, quiet: bool = False, strategy: tf.dis
         raise TrainingDiverged(f"{task} ({side} side): {stop}", stop.smaller_learning_rate) from None
     result.weight_gaps = board.gaps or [final_gap(net, keras_state)]   # a scratch side finished before: no gap now
     return result
+
+
+def require_logged(side_dir: Path, state: SideState) -> None:
+    """A RunDirectoryError when a side's checkpoint holds finished epochs but a TensorBoard log of the side is gone
+    (its train/ or validation/ folder deleted by hand): resumed, that curve would have shown only the epochs after
+    the checkpoint, without a word."""
+    if state.epoch < 0:                                             # nothing checkpointed: nothing to have logged
+        return
+    for split in ("train", "validation"):
+        if not any((side_dir / split).glob("events.out.tfevents.*")):
+            raise RunDirectoryError(
+                f"{side_dir / split} holds no TensorBoard log, yet {side_dir / CHECKPOINT} holds {state.epoch + 1} "
+                "finished epochs: resumed, its curve would lack them; delete that checkpoint to train the side over, "
+                "then resume again")
 
 
 def _caught_up(finished: int, caught: int, diverged: bool = False) -> str:
