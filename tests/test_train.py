@@ -236,6 +236,9 @@ def test_max_relative_gap_rejects_mismatched_weights():
     (["--tasks", "binary,,regression"], "--tasks 'binary,,regression' has an empty name between its commas: give "
                                         "task names separated by commas, e.g. --tasks binary,regression"),
     (["--tasks", "binary,"], "--tasks 'binary,' has an empty name between its commas"),
+    (["--tasks", "binary regression, multiclass"], "--tasks 'binary regression, multiclass' separates task names "
+                                                   "with spaces: separate them with commas: --tasks "
+                                                   "binary,regression,multiclass (all options"),
     (["--epochs", "0"], "--epochs must be a whole number >= 1, got '0'"),
     (["--epochs", "two"], "--epochs must be a whole number >= 1, got 'two'"),
     (["--epoch", "3", "--fast"], "unrecognized arguments: --fast"),

@@ -98,6 +98,9 @@ def task_names(text: str) -> list[str]:
     if not all(names):
         raise ValueError(f"{option('--tasks', repr(text))} has an empty name between its commas: give task names "
                          f"separated by commas, e.g. {option('--tasks', 'binary,regression')}")
+    if any(len(name.split()) > 1 for name in names):      # TASKS="binary regression": "unknown task 'binary regr..."
+        raise ValueError(f"{option('--tasks', repr(text))} separates task names with spaces: separate them with "
+                         f"commas: {option('--tasks', ','.join(text.replace(',', ' ').split()))}")
     return names
 
 
