@@ -97,9 +97,21 @@ def test_a_port_taken_after_the_check_before_tensorboard_binds_it_is_the_same_on
                                        f"PORT={port + 1}\n")
 
 
-def test_make_tensorboard_hands_tensorboard_the_server_that_says_one_line(tmp_path, monkeypatch):
+def no_logs_yet(logdir) -> str:
+    """The note make tensorboard prints before it serves a log directory that holds no event file."""
+    return (f"note: log directory {logdir} holds no TensorBoard logs yet: `make train` (or `make lessons`) writes them "
+            "there, and TensorBoard shows them as they come (it looks every second)")
+
+
+@pytest.mark.parametrize("logged", [False, True], ids=["no-logs-yet", "a-run-logged"])
+def test_make_tensorboard_hands_tensorboard_the_server_that_says_one_line(logged, tmp_path, monkeypatch, capsys):
     """server_or_one_line says the line only if TensorBoard makes its server with it: main passes it as
-    server_class. (TensorBoard's start-up, which loads TensorFlow, is stood in for: it would take seconds.)"""
+    server_class. (TensorBoard's start-up, which loads TensorFlow, is stood in for: it would take seconds.)
+    A log directory holding no event file at any depth is served with one note saying so (TensorBoard's page
+    alone said "No dashboards are active"); one that holds a run, none."""
+    if logged:
+        (tmp_path / "2026-01-01_09-00-00" / "binary" / "keras" / "train").mkdir(parents=True)
+        (tmp_path / "2026-01-01_09-00-00" / "binary" / "keras" / "train" / "events.out.tfevents.1.host.2.v2").touch()
     from types import SimpleNamespace
 
     from absl import app
@@ -123,6 +135,7 @@ def test_make_tensorboard_hands_tensorboard_the_server_that_says_one_line(tmp_pa
     # and the command line TensorBoard gets: this machine only, the checked port, the logs reread every second
     assert ran["argv"] == ["tensorboard", "--logdir", str(tmp_path), "--host", "127.0.0.1", "--port", str(port),
                            "--reload_interval", "1"]
+    assert capsys.readouterr().err == ("" if logged else f"{no_logs_yet(tmp_path)}\n")
 
 
 def test_a_port_in_use_is_refused_before_tensorboard_loads_with_the_systems_reason():
@@ -263,7 +276,8 @@ def test_the_real_server_answers_on_localhost_and_ctrl_c_stops_it_with_one_line(
     assert written and not info.exists(), "Ctrl-C left TensorBoard's .tensorboard-info/pid-<pid>.info behind"
     assert process.returncode == 130
     assert "Traceback" not in err
-    assert learner_lines(out + err) == [f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/ (Press CTRL+C to quit)",
+    assert learner_lines(out + err) == [no_logs_yet(tmp_path),           # no event file in it: said, then served
+                                        f"TensorBoard 2.21.0 at http://127.0.0.1:{port}/ (Press CTRL+C to quit)",
                                         "TensorBoard stopped (Ctrl-C)."], out + err   # its address, then the one line
     assert "--load_fast" not in err and "NOTE" not in err     # the fast loader's notice is not the learner's business
 
@@ -276,4 +290,4 @@ def test_ctrl_c_while_tensorboard_still_loads_is_one_line(tmp_path):
     out, err = stop(process)
     assert process.returncode == 130
     assert "Traceback" not in err
-    assert learner_lines(out + err) == ["TensorBoard stopped (Ctrl-C)."]
+    assert learner_lines(out + err) == [no_logs_yet(tmp_path), "TensorBoard stopped (Ctrl-C)."]

@@ -9,8 +9,10 @@ it is still importing TensorFlow. Here each of those is one line: a port that is
 from 1 to 65535 or that another program already listens on, a log directory that is missing, is a
 file, cannot be read or starts with a ~ the shell did not expand (exit status 2, before TensorBoard loads); a port
 another program takes while TensorBoard starts (exit status 2, `server_or_one_line`); Ctrl-C at any moment (exit
-status 130). Then this process runs TensorBoard's own program -- what `.venv/bin/tensorboard` runs -- with
-`--host 127.0.0.1 --reload_interval 1`: it listens on this machine only and rereads the logs every second.
+status 130). A log directory that holds no event file yet is served after one note saying so (TensorBoard's page
+alone says "No dashboards are active"). Then this process runs TensorBoard's own program -- what
+`.venv/bin/tensorboard` runs -- with `--host 127.0.0.1 --reload_interval 1`: it listens on this machine only and
+rereads the logs every second.
 """
 
 from __future__ import annotations
@@ -102,6 +104,13 @@ def check_logdir(text: str) -> Path:
     return logdir
 
 
+def holds_logs(logdir: Path) -> bool:
+    """Whether any folder under logdir holds a TensorBoard event file (events.out.tfevents.*)."""
+    with contextlib.suppress(OSError):          # a folder that cannot be listed: TensorBoard itself will say so
+        return any(logdir.rglob("events.out.tfevents.*"))
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop_at_once)
     parser = OneLineParser(prog="make tensorboard", command=".venv/bin/python -m keras_models.train.board_server",
@@ -117,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(one_line(f"error: {exc}"), file=sys.stderr)
         return 2
+    if not holds_logs(logdir):      # TensorBoard's page alone says "No dashboards are active", and this line nothing
+        print(one_line(f"note: log directory {logdir} holds no TensorBoard logs yet: `make train` (or `make lessons`) "
+                       "writes them there, and TensorBoard shows them as they come (it looks every second)"),
+              file=sys.stderr, flush=True)
     from absl import app  # TensorFlow loads with TensorBoard: seconds
     from tensorboard import default, main_lib
 
