@@ -589,6 +589,7 @@ def test_resume_names_a_run_whose_run_json_was_deleted_and_takes_the_older_one(t
         newest_unfinished(tmp_path)
 
 
+@pytest.mark.slow
 def test_resume_refuses_a_side_whose_checkpointed_epochs_lost_their_tensorboard_log(short_run, tmp_path, capsys):
     """A run half deleted by hand: regression's keras/train folder gone, its checkpoint (2 epochs) kept, the scratch
     checkpoint deleted so that the task is not finished. RESUME=1 says so in one line and trains nothing; it had
