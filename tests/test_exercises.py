@@ -99,6 +99,7 @@ def test_written_by_root_in_a_learners_folder_the_exercise_files_are_the_learner
     owner = (folder.stat().st_uid, folder.stat().st_gid)
     given = {}
     monkeypatch.setattr(os, "geteuid", lambda: 0)
+
     def chown(path, uid, gid):                              # uid -1: atomic_write keeping the old file's group
         if uid != -1:
             given[Path(path).name] = (uid, gid)
@@ -2222,7 +2223,6 @@ def test_ex03_hint_for_predict_price_that_leaves_the_gem_unscaled(tmp_path):
         "scale the raw features with the training scaler before predicting"), message
 
 
-
 def test_ex03_hint_for_predict_price_two_percent_off_the_model_though_within_the_gems_tolerance(tmp_path):
     # 2% of about 280 is within NEW_GEM_TOLERANCE of the true price: only the comparison with the model tells
     def two_percent_high(model, scaler, features):
@@ -2231,6 +2231,7 @@ def test_ex03_hint_for_predict_price_two_percent_off_the_model_though_within_the
     message = ex03_graded(tmp_path, predict_price=two_percent_high)
     assert message.startswith("predict_price gave ") and message.endswith(
         "scale the raw features with the training scaler before predicting"), message
+
 
 def ex03_passes(tmp_path, **replacements) -> str:
     """Grade ex03's solution with the exact model in place of training and these functions replaced; it must
@@ -2626,6 +2627,7 @@ def test_grading_leaves_the_learners_python_numpy_and_tensorflow_generators_wher
         exercise.grader.grade(module, tmp_path)
     assert next_draws() == expected
 
+
 def test_grading_leaves_the_learners_keras_dtype_policy_and_logging_settings_as_they_set_them(tmp_path):
     """The graders start a fresh Keras session, which drops the keras.config settings Keras keeps in it: after a
     "Grade it" cell, a notebook's mixed_float16 policy was float32 again, and its progress bars, turned off, were
@@ -2671,6 +2673,7 @@ def test_op_determinism_is_on_inside_a_seeded_block_and_as_the_caller_had_it_aft
         assert tf_config.is_op_determinism_enabled() == on_before
     finally:
         (tf.config.experimental.enable_op_determinism if was_on else tf_config.disable_op_determinism)()
+
 
 def test_ex04_and_ex05_refuse_a_fit_that_validates_on_other_rows_before_any_epoch_runs(tmp_path):
     """Validated on the training rows, the test rows or a validation_split, or stopped by the training loss, a
@@ -4698,6 +4701,7 @@ def test_labels_in_one_column_names_columns_that_are_not_one_hot_and_leaves_a_ve
     labels_in_one_column({"self": model(1, "sigmoid"), "y": np.zeros(2),                   # a vector: Keras takes it
                           "validation_data": (np.zeros((2, 3)), np.zeros((2, 1)))}, "y_train", "y_val")
     labels_in_one_column({"self": model(2, "softmax"), "y": two_columns}, "y_train", "y_val")
+
 
 def test_ex07_refuses_a_fit_that_trains_no_epoch_rather_than_blaming_the_log_dir(tmp_path):
     """epochs=0 leaves train/ with an event file and validation/ without: the hint sent the learner to the

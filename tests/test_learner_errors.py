@@ -179,7 +179,6 @@ def test_a_mistyped_option_is_one_line_naming_it_and_the_command_that_lists_the_
     assert capsys.readouterr() == ("", f"error: unrecognized arguments: --logdri (all options: {command} --help)\n")
 
 
-
 @pytest.mark.parametrize("module, program", [
     ("keras_models.train.board_server", "make tensorboard"),
     ("keras_models.course.lessons", "make lessons"),
@@ -198,6 +197,7 @@ def test_help_into_an_output_that_takes_no_more_is_one_line_about_the_output(mod
         stdout.close()          # flushes, as Python does at exit: nothing left to fail
     assert stopped.value.code == 1
     assert capsys.readouterr().err == output_full(program)
+
 
 def test_a_log_directory_that_cannot_be_written_is_named_by_the_library_too(tmp_path):
     blocker = tmp_path / "file"
@@ -728,6 +728,7 @@ def test_make_train_s_error_line_stays_one_line_when_logdir_holds_a_line_break(t
     assert (code, learner_lines(err)) == (1, [
         f"error: {output_full('make train').removeprefix('error: ').rstrip()}. The run is kept; once that is put "
         f"right, continue it with `.venv/bin/python -m keras_models.train --resume --logdir '{tmp_path}/runs\\nold'`"])
+
 
 PRINTS_ZOE = ("from keras_models.twins.output_encoding import escape_what_output_cannot_show; "
               "escape_what_output_cannot_show(); print('Zo\\xeb')")

@@ -197,6 +197,7 @@ def labels_in_one_column(arguments: dict, training: str, validation: str) -> Non
                    "shape (None, 1): "
                    f"pass {name} as it is, one column of 0s and 1s")
 
+
 def same_rows(given, expected: np.ndarray, any_order: bool = False) -> bool:
     """Whether `given` holds the rows of `expected` (a column (m, 1) and a vector (m,) alike), in the same order or,
     with any_order, in any order."""

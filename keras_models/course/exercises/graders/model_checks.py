@@ -144,6 +144,7 @@ def require_hidden_nonlinearity(model, does: str) -> None:
           f"the model has no hidden layer with a nonlinear activation, so however many layers it has it {does}: give "
           "it hidden Dense layers with activation=\"relu\"")
 
+
 def loss_of(model) -> tuple[str, bool]:
     """(name, from_logits) of the loss the model was compiled with, e.g. ('binary_crossentropy', False)."""
     import keras
