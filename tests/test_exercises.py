@@ -2853,8 +2853,9 @@ def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = 
 def validation_and_training_rows_read(kind: str) -> None:
     """validated_on (ex04, ex05) and ex07's check, handed the rows as `kind` (fit_data_given_as), in any order: the
     validation rows pass; the training rows, the validation rows with other rows' labels, and (ex07) the test rows are
-    each refused with their own hint; training rows that hold the validation rows too are refused, repeated ones
-    read up to a limit; a repeated validation set is read as fit reads it, validation_steps batches."""
+    each refused with their own hint (ex07's "other rows" too: it took any rows but those two); training rows that
+    hold the validation rows too are refused, repeated ones read up to a limit; a repeated validation set is read as
+    fit reads it, validation_steps batches."""
     import keras
 
     from data import prepare
@@ -2883,6 +2884,8 @@ def validation_and_training_rows_read(kind: str) -> None:
         check_call(fit_arguments(given(data.X_val, data.y_val[::-1])[0]))          # the labels of other rows
     with pytest.raises(Fail, match=r"fit validated on the test rows \(data.X_test, data.y_test\)"):
         ex07._validated_on_the_validation_rows(fit_arguments(given(data.X_test, data.y_test)[0]))
+    with pytest.raises(Fail, match=r"^fit validated on other rows than data.X_val, data.y_val: pass validation_data"):
+        ex07._validated_on_the_validation_rows(fit_arguments(given(data.X_val, data.y_val[::-1])[0]))
     # the training rows given so too: ones that also hold the validation rows are refused, as arrays are
     X_both, y_both = np.concatenate([data.X_train, data.X_val]), np.concatenate([data.y_train, data.y_val])
     validation = (data.X_val, data.y_val)
@@ -2923,6 +2926,44 @@ def test_validated_on_refuses_validation_data_given_as_a_python_generator_naming
     assert str(failure.value) == ("model.fit was given validation_data as a Python generator, which one reading uses "
                                   "up, so the grader cannot see which rows it validates on: pass "
                                   "validation_data=(X_val, y_val)")
+
+
+@pytest.mark.parametrize("check, argument, hint", [
+    ("labels_stay_with", "x", "model.fit was given x as a Python generator, which one reading uses up, so the grader "
+                              "cannot see which rows it trains on, nor with which labels: pass the arrays, "
+                              "model.fit(X_train, y_train)"),
+    ("ex07", "x", "model.fit was given x as a Python generator, which one reading uses up, so the grader cannot see "
+                  "which rows it trains on, nor with which labels: pass the arrays, model.fit(data.X_train, "
+                  "data.y_train)"),
+    ("ex07", "validation_data", "model.fit was given validation_data as a Python generator, which one reading uses "
+                                "up, so the grader cannot see which rows it validates on: pass "
+                                "validation_data=(data.X_val, data.y_val)"),
+], ids=["ex04-ex05-x", "ex07-x", "ex07-validation-data"])
+def test_ex04_ex05_ex07_refuse_fits_x_and_ex07_its_validation_data_given_as_a_python_generator_naming_it(
+        check, argument, hint):
+    """A generator of exactly the right batches, as fit's x (ex04 and ex05: labels_stay_with; ex07's own check) or
+    as ex07's validation_data, is refused with a line that names it: read, it would be used up before fit trains or
+    validates on it, and a check cannot hand fit another; unread, y_train[::-1] in a generator passed the checks, as
+    did the validation rows mixed into the training rows, and ex07's check passed a generator of the test rows."""
+    import keras
+
+    from data import prepare
+    from keras_models.course.exercises.graders import ex07
+    from keras_models.course.exercises.graders.fit_checks import labels_stay_with
+
+    data = prepare("binary", seed=0)                        # the rows ex05 and ex07 prepare
+    model = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")               # the classifier ex07's check asks for
+    checks = {"labels_stay_with": labels_stay_with(data.X_train, data.y_train, "X_train, y_train"),
+              "ex07": ex07._validated_on_the_validation_rows}
+    X, y = (data.X_train, data.y_train) if argument == "x" else (data.X_val, data.y_val)
+    batches = ((X[i:i + 32], y[i:i + 32]) for i in range(0, len(X), 32))        # (32, n), (32, 1) each
+    arguments = {"self": model, "x": data.X_train, "y": data.y_train, "validation_data": (data.X_val, data.y_val),
+                 "validation_split": 0.0, "callbacks": None}
+    arguments.update({"x": batches, "y": None} if argument == "x" else {"validation_data": batches})
+    with pytest.raises(Fail) as failure:
+        checks[check](arguments)
+    assert str(failure.value) == hint
 
 
 @pytest.mark.parametrize("built", [False, True], ids=["unbuilt", "built"])
@@ -4510,14 +4551,17 @@ def test_ex07_hint_for_train_with_tensorboard_returning_the_model_instead_of_its
     # grader could not check your code: AttributeError in _check_run ... 'History' object has no attribute 'get''
     import keras
 
+    from data import prepare
+
+    data = prepare("binary", seed=0)
+
     def returns_the_model(log_dir, epochs: int = 2):
-        rng = np.random.default_rng(0)
-        # 30 inputs, a sigmoid unit, binary cross-entropy: the exercise's classifier, which the grader checks first
+        # 30 inputs, a sigmoid unit, binary cross-entropy: the exercise's classifier, which the grader checks first,
+        # validated on the exercise's validation rows (a few training rows, to be quick), which it checks too
         model = keras.Sequential([keras.Input(shape=(30,)), keras.layers.Dense(1, activation="sigmoid")])
         model.compile(optimizer="adam", loss="binary_crossentropy")
-        X, y = rng.normal(size=(8, 30)), rng.integers(0, 2, size=(8, 1)).astype(float)
-        model.fit(X[:6], y[:6], validation_data=(X[6:], y[6:]), epochs=epochs, verbose=0,
-                  callbacks=[keras.callbacks.TensorBoard(log_dir=log_dir, profile_batch=0)])
+        model.fit(data.X_train[:6], data.y_train[:6], validation_data=(data.X_val, data.y_val), epochs=epochs,
+                  verbose=0, callbacks=[keras.callbacks.TensorBoard(log_dir=log_dir, profile_batch=0)])
         return model
 
     hint = grade_mutant("ex07", tmp_path, train_with_tensorboard=returns_the_model)

@@ -3,12 +3,12 @@
 The grader trains through the learner's function into its own temporary directory (checking, as fit is called,
 that the model is still the given classifier, one sigmoid unit scored by binary cross-entropy with no Dropout
 after it, given the labels in one column, not one-hot, each training row with its own, that it validates on
-neither the test rows nor the training rows, that it runs the `epochs` epochs the function is given -- its
-signature kept as the exercise gives it, epochs=20, and called once more with another number, stopped before any
-epoch, to see the number is passed on, not written in -- and that its TensorBoard callback does not profile), reads
-the event files itself and compares: the logged validation losses with the History, the learner's read_scalars
-with its own reading, and the learner's best_epoch with the epoch it finds. Then it writes a run of its own with a
-known answer, to make sure best_epoch reads the logs it is pointed at.
+the validation rows (not the test rows, not the training rows), that it runs the `epochs` epochs the function is
+given -- its signature kept as the exercise gives it, epochs=20, and called once more with another number, stopped
+before any epoch, to see the number is passed on, not written in -- and that its TensorBoard callback does not
+profile), reads the event files itself and compares: the logged validation losses with the History, the learner's
+read_scalars with its own reading, and the learner's best_epoch with the epoch it finds. Then it writes a run of its
+own with a known answer, to make sure best_epoch reads the logs it is pointed at.
 
 It reads the files a level below the exercise: record by record (tf.data.TFRecordDataset), each
 parsed as TensorFlow's Event protocol buffer -- not with TensorBoard's EventAccumulator, which the
@@ -27,8 +27,10 @@ from .fit_checks import (
     fit_checked,
     labels_in_one_column,
     labels_stay_with_their_rows,
+    not_a_generator,
     not_a_split,
     not_trained_on,
+    same_pairs,
     same_rows,
 )
 from .fit_data import validation_rows
@@ -95,8 +97,9 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     unit scored by binary cross-entropy, no Dropout after it (model_checks.require_binary_classifier), given labels in
     one column (fit_checks.labels_in_one_column: one-hot ones stop Keras with a line of its own), each training row
     with its own (fit_checks.labels_stay_with_their_rows: on data.y_train[::-1] the run logged, read back and
-    passed); validation_data
-    must not be the test rows or the training rows, nor a validation_split of the training rows, and fit must not
+    passed); validation_data must be (data.X_val, data.y_val) (as arrays, a dict of inputs, or a tf.data.Dataset or
+    keras.utils.PyDataset of them; not a Python generator, which reading uses up: fit_checks.validated_on's rule) --
+    not the test rows or the training rows, nor a validation_split of the training rows -- and fit must not
     train on the validation rows too. The model and its compile are given; changed, the run logs a loss that scores
     another model than the one that predicts (one softmax unit always says 1) or nothing at all (one unit's
     categorical cross-entropy is 0 at every epoch), and its best epoch still reads back right.
@@ -113,13 +116,20 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     not_a_split(arguments, "data.X_val, data.y_val")
     not_trained_on(arguments, data.X_val, len(data.X_train), "data.X_val", "data.X_train, data.y_train",
                    "their loss then only falls, and the logs show no overfitting")
-    x, _ = validation_rows(arguments, len(data.X_train))  # a tf.data.Dataset of them too
+    # read, a generator would be used up before fit validates on it; unread, its rows passed unseen
+    not_a_generator(arguments.get("validation_data"), "validation_data as a Python generator",
+                    "one reading uses up, so the grader cannot see which rows it validates on: pass "
+                    "validation_data=(data.X_val, data.y_val)")
+    x, y = validation_rows(arguments, len(data.X_train))  # a tf.data.Dataset of them too
     check(not same_rows(x, data.X_test, any_order=True),
           "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
           "scored; pass validation_data=(data.X_val, data.y_val)")
     check(not same_rows(x, data.X_train, any_order=True),
           "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, so the logs "
           "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
+    # none at all is told from the logs (_check_run: "no event file in validation/"), a split by not_a_split above
+    check(arguments.get("validation_data") is None or (y is not None and same_pairs(x, y, data.X_val, data.y_val)),
+          "fit validated on other rows than data.X_val, data.y_val: pass validation_data=(data.X_val, data.y_val)")
 
 
 EPOCHS = 20        # the exercise gives train_with_tensorboard(log_dir: Path, epochs: int = 20)

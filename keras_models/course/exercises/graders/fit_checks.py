@@ -3,8 +3,8 @@
 `fit_checked` shows every model.fit call to a check before any epoch runs. `validated_on` puts the checks
 together: fit must validate on exactly the rows set aside for it (`validation_rows`, `same_pairs`) -- not
 the training rows, not the test rows, not a validation_split (`not_a_split`), not a Python generator
-(`not_a_generator`, which ex06 holds fit's x to as well) -- without training on them too (`not_trained_on`,
-`rows_among`); and an EarlyStopping must watch the validation rows and hand back
+(`not_a_generator`, which ex06 and `labels_stay_with_their_rows` hold fit's x to as well) -- without training
+on them too (`not_trained_on`, `rows_among`); and an EarlyStopping must watch the validation rows and hand back
 its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_restores_best`); labels for one
 output unit come in one column, not one-hot (`labels_in_one_column`), each training row with its own target, not
 another row's (`labels_stay_with_their_rows`; `labels_stay_with` its check_call). Each raises `Fail(hint)`
@@ -267,10 +267,14 @@ def labels_stay_with_their_rows(arguments: dict, X: np.ndarray, y: np.ndarray, t
     """fit's y gives each row of its x that is a row of X (the training rows) that row's own target in y, or a Fail
     counting the rows handed another row's (`training`: what fit should be given, as the learner's code names it).
     x and y as arrays (x a dict of inputs too), or a tf.data.Dataset or keras.utils.PyDataset of (x, y) batches
-    (training_rows). Keras trains on y_train[::-1] without
-    a word: every row learns another diamond's price, and the grader's only hint was to tune the model. Two labels
-    (a classifier's 0 and 1) with every row handed the other are told apart as flipped, 1 - y_train. Rows of x
-    that are not rows of X, and labels that are no target of X at all (a y rescaled), are left to the other checks."""
+    (training_rows); x a Python generator is a Fail (not_a_generator): reading it would use up the batches fit
+    trains on, and a check cannot hand fit another, so unread its rows and labels passed unseen. Keras trains on
+    y_train[::-1] without a word: every row learns another diamond's price, and the grader's only hint was to tune
+    the model. Two labels (a classifier's 0 and 1) with every row handed the other are told apart as flipped,
+    1 - y_train. Rows of x that are not rows of X, and labels that are no target of X at all (a y rescaled), are
+    left to the other checks."""
+    not_a_generator(arguments.get("x"), "x as a Python generator", "one reading uses up, so the grader cannot see "
+                    f"which rows it trains on, nor with which labels: pass the arrays, model.fit({training})")
     x, given = training_rows(arguments, len(X))
     x = as_rows(x, np.float32)                                                       # (m, n) or None
     try:
