@@ -723,6 +723,10 @@ def test_fits_argument_check_offers_only_a_value_it_would_take(arguments, messag
     ("ex05", "model.fit(X_train, y_train,", "model.fit(X_train, np.ma.masked_equal(y_train, 1),",
      "y is a masked array with 148 masked entries (first at index [0, 0]): the values under the mask are not data; "
      "fill them (y.filled(value)) or drop those rows first"),
+    # Keras printed "Unrecognized data type: x=[[ 0.02065385 ...", every number of X_train, the array: y named nowhere
+    ("ex05", "model.fit(X_train, y_train,", "model.fit(X_train, y_train.tolist(),",
+     "y is a Python list of numbers, which Keras' fit refuses as an \"Unrecognized data type\", naming x whichever "
+     "argument it is: pass a NumPy array (the array itself, not its .tolist(); or np.asarray(...))"),
 ])
 def test_a_fit_argument_of_the_wrong_kind_is_named(tmp_path, name, right, wrong, message):
     """model.fit(validation_split=20): Keras holds out "20 times the rows", trains on none and returns a History with no
@@ -5078,6 +5082,34 @@ def test_a_masked_array_given_to_fit_is_refused_before_any_check_reads_under_its
                                                                    r"\(first at index \[4\]\): the values under "):
         model.fit(rows.reshape(-1, 1), y, validation_data=(rows.reshape(-1, 1), y_val), epochs=1, verbose=0)
     assert seen == []                                                   # refused before the exercise's own check
+
+
+@pytest.mark.parametrize("where, name", [("x", "x"), ("y", "y"), ("validation", r"validation_data\[0\]")],
+                         ids=["x", "y", "validation-data"])
+def test_a_python_list_of_numbers_given_to_fit_is_refused_naming_it_and_a_list_of_arrays_is_not(where, name):
+    """model.fit(X_train.tolist(), ...): Keras' fit refuses a Python list of numbers as an "Unrecognized data type",
+    printing every number and naming x whichever argument held the list, while the graders' checks read it as rows
+    and the one-hot and swapped checks (by .shape) skipped it. It is refused as fit is called, before the exercise's
+    own check, naming the argument; Keras itself, the reference, refuses the same call. One input's array in a list
+    and validation_data as a list [X_val, y_val], which Keras takes, are not refused."""
+    import keras
+
+    from keras_models.course.exercises.graders.fit_checks import data_checked, fit_checked
+
+    seen = []
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    rows = np.arange(6, dtype=float)                                    # (6,)
+    X = rows.reshape(-1, 1)                                             # (6, 1)
+    x, y, validation = (X.tolist() if where == "x" else X, rows.tolist() if where == "y" else rows,
+                        (X.tolist() if where == "validation" else X, rows))
+    with fit_checked(seen.append), pytest.raises(ValueError, match=rf"^{name} is a Python list of numbers, which "
+                                                                   r"Keras' fit refuses as an \"Unrecognized "):
+        model.fit(x, y, validation_data=validation, epochs=1, verbose=0)
+    assert seen == []                                                   # refused before the exercise's own check
+    with pytest.raises(ValueError, match=r"^Unrecognized data type: x="):
+        model.fit(x, y, validation_data=validation, epochs=1, verbose=0)
+    data_checked({"self": model, "x": [X], "y": rows, "validation_data": [X, rows]})
 
 
 def test_fits_data_is_checked_once_per_fit_under_nested_fit_checks_and_before_either_check(monkeypatch):

@@ -9,7 +9,8 @@ its best epoch's weights (`early_stopping_watches_validation`, `early_stopping_r
 output unit come in one column, not one-hot (`labels_in_one_column`), each training row with its own target, not
 another row's (`labels_stay_with_their_rows`; `labels_stay_with` its check_call). Each raises `Fail(hint)`
 (checks.py) naming the argument at fault. Before any of them, `fit_checked` refuses what would make them misread x and y
-(`data_checked`: masked entries, x and y swapped) with a ValueError, as `kinds_checked` words Keras' silences.
+(`data_checked`: masked entries, Python lists of numbers, x and y swapped) with a ValueError, as `kinds_checked`
+words Keras' silences.
 fit's data (arrays, a dict of inputs, a tf.data.Dataset or a keras.utils.PyDataset) is read as rows by fit_data.py.
 """
 
@@ -19,7 +20,7 @@ import contextlib
 import functools
 import inspect
 import types
-from numbers import Real
+from numbers import Number, Real
 
 import numpy as np
 
@@ -80,24 +81,52 @@ def shown_to_checks(arguments: dict, checks: tuple) -> None:
 
 def data_checked(arguments: dict) -> None:
     """What every fit check reads, checked in fit_checked itself, before the exercise's own check: no masked entries
-    (nothing_masked), x and y not swapped (x_and_y_in_order). A check that read them first named the wrong mistake:
-    swapped x and y were told "y holds labels of shape (50, 30) ... for one sigmoid unit" (ex05, ex07)."""
+    (nothing_masked), no Python lists of numbers (no_python_lists), x and y not swapped (x_and_y_in_order). A check
+    that read them first named the wrong mistake: swapped x and y were told "y holds labels of shape (50, 30) ...
+    for one sigmoid unit" (ex05, ex07)."""
     nothing_masked(arguments)
+    no_python_lists(arguments)
     x_and_y_in_order(arguments)
+
+
+def fits_data(arguments: dict) -> list[tuple[str, object]]:
+    """(name, value) of fit's x, y and each part of a validation_data tuple or list ("validation_data[1]")."""
+    data = arguments.get("validation_data")
+    parts = enumerate(data) if isinstance(data, tuple | list) else ()
+    return [("x", arguments.get("x")), ("y", arguments.get("y")),
+            *((f"validation_data[{i}]", part) for i, part in parts)]
 
 
 def nothing_masked(arguments: dict) -> None:
     """fit's x, y and validation_data hold no masked entries (a numpy masked array), else scratch's ValueError naming
     the argument (scratch.checks.elementwise): Keras' fit trains and validates on the values under the mask without
     a word, and every check after this one would read them with np.asarray too."""
-    data = arguments.get("validation_data")
-    parts = enumerate(data) if isinstance(data, tuple | list) else ()
-    for name, value in [("x", arguments.get("x")), ("y", arguments.get("y")),
-                        *((f"validation_data[{i}]", part) for i, part in parts)]:
+    for name, value in fits_data(arguments):
         try:
             elementwise(value, name)
         except ValueError as masked:
             raise FitRefused(str(masked)) from None
+
+
+def no_python_lists(arguments: dict) -> None:
+    """fit's x, y and validation_data's parts are no Python lists of numbers (X_train.tolist()), else a ValueError
+    naming the argument. Keras' fit refuses one with "Unrecognized data type: x=[[0.0206..., ...]]", every number
+    printed and x named whichever argument held the list (y's: x=<the array x>), while the checks read it as the
+    array it lists, and the one-hot and swapped checks (by .shape) skipped it. A list of arrays (one per input), and
+    validation_data itself as a list [X_val, y_val], Keras takes: left alone."""
+    for name, value in fits_data(arguments):
+        if isinstance(value, list | tuple) and _holds_numbers(value):
+            raise FitRefused(f"{name} is a Python list of numbers, which Keras' fit refuses as an \"Unrecognized data "
+                             "type\", naming x whichever argument it is: pass a NumPy array (the array itself, not "
+                             "its .tolist(); or np.asarray(...))")
+
+
+def _holds_numbers(value) -> bool:
+    """Whether `value` is, or a list or tuple holds at any depth, a number: what Keras' fit cannot slice as it slices
+    arrays (of a list of NumPy scalars, list(X_train[:, 0]), it says "IndexError: tuple index out of range")."""
+    if isinstance(value, list | tuple):
+        return any(_holds_numbers(part) for part in value)
+    return isinstance(value, Number)
 
 
 # fit's arguments that count something: Keras' words for a string or a float among them name no
