@@ -326,7 +326,8 @@ for module in sys.argv[1:]:
 
 # Programs make runs that never load TensorFlow themselves (make lab's kernel filters: keras_models/course/jupyter)
 NO_TENSORFLOW = {"keras_models.course.instructor.release", "keras_models.course.jupyter",
-                 "keras_models.course.jupyter.lab", "keras_models.train.run_lock"}
+                 "keras_models.course.jupyter.lab", "keras_models.course.jupyter.register",
+                 "keras_models.train.run_lock"}
 
 
 def test_every_program_make_or_the_readme_runs_filters_before_tensorflow_loads():
@@ -339,3 +340,13 @@ def test_every_program_make_or_the_readme_runs_filters_before_tensorflow_loads()
     done = subprocess.run([sys.executable, "-c", PROBE, *probed], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)        # (subprocess.run kills it on a timeout)
     assert done.stdout.splitlines() == [f"{module} filters first" for module in probed], done.stderr
+
+
+def test_the_programs_said_to_load_no_tensorflow_load_none_on_import():
+    """What lets the test above leave NO_TENSORFLOW's programs unprobed: imported, none of them brings in TensorFlow
+    (whose start-up lines it would then need to filter first)."""
+    loads = ("import importlib, sys\nfor module in sys.argv[1:]:\n    importlib.import_module(module)\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'}))")
+    done = subprocess.run([sys.executable, "-c", loads, *sorted(NO_TENSORFLOW)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
