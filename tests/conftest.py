@@ -936,6 +936,18 @@ def wait_until_tensorflow_loads(process) -> bool:
     return True
 
 
+class RaisesInDel:
+    """An object whose __del__ sends `sig` to this process: Python runs the handler inside __del__, and an exception
+    the handler raises there is printed as "Exception ignored" and dropped (twins/terminated.py, stopped_meanwhile).
+    `RaisesInDel(sig)` alone, freed at once, makes the drop happen on that line."""
+
+    def __init__(self, sig: int):
+        self.sig = sig
+
+    def __del__(self):
+        signal.raise_signal(self.sig)
+
+
 def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subprocess.CompletedProcess:
     """This Python running `-m module` (a fresh process: its start-up is what is tested), sent SIGINT while it imports
     `slow_import`: a stand-in for that module, first on PYTHONPATH, that says it has begun and sleeps (far longer
@@ -946,7 +958,7 @@ def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subpr
     fake, begun = folder / "slow_imports", folder / "import-begun"
     fake.mkdir()
     (fake / f"{slow_import}.py").write_text(f"import pathlib, time\npathlib.Path({str(begun)!r}).touch()\n"
-                                            "time.sleep(600)\n")
+                                            "time.sleep(3600)\n")       # (the waits: at most 600 s)
     process = subprocess.Popen([sys.executable, "-m", module], cwd=Path(__file__).resolve().parents[1],
                                env={**os.environ, "PYTHONPATH": str(fake)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

@@ -32,6 +32,7 @@ import nbformat
 import pytest
 from conftest import (
     UTF_16_WITHOUT_A_MARK,
+    RaisesInDel,
     alive,
     as_for_a_learner,
     at_most,
@@ -1558,17 +1559,6 @@ def test_an_interrupted_make_grade_keeps_whom_it_graded_and_the_same_make_grade_
     assert "changed the submissions folder" not in err, err                 # make grade wrote that file itself
     written = {name: (folder / name).read_bytes() for name in ("grades.csv", "grades_reasons.csv")}
     assert written == graded_at_once(tmp_path, {"ann": {FILE01: SOLVED01}, "bob": {FILE01: SOLVED01}})
-
-
-class RaisesInDel:
-    """An object whose __del__ sends `sig` to this process: Python raises the handler's exception inside __del__,
-    prints it as "Exception ignored" and drops it."""
-
-    def __init__(self, sig: int):
-        self.sig = sig
-
-    def __del__(self):
-        signal.raise_signal(self.sig)
 
 
 @pytest.mark.parametrize("sig, stop", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)],

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import (
+    RaisesInDel,
     alive,
     closed_pipe,
     ctrl_c_while_importing,
@@ -599,18 +600,10 @@ class ServerWhoseWaitRunsADel(StandInServer):
             return 0
         self.waits += 1
         if self.waits == 1:
-            SignalledInDel(self.stop_signal)          # freed at once: its __del__ runs here
+            RaisesInDel(self.stop_signal)          # freed at once: its __del__ runs here
         if self.waits == 5:
             return 0
         raise subprocess.TimeoutExpired("jupyterlab", timeout)
-
-
-class SignalledInDel:
-    def __init__(self, stop_signal):
-        self.stop_signal = stop_signal
-
-    def __del__(self):
-        signal.raise_signal(self.stop_signal)        # its handler runs here, in __del__
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM],
