@@ -623,6 +623,30 @@ def test_a_stop_that_lands_in_a_del_while_make_lab_waits_still_stops_it_and_jupy
     assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
 
 
+class StartingServerWhosePollRunsADel:
+    """A server still starting (it has written no address yet), whose first poll() frees an object whose `__del__`
+    gets SIGTERM, which Python drops there; its tenth poll says it stopped, so that a make lab deaf to it ends."""
+    pid = 0
+
+    def __init__(self):
+        self.polls = 0
+
+    def poll(self):
+        self.polls += 1
+        if self.polls == 1:
+            RaisesInDel(signal.SIGTERM)
+        return None if self.polls < 10 else 1
+
+
+def test_a_stop_dropped_while_jupyterlab_starts_stops_make_lab_before_it_prints_the_address(tmp_path):
+    """Raised again only by the wait after start-up, it let make lab print the address with its token first."""
+    server = StartingServerWhosePollRunsADel()
+    (tmp_path / "log").write_text("starting\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), lab.stops_kept():
+        lab.wait_until_ready(server, tmp_path, tmp_path / "log")
+    assert server.polls == 1
+
+
 @pytest.mark.parametrize("output, line", [
     (dev_full, output_full("make lab")),
     (closed_pipe, output_closed("make lab")),

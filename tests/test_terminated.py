@@ -156,3 +156,72 @@ def test_after_a_dropped_sigterm_the_next_one_stops_the_program_and_one_during_t
                           timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (
         0, "stopped by another SIGTERM; cleaned up\nstopped by stopped_meanwhile; cleaned up\n", "")
+
+
+AROUND_A_DROPPED_STOP = textwrap.dedent("""
+    import signal, sys
+    from keras_models.twins.terminated import sigterm_stops_like_ctrl_c, stopped_meanwhile
+
+    class RaisesInDel:
+        def __init__(self, sig):
+            self.sig = sig
+
+        def __del__(self):
+            signal.raise_signal(self.sig)
+
+    class FailsInDel:
+        def __del__(self):
+            raise ValueError("the program's own")
+
+    def case(name, body):
+        try:
+            with sigterm_stops_like_ctrl_c():
+                body()
+            print(name, "ran to its end")
+        except KeyboardInterrupt as stop:
+            print(name, type(stop).__name__)
+
+    def caught_after_one_dropped():         # a learner's try/except around fit; the Ctrl-C before it was dropped
+        RaisesInDel(signal.SIGINT)
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+
+    def two_dropped():                      # make grade's loop: two Connections' __del__, a SIGTERM then a Ctrl-C
+        RaisesInDel(signal.SIGTERM)
+        RaisesInDel(signal.SIGINT)
+        try:
+            stopped_meanwhile()
+        except KeyboardInterrupt as stop:   # said in the program's one line, which ends it
+            print("two dropped: said", type(stop).__name__, end="; ")
+
+    def a_block_inside():                   # dropped in the outer block, then an inner one ends by an error
+        RaisesInDel(signal.SIGTERM)
+        try:
+            with sigterm_stops_like_ctrl_c():
+                raise ValueError("the program's own, which it handles")
+        except ValueError:
+            pass
+
+    case("a Ctrl-C caught after one dropped:", caught_after_one_dropped)
+    case("two dropped:", two_dropped)
+    case("a block inside:", a_block_inside)
+    sys.unraisablehook = lambda unraisable: signal.raise_signal(signal.SIGTERM)   # the program's own hook
+    case("a SIGTERM while the hook passed the program's error on:", FailsInDel)
+""")
+
+
+def test_a_dropped_stop_is_raised_once_whatever_the_program_does_around_it():
+    """A stop the program caught itself is not followed by an older dropped one at the block's end; of two dropped,
+    one is raised (SIGTERM's, which the program names) and the other forgotten, not raised after the program's line as
+    a traceback; a block inside another keeps the outer one's; and a SIGTERM that comes while the hook passes the
+    program's own error on to the program's hook, which Python would drop there too, is kept (SIGTERM not left
+    ignored)."""
+    done = subprocess.run([sys.executable, "-c", AROUND_A_DROPPED_STOP], cwd=REPO, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert done.stdout.splitlines() == ["a Ctrl-C caught after one dropped: ran to its end",
+                                        "two dropped: said Terminated; two dropped: ran to its end",
+                                        "a block inside: Terminated",
+                                        "a SIGTERM while the hook passed the program's error on: Terminated"]

@@ -45,8 +45,9 @@ class Terminated(KeyboardInterrupt):
     does (code that lets KeyboardInterrupt through lets this through too)."""
 
 
-_raised: list[KeyboardInterrupt] = []       # the stops the block's handlers raised
+_raised: list[KeyboardInterrupt] = []       # the stops the blocks' handlers raised
 _dropped: list[KeyboardInterrupt] = []      # those of them Python dropped (its unraisable hook was handed them)
+_blocks: list[None] = []                    # one per block entered and not left (a block may run inside another)
 
 
 @contextlib.contextmanager
@@ -55,24 +56,27 @@ def sigterm_stops_like_ctrl_c() -> Iterator[None]:
     Python dropped is raised again at the block's end, if stopped_meanwhile() has not raised it before."""
     def stop(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _dropped.clear()                        # this one stops the program: one dropped before is not raised again
-        _raised.append(Terminated())
-        raise _raised[-1]
+        raise _raising(Terminated())
 
     def ctrl_c(signum, frame):                  # Python's default_int_handler, whose raising is known
-        _raised.append(KeyboardInterrupt())
-        raise _raised[-1]
+        raise _raising(KeyboardInterrupt())
+
+    def kept(dropped: KeyboardInterrupt) -> None:
+        _dropped.append(dropped)                # said by the program in its one line, not as a traceback
+        if isinstance(dropped, Terminated):
+            signal.signal(signal.SIGTERM, stop)     # (stop had set it ignored): the next SIGTERM is heard
 
     def unraisable_hook(unraisable) -> None:
-        if any(unraisable.exc_value is raised for raised in _raised):
-            _dropped.append(unraisable.exc_value)          # said by the program in its one line, not as a traceback
-            if isinstance(unraisable.exc_value, Terminated):
-                signal.signal(signal.SIGTERM, stop)         # (stop had set it ignored): the next SIGTERM is heard
-        else:
-            previous_hook(unraisable)
+        try:
+            if _ours(unraisable.exc_value):
+                kept(unraisable.exc_value)
+            else:
+                previous_hook(unraisable)
+        except KeyboardInterrupt as came:       # a stop raised while this ran: Python would drop it here as well
+            if not _ours(came):
+                raise
+            kept(came)
 
-    _raised.clear()
-    _dropped.clear()
     previous = signal.signal(signal.SIGTERM, stop)
     previous_int = signal.getsignal(signal.SIGINT)
     if previous_int is signal.default_int_handler:     # (not SIG_IGN: `make test &` is deaf to Ctrl-C, and stays so)
@@ -81,6 +85,7 @@ def sigterm_stops_like_ctrl_c() -> Iterator[None]:
     for ours in (stop, ctrl_c, unraisable_hook):        # for _forked_child_stops_at_sigterm
         ours.stops_like_ctrl_c = True
     unraisable_hook.previous = previous_hook
+    _blocks.append(None)
     try:
         yield
         stopped_meanwhile()
@@ -89,15 +94,41 @@ def sigterm_stops_like_ctrl_c() -> Iterator[None]:
         if previous_int is signal.default_int_handler:
             signal.signal(signal.SIGINT, previous_int)
         sys.unraisablehook = previous_hook
-        _raised.clear()
-        _dropped.clear()
+        _blocks.pop()
+        if not _blocks:                         # the outermost block's end: its stops are over
+            _raised.clear()
+            _dropped.clear()
+
+
+def _raising(new: KeyboardInterrupt) -> KeyboardInterrupt:
+    """`new`, known as one of ours from now on."""
+    _raised.append(new)
+    return new
+
+
+def _ours(error: BaseException | None) -> bool:
+    return any(error is raised for raised in _raised)
+
+
+def _owed() -> list[KeyboardInterrupt]:
+    """The stops Python dropped since the last one it did not drop, latest first: that one stopped the program, or
+    the program caught it itself (a learner's try/except around fit), and those before it are over with it."""
+    owed = []
+    for stop in reversed(_raised):
+        if not any(stop is dropped for dropped in _dropped):
+            break
+        owed.append(stop)
+    return owed
 
 
 def stopped_meanwhile() -> None:
     """Raise again the stop (Terminated, or Ctrl-C's KeyboardInterrupt) that Python dropped within the block, if it
-    dropped one (see the module's docstring); else nothing. A loop that waits calls it each round."""
-    if _dropped:
-        dropped = _dropped.pop()
+    dropped one (see the module's docstring); else nothing. Of several, one is raised, a Terminated first (a program
+    says "Terminated" for SIGTERM), and the others are forgotten. A loop that waits calls it each round."""
+    owed = _owed()
+    if owed:
+        dropped = next((stop for stop in owed if isinstance(stop, Terminated)), owed[0])
+        _dropped.clear()
         if isinstance(dropped, Terminated):             # as stop does: a second SIGTERM cannot cut the clean-up short
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise dropped

@@ -137,7 +137,6 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
     start = time.perf_counter()
     results = []
     for exercise in exercises:
-        stopped_meanwhile()         # a stop Python dropped in a __del__ as the last one ran: not graded on to the end
         version = Version(exercise.solution_path, "") if solutions else \
             version_to_grade(exercise.learner_path, exercise.notebook_path)
         path = version.path
@@ -157,6 +156,7 @@ def grade(exercises: list[Exercise], solutions: bool) -> int:
         if not solutions and not result.passed:
             _name_copies(exercise)
         results.append(result)
+        stopped_meanwhile()         # a stop Python dropped in a __del__ as it ran: no next exercise, no summary
     passed = sum(result.passed for result in results)
     print(f"{passed} of {len(results)} passed in {time.perf_counter() - start:.0f} s.")
     if passed < len(results) and not solutions:

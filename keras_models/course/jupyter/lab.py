@@ -143,6 +143,7 @@ def wait_until_ready(server: subprocess.Popen, home: Path, log: Path) -> int:
     info = home / "share" / "jupyter" / "runtime" / f"jpserver-{server.pid}.json"
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline and server.poll() is None:
+        stopped_meanwhile()                     # a stop Python dropped: not after the address is printed
         try:
             port = int(json.loads(info.read_text(encoding="utf-8"))["port"])
             with socket.create_connection(("127.0.0.1", port), timeout=5):
