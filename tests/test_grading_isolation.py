@@ -1954,8 +1954,9 @@ def test_a_reason_naming_a_folder_the_grader_gave_reads_the_same_on_every_run(tm
     submission = tmp_path / ex07.solution_path.name
     submission.write_text(solved.replace(docstring, docstring + '    open(Path(log_dir) / "notes.txt")\n'),
                           encoding="utf-8")
-    done = python_with_tensorflow.run([sys.executable, "-c", GRADES_EX07_TWICE, str(submission)], cwd=REPO,
-                                      capture_output=True, text=True, timeout=60)
+    with at_most(60, "grading ex07 twice"):      # a guard: a fixed 60 s ran out on a machine loaded 6 per core
+        done = python_with_tensorflow.run([sys.executable, "-c", GRADES_EX07_TWICE, str(submission)], cwd=REPO,
+                                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     reasons = json.loads(done.stdout.splitlines()[-1])
     assert reasons[0] == reasons[1], reasons
