@@ -953,8 +953,6 @@ def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subpr
     `slow_import`: a stand-in for that module, first on PYTHONPATH, that says it has begun and sleeps (far longer
     than the waits here: a SIGINT missed must fail the test, not let the program wake and go on, into a real make lab
     on port 8888). The program is killed whatever happens; a failure says which wait ran out."""
-    import time
-
     fake, begun = folder / "slow_imports", folder / "import-begun"
     fake.mkdir()
     (fake / f"{slow_import}.py").write_text(f"import pathlib, time\npathlib.Path({str(begun)!r}).touch()\n"
@@ -963,16 +961,11 @@ def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subpr
                                env={**os.environ, "PYTHONPATH": str(fake)}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        given, how = hang_guard(60)
-        deadline = time.monotonic() + given
-        while not begun.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if begun.exists():
+        begun_in_time, given, how = waited_for(begun, lambda text: True, process, 60)
+        if begun_in_time:
             process.send_signal(signal.SIGINT)
-            try:
-                out, err = process.communicate(timeout=given)
-            except subprocess.TimeoutExpired:
-                raise StillRunning(f"{module} was still running {given} s after its Ctrl-C ({how})") from None
+            with at_most(60, f"{module} after its Ctrl-C"):
+                out, err = process.communicate()
             return subprocess.CompletedProcess(process.args, process.returncode, out, err)
     finally:
         if process.poll() is None:

@@ -78,9 +78,9 @@ def test_a_process_forked_within_the_block_ends_at_sigterm_as_any_python_program
         0, "inherited python's python's\ndefault python's python's\ninherited python's python's\n", "")
 
 
-DROPPED_IN_A_DEL = textwrap.dedent("""
-    import signal, sys
-    from keras_models.twins.terminated import sigterm_stops_like_ctrl_c, stopped_meanwhile
+# What the scripts below begin with (each runs in a Python of its own, where conftest's RaisesInDel is not)
+IN_DEL = textwrap.dedent("""
+    import signal
 
     class RaisesInDel:                  # Python raises the handler's exception in __del__, and drops it there
         def __init__(self, sig):
@@ -91,7 +91,12 @@ DROPPED_IN_A_DEL = textwrap.dedent("""
 
     class FailsInDel:                   # an error of the program's own: Python's "Exception ignored", as ever
         def __del__(self):
-            raise ValueError("not a stop")
+            raise ValueError("the program's own")
+""")
+
+DROPPED_IN_A_DEL = IN_DEL + textwrap.dedent("""
+    import signal, sys
+    from keras_models.twins.terminated import sigterm_stops_like_ctrl_c, stopped_meanwhile
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         for where in ("stopped_meanwhile", "the block's end"):
@@ -119,11 +124,12 @@ def test_a_stop_that_python_dropped_in_a_del_method_is_raised_again_and_not_prin
     stops = [f"{stop} at stopped_meanwhile\nthe body ended; {stop} at the block's end"
              for stop in ("KeyboardInterrupt", "Terminated")]
     assert (done.returncode, done.stdout) == (0, "\n".join(stops) + "\nafter: True True\n"), done.stderr
-    assert done.stderr.count("Exception ignored in") == done.stderr.count("ValueError: not a stop") == 4, done.stderr
+    assert done.stderr.count("Exception ignored in") == done.stderr.count("ValueError: the program's own") == 4, \
+        done.stderr
     assert "KeyboardInterrupt" not in done.stderr and "Terminated" not in done.stderr, done.stderr
 
 
-AFTER_A_DROPPED_SIGTERM = textwrap.dedent("""
+AFTER_A_DROPPED_SIGTERM = IN_DEL + textwrap.dedent("""
     import os, signal, time
     from keras_models.twins.terminated import Terminated, sigterm_stops_like_ctrl_c, stopped_meanwhile
 
@@ -131,7 +137,7 @@ AFTER_A_DROPPED_SIGTERM = textwrap.dedent("""
         try:
             with sigterm_stops_like_ctrl_c():
                 try:            # stop's Terminated, raised in a __del__ method: Python drops it there
-                    type("RaisesInDel", (), {"__del__": lambda self: signal.raise_signal(signal.SIGTERM)})()
+                    RaisesInDel(signal.SIGTERM)
                     if then == "another SIGTERM":
                         os.kill(os.getpid(), signal.SIGTERM)     # the IDE's stop button, pressed again
                         time.sleep(2)
@@ -158,20 +164,9 @@ def test_after_a_dropped_sigterm_the_next_one_stops_the_program_and_one_during_t
         0, "stopped by another SIGTERM; cleaned up\nstopped by stopped_meanwhile; cleaned up\n", "")
 
 
-AROUND_A_DROPPED_STOP = textwrap.dedent("""
+AROUND_A_DROPPED_STOP = IN_DEL + textwrap.dedent("""
     import signal, sys
     from keras_models.twins.terminated import sigterm_stops_like_ctrl_c, stopped_meanwhile
-
-    class RaisesInDel:
-        def __init__(self, sig):
-            self.sig = sig
-
-        def __del__(self):
-            signal.raise_signal(self.sig)
-
-    class FailsInDel:
-        def __del__(self):
-            raise ValueError("the program's own")
 
     def case(name, body):
         try:
