@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from keras_models.course.exercises.half_loaded import learners_cell, package_loading, restart_line
-from keras_models.twins.repository import REPO
+from keras_models.twins.repository import REPO, from_repository
 from scratch.atomic_write import write_text_atomically
 
 # where this Python's Jupyter looks for kernels (sys.prefix/share/jupyter: .venv/share/jupyter under make), as make lab
@@ -70,6 +70,15 @@ def ask_for_encryption(config_dir: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, json.dumps(config, indent=1) + "\n")
     return path
+
+
+def venv_not_writable(cannot: str, error: OSError, where: Path, venv: str) -> str:
+    """The line for a file in Jupyter's folders in the .venv that a program could not write: `cannot` says what it
+    could not do ("make setup cannot register the notebooks' kernel"), `where` is the file, `venv` the .venv as the
+    learner names it. A .venv made by another user (a sudo make setup) is the likely cause: the line says how to
+    start over. make setup (register.py) and make lab say it in the same words."""
+    return (f"{cannot} ({error.strerror}: {from_repository(where)}): if another user made {venv} (sudo make setup), "
+            f"remove it with sudo rm -rf {venv}, then make setup")
 
 
 def main() -> None:

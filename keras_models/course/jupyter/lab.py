@@ -40,7 +40,13 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from keras_models.course.jupyter import build  # noqa: E402  (jupytext, nbformat: a Ctrl-C in them is one line too)
-from keras_models.course.jupyter.kernel import DISPLAY_NAME, KERNEL_NAME, ask_for_encryption, register  # noqa: E402
+from keras_models.course.jupyter.kernel import (  # noqa: E402
+    DISPLAY_NAME,
+    KERNEL_NAME,
+    ask_for_encryption,
+    register,
+    venv_not_writable,
+)
 from keras_models.twins.alone import held_alone  # noqa: E402
 from keras_models.twins.closed_output import OutputFailed, output_failed  # noqa: E402
 from keras_models.twins.one_line_parser import OneLineParser, one_line  # noqa: E402
@@ -307,9 +313,8 @@ def _cannot_write(error: OSError, home: Path) -> str:
     path = Path(error.filename) if error.filename else None
     if path is None or not path.is_relative_to(home):
         return f"{from_repository(path)}: {error.strerror}" if path else str(error)
-    return (f"make lab cannot write Jupyter's files in {from_repository(home)} ({error.strerror}: "
-            f"{from_repository(path)}): if another user made {from_repository(home)} (sudo make setup), remove it with "
-            f"sudo rm -rf {from_repository(home)}, then make setup")
+    venv = from_repository(home)
+    return venv_not_writable(f"make lab cannot write Jupyter's files in {venv}", error, path, venv)
 
 
 def _interrupted(signum: int, frame: object) -> None:

@@ -17,8 +17,13 @@ if __name__ == "__main__":                   # before the imports: Ctrl-C is one
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from keras_models.course.jupyter.kernel import JUPYTER_CONFIG, JUPYTER_DATA, ask_for_encryption, register  # noqa: E402
-from keras_models.twins.repository import from_repository  # noqa: E402
+from keras_models.course.jupyter.kernel import (  # noqa: E402
+    JUPYTER_CONFIG,
+    JUPYTER_DATA,
+    ask_for_encryption,
+    register,
+    venv_not_writable,
+)
 
 
 def main(data_dir: Path = JUPYTER_DATA, config_dir: Path = JUPYTER_CONFIG) -> int:
@@ -30,9 +35,9 @@ def main(data_dir: Path = JUPYTER_DATA, config_dir: Path = JUPYTER_CONFIG) -> in
         print(f"error: {damaged}", file=sys.stderr)
         return 1
     except OSError as error:
-        where = from_repository(Path(error.filename)) if error.filename else from_repository(data_dir)
-        print(f"error: make setup cannot register the notebooks' kernel ({error.strerror}: {where}): if another user "
-              "made .venv (sudo make setup), remove it with sudo rm -rf .venv, then make setup", file=sys.stderr)
+        where = Path(error.filename) if error.filename else data_dir
+        said = venv_not_writable("make setup cannot register the notebooks' kernel", error, where, ".venv")
+        print(f"error: {said}", file=sys.stderr)
         return 1
     return 0
 
