@@ -623,11 +623,9 @@ def test_a_stop_that_lands_in_a_del_while_make_lab_waits_still_stops_it_and_jupy
     assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
 
 
-class StartingServerWhosePollRunsADel:
+class StartingServerWhosePollRunsADel(StandInServer):
     """A server still starting (it has written no address yet), whose first poll() frees an object whose `__del__`
     gets SIGTERM, which Python drops there; its tenth poll says it stopped, so that a make lab deaf to it ends."""
-    pid = 0
-
     def __init__(self):
         self.polls = 0
 
