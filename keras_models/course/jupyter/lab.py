@@ -180,8 +180,10 @@ def wait_while_started(server: subprocess.Popen, parent: int) -> int | None:
 
 @contextlib.contextmanager
 def stops_kept() -> Iterator[None]:
-    """While JupyterLab starts and runs: a Ctrl-C, a SIGTERM or a SIGHUP (the terminal closed) that Python drops is
-    raised again, by wait_while_started's next round or at the block's end, as the KeyboardInterrupt it was.
+    """While make lab writes the notebooks, starts JupyterLab, runs it and stops it: a SIGTERM or a SIGHUP (the
+    terminal closed) stops it as Ctrl-C does (a second SIGTERM is ignored until JupyterLab is stopped), and a stop
+    that Python drops is raised again, by wait_while_started's next round or at the block's end, as the
+    KeyboardInterrupt it was.
 
     Python drops a handler's exception raised inside a `__del__` method or a gc callback (it prints "Exception ignored
     in ..."): make lab went on waiting, and JupyterLab, in a session of its own, on serving. twins/terminated.py keeps
@@ -256,44 +258,46 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         print(f"error: {_log_refused(error, args.log)}", file=sys.stderr)
         return 1
     parent = os.getppid()                                # make, whose end ends it too (wait_while_started)
-    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C stops it, even started from a shell's
-    signal.signal(signal.SIGTERM, _interrupted)          # background, which ignores it; stopped like Ctrl-C
-    signal.signal(signal.SIGHUP, _interrupted)           # its terminal closed: JupyterLab, in a session of its own,
-                                                         # would outlive us, holding the port behind a lost token
-    if args.write_notebooks:
-        written = build.main([], next_step="Starting JupyterLab on them.",  # what it wrote, or one line and a status
-                             unreadable_stops=False)     # a learner file it could not read: said, JupyterLab starts
-        if written != 0:
-            return written
-    server = None
-    try:
-        with stops_kept():                               # a stop that Python dropped is not lost
+    # Ctrl-C stops it, even started from a shell's background, which ignores it; first, as stops_kept takes Ctrl-C
+    # over only from Python's own handler
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # a SIGTERM, or a SIGHUP (its terminal closed: JupyterLab, in a session of its own, would outlive us, holding the
+    # port behind a lost token), stops it like Ctrl-C, from the notebooks' writing to JupyterLab's stop in the
+    # finally, where a second one is ignored; a stop that Python dropped is not lost
+    with stops_kept():
+        if args.write_notebooks:
+            # what it wrote, or one line and a status; a learner file it could not read: said, JupyterLab starts
+            written = build.main([], next_step="Starting JupyterLab on them.", unreadable_stops=False)
+            if written != 0:
+                return written
+        server = None
+        try:
             server, token = launch(port, args.jupyter_home, args.log, open_browser=not args.no_browser)
             port = wait_until_ready(server, args.jupyter_home, args.log)
             print(f"JupyterLab is running with the kernel \"{DISPLAY_NAME}\". Open:\n"
                   f"    http://127.0.0.1:{port}/{NOTEBOOKS_URL_PATH}?token={token}\n"
                   f"Ctrl-C stops it (its log: {from_repository(args.log)}).", flush=True)
             code = wait_while_started(server, parent)
-        if code is None:
-            print("\nJupyterLab stopped: the make (or shell) that started it is gone.", file=sys.stderr)
+            if code is None:
+                print("\nJupyterLab stopped: the make (or shell) that started it is gone.", file=sys.stderr)
+                return 1
+            print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
             return 1
-        print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nJupyterLab stopped.", file=sys.stderr)
-        return 130
-    except (BrokenPipeError, OutputFailed) as failed:   # `| head -1`, `> /dev/full`: the address with its token lost
-        print(f"error: {output_failed(failed, 'make lab')}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
-        return 1
-    except RuntimeError as error:
-        print(one_line(f"error: {error}"), file=sys.stderr)
-        return 1
-    finally:
-        if server is not None:
-            stop(server)
+        except KeyboardInterrupt:
+            print("\nJupyterLab stopped.", file=sys.stderr)
+            return 130
+        except (BrokenPipeError, OutputFailed) as failed:   # `| head -1`, `> /dev/full`: the address, token lost
+            print(f"error: {output_failed(failed, 'make lab')}", file=sys.stderr)
+            return 1
+        except OSError as error:
+            print(f"error: {_cannot_write(error, args.jupyter_home)}", file=sys.stderr)
+            return 1
+        except RuntimeError as error:
+            print(one_line(f"error: {error}"), file=sys.stderr)
+            return 1
+        finally:
+            if server is not None:
+                stop(server)
 
 
 def _log_refused(error: OSError, log: Path) -> str:
@@ -315,10 +319,6 @@ def _cannot_write(error: OSError, home: Path) -> str:
         return f"{from_repository(path)}: {error.strerror}" if path else str(error)
     venv = from_repository(home)
     return venv_not_writable(f"make lab cannot write Jupyter's files in {venv}", error, path, venv)
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
