@@ -623,6 +623,36 @@ def test_a_stop_that_lands_in_a_del_while_make_lab_waits_still_stops_it_and_jupy
     assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
 
 
+class ServerWhoseStopRunsADel(StandInServer):
+    """A server that stops by itself (exit status 1), and whose terminate() frees an object whose `__del__` gets
+    SIGHUP: the terminal closed as make lab stopped JupyterLab, in its finally."""
+    def poll(self):
+        return None
+
+    def terminate(self):
+        RaisesInDel(signal.SIGHUP)
+        self.stopped = True
+
+    def wait(self, timeout=None):
+        return 0 if self.stopped or timeout is None else 1
+
+
+def test_a_stop_dropped_as_make_lab_stops_jupyterlab_is_its_one_line_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """Dropped in make lab's last clean-up, the stop is raised again at the end of stops_kept's block, past make lab's
+    own lines: it came out as a KeyboardInterrupt traceback."""
+    server = ServerWhoseStopRunsADel()
+    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
+    monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
+    (tmp_path / "log").write_text("stopped\n", encoding="utf-8")
+    try:
+        status = lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
+                           "--no-browser"])
+    except KeyboardInterrupt:               # (uncaught, it would stop the whole test session)
+        pytest.fail("make lab's stop came out of it, as a traceback")
+    assert (status, server.stopped) == (130, True)
+    assert capsys.readouterr().err.splitlines()[-1] == "JupyterLab stopped."
+
+
 class StartingServerWhosePollRunsADel(StandInServer):
     """A server still starting (it has written no address yet), whose first poll() frees an object whose `__del__`
     gets SIGTERM, which Python drops there; its tenth poll says it stopped, so that a make lab deaf to it ends."""

@@ -224,8 +224,12 @@ def hold_log(log: Path, held: contextlib.ExitStack) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    with contextlib.ExitStack() as held:               # the log's lock, while this make lab runs
-        return _main(argv, held)
+    try:
+        with contextlib.ExitStack() as held:           # the log's lock, while this make lab runs
+            return _main(argv, held)
+    except KeyboardInterrupt:           # one Python dropped as JupyterLab was stopped: raised at stops_kept's end
+        print("\nJupyterLab stopped.", file=sys.stderr)
+        return 130
 
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
