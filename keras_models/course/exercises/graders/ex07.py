@@ -27,13 +27,10 @@ from .fit_checks import (
     fit_checked,
     labels_in_one_column,
     labels_stay_with_their_rows,
-    not_a_generator,
     not_a_split,
     not_trained_on,
-    same_pairs,
-    same_rows,
+    validates_on_exactly,
 )
-from .fit_data import validation_rows
 from .model_checks import require_binary_classifier
 
 TITLE = "TensorBoard: log a run, answer from the logs"
@@ -98,7 +95,7 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     one column (fit_checks.labels_in_one_column: one-hot ones stop Keras with a line of its own), each training row
     with its own (fit_checks.labels_stay_with_their_rows: on data.y_train[::-1] the run logged, read back and
     passed); validation_data must be (data.X_val, data.y_val) (as arrays, a dict of inputs, or a tf.data.Dataset or
-    keras.utils.PyDataset of them; not a Python generator, which reading uses up: fit_checks.validated_on's rule) --
+    keras.utils.PyDataset of them; not a Python generator, which reading uses up: fit_checks.validates_on_exactly) --
     not the test rows or the training rows, nor a validation_split of the training rows -- and fit must not
     train on the validation rows too. The model and its compile are given; changed, the run logs a loss that scores
     another model than the one that predicts (one softmax unit always says 1) or nothing at all (one unit's
@@ -116,20 +113,15 @@ def _validated_on_the_validation_rows(arguments: dict) -> None:
     not_a_split(arguments, "data.X_val, data.y_val")
     not_trained_on(arguments, data.X_val, len(data.X_train), "data.X_val", "data.X_train, data.y_train",
                    "their loss then only falls, and the logs show no overfitting")
-    # read, a generator would be used up before fit validates on it; unread, its rows passed unseen
-    not_a_generator(arguments.get("validation_data"), "validation_data as a Python generator",
-                    "one reading uses up, so the grader cannot see which rows it validates on: pass "
-                    "validation_data=(data.X_val, data.y_val)")
-    x, y = validation_rows(arguments, len(data.X_train))  # a tf.data.Dataset of them too
-    check(not same_rows(x, data.X_test, any_order=True),
-          "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until the model is "
-          "scored; pass validation_data=(data.X_val, data.y_val)")
-    check(not same_rows(x, data.X_train, any_order=True),
-          "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, so the logs "
-          "show no overfitting; pass validation_data=(data.X_val, data.y_val)")
     # none at all is told from the logs (_check_run: "no event file in validation/"), a split by not_a_split above
-    check(arguments.get("validation_data") is None or (y is not None and same_pairs(x, y, data.X_val, data.y_val)),
-          "fit validated on other rows than data.X_val, data.y_val: pass validation_data=(data.X_val, data.y_val)")
+    if arguments.get("validation_data") is not None:
+        validates_on_exactly(arguments, data.X_val, data.y_val, "data.X_val, data.y_val", not_these=[
+            (data.X_test, "fit validated on the test rows (data.X_test, data.y_test): they must stay unseen until "
+                          "the model is scored; pass validation_data=(data.X_val, data.y_val)"),
+            (data.X_train, "fit validated on the training rows (data.X_train, data.y_train): their loss only falls, "
+                           "so the logs show no overfitting; pass validation_data=(data.X_val, data.y_val)")],
+            other_rows="fit validated on other rows than data.X_val, data.y_val: pass "
+                       "validation_data=(data.X_val, data.y_val)")
 
 
 EPOCHS = 20        # the exercise gives train_with_tensorboard(log_dir: Path, epochs: int = 20)

@@ -255,6 +255,22 @@ def same_pairs(x, y, X: np.ndarray, Y: np.ndarray) -> bool:
     return same_rows(both, np.hstack([X.reshape(len(X), -1), Y.reshape(len(Y), -1)]), any_order=True)
 
 
+def validates_on_exactly(arguments: dict, X_val: np.ndarray, y_val: np.ndarray, validation: str,
+                         not_these: list[tuple[np.ndarray, str]], other_rows: str) -> None:
+    """fit's validation_data holds exactly the rows X_val with their targets y_val, in any order (as arrays, a dict of
+    inputs, or a tf.data.Dataset or keras.utils.PyDataset of them; `validation`: how the learner's code names them),
+    or a Fail: a Python generator is named as one (not_a_generator), rows of one of `not_these` (the training rows,
+    the test rows) get that set's hint, and any other rows, or rows handed other targets, get `other_rows`."""
+    # read, a generator would be used up before fit validates on it; unread, "other rows" named the wrong mistake
+    not_a_generator(arguments.get("validation_data"), "validation_data as a Python generator",
+                    "one reading uses up, so the grader cannot see which rows it validates on: pass "
+                    f"validation_data=({validation})")
+    x, y = validation_rows(arguments, max(len(X_val), *(len(rows) for rows, _ in not_these)))
+    for rows, hint in not_these:
+        check(not same_rows(x, rows, any_order=True), hint)
+    check(y is not None and same_pairs(x, y, X_val, y_val), other_rows)
+
+
 def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss_only: bool = False):
     """A check_call for fit_checked: fit must validate on exactly (X_val, y_val), the rows `train` was given
     for it (in any order, as arrays, a dict of inputs, or a tf.data.Dataset or keras.utils.PyDataset of them) -- not
@@ -267,17 +283,11 @@ def validated_on(X_val: np.ndarray, y_val: np.ndarray, X_train: np.ndarray, loss
         if data is None:
             not_a_split(arguments, "X_val, y_val")
             raise Fail("fit did not validate: pass validation_data=(X_val, y_val) to model.fit")
-        # read, a generator would be used up before fit validates on it; unread, "other rows" named the wrong mistake
-        not_a_generator(data, "validation_data as a Python generator",
-                        "one reading uses up, so the grader cannot see which rows it validates on: pass "
-                        "validation_data=(X_val, y_val)")
-        x, y = validation_rows(arguments, max(len(X_train), len(X_val)))
-        check(not same_rows(x, X_train, any_order=True),
-              "fit validated on the training rows: a model always looks good on the rows it learns from; pass "
-              "validation_data=(X_val, y_val)")
-        check(y is not None and same_pairs(x, y, X_val, y_val),
-              "fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
-              "y_val) (the test rows must stay unseen until the model is scored on them)")
+        validates_on_exactly(arguments, X_val, y_val, "X_val, y_val", not_these=[(
+            X_train, "fit validated on the training rows: a model always looks good on the rows it learns from; "
+                     "pass validation_data=(X_val, y_val)")],
+            other_rows="fit validated on other rows than the X_val, y_val train is given: pass validation_data=(X_val, "
+                       "y_val) (the test rows must stay unseen until the model is scored on them)")
         not_trained_on(arguments, X_val, len(X_train), "X_val", "X_train, y_train",
                        "their loss then scores rows the model has seen, and early stopping watches nothing new")
         early_stopping_restores_best(arguments)
