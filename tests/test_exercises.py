@@ -2917,21 +2917,6 @@ def test_ex04_ex05_ex07_read_a_validation_set_and_training_rows_given_as_a_py_da
     validation_and_training_rows_read(kind)
 
 
-def test_validated_on_refuses_validation_data_given_as_a_python_generator_naming_it():
-    """A generator of exactly (X_val, y_val) is refused with a line that names it (the grader reading it would use it
-    up before fit validates on it): it was told "fit validated on other rows than the X_val, y_val"."""
-    from keras_models.course.exercises.graders.fit_checks import validated_on
-
-    X_train, X_val = np.arange(20.0).reshape(10, 2), np.arange(100.0, 108.0).reshape(4, 2)         # (10, 2), (4, 2)
-    y_val = np.arange(4.0).reshape(4, 1)                                                            # (4, 1)
-    batches = ((X_val[i:i + 2], y_val[i:i + 2]) for i in (0, 2))
-    with pytest.raises(Fail) as failure:
-        validated_on(X_val, y_val, X_train)({"x": X_train, "validation_data": batches, "callbacks": None})
-    assert str(failure.value) == ("model.fit was given validation_data as a Python generator, which one reading uses "
-                                  "up, so the grader cannot see which rows it validates on: pass "
-                                  "validation_data=(X_val, y_val)")
-
-
 @pytest.mark.parametrize("check, argument, hint", [
     ("labels_stay_with", "x", "model.fit was given x as a Python generator, which one reading uses up, so the grader "
                               "cannot see which rows it trains on, nor with which labels: pass the arrays, "
@@ -2942,24 +2927,30 @@ def test_validated_on_refuses_validation_data_given_as_a_python_generator_naming
     ("ex07", "validation_data", "model.fit was given validation_data as a Python generator, which one reading uses "
                                 "up, so the grader cannot see which rows it validates on: pass "
                                 "validation_data=(data.X_val, data.y_val)"),
-], ids=["ex04-ex05-x", "ex07-x", "ex07-validation-data"])
+    ("validated_on", "validation_data", "model.fit was given validation_data as a Python generator, which one "
+                                        "reading uses up, so the grader cannot see which rows it validates on: pass "
+                                        "validation_data=(X_val, y_val)"),
+], ids=["ex04-ex05-x", "ex07-x", "ex07-validation-data", "validated_on-validation-data"])
 def test_ex04_ex05_ex07_refuse_fits_x_and_ex07_its_validation_data_given_as_a_python_generator_naming_it(
         check, argument, hint):
     """A generator of exactly the right batches, as fit's x (ex04 and ex05: labels_stay_with; ex07's own check) or
-    as ex07's validation_data, is refused with a line that names it: read, it would be used up before fit trains or
-    validates on it, and a check cannot hand fit another; unread, y_train[::-1] in a generator passed the checks, as
-    did the validation rows mixed into the training rows, and ex07's check passed a generator of the test rows."""
+    as validation_data (ex07's check; ex04 and ex05: validated_on), is refused with a line that names it: read, it
+    would be used up before fit trains or validates on it, and a check cannot hand fit another; unread, y_train[::-1]
+    in a generator passed the checks, as did the validation rows mixed into the training rows, ex07's check passed a
+    generator of the test rows, and validated_on told one of exactly (X_val, y_val) "fit validated on other rows
+    than the X_val, y_val"."""
     import keras
 
     from data import prepare
     from keras_models.course.exercises.graders import ex07
-    from keras_models.course.exercises.graders.fit_checks import labels_stay_with
+    from keras_models.course.exercises.graders.fit_checks import labels_stay_with, validated_on
 
     data = prepare("binary", seed=0)                        # the rows ex05 and ex07 prepare
     model = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
     model.compile(loss="binary_crossentropy")               # the classifier ex07's check asks for
     checks = {"labels_stay_with": labels_stay_with(data.X_train, data.y_train, "X_train, y_train"),
-              "ex07": ex07._validated_on_the_validation_rows}
+              "ex07": ex07._validated_on_the_validation_rows,
+              "validated_on": validated_on(data.X_val, data.y_val, data.X_train)}
     X, y = (data.X_train, data.y_train) if argument == "x" else (data.X_val, data.y_val)
     batches = ((X[i:i + 32], y[i:i + 32]) for i in range(0, len(X), 32))        # (32, n), (32, 1) each
     arguments = {"self": model, "x": data.X_train, "y": data.y_train, "validation_data": (data.X_val, data.y_val),
