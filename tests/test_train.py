@@ -581,11 +581,12 @@ def test_resume_names_a_run_whose_run_json_was_deleted_and_takes_the_older_one(t
     (tmp_path / "2026-01-03_09-00-00").mkdir()                          # empty: not make train's, not named
     skipped = []
     assert newest_unfinished(tmp_path, skipped) == older
-    assert skipped == [f"skipped {orphan}: its run.json is missing (deleted?), so the settings it started with are "
-                       "unknown and it cannot be resumed; delete that run directory, or start a new run"]
+    assert skipped == [f"skipped {orphan}: {orphan / 'run.json'} is missing (deleted?), so the settings the run "
+                       "started with are unknown and it cannot be resumed; delete that run directory, or start a new "
+                       "run"]
     (older / "binary").mkdir()
     (older / "run.json").unlink()                                       # nothing left to resume: both named
-    with pytest.raises(NothingToResume, match=r"\(skipped .*_09-00-00: its run.json is missing .*\(skipped "):
+    with pytest.raises(NothingToResume, match=r"\(skipped .*_09-00-00: .*_09-00-00/run.json is missing .*\(skipped "):
         newest_unfinished(tmp_path)
 
 

@@ -131,11 +131,6 @@ def newest_unfinished(logdir: str | Path, skipped: list[str] | None = None, new_
                   reverse=True) if logdir.is_dir() else []
     damaged = []
     for run_dir in runs:
-        if not (run_dir / STATUS_FILE).exists():
-            damaged.append(f"skipped {from_here(run_dir)}: its {STATUS_FILE} is missing (deleted?), so the settings "
-                           "it started with are unknown and it cannot be resumed; delete that run directory, or "
-                           "start a new run")
-            continue
         try:
             record = read_status(run_dir)
             if record["status"] in ("complete", "diverged") or being_written(run_dir, record):

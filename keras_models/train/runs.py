@@ -86,6 +86,9 @@ def read_status(run_dir: Path) -> dict:
     path = Path(run_dir) / STATUS_FILE
     try:
         record = json.loads(path.read_text())
+    except FileNotFoundError:                       # a run whose run.json alone was deleted by hand
+        raise RunDirectoryError(f"{path} is missing (deleted?), so the settings the run started with are unknown and "
+                                "it cannot be resumed; delete that run directory, or start a new run") from None
     except (OSError, ValueError) as exc:
         raise RunDirectoryError(f"{path} cannot be read ({exc}); it is not a make-train status file") from None
     from data.tasks import TASK_TABLE, unevenly_split  # here: loaded by then (options.py); this module stays light
