@@ -250,12 +250,14 @@ def state(model: keras.Model) -> dict[str, np.ndarray]:
     far (masks_<j>), how many rows each of those steps had (rows, which replay checks its batches against), and
     each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
     steps = _optimizer_steps(model)
+    layers = recording_layers(model)
     arrays = {}
-    for j, (layer, buffer) in enumerate(zip(recording_layers(model), buffers(model), strict=True)):
+    for j, (layer, buffer) in enumerate(zip(layers, buffers(model), strict=True)):
         arrays[f"masks_{j}"] = np.asarray(buffer)[:steps]
-        arrays["rows"] = np.asarray(layer._buffer.rows)[:steps]             # every layer's batch has the same rows
         if _seed_state(layer) is not None:
             arrays[f"seed_{j}"] = np.asarray(_seed_state(layer))
+    if layers:                                      # every layer's batch has the same rows: the first one's are kept
+        arrays["rows"] = np.asarray(layers[0]._buffer.rows)[:steps]      # (steps,)
     return arrays
 
 
