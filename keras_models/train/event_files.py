@@ -28,6 +28,7 @@ from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 from keras_models.train.runs import RunDirectoryError
 from scratch.atomic_write import atomic_path
 
+EVENT_FILES = "events.out.tfevents.*"   # the glob of the event files a tf.summary writer (so Keras' TensorBoard) opens
 REWRITE_PREFIX = ".rewrite-"        # forget_epochs_after's temporary files (no "tfevents" in the name); run.py
                                     # removes those a killed run left
 FULL_DISK = "No space left on device"                   # strerror(ENOSPC), in TensorFlow's messages too
@@ -63,7 +64,7 @@ def forget_epochs_after(log_dir: str | Path, epoch: int, steps_per_epoch: int) -
     """
     last_iteration = (epoch + 1) * steps_per_epoch
     dropped, newest_second = 0, 0
-    for path in sorted(Path(log_dir).glob("*/events.out.tfevents.*")):
+    for path in sorted(Path(log_dir).glob(f"*/{EVENT_FILES}")):
         try:
             records = list(RawEventFileLoader(str(path)).Load())  # stops quietly at a truncated last record
         except (tf.errors.OpError, OSError) as exc:     # a folder in its place, a file that cannot be opened

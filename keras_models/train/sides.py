@@ -40,7 +40,7 @@ from keras_models.train.checkpoints import (
     restore_keras,
     restore_scratch,
 )
-from keras_models.train.event_files import as_os_error, forget_epochs_after
+from keras_models.train.event_files import EVENT_FILES, as_os_error, forget_epochs_after
 from keras_models.train.options import task_settings
 from keras_models.train.progress import EpochPrinter
 from keras_models.train.runs import RunDirectoryError
@@ -269,7 +269,7 @@ def require_logged(side_dir: Path, state: SideState) -> None:
     if state.epoch < 0:                                             # nothing checkpointed: nothing to have logged
         return
     for split in ("train", "validation"):
-        if not any((side_dir / split).glob("events.out.tfevents.*")):
+        if not any((side_dir / split).glob(EVENT_FILES)):
             raise RunDirectoryError(
                 f"{side_dir / split} holds no TensorBoard log, yet {side_dir / CHECKPOINT} holds {state.epoch + 1} "
                 "finished epochs: resumed, its curve would lack them; delete that checkpoint to train the side over, "
