@@ -820,6 +820,26 @@ def test_a_folder_in_a_runs_lock_files_place_is_named_and_older_runs_stay_resuma
                        "resume this run"]
 
 
+def test_resume_names_a_run_whose_run_json_was_deleted_and_takes_the_older_one(tmp_path):
+    """run_lock.newest_unfinished: a run folder that still holds its task folders but lost run.json (half deleted by
+    hand) cannot be resumed, and is named in one line saying so; it had been passed over unnamed, and RESUME=1 said
+    "nothing to resume ... (or none was started)" beside its checkpoints. A run-named folder holding no task folder is
+    not make train's, and stays unnamed."""
+    older = make_run(tmp_path, "2026-01-01_09-00-00", "interrupted")
+    orphan = tmp_path / "2026-01-02_09-00-00"
+    (orphan / "binary" / "keras").mkdir(parents=True)
+    (tmp_path / "2026-01-03_09-00-00").mkdir()                          # empty: not make train's, not named
+    skipped = []
+    assert newest_unfinished(tmp_path, skipped) == older
+    assert skipped == [f"skipped {orphan}: {orphan / 'run.json'} is missing (deleted?), so the settings the run "
+                       "started with are unknown and it cannot be resumed; delete that run directory, or start a new "
+                       "run"]
+    (older / "binary").mkdir()
+    (older / "run.json").unlink()                                       # nothing left to resume: both named
+    with pytest.raises(NothingToResume, match=r"\(skipped .*_09-00-00: .*_09-00-00/run.json is missing .*\(skipped "):
+        newest_unfinished(tmp_path)
+
+
 def test_a_run_killed_outright_still_says_running_and_is_resumed(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     killed = make_run(tmp_path, "2026-01-01_09-00-00", "running", pid=int(dead.stdout))

@@ -565,31 +565,6 @@ def test_a_tasks_heading_says_it_resumes_after_the_first_epoch_too():
     assert line.endswith("batch 32, 4 epochs (resuming: keras 1/4 epochs done, scratch 0/4)"), line
 
 
-def test_resume_names_a_run_whose_run_json_was_deleted_and_takes_the_older_one(tmp_path):
-    """run_lock.newest_unfinished: a run folder that still holds its task folders but lost run.json (half deleted by
-    hand) cannot be resumed, and is named in one line saying so; it had been passed over unnamed, and RESUME=1 said
-    "nothing to resume ... (or none was started)" beside its checkpoints. A run-named folder holding no task folder is
-    not make train's, and stays unnamed."""
-    from keras_models.train.run_lock import NothingToResume, newest_unfinished
-    from keras_models.train.runs import write_status
-
-    older = tmp_path / "2026-01-01_09-00-00"
-    older.mkdir()
-    write_status(older, "interrupted", tasks=["binary"], epochs=1, max_rows=None, learning_rate=None)
-    orphan = tmp_path / "2026-01-02_09-00-00"
-    (orphan / "binary" / "keras").mkdir(parents=True)
-    (tmp_path / "2026-01-03_09-00-00").mkdir()                          # empty: not make train's, not named
-    skipped = []
-    assert newest_unfinished(tmp_path, skipped) == older
-    assert skipped == [f"skipped {orphan}: {orphan / 'run.json'} is missing (deleted?), so the settings the run "
-                       "started with are unknown and it cannot be resumed; delete that run directory, or start a new "
-                       "run"]
-    (older / "binary").mkdir()
-    (older / "run.json").unlink()                                       # nothing left to resume: both named
-    with pytest.raises(NothingToResume, match=r"\(skipped .*_09-00-00: .*_09-00-00/run.json is missing .*\(skipped "):
-        newest_unfinished(tmp_path)
-
-
 @pytest.mark.slow
 def test_resume_refuses_a_side_whose_checkpointed_epochs_lost_their_tensorboard_log(short_run, tmp_path, capsys):
     """A run half deleted by hand: regression's keras/train folder gone, its checkpoint (2 epochs) kept, the scratch
