@@ -802,9 +802,9 @@ EX04_OWN_BATCHES = [("validation_data=(X_val, y_val), epochs=40", "validation_da
      "your code raised TypeError in train (line {line} of ex04_diamonds_regression.py): {plain}", "epoch=40"),
     (EX04_OWN_BATCHES, None, "your code raised NameError in Batches.__getitem__ (line {line} of "
                              "ex04_diamonds_regression.py): name 'X_val' is not defined", "return X_val[index]"),
-    ([], "same_rows", "the grader could not check your code: IndexError in validated_on.<locals>.check_call (line "
-                      "{line} of graders/fit_checks.py): list index out of range -- check what your code passes to "
-                      "model.fit (types, shapes)", "check(not same_rows(x, X_train"),
+    ([], "same_rows", "the grader could not check your code: IndexError in validates_on_exactly (line {line} of "
+                      "graders/fit_checks.py): list index out of range -- check what your code passes to model.fit "
+                      "(types, shapes)", "check(not same_rows(x, rows"),
 ], ids=["keras-refuses-the-fit", "an-argument-fit-does-not-take", "the-learners-batches-raise-in-a-check",
         "a-fit-check-crashes"])
 def test_an_error_under_the_graders_fit_wrapper_is_the_learners_but_a_crash_of_its_own_checks_is_the_graders(
