@@ -249,15 +249,15 @@ def state(model: keras.Model) -> dict[str, np.ndarray]:
     """What a checkpoint needs to continue recording as if never stopped: the masks of the steps taken so
     far (masks_<j>), how many rows each of those steps had (rows, which replay checks its batches against), and
     each layer's seed-generator state (seed_<j>), which get_weights leaves out."""
-    steps = _optimizer_steps(model)
-    layers = recording_layers(model)
+    masks = recorded(model)
+    steps = masks.steps_run
     arrays = {}
-    for j, (layer, buffer) in enumerate(zip(layers, buffers(model), strict=True)):
-        arrays[f"masks_{j}"] = np.asarray(buffer)[:steps]
+    for j, layer in enumerate(recording_layers(model)):
+        arrays[f"masks_{j}"] = masks[j][:steps]                         # (steps, batch_size, n)
         if _seed_state(layer) is not None:
             arrays[f"seed_{j}"] = np.asarray(_seed_state(layer))
-    if layers:                                      # every layer's batch has the same rows: the first one's are kept
-        arrays["rows"] = np.asarray(layers[0]._buffer.rows)[:steps]      # (steps,)
+    if masks:
+        arrays["rows"] = masks.rows[:steps]                             # (steps,), recorded's rows
     return arrays
 
 
