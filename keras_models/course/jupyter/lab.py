@@ -228,8 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.ExitStack() as held:           # the log's lock, while this make lab runs
             return _main(argv, held)
     except KeyboardInterrupt:           # one Python dropped as JupyterLab was stopped: raised at stops_kept's end
-        print("\nJupyterLab stopped.", file=sys.stderr)
-        return 130
+        return _stopped()
 
 
 def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
@@ -288,8 +287,7 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
             print(f"error: JupyterLab stopped by itself (exit status {code}: {_last_line(args.log)})", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
-            print("\nJupyterLab stopped.", file=sys.stderr)
-            return 130
+            return _stopped()
         except (BrokenPipeError, OutputFailed) as failed:   # `| head -1`, `> /dev/full`: the address, token lost
             print(f"error: {output_failed(failed, 'make lab')}", file=sys.stderr)
             return 1
@@ -302,6 +300,12 @@ def _main(argv: list[str] | None, held: contextlib.ExitStack) -> int:
         finally:
             if server is not None:
                 stop(server)
+
+
+def _stopped() -> int:
+    """make lab stopped by Ctrl-C, a SIGTERM or a closed terminal: its line, and the status a shell gives Ctrl-C."""
+    print("\nJupyterLab stopped.", file=sys.stderr)
+    return 130
 
 
 def _log_refused(error: OSError, log: Path) -> str:
