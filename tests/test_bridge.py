@@ -12,6 +12,13 @@ from keras_models.twins.masks import RecordingDropout
 from scratch import Dense, Dropout, Network, regularizers
 
 
+def assert_same_network(back: Network, net: Network) -> None:
+    """`back` (from_keras of a twin) is `net` again: the same layers and settings (its repr), and the same weights."""
+    assert repr(back) == repr(net)
+    for ours, theirs in zip(back.get_weights(), net.get_weights(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_dropout_regularizers_and_initializers_cross_to_keras_and_back():
     # (Keras' L1 keeps its factor as a float32 tensor, so L1(0.01) would come back as L1(0.009999999776...):
     # the same penalty, since the factor is applied through float32 anyway; 0.015625 = 2**-6 stays itself.)
@@ -34,9 +41,7 @@ def test_dropout_regularizers_and_initializers_cross_to_keras_and_back():
         np.testing.assert_array_equal(ours, theirs)
 
     back = from_keras(model)
-    assert repr(back) == repr(net)                    # layers, rates, activations, initialisers, regularizers
-    for ours, theirs in zip(back.get_weights(), net.get_weights(), strict=True):
-        np.testing.assert_array_equal(ours, theirs)
+    assert_same_network(back, net)                    # layers, rates, activations, initialisers, regularizers
     assert [layer.seed for layer in back.dropout_layers] == [4, 5]
 
 
@@ -100,9 +105,7 @@ def test_a_twin_with_recording_dropout_saved_to_a_keras_file_loads_back_and_cros
     loaded = keras.models.load_model(tmp_path / "twin.keras")
     assert type(loaded.layers[1]) is RecordingDropout and loaded.layers[1].seed == 3
     back = from_keras(loaded)
-    assert repr(back) == repr(net)
-    for ours, theirs in zip(back.get_weights(), net.get_weights(), strict=True):
-        np.testing.assert_array_equal(ours, theirs)
+    assert_same_network(back, net)
 
 
 @pytest.mark.parametrize("make_layer", [lambda: RecordingDropout(0.5, noise_shape=(None, 1)),

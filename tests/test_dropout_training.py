@@ -152,7 +152,7 @@ def test_masks_recorded_inside_a_compiled_fit_replay_exactly(recorded_fit, tmp_p
 def test_recording_the_masks_of_a_twin_built_with_keras_own_dropout_is_refused_by_layer():
     """to_keras(net) builds keras.layers.Dropout, which records nothing: masks.record did nothing without a word,
     masks.recorded gave [], and masks.replay([], n_rows) stopped with "IndexError: list index out of range"."""
-    model = to_keras(Network([Dense(3, 4, "relu", seed=0), Dropout(0.5), Dense(4, 1, "sigmoid", seed=1)]))
+    model = to_keras(tiny_dropout_problem()[0])
     message = (r"^Dropout layer\(s\) \['dropout_1'\] of Keras model '.*' are not masks.RecordingDropout, so they "
                r"record no masks for scratch to replay: build the twin with to_keras\(net, "
                r"dropout_layer=masks.RecordingDropout\)$")
