@@ -38,6 +38,7 @@ import contextlib
 import csv
 import errno
 import fcntl
+import inspect
 import io
 import math
 import os
@@ -946,6 +947,10 @@ class RaisesInDel:
 
     def __del__(self):
         signal.raise_signal(self.sig)
+
+
+# RaisesInDel as text, for a script or a learner's file run by a Python of its own (which imports signal first)
+RAISES_IN_DEL = inspect.getsource(RaisesInDel)
 
 
 def ctrl_c_while_importing(module: str, slow_import: str, folder: Path) -> subprocess.CompletedProcess:

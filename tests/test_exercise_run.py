@@ -31,6 +31,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import (
+    RAISES_IN_DEL,
     alive,
     child_subreaper,
     child_subreaper_put_back,
@@ -296,20 +297,20 @@ def test_ctrl_c_in_a_loop_that_never_ends_names_the_function_and_line_it_was_run
 
 # Lines 2-9 of a learner's file: an object let go of at once, whose __del__ method the SIGTERM comes in (as a
 # stand-in, it sends it): Python raises Terminated there, prints nothing (twins/terminated.py) and drops it
-DROPS_A_SIGTERM = ("\n\nclass Dropped:\n    def __del__(self):\n        signal.raise_signal(signal.SIGTERM)\n\n\n"
-                   "Dropped()\n")
+DROPS_A_SIGTERM = f"\n\n{RAISES_IN_DEL}\n\nRaisesInDel(signal.SIGTERM)\n"
 
 
 def test_sigterm_pressed_again_after_one_python_dropped_in_a_del_method_stops_the_file(exercises, unchanged_program,
                                                                                       capsys):
     """Python raised the IDE's SIGTERM inside a __del__ method of the learner's objects and dropped it there, and the
     handler had set SIGTERM ignored: the file ran on, its endless loop deaf to every later press of the stop button."""
-    EX01.learner_path.write_text(f"import os, signal, time\n{DROPS_A_SIGTERM}"
-                                 "os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(2)\nprint('ran on')\n",
-                                 encoding="utf-8")
+    # the second press raised at once (os.kill would let the handler run a line later, or two: where is not the point)
+    source = (f"import signal, time\n{DROPS_A_SIGTERM}"
+              "signal.raise_signal(signal.SIGTERM)\ntime.sleep(2)\nprint('ran on')\n")
+    EX01.learner_path.write_text(source, encoding="utf-8")
     status, out, err = run("ex01", capsys)
-    assert (status, out, err) == (
-        143, "", f"\nex01: terminated (SIGTERM) at the top level of your file (line 10 of {FILE01}).\n")
+    assert (status, out, err) == (143, "", f"\nex01: terminated (SIGTERM) at the top level of your file (line "
+                                           f"{line_of(source, 'signal.raise_signal(signal.SIGTERM)')} of {FILE01}).\n")
 
 
 def test_make_exercises_stops_before_the_next_exercise_on_a_sigterm_python_dropped_while_it_graded_one(

@@ -16,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mutation"))
 import run as mutation  # noqa: E402  (tests/mutation/run.py)
 from conftest import (  # noqa: E402
+    RAISES_IN_DEL,
     ROOT_ONLY,
     a_clone_another_user_owns,
     alive,
@@ -463,10 +464,9 @@ sys.path.insert(0, sys.argv[1])
 import run as mutation
 pid_file, sleeps_in, sender = sys.argv[2], sys.argv[3], sys.argv[4]
 
-class Dropped:   # made and let go by SIGUSR1's handler, in the main thread: Python drops the SIGTERM its __del__ raises
-    def __del__(self): signal.raise_signal(signal.SIGTERM)
-
-signal.signal(signal.SIGUSR1, lambda signum, frame: Dropped())
+""" + RAISES_IN_DEL + """
+# made and let go by SIGUSR1's handler, in the main thread: Python drops the SIGTERM its __del__ raises
+signal.signal(signal.SIGUSR1, lambda signum, frame: RaisesInDel(signal.SIGTERM))
 
 class Sleeps:    # the warm Python's stand-in: the run `sleeps_in` starts a sleep in its group and waits on it
     def __init__(self, *args): pass

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+from conftest import RAISES_IN_DEL
+
 from keras_models.twins.repository import REPO
 
 CLEAN_UP_AFTER_TWO_SIGTERMS = textwrap.dedent("""
@@ -78,16 +80,9 @@ def test_a_process_forked_within_the_block_ends_at_sigterm_as_any_python_program
         0, "inherited python's python's\ndefault python's python's\ninherited python's python's\n", "")
 
 
-# What the scripts below begin with (each runs in a Python of its own, where conftest's RaisesInDel is not)
-IN_DEL = textwrap.dedent("""
-    import signal
-
-    class RaisesInDel:                  # Python raises the handler's exception in __del__, and drops it there
-        def __init__(self, sig):
-            self.sig = sig
-
-        def __del__(self):
-            signal.raise_signal(self.sig)
+# What the scripts below begin with (each runs in a Python of its own): conftest's RaisesInDel, and an error of the
+# program's own raised in a __del__
+IN_DEL = "import signal\n\n" + RAISES_IN_DEL + textwrap.dedent("""
 
     class FailsInDel:                   # an error of the program's own: Python's "Exception ignored", as ever
         def __del__(self):
