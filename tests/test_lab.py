@@ -27,6 +27,7 @@ import unittest.mock
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -558,6 +559,15 @@ class StandInServer:
         return 0
 
 
+def serving(server, tmp_path: Path, monkeypatch, ready=lambda server, home, log: 8888) -> Callable[[], int]:
+    """make lab with `server` in JupyterLab's place, ready at once (or as `ready` says), its folders in tmp_path: the
+    call that runs it, giving its exit status."""
+    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
+    monkeypatch.setattr(lab, "wait_until_ready", ready)
+    return lambda: lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
+                             "--no-browser"])
+
+
 # SIGHUP: the terminal closed; SIGTERM: what make passes on when it is stopped with one (kill, a process manager)
 @pytest.mark.parametrize("stop_signal", [signal.SIGHUP, signal.SIGTERM], ids=["terminal-closed", "sigterm"])
 def test_closing_the_terminal_or_a_sigterm_stops_make_lab_and_jupyterlab_as_ctrl_c_does(stop_signal, tmp_path,
@@ -574,13 +584,11 @@ def test_closing_the_terminal_or_a_sigterm_stops_make_lab_and_jupyterlab_as_ctrl
         signal.raise_signal(stop_signal)
         return 8888
 
-    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
-    monkeypatch.setattr(lab, "wait_until_ready", terminal_closed)
+    make_lab = serving(server, tmp_path, monkeypatch, ready=terminal_closed)
     handlers = {sig: signal.signal(sig, hangup if sig == stop_signal else signal.getsignal(sig))
                 for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)}
     try:
-        assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
-                         "--no-browser"]) == 130
+        assert make_lab() == 130
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -615,10 +623,7 @@ def test_a_stop_that_lands_in_a_del_while_make_lab_waits_still_stops_it_and_jupy
     make lab went on waiting and JupyterLab, in a session of its own, went on serving. The stop is raised again
     (twins/terminated.py's stopped_meanwhile) and ends make lab with the line and status of any Ctrl-C."""
     server = ServerWhoseWaitRunsADel(stop_signal)
-    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
-    monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
-    assert lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
-                     "--no-browser"]) == 130
+    assert serving(server, tmp_path, monkeypatch)() == 130
     assert server.stopped and server.waits == 1
     assert capsys.readouterr().err == "\nJupyterLab stopped.\n"
 
@@ -641,12 +646,10 @@ def test_a_stop_dropped_as_make_lab_stops_jupyterlab_is_its_one_line_not_a_trace
     """Dropped in make lab's last clean-up, the stop is raised again at the end of stops_kept's block, past make lab's
     own lines: it came out as a KeyboardInterrupt traceback."""
     server = ServerWhoseStopRunsADel()
-    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
-    monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
+    make_lab = serving(server, tmp_path, monkeypatch)
     (tmp_path / "log").write_text("stopped\n", encoding="utf-8")
     try:
-        status = lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log", str(tmp_path / "log"),
-                           "--no-browser"])
+        status = make_lab()
     except KeyboardInterrupt:               # (uncaught, it would stop the whole test session)
         pytest.fail("make lab's stop came out of it, as a traceback")
     assert (status, server.stopped) == (130, True)
@@ -684,10 +687,7 @@ def test_make_lab_whose_address_cannot_be_printed_is_one_line_about_the_output_a
     """`make lab > /dev/full` or `make lab | head -1`: the address with its token is lost, so JupyterLab is stopped.
     It was blamed on `.venv` (lab's folders), then, with stdout wrapped (closed_output.StandardOutput), a traceback."""
     server = StandInServer()
-    monkeypatch.setattr(lab, "launch", lambda port, home, log, open_browser: (server, "token"))
-    monkeypatch.setattr(lab, "wait_until_ready", lambda server, home, log: 8888)
-    assert started_into(output, lambda: lab.main(["--port", "0", "--jupyter-home", str(tmp_path), "--log",
-                                                  str(tmp_path / "log"), "--no-browser"])) == 1
+    assert started_into(output, serving(server, tmp_path, monkeypatch)) == 1
     assert server.stopped
     assert capsys.readouterr().err == line
 
