@@ -201,13 +201,19 @@ def starved_warning(grades: Book, exercises: list[Exercise], time_limit: int, wa
     pairs = ", ".join(f"{gradebook.named(learner)} {exercise.name} ({cpu:g} s of CPU)" for learner, exercise, cpu
                       in starved[:named])
     more = f" and {len(starved) - named} more" if len(starved) > named else ""
-    only = ",".join(e.name for e in exercises if any(exercise is e for _, exercise, _ in starved))
+    names = [e.name for e in exercises if any(exercise is e for _, exercise, _ in starved)]
     # the limits named too: under the default TIME_LIMIT those zeros would be graded as the rest of their column was not
     limits = f"TIME_LIMIT={time_limit}" + ("" if wall_seconds is None else f" WALL_LIMIT={wall_seconds:g}")
     return (f"warning: a busy machine, not their code, may have cost these zeros: {pairs}{more} stopped at the "
             f"wall-clock limit having used more than a quarter of TIME_LIMIT={time_limit} s of CPU (a submission "
             "that waits uses next to none): they computed, but got too little of a core. Grade them again on a "
-            f"quieter machine or with fewer JOBS=: make grade ONLY={only} {limits} with the same SUBMISSIONS=")
+            f"quieter machine or with fewer JOBS=: {_grade_again(names, limits)}")
+
+
+def _grade_again(names: list[str], limits: str) -> str:
+    """The command a warning ends with: make grade again, only the exercises named, under the limits given, on the
+    same class folder."""
+    return f"make grade ONLY={','.join(names)} {limits} with the same SUBMISSIONS="
 
 
 def time_limit_warning(grades: Book, exercises: list[Exercise], time_limit: int) -> str:
@@ -225,10 +231,10 @@ def time_limit_warning(grades: Book, exercises: list[Exercise], time_limit: int)
                            "passed)")
     if not too_low:
         return ""
-    only = ",".join(named.partition(" ")[0] for named in too_low)
+    names = [named.partition(" ")[0] for named in too_low]
     higher = min(max(DEFAULT_TIME_LIMIT, 2 * time_limit), MAX_TIME_LIMIT)
     return (f"warning: TIME_LIMIT={time_limit} s of CPU may be too low for {', '.join(too_low)}: if a solution needs "
-            f"longer, grade it again with more: make grade ONLY={only} TIME_LIMIT={higher} with the same SUBMISSIONS=")
+            f"longer, grade it again with more: {_grade_again(names, f'TIME_LIMIT={higher}')}")
 
 
 class _OneLineParser(OneLineParser):
