@@ -416,10 +416,9 @@ def _meddled(submissions: Path | None, submitted: dict[str, tuple[int, int]] | N
     meddled = changes_named(*map(progress.without_progress, (submitted, folder_state(submissions))))
     if not meddled:
         return ""
-    advice = ("The grades kept use every file as it was before grading; restore the learners' files from their "
-              "hand-ins before you run the same make grade again, which reads them anew." if stopped else
-              "The grades use every file as it was before grading; restore the learners' files from their hand-ins.")
-    return f"warning: a submission changed the submissions folder during grading: {meddled}. {advice}\n"
+    kept, anew = (" kept", " before you run the same make grade again, which reads them anew") if stopped else ("", "")
+    return (f"warning: a submission changed the submissions folder during grading: {meddled}. The grades{kept} use "
+            f"every file as it was before grading; restore the learners' files from their hand-ins{anew}.\n")
 
 
 def _kept_when_stopped(kept: progress.Kept | None, before: dict[str, str] | None) -> str:
