@@ -34,11 +34,17 @@ def fingerprints(path: Path) -> tuple[str | None, str | None]:
         now = fingerprint(notebook)
     except Exception:                      # noqa: BLE001 -- not a notebook (any more): nothing to compare
         return None, None
+    return now, course_metadata(notebook).get("inputs_sha256")
+
+
+def course_metadata(notebook: object) -> dict:
+    """What `make notebooks` recorded in a notebook (read as JSON or by nbformat): its `inside_the_network`
+    metadata, {} when there is none (not a notebook of the course)."""
     # written by hand, the metadata can be anything: make grade reads it before any submission runs, where an
     # AttributeError stopped the grading of the whole class
-    metadata = notebook.get("metadata")
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
     ours = metadata.get("inside_the_network") if isinstance(metadata, dict) else None
-    return now, ours.get("inputs_sha256") if isinstance(ours, dict) else None
+    return ours if isinstance(ours, dict) else {}
 
 
 def unchanged_since_written(path: Path) -> bool:

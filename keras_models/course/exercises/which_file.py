@@ -14,7 +14,7 @@ from pathlib import Path
 
 from keras_models.twins.clocks import after_now
 
-from .fingerprints import unchanged_since_written
+from .fingerprints import course_metadata, unchanged_since_written
 from .notebook_source import SourceError, code_pieces, read_text
 from .skeleton import PLACEHOLDER
 
@@ -103,8 +103,6 @@ def _made_from(notebook: Path) -> str | None:
     """The exercise file a notebook was written from, as `make notebooks` recorded it; None when it says none or
     cannot be read (not a notebook of the course: not a copy of one)."""
     try:
-        metadata = json.loads(read_text(notebook)).get("metadata")
-    except (SourceError, ValueError, RecursionError, AttributeError):
+        return course_metadata(json.loads(read_text(notebook))).get("source")
+    except (SourceError, ValueError, RecursionError):
         return None
-    ours = metadata.get("inside_the_network") if isinstance(metadata, dict) else None
-    return ours.get("source") if isinstance(ours, dict) else None
