@@ -1014,6 +1014,26 @@ def test_a_finished_scratch_side_is_not_trained_again_when_its_keras_checkpoint_
     assert sorted((run_dir / "binary" / "scratch").glob("*/events.out.tfevents.*")) == scratch_logs
 
 
+@pytest.mark.slow
+def test_resume_refuses_a_side_whose_checkpointed_epochs_lost_their_tensorboard_log(tmp_path, capsys, finished_run):
+    """A run half deleted by hand: binary's keras/train folder gone, its checkpoint (2 epochs) kept, the scratch
+    checkpoint deleted so that the task is not finished. RESUME=1 says so in one line and trains nothing; it had
+    resumed without a word, and TensorBoard's keras/train curve lacked the checkpointed epochs."""
+    import shutil
+
+    finished = finished_run(["binary"], epochs=2)                 # train(["binary"], epochs=2), shared
+    run_dir = finished.copy_into(tmp_path)
+    write_status(run_dir, "interrupted")
+    (run_dir / "binary" / "scratch" / "checkpoint.npz").unlink()
+    shutil.rmtree(run_dir / "binary" / "keras" / "train")
+    assert train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"]) == 1
+    keras_dir = run_dir / "binary" / "keras"
+    assert capsys.readouterr().err.strip() == (
+        f"error: {keras_dir / 'train'} holds no TensorBoard log, yet {keras_dir / 'checkpoint.npz'} holds 2 finished "
+        "epochs: resumed, its curve would lack them; delete that checkpoint to train the side over, then resume again")
+    assert read_status(run_dir)["status"] == "failed"          # resumable once the checkpoint is deleted, as said
+
+
 def trained_at_once(task, task_dir, **settings):
     """run.run_task for a task whose both sides trained, in no time and without TensorFlow (no results to show)."""
     return task

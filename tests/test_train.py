@@ -565,28 +565,6 @@ def test_a_tasks_heading_says_it_resumes_after_the_first_epoch_too():
     assert line.endswith("batch 32, 4 epochs (resuming: keras 1/4 epochs done, scratch 0/4)"), line
 
 
-@pytest.mark.slow
-def test_resume_refuses_a_side_whose_checkpointed_epochs_lost_their_tensorboard_log(short_run, tmp_path, capsys):
-    """A run half deleted by hand: regression's keras/train folder gone, its checkpoint (2 epochs) kept, the scratch
-    checkpoint deleted so that the task is not finished. RESUME=1 says so in one line and trains nothing; it had
-    resumed without a word, and TensorBoard's keras/train curve lacked the checkpointed epochs."""
-    import shutil
-
-    from keras_models.train.runs import read_status, write_status
-
-    _, run_dir, *_ = short_run
-    copy = Path(shutil.copytree(run_dir, tmp_path / run_dir.name))
-    write_status(copy, "interrupted")
-    (copy / "regression" / "scratch" / "checkpoint.npz").unlink()
-    shutil.rmtree(copy / "regression" / "keras" / "train")
-    assert train_module.main(["--resume", "--logdir", str(tmp_path), "--quiet"]) == 1
-    keras_dir = copy / "regression" / "keras"
-    assert capsys.readouterr().err.strip() == (
-        f"error: {keras_dir / 'train'} holds no TensorBoard log, yet {keras_dir / 'checkpoint.npz'} holds 2 finished "
-        "epochs: resumed, its curve would lack them; delete that checkpoint to train the side over, then resume again")
-    assert read_status(copy)["status"] == "failed"             # resumable once the checkpoint is deleted, as said
-
-
 def test_the_gap_of_a_scratch_side_finished_before_a_resume_is_measured_against_keras_last_epoch():
     """sides.final_gap: a scratch side that trained no epoch in this session is compared with the Keras weights after
     the last epoch (here its exact copy: no gap), not those after the first."""
