@@ -915,6 +915,14 @@ def write_package_stopped_half_way(package_name: str, tmp_path) -> None:
     (package / "cut_off.py").write_text("raise KeyboardInterrupt      # the interrupt lands here\n", encoding="utf-8")
 
 
+def importable_package_stopped_half_way(package_name: str, tmp_path, monkeypatch, request) -> None:
+    """write_package_stopped_half_way, importable in this Python during this test: tmp_path first on sys.path, and the
+    submodule that finishes loading (it stays loaded after the stop) forgotten after the test, however it ends."""
+    write_package_stopped_half_way(package_name, tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    request.addfinalizer(lambda: sys.modules.pop(f"{package_name}.done", None))
+
+
 # The kernel's one line for a stop that lands in an import, written out here (not taken from kernel.py).
 KERNEL_RESTART_LINE = ("Interrupted while Python was loading {package}: it may be left half-loaded in this kernel, and "
                        "code that uses it fail in ways that are not yours. Restart the kernel (Kernel > Restart "
@@ -922,20 +930,18 @@ KERNEL_RESTART_LINE = ("Interrupted while Python was loading {package}: it may b
 
 
 def test_a_grade_cell_interrupted_while_python_loads_a_module_says_to_restart_the_kernel(tmp_path, monkeypatch,
-                                                                                         capsys):
+                                                                                         capsys, request):
     """The stop button while the grader's first `import keras` runs: Python keeps the submodules that had finished,
     and every later grading in that kernel failed with "the grader could not check your code: AttributeError ...
     module 'keras.src.backend' has no attribute 'backend'" -- after the line had said to run the cell again. Without
     a kernel: a package whose import is interrupted half-way, imported by the learner's Perceptron1D."""
-    write_package_stopped_half_way("halfway", tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    importable_package_stopped_half_way("halfway", tmp_path, monkeypatch, request)
     namespace = {"__name__": "notebook"}
     cells = ["Perceptron = Sigmoid = Tanh = ReLU = NeuralNetwork = None   # defined; the grader stops before them\n\n"
              "class Perceptron1D:\n    def __init__(self, weight, bias):\n        import halfway",
              "from keras_models.course.exercises.grade import grade_here\n\ngrade_here('ex01')"]
     for number, cell in enumerate(cells, 1):
         exec(compile(cell, str(tmp_path / "ipykernel_4242" / f"{number}.py"), "exec"), namespace)
-    del sys.modules["halfway.done"]         # what had finished stays loaded after the stop: not after this test
     assert capsys.readouterr().out == ("Interrupted while Python was loading halfway: ex01 was not graded, and halfway "
                                        "may be left half-loaded in this kernel. Restart the kernel (Kernel > Restart "
                                        "Kernel), run the cells above, then this one.\n")
@@ -962,14 +968,12 @@ def test_a_cell_of_yours_interrupted_while_python_loads_a_module_says_to_restart
         notebook.cells[1].outputs
 
 
-def interrupt_while_importing(package_name: str, tmp_path, monkeypatch) -> KeyboardInterrupt:
+def interrupt_while_importing(package_name: str, tmp_path, monkeypatch, request) -> KeyboardInterrupt:
     """The KeyboardInterrupt of a stop that landed half-way through importing a package made in tmp_path (as the stop
     button lands in `import keras`), with its traceback, in this Python."""
-    write_package_stopped_half_way(package_name, tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    importable_package_stopped_half_way(package_name, tmp_path, monkeypatch, request)
     with pytest.raises(KeyboardInterrupt) as stopped:
         __import__(package_name)
-    del sys.modules[f"{package_name}.done"]         # what had finished stays loaded after the stop: not after this
     return stopped.value
 
 
@@ -985,13 +989,14 @@ class ShellAfterAFailedCell:
         self.tracebacks_shown.append(exc_tuple)
 
 
-def test_the_kernels_restart_line_imports_nothing_while_a_package_is_half_loaded(tmp_path, monkeypatch, capsys):
+def test_the_kernels_restart_line_imports_nothing_while_a_package_is_half_loaded(tmp_path, monkeypatch, capsys,
+                                                                                 request):
     """The stop button in `import keras` can leave pandas half-loaded (Keras imports it): the handler imported its
     helpers from grade.py, which loads pandas, only as it ran, and that failed ("ImportError: numpy._core.multiarray
     failed to import"); IPython then said "Custom TB Handler failed, unregistering", printed two tracebacks and ran
     without the handler for the rest of the kernel's life. Here the grader's module and pandas cannot be imported,
     and the handler still prints its one line."""
-    interrupt = interrupt_while_importing("halfway_handled", tmp_path, monkeypatch)
+    interrupt = interrupt_while_importing("halfway_handled", tmp_path, monkeypatch, request)
     for module in ("pandas", "keras_models.course.exercises.grade"):
         monkeypatch.setitem(sys.modules, module, None)             # `import` of it raises ImportError
     shell = ShellAfterAFailedCell()
@@ -1000,11 +1005,12 @@ def test_the_kernels_restart_line_imports_nothing_while_a_package_is_half_loaded
                                                                  [])
 
 
-def test_the_kernels_restart_line_leaves_no_earlier_cells_traceback_in_the_error_reply(tmp_path, monkeypatch):
+def test_the_kernels_restart_line_leaves_no_earlier_cells_traceback_in_the_error_reply(tmp_path, monkeypatch,
+                                                                                          request):
     """ipykernel's error reply for the cell carries `shell._last_traceback`, which only showtraceback sets, and a cell
     that awaits at its top level does not clear first: its reply (nbclient's CellExecutionError) showed the traceback
     of an earlier failing cell. After the one line it is empty, as for a cell that printed no traceback."""
-    interrupt = interrupt_while_importing("halfway_replied", tmp_path, monkeypatch)
+    interrupt = interrupt_while_importing("halfway_replied", tmp_path, monkeypatch, request)
     shell = ShellAfterAFailedCell()
     kernel_module.interrupted(shell, KeyboardInterrupt, interrupt, interrupt.__traceback__)
     assert shell._last_traceback == []
