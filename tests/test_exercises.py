@@ -2838,13 +2838,28 @@ def test_validated_history_asks_for_fits_history_with_its_validation_loss(record
     assert validated_history(history, "train") == {"loss": [0.5], "val_loss": [0.6]}
 
 
+def in_one_other_order(*arrays) -> tuple:
+    """The arrays' rows (m, ...) in one other order (seed 0), the same for each: every row keeps its target."""
+    order = np.random.default_rng(0).permutation(len(arrays[0]))        # (m,)
+    return tuple(array[order] for array in arrays)
+
+
+def binary_classifier(n_features: int):
+    """The classifier ex07's check asks for: one sigmoid unit on n_features inputs, compiled with
+    binary_crossentropy."""
+    import keras
+
+    model = keras.Sequential([keras.Input((n_features,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")
+    return model
+
+
 def fit_data_given_as(kind: str, X, y, shuffled: bool = False, repeated: bool = False) -> tuple:
     """(validation_data, x) for a fit handed the rows X (m, n) with their targets y as `kind`: a tf.data.Dataset
     ("dataset") or a keras.utils.PyDataset ("py-dataset") of (x, y) batches of 32 (or "py-dataset-of-lists": of lists
     [x, y]), the same object both ways (repeated: without end), or a dict of named inputs ("dict": validation_data
     (dict, y), x the dict alone); shuffled by one permutation of rows and targets."""
-    order = np.random.default_rng(0).permutation(len(X)) if shuffled else np.arange(len(X))        # (m,)
-    X, y = X[order], y[order]
+    X, y = in_one_other_order(X, y) if shuffled else (X, y)
     if kind == "dict":
         return ({"features": X}, y), {"features": X}
     if kind in ("py-dataset", "py-dataset-of-lists"):
@@ -2860,7 +2875,6 @@ def validation_and_training_rows_read(kind: str) -> None:
     each refused with their own hint (ex07's "other rows" too: it took any rows but those two); training rows that
     hold the validation rows too are refused, repeated ones read up to a limit; a repeated validation set is read as
     fit reads it, validation_steps batches."""
-    import keras
 
     from data import prepare
     from keras_models.course.exercises.graders import ex07
@@ -2871,8 +2885,7 @@ def validation_and_training_rows_read(kind: str) -> None:
     def given(X, y, shuffled=False, repeated=False):
         return fit_data_given_as(kind, X, y, shuffled, repeated)
 
-    given_model = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
-    given_model.compile(loss="binary_crossentropy")         # the classifier ex07's check asks for, fitting it
+    given_model = binary_classifier(data.n_features)        # the classifier ex07's check asks for, fitting it
 
     def fit_arguments(validation) -> dict:
         return {"self": given_model, "x": data.X_train, "validation_data": validation, "validation_split": 0.0,
@@ -2939,15 +2952,13 @@ def test_ex04_ex05_ex07_refuse_fits_x_and_ex07_its_validation_data_given_as_a_py
     in a generator passed the checks, as did the validation rows mixed into the training rows, ex07's check passed a
     generator of the test rows, and validated_on told one of exactly (X_val, y_val) "fit validated on other rows
     than the X_val, y_val"."""
-    import keras
 
     from data import prepare
     from keras_models.course.exercises.graders import ex07
     from keras_models.course.exercises.graders.fit_checks import labels_stay_with, validated_on
 
     data = prepare("binary", seed=0)                        # the rows ex05 and ex07 prepare
-    model = keras.Sequential([keras.Input((data.n_features,)), keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(loss="binary_crossentropy")               # the classifier ex07's check asks for
+    model = binary_classifier(data.n_features)              # the classifier ex07's check asks for
     checks = {"labels_stay_with": labels_stay_with(data.X_train, data.y_train, "X_train, y_train"),
               "ex07": ex07._validated_on_the_validation_rows,
               "validated_on": validated_on(data.X_val, data.y_val, data.X_train)}
@@ -4032,15 +4043,13 @@ class PredictsOnBatch(CallsTheModel):
         return self.predictor.model.predict_on_batch(X)                                              # (m, 1)
 
 
-def as_tf_dataset(x, y=None, repeated: bool = False, batch_size: int = 32, shuffled: bool = False):
+def as_tf_dataset(x, y=None, repeated: bool = False, batch_size: int = 32):
     """x (m, n) with its targets y (zeros if None) as fit may be given them: a tf.data.Dataset of (x, y) batches of
-    `batch_size`; shuffled, the rows in one order (seed 0), each with its own target; repeated, without end."""
+    `batch_size`; repeated, without end."""
     import tensorflow as tf
 
     y = np.zeros(len(x)) if y is None else y
-    rows = tf.data.Dataset.from_tensor_slices((x, y))
-    rows = rows.shuffle(len(x), seed=0) if shuffled else rows
-    batches = rows.batch(batch_size)
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
     return batches.repeat() if repeated else batches
 
 
@@ -4081,8 +4090,8 @@ def as_py_dataset(x, y=None, repeated: bool = False, batch: str = "tuple"):
     (lambda scaled, raw: scaled - 0.01, True, "calling-the-model"),       # ... and is judged, not skipped
     (lambda scaled, raw: scaled - 0.01, False, "on-batch"),               # predict_on_batch: its model call is
                                                                           # ... symbolic, no features: skipped
-    (lambda scaled, raw: as_tf_dataset(scaled, shuffled=True), False, "as-solution"),  # fit given a tf.data.Dataset
-    (lambda scaled, raw: as_tf_dataset(scaled - 0.01, shuffled=True), True, "as-solution"),  # ... read, not skipped
+    (lambda scaled, raw: as_tf_dataset(*in_one_other_order(scaled)), False, "as-solution"),  # fit given a Dataset
+    (lambda scaled, raw: as_tf_dataset(*in_one_other_order(scaled - 0.01)), True, "as-solution"),  # ... not skipped
     (lambda scaled, raw: as_py_dataset(scaled), False, "as-solution"),    # fit given a keras.utils.PyDataset
     (lambda scaled, raw: as_py_dataset(scaled - 0.01), True, "as-solution"),  # ... read by index, not skipped
     (lambda scaled, raw: as_py_dataset(scaled - 0.01, batch="x-alone"), True, "as-solution"),  # ... of (x,) too
