@@ -526,6 +526,9 @@ def run_mutants(argv: list[str] | None) -> int:
             print(f"{'':<{width}}  {'':<{file_width}}  -> {said}")
     killed = sum(verdict == "killed" for verdict, _, _ in results)
     print(f"\n{killed} of {len(mutants)} mutants killed in {time.perf_counter() - started:.0f} s.")
+    for mutant, (verdict, said, _) in zip(mutants, results, strict=True):
+        if verdict != "killed":        # again at the end: a CI log shows only its tail, past the table's 600 lines
+            print(f"not killed: {mutant.name} ({mutant.file}): {verdict}: {said}")
     return 0 if killed == len(mutants) else 1
 
 
