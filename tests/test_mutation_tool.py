@@ -352,6 +352,45 @@ def test_only_a_failing_test_kills_a_mutant_never_a_crashed_run(returncode, verd
     assert mutation.try_mutant(mutant, mutation.Copies(tmp_path))[0] == verdict
 
 
+@pytest.mark.parametrize("returncode, said, verdict", [
+    (0, "1 passed, 1 skipped in 9.12s", "SKIPPED"), (0, "1 skipped in 8.40s", "SKIPPED"),
+    (0, "12 passed in 2.00s", "SURVIVED"), (1, "1 failed, 1 skipped in 3.00s", "killed")])
+def test_a_run_that_passed_with_a_test_skipped_is_skipped_not_a_survivor(returncode, said, verdict, tmp_path,
+                                                                         monkeypatch):
+    """A test that skips itself (a machine too busy to give a sandboxed loop its CPU limit before its wall limit)
+    tested nothing. Counted as a survivor, the mutant it guards failed make mutants for the machine's load."""
+    mutant = harmless_mutant("m", ("tests/test_activations.py",))
+    monkeypatch.setattr(mutation, "run_tests", lambda copy, tests, python, time_limit: (returncode, said))
+    assert mutation.try_mutant(mutant, mutation.Copies(tmp_path))[0] == verdict
+
+
+@pytest.mark.parametrize("again, status, verdict", [((1, "1 failed in 1.00s"), 0, "killed"),
+                                                    ((0, "1 skipped in 8.40s"), 1, "SKIPPED"),
+                                                    ((0, "1 passed in 1.00s"), 1, "SURVIVED")],
+                         ids=["fails-alone", "skipped-again", "passes-alone"])
+def test_a_skipped_mutant_is_tested_again_alone_once_the_others_have_ended(again, status, verdict, tmp_path,
+                                                                            monkeypatch, capsys):
+    mutants = [harmless_mutant(name, (f"tests/test_{name}.py",)) for name in ("starved", "fails")]
+    tested = []
+
+    def run_tests(copy, tests, python, time_limit=None, workers=0):
+        if time_limit is None:                           # the untouched run
+            return 0, "2 passed"
+        tested.append(tests[0])
+        if tests == ("tests/test_fails.py",):
+            return 1, "1 failed"
+        return (0, "1 skipped in 8.40s") if tested.count(tests[0]) == 1 else again
+
+    main_runs(monkeypatch, mutants, run_tests)
+    assert mutation.main(["--jobs", "1"]) == status
+    assert tested == ["tests/test_starved.py", "tests/test_fails.py", "tests/test_starved.py"]
+    out = capsys.readouterr().out
+    assert "[1/2] starved: SKIPPED in " in out and f"[again, alone] starved: {verdict} in " in out
+    assert f"{2 - status} of 2 mutants killed" in out
+    if status:
+        assert out.rstrip().splitlines()[-1] == f"not killed: starved (scratch/activations.py): {verdict}: {again[1]}"
+
+
 class StartsASleep:
     """Stands in for the zygote: whatever pytest it is asked to start, a shell that starts `sleep` in the run's session
     (a kernel or server a test started), writes its pid into `pid_file`, then runs `then` (how the pytest ends)."""

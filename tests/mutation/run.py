@@ -15,6 +15,9 @@ a new one made (Copies):
     2. the mutated copy is tested with `pytest -x` on the mutant's test files;
     3. a test failure KILLS the mutant; all tests passing means it SURVIVED -- a formula the tests
        do not guard; a run that ended otherwise (pytest's own error, a signal) is an ERROR, never a kill;
+       a run that passed with a test skipped (one that skips itself on a machine too busy to give a
+       child its CPU limit in time) is SKIPPED, never a survivor proved: once every mutant has ended, it
+       is tested once more, alone, and only a failure then kills it;
     4. a run still going after the time limit (a mutant that makes a loop endless) is stopped, with every
        process it started, and is a TIMEOUT, never a kill: the suite has no time limit of its own, so the
        same break would hang `make test` rather than fail a test that names it.
@@ -22,7 +25,7 @@ a new one made (Copies):
 First the untouched copy is tested with every file the list names, on --jobs xdist workers (they must pass, or a
 kill would prove nothing); the time limit is TIME_LIMIT_FACTOR times that run as one process would take it (its time
 times the workers), and at least MIN_TIME_LIMIT seconds.
-Prints a line as each mutant ends, then a table and the kill count; exits 1 if any mutant survives, is
+Prints a line as each mutant ends, then a table and the kill count; exits 1 if any mutant survives, is skipped again, is
 stale, times out or ends in an error. Ctrl-C, or SIGTERM (`timeout`, a cancelled CI job, `kill`), stops every
 run with the processes it started (each runs in a session of its own, which no signal to make's reaches) and
 deletes every copy, in one line (exit status 130; "Terminated (SIGTERM); ...", 143).
@@ -71,6 +74,8 @@ TEST_ENV = {"PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}    # no
 # both. A few seconds' untouched run (--only one mutant) would give a limit that a busy machine can miss.
 TIME_LIMIT_FACTOR = 4
 MIN_TIME_LIMIT = 60                                  # seconds
+# pytest's last line when a test skipped itself ("1 passed, 1 skipped in 9.12s"): the mutant was not tested there
+SKIPS = re.compile(r"\b\d+ skipped\b")
 
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
@@ -397,7 +402,8 @@ def try_mutant(mutant: Mutant, copies: Copies, python: Zygote | None = None,
         if exit_status is None:
             verdict = "TIMEOUT"
             return verdict, said, time.perf_counter() - start
-        verdict = "SURVIVED" if exit_status == 0 else "killed" if exit_status in FOUND_A_FAILURE else "ERROR"
+        verdict = ("killed" if exit_status in FOUND_A_FAILURE else "ERROR" if exit_status != 0
+                   else "SKIPPED" if SKIPS.search(said) else "SURVIVED")
         return (verdict, said if verdict != "ERROR" else f"pytest's exit status {exit_status}: {said}",
                 time.perf_counter() - start)
     finally:             # a run stopped at its time limit, or ended by a signal, may have left anything: not reused
@@ -510,6 +516,12 @@ def run_mutants(argv: list[str] | None) -> int:
                 for ended, run in enumerate(as_they_end(runs), start=1):
                     verdict, _, seconds = run.result()
                     print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
+                results = [run.result() for run in runs]          # in the list's order
+                for i, mutant in enumerate(mutants):
+                    if results[i][0] == "SKIPPED":       # a test skipped itself, on a machine busy with the others
+                        [run] = as_they_end([pool.submit(try_mutant, mutant, copies, python, time_limit)])
+                        results[i] = run.result()
+                        print(f"[again, alone] {mutant.name}: {results[i][0]} in {results[i][2]:.1f} s", flush=True)
             except (BrokenPipeError, OutputFailed):  # the mutants not started yet are not run for nobody
                 pool.shutdown(cancel_futures=True)
                 raise
@@ -517,7 +529,6 @@ def run_mutants(argv: list[str] | None) -> int:
                 pool.shutdown(wait=False, cancel_futures=True)
                 stop_every_run()
                 raise
-            results = [run.result() for run in runs]          # in the list's order
     width, file_width = max(len(m.name) for m in mutants), max(len(m.file) for m in mutants)
     print(f"\n{'mutant':<{width}}  {'file':<{file_width}}  verdict   seconds  why")
     for mutant, (verdict, said, seconds) in zip(mutants, results, strict=True):
