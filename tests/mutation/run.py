@@ -25,10 +25,11 @@ a new one made (Copies):
 First the untouched copy is tested with every file the list names, on --jobs xdist workers (they must pass, or a
 kill would prove nothing); the time limit is TIME_LIMIT_FACTOR times that run as one process would take it (its time
 times the workers), and at least MIN_TIME_LIMIT seconds.
-Prints a line as each mutant ends, then a table and the kill count; exits 1 if any mutant survives, is skipped again, is
-stale, times out or ends in an error. Ctrl-C, or SIGTERM (`timeout`, a cancelled CI job, `kill`), stops every
-run with the processes it started (each runs in a session of its own, which no signal to make's reaches) and
-deletes every copy, in one line (exit status 130; "Terminated (SIGTERM); ...", 143).
+Prints a line as each mutant ends, then a table, the kill count, and a line for each mutant not killed (a CI log
+shows its tail); exits 1 if any mutant survives, is skipped again, is stale, times out or ends in an error. Ctrl-C,
+or SIGTERM (`timeout`, a cancelled CI job, `kill`), stops every run with the processes it started (each runs in a
+session of its own, which no signal to make's reaches) and deletes every copy, in one line (exit status 130;
+"Terminated (SIGTERM); ...", 143).
 
 Each pytest runs forked from one warm Python that imported TensorFlow, Keras and pytest once
 (tests/zygote.py): a real process in the copy, which imports the copy's scratch/, keras_models/, data/
