@@ -364,12 +364,15 @@ def test_a_run_that_passed_with_a_test_skipped_is_skipped_not_a_survivor(returnc
     assert mutation.try_mutant(mutant, mutation.Copies(tmp_path))[0] == verdict
 
 
+@pytest.mark.parametrize("first", [(0, "1 skipped in 8.40s", "SKIPPED"), (-11, "", "ERROR")],
+                         ids=["skipped", "crashed"])
 @pytest.mark.parametrize("again, status, verdict", [((1, "1 failed in 1.00s"), 0, "killed"),
                                                     ((0, "1 skipped in 8.40s"), 1, "SKIPPED"),
                                                     ((0, "1 passed in 1.00s"), 1, "SURVIVED")],
                          ids=["fails-alone", "skipped-again", "passes-alone"])
-def test_a_skipped_mutant_is_tested_again_alone_once_the_others_have_ended(again, status, verdict, tmp_path,
-                                                                            monkeypatch, capsys):
+def test_a_skipped_or_crashed_run_is_tested_again_alone_once_the_others_have_ended(first, again, status, verdict,
+                                                                                   tmp_path, monkeypatch, capsys):
+    """A run that skipped its test, or ended by a signal (pytest's status -11), said nothing of the mutant."""
     mutants = [harmless_mutant(name, (f"tests/test_{name}.py",)) for name in ("starved", "fails")]
     tested = []
 
@@ -379,13 +382,13 @@ def test_a_skipped_mutant_is_tested_again_alone_once_the_others_have_ended(again
         tested.append(tests[0])
         if tests == ("tests/test_fails.py",):
             return 1, "1 failed"
-        return (0, "1 skipped in 8.40s") if tested.count(tests[0]) == 1 else again
+        return first[:2] if tested.count(tests[0]) == 1 else again
 
     main_runs(monkeypatch, mutants, run_tests)
     assert mutation.main(["--jobs", "1"]) == status
     assert tested == ["tests/test_starved.py", "tests/test_fails.py", "tests/test_starved.py"]
     out = capsys.readouterr().out
-    assert "[1/2] starved: SKIPPED in " in out and f"[again, alone] starved: {verdict} in " in out
+    assert f"[1/2] starved: {first[2]} in " in out and f"[again, alone] starved: {verdict} in " in out
     assert f"{2 - status} of 2 mutants killed" in out
     if status:
         assert out.rstrip().splitlines()[-1] == f"not killed: starved (scratch/activations.py): {verdict}: {again[1]}"

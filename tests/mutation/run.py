@@ -16,8 +16,9 @@ a new one made (Copies):
     3. a test failure KILLS the mutant; all tests passing means it SURVIVED -- a formula the tests
        do not guard; a run that ended otherwise (pytest's own error, a signal) is an ERROR, never a kill;
        a run that passed with a test skipped (one that skips itself on a machine too busy to give a
-       child its CPU limit in time) is SKIPPED, never a survivor proved: once every mutant has ended, it
-       is tested once more, alone, and only a failure then kills it;
+       child its CPU limit in time) is SKIPPED, never a survivor proved; an ERROR and a SKIPPED run
+       tested nothing, so once every mutant has ended, each such mutant is tested once more, alone, and
+       only a failure then kills it;
     4. a run still going after the time limit (a mutant that makes a loop endless) is stopped, with every
        process it started, and is a TIMEOUT, never a kill: the suite has no time limit of its own, so the
        same break would hang `make test` rather than fail a test that names it.
@@ -77,6 +78,7 @@ TIME_LIMIT_FACTOR = 4
 MIN_TIME_LIMIT = 60                                  # seconds
 # pytest's last line when a test skipped itself ("1 passed, 1 skipped in 9.12s"): the mutant was not tested there
 SKIPS = re.compile(r"\b\d+ skipped\b")
+TRIED_AGAIN = ("SKIPPED", "ERROR")                   # runs that tested nothing: tried once more, alone, at the end
 
 sys.path.insert(0, str(REPO / "tests"))
 from zygote import WITH_TENSORFLOW, Zygote  # noqa: E402  (tests/zygote.py)
@@ -519,7 +521,7 @@ def run_mutants(argv: list[str] | None) -> int:
                     print(f"[{ended}/{len(mutants)}] {runs[run].name}: {verdict} in {seconds:.1f} s", flush=True)
                 results = [run.result() for run in runs]          # in the list's order
                 for i, mutant in enumerate(mutants):
-                    if results[i][0] == "SKIPPED":       # a test skipped itself, on a machine busy with the others
+                    if results[i][0] in TRIED_AGAIN:     # a test skipped itself on a busy machine; a run crashed
                         [run] = as_they_end([pool.submit(try_mutant, mutant, copies, python, time_limit)])
                         results[i] = run.result()
                         print(f"[again, alone] {mutant.name}: {results[i][0]} in {results[i][2]:.1f} s", flush=True)
