@@ -538,12 +538,12 @@ def run_mutants(argv: list[str] | None) -> int:
         print(f"{mutant.name:<{width}}  {mutant.file:<{file_width}}  {verdict:<8}  {seconds:7.1f}  {mutant.why}")
         if verdict != "killed":
             print(f"{'':<{width}}  {'':<{file_width}}  -> {said}")
-    killed = sum(verdict == "killed" for verdict, _, _ in results)
-    print(f"\n{killed} of {len(mutants)} mutants killed in {time.perf_counter() - started:.0f} s.")
-    for mutant, (verdict, said, _) in zip(mutants, results, strict=True):
-        if verdict != "killed":        # again at the end: a CI log shows only its tail, past the table's 600 lines
-            print(f"not killed: {mutant.name} ({mutant.file}): {verdict}: {said}")
-    return 0 if killed == len(mutants) else 1
+    missed = [(mutant, verdict, said) for mutant, (verdict, said, _) in zip(mutants, results, strict=True)
+              if verdict != "killed"]
+    print(f"\n{len(mutants) - len(missed)} of {len(mutants)} mutants killed in {time.perf_counter() - started:.0f} s.")
+    for mutant, verdict, said in missed:   # again at the end: a CI log shows only its tail, past the table's 600 lines
+        print(f"not killed: {mutant.name} ({mutant.file}): {verdict}: {said}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
